@@ -1,0 +1,122 @@
+# Makefile — the one non-recursive build for everything in OutLayer.
+#
+#   make            build every program and library into build/
+#   make run        build and run a sample WASI program through `outlayer run`
+#   make test       everything: unit, spec, CLI, contract and interop tests,
+#                   the sanitizer build, and the fuzz smoke runs
+#   make spec       the WebAssembly core test suite
+#   make bench      the benchmarks (see bench/)
+#   make fuzz       longer fuzzing sessions (FUZZ_SECONDS=60 each by default)
+#
+# Each component describes its own sources and tests in mk/<component>.mk;
+# this file holds what they share. Variables a fragment may append to:
+#   PROGRAMS     binaries that `make` builds
+#   TEST_STEPS   make targets that `make test` runs, in order
+#   FUZZ_TARGETS libFuzzer binaries (built with clang-19)
+#
+# `make SAN=1` builds everything with AddressSanitizer + UBSan into
+# build/san/ (make test does this for the unit and spec tests).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+.SUFFIXES:
+
+SAN ?= 0
+ifeq ($(SAN),1)
+BUILD ?= build/san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+OPT ?= -O1
+else
+BUILD ?= build
+SANFLAGS :=
+OPT ?= -O2
+endif
+
+CC ?= cc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+CLANG ?= clang-19
+WASM_LD ?= wasm-ld-19
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS ?= $(OPT) -g
+CFLAGS += -std=gnu17 $(WARNINGS) $(SANFLAGS) -D_GNU_SOURCE -Isrc -MMD -MP
+LDFLAGS += $(SANFLAGS)
+LDLIBS += -lm -lpthread
+
+# pkg-config is slow to call repeatedly; these are plain Debian library names.
+LIB_JSON := -ljansson
+LIB_HTTP := -lmicrohttpd
+LIB_CURL := -lcurl
+LIB_SODIUM := -lsodium
+LIB_SSL := -lssl -lcrypto
+LIB_SQLITE := -lsqlite3
+LIB_CMOCKA := -lcmocka
+
+BIN := $(BUILD)/bin
+OBJ := $(BUILD)/obj
+LIB := $(BUILD)/lib
+
+PROGRAMS :=
+TEST_STEPS :=
+FUZZ_TARGETS :=
+FUZZ_SECONDS ?= 60
+
+# Sources under a directory -> objects under $(OBJ).
+objs_of = $(patsubst %.c,$(OBJ)/%.o,$(1))
+
+$(OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# libFuzzer targets, built from sources with clang-19 (coverage needs its
+# instrumentation, so they do not reuse the gcc objects).
+#   $(eval $(call fuzz_target,NAME,SOURCES,EXTRA_LDLIBS))
+# defines $(BUILD)/fuzz/NAME, `make fuzz-smoke-NAME` (a short run from the
+# committed corpus tests/fuzz/corpus/NAME/, part of make test) and adds NAME
+# to `make fuzz` (FUZZ_SECONDS each, the corpus grows in build/fuzz/).
+FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_CFLAGS := -std=gnu17 -g -O1 -D_GNU_SOURCE -Isrc -DFUZZING \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+define fuzz_target
+FUZZ_TARGETS += $(1)
+$(BUILD)/fuzz/$(1): $(2)
+	@mkdir -p $$(@D)
+	$(CLANG) $(FUZZ_CFLAGS) $(2) -o $$@ $(3) -lm -lpthread
+fuzz-smoke-$(1): $(BUILD)/fuzz/$(1)
+	@mkdir -p $(BUILD)/fuzz/work-$(1)
+	$(BUILD)/fuzz/$(1) -max_total_time=$(FUZZ_SMOKE_SECONDS) -timeout=10 -rss_limit_mb=4096 \
+	  -print_final_stats=1 $(BUILD)/fuzz/work-$(1) tests/fuzz/corpus/$(1)
+fuzz-$(1): $(BUILD)/fuzz/$(1)
+	@mkdir -p $(BUILD)/fuzz/work-$(1)
+	$(BUILD)/fuzz/$(1) -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
+	  -print_final_stats=1 $(BUILD)/fuzz/work-$(1) tests/fuzz/corpus/$(1)
+.PHONY: fuzz-smoke-$(1) fuzz-$(1)
+endef
+
+include $(sort $(wildcard mk/*.mk))
+
+fuzz-smoke: $(addprefix fuzz-smoke-,$(FUZZ_TARGETS))
+fuzz: $(addprefix fuzz-,$(FUZZ_TARGETS))
+TEST_STEPS += fuzz-smoke
+
+all: $(PROGRAMS)
+
+# Installs the Debian packages the build needs (fast no-op when present).
+deps:
+	@scripts/deps.sh
+
+# Every test step runs even if an earlier one fails; the summary line lists both.
+test: deps
+	@tests/run_steps.sh $(TEST_STEPS)
+
+clean:
+	rm -rf build
+
+print-%:
+	@echo '$($*)'
+
+.PHONY: all deps test clean run spec bench fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
