@@ -8,7 +8,9 @@ SYSTEM_LIBS := $(LIB_JSON) $(LIB_HTTP) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SSL) $(LI
 # Shared test helpers (tests/unit/support/*.c) are linked into every test.
 UNIT_SUPPORT_OBJ := $(call objs_of,$(wildcard tests/unit/support/*.c))
 
-$(BUILD)/tests/unit/%: $(OBJ)/tests/unit/%.o $(UNIT_SUPPORT_OBJ) $(STATIC_LIBS)
+# Second expansion: STATIC_LIBS is complete only after every fragment is read.
+.SECONDEXPANSION:
+$(BUILD)/tests/unit/%: $(OBJ)/tests/unit/%.o $(UNIT_SUPPORT_OBJ) $$(STATIC_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_SUPPORT_OBJ) -Wl,--start-group $(STATIC_LIBS) -Wl,--end-group \
 	  $(LIB_CMOCKA) $(SYSTEM_LIBS)

@@ -1,0 +1,397 @@
+#!/usr/bin/env python3
+"""run.py — the benchmark driver behind `make bench` (see docs/benchmarks.md).
+
+For every workload it runs, side by side and interleaved, BENCH_RUNS times
+(default 5; the order of engines rotates each round):
+
+  ours     build/bin/outlayer run W.wasm --json (fuel metering on, as in production)
+  native   the same C source compiled with clang-19 -O2 for this machine
+  wasm3, iwasm, node   when found on PATH or named by WASM3=, IWASM=, NODE=
+
+Every time is whole-process wall clock (start to exit, including load and
+compile), the median of the runs. Every engine's stdout must equal native's
+(a checksum line), or the run is marked as failed and the exit status is 1.
+From our --json report it also takes the instructions executed and our own
+engine-internal time (instantiate + _start, without process start and load).
+
+Then, with build/bench/engine_bench (which links libwasm.a directly):
+  metering  each workload run in-process with fuel metering on and off
+            (compiled with wasm_load_options.metering true/false): the cost
+            of metering, from the CPU time of the _start call (CPU rather
+            than wall time: a shared machine's load would swamp a few %)
+  load      decode + validate + compile of a generated multi-MB module, in
+            MB/s, metering on and off, and instantiate time
+
+usage: run.py BUILD_DIR      (BUILD_DIR holds bench/, bin/)
+Environment: BENCH_RUNS, BENCH_ONLY=fib,sieve (subset), BENCH_SKIP_METERING=1,
+BENCH_SKIP_LOAD=1, BENCH_SIZE_<workload>=N (override a size), OUTLAYER=path,
+WASM3=path, IWASM=path, NODE=path (empty value = do not use that engine).
+"""
+import json
+import math
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FUEL = "1000000000000000"  # 1e15: enough for any workload; metering stays on
+TIMEOUT_S = 300
+
+
+def find_engine(env_name, default_cmd):
+    """Path of an engine from $env_name, else from PATH; None when absent."""
+    if env_name in os.environ:
+        path = os.environ[env_name]
+        if not path:
+            return None
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            sys.exit(f"bench: {env_name}={path} is not an executable file")
+        return path
+    return shutil.which(default_cmd)
+
+
+CPU_TIMES = []  # (user + sys) CPU seconds of the last process, see run_once
+
+
+def run_once(cmd):
+    """(wall seconds, returncode, stdout, stderr) of one whole process.
+
+    The child's CPU time (user + sys) goes to CPU_TIMES[-1]: on a shared,
+    busy machine it is a steadier second opinion than the wall clock."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT_S)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU_TIMES.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return wall, p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+def last_json(text):
+    """The last line of text that parses as a JSON object, or {}."""
+    for line in reversed(text.strip().splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except ValueError:
+                pass
+    return {}
+
+
+def geomean(values):
+    values = [v for v in values if v and v > 0]
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else None
+
+
+def fmt(v, spec=".3f", none="-"):
+    return none if v is None else format(v, spec)
+
+
+def table(headers, rows):
+    """Markdown table (also readable as plain text)."""
+    cols = list(zip(*([headers] + rows)))
+    widths = [max(len(str(c)) for c in col) for col in cols]
+    def line(cells):
+        return "| " + " | ".join(str(c).rjust(w) for c, w in zip(cells, widths)) + " |"
+    out = [line(headers), "|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|"]
+    out += [line(r) for r in rows]
+    return "\n".join(out)
+
+
+def targets(results, metering, load):
+    """Lines checking the targets of issue 3 against this run's numbers."""
+    lines = ["## Issue 3 targets", ""]
+    def verdict(ok):
+        return "PASS" if ok else "FAIL"
+    speedups = {w: r["wasm3"] / r["ours"] for w, r in results.items() if r.get("wasm3") and r.get("ours")}
+    if speedups:
+        g = geomean(list(speedups.values()))
+        slowest = min(speedups, key=speedups.get)
+        lines.append(f"- geomean speed-up over wasm3 >= 1.5x (metering on): {g:.2f}x: {verdict(g >= 1.5)}")
+        lines.append(f"- no workload slower than wasm3: slowest {slowest} at {speedups[slowest]:.2f}x: "
+                     f"{verdict(speedups[slowest] >= 1.0)}")
+        cpu = {w: r["wasm3_cpu"] / r["ours_cpu"] for w, r in results.items()
+               if r.get("wasm3_cpu") and r.get("ours_cpu")}
+        if cpu:
+            slow = min(cpu, key=cpu.get)
+            lines.append(f"  (same on CPU time: geomean {geomean(list(cpu.values())):.2f}x, "
+                         f"slowest {slow} at {cpu[slow]:.2f}x)")
+    else:
+        lines.append("- speed-up over wasm3: not measured (needs ours and wasm3)")
+    if metering:
+        g = geomean([m["on_s"] / m["off_s"] for m in metering.values()]) - 1
+        worst = max(metering, key=lambda w: metering[w]["cost"])
+        lines.append(f"- fuel metering costs <= 10%: geomean {100 * g:+.1f}%, worst {worst} "
+                     f"{100 * metering[worst]['cost']:+.1f}%: {verdict(metering[worst]['cost'] <= 0.10)}")
+    else:
+        lines.append("- fuel metering cost: not measured")
+    large = [r for r in load if os.path.basename(r["file"]) == "large.wasm"]
+    if large:
+        mbs = large[0]["load_mb_s"]
+        lines.append(f"- load + validate + compile >= 50 MB/s: {mbs:.1f} MB/s: {verdict(mbs >= 50)}")
+    else:
+        lines.append("- load speed: not measured")
+    return lines + [""]
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    build = sys.argv[1]
+    runs = int(os.environ.get("BENCH_RUNS", "5"))
+    wasm_dir = os.path.join(build, "bench", "wasm")
+    native_dir = os.path.join(build, "bench", "native")
+    workloads = sorted(f[:-5] for f in os.listdir(wasm_dir) if f.endswith(".wasm"))
+    if os.environ.get("BENCH_ONLY"):
+        only = os.environ["BENCH_ONLY"].split(",")
+        workloads = [w for w in workloads if w in only]
+
+    outlayer = find_engine("OUTLAYER", os.path.join(build, "bin", "outlayer"))
+    engine_bench = os.path.join(build, "bench", "engine_bench")
+    if not os.access(engine_bench, os.X_OK):
+        engine_bench = None
+
+    def ours_cmd(wasm, args):
+        return [outlayer, "run", wasm, "--fuel", FUEL, "--timeout-ms", "0", "--json", "--"] + args
+
+    others = {}
+    for name, env, default, make in (
+        ("wasm3", "WASM3", "wasm3", lambda exe: lambda w, a: [exe, w] + a),
+        ("iwasm", "IWASM", "iwasm", lambda exe: lambda w, a: [exe, w] + a),
+        ("node", "NODE", "node",
+         lambda exe: lambda w, a: [exe, "--no-warnings", os.path.join(HERE, "node_wasi.mjs"), w] + a),
+    ):
+        exe = find_engine(env, default)
+        if exe:
+            others[name] = make(exe)
+
+    notes = []
+    if outlayer is None:
+        notes.append("ours: build/bin/outlayer not found (engine or CLI not built yet): our columns are empty")
+    for name in ("wasm3", "iwasm", "node"):
+        if name not in others:
+            notes.append(f"{name}: skipped ({name.upper()}= set empty)" if os.environ.get(name.upper()) == ""
+                         else f"{name}: not on PATH and ${name.upper()} not set: skipped")
+    print(f"bench: {len(workloads)} workloads, median of {runs} interleaved runs; whole-process wall clock")
+    print("engines: native" + (", ours" if outlayer else "") + "".join(", " + n for n in others))
+    for n in notes:
+        print("note: " + n)
+    sys.stdout.flush()
+
+    failures = []
+    results = {}
+    for w in workloads:
+        wasm = os.path.join(wasm_dir, w + ".wasm")
+        size = os.environ.get(f"BENCH_SIZE_{w}")
+        args = [size] if size else []
+        engines = {"native": lambda wasm_, a, w=w: [os.path.join(native_dir, w)] + a}
+        if outlayer:
+            engines["ours"] = lambda wasm_, a: ours_cmd(wasm_, a)
+        engines.update(others)
+        # Reference output (and a warm-up of the file cache).
+        _, rc, expected, err = run_once(engines["native"](wasm, args))
+        if rc != 0:
+            failures.append(f"{w}: native exited {rc}: {err.strip()[:200]}")
+            continue
+        times = {e: [] for e in engines}
+        cpu = {e: [] for e in engines}
+        extra = {"instructions": None, "run_us": [], "load_us": [], "node_run_ms": []}
+        status = {e: "ok" for e in engines}
+        order = list(engines)
+        for r in range(runs):
+            for e in order[r % len(order):] + order[:r % len(order)]:
+                if status[e] != "ok":
+                    continue
+                try:
+                    wall, rc, out, err = run_once(engines[e](wasm, args))
+                except subprocess.TimeoutExpired:
+                    status[e] = "timeout"
+                    failures.append(f"{w}: {e} timed out after {TIMEOUT_S} s")
+                    continue
+                if rc != 0 or out != expected:
+                    status[e] = "wrong output" if rc == 0 else f"exit {rc}"
+                    failures.append(f"{w}: {e}: {status[e]}: got {out.strip()[:80]!r}, "
+                                    f"expected {expected.strip()!r}; stderr: {err.strip()[-300:]!r}")
+                    continue
+                times[e].append(wall)
+                cpu[e].append(CPU_TIMES[-1])
+                if e == "ours":
+                    rep = last_json(err)
+                    if "instructions" in rep:
+                        extra["instructions"] = rep["instructions"]
+                    if "run_us" in rep:
+                        extra["run_us"].append(rep["run_us"])
+                    if "load_us" in rep:
+                        extra["load_us"].append(rep["load_us"])
+                elif e == "node":
+                    rep = last_json(err)
+                    if "node_run_ms" in rep:
+                        extra["node_run_ms"].append(rep["node_run_ms"])
+        res = {"expected": expected.strip()}
+        for e in engines:
+            res[e] = statistics.median(times[e]) if times[e] and status[e] == "ok" else None
+            res[e + "_status"] = status[e]
+            res[e + "_cpu"] = statistics.median(cpu[e]) if cpu[e] and status[e] == "ok" else None
+        res["instructions"] = extra["instructions"]
+        res["ours_run_s"] = statistics.median(extra["run_us"]) / 1e6 if extra["run_us"] else None
+        res["node_run_s"] = statistics.median(extra["node_run_ms"]) / 1e3 if extra["node_run_ms"] else None
+        res["ours_load_s"] = statistics.median(extra["load_us"]) / 1e6 if extra["load_us"] else None
+        results[w] = res
+        line = f"  {w:13s} native {fmt(res['native'])} s"
+        for e in engines:
+            if e != "native":
+                line += f"  {e} {fmt(res[e])}" + ("" if status[e] == "ok" else f" ({status[e]})")
+        print(line)
+        sys.stdout.flush()
+
+    # ---- metering on vs off (in-process, engine-internal run time) ----
+    metering = {}
+    if engine_bench and not os.environ.get("BENCH_SKIP_METERING"):
+        print(f"metering: {runs} interleaved in-process runs per workload, metering on vs off")
+        for w in workloads:
+            if w not in results:
+                continue
+            wasm = os.path.join(wasm_dir, w + ".wasm")
+            size = os.environ.get(f"BENCH_SIZE_{w}")
+            args = [size] if size else []
+            on, off, ok = [], [], True
+            for r in range(runs):
+                for flag in ([[], ["--no-metering"]] if r % 2 == 0 else [["--no-metering"], []]):
+                    try:
+                        _, rc, out, err = run_once([engine_bench, "run"] + flag + [wasm] + args)
+                    except subprocess.TimeoutExpired:
+                        rc, out, err = -1, "", "timeout"
+                    rep = last_json(err)
+                    if rc != 0 or out.strip() != results[w]["expected"] or "run_cpu_us" not in rep:
+                        failures.append(f"{w}: engine_bench run {' '.join(flag)}: exit {rc}, "
+                                        f"output {out.strip()[:80]!r}; {err.strip()[-200:]!r}")
+                        ok = False
+                        break
+                    (off if flag else on).append(rep["run_cpu_us"] / 1e6)
+                if not ok:
+                    break
+            if ok:
+                m_on, m_off = statistics.median(on), statistics.median(off)
+                metering[w] = {"on_s": m_on, "off_s": m_off, "cost": m_on / m_off - 1}
+                print(f"  {w:13s} on {m_on:.3f} s  off {m_off:.3f} s  cost {100 * (m_on / m_off - 1):+.1f}%")
+                sys.stdout.flush()
+    elif not engine_bench:
+        notes.append("metering and load: build/bench/engine_bench not built (libwasm.a incomplete?): skipped")
+
+    # ---- load time of a large module, instantiate time ----
+    load = []
+    if engine_bench and not os.environ.get("BENCH_SKIP_LOAD"):
+        small = "fib" if "fib" in workloads else workloads[0] if workloads else None
+        for f in [os.path.join(build, "bench", "large.wasm")] + \
+                 ([os.path.join(wasm_dir, small + ".wasm")] if small else []):
+            if not os.path.isfile(f):
+                continue
+            try:
+                _, rc, out, err = run_once([engine_bench, "load", f, str(max(runs, 3))])
+            except subprocess.TimeoutExpired:
+                rc, out, err = -1, "", "timeout"
+            rep = last_json(out)
+            if rc != 0 or not rep:
+                failures.append(f"load {f}: exit {rc}: {err.strip()[-300:]}")
+                continue
+            load.append(rep)
+
+    # ---- report ----
+    names = [e for e in ("wasm3", "iwasm", "node") if e in others]
+    headers = ["workload", "ours s", "native s", "ours/native", "instructions", "ours engine s"]
+    for e in names:
+        headers += [f"{e} s", f"ours vs {e}"]
+    rows = []
+    cols = {h: [] for h in headers}
+    for w, res in results.items():
+        ours = res.get("ours")
+        row = [w, fmt(ours), fmt(res["native"]),
+               fmt(ours / res["native"] if ours and res["native"] else None, ".1f"),
+               f"{res['instructions']:,}" if res["instructions"] is not None else "-",
+               fmt(res["ours_run_s"])]
+        cols["ours s"].append(ours)
+        cols["native s"].append(res["native"])
+        cols["ours/native"].append(ours / res["native"] if ours and res["native"] else None)
+        cols["ours engine s"].append(res["ours_run_s"])
+        for e in names:
+            t = res.get(e)
+            sp = t / ours if t and ours else None
+            row += [fmt(t), fmt(sp, ".2f") + "x" if sp else "-"]
+            cols[f"{e} s"].append(t)
+            cols[f"ours vs {e}"].append(sp)
+        rows.append(row)
+    if rows:
+        g = ["geomean"]
+        for h in headers[1:]:
+            if h == "instructions":
+                g.append("")
+                continue
+            v = geomean(cols[h])
+            g.append("-" if v is None else (fmt(v, ".2f") + "x" if h.startswith("ours vs")
+                                            else fmt(v, ".1f") if h == "ours/native" else fmt(v)))
+        rows.append(g)
+    report = ["## Run time (whole process, median of %d)" % runs, "", table(headers, rows), ""]
+
+    # Every engine against native, so the table means something even without ours.
+    rel_headers = ["workload", "native s"] + [e + "/native" for e in (["ours"] if outlayer else []) + names]
+    rel_rows, rel_cols = [], {h: [] for h in rel_headers}
+    for w, res in results.items():
+        row = [w, fmt(res["native"])]
+        for e in (["ours"] if outlayer else []) + names:
+            v = res[e] / res["native"] if res.get(e) and res["native"] else None
+            rel_cols[e + "/native"].append(v)
+            row.append(fmt(v, ".1f"))
+        rel_rows.append(row)
+    if rel_rows:
+        rel_rows.append(["geomean", fmt(geomean([r["native"] for r in results.values()]))] +
+                        [fmt(geomean(rel_cols[h]), ".1f") for h in rel_headers[2:]])
+        report += ["## Slowdown against native (time / native time)", "", table(rel_headers, rel_rows), ""]
+
+    # CPU time: on a machine shared with other work, steadier than wall time.
+    cpu_engines = ["native"] + (["ours"] if outlayer else []) + names
+    cpu_rows = [[w] + [fmt(res.get(e + "_cpu")) for e in cpu_engines] for w, res in results.items()]
+    if cpu_rows:
+        cpu_rows.append(["geomean"] + [fmt(geomean([r.get(e + "_cpu") for r in results.values()]))
+                                       for e in cpu_engines])
+        report += ["## CPU time (user + sys of the whole process, median; seconds)", "",
+                   table(["workload"] + cpu_engines, cpu_rows), ""]
+
+    if metering:
+        m_rows = [[w, fmt(m["on_s"]), fmt(m["off_s"]), f"{100 * m['cost']:+.1f}%"] for w, m in metering.items()]
+        gm = geomean([m["on_s"] / m["off_s"] for m in metering.values()])
+        m_rows.append(["geomean", "", "", f"{100 * (gm - 1):+.1f}%"])
+        report += ["## Fuel metering cost (in-process CPU time of _start, metering on vs off)", "",
+                   table(["workload", "on s", "off s", "cost"], m_rows), ""]
+    if load:
+        l_rows = [[os.path.basename(r["file"]), f"{r['bytes'] / 1e6:.2f}", fmt(r["validate_mb_s"], ".1f"),
+                   fmt(r["load_mb_s"], ".1f"), fmt(r["load_nometer_mb_s"], ".1f"),
+                   fmt(r["load_us"] / 1e3, ".2f"), fmt(r["instantiate_us"] / 1e3, ".3f")] for r in load]
+        report += ["## Load (decode + validate + compile) and instantiate", "",
+                   table(["module", "MB", "validate MB/s", "load MB/s", "load MB/s (no metering)",
+                          "load ms", "instantiate ms"], l_rows), ""]
+    report += targets(results, metering, load)
+    if notes:
+        report += ["Notes:"] + ["- " + n for n in notes] + [""]
+    if failures:
+        report += ["FAILURES:"] + ["- " + f for f in failures] + [""]
+
+    text = "\n".join(report)
+    print()
+    print(text)
+    os.makedirs(os.path.join(build, "bench"), exist_ok=True)
+    with open(os.path.join(build, "bench", "results.md"), "w") as f:
+        f.write(text)
+    with open(os.path.join(build, "bench", "results.json"), "w") as f:
+        json.dump({"runs": runs, "results": results, "metering": metering, "load": load,
+                   "notes": notes, "failures": failures}, f, indent=1)
+    print(f"(also written to {build}/bench/results.md and results.json)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

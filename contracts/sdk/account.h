@@ -1,0 +1,12 @@
+/* account.h — NEAR account id validation (near-account-id rules). */
+#ifndef SDK_ACCOUNT_H
+#define SDK_ACCOUNT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* 2..64 bytes of [a-z0-9] parts joined by '.', where '-' or '_' may only
+ * sit between two alphanumerics. */
+bool account_id_valid(const char *s, size_t len);
+
+#endif

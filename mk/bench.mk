@@ -1,0 +1,50 @@
+# Benchmarks (issue 3): bench/ -> build/bench/, run by `make bench`.
+#
+#   make bench                  build the workloads and run bench/run.py
+#   make bench BENCH_RUNS=1     one run each (quick look while developing)
+#   make bench-build            only build (workloads as wasm and native,
+#                               the generated large module, engine_bench)
+#
+# The workloads are ours, in C (bench/workloads/*.c): each is compiled to a
+# WASI command with clang-19 and natively with clang-19 -O2, the native
+# build being the baseline and the reference for every engine's checksum.
+# Other engines (wasm3, iwasm, node) are used when on PATH or named by
+# WASM3=, IWASM=, NODE= (see docs/benchmarks.md for how we built them).
+BENCH_DIR := $(BUILD)/bench
+BENCH_NAMES := $(basename $(notdir $(wildcard bench/workloads/*.c)))
+BENCH_WASM := $(patsubst %,$(BENCH_DIR)/wasm/%.wasm,$(BENCH_NAMES))
+BENCH_NATIVE := $(patsubst %,$(BENCH_DIR)/native/%,$(BENCH_NAMES))
+BENCH_CFLAGS := -O2 -ffp-contract=off -std=gnu17 -Wall -Wextra -Werror
+WASI_SYSROOT ?= /usr
+# Functions in the generated large module (~4 MB of wasm; compiling it once
+# takes a minute or two).
+BENCH_LARGE_FUNCS ?= 20000
+
+$(BENCH_DIR)/wasm/%.wasm: bench/workloads/%.c bench/workloads/bench_common.h
+	@mkdir -p $(@D)
+	$(CLANG) --target=wasm32-wasi --sysroot=$(WASI_SYSROOT) $(BENCH_CFLAGS) -s $< -o $@
+
+$(BENCH_DIR)/native/%: bench/workloads/%.c bench/workloads/bench_common.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BENCH_CFLAGS) $< -o $@ -lm
+
+$(BENCH_DIR)/large.c: bench/gen_large.py
+	@mkdir -p $(@D)
+	python3 bench/gen_large.py $(BENCH_LARGE_FUNCS) > $@.tmp && mv $@.tmp $@
+
+$(BENCH_DIR)/large.wasm: $(BENCH_DIR)/large.c
+	$(CLANG) --target=wasm32-wasi --sysroot=$(WASI_SYSROOT) -O2 -s $< -o $@
+
+$(BENCH_DIR)/engine_bench: $(OBJ)/bench/engine_bench.o $(LIB)/libwasi.a $(LIB)/libwasm.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB)/libwasi.a $(LIB)/libwasm.a $(LIB_SODIUM) $(LDLIBS)
+
+bench-build: $(BENCH_WASM) $(BENCH_NATIVE) $(BENCH_DIR)/large.wasm
+	@# Ours is optional until the engine and CLI build: the driver says so.
+	@$(MAKE) --no-print-directory $(BIN)/outlayer || echo "bench: build/bin/outlayer does not build yet; 'ours' will be skipped"
+	@$(MAKE) --no-print-directory $(BENCH_DIR)/engine_bench || echo "bench: engine_bench does not build yet; metering and load will be skipped"
+
+bench: bench-build
+	python3 bench/run.py $(BUILD)
+
+.PHONY: bench bench-build

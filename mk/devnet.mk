@@ -1,0 +1,40 @@
+# The devnet. So far its NEAR VM layer: src/devnet/vm/ -> build/lib/libnearvm.a
+# (one NEAR function call on our engine; see docs/devnet.md "VM layer").
+NEARVM_SRC := $(wildcard src/devnet/vm/*.c)
+NEARVM_OBJ := $(call objs_of,$(NEARVM_SRC))
+NEARVM_LIB := $(LIB)/libnearvm.a
+STATIC_LIBS += $(NEARVM_LIB)
+
+$(NEARVM_LIB): $(NEARVM_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+# Test contracts for tests/unit/test_nearvm_*.c: .wat through wat2wasm and
+# freestanding C through clang-19 (MVP + sign-ext + mutable globals, the
+# features NEAR accepts everywhere). They are plain wasm, identical for the
+# normal and the sanitizer build, so they always go to build/.
+NEARVM_CONTRACTS := build/tests/devnet/contracts
+NEARVM_TEST_WASM := \
+  $(patsubst tests/devnet/contracts/%.wat,$(NEARVM_CONTRACTS)/%.wasm,$(wildcard tests/devnet/contracts/*.wat)) \
+  $(patsubst tests/devnet/contracts/%.c,$(NEARVM_CONTRACTS)/%.wasm,$(wildcard tests/devnet/contracts/*.c))
+NEARVM_CONTRACT_CFLAGS := --target=wasm32 -nostdlib -O2 -mcpu=mvp -msign-ext -mmutable-globals \
+  -ffreestanding -fno-builtin -Wall -Wextra -Werror
+
+$(NEARVM_CONTRACTS)/%.wasm: tests/devnet/contracts/%.wat
+	@mkdir -p $(@D)
+	wat2wasm $< -o $@
+
+$(NEARVM_CONTRACTS)/%.wasm: tests/devnet/contracts/%.c
+	@mkdir -p $(@D)
+	$(CLANG) $(NEARVM_CONTRACT_CFLAGS) -c $< -o $@.o
+	$(WASM_LD) --no-entry --export-dynamic --allow-undefined --strip-all $@.o -o $@
+	rm -f $@.o
+
+NEARVM_UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_nearvm_*.c))
+$(NEARVM_UNIT_BIN): $(NEARVM_TEST_WASM)
+
+nearvm-contracts: $(NEARVM_TEST_WASM)
+.PHONY: nearvm-contracts
+
+# Fuzzing the VM layer with contracts (seed corpus: the test contracts).
+$(eval $(call fuzz_target,nearvm,$(NEARVM_SRC) $(wildcard src/wasm/*.c) tests/fuzz/fuzz_nearvm.c,-ljansson -lsodium -lcrypto))

@@ -1,0 +1,347 @@
+/*
+ * cmd_run.c — `outlayer run FILE.wasm`: run a WASI command locally with the
+ * same limits a worker applies, stream its stdout/stderr, exit with its code
+ * and finish with a report (text, or one JSON object with --json) on stderr.
+ * The work itself is runner_run (src/runner/), shared with the worker.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "runner/runner.h"
+
+void cmd_run_help(FILE *out)
+{
+    fprintf(out,
+            "usage: outlayer run FILE.wasm [options] [-- ARGS...]\n"
+            "\n"
+            "Runs a WASI preview-1 command (a module exporting _start) the way an OutLayer\n"
+            "worker does: the input on stdin, the program's stdout to our stdout, its stderr to\n"
+            "our stderr, and its exit code as ours. A report (instructions, wall time, peak\n"
+            "memory, trap) follows on stderr. FILE.wasm may be - to read the module from stdin.\n"
+            "\n"
+            "options:\n"
+            "  --input FILE|-      the program's stdin: a file, or - for our stdin (default: empty)\n"
+            "  --fuel N            instruction limit (default %" PRIu64 ")\n"
+            "  --max-memory-mb N   linear memory cap in MiB, also the stdout cap (default %u)\n"
+            "  --timeout-ms N      wall-clock limit for the run, 0 = none (default %" PRIu64 ")\n"
+            "  --env KEY=VALUE     an environment variable for the program (repeatable);\n"
+            "                      nothing of our own environment is passed on\n"
+            "  --json              the report as one JSON object (last line of stderr)\n"
+            "  -h, --help          this help\n"
+            "  -- ARGS...          arguments for the program (argv[0] is the file's name)\n"
+            "\n"
+            "exit codes:\n"
+            "  0-255  the program's own exit code (returning from main/_start = 0)\n"
+            "  %d     usage error\n"
+            "  %d     not a valid module (message and byte offset shown), or not a WASI command\n"
+            "  %d     FILE.wasm or the input file cannot be read\n"
+            "  %d     internal error (host out of memory)\n"
+            "  %d    trap: out of fuel (--fuel)\n"
+            "  %d    trap: memory limit exceeded (--max-memory-mb)\n"
+            "  %d    trap: stdout limit exceeded (--max-memory-mb MiB of output)\n"
+            "  %d    trap: wall-clock timeout (--timeout-ms)\n"
+            "  %d    any other trap (unreachable, out of bounds access, stack exhausted, ...)\n"
+            "A program may itself exit with one of these codes; the report tells them apart.\n"
+            "\n"
+            "The program sees no files, no network and no host environment. Output limits:\n"
+            "stdout max-memory-mb MiB (passing it traps), stderr 1 MiB (the rest is dropped).\n",
+            RUNNER_DEFAULT_FUEL, RUNNER_DEFAULT_MEMORY_MB, RUNNER_DEFAULT_TIMEOUT_MS, CLI_EXIT_USAGE,
+            CLI_EXIT_BAD_MODULE, CLI_EXIT_NO_INPUT, CLI_EXIT_INTERNAL, CLI_EXIT_FUEL, CLI_EXIT_MEMORY,
+            CLI_EXIT_OUTPUT, CLI_EXIT_TIMEOUT, CLI_EXIT_TRAP);
+}
+
+typedef struct run_args {
+    const char *file;
+    const char *input; /* NULL = empty stdin */
+    uint64_t fuel;
+    uint64_t max_memory_mb;
+    uint64_t timeout_ms;
+    const char **env;
+    size_t env_count;
+    const char **prog_argv; /* [0] = file name, then ARGS */
+    size_t prog_argc;
+    bool json;
+} run_args;
+
+/* "--name value" or "--name=value": the value, advancing *i; NULL if absent. */
+static const char *option_value(int argc, char **argv, int *i, const char *name)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0) return NULL;
+    if (a[n] == '=') return a + n + 1;
+    if (a[n] != 0) return NULL;
+    if (*i + 1 >= argc) return NULL;
+    return argv[++*i];
+}
+
+static bool is_option(const char *a, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(a, name, n) == 0 && (a[n] == 0 || a[n] == '=');
+}
+
+static int usage_error(const char *msg, const char *arg)
+{
+    cli_error("run: %s%s%s (see `outlayer help run`)", msg, arg ? ": " : "", arg ? arg : "");
+    return CLI_EXIT_USAGE;
+}
+
+/* Returns -1 when the arguments are fine, else the exit code to return. */
+static int parse_args(int argc, char **argv, run_args *a)
+{
+    a->fuel = RUNNER_DEFAULT_FUEL;
+    a->max_memory_mb = RUNNER_DEFAULT_MEMORY_MB;
+    a->timeout_ms = RUNNER_DEFAULT_TIMEOUT_MS;
+    a->env = calloc((size_t)argc, sizeof *a->env);
+    a->prog_argv = calloc((size_t)argc + 1, sizeof *a->prog_argv);
+    if (!a->env || !a->prog_argv) {
+        cli_error("out of memory");
+        return CLI_EXIT_INTERNAL;
+    }
+    const char **extra = NULL;
+    size_t extra_count = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *v;
+        if (strcmp(arg, "--") == 0) {
+            extra = (const char **)argv + i + 1;
+            extra_count = (size_t)(argc - i - 1);
+            break;
+        } else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            cmd_run_help(stdout);
+            return CLI_EXIT_OK;
+        } else if (strcmp(arg, "--json") == 0) {
+            a->json = true;
+        } else if (is_option(arg, "--input")) {
+            if (!(v = option_value(argc, argv, &i, "--input"))) return usage_error("--input needs a file or -", NULL);
+            a->input = v;
+        } else if (is_option(arg, "--fuel")) {
+            v = option_value(argc, argv, &i, "--fuel");
+            if (!v || !cli_parse_u64(v, 1, UINT64_MAX - 1, &a->fuel))
+                return usage_error("--fuel needs a whole number of instructions, at least 1", v);
+        } else if (is_option(arg, "--max-memory-mb")) {
+            v = option_value(argc, argv, &i, "--max-memory-mb");
+            if (!v || !cli_parse_u64(v, 1, 4096, &a->max_memory_mb))
+                return usage_error("--max-memory-mb needs a number of MiB from 1 to 4096", v);
+        } else if (is_option(arg, "--timeout-ms")) {
+            v = option_value(argc, argv, &i, "--timeout-ms");
+            if (!v || !cli_parse_u64(v, 0, UINT64_C(1) << 40, &a->timeout_ms))
+                return usage_error("--timeout-ms needs a number of milliseconds (0 = no limit)", v);
+        } else if (is_option(arg, "--env")) {
+            v = option_value(argc, argv, &i, "--env");
+            if (!v || !strchr(v, '=') || v[0] == '=') return usage_error("--env needs KEY=VALUE", v);
+            a->env[a->env_count++] = v;
+        } else if (arg[0] == '-' && arg[1] != 0) {
+            return usage_error("unknown option", arg);
+        } else if (!a->file) {
+            a->file = arg;
+        } else {
+            return usage_error("more than one FILE.wasm (put program arguments after --)", arg);
+        }
+    }
+    if (!a->file) return usage_error("no FILE.wasm given", NULL);
+    if (strcmp(a->file, "-") == 0 && a->input && strcmp(a->input, "-") == 0)
+        return usage_error("FILE.wasm and --input cannot both be read from stdin", NULL);
+    const char *base = strrchr(a->file, '/');
+    a->prog_argv[a->prog_argc++] = base ? base + 1 : a->file;
+    for (size_t k = 0; k < extra_count; k++) a->prog_argv[a->prog_argc++] = extra[k];
+    return -1;
+}
+
+static void write_stdout(void *env, const uint8_t *data, size_t len) { fwrite(data, 1, len, stdout); }
+static void write_stderr(void *env, const uint8_t *data, size_t len) { fwrite(data, 1, len, stderr); }
+
+static int exit_code_of(const runner_result *r)
+{
+    switch (r->status) {
+    case RUNNER_OK:
+    case RUNNER_EXIT: return r->exit_code & 0xff; /* as a native exit(): the low 8 bits */
+    case RUNNER_LOAD_ERROR:
+    case RUNNER_LINK_ERROR: return CLI_EXIT_BAD_MODULE;
+    case RUNNER_INTERNAL: return CLI_EXIT_INTERNAL;
+    case RUNNER_TRAP: break;
+    }
+    switch (r->limit) {
+    case RUNNER_LIMIT_FUEL: return CLI_EXIT_FUEL;
+    case RUNNER_LIMIT_MEMORY: return CLI_EXIT_MEMORY;
+    case RUNNER_LIMIT_OUTPUT: return CLI_EXIT_OUTPUT;
+    case RUNNER_LIMIT_TIMEOUT: return CLI_EXIT_TIMEOUT;
+    default: return CLI_EXIT_TRAP;
+    }
+}
+
+static const char *error_kind_name(wasm_error_kind k)
+{
+    switch (k) {
+    case WASM_ERR_MALFORMED: return "malformed module";
+    case WASM_ERR_INVALID: return "invalid module";
+    case WASM_ERR_UNSUPPORTED: return "unsupported feature";
+    case WASM_ERR_UNLINKABLE: return "unlinkable module";
+    case WASM_ERR_TRAP: return "trap during instantiation";
+    case WASM_ERR_RESOURCE: return "resource limit";
+    case WASM_ERR_NONE: break;
+    }
+    return "error";
+}
+
+static bool looks_like_wasm(const uint8_t *b, size_t n) { return n >= 4 && memcmp(b, "\0asm", 4) == 0; }
+
+/* The one-line description of a failure to load or link. */
+static void describe_error(const run_args *a, const runner_result *r, const uint8_t *wasm, size_t wasm_len,
+                           char *buf, size_t size)
+{
+    /* The engine may already end its message with "(offset 0x..)"; we print
+     * the offset ourselves, in decimal and hex, so drop that tail. */
+    char msg[sizeof r->message];
+    snprintf(msg, sizeof msg, "%s", r->message);
+    char *tail = strstr(msg, " (offset ");
+    if (tail && strchr(tail, ')') && strchr(tail, ')')[1] == 0) *tail = 0;
+    const char *hint = "";
+    if (r->status == RUNNER_LOAD_ERROR && !looks_like_wasm(wasm, wasm_len))
+        hint = " (this is not a WebAssembly binary: it does not start with \"\\0asm\")";
+    if (r->status == RUNNER_LOAD_ERROR && r->load_error.offset != SIZE_MAX)
+        snprintf(buf, size, "%s: %s at byte offset %zu (0x%zx): %s%s", a->file, error_kind_name(r->load_error.kind),
+                 r->load_error.offset, r->load_error.offset, msg, hint);
+    else if (r->status == RUNNER_LOAD_ERROR)
+        snprintf(buf, size, "%s: %s: %s%s", a->file, error_kind_name(r->load_error.kind), msg, hint);
+    else
+        snprintf(buf, size, "%s: %s", a->file, r->message);
+}
+
+static void human_size(uint64_t bytes, char *buf, size_t size)
+{
+    if (bytes >= (UINT64_C(1) << 20))
+        snprintf(buf, size, "%.1f MiB", (double)bytes / (1 << 20));
+    else
+        snprintf(buf, size, "%.1f KiB", (double)bytes / 1024);
+}
+
+static void report_text(const run_args *a, const runner_result *r, int code)
+{
+    char mem[32];
+    human_size(r->peak_memory_bytes, mem, sizeof mem);
+    FILE *f = stderr;
+    switch (r->status) {
+    case RUNNER_OK: fprintf(f, "--- outlayer run: ok, exit code 0\n"); break;
+    case RUNNER_EXIT: fprintf(f, "--- outlayer run: the program exited with code %" PRId32 "\n", r->exit_code); break;
+    case RUNNER_TRAP: fprintf(f, "--- outlayer run: trap: %s (exit code %d)\n", r->message, code); break;
+    default: fprintf(f, "--- outlayer run: %s: %s (exit code %d)\n", runner_status_name(r->status), r->message, code);
+    }
+    fprintf(f, "instructions: %" PRIu64 " of %" PRIu64 "\n", r->instructions, a->fuel);
+    fprintf(f, "wall time:    %" PRIu64 " ms (load %" PRIu64 " ms, run %" PRIu64 " ms)\n", r->wall_us / 1000,
+            r->load_us / 1000, r->run_us / 1000);
+    fprintf(f, "peak memory:  %" PRIu64 " bytes (%s) of %" PRIu64 " MiB\n", r->peak_memory_bytes, mem,
+            a->max_memory_mb);
+    fprintf(f, "output:       stdout %zu bytes, stderr %zu bytes%s\n", r->stdout_bytes, r->stderr_bytes,
+            r->stderr_truncated ? " (stderr truncated at 1 MiB)" : "");
+}
+
+static json_t *json_opt_string(const char *s) { return s ? json_string(s) : json_null(); }
+
+static void report_json(const run_args *a, const runner_result *r, int code, const char *error_line)
+{
+    bool finished = r->status == RUNNER_OK || r->status == RUNNER_EXIT;
+    bool trapped = r->status == RUNNER_TRAP;
+    json_t *o = json_object();
+    json_object_set_new(o, "status", json_string(runner_status_name(r->status)));
+    json_object_set_new(o, "exit_code", json_integer(code));
+    json_object_set_new(o, "program_exit_code", finished ? json_integer(r->exit_code) : json_null());
+    /* The stdout cap is enforced by a host function; name it for what it is. */
+    const char *trap = r->limit == RUNNER_LIMIT_OUTPUT ? "output limit exceeded" : wasm_trap_name(r->trap);
+    json_object_set_new(o, "trap", trapped ? json_string(trap) : json_null());
+    json_object_set_new(o, "limit", json_opt_string(runner_limit_name(r->limit)));
+    json_object_set_new(o, "message", r->message[0] ? json_string(error_line ? error_line : r->message) : json_null());
+    json_object_set_new(o, "error_offset", r->status == RUNNER_LOAD_ERROR && r->load_error.offset != SIZE_MAX
+                                               ? json_integer((json_int_t)r->load_error.offset)
+                                               : json_null());
+    json_object_set_new(o, "instructions", json_integer((json_int_t)r->instructions));
+    json_object_set_new(o, "wall_ms", json_integer((json_int_t)(r->wall_us / 1000)));
+    json_object_set_new(o, "wall_us", json_integer((json_int_t)r->wall_us));
+    json_object_set_new(o, "load_us", json_integer((json_int_t)r->load_us));
+    json_object_set_new(o, "run_us", json_integer((json_int_t)r->run_us));
+    json_object_set_new(o, "peak_memory_bytes", json_integer((json_int_t)r->peak_memory_bytes));
+    json_object_set_new(o, "stdout_bytes", json_integer((json_int_t)r->stdout_bytes));
+    json_object_set_new(o, "stderr_bytes", json_integer((json_int_t)r->stderr_bytes));
+    json_object_set_new(o, "stderr_truncated", json_boolean(r->stderr_truncated));
+    json_t *limits = json_object();
+    json_object_set_new(limits, "fuel", json_integer((json_int_t)a->fuel));
+    json_object_set_new(limits, "max_memory_mb", json_integer((json_int_t)a->max_memory_mb));
+    json_object_set_new(limits, "timeout_ms", json_integer((json_int_t)a->timeout_ms));
+    json_object_set_new(o, "limits", limits);
+    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (s) fprintf(stderr, "%s\n", s);
+    free(s);
+    json_decref(o);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_args a;
+    memset(&a, 0, sizeof a);
+    int code = parse_args(argc, argv, &a);
+    uint8_t *wasm = NULL, *input = NULL;
+    size_t wasm_len = 0, input_len = 0;
+    if (code >= 0) goto done;
+
+    wasm = cli_read_file(a.file, &wasm_len);
+    if (!wasm) {
+        cli_error("cannot read %s: %s", a.file, strerror(errno));
+        code = CLI_EXIT_NO_INPUT;
+        goto done;
+    }
+    if (a.input) {
+        input = cli_read_file(a.input, &input_len);
+        if (!input) {
+            cli_error("cannot read the input %s: %s", strcmp(a.input, "-") == 0 ? "from stdin" : a.input,
+                      strerror(errno));
+            code = CLI_EXIT_NO_INPUT;
+            goto done;
+        }
+    }
+
+    runner_options opts = {
+        .wasm = wasm,
+        .wasm_len = wasm_len,
+        .input = input,
+        .input_len = input_len,
+        .argv = a.prog_argv,
+        .argc = a.prog_argc,
+        .env = a.env,
+        .env_count = a.env_count,
+        .fuel = a.fuel,
+        .max_memory_mb = (uint32_t)a.max_memory_mb,
+        .timeout_ms = a.timeout_ms,
+        .stdout_sink = write_stdout,
+        .stderr_sink = write_stderr,
+    };
+    runner_result r;
+    runner_run(&opts, &r);
+    fflush(stdout);
+    fflush(stderr);
+    code = exit_code_of(&r);
+
+    char error_line[1024];
+    bool failed_to_start = r.status == RUNNER_LOAD_ERROR || r.status == RUNNER_LINK_ERROR;
+    if (failed_to_start) describe_error(&a, &r, wasm, wasm_len, error_line, sizeof error_line);
+    if (a.json) {
+        report_json(&a, &r, code, failed_to_start ? error_line : NULL);
+    } else if (failed_to_start) {
+        cli_error("%s", error_line);
+    } else {
+        report_text(&a, &r, code);
+    }
+    runner_result_free(&r);
+
+done:
+    free(wasm);
+    free(input);
+    free(a.env);
+    free(a.prog_argv);
+    return code;
+}

@@ -1,0 +1,274 @@
+/*
+ * registers.c — guest memory access, registers and "memory or register"
+ * inputs, with nearcore's charges: gas is always paid before the bounds
+ * check, so a bad pointer still costs what the read would have.
+ *
+ * Registers have arbitrary u64 ids (near-sdk uses u64::MAX-2 and u64::MAX-1)
+ * but there are at most 100 of them, so a small array searched linearly is
+ * both simple and fast.
+ */
+#include "devnet/vm/vm_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool vm_mem_read(near_vm_logic *L, uint64_t ptr, uint64_t len, const uint8_t **out)
+{
+    if (!vm_gas(L, COST_READ_MEMORY_BASE) || !vm_gas_per(L, COST_READ_MEMORY_BYTE, len))
+        return false;
+    uint8_t *p = wasm_memory_ptr(L->memory, ptr, len);
+    if (!p)
+        return vm_err_memory(L);
+    *out = p;
+    return true;
+}
+
+bool vm_mem_write(near_vm_logic *L, uint64_t ptr, const void *data, uint64_t len)
+{
+    if (!vm_gas(L, COST_WRITE_MEMORY_BASE) || !vm_gas_per(L, COST_WRITE_MEMORY_BYTE, len))
+        return false;
+    uint8_t *p = wasm_memory_ptr(L->memory, ptr, len);
+    if (!p)
+        return vm_err_memory(L);
+    if (len)
+        memmove(p, data, len);
+    return true;
+}
+
+bool vm_mem_read_u128(near_vm_logic *L, uint64_t ptr, near_vm_u128 *out)
+{
+    const uint8_t *p;
+    if (!vm_mem_read(L, ptr, 16, &p))
+        return false;
+    near_vm_u128 v = 0;
+    for (int i = 15; i >= 0; i--)
+        v = v << 8 | p[i];
+    *out = v;
+    return true;
+}
+
+bool vm_mem_write_u128(near_vm_logic *L, uint64_t ptr, near_vm_u128 v)
+{
+    uint8_t b[16];
+    for (int i = 0; i < 16; i++, v >>= 8)
+        b[i] = (uint8_t)v;
+    return vm_mem_write(L, ptr, b, 16);
+}
+
+vm_register *vm_register_find(near_vm_logic *L, uint64_t id)
+{
+    for (size_t i = 0; i < L->nregisters; i++)
+        if (L->registers[i].id == id)
+            return &L->registers[i];
+    return NULL;
+}
+
+bool vm_register_write(near_vm_logic *L, uint64_t id, const void *data, size_t len)
+{
+    if (!vm_gas(L, COST_WRITE_REGISTER_BASE) || !vm_gas_per(L, COST_WRITE_REGISTER_BYTE, len))
+        return false;
+    if (len > LIMIT_MAX_REGISTER_SIZE)
+        return vm_err_memory(L);
+    vm_register *r = vm_register_find(L, id);
+    uint64_t old = r ? r->len : 0;
+    if (!r && L->nregisters >= LIMIT_MAX_NUMBER_REGISTERS)
+        return vm_err_memory(L);
+    if (L->registers_bytes - old + len > LIMIT_REGISTERS_MEMORY)
+        return vm_err_memory(L);
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy)
+        return vm_err_oom(L);
+    if (len)
+        memcpy(copy, data, len); /* data may alias the old value: copy first */
+    if (!r) {
+        if (!L->registers) {
+            L->registers = calloc(LIMIT_MAX_NUMBER_REGISTERS, sizeof *L->registers);
+            if (!L->registers) {
+                free(copy);
+                return vm_err_oom(L);
+            }
+        }
+        r = &L->registers[L->nregisters++];
+        r->id = id;
+        r->data = NULL;
+    }
+    free(r->data);
+    r->data = copy;
+    r->len = len;
+    L->registers_bytes = L->registers_bytes - old + len;
+    return true;
+}
+
+void vm_registers_free(near_vm_logic *L)
+{
+    for (size_t i = 0; i < L->nregisters; i++)
+        free(L->registers[i].data);
+    free(L->registers);
+    L->registers = NULL;
+    L->nregisters = 0;
+}
+
+static bool register_get(near_vm_logic *L, uint64_t id, const uint8_t **out, size_t *out_len)
+{
+    vm_register *r = vm_register_find(L, id);
+    if (!r) {
+        char dbg[80];
+        snprintf(dbg, sizeof dbg, "InvalidRegisterId { register_id: %llu }", (unsigned long long)id);
+        return vm_host_error(L, "InvalidRegisterId", dbg, "Accessed invalid register id: %llu",
+                             (unsigned long long)id);
+    }
+    if (!vm_gas(L, COST_READ_REGISTER_BASE) || !vm_gas_per(L, COST_READ_REGISTER_BYTE, r->len))
+        return false;
+    *out = r->data;
+    *out_len = r->len;
+    return true;
+}
+
+bool vm_read_input(near_vm_logic *L, uint64_t len, uint64_t ptr, const uint8_t **out, size_t *out_len)
+{
+    if (len == UINT64_MAX)
+        return register_get(L, ptr, out, out_len);
+    if (!vm_mem_read(L, ptr, len, out))
+        return false;
+    *out_len = (size_t)len;
+    return true;
+}
+
+bool vm_utf8_valid(const uint8_t *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n;
+        uint32_t cp;
+        if ((c & 0xe0) == 0xc0) {
+            n = 1;
+            cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 2;
+            cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (len - i <= n)
+            return false;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = cp << 6 | (s[i + k] & 0x3f);
+        }
+        /* overlong forms, surrogates and values past U+10FFFF are invalid */
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+/* near-account-id rules (spec §5.1). */
+bool vm_account_id_valid(const char *s, size_t len)
+{
+    if (len < 2 || len > 64)
+        return false;
+    bool last_sep = true; /* no separator at the start */
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (alnum) {
+            last_sep = false;
+        } else if (c == '-' || c == '_' || c == '.') {
+            if (last_sep)
+                return false;
+            last_sep = true;
+        } else {
+            return false;
+        }
+    }
+    return !last_sep;
+}
+
+bool vm_read_utf8(near_vm_logic *L, uint64_t len, uint64_t ptr, char **out, size_t *out_len)
+{
+    const uint8_t *p;
+    size_t n;
+    if (!vm_read_input(L, len, ptr, &p, &n))
+        return false;
+    if (!vm_gas(L, COST_UTF8_DECODING_BASE) || !vm_gas_per(L, COST_UTF8_DECODING_BYTE, n))
+        return false;
+    if (!vm_utf8_valid(p, n))
+        return vm_err_bad_utf8(L);
+    char *s = malloc(n + 1);
+    if (!s)
+        return vm_err_oom(L);
+    memcpy(s, p, n);
+    s[n] = 0;
+    *out = s;
+    if (out_len)
+        *out_len = n;
+    return true;
+}
+
+bool vm_read_account_id(near_vm_logic *L, uint64_t len, uint64_t ptr, char **out)
+{
+    size_t n;
+    if (!vm_read_utf8(L, len, ptr, out, &n))
+        return false;
+    if (!vm_account_id_valid(*out, n)) {
+        free(*out);
+        *out = NULL;
+        return vm_host_error(L, "InvalidAccountId", "InvalidAccountId", "VM Logic returned an invalid account id");
+    }
+    return true;
+}
+
+/* ---- host functions ---- */
+
+static bool h_read_register(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+{
+    const uint8_t *data;
+    size_t len;
+    if (!vm_gas(L, COST_BASE) || !register_get(L, a[0], &data, &len))
+        return false;
+    return vm_mem_write(L, a[1], data, len);
+}
+
+static bool h_register_len(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+{
+    if (!vm_gas(L, COST_BASE))
+        return false;
+    vm_register *reg = vm_register_find(L, a[0]);
+    r[0] = reg ? reg->len : UINT64_MAX;
+    return true;
+}
+
+static bool h_write_register(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+{
+    const uint8_t *data;
+    if (!vm_gas(L, COST_BASE) || !vm_mem_read(L, a[2], a[1], &data))
+        return false;
+    return vm_register_write(L, a[0], data, (size_t)a[1]);
+}
+
+static bool h_input(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+{
+    if (!vm_gas(L, COST_BASE))
+        return false;
+    return vm_register_write(L, a[0], L->ctx->input, L->ctx->input_len);
+}
+
+const vm_host_fn vm_fns_registers[] = {
+    {"read_register", "II>", h_read_register},
+    {"register_len", "I>I", h_register_len},
+    {"write_register", "III>", h_write_register},
+    {"input", "I>", h_input},
+    {NULL, NULL, NULL},
+};

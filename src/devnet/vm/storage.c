@@ -1,0 +1,180 @@
+/*
+ * storage.c — the contract's key-value state: storage_write/read/remove/
+ * has_key, and the deprecated iterators (which fail as on NEAR).
+ *
+ * The chain provides the state through near_vm_storage callbacks. Storage
+ * usage is kept here, live, because contracts read it with storage_usage():
+ * a new record adds key + value + 40 bytes, an overwrite adds the difference
+ * of the value lengths, a removal subtracts the record.
+ *
+ * Trie-node costs are not charged: there is no trie (see docs/devnet.md).
+ */
+#include "devnet/vm/vm_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static bool key_too_long(near_vm_logic *L, size_t len)
+{
+    if (len <= LIMIT_MAX_STORAGE_KEY)
+        return false;
+    char dbg[96];
+    snprintf(dbg, sizeof dbg, "KeyLengthExceeded { length: %zu, limit: %llu }", len,
+             (unsigned long long)LIMIT_MAX_STORAGE_KEY);
+    vm_host_error(L, "KeyLengthExceeded", dbg, "The length of a storage key %zu exceeds the limit %llu", len,
+                  (unsigned long long)LIMIT_MAX_STORAGE_KEY);
+    return true;
+}
+
+static int storage_get(near_vm_logic *L, const uint8_t *key, size_t klen, uint8_t **val, size_t *vlen)
+{
+    *val = NULL;
+    *vlen = 0;
+    if (!L->storage || !L->storage->get)
+        return 0;
+    int rc = L->storage->get(L->storage->user, key, klen, val, vlen);
+    if (rc < 0)
+        vm_err_storage(L, "get");
+    return rc;
+}
+
+static bool h_storage_write(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+{
+    const uint8_t *key, *value;
+    size_t klen, vlen;
+    if (!vm_gas(L, COST_BASE))
+        return false;
+    if (L->ctx->is_view)
+        return vm_err_prohibited(L, "storage_write");
+    if (!vm_gas(L, COST_STORAGE_WRITE_BASE) || !vm_read_input(L, a[0], a[1], &key, &klen) || key_too_long(L, klen))
+        return false;
+    if (!vm_read_input(L, a[2], a[3], &value, &vlen))
+        return false;
+    if (vlen > LIMIT_MAX_STORAGE_VALUE) {
+        char dbg[96];
+        snprintf(dbg, sizeof dbg, "ValueLengthExceeded { length: %zu, limit: %llu }", vlen,
+                 (unsigned long long)LIMIT_MAX_STORAGE_VALUE);
+        return vm_host_error(L, "ValueLengthExceeded", dbg, "The length of a storage value %zu exceeds the limit %llu",
+                             vlen, (unsigned long long)LIMIT_MAX_STORAGE_VALUE);
+    }
+    if (!vm_gas_per(L, COST_STORAGE_WRITE_KEY_BYTE, klen) || !vm_gas_per(L, COST_STORAGE_WRITE_VALUE_BYTE, vlen))
+        return false;
+    uint8_t *old;
+    size_t olen;
+    int found = storage_get(L, key, klen, &old, &olen);
+    if (found < 0)
+        return false;
+    if (!L->storage || !L->storage->set || L->storage->set(L->storage->user, key, klen, value, vlen) < 0) {
+        free(old);
+        return vm_err_storage(L, "set");
+    }
+    if (found) {
+        L->storage_usage = L->storage_usage - olen + vlen;
+        bool ok = vm_gas_per(L, COST_STORAGE_WRITE_EVICTED_BYTE, olen) && vm_register_write(L, a[4], old, olen);
+        free(old);
+        r[0] = 1;
+        return ok;
+    }
+    L->storage_usage += klen + vlen + NEAR_VM_STORAGE_RECORD_EXTRA_BYTES;
+    r[0] = 0;
+    return true;
+}
+
+static bool h_storage_read(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+{
+    const uint8_t *key;
+    size_t klen;
+    if (!vm_gas(L, COST_BASE) || !vm_gas(L, COST_STORAGE_READ_BASE) || !vm_read_input(L, a[0], a[1], &key, &klen) ||
+        key_too_long(L, klen) || !vm_gas_per(L, COST_STORAGE_READ_KEY_BYTE, klen))
+        return false;
+    uint8_t *val;
+    size_t vlen;
+    int found = storage_get(L, key, klen, &val, &vlen);
+    if (found < 0)
+        return false;
+    r[0] = found ? 1 : 0;
+    if (!found)
+        return true;
+    bool ok = vm_gas_per(L, COST_STORAGE_READ_VALUE_BYTE, vlen) && vm_register_write(L, a[2], val, vlen);
+    free(val);
+    return ok;
+}
+
+static bool h_storage_remove(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+{
+    const uint8_t *key;
+    size_t klen;
+    if (!vm_gas(L, COST_BASE))
+        return false;
+    if (L->ctx->is_view)
+        return vm_err_prohibited(L, "storage_remove");
+    if (!vm_gas(L, COST_STORAGE_REMOVE_BASE) || !vm_read_input(L, a[0], a[1], &key, &klen) ||
+        key_too_long(L, klen) || !vm_gas_per(L, COST_STORAGE_REMOVE_KEY_BYTE, klen))
+        return false;
+    uint8_t *old;
+    size_t olen;
+    int found = storage_get(L, key, klen, &old, &olen);
+    if (found < 0)
+        return false;
+    r[0] = found ? 1 : 0;
+    if (!found)
+        return true;
+    if (!L->storage->remove || L->storage->remove(L->storage->user, key, klen) < 0) {
+        free(old);
+        return vm_err_storage(L, "remove");
+    }
+    L->storage_usage -= klen + olen + NEAR_VM_STORAGE_RECORD_EXTRA_BYTES;
+    bool ok = vm_gas_per(L, COST_STORAGE_REMOVE_RET_VALUE_BYTE, olen) && vm_register_write(L, a[2], old, olen);
+    free(old);
+    return ok;
+}
+
+static bool h_storage_has_key(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+{
+    const uint8_t *key;
+    size_t klen;
+    if (!vm_gas(L, COST_BASE) || !vm_gas(L, COST_STORAGE_HAS_KEY_BASE) || !vm_read_input(L, a[0], a[1], &key, &klen) ||
+        key_too_long(L, klen) || !vm_gas_per(L, COST_STORAGE_HAS_KEY_BYTE, klen))
+        return false;
+    uint8_t *val;
+    size_t vlen;
+    int found = storage_get(L, key, klen, &val, &vlen);
+    free(val);
+    if (found < 0)
+        return false;
+    r[0] = found ? 1 : 0;
+    return true;
+}
+
+static bool deprecated(near_vm_logic *L, const char *name)
+{
+    char dbg[96];
+    snprintf(dbg, sizeof dbg, "Deprecated { method_name: \"%s\" }", name);
+    return vm_host_error(L, "Deprecated", dbg, "Attempted to call deprecated host function %s", name);
+}
+
+static bool h_storage_iter_prefix(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+{
+    return deprecated(L, "storage_iter_prefix");
+}
+
+static bool h_storage_iter_range(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+{
+    return deprecated(L, "storage_iter_range");
+}
+
+static bool h_storage_iter_next(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+{
+    return deprecated(L, "storage_iter_next");
+}
+
+const vm_host_fn vm_fns_storage[] = {
+    {"storage_write", "IIIII>I", h_storage_write},
+    {"storage_read", "III>I", h_storage_read},
+    {"storage_remove", "III>I", h_storage_remove},
+    {"storage_has_key", "II>I", h_storage_has_key},
+    {"storage_iter_prefix", "II>I", h_storage_iter_prefix},
+    {"storage_iter_range", "IIII>I", h_storage_iter_range},
+    {"storage_iter_next", "III>I", h_storage_iter_next},
+    {NULL, NULL, NULL},
+};

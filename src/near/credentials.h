@@ -1,0 +1,27 @@
+/* credentials.h — near-cli credential files.
+ * Layout: <dir>/<network>/<account>.json holding
+ *   {"account_id":"…","public_key":"ed25519:…","private_key":"ed25519:…"}
+ * (dir is usually ~/.near-credentials). Files we write are created with
+ * mode 0600 and replaced atomically (write to a temp file, then rename). */
+#ifndef NEAR_CREDENTIALS_H
+#define NEAR_CREDENTIALS_H
+
+#include <stddef.h>
+
+#include "near/keys.h"
+
+typedef struct near_credentials {
+    char account_id[65];
+    near_keypair keypair;
+} near_credentials;
+
+/* Reads and checks a credential file (the public key, if present, must
+ * match the private key). 0, or -1 with a message in err. */
+int near_credentials_read_file(const char *path, near_credentials *out, char *err, size_t errlen);
+int near_credentials_read(const char *dir, const char *network, const char *account_id,
+                          near_credentials *out, char *err, size_t errlen);
+/* Writes <dir>/<network>/<account>.json, creating directories (0700). */
+int near_credentials_write(const char *dir, const char *network, const near_credentials *cred, char *err,
+                           size_t errlen);
+
+#endif

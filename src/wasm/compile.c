@@ -1,0 +1,1294 @@
+/*
+ * compile.c — translation of validated function bodies into the internal
+ * register code that interp.c runs (format: compile.h, docs/engine.md).
+ *
+ * One pass per body. The compiler tracks the operand-stack height, so each
+ * operand becomes a fixed frame slot; it tracks the control stack, so each
+ * branch knows its target's slot range and arity; and it splits the body
+ * into straight-line runs for fuel metering: each run starts with a FUEL
+ * instruction whose cost (the number of wasm instructions in the run) is
+ * patched in when the run ends. Code after an unconditional branch is
+ * unreachable and is skipped (neither emitted nor charged).
+ *
+ * Operand fusion: `local.get` and constants emit no code. The compiler
+ * keeps, for each operand-stack position, the slot that holds its value
+ * (the position itself, a local, or a constant slot of the frame), and
+ * consumers read that slot directly, so `i32.add (local.get 0) (i32.const
+ * 1)` is a single instruction. Positions are materialised (copied into
+ * their own slot) where the value must really be there: before a write to
+ * the local they name, at block boundaries and branches, and for call
+ * arguments. `local.set`/`local.tee` right after the instruction that
+ * produced the value retarget that instruction's destination to the local.
+ *
+ * The body was validated, but every index and height is still checked
+ * against its bound, so a validator bug cannot turn into a wild access.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm/compile.h"
+#include "wasm/reader.h"
+
+enum ctl_kind { CTL_FUNC, CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_ELSE };
+
+typedef struct ctl {
+    enum ctl_kind kind;
+    bool dead_entry;      /* opened inside unreachable code: nothing inside is emitted */
+    uint32_t height;      /* slot where the block's params start */
+    uint32_t nparams, nresults;
+    size_t loop_head;     /* CTL_LOOP: cell index of the head */
+    size_t fixup_start;   /* first entry of the fixup list that may belong to this block */
+    size_t else_instr;    /* CTL_IF: the branch to patch to the else part (SIZE_MAX: none) */
+    size_t else_cell;     /* its offset cell */
+} ctl;
+
+typedef struct fixup {
+    size_t depth; /* control-stack index of the target */
+    size_t cell;  /* offset cell to patch */
+    size_t instr; /* start of the branching instruction */
+} fixup;
+
+/* Virtual operand-stack entries tracked at once, and constants per function
+ * kept in frame slots; past either bound values are materialised. */
+#define VIRT_MAX 64
+#define CONST_MAX 64
+
+typedef struct compiler {
+    const struct wasm_module *m;
+    const void *const *handlers;
+    wasm_error *err;
+    size_t offset; /* of the current instruction, for messages */
+    bool failed;
+
+    wasm_cell *code;
+    size_t ncode, capcode;
+    ctl *ctls;
+    size_t nctl, capctl;
+    fixup *fixups;
+    size_t nfix, capfix;
+
+    uint32_t nlocals_total; /* params + declared locals */
+    uint32_t stack_base;    /* first operand-stack slot (after locals and constants) */
+    uint32_t h;             /* current height as a slot index */
+    uint32_t max_h;
+    bool dead;
+
+    /* where each stack position's value is: vs[p] == p, a local, or a constant slot */
+    uint32_t *vs;
+    size_t capvs;
+    uint32_t vpos[VIRT_MAX]; /* positions whose value is elsewhere, ascending */
+    uint32_t nv;
+    uint64_t consts[CONST_MAX];
+    uint32_t nconsts, const_room;
+
+    /* the instruction that produced the top value, if it was the last one emitted */
+    size_t prod_cell, prod_end;
+
+    bool metering;
+    size_t fuel_instr; /* cell of the open run's FUEL instruction, SIZE_MAX if none */
+    uint64_t run_cost;
+} compiler;
+
+static void fail(compiler *c, const char *what)
+{
+    if (!c->failed)
+        wasm_fail(c->err, WASM_ERR_INVALID, c->offset, "compile: %s", what);
+    c->failed = true;
+}
+
+static bool grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    size_t n = *cap ? *cap * 2 : 64;
+    while (n < need)
+        n *= 2;
+    void *q = realloc(*p, n * elem);
+    if (!q)
+        return false;
+    *p = q;
+    *cap = n;
+    return true;
+}
+
+static size_t emit_cell(compiler *c, wasm_cell cell)
+{
+    if (!grow((void **)&c->code, &c->capcode, c->ncode + 1, sizeof *c->code)) {
+        fail(c, "out of memory");
+        return 0;
+    }
+    c->code[c->ncode] = cell;
+    return c->ncode++;
+}
+
+static size_t emit_op(compiler *c, enum wasm_internal_op op)
+{
+    wasm_cell cell = {.op = c->handlers[op]};
+    return emit_cell(c, cell);
+}
+
+static size_t emit_u(compiler *c, uint64_t v)
+{
+    wasm_cell cell = {.u = v};
+    return emit_cell(c, cell);
+}
+
+static void emit_p(compiler *c, const void *p)
+{
+    wasm_cell cell = {.p = p};
+    emit_cell(c, cell);
+}
+
+/* ---- operand stack ------------------------------------------------------ */
+
+/* Drops virtual entries at or above the current height. */
+static void trim_virtual(compiler *c)
+{
+    while (c->nv && c->vpos[c->nv - 1] >= c->h)
+        c->nv--;
+}
+
+/* Checks that k values are on the stack; returns the position of the lowest.
+ * The sources of the popped positions stay readable through src(). */
+static uint32_t pop(compiler *c, uint32_t k)
+{
+    if (c->h < c->stack_base + k) {
+        fail(c, "operand stack underflow");
+        return c->h;
+    }
+    c->h -= k;
+    trim_virtual(c);
+    return c->h;
+}
+
+/* Pushes k values that will be written to their own positions. */
+static uint32_t push(compiler *c, uint32_t k)
+{
+    uint32_t slot = c->h;
+    if (!grow((void **)&c->vs, &c->capvs, (size_t)c->h + k, sizeof *c->vs)) {
+        fail(c, "out of memory");
+        return slot;
+    }
+    for (uint32_t i = 0; i < k; i++)
+        c->vs[slot + i] = slot + i;
+    c->h += k;
+    if (c->h > c->max_h)
+        c->max_h = c->h;
+    return slot;
+}
+
+static uint32_t src(const compiler *c, uint32_t p) { return c->failed ? p : c->vs[p]; }
+
+static void emit_copy(compiler *c, uint32_t dst, uint32_t from)
+{
+    emit_op(c, WOP_COPY);
+    emit_u(c, dst);
+    emit_u(c, from);
+}
+
+/* Pushes a value that lives in slot `from` (a local or a constant). */
+static void push_virtual(compiler *c, uint32_t from)
+{
+    uint32_t p = push(c, 1);
+    if (c->failed)
+        return;
+    if (c->nv == VIRT_MAX) {
+        emit_copy(c, p, from);
+        return;
+    }
+    c->vs[p] = from;
+    c->vpos[c->nv++] = p;
+}
+
+/* Copies every virtual entry at position >= from into its own slot. */
+static void materialize_from(compiler *c, uint32_t from)
+{
+    uint32_t keep = c->nv;
+    while (keep && c->vpos[keep - 1] >= from)
+        keep--;
+    for (uint32_t i = keep; i < c->nv; i++) {
+        uint32_t p = c->vpos[i];
+        emit_copy(c, p, c->vs[p]);
+        c->vs[p] = p;
+    }
+    c->nv = keep;
+}
+
+static void flush(compiler *c) { materialize_from(c, c->stack_base); }
+
+static bool refs_local(const compiler *c, uint32_t x)
+{
+    for (uint32_t i = 0; i < c->nv; i++)
+        if (c->vs[c->vpos[i]] == x)
+            return true;
+    return false;
+}
+
+/* Before local x changes: entries that read it get their own copy. */
+static void materialize_local(compiler *c, uint32_t x)
+{
+    uint32_t keep = 0;
+    for (uint32_t i = 0; i < c->nv; i++) {
+        uint32_t p = c->vpos[i];
+        if (c->vs[p] == x) {
+            emit_copy(c, p, x);
+            c->vs[p] = p;
+        } else {
+            c->vpos[keep++] = p;
+        }
+    }
+    c->nv = keep;
+}
+
+/* After an unconditional branch: nothing is tracked in unreachable code
+ * (every value below the innermost block was materialised at its entry). */
+static void go_dead(compiler *c)
+{
+    c->dead = true;
+    c->nv = 0;
+}
+
+/* Marks the instruction just emitted, whose destination cell is `cell`, as
+ * the producer of the top value (for local.set retargeting). */
+static void produced(compiler *c, size_t cell)
+{
+    c->prod_cell = cell;
+    c->prod_end = c->ncode;
+}
+
+/* Pushes a constant: a frame constant slot when there is room, else CONST. */
+static void push_const(compiler *c, uint64_t v)
+{
+    uint32_t k;
+    for (k = 0; k < c->nconsts; k++)
+        if (c->consts[k] == v)
+            break;
+    if (k == c->nconsts && c->nconsts < c->const_room)
+        c->consts[c->nconsts++] = v;
+    if (k < c->nconsts) {
+        push_virtual(c, c->nlocals_total + k);
+        return;
+    }
+    emit_op(c, WOP_CONST);
+    size_t cell = emit_u(c, push(c, 1));
+    emit_u(c, v);
+    produced(c, cell);
+}
+
+/* ---- fuel runs ---------------------------------------------------------- */
+
+static void start_run(compiler *c, bool check)
+{
+    if (c->metering) {
+        c->fuel_instr = emit_op(c, check ? WOP_FUEL_CHECK : WOP_FUEL);
+        emit_u(c, 0);
+        c->run_cost = 0;
+    } else if (check) {
+        emit_op(c, WOP_CHECK);
+        emit_u(c, 0);
+    }
+}
+
+static void end_run(compiler *c)
+{
+    if (!c->metering || c->fuel_instr == SIZE_MAX || c->failed)
+        return;
+    wasm_cell *ins = &c->code[c->fuel_instr];
+    ins[1].u = c->run_cost;
+    if (c->run_cost == 0)
+        ins[0].op = c->handlers[ins[0].op == c->handlers[WOP_FUEL] ? WOP_NOP1 : WOP_CHECK];
+    c->fuel_instr = SIZE_MAX;
+}
+
+/* ---- control ------------------------------------------------------------ */
+
+static ctl *push_ctl(compiler *c, enum ctl_kind kind, uint32_t nparams, uint32_t nresults)
+{
+    if (!grow((void **)&c->ctls, &c->capctl, c->nctl + 1, sizeof *c->ctls)) {
+        fail(c, "out of memory");
+        return NULL;
+    }
+    ctl *b = &c->ctls[c->nctl++];
+    memset(b, 0, sizeof *b);
+    b->kind = kind;
+    b->dead_entry = c->dead;
+    b->nparams = nparams;
+    b->nresults = nresults;
+    b->height = c->dead ? c->h : c->h - nparams;
+    if (!c->dead)
+        flush(c); /* block boundaries see every value in its own slot */
+    b->fixup_start = c->nfix;
+    b->else_instr = SIZE_MAX;
+    return b;
+}
+
+static ctl *label(compiler *c, uint32_t depth)
+{
+    if (depth >= c->nctl) {
+        fail(c, "branch depth out of range");
+        return NULL;
+    }
+    return &c->ctls[c->nctl - 1 - depth];
+}
+
+static uint32_t label_arity(const ctl *b) { return b->kind == CTL_LOOP ? b->nparams : b->nresults; }
+
+/* Points the offset cell `cell` of the instruction at `instr` to `target`
+ * (or records a fixup when the target is a block end not yet reached). */
+static void link_branch(compiler *c, const ctl *b, size_t instr, size_t cell)
+{
+    if (c->failed)
+        return;
+    if (b->kind == CTL_LOOP) {
+        c->code[cell].i = (int64_t)b->loop_head - (int64_t)instr;
+        return;
+    }
+    if (!grow((void **)&c->fixups, &c->capfix, c->nfix + 1, sizeof *c->fixups)) {
+        fail(c, "out of memory");
+        return;
+    }
+    fixup f = {(size_t)(b - c->ctls), cell, instr};
+    c->fixups[c->nfix++] = f;
+}
+
+static void resolve_fixups(compiler *c, size_t depth, size_t target)
+{
+    ctl *b = &c->ctls[depth];
+    size_t keep = b->fixup_start;
+    for (size_t i = b->fixup_start; i < c->nfix; i++) {
+        fixup f = c->fixups[i];
+        if (f.depth == depth) {
+            if (!c->failed)
+                c->code[f.cell].i = (int64_t)target - (int64_t)f.instr;
+        } else {
+            c->fixups[keep++] = f;
+        }
+    }
+    c->nfix = keep;
+}
+
+static void emit_return(compiler *c)
+{
+    uint32_t n = c->ctls[0].nresults;
+    flush(c);
+    if (c->h < c->stack_base + n) {
+        fail(c, "operand stack underflow");
+        return;
+    }
+    emit_op(c, WOP_RETURN);
+    emit_u(c, n);
+    emit_u(c, c->h - n);
+}
+
+/* Unconditional branch to label `depth` with the current stack. */
+static void emit_br(compiler *c, uint32_t depth)
+{
+    ctl *b = label(c, depth);
+    if (!b)
+        return;
+    if (b->kind == CTL_FUNC) {
+        emit_return(c);
+        return;
+    }
+    uint32_t n = label_arity(b);
+    if (c->h < b->height + n) {
+        fail(c, "operand stack underflow");
+        return;
+    }
+    flush(c);
+    uint32_t from = c->h - n;
+    size_t instr;
+    if (n == 0 || from == b->height) {
+        instr = emit_op(c, WOP_BR);
+        link_branch(c, b, instr, emit_u(c, 0));
+    } else {
+        instr = emit_op(c, WOP_BR_MOVE);
+        size_t off = emit_u(c, 0);
+        emit_u(c, n);
+        emit_u(c, from);
+        emit_u(c, b->height);
+        link_branch(c, b, instr, off);
+    }
+}
+
+static bool read_blocktype(compiler *c, wasm_reader *r, uint32_t *nparams, uint32_t *nresults)
+{
+    int64_t bt;
+    if (!wasm_read_sleb(r, 33, &bt))
+        return false;
+    if (bt == -64) {
+        *nparams = *nresults = 0;
+    } else if (bt < 0) {
+        *nparams = 0;
+        *nresults = 1;
+    } else {
+        if ((uint64_t)bt >= c->m->ntypes)
+            return false;
+        *nparams = c->m->types[bt].nparams;
+        *nresults = c->m->types[bt].nresults;
+    }
+    return true;
+}
+
+/* ---- numeric opcodes ---------------------------------------------------- */
+
+enum { NUM_NONE, NUM_UNARY, NUM_BINARY, NUM_NOP };
+
+typedef struct numop {
+    uint8_t kind;
+    uint16_t op;
+} numop;
+
+/* Opcodes 0x45..0xc4, in order. */
+static const numop numeric_ops[0xc5 - 0x45] = {
+#define U(name) {NUM_UNARY, WOP_##name}
+#define B(name) {NUM_BINARY, WOP_##name}
+    U(I32_EQZ), B(I32_EQ), B(I32_NE), B(I32_LT_S), B(I32_LT_U), B(I32_GT_S), B(I32_GT_U),
+    B(I32_LE_S), B(I32_LE_U), B(I32_GE_S), B(I32_GE_U),
+    U(I64_EQZ), B(I64_EQ), B(I64_NE), B(I64_LT_S), B(I64_LT_U), B(I64_GT_S), B(I64_GT_U),
+    B(I64_LE_S), B(I64_LE_U), B(I64_GE_S), B(I64_GE_U),
+    B(F32_EQ), B(F32_NE), B(F32_LT), B(F32_GT), B(F32_LE), B(F32_GE),
+    B(F64_EQ), B(F64_NE), B(F64_LT), B(F64_GT), B(F64_LE), B(F64_GE),
+    U(I32_CLZ), U(I32_CTZ), U(I32_POPCNT), B(I32_ADD), B(I32_SUB), B(I32_MUL), B(I32_DIV_S),
+    B(I32_DIV_U), B(I32_REM_S), B(I32_REM_U), B(I32_AND), B(I32_OR), B(I32_XOR), B(I32_SHL),
+    B(I32_SHR_S), B(I32_SHR_U), B(I32_ROTL), B(I32_ROTR),
+    U(I64_CLZ), U(I64_CTZ), U(I64_POPCNT), B(I64_ADD), B(I64_SUB), B(I64_MUL), B(I64_DIV_S),
+    B(I64_DIV_U), B(I64_REM_S), B(I64_REM_U), B(I64_AND), B(I64_OR), B(I64_XOR), B(I64_SHL),
+    B(I64_SHR_S), B(I64_SHR_U), B(I64_ROTL), B(I64_ROTR),
+    U(F32_ABS), U(F32_NEG), U(F32_CEIL), U(F32_FLOOR), U(F32_TRUNC), U(F32_NEAREST), U(F32_SQRT),
+    B(F32_ADD), B(F32_SUB), B(F32_MUL), B(F32_DIV), B(F32_MIN), B(F32_MAX), B(F32_COPYSIGN),
+    U(F64_ABS), U(F64_NEG), U(F64_CEIL), U(F64_FLOOR), U(F64_TRUNC), U(F64_NEAREST), U(F64_SQRT),
+    B(F64_ADD), B(F64_SUB), B(F64_MUL), B(F64_DIV), B(F64_MIN), B(F64_MAX), B(F64_COPYSIGN),
+    U(I32_WRAP_I64),
+    U(I32_TRUNC_F32_S), U(I32_TRUNC_F32_U), U(I32_TRUNC_F64_S), U(I32_TRUNC_F64_U),
+    U(I64_EXTEND_I32_S), U(I64_EXTEND_I32_U),
+    U(I64_TRUNC_F32_S), U(I64_TRUNC_F32_U), U(I64_TRUNC_F64_S), U(I64_TRUNC_F64_U),
+    U(F32_CONVERT_I32_S), U(F32_CONVERT_I32_U), U(F32_CONVERT_I64_S), U(F32_CONVERT_I64_U),
+    U(F32_DEMOTE_F64),
+    U(F64_CONVERT_I32_S), U(F64_CONVERT_I32_U), U(F64_CONVERT_I64_S), U(F64_CONVERT_I64_U),
+    U(F64_PROMOTE_F32),
+    /* reinterpretations: the slot already holds the bits (32-bit values zero-extended) */
+    {NUM_NOP, 0}, {NUM_NOP, 0}, {NUM_NOP, 0}, {NUM_NOP, 0},
+    U(I32_EXTEND8_S), U(I32_EXTEND16_S), U(I64_EXTEND8_S), U(I64_EXTEND16_S), U(I64_EXTEND32_S),
+#undef U
+#undef B
+};
+
+static const uint16_t sat_ops[8] = {
+    WOP_I32_TRUNC_SAT_F32_S, WOP_I32_TRUNC_SAT_F32_U, WOP_I32_TRUNC_SAT_F64_S, WOP_I32_TRUNC_SAT_F64_U,
+    WOP_I64_TRUNC_SAT_F32_S, WOP_I64_TRUNC_SAT_F32_U, WOP_I64_TRUNC_SAT_F64_S, WOP_I64_TRUNC_SAT_F64_U,
+};
+
+static void emit_unary(compiler *c, uint16_t op)
+{
+    uint32_t a = pop(c, 1);
+    uint32_t sa = src(c, a);
+    push(c, 1);
+    emit_op(c, (enum wasm_internal_op)op);
+    size_t cell = emit_u(c, a);
+    emit_u(c, sa);
+    produced(c, cell);
+}
+
+static void emit_binary(compiler *c, uint16_t op)
+{
+    uint32_t a = pop(c, 2);
+    uint32_t sa = src(c, a), sb = src(c, a + 1);
+    push(c, 1);
+    emit_op(c, (enum wasm_internal_op)op);
+    size_t cell = emit_u(c, a);
+    emit_u(c, sa);
+    emit_u(c, sb);
+    produced(c, cell);
+}
+
+/* Loads (0x28..0x35) and stores (0x36..0x3e). */
+static const uint16_t load_ops[14] = {
+    WOP_LOAD32, WOP_LOAD64, WOP_LOAD32, WOP_LOAD64, WOP_LOAD8_S32, WOP_LOAD8_U32, WOP_LOAD16_S32,
+    WOP_LOAD16_U32, WOP_LOAD8_S64, WOP_LOAD8_U32, WOP_LOAD16_S64, WOP_LOAD16_U32, WOP_LOAD32_S64,
+    WOP_LOAD32,
+};
+static const uint16_t store_ops[9] = {
+    WOP_STORE32, WOP_STORE64, WOP_STORE32, WOP_STORE64, WOP_STORE8, WOP_STORE16, WOP_STORE8, WOP_STORE16,
+    WOP_STORE32,
+};
+
+/* ---- conditional branches ------------------------------------------------ */
+
+/* Integer comparisons a conditional branch can absorb: the fused
+ * instruction branching when the comparison holds, and when it fails. */
+static const struct {
+    uint16_t cmp, when_true, when_false;
+} fusable[] = {
+    {WOP_I32_EQZ, WOP_BR_UNLESS, WOP_BR_IF}, /* unary: tests its operand */
+    {WOP_I32_EQ, WOP_BR_I32_EQ, WOP_BR_I32_NE},     {WOP_I32_NE, WOP_BR_I32_NE, WOP_BR_I32_EQ},
+    {WOP_I32_LT_S, WOP_BR_I32_LT_S, WOP_BR_I32_GE_S}, {WOP_I32_LT_U, WOP_BR_I32_LT_U, WOP_BR_I32_GE_U},
+    {WOP_I32_GT_S, WOP_BR_I32_GT_S, WOP_BR_I32_LE_S}, {WOP_I32_GT_U, WOP_BR_I32_GT_U, WOP_BR_I32_LE_U},
+    {WOP_I32_LE_S, WOP_BR_I32_LE_S, WOP_BR_I32_GT_S}, {WOP_I32_LE_U, WOP_BR_I32_LE_U, WOP_BR_I32_GT_U},
+    {WOP_I32_GE_S, WOP_BR_I32_GE_S, WOP_BR_I32_LT_S}, {WOP_I32_GE_U, WOP_BR_I32_GE_U, WOP_BR_I32_LT_U},
+    {WOP_I64_EQ, WOP_BR_I64_EQ, WOP_BR_I64_NE},     {WOP_I64_NE, WOP_BR_I64_NE, WOP_BR_I64_EQ},
+    {WOP_I64_LT_S, WOP_BR_I64_LT_S, WOP_BR_I64_GE_S}, {WOP_I64_LT_U, WOP_BR_I64_LT_U, WOP_BR_I64_GE_U},
+    {WOP_I64_GT_S, WOP_BR_I64_GT_S, WOP_BR_I64_LE_S}, {WOP_I64_GT_U, WOP_BR_I64_GT_U, WOP_BR_I64_LE_U},
+    {WOP_I64_LE_S, WOP_BR_I64_LE_S, WOP_BR_I64_GT_S}, {WOP_I64_LE_U, WOP_BR_I64_LE_U, WOP_BR_I64_GT_U},
+    {WOP_I64_GE_S, WOP_BR_I64_GE_S, WOP_BR_I64_LT_S}, {WOP_I64_GE_U, WOP_BR_I64_GE_U, WOP_BR_I64_LT_U},
+};
+
+/* A branch condition: either a slot, or a comparison whose instruction was
+ * taken back so the branch can perform it. */
+typedef struct cond {
+    int fused; /* index into fusable[], or -1 */
+    uint32_t a, b;
+} cond;
+
+/* The condition popped from position `pos` with source `from`. When the
+ * instruction just before computed it with a fusable comparison, that
+ * instruction is removed (its cost stays counted: fuel counts wasm
+ * instructions, not internal ones). */
+static cond take_cond(compiler *c, size_t prod_cell, size_t prod_end, uint32_t pos, uint32_t from)
+{
+    cond k = {-1, from, 0};
+    if (c->failed || prod_cell == SIZE_MAX || prod_end != c->ncode || from != pos || prod_cell == 0)
+        return k;
+    const wasm_cell *ins = &c->code[prod_cell - 1];
+    for (size_t i = 0; i < sizeof fusable / sizeof fusable[0]; i++) {
+        if (ins[0].op != c->handlers[fusable[i].cmp])
+            continue;
+        k.fused = (int)i;
+        k.a = (uint32_t)ins[2].u;
+        k.b = i ? (uint32_t)ins[3].u : 0;
+        c->ncode = prod_cell - 1;
+        break;
+    }
+    return k;
+}
+
+/* Emits a branch taken when the condition is `when` (true or false);
+ * returns the instruction's start and sets *off_cell to its offset cell. */
+static size_t emit_cond_branch(compiler *c, cond k, bool when, size_t *off_cell)
+{
+    size_t instr;
+    if (k.fused < 0) {
+        instr = emit_op(c, when ? WOP_BR_IF : WOP_BR_UNLESS);
+        emit_u(c, k.a);
+    } else {
+        uint16_t op = when ? fusable[k.fused].when_true : fusable[k.fused].when_false;
+        instr = emit_op(c, (enum wasm_internal_op)op);
+        emit_u(c, k.a);
+        if (k.fused > 0)
+            emit_u(c, k.b);
+    }
+    *off_cell = emit_u(c, 0);
+    return instr;
+}
+
+/* ---- the body ----------------------------------------------------------- */
+
+#define READ(expr)                                                                                 \
+    do {                                                                                           \
+        if (!(expr)) {                                                                             \
+            fail(c, "truncated or malformed instruction");                                         \
+            return false;                                                                          \
+        }                                                                                          \
+    } while (0)
+
+#define CHECK_INDEX(v, bound, what)                                                                \
+    do {                                                                                           \
+        if ((v) >= (bound)) {                                                                      \
+            fail(c, what " index out of range");                                                   \
+            return false;                                                                          \
+        }                                                                                          \
+    } while (0)
+
+/* Compiles one instruction; *done is set at the function's final `end`. */
+static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
+{
+    const struct wasm_module *m = c->m;
+    uint8_t opcode;
+    c->offset = wasm_reader_offset(r);
+    READ(wasm_read_u8(r, &opcode));
+    bool live = !c->dead;
+    size_t prod_cell = c->prod_cell, prod_end = c->prod_end;
+    c->prod_cell = SIZE_MAX;
+    /* Every instruction except the `end` and `else` delimiters costs 1. */
+    if (live && opcode != 0x0b && opcode != 0x05)
+        c->run_cost++;
+
+    switch (opcode) {
+    case 0x00: /* unreachable */
+        if (live) {
+            emit_op(c, WOP_UNREACHABLE);
+            end_run(c);
+            go_dead(c);
+        }
+        break;
+    case 0x01: /* nop */
+        break;
+    case 0x02: /* block */
+    case 0x03: /* loop */
+    case 0x04: { /* if */
+        uint32_t np, nr;
+        READ(read_blocktype(c, r, &np, &nr));
+        if (!live) {
+            push_ctl(c, opcode == 0x03 ? CTL_LOOP : opcode == 0x04 ? CTL_IF : CTL_BLOCK, 0, 0);
+            break;
+        }
+        if (opcode == 0x02) {
+            if (c->h < c->stack_base + np)
+                return fail(c, "operand stack underflow"), false;
+            push_ctl(c, CTL_BLOCK, np, nr);
+        } else if (opcode == 0x03) {
+            if (c->h < c->stack_base + np)
+                return fail(c, "operand stack underflow"), false;
+            end_run(c);
+            ctl *b = push_ctl(c, CTL_LOOP, np, nr);
+            if (b)
+                b->loop_head = c->ncode;
+            start_run(c, true);
+        } else {
+            uint32_t pos = pop(c, 1);
+            cond k = take_cond(c, prod_cell, prod_end, pos, src(c, pos));
+            if (c->h < c->stack_base + np)
+                return fail(c, "operand stack underflow"), false;
+            ctl *b = push_ctl(c, CTL_IF, np, nr); /* flushes */
+            end_run(c);
+            size_t off;
+            size_t instr = emit_cond_branch(c, k, false, &off);
+            if (b) {
+                b->else_instr = instr;
+                b->else_cell = off;
+            }
+            start_run(c, false);
+        }
+        break;
+    }
+    case 0x05: { /* else */
+        ctl *b = label(c, 0);
+        if (!b || b->kind != CTL_IF)
+            return fail(c, "else without if"), false;
+        b->kind = CTL_ELSE;
+        if (b->dead_entry)
+            break;
+        if (live) {
+            flush(c);
+            end_run(c);
+            size_t instr = emit_op(c, WOP_BR);
+            link_branch(c, b, instr, emit_u(c, 0));
+        }
+        if (!c->failed)
+            c->code[b->else_cell].i = (int64_t)c->ncode - (int64_t)b->else_instr;
+        b->else_instr = SIZE_MAX;
+        c->h = b->height + b->nparams;
+        trim_virtual(c);
+        c->dead = false;
+        start_run(c, false);
+        break;
+    }
+    case 0x0b: { /* end */
+        ctl *b = label(c, 0);
+        if (!b)
+            return false;
+        if (b->dead_entry) {
+            c->nctl--;
+            break;
+        }
+        if (b->kind == CTL_FUNC) {
+            if (live) {
+                end_run(c);
+                emit_return(c);
+            }
+            *done = true;
+            c->nctl--;
+            break;
+        }
+        if (b->kind == CTL_LOOP) {
+            /* Nothing branches to a loop's end: the current run continues. */
+            c->h = b->height + b->nresults;
+            trim_virtual(c);
+            c->nctl--;
+            break;
+        }
+        if (live) {
+            flush(c);
+            end_run(c);
+        }
+        size_t here = c->ncode;
+        if (b->else_instr != SIZE_MAX && !c->failed)
+            c->code[b->else_cell].i = (int64_t)here - (int64_t)b->else_instr;
+        resolve_fixups(c, c->nctl - 1, here);
+        c->h = b->height + b->nresults;
+        trim_virtual(c);
+        if (c->h > c->max_h)
+            c->max_h = c->h;
+        c->nctl--;
+        c->dead = false;
+        start_run(c, false);
+        break;
+    }
+    case 0x0c: { /* br */
+        uint32_t depth;
+        READ(wasm_read_u32(r, &depth));
+        if (!live)
+            break;
+        emit_br(c, depth);
+        end_run(c);
+        go_dead(c);
+        break;
+    }
+    case 0x0d: { /* br_if */
+        uint32_t depth;
+        READ(wasm_read_u32(r, &depth));
+        if (!live)
+            break;
+        uint32_t pos = pop(c, 1);
+        cond k = take_cond(c, prod_cell, prod_end, pos, src(c, pos));
+        ctl *b = label(c, depth);
+        if (!b)
+            return false;
+        flush(c);
+        end_run(c);
+        uint32_t n = label_arity(b);
+        if (c->h < b->height + n && b->kind != CTL_FUNC)
+            return fail(c, "operand stack underflow"), false;
+        if (b->kind != CTL_FUNC && (n == 0 || c->h - n == b->height)) {
+            size_t off;
+            size_t instr = emit_cond_branch(c, k, true, &off);
+            link_branch(c, b, instr, off);
+        } else {
+            size_t off;
+            size_t skip = emit_cond_branch(c, k, false, &off);
+            emit_br(c, depth);
+            if (!c->failed)
+                c->code[off].i = (int64_t)c->ncode - (int64_t)skip;
+        }
+        start_run(c, false);
+        break;
+    }
+    case 0x0e: { /* br_table */
+        uint32_t count;
+        READ(wasm_read_u32(r, &count));
+        if (count > wasm_reader_left(r))
+            return fail(c, "br_table too long"), false;
+        uint32_t *depths = malloc(((size_t)count + 1) * sizeof *depths);
+        if (!depths)
+            return fail(c, "out of memory"), false;
+        for (uint32_t i = 0; i <= count; i++) {
+            if (!wasm_read_u32(r, &depths[i])) {
+                free(depths);
+                return fail(c, "truncated br_table"), false;
+            }
+        }
+        if (live) {
+            uint32_t idx = src(c, pop(c, 1));
+            ctl *def = label(c, depths[count]);
+            uint32_t n = def ? label_arity(def) : 0;
+            if (c->h < c->stack_base + n)
+                fail(c, "operand stack underflow");
+            uint32_t from = c->h - n;
+            flush(c);
+            end_run(c);
+            size_t instr = emit_op(c, WOP_BR_TABLE);
+            emit_u(c, idx);
+            emit_u(c, count);
+            emit_u(c, n);
+            emit_u(c, from);
+            size_t first = c->ncode;
+            bool to_func = false;
+            for (uint32_t i = 0; i <= count && !c->failed; i++) {
+                ctl *b = label(c, depths[i]);
+                if (!b)
+                    break;
+                if (b->kind != CTL_FUNC && (label_arity(b) != n || b->height + n > c->h))
+                    fail(c, "br_table arity mismatch");
+                size_t off = emit_u(c, 0);
+                emit_u(c, b->kind == CTL_FUNC ? from : b->height);
+                if (b->kind == CTL_FUNC)
+                    to_func = true;
+                else
+                    link_branch(c, b, instr, off);
+            }
+            if (to_func && !c->failed) {
+                /* Entries that leave the function land on a shared return. */
+                size_t ret = c->ncode;
+                emit_return(c);
+                for (uint32_t i = 0; i <= count && !c->failed; i++)
+                    if (c->ctls[c->nctl - 1 - depths[i]].kind == CTL_FUNC)
+                        c->code[first + 2 * i].i = (int64_t)ret - (int64_t)instr;
+            }
+            go_dead(c);
+        }
+        free(depths);
+        break;
+    }
+    case 0x0f: /* return */
+        if (live) {
+            emit_return(c);
+            end_run(c);
+            go_dead(c);
+        }
+        break;
+    case 0x10: { /* call */
+        uint32_t f;
+        READ(wasm_read_u32(r, &f));
+        CHECK_INDEX(f, m->nfuncs, "function");
+        if (!live)
+            break;
+        const wasm_functype *t = &m->types[m->func_type_index[f]];
+        if (c->h < c->stack_base + t->nparams)
+            return fail(c, "operand stack underflow"), false;
+        materialize_from(c, c->h - t->nparams); /* arguments in their slots */
+        uint32_t base = pop(c, t->nparams);
+        end_run(c);
+        if (f < m->nimported_funcs) {
+            emit_op(c, WOP_CALL_FUNC);
+            emit_u(c, f);
+        } else {
+            emit_op(c, WOP_CALL);
+            emit_p(c, &m->compiled->funcs[f - m->nimported_funcs]);
+        }
+        emit_u(c, base);
+        push(c, t->nresults);
+        start_run(c, false);
+        break;
+    }
+    case 0x11: { /* call_indirect */
+        uint32_t type, table;
+        READ(wasm_read_u32(r, &type));
+        READ(wasm_read_u32(r, &table));
+        CHECK_INDEX(type, m->ntypes, "type");
+        CHECK_INDEX(table, m->ntables, "table");
+        if (!live)
+            break;
+        const wasm_functype *t = &m->types[type];
+        uint32_t idx = src(c, pop(c, 1));
+        if (c->h < c->stack_base + t->nparams)
+            return fail(c, "operand stack underflow"), false;
+        materialize_from(c, c->h - t->nparams);
+        uint32_t base = pop(c, t->nparams);
+        end_run(c);
+        emit_op(c, WOP_CALL_INDIRECT);
+        emit_u(c, table);
+        emit_p(c, t);
+        emit_u(c, base);
+        emit_u(c, idx);
+        push(c, t->nresults);
+        start_run(c, false);
+        break;
+    }
+    case 0x1a: /* drop */
+        if (live)
+            pop(c, 1);
+        break;
+    case 0x1b: /* select */
+    case 0x1c: { /* select t* */
+        if (opcode == 0x1c) {
+            uint32_t n;
+            uint8_t t;
+            READ(wasm_read_u32(r, &n));
+            for (uint32_t i = 0; i < n; i++)
+                READ(wasm_read_u8(r, &t));
+        }
+        if (!live)
+            break;
+        uint32_t a = pop(c, 3);
+        uint32_t s1 = src(c, a), s2 = src(c, a + 1), s3 = src(c, a + 2);
+        push(c, 1);
+        emit_op(c, WOP_SELECT);
+        size_t cell = emit_u(c, a);
+        emit_u(c, s1);
+        emit_u(c, s2);
+        emit_u(c, s3);
+        produced(c, cell);
+        break;
+    }
+    case 0x20: /* local.get */
+    case 0x21: /* local.set */
+    case 0x22: { /* local.tee */
+        uint32_t x;
+        READ(wasm_read_u32(r, &x));
+        CHECK_INDEX(x, c->nlocals_total, "local");
+        if (!live)
+            break;
+        if (opcode == 0x20) {
+            push_virtual(c, x);
+            break;
+        }
+        uint32_t p = pop(c, 1);
+        uint32_t from = src(c, p);
+        bool tee = opcode == 0x22;
+        if (from == x) { /* local.set x (local.get x) */
+            if (tee)
+                push_virtual(c, x);
+            break;
+        }
+        if (prod_cell != SIZE_MAX && prod_end == c->ncode && from == p && !refs_local(c, x) && !c->failed) {
+            /* the previous instruction writes the local directly */
+            c->code[prod_cell].u = x;
+            if (tee)
+                push_virtual(c, x);
+            break;
+        }
+        materialize_local(c, x);
+        emit_copy(c, x, from);
+        if (tee)
+            push_virtual(c, x);
+        break;
+    }
+    case 0x23: /* global.get */
+    case 0x24: { /* global.set */
+        uint32_t x;
+        READ(wasm_read_u32(r, &x));
+        CHECK_INDEX(x, m->nglobals, "global");
+        if (!live)
+            break;
+        if (opcode == 0x23) {
+            uint32_t dst = push(c, 1);
+            emit_op(c, WOP_GLOBAL_GET);
+            size_t cell = emit_u(c, dst);
+            emit_u(c, x);
+            produced(c, cell);
+        } else {
+            uint32_t from = src(c, pop(c, 1));
+            emit_op(c, WOP_GLOBAL_SET);
+            emit_u(c, x);
+            emit_u(c, from);
+        }
+        break;
+    }
+    case 0x25: /* table.get */
+    case 0x26: { /* table.set */
+        uint32_t t;
+        READ(wasm_read_u32(r, &t));
+        CHECK_INDEX(t, m->ntables, "table");
+        if (!live)
+            break;
+        if (opcode == 0x25) {
+            uint32_t i = pop(c, 1);
+            uint32_t si = src(c, i);
+            push(c, 1);
+            emit_op(c, WOP_TABLE_GET);
+            size_t cell = emit_u(c, i);
+            emit_u(c, si);
+            emit_u(c, t);
+            produced(c, cell);
+        } else {
+            uint32_t i = pop(c, 2);
+            emit_op(c, WOP_TABLE_SET);
+            emit_u(c, t);
+            emit_u(c, src(c, i));
+            emit_u(c, src(c, i + 1));
+        }
+        break;
+    }
+    case 0x3f: /* memory.size */
+    case 0x40: { /* memory.grow */
+        uint8_t zero;
+        READ(wasm_read_u8(r, &zero));
+        if (!live)
+            break;
+        if (m->nmemories == 0)
+            return fail(c, "memory instruction without a memory"), false;
+        if (opcode == 0x3f) {
+            emit_op(c, WOP_MEMORY_SIZE);
+            produced(c, emit_u(c, push(c, 1)));
+        } else {
+            materialize_from(c, c->h - 1); /* grows in place */
+            uint32_t n = pop(c, 1);
+            push(c, 1);
+            emit_op(c, WOP_MEMORY_GROW);
+            emit_u(c, n);
+        }
+        break;
+    }
+    case 0x41: case 0x42: case 0x43: case 0x44: { /* constants */
+        uint64_t v = 0;
+        if (opcode == 0x41) {
+            int32_t x;
+            READ(wasm_read_i32(r, &x));
+            v = (uint32_t)x;
+        } else if (opcode == 0x42) {
+            int64_t x;
+            READ(wasm_read_i64(r, &x));
+            v = (uint64_t)x;
+        } else if (opcode == 0x43) {
+            uint32_t x;
+            READ(wasm_read_f32_bits(r, &x));
+            v = x;
+        } else {
+            READ(wasm_read_f64_bits(r, &v));
+        }
+        if (live)
+            push_const(c, v);
+        break;
+    }
+    case 0xd0: { /* ref.null t */
+        uint8_t t;
+        READ(wasm_read_u8(r, &t));
+        if (live)
+            push_const(c, 0);
+        break;
+    }
+    case 0xd1: /* ref.is_null */
+        if (live)
+            emit_unary(c, WOP_REF_IS_NULL);
+        break;
+    case 0xd2: { /* ref.func */
+        uint32_t f;
+        READ(wasm_read_u32(r, &f));
+        CHECK_INDEX(f, m->nfuncs, "function");
+        if (!live)
+            break;
+        emit_op(c, WOP_REF_FUNC);
+        size_t cell = emit_u(c, push(c, 1));
+        emit_u(c, f);
+        produced(c, cell);
+        break;
+    }
+    case 0xfc: {
+        uint32_t sub, a = 0, b = 0;
+        READ(wasm_read_u32(r, &sub));
+        if (sub <= 7) {
+            if (live)
+                emit_unary(c, sat_ops[sub]);
+            break;
+        }
+        switch (sub) {
+        case 8: /* memory.init seg 0 */
+        case 12: /* table.init elem table */
+        case 14: /* table.copy dst src */
+        case 10: /* memory.copy 0 0 */
+            READ(wasm_read_u32(r, &a));
+            READ(wasm_read_u32(r, &b));
+            break;
+        case 9: case 11: case 13: case 15: case 16: case 17:
+            READ(wasm_read_u32(r, &a));
+            break;
+        default:
+            return fail(c, "unknown 0xfc instruction"), false;
+        }
+        if (sub == 8 || sub == 9)
+            CHECK_INDEX(a, m->ndatas, "data segment");
+        if (sub == 12 || sub == 13)
+            CHECK_INDEX(a, m->nelems, "element segment");
+        if (sub == 12)
+            CHECK_INDEX(b, m->ntables, "table");
+        if (sub == 14) {
+            CHECK_INDEX(a, m->ntables, "table");
+            CHECK_INDEX(b, m->ntables, "table");
+        }
+        if (sub >= 15)
+            CHECK_INDEX(a, m->ntables, "table");
+        if ((sub == 8 || sub == 10 || sub == 11) && m->nmemories == 0)
+            return fail(c, "memory instruction without a memory"), false;
+        if (!live)
+            break;
+        uint32_t s = 0;
+        switch (sub) {
+        case 8:
+            s = pop(c, 3);
+            emit_op(c, WOP_MEMORY_INIT);
+            emit_u(c, a);
+            break;
+        case 9:
+            emit_op(c, WOP_DATA_DROP);
+            emit_u(c, a);
+            return true;
+        case 10:
+            s = pop(c, 3);
+            emit_op(c, WOP_MEMORY_COPY);
+            break;
+        case 11:
+            s = pop(c, 3);
+            emit_op(c, WOP_MEMORY_FILL);
+            break;
+        case 12:
+            s = pop(c, 3);
+            emit_op(c, WOP_TABLE_INIT);
+            emit_u(c, b);
+            emit_u(c, a);
+            break;
+        case 13:
+            emit_op(c, WOP_ELEM_DROP);
+            emit_u(c, a);
+            return true;
+        case 14:
+            s = pop(c, 3);
+            emit_op(c, WOP_TABLE_COPY);
+            emit_u(c, a);
+            emit_u(c, b);
+            break;
+        case 15:
+            materialize_from(c, c->h - 2); /* grows in place */
+            s = pop(c, 2);
+            push(c, 1);
+            emit_op(c, WOP_TABLE_GROW);
+            emit_u(c, s);
+            emit_u(c, a);
+            emit_u(c, s + 1);
+            return true;
+        case 16: {
+            emit_op(c, WOP_TABLE_SIZE);
+            size_t cell = emit_u(c, push(c, 1));
+            emit_u(c, a);
+            produced(c, cell);
+            return true;
+        }
+        default: /* 17 table.fill */
+            s = pop(c, 3);
+            emit_op(c, WOP_TABLE_FILL);
+            emit_u(c, a);
+            break;
+        }
+        emit_u(c, src(c, s));
+        emit_u(c, src(c, s + 1));
+        emit_u(c, src(c, s + 2));
+        break;
+    }
+    default:
+        if (opcode >= 0x28 && opcode <= 0x3e) { /* loads and stores */
+            uint32_t align, offset;
+            READ(wasm_read_u32(r, &align));
+            READ(wasm_read_u32(r, &offset));
+            if (!live)
+                break;
+            if (m->nmemories == 0)
+                return fail(c, "memory instruction without a memory"), false;
+            if (opcode <= 0x35) {
+                uint32_t a = pop(c, 1);
+                uint32_t sa = src(c, a);
+                push(c, 1);
+                emit_op(c, (enum wasm_internal_op)load_ops[opcode - 0x28]);
+                size_t cell = emit_u(c, a);
+                emit_u(c, sa);
+                emit_u(c, offset);
+                produced(c, cell);
+            } else {
+                uint32_t a = pop(c, 2);
+                emit_op(c, (enum wasm_internal_op)store_ops[opcode - 0x36]);
+                emit_u(c, src(c, a));
+                emit_u(c, src(c, a + 1));
+                emit_u(c, offset);
+            }
+            break;
+        }
+        if (opcode >= 0x45 && opcode <= 0xc4) {
+            numop n = numeric_ops[opcode - 0x45];
+            if (!live || n.kind == NUM_NOP)
+                break;
+            if (n.kind == NUM_UNARY)
+                emit_unary(c, n.op);
+            else
+                emit_binary(c, n.op);
+            break;
+        }
+        return fail(c, "unknown opcode"), false;
+    }
+    return !c->failed;
+}
+
+static bool compile_func(compiler *c, uint32_t index, wasm_compiled_func *out)
+{
+    const struct wasm_module *m = c->m;
+    const wasm_func_decl *d = &m->funcs[index];
+    const wasm_functype *t = &m->types[d->type_index];
+
+    c->ncode = c->nctl = c->nfix = 0;
+    c->dead = false;
+    c->fuel_instr = SIZE_MAX;
+    c->run_cost = 0;
+    c->nlocals_total = t->nparams + d->nlocals;
+    c->nv = 0;
+    c->nconsts = 0;
+    c->prod_cell = SIZE_MAX;
+    /* Room for constants: at most one per byte that can start a constant. */
+    uint32_t room = 0;
+    for (size_t i = 0; i < d->code_size && room < CONST_MAX; i++)
+        if ((d->code[i] >= 0x41 && d->code[i] <= 0x44) || d->code[i] == 0xd0)
+            room++;
+    c->const_room = room;
+    c->stack_base = c->nlocals_total + room;
+    c->h = c->max_h = c->stack_base;
+
+    c->offset = d->code_offset;
+    ctl *f = push_ctl(c, CTL_FUNC, 0, t->nresults);
+    if (!f)
+        return false;
+    start_run(c, true);
+
+    wasm_reader r = wasm_reader_at(m->bytes, d->code, d->code + d->code_size);
+    bool done = false;
+    while (!done) {
+        if (!compile_instr(c, &r, &done))
+            return false;
+    }
+    if (c->failed)
+        return false;
+
+    out->ncells = c->ncode;
+    wasm_cell *code = malloc(c->ncode * sizeof *code);
+    if (!code) {
+        fail(c, "out of memory");
+        return false;
+    }
+    memcpy(code, c->code, c->ncode * sizeof *code);
+    out->code = code;
+    out->type = t;
+    out->nparams = t->nparams;
+    out->nresults = t->nresults;
+    out->nlocals = d->nlocals;
+    out->nconsts = c->nconsts;
+    if (c->nconsts) {
+        uint64_t *k = malloc(c->nconsts * sizeof *k);
+        if (!k) {
+            free(code);
+            fail(c, "out of memory");
+            return false;
+        }
+        memcpy(k, c->consts, c->nconsts * sizeof *k);
+        out->consts = k;
+    }
+    out->frame_size = c->max_h > t->nresults ? c->max_h : t->nresults;
+    return true;
+}
+
+bool wasm_compile_module(struct wasm_module *m, wasm_error *err)
+{
+    uint32_t ndefined = m->nfuncs - m->nimported_funcs;
+    struct wasm_compiled *cm = calloc(1, sizeof *cm);
+    if (!cm || !(cm->funcs = calloc(ndefined ? ndefined : 1, sizeof *cm->funcs))) {
+        free(cm);
+        return wasm_fail(err, WASM_ERR_RESOURCE, SIZE_MAX, "out of memory");
+    }
+    cm->nfuncs = ndefined;
+    m->compiled = cm;
+
+    compiler c;
+    memset(&c, 0, sizeof c);
+    c.m = m;
+    c.handlers = wasm_interp_handlers();
+    c.err = err;
+    c.metering = m->metering;
+    bool ok = true;
+    for (uint32_t i = 0; i < ndefined && ok; i++)
+        ok = compile_func(&c, i, &cm->funcs[i]);
+    free(c.code);
+    free(c.ctls);
+    free(c.fixups);
+    free(c.vs);
+    if (!ok) {
+        wasm_compiled_free(cm);
+        m->compiled = NULL;
+    }
+    return ok;
+}
+
+void wasm_compiled_free(struct wasm_compiled *c)
+{
+    if (!c)
+        return;
+    for (uint32_t i = 0; i < c->nfuncs; i++) {
+        free((void *)c->funcs[i].code);
+        free((void *)c->funcs[i].consts);
+    }
+    free(c->funcs);
+    free(c);
+}

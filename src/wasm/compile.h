@@ -1,0 +1,138 @@
+/*
+ * compile.h — the interpreter's internal code (internal).
+ *
+ * compile.c translates every validated function body once, at load, into a
+ * direct-threaded code: an array of 64-bit cells where each instruction is
+ * the address of its handler in interp.c followed by its operands, all
+ * decoded in advance. The code is a register machine over the function's
+ * frame: locals and the operand stack are frame slots (64 bits each), and
+ * because the operand-stack height is known at every point of a valid body,
+ * every operand is a fixed slot index. `i32.add` at stack height h becomes
+ * `I32_ADD dst=h-2 a=h-2 b=h-1`, and since `local.get` and constants are
+ * fused into their consumer, `i32.add (local.get 0) (i32.const 1)` is
+ * `I32_ADD dst=h a=0 b=k` where k is a constant slot. A frame is
+ * [params | declared locals | constants | operand stack]. Branch targets are cell offsets relative to
+ * the branching instruction; branches that must move their label's values
+ * carry the slots to move them from and to. See docs/engine.md.
+ */
+#ifndef OUTLAYER_WASM_COMPILE_H
+#define OUTLAYER_WASM_COMPILE_H
+
+#include "wasm/module.h"
+
+typedef union wasm_cell {
+    const void *op; /* handler address */
+    uint64_t u;     /* slot index, count, constant, index */
+    int64_t i;      /* relative branch offset in cells */
+    const void *p;  /* pointer operand (callee, function type) */
+} wasm_cell;
+
+/* Every internal instruction. Comments give the operand cells after the
+ * handler. Slots are frame-relative; "off" is a branch offset in cells from
+ * the start of the instruction. */
+#define WASM_INTERNAL_OPS(X)                                                                      \
+    /* control */                                                                                 \
+    X(EXIT)          /* (end of a call from the embedder) */                                      \
+    X(NOP1)          /* x: a zero-cost run, patched out */                                        \
+    X(FUEL)          /* cost */                                                                   \
+    X(FUEL_CHECK)    /* cost: fuel + interrupt (function entry, loop head) */                     \
+    X(CHECK)         /* x: interrupt only (metering off) */                                       \
+    X(UNREACHABLE)                                                                                \
+    X(BR)            /* off */                                                                    \
+    X(BR_IF)         /* cond off */                                                               \
+    X(BR_UNLESS)     /* cond off */                                                               \
+    /* compare-and-branch (a compare fused with br_if/if): a b off */                             \
+    X(BR_I32_EQ) X(BR_I32_NE) X(BR_I32_LT_S) X(BR_I32_LT_U) X(BR_I32_GT_S) X(BR_I32_GT_U)         \
+    X(BR_I32_LE_S) X(BR_I32_LE_U) X(BR_I32_GE_S) X(BR_I32_GE_U)                                   \
+    X(BR_I64_EQ) X(BR_I64_NE) X(BR_I64_LT_S) X(BR_I64_LT_U) X(BR_I64_GT_S) X(BR_I64_GT_U)         \
+    X(BR_I64_LE_S) X(BR_I64_LE_U) X(BR_I64_GE_S) X(BR_I64_GE_U)                                   \
+    X(BR_MOVE)       /* off n src dst */                                                          \
+    X(BR_TABLE)      /* idx count n src, then (off dst) * (count+1) */                            \
+    X(RETURN)        /* n src */                                                                  \
+    X(CALL)          /* callee(wasm_compiled_func*) base */                                       \
+    X(CALL_FUNC)     /* funcidx base: through the instance's function table */                    \
+    X(CALL_INDIRECT) /* table type(wasm_functype*) base idx */                                    \
+    /* data movement */                                                                           \
+    X(COPY)          /* dst src */                                                                \
+    X(CONST)         /* dst value */                                                              \
+    X(SELECT)        /* dst a b cond */                                                           \
+    X(GLOBAL_GET)    /* dst idx */                                                                \
+    X(GLOBAL_SET)    /* idx src */                                                                \
+    /* references and tables */                                                                  \
+    X(REF_IS_NULL)   /* dst src */                                                                \
+    X(REF_FUNC)      /* dst funcidx */                                                            \
+    X(TABLE_GET)     /* dst idx table */                                                          \
+    X(TABLE_SET)     /* table idx val */                                                          \
+    X(TABLE_SIZE)    /* dst table */                                                              \
+    X(TABLE_GROW)    /* dst(=init) table n */                                                     \
+    X(TABLE_FILL)    /* table i val n */                                                          \
+    X(TABLE_COPY)    /* dsttable srctable d s n */                                                \
+    X(TABLE_INIT)    /* table elem d s n */                                                       \
+    X(ELEM_DROP)     /* elem */                                                                   \
+    /* memory: loads dst addr offset; stores addr val offset */                                   \
+    X(LOAD32) X(LOAD64) X(LOAD8_S32) X(LOAD8_U32) X(LOAD16_S32) X(LOAD16_U32)                     \
+    X(LOAD8_S64) X(LOAD16_S64) X(LOAD32_S64)                                                      \
+    X(STORE32) X(STORE64) X(STORE8) X(STORE16)                                                    \
+    X(MEMORY_SIZE)   /* dst */                                                                    \
+    X(MEMORY_GROW)   /* dst(=n) */                                                                \
+    X(MEMORY_INIT)   /* seg d s n */                                                              \
+    X(DATA_DROP)     /* seg */                                                                    \
+    X(MEMORY_COPY)   /* d s n */                                                                  \
+    X(MEMORY_FILL)   /* d val n */                                                                \
+    /* numeric: unary dst a; binary dst a b */                                                    \
+    X(I32_EQZ) X(I32_EQ) X(I32_NE) X(I32_LT_S) X(I32_LT_U) X(I32_GT_S) X(I32_GT_U)                \
+    X(I32_LE_S) X(I32_LE_U) X(I32_GE_S) X(I32_GE_U)                                               \
+    X(I64_EQZ) X(I64_EQ) X(I64_NE) X(I64_LT_S) X(I64_LT_U) X(I64_GT_S) X(I64_GT_U)                \
+    X(I64_LE_S) X(I64_LE_U) X(I64_GE_S) X(I64_GE_U)                                               \
+    X(F32_EQ) X(F32_NE) X(F32_LT) X(F32_GT) X(F32_LE) X(F32_GE)                                   \
+    X(F64_EQ) X(F64_NE) X(F64_LT) X(F64_GT) X(F64_LE) X(F64_GE)                                   \
+    X(I32_CLZ) X(I32_CTZ) X(I32_POPCNT) X(I32_ADD) X(I32_SUB) X(I32_MUL) X(I32_DIV_S)             \
+    X(I32_DIV_U) X(I32_REM_S) X(I32_REM_U) X(I32_AND) X(I32_OR) X(I32_XOR) X(I32_SHL)             \
+    X(I32_SHR_S) X(I32_SHR_U) X(I32_ROTL) X(I32_ROTR)                                             \
+    X(I64_CLZ) X(I64_CTZ) X(I64_POPCNT) X(I64_ADD) X(I64_SUB) X(I64_MUL) X(I64_DIV_S)             \
+    X(I64_DIV_U) X(I64_REM_S) X(I64_REM_U) X(I64_AND) X(I64_OR) X(I64_XOR) X(I64_SHL)             \
+    X(I64_SHR_S) X(I64_SHR_U) X(I64_ROTL) X(I64_ROTR)                                             \
+    X(F32_ABS) X(F32_NEG) X(F32_CEIL) X(F32_FLOOR) X(F32_TRUNC) X(F32_NEAREST) X(F32_SQRT)        \
+    X(F32_ADD) X(F32_SUB) X(F32_MUL) X(F32_DIV) X(F32_MIN) X(F32_MAX) X(F32_COPYSIGN)             \
+    X(F64_ABS) X(F64_NEG) X(F64_CEIL) X(F64_FLOOR) X(F64_TRUNC) X(F64_NEAREST) X(F64_SQRT)        \
+    X(F64_ADD) X(F64_SUB) X(F64_MUL) X(F64_DIV) X(F64_MIN) X(F64_MAX) X(F64_COPYSIGN)             \
+    X(I32_WRAP_I64) X(I32_TRUNC_F32_S) X(I32_TRUNC_F32_U) X(I32_TRUNC_F64_S) X(I32_TRUNC_F64_U)                   \
+    X(I64_EXTEND_I32_S) X(I64_EXTEND_I32_U)                                                       \
+    X(I64_TRUNC_F32_S) X(I64_TRUNC_F32_U) X(I64_TRUNC_F64_S) X(I64_TRUNC_F64_U)                   \
+    X(F32_CONVERT_I32_S) X(F32_CONVERT_I32_U) X(F32_CONVERT_I64_S) X(F32_CONVERT_I64_U)           \
+    X(F32_DEMOTE_F64)                                                                             \
+    X(F64_CONVERT_I32_S) X(F64_CONVERT_I32_U) X(F64_CONVERT_I64_S) X(F64_CONVERT_I64_U)           \
+    X(F64_PROMOTE_F32)                                                                            \
+    X(I32_EXTEND8_S) X(I32_EXTEND16_S) X(I64_EXTEND8_S) X(I64_EXTEND16_S) X(I64_EXTEND32_S)       \
+    X(I32_TRUNC_SAT_F32_S) X(I32_TRUNC_SAT_F32_U) X(I32_TRUNC_SAT_F64_S) X(I32_TRUNC_SAT_F64_U)   \
+    X(I64_TRUNC_SAT_F32_S) X(I64_TRUNC_SAT_F32_U) X(I64_TRUNC_SAT_F64_S) X(I64_TRUNC_SAT_F64_U)
+
+enum wasm_internal_op {
+#define WASM_OP_ENUM(name) WOP_##name,
+    WASM_INTERNAL_OPS(WASM_OP_ENUM)
+#undef WASM_OP_ENUM
+    WOP_COUNT
+};
+
+/* One compiled function. */
+typedef struct wasm_compiled_func {
+    const wasm_cell *code;
+    size_t ncells;
+    const wasm_functype *type;
+    uint32_t nparams;
+    uint32_t nresults;
+    uint32_t nlocals;    /* declared locals (zeroed on entry), after the params */
+    uint32_t nconsts;    /* constants, copied on entry into the slots after the locals */
+    const uint64_t *consts;
+    uint32_t frame_size; /* slots: params + locals + maximum operand height, >= nresults */
+} wasm_compiled_func;
+
+struct wasm_compiled {
+    uint32_t nfuncs; /* defined functions */
+    wasm_compiled_func *funcs;
+};
+
+/* The handler addresses, indexed by enum wasm_internal_op (from interp.c). */
+const void *const *wasm_interp_handlers(void);
+
+#endif

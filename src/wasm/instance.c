@@ -1,0 +1,319 @@
+/*
+ * instance.c — instantiation (WebAssembly 2.0, section 4.5.4) and exports.
+ *
+ * Order: resolve every import through the linker with its type checked;
+ * create the defined functions, tables and memories; initialise globals in
+ * order; evaluate every element segment; apply the active element segments
+ * and then the active data segments, in order, each bounds-checked as a
+ * whole before it writes (a failing segment traps, and the segments applied
+ * before it stay applied: imported tables and memories keep the changes);
+ * finally run the start function.
+ *
+ * An instance belongs to its store from the first step, even when
+ * instantiation fails: functions of a failed instance may already sit in
+ * an imported table, and they must stay callable.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm/runtime.h"
+
+static const char *kind_name(wasm_extern_kind k)
+{
+    switch (k) {
+    case WASM_EXTERN_FUNC: return "function";
+    case WASM_EXTERN_TABLE: return "table";
+    case WASM_EXTERN_MEMORY: return "memory";
+    default: return "global";
+    }
+}
+
+static bool limits_match(uint32_t actual_min, bool actual_has_max, uint32_t actual_max, const wasm_limits_decl *want)
+{
+    if (actual_min < want->min)
+        return false;
+    if (want->has_max && (!actual_has_max || actual_max > want->max))
+        return false;
+    return true;
+}
+
+static bool extern_in_store(const wasm_extern *e, const wasm_store *s)
+{
+    switch (e->kind) {
+    case WASM_EXTERN_FUNC: return e->of.func && e->of.func->store == s;
+    case WASM_EXTERN_TABLE: return e->of.table && e->of.table->store == s;
+    case WASM_EXTERN_MEMORY: return e->of.memory && e->of.memory->store == s;
+    default: return e->of.global && e->of.global->store == s;
+    }
+}
+
+static bool unlinkable(wasm_error *err, const wasm_import_decl *imp, const char *why)
+{
+    return wasm_fail(err, WASM_ERR_UNLINKABLE, SIZE_MAX, "%s: %.*s.%.*s (%s)", why, (int)imp->module_len,
+                     imp->module, (int)imp->name_len, imp->name, kind_name(imp->kind));
+}
+
+static bool resolve_imports(wasm_instance *inst, const wasm_linker *l, wasm_error *err)
+{
+    const wasm_module *m = inst->module;
+    uint32_t nf = 0, nt = 0, nm = 0, ng = 0;
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        const wasm_import_decl *imp = &m->imports[i];
+        wasm_extern ext;
+        if (!wasm_linker_lookup(l, imp->module, imp->module_len, imp->name, imp->name_len, &ext))
+            return unlinkable(err, imp, "unknown import");
+        if (ext.kind != imp->kind)
+            return unlinkable(err, imp, "incompatible import type");
+        if (!extern_in_store(&ext, inst->store))
+            return unlinkable(err, imp, "import from another store");
+        switch (imp->kind) {
+        case WASM_EXTERN_FUNC: {
+            wasm_func *f = ext.of.func;
+            if (!f || !wasm_functype_equal(&f->type, &m->types[imp->desc.type_index]))
+                return unlinkable(err, imp, "incompatible import type");
+            inst->funcs[nf++] = f;
+            break;
+        }
+        case WASM_EXTERN_TABLE: {
+            wasm_table *t = ext.of.table;
+            if (!t || t->elem != imp->desc.table.elem ||
+                !limits_match(t->size, t->has_max, t->max, &imp->desc.table.limits))
+                return unlinkable(err, imp, "incompatible import type");
+            inst->tables[nt++] = t;
+            break;
+        }
+        case WASM_EXTERN_MEMORY: {
+            wasm_memory *mem = ext.of.memory;
+            if (!mem || !limits_match(mem->pages, mem->has_max, mem->max, &imp->desc.memory))
+                return unlinkable(err, imp, "incompatible import type");
+            inst->memories[nm++] = mem;
+            break;
+        }
+        default: {
+            wasm_global *g = ext.of.global;
+            if (!g || g->type != imp->desc.global.type || g->mutable_ != imp->desc.global.mutable_)
+                return unlinkable(err, imp, "incompatible import type");
+            inst->globals[ng++] = g;
+            break;
+        }
+        }
+    }
+    if (nf != m->nimported_funcs || nt != m->nimported_tables || nm != m->nimported_memories ||
+        ng != m->nimported_globals)
+        return wasm_fail(err, WASM_ERR_INVALID, SIZE_MAX, "import counts disagree with the module");
+    return true;
+}
+
+/* A constant expression's value as a raw slot. */
+static uint64_t eval_const(const wasm_instance *inst, const wasm_const_expr *e, uint32_t nglobals_ready)
+{
+    switch (e->op) {
+    case WASM_CONST_I32: return (uint32_t)e->value;
+    case WASM_CONST_I64:
+    case WASM_CONST_F32:
+    case WASM_CONST_F64: return e->value;
+    case WASM_CONST_GLOBAL_GET:
+        return e->value < nglobals_ready ? inst->globals[e->value]->value.u : 0;
+    case WASM_CONST_REF_FUNC:
+        return e->value < inst->module->nfuncs ? (uint64_t)(uintptr_t)inst->funcs[e->value] : 0;
+    default: return 0; /* ref.null */
+    }
+}
+
+static bool trap(wasm_store *s, wasm_error *err, wasm_trap_code code)
+{
+    wasm_store_set_trap(s, code, NULL);
+    wasm_fail(err, WASM_ERR_TRAP, SIZE_MAX, "%s", wasm_trap_name(code));
+    err->trap = code;
+    return false;
+}
+
+static bool resource(wasm_error *err, const char *what)
+{
+    return wasm_fail(err, WASM_ERR_RESOURCE, SIZE_MAX, "%s", what);
+}
+
+static bool allocate(wasm_instance *inst, wasm_error *err)
+{
+    const wasm_module *m = inst->module;
+#define ALLOC(field, n) (inst->field = calloc((n) ? (n) : 1, sizeof *inst->field))
+    if (!ALLOC(funcs, m->nfuncs) || !ALLOC(tables, m->ntables) || !ALLOC(memories, m->nmemories) ||
+        !ALLOC(globals, m->nglobals) || !ALLOC(elem_refs, m->nelems) || !ALLOC(elem_len, m->nelems) ||
+        !ALLOC(data_len, m->ndatas) || !ALLOC(func_storage, m->nfuncs - m->nimported_funcs))
+        return resource(err, "out of memory");
+#undef ALLOC
+    return true;
+}
+
+static bool create_definitions(wasm_instance *inst, wasm_error *err)
+{
+    wasm_store *s = inst->store;
+    const wasm_module *m = inst->module;
+    for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
+        wasm_func *f = &inst->func_storage[i - m->nimported_funcs];
+        f->type = m->types[m->func_type_index[i]];
+        f->instance = inst;
+        f->compiled = &m->compiled->funcs[i - m->nimported_funcs];
+        f->store = s;
+        inst->funcs[i] = f;
+    }
+    for (uint32_t i = m->nimported_tables; i < m->ntables; i++) {
+        const wasm_tabletype *t = &m->tables[i];
+        inst->tables[i] = wasm_table_create(s, t->elem, t->limits.min, t->limits.max, t->limits.has_max, NULL);
+        if (!inst->tables[i])
+            return wasm_fail(err, WASM_ERR_RESOURCE, SIZE_MAX, "table of %u elements is too large",
+                             t->limits.min);
+    }
+    for (uint32_t i = m->nimported_memories; i < m->nmemories; i++) {
+        const wasm_limits_decl *d = &m->memories[i];
+        inst->memories[i] = wasm_memory_create(s, d->min, d->max, d->has_max, err);
+        if (!inst->memories[i])
+            return false;
+    }
+    inst->mem0 = m->nmemories ? inst->memories[0] : NULL;
+    for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) {
+        const wasm_global_decl *d = &m->globals[i - m->nimported_globals];
+        inst->globals[i] = wasm_global_create(s, d->type.type, d->type.mutable_, eval_const(inst, &d->init, i));
+        if (!inst->globals[i])
+            return resource(err, "out of memory");
+    }
+    return true;
+}
+
+static bool init_segments(wasm_instance *inst, wasm_error *err)
+{
+    wasm_store *s = inst->store;
+    const wasm_module *m = inst->module;
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const wasm_elem_decl *e = &m->elems[i];
+        inst->elem_refs[i] = calloc(e->count ? e->count : 1, sizeof(void *));
+        if (!inst->elem_refs[i])
+            return resource(err, "out of memory");
+        for (uint32_t k = 0; k < e->count; k++)
+            inst->elem_refs[i][k] = (void *)(uintptr_t)eval_const(inst, &e->items[k], m->nglobals);
+        inst->elem_len[i] = e->mode == WASM_SEGMENT_PASSIVE ? e->count : 0;
+    }
+    for (uint32_t i = 0; i < m->ndatas; i++)
+        inst->data_len[i] = m->datas[i].mode == WASM_SEGMENT_PASSIVE ? m->datas[i].size : 0;
+
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const wasm_elem_decl *e = &m->elems[i];
+        if (e->mode != WASM_SEGMENT_ACTIVE)
+            continue;
+        if (e->table >= m->ntables)
+            return trap(s, err, WASM_TRAP_TABLE_OUT_OF_BOUNDS);
+        wasm_table *t = inst->tables[e->table];
+        uint64_t off = (uint32_t)eval_const(inst, &e->offset, m->nglobals);
+        if (off + e->count > t->size)
+            return trap(s, err, WASM_TRAP_TABLE_OUT_OF_BOUNDS);
+        if (e->count)
+            memcpy(t->elems + off, inst->elem_refs[i], e->count * sizeof(void *));
+    }
+    for (uint32_t i = 0; i < m->ndatas; i++) {
+        const wasm_data_decl *d = &m->datas[i];
+        if (d->mode != WASM_SEGMENT_ACTIVE)
+            continue;
+        wasm_memory *mem = d->memory < m->nmemories ? inst->memories[d->memory] : NULL;
+        uint64_t off = (uint32_t)eval_const(inst, &d->offset, m->nglobals);
+        if (!mem || off + d->size > mem->size)
+            return trap(s, err, WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
+        if (d->size)
+            memcpy(mem->data + off, d->bytes, d->size);
+    }
+    return true;
+}
+
+wasm_instance *wasm_instantiate(wasm_store *s, wasm_module *m, const wasm_linker *l, wasm_error *err)
+{
+    wasm_error local;
+    if (!err)
+        err = &local;
+    memset(err, 0, sizeof *err);
+    err->offset = SIZE_MAX;
+    if (!s || !m || !m->compiled) {
+        wasm_fail(err, WASM_ERR_INVALID, SIZE_MAX, "no store or no loaded module");
+        return NULL;
+    }
+    wasm_instance *inst = calloc(1, sizeof *inst);
+    if (!inst || !wasm_ptrvec_push(&s->instances, inst)) {
+        free(inst);
+        resource(err, "out of memory");
+        return NULL;
+    }
+    inst->store = s;
+    inst->module = m;
+    wasm_module_retain(m);
+
+    if (!allocate(inst, err) || !resolve_imports(inst, l, err) || !create_definitions(inst, err) ||
+        !init_segments(inst, err))
+        return NULL;
+
+    if (m->has_start && m->start < m->nfuncs) {
+        wasm_trap_code code = wasm_func_call(s, inst->funcs[m->start], NULL, 0, NULL, 0);
+        if (code != WASM_TRAP_NONE) {
+            wasm_fail(err, WASM_ERR_TRAP, SIZE_MAX, "%s", wasm_store_trap_message(s));
+            err->trap = code;
+            return NULL;
+        }
+    }
+    return inst;
+}
+
+bool wasm_instance_export_at(wasm_instance *inst, uint32_t i, wasm_extern *out)
+{
+    const wasm_module *m = inst->module;
+    if (i >= m->nexports)
+        return false;
+    const wasm_export_decl *x = &m->exports[i];
+    out->kind = x->kind;
+    switch (x->kind) {
+    case WASM_EXTERN_FUNC:
+        if (x->index >= m->nfuncs)
+            return false;
+        out->of.func = inst->funcs[x->index];
+        break;
+    case WASM_EXTERN_TABLE:
+        if (x->index >= m->ntables)
+            return false;
+        out->of.table = inst->tables[x->index];
+        break;
+    case WASM_EXTERN_MEMORY:
+        if (x->index >= m->nmemories)
+            return false;
+        out->of.memory = inst->memories[x->index];
+        break;
+    default:
+        if (x->index >= m->nglobals)
+            return false;
+        out->of.global = inst->globals[x->index];
+        break;
+    }
+    return true;
+}
+
+bool wasm_instance_export(wasm_instance *inst, const char *name, wasm_extern *out)
+{
+    if (!inst || !name)
+        return false;
+    size_t len = strlen(name);
+    const wasm_module *m = inst->module;
+    for (uint32_t i = 0; i < m->nexports; i++) {
+        const wasm_export_decl *x = &m->exports[i];
+        if (x->name_len == len && !memcmp(x->name, name, len))
+            return wasm_instance_export_at(inst, i, out);
+    }
+    return false;
+}
+
+wasm_func *wasm_instance_func(wasm_instance *inst, const char *name)
+{
+    wasm_extern e;
+    return wasm_instance_export(inst, name, &e) && e.kind == WASM_EXTERN_FUNC ? e.of.func : NULL;
+}
+
+wasm_memory *wasm_instance_memory(wasm_instance *inst, const char *name)
+{
+    wasm_extern e;
+    return wasm_instance_export(inst, name, &e) && e.kind == WASM_EXTERN_MEMORY ? e.of.memory : NULL;
+}

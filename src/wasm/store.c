@@ -1,0 +1,143 @@
+/*
+ * store.c — stores: limits, fuel, the trap of the last call, and ownership
+ * of every object created in the store.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm/runtime.h"
+
+#define DEFAULT_CALL_DEPTH 10000u
+#define DEFAULT_STACK_SLOTS (1u << 20)
+
+bool wasm_ptrvec_push(wasm_ptrvec *v, void *p)
+{
+    if (v->len == v->cap) {
+        size_t n = v->cap ? v->cap * 2 : 16;
+        void **q = realloc(v->items, n * sizeof *q);
+        if (!q)
+            return false;
+        v->items = q;
+        v->cap = n;
+    }
+    v->items[v->len++] = p;
+    return true;
+}
+
+static void ptrvec_free_all(wasm_ptrvec *v)
+{
+    for (size_t i = 0; i < v->len; i++)
+        free(v->items[i]);
+    free(v->items);
+    memset(v, 0, sizeof *v);
+}
+
+wasm_store *wasm_store_new(const wasm_limits *limits)
+{
+    wasm_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    if (limits)
+        s->limits = *limits;
+    else
+        s->limits.fuel = UINT64_MAX;
+    if (s->limits.max_memory_pages == 0 || s->limits.max_memory_pages > WASM_MAX_PAGES)
+        s->limits.max_memory_pages = WASM_MAX_PAGES;
+    if (s->limits.max_call_depth == 0)
+        s->limits.max_call_depth = DEFAULT_CALL_DEPTH;
+    if (s->limits.max_stack_slots == 0)
+        s->limits.max_stack_slots = DEFAULT_STACK_SLOTS;
+    s->fuel = s->limits.fuel;
+    atomic_init(&s->interrupt, 0);
+    strcpy(s->trap_message, "no trap");
+    return s;
+}
+
+/* The stacks are allocated at the first call, so stores that only
+ * instantiate (or never run) stay small. */
+bool wasm_store_reserve_stacks(wasm_store *s)
+{
+    if (s->stack)
+        return true;
+    s->stack = calloc(s->limits.max_stack_slots, sizeof *s->stack);
+    s->frames = calloc(s->limits.max_call_depth, sizeof *s->frames);
+    if (!s->stack || !s->frames) {
+        free(s->stack);
+        free(s->frames);
+        s->stack = NULL;
+        s->frames = NULL;
+        return false;
+    }
+    s->stack_top = s->stack;
+    s->frame_top = s->frames;
+    return true;
+}
+
+void wasm_store_free(wasm_store *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->memories.len; i++) {
+        wasm_memory *m = s->memories.items[i];
+        wasm_memory_release_data(m);
+    }
+    for (size_t i = 0; i < s->tables.len; i++) {
+        wasm_table *t = s->tables.items[i];
+        free(t->elems);
+    }
+    for (size_t i = 0; i < s->instances.len; i++) {
+        wasm_instance *inst = s->instances.items[i];
+        if (inst->elem_refs)
+            for (uint32_t e = 0; e < inst->module->nelems; e++)
+                free(inst->elem_refs[e]);
+        free(inst->elem_refs);
+        free(inst->elem_len);
+        free(inst->data_len);
+        free(inst->funcs);
+        free(inst->tables);
+        free(inst->memories);
+        free(inst->globals);
+        free(inst->func_storage);
+        wasm_module_release(inst->module);
+    }
+    ptrvec_free_all(&s->funcs);
+    ptrvec_free_all(&s->memories);
+    ptrvec_free_all(&s->tables);
+    ptrvec_free_all(&s->globals);
+    ptrvec_free_all(&s->instances);
+    ptrvec_free_all(&s->blocks);
+    free(s->stack);
+    free(s->frames);
+    free(s);
+}
+
+void wasm_store_interrupt(wasm_store *s) { atomic_store(&s->interrupt, 1); }
+void wasm_store_clear_interrupt(wasm_store *s) { atomic_store(&s->interrupt, 0); }
+
+uint64_t wasm_store_fuel_remaining(const wasm_store *s) { return s->fuel; }
+
+void wasm_store_set_fuel(wasm_store *s, uint64_t fuel) { s->fuel = fuel; }
+
+uint64_t wasm_store_fuel_used(const wasm_store *s) { return s->fuel_used; }
+
+uint64_t wasm_store_peak_memory_bytes(const wasm_store *s) { return s->peak_memory_bytes; }
+
+void wasm_store_track_memory(wasm_store *s, int64_t delta_bytes)
+{
+    s->memory_bytes += (uint64_t)delta_bytes;
+    if (s->memory_bytes > s->peak_memory_bytes)
+        s->peak_memory_bytes = s->memory_bytes;
+}
+
+const char *wasm_store_trap_message(const wasm_store *s) { return s->trap_message; }
+
+int32_t wasm_store_exit_code(const wasm_store *s) { return s->exit_code; }
+
+void wasm_store_set_trap(wasm_store *s, wasm_trap_code code, const char *message)
+{
+    s->trap = code;
+    if (!message)
+        message = wasm_trap_name(code);
+    snprintf(s->trap_message, sizeof s->trap_message, "%s", message);
+}

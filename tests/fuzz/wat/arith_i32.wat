@@ -1,0 +1,26 @@
+(module
+  (func $fac (export "fac") (param $n i32) (result i32)
+    (local $acc i32)
+    (local.set $acc (i32.const 1))
+    (local.set $n (i32.add (local.get $n) (i32.const 6)))
+    (block $done
+      (loop $top
+        (br_if $done (i32.le_s (local.get $n) (i32.const 1)))
+        (local.set $acc (i32.mul (local.get $acc) (local.get $n)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $top)))
+    (local.get $acc))
+  (func (export "bits") (param $x i32) (result i32)
+    (i32.xor
+      (i32.add (i32.clz (local.get $x)) (i32.ctz (local.get $x)))
+      (i32.or (i32.popcnt (local.get $x))
+        (i32.and (i32.rotl (local.get $x) (i32.const 3)) (i32.rotr (i32.const -1) (i32.const 5))))))
+  (func (export "shifts") (param $x i32) (result i32)
+    (i32.sub (i32.shl (i32.const 7) (local.get $x))
+      (i32.add (i32.shr_s (i32.const -64) (i32.const 2)) (i32.shr_u (i32.const -64) (i32.const 2)))))
+  (func (export "divs") (param $x i32) (result i32)
+    (i32.add (i32.div_u (i32.const 100) (i32.add (local.get $x) (i32.const 7)))
+      (i32.rem_s (i32.const -100) (i32.add (local.get $x) (i32.const 3)))))
+  (func (export "cmp") (param $x i32) (result i32)
+    (i32.add (i32.add (i32.eqz (local.get $x)) (i32.ne (local.get $x) (i32.const 1)))
+      (i32.add (i32.lt_u (local.get $x) (i32.const 5)) (i32.ge_s (local.get $x) (i32.const -5))))))

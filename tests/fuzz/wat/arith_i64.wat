@@ -1,0 +1,17 @@
+(module
+  (func $fib (export "fib") (param $n i64) (result i64)
+    (if (result i64) (i64.lt_u (local.get $n) (i64.const 2))
+      (then (local.get $n))
+      (else (i64.add (call $fib (i64.sub (local.get $n) (i64.const 1)))
+                     (call $fib (i64.sub (local.get $n) (i64.const 2)))))))
+  (func (export "fib10") (result i64) (call $fib (i64.const 10)))
+  (func (export "ops") (param $x i64) (result i64)
+    (i64.add
+      (i64.mul (i64.popcnt (i64.const 0x0123456789abcdef)) (i64.clz (local.get $x)))
+      (i64.xor (i64.rotl (i64.const 1) (i64.const 63)) (i64.shr_s (i64.const -1) (local.get $x)))))
+  (func (export "div") (param $x i64) (result i64)
+    (i64.rem_u (i64.div_s (i64.const 0x7fffffffffffffff) (i64.add (local.get $x) (i64.const 3))) (i64.const 1000)))
+  (func (export "mix") (param $x i32) (result i32)
+    (i32.wrap_i64 (i64.add (i64.extend_i32_s (local.get $x)) (i64.extend_i32_u (i32.const -1)))))
+  (func (export "ext") (param $x i64) (result i64)
+    (i64.add (i64.extend8_s (i64.const 0x80)) (i64.add (i64.extend16_s (i64.const 0x8000)) (i64.extend32_s (local.get $x))))))

@@ -1,0 +1,11 @@
+(module
+  (func (export "reinterpret") (param $x i64) (result i32)
+    (i32.add (i32.reinterpret_f32 (f32.const -0))
+      (i32.wrap_i64 (i64.reinterpret_f64 (f64.reinterpret_i64 (local.get $x))))))
+  (func (export "sign") (param $x i32) (result i32)
+    (i32.add (i32.extend8_s (i32.const 0xff)) (i32.extend16_s (i32.add (local.get $x) (i32.const 0x8000)))))
+  (func (export "sat") (result i32)
+    (i32.add (i32.trunc_sat_f32_s (f32.const nan))
+      (i32.add (i32.trunc_sat_f64_u (f64.const 1e10)) (i32.wrap_i64 (i64.trunc_sat_f32_u (f32.const 3.9))))))
+  (func (export "float_int") (param $x i32) (result f32)
+    (f32.add (f32.convert_i32_u (local.get $x)) (f32.demote_f64 (f64.convert_i64_s (i64.const -7))))))

@@ -1,0 +1,10 @@
+(module
+  (memory (export "memory") 1)
+  (table (export "table") 1 funcref)
+  (global $counter (export "counter") (mut i32) (i32.const 0))
+  (data (i32.const 0) "hello")
+  (elem (i32.const 0) $bump)
+  (func $bump (global.set $counter (i32.add (global.get $counter) (i32.const 1))))
+  (start $bump)
+  (func (export "get") (result i32) (call $bump) (global.get $counter))
+  (func (export "first_byte") (result i32) (i32.load8_u (i32.const 0))))

@@ -1,0 +1,10 @@
+(module
+  (memory 1)
+  (func (export "unreachable") (unreachable))
+  (func (export "div0") (result i32) (i32.div_s (i32.const 1) (i32.const 0)))
+  (func (export "overflow") (result i32) (i32.div_s (i32.const 0x80000000) (i32.const -1)))
+  (func (export "rem_ok") (result i64) (i64.rem_s (i64.const 0x8000000000000000) (i64.const -1)))
+  (func (export "conv") (result i64) (i64.trunc_f64_u (f64.const -1)))
+  (func (export "conv_nan") (result i32) (i32.trunc_f64_s (f64.const nan)))
+  (func (export "oob_store") (i64.store (i32.const 65532) (i64.const 1)))
+  (func (export "oob_offset") (result i32) (i32.load offset=0xffffffff (i32.const 1))))

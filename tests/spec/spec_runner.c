@@ -1,0 +1,713 @@
+/*
+ * spec_runner.c — runs the WebAssembly core test suite against our engine.
+ *
+ * Input: the JSON files `wast2json` makes from the suite's .wast scripts
+ * (each next to the .wasm modules it names). Every command is run through
+ * the public embedding API (wasm.h) the way an embedder would use it:
+ *
+ *   module / register / action          load + instantiate, link, invoke
+ *   assert_return                       results compared bit for bit, with
+ *                                       nan:canonical and nan:arithmetic
+ *   assert_trap / assert_exhaustion     the trap's name must match the text
+ *   assert_invalid / assert_malformed   loading must fail with that kind
+ *   assert_unlinkable                   instantiation fails with UNLINKABLE
+ *   assert_uninstantiable               instantiation traps
+ *
+ * Text-format modules (assert_malformed of .wat) are skipped, as are all
+ * commands of the SIMD scripts (simd_*), which the engine does not run.
+ *
+ * Each file runs in a child process, so a crash in the engine costs one
+ * file, not the whole run. Output: one line per file, the failures of the
+ * file indented below it, and last `spec: P passed, F failed, S skipped`.
+ * The exit status is non-zero when anything failed.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "wasm/wasm.h"
+/* Internal, only for export names that contain NUL (names.wast), which the
+ * public lookup by C string cannot express. */
+#include "wasm/runtime.h"
+
+#define MAX_RESULTS 64
+#define FUEL_PER_COMMAND 2000000000ull /* generous: the suite needs far less */
+#define FILE_TIMEOUT_SECONDS 300
+
+typedef struct counts {
+    long passed, failed, skipped;
+} counts;
+
+typedef struct named_instance {
+    char *name;
+    wasm_instance *inst;
+} named_instance;
+
+typedef struct run {
+    const char *json_path;
+    char *dir;        /* directory of the JSON and its modules */
+    const char *name; /* script name for messages */
+    wasm_store *store;
+    wasm_linker *linker;
+    wasm_instance *current;
+    named_instance *named;
+    size_t nnamed;
+    counts c;
+} run;
+
+/* ---- reporting -------------------------------------------------------- */
+
+static void failf(run *r, json_t *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void failf(run *r, json_t *cmd, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const char *type = json_string_value(json_object_get(cmd, "type"));
+    const char *field = json_string_value(json_object_get(json_object_get(cmd, "action"), "field"));
+    const char *file = json_string_value(json_object_get(cmd, "filename"));
+    printf("    %s.wast:%" JSON_INTEGER_FORMAT ": %s %s%s%s: %s\n", r->name,
+           json_integer_value(json_object_get(cmd, "line")), type ? type : "?", field ? "\"" : "",
+           field ? field : (file ? file : ""), field ? "\"" : "", msg);
+    r->c.failed++;
+}
+
+/* ---- the spectest host module ----------------------------------------- */
+
+static wasm_trap_code spectest_print(wasm_call *call, const uint64_t *args, uint64_t *results)
+{
+    (void)call, (void)args, (void)results;
+    return WASM_TRAP_NONE;
+}
+
+static bool define_spectest(run *r)
+{
+    static const struct {
+        const char *name, *sig;
+    } prints[] = {
+        {"print", ""},          {"print_i32", "i"},          {"print_i64", "I"},          {"print_f32", "f"},
+        {"print_f64", "F"},     {"print_i32_f32", "if"},     {"print_f64_f64", "FF"},
+    };
+    for (size_t i = 0; i < sizeof prints / sizeof prints[0]; i++)
+        if (!wasm_linker_define_host(r->linker, "spectest", prints[i].name, prints[i].sig, spectest_print, NULL))
+            return false;
+
+    wasm_value v;
+    wasm_extern ext;
+    struct {
+        const char *name;
+        wasm_valtype type;
+        uint64_t bits;
+    } globals[] = {
+        {"global_i32", WASM_I32, 666},
+        {"global_i64", WASM_I64, 666},
+        {"global_f32", WASM_F32, 0x4426a666u},           /* 666.6f */
+        {"global_f64", WASM_F64, 0x4084d4cccccccccdull}, /* 666.6 */
+    };
+    for (size_t i = 0; i < sizeof globals / sizeof globals[0]; i++) {
+        memset(&v, 0, sizeof v);
+        v.type = globals[i].type;
+        if (v.type == WASM_I32 || v.type == WASM_F32)
+            v.of.f32_bits = (uint32_t)globals[i].bits;
+        else
+            v.of.f64_bits = globals[i].bits;
+        ext.kind = WASM_EXTERN_GLOBAL;
+        ext.of.global = wasm_global_new(r->store, v, false);
+        if (!ext.of.global || !wasm_linker_define(r->linker, "spectest", globals[i].name, ext))
+            return false;
+    }
+
+    memset(&v, 0, sizeof v);
+    v.type = WASM_FUNCREF;
+    ext.kind = WASM_EXTERN_TABLE;
+    ext.of.table = wasm_table_new(r->store, WASM_FUNCREF, 10, 20, true, v);
+    if (!ext.of.table || !wasm_linker_define(r->linker, "spectest", "table", ext))
+        return false;
+    ext.kind = WASM_EXTERN_MEMORY;
+    ext.of.memory = wasm_memory_new(r->store, 1, 2, true);
+    if (!ext.of.memory || !wasm_linker_define(r->linker, "spectest", "memory", ext))
+        return false;
+    return true;
+}
+
+/* ---- values ----------------------------------------------------------- */
+
+/* An externref N of the suite is the opaque pointer N + 1 (so that
+ * ref.extern 0 is not the null reference). */
+static void *extern_ref(uint64_t n) { return (void *)(uintptr_t)(n + 1); }
+
+static wasm_valtype type_of(const char *s)
+{
+    if (!strcmp(s, "i32")) return WASM_I32;
+    if (!strcmp(s, "i64")) return WASM_I64;
+    if (!strcmp(s, "f32")) return WASM_F32;
+    if (!strcmp(s, "f64")) return WASM_F64;
+    if (!strcmp(s, "funcref")) return WASM_FUNCREF;
+    if (!strcmp(s, "externref")) return WASM_EXTERNREF;
+    return 0;
+}
+
+static bool parse_value(json_t *j, wasm_value *out)
+{
+    const char *type = json_string_value(json_object_get(j, "type"));
+    const char *value = json_string_value(json_object_get(j, "value"));
+    memset(out, 0, sizeof *out);
+    if (!type || !(out->type = type_of(type)))
+        return false;
+    if (!value)
+        return false;
+    if (out->type == WASM_FUNCREF || out->type == WASM_EXTERNREF) {
+        if (!strcmp(value, "null"))
+            return true;
+        if (out->type == WASM_FUNCREF)
+            return false; /* the suite passes no non-null funcrefs */
+        out->of.externref = extern_ref(strtoull(value, NULL, 10));
+        return true;
+    }
+    errno = 0;
+    uint64_t bits = strtoull(value, NULL, 10);
+    if (errno)
+        return false;
+    if (out->type == WASM_I32 || out->type == WASM_F32)
+        out->of.f32_bits = (uint32_t)bits;
+    else
+        out->of.f64_bits = bits;
+    return true;
+}
+
+static void format_value(const wasm_value *v, char *buf, size_t size)
+{
+    switch (v->type) {
+    case WASM_I32: snprintf(buf, size, "i32:%" PRIu32, (uint32_t)v->of.i32); break;
+    case WASM_I64: snprintf(buf, size, "i64:%" PRIu64, (uint64_t)v->of.i64); break;
+    case WASM_F32: snprintf(buf, size, "f32:0x%08" PRIx32, v->of.f32_bits); break;
+    case WASM_F64: snprintf(buf, size, "f64:0x%016" PRIx64, v->of.f64_bits); break;
+    case WASM_FUNCREF: snprintf(buf, size, "funcref:%s", v->of.funcref ? "non-null" : "null"); break;
+    case WASM_EXTERNREF:
+        if (v->of.externref)
+            snprintf(buf, size, "externref:%" PRIuPTR, (uintptr_t)v->of.externref - 1);
+        else
+            snprintf(buf, size, "externref:null");
+        break;
+    default: snprintf(buf, size, "type 0x%02x", v->type); break;
+    }
+}
+
+/* Does `got` match the expectation (which may be a NaN class or a
+ * reference without a value: any non-null)? */
+static bool value_matches(json_t *expect, const wasm_value *got)
+{
+    const char *type = json_string_value(json_object_get(expect, "type"));
+    const char *value = json_string_value(json_object_get(expect, "value"));
+    wasm_valtype t = type ? type_of(type) : 0;
+    if (!t || got->type != t)
+        return false;
+    if (!value) /* (ref.func) or (ref.extern) without a value: any non-null reference */
+        return t == WASM_FUNCREF ? got->of.funcref != NULL : t == WASM_EXTERNREF ? got->of.externref != NULL : false;
+    if (!strncmp(value, "nan:", 4)) {
+        bool canonical = !strcmp(value, "nan:canonical");
+        if (t == WASM_F32) {
+            uint32_t b = got->of.f32_bits & 0x7fffffffu;
+            return canonical ? b == 0x7fc00000u : (b & 0x7fc00000u) == 0x7fc00000u;
+        }
+        if (t == WASM_F64) {
+            uint64_t b = got->of.f64_bits & 0x7fffffffffffffffull;
+            return canonical ? b == 0x7ff8000000000000ull : (b & 0x7ff8000000000000ull) == 0x7ff8000000000000ull;
+        }
+        return false;
+    }
+    wasm_value want;
+    if (!parse_value(expect, &want))
+        return false;
+    switch (t) {
+    case WASM_I32: case WASM_F32: return want.of.f32_bits == got->of.f32_bits;
+    case WASM_I64: case WASM_F64: return want.of.f64_bits == got->of.f64_bits;
+    case WASM_FUNCREF: return got->of.funcref == NULL; /* only null is ever expected with a value */
+    case WASM_EXTERNREF: return want.of.externref == got->of.externref;
+    }
+    return false;
+}
+
+/* ---- modules ---------------------------------------------------------- */
+
+static uint8_t *read_file(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 4096;
+            uint8_t *p = realloc(buf, cap);
+            if (!p) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = p;
+        }
+        size_t n = fread(buf + len, 1, cap - len, f);
+        if (n == 0)
+            break;
+        len += n;
+    }
+    fclose(f);
+    *size = len;
+    return buf;
+}
+
+static const char *kind_name(wasm_error_kind k)
+{
+    static const char *const names[] = {"ok", "malformed", "invalid", "unsupported", "unlinkable", "trap", "resource"};
+    return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
+}
+
+/* Loads the command's module file; NULL with err filled on failure. */
+static wasm_module *load_module(run *r, json_t *cmd, wasm_error *err)
+{
+    const char *file = json_string_value(json_object_get(cmd, "filename"));
+    memset(err, 0, sizeof *err);
+    if (!file) {
+        snprintf(err->message, sizeof err->message, "command has no filename");
+        err->kind = WASM_ERR_RESOURCE;
+        return NULL;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", r->dir, file);
+    size_t size;
+    uint8_t *bytes = read_file(path, &size);
+    if (!bytes) {
+        snprintf(err->message, sizeof err->message, "cannot read %.200s", file);
+        err->kind = WASM_ERR_RESOURCE;
+        return NULL;
+    }
+    wasm_module *m = wasm_module_load(bytes, size, err);
+    free(bytes);
+    return m;
+}
+
+static wasm_instance *find_instance(run *r, json_t *action_or_cmd, const char *key)
+{
+    const char *name = json_string_value(json_object_get(action_or_cmd, key));
+    if (!name)
+        return r->current;
+    for (size_t i = r->nnamed; i-- > 0;)
+        if (!strcmp(r->named[i].name, name))
+            return r->named[i].inst;
+    return NULL;
+}
+
+static void remember(run *r, const char *name, wasm_instance *inst)
+{
+    named_instance *p = realloc(r->named, (r->nnamed + 1) * sizeof *p);
+    if (!p)
+        abort();
+    r->named = p;
+    r->named[r->nnamed].name = strdup(name);
+    r->named[r->nnamed].inst = inst;
+    r->nnamed++;
+}
+
+static void cmd_module(run *r, json_t *cmd)
+{
+    wasm_error err;
+    r->current = NULL;
+    wasm_module *m = load_module(r, cmd, &err);
+    if (!m) {
+        failf(r, cmd, "load failed (%s): %s", kind_name(err.kind), err.message);
+        return;
+    }
+    wasm_store_set_fuel(r->store, FUEL_PER_COMMAND);
+    wasm_instance *inst = wasm_instantiate(r->store, m, r->linker, &err);
+    wasm_module_release(m);
+    if (!inst) {
+        failf(r, cmd, "instantiation failed (%s): %s", kind_name(err.kind), err.message);
+        return;
+    }
+    r->current = inst;
+    const char *name = json_string_value(json_object_get(cmd, "name"));
+    if (name)
+        remember(r, name, inst);
+    r->c.passed++;
+}
+
+static void cmd_register(run *r, json_t *cmd)
+{
+    const char *as = json_string_value(json_object_get(cmd, "as"));
+    wasm_instance *inst = find_instance(r, cmd, "name");
+    if (!as || !inst) {
+        failf(r, cmd, "no instance to register");
+        return;
+    }
+    if (!wasm_linker_define_instance(r->linker, as, inst)) {
+        failf(r, cmd, "wasm_linker_define_instance failed");
+        return;
+    }
+    r->c.passed++;
+}
+
+/* The export `field` of inst (a JSON string that may contain NUL). */
+static bool find_export(wasm_instance *inst, json_t *field, wasm_extern *out)
+{
+    const char *name = json_string_value(field);
+    size_t len = json_string_length(field);
+    if (strlen(name) == len)
+        return wasm_instance_export(inst, name, out);
+    const wasm_module *m = inst->module;
+    for (uint32_t i = 0; i < m->nexports; i++)
+        if (m->exports[i].name_len == len && !memcmp(m->exports[i].name, name, len))
+            return wasm_instance_export_at(inst, i, out);
+    return false;
+}
+
+/* Performs an action. Returns false (after reporting) if it could not be
+ * attempted; otherwise *trap and results are filled. */
+static bool do_action(run *r, json_t *cmd, wasm_trap_code *trap, wasm_value *results, size_t *nresults)
+{
+    json_t *action = json_object_get(cmd, "action");
+    const char *type = json_string_value(json_object_get(action, "type"));
+    const char *field = json_string_value(json_object_get(action, "field"));
+    wasm_instance *inst = find_instance(r, action, "module");
+    if (!inst || !field || !type) {
+        failf(r, cmd, "no instance for the action");
+        return false;
+    }
+    *trap = WASM_TRAP_NONE;
+    wasm_extern ext;
+    bool found = find_export(inst, json_object_get(action, "field"), &ext);
+    if (!strcmp(type, "get")) {
+        if (!found || ext.kind != WASM_EXTERN_GLOBAL) {
+            failf(r, cmd, "no global export \"%s\"", field);
+            return false;
+        }
+        results[0] = wasm_global_get(ext.of.global);
+        *nresults = 1;
+        return true;
+    }
+    wasm_func *f = found && ext.kind == WASM_EXTERN_FUNC ? ext.of.func : NULL;
+    if (!f) {
+        failf(r, cmd, "no function export \"%s\"", field);
+        return false;
+    }
+    json_t *args = json_object_get(action, "args");
+    size_t nargs = json_array_size(args);
+    wasm_value argv[MAX_RESULTS];
+    if (nargs > MAX_RESULTS) {
+        failf(r, cmd, "too many arguments");
+        return false;
+    }
+    for (size_t i = 0; i < nargs; i++)
+        if (!parse_value(json_array_get(args, i), &argv[i])) {
+            failf(r, cmd, "cannot parse argument %zu", i);
+            return false;
+        }
+    wasm_functype ft = wasm_func_type(f);
+    if (ft.nresults > MAX_RESULTS) {
+        failf(r, cmd, "too many results");
+        return false;
+    }
+    *nresults = ft.nresults;
+    wasm_store_set_fuel(r->store, FUEL_PER_COMMAND);
+    *trap = wasm_func_call(r->store, f, argv, nargs, results, ft.nresults);
+    return true;
+}
+
+static void cmd_assert_return(run *r, json_t *cmd)
+{
+    wasm_trap_code trap;
+    wasm_value results[MAX_RESULTS];
+    size_t n = 0;
+    if (!do_action(r, cmd, &trap, results, &n))
+        return;
+    if (trap != WASM_TRAP_NONE) {
+        failf(r, cmd, "trapped: %s (%s)", wasm_trap_name(trap), wasm_store_trap_message(r->store));
+        return;
+    }
+    json_t *expected = json_object_get(cmd, "expected");
+    if (json_array_size(expected) != n) {
+        failf(r, cmd, "expected %zu results, got %zu", json_array_size(expected), n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(expected, i);
+        if (!value_matches(e, &results[i])) {
+            char got[64];
+            format_value(&results[i], got, sizeof got);
+            const char *ev = json_string_value(json_object_get(e, "value"));
+            failf(r, cmd, "result %zu: expected %s:%s, got %s", i, json_string_value(json_object_get(e, "type")),
+                  ev ? ev : "non-null", got);
+            return;
+        }
+    }
+    r->c.passed++;
+}
+
+/* The suite's trap texts sometimes carry more words than our names
+ * ("uninitialized element 2"); the name must be a prefix of the text. */
+static bool trap_text_matches(wasm_trap_code trap, const char *text)
+{
+    const char *name = wasm_trap_name(trap);
+    return text && !strncmp(text, name, strlen(name));
+}
+
+static void cmd_assert_trap(run *r, json_t *cmd, bool exhaustion)
+{
+    wasm_trap_code trap;
+    wasm_value results[MAX_RESULTS];
+    size_t n = 0;
+    if (!do_action(r, cmd, &trap, results, &n))
+        return;
+    const char *text = json_string_value(json_object_get(cmd, "text"));
+    if (trap == WASM_TRAP_NONE) {
+        failf(r, cmd, "expected trap \"%s\", returned normally", text ? text : "?");
+        return;
+    }
+    if (exhaustion ? trap != WASM_TRAP_STACK_EXHAUSTED : !trap_text_matches(trap, text)) {
+        failf(r, cmd, "expected trap \"%s\", got \"%s\" (%s)", text ? text : "?", wasm_trap_name(trap),
+              wasm_store_trap_message(r->store));
+        return;
+    }
+    r->c.passed++;
+}
+
+static void cmd_action(run *r, json_t *cmd)
+{
+    wasm_trap_code trap;
+    wasm_value results[MAX_RESULTS];
+    size_t n = 0;
+    if (!do_action(r, cmd, &trap, results, &n))
+        return;
+    if (trap != WASM_TRAP_NONE) {
+        failf(r, cmd, "trapped: %s (%s)", wasm_trap_name(trap), wasm_store_trap_message(r->store));
+        return;
+    }
+    r->c.passed++;
+}
+
+/* assert_invalid / assert_malformed: loading must fail with `kind`. */
+static void cmd_assert_load_fails(run *r, json_t *cmd, wasm_error_kind kind)
+{
+    const char *module_type = json_string_value(json_object_get(cmd, "module_type"));
+    if (module_type && strcmp(module_type, "binary") != 0) {
+        r->c.skipped++;
+        return;
+    }
+    wasm_error err;
+    wasm_module *m = load_module(r, cmd, &err);
+    const char *text = json_string_value(json_object_get(cmd, "text"));
+    if (m) {
+        wasm_module_release(m);
+        failf(r, cmd, "loaded, expected %s (\"%s\")", kind_name(kind), text ? text : "");
+        return;
+    }
+    if (err.kind != kind) {
+        failf(r, cmd, "expected %s (\"%s\"), got %s: %s", kind_name(kind), text ? text : "", kind_name(err.kind),
+              err.message);
+        return;
+    }
+    r->c.passed++;
+}
+
+/* assert_unlinkable / assert_uninstantiable: loads, instantiation fails. */
+static void cmd_assert_instantiate_fails(run *r, json_t *cmd, wasm_error_kind kind)
+{
+    wasm_error err;
+    const char *text = json_string_value(json_object_get(cmd, "text"));
+    wasm_module *m = load_module(r, cmd, &err);
+    if (!m) {
+        failf(r, cmd, "load failed (%s): %s", kind_name(err.kind), err.message);
+        return;
+    }
+    wasm_store_set_fuel(r->store, FUEL_PER_COMMAND);
+    wasm_instance *inst = wasm_instantiate(r->store, m, r->linker, &err);
+    wasm_module_release(m);
+    if (inst) {
+        failf(r, cmd, "instantiated, expected %s (\"%s\")", kind_name(kind), text ? text : "");
+        return;
+    }
+    if (err.kind != kind) {
+        failf(r, cmd, "expected %s (\"%s\"), got %s: %s", kind_name(kind), text ? text : "", kind_name(err.kind),
+              err.message);
+        return;
+    }
+    r->c.passed++;
+}
+
+static void run_command(run *r, json_t *cmd)
+{
+    const char *type = json_string_value(json_object_get(cmd, "type"));
+    if (!type)
+        failf(r, cmd, "command without type");
+    else if (!strcmp(type, "module"))
+        cmd_module(r, cmd);
+    else if (!strcmp(type, "register"))
+        cmd_register(r, cmd);
+    else if (!strcmp(type, "action"))
+        cmd_action(r, cmd);
+    else if (!strcmp(type, "assert_return"))
+        cmd_assert_return(r, cmd);
+    else if (!strcmp(type, "assert_trap"))
+        cmd_assert_trap(r, cmd, false);
+    else if (!strcmp(type, "assert_exhaustion"))
+        cmd_assert_trap(r, cmd, true);
+    else if (!strcmp(type, "assert_invalid"))
+        cmd_assert_load_fails(r, cmd, WASM_ERR_INVALID);
+    else if (!strcmp(type, "assert_malformed"))
+        cmd_assert_load_fails(r, cmd, WASM_ERR_MALFORMED);
+    else if (!strcmp(type, "assert_unlinkable"))
+        cmd_assert_instantiate_fails(r, cmd, WASM_ERR_UNLINKABLE);
+    else if (!strcmp(type, "assert_uninstantiable"))
+        cmd_assert_instantiate_fails(r, cmd, WASM_ERR_TRAP);
+    else
+        failf(r, cmd, "unknown command type");
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+static char *script_name(const char *json_path)
+{
+    char *copy = strdup(json_path);
+    char *base = basename(copy);
+    char *dot = strrchr(base, '.');
+    if (dot)
+        *dot = '\0';
+    char *name = strdup(base);
+    free(copy);
+    return name;
+}
+
+/* Runs one script in this process; prints its failures; returns counts. */
+static counts run_file(const char *json_path, const char *name)
+{
+    run r;
+    memset(&r, 0, sizeof r);
+    r.json_path = json_path;
+    r.name = name;
+    char *copy = strdup(json_path);
+    r.dir = strdup(dirname(copy));
+    free(copy);
+
+    json_error_t jerr;
+    json_t *root = json_load_file(json_path, JSON_ALLOW_NUL, &jerr);
+    json_t *cmds = json_object_get(root, "commands");
+    if (!root || !json_is_array(cmds)) {
+        printf("    %s: cannot read: %s\n", json_path, jerr.text);
+        r.c.failed++;
+        goto out;
+    }
+    if (!strncmp(name, "simd_", 5)) {
+        r.c.skipped = (long)json_array_size(cmds);
+        goto out;
+    }
+    wasm_limits limits = {.fuel = FUEL_PER_COMMAND};
+    r.store = wasm_store_new(&limits);
+    r.linker = r.store ? wasm_linker_new(r.store) : NULL;
+    if (!r.linker || !define_spectest(&r)) {
+        printf("    %s: cannot set up the store and the spectest module\n", name);
+        r.c.failed++;
+        goto out;
+    }
+    size_t i;
+    json_t *cmd;
+    json_array_foreach(cmds, i, cmd) {
+        run_command(&r, cmd);
+        fflush(stdout);
+    }
+out:
+    if (r.linker)
+        wasm_linker_free(r.linker);
+    if (r.store)
+        wasm_store_free(r.store);
+    for (size_t k = 0; k < r.nnamed; k++)
+        free(r.named[k].name);
+    free(r.named);
+    free(r.dir);
+    json_decref(root);
+    return r.c;
+}
+
+/* Runs a script in a child process so that a crash or a hang is reported
+ * as a failure of that file. Failure lines go to stdout (indented) as they
+ * happen; the counts come back through a pipe. */
+static counts run_isolated(const char *json_path, const char *name, bool isolate)
+{
+    if (!isolate)
+        return run_file(json_path, name);
+    counts c = {0, 0, 0};
+    int fds[2];
+    fflush(stdout);
+    if (pipe(fds) != 0) {
+        perror("pipe");
+        c.failed = 1;
+        return c;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("fork");
+        c.failed = 1;
+        return c;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        alarm(FILE_TIMEOUT_SECONDS);
+        counts got = run_file(json_path, name);
+        fflush(stdout);
+        if (write(fds[1], &got, sizeof got) != (ssize_t)sizeof got)
+            _exit(2);
+        _exit(0);
+    }
+    close(fds[1]);
+    ssize_t n = read(fds[0], &c, sizeof c);
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (n != (ssize_t)sizeof c) {
+        memset(&c, 0, sizeof c);
+        c.failed = 1;
+        if (WIFSIGNALED(status))
+            printf("    %s: the runner died with signal %d%s\n", name, WTERMSIG(status),
+                   WTERMSIG(status) == SIGALRM ? " (timeout)" : "");
+        else
+            printf("    %s: the runner exited with status %d\n", name, WEXITSTATUS(status));
+    }
+    return c;
+}
+
+int main(int argc, char **argv)
+{
+    bool isolate = true;
+    int first = 1;
+    if (argc > 1 && !strcmp(argv[1], "--no-fork")) {
+        isolate = false;
+        first = 2;
+    }
+    if (first >= argc) {
+        fprintf(stderr, "usage: %s [--no-fork] SCRIPT.json...\n", argv[0]);
+        return 2;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    counts total = {0, 0, 0};
+    for (int i = first; i < argc; i++) {
+        char *name = script_name(argv[i]);
+        counts c = run_isolated(argv[i], name, isolate);
+        printf("  %-32s %6ld passed %6ld failed %6ld skipped\n", name, c.passed, c.failed, c.skipped);
+        total.passed += c.passed;
+        total.failed += c.failed;
+        total.skipped += c.skipped;
+        free(name);
+    }
+    printf("spec: %ld passed, %ld failed, %ld skipped\n", total.passed, total.failed, total.skipped);
+    return total.failed ? 1 : 0;
+}

@@ -1,0 +1,3 @@
+;; _start calls itself for ever: ends in "call stack exhausted".
+(module
+  (func $again (export "_start") (call $again)))
