@@ -15,6 +15,9 @@ COINFLIP_SRC := contracts/examples/coinflip.c
 CONTRACT_INCLUDES := -Icontracts/sdk -Icontracts/sdk/mock -Icontracts/outlayer -Icontracts/examples
 
 # ---- wasm32 ----
+# Another contract can reuse these: link $(call contract_wasm_objs,SOURCES)
+# with $(WASM_LD) $(CONTRACT_WASM_LDFLAGS) ... $(CONTRACT_WASM_RT), and check
+# it with tests/contract/check_wasm.sh.
 CONTRACT_WASM_DIR := build/contracts
 CONTRACT_WASM_OBJ := build/contracts/obj
 # MVP + sign-extension + mutable globals only: what every NEAR protocol
@@ -70,7 +73,10 @@ contracts-check: $(OUTLAYER_WASM) $(COINFLIP_WASM)
 
 # ---- native (tests against the mock) ----
 CONTRACT_NATIVE_SRC := $(CONTRACT_SDK_SRC) $(CONTRACT_MOCK_SRC) $(OUTLAYER_SRC) $(COINFLIP_SRC)
-CONTRACT_TEST_SRC := $(wildcard tests/contract/test_*.c)
+# Only our own test files: other contracts (e.g. contracts/register) bring
+# their own rules for their tests/contract/test_<name>_*.c.
+CONTRACT_TEST_SRC := $(wildcard tests/contract/test_outlayer_*.c tests/contract/test_sdk_*.c \
+  tests/contract/test_coinflip.c)
 CONTRACT_NATIVE_OBJ := $(call objs_of,$(CONTRACT_NATIVE_SRC) $(CONTRACT_TEST_SRC))
 $(CONTRACT_NATIVE_OBJ): CFLAGS += $(CONTRACT_INCLUDES)
 

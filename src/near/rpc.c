@@ -170,6 +170,12 @@ static near_status http_post(near_rpc *c, const char *payload, body *out, long *
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    /* Proxies from the environment apply, but never to a local node (the
+     * devnet, tests): keep the user's no_proxy list and add loopback. */
+    const char *np = getenv("no_proxy") ? getenv("no_proxy") : getenv("NO_PROXY");
+    char noproxy[512];
+    snprintf(noproxy, sizeof noproxy, "localhost,127.0.0.1,::1%s%.400s", np && *np ? "," : "", np ? np : "");
+    curl_easy_setopt(h, CURLOPT_NOPROXY, noproxy);
     CURLcode rc = curl_easy_perform(h);
     *http_status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, http_status);

@@ -18,7 +18,9 @@
  * their own slot) where the value must really be there: before a write to
  * the local they name, at block boundaries and branches, and for call
  * arguments. `local.set`/`local.tee` right after the instruction that
- * produced the value retarget that instruction's destination to the local.
+ * produced the value retarget that instruction's destination to the local,
+ * and an integer comparison right before `br_if`/`if` becomes part of the
+ * branch.
  *
  * The body was validated, but every index and height is still checked
  * against its bound, so a validator bug cannot turn into a wild access.
@@ -175,6 +177,14 @@ static uint32_t push(compiler *c, uint32_t k)
     if (c->h > c->max_h)
         c->max_h = c->h;
     return slot;
+}
+
+/* At a label: the stack is `base` plus n values, each in its own slot. */
+static void set_height(compiler *c, uint32_t base, uint32_t n)
+{
+    c->h = base;
+    trim_virtual(c);
+    push(c, n);
 }
 
 static uint32_t src(const compiler *c, uint32_t p) { return c->failed ? p : c->vs[p]; }
@@ -677,8 +687,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         if (!c->failed)
             c->code[b->else_cell].i = (int64_t)c->ncode - (int64_t)b->else_instr;
         b->else_instr = SIZE_MAX;
-        c->h = b->height + b->nparams;
-        trim_virtual(c);
+        set_height(c, b->height, b->nparams);
         c->dead = false;
         start_run(c, false);
         break;
@@ -702,8 +711,12 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         }
         if (b->kind == CTL_LOOP) {
             /* Nothing branches to a loop's end: the current run continues. */
-            c->h = b->height + b->nresults;
-            trim_virtual(c);
+            if (live) {
+                c->h = b->height + b->nresults;
+                trim_virtual(c);
+            } else {
+                set_height(c, b->height, b->nresults);
+            }
             c->nctl--;
             break;
         }
@@ -715,10 +728,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         if (b->else_instr != SIZE_MAX && !c->failed)
             c->code[b->else_cell].i = (int64_t)here - (int64_t)b->else_instr;
         resolve_fixups(c, c->nctl - 1, here);
-        c->h = b->height + b->nresults;
-        trim_virtual(c);
-        if (c->h > c->max_h)
-            c->max_h = c->h;
+        set_height(c, b->height, b->nresults);
         c->nctl--;
         c->dead = false;
         start_run(c, false);

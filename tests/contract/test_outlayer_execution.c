@@ -113,6 +113,42 @@ static void test_request_event_and_yield_exact(void **state)
     assert_string_equal(mock_log(0), event);
 }
 
+/* The pending request's Borsh record, byte for byte (reference layout). */
+static void test_request_borsh_layout(void **state)
+{
+    (void)state;
+    size_t y = request("{\"code_source\":{\"GitHub\":{\"repo\":\"r\",\"commit\":\"c\"}},\"resource_limits\":"
+                       "{\"max_instructions\":5},\"input_data\":\"in\"}",
+                       PAY);
+    uint8_t expect[256];
+    size_t n = 0;
+#define PUT(p, len) (memcpy(expect + n, p, len), n += (len))
+    PUT("\0\0\0\0\0\0\0\0", 8);                        /* request_id */
+    PUT(mock_yield(y)->data_id, 32);                        /* data_id */
+    PUT("\x0d\0\0\0carol.testnet", 17);                  /* sender_id */
+    PUT("\x00\x01\0\0\0r\x01\0\0\0c\x00", 12);         /* GitHub{r, c, None} */
+    PUT("\x01\x05\0\0\0\0\0\0\0", 9);                  /* Some(5) */
+    PUT("\x01\x80\0\0\0", 5);                            /* Some(128) */
+    PUT("\x01\x3c\0\0\0\0\0\0\0", 9);                  /* Some(60) */
+    u128 pay = u128_dec(PAY);
+    for (int i = 0; i < 16; i++, pay >>= 8)
+        expect[n++] = (uint8_t)pay;                         /* payment */
+    uint64_t ts = TS;
+    for (int i = 0; i < 8; i++, ts >>= 8)
+        expect[n++] = (uint8_t)ts;                          /* timestamp */
+    PUT("\x00", 1);                                         /* secrets_ref None */
+    PUT("\x01", 1);                                         /* Text */
+    PUT("\x01\x02\0\0\0in", 7);                          /* input_data */
+    PUT("\x0d\0\0\0carol.testnet", 17);                  /* payer */
+    PUT("\x00\x00", 2);                                     /* pending_output, output_submitted */
+#undef PUT
+    size_t len;
+    const uint8_t *rec = mock_storage_get("\x00\0\0\0\0\0\0\0\0", 9, &len);
+    assert_non_null(rec);
+    assert_int_equal(len, n);
+    assert_memory_equal(rec, expect, n);
+}
+
 static void test_get_request_shape(void **state)
 {
     (void)state;
@@ -604,6 +640,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_request_event_and_yield_exact, setup),
+        cmocka_unit_test_setup(test_request_borsh_layout, setup),
         cmocka_unit_test_setup(test_get_request_shape, setup),
         cmocka_unit_test_setup(test_request_response_formats, setup),
         cmocka_unit_test_setup(test_request_panics, setup),

@@ -425,6 +425,51 @@ static void test_json_writer_nesting(void **state)
     sdk_mem_release_all();
 }
 
+static uint8_t g_data_id[32];
+static bool g_resumed;
+
+static void m_yield(void)
+{
+    promise_return_value(promise_yield("cb", "{\"k\":1}", 7, 5 * TGAS, 1, g_data_id));
+}
+
+static void m_resume(void)
+{
+    g_resumed = promise_resume(g_data_id, "payload", 7);
+}
+
+static void m_event(void)
+{
+    sdk_emit_event("std", "1.0.0", "ev", (const uint8_t *)"{\"a\":1}", 7);
+}
+
+static void test_mock_yield_resume_and_events(void **state)
+{
+    (void)state;
+    assert_true(mock_call(m_yield, "", 0));
+    assert_int_equal(mock_yield_count(), 1);
+    struct mock_yield *y = mock_yield(0);
+    assert_memory_equal(y->data_id, g_data_id, 32);
+    assert_string_equal(y->method, "cb");
+    assert_int_equal(y->gas, 5 * TGAS);
+    assert_int_equal(mock_promise_returned(), 0);
+    /* only the yielding account can resume */
+    mock_set_current("other.near");
+    assert_true(mock_call(m_resume, "", 0));
+    assert_false(g_resumed);
+    mock_set_current("outlayer.testnet");
+    assert_true(mock_call(m_resume, "", 0));
+    assert_true(g_resumed);
+    assert_int_equal(y->state, MOCK_YIELD_RESUMED);
+    assert_memory_equal(y->payload, "payload", 7);
+    /* a second resume finds nothing waiting */
+    assert_true(mock_call(m_resume, "", 0));
+    assert_false(g_resumed);
+    assert_true(mock_call(m_event, "", 0));
+    assert_string_equal(mock_log(0), "EVENT_JSON:{\"standard\":\"std\",\"version\":\"1.0.0\",\"event\":\"ev\","
+                                     "\"data\":[{\"a\":1}]}");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -442,6 +487,7 @@ int main(void)
         cmocka_unit_test_setup(test_mock_runtime_rules, setup),
         cmocka_unit_test_setup(test_context, setup),
         cmocka_unit_test_setup(test_json_writer_nesting, setup),
+        cmocka_unit_test_setup(test_mock_yield_resume_and_events, setup),
     };
     int rc = cmocka_run_group_tests_name("sdk_core", tests, NULL, NULL);
     mock_reset();

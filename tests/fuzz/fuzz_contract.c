@@ -8,7 +8,7 @@
  *            separates the arguments from the promise result payload (no NUL:
  *            the promise failed, i.e. a timeout).
  * Every call must end cleanly: success with a JSON return value, or a panic
- * with a message. Host errors that only a buggy contract can cause (bad
+ * with a message; afterwards the state must still load. Host errors that only a buggy contract can cause (bad
  * UTF-8 in logs, invalid account ids in promises, ...) abort the fuzzer. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -87,5 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     check_clean_end(mock_call(m->fn, args, args_len));
+    /* Whatever happened, the state must still load. */
+    if (!mock_call_json(ol_get_stats, ""))
+        abort();
     return 0;
 }

@@ -524,6 +524,92 @@ static void test_module_shared_across_stores(void **state)
     wasm_store_free(b);
 }
 
+/* ---- operand fusion ------------------------------------------------------------ */
+
+typedef struct fusion_case {
+    const char *name;
+    int nargs;
+    int64_t a, b;
+    int32_t want;
+} fusion_case;
+
+static void check_fusion(wasm_module *m)
+{
+    static const fusion_case cases[] = {
+        {"old_value", 1, 5, 0, 104},   {"swap", 2, 1, 2, 21},
+        {"block_write", 1, 5, 0, 12},  {"if_write", 2, 5, 0, 10},
+        {"if_write", 2, 5, 1, 105},    {"br_if_value", 1, 4, 0, 4},
+        {"br_if_value", 1, 40, 0, -1}, {"tee", 1, 4, 0, 25},
+        {"tee_old", 1, 8, 0, 8003},    {"call_args", 2, 9, 4, 504},
+        {"count", 1, 100, 0, 5050},    {"many_gets", 1, 3, 0, 210},
+        {"many_consts", 0, 0, 0, 7315}, {"block_param", 1, 20, 0, 41},
+    };
+    wasm_store *s = wasm_store_new(NULL);
+    wasm_instance *inst = wasm_instantiate(s, m, NULL, NULL);
+    assert_non_null(inst);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const fusion_case *fc = &cases[i];
+        wasm_value args[2] = {wasm_i32((int32_t)fc->a), wasm_i32((int32_t)fc->b)}, r;
+        wasm_func *f = wasm_instance_func(inst, fc->name);
+        assert_non_null(f);
+        assert_int_equal(wasm_func_call(s, f, args, (size_t)fc->nargs, &r, 1), WASM_TRAP_NONE);
+        if (r.of.i32 != fc->want)
+            fail_msg("%s(%lld, %lld) = %d, want %d", fc->name, (long long)fc->a, (long long)fc->b, r.of.i32,
+                     fc->want);
+    }
+    wasm_value args64[2] = {wasm_i64(-1), wasm_i64(5)}, r;
+    assert_int_equal(wasm_func_call(s, wasm_instance_func(inst, "if_cmp64"), args64, 2, &r, 1), WASM_TRAP_NONE);
+    assert_int_equal(r.of.i32, 1); /* unsigned: 2^64-1 > 5 */
+    args64[0] = wasm_i64(5);
+    args64[1] = wasm_i64(-1);
+    assert_int_equal(wasm_func_call(s, wasm_instance_func(inst, "if_cmp64"), args64, 2, &r, 1), WASM_TRAP_NONE);
+    assert_int_equal(r.of.i32, 2);
+    wasm_store_free(s);
+}
+
+static void test_operand_fusion(void **state)
+{
+    wasm_module *on = load_ex("fusion", true), *off = load_ex("fusion", false);
+    check_fusion(on);
+    check_fusion(off);
+    wasm_module_release(on);
+    wasm_module_release(off);
+}
+
+/* ---- one module, several threads ------------------------------------------------ */
+
+typedef struct thread_job {
+    wasm_module *module;
+    int32_t result;
+    uint64_t fuel;
+} thread_job;
+
+static void *run_busy_thread(void *arg)
+{
+    thread_job *job = arg;
+    job->fuel = run_busy(job->module, 2000, &job->result);
+    return NULL;
+}
+
+static void test_module_shared_by_threads(void **state)
+{
+    wasm_module *m = load("fuel");
+    int32_t want_result;
+    uint64_t want_fuel = run_busy(m, 2000, &want_result);
+    thread_job jobs[4];
+    pthread_t threads[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i].module = m;
+        assert_int_equal(pthread_create(&threads[i], NULL, run_busy_thread, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(threads[i], NULL);
+        assert_int_equal(jobs[i].result, want_result);
+        assert_int_equal(jobs[i].fuel, want_fuel);
+    }
+    wasm_module_release(m);
+}
+
 /* ---- argument checking -------------------------------------------------------- */
 
 static void test_call_argument_errors(void **state)
@@ -579,6 +665,8 @@ int main(void)
         cmocka_unit_test(test_two_instances_linked),
         cmocka_unit_test(test_module_shared_across_stores),
         cmocka_unit_test(test_call_argument_errors),
+        cmocka_unit_test(test_operand_fusion),
+        cmocka_unit_test(test_module_shared_by_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

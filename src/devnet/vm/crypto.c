@@ -13,6 +13,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,14 @@ static bool h_ripemd160(near_vm_logic *L, const uint64_t *a, uint64_t *r) { retu
 
 /* ---- ed25519 ---- */
 
+/* libsodium wants sodium_init() before use; verification needs no RNG, so
+ * a failure (only possible without /dev/urandom) is not fatal here. */
+static void sodium_setup(void)
+{
+    if (sodium_init() < 0)
+        return;
+}
+
 static bool ed25519_error(near_vm_logic *L, const char *msg)
 {
     char dbg[160];
@@ -103,6 +112,8 @@ static bool h_ed25519_verify(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     if (sig[63] & 0xe0)
         return true;
     memcpy(sig_copy, sig, 64);
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sodium_setup);
     if (!vm_read_input(L, a[2], a[3], &msg, &msg_len) || !vm_gas_per(L, COST_ED25519_VERIFY_BYTE, msg_len))
         return false;
     uint8_t *msg_copy = malloc(msg_len ? msg_len : 1);
@@ -181,7 +192,7 @@ static bool h_ecrecover(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     uint8_t sig[64], hash[32], pub[64];
     char msg[128];
     r[0] = 0;
-    if (!vm_gas(L, COST_BASE) || !vm_gas(L, COST_ECRECOVER_BASE) || !vm_read_input(L, a[2], a[3], &p, &n))
+    if (!vm_gas(L, COST_ECRECOVER_BASE) || !vm_read_input(L, a[2], a[3], &p, &n))
         return false;
     if (n != 64) {
         snprintf(msg, sizeof msg, "The length of the signature: %zu, exceeds the limit of 64 bytes", n);

@@ -223,12 +223,14 @@ static bool batch_then(near_vm_logic *L, uint64_t promise_idx, uint64_t len, uin
 }
 
 static bool add_function_call(near_vm_logic *L, uint64_t promise_idx, uint64_t mlen, uint64_t mptr, uint64_t alen,
-                              uint64_t aptr, uint64_t amount_ptr, uint64_t gas, uint64_t weight, const char *name)
+                              uint64_t aptr, uint64_t amount_ptr, uint64_t gas, uint64_t weight)
 {
     const uint8_t *method, *args;
     size_t method_len, args_len;
     near_vm_u128 amount;
-    if (!piv(L, name) || !vm_read_input(L, mlen, mptr, &method, &method_len))
+    /* nearcore names the weighted variant after the plain one in this error */
+    if (!piv(L, "promise_batch_action_function_call") || !vm_mem_read_u128(L, amount_ptr, &amount) ||
+        !vm_read_input(L, mlen, mptr, &method, &method_len))
         return false;
     if (method_len == 0)
         return vm_host_error(L, "EmptyMethodName", "EmptyMethodName", "Tried to call an empty method name.");
@@ -239,8 +241,8 @@ static bool add_function_call(near_vm_logic *L, uint64_t promise_idx, uint64_t m
     method_copy[method_len] = 0;
     size_t receipt = 0;
     bool sir;
-    if (!vm_read_input(L, alen, aptr, &args, &args_len) || !vm_mem_read_u128(L, amount_ptr, &amount) ||
-        !action_receipt(L, promise_idx, &receipt, &sir) || !vm_pay_action(L, FEE_FUNCTION_CALL_BASE, sir) ||
+    if (!vm_read_input(L, alen, aptr, &args, &args_len) || !action_receipt(L, promise_idx, &receipt, &sir) ||
+        !vm_pay_action(L, FEE_FUNCTION_CALL_BASE, sir) ||
         !vm_pay_action_per_byte(L, FEE_FUNCTION_CALL_BYTE, method_len + args_len, sir) || !vm_gas_prepay(L, gas) ||
         !deduct_balance(L, amount)) {
         free(method_copy);
@@ -276,13 +278,13 @@ static bool add_function_call(near_vm_logic *L, uint64_t promise_idx, uint64_t m
 static bool h_promise_create(near_vm_logic *L, const uint64_t *a, uint64_t *r)
 {
     return batch_create(L, a[0], a[1], &r[0]) &&
-           add_function_call(L, r[0], a[2], a[3], a[4], a[5], a[6], a[7], 0, "promise_batch_action_function_call");
+           add_function_call(L, r[0], a[2], a[3], a[4], a[5], a[6], a[7], 0);
 }
 
 static bool h_promise_then(near_vm_logic *L, const uint64_t *a, uint64_t *r)
 {
     return batch_then(L, a[0], a[1], a[2], &r[0]) &&
-           add_function_call(L, r[0], a[3], a[4], a[5], a[6], a[7], a[8], 0, "promise_batch_action_function_call");
+           add_function_call(L, r[0], a[3], a[4], a[5], a[6], a[7], a[8], 0);
 }
 
 static bool h_promise_and(near_vm_logic *L, const uint64_t *a, uint64_t *r)
@@ -381,13 +383,12 @@ static bool h_deploy_contract(near_vm_logic *L, const uint64_t *a, uint64_t *r)
 
 static bool h_function_call(near_vm_logic *L, const uint64_t *a, uint64_t *r)
 {
-    return add_function_call(L, a[0], a[1], a[2], a[3], a[4], a[5], a[6], 0, "promise_batch_action_function_call");
+    return add_function_call(L, a[0], a[1], a[2], a[3], a[4], a[5], a[6], 0);
 }
 
 static bool h_function_call_weight(near_vm_logic *L, const uint64_t *a, uint64_t *r)
 {
-    return add_function_call(L, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7],
-                             "promise_batch_action_function_call_weight");
+    return add_function_call(L, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
 }
 
 static bool is_hex(const char *s, size_t n)
@@ -584,13 +585,15 @@ static bool h_delete_account(near_vm_logic *L, const uint64_t *a, uint64_t *r)
 
 static bool h_promise_results_count(near_vm_logic *L, const uint64_t *a, uint64_t *r)
 {
+    if (!piv(L, "promise_results_count"))
+        return false;
     r[0] = L->ctx->promise_results_count;
-    return vm_gas(L, COST_BASE);
+    return true;
 }
 
 static bool h_promise_result(near_vm_logic *L, const uint64_t *a, uint64_t *r)
 {
-    if (!vm_gas(L, COST_BASE))
+    if (!piv(L, "promise_result"))
         return false;
     if (a[0] >= L->ctx->promise_results_count) {
         char dbg[80];
@@ -724,10 +727,14 @@ static bool h_yield_resume(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     }
     if (id_len != 32)
         return vm_host_error(L, "DataIdMalformed", "DataIdMalformed", "yield resumption token is malformed");
-    /* One resume per yield: a second one in the same call is not accepted. */
+    /* Resuming the same yield again in this call: near-sdk documents that
+     * several resumes may all return true and the first payload wins, so
+     * answer 1 and keep only the first. */
     for (size_t i = 0; i < L->out->resumes_count; i++)
-        if (memcmp(L->out->resumes[i].data_id, data_id, 32) == 0)
+        if (memcmp(L->out->resumes[i].data_id, data_id, 32) == 0) {
+            r[0] = 1;
             return true;
+        }
     bool pending = yield_created_here(L, data_id);
     if (!pending) {
         if (L->storage && L->storage->yield_pending) {

@@ -217,18 +217,15 @@ bool vm_read_utf8(near_vm_logic *L, uint64_t len, uint64_t ptr, char **out, size
     return true;
 }
 
+/* nearcore reads account ids without validating them ("for backwards
+ * compatibility"): only bad UTF-8 fails here, and the receipt validation
+ * after the call rejects invalid ids (NewReceiptValidationError). */
 bool vm_read_account_id(near_vm_logic *L, uint64_t len, uint64_t ptr, char **out)
 {
-    size_t n;
-    if (!vm_read_utf8(L, len, ptr, out, &n))
-        return false;
-    if (!vm_account_id_valid(*out, n)) {
-        free(*out);
-        *out = NULL;
-        return vm_host_error(L, "InvalidAccountId", "InvalidAccountId", "VM Logic returned an invalid account id");
-    }
-    return true;
+    return vm_read_utf8(L, len, ptr, out, NULL);
 }
+
+bool near_vm_account_id_valid(const char *id, size_t len) { return vm_account_id_valid(id, len); }
 
 /* ---- host functions ---- */
 

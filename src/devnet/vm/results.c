@@ -134,6 +134,8 @@ static bool read_log_utf16(near_vm_logic *L, uint64_t len, uint64_t ptr, char **
             return false;
         if (len % 2)
             return vm_err_bad_utf16(L);
+        if (len > log_room(L))
+            return log_length_exceeded(L, len);
         n = (size_t)(len / 2);
         units = malloc((n ? n : 1) * sizeof *units);
         if (!units)
@@ -230,7 +232,8 @@ static bool h_value_return(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     /* Every data receiver gets a data receipt of this size: burnt now. */
     uint64_t burn = 0;
     for (size_t i = 0; i < L->ctx->output_data_receivers_count; i++) {
-        bool sir = strcmp(L->ctx->output_data_receivers[i], L->ctx->current_account_id) == 0;
+        const char *receiver = L->ctx->output_data_receivers[i];
+        bool sir = receiver && strcmp(receiver, L->ctx->current_account_id) == 0;
         vm_fee f = FEE_DATA_RECEIPT_BYTE;
         burn += ((sir ? f.send_sir : f.send_not_sir) + f.execution) * (uint64_t)n;
     }

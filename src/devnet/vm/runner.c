@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VM_STACK_SLOTS (256u * 1024u)
+#define VM_STACK_SLOTS (64u * 1024u)
 
 /* ---- contracts ---- */
 
@@ -193,8 +193,8 @@ static bool execute(near_vm_logic *L, near_vm_contract *c, const char *method)
         return false;
     }
     /* The engine's default value stack (1 Mi slots, 8 MiB) is zeroed for
-     * every store, which dominated the cost of a small call; 256 Ki slots
-     * (2 MiB) is still well above NEAR's own stack budget. */
+     * every store and made a small call twice as slow; 64 Ki slots (512 KiB)
+     * is still twice NEAR's own budget (max_stack_height 262,144 bytes). */
     wasm_limits limits = {.fuel = 0, .max_stack_slots = VM_STACK_SLOTS};
     L->store = wasm_store_new(&limits);
     if (!L->store)
@@ -258,6 +258,15 @@ bool near_vm_run(near_vm_contract *contract, const char *method, const near_vm_c
                  const near_vm_storage *storage, near_vm_outcome *out)
 {
     memset(out, 0, sizeof *out);
+    /* Host functions may rely on every account id being a string. */
+    near_vm_context c = *ctx;
+    if (!c.current_account_id)
+        c.current_account_id = "";
+    if (!c.signer_account_id)
+        c.signer_account_id = "";
+    if (!c.predecessor_account_id)
+        c.predecessor_account_id = "";
+    ctx = &c;
     near_vm_logic L;
     memset(&L, 0, sizeof L);
     L.ctx = ctx;
@@ -270,7 +279,7 @@ bool near_vm_run(near_vm_contract *contract, const char *method, const near_vm_c
 
     bool ok;
     if (!contract) {
-        set_code_missing(out, ctx->current_account_id ? ctx->current_account_id : "");
+        set_code_missing(out, ctx->current_account_id);
         ok = false;
     } else {
         ok = execute(&L, contract, method);

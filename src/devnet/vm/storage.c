@@ -64,13 +64,17 @@ static bool h_storage_write(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     int found = storage_get(L, key, klen, &old, &olen);
     if (found < 0)
         return false;
+    if (found && !vm_gas_per(L, COST_STORAGE_WRITE_EVICTED_BYTE, olen)) {
+        free(old);
+        return false;
+    }
     if (!L->storage || !L->storage->set || L->storage->set(L->storage->user, key, klen, value, vlen) < 0) {
         free(old);
         return vm_err_storage(L, "set");
     }
     if (found) {
         L->storage_usage = L->storage_usage - olen + vlen;
-        bool ok = vm_gas_per(L, COST_STORAGE_WRITE_EVICTED_BYTE, olen) && vm_register_write(L, a[4], old, olen);
+        bool ok = vm_register_write(L, a[4], old, olen);
         free(old);
         r[0] = 1;
         return ok;
@@ -119,12 +123,16 @@ static bool h_storage_remove(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     r[0] = found ? 1 : 0;
     if (!found)
         return true;
+    if (!vm_gas_per(L, COST_STORAGE_REMOVE_RET_VALUE_BYTE, olen)) {
+        free(old);
+        return false;
+    }
     if (!L->storage->remove || L->storage->remove(L->storage->user, key, klen) < 0) {
         free(old);
         return vm_err_storage(L, "remove");
     }
     L->storage_usage -= klen + olen + NEAR_VM_STORAGE_RECORD_EXTRA_BYTES;
-    bool ok = vm_gas_per(L, COST_STORAGE_REMOVE_RET_VALUE_BYTE, olen) && vm_register_write(L, a[2], old, olen);
+    bool ok = vm_register_write(L, a[2], old, olen);
     free(old);
     return ok;
 }

@@ -120,7 +120,7 @@ bool vm_register_write(near_vm_logic *L, uint64_t id, const void *data, size_t l
 bool vm_read_input(near_vm_logic *L, uint64_t len, uint64_t ptr, const uint8_t **out, size_t *out_len);
 /* Reads a UTF-8 string (memory or register), charging utf8 decoding; malloc'd, NUL-terminated. */
 bool vm_read_utf8(near_vm_logic *L, uint64_t len, uint64_t ptr, char **out, size_t *out_len);
-/* Reads and validates an account id (InvalidAccountId). */
+/* Reads an account id: UTF-8 checked, validity not (see registers.c). */
 bool vm_read_account_id(near_vm_logic *L, uint64_t len, uint64_t ptr, char **out);
 bool vm_utf8_valid(const uint8_t *s, size_t len);
 bool vm_account_id_valid(const char *s, size_t len);

@@ -1,0 +1,279 @@
+/*
+ * chain.c — the block loop and the transaction pool.
+ *
+ * One block every --block-ms: the pool's transactions are validated again
+ * and converted to receipts (a receipt to the signer itself runs in the same
+ * block, any other in the next, as on NEAR), then every receipt due runs,
+ * then expired yields get their timeout data. The whole block is one SQLite
+ * transaction. RPC threads that wait for a result sleep on block_cond.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "devnet/devnet.h"
+#include "devnet/vm/near_vm.h"
+
+static int load_head(devnet_chain *c)
+{
+    sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT height, hash, timestamp FROM blocks ORDER BY height DESC LIMIT 1");
+    if (!s || sqlite3_step(s) != SQLITE_ROW) {
+        if (s) sqlite3_reset(s);
+        return -1;
+    }
+    c->head_height = (uint64_t)sqlite3_column_int64(s, 0);
+    memcpy(c->head_hash, sqlite3_column_blob(s, 1), 32);
+    c->head_timestamp = (uint64_t)sqlite3_column_int64(s, 2);
+    sqlite3_reset(s);
+    s = devnet_stmt(&c->st, "SELECT height, hash FROM blocks ORDER BY height LIMIT 1");
+    if (!s || sqlite3_step(s) != SQLITE_ROW) {
+        if (s) sqlite3_reset(s);
+        return -1;
+    }
+    c->genesis_height = (uint64_t)sqlite3_column_int64(s, 0);
+    memcpy(c->genesis_hash, sqlite3_column_blob(s, 1), 32);
+    sqlite3_reset(s);
+    s = devnet_stmt(&c->st, "SELECT MAX(COALESCE((SELECT MAX(seq) FROM receipts),0), COALESCE((SELECT MAX(seq) FROM txs),0))");
+    if (s && sqlite3_step(s) == SQLITE_ROW) c->seq = (uint64_t)sqlite3_column_int64(s, 0);
+    if (s) sqlite3_reset(s);
+    return 0;
+}
+
+static int remove_tree(const char *path)
+{
+    static const char *files[] = {"devnet.db", "devnet.db-wal", "devnet.db-shm", "credentials/localnet/near.json",
+                                  "credentials/localnet/test.near.json"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char p[4400];
+        snprintf(p, sizeof p, "%s/%s", path, files[i]);
+        if (unlink(p) && errno != ENOENT) return -1;
+    }
+    return 0;
+}
+
+int devnet_chain_open(devnet_chain *c, const devnet_config *cfg, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    c->cfg = *cfg;
+    c->started_ns = devnet_now_ns();
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_cond_init(&c->block_cond, &ca);
+    pthread_condattr_destroy(&ca);
+    if (mkdir(cfg->home, 0700) && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create home directory %s: %s", cfg->home, strerror(errno));
+        return -1;
+    }
+    if (cfg->reset && remove_tree(cfg->home)) {
+        snprintf(err, errlen, "cannot reset %s: %s", cfg->home, strerror(errno));
+        return -1;
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/devnet.db", cfg->home);
+    if (devnet_state_open(&c->st, path, err, errlen)) return -1;
+    char buf[64];
+    if (!devnet_meta_get(&c->st, "chain_id", buf, sizeof buf)) {
+        if (devnet_genesis(&c->st, cfg->home, devnet_now_ns(), err, errlen)) return -1;
+        devnet_log("info", "genesis written to %s (accounts near, test.near; keys in %s/credentials/%s/)", cfg->home,
+                   cfg->home, DEVNET_CHAIN_ID);
+    }
+    if (load_head(c)) {
+        snprintf(err, errlen, "the database in %s has no blocks (use --reset)", cfg->home);
+        return -1;
+    }
+    return 0;
+}
+
+void devnet_chain_close(devnet_chain *c)
+{
+    for (size_t i = 0; i < c->pool_len; i++) free(c->pool[i].bytes);
+    free(c->pool);
+    for (size_t i = 0; i < sizeof c->contracts / sizeof c->contracts[0]; i++)
+        if (c->contracts[i].contract) near_vm_contract_release(c->contracts[i].contract);
+    devnet_state_close(&c->st);
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->block_cond);
+}
+
+static bool in_pool(devnet_chain *c, const uint8_t hash[32])
+{
+    for (size_t i = 0; i < c->pool_len; i++)
+        if (!memcmp(c->pool[i].hash, hash, 32)) return true;
+    return false;
+}
+
+static bool tx_known(devnet_chain *c, const uint8_t hash[32])
+{
+    sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT 1 FROM txs WHERE hash=?");
+    if (!s) return false;
+    sqlite3_bind_blob(s, 1, hash, 32, SQLITE_TRANSIENT);
+    bool r = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_reset(s);
+    return r;
+}
+
+int devnet_chain_submit(devnet_chain *c, const uint8_t *bytes, size_t len, uint8_t hash[32], json_t **error,
+                        char *msg, size_t msglen)
+{
+    *error = NULL;
+    near_signed_transaction stx;
+    if (near_signed_transaction_from_bytes(bytes, len, &stx, msg, msglen)) return -1;
+    if (near_transaction_hash(&stx.transaction, hash)) {
+        near_signed_transaction_free(&stx);
+        snprintf(msg, msglen, "out of memory");
+        return -1;
+    }
+    if (in_pool(c, hash) || tx_known(c, hash)) { /* the same bytes again: not a new transaction */
+        near_signed_transaction_free(&stx);
+        return 0;
+    }
+    devnet_tx_cost cost;
+    int rc = devnet_tx_validate(c, &stx, len, &cost, error);
+    uint64_t nonce = stx.transaction.nonce;
+    near_signed_transaction_free(&stx);
+    if (rc) {
+        if (!*error) snprintf(msg, msglen, "internal error while validating");
+        return -1;
+    }
+    if (c->pool_len == c->pool_cap) {
+        size_t cap = c->pool_cap ? c->pool_cap * 2 : 64;
+        devnet_pool_tx *p = realloc(c->pool, cap * sizeof *p);
+        if (!p) {
+            snprintf(msg, msglen, "out of memory");
+            return -1;
+        }
+        c->pool = p;
+        c->pool_cap = cap;
+    }
+    devnet_pool_tx *t = &c->pool[c->pool_len];
+    t->bytes = malloc(len);
+    if (!t->bytes) {
+        snprintf(msg, msglen, "out of memory");
+        return -1;
+    }
+    memcpy(t->bytes, bytes, len);
+    t->len = len;
+    memcpy(t->hash, hash, 32);
+    t->nonce = nonce;
+    c->pool_len++;
+    return 0;
+}
+
+static int by_nonce(const void *a, const void *b)
+{
+    const devnet_pool_tx *x = a, *y = b;
+    return x->nonce < y->nonce ? -1 : x->nonce > y->nonce;
+}
+
+int devnet_chain_produce_block(devnet_chain *c)
+{
+    pthread_mutex_lock(&c->lock);
+    devnet_block_ctx b;
+    memset(&b, 0, sizeof b);
+    b.height = c->head_height + 1;
+    b.timestamp = devnet_now_ns();
+    if (b.timestamp <= c->head_timestamp) b.timestamp = c->head_timestamp + 1;
+    uint8_t hb[8];
+    memcpy(hb, &b.height, 8);
+    devnet_sha256(c->head_hash, 32, hb, 8, b.random);
+    if (devnet_exec(&c->st, "BEGIN")) {
+        pthread_mutex_unlock(&c->lock);
+        return -1;
+    }
+    /* Transactions, in nonce order so that a client's back-to-back
+     * transactions apply in the order it numbered them. */
+    devnet_pool_tx *pool = c->pool;
+    size_t pool_len = c->pool_len;
+    c->pool = NULL;
+    c->pool_len = c->pool_cap = 0;
+    qsort(pool, pool_len, sizeof *pool, by_nonce);
+    for (size_t i = 0; i < pool_len; i++) {
+        near_signed_transaction stx;
+        char msg[160];
+        if (near_signed_transaction_from_bytes(pool[i].bytes, pool[i].len, &stx, msg, sizeof msg) == 0) {
+            devnet_tx_cost cost;
+            json_t *error = NULL;
+            if (devnet_tx_validate(c, &stx, pool[i].len, &cost, &error) == 0)
+                devnet_runtime_apply_tx(c, &b, &stx, pool[i].bytes, pool[i].len, pool[i].hash, &cost);
+            json_decref(error); /* became invalid while queued: dropped, as NEAR drops it */
+            near_signed_transaction_free(&stx);
+        }
+        free(pool[i].bytes);
+    }
+    free(pool);
+    devnet_runtime_run_receipts(c, &b);
+
+    /* The block hash commits to its height, parent, time and what ran in it. */
+    uint8_t body[32 + 8 + 8 + 8];
+    memcpy(body, c->head_hash, 32);
+    memcpy(body + 32, &b.height, 8);
+    memcpy(body + 40, &b.timestamp, 8);
+    memcpy(body + 48, &c->seq, 8);
+    devnet_sha256("block", 5, body, sizeof body, b.hash);
+    sqlite3_stmt *s = devnet_stmt(
+        &c->st, "INSERT INTO blocks(height, hash, prev_hash, timestamp, random, gas_burnt) VALUES(?,?,?,?,?,?)");
+    int rc = -1;
+    if (s) {
+        sqlite3_bind_int64(s, 1, (sqlite3_int64)b.height);
+        sqlite3_bind_blob(s, 2, b.hash, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(s, 3, c->head_hash, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 4, (sqlite3_int64)b.timestamp);
+        sqlite3_bind_blob(s, 5, b.random, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 6, (sqlite3_int64)b.gas_burnt);
+        rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+        sqlite3_reset(s);
+    }
+    if (rc == 0 && devnet_exec(&c->st, "COMMIT") == 0) {
+        c->head_height = b.height;
+        memcpy(c->head_hash, b.hash, 32);
+        c->head_timestamp = b.timestamp;
+    } else {
+        devnet_log("error", "block %llu could not be stored; rolled back", (unsigned long long)b.height);
+        devnet_exec(&c->st, "ROLLBACK");
+        rc = -1;
+    }
+    pthread_cond_broadcast(&c->block_cond);
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
+void devnet_chain_run(devnet_chain *c)
+{
+    struct timespec next;
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    while (!c->stop) {
+        devnet_chain_produce_block(c);
+        next.tv_nsec += (long)c->cfg.block_ms * 1000000L;
+        while (next.tv_nsec >= 1000000000L) {
+            next.tv_nsec -= 1000000000L;
+            next.tv_sec++;
+        }
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > next.tv_sec + 1) next = now; /* fell far behind (a slow block): do not burst */
+        while (!c->stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR) {
+        }
+    }
+}
+
+int devnet_tx_progress(devnet_chain *c, const uint8_t hash[32])
+{
+    if (in_pool(c, hash)) return 1;
+    if (!tx_known(c, hash)) return 0;
+    sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT 1 FROM receipts WHERE tx_hash=? AND state<>2 LIMIT 1");
+    if (!s) return 2;
+    sqlite3_bind_blob(s, 1, hash, 32, SQLITE_TRANSIENT);
+    bool pending = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_reset(s);
+    return pending ? 2 : 3;
+}
+
+int devnet_chain_wait(devnet_chain *c, const struct timespec *deadline)
+{
+    return pthread_cond_timedwait(&c->block_cond, &c->lock, deadline) == ETIMEDOUT ? 1 : 0;
+}

@@ -1,0 +1,246 @@
+/*
+ * devnet.h — the pieces of outlayer-devnet and how they talk to each other.
+ *
+ *   state.c    SQLite persistence: accounts, keys, code, contract data,
+ *              blocks, transactions, receipts, outcomes, yields
+ *   genesis.c  first start: root accounts and their credential files
+ *   fees.c     action fees and transaction cost (nearcore's parameters)
+ *   tx.c       transaction validation and conversion to a receipt
+ *   runtime.c  receipt execution: actions, function calls on the VM,
+ *              promises, data receipts, yields and their timeout, refunds
+ *   chain.c    the block loop, the transaction pool, waiting for results
+ *   views.c    NEAR's JSON views: blocks, outcomes, receipts
+ *   rpc_*.c    JSON-RPC over libmicrohttpd; feed.c the neardata-style feed
+ *
+ * Everything that touches the chain state runs under devnet_chain.lock.
+ */
+#ifndef OUTLAYER_DEVNET_H
+#define OUTLAYER_DEVNET_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "near/keys.h"
+#include "near/transaction.h"
+#include "near/u128.h"
+
+#define DEVNET_CHAIN_ID "localnet"
+#define DEVNET_PROTOCOL_VERSION 88
+#define DEVNET_GAS_PRICE ((near_u128)100000000u)        /* constant 1e8 yocto per gas */
+#define DEVNET_STORAGE_PRICE ((near_u128)10000000000000000000ull) /* 1e19 yocto per byte */
+#define DEVNET_ZERO_BALANCE_BYTES 770u                   /* NEP-448 */
+#define DEVNET_ACCOUNT_BYTES 100u
+#define DEVNET_RECORD_EXTRA_BYTES 40u
+#define DEVNET_NONCE_MULTIPLIER 1000000ull
+#define DEVNET_TX_VALIDITY_BLOCKS 86400u
+#define DEVNET_MAX_PREPAID_GAS 1000000000000000ull      /* 1 PGas */
+#define DEVNET_MAX_TX_SIZE 1572864u
+#define DEVNET_MAX_ACTIONS 100u
+#define DEVNET_MAX_CONTRACT_SIZE (4u << 20)
+
+typedef struct devnet_config {
+    char home[4096];
+    int port;
+    int block_ms;
+    bool reset;
+    uint64_t yield_timeout_blocks; /* default 200 */
+    int wait_timeout_ms;           /* send_tx / broadcast_tx_commit wait (default 10 s) */
+    bool quiet;
+} devnet_config;
+
+/* ---- state.c ---------------------------------------------------------- */
+
+typedef struct devnet_account {
+    near_u128 amount;
+    near_u128 locked;
+    uint8_t code_hash[32]; /* all zero: no contract */
+    uint64_t storage_usage;
+} devnet_account;
+
+typedef struct devnet_state {
+    sqlite3 *db;
+    sqlite3_stmt *cache[64];
+    const char *cache_sql[64];
+} devnet_state;
+
+int devnet_state_open(devnet_state *st, const char *path, char *err, size_t errlen);
+void devnet_state_close(devnet_state *st);
+/* A cached prepared statement (sql must be a string literal), reset. */
+sqlite3_stmt *devnet_stmt(devnet_state *st, const char *sql);
+int devnet_exec(devnet_state *st, const char *sql);
+
+const char *devnet_meta_get(devnet_state *st, const char *key, char *buf, size_t len);
+int devnet_meta_set(devnet_state *st, const char *key, const char *value);
+
+/* 1 found, 0 absent, -1 error. */
+int devnet_account_get(devnet_state *st, const char *id, devnet_account *out);
+int devnet_account_put(devnet_state *st, const char *id, const devnet_account *a);
+int devnet_account_delete(devnet_state *st, const char *id); /* with keys, code and data */
+
+int devnet_code_get(devnet_state *st, const char *id, uint8_t **code, size_t *len); /* 1/0/-1 */
+int devnet_code_put(devnet_state *st, const char *id, const uint8_t *code, size_t len);
+
+/* Access keys: the public key as borsh bytes (33 for ed25519). */
+int devnet_key_get(devnet_state *st, const char *id, const near_public_key *pk, near_access_key *out); /* 1/0/-1 */
+int devnet_key_put(devnet_state *st, const char *id, const near_public_key *pk, const near_access_key *ak);
+int devnet_key_delete(devnet_state *st, const char *id, const near_public_key *pk);
+/* Bytes an access key adds to storage_usage. */
+uint64_t devnet_key_storage_bytes(const near_public_key *pk, const near_access_key *ak);
+/* JSON permission view <-> access key. */
+json_t *devnet_permission_json(const near_access_key *ak);
+int devnet_permission_parse(json_t *perm, near_access_key *ak);
+
+int devnet_data_get(devnet_state *st, const char *id, const uint8_t *key, size_t klen, uint8_t **val, size_t *vlen);
+int devnet_data_set(devnet_state *st, const char *id, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen);
+int devnet_data_remove(devnet_state *st, const char *id, const uint8_t *key, size_t klen);
+
+int devnet_savepoint(devnet_state *st);
+int devnet_release(devnet_state *st);
+int devnet_rollback(devnet_state *st);
+
+/* ---- genesis.c -------------------------------------------------------- */
+
+/* Creates the genesis state and block, and writes credential files under
+ * <home>/credentials/localnet/. */
+int devnet_genesis(devnet_state *st, const char *home, uint64_t timestamp_ns, char *err, size_t errlen);
+
+/* ---- fees.c ----------------------------------------------------------- */
+
+typedef struct devnet_tx_cost {
+    uint64_t send_gas;    /* burnt at conversion */
+    uint64_t exec_gas;    /* reserved: receipt + action execution fees */
+    uint64_t prepaid_gas; /* sum of FunctionCall gas */
+    near_u128 deposits;
+    near_u128 total;      /* gas_price * (send + exec + prepaid) + deposits */
+} devnet_tx_cost;
+
+int devnet_actions_cost(const near_action *actions, size_t n, bool sir, const char *receiver_id,
+                        devnet_tx_cost *out);
+/* Execution fees of an action receipt (what the sender reserved). */
+uint64_t devnet_actions_exec_fee(const near_action *actions, size_t n, const char *receiver_id);
+
+/* ---- chain (chain.c) ------------------------------------------------- */
+
+typedef struct devnet_pool_tx {
+    uint8_t *bytes; /* borsh SignedTransaction */
+    size_t len;
+    uint8_t hash[32];
+    uint64_t nonce;
+} devnet_pool_tx;
+
+typedef struct devnet_contract_cache_entry {
+    uint8_t hash[32];
+    void *contract; /* near_vm_contract* */
+    uint64_t used;
+} devnet_contract_cache_entry;
+
+typedef struct devnet_chain {
+    devnet_config cfg;
+    devnet_state st;
+    pthread_mutex_t lock;
+    pthread_cond_t block_cond; /* broadcast after every block */
+    uint64_t head_height;
+    uint8_t head_hash[32];
+    uint64_t head_timestamp;
+    uint64_t genesis_height;
+    uint8_t genesis_hash[32];
+    devnet_pool_tx *pool;
+    size_t pool_len, pool_cap;
+    uint64_t seq; /* order of receipts executed */
+    devnet_contract_cache_entry contracts[16];
+    uint64_t contract_clock;
+    volatile int stop;
+    uint64_t started_ns;
+} devnet_chain;
+
+int devnet_chain_open(devnet_chain *c, const devnet_config *cfg, char *err, size_t errlen);
+void devnet_chain_close(devnet_chain *c);
+/* Produces one block (takes the lock). */
+int devnet_chain_produce_block(devnet_chain *c);
+/* Runs the block loop until c->stop. */
+void devnet_chain_run(devnet_chain *c);
+
+/* Validates a signed transaction against the current state and queues it.
+ * On rejection returns -1 and *error gets the InvalidTxError JSON (or NULL
+ * with msg for a parse error). Lock must be held. */
+int devnet_chain_submit(devnet_chain *c, const uint8_t *bytes, size_t len, uint8_t hash[32], json_t **error,
+                        char *msg, size_t msglen);
+
+/* Transaction progress (lock held): 0 unknown (not in pool or chain),
+ * 1 in pool, 2 included, 3 executed (no receipts outstanding). */
+int devnet_tx_progress(devnet_chain *c, const uint8_t hash[32]);
+/* Waits on block_cond until now >= deadline (absolute CLOCK_REALTIME); lock held. */
+int devnet_chain_wait(devnet_chain *c, const struct timespec *deadline);
+
+/* ---- tx.c ------------------------------------------------------------- */
+
+/* Validates stx at the current head. Returns 0, or -1 with *error the
+ * InvalidTxError JSON. On success fills the cost and whether the key is a
+ * function-call key. */
+int devnet_tx_validate(devnet_chain *c, const near_signed_transaction *stx, size_t size, devnet_tx_cost *cost,
+                       json_t **error);
+
+/* ---- runtime.c -------------------------------------------------------- */
+
+typedef struct devnet_block_ctx {
+    uint64_t height;
+    uint64_t timestamp;
+    uint8_t hash[32]; /* filled at the end; outcomes refer to it through the height */
+    uint8_t random[32];
+    uint64_t gas_burnt;
+} devnet_block_ctx;
+
+/* Converts a validated transaction into its receipt (charging the signer)
+ * and records the transaction and its outcome. Returns 1 if the receipt is
+ * local (runs in this block), 0 otherwise, -1 on an internal error. */
+int devnet_runtime_apply_tx(devnet_chain *c, devnet_block_ctx *b, const near_signed_transaction *stx,
+                            const uint8_t *bytes, size_t len, const uint8_t hash[32], const devnet_tx_cost *cost);
+/* Executes every receipt due in this block, then the yield timeouts. */
+int devnet_runtime_run_receipts(devnet_chain *c, devnet_block_ctx *b);
+
+/* View call (lock held): result bytes and logs, or a VM error string. */
+int devnet_runtime_view_call(devnet_chain *c, const char *account_id, const char *method, const uint8_t *args,
+                             size_t args_len, uint8_t **result, size_t *result_len, json_t **logs,
+                             char **error_debug);
+
+void *devnet_contract_get(devnet_chain *c, const uint8_t hash[32], const char *account_id, int *prepare_err,
+                          char *detail, size_t detail_len);
+
+/* ---- views.c ---------------------------------------------------------- */
+
+char *devnet_b58(const uint8_t *data, size_t n, char *out, size_t cap);
+#define DEVNET_B58_HASH 64
+json_t *devnet_u128_json(near_u128 v);
+json_t *devnet_block_view(devnet_chain *c, uint64_t height);     /* NULL: unknown */
+json_t *devnet_chunk_view(devnet_chain *c, uint64_t height);
+int devnet_block_height_by_hash(devnet_chain *c, const uint8_t hash[32], uint64_t *height);
+/* FinalExecutionOutcome of a transaction (lock held); with_receipts adds
+ * the "receipts" list (EXPERIMENTAL_tx_status). NULL: unknown tx. */
+json_t *devnet_tx_outcome_view(devnet_chain *c, const uint8_t hash[32], bool with_receipts,
+                               const char *final_status);
+json_t *devnet_receipt_view(devnet_chain *c, const uint8_t id[32]);
+/* neardata-style block for the feed. */
+json_t *devnet_feed_block(devnet_chain *c, uint64_t height);
+
+/* ---- rpc_server.c ----------------------------------------------------- */
+
+typedef struct devnet_server devnet_server;
+devnet_server *devnet_server_start(devnet_chain *c, int port, char *err, size_t errlen);
+void devnet_server_stop(devnet_server *s);
+
+/* rpc_methods.c: one JSON-RPC call. Returns the result (new reference) or
+ * NULL with *error set (new reference) and *http_status. */
+json_t *devnet_rpc_dispatch(devnet_chain *c, const char *method, json_t *params, json_t **error, int *http_status);
+/* feed.c: GET paths under /v0/. Returns the body (malloc'd) and status. */
+char *devnet_feed_get(devnet_chain *c, const char *url, int *http_status);
+
+/* ---- helpers ---------------------------------------------------------- */
+uint64_t devnet_now_ns(void);
+void devnet_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void devnet_sha256(const void *a, size_t alen, const void *b, size_t blen, uint8_t out[32]);
+
+#endif

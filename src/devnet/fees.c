@@ -1,0 +1,102 @@
+/*
+ * fees.c — what actions cost in gas, with nearcore's action fees (the same
+ * table the VM layer charges for receipts created by contracts, so a parent
+ * receipt reserves exactly what its children later burn).
+ *
+ * A transaction's signer pays at conversion time for: the send fees (burnt
+ * at once), the execution fees (reserved and burnt when the receipt runs),
+ * the gas attached to function calls, and the deposits. With one constant
+ * gas price the purchase price equals the burn price.
+ */
+#include <string.h>
+
+#include "devnet/devnet.h"
+#include "devnet/vm/costs.h"
+
+static uint64_t send_fee(vm_fee f, bool sir) { return sir ? f.send_sir : f.send_not_sir; }
+
+static int action_fees(const near_action *a, bool sir, uint64_t *send, uint64_t *exec)
+{
+    vm_fee base, byte;
+    uint64_t bytes = 0;
+    switch (a->kind) {
+    case NEAR_ACTION_CREATE_ACCOUNT:
+        base = FEE_CREATE_ACCOUNT;
+        byte = (vm_fee){0, 0, 0};
+        break;
+    case NEAR_ACTION_DEPLOY_CONTRACT:
+        base = FEE_DEPLOY_BASE;
+        byte = FEE_DEPLOY_BYTE;
+        bytes = a->bytes_len;
+        break;
+    case NEAR_ACTION_FUNCTION_CALL:
+        base = FEE_FUNCTION_CALL_BASE;
+        byte = FEE_FUNCTION_CALL_BYTE;
+        bytes = a->bytes_len + strlen(a->method_name ? a->method_name : "");
+        break;
+    case NEAR_ACTION_TRANSFER:
+        base = FEE_TRANSFER;
+        byte = (vm_fee){0, 0, 0};
+        break;
+    case NEAR_ACTION_STAKE:
+        base = FEE_STAKE;
+        byte = (vm_fee){0, 0, 0};
+        break;
+    case NEAR_ACTION_ADD_KEY:
+        if (a->access_key.full_access) {
+            base = FEE_ADD_KEY_FULL;
+            byte = (vm_fee){0, 0, 0};
+        } else {
+            base = FEE_ADD_KEY_FUNCTION_CALL;
+            byte = FEE_ADD_KEY_FUNCTION_CALL_BYTE;
+            for (size_t i = 0; i < a->access_key.n_method_names; i++)
+                bytes += strlen(a->access_key.method_names[i]) + 1;
+        }
+        break;
+    case NEAR_ACTION_DELETE_KEY:
+        base = FEE_DELETE_KEY;
+        byte = (vm_fee){0, 0, 0};
+        break;
+    case NEAR_ACTION_DELETE_ACCOUNT:
+        base = FEE_DELETE_ACCOUNT;
+        byte = (vm_fee){0, 0, 0};
+        break;
+    default:
+        return -1;
+    }
+    *send += send_fee(base, sir) + send_fee(byte, sir) * bytes;
+    *exec += base.execution + byte.execution * bytes;
+    return 0;
+}
+
+int devnet_actions_cost(const near_action *actions, size_t n, bool sir, const char *receiver_id,
+                        devnet_tx_cost *out)
+{
+    (void)receiver_id;
+    memset(out, 0, sizeof *out);
+    out->send_gas = send_fee(FEE_ACTION_RECEIPT, sir);
+    out->exec_gas = FEE_ACTION_RECEIPT.execution;
+    for (size_t i = 0; i < n; i++) {
+        const near_action *a = &actions[i];
+        if (action_fees(a, sir, &out->send_gas, &out->exec_gas)) return -1;
+        if (a->kind == NEAR_ACTION_FUNCTION_CALL) {
+            if (out->prepaid_gas + a->gas < out->prepaid_gas) return -1;
+            out->prepaid_gas += a->gas;
+            out->deposits += a->amount;
+        } else if (a->kind == NEAR_ACTION_TRANSFER) {
+            out->deposits += a->amount;
+        }
+    }
+    near_u128 gas = (near_u128)out->send_gas + out->exec_gas + out->prepaid_gas;
+    near_u128 t;
+    if (near_u128_mul(gas, DEVNET_GAS_PRICE, &t) || near_u128_add(t, out->deposits, &out->total)) return -1;
+    return 0;
+}
+
+uint64_t devnet_actions_exec_fee(const near_action *actions, size_t n, const char *receiver_id)
+{
+    (void)receiver_id;
+    uint64_t send = 0, exec = FEE_ACTION_RECEIPT.execution;
+    for (size_t i = 0; i < n; i++) action_fees(&actions[i], false, &send, &exec);
+    return exec;
+}

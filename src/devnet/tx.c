@@ -1,0 +1,192 @@
+/*
+ * tx.c — transaction validation, in nearcore's order (spec §11.3), with
+ * nearcore's InvalidTxError shapes so near-api-js recognises them.
+ *
+ * The same check runs when a transaction arrives over RPC (so the client
+ * gets the error at once) and again when the block includes it (state may
+ * have moved: another transaction may have used the nonce).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devnet/devnet.h"
+#include "near/account_id.h"
+
+static json_t *err_obj(const char *name, json_t *fields) { return json_pack("{s:o}", name, fields); }
+
+static json_t *key_error(json_t *inner) { return err_obj("InvalidAccessKeyError", inner); }
+
+static json_t *actions_error(json_t *inner) { return err_obj("ActionsValidation", inner); }
+
+static json_t *validate_actions(const near_transaction *tx)
+{
+    if (tx->n_actions > DEVNET_MAX_ACTIONS)
+        return actions_error(json_pack("{s:{s:I,s:I}}", "TotalNumberOfActionsExceeded", "total_number_of_actions",
+                                       (json_int_t)tx->n_actions, "limit", (json_int_t)DEVNET_MAX_ACTIONS));
+    uint64_t total_gas = 0;
+    for (size_t i = 0; i < tx->n_actions; i++) {
+        const near_action *a = &tx->actions[i];
+        switch (a->kind) {
+        case NEAR_ACTION_FUNCTION_CALL:
+            if (a->gas == 0) return actions_error(json_string("FunctionCallZeroAttachedGas"));
+            if (!a->method_name || !a->method_name[0]) return actions_error(json_string("EmptyMethodName"));
+            if (strlen(a->method_name) > 256)
+                return actions_error(json_pack("{s:{s:I,s:I}}", "FunctionCallMethodNameLengthExceeded", "length",
+                                               (json_int_t)strlen(a->method_name), "limit", (json_int_t)256));
+            if (a->bytes_len > (4u << 20))
+                return actions_error(json_pack("{s:{s:I,s:I}}", "FunctionCallArgumentsLengthExceeded", "length",
+                                               (json_int_t)a->bytes_len, "limit", (json_int_t)(4u << 20)));
+            if (total_gas + a->gas < total_gas) return actions_error(json_string("IntegerOverflow"));
+            total_gas += a->gas;
+            break;
+        case NEAR_ACTION_DEPLOY_CONTRACT:
+            if (a->bytes_len > DEVNET_MAX_CONTRACT_SIZE)
+                return actions_error(json_pack("{s:{s:I,s:I}}", "ContractSizeExceeded", "size",
+                                               (json_int_t)a->bytes_len, "limit",
+                                               (json_int_t)DEVNET_MAX_CONTRACT_SIZE));
+            break;
+        case NEAR_ACTION_DELETE_ACCOUNT:
+            if (i + 1 != tx->n_actions) return actions_error(json_string("DeleteActionMustBeFinal"));
+            if (!near_account_id_valid(a->beneficiary_id, NULL, 0))
+                return actions_error(
+                    json_pack("{s:{s:s}}", "InvalidAccountId", "account_id", a->beneficiary_id));
+            break;
+        case NEAR_ACTION_ADD_KEY:
+            if (!a->access_key.full_access) {
+                size_t bytes = 0;
+                for (size_t k = 0; k < a->access_key.n_method_names; k++) {
+                    size_t l = strlen(a->access_key.method_names[k]);
+                    if (l > 256)
+                        return actions_error(json_pack("{s:{s:I,s:I}}", "AddKeyMethodNameLengthExceeded", "length",
+                                                       (json_int_t)l, "limit", (json_int_t)256));
+                    bytes += l + 1;
+                }
+                if (bytes > 2000)
+                    return actions_error(json_pack("{s:{s:I,s:I}}", "AddKeyMethodNamesNumberOfBytesExceeded",
+                                                   "total_number_of_bytes", (json_int_t)bytes, "limit",
+                                                   (json_int_t)2000));
+            }
+            break;
+        case NEAR_ACTION_DELEGATE:
+            return actions_error(json_pack("{s:{s:s}}", "UnsupportedProtocolFeature", "protocol_feature",
+                                           "DelegateAction (not supported by outlayer-devnet)"));
+        default:
+            break;
+        }
+    }
+    if (total_gas > DEVNET_MAX_PREPAID_GAS)
+        return actions_error(json_pack("{s:{s:I,s:I}}", "TotalPrepaidGasExceeded", "total_prepaid_gas",
+                                       (json_int_t)total_gas, "limit", (json_int_t)DEVNET_MAX_PREPAID_GAS));
+    return NULL;
+}
+
+static json_t *check_function_call_key(const near_transaction *tx, const near_access_key *ak, const char *pk_text,
+                                       const devnet_tx_cost *cost)
+{
+    if (tx->n_actions != 1 || tx->actions[0].kind != NEAR_ACTION_FUNCTION_CALL)
+        return key_error(json_string("RequiresFullAccess"));
+    const near_action *a = &tx->actions[0];
+    if (a->amount != 0) return key_error(json_string("DepositWithFunctionCall"));
+    if (strcmp(tx->receiver_id, ak->receiver_id ? ak->receiver_id : "") != 0)
+        return key_error(json_pack("{s:{s:s,s:s}}", "ReceiverMismatch", "tx_receiver", tx->receiver_id, "ak_receiver",
+                                   ak->receiver_id ? ak->receiver_id : ""));
+    if (ak->n_method_names) {
+        bool found = false;
+        for (size_t i = 0; i < ak->n_method_names && !found; i++)
+            found = strcmp(ak->method_names[i], a->method_name) == 0;
+        if (!found) return key_error(json_pack("{s:{s:s}}", "MethodNameMismatch", "method_name", a->method_name));
+    }
+    if (ak->has_allowance && ak->allowance < cost->total)
+        return key_error(json_pack("{s:{s:s,s:s,s:o,s:o}}", "NotEnoughAllowance", "account_id", tx->signer_id,
+                                   "public_key", pk_text, "allowance", devnet_u128_json(ak->allowance), "cost",
+                                   devnet_u128_json(cost->total)));
+    return NULL;
+}
+
+int devnet_tx_validate(devnet_chain *c, const near_signed_transaction *stx, size_t size, devnet_tx_cost *cost,
+                       json_t **error)
+{
+    const near_transaction *tx = &stx->transaction;
+    *error = NULL;
+    if (size > DEVNET_MAX_TX_SIZE) {
+        *error = json_pack("{s:{s:I,s:I}}", "TransactionSizeExceeded", "size", (json_int_t)size, "limit",
+                           (json_int_t)DEVNET_MAX_TX_SIZE);
+        return -1;
+    }
+    if (!near_signed_transaction_verify(stx)) {
+        *error = json_string("InvalidSignature");
+        return -1;
+    }
+    if (!near_account_id_valid(tx->signer_id, NULL, 0)) {
+        *error = json_pack("{s:{s:s}}", "InvalidSignerId", "signer_id", tx->signer_id);
+        return -1;
+    }
+    if (!near_account_id_valid(tx->receiver_id, NULL, 0)) {
+        *error = json_pack("{s:{s:s}}", "InvalidReceiverId", "receiver_id", tx->receiver_id);
+        return -1;
+    }
+    uint64_t bh;
+    if (devnet_block_height_by_hash(c, tx->block_hash, &bh) != 1) {
+        *error = json_string("InvalidChain");
+        return -1;
+    }
+    if (c->head_height > bh + DEVNET_TX_VALIDITY_BLOCKS) {
+        *error = json_string("Expired");
+        return -1;
+    }
+    devnet_account signer;
+    int rc = devnet_account_get(&c->st, tx->signer_id, &signer);
+    if (rc < 0) return -1;
+    if (rc == 0) {
+        *error = json_pack("{s:{s:s}}", "SignerDoesNotExist", "signer_id", tx->signer_id);
+        return -1;
+    }
+    char pk_text[NEAR_KEY_TEXT_MAX];
+    near_public_key_format(&tx->public_key, pk_text);
+    near_access_key ak;
+    rc = devnet_key_get(&c->st, tx->signer_id, &tx->public_key, &ak);
+    if (rc < 0) return -1;
+    if (rc == 0) {
+        *error = key_error(json_pack("{s:{s:s,s:s}}", "AccessKeyNotFound", "account_id", tx->signer_id, "public_key",
+                                     pk_text));
+        return -1;
+    }
+    int result = -1;
+    if (tx->nonce <= ak.nonce) {
+        *error = json_pack("{s:{s:I,s:I}}", "InvalidNonce", "tx_nonce", (json_int_t)tx->nonce, "ak_nonce",
+                           (json_int_t)ak.nonce);
+        goto out;
+    }
+    uint64_t upper = (c->head_height + 1) * DEVNET_NONCE_MULTIPLIER;
+    if (tx->nonce >= upper) {
+        *error = json_pack("{s:{s:I,s:I}}", "NonceTooLarge", "tx_nonce", (json_int_t)tx->nonce, "upper_bound",
+                           (json_int_t)upper);
+        goto out;
+    }
+    if ((*error = validate_actions(tx))) goto out;
+    bool sir = strcmp(tx->signer_id, tx->receiver_id) == 0;
+    if (devnet_actions_cost(tx->actions, tx->n_actions, sir, tx->receiver_id, cost)) {
+        *error = json_string("CostOverflow");
+        goto out;
+    }
+    if (!ak.full_access && (*error = check_function_call_key(tx, &ak, pk_text, cost))) goto out;
+    if (signer.amount < cost->total) {
+        *error = json_pack("{s:{s:s,s:o,s:o}}", "NotEnoughBalance", "signer_id", tx->signer_id, "balance",
+                           devnet_u128_json(signer.amount), "cost", devnet_u128_json(cost->total));
+        goto out;
+    }
+    near_u128 left = signer.amount - cost->total;
+    if (signer.storage_usage > DEVNET_ZERO_BALANCE_BYTES) {
+        near_u128 need = (near_u128)signer.storage_usage * DEVNET_STORAGE_PRICE;
+        if (left + signer.locked < need) {
+            *error = json_pack("{s:{s:s,s:o}}", "LackBalanceForState", "signer_id", tx->signer_id, "amount",
+                               devnet_u128_json(need - left - signer.locked));
+            goto out;
+        }
+    }
+    result = 0;
+out:
+    near_access_key_free(&ak);
+    return result;
+}
