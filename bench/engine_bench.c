@@ -127,6 +127,10 @@ static int cmd_load(const char *path, int reps)
     wasm_error err;
     int rc = 0;
     const char *argv[] = {path};
+    if (!validate || !load_on || !load_off || !inst) {
+        fprintf(stderr, "engine_bench: out of memory\n");
+        rc = 1;
+    }
     for (int r = 0; r < reps && rc == 0; r++) {
         uint64_t t0 = now_ns();
         bool ok = wasm_module_validate(bytes, len, &err);
@@ -203,6 +207,11 @@ static int cmd_run(bool metering, const char *path, int argc, char **argv)
     }
     /* argv[0] for the program is the file name, then ARGS. */
     const char **pargv = calloc((size_t)argc + 1, sizeof *pargv);
+    if (!pargv) {
+        fprintf(stderr, "engine_bench: out of memory\n");
+        wasm_module_release(m);
+        return 1;
+    }
     pargv[0] = path;
     for (int i = 0; i < argc; i++)
         pargv[i + 1] = argv[i];

@@ -48,3 +48,10 @@ bench: bench-build
 	python3 bench/run.py $(BUILD)
 
 .PHONY: bench bench-build
+
+# Correctness only, in seconds: every workload once at a small size on every
+# engine found, each output compared with the native build's.
+bench-check: bench-build
+	python3 bench/run.py --check $(BUILD)
+
+.PHONY: bench-check

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "devnet/devnet.h"
-#include "devnet/vm/near_vm.h"
+#include "devnet/vm_include.h"
 
 static int load_head(devnet_chain *c)
 {
@@ -79,7 +79,8 @@ int devnet_chain_open(devnet_chain *c, const devnet_config *cfg, char *err, size
     char buf[64];
     if (!devnet_meta_get(&c->st, "chain_id", buf, sizeof buf)) {
         if (devnet_genesis(&c->st, cfg->home, devnet_now_ns(), err, errlen)) return -1;
-        devnet_log("info", "genesis written to %s (accounts near, test.near; keys in %s/credentials/%s/)", cfg->home,
+        if (!cfg->quiet)
+            devnet_log("info", "genesis written to %s (accounts near, test.near; keys in %s/credentials/%s/)", cfg->home,
                    cfg->home, DEVNET_CHAIN_ID);
     }
     if (load_head(c)) {
@@ -93,6 +94,7 @@ void devnet_chain_close(devnet_chain *c)
 {
     for (size_t i = 0; i < c->pool_len; i++) free(c->pool[i].bytes);
     free(c->pool);
+    for (size_t i = 0; i < sizeof c->rejected / sizeof c->rejected[0]; i++) json_decref(c->rejected[i].error);
     for (size_t i = 0; i < sizeof c->contracts / sizeof c->contracts[0]; i++)
         if (c->contracts[i].contract) near_vm_contract_release(c->contracts[i].contract);
     devnet_state_close(&c->st);
@@ -191,16 +193,23 @@ int devnet_chain_produce_block(devnet_chain *c)
     size_t pool_len = c->pool_len;
     c->pool = NULL;
     c->pool_len = c->pool_cap = 0;
-    qsort(pool, pool_len, sizeof *pool, by_nonce);
+    if (pool_len) qsort(pool, pool_len, sizeof *pool, by_nonce);
     for (size_t i = 0; i < pool_len; i++) {
         near_signed_transaction stx;
         char msg[160];
         if (near_signed_transaction_from_bytes(pool[i].bytes, pool[i].len, &stx, msg, sizeof msg) == 0) {
             devnet_tx_cost cost;
             json_t *error = NULL;
-            if (devnet_tx_validate(c, &stx, pool[i].len, &cost, &error) == 0)
+            if (devnet_tx_validate(c, &stx, pool[i].len, &cost, &error) == 0) {
                 devnet_runtime_apply_tx(c, &b, &stx, pool[i].bytes, pool[i].len, pool[i].hash, &cost);
-            json_decref(error); /* became invalid while queued: dropped, as NEAR drops it */
+            } else if (error) { /* became invalid while queued: dropped, as NEAR drops it */
+                size_t k = c->rejected_next++ % (sizeof c->rejected / sizeof c->rejected[0]);
+                json_decref(c->rejected[k].error);
+                memcpy(c->rejected[k].hash, pool[i].hash, 32);
+                c->rejected[k].error = error;
+                error = NULL;
+            }
+            json_decref(error);
             near_signed_transaction_free(&stx);
         }
         free(pool[i].bytes);
@@ -259,6 +268,13 @@ void devnet_chain_run(devnet_chain *c)
         while (!c->stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR) {
         }
     }
+}
+
+json_t *devnet_tx_rejection(devnet_chain *c, const uint8_t hash[32])
+{
+    for (size_t i = 0; i < sizeof c->rejected / sizeof c->rejected[0]; i++)
+        if (c->rejected[i].error && !memcmp(c->rejected[i].hash, hash, 32)) return c->rejected[i].error;
+    return NULL;
 }
 
 int devnet_tx_progress(devnet_chain *c, const uint8_t hash[32])

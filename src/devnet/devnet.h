@@ -153,6 +153,13 @@ typedef struct devnet_chain {
     uint64_t seq; /* order of receipts executed */
     devnet_contract_cache_entry contracts[16];
     uint64_t contract_clock;
+    /* Transactions valid on arrival but invalid at inclusion (their nonce
+     * got used meanwhile): the last few, so waiting clients get the error. */
+    struct {
+        uint8_t hash[32];
+        json_t *error;
+    } rejected[32];
+    size_t rejected_next;
     volatile int stop;
     uint64_t started_ns;
 } devnet_chain;
@@ -173,6 +180,8 @@ int devnet_chain_submit(devnet_chain *c, const uint8_t *bytes, size_t len, uint8
 /* Transaction progress (lock held): 0 unknown (not in pool or chain),
  * 1 in pool, 2 included, 3 executed (no receipts outstanding). */
 int devnet_tx_progress(devnet_chain *c, const uint8_t hash[32]);
+/* The InvalidTxError of a transaction dropped at inclusion (borrowed), or NULL. */
+json_t *devnet_tx_rejection(devnet_chain *c, const uint8_t hash[32]);
 /* Waits on block_cond until now >= deadline (absolute CLOCK_REALTIME); lock held. */
 int devnet_chain_wait(devnet_chain *c, const struct timespec *deadline);
 

@@ -12,10 +12,11 @@
 
 #include "devnet/devnet.h"
 #include "devnet/vm/costs.h"
+#include "near/account_id.h"
 
 static uint64_t send_fee(vm_fee f, bool sir) { return sir ? f.send_sir : f.send_not_sir; }
 
-static int action_fees(const near_action *a, bool sir, uint64_t *send, uint64_t *exec)
+static int action_fees(const near_action *a, bool sir, bool implicit_receiver, uint64_t *send, uint64_t *exec)
 {
     vm_fee base, byte;
     uint64_t bytes = 0;
@@ -37,6 +38,10 @@ static int action_fees(const near_action *a, bool sir, uint64_t *send, uint64_t 
     case NEAR_ACTION_TRANSFER:
         base = FEE_TRANSFER;
         byte = (vm_fee){0, 0, 0};
+        if (implicit_receiver) { /* may create the account and its key: nearcore charges it always */
+            *send += send_fee(FEE_CREATE_ACCOUNT, sir) + send_fee(FEE_ADD_KEY_FULL, sir);
+            *exec += FEE_CREATE_ACCOUNT.execution + FEE_ADD_KEY_FULL.execution;
+        }
         break;
     case NEAR_ACTION_STAKE:
         base = FEE_STAKE;
@@ -72,13 +77,13 @@ static int action_fees(const near_action *a, bool sir, uint64_t *send, uint64_t 
 int devnet_actions_cost(const near_action *actions, size_t n, bool sir, const char *receiver_id,
                         devnet_tx_cost *out)
 {
-    (void)receiver_id;
+    bool implicit = near_account_id_kind(receiver_id) == NEAR_ACCOUNT_NEAR_IMPLICIT;
     memset(out, 0, sizeof *out);
     out->send_gas = send_fee(FEE_ACTION_RECEIPT, sir);
     out->exec_gas = FEE_ACTION_RECEIPT.execution;
     for (size_t i = 0; i < n; i++) {
         const near_action *a = &actions[i];
-        if (action_fees(a, sir, &out->send_gas, &out->exec_gas)) return -1;
+        if (action_fees(a, sir, implicit, &out->send_gas, &out->exec_gas)) return -1;
         if (a->kind == NEAR_ACTION_FUNCTION_CALL) {
             if (out->prepaid_gas + a->gas < out->prepaid_gas) return -1;
             out->prepaid_gas += a->gas;
@@ -95,8 +100,8 @@ int devnet_actions_cost(const near_action *actions, size_t n, bool sir, const ch
 
 uint64_t devnet_actions_exec_fee(const near_action *actions, size_t n, const char *receiver_id)
 {
-    (void)receiver_id;
+    bool implicit = near_account_id_kind(receiver_id) == NEAR_ACCOUNT_NEAR_IMPLICIT;
     uint64_t send = 0, exec = FEE_ACTION_RECEIPT.execution;
-    for (size_t i = 0; i < n; i++) action_fees(&actions[i], false, &send, &exec);
+    for (size_t i = 0; i < n; i++) action_fees(&actions[i], false, implicit, &send, &exec);
     return exec;
 }

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "devnet/devnet.h"
-#include "devnet/vm/near_vm.h"
+#include "devnet/vm_include.h"
 #include "near/account_id.h"
 #include "near/encoding.h"
 #include "near/tx_json.h"
@@ -99,10 +99,11 @@ static int action_from_view(json_t *v, near_action *a)
         a->kind = NEAR_ACTION_CREATE_ACCOUNT;
         return 0;
     }
-    const char *name;
-    json_t *f;
-    json_object_foreach(v, name, f) break;
-    if (!f) return -1;
+    if (!json_is_object(v) || json_object_size(v) != 1) return -1;
+    void *it = json_object_iter(v);
+    const char *name = json_object_iter_key(it);
+    json_t *f = json_object_iter_value(it);
+    if (!name || !f) return -1;
     if (!strcmp(name, "DeployContract")) {
         a->kind = NEAR_ACTION_DEPLOY_CONTRACT;
         return b64_field(f, "code", &a->bytes, &a->bytes_len);
@@ -517,6 +518,28 @@ static int execute_action_receipt(devnet_chain *c, devnet_block_ctx *b, receipt_
     int rc = devnet_account_get(&c->st, receiver, &acct);
     bool exists = rc == 1, created = false;
 
+    /* A receipt of only Transfers to a missing NEAR-implicit account (64 hex
+     * characters: an ed25519 public key) creates it, with that key. */
+    if (!exists && n > 0 && near_account_id_kind(receiver) == NEAR_ACCOUNT_NEAR_IMPLICIT) {
+        bool transfers = true;
+        for (size_t i = 0; i < n; i++) transfers &= actions[i].kind == NEAR_ACTION_TRANSFER;
+        near_public_key ipk;
+        memset(&ipk, 0, sizeof ipk);
+        ipk.type = NEAR_KEY_ED25519;
+        bool hex_ok = true;
+        for (size_t i = 0; i < 32 && hex_ok; i++) {
+            unsigned v;
+            hex_ok = sscanf(receiver + 2 * i, "%2x", &v) == 1;
+            ipk.data[i] = (uint8_t)v;
+        }
+        if (transfers && hex_ok) {
+            near_access_key fa = {.nonce = (b->height - 1) * DEVNET_NONCE_MULTIPLIER, .full_access = 1};
+            memset(&acct, 0, sizeof acct);
+            acct.storage_usage = DEVNET_ACCOUNT_BYTES + devnet_key_storage_bytes(&ipk, &fa);
+            devnet_key_put(&c->st, receiver, &ipk, &fa);
+            exists = created = true;
+        }
+    }
     for (size_t i = 0; i < n && !failure; i++) {
         near_action *a = &actions[i];
         if (a->kind != NEAR_ACTION_CREATE_ACCOUNT && !exists) {
@@ -735,7 +758,7 @@ static int execute_action_receipt(devnet_chain *c, devnet_block_ctx *b, receipt_
             json_t *e = json_array_get(extra_receipts, i);
             near_vm_action va;
             memset(&va, 0, sizeof va);
-            va.kind = NEAR_ACTION_TRANSFER;
+            va.kind = NEAR_VM_ACTION_TRANSFER;
             u128_field(e, "amount", &va.deposit);
             near_vm_receipt vr;
             memset(&vr, 0, sizeof vr);

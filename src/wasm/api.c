@@ -8,6 +8,9 @@
 
 #include "wasm/runtime.h"
 
+/* Calls into wasm active at once on a store (host functions calling back). */
+#define MAX_NESTING 100
+
 bool wasm_functype_equal(const wasm_functype *a, const wasm_functype *b)
 {
     return a->nparams == b->nparams && a->nresults == b->nresults &&
@@ -173,6 +176,13 @@ wasm_trap_code wasm_func_call(wasm_store *s, wasm_func *f, const wasm_value *arg
     for (size_t i = 0; i < nargs; i++)
         slots[i].u = wasm_value_to_slot(args[i]);
 
+    /* Each re-entry from a host function costs C stack, so it is bounded
+     * well below what the call-depth limit would allow. */
+    if (s->nesting >= MAX_NESTING) {
+        wasm_store_set_trap(s, WASM_TRAP_STACK_EXHAUSTED, NULL);
+        return WASM_TRAP_STACK_EXHAUSTED;
+    }
+    s->nesting++;
     wasm_trap_code code;
     if (f->compiled) {
         code = wasm_interp_call(s, f, slots);
@@ -182,6 +192,7 @@ wasm_trap_code wasm_func_call(wasm_store *s, wasm_func *f, const wasm_value *arg
         code = wasm_call_host(s, f, NULL, slots);
         s->stack_top = saved;
     }
+    s->nesting--;
     if (code != WASM_TRAP_NONE)
         return code;
     s->trap = WASM_TRAP_NONE;

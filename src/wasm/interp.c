@@ -130,6 +130,13 @@ static inline uint64_t sat_u64(double x)
     return (uint64_t)x;
 }
 
+/* Moves n slots down the stack (dst < src; the ranges may overlap). */
+static inline void move_slots(wasm_slot *dst, const wasm_slot *src, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        dst[i] = src[i];
+}
+
 /* Runs f (a wasm function) or, with table_out, just returns the handler table. */
 static wasm_trap_code run(wasm_store *s, wasm_func *f, wasm_slot *slots, const void *const **table_out)
 {
@@ -276,7 +283,7 @@ L_BR_UNLESS:
     BR_CMP(BR_I64_GE_U, U64, >=)
 #undef BR_CMP
 L_BR_MOVE:
-    memmove(fp + ip[4].u, fp + ip[3].u, ip[2].u * sizeof *fp);
+    move_slots(fp + ip[4].u, fp + ip[3].u, ip[2].u);
     ip += ip[1].i;
     NEXT();
 L_BR_TABLE: {
@@ -286,15 +293,15 @@ L_BR_TABLE: {
         i = count;
     const wasm_cell *entry = ip + 5 + 2 * i;
     uint64_t n = ip[3].u, src = ip[4].u, dst = entry[1].u;
-    if (n && src != dst)
-        memmove(fp + dst, fp + src, n * sizeof *fp);
+    if (src != dst)
+        move_slots(fp + dst, fp + src, n);
     ip += entry[0].i;
     NEXT();
 }
 L_RETURN: {
     uint64_t n = ip[1].u, src = ip[2].u;
     if (src)
-        memmove(fp, fp + src, n * sizeof *fp);
+        move_slots(fp, fp + src, n);
     fr--;
     ip = fr->ret;
     fp = fr->fp;
@@ -365,9 +372,15 @@ enter:
     fr->inst = inst;
     fr++;
     fp = callee_fp;
-    memset(fp + cf->nparams, 0, cf->nlocals * sizeof *fp);
-    if (cf->nconsts)
-        memcpy(fp + cf->nparams + cf->nlocals, cf->consts, cf->nconsts * sizeof *fp);
+    {
+        /* few locals and constants as a rule: plain loops beat library calls */
+        wasm_slot *p = fp + cf->nparams;
+        for (uint32_t i = 0; i < cf->nlocals; i++)
+            p[i].u = 0;
+        p += cf->nlocals;
+        for (uint32_t i = 0; i < cf->nconsts; i++)
+            p[i].u = cf->consts[i];
+    }
     ip = cf->code;
     if (callee_inst != inst) {
         inst = callee_inst;

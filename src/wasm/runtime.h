@@ -94,6 +94,7 @@ struct wasm_store {
     wasm_slot *stack_top; /* first free slot (for nested calls from host functions) */
     wasm_frame *frames; /* [limits.max_call_depth] */
     wasm_frame *frame_top;
+    uint32_t nesting; /* wasm_func_call active on this store (host functions may re-enter) */
 
     wasm_trap_code trap;
     int32_t exit_code;

@@ -627,6 +627,36 @@ static bool call_type(validator *v, const wasm_functype *ft)
 static bool is_num(wasm_valtype t) { return t == UNKNOWN || t == I32 || t == I64 || t == F32 || t == F64; }
 static bool is_ref(wasm_valtype t) { return t == UNKNOWN || t == WASM_FUNCREF || t == WASM_EXTERNREF; }
 
+/* An opcode outside WebAssembly 2.0: later proposals are named, so that a
+ * module built for them is reported as unsupported rather than malformed. */
+static bool unknown_opcode(validator *v, uint8_t op)
+{
+    const char *feature = NULL;
+    switch (op) {
+    case 0x06: case 0x07: case 0x08: case 0x09: case 0x0a: case 0x18: case 0x19: case 0x1f:
+        feature = "exception handling";
+        break;
+    case 0x12: case 0x13:
+        feature = "tail calls";
+        break;
+    case 0x14: case 0x15: case 0xd3: case 0xd4: case 0xd5: case 0xd6:
+        feature = "typed function references";
+        break;
+    case 0xfb:
+        feature = "garbage collection";
+        break;
+    case 0xfd:
+        feature = "SIMD";
+        break;
+    case 0xfe:
+        feature = "threads (atomic instructions)";
+        break;
+    }
+    if (feature)
+        return unsupported(v, "%s instructions are not supported (opcode 0x%02x)", feature, op);
+    return malformed(v, "illegal opcode 0x%02x", op);
+}
+
 static bool fc_instruction(validator *v)
 {
     const struct wasm_module *m = v->m;
@@ -896,12 +926,8 @@ static bool instruction(validator *v, bool *done)
         return push_val(v, WASM_FUNCREF);
     case 0xfc:
         return fc_instruction(v);
-    case 0xfd:
-        return unsupported(v, "SIMD instructions are not supported");
-    case 0xfe:
-        return unsupported(v, "threads (atomic instructions) are not supported");
     default:
-        return malformed(v, "illegal opcode 0x%02x", op);
+        return unknown_opcode(v, op);
     }
 }
 
@@ -1049,12 +1075,8 @@ static bool skip_instruction(validator *v, uint32_t *depth)
         default:
             return malformed(v, "illegal opcode 0xfc 0x%x", v->subop);
         }
-    case 0xfd:
-        return unsupported(v, "SIMD instructions are not supported");
-    case 0xfe:
-        return unsupported(v, "threads (atomic instructions) are not supported");
     default:
-        return malformed(v, "illegal opcode 0x%02x", op);
+        return unknown_opcode(v, op);
     }
 }
 

@@ -61,6 +61,19 @@ static void test_registers(void **state)
     near_vm_outcome_free(&o);
 }
 
+/* At most 100 registers; the input register counts too. */
+static void test_register_count_limit(void **state)
+{
+    near_vm_outcome o;
+    uint8_t n = 99; /* + the input register = 100 */
+    assert_true(call("many_registers", &n, 1, &o));
+    near_vm_outcome_free(&o);
+    n = 100;
+    assert_false(call("many_registers", &n, 1, &o));
+    assert_error(&o, NEAR_VM_ERR_HOST, "MemoryAccessViolation", NULL);
+    near_vm_outcome_free(&o);
+}
+
 static void test_value_return_replaces(void **state)
 {
     near_vm_outcome o;
@@ -285,6 +298,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_echo),
         cmocka_unit_test(test_registers),
+        cmocka_unit_test(test_register_count_limit),
         cmocka_unit_test(test_value_return_replaces),
         cmocka_unit_test(test_memory_access_violation),
         cmocka_unit_test(test_memory_forced_to_near_limits),

@@ -62,6 +62,23 @@ static void test_exact_gas(void **state)
     near_vm_outcome_free(&o);
 }
 
+/* value_return pays a data receipt's per-byte send and execution fees for
+ * each receiver of this receipt's output, sir or not */
+static void test_value_return_data_receivers(void **state)
+{
+    static const char *const receivers[] = {"bob.near", "alice.near"};
+    near_vm_context ctx = test_context();
+    near_vm_outcome a, b;
+    assert_true(near_vm_run(contract, "gas_numbers", &ctx, NULL, &a));
+    ctx.output_data_receivers = receivers;
+    ctx.output_data_receivers_count = 2;
+    assert_true(near_vm_run(contract, "gas_numbers", &ctx, NULL, &b));
+    uint64_t per_byte = (47683715ull + 17212011ull) + (17212011ull + 17212011ull);
+    assert_true(b.gas_burnt - a.gas_burnt == 16 * per_byte);
+    near_vm_outcome_free(&a);
+    near_vm_outcome_free(&b);
+}
+
 static void test_gas_per_instruction(void **state)
 {
     near_vm_outcome a, b;
@@ -153,6 +170,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exact_gas),
+        cmocka_unit_test(test_value_return_data_receivers),
         cmocka_unit_test(test_gas_per_instruction),
         cmocka_unit_test(test_out_of_prepaid_gas),
         cmocka_unit_test(test_gas_limit_exceeded),

@@ -421,9 +421,9 @@ static void *interrupter(void *arg)
     return NULL;
 }
 
-static void test_interrupt_from_thread(void **state)
+static void check_interrupt(bool metering)
 {
-    wasm_module *m = load("host");
+    wasm_module *m = load_ex("host", metering);
     wasm_store *s = wasm_store_new(NULL);
     host_state st;
     memset(&st, 0, sizeof st);
@@ -443,6 +443,50 @@ static void test_interrupt_from_thread(void **state)
     wasm_value r;
     assert_int_equal(call0(s, inst, "greet", &r), WASM_TRAP_NONE);
     assert_int_equal(r.of.i32, 11);
+    wasm_store_free(s);
+    wasm_module_release(m);
+}
+
+/* Interruption works with and without metering (the check rides on the
+ * fuel check, or stands alone when there is no fuel code). */
+static void test_interrupt_from_thread(void **state)
+{
+    check_interrupt(true);
+    check_interrupt(false);
+}
+
+/* ---- host functions calling back into wasm ------------------------------------ */
+
+static wasm_trap_code host_reenter(wasm_call *call, const uint64_t *args, uint64_t *results)
+{
+    wasm_func *down = wasm_instance_func(wasm_call_instance(call), "down");
+    wasm_value arg = wasm_i32((int32_t)args[0]), r;
+    wasm_trap_code code = wasm_func_call(wasm_call_store(call), down, &arg, 1, &r, 1);
+    if (code != WASM_TRAP_NONE)
+        return code;
+    results[0] = (uint32_t)r.of.i32;
+    return WASM_TRAP_NONE;
+}
+
+static void test_host_reentry(void **state)
+{
+    wasm_module *m = load("reenter");
+    wasm_limits lim = {.fuel = 1000000};
+    wasm_store *s = wasm_store_new(&lim);
+    wasm_linker *l = wasm_linker_new(s);
+    assert_true(wasm_linker_define_host(l, "env", "reenter", "i>i", host_reenter, NULL));
+    wasm_instance *inst = wasm_instantiate(s, m, l, NULL);
+    assert_non_null(inst);
+    wasm_value r;
+    assert_int_equal(call1(s, inst, "down", wasm_i32(50), &r), WASM_TRAP_NONE);
+    assert_int_equal(r.of.i32, 50);
+    /* fuel is shared by the nested calls: 50 levels of 9 instructions + the last 4 */
+    assert_int_equal(wasm_store_fuel_used(s), 50 * 9 + 4);
+    /* re-entry is bounded (it costs C stack): a clean trap, then usable again */
+    assert_int_equal(call1(s, inst, "down", wasm_i32(100000), &r), WASM_TRAP_STACK_EXHAUSTED);
+    assert_int_equal(call1(s, inst, "down", wasm_i32(3), &r), WASM_TRAP_NONE);
+    assert_int_equal(r.of.i32, 3);
+    wasm_linker_free(l);
     wasm_store_free(s);
     wasm_module_release(m);
 }
@@ -610,6 +654,100 @@ static void test_module_shared_by_threads(void **state)
     wasm_module_release(m);
 }
 
+/* ---- API objects ------------------------------------------------------------------ */
+
+static wasm_trap_code host_add64(wasm_call *call, const uint64_t *args, uint64_t *results)
+{
+    /* called directly by the embedder: no calling instance, no memory */
+    if (wasm_call_instance(call) || wasm_call_memory(call))
+        return wasm_call_trap(call, WASM_TRAP_HOST, "unexpected caller");
+    results[0] = args[0] + args[1];
+    return WASM_TRAP_NONE;
+}
+
+static void test_api_objects(void **state)
+{
+    /* module reflection */
+    wasm_module *m = load("host");
+    assert_int_equal(wasm_module_import_count(m), 2);
+    wasm_import_info imp = wasm_module_import(m, 0);
+    assert_string_equal(imp.module, "env");
+    assert_string_equal(imp.name, "log");
+    assert_int_equal(imp.kind, WASM_EXTERN_FUNC);
+    assert_int_equal(imp.func_type.nparams, 2);
+    assert_int_equal(imp.func_type.nresults, 1);
+    assert_int_equal(imp.func_type.types[2], WASM_I32);
+    wasm_export_info exp = wasm_module_export(m, 0);
+    assert_string_equal(exp.name, "memory");
+    assert_int_equal(exp.kind, WASM_EXTERN_MEMORY);
+
+    wasm_error err;
+    static const uint8_t garbage[] = {0, 'a', 's', 'm', 2, 0, 0, 0};
+    assert_false(wasm_module_validate(garbage, sizeof garbage, &err));
+    assert_int_equal(err.kind, WASM_ERR_MALFORMED);
+    assert_null(wasm_module_load(garbage, sizeof garbage, &err));
+
+    wasm_store *s = wasm_store_new(NULL);
+    /* host functions: signatures, direct calls */
+    assert_null(wasm_func_new_host(s, "ii>i>i", host_add64, NULL));
+    assert_null(wasm_func_new_host(s, "q", host_add64, NULL));
+    wasm_func *add = wasm_func_new_host(s, "II>I", host_add64, NULL);
+    assert_non_null(add);
+    assert_int_equal(wasm_func_type(add).nparams, 2);
+    wasm_value args[2] = {wasm_i64(1LL << 40), wasm_i64(2)}, r;
+    assert_int_equal(wasm_func_call(s, add, args, 2, &r, 1), WASM_TRAP_NONE);
+    assert_int_equal(r.type, WASM_I64);
+    assert_int_equal(r.of.i64, (1LL << 40) + 2);
+
+    /* tables */
+    wasm_value null_ref = {.type = WASM_FUNCREF, .of.funcref = NULL};
+    wasm_table *t = wasm_table_new(s, WASM_FUNCREF, 2, 4, true, null_ref);
+    assert_non_null(t);
+    assert_int_equal(wasm_table_size(t), 2);
+    wasm_value ref = {.type = WASM_FUNCREF, .of.funcref = add};
+    assert_true(wasm_table_set(t, 1, ref));
+    assert_false(wasm_table_set(t, 2, ref));
+    assert_false(wasm_table_set(t, 0, wasm_i32(1)));
+    assert_true(wasm_table_get(t, 1, &r));
+    assert_ptr_equal(r.of.funcref, add);
+    assert_false(wasm_table_get(t, 2, &r));
+    assert_null(wasm_table_new(s, WASM_I32, 1, 0, false, wasm_i32(0)));
+
+    /* globals */
+    wasm_global *g = wasm_global_new(s, wasm_i32(5), true);
+    wasm_global *k = wasm_global_new(s, wasm_i64(6), false);
+    assert_int_equal(wasm_global_get(g).of.i32, 5);
+    assert_true(wasm_global_set(g, wasm_i32(-3)));
+    assert_int_equal(wasm_global_get(g).of.i32, -3);
+    assert_false(wasm_global_set(g, wasm_i64(1))); /* wrong type */
+    assert_false(wasm_global_set(k, wasm_i64(1))); /* immutable */
+
+    /* memories */
+    wasm_memory *mem = wasm_memory_new(s, 1, 2, true);
+    assert_non_null(mem);
+    assert_int_equal(wasm_memory_pages(mem), 1);
+    assert_int_equal(wasm_memory_size(mem), 65536);
+    assert_int_equal(wasm_memory_grow(mem, 1), 1);
+    assert_int_equal(wasm_memory_grow(mem, 1), -1); /* past its maximum */
+    assert_non_null(wasm_memory_ptr(mem, 131072 - 8, 8));
+    assert_null(wasm_memory_ptr(mem, 131072 - 8, 9));
+    assert_null(wasm_memory_new(s, 3, 2, true));
+
+    /* objects of another store cannot be imported */
+    wasm_store *other = wasm_store_new(NULL);
+    wasm_linker *l = wasm_linker_new(other);
+    wasm_extern ext = {.kind = WASM_EXTERN_FUNC, .of.func = add};
+    assert_true(wasm_linker_define(l, "env", "log", ext));
+    assert_true(wasm_linker_define_host(l, "env", "started", "", host_started, NULL));
+    assert_null(wasm_instantiate(other, m, l, &err));
+    assert_int_equal(err.kind, WASM_ERR_UNLINKABLE);
+    wasm_linker_free(l);
+    wasm_store_free(other);
+
+    wasm_store_free(s);
+    wasm_module_release(m);
+}
+
 /* ---- argument checking -------------------------------------------------------- */
 
 static void test_call_argument_errors(void **state)
@@ -666,6 +804,8 @@ int main(void)
         cmocka_unit_test(test_module_shared_across_stores),
         cmocka_unit_test(test_call_argument_errors),
         cmocka_unit_test(test_operand_fusion),
+        cmocka_unit_test(test_host_reentry),
+        cmocka_unit_test(test_api_objects),
         cmocka_unit_test(test_module_shared_by_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -390,8 +390,17 @@ static void test_binary_errors_in_code(void **state)
 {
     (void)state;
     wbuf w;
-    FUNC(&w, T_VOID, "", "\x06\x0b");
+    FUNC(&w, T_VOID, "", "\x27\x0b");
     malformed(&w, "illegal opcode");
+    FUNC(&w, T_VOID, "", "\xc5\x0b");
+    malformed(&w, "illegal opcode");
+    /* opcodes of later proposals name the feature */
+    FUNC(&w, T_VOID, "", "\x06\x40\x0b\x0b");
+    expect_kind(&w, WASM_ERR_UNSUPPORTED, "exception handling");
+    FUNC(&w, T_VOID, "", "\x12\x00\x0b");
+    expect_kind(&w, WASM_ERR_UNSUPPORTED, "tail calls");
+    FUNC(&w, T_VOID, "", "\xfb\x00\x0b");
+    expect_kind(&w, WASM_ERR_UNSUPPORTED, "garbage collection");
     FUNC(&w, T_VOID, "", "\xfc\x12\x0b");
     malformed(&w, "illegal opcode");
     FUNC(&w, T_VOID, "", "\xfd\x0c\x0b");
@@ -408,7 +417,7 @@ static void test_binary_errors_in_code(void **state)
     malformed(&w, "integer too large");
     /* a type error early and a malformed byte later: malformed wins, as in
      * the spec, which decodes the whole module before validating it */
-    FUNC(&w, T_VOID, "", "\x41\x00\x42\x00\x6a\x1a\x06\x0b");
+    FUNC(&w, T_VOID, "", "\x41\x00\x42\x00\x6a\x1a\x27\x0b");
     malformed(&w, "illegal opcode");
 }
 

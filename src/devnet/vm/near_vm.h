@@ -120,8 +120,10 @@ typedef struct near_vm_context {
 
 /* ---- storage in ------------------------------------------------------- */
 
-/* Contract key-value state of current_account_id. Each callback returns
- * -1 on an internal failure (the call then fails with NEAR_VM_ERR_STORAGE).
+/* Contract key-value state of current_account_id. Writes and removes go
+ * straight through, so the chain applies each receipt in a transaction and
+ * rolls it back when the call fails. Each callback returns -1 on an
+ * internal failure (the call then fails with NEAR_VM_ERR_STORAGE).
  * get: 1 and a malloc'd copy in *value (freed by the VM) if present, else 0.
  * set: 0. remove: 0 (called only for present keys).
  * yield_pending (optional): 1 if a yield with this data id, created by

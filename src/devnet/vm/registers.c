@@ -70,11 +70,12 @@ bool vm_register_write(near_vm_logic *L, uint64_t id, const void *data, size_t l
         return false;
     if (len > LIMIT_MAX_REGISTER_SIZE)
         return vm_err_memory(L);
+    /* nearcore counts 8 bytes of bookkeeping per register toward the limit */
     vm_register *r = vm_register_find(L, id);
-    uint64_t old = r ? r->len : 0;
+    uint64_t old = r ? r->len + 8 : 0;
     if (!r && L->nregisters >= LIMIT_MAX_NUMBER_REGISTERS)
         return vm_err_memory(L);
-    if (L->registers_bytes - old + len > LIMIT_REGISTERS_MEMORY)
+    if (L->registers_bytes - old + len + 8 > LIMIT_REGISTERS_MEMORY)
         return vm_err_memory(L);
     uint8_t *copy = malloc(len ? len : 1);
     if (!copy)
@@ -96,7 +97,7 @@ bool vm_register_write(near_vm_logic *L, uint64_t id, const void *data, size_t l
     free(r->data);
     r->data = copy;
     r->len = len;
-    L->registers_bytes = L->registers_bytes - old + len;
+    L->registers_bytes = L->registers_bytes - old + len + 8;
     return true;
 }
 

@@ -89,6 +89,19 @@
     (i64.store (i32.const 48) (i64.const -1))
     (call $validator_stake (i64.const 4) (i64.const 200) (i64.const 48))
     (call $value_return (i64.const 64) (i64.const 0)))
+  ;; writes registers 0 .. n-1 (n = first input byte), then overwrites register 0
+  (func (export "many_registers")
+    (local $i i64) (local $n i64)
+    (call $input (i64.const 1000000))
+    (call $read_register (i64.const 1000000) (i64.const 0))
+    (local.set $n (i64.load8_u (i32.const 0)))
+    (block
+      (loop
+        (br_if 1 (i64.ge_u (local.get $i) (local.get $n)))
+        (call $write_register (local.get $i) (i64.const 1) (i64.const 100))
+        (local.set $i (i64.add (local.get $i) (i64.const 1)))
+        (br 0)))
+    (call $write_register (i64.const 0) (i64.const 5) (i64.const 100)))
   (func (export "with_args") (param i32))
   (global (export "not_a_function") i32 (i32.const 0))
 )

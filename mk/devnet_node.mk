@@ -1,0 +1,58 @@
+# The devnet program: src/devnet/*.c (chain, state, RPC, feed) on top of the
+# VM layer (libnearvm, mk/devnet.mk), the engine and the NEAR primitives.
+#
+#   make devnet-test     C integration tests against a running devnet
+#   make devnet-interop  near-api-js script against a running devnet
+#   make bench-devnet    transactions per second, start-up time
+DEVNET_SRC := $(wildcard src/devnet/*.c)
+DEVNET_OBJ := $(call objs_of,$(DEVNET_SRC))
+DEVNET_BIN := $(BIN)/outlayer-devnet
+DEVNET_LIBS := $(LIB)/libnearvm.a $(LIB)/libnear.a $(LIB)/libwasm.a
+PROGRAMS += $(DEVNET_BIN)
+
+$(DEVNET_BIN): $(DEVNET_OBJ) $(DEVNET_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(DEVNET_OBJ) -Wl,--start-group $(DEVNET_LIBS) -Wl,--end-group \
+	  $(LIB_JSON) $(LIB_HTTP) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SSL) $(LIB_SQLITE) $(LDLIBS)
+
+# Integration tests: each tests/devnet/test_devnet_*.c starts the real
+# binary on a free loopback port with a temporary home and talks to it
+# through src/near's RPC client.
+DEVNET_TEST_SRC := $(wildcard tests/devnet/test_devnet_*.c)
+DEVNET_TEST_SUPPORT := tests/devnet/devnet_harness.c
+DEVNET_TEST_BIN := $(patsubst tests/devnet/%.c,$(BUILD)/tests/devnet/%,$(DEVNET_TEST_SRC))
+DEVNET_TEST_WASM := build/contracts/outlayer.wasm build/contracts/coinflip.wasm
+
+$(BUILD)/tests/devnet/test_devnet_%: $(OBJ)/tests/devnet/test_devnet_%.o $(call objs_of,$(DEVNET_TEST_SUPPORT)) \
+    $(LIB)/libnear.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(call objs_of,$(DEVNET_TEST_SUPPORT)) $(LIB)/libnear.a \
+	  $(LIB_CMOCKA) $(LIB_JSON) $(LIB_CURL) $(LIB_SODIUM) $(LDLIBS)
+
+devnet-test: $(DEVNET_BIN) $(DEVNET_TEST_BIN) $(DEVNET_TEST_WASM)
+	@fail=0; for t in $(DEVNET_TEST_BIN); do echo "--- $$t"; \
+	  DEVNET_BIN=$(DEVNET_BIN) $$t || fail=1; done; exit $$fail
+
+devnet-interop: $(DEVNET_BIN) $(DEVNET_TEST_WASM)
+	@if [ ! -d node_modules/near-api-js ]; then npm ci --no-audit --no-fund; fi
+	@DEVNET_BIN=$(DEVNET_BIN) node tests/devnet/interop/near_api_js.mjs
+
+TEST_STEPS += devnet-test devnet-interop
+
+bench-devnet: $(DEVNET_BIN) $(BUILD)/bench/devnet_bench $(DEVNET_TEST_WASM)
+	@DEVNET_BIN=$(DEVNET_BIN) $(BUILD)/bench/devnet_bench
+
+$(BUILD)/bench/devnet_bench: $(OBJ)/bench/devnet_bench.o $(call objs_of,$(DEVNET_TEST_SUPPORT)) $(LIB)/libnear.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(call objs_of,$(DEVNET_TEST_SUPPORT)) $(LIB)/libnear.a \
+	  $(LIB_JSON) $(LIB_CURL) $(LIB_SODIUM) $(LDLIBS)
+
+.PHONY: devnet-test devnet-interop bench-devnet
+
+# The same integration tests with the devnet and the tests built with
+# ASan + UBSan (sanitizer reports in the devnet's log fail the test).
+devnet-test-san:
+	@$(MAKE) --no-print-directory SAN=1 devnet-test
+
+TEST_STEPS += devnet-test-san
+.PHONY: devnet-test-san

@@ -1,0 +1,29 @@
+/*
+ * vm_include.h — includes the VM layer's header next to src/near's.
+ *
+ * Both name their action kinds NEAR_ACTION_* (with the same values, the
+ * Borsh indices), so the VM's enumerators are renamed NEAR_VM_ACTION_*
+ * while its header is read. Include this after devnet/devnet.h.
+ */
+#ifndef OUTLAYER_DEVNET_VM_INCLUDE_H
+#define OUTLAYER_DEVNET_VM_INCLUDE_H
+
+#define NEAR_ACTION_CREATE_ACCOUNT NEAR_VM_ACTION_CREATE_ACCOUNT
+#define NEAR_ACTION_DEPLOY_CONTRACT NEAR_VM_ACTION_DEPLOY_CONTRACT
+#define NEAR_ACTION_FUNCTION_CALL NEAR_VM_ACTION_FUNCTION_CALL
+#define NEAR_ACTION_TRANSFER NEAR_VM_ACTION_TRANSFER
+#define NEAR_ACTION_STAKE NEAR_VM_ACTION_STAKE
+#define NEAR_ACTION_ADD_KEY NEAR_VM_ACTION_ADD_KEY
+#define NEAR_ACTION_DELETE_KEY NEAR_VM_ACTION_DELETE_KEY
+#define NEAR_ACTION_DELETE_ACCOUNT NEAR_VM_ACTION_DELETE_ACCOUNT
+#include "devnet/vm/near_vm.h"
+#undef NEAR_ACTION_CREATE_ACCOUNT
+#undef NEAR_ACTION_DEPLOY_CONTRACT
+#undef NEAR_ACTION_FUNCTION_CALL
+#undef NEAR_ACTION_TRANSFER
+#undef NEAR_ACTION_STAKE
+#undef NEAR_ACTION_ADD_KEY
+#undef NEAR_ACTION_DELETE_KEY
+#undef NEAR_ACTION_DELETE_ACCOUNT
+
+#endif

@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+// near_api_js.mjs — interop: near-api-js (a NEAR client nobody here wrote)
+// against a running outlayer-devnet. Starts the devnet on a free port with
+// a temporary home, then with near-api-js: reads the genesis credentials,
+// creates an account, deploys build/contracts/outlayer.wasm, calls `new`,
+// views it, calls a change method, checks access keys, balances and the
+// error types near-api-js derives from the devnet's error shapes.
+//
+// Usage: DEVNET_BIN=build/bin/outlayer-devnet node tests/devnet/interop/near_api_js.mjs
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+
+import { Account, JsonRpcProvider, KeyPair, KeyPairSigner, nearToYocto, teraToGas } from 'near-api-js';
+
+const bin = process.env.DEVNET_BIN || 'build/bin/outlayer-devnet';
+const wasmPath = process.env.OUTLAYER_WASM || 'build/contracts/outlayer.wasm';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function main() {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'outlayer-devnet-interop-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(bin, ['--home', home, '--port', String(port), '--block-ms', '20', '--quiet'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  let checks = 0;
+  const ok = (what) => {
+    checks++;
+    console.log(`ok ${checks} - ${what}`);
+  };
+  try {
+    const provider = new JsonRpcProvider({ url });
+    for (let i = 0; ; i++) {
+      try {
+        await provider.viewNodeStatus();
+        break;
+      } catch (e) {
+        if (i > 250) throw new Error(`devnet did not start: ${e.message}`);
+        await sleep(20);
+      }
+    }
+    const status = await provider.viewNodeStatus();
+    assert.equal(status.chain_id, 'localnet');
+    assert.equal(await provider.getNetworkId(), 'localnet');
+    ok('status: chain id localnet');
+
+    // The genesis credentials are near-cli files.
+    const credFile = path.join(home, 'credentials', 'localnet', 'test.near.json');
+    const cred = JSON.parse(fs.readFileSync(credFile, 'utf8'));
+    assert.equal(cred.account_id, 'test.near');
+    const root = new Account('test.near', provider, new KeyPairSigner(KeyPair.fromString(cred.private_key)));
+    const rootState = await root.getState();
+    assert.ok(rootState.balance.total > nearToYocto(999000));
+    ok('genesis account test.near readable with its credential file');
+
+    // Create an account with near-api-js.
+    const key = KeyPair.fromRandom('ed25519');
+    await root.createSubAccount({ accountOrPrefix: 'interop', publicKey: key.getPublicKey(), nearToTransfer: nearToYocto(10) });
+    const user = new Account('interop.test.near', provider, new KeyPairSigner(key));
+    const state = await user.getState();
+    assert.equal(state.balance.total, nearToYocto(10));
+    const keys = await user.getAccessKeyList();
+    assert.equal(keys.keys.length, 1);
+    assert.equal(keys.keys[0].public_key, key.getPublicKey().toString());
+    ok('createSubAccount: account exists with 10 NEAR and its key');
+
+    // Deploy the OutLayer contract and initialise it.
+    const code = fs.readFileSync(wasmPath);
+    await user.deployContract(new Uint8Array(code));
+    const codeView = await provider.viewContractCode({ contractId: 'interop.test.near', blockQuery: { finality: 'final' } });
+    assert.equal(Buffer.from(codeView.code_base64, 'base64').length, code.length);
+    ok(`deployContract: ${code.length} bytes on chain`);
+
+    await user.callFunction({
+      contractId: 'interop.test.near',
+      methodName: 'new',
+      args: { owner_id: 'interop.test.near', operator_id: 'test.near' },
+      gas: teraToGas(100),
+    });
+    const config = await provider.callFunction({ contractId: 'interop.test.near', method: 'get_config', args: {} });
+    assert.ok(JSON.stringify(config).includes('test.near'), `get_config: ${JSON.stringify(config)}`);
+    const paused = await provider.callFunction({ contractId: 'interop.test.near', method: 'is_paused', args: {} });
+    assert.equal(paused, false);
+    ok('callFunction new, then views get_config / is_paused');
+
+    // A change call as the owner, visible in a view afterwards.
+    await user.callFunction({ contractId: 'interop.test.near', methodName: 'set_paused', args: { paused: true }, gas: teraToGas(30) });
+    assert.equal(await provider.callFunction({ contractId: 'interop.test.near', method: 'is_paused', args: {} }), true);
+    ok('set_paused(true) changes what is_paused returns');
+
+    // A panicking call: near-api-js throws with the contract's message.
+    await assert.rejects(
+      root.callFunction({ contractId: 'interop.test.near', methodName: 'set_paused', args: { paused: false }, gas: teraToGas(30) }),
+      (e) => /Only owner/.test(String(e.message || e)),
+    );
+    ok('a panic surfaces as an error carrying the contract message');
+
+    // Transfers and balances.
+    const before = await user.getBalance();
+    await root.transfer({ receiverId: 'interop.test.near', amount: nearToYocto(2) });
+    const after = await user.getBalance();
+    assert.equal(after - before, nearToYocto(2));
+    ok('transfer: balance up by exactly 2 NEAR');
+
+    // Error types near-api-js derives from the devnet's error shapes.
+    await assert.rejects(provider.viewAccount({ accountId: 'nobody.test.near', blockQuery: { finality: 'final' } }), (e) =>
+      /does not exist|AccountDoesNotExist/i.test(`${e.name} ${e.message}`),
+    );
+    await assert.rejects(
+      provider.viewAccessKey({ accountId: 'test.near', publicKey: key.getPublicKey().toString() }),
+      (e) => /AccessKeyDoesNotExist|does not exist/i.test(`${e.name} ${e.message}`),
+    );
+    ok('unknown account and access key errors are typed');
+
+    const block = await provider.viewBlock({ finality: 'final' });
+    assert.ok(block.header.height >= 2);
+    assert.equal(block.header.gas_price, '100000000');
+    const gas = await provider.viewGasPrice();
+    assert.equal(gas.gas_price, '100000000');
+    ok('block and gas_price');
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+  console.log(`devnet-interop: ${checks} checks passed`);
+}
+
+main().catch((e) => {
+  console.error('devnet-interop FAILED:', e);
+  process.exit(1);
+});

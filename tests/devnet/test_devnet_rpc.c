@@ -1,0 +1,404 @@
+/*
+ * test_devnet_rpc.c — cross-contract promises through the example caller
+ * contract (coinflip → OutLayer request_execution → yield → resolve →
+ * OutLayer's callback → coinflip's callback), and the JSON-RPC surface in
+ * its other forms: legacy array params, broadcast_tx_async/commit,
+ * EXPERIMENTAL_tx_status / EXPERIMENTAL_receipt, chunk, block by height and
+ * hash, query legacy paths, view_state, and the error causes clients match.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devnet_harness.h"
+#include "near/encoding.h"
+
+#define OUTLAYER "outlayer.test.near"
+#define OPERATOR "operator.test.near"
+#define COINFLIP "coinflip.test.near"
+#define BOB "bob.test.near"
+
+static dn_node node;
+static near_credentials outlayer, op, coinflip, bob;
+
+static void deploy(const near_credentials *who, const char *path, const char *init)
+{
+    size_t len = 0;
+    uint8_t *code = dn_read_file(path, &len);
+    assert_non_null(code);
+    near_transaction tx;
+    assert_int_equal(dn_tx_begin(&node, who->account_id, &who->keypair, who->account_id, &tx), 0);
+    near_add_deploy_contract(near_tx_actions(&tx), code, len);
+    near_add_function_call(near_tx_actions(&tx), "new", (const uint8_t *)init, strlen(init), 100 * DN_TGAS, 0);
+    free(code);
+    near_outcome o;
+    near_rpc_error err = {0};
+    assert_int_equal(dn_tx_send(&node, &tx, &who->keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
+    if (o.kind != NEAR_OUTCOME_SUCCESS) fprintf(stderr, "deploy %s: %s\n", who->account_id, o.failure_message);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    near_outcome_free(&o);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (dn_start(&node, 20, NULL)) return -1;
+    if (dn_create_account(&node, &node.test_root, OUTLAYER, 20 * DN_NEAR, &outlayer) ||
+        dn_create_account(&node, &node.test_root, OPERATOR, 20 * DN_NEAR, &op) ||
+        dn_create_account(&node, &node.test_root, COINFLIP, 20 * DN_NEAR, &coinflip) ||
+        dn_create_account(&node, &node.test_root, BOB, 20 * DN_NEAR, &bob))
+        return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return dn_stop(&node, false) ? -1 : 0;
+}
+
+static near_status call(const near_credentials *who, const char *receiver, const char *method, const char *args,
+                        near_u128 deposit, near_wait_until wait, near_outcome *out, near_rpc_error *err, char *hash)
+{
+    near_transaction tx;
+    if (dn_tx_begin(&node, who->account_id, &who->keypair, receiver, &tx)) return NEAR_ERR_ARG;
+    near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)args, strlen(args), 300 * DN_TGAS, deposit);
+    return dn_tx_send(&node, &tx, &who->keypair, wait, out, err, hash);
+}
+
+static void test_coinflip_through_outlayer(void **state)
+{
+    (void)state;
+    deploy(&outlayer, "build/contracts/outlayer.wasm", "{\"owner_id\":\"test.near\",\"operator_id\":\"" OPERATOR "\"}");
+    deploy(&coinflip, "build/contracts/coinflip.wasm",
+           "{\"outlayer_id\":\"" OUTLAYER "\",\"code_source\":{\"WasmUrl\":{\"url\":\"https://example.com/flip.wasm\","
+           "\"hash\":\"00\",\"build_target\":\"wasm32-wasip1\"}}}");
+    near_u128 before = dn_balance(&node, BOB);
+    uint64_t h0 = dn_height(&node);
+    char hash[64];
+    near_outcome o;
+    near_rpc_error err = {0};
+    assert_int_equal(call(&bob, COINFLIP, "flip", "{\"choice\":\"Heads\"}", DN_NEAR / 10, NEAR_WAIT_INCLUDED, &o, &err,
+                          hash),
+                     NEAR_OK);
+    near_outcome_free(&o);
+    uint64_t at = 0;
+    char *event = dn_feed_find_event(&node, OUTLAYER, "execution_requested", h0, 20000, &at);
+    assert_non_null(event);
+    json_t *ev = json_loads(event, 0, NULL);
+    free(event);
+    json_t *rd = json_loads(json_string_value(json_object_get(json_array_get(json_object_get(ev, "data"), 0),
+                                                              "request_data")),
+                            0, NULL);
+    assert_string_equal(json_string_value(json_object_get(rd, "sender_id")), COINFLIP);
+    long id = (long)json_integer_value(json_object_get(rd, "request_id"));
+    json_decref(rd);
+    json_decref(ev);
+
+    char args[400];
+    snprintf(args, sizeof args,
+             "{\"request_id\":%ld,\"response\":{\"success\":true,\"output\":{\"Text\":\"Heads\"},\"error\":null,"
+             "\"resources_used\":{\"instructions\":2000000,\"time_ms\":10,\"compile_time_ms\":null},"
+             "\"compilation_note\":null}}",
+             id);
+    assert_int_equal(call(&op, OUTLAYER, "resolve_execution", args, 0, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    near_outcome_free(&o);
+
+    near_status st = NEAR_ERR_TIMEOUT;
+    for (int i = 0; i < 6 && st == NEAR_ERR_TIMEOUT; i++) {
+        st = near_rpc_tx_status(node.rpc, hash, BOB, NEAR_WAIT_FINAL, 1, &o, &err);
+        near_rpc_error_clear(&err);
+    }
+    assert_int_equal(st, NEAR_OK);
+    if (o.kind != NEAR_OUTCOME_SUCCESS) fprintf(stderr, "flip: %s\n", o.failure_message);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    assert_string_equal((const char *)o.value,
+                        "{\"player\":\"bob.test.near\",\"choice\":\"Heads\",\"outcome\":\"Heads\",\"won\":true}");
+    bool won_log = false;
+    for (size_t i = 0; i < o.n_logs; i++) won_log |= strstr(o.logs[i], "bob.test.near won: Heads") != NULL;
+    assert_true(won_log);
+    /* EXPERIMENTAL_tx_status lists every receipt, including the data ones. */
+    json_t *receipts = json_object_get(o.raw, "receipts");
+    assert_true(json_array_size(receipts) >= 5);
+    bool has_data = false;
+    size_t i;
+    json_t *r;
+    json_array_foreach(receipts, i, r) has_data |= json_object_get(json_object_get(r, "receipt"), "Data") != NULL;
+    assert_true(has_data);
+    near_outcome_free(&o);
+    /* cost = 1e21 + 2 × 1e14 + 10 × 1e17; the player got the rest back. */
+    near_u128 cost = (near_u128)1000 * 1000000000000000000ull + 200000000000000ull + 1000000000000000000ull;
+    near_u128 after = dn_balance(&node, BOB);
+    assert_true(before - after >= cost);
+    assert_true(before - after < cost + DN_NEAR / 100);
+}
+
+static json_t *rpc(const char *method, json_t *params, near_status want)
+{
+    json_t *r = NULL;
+    near_rpc_error err = {0};
+    near_status st = near_rpc_call(node.rpc, method, params, 1, &r, &err);
+    if (st != want) fprintf(stderr, "%s: %s %s\n", method, near_status_name(st), err.message);
+    assert_int_equal(st, want);
+    near_rpc_error_clear(&err);
+    return r;
+}
+
+static void test_rpc_forms(void **state)
+{
+    (void)state;
+    /* block by finality, height (object and legacy array) and hash. */
+    json_t *b = rpc("block", json_pack("{s:s}", "finality", "final"), NEAR_OK);
+    json_int_t h = json_integer_value(json_object_get(json_object_get(b, "header"), "height"));
+    const char *hash = json_string_value(json_object_get(json_object_get(b, "header"), "hash"));
+    json_t *b2 = rpc("block", json_pack("[I]", h), NEAR_OK);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(b2, "header"), "hash")), hash);
+    json_t *b3 = rpc("block", json_pack("{s:s}", "block_id", hash), NEAR_OK);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(b3, "header"), "height")), h);
+    json_decref(rpc("block", json_pack("{s:I}", "block_id", (json_int_t)(h + 100000)), NEAR_ERR_UNKNOWN_BLOCK));
+    /* chunk by block id and by chunk hash. */
+    json_t *c1 = rpc("chunk", json_pack("{s:I,s:i}", "block_id", h, "shard_id", 0), NEAR_OK);
+    const char *chunk_hash = json_string_value(json_object_get(json_object_get(c1, "header"), "chunk_hash"));
+    json_t *c2 = rpc("chunk", json_pack("[s]", chunk_hash), NEAR_OK);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(c2, "header"), "height_included")), h);
+    json_decref(c1);
+    json_decref(c2);
+    json_decref(b);
+    json_decref(b2);
+    json_decref(b3);
+    /* gas_price, legacy form. */
+    json_t *g = rpc("gas_price", json_pack("[n]"), NEAR_OK);
+    assert_string_equal(json_string_value(json_object_get(g, "gas_price")), "100000000");
+    json_decref(g);
+    /* query legacy paths. */
+    json_t *q = rpc("query", json_pack("[s,s]", "account/" BOB, ""), NEAR_OK);
+    assert_non_null(json_object_get(q, "amount"));
+    json_decref(q);
+    q = rpc("query", json_pack("[s,s]", "access_key/" BOB, ""), NEAR_OK);
+    assert_int_equal(json_array_size(json_object_get(q, "keys")), 1);
+    json_decref(q);
+    q = rpc("query", json_pack("[s,s]", "call/" OUTLAYER "/is_paused", ""), NEAR_OK);
+    json_t *bytes = json_object_get(q, "result");
+    assert_int_equal(json_array_size(bytes), 5); /* "false" */
+    assert_int_equal(json_integer_value(json_array_get(bytes, 0)), 'f');
+    json_decref(q);
+    /* view_state: the contract's STATE key is there. */
+    q = rpc("query", json_pack("{s:s,s:s,s:s,s:s}", "request_type", "view_state", "finality", "final", "account_id",
+                               OUTLAYER, "prefix_base64", ""),
+            NEAR_OK);
+    assert_true(json_array_size(json_object_get(q, "values")) >= 1);
+    json_decref(q);
+    /* view_code on an account without code: NO_CONTRACT_CODE. */
+    json_decref(rpc("query",
+                    json_pack("{s:s,s:s,s:s}", "request_type", "view_code", "finality", "final", "account_id", BOB),
+                    NEAR_ERR_NO_CONTRACT_CODE));
+    /* An unknown transaction. */
+    json_decref(rpc("tx", json_pack("[s,s]", "11111111111111111111111111111111", BOB), NEAR_ERR_UNKNOWN_TRANSACTION));
+    /* A malformed signed transaction: a parse error, HTTP 400. */
+    json_decref(rpc("broadcast_tx_async", json_pack("[s]", "AAAA"), NEAR_ERR_REQUEST));
+}
+
+static void test_broadcast_forms(void **state)
+{
+    (void)state;
+    near_transaction tx;
+    near_rpc_error err = {0};
+    /* broadcast_tx_async returns the hash; tx with the legacy array finds it. */
+    assert_int_equal(dn_tx_begin(&node, BOB, &bob.keypair, OPERATOR, &tx), 0);
+    near_add_transfer(near_tx_actions(&tx), DN_NEAR);
+    size_t len = 0;
+    char expect[64];
+    uint8_t *bytes = dn_tx_sign(&tx, &bob.keypair, &len, expect);
+    char hash[64];
+    assert_int_equal(near_rpc_broadcast_tx_async(node.rpc, bytes, len, hash, &err), NEAR_OK);
+    assert_string_equal(hash, expect);
+    free(bytes);
+    json_t *r = rpc("tx", json_pack("[s,s]", hash, BOB), NEAR_OK);
+    assert_string_equal(json_string_value(json_object_get(r, "final_execution_status")), "FINAL");
+    assert_non_null(json_object_get(json_object_get(r, "status"), "SuccessValue"));
+    const char *first = json_string_value(json_array_get(
+        json_object_get(json_object_get(json_object_get(r, "transaction_outcome"), "outcome"), "receipt_ids"), 0));
+    assert_non_null(first);
+    /* EXPERIMENTAL_receipt of the transaction's receipt. */
+    json_t *rc = rpc("EXPERIMENTAL_receipt", json_pack("{s:s}", "receipt_id", first), NEAR_OK);
+    assert_string_equal(json_string_value(json_object_get(rc, "receiver_id")), OPERATOR);
+    json_t *actions = json_object_get(json_object_get(json_object_get(rc, "receipt"), "Action"), "actions");
+    assert_non_null(json_object_get(json_array_get(actions, 0), "Transfer"));
+    json_decref(rc);
+    json_decref(r);
+    json_decref(rpc("EXPERIMENTAL_receipt", json_pack("{s:s}", "receipt_id", "11111111111111111111111111111111"),
+                    NEAR_ERR_HANDLER));
+
+    /* broadcast_tx_commit waits for the outcome. */
+    assert_int_equal(dn_tx_begin(&node, BOB, &bob.keypair, OPERATOR, &tx), 0);
+    near_add_transfer(near_tx_actions(&tx), DN_NEAR);
+    bytes = dn_tx_sign(&tx, &bob.keypair, &len, NULL);
+    near_outcome o;
+    assert_int_equal(near_rpc_broadcast_tx_commit(node.rpc, bytes, len, &o, &err), NEAR_OK);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    near_outcome_free(&o);
+    /* Sending the same bytes again is not a new transaction. */
+    assert_int_equal(near_rpc_send_tx(node.rpc, bytes, len, NEAR_WAIT_FINAL, &o, &err), NEAR_OK);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    near_outcome_free(&o);
+    free(bytes);
+
+    /* Two transactions with the same nonce: exactly one executes, the other
+     * ends with InvalidNonce (at arrival, or at inclusion if both arrived
+     * within one block). */
+    near_transaction t1, t2;
+    assert_int_equal(dn_tx_begin(&node, BOB, &bob.keypair, OPERATOR, &t1), 0);
+    assert_int_equal(dn_tx_begin(&node, BOB, &bob.keypair, OPERATOR, &t2), 0);
+    near_add_transfer(near_tx_actions(&t1), 1);
+    near_add_transfer(near_tx_actions(&t2), 2);
+    size_t l1, l2;
+    uint8_t *s1 = dn_tx_sign(&t1, &bob.keypair, &l1, NULL), *s2 = dn_tx_sign(&t2, &bob.keypair, &l2, NULL);
+    char h1[64], h2[64];
+    near_status a1 = near_rpc_broadcast_tx_async(node.rpc, s1, l1, h1, &err);
+    near_status a2 = near_rpc_broadcast_tx_async(node.rpc, s2, l2, h2, &err);
+    free(s1);
+    free(s2);
+    int ok = 0, bad_nonce = 0;
+    near_status as[2] = {a1, a2};
+    char *hs[2] = {h1, h2};
+    for (int k = 0; k < 2; k++) {
+        near_status st = as[k];
+        if (st == NEAR_OK) {
+            st = near_rpc_tx_status(node.rpc, hs[k], BOB, NEAR_WAIT_FINAL, 0, &o, &err);
+            if (st == NEAR_OK) near_outcome_free(&o);
+        }
+        ok += st == NEAR_OK;
+        bad_nonce += st == NEAR_ERR_INVALID_NONCE;
+    }
+    assert_int_equal(ok, 1);
+    assert_int_equal(bad_nonce, 1);
+    near_rpc_error_clear(&err);
+}
+
+static near_outcome send_actions(const near_credentials *who, const near_keypair *kp, const char *receiver,
+                                 void (*add)(near_action_list l, void *user), void *user)
+{
+    near_transaction tx;
+    assert_int_equal(dn_tx_begin(&node, who->account_id, kp, receiver, &tx), 0);
+    add(near_tx_actions(&tx), user);
+    near_outcome o;
+    near_rpc_error err = {0};
+    near_status st = dn_tx_send(&node, &tx, kp, NEAR_WAIT_FINAL, &o, &err, NULL);
+    if (st != NEAR_OK) fprintf(stderr, "send: %s\n", err.message);
+    assert_int_equal(st, NEAR_OK);
+    near_rpc_error_clear(&err);
+    return o;
+}
+
+static void add_full_key(near_action_list l, void *user) { near_add_full_access_key(l, user, 0); }
+static void delete_key(near_action_list l, void *user) { near_add_delete_key(l, user); }
+static void stake_one(near_action_list l, void *user) { near_add_stake(l, DN_NEAR, user); }
+static void transfer_one(near_action_list l, void *user)
+{
+    (void)user;
+    near_add_transfer(l, DN_NEAR);
+}
+static void delete_to_bob(near_action_list l, void *user)
+{
+    (void)user;
+    near_add_delete_account(l, BOB);
+}
+
+static void test_keys_stake_delete_implicit(void **state)
+{
+    (void)state;
+    near_rpc_error err = {0};
+    near_account_view v0, v;
+    assert_int_equal(near_rpc_view_account(node.rpc, BOB, NEAR_FINAL, &v0, &err), NEAR_OK);
+    /* AddKey: storage grows by 82 bytes (33 + 9 + 40); the new key signs. */
+    near_keypair k2;
+    near_keypair_generate(&k2);
+    near_outcome o = send_actions(&bob, &bob.keypair, BOB, add_full_key, &k2.public_key);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    near_outcome_free(&o);
+    assert_int_equal(near_rpc_view_account(node.rpc, BOB, NEAR_FINAL, &v, &err), NEAR_OK);
+    assert_int_equal(v.storage_usage, v0.storage_usage + 82);
+    o = send_actions(&bob, &k2, OPERATOR, transfer_one, NULL);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    near_outcome_free(&o);
+    /* DeleteKey, then again: DeleteKeyDoesNotExist. */
+    o = send_actions(&bob, &bob.keypair, BOB, delete_key, &k2.public_key);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    near_outcome_free(&o);
+    o = send_actions(&bob, &bob.keypair, BOB, delete_key, &k2.public_key);
+    assert_int_equal(o.kind, NEAR_OUTCOME_FAILURE);
+    char *f = json_dumps(o.failure, JSON_COMPACT);
+    assert_non_null(strstr(f, "DeleteKeyDoesNotExist"));
+    free(f);
+    near_outcome_free(&o);
+    near_access_key_list keys;
+    assert_int_equal(near_rpc_view_access_key_list(node.rpc, BOB, NEAR_FINAL, &keys, &err), NEAR_OK);
+    assert_int_equal(keys.n, 1);
+    near_access_key_list_free(&keys);
+
+    /* Stake moves the amount into `locked`. */
+    o = send_actions(&bob, &bob.keypair, BOB, stake_one, &bob.keypair.public_key);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    near_outcome_free(&o);
+    assert_int_equal(near_rpc_view_account(node.rpc, BOB, NEAR_FINAL, &v, &err), NEAR_OK);
+    assert_true(v.locked == DN_NEAR);
+
+    /* DeleteAccount sends what is left to the beneficiary. */
+    near_credentials tmp;
+    assert_int_equal(dn_create_account(&node, &node.test_root, "tmp.test.near", 5 * DN_NEAR, &tmp), 0);
+    near_u128 bob_before = dn_balance(&node, BOB);
+    o = send_actions(&tmp, &tmp.keypair, "tmp.test.near", delete_to_bob, NULL);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    near_outcome_free(&o);
+    assert_int_equal(near_rpc_view_account(node.rpc, "tmp.test.near", NEAR_FINAL, &v, &err), NEAR_ERR_UNKNOWN_ACCOUNT);
+    near_u128 gained = dn_balance(&node, BOB) - bob_before;
+    assert_true(gained > 5 * DN_NEAR - DN_NEAR / 100 && gained <= 5 * DN_NEAR);
+
+    /* A transfer to a NEAR-implicit id creates the account with that key. */
+    near_keypair ik;
+    near_keypair_generate(&ik);
+    near_credentials imp;
+    memset(&imp, 0, sizeof imp);
+    assert_int_equal(near_public_key_implicit_account(&ik.public_key, imp.account_id), 0);
+    imp.keypair = ik;
+    o = send_actions(&bob, &bob.keypair, imp.account_id, transfer_one, NULL);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    near_outcome_free(&o);
+    assert_int_equal(near_rpc_view_account(node.rpc, imp.account_id, NEAR_FINAL, &v, &err), NEAR_OK);
+    assert_true(v.amount == DN_NEAR);
+    assert_int_equal(v.storage_usage, 182);
+    near_access_key_view ak;
+    assert_int_equal(near_rpc_view_access_key(node.rpc, imp.account_id, &ik.public_key, NEAR_FINAL, &ak, &err),
+                     NEAR_OK);
+    assert_true(ak.key.full_access);
+    near_access_key_view_free(&ak);
+    near_rpc_error_clear(&err);
+}
+
+static void test_fast_forward(void **state)
+{
+    (void)state;
+    uint64_t h0 = dn_height(&node);
+    json_decref(rpc("sandbox_fast_forward", json_pack("{s:i}", "delta_height", 50), NEAR_OK));
+    assert_true(dn_height(&node) >= h0 + 50);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_coinflip_through_outlayer),
+        cmocka_unit_test(test_rpc_forms),
+        cmocka_unit_test(test_broadcast_forms),
+        cmocka_unit_test(test_keys_stake_delete_implicit),
+        cmocka_unit_test(test_fast_forward),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

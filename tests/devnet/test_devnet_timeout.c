@@ -1,0 +1,114 @@
+/*
+ * test_devnet_timeout.c — the yield timeout path: a request nobody resolves
+ * times out after 200 blocks (5 ms blocks here, so about a second), the
+ * callback sees a failed promise, refunds the payment minus the base fee,
+ * and the caller's transaction finishes with `null`. A late resolve fails.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devnet_harness.h"
+
+#define OUTLAYER "outlayer.test.near"
+#define OPERATOR "operator.test.near"
+#define ALICE "alice.test.near"
+
+static dn_node node;
+
+static near_status call(const near_credentials *who, const char *method, const char *args, near_u128 deposit,
+                        near_wait_until wait, near_outcome *out, near_rpc_error *err, char *hash)
+{
+    near_transaction tx;
+    if (dn_tx_begin(&node, who->account_id, &who->keypair, OUTLAYER, &tx)) return NEAR_ERR_ARG;
+    near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)args, strlen(args), 300 * DN_TGAS, deposit);
+    return dn_tx_send(&node, &tx, &who->keypair, wait, out, err, hash);
+}
+
+static void test_timeout_refunds_minus_base_fee(void **state)
+{
+    (void)state;
+    const char *extra[] = {"--wait-timeout-ms", "30000", NULL};
+    assert_int_equal(dn_start(&node, 5, extra), 0);
+    near_credentials outlayer, op, alice;
+    assert_int_equal(dn_create_account(&node, &node.test_root, OUTLAYER, 20 * DN_NEAR, &outlayer), 0);
+    assert_int_equal(dn_create_account(&node, &node.test_root, OPERATOR, 20 * DN_NEAR, &op), 0);
+    assert_int_equal(dn_create_account(&node, &node.test_root, ALICE, 20 * DN_NEAR, &alice), 0);
+    size_t len = 0;
+    uint8_t *code = dn_read_file(getenv("OUTLAYER_WASM") ? getenv("OUTLAYER_WASM") : "build/contracts/outlayer.wasm",
+                                 &len);
+    assert_non_null(code);
+    near_transaction tx;
+    assert_int_equal(dn_tx_begin(&node, OUTLAYER, &outlayer.keypair, OUTLAYER, &tx), 0);
+    near_add_deploy_contract(near_tx_actions(&tx), code, len);
+    const char *init = "{\"owner_id\":\"test.near\",\"operator_id\":\"" OPERATOR "\"}";
+    near_add_function_call(near_tx_actions(&tx), "new", (const uint8_t *)init, strlen(init), 100 * DN_TGAS, 0);
+    free(code);
+    near_outcome o;
+    near_rpc_error err = {0};
+    assert_int_equal(dn_tx_send(&node, &tx, &outlayer.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    near_outcome_free(&o);
+
+    near_u128 before = dn_balance(&node, ALICE);
+    uint64_t h0 = dn_height(&node);
+    char hash[64];
+    const char *args =
+        "{\"code_source\":{\"GitHub\":{\"repo\":\"https://github.com/u/r\",\"commit\":\"main\",\"build_target\":null}},"
+        "\"resource_limits\":{\"max_instructions\":10000000,\"max_memory_mb\":64,\"max_execution_seconds\":10}}";
+    near_u128 payment = DN_NEAR / 10;
+    assert_int_equal(call(&alice, "request_execution", args, payment, NEAR_WAIT_NONE, &o, &err, hash), NEAR_OK);
+    near_outcome_free(&o);
+    uint64_t at = 0;
+    char *event = dn_feed_find_event(&node, OUTLAYER, "execution_requested", h0, 20000, &at);
+    assert_non_null(event);
+    free(event);
+
+    /* Nobody resolves: the transaction ends once the yield times out. */
+    near_status st = NEAR_ERR_TIMEOUT;
+    for (int i = 0; i < 6 && st == NEAR_ERR_TIMEOUT; i++) {
+        st = near_rpc_tx_status(node.rpc, hash, ALICE, NEAR_WAIT_FINAL, 1, &o, &err);
+        near_rpc_error_clear(&err);
+    }
+    assert_int_equal(st, NEAR_OK);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    assert_int_equal(o.value_len, 4);
+    assert_memory_equal(o.value, "null", 4);
+    bool failed_log = false;
+    for (size_t i = 0; i < o.n_logs; i++) failed_log |= strstr(o.logs[i], "Execution promise failed") != NULL;
+    assert_true(failed_log);
+    near_outcome_free(&o);
+    assert_true(dn_height(&node) >= at + 200);
+
+    /* Paid: the base fee (1e21) and gas; the rest came back. */
+    near_u128 base_fee = (near_u128)1000 * 1000000000000000000ull;
+    near_u128 after = dn_balance(&node, ALICE);
+    assert_true(before - after >= base_fee);
+    assert_true(before - after < base_fee + DN_NEAR / 100);
+
+    /* A resolve after the timeout cannot resume anything. */
+    assert_int_equal(call(&op, "resolve_execution",
+                          "{\"request_id\":0,\"response\":{\"success\":true,\"output\":{\"Text\":\"late\"},\"error\":null,"
+                          "\"resources_used\":{\"instructions\":1,\"time_ms\":1,\"compile_time_ms\":null},"
+                          "\"compilation_note\":null}}",
+                          0, NEAR_WAIT_FINAL, &o, &err, NULL),
+                     NEAR_OK);
+    assert_int_equal(o.kind, NEAR_OUTCOME_FAILURE);
+    near_outcome_free(&o);
+    assert_int_equal(dn_stop(&node, false), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_timeout_refunds_minus_base_fee),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
