@@ -2,8 +2,9 @@
  * devnet_bench.c — outlayer-devnet performance, measured against the real
  * binary through src/near's RPC client (make bench-devnet):
  *
+ *   transfer  plain transfers per second: the RPC + chain pipeline alone;
  *   startup   from an existing home to a served `status` RPC (best and
- *             median of several restarts);
+ *             median of several restarts), next to the bare process start;
  *   call      transactions per second for a simple function call
  *             (is_paused on the OutLayer contract, signed and broadcast
  *             asynchronously, then awaited);
@@ -61,10 +62,14 @@ static int broadcast_calls(dn_node *n, const near_credentials *who, const char *
         near_transaction tx;
         near_transaction_init(&tx, who->account_id, &who->keypair.public_key, nonce + 1 + (uint64_t)i, receiver,
                               b.hash);
-        char *args = args_of(i, user);
-        near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)args, strlen(args), 300 * DN_TGAS,
-                               deposit);
-        free(args);
+        if (method) {
+            char *args = args_of(i, user);
+            near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)args, strlen(args), 300 * DN_TGAS,
+                                   deposit);
+            free(args);
+        } else {
+            near_add_transfer(near_tx_actions(&tx), deposit); /* method NULL: a plain transfer */
+        }
         size_t len = 0;
         uint8_t *bytes = dn_tx_sign(&tx, &who->keypair, &len, NULL);
         near_status st = near_rpc_broadcast_tx_async(n->rpc, bytes, len, hashes[i], &err);
@@ -153,15 +158,24 @@ int main(void)
     near_outcome_free(&o);
 
     printf("outlayer-devnet benchmark (block interval %d ms)\n", block_ms);
-    /* 1. simple function calls */
+    /* 0. plain transfers: the same pipeline without running a contract */
     char(*hashes)[64] = calloc((size_t)(calls > requests ? calls : requests), 64);
     double t0 = now_s();
+    if (broadcast_calls(&n, &alice, "operator.test.near", NULL, NULL, NULL, 1, calls, hashes) ||
+        await_all(&n, "alice.test.near", hashes, calls, true)) {
+        fprintf(stderr, "transfer run failed\n");
+        return 1;
+    }
+    double dt = now_s() - t0;
+    printf("  transfer:                    %5d txs in %6.2f s  = %8.1f tx/s\n", calls, dt, calls / dt);
+    /* 1. simple function calls */
+    t0 = now_s();
     if (broadcast_calls(&n, &alice, "outlayer.test.near", "is_paused", empty_args, NULL, 0, calls, hashes) ||
         await_all(&n, "alice.test.near", hashes, calls, true)) {
         fprintf(stderr, "function-call run failed\n");
         return 1;
     }
-    double dt = now_s() - t0;
+    dt = now_s() - t0;
     printf("  function call (is_paused):   %5d txs in %6.2f s  = %8.1f tx/s\n", calls, dt, calls / dt);
 
     /* 2. request_execution + resolve_execution */

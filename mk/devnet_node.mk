@@ -21,21 +21,27 @@ $(DEVNET_BIN): $(DEVNET_OBJ) $(DEVNET_LIBS)
 DEVNET_TEST_SRC := $(wildcard tests/devnet/test_devnet_*.c)
 DEVNET_TEST_SUPPORT := tests/devnet/devnet_harness.c
 DEVNET_TEST_BIN := $(patsubst tests/devnet/%.c,$(BUILD)/tests/devnet/%,$(DEVNET_TEST_SRC))
-DEVNET_TEST_WASM := build/contracts/outlayer.wasm build/contracts/coinflip.wasm
+DEVNET_TEST_WASM := build/contracts/outlayer.wasm build/contracts/coinflip.wasm \
+  $(patsubst tests/devnet/wat/%.wat,build/tests/devnet/chain/%.wasm,$(wildcard tests/devnet/wat/*.wat))
+
+# Small contracts for the chain tests (plain wasm, the same for every build).
+build/tests/devnet/chain/%.wasm: tests/devnet/wat/%.wat
+	@mkdir -p $(@D)
+	wat2wasm $< -o $@
 
 $(BUILD)/tests/devnet/test_devnet_%: $(OBJ)/tests/devnet/test_devnet_%.o $(call objs_of,$(DEVNET_TEST_SUPPORT)) \
     $(LIB)/libnear.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(call objs_of,$(DEVNET_TEST_SUPPORT)) $(LIB)/libnear.a \
-	  $(LIB_CMOCKA) $(LIB_JSON) $(LIB_CURL) $(LIB_SODIUM) $(LDLIBS)
+	  $(LIB_CMOCKA) $(LIB_JSON) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) $(LDLIBS)
 
 devnet-test: $(DEVNET_BIN) $(DEVNET_TEST_BIN) $(DEVNET_TEST_WASM)
 	@fail=0; for t in $(DEVNET_TEST_BIN); do echo "--- $$t"; \
-	  DEVNET_BIN=$(DEVNET_BIN) $$t || fail=1; done; exit $$fail
+	  DEVNET_BIN=$(DEVNET_BIN) timeout 300 $$t || fail=1; done; exit $$fail
 
 devnet-interop: $(DEVNET_BIN) $(DEVNET_TEST_WASM)
 	@if [ ! -d node_modules/near-api-js ]; then npm ci --no-audit --no-fund; fi
-	@DEVNET_BIN=$(DEVNET_BIN) node tests/devnet/interop/near_api_js.mjs
+	@DEVNET_BIN=$(DEVNET_BIN) timeout 300 node tests/devnet/interop/near_api_js.mjs
 
 TEST_STEPS += devnet-test devnet-interop
 
@@ -45,7 +51,7 @@ bench-devnet: $(DEVNET_BIN) $(BUILD)/bench/devnet_bench $(DEVNET_TEST_WASM)
 $(BUILD)/bench/devnet_bench: $(OBJ)/bench/devnet_bench.o $(call objs_of,$(DEVNET_TEST_SUPPORT)) $(LIB)/libnear.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(call objs_of,$(DEVNET_TEST_SUPPORT)) $(LIB)/libnear.a \
-	  $(LIB_JSON) $(LIB_CURL) $(LIB_SODIUM) $(LDLIBS)
+	  $(LIB_JSON) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) $(LDLIBS)
 
 .PHONY: devnet-test devnet-interop bench-devnet
 
@@ -56,3 +62,8 @@ devnet-test-san:
 
 TEST_STEPS += devnet-test-san
 .PHONY: devnet-test-san
+
+# Fuzzing the JSON-RPC dispatcher in process over a real chain state.
+DEVNET_FUZZ_SRC := $(filter-out src/devnet/main.c src/devnet/rpc_server.c,$(DEVNET_SRC)) \
+  $(wildcard src/devnet/vm/*.c) $(wildcard src/wasm/*.c) $(wildcard src/near/*.c) tests/devnet/fuzz_devnet_rpc.c
+$(eval $(call fuzz_target,devnet_rpc,$(DEVNET_FUZZ_SRC),-ljansson -lsodium -lcrypto -lsqlite3 -lcurl))

@@ -202,6 +202,13 @@ int devnet_chain_produce_block(devnet_chain *c)
             json_t *error = NULL;
             if (devnet_tx_validate(c, &stx, pool[i].len, &cost, &error) == 0) {
                 devnet_runtime_apply_tx(c, &b, &stx, pool[i].bytes, pool[i].len, pool[i].hash, &cost);
+                if (!c->cfg.quiet) {
+                    char h[DEVNET_B58_HASH];
+                    devnet_log("info", "block %llu: tx %s %s -> %s (%zu action%s)", (unsigned long long)b.height,
+                               devnet_b58(pool[i].hash, 32, h, sizeof h), stx.transaction.signer_id,
+                               stx.transaction.receiver_id, stx.transaction.n_actions,
+                               stx.transaction.n_actions == 1 ? "" : "s");
+                }
             } else if (error) { /* became invalid while queued: dropped, as NEAR drops it */
                 size_t k = c->rejected_next++ % (sizeof c->rejected / sizeof c->rejected[0]);
                 json_decref(c->rejected[k].error);

@@ -120,6 +120,9 @@ typedef struct devnet_tx_cost {
 
 int devnet_actions_cost(const near_action *actions, size_t n, bool sir, const char *receiver_id,
                         devnet_tx_cost *out);
+/* What the receipt a delegate action creates needs: its execution fees,
+ * the gas attached to its function calls, and its deposits. */
+void devnet_delegate_inner(const near_delegate_action *da, uint64_t *exec, uint64_t *prepaid, near_u128 *deposits);
 /* Execution fees of an action receipt (what the sender reserved). */
 uint64_t devnet_actions_exec_fee(const near_action *actions, size_t n, const char *receiver_id);
 

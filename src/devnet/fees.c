@@ -14,7 +14,41 @@
 #include "devnet/vm/costs.h"
 #include "near/account_id.h"
 
+/* Delegate (NEP-366 meta transactions): not in the VM's table (contracts
+ * cannot create it). */
+#define FEE_DELEGATE ((vm_fee){200000000000ull, 200000000000ull, 200000000000ull})
+
 static uint64_t send_fee(vm_fee f, bool sir) { return sir ? f.send_sir : f.send_not_sir; }
+
+static int action_fees(const near_action *a, bool sir, bool implicit_receiver, uint64_t *send, uint64_t *exec);
+
+/* A delegate action makes one more receipt, from its sender to its
+ * receiver, with the inner actions; the relayer pays for all of it. */
+static int delegate_fees(const near_delegate_action *da, bool sir, uint64_t *send, uint64_t *exec)
+{
+    bool inner_sir = strcmp(da->sender_id, da->receiver_id) == 0;
+    bool implicit = near_account_id_kind(da->receiver_id) == NEAR_ACCOUNT_NEAR_IMPLICIT;
+    *send += send_fee(FEE_DELEGATE, sir) + send_fee(FEE_ACTION_RECEIPT, inner_sir);
+    *exec += FEE_DELEGATE.execution + FEE_ACTION_RECEIPT.execution;
+    for (size_t i = 0; i < da->n_actions; i++)
+        if (action_fees(&da->actions[i], inner_sir, implicit, send, exec)) return -1;
+    return 0;
+}
+
+void devnet_delegate_inner(const near_delegate_action *da, uint64_t *exec, uint64_t *prepaid, near_u128 *deposits)
+{
+    uint64_t send = 0;
+    bool implicit = near_account_id_kind(da->receiver_id) == NEAR_ACCOUNT_NEAR_IMPLICIT;
+    *exec = FEE_ACTION_RECEIPT.execution;
+    *prepaid = 0;
+    *deposits = 0;
+    for (size_t i = 0; i < da->n_actions; i++) {
+        const near_action *a = &da->actions[i];
+        action_fees(a, false, implicit, &send, exec);
+        if (a->kind == NEAR_ACTION_FUNCTION_CALL) *prepaid += a->gas;
+        if (a->kind == NEAR_ACTION_FUNCTION_CALL || a->kind == NEAR_ACTION_TRANSFER) *deposits += a->amount;
+    }
+}
 
 static int action_fees(const near_action *a, bool sir, bool implicit_receiver, uint64_t *send, uint64_t *exec)
 {
@@ -66,6 +100,8 @@ static int action_fees(const near_action *a, bool sir, bool implicit_receiver, u
         base = FEE_DELETE_ACCOUNT;
         byte = (vm_fee){0, 0, 0};
         break;
+    case NEAR_ACTION_DELEGATE:
+        return a->delegate ? delegate_fees(&a->delegate->delegate_action, sir, send, exec) : -1;
     default:
         return -1;
     }
@@ -90,6 +126,13 @@ int devnet_actions_cost(const near_action *actions, size_t n, bool sir, const ch
             out->deposits += a->amount;
         } else if (a->kind == NEAR_ACTION_TRANSFER) {
             out->deposits += a->amount;
+        } else if (a->kind == NEAR_ACTION_DELEGATE) {
+            uint64_t exec, prepaid;
+            near_u128 deposits;
+            devnet_delegate_inner(&a->delegate->delegate_action, &exec, &prepaid, &deposits);
+            if (out->prepaid_gas + prepaid < out->prepaid_gas) return -1;
+            out->prepaid_gas += prepaid;
+            out->deposits += deposits;
         }
     }
     near_u128 gas = (near_u128)out->send_gas + out->exec_gas + out->prepaid_gas;

@@ -25,12 +25,20 @@ static json_t *handler_error(const char *cause, json_t *info, json_t *data)
                      data ? data : json_string(cause));
 }
 
-static json_t *bad_request(int *http, const char *what)
+static json_t *request_error(int *http, const char *what)
 {
     *http = 400;
     return json_pack("{s:s,s:{s:s,s:{s:s}},s:i,s:s,s:s}", "name", "REQUEST_VALIDATION_ERROR", "cause", "name",
                      "PARSE_ERROR", "info", "error_message", what, "code", -32700, "message", "Parse error", "data",
                      what);
+}
+
+/* Sets a request-validation error; returns NULL for `return bad_request(...)`. */
+static json_t *bad_request(json_t **error, int *http, const char *what)
+{
+    json_decref(*error);
+    *error = request_error(http, what);
+    return NULL;
 }
 
 static json_t *b58_json(const uint8_t *h, size_t n)
@@ -148,7 +156,9 @@ static json_t *m_chunk(devnet_chain *c, json_t *params, json_t **error, int *htt
         else
             block = json_array_get(params, 0);
     } else {
-        chunk_id = json_string_value(json_object_get(params, "chunk_id"));
+        json_t *cid = json_object_get(params, "chunk_id");
+        if (cid && !json_is_string(cid)) return bad_request(error, http, "chunk: chunk_id must be a base58 hash");
+        chunk_id = json_string_value(cid);
         block = json_object_get(params, "block_id");
     }
     if (chunk_id) {
@@ -229,11 +239,12 @@ static json_t *q_view_account(devnet_chain *c, const char *id, uint64_t h, json_
     return r;
 }
 
-static json_t *q_view_access_key(devnet_chain *c, const char *id, const char *pk_text, uint64_t h, json_t **error)
+static json_t *q_view_access_key(devnet_chain *c, const char *id, const char *pk_text, uint64_t h, json_t **error,
+                                 int *http)
 {
     near_public_key pk;
     if (!pk_text || near_public_key_parse(pk_text, &pk)) {
-        *error = handler_error("PARSE_ERROR", NULL, json_string("invalid public key"));
+        *error = request_error(http, "view_access_key: public_key expected (ed25519:<base58>)");
         return NULL;
     }
     if (devnet_account_get(&c->st, id, NULL) != 1) {
@@ -395,10 +406,10 @@ static json_t *m_query(devnet_chain *c, json_t *params, json_t **error, int *htt
         /* legacy ["account/<id>", data] */
         const char *path = json_string_value(json_array_get(params, 0));
         const char *data = json_string_value(json_array_get(params, 1));
-        if (!path) return bad_request(http, "query: path expected");
+        if (!path) return bad_request(error, http, "query: path expected");
         snprintf(path_buf, sizeof path_buf, "%s", path);
         char *kind = path_buf, *rest = strchr(path_buf, '/');
-        if (!rest) return bad_request(http, "query: bad path");
+        if (!rest) return bad_request(error, http, "query: bad path");
         *rest++ = 0;
         char *third = strchr(rest, '/');
         if (third) *third++ = 0;
@@ -418,7 +429,7 @@ static json_t *m_query(devnet_chain *c, json_t *params, json_t **error, int *htt
                 int n = args ? near_base58_decode(data, args, strlen(data) + 1) : -1;
                 if (n < 0) {
                     free(args);
-                    return bad_request(http, "query: bad base58 data");
+                    return bad_request(error, http, "query: bad base58 data");
                 }
                 args_len = (size_t)n;
             }
@@ -430,12 +441,12 @@ static json_t *m_query(devnet_chain *c, json_t *params, json_t **error, int *htt
                 int n = args ? near_base58_decode(data, args, strlen(data) + 1) : -1;
                 if (n < 0) {
                     free(args);
-                    return bad_request(http, "query: bad base58 data");
+                    return bad_request(error, http, "query: bad base58 data");
                 }
                 args_len = (size_t)n;
             }
         } else {
-            return bad_request(http, "query: unknown path");
+            return bad_request(error, http, "query: unknown path");
         }
     } else if (json_is_object(params)) {
         type = json_string_value(json_object_get(params, "request_type"));
@@ -444,17 +455,15 @@ static json_t *m_query(devnet_chain *c, json_t *params, json_t **error, int *htt
         method = json_string_value(json_object_get(params, "method_name"));
         const char *b64 = json_string_value(json_object_get(params, "args_base64"));
         if (!b64) b64 = json_string_value(json_object_get(params, "prefix_base64"));
-        if (b64 && *b64 && near_base64_decode(b64, &args, &args_len)) return bad_request(http, "invalid base64");
+        if (b64 && *b64 && near_base64_decode(b64, &args, &args_len)) return bad_request(error, http, "invalid base64");
     } else {
-        return bad_request(http, "query: params expected");
+        return bad_request(error, http, "query: params expected");
     }
     json_t *r = NULL;
     uint64_t h = c->head_height;
     if (!type || !account) {
-        r = bad_request(http, "query: request_type and account_id are required");
-        *error = r;
         free(args);
-        return NULL;
+        return bad_request(error, http, "query: request_type and account_id are required");
     }
     if (ref && block_ref(c, ref, &h, error)) {
         free(args);
@@ -468,7 +477,7 @@ static json_t *m_query(devnet_chain *c, json_t *params, json_t **error, int *htt
     if (!strcmp(type, "view_account"))
         r = q_view_account(c, account, h, error);
     else if (!strcmp(type, "view_access_key"))
-        r = q_view_access_key(c, account, pk, h, error);
+        r = q_view_access_key(c, account, pk, h, error, http);
     else if (!strcmp(type, "view_access_key_list"))
         r = q_view_access_key_list(c, account, h, error);
     else if (!strcmp(type, "call_function"))
@@ -478,7 +487,7 @@ static json_t *m_query(devnet_chain *c, json_t *params, json_t **error, int *htt
     else if (!strcmp(type, "view_code"))
         r = q_view_code(c, account, h, error);
     else
-        *error = bad_request(http, "query: unknown request_type");
+        bad_request(error, http, "query: unknown request_type");
     free(args);
     return r;
 }
@@ -540,7 +549,7 @@ static json_t *wait_tx(devnet_chain *c, const uint8_t hash[32], wait_level level
             return v ? v : json_pack("{s:s}", "final_execution_status", "INCLUDED_FINAL");
         }
         if (level == W_NONE) return json_pack("{s:s}", "final_execution_status", "NONE");
-        if (devnet_chain_wait(c, &deadline)) {
+        if (c->stop || devnet_chain_wait(c, &deadline)) { /* shutting down: do not hold it up */
             if (devnet_tx_progress(c, hash) == 3) continue;
             *error = timeout_error(http);
             return NULL;
@@ -553,8 +562,7 @@ static json_t *submit(devnet_chain *c, const char *b64, uint8_t hash[32], json_t
     uint8_t *bytes = NULL;
     size_t len = 0;
     if (!b64 || near_base64_decode(b64, &bytes, &len)) {
-        *error = bad_request(http, "signed transaction: invalid base64");
-        return NULL;
+        return bad_request(error, http, "signed transaction: invalid base64");
     }
     json_t *txerr = NULL;
     char msg[200] = "";
@@ -568,8 +576,7 @@ static json_t *submit(devnet_chain *c, const char *b64, uint8_t hash[32], json_t
     }
     char what[260];
     snprintf(what, sizeof what, "Failed to decode transaction: %s", msg);
-    *error = bad_request(http, what);
-    return NULL;
+    return bad_request(error, http, what);
 }
 
 static json_t *m_send_tx(devnet_chain *c, json_t *params, json_t **error, int *http)
@@ -619,20 +626,20 @@ static json_t *tx_status(devnet_chain *c, json_t *params, bool experimental, jso
         level = parse_wait(json_string_value(json_object_get(params, "wait_until")));
     }
     if (hash_text) {
-        if (near_base58_decode_exact(hash_text, hash, 32)) return bad_request(http, "tx_hash: invalid base58 hash");
+        if (near_base58_decode_exact(hash_text, hash, 32)) return bad_request(error, http, "tx_hash: invalid base58 hash");
     } else if (b64) {
         uint8_t *bytes = NULL;
         size_t len = 0;
         near_signed_transaction stx;
         char msg[160];
-        if (near_base64_decode(b64, &bytes, &len)) return bad_request(http, "signed_tx_base64: invalid base64");
+        if (near_base64_decode(b64, &bytes, &len)) return bad_request(error, http, "signed_tx_base64: invalid base64");
         int rc = near_signed_transaction_from_bytes(bytes, len, &stx, msg, sizeof msg);
         free(bytes);
-        if (rc) return bad_request(http, msg);
+        if (rc) return bad_request(error, http, msg);
         near_transaction_hash(&stx.transaction, hash);
         near_signed_transaction_free(&stx);
     } else {
-        return bad_request(http, "tx: tx_hash or signed_tx_base64 expected");
+        return bad_request(error, http, "tx: tx_hash or signed_tx_base64 expected");
     }
     return wait_tx(c, hash, level, experimental, error, http);
 }
@@ -652,7 +659,7 @@ static json_t *m_receipt(devnet_chain *c, json_t *params, json_t **error, int *h
     const char *id = json_string_value(json_is_array(params) ? json_array_get(params, 0)
                                                              : json_object_get(params, "receipt_id"));
     uint8_t rid[32];
-    if (!id || near_base58_decode_exact(id, rid, 32)) return bad_request(http, "receipt_id: invalid base58 hash");
+    if (!id || near_base58_decode_exact(id, rid, 32)) return bad_request(error, http, "receipt_id: invalid base58 hash");
     json_t *v = devnet_receipt_view(c, rid);
     if (!v)
         *error = handler_error("UNKNOWN_RECEIPT", json_pack("{s:s}", "receipt_id", id),
@@ -693,8 +700,7 @@ static json_t *m_fast_forward(devnet_chain *c, json_t *params, json_t **error, i
 {
     json_t *d = json_is_array(params) ? json_array_get(params, 0) : json_object_get(params, "delta_height");
     if (!json_is_integer(d) || json_integer_value(d) < 0 || json_integer_value(d) > 100000) {
-        *error = bad_request(http, "sandbox_fast_forward: delta_height (0..100000) expected");
-        return NULL;
+        return bad_request(error, http, "sandbox_fast_forward: delta_height (0..100000) expected");
     }
     for (json_int_t i = 0; i < json_integer_value(d); i++)
         if (devnet_chain_produce_block(c)) {
@@ -702,6 +708,99 @@ static json_t *m_fast_forward(devnet_chain *c, json_t *params, json_t **error, i
                                    NULL);
             return NULL;
         }
+    return json_object();
+}
+
+/* sandbox_patch_state {"records":[StateRecord]} (nearcore's sandbox): writes
+ * accounts, access keys, contract code and contract data directly, all or
+ * nothing. Storage usage is taken as given (Account) and not recomputed. */
+static const char *patch_record(devnet_chain *c, json_t *rec)
+{
+    json_t *v;
+    if ((v = json_object_get(rec, "Account"))) {
+        const char *id = json_string_value(json_object_get(v, "account_id"));
+        json_t *a = json_object_get(v, "account");
+        devnet_account acct;
+        memset(&acct, 0, sizeof acct);
+        const char *amount = json_string_value(json_object_get(a, "amount"));
+        const char *locked = json_string_value(json_object_get(a, "locked"));
+        const char *code_hash = json_string_value(json_object_get(a, "code_hash"));
+        if (!id || !near_account_id_valid(id, NULL, 0) || !amount || near_u128_parse(amount, &acct.amount) ||
+            (locked && near_u128_parse(locked, &acct.locked)) ||
+            (code_hash && near_base58_decode_exact(code_hash, acct.code_hash, 32)))
+            return "Account: account_id, account.amount (and optional locked, code_hash) expected";
+        acct.storage_usage = (uint64_t)json_integer_value(json_object_get(a, "storage_usage"));
+        return devnet_account_put(&c->st, id, &acct) ? "cannot store the account" : NULL;
+    }
+    if ((v = json_object_get(rec, "AccessKey"))) {
+        const char *id = json_string_value(json_object_get(v, "account_id"));
+        const char *pk_text = json_string_value(json_object_get(v, "public_key"));
+        json_t *ak_json = json_object_get(v, "access_key");
+        near_public_key pk;
+        near_access_key ak;
+        if (!id || !pk_text || near_public_key_parse(pk_text, &pk) ||
+            devnet_permission_parse(json_object_get(ak_json, "permission"), &ak)) {
+            return "AccessKey: account_id, public_key, access_key {nonce, permission} expected";
+        }
+        ak.nonce = (uint64_t)json_integer_value(json_object_get(ak_json, "nonce"));
+        int rc = devnet_key_put(&c->st, id, &pk, &ak);
+        near_access_key_free(&ak);
+        return rc ? "cannot store the access key" : NULL;
+    }
+    if ((v = json_object_get(rec, "Contract"))) {
+        const char *id = json_string_value(json_object_get(v, "account_id"));
+        const char *code64 = json_string_value(json_object_get(v, "code"));
+        uint8_t *code = NULL;
+        size_t len = 0;
+        if (!id || !code64 || near_base64_decode(code64, &code, &len)) return "Contract: account_id, code expected";
+        devnet_account acct;
+        int rc = devnet_code_put(&c->st, id, code, len);
+        if (!rc && devnet_account_get(&c->st, id, &acct) == 1) {
+            devnet_sha256(code, len, NULL, 0, acct.code_hash);
+            rc = devnet_account_put(&c->st, id, &acct);
+        }
+        free(code);
+        return rc ? "cannot store the contract" : NULL;
+    }
+    if ((v = json_object_get(rec, "Data"))) {
+        const char *id = json_string_value(json_object_get(v, "account_id"));
+        const char *k64 = json_string_value(json_object_get(v, "data_key"));
+        const char *v64 = json_string_value(json_object_get(v, "value"));
+        uint8_t *key = NULL, *val = NULL;
+        size_t klen = 0, vlen = 0;
+        const char *err = NULL;
+        if (!id || !k64 || !v64 || near_base64_decode(k64, &key, &klen) || near_base64_decode(v64, &val, &vlen))
+            err = "Data: account_id, data_key, value (base64) expected";
+        else if (devnet_data_set(&c->st, id, key, klen, val, vlen))
+            err = "cannot store the data";
+        free(key);
+        free(val);
+        return err;
+    }
+    return "unknown state record (Account, AccessKey, Contract or Data expected)";
+}
+
+static json_t *m_patch_state(devnet_chain *c, json_t *params, json_t **error, int *http)
+{
+    json_t *records = json_object_get(json_is_array(params) ? json_array_get(params, 0) : params, "records");
+    if (!json_is_array(records)) return bad_request(error, http, "sandbox_patch_state: records expected");
+    if (devnet_exec(&c->st, "BEGIN")) return NULL;
+    size_t i;
+    json_t *rec;
+    json_array_foreach(records, i, rec)
+    {
+        const char *what = patch_record(c, rec);
+        if (what) {
+            devnet_exec(&c->st, "ROLLBACK");
+            char msg[200];
+            snprintf(msg, sizeof msg, "sandbox_patch_state: record %zu: %s", i, what);
+            return bad_request(error, http, msg);
+        }
+    }
+    if (devnet_exec(&c->st, "COMMIT")) {
+        devnet_exec(&c->st, "ROLLBACK");
+        return NULL;
+    }
     return json_object();
 }
 
@@ -727,6 +826,7 @@ static const struct {
     {"validators", m_validators, true},
     {"EXPERIMENTAL_protocol_config", m_protocol_config, true},
     {"sandbox_fast_forward", m_fast_forward, false},
+    {"sandbox_patch_state", m_patch_state, true},
 };
 
 json_t *devnet_rpc_dispatch(devnet_chain *c, const char *method, json_t *params, json_t **error, int *http_status)

@@ -170,7 +170,7 @@ devnet_server *devnet_server_start(devnet_chain *c, int port, char *err, size_t 
     s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
                             (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_TIMEOUT,
-                            (unsigned)120, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+                            (unsigned)120, MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "cannot listen on 127.0.0.1:%d (port in use?)", port);
         free(s);

@@ -19,14 +19,14 @@ static json_t *key_error(json_t *inner) { return err_obj("InvalidAccessKeyError"
 
 static json_t *actions_error(json_t *inner) { return err_obj("ActionsValidation", inner); }
 
-static json_t *validate_actions(const near_transaction *tx)
+static json_t *validate_action_list(const near_action *actions, size_t n, uint64_t *total_gas)
 {
-    if (tx->n_actions > DEVNET_MAX_ACTIONS)
+    if (n > DEVNET_MAX_ACTIONS)
         return actions_error(json_pack("{s:{s:I,s:I}}", "TotalNumberOfActionsExceeded", "total_number_of_actions",
-                                       (json_int_t)tx->n_actions, "limit", (json_int_t)DEVNET_MAX_ACTIONS));
-    uint64_t total_gas = 0;
-    for (size_t i = 0; i < tx->n_actions; i++) {
-        const near_action *a = &tx->actions[i];
+                                       (json_int_t)n, "limit", (json_int_t)DEVNET_MAX_ACTIONS));
+    size_t delegates = 0;
+    for (size_t i = 0; i < n; i++) {
+        const near_action *a = &actions[i];
         switch (a->kind) {
         case NEAR_ACTION_FUNCTION_CALL:
             if (a->gas == 0) return actions_error(json_string("FunctionCallZeroAttachedGas"));
@@ -37,8 +37,8 @@ static json_t *validate_actions(const near_transaction *tx)
             if (a->bytes_len > (4u << 20))
                 return actions_error(json_pack("{s:{s:I,s:I}}", "FunctionCallArgumentsLengthExceeded", "length",
                                                (json_int_t)a->bytes_len, "limit", (json_int_t)(4u << 20)));
-            if (total_gas + a->gas < total_gas) return actions_error(json_string("IntegerOverflow"));
-            total_gas += a->gas;
+            if (*total_gas + a->gas < *total_gas) return actions_error(json_string("IntegerOverflow"));
+            *total_gas += a->gas;
             break;
         case NEAR_ACTION_DEPLOY_CONTRACT:
             if (a->bytes_len > DEVNET_MAX_CONTRACT_SIZE)
@@ -47,7 +47,7 @@ static json_t *validate_actions(const near_transaction *tx)
                                                (json_int_t)DEVNET_MAX_CONTRACT_SIZE));
             break;
         case NEAR_ACTION_DELETE_ACCOUNT:
-            if (i + 1 != tx->n_actions) return actions_error(json_string("DeleteActionMustBeFinal"));
+            if (i + 1 != n) return actions_error(json_string("DeleteActionMustBeFinal"));
             if (!near_account_id_valid(a->beneficiary_id, NULL, 0))
                 return actions_error(
                     json_pack("{s:{s:s}}", "InvalidAccountId", "account_id", a->beneficiary_id));
@@ -68,13 +68,27 @@ static json_t *validate_actions(const near_transaction *tx)
                                                    (json_int_t)2000));
             }
             break;
-        case NEAR_ACTION_DELEGATE:
-            return actions_error(json_pack("{s:{s:s}}", "UnsupportedProtocolFeature", "protocol_feature",
-                                           "DelegateAction (not supported by outlayer-devnet)"));
+        case NEAR_ACTION_DELEGATE: {
+            if (++delegates > 1 || !a->delegate) return actions_error(json_string("DelegateActionMustBeOnlyOne"));
+            const near_delegate_action *da = &a->delegate->delegate_action;
+            if (!near_account_id_valid(da->receiver_id, NULL, 0))
+                return actions_error(json_pack("{s:{s:s}}", "InvalidAccountId", "account_id", da->receiver_id));
+            json_t *inner = validate_action_list(da->actions, da->n_actions, total_gas);
+            if (inner) return inner;
+            break;
+        }
         default:
             break;
         }
     }
+    return NULL;
+}
+
+static json_t *validate_actions(const near_transaction *tx)
+{
+    uint64_t total_gas = 0;
+    json_t *e = validate_action_list(tx->actions, tx->n_actions, &total_gas);
+    if (e) return e;
     if (total_gas > DEVNET_MAX_PREPAID_GAS)
         return actions_error(json_pack("{s:{s:I,s:I}}", "TotalPrepaidGasExceeded", "total_prepaid_gas",
                                        (json_int_t)total_gas, "limit", (json_int_t)DEVNET_MAX_PREPAID_GAS));

@@ -72,8 +72,6 @@ static json_t *chunk_header(const block_row *b)
 {
     uint8_t chunk_hash[32], zero[32] = {0};
     devnet_sha256("chunk", 5, b->hash, 32, chunk_hash);
-    char ts[32];
-    snprintf(ts, sizeof ts, "%llu", (unsigned long long)b->timestamp);
     near_u128 burnt = (near_u128)b->gas_burnt * DEVNET_GAS_PRICE;
     return json_pack("{s:o,s:o,s:o,s:o,s:o,s:i,s:I,s:I,s:i,s:I,s:I,s:s,s:s,s:o,s:o,s:o,s:[],s:s}", "chunk_hash",
                      b58_json(chunk_hash, 32), "prev_block_hash", b58_json(b->prev_hash, 32), "outcome_root",

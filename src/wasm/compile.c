@@ -87,7 +87,8 @@ typedef struct compiler {
     size_t prod_cell, prod_end;
 
     bool metering;
-    size_t fuel_instr; /* cell of the open run's FUEL instruction, SIZE_MAX if none */
+    size_t fuel_instr; /* the open run's FUEL instruction (or the cell of edge_run), SIZE_MAX if none */
+    size_t fuel_cell;  /* the cell its cost goes to */
     uint64_t run_cost;
 } compiler;
 
@@ -291,7 +292,7 @@ static void start_run(compiler *c, bool check)
 {
     if (c->metering) {
         c->fuel_instr = emit_op(c, check ? WOP_FUEL_CHECK : WOP_FUEL);
-        emit_u(c, 0);
+        c->fuel_cell = emit_u(c, 0);
         c->run_cost = 0;
     } else if (check) {
         emit_op(c, WOP_CHECK);
@@ -304,10 +305,30 @@ static void end_run(compiler *c)
     if (!c->metering || c->fuel_instr == SIZE_MAX || c->failed)
         return;
     wasm_cell *ins = &c->code[c->fuel_instr];
-    ins[1].u = c->run_cost;
-    if (c->run_cost == 0)
-        ins[0].op = c->handlers[ins[0].op == c->handlers[WOP_FUEL] ? WOP_NOP1 : WOP_CHECK];
+    c->code[c->fuel_cell].u = c->run_cost;
+    if (c->run_cost == 0 && c->fuel_cell == c->fuel_instr + 1) {
+        if (ins[0].op != c->handlers[WOP_FUEL])
+            ins[0].op = c->handlers[WOP_CHECK]; /* a loop head keeps its interrupt check */
+        else if (c->fuel_instr + 2 == c->ncode)
+            c->ncode -= 2; /* nothing follows yet: labels here land on what comes next */
+        else
+            ins[0].op = c->handlers[WOP_NOP1];
+    }
     c->fuel_instr = SIZE_MAX;
+}
+
+/* A run that starts right after a call or a conditional branch is charged
+ * by that instruction, from its last cell: a call charges it when it returns
+ * (in RETURN, or after a host function), a conditional branch when it falls
+ * through. No FUEL instruction is needed, and nothing of the run executes
+ * before the charge. */
+static void edge_run(compiler *c, size_t cost_cell)
+{
+    if (!c->metering)
+        return;
+    c->fuel_instr = cost_cell; /* not a FUEL instruction: end_run only patches the cost */
+    c->fuel_cell = cost_cell;
+    c->run_cost = 0;
 }
 
 /* ---- control ------------------------------------------------------------ */
@@ -573,7 +594,9 @@ static cond take_cond(compiler *c, size_t prod_cell, size_t prod_end, uint32_t p
 }
 
 /* Emits a branch taken when the condition is `when` (true or false);
- * returns the instruction's start and sets *off_cell to its offset cell. */
+ * returns the instruction's start and sets *off_cell to its offset cell.
+ * The last cell is the cost charged when the branch falls through (see
+ * edge_run; 0 unless the caller opens the next run there). */
 static size_t emit_cond_branch(compiler *c, cond k, bool when, size_t *off_cell)
 {
     size_t instr;
@@ -588,6 +611,7 @@ static size_t emit_cond_branch(compiler *c, cond k, bool when, size_t *off_cell)
             emit_u(c, k.b);
     }
     *off_cell = emit_u(c, 0);
+    emit_u(c, 0);
     return instr;
 }
 
@@ -667,7 +691,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
                 b->else_instr = instr;
                 b->else_cell = off;
             }
-            start_run(c, false);
+            edge_run(c, off + 1); /* the `then` part */
         }
         break;
     }
@@ -763,14 +787,16 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
             size_t off;
             size_t instr = emit_cond_branch(c, k, true, &off);
             link_branch(c, b, instr, off);
+            edge_run(c, off + 1);
         } else {
+            /* branch around the value moves (or the return) */
             size_t off;
             size_t skip = emit_cond_branch(c, k, false, &off);
             emit_br(c, depth);
             if (!c->failed)
                 c->code[off].i = (int64_t)c->ncode - (int64_t)skip;
+            start_run(c, false);
         }
-        start_run(c, false);
         break;
     }
     case 0x0e: { /* br_table */
@@ -856,8 +882,9 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
             emit_p(c, &m->compiled->funcs[f - m->nimported_funcs]);
         }
         emit_u(c, base);
+        size_t cost = emit_u(c, 0);
         push(c, t->nresults);
-        start_run(c, false);
+        edge_run(c, cost);
         break;
     }
     case 0x11: { /* call_indirect */
@@ -880,8 +907,9 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         emit_p(c, t);
         emit_u(c, base);
         emit_u(c, idx);
+        size_t cost = emit_u(c, 0);
         push(c, t->nresults);
-        start_run(c, false);
+        edge_run(c, cost);
         break;
     }
     case 0x1a: /* drop */

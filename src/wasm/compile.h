@@ -11,9 +11,14 @@
  * `I32_ADD dst=h-2 a=h-2 b=h-1`, and since `local.get` and constants are
  * fused into their consumer, `i32.add (local.get 0) (i32.const 1)` is
  * `I32_ADD dst=h a=0 b=k` where k is a constant slot. A frame is
- * [params | declared locals | constants | operand stack]. Branch targets are cell offsets relative to
- * the branching instruction; branches that must move their label's values
- * carry the slots to move them from and to. See docs/engine.md.
+ * [params | declared locals | constants | operand stack]. Branch targets
+ * are cell offsets relative to the branching instruction; branches that
+ * must move their label's values carry the slots to move them from and to.
+ *
+ * Fuel: a straight-line run is charged at its start, by a FUEL instruction
+ * when it starts at a label or at function entry, and otherwise by the
+ * instruction before it: a call charges the run after it when it returns,
+ * a conditional branch charges its fall-through run. See docs/engine.md.
  */
 #ifndef OUTLAYER_WASM_COMPILE_H
 #define OUTLAYER_WASM_COMPILE_H
@@ -33,15 +38,16 @@ typedef union wasm_cell {
 #define WASM_INTERNAL_OPS(X)                                                                      \
     /* control */                                                                                 \
     X(EXIT)          /* (end of a call from the embedder) */                                      \
-    X(NOP1)          /* x: a zero-cost run, patched out */                                        \
+    X(NOP1)          /* x: the FUEL of a zero-cost run, patched out */                            \
     X(FUEL)          /* cost */                                                                   \
     X(FUEL_CHECK)    /* cost: fuel + interrupt (function entry, loop head) */                     \
-    X(CHECK)         /* x: interrupt only (metering off) */                                       \
+    X(CHECK)         /* x: interrupt only (metering off, or a zero-cost loop head) */             \
     X(UNREACHABLE)                                                                                \
     X(BR)            /* off */                                                                    \
-    X(BR_IF)         /* cond off */                                                               \
-    X(BR_UNLESS)     /* cond off */                                                               \
-    /* compare-and-branch (a compare fused with br_if/if): a b off */                             \
+    /* conditional branches end with the cost of the run they fall through to */                \
+    X(BR_IF)         /* cond off cost */                                                          \
+    X(BR_UNLESS)     /* cond off cost */                                                          \
+    /* compare-and-branch (a compare fused with br_if/if): a b off cost */                        \
     X(BR_I32_EQ) X(BR_I32_NE) X(BR_I32_LT_S) X(BR_I32_LT_U) X(BR_I32_GT_S) X(BR_I32_GT_U)         \
     X(BR_I32_LE_S) X(BR_I32_LE_U) X(BR_I32_GE_S) X(BR_I32_GE_U)                                   \
     X(BR_I64_EQ) X(BR_I64_NE) X(BR_I64_LT_S) X(BR_I64_LT_U) X(BR_I64_GT_S) X(BR_I64_GT_U)         \
@@ -49,9 +55,10 @@ typedef union wasm_cell {
     X(BR_MOVE)       /* off n src dst */                                                          \
     X(BR_TABLE)      /* idx count n src, then (off dst) * (count+1) */                            \
     X(RETURN)        /* n src */                                                                  \
-    X(CALL)          /* callee(wasm_compiled_func*) base */                                       \
-    X(CALL_FUNC)     /* funcidx base: through the instance's function table */                    \
-    X(CALL_INDIRECT) /* table type(wasm_functype*) base idx */                                    \
+    /* calls end with the cost of the run after them, charged on return */                      \
+    X(CALL)          /* callee(wasm_compiled_func*) base cost */                                  \
+    X(CALL_FUNC)     /* funcidx base cost: through the instance's function table */               \
+    X(CALL_INDIRECT) /* table type(wasm_functype*) base idx cost */                               \
     /* data movement */                                                                           \
     X(COPY)          /* dst src */                                                                \
     X(CONST)         /* dst value */                                                              \

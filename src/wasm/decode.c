@@ -22,11 +22,17 @@
 #include "wasm/module.h"
 #include "wasm/reader.h"
 
+/* Locals are declared run-length encoded but stored expanded, so a few
+ * bytes can declare WASM_MAX_LOCALS of them. This bounds the expansion for
+ * the whole module (16 MiB of local types; real programs use a fraction). */
+#define MAX_MODULE_LOCALS (16u << 20)
+
 typedef struct decoder {
     wasm_reader r; /* the current section (or the whole module between sections) */
     struct wasm_module *m;
     wasm_error *err;
     uint32_t nfunc_decls; /* entries of the function section */
+    uint64_t module_locals; /* declared locals of all functions so far */
     bool has_code;
 } decoder;
 
@@ -636,6 +642,11 @@ static bool decode_code(decoder *d)
             if (!read_valtype(d, &t))
                 return false;
         }
+        d->module_locals += total;
+        if (d->module_locals > MAX_MODULE_LOCALS)
+            return wasm_fail(d->err, WASM_ERR_RESOURCE, body_at,
+                             "too many locals in the module: more than %u in all functions (offset 0x%zx)",
+                             MAX_MODULE_LOCALS, body_at);
         f->locals = malloc(total ? total : 1);
         if (!f->locals)
             return oom(d);

@@ -143,7 +143,8 @@ static wasm_trap_code run(wasm_store *s, wasm_func *f, wasm_slot *slots, const v
 #define LABEL_ADDR(name) [WOP_##name] = &&L_##name,
     static const void *const labels[WOP_COUNT] = {WASM_INTERNAL_OPS(LABEL_ADDR)};
 #undef LABEL_ADDR
-    static const wasm_cell exit_code[1] = {{.op = &&L_EXIT}};
+    /* the bottom frame returns here; the cell before is the "cost" RETURN charges */
+    static const wasm_cell exit_code[2] = {{.u = 0}, {.op = &&L_EXIT}};
     if (table_out) {
         *table_out = labels;
         return WASM_TRAP_NONE;
@@ -203,7 +204,7 @@ static wasm_trap_code run(wasm_store *s, wasm_func *f, wasm_slot *slots, const v
     /* The bottom frame returns to EXIT. */
     if (fr >= frames_end)
         return wasm_store_set_trap(s, WASM_TRAP_STACK_EXHAUSTED, NULL), WASM_TRAP_STACK_EXHAUSTED;
-    ret_ip = exit_code;
+    ret_ip = exit_code + 1;
     cf = f->compiled;
     callee_inst = f->instance;
     callee_fp = slots;
@@ -242,24 +243,32 @@ L_UNREACHABLE:
 L_BR:
     ip += ip[1].i;
     NEXT();
+    /* Conditional branches charge the run they fall through to. */
+#define FALL_THROUGH(len)                                                                          \
+    do {                                                                                           \
+        if (__builtin_expect(fuel < ip[(len)-1].u, 0))                                             \
+            TRAP(WASM_TRAP_OUT_OF_FUEL);                                                           \
+        fuel -= ip[(len)-1].u;                                                                     \
+        ip += (len);                                                                               \
+    } while (0)
 L_BR_IF:
     if (U32(1))
         ip += ip[2].i;
     else
-        ip += 3;
+        FALL_THROUGH(4);
     NEXT();
 L_BR_UNLESS:
     if (!U32(1))
         ip += ip[2].i;
     else
-        ip += 3;
+        FALL_THROUGH(4);
     NEXT();
 #define BR_CMP(name, A, op)                                                                        \
     L_##name:                                                                                      \
     if (A(1) op A(2))                                                                              \
         ip += ip[3].i;                                                                             \
     else                                                                                           \
-        ip += 4;                                                                                   \
+        FALL_THROUGH(5);                                                                           \
     NEXT();
     BR_CMP(BR_I32_EQ, U32, ==)
     BR_CMP(BR_I32_NE, U32, !=)
@@ -308,18 +317,22 @@ L_RETURN: {
     inst = fr->inst;
     if (inst)
         LOAD_MEM();
+    /* the caller's next run, whose cost is the call's last cell */
+    if (__builtin_expect(fuel < ip[-1].u, 0))
+        TRAP(WASM_TRAP_OUT_OF_FUEL);
+    fuel -= ip[-1].u;
     NEXT();
 }
 L_CALL:
     cf = ip[1].p;
     callee_inst = inst;
     callee_fp = fp + ip[2].u;
-    ret_ip = ip + 3;
+    ret_ip = ip + 4;
     goto enter;
 L_CALL_FUNC:
     g = inst->funcs[ip[1].u];
     callee_fp = fp + ip[2].u;
-    ret_ip = ip + 3;
+    ret_ip = ip + 4;
     goto call_func;
 L_CALL_INDIRECT: {
     wasm_table *t = inst->tables[ip[1].u];
@@ -333,7 +346,7 @@ L_CALL_INDIRECT: {
     if (g->type.types != want->types && !wasm_functype_equal(&g->type, want))
         TRAP(WASM_TRAP_INDIRECT_CALL_TYPE);
     callee_fp = fp + ip[3].u;
-    ret_ip = ip + 5;
+    ret_ip = ip + 6;
     goto call_func;
 }
 
@@ -361,6 +374,9 @@ call_func:
         }
         LOAD_MEM();
         ip = ret_ip;
+        if (__builtin_expect(fuel < ip[-1].u, 0))
+            TRAP(WASM_TRAP_OUT_OF_FUEL);
+        fuel -= ip[-1].u;
         NEXT();
     }
 

@@ -45,9 +45,12 @@ typedef struct validator {
     const wasm_functype *type;
     const wasm_func_decl *func;
     uint32_t nlocals; /* params + declared locals */
+    wasm_valtype *local_types; /* [nlocals]: params then locals, reused across functions */
+    uint32_t local_types_cap;
 
     wasm_valtype *vals;
     uint32_t nvals, vals_cap;
+    uint32_t height; /* of the innermost control frame, cached for pop_expect */
     ctrl_frame *ctrls;
     uint32_t nctrls, ctrls_cap;
 } validator;
@@ -365,7 +368,7 @@ static bool pop_expect_slow(validator *v, wasm_valtype expect)
  * without looking at the control frame. */
 static inline bool pop_expect(validator *v, wasm_valtype expect)
 {
-    if (v->nvals > 0 && v->vals[v->nvals - 1] == expect && v->nvals > v->ctrls[v->nctrls - 1].height) {
+    if (v->nvals > v->height && v->vals[v->nvals - 1] == expect) {
         v->nvals--;
         return true;
     }
@@ -409,6 +412,7 @@ static bool push_ctrl(validator *v, uint8_t opcode, const wasm_valtype *params, 
     c->opcode = opcode;
     c->unreachable = false;
     c->height = v->nvals;
+    v->height = v->nvals;
     c->params = params;
     c->nparams = nparams;
     c->results = results;
@@ -425,6 +429,7 @@ static bool pop_ctrl(validator *v, ctrl_frame *out)
         return invalid(v, "type mismatch: %u value(s) left on the stack at the end of the block", v->nvals - c->height);
     *out = *c;
     v->nctrls--;
+    v->height = v->nctrls ? v->ctrls[v->nctrls - 1].height : 0;
     return true;
 }
 
@@ -521,11 +526,11 @@ static bool read_ref_type(validator *v, wasm_valtype *out)
     return true;
 }
 
-static bool local_type(validator *v, uint32_t idx, wasm_valtype *out)
+static inline bool local_type(validator *v, uint32_t idx, wasm_valtype *out)
 {
     if (idx >= v->nlocals)
         return invalid(v, "unknown local %u in %s", idx, op_name(v));
-    *out = idx < v->type->nparams ? v->type->types[idx] : v->func->locals[idx - v->type->nparams];
+    *out = v->local_types[idx];
     return true;
 }
 
@@ -733,27 +738,26 @@ static bool instruction(validator *v, bool *done)
     uint8_t op = *v->r.p++;
     v->op = op;
 
-    const num_sig *ns = &numeric_sigs[op];
-    if (ns->result) {
-        if (ns->b && !pop_expect(v, ns->b))
-            return false;
-        return pop_expect(v, ns->a) && push_val(v, ns->result);
-    }
-    if (op >= 0x28 && op <= 0x3e) {
-        const mem_sig *ms = &memory_sigs[op - 0x28];
-        if (!memarg(v, ms->align))
-            return false;
-        if (op <= 0x35)
-            return pop_expect(v, I32) && push_val(v, ms->type);
-        return pop_expect(v, ms->type) && pop_expect(v, I32);
-    }
-
     const wasm_valtype *params, *results;
     uint32_t nparams, nresults, idx;
     wasm_valtype t = 0, t1 = 0, t2 = 0;
     const ctrl_frame *label;
     ctrl_frame frame;
     switch (op) {
+    case 0x45 ... 0xc4: { /* numeric */
+        const num_sig *ns = &numeric_sigs[op];
+        if (ns->b && !pop_expect(v, ns->b))
+            return false;
+        return pop_expect(v, ns->a) && push_val(v, ns->result);
+    }
+    case 0x28 ... 0x35: { /* loads */
+        const mem_sig *ms = &memory_sigs[op - 0x28];
+        return memarg(v, ms->align) && pop_expect(v, I32) && push_val(v, ms->type);
+    }
+    case 0x36 ... 0x3e: { /* stores */
+        const mem_sig *ms = &memory_sigs[op - 0x28];
+        return memarg(v, ms->align) && pop_expect(v, ms->type) && pop_expect(v, I32);
+    }
     case 0x00: /* unreachable */
         set_unreachable(v);
         return true;
@@ -944,7 +948,13 @@ static bool validate_body(validator *v, uint32_t defined_index)
     if ((uint64_t)v->type->nparams + f->nlocals > WASM_MAX_LOCALS)
         return malformed(v, "too many locals (%u parameters and %u locals)", v->type->nparams, f->nlocals);
     v->nlocals = v->type->nparams + f->nlocals;
-    v->r = wasm_reader_at(m->bytes, f->code, f->code + f->code_size);
+    while (v->local_types_cap < v->nlocals)
+        if (!grow((void **)&v->local_types, &v->local_types_cap, 1, v->err))
+            return false;
+    if (v->type->nparams)
+        memcpy(v->local_types, v->type->types, v->type->nparams);
+    if (f->nlocals)
+        memcpy(v->local_types + v->type->nparams, f->locals, f->nlocals);
     v->nvals = 0;
     v->nctrls = 0;
     if (!push_ctrl(v, 0, NULL, 0, v->type->types + v->type->nparams, v->type->nresults))
@@ -1272,6 +1282,7 @@ bool wasm_validate_module(const struct wasm_module *m, wasm_error *err)
         syntax_scan(&v);
     free(v.vals);
     free(v.ctrls);
+    free(v.local_types);
     if (ok && err) {
         err->kind = WASM_ERR_NONE;
         err->message[0] = '\0';

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,6 +286,63 @@ char *dn_http_get(dn_node *n, const char *path, long *status)
     CURLcode rc = curl_easy_perform(c);
     *status = 0;
     if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    curl_easy_cleanup(c);
+    if (rc != CURLE_OK) {
+        free(b.p);
+        return NULL;
+    }
+    if (!b.p) b.p = strdup("");
+    return b.p;
+}
+
+int dn_check_supply(dn_node *n)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/devnet.db", n->home);
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return -1;
+    }
+    near_u128 total = 0, burnt = 0;
+    sqlite3_stmt *s = NULL;
+    sqlite3_prepare_v2(db, "SELECT amount, locked FROM accounts", -1, &s, NULL);
+    while (s && sqlite3_step(s) == SQLITE_ROW)
+        for (int col = 0; col < 2; col++) {
+            const uint8_t *b = sqlite3_column_blob(s, col);
+            near_u128 v = 0;
+            for (int i = 0; i < 16 && i < sqlite3_column_bytes(s, col); i++) v |= (near_u128)b[i] << (8 * i);
+            total += v;
+        }
+    sqlite3_finalize(s);
+    sqlite3_prepare_v2(db, "SELECT gas_burnt FROM blocks", -1, &s, NULL);
+    while (s && sqlite3_step(s) == SQLITE_ROW) burnt += (near_u128)(uint64_t)sqlite3_column_int64(s, 0) * 100000000u;
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    near_u128 genesis = (near_u128)(1000000000u + 1000000u) * DN_NEAR;
+    if (total + burnt == genesis) return 0;
+    char a[48], b[48], g[48];
+    fprintf(stderr, "supply: balances %s + burnt %s != genesis %s\n", near_u128_format(total, a),
+            near_u128_format(burnt, b), near_u128_format(genesis, g));
+    return -1;
+}
+
+char *dn_http_post(dn_node *n, const char *body, long *status)
+{
+    CURL *c = curl_easy_init();
+    if (!c) return NULL;
+    growbuf b = {0};
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    curl_easy_setopt(c, CURLOPT_URL, n->url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+    CURLcode rc = curl_easy_perform(c);
+    *status = 0;
+    if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    curl_slist_free_all(h);
     curl_easy_cleanup(c);
     if (rc != CURLE_OK) {
         free(b.p);

@@ -59,9 +59,14 @@ uint8_t *dn_read_file(const char *path, size_t *len);
  * through *height. malloc'd, or NULL. */
 char *dn_feed_find_event(dn_node *n, const char *contract, const char *event, uint64_t from, int timeout_ms,
                          uint64_t *height);
+/* After dn_stop(n, true): 0 if the balances of every account plus every
+ * token burnt for gas add up exactly to the genesis supply (no yoctoNEAR
+ * created or lost by the runtime), else -1 with a message. */
+int dn_check_supply(dn_node *n);
 /* Latest block height. */
 uint64_t dn_height(dn_node *n);
-/* HTTP GET on the devnet; body malloc'd; *status set. */
+/* HTTP GET / POST (to /) on the devnet; body malloc'd; *status set. */
 char *dn_http_get(dn_node *n, const char *path, long *status);
+char *dn_http_post(dn_node *n, const char *body, long *status);
 
 #endif

@@ -69,7 +69,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    return dn_stop(&node, false) ? -1 : 0;
+    int bad = dn_stop(&node, true);
+    bad += dn_check_supply(&node) != 0;
+    dn_stop(&node, false);
+    return bad ? -1 : 0;
 }
 
 static void test_genesis(void **state)

@@ -61,7 +61,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    return dn_stop(&node, false) ? -1 : 0;
+    int bad = dn_stop(&node, true);
+    bad += dn_check_supply(&node) != 0;
+    dn_stop(&node, false);
+    return bad ? -1 : 0;
 }
 
 static near_status call(const near_credentials *who, const char *receiver, const char *method, const char *args,
@@ -383,6 +386,170 @@ static void test_keys_stake_delete_implicit(void **state)
     near_rpc_error_clear(&err);
 }
 
+/* Malformed requests get a JSON-RPC error (never a result, never a crash). */
+static void test_malformed_requests(void **state)
+{
+    (void)state;
+    static const char *bodies[] = {
+        "{}", "[]", "null", "{\"method\":5}", "not json",
+        "{\"method\":\"block\",\"params\":{\"block_id\":{}}}",
+        "{\"method\":\"block\",\"params\":{\"block_id\":\"zzz\"}}",
+        "{\"method\":\"chunk\",\"params\":{\"chunk_id\":5}}",
+        "{\"method\":\"query\",\"params\":{}}",
+        "{\"method\":\"query\",\"params\":[5]}",
+        "{\"method\":\"query\",\"params\":[\"account\"]}",
+        "{\"method\":\"query\",\"params\":[\"contract/test.near\",\"@@\"]}",
+        "{\"method\":\"query\",\"params\":{\"request_type\":\"view_access_key\",\"account_id\":\"test.near\"}}",
+        "{\"method\":\"query\",\"params\":{\"request_type\":\"view_state\",\"account_id\":\"test.near\","
+        "\"prefix_base64\":\"!!\"}}",
+        "{\"method\":\"query\",\"params\":{\"request_type\":\"nope\",\"account_id\":\"test.near\"}}",
+        "{\"method\":\"query\",\"params\":{\"request_type\":\"view_account\",\"account_id\":\"UPPER\"}}",
+        "{\"method\":\"send_tx\",\"params\":{}}",
+        "{\"method\":\"send_tx\",\"params\":{\"signed_tx_base64\":\"AAAAAAAA\"}}",
+        "{\"method\":\"tx\",\"params\":{}}",
+        "{\"method\":\"tx\",\"params\":[\"x\",\"y\"]}",
+        "{\"method\":\"tx\",\"params\":[\"AAAA\"]}",
+        "{\"method\":\"EXPERIMENTAL_receipt\",\"params\":5}",
+        "{\"method\":\"gas_price\",\"params\":[99999999]}",
+        "{\"method\":\"sandbox_fast_forward\",\"params\":{\"delta_height\":\"x\"}}",
+        "{\"method\":\"broadcast_tx_commit\",\"params\":[5]}",
+    };
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        long status = 0;
+        char *body = dn_http_post(&node, bodies[i], &status);
+        assert_non_null(body);
+        json_t *j = json_loads(body, 0, NULL);
+        if (!j || !json_object_get(j, "error") || json_object_get(j, "result"))
+            fprintf(stderr, "request %s -> [%ld] %s\n", bodies[i], status, body);
+        assert_non_null(j);
+        assert_non_null(json_object_get(j, "error"));
+        assert_null(json_object_get(j, "result"));
+        assert_true(status == 200 || status == 400);
+        json_decref(j);
+        free(body);
+    }
+    assert_true(dn_height(&node) > 0); /* still serving */
+}
+
+static void deploy_plain(const near_credentials *who, const char *path)
+{
+    size_t len = 0;
+    uint8_t *code = dn_read_file(path, &len);
+    assert_non_null(code);
+    near_transaction tx;
+    assert_int_equal(dn_tx_begin(&node, who->account_id, &who->keypair, who->account_id, &tx), 0);
+    near_add_deploy_contract(near_tx_actions(&tx), code, len);
+    free(code);
+    near_outcome o;
+    near_rpc_error err = {0};
+    assert_int_equal(dn_tx_send(&node, &tx, &who->keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    near_outcome_free(&o);
+}
+
+/* promise_and of two calls on two other accounts, then a callback on the
+ * caller that sees both results (one failed in the second case). */
+static void test_promise_and(void **state)
+{
+    (void)state;
+    const char *hub_wasm = "build/tests/devnet/chain/hub.wasm";
+    near_credentials a, b, hub;
+    assert_int_equal(dn_create_account(&node, &node.test_root, "a.test.near", 10 * DN_NEAR, &a), 0);
+    assert_int_equal(dn_create_account(&node, &node.test_root, "b.test.near", 10 * DN_NEAR, &b), 0);
+    assert_int_equal(dn_create_account(&node, &node.test_root, "hub.test.near", 10 * DN_NEAR, &hub), 0);
+    deploy_plain(&a, hub_wasm);
+    deploy_plain(&b, hub_wasm);
+    deploy_plain(&hub, hub_wasm);
+    near_outcome o;
+    near_rpc_error err = {0};
+    assert_int_equal(call(&bob, "hub.test.near", "fanout_ok", "", 0, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
+    if (o.kind != NEAR_OUTCOME_SUCCESS) fprintf(stderr, "fanout_ok: %s\n", o.failure_message);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    assert_string_equal((const char *)o.value, "a.test.near|b.test.near");
+    /* tx + fanout + a.who + b.who + collect */
+    assert_int_equal(json_array_size(json_object_get(o.raw, "receipts_outcome")), 4);
+    near_outcome_free(&o);
+
+    assert_int_equal(call(&bob, "hub.test.near", "fanout_fail", "", 0, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS); /* the failed branch is not the returned one */
+    assert_string_equal((const char *)o.value, "a.test.near|FAILED");
+    bool saw_panic = false;
+    size_t i;
+    json_t *ro;
+    json_array_foreach(json_object_get(o.raw, "receipts_outcome"), i, ro)
+    {
+        char *st = json_dumps(json_object_get(json_object_get(ro, "outcome"), "status"), JSON_COMPACT);
+        saw_panic |= st && strstr(st, "Smart contract panicked: boom") != NULL;
+        free(st);
+    }
+    assert_true(saw_panic);
+    near_outcome_free(&o);
+}
+
+/* A NEP-366 meta transaction: carol signs a delegate action (a transfer to
+ * bob), the relayer test.near wraps it in its own transaction and pays gas
+ * and deposit; replaying it fails with DelegateActionInvalidNonce. */
+static near_status relay(const near_signed_delegate *sd_in, near_outcome *o, near_rpc_error *err)
+{
+    /* near_add_delegate takes ownership: rebuild an identical delegate (it
+     * holds one transfer) with the same signature for every relay. */
+    near_signed_delegate sd = *sd_in;
+    near_delegate_action copy;
+    near_delegate_action_init(&copy, sd.delegate_action.sender_id, sd.delegate_action.receiver_id,
+                              sd.delegate_action.nonce, sd.delegate_action.max_block_height,
+                              &sd.delegate_action.public_key);
+    near_add_transfer(near_delegate_actions(&copy), sd.delegate_action.actions[0].amount);
+    near_signed_delegate owned = {.delegate_action = copy, .signature = sd.signature};
+    near_transaction tx;
+    if (dn_tx_begin(&node, "test.near", &node.test_root.keypair, sd.delegate_action.sender_id, &tx)) return NEAR_ERR_ARG;
+    near_add_delegate(near_tx_actions(&tx), &owned);
+    return dn_tx_send(&node, &tx, &node.test_root.keypair, NEAR_WAIT_FINAL, o, err, NULL);
+}
+
+static void test_meta_transaction(void **state)
+{
+    (void)state;
+    near_credentials carol;
+    assert_int_equal(dn_create_account(&node, &node.test_root, "carol.test.near", 5 * DN_NEAR, &carol), 0);
+    near_access_key_view ak;
+    near_rpc_error err = {0};
+    assert_int_equal(near_rpc_view_access_key(node.rpc, "carol.test.near", &carol.keypair.public_key, NEAR_FINAL, &ak,
+                                              &err),
+                     NEAR_OK);
+    uint64_t nonce = ak.key.nonce + 1;
+    near_access_key_view_free(&ak);
+    near_delegate_action da;
+    assert_int_equal(near_delegate_action_init(&da, "carol.test.near", BOB, nonce, dn_height(&node) + 100,
+                                               &carol.keypair.public_key),
+                     0);
+    near_add_transfer(near_delegate_actions(&da), DN_NEAR);
+    near_signed_delegate sd;
+    assert_int_equal(near_delegate_action_sign(&da, &carol.keypair, &sd), 0);
+
+    near_u128 carol0 = dn_balance(&node, "carol.test.near"), bob0 = dn_balance(&node, BOB);
+    near_outcome o;
+    assert_int_equal(relay(&sd, &o, &err), NEAR_OK);
+    if (o.kind != NEAR_OUTCOME_SUCCESS) fprintf(stderr, "relay: %s\n", o.failure_message);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    near_outcome_free(&o);
+    assert_true(dn_balance(&node, BOB) - bob0 == DN_NEAR);      /* the transfer happened */
+    assert_true(dn_balance(&node, "carol.test.near") == carol0); /* the relayer paid everything */
+    assert_int_equal(near_rpc_view_access_key(node.rpc, "carol.test.near", &carol.keypair.public_key, NEAR_FINAL, &ak,
+                                              &err),
+                     NEAR_OK);
+    assert_int_equal(ak.key.nonce, nonce);
+    near_access_key_view_free(&ak);
+
+    assert_int_equal(relay(&sd, &o, &err), NEAR_OK);
+    assert_int_equal(o.kind, NEAR_OUTCOME_FAILURE);
+    char *f = json_dumps(o.failure, JSON_COMPACT);
+    assert_non_null(strstr(f, "DelegateActionInvalidNonce"));
+    free(f);
+    near_outcome_free(&o);
+    near_signed_delegate_free(&sd);
+    near_rpc_error_clear(&err);
+}
+
 static void test_fast_forward(void **state)
 {
     (void)state;
@@ -398,6 +565,9 @@ int main(void)
         cmocka_unit_test(test_rpc_forms),
         cmocka_unit_test(test_broadcast_forms),
         cmocka_unit_test(test_keys_stake_delete_implicit),
+        cmocka_unit_test(test_malformed_requests),
+        cmocka_unit_test(test_promise_and),
+        cmocka_unit_test(test_meta_transaction),
         cmocka_unit_test(test_fast_forward),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -102,7 +102,9 @@ static void test_timeout_refunds_minus_base_fee(void **state)
                      NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_FAILURE);
     near_outcome_free(&o);
-    assert_int_equal(dn_stop(&node, false), 0);
+    assert_int_equal(dn_stop(&node, true), 0);
+    assert_int_equal(dn_check_supply(&node), 0);
+    dn_stop(&node, false);
 }
 
 int main(void)

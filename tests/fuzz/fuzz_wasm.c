@@ -11,6 +11,7 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wasm/module.h"
@@ -104,10 +105,87 @@ static void define_stub(wasm_store *s, wasm_linker *l, const wasm_module *m, uin
         wasm_linker_define(l, imp->module, imp->name, ext);
 }
 
+/* Inputs that do not start with the wasm magic are function bodies: they
+ * are wrapped into a fixed module (tests/fuzz/wat/skeleton.wat) as the code
+ * of its exported "run" (type [i32 i32] -> [i32], locals i64 f32 f64
+ * externref funcref), next to an imported function and global, a memory,
+ * a funcref and an externref table, globals, active and passive element
+ * and data segments. Mutating bodies reaches the validator and the
+ * interpreter far more often than mutating whole modules does. */
+static const uint8_t skeleton_head[] = { /* header .. element section */
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x12, 0x03, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x60,
+    0x02, 0x7e, 0x7c, 0x01, 0x7d, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x02, 0x15, 0x02, 0x03, 0x65, 0x6e, 0x76, 0x04,
+    0x68, 0x6f, 0x73, 0x74, 0x00, 0x02, 0x03, 0x65, 0x6e, 0x76, 0x01, 0x67, 0x03, 0x7f, 0x00, 0x03, 0x03, 0x02,
+    0x01, 0x00, 0x04, 0x08, 0x02, 0x70, 0x01, 0x04, 0x08, 0x6f, 0x00, 0x02, 0x05, 0x04, 0x01, 0x01, 0x01, 0x02,
+    0x06, 0x17, 0x03, 0x7f, 0x01, 0x41, 0x07, 0x0b, 0x7e, 0x01, 0x42, 0x09, 0x0b, 0x7c, 0x01, 0x44, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0xf8, 0x3f, 0x0b, 0x07, 0x07, 0x01, 0x03, 0x72, 0x75, 0x6e, 0x00, 0x02, 0x09, 0x0c,
+    0x02, 0x00, 0x41, 0x00, 0x0b, 0x02, 0x01, 0x02, 0x01, 0x00, 0x01, 0x01,
+    0x0c, 0x01, 0x02, /* data count: 2 */
+};
+static const uint8_t skeleton_helper[] = {0x05, 0x00, 0x20, 0x01, 0xb6, 0x0b}; /* f32.demote_f64 (local.get 1) */
+static const uint8_t skeleton_locals[] = {0x05, 0x01, 0x7e, 0x01, 0x7d, 0x01, 0x7c, 0x01, 0x6f, 0x01, 0x70};
+static const uint8_t skeleton_data[] = { /* data section */
+    0x0b, 0x20, 0x02, 0x01, 0x10, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62,
+    0x63, 0x64, 0x65, 0x66, 0x00, 0x41, 0x10, 0x0b, 0x08, 0x73, 0x6b, 0x65, 0x6c, 0x65, 0x74, 0x6f, 0x6e,
+};
+
+static size_t put_uleb(uint8_t *out, uint64_t v)
+{
+    size_t n = 0;
+    do {
+        uint8_t byte = v & 0x7f;
+        v >>= 7;
+        out[n++] = byte | (v ? 0x80 : 0);
+    } while (v);
+    return n;
+}
+
+/* The skeleton module with `body` (plus a final end) as the code of "run";
+ * malloc'd, size in *out_size. */
+static uint8_t *wrap_body(const uint8_t *body, size_t n, size_t *out_size)
+{
+    uint8_t *out = malloc(sizeof skeleton_head + sizeof skeleton_helper + sizeof skeleton_locals +
+                          sizeof skeleton_data + n + 32);
+    if (!out)
+        return NULL;
+    size_t body_size = sizeof skeleton_locals + n + 1;
+    uint8_t size_leb[10];
+    size_t size_leb_len = put_uleb(size_leb, body_size);
+    size_t code_size = 1 + sizeof skeleton_helper + size_leb_len + body_size;
+    size_t k = 0;
+    memcpy(out + k, skeleton_head, sizeof skeleton_head);
+    k += sizeof skeleton_head;
+    out[k++] = 0x0a;
+    k += put_uleb(out + k, code_size);
+    out[k++] = 2;
+    memcpy(out + k, skeleton_helper, sizeof skeleton_helper);
+    k += sizeof skeleton_helper;
+    memcpy(out + k, size_leb, size_leb_len);
+    k += size_leb_len;
+    memcpy(out + k, skeleton_locals, sizeof skeleton_locals);
+    k += sizeof skeleton_locals;
+    if (n)
+        memcpy(out + k, body, n);
+    k += n;
+    out[k++] = 0x0b;
+    memcpy(out + k, skeleton_data, sizeof skeleton_data);
+    k += sizeof skeleton_data;
+    *out_size = k;
+    return out;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     wasm_error err;
+    uint8_t *wrapped = NULL;
+    if (size < 4 || memcmp(data, "\0asm", 4) != 0) {
+        wrapped = wrap_body(data, size, &size);
+        if (!wrapped)
+            return 0;
+        data = wrapped;
+    }
     wasm_module *m = wasm_module_load(data, size, &err);
+    free(wrapped);
     if (!m) {
         /* every failure must say what went wrong */
         if (err.kind == WASM_ERR_NONE || err.message[0] == '\0')

@@ -374,6 +374,26 @@ static void test_locals(void **state)
     WB_SEC(&w, 3, "\x01\x00");
     wb_code1(&w, locals.b, locals.n, "\x0b", 1);
     expect_decode_error(&w, WASM_ERR_MALFORMED, "too many locals");
+    /* each function within the cap, but together they would expand to
+     * 400 * 50000 local types from a few kilobytes */
+    wbuf funcs, code, body;
+    funcs.n = code.n = body.n = 0;
+    wb_uleb(&funcs, 400);
+    wb_uleb(&code, 400);
+    wb_bytes(&body, "\x01", 1);
+    wb_uleb(&body, WASM_MAX_LOCALS);
+    wb_bytes(&body, "\x7f\x0b", 2);
+    for (int i = 0; i < 400; i++) {
+        wb_u8(&funcs, 0);
+        wb_uleb(&code, body.n);
+        wb_bytes(&code, body.b, body.n);
+    }
+    wb_header(&w);
+    WB_SEC(&w, 1, "\x01\x60\x00\x00");
+    wb_section(&w, 3, funcs.b, funcs.n);
+    wb_section(&w, 10, code.b, code.n);
+    assert_true(w.n < 4000);
+    expect_decode_error(&w, WASM_ERR_RESOURCE, "too many locals in the module");
     /* a v128 local */
     wb_header(&w);
     WB_SEC(&w, 1, "\x01\x60\x00\x00");

@@ -254,6 +254,18 @@ static void test_fuel_exact(void **state)
     assert_int_equal(wasm_func_call(s, wasm_instance_func(inst, "add"), args, 2, &r, 1), WASM_TRAP_NONE);
     assert_int_equal(r.of.i32, 5);
     assert_int_equal(wasm_store_fuel_used(s), 3);
+
+    /* across a call: the run after it is charged when the callee returns */
+    wasm_func *tpo = wasm_instance_func(inst, "twice_plus_one");
+    wasm_value arg = wasm_i32(20);
+    wasm_store_set_fuel(s, 8);
+    assert_int_equal(wasm_func_call(s, tpo, &arg, 1, &r, 1), WASM_TRAP_NONE);
+    assert_int_equal(r.of.i32, 41);
+    assert_int_equal(wasm_store_fuel_remaining(s), 0);
+    wasm_store_set_fuel(s, 7);
+    uint64_t before = wasm_store_fuel_used(s);
+    assert_int_equal(wasm_func_call(s, tpo, &arg, 1, &r, 1), WASM_TRAP_OUT_OF_FUEL);
+    assert_int_equal(wasm_store_fuel_used(s) - before, 6); /* caller 3 + callee 3; the last 2 did not fit */
     wasm_store_free(s);
 
     /* sum(n) executes 12 n + 6 instructions */

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 
-import { Account, JsonRpcProvider, KeyPair, KeyPairSigner, nearToYocto, teraToGas } from 'near-api-js';
+import { Account, JsonRpcProvider, KeyPair, KeyPairSigner, actions, nearToYocto, teraToGas } from 'near-api-js';
 
 const bin = process.env.DEVNET_BIN || 'build/bin/outlayer-devnet';
 const wasmPath = process.env.OUTLAYER_WASM || 'build/contracts/outlayer.wasm';
@@ -117,6 +117,21 @@ async function main() {
     const after = await user.getBalance();
     assert.equal(after - before, nearToYocto(2));
     ok('transfer: balance up by exactly 2 NEAR');
+
+    // A meta transaction (NEP-366) built and signed by near-api-js, relayed
+    // by test.near, which pays gas and deposit.
+    const userBefore = await user.getBalance();
+    const rootBefore = await root.getBalance();
+    const { signedDelegate } = await user.createSignedMetaTransaction({
+      receiverId: 'test.near',
+      actions: [actions.transfer(nearToYocto(1))],
+    });
+    const relayed = await root.relayMetaTransaction(signedDelegate);
+    assert.ok('SuccessValue' in relayed.status, JSON.stringify(relayed.status));
+    assert.equal(await user.getBalance(), userBefore);
+    const rootAfter = await root.getBalance();
+    assert.ok(rootAfter < rootBefore && rootBefore - rootAfter < nearToYocto(0.01), `relayer paid ${rootBefore - rootAfter}`);
+    ok('meta transaction: relayed, verified, the relayer paid');
 
     // Error types near-api-js derives from the devnet's error shapes.
     await assert.rejects(provider.viewAccount({ accountId: 'nobody.test.near', blockQuery: { finality: 'final' } }), (e) =>

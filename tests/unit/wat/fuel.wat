@@ -4,6 +4,9 @@
   ;; 3 instructions: local.get, local.get, i32.add
   (func (export "add") (param i32 i32) (result i32)
     (i32.add (local.get 0) (local.get 1)))
+;; 8 instructions: local.get, local.get, call | callee's 3 | i32.const, i32.add
+  (func (export "twice_plus_one") (param i32) (result i32)
+    (i32.add (call 0 (local.get 0) (local.get 0)) (i32.const 1)))
   ;; sum n + (n-1) + ... + 1. Instructions executed for n:
   ;;   block, loop                                    2
   ;;   per iteration (n times): local.get, i32.eqz, br_if,

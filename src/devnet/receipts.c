@@ -1,0 +1,347 @@
+/*
+ * receipts.c — the receipts of a block: storing them (as NEAR's ReceiptView
+ * JSON plus the gas their sender reserved), converting transactions into
+ * their first receipt, running every receipt due, data receipts and the
+ * postponed receipts waiting for them, and yield timeouts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devnet/devnet.h"
+#include "devnet/runtime_internal.h"
+#include "near/account_id.h"
+#include "near/encoding.h"
+#include "near/tx_json.h"
+
+/* ---- small JSON helpers ---- */
+
+json_t *devnet_rt_b58_json(const uint8_t *h, size_t n)
+{
+    char buf[DEVNET_B58_HASH * 2];
+    return json_string(devnet_b58(h, n, buf, sizeof buf));
+}
+
+int devnet_rt_b58_hash(json_t *j, uint8_t out[32])
+{
+    const char *s = json_string_value(j);
+    return s ? near_base58_decode_exact(s, out, 32) : -1;
+}
+
+json_t *devnet_rt_success_value(const uint8_t *data, size_t len)
+{
+    char *b = near_base64_encode(data, len);
+    json_t *j = json_pack("{s:s}", "SuccessValue", b ? b : "");
+    free(b);
+    return j;
+}
+
+json_t *devnet_rt_outcome_json(json_t *logs, json_t *receipt_ids, uint64_t gas_burnt, const char *executor,
+                            json_t *status)
+{
+    near_u128 tokens = (near_u128)gas_burnt * DEVNET_GAS_PRICE;
+    return json_pack("{s:o,s:o,s:I,s:o,s:s,s:o,s:{s:i,s:[]}}", "logs", logs, "receipt_ids", receipt_ids, "gas_burnt",
+                     (json_int_t)gas_burnt, "tokens_burnt", devnet_u128_json(tokens), "executor_id", executor,
+                     "status", status, "metadata", "version", 3, "gas_profile");
+}
+
+/* ---- storing receipts ---- */
+
+int devnet_rt_store_receipt(devnet_chain *c, const uint8_t id[32], const uint8_t tx_hash[32], json_t *view,
+                         uint64_t reserved, int state, uint64_t due, bool is_data)
+{
+    char *text = json_dumps(view, JSON_COMPACT);
+    if (!text) return -1;
+    sqlite3_stmt *s = devnet_stmt(&c->st, "INSERT OR REPLACE INTO receipts(id, tx_hash, view, reserved_gas, state, "
+                                          "due, exec_height, seq, outcome, is_data) VALUES(?,?,?,?,?,?,NULL,?,NULL,?)");
+    if (!s) {
+        free(text);
+        return -1;
+    }
+    sqlite3_bind_blob(s, 1, id, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(s, 2, tx_hash, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, text, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 4, (sqlite3_int64)reserved);
+    sqlite3_bind_int(s, 5, state);
+    sqlite3_bind_int64(s, 6, (sqlite3_int64)due);
+    sqlite3_bind_int64(s, 7, (sqlite3_int64)++c->seq);
+    sqlite3_bind_int(s, 8, is_data ? 1 : 0);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    free(text);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int devnet_rt_store_data_receipt(devnet_chain *c, devnet_block_ctx *b, const uint8_t parent[32], size_t index,
+                              const uint8_t tx_hash[32], const char *predecessor, const char *receiver,
+                              const uint8_t data_id[32], const uint8_t *data, size_t len, bool has_data,
+                              bool is_resume)
+{
+    uint8_t id[32];
+    uint8_t idx[9] = {'d'};
+    memcpy(idx + 1, &index, sizeof index < 8 ? sizeof index : 8);
+    devnet_sha256(parent, 32, idx, sizeof idx, id);
+    json_t *d = json_null();
+    if (has_data) {
+        char *t = near_base64_encode(data, len);
+        d = json_string(t ? t : "");
+        free(t);
+    }
+    json_t *view = json_pack("{s:s,s:s,s:o,s:{s:{s:o,s:o,s:b}},s:i}", "predecessor_id", predecessor, "receiver_id",
+                             receiver, "receipt_id", devnet_rt_b58_json(id, 32), "receipt", "Data", "data_id",
+                             devnet_rt_b58_json(data_id, 32), "data", d, "is_promise_resume", is_resume, "priority", 0);
+    int rc = view ? devnet_rt_store_receipt(c, id, tx_hash, view, 0, 0, b->height + 1, true) : -1;
+    json_decref(view);
+    return rc;
+}
+
+int devnet_rt_set_receipt_done(devnet_chain *c, const uint8_t id[32], uint64_t height, json_t *outcome)
+{
+    char *text = outcome ? json_dumps(outcome, JSON_COMPACT) : NULL;
+    sqlite3_stmt *s = devnet_stmt(&c->st, "UPDATE receipts SET state=2, exec_height=?, outcome=? WHERE id=?");
+    if (!s) {
+        free(text);
+        return -1;
+    }
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)height);
+    if (text)
+        sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, 2);
+    sqlite3_bind_blob(s, 3, id, 32, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    free(text);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- receipts of a block ---- */
+
+static int load_receipt(devnet_chain *c, const uint8_t id[32], receipt_in *r, bool *is_data)
+{
+    sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT tx_hash, view, reserved_gas, is_data FROM receipts WHERE id=?");
+    if (!s) return -1;
+    sqlite3_bind_blob(s, 1, id, 32, SQLITE_TRANSIENT);
+    int rc = -1;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        memcpy(r->id, id, 32);
+        memcpy(r->tx_hash, sqlite3_column_blob(s, 0), 32);
+        r->view = json_loads((const char *)sqlite3_column_text(s, 1), 0, NULL);
+        r->reserved = (uint64_t)sqlite3_column_int64(s, 2);
+        *is_data = sqlite3_column_int(s, 3) != 0;
+        rc = r->view ? 0 : -1;
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
+static int execute_receipt(devnet_chain *c, devnet_block_ctx *b, const uint8_t id[32]);
+
+/* A postponed receipt runs as soon as all of its input data is present. */
+static int maybe_run_postponed(devnet_chain *c, devnet_block_ctx *b, const uint8_t receipt_id[32])
+{
+    receipt_in r;
+    bool is_data = false;
+    if (load_receipt(c, receipt_id, &r, &is_data)) return -1;
+    json_t *ins = json_object_get(json_object_get(json_object_get(r.view, "receipt"), "Action"), "input_data_ids");
+    bool ready = true;
+    for (size_t i = 0; i < json_array_size(ins) && ready; i++) {
+        uint8_t did[32];
+        if (devnet_rt_b58_hash(json_array_get(ins, i), did)) {
+            ready = false;
+            break;
+        }
+        sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT 1 FROM received_data WHERE data_id=?");
+        sqlite3_bind_blob(s, 1, did, 32, SQLITE_TRANSIENT);
+        ready = sqlite3_step(s) == SQLITE_ROW;
+        sqlite3_reset(s);
+    }
+    json_decref(r.view);
+    return ready ? execute_receipt(c, b, receipt_id) : 0;
+}
+
+static int execute_data_receipt(devnet_chain *c, devnet_block_ctx *b, receipt_in *r)
+{
+    json_t *d = json_object_get(json_object_get(r->view, "receipt"), "Data");
+    uint8_t did[32];
+    if (devnet_rt_b58_hash(json_object_get(d, "data_id"), did)) return -1;
+    json_t *data = json_object_get(d, "data");
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    bool has = json_is_string(data) && near_base64_decode(json_string_value(data), &bytes, &len) == 0;
+    sqlite3_stmt *s = devnet_stmt(&c->st, "INSERT OR IGNORE INTO received_data(data_id, has_data, data) VALUES(?,?,?)");
+    if (!s) {
+        free(bytes);
+        return -1;
+    }
+    sqlite3_bind_blob(s, 1, did, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 2, has ? 1 : 0);
+    sqlite3_bind_blob(s, 3, has && len ? (const void *)bytes : "", (int)len, SQLITE_TRANSIENT);
+    sqlite3_step(s);
+    sqlite3_reset(s);
+    free(bytes);
+    if (devnet_rt_set_receipt_done(c, r->id, b->height, NULL)) return -1;
+    /* Whoever waits for this data may now be complete. */
+    s = devnet_stmt(&c->st, "SELECT receipt_id FROM waits WHERE data_id=?");
+    if (!s) return -1;
+    sqlite3_bind_blob(s, 1, did, 32, SQLITE_TRANSIENT);
+    uint8_t waiter[32];
+    bool found = sqlite3_step(s) == SQLITE_ROW;
+    if (found) memcpy(waiter, sqlite3_column_blob(s, 0), 32);
+    sqlite3_reset(s);
+    if (!found) return 0;
+    s = devnet_stmt(&c->st, "DELETE FROM waits WHERE data_id=?");
+    sqlite3_bind_blob(s, 1, did, 32, SQLITE_TRANSIENT);
+    sqlite3_step(s);
+    sqlite3_reset(s);
+    /* A yield whose data arrived is no longer pending (its timeout is off). */
+    s = devnet_stmt(&c->st, "DELETE FROM yields WHERE data_id=?");
+    sqlite3_bind_blob(s, 1, did, 32, SQLITE_TRANSIENT);
+    sqlite3_step(s);
+    sqlite3_reset(s);
+    /* Is the waiting receipt still postponed? */
+    s = devnet_stmt(&c->st, "SELECT state FROM receipts WHERE id=?");
+    sqlite3_bind_blob(s, 1, waiter, 32, SQLITE_TRANSIENT);
+    bool postponed = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 1;
+    sqlite3_reset(s);
+    return postponed ? maybe_run_postponed(c, b, waiter) : 0;
+}
+
+static int execute_receipt(devnet_chain *c, devnet_block_ctx *b, const uint8_t id[32])
+{
+    receipt_in r;
+    bool is_data = false;
+    if (load_receipt(c, id, &r, &is_data)) {
+        devnet_log("error", "cannot load a receipt");
+        return -1;
+    }
+    int rc = is_data ? execute_data_receipt(c, b, &r) : devnet_rt_execute_action_receipt(c, b, &r);
+    json_decref(r.view);
+    if (rc) {
+        /* Never leave a receipt that cannot run in the queue forever. */
+        devnet_log("error", "receipt failed internally; dropped");
+        sqlite3_stmt *s = devnet_stmt(&c->st, "UPDATE receipts SET state=2, exec_height=? WHERE id=?");
+        if (s) {
+            sqlite3_bind_int64(s, 1, (sqlite3_int64)b->height);
+            sqlite3_bind_blob(s, 2, id, 32, SQLITE_TRANSIENT);
+            sqlite3_step(s);
+            sqlite3_reset(s);
+        }
+    }
+    return rc;
+}
+
+static int resolve_yield_timeouts(devnet_chain *c, devnet_block_ctx *b)
+{
+    for (;;) {
+        sqlite3_stmt *s = devnet_stmt(
+            &c->st, "SELECT data_id, account, receipt_id FROM yields WHERE expires_at<=? ORDER BY expires_at LIMIT 1");
+        if (!s) return -1;
+        sqlite3_bind_int64(s, 1, (sqlite3_int64)b->height);
+        if (sqlite3_step(s) != SQLITE_ROW) {
+            sqlite3_reset(s);
+            return 0;
+        }
+        uint8_t did[32], rid[32];
+        char account[80];
+        memcpy(did, sqlite3_column_blob(s, 0), 32);
+        snprintf(account, sizeof account, "%s", (const char *)sqlite3_column_text(s, 1));
+        memcpy(rid, sqlite3_column_blob(s, 2), 32);
+        sqlite3_reset(s);
+        s = devnet_stmt(&c->st, "DELETE FROM yields WHERE data_id=?");
+        sqlite3_bind_blob(s, 1, did, 32, SQLITE_TRANSIENT);
+        sqlite3_step(s);
+        sqlite3_reset(s);
+        /* The timeout's Data receipt belongs to the yield's transaction. */
+        uint8_t tx_hash[32] = {0};
+        s = devnet_stmt(&c->st, "SELECT tx_hash FROM receipts WHERE id=?");
+        sqlite3_bind_blob(s, 1, rid, 32, SQLITE_TRANSIENT);
+        if (sqlite3_step(s) == SQLITE_ROW) memcpy(tx_hash, sqlite3_column_blob(s, 0), 32);
+        sqlite3_reset(s);
+        if (devnet_rt_store_data_receipt(c, b, rid, 999, tx_hash, account, account, did, NULL, 0, false, true)) return -1;
+    }
+}
+
+int devnet_runtime_run_receipts(devnet_chain *c, devnet_block_ctx *b)
+{
+    for (;;) {
+        sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT id FROM receipts WHERE state=0 AND due<=? ORDER BY seq LIMIT 1");
+        if (!s) return -1;
+        sqlite3_bind_int64(s, 1, (sqlite3_int64)b->height);
+        if (sqlite3_step(s) != SQLITE_ROW) {
+            sqlite3_reset(s);
+            break;
+        }
+        uint8_t id[32];
+        memcpy(id, sqlite3_column_blob(s, 0), 32);
+        sqlite3_reset(s);
+        execute_receipt(c, b, id);
+    }
+    return resolve_yield_timeouts(c, b);
+}
+
+/* ---- transactions ---- */
+
+int devnet_runtime_apply_tx(devnet_chain *c, devnet_block_ctx *b, const near_signed_transaction *stx,
+                            const uint8_t *bytes, size_t len, const uint8_t hash[32], const devnet_tx_cost *cost)
+{
+    (void)bytes;
+    (void)len;
+    const near_transaction *tx = &stx->transaction;
+    devnet_account signer;
+    near_access_key ak;
+    if (devnet_account_get(&c->st, tx->signer_id, &signer) != 1) return -1;
+    if (devnet_key_get(&c->st, tx->signer_id, &tx->public_key, &ak) != 1) return -1;
+    signer.amount -= cost->total;
+    ak.nonce = tx->nonce;
+    if (!ak.full_access && ak.has_allowance) ak.allowance -= cost->total;
+    int rc = devnet_account_put(&c->st, tx->signer_id, &signer) ||
+             devnet_key_put(&c->st, tx->signer_id, &tx->public_key, &ak);
+    near_access_key_free(&ak);
+    if (rc) return -1;
+
+    uint8_t rid[32];
+    devnet_sha256(hash, 32, "receipt", 7, rid);
+    char pk_text[NEAR_KEY_TEXT_MAX];
+    near_public_key_format(&tx->public_key, pk_text);
+    json_t *actions = json_array();
+    for (size_t i = 0; i < tx->n_actions; i++) json_array_append_new(actions, near_action_view(&tx->actions[i]));
+    json_t *view = json_pack("{s:s,s:s,s:o,s:{s:{s:s,s:s,s:o,s:[],s:[],s:o,s:b}},s:i}", "predecessor_id",
+                             tx->signer_id, "receiver_id", tx->receiver_id, "receipt_id", devnet_rt_b58_json(rid, 32), "receipt",
+                             "Action", "signer_id", tx->signer_id, "signer_public_key", pk_text, "gas_price",
+                             devnet_u128_json(DEVNET_GAS_PRICE), "output_data_receivers", "input_data_ids", "actions",
+                             actions, "is_promise_yield", 0, "priority", 0);
+    bool local = strcmp(tx->signer_id, tx->receiver_id) == 0;
+    if (!view || devnet_rt_store_receipt(c, rid, hash, view, cost->exec_gas + cost->prepaid_gas, 0,
+                               local ? b->height : b->height + 1, false)) {
+        json_decref(view);
+        return -1;
+    }
+    json_decref(view);
+
+    json_t *outcome = devnet_rt_outcome_json(json_array(), json_pack("[o]", devnet_rt_b58_json(rid, 32)), cost->send_gas, tx->signer_id,
+                                   json_pack("{s:o}", "SuccessReceiptId", devnet_rt_b58_json(rid, 32)));
+    json_t *txview = near_signed_transaction_view(stx);
+    char *otext = json_dumps(outcome, JSON_COMPACT), *vtext = json_dumps(txview, JSON_COMPACT);
+    json_decref(outcome);
+    json_decref(txview);
+    sqlite3_stmt *s = devnet_stmt(
+        &c->st, "INSERT OR REPLACE INTO txs(hash, signer, block_height, seq, view, outcome, first_receipt) "
+                "VALUES(?,?,?,?,?,?,?)");
+    rc = -1;
+    if (s && otext && vtext) {
+        sqlite3_bind_blob(s, 1, hash, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 2, tx->signer_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 3, (sqlite3_int64)b->height);
+        sqlite3_bind_int64(s, 4, (sqlite3_int64)++c->seq);
+        sqlite3_bind_text(s, 5, vtext, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 6, otext, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(s, 7, rid, 32, SQLITE_TRANSIENT);
+        rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+        sqlite3_reset(s);
+    }
+    free(otext);
+    free(vtext);
+    b->gas_burnt += cost->send_gas;
+    return rc ? -1 : (local ? 1 : 0);
+}

@@ -1,0 +1,70 @@
+/*
+ * runtime_internal.h — what the runtime's files share (receipts.c,
+ * runtime.c, actions_json.c, vmcall.c). Not for the rest of the devnet:
+ * chain.c and the RPC use devnet.h.
+ */
+#ifndef OUTLAYER_DEVNET_RUNTIME_INTERNAL_H
+#define OUTLAYER_DEVNET_RUNTIME_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "devnet/devnet.h"
+#include "devnet/vm_include.h"
+
+/* Refunds come from this account; nobody can sign as it. */
+#define SYSTEM_ACCOUNT "system"
+
+/* A receipt loaded for execution. */
+typedef struct receipt_in {
+    uint8_t id[32];
+    uint8_t tx_hash[32];
+    json_t *view;      /* ReceiptView JSON */
+    uint64_t reserved; /* gas its sender reserved for it */
+} receipt_in;
+
+/* ---- receipts.c: JSON helpers and stored receipts ---- */
+json_t *devnet_rt_b58_json(const uint8_t *h, size_t n);
+int devnet_rt_b58_hash(json_t *j, uint8_t out[32]);
+json_t *devnet_rt_success_value(const uint8_t *data, size_t len);
+/* ExecutionOutcomeView; steals logs, receipt_ids and status. */
+json_t *devnet_rt_outcome_json(json_t *logs, json_t *receipt_ids, uint64_t gas_burnt, const char *executor,
+                               json_t *status);
+/* state: 0 queued (runs at height >= due), 1 postponed (waits for data). */
+int devnet_rt_store_receipt(devnet_chain *c, const uint8_t id[32], const uint8_t tx_hash[32], json_t *view,
+                            uint64_t reserved, int state, uint64_t due, bool is_data);
+/* A Data receipt (next block); its id derives from parent and index. */
+int devnet_rt_store_data_receipt(devnet_chain *c, devnet_block_ctx *b, const uint8_t parent[32], size_t index,
+                                 const uint8_t tx_hash[32], const char *predecessor, const char *receiver,
+                                 const uint8_t data_id[32], const uint8_t *data, size_t len, bool has_data,
+                                 bool is_resume);
+int devnet_rt_set_receipt_done(devnet_chain *c, const uint8_t id[32], uint64_t height, json_t *outcome);
+
+/* ---- runtime.c: one action receipt ---- */
+void devnet_rt_credit(devnet_chain *c, const char *account, near_u128 amount);
+void devnet_rt_refund_gas(devnet_chain *c, const char *signer, const char *pk_text, uint64_t gas);
+int devnet_rt_execute_action_receipt(devnet_chain *c, devnet_block_ctx *b, receipt_in *r);
+near_vm_promise_result *devnet_rt_load_promise_results(devnet_chain *c, json_t *ins, size_t *count);
+void devnet_rt_free_promise_results(near_vm_promise_result *res, size_t n);
+
+/* ---- actions_json.c ---- */
+int devnet_rt_action_from_view(json_t *v, near_action *a); /* 0, or -1 (free what it holds anyway) */
+void devnet_rt_actions_free(near_action *a, size_t n);
+int devnet_rt_u128_field(json_t *o, const char *k, near_u128 *out);
+/* A VM action seen as a near_action (borrowed pointers; never freed). */
+void devnet_rt_vm_action_view(const near_vm_action *v, near_action *a);
+
+/* ---- vmcall.c ---- */
+/* Runs a function call on the account's contract (cached by code hash);
+ * no code, or code that does not prepare, gives the VM's own error. */
+void devnet_rt_run_vm(devnet_chain *c, const devnet_account *acct, const char *account_id, const char *method,
+                      const near_vm_context *ctx, const near_vm_storage *store, near_vm_outcome *out);
+/* The VM's storage interface over `account`'s contract data. */
+typedef struct devnet_rt_store {
+    devnet_chain *c;
+    const char *account;
+} devnet_rt_store;
+near_vm_storage devnet_rt_storage(devnet_rt_store *s);
+
+#endif

@@ -1,0 +1,193 @@
+/*
+ * vmcall.c — running contracts: the VM layer's storage interface over the
+ * account's data, the compiled-contract cache (by code hash), promise
+ * results for callbacks, and view calls (RPC call_function).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devnet/devnet.h"
+#include "devnet/runtime_internal.h"
+#include "near/account_id.h"
+#include "near/encoding.h"
+#include "near/tx_json.h"
+
+/* ---- the VM's storage interface ---- */
+
+static int vm_get(void *user, const uint8_t *key, size_t klen, uint8_t **value, size_t *vlen)
+{
+    devnet_rt_store *s = user;
+    return devnet_data_get(&s->c->st, s->account, key, klen, value, vlen);
+}
+
+static int vm_set(void *user, const uint8_t *key, size_t klen, const uint8_t *value, size_t vlen)
+{
+    devnet_rt_store *s = user;
+    return devnet_data_set(&s->c->st, s->account, key, klen, value, vlen);
+}
+
+static int vm_remove(void *user, const uint8_t *key, size_t klen)
+{
+    devnet_rt_store *s = user;
+    return devnet_data_remove(&s->c->st, s->account, key, klen);
+}
+
+static int vm_yield_pending(void *user, const uint8_t data_id[32])
+{
+    devnet_rt_store *s = user;
+    sqlite3_stmt *st = devnet_stmt(&s->c->st, "SELECT account FROM yields WHERE data_id=?");
+    if (!st) return -1;
+    sqlite3_bind_blob(st, 1, data_id, 32, SQLITE_TRANSIENT);
+    int r = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) r = strcmp((const char *)sqlite3_column_text(st, 0), s->account) == 0;
+    sqlite3_reset(st);
+    return r;
+}
+
+near_vm_storage devnet_rt_storage(devnet_rt_store *s)
+{
+    return (near_vm_storage){s, vm_get, vm_set, vm_remove, vm_yield_pending};
+}
+
+void *devnet_contract_get(devnet_chain *c, const uint8_t hash[32], const char *account_id, int *prepare_err,
+                          char *detail, size_t detail_len)
+{
+    devnet_contract_cache_entry *slot = &c->contracts[0];
+    size_t n = sizeof c->contracts / sizeof c->contracts[0];
+    for (size_t i = 0; i < n; i++) {
+        devnet_contract_cache_entry *e = &c->contracts[i];
+        if (e->contract && !memcmp(e->hash, hash, 32)) {
+            e->used = ++c->contract_clock;
+            return e->contract;
+        }
+        if (!e->contract || e->used < slot->used) slot = e;
+    }
+    uint8_t *code = NULL;
+    size_t len = 0;
+    if (devnet_code_get(&c->st, account_id, &code, &len) != 1) return NULL;
+    near_vm_prepare_error perr = NEAR_PREPARE_OK;
+    near_vm_contract *k = near_vm_contract_load(code, len, &perr, detail, detail_len);
+    free(code);
+    *prepare_err = (int)perr;
+    if (!k) return NULL;
+    if (slot->contract) near_vm_contract_release(slot->contract);
+    memcpy(slot->hash, hash, 32);
+    slot->contract = k;
+    slot->used = ++c->contract_clock;
+    return k;
+}
+
+/* Runs a function call: the cached compiled contract, or (no code, or code
+ * that does not prepare) the VM's own path that reports the error. */
+void devnet_rt_run_vm(devnet_chain *c, const devnet_account *acct, const char *account_id, const char *method,
+                   const near_vm_context *ctx, const near_vm_storage *store, near_vm_outcome *out)
+{
+    static const uint8_t zero[32];
+    if (!memcmp(acct->code_hash, zero, 32)) {
+        near_vm_run_code(NULL, 0, method, ctx, store, out);
+        return;
+    }
+    int perr = 0;
+    char detail[160];
+    near_vm_contract *k = devnet_contract_get(c, acct->code_hash, account_id, &perr, detail, sizeof detail);
+    if (k) {
+        near_vm_run(k, method, ctx, store, out);
+        return;
+    }
+    uint8_t *code = NULL;
+    size_t len = 0;
+    devnet_code_get(&c->st, account_id, &code, &len);
+    near_vm_run_code(code, len, method, ctx, store, out);
+    free(code);
+}
+
+/* ---- promise results ---- */
+
+/* Loads the results of the data this receipt waited for. */
+near_vm_promise_result *devnet_rt_load_promise_results(devnet_chain *c, json_t *ins, size_t *count)
+{
+    size_t n = json_array_size(ins);
+    *count = n;
+    if (!n) return NULL;
+    near_vm_promise_result *res = calloc(n, sizeof *res);
+    if (!res) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t did[32];
+        res[i].status = NEAR_PROMISE_FAILED;
+        if (devnet_rt_b58_hash(json_array_get(ins, i), did)) continue;
+        sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT has_data, data FROM received_data WHERE data_id=?");
+        if (!s) continue;
+        sqlite3_bind_blob(s, 1, did, 32, SQLITE_TRANSIENT);
+        if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0)) {
+            size_t len = (size_t)sqlite3_column_bytes(s, 1);
+            uint8_t *d = malloc(len + 1);
+            if (d) {
+                if (len) memcpy(d, sqlite3_column_blob(s, 1), len);
+                res[i].status = NEAR_PROMISE_SUCCESSFUL;
+                res[i].data = d;
+                res[i].len = len;
+            }
+        }
+        sqlite3_reset(s);
+    }
+    return res;
+}
+
+void devnet_rt_free_promise_results(near_vm_promise_result *res, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free((void *)res[i].data);
+    free(res);
+}
+
+/* ---- view calls ---- */
+
+int devnet_runtime_view_call(devnet_chain *c, const char *account_id, const char *method, const uint8_t *args,
+                             size_t args_len, uint8_t **result, size_t *result_len, json_t **logs,
+                             char **error_debug)
+{
+    devnet_account acct;
+    *result = NULL;
+    *result_len = 0;
+    *logs = json_array();
+    *error_debug = NULL;
+    int rc = devnet_account_get(&c->st, account_id, &acct);
+    if (rc <= 0) return rc < 0 ? -1 : 1; /* 1: unknown account */
+    near_vm_context ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.current_account_id = account_id;
+    ctx.signer_account_id = account_id;
+    ctx.predecessor_account_id = account_id;
+    ctx.chain_id = DEVNET_CHAIN_ID;
+    ctx.input = args;
+    ctx.input_len = args_len;
+    ctx.block_height = c->head_height;
+    ctx.block_timestamp = c->head_timestamp;
+    ctx.epoch_height = 1;
+    devnet_sha256("view", 4, c->head_hash, 32, ctx.action_hash);
+    memcpy(ctx.random_seed, ctx.action_hash, 32);
+    ctx.account_balance = acct.amount;
+    ctx.account_locked_balance = acct.locked;
+    ctx.storage_usage = acct.storage_usage;
+    ctx.prepaid_gas = 300000000000000ull;
+    ctx.is_view = true;
+    devnet_rt_store vs = {c, account_id};
+    near_vm_storage store = devnet_rt_storage(&vs);
+    near_vm_outcome out;
+    memset(&out, 0, sizeof out);
+    devnet_savepoint(&c->st); /* a view never changes state, whatever the contract tries */
+    devnet_rt_run_vm(c, &acct, account_id, method, &ctx, &store, &out);
+    devnet_rollback(&c->st);
+    for (size_t i = 0; i < out.logs_count; i++) json_array_append_new(*logs, json_string(out.logs[i]));
+    if (out.error.kind != NEAR_VM_OK) {
+        *error_debug = strdup(out.error.debug ? out.error.debug : (out.error.message ? out.error.message : "error"));
+    } else if (out.return_kind == NEAR_RETURN_VALUE && out.return_len) {
+        *result = malloc(out.return_len);
+        if (*result) {
+            memcpy(*result, out.return_data, out.return_len);
+            *result_len = out.return_len;
+        }
+    }
+    near_vm_outcome_free(&out);
+    return 0;
+}
