@@ -192,8 +192,7 @@ int main(void)
     char *ev = NULL;
     for (int tries = 0; tries < 200; tries++) {
         near_call_result r;
-        if (near_view_function(n.rpc, "outlayer.test.near", "get_request",
-                               "{\"request_id\":0}", &r, &err) == NEAR_OK) {
+        if (near_view_function(n.rpc, "outlayer.test.near", "get_request", "{\"request_id\":0}", &r, &err) == NEAR_OK) {
             bool have = r.result_len > 4 && strncmp((char *)r.result, "null", 4) != 0;
             near_call_result_free(&r);
             char q[64];
@@ -210,8 +209,7 @@ int main(void)
     }
     (void)at;
     free(ev);
-    if (broadcast_calls(&n, &op, "outlayer.test.near", "resolve_execution", resolve_args, &base, 0, requests,
-                        hashes) ||
+    if (broadcast_calls(&n, &op, "outlayer.test.near", "resolve_execution", resolve_args, &base, 0, requests, hashes) ||
         await_all(&n, "operator.test.near", hashes, requests, true) ||
         await_all(&n, "alice.test.near", req_hashes, requests, true)) {
         fprintf(stderr, "resolve run failed\n");
@@ -250,8 +248,8 @@ int main(void)
     qsort(bare, (size_t)runs, sizeof bare[0], cmp_double);
     printf("  start-up to serving RPC:     best %.1f ms, median %.1f ms over %d restarts (state: %d+%d txs)\n",
            times[0], times[runs / 2], runs, calls, 2 * requests);
-    printf("  process start only (--help): best %.1f ms, median %.1f ms  -> devnet's own start-up ~%.1f ms\n",
-           bare[0], bare[runs / 2], times[runs / 2] - bare[runs / 2]);
+    printf("  process start only (--help): best %.1f ms, median %.1f ms  -> devnet's own start-up ~%.1f ms\n", bare[0],
+           bare[runs / 2], times[runs / 2] - bare[runs / 2]);
     free(hashes);
     free(req_hashes);
     dn_stop(&n, false);

@@ -37,7 +37,8 @@ static int load_head(devnet_chain *c)
     c->genesis_height = (uint64_t)sqlite3_column_int64(s, 0);
     memcpy(c->genesis_hash, sqlite3_column_blob(s, 1), 32);
     sqlite3_reset(s);
-    s = devnet_stmt(&c->st, "SELECT MAX(COALESCE((SELECT MAX(seq) FROM receipts),0), COALESCE((SELECT MAX(seq) FROM txs),0))");
+    s = devnet_stmt(&c->st,
+                    "SELECT MAX(COALESCE((SELECT MAX(seq) FROM receipts),0), COALESCE((SELECT MAX(seq) FROM txs),0))");
     if (s && sqlite3_step(s) == SQLITE_ROW) c->seq = (uint64_t)sqlite3_column_int64(s, 0);
     if (s) sqlite3_reset(s);
     return 0;
@@ -80,8 +81,8 @@ int devnet_chain_open(devnet_chain *c, const devnet_config *cfg, char *err, size
     if (!devnet_meta_get(&c->st, "chain_id", buf, sizeof buf)) {
         if (devnet_genesis(&c->st, cfg->home, devnet_now_ns(), err, errlen)) return -1;
         if (!cfg->quiet)
-            devnet_log("info", "genesis written to %s (accounts near, test.near; keys in %s/credentials/%s/)", cfg->home,
-                   cfg->home, DEVNET_CHAIN_ID);
+            devnet_log("info", "genesis written to %s (accounts near, test.near; keys in %s/credentials/%s/)",
+                       cfg->home, cfg->home, DEVNET_CHAIN_ID);
     }
     if (load_head(c)) {
         snprintf(err, errlen, "the database in %s has no blocks (use --reset)", cfg->home);
@@ -119,8 +120,8 @@ static bool tx_known(devnet_chain *c, const uint8_t hash[32])
     return r;
 }
 
-int devnet_chain_submit(devnet_chain *c, const uint8_t *bytes, size_t len, uint8_t hash[32], json_t **error,
-                        char *msg, size_t msglen)
+int devnet_chain_submit(devnet_chain *c, const uint8_t *bytes, size_t len, uint8_t hash[32], json_t **error, char *msg,
+                        size_t msglen)
 {
     *error = NULL;
     near_signed_transaction stx;

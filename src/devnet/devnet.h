@@ -6,11 +6,16 @@
  *   genesis.c  first start: root accounts and their credential files
  *   fees.c     action fees and transaction cost (nearcore's parameters)
  *   tx.c       transaction validation and conversion to a receipt
- *   runtime.c  receipt execution: actions, function calls on the VM,
- *              promises, data receipts, yields and their timeout, refunds
+ *   receipts.c the receipts of a block: storing them, transactions to
+ *              receipts, data and postponed receipts, yield timeouts
+ *   runtime.c  one action receipt: every action, promises, refunds
+ *   vmcall.c   contracts on the VM layer: storage, code cache, view calls
+ *   actions_json.c  ActionView JSON <-> actions
  *   chain.c    the block loop, the transaction pool, waiting for results
  *   views.c    NEAR's JSON views: blocks, outcomes, receipts
- *   rpc_*.c    JSON-RPC over libmicrohttpd; feed.c the neardata-style feed
+ *   rpc_server.c  HTTP (libmicrohttpd); rpc_methods.c the method table;
+ *   rpc_common.c, rpc_query.c, rpc_tx.c, rpc_sandbox.c the methods;
+ *   feed.c     the neardata-style block feed
  *
  * Everything that touches the chain state runs under devnet_chain.lock.
  */
@@ -30,14 +35,14 @@
 
 #define DEVNET_CHAIN_ID "localnet"
 #define DEVNET_PROTOCOL_VERSION 88
-#define DEVNET_GAS_PRICE ((near_u128)100000000u)        /* constant 1e8 yocto per gas */
+#define DEVNET_GAS_PRICE ((near_u128)100000000u) /* constant 1e8 yocto per gas */
 #define DEVNET_STORAGE_PRICE ((near_u128)10000000000000000000ull) /* 1e19 yocto per byte */
-#define DEVNET_ZERO_BALANCE_BYTES 770u                   /* NEP-448 */
+#define DEVNET_ZERO_BALANCE_BYTES 770u /* NEP-448 */
 #define DEVNET_ACCOUNT_BYTES 100u
 #define DEVNET_RECORD_EXTRA_BYTES 40u
 #define DEVNET_NONCE_MULTIPLIER 1000000ull
 #define DEVNET_TX_VALIDITY_BLOCKS 86400u
-#define DEVNET_MAX_PREPAID_GAS 1000000000000000ull      /* 1 PGas */
+#define DEVNET_MAX_PREPAID_GAS 1000000000000000ull /* 1 PGas */
 #define DEVNET_MAX_TX_SIZE 1572864u
 #define DEVNET_MAX_ACTIONS 100u
 #define DEVNET_MAX_CONTRACT_SIZE (4u << 20)
@@ -48,7 +53,7 @@ typedef struct devnet_config {
     int block_ms;
     bool reset;
     uint64_t yield_timeout_blocks; /* default 200 */
-    int wait_timeout_ms;           /* send_tx / broadcast_tx_commit wait (default 10 s) */
+    int wait_timeout_ms; /* send_tx / broadcast_tx_commit wait (default 10 s) */
     bool quiet;
 } devnet_config;
 
@@ -111,15 +116,14 @@ int devnet_genesis(devnet_state *st, const char *home, uint64_t timestamp_ns, ch
 /* ---- fees.c ----------------------------------------------------------- */
 
 typedef struct devnet_tx_cost {
-    uint64_t send_gas;    /* burnt at conversion */
-    uint64_t exec_gas;    /* reserved: receipt + action execution fees */
+    uint64_t send_gas; /* burnt at conversion */
+    uint64_t exec_gas; /* reserved: receipt + action execution fees */
     uint64_t prepaid_gas; /* sum of FunctionCall gas */
     near_u128 deposits;
-    near_u128 total;      /* gas_price * (send + exec + prepaid) + deposits */
+    near_u128 total; /* gas_price * (send + exec + prepaid) + deposits */
 } devnet_tx_cost;
 
-int devnet_actions_cost(const near_action *actions, size_t n, bool sir, const char *receiver_id,
-                        devnet_tx_cost *out);
+int devnet_actions_cost(const near_action *actions, size_t n, bool sir, const char *receiver_id, devnet_tx_cost *out);
 /* What the receipt a delegate action creates needs: its execution fees,
  * the gas attached to its function calls, and its deposits. */
 void devnet_delegate_inner(const near_delegate_action *da, uint64_t *exec, uint64_t *prepaid, near_u128 *deposits);
@@ -177,8 +181,8 @@ void devnet_chain_run(devnet_chain *c);
 /* Validates a signed transaction against the current state and queues it.
  * On rejection returns -1 and *error gets the InvalidTxError JSON (or NULL
  * with msg for a parse error). Lock must be held. */
-int devnet_chain_submit(devnet_chain *c, const uint8_t *bytes, size_t len, uint8_t hash[32], json_t **error,
-                        char *msg, size_t msglen);
+int devnet_chain_submit(devnet_chain *c, const uint8_t *bytes, size_t len, uint8_t hash[32], json_t **error, char *msg,
+                        size_t msglen);
 
 /* Transaction progress (lock held): 0 unknown (not in pool or chain),
  * 1 in pool, 2 included, 3 executed (no receipts outstanding). */
@@ -196,7 +200,7 @@ int devnet_chain_wait(devnet_chain *c, const struct timespec *deadline);
 int devnet_tx_validate(devnet_chain *c, const near_signed_transaction *stx, size_t size, devnet_tx_cost *cost,
                        json_t **error);
 
-/* ---- runtime.c -------------------------------------------------------- */
+/* ---- receipts.c / runtime.c / vmcall.c -------------------------------- */
 
 typedef struct devnet_block_ctx {
     uint64_t height;
@@ -216,8 +220,7 @@ int devnet_runtime_run_receipts(devnet_chain *c, devnet_block_ctx *b);
 
 /* View call (lock held): result bytes and logs, or a VM error string. */
 int devnet_runtime_view_call(devnet_chain *c, const char *account_id, const char *method, const uint8_t *args,
-                             size_t args_len, uint8_t **result, size_t *result_len, json_t **logs,
-                             char **error_debug);
+                             size_t args_len, uint8_t **result, size_t *result_len, json_t **logs, char **error_debug);
 
 void *devnet_contract_get(devnet_chain *c, const uint8_t hash[32], const char *account_id, int *prepare_err,
                           char *detail, size_t detail_len);
@@ -227,13 +230,12 @@ void *devnet_contract_get(devnet_chain *c, const uint8_t hash[32], const char *a
 char *devnet_b58(const uint8_t *data, size_t n, char *out, size_t cap);
 #define DEVNET_B58_HASH 64
 json_t *devnet_u128_json(near_u128 v);
-json_t *devnet_block_view(devnet_chain *c, uint64_t height);     /* NULL: unknown */
+json_t *devnet_block_view(devnet_chain *c, uint64_t height); /* NULL: unknown */
 json_t *devnet_chunk_view(devnet_chain *c, uint64_t height);
 int devnet_block_height_by_hash(devnet_chain *c, const uint8_t hash[32], uint64_t *height);
 /* FinalExecutionOutcome of a transaction (lock held); with_receipts adds
  * the "receipts" list (EXPERIMENTAL_tx_status). NULL: unknown tx. */
-json_t *devnet_tx_outcome_view(devnet_chain *c, const uint8_t hash[32], bool with_receipts,
-                               const char *final_status);
+json_t *devnet_tx_outcome_view(devnet_chain *c, const uint8_t hash[32], bool with_receipts, const char *final_status);
 json_t *devnet_receipt_view(devnet_chain *c, const uint8_t id[32]);
 /* neardata-style block for the feed. */
 json_t *devnet_feed_block(devnet_chain *c, uint64_t height);
@@ -243,6 +245,8 @@ json_t *devnet_feed_block(devnet_chain *c, uint64_t height);
 typedef struct devnet_server devnet_server;
 devnet_server *devnet_server_start(devnet_chain *c, int port, char *err, size_t errlen);
 void devnet_server_stop(devnet_server *s);
+/* The port it listens on (useful with --port 0: the system picks one). */
+int devnet_server_port(devnet_server *s);
 
 /* rpc_methods.c: one JSON-RPC call. Returns the result (new reference) or
  * NULL with *error set (new reference) and *http_status. */

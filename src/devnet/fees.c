@@ -100,18 +100,15 @@ static int action_fees(const near_action *a, bool sir, bool implicit_receiver, u
         base = FEE_DELETE_ACCOUNT;
         byte = (vm_fee){0, 0, 0};
         break;
-    case NEAR_ACTION_DELEGATE:
-        return a->delegate ? delegate_fees(&a->delegate->delegate_action, sir, send, exec) : -1;
-    default:
-        return -1;
+    case NEAR_ACTION_DELEGATE: return a->delegate ? delegate_fees(&a->delegate->delegate_action, sir, send, exec) : -1;
+    default: return -1;
     }
     *send += send_fee(base, sir) + send_fee(byte, sir) * bytes;
     *exec += base.execution + byte.execution * bytes;
     return 0;
 }
 
-int devnet_actions_cost(const near_action *actions, size_t n, bool sir, const char *receiver_id,
-                        devnet_tx_cost *out)
+int devnet_actions_cost(const near_action *actions, size_t n, bool sir, const char *receiver_id, devnet_tx_cost *out)
 {
     bool implicit = near_account_id_kind(receiver_id) == NEAR_ACCOUNT_NEAR_IMPLICIT;
     memset(out, 0, sizeof *out);

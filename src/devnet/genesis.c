@@ -15,7 +15,7 @@
 #include "near/credentials.h"
 
 #define NEAR_BALANCE ((near_u128)1000000000u * 1000000000000000000ull * 1000000ull) /* 1e9 NEAR */
-#define TEST_BALANCE ((near_u128)1000000u * 1000000000000000000ull * 1000000ull)    /* 1e6 NEAR */
+#define TEST_BALANCE ((near_u128)1000000u * 1000000000000000000ull * 1000000ull) /* 1e6 NEAR */
 
 static int genesis_account(devnet_state *st, const char *home, const char *id, near_u128 balance, char *err,
                            size_t errlen)
@@ -29,7 +29,8 @@ static int genesis_account(devnet_state *st, const char *home, const char *id, n
     }
     near_access_key ak = {.nonce = 0, .full_access = 1};
     devnet_account a = {.amount = balance,
-                        .storage_usage = DEVNET_ACCOUNT_BYTES + devnet_key_storage_bytes(&cred.keypair.public_key, &ak)};
+                        .storage_usage =
+                            DEVNET_ACCOUNT_BYTES + devnet_key_storage_bytes(&cred.keypair.public_key, &ak)};
     if (devnet_account_put(st, id, &a) || devnet_key_put(st, id, &cred.keypair.public_key, &ak)) {
         snprintf(err, errlen, "cannot store genesis account %s", id);
         near_keypair_wipe(&cred.keypair);

@@ -18,24 +18,23 @@ static devnet_chain g_chain;
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: outlayer-devnet [--home DIR] [--port 3030] [--block-ms 100] [--reset]\n"
-            "\n"
-            "A single-node NEAR-compatible chain for development and tests: NEAR JSON-RPC\n"
-            "on POST / and a neardata-style block feed on GET /v0/block/{height}.\n"
-            "\n"
-            "  --home DIR            state and credentials (env DEVNET_HOME, default ./.outlayer-devnet)\n"
-            "  --port N              HTTP port on 127.0.0.1 (env DEVNET_PORT, default 3030;\n"
-            "                        DEVNET_BIND_ALL=1 listens on all interfaces)\n"
-            "  --block-ms N          block interval in milliseconds (env DEVNET_BLOCK_MS, default 100)\n"
-            "  --yield-timeout N     yield timeout in blocks (env DEVNET_YIELD_TIMEOUT_BLOCKS, default 200)\n"
-            "  --wait-timeout-ms N   how long send_tx/broadcast_tx_commit wait (default 10000)\n"
-            "  --reset               wipe the state in DIR and start from a new genesis\n"
-            "  --quiet               log only errors\n"
-            "  --help                this text\n"
-            "\n"
-            "On first start the genesis creates accounts `near` and `test.near`; their keys\n"
-            "are near-cli credential files in DIR/credentials/localnet/. Chain id: localnet.\n");
+    fprintf(f, "usage: outlayer-devnet [--home DIR] [--port 3030] [--block-ms 100] [--reset]\n"
+               "\n"
+               "A single-node NEAR-compatible chain for development and tests: NEAR JSON-RPC\n"
+               "on POST / and a neardata-style block feed on GET /v0/block/{height}.\n"
+               "\n"
+               "  --home DIR            state and credentials (env DEVNET_HOME, default ./.outlayer-devnet)\n"
+               "  --port N              HTTP port on 127.0.0.1 (env DEVNET_PORT, default 3030;\n"
+               "                        DEVNET_BIND_ALL=1 listens on all interfaces)\n"
+               "  --block-ms N          block interval in milliseconds (env DEVNET_BLOCK_MS, default 100)\n"
+               "  --yield-timeout N     yield timeout in blocks (env DEVNET_YIELD_TIMEOUT_BLOCKS, default 200)\n"
+               "  --wait-timeout-ms N   how long send_tx/broadcast_tx_commit wait (default 10000)\n"
+               "  --reset               wipe the state in DIR and start from a new genesis\n"
+               "  --quiet               log only errors\n"
+               "  --help                this text\n"
+               "\n"
+               "On first start the genesis creates accounts `near` and `test.near`; their keys\n"
+               "are near-cli credential files in DIR/credentials/localnet/. Chain id: localnet.\n");
 }
 
 static int parse_int(const char *name, const char *text, long min, long max, long *out)
@@ -132,7 +131,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     /* One line a script can wait for: the RPC is up. */
     printf("outlayer-devnet: listening on http://127.0.0.1:%d (chain localnet, height %llu, home %s, block %d ms)\n",
-           cfg.port, (unsigned long long)g_chain.head_height, cfg.home, cfg.block_ms);
+           devnet_server_port(srv), (unsigned long long)g_chain.head_height, cfg.home, cfg.block_ms);
     fflush(stdout);
     devnet_chain_run(&g_chain);
     pthread_mutex_lock(&g_chain.lock);

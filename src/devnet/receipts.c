@@ -37,18 +37,18 @@ json_t *devnet_rt_success_value(const uint8_t *data, size_t len)
 }
 
 json_t *devnet_rt_outcome_json(json_t *logs, json_t *receipt_ids, uint64_t gas_burnt, const char *executor,
-                            json_t *status)
+                               json_t *status)
 {
     near_u128 tokens = (near_u128)gas_burnt * DEVNET_GAS_PRICE;
     return json_pack("{s:o,s:o,s:I,s:o,s:s,s:o,s:{s:i,s:[]}}", "logs", logs, "receipt_ids", receipt_ids, "gas_burnt",
-                     (json_int_t)gas_burnt, "tokens_burnt", devnet_u128_json(tokens), "executor_id", executor,
-                     "status", status, "metadata", "version", 3, "gas_profile");
+                     (json_int_t)gas_burnt, "tokens_burnt", devnet_u128_json(tokens), "executor_id", executor, "status",
+                     status, "metadata", "version", 3, "gas_profile");
 }
 
 /* ---- storing receipts ---- */
 
 int devnet_rt_store_receipt(devnet_chain *c, const uint8_t id[32], const uint8_t tx_hash[32], json_t *view,
-                         uint64_t reserved, int state, uint64_t due, bool is_data)
+                            uint64_t reserved, int state, uint64_t due, bool is_data)
 {
     char *text = json_dumps(view, JSON_COMPACT);
     if (!text) return -1;
@@ -73,9 +73,9 @@ int devnet_rt_store_receipt(devnet_chain *c, const uint8_t id[32], const uint8_t
 }
 
 int devnet_rt_store_data_receipt(devnet_chain *c, devnet_block_ctx *b, const uint8_t parent[32], size_t index,
-                              const uint8_t tx_hash[32], const char *predecessor, const char *receiver,
-                              const uint8_t data_id[32], const uint8_t *data, size_t len, bool has_data,
-                              bool is_resume)
+                                 const uint8_t tx_hash[32], const char *predecessor, const char *receiver,
+                                 const uint8_t data_id[32], const uint8_t *data, size_t len, bool has_data,
+                                 bool is_resume)
 {
     uint8_t id[32];
     uint8_t idx[9] = {'d'};
@@ -113,6 +113,97 @@ int devnet_rt_set_receipt_done(devnet_chain *c, const uint8_t id[32], uint64_t h
     sqlite3_reset(s);
     free(text);
     return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- receipts created by a receipt ---- */
+
+/* A receipt a contract created (see runtime_internal.h). */
+int devnet_rt_store_vm_receipt(devnet_chain *c, devnet_block_ctx *b, const receipt_in *r, const char *current,
+                               const char *signer, const char *signer_pk, const near_vm_receipt *vr, size_t index,
+                               const near_vm_data_receiver *extra, size_t extra_n, uint8_t id_out[32])
+{
+    uint8_t idx[9] = {'r'};
+    memcpy(idx + 1, &index, 8);
+    devnet_sha256(r->id, 32, idx, sizeof idx, id_out);
+    json_t *actions = json_array();
+    near_action *tmp = calloc(vr->actions_count ? vr->actions_count : 1, sizeof *tmp);
+    if (!tmp) return -1;
+    uint64_t prepaid = 0;
+    for (size_t i = 0; i < vr->actions_count; i++) {
+        devnet_rt_vm_action_view(&vr->actions[i], &tmp[i]);
+        json_array_append_new(actions, near_action_view(&tmp[i]));
+        if (tmp[i].kind == NEAR_ACTION_FUNCTION_CALL) prepaid += tmp[i].gas;
+    }
+    bool from_system = !strcmp(current, SYSTEM_ACCOUNT);
+    uint64_t reserved = from_system ? 0 : devnet_actions_exec_fee(tmp, vr->actions_count, vr->receiver_id) + prepaid;
+    free(tmp);
+    json_t *outs = json_array(), *ins = json_array();
+    for (size_t i = 0; i < vr->output_data_receivers_count; i++)
+        json_array_append_new(outs, json_pack("{s:o,s:s}", "data_id",
+                                              devnet_rt_b58_json(vr->output_data_receivers[i].data_id, 32),
+                                              "receiver_id", vr->output_data_receivers[i].receiver_id));
+    for (size_t i = 0; i < extra_n; i++)
+        json_array_append_new(outs, json_pack("{s:o,s:s}", "data_id", devnet_rt_b58_json(extra[i].data_id, 32),
+                                              "receiver_id", extra[i].receiver_id));
+    for (size_t i = 0; i < vr->input_data_ids_count; i++)
+        json_array_append_new(ins, devnet_rt_b58_json(vr->input_data_ids[i], 32));
+    json_t *view = json_pack("{s:s,s:s,s:o,s:{s:{s:s,s:s,s:o,s:o,s:o,s:o,s:b}},s:i}", "predecessor_id", current,
+                             "receiver_id", vr->receiver_id, "receipt_id", devnet_rt_b58_json(id_out, 32), "receipt",
+                             "Action", "signer_id", signer, "signer_public_key", signer_pk, "gas_price",
+                             devnet_u128_json(DEVNET_GAS_PRICE), "output_data_receivers", outs, "input_data_ids", ins,
+                             "actions", actions, "is_promise_yield", vr->is_yield, "priority", 0);
+    if (!view) return -1;
+    if (from_system)
+        json_object_set_new(json_object_get(json_object_get(view, "receipt"), "Action"), "gas_price", json_string("0"));
+    int state = vr->input_data_ids_count ? 1 : 0;
+    int rc = devnet_rt_store_receipt(c, id_out, r->tx_hash, view, reserved, state, b->height + 1, false);
+    json_decref(view);
+    if (rc) return -1;
+    for (size_t i = 0; i < vr->input_data_ids_count; i++) {
+        sqlite3_stmt *s = devnet_stmt(&c->st, "INSERT OR REPLACE INTO waits(data_id, receipt_id) VALUES(?,?)");
+        if (!s) return -1;
+        sqlite3_bind_blob(s, 1, vr->input_data_ids[i], 32, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(s, 2, id_out, 32, SQLITE_TRANSIENT);
+        rc = sqlite3_step(s);
+        sqlite3_reset(s);
+        if (rc != SQLITE_DONE) return -1;
+    }
+    if (vr->is_yield && vr->input_data_ids_count == 1) {
+        sqlite3_stmt *s = devnet_stmt(
+            &c->st, "INSERT OR REPLACE INTO yields(data_id, account, receipt_id, expires_at) VALUES(?,?,?,?)");
+        if (!s) return -1;
+        sqlite3_bind_blob(s, 1, vr->input_data_ids[0], 32, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 2, current, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(s, 3, id_out, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 4, (sqlite3_int64)(b->height + c->cfg.yield_timeout_blocks));
+        rc = sqlite3_step(s);
+        sqlite3_reset(s);
+        if (rc != SQLITE_DONE) return -1;
+    }
+    return 0;
+}
+
+/* The receipt a delegate action creates: from the sender to the delegate's
+ * receiver, signed (and paid) by the relayer. */
+int devnet_rt_store_delegated_receipt(devnet_chain *c, devnet_block_ctx *b, const receipt_in *r, const char *signer,
+                                      const char *signer_pk, const near_delegate_action *da, uint8_t id_out[32])
+{
+    uint8_t idx[9] = {'g'};
+    devnet_sha256(r->id, 32, idx, sizeof idx, id_out);
+    uint64_t exec, prepaid;
+    near_u128 deposits;
+    devnet_delegate_inner(da, &exec, &prepaid, &deposits);
+    json_t *actions = json_array();
+    for (size_t i = 0; i < da->n_actions; i++) json_array_append_new(actions, near_action_view(&da->actions[i]));
+    json_t *view =
+        json_pack("{s:s,s:s,s:o,s:{s:{s:s,s:s,s:o,s:[],s:[],s:o,s:b}},s:i}", "predecessor_id", da->sender_id,
+                  "receiver_id", da->receiver_id, "receipt_id", devnet_rt_b58_json(id_out, 32), "receipt", "Action",
+                  "signer_id", signer, "signer_public_key", signer_pk, "gas_price", devnet_u128_json(DEVNET_GAS_PRICE),
+                  "output_data_receivers", "input_data_ids", "actions", actions, "is_promise_yield", 0, "priority", 0);
+    if (!view) return -1;
+    int rc = devnet_rt_store_receipt(c, id_out, r->tx_hash, view, exec + prepaid, 0, b->height + 1, false);
+    json_decref(view);
+    return rc;
 }
 
 /* ---- receipts of a block ---- */
@@ -258,7 +349,8 @@ static int resolve_yield_timeouts(devnet_chain *c, devnet_block_ctx *b)
         sqlite3_bind_blob(s, 1, rid, 32, SQLITE_TRANSIENT);
         if (sqlite3_step(s) == SQLITE_ROW) memcpy(tx_hash, sqlite3_column_blob(s, 0), 32);
         sqlite3_reset(s);
-        if (devnet_rt_store_data_receipt(c, b, rid, 999, tx_hash, account, account, did, NULL, 0, false, true)) return -1;
+        if (devnet_rt_store_data_receipt(c, b, rid, 999, tx_hash, account, account, did, NULL, 0, false, true))
+            return -1;
     }
 }
 
@@ -306,28 +398,29 @@ int devnet_runtime_apply_tx(devnet_chain *c, devnet_block_ctx *b, const near_sig
     near_public_key_format(&tx->public_key, pk_text);
     json_t *actions = json_array();
     for (size_t i = 0; i < tx->n_actions; i++) json_array_append_new(actions, near_action_view(&tx->actions[i]));
-    json_t *view = json_pack("{s:s,s:s,s:o,s:{s:{s:s,s:s,s:o,s:[],s:[],s:o,s:b}},s:i}", "predecessor_id",
-                             tx->signer_id, "receiver_id", tx->receiver_id, "receipt_id", devnet_rt_b58_json(rid, 32), "receipt",
+    json_t *view = json_pack("{s:s,s:s,s:o,s:{s:{s:s,s:s,s:o,s:[],s:[],s:o,s:b}},s:i}", "predecessor_id", tx->signer_id,
+                             "receiver_id", tx->receiver_id, "receipt_id", devnet_rt_b58_json(rid, 32), "receipt",
                              "Action", "signer_id", tx->signer_id, "signer_public_key", pk_text, "gas_price",
                              devnet_u128_json(DEVNET_GAS_PRICE), "output_data_receivers", "input_data_ids", "actions",
                              actions, "is_promise_yield", 0, "priority", 0);
     bool local = strcmp(tx->signer_id, tx->receiver_id) == 0;
     if (!view || devnet_rt_store_receipt(c, rid, hash, view, cost->exec_gas + cost->prepaid_gas, 0,
-                               local ? b->height : b->height + 1, false)) {
+                                         local ? b->height : b->height + 1, false)) {
         json_decref(view);
         return -1;
     }
     json_decref(view);
 
-    json_t *outcome = devnet_rt_outcome_json(json_array(), json_pack("[o]", devnet_rt_b58_json(rid, 32)), cost->send_gas, tx->signer_id,
-                                   json_pack("{s:o}", "SuccessReceiptId", devnet_rt_b58_json(rid, 32)));
+    json_t *outcome =
+        devnet_rt_outcome_json(json_array(), json_pack("[o]", devnet_rt_b58_json(rid, 32)), cost->send_gas,
+                               tx->signer_id, json_pack("{s:o}", "SuccessReceiptId", devnet_rt_b58_json(rid, 32)));
     json_t *txview = near_signed_transaction_view(stx);
     char *otext = json_dumps(outcome, JSON_COMPACT), *vtext = json_dumps(txview, JSON_COMPACT);
     json_decref(outcome);
     json_decref(txview);
-    sqlite3_stmt *s = devnet_stmt(
-        &c->st, "INSERT OR REPLACE INTO txs(hash, signer, block_height, seq, view, outcome, first_receipt) "
-                "VALUES(?,?,?,?,?,?,?)");
+    sqlite3_stmt *s =
+        devnet_stmt(&c->st, "INSERT OR REPLACE INTO txs(hash, signer, block_height, seq, view, outcome, first_receipt) "
+                            "VALUES(?,?,?,?,?,?,?)");
     rc = -1;
     if (s && otext && vtext) {
         sqlite3_bind_blob(s, 1, hash, 32, SQLITE_TRANSIENT);

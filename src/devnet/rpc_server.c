@@ -32,8 +32,7 @@ typedef struct request {
 
 static enum MHD_Result reply(struct MHD_Connection *conn, int status, char *body)
 {
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(body);
         return MHD_NO;
@@ -76,16 +75,17 @@ static enum MHD_Result handle_rpc(devnet_server *s, struct MHD_Connection *conn,
     const char *method = json_string_value(json_object_get(body, "method"));
     if (!method) {
         json_decref(body);
-        return reply_json(conn, 400,
-                          json_pack("{s:s,s:o,s:o}", "jsonrpc", "2.0", "error", parse_error("missing method"), "id", id));
+        return reply_json(
+            conn, 400, json_pack("{s:s,s:o,s:o}", "jsonrpc", "2.0", "error", parse_error("missing method"), "id", id));
     }
     json_t *error = NULL;
     int status = 200;
     json_t *result = devnet_rpc_dispatch(s->chain, method, json_object_get(body, "params"), &error, &status);
     json_decref(body);
     if (result) return reply_json(conn, 200, json_pack("{s:s,s:o,s:o}", "jsonrpc", "2.0", "result", result, "id", id));
-    return reply_json(conn, status, json_pack("{s:s,s:o,s:o}", "jsonrpc", "2.0", "error",
-                                              error ? error : json_string("internal error"), "id", id));
+    return reply_json(
+        conn, status,
+        json_pack("{s:s,s:o,s:o}", "jsonrpc", "2.0", "error", error ? error : json_string("internal error"), "id", id));
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -177,6 +177,12 @@ devnet_server *devnet_server_start(devnet_chain *c, int port, char *err, size_t 
         return NULL;
     }
     return s;
+}
+
+int devnet_server_port(devnet_server *s)
+{
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    return info ? (int)info->port : -1;
 }
 
 void devnet_server_stop(devnet_server *s)

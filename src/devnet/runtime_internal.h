@@ -20,7 +20,7 @@
 typedef struct receipt_in {
     uint8_t id[32];
     uint8_t tx_hash[32];
-    json_t *view;      /* ReceiptView JSON */
+    json_t *view; /* ReceiptView JSON */
     uint64_t reserved; /* gas its sender reserved for it */
 } receipt_in;
 
@@ -40,6 +40,19 @@ int devnet_rt_store_data_receipt(devnet_chain *c, devnet_block_ctx *b, const uin
                                  const uint8_t data_id[32], const uint8_t *data, size_t len, bool has_data,
                                  bool is_resume);
 int devnet_rt_set_receipt_done(devnet_chain *c, const uint8_t id[32], uint64_t height, json_t *outcome);
+/* Stores an action receipt a contract created, from `current` (the parent's
+ * receiver, or "system" for a gas-free balance refund): its id derives from
+ * the parent's and index; it reserves its actions' execution fees and
+ * attached gas; extra receivers are appended to its output receivers (a
+ * returned promise takes over the parent's); a receipt with inputs waits
+ * postponed, and a yield also gets its timeout. */
+int devnet_rt_store_vm_receipt(devnet_chain *c, devnet_block_ctx *b, const receipt_in *r, const char *current,
+                               const char *signer, const char *signer_pk, const near_vm_receipt *vr, size_t index,
+                               const near_vm_data_receiver *extra, size_t extra_n, uint8_t id_out[32]);
+/* The receipt a delegate action creates: from its sender to its receiver,
+ * signed (and paid for) by the relayer. */
+int devnet_rt_store_delegated_receipt(devnet_chain *c, devnet_block_ctx *b, const receipt_in *r, const char *signer,
+                                      const char *signer_pk, const near_delegate_action *da, uint8_t id_out[32]);
 
 /* ---- runtime.c: one action receipt ---- */
 void devnet_rt_credit(devnet_chain *c, const char *account, near_u128 amount);

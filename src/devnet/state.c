@@ -53,8 +53,8 @@ int devnet_state_open(devnet_state *st, const char *path, char *err, size_t errl
         return -1;
     }
     char *msg = NULL;
-    if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;", NULL,
-                     NULL, &msg) != SQLITE_OK ||
+    if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;", NULL, NULL,
+                     &msg) != SQLITE_OK ||
         sqlite3_exec(st->db, SCHEMA, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "cannot initialise %s: %s", path, msg ? msg : "?");
         sqlite3_free(msg);
@@ -327,8 +327,8 @@ int devnet_key_get(devnet_state *st, const char *id, const near_public_key *pk, 
 
 int devnet_key_put(devnet_state *st, const char *id, const near_public_key *pk, const near_access_key *ak)
 {
-    sqlite3_stmt *s = devnet_stmt(
-        st, "INSERT OR REPLACE INTO access_keys(account, public_key, nonce, permission) VALUES(?,?,?,?)");
+    sqlite3_stmt *s =
+        devnet_stmt(st, "INSERT OR REPLACE INTO access_keys(account, public_key, nonce, permission) VALUES(?,?,?,?)");
     if (!s) return -1;
     uint8_t kb[65];
     size_t kn = pk_borsh(pk, kb);

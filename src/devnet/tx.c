@@ -49,8 +49,7 @@ static json_t *validate_action_list(const near_action *actions, size_t n, uint64
         case NEAR_ACTION_DELETE_ACCOUNT:
             if (i + 1 != n) return actions_error(json_string("DeleteActionMustBeFinal"));
             if (!near_account_id_valid(a->beneficiary_id, NULL, 0))
-                return actions_error(
-                    json_pack("{s:{s:s}}", "InvalidAccountId", "account_id", a->beneficiary_id));
+                return actions_error(json_pack("{s:{s:s}}", "InvalidAccountId", "account_id", a->beneficiary_id));
             break;
         case NEAR_ACTION_ADD_KEY:
             if (!a->access_key.full_access) {
@@ -77,8 +76,7 @@ static json_t *validate_action_list(const near_action *actions, size_t n, uint64
             if (inner) return inner;
             break;
         }
-        default:
-            break;
+        default: break;
         }
     }
     return NULL;
@@ -162,8 +160,8 @@ int devnet_tx_validate(devnet_chain *c, const near_signed_transaction *stx, size
     rc = devnet_key_get(&c->st, tx->signer_id, &tx->public_key, &ak);
     if (rc < 0) return -1;
     if (rc == 0) {
-        *error = key_error(json_pack("{s:{s:s,s:s}}", "AccessKeyNotFound", "account_id", tx->signer_id, "public_key",
-                                     pk_text));
+        *error = key_error(
+            json_pack("{s:{s:s,s:s}}", "AccessKeyNotFound", "account_id", tx->signer_id, "public_key", pk_text));
         return -1;
     }
     int result = -1;

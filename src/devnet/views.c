@@ -90,16 +90,15 @@ static json_t *header_json(devnet_chain *c, const block_row *b)
     devnet_sha256("epoch", 5, c->genesis_hash, 32, epoch);
     char ts[32];
     snprintf(ts, sizeof ts, "%llu", (unsigned long long)b->timestamp);
-    json_t *h = json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:i,s:o,s:I,s:s,s:o,s:[],s:[b]}",
-                          "height", (json_int_t)b->height, "prev_height",
-                          (json_int_t)(b->height > c->genesis_height ? b->height - 1 : 0), "epoch_id",
-                          b58_json(zero, 32), "next_epoch_id", b58_json(epoch, 32), "hash", b58_json(b->hash, 32),
-                          "prev_hash", b58_json(b->prev_hash, 32), "prev_state_root", b58_json(zero, 32),
-                          "block_body_hash", b58_json(zero, 32), "chunk_receipts_root", b58_json(zero, 32),
-                          "chunk_headers_root", b58_json(zero, 32), "chunk_tx_root", b58_json(zero, 32),
-                          "outcome_root", b58_json(zero, 32), "chunks_included", 1, "challenges_root",
-                          b58_json(zero, 32), "timestamp", (json_int_t)b->timestamp, "timestamp_nanosec", ts,
-                          "random_value", b58_json(b->random, 32), "validator_proposals", "chunk_mask", 1);
+    json_t *h = json_pack(
+        "{s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:i,s:o,s:I,s:s,s:o,s:[],s:[b]}", "height",
+        (json_int_t)b->height, "prev_height", (json_int_t)(b->height > c->genesis_height ? b->height - 1 : 0),
+        "epoch_id", b58_json(zero, 32), "next_epoch_id", b58_json(epoch, 32), "hash", b58_json(b->hash, 32),
+        "prev_hash", b58_json(b->prev_hash, 32), "prev_state_root", b58_json(zero, 32), "block_body_hash",
+        b58_json(zero, 32), "chunk_receipts_root", b58_json(zero, 32), "chunk_headers_root", b58_json(zero, 32),
+        "chunk_tx_root", b58_json(zero, 32), "outcome_root", b58_json(zero, 32), "chunks_included", 1,
+        "challenges_root", b58_json(zero, 32), "timestamp", (json_int_t)b->timestamp, "timestamp_nanosec", ts,
+        "random_value", b58_json(b->random, 32), "validator_proposals", "chunk_mask", 1);
     json_object_set_new(h, "gas_price", devnet_u128_json(DEVNET_GAS_PRICE));
     json_object_set_new(h, "block_ordinal", json_integer((json_int_t)(b->height - c->genesis_height + 1)));
     json_object_set_new(h, "rent_paid", json_string("0"));
@@ -145,8 +144,9 @@ static json_t *receipts_at(devnet_chain *c, uint64_t height, bool with_outcomes)
             continue;
         }
         json_t *outcome = json_loads((const char *)sqlite3_column_text(s, 2), 0, NULL);
-        json_array_append_new(list, json_pack("{s:o,s:o,s:o}", "receipt", view, "outcome", outcome ? outcome : json_null(),
-                                              "tx_hash", b58_json(sqlite3_column_blob(s, 3), 32)));
+        json_array_append_new(list,
+                              json_pack("{s:o,s:o,s:o}", "receipt", view, "outcome", outcome ? outcome : json_null(),
+                                        "tx_hash", b58_json(sqlite3_column_blob(s, 3), 32)));
     }
     sqlite3_reset(s);
     return list;
@@ -166,8 +166,8 @@ json_t *devnet_chunk_view(devnet_chain *c, uint64_t height)
         }
         sqlite3_reset(s);
     }
-    return json_pack("{s:s,s:o,s:o,s:o}", "author", "near", "header", chunk_header(&b), "transactions", txs,
-                     "receipts", receipts_at(c, height, false));
+    return json_pack("{s:s,s:o,s:o,s:o}", "author", "near", "header", chunk_header(&b), "transactions", txs, "receipts",
+                     receipts_at(c, height, false));
 }
 
 static json_t *block_hash_at(devnet_chain *c, uint64_t height)
@@ -197,7 +197,8 @@ json_t *devnet_tx_outcome_view(devnet_chain *c, const uint8_t hash[32], bool wit
     }
     json_t *outcomes = json_object(); /* receipt id -> outcome, to follow the status chain */
     json_t *receipts_outcome = json_array(), *receipts = json_array();
-    s = devnet_stmt(&c->st, "SELECT id, view, outcome, exec_height, is_data FROM receipts WHERE tx_hash=? ORDER BY seq");
+    s = devnet_stmt(&c->st,
+                    "SELECT id, view, outcome, exec_height, is_data FROM receipts WHERE tx_hash=? ORDER BY seq");
     if (s) {
         sqlite3_bind_blob(s, 1, hash, 32, SQLITE_TRANSIENT);
         while (sqlite3_step(s) == SQLITE_ROW) {
@@ -211,10 +212,9 @@ json_t *devnet_tx_outcome_view(devnet_chain *c, const uint8_t hash[32], bool wit
             json_t *o = json_loads((const char *)sqlite3_column_text(s, 2), 0, NULL);
             if (!o) continue;
             json_object_set(outcomes, id, o);
-            json_array_append_new(receipts_outcome,
-                                  json_pack("{s:[],s:o,s:s,s:o}", "proof", "block_hash",
-                                            block_hash_at(c, (uint64_t)sqlite3_column_int64(s, 3)), "id", id,
-                                            "outcome", o));
+            json_array_append_new(receipts_outcome, json_pack("{s:[],s:o,s:s,s:o}", "proof", "block_hash",
+                                                              block_hash_at(c, (uint64_t)sqlite3_column_int64(s, 3)),
+                                                              "id", id, "outcome", o));
         }
         sqlite3_reset(s);
     }
@@ -236,10 +236,10 @@ json_t *devnet_tx_outcome_view(devnet_chain *c, const uint8_t hash[32], bool wit
     }
     char txid[DEVNET_B58_HASH];
     devnet_b58(hash, 32, txid, sizeof txid);
-    json_t *r = json_pack("{s:s,s:o,s:o,s:{s:[],s:o,s:s,s:o},s:o}", "final_execution_status", final_status, "status",
-                          status, "transaction", tx, "transaction_outcome", "proof", "block_hash",
-                          block_hash_at(c, tx_height), "id", txid, "outcome", tx_outcome, "receipts_outcome",
-                          receipts_outcome);
+    json_t *r =
+        json_pack("{s:s,s:o,s:o,s:{s:[],s:o,s:s,s:o},s:o}", "final_execution_status", final_status, "status", status,
+                  "transaction", tx, "transaction_outcome", "proof", "block_hash", block_hash_at(c, tx_height), "id",
+                  txid, "outcome", tx_outcome, "receipts_outcome", receipts_outcome);
     if (with_receipts)
         json_object_set_new(r, "receipts", receipts);
     else
@@ -271,10 +271,10 @@ json_t *devnet_feed_block(devnet_chain *c, uint64_t height)
     json_array_foreach(items, i, it)
     {
         json_t *receipt = json_object_get(it, "receipt");
-        json_array_append_new(
-            reos, json_pack("{s:O,s:{s:O,s:O,s:o,s:[]},s:O}", "receipt", receipt, "execution_outcome", "id",
-                            json_object_get(receipt, "receipt_id"), "outcome", json_object_get(it, "outcome"),
-                            "block_hash", b58_json(b.hash, 32), "proof", "tx_hash", json_object_get(it, "tx_hash")));
+        json_array_append_new(reos, json_pack("{s:O,s:{s:O,s:O,s:o,s:[]},s:O}", "receipt", receipt, "execution_outcome",
+                                              "id", json_object_get(receipt, "receipt_id"), "outcome",
+                                              json_object_get(it, "outcome"), "block_hash", b58_json(b.hash, 32),
+                                              "proof", "tx_hash", json_object_get(it, "tx_hash")));
     }
     json_decref(items);
     json_t *chunk = devnet_chunk_view(c, height);

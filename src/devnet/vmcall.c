@@ -81,7 +81,7 @@ void *devnet_contract_get(devnet_chain *c, const uint8_t hash[32], const char *a
 /* Runs a function call: the cached compiled contract, or (no code, or code
  * that does not prepare) the VM's own path that reports the error. */
 void devnet_rt_run_vm(devnet_chain *c, const devnet_account *acct, const char *account_id, const char *method,
-                   const near_vm_context *ctx, const near_vm_storage *store, near_vm_outcome *out)
+                      const near_vm_context *ctx, const near_vm_storage *store, near_vm_outcome *out)
 {
     static const uint8_t zero[32];
     if (!memcmp(acct->code_hash, zero, 32)) {
@@ -143,8 +143,7 @@ void devnet_rt_free_promise_results(near_vm_promise_result *res, size_t n)
 /* ---- view calls ---- */
 
 int devnet_runtime_view_call(devnet_chain *c, const char *account_id, const char *method, const uint8_t *args,
-                             size_t args_len, uint8_t **result, size_t *result_len, json_t **logs,
-                             char **error_debug)
+                             size_t args_len, uint8_t **result, size_t *result_len, json_t **logs, char **error_debug)
 {
     devnet_account acct;
     *result = NULL;

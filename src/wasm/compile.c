@@ -42,18 +42,22 @@ typedef struct ctl {
     size_t fixup_start;   /* first entry of the fixup list that may belong to this block */
     size_t else_instr;    /* CTL_IF: the branch to patch to the else part (SIZE_MAX: none) */
     size_t else_cell;     /* its offset cell */
+    size_t else_cost;     /* its taken-cost cell */
+    uint64_t head_cost;   /* CTL_LOOP: cost of the run at the head, once head_known */
+    bool head_known;
 } ctl;
 
 typedef struct fixup {
     size_t depth; /* control-stack index of the target */
     size_t cell;  /* offset cell to patch */
     size_t instr; /* start of the branching instruction */
+    size_t cost;  /* its taken-cost cell */
 } fixup;
 
 /* Virtual operand-stack entries tracked at once, and constants per function
  * kept in frame slots; past either bound values are materialised. */
 #define VIRT_MAX 64
-#define CONST_MAX 64
+#define CONST_MAX 256
 
 typedef struct compiler {
     const struct wasm_module *m;
@@ -87,9 +91,11 @@ typedef struct compiler {
     size_t prod_cell, prod_end;
 
     bool metering;
-    size_t fuel_instr; /* the open run's FUEL instruction (or the cell of edge_run), SIZE_MAX if none */
-    size_t fuel_cell;  /* the cell its cost goes to */
+    /* the cells that charge the current run (see close_run) */
+    size_t *charge;
+    size_t ncharge, capcharge;
     uint64_t run_cost;
+    size_t head_ctl; /* the loop whose head run is the current run, SIZE_MAX if none */
 } compiler;
 
 static void fail(compiler *c, const char *what)
@@ -288,47 +294,76 @@ static void push_const(compiler *c, uint64_t v)
 
 /* ---- fuel runs ---------------------------------------------------------- */
 
-static void start_run(compiler *c, bool check)
-{
-    if (c->metering) {
-        c->fuel_instr = emit_op(c, check ? WOP_FUEL_CHECK : WOP_FUEL);
-        c->fuel_cell = emit_u(c, 0);
-        c->run_cost = 0;
-    } else if (check) {
-        emit_op(c, WOP_CHECK);
-        emit_u(c, 0);
-    }
-}
+/*
+ * The body is split into straight-line runs, and a run is charged when
+ * control enters it, by the instruction that leads there: a function's
+ * first run by the call (cell 0 of the code), the run after a call by the
+ * call when it returns, the fall-through run of a conditional branch by the
+ * branch when it falls through, and a run that starts at a label by every
+ * branch to that label when it is taken (each branch carries the cost of
+ * its target's run). Falling into a label from the run before merges: the
+ * cells that charged the run before also charge the run after the label,
+ * so the fall-through needs no instruction. `charge` lists the cells that
+ * charge the current run; close_run adds the run's cost to each of them.
+ *
+ * A FUEL instruction is emitted only where merging is not possible: at a
+ * label entered by many branches (past MERGE_MAX cells), and at a label or
+ * loop head reached while the current run is the head run of an open loop
+ * (that loop's back edges must be charged that run's cost alone).
+ */
+#define MERGE_MAX 32
+#define NO_CTL SIZE_MAX
 
-static void end_run(compiler *c)
-{
-    if (!c->metering || c->fuel_instr == SIZE_MAX || c->failed)
-        return;
-    wasm_cell *ins = &c->code[c->fuel_instr];
-    c->code[c->fuel_cell].u = c->run_cost;
-    if (c->run_cost == 0 && c->fuel_cell == c->fuel_instr + 1) {
-        if (ins[0].op != c->handlers[WOP_FUEL])
-            ins[0].op = c->handlers[WOP_CHECK]; /* a loop head keeps its interrupt check */
-        else if (c->fuel_instr + 2 == c->ncode)
-            c->ncode -= 2; /* nothing follows yet: labels here land on what comes next */
-        else
-            ins[0].op = c->handlers[WOP_NOP1];
-    }
-    c->fuel_instr = SIZE_MAX;
-}
-
-/* A run that starts right after a call or a conditional branch is charged
- * by that instruction, from its last cell: a call charges it when it returns
- * (in RETURN, or after a host function), a conditional branch when it falls
- * through. No FUEL instruction is needed, and nothing of the run executes
- * before the charge. */
-static void edge_run(compiler *c, size_t cost_cell)
+static void charge_add(compiler *c, size_t cell)
 {
     if (!c->metering)
         return;
-    c->fuel_instr = cost_cell; /* not a FUEL instruction: end_run only patches the cost */
-    c->fuel_cell = cost_cell;
+    if (!grow((void **)&c->charge, &c->capcharge, c->ncharge + 1, sizeof *c->charge)) {
+        fail(c, "out of memory");
+        return;
+    }
+    c->charge[c->ncharge++] = cell;
+}
+
+/* Ends the current run: its cost goes to every cell that charges it. The
+ * list stays, for a label that the run falls into. */
+static void close_run(compiler *c)
+{
+    if (c->failed)
+        return;
+    for (size_t i = 0; i < c->ncharge; i++)
+        c->code[c->charge[i]].u += c->run_cost;
+    if (c->head_ctl != NO_CTL) {
+        c->ctls[c->head_ctl].head_cost = c->run_cost;
+        c->ctls[c->head_ctl].head_known = true;
+        c->head_ctl = NO_CTL;
+    }
     c->run_cost = 0;
+}
+
+/* A run that nothing falls into. */
+static void new_chain(compiler *c)
+{
+    c->ncharge = 0;
+    c->run_cost = 0;
+    c->head_ctl = NO_CTL;
+}
+
+/* A run charged by one cell: a call's or a conditional branch's. */
+static void edge_run(compiler *c, size_t cost_cell)
+{
+    new_chain(c);
+    charge_add(c, cost_cell);
+}
+
+/* A run charged by its own FUEL instruction. */
+static void fuel_run(compiler *c)
+{
+    new_chain(c);
+    if (!c->metering)
+        return;
+    emit_op(c, WOP_FUEL);
+    charge_add(c, emit_u(c, 0));
 }
 
 /* ---- control ------------------------------------------------------------ */
@@ -364,38 +399,70 @@ static ctl *label(compiler *c, uint32_t depth)
 
 static uint32_t label_arity(const ctl *b) { return b->kind == CTL_LOOP ? b->nparams : b->nresults; }
 
-/* Points the offset cell `cell` of the instruction at `instr` to `target`
- * (or records a fixup when the target is a block end not yet reached). */
-static void link_branch(compiler *c, const ctl *b, size_t instr, size_t cell)
+/* Points the offset cell `cell` of the instruction at `instr` to the label
+ * of b, and its taken-cost cell `cost` to the cost of the run there: known
+ * for a loop whose head run has ended, charged like the current run when
+ * the branch ends the loop's head run, and recorded with the fixup for a
+ * block end not yet reached. */
+static void link_branch(compiler *c, const ctl *b, size_t instr, size_t cell, size_t cost)
 {
     if (c->failed)
         return;
     if (b->kind == CTL_LOOP) {
         c->code[cell].i = (int64_t)b->loop_head - (int64_t)instr;
+        if (b->head_known)
+            c->code[cost].u = b->head_cost;
+        else if (c->head_ctl == (size_t)(b - c->ctls))
+            charge_add(c, cost);
+        else if (c->metering)
+            fail(c, "internal: loop head run not tracked");
         return;
     }
     if (!grow((void **)&c->fixups, &c->capfix, c->nfix + 1, sizeof *c->fixups)) {
         fail(c, "out of memory");
         return;
     }
-    fixup f = {(size_t)(b - c->ctls), cell, instr};
+    fixup f = {(size_t)(b - c->ctls), cell, instr, cost};
     c->fixups[c->nfix++] = f;
 }
 
-static void resolve_fixups(compiler *c, size_t depth, size_t target)
+/* The label at the end of the block at control depth `depth` is here: the
+ * branches to it are patched, and the run that starts here is charged by
+ * them and, when `fall` (the code before falls through), by what charged
+ * the run before; or by a FUEL instruction (see the fuel runs above). */
+static void enter_label(compiler *c, size_t depth, bool fall)
 {
     ctl *b = &c->ctls[depth];
+    size_t incoming = b->else_instr != SIZE_MAX;
+    for (size_t i = b->fixup_start; i < c->nfix; i++)
+        incoming += c->fixups[i].depth == depth;
+    bool own_fuel = incoming > MERGE_MAX ||
+                    (fall && (c->head_ctl != NO_CTL || c->ncharge + incoming > MERGE_MAX));
+    if (fall)
+        close_run(c);
+    size_t here = c->ncode;
+    if (!fall || own_fuel)
+        new_chain(c);
+    if (b->else_instr != SIZE_MAX && !c->failed) {
+        c->code[b->else_cell].i = (int64_t)here - (int64_t)b->else_instr;
+        if (!own_fuel)
+            charge_add(c, b->else_cost);
+    }
     size_t keep = b->fixup_start;
     for (size_t i = b->fixup_start; i < c->nfix; i++) {
         fixup f = c->fixups[i];
         if (f.depth == depth) {
             if (!c->failed)
-                c->code[f.cell].i = (int64_t)target - (int64_t)f.instr;
+                c->code[f.cell].i = (int64_t)here - (int64_t)f.instr;
+            if (!own_fuel)
+                charge_add(c, f.cost);
         } else {
             c->fixups[keep++] = f;
         }
     }
     c->nfix = keep;
+    if (own_fuel)
+        fuel_run(c);
 }
 
 static void emit_return(compiler *c)
@@ -431,14 +498,16 @@ static void emit_br(compiler *c, uint32_t depth)
     size_t instr;
     if (n == 0 || from == b->height) {
         instr = emit_op(c, WOP_BR);
-        link_branch(c, b, instr, emit_u(c, 0));
+        size_t off = emit_u(c, 0);
+        link_branch(c, b, instr, off, emit_u(c, 0));
     } else {
         instr = emit_op(c, WOP_BR_MOVE);
         size_t off = emit_u(c, 0);
+        size_t cost = emit_u(c, 0);
         emit_u(c, n);
         emit_u(c, from);
         emit_u(c, b->height);
-        link_branch(c, b, instr, off);
+        link_branch(c, b, instr, off, cost);
     }
 }
 
@@ -595,8 +664,9 @@ static cond take_cond(compiler *c, size_t prod_cell, size_t prod_end, uint32_t p
 
 /* Emits a branch taken when the condition is `when` (true or false);
  * returns the instruction's start and sets *off_cell to its offset cell.
- * The last cell is the cost charged when the branch falls through (see
- * edge_run; 0 unless the caller opens the next run there). */
+ * The two cells after it are the costs charged when the branch is taken
+ * (off_cell + 1, see link_branch) and when it falls through (off_cell + 2,
+ * see edge_run). */
 static size_t emit_cond_branch(compiler *c, cond k, bool when, size_t *off_cell)
 {
     size_t instr;
@@ -611,6 +681,7 @@ static size_t emit_cond_branch(compiler *c, cond k, bool when, size_t *off_cell)
             emit_u(c, k.b);
     }
     *off_cell = emit_u(c, 0);
+    emit_u(c, 0);
     emit_u(c, 0);
     return instr;
 }
@@ -644,14 +715,14 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
     size_t prod_cell = c->prod_cell, prod_end = c->prod_end;
     c->prod_cell = SIZE_MAX;
     /* Every instruction except the `end` and `else` delimiters costs 1. */
-    if (live && opcode != 0x0b && opcode != 0x05)
+    if (live && opcode != 0x0b && opcode != 0x05 && c->metering)
         c->run_cost++;
 
     switch (opcode) {
     case 0x00: /* unreachable */
         if (live) {
             emit_op(c, WOP_UNREACHABLE);
-            end_run(c);
+            close_run(c);
             go_dead(c);
         }
         break;
@@ -673,25 +744,32 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         } else if (opcode == 0x03) {
             if (c->h < c->stack_base + np)
                 return fail(c, "operand stack underflow"), false;
-            end_run(c);
+            /* The head run merges with the run before, unless that run is
+             * itself the head run of an open loop (see the fuel runs). */
+            bool own_fuel = c->head_ctl != NO_CTL;
+            close_run(c);
             ctl *b = push_ctl(c, CTL_LOOP, np, nr);
-            if (b)
+            if (own_fuel)
+                fuel_run(c);
+            if (b) {
                 b->loop_head = c->ncode;
-            start_run(c, true);
+                c->head_ctl = (size_t)(b - c->ctls);
+            }
         } else {
             uint32_t pos = pop(c, 1);
             cond k = take_cond(c, prod_cell, prod_end, pos, src(c, pos));
             if (c->h < c->stack_base + np)
                 return fail(c, "operand stack underflow"), false;
             ctl *b = push_ctl(c, CTL_IF, np, nr); /* flushes */
-            end_run(c);
+            close_run(c);
             size_t off;
             size_t instr = emit_cond_branch(c, k, false, &off);
             if (b) {
                 b->else_instr = instr;
                 b->else_cell = off;
+                b->else_cost = off + 1;
             }
-            edge_run(c, off + 1); /* the `then` part */
+            edge_run(c, off + 2); /* the `then` part */
         }
         break;
     }
@@ -704,16 +782,17 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
             break;
         if (live) {
             flush(c);
-            end_run(c);
+            close_run(c);
             size_t instr = emit_op(c, WOP_BR);
-            link_branch(c, b, instr, emit_u(c, 0));
+            size_t off = emit_u(c, 0);
+            link_branch(c, b, instr, off, emit_u(c, 0));
         }
         if (!c->failed)
             c->code[b->else_cell].i = (int64_t)c->ncode - (int64_t)b->else_instr;
         b->else_instr = SIZE_MAX;
         set_height(c, b->height, b->nparams);
         c->dead = false;
-        start_run(c, false);
+        edge_run(c, b->else_cost); /* charged when the `if` branches here */
         break;
     }
     case 0x0b: { /* end */
@@ -726,7 +805,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         }
         if (b->kind == CTL_FUNC) {
             if (live) {
-                end_run(c);
+                close_run(c);
                 emit_return(c);
             }
             *done = true;
@@ -741,21 +820,17 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
             } else {
                 set_height(c, b->height, b->nresults);
             }
+            if (c->head_ctl == c->nctl - 1)
+                c->head_ctl = NO_CTL; /* no more back edges: the run may merge on */
             c->nctl--;
             break;
         }
-        if (live) {
+        if (live)
             flush(c);
-            end_run(c);
-        }
-        size_t here = c->ncode;
-        if (b->else_instr != SIZE_MAX && !c->failed)
-            c->code[b->else_cell].i = (int64_t)here - (int64_t)b->else_instr;
-        resolve_fixups(c, c->nctl - 1, here);
+        enter_label(c, c->nctl - 1, live);
         set_height(c, b->height, b->nresults);
         c->nctl--;
         c->dead = false;
-        start_run(c, false);
         break;
     }
     case 0x0c: { /* br */
@@ -764,7 +839,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         if (!live)
             break;
         emit_br(c, depth);
-        end_run(c);
+        close_run(c);
         go_dead(c);
         break;
     }
@@ -779,23 +854,24 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         if (!b)
             return false;
         flush(c);
-        end_run(c);
+        close_run(c);
         uint32_t n = label_arity(b);
         if (c->h < b->height + n && b->kind != CTL_FUNC)
             return fail(c, "operand stack underflow"), false;
         if (b->kind != CTL_FUNC && (n == 0 || c->h - n == b->height)) {
             size_t off;
             size_t instr = emit_cond_branch(c, k, true, &off);
-            link_branch(c, b, instr, off);
-            edge_run(c, off + 1);
+            link_branch(c, b, instr, off, off + 1);
+            edge_run(c, off + 2);
         } else {
-            /* branch around the value moves (or the return) */
+            /* branch around the value moves (or the return); the run after
+             * is charged when the skip is taken, the moves cost nothing */
             size_t off;
             size_t skip = emit_cond_branch(c, k, false, &off);
             emit_br(c, depth);
             if (!c->failed)
                 c->code[off].i = (int64_t)c->ncode - (int64_t)skip;
-            start_run(c, false);
+            edge_run(c, off + 1);
         }
         break;
     }
@@ -821,7 +897,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
                 fail(c, "operand stack underflow");
             uint32_t from = c->h - n;
             flush(c);
-            end_run(c);
+            close_run(c);
             size_t instr = emit_op(c, WOP_BR_TABLE);
             emit_u(c, idx);
             emit_u(c, count);
@@ -837,10 +913,11 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
                     fail(c, "br_table arity mismatch");
                 size_t off = emit_u(c, 0);
                 emit_u(c, b->kind == CTL_FUNC ? from : b->height);
+                size_t cost = emit_u(c, 0);
                 if (b->kind == CTL_FUNC)
                     to_func = true;
                 else
-                    link_branch(c, b, instr, off);
+                    link_branch(c, b, instr, off, cost);
             }
             if (to_func && !c->failed) {
                 /* Entries that leave the function land on a shared return. */
@@ -848,7 +925,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
                 emit_return(c);
                 for (uint32_t i = 0; i <= count && !c->failed; i++)
                     if (c->ctls[c->nctl - 1 - depths[i]].kind == CTL_FUNC)
-                        c->code[first + 2 * i].i = (int64_t)ret - (int64_t)instr;
+                        c->code[first + 3 * i].i = (int64_t)ret - (int64_t)instr;
             }
             go_dead(c);
         }
@@ -858,7 +935,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
     case 0x0f: /* return */
         if (live) {
             emit_return(c);
-            end_run(c);
+            close_run(c);
             go_dead(c);
         }
         break;
@@ -873,7 +950,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
             return fail(c, "operand stack underflow"), false;
         materialize_from(c, c->h - t->nparams); /* arguments in their slots */
         uint32_t base = pop(c, t->nparams);
-        end_run(c);
+        close_run(c);
         if (f < m->nimported_funcs) {
             emit_op(c, WOP_CALL_FUNC);
             emit_u(c, f);
@@ -901,7 +978,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
             return fail(c, "operand stack underflow"), false;
         materialize_from(c, c->h - t->nparams);
         uint32_t base = pop(c, t->nparams);
-        end_run(c);
+        close_run(c);
         emit_op(c, WOP_CALL_INDIRECT);
         emit_u(c, table);
         emit_p(c, t);
@@ -1231,8 +1308,6 @@ static bool compile_func(compiler *c, uint32_t index, wasm_compiled_func *out)
 
     c->ncode = c->nctl = c->nfix = 0;
     c->dead = false;
-    c->fuel_instr = SIZE_MAX;
-    c->run_cost = 0;
     c->nlocals_total = t->nparams + d->nlocals;
     c->nv = 0;
     c->nconsts = 0;
@@ -1250,7 +1325,9 @@ static bool compile_func(compiler *c, uint32_t index, wasm_compiled_func *out)
     ctl *f = push_ctl(c, CTL_FUNC, 0, t->nresults);
     if (!f)
         return false;
-    start_run(c, true);
+    /* Cell 0 is the cost of the first run, charged by the call. */
+    new_chain(c);
+    charge_add(c, emit_u(c, 0));
 
     wasm_reader r = wasm_reader_at(m->bytes, d->code, d->code + d->code_size);
     bool done = false;
@@ -1312,6 +1389,7 @@ bool wasm_compile_module(struct wasm_module *m, wasm_error *err)
     free(c.ctls);
     free(c.fixups);
     free(c.vs);
+    free(c.charge);
     if (!ok) {
         wasm_compiled_free(cm);
         m->compiled = NULL;

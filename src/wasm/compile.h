@@ -15,10 +15,13 @@
  * are cell offsets relative to the branching instruction; branches that
  * must move their label's values carry the slots to move them from and to.
  *
- * Fuel: a straight-line run is charged at its start, by a FUEL instruction
- * when it starts at a label or at function entry, and otherwise by the
- * instruction before it: a call charges the run after it when it returns,
- * a conditional branch charges its fall-through run. See docs/engine.md.
+ * Fuel: a straight-line run is charged when control enters it, by the
+ * instruction that leads there: the function's first run by the call (its
+ * cost is cell 0 of the code), the run after a call by the call when it
+ * returns, a branch's target run by the branch when taken, a conditional
+ * branch's fall-through run when it falls through; a run that falls into a
+ * label is charged together with the run before it. A FUEL instruction
+ * remains only where that is not possible. See docs/engine.md.
  */
 #ifndef OUTLAYER_WASM_COMPILE_H
 #define OUTLAYER_WASM_COMPILE_H
@@ -38,22 +41,21 @@ typedef union wasm_cell {
 #define WASM_INTERNAL_OPS(X)                                                                      \
     /* control */                                                                                 \
     X(EXIT)          /* (end of a call from the embedder) */                                      \
-    X(NOP1)          /* x: the FUEL of a zero-cost run, patched out */                            \
     X(FUEL)          /* cost */                                                                   \
-    X(FUEL_CHECK)    /* cost: fuel + interrupt (function entry, loop head) */                     \
-    X(CHECK)         /* x: interrupt only (metering off, or a zero-cost loop head) */             \
     X(UNREACHABLE)                                                                                \
-    X(BR)            /* off */                                                                    \
-    /* conditional branches end with the cost of the run they fall through to */                \
-    X(BR_IF)         /* cond off cost */                                                          \
-    X(BR_UNLESS)     /* cond off cost */                                                          \
-    /* compare-and-branch (a compare fused with br_if/if): a b off cost */                        \
+    /* a taken branch charges `taken`, the cost of the run at its target, and */                 \
+    /* a backward one checks for interruption; a conditional branch that falls */               \
+    /* through charges `fall`, the cost of the run after it */                                   \
+    X(BR)            /* off taken */                                                              \
+    X(BR_IF)         /* cond off taken fall */                                                    \
+    X(BR_UNLESS)     /* cond off taken fall */                                                    \
+    /* compare-and-branch (a compare fused with br_if/if): a b off taken fall */                  \
     X(BR_I32_EQ) X(BR_I32_NE) X(BR_I32_LT_S) X(BR_I32_LT_U) X(BR_I32_GT_S) X(BR_I32_GT_U)         \
     X(BR_I32_LE_S) X(BR_I32_LE_U) X(BR_I32_GE_S) X(BR_I32_GE_U)                                   \
     X(BR_I64_EQ) X(BR_I64_NE) X(BR_I64_LT_S) X(BR_I64_LT_U) X(BR_I64_GT_S) X(BR_I64_GT_U)         \
     X(BR_I64_LE_S) X(BR_I64_LE_U) X(BR_I64_GE_S) X(BR_I64_GE_U)                                   \
-    X(BR_MOVE)       /* off n src dst */                                                          \
-    X(BR_TABLE)      /* idx count n src, then (off dst) * (count+1) */                            \
+    X(BR_MOVE)       /* off taken n src dst */                                                    \
+    X(BR_TABLE)      /* idx count n src, then (off dst taken) * (count+1) */                      \
     X(RETURN)        /* n src */                                                                  \
     /* calls end with the cost of the run after them, charged on return */                      \
     X(CALL)          /* callee(wasm_compiled_func*) base cost */                                  \
@@ -123,7 +125,7 @@ enum wasm_internal_op {
 
 /* One compiled function. */
 typedef struct wasm_compiled_func {
-    const wasm_cell *code;
+    const wasm_cell *code; /* code[0]: cost of the first run; instructions from code[1] */
     size_t ncells;
     const wasm_functype *type;
     uint32_t nparams;

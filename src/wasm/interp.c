@@ -195,6 +195,13 @@ static wasm_trap_code run(wasm_store *s, wasm_func *f, wasm_slot *slots, const v
         mbase = mem ? mem->data : NULL;                                                            \
         msize = mem ? mem->size : 0;                                                               \
     } while (0)
+#define CHARGE(cost)                                                                               \
+    do {                                                                                           \
+        uint64_t cost_ = (cost);                                                                   \
+        if (__builtin_expect(fuel < cost_, 0))                                                     \
+            TRAP(WASM_TRAP_OUT_OF_FUEL);                                                           \
+        fuel -= cost_;                                                                             \
+    } while (0)
 #define SYNC_FUEL()                                                                                \
     do {                                                                                           \
         s->fuel_used += s->fuel - fuel;                                                            \
@@ -216,59 +223,50 @@ L_EXIT:
     s->frame_top = frame_base;
     s->stack_top = stack_entry;
     return WASM_TRAP_NONE;
-L_NOP1:
-    ip += 2;
-    NEXT();
 L_FUEL:
-    if (__builtin_expect(fuel < ip[1].u, 0))
-        TRAP(WASM_TRAP_OUT_OF_FUEL);
-    fuel -= ip[1].u;
-    ip += 2;
-    NEXT();
-L_FUEL_CHECK:
-    if (__builtin_expect(atomic_load_explicit(&s->interrupt, memory_order_relaxed), 0))
-        TRAP(WASM_TRAP_INTERRUPTED);
-    if (__builtin_expect(fuel < ip[1].u, 0))
-        TRAP(WASM_TRAP_OUT_OF_FUEL);
-    fuel -= ip[1].u;
-    ip += 2;
-    NEXT();
-L_CHECK:
-    if (__builtin_expect(atomic_load_explicit(&s->interrupt, memory_order_relaxed), 0))
-        TRAP(WASM_TRAP_INTERRUPTED);
+    CHARGE(ip[1].u);
     ip += 2;
     NEXT();
 L_UNREACHABLE:
     TRAP(WASM_TRAP_UNREACHABLE);
-L_BR:
-    ip += ip[1].i;
-    NEXT();
-    /* Conditional branches charge the run they fall through to. */
+    /* A taken branch charges the run at its target (cell k + 1, after the
+     * offset in cell k); a backward one, a loop iteration, first checks for
+     * interruption. */
+#define TAKE(k)                                                                                    \
+    do {                                                                                           \
+        int64_t off_ = ip[k].i;                                                                    \
+        if (off_ <= 0 && __builtin_expect(atomic_load_explicit(&s->interrupt, memory_order_relaxed), 0)) \
+            TRAP(WASM_TRAP_INTERRUPTED);                                                           \
+        CHARGE(ip[(k) + 1].u);                                                                     \
+        ip += off_;                                                                                \
+    } while (0)
+    /* A conditional branch that falls through charges the run after it. */
 #define FALL_THROUGH(len)                                                                          \
     do {                                                                                           \
-        if (__builtin_expect(fuel < ip[(len)-1].u, 0))                                             \
-            TRAP(WASM_TRAP_OUT_OF_FUEL);                                                           \
-        fuel -= ip[(len)-1].u;                                                                     \
+        CHARGE(ip[(len)-1].u);                                                                     \
         ip += (len);                                                                               \
     } while (0)
+L_BR:
+    TAKE(1);
+    NEXT();
 L_BR_IF:
     if (U32(1))
-        ip += ip[2].i;
+        TAKE(2);
     else
-        FALL_THROUGH(4);
+        FALL_THROUGH(5);
     NEXT();
 L_BR_UNLESS:
     if (!U32(1))
-        ip += ip[2].i;
+        TAKE(2);
     else
-        FALL_THROUGH(4);
+        FALL_THROUGH(5);
     NEXT();
 #define BR_CMP(name, A, op)                                                                        \
     L_##name:                                                                                      \
     if (A(1) op A(2))                                                                              \
-        ip += ip[3].i;                                                                             \
+        TAKE(3);                                                                                   \
     else                                                                                           \
-        FALL_THROUGH(5);                                                                           \
+        FALL_THROUGH(6);                                                                           \
     NEXT();
     BR_CMP(BR_I32_EQ, U32, ==)
     BR_CMP(BR_I32_NE, U32, !=)
@@ -292,19 +290,23 @@ L_BR_UNLESS:
     BR_CMP(BR_I64_GE_U, U64, >=)
 #undef BR_CMP
 L_BR_MOVE:
-    move_slots(fp + ip[4].u, fp + ip[3].u, ip[2].u);
-    ip += ip[1].i;
+    move_slots(fp + ip[5].u, fp + ip[4].u, ip[3].u);
+    TAKE(1);
     NEXT();
 L_BR_TABLE: {
     uint64_t count = ip[2].u;
     uint64_t i = U32(1);
     if (i > count)
         i = count;
-    const wasm_cell *entry = ip + 5 + 2 * i;
+    const wasm_cell *entry = ip + 5 + 3 * i;
     uint64_t n = ip[3].u, src = ip[4].u, dst = entry[1].u;
+    int64_t off = entry[0].i;
+    if (off <= 0 && __builtin_expect(atomic_load_explicit(&s->interrupt, memory_order_relaxed), 0))
+        TRAP(WASM_TRAP_INTERRUPTED);
+    CHARGE(entry[2].u);
     if (src != dst)
         move_slots(fp + dst, fp + src, n);
-    ip += entry[0].i;
+    ip += off;
     NEXT();
 }
 L_RETURN: {
@@ -318,9 +320,7 @@ L_RETURN: {
     if (inst)
         LOAD_MEM();
     /* the caller's next run, whose cost is the call's last cell */
-    if (__builtin_expect(fuel < ip[-1].u, 0))
-        TRAP(WASM_TRAP_OUT_OF_FUEL);
-    fuel -= ip[-1].u;
+    CHARGE(ip[-1].u);
     NEXT();
 }
 L_CALL:
@@ -374,15 +374,16 @@ call_func:
         }
         LOAD_MEM();
         ip = ret_ip;
-        if (__builtin_expect(fuel < ip[-1].u, 0))
-            TRAP(WASM_TRAP_OUT_OF_FUEL);
-        fuel -= ip[-1].u;
+        CHARGE(ip[-1].u);
         NEXT();
     }
 
 enter:
     if (__builtin_expect(fr >= frames_end, 0) || __builtin_expect(callee_fp + cf->frame_size > stack_end, 0))
         TRAP(WASM_TRAP_STACK_EXHAUSTED);
+    if (__builtin_expect(atomic_load_explicit(&s->interrupt, memory_order_relaxed), 0))
+        TRAP(WASM_TRAP_INTERRUPTED);
+    CHARGE(cf->code[0].u); /* the function's first run */
     fr->ret = ret_ip;
     fr->fp = fp;
     fr->inst = inst;
@@ -397,7 +398,7 @@ enter:
         for (uint32_t i = 0; i < cf->nconsts; i++)
             p[i].u = cf->consts[i];
     }
-    ip = cf->code;
+    ip = cf->code + 1;
     if (callee_inst != inst) {
         inst = callee_inst;
         LOAD_MEM();

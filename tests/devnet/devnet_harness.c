@@ -29,23 +29,6 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) || getsockname(fd, (struct sockaddr *)&a, &len)) {
-        if (fd >= 0) close(fd);
-        return -1;
-    }
-    int port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
 static int spawn(dn_node *n, int block_ms, const char *const *extra, bool reset)
 {
     const char *bin = getenv("DEVNET_BIN") ? getenv("DEVNET_BIN") : "build/bin/outlayer-devnet";
@@ -71,6 +54,29 @@ static int spawn(dn_node *n, int block_ms, const char *const *extra, bool reset)
         _exit(127);
     }
     n->pid = pid;
+    if (n->port == 0) {
+        /* --port 0: the devnet picks a free port and prints it. */
+        for (int i = 0; i < 5000 && n->port == 0; i++) {
+            size_t len = 0;
+            char *text = (char *)dn_read_file(log, &len);
+            const char *p = text ? strstr(text, "listening on http://127.0.0.1:") : NULL;
+            if (p) n->port = atoi(p + strlen("listening on http://127.0.0.1:"));
+            free(text);
+            int status;
+            if (n->port == 0 && waitpid(pid, &status, WNOHANG) == pid) {
+                fprintf(stderr, "devnet exited early; see %s\n", log);
+                n->pid = 0;
+                return -1;
+            }
+            if (n->port == 0) sleep_ms(2);
+        }
+        if (n->port <= 0) return -1;
+        snprintf(n->url, sizeof n->url, "http://127.0.0.1:%d", n->port);
+        n->rpc = near_rpc_new(n->url);
+        if (!n->rpc) return -1;
+        near_rpc_set_retry(n->rpc, 1, 50);
+        near_rpc_set_timeout(n->rpc, 30000);
+    }
     /* Wait for the RPC. */
     for (int i = 0; i < 5000; i++) {
         near_node_status st;
@@ -98,13 +104,7 @@ int dn_start(dn_node *n, int block_ms, const char *const *extra)
     near_rpc_global_init();
     snprintf(n->home, sizeof n->home, "/tmp/outlayer-devnet-test-XXXXXX");
     if (!mkdtemp(n->home)) return -1;
-    n->port = free_port();
-    if (n->port <= 0) return -1;
-    snprintf(n->url, sizeof n->url, "http://127.0.0.1:%d", n->port);
-    n->rpc = near_rpc_new(n->url);
-    if (!n->rpc) return -1;
-    near_rpc_set_retry(n->rpc, 1, 50);
-    near_rpc_set_timeout(n->rpc, 30000);
+    n->port = 0; /* the devnet picks a free port: no race with other tests */
     if (spawn(n, block_ms, extra, true)) return -1;
     char dir[300], err[256];
     snprintf(dir, sizeof dir, "%s/credentials", n->home);
@@ -116,10 +116,7 @@ int dn_start(dn_node *n, int block_ms, const char *const *extra)
     return 0;
 }
 
-int dn_restart(dn_node *n, int block_ms, const char *const *extra)
-{
-    return spawn(n, block_ms, extra, false);
-}
+int dn_restart(dn_node *n, int block_ms, const char *const *extra) { return spawn(n, block_ms, extra, false); }
 
 int dn_stop(dn_node *n, bool keep_home)
 {
@@ -217,7 +214,9 @@ int dn_create_account(dn_node *n, const near_credentials *creator, const char *i
     near_rpc_error err = {0};
     near_status st = dn_tx_send(n, &tx, &creator->keypair, NEAR_WAIT_FINAL, &o, &err, NULL);
     int rc = st == NEAR_OK && o.kind == NEAR_OUTCOME_SUCCESS ? 0 : -1;
-    if (rc) fprintf(stderr, "create %s: %s %s\n", id, near_status_name(st), st == NEAR_OK ? o.failure_message : err.message);
+    if (rc)
+        fprintf(stderr, "create %s: %s %s\n", id, near_status_name(st),
+                st == NEAR_OK ? o.failure_message : err.message);
     if (st == NEAR_OK) near_outcome_free(&o);
     near_rpc_error_clear(&err);
     return rc;
@@ -368,6 +367,12 @@ uint64_t dn_height(dn_node *n)
 char *dn_feed_find_event(dn_node *n, const char *contract, const char *event, uint64_t from, int timeout_ms,
                          uint64_t *height)
 {
+    return dn_feed_find_event_tx(n, contract, event, from, timeout_ms, height, NULL);
+}
+
+char *dn_feed_find_event_tx(dn_node *n, const char *contract, const char *event, uint64_t from, int timeout_ms,
+                            uint64_t *height, char *tx_hash)
+{
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     uint64_t h = from;
@@ -386,15 +391,20 @@ char *dn_feed_find_event(dn_node *n, const char *contract, const char *event, ui
             {
                 json_array_foreach(json_object_get(shard, "receipt_execution_outcomes"), k, item)
                 {
-                    const char *recv = json_string_value(json_object_get(json_object_get(item, "receipt"), "receiver_id"));
+                    const char *recv =
+                        json_string_value(json_object_get(json_object_get(item, "receipt"), "receiver_id"));
                     if (!recv || strcmp(recv, contract) != 0) continue;
-                    json_t *logs = json_object_get(json_object_get(json_object_get(item, "execution_outcome"), "outcome"),
-                                                   "logs");
+                    json_t *logs =
+                        json_object_get(json_object_get(json_object_get(item, "execution_outcome"), "outcome"), "logs");
                     json_array_foreach(logs, l, log)
                     {
                         const char *s = json_string_value(log);
                         const char *p = s ? strstr(s, "EVENT_JSON:") : NULL;
-                        if (!found && p && strstr(p, event)) found = strdup(p + 11);
+                        if (!found && p && strstr(p, event)) {
+                            found = strdup(p + 11);
+                            const char *t = json_string_value(json_object_get(item, "tx_hash"));
+                            if (tx_hash) snprintf(tx_hash, 64, "%s", t ? t : "");
+                        }
                     }
                 }
             }

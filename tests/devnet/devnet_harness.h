@@ -63,6 +63,9 @@ char *dn_feed_find_event(dn_node *n, const char *contract, const char *event, ui
  * token burnt for gas add up exactly to the genesis supply (no yoctoNEAR
  * created or lost by the runtime), else -1 with a message. */
 int dn_check_supply(dn_node *n);
+/* The same, also giving the feed item's tx_hash (64 bytes). */
+char *dn_feed_find_event_tx(dn_node *n, const char *contract, const char *event, uint64_t from, int timeout_ms,
+                            uint64_t *height, char *tx_hash);
 /* Latest block height. */
 uint64_t dn_height(dn_node *n);
 /* HTTP GET / POST (to /) on the devnet; body malloc'd; *status set. */

@@ -47,8 +47,7 @@ static bool error_mentions(const near_rpc_error *err, const char *what)
 }
 
 static near_status call(const near_credentials *who, const char *receiver, const char *method, const char *args,
-                        near_u128 deposit, near_wait_until wait, near_outcome *out, near_rpc_error *err,
-                        char *hash_out)
+                        near_u128 deposit, near_wait_until wait, near_outcome *out, near_rpc_error *err, char *hash_out)
 {
     near_transaction tx;
     if (dn_tx_begin(&node, who->account_id, &who->keypair, receiver, &tx)) return NEAR_ERR_ARG;
@@ -240,9 +239,9 @@ static void test_deploy_outlayer(void **state)
     assert_non_null(strstr((const char *)r.result, OPERATOR));
     near_call_result_free(&r);
     /* `new` twice panics; the failure carries NEAR's error shape. */
-    assert_int_equal(call(&alice, OUTLAYER, "new", "{\"owner_id\":\"alice.test.near\"}", 0, NEAR_WAIT_FINAL, &o, &err,
-                          NULL),
-                     NEAR_OK);
+    assert_int_equal(
+        call(&alice, OUTLAYER, "new", "{\"owner_id\":\"alice.test.near\"}", 0, NEAR_WAIT_FINAL, &o, &err, NULL),
+        NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_FAILURE);
     char *f = json_dumps(o.failure, JSON_COMPACT);
     assert_non_null(strstr(f, "\"FunctionCallError\":{\"ExecutionError\":\"Smart contract panicked"));
@@ -268,13 +267,14 @@ static long request(near_u128 payment, char *tx_hash)
     uint64_t h0 = dn_height(&node);
     near_outcome o;
     near_rpc_error err = {0};
-    assert_int_equal(call(&alice, OUTLAYER, "request_execution", REQUEST_ARGS, payment, NEAR_WAIT_NONE, &o, &err,
-                          tx_hash),
-                     NEAR_OK);
+    assert_int_equal(
+        call(&alice, OUTLAYER, "request_execution", REQUEST_ARGS, payment, NEAR_WAIT_NONE, &o, &err, tx_hash), NEAR_OK);
     near_outcome_free(&o);
     uint64_t at = 0;
-    char *event = dn_feed_find_event(&node, OUTLAYER, "execution_requested", h0, 20000, &at);
+    char feed_tx[64] = "";
+    char *event = dn_feed_find_event_tx(&node, OUTLAYER, "execution_requested", h0, 20000, &at, feed_tx);
     assert_non_null(event);
+    assert_string_equal(feed_tx, tx_hash); /* the worker reports this as the request's transaction */
     json_t *ev = json_loads(event, 0, NULL);
     assert_non_null(ev);
     assert_string_equal(json_string_value(json_object_get(ev, "standard")), "near-outlayer");
@@ -375,9 +375,9 @@ static void test_large_output(void **state)
              id, big);
     near_outcome o;
     near_rpc_error err = {0};
-    assert_int_equal(call(&operator_cred, OUTLAYER, "submit_execution_output_and_resolve", args, 0, NEAR_WAIT_FINAL,
-                          &o, &err, NULL),
-                     NEAR_OK);
+    assert_int_equal(
+        call(&operator_cred, OUTLAYER, "submit_execution_output_and_resolve", args, 0, NEAR_WAIT_FINAL, &o, &err, NULL),
+        NEAR_OK);
     if (o.kind != NEAR_OUTCOME_SUCCESS) fprintf(stderr, "submit large: %s\n", o.failure_message);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     near_outcome_free(&o);
@@ -492,8 +492,8 @@ static void test_feed_and_receipts(void **state)
     json_t *j = json_loads(body, 0, NULL);
     free(body);
     assert_non_null(json_object_get(json_object_get(json_object_get(j, "block"), "header"), "height"));
-    assert_true(json_is_array(json_object_get(json_array_get(json_object_get(j, "shards"), 0),
-                                              "receipt_execution_outcomes")));
+    assert_true(
+        json_is_array(json_object_get(json_array_get(json_object_get(j, "shards"), 0), "receipt_execution_outcomes")));
     json_decref(j);
     body = dn_http_get(&node, "/v0/block/0", &status);
     assert_int_equal(status, 200);

@@ -88,18 +88,17 @@ static void test_coinflip_through_outlayer(void **state)
     char hash[64];
     near_outcome o;
     near_rpc_error err = {0};
-    assert_int_equal(call(&bob, COINFLIP, "flip", "{\"choice\":\"Heads\"}", DN_NEAR / 10, NEAR_WAIT_INCLUDED, &o, &err,
-                          hash),
-                     NEAR_OK);
+    assert_int_equal(
+        call(&bob, COINFLIP, "flip", "{\"choice\":\"Heads\"}", DN_NEAR / 10, NEAR_WAIT_INCLUDED, &o, &err, hash),
+        NEAR_OK);
     near_outcome_free(&o);
     uint64_t at = 0;
     char *event = dn_feed_find_event(&node, OUTLAYER, "execution_requested", h0, 20000, &at);
     assert_non_null(event);
     json_t *ev = json_loads(event, 0, NULL);
     free(event);
-    json_t *rd = json_loads(json_string_value(json_object_get(json_array_get(json_object_get(ev, "data"), 0),
-                                                              "request_data")),
-                            0, NULL);
+    json_t *rd = json_loads(
+        json_string_value(json_object_get(json_array_get(json_object_get(ev, "data"), 0), "request_data")), 0, NULL);
     assert_string_equal(json_string_value(json_object_get(rd, "sender_id")), COINFLIP);
     long id = (long)json_integer_value(json_object_get(rd, "request_id"));
     json_decref(rd);
@@ -194,8 +193,9 @@ static void test_rpc_forms(void **state)
     assert_int_equal(json_integer_value(json_array_get(bytes, 0)), 'f');
     json_decref(q);
     /* view_state: the contract's STATE key is there. */
-    q = rpc("query", json_pack("{s:s,s:s,s:s,s:s}", "request_type", "view_state", "finality", "final", "account_id",
-                               OUTLAYER, "prefix_base64", ""),
+    q = rpc("query",
+            json_pack("{s:s,s:s,s:s,s:s}", "request_type", "view_state", "finality", "final", "account_id", OUTLAYER,
+                      "prefix_base64", ""),
             NEAR_OK);
     assert_true(json_array_size(json_object_get(q, "values")) >= 1);
     json_decref(q);
@@ -391,7 +391,11 @@ static void test_malformed_requests(void **state)
 {
     (void)state;
     static const char *bodies[] = {
-        "{}", "[]", "null", "{\"method\":5}", "not json",
+        "{}",
+        "[]",
+        "null",
+        "{\"method\":5}",
+        "not json",
         "{\"method\":\"block\",\"params\":{\"block_id\":{}}}",
         "{\"method\":\"block\",\"params\":{\"block_id\":\"zzz\"}}",
         "{\"method\":\"chunk\",\"params\":{\"chunk_id\":5}}",
@@ -501,7 +505,8 @@ static near_status relay(const near_signed_delegate *sd_in, near_outcome *o, nea
     near_add_transfer(near_delegate_actions(&copy), sd.delegate_action.actions[0].amount);
     near_signed_delegate owned = {.delegate_action = copy, .signature = sd.signature};
     near_transaction tx;
-    if (dn_tx_begin(&node, "test.near", &node.test_root.keypair, sd.delegate_action.sender_id, &tx)) return NEAR_ERR_ARG;
+    if (dn_tx_begin(&node, "test.near", &node.test_root.keypair, sd.delegate_action.sender_id, &tx))
+        return NEAR_ERR_ARG;
     near_add_delegate(near_tx_actions(&tx), &owned);
     return dn_tx_send(&node, &tx, &node.test_root.keypair, NEAR_WAIT_FINAL, o, err, NULL);
 }
@@ -513,9 +518,9 @@ static void test_meta_transaction(void **state)
     assert_int_equal(dn_create_account(&node, &node.test_root, "carol.test.near", 5 * DN_NEAR, &carol), 0);
     near_access_key_view ak;
     near_rpc_error err = {0};
-    assert_int_equal(near_rpc_view_access_key(node.rpc, "carol.test.near", &carol.keypair.public_key, NEAR_FINAL, &ak,
-                                              &err),
-                     NEAR_OK);
+    assert_int_equal(
+        near_rpc_view_access_key(node.rpc, "carol.test.near", &carol.keypair.public_key, NEAR_FINAL, &ak, &err),
+        NEAR_OK);
     uint64_t nonce = ak.key.nonce + 1;
     near_access_key_view_free(&ak);
     near_delegate_action da;
@@ -532,11 +537,11 @@ static void test_meta_transaction(void **state)
     if (o.kind != NEAR_OUTCOME_SUCCESS) fprintf(stderr, "relay: %s\n", o.failure_message);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     near_outcome_free(&o);
-    assert_true(dn_balance(&node, BOB) - bob0 == DN_NEAR);      /* the transfer happened */
+    assert_true(dn_balance(&node, BOB) - bob0 == DN_NEAR); /* the transfer happened */
     assert_true(dn_balance(&node, "carol.test.near") == carol0); /* the relayer paid everything */
-    assert_int_equal(near_rpc_view_access_key(node.rpc, "carol.test.near", &carol.keypair.public_key, NEAR_FINAL, &ak,
-                                              &err),
-                     NEAR_OK);
+    assert_int_equal(
+        near_rpc_view_access_key(node.rpc, "carol.test.near", &carol.keypair.public_key, NEAR_FINAL, &ak, &err),
+        NEAR_OK);
     assert_int_equal(ak.key.nonce, nonce);
     near_access_key_view_free(&ak);
 
@@ -550,6 +555,46 @@ static void test_meta_transaction(void **state)
     near_rpc_error_clear(&err);
 }
 
+/* A call that runs out of its prepaid gas fails as NEAR reports it, burns
+ * exactly what it was given (plus fees), and the rest is refunded. */
+static void test_out_of_gas(void **state)
+{
+    (void)state;
+    near_transaction tx;
+    assert_int_equal(dn_tx_begin(&node, BOB, &bob.keypair, "hub.test.near", &tx), 0);
+    near_add_function_call(near_tx_actions(&tx), "spin", NULL, 0, 5 * DN_TGAS, 0);
+    near_u128 before = dn_balance(&node, BOB);
+    near_outcome o;
+    near_rpc_error err = {0};
+    assert_int_equal(dn_tx_send(&node, &tx, &bob.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
+    assert_int_equal(o.kind, NEAR_OUTCOME_FAILURE);
+    char *f = json_dumps(o.failure, JSON_COMPACT);
+    assert_non_null(strstr(f, "{\"FunctionCallError\":{\"ExecutionError\":\"Exceeded the prepaid gas.\"}}"));
+    free(f);
+    /* The receipt burnt its 5 Tgas and its execution fee; the transaction its send fees. */
+    json_t *ro = json_array_get(json_object_get(o.raw, "receipts_outcome"), 0);
+    uint64_t receipt_gas = (uint64_t)json_integer_value(json_object_get(json_object_get(ro, "outcome"), "gas_burnt"));
+    assert_true(receipt_gas > 5 * DN_TGAS && receipt_gas < 6 * DN_TGAS);
+    uint64_t total = o.gas_burnt;
+    near_outcome_free(&o);
+    near_u128 spent = before - dn_balance(&node, BOB);
+    assert_true(spent == (near_u128)total * 100000000u); /* exactly the gas burnt, at 1e8 per gas */
+}
+
+/* A yield resumed in the call that created it: accepted, and the callback
+ * (next block) returns the payload as the transaction's value. */
+static void test_yield_resumed_at_once(void **state)
+{
+    (void)state;
+    near_outcome o;
+    near_rpc_error err = {0};
+    assert_int_equal(call(&bob, "hub.test.near", "yield_now", "", 0, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
+    if (o.kind != NEAR_OUTCOME_SUCCESS) fprintf(stderr, "yield_now: %s\n", o.failure_message);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    assert_string_equal((const char *)o.value, "now");
+    near_outcome_free(&o);
+}
+
 static void test_fast_forward(void **state)
 {
     (void)state;
@@ -561,14 +606,12 @@ static void test_fast_forward(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_coinflip_through_outlayer),
-        cmocka_unit_test(test_rpc_forms),
-        cmocka_unit_test(test_broadcast_forms),
-        cmocka_unit_test(test_keys_stake_delete_implicit),
-        cmocka_unit_test(test_malformed_requests),
-        cmocka_unit_test(test_promise_and),
+        cmocka_unit_test(test_coinflip_through_outlayer), cmocka_unit_test(test_rpc_forms),
+        cmocka_unit_test(test_broadcast_forms),           cmocka_unit_test(test_keys_stake_delete_implicit),
+        cmocka_unit_test(test_malformed_requests),        cmocka_unit_test(test_promise_and),
         cmocka_unit_test(test_meta_transaction),
-        cmocka_unit_test(test_fast_forward),
+        cmocka_unit_test(test_out_of_gas),
+        cmocka_unit_test(test_yield_resumed_at_once),          cmocka_unit_test(test_fast_forward),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -32,13 +32,13 @@ static void test_patch_state(void **state)
     char *code64 = near_base64_encode(code, len);
     free(code);
 
-    json_t *params = json_pack(
-        "{s:[{s:{s:s,s:{s:s,s:s,s:s,s:i}}},{s:{s:s,s:s,s:{s:i,s:s}}},{s:{s:s,s:s}},{s:{s:s,s:s,s:s}}]}", "records",
-        "Account", "account_id", "patched.near", "account", "amount", "5000000000000000000000000", "locked", "0",
-        "code_hash", "11111111111111111111111111111111", "storage_usage", 182, "AccessKey", "account_id",
-        "patched.near", "public_key", pk, "access_key", "nonce", 0, "permission", "FullAccess", "Contract",
-        "account_id", "patched.near", "code", code64, "Data", "account_id", "patched.near", "data_key", "a2V5",
-        "value", "dmFsdWU=");
+    json_t *params =
+        json_pack("{s:[{s:{s:s,s:{s:s,s:s,s:s,s:i}}},{s:{s:s,s:s,s:{s:i,s:s}}},{s:{s:s,s:s}},{s:{s:s,s:s,s:s}}]}",
+                  "records", "Account", "account_id", "patched.near", "account", "amount", "5000000000000000000000000",
+                  "locked", "0", "code_hash", "11111111111111111111111111111111", "storage_usage", 182, "AccessKey",
+                  "account_id", "patched.near", "public_key", pk, "access_key", "nonce", 0, "permission", "FullAccess",
+                  "Contract", "account_id", "patched.near", "code", code64, "Data", "account_id", "patched.near",
+                  "data_key", "a2V5", "value", "dmFsdWU=");
     free(code64);
     json_t *r = NULL;
     near_rpc_error err = {0};

@@ -42,8 +42,8 @@ static void test_timeout_refunds_minus_base_fee(void **state)
     assert_int_equal(dn_create_account(&node, &node.test_root, OPERATOR, 20 * DN_NEAR, &op), 0);
     assert_int_equal(dn_create_account(&node, &node.test_root, ALICE, 20 * DN_NEAR, &alice), 0);
     size_t len = 0;
-    uint8_t *code = dn_read_file(getenv("OUTLAYER_WASM") ? getenv("OUTLAYER_WASM") : "build/contracts/outlayer.wasm",
-                                 &len);
+    uint8_t *code =
+        dn_read_file(getenv("OUTLAYER_WASM") ? getenv("OUTLAYER_WASM") : "build/contracts/outlayer.wasm", &len);
     assert_non_null(code);
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&node, OUTLAYER, &outlayer.keypair, OUTLAYER, &tx), 0);
@@ -94,12 +94,13 @@ static void test_timeout_refunds_minus_base_fee(void **state)
     assert_true(before - after < base_fee + DN_NEAR / 100);
 
     /* A resolve after the timeout cannot resume anything. */
-    assert_int_equal(call(&op, "resolve_execution",
-                          "{\"request_id\":0,\"response\":{\"success\":true,\"output\":{\"Text\":\"late\"},\"error\":null,"
-                          "\"resources_used\":{\"instructions\":1,\"time_ms\":1,\"compile_time_ms\":null},"
-                          "\"compilation_note\":null}}",
-                          0, NEAR_WAIT_FINAL, &o, &err, NULL),
-                     NEAR_OK);
+    assert_int_equal(
+        call(&op, "resolve_execution",
+             "{\"request_id\":0,\"response\":{\"success\":true,\"output\":{\"Text\":\"late\"},\"error\":null,"
+             "\"resources_used\":{\"instructions\":1,\"time_ms\":1,\"compile_time_ms\":null},"
+             "\"compilation_note\":null}}",
+             0, NEAR_WAIT_FINAL, &o, &err, NULL),
+        NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_FAILURE);
     near_outcome_free(&o);
     assert_int_equal(dn_stop(&node, true), 0);

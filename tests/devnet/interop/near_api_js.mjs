@@ -9,7 +9,6 @@
 // Usage: DEVNET_BIN=build/bin/outlayer-devnet node tests/devnet/interop/near_api_js.mjs
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
@@ -19,26 +18,24 @@ import { Account, JsonRpcProvider, KeyPair, KeyPairSigner, actions, nearToYocto,
 const bin = process.env.DEVNET_BIN || 'build/bin/outlayer-devnet';
 const wasmPath = process.env.OUTLAYER_WASM || 'build/contracts/outlayer.wasm';
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'outlayer-devnet-interop-'));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(bin, ['--home', home, '--port', String(port), '--block-ms', '20', '--quiet'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
+  // --port 0: the devnet picks a free port and prints it on its first line.
+  const child = spawn(bin, ['--home', home, '--port', '0', '--block-ms', '20', '--quiet'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`devnet exited (${code}) before listening`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
   let checks = 0;
   const ok = (what) => {
     checks++;

@@ -5,6 +5,9 @@
 ;;   fanout_ok    a.who & b.who  -> then self.collect, returned
 ;;   fanout_fail  a.who & b.fail -> then self.collect, returned
 ;;   collect      joins its promise results with "|": the value, or FAILED
+;;   spin         loops forever (runs out of gas)
+;;   yield_now    yields (callback: collect), resumes it at once with "now",
+;;                and returns the yield: the caller's value is "now"
 (module
   (import "env" "current_account_id" (func $current_account_id (param i64)))
   (import "env" "read_register" (func $read_register (param i64 i64)))
@@ -17,6 +20,8 @@
   (import "env" "promise_return" (func $promise_return (param i64)))
   (import "env" "promise_results_count" (func $results_count (result i64)))
   (import "env" "promise_result" (func $result (param i64 i64) (result i64)))
+  (import "env" "promise_yield_create" (func $yield_create (param i64 i64 i64 i64 i64 i64 i64) (result i64)))
+  (import "env" "promise_yield_resume" (func $yield_resume (param i64 i64 i64 i64) (result i32)))
   (memory 1)
   (data (i32.const 100) "a.test.near")    ;; 11
   (data (i32.const 120) "b.test.near")    ;; 11
@@ -25,11 +30,24 @@
   (data (i32.const 160) "collect")        ;; 7
   (data (i32.const 180) "FAILED")         ;; 6
   (data (i32.const 190) "boom")           ;; 4
+  (data (i32.const 196) "now")            ;; 3
   ;; u128 zero deposit at 200 (memory starts zeroed)
 
   (func (export "who")
     (call $current_account_id (i64.const 0))
     (call $value_return (i64.const -1) (i64.const 0)))
+
+  (func (export "yield_now")
+    (local $p i64)
+    (local.set $p (call $yield_create (i64.const 7) (i64.const 160) (i64.const 0) (i64.const 0)
+      (i64.const 20000000000000) (i64.const 0) (i64.const 9)))
+    (call $read_register (i64.const 9) (i64.const 1000))
+    (if (i32.ne (call $yield_resume (i64.const 32) (i64.const 1000) (i64.const 3) (i64.const 196)) (i32.const 1))
+      (then (unreachable)))
+    (call $promise_return (local.get $p)))
+
+  (func (export "spin")
+    (loop $forever (br $forever)))
 
   (func (export "fail")
     (call $panic_utf8 (i64.const 4) (i64.const 190)))

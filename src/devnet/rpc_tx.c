@@ -1,0 +1,194 @@
+/*
+ * rpc_tx.c — the transaction methods: send_tx (wait_until), broadcast_tx_async,
+ * broadcast_tx_commit, tx, EXPERIMENTAL_tx_status, EXPERIMENTAL_receipt.
+ * Waiting sleeps on the chain's block condition (the lock is released).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "devnet/devnet.h"
+#include "devnet/rpc_internal.h"
+#include "near/account_id.h"
+#include "near/encoding.h"
+
+/* ---- transactions ---- */
+
+typedef enum { W_NONE, W_INCLUDED, W_EXECUTED } wait_level;
+
+static wait_level parse_wait(const char *w)
+{
+    if (!w) return W_EXECUTED;
+    if (!strcmp(w, "NONE")) return W_NONE;
+    if (!strcmp(w, "INCLUDED") || !strcmp(w, "INCLUDED_FINAL")) return W_INCLUDED;
+    return W_EXECUTED;
+}
+
+static json_t *timeout_error(int *http)
+{
+    *http = 408;
+    return devnet_rpc_handler_error("TIMEOUT_ERROR", NULL, json_string("Timeout"));
+}
+
+static void deadline_in(struct timespec *ts, int ms)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_nsec -= 1000000000L;
+        ts->tv_sec++;
+    }
+}
+
+/* Waits until the transaction reaches `level` and returns its view. */
+static json_t *wait_tx(devnet_chain *c, const uint8_t hash[32], wait_level level, bool experimental, json_t **error,
+                       int *http)
+{
+    struct timespec deadline;
+    deadline_in(&deadline, c->cfg.wait_timeout_ms);
+    for (;;) {
+        int p = devnet_tx_progress(c, hash);
+        if (p == 0) {
+            char id[DEVNET_B58_HASH];
+            devnet_b58(hash, 32, id, sizeof id);
+            json_t *why = devnet_tx_rejection(c, hash);
+            if (why) { /* validated on arrival, then dropped at inclusion (its nonce got used) */
+                *error = devnet_rpc_handler_error("INVALID_TRANSACTION", NULL,
+                                                  json_pack("{s:{s:O}}", "TxExecutionError", "InvalidTxError", why));
+                return NULL;
+            }
+            *error =
+                devnet_rpc_handler_error("UNKNOWN_TRANSACTION", json_pack("{s:s}", "requested_transaction_hash", id),
+                                         json_sprintf("Transaction %s doesn't exist", id));
+            return NULL;
+        }
+        if (p == 3) return devnet_tx_outcome_view(c, hash, experimental, "FINAL");
+        if (level == W_NONE && p == 1) return json_pack("{s:s}", "final_execution_status", "NONE");
+        if (level <= W_INCLUDED && p == 2) {
+            json_t *v = devnet_tx_outcome_view(c, hash, experimental, "INCLUDED_FINAL");
+            return v ? v : json_pack("{s:s}", "final_execution_status", "INCLUDED_FINAL");
+        }
+        if (level == W_NONE) return json_pack("{s:s}", "final_execution_status", "NONE");
+        if (c->stop || devnet_chain_wait(c, &deadline)) { /* shutting down: do not hold it up */
+            if (devnet_tx_progress(c, hash) == 3) continue;
+            *error = timeout_error(http);
+            return NULL;
+        }
+    }
+}
+
+static json_t *submit(devnet_chain *c, const char *b64, uint8_t hash[32], json_t **error, int *http)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    if (!b64 || near_base64_decode(b64, &bytes, &len)) {
+        return devnet_rpc_bad_request(error, http, "signed transaction: invalid base64");
+    }
+    json_t *txerr = NULL;
+    char msg[200] = "";
+    int rc = devnet_chain_submit(c, bytes, len, hash, &txerr, msg, sizeof msg);
+    free(bytes);
+    if (rc == 0) return json_true();
+    if (txerr) {
+        *error = devnet_rpc_handler_error("INVALID_TRANSACTION", NULL,
+                                          json_pack("{s:{s:o}}", "TxExecutionError", "InvalidTxError", txerr));
+        return NULL;
+    }
+    char what[260];
+    snprintf(what, sizeof what, "Failed to decode transaction: %s", msg);
+    return devnet_rpc_bad_request(error, http, what);
+}
+
+json_t *devnet_rpc_send_tx(devnet_chain *c, json_t *params, json_t **error, int *http)
+{
+    const char *b64 = json_string_value(json_is_array(params) ? json_array_get(params, 0)
+                                                              : json_object_get(params, "signed_tx_base64"));
+    wait_level level = parse_wait(json_string_value(json_object_get(params, "wait_until")));
+    uint8_t hash[32];
+    json_t *ok = submit(c, b64, hash, error, http);
+    if (!ok) return NULL;
+    json_decref(ok);
+    return wait_tx(c, hash, level, false, error, http);
+}
+
+json_t *devnet_rpc_broadcast_async(devnet_chain *c, json_t *params, json_t **error, int *http)
+{
+    uint8_t hash[32];
+    json_t *ok = submit(c, json_string_value(devnet_rpc_first_param(params)), hash, error, http);
+    if (!ok) return NULL;
+    json_decref(ok);
+    return devnet_rpc_b58_json(hash, 32);
+}
+
+json_t *devnet_rpc_broadcast_commit(devnet_chain *c, json_t *params, json_t **error, int *http)
+{
+    uint8_t hash[32];
+    json_t *ok = submit(c, json_string_value(devnet_rpc_first_param(params)), hash, error, http);
+    if (!ok) return NULL;
+    json_decref(ok);
+    return wait_tx(c, hash, W_EXECUTED, false, error, http);
+}
+
+static json_t *tx_status(devnet_chain *c, json_t *params, bool experimental, json_t **error, int *http)
+{
+    uint8_t hash[32];
+    const char *hash_text = NULL, *b64 = NULL;
+    wait_level level = W_EXECUTED;
+    if (json_is_array(params)) {
+        const char *first = json_string_value(json_array_get(params, 0));
+        if (json_array_size(params) == 1)
+            b64 = first;
+        else
+            hash_text = first;
+    } else {
+        hash_text = json_string_value(json_object_get(params, "tx_hash"));
+        b64 = json_string_value(json_object_get(params, "signed_tx_base64"));
+        level = parse_wait(json_string_value(json_object_get(params, "wait_until")));
+    }
+    if (hash_text) {
+        if (near_base58_decode_exact(hash_text, hash, 32))
+            return devnet_rpc_bad_request(error, http, "tx_hash: invalid base58 hash");
+    } else if (b64) {
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        near_signed_transaction stx;
+        char msg[160];
+        if (near_base64_decode(b64, &bytes, &len))
+            return devnet_rpc_bad_request(error, http, "signed_tx_base64: invalid base64");
+        int rc = near_signed_transaction_from_bytes(bytes, len, &stx, msg, sizeof msg);
+        free(bytes);
+        if (rc) return devnet_rpc_bad_request(error, http, msg);
+        near_transaction_hash(&stx.transaction, hash);
+        near_signed_transaction_free(&stx);
+    } else {
+        return devnet_rpc_bad_request(error, http, "tx: tx_hash or signed_tx_base64 expected");
+    }
+    return wait_tx(c, hash, level, experimental, error, http);
+}
+
+json_t *devnet_rpc_tx(devnet_chain *c, json_t *params, json_t **error, int *http)
+{
+    return tx_status(c, params, false, error, http);
+}
+
+json_t *devnet_rpc_tx_experimental(devnet_chain *c, json_t *params, json_t **error, int *http)
+{
+    return tx_status(c, params, true, error, http);
+}
+
+json_t *devnet_rpc_receipt(devnet_chain *c, json_t *params, json_t **error, int *http)
+{
+    const char *id =
+        json_string_value(json_is_array(params) ? json_array_get(params, 0) : json_object_get(params, "receipt_id"));
+    uint8_t rid[32];
+    if (!id || near_base58_decode_exact(id, rid, 32))
+        return devnet_rpc_bad_request(error, http, "receipt_id: invalid base58 hash");
+    json_t *v = devnet_receipt_view(c, rid);
+    if (!v)
+        *error = devnet_rpc_handler_error("UNKNOWN_RECEIPT", json_pack("{s:s}", "receipt_id", id),
+                                          json_sprintf("Receipt with id %s has never been observed on this node", id));
+    return v;
+}
