@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,6 +61,7 @@ static int remove_tree(const char *path)
 int devnet_chain_open(devnet_chain *c, const devnet_config *cfg, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
+    c->home_lock_fd = -1;
     c->cfg = *cfg;
     c->started_ns = devnet_now_ns();
     pthread_mutex_init(&c->lock, NULL);
@@ -68,6 +71,15 @@ int devnet_chain_open(devnet_chain *c, const devnet_config *cfg, char *err, size
     pthread_condattr_destroy(&ca);
     if (mkdir(cfg->home, 0700) && errno != EEXIST) {
         snprintf(err, errlen, "cannot create home directory %s: %s", cfg->home, strerror(errno));
+        return -1;
+    }
+    /* Two devnets on one home would corrupt each other's chain. */
+    char lock_path[4200];
+    snprintf(lock_path, sizeof lock_path, "%s/LOCK", cfg->home);
+    c->home_lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (c->home_lock_fd < 0 || flock(c->home_lock_fd, LOCK_EX | LOCK_NB)) {
+        snprintf(err, errlen, "%s is in use by another outlayer-devnet (or cannot be locked: %s)", cfg->home,
+                 strerror(errno));
         return -1;
     }
     if (cfg->reset && remove_tree(cfg->home)) {
@@ -99,6 +111,7 @@ void devnet_chain_close(devnet_chain *c)
     for (size_t i = 0; i < sizeof c->contracts / sizeof c->contracts[0]; i++)
         if (c->contracts[i].contract) near_vm_contract_release(c->contracts[i].contract);
     devnet_state_close(&c->st);
+    if (c->home_lock_fd >= 0) close(c->home_lock_fd); /* releases the flock */
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->block_cond);
 }

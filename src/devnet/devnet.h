@@ -68,8 +68,8 @@ typedef struct devnet_account {
 
 typedef struct devnet_state {
     sqlite3 *db;
-    sqlite3_stmt *cache[64];
-    const char *cache_sql[64];
+    sqlite3_stmt *cache[128]; /* one per SQL literal used (about 50 today) */
+    const char *cache_sql[128];
 } devnet_state;
 
 int devnet_state_open(devnet_state *st, const char *path, char *err, size_t errlen);
@@ -167,6 +167,7 @@ typedef struct devnet_chain {
         json_t *error;
     } rejected[32];
     size_t rejected_next;
+    int home_lock_fd; /* flock on <home>/LOCK: one devnet per home */
     volatile int stop;
     uint64_t started_ns;
 } devnet_chain;

@@ -21,7 +21,7 @@ json_t *devnet_rpc_fast_forward(devnet_chain *c, json_t *params, json_t **error,
     if (!json_is_integer(d) || json_integer_value(d) < 0 || json_integer_value(d) > 100000) {
         return devnet_rpc_bad_request(error, http, "sandbox_fast_forward: delta_height (0..100000) expected");
     }
-    for (json_int_t i = 0; i < json_integer_value(d); i++)
+    for (json_int_t i = 0; i < json_integer_value(d) && !c->stop; i++)
         if (devnet_chain_produce_block(c)) {
             *error = devnet_rpc_handler_error("INTERNAL_ERROR",
                                               json_pack("{s:s}", "error_message", "block production failed"), NULL);

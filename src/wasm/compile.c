@@ -89,6 +89,9 @@ typedef struct compiler {
 
     /* the instruction that produced the top value, if it was the last one emitted */
     size_t prod_cell, prod_end;
+    /* the same, kept across instructions that emit no code, until a run ends
+     * (a label may follow): for fusing it into a later consumer */
+    size_t last_prod_cell, last_prod_end;
 
     bool metering;
     /* the cells that charge the current run (see close_run) */
@@ -269,8 +272,22 @@ static void go_dead(compiler *c)
  * the producer of the top value (for local.set retargeting). */
 static void produced(compiler *c, size_t cell)
 {
-    c->prod_cell = cell;
-    c->prod_end = c->ncode;
+    c->prod_cell = c->last_prod_cell = cell;
+    c->prod_end = c->last_prod_end = c->ncode;
+}
+
+/* When the value at stack position p was computed by an `op` instruction
+ * that is the last one emitted, with no label since, into p itself (read by
+ * nothing else once p is popped): that instruction's start, which the
+ * caller may take back and fold into the consumer. SIZE_MAX otherwise. */
+static size_t fusable_producer(const compiler *c, uint32_t p, enum wasm_internal_op op)
+{
+    if (c->failed || c->last_prod_cell == SIZE_MAX || c->last_prod_end != c->ncode || c->vs[p] != p)
+        return SIZE_MAX;
+    size_t start = c->last_prod_cell - 1;
+    if (c->code[start].op != c->handlers[op] || c->code[c->last_prod_cell].u != p)
+        return SIZE_MAX;
+    return start;
 }
 
 /* Pushes a constant: a frame constant slot when there is room, else CONST. */
@@ -333,6 +350,7 @@ static void close_run(compiler *c)
         return;
     for (size_t i = 0; i < c->ncharge; i++)
         c->code[c->charge[i]].u += c->run_cost;
+    c->last_prod_cell = SIZE_MAX;
     if (c->head_ctl != NO_CTL) {
         c->ctls[c->head_ctl].head_cost = c->run_cost;
         c->ctls[c->head_ctl].head_known = true;
@@ -344,6 +362,7 @@ static void close_run(compiler *c)
 /* A run that nothing falls into. */
 static void new_chain(compiler *c)
 {
+    c->last_prod_cell = SIZE_MAX;
     c->ncharge = 0;
     c->run_cost = 0;
     c->head_ctl = NO_CTL;
@@ -590,10 +609,43 @@ static void emit_unary(compiler *c, uint16_t op)
     produced(c, cell);
 }
 
+/* i32.add of a value just computed by i32.add or i32.shl, and another:
+ * one instruction `I32_ADD3 dst x y z` (x + y + z) or `I32_SHL_ADD dst x k
+ * z` ((x << k) + z), the common shapes of address arithmetic. */
+static bool fuse_add(compiler *c, uint32_t a, uint32_t sa, uint32_t sb)
+{
+    for (uint32_t side = 0; side < 2; side++) {
+        uint32_t p = a + side, other = side ? sa : sb;
+        if ((side ? sb : sa) != p)
+            continue;
+        size_t start = fusable_producer(c, p, WOP_I32_ADD);
+        enum wasm_internal_op op = WOP_I32_ADD3;
+        if (start == SIZE_MAX) {
+            start = fusable_producer(c, p, WOP_I32_SHL);
+            op = WOP_I32_SHL_ADD;
+        }
+        if (start == SIZE_MAX)
+            continue;
+        uint64_t x = c->code[start + 2].u, y = c->code[start + 3].u;
+        c->ncode = start;
+        push(c, 1);
+        emit_op(c, op);
+        size_t cell = emit_u(c, a);
+        emit_u(c, x);
+        emit_u(c, y);
+        emit_u(c, other);
+        produced(c, cell);
+        return true;
+    }
+    return false;
+}
+
 static void emit_binary(compiler *c, uint16_t op)
 {
     uint32_t a = pop(c, 2);
     uint32_t sa = src(c, a), sb = src(c, a + 1);
+    if (op == WOP_I32_ADD && fuse_add(c, a, sa, sb))
+        return;
     push(c, 1);
     emit_op(c, (enum wasm_internal_op)op);
     size_t cell = emit_u(c, a);
@@ -612,6 +664,23 @@ static const uint16_t store_ops[9] = {
     WOP_STORE32, WOP_STORE64, WOP_STORE32, WOP_STORE64, WOP_STORE8, WOP_STORE16, WOP_STORE8, WOP_STORE16,
     WOP_STORE32,
 };
+
+/* The same with the address computed by an i32.add fused in: `dst x y
+ * offset` reads address x + y (wrapping at 32 bits, as the add would). */
+static uint16_t with_add(uint16_t op)
+{
+    switch (op) {
+#define ADD_FORM(name)                                                                             \
+    case WOP_##name:                                                                               \
+        return WOP_##name##_ADD;
+        ADD_FORM(LOAD32) ADD_FORM(LOAD64) ADD_FORM(LOAD8_S32) ADD_FORM(LOAD8_U32) ADD_FORM(LOAD16_S32)
+        ADD_FORM(LOAD16_U32) ADD_FORM(LOAD8_S64) ADD_FORM(LOAD16_S64) ADD_FORM(LOAD32_S64)
+        ADD_FORM(STORE32) ADD_FORM(STORE64) ADD_FORM(STORE8) ADD_FORM(STORE16)
+#undef ADD_FORM
+    default:
+        return op;
+    }
+}
 
 /* ---- conditional branches ------------------------------------------------ */
 
@@ -1270,17 +1339,41 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
             if (opcode <= 0x35) {
                 uint32_t a = pop(c, 1);
                 uint32_t sa = src(c, a);
+                uint16_t op = load_ops[opcode - 0x28];
+                size_t add = fusable_producer(c, a, WOP_I32_ADD);
+                uint64_t x = 0, y = 0;
+                if (add != SIZE_MAX) {
+                    x = c->code[add + 2].u;
+                    y = c->code[add + 3].u;
+                    c->ncode = add;
+                }
                 push(c, 1);
-                emit_op(c, (enum wasm_internal_op)load_ops[opcode - 0x28]);
+                emit_op(c, (enum wasm_internal_op)(add != SIZE_MAX ? with_add(op) : op));
                 size_t cell = emit_u(c, a);
-                emit_u(c, sa);
+                if (add != SIZE_MAX) {
+                    emit_u(c, x);
+                    emit_u(c, y);
+                } else {
+                    emit_u(c, sa);
+                }
                 emit_u(c, offset);
                 produced(c, cell);
             } else {
                 uint32_t a = pop(c, 2);
-                emit_op(c, (enum wasm_internal_op)store_ops[opcode - 0x36]);
-                emit_u(c, src(c, a));
-                emit_u(c, src(c, a + 1));
+                uint16_t op = store_ops[opcode - 0x36];
+                uint32_t sv = src(c, a + 1);
+                size_t add = fusable_producer(c, a, WOP_I32_ADD);
+                if (add != SIZE_MAX) {
+                    uint64_t x = c->code[add + 2].u, y = c->code[add + 3].u;
+                    c->ncode = add;
+                    emit_op(c, (enum wasm_internal_op)with_add(op));
+                    emit_u(c, x);
+                    emit_u(c, y);
+                } else {
+                    emit_op(c, (enum wasm_internal_op)op);
+                    emit_u(c, src(c, a));
+                }
+                emit_u(c, sv);
                 emit_u(c, offset);
             }
             break;

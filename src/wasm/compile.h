@@ -82,6 +82,11 @@ typedef union wasm_cell {
     X(LOAD32) X(LOAD64) X(LOAD8_S32) X(LOAD8_U32) X(LOAD16_S32) X(LOAD16_U32)                     \
     X(LOAD8_S64) X(LOAD16_S64) X(LOAD32_S64)                                                      \
     X(STORE32) X(STORE64) X(STORE8) X(STORE16)                                                    \
+    /* the same with an i32.add fused in: loads dst x y offset; stores x y val offset; */        \
+    /* the address is (uint32)(x + y) */                                                          \
+    X(LOAD32_ADD) X(LOAD64_ADD) X(LOAD8_S32_ADD) X(LOAD8_U32_ADD) X(LOAD16_S32_ADD)                \
+    X(LOAD16_U32_ADD) X(LOAD8_S64_ADD) X(LOAD16_S64_ADD) X(LOAD32_S64_ADD)                         \
+    X(STORE32_ADD) X(STORE64_ADD) X(STORE8_ADD) X(STORE16_ADD)                                    \
     X(MEMORY_SIZE)   /* dst */                                                                    \
     X(MEMORY_GROW)   /* dst(=n) */                                                                \
     X(MEMORY_INIT)   /* seg d s n */                                                              \
@@ -98,6 +103,8 @@ typedef union wasm_cell {
     X(I32_CLZ) X(I32_CTZ) X(I32_POPCNT) X(I32_ADD) X(I32_SUB) X(I32_MUL) X(I32_DIV_S)             \
     X(I32_DIV_U) X(I32_REM_S) X(I32_REM_U) X(I32_AND) X(I32_OR) X(I32_XOR) X(I32_SHL)             \
     X(I32_SHR_S) X(I32_SHR_U) X(I32_ROTL) X(I32_ROTR)                                             \
+    X(I32_ADD3)      /* dst x y z: x + y + z (two fused i32.add) */                               \
+    X(I32_SHL_ADD)   /* dst x k z: (x << k) + z (i32.shl fused into i32.add) */                   \
     X(I64_CLZ) X(I64_CTZ) X(I64_POPCNT) X(I64_ADD) X(I64_SUB) X(I64_MUL) X(I64_DIV_S)             \
     X(I64_DIV_U) X(I64_REM_S) X(I64_REM_U) X(I64_AND) X(I64_OR) X(I64_XOR) X(I64_SHL)             \
     X(I64_SHR_S) X(I64_SHR_U) X(I64_ROTL) X(I64_ROTR)                                             \

@@ -202,6 +202,13 @@ static wasm_trap_code run(wasm_store *s, wasm_func *f, wasm_slot *slots, const v
             TRAP(WASM_TRAP_OUT_OF_FUEL);                                                           \
         fuel -= cost_;                                                                             \
     } while (0)
+/* Bulk instructions cost 1 more per 64 bytes or elements they would
+ * touch, charged before they act (see docs/engine.md). */
+#define BULK_CHARGE(n)                                                                             \
+    do {                                                                                           \
+        if (inst->module->metering)                                                                \
+            CHARGE((uint64_t)(n) / 64);                                                            \
+    } while (0)
 #define SYNC_FUEL()                                                                                \
     do {                                                                                           \
         s->fuel_used += s->fuel - fuel;                                                            \
@@ -459,6 +466,7 @@ L_TABLE_SIZE:
     ip += 3;
     NEXT();
 L_TABLE_GROW: {
+    BULK_CHARGE(U32(3));
     int64_t r = wasm_table_grow_internal(inst->tables[ip[2].u], U32(3), S(1).ref);
     SET_U32(1, (uint32_t)r);
     ip += 4;
@@ -468,6 +476,7 @@ L_TABLE_FILL: {
     wasm_table *t = inst->tables[ip[1].u];
     uint64_t i = U32(2), n = U32(4);
     void *v = S(3).ref;
+    BULK_CHARGE(n);
     if (i + n > t->size)
         TRAP(WASM_TRAP_TABLE_OUT_OF_BOUNDS);
     for (uint64_t k = 0; k < n; k++)
@@ -478,6 +487,7 @@ L_TABLE_FILL: {
 L_TABLE_COPY: {
     wasm_table *dt = inst->tables[ip[1].u], *st = inst->tables[ip[2].u];
     uint64_t d = U32(3), src = U32(4), n = U32(5);
+    BULK_CHARGE(n);
     if (d + n > dt->size || src + n > st->size)
         TRAP(WASM_TRAP_TABLE_OUT_OF_BOUNDS);
     if (n)
@@ -489,6 +499,7 @@ L_TABLE_INIT: {
     wasm_table *t = inst->tables[ip[1].u];
     uint64_t e = ip[2].u;
     uint64_t d = U32(3), src = U32(4), n = U32(5);
+    BULK_CHARGE(n);
     if (d + n > t->size || src + n > inst->elem_len[e])
         TRAP(WASM_TRAP_TABLE_OUT_OF_BOUNDS);
     if (n)
@@ -539,6 +550,46 @@ L_ELEM_DROP:
     STORE(STORE16, uint16_t)
 #undef STORE
 #undef EFFECTIVE
+    /* with the address's i32.add fused in: the address is x + y (cells 2, 3
+     * of a load, 1, 2 of a store), wrapping at 32 bits like the add; the
+     * offset is cell 4 of both */
+#define EFFECTIVE_ADD(x_k, size)                                                                   \
+    uint64_t ea = (uint64_t)(uint32_t)(U32(x_k) + U32((x_k) + 1)) + ip[4].u;                       \
+    if (__builtin_expect(ea + (size) > msize, 0))                                                  \
+        TRAP(WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
+#define LOAD_ADD(name, T, SET)                                                                     \
+    L_##name##_ADD: {                                                                              \
+        EFFECTIVE_ADD(2, sizeof(T));                                                               \
+        T v;                                                                                       \
+        memcpy(&v, mbase + ea, sizeof v);                                                          \
+        SET;                                                                                       \
+        ip += 5;                                                                                   \
+        NEXT();                                                                                    \
+    }
+    LOAD_ADD(LOAD32, uint32_t, SET_U32(1, v))
+    LOAD_ADD(LOAD64, uint64_t, SET_U64(1, v))
+    LOAD_ADD(LOAD8_S32, int8_t, SET_U32(1, (int32_t)v))
+    LOAD_ADD(LOAD8_U32, uint8_t, SET_U32(1, v))
+    LOAD_ADD(LOAD16_S32, int16_t, SET_U32(1, (int32_t)v))
+    LOAD_ADD(LOAD16_U32, uint16_t, SET_U32(1, v))
+    LOAD_ADD(LOAD8_S64, int8_t, SET_U64(1, (int64_t)v))
+    LOAD_ADD(LOAD16_S64, int16_t, SET_U64(1, (int64_t)v))
+    LOAD_ADD(LOAD32_S64, int32_t, SET_U64(1, (int64_t)v))
+#undef LOAD_ADD
+#define STORE_ADD(name, T)                                                                         \
+    L_##name##_ADD: {                                                                              \
+        EFFECTIVE_ADD(1, sizeof(T));                                                               \
+        T v = (T)S(3).u;                                                                           \
+        memcpy(mbase + ea, &v, sizeof v);                                                          \
+        ip += 5;                                                                                   \
+        NEXT();                                                                                    \
+    }
+    STORE_ADD(STORE32, uint32_t)
+    STORE_ADD(STORE64, uint64_t)
+    STORE_ADD(STORE8, uint8_t)
+    STORE_ADD(STORE16, uint16_t)
+#undef STORE_ADD
+#undef EFFECTIVE_ADD
 L_MEMORY_SIZE:
     SET_U32(1, mem->pages);
     ip += 2;
@@ -555,6 +606,7 @@ L_MEMORY_GROW: {
 L_MEMORY_INIT: {
     uint64_t seg = ip[1].u;
     uint64_t d = U32(2), src = U32(3), n = U32(4);
+    BULK_CHARGE(n);
     if (d + n > msize || src + n > inst->data_len[seg])
         TRAP(WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
     if (n)
@@ -568,6 +620,7 @@ L_DATA_DROP:
     NEXT();
 L_MEMORY_COPY: {
     uint64_t d = U32(1), src = U32(2), n = U32(3);
+    BULK_CHARGE(n);
     if (d + n > msize || src + n > msize)
         TRAP(WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
     if (n)
@@ -577,6 +630,7 @@ L_MEMORY_COPY: {
 }
 L_MEMORY_FILL: {
     uint64_t d = U32(1), n = U32(3);
+    BULK_CHARGE(n);
     if (d + n > msize)
         TRAP(WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
     if (n)
@@ -680,6 +734,14 @@ L_I32_REM_U: {
     BIN(I32_SHR_U, SET_U32(1, U32(2) >> (U32(3) & 31)))
     BIN(I32_ROTL, SET_U32(1, (U32(2) << (U32(3) & 31)) | (U32(2) >> ((32 - U32(3)) & 31))))
     BIN(I32_ROTR, SET_U32(1, (U32(2) >> (U32(3) & 31)) | (U32(2) << ((32 - U32(3)) & 31))))
+L_I32_ADD3:
+    SET_U32(1, U32(2) + U32(3) + U32(4));
+    ip += 5;
+    NEXT();
+L_I32_SHL_ADD:
+    SET_U32(1, (U32(2) << (U32(3) & 31)) + U32(4));
+    ip += 5;
+    NEXT();
 
     UN(I64_CLZ, SET_U64(1, U64(2) ? __builtin_clzll(U64(2)) : 64))
     UN(I64_CTZ, SET_U64(1, U64(2) ? __builtin_ctzll(U64(2)) : 64))

@@ -141,6 +141,12 @@ int dn_stop(dn_node *n, bool keep_home)
         fprintf(stderr, "sanitizer report from the devnet:\n%s\n", text);
         reports++;
     }
+    /* The devnet logs internal failures (SQLite, a receipt it could not run)
+     * as "error devnet:" lines; no test expects one. */
+    if (text && strstr(text, " error devnet: ")) {
+        fprintf(stderr, "the devnet logged an internal error:\n%s\n", text);
+        reports++;
+    }
     free(text);
     if (!keep_home) {
         char cmd[600];

@@ -34,7 +34,8 @@ int dn_start(dn_node *n, int block_ms, const char *const *extra);
 /* Starts again on the same home (and port). */
 int dn_restart(dn_node *n, int block_ms, const char *const *extra);
 /* SIGTERM and wait; keep_home = 0 removes the home directory. Returns the
- * number of problems seen: an unclean exit, sanitizer reports in its log. */
+ * number of problems seen: an unclean exit, sanitizer reports or internal
+ * errors in its log. */
 int dn_stop(dn_node *n, bool keep_home);
 
 /* A transaction from signer to receiver with the key's next nonce and the

@@ -510,6 +510,9 @@ static void test_feed_and_receipts(void **state)
 static void test_restart_keeps_state(void **state)
 {
     (void)state;
+    /* A request waiting on its yield survives the restart. */
+    char tx_hash[64];
+    long id = request(DN_NEAR / 10, tx_hash);
     uint64_t h = dn_height(&node);
     near_u128 a = dn_balance(&node, ALICE);
     assert_int_equal(dn_stop(&node, true), 0);
@@ -522,11 +525,26 @@ static void test_restart_keeps_state(void **state)
     /* [total_executions, total_fees_collected]: the two requests resolved above. */
     assert_int_equal(strncmp((const char *)r.result, "[2,", 3), 0);
     near_call_result_free(&r);
+    /* The pending yield is still there: resolve it and the original
+     * transaction finishes with the output. */
+    char args[400];
+    snprintf(args, sizeof args,
+             "{\"request_id\":%ld,\"response\":{\"success\":true,\"output\":{\"Text\":\"after restart\"},"
+             "\"error\":null,\"resources_used\":{\"instructions\":1,\"time_ms\":1,\"compile_time_ms\":null},"
+             "\"compilation_note\":null}}",
+             id);
+    near_outcome o;
+    assert_int_equal(call(&operator_cred, OUTLAYER, "resolve_execution", args, 0, NEAR_WAIT_FINAL, &o, &err, NULL),
+                     NEAR_OK);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    near_outcome_free(&o);
+    char value[64];
+    final_value(tx_hash, value, sizeof value);
+    assert_string_equal(value, "\"after restart\"");
     /* And it keeps working: a transfer after the restart. */
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&node, ALICE, &alice.keypair, BOB, &tx), 0);
     near_add_transfer(near_tx_actions(&tx), DN_NEAR);
-    near_outcome o;
     assert_int_equal(dn_tx_send(&node, &tx, &alice.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     near_outcome_free(&o);

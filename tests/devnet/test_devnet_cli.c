@@ -60,6 +60,10 @@ static void test_busy_port_and_bad_home(void **state)
     snprintf(args, sizeof args, "--home %s-second --port %d", n.home, n.port);
     assert_int_equal(run(args, out, sizeof out), 1);
     assert_non_null(strstr(out, "cannot listen"));
+    /* The same home while it runs: refused (one devnet per home). */
+    snprintf(args, sizeof args, "--home %s --port 0", n.home);
+    assert_int_equal(run(args, out, sizeof out), 1);
+    assert_non_null(strstr(out, "is in use by another outlayer-devnet"));
     snprintf(args, sizeof args, "rm -rf '%s-second'", n.home);
     assert_int_equal(system(args), 0);
     assert_int_equal(run("--home /proc/outlayer-devnet-no-such-dir --port 1", out, sizeof out), 1);

@@ -333,6 +333,60 @@ static void test_fuel_deterministic(void **state)
     wasm_module_release(m);
 }
 
+/* Bulk instructions: 1 + n / 64, charged before they act; a fill that
+ * does not fit traps without touching memory. */
+static void test_fuel_bulk(void **state)
+{
+    wasm_module *m = load("bulk_fuel");
+    wasm_store *s = wasm_store_new(NULL);
+    wasm_instance *inst = wasm_instantiate(s, m, NULL, NULL);
+    assert_non_null(inst);
+    struct {
+        const char *name;
+        int32_t n;
+        uint64_t want;
+    } cases[] = {
+        {"fill", 0, 4},        {"fill", 63, 4},     {"fill", 64, 5},       {"fill", 65536, 4 + 1024},
+        {"copy", 640, 4 + 10}, {"tfill", 200, 4 + 3},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint64_t before = wasm_store_fuel_used(s);
+        wasm_value arg = wasm_i32(cases[i].n);
+        assert_int_equal(wasm_func_call(s, wasm_instance_func(inst, cases[i].name), &arg, 1, NULL, 0),
+                         WASM_TRAP_NONE);
+        assert_int_equal(wasm_store_fuel_used(s) - before, cases[i].want);
+    }
+    /* one unit short: out of fuel, and nothing was written */
+    wasm_value r, arg = wasm_i32(3);
+    assert_int_equal(call1(s, inst, "byte", arg, &r), WASM_TRAP_NONE);
+    assert_int_equal(r.of.i32, 7);
+    wasm_store_free(s);
+
+    wasm_limits lim = {.fuel = 4 + 1024 - 1};
+    s = wasm_store_new(&lim);
+    inst = wasm_instantiate(s, m, NULL, NULL);
+    arg = wasm_i32(65536);
+    assert_int_equal(wasm_func_call(s, wasm_instance_func(inst, "fill"), &arg, 1, NULL, 0), WASM_TRAP_OUT_OF_FUEL);
+    wasm_store_set_fuel(s, 100);
+    assert_int_equal(call1(s, inst, "byte", wasm_i32(3), &r), WASM_TRAP_NONE);
+    assert_int_equal(r.of.i32, 0);
+
+    /* fused address arithmetic wraps at 32 bits */
+    wasm_value args[3] = {wasm_i32(-8), wasm_i32(100), wasm_i32(0x12345678)};
+    assert_int_equal(wasm_func_call(s, wasm_instance_func(inst, "store_add"), args, 3, &r, 1), WASM_TRAP_NONE);
+    assert_int_equal(r.of.i32, 0x12345678);
+    assert_int_equal(call1(s, inst, "byte", wasm_i32(96), &r), WASM_TRAP_NONE);
+    assert_int_equal(r.of.i32, 0x78);
+    wasm_value sa[3] = {wasm_i32(3), wasm_i32(33), wasm_i32(-1)};
+    assert_int_equal(wasm_func_call(s, wasm_instance_func(inst, "shl_add"), sa, 3, &r, 1), WASM_TRAP_NONE);
+    assert_int_equal(r.of.i32, (3 << 1) - 1);
+    wasm_value a3[3] = {wasm_i32(INT32_MAX), wasm_i32(2), wasm_i32(-5)};
+    assert_int_equal(wasm_func_call(s, wasm_instance_func(inst, "add3"), a3, 3, &r, 1), WASM_TRAP_NONE);
+    assert_int_equal(r.of.i32, (int32_t)((uint32_t)INT32_MAX + 2u - 5u));
+    wasm_store_free(s);
+    wasm_module_release(m);
+}
+
 static void test_metering_off(void **state)
 {
     wasm_module *on = load_ex("fuel", true), *off = load_ex("fuel", false);
@@ -809,6 +863,7 @@ int main(void)
         cmocka_unit_test(test_fuel_exact),
         cmocka_unit_test(test_fuel_out_and_refill),
         cmocka_unit_test(test_fuel_deterministic),
+        cmocka_unit_test(test_fuel_bulk),
         cmocka_unit_test(test_metering_off),
         cmocka_unit_test(test_host_reads_memory),
         cmocka_unit_test(test_interrupt_from_thread),
