@@ -118,5 +118,7 @@ print-%:
 	@echo '$($*)'
 
 .PHONY: all deps test clean run spec bench fuzz
+# Keep intermediate objects: make would otherwise delete them and rebuild next time.
+.SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,5 +1,5 @@
 /* fib — integer calls and recursion: naive recursive Fibonacci.
- * SIZE = n (default 35); work grows by ~1.6x per step of n. */
+ * SIZE = n (default 37); work grows by ~1.6x per step of n. */
 #include "bench_common.h"
 
 /* noinline keeps the recursion a real call chain at every optimisation level. */
@@ -10,7 +10,7 @@ __attribute__((noinline)) static uint32_t fib(uint32_t n)
 
 int main(int argc, char **argv)
 {
-    long n = bench_size(argc, argv, 35);
+    long n = bench_size(argc, argv, 37);
     uint64_t h = 0;
     /* A few smaller calls too, so the checksum covers more than one value. */
     for (long k = n - 3; k <= n; k++)

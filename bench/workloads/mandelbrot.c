@@ -1,12 +1,12 @@
 /* mandelbrot — floating-point loop with an early exit: counts, for every
  * point of a SIZE x SIZE grid over [-2,0.5] x [-1.25,1.25], the iterations
  * (at most 50) before |z| > 2, and hashes the escape counts.
- * SIZE = grid side (default 1500); work grows with SIZE^2. */
+ * SIZE = grid side (default 1800); work grows with SIZE^2. */
 #include "bench_common.h"
 
 int main(int argc, char **argv)
 {
-    long size = bench_size(argc, argv, 1500);
+    long size = bench_size(argc, argv, 1800);
     uint64_t h = 0;
     for (long y = 0; y < size; y++) {
         double ci = 2.5 * (double)y / (double)size - 1.25;

@@ -1,5 +1,5 @@
 /* sieve — memory-bound byte array work: the sieve of Eratosthenes over
- * [0, 2^20), repeated. SIZE = repetitions (default 30). */
+ * [0, 2^20), repeated. SIZE = repetitions (default 50). */
 #include "bench_common.h"
 #include <string.h>
 
@@ -23,7 +23,7 @@ static uint32_t sieve(uint32_t limit)
 
 int main(int argc, char **argv)
 {
-    long reps = bench_size(argc, argv, 30);
+    long reps = bench_size(argc, argv, 50);
     uint64_t h = 0;
     for (long r = 0; r < reps; r++) {
         /* Vary the limit a little so no repetition can be skipped. */

@@ -1,6 +1,6 @@
 /* spectralnorm — double-precision floating point with division-heavy inner
  * loops: the spectral norm of the infinite matrix A(i,j) = 1/((i+j)(i+j+1)/2+i+1)
- * by the power method. SIZE = n, the matrix order (default 1100); work grows
+ * by the power method. SIZE = n, the matrix order (default 1400); work grows
  * with n^2. */
 #include "bench_common.h"
 #include <math.h>
@@ -38,7 +38,7 @@ static void mul_atav(long n, const double *v, double *out, double *tmp)
 
 int main(int argc, char **argv)
 {
-    long n = bench_size(argc, argv, 1100);
+    long n = bench_size(argc, argv, 1400);
     double *u = malloc(sizeof(double) * (size_t)n);
     double *v = malloc(sizeof(double) * (size_t)n);
     double *tmp = malloc(sizeof(double) * (size_t)n);

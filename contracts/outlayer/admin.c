@@ -2,11 +2,6 @@
  * views (spec §3.4, §3.5, §10). */
 #include "outlayer.h"
 
-static void return_json(struct buf *b)
-{
-    sdk_return_buf(b);
-}
-
 static void return_literal(const char *json)
 {
     sdk_return(json, strlen(json));
@@ -72,30 +67,32 @@ static void log_change(const char *what, const char *old, const char *new_value)
     sdk_log_buf(&b);
 }
 
-SDK_EXPORT(set_owner) void ol_set_owner(void)
+enum role { ROLE_OWNER, ROLE_OPERATOR };
+
+/* set_owner and set_operator differ only in the argument, the log label and
+ * the field they replace. */
+static void set_role_account(const char *method, const char *arg, const char *label, enum role role)
 {
     const struct jr_value *a;
     struct ol_state st;
-    owner_call("set_owner", &a);
-    const char *owner = jr_as_account(jr_req(a, "new_owner_id"));
+    owner_call(method, &a);
+    const char *account = jr_as_account(jr_req(a, arg));
     ol_state_load(&st);
     ol_require_owner(&st);
-    log_change("Owner", st.owner_id, owner);
-    st.owner_id = owner;
+    const char **field = role == ROLE_OWNER ? &st.owner_id : &st.operator_id;
+    log_change(label, *field, account);
+    *field = account;
     ol_state_save(&st);
+}
+
+SDK_EXPORT(set_owner) void ol_set_owner(void)
+{
+    set_role_account("set_owner", "new_owner_id", "Owner", ROLE_OWNER);
 }
 
 SDK_EXPORT(set_operator) void ol_set_operator(void)
 {
-    const struct jr_value *a;
-    struct ol_state st;
-    owner_call("set_operator", &a);
-    const char *op = jr_as_account(jr_req(a, "new_operator_id"));
-    ol_state_load(&st);
-    ol_require_owner(&st);
-    log_change("Operator", st.operator_id, op);
-    st.operator_id = op;
-    ol_state_save(&st);
+    set_role_account("set_operator", "new_operator_id", "Operator", ROLE_OPERATOR);
 }
 
 SDK_EXPORT(set_paused) void ol_set_paused(void)
@@ -210,60 +207,61 @@ SDK_EXPORT(clear_all_pending_requests) void ol_clear_all_pending_requests(void)
     ol_state_save(&st);
     buf_init(&b);
     buf_u64(&b, cleared);
-    return_json(&b);
+    sdk_return_buf(&b);
 }
 
 /* ---- views ---- */
 
-SDK_EXPORT(get_request) void ol_get_request(void)
+/* The request_id argument of a view; loading the state first makes every
+ * view panic the same way on an uninitialized contract. */
+static uint64_t view_request_id(void)
 {
-    const struct jr_value *a = sdk_args();
-    uint64_t id = jr_as_u64(jr_req(a, "request_id"));
+    uint64_t id = jr_as_u64(jr_req(sdk_args(), "request_id"));
     struct ol_state st;
     ol_state_load(&st);
+    return id;
+}
+
+SDK_EXPORT(get_request) void ol_get_request(void)
+{
+    uint64_t id = view_request_id();
     struct ol_request req;
     if (!ol_request_load(id, &req)) {
         return_literal("null");
         return;
     }
-    struct buf b;
-    struct jw w;
-    buf_init(&b);
-    jw_init(&w, &b);
-    ol_write_request(&w, &req);
-    return_json(&b);
+    struct sdk_reply reply;
+    struct jw *w = sdk_reply_begin(&reply);
+    ol_write_request(w, &req);
+    sdk_reply_end(&reply);
 }
 
 SDK_EXPORT(get_stats) void ol_get_stats(void)
 {
     struct ol_state st;
     ol_state_load(&st);
-    struct buf b;
-    struct jw w;
-    buf_init(&b);
-    jw_init(&w, &b);
-    jw_arr_begin(&w);
-    jw_u64(&w, st.total_executions);
-    jw_u128_str(&w, st.total_fees_collected);
-    jw_arr_end(&w);
-    return_json(&b);
+    struct sdk_reply reply;
+    struct jw *w = sdk_reply_begin(&reply);
+    jw_arr_begin(w);
+    jw_u64(w, st.total_executions);
+    jw_u128_str(w, st.total_fees_collected);
+    jw_arr_end(w);
+    sdk_reply_end(&reply);
 }
 
 SDK_EXPORT(get_pricing) void ol_get_pricing(void)
 {
     struct ol_state st;
     ol_state_load(&st);
-    struct buf b;
-    struct jw w;
-    buf_init(&b);
-    jw_init(&w, &b);
-    jw_arr_begin(&w);
-    jw_u128_str(&w, st.base_fee);
-    jw_u128_str(&w, st.per_million_instructions_fee);
-    jw_u128_str(&w, st.per_ms_fee);
-    jw_u128_str(&w, st.per_compile_ms_fee);
-    jw_arr_end(&w);
-    return_json(&b);
+    struct sdk_reply reply;
+    struct jw *w = sdk_reply_begin(&reply);
+    jw_arr_begin(w);
+    jw_u128_str(w, st.base_fee);
+    jw_u128_str(w, st.per_million_instructions_fee);
+    jw_u128_str(w, st.per_ms_fee);
+    jw_u128_str(w, st.per_compile_ms_fee);
+    jw_arr_end(w);
+    sdk_reply_end(&reply);
 }
 
 SDK_EXPORT(estimate_execution_cost) void ol_estimate_execution_cost(void)
@@ -277,12 +275,10 @@ SDK_EXPORT(estimate_execution_cost) void ol_estimate_execution_cost(void)
         ol_default_limits(&limits);
     struct ol_state st;
     ol_state_load(&st);
-    struct buf b;
-    struct jw w;
-    buf_init(&b);
-    jw_init(&w, &b);
-    jw_u128_str(&w, ol_estimate_cost(&st, &limits));
-    return_json(&b);
+    struct sdk_reply reply;
+    struct jw *w = sdk_reply_begin(&reply);
+    jw_u128_str(w, ol_estimate_cost(&st, &limits));
+    sdk_reply_end(&reply);
 }
 
 SDK_EXPORT(get_max_limits) void ol_get_max_limits(void)
@@ -303,42 +299,32 @@ SDK_EXPORT(get_config) void ol_get_config(void)
 {
     struct ol_state st;
     ol_state_load(&st);
-    struct buf b;
-    struct jw w;
-    buf_init(&b);
-    jw_init(&w, &b);
-    jw_arr_begin(&w);
-    jw_cstr(&w, st.owner_id);
-    jw_cstr(&w, st.operator_id);
-    jw_arr_end(&w);
-    return_json(&b);
+    struct sdk_reply reply;
+    struct jw *w = sdk_reply_begin(&reply);
+    jw_arr_begin(w);
+    jw_cstr(w, st.owner_id);
+    jw_cstr(w, st.operator_id);
+    jw_arr_end(w);
+    sdk_reply_end(&reply);
 }
 
 SDK_EXPORT(get_pending_output) void ol_get_pending_output(void)
 {
-    const struct jr_value *a = sdk_args();
-    uint64_t id = jr_as_u64(jr_req(a, "request_id"));
-    struct ol_state st;
-    ol_state_load(&st);
+    uint64_t id = view_request_id();
     struct ol_request req;
     if (!ol_request_load(id, &req) || !req.has_pending_output) {
         return_literal("null");
         return;
     }
-    struct buf b;
-    struct jw w;
-    buf_init(&b);
-    jw_init(&w, &b);
-    ol_write_output(&w, &req.pending_output);
-    return_json(&b);
+    struct sdk_reply reply;
+    struct jw *w = sdk_reply_begin(&reply);
+    ol_write_output(w, &req.pending_output);
+    sdk_reply_end(&reply);
 }
 
 SDK_EXPORT(has_pending_output) void ol_has_pending_output(void)
 {
-    const struct jr_value *a = sdk_args();
-    uint64_t id = jr_as_u64(jr_req(a, "request_id"));
-    struct ol_state st;
-    ol_state_load(&st);
+    uint64_t id = view_request_id();
     struct ol_request req;
     bool has = ol_request_load(id, &req) && req.output_submitted;
     return_literal(has ? "true" : "false");

@@ -271,21 +271,58 @@ static void validate(const struct accessor *a, struct ol_str profile, struct ol_
         sdk_panic("Encrypted secrets cannot be empty");
 }
 
+/* ---- argument parsing and log lines shared by the methods ---- */
+
+/* Every secrets method names its target first: which code may read the
+ * secret (accessor) and under which profile. */
+static void parse_target(const struct jr_value *args, struct accessor *acc, struct ol_str *profile)
+{
+    parse_accessor(jr_req(args, "accessor"), acc);
+    *profile = ol_json_str(jr_req(args, "profile"));
+}
+
+/* The views name whose secret they mean: accessor, profile, then owner. */
+static const char *parse_owned_target(const struct jr_value *args, struct accessor *acc, struct ol_str *profile)
+{
+    parse_target(args, acc, profile);
+    return jr_as_account(jr_req(args, "owner"));
+}
+
+/* Parses an access condition into its stored borsh form and returns the
+ * length of its JSON form, which the storage cost counts (spec §9.5). */
+static size_t parse_access(const struct jr_value *v, struct buf *borsh)
+{
+    struct buf json;
+    struct jw w;
+    buf_init(borsh);
+    buf_init(&json);
+    jw_init(&w, &json);
+    ol_access_from_json(v, borsh, &w);
+    return json.len;
+}
+
+/* "<event>: accessor=<Debug form>, profile=<profile>", the start of every
+ * log line the reference writes about one secret. */
+static void log_target(struct buf *b, const char *event, const struct accessor *acc, struct ol_str profile)
+{
+    buf_str(b, event);
+    buf_str(b, ": accessor=");
+    debug_accessor(b, acc);
+    buf_str(b, ", profile=");
+    ol_buf_str(b, profile);
+}
+
 /* ---- methods ---- */
 
 SDK_EXPORT(store_secrets) void ol_store_secrets(void)
 {
     const struct jr_value *a = sdk_args();
     struct accessor acc;
-    parse_accessor(jr_req(a, "accessor"), &acc);
-    struct ol_str profile = ol_json_str(jr_req(a, "profile"));
+    struct ol_str profile;
+    parse_target(a, &acc, &profile);
     struct ol_str encrypted = ol_json_str(jr_req(a, "encrypted_secrets_base64"));
-    struct buf access_borsh, access_json;
-    struct jw w;
-    buf_init(&access_borsh);
-    buf_init(&access_json);
-    jw_init(&w, &access_json);
-    ol_access_from_json(jr_req(a, "access"), &access_borsh, &w);
+    struct buf access_borsh;
+    size_t access_json_len = parse_access(jr_req(a, "access"), &access_borsh);
     struct ol_state st;
     ol_state_load(&st);
 
@@ -295,7 +332,7 @@ SDK_EXPORT(store_secrets) void ol_store_secrets(void)
     secret_key(&key, &acc, profile, owner);
     struct profile_record old;
     bool exists = load_record(&key, &old);
-    u128 required = storage_cost(key.len, encrypted.n, access_json.len, !exists);
+    u128 required = storage_cost(key.len, encrypted.n, access_json_len, !exists);
     u128 attached = sdk_attached_deposit();
     uint64_t now = sdk_block_timestamp();
     struct buf b;
@@ -328,10 +365,7 @@ SDK_EXPORT(store_secrets) void ol_store_secrets(void)
         u128 refund = available - required;
         if (refund > 0)
             promise_transfer(owner, refund);
-        buf_str(&b, "Updating secrets: accessor=");
-        debug_accessor(&b, &acc);
-        buf_str(&b, ", profile=");
-        ol_buf_str(&b, profile);
+        log_target(&b, "Updating secrets", &acc, profile);
         buf_str(&b, ", old_deposit=");
         buf_u128(&b, old.deposit);
         buf_str(&b, ", attached=");
@@ -354,10 +388,7 @@ SDK_EXPORT(store_secrets) void ol_store_secrets(void)
     if (!exists)
         index_add(owner, &key);
     buf_init(&b);
-    buf_str(&b, "Secrets stored: accessor=");
-    debug_accessor(&b, &acc);
-    buf_str(&b, ", profile=");
-    ol_buf_str(&b, profile);
+    log_target(&b, "Secrets stored", &acc, profile);
     buf_str(&b, ", owner=");
     buf_str(&b, owner);
     buf_str(&b, ", deposit=");
@@ -370,10 +401,9 @@ SDK_EXPORT(store_secrets) void ol_store_secrets(void)
 SDK_EXPORT(delete_secrets) void ol_delete_secrets(void)
 {
     sdk_require_no_deposit("delete_secrets");
-    const struct jr_value *a = sdk_args();
     struct accessor acc;
-    parse_accessor(jr_req(a, "accessor"), &acc);
-    struct ol_str profile = ol_json_str(jr_req(a, "profile"));
+    struct ol_str profile;
+    parse_target(sdk_args(), &acc, &profile);
     struct ol_state st;
     ol_state_load(&st);
     const char *owner = sdk_predecessor();
@@ -395,10 +425,7 @@ SDK_EXPORT(delete_secrets) void ol_delete_secrets(void)
         sdk_log_buf(&b);
         buf_init(&b);
     }
-    buf_str(&b, "Secrets deleted: accessor=");
-    debug_accessor(&b, &acc);
-    buf_str(&b, ", profile=");
-    ol_buf_str(&b, profile);
+    log_target(&b, "Secrets deleted", &acc, profile);
     buf_str(&b, ", owner=");
     buf_str(&b, owner);
     sdk_log_buf(&b);
@@ -410,14 +437,10 @@ SDK_EXPORT(update_access) void ol_update_access(void)
     sdk_require_no_deposit("update_access");
     const struct jr_value *a = sdk_args();
     struct accessor acc;
-    parse_accessor(jr_req(a, "accessor"), &acc);
-    struct ol_str profile = ol_json_str(jr_req(a, "profile"));
-    struct buf access_borsh, access_json;
-    struct jw w;
-    buf_init(&access_borsh);
-    buf_init(&access_json);
-    jw_init(&w, &access_json);
-    ol_access_from_json(jr_req(a, "new_access"), &access_borsh, &w);
+    struct ol_str profile;
+    parse_target(a, &acc, &profile);
+    struct buf access_borsh;
+    parse_access(jr_req(a, "new_access"), &access_borsh);
     struct ol_state st;
     ol_state_load(&st);
     struct buf key;
@@ -431,10 +454,7 @@ SDK_EXPORT(update_access) void ol_update_access(void)
     save_record(&key, &rec);
     struct buf b;
     buf_init(&b);
-    buf_str(&b, "Access control updated: accessor=");
-    debug_accessor(&b, &acc);
-    buf_str(&b, ", profile=");
-    ol_buf_str(&b, profile);
+    log_target(&b, "Access control updated", &acc, profile);
     sdk_log_buf(&b);
     ol_state_save(&st);
 }
@@ -463,9 +483,8 @@ SDK_EXPORT(get_secrets) void ol_get_secrets(void)
 {
     const struct jr_value *a = sdk_args();
     struct accessor acc;
-    parse_accessor(jr_req(a, "accessor"), &acc);
-    struct ol_str profile = ol_json_str(jr_req(a, "profile"));
-    const char *owner = jr_as_account(jr_req(a, "owner"));
+    struct ol_str profile;
+    const char *owner = parse_owned_target(a, &acc, &profile);
     struct ol_state st;
     ol_state_load(&st);
     struct buf key;
@@ -478,24 +497,21 @@ SDK_EXPORT(get_secrets) void ol_get_secrets(void)
         secret_key(&key, &acc, profile, owner);
         found = load_record(&key, &rec);
     }
-    struct buf b;
-    struct jw w;
-    buf_init(&b);
-    jw_init(&w, &b);
+    struct sdk_reply reply;
+    struct jw *w = sdk_reply_begin(&reply);
     if (found)
-        write_view(&w, &rec, &acc);
+        write_view(w, &rec, &acc);
     else
-        jw_null(&w);
-    sdk_return_buf(&b);
+        jw_null(w);
+    sdk_reply_end(&reply);
 }
 
 SDK_EXPORT(secrets_exist) void ol_secrets_exist(void)
 {
     const struct jr_value *a = sdk_args();
     struct accessor acc;
-    parse_accessor(jr_req(a, "accessor"), &acc);
-    struct ol_str profile = ol_json_str(jr_req(a, "profile"));
-    const char *owner = jr_as_account(jr_req(a, "owner"));
+    struct ol_str profile;
+    const char *owner = parse_owned_target(a, &acc, &profile);
     struct ol_state st;
     ol_state_load(&st);
     struct buf key;
@@ -510,11 +526,9 @@ SDK_EXPORT(list_user_secrets) void ol_list_user_secrets(void)
     const char *account = jr_as_account(jr_req(a, "account_id"));
     struct ol_state st;
     ol_state_load(&st);
-    struct buf b;
-    struct jw w;
-    buf_init(&b);
-    jw_init(&w, &b);
-    jw_arr_begin(&w);
+    struct sdk_reply reply;
+    struct jw *w = sdk_reply_begin(&reply);
+    jw_arr_begin(w);
     struct unordered_set set;
     if (load_index(account, &set)) {
         for (uint64_t i = 0; i < set.elements.len; i++) {
@@ -534,51 +548,43 @@ SDK_EXPORT(list_user_secrets) void ol_list_user_secrets(void)
             read_accessor(&r, &acc);
             struct ol_str profile;
             profile.s = br_str(&r, &profile.n);
-            jw_obj_begin(&w);
-            jw_key(&w, "accessor");
-            write_accessor_json(&w, &acc);
-            jw_key(&w, "profile");
-            jw_str(&w, profile.s, profile.n);
-            jw_key(&w, "created_at");
-            jw_u64(&w, rec.created_at);
-            jw_key(&w, "updated_at");
-            jw_u64(&w, rec.updated_at);
-            jw_key(&w, "storage_deposit");
-            jw_u128_str(&w, rec.deposit);
-            jw_key(&w, "access");
-            write_access_json(&w, rec.access_borsh, rec.access_len);
-            jw_obj_end(&w);
+            jw_obj_begin(w);
+            jw_key(w, "accessor");
+            write_accessor_json(w, &acc);
+            jw_key(w, "profile");
+            jw_str(w, profile.s, profile.n);
+            jw_key(w, "created_at");
+            jw_u64(w, rec.created_at);
+            jw_key(w, "updated_at");
+            jw_u64(w, rec.updated_at);
+            jw_key(w, "storage_deposit");
+            jw_u128_str(w, rec.deposit);
+            jw_key(w, "access");
+            write_access_json(w, rec.access_borsh, rec.access_len);
+            jw_obj_end(w);
         }
     }
-    jw_arr_end(&w);
-    sdk_return_buf(&b);
+    jw_arr_end(w);
+    sdk_reply_end(&reply);
 }
 
 SDK_EXPORT(estimate_storage_cost) void ol_estimate_storage_cost(void)
 {
     const struct jr_value *a = sdk_args();
     struct accessor acc;
-    parse_accessor(jr_req(a, "accessor"), &acc);
-    struct ol_str profile = ol_json_str(jr_req(a, "profile"));
-    const char *owner = jr_as_account(jr_req(a, "owner"));
+    struct ol_str profile;
+    const char *owner = parse_owned_target(a, &acc, &profile);
     struct ol_str encrypted = ol_json_str(jr_req(a, "encrypted_secrets_base64"));
-    struct buf access_borsh, access_json;
-    struct jw w;
-    buf_init(&access_borsh);
-    buf_init(&access_json);
-    jw_init(&w, &access_json);
-    ol_access_from_json(jr_req(a, "access"), &access_borsh, &w);
+    struct buf access_borsh;
+    size_t access_json_len = parse_access(jr_req(a, "access"), &access_borsh);
     struct ol_state st;
     ol_state_load(&st);
     struct buf key;
     secret_key(&key, &acc, profile, owner);
     bool exists = lookup_map_contains(&SECRETS, key.data, key.len);
-    struct buf b;
-    struct jw out;
-    buf_init(&b);
-    jw_init(&out, &b);
-    jw_u128_str(&out, storage_cost(key.len, encrypted.n, access_json.len, !exists));
-    sdk_return_buf(&b);
+    struct sdk_reply reply;
+    jw_u128_str(sdk_reply_begin(&reply), storage_cost(key.len, encrypted.n, access_json_len, !exists));
+    sdk_reply_end(&reply);
 }
 
 SDK_EXPORT(list_profiles) void ol_list_profiles(void)

@@ -11,7 +11,7 @@ static const struct lookup_map PENDING = {OL_PREFIX_PENDING, 1};
 
 bool ol_state_exists(void)
 {
-    return storage_has(STATE_KEY, 5);
+    return storage_has(STATE_KEY, sizeof STATE_KEY - 1);
 }
 
 /* LookupMap { key_prefix: Vec<u8> } — always the fixed prefixes here. */
@@ -26,7 +26,7 @@ static void read_map_prefix(struct br *r, const uint8_t *expected)
 void ol_state_load(struct ol_state *st)
 {
     size_t len;
-    uint8_t *raw = storage_get(STATE_KEY, 5, &len);
+    uint8_t *raw = storage_get(STATE_KEY, sizeof STATE_KEY - 1, &len);
     if (raw == NULL)
         sdk_panic("The contract is not initialized");
     struct br r;
@@ -65,7 +65,7 @@ void ol_state_save(const struct ol_state *st)
     bw_u128(&b, st->total_fees_collected);
     bw_bytes(&b, OL_PREFIX_SECRETS, 1);
     bw_bytes(&b, OL_PREFIX_INDEX, 1);
-    storage_set(STATE_KEY, 5, b.data, b.len);
+    storage_set(STATE_KEY, sizeof STATE_KEY - 1, b.data, b.len);
 }
 
 void ol_require_owner(const struct ol_state *st)
@@ -80,18 +80,24 @@ static void id_key(struct buf *k, uint64_t id)
     bw_u64(k, id);
 }
 
-bool ol_request_load(uint64_t id, struct ol_request *out)
+/* Decodes a stored request into out; false when there was none (raw NULL). */
+static bool decode_request(const uint8_t *raw, size_t len, struct ol_request *out)
 {
-    struct buf k;
-    size_t len;
-    id_key(&k, id);
-    uint8_t *raw = lookup_map_get(&PENDING, k.data, k.len, &len);
     if (raw == NULL)
         return false;
     struct br r;
     br_init(&r, raw, len);
     ol_unborsh_request(&r, out);
     return true;
+}
+
+bool ol_request_load(uint64_t id, struct ol_request *out)
+{
+    struct buf k;
+    size_t len;
+    id_key(&k, id);
+    uint8_t *raw = lookup_map_get(&PENDING, k.data, k.len, &len);
+    return decode_request(raw, len, out);
 }
 
 void ol_request_save(const struct ol_request *req)
@@ -109,12 +115,7 @@ bool ol_request_remove(uint64_t id, struct ol_request *out)
     size_t len;
     id_key(&k, id);
     uint8_t *raw = lookup_map_remove(&PENDING, k.data, k.len, &len);
-    if (raw == NULL)
-        return false;
-    struct br r;
-    br_init(&r, raw, len);
-    ol_unborsh_request(&r, out);
-    return true;
+    return decode_request(raw, len, out);
 }
 
 void ol_default_limits(struct ol_limits *l)

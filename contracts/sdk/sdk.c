@@ -126,6 +126,18 @@ void sdk_return_buf(const struct buf *b)
     sdk_return(b->data, b->len);
 }
 
+struct jw *sdk_reply_begin(struct sdk_reply *r)
+{
+    buf_init(&r->b);
+    jw_init(&r->w, &r->b);
+    return &r->w;
+}
+
+void sdk_reply_end(struct sdk_reply *r)
+{
+    sdk_return_buf(&r->b);
+}
+
 void sdk_log_n(const char *msg, size_t len)
 {
     env_log_utf8(len, PTR(msg));

@@ -59,6 +59,15 @@ uint8_t *sdk_read_register(uint64_t register_id, size_t *len);
 /* --- results and logs --- */
 void sdk_return(const void *data, size_t len);
 void sdk_return_buf(const struct buf *b);
+/* A JSON result under construction: a writer over its own buffer.
+ *   struct sdk_reply r;  struct jw *w = sdk_reply_begin(&r);  ...write...;  sdk_reply_end(&r);
+ * sdk_reply_end returns what was written as the method's result. */
+struct sdk_reply {
+    struct buf b;
+    struct jw w;
+};
+struct jw *sdk_reply_begin(struct sdk_reply *r);
+void sdk_reply_end(struct sdk_reply *r);
 void sdk_log(const char *msg);
 void sdk_log_n(const char *msg, size_t len);
 void sdk_log_buf(const struct buf *msg);

@@ -15,25 +15,6 @@
 
 /* ---- parsed actions (from ActionView JSON) ---- */
 
-static void action_clear(near_action *a)
-{
-    free(a->bytes);
-    free(a->method_name);
-    free(a->beneficiary_id);
-    near_access_key_free(&a->access_key);
-    if (a->delegate) {
-        near_signed_delegate_free(a->delegate);
-        free(a->delegate);
-    }
-    memset(a, 0, sizeof *a);
-}
-
-void devnet_rt_actions_free(near_action *a, size_t n)
-{
-    for (size_t i = 0; i < n; i++) action_clear(&a[i]);
-    free(a);
-}
-
 int devnet_rt_u128_field(json_t *o, const char *k, near_u128 *out)
 {
     const char *s = json_string_value(json_object_get(o, k));
@@ -130,6 +111,19 @@ int devnet_rt_action_from_view(json_t *v, near_action *a)
     }
     return -1;
 }
+
+/* The VM layer keeps its own action kinds (it does not depend on src/near);
+ * the conversion below is by value, so the two enums must agree. */
+#define SAME_KIND(k) _Static_assert((int)NEAR_VM_ACTION_##k == (int)NEAR_ACTION_##k, "action kind " #k)
+SAME_KIND(CREATE_ACCOUNT);
+SAME_KIND(DEPLOY_CONTRACT);
+SAME_KIND(FUNCTION_CALL);
+SAME_KIND(TRANSFER);
+SAME_KIND(STAKE);
+SAME_KIND(ADD_KEY);
+SAME_KIND(DELETE_KEY);
+SAME_KIND(DELETE_ACCOUNT);
+#undef SAME_KIND
 
 /* A VM action seen as a near_action (borrowed pointers; never freed). */
 void devnet_rt_vm_action_view(const near_vm_action *v, near_action *a)

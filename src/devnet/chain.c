@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "devnet/devnet.h"
-#include "devnet/vm_include.h"
+#include "devnet/vm/near_vm.h"
 
 static int load_head(devnet_chain *c)
 {

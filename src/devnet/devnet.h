@@ -257,6 +257,8 @@ char *devnet_feed_get(devnet_chain *c, const char *url, int *http_status);
 
 /* ---- helpers ---------------------------------------------------------- */
 uint64_t devnet_now_ns(void);
+/* One line on stderr: "<UTC time> <level> devnet: <message>"; control
+ * characters in the message become '?', so input cannot add lines. */
 void devnet_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void devnet_sha256(const void *a, size_t alen, const void *b, size_t blen, uint8_t out[32]);
 

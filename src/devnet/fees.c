@@ -20,6 +20,12 @@
 
 static uint64_t send_fee(vm_fee f, bool sir) { return sir ? f.send_sir : f.send_not_sir; }
 
+/* Sums over a transaction's untrusted amounts saturate instead of wrapping:
+ * a saturated cost can never be paid (and overflows the checked total), so
+ * the transaction is refused rather than charged a wrapped-around price. */
+static uint64_t add_sat_u64(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+static near_u128 add_sat_u128(near_u128 a, near_u128 b) { return a > NEAR_U128_MAX - b ? NEAR_U128_MAX : a + b; }
+
 static int action_fees(const near_action *a, bool sir, bool implicit_receiver, uint64_t *send, uint64_t *exec);
 
 /* A delegate action makes one more receipt, from its sender to its
@@ -45,8 +51,9 @@ void devnet_delegate_inner(const near_delegate_action *da, uint64_t *exec, uint6
     for (size_t i = 0; i < da->n_actions; i++) {
         const near_action *a = &da->actions[i];
         action_fees(a, false, implicit, &send, exec);
-        if (a->kind == NEAR_ACTION_FUNCTION_CALL) *prepaid += a->gas;
-        if (a->kind == NEAR_ACTION_FUNCTION_CALL || a->kind == NEAR_ACTION_TRANSFER) *deposits += a->amount;
+        if (a->kind == NEAR_ACTION_FUNCTION_CALL) *prepaid = add_sat_u64(*prepaid, a->gas);
+        if (a->kind == NEAR_ACTION_FUNCTION_CALL || a->kind == NEAR_ACTION_TRANSFER)
+            *deposits = add_sat_u128(*deposits, a->amount);
     }
 }
 
@@ -117,20 +124,21 @@ int devnet_actions_cost(const near_action *actions, size_t n, bool sir, const ch
     for (size_t i = 0; i < n; i++) {
         const near_action *a = &actions[i];
         if (action_fees(a, sir, implicit, &out->send_gas, &out->exec_gas)) return -1;
+        uint64_t prepaid = 0;
+        near_u128 deposits = 0;
         if (a->kind == NEAR_ACTION_FUNCTION_CALL) {
-            if (out->prepaid_gas + a->gas < out->prepaid_gas) return -1;
-            out->prepaid_gas += a->gas;
-            out->deposits += a->amount;
+            prepaid = a->gas;
+            deposits = a->amount;
         } else if (a->kind == NEAR_ACTION_TRANSFER) {
-            out->deposits += a->amount;
+            deposits = a->amount;
         } else if (a->kind == NEAR_ACTION_DELEGATE) {
-            uint64_t exec, prepaid;
-            near_u128 deposits;
+            uint64_t exec;
             devnet_delegate_inner(&a->delegate->delegate_action, &exec, &prepaid, &deposits);
-            if (out->prepaid_gas + prepaid < out->prepaid_gas) return -1;
-            out->prepaid_gas += prepaid;
-            out->deposits += deposits;
         }
+        /* Amounts come from the transaction: NEAR answers CostOverflow. */
+        if (out->prepaid_gas > UINT64_MAX - prepaid || near_u128_add(out->deposits, deposits, &out->deposits))
+            return -1;
+        out->prepaid_gas += prepaid;
     }
     near_u128 gas = (near_u128)out->send_gas + out->exec_gas + out->prepaid_gas;
     near_u128 t;

@@ -51,6 +51,24 @@ static int parse_int(const char *name, const char *text, long min, long max, lon
     return 0;
 }
 
+/* The whole path or an error: a silently shortened one would put the
+ * chain's state somewhere else. */
+static int set_home(devnet_config *cfg, const char *dir)
+{
+    if (!dir || !*dir) {
+        fprintf(stderr, "outlayer-devnet: --home needs a directory\n");
+        return -1;
+    }
+    size_t n = strlen(dir);
+    if (n >= sizeof cfg->home) {
+        fprintf(stderr, "outlayer-devnet: the home directory path is too long (at most %zu bytes)\n",
+                sizeof cfg->home - 1);
+        return -1;
+    }
+    memcpy(cfg->home, dir, n + 1);
+    return 0;
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -61,7 +79,7 @@ int main(int argc, char **argv)
 {
     devnet_config cfg;
     memset(&cfg, 0, sizeof cfg);
-    snprintf(cfg.home, sizeof cfg.home, "%s", getenv("DEVNET_HOME") ? getenv("DEVNET_HOME") : ".outlayer-devnet");
+    if (set_home(&cfg, getenv("DEVNET_HOME") ? getenv("DEVNET_HOME") : ".outlayer-devnet")) return 2;
     long port = 3030, block_ms = 100, yield_timeout = 200, wait_ms = 10000;
     if (getenv("DEVNET_PORT") && parse_int("DEVNET_PORT", getenv("DEVNET_PORT"), 0, 65535, &port)) return 2;
     if (getenv("DEVNET_BLOCK_MS") && parse_int("DEVNET_BLOCK_MS", getenv("DEVNET_BLOCK_MS"), 1, 600000, &block_ms))
@@ -80,11 +98,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--quiet")) {
             cfg.quiet = true;
         } else if (!strcmp(a, "--home")) {
-            if (!v || !*v) {
-                fprintf(stderr, "outlayer-devnet: --home needs a directory\n");
-                return 2;
-            }
-            snprintf(cfg.home, sizeof cfg.home, "%s", v);
+            if (set_home(&cfg, v)) return 2;
             i++;
         } else if (!strcmp(a, "--port")) {
             if (parse_int("--port", v, 0, 65535, &port)) return 2;

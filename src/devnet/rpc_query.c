@@ -213,6 +213,26 @@ static json_t *q_view_code(devnet_chain *c, const char *id, uint64_t h, json_t *
     return r;
 }
 
+/* The base58 data of a legacy query path (view_state prefix, call args):
+ * *out malloc'd, NULL with *len 0 when data is absent or empty. 0, or -1 when
+ * it is not base58 (or memory runs out). */
+static int decode_path_data(const char *data, uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    if (!data || !*data) return 0;
+    size_t cap = strlen(data) + 1; /* base58 never decodes to more bytes than characters */
+    *out = malloc(cap);
+    int n = *out ? near_base58_decode(data, *out, cap) : -1;
+    if (n < 0) {
+        free(*out);
+        *out = NULL;
+        return -1;
+    }
+    *len = (size_t)n;
+    return 0;
+}
+
 json_t *devnet_rpc_query(devnet_chain *c, json_t *params, json_t **error, int *http)
 {
     const char *type = NULL, *account = NULL, *pk = NULL, *method = NULL;
@@ -225,6 +245,7 @@ json_t *devnet_rpc_query(devnet_chain *c, json_t *params, json_t **error, int *h
         const char *path = json_string_value(json_array_get(params, 0));
         const char *data = json_string_value(json_array_get(params, 1));
         if (!path) return devnet_rpc_bad_request(error, http, "query: path expected");
+        if (strlen(path) >= sizeof path_buf) return devnet_rpc_bad_request(error, http, "query: path too long");
         snprintf(path_buf, sizeof path_buf, "%s", path);
         char *kind = path_buf, *rest = strchr(path_buf, '/');
         if (!rest) return devnet_rpc_bad_request(error, http, "query: bad path");
@@ -242,27 +263,13 @@ json_t *devnet_rpc_query(devnet_chain *c, json_t *params, json_t **error, int *h
             type = "view_code";
         } else if (!strcmp(kind, "contract")) {
             type = "view_state";
-            if (data && *data) {
-                args = malloc(strlen(data) + 1);
-                int n = args ? near_base58_decode(data, args, strlen(data) + 1) : -1;
-                if (n < 0) {
-                    free(args);
-                    return devnet_rpc_bad_request(error, http, "query: bad base58 data");
-                }
-                args_len = (size_t)n;
-            }
+            if (decode_path_data(data, &args, &args_len))
+                return devnet_rpc_bad_request(error, http, "query: bad base58 data");
         } else if (!strcmp(kind, "call")) {
             type = "call_function";
             method = third;
-            if (data && *data) {
-                args = malloc(strlen(data) + 1);
-                int n = args ? near_base58_decode(data, args, strlen(data) + 1) : -1;
-                if (n < 0) {
-                    free(args);
-                    return devnet_rpc_bad_request(error, http, "query: bad base58 data");
-                }
-                args_len = (size_t)n;
-            }
+            if (decode_path_data(data, &args, &args_len))
+                return devnet_rpc_bad_request(error, http, "query: bad base58 data");
         } else {
             return devnet_rpc_bad_request(error, http, "query: unknown path");
         }

@@ -16,6 +16,7 @@
 #include <microhttpd.h>
 
 #include "devnet/devnet.h"
+#include "devnet/rpc_internal.h"
 
 #define MAX_BODY (8u << 20)
 
@@ -30,8 +31,10 @@ typedef struct request {
     bool too_large;
 } request;
 
+/* Takes body (malloc'd; NULL, when memory ran out, drops the connection). */
 static enum MHD_Result reply(struct MHD_Connection *conn, int status, char *body)
 {
+    if (!body) return MHD_NO;
     struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(body);
@@ -52,11 +55,12 @@ static enum MHD_Result reply_json(struct MHD_Connection *conn, int status, json_
     return reply(conn, status, body);
 }
 
-static json_t *parse_error(const char *what)
+/* A request nearcore would not parse: PARSE_ERROR, HTTP 400. Steals id. */
+static enum MHD_Result reply_parse_error(struct MHD_Connection *conn, const char *what, json_t *id)
 {
-    return json_pack("{s:s,s:{s:s,s:{s:s}},s:i,s:s,s:s}", "name", "REQUEST_VALIDATION_ERROR", "cause", "name",
-                     "PARSE_ERROR", "info", "error_message", what, "code", -32700, "message", "Parse error", "data",
-                     what);
+    int http = 400;
+    json_t *error = devnet_rpc_request_error(&http, what);
+    return reply_json(conn, http, json_pack("{s:s,s:o,s:o}", "jsonrpc", "2.0", "error", error, "id", id));
 }
 
 static enum MHD_Result handle_rpc(devnet_server *s, struct MHD_Connection *conn, request *req)
@@ -65,18 +69,15 @@ static enum MHD_Result handle_rpc(devnet_server *s, struct MHD_Connection *conn,
     json_t *body = req->too_large ? NULL : json_loadb(req->body ? req->body : "", req->len, 0, &jerr);
     json_t *id = json_null();
     if (!body || !json_is_object(body)) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "%s", req->too_large ? "request body too large" : "invalid JSON");
         json_decref(body);
-        return reply_json(conn, 400, json_pack("{s:s,s:o,s:o}", "jsonrpc", "2.0", "error", parse_error(msg), "id", id));
+        return reply_parse_error(conn, req->too_large ? "request body too large" : "invalid JSON", id);
     }
     json_t *jid = json_object_get(body, "id");
     if (jid) id = json_incref(jid);
     const char *method = json_string_value(json_object_get(body, "method"));
     if (!method) {
         json_decref(body);
-        return reply_json(
-            conn, 400, json_pack("{s:s,s:o,s:o}", "jsonrpc", "2.0", "error", parse_error("missing method"), "id", id));
+        return reply_parse_error(conn, "missing method", id);
     }
     json_t *error = NULL;
     int status = 200;
@@ -118,6 +119,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (!strcmp(method, "OPTIONS")) {
         struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        if (!r) return MHD_NO;
         MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
         MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
         MHD_add_response_header(r, "Access-Control-Allow-Headers", "Content-Type");

@@ -198,7 +198,7 @@ static void apply_free(apply *x)
     if (x->have_vmo) near_vm_outcome_free(&x->vmo);
     devnet_rt_free_promise_results(x->results, x->nresults);
     free(x->out_receivers);
-    devnet_rt_actions_free(x->actions, x->n);
+    near_actions_free(x->actions, x->n);
 }
 
 /* A receipt of only Transfers to a missing NEAR-implicit account (64 hex

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "devnet/devnet.h"
-#include "devnet/vm_include.h"
+#include "devnet/vm/near_vm.h"
 
 /* Refunds come from this account; nobody can sign as it. */
 #define SYSTEM_ACCOUNT "system"
@@ -63,7 +63,6 @@ void devnet_rt_free_promise_results(near_vm_promise_result *res, size_t n);
 
 /* ---- actions_json.c ---- */
 int devnet_rt_action_from_view(json_t *v, near_action *a); /* 0, or -1 (free what it holds anyway) */
-void devnet_rt_actions_free(near_action *a, size_t n);
 int devnet_rt_u128_field(json_t *o, const char *k, near_u128 *out);
 /* A VM action seen as a near_action (borrowed pointers; never freed). */
 void devnet_rt_vm_action_view(const near_vm_action *v, near_action *a);

@@ -113,6 +113,14 @@ int devnet_rollback(devnet_state *st)
     return devnet_exec(st, "ROLLBACK TO receipt") == 0 ? devnet_exec(st, "RELEASE receipt") : -1;
 }
 
+/* Binds len bytes at p without copying them (the caller keeps them until
+ * the statement has run); an empty blob, never NULL, when len is 0. The
+ * 64-bit length keeps a huge len from wrapping to a negative int. */
+static void bind_bytes(sqlite3_stmt *s, int i, const void *p, size_t len)
+{
+    sqlite3_bind_blob64(s, i, len ? p : "", (sqlite3_uint64)len, SQLITE_STATIC);
+}
+
 static int step_done(devnet_state *st, sqlite3_stmt *s)
 {
     int rc = sqlite3_step(s);
@@ -237,7 +245,7 @@ int devnet_code_put(devnet_state *st, const char *id, const uint8_t *code, size_
     sqlite3_stmt *s = devnet_stmt(st, "INSERT OR REPLACE INTO code(account, code) VALUES(?, ?)");
     if (!s) return -1;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 2, code ? (const void *)code : "", (int)len, SQLITE_STATIC);
+    bind_bytes(s, 2, code, len);
     return step_done(st, s);
 }
 
@@ -247,6 +255,15 @@ static size_t pk_borsh(const near_public_key *pk, uint8_t out[65])
     out[0] = (uint8_t)pk->type;
     memcpy(out + 1, pk->data, n);
     return n + 1;
+}
+
+/* Parameters 1 and 2 of every access_keys statement: account, borsh key. */
+static void bind_account_key(sqlite3_stmt *s, const char *id, const near_public_key *pk)
+{
+    uint8_t kb[65];
+    size_t kn = pk_borsh(pk, kb);
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, kb, (int)kn, SQLITE_TRANSIENT);
 }
 
 json_t *devnet_permission_json(const near_access_key *ak)
@@ -305,10 +322,7 @@ int devnet_key_get(devnet_state *st, const char *id, const near_public_key *pk, 
 {
     sqlite3_stmt *s = devnet_stmt(st, "SELECT nonce, permission FROM access_keys WHERE account=? AND public_key=?");
     if (!s) return -1;
-    uint8_t kb[65];
-    size_t kn = pk_borsh(pk, kb);
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 2, kb, (int)kn, SQLITE_TRANSIENT);
+    bind_account_key(s, id, pk);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         int r = 1;
@@ -330,14 +344,11 @@ int devnet_key_put(devnet_state *st, const char *id, const near_public_key *pk, 
     sqlite3_stmt *s =
         devnet_stmt(st, "INSERT OR REPLACE INTO access_keys(account, public_key, nonce, permission) VALUES(?,?,?,?)");
     if (!s) return -1;
-    uint8_t kb[65];
-    size_t kn = pk_borsh(pk, kb);
     json_t *perm = devnet_permission_json(ak);
     char *text = json_dumps(perm, JSON_COMPACT | JSON_ENCODE_ANY);
     json_decref(perm);
     if (!text) return -1;
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 2, kb, (int)kn, SQLITE_TRANSIENT);
+    bind_account_key(s, id, pk);
     sqlite3_bind_int64(s, 3, (sqlite3_int64)ak->nonce);
     sqlite3_bind_text(s, 4, text, -1, SQLITE_TRANSIENT);
     free(text);
@@ -348,10 +359,7 @@ int devnet_key_delete(devnet_state *st, const char *id, const near_public_key *p
 {
     sqlite3_stmt *s = devnet_stmt(st, "DELETE FROM access_keys WHERE account=? AND public_key=?");
     if (!s) return -1;
-    uint8_t kb[65];
-    size_t kn = pk_borsh(pk, kb);
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 2, kb, (int)kn, SQLITE_TRANSIENT);
+    bind_account_key(s, id, pk);
     return step_done(st, s);
 }
 
@@ -360,7 +368,7 @@ int devnet_data_get(devnet_state *st, const char *id, const uint8_t *key, size_t
     sqlite3_stmt *s = devnet_stmt(st, "SELECT value FROM data WHERE account=? AND key=?");
     if (!s) return -1;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 2, klen ? (const void *)key : "", (int)klen, SQLITE_STATIC);
+    bind_bytes(s, 2, key, klen);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         size_t n = (size_t)sqlite3_column_bytes(s, 0);
@@ -384,8 +392,8 @@ int devnet_data_set(devnet_state *st, const char *id, const uint8_t *key, size_t
     sqlite3_stmt *s = devnet_stmt(st, "INSERT OR REPLACE INTO data(account, key, value) VALUES(?,?,?)");
     if (!s) return -1;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 2, klen ? (const void *)key : "", (int)klen, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 3, vlen ? (const void *)val : "", (int)vlen, SQLITE_STATIC);
+    bind_bytes(s, 2, key, klen);
+    bind_bytes(s, 3, val, vlen);
     return step_done(st, s);
 }
 
@@ -394,7 +402,7 @@ int devnet_data_remove(devnet_state *st, const char *id, const uint8_t *key, siz
     sqlite3_stmt *s = devnet_stmt(st, "DELETE FROM data WHERE account=? AND key=?");
     if (!s) return -1;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 2, klen ? (const void *)key : "", (int)klen, SQLITE_STATIC);
+    bind_bytes(s, 2, key, klen);
     return step_done(st, s);
 }
 
@@ -414,6 +422,10 @@ void devnet_log(const char *level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* One line per event: text from transactions (a method name is any
+     * bytes) must not break a line or forge another. */
+    for (char *p = msg; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
     time_t t = time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);

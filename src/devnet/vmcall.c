@@ -39,8 +39,13 @@ static int vm_yield_pending(void *user, const uint8_t data_id[32])
     sqlite3_stmt *st = devnet_stmt(&s->c->st, "SELECT account FROM yields WHERE data_id=?");
     if (!st) return -1;
     sqlite3_bind_blob(st, 1, data_id, 32, SQLITE_TRANSIENT);
-    int r = 0;
-    if (sqlite3_step(st) == SQLITE_ROW) r = strcmp((const char *)sqlite3_column_text(st, 0), s->account) == 0;
+    int rc = sqlite3_step(st), r = 0;
+    if (rc == SQLITE_ROW) {
+        const char *owner = (const char *)sqlite3_column_text(st, 0);
+        r = owner && strcmp(owner, s->account) == 0;
+    } else if (rc != SQLITE_DONE) {
+        r = -1; /* a database error is the VM's storage error, not "no such yield" */
+    }
     sqlite3_reset(st);
     return r;
 }

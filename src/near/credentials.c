@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,10 +13,15 @@
 
 #include "near/account_id.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
-    if (err && errlen)
-        snprintf(err, errlen, fmt, a, b);
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
     return -1;
 }
 
@@ -36,8 +43,14 @@ int near_credentials_read_file(const char *path, near_credentials *out, char *er
     json_error_t jerr;
     memset(out, 0, sizeof *out);
     json_t *root = json_load_file(path, 0, &jerr);
-    if (!root)
+    if (!root) {
+        /* A parse error's text quotes the token it failed at, which may be
+         * part of the private key: report only where it failed. */
+        if (jerr.line > 0)
+            return fail(err, errlen, "cannot parse credentials %s: not JSON (line %d, column %d)", path, jerr.line,
+                        jerr.column);
         return fail(err, errlen, "cannot read credentials %s: %s", path, jerr.text);
+    }
     int rc = -1;
     const char *account = json_string_value(json_object_get(root, "account_id"));
     const char *priv = json_string_value(json_object_get(root, "private_key"));
@@ -45,13 +58,13 @@ int near_credentials_read_file(const char *path, near_credentials *out, char *er
         priv = json_string_value(json_object_get(root, "secret_key"));
     const char *pub = json_string_value(json_object_get(root, "public_key"));
     if (!account || !near_account_id_valid(account, NULL, 0)) {
-        fail(err, errlen, "credentials %s: missing or invalid account_id%s", path, "");
+        fail(err, errlen, "credentials %s: missing or invalid account_id", path);
     } else if (!priv || near_keypair_parse_secret(priv, &out->keypair) != 0) {
-        fail(err, errlen, "credentials %s: missing or invalid private_key%s", path, "");
+        fail(err, errlen, "credentials %s: missing or invalid private_key", path);
     } else {
         near_public_key pk;
         if (pub && (near_public_key_parse(pub, &pk) != 0 || !near_public_key_equal(&pk, &out->keypair.public_key))) {
-            fail(err, errlen, "credentials %s: public_key does not match private_key%s", path, "");
+            fail(err, errlen, "credentials %s: public_key does not match private_key", path);
         } else {
             snprintf(out->account_id, sizeof out->account_id, "%s", account);
             rc = 0;
@@ -67,12 +80,12 @@ static int cred_path(char *buf, size_t cap, const char *dir, const char *network
                      char *err, size_t errlen)
 {
     if (!safe_name(network))
-        return fail(err, errlen, "invalid network name \"%s\"%s", network ? network : "", "");
+        return fail(err, errlen, "invalid network name \"%s\"", network ? network : "");
     if (!near_account_id_valid(account_id, NULL, 0))
-        return fail(err, errlen, "invalid account id \"%s\"%s", account_id ? account_id : "", "");
+        return fail(err, errlen, "invalid account id \"%s\"", account_id ? account_id : "");
     int n = snprintf(buf, cap, "%s/%s/%s.json", dir, network, account_id);
     if (n < 0 || (size_t)n >= cap)
-        return fail(err, errlen, "credentials path too long under %s%s", dir, "");
+        return fail(err, errlen, "credentials path too long under %s", dir);
     return 0;
 }
 
@@ -122,9 +135,9 @@ int near_credentials_write(const char *dir, const char *network, const near_cred
                              "private_key", priv);
     char *text = root ? json_dumps(root, JSON_INDENT(0)) : NULL;
     json_decref(root);
-    memset(priv, 0, sizeof priv);
+    sodium_memzero(priv, sizeof priv);
     if (!text)
-        return fail(err, errlen, "out of memory writing %s%s", path, "");
+        return fail(err, errlen, "out of memory writing %s", path);
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     int rc = -1;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -148,7 +161,7 @@ int near_credentials_write(const char *dir, const char *network, const near_cred
             rc = 0;
         }
     }
-    memset(text, 0, strlen(text));
+    sodium_memzero(text, strlen(text));
     free(text);
     return rc;
 }

@@ -16,6 +16,7 @@
 
 struct near_rpc {
     char *url;
+    char *origin; /* scheme://host[:port] of url: all that error messages name */
     CURL *curl;
     struct curl_slist *headers;
     int attempts;
@@ -72,6 +73,30 @@ int near_rpc_global_init(void)
     return global_rc;
 }
 
+/* Providers put API keys in the URL (a path segment, a query parameter or
+ * user:password@), and error messages end up in logs: they name only the
+ * scheme, host and port. */
+static char *origin_of(const char *url)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+        if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
+            port = NULL; /* none given: the scheme's default */
+        size_t n = strlen(scheme) + strlen(host) + (port ? strlen(port) : 0) + 5;
+        out = malloc(n);
+        if (out)
+            snprintf(out, n, "%s://%s%s%s", scheme, host, port ? ":" : "", port ? port : "");
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return out ? out : strdup("the RPC endpoint");
+}
+
 near_rpc *near_rpc_new(const char *url)
 {
     if (!url || near_rpc_global_init() != 0)
@@ -80,9 +105,10 @@ near_rpc *near_rpc_new(const char *url)
     if (!c)
         return NULL;
     c->url = strdup(url);
+    c->origin = origin_of(url);
     c->curl = curl_easy_init();
     c->headers = curl_slist_append(NULL, "Content-Type: application/json");
-    if (!c->url || !c->curl || !c->headers) {
+    if (!c->url || !c->origin || !c->curl || !c->headers) {
         near_rpc_free(c);
         return NULL;
     }
@@ -100,6 +126,7 @@ void near_rpc_free(near_rpc *c)
         curl_easy_cleanup(c->curl);
     curl_slist_free_all(c->headers);
     free(c->url);
+    free(c->origin);
     free(c);
 }
 
@@ -182,9 +209,9 @@ static near_status http_post(near_rpc *c, const char *payload, body *out, long *
     if (err)
         err->http_status = *http_status;
     if (rc == CURLE_OPERATION_TIMEDOUT)
-        return near_rpc_set_err(err, NEAR_ERR_TIMEOUT, "request to %s timed out after %ld ms", c->url, c->timeout_ms);
+        return near_rpc_set_err(err, NEAR_ERR_TIMEOUT, "request to %s timed out after %ld ms", c->origin, c->timeout_ms);
     if (rc != CURLE_OK)
-        return near_rpc_set_err(err, NEAR_ERR_TRANSPORT, "request to %s failed: %s", c->url,
+        return near_rpc_set_err(err, NEAR_ERR_TRANSPORT, "request to %s failed: %s", c->origin,
                        out->oom ? "answer too large" : curl_easy_strerror(rc));
     return NEAR_OK;
 }
@@ -400,9 +427,9 @@ static near_status call_once(near_rpc *c, const char *payload, json_t **result, 
     json_t *root = b.data ? json_loadb(b.data, b.len, 0, &jerr) : NULL;
     if (!json_is_object(root)) {
         if (*http_status != 200)
-            st = near_rpc_set_err(err, NEAR_ERR_HTTP, "HTTP %ld from %s: %.200s", *http_status, c->url, b.data ? b.data : "");
+            st = near_rpc_set_err(err, NEAR_ERR_HTTP, "HTTP %ld from %s: %.200s", *http_status, c->origin, b.data ? b.data : "");
         else
-            st = near_rpc_set_err(err, NEAR_ERR_PROTOCOL, "answer from %s is not a JSON-RPC object: %.200s", c->url,
+            st = near_rpc_set_err(err, NEAR_ERR_PROTOCOL, "answer from %s is not a JSON-RPC object: %.200s", c->origin,
                          b.data ? b.data : "");
         json_decref(root);
         free(b.data);
@@ -413,7 +440,7 @@ static near_status call_once(near_rpc *c, const char *payload, json_t **result, 
     if (e && !json_is_null(e)) {
         st = map_rpc_error(e, *http_status, err);
     } else if (!json_object_get(root, "result")) {
-        st = near_rpc_set_err(err, NEAR_ERR_PROTOCOL, "answer from %s has neither result nor error", c->url);
+        st = near_rpc_set_err(err, NEAR_ERR_PROTOCOL, "answer from %s has neither result nor error", c->origin);
     } else {
         *result = json_incref(json_object_get(root, "result"));
     }

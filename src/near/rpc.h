@@ -69,6 +69,8 @@ void near_rpc_error_clear(near_rpc_error *err);
 typedef struct near_rpc near_rpc;
 
 int near_rpc_global_init(void);
+/* A client for the endpoint `url` (copied). It may carry an API key (path,
+ * query or user:password@): error messages name only scheme://host[:port]. */
 near_rpc *near_rpc_new(const char *url);
 void near_rpc_free(near_rpc *c);
 /* attempts ≥ 1 (default 4); base_delay_ms doubles per retry (default 250,

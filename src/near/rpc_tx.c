@@ -120,6 +120,16 @@ static near_status outcome_from(json_t *r, const uint8_t *signed_tx, size_t len,
     return st;
 }
 
+/* ["<base64 of the signed transaction>"], the params of both broadcast_tx_*
+ * methods; NULL when memory runs out. */
+static json_t *broadcast_params(const uint8_t *signed_tx, size_t len)
+{
+    char *b64 = near_base64_encode(signed_tx, len);
+    json_t *params = b64 ? json_pack("[s]", b64) : NULL;
+    free(b64);
+    return params;
+}
+
 /* Re-sending identical signed bytes is safe (same tx hash), so sends use
  * the same retry policy as reads. */
 near_status near_rpc_send_tx(near_rpc *c, const uint8_t *signed_tx, size_t len, near_wait_until wait,
@@ -140,11 +150,9 @@ near_status near_rpc_broadcast_tx_commit(near_rpc *c, const uint8_t *signed_tx, 
                                          near_rpc_error *err)
 {
     memset(out, 0, sizeof *out);
-    char *b64 = near_base64_encode(signed_tx, len);
-    if (!b64)
+    json_t *params = broadcast_params(signed_tx, len);
+    if (!params)
         return near_rpc_set_err(err, NEAR_ERR_ARG, "out of memory");
-    json_t *params = json_pack("[s]", b64);
-    free(b64);
     json_t *r;
     near_status st = near_rpc_call(c, "broadcast_tx_commit", params, 1, &r, err);
     return st ? st : outcome_from(r, signed_tx, len, out, err);
@@ -154,11 +162,9 @@ near_status near_rpc_broadcast_tx_async(near_rpc *c, const uint8_t *signed_tx, s
                                         near_rpc_error *err)
 {
     hash_out[0] = '\0';
-    char *b64 = near_base64_encode(signed_tx, len);
-    if (!b64)
+    json_t *params = broadcast_params(signed_tx, len);
+    if (!params)
         return near_rpc_set_err(err, NEAR_ERR_ARG, "out of memory");
-    json_t *params = json_pack("[s]", b64);
-    free(b64);
     json_t *r;
     near_status st = near_rpc_call(c, "broadcast_tx_async", params, 1, &r, err);
     if (st)

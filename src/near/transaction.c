@@ -27,13 +27,12 @@ void near_access_key_free(near_access_key *ak)
     memset(ak, 0, sizeof *ak);
 }
 
-static void actions_free(near_action *actions, size_t n);
 
 void near_delegate_action_free(near_delegate_action *da)
 {
     free(da->sender_id);
     free(da->receiver_id);
-    actions_free(da->actions, da->n_actions);
+    near_actions_free(da->actions, da->n_actions);
     memset(da, 0, sizeof *da);
 }
 
@@ -56,7 +55,7 @@ static void action_free(near_action *a)
     memset(a, 0, sizeof *a);
 }
 
-static void actions_free(near_action *actions, size_t n)
+void near_actions_free(near_action *actions, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         action_free(&actions[i]);
@@ -67,7 +66,7 @@ void near_transaction_free(near_transaction *tx)
 {
     free(tx->signer_id);
     free(tx->receiver_id);
-    actions_free(tx->actions, tx->n_actions);
+    near_actions_free(tx->actions, tx->n_actions);
     memset(tx, 0, sizeof *tx);
 }
 
@@ -624,7 +623,7 @@ static int actions_decode(near_borsh_reader *r, near_action **out, size_t *n_out
         return near_borsh_fail(r, "out of memory");
     for (uint32_t i = 0; i < n; i++) {
         if (action_decode(r, &actions[i], depth)) {
-            actions_free(actions, i);
+            near_actions_free(actions, i);
             return -1;
         }
     }

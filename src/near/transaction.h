@@ -101,6 +101,9 @@ void near_transaction_free(near_transaction *tx);
 void near_signed_transaction_free(near_signed_transaction *stx);
 /* Frees an access key's receiver and method names (and zeroes it). */
 void near_access_key_free(near_access_key *ak);
+/* Frees an array of n actions (as calloc'ed by the decoder or a caller)
+ * with everything each action owns, then the array itself. */
+void near_actions_free(near_action *actions, size_t n);
 
 /* Appending actions works on a transaction or a delegate action's list. */
 typedef struct near_action_list {

@@ -51,6 +51,13 @@ wasi_ctx *wasi_ctx_new(const wasi_config *config)
 
     wasi_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return NULL;
+    /* First, so that wasi_ctx_free may destroy them on every path below. */
+    pthread_mutex_init(&ctx->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&ctx->wake, &attr);
+    pthread_condattr_destroy(&attr);
     bool ok_args, ok_env;
     ctx->argc = config->argc;
     ctx->argv = copy_strings(config->argv, config->argc, &ctx->argv_bytes, &ok_args);
@@ -81,13 +88,6 @@ wasi_ctx *wasi_ctx_new(const wasi_config *config)
     ctx->clock_env = config->clock_env;
     ctx->random = config->random ? config->random : wasi_host_random;
     ctx->random_env = config->random_env;
-
-    pthread_mutex_init(&ctx->lock, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&ctx->wake, &attr);
-    pthread_condattr_destroy(&attr);
     return ctx;
 }
 
@@ -164,7 +164,9 @@ bool wasi_ctx_sleep_until(wasi_ctx *ctx, uint64_t deadline_ns)
         uint64_t rel = deadline_ns > now ? deadline_ns - now : 0;
         struct timespec host;
         clock_gettime(CLOCK_MONOTONIC, &host);
-        uint64_t abs_ns = (uint64_t)host.tv_sec * 1000000000u + (uint64_t)host.tv_nsec + rel;
+        uint64_t host_ns = (uint64_t)host.tv_sec * 1000000000u + (uint64_t)host.tv_nsec;
+        /* A deadline of "never" (UINT64_MAX) must not wrap to the past. */
+        uint64_t abs_ns = rel > UINT64_MAX - host_ns ? UINT64_MAX : host_ns + rel;
         until.tv_sec = (time_t)(abs_ns / 1000000000u);
         until.tv_nsec = (long)(abs_ns % 1000000000u);
     }

@@ -92,6 +92,13 @@ typedef struct compiler {
     /* the same, kept across instructions that emit no code, until a run ends
      * (a label may follow): for fusing it into a later consumer */
     size_t last_prod_cell, last_prod_end;
+    /* starts of the last two instructions emitted (SIZE_MAX: unknown), and
+     * the first cell after the last run boundary: for peepholes */
+    size_t last_start, prev_start, barrier;
+    /* every instruction emitted: its start and op (for pair_instructions) */
+    size_t *starts;
+    uint16_t *start_ops;
+    size_t nstarts, capstarts, capstart_ops;
 
     bool metering;
     /* the cells that charge the current run (see close_run) */
@@ -136,7 +143,31 @@ static size_t emit_cell(compiler *c, wasm_cell cell)
 static size_t emit_op(compiler *c, enum wasm_internal_op op)
 {
     wasm_cell cell = {.op = c->handlers[op]};
+    c->prev_start = c->last_start;
+    c->last_start = c->ncode;
+    if (!grow((void **)&c->starts, &c->capstarts, c->nstarts + 1, sizeof *c->starts) ||
+        !grow((void **)&c->start_ops, &c->capstart_ops, c->nstarts + 1, sizeof *c->start_ops)) {
+        fail(c, "out of memory");
+        return 0;
+    }
+    c->starts[c->nstarts] = c->ncode;
+    c->start_ops[c->nstarts++] = (uint16_t)op;
     return emit_cell(c, cell);
+}
+
+/* Takes back the instructions from cell `start` on (a peephole replaces
+ * them); start is the start of the last instruction emitted. */
+static void rollback(compiler *c, size_t start)
+{
+    c->ncode = start;
+    while (c->nstarts && c->starts[c->nstarts - 1] >= start)
+        c->nstarts--;
+    if (c->last_start != SIZE_MAX && c->last_start >= start) {
+        c->last_start = c->prev_start;
+        c->prev_start = SIZE_MAX;
+        if (c->last_start != SIZE_MAX && c->last_start >= start)
+            c->last_start = SIZE_MAX;
+    }
 }
 
 static size_t emit_u(compiler *c, uint64_t v)
@@ -201,6 +232,18 @@ static uint32_t src(const compiler *c, uint32_t p) { return c->failed ? p : c->v
 
 static void emit_copy(compiler *c, uint32_t dst, uint32_t from)
 {
+    /* Copies come in series (a loop rotating its variables, the arguments
+     * of a call): two in a row, with no label between, are one COPY2. */
+    size_t st = c->last_start;
+    if (!c->failed && st != SIZE_MAX && st >= c->barrier && st + 3 == c->ncode &&
+        c->code[st].op == c->handlers[WOP_COPY]) {
+        c->code[st].op = c->handlers[WOP_COPY2];
+        if (c->nstarts && c->starts[c->nstarts - 1] == st)
+            c->start_ops[c->nstarts - 1] = WOP_COPY2;
+        emit_u(c, dst);
+        emit_u(c, from);
+        return;
+    }
     emit_op(c, WOP_COPY);
     emit_u(c, dst);
     emit_u(c, from);
@@ -351,6 +394,7 @@ static void close_run(compiler *c)
     for (size_t i = 0; i < c->ncharge; i++)
         c->code[c->charge[i]].u += c->run_cost;
     c->last_prod_cell = SIZE_MAX;
+    c->barrier = c->ncode;
     if (c->head_ctl != NO_CTL) {
         c->ctls[c->head_ctl].head_cost = c->run_cost;
         c->ctls[c->head_ctl].head_known = true;
@@ -363,6 +407,7 @@ static void close_run(compiler *c)
 static void new_chain(compiler *c)
 {
     c->last_prod_cell = SIZE_MAX;
+    c->barrier = c->ncode;
     c->ncharge = 0;
     c->run_cost = 0;
     c->head_ctl = NO_CTL;
@@ -487,14 +532,18 @@ static void enter_label(compiler *c, size_t depth, bool fall)
 static void emit_return(compiler *c)
 {
     uint32_t n = c->ctls[0].nresults;
-    flush(c);
     if (c->h < c->stack_base + n) {
         fail(c, "operand stack underflow");
         return;
     }
+    /* one result is moved by RETURN from wherever it is (a local, a
+     * constant); several must be in their own slots */
+    uint32_t from = n == 1 ? src(c, c->h - 1) : c->h - n;
+    if (n != 1)
+        flush(c);
     emit_op(c, WOP_RETURN);
     emit_u(c, n);
-    emit_u(c, c->h - n);
+    emit_u(c, from);
 }
 
 /* Unconditional branch to label `depth` with the current stack. */
@@ -627,7 +676,7 @@ static bool fuse_add(compiler *c, uint32_t a, uint32_t sa, uint32_t sb)
         if (start == SIZE_MAX)
             continue;
         uint64_t x = c->code[start + 2].u, y = c->code[start + 3].u;
-        c->ncode = start;
+        rollback(c, start);
         push(c, 1);
         emit_op(c, op);
         size_t cell = emit_u(c, a);
@@ -640,11 +689,40 @@ static bool fuse_add(compiler *c, uint32_t a, uint32_t sa, uint32_t sb)
     return false;
 }
 
+/* f64.add or f64.sub of a product just computed, and another value: one
+ * instruction `dst x y z`, computing x * y then adding or subtracting z
+ * (or subtracting from z) with the same two roundings as the pair. */
+static bool fuse_mul(compiler *c, uint16_t op, uint32_t a, uint32_t sa, uint32_t sb)
+{
+    static const uint16_t fused[2][2] = {{WOP_F64_MUL_ADD, WOP_F64_ADD_MUL}, {WOP_F64_MUL_SUB, WOP_F64_SUB_MUL}};
+    for (uint32_t side = 0; side < 2; side++) {
+        uint32_t p = a + side;
+        if ((side ? sb : sa) != p)
+            continue;
+        size_t start = fusable_producer(c, p, WOP_F64_MUL);
+        if (start == SIZE_MAX)
+            continue;
+        uint64_t x = c->code[start + 2].u, y = c->code[start + 3].u;
+        rollback(c, start);
+        push(c, 1);
+        emit_op(c, (enum wasm_internal_op)fused[op == WOP_F64_SUB][side]);
+        size_t cell = emit_u(c, a);
+        emit_u(c, x);
+        emit_u(c, y);
+        emit_u(c, side ? sa : sb);
+        produced(c, cell);
+        return true;
+    }
+    return false;
+}
+
 static void emit_binary(compiler *c, uint16_t op)
 {
     uint32_t a = pop(c, 2);
     uint32_t sa = src(c, a), sb = src(c, a + 1);
     if (op == WOP_I32_ADD && fuse_add(c, a, sa, sb))
+        return;
+    if ((op == WOP_F64_ADD || op == WOP_F64_SUB) && fuse_mul(c, op, a, sa, sb))
         return;
     push(c, 1);
     emit_op(c, (enum wasm_internal_op)op);
@@ -725,7 +803,7 @@ static cond take_cond(compiler *c, size_t prod_cell, size_t prod_end, uint32_t p
         k.fused = (int)i;
         k.a = (uint32_t)ins[2].u;
         k.b = i ? (uint32_t)ins[3].u : 0;
-        c->ncode = prod_cell - 1;
+        rollback(c, prod_cell - 1);
         break;
     }
     return k;
@@ -736,10 +814,37 @@ static cond take_cond(compiler *c, size_t prod_cell, size_t prod_end, uint32_t p
  * The two cells after it are the costs charged when the branch is taken
  * (off_cell + 1, see link_branch) and when it falls through (off_cell + 2,
  * see edge_run). */
-static size_t emit_cond_branch(compiler *c, cond k, bool when, size_t *off_cell)
+/* Where the last instruction emitted starts when it is an i32.add or
+ * i64.add in the current run (a compare-and-branch right after it can take
+ * it in: the add still writes its result, then the branch compares), else
+ * SIZE_MAX. Called before the run is closed. */
+static size_t add_before_branch(const compiler *c)
+{
+    size_t st = c->last_start;
+    if (c->failed || st == SIZE_MAX || st < c->barrier || st + 4 != c->ncode)
+        return SIZE_MAX;
+    if (c->code[st].op != c->handlers[WOP_I32_ADD] && c->code[st].op != c->handlers[WOP_I64_ADD])
+        return SIZE_MAX;
+    return st;
+}
+
+static size_t emit_cond_branch(compiler *c, cond k, bool when, size_t *off_cell, size_t add)
 {
     size_t instr;
-    if (k.fused < 0) {
+    bool wide = k.fused > 10; /* fusable[11..20] compare i64 */
+    if (add != SIZE_MAX && k.fused > 0 && !c->failed &&
+        c->code[add].op == c->handlers[wide ? WOP_I64_ADD : WOP_I32_ADD]) {
+        /* ADD_BR_*: dst x y (the add), then a b off taken fall */
+        uint64_t dst = c->code[add + 1].u, x = c->code[add + 2].u, y = c->code[add + 3].u;
+        uint16_t op = when ? fusable[k.fused].when_true : fusable[k.fused].when_false;
+        rollback(c, add);
+        instr = emit_op(c, (enum wasm_internal_op)(op - WOP_BR_I32_EQ + WOP_ADD_BR_I32_EQ));
+        emit_u(c, dst);
+        emit_u(c, x);
+        emit_u(c, y);
+        emit_u(c, k.a);
+        emit_u(c, k.b);
+    } else if (k.fused < 0) {
         instr = emit_op(c, when ? WOP_BR_IF : WOP_BR_UNLESS);
         emit_u(c, k.a);
     } else {
@@ -830,9 +935,10 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
             if (c->h < c->stack_base + np)
                 return fail(c, "operand stack underflow"), false;
             ctl *b = push_ctl(c, CTL_IF, np, nr); /* flushes */
+            size_t add = add_before_branch(c);
             close_run(c);
             size_t off;
-            size_t instr = emit_cond_branch(c, k, false, &off);
+            size_t instr = emit_cond_branch(c, k, false, &off, add);
             if (b) {
                 b->else_instr = instr;
                 b->else_cell = off;
@@ -923,20 +1029,21 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         if (!b)
             return false;
         flush(c);
+        size_t add = add_before_branch(c);
         close_run(c);
         uint32_t n = label_arity(b);
         if (c->h < b->height + n && b->kind != CTL_FUNC)
             return fail(c, "operand stack underflow"), false;
         if (b->kind != CTL_FUNC && (n == 0 || c->h - n == b->height)) {
             size_t off;
-            size_t instr = emit_cond_branch(c, k, true, &off);
+            size_t instr = emit_cond_branch(c, k, true, &off, add);
             link_branch(c, b, instr, off, off + 1);
             edge_run(c, off + 2);
         } else {
             /* branch around the value moves (or the return); the run after
              * is charged when the skip is taken, the moves cost nothing */
             size_t off;
-            size_t skip = emit_cond_branch(c, k, false, &off);
+            size_t skip = emit_cond_branch(c, k, false, &off, add);
             emit_br(c, depth);
             if (!c->failed)
                 c->code[off].i = (int64_t)c->ncode - (int64_t)skip;
@@ -1345,7 +1452,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
                 if (add != SIZE_MAX) {
                     x = c->code[add + 2].u;
                     y = c->code[add + 3].u;
-                    c->ncode = add;
+                    rollback(c, add);
                 }
                 push(c, 1);
                 emit_op(c, (enum wasm_internal_op)(add != SIZE_MAX ? with_add(op) : op));
@@ -1365,7 +1472,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
                 size_t add = fusable_producer(c, a, WOP_I32_ADD);
                 if (add != SIZE_MAX) {
                     uint64_t x = c->code[add + 2].u, y = c->code[add + 3].u;
-                    c->ncode = add;
+                    rollback(c, add);
                     emit_op(c, (enum wasm_internal_op)with_add(op));
                     emit_u(c, x);
                     emit_u(c, y);
@@ -1393,6 +1500,76 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
     return !c->failed;
 }
 
+/* ---- pairs ----------------------------------------------------------------- */
+
+static const struct {
+    uint16_t a, b, pair;
+} pair_table[] = {
+#define PAIR_ENTRY(a, b) {WOP_##a, WOP_##b, WOP_##a##__##b},
+    WASM_PAIRS(PAIR_ENTRY)
+#undef PAIR_ENTRY
+};
+
+/* The cell a branch at `st` (op `op`) lands on relative to st is in cell
+ * st + branch_offset_cell(op), or 0 when op is not a branch. */
+static size_t branch_offset_cell(uint16_t op)
+{
+    if (op == WOP_BR || op == WOP_BR_MOVE)
+        return 1;
+    if (op == WOP_BR_IF || op == WOP_BR_UNLESS)
+        return 2;
+    if (op >= WOP_BR_I32_EQ && op <= WOP_BR_I64_GE_U)
+        return 3;
+    if (op >= WOP_ADD_BR_I32_EQ && op <= WOP_ADD_BR_I64_GE_U)
+        return 6;
+    return 0;
+}
+
+/* Gives the first instruction of each listed pair (compile.h) its pair
+ * handler, unless the second is a branch target or a call's return point
+ * (control may arrive there without running the first). Run once the body
+ * is complete: the cells do not move, only handlers change. */
+static void pair_instructions(compiler *c)
+{
+    if (c->failed || c->nstarts < 2)
+        return;
+    uint8_t *landing = calloc(c->ncode + 1, 1);
+    if (!landing)
+        return; /* pairing is an optimisation: without memory, skip it */
+    for (size_t i = 0; i < c->nstarts; i++) {
+        size_t st = c->starts[i];
+        uint16_t op = c->start_ops[i];
+        size_t k = branch_offset_cell(op);
+        if (k) {
+            int64_t to = (int64_t)st + c->code[st + k].i;
+            if (to >= 0 && (size_t)to <= c->ncode)
+                landing[to] = 1;
+        } else if (op == WOP_BR_TABLE) {
+            uint64_t count = c->code[st + 2].u;
+            for (uint64_t e = 0; e <= count; e++) {
+                int64_t to = (int64_t)st + c->code[st + 5 + 3 * e].i;
+                if (to >= 0 && (size_t)to <= c->ncode)
+                    landing[to] = 1;
+            }
+        } else if (op == WOP_CALL || op == WOP_CALL_FUNC || op == WOP_CALL_INDIRECT) {
+            size_t end = i + 1 < c->nstarts ? c->starts[i + 1] : c->ncode;
+            landing[end] = 1;
+        }
+    }
+    for (size_t i = 0; i + 1 < c->nstarts; i++) {
+        if (landing[c->starts[i + 1]])
+            continue;
+        for (size_t p = 0; p < sizeof pair_table / sizeof pair_table[0]; p++) {
+            if (pair_table[p].a == c->start_ops[i] && pair_table[p].b == c->start_ops[i + 1]) {
+                c->code[c->starts[i]].op = c->handlers[pair_table[p].pair];
+                i++; /* the second stays as it is: pairs do not chain */
+                break;
+            }
+        }
+    }
+    free(landing);
+}
+
 static bool compile_func(compiler *c, uint32_t index, wasm_compiled_func *out)
 {
     const struct wasm_module *m = c->m;
@@ -1400,6 +1577,8 @@ static bool compile_func(compiler *c, uint32_t index, wasm_compiled_func *out)
     const wasm_functype *t = &m->types[d->type_index];
 
     c->ncode = c->nctl = c->nfix = 0;
+    c->nstarts = 0;
+    c->last_start = c->prev_start = SIZE_MAX;
     c->dead = false;
     c->nlocals_total = t->nparams + d->nlocals;
     c->nv = 0;
@@ -1430,6 +1609,7 @@ static bool compile_func(compiler *c, uint32_t index, wasm_compiled_func *out)
     }
     if (c->failed)
         return false;
+    pair_instructions(c);
 
     out->ncells = c->ncode;
     wasm_cell *code = malloc(c->ncode * sizeof *code);
@@ -1445,7 +1625,9 @@ static bool compile_func(compiler *c, uint32_t index, wasm_compiled_func *out)
     out->nlocals = d->nlocals;
     out->nconsts = c->nconsts;
     if (c->nconsts) {
-        uint64_t *k = malloc(c->nconsts * sizeof *k);
+        /* padded to whole groups, which the interpreter copies at once */
+        size_t padded = (c->nconsts + WASM_INIT_GROUP - 1) / WASM_INIT_GROUP * WASM_INIT_GROUP;
+        uint64_t *k = calloc(padded, sizeof *k);
         if (!k) {
             free(code);
             fail(c, "out of memory");
@@ -1454,7 +1636,15 @@ static bool compile_func(compiler *c, uint32_t index, wasm_compiled_func *out)
         memcpy(k, c->consts, c->nconsts * sizeof *k);
         out->consts = k;
     }
-    out->frame_size = c->max_h > t->nresults ? c->max_h : t->nresults;
+    /* room for the whole groups written past the locals or the constants */
+    out->frame_size = (c->max_h > t->nresults ? c->max_h : t->nresults) + WASM_INIT_GROUP - 1;
+    if ((uint64_t)d->nlocals + c->nconsts <= WASM_SMALL_INIT) {
+        out->small_init = true;
+        memset(out->init, 0, sizeof out->init);
+        memcpy(out->init + d->nlocals, c->consts, c->nconsts * sizeof *c->consts);
+        if (out->frame_size < t->nparams + WASM_SMALL_INIT)
+            out->frame_size = t->nparams + WASM_SMALL_INIT;
+    }
     return true;
 }
 
@@ -1483,6 +1673,8 @@ bool wasm_compile_module(struct wasm_module *m, wasm_error *err)
     free(c.fixups);
     free(c.vs);
     free(c.charge);
+    free(c.starts);
+    free(c.start_ops);
     if (!ok) {
         wasm_compiled_free(cm);
         m->compiled = NULL;

@@ -54,6 +54,12 @@ typedef union wasm_cell {
     X(BR_I32_LE_S) X(BR_I32_LE_U) X(BR_I32_GE_S) X(BR_I32_GE_U)                                   \
     X(BR_I64_EQ) X(BR_I64_NE) X(BR_I64_LT_S) X(BR_I64_LT_U) X(BR_I64_GT_S) X(BR_I64_GT_U)         \
     X(BR_I64_LE_S) X(BR_I64_LE_U) X(BR_I64_GE_S) X(BR_I64_GE_U)                                   \
+    /* the same, in the same order, with the i32.add / i64.add just before */                    \
+    /* taken in (a loop's counter step): dst x y a b off taken fall */                             \
+    X(ADD_BR_I32_EQ) X(ADD_BR_I32_NE) X(ADD_BR_I32_LT_S) X(ADD_BR_I32_LT_U) X(ADD_BR_I32_GT_S)    \
+    X(ADD_BR_I32_GT_U) X(ADD_BR_I32_LE_S) X(ADD_BR_I32_LE_U) X(ADD_BR_I32_GE_S) X(ADD_BR_I32_GE_U) \
+    X(ADD_BR_I64_EQ) X(ADD_BR_I64_NE) X(ADD_BR_I64_LT_S) X(ADD_BR_I64_LT_U) X(ADD_BR_I64_GT_S)    \
+    X(ADD_BR_I64_GT_U) X(ADD_BR_I64_LE_S) X(ADD_BR_I64_LE_U) X(ADD_BR_I64_GE_S) X(ADD_BR_I64_GE_U) \
     X(BR_MOVE)       /* off taken n src dst */                                                    \
     X(BR_TABLE)      /* idx count n src, then (off dst taken) * (count+1) */                      \
     X(RETURN)        /* n src */                                                                  \
@@ -63,6 +69,7 @@ typedef union wasm_cell {
     X(CALL_INDIRECT) /* table type(wasm_functype*) base idx cost */                               \
     /* data movement */                                                                           \
     X(COPY)          /* dst src */                                                                \
+    X(COPY2)         /* dst src dst2 src2: two COPY in a row */                                   \
     X(CONST)         /* dst value */                                                              \
     X(SELECT)        /* dst a b cond */                                                           \
     X(GLOBAL_GET)    /* dst idx */                                                                \
@@ -112,6 +119,11 @@ typedef union wasm_cell {
     X(F32_ADD) X(F32_SUB) X(F32_MUL) X(F32_DIV) X(F32_MIN) X(F32_MAX) X(F32_COPYSIGN)             \
     X(F64_ABS) X(F64_NEG) X(F64_CEIL) X(F64_FLOOR) X(F64_TRUNC) X(F64_NEAREST) X(F64_SQRT)        \
     X(F64_ADD) X(F64_SUB) X(F64_MUL) X(F64_DIV) X(F64_MIN) X(F64_MAX) X(F64_COPYSIGN)             \
+    /* f64.mul fused into f64.add/sub: dst x y z */                                               \
+    X(F64_MUL_ADD)   /* x * y + z */                                                              \
+    X(F64_ADD_MUL)   /* z + x * y */                                                              \
+    X(F64_MUL_SUB)   /* x * y - z */                                                              \
+    X(F64_SUB_MUL)   /* z - x * y */                                                              \
     X(I32_WRAP_I64) X(I32_TRUNC_F32_S) X(I32_TRUNC_F32_U) X(I32_TRUNC_F64_S) X(I32_TRUNC_F64_U)                   \
     X(I64_EXTEND_I32_S) X(I64_EXTEND_I32_U)                                                       \
     X(I64_TRUNC_F32_S) X(I64_TRUNC_F32_U) X(I64_TRUNC_F64_S) X(I64_TRUNC_F64_U)                   \
@@ -123,12 +135,43 @@ typedef union wasm_cell {
     X(I32_TRUNC_SAT_F32_S) X(I32_TRUNC_SAT_F32_U) X(I32_TRUNC_SAT_F64_S) X(I32_TRUNC_SAT_F64_U)   \
     X(I64_TRUNC_SAT_F32_S) X(I64_TRUNC_SAT_F32_U) X(I64_TRUNC_SAT_F64_S) X(I64_TRUNC_SAT_F64_U)
 
+/* Pairs: two adjacent instructions A, B (B not a branch target) often run
+ * one after the other; the compiler gives A the handler A__B, which does
+ * A's work and jumps straight to B's handler (a direct jump: one indirect
+ * dispatch less). The cells stay those of A then B. Chosen by profiling
+ * the benchmark workloads (docs/engine.md). */
+#define WASM_PAIRS(P)                                                                              \
+    P(I32_ADD, I32_ADD) P(I32_ADD, I32_SUB) P(I32_ADD, ADD_BR_I32_NE) P(I32_ADD, ADD_BR_I64_LT_U)   \
+    P(I32_ADD, ADD_BR_I64_NE) P(I32_ADD, RETURN) P(I32_ADD, LOAD64) P(I32_ADD, LOAD32)               \
+    P(I32_ADD, STORE32) P(I32_ADD, F64_CONVERT_I32_S) P(I32_ADD, F64_SUB)                          \
+    P(STORE64, I32_ADD) P(STORE64, LOAD64) P(I32_SUB, BR_I32_GT_U) P(I32_SUB, CALL)                 \
+    P(F64_ADD_MUL, STORE64) P(F64_ADD_MUL, I32_ADD) P(STORE8, I32_ADD) P(I32_XOR, I32_SHR_U)        \
+    P(I32_XOR, I32_ADD) P(I32_SHR_U, I32_AND) P(I32_SHR_U, I32_ADD) P(I32_AND, LOAD32_ADD)          \
+    P(I32_SHL_ADD, LOAD32) P(LOAD64, I32_ADD) P(LOAD64, F64_ADD_MUL) P(LOAD64, LOAD64)              \
+    P(LOAD64, LOAD64_ADD) P(I32_ROTL, I32_XOR) P(LOAD32, I32_XOR) P(LOAD32_ADD, I32_XOR)            \
+    P(F64_MUL, F64_ADD_MUL) P(F64_MUL, F64_ADD) P(COPY2, COPY) P(COPY, I32_ADD)                    \
+    P(COPY, CALL_INDIRECT) P(COPY, BR_IF) P(I64_SUB, I64_ADD) P(LOAD32, LOAD32) P(LOAD32, I32_SUB)  \
+    P(I32_SUB, STORE32) P(LOAD32, I32_SHL_ADD) P(LOAD32, COPY) P(I32_SHL_ADD, LOAD64_ADD)           \
+    P(LOAD64_ADD, STORE64) P(F64_CONVERT_I32_S, F64_DIV) P(I32_WRAP_I64, LOAD8_U32_ADD)             \
+    P(LOAD8_U32_ADD, BR_IF) P(I64_ADD, BR_I32_GT_U) P(F64_LE, BR_IF) P(F64_MUL, F64_MUL)            \
+    P(I32_ROTL, I32_ROTL) P(I32_AND, I32_SHL_ADD) P(STORE32, I32_SHL_ADD) P(I64_ADD, I32_ADD)
+
 enum wasm_internal_op {
 #define WASM_OP_ENUM(name) WOP_##name,
     WASM_INTERNAL_OPS(WASM_OP_ENUM)
 #undef WASM_OP_ENUM
+#define WASM_PAIR_ENUM(a, b) WOP_##a##__##b,
+    WASM_PAIRS(WASM_PAIR_ENUM)
+#undef WASM_PAIR_ENUM
     WOP_COUNT
 };
+
+/* A frame's locals are zeroed, and its constants copied, in groups of this
+ * many slots (the last group may spill into the operand stack: frame_size
+ * has room, and consts is padded). */
+#define WASM_INIT_GROUP 4
+
+#define WASM_SMALL_INIT 8
 
 /* One compiled function. */
 typedef struct wasm_compiled_func {
@@ -140,6 +183,10 @@ typedef struct wasm_compiled_func {
     uint32_t nlocals;    /* declared locals (zeroed on entry), after the params */
     uint32_t nconsts;    /* constants, copied on entry into the slots after the locals */
     const uint64_t *consts;
+    /* small_init: locals and constants fit in WASM_SMALL_INIT slots, and
+     * entry copies init (zeros, the constants, zeros) there at once */
+    bool small_init;
+    uint64_t init[8];
     uint32_t frame_size; /* slots: params + locals + maximum operand height, >= nresults */
 } wasm_compiled_func;
 

@@ -441,16 +441,29 @@ static bool decode_functions(decoder *d)
     return true;
 }
 
+/* Resizes an index space's array to `count` entries (imports first, then
+ * the section's own; +1 so that an empty space still has an allocation).
+ * NULL after reporting OOM; the old array is then still the module's, so
+ * it is freed with the module. */
+static void *grow_space(decoder *d, void *array, size_t count, size_t elem_size)
+{
+    void *grown = realloc(array, (count + 1) * elem_size);
+    if (!grown)
+        oom(d);
+    return grown;
+}
+
 static bool decode_tables(decoder *d)
 {
     struct wasm_module *m = d->m;
     uint32_t n;
     if (!read_count(d, &n, 3, "tables"))
         return false;
+    void *grown = grow_space(d, m->tables, (size_t)m->nimported_tables + n, sizeof *m->tables);
+    if (!grown)
+        return false;
+    m->tables = grown;
     m->ntables = m->nimported_tables + n;
-    m->tables = realloc(m->tables, ((size_t)m->ntables + 1) * sizeof *m->tables);
-    if (!m->tables)
-        return oom(d);
     for (uint32_t i = 0; i < n; i++)
         if (!read_tabletype(d, &m->tables[m->nimported_tables + i]))
             return false;
@@ -463,10 +476,11 @@ static bool decode_memories(decoder *d)
     uint32_t n;
     if (!read_count(d, &n, 2, "memories"))
         return false;
+    void *grown = grow_space(d, m->memories, (size_t)m->nimported_memories + n, sizeof *m->memories);
+    if (!grown)
+        return false;
+    m->memories = grown;
     m->nmemories = m->nimported_memories + n;
-    m->memories = realloc(m->memories, ((size_t)m->nmemories + 1) * sizeof *m->memories);
-    if (!m->memories)
-        return oom(d);
     for (uint32_t i = 0; i < n; i++)
         if (!read_limits(d, &m->memories[m->nimported_memories + i]))
             return false;
@@ -479,10 +493,13 @@ static bool decode_globals(decoder *d)
     uint32_t n;
     if (!read_count(d, &n, 3, "globals"))
         return false;
+    void *grown = grow_space(d, m->global_types, (size_t)m->nimported_globals + n, sizeof *m->global_types);
+    if (!grown)
+        return false;
+    m->global_types = grown;
     m->nglobals = m->nimported_globals + n;
-    m->global_types = realloc(m->global_types, ((size_t)m->nglobals + 1) * sizeof *m->global_types);
     m->globals = calloc(n ? n : 1, sizeof *m->globals);
-    if (!m->global_types || !m->globals)
+    if (!m->globals)
         return oom(d);
     for (uint32_t i = 0; i < n; i++) {
         wasm_global_decl *g = &m->globals[i];

@@ -14,6 +14,14 @@
 #include <math.h>
 #include <string.h>
 
+#if defined(__GNUC__) && !defined(__clang__)
+/* Each wasm float instruction rounds on its own: GCC must not contract a
+ * fused multiply-add out of F64_MUL_ADD and friends (clang never contracts
+ * across statements). And the short loops that set up a frame must stay
+ * loops: a memset/memcpy call costs more than the few slots they write. */
+#pragma GCC optimize("fp-contract=off", "no-tree-loop-distribute-patterns")
+#endif
+
 #include "wasm/runtime.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the interpreter assumes a little-endian host");
@@ -141,8 +149,10 @@ static inline void move_slots(wasm_slot *dst, const wasm_slot *src, uint64_t n)
 static wasm_trap_code run(wasm_store *s, wasm_func *f, wasm_slot *slots, const void *const **table_out)
 {
 #define LABEL_ADDR(name) [WOP_##name] = &&L_##name,
-    static const void *const labels[WOP_COUNT] = {WASM_INTERNAL_OPS(LABEL_ADDR)};
+#define PAIR_ADDR(a, b) [WOP_##a##__##b] = &&L_##a##__##b,
+    static const void *const labels[WOP_COUNT] = {WASM_INTERNAL_OPS(LABEL_ADDR) WASM_PAIRS(PAIR_ADDR)};
 #undef LABEL_ADDR
+#undef PAIR_ADDR
     /* the bottom frame returns here; the cell before is the "cost" RETURN charges */
     static const wasm_cell exit_code[2] = {{.u = 0}, {.op = &&L_EXIT}};
     if (table_out) {
@@ -188,6 +198,13 @@ static wasm_trap_code run(wasm_store *s, wasm_func *f, wasm_slot *slots, const v
     do {                                                                                           \
         trap = (code);                                                                             \
         goto do_trap;                                                                              \
+    } while (0)
+/* Loads and stores check their effective address explicitly (see
+ * docs/engine.md on guard pages, measured and not adopted). */
+#define MEM_CHECK(ea, size)                                                                        \
+    do {                                                                                           \
+        if (__builtin_expect((ea) + (size) > msize, 0))                                            \
+            TRAP(WASM_TRAP_MEMORY_OUT_OF_BOUNDS);                                                  \
     } while (0)
 #define LOAD_MEM()                                                                                 \
     do {                                                                                           \
@@ -296,6 +313,39 @@ L_BR_UNLESS:
     BR_CMP(BR_I64_GE_S, I64, >=)
     BR_CMP(BR_I64_GE_U, U64, >=)
 #undef BR_CMP
+#define ADD_BR_CMP(name, A, op, ADD)                                                               \
+    L_ADD_##name:                                                                                  \
+    ADD;                                                                                           \
+    if (A(4) op A(5))                                                                              \
+        TAKE(6);                                                                                   \
+    else                                                                                           \
+        FALL_THROUGH(9);                                                                           \
+    NEXT();
+#define ADD32 SET_U32(1, U32(2) + U32(3))
+#define ADD64 SET_U64(1, U64(2) + U64(3))
+    ADD_BR_CMP(BR_I32_EQ, U32, ==, ADD32)
+    ADD_BR_CMP(BR_I32_NE, U32, !=, ADD32)
+    ADD_BR_CMP(BR_I32_LT_S, I32, <, ADD32)
+    ADD_BR_CMP(BR_I32_LT_U, U32, <, ADD32)
+    ADD_BR_CMP(BR_I32_GT_S, I32, >, ADD32)
+    ADD_BR_CMP(BR_I32_GT_U, U32, >, ADD32)
+    ADD_BR_CMP(BR_I32_LE_S, I32, <=, ADD32)
+    ADD_BR_CMP(BR_I32_LE_U, U32, <=, ADD32)
+    ADD_BR_CMP(BR_I32_GE_S, I32, >=, ADD32)
+    ADD_BR_CMP(BR_I32_GE_U, U32, >=, ADD32)
+    ADD_BR_CMP(BR_I64_EQ, U64, ==, ADD64)
+    ADD_BR_CMP(BR_I64_NE, U64, !=, ADD64)
+    ADD_BR_CMP(BR_I64_LT_S, I64, <, ADD64)
+    ADD_BR_CMP(BR_I64_LT_U, U64, <, ADD64)
+    ADD_BR_CMP(BR_I64_GT_S, I64, >, ADD64)
+    ADD_BR_CMP(BR_I64_GT_U, U64, >, ADD64)
+    ADD_BR_CMP(BR_I64_LE_S, I64, <=, ADD64)
+    ADD_BR_CMP(BR_I64_LE_U, U64, <=, ADD64)
+    ADD_BR_CMP(BR_I64_GE_S, I64, >=, ADD64)
+    ADD_BR_CMP(BR_I64_GE_U, U64, >=, ADD64)
+#undef ADD32
+#undef ADD64
+#undef ADD_BR_CMP
 L_BR_MOVE:
     move_slots(fp + ip[5].u, fp + ip[4].u, ip[3].u);
     TAKE(1);
@@ -318,14 +368,19 @@ L_BR_TABLE: {
 }
 L_RETURN: {
     uint64_t n = ip[1].u, src = ip[2].u;
-    if (src)
+    if (n == 1)
+        fp[0] = fp[src];
+    else if (src)
         move_slots(fp, fp + src, n);
     fr--;
     ip = fr->ret;
     fp = fr->fp;
-    inst = fr->inst;
-    if (inst)
-        LOAD_MEM();
+    /* the memory base and size are current for the callee's instance */
+    if (fr->inst != inst) {
+        inst = fr->inst;
+        if (inst)
+            LOAD_MEM();
+    }
     /* the caller's next run, whose cost is the call's last cell */
     CHARGE(ip[-1].u);
     NEXT();
@@ -397,13 +452,30 @@ enter:
     fr++;
     fp = callee_fp;
     {
-        /* few locals and constants as a rule: plain loops beat library calls */
+        /* Few locals and constants as a rule: one fixed-size copy when they
+         * fit in WASM_SMALL_INIT slots, else plain loops in groups of
+         * WASM_INIT_GROUP (the excess of the zeroing is overwritten by the
+         * constants or lies in the operand stack; see compile.h). */
+        _Static_assert(WASM_INIT_GROUP == 4, "the loops below write 4 slots at a time");
         wasm_slot *p = fp + cf->nparams;
-        for (uint32_t i = 0; i < cf->nlocals; i++)
-            p[i].u = 0;
-        p += cf->nlocals;
-        for (uint32_t i = 0; i < cf->nconsts; i++)
-            p[i].u = cf->consts[i];
+        if (cf->small_init) {
+            memcpy(p, cf->init, sizeof cf->init);
+        } else {
+            for (uint32_t i = 0; i < cf->nlocals; i += 4) {
+                p[i].u = 0;
+                p[i + 1].u = 0;
+                p[i + 2].u = 0;
+                p[i + 3].u = 0;
+            }
+            p += cf->nlocals;
+            const uint64_t *k = cf->consts;
+            for (uint32_t i = 0; i < cf->nconsts; i += 4) {
+                p[i].u = k[i];
+                p[i + 1].u = k[i + 1];
+                p[i + 2].u = k[i + 2];
+                p[i + 3].u = k[i + 3];
+            }
+        }
     }
     ip = cf->code + 1;
     if (callee_inst != inst) {
@@ -416,6 +488,11 @@ enter:
 L_COPY:
     S(1) = S(2);
     ip += 3;
+    NEXT();
+L_COPY2:
+    S(1) = S(2);
+    S(3) = S(4);
+    ip += 5;
     NEXT();
 L_CONST:
     S(1).u = ip[2].u;
@@ -515,8 +592,7 @@ L_ELEM_DROP:
     /* ---- memory --------------------------------------------------------------- */
 #define EFFECTIVE(addr_k, size)                                                                    \
     uint64_t ea = (uint64_t)U32(addr_k) + ip[3].u;                                                 \
-    if (__builtin_expect(ea + (size) > msize, 0))                                                  \
-        TRAP(WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
+    MEM_CHECK(ea, size);
 #define LOAD(name, T, SET)                                                                         \
     L_##name: {                                                                                    \
         EFFECTIVE(2, sizeof(T));                                                                   \
@@ -555,8 +631,7 @@ L_ELEM_DROP:
      * offset is cell 4 of both */
 #define EFFECTIVE_ADD(x_k, size)                                                                   \
     uint64_t ea = (uint64_t)(uint32_t)(U32(x_k) + U32((x_k) + 1)) + ip[4].u;                       \
-    if (__builtin_expect(ea + (size) > msize, 0))                                                  \
-        TRAP(WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
+    MEM_CHECK(ea, size);
 #define LOAD_ADD(name, T, SET)                                                                     \
     L_##name##_ADD: {                                                                              \
         EFFECTIVE_ADD(2, sizeof(T));                                                               \
@@ -820,6 +895,22 @@ L_I64_REM_U: {
     BIN(F64_DIV, SET_F64(1, F64(2) / F64(3)))
     BIN(F64_MIN, SET_F64(1, f64_min(F64(2), F64(3))))
     BIN(F64_MAX, SET_F64(1, f64_max(F64(2), F64(3))))
+    /* f64.mul fused into f64.add/sub: the product is rounded to a double
+     * first, exactly as the pair of instructions does (x86-64's baseline
+     * has no fused multiply-add for the compiler to contract this into) */
+#define MUL_THEN(name, expr)                                                                       \
+    L_##name: {                                                                                    \
+        double prod_ = F64(2) * F64(3);                                                            \
+        double z_ = F64(4);                                                                        \
+        SET_F64(1, expr);                                                                          \
+        ip += 5;                                                                                   \
+        NEXT();                                                                                    \
+    }
+    MUL_THEN(F64_MUL_ADD, prod_ + z_)
+    MUL_THEN(F64_ADD_MUL, z_ + prod_)
+    MUL_THEN(F64_MUL_SUB, prod_ - z_)
+    MUL_THEN(F64_SUB_MUL, z_ - prod_)
+#undef MUL_THEN
     BIN(F64_COPYSIGN,
         SET_U64(1, (U64(2) & 0x7fffffffffffffffull) | (U64(3) & 0x8000000000000000ull)))
 
@@ -875,6 +966,71 @@ L_I64_REM_U: {
     UN(I64_TRUNC_SAT_F64_U, SET_U64(1, sat_u64(F64(2))))
 #undef UN
 #undef BIN
+
+    /* ---- pairs (compile.h): A's work, then straight to B's handler ---------- */
+#define FIRST_I32_ADD SET_U32(1, U32(2) + U32(3)), 4
+#define FIRST_I32_SUB SET_U32(1, U32(2) - U32(3)), 4
+#define FIRST_I32_XOR SET_U32(1, U32(2) ^ U32(3)), 4
+#define FIRST_I32_AND SET_U32(1, U32(2) & U32(3)), 4
+#define FIRST_I32_SHR_U SET_U32(1, U32(2) >> (U32(3) & 31)), 4
+#define FIRST_I32_ROTL SET_U32(1, (U32(2) << (U32(3) & 31)) | (U32(2) >> ((32 - U32(3)) & 31))), 4
+#define FIRST_I32_SHL_ADD SET_U32(1, (U32(2) << (U32(3) & 31)) + U32(4)), 5
+#define FIRST_F64_MUL SET_F64(1, F64(2) * F64(3)), 4
+#define FIRST_F64_ADD_MUL SET_F64(1, F64(4) + F64(2) * F64(3)), 5
+#define FIRST_COPY S(1) = S(2), 3
+#define FIRST_COPY2 (S(1) = S(2), S(3) = S(4)), 5
+#define FIRST_LOAD64 LOAD_BODY(uint64_t, 2, ip[3].u, SET_U64(1, v)), 4
+#define FIRST_LOAD32 LOAD_BODY(uint32_t, 2, ip[3].u, SET_U32(1, v)), 4
+#define FIRST_LOAD32_ADD LOAD_ADD_BODY(uint32_t, SET_U32(1, v)), 5
+#define FIRST_STORE64 STORE_BODY(uint64_t), 4
+#define FIRST_STORE32 STORE_BODY(uint32_t), 4
+#define FIRST_I64_ADD SET_U64(1, U64(2) + U64(3)), 4
+#define FIRST_I64_SUB SET_U64(1, U64(2) - U64(3)), 4
+#define FIRST_I32_WRAP_I64 SET_U32(1, U64(2)), 3
+#define FIRST_F64_CONVERT_I32_S SET_F64(1, (double)I32(2)), 3
+#define FIRST_F64_LE SET_U32(1, F64(2) <= F64(3)), 4
+#define FIRST_LOAD8_U32_ADD LOAD_ADD_BODY(uint8_t, SET_U32(1, v)), 5
+#define FIRST_LOAD64_ADD LOAD_ADD_BODY(uint64_t, SET_U64(1, v)), 5
+#define FIRST_STORE8 STORE_BODY(uint8_t), 4
+    /* a load or store as an expression: traps jump out */
+#define LOAD_BODY(T, addr_k, off, SET)                                                             \
+    ({                                                                                             \
+        uint64_t ea_ = (uint64_t)U32(addr_k) + (off);                                              \
+        MEM_CHECK(ea_, sizeof(T));                                                                 \
+        T v;                                                                                       \
+        memcpy(&v, mbase + ea_, sizeof v);                                                         \
+        SET;                                                                                       \
+    })
+#define LOAD_ADD_BODY(T, SET)                                                                      \
+    ({                                                                                             \
+        uint64_t ea_ = (uint64_t)(uint32_t)(U32(2) + U32(3)) + ip[4].u;                            \
+        MEM_CHECK(ea_, sizeof(T));                                                                 \
+        T v;                                                                                       \
+        memcpy(&v, mbase + ea_, sizeof v);                                                         \
+        SET;                                                                                       \
+    })
+#define STORE_BODY(T)                                                                              \
+    ({                                                                                             \
+        uint64_t ea_ = (uint64_t)U32(1) + ip[3].u;                                                 \
+        MEM_CHECK(ea_, sizeof(T));                                                                 \
+        T v_ = (T)S(2).u;                                                                          \
+        memcpy(mbase + ea_, &v_, sizeof v_);                                                       \
+    })
+#define PAIR_RUN(body, len)                                                                        \
+    body;                                                                                          \
+    ip += (len)
+#define PAIR_RUN_(args) PAIR_RUN args
+#define PAIR_HANDLER(a, b)                                                                         \
+    L_##a##__##b:                                                                                  \
+    PAIR_RUN_((FIRST_##a));                                                                        \
+    goto L_##b;
+    WASM_PAIRS(PAIR_HANDLER)
+#undef PAIR_HANDLER
+#undef PAIR_RUN_
+#undef PAIR_RUN
+#undef LOAD_BODY
+#undef LOAD_ADD_BODY
+#undef STORE_BODY
 
 do_trap:
     wasm_store_set_trap(s, trap, NULL);

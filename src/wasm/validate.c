@@ -314,7 +314,7 @@ static bool grow(void **items, uint32_t *cap, size_t item_size, wasm_error *err)
 static bool reserve_vals(validator *v, uint32_t n)
 {
     while (v->vals_cap - v->nvals < n)
-        if (!grow((void **)&v->vals, &v->vals_cap, 1, v->err))
+        if (!grow((void **)&v->vals, &v->vals_cap, sizeof *v->vals, v->err))
             return false;
     return true;
 }

@@ -204,6 +204,19 @@ near_status dn_tx_send(dn_node *n, near_transaction *tx, const near_keypair *kp,
     return st;
 }
 
+/* 0 when a transaction sent with NEAR_WAIT_FINAL succeeded; otherwise -1
+ * with a message naming what (`what` `id`) failed. Frees *o and *err. */
+static int final_success(const char *what, const char *id, near_status st, near_outcome *o, near_rpc_error *err)
+{
+    int rc = st == NEAR_OK && o->kind == NEAR_OUTCOME_SUCCESS ? 0 : -1;
+    if (rc)
+        fprintf(stderr, "%s %s: %s %s\n", what, id, near_status_name(st),
+                st == NEAR_OK ? o->failure_message : err->message);
+    if (st == NEAR_OK) near_outcome_free(o);
+    near_rpc_error_clear(err);
+    return rc;
+}
+
 int dn_create_account(dn_node *n, const near_credentials *creator, const char *id, near_u128 amount,
                       near_credentials *out)
 {
@@ -219,13 +232,56 @@ int dn_create_account(dn_node *n, const near_credentials *creator, const char *i
     near_outcome o;
     near_rpc_error err = {0};
     near_status st = dn_tx_send(n, &tx, &creator->keypair, NEAR_WAIT_FINAL, &o, &err, NULL);
-    int rc = st == NEAR_OK && o.kind == NEAR_OUTCOME_SUCCESS ? 0 : -1;
-    if (rc)
-        fprintf(stderr, "create %s: %s %s\n", id, near_status_name(st),
-                st == NEAR_OK ? o.failure_message : err.message);
-    if (st == NEAR_OK) near_outcome_free(&o);
-    near_rpc_error_clear(&err);
-    return rc;
+    return final_success("create", id, st, &o, &err);
+}
+
+near_status dn_call(dn_node *n, const near_credentials *who, const char *receiver, const char *method,
+                    const char *args, near_u128 deposit, near_wait_until wait, near_outcome *out,
+                    near_rpc_error *err, char *hash_out)
+{
+    near_transaction tx;
+    if (dn_tx_begin(n, who->account_id, &who->keypair, receiver, &tx)) return NEAR_ERR_ARG;
+    if (near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)args, strlen(args), 300 * DN_TGAS,
+                               deposit)) {
+        near_transaction_free(&tx);
+        return NEAR_ERR_ARG;
+    }
+    return dn_tx_send(n, &tx, &who->keypair, wait, out, err, hash_out);
+}
+
+int dn_deploy(dn_node *n, const near_credentials *who, const char *path, const char *init)
+{
+    size_t len = 0;
+    uint8_t *code = dn_read_file(path, &len);
+    if (!code) {
+        fprintf(stderr, "deploy %s: cannot read %s\n", who->account_id, path);
+        return -1;
+    }
+    near_transaction tx;
+    if (dn_tx_begin(n, who->account_id, &who->keypair, who->account_id, &tx)) {
+        free(code);
+        return -1;
+    }
+    near_action_list l = near_tx_actions(&tx);
+    int bad = near_add_deploy_contract(l, code, len);
+    free(code);
+    if (!bad && init) bad = near_add_function_call(l, "new", (const uint8_t *)init, strlen(init), 100 * DN_TGAS, 0);
+    if (bad) {
+        near_transaction_free(&tx);
+        return -1;
+    }
+    near_outcome o;
+    near_rpc_error err = {0};
+    near_status st = dn_tx_send(n, &tx, &who->keypair, NEAR_WAIT_FINAL, &o, &err, NULL);
+    return final_success("deploy", who->account_id, st, &o, &err);
+}
+
+int dn_finish(dn_node *n)
+{
+    int bad = dn_stop(n, true);
+    bad += dn_check_supply(n) != 0;
+    dn_stop(n, false);
+    return bad;
 }
 
 near_u128 dn_balance(dn_node *n, const char *id)
@@ -277,20 +333,27 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
     return k;
 }
 
-char *dn_http_get(dn_node *n, const char *path, long *status)
+/* One HTTP request: GET url, or POST json_body (as application/json) when
+ * it is not NULL. Body malloc'd ("" when empty), NULL when no answer. */
+static char *http_request(const char *url, const char *json_body, long *status)
 {
+    *status = 0;
     CURL *c = curl_easy_init();
     if (!c) return NULL;
-    char url[512];
-    snprintf(url, sizeof url, "%s%s", n->url, path);
     growbuf b = {0};
+    struct curl_slist *h = NULL;
     curl_easy_setopt(c, CURLOPT_URL, url);
+    if (json_body) {
+        h = curl_slist_append(NULL, "Content-Type: application/json");
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, json_body);
+    }
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
     CURLcode rc = curl_easy_perform(c);
-    *status = 0;
     if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    curl_slist_free_all(h);
     curl_easy_cleanup(c);
     if (rc != CURLE_OK) {
         free(b.p);
@@ -298,6 +361,13 @@ char *dn_http_get(dn_node *n, const char *path, long *status)
     }
     if (!b.p) b.p = strdup("");
     return b.p;
+}
+
+char *dn_http_get(dn_node *n, const char *path, long *status)
+{
+    char url[512];
+    snprintf(url, sizeof url, "%s%s", n->url, path);
+    return http_request(url, NULL, status);
 }
 
 int dn_check_supply(dn_node *n)
@@ -310,9 +380,15 @@ int dn_check_supply(dn_node *n)
         return -1;
     }
     near_u128 total = 0, burnt = 0;
-    sqlite3_stmt *s = NULL;
-    sqlite3_prepare_v2(db, "SELECT amount, locked FROM accounts", -1, &s, NULL);
-    while (s && sqlite3_step(s) == SQLITE_ROW)
+    sqlite3_stmt *s = NULL, *burns = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT amount, locked FROM accounts", -1, &s, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT gas_burnt FROM blocks", -1, &burns, NULL) != SQLITE_OK) {
+        fprintf(stderr, "supply: cannot read %s: %s\n", path, sqlite3_errmsg(db));
+        sqlite3_finalize(s);
+        sqlite3_close(db);
+        return -1;
+    }
+    while (sqlite3_step(s) == SQLITE_ROW)
         for (int col = 0; col < 2; col++) {
             const uint8_t *b = sqlite3_column_blob(s, col);
             near_u128 v = 0;
@@ -320,9 +396,9 @@ int dn_check_supply(dn_node *n)
             total += v;
         }
     sqlite3_finalize(s);
-    sqlite3_prepare_v2(db, "SELECT gas_burnt FROM blocks", -1, &s, NULL);
-    while (s && sqlite3_step(s) == SQLITE_ROW) burnt += (near_u128)(uint64_t)sqlite3_column_int64(s, 0) * 100000000u;
-    sqlite3_finalize(s);
+    while (sqlite3_step(burns) == SQLITE_ROW)
+        burnt += (near_u128)(uint64_t)sqlite3_column_int64(burns, 0) * 100000000u;
+    sqlite3_finalize(burns);
     sqlite3_close(db);
     near_u128 genesis = (near_u128)(1000000000u + 1000000u) * DN_NEAR;
     if (total + burnt == genesis) return 0;
@@ -334,27 +410,7 @@ int dn_check_supply(dn_node *n)
 
 char *dn_http_post(dn_node *n, const char *body, long *status)
 {
-    CURL *c = curl_easy_init();
-    if (!c) return NULL;
-    growbuf b = {0};
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_setopt(c, CURLOPT_URL, n->url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
-    CURLcode rc = curl_easy_perform(c);
-    *status = 0;
-    if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-    if (rc != CURLE_OK) {
-        free(b.p);
-        return NULL;
-    }
-    if (!b.p) b.p = strdup("");
-    return b.p;
+    return http_request(n->url, body, status);
 }
 
 uint64_t dn_height(dn_node *n)

@@ -48,6 +48,20 @@ near_status dn_tx_send(dn_node *n, near_transaction *tx, const near_keypair *kp,
 /* Signed bytes (malloc'd) of tx, for tests that tamper with them. Frees tx. */
 uint8_t *dn_tx_sign(near_transaction *tx, const near_keypair *kp, size_t *len, char *hash_out);
 
+/* Calls `method` on `receiver` as `who` with 300 TGas attached: dn_tx_begin
+ * plus one FunctionCall plus dn_tx_send (same return and outputs). */
+near_status dn_call(dn_node *n, const near_credentials *who, const char *receiver, const char *method,
+                    const char *args, near_u128 deposit, near_wait_until wait, near_outcome *out,
+                    near_rpc_error *err, char *hash_out);
+/* Deploys the WASM file at `path` to who's own account, followed in the same
+ * transaction by a call of `new` with the JSON `init` unless init is NULL;
+ * waits for finality. 0 on success, else -1 with the reason on stderr. */
+int dn_deploy(dn_node *n, const near_credentials *who, const char *path, const char *init);
+/* The usual end of a test file: stops the node keeping its home, checks the
+ * token supply (dn_check_supply), removes the home. Returns the number of
+ * problems (0 = clean). */
+int dn_finish(dn_node *n);
+
 /* Creates `id` (a sub-account of the creator) with `amount` and a fresh key. */
 int dn_create_account(dn_node *n, const near_credentials *creator, const char *id, near_u128 amount,
                       near_credentials *out);

@@ -46,15 +46,6 @@ static bool error_mentions(const near_rpc_error *err, const char *what)
     return r;
 }
 
-static near_status call(const near_credentials *who, const char *receiver, const char *method, const char *args,
-                        near_u128 deposit, near_wait_until wait, near_outcome *out, near_rpc_error *err, char *hash_out)
-{
-    near_transaction tx;
-    if (dn_tx_begin(&node, who->account_id, &who->keypair, receiver, &tx)) return NEAR_ERR_ARG;
-    near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)args, strlen(args), 300 * DN_TGAS, deposit);
-    return dn_tx_send(&node, &tx, &who->keypair, wait, out, err, hash_out);
-}
-
 static int setup(void **state)
 {
     (void)state;
@@ -68,10 +59,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    int bad = dn_stop(&node, true);
-    bad += dn_check_supply(&node) != 0;
-    dn_stop(&node, false);
-    return bad ? -1 : 0;
+    return dn_finish(&node) ? -1 : 0;
 }
 
 static void test_genesis(void **state)
@@ -196,6 +184,14 @@ static void test_rejected_transactions(void **state)
     near_add_transfer(near_tx_actions(&tx), 1000 * DN_NEAR);
     assert_int_equal(dn_tx_send(&node, &tx, &bob.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_ERR_INVALID_TX);
     assert_true(error_mentions(&err, "NotEnoughBalance"));
+
+    /* Deposits whose sum does not fit in u128: refused, not wrapped round
+     * to a price the signer can pay. */
+    assert_int_equal(dn_tx_begin(&node, BOB, &bob.keypair, ALICE, &tx), 0);
+    near_add_transfer(near_tx_actions(&tx), (near_u128)1 << 127);
+    near_add_transfer(near_tx_actions(&tx), (near_u128)1 << 127);
+    assert_int_equal(dn_tx_send(&node, &tx, &bob.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_ERR_INVALID_TX);
+    assert_true(error_mentions(&err, "CostOverflow"));
     near_rpc_error_clear(&err);
 }
 
@@ -240,7 +236,8 @@ static void test_deploy_outlayer(void **state)
     near_call_result_free(&r);
     /* `new` twice panics; the failure carries NEAR's error shape. */
     assert_int_equal(
-        call(&alice, OUTLAYER, "new", "{\"owner_id\":\"alice.test.near\"}", 0, NEAR_WAIT_FINAL, &o, &err, NULL),
+        dn_call(&node, &alice, OUTLAYER, "new", "{\"owner_id\":\"alice.test.near\"}", 0,
+                NEAR_WAIT_FINAL, &o, &err, NULL),
         NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_FAILURE);
     char *f = json_dumps(o.failure, JSON_COMPACT);
@@ -268,7 +265,8 @@ static long request(near_u128 payment, char *tx_hash)
     near_outcome o;
     near_rpc_error err = {0};
     assert_int_equal(
-        call(&alice, OUTLAYER, "request_execution", REQUEST_ARGS, payment, NEAR_WAIT_NONE, &o, &err, tx_hash), NEAR_OK);
+        dn_call(&node, &alice, OUTLAYER, "request_execution", REQUEST_ARGS, payment,
+                NEAR_WAIT_NONE, &o, &err, tx_hash), NEAR_OK);
     near_outcome_free(&o);
     uint64_t at = 0;
     char feed_tx[64] = "";
@@ -326,7 +324,8 @@ static void test_request_resolve(void **state)
              id);
     near_outcome o;
     near_rpc_error err = {0};
-    assert_int_equal(call(&operator_cred, OUTLAYER, "resolve_execution", args, 0, NEAR_WAIT_FINAL, &o, &err, NULL),
+    assert_int_equal(dn_call(&node, &operator_cred, OUTLAYER, "resolve_execution", args, 0,
+                             NEAR_WAIT_FINAL, &o, &err, NULL),
                      NEAR_OK);
     if (o.kind != NEAR_OUTCOME_SUCCESS) fprintf(stderr, "resolve: %s\n", o.failure_message);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
@@ -348,12 +347,14 @@ static void test_request_resolve(void **state)
     assert_true(before - after < cost + DN_NEAR / 100);
 
     /* A second resolve of the same request fails (the yield is consumed). */
-    assert_int_equal(call(&operator_cred, OUTLAYER, "resolve_execution", args, 0, NEAR_WAIT_FINAL, &o, &err, NULL),
+    assert_int_equal(dn_call(&node, &operator_cred, OUTLAYER, "resolve_execution", args, 0,
+                             NEAR_WAIT_FINAL, &o, &err, NULL),
                      NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_FAILURE);
     near_outcome_free(&o);
     /* Only the operator may resolve. */
-    assert_int_equal(call(&alice, OUTLAYER, "resolve_execution", args, 0, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
+    assert_int_equal(dn_call(&node, &alice, OUTLAYER, "resolve_execution", args, 0,
+                             NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_FAILURE);
     assert_non_null(strstr(o.failure_message, "Only operator"));
     near_outcome_free(&o);
@@ -376,7 +377,8 @@ static void test_large_output(void **state)
     near_outcome o;
     near_rpc_error err = {0};
     assert_int_equal(
-        call(&operator_cred, OUTLAYER, "submit_execution_output_and_resolve", args, 0, NEAR_WAIT_FINAL, &o, &err, NULL),
+        dn_call(&node, &operator_cred, OUTLAYER, "submit_execution_output_and_resolve", args, 0,
+                NEAR_WAIT_FINAL, &o, &err, NULL),
         NEAR_OK);
     if (o.kind != NEAR_OUTCOME_SUCCESS) fprintf(stderr, "submit large: %s\n", o.failure_message);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
@@ -534,7 +536,8 @@ static void test_restart_keeps_state(void **state)
              "\"compilation_note\":null}}",
              id);
     near_outcome o;
-    assert_int_equal(call(&operator_cred, OUTLAYER, "resolve_execution", args, 0, NEAR_WAIT_FINAL, &o, &err, NULL),
+    assert_int_equal(dn_call(&node, &operator_cred, OUTLAYER, "resolve_execution", args, 0,
+                             NEAR_WAIT_FINAL, &o, &err, NULL),
                      NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     near_outcome_free(&o);

@@ -49,6 +49,14 @@ static void test_help_and_bad_flags(void **state)
     assert_int_equal(run("--help", out, sizeof out), 2);
     assert_non_null(strstr(out, "DEVNET_BLOCK_MS must be an integer"));
     unsetenv("DEVNET_BLOCK_MS");
+    /* A home path that does not fit is refused, not cut short. */
+    char long_home[5000];
+    memset(long_home, 'h', sizeof long_home - 1);
+    long_home[sizeof long_home - 1] = 0;
+    setenv("DEVNET_HOME", long_home, 1);
+    assert_int_equal(run("--help", out, sizeof out), 2);
+    assert_non_null(strstr(out, "home directory path is too long"));
+    unsetenv("DEVNET_HOME");
 }
 
 static void test_busy_port_and_bad_home(void **state)

@@ -30,20 +30,7 @@ static near_credentials outlayer, op, coinflip, bob;
 
 static void deploy(const near_credentials *who, const char *path, const char *init)
 {
-    size_t len = 0;
-    uint8_t *code = dn_read_file(path, &len);
-    assert_non_null(code);
-    near_transaction tx;
-    assert_int_equal(dn_tx_begin(&node, who->account_id, &who->keypair, who->account_id, &tx), 0);
-    near_add_deploy_contract(near_tx_actions(&tx), code, len);
-    near_add_function_call(near_tx_actions(&tx), "new", (const uint8_t *)init, strlen(init), 100 * DN_TGAS, 0);
-    free(code);
-    near_outcome o;
-    near_rpc_error err = {0};
-    assert_int_equal(dn_tx_send(&node, &tx, &who->keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
-    if (o.kind != NEAR_OUTCOME_SUCCESS) fprintf(stderr, "deploy %s: %s\n", who->account_id, o.failure_message);
-    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
-    near_outcome_free(&o);
+    assert_int_equal(dn_deploy(&node, who, path, init), 0);
 }
 
 static int setup(void **state)
@@ -61,19 +48,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    int bad = dn_stop(&node, true);
-    bad += dn_check_supply(&node) != 0;
-    dn_stop(&node, false);
-    return bad ? -1 : 0;
-}
-
-static near_status call(const near_credentials *who, const char *receiver, const char *method, const char *args,
-                        near_u128 deposit, near_wait_until wait, near_outcome *out, near_rpc_error *err, char *hash)
-{
-    near_transaction tx;
-    if (dn_tx_begin(&node, who->account_id, &who->keypair, receiver, &tx)) return NEAR_ERR_ARG;
-    near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)args, strlen(args), 300 * DN_TGAS, deposit);
-    return dn_tx_send(&node, &tx, &who->keypair, wait, out, err, hash);
+    return dn_finish(&node) ? -1 : 0;
 }
 
 static void test_coinflip_through_outlayer(void **state)
@@ -89,7 +64,8 @@ static void test_coinflip_through_outlayer(void **state)
     near_outcome o;
     near_rpc_error err = {0};
     assert_int_equal(
-        call(&bob, COINFLIP, "flip", "{\"choice\":\"Heads\"}", DN_NEAR / 10, NEAR_WAIT_INCLUDED, &o, &err, hash),
+        dn_call(&node, &bob, COINFLIP, "flip", "{\"choice\":\"Heads\"}", DN_NEAR / 10,
+                NEAR_WAIT_INCLUDED, &o, &err, hash),
         NEAR_OK);
     near_outcome_free(&o);
     uint64_t at = 0;
@@ -110,7 +86,8 @@ static void test_coinflip_through_outlayer(void **state)
              "\"resources_used\":{\"instructions\":2000000,\"time_ms\":10,\"compile_time_ms\":null},"
              "\"compilation_note\":null}}",
              id);
-    assert_int_equal(call(&op, OUTLAYER, "resolve_execution", args, 0, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
+    assert_int_equal(dn_call(&node, &op, OUTLAYER, "resolve_execution", args, 0,
+                             NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     near_outcome_free(&o);
 
@@ -435,22 +412,6 @@ static void test_malformed_requests(void **state)
     assert_true(dn_height(&node) > 0); /* still serving */
 }
 
-static void deploy_plain(const near_credentials *who, const char *path)
-{
-    size_t len = 0;
-    uint8_t *code = dn_read_file(path, &len);
-    assert_non_null(code);
-    near_transaction tx;
-    assert_int_equal(dn_tx_begin(&node, who->account_id, &who->keypair, who->account_id, &tx), 0);
-    near_add_deploy_contract(near_tx_actions(&tx), code, len);
-    free(code);
-    near_outcome o;
-    near_rpc_error err = {0};
-    assert_int_equal(dn_tx_send(&node, &tx, &who->keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
-    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
-    near_outcome_free(&o);
-}
-
 /* promise_and of two calls on two other accounts, then a callback on the
  * caller that sees both results (one failed in the second case). */
 static void test_promise_and(void **state)
@@ -461,12 +422,13 @@ static void test_promise_and(void **state)
     assert_int_equal(dn_create_account(&node, &node.test_root, "a.test.near", 10 * DN_NEAR, &a), 0);
     assert_int_equal(dn_create_account(&node, &node.test_root, "b.test.near", 10 * DN_NEAR, &b), 0);
     assert_int_equal(dn_create_account(&node, &node.test_root, "hub.test.near", 10 * DN_NEAR, &hub), 0);
-    deploy_plain(&a, hub_wasm);
-    deploy_plain(&b, hub_wasm);
-    deploy_plain(&hub, hub_wasm);
+    deploy(&a, hub_wasm, NULL);
+    deploy(&b, hub_wasm, NULL);
+    deploy(&hub, hub_wasm, NULL);
     near_outcome o;
     near_rpc_error err = {0};
-    assert_int_equal(call(&bob, "hub.test.near", "fanout_ok", "", 0, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
+    assert_int_equal(dn_call(&node, &bob, "hub.test.near", "fanout_ok", "", 0,
+                             NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
     if (o.kind != NEAR_OUTCOME_SUCCESS) fprintf(stderr, "fanout_ok: %s\n", o.failure_message);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     assert_string_equal((const char *)o.value, "a.test.near|b.test.near");
@@ -474,7 +436,8 @@ static void test_promise_and(void **state)
     assert_int_equal(json_array_size(json_object_get(o.raw, "receipts_outcome")), 4);
     near_outcome_free(&o);
 
-    assert_int_equal(call(&bob, "hub.test.near", "fanout_fail", "", 0, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
+    assert_int_equal(dn_call(&node, &bob, "hub.test.near", "fanout_fail", "", 0,
+                             NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS); /* the failed branch is not the returned one */
     assert_string_equal((const char *)o.value, "a.test.near|FAILED");
     bool saw_panic = false;
@@ -588,7 +551,8 @@ static void test_yield_resumed_at_once(void **state)
     (void)state;
     near_outcome o;
     near_rpc_error err = {0};
-    assert_int_equal(call(&bob, "hub.test.near", "yield_now", "", 0, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
+    assert_int_equal(dn_call(&node, &bob, "hub.test.near", "yield_now", "", 0,
+                             NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
     if (o.kind != NEAR_OUTCOME_SUCCESS) fprintf(stderr, "yield_now: %s\n", o.failure_message);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     assert_string_equal((const char *)o.value, "now");

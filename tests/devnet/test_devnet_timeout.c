@@ -23,15 +23,6 @@
 
 static dn_node node;
 
-static near_status call(const near_credentials *who, const char *method, const char *args, near_u128 deposit,
-                        near_wait_until wait, near_outcome *out, near_rpc_error *err, char *hash)
-{
-    near_transaction tx;
-    if (dn_tx_begin(&node, who->account_id, &who->keypair, OUTLAYER, &tx)) return NEAR_ERR_ARG;
-    near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)args, strlen(args), 300 * DN_TGAS, deposit);
-    return dn_tx_send(&node, &tx, &who->keypair, wait, out, err, hash);
-}
-
 static void test_timeout_refunds_minus_base_fee(void **state)
 {
     (void)state;
@@ -41,21 +32,11 @@ static void test_timeout_refunds_minus_base_fee(void **state)
     assert_int_equal(dn_create_account(&node, &node.test_root, OUTLAYER, 20 * DN_NEAR, &outlayer), 0);
     assert_int_equal(dn_create_account(&node, &node.test_root, OPERATOR, 20 * DN_NEAR, &op), 0);
     assert_int_equal(dn_create_account(&node, &node.test_root, ALICE, 20 * DN_NEAR, &alice), 0);
-    size_t len = 0;
-    uint8_t *code =
-        dn_read_file(getenv("OUTLAYER_WASM") ? getenv("OUTLAYER_WASM") : "build/contracts/outlayer.wasm", &len);
-    assert_non_null(code);
-    near_transaction tx;
-    assert_int_equal(dn_tx_begin(&node, OUTLAYER, &outlayer.keypair, OUTLAYER, &tx), 0);
-    near_add_deploy_contract(near_tx_actions(&tx), code, len);
-    const char *init = "{\"owner_id\":\"test.near\",\"operator_id\":\"" OPERATOR "\"}";
-    near_add_function_call(near_tx_actions(&tx), "new", (const uint8_t *)init, strlen(init), 100 * DN_TGAS, 0);
-    free(code);
+    const char *wasm = getenv("OUTLAYER_WASM") ? getenv("OUTLAYER_WASM") : "build/contracts/outlayer.wasm";
+    assert_int_equal(dn_deploy(&node, &outlayer, wasm, "{\"owner_id\":\"test.near\",\"operator_id\":\"" OPERATOR "\"}"),
+                     0);
     near_outcome o;
     near_rpc_error err = {0};
-    assert_int_equal(dn_tx_send(&node, &tx, &outlayer.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
-    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
-    near_outcome_free(&o);
 
     near_u128 before = dn_balance(&node, ALICE);
     uint64_t h0 = dn_height(&node);
@@ -64,7 +45,9 @@ static void test_timeout_refunds_minus_base_fee(void **state)
         "{\"code_source\":{\"GitHub\":{\"repo\":\"https://github.com/u/r\",\"commit\":\"main\",\"build_target\":null}},"
         "\"resource_limits\":{\"max_instructions\":10000000,\"max_memory_mb\":64,\"max_execution_seconds\":10}}";
     near_u128 payment = DN_NEAR / 10;
-    assert_int_equal(call(&alice, "request_execution", args, payment, NEAR_WAIT_NONE, &o, &err, hash), NEAR_OK);
+    assert_int_equal(dn_call(&node, &alice, OUTLAYER, "request_execution", args, payment,
+                             NEAR_WAIT_NONE, &o, &err, hash),
+                     NEAR_OK);
     near_outcome_free(&o);
     uint64_t at = 0;
     char *event = dn_feed_find_event(&node, OUTLAYER, "execution_requested", h0, 20000, &at);
@@ -95,7 +78,7 @@ static void test_timeout_refunds_minus_base_fee(void **state)
 
     /* A resolve after the timeout cannot resume anything. */
     assert_int_equal(
-        call(&op, "resolve_execution",
+        dn_call(&node, &op, OUTLAYER, "resolve_execution",
              "{\"request_id\":0,\"response\":{\"success\":true,\"output\":{\"Text\":\"late\"},\"error\":null,"
              "\"resources_used\":{\"instructions\":1,\"time_ms\":1,\"compile_time_ms\":null},"
              "\"compilation_note\":null}}",

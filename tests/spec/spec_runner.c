@@ -424,17 +424,26 @@ static bool do_action(run *r, json_t *cmd, wasm_trap_code *trap, wasm_value *res
     return true;
 }
 
-static void cmd_assert_return(run *r, json_t *cmd)
+/* Runs the command's action; false (failure recorded) unless it returned
+ * without a trap. */
+static bool run_returning(run *r, json_t *cmd, wasm_value results[MAX_RESULTS], size_t *n)
 {
     wasm_trap_code trap;
-    wasm_value results[MAX_RESULTS];
-    size_t n = 0;
-    if (!do_action(r, cmd, &trap, results, &n))
-        return;
+    if (!do_action(r, cmd, &trap, results, n))
+        return false;
     if (trap != WASM_TRAP_NONE) {
         failf(r, cmd, "trapped: %s (%s)", wasm_trap_name(trap), wasm_store_trap_message(r->store));
-        return;
+        return false;
     }
+    return true;
+}
+
+static void cmd_assert_return(run *r, json_t *cmd)
+{
+    wasm_value results[MAX_RESULTS];
+    size_t n = 0;
+    if (!run_returning(r, cmd, results, &n))
+        return;
     json_t *expected = json_object_get(cmd, "expected");
     if (json_array_size(expected) != n) {
         failf(r, cmd, "expected %zu results, got %zu", json_array_size(expected), n);
@@ -484,13 +493,18 @@ static void cmd_assert_trap(run *r, json_t *cmd, bool exhaustion)
 
 static void cmd_action(run *r, json_t *cmd)
 {
-    wasm_trap_code trap;
     wasm_value results[MAX_RESULTS];
     size_t n = 0;
-    if (!do_action(r, cmd, &trap, results, &n))
-        return;
-    if (trap != WASM_TRAP_NONE) {
-        failf(r, cmd, "trapped: %s (%s)", wasm_trap_name(trap), wasm_store_trap_message(r->store));
+    if (run_returning(r, cmd, results, &n))
+        r->c.passed++;
+}
+
+/* The end of every "must fail" command: passed if err is of `kind`. */
+static void expect_error_kind(run *r, json_t *cmd, wasm_error_kind kind, const char *text, const wasm_error *err)
+{
+    if (err->kind != kind) {
+        failf(r, cmd, "expected %s (\"%s\"), got %s: %s", kind_name(kind), text ? text : "", kind_name(err->kind),
+              err->message);
         return;
     }
     r->c.passed++;
@@ -512,12 +526,7 @@ static void cmd_assert_load_fails(run *r, json_t *cmd, wasm_error_kind kind)
         failf(r, cmd, "loaded, expected %s (\"%s\")", kind_name(kind), text ? text : "");
         return;
     }
-    if (err.kind != kind) {
-        failf(r, cmd, "expected %s (\"%s\"), got %s: %s", kind_name(kind), text ? text : "", kind_name(err.kind),
-              err.message);
-        return;
-    }
-    r->c.passed++;
+    expect_error_kind(r, cmd, kind, text, &err);
 }
 
 /* assert_unlinkable / assert_uninstantiable: loads, instantiation fails. */
@@ -537,12 +546,7 @@ static void cmd_assert_instantiate_fails(run *r, json_t *cmd, wasm_error_kind ki
         failf(r, cmd, "instantiated, expected %s (\"%s\")", kind_name(kind), text ? text : "");
         return;
     }
-    if (err.kind != kind) {
-        failf(r, cmd, "expected %s (\"%s\"), got %s: %s", kind_name(kind), text ? text : "", kind_name(err.kind),
-              err.message);
-        return;
-    }
-    r->c.passed++;
+    expect_error_kind(r, cmd, kind, text, &err);
 }
 
 static void run_command(run *r, json_t *cmd)

@@ -180,6 +180,16 @@ static inline near_vm_context test_context(void)
     return c;
 }
 
+/* Runs `method` of k in test_context() with `in` as input and no storage. */
+static inline bool run_with_input(near_vm_contract *k, const char *method, const void *in, size_t len,
+                                  near_vm_outcome *o)
+{
+    near_vm_context ctx = test_context();
+    ctx.input = in;
+    ctx.input_len = len;
+    return near_vm_run(k, method, &ctx, NULL, o);
+}
+
 static inline uint64_t le64(const uint8_t *p)
 {
     uint64_t v = 0;

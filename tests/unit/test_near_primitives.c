@@ -417,6 +417,18 @@ static void test_credentials(void **state)
     assert_int_equal(near_credentials_read(dir, "testnet", "../x", &back, err, sizeof err), -1);
     assert_int_equal(near_credentials_read(dir, "testnet", "carol.testnet", &back, err, sizeof err), -1);
 
+    /* A damaged file: the error says where, and quotes none of the key. */
+    f = fopen(path, "w");
+    assert_non_null(f);
+    /* jansson's own message would quote the string up to the bad byte. */
+    fprintf(f, "{\"account_id\":\"bob.testnet\",\"private_key\":\"%s\x01\"}", priv);
+    fclose(f);
+    assert_int_equal(near_credentials_read(dir, "testnet", "bob.testnet", &back, err, sizeof err), -1);
+    assert_non_null(strstr(err, "line 1"));
+    char head[12];
+    snprintf(head, sizeof head, "%.10s", priv + 8);
+    assert_null(strstr(err, head));
+
     unlink(path);
     snprintf(path, sizeof path, "%s/testnet/alice.testnet.json", dir);
     unlink(path);

@@ -446,6 +446,15 @@ static void test_transport_error(void **state)
     assert_non_null(strstr(err.message, "127.0.0.1:1"));
     near_rpc_error_clear(&err);
     near_rpc_free(c);
+
+    /* An API key in the URL never reaches the message (which gets logged). */
+    c = near_rpc_new("http://user:pass-secret@127.0.0.1:1/v3/path-secret?apikey=query-secret");
+    near_rpc_set_retry(c, 1, 1);
+    assert_int_equal(near_rpc_status(c, &st, &err), NEAR_ERR_TRANSPORT);
+    assert_non_null(strstr(err.message, "http://127.0.0.1:1"));
+    assert_null(strstr(err.message, "secret"));
+    near_rpc_error_clear(&err);
+    near_rpc_free(c);
 }
 
 /* --------------------------------------------------------- transactions */

@@ -19,10 +19,7 @@ static int teardown(void **state)
 
 static bool call(const char *method, const void *input, size_t len, near_vm_outcome *o)
 {
-    near_vm_context ctx = test_context();
-    ctx.input = input;
-    ctx.input_len = len;
-    return near_vm_run(basic, method, &ctx, NULL, o);
+    return run_with_input(basic, method, input, len, o);
 }
 
 static void test_echo(void **state)

@@ -27,10 +27,7 @@ static int teardown(void **state)
 
 static bool run(const char *method, const void *in, size_t len, near_vm_outcome *o)
 {
-    near_vm_context ctx = test_context();
-    ctx.input = in;
-    ctx.input_len = len;
-    return near_vm_run(contract, method, &ctx, NULL, o);
+    return run_with_input(contract, method, in, len, o);
 }
 
 static void expect_hash(const char *method, const char *input, const char *hex)

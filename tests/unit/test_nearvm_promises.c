@@ -46,33 +46,33 @@ static void test_batch_actions(void **state)
     assert_int_equal(r->actions_count, 10);
     near_vm_action *a = r->actions;
 
-    assert_int_equal(a[0].kind, NEAR_ACTION_CREATE_ACCOUNT);
-    assert_int_equal(a[1].kind, NEAR_ACTION_TRANSFER);
+    assert_int_equal(a[0].kind, NEAR_VM_ACTION_CREATE_ACCOUNT);
+    assert_int_equal(a[1].kind, NEAR_VM_ACTION_TRANSFER);
     assert_true(a[1].deposit == NEAR_ONE);
-    assert_int_equal(a[2].kind, NEAR_ACTION_DEPLOY_CONTRACT);
+    assert_int_equal(a[2].kind, NEAR_VM_ACTION_DEPLOY_CONTRACT);
     assert_int_equal(a[2].args_len, 4);
     assert_memory_equal(a[2].args, "\0asm", 4);
-    assert_int_equal(a[3].kind, NEAR_ACTION_FUNCTION_CALL);
+    assert_int_equal(a[3].kind, NEAR_VM_ACTION_FUNCTION_CALL);
     assert_string_equal(a[3].method_name, "init");
     assert_int_equal(a[3].args_len, 2);
     assert_memory_equal(a[3].args, "{}", 2);
     assert_true(a[3].deposit == 5);
     assert_int_equal(a[3].gas_weight, 0);
     assert_true(a[3].gas == 5 * TGAS); /* fixed gas: not topped up */
-    assert_int_equal(a[4].kind, NEAR_ACTION_FUNCTION_CALL);
+    assert_int_equal(a[4].kind, NEAR_VM_ACTION_FUNCTION_CALL);
     assert_int_equal(a[4].args_len, 0);
     assert_int_equal(a[4].gas_weight, 2);
     assert_true(a[4].gas > 1 * TGAS); /* the only weighted call gets all unused gas */
-    assert_int_equal(a[5].kind, NEAR_ACTION_STAKE);
+    assert_int_equal(a[5].kind, NEAR_VM_ACTION_STAKE);
     assert_true(a[5].deposit == 5);
     assert_int_equal(a[5].public_key_len, 33);
     assert_int_equal(a[5].public_key[0], 0);
     assert_int_equal(a[5].public_key[32], 0x20);
-    assert_int_equal(a[6].kind, NEAR_ACTION_ADD_KEY);
+    assert_int_equal(a[6].kind, NEAR_VM_ACTION_ADD_KEY);
     assert_true(a[6].full_access);
     assert_int_equal(a[6].nonce, 7);
     assert_int_equal(a[6].public_key_len, 33);
-    assert_int_equal(a[7].kind, NEAR_ACTION_ADD_KEY);
+    assert_int_equal(a[7].kind, NEAR_VM_ACTION_ADD_KEY);
     assert_false(a[7].full_access);
     assert_true(a[7].has_allowance);
     assert_true(a[7].allowance == 100);
@@ -80,9 +80,9 @@ static void test_batch_actions(void **state)
     assert_int_equal(a[7].method_names_count, 2);
     assert_string_equal(a[7].method_names[0], "a");
     assert_string_equal(a[7].method_names[1], "b");
-    assert_int_equal(a[8].kind, NEAR_ACTION_DELETE_KEY);
+    assert_int_equal(a[8].kind, NEAR_VM_ACTION_DELETE_KEY);
     assert_int_equal(a[8].public_key_len, 33);
-    assert_int_equal(a[9].kind, NEAR_ACTION_DELETE_ACCOUNT);
+    assert_int_equal(a[9].kind, NEAR_VM_ACTION_DELETE_ACCOUNT);
     assert_string_equal(a[9].beneficiary_id, "alice.near");
 
     /* deposits left the balance at once: account_balance saw it */

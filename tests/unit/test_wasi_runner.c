@@ -141,7 +141,7 @@ static void test_fuel_limit(void **state)
     assert_non_null(strstr(r.message, "out of fuel"));
     uint64_t first = r.instructions;
     runner_result_free(&r);
-    runner_run(&o, &r);
+    assert_int_equal(runner_run(&o, &r), RUNNER_TRAP); /* the same count again: metering is exact */
     assert_int_equal(r.instructions, first);
     runner_result_free(&r);
     free(p.bytes);

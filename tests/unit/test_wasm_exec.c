@@ -384,6 +384,21 @@ static void test_fuel_bulk(void **state)
     assert_int_equal(wasm_func_call(s, wasm_instance_func(inst, "add3"), a3, 3, &r, 1), WASM_TRAP_NONE);
     assert_int_equal(r.of.i32, (int32_t)((uint32_t)INT32_MAX + 2u - 5u));
     wasm_store_free(s);
+
+    /* out-of-bounds loads trap, charged as counted, and the store goes on */
+    s = wasm_store_new(NULL);
+    inst = wasm_instantiate(s, m, NULL, NULL);
+    for (int round = 0; round < 3; round++) {
+        uint64_t before = wasm_store_fuel_used(s);
+        assert_int_equal(call1(s, inst, "oob", wasm_i32(65536 - 4), &r), WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
+        assert_string_equal(wasm_store_trap_message(s), "out of bounds memory access");
+        assert_int_equal(wasm_store_fuel_used(s) - before, 4);
+        before = wasm_store_fuel_used(s);
+        assert_int_equal(call1(s, inst, "walk", wasm_i32(0), &r), WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
+        assert_int_equal(wasm_store_fuel_used(s) - before, 1 + 10 * 16385);
+        assert_int_equal(call1(s, inst, "oob", wasm_i32(65536 - 5), &r), WASM_TRAP_NONE);
+    }
+    wasm_store_free(s);
     wasm_module_release(m);
 }
 

@@ -144,3 +144,13 @@ bool vm_err_oom(near_vm_logic *L)
     L->failed = true;
     return false;
 }
+
+bool vm_err_exceeded(near_vm_logic *L, const char *name, const char *field, const char *what, uint64_t value,
+                     uint64_t limit)
+{
+    char dbg[160];
+    snprintf(dbg, sizeof dbg, "%s { %s: %llu, limit: %llu }", name, field, (unsigned long long)value,
+             (unsigned long long)limit);
+    return vm_host_error(L, name, dbg, "%s %llu exceeds the limit %llu", what, (unsigned long long)value,
+                         (unsigned long long)limit);
+}

@@ -139,15 +139,17 @@ typedef struct near_vm_storage {
 
 /* ---- outcome out ------------------------------------------------------ */
 
+/* The values are the Borsh Action indices, the same as src/near's
+ * near_action_kind, so the chain converts one to the other by value. */
 typedef enum near_vm_action_kind {
-    NEAR_ACTION_CREATE_ACCOUNT = 0, /* values are the Borsh Action indices */
-    NEAR_ACTION_DEPLOY_CONTRACT = 1,
-    NEAR_ACTION_FUNCTION_CALL = 2,
-    NEAR_ACTION_TRANSFER = 3,
-    NEAR_ACTION_STAKE = 4,
-    NEAR_ACTION_ADD_KEY = 5,
-    NEAR_ACTION_DELETE_KEY = 6,
-    NEAR_ACTION_DELETE_ACCOUNT = 7,
+    NEAR_VM_ACTION_CREATE_ACCOUNT = 0,
+    NEAR_VM_ACTION_DEPLOY_CONTRACT = 1,
+    NEAR_VM_ACTION_FUNCTION_CALL = 2,
+    NEAR_VM_ACTION_TRANSFER = 3,
+    NEAR_VM_ACTION_STAKE = 4,
+    NEAR_VM_ACTION_ADD_KEY = 5,
+    NEAR_VM_ACTION_DELETE_KEY = 6,
+    NEAR_VM_ACTION_DELETE_ACCOUNT = 7,
 } near_vm_action_kind;
 
 typedef struct near_vm_action {

@@ -36,14 +36,9 @@ static bool push_promise(near_vm_logic *L, vm_promise p, uint64_t *idx)
     L->promises = ps;
     ps[L->npromises++] = p;
     *idx = L->npromises - 1;
-    if (L->npromises > LIMIT_MAX_PROMISES) {
-        char dbg[96];
-        snprintf(dbg, sizeof dbg, "NumberPromisesExceeded { number_of_promises: %zu, limit: %u }", L->npromises,
-                 LIMIT_MAX_PROMISES);
-        return vm_host_error(L, "NumberPromisesExceeded", dbg,
-                             "The number of promises within a FunctionCall %zu exceeds the limit %u", L->npromises,
-                             LIMIT_MAX_PROMISES);
-    }
+    if (L->npromises > LIMIT_MAX_PROMISES)
+        return vm_err_exceeded(L, "NumberPromisesExceeded", "number_of_promises",
+                               "The number of promises within a FunctionCall", L->npromises, LIMIT_MAX_PROMISES);
     return true;
 }
 
@@ -249,7 +244,7 @@ static bool add_function_call(near_vm_logic *L, uint64_t promise_idx, uint64_t m
         return false;
     }
     uint8_t *args_copy = malloc(args_len ? args_len : 1);
-    near_vm_action *a = args_copy ? add_action(L, receipt, NEAR_ACTION_FUNCTION_CALL) : NULL;
+    near_vm_action *a = args_copy ? add_action(L, receipt, NEAR_VM_ACTION_FUNCTION_CALL) : NULL;
     if (!a) {
         free(method_copy);
         free(args_copy);
@@ -321,13 +316,8 @@ static bool h_promise_and(near_vm_logic *L, const uint64_t *a, uint64_t *r)
         ndeps += add;
         if (ndeps > LIMIT_MAX_INPUT_DATA_DEPENDENCIES) {
             free(deps);
-            char dbg[120];
-            snprintf(dbg, sizeof dbg,
-                     "NumberInputDataDependenciesExceeded { number_of_input_data_dependencies: %zu, limit: %u }", ndeps,
-                     LIMIT_MAX_INPUT_DATA_DEPENDENCIES);
-            return vm_host_error(L, "NumberInputDataDependenciesExceeded", dbg,
-                                 "The number of input data dependencies %zu exceeds the limit %u", ndeps,
-                                 LIMIT_MAX_INPUT_DATA_DEPENDENCIES);
+            return vm_err_exceeded(L, "NumberInputDataDependenciesExceeded", "number_of_input_data_dependencies",
+                                   "The number of input data dependencies", ndeps, LIMIT_MAX_INPUT_DATA_DEPENDENCIES);
         }
     }
     return push_promise(L, (vm_promise){.joint = true, .receipts = deps, .count = ndeps}, &r[0]);
@@ -348,7 +338,7 @@ static bool h_create_account(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     size_t receipt = 0;
     bool sir;
     return piv(L, "promise_batch_action_create_account") && action_receipt(L, a[0], &receipt, &sir) &&
-           vm_pay_action(L, FEE_CREATE_ACCOUNT, sir) && add_action(L, receipt, NEAR_ACTION_CREATE_ACCOUNT);
+           vm_pay_action(L, FEE_CREATE_ACCOUNT, sir) && add_action(L, receipt, NEAR_VM_ACTION_CREATE_ACCOUNT);
 }
 
 static bool h_deploy_contract(near_vm_logic *L, const uint64_t *a, uint64_t *r)
@@ -358,19 +348,14 @@ static bool h_deploy_contract(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     bool sir;
     if (!piv(L, "promise_batch_action_deploy_contract") || !vm_read_input(L, a[1], a[2], &code, &len))
         return false;
-    if (len > LIMIT_MAX_CONTRACT_SIZE) {
-        char dbg[96];
-        snprintf(dbg, sizeof dbg, "ContractSizeExceeded { size: %zu, limit: %llu }", len,
-                 (unsigned long long)LIMIT_MAX_CONTRACT_SIZE);
-        return vm_host_error(L, "ContractSizeExceeded", dbg,
-                             "The size of a contract code in DeployContract action %zu exceeds the limit %llu", len,
-                             (unsigned long long)LIMIT_MAX_CONTRACT_SIZE);
-    }
+    if (len > LIMIT_MAX_CONTRACT_SIZE)
+        return vm_err_exceeded(L, "ContractSizeExceeded", "size",
+                               "The size of a contract code in DeployContract action", len, LIMIT_MAX_CONTRACT_SIZE);
     if (!action_receipt(L, a[0], &receipt, &sir) || !vm_pay_action(L, FEE_DEPLOY_BASE, sir) ||
         !vm_pay_action_per_byte(L, FEE_DEPLOY_BYTE, len, sir))
         return false;
     uint8_t *copy = malloc(len ? len : 1);
-    near_vm_action *act = copy ? add_action(L, receipt, NEAR_ACTION_DEPLOY_CONTRACT) : NULL;
+    near_vm_action *act = copy ? add_action(L, receipt, NEAR_VM_ACTION_DEPLOY_CONTRACT) : NULL;
     if (!act) {
         free(copy);
         return L->failed ? false : vm_err_oom(L);
@@ -425,7 +410,7 @@ static bool h_transfer(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     }
     if (!vm_gas_deduct(L, burn, burn + exec) || !deduct_balance(L, amount))
         return false;
-    near_vm_action *act = add_action(L, receipt, NEAR_ACTION_TRANSFER);
+    near_vm_action *act = add_action(L, receipt, NEAR_VM_ACTION_TRANSFER);
     if (!act)
         return false;
     act->deposit = amount;
@@ -442,7 +427,7 @@ static bool h_stake(near_vm_logic *L, const uint64_t *a, uint64_t *r)
         !read_public_key(L, a[2], a[3], pk, &pk_len) || !action_receipt(L, a[0], &receipt, &sir) ||
         !vm_pay_action(L, FEE_STAKE, sir))
         return false;
-    near_vm_action *act = add_action(L, receipt, NEAR_ACTION_STAKE);
+    near_vm_action *act = add_action(L, receipt, NEAR_VM_ACTION_STAKE);
     if (!act)
         return false;
     act->deposit = amount;
@@ -459,7 +444,7 @@ static bool h_add_key_full(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     if (!piv(L, "promise_batch_action_add_key_with_full_access") || !read_public_key(L, a[1], a[2], pk, &pk_len) ||
         !action_receipt(L, a[0], &receipt, &sir) || !vm_pay_action(L, FEE_ADD_KEY_FULL, sir))
         return false;
-    near_vm_action *act = add_action(L, receipt, NEAR_ACTION_ADD_KEY);
+    near_vm_action *act = add_action(L, receipt, NEAR_VM_ACTION_ADD_KEY);
     if (!act)
         return false;
     memcpy(act->public_key, pk, pk_len);
@@ -532,7 +517,7 @@ static bool h_add_key_function_call(near_vm_logic *L, const uint64_t *a, uint64_
     near_vm_action *act = NULL;
     if (action_receipt(L, a[0], &receipt, &sir) && vm_pay_action(L, FEE_ADD_KEY_FUNCTION_CALL, sir) &&
         vm_pay_action_per_byte(L, FEE_ADD_KEY_FUNCTION_CALL_BYTE, bytes, sir))
-        act = add_action(L, receipt, NEAR_ACTION_ADD_KEY);
+        act = add_action(L, receipt, NEAR_VM_ACTION_ADD_KEY);
     if (!act) {
         free(receiver);
         free_names(names, count);
@@ -557,7 +542,7 @@ static bool h_delete_key(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     if (!piv(L, "promise_batch_action_delete_key") || !read_public_key(L, a[1], a[2], pk, &pk_len) ||
         !action_receipt(L, a[0], &receipt, &sir) || !vm_pay_action(L, FEE_DELETE_KEY, sir))
         return false;
-    near_vm_action *act = add_action(L, receipt, NEAR_ACTION_DELETE_KEY);
+    near_vm_action *act = add_action(L, receipt, NEAR_VM_ACTION_DELETE_KEY);
     if (!act)
         return false;
     memcpy(act->public_key, pk, pk_len);
@@ -574,7 +559,7 @@ static bool h_delete_account(near_vm_logic *L, const uint64_t *a, uint64_t *r)
         return false;
     near_vm_action *act = NULL;
     if (action_receipt(L, a[0], &receipt, &sir) && vm_pay_action(L, FEE_DELETE_ACCOUNT, sir))
-        act = add_action(L, receipt, NEAR_ACTION_DELETE_ACCOUNT);
+        act = add_action(L, receipt, NEAR_VM_ACTION_DELETE_ACCOUNT);
     if (!act) {
         free(beneficiary);
         return false;
@@ -663,7 +648,7 @@ static bool h_yield_create(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     near_vm_receipt *rc = &L->out->receipts[receipt];
     rc->is_yield = true;
     rc->input_data_ids = calloc(1, sizeof *rc->input_data_ids);
-    near_vm_action *act = rc->input_data_ids ? add_action(L, receipt, NEAR_ACTION_FUNCTION_CALL) : NULL;
+    near_vm_action *act = rc->input_data_ids ? add_action(L, receipt, NEAR_VM_ACTION_FUNCTION_CALL) : NULL;
     if (!act) {
         free(mcopy), free(acopy);
         return L->failed ? false : vm_err_oom(L);

@@ -15,12 +15,8 @@
 
 static bool log_length_exceeded(near_vm_logic *L, uint64_t add)
 {
-    unsigned long long length = (unsigned long long)(L->total_log_length + add);
-    char dbg[128];
-    snprintf(dbg, sizeof dbg, "TotalLogLengthExceeded { length: %llu, limit: %llu }", length,
-             (unsigned long long)LIMIT_MAX_TOTAL_LOG_LENGTH);
-    return vm_host_error(L, "TotalLogLengthExceeded", dbg, "The length of a log message %llu exceeds the limit %llu",
-                         length, (unsigned long long)LIMIT_MAX_TOTAL_LOG_LENGTH);
+    return vm_err_exceeded(L, "TotalLogLengthExceeded", "length", "The length of a log message",
+                           L->total_log_length + add, LIMIT_MAX_TOTAL_LOG_LENGTH);
 }
 
 static uint64_t log_room(const near_vm_logic *L)
@@ -221,14 +217,9 @@ static bool h_value_return(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     size_t n;
     if (!vm_gas(L, COST_BASE) || !vm_read_input(L, a[0], a[1], &p, &n))
         return false;
-    if (n > LIMIT_MAX_RETURNED_DATA) {
-        char dbg[96];
-        snprintf(dbg, sizeof dbg, "ReturnedValueLengthExceeded { length: %zu, limit: %llu }", n,
-                 (unsigned long long)LIMIT_MAX_RETURNED_DATA);
-        return vm_host_error(L, "ReturnedValueLengthExceeded", dbg,
-                             "The length of a returned value %zu exceeds the limit %llu", n,
-                             (unsigned long long)LIMIT_MAX_RETURNED_DATA);
-    }
+    if (n > LIMIT_MAX_RETURNED_DATA)
+        return vm_err_exceeded(L, "ReturnedValueLengthExceeded", "length", "The length of a returned value", n,
+                               LIMIT_MAX_RETURNED_DATA);
     /* Every data receiver gets a data receipt of this size: burnt now. */
     uint64_t burn = 0;
     for (size_t i = 0; i < L->ctx->output_data_receivers_count; i++) {

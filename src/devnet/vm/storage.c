@@ -16,14 +16,19 @@
 
 static bool key_too_long(near_vm_logic *L, size_t len)
 {
-    if (len <= LIMIT_MAX_STORAGE_KEY)
-        return false;
-    char dbg[96];
-    snprintf(dbg, sizeof dbg, "KeyLengthExceeded { length: %zu, limit: %llu }", len,
-             (unsigned long long)LIMIT_MAX_STORAGE_KEY);
-    vm_host_error(L, "KeyLengthExceeded", dbg, "The length of a storage key %zu exceeds the limit %llu", len,
-                  (unsigned long long)LIMIT_MAX_STORAGE_KEY);
-    return true;
+    return len > LIMIT_MAX_STORAGE_KEY &&
+           !vm_err_exceeded(L, "KeyLengthExceeded", "length", "The length of a storage key", len,
+                            LIMIT_MAX_STORAGE_KEY);
+}
+
+/* How read, remove and has_key begin, in nearcore's gas order: the method's
+ * base cost, the key read from memory (a[0] length, a[1] pointer), the key
+ * length limit, then the per-key-byte cost. */
+static bool read_key_charged(near_vm_logic *L, const uint64_t *a, uint64_t base, uint64_t per_key_byte,
+                             const uint8_t **key, size_t *klen)
+{
+    return vm_gas(L, base) && vm_read_input(L, a[0], a[1], key, klen) && !key_too_long(L, *klen) &&
+           vm_gas_per(L, per_key_byte, *klen);
 }
 
 static int storage_get(near_vm_logic *L, const uint8_t *key, size_t klen, uint8_t **val, size_t *vlen)
@@ -50,13 +55,9 @@ static bool h_storage_write(near_vm_logic *L, const uint64_t *a, uint64_t *r)
         return false;
     if (!vm_read_input(L, a[2], a[3], &value, &vlen))
         return false;
-    if (vlen > LIMIT_MAX_STORAGE_VALUE) {
-        char dbg[96];
-        snprintf(dbg, sizeof dbg, "ValueLengthExceeded { length: %zu, limit: %llu }", vlen,
-                 (unsigned long long)LIMIT_MAX_STORAGE_VALUE);
-        return vm_host_error(L, "ValueLengthExceeded", dbg, "The length of a storage value %zu exceeds the limit %llu",
-                             vlen, (unsigned long long)LIMIT_MAX_STORAGE_VALUE);
-    }
+    if (vlen > LIMIT_MAX_STORAGE_VALUE)
+        return vm_err_exceeded(L, "ValueLengthExceeded", "length", "The length of a storage value", vlen,
+                               LIMIT_MAX_STORAGE_VALUE);
     if (!vm_gas_per(L, COST_STORAGE_WRITE_KEY_BYTE, klen) || !vm_gas_per(L, COST_STORAGE_WRITE_VALUE_BYTE, vlen))
         return false;
     uint8_t *old;
@@ -88,8 +89,8 @@ static bool h_storage_read(near_vm_logic *L, const uint64_t *a, uint64_t *r)
 {
     const uint8_t *key;
     size_t klen;
-    if (!vm_gas(L, COST_BASE) || !vm_gas(L, COST_STORAGE_READ_BASE) || !vm_read_input(L, a[0], a[1], &key, &klen) ||
-        key_too_long(L, klen) || !vm_gas_per(L, COST_STORAGE_READ_KEY_BYTE, klen))
+    if (!vm_gas(L, COST_BASE) ||
+        !read_key_charged(L, a, COST_STORAGE_READ_BASE, COST_STORAGE_READ_KEY_BYTE, &key, &klen))
         return false;
     uint8_t *val;
     size_t vlen;
@@ -112,8 +113,7 @@ static bool h_storage_remove(near_vm_logic *L, const uint64_t *a, uint64_t *r)
         return false;
     if (L->ctx->is_view)
         return vm_err_prohibited(L, "storage_remove");
-    if (!vm_gas(L, COST_STORAGE_REMOVE_BASE) || !vm_read_input(L, a[0], a[1], &key, &klen) ||
-        key_too_long(L, klen) || !vm_gas_per(L, COST_STORAGE_REMOVE_KEY_BYTE, klen))
+    if (!read_key_charged(L, a, COST_STORAGE_REMOVE_BASE, COST_STORAGE_REMOVE_KEY_BYTE, &key, &klen))
         return false;
     uint8_t *old;
     size_t olen;
@@ -141,8 +141,8 @@ static bool h_storage_has_key(near_vm_logic *L, const uint64_t *a, uint64_t *r)
 {
     const uint8_t *key;
     size_t klen;
-    if (!vm_gas(L, COST_BASE) || !vm_gas(L, COST_STORAGE_HAS_KEY_BASE) || !vm_read_input(L, a[0], a[1], &key, &klen) ||
-        key_too_long(L, klen) || !vm_gas_per(L, COST_STORAGE_HAS_KEY_BYTE, klen))
+    if (!vm_gas(L, COST_BASE) ||
+        !read_key_charged(L, a, COST_STORAGE_HAS_KEY_BASE, COST_STORAGE_HAS_KEY_BYTE, &key, &klen))
         return false;
     uint8_t *val;
     size_t vlen;

@@ -89,6 +89,11 @@ bool vm_err_bad_utf8(near_vm_logic *L);
 bool vm_err_bad_utf16(near_vm_logic *L);
 bool vm_err_storage(near_vm_logic *L, const char *what);
 bool vm_err_oom(near_vm_logic *L);
+/* The "<name> { <field>: <value>, limit: <limit> }" family of host errors
+ * (KeyLengthExceeded, NumberPromisesExceeded, ...), whose Display text is
+ * "<what> <value> exceeds the limit <limit>". */
+bool vm_err_exceeded(near_vm_logic *L, const char *name, const char *field, const char *what, uint64_t value,
+                     uint64_t limit);
 /* Fills an error of any kind (json and debug given complete). */
 void vm_set_error(near_vm_error *e, near_vm_error_kind kind, const char *name, const char *message,
                   const char *json, const char *debug);

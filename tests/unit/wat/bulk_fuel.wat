@@ -25,4 +25,16 @@
     (i32.add (i32.shl (local.get 0) (local.get 1)) (local.get 2)))
   (func (export "add3") (param i32 i32 i32) (result i32)
     (i32.add (local.get 2) (i32.add (local.get 0) (local.get 1))))
+  ;; out-of-bounds traps
+  ;; charge exactly as counted: 4 instructions
+  (func (export "oob") (param i32) (result i32)
+    (i32.load (i32.add (local.get 0) (i32.const 1))))
+  ;; loads 0, 4, 8, ... until the load at 65536 traps: `loop` 1, then 10
+  ;; per iteration charged at its start; 16384 loads succeed
+  (func (export "walk") (param i32) (result i32) (local i32)
+    (loop
+      (local.set 1 (i32.add (local.get 1) (i32.load (local.get 0))))
+      (local.set 0 (i32.add (local.get 0) (i32.const 4)))
+      (br 0))
+    (local.get 1))
 )
