@@ -29,6 +29,8 @@ Environment: BENCH_RUNS, BENCH_ONLY=fib,sieve (subset), BENCH_SKIP_METERING=1,
 BENCH_SKIP_LOAD=1, BENCH_SIZE_<workload>=N (override a size), OUTLAYER=path,
 WASM3=path, IWASM=path, NODE=path (empty value = do not use that engine).
 """
+import atexit
+import hashlib
 import json
 import math
 import os
@@ -37,6 +39,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -168,6 +171,22 @@ def main():
     engine_bench = os.path.join(build, "bench", "engine_bench")
     if not os.access(engine_bench, os.X_OK):
         engine_bench = None
+    # Run private copies: a `make` in the same tree during the run (other
+    # work going on) would otherwise swap the engine under us half-way.
+    snapshot = tempfile.mkdtemp(prefix="outlayer-bench-")
+    atexit.register(shutil.rmtree, snapshot, True)
+    binaries = {}
+    for name in ("outlayer", "engine_bench"):
+        path = outlayer if name == "outlayer" else engine_bench
+        if path:
+            copy = os.path.join(snapshot, name)
+            shutil.copy2(path, copy)
+            with open(copy, "rb") as f:
+                binaries[name] = {"path": path, "sha256": hashlib.sha256(f.read()).hexdigest()}
+            if name == "outlayer":
+                outlayer = copy
+            else:
+                engine_bench = copy
 
     def ours_cmd(wasm, args):
         return [outlayer, "run", wasm, "--fuel", FUEL, "--timeout-ms", "0", "--json", "--"] + args
@@ -417,7 +436,7 @@ def main():
     with open(os.path.join(build, "bench", "results.md"), "w") as f:
         f.write(text)
     with open(os.path.join(build, "bench", "results.json"), "w") as f:
-        json.dump({"runs": runs, "results": results, "metering": metering, "load": load,
+        json.dump({"runs": runs, "binaries": binaries, "results": results, "metering": metering, "load": load,
                    "notes": notes, "failures": failures}, f, indent=1)
     print(f"(also written to {build}/bench/results.md and results.json)")
     return 1 if failures else 0
