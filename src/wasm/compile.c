@@ -5,10 +5,11 @@
  * One pass per body. The compiler tracks the operand-stack height, so each
  * operand becomes a fixed frame slot; it tracks the control stack, so each
  * branch knows its target's slot range and arity; and it splits the body
- * into straight-line runs for fuel metering: each run starts with a FUEL
- * instruction whose cost (the number of wasm instructions in the run) is
- * patched in when the run ends. Code after an unconditional branch is
- * unreachable and is skipped (neither emitted nor charged).
+ * into straight-line runs for fuel metering, each charged by the
+ * instruction that leads into it (see "fuel runs" below), with its cost
+ * (the number of wasm instructions in the run) patched in when the run
+ * ends. Code after an unconditional branch is unreachable and is skipped
+ * (neither emitted nor charged).
  *
  * Operand fusion: `local.get` and constants emit no code. The compiler
  * keeps, for each operand-stack position, the slot that holds its value
@@ -20,7 +21,12 @@
  * arguments. `local.set`/`local.tee` right after the instruction that
  * produced the value retarget that instruction's destination to the local,
  * and an integer comparison right before `br_if`/`if` becomes part of the
- * branch.
+ * branch. Peepholes fold more: an i32.add computing an address into the
+ * load or store, two i32.add (or i32.shl then i32.add) into one
+ * instruction, f64.mul into the f64.add/sub that consumes it, a loop's
+ * counter step (i32/i64.add) into the compare-and-branch after it, two
+ * copies in a row into COPY2. Last, pair_instructions gives frequent pairs
+ * of adjacent instructions a handler that runs both (compile.h).
  *
  * The body was validated, but every index and height is still checked
  * against its bound, so a validator bug cannot turn into a wild access.
@@ -99,6 +105,9 @@ typedef struct compiler {
     size_t *starts;
     uint16_t *start_ops;
     size_t nstarts, capstarts, capstart_ops;
+    /* pair_table entries by first op: a list through pair_next (-1 ends) */
+    int16_t pair_first[WOP_COUNT];
+    int16_t pair_next[128];
 
     bool metering;
     /* the cells that charge the current run (see close_run) */
@@ -1559,8 +1568,8 @@ static void pair_instructions(compiler *c)
     for (size_t i = 0; i + 1 < c->nstarts; i++) {
         if (landing[c->starts[i + 1]])
             continue;
-        for (size_t p = 0; p < sizeof pair_table / sizeof pair_table[0]; p++) {
-            if (pair_table[p].a == c->start_ops[i] && pair_table[p].b == c->start_ops[i + 1]) {
+        for (int p = c->pair_first[c->start_ops[i]]; p >= 0; p = c->pair_next[p]) {
+            if (pair_table[p].b == c->start_ops[i + 1]) {
                 c->code[c->starts[i]].op = c->handlers[pair_table[p].pair];
                 i++; /* the second stays as it is: pairs do not chain */
                 break;
@@ -1665,6 +1674,14 @@ bool wasm_compile_module(struct wasm_module *m, wasm_error *err)
     c.handlers = wasm_interp_handlers();
     c.err = err;
     c.metering = m->metering;
+    _Static_assert(sizeof pair_table / sizeof pair_table[0] <= sizeof c.pair_next / sizeof c.pair_next[0],
+                   "pair_next too small");
+    for (size_t op = 0; op < WOP_COUNT; op++)
+        c.pair_first[op] = -1;
+    for (size_t p = sizeof pair_table / sizeof pair_table[0]; p-- > 0;) {
+        c.pair_next[p] = c.pair_first[pair_table[p].a];
+        c.pair_first[pair_table[p].a] = (int16_t)p;
+    }
     bool ok = true;
     for (uint32_t i = 0; i < ndefined && ok; i++)
         ok = compile_func(&c, i, &cm->funcs[i]);

@@ -976,7 +976,12 @@ L_I64_REM_U: {
 #define FIRST_I32_ROTL SET_U32(1, (U32(2) << (U32(3) & 31)) | (U32(2) >> ((32 - U32(3)) & 31))), 4
 #define FIRST_I32_SHL_ADD SET_U32(1, (U32(2) << (U32(3) & 31)) + U32(4)), 5
 #define FIRST_F64_MUL SET_F64(1, F64(2) * F64(3)), 4
-#define FIRST_F64_ADD_MUL SET_F64(1, F64(4) + F64(2) * F64(3)), 5
+#define FIRST_F64_ADD_MUL                                                                          \
+    ({                                                                                             \
+        double prod_ = F64(2) * F64(3); /* its own statement: never contracted */                  \
+        SET_F64(1, F64(4) + prod_);                                                                \
+    }),                                                                                            \
+        5
 #define FIRST_COPY S(1) = S(2), 3
 #define FIRST_COPY2 (S(1) = S(2), S(3) = S(4)), 5
 #define FIRST_LOAD64 LOAD_BODY(uint64_t, 2, ip[3].u, SET_U64(1, v)), 4
@@ -984,6 +989,13 @@ L_I64_REM_U: {
 #define FIRST_LOAD32_ADD LOAD_ADD_BODY(uint32_t, SET_U32(1, v)), 5
 #define FIRST_STORE64 STORE_BODY(uint64_t), 4
 #define FIRST_STORE32 STORE_BODY(uint32_t), 4
+#define FIRST_I32_MUL SET_U32(1, U32(2) * U32(3)), 4
+#define FIRST_I32_OR SET_U32(1, U32(2) | U32(3)), 4
+#define FIRST_I32_LT_U SET_U32(1, U32(2) < U32(3)), 4
+#define FIRST_I32_GT_U SET_U32(1, U32(2) > U32(3)), 4
+#define FIRST_I32_LE_U SET_U32(1, U32(2) <= U32(3)), 4
+#define FIRST_SELECT (S(1) = U32(4) ? S(2) : S(3)), 5
+#define FIRST_LOAD8_U32 LOAD_BODY(uint8_t, 2, ip[3].u, SET_U32(1, v)), 4
 #define FIRST_I64_ADD SET_U64(1, U64(2) + U64(3)), 4
 #define FIRST_I64_SUB SET_U64(1, U64(2) - U64(3)), 4
 #define FIRST_I32_WRAP_I64 SET_U32(1, U64(2)), 3
@@ -1031,6 +1043,30 @@ L_I64_REM_U: {
 #undef LOAD_BODY
 #undef LOAD_ADD_BODY
 #undef STORE_BODY
+#undef FIRST_I32_ADD
+#undef FIRST_I32_SUB
+#undef FIRST_I32_XOR
+#undef FIRST_I32_AND
+#undef FIRST_I32_SHR_U
+#undef FIRST_I32_ROTL
+#undef FIRST_I32_SHL_ADD
+#undef FIRST_F64_MUL
+#undef FIRST_F64_ADD_MUL
+#undef FIRST_COPY
+#undef FIRST_COPY2
+#undef FIRST_LOAD64
+#undef FIRST_LOAD32
+#undef FIRST_LOAD32_ADD
+#undef FIRST_STORE64
+#undef FIRST_STORE32
+#undef FIRST_I64_ADD
+#undef FIRST_I64_SUB
+#undef FIRST_I32_WRAP_I64
+#undef FIRST_F64_CONVERT_I32_S
+#undef FIRST_F64_LE
+#undef FIRST_LOAD8_U32_ADD
+#undef FIRST_LOAD64_ADD
+#undef FIRST_STORE8
 
 do_trap:
     wasm_store_set_trap(s, trap, NULL);

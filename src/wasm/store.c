@@ -2,6 +2,8 @@
  * store.c — stores: limits, fuel, the trap of the last call, and ownership
  * of every object created in the store.
  */
+#include <sys/mman.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,21 +56,35 @@ wasm_store *wasm_store_new(const wasm_limits *limits)
     return s;
 }
 
+/* The stacks are fresh anonymous pages, which cost nothing until touched.
+ * (calloc would do the same the first time, but after a few stores glibc
+ * serves such sizes from the heap and clears all 8 MiB of the default value
+ * stack at every store: a store that runs one small call, the devnet's
+ * case, would spend most of its time there.) Both stacks share one
+ * mapping: the value stack, then the frames. */
+static size_t value_stack_bytes(const wasm_store *s)
+{
+    size_t b = (size_t)s->limits.max_stack_slots * sizeof *s->stack;
+    return (b + 4095) & ~(size_t)4095;
+}
+
+static size_t stacks_bytes(const wasm_store *s)
+{
+    return value_stack_bytes(s) + (size_t)s->limits.max_call_depth * sizeof *s->frames;
+}
+
 /* The stacks are allocated at the first call, so stores that only
  * instantiate (or never run) stay small. */
 bool wasm_store_reserve_stacks(wasm_store *s)
 {
     if (s->stack)
         return true;
-    s->stack = calloc(s->limits.max_stack_slots, sizeof *s->stack);
-    s->frames = calloc(s->limits.max_call_depth, sizeof *s->frames);
-    if (!s->stack || !s->frames) {
-        free(s->stack);
-        free(s->frames);
-        s->stack = NULL;
-        s->frames = NULL;
+    void *p = mmap(NULL, stacks_bytes(s), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (p == MAP_FAILED)
         return false;
-    }
+    s->stack = p;
+    s->frames = (wasm_frame *)((uint8_t *)p + value_stack_bytes(s));
     s->stack_top = s->stack;
     s->frame_top = s->frames;
     return true;
@@ -107,8 +123,8 @@ void wasm_store_free(wasm_store *s)
     ptrvec_free_all(&s->globals);
     ptrvec_free_all(&s->instances);
     ptrvec_free_all(&s->blocks);
-    free(s->stack);
-    free(s->frames);
+    if (s->stack)
+        munmap(s->stack, stacks_bytes(s));
     free(s);
 }
 
