@@ -44,8 +44,10 @@ bench-build: $(BENCH_WASM) $(BENCH_NATIVE) $(BENCH_DIR)/large.wasm
 	@$(MAKE) --no-print-directory $(BIN)/outlayer || echo "bench: build/bin/outlayer does not build yet; 'ours' will be skipped"
 	@$(MAKE) --no-print-directory $(BENCH_DIR)/engine_bench || echo "bench: engine_bench does not build yet; metering and load will be skipped"
 
+# The engine comparison, then the devnet's throughput and start-up time.
 bench: bench-build
 	python3 bench/run.py $(BUILD)
+	@$(MAKE) --no-print-directory bench-devnet
 
 .PHONY: bench bench-build
 
