@@ -294,9 +294,13 @@ bool wasm_instance_export_at(wasm_instance *inst, uint32_t i, wasm_extern *out)
 
 bool wasm_instance_export(wasm_instance *inst, const char *name, wasm_extern *out)
 {
+    return name && wasm_instance_export_n(inst, name, strlen(name), out);
+}
+
+bool wasm_instance_export_n(wasm_instance *inst, const char *name, size_t len, wasm_extern *out)
+{
     if (!inst || !name)
         return false;
-    size_t len = strlen(name);
     const wasm_module *m = inst->module;
     for (uint32_t i = 0; i < m->nexports; i++) {
         const wasm_export_decl *x = &m->exports[i];

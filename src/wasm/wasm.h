@@ -274,6 +274,8 @@ bool wasm_linker_define_instance(wasm_linker *l, const char *module, wasm_instan
 wasm_instance *wasm_instantiate(wasm_store *s, wasm_module *m, const wasm_linker *l, wasm_error *err);
 
 bool wasm_instance_export(wasm_instance *inst, const char *name, wasm_extern *out);
+/* The same by (name, length): export names may contain NUL bytes. */
+bool wasm_instance_export_n(wasm_instance *inst, const char *name, size_t len, wasm_extern *out);
 wasm_func *wasm_instance_func(wasm_instance *inst, const char *name);     /* NULL if absent */
 wasm_memory *wasm_instance_memory(wasm_instance *inst, const char *name); /* NULL if absent */
 

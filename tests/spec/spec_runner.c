@@ -34,9 +34,6 @@
 #include <unistd.h>
 
 #include "wasm/wasm.h"
-/* Internal, only for export names that contain NUL (names.wast), which the
- * public lookup by C string cannot express. */
-#include "wasm/runtime.h"
 
 #define MAX_RESULTS 64
 #define FUEL_PER_COMMAND 2000000000ull /* generous: the suite needs far less */
@@ -361,15 +358,7 @@ static void cmd_register(run *r, json_t *cmd)
 /* The export `field` of inst (a JSON string that may contain NUL). */
 static bool find_export(wasm_instance *inst, json_t *field, wasm_extern *out)
 {
-    const char *name = json_string_value(field);
-    size_t len = json_string_length(field);
-    if (strlen(name) == len)
-        return wasm_instance_export(inst, name, out);
-    const wasm_module *m = inst->module;
-    for (uint32_t i = 0; i < m->nexports; i++)
-        if (m->exports[i].name_len == len && !memcmp(m->exports[i].name, name, len))
-            return wasm_instance_export_at(inst, i, out);
-    return false;
+    return wasm_instance_export_n(inst, json_string_value(field), json_string_length(field), out);
 }
 
 /* Performs an action. Returns false (after reporting) if it could not be
