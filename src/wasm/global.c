@@ -8,9 +8,12 @@
 
 wasm_global *wasm_global_create(wasm_store *s, wasm_valtype type, bool mutable_, uint64_t bits)
 {
+    if (!wasm_store_charge(s, WASM_OBJECT_BYTES(wasm_global)))
+        return NULL;
     wasm_global *g = calloc(1, sizeof *g);
     if (!g || !wasm_ptrvec_push(&s->globals, g)) {
         free(g);
+        wasm_store_uncharge(s, WASM_OBJECT_BYTES(wasm_global));
         return NULL;
     }
     g->store = s;

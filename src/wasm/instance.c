@@ -134,9 +134,48 @@ static bool resource(wasm_error *err, const char *what)
     return wasm_fail(err, WASM_ERR_RESOURCE, SIZE_MAX, "%s", what);
 }
 
+/* What the store's cap refused: WASM_ERR_RESOURCE, as for an initial
+ * memory above the cap (err->trap says which limit: the memory limit). */
+static bool over_cap(wasm_store *s, wasm_error *err, const char *what, uint64_t bytes)
+{
+    char msg[200];
+    snprintf(msg, sizeof msg, "memory limit exceeded: %s needs %llu bytes, %llu of %llu are in use", what,
+             (unsigned long long)bytes, (unsigned long long)s->memory_bytes, (unsigned long long)s->memory_cap);
+    wasm_store_set_trap(s, WASM_TRAP_MEMORY_LIMIT, msg);
+    wasm_fail(err, WASM_ERR_RESOURCE, SIZE_MAX, "%s", msg);
+    err->trap = WASM_TRAP_MEMORY_LIMIT;
+    return false;
+}
+
+/* Instantiation takes time in proportion to the module (and to the memory
+ * cap, for tables filled by segments); a watchdog may interrupt it. */
+static bool interrupted(wasm_store *s, wasm_error *err)
+{
+    if (!atomic_load_explicit(&s->interrupt, memory_order_relaxed))
+        return false;
+    trap(s, err, WASM_TRAP_INTERRUPTED);
+    return true;
+}
+
+/* Polls every 64 Ki steps of a loop. */
+#define POLL_EVERY(k) (((k) & 0xffffu) == 0xffffu)
+
+/* The instance's own arrays, counted toward the store's cap. */
+static uint64_t instance_bytes(const wasm_module *m)
+{
+    return WASM_OBJECT_BYTES(wasm_instance) + (uint64_t)m->nfuncs * sizeof(wasm_func *) +
+           (uint64_t)m->ntables * sizeof(wasm_table *) + (uint64_t)m->nmemories * sizeof(wasm_memory *) +
+           (uint64_t)m->nglobals * sizeof(wasm_global *) +
+           (uint64_t)m->nelems * (sizeof(void **) + sizeof(uint32_t)) + (uint64_t)m->ndatas * sizeof(uint32_t) +
+           (uint64_t)(m->nfuncs - m->nimported_funcs) * sizeof(wasm_func);
+}
+
 static bool allocate(wasm_instance *inst, wasm_error *err)
 {
     const wasm_module *m = inst->module;
+    uint64_t bytes = instance_bytes(m);
+    if (!wasm_store_charge(inst->store, bytes))
+        return over_cap(inst->store, err, "the instance", bytes);
 #define ALLOC(field, n) (inst->field = calloc((n) ? (n) : 1, sizeof *inst->field))
     if (!ALLOC(funcs, m->nfuncs) || !ALLOC(tables, m->ntables) || !ALLOC(memories, m->nmemories) ||
         !ALLOC(globals, m->nglobals) || !ALLOC(elem_refs, m->nelems) || !ALLOC(elem_len, m->nelems) ||
@@ -151,6 +190,8 @@ static bool create_definitions(wasm_instance *inst, wasm_error *err)
     wasm_store *s = inst->store;
     const wasm_module *m = inst->module;
     for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
+        if (POLL_EVERY(i) && interrupted(s, err))
+            return false;
         wasm_func *f = &inst->func_storage[i - m->nimported_funcs];
         f->type = m->types[m->func_type_index[i]];
         f->instance = inst;
@@ -160,7 +201,13 @@ static bool create_definitions(wasm_instance *inst, wasm_error *err)
     }
     for (uint32_t i = m->nimported_tables; i < m->ntables; i++) {
         const wasm_tabletype *t = &m->tables[i];
-        inst->tables[i] = wasm_table_create(s, t->elem, t->limits.min, t->limits.max, t->limits.has_max, NULL);
+        bool cap = false;
+        inst->tables[i] = wasm_table_create(s, t->elem, t->limits.min, t->limits.max, t->limits.has_max, NULL, &cap);
+        if (!inst->tables[i] && cap) {
+            char what[64];
+            snprintf(what, sizeof what, "table %u (%u elements)", i, t->limits.min);
+            return over_cap(s, err, what, (uint64_t)t->limits.min * sizeof(void *));
+        }
         if (!inst->tables[i])
             return wasm_fail(err, WASM_ERR_RESOURCE, SIZE_MAX, "table of %u elements is too large",
                              t->limits.min);
@@ -173,8 +220,12 @@ static bool create_definitions(wasm_instance *inst, wasm_error *err)
     }
     inst->mem0 = m->nmemories ? inst->memories[0] : NULL;
     for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) {
+        if (POLL_EVERY(i) && interrupted(s, err))
+            return false;
         const wasm_global_decl *d = &m->globals[i - m->nimported_globals];
         inst->globals[i] = wasm_global_create(s, d->type.type, d->type.mutable_, eval_const(inst, &d->init, i));
+        if (!inst->globals[i] && s->memory_bytes + WASM_OBJECT_BYTES(wasm_global) > s->memory_cap)
+            return over_cap(s, err, "a global", WASM_OBJECT_BYTES(wasm_global));
         if (!inst->globals[i])
             return resource(err, "out of memory");
     }
@@ -187,11 +238,22 @@ static bool init_segments(wasm_instance *inst, wasm_error *err)
     const wasm_module *m = inst->module;
     for (uint32_t i = 0; i < m->nelems; i++) {
         const wasm_elem_decl *e = &m->elems[i];
+        if (interrupted(s, err))
+            return false;
+        uint64_t bytes = (uint64_t)e->count * sizeof(void *);
+        if (!wasm_store_charge(s, bytes)) {
+            char what[64];
+            snprintf(what, sizeof what, "element segment %u (%u items)", i, e->count);
+            return over_cap(s, err, what, bytes);
+        }
         inst->elem_refs[i] = calloc(e->count ? e->count : 1, sizeof(void *));
         if (!inst->elem_refs[i])
             return resource(err, "out of memory");
-        for (uint32_t k = 0; k < e->count; k++)
+        for (uint32_t k = 0; k < e->count; k++) {
+            if (POLL_EVERY(k) && interrupted(s, err))
+                return false;
             inst->elem_refs[i][k] = (void *)(uintptr_t)eval_const(inst, &e->items[k], m->nglobals);
+        }
         inst->elem_len[i] = e->mode == WASM_SEGMENT_PASSIVE ? e->count : 0;
     }
     for (uint32_t i = 0; i < m->ndatas; i++)
@@ -201,6 +263,8 @@ static bool init_segments(wasm_instance *inst, wasm_error *err)
         const wasm_elem_decl *e = &m->elems[i];
         if (e->mode != WASM_SEGMENT_ACTIVE)
             continue;
+        if (interrupted(s, err))
+            return false;
         if (e->table >= m->ntables)
             return trap(s, err, WASM_TRAP_TABLE_OUT_OF_BOUNDS);
         wasm_table *t = inst->tables[e->table];
@@ -214,6 +278,8 @@ static bool init_segments(wasm_instance *inst, wasm_error *err)
         const wasm_data_decl *d = &m->datas[i];
         if (d->mode != WASM_SEGMENT_ACTIVE)
             continue;
+        if (interrupted(s, err))
+            return false;
         wasm_memory *mem = d->memory < m->nmemories ? inst->memories[d->memory] : NULL;
         uint64_t off = (uint32_t)eval_const(inst, &d->offset, m->nglobals);
         if (!mem || off + d->size > mem->size)
@@ -221,7 +287,22 @@ static bool init_segments(wasm_instance *inst, wasm_error *err)
         if (d->size)
             memcpy(mem->data + off, d->bytes, d->size);
     }
+    /* Active and declarative segments are dropped now: their items are
+     * not needed any more. */
+    for (uint32_t i = 0; i < m->nelems; i++)
+        if (m->elems[i].mode != WASM_SEGMENT_PASSIVE)
+            wasm_instance_drop_elem(inst, i);
     return true;
+}
+
+void wasm_instance_drop_elem(wasm_instance *inst, uint32_t i)
+{
+    if (!inst->elem_refs[i])
+        return;
+    free(inst->elem_refs[i]);
+    inst->elem_refs[i] = NULL;
+    inst->elem_len[i] = 0;
+    wasm_store_uncharge(inst->store, (uint64_t)inst->module->elems[i].count * sizeof(void *));
 }
 
 wasm_instance *wasm_instantiate(wasm_store *s, wasm_module *m, const wasm_linker *l, wasm_error *err)
@@ -244,6 +325,8 @@ wasm_instance *wasm_instantiate(wasm_store *s, wasm_module *m, const wasm_linker
     inst->store = s;
     inst->module = m;
     wasm_module_retain(m);
+    if (interrupted(s, err))
+        return NULL;
 
     if (!allocate(inst, err) || !resolve_imports(inst, l, err) || !create_definitions(inst, err) ||
         !init_segments(inst, err))

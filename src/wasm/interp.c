@@ -545,6 +545,8 @@ L_TABLE_SIZE:
 L_TABLE_GROW: {
     BULK_CHARGE(U32(3));
     int64_t r = wasm_table_grow_internal(inst->tables[ip[2].u], U32(3), S(1).ref);
+    if (r == -2)
+        TRAP(WASM_TRAP_MEMORY_LIMIT);
     SET_U32(1, (uint32_t)r);
     ip += 4;
     NEXT();
@@ -585,7 +587,7 @@ L_TABLE_INIT: {
     NEXT();
 }
 L_ELEM_DROP:
-    inst->elem_len[ip[1].u] = 0;
+    wasm_instance_drop_elem(inst, (uint32_t)ip[1].u);
     ip += 2;
     NEXT();
 

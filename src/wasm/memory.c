@@ -7,7 +7,9 @@
  * base after anything that can grow a memory. Growth is checked first
  * against the memory's own maximum (refusal = -1, as the spec says) and
  * then against the store's cap (a trap: the program is not at fault by the
- * spec's rules, but it asked for more than the operator allows).
+ * spec's rules, but it asked for more than the operator allows). The
+ * store's cap covers the bytes of every memory together with the store's
+ * other objects (wasm_store_charge); the object itself counts too.
  */
 #include <sys/mman.h>
 
@@ -39,9 +41,18 @@ wasm_memory *wasm_memory_create(wasm_store *s, uint32_t min, uint32_t max, bool 
                   "memory of %u pages exceeds the limit of %u pages", min, s->limits.max_memory_pages);
         return NULL;
     }
+    uint64_t bytes = (uint64_t)min * WASM_PAGE_SIZE + WASM_OBJECT_BYTES(wasm_memory);
+    if (!wasm_store_charge(s, bytes)) {
+        wasm_fail(err, WASM_ERR_RESOURCE, SIZE_MAX,
+                  "memory limit exceeded: a memory of %u pages does not fit in what is left of the limit "
+                  "(%llu of %llu bytes in use)",
+                  min, (unsigned long long)s->memory_bytes, (unsigned long long)s->memory_cap);
+        return NULL;
+    }
     wasm_memory *m = calloc(1, sizeof *m);
     if (!m || !wasm_ptrvec_push(&s->memories, m)) {
         free(m);
+        wasm_store_uncharge(s, bytes);
         wasm_fail(err, WASM_ERR_RESOURCE, SIZE_MAX, "out of memory");
         return NULL;
     }
@@ -49,11 +60,11 @@ wasm_memory *wasm_memory_create(wasm_store *s, uint32_t min, uint32_t max, bool 
     m->has_max = has_max;
     m->max = has_max && max < WASM_MAX_PAGES ? max : WASM_MAX_PAGES;
     if (min && !map_bytes(m, (uint64_t)min * WASM_PAGE_SIZE)) {
+        wasm_store_uncharge(s, (uint64_t)min * WASM_PAGE_SIZE);
         wasm_fail(err, WASM_ERR_RESOURCE, SIZE_MAX, "cannot allocate %u pages of memory", min);
         return NULL; /* stays owned (empty) by the store */
     }
     m->pages = min;
-    wasm_store_track_memory(s, (int64_t)m->size);
     return m;
 }
 
@@ -74,11 +85,14 @@ int64_t wasm_memory_grow_internal(wasm_memory *m, uint32_t delta)
         return -2;
     if (delta == 0)
         return (int64_t)old;
-    uint64_t old_size = m->size;
-    if (!map_bytes(m, want * WASM_PAGE_SIZE))
+    uint64_t more = (uint64_t)delta * WASM_PAGE_SIZE;
+    if (!wasm_store_charge(m->store, more))
+        return -2;
+    if (!map_bytes(m, want * WASM_PAGE_SIZE)) {
+        wasm_store_uncharge(m->store, more);
         return -1;
+    }
     m->pages = (uint32_t)want;
-    wasm_store_track_memory(m->store, (int64_t)(m->size - old_size));
     return (int64_t)old;
 }
 

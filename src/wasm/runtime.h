@@ -87,7 +87,12 @@ struct wasm_store {
     uint64_t fuel_used; /* total charged */
     atomic_int interrupt;
 
-    uint64_t memory_bytes; /* all memories of the store now */
+    /* Host memory the store's objects hold for wasm: memories, tables,
+     * globals, instances and their evaluated segments (see
+     * wasm_store_charge). One cap for all of it: limits.max_memory_pages
+     * pages of 64 KiB. */
+    uint64_t memory_bytes;
+    uint64_t memory_cap;
     uint64_t peak_memory_bytes;
 
     wasm_slot *stack; /* [limits.max_stack_slots] */
@@ -113,7 +118,13 @@ struct wasm_call {
 /* store.c */
 bool wasm_store_reserve_stacks(wasm_store *s);
 void wasm_store_set_trap(wasm_store *s, wasm_trap_code code, const char *message);
-void wasm_store_track_memory(wasm_store *s, int64_t delta_bytes);
+/* Counts bytes of host memory toward the store's cap before they are
+ * allocated: false (and nothing counted) when they would pass it. */
+bool wasm_store_charge(wasm_store *s, uint64_t bytes);
+void wasm_store_uncharge(wasm_store *s, uint64_t bytes);
+/* What a store object costs besides its payload: the object and its slot
+ * in the store's list. */
+#define WASM_OBJECT_BYTES(type) ((uint64_t)sizeof(type) + sizeof(void *))
 
 /* memory.c: grows by delta pages. Returns the old page count, -1 when the
  * memory's own maximum (or 4 GiB) refuses, -2 when the store's cap refuses. */
@@ -121,9 +132,11 @@ int64_t wasm_memory_grow_internal(wasm_memory *m, uint32_t delta);
 wasm_memory *wasm_memory_create(wasm_store *s, uint32_t min, uint32_t max, bool has_max, wasm_error *err);
 void wasm_memory_release_data(wasm_memory *m);
 
-/* table.c */
+/* table.c: NULL when the size passes WASM_MAX_TABLE_SIZE, the store's cap
+ * (*over_cap set) or the host's memory. grow: the old size, -1 when the
+ * table's maximum refuses, -2 when the store's cap refuses. */
 wasm_table *wasm_table_create(wasm_store *s, wasm_valtype elem, uint32_t min, uint32_t max, bool has_max,
-                              void *init);
+                              void *init, bool *over_cap);
 int64_t wasm_table_grow_internal(wasm_table *t, uint32_t delta, void *init);
 
 /* global.c */
@@ -135,6 +148,9 @@ wasm_value wasm_value_from_slot(wasm_valtype t, uint64_t bits);
 bool wasm_linker_lookup(const wasm_linker *l, const char *module, size_t module_len, const char *name,
                         size_t name_len, wasm_extern *out);
 
+/* instance.c: frees the items of element segment i (elem.drop, and every
+ * non-passive segment after instantiation). */
+void wasm_instance_drop_elem(wasm_instance *inst, uint32_t i);
 /* instance.c: the i-th export of the module, as an extern of inst. */
 bool wasm_instance_export_at(wasm_instance *inst, uint32_t i, wasm_extern *out);
 

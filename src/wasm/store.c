@@ -51,6 +51,7 @@ wasm_store *wasm_store_new(const wasm_limits *limits)
     if (s->limits.max_stack_slots == 0)
         s->limits.max_stack_slots = DEFAULT_STACK_SLOTS;
     s->fuel = s->limits.fuel;
+    s->memory_cap = (uint64_t)s->limits.max_memory_pages * WASM_PAGE_SIZE;
     atomic_init(&s->interrupt, 0);
     strcpy(s->trap_message, "no trap");
     return s;
@@ -139,11 +140,19 @@ uint64_t wasm_store_fuel_used(const wasm_store *s) { return s->fuel_used; }
 
 uint64_t wasm_store_peak_memory_bytes(const wasm_store *s) { return s->peak_memory_bytes; }
 
-void wasm_store_track_memory(wasm_store *s, int64_t delta_bytes)
+bool wasm_store_charge(wasm_store *s, uint64_t bytes)
 {
-    s->memory_bytes += (uint64_t)delta_bytes;
+    if (bytes > s->memory_cap - s->memory_bytes)
+        return false;
+    s->memory_bytes += bytes;
     if (s->memory_bytes > s->peak_memory_bytes)
         s->peak_memory_bytes = s->memory_bytes;
+    return true;
+}
+
+void wasm_store_uncharge(wasm_store *s, uint64_t bytes)
+{
+    s->memory_bytes -= bytes < s->memory_bytes ? bytes : s->memory_bytes;
 }
 
 const char *wasm_store_trap_message(const wasm_store *s) { return s->trap_message; }
