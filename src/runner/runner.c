@@ -187,6 +187,36 @@ static void run_instance(wasm_store *store, wasm_module *module, wasm_linker *li
     }
 }
 
+/* Loads the module under the watchdog (the store's interrupt flag stops
+ * it); NULL with r filled when it cannot run. */
+static wasm_module *load_module(const runner_options *o, wasm_store *store, bool timed, runner_result *r)
+{
+    wasm_error err;
+    memset(&err, 0, sizeof err);
+    wasm_load_options lo = {.metering = true, .interrupt = store};
+    uint64_t t0 = now_us();
+    wasm_module *module = wasm_module_load_ex(o->wasm, o->wasm_len, &lo, &err);
+    r->load_us = now_us() - t0;
+    if (!module) {
+        r->load_error = err;
+        if (err.kind == WASM_ERR_TRAP && err.trap == WASM_TRAP_INTERRUPTED && timed) {
+            r->status = RUNNER_TRAP;
+            r->trap = WASM_TRAP_INTERRUPTED;
+            r->limit = RUNNER_LIMIT_TIMEOUT;
+        } else {
+            r->status = RUNNER_LOAD_ERROR;
+        }
+        set_message(r, "%s", err.message);
+        return NULL;
+    }
+    if (!find_start(module, r)) {
+        r->status = RUNNER_LINK_ERROR;
+        wasm_module_release(module);
+        return NULL;
+    }
+    return module;
+}
+
 runner_status runner_run(const runner_options *o, runner_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -197,24 +227,9 @@ runner_status runner_run(const runner_options *o, runner_result *r)
     uint64_t pages = (uint64_t)mb * 16; /* 64 KiB pages */
     if (pages > 65536) pages = 65536;
 
-    wasm_error err;
-    memset(&err, 0, sizeof err);
-    wasm_module *module = wasm_module_load(o->wasm, o->wasm_len, &err);
-    r->load_us = now_us() - t0;
-    if (!module) {
-        r->status = RUNNER_LOAD_ERROR;
-        r->load_error = err;
-        set_message(r, "%s", err.message);
-        r->wall_us = now_us() - t0;
-        return r->status;
-    }
-    if (!find_start(module, r)) {
-        r->status = RUNNER_LINK_ERROR;
-        wasm_module_release(module);
-        r->wall_us = now_us() - t0;
-        return r->status;
-    }
-
+    /* The store exists before the module: the watchdog interrupts it, and
+     * loading polls its flag, so the wall-clock limit covers every phase
+     * from the first byte decoded. */
     wasm_limits limits = {
         .fuel = o->fuel ? o->fuel : RUNNER_DEFAULT_FUEL,
         .max_memory_pages = (uint32_t)(pages == 65536 ? 0 : pages),
@@ -235,30 +250,36 @@ runner_status runner_run(const runner_options *o, runner_result *r)
     wasm_store *store = wasm_store_new(&limits);
     wasi_ctx *ctx = wasi_ctx_new(&cfg);
     wasm_linker *linker = store ? wasm_linker_new(store) : NULL;
+    wasm_module *module = NULL;
     if (!store || !ctx || !linker || !wasi_define(linker, ctx)) {
         r->status = RUNNER_INTERNAL;
         set_message(r, "out of host memory while preparing the run");
-    } else {
+        goto done;
+    }
+    watchdog dog;
+    bool dog_running = o->timeout_ms > 0 && watchdog_start(&dog, o->timeout_ms, store, ctx);
+    if (o->timeout_ms > 0 && !dog_running) {
+        r->status = RUNNER_INTERNAL;
+        set_message(r, "cannot start the timeout watchdog thread");
+        goto done;
+    }
+    module = load_module(o, store, dog_running, r);
+    if (module) {
         uint64_t t1 = now_us();
-        watchdog dog;
-        bool dog_running = o->timeout_ms > 0 && watchdog_start(&dog, o->timeout_ms, store, ctx);
-        if (o->timeout_ms > 0 && !dog_running) {
-            r->status = RUNNER_INTERNAL;
-            set_message(r, "cannot start the timeout watchdog thread");
-        } else {
-            run_instance(store, module, linker, ctx, r);
-            bool fired = dog_running && watchdog_stop(&dog);
-            if (fired && r->status == RUNNER_TRAP && r->trap == WASM_TRAP_INTERRUPTED)
-                set_message(r, "interrupted: wall-clock timeout of %llu ms reached",
-                            (unsigned long long)o->timeout_ms);
-        }
+        run_instance(store, module, linker, ctx, r);
         r->run_us = now_us() - t1;
-        if (r->status == RUNNER_TRAP && r->limit == RUNNER_LIMIT_FUEL)
-            set_message(r, "out of fuel: the instruction limit of %llu was reached",
-                        (unsigned long long)limits.fuel);
-        r->instructions = wasm_store_fuel_used(store);
-        r->peak_memory_bytes = wasm_store_peak_memory_bytes(store);
-
+    }
+    bool fired = dog_running && watchdog_stop(&dog);
+    if (fired && r->status == RUNNER_TRAP && r->trap == WASM_TRAP_INTERRUPTED)
+        set_message(r, "interrupted: wall-clock timeout of %llu ms reached%s", (unsigned long long)o->timeout_ms,
+                    module ? "" : " while loading the module");
+    if (!module)
+        goto done;
+    if (r->status == RUNNER_TRAP && r->limit == RUNNER_LIMIT_FUEL)
+        set_message(r, "out of fuel: the instruction limit of %llu was reached", (unsigned long long)limits.fuel);
+    r->instructions = wasm_store_fuel_used(store);
+    r->peak_memory_bytes = wasm_store_peak_memory_bytes(store);
+    {
         size_t len;
         const uint8_t *data = wasi_ctx_stdout(ctx, &len);
         if (!o->stdout_sink) {
@@ -274,6 +295,7 @@ runner_status runner_run(const runner_options *o, runner_result *r)
         r->stderr_bytes = wasi_ctx_stderr_bytes(ctx);
         r->stderr_truncated = wasi_ctx_stderr_truncated(ctx);
     }
+done:
     if (linker) wasm_linker_free(linker);
     if (store) wasm_store_free(store);
     wasi_ctx_free(ctx);

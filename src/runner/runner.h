@@ -5,15 +5,17 @@
  * One call does everything a job needs: load (decode, validate, compile),
  * create a store with the fuel and memory limits, build the WASI context
  * (stdin bytes, argv, environment, capped stdout/stderr), instantiate, call
- * `_start` under a wall-clock watchdog, and measure. The outcome is always a
+ * `_start`, all under one wall-clock watchdog started before the first byte
+ * is decoded, and measure. The outcome is always a
  * filled runner_result, never a crash: a bad module, a trap, a timeout and
  * a clean exit are all just different statuses.
  *
  * Limits (the contract defaults, which outlayer run uses, in brackets):
  *   fuel            instructions that may execute [1e9]
- *   max_memory_mb   linear memory cap, and the stdout cap in MiB, as in the
- *                   reference worker [128]
- *   timeout_ms      wall clock for instantiate + _start [60000]; 0 = none
+ *   max_memory_mb   cap on all host memory the program holds in the engine
+ *                   (linear memories, tables, globals, instance, segments),
+ *                   and the stdout cap in MiB, as in the reference worker [128]
+ *   timeout_ms      wall clock for load + instantiate + _start [60000]; 0 = none
  */
 #ifndef OUTLAYER_RUNNER_H
 #define OUTLAYER_RUNNER_H
@@ -80,7 +82,7 @@ typedef struct runner_result {
     char message[512];   /* one line: trap message or error; empty on success */
 
     uint64_t instructions;      /* fuel consumed (also on failure) */
-    uint64_t peak_memory_bytes; /* largest linear memory seen */
+    uint64_t peak_memory_bytes; /* most host memory held at once (see max_memory_mb) */
     uint64_t load_us;           /* decode + validate + compile */
     uint64_t run_us;            /* instantiate + _start */
     uint64_t wall_us;           /* whole call */

@@ -43,10 +43,12 @@ wasm_module *wasm_module_load_ex(const uint8_t *bytes, size_t size, const wasm_l
     }
     m->refcount = 1;
     m->metering = opts ? opts->metering : true;
+    m->interrupt = opts && opts->interrupt ? &opts->interrupt->interrupt : NULL;
     if (!wasm_decode(m, bytes, size, err) || !wasm_validate_module(m, err) || !wasm_compile_module(m, err)) {
         module_free(m);
         return NULL;
     }
+    m->interrupt = NULL; /* the module outlives the load (and the store) */
     return m;
 }
 

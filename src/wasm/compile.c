@@ -45,7 +45,7 @@ typedef struct ctl {
     uint32_t height;      /* slot where the block's params start */
     uint32_t nparams, nresults;
     size_t loop_head;     /* CTL_LOOP: cell index of the head */
-    size_t fix_head;      /* this label's pending branches: a list through fixup.next (SIZE_MAX ends) */
+    uint32_t fix_head;    /* this label's pending branches: a list through fixup.next (NO_FIX ends) */
     size_t nfix;          /* its length */
     size_t else_instr;    /* CTL_IF: the branch to patch to the else part (SIZE_MAX: none) */
     size_t else_cell;     /* its offset cell */
@@ -59,11 +59,15 @@ typedef struct ctl {
  * (10,000 nested blocks around a 1,000,000-entry br_table made that
  * quadratic: 36 s to load 2 MB). */
 typedef struct fixup {
-    size_t next;  /* the label's next pending branch, SIZE_MAX ends */
-    size_t cell;  /* offset cell to patch */
-    size_t instr; /* start of the branching instruction */
-    size_t cost;  /* its taken-cost cell */
+    uint32_t next;  /* the label's next pending branch, NO_FIX ends */
+    uint32_t cell;  /* offset cell to patch */
+    uint32_t instr; /* start of the branching instruction */
+    uint32_t cost;  /* its taken-cost cell */
 } fixup;
+/* 16 bytes per pending branch: cell indexes fit 32 bits (a function of 4 Gi
+ * cells is refused in link_branch), and a br_table entry (one byte of wasm)
+ * costs a fixup and 3 cells until its label is reached. */
+#define NO_FIX UINT32_MAX
 
 /* Virtual operand-stack entries tracked at once, and constants per function
  * kept in frame slots; past either bound values are materialised. */
@@ -82,7 +86,9 @@ typedef struct compiler {
     ctl *ctls;
     size_t nctl, capctl;
     fixup *fixups;
-    size_t nfix, capfix;
+    uint32_t nfix;
+    size_t capfix;
+    uint32_t ticks; /* for wasm_load_interrupted */
 
     uint32_t nlocals_total; /* params + declared locals */
     uint32_t stack_base;    /* first operand-stack slot (after locals and constants) */
@@ -461,7 +467,7 @@ static ctl *push_ctl(compiler *c, enum ctl_kind kind, uint32_t nparams, uint32_t
     b->height = c->dead ? c->h : c->h - nparams;
     if (!c->dead)
         flush(c); /* block boundaries see every value in its own slot */
-    b->fix_head = SIZE_MAX;
+    b->fix_head = NO_FIX;
     b->else_instr = SIZE_MAX;
     return b;
 }
@@ -500,8 +506,12 @@ static void link_branch(compiler *c, const ctl *b, size_t instr, size_t cell, si
         fail(c, "out of memory");
         return;
     }
+    if (c->nfix >= NO_FIX || c->ncode >= UINT32_MAX) {
+        fail(c, "function too large");
+        return;
+    }
     ctl *t = &c->ctls[b - c->ctls];
-    fixup f = {t->fix_head, cell, instr, cost};
+    fixup f = {t->fix_head, (uint32_t)cell, (uint32_t)instr, (uint32_t)cost};
     t->fix_head = c->nfix;
     t->nfix++;
     c->fixups[c->nfix++] = f;
@@ -527,14 +537,18 @@ static void enter_label(compiler *c, size_t depth, bool fall)
         if (!own_fuel)
             charge_add(c, b->else_cost);
     }
-    for (size_t i = b->fix_head; i != SIZE_MAX; i = c->fixups[i].next) {
+    for (uint32_t i = b->fix_head; i != NO_FIX; i = c->fixups[i].next) {
         fixup f = c->fixups[i];
         if (!c->failed)
             c->code[f.cell].i = (int64_t)here - (int64_t)f.instr;
         if (!own_fuel)
             charge_add(c, f.cost);
+        if (wasm_load_interrupted(c->m, &c->ticks, c->err)) {
+            c->failed = true; /* err says interrupted */
+            break;
+        }
     }
-    b->fix_head = SIZE_MAX;
+    b->fix_head = NO_FIX;
     b->nfix = 0;
     if (own_fuel)
         fuel_run(c);
@@ -1615,6 +1629,8 @@ static bool compile_func(compiler *c, uint32_t index, wasm_compiled_func *out)
     wasm_reader r = wasm_reader_at(m->bytes, d->code, d->code + d->code_size);
     bool done = false;
     while (!done) {
+        if (wasm_load_interrupted(m, &c->ticks, c->err))
+            return false;
         if (!compile_instr(c, &r, &done))
             return false;
     }
@@ -1623,12 +1639,13 @@ static bool compile_func(compiler *c, uint32_t index, wasm_compiled_func *out)
     pair_instructions(c);
 
     out->ncells = c->ncode;
-    wasm_cell *code = malloc(c->ncode * sizeof *code);
-    if (!code) {
-        fail(c, "out of memory");
-        return false;
-    }
-    memcpy(code, c->code, c->ncode * sizeof *code);
+    /* The buffer becomes the function's code, trimmed: no second copy (a
+     * br_table-heavy body is 24 bytes of code per byte of wasm). */
+    wasm_cell *code = realloc(c->code, c->ncode * sizeof *code);
+    if (!code)
+        code = c->code;
+    c->code = NULL;
+    c->capcode = 0;
     out->code = code;
     out->type = t;
     out->nparams = t->nparams;
@@ -1641,6 +1658,7 @@ static bool compile_func(compiler *c, uint32_t index, wasm_compiled_func *out)
         uint64_t *k = calloc(padded, sizeof *k);
         if (!k) {
             free(code);
+            out->code = NULL;
             fail(c, "out of memory");
             return false;
         }

@@ -34,7 +34,15 @@ typedef struct decoder {
     uint32_t nfunc_decls; /* entries of the function section */
     uint64_t module_locals; /* declared locals of all functions so far */
     bool has_code;
+    uint32_t ticks; /* for wasm_load_interrupted */
 } decoder;
+
+/* Polled once per entry of every section that may hold many. */
+#define POLL(d)                                                                                        \
+    do {                                                                                               \
+        if (wasm_load_interrupted((d)->m, &(d)->ticks, (d)->err))                                      \
+            return false;                                                                              \
+    } while (0)
 
 static bool malformed(decoder *d, size_t offset, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -338,6 +346,7 @@ static bool decode_types(decoder *d)
     if (!m->types)
         return oom(d);
     for (uint32_t i = 0; i < n; i++) {
+        POLL(d);
         size_t at = offset_of(d);
         uint8_t form;
         if (!read_byte(d, &form, "function type"))
@@ -390,6 +399,7 @@ static bool decode_imports(decoder *d)
     if (!m->imports)
         return oom(d);
     for (uint32_t i = 0; i < n; i++) {
+        POLL(d);
         wasm_import_decl *imp = &m->imports[i];
         m->nimports = i + 1;
         if (!read_name(d, &imp->module, &imp->module_len, true) || !read_name(d, &imp->name, &imp->name_len, true))
@@ -502,6 +512,7 @@ static bool decode_globals(decoder *d)
     if (!m->globals)
         return oom(d);
     for (uint32_t i = 0; i < n; i++) {
+        POLL(d);
         wasm_global_decl *g = &m->globals[i];
         if (!read_globaltype(d, &g->type) || !read_const_expr(d, &g->init))
             return false;
@@ -520,6 +531,7 @@ static bool decode_exports(decoder *d)
     if (!m->exports)
         return oom(d);
     for (uint32_t i = 0; i < n; i++) {
+        POLL(d);
         wasm_export_decl *e = &m->exports[i];
         m->nexports = i + 1;
         if (!read_name(d, &e->name, &e->name_len, true))
@@ -553,6 +565,7 @@ static bool decode_elements(decoder *d)
     if (!m->elems)
         return oom(d);
     for (uint32_t i = 0; i < n; i++) {
+        POLL(d);
         wasm_elem_decl *e = &m->elems[i];
         m->nelems = i + 1;
         size_t at = offset_of(d);
@@ -630,6 +643,7 @@ static bool decode_code(decoder *d)
                          d->nfunc_decls, n);
     d->has_code = true;
     for (uint32_t i = 0; i < n; i++) {
+        POLL(d);
         wasm_func_decl *f = &m->funcs[i];
         size_t body_at = offset_of(d);
         uint32_t size;
@@ -704,6 +718,7 @@ static bool decode_data(decoder *d)
     if (!m->datas)
         return oom(d);
     for (uint32_t i = 0; i < n; i++) {
+        POLL(d);
         wasm_data_decl *s = &m->datas[i];
         m->ndatas = i + 1;
         size_t sat = offset_of(d);
@@ -960,10 +975,12 @@ bool wasm_decode(struct wasm_module *m, const uint8_t *bytes, size_t size, wasm_
     int refcount = m->refcount;
     bool metering = m->metering;
     struct wasm_compiled *compiled = m->compiled;
+    const _Atomic int *interrupt = m->interrupt;
     memset(m, 0, sizeof *m);
     m->refcount = refcount;
     m->metering = metering;
     m->compiled = compiled;
+    m->interrupt = interrupt;
 
     /* The module keeps its own copy: code and data point into it. */
     m->bytes = malloc(size ? size : 1);

@@ -2,6 +2,7 @@
  * error.c — filling wasm_error and naming traps.
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "wasm/module.h"
@@ -18,6 +19,15 @@ bool wasm_fail(wasm_error *err, wasm_error_kind kind, size_t offset, const char 
     vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
     return false;
+}
+
+bool wasm_load_interrupted(const struct wasm_module *m, uint32_t *ticks, wasm_error *err)
+{
+    if (++*ticks % WASM_LOAD_POLL != 0 || !m->interrupt || !atomic_load_explicit(m->interrupt, memory_order_relaxed))
+        return false;
+    wasm_fail(err, WASM_ERR_TRAP, SIZE_MAX, "interrupted while loading the module");
+    err->trap = WASM_TRAP_INTERRUPTED;
+    return true;
 }
 
 const char *wasm_trap_name(wasm_trap_code code)

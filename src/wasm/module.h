@@ -172,6 +172,9 @@ struct wasm_module {
 
     int refcount; /* atomic; see wasm_module_retain */
     bool metering;
+    /* While loading: the interrupt flag of wasm_load_options.interrupt (a
+     * store's), polled by decode, validate and compile; NULL otherwise. */
+    const _Atomic int *interrupt;
     struct wasm_compiled *compiled;
 };
 
@@ -185,6 +188,12 @@ void wasm_module_decl_free(struct wasm_module *m);
 /* Back end. */
 bool wasm_compile_module(struct wasm_module *m, wasm_error *err);
 void wasm_compiled_free(struct wasm_compiled *c);
+
+/* Loading polls this every WASM_LOAD_POLL steps (instructions, entries):
+ * true, with err filled (WASM_ERR_TRAP, WASM_TRAP_INTERRUPTED), when the
+ * load was interrupted. Costs a counter increment between polls. */
+#define WASM_LOAD_POLL 4096u
+bool wasm_load_interrupted(const struct wasm_module *m, uint32_t *ticks, wasm_error *err);
 
 /* Fills err (kind, offset, printf-style message); returns false for `return wasm_fail(...)`. */
 bool wasm_fail(wasm_error *err, wasm_error_kind kind, size_t offset, const char *fmt, ...)

@@ -53,6 +53,7 @@ typedef struct validator {
     uint32_t height; /* of the innermost control frame, cached for pop_expect */
     ctrl_frame *ctrls;
     uint32_t nctrls, ctrls_cap;
+    uint32_t ticks; /* for wasm_load_interrupted */
 } validator;
 
 /* Singleton result types for block types written as one value type. */
@@ -960,9 +961,12 @@ static bool validate_body(validator *v, uint32_t defined_index)
     if (!push_ctrl(v, 0, NULL, 0, v->type->types + v->type->nparams, v->type->nresults))
         return false;
     bool done = false;
-    while (!done)
+    while (!done) {
+        if (wasm_load_interrupted(m, &v->ticks, v->err))
+            return false;
         if (!instruction(v, &done))
             return false;
+    }
     if (!wasm_reader_done(&v->r)) {
         v->op_start = v->r.p;
         return malformed(v, "section size mismatch: %zu bytes after the end of the function body",

@@ -150,6 +150,12 @@ const char *wasm_trap_name(wasm_trap_code code);
 
 typedef struct wasm_load_options {
     bool metering; /* compile fuel accounting in (default true); off only for benchmarks */
+    /* When set, loading stops if this store is interrupted (wasm_store_interrupt,
+     * from another thread) while it runs: decode, validate and compile poll
+     * the store's flag every few thousand steps, and the load fails with
+     * kind WASM_ERR_TRAP, trap WASM_TRAP_INTERRUPTED. The module does not
+     * keep the store. Lets one watchdog bound a job from its first byte. */
+    wasm_store *interrupt;
 } wasm_load_options;
 
 /* Decode, validate and compile. Returns NULL and fills err on failure.
