@@ -179,6 +179,10 @@ enum wasm_internal_op {
 
 #define WASM_SMALL_INIT 8
 
+/* Fuel a call pays for initialising its frame, on top of its first run:
+ * 1 per this many declared locals and constants (64 bytes, the bulk rate). */
+#define WASM_ENTRY_SLOTS_PER_FUEL 8u
+
 /* One compiled function. */
 typedef struct wasm_compiled_func {
     const wasm_cell *code; /* code[0]: cost of the first run; instructions from code[1] */

@@ -140,6 +140,8 @@ uint64_t wasm_store_fuel_used(const wasm_store *s) { return s->fuel_used; }
 
 uint64_t wasm_store_peak_memory_bytes(const wasm_store *s) { return s->peak_memory_bytes; }
 
+uint64_t wasm_store_memory_bytes(const wasm_store *s) { return s->memory_bytes; }
+
 bool wasm_store_charge(wasm_store *s, uint64_t bytes)
 {
     if (bytes > s->memory_cap - s->memory_bytes)

@@ -193,7 +193,9 @@ wasm_export_info wasm_module_export(const wasm_module *m, size_t i);
 
 typedef struct wasm_limits {
     uint64_t fuel;             /* instructions that may execute; UINT64_MAX = practically unlimited */
-    uint32_t max_memory_pages; /* cap for every memory in the store; 0 = 65536 (4 GiB) */
+    uint32_t max_memory_pages; /* cap, in 64 KiB pages, on all host memory the store holds for wasm
+                                  (memories, tables, globals, instances: see wasm_store_memory_bytes);
+                                  0 = 65536 (4 GiB) */
     uint32_t max_call_depth;   /* nested wasm calls; 0 = default (10000) */
     uint32_t max_stack_slots;  /* value-stack size in 64-bit slots; 0 = default (1 Mi slots) */
 } wasm_limits;
@@ -209,7 +211,12 @@ void wasm_store_clear_interrupt(wasm_store *s);
 uint64_t wasm_store_fuel_remaining(const wasm_store *s);
 void wasm_store_set_fuel(wasm_store *s, uint64_t fuel); /* also allowed inside host functions */
 uint64_t wasm_store_fuel_used(const wasm_store *s);      /* total consumed since creation */
+/* Host memory the store holds for wasm, counted against the cap of
+ * max_memory_pages x 64 KiB: every memory's size, every table's entries
+ * (8 bytes each), globals, instances and their element segments until
+ * dropped. The peak is the most held at once. */
 uint64_t wasm_store_peak_memory_bytes(const wasm_store *s);
+uint64_t wasm_store_memory_bytes(const wasm_store *s);
 
 /* After a call or instantiation that trapped: the message (never NULL) and,
  * for WASM_TRAP_EXIT, the exit code. */
