@@ -244,6 +244,29 @@ static void report_text(const run_args *a, const runner_result *r, int code)
 
 static json_t *json_opt_string(const char *s) { return s ? json_string(s) : json_null(); }
 
+/* jansson's integers are signed 64-bit: a u64 above INT64_MAX (a fuel limit
+ * of up to 2^64 - 2) goes in as a marked string that u64_unmark turns back
+ * into a bare number after json_dumps. */
+#define U64_MARK "\\u0001u64:" /* as jansson escapes it */
+static json_t *json_u64(uint64_t v)
+{
+    if (v <= INT64_MAX) return json_integer((json_int_t)v);
+    char buf[32];
+    snprintf(buf, sizeof buf, "\001u64:%" PRIu64, v);
+    return json_string(buf);
+}
+
+static void u64_unmark(char *s)
+{
+    char *p;
+    while ((p = strstr(s, "\"" U64_MARK)) != NULL) {
+        char *digits = p + 1 + strlen(U64_MARK);
+        size_t n = strspn(digits, "0123456789");
+        memmove(p, digits, n);
+        memmove(p + n, digits + n + 1, strlen(digits + n + 1) + 1); /* drop the closing quote */
+    }
+}
+
 static void report_json(const run_args *a, const runner_result *r, int code, const char *error_line)
 {
     bool finished = r->status == RUNNER_OK || r->status == RUNNER_EXIT;
@@ -260,7 +283,7 @@ static void report_json(const run_args *a, const runner_result *r, int code, con
     json_object_set_new(o, "error_offset", r->status == RUNNER_LOAD_ERROR && r->load_error.offset != SIZE_MAX
                                                ? json_integer((json_int_t)r->load_error.offset)
                                                : json_null());
-    json_object_set_new(o, "instructions", json_integer((json_int_t)r->instructions));
+    json_object_set_new(o, "instructions", json_u64(r->instructions));
     json_object_set_new(o, "wall_ms", json_integer((json_int_t)(r->wall_us / 1000)));
     json_object_set_new(o, "wall_us", json_integer((json_int_t)r->wall_us));
     json_object_set_new(o, "load_us", json_integer((json_int_t)r->load_us));
@@ -270,11 +293,12 @@ static void report_json(const run_args *a, const runner_result *r, int code, con
     json_object_set_new(o, "stderr_bytes", json_integer((json_int_t)r->stderr_bytes));
     json_object_set_new(o, "stderr_truncated", json_boolean(r->stderr_truncated));
     json_t *limits = json_object();
-    json_object_set_new(limits, "fuel", json_integer((json_int_t)a->fuel));
+    json_object_set_new(limits, "fuel", json_u64(a->fuel));
     json_object_set_new(limits, "max_memory_mb", json_integer((json_int_t)a->max_memory_mb));
     json_object_set_new(limits, "timeout_ms", json_integer((json_int_t)a->timeout_ms));
     json_object_set_new(o, "limits", limits);
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (s) u64_unmark(s);
     if (s) fprintf(stderr, "%s\n", s);
     free(s);
     json_decref(o);

@@ -440,7 +440,9 @@ static bool decode_functions(decoder *d)
     if (!read_count(d, &n, 1, "functions"))
         return false;
     if ((uint64_t)n + m->nimported_funcs > WASM_MAX_FUNCS)
-        return malformed(d, offset_of(d), "too many functions (%u)", n);
+        return wasm_fail(d->err, WASM_ERR_RESOURCE, offset_of(d),
+                         "too many functions: %u imported and %u defined, more than the limit of %u (offset 0x%zx)",
+                         m->nimported_funcs, n, WASM_MAX_FUNCS, offset_of(d));
     m->funcs = calloc(n ? n : 1, sizeof *m->funcs);
     if (!m->funcs)
         return oom(d);
