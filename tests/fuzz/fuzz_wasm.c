@@ -8,9 +8,17 @@
  * Import stubs: functions trap (WASM_TRAP_HOST) when called; memories,
  * tables and globals are fresh objects of the declared type (bounded in
  * size so the fuzzer measures the engine, not the allocator).
+ *
+ * Escaping a limit is a finding too (issue 10): everything the store holds
+ * for the module must stay under its memory cap (peak memory), the
+ * process's RSS must stay under FUZZ_MAX_RSS_MB, and one input (load,
+ * instantiate, every call at FUZZ_FUEL) must take under FUZZ_MAX_SECONDS;
+ * those abort with a message saying which.
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +30,36 @@
 #define FUZZ_MAX_PAGES 16        /* 1 MiB of linear memory */
 #define FUZZ_MAX_TABLE 10000     /* elements of an imported table stub */
 #define FUZZ_MAX_ARGS 64
+#define FUZZ_MAX_SECONDS 5.0     /* load + instantiate + calls of one input (ASan build) */
+#define FUZZ_MAX_RSS_MB 2048     /* libFuzzer's own -rss_limit_mb is set above this */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A limit the engine let a module escape: report and abort (a finding). */
+static void check_caps(const wasm_store *s, double t0)
+{
+    uint64_t cap = (uint64_t)FUZZ_MAX_PAGES * 65536;
+    if (s && wasm_store_peak_memory_bytes(s) > cap) {
+        fprintf(stderr, "fuzz_wasm: peak memory %llu bytes over the cap of %llu\n",
+                (unsigned long long)wasm_store_peak_memory_bytes(s), (unsigned long long)cap);
+        abort();
+    }
+    double secs = now_s() - t0;
+    if (secs > FUZZ_MAX_SECONDS) {
+        fprintf(stderr, "fuzz_wasm: one input took %.1f s (over %.0f s)\n", secs, FUZZ_MAX_SECONDS);
+        abort();
+    }
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0 && ru.ru_maxrss / 1024 > FUZZ_MAX_RSS_MB) {
+        fprintf(stderr, "fuzz_wasm: RSS %ld MiB over %d MiB\n", ru.ru_maxrss / 1024, FUZZ_MAX_RSS_MB);
+        abort();
+    }
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -176,6 +214,7 @@ static uint8_t *wrap_body(const uint8_t *body, size_t n, size_t *out_size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    double t0 = now_s();
     wasm_error err;
     uint8_t *wrapped = NULL;
     if (size < 4 || memcmp(data, "\0asm", 4) != 0) {
@@ -190,6 +229,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* every failure must say what went wrong */
         if (err.kind == WASM_ERR_NONE || err.message[0] == '\0')
             __builtin_trap();
+        check_caps(NULL, t0);
         return 0;
     }
     wasm_limits limits = {
@@ -223,6 +263,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap();
     }
 out:
+    check_caps(s, t0);
     if (l)
         wasm_linker_free(l);
     if (s)

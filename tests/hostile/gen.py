@@ -125,16 +125,16 @@ def memory_and_tables():
                   exports=start_export())
 
 
-def many_globals():
-    """1,000,000 i64 globals (each 3 bytes of module)."""
+def many_globals(n=1_000_000):
+    """1,000,000 i64 globals (5 bytes of module each)."""
     g = b"\x7e\x01\x42\x00\x0b"
-    return module([functype()], [0], NOP_START, globals_=[g] * 1_000_000, exports=start_export())
+    return module([functype()], [0], NOP_START, globals_=[g] * n, exports=start_export())
 
 
-def passive_elems():
+def passive_elems(nsegs=1000, items=1000):
     """1,000 passive element segments of 1,000 ref.null each (kept for table.init)."""
-    seg = b"\x05\x70" + vec([b"\xd0\x70\x0b"] * 1000)
-    return module([functype()], [0], NOP_START, elems=[seg] * 1000, exports=start_export())
+    seg = b"\x05\x70" + vec([b"\xd0\x70\x0b"] * items)
+    return module([functype()], [0], NOP_START, elems=[seg] * nsegs, exports=start_export())
 
 
 # ---- time: loading ---------------------------------------------------------
