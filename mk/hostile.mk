@@ -7,3 +7,10 @@ hostile-test: $(BIN)/outlayer
 
 TEST_STEPS += hostile-test
 .PHONY: hostile-test
+
+# Loading speed of the adversarial shapes, MB/s per shape (docs/benchmarks.md).
+bench-load: $(BIN)/outlayer
+	nice python3 bench/load_shapes.py $(BUILD)
+
+bench: bench-load
+.PHONY: bench-load
