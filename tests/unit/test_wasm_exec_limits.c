@@ -51,6 +51,8 @@ typedef struct buf {
 
 static void put(buf *w, const void *p, size_t n)
 {
+    if (n == 0)
+        return;
     if (w->n + n > w->cap) {
         w->cap = (w->n + n) * 2;
         w->b = realloc(w->b, w->cap);
