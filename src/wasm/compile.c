@@ -68,6 +68,7 @@ typedef struct fixup {
  * cells is refused in link_branch), and a br_table entry (one byte of wasm)
  * costs a fixup and 3 cells until its label is reached. */
 #define NO_FIX UINT32_MAX
+#define NO_TARGET UINT32_MAX
 
 /* Virtual operand-stack entries tracked at once, and constants per function
  * kept in frame slots; past either bound values are materialised. */
@@ -85,6 +86,11 @@ typedef struct compiler {
     size_t ncode, capcode;
     ctl *ctls;
     size_t nctl, capctl;
+    /* br_table: target index of each control depth (NO_TARGET when unused;
+     * reset after each br_table) and the distinct depths, in order. */
+    uint32_t *bt_target;
+    uint32_t *bt_depths;
+    size_t capbt;
     fixup *fixups;
     uint32_t nfix;
     size_t capfix;
@@ -552,6 +558,26 @@ static void enter_label(compiler *c, size_t depth, bool fall)
     b->nfix = 0;
     if (own_fuel)
         fuel_run(c);
+}
+
+/* Room in the br_table scratch arrays for every open label. */
+static bool bt_reserve(compiler *c)
+{
+    if (c->nctl <= c->capbt)
+        return true;
+    size_t n = c->nctl * 2;
+    uint32_t *t = realloc(c->bt_target, n * sizeof *t);
+    if (!t)
+        return false;
+    c->bt_target = t;
+    uint32_t *d = realloc(c->bt_depths, n * sizeof *d);
+    if (!d)
+        return false;
+    c->bt_depths = d;
+    for (size_t i = c->capbt; i < n; i++)
+        t[i] = NO_TARGET;
+    c->capbt = n;
+    return true;
 }
 
 static void emit_return(compiler *c)
@@ -1099,19 +1125,38 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
             uint32_t from = c->h - n;
             flush(c);
             close_run(c);
-            size_t instr = emit_op(c, WOP_BR_TABLE);
-            emit_u(c, idx);
-            emit_u(c, count);
-            emit_u(c, n);
-            emit_u(c, from);
-            size_t first = c->ncode;
-            bool to_func = false;
+            /* Entries name distinct targets: a table of (off dst taken) per
+             * distinct label, then one 32-bit target index per entry. So a
+             * 1-byte entry costs 4 bytes of code, and a label gets one
+             * pending branch per br_table, not one per entry. */
+            if (!bt_reserve(c)) {
+                free(depths);
+                return fail(c, "out of memory"), false;
+            }
+            uint32_t ntargets = 0;
             for (uint32_t i = 0; i <= count && !c->failed; i++) {
                 ctl *b = label(c, depths[i]);
                 if (!b)
                     break;
                 if (b->kind != CTL_FUNC && (label_arity(b) != n || b->height + n > c->h))
                     fail(c, "br_table arity mismatch");
+                uint32_t *t = &c->bt_target[depths[i]];
+                if (*t == NO_TARGET) {
+                    c->bt_depths[ntargets] = depths[i];
+                    *t = ntargets++;
+                }
+                depths[i] = *t;
+            }
+            size_t instr = emit_op(c, WOP_BR_TABLE);
+            emit_u(c, idx);
+            emit_u(c, count);
+            emit_u(c, n);
+            emit_u(c, from);
+            emit_u(c, ntargets);
+            size_t first = c->ncode;
+            bool to_func = false;
+            for (uint32_t t = 0; t < ntargets && !c->failed; t++) {
+                ctl *b = label(c, c->bt_depths[t]);
                 size_t off = emit_u(c, 0);
                 emit_u(c, b->kind == CTL_FUNC ? from : b->height);
                 size_t cost = emit_u(c, 0);
@@ -1120,14 +1165,22 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
                 else
                     link_branch(c, b, instr, off, cost);
             }
+            for (uint32_t i = 0; i <= count && !c->failed; i += 2) {
+                uint32_t two[2] = {depths[i], i + 1 <= count ? depths[i + 1] : 0};
+                wasm_cell cell;
+                memcpy(&cell, two, sizeof cell);
+                emit_cell(c, cell);
+            }
             if (to_func && !c->failed) {
-                /* Entries that leave the function land on a shared return. */
+                /* Targets that leave the function land on a shared return. */
                 size_t ret = c->ncode;
                 emit_return(c);
-                for (uint32_t i = 0; i <= count && !c->failed; i++)
-                    if (c->ctls[c->nctl - 1 - depths[i]].kind == CTL_FUNC)
-                        c->code[first + 3 * i].i = (int64_t)ret - (int64_t)instr;
+                for (uint32_t t = 0; t < ntargets && !c->failed; t++)
+                    if (c->ctls[c->nctl - 1 - c->bt_depths[t]].kind == CTL_FUNC)
+                        c->code[first + 3 * t].i = (int64_t)ret - (int64_t)instr;
             }
+            for (uint32_t t = 0; t < ntargets; t++)
+                c->bt_target[c->bt_depths[t]] = NO_TARGET;
             go_dead(c);
         }
         free(depths);
@@ -1570,9 +1623,9 @@ static void pair_instructions(compiler *c)
             if (to >= 0 && (size_t)to <= c->ncode)
                 landing[to] = 1;
         } else if (op == WOP_BR_TABLE) {
-            uint64_t count = c->code[st + 2].u;
-            for (uint64_t e = 0; e <= count; e++) {
-                int64_t to = (int64_t)st + c->code[st + 5 + 3 * e].i;
+            uint64_t ntargets = c->code[st + 5].u;
+            for (uint64_t e = 0; e < ntargets; e++) {
+                int64_t to = (int64_t)st + c->code[st + 6 + 3 * e].i;
                 if (to >= 0 && (size_t)to <= c->ncode)
                     landing[to] = 1;
             }
@@ -1712,6 +1765,8 @@ bool wasm_compile_module(struct wasm_module *m, wasm_error *err)
         ok = compile_func(&c, i, &cm->funcs[i]);
     free(c.code);
     free(c.ctls);
+    free(c.bt_target);
+    free(c.bt_depths);
     free(c.fixups);
     free(c.vs);
     free(c.charge);

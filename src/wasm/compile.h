@@ -61,7 +61,8 @@ typedef union wasm_cell {
     X(ADD_BR_I64_EQ) X(ADD_BR_I64_NE) X(ADD_BR_I64_LT_S) X(ADD_BR_I64_LT_U) X(ADD_BR_I64_GT_S)    \
     X(ADD_BR_I64_GT_U) X(ADD_BR_I64_LE_S) X(ADD_BR_I64_LE_U) X(ADD_BR_I64_GE_S) X(ADD_BR_I64_GE_U) \
     X(BR_MOVE)       /* off taken n src dst */                                                    \
-    X(BR_TABLE)      /* idx count n src, then (off dst taken) * (count+1) */                      \
+    X(BR_TABLE)      /* idx count n src ntargets, (off dst taken) * ntargets, then the      \
+                        count+1 entries' target indexes, 32 bits each, two per cell */               \
     X(RETURN)        /* n src */                                                                  \
     /* calls end with the cost of the run after them, charged on return */                      \
     X(CALL)          /* callee(wasm_compiled_func*) base cost */                                  \

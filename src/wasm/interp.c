@@ -355,7 +355,9 @@ L_BR_TABLE: {
     uint64_t i = U32(1);
     if (i > count)
         i = count;
-    const wasm_cell *entry = ip + 5 + 3 * i;
+    uint32_t target;
+    memcpy(&target, (const uint8_t *)(ip + 6 + 3 * ip[5].u) + 4 * i, sizeof target);
+    const wasm_cell *entry = ip + 6 + 3 * (uint64_t)target;
     uint64_t n = ip[3].u, src = ip[4].u, dst = entry[1].u;
     int64_t off = entry[0].i;
     if (off <= 0 && __builtin_expect(atomic_load_explicit(&s->interrupt, memory_order_relaxed), 0))
