@@ -21,9 +21,9 @@ bool wasm_fail(wasm_error *err, wasm_error_kind kind, size_t offset, const char 
     return false;
 }
 
-bool wasm_load_interrupted(const struct wasm_module *m, uint32_t *ticks, wasm_error *err)
+bool wasm_load_check_interrupt(const struct wasm_module *m, wasm_error *err)
 {
-    if (++*ticks % WASM_LOAD_POLL != 0 || !m->interrupt || !atomic_load_explicit(m->interrupt, memory_order_relaxed))
+    if (!m->interrupt || !atomic_load_explicit(m->interrupt, memory_order_relaxed))
         return false;
     wasm_fail(err, WASM_ERR_TRAP, SIZE_MAX, "interrupted while loading the module");
     err->trap = WASM_TRAP_INTERRUPTED;

@@ -193,7 +193,11 @@ void wasm_compiled_free(struct wasm_compiled *c);
  * true, with err filled (WASM_ERR_TRAP, WASM_TRAP_INTERRUPTED), when the
  * load was interrupted. Costs a counter increment between polls. */
 #define WASM_LOAD_POLL 4096u
-bool wasm_load_interrupted(const struct wasm_module *m, uint32_t *ticks, wasm_error *err);
+bool wasm_load_check_interrupt(const struct wasm_module *m, wasm_error *err);
+static inline bool wasm_load_interrupted(const struct wasm_module *m, uint32_t *ticks, wasm_error *err)
+{
+    return __builtin_expect(++*ticks % WASM_LOAD_POLL == 0, 0) && wasm_load_check_interrupt(m, err);
+}
 
 /* Fills err (kind, offset, printf-style message); returns false for `return wasm_fail(...)`. */
 bool wasm_fail(wasm_error *err, wasm_error_kind kind, size_t offset, const char *fmt, ...)
