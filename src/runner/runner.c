@@ -133,15 +133,6 @@ static runner_limit classify_trap(wasm_trap_code trap, const wasi_ctx *ctx)
     }
 }
 
-static uint8_t *copy_bytes(const uint8_t *src, size_t len)
-{
-    uint8_t *dst = malloc(len + 1); /* +1: never malloc(0), and callers may treat it as a string */
-    if (!dst) return NULL;
-    if (len) memcpy(dst, src, len);
-    dst[len] = 0;
-    return dst;
-}
-
 /* Runs an instantiated-to-be module; the store, ctx and linker exist. */
 static void run_instance(wasm_store *store, wasm_module *module, wasm_linker *linker, wasi_ctx *ctx,
                          runner_result *r)
@@ -280,15 +271,14 @@ runner_status runner_run(const runner_options *o, runner_result *r)
     r->instructions = wasm_store_fuel_used(store);
     r->peak_memory_bytes = wasm_store_peak_memory_bytes(store);
     {
+        /* handed over, not copied: stdout may be as big as its cap */
         size_t len;
-        const uint8_t *data = wasi_ctx_stdout(ctx, &len);
         if (!o->stdout_sink) {
-            r->stdout_data = copy_bytes(data, len);
+            r->stdout_data = wasi_ctx_take_stdout(ctx, &len);
             r->stdout_len = r->stdout_data ? len : 0;
         }
-        data = wasi_ctx_stderr(ctx, &len);
         if (!o->stderr_sink) {
-            r->stderr_data = copy_bytes(data, len);
+            r->stderr_data = wasi_ctx_take_stderr(ctx, &len);
             r->stderr_len = r->stderr_data ? len : 0;
         }
         r->stdout_bytes = wasi_ctx_stdout_bytes(ctx);

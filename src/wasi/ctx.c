@@ -111,7 +111,7 @@ bool wasi_output_write(wasi_ctx *ctx, wasi_output *o, const uint8_t *data, size_
     if (take > 0) {
         if (o->sink) {
             o->sink(ctx->sink_env, data, take);
-        } else {
+        } else if (!o->taken) {
             if (o->len + take > o->alloc) {
                 size_t want = o->alloc ? o->alloc : 4096;
                 while (want < o->len + take) want *= 2;
@@ -203,15 +203,34 @@ void wasi_host_random(void *env, uint8_t *buf, size_t len)
     randombytes_buf(buf, len);
 }
 
+static uint8_t *take_output(wasi_output *o, size_t *len)
+{
+    size_t n = o->sink ? 0 : o->len;
+    uint8_t *p = realloc(o->data, n + 1); /* in place or a remap for big buffers; room for the NUL */
+    if (!p) {
+        *len = 0;
+        return NULL;
+    }
+    p[n] = 0;
+    *len = n;
+    o->data = NULL;
+    o->alloc = 0;
+    o->taken = true;
+    return p;
+}
+
+uint8_t *wasi_ctx_take_stdout(wasi_ctx *ctx, size_t *len) { return take_output(&ctx->out, len); }
+uint8_t *wasi_ctx_take_stderr(wasi_ctx *ctx, size_t *len) { return take_output(&ctx->err, len); }
+
 const uint8_t *wasi_ctx_stdout(const wasi_ctx *ctx, size_t *len)
 {
-    *len = ctx->out.sink ? 0 : ctx->out.len;
+    *len = ctx->out.sink || ctx->out.taken ? 0 : ctx->out.len;
     return ctx->out.data ? ctx->out.data : (const uint8_t *)"";
 }
 
 const uint8_t *wasi_ctx_stderr(const wasi_ctx *ctx, size_t *len)
 {
-    *len = ctx->err.sink ? 0 : ctx->err.len;
+    *len = ctx->err.sink || ctx->err.taken ? 0 : ctx->err.len;
     return ctx->err.data ? ctx->err.data : (const uint8_t *)"";
 }
 

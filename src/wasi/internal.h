@@ -18,6 +18,7 @@ typedef struct wasi_output {
     size_t cap;
     wasi_sink_fn sink;
     bool overflowed; /* stdout: a write passed the cap; stderr: bytes were dropped */
+    bool taken;      /* the captured bytes were handed over (wasi_ctx_take_*): later ones are not kept */
 } wasi_output;
 
 /* The three standard descriptors; fd_close marks one closed. */

@@ -115,6 +115,12 @@ void wasi_ctx_cancel(wasi_ctx *ctx);
 /* Captured output (empty when a sink was configured). Valid until the ctx is freed. */
 const uint8_t *wasi_ctx_stdout(const wasi_ctx *ctx, size_t *len);
 const uint8_t *wasi_ctx_stderr(const wasi_ctx *ctx, size_t *len);
+/* The captured output itself, handed over instead of copied (the stdout cap
+ * may be hundreds of MiB): malloc'd, NUL-terminated after *len bytes, owned
+ * by the caller; NULL only when out of memory. The ctx keeps nothing of it
+ * (wasi_ctx_stdout is empty afterwards; the byte counts stay). */
+uint8_t *wasi_ctx_take_stdout(wasi_ctx *ctx, size_t *len);
+uint8_t *wasi_ctx_take_stderr(wasi_ctx *ctx, size_t *len);
 /* Bytes the program wrote (kept or sent to the sink, within the caps). */
 size_t wasi_ctx_stdout_bytes(const wasi_ctx *ctx);
 size_t wasi_ctx_stderr_bytes(const wasi_ctx *ctx);

@@ -429,6 +429,21 @@ static void test_fd_write_captures(void **state)
     assert_int_equal(call_errno(f, "fd_write", 4, U(0), U(0), U(1), U(40)), WASI_EBADF);
     assert_int_equal(call_errno(f, "fd_write", 4, U(5), U(0), U(1), U(40)), WASI_EBADF);
     assert_false(wasi_ctx_stdout_overflowed(f->ctx));
+
+    /* handing the captured bytes over: the caller owns them, NUL-terminated;
+     * the ctx keeps the counts and nothing else */
+    uint8_t *taken = wasi_ctx_take_stdout(f->ctx, &len);
+    assert_non_null(taken);
+    assert_int_equal(len, 8);
+    assert_string_equal((char *)taken, "out:put\n");
+    free(taken);
+    wasi_ctx_stdout(f->ctx, &len);
+    assert_int_equal(len, 0);
+    assert_int_equal(wasi_ctx_stdout_bytes(f->ctx), 8);
+    assert_int_equal(call_errno(f, "fd_write", 4, U(1), U(0), U(1), U(40)), 0); /* counted, not kept */
+    assert_int_equal(wasi_ctx_stdout_bytes(f->ctx), 12);
+    wasi_ctx_stdout(f->ctx, &len);
+    assert_int_equal(len, 0);
 }
 
 static void test_stdout_cap_traps(void **state)
