@@ -26,6 +26,8 @@ SHAPES = [
     ("deep nesting (500k blocks)", lambda: gen.load_deep_nesting()),
     ("deep if/else with values (300k)", lambda: gen.load_deep_if()),
     ("many br_tables (100k x 64 entries)", lambda: gen.load_many_br_tables()),
+    ("br_table of 8M entries to 1,000 results", lambda: gen.load_wide_br_table()),
+    ("250k br_ifs to 1,000 results", lambda: gen.load_wide_br_if()),
     ("many locals (300 functions x 50k)", lambda: gen.load_many_locals(nfuncs=300)),
     ("many functions (1M empty)", lambda: gen.load_many_functions()),
     ("many types (1M)", lambda: gen.load_many_types()),

@@ -1138,6 +1138,10 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
                 ctl *b = label(c, depths[i]);
                 if (!b)
                     break;
+                if (wasm_load_interrupted(c->m, &c->ticks, c->err)) {
+                    c->failed = true; /* err says interrupted */
+                    break;
+                }
                 if (b->kind != CTL_FUNC && (label_arity(b) != n || b->height + n > c->h))
                     fail(c, "br_table arity mismatch");
                 uint32_t *t = &c->bt_target[depths[i]];

@@ -31,6 +31,7 @@ typedef struct ctrl_frame {
     uint32_t nparams;
     const wasm_valtype *results;
     uint32_t nresults;
+    uint32_t br_table_seen; /* the br_table (validator.br_tables) that last checked this label */
 } ctrl_frame;
 
 typedef struct validator {
@@ -54,6 +55,7 @@ typedef struct validator {
     ctrl_frame *ctrls;
     uint32_t nctrls, ctrls_cap;
     uint32_t ticks; /* for wasm_load_interrupted */
+    uint32_t br_tables; /* br_tables validated so far: labels are checked once per br_table */
 } validator;
 
 /* Singleton result types for block types written as one value type. */
@@ -418,6 +420,7 @@ static bool push_ctrl(validator *v, uint8_t opcode, const wasm_valtype *params, 
     c->nparams = nparams;
     c->results = results;
     c->nresults = nresults;
+    c->br_table_seen = 0;
     return push_vals(v, params, nparams);
 }
 
@@ -604,10 +607,18 @@ static bool br_table(validator *v)
     if (!pop_expect(v, I32))
         return false;
     v->r = labels;
+    /* Each distinct label is checked once: a million entries naming a block
+     * of 1,000 results cost a million type checks of 1,000 values before. */
+    uint32_t stamp = ++v->br_tables;
     for (uint32_t i = 0; i < n; i++) {
         const ctrl_frame *c;
         if (!read_label(v, &c))
             return false;
+        if (wasm_load_interrupted(v->m, &v->ticks, v->err))
+            return false;
+        if (c->br_table_seen == stamp)
+            continue;
+        v->ctrls[c - v->ctrls].br_table_seen = stamp;
         const wasm_valtype *types;
         uint32_t count;
         label_types(c, &types, &count);

@@ -191,6 +191,22 @@ def load_many_br_tables(n=100_000, depth=64):
     return module([functype()], [0], [body([], code)], exports=start_export())
 
 
+def load_wide_br_table(arity=1000, entries=8_000_000):
+    """A br_table of 8,000,000 entries to a block of 1,000 results: checking
+    each entry's types was 1,000 steps per byte (6.4 s to load 8 MB)."""
+    code = (b"\x02\x01" + b"\x41\x00" * arity + b"\x41\x00\x0e" + uleb(entries) + b"\x00" * entries
+            + b"\x00\x0b" + b"\x1a" * arity)
+    return module([functype(), functype(b"", b"\x7f" * arity)], [0], [body([], code)], exports=start_export())
+
+
+def load_wide_br_if(arity=1000, n=250_000):
+    """250,000 br_ifs to a block of 1,000 results: each checks 1,000 types
+    (4 bytes of wasm)."""
+    code = (b"\x02\x01" + b"\x41\x00" * arity + b"\x20\x00\x0d\x00" * n + b"\x0b" + b"\x1a" * arity)
+    return module([functype(), functype(b"", b"\x7f" * arity)], [0], [body([(1, 0x7F)], code)],
+                  exports=start_export())
+
+
 def imports_1m():
     """1,000,000 imported functions (unresolvable)."""
     imp = name("env") + name("f") + b"\x00\x00"
@@ -241,6 +257,8 @@ ALL = {
     "load_many_types": load_many_types,
     "load_big_stack": load_big_stack,
     "load_many_br_tables": load_many_br_tables,
+    "load_wide_br_table": load_wide_br_table,
+    "load_wide_br_if": load_wide_br_if,
     "imports_1m": imports_1m,
     "call_many_locals": call_many_locals,
     "infinite_loop": infinite_loop,
