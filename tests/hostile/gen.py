@@ -207,6 +207,29 @@ def load_wide_br_if(arity=1000, n=250_000):
                   exports=start_export())
 
 
+def load_wide_returns(arity=1000, n=1_000_000):
+    """1,000,000 `return`s in dead code of a function with 1,000 results:
+    each popped 1,000 polymorphic values (1,000 steps a byte)."""
+    code = b"\x00" + b"\x0f" * n
+    return module([functype(), functype(b"", b"\x7f" * arity)], [0, 1], [body([], b""), body([], code)],
+                  exports=start_export())
+
+
+def load_wide_blocks(arity=1000, n=250_000):
+    """250,000 empty blocks taking and returning 1,000 values (3 bytes each)."""
+    code = b"\x41\x00" * arity + b"\x02\x01\x0b" * n + b"\x1a" * arity
+    return module([functype(), functype(b"\x7f" * arity, b"\x7f" * arity)], [0], [body([], code)],
+                  exports=start_export())
+
+
+def load_wide_calls(arity=1000, n=250_000):
+    """250,000 calls of a function taking and returning 1,000 values (2 bytes each)."""
+    fbody = body([], b"".join(b"\x20" + uleb(i) for i in range(arity)))
+    code = b"\x41\x00" * arity + b"\x10\x01" * n + b"\x1a" * arity
+    return module([functype(), functype(b"\x7f" * arity, b"\x7f" * arity)], [0, 1], [body([], code), fbody],
+                  exports=start_export())
+
+
 def imports_1m():
     """1,000,000 imported functions (unresolvable)."""
     imp = name("env") + name("f") + b"\x00\x00"
@@ -259,6 +282,9 @@ ALL = {
     "load_many_br_tables": load_many_br_tables,
     "load_wide_br_table": load_wide_br_table,
     "load_wide_br_if": load_wide_br_if,
+    "load_wide_returns": load_wide_returns,
+    "load_wide_blocks": load_wide_blocks,
+    "load_wide_calls": load_wide_calls,
     "imports_1m": imports_1m,
     "call_many_locals": call_many_locals,
     "infinite_loop": infinite_loop,

@@ -47,6 +47,9 @@ ROWS = [
     ("load_many_br_tables", ["--timeout-ms", "100"], "timeout", 600, 10),  # interrupted while compiling
     ("load_wide_br_table", [], "ok", 160, 3),                    # was 6.4 s for 8 MB (1,000 checks a byte)
     ("load_wide_br_if", [], "ok", 100, 10),
+    ("load_wide_returns", [], "ok", 64, 2),                      # was 7.2 s for 1 MB
+    ("load_wide_blocks", [], "ok", 64, 10),
+    ("load_wide_calls", ["--fuel", "1000000"], "fuel", 64, 10),
     ("load_deep_nesting", [], "ok", 300, 20),
     ("load_deep_if", [], "ok", 300, 20),
     ("load_many_locals", [], "load", 80, 20),                    # more than 16 Mi locals in the module
