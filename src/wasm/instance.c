@@ -247,8 +247,10 @@ static bool init_segments(wasm_instance *inst, wasm_error *err)
             return over_cap(s, err, what, bytes);
         }
         inst->elem_refs[i] = calloc(e->count ? e->count : 1, sizeof(void *));
-        if (!inst->elem_refs[i])
+        if (!inst->elem_refs[i]) {
+            wasm_store_uncharge(s, bytes);
             return resource(err, "out of memory");
+        }
         for (uint32_t k = 0; k < e->count; k++) {
             if (POLL_EVERY(k) && interrupted(s, err))
                 return false;
