@@ -226,6 +226,10 @@ static wasm_trap_code run(wasm_store *s, wasm_func *f, wasm_slot *slots, const v
         if (inst->module->metering)                                                                \
             CHARGE((uint64_t)(n) / 64);                                                            \
     } while (0)
+/* Table entries are 8 bytes: the same 64 bytes per unit is 8 entries.
+ * (At 64 entries per unit, table.fill ran at 20 ns per fuel unit, 10-15
+ * times the rate of other code.) */
+#define TABLE_CHARGE(n) BULK_CHARGE((uint64_t)(n) * sizeof(void *))
 #define SYNC_FUEL()                                                                                \
     do {                                                                                           \
         s->fuel_used += s->fuel - fuel;                                                            \
@@ -545,7 +549,7 @@ L_TABLE_SIZE:
     ip += 3;
     NEXT();
 L_TABLE_GROW: {
-    BULK_CHARGE(U32(3));
+    TABLE_CHARGE(U32(3));
     int64_t r = wasm_table_grow_internal(inst->tables[ip[2].u], U32(3), S(1).ref);
     if (r == -2)
         TRAP(WASM_TRAP_MEMORY_LIMIT);
@@ -557,7 +561,7 @@ L_TABLE_FILL: {
     wasm_table *t = inst->tables[ip[1].u];
     uint64_t i = U32(2), n = U32(4);
     void *v = S(3).ref;
-    BULK_CHARGE(n);
+    TABLE_CHARGE(n);
     if (i + n > t->size)
         TRAP(WASM_TRAP_TABLE_OUT_OF_BOUNDS);
     for (uint64_t k = 0; k < n; k++)
@@ -568,7 +572,7 @@ L_TABLE_FILL: {
 L_TABLE_COPY: {
     wasm_table *dt = inst->tables[ip[1].u], *st = inst->tables[ip[2].u];
     uint64_t d = U32(3), src = U32(4), n = U32(5);
-    BULK_CHARGE(n);
+    TABLE_CHARGE(n);
     if (d + n > dt->size || src + n > st->size)
         TRAP(WASM_TRAP_TABLE_OUT_OF_BOUNDS);
     if (n)
@@ -580,7 +584,7 @@ L_TABLE_INIT: {
     wasm_table *t = inst->tables[ip[1].u];
     uint64_t e = ip[2].u;
     uint64_t d = U32(3), src = U32(4), n = U32(5);
-    BULK_CHARGE(n);
+    TABLE_CHARGE(n);
     if (d + n > t->size || src + n > inst->elem_len[e])
         TRAP(WASM_TRAP_TABLE_OUT_OF_BOUNDS);
     if (n)

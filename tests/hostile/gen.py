@@ -248,6 +248,13 @@ def call_many_locals(nlocals=50_000, calls=100_000):
     return module([functype()], [0, 0], [body([(1, 0x7F)], loop), callee], exports=start_export())
 
 
+def table_fill_loop(n=1_000_000):
+    """table.fill of 1,000,000 null entries, forever (priced per 8 entries)."""
+    code = (b"\x03\x40" + b"\x41\x00" + b"\xd0\x70" + b"\x41" + sleb(n) + b"\xfc\x11\x00" + b"\x0c\x00"
+            + b"\x0b")
+    return module([functype()], [0], [body([], code)], tables=[b"\x70\x00" + uleb(n)], exports=start_export())
+
+
 def infinite_loop():
     code = b"\x03\x40\x0c\x00\x0b"
     return module([functype()], [0], [body([], code)], exports=start_export())
@@ -287,6 +294,7 @@ ALL = {
     "load_wide_calls": load_wide_calls,
     "imports_1m": imports_1m,
     "call_many_locals": call_many_locals,
+    "table_fill_loop": table_fill_loop,
     "infinite_loop": infinite_loop,
     "deep_recursion": deep_recursion,
     "start_function_loop": start_function_loop,

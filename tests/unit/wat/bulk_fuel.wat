@@ -1,5 +1,5 @@
 ;; Fuel of bulk instructions (docs/engine.md): 1 like any instruction, plus
-;; 1 per 64 bytes or elements, charged before the instruction acts.
+;; 1 per 64 bytes (or 8 table elements), charged before the instruction acts.
 ;; Also the fused address forms (i32.add into a load or store, two i32.add,
 ;; i32.shl into i32.add), whose results must wrap at 32 bits.
 (module
@@ -11,7 +11,7 @@
   ;; 4 instructions + n / 64
   (func (export "copy") (param i32)
     (memory.copy (i32.const 1000) (i32.const 0) (local.get 0)))
-  ;; 4 instructions + n / 64
+  ;; 4 instructions + n / 8 (8 bytes an entry)
   (func (export "tfill") (param i32)
     (table.fill 0 (i32.const 0) (ref.null func) (local.get 0)))
   (func (export "byte") (param i32) (result i32)
