@@ -68,9 +68,22 @@ static int put_sizes(wasm_call *call, size_t count, size_t bytes, uint32_t count
     return WASI_ESUCCESS;
 }
 
+/* Fuel for host work in proportion to what the guest asks (docs/engine.md,
+ * "the cost model"), priced so that a fuel unit takes about as long as an
+ * instruction: copies 1 per 64 bytes (the bulk-instruction rate), random
+ * bytes 1 each (the kernel's generator runs at ~170 MB/s), poll_oneoff 4
+ * per subscription. Small requests cost nothing extra. */
+#define CHARGE(call, units)                                                                        \
+    do {                                                                                           \
+        wasm_trap_code charge_trap_ = wasm_call_charge((call), (uint64_t)(units));                  \
+        if (charge_trap_ != WASM_TRAP_NONE) return charge_trap_;                                   \
+    } while (0)
+#define CHARGE_BYTES(call, n) CHARGE((call), (uint64_t)(n) / 64u)
+
 static wasm_trap_code args_get(wasm_call *call, const uint64_t *args, uint64_t *results)
 {
     wasi_ctx *ctx = ctx_of(call);
+    CHARGE_BYTES(call, ctx->argv_bytes + (uint64_t)ctx->argc * 4);
     return answer(results, put_strings(call, ctx->argv, ctx->argc, ctx->argv_bytes, u32_arg(args, 0),
                                        u32_arg(args, 1)));
 }
@@ -84,6 +97,7 @@ static wasm_trap_code args_sizes_get(wasm_call *call, const uint64_t *args, uint
 static wasm_trap_code environ_get(wasm_call *call, const uint64_t *args, uint64_t *results)
 {
     wasi_ctx *ctx = ctx_of(call);
+    CHARGE_BYTES(call, ctx->environ_bytes + (uint64_t)ctx->environ_count * 4);
     return answer(results, put_strings(call, ctx->environ, ctx->environ_count, ctx->environ_bytes,
                                        u32_arg(args, 0), u32_arg(args, 1)));
 }
@@ -129,6 +143,7 @@ static wasm_trap_code random_get(wasm_call *call, const uint64_t *args, uint64_t
     uint32_t len = u32_arg(args, 1);
     uint8_t *buf = guest_bytes(call, u32_arg(args, 0), len);
     if (!buf) return answer(results, WASI_EFAULT);
+    CHARGE(call, len); /* 128 MiB of random bytes was 1 instruction */
     if (len > 0) ctx->random(ctx->random_env, buf, len);
     return answer(results, WASI_ESUCCESS);
 }
@@ -190,6 +205,8 @@ static wasm_trap_code poll_oneoff(wasm_call *call, const uint64_t *args, uint64_
     uint8_t *events = guest_bytes(call, u32_arg(args, 1), (uint64_t)nsubs * EVENT_SIZE);
     uint8_t *nevents_out = guest_bytes(call, u32_arg(args, 3), 4);
     if (!subs || !events || !nevents_out) return answer(results, WASI_EFAULT);
+    /* every subscription is read and answered (~18 ns each) */
+    CHARGE(call, (uint64_t)nsubs * 4);
     for (uint32_t i = 0; i < nsubs; i++)
         if (subs[i * SUB_SIZE + 8] > TAG_FD_WRITE) return answer(results, WASI_EINVAL);
 

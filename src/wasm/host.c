@@ -83,6 +83,18 @@ wasm_trap_code wasm_call_exit(wasm_call *call, int32_t code)
     return wasm_call_trap(call, WASM_TRAP_EXIT, "exit with code %d", (int)code);
 }
 
+wasm_trap_code wasm_call_charge(wasm_call *call, uint64_t fuel)
+{
+    wasm_store *s = call->store;
+    if (fuel == 0 || (call->instance && !call->instance->module->metering))
+        return WASM_TRAP_NONE;
+    if (s->fuel < fuel)
+        return wasm_call_trap(call, WASM_TRAP_OUT_OF_FUEL, "out of fuel");
+    s->fuel -= fuel;
+    s->fuel_used += fuel;
+    return WASM_TRAP_NONE;
+}
+
 wasm_trap_code wasm_call_host(wasm_store *s, wasm_func *f, wasm_instance *caller, wasm_slot *args)
 {
     uint64_t small[16];

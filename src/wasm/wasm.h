@@ -246,6 +246,13 @@ wasm_trap_code wasm_call_trap(wasm_call *call, wasm_trap_code code, const char *
     __attribute__((format(printf, 3, 4)));
 /* proc_exit: returns WASM_TRAP_EXIT after recording the exit code. */
 wasm_trap_code wasm_call_exit(wasm_call *call, int32_t code);
+/* Charges fuel for work the host does for the guest in proportion to what
+ * the guest asked (the bulk-instruction rate is 1 unit per 64 bytes), so a
+ * host call cannot buy unbounded work for the price of one instruction.
+ * Returns WASM_TRAP_NONE, or WASM_TRAP_OUT_OF_FUEL with nothing charged and
+ * the trap recorded: `if ((t = wasm_call_charge(call, n))) return t;`.
+ * Free when the calling module was loaded with metering off. */
+wasm_trap_code wasm_call_charge(wasm_call *call, uint64_t fuel);
 
 /* ---- memories, tables, globals ---------------------------------------- */
 

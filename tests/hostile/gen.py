@@ -255,6 +255,29 @@ def table_fill_loop(n=1_000_000):
     return module([functype()], [0], [body([], code)], tables=[b"\x70\x00" + uleb(n)], exports=start_export())
 
 
+def random_get_loop(n=1 << 20):
+    """WASI random_get of 1 MiB, forever: host work the guest asks for."""
+    imp = name("wasi_snapshot_preview1") + name("random_get") + b"\x00\x01"
+    code = (b"\x03\x40" + b"\x41\x00" + b"\x41" + sleb(n) + b"\x10\x00" + b"\x1a" + b"\x0c\x00" + b"\x0b")
+    return module([functype(), functype(b"\x7f\x7f", b"\x7f")], [0], [body([], code)], imports=[imp],
+                  memories=[b"\x00\x20"], exports=start_export(1))
+
+
+def poll_many_loop(nsubs=100_000):
+    """WASI poll_oneoff on 100,000 fd_write subscriptions (stdout is always
+    ready, so it returns at once), forever."""
+    imp = name("wasi_snapshot_preview1") + name("poll_oneoff") + b"\x00\x01"
+    # subscriptions at 0 (zeroed memory: userdata 0, tag 0 = clock, id 0 = realtime, timeout 0 ->
+    # expired at once), events after them, nevents at the end
+    ev = nsubs * 48
+    out = ev + nsubs * 32
+    code = (b"\x03\x40" + b"\x41\x00" + b"\x41" + sleb(ev) + b"\x41" + sleb(nsubs) + b"\x41" + sleb(out)
+            + b"\x10\x00" + b"\x1a" + b"\x0c\x00" + b"\x0b")
+    pages = (out + 4 + 65535) // 65536
+    return module([functype(), functype(b"\x7f" * 4, b"\x7f")], [0], [body([], code)], imports=[imp],
+                  memories=[b"\x00" + uleb(pages)], exports=start_export(1))
+
+
 def infinite_loop():
     code = b"\x03\x40\x0c\x00\x0b"
     return module([functype()], [0], [body([], code)], exports=start_export())
@@ -295,6 +318,8 @@ ALL = {
     "imports_1m": imports_1m,
     "call_many_locals": call_many_locals,
     "table_fill_loop": table_fill_loop,
+    "random_get_loop": random_get_loop,
+    "poll_many_loop": poll_many_loop,
     "infinite_loop": infinite_loop,
     "deep_recursion": deep_recursion,
     "start_function_loop": start_function_loop,

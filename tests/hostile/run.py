@@ -61,6 +61,8 @@ ROWS = [
     ("imports_1m", [], "load", 400, 30),
     ("call_many_locals", ["--fuel", "100000000"], "fuel", 48, 20),  # was 800k fuel for 1.5 s
     ("table_fill_loop", ["--fuel", "100000000"], "fuel", 64, 20),   # was 20 ns per fuel unit
+    ("random_get_loop", ["--fuel", "100000000"], "fuel", 64, 20),   # was 1.5 ms per fuel unit
+    ("poll_many_loop", ["--fuel", "100000000"], "fuel", 64, 20),    # was 0.3 ms per fuel unit
     ("infinite_loop", ["--timeout-ms", "200"], "timeout", 48, 10),
     ("infinite_loop", ["--fuel", "10000000"], "fuel", 48, 10),
     ("deep_recursion", [], "trap", 64, 10),

@@ -366,6 +366,20 @@ static void test_random_get(void **state)
     assert_int_equal(f->mem[1003], 0xA3);
     assert_int_equal(f->mem[1004], 0);
     assert_int_equal(call_errno(f, "random_get", 2, U(1000), U(0)), 0);
+
+    /* the bytes cost fuel, 1 each (on top of the shim's few instructions),
+     * and a request that cannot be paid for traps before any byte is made */
+    uint64_t before = wasm_store_fuel_used(f->store);
+    assert_int_equal(call_errno(f, "random_get", 2, U(1000), U(3000)), 0);
+    uint64_t used = wasm_store_fuel_used(f->store) - before;
+    assert_true(used >= 3000 && used < 3000 + 20);
+    assert_int_equal(f->mem[3999], (uint8_t)(0xA0 + 2999)); /* written */
+    wasm_store_set_fuel(f->store, 2000);
+    f->mem[5000] = 0x55;
+    int e;
+    assert_int_equal(call_raw(f, "random_get", &e, 2, U(5000), U(3000)), WASM_TRAP_OUT_OF_FUEL);
+    assert_int_equal(f->mem[5000], 0x55);
+    wasm_store_set_fuel(f->store, UINT64_MAX);
 }
 
 static void test_random_get_default_source(void **state)
