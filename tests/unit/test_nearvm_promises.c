@@ -300,7 +300,7 @@ static void test_yield_resume(void **state)
     ctx.input_len = 32 + 5;
     ctx.is_view = true;
     assert_false(run_ctx(&ctx, &st, "resume", &o));
-    assert_error(&o, NEAR_VM_ERR_HOST, "ProhibitedInView", "promise_yield_resume is not allowed in view calls");
+    assert_error(&o, NEAR_VM_ERR_HOST, "ProhibitedInView", "promise_submit_data is not allowed in view calls");
     near_vm_outcome_free(&o);
 
     /* resuming a yield created in the same call works; a second resume

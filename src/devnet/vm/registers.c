@@ -73,7 +73,9 @@ bool vm_register_write(near_vm_logic *L, uint64_t id, const void *data, size_t l
     /* nearcore counts 8 bytes of bookkeeping per register toward the limit */
     vm_register *r = vm_register_find(L, id);
     uint64_t old = r ? r->len + 8 : 0;
-    if (!r && L->nregisters >= LIMIT_MAX_NUMBER_REGISTERS)
+    /* nearcore checks the count before looking the id up, so at the limit
+     * even replacing an existing register fails (a bug kept in the protocol) */
+    if (L->nregisters >= LIMIT_MAX_NUMBER_REGISTERS)
         return vm_err_memory(L);
     if (L->registers_bytes - old + len + 8 > LIMIT_REGISTERS_MEMORY)
         return vm_err_memory(L);

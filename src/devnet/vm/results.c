@@ -226,7 +226,10 @@ static bool h_value_return(near_vm_logic *L, const uint64_t *a, uint64_t *r)
         const char *receiver = L->ctx->output_data_receivers[i];
         bool sir = receiver && strcmp(receiver, L->ctx->current_account_id) == 0;
         vm_fee f = FEE_DATA_RECEIPT_BYTE;
-        burn += ((sir ? f.send_sir : f.send_not_sir) + f.execution) * (uint64_t)n;
+        uint64_t part;
+        if (__builtin_mul_overflow((sir ? f.send_sir : f.send_not_sir) + f.execution, (uint64_t)n, &part) ||
+            __builtin_add_overflow(burn, part, &burn))
+            return vm_err_overflow(L);
     }
     if (burn && !vm_gas(L, burn))
         return false;
