@@ -212,10 +212,10 @@ static size_t build_rows(row *r)
 
 /* Runs `method` with its arguments at `base`; the key of the storage
  * methods exists with a 16-byte value. */
-static void run_at(const char *method, uint64_t base, near_vm_outcome *o)
+static void run_with_value(const char *method, uint64_t base, const uint8_t *value, size_t vlen, near_vm_outcome *o)
 {
     mem_store ms = {0};
-    mem_set(&ms, (const uint8_t *)"key00001", 8, (const uint8_t *)"value-0123456789", 16);
+    mem_set(&ms, (const uint8_t *)"key00001", 8, value, vlen);
     near_vm_storage st = mem_storage(&ms);
     near_vm_context ctx = test_context();
     uint8_t in[8];
@@ -225,6 +225,11 @@ static void run_at(const char *method, uint64_t base, near_vm_outcome *o)
     ctx.input_len = sizeof in;
     near_vm_run(contract, method, &ctx, &st, o);
     mem_free(&ms);
+}
+
+static void run_at(const char *method, uint64_t base, near_vm_outcome *o)
+{
+    run_with_value(method, base, (const uint8_t *)"value-0123456789", 16, o);
 }
 
 /* The host gas of a run: burnt gas without the wasm instructions. */
@@ -308,12 +313,34 @@ static void test_yield_resume_payload_register_overflows(void **state)
     near_vm_outcome_free(&s);
 }
 
+/* Values over 4000 bytes pay nearcore's large-read overhead: 1 + 1 per byte
+ * of gas (its real weight is compute, which the devnet does not model). */
+static void test_storage_read_large_value(void **state)
+{
+    static uint8_t big[5000];
+    near_vm_outcome s, o;
+    run_at("setup", HIGH_BASE, &s);
+    run_with_value("storage_read", HIGH_BASE, big, sizeof big, &o);
+    assert_int_equal(o.error.kind, NEAR_VM_OK);
+    uint64_t expect = COST_BASE + COST_STORAGE_READ_BASE + RM(8) + 8 * COST_STORAGE_READ_KEY_BYTE +
+                      5000 * COST_STORAGE_READ_VALUE_BYTE + 1 + 5000 + WR(5000);
+    assert_true(host_gas(&o) - host_gas(&s) == expect);
+    near_vm_outcome_free(&o);
+    run_with_value("storage_read", HIGH_BASE, big, 4000, &o); /* at the threshold: no overhead */
+    expect = COST_BASE + COST_STORAGE_READ_BASE + RM(8) + 8 * COST_STORAGE_READ_KEY_BYTE +
+             4000 * COST_STORAGE_READ_VALUE_BYTE + WR(4000);
+    assert_true(host_gas(&o) - host_gas(&s) == expect);
+    near_vm_outcome_free(&o);
+    near_vm_outcome_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_host_function_every_placement),
         cmocka_unit_test(test_yield_resume_payload_high_in_memory),
         cmocka_unit_test(test_yield_resume_payload_register_overflows),
+        cmocka_unit_test(test_storage_read_large_value),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
