@@ -252,6 +252,30 @@ static json_t *act_deploy(apply *x, const near_action *a)
     return NULL;
 }
 
+static bool id_ok(const char *id) { return id && near_vm_account_id_valid(id, strlen(id)); }
+
+/* nearcore's validate_receipt on what a call created: the receiver of every
+ * receipt, and the account ids inside its actions (delete-account
+ * beneficiary, function-call key receiver). NULL when all are valid, else
+ * the ReceiptValidationError. */
+static json_t *invalid_new_receipt(const near_vm_outcome *o)
+{
+    for (size_t r = 0; r < o->receipts_count; r++) {
+        const near_vm_receipt *rc = &o->receipts[r];
+        if (!id_ok(rc->receiver_id))
+            return json_pack("{s:{s:s}}", "InvalidReceiverId", "account_id", rc->receiver_id ? rc->receiver_id : "");
+        for (size_t k = 0; k < rc->actions_count; k++) {
+            const near_vm_action *a = &rc->actions[k];
+            const char *id = a->kind == NEAR_VM_ACTION_DELETE_ACCOUNT                 ? a->beneficiary_id
+                             : a->kind == NEAR_VM_ACTION_ADD_KEY && !a->full_access ? a->receiver_id
+                                                                                    : NULL;
+            if (id && !id_ok(id))
+                return json_pack("{s:{s:{s:s}}}", "ActionsValidation", "InvalidAccountId", "account_id", id);
+        }
+    }
+    return NULL;
+}
+
 static json_t *act_function_call(apply *x, const near_action *a, int i)
 {
     x->acct.amount += a->amount; /* the deposit is credited before the call */
@@ -299,6 +323,14 @@ static json_t *act_function_call(apply *x, const near_action *a, int i)
     x->have_vmo = true;
     for (size_t l = 0; l < o->logs_count; l++) json_array_append_new(x->logs, json_string(o->logs[l]));
     x->gas_burnt += o->gas_burnt;
+    json_t *invalid = o->error.kind == NEAR_VM_OK ? invalid_new_receipt(o) : NULL;
+    if (invalid) {
+        /* nearcore validates the receipts a call created before keeping
+         * them: the action fails, its receipts are dropped and their
+         * reserved gas is not spent */
+        x->gas_used += o->gas_burnt;
+        return action_error(i, json_pack("{s:o}", "NewReceiptValidationError", invalid));
+    }
     if (o->error.kind == NEAR_VM_OK) {
         x->gas_used += o->gas_used;
         x->acct.amount = o->balance;

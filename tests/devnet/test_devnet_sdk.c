@@ -210,11 +210,39 @@ static void test_cross_contract_callbacks(void **state)
     near_outcome_free(&o);
 }
 
+/* A receipt to an invalid account id is caught when the call ends, as
+ * nearcore's validate_receipt does: the action fails with
+ * NewReceiptValidationError and nothing it created is sent. */
+static void test_invalid_receiver_is_rejected(void **state)
+{
+    (void)state;
+    near_outcome o;
+    near_rpc_error err = {0};
+    assert_int_equal(dn_call(&node, &alice, SDK, "call_then", "Bad..Account", 0, NEAR_WAIT_FINAL, &o, &err, NULL),
+                     NEAR_OK);
+    assert_int_equal(o.kind, NEAR_OUTCOME_FAILURE);
+    json_t *kind = json_object_get(json_object_get(o.failure, "ActionError"), "kind");
+    json_t *bad = json_object_get(json_object_get(kind, "NewReceiptValidationError"), "InvalidReceiverId");
+    if (!bad) {
+        char *s = json_dumps(o.failure, JSON_COMPACT);
+        fprintf(stderr, "failure: %s\n", s);
+        free(s);
+    }
+    assert_non_null(bad);
+    assert_string_equal(json_string_value(json_object_get(bad, "account_id")), "Bad..Account");
+    /* only the transaction and the failing receipt: no promise went out */
+    assert_int_equal(json_array_size(json_object_get(o.raw, "receipts_outcome")) >= 1, 1);
+    json_t *ro0 = json_array_get(json_object_get(o.raw, "receipts_outcome"), 0);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(ro0, "outcome"), "receipt_ids")) <= 1, 1);
+    near_outcome_free(&o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_yield_resume_flow),
         cmocka_unit_test(test_cross_contract_callbacks),
+        cmocka_unit_test(test_invalid_receiver_is_rejected),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
