@@ -231,6 +231,12 @@ void *devnet_contract_get(devnet_chain *c, const uint8_t hash[32], const char *a
 char *devnet_b58(const uint8_t *data, size_t n, char *out, size_t cap);
 #define DEVNET_B58_HASH 64
 json_t *devnet_u128_json(near_u128 v);
+/* A u64 as a JSON number. jansson's integers are signed, so a value above
+ * INT64_MAX becomes a marked string that devnet_json_dumps prints as the
+ * bare unsigned number (nearcore prints u64 fields unsigned). */
+json_t *devnet_u64_json(uint64_t v);
+/* json_dumps (compact, any value) that prints devnet_u64_json markers as numbers. */
+char *devnet_json_dumps(const json_t *j);
 json_t *devnet_block_view(devnet_chain *c, uint64_t height); /* NULL: unknown */
 json_t *devnet_chunk_view(devnet_chain *c, uint64_t height);
 int devnet_block_height_by_hash(devnet_chain *c, const uint8_t hash[32], uint64_t *height);

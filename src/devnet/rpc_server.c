@@ -49,7 +49,7 @@ static enum MHD_Result reply(struct MHD_Connection *conn, int status, char *body
 
 static enum MHD_Result reply_json(struct MHD_Connection *conn, int status, json_t *j)
 {
-    char *body = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *body = devnet_json_dumps(j);
     json_decref(j);
     if (!body) return MHD_NO;
     return reply(conn, status, body);

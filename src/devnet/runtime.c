@@ -83,11 +83,11 @@ static json_t *check_delegate(devnet_chain *c, devnet_block_ctx *b, const char *
     json_t *failure = NULL;
     uint64_t upper = b->height * DEVNET_NONCE_MULTIPLIER;
     if (da->nonce <= ak.nonce) {
-        failure = action_error(index, json_pack("{s:{s:I,s:I}}", "DelegateActionInvalidNonce", "delegate_nonce",
-                                                (json_int_t)da->nonce, "ak_nonce", (json_int_t)ak.nonce));
+        failure = action_error(index, json_pack("{s:{s:o,s:o}}", "DelegateActionInvalidNonce", "delegate_nonce",
+                                                devnet_u64_json(da->nonce), "ak_nonce", devnet_u64_json(ak.nonce)));
     } else if (da->nonce >= upper) {
-        failure = action_error(index, json_pack("{s:{s:I,s:I}}", "DelegateActionNonceTooLarge", "delegate_nonce",
-                                                (json_int_t)da->nonce, "upper_bound", (json_int_t)upper));
+        failure = action_error(index, json_pack("{s:{s:o,s:o}}", "DelegateActionNonceTooLarge", "delegate_nonce",
+                                                devnet_u64_json(da->nonce), "upper_bound", devnet_u64_json(upper)));
     } else if (!ak.full_access) {
         /* A function-call key may delegate one function call it allows. */
         const near_action *fc = da->n_actions == 1 ? &da->actions[0] : NULL;

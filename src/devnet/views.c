@@ -29,6 +29,37 @@ json_t *devnet_u128_json(near_u128 v)
     return json_string(near_u128_format(v, buf));
 }
 
+#define U64_MARK "\001u64:"
+#define U64_MARK_JSON "\"\\u0001u64:" /* how json_dumps writes the marker's opening */
+
+json_t *devnet_u64_json(uint64_t v)
+{
+    if (v <= (uint64_t)INT64_MAX) return json_integer((json_int_t)v);
+    char buf[32];
+    snprintf(buf, sizeof buf, U64_MARK "%llu", (unsigned long long)v);
+    return json_string(buf);
+}
+
+char *devnet_json_dumps(const json_t *j)
+{
+    char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!s || !strstr(s, U64_MARK_JSON)) return s;
+    /* "\u0001u64:123" -> 123, in place (the result is shorter) */
+    char *w = s, *r = s;
+    size_t mark = strlen(U64_MARK_JSON);
+    while (*r) {
+        if (strncmp(r, U64_MARK_JSON, mark) == 0) {
+            r += mark;
+            while (*r >= '0' && *r <= '9') *w++ = *r++;
+            if (*r == '"') r++;
+            continue;
+        }
+        *w++ = *r++;
+    }
+    *w = 0;
+    return s;
+}
+
 int devnet_block_height_by_hash(devnet_chain *c, const uint8_t hash[32], uint64_t *height)
 {
     sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT height FROM blocks WHERE hash=?");

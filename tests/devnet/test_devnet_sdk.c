@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "devnet_harness.h"
+#include "near/encoding.h"
 
 #define SDK "sdk.test.near"
 #define PEER "peer.test.near"
@@ -237,12 +238,42 @@ static void test_invalid_receiver_is_rejected(void **state)
     near_outcome_free(&o);
 }
 
+/* u64 fields print unsigned: a nonce of 2^63 is reported as such in
+ * NonceTooLarge, not as a negative number. */
+static void test_u64_printed_unsigned(void **state)
+{
+    (void)state;
+    near_transaction tx;
+    assert_int_equal(dn_tx_begin(&node, ALICE, &alice.keypair, BOB, &tx), 0);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), 1), 0);
+    tx.nonce = 1ull << 63;
+    size_t len;
+    uint8_t *signed_tx = dn_tx_sign(&tx, &alice.keypair, &len, NULL);
+    assert_non_null(signed_tx);
+    char *b64 = near_base64_encode(signed_tx, len);
+    free(signed_tx);
+    char *body = malloc(strlen(b64) + 128);
+    sprintf(body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"broadcast_tx_commit\",\"params\":[\"%s\"]}", b64);
+    free(b64);
+    long status = 0;
+    char *reply = dn_http_post(&node, body, &status);
+    free(body);
+    assert_non_null(reply);
+    if (!strstr(reply, "\"tx_nonce\":9223372036854775808"))
+        fprintf(stderr, "reply: %s\n", reply);
+    assert_non_null(strstr(reply, "\"NonceTooLarge\""));
+    assert_non_null(strstr(reply, "\"tx_nonce\":9223372036854775808"));
+    assert_null(strstr(reply, "-9223372036854775808"));
+    free(reply);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_yield_resume_flow),
         cmocka_unit_test(test_cross_contract_callbacks),
         cmocka_unit_test(test_invalid_receiver_is_rejected),
+        cmocka_unit_test(test_u64_printed_unsigned),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
