@@ -235,6 +235,13 @@ json_t *devnet_u128_json(near_u128 v);
  * INT64_MAX becomes a marked string that devnet_json_dumps prints as the
  * bare unsigned number (nearcore prints u64 fields unsigned). */
 json_t *devnet_u64_json(uint64_t v);
+/* Base58 of a 32-byte hash (at most 44 characters) and "ed25519:…" /
+ * "secp256k1:…" keys, decoded only after a length check: base58 decoding is
+ * quadratic, and a 200,000-character id must not stall the chain. 0 or -1. */
+#define DEVNET_B58_HASH_MAX 44
+#define DEVNET_KEY_TEXT_MAX 128
+int devnet_b58_hash(const char *s, uint8_t out[32]);
+int devnet_public_key_parse(const char *s, near_public_key *out);
 /* json_dumps (compact, any value) that prints devnet_u64_json markers as numbers. */
 char *devnet_json_dumps(const json_t *j);
 json_t *devnet_block_view(devnet_chain *c, uint64_t height); /* NULL: unknown */

@@ -83,7 +83,7 @@ static json_t *m_chunk(devnet_chain *c, json_t *params, json_t **error, int *htt
     if (chunk_id) {
         /* Chunk hashes are derived from block hashes: search recent blocks. */
         uint8_t want[32];
-        if (near_base58_decode_exact(chunk_id, want, 32) == 0) {
+        if (devnet_b58_hash(chunk_id, want) == 0) {
             sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT height, hash FROM blocks ORDER BY height DESC");
             while (s && sqlite3_step(s) == SQLITE_ROW) {
                 uint8_t ch[32];

@@ -149,7 +149,7 @@ static json_t *tx_status(devnet_chain *c, json_t *params, bool experimental, jso
         level = parse_wait(json_string_value(json_object_get(params, "wait_until")));
     }
     if (hash_text) {
-        if (near_base58_decode_exact(hash_text, hash, 32))
+        if (devnet_b58_hash(hash_text, hash))
             return devnet_rpc_bad_request(error, http, "tx_hash: invalid base58 hash");
     } else if (b64) {
         uint8_t *bytes = NULL;
@@ -184,7 +184,7 @@ json_t *devnet_rpc_receipt(devnet_chain *c, json_t *params, json_t **error, int 
     const char *id =
         json_string_value(json_is_array(params) ? json_array_get(params, 0) : json_object_get(params, "receipt_id"));
     uint8_t rid[32];
-    if (!id || near_base58_decode_exact(id, rid, 32))
+    if (!id || devnet_b58_hash(id, rid))
         return devnet_rpc_bad_request(error, http, "receipt_id: invalid base58 hash");
     json_t *v = devnet_receipt_view(c, rid);
     if (!v)

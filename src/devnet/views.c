@@ -29,6 +29,18 @@ json_t *devnet_u128_json(near_u128 v)
     return json_string(near_u128_format(v, buf));
 }
 
+int devnet_b58_hash(const char *s, uint8_t out[32])
+{
+    if (!s || strlen(s) > DEVNET_B58_HASH_MAX) return -1;
+    return near_base58_decode_exact(s, out, 32);
+}
+
+int devnet_public_key_parse(const char *s, near_public_key *out)
+{
+    if (!s || strlen(s) > DEVNET_KEY_TEXT_MAX) return -1;
+    return near_public_key_parse(s, out);
+}
+
 #define U64_MARK "\001u64:"
 #define U64_MARK_JSON "\"\\u0001u64:" /* how json_dumps writes the marker's opening */
 

@@ -1,0 +1,87 @@
+/*
+ * test_devnet_abuse.c — one client must not stall the chain. Requests
+ * whose ids are 200,000-character base58 strings (chunk, block id, tx hash,
+ * view_access_key public key, legacy call data) are answered with an error
+ * at once: base58 decoding is quadratic and runs under the chain lock, so
+ * lengths are checked first (docs/devnet.md, "Load the devnet holds").
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "devnet_harness.h"
+
+static dn_node node;
+
+static int setup(void **state)
+{
+    (void)state;
+    return dn_start(&node, 20, NULL) ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return dn_finish(&node) ? -1 : 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void test_long_base58_params(void **state)
+{
+    (void)state;
+    size_t n = 200000;
+    char *big = malloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+        big[i] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"[i % 58];
+    big[n] = 0;
+    static const char *const forms[] = {
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"chunk\",\"params\":{\"chunk_id\":\"%s\"}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"block\",\"params\":{\"block_id\":\"%s\"}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tx\",\"params\":{\"tx_hash\":\"%s\",\"sender_account_id\":\"near\"}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"query\",\"params\":{\"request_type\":\"view_access_key\","
+        "\"finality\":\"final\",\"account_id\":\"near\",\"public_key\":\"ed25519:%s\"}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"query\",\"params\":[\"call/near/get/%s\",\"\"]}",
+    };
+    uint64_t h0 = dn_height(&node);
+    double worst = 0;
+    for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
+        char *body = malloc(n + 512);
+        snprintf(body, n + 512, forms[f], big);
+        long status = 0;
+        double t0 = now_s();
+        char *reply = dn_http_post(&node, body, &status);
+        double dt = now_s() - t0;
+        worst = dt > worst ? dt : worst;
+        assert_non_null(reply);
+        if (!strstr(reply, "\"error\""))
+            fprintf(stderr, "form %zu: %.300s\n", f, reply);
+        assert_non_null(strstr(reply, "\"error\""));
+        free(reply);
+        free(body);
+    }
+    fprintf(stderr, "slowest answer to a 200,000-character id: %.3f s\n", worst);
+    /* generous: each took 15-30 s before the length checks */
+    assert_true(worst < 3.0);
+    /* blocks went on meanwhile */
+    assert_true(dn_height(&node) > h0);
+    free(big);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_long_base58_params),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
