@@ -7,11 +7,16 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "devnet_harness.h"
@@ -78,10 +83,65 @@ static void test_long_base58_params(void **state)
     free(big);
 }
 
+/* 300 slow connections from one address (127.0.0.2, each sending half a
+ * request line and then nothing) do not lock out a client at another
+ * address: the devnet takes at most 128 per address and refuses the rest. */
+static void test_slow_connections_from_one_address(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    int fds[N], opened = 0;
+    for (int i = 0; i < N; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        assert_true(fd >= 0);
+        struct sockaddr_in src = {.sin_family = AF_INET};
+        src.sin_addr.s_addr = inet_addr("127.0.0.2");
+        struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons((uint16_t)node.port)};
+        dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (bind(fd, (struct sockaddr *)&src, sizeof src) || connect(fd, (struct sockaddr *)&dst, sizeof dst)) {
+            close(fd);
+            fds[i] = -1;
+            continue;
+        }
+        (void)!write(fd, "POST / HT", 9);
+        fds[i] = fd;
+        opened++;
+    }
+    assert_true(opened > 128);
+    /* an honest client is served at once */
+    double t0 = now_s();
+    long status = 0;
+    char *reply = dn_http_post(&node, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"status\",\"params\":[]}", &status);
+    double dt = now_s() - t0;
+    assert_non_null(reply);
+    assert_int_equal(status, 200);
+    assert_non_null(strstr(reply, "\"chain_id\""));
+    free(reply);
+    fprintf(stderr, "status with %d slow connections open: %.3f s\n", opened, dt);
+    assert_true(dt < 5.0);
+    /* the connections over the per-address cap were closed by the devnet */
+    sleep(1);
+    int closed = 0;
+    for (int i = 0; i < N; i++) {
+        if (fds[i] < 0)
+            continue;
+        char b;
+        struct timeval tv = {0, 1000};
+        setsockopt(fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        ssize_t got = read(fds[i], &b, 1);
+        if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) /* closed or reset */
+            closed++;
+        close(fds[i]);
+    }
+    fprintf(stderr, "%d of %d slow connections refused\n", closed, opened);
+    assert_true(closed >= opened - 128);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_long_base58_params),
+        cmocka_unit_test(test_slow_connections_from_one_address),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
