@@ -22,6 +22,8 @@
  *   on_resume()       returns the resume payload, or "timeout"
  *   call_then(acct)   calls acct.whoami, then on_ping on itself
  *   call_fail(acct)   calls acct.boom (which panics), then on_ping
+ *   call_then_boom(acct) calls acct.whoami, then boom on itself (a failing
+ *                     callback)
  *   on_ping()         returns "ok:<value>" or "failed"
  *   whoami()          returns the predecessor; boom() panics
  *   info()            view: "<requests>,<block>,<storage usage>"
@@ -236,7 +238,7 @@ EXPORT(on_resume) void on_resume(void)
     }
 }
 
-static void call_and_callback(const char *remote_method)
+static void call_and_callback(const char *remote_method, const char *callback)
 {
     heap_init(1);
     uint64_t alen, mlen, slen, cblen;
@@ -248,13 +250,14 @@ static void call_and_callback(const char *remote_method)
     uint64_t p = promise_create(alen, P(account), mlen, P(method), 0, 0, P(amount), 10 * TGAS);
     current_account_id(REG);
     uint8_t *self = take_register(REG, &slen);
-    uint8_t *cb = heap_str("on_ping", &cblen);
+    uint8_t *cb = heap_str(callback, &cblen);
     uint64_t t = promise_then(p, slen, P(self), cblen, P(cb), 0, 0, P(amount), 10 * TGAS);
     promise_return(t);
 }
 
-EXPORT(call_then) void call_then(void) { call_and_callback("whoami"); }
-EXPORT(call_fail) void call_fail(void) { call_and_callback("boom"); }
+EXPORT(call_then) void call_then(void) { call_and_callback("whoami", "on_ping"); }
+EXPORT(call_fail) void call_fail(void) { call_and_callback("boom", "on_ping"); }
+EXPORT(call_then_boom) void call_then_boom(void) { call_and_callback("whoami", "boom"); }
 
 EXPORT(on_ping) void on_ping(void)
 {
