@@ -238,6 +238,67 @@ static void test_invalid_receiver_is_rejected(void **state)
     near_outcome_free(&o);
 }
 
+static near_u128 u128_field(json_t *o, const char *name)
+{
+    near_u128 v = 0;
+    for (const char *p = json_string_value(json_object_get(o, name)); p && *p; p++)
+        v = v * 10 + (near_u128)(*p - '0');
+    return v;
+}
+
+/* Refunds travel as receipts from "system", listed in receipts_outcome: a
+ * failing call with a deposit gets its deposit and its unused gas back
+ * through two such receipts, and the signer's balance moves by exactly the
+ * tokens burnt that the outcomes report (what explorers and SDKs sum). */
+static void test_refunds_are_receipts(void **state)
+{
+    (void)state;
+    near_u128 before = dn_balance(&node, ALICE);
+    near_outcome o;
+    near_rpc_error err = {0};
+    char tx_hash[64];
+    assert_int_equal(dn_call(&node, &alice, SDK, "boom", "", DN_NEAR, NEAR_WAIT_FINAL, &o, &err, tx_hash), NEAR_OK);
+    assert_int_equal(o.kind, NEAR_OUTCOME_FAILURE);
+    near_u128 burnt = u128_field(json_object_get(json_object_get(o.raw, "transaction_outcome"), "outcome"),
+                                 "tokens_burnt");
+    size_t refunds = 0, i;
+    json_t *ro;
+    json_array_foreach(json_object_get(o.raw, "receipts_outcome"), i, ro)
+    {
+        json_t *oc = json_object_get(ro, "outcome");
+        burnt += u128_field(oc, "tokens_burnt");
+        if (!strcmp(json_string_value(json_object_get(oc, "executor_id")), ALICE)) {
+            assert_int_equal(json_integer_value(json_object_get(oc, "gas_burnt")), 0);
+            refunds++;
+        }
+    }
+    assert_int_equal(refunds, 2); /* the deposit, and the unused gas */
+    near_outcome_free(&o);
+    near_u128 after = dn_balance(&node, ALICE);
+    assert_true(before - after == burnt);
+
+    /* the receipts themselves (EXPERIMENTAL_tx_status): predecessor
+     * "system", one Transfer each, 1 NEAR for the deposit */
+    assert_int_equal(near_rpc_tx_status(node.rpc, tx_hash, ALICE, NEAR_WAIT_FINAL, 1, &o, &err), NEAR_OK);
+    size_t from_system = 0;
+    bool deposit_back = false;
+    json_array_foreach(json_object_get(o.raw, "receipts"), i, ro)
+    {
+        if (strcmp(json_string_value(json_object_get(ro, "predecessor_id")), "system") != 0)
+            continue;
+        from_system++;
+        assert_string_equal(json_string_value(json_object_get(ro, "receiver_id")), ALICE);
+        json_t *acts = json_object_get(json_object_get(json_object_get(ro, "receipt"), "Action"), "actions");
+        assert_int_equal(json_array_size(acts), 1);
+        json_t *t = json_object_get(json_array_get(acts, 0), "Transfer");
+        assert_non_null(t);
+        deposit_back |= u128_field(t, "deposit") == DN_NEAR;
+    }
+    assert_int_equal(from_system, 2);
+    assert_true(deposit_back);
+    near_outcome_free(&o);
+}
+
 /* u64 fields print unsigned: a nonce of 2^63 is reported as such in
  * NonceTooLarge, not as a negative number. */
 static void test_u64_printed_unsigned(void **state)
@@ -274,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_cross_contract_callbacks),
         cmocka_unit_test(test_invalid_receiver_is_rejected),
         cmocka_unit_test(test_u64_printed_unsigned),
+        cmocka_unit_test(test_refunds_are_receipts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
