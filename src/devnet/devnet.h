@@ -231,6 +231,10 @@ void *devnet_contract_get(devnet_chain *c, const uint8_t hash[32], const char *a
 char *devnet_b58(const uint8_t *data, size_t n, char *out, size_t cap);
 #define DEVNET_B58_HASH 64
 json_t *devnet_u128_json(near_u128 v);
+/* vmcall.c: compiles the contracts a signed transaction (base64) deploys
+ * into the code cache, taking the chain lock only to look up and insert;
+ * called before the transaction is submitted, outside the lock. */
+void devnet_precompile_tx(devnet_chain *c, const char *signed_tx_base64);
 /* A u64 as a JSON number. jansson's integers are signed, so a value above
  * INT64_MAX becomes a marked string that devnet_json_dumps prints as the
  * bare unsigned number (nearcore prints u64 fields unsigned). */

@@ -172,6 +172,13 @@ json_t *devnet_rpc_dispatch(devnet_chain *c, const char *method, json_t *params,
     *http_status = 200;
     for (size_t i = 0; i < sizeof METHODS / sizeof METHODS[0]; i++) {
         if (strcmp(METHODS[i].name, method) != 0) continue;
+        /* A deploy's contract is compiled here, before the chain lock:
+         * compiling a large contract must not stop block production. */
+        if (!strcmp(method, "send_tx"))
+            devnet_precompile_tx(c, json_string_value(json_is_array(params) ? json_array_get(params, 0)
+                                                                              : json_object_get(params, "signed_tx_base64")));
+        else if (!strcmp(method, "broadcast_tx_async") || !strcmp(method, "broadcast_tx_commit"))
+            devnet_precompile_tx(c, json_string_value(devnet_rpc_first_param(params)));
         if (METHODS[i].locked) pthread_mutex_lock(&c->lock);
         json_t *r = METHODS[i].fn(c, params, error, http_status);
         if (METHODS[i].locked) pthread_mutex_unlock(&c->lock);
