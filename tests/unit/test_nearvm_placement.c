@@ -232,6 +232,23 @@ static void run_at(const char *method, uint64_t base, near_vm_outcome *o)
     run_with_value(method, base, (const uint8_t *)"value-0123456789", 16, o);
 }
 
+/* Runs `method` with its arguments at `base`, without copying them there
+ * (base may be outside memory). */
+static void run_unplaced(const char *method, uint64_t base, near_vm_outcome *o)
+{
+    near_vm_context ctx = test_context();
+    uint8_t in[16] = {0};
+    for (int i = 0; i < 8; i++)
+        in[i] = (uint8_t)(base >> (8 * i));
+    in[8] = 1;
+    ctx.input = in;
+    ctx.input_len = sizeof in;
+    mem_store ms = {0};
+    near_vm_storage st = mem_storage(&ms);
+    near_vm_run(contract, method, &ctx, &st, o);
+    mem_free(&ms);
+}
+
 /* The host gas of a run: burnt gas without the wasm instructions. */
 static uint64_t host_gas(const near_vm_outcome *o) { return o->gas_burnt - o->instructions * OP; }
 
@@ -334,6 +351,33 @@ static void test_storage_read_large_value(void **state)
     near_vm_outcome_free(&s);
 }
 
+/* Every host function given a pointer past the end of memory fails with
+ * nearcore's MemoryAccessViolation ("Accessed memory outside the bounds."), never a
+ * crash; those reading only registers are unaffected. */
+static void test_out_of_bounds_pointers(void **state)
+{
+    row rows[96];
+    size_t n = build_rows(rows);
+    const uint64_t out_of_bounds = 0xffff0000ull; /* memory ends at 64 MiB + 64 KiB */
+    size_t failures = 0;
+    for (size_t i = 0; i < n; i++) {
+        near_vm_outcome o;
+        run_unplaced(rows[i].method, out_of_bounds, &o);
+        bool reg_only_ok = strstr(rows[i].method, "_reg") && o.error.kind == NEAR_VM_OK;
+        bool mav = o.error.kind == NEAR_VM_ERR_HOST && !strcmp(o.error.name, "MemoryAccessViolation") &&
+                   !strcmp(o.error.message, "Accessed memory outside the bounds.");
+        if (!mav && !reg_only_ok) {
+            print_error("%s out of bounds: %s (%s)\n", rows[i].method, o.error.kind == NEAR_VM_OK ? "ok" : o.error.name,
+                        o.error.message ? o.error.message : "");
+            failures++;
+        }
+        if (!strstr(rows[i].method, "_reg") && !mav)
+            failures++;
+        near_vm_outcome_free(&o);
+    }
+    assert_int_equal(failures, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -341,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_yield_resume_payload_high_in_memory),
         cmocka_unit_test(test_yield_resume_payload_register_overflows),
         cmocka_unit_test(test_storage_read_large_value),
+        cmocka_unit_test(test_out_of_bounds_pointers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
