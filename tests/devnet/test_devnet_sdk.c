@@ -63,8 +63,8 @@ static bool has_log(const near_outcome *o, const char *text)
     return false;
 }
 
-/* Gas burnt by the receipt that ran `method` (the first receipt outcome
- * whose logs or executor match), from the raw FinalExecutionOutcome. */
+/* Gas burnt by the index-th receipt outcome executed by `executor`, from
+ * the raw FinalExecutionOutcome. */
 static uint64_t receipt_gas(const near_outcome *o, const char *executor, size_t index)
 {
     json_t *ros = json_object_get(o->raw, "receipts_outcome");
@@ -231,10 +231,15 @@ static void test_invalid_receiver_is_rejected(void **state)
     }
     assert_non_null(bad);
     assert_string_equal(json_string_value(json_object_get(bad, "account_id")), "Bad..Account");
-    /* only the transaction and the failing receipt: no promise went out */
-    assert_int_equal(json_array_size(json_object_get(o.raw, "receipts_outcome")) >= 1, 1);
-    json_t *ro0 = json_array_get(json_object_get(o.raw, "receipts_outcome"), 0);
-    assert_int_equal(json_array_size(json_object_get(json_object_get(ro0, "outcome"), "receipt_ids")) <= 1, 1);
+    /* nothing went out to the invalid account: the only other receipt is
+     * the gas refund to alice */
+    size_t i;
+    json_t *ro;
+    json_array_foreach(json_object_get(o.raw, "receipts_outcome"), i, ro)
+    {
+        const char *ex = json_string_value(json_object_get(json_object_get(ro, "outcome"), "executor_id"));
+        assert_true(!strcmp(ex, SDK) || !strcmp(ex, ALICE));
+    }
     near_outcome_free(&o);
 }
 
