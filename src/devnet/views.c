@@ -54,6 +54,7 @@ static pthread_once_t u64_mark_once = PTHREAD_ONCE_INIT;
 static void u64_mark_init(void)
 {
     uint8_t secret[8];
+    if (sodium_init() < 0) abort(); /* idempotent; libsodium is unusable otherwise */
     randombytes_buf(secret, sizeof secret);
     char hex[17];
     for (int i = 0; i < 8; i++)
