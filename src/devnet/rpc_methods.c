@@ -153,9 +153,10 @@ static const struct {
     {"chunk", m_chunk, true},
     {"gas_price", m_gas_price, true},
     {"query", devnet_rpc_query, true},
-    {"send_tx", devnet_rpc_send_tx, true},
-    {"broadcast_tx_async", devnet_rpc_broadcast_async, true},
-    {"broadcast_tx_commit", devnet_rpc_broadcast_commit, true},
+    /* the submit methods decode outside the lock and take it themselves */
+    {"send_tx", devnet_rpc_send_tx, false},
+    {"broadcast_tx_async", devnet_rpc_broadcast_async, false},
+    {"broadcast_tx_commit", devnet_rpc_broadcast_commit, false},
     {"tx", devnet_rpc_tx, true},
     {"EXPERIMENTAL_tx_status", devnet_rpc_tx_experimental, true},
     {"EXPERIMENTAL_receipt", devnet_rpc_receipt, true},
