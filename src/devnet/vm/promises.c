@@ -618,7 +618,7 @@ static bool h_promise_result(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     const near_vm_promise_result *res = &L->ctx->promise_results[a[0]];
     r[0] = (uint64_t)res->status;
     if (res->status == NEAR_PROMISE_SUCCESSFUL)
-        return vm_register_write(L, a[1], res->data, res->len);
+        return vm_register_write_shared(L, a[1], res->data, res->len);
     return true;
 }
 

@@ -183,8 +183,9 @@ static bool push_log(near_vm_logic *L, char *msg, size_t len)
 {
     L->total_log_length += len;
     if (L->total_log_length > LIMIT_MAX_TOTAL_LOG_LENGTH) {
+        /* nearcore has already added len when it reports, so the length
+         * in the error counts this message twice */
         free(msg);
-        L->total_log_length -= len;
         return log_length_exceeded(L, len);
     }
     char **logs = realloc(L->out->logs, (L->out->logs_count + 1) * sizeof *logs);
