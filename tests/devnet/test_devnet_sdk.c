@@ -241,6 +241,18 @@ static void test_invalid_receiver_is_rejected(void **state)
         assert_true(!strcmp(ex, SDK) || !strcmp(ex, ALICE));
     }
     near_outcome_free(&o);
+
+    /* an invalid beneficiary inside a valid receipt: ActionsValidation */
+    assert_int_equal(dn_call(&node, &alice, SDK, "delete_to", "Bad..Heir", 0, NEAR_WAIT_FINAL, &o, &err, NULL),
+                     NEAR_OK);
+    assert_int_equal(o.kind, NEAR_OUTCOME_FAILURE);
+    kind = json_object_get(json_object_get(o.failure, "ActionError"), "kind");
+    json_t *inv = json_object_get(
+        json_object_get(json_object_get(kind, "NewReceiptValidationError"), "ActionsValidation"), "InvalidAccountId");
+    assert_non_null(inv);
+    assert_string_equal(json_string_value(json_object_get(inv, "account_id")), "Bad..Heir");
+    near_outcome_free(&o);
+    assert_true(dn_balance(&node, SDK) != (near_u128)-1); /* the account is still there */
 }
 
 static near_u128 u128_field(json_t *o, const char *name)

@@ -25,6 +25,7 @@
  *   call_then_boom(acct) calls acct.whoami, then boom on itself (a failing
  *                     callback)
  *   on_ping()         returns "ok:<value>" or "failed"
+ *   delete_to(acct)   deletes this account in favour of acct
  *   whoami()          returns the predecessor; boom() panics
  *   info()            view: "<requests>,<block>,<storage usage>"
  */
@@ -64,6 +65,9 @@ uint64_t promise_create(uint64_t al, uint64_t ap, uint64_t ml, uint64_t mp, uint
 IMPORT(promise_then)
 uint64_t promise_then(uint64_t idx, uint64_t al, uint64_t ap, uint64_t ml, uint64_t mp, uint64_t gl, uint64_t gp,
                       uint64_t amount, uint64_t gas);
+IMPORT(promise_batch_create) uint64_t promise_batch_create(uint64_t al, uint64_t ap);
+IMPORT(promise_batch_action_delete_account)
+void promise_batch_action_delete_account(uint64_t idx, uint64_t bl, uint64_t bp);
 IMPORT(promise_results_count) uint64_t promise_results_count(void);
 IMPORT(promise_result) uint64_t promise_result(uint64_t i, uint64_t r);
 IMPORT(promise_return) void promise_return(uint64_t idx);
@@ -289,6 +293,19 @@ EXPORT(boom) void boom(void)
 {
     heap_init(1);
     fail("boom");
+}
+
+/* Deletes this account in favour of the beneficiary in the input (the
+ * tests only give an invalid one, which the chain must refuse). */
+EXPORT(delete_to) void delete_to(void)
+{
+    heap_init(1);
+    uint64_t blen, slen;
+    uint8_t *beneficiary = take_input(&blen);
+    current_account_id(REG);
+    uint8_t *self = take_register(REG, &slen);
+    uint64_t p = promise_batch_create(slen, P(self));
+    promise_batch_action_delete_account(p, blen, P(beneficiary));
 }
 
 /* A view that touches the context getters a near-sdk build imports. */
