@@ -151,6 +151,12 @@ static size_t build_rows(row *r)
     r[n++] = (row)ROW("ripemd160", BURN(COST_RIPEMD160_BASE + RM(100) + 2 * COST_RIPEMD160_BLOCK + WR(20)));
     r[n++] = (row)ROW("ripemd160_reg", BURN(COST_RIPEMD160_BASE + RR(100) + 2 * COST_RIPEMD160_BLOCK + WR(20)));
 
+    /* sha3 (PV 87) is charged with the keccak costs here (docs/devnet.md) */
+    r[n++] = (row)ROW("sha3_256", BURN(COST_KECCAK256_BASE + RM(100) + 100 * COST_KECCAK256_BYTE + WR(32)));
+    r[n++] = (row)ROW("sha3_256_reg", BURN(COST_KECCAK256_BASE + RR(100) + 100 * COST_KECCAK256_BYTE + WR(32)));
+    r[n++] = (row)ROW("sha3_512", BURN(COST_KECCAK512_BASE + RM(100) + 100 * COST_KECCAK512_BYTE + WR(64)));
+    r[n++] = (row)ROW("sha3_512_reg", BURN(COST_KECCAK512_BASE + RR(100) + 100 * COST_KECCAK512_BYTE + WR(64)));
+
     /* signatures (all-zero inputs: verification fails, nothing is written) */
     r[n++] = (row)ROW("ed25519_verify",
                       BURN(COST_ED25519_VERIFY_BASE + RM(64) + RM(32) + 32 * COST_ED25519_VERIFY_BYTE + RM(32)));
