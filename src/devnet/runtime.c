@@ -231,6 +231,10 @@ static json_t *act_deploy(apply *x, const near_action *a)
     x->acct.storage_usage = x->acct.storage_usage - old_len + a->bytes_len;
     devnet_sha256(a->bytes, a->bytes_len, NULL, 0, x->acct.code_hash);
     devnet_code_put(&x->c->st, x->receiver, a->bytes, a->bytes_len);
+    /* compile it in the background (a deploy by transaction is usually
+     * compiled already: devnet_precompile_tx) */
+    if (!devnet_contract_cached(x->c, x->acct.code_hash))
+        devnet_compiler_enqueue(x->c->compiler, x->acct.code_hash, a->bytes, a->bytes_len);
     return NULL;
 }
 

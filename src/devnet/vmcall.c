@@ -100,14 +100,10 @@ void *devnet_contract_get(devnet_chain *c, const uint8_t hash[32], const char *a
     return k;
 }
 
-/* Compiles code into the cache without holding the chain lock (taken only
- * to look the hash up and to insert), so that block production goes on
- * while a large contract compiles. */
-static void precompile(devnet_chain *c, const uint8_t *code, size_t len)
+bool devnet_contract_cached(devnet_chain *c, const uint8_t hash[32]) { return cache_find(c, hash) != NULL; }
+
+void devnet_contract_compile_into_cache(devnet_chain *c, const uint8_t hash[32], const uint8_t *code, size_t len)
 {
-    if (len > DEVNET_MAX_CONTRACT_SIZE) return; /* the transaction will be rejected */
-    uint8_t hash[32];
-    devnet_sha256(code, len, NULL, 0, hash);
     pthread_mutex_lock(&c->lock);
     bool have = cache_find(c, hash) != NULL;
     pthread_mutex_unlock(&c->lock);
@@ -122,6 +118,16 @@ static void precompile(devnet_chain *c, const uint8_t *code, size_t len)
     else
         cache_put(c, hash, k);
     pthread_mutex_unlock(&c->lock);
+}
+
+/* Compiles code into the cache without holding the chain lock, so that
+ * block production goes on while a large contract compiles. */
+static void precompile(devnet_chain *c, const uint8_t *code, size_t len)
+{
+    if (len > DEVNET_MAX_CONTRACT_SIZE) return; /* the transaction will be rejected */
+    uint8_t hash[32];
+    devnet_sha256(code, len, NULL, 0, hash);
+    devnet_contract_compile_into_cache(c, hash, code, len);
 }
 
 void devnet_precompile_tx(devnet_chain *c, const char *signed_tx_base64)

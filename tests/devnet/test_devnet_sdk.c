@@ -316,6 +316,34 @@ static void test_refunds_are_receipts(void **state)
     near_outcome_free(&o);
 }
 
+/* A contract deployed by a contract (compiled by the background compiler
+ * or, if the call comes first, by the call) runs. */
+static void test_contract_deploys_contract(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *code = dn_read_file(WASM, &len);
+    assert_non_null(code);
+    near_transaction tx;
+    assert_int_equal(dn_tx_begin(&node, SDK, &sdk.keypair, SDK, &tx), 0);
+    assert_int_equal(near_add_function_call(near_tx_actions(&tx), "spawn", code, len, 200 * DN_TGAS, 0), 0);
+    free(code);
+    near_outcome o;
+    near_rpc_error err = {0};
+    assert_int_equal(dn_tx_send(&node, &tx, &sdk.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
+    if (o.kind != NEAR_OUTCOME_SUCCESS)
+        fprintf(stderr, "spawn: %s\n", o.failure_message);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    assert_int_equal(o.value_len, strlen(SDK));
+    assert_memory_equal(o.value, SDK, o.value_len);
+    near_outcome_free(&o);
+    /* and again later, from the cache */
+    assert_int_equal(dn_call(&node, &alice, "child." SDK, "whoami", "", 0, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    assert_memory_equal(o.value, ALICE, strlen(ALICE));
+    near_outcome_free(&o);
+}
+
 /* u64 fields print unsigned: a nonce of 2^63 is reported as such in
  * NonceTooLarge, not as a negative number. */
 static void test_u64_printed_unsigned(void **state)
@@ -353,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_invalid_receiver_is_rejected),
         cmocka_unit_test(test_u64_printed_unsigned),
         cmocka_unit_test(test_refunds_are_receipts),
+        cmocka_unit_test(test_contract_deploys_contract),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

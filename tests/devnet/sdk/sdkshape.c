@@ -26,6 +26,8 @@
  *                     callback)
  *   on_ping()         returns "ok:<value>" or "failed"
  *   delete_to(acct)   deletes this account in favour of acct
+ *   spawn(code)       creates child.<self>, deploys code there and calls
+ *                     its whoami (a contract deployed by a contract)
  *   whoami()          returns the predecessor; boom() panics
  *   info()            view: "<requests>,<block>,<storage usage>"
  */
@@ -68,6 +70,13 @@ uint64_t promise_then(uint64_t idx, uint64_t al, uint64_t ap, uint64_t ml, uint6
 IMPORT(promise_batch_create) uint64_t promise_batch_create(uint64_t al, uint64_t ap);
 IMPORT(promise_batch_action_delete_account)
 void promise_batch_action_delete_account(uint64_t idx, uint64_t bl, uint64_t bp);
+IMPORT(promise_batch_action_create_account) void promise_batch_action_create_account(uint64_t idx);
+IMPORT(promise_batch_action_transfer) void promise_batch_action_transfer(uint64_t idx, uint64_t amount_ptr);
+IMPORT(promise_batch_action_deploy_contract)
+void promise_batch_action_deploy_contract(uint64_t idx, uint64_t code_len, uint64_t code_ptr);
+IMPORT(promise_batch_action_function_call)
+void promise_batch_action_function_call(uint64_t idx, uint64_t ml, uint64_t mp, uint64_t al, uint64_t ap,
+                                        uint64_t amount_ptr, uint64_t gas);
 IMPORT(promise_results_count) uint64_t promise_results_count(void);
 IMPORT(promise_result) uint64_t promise_result(uint64_t i, uint64_t r);
 IMPORT(promise_return) void promise_return(uint64_t idx);
@@ -306,6 +315,40 @@ EXPORT(delete_to) void delete_to(void)
     uint8_t *self = take_register(REG, &slen);
     uint64_t p = promise_batch_create(slen, P(self));
     promise_batch_action_delete_account(p, blen, P(beneficiary));
+}
+
+/* Creates "child.<self>" with 5 NEAR, deploys the code in the input there
+ * and calls its whoami, all in one receipt; returns that call's value. */
+EXPORT(spawn) void spawn(void)
+{
+    heap_init(1);
+    uint64_t clen, slen, mlen;
+    uint8_t *code = take_input(&clen);
+    current_account_id(REG);
+    uint8_t *self = take_register(REG, &slen);
+    uint8_t *child = alloc(slen + 6);
+    const char *prefix = "child.";
+    for (int i = 0; i < 6; i++)
+        child[i] = (uint8_t)prefix[i];
+    for (uint64_t i = 0; i < slen; i++)
+        child[6 + i] = self[i];
+    uint8_t *amount = alloc(16);
+    for (int i = 0; i < 16; i++)
+        amount[i] = 0;
+    /* 5 NEAR = 5 * 10^24 yocto = 0x0422ca8b0a00a425000000 */
+    static const uint8_t five_near[11] = {0x00, 0x00, 0x00, 0x25, 0xa4, 0x00, 0x0a, 0x8b, 0xca, 0x22, 0x04};
+    for (int i = 0; i < 11; i++)
+        amount[i] = five_near[i];
+    uint8_t *zero = alloc(16);
+    for (int i = 0; i < 16; i++)
+        zero[i] = 0;
+    uint8_t *method = heap_str("whoami", &mlen);
+    uint64_t p = promise_batch_create(slen + 6, P(child));
+    promise_batch_action_create_account(p);
+    promise_batch_action_transfer(p, P(amount));
+    promise_batch_action_deploy_contract(p, clen, P(code));
+    promise_batch_action_function_call(p, mlen, P(method), 0, 0, P(zero), 20 * TGAS);
+    promise_return(p);
 }
 
 /* A view that touches the context getters a near-sdk build imports. */
