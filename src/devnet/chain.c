@@ -209,6 +209,7 @@ static int by_nonce(const void *a, const void *b)
 int devnet_chain_produce_block(devnet_chain *c)
 {
     pthread_mutex_lock(&c->lock);
+    uint64_t t0 = devnet_now_ns();
     devnet_block_ctx b;
     memset(&b, 0, sizeof b);
     b.height = c->head_height + 1;
@@ -287,6 +288,11 @@ int devnet_chain_produce_block(devnet_chain *c)
         devnet_exec(&c->st, "ROLLBACK");
         rc = -1;
     }
+    /* A block that held the chain lock for long stalls every client: say so. */
+    uint64_t took_ms = (devnet_now_ns() - t0) / 1000000u;
+    if (took_ms >= 250 && !c->cfg.quiet)
+        devnet_log("info", "block %llu took %llu ms to produce", (unsigned long long)b.height,
+                   (unsigned long long)took_ms);
     pthread_cond_broadcast(&c->block_cond);
     pthread_mutex_unlock(&c->lock);
     return rc;

@@ -92,7 +92,12 @@ void *devnet_contract_get(devnet_chain *c, const uint8_t hash[32], const char *a
     size_t len = 0;
     if (devnet_code_get(&c->st, account_id, &code, &len) != 1) return NULL;
     near_vm_prepare_error perr = NEAR_PREPARE_OK;
+    uint64_t t0 = devnet_now_ns();
     near_vm_contract *k = near_vm_contract_load(code, len, &perr, detail, detail_len);
+    uint64_t took_ms = (devnet_now_ns() - t0) / 1000000u;
+    if (took_ms >= 100 && !c->cfg.quiet) /* under the chain lock: worth knowing */
+        devnet_log("info", "compiled the contract of %s (%zu bytes) on its first call: %llu ms", account_id, len,
+                   (unsigned long long)took_ms);
     free(code);
     *prepare_err = (int)perr;
     if (!k) return NULL;
