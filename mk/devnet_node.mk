@@ -67,3 +67,14 @@ TEST_STEPS += devnet-test-san
 DEVNET_FUZZ_SRC := $(filter-out src/devnet/main.c src/devnet/rpc_server.c,$(DEVNET_SRC)) \
   $(wildcard src/devnet/vm/*.c) $(wildcard src/wasm/*.c) $(wildcard src/near/*.c) tests/devnet/fuzz_devnet_rpc.c
 $(eval $(call fuzz_target,devnet_rpc,$(DEVNET_FUZZ_SRC),-ljansson -lsodium -lcrypto -lsqlite3 -lcurl))
+
+# A contract laid out like a near-sdk-rs build (1 MiB stack first, heap
+# above 64 MiB, many imports) for test_devnet_sdk and the interop script.
+DEVNET_TEST_WASM += build/tests/devnet/chain/sdkshape.wasm
+devnet-test devnet-interop devnet-test-san: build/tests/devnet/chain/sdkshape.wasm
+build/tests/devnet/chain/sdkshape.wasm: tests/devnet/sdk/sdkshape.c
+	@mkdir -p $(@D)
+	$(CLANG) $(NEARVM_CONTRACT_CFLAGS) -c $< -o $@.o
+	$(WASM_LD) --no-entry --export-dynamic --allow-undefined --strip-all --stack-first -z stack-size=1048576 \
+	  $@.o -o $@
+	rm -f $@.o

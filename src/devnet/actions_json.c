@@ -24,7 +24,7 @@ int devnet_rt_u128_field(json_t *o, const char *k, near_u128 *out)
 static int pk_field(json_t *o, const char *k, near_public_key *out)
 {
     const char *s = json_string_value(json_object_get(o, k));
-    return s ? near_public_key_parse(s, out) : -1;
+    return s ? devnet_public_key_parse(s, out) : -1;
 }
 
 static int b64_field(json_t *o, const char *k, uint8_t **out, size_t *len)

@@ -58,6 +58,22 @@ static int remove_tree(const char *path)
     return 0;
 }
 
+/* After a restart the code cache is empty: queue the deployed contracts
+ * (as many as the cache holds) for the background compiler. */
+static void warm_code_cache(devnet_chain *c)
+{
+    sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT a.code_hash, c.code FROM accounts a JOIN code c ON c.account = a.id "
+                                          "WHERE length(a.code_hash) = 32 GROUP BY a.code_hash LIMIT 16");
+    if (!s) return;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const uint8_t *hash = sqlite3_column_blob(s, 0);
+        const uint8_t *code = sqlite3_column_blob(s, 1);
+        int len = sqlite3_column_bytes(s, 1);
+        if (hash && code && len > 0) devnet_compiler_enqueue(c->compiler, hash, code, (size_t)len);
+    }
+    sqlite3_reset(s);
+}
+
 int devnet_chain_open(devnet_chain *c, const devnet_config *cfg, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
@@ -100,11 +116,15 @@ int devnet_chain_open(devnet_chain *c, const devnet_config *cfg, char *err, size
         snprintf(err, errlen, "the database in %s has no blocks (use --reset)", cfg->home);
         return -1;
     }
+    c->compiler = devnet_compiler_start(c);
+    warm_code_cache(c);
     return 0;
 }
 
 void devnet_chain_close(devnet_chain *c)
 {
+    devnet_compiler_stop(c->compiler); /* before the cache it fills goes away */
+    c->compiler = NULL;
     for (size_t i = 0; i < c->pool_len; i++) free(c->pool[i].bytes);
     free(c->pool);
     for (size_t i = 0; i < sizeof c->rejected / sizeof c->rejected[0]; i++) json_decref(c->rejected[i].error);
@@ -189,6 +209,7 @@ static int by_nonce(const void *a, const void *b)
 int devnet_chain_produce_block(devnet_chain *c)
 {
     pthread_mutex_lock(&c->lock);
+    uint64_t t0 = devnet_now_ns();
     devnet_block_ctx b;
     memset(&b, 0, sizeof b);
     b.height = c->head_height + 1;
@@ -267,6 +288,11 @@ int devnet_chain_produce_block(devnet_chain *c)
         devnet_exec(&c->st, "ROLLBACK");
         rc = -1;
     }
+    /* A block that held the chain lock for long stalls every client: say so. */
+    uint64_t took_ms = (devnet_now_ns() - t0) / 1000000u;
+    if (took_ms >= 250 && !c->cfg.quiet)
+        devnet_log("info", "block %llu took %llu ms to produce", (unsigned long long)b.height,
+                   (unsigned long long)took_ms);
     pthread_cond_broadcast(&c->block_cond);
     pthread_mutex_unlock(&c->lock);
     return rc;

@@ -160,6 +160,7 @@ typedef struct devnet_chain {
     uint64_t seq; /* order of receipts executed */
     devnet_contract_cache_entry contracts[16];
     uint64_t contract_clock;
+    struct devnet_compiler *compiler; /* compiler.c: background compiles into `contracts` */
     /* Transactions valid on arrival but invalid at inclusion (their nonce
      * got used meanwhile): the last few, so waiting clients get the error. */
     struct {
@@ -231,6 +232,35 @@ void *devnet_contract_get(devnet_chain *c, const uint8_t hash[32], const char *a
 char *devnet_b58(const uint8_t *data, size_t n, char *out, size_t cap);
 #define DEVNET_B58_HASH 64
 json_t *devnet_u128_json(near_u128 v);
+/* compiler.c: a thread compiling contracts into the code cache (see there). */
+typedef struct devnet_compiler devnet_compiler;
+devnet_compiler *devnet_compiler_start(devnet_chain *c);
+/* Queues a copy of code; never waits for the chain lock. */
+void devnet_compiler_enqueue(devnet_compiler *k, const uint8_t hash[32], const uint8_t *code, size_t len);
+/* Stops and joins the thread; call without the chain lock. */
+void devnet_compiler_stop(devnet_compiler *k);
+/* vmcall.c: compiles code whose hash is not cached yet, outside the chain
+ * lock, and inserts it (taking the lock only to look up and insert). */
+void devnet_contract_compile_into_cache(devnet_chain *c, const uint8_t hash[32], const uint8_t *code, size_t len);
+/* Whether a compiled contract with this code hash is cached (chain lock held). */
+bool devnet_contract_cached(devnet_chain *c, const uint8_t hash[32]);
+/* vmcall.c: compiles the contracts a signed transaction (base64) deploys
+ * into the code cache, taking the chain lock only to look up and insert;
+ * called before the transaction is submitted, outside the lock. */
+void devnet_precompile_tx(devnet_chain *c, const char *signed_tx_base64);
+/* A u64 as a JSON number. jansson's integers are signed, so a value above
+ * INT64_MAX becomes a marked string that devnet_json_dumps prints as the
+ * bare unsigned number (nearcore prints u64 fields unsigned). */
+json_t *devnet_u64_json(uint64_t v);
+/* Base58 of a 32-byte hash (at most 44 characters) and "ed25519:…" /
+ * "secp256k1:…" keys, decoded only after a length check: base58 decoding is
+ * quadratic, and a 200,000-character id must not stall the chain. 0 or -1. */
+#define DEVNET_B58_HASH_MAX 44
+#define DEVNET_KEY_TEXT_MAX 128
+int devnet_b58_hash(const char *s, uint8_t out[32]);
+int devnet_public_key_parse(const char *s, near_public_key *out);
+/* json_dumps (compact, any value) that prints devnet_u64_json markers as numbers. */
+char *devnet_json_dumps(const json_t *j);
 json_t *devnet_block_view(devnet_chain *c, uint64_t height); /* NULL: unknown */
 json_t *devnet_chunk_view(devnet_chain *c, uint64_t height);
 int devnet_block_height_by_hash(devnet_chain *c, const uint8_t hash[32], uint64_t *height);

@@ -24,7 +24,7 @@
 
 static char *dump(json_t *j)
 {
-    char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *s = devnet_json_dumps(j);
     json_decref(j);
     return s;
 }

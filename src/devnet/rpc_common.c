@@ -75,7 +75,7 @@ int devnet_rpc_block_ref(devnet_chain *c, json_t *params, uint64_t *height, json
     }
     uint8_t hash[32];
     const char *s = json_string_value(id);
-    if (s && near_base58_decode_exact(s, hash, 32) == 0 && devnet_block_height_by_hash(c, hash, height) == 1) return 0;
+    if (s && devnet_b58_hash(s, hash) == 0 && devnet_block_height_by_hash(c, hash, height) == 1) return 0;
     char msg[160];
     snprintf(msg, sizeof msg, "DB Not Found Error: BLOCK: %s \n Cause: Unknown", s ? s : "?");
     *error = devnet_rpc_handler_error("UNKNOWN_BLOCK", json_pack("{s:O}", "block_reference", params), json_string(msg));

@@ -83,7 +83,7 @@ static json_t *m_chunk(devnet_chain *c, json_t *params, json_t **error, int *htt
     if (chunk_id) {
         /* Chunk hashes are derived from block hashes: search recent blocks. */
         uint8_t want[32];
-        if (near_base58_decode_exact(chunk_id, want, 32) == 0) {
+        if (devnet_b58_hash(chunk_id, want) == 0) {
             sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT height, hash FROM blocks ORDER BY height DESC");
             while (s && sqlite3_step(s) == SQLITE_ROW) {
                 uint8_t ch[32];
@@ -153,9 +153,10 @@ static const struct {
     {"chunk", m_chunk, true},
     {"gas_price", m_gas_price, true},
     {"query", devnet_rpc_query, true},
-    {"send_tx", devnet_rpc_send_tx, true},
-    {"broadcast_tx_async", devnet_rpc_broadcast_async, true},
-    {"broadcast_tx_commit", devnet_rpc_broadcast_commit, true},
+    /* the submit methods decode outside the lock and take it themselves */
+    {"send_tx", devnet_rpc_send_tx, false},
+    {"broadcast_tx_async", devnet_rpc_broadcast_async, false},
+    {"broadcast_tx_commit", devnet_rpc_broadcast_commit, false},
     {"tx", devnet_rpc_tx, true},
     {"EXPERIMENTAL_tx_status", devnet_rpc_tx_experimental, true},
     {"EXPERIMENTAL_receipt", devnet_rpc_receipt, true},
@@ -172,6 +173,13 @@ json_t *devnet_rpc_dispatch(devnet_chain *c, const char *method, json_t *params,
     *http_status = 200;
     for (size_t i = 0; i < sizeof METHODS / sizeof METHODS[0]; i++) {
         if (strcmp(METHODS[i].name, method) != 0) continue;
+        /* A deploy's contract is compiled here, before the chain lock:
+         * compiling a large contract must not stop block production. */
+        if (!strcmp(method, "send_tx"))
+            devnet_precompile_tx(c, json_string_value(json_is_array(params) ? json_array_get(params, 0)
+                                                                              : json_object_get(params, "signed_tx_base64")));
+        else if (!strcmp(method, "broadcast_tx_async") || !strcmp(method, "broadcast_tx_commit"))
+            devnet_precompile_tx(c, json_string_value(devnet_rpc_first_param(params)));
         if (METHODS[i].locked) pthread_mutex_lock(&c->lock);
         json_t *r = METHODS[i].fn(c, params, error, http_status);
         if (METHODS[i].locked) pthread_mutex_unlock(&c->lock);

@@ -66,7 +66,7 @@ static json_t *q_view_access_key(devnet_chain *c, const char *id, const char *pk
                                  int *http)
 {
     near_public_key pk;
-    if (!pk_text || near_public_key_parse(pk_text, &pk)) {
+    if (!pk_text || devnet_public_key_parse(pk_text, &pk)) {
         *error = devnet_rpc_request_error(http, "view_access_key: public_key expected (ed25519:<base58>)");
         return NULL;
     }
@@ -213,6 +213,8 @@ static json_t *q_view_code(devnet_chain *c, const char *id, uint64_t h, json_t *
     return r;
 }
 
+#define DEVNET_B58_PATH_DATA_MAX 4096
+
 /* The base58 data of a legacy query path (view_state prefix, call args):
  * *out malloc'd, NULL with *len 0 when data is absent or empty. 0, or -1 when
  * it is not base58 (or memory runs out). */
@@ -221,6 +223,9 @@ static int decode_path_data(const char *data, uint8_t **out, size_t *len)
     *out = NULL;
     *len = 0;
     if (!data || !*data) return 0;
+    /* base58 decoding is quadratic: longer data would hold the chain lock
+     * for seconds (use args_base64 for large arguments) */
+    if (strlen(data) > DEVNET_B58_PATH_DATA_MAX) return -1;
     size_t cap = strlen(data) + 1; /* base58 never decodes to more bytes than characters */
     *out = malloc(cap);
     int n = *out ? near_base58_decode(data, *out, cap) : -1;

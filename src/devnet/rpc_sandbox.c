@@ -46,7 +46,7 @@ static const char *patch_record(devnet_chain *c, json_t *rec)
         const char *code_hash = json_string_value(json_object_get(a, "code_hash"));
         if (!id || !near_account_id_valid(id, NULL, 0) || !amount || near_u128_parse(amount, &acct.amount) ||
             (locked && near_u128_parse(locked, &acct.locked)) ||
-            (code_hash && near_base58_decode_exact(code_hash, acct.code_hash, 32)))
+            (code_hash && devnet_b58_hash(code_hash, acct.code_hash)))
             return "Account: account_id, account.amount (and optional locked, code_hash) expected";
         acct.storage_usage = (uint64_t)json_integer_value(json_object_get(a, "storage_usage"));
         return devnet_account_put(&c->st, id, &acct) ? "cannot store the account" : NULL;
@@ -57,7 +57,7 @@ static const char *patch_record(devnet_chain *c, json_t *rec)
         json_t *ak_json = json_object_get(v, "access_key");
         near_public_key pk;
         near_access_key ak;
-        if (!id || !pk_text || near_public_key_parse(pk_text, &pk) ||
+        if (!id || !pk_text || devnet_public_key_parse(pk_text, &pk) ||
             devnet_permission_parse(json_object_get(ak_json, "permission"), &ak)) {
             return "AccessKey: account_id, public_key, access_key {nonce, permission} expected";
         }

@@ -19,6 +19,13 @@
 #include "devnet/rpc_internal.h"
 
 #define MAX_BODY (8u << 20)
+/* One client must not lock the others out: at most this many connections
+ * per client address (the rest are refused at accept), an idle connection
+ * is closed after IDLE_TIMEOUT_S, and a request body must arrive within
+ * BODY_DEADLINE_S however slowly its bytes trickle in. */
+#define PER_ADDRESS_CONNECTIONS 128u
+#define IDLE_TIMEOUT_S 30u
+#define BODY_DEADLINE_S 30u
 
 struct devnet_server {
     struct MHD_Daemon *d;
@@ -29,6 +36,7 @@ typedef struct request {
     char *body;
     size_t len;
     bool too_large;
+    uint64_t started_ns;
 } request;
 
 /* Takes body (malloc'd; NULL, when memory ran out, drops the connection). */
@@ -49,7 +57,7 @@ static enum MHD_Result reply(struct MHD_Connection *conn, int status, char *body
 
 static enum MHD_Result reply_json(struct MHD_Connection *conn, int status, json_t *j)
 {
-    char *body = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *body = devnet_json_dumps(j);
     json_decref(j);
     if (!body) return MHD_NO;
     return reply(conn, status, body);
@@ -99,9 +107,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!req) {
             req = calloc(1, sizeof *req);
             if (!req) return MHD_NO;
+            req->started_ns = devnet_now_ns();
             *con_cls = req;
             return MHD_YES;
         }
+        if (devnet_now_ns() - req->started_ns > BODY_DEADLINE_S * 1000000000ull)
+            return MHD_NO; /* a body trickling in too slowly: drop the connection */
         if (*upload_size) {
             if (req->len + *upload_size > MAX_BODY) {
                 req->too_large = true;
@@ -172,7 +183,8 @@ devnet_server *devnet_server_start(devnet_chain *c, int port, char *err, size_t 
     s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
                             (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_TIMEOUT,
-                            (unsigned)120, MHD_OPTION_END);
+                            (unsigned)IDLE_TIMEOUT_S, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                            (unsigned)PER_ADDRESS_CONNECTIONS, MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "cannot listen on 127.0.0.1:%d (port in use?)", port);
         free(s);

@@ -4,6 +4,7 @@
  * Waiting sleeps on the chain's block condition (the lock is released).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,15 +81,22 @@ static json_t *wait_tx(devnet_chain *c, const uint8_t hash[32], wait_level level
     }
 }
 
-static json_t *submit(devnet_chain *c, const char *b64, uint8_t hash[32], json_t **error, int *http)
+/* Decodes the base64 before the chain lock (the three submit methods are
+ * registered unlocked), then takes the lock for the chain's part. On
+ * success the lock is still held (the caller may wait on the chain), and
+ * *locked says so. */
+static json_t *submit(devnet_chain *c, const char *b64, uint8_t hash[32], json_t **error, int *http, bool *locked)
 {
     uint8_t *bytes = NULL;
     size_t len = 0;
+    *locked = false;
     if (!b64 || near_base64_decode(b64, &bytes, &len)) {
         return devnet_rpc_bad_request(error, http, "signed transaction: invalid base64");
     }
     json_t *txerr = NULL;
     char msg[200] = "";
+    pthread_mutex_lock(&c->lock);
+    *locked = true;
     int rc = devnet_chain_submit(c, bytes, len, hash, &txerr, msg, sizeof msg);
     free(bytes);
     if (rc == 0) return json_true();
@@ -102,34 +110,43 @@ static json_t *submit(devnet_chain *c, const char *b64, uint8_t hash[32], json_t
     return devnet_rpc_bad_request(error, http, what);
 }
 
+static json_t *unlock_and(devnet_chain *c, bool locked, json_t *r)
+{
+    if (locked) pthread_mutex_unlock(&c->lock);
+    return r;
+}
+
 json_t *devnet_rpc_send_tx(devnet_chain *c, json_t *params, json_t **error, int *http)
 {
     const char *b64 = json_string_value(json_is_array(params) ? json_array_get(params, 0)
                                                               : json_object_get(params, "signed_tx_base64"));
     wait_level level = parse_wait(json_string_value(json_object_get(params, "wait_until")));
     uint8_t hash[32];
-    json_t *ok = submit(c, b64, hash, error, http);
-    if (!ok) return NULL;
+    bool locked;
+    json_t *ok = submit(c, b64, hash, error, http, &locked);
+    if (!ok) return unlock_and(c, locked, NULL);
     json_decref(ok);
-    return wait_tx(c, hash, level, false, error, http);
+    return unlock_and(c, locked, wait_tx(c, hash, level, false, error, http));
 }
 
 json_t *devnet_rpc_broadcast_async(devnet_chain *c, json_t *params, json_t **error, int *http)
 {
     uint8_t hash[32];
-    json_t *ok = submit(c, json_string_value(devnet_rpc_first_param(params)), hash, error, http);
-    if (!ok) return NULL;
+    bool locked;
+    json_t *ok = submit(c, json_string_value(devnet_rpc_first_param(params)), hash, error, http, &locked);
+    if (!ok) return unlock_and(c, locked, NULL);
     json_decref(ok);
-    return devnet_rpc_b58_json(hash, 32);
+    return unlock_and(c, locked, devnet_rpc_b58_json(hash, 32));
 }
 
 json_t *devnet_rpc_broadcast_commit(devnet_chain *c, json_t *params, json_t **error, int *http)
 {
     uint8_t hash[32];
-    json_t *ok = submit(c, json_string_value(devnet_rpc_first_param(params)), hash, error, http);
-    if (!ok) return NULL;
+    bool locked;
+    json_t *ok = submit(c, json_string_value(devnet_rpc_first_param(params)), hash, error, http, &locked);
+    if (!ok) return unlock_and(c, locked, NULL);
     json_decref(ok);
-    return wait_tx(c, hash, W_EXECUTED, false, error, http);
+    return unlock_and(c, locked, wait_tx(c, hash, W_EXECUTED, false, error, http));
 }
 
 static json_t *tx_status(devnet_chain *c, json_t *params, bool experimental, json_t **error, int *http)
@@ -149,7 +166,7 @@ static json_t *tx_status(devnet_chain *c, json_t *params, bool experimental, jso
         level = parse_wait(json_string_value(json_object_get(params, "wait_until")));
     }
     if (hash_text) {
-        if (near_base58_decode_exact(hash_text, hash, 32))
+        if (devnet_b58_hash(hash_text, hash))
             return devnet_rpc_bad_request(error, http, "tx_hash: invalid base58 hash");
     } else if (b64) {
         uint8_t *bytes = NULL;
@@ -184,7 +201,7 @@ json_t *devnet_rpc_receipt(devnet_chain *c, json_t *params, json_t **error, int 
     const char *id =
         json_string_value(json_is_array(params) ? json_array_get(params, 0) : json_object_get(params, "receipt_id"));
     uint8_t rid[32];
-    if (!id || near_base58_decode_exact(id, rid, 32))
+    if (!id || devnet_b58_hash(id, rid))
         return devnet_rpc_bad_request(error, http, "receipt_id: invalid base58 hash");
     json_t *v = devnet_receipt_view(c, rid);
     if (!v)

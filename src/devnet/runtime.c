@@ -33,24 +33,6 @@ void devnet_rt_credit(devnet_chain *c, const char *account, near_u128 amount)
     devnet_account_put(&c->st, account, &a);
 }
 
-/* Gas refund to the signer, and back into a function-call key's allowance. */
-void devnet_rt_refund_gas(devnet_chain *c, const char *signer, const char *pk_text, uint64_t gas)
-{
-    if (!gas || !strcmp(signer, SYSTEM_ACCOUNT)) return;
-    near_u128 amount = (near_u128)gas * DEVNET_GAS_PRICE;
-    devnet_rt_credit(c, signer, amount);
-    near_public_key pk;
-    near_access_key ak;
-    if (!pk_text || near_public_key_parse(pk_text, &pk)) return;
-    if (devnet_key_get(&c->st, signer, &pk, &ak) == 1) {
-        if (!ak.full_access && ak.has_allowance) {
-            ak.allowance += amount;
-            devnet_key_put(&c->st, signer, &pk, &ak);
-        }
-        near_access_key_free(&ak);
-    }
-}
-
 /* ---- checks ---- */
 
 static bool registrar(const char *id) { return !strcmp(id, "near") || !strcmp(id, "test.near"); }
@@ -83,11 +65,11 @@ static json_t *check_delegate(devnet_chain *c, devnet_block_ctx *b, const char *
     json_t *failure = NULL;
     uint64_t upper = b->height * DEVNET_NONCE_MULTIPLIER;
     if (da->nonce <= ak.nonce) {
-        failure = action_error(index, json_pack("{s:{s:I,s:I}}", "DelegateActionInvalidNonce", "delegate_nonce",
-                                                (json_int_t)da->nonce, "ak_nonce", (json_int_t)ak.nonce));
+        failure = action_error(index, json_pack("{s:{s:o,s:o}}", "DelegateActionInvalidNonce", "delegate_nonce",
+                                                devnet_u64_json(da->nonce), "ak_nonce", devnet_u64_json(ak.nonce)));
     } else if (da->nonce >= upper) {
-        failure = action_error(index, json_pack("{s:{s:I,s:I}}", "DelegateActionNonceTooLarge", "delegate_nonce",
-                                                (json_int_t)da->nonce, "upper_bound", (json_int_t)upper));
+        failure = action_error(index, json_pack("{s:{s:o,s:o}}", "DelegateActionNonceTooLarge", "delegate_nonce",
+                                                devnet_u64_json(da->nonce), "upper_bound", devnet_u64_json(upper)));
     } else if (!ak.full_access) {
         /* A function-call key may delegate one function call it allows. */
         const near_action *fc = da->n_actions == 1 ? &da->actions[0] : NULL;
@@ -249,6 +231,34 @@ static json_t *act_deploy(apply *x, const near_action *a)
     x->acct.storage_usage = x->acct.storage_usage - old_len + a->bytes_len;
     devnet_sha256(a->bytes, a->bytes_len, NULL, 0, x->acct.code_hash);
     devnet_code_put(&x->c->st, x->receiver, a->bytes, a->bytes_len);
+    /* compile it in the background (a deploy by transaction is usually
+     * compiled already: devnet_precompile_tx) */
+    if (!devnet_contract_cached(x->c, x->acct.code_hash))
+        devnet_compiler_enqueue(x->c->compiler, x->acct.code_hash, a->bytes, a->bytes_len);
+    return NULL;
+}
+
+static bool id_ok(const char *id) { return id && near_vm_account_id_valid(id, strlen(id)); }
+
+/* nearcore's validate_receipt on what a call created: the receiver of every
+ * receipt, and the account ids inside its actions (delete-account
+ * beneficiary, function-call key receiver). NULL when all are valid, else
+ * the ReceiptValidationError. */
+static json_t *invalid_new_receipt(const near_vm_outcome *o)
+{
+    for (size_t r = 0; r < o->receipts_count; r++) {
+        const near_vm_receipt *rc = &o->receipts[r];
+        if (!id_ok(rc->receiver_id))
+            return json_pack("{s:{s:s}}", "InvalidReceiverId", "account_id", rc->receiver_id ? rc->receiver_id : "");
+        for (size_t k = 0; k < rc->actions_count; k++) {
+            const near_vm_action *a = &rc->actions[k];
+            const char *id = a->kind == NEAR_VM_ACTION_DELETE_ACCOUNT                 ? a->beneficiary_id
+                             : a->kind == NEAR_VM_ACTION_ADD_KEY && !a->full_access ? a->receiver_id
+                                                                                    : NULL;
+            if (id && !id_ok(id))
+                return json_pack("{s:{s:{s:s}}}", "ActionsValidation", "InvalidAccountId", "account_id", id);
+        }
+    }
     return NULL;
 }
 
@@ -299,6 +309,14 @@ static json_t *act_function_call(apply *x, const near_action *a, int i)
     x->have_vmo = true;
     for (size_t l = 0; l < o->logs_count; l++) json_array_append_new(x->logs, json_string(o->logs[l]));
     x->gas_burnt += o->gas_burnt;
+    json_t *invalid = o->error.kind == NEAR_VM_OK ? invalid_new_receipt(o) : NULL;
+    if (invalid) {
+        /* nearcore validates the receipts a call created before keeping
+         * them: the action fails, its receipts are dropped and their
+         * reserved gas is not spent */
+        x->gas_used += o->gas_burnt;
+        return action_error(i, json_pack("{s:o}", "NewReceiptValidationError", invalid));
+    }
     if (o->error.kind == NEAR_VM_OK) {
         x->gas_used += o->gas_used;
         x->acct.amount = o->balance;
@@ -416,9 +434,41 @@ static void send_output(apply *x, const uint8_t *value, size_t len, bool ok)
     }
 }
 
+/* A refund as nearcore sends it: an action receipt from "system" with one
+ * Transfer, applied in the next block and listed among the receipts this
+ * receipt produced. A gas refund carries the signer and its key (so the
+ * key's allowance grows back when it lands); a deposit refund is signed by
+ * "system". */
+static void refund_receipt(apply *x, json_t *receipt_ids, const char *to, near_u128 amount, bool gas, size_t index)
+{
+    if (!amount || !strcmp(to, SYSTEM_ACCOUNT)) return;
+    near_vm_action va;
+    memset(&va, 0, sizeof va);
+    va.kind = NEAR_VM_ACTION_TRANSFER;
+    va.deposit = amount;
+    near_vm_receipt vr;
+    memset(&vr, 0, sizeof vr);
+    vr.receiver_id = (char *)to;
+    vr.actions = &va;
+    vr.actions_count = 1;
+    uint8_t rid[32];
+    if (devnet_rt_store_vm_receipt(x->c, x->b, x->r, SYSTEM_ACCOUNT, gas ? x->signer : SYSTEM_ACCOUNT,
+                                   gas ? x->signer_pk : "ed25519:11111111111111111111111111111111", &vr, index, NULL, 0,
+                                   rid) == 0)
+        json_array_append_new(receipt_ids, devnet_rt_b58_json(rid, 32));
+    else
+        devnet_rt_credit(x->c, to, amount); /* cannot store it: credit at once rather than lose it */
+}
+
+static void refund_gas(apply *x, json_t *receipt_ids, uint64_t gas)
+{
+    if (!strcmp(x->signer, SYSTEM_ACCOUNT)) return;
+    refund_receipt(x, receipt_ids, x->signer, (near_u128)gas * DEVNET_GAS_PRICE, true, 2001);
+}
+
 /* Failure: everything the actions did is rolled back, deposits go back to
  * the predecessor, unused gas to the signer, receivers get a failed result. */
-static json_t *finish_failed(apply *x, json_t *failure)
+static json_t *finish_failed(apply *x, json_t *failure, json_t *receipt_ids)
 {
     if (!x->c->cfg.quiet) {
         char rid[DEVNET_B58_HASH];
@@ -428,9 +478,8 @@ static json_t *finish_failed(apply *x, json_t *failure)
         free(why);
     }
     devnet_rollback(&x->c->st);
-    if (strcmp(x->predecessor, SYSTEM_ACCOUNT) != 0) devnet_rt_credit(x->c, x->predecessor, x->deposits);
-    devnet_rt_refund_gas(x->c, x->signer, x->signer_pk,
-                         x->r->reserved > x->gas_burnt ? x->r->reserved - x->gas_burnt : 0);
+    refund_receipt(x, receipt_ids, x->predecessor, x->deposits, false, 2000);
+    refund_gas(x, receipt_ids, x->r->reserved > x->gas_burnt ? x->r->reserved - x->gas_burnt : 0);
     send_output(x, NULL, 0, false);
     return failure;
 }
@@ -516,9 +565,27 @@ static json_t *finish_succeeded(apply *x, json_t *receipt_ids)
         status = devnet_rt_success_value(value, len);
         send_output(x, value, len, true);
     }
-    devnet_rt_refund_gas(x->c, x->signer, x->signer_pk,
-                         x->r->reserved > x->gas_used ? x->r->reserved - x->gas_used : 0);
+    refund_gas(x, receipt_ids, x->r->reserved > x->gas_used ? x->r->reserved - x->gas_used : 0);
     return status;
+}
+
+/* A gas refund landing on the signer's account gives the signing key its
+ * allowance back (nearcore does this for any receipt from "system"). */
+static void refund_allowance(apply *x)
+{
+    near_u128 amount = 0;
+    for (size_t i = 0; i < x->n; i++)
+        if (x->actions[i].kind == NEAR_ACTION_TRANSFER) amount += x->actions[i].amount;
+    near_public_key pk;
+    near_access_key ak;
+    if (!amount || near_public_key_parse(x->signer_pk, &pk)) return;
+    if (devnet_key_get(&x->c->st, x->receiver, &pk, &ak) == 1) {
+        if (!ak.full_access && ak.has_allowance) {
+            ak.allowance += amount;
+            devnet_key_put(&x->c->st, x->receiver, &pk, &ak);
+        }
+        near_access_key_free(&ak);
+    }
 }
 
 int devnet_rt_execute_action_receipt(devnet_chain *c, devnet_block_ctx *b, receipt_in *r)
@@ -537,7 +604,8 @@ int devnet_rt_execute_action_receipt(devnet_chain *c, devnet_block_ctx *b, recei
     if (!failure && x.exists) devnet_account_put(&c->st, x.receiver, &x.acct);
 
     json_t *receipt_ids = json_array();
-    json_t *status = failure ? finish_failed(&x, failure) : finish_succeeded(&x, receipt_ids);
+    json_t *status = failure ? finish_failed(&x, failure, receipt_ids) : finish_succeeded(&x, receipt_ids);
+    if (!strcmp(x.predecessor, SYSTEM_ACCOUNT)) refund_allowance(&x);
     b->gas_burnt += x.gas_burnt;
     json_t *outcome = devnet_rt_outcome_json(json_incref(x.logs), receipt_ids, x.gas_burnt, x.receiver, status);
     int rc = devnet_rt_set_receipt_done(c, r->id, b->height, outcome);

@@ -56,7 +56,6 @@ int devnet_rt_store_delegated_receipt(devnet_chain *c, devnet_block_ctx *b, cons
 
 /* ---- runtime.c: one action receipt ---- */
 void devnet_rt_credit(devnet_chain *c, const char *account, near_u128 amount);
-void devnet_rt_refund_gas(devnet_chain *c, const char *signer, const char *pk_text, uint64_t gas);
 int devnet_rt_execute_action_receipt(devnet_chain *c, devnet_block_ctx *b, receipt_in *r);
 near_vm_promise_result *devnet_rt_load_promise_results(devnet_chain *c, json_t *ins, size_t *count);
 void devnet_rt_free_promise_results(near_vm_promise_result *res, size_t n);

@@ -166,14 +166,14 @@ int devnet_tx_validate(devnet_chain *c, const near_signed_transaction *stx, size
     }
     int result = -1;
     if (tx->nonce <= ak.nonce) {
-        *error = json_pack("{s:{s:I,s:I}}", "InvalidNonce", "tx_nonce", (json_int_t)tx->nonce, "ak_nonce",
-                           (json_int_t)ak.nonce);
+        *error = json_pack("{s:{s:o,s:o}}", "InvalidNonce", "tx_nonce", devnet_u64_json(tx->nonce), "ak_nonce",
+                           devnet_u64_json(ak.nonce));
         goto out;
     }
     uint64_t upper = (c->head_height + 1) * DEVNET_NONCE_MULTIPLIER;
     if (tx->nonce >= upper) {
-        *error = json_pack("{s:{s:I,s:I}}", "NonceTooLarge", "tx_nonce", (json_int_t)tx->nonce, "upper_bound",
-                           (json_int_t)upper);
+        *error = json_pack("{s:{s:o,s:o}}", "NonceTooLarge", "tx_nonce", devnet_u64_json(tx->nonce), "upper_bound",
+                           devnet_u64_json(upper));
         goto out;
     }
     if ((*error = validate_actions(tx))) goto out;

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
+
+#include <sodium.h>
 
 #include "devnet/devnet.h"
 #include "near/encoding.h"
@@ -27,6 +30,73 @@ json_t *devnet_u128_json(near_u128 v)
 {
     char buf[NEAR_U128_DEC_MAX];
     return json_string(near_u128_format(v, buf));
+}
+
+int devnet_b58_hash(const char *s, uint8_t out[32])
+{
+    if (!s || strlen(s) > DEVNET_B58_HASH_MAX) return -1;
+    return near_base58_decode_exact(s, out, 32);
+}
+
+int devnet_public_key_parse(const char *s, near_public_key *out)
+{
+    if (!s || strlen(s) > DEVNET_KEY_TEXT_MAX) return -1;
+    return near_public_key_parse(s, out);
+}
+
+/* The marker of a big u64 in a jansson string: \x01, "u64", a random
+ * per-process secret and ':'. The secret keeps a contract's log or args
+ * that happen to contain the same characters from being turned into a
+ * number. */
+static char u64_mark[40], u64_mark_json[48];
+static pthread_once_t u64_mark_once = PTHREAD_ONCE_INIT;
+
+static void u64_mark_init(void)
+{
+    uint8_t secret[8];
+    if (sodium_init() < 0) abort(); /* idempotent; libsodium is unusable otherwise */
+    randombytes_buf(secret, sizeof secret);
+    char hex[17];
+    for (int i = 0; i < 8; i++)
+        snprintf(hex + 2 * i, 3, "%02x", secret[i]);
+    snprintf(u64_mark, sizeof u64_mark, "\001u64%s:", hex);
+    snprintf(u64_mark_json, sizeof u64_mark_json, "\"\\u0001u64%s:", hex); /* how json_dumps writes it */
+}
+
+json_t *devnet_u64_json(uint64_t v)
+{
+    if (v <= (uint64_t)INT64_MAX) return json_integer((json_int_t)v);
+    pthread_once(&u64_mark_once, u64_mark_init);
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s%llu", u64_mark, (unsigned long long)v);
+    return json_string(buf);
+}
+
+char *devnet_json_dumps(const json_t *j)
+{
+    char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    pthread_once(&u64_mark_once, u64_mark_init);
+    if (!s || !strstr(s, u64_mark_json)) return s;
+    /* A whole string "\u0001u64:<digits>" becomes <digits>, in place (the
+     * result is shorter). Anything else — say a contract's log that happens
+     * to contain the marker — is copied as it is. */
+    char *w = s, *r = s;
+    size_t mark = strlen(u64_mark_json);
+    while (*r) {
+        if (strncmp(r, u64_mark_json, mark) == 0) {
+            const char *d = r + mark, *e = d;
+            while (*e >= '0' && *e <= '9') e++;
+            if (e > d && *e == '"') {
+                memmove(w, d, (size_t)(e - d));
+                w += e - d;
+                r = (char *)e + 1;
+                continue;
+            }
+        }
+        *w++ = *r++;
+    }
+    *w = 0;
+    return s;
 }
 
 int devnet_block_height_by_hash(devnet_chain *c, const uint8_t hash[32], uint64_t *height)

@@ -3,6 +3,7 @@
  * account's data, the compiled-contract cache (by code hash), promise
  * results for callbacks, and view calls (RPC call_function).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,32 +56,100 @@ near_vm_storage devnet_rt_storage(devnet_rt_store *s)
     return (near_vm_storage){s, vm_get, vm_set, vm_remove, vm_yield_pending};
 }
 
-void *devnet_contract_get(devnet_chain *c, const uint8_t hash[32], const char *account_id, int *prepare_err,
-                          char *detail, size_t detail_len)
+static devnet_contract_cache_entry *cache_find(devnet_chain *c, const uint8_t hash[32])
+{
+    size_t n = sizeof c->contracts / sizeof c->contracts[0];
+    for (size_t i = 0; i < n; i++)
+        if (c->contracts[i].contract && !memcmp(c->contracts[i].hash, hash, 32)) return &c->contracts[i];
+    return NULL;
+}
+
+/* Puts k in the least recently used slot (under the chain lock). */
+static void cache_put(devnet_chain *c, const uint8_t hash[32], near_vm_contract *k)
 {
     devnet_contract_cache_entry *slot = &c->contracts[0];
     size_t n = sizeof c->contracts / sizeof c->contracts[0];
     for (size_t i = 0; i < n; i++) {
         devnet_contract_cache_entry *e = &c->contracts[i];
-        if (e->contract && !memcmp(e->hash, hash, 32)) {
-            e->used = ++c->contract_clock;
-            return e->contract;
-        }
         if (!e->contract || e->used < slot->used) slot = e;
+        if (!e->contract) break;
+    }
+    if (slot->contract) near_vm_contract_release(slot->contract);
+    memcpy(slot->hash, hash, 32);
+    slot->contract = k;
+    slot->used = ++c->contract_clock;
+}
+
+void *devnet_contract_get(devnet_chain *c, const uint8_t hash[32], const char *account_id, int *prepare_err,
+                          char *detail, size_t detail_len)
+{
+    devnet_contract_cache_entry *e = cache_find(c, hash);
+    if (e) {
+        e->used = ++c->contract_clock;
+        return e->contract;
     }
     uint8_t *code = NULL;
     size_t len = 0;
     if (devnet_code_get(&c->st, account_id, &code, &len) != 1) return NULL;
     near_vm_prepare_error perr = NEAR_PREPARE_OK;
+    uint64_t t0 = devnet_now_ns();
     near_vm_contract *k = near_vm_contract_load(code, len, &perr, detail, detail_len);
+    uint64_t took_ms = (devnet_now_ns() - t0) / 1000000u;
+    if (took_ms >= 100 && !c->cfg.quiet) /* under the chain lock: worth knowing */
+        devnet_log("info", "compiled the contract of %s (%zu bytes) on its first call: %llu ms", account_id, len,
+                   (unsigned long long)took_ms);
     free(code);
     *prepare_err = (int)perr;
     if (!k) return NULL;
-    if (slot->contract) near_vm_contract_release(slot->contract);
-    memcpy(slot->hash, hash, 32);
-    slot->contract = k;
-    slot->used = ++c->contract_clock;
+    cache_put(c, hash, k);
     return k;
+}
+
+bool devnet_contract_cached(devnet_chain *c, const uint8_t hash[32]) { return cache_find(c, hash) != NULL; }
+
+void devnet_contract_compile_into_cache(devnet_chain *c, const uint8_t hash[32], const uint8_t *code, size_t len)
+{
+    pthread_mutex_lock(&c->lock);
+    bool have = cache_find(c, hash) != NULL;
+    pthread_mutex_unlock(&c->lock);
+    if (have) return;
+    near_vm_prepare_error perr = NEAR_PREPARE_OK;
+    char detail[160];
+    near_vm_contract *k = near_vm_contract_load(code, len, &perr, detail, sizeof detail);
+    if (!k) return; /* the call will report the preparation error */
+    pthread_mutex_lock(&c->lock);
+    if (cache_find(c, hash))
+        near_vm_contract_release(k);
+    else
+        cache_put(c, hash, k);
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* Compiles code into the cache without holding the chain lock, so that
+ * block production goes on while a large contract compiles. */
+static void precompile(devnet_chain *c, const uint8_t *code, size_t len)
+{
+    if (len > DEVNET_MAX_CONTRACT_SIZE) return; /* the transaction will be rejected */
+    uint8_t hash[32];
+    devnet_sha256(code, len, NULL, 0, hash);
+    devnet_contract_compile_into_cache(c, hash, code, len);
+}
+
+void devnet_precompile_tx(devnet_chain *c, const char *signed_tx_base64)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    if (!signed_tx_base64 || near_base64_decode(signed_tx_base64, &bytes, &len)) return;
+    near_signed_transaction stx;
+    char msg[160];
+    if (near_signed_transaction_from_bytes(bytes, len, &stx, msg, sizeof msg) == 0) {
+        for (size_t i = 0; i < stx.transaction.n_actions; i++) {
+            const near_action *a = &stx.transaction.actions[i];
+            if (a->kind == NEAR_ACTION_DEPLOY_CONTRACT && a->bytes_len) precompile(c, a->bytes, a->bytes_len);
+        }
+        near_signed_transaction_free(&stx);
+    }
+    free(bytes);
 }
 
 /* Runs a function call: the cached compiled contract, or (no code, or code

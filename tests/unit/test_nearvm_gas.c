@@ -79,6 +79,20 @@ static void test_value_return_data_receivers(void **state)
     near_vm_outcome_free(&b);
 }
 
+/* input charges write_register_base only (nearcore shares the input with
+ * the register); read_register still pays per byte of register and memory */
+static void test_input_is_not_charged_per_byte(void **state)
+{
+    near_vm_outcome a, b;
+    uint8_t in[8] = {0};
+    assert_true(run("loop", 300 * TGAS, 0, in, 4, &a));
+    assert_true(run("loop", 300 * TGAS, 0, in, 8, &b));
+    assert_int_equal(a.instructions, b.instructions);
+    assert_true(b.gas_burnt - a.gas_burnt == 4 * (98562ull + 2723772ull));
+    near_vm_outcome_free(&a);
+    near_vm_outcome_free(&b);
+}
+
 static void test_gas_per_instruction(void **state)
 {
     near_vm_outcome a, b;
@@ -172,6 +186,7 @@ int main(void)
         cmocka_unit_test(test_exact_gas),
         cmocka_unit_test(test_value_return_data_receivers),
         cmocka_unit_test(test_gas_per_instruction),
+        cmocka_unit_test(test_input_is_not_charged_per_byte),
         cmocka_unit_test(test_out_of_prepaid_gas),
         cmocka_unit_test(test_gas_limit_exceeded),
         cmocka_unit_test(test_used_and_prepaid),

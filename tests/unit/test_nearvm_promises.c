@@ -167,6 +167,13 @@ static void test_promise_errors(void **state)
     assert_false(run("bad_key", &o));
     assert_error(&o, NEAR_VM_ERR_HOST, "InvalidPublicKey", "VM Logic provided an invalid public key");
     near_vm_outcome_free(&o);
+    /* the key is decoded after the promise lookup, as in nearcore */
+    assert_false(run("bad_key_bad_promise", &o));
+    assert_error(&o, NEAR_VM_ERR_HOST, "InvalidPromiseIndex", "99 does not correspond to existing promises");
+    near_vm_outcome_free(&o);
+    assert_false(run("empty_key_method", &o));
+    assert_error(&o, NEAR_VM_ERR_HOST, "EmptyMethodName", "Tried to call an empty method name.");
+    near_vm_outcome_free(&o);
     /* attaching more gas than prepaid */
     assert_false(run("too_much_gas", &o));
     assert_error(&o, NEAR_VM_ERR_HOST, "GasExceeded", NULL);
@@ -300,7 +307,7 @@ static void test_yield_resume(void **state)
     ctx.input_len = 32 + 5;
     ctx.is_view = true;
     assert_false(run_ctx(&ctx, &st, "resume", &o));
-    assert_error(&o, NEAR_VM_ERR_HOST, "ProhibitedInView", "promise_yield_resume is not allowed in view calls");
+    assert_error(&o, NEAR_VM_ERR_HOST, "ProhibitedInView", "promise_submit_data is not allowed in view calls");
     near_vm_outcome_free(&o);
 
     /* resuming a yield created in the same call works; a second resume

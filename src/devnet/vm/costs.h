@@ -2,7 +2,10 @@
  * costs.h — every gas cost and limit the NEAR VM layer charges, in one place.
  *
  * Values are nearcore's current parameters (core/parameters, protocol
- * version 84+ snapshots) as listed in spec/near-runtime.md §3.3–§3.5 and §1.
+ * version 84+ snapshots) as listed in spec/near-runtime.md §3.3–§3.5 and §1,
+ * except storage_read_base and storage_read_value_byte, which mainnet's
+ * EXPERIMENTAL_protocol_config and a black-box check of PV86 both give one
+ * gas lower than the spec (…749 and 5,611,004).
  * Compute costs (chunk scheduling only) are not modelled.
  */
 #ifndef OUTLAYER_NEAR_VM_COSTS_H
@@ -35,9 +38,14 @@
 #define COST_STORAGE_WRITE_KEY_BYTE 70482867ull
 #define COST_STORAGE_WRITE_VALUE_BYTE 31018539ull
 #define COST_STORAGE_WRITE_EVICTED_BYTE 32117307ull
-#define COST_STORAGE_READ_BASE 56356845750ull
+#define COST_STORAGE_READ_BASE 56356845749ull
 #define COST_STORAGE_READ_KEY_BYTE 30952533ull
-#define COST_STORAGE_READ_VALUE_BYTE 5611005ull
+#define COST_STORAGE_READ_VALUE_BYTE 5611004ull
+/* values longer than 4000 bytes (nearcore's INLINE_DISK_VALUE_THRESHOLD) pay
+ * this on top; its gas is 1 + 1 per byte (the real weight is in compute) */
+#define COST_STORAGE_LARGE_READ_THRESHOLD 4000u
+#define COST_STORAGE_LARGE_READ_OVERHEAD_BASE 1ull
+#define COST_STORAGE_LARGE_READ_OVERHEAD_BYTE 1ull
 #define COST_STORAGE_REMOVE_BASE 53473030500ull
 #define COST_STORAGE_REMOVE_KEY_BYTE 38220384ull
 #define COST_STORAGE_REMOVE_RET_VALUE_BYTE 11531556ull

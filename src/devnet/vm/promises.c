@@ -138,17 +138,31 @@ static bool deduct_balance(near_vm_logic *L, near_vm_u128 amount)
     return true;
 }
 
-static bool read_public_key(near_vm_logic *L, uint64_t len, uint64_t ptr, uint8_t out[65], size_t *out_len)
+/* nearcore reads a public key (memory or register) where the argument
+ * list has it, but decodes it only after the promise lookup and the action
+ * fees: an undecodable key costs what a good one does, then fails. */
+typedef struct raw_key {
+    uint8_t bytes[65];
+    size_t len;
+    bool valid; /* Borsh PublicKey: 0 ‖ 32 bytes (ed25519) or 1 ‖ 64 (secp256k1) */
+} raw_key;
+
+static bool read_public_key(near_vm_logic *L, uint64_t len, uint64_t ptr, raw_key *k)
 {
     const uint8_t *p;
     size_t n;
     if (!vm_read_input(L, len, ptr, &p, &n))
         return false;
-    if (!((n == 33 && p[0] == 0) || (n == 65 && p[0] == 1)))
-        return vm_host_error(L, "InvalidPublicKey", "InvalidPublicKey", "VM Logic provided an invalid public key");
-    memcpy(out, p, n);
-    *out_len = n;
+    k->valid = (n == 33 && p[0] == 0) || (n == 65 && p[0] == 1);
+    k->len = k->valid ? n : 0;
+    if (k->valid)
+        memcpy(k->bytes, p, n);
     return true;
+}
+
+static bool decode_public_key(near_vm_logic *L, const raw_key *k)
+{
+    return k->valid || vm_host_error(L, "InvalidPublicKey", "InvalidPublicKey", "VM Logic provided an invalid public key");
 }
 
 static bool piv(near_vm_logic *L, const char *name)
@@ -420,35 +434,36 @@ static bool h_transfer(near_vm_logic *L, const uint64_t *a, uint64_t *r)
 static bool h_stake(near_vm_logic *L, const uint64_t *a, uint64_t *r)
 {
     near_vm_u128 amount;
-    uint8_t pk[65];
-    size_t pk_len, receipt;
+    raw_key pk;
+    size_t receipt;
     bool sir;
     if (!piv(L, "promise_batch_action_stake") || !vm_mem_read_u128(L, a[1], &amount) ||
-        !read_public_key(L, a[2], a[3], pk, &pk_len) || !action_receipt(L, a[0], &receipt, &sir) ||
-        !vm_pay_action(L, FEE_STAKE, sir))
+        !read_public_key(L, a[2], a[3], &pk) || !action_receipt(L, a[0], &receipt, &sir) ||
+        !vm_pay_action(L, FEE_STAKE, sir) || !decode_public_key(L, &pk))
         return false;
     near_vm_action *act = add_action(L, receipt, NEAR_VM_ACTION_STAKE);
     if (!act)
         return false;
     act->deposit = amount;
-    memcpy(act->public_key, pk, pk_len);
-    act->public_key_len = pk_len;
+    memcpy(act->public_key, pk.bytes, pk.len);
+    act->public_key_len = pk.len;
     return true;
 }
 
 static bool h_add_key_full(near_vm_logic *L, const uint64_t *a, uint64_t *r)
 {
-    uint8_t pk[65];
-    size_t pk_len, receipt;
+    raw_key pk;
+    size_t receipt;
     bool sir;
-    if (!piv(L, "promise_batch_action_add_key_with_full_access") || !read_public_key(L, a[1], a[2], pk, &pk_len) ||
-        !action_receipt(L, a[0], &receipt, &sir) || !vm_pay_action(L, FEE_ADD_KEY_FULL, sir))
+    if (!piv(L, "promise_batch_action_add_key_with_full_access") || !read_public_key(L, a[1], a[2], &pk) ||
+        !action_receipt(L, a[0], &receipt, &sir) || !vm_pay_action(L, FEE_ADD_KEY_FULL, sir) ||
+        !decode_public_key(L, &pk))
         return false;
     near_vm_action *act = add_action(L, receipt, NEAR_VM_ACTION_ADD_KEY);
     if (!act)
         return false;
-    memcpy(act->public_key, pk, pk_len);
-    act->public_key_len = pk_len;
+    memcpy(act->public_key, pk.bytes, pk.len);
+    act->public_key_len = pk.len;
     act->nonce = a[3];
     act->full_access = true;
     return true;
@@ -461,7 +476,9 @@ static void free_names(char **names, size_t n)
     free(names);
 }
 
-/* Comma-separated method names; each must be UTF-8. Empty input = none. */
+/* Comma-separated method names, split as bytes: an empty name (",x",
+ * "x,,y", "x,") is EmptyMethodName before anything is paid, as in nearcore.
+ * Empty input = no names. */
 static bool split_method_names(near_vm_logic *L, const uint8_t *p, size_t n, char ***out, size_t *count)
 {
     *out = NULL;
@@ -478,9 +495,9 @@ static bool split_method_names(near_vm_logic *L, const uint8_t *p, size_t n, cha
     for (size_t i = 0; i <= n; i++) {
         if (i < n && p[i] != ',')
             continue;
-        if (!vm_utf8_valid(p + start, i - start)) {
+        if (i == start) {
             free_names(names, k);
-            return vm_err_bad_utf8(L);
+            return vm_host_error(L, "EmptyMethodName", "EmptyMethodName", "Tried to call an empty method name.");
         }
         names[k] = malloc(i - start + 1);
         if (!names[k]) {
@@ -496,15 +513,25 @@ static bool split_method_names(near_vm_logic *L, const uint8_t *p, size_t n, cha
     return true;
 }
 
+/* nearcore's receipt manager turns the names into strings after the fees:
+ * a name that is not UTF-8 is InvalidMethodName then. */
+static bool method_names_utf8(near_vm_logic *L, char **names, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!vm_utf8_valid((const uint8_t *)names[i], strlen(names[i])))
+            return vm_host_error(L, "InvalidMethodName", "InvalidMethodName", "VM Logic returned an invalid method name");
+    return true;
+}
+
 static bool h_add_key_function_call(near_vm_logic *L, const uint64_t *a, uint64_t *r)
 {
-    uint8_t pk[65];
-    size_t pk_len, receipt, names_len, count;
+    raw_key pk;
+    size_t receipt, names_len, count;
     near_vm_u128 allowance;
     char *receiver, **names;
     const uint8_t *raw;
     bool sir;
-    if (!piv(L, "promise_batch_action_add_key_with_function_call") || !read_public_key(L, a[1], a[2], pk, &pk_len) ||
+    if (!piv(L, "promise_batch_action_add_key_with_function_call") || !read_public_key(L, a[1], a[2], &pk) ||
         !vm_mem_read_u128(L, a[4], &allowance) || !vm_read_account_id(L, a[5], a[6], &receiver))
         return false;
     if (!vm_read_input(L, a[7], a[8], &raw, &names_len) || !split_method_names(L, raw, names_len, &names, &count)) {
@@ -516,15 +543,16 @@ static bool h_add_key_function_call(near_vm_logic *L, const uint64_t *a, uint64_
         bytes += strlen(names[i]) + 1;
     near_vm_action *act = NULL;
     if (action_receipt(L, a[0], &receipt, &sir) && vm_pay_action(L, FEE_ADD_KEY_FUNCTION_CALL, sir) &&
-        vm_pay_action_per_byte(L, FEE_ADD_KEY_FUNCTION_CALL_BYTE, bytes, sir))
+        vm_pay_action_per_byte(L, FEE_ADD_KEY_FUNCTION_CALL_BYTE, bytes, sir) && decode_public_key(L, &pk) &&
+        method_names_utf8(L, names, count))
         act = add_action(L, receipt, NEAR_VM_ACTION_ADD_KEY);
     if (!act) {
         free(receiver);
         free_names(names, count);
         return false;
     }
-    memcpy(act->public_key, pk, pk_len);
-    act->public_key_len = pk_len;
+    memcpy(act->public_key, pk.bytes, pk.len);
+    act->public_key_len = pk.len;
     act->nonce = a[3];
     act->has_allowance = allowance > 0; /* 0 means unlimited */
     act->allowance = allowance;
@@ -536,17 +564,18 @@ static bool h_add_key_function_call(near_vm_logic *L, const uint64_t *a, uint64_
 
 static bool h_delete_key(near_vm_logic *L, const uint64_t *a, uint64_t *r)
 {
-    uint8_t pk[65];
-    size_t pk_len, receipt;
+    raw_key pk;
+    size_t receipt;
     bool sir;
-    if (!piv(L, "promise_batch_action_delete_key") || !read_public_key(L, a[1], a[2], pk, &pk_len) ||
-        !action_receipt(L, a[0], &receipt, &sir) || !vm_pay_action(L, FEE_DELETE_KEY, sir))
+    if (!piv(L, "promise_batch_action_delete_key") || !read_public_key(L, a[1], a[2], &pk) ||
+        !action_receipt(L, a[0], &receipt, &sir) || !vm_pay_action(L, FEE_DELETE_KEY, sir) ||
+        !decode_public_key(L, &pk))
         return false;
     near_vm_action *act = add_action(L, receipt, NEAR_VM_ACTION_DELETE_KEY);
     if (!act)
         return false;
-    memcpy(act->public_key, pk, pk_len);
-    act->public_key_len = pk_len;
+    memcpy(act->public_key, pk.bytes, pk.len);
+    act->public_key_len = pk.len;
     return true;
 }
 
@@ -589,7 +618,7 @@ static bool h_promise_result(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     const near_vm_promise_result *res = &L->ctx->promise_results[a[0]];
     r[0] = (uint64_t)res->status;
     if (res->status == NEAR_PROMISE_SUCCESSFUL)
-        return vm_register_write(L, a[1], res->data, res->len);
+        return vm_register_write_shared(L, a[1], res->data, res->len);
     return true;
 }
 
@@ -626,10 +655,11 @@ static bool h_yield_create(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     memcpy(mcopy, method, mlen);
     mcopy[mlen] = 0;
     bool self_dep = true;
+    /* nearcore's order: the yield bytes, the callback's gas, the receipt
+     * with its one data dependency; then the receipt exists and the promise
+     * is counted (NumberPromisesExceeded); then the function-call fees. */
     if (!vm_read_input(L, a[2], a[3], &args, &alen) || !vm_gas_per(L, COST_YIELD_CREATE_BYTE, mlen + alen) ||
-        !vm_pay_action(L, FEE_FUNCTION_CALL_BASE, true) ||
-        !vm_pay_action_per_byte(L, FEE_FUNCTION_CALL_BYTE, mlen + alen, true) || !vm_gas_prepay(L, a[4]) ||
-        !pay_new_receipt(L, true, &self_dep, 1)) {
+        !vm_gas_prepay(L, a[4]) || !pay_new_receipt(L, true, &self_dep, 1)) {
         free(mcopy);
         return false;
     }
@@ -648,14 +678,23 @@ static bool h_yield_create(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     near_vm_receipt *rc = &L->out->receipts[receipt];
     rc->is_yield = true;
     rc->input_data_ids = calloc(1, sizeof *rc->input_data_ids);
-    near_vm_action *act = rc->input_data_ids ? add_action(L, receipt, NEAR_VM_ACTION_FUNCTION_CALL) : NULL;
-    if (!act) {
+    if (!rc->input_data_ids) {
         free(mcopy), free(acopy);
-        return L->failed ? false : vm_err_oom(L);
+        return vm_err_oom(L);
     }
-    rc = &L->out->receipts[receipt];
     new_data_id(L, rc->input_data_ids[0]);
     rc->input_data_ids_count = 1;
+    if (!push_promise(L, (vm_promise){.receipt = receipt}, &r[0]) || !vm_pay_action(L, FEE_FUNCTION_CALL_BASE, true) ||
+        !vm_pay_action_per_byte(L, FEE_FUNCTION_CALL_BYTE, mlen + alen, true)) {
+        free(mcopy), free(acopy);
+        return false;
+    }
+    near_vm_action *act = add_action(L, receipt, NEAR_VM_ACTION_FUNCTION_CALL);
+    if (!act) {
+        free(mcopy), free(acopy);
+        return false;
+    }
+    rc = &L->out->receipts[receipt];
     act->method_name = mcopy;
     act->method_name_len = mlen;
     act->args = acopy;
@@ -669,8 +708,6 @@ static bool h_yield_create(near_vm_logic *L, const uint64_t *a, uint64_t *r)
         L->weights = w;
         w[L->nweights++] = (vm_weight){receipt, rc->actions_count - 1, a[5]};
     }
-    if (!push_promise(L, (vm_promise){.receipt = receipt}, &r[0]))
-        return false;
     return vm_register_write(L, a[6], rc->input_data_ids[0], NEAR_VM_DATA_ID_LEN);
 }
 
@@ -689,9 +726,13 @@ static bool h_yield_resume(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     const uint8_t *id, *payload;
     size_t id_len, plen;
     r[0] = 0;
-    if (!piv(L, "promise_yield_resume") || !vm_gas(L, COST_YIELD_RESUME_BASE))
-        return false;
-    if (a[3] != UINT64_MAX && !vm_gas_per(L, COST_YIELD_RESUME_BYTE, a[3]))
+    /* Arguments: (data_id_len, data_id_ptr, payload_len, payload_ptr). The
+     * per-byte cost is on payload_len as given, before anything is read, as
+     * in nearcore: a payload "from a register" (payload_len = u64::MAX)
+     * therefore overflows the charge (IntegerOverflow) there as here. */
+    /* nearcore's ProhibitedInView names this function by its old name */
+    if (!piv(L, "promise_submit_data") || !vm_gas(L, COST_YIELD_RESUME_BASE) ||
+        !vm_gas_per(L, COST_YIELD_RESUME_BYTE, a[2]))
         return false;
     if (!vm_read_input(L, a[0], a[1], &id, &id_len))
         return false;
@@ -699,8 +740,6 @@ static bool h_yield_resume(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     if (id_len == 32)
         memcpy(data_id, id, 32);
     if (!vm_read_input(L, a[2], a[3], &payload, &plen))
-        return false;
-    if (a[3] == UINT64_MAX && !vm_gas_per(L, COST_YIELD_RESUME_BYTE, plen))
         return false;
     if (plen > LIMIT_MAX_YIELD_PAYLOAD) {
         char dbg[96];

@@ -64,16 +64,18 @@ vm_register *vm_register_find(near_vm_logic *L, uint64_t id)
     return NULL;
 }
 
-bool vm_register_write(near_vm_logic *L, uint64_t id, const void *data, size_t len)
+static bool register_write(near_vm_logic *L, uint64_t id, const void *data, size_t len, bool charge_bytes)
 {
-    if (!vm_gas(L, COST_WRITE_REGISTER_BASE) || !vm_gas_per(L, COST_WRITE_REGISTER_BYTE, len))
+    if (!vm_gas(L, COST_WRITE_REGISTER_BASE) || (charge_bytes && !vm_gas_per(L, COST_WRITE_REGISTER_BYTE, len)))
         return false;
     if (len > LIMIT_MAX_REGISTER_SIZE)
         return vm_err_memory(L);
     /* nearcore counts 8 bytes of bookkeeping per register toward the limit */
     vm_register *r = vm_register_find(L, id);
     uint64_t old = r ? r->len + 8 : 0;
-    if (!r && L->nregisters >= LIMIT_MAX_NUMBER_REGISTERS)
+    /* nearcore checks the count before looking the id up, so at the limit
+     * even replacing an existing register fails (a bug kept in the protocol) */
+    if (L->nregisters >= LIMIT_MAX_NUMBER_REGISTERS)
         return vm_err_memory(L);
     if (L->registers_bytes - old + len + 8 > LIMIT_REGISTERS_MEMORY)
         return vm_err_memory(L);
@@ -99,6 +101,19 @@ bool vm_register_write(near_vm_logic *L, uint64_t id, const void *data, size_t l
     r->len = len;
     L->registers_bytes = L->registers_bytes - old + len + 8;
     return true;
+}
+
+bool vm_register_write(near_vm_logic *L, uint64_t id, const void *data, size_t len)
+{
+    return register_write(L, id, data, len, true);
+}
+
+/* The call's input and promise results are shared with the register rather
+ * than copied in nearcore (set_rc_data): since deterministic account ids
+ * (PV 85) only write_register_base is charged for them. */
+bool vm_register_write_shared(near_vm_logic *L, uint64_t id, const void *data, size_t len)
+{
+    return register_write(L, id, data, len, false);
 }
 
 void vm_registers_free(near_vm_logic *L)
@@ -260,7 +275,7 @@ static bool h_input(near_vm_logic *L, const uint64_t *a, uint64_t *r)
 {
     if (!vm_gas(L, COST_BASE))
         return false;
-    return vm_register_write(L, a[0], L->ctx->input, L->ctx->input_len);
+    return vm_register_write_shared(L, a[0], L->ctx->input, L->ctx->input_len);
 }
 
 const vm_host_fn vm_fns_registers[] = {

@@ -183,8 +183,9 @@ static bool push_log(near_vm_logic *L, char *msg, size_t len)
 {
     L->total_log_length += len;
     if (L->total_log_length > LIMIT_MAX_TOTAL_LOG_LENGTH) {
+        /* nearcore has already added len when it reports, so the length
+         * in the error counts this message twice */
         free(msg);
-        L->total_log_length -= len;
         return log_length_exceeded(L, len);
     }
     char **logs = realloc(L->out->logs, (L->out->logs_count + 1) * sizeof *logs);
@@ -226,7 +227,10 @@ static bool h_value_return(near_vm_logic *L, const uint64_t *a, uint64_t *r)
         const char *receiver = L->ctx->output_data_receivers[i];
         bool sir = receiver && strcmp(receiver, L->ctx->current_account_id) == 0;
         vm_fee f = FEE_DATA_RECEIPT_BYTE;
-        burn += ((sir ? f.send_sir : f.send_not_sir) + f.execution) * (uint64_t)n;
+        uint64_t part;
+        if (__builtin_mul_overflow((sir ? f.send_sir : f.send_not_sir) + f.execution, (uint64_t)n, &part) ||
+            __builtin_add_overflow(burn, part, &burn))
+            return vm_err_overflow(L);
     }
     if (burn && !vm_gas(L, burn))
         return false;

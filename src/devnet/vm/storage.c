@@ -100,7 +100,10 @@ static bool h_storage_read(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     r[0] = found ? 1 : 0;
     if (!found)
         return true;
-    bool ok = vm_gas_per(L, COST_STORAGE_READ_VALUE_BYTE, vlen) && vm_register_write(L, a[2], val, vlen);
+    bool ok = vm_gas_per(L, COST_STORAGE_READ_VALUE_BYTE, vlen) &&
+              (vlen <= COST_STORAGE_LARGE_READ_THRESHOLD || (vm_gas(L, COST_STORAGE_LARGE_READ_OVERHEAD_BASE) &&
+                                                             vm_gas_per(L, COST_STORAGE_LARGE_READ_OVERHEAD_BYTE, vlen))) &&
+              vm_register_write(L, a[2], val, vlen);
     free(val);
     return ok;
 }

@@ -120,6 +120,8 @@ bool vm_mem_read_u128(near_vm_logic *L, uint64_t ptr, near_vm_u128 *out);
 bool vm_mem_write_u128(near_vm_logic *L, uint64_t ptr, near_vm_u128 v);
 vm_register *vm_register_find(near_vm_logic *L, uint64_t id);
 bool vm_register_write(near_vm_logic *L, uint64_t id, const void *data, size_t len);
+/* input and promise_result: write_register_base only, no per-byte cost. */
+bool vm_register_write_shared(near_vm_logic *L, uint64_t id, const void *data, size_t len);
 /* "memory or register" input: len == UINT64_MAX reads register `ptr`.
  * *out points into guest memory or the register: copy before the next call. */
 bool vm_read_input(near_vm_logic *L, uint64_t len, uint64_t ptr, const uint8_t **out, size_t *out_len);

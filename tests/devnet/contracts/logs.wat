@@ -39,6 +39,17 @@
       (call $log_utf8 (i64.const 4000) (i64.const 1000))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if 0 (i32.lt_u (local.get $i) (i32.const 5)))))
+;; 6000 × "€" in UTF-16 (12,000 bytes, within the 16 KiB budget) is 18,000
+  ;; bytes of UTF-8: the limit is crossed when the log is recorded
+  (func (export "log16_euro")
+    (local $i i32)
+    (block
+      (loop
+        (br_if 1 (i32.ge_u (local.get $i) (i32.const 6000)))
+        (i32.store16 (i32.add (i32.const 1000) (i32.shl (local.get $i) (i32.const 1))) (i32.const 0x20ac))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br 0)))
+    (call $log_utf16 (i64.const 12000) (i64.const 1000)))
   (func (export "panic") (call $log_utf8 (i64.const 5) (i64.const 100)) (call $panic))
   (func (export "panic_msg")
     (call $log_utf8 (i64.const 5) (i64.const 100))

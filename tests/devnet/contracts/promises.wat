@@ -43,6 +43,7 @@
   (data (i32.const 272) "\05")
   ;; ed25519 public key, Borsh: type 0 + 32 bytes (0x01..0x20) at 300
   (data (i32.const 300) "\00\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10\11\12\13\14\15\16\17\18\19\1a\1b\1c\1d\1e\1f\20")
+  (data (i32.const 400) "a,,b")              ;; 4
   ;; allowance 100 at 340
   (data (i32.const 340) "\64")
   ;; all ones u128 (more than any balance) at 360
@@ -97,6 +98,13 @@
     (call $a_transfer (call $batch_create (i64.const 8) (i64.const 100)) (i64.const 360)))
   (func (export "bad_key")
     (call $a_key_full (call $batch_create (i64.const 8) (i64.const 100)) (i64.const 32) (i64.const 301) (i64.const 0)))
+  ;; nearcore looks the promise up (and charges the fee) before decoding the key
+  (func (export "bad_key_bad_promise")
+    (call $a_key_full (i64.const 99) (i64.const 32) (i64.const 301) (i64.const 0)))
+  ;; an empty name in the method-name list
+  (func (export "empty_key_method")
+    (call $a_key_fc (call $batch_create (i64.const 8) (i64.const 100)) (i64.const 33) (i64.const 300) (i64.const 0)
+      (i64.const 340) (i64.const 8) (i64.const 100) (i64.const 4) (i64.const 400)))
   (func (export "too_much_gas")
     (call $a_call (call $batch_create (i64.const 8) (i64.const 100)) (i64.const 4) (i64.const 140)
       (i64.const 0) (i64.const 150) (i64.const 512) (i64.const 400000000000000)))

@@ -4,7 +4,10 @@
 // a temporary home, then with near-api-js: reads the genesis credentials,
 // creates an account, deploys build/contracts/outlayer.wasm, calls `new`,
 // views it, calls a change method, checks access keys, balances and the
-// error types near-api-js derives from the devnet's error shapes.
+// error types near-api-js derives from the devnet's error shapes; then, with
+// a near-sdk-shaped contract (tests/devnet/sdk/sdkshape.c), a cross-contract
+// call with a callback, a failing callee and a failing callback, a yield
+// resumed by another account, and a view of state after a restart.
 //
 // Usage: DEVNET_BIN=build/bin/outlayer-devnet node tests/devnet/interop/near_api_js.mjs
 import { spawn } from 'node:child_process';
@@ -17,32 +20,37 @@ import { Account, JsonRpcProvider, KeyPair, KeyPairSigner, actions, nearToYocto,
 
 const bin = process.env.DEVNET_BIN || 'build/bin/outlayer-devnet';
 const wasmPath = process.env.OUTLAYER_WASM || 'build/contracts/outlayer.wasm';
+const sdkWasmPath = 'build/tests/devnet/chain/sdkshape.wasm';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'outlayer-devnet-interop-'));
   // --port 0: the devnet picks a free port and prints it on its first line.
-  const child = spawn(bin, ['--home', home, '--port', '0', '--block-ms', '20', '--quiet'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
-      if (m) resolve(Number(m[1]));
+  const start = async () => {
+    const proc = spawn(bin, ['--home', home, '--port', '0', '--block-ms', '20', '--quiet'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
-    child.once('exit', (code) => reject(new Error(`devnet exited (${code}) before listening`)));
-  });
-  const url = `http://127.0.0.1:${port}`;
+    const p = await new Promise((resolve, reject) => {
+      let out = '';
+      proc.stdout.on('data', (d) => {
+        out += d;
+        const m = out.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+        if (m) resolve(Number(m[1]));
+      });
+      proc.once('exit', (code) => reject(new Error(`devnet exited (${code}) before listening`)));
+    });
+    return [proc, p];
+  };
+  let [child, port] = await start();
+  let url = `http://127.0.0.1:${port}`;
   let checks = 0;
   const ok = (what) => {
     checks++;
     console.log(`ok ${checks} - ${what}`);
   };
   try {
-    const provider = new JsonRpcProvider({ url });
+    let provider = new JsonRpcProvider({ url });
     for (let i = 0; ; i++) {
       try {
         await provider.viewNodeStatus();
@@ -146,6 +154,75 @@ async function main() {
     const gas = await provider.viewGasPrice();
     assert.equal(gas.gas_price, '100000000');
     ok('block and gas_price');
+
+    // A contract shaped like a near-sdk-rs build (heap above 64 MiB).
+    const sdkWasm = new Uint8Array(fs.readFileSync(sdkWasmPath));
+    const sdkKey = KeyPair.fromRandom('ed25519');
+    const peerKey = KeyPair.fromRandom('ed25519');
+    await root.createSubAccount({ accountOrPrefix: 'sdk', publicKey: sdkKey.getPublicKey(), nearToTransfer: nearToYocto(10) });
+    await root.createSubAccount({ accountOrPrefix: 'peer', publicKey: peerKey.getPublicKey(), nearToTransfer: nearToYocto(10) });
+    const sdk = new Account('sdk.test.near', provider, new KeyPairSigner(sdkKey));
+    const peer = new Account('peer.test.near', provider, new KeyPairSigner(peerKey));
+    await sdk.deployContract(sdkWasm);
+    await peer.deployContract(sdkWasm);
+    const raw = (s) => new TextEncoder().encode(s);
+    const value = (res) => Buffer.from(res.status.SuccessValue, 'base64').toString();
+
+    // A cross-contract call with a callback.
+    const pinged = await user.callFunctionRaw({ contractId: 'sdk.test.near', methodName: 'call_then', args: raw('peer.test.near'), gas: teraToGas(100) });
+    assert.equal(value(pinged), 'ok:sdk.test.near');
+    ok('cross-contract call with a callback: the callback saw the callee\'s value');
+
+    // The callee fails; the callback handles it. Then a callback that fails itself.
+    const handled = await user.callFunctionRaw({ contractId: 'sdk.test.near', methodName: 'call_fail', args: raw('peer.test.near'), gas: teraToGas(100) });
+    assert.equal(value(handled), 'failed');
+    await assert.rejects(
+      user.callFunction({ contractId: 'sdk.test.near', methodName: 'call_then_boom', args: raw('peer.test.near'), gas: teraToGas(100) }),
+      (e) => /boom/.test(String(e.message || e)),
+    );
+    ok('a failing callee is seen by its callback; a failing callback fails the call');
+
+    // A yield created by user, resumed by another account (test.near).
+    const requested = user.callFunctionRaw({ contractId: 'sdk.test.near', methodName: 'request', args: raw('task'), gas: teraToGas(100) });
+    for (let i = 0; ; i++) {
+      const r = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'query', params: { request_type: 'view_state', finality: 'final', account_id: 'sdk.test.near', prefix_base64: Buffer.from('pending').toString('base64') } }),
+      }).then((x) => x.json());
+      if (r.result && r.result.values.length === 1) break;
+      if (i > 500) throw new Error('the yield was never parked');
+      await sleep(20);
+    }
+    await root.callFunctionRaw({ contractId: 'sdk.test.near', methodName: 'resolve', args: raw('answer-7'), gas: teraToGas(100) });
+    assert.equal(value(await requested), 'answer-7');
+    ok('a yield resumed by another account: the request returns the payload');
+
+    // State survives a restart.
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    [child, port] = await start();
+    url = `http://127.0.0.1:${port}`;
+    provider = new JsonRpcProvider({ url });
+    for (let i = 0; ; i++) {
+      try {
+        await provider.viewNodeStatus();
+        break;
+      } catch (e) {
+        if (i > 250) throw new Error(`devnet did not restart: ${e.message}`);
+        await sleep(20);
+      }
+    }
+    const infoRaw = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'query', params: { request_type: 'call_function', finality: 'final', account_id: 'sdk.test.near', method_name: 'info', args_base64: '' } }),
+    }).then((x) => x.json());
+    const infoText = Buffer.from(infoRaw.result.result).toString();
+    assert.ok(infoText.startsWith('1,'), `info after restart: ${infoText}`);
+    const peerState = await new Account('peer.test.near', provider).getState();
+    assert.ok(peerState.balance.total > 0n);
+    ok('after a restart, a view sees the contract state written before it');
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
