@@ -18,3 +18,19 @@ $(COORD_BIN): $(OBJ)/src/coordinator/main.o $(COORD_LIB) $(BASE_LIB)
 
 coordinator: $(COORD_BIN)
 .PHONY: coordinator
+
+# Integration test: the real binary over HTTP on 127.0.0.1 (port 0).
+# `coordinator-test-san` runs the same suite against the ASan+UBSan build.
+COORD_TEST_BIN := $(BUILD)/tests/coordinator/test_coordinator
+$(COORD_TEST_BIN): $(OBJ)/tests/coordinator/test_coordinator.o $(COORD_LIB) $(BASE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_CMOCKA) $(LIB_JSON) $(LIB_HTTP) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) $(LDLIBS)
+
+coordinator-test: $(COORD_BIN) $(COORD_TEST_BIN)
+	COORD_BIN=$(COORD_BIN) $(if $(filter 1,$(SAN)),COORD_SAN=1) timeout 170 $(COORD_TEST_BIN)
+
+coordinator-test-san:
+	@$(MAKE) --no-print-directory SAN=1 coordinator-test
+
+TEST_STEPS += coordinator-test coordinator-test-san
+.PHONY: coordinator-test coordinator-test-san
