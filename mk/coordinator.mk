@@ -34,3 +34,6 @@ coordinator-test-san:
 
 TEST_STEPS += coordinator-test coordinator-test-san
 .PHONY: coordinator-test coordinator-test-san
+
+# Fuzzing the request parsers (seed corpus: tests/fuzz/corpus/coordinator/).
+$(eval $(call fuzz_target,coordinator,src/coordinator/request.c src/coordinator/cache.c src/base/http_server.c src/base/log.c tests/fuzz/fuzz_coordinator.c,-ljansson -lsodium -lmicrohttpd))
