@@ -50,8 +50,8 @@ static int parse_repo(const char *in, char *out, size_t size)
     if (l > 4 && strcmp(s + l - 4, ".git") == 0) s[l - 4] = 0;
     char *slash = strchr(s, '/');
     if (!slash || slash == s || !slash[1] || strchr(slash + 1, '/') || strchr(host, '/') || !*host) return -1;
-    snprintf(out, size, "%s/%s", host, s);
-    return 0;
+    int w = snprintf(out, size, "%s/%s", host, s);
+    return w < 0 || (size_t)w >= size ? -1 : 0;
 }
 
 /* Builds the seed; on failure replies 400 and returns -1. resp_accessor gets
@@ -67,7 +67,7 @@ static int build_seed(hs_request *req, json_t *accessor, const char *owner, char
     if (strcmp(type, "Repo") == 0) {
         const char *repo = json_string_value(json_object_get(accessor, "repo"));
         json_t *br = json_object_get(accessor, "branch");
-        char norm[1100];
+        char norm[1300];
         if (!repo) {
             hs_reply_error(req, 422, "field 'accessor.repo' must be a string");
             return -1;

@@ -132,7 +132,7 @@ static void new_token(server *s, const char *name, char tok[80])
     size_t l = strcspn(out, "\n");
     out[l] = 0;
     assert_int_equal(strlen(out), 64);
-    snprintf(tok, 80, "%s", out);
+    memcpy(tok, out, 65);
 }
 
 /* ---------------------------------------------------------------- */
@@ -661,10 +661,8 @@ static void test_branch_not_cached(void **st)
     reply t;
     assert_int_equal(poll_task(TOK, "compilation", "wA", 5, &t), 200);
     assert_int_equal(jint(t.json, "request_id"), 200);
-    assert_int_equal(call("POST", "/jobs/release", TOK,
-                          json_dumps(json_pack("{s:s, s:s}", "worker_id", "wA", "lease_id", jstr(t.json, "lease_id")),
-                                     JSON_COMPACT),
-                          &r),
+    assert_int_equal(callj("POST", "/jobs/release", TOK,
+                           json_pack("{s:s, s:s}", "worker_id", "wA", "lease_id", jstr(t.json, "lease_id")), &r),
                      200);
     reply_free(&r);
     reply_free(&t);
