@@ -6,7 +6,9 @@ COORD_OBJ := $(call objs_of,$(COORD_SRC))
 COORD_LIB := $(LIB)/libcoordinator.a
 COORD_BIN := $(BIN)/outlayer-coordinator
 PROGRAMS += $(COORD_BIN)
-STATIC_LIBS += $(COORD_LIB)
+
+# libpq's header lives in its own directory on Debian.
+$(OBJ)/src/coordinator/db_pg.o: CFLAGS += -I/usr/include/postgresql
 
 $(COORD_LIB): $(COORD_OBJ)
 	@mkdir -p $(@D)
@@ -14,7 +16,7 @@ $(COORD_LIB): $(COORD_OBJ)
 
 $(COORD_BIN): $(OBJ)/src/coordinator/main.o $(COORD_LIB) $(BASE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_JSON) $(LIB_HTTP) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_JSON) $(LIB_HTTP) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) -lpq $(LDLIBS)
 
 coordinator: $(COORD_BIN)
 .PHONY: coordinator
@@ -24,7 +26,7 @@ coordinator: $(COORD_BIN)
 COORD_TEST_BIN := $(BUILD)/tests/coordinator/test_coordinator
 $(COORD_TEST_BIN): $(OBJ)/tests/coordinator/test_coordinator.o $(COORD_LIB) $(BASE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_CMOCKA) $(LIB_JSON) $(LIB_HTTP) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_CMOCKA) $(LIB_JSON) $(LIB_HTTP) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) -lpq $(LDLIBS)
 
 coordinator-test: $(COORD_BIN) $(COORD_TEST_BIN)
 	COORD_BIN=$(COORD_BIN) $(if $(filter 1,$(SAN)),COORD_SAN=1) timeout 170 $(COORD_TEST_BIN)

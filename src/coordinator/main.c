@@ -23,7 +23,7 @@ static const cfg_option OPTIONS[] = {
     {"port", "PORT", "8080", "TCP port (0 = any free port, printed at start)", CFG_PORT, C(port), 0, 0, 0, NULL},
     {"data-dir", "DATA_DIR", "./coordinator-data", "directory for the SQLite database and the WASM cache",
      CFG_STRING, C(data_dir), 0, 0, 0, NULL},
-    {"database", "DATABASE_URL", NULL, "sqlite:PATH (default: DATA_DIR/coordinator.db)", CFG_URL, C(database_url), 0,
+    {"database", "DATABASE_URL", NULL, "sqlite:PATH or postgres://... (default: sqlite in DATA_DIR)", CFG_URL, C(database_url), 0,
      0, 0, "sqlite,postgres,postgresql"},
     {"wasm-cache-dir", "WASM_CACHE_DIR", NULL, "WASM cache directory (default: DATA_DIR/wasm)", CFG_STRING,
      C(wasm_dir), 0, 0, 0, NULL},
@@ -102,6 +102,12 @@ static void *sweeper_main(void *arg)
     return NULL;
 }
 
+static void listen_wake(void *ctx)
+{
+    coord *c = ctx;
+    if (c->srv) hs_server_wake(c->srv);
+}
+
 static int token_cmd(int argc, char **argv)
 {
     const char *sub = argc > 0 ? argv[0] : NULL;
@@ -178,12 +184,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "outlayer-coordinator: unknown command '%s'\n%s\n", argv[next], USAGE);
         return 2;
     }
-    if (g.cfg.database_url && strncmp(g.cfg.database_url, "sqlite:", 7) != 0) {
-        fprintf(stderr, "outlayer-coordinator: DATABASE_URL must be sqlite:PATH in this build "
-                        "(the PostgreSQL backend is not available yet)\n");
-        return 2;
-    }
-    store_queue_cfg qc = {.lease_ms = g.cfg.lease_ms, .max_attempts = (int)g.cfg.max_attempts};
+    store_queue_cfg qc = {.lease_ms = g.cfg.lease_ms,
+                          .max_attempts = (int)g.cfg.max_attempts,
+                          .max_conns = (int)g.cfg.threads + 4};
     g.st = store_open(g.cfg.database_url, g.cfg.data_dir, &qc, err, sizeof err);
     if (!g.st) {
         fprintf(stderr, "outlayer-coordinator: %s\n", err);
@@ -232,13 +235,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "outlayer-coordinator: %s\n", err);
         return 1;
     }
+    /* PostgreSQL: work queued by another coordinator wakes our long polls too */
+    if (store_listen(g.st, listen_wake, &g, err, sizeof err)) {
+        fprintf(stderr, "outlayer-coordinator: %s\n", err);
+        return 1;
+    }
     if (pthread_create(&g.sweeper, NULL, sweeper_main, &g) != 0) {
         fprintf(stderr, "outlayer-coordinator: cannot start the lease sweeper\n");
         return 1;
     }
-    log_info("coordinator", "listening on %s:%d (storage sqlite, schema v%d, lease %llds, max attempts %lld, "
+    log_info("coordinator", "listening on %s:%d (storage %s, schema v%d, lease %llds, max attempts %lld, "
              "cache %s limit %lld MiB, admin API %s, keystore %s)",
-             g.cfg.host, hs_server_port(g.srv), store_schema_version(g.st), (long long)(g.cfg.lease_ms / 1000),
+             g.cfg.host, hs_server_port(g.srv), store_kind(g.st), store_schema_version(g.st), (long long)(g.cfg.lease_ms / 1000),
              (long long)g.cfg.max_attempts, g.cfg.wasm_dir, (long long)(g.cache_max_bytes >> 20),
              g.cfg.admin_token && *g.cfg.admin_token ? "enabled" : "disabled",
              g.cfg.keystore_url ? "configured" : "not configured");

@@ -32,13 +32,18 @@ typedef enum {
 typedef struct {
     int64_t lease_ms;       /* lease length */
     int max_attempts;       /* leases before a task is abandoned */
+    int max_conns;          /* PostgreSQL connection pool size (0 = 8) */
 } store_queue_cfg;
 
-/* url: "sqlite:PATH" (or NULL: data_dir/coordinator.db). Creates the schema
- * or migrates it to the current version. */
+/* url: "sqlite:PATH", "postgres://…" (or NULL: data_dir/coordinator.db).
+ * Creates the schema or migrates it to the current version. */
 store *store_open(const char *url, const char *data_dir, const store_queue_cfg *qc, char *err, size_t err_size);
 void store_close(store *s);
 int store_schema_version(store *s);
+const char *store_kind(store *s);   /* "sqlite" or "postgresql" */
+/* PostgreSQL: call fn whenever any coordinator sharing the database queues
+ * work (LISTEN/NOTIFY). No-op for SQLite (one process). */
+int store_listen(store *s, void (*fn)(void *), void *ctx, char *err, size_t n);
 int64_t store_now_ms(void);
 
 /* ---- worker tokens (only SHA-256 hex digests are stored) ---- */
