@@ -34,8 +34,13 @@ coordinator-test: $(COORD_BIN) $(COORD_TEST_BIN)
 coordinator-test-san:
 	@$(MAKE) --no-print-directory SAN=1 coordinator-test
 
-TEST_STEPS += coordinator-test coordinator-test-san
-.PHONY: coordinator-test coordinator-test-san
+# The same suite against a private PostgreSQL cluster (tests/coordinator/run_pg.sh),
+# including two coordinator processes sharing the database.
+coordinator-test-pg: $(COORD_BIN) $(COORD_TEST_BIN)
+	timeout 170 tests/coordinator/run_pg.sh $(COORD_BIN) $(COORD_TEST_BIN)
+
+TEST_STEPS += coordinator-test coordinator-test-san coordinator-test-pg
+.PHONY: coordinator-test coordinator-test-san coordinator-test-pg
 
 # Fuzzing the request parsers (seed corpus: tests/fuzz/corpus/coordinator/).
 $(eval $(call fuzz_target,coordinator,src/coordinator/request.c src/coordinator/cache.c src/base/http_server.c src/base/log.c tests/fuzz/fuzz_coordinator.c,-ljansson -lsodium -lmicrohttpd))

@@ -31,6 +31,8 @@
 static const char *g_bin;
 static char g_root[256];   /* temp root for every data dir of this run */
 static int g_san;          /* running the sanitizer build: wider time bounds */
+static const char *g_dburl; /* COORD_DATABASE_URL: run against PostgreSQL */
+static char g_dbarg[512];
 
 typedef struct {
     pid_t pid;
@@ -78,6 +80,7 @@ static void server_start(server *s, const char *name, const char *const *extra)
         snprintf(dd, sizeof dd, "--data-dir=%s", s->dir);
         argv[n++] = dd;
         argv[n++] = "--threads=4";
+        if (g_dburl) argv[n++] = g_dbarg;
         for (int i = 0; extra && extra[i] && n < 30; i++) argv[n++] = extra[i];
         argv[n] = NULL;
         execv(g_bin, (char *const *)argv);
@@ -114,9 +117,9 @@ static void server_stop(server *s)
 /* Runs `coordinator --data-dir DIR ARGS...`; returns its exit code and stdout. */
 static int run_cli(const char *dir, char *out, size_t out_size, const char *a1, const char *a2, const char *a3)
 {
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "'%s' --data-dir='%s' %s %s %s 2>/dev/null", g_bin, dir, a1 ? a1 : "", a2 ? a2 : "",
-             a3 ? a3 : "");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' --data-dir='%s' %s%s%s %s %s %s 2>/dev/null", g_bin, dir, g_dburl ? "'" : "",
+             g_dburl ? g_dbarg : "", g_dburl ? "'" : "", a1 ? a1 : "", a2 ? a2 : "", a3 ? a3 : "");
     FILE *f = popen(cmd, "r");
     assert_non_null(f);
     size_t n = fread(out, 1, out_size - 1, f);
@@ -139,6 +142,7 @@ static void new_token(server *s, const char *name, char tok[80])
 /* HTTP helpers */
 
 static server *g_srv;
+static __thread server *t_srv; /* a thread talking to another coordinator */
 
 typedef struct {
     long status;
@@ -157,7 +161,7 @@ static long call_full(const char *method, const char *path, const char *token, c
                       size_t body_len, const char *const *headers, reply *r)
 {
     char url[1024], err[256];
-    snprintf(url, sizeof url, "%s%s", g_srv->base, path);
+    snprintf(url, sizeof url, "%s%s", (t_srv ? t_srv : g_srv)->base, path);
     hc_options o = {.timeout_ms = 60000, .bearer = token, .headers = headers, .max_response = 64 << 20};
     memset(r, 0, sizeof *r);
     if (hc_request(method, url, ct, body, body_len, &o, &r->raw, err, sizeof err))
@@ -899,13 +903,17 @@ static void test_long_poll_wake_latency(void **st)
 /* Two workers drain 40 tasks concurrently: every task is delivered exactly once. */
 typedef struct {
     const char *tok, *name;
-    int got[64];
+    server *srv;
+    int got[128];
     int count;
 } drainer;
+
+#define DRAIN_TASKS 60
 
 static void *drain_thread(void *arg)
 {
     drainer *d = arg;
+    t_srv = d->srv;
     for (;;) {
         reply t, c, r;
         long s = poll_task(d->tok, "execution", d->name, 1, &t);
@@ -918,7 +926,7 @@ static void *drain_thread(void *arg)
             break;
         }
         int64_t rid = jint(t.json, "request_id");
-        if (rid >= 600 && rid < 640) d->got[d->count++] = (int)rid;
+        if (rid >= 600 && rid < 600 + DRAIN_TASKS) d->got[d->count++] = (int)rid;
         if (claim(d->tok, t.json, d->name, "[\"execution\"]", &c) == 200) {
             json_t *job = json_array_get(json_object_get(c.json, "jobs"), 0);
             char body[200];
@@ -929,32 +937,42 @@ static void *drain_thread(void *arg)
         }
         reply_free(&c);
         reply_free(&t);
-        if (d->count >= 64) break;
+        if (d->count >= 128) break;
     }
     return NULL;
 }
 
-static void test_two_workers_no_duplicates(void **st)
+/* Four workers drain 60 tasks concurrently: every task is delivered
+ * exactly once. On PostgreSQL two of them talk to a second coordinator
+ * process sharing the database. */
+static void test_workers_no_duplicates(void **st)
 {
     reply r;
-    for (int i = 0; i < 40; i++) {
+    server S2 = {0};
+    if (g_dburl) server_start(&S2, "second", MAIN_ARGS);
+    for (int i = 0; i < DRAIN_TASKS; i++) {
         char did[16];
         snprintf(did, sizeof did, "dd%d", i);
         assert_int_equal(create(TOK, exec_request(600 + i, did, "alice/project", COMMIT), &r), 201);
         reply_free(&r);
     }
-    drainer a = {.tok = TOK, .name = "wA"}, b = {.tok = TOK2, .name = "wB"};
-    pthread_t ta, tb;
-    pthread_create(&ta, NULL, drain_thread, &a);
-    pthread_create(&tb, NULL, drain_thread, &b);
-    pthread_join(ta, NULL);
-    pthread_join(tb, NULL);
-    int seen[40] = {0};
-    for (int i = 0; i < a.count; i++) seen[a.got[i] - 600]++;
-    for (int i = 0; i < b.count; i++) seen[b.got[i] - 600]++;
-    for (int i = 0; i < 40; i++)
+    drainer d[4] = {{.tok = TOK, .name = "wA"}, {.tok = TOK2, .name = "wB"}, {.tok = TOK, .name = "wD"},
+                    {.tok = TOK2, .name = "wE"}};
+    if (g_dburl) d[2].srv = d[3].srv = &S2;
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, drain_thread, &d[i]);
+    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    int seen[DRAIN_TASKS] = {0};
+    for (int k = 0; k < 4; k++)
+        for (int i = 0; i < d[k].count; i++) seen[d[k].got[i] - 600]++;
+    for (int i = 0; i < DRAIN_TASKS; i++)
         if (seen[i] != 1) fail_msg("request %d delivered %d times", 600 + i, seen[i]);
-    printf("two workers: A took %d, B took %d of 40 tasks\n", a.count, b.count);
+    printf("%s: workers took %d, %d, %d, %d of %d tasks\n", g_dburl ? "two coordinators" : "one coordinator",
+           d[0].count, d[1].count, d[2].count, d[3].count, DRAIN_TASKS);
+    if (g_dburl) {
+        assert_true(d[2].count + d[3].count > 0); /* the second coordinator took part */
+        server_stop(&S2);
+    }
 }
 
 static void test_wasm_cache(void **st)
@@ -1161,7 +1179,7 @@ static void test_restart(void **st)
     reply_free(&r);
     /* history survived */
     assert_int_equal(call("GET", "/public/stats", NULL, NULL, &r), 200);
-    assert_true(jint(r.json, "total_executions") > 40);
+    assert_true(jint(r.json, "total_executions") > DRAIN_TASKS);
     reply_free(&r);
 }
 
@@ -1194,6 +1212,11 @@ int main(void)
         return 2;
     }
     g_san = getenv("COORD_SAN") != NULL;
+    g_dburl = getenv("COORD_DATABASE_URL");
+    if (g_dburl) {
+        snprintf(g_dbarg, sizeof g_dbarg, "--database=%s", g_dburl);
+        printf("storage under test: PostgreSQL (%s)\n", g_dburl);
+    }
     signal(SIGPIPE, SIG_IGN);
     hc_global_init();
     snprintf(g_root, sizeof g_root, "/tmp/coordtest-XXXXXX");
@@ -1207,7 +1230,7 @@ int main(void)
         cmocka_unit_test(test_lease_expiry_and_abandon),
         cmocka_unit_test(test_heartbeat_keeps_lease),
         cmocka_unit_test(test_long_poll_wake_latency),
-        cmocka_unit_test(test_two_workers_no_duplicates),
+        cmocka_unit_test(test_workers_no_duplicates),
         cmocka_unit_test(test_wasm_cache),
         cmocka_unit_test(test_locks_logs_secrets),
         cmocka_unit_test(test_restart),
