@@ -14,6 +14,7 @@ bin=$1 driver=$2
 secs=${BENCH_SECONDS:-8} threads=${BENCH_THREADS:-8} conns=${WRK_CONNS:-32}
 pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}
 root=$(mktemp -d /tmp/coordbench-XXXXXX)
+chmod 711 "$root"   # the postgres user must reach $root/pg
 pid=""
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {

@@ -32,6 +32,7 @@ typedef struct {
     int64_t threads;
     int64_t poll_max_ms;
     int64_t shutdown_grace_ms;
+    int64_t stats_ttl_ms;
     char *log_level;
 } coord_config;
 

@@ -52,6 +52,8 @@ static const cfg_option OPTIONS[] = {
      C(poll_max_ms), 0, 3600000, 1000, NULL},
     {"shutdown-grace", "SHUTDOWN_GRACE_SECONDS", "10", "time given to requests in flight at shutdown",
      CFG_DURATION, C(shutdown_grace_ms), 0, 600000, 1000, NULL},
+    {"stats-ttl", "STATS_TTL", "1s", "how long one computation of /public/stats is served", CFG_DURATION,
+     C(stats_ttl_ms), 0, 3600000, 1000, NULL},
     {"log-level", "LOG_LEVEL", "info", "debug, info, warn or error", CFG_STRING, C(log_level), 0, 0, 0, NULL},
 };
 #define NOPTIONS (sizeof OPTIONS / sizeof *OPTIONS)
@@ -64,10 +66,9 @@ static const char USAGE[] =
 
 void coord_notify(coord *c)
 {
+    /* Only long polls care about new work. The sweeper wakes by itself at
+     * most a second later, and a new lease never expires before older ones. */
     if (c->srv) hs_server_wake(c->srv);
-    pthread_mutex_lock(&c->sweep_mu);
-    pthread_cond_signal(&c->sweep_cond);
-    pthread_mutex_unlock(&c->sweep_mu);
 }
 
 /* Puts expired leases back in the queue. It sleeps until the next lease

@@ -282,7 +282,7 @@ static const char *COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
 static server S;
 static char TOK[80], TOK2[80];
-static const char *const MAIN_ARGS[] = {"--admin-token=adm1n-secret", "--lease-seconds=2", "--max-attempts=2",
+static const char *const MAIN_ARGS[] = {"--admin-token=adm1n-secret", "--stats-ttl=0", "--lease-seconds=2", "--max-attempts=2",
                                         "--cache-max-mb=1", "--max-wasm-mb=2", "--cors-origins=http://dash.example",
                                         NULL};
 
@@ -960,7 +960,11 @@ static void test_workers_no_duplicates(void **st)
                     {.tok = TOK2, .name = "wE"}};
     if (g_dburl) d[2].srv = d[3].srv = &S2;
     pthread_t th[4];
-    for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, drain_thread, &d[i]);
+    /* the second coordinator's workers start first, so it surely takes part */
+    for (int i = 3; i >= 0; i--) {
+        pthread_create(&th[i], NULL, drain_thread, &d[i]);
+        if (i == 2) sleep_ms(50);
+    }
     for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
     int seen[DRAIN_TASKS] = {0};
     for (int k = 0; k < 4; k++)
