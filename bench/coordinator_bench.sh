@@ -70,7 +70,7 @@ run_backend sqlite
 mkdir -p "$root/pg" && { [ "$(id -u)" != 0 ] || chown postgres "$root/pg"; }
 as_pg "$pgbin/initdb" -D "$root/pg/data" -A trust -U postgres --no-sync > /dev/null
 as_pg "$pgbin/pg_ctl" -D "$root/pg/data" -l "$root/pg/log" -w \
-  -o "-k $root/pg -p 5432 -c listen_addresses='' -c max_connections=100" start > /dev/null
+  -o "-k $root/pg -p 5432 -c listen_addresses='' -c max_connections=100 ${PG_OPTS:-}" start > /dev/null
 as_pg "$pgbin/createdb" -h "$root/pg" -U postgres bench
 run_backend postgres --database="postgresql://postgres@/bench?host=$root/pg&port=5432"
 
