@@ -11,7 +11,7 @@
 #include "coordinator/store.h"
 
 /* Route auth policies (see docs/coordinator.md, "Authentication"). */
-enum { AUTH_PUBLIC = 0, AUTH_WORKER = 1, AUTH_ADMIN = 2 };
+enum { AUTH_PUBLIC = 0, AUTH_WORKER = 1, AUTH_ADMIN = 2, AUTH_APIKEY = 3 };
 
 typedef struct {
     char *host;
@@ -33,6 +33,8 @@ typedef struct {
     int64_t poll_max_ms;
     int64_t shutdown_grace_ms;
     int64_t stats_ttl_ms;
+    int require_api_key;
+    int64_t default_rate_limit, max_rate_limit;
     char *log_level;
 } coord_config;
 
@@ -92,6 +94,11 @@ void api_public_repos(hs_request *req, void *ctx);
 void api_public_pricing(hs_request *req, void *ctx);
 void api_secrets_pubkey(hs_request *req, void *ctx);
 void api_secrets_add_generated(hs_request *req, void *ctx);
+void api_admin_apikeys(hs_request *req, void *ctx);
+void api_attestation_add(hs_request *req, void *ctx);
+void api_attestation_get(hs_request *req, void *ctx);
+/* X-API-Key check and rate limit for AUTH_APIKEY routes; non-zero after replying. */
+int coord_apikey_guard(coord *c, hs_request *req);
 
 /* Wakes long polls and the sweeper (new work, or a lease to watch). */
 void coord_notify(coord *c);

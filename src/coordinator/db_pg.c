@@ -243,6 +243,14 @@ static PGresult *run(pg_conn *c, const char *sql, const char *fmt, va_list ap)
     char *tf;
     int idx;
     const char *q = converted(sql, &tf, &idx);
+    int placeholders = 0;
+    for (const char *x = q; x && *x; x++) placeholders += *x == '$';
+    if (q && placeholders != n) {
+        log_error("db", "parameter format '%s' does not match %d placeholders in: %.80s", fmt ? fmt : "",
+                  placeholders, sql);
+        free(tf);
+        return NULL;
+    }
     c->last_unique = 0;
     PGresult *r = NULL;
     if (q && idx >= 0) {

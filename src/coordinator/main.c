@@ -54,6 +54,12 @@ static const cfg_option OPTIONS[] = {
      CFG_DURATION, C(shutdown_grace_ms), 0, 600000, 1000, NULL},
     {"stats-ttl", "STATS_TTL", "1s", "how long one computation of /public/stats is served", CFG_DURATION,
      C(stats_ttl_ms), 0, 3600000, 1000, NULL},
+    {"require-api-key", "REQUIRE_ATTESTATION_API_KEY", "true",
+     "GET /attestations/:id needs an X-API-Key (false = public)", CFG_BOOL, C(require_api_key), 0, 0, 0, NULL},
+    {"default-rate-limit", "DEFAULT_RATE_LIMIT_PER_MINUTE", "60", "rate limit of new API keys (requests/minute)",
+     CFG_INT, C(default_rate_limit), 1, 100000, 0, NULL},
+    {"max-rate-limit", "MAX_RATE_LIMIT_PER_MINUTE", "600", "cap on the rate limit of new API keys", CFG_INT,
+     C(max_rate_limit), 1, 100000, 0, NULL},
     {"log-level", "LOG_LEVEL", "info", "debug, info, warn or error", CFG_STRING, C(log_level), 0, 0, 0, NULL},
 };
 #define NOPTIONS (sizeof OPTIONS / sizeof *OPTIONS)

@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "base/http_client.h"
 #include "coordinator/request.h"
 
@@ -354,6 +356,7 @@ static void test_auth(void **st)
         {"POST", "/wasm/upload"},       {"GET", "/wasm/exists/" "0000000000000000000000000000000000000000000000000000000000000000"},
         {"POST", "/locks/acquire"},     {"DELETE", "/locks/release/x"},
         {"POST", "/internal/system-logs"}, {"POST", "/workers/task-completion"},
+        {"POST", "/attestations"},
     };
     for (size_t i = 0; i < sizeof worker_routes / sizeof *worker_routes; i++) {
         call(worker_routes[i][0], worker_routes[i][1], NULL, worker_routes[i][0][0] == 'P' ? "{}" : NULL, &r);
@@ -1135,6 +1138,106 @@ static void test_locks_logs_secrets(void **st)
     reply_free(&r);
 }
 
+static char *b64(const unsigned char *d, size_t n)
+{
+    size_t l = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+    char *o = malloc(l);
+    sodium_bin2base64(o, l, d, n, sodium_base64_VARIANT_ORIGINAL);
+    return o;
+}
+
+static void test_attestations_and_api_keys(void **st)
+{
+    reply r;
+    /* issuing keys is for admins */
+    call("POST", "/admin/api-keys", TOK, "{\"near_account_id\":\"alice.near\"}", &r);
+    expect_error(&r, 403, "admin");
+    reply_free(&r);
+    call("POST", "/admin/api-keys", "adm1n-secret", "{\"near_account_id\":\"Bob@x\"}", &r);
+    expect_error(&r, 400, "near_account_id");
+    reply_free(&r);
+    call("POST", "/admin/api-keys", "adm1n-secret", "{\"near_account_id\":\"alice.near\",\"rate_limit_per_minute\":0}", &r);
+    expect_error(&r, 400, "rate_limit");
+    reply_free(&r);
+    assert_int_equal(call("POST", "/admin/api-keys", "adm1n-secret",
+                          "{\"near_account_id\":\"alice.near\",\"key_name\":\"dash\",\"rate_limit_per_minute\":3}", &r),
+                     200);
+    char key[80];
+    snprintf(key, sizeof key, "%s", jstr(r.json, "api_key"));
+    assert_int_equal(strlen(key), 64);
+    assert_int_equal(jint(r.json, "rate_limit_per_minute"), 3);
+    assert_true(jint(r.json, "created_at") > 1700000000);
+    reply_free(&r);
+
+    /* a worker posts an attestation */
+    unsigned char quote[400];
+    for (int i = 0; i < 400; i++) quote[i] = (unsigned char)i;
+    char *q = b64(quote, sizeof quote), *shortq = b64(quote, 100);
+    const char *h64 = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    json_t *a = json_pack("{s:i, s:s, s:s, s:s, s:s, s:i, s:s}", "task_id", 4242, "task_type", "execute", "tdx_quote",
+                          q, "input_hash", h64, "output_hash", h64, "request_id", 77, "repo_url", "https://github.com/a/b");
+    assert_int_equal(callj("POST", "/attestations", TOK, json_deep_copy(a), &r), 201);
+    assert_int_equal(strlen(jstr(r.json, "worker_measurement")), 96);
+    assert_int_equal(strncmp(jstr(r.json, "worker_measurement"), "000102", 6), 0); /* byte 256 = 0x00 */
+    reply_free(&r);
+    json_t *bad = json_deep_copy(a);
+    json_object_set_new(bad, "tdx_quote", json_string("not base64!"));
+    callj("POST", "/attestations", TOK, bad, &r);
+    expect_error(&r, 400, "base64");
+    reply_free(&r);
+    bad = json_deep_copy(a);
+    json_object_set_new(bad, "tdx_quote", json_string(shortq));
+    callj("POST", "/attestations", TOK, bad, &r);
+    expect_error(&r, 400, "too short");
+    reply_free(&r);
+    bad = json_deep_copy(a);
+    json_object_del(bad, "input_hash");
+    callj("POST", "/attestations", TOK, bad, &r);
+    expect_error(&r, 400, "input_hash");
+    reply_free(&r);
+    bad = json_deep_copy(a);
+    json_object_set_new(bad, "output_hash", json_string("abc"));
+    callj("POST", "/attestations", TOK, bad, &r);
+    expect_error(&r, 400, "output_hash");
+    reply_free(&r);
+    bad = json_deep_copy(a);
+    json_object_set_new(bad, "task_type", json_string("Execute"));
+    callj("POST", "/attestations", TOK, bad, &r);
+    expect_error(&r, 422, "task_type");
+    reply_free(&r);
+    json_decref(a);
+    free(q);
+    free(shortq);
+
+    /* reading needs a key, and the key's rate limit (3/min) holds */
+    call("GET", "/attestations/4242", NULL, NULL, &r);
+    expect_error(&r, 401, "API key");
+    reply_free(&r);
+    const char *wrong[] = {"X-API-Key: 0000", NULL};
+    call_full("GET", "/attestations/4242", NULL, NULL, NULL, 0, wrong, &r);
+    expect_error(&r, 401, "invalid");
+    reply_free(&r);
+    char hk[120];
+    snprintf(hk, sizeof hk, "X-API-Key: %s", key);
+    const char *h[] = {hk, NULL};
+    assert_int_equal(call_full("GET", "/attestations/4242", NULL, NULL, NULL, 0, h, &r), 200);
+    assert_int_equal(jint(r.json, "task_id"), 4242);
+    assert_string_equal(jstr(r.json, "task_type"), "execute");
+    assert_int_equal(jint(r.json, "request_id"), 77);
+    assert_null(json_object_get(r.json, "wasm_hash")); /* null keys are omitted */
+    assert_true(jint(r.json, "timestamp") > 1700000000);
+    reply_free(&r);
+    call_full("GET", "/attestations/999999", NULL, NULL, NULL, 0, h, &r);
+    expect_error(&r, 404, "no attestation");
+    reply_free(&r);
+    call_full("GET", "/attestations/x1", NULL, NULL, NULL, 0, h, &r);
+    expect_error(&r, 400, "integer");
+    reply_free(&r);
+    call_full("GET", "/attestations/4242", NULL, NULL, NULL, 0, h, &r);
+    expect_error(&r, 429, "rate limit");
+    reply_free(&r);
+}
+
 /* Restart on the same data directory: queued tasks, leases, tokens and the
  * cache survive. Runs last on the main server. */
 static void test_restart(void **st)
@@ -1237,6 +1340,7 @@ int main(void)
         cmocka_unit_test(test_workers_no_duplicates),
         cmocka_unit_test(test_wasm_cache),
         cmocka_unit_test(test_locks_logs_secrets),
+        cmocka_unit_test(test_attestations_and_api_keys),
         cmocka_unit_test(test_restart),
         cmocka_unit_test(test_config_errors),
     };
