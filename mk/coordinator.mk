@@ -14,7 +14,7 @@ $(COORD_LIB): $(COORD_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(COORD_BIN): $(OBJ)/src/coordinator/main.o $(COORD_LIB) $(BASE_LIB)
+$(COORD_BIN): $(OBJ)/src/coordinator/main.o $(COORD_LIB) $(BASE_LIB) $(LIB)/libnear.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_JSON) $(LIB_HTTP) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) -lpq $(LDLIBS)
 

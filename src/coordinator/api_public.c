@@ -82,7 +82,7 @@ void api_public_repos(hs_request *req, void *ctx)
 void api_public_pricing(hs_request *req, void *ctx)
 {
     coord *c = ctx;
-    hs_reply_json(req, 200, json_incref(c->pricing));
+    hs_reply_json(req, 200, coord_pricing(c));
 }
 
 void api_locks_acquire(hs_request *req, void *ctx)

@@ -132,7 +132,7 @@ void api_claim(hs_request *req, void *ctx)
     if (s == ST_OK) {
         json_t *o = json_object();
         json_object_set_new(o, "jobs", jobs);
-        json_object_set(o, "pricing", c->pricing);
+        json_object_set_new(o, "pricing", coord_pricing(c));
         hs_reply_json(req, 200, o);
     } else if (s == ST_CONFLICT) {
         hs_reply_error(req, 409, "%s", err);

@@ -34,6 +34,8 @@ typedef struct {
     int64_t shutdown_grace_ms;
     int64_t stats_ttl_ms;
     int require_api_key;
+    char *near_rpc_url, *contract_id;
+    int64_t pricing_interval_ms;
     int64_t default_rate_limit, max_rate_limit;
     char *log_level;
 } coord_config;
@@ -54,7 +56,9 @@ typedef struct coord {
     store *st;
     hs_server *srv;
     coord_metrics m;
-    json_t *pricing;
+    json_t *pricing;                /* under pricing_mu; read with coord_pricing */
+    int64_t pricing_updated_ms;
+    pthread_mutex_t pricing_mu;
     pthread_mutex_t cache_mu;       /* serialises eviction passes */
     /* the lease sweeper */
     pthread_t sweeper;
@@ -106,5 +110,9 @@ void coord_notify(coord *c);
 void coord_evict(coord *c, const char *keep);
 
 json_t *coord_default_pricing(void);
+/* pricing.c */
+int coord_pricing_fetch(const char *rpc_url, const char *contract, json_t **out, char *err, size_t n);
+json_t *coord_pricing(coord *c);   /* a new reference */
+void api_pricing_refresh(hs_request *req, void *ctx);
 
 #endif

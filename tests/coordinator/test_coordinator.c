@@ -28,6 +28,7 @@
 #include <sodium.h>
 
 #include "base/http_client.h"
+#include "base/http_server.h"
 #include "coordinator/request.h"
 
 static const char *g_bin;
@@ -1290,6 +1291,86 @@ static void test_restart(void **st)
     reply_free(&r);
 }
 
+/* A fake NEAR JSON-RPC: call_function answers with the bytes of the text
+ * in g_fake_pricing / g_fake_limits. */
+static char g_fake_pricing[256], g_fake_limits[256];
+static pthread_mutex_t g_fake_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void fake_rpc(hs_request *req, void *ctx)
+{
+    json_t *b = json_loadb(req->body, req->body_len, 0, NULL);
+    const char *m = json_string_value(json_object_get(json_object_get(b, "params"), "method_name"));
+    pthread_mutex_lock(&g_fake_mu);
+    const char *text = m && strcmp(m, "get_pricing") == 0 ? g_fake_pricing : g_fake_limits;
+    json_t *bytes = json_array();
+    for (const char *p = text; *p; p++) json_array_append_new(bytes, json_integer((unsigned char)*p));
+    pthread_mutex_unlock(&g_fake_mu);
+    json_t *res = json_pack("{s:s, s:O, s:{s:o, s:[], s:i, s:s}}", "jsonrpc", "2.0", "id", json_object_get(b, "id"),
+                            "result", "result", bytes, "logs", "block_height", 7, "block_hash",
+                            "11111111111111111111111111111111");
+    json_decref(b);
+    hs_reply_json(req, 200, res);
+}
+
+static void set_fake(const char *pricing, const char *limits)
+{
+    pthread_mutex_lock(&g_fake_mu);
+    snprintf(g_fake_pricing, sizeof g_fake_pricing, "%s", pricing);
+    snprintf(g_fake_limits, sizeof g_fake_limits, "%s", limits);
+    pthread_mutex_unlock(&g_fake_mu);
+}
+
+static void test_pricing_from_contract(void **st)
+{
+    hs_config cfg = {.host = "127.0.0.1", .threads = 2};
+    hs_server *rpc = hs_server_new(&cfg);
+    hs_route_spec rt = {"POST", "/", fake_rpc, NULL, 0, 0, HS_ROUTE_RAW_BODY};
+    hs_route_add(rpc, &rt);
+    char err[128], arg[128];
+    assert_int_equal(hs_server_start(rpc, err, sizeof err), 0);
+    snprintf(arg, sizeof arg, "--near-rpc-url=http://127.0.0.1:%d", hs_server_port(rpc));
+    set_fake("[\"5\",\"6\",\"7\",\"8\"]", "[100,20,300]");
+    server P = {0};
+    const char *args[] = {arg, "--contract-id=outlayer.test.near", "--pricing-refresh-interval=0", NULL};
+    server_start(&P, "pricing", args);
+    server *saved = g_srv;
+    g_srv = &P;
+    reply r;
+    assert_int_equal(call("GET", "/public/pricing", NULL, NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "base_fee"), "5");
+    assert_string_equal(jstr(r.json, "per_compile_ms_fee"), "8");
+    assert_int_equal(jint(r.json, "max_instructions"), 100);
+    assert_int_equal(jint(r.json, "max_execution_seconds"), 20);
+    assert_int_equal(jint(r.json, "max_compilation_seconds"), 300);
+    reply_free(&r);
+    set_fake("[\"9\",\"6\",\"7\",\"8\"]", "[1,2,3]");
+    assert_int_equal(call("POST", "/public/pricing/refresh", NULL, NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "base_fee"), "9");
+    assert_int_equal(jint(r.json, "max_compilation_seconds"), 3);
+    reply_free(&r);
+    /* a contract answer of the wrong shape: 502, the pricing stays */
+    set_fake("[\"1\",\"2\"]", "[1,2,3]");
+    call("POST", "/public/pricing/refresh", NULL, NULL, &r);
+    expect_error(&r, 502, "pricing");
+    reply_free(&r);
+    assert_int_equal(call("GET", "/public/pricing", NULL, NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "base_fee"), "9");
+    reply_free(&r);
+    g_srv = saved;
+    server_stop(&P);
+    /* an unreachable RPC at start: the default pricing */
+    hs_server_stop(rpc, 1000);
+    hs_server_free(rpc);
+    server Q = {0};
+    server_start(&Q, "pricing2", args);
+    g_srv = &Q;
+    assert_int_equal(call("GET", "/public/pricing", NULL, NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "base_fee"), "10000000000000000000000");
+    reply_free(&r);
+    g_srv = saved;
+    server_stop(&Q);
+}
+
 static void test_config_errors(void **st)
 {
     char out[8192];
@@ -1342,6 +1423,7 @@ int main(void)
         cmocka_unit_test(test_locks_logs_secrets),
         cmocka_unit_test(test_attestations_and_api_keys),
         cmocka_unit_test(test_restart),
+        cmocka_unit_test(test_pricing_from_contract),
         cmocka_unit_test(test_config_errors),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
