@@ -35,6 +35,7 @@ typedef struct {
     int64_t stats_ttl_ms;
     int require_api_key;
     char *near_rpc_url, *contract_id;
+    char *github_api_url, *github_token;
     int64_t pricing_interval_ms;
     int64_t default_rate_limit, max_rate_limit;
     char *log_level;
@@ -99,6 +100,7 @@ void api_public_pricing(hs_request *req, void *ctx);
 void api_secrets_pubkey(hs_request *req, void *ctx);
 void api_secrets_add_generated(hs_request *req, void *ctx);
 void api_admin_apikeys(hs_request *req, void *ctx);
+void api_resolve_branch(hs_request *req, void *ctx);
 void api_attestation_add(hs_request *req, void *ctx);
 void api_attestation_get(hs_request *req, void *ctx);
 /* X-API-Key check and rate limit for AUTH_APIKEY routes; non-zero after replying. */

@@ -68,6 +68,10 @@ static const cfg_option OPTIONS[] = {
     {"pricing-refresh-interval", "PRICING_REFRESH_INTERVAL", "3600",
      "least time between two fetches by POST /public/pricing/refresh", CFG_DURATION, C(pricing_interval_ms), 0,
      86400000, 1000, NULL},
+    {"github-api-url", "GITHUB_API_URL", "https://api.github.com", "GitHub REST API for /github/resolve-branch",
+     CFG_URL, C(github_api_url), 0, 0, 0, NULL},
+    {"github-token", "GITHUB_TOKEN", NULL, "GitHub token (raises the API rate limit)", CFG_SECRET, C(github_token), 0,
+     0, 0, NULL},
     {"log-level", "LOG_LEVEL", "info", "debug, info, warn or error", CFG_STRING, C(log_level), 0, 0, 0, NULL},
 };
 #define NOPTIONS (sizeof OPTIONS / sizeof *OPTIONS)

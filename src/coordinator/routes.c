@@ -48,6 +48,7 @@ int coord_add_routes(coord *c)
         {"GET", "/public/users/:user_account_id/earnings", api_public_earnings, c, AUTH_PUBLIC, 0, 0},
         {"GET", "/public/pricing", api_public_pricing, c, AUTH_PUBLIC, 0, 0},
         {"POST", "/public/pricing/refresh", api_pricing_refresh, c, AUTH_PUBLIC, JSON_LIMIT, 0},
+        {"GET", "/github/resolve-branch", api_resolve_branch, c, AUTH_PUBLIC, 0, 0},
         /* keystore proxy (public, as in the reference; 503 when no keystore) */
         {"POST", "/secrets/pubkey", api_secrets_pubkey, c, AUTH_PUBLIC, JSON_LIMIT, 0},
         {"POST", "/secrets/add_generated_secret", api_secrets_add_generated, c, AUTH_PUBLIC, JSON_LIMIT, 0},

@@ -105,6 +105,9 @@ static const char *const MIGRATIONS[] = {
     "  transaction_hash TEXT, block_height INTEGER, repo_url TEXT, commit_hash TEXT, build_target TEXT,"
     "  wasm_hash TEXT, input_hash TEXT, output_hash TEXT NOT NULL, token_hash TEXT, created_at INTEGER NOT NULL);"
     "CREATE INDEX task_attestations_by_task ON task_attestations(task_id);",
+    /* 3: commit -> branch answers of /github/resolve-branch */
+    "CREATE TABLE branch_cache(repo TEXT NOT NULL, commit_id TEXT NOT NULL, branch TEXT NOT NULL,"
+    "  expires_at INTEGER NOT NULL, PRIMARY KEY(repo, commit_id));",
 };
 
 /* The same migrations for PostgreSQL: version N here is version N above. */
@@ -179,6 +182,9 @@ static const char *const MIGRATIONS_PG[] = {
     "  transaction_hash TEXT, block_height BIGINT, repo_url TEXT, commit_hash TEXT, build_target TEXT,"
     "  wasm_hash TEXT, input_hash TEXT, output_hash TEXT NOT NULL, token_hash TEXT, created_at BIGINT NOT NULL);"
     "CREATE INDEX task_attestations_by_task ON task_attestations(task_id);",
+    /* 3: commit -> branch answers of /github/resolve-branch */
+    "CREATE TABLE branch_cache(repo TEXT NOT NULL, commit_id TEXT NOT NULL, branch TEXT NOT NULL,"
+    "  expires_at BIGINT NOT NULL, PRIMARY KEY(repo, commit_id));",
 };
 #define NMIGRATIONS ((int)(sizeof MIGRATIONS / sizeof *MIGRATIONS))
 _Static_assert(sizeof MIGRATIONS == sizeof MIGRATIONS_PG, "one migration list per dialect, same length");
@@ -1475,4 +1481,30 @@ json_t *store_attestation_get(store *s, int64_t task_id)
     db_done(st);
     db_put(s->pool, d);
     return o;
+}
+
+st_status store_branch_get(store *s, const char *repo, const char *commit, char *branch, size_t size)
+{
+    st_status ret = ST_NOT_FOUND;
+    db *d = db_get(s->pool);
+    db_rows *st = db_query(d, "SELECT branch FROM branch_cache WHERE repo=? AND commit_id=? AND expires_at>?", "tti",
+                           repo, commit, store_now_ms());
+    if (st && db_next(st) == 1) {
+        snprintf(branch, size, "%s", db_text(st, 0));
+        ret = ST_OK;
+    }
+    db_done(st);
+    db_put(s->pool, d);
+    return ret;
+}
+
+st_status store_branch_put(store *s, const char *repo, const char *commit, const char *branch, int64_t ttl_ms)
+{
+    db *d = db_get(s->pool);
+    int rc = db_exec(d,
+                     "INSERT INTO branch_cache(repo, commit_id, branch, expires_at) VALUES(?,?,?,?) "
+                     "ON CONFLICT(repo, commit_id) DO UPDATE SET branch=excluded.branch, expires_at=excluded.expires_at",
+                     "ttti", repo, commit, branch, store_now_ms() + ttl_ms);
+    db_put(s->pool, d);
+    return rc < 0 ? ST_ERROR : ST_OK;
 }

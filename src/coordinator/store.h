@@ -118,6 +118,10 @@ st_status store_apikey_lookup(store *s, const char *hash, int64_t *id, int *acti
 st_status store_attestation_add(store *s, json_t *a, const char *measurement, const char *token_hash, int64_t *id);
 json_t *store_attestation_get(store *s, int64_t task_id);
 
+/* ---- commit -> branch cache of /github/resolve-branch ---- */
+st_status store_branch_get(store *s, const char *repo, const char *commit, char *branch, size_t size);
+st_status store_branch_put(store *s, const char *repo, const char *commit, const char *branch, int64_t ttl_ms);
+
 /* ---- metrics ---- */
 typedef struct {
     int64_t queued, leased, done, abandoned_waiting;

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1371,6 +1372,100 @@ static void test_pricing_from_contract(void **st)
     server_stop(&Q);
 }
 
+/* A fake GitHub API: commit HEAD_SHA is the head of "feature" and "main";
+ * OTHER_SHA is the head of nothing and contained in "release". */
+#define HEAD_SHA "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define OTHER_SHA "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+static atomic_int g_gh_calls;
+
+static void gh_heads(hs_request *req, void *ctx)
+{
+    atomic_fetch_add(&g_gh_calls, 1);
+    const char *sha = hs_param(req, "sha");
+    if (strcmp(hs_param(req, "owner"), "alice") != 0) hs_reply_error(req, 404, "Not Found");
+    else if (strcmp(sha, HEAD_SHA) == 0) hs_reply_json(req, 200, json_pack("[{s:s},{s:s}]", "name", "feature", "name", "main"));
+    else if (strcmp(sha, OTHER_SHA) == 0) hs_reply_json(req, 200, json_array());
+    else hs_reply_error(req, 404, "Not Found");
+}
+
+static void gh_branches(hs_request *req, void *ctx)
+{
+    atomic_fetch_add(&g_gh_calls, 1);
+    hs_reply_json(req, 200, json_pack("[{s:s},{s:s},{s:s}]", "name", "dev", "name", "release", "name", "main"));
+}
+
+static void gh_compare(hs_request *req, void *ctx)
+{
+    atomic_fetch_add(&g_gh_calls, 1);
+    const char *spec = hs_param(req, "spec");
+    hs_reply_json(req, 200, json_pack("{s:s}", "status", strcmp(spec, OTHER_SHA "...release") == 0 ? "ahead" : "diverged"));
+}
+
+static void test_resolve_branch(void **st)
+{
+    hs_config cfg = {.host = "127.0.0.1", .threads = 2};
+    hs_server *gh = hs_server_new(&cfg);
+    hs_route_spec rts[] = {
+        {"GET", "/repos/:owner/:repo/commits/:sha/branches-where-head", gh_heads, NULL, 0, 0, 0},
+        {"GET", "/repos/:owner/:repo/branches", gh_branches, NULL, 0, 0, 0},
+        {"GET", "/repos/:owner/:repo/compare/:spec", gh_compare, NULL, 0, 0, HS_ROUTE_PARAM_ANY},
+    };
+    for (int i = 0; i < 3; i++) hs_route_add(gh, &rts[i]);
+    char err[128], arg[128];
+    assert_int_equal(hs_server_start(gh, err, sizeof err), 0);
+    snprintf(arg, sizeof arg, "--github-api-url=http://127.0.0.1:%d", hs_server_port(gh));
+    server G = {0};
+    const char *args[] = {arg, NULL};
+    server_start(&G, "github", args);
+    server *saved = g_srv;
+    g_srv = &G;
+    reply r;
+    /* the head of a branch: main preferred */
+    assert_int_equal(call("GET", "/github/resolve-branch?repo=alice/proj&commit=" HEAD_SHA, NULL, NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "branch"), "main");
+    assert_string_equal(jstr(r.json, "repo_normalized"), "github.com/alice/proj");
+    assert_true(json_is_false(json_object_get(r.json, "cached")));
+    reply_free(&r);
+    int calls = atomic_load(&g_gh_calls);
+    assert_int_equal(call("GET", "/github/resolve-branch?repo=https://github.com/alice/proj.git&commit=" HEAD_SHA, NULL,
+                          NULL, &r),
+                     200);
+    assert_true(json_is_true(json_object_get(r.json, "cached")));
+    assert_string_equal(jstr(r.json, "branch"), "main");
+    assert_int_equal(atomic_load(&g_gh_calls), calls); /* answered from the cache */
+    reply_free(&r);
+    /* inside a branch: found by compare ("ahead" = the branch contains the commit) */
+    assert_int_equal(call("GET", "/github/resolve-branch?repo=alice/proj&commit=" OTHER_SHA, NULL, NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "branch"), "release");
+    reply_free(&r);
+    /* unknown commit: null, not cached */
+    assert_int_equal(call("GET", "/github/resolve-branch?repo=bob/proj&commit=cccccccccccccccccccccccccccccccccccccccc",
+                          NULL, NULL, &r),
+                     200);
+    assert_true(json_is_null(json_object_get(r.json, "branch")));
+    reply_free(&r);
+    /* a branch name needs no API call */
+    calls = atomic_load(&g_gh_calls);
+    assert_int_equal(call("GET", "/github/resolve-branch?repo=alice/proj&commit=develop", NULL, NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "branch"), "develop");
+    assert_int_equal(atomic_load(&g_gh_calls), calls);
+    reply_free(&r);
+    /* bad input */
+    call("GET", "/github/resolve-branch?repo=alice/proj", NULL, NULL, &r);
+    expect_error(&r, 400, "required");
+    reply_free(&r);
+    call("GET", "/github/resolve-branch?repo=not-a-repo&commit=" HEAD_SHA, NULL, NULL, &r);
+    expect_error(&r, 400, "Invalid repo");
+    reply_free(&r);
+    call("GET", "/github/resolve-branch?repo=gitlab.com/a/b&commit=" HEAD_SHA, NULL, NULL, &r);
+    expect_error(&r, 404, "github.com");
+    reply_free(&r);
+    g_srv = saved;
+    server_stop(&G);
+    hs_server_stop(gh, 1000);
+    hs_server_free(gh);
+}
+
 static void test_config_errors(void **st)
 {
     char out[8192];
@@ -1424,6 +1519,7 @@ int main(void)
         cmocka_unit_test(test_attestations_and_api_keys),
         cmocka_unit_test(test_restart),
         cmocka_unit_test(test_pricing_from_contract),
+        cmocka_unit_test(test_resolve_branch),
         cmocka_unit_test(test_config_errors),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
