@@ -575,6 +575,7 @@ int store_sweep(store *s, int64_t *next_expiry)
     }
     if (next_expiry) *next_expiry = db_scalar(d, 0, "SELECT MIN(lease_expires_at) FROM tasks WHERE state='leased'", NULL);
     db_put(s->pool, d);
+    db_checkpoint(s->pool);
     if (requeued) log_info("queue", "%d expired lease(s) put back in the queue", requeued);
     return requeued;
 }
