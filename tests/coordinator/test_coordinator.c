@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include "base/http_client.h"
 #include "base/http_server.h"
@@ -1466,6 +1467,97 @@ static void test_resolve_branch(void **st)
     hs_server_free(gh);
 }
 
+/* A fake keystore: records what it was sent, answers by the seed. */
+static char g_ks_seed[512], g_ks_auth[256];
+static pthread_mutex_t g_ks_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void ks_handler(hs_request *req, void *ctx)
+{
+    json_t *b = json_loadb(req->body, req->body_len, 0, NULL);
+    const char *seed = json_string_value(json_object_get(b, "seed"));
+    const char *auth = hs_header(req, "Authorization");
+    pthread_mutex_lock(&g_ks_mu);
+    snprintf(g_ks_seed, sizeof g_ks_seed, "%s", seed ? seed : "");
+    snprintf(g_ks_auth, sizeof g_ks_auth, "%s", auth ? auth : "");
+    pthread_mutex_unlock(&g_ks_mu);
+    if (seed && strstr(seed, "reject")) hs_reply_text(req, 400, "text/plain", "reserved key", 12);
+    else if (seed && strstr(seed, "garbage")) hs_reply_text(req, 200, "application/json", "[1]", 3);
+    else if (strcmp(req->path, "/pubkey") == 0) hs_reply_json(req, 200, json_pack("{s:s}", "pubkey", "abcd"));
+    else hs_reply_json(req, 200, json_pack("{s:s, s:[s]}", "encrypted_data_base64", "ZW5j", "all_keys", "K"));
+    json_decref(b);
+}
+
+static void test_keystore_proxy(void **st)
+{
+    hs_config cfg = {.host = "127.0.0.1", .threads = 2};
+    hs_server *ks = hs_server_new(&cfg);
+    hs_route_spec r1 = {"POST", "/pubkey", ks_handler, NULL, 0, 0, 0};
+    hs_route_spec r2 = {"POST", "/add_generated_secret", ks_handler, NULL, 0, 0, 0};
+    hs_route_add(ks, &r1);
+    hs_route_add(ks, &r2);
+    char err[128], arg[128];
+    assert_int_equal(hs_server_start(ks, err, sizeof err), 0);
+    snprintf(arg, sizeof arg, "--keystore-url=http://127.0.0.1:%d", hs_server_port(ks));
+    server K = {0};
+    const char *args[] = {arg, "--keystore-token=ks-secret", NULL};
+    server_start(&K, "keystore", args);
+    server *saved = g_srv;
+    g_srv = &K;
+    reply r;
+    assert_int_equal(call("POST", "/secrets/pubkey", NULL,
+                          "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"https://github.com/alice/proj.git\",\"branch\":\"dev\"},"
+                          "\"owner\":\"bob.near\",\"secrets_json\":\"{\\\"A\\\":\\\"1\\\"}\"}",
+                          &r),
+                     200);
+    assert_string_equal(jstr(r.json, "pubkey"), "abcd");
+    assert_string_equal(jstr(r.json, "owner"), "bob.near");
+    assert_string_equal(jstr(json_object_get(r.json, "accessor"), "repo_normalized"), "github.com/alice/proj");
+    assert_string_equal(jstr(json_object_get(r.json, "accessor"), "branch"), "dev");
+    pthread_mutex_lock(&g_ks_mu);
+    assert_string_equal(g_ks_seed, "github.com/alice/proj:bob.near:dev");
+    assert_string_equal(g_ks_auth, "Bearer ks-secret");
+    pthread_mutex_unlock(&g_ks_mu);
+    reply_free(&r);
+    const char *h = "{\"accessor\":{\"type\":\"WasmHash\",\"hash\":\"" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" "\"},"
+                    "\"owner\":\"bob.near\",\"new_secrets\":[{\"name\":\"K\",\"generation_type\":\"hex32\"}]}";
+    assert_int_equal(call("POST", "/secrets/add_generated_secret", NULL, h, &r), 200);
+    assert_string_equal(jstr(r.json, "encrypted_data_base64"), "ZW5j");
+    pthread_mutex_lock(&g_ks_mu);
+    assert_string_equal(g_ks_seed, "wasm_hash:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA:bob.near");
+    pthread_mutex_unlock(&g_ks_mu);
+    reply_free(&r);
+    /* validation and error mapping */
+    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"\",\"secrets_json\":\"{}\"}", &r);
+    expect_error(&r, 400, "Owner");
+    reply_free(&r);
+    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"nope\"},\"owner\":\"o\",\"secrets_json\":\"{}\"}", &r);
+    expect_error(&r, 400, "Invalid repo");
+    reply_free(&r);
+    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"WasmHash\",\"hash\":\"12\"},\"owner\":\"o\",\"secrets_json\":\"{}\"}", &r);
+    expect_error(&r, 400, "64 hex");
+    reply_free(&r);
+    call("POST", "/secrets/add_generated_secret", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o\",\"new_secrets\":[]}", &r);
+    expect_error(&r, 400, "At least one");
+    reply_free(&r);
+    /* the keystore's 400 is passed through; a malformed answer is 502 */
+    assert_int_equal(call("POST", "/secrets/pubkey", NULL,
+                          "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/reject\"},\"owner\":\"o\",\"secrets_json\":\"{}\"}", &r),
+                     400);
+    assert_string_equal(r.raw.body, "reserved key");
+    reply_free(&r);
+    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/garbage\"},\"owner\":\"o\",\"secrets_json\":\"{}\"}", &r);
+    expect_error(&r, 502, "keystore");
+    reply_free(&r);
+    /* keystore gone: 502 */
+    hs_server_stop(ks, 1000);
+    hs_server_free(ks);
+    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o\",\"secrets_json\":\"{}\"}", &r);
+    expect_error(&r, 502, "connect");
+    reply_free(&r);
+    g_srv = saved;
+    server_stop(&K);
+}
+
 static void test_config_errors(void **st)
 {
     char out[8192];
@@ -1485,6 +1577,18 @@ static void test_config_errors(void **st)
     snprintf(arg, sizeof arg, "--database=sqlite:%s", db);
     assert_int_equal(run_cli(dir, out, sizeof out, arg, "token", "list"), 0);
     assert_int_equal(access(db, F_OK), 0);
+    /* every migration is recorded; a database from a newer program is refused */
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT COUNT(*), MAX(version) FROM schema_version", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), sqlite3_column_int(q, 1));
+    assert_true(sqlite3_column_int(q, 1) >= 3);
+    sqlite3_finalize(q);
+    assert_int_equal(sqlite3_exec(h, "INSERT INTO schema_version VALUES(99, 'future', 0)", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    assert_int_equal(run_cli(dir, out, sizeof out, arg, "token", "list"), 1);
 }
 
 int main(void)
@@ -1520,6 +1624,7 @@ int main(void)
         cmocka_unit_test(test_restart),
         cmocka_unit_test(test_pricing_from_contract),
         cmocka_unit_test(test_resolve_branch),
+        cmocka_unit_test(test_keystore_proxy),
         cmocka_unit_test(test_config_errors),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
