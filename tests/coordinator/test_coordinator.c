@@ -1087,6 +1087,29 @@ static void test_wasm_cache(void **st)
     reply_free(&r);
     reply_free(&c);
     reply_free(&t);
+    /* queued for execution, then its WASM is evicted before it runs: the claim
+     * says so at once (the worker reports a failure) instead of bouncing */
+    assert_int_equal(create(TOK, wasm_request(720, "w720", s1), &r), 201);
+    reply_free(&r);
+    assert_int_equal(upload(TOK, s2, "r", "1111111111111111111111111111111111111111", w2, len, &r), 201);
+    reply_free(&r); /* evicts s1, the least recently used */
+    snprintf(path, sizeof path, "/wasm/exists/%s", s1);
+    assert_int_equal(call("GET", path, TOK, NULL, &r), 200);
+    assert_true(json_is_false(json_object_get(r.json, "exists")));
+    reply_free(&r);
+    assert_int_equal(poll_task(TOK2, "execution", "wB", 5, &t), 200);
+    assert_int_equal(jint(t.json, "request_id"), 720);
+    assert_int_equal(claim(TOK2, t.json, "wB", "[\"execution\"]", &c), 200);
+    job = json_array_get(json_object_get(c.json, "jobs"), 0);
+    assert_non_null(job);
+    assert_string_equal(jstr(job, "job_type"), "execute");
+    assert_non_null(strstr(jstr(job, "compile_error"), "evicted"));
+    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":false,\"time_ms\":0,\"error\":\"evicted\"}",
+             (long long)jint(job, "job_id"));
+    assert_int_equal(call("POST", "/jobs/complete", TOK2, body, &r), 200);
+    reply_free(&r);
+    reply_free(&c);
+    reply_free(&t);
     free(w1);
     free(w2);
     free(w3);
