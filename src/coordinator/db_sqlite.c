@@ -76,7 +76,8 @@ db_pool *db_open(const char *url, const char *data_dir, int max_conns, char *err
     p->sq = c;
     c->magic = SQ_MAGIC;
     pthread_mutex_init(&c->mu, NULL);
-    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+    /* NOMUTEX: every use of this connection already holds c->mu */
+    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
         snprintf(err, n, "cannot open database %s: %s", path, c->db ? sqlite3_errmsg(c->db) : "out of memory");
         db_close(p);
