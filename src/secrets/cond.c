@@ -231,7 +231,18 @@ static int parse_body(parse_ctx *p, const char *variant, const json_t *body, int
                    "FtBalance, NftOwned, DaoMember, Logic or Not)", variant);
 }
 
+static int parse_node_in(parse_ctx *p, const json_t *j, int depth, sec_cond **out);
+
+/* On failure nothing is left allocated and *out is NULL. */
 static int parse_node(parse_ctx *p, const json_t *j, int depth, sec_cond **out)
+{
+    if (parse_node_in(p, j, depth, out) == 0) return 0;
+    sec_cond_free(*out);
+    *out = NULL;
+    return -1;
+}
+
+static int parse_node_in(parse_ctx *p, const json_t *j, int depth, sec_cond **out)
 {
     *out = NULL;
     if (depth > SEC_COND_MAX_DEPTH) return fail(p, "access condition is nested deeper than %d", SEC_COND_MAX_DEPTH);
@@ -260,10 +271,7 @@ int sec_cond_parse(const json_t *j, sec_cond **out, char *err, size_t errlen)
         *out = NULL;
         return fail(&p, "access condition is missing");
     }
-    if (parse_node(&p, j, 0, out) == 0) return 0;
-    sec_cond_free(*out);
-    *out = NULL;
-    return -1;
+    return parse_node(&p, j, 0, out);
 }
 
 int sec_cond_parse_text(const char *text, sec_cond **out, char *err, size_t errlen)
