@@ -1,0 +1,376 @@
+/* requests.c — the logic of /pubkey, /decrypt and /add_generated_secret
+ * (keystore.h). Every failure is a 4xx/5xx with a sentence; nothing here
+ * logs or returns a secret value. */
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "keystore/keystore.h"
+#include "near/account_id.h"
+#include "secrets/blob.h"
+#include "secrets/generate.h"
+#include "secrets/names.h"
+#include "secrets/seed.h"
+
+#define LOG_COMP "keystore"
+
+void ks_error(ks_reply *r, int status, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    r->status = status;
+    r->body = json_pack("{s:s}", "error", msg);
+}
+
+static const char *opt_string(const json_t *req, const char *key, bool *bad)
+{
+    const json_t *v = json_object_get(req, key);
+    if (!v || json_is_null(v)) return NULL;
+    if (!json_is_string(v)) *bad = true;
+    return json_string_value(v);
+}
+
+/* The accessor of a request, internally tagged ({"type":"Repo",...}, as the
+ * reference's worker sends it) or externally tagged ({"Repo":{...}}, as the
+ * contract writes it). The repo is normalised, the hash lower-cased. */
+static int parse_accessor(const json_t *j, sec_accessor *a, char *err, size_t errlen)
+{
+    const char *type = json_string_value(json_object_get(j, "type"));
+    const json_t *body = j;
+    if (!json_is_object(j)) return snprintf(err, errlen, "accessor must be an object"), -1;
+    if (!type) {
+        if ((body = json_object_get(j, "Repo"))) type = "Repo";
+        else if ((body = json_object_get(j, "WasmHash"))) type = "WasmHash";
+        else return snprintf(err, errlen, "accessor must be {\"type\":\"Repo\",...} or {\"type\":\"WasmHash\",...}"), -1;
+    }
+    bool bad = false;
+    if (strcmp(type, "Repo") == 0) {
+        const char *repo = opt_string(body, "repo", &bad), *branch = opt_string(body, "branch", &bad);
+        if (bad || !repo) return snprintf(err, errlen, "accessor.repo must be a string (branch a string or null)"), -1;
+        return sec_accessor_make(a, repo, branch, NULL, err, errlen);
+    }
+    if (strcmp(type, "WasmHash") == 0) {
+        const char *hash = opt_string(body, "hash", &bad);
+        if (bad || !hash) return snprintf(err, errlen, "accessor.hash must be a string"), -1;
+        return sec_accessor_make(a, NULL, NULL, hash, err, errlen);
+    }
+    return snprintf(err, errlen, "accessor type must be Repo or WasmHash, not '%.20s'", type), -1;
+}
+
+/* ------------------------------------------------------------ /pubkey */
+
+void ks_pubkey(const ks_state *ks, const json_t *req, ks_reply *r)
+{
+    char err[512], seed[SEC_SEED_MAX], owner[SEC_OWNER_MAX];
+    sec_accessor a;
+    bool bad = false;
+    const char *seed_in = opt_string(req, "seed", &bad);
+    if (bad || !seed_in) return ks_error(r, 400, "field 'seed' (string) is required");
+    if (sec_seed_parse(seed_in, &a, owner, err, sizeof err) ||
+        sec_seed_build(&a, owner, seed, sizeof seed, err, sizeof err))
+        return ks_error(r, 400, "invalid seed: %s", err);
+    /* Optional checks before the client stores anything: the secrets
+     * (reference-compatible; our CLI checks them locally instead) and the
+     * access condition it means to store. */
+    const char *secrets_json = opt_string(req, "secrets_json", &bad);
+    if (bad) return ks_error(r, 400, "field 'secrets_json' must be a string");
+    if (secrets_json) {
+        json_t *obj;
+        if (sec_secrets_parse(secrets_json, strlen(secrets_json), SEC_BLOB_CLIENT, &obj, err, sizeof err))
+            return ks_error(r, 400, "%s", err);
+        json_decref(obj);
+    }
+    const json_t *access = json_object_get(req, "access");
+    if (access) {
+        sec_cond *c;
+        if (sec_cond_parse(access, &c, err, sizeof err)) return ks_error(r, 400, "invalid access condition: %s", err);
+        sec_cond_free(c);
+    }
+    sec_keys k;
+    if (sec_kdf_derive(ks->master, seed, &k)) return ks_error(r, 500, "key derivation failed");
+    char hex[2 * SEC_PK_LEN + 1];
+    sec_hex(k.pk, SEC_PK_LEN, hex);
+    sec_keys_wipe(&k);
+    r->status = 200;
+    r->body = json_pack("{s:s,s:s,s:s}", "pubkey", hex, "seed", seed, "format", "x25519-sealed-box-v1");
+    log_info(LOG_COMP, "pubkey seed=%s", seed);
+}
+
+/* ------------------------------------------------------------ /decrypt */
+
+/* The text a worker signs under --require-attestation. */
+static void attestation_text(char *out, size_t cap, long long ts, const char *task_id, const char *who,
+                             const char *profile, const char *caller)
+{
+    snprintf(out, cap, "outlayer-keystore-decrypt-v1\n%lld\n%s\n%s\n%s\n%s", ts, task_id ? task_id : "", who, profile,
+             caller);
+}
+
+static bool profile_ok(const char *p)
+{
+    size_t n = strlen(p);
+    if (n == 0 || n > 64) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(p[i] == '-' || p[i] == '_' || (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+              (p[i] >= '0' && p[i] <= '9')))
+            return false;
+    return true;
+}
+
+void ks_decrypt(const ks_state *ks, const json_t *req, ks_reply *r)
+{
+    char err[512], why[512];
+    sec_accessor a;
+    bool bad = false;
+    const char *profile = opt_string(req, "profile", &bad);
+    const char *owner = opt_string(req, "owner", &bad);
+    const char *caller = opt_string(req, "user_account_id", &bad);
+    const char *task_id = opt_string(req, "task_id", &bad);
+    if (bad) return ks_error(r, 400, "profile, owner, user_account_id and task_id must be strings");
+    if (!json_object_get(req, "accessor")) return ks_error(r, 400, "field 'accessor' is required");
+    if (parse_accessor(json_object_get(req, "accessor"), &a, err, sizeof err)) return ks_error(r, 400, "%s", err);
+    if (!profile || !profile_ok(profile))
+        return ks_error(r, 400, "field 'profile' is required: 1-64 letters, digits, '-' or '_'");
+    if (!owner || !near_account_id_valid(owner, why, sizeof why))
+        return ks_error(r, 400, "field 'owner' must be a valid account id");
+    if (!caller) caller = owner; /* as the reference's worker does */
+    if (!near_account_id_valid(caller, why, sizeof why))
+        return ks_error(r, 400, "field 'user_account_id' must be a valid account id");
+    if (task_id && strlen(task_id) > 128) return ks_error(r, 400, "field 'task_id' is longer than 128 bytes");
+    char who[SEC_SEED_MAX];
+    if (sec_seed_build(&a, owner, who, sizeof who, err, sizeof err)) return ks_error(r, 400, "%s", err);
+
+    if (ks->require_attestation) {
+        const json_t *att = json_object_get(req, "attestation");
+        char text[SEC_SEED_MAX + 512];
+        long long ts = (long long)json_integer_value(json_object_get(att, "timestamp"));
+        attestation_text(text, sizeof text, ts, task_id, who, profile, caller);
+        if (ks_check_attestation(ks, att, text, why, sizeof why)) {
+            log_warn(LOG_COMP, "decrypt refused task=%s accessor=%s: %s", task_id ? task_id : "-", who, why);
+            return ks_error(r, 401, "Attestation verification failed: %s", why);
+        }
+    }
+    if (!ks->contract_id || !ks->chain.view)
+        return ks_error(r, 503, "this keystore has no NEAR RPC or OutLayer contract configured");
+
+    /* get_secrets: the contract falls back from a branch to the
+     * all-branches entry and says which one it returned (accessor). */
+    json_t *args = a.is_wasm_hash
+                       ? json_pack("{s:{s:{s:s}},s:s,s:s}", "accessor", "WasmHash", "hash", a.hash, "profile", profile,
+                                   "owner", owner)
+                       : json_pack("{s:{s:{s:s,s:o}},s:s,s:s}", "accessor", "Repo", "repo", a.repo, "branch",
+                                   a.has_branch ? json_string(a.branch) : json_null(), "profile", profile, "owner",
+                                   owner);
+    char *args_text = json_dumps(args, JSON_COMPACT);
+    json_decref(args);
+    char *raw = NULL;
+    int vr = args_text ? ks->chain.view(ks->chain.ctx, ks->contract_id, "get_secrets", args_text, &raw, err, sizeof err)
+                       : -1;
+    free(args_text);
+    if (vr != 0) {
+        log_warn(LOG_COMP, "decrypt task=%s accessor=%s: get_secrets failed: %s", task_id ? task_id : "-", who, err);
+        return ks_error(r, 502, "Failed to read secrets from contract %s: %s", ks->contract_id, err);
+    }
+    json_t *prof = json_loads(raw, JSON_DECODE_ANY, NULL);
+    free(raw);
+    if (!prof) return ks_error(r, 502, "get_secrets of %s returned something that is not JSON", ks->contract_id);
+    if (json_is_null(prof)) {
+        json_decref(prof);
+        log_info(LOG_COMP, "decrypt task=%s accessor=%s profile=%s: not found", task_id ? task_id : "-", who, profile);
+        return ks_error(r, 404, "Secrets not found in contract for %s, profile '%s'", who, profile);
+    }
+    /* The seed follows the entry the contract returned: a branch request
+     * served by the all-branches entry uses the all-branches key. */
+    sec_accessor stored = a;
+    const json_t *stored_acc = json_object_get(prof, "accessor");
+    if (!a.is_wasm_hash && stored_acc) {
+        sec_accessor s2;
+        if (parse_accessor(stored_acc, &s2, err, sizeof err) == 0 && !s2.is_wasm_hash &&
+            strcmp(s2.repo, a.repo) == 0)
+            stored = s2;
+        else
+            stored.has_branch = false, stored.branch[0] = 0;
+    }
+    char seed[SEC_SEED_MAX];
+    if (sec_seed_build(&stored, owner, seed, sizeof seed, err, sizeof err)) {
+        json_decref(prof);
+        return ks_error(r, 400, "%s", err);
+    }
+    /* Access condition, for the account that asked for the execution. */
+    sec_cond *cond = NULL;
+    if (sec_cond_parse(json_object_get(prof, "access"), &cond, err, sizeof err)) {
+        json_decref(prof);
+        log_warn(LOG_COMP, "decrypt task=%s seed=%s caller=%s: denied, stored condition invalid: %s",
+                 task_id ? task_id : "-", seed, caller, err);
+        return ks_error(r, 401, "Access denied by access condition: the stored condition is invalid (%s)", err);
+    }
+    bool granted = sec_cond_check(cond, caller, &ks->chain, why, sizeof why);
+    sec_cond_free(cond);
+    if (!granted) {
+        json_decref(prof);
+        log_info(LOG_COMP, "decrypt task=%s seed=%s caller=%s: denied: %s", task_id ? task_id : "-", seed, caller, why);
+        return ks_error(r, 401, "Access denied by access condition: %s", why);
+    }
+    const char *blob = json_string_value(json_object_get(prof, "encrypted_secrets"));
+    if (!blob) {
+        json_decref(prof);
+        return ks_error(r, 502, "get_secrets returned no encrypted_secrets string");
+    }
+    sec_keys k;
+    uint8_t *plain = NULL;
+    size_t n = 0;
+    sec_blob_kind kind;
+    if (sec_kdf_derive(ks->master, seed, &k)) {
+        json_decref(prof);
+        return ks_error(r, 500, "key derivation failed");
+    }
+    int orc = sec_blob_open(&k, blob, &plain, &n, &kind, err, sizeof err);
+    sec_keys_wipe(&k);
+    json_decref(prof);
+    if (orc) {
+        log_warn(LOG_COMP, "decrypt task=%s seed=%s: %s", task_id ? task_id : "-", seed, err);
+        return ks_error(r, 422, "Decryption failed: %s", err);
+    }
+    json_t *obj = NULL;
+    if (sec_secrets_parse((const char *)plain, n, kind, &obj, err, sizeof err)) {
+        sec_wipe_free(plain, n + 1);
+        log_warn(LOG_COMP, "decrypt task=%s seed=%s: bad plaintext: %s", task_id ? task_id : "-", seed, err);
+        return ks_error(r, 422, "Decrypted secrets are not acceptable: %s", err);
+    }
+    size_t count = json_object_size(obj);
+    json_decref(obj);
+    size_t b64cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+    char *b64 = malloc(b64cap);
+    if (!b64) {
+        sec_wipe_free(plain, n + 1);
+        return ks_error(r, 500, "out of memory");
+    }
+    sodium_bin2base64(b64, b64cap, plain, n, sodium_base64_VARIANT_ORIGINAL);
+    sec_wipe_free(plain, n + 1);
+    r->status = 200;
+    r->body = json_pack("{s:s}", "plaintext_secrets", b64);
+    sec_wipe_free(b64, b64cap);
+    log_info(LOG_COMP, "decrypt task=%s seed=%s profile=%s caller=%s: granted (%zu secrets)", task_id ? task_id : "-",
+             seed, profile, caller, count);
+}
+
+/* ------------------------------------------------ /add_generated_secret */
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* The names of a map, sorted (the plaintext is serialised sorted too). */
+static json_t *all_keys_sorted(json_t *map)
+{
+    size_t n = json_object_size(map), i = 0;
+    const char **names = calloc(n ? n : 1, sizeof *names);
+    json_t *keys = json_array();
+    const char *key;
+    json_t *val;
+    if (!names) return keys;
+    json_object_foreach(map, key, val) names[i++] = key;
+    qsort(names, n, sizeof *names, cmp_str);
+    for (i = 0; i < n; i++) json_array_append_new(keys, json_string(names[i]));
+    free(names);
+    return keys;
+}
+
+void ks_add_generated(const ks_state *ks, const json_t *req, ks_reply *r)
+{
+    char err[512], seed[SEC_SEED_MAX], owner[SEC_OWNER_MAX];
+    sec_accessor a;
+    bool bad = false;
+    const char *seed_in = opt_string(req, "seed", &bad);
+    const char *existing = opt_string(req, "encrypted_secrets_base64", &bad);
+    const json_t *list = json_object_get(req, "new_secrets");
+    if (bad || !seed_in) return ks_error(r, 400, "field 'seed' (string) is required; encrypted_secrets_base64 is a string or null");
+    if (sec_seed_parse(seed_in, &a, owner, err, sizeof err) ||
+        sec_seed_build(&a, owner, seed, sizeof seed, err, sizeof err))
+        return ks_error(r, 400, "invalid seed: %s", err);
+    if (!json_is_array(list) || json_array_size(list) == 0)
+        return ks_error(r, 400, "field 'new_secrets' must be a non-empty array of {name, generation_type}");
+    if (json_array_size(list) > KS_NEW_SECRETS_MAX)
+        return ks_error(r, 400, "at most %d secrets can be generated at once", KS_NEW_SECRETS_MAX);
+    /* Check every new name before generating anything. */
+    size_t i;
+    json_t *item;
+    json_array_foreach(list, i, item)
+    {
+        const char *name = json_string_value(json_object_get(item, "name"));
+        const char *type = json_string_value(json_object_get(item, "generation_type"));
+        if (!name || !type) return ks_error(r, 400, "new_secrets[%zu] needs string fields name and generation_type", i);
+        if (!sec_name_is_protected(name))
+            return ks_error(r, 400, "Generated secrets must start with 'PROTECTED_' prefix: %.64s", name);
+        if (!sec_name_is_valid(name))
+            return ks_error(r, 400, "invalid secret name %.64s (letters, digits and '_' only, at most %d)", name,
+                            SEC_NAME_MAX);
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(json_string_value(json_object_get(json_array_get(list, k), "name")), name) == 0)
+                return ks_error(r, 400, "new_secrets names %.64s twice", name);
+    }
+    sec_keys k;
+    if (sec_kdf_derive(ks->master, seed, &k)) return ks_error(r, 500, "key derivation failed");
+    json_t *map = NULL;
+    if (existing && *existing) {
+        uint8_t *plain;
+        size_t n;
+        sec_blob_kind kind;
+        if (sec_blob_open(&k, existing, &plain, &n, &kind, err, sizeof err)) {
+            sec_keys_wipe(&k);
+            return ks_error(r, 400, "cannot open encrypted_secrets_base64 for this seed: %s", err);
+        }
+        int pr = sec_secrets_parse((const char *)plain, n, kind, &map, err, sizeof err);
+        sec_wipe_free(plain, n + 1);
+        if (pr) {
+            sec_keys_wipe(&k);
+            return ks_error(r, 400, "existing secrets: %s", err);
+        }
+    } else {
+        map = json_object();
+    }
+    char clash[256] = "";
+    json_array_foreach(list, i, item)
+    {
+        const char *name = json_string_value(json_object_get(item, "name"));
+        if (json_object_get(map, name) && strlen(clash) + strlen(name) + 3 < sizeof clash)
+            snprintf(clash + strlen(clash), sizeof clash - strlen(clash), "%s%s", *clash ? ", " : "", name);
+    }
+    if (*clash) {
+        json_decref(map);
+        sec_keys_wipe(&k);
+        return ks_error(r, 400, "Cannot generate secrets: keys already exist: %s", clash);
+    }
+    json_array_foreach(list, i, item)
+    {
+        const char *name = json_string_value(json_object_get(item, "name"));
+        char *v = sec_generate(json_string_value(json_object_get(item, "generation_type")), err, sizeof err);
+        if (!v) {
+            json_decref(map);
+            sec_keys_wipe(&k);
+            return ks_error(r, 400, "%s: %s", name, err);
+        }
+        json_object_set_new(map, name, json_string(v));
+        sec_wipe_free(v, strlen(v));
+    }
+    char *text = json_dumps(map, JSON_COMPACT | JSON_SORT_KEYS);
+    json_t *keys = all_keys_sorted(map);
+    json_decref(map); /* jansson does not wipe; the values were short-lived */
+    if (!text) snprintf(err, sizeof err, "out of memory");
+    char *blob = text ? sec_blob_seal_keystore(&k, (const uint8_t *)text, strlen(text), err, sizeof err) : NULL;
+    if (text) sec_wipe_free(text, strlen(text));
+    sec_keys_wipe(&k);
+    if (!blob) {
+        json_decref(keys);
+        return ks_error(r, 400, "cannot seal the secrets: %s", err);
+    }
+    r->status = 200;
+    r->body = json_pack("{s:s,s:o}", "encrypted_data_base64", blob, "all_keys", keys);
+    free(blob);
+    log_info(LOG_COMP, "add_generated_secret seed=%s: %zu new, %zu in all", seed, json_array_size(list),
+             json_array_size(json_object_get(r->body, "all_keys")));
+}
