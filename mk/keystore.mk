@@ -13,3 +13,23 @@ $(KEYSTORE_BIN): $(KEYSTORE_OBJ) $(KEYSTORE_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(KEYSTORE_OBJ) -Wl,--start-group $(KEYSTORE_LIBS) -Wl,--end-group \
 	  $(LIB_JSON) $(LIB_HTTP) $(LIB_CURL) $(LIB_SODIUM) -lpcre2-8 $(LDLIBS)
+
+# Integration test: tests/keystore/test_keystore.c starts the real devnet
+# (with build/contracts/outlayer.wasm) and the real keystore on loopback.
+KEYSTORE_TEST_SUPPORT := tests/keystore/ks_harness.c tests/devnet/devnet_harness.c
+$(BUILD)/tests/keystore/test_keystore: $(OBJ)/tests/keystore/test_keystore.o \
+    $(call objs_of,$(KEYSTORE_TEST_SUPPORT)) $(KEYSTORE_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(call objs_of,$(KEYSTORE_TEST_SUPPORT)) \
+	  -Wl,--start-group $(KEYSTORE_LIBS) -Wl,--end-group \
+	  $(LIB_CMOCKA) $(LIB_JSON) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) -lpcre2-8 $(LDLIBS)
+$(OBJ)/tests/keystore/%.o: CFLAGS += -Itests/devnet -Itests/keystore
+
+keystore-test: $(KEYSTORE_BIN) $(BIN)/outlayer-devnet $(BUILD)/tests/keystore/test_keystore build/contracts/outlayer.wasm
+	@KEYSTORE_BIN=$(KEYSTORE_BIN) DEVNET_BIN=$(BIN)/outlayer-devnet timeout 300 $(BUILD)/tests/keystore/test_keystore
+
+keystore-test-san:
+	@$(MAKE) --no-print-directory SAN=1 keystore-test
+
+TEST_STEPS += keystore-test keystore-test-san
+.PHONY: keystore-test keystore-test-san

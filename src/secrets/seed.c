@@ -163,35 +163,61 @@ int sec_seed_build(const sec_accessor *a, const char *owner, char *out, size_t c
     return 0;
 }
 
+/* Splits buf at its last `n` colons into n+1 parts (in place). */
+static bool split_right(char *buf, int n, char **parts)
+{
+    for (int i = n; i > 0; i--) {
+        char *c = strrchr(buf, ':');
+        if (!c) return false;
+        *c = 0;
+        parts[i] = c + 1;
+    }
+    parts[0] = buf;
+    return true;
+}
+
+static int repo_seed(const char *seed, int colons, sec_accessor *a, char owner[SEC_OWNER_MAX], char *err,
+                     size_t errlen)
+{
+    char buf[SEC_SEED_MAX], *part[3];
+    snprintf(buf, sizeof buf, "%s", seed);
+    if (!split_right(buf, colons, part)) FAIL("invalid seed: expected REPO:OWNER[:BRANCH] or wasm_hash:HASH:OWNER");
+    char why[160];
+    if (!near_account_id_valid(part[1], why, sizeof why)) FAIL("invalid owner account id in seed: %s", why);
+    if (sec_accessor_make(a, part[0], colons == 2 ? part[2] : NULL, NULL, err, errlen)) return -1;
+    snprintf(owner, SEC_OWNER_MAX, "%s", part[1]);
+    return 0;
+}
+
 int sec_seed_parse(const char *seed, sec_accessor *a, char owner[SEC_OWNER_MAX], char *err, size_t errlen)
 {
     memset(a, 0, sizeof *a);
     if (!seed || !*seed) FAIL("seed is empty");
     if (strlen(seed) >= SEC_SEED_MAX) FAIL("seed is too long");
-    char buf[SEC_SEED_MAX];
-    snprintf(buf, sizeof buf, "%s", seed);
-    char *first = buf, *rest;
-    char *c1 = strchr(buf, ':');
-    if (!c1) FAIL("invalid seed: expected REPO:OWNER[:BRANCH] or wasm_hash:HASH:OWNER");
-    *c1 = 0;
-    rest = c1 + 1;
-    char *c2 = strchr(rest, ':');
-    char *second = rest, *third = NULL;
-    if (c2) {
-        *c2 = 0;
-        third = c2 + 1;
+    if (strncmp(seed, "wasm_hash:", 10) == 0) {
+        char buf[SEC_SEED_MAX], *part[3];
+        snprintf(buf, sizeof buf, "%s", seed + 10);
+        char *c = strchr(buf, ':');
+        if (!c) FAIL("invalid seed: expected wasm_hash:HASH:OWNER");
+        *c = 0;
+        part[1] = buf, part[2] = c + 1;
+        if (sec_accessor_make(a, NULL, NULL, part[1], err, errlen)) return -1;
+        char why[160];
+        if (!near_account_id_valid(part[2], why, sizeof why)) FAIL("invalid owner account id in seed: %s", why);
+        snprintf(owner, SEC_OWNER_MAX, "%s", part[2]);
+        return 0;
     }
-    const char *own;
-    if (strcmp(first, "wasm_hash") == 0) {
-        if (!third) FAIL("invalid seed: expected wasm_hash:HASH:OWNER");
-        if (sec_accessor_make(a, NULL, NULL, second, err, errlen)) return -1;
-        own = third;
-    } else {
-        if (sec_accessor_make(a, first, third, NULL, err, errlen)) return -1;
-        own = second;
-    }
-    char why[160];
-    if (!near_account_id_valid(own, why, sizeof why)) FAIL("invalid owner account id in seed: %s", why);
-    snprintf(owner, SEC_OWNER_MAX, "%s", own);
-    return 0;
+    /* A repository may itself hold ':' ("https://…", "git@host:o/r"), and
+     * owners and branches never do, so split from the right: REPO:OWNER
+     * first, then REPO:OWNER:BRANCH. A string can be read both ways only
+     * if "REPO:OWNER" were itself a repository, which needs an owner
+     * containing '/', never a valid account id. */
+    char first_err[256];
+    if (repo_seed(seed, 1, a, owner, first_err, sizeof first_err) == 0) return 0;
+    int colons = 0;
+    for (const char *c = seed; *c; c++) colons += *c == ':';
+    if (colons >= 2 && repo_seed(seed, 2, a, owner, err, errlen) == 0) return 0;
+    if (colons == 0) FAIL("invalid seed: expected REPO:OWNER[:BRANCH] or wasm_hash:HASH:OWNER");
+    if (colons == 1) FAIL("%s", first_err);
+    return -1;
 }

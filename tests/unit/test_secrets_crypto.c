@@ -127,6 +127,15 @@ static void test_seeds(void **state)
     assert_string_equal(a.hash, "41c1c7b3528565f3fd139943f439d61c0768e9abdb9b579bd0921ecbfcabeded");
     assert_string_equal(owner, "bob.near");
 
+    /* repositories with ':' of their own */
+    assert_int_equal(sec_seed_parse("https://github.com/Alice/Project.git:alice.near", &a, owner, err, sizeof err), 0);
+    assert_string_equal(a.repo, "github.com/alice/project");
+    assert_false(a.has_branch);
+    assert_int_equal(sec_seed_parse("git@github.com:alice/project.git:alice.near:main", &a, owner, err, sizeof err), 0);
+    assert_string_equal(a.repo, "github.com/alice/project");
+    assert_string_equal(a.branch, "main");
+    assert_string_equal(owner, "alice.near");
+    assert_int_equal(sec_seed_parse("github.com/a/b:alice.near:main:extra", &a, owner, err, sizeof err), -1);
     /* refusals */
     assert_int_equal(sec_seed_parse("github.com/a/b", &a, owner, err, sizeof err), -1);
     assert_int_equal(sec_seed_parse("github.com/a/b:Not_An_Account!", &a, owner, err, sizeof err), -1);

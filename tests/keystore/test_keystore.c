@@ -1,0 +1,456 @@
+/* test_keystore.c — the real outlayer-keystore against a real
+ * outlayer-devnet running the OutLayer contract: secrets are sealed on the
+ * client side, stored with store_secrets, and read back through /decrypt
+ * for allowed and denied callers; then the RPC goes down.
+ * Every log and data file is scanned for the secret values at the end. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "devnet_harness.h"
+#include "ks_harness.h"
+#include "near/encoding.h"
+#include "secrets/blob.h"
+#include "secrets/kdf.h"
+
+#define OUTLAYER "outlayer.test.near"
+#define ALICE "alice.test.near"
+#define BOB "bob.test.near"
+#define CAROL "carol.test.near"
+#define REPO "github.com/alice/project"
+#define HASH "41c1c7b3528565f3fd139943f439d61c0768e9abdb9b579bd0921ecbfcabeded"
+#define SECRET_VALUE "sk-live-7f3a9c-recognisable-secret"
+#define MASTER_HEX "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+static dn_node node;
+static ks_node ks;
+static near_credentials outlayer, alice, bob, carol;
+
+/* ------------------------------------------------------------- helpers */
+
+static char *pubkey_for(const char *seed)
+{
+    json_t *out;
+    int st = ks_post(&ks, "/pubkey", KS_TEST_TOKEN, json_pack("{s:s}", "seed", seed), &out);
+    assert_int_equal(st, 200);
+    char *pk = strdup(json_string_value(json_object_get(out, "pubkey")));
+    json_decref(out);
+    return pk;
+}
+
+/* Seals text to the keystore's key for seed, as `outlayer secrets encrypt` does. */
+static char *seal_for(const char *seed, const char *text)
+{
+    char *hex = pubkey_for(seed), err[256];
+    uint8_t pk[32];
+    assert_int_equal(sec_unhex(hex, pk, 32), 0);
+    free(hex);
+    char *b64 = sec_blob_seal(pk, (const uint8_t *)text, strlen(text), err, sizeof err);
+    assert_non_null(b64);
+    return b64;
+}
+
+/* store_secrets as `who`; accessor and access are JSON text. */
+static void store(const near_credentials *who, const char *accessor, const char *profile, const char *blob,
+                  const char *access)
+{
+    char *args = NULL;
+    assert_true(asprintf(&args, "{\"accessor\":%s,\"profile\":\"%s\",\"encrypted_secrets_base64\":\"%s\",\"access\":%s}",
+                         accessor, profile, blob, access) > 0);
+    near_outcome o;
+    near_rpc_error err = {0};
+    near_status st = dn_call(&node, who, OUTLAYER, "store_secrets", args, DN_NEAR / 10, NEAR_WAIT_FINAL, &o, &err, NULL);
+    if (st != NEAR_OK) fail_msg("store_secrets %s: %s %s", profile, near_status_name(st), o.failure_message);
+    near_outcome_free(&o);
+    near_rpc_error_clear(&err);
+    free(args);
+}
+
+/* /decrypt: returns the status; *secrets the decoded map on 200, *error the message otherwise. */
+static int decrypt(const char *accessor, const char *profile, const char *owner, const char *caller, json_t **secrets,
+                   char *error, size_t errlen)
+{
+    json_t *acc = json_loads(accessor, 0, NULL);
+    assert_non_null(acc);
+    json_t *body = json_pack("{s:o,s:s,s:s,s:s,s:s}", "accessor", acc, "profile", profile, "owner", owner,
+                             "user_account_id", caller, "task_id", "job-1");
+    json_t *out;
+    int st = ks_post(&ks, "/decrypt", KS_TEST_TOKEN, body, &out);
+    *secrets = NULL;
+    if (error) snprintf(error, errlen, "%s", json_string_value(json_object_get(out, "error")) ?: "");
+    if (st == 200) {
+        const char *b64 = json_string_value(json_object_get(out, "plaintext_secrets"));
+        assert_non_null(b64);
+        uint8_t *plain;
+        size_t n;
+        assert_int_equal(near_base64_decode(b64, &plain, &n), 0);
+        *secrets = json_loadb((const char *)plain, n, 0, NULL);
+        assert_non_null(*secrets);
+        free(plain);
+    }
+    json_decref(out);
+    return st;
+}
+
+#define REPO_ANY "{\"type\":\"Repo\",\"repo\":\"" REPO "\",\"branch\":null}"
+#define CONTRACT_REPO_ANY "{\"Repo\":{\"repo\":\"" REPO "\",\"branch\":null}}"
+#define SEED_ANY REPO ":" ALICE
+#define SECRETS_JSON "{\"API_KEY\":\"" SECRET_VALUE "\",\"MODE\":\"test\"}"
+
+static void expect_granted(const char *accessor, const char *profile, const char *caller, const char *key,
+                           const char *value)
+{
+    json_t *s;
+    char err[512];
+    int st = decrypt(accessor, profile, ALICE, caller, &s, err, sizeof err);
+    if (st != 200) fail_msg("%s/%s for %s: %d %s", accessor, profile, caller, st, err);
+    const char *got = json_string_value(json_object_get(s, key));
+    if (value) assert_string_equal(got, value);
+    else assert_non_null(got);
+    json_decref(s);
+}
+
+static void expect_error(const char *accessor, const char *profile, const char *caller, int status,
+                         const char *needle)
+{
+    json_t *s;
+    char err[512];
+    int st = decrypt(accessor, profile, ALICE, caller, &s, err, sizeof err);
+    if (st != status || !strstr(err, needle))
+        fail_msg("%s/%s for %s: got %d '%s', wanted %d '%s'", accessor, profile, caller, st, err, status, needle);
+    assert_null(s);
+}
+
+/* --------------------------------------------------------------- setup */
+
+static int setup(void **state)
+{
+    (void)state;
+    if (dn_start(&node, 20, NULL)) return -1;
+    if (dn_create_account(&node, &node.test_root, OUTLAYER, 20 * DN_NEAR, &outlayer) ||
+        dn_create_account(&node, &node.test_root, ALICE, 20 * DN_NEAR, &alice) ||
+        dn_create_account(&node, &node.test_root, BOB, 20 * DN_NEAR, &bob) ||
+        dn_create_account(&node, &node.test_root, CAROL, DN_NEAR, &carol))
+        return -1;
+    if (dn_deploy(&node, &outlayer, "build/contracts/outlayer.wasm",
+                  "{\"owner_id\":\"test.near\",\"operator_id\":\"" OUTLAYER "\"}"))
+        return -1;
+    const char *args[] = {"--near-rpc-url", node.url, "--contract-id", OUTLAYER, NULL};
+    if (ks_start(&ks, NULL, args, NULL)) {
+        fprintf(stderr, "keystore did not start; see %s\n", ks.log);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    int problems = ks_stop(&ks);
+    problems += dn_finish(&node);
+    ks_cleanup(&ks);
+    return problems ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- tests */
+
+static void test_auth_and_health(void **state)
+{
+    (void)state;
+    json_t *out;
+    assert_int_equal(ks_get(&ks, "/health", &out), 200);
+    assert_string_equal(json_string_value(json_object_get(out, "status")), "ok");
+    json_decref(out);
+    assert_int_equal(ks_post(&ks, "/pubkey", NULL, json_pack("{s:s}", "seed", SEED_ANY), &out), 401);
+    assert_non_null(strstr(json_string_value(json_object_get(out, "error")), "Missing Authorization"));
+    json_decref(out);
+    assert_int_equal(ks_post(&ks, "/pubkey", "wrong-token", json_pack("{s:s}", "seed", SEED_ANY), &out), 401);
+    assert_string_equal(json_string_value(json_object_get(out, "error")), "Invalid token");
+    json_decref(out);
+    assert_int_equal(ks_post(&ks, "/decrypt", "wrong-token", json_object(), &out), 401);
+    json_decref(out);
+    /* every normalised spelling of the repo gives the same key */
+    char *a = pubkey_for(SEED_ANY), *b = pubkey_for("https://github.com/Alice/project.git:" ALICE),
+         *c = pubkey_for("alice/project:" ALICE), *d = pubkey_for(SEED_ANY ":main");
+    assert_string_equal(a, b);
+    assert_string_equal(a, c);
+    assert_string_not_equal(a, d);
+    free(a), free(b), free(c), free(d);
+    /* bad input: 400 with a reason */
+    assert_int_equal(ks_post(&ks, "/pubkey", KS_TEST_TOKEN, json_pack("{s:s}", "seed", "nope"), &out), 400);
+    json_decref(out);
+    assert_int_equal(ks_post(&ks, "/pubkey", KS_TEST_TOKEN,
+                             json_pack("{s:s,s:s}", "seed", SEED_ANY, "secrets_json", "{\"PROTECTED_X\":\"v\"}"), &out),
+                     400);
+    assert_non_null(strstr(json_string_value(json_object_get(out, "error")), "PROTECTED_"));
+    json_decref(out);
+    assert_int_equal(ks_post(&ks, "/pubkey", KS_TEST_TOKEN,
+                             json_pack("{s:s,s:{s:{s:s}}}", "seed", SEED_ANY, "access", "AccountPattern", "pattern",
+                                       "(unclosed"),
+                             &out),
+                     400);
+    assert_non_null(strstr(json_string_value(json_object_get(out, "error")), "invalid pattern"));
+    json_decref(out);
+}
+
+static void test_allow_whitelist_pattern_balance(void **state)
+{
+    (void)state;
+    char *blob = seal_for(SEED_ANY, SECRETS_JSON);
+    store(&alice, CONTRACT_REPO_ANY, "default", blob, "\"AllowAll\"");
+    store(&alice, CONTRACT_REPO_ANY, "wl", blob, "{\"Whitelist\":{\"accounts\":[\"" BOB "\"]}}");
+    store(&alice, CONTRACT_REPO_ANY, "pat", blob, "{\"AccountPattern\":{\"pattern\":\"bob\"}}");
+    store(&alice, CONTRACT_REPO_ANY, "pat2", blob, "{\"AccountPattern\":{\"pattern\":\"[a-z]+\\\\.test\\\\.near\"}}");
+    store(&alice, CONTRACT_REPO_ANY, "rich", blob,
+          "{\"NearBalance\":{\"operator\":\"Gte\",\"value\":\"5000000000000000000000000\"}}");
+    store(&alice, CONTRACT_REPO_ANY, "notcarol", blob,
+          "{\"Not\":{\"condition\":{\"Whitelist\":{\"accounts\":[\"" CAROL "\"]}}}}");
+    store(&alice, CONTRACT_REPO_ANY, "badpat", blob, "{\"AccountPattern\":{\"pattern\":\"(unclosed\"}}");
+    store(&alice, CONTRACT_REPO_ANY, "ftdown", blob,
+          "{\"FtBalance\":{\"contract\":\"nothing-here.test.near\",\"operator\":\"Gte\",\"value\":\"1\"}}");
+    free(blob);
+
+    expect_granted(REPO_ANY, "default", CAROL, "API_KEY", SECRET_VALUE);
+    expect_granted("{\"type\":\"Repo\",\"repo\":\"https://github.com/alice/project.git\"}", "default", CAROL, "MODE",
+                   "test");
+    expect_granted("{\"Repo\":{\"repo\":\"alice/project\",\"branch\":null}}", "default", BOB, "MODE", "test");
+    expect_granted(REPO_ANY, "wl", BOB, "API_KEY", SECRET_VALUE);
+    expect_error(REPO_ANY, "wl", CAROL, 401, "Access denied");
+    /* anchored: "bob" does not match bob.test.near (the reference allowed it) */
+    expect_error(REPO_ANY, "pat", BOB, 401, "whole account id");
+    expect_granted(REPO_ANY, "pat2", BOB, "MODE", "test");
+    expect_error(REPO_ANY, "pat2", "bob.evil.near", 401, "does not match");
+    expect_granted(REPO_ANY, "rich", BOB, "MODE", "test");
+    expect_error(REPO_ANY, "rich", CAROL, 401, "NEAR balance of " CAROL);
+    expect_error(REPO_ANY, "rich", "ghost.test.near", 401, "no such account");
+    expect_granted(REPO_ANY, "notcarol", BOB, "MODE", "test");
+    expect_error(REPO_ANY, "notcarol", CAROL, 401, "Access denied");
+    /* a condition the contract accepted but that does not compile denies */
+    expect_error(REPO_ANY, "badpat", BOB, 401, "stored condition is invalid");
+    /* an RPC failure inside a condition is a denial with its reason */
+    expect_error(REPO_ANY, "ftdown", ALICE, 401, "FtBalance check failed");
+    /* a profile that was never stored */
+    expect_error(REPO_ANY, "nosuchprofile", BOB, 404, "not found");
+    /* another repository cannot read them */
+    expect_error("{\"type\":\"Repo\",\"repo\":\"github.com/mallory/project\"}", "default", BOB, 404, "not found");
+    /* bad requests */
+    expect_error("{\"type\":\"Repo\",\"repo\":\"not a repo\"}", "default", BOB, 400, "invalid repository");
+    expect_error("{\"type\":\"Zip\"}", "default", BOB, 400, "Repo or WasmHash");
+    expect_error(REPO_ANY, "bad profile!", BOB, 400, "profile");
+}
+
+static void test_branches_and_hashes(void **state)
+{
+    (void)state;
+    /* a branch-bound secret decrypts (the reference cannot) */
+    char *main_blob = seal_for(SEED_ANY ":main", "{\"WHICH\":\"main\"}");
+    store(&alice, "{\"Repo\":{\"repo\":\"" REPO "\",\"branch\":\"main\"}}", "br", main_blob, "\"AllowAll\"");
+    free(main_blob);
+    expect_granted("{\"type\":\"Repo\",\"repo\":\"" REPO "\",\"branch\":\"main\"}", "br", BOB, "WHICH", "main");
+    /* another branch falls back to the all-branches entry, which has the all-branches key */
+    char *any_blob = seal_for(SEED_ANY, "{\"WHICH\":\"any\"}");
+    store(&alice, CONTRACT_REPO_ANY, "br", any_blob, "\"AllowAll\"");
+    free(any_blob);
+    expect_granted("{\"type\":\"Repo\",\"repo\":\"" REPO "\",\"branch\":\"dev\"}", "br", BOB, "WHICH", "any");
+    expect_granted("{\"type\":\"Repo\",\"repo\":\"" REPO "\",\"branch\":\"main\"}", "br", BOB, "WHICH", "main");
+    /* a blob sealed for one branch but stored under another does not open */
+    char *wrong = seal_for(SEED_ANY ":main", "{\"WHICH\":\"x\"}");
+    store(&alice, "{\"Repo\":{\"repo\":\"" REPO "\",\"branch\":\"dev\"}}", "br", wrong, "\"AllowAll\"");
+    free(wrong);
+    expect_error("{\"type\":\"Repo\",\"repo\":\"" REPO "\",\"branch\":\"dev\"}", "br", BOB, 422, "another repository");
+
+    /* WASM hash accessor, hash in upper case on one side */
+    char *hblob = seal_for("wasm_hash:" HASH ":" ALICE, "{\"H\":\"yes\"}");
+    store(&alice, "{\"WasmHash\":{\"hash\":\"" HASH "\"}}", "default", hblob, "\"AllowAll\"");
+    free(hblob);
+    expect_granted("{\"type\":\"WasmHash\",\"hash\":\"41C1C7B3528565F3FD139943F439D61C0768E9ABDB9B579BD0921ECBFCABEDED\"}",
+                   "default", BOB, "H", "yes");
+    /* owner is part of the key: bob cannot store under alice's seed and have it read as his */
+    char *stolen = seal_for(SEED_ANY, "{\"X\":\"1\"}");
+    store(&bob, CONTRACT_REPO_ANY, "default", stolen, "\"AllowAll\"");
+    free(stolen);
+    json_t *s;
+    char err[512];
+    assert_int_equal(decrypt(REPO_ANY, "default", BOB, BOB, &s, err, sizeof err), 422);
+}
+
+static void test_formats_and_generated(void **state)
+{
+    (void)state;
+    /* the reference's format (spec §A.5 vector) is refused with advice */
+    store(&alice, CONTRACT_REPO_ANY, "legacy",
+          "AAECAwQFBgcICQoLTbdwMKpQ3F/JwtATTVKMMH7vpNms4foE+kP1vtOmbFVOiL2DWQ==", "\"AllowAll\"");
+    expect_error(REPO_ANY, "legacy", BOB, 422, "outlayer secrets encrypt");
+    /* a client blob may not carry PROTECTED_ names */
+    char *fake = seal_for(SEED_ANY, "{\"PROTECTED_KEY\":\"made-up\"}");
+    store(&alice, CONTRACT_REPO_ANY, "fakeprot", fake, "\"AllowAll\"");
+    free(fake);
+    expect_error(REPO_ANY, "fakeprot", BOB, 422, "PROTECTED_");
+    /* reserved names are refused when opened too */
+    char *res = seal_for(SEED_ANY, "{\"NEAR_SENDER_ID\":\"spoof\"}");
+    store(&alice, CONTRACT_REPO_ANY, "reserved", res, "\"AllowAll\"");
+    free(res);
+    expect_error(REPO_ANY, "reserved", BOB, 422, "reserved");
+
+    /* generated secrets: made in the keystore, merged with manual ones */
+    char *manual = seal_for(SEED_ANY, "{\"MANUAL\":\"m\"}");
+    json_t *out;
+    json_t *req = json_pack("{s:s,s:s,s:[{s:s,s:s},{s:s,s:s}]}", "seed", "alice/project:" ALICE,
+                            "encrypted_secrets_base64", manual, "new_secrets", "name", "PROTECTED_SEED", "generation_type",
+                            "hex32", "name", "PROTECTED_PW", "generation_type", "password:20");
+    assert_int_equal(ks_post(&ks, "/add_generated_secret", KS_TEST_TOKEN, req, &out), 200);
+    json_t *keys = json_object_get(out, "all_keys");
+    assert_int_equal(json_array_size(keys), 3);
+    assert_string_equal(json_string_value(json_array_get(keys, 0)), "MANUAL");
+    char *gen = strdup(json_string_value(json_object_get(out, "encrypted_data_base64")));
+    json_decref(out);
+    store(&alice, CONTRACT_REPO_ANY, "gen", gen, "\"AllowAll\"");
+    json_t *s;
+    char err[512];
+    assert_int_equal(decrypt(REPO_ANY, "gen", ALICE, BOB, &s, err, sizeof err), 200);
+    assert_string_equal(json_string_value(json_object_get(s, "MANUAL")), "m");
+    assert_int_equal(strlen(json_string_value(json_object_get(s, "PROTECTED_SEED"))), 64);
+    assert_int_equal(strlen(json_string_value(json_object_get(s, "PROTECTED_PW"))), 20);
+    json_decref(s);
+    /* a blob with generated secrets can be extended (the reference refuses) but not overwritten */
+    req = json_pack("{s:s,s:s,s:[{s:s,s:s}]}", "seed", SEED_ANY, "encrypted_secrets_base64", gen, "new_secrets", "name",
+                    "PROTECTED_MORE", "generation_type", "ed25519");
+    assert_int_equal(ks_post(&ks, "/add_generated_secret", KS_TEST_TOKEN, req, &out), 200);
+    assert_int_equal(json_array_size(json_object_get(out, "all_keys")), 4);
+    json_decref(out);
+    req = json_pack("{s:s,s:s,s:[{s:s,s:s}]}", "seed", SEED_ANY, "encrypted_secrets_base64", gen, "new_secrets", "name",
+                    "PROTECTED_SEED", "generation_type", "hex16");
+    assert_int_equal(ks_post(&ks, "/add_generated_secret", KS_TEST_TOKEN, req, &out), 400);
+    assert_non_null(strstr(json_string_value(json_object_get(out, "error")), "already exist"));
+    json_decref(out);
+    /* generated names must be PROTECTED_*, types must be known, and the blob must be for this seed */
+    req = json_pack("{s:s,s:[{s:s,s:s}]}", "seed", SEED_ANY, "new_secrets", "name", "PLAIN", "generation_type", "hex32");
+    assert_int_equal(ks_post(&ks, "/add_generated_secret", KS_TEST_TOKEN, req, &out), 400);
+    assert_non_null(strstr(json_string_value(json_object_get(out, "error")), "PROTECTED_"));
+    json_decref(out);
+    req = json_pack("{s:s,s:[{s:s,s:s}]}", "seed", SEED_ANY, "new_secrets", "name", "PROTECTED_Z", "generation_type",
+                    "rsa4096");
+    assert_int_equal(ks_post(&ks, "/add_generated_secret", KS_TEST_TOKEN, req, &out), 400);
+    assert_non_null(strstr(json_string_value(json_object_get(out, "error")), "Unknown secret type"));
+    json_decref(out);
+    req = json_pack("{s:s,s:s,s:[{s:s,s:s}]}", "seed", "wasm_hash:" HASH ":" ALICE, "encrypted_secrets_base64", gen,
+                    "new_secrets", "name", "PROTECTED_Q", "generation_type", "hex16");
+    assert_int_equal(ks_post(&ks, "/add_generated_secret", KS_TEST_TOKEN, req, &out), 400);
+    json_decref(out);
+    req = json_pack("{s:s,s:[]}", "seed", SEED_ANY, "new_secrets");
+    assert_int_equal(ks_post(&ks, "/add_generated_secret", KS_TEST_TOKEN, req, &out), 400);
+    json_decref(out);
+    free(gen);
+    free(manual);
+}
+
+static void test_master_persistence(void **state)
+{
+    (void)state;
+    char *before = pubkey_for(SEED_ANY);
+    /* restart on the same data directory: same key */
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s", ks.dir);
+    assert_int_equal(ks_stop(&ks), 0);
+    const char *args[] = {"--near-rpc-url", node.url, "--contract-id", OUTLAYER, NULL};
+    assert_int_equal(ks_start(&ks, dir, args, NULL), 0);
+    char *after = pubkey_for(SEED_ANY);
+    assert_string_equal(before, after);
+    expect_granted(REPO_ANY, "default", CAROL, "API_KEY", SECRET_VALUE);
+    free(before), free(after);
+    /* the master from the environment: the KDF test vector */
+    ks_node k2;
+    const char *env[] = {"OUTLAYER_KEYSTORE_MASTER=" MASTER_HEX, NULL};
+    assert_int_equal(ks_start(&k2, NULL, NULL, env), 0);
+    json_t *out;
+    assert_int_equal(ks_post(&k2, "/pubkey", KS_TEST_TOKEN, json_pack("{s:s}", "seed", "alice/project:alice.near"), &out),
+                     200);
+    assert_string_equal(json_string_value(json_object_get(out, "pubkey")),
+                        "c728939aceb84b0f8d06fb6bea969e82fdbe7f36f9da3cb9f70f067ac5807253");
+    json_decref(out);
+    /* no contract configured: a clear 503 */
+    assert_int_equal(ks_post(&k2, "/decrypt", KS_TEST_TOKEN,
+                             json_pack("{s:{s:s,s:s},s:s,s:s}", "accessor", "type", "Repo", "repo", REPO, "profile",
+                                       "default", "owner", ALICE),
+                             &out),
+                     503);
+    json_decref(out);
+    assert_int_equal(ks_stop(&k2), 0);
+    ks_cleanup(&k2);
+    /* a bad master or a key file others can read: refuses to start */
+    const char *badenv[] = {"OUTLAYER_KEYSTORE_MASTER=abcd", NULL};
+    assert_int_equal(ks_start(&k2, NULL, NULL, badenv), -1);
+    ks_cleanup(&k2);
+    char path[300];
+    snprintf(path, sizeof path, "%s/master.key", dir);
+    assert_int_equal(chmod(path, 0644), 0);
+    ks_node k3;
+    assert_int_equal(ks_start(&k3, dir, args, NULL), -1);
+    FILE *f = fopen(k3.log, "r");
+    char line[1024] = "";
+    size_t n = f ? fread(line, 1, sizeof line - 1, f) : 0;
+    line[n] = 0;
+    if (f) fclose(f);
+    assert_non_null(strstr(line, "chmod 600"));
+    assert_int_equal(chmod(path, 0600), 0);
+}
+
+static void test_rpc_down(void **state)
+{
+    (void)state;
+    /* stop the chain: /decrypt says why instead of failing with a 500 */
+    assert_int_equal(dn_stop(&node, true), 0);
+    expect_error(REPO_ANY, "default", BOB, 502, "Failed to read secrets from contract");
+    dn_restart(&node, 20, NULL);
+}
+
+/* No secret value and no master key in any log or data file. */
+static void test_no_secret_in_logs(void **state)
+{
+    (void)state;
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "grep -r -l -a -e '%s' -e 'made-up' '%s' '%s' '%s.log' '%s' 2>/dev/null", SECRET_VALUE,
+             ks.log, node.home, node.home, ks.dir);
+    FILE *p = popen(cmd, "r");
+    char found[512] = "";
+    size_t n = fread(found, 1, sizeof found - 1, p);
+    found[n] = 0;
+    pclose(p);
+    /* The devnet stores the (sealed) blobs; the plaintext must appear nowhere. */
+    if (*found) fail_msg("secret value found in: %s", found);
+    char master_hex[80] = "";
+    snprintf(cmd, sizeof cmd, "%s/master.key", ks.dir);
+    FILE *m = fopen(cmd, "r");
+    assert_non_null(m);
+    assert_non_null(fgets(master_hex, sizeof master_hex, m));
+    fclose(m);
+    master_hex[64] = 0;
+    snprintf(cmd, sizeof cmd, "grep -a -c '%s' '%s'", master_hex, ks.log);
+    p = popen(cmd, "r");
+    n = fread(found, 1, sizeof found - 1, p);
+    found[n] = 0;
+    pclose(p);
+    assert_int_equal(atoi(found), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_auth_and_health),
+        cmocka_unit_test(test_allow_whitelist_pattern_balance),
+        cmocka_unit_test(test_branches_and_hashes),
+        cmocka_unit_test(test_formats_and_generated),
+        cmocka_unit_test(test_master_persistence),
+        cmocka_unit_test(test_rpc_down),
+        cmocka_unit_test(test_no_secret_in_logs),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
