@@ -93,7 +93,7 @@ int ks_stop(ks_node *k)
     char *text = slurp(k->log);
     if (text && (strstr(text, "ERROR: AddressSanitizer") || strstr(text, "ERROR: LeakSanitizer") ||
                  strstr(text, "runtime error:"))) {
-        fprintf(stderr, "sanitizer report in %s\n", k->log);
+        fprintf(stderr, "sanitizer report in %s:\n%s\n", k->log, text);
         problems++;
     }
     free(text);
