@@ -308,8 +308,12 @@ static void test_parse_errors(void **state)
     char deep[2048] = "\"AllowAll\"";
     for (int i = 0; i <= SEC_COND_MAX_DEPTH; i++) {
         char tmp[2048];
-        snprintf(tmp, sizeof tmp, "{\"Not\":{\"condition\":%s}}", deep);
-        strcpy(deep, tmp);
+        size_t len = strlen(deep);
+        assert_true(len + 40 < sizeof tmp);
+        memcpy(tmp, deep, len + 1);
+        strcpy(deep, "{\"Not\":{\"condition\":");
+        strcat(deep, tmp);
+        strcat(deep, "}}");
     }
     assert_int_equal(sec_cond_parse_text(deep, &c, err, sizeof err), -1);
     assert_non_null(strstr(err, "deeper"));
