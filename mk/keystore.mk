@@ -25,8 +25,10 @@ $(BUILD)/tests/keystore/test_keystore: $(OBJ)/tests/keystore/test_keystore.o \
 	  $(LIB_CMOCKA) $(LIB_JSON) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) -lpcre2-8 $(LDLIBS)
 $(OBJ)/tests/keystore/%.o: CFLAGS += -Itests/devnet -Itests/keystore
 
-keystore-test: $(KEYSTORE_BIN) $(BIN)/outlayer-devnet $(BUILD)/tests/keystore/test_keystore build/contracts/outlayer.wasm
-	@KEYSTORE_BIN=$(KEYSTORE_BIN) DEVNET_BIN=$(BIN)/outlayer-devnet timeout 300 $(BUILD)/tests/keystore/test_keystore
+keystore-test: $(KEYSTORE_BIN) $(BIN)/outlayer-devnet $(BIN)/outlayer $(BUILD)/tests/keystore/test_keystore \
+    build/contracts/outlayer.wasm
+	@KEYSTORE_BIN=$(KEYSTORE_BIN) DEVNET_BIN=$(BIN)/outlayer-devnet OUTLAYER_BIN=$(BIN)/outlayer \
+	  timeout 300 $(BUILD)/tests/keystore/test_keystore
 
 keystore-test-san:
 	@$(MAKE) --no-print-directory SAN=1 keystore-test

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "devnet_harness.h"
 #include "ks_harness.h"
@@ -352,6 +354,116 @@ static void test_formats_and_generated(void **state)
     free(manual);
 }
 
+/* ------------------------------------------------- `outlayer secrets` */
+
+static char cred_dir[300];
+
+/* Runs `outlayer secrets ARGS` with stdin from `input`; returns the exit
+ * code, stdout and stderr (both malloc'd). */
+static int cli(const char *input, char **out, char **err, const char *args)
+{
+    const char *bin = getenv("OUTLAYER_BIN") ? getenv("OUTLAYER_BIN") : "build/bin/outlayer";
+    char in_path[] = "/tmp/ks-cli-in-XXXXXX", out_path[] = "/tmp/ks-cli-out-XXXXXX", err_path[] = "/tmp/ks-cli-err-XXXXXX";
+    int fi = mkstemp(in_path), fo = mkstemp(out_path), fe = mkstemp(err_path);
+    assert_true(fi >= 0 && fo >= 0 && fe >= 0);
+    if (input) assert_int_equal(write(fi, input, strlen(input)), (ssize_t)strlen(input));
+    close(fi), close(fo), close(fe);
+    char *cmd = NULL;
+    assert_true(asprintf(&cmd, "%s secrets %s <%s >%s 2>%s", bin, args, in_path, out_path, err_path) > 0);
+    int st = system(cmd);
+    free(cmd);
+    size_t n;
+    *out = (char *)dn_read_file(out_path, &n);
+    *err = (char *)dn_read_file(err_path, &n);
+    unlink(in_path), unlink(out_path), unlink(err_path);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void expect_cli(const char *input, int code, const char *needle, const char *fmt, ...)
+{
+    char args[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    char *out, *err;
+    int rc = cli(input, &out, &err, args);
+    if (rc != code || (needle && !strstr(err, needle) && !strstr(out, needle)))
+        fail_msg("outlayer secrets %s: exit %d (wanted %d), stdout '%s', stderr '%s', wanted '%s'", args, rc, code, out,
+                 err, needle ? needle : "");
+    free(out), free(err);
+}
+
+static void test_cli(void **state)
+{
+    (void)state;
+    char err[256];
+    snprintf(cred_dir, sizeof cred_dir, "%s/cli-credentials", ks.dir);
+    assert_int_equal(near_credentials_write(cred_dir, "localnet", &alice, err, sizeof err), 0);
+    char chain[1024], key[256];
+    snprintf(key, sizeof key, "--keystore %s --keystore-token " KS_TEST_TOKEN, ks.url);
+    snprintf(chain, sizeof chain, "--rpc %s --contract " OUTLAYER " --credentials-dir %s --network localnet", node.url,
+             cred_dir);
+
+    /* put: KEY=VALUE lines, a whitelist, the exact deposit */
+    expect_cli("# comment\nAPI_KEY=" SECRET_VALUE "\n\nMODE = cli\n", 0, "stored profile 'cli'",
+               "put --repo https://github.com/alice/project.git --owner " ALICE " --profile cli "
+               "--access '{\"Whitelist\":{\"accounts\":[\"" BOB "\"]}}' %s %s", key, chain);
+    expect_granted(REPO_ANY, "cli", BOB, "MODE", "cli");
+    expect_granted(REPO_ANY, "cli", BOB, "API_KEY", SECRET_VALUE);
+    expect_error(REPO_ANY, "cli", CAROL, 401, "not in the whitelist");
+    /* ls shows it, never the values */
+    char *out, *errt, args[2048];
+    snprintf(args, sizeof args, "ls --owner " ALICE " %s", chain);
+    assert_int_equal(cli(NULL, &out, &errt, args), 0);
+    assert_non_null(strstr(out, "cli"));
+    assert_non_null(strstr(out, "Whitelist"));
+    assert_null(strstr(out, SECRET_VALUE));
+    free(out), free(errt);
+    /* rm deletes it */
+    expect_cli(NULL, 0, "deleted profile 'cli'", "rm --repo alice/project --owner " ALICE " --profile cli %s", chain);
+    expect_error(REPO_ANY, "cli", BOB, 404, "not found");
+
+    /* encrypt prints only the blob, which the keystore opens */
+    snprintf(args, sizeof args, "encrypt --repo alice/project --branch main --owner " ALICE " %s", key);
+    assert_int_equal(cli("{\"TOKEN\":\"abc\"}", &out, &errt, args), 0);
+    size_t len = strlen(out);
+    assert_true(len > 10 && out[len - 1] == '\n' && strchr(out, '\n') == out + len - 1);
+    assert_memory_equal(out, "b2wB", 4);
+    out[len - 1] = 0;
+    store(&alice, "{\"Repo\":{\"repo\":\"" REPO "\",\"branch\":\"main\"}}", "clienc", out, "\"AllowAll\"");
+    expect_granted("{\"type\":\"Repo\",\"repo\":\"" REPO "\",\"branch\":\"main\"}", "clienc", BOB, "TOKEN", "abc");
+    free(out), free(errt);
+    /* pubkey matches the keystore's, and --pubkey works offline */
+    snprintf(args, sizeof args, "pubkey --repo alice/project --owner " ALICE " %s", key);
+    assert_int_equal(cli(NULL, &out, &errt, args), 0);
+    char *pk = pubkey_for(SEED_ANY);
+    assert_memory_equal(out, pk, 64);
+    free(out), free(errt);
+    expect_cli("A=1\n", 0, "b2wB", "encrypt --repo alice/project --owner " ALICE " --pubkey %s", pk);
+    free(pk);
+
+    /* clear errors for bad input */
+    expect_cli("A=1\n", 64, "invalid pattern",
+               "put --repo alice/project --owner " ALICE " --profile x --access '{\"AccountPattern\":{\"pattern\":\"(\"}}' %s %s",
+               key, chain);
+    expect_cli("PROTECTED_A=1\n", 64, "PROTECTED_", "encrypt --repo alice/project --owner " ALICE " %s", key);
+    expect_cli("NEAR_SENDER_ID=x\n", 64, "reserved", "encrypt --repo alice/project --owner " ALICE " %s", key);
+    expect_cli("just words\n", 64, "line 1", "encrypt --repo alice/project --owner " ALICE " %s", key);
+    expect_cli("{\"A\":1}", 64, "strings", "encrypt --repo alice/project --owner " ALICE " %s", key);
+    expect_cli("", 64, "no secrets", "encrypt --repo alice/project --owner " ALICE " %s", key);
+    expect_cli("A=1\n", 64, "--owner", "encrypt --repo alice/project %s", key);
+    expect_cli("A=1\n", 64, "invalid repository", "encrypt --repo nope --owner " ALICE " %s", key);
+    expect_cli("A=1\n", 64, "64 hex", "encrypt --wasm-hash abc --owner " ALICE " %s", key);
+    expect_cli("A=1\n", 64, "unknown argument", "encrypt --frobnicate %s", key);
+    expect_cli("A=1\n", 70, "Invalid token", "encrypt --repo a/b --owner " ALICE " --keystore %s --keystore-token bad",
+               ks.url);
+    expect_cli("A=1\n", 70, "cannot reach", "encrypt --repo a/b --owner " ALICE " --keystore http://127.0.0.1:1");
+    expect_cli("A=1\n", 66, "credentials", "put --repo a/b --owner " BOB " --profile p %s %s", key, chain);
+    expect_cli(NULL, 64, "unknown subcommand", "frob");
+    expect_cli(NULL, 0, "ACCESSOR", "--help");
+}
+
 static void test_master_persistence(void **state)
 {
     (void)state;
@@ -448,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_allow_whitelist_pattern_balance),
         cmocka_unit_test(test_branches_and_hashes),
         cmocka_unit_test(test_formats_and_generated),
+        cmocka_unit_test(test_cli),
         cmocka_unit_test(test_master_persistence),
         cmocka_unit_test(test_rpc_down),
         cmocka_unit_test(test_no_secret_in_logs),
