@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "keystore/keystore.h"
 #include "near/account_id.h"
+#include "secrets/attest.h"
 #include "secrets/blob.h"
 #include "secrets/generate.h"
 #include "secrets/names.h"
@@ -104,14 +105,6 @@ void ks_pubkey(const ks_state *ks, const json_t *req, ks_reply *r)
 
 /* ------------------------------------------------------------ /decrypt */
 
-/* The text a worker signs under --require-attestation. */
-static void attestation_text(char *out, size_t cap, long long ts, const char *task_id, const char *who,
-                             const char *profile, const char *caller)
-{
-    snprintf(out, cap, "outlayer-keystore-decrypt-v1\n%lld\n%s\n%s\n%s\n%s", ts, task_id ? task_id : "", who, profile,
-             caller);
-}
-
 static bool profile_ok(const char *p)
 {
     size_t n = strlen(p);
@@ -150,7 +143,7 @@ void ks_decrypt(const ks_state *ks, const json_t *req, ks_reply *r)
         const json_t *att = json_object_get(req, "attestation");
         char text[SEC_SEED_MAX + 512];
         long long ts = (long long)json_integer_value(json_object_get(att, "timestamp"));
-        attestation_text(text, sizeof text, ts, task_id, who, profile, caller);
+        sec_attestation_text(text, sizeof text, ts, task_id, who, profile, caller);
         if (ks_check_attestation(ks, att, text, why, sizeof why)) {
             log_warn(LOG_COMP, "decrypt refused task=%s accessor=%s: %s", task_id ? task_id : "-", who, why);
             return ks_error(r, 401, "Attestation verification failed: %s", why);

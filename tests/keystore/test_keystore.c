@@ -15,11 +15,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "devnet_harness.h"
 #include "ks_harness.h"
 #include "near/encoding.h"
+#include "secrets/attest.h"
 #include "secrets/blob.h"
 #include "secrets/kdf.h"
 
@@ -464,6 +466,91 @@ static void test_cli(void **state)
     expect_cli(NULL, 0, "ACCESSOR", "--help");
 }
 
+/* --require-attestation: only a worker whose key the register contract
+ * added (a function-call key for the OutLayer contract) may decrypt. */
+#define REGISTER "register.test.near"
+
+static int attested_decrypt(ks_node *k, const near_keypair *kp, long long ts, const char *sign_profile,
+                            char *error, size_t errlen)
+{
+    char who[] = REPO ":" ALICE, text[1024], pk[NEAR_KEY_TEXT_MAX], sig_text[NEAR_KEY_TEXT_MAX];
+    sec_attestation_text(text, sizeof text, ts, "job-7", who, sign_profile, BOB);
+    near_signature sig;
+    assert_int_equal(near_sign(kp, (const uint8_t *)text, strlen(text), &sig), 0);
+    near_public_key_format(&kp->public_key, pk);
+    near_signature_format(&sig, sig_text);
+    json_t *body = json_pack("{s:{s:s,s:s},s:s,s:s,s:s,s:s,s:{s:s,s:s,s:I,s:s,s:s}}", "accessor", "type", "Repo", "repo",
+                             REPO, "profile", "default", "owner", ALICE, "user_account_id", BOB, "task_id", "job-7",
+                             "attestation", "tee_type", "simulated", "quote", "", "timestamp", (json_int_t)ts,
+                             "worker_pubkey", pk, "signature", sig_text);
+    json_t *out;
+    int st = ks_post(k, "/decrypt", KS_TEST_TOKEN, body, &out);
+    snprintf(error, errlen, "%s", json_string_value(json_object_get(out, "error")) ?: "");
+    json_decref(out);
+    return st;
+}
+
+static void test_attestation(void **state)
+{
+    (void)state;
+    near_credentials reg;
+    assert_int_equal(dn_create_account(&node, &node.test_root, REGISTER, 5 * DN_NEAR, &reg), 0);
+    near_keypair worker, stranger, full;
+    assert_int_equal(near_keypair_generate(&worker), 0);
+    assert_int_equal(near_keypair_generate(&stranger), 0);
+    assert_int_equal(near_keypair_generate(&full), 0);
+    /* what the register contract does for an admitted worker */
+    near_transaction tx;
+    assert_int_equal(dn_tx_begin(&node, REGISTER, &reg.keypair, REGISTER, &tx), 0);
+    const char *methods[] = {"resolve_execution"};
+    assert_int_equal(near_add_function_call_key(near_tx_actions(&tx), &worker.public_key, 0, NULL, OUTLAYER, methods, 1), 0);
+    assert_int_equal(near_add_full_access_key(near_tx_actions(&tx), &full.public_key, 0), 0);
+    near_outcome o;
+    near_rpc_error e = {0};
+    assert_int_equal(dn_tx_send(&node, &tx, &reg.keypair, NEAR_WAIT_FINAL, &o, &e, NULL), NEAR_OK);
+    near_outcome_free(&o);
+
+    ks_node k;
+    const char *args[] = {"--near-rpc-url", node.url, "--contract-id", OUTLAYER, "--require-attestation",
+                          "--register-contract", REGISTER, NULL};
+    /* the same master as the main keystore, so the stored secrets open */
+    char path[400], master_env[128] = "OUTLAYER_KEYSTORE_MASTER=";
+    snprintf(path, sizeof path, "%s/master.key", ks.dir);
+    FILE *mf = fopen(path, "r");
+    assert_non_null(mf);
+    assert_non_null(fgets(master_env + strlen(master_env), 65, mf));
+    fclose(mf);
+    const char *env[] = {master_env, NULL};
+    assert_int_equal(ks_start(&k, NULL, args, env), 0);
+    char err[512];
+    long long now = (long long)time(NULL);
+    int st = attested_decrypt(&k, &worker, now, "default", err, sizeof err);
+    if (st != 200) fail_msg("registered worker: %d %s", st, err);
+    assert_int_equal(attested_decrypt(&k, &stranger, now, "default", err, sizeof err), 401);
+    assert_non_null(strstr(err, "not registered"));
+    assert_int_equal(attested_decrypt(&k, &full, now, "default", err, sizeof err), 401); /* not a worker key */
+    assert_int_equal(attested_decrypt(&k, &worker, now - 1000, "default", err, sizeof err), 401);
+    assert_non_null(strstr(err, "expired"));
+    /* a signature over another request does not carry over */
+    assert_int_equal(attested_decrypt(&k, &worker, now, "other", err, sizeof err), 401);
+    assert_non_null(strstr(err, "does not verify"));
+    /* no attestation at all */
+    json_t *out;
+    assert_int_equal(ks_post(&k, "/decrypt", KS_TEST_TOKEN,
+                             json_pack("{s:{s:s,s:s},s:s,s:s}", "accessor", "type", "Repo", "repo", REPO, "profile",
+                                       "default", "owner", ALICE),
+                             &out),
+                     401);
+    assert_non_null(strstr(json_string_value(json_object_get(out, "error")), "Attestation verification failed"));
+    json_decref(out);
+    assert_int_equal(ks_stop(&k), 0);
+    ks_cleanup(&k);
+    /* --require-attestation without --register-contract refuses to start */
+    const char *bad[] = {"--require-attestation", NULL};
+    assert_int_equal(ks_start(&k, NULL, bad, NULL), -1);
+    ks_cleanup(&k);
+}
+
 static void test_master_persistence(void **state)
 {
     (void)state;
@@ -561,6 +648,7 @@ int main(void)
         cmocka_unit_test(test_branches_and_hashes),
         cmocka_unit_test(test_formats_and_generated),
         cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_attestation),
         cmocka_unit_test(test_master_persistence),
         cmocka_unit_test(test_rpc_down),
         cmocka_unit_test(test_no_secret_in_logs),
