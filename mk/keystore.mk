@@ -43,3 +43,13 @@ KEYSTORE_FUZZ_SRC := src/keystore/requests.c src/keystore/auth.c \
   src/near/account_id.c src/near/u128.c src/near/keys.c src/near/base58.c src/near/base64.c \
   tests/fuzz/fuzz_keystore_decrypt.c
 $(eval $(call fuzz_target,keystore_decrypt,$(KEYSTORE_FUZZ_SRC),-ljansson -lsodium -lpcre2-8))
+
+# Contracts the keystore test runs conditions against (FT, NFT, DAO policy),
+# in C on the contract SDK; plain wasm, the same for every build.
+KEYSTORE_TEST_CONTRACTS := $(patsubst tests/keystore/contracts/%.c,build/tests/keystore/contracts/%.wasm,\
+  $(wildcard tests/keystore/contracts/*.c))
+build/tests/keystore/contracts/%.wasm: $(call contract_wasm_objs,$(CONTRACT_SDK_SRC)) \
+    $(CONTRACT_WASM_OBJ)/tests/keystore/contracts/%.o
+	@mkdir -p $(@D)
+	$(WASM_LD) $(CONTRACT_WASM_LDFLAGS) -o $@ $^ $(CONTRACT_WASM_RT)
+keystore-test: $(KEYSTORE_TEST_CONTRACTS)

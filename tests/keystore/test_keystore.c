@@ -356,6 +356,85 @@ static void test_formats_and_generated(void **state)
     free(manual);
 }
 
+/* Conditions backed by real contracts on the devnet (tests/keystore/contracts). */
+#define FT "ft.test.near"
+#define NFT "nft.test.near"
+#define DAO "dao.test.near"
+#define BIG "1267650600228229401496703205376" /* 2^100: needs u128 */
+
+static void call_ok(const near_credentials *who, const char *receiver, const char *method, const char *args)
+{
+    near_outcome o;
+    near_rpc_error e = {0};
+    near_status st = dn_call(&node, who, receiver, method, args, 0, NEAR_WAIT_FINAL, &o, &e, NULL);
+    if (st != NEAR_OK) fail_msg("%s.%s: %s %s", receiver, method, near_status_name(st), o.failure_message);
+    near_outcome_free(&o);
+    near_rpc_error_clear(&e);
+}
+
+static void test_contract_conditions(void **state)
+{
+    (void)state;
+    near_credentials ft, nft, dao;
+    assert_int_equal(dn_create_account(&node, &node.test_root, FT, 5 * DN_NEAR, &ft), 0);
+    assert_int_equal(dn_create_account(&node, &node.test_root, NFT, 5 * DN_NEAR, &nft), 0);
+    assert_int_equal(dn_create_account(&node, &node.test_root, DAO, 5 * DN_NEAR, &dao), 0);
+    assert_int_equal(dn_deploy(&node, &ft, "build/tests/keystore/contracts/ft.wasm", NULL), 0);
+    assert_int_equal(dn_deploy(&node, &nft, "build/tests/keystore/contracts/nft.wasm", NULL), 0);
+    assert_int_equal(dn_deploy(&node, &dao, "build/tests/keystore/contracts/dao.wasm",
+                               "{\"policy\":{\"roles\":["
+                               "{\"name\":\"council\",\"kind\":{\"Group\":[\"" BOB "\"]},\"permissions\":[\"*:*\"]},"
+                               "{\"name\":\"all\",\"kind\":\"Everyone\",\"permissions\":[]},"
+                               "{\"name\":\"holders\",\"kind\":{\"Member\":\"100\"},\"permissions\":[]}]}}"),
+                     0);
+    call_ok(&ft, FT, "mint", "{\"account_id\":\"" BOB "\",\"amount\":\"1000\"}");
+    call_ok(&ft, FT, "mint", "{\"account_id\":\"" ALICE "\",\"amount\":\"" BIG "\"}");
+    call_ok(&nft, NFT, "mint", "{\"token_id\":\"7\",\"owner_id\":\"" BOB "\"}");
+    call_ok(&dao, DAO, "delegate", "{\"account_id\":\"" BOB "\",\"amount\":\"150\"}");
+    call_ok(&dao, DAO, "delegate", "{\"account_id\":\"" CAROL "\",\"amount\":\"50\"}");
+
+    char *blob = seal_for(SEED_ANY, SECRETS_JSON);
+    store(&alice, CONTRACT_REPO_ANY, "ft", blob,
+          "{\"FtBalance\":{\"contract\":\"" FT "\",\"operator\":\"Gte\",\"value\":\"1000\"}}");
+    store(&alice, CONTRACT_REPO_ANY, "ftbig", blob,
+          "{\"FtBalance\":{\"contract\":\"" FT "\",\"operator\":\"Eq\",\"value\":\"" BIG "\"}}");
+    store(&alice, CONTRACT_REPO_ANY, "nft7", blob, "{\"NftOwned\":{\"contract\":\"" NFT "\",\"token_id\":\"7\"}}");
+    store(&alice, CONTRACT_REPO_ANY, "nftany", blob, "{\"NftOwned\":{\"contract\":\"" NFT "\",\"token_id\":null}}");
+    store(&alice, CONTRACT_REPO_ANY, "nft8", blob, "{\"NftOwned\":{\"contract\":\"" NFT "\",\"token_id\":\"8\"}}");
+    store(&alice, CONTRACT_REPO_ANY, "council", blob, "{\"DaoMember\":{\"dao_contract\":\"" DAO "\",\"role\":\"council\"}}");
+    store(&alice, CONTRACT_REPO_ANY, "everyone", blob, "{\"DaoMember\":{\"dao_contract\":\"" DAO "\",\"role\":\"all\"}}");
+    store(&alice, CONTRACT_REPO_ANY, "holders", blob, "{\"DaoMember\":{\"dao_contract\":\"" DAO "\",\"role\":\"holders\"}}");
+    store(&alice, CONTRACT_REPO_ANY, "norole", blob, "{\"DaoMember\":{\"dao_contract\":\"" DAO "\",\"role\":\"nobody\"}}");
+    store(&alice, CONTRACT_REPO_ANY, "nested", blob,
+          "{\"Logic\":{\"operator\":\"And\",\"conditions\":[{\"Logic\":{\"operator\":\"Or\",\"conditions\":["
+          "{\"DaoMember\":{\"dao_contract\":\"" DAO "\",\"role\":\"council\"}},"
+          "{\"FtBalance\":{\"contract\":\"" FT "\",\"operator\":\"Gt\",\"value\":\"1000000\"}}]}},"
+          "{\"Not\":{\"condition\":{\"NftOwned\":{\"contract\":\"" NFT "\",\"token_id\":\"8\"}}}}]}}");
+    /* a DAO-shaped condition against a contract that has no get_policy */
+    store(&alice, CONTRACT_REPO_ANY, "notdao", blob, "{\"DaoMember\":{\"dao_contract\":\"" FT "\",\"role\":\"council\"}}");
+    free(blob);
+
+    expect_granted(REPO_ANY, "ft", BOB, "API_KEY", SECRET_VALUE);
+    expect_error(REPO_ANY, "ft", CAROL, 401, "FT balance of " CAROL " is 0");
+    expect_granted(REPO_ANY, "ftbig", ALICE, "MODE", "test");
+    expect_error(REPO_ANY, "ftbig", BOB, 401, "FT balance of " BOB " is 1000");
+    expect_granted(REPO_ANY, "nft7", BOB, "MODE", "test");
+    expect_error(REPO_ANY, "nft7", CAROL, 401, "does not own token 7");
+    expect_granted(REPO_ANY, "nftany", BOB, "MODE", "test");
+    expect_error(REPO_ANY, "nftany", CAROL, 401, "owns no token");
+    expect_error(REPO_ANY, "nft8", BOB, 401, "does not exist");
+    expect_granted(REPO_ANY, "council", BOB, "MODE", "test");
+    expect_error(REPO_ANY, "council", CAROL, 401, "is not in role 'council'");
+    expect_granted(REPO_ANY, "everyone", CAROL, "MODE", "test");
+    expect_granted(REPO_ANY, "holders", BOB, "MODE", "test");
+    expect_error(REPO_ANY, "holders", CAROL, 401, "DAO delegation balance of " CAROL " is 50");
+    expect_error(REPO_ANY, "norole", BOB, 401, "no role named");
+    expect_granted(REPO_ANY, "nested", BOB, "MODE", "test");
+    expect_granted(REPO_ANY, "nested", ALICE, "MODE", "test"); /* via the 2^100 FT balance */
+    expect_error(REPO_ANY, "nested", CAROL, 401, "none of the 2 Or conditions");
+    expect_error(REPO_ANY, "notdao", BOB, 401, "DaoMember check failed");
+}
+
 /* ------------------------------------------------- `outlayer secrets` */
 
 static char cred_dir[300];
@@ -647,6 +726,7 @@ int main(void)
         cmocka_unit_test(test_allow_whitelist_pattern_balance),
         cmocka_unit_test(test_branches_and_hashes),
         cmocka_unit_test(test_formats_and_generated),
+        cmocka_unit_test(test_contract_conditions),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_attestation),
         cmocka_unit_test(test_master_persistence),
