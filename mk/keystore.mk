@@ -3,15 +3,22 @@
 #
 #   make keystore-test   integration test: the real keystore against a real
 #                        outlayer-devnet running the OutLayer contract
-KEYSTORE_SRC := $(wildcard src/keystore/*.c)
-KEYSTORE_OBJ := $(call objs_of,$(KEYSTORE_SRC))
+# Everything but main.c is libkeystore.a, so unit tests reach the request
+# logic (tests/unit/test_keystore_*.c).
+KEYSTORE_LIB_SRC := $(filter-out src/keystore/main.c,$(wildcard src/keystore/*.c))
+KEYSTORE_LIB := $(LIB)/libkeystore.a
+STATIC_LIBS += $(KEYSTORE_LIB)
 KEYSTORE_BIN := $(BIN)/outlayer-keystore
-KEYSTORE_LIBS := $(LIB)/libsecrets.a $(LIB)/libbase.a $(LIB)/libnear.a
+KEYSTORE_LIBS := $(KEYSTORE_LIB) $(LIB)/libsecrets.a $(LIB)/libbase.a $(LIB)/libnear.a
 PROGRAMS += $(KEYSTORE_BIN)
 
-$(KEYSTORE_BIN): $(KEYSTORE_OBJ) $(KEYSTORE_LIBS)
+$(KEYSTORE_LIB): $(call objs_of,$(KEYSTORE_LIB_SRC))
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(KEYSTORE_OBJ) -Wl,--start-group $(KEYSTORE_LIBS) -Wl,--end-group \
+	rm -f $@ && ar rcs $@ $^
+
+$(KEYSTORE_BIN): $(OBJ)/src/keystore/main.o $(KEYSTORE_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(OBJ)/src/keystore/main.o -Wl,--start-group $(KEYSTORE_LIBS) -Wl,--end-group \
 	  $(LIB_JSON) $(LIB_HTTP) $(LIB_CURL) $(LIB_SODIUM) -lpcre2-8 $(LDLIBS)
 
 # Integration test: tests/keystore/test_keystore.c starts the real devnet

@@ -145,6 +145,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (o_master) sodium_memzero(o_master, strlen(o_master));
+    unsetenv("OUTLAYER_KEYSTORE_MASTER"); /* keep it out of anything this process might start */
     if (setup_tokens(data_dir, err, sizeof err)) {
         log_error(LOG_COMP, "tokens: %s", err);
         goto out;
