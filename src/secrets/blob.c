@@ -59,7 +59,10 @@ static void mac_of(const sec_keys *k, const uint8_t *plain, size_t n, uint8_t ma
 char *sec_blob_seal_keystore(const sec_keys *k, const uint8_t *plain, size_t n, char *err, size_t errlen)
 {
     uint8_t mac[SEC_MAC_LEN];
-    if (sodium_init() < 0) return NULL;
+    if (sodium_init() < 0) {
+        if (err && errlen) snprintf(err, errlen, "libsodium failed to initialise");
+        return NULL;
+    }
     mac_of(k, plain, n, mac);
     return seal(k->pk, SEC_BLOB_KEYSTORE, mac, plain, n, err, errlen);
 }
@@ -89,8 +92,9 @@ int sec_blob_open(const sec_keys *k, const char *b64, uint8_t **plain, size_t *n
         FAIL("encrypted secrets are not valid base64 (standard alphabet, padded)");
     if (blob_len < SEC_BLOB_HEADER || blob[0] != SEC_BLOB_MAGIC0 || blob[1] != SEC_BLOB_MAGIC1) {
         if (blob_len >= 28)
-            FAIL("encrypted secrets are in the reference OutLayer format (ChaCha20-Poly1305 keyed with the public "
-                 "key, which anyone can decrypt); this keystore refuses it: %s", REENCRYPT);
+            FAIL("encrypted secrets are not an OutLayer keystore blob (no 'ol' header); they look like the "
+                 "reference OutLayer format (ChaCha20-Poly1305 keyed with the public key, which anyone can "
+                 "decrypt), which this keystore refuses: %s", REENCRYPT);
         FAIL("encrypted secrets are not an OutLayer keystore blob (too short, no 'ol' header): %s", REENCRYPT);
     }
     if (blob[2] != SEC_BLOB_CLIENT && blob[2] != SEC_BLOB_KEYSTORE)
