@@ -23,6 +23,7 @@
 #include "near/encoding.h"
 #include "secrets/attest.h"
 #include "secrets/blob.h"
+#include "secrets/client.h"
 #include "secrets/kdf.h"
 
 #define OUTLAYER "outlayer.test.near"
@@ -605,6 +606,18 @@ static void test_attestation(void **state)
     long long now = (long long)time(NULL);
     int st = attested_decrypt(&k, &worker, now, "default", err, sizeof err);
     if (st != 200) fail_msg("registered worker: %d %s", st, err);
+    /* the worker-side client signs the same way */
+    sec_keystore_client kc = {.base_url = k.url, .token = KS_TEST_TOKEN, .tee_type = "simulated", .worker_key = &worker};
+    sec_decrypt_request dr = {.repo = "https://github.com/alice/project", .profile = "default", .owner = ALICE,
+                              .caller = BOB, .task_id = "job-9"};
+    json_t *got;
+    char msg[512];
+    assert_int_equal(sec_keystore_decrypt(&kc, &dr, &got, msg, sizeof msg), SEC_FETCH_OK);
+    assert_string_equal(json_string_value(json_object_get(got, "API_KEY")), SECRET_VALUE);
+    json_decref(got);
+    kc.worker_key = &stranger;
+    assert_int_equal(sec_keystore_decrypt(&kc, &dr, &got, msg, sizeof msg), SEC_FETCH_FAILED);
+    assert_non_null(strstr(msg, "Secret access error: Attestation verification failed"));
     assert_int_equal(attested_decrypt(&k, &stranger, now, "default", err, sizeof err), 401);
     assert_non_null(strstr(err, "not registered"));
     assert_int_equal(attested_decrypt(&k, &full, now, "default", err, sizeof err), 401); /* not a worker key */
@@ -628,6 +641,46 @@ static void test_attestation(void **state)
     const char *bad[] = {"--require-attestation", NULL};
     assert_int_equal(ks_start(&k, NULL, bad, NULL), -1);
     ks_cleanup(&k);
+}
+
+/* The worker-side client (src/secrets/client.h) against the keystore:
+ * the categories and sentences of spec worker §11. */
+static void test_client(void **state)
+{
+    (void)state;
+    sec_keystore_client kc = {.base_url = ks.url, .token = KS_TEST_TOKEN};
+    sec_decrypt_request r = {.repo = "https://github.com/alice/project.git", .profile = "wl", .owner = ALICE,
+                             .caller = BOB, .task_id = "7"};
+    json_t *env;
+    char msg[512];
+    assert_int_equal(sec_keystore_decrypt(&kc, &r, &env, msg, sizeof msg), SEC_FETCH_OK);
+    assert_string_equal(json_string_value(json_object_get(env, "API_KEY")), SECRET_VALUE);
+    json_decref(env);
+    r.caller = CAROL;
+    assert_int_equal(sec_keystore_decrypt(&kc, &r, &env, msg, sizeof msg), SEC_FETCH_DENIED);
+    assert_non_null(strstr(msg, "Access to secrets denied"));
+    assert_non_null(strstr(msg, "not in the whitelist"));
+    assert_null(env);
+    r.profile = "nosuch";
+    assert_int_equal(sec_keystore_decrypt(&kc, &r, &env, msg, sizeof msg), SEC_FETCH_USER_ERROR);
+    assert_string_equal(msg, "Secrets not found for this repository, branch, and profile.");
+    r.repo = NULL;
+    r.wasm_hash = HASH;
+    r.profile = "default";
+    assert_int_equal(sec_keystore_decrypt(&kc, &r, &env, msg, sizeof msg), SEC_FETCH_OK);
+    assert_string_equal(json_string_value(json_object_get(env, "H")), "yes");
+    json_decref(env);
+    r.profile = "legacy";
+    r.wasm_hash = NULL;
+    r.repo = REPO;
+    assert_int_equal(sec_keystore_decrypt(&kc, &r, &env, msg, sizeof msg), SEC_FETCH_FAILED);
+    assert_non_null(strstr(msg, "Failed to decrypt secrets"));
+    kc.token = "bad";
+    assert_int_equal(sec_keystore_decrypt(&kc, &r, &env, msg, sizeof msg), SEC_FETCH_FAILED);
+    assert_non_null(strstr(msg, "Secret access error: Invalid token"));
+    kc.base_url = "http://127.0.0.1:1";
+    assert_int_equal(sec_keystore_decrypt(&kc, &r, &env, msg, sizeof msg), SEC_FETCH_FAILED);
+    assert_string_equal(msg, "Failed to send decrypt request");
 }
 
 static void test_master_persistence(void **state)
@@ -728,6 +781,7 @@ int main(void)
         cmocka_unit_test(test_formats_and_generated),
         cmocka_unit_test(test_contract_conditions),
         cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_client),
         cmocka_unit_test(test_attestation),
         cmocka_unit_test(test_master_persistence),
         cmocka_unit_test(test_rpc_down),
