@@ -36,6 +36,9 @@ typedef struct ks_state {
     const char *contract_id;     /* the OutLayer contract (get_secrets); NULL = /decrypt answers 503 */
     sec_chain chain;             /* view calls and balances; view NULL = no RPC configured */
     bool require_attestation;
+    /* /decrypt only with a request_id naming a pending request of the
+     * OutLayer contract that matches (see ks_decrypt). */
+    bool require_request;
     const char *register_contract; /* whose access keys count as registered workers */
     /* Is `public_key` a function-call access key of `account` for
      * `receiver`? 1 yes, 0 no, -1 could not tell (err). */

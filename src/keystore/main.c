@@ -17,7 +17,7 @@
 #define LOG_COMP "keystore"
 
 static char *o_host, *o_data_dir, *o_master, *o_token, *o_token_hashes, *o_rpc, *o_contract, *o_register;
-static int o_port, o_require_att;
+static int o_port, o_require_att, o_require_request;
 static int64_t o_threads;
 
 static const cfg_option OPTIONS[] = {
@@ -41,6 +41,9 @@ static const cfg_option OPTIONS[] = {
     {"require-attestation", "KEYSTORE_REQUIRE_ATTESTATION", "false",
      "/decrypt only for workers whose signing key the register contract added (see docs/secrets.md)", CFG_BOOL,
      &o_require_att, 0, 0, 0, NULL},
+    {"require-request", "KEYSTORE_REQUIRE_REQUEST", "false",
+     "/decrypt only with a request_id of a pending OutLayer request for this caller, program and profile",
+     CFG_BOOL, &o_require_request, 0, 0, 0, NULL},
     {"register-contract", "REGISTER_CONTRACT_ID", NULL, "account whose function-call keys are registered workers",
      CFG_STRING, &o_register, 0, 0, 0, NULL},
     {"threads", "KEYSTORE_THREADS", "4", "HTTP worker threads", CFG_INT, &o_threads, 1, 64, 0, NULL},
@@ -160,6 +163,7 @@ int main(int argc, char **argv)
     sec_chain_near(&g_ks.chain, &g_chain_cfg);
     g_ks.contract_id = o_contract;
     g_ks.require_attestation = o_require_att;
+    g_ks.require_request = o_require_request;
     g_ks.register_contract = o_register;
     g_ks.worker_key = ks_worker_key_rpc;
     g_ks.worker_key_ctx = &g_chain_cfg;
@@ -184,8 +188,9 @@ int main(int argc, char **argv)
         goto out;
     }
     hs_install_stop_signals();
-    log_info(LOG_COMP, "listening on http://%s:%d (contract %s, rpc %s, attestation %s)", o_host, hs_server_port(srv),
-             o_contract ? o_contract : "-", o_rpc, g_ks.require_attestation ? "required" : "not required");
+    log_info(LOG_COMP, "listening on http://%s:%d (contract %s, rpc %s, attestation %s, request binding %s)", o_host,
+             hs_server_port(srv), o_contract ? o_contract : "-", o_rpc,
+             g_ks.require_attestation ? "required" : "not required", g_ks.require_request ? "required" : "optional");
     hs_wait_for_stop();
     log_info(LOG_COMP, "stopping");
     hs_server_stop(srv, 5000);

@@ -116,6 +116,54 @@ static bool profile_ok(const char *p)
     return true;
 }
 
+/* The job binding: request_id must name a request still pending on the
+ * OutLayer contract (get_request) whose secrets_ref is (owner, profile),
+ * whose sender is the caller, and whose code is the accessor's (same
+ * normalised repository, or same WASM hash). So a token holder cannot ask
+ * for secrets on behalf of a caller or a program that has no job. */
+static int check_request(const ks_state *ks, const json_t *rid, const sec_accessor *a, const char *profile,
+                         const char *owner, const char *caller, char *why, size_t whylen)
+{
+    char id[32], err[512];
+    if (json_is_integer(rid) && json_integer_value(rid) >= 0)
+        snprintf(id, sizeof id, "%lld", (long long)json_integer_value(rid));
+    else if (json_is_string(rid) && strlen(json_string_value(rid)) > 0 && strlen(json_string_value(rid)) < 21 &&
+             strspn(json_string_value(rid), "0123456789") == strlen(json_string_value(rid)))
+        snprintf(id, sizeof id, "%s", json_string_value(rid));
+    else
+        return snprintf(why, whylen, "request_id (the OutLayer request id, an unsigned integer) is required"), -1;
+    char args[64], *raw = NULL;
+    snprintf(args, sizeof args, "{\"request_id\":%s}", id);
+    if (ks->chain.view(ks->chain.ctx, ks->contract_id, "get_request", args, &raw, err, sizeof err))
+        return snprintf(why, whylen, "cannot read request %s: %.400s", id, err), -1;
+    /* payment is a bare u128 number, beyond jansson's integers */
+    json_t *q = json_loads(raw, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL);
+    free(raw);
+    int rc = -1;
+    const json_t *ref = json_object_get(q, "secrets_ref"), *cs = json_object_get(q, "code_source");
+    const char *sender = json_string_value(json_object_get(q, "sender_id"));
+    const char *ref_owner = json_string_value(json_object_get(ref, "account_id"));
+    const char *ref_profile = json_string_value(json_object_get(ref, "profile"));
+    const json_t *gh = json_object_get(cs, "GitHub"), *url = json_object_get(cs, "WasmUrl");
+    char norm[SEC_REPO_MAX], hash[SEC_HASH_HEX + 1];
+    if (!json_is_object(q)) snprintf(why, whylen, "request %s is not pending", id);
+    else if (!ref_owner || !ref_profile || strcmp(ref_owner, owner) || strcmp(ref_profile, profile))
+        snprintf(why, whylen, "request %s does not refer to secrets profile '%s' of %s", id, profile, owner);
+    else if (!sender || strcmp(sender, caller))
+        snprintf(why, whylen, "request %s was sent by %s, not by %s", id, sender ? sender : "?", caller);
+    else if (a->is_wasm_hash ? !(url && sec_hash_normalize(json_string_value(json_object_get(url, "hash")), hash,
+                                                            err, sizeof err) == 0 &&
+                                 strcmp(hash, a->hash) == 0)
+                             : !(gh && sec_repo_normalize(json_string_value(json_object_get(gh, "repo")), norm,
+                                                          sizeof norm, err, sizeof err) == 0 &&
+                                 strcmp(norm, a->repo) == 0))
+        snprintf(why, whylen, "request %s runs other code than the accessor names", id);
+    else
+        rc = 0;
+    json_decref(q);
+    return rc;
+}
+
 void ks_decrypt(const ks_state *ks, const json_t *req, ks_reply *r)
 {
     char err[512], why[512];
@@ -151,6 +199,14 @@ void ks_decrypt(const ks_state *ks, const json_t *req, ks_reply *r)
     }
     if (!ks->contract_id || !ks->chain.view)
         return ks_error(r, 503, "this keystore has no NEAR RPC or OutLayer contract configured");
+    const json_t *rid = json_object_get(req, "request_id");
+    if ((rid && !json_is_null(rid)) || ks->require_request) {
+        if (check_request(ks, rid, &a, profile, owner, caller, why, sizeof why)) {
+            log_warn(LOG_COMP, "decrypt refused task=%s accessor=%s caller=%s: %s", task_id ? task_id : "-", who,
+                     caller, why);
+            return ks_error(r, 401, "Request verification failed: %s", why);
+        }
+    }
 
     /* get_secrets: the contract falls back from a branch to the
      * all-branches entry and says which one it returned (accessor). */

@@ -65,6 +65,7 @@ sec_fetch_status sec_keystore_decrypt(const sec_keystore_client *c, const sec_de
     json_t *body = json_pack("{s:o,s:s,s:s,s:s,s:o,s:o}", "accessor", acc, "profile", r->profile ? r->profile : "",
                              "owner", r->owner ? r->owner : "", "user_account_id", r->caller ? r->caller : r->owner,
                              "attestation", att, "task_id", r->task_id ? json_string(r->task_id) : json_null());
+    if (body && r->has_request_id) json_object_set_new(body, "request_id", json_integer((json_int_t)r->request_id));
     char url[1024];
     snprintf(url, sizeof url, "%s/decrypt", c->base_url);
     hc_options o = {.timeout_ms = c->timeout_ms ? c->timeout_ms : 30000, .bearer = c->token,

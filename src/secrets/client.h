@@ -15,7 +15,9 @@
 #define OUTLAYER_SECRETS_CLIENT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "near/keys.h"
 
@@ -34,6 +36,8 @@ typedef struct sec_decrypt_request {
     const char *profile, *owner;
     const char *caller;              /* NULL = the owner */
     const char *task_id;             /* may be NULL */
+    bool has_request_id;             /* send request_id (the keystore then checks the job) */
+    uint64_t request_id;             /* the OutLayer request id */
 } sec_decrypt_request;
 
 /* The worker's error categories (spec worker §8.3 step 4). */

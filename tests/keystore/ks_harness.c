@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,6 +53,8 @@ int ks_start(ks_node *k, const char *dir, const char *const *args, const char *c
             dup2(fd, 2);
             close(fd);
         }
+        /* a failed assertion longjmps past ks_stop: never leave an orphan */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         setenv("KEYSTORE_AUTH_TOKEN", KS_TEST_TOKEN, 1);
         setenv("LOG_LEVEL", "debug", 1);
         for (size_t i = 0; env && env[i]; i++) putenv((char *)env[i]);

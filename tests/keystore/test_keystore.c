@@ -36,6 +36,7 @@
 #define MASTER_HEX "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
 static dn_node node;
+static dn_node n2; /* test_request_binding's; stopped by teardown if an assertion skipped that */
 static ks_node ks;
 static near_credentials outlayer, alice, bob, carol;
 
@@ -160,6 +161,7 @@ static int teardown(void **state)
 {
     (void)state;
     int problems = ks_stop(&ks);
+    if (n2.pid > 0) dn_stop(&n2, false);
     problems += dn_finish(&node);
     ks_cleanup(&ks);
     return problems ? -1 : 0;
@@ -683,6 +685,104 @@ static void test_client(void **state)
     assert_string_equal(msg, "Failed to send decrypt request");
 }
 
+/* Job binding: with request_id the keystore checks the pending request on
+ * chain (sender = caller, secrets_ref = owner/profile, code = accessor).
+ * A second devnet with 200 ms blocks keeps the request pending (yield
+ * timeout 200 blocks = 40 s) for the few calls below. */
+static void test_request_binding(void **state)
+{
+    (void)state;
+    near_credentials o2, a2, b2;
+    assert_int_equal(dn_start(&n2, 200, NULL), 0);
+    assert_int_equal(dn_create_account(&n2, &n2.test_root, OUTLAYER, 20 * DN_NEAR, &o2), 0);
+    assert_int_equal(dn_create_account(&n2, &n2.test_root, ALICE, 20 * DN_NEAR, &a2), 0);
+    assert_int_equal(dn_create_account(&n2, &n2.test_root, BOB, 20 * DN_NEAR, &b2), 0);
+    assert_int_equal(dn_deploy(&n2, &o2, "build/contracts/outlayer.wasm",
+                               "{\"owner_id\":\"test.near\",\"operator_id\":\"" OUTLAYER "\"}"),
+                     0);
+    /* secrets sealed with the main keystore's key; k2 shares its master */
+    char *blob = seal_for(SEED_ANY, SECRETS_JSON);
+    char *args = NULL;
+    assert_true(asprintf(&args, "{\"accessor\":" CONTRACT_REPO_ANY ",\"profile\":\"default\","
+                                "\"encrypted_secrets_base64\":\"%s\",\"access\":\"AllowAll\"}", blob) > 0);
+    near_outcome o;
+    near_rpc_error e = {0};
+    assert_int_equal(dn_call(&n2, &a2, OUTLAYER, "store_secrets", args, DN_NEAR / 10, NEAR_WAIT_FINAL, &o, &e, NULL),
+                     NEAR_OK);
+    near_outcome_free(&o);
+    free(args), free(blob);
+    /* bob asks for an execution of alice/project with alice's secrets */
+    assert_int_equal(dn_call(&n2, &b2, OUTLAYER, "request_execution",
+                             "{\"code_source\":{\"GitHub\":{\"repo\":\"https://github.com/alice/project\",\"commit\":\"main\","
+                             "\"build_target\":\"wasm32-wasip1\"}},\"resource_limits\":{\"max_instructions\":1000000000,"
+                             "\"max_memory_mb\":128,\"max_execution_seconds\":60},\"secrets_ref\":{\"profile\":\"default\","
+                             "\"account_id\":\"" ALICE "\"},\"response_format\":\"Text\"}",
+                             DN_NEAR / 10, NEAR_WAIT_INCLUDED, &o, &e, NULL),
+                     NEAR_OK);
+    near_outcome_free(&o);
+    near_rpc_error_clear(&e);
+    /* the request is visible once its receipt ran */
+    char *q = NULL;
+    for (int i = 0; i < 100; i++) {
+        near_call_result r = {0};
+        near_rpc_error re = {0};
+        if (near_view_function(n2.rpc, OUTLAYER, "get_request", "{\"request_id\":0}", &r, &re) == NEAR_OK &&
+            strncmp((char *)r.result, "null", 4) != 0)
+            q = strdup((char *)r.result);
+        near_call_result_free(&r);
+        near_rpc_error_clear(&re);
+        if (q) break;
+        usleep(50000);
+    }
+    assert_non_null(q);
+    free(q);
+
+    char path[400], master_env[128] = "OUTLAYER_KEYSTORE_MASTER=";
+    snprintf(path, sizeof path, "%s/master.key", ks.dir);
+    FILE *mf = fopen(path, "r");
+    assert_non_null(mf);
+    assert_non_null(fgets(master_env + strlen(master_env), 65, mf));
+    fclose(mf);
+    const char *env[] = {master_env, NULL};
+    const char *kargs[] = {"--near-rpc-url", n2.url, "--contract-id", OUTLAYER, "--require-request", NULL};
+    ks_node k2;
+    assert_int_equal(ks_start(&k2, NULL, kargs, env), 0);
+
+    sec_keystore_client kc = {.base_url = k2.url, .token = KS_TEST_TOKEN};
+    sec_decrypt_request r = {.repo = "alice/project", .branch = "main", .profile = "default", .owner = ALICE,
+                             .caller = BOB, .task_id = "t", .has_request_id = true, .request_id = 0};
+    json_t *got;
+    char msg[512];
+    sec_fetch_status st = sec_keystore_decrypt(&kc, &r, &got, msg, sizeof msg);
+    if (st != SEC_FETCH_OK) fail_msg("bound request: %s", msg);
+    assert_string_equal(json_string_value(json_object_get(got, "API_KEY")), SECRET_VALUE);
+    json_decref(got);
+    r.caller = CAROL;
+    assert_int_equal(sec_keystore_decrypt(&kc, &r, &got, msg, sizeof msg), SEC_FETCH_FAILED);
+    assert_non_null(strstr(msg, "was sent by " BOB));
+    r.caller = BOB;
+    r.repo = "alice/other";
+    assert_int_equal(sec_keystore_decrypt(&kc, &r, &got, msg, sizeof msg), SEC_FETCH_FAILED);
+    assert_non_null(strstr(msg, "other code"));
+    r.repo = "alice/project";
+    r.profile = "wl";
+    assert_int_equal(sec_keystore_decrypt(&kc, &r, &got, msg, sizeof msg), SEC_FETCH_FAILED);
+    assert_non_null(strstr(msg, "does not refer"));
+    r.profile = "default";
+    r.request_id = 99;
+    assert_int_equal(sec_keystore_decrypt(&kc, &r, &got, msg, sizeof msg), SEC_FETCH_FAILED);
+    assert_non_null(strstr(msg, "not pending"));
+    r.has_request_id = false; /* --require-request */
+    assert_int_equal(sec_keystore_decrypt(&kc, &r, &got, msg, sizeof msg), SEC_FETCH_FAILED);
+    assert_non_null(strstr(msg, "request_id"));
+    assert_int_equal(ks_stop(&k2), 0);
+    ks_cleanup(&k2);
+    /* dn_stop, not dn_finish: its token-supply check does not count what
+     * the still-pending (yielded) request holds. */
+    assert_int_equal(dn_stop(&n2, false), 0);
+    n2.pid = 0;
+}
+
 static void test_master_persistence(void **state)
 {
     (void)state;
@@ -783,6 +883,7 @@ int main(void)
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_client),
         cmocka_unit_test(test_attestation),
+        cmocka_unit_test(test_request_binding),
         cmocka_unit_test(test_master_persistence),
         cmocka_unit_test(test_rpc_down),
         cmocka_unit_test(test_no_secret_in_logs),
