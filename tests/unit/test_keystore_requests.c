@@ -35,6 +35,14 @@ static int view(void *ctx, const char *contract, const char *method, const char 
         return 0;
     }
     if (strcmp(method, "ft_balance_of") == 0) return *result = strdup("\"5\""), 0;
+    if (strcmp(method, "get_request") == 0) {
+        if (!strstr(args, "\"request_id\":3}")) return *result = strdup("null"), 0;
+        /* as the contract writes it: payment is a bare u128 number */
+        *result = strdup("{\"request_id\":3,\"sender_id\":\"bob.near\",\"payment\":100000000000000000000000,"
+                         "\"code_source\":{\"GitHub\":{\"repo\":\"https://github.com/A/B.git\",\"commit\":\"main\"}},"
+                         "\"secrets_ref\":{\"profile\":\"p\",\"account_id\":\"alice.near\"}}");
+        return 0;
+    }
     return snprintf(err, errlen, "%s has no method %s", contract, method), -1;
 }
 
@@ -124,6 +132,23 @@ static void test_decrypt_paths(void **state)
     set_answer(any, "{\"NearBalance\":{\"operator\":\"Gte\",\"value\":\"1\"}}", NULL);
     assert_int_equal(decrypt(REQ("null", ""), msg, sizeof msg, NULL), 401);
     assert_non_null(strstr(msg, "no NEAR RPC configured"));
+    /* job binding */
+    set_answer(any, "\"AllowAll\"", NULL);
+    assert_int_equal(decrypt(REQ("null", ",\"user_account_id\":\"bob.near\",\"request_id\":3"), msg, sizeof msg, &s), 200);
+    json_decref(s);
+    assert_int_equal(decrypt(REQ("null", ",\"user_account_id\":\"bob.near\",\"request_id\":\"3\""), msg, sizeof msg, &s),
+                     200);
+    json_decref(s);
+    assert_int_equal(decrypt(REQ("null", ",\"user_account_id\":\"eve.near\",\"request_id\":3"), msg, sizeof msg, NULL),
+                     401);
+    assert_non_null(strstr(msg, "was sent by bob.near"));
+    assert_int_equal(decrypt(REQ("null", ",\"request_id\":4"), msg, sizeof msg, NULL), 401);
+    assert_non_null(strstr(msg, "not pending"));
+    assert_int_equal(decrypt(REQ("null", ",\"request_id\":-1"), msg, sizeof msg, NULL), 401);
+    ks.require_request = true;
+    assert_int_equal(decrypt(REQ("null", ",\"user_account_id\":\"bob.near\""), msg, sizeof msg, NULL), 401);
+    assert_non_null(strstr(msg, "request_id"));
+    ks.require_request = false;
     /* odd answers from the contract */
     free(g_answer), g_answer = strdup("not json");
     assert_int_equal(decrypt(REQ("null", ""), msg, sizeof msg, NULL), 502);
