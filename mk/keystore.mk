@@ -34,6 +34,7 @@ $(OBJ)/tests/keystore/%.o: CFLAGS += -Itests/devnet -Itests/keystore
 
 keystore-test: $(KEYSTORE_BIN) $(BIN)/outlayer-devnet $(BIN)/outlayer $(BUILD)/tests/keystore/test_keystore \
     build/contracts/outlayer.wasm
+	@if [ ! -d node_modules/tweetnacl ] || [ ! -d node_modules/@noble/hashes ]; then npm ci --no-audit --no-fund; fi
 	@KEYSTORE_BIN=$(KEYSTORE_BIN) DEVNET_BIN=$(BIN)/outlayer-devnet OUTLAYER_BIN=$(BIN)/outlayer \
 	  timeout 300 $(BUILD)/tests/keystore/test_keystore
 

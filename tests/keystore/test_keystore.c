@@ -783,6 +783,24 @@ static void test_request_binding(void **state)
     n2.pid = 0;
 }
 
+/* A blob sealed by an independent implementation (tweetnacl + noble
+ * BLAKE2b in Node, as a browser would) opens in the keystore. */
+static void test_js_interop(void **state)
+{
+    (void)state;
+    char *pk = pubkey_for(SEED_ANY), cmd[512], blob[1024] = "";
+    snprintf(cmd, sizeof cmd, "node tests/keystore/seal_interop.mjs %s '{\"FROM_JS\":\"sealed in node\"}'", pk);
+    free(pk);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    assert_non_null(fgets(blob, sizeof blob, p));
+    assert_int_equal(pclose(p), 0);
+    blob[strcspn(blob, "\n")] = 0;
+    assert_memory_equal(blob, "b2wB", 4);
+    store(&alice, CONTRACT_REPO_ANY, "js", blob, "\"AllowAll\"");
+    expect_granted(REPO_ANY, "js", BOB, "FROM_JS", "sealed in node");
+}
+
 static void test_master_persistence(void **state)
 {
     (void)state;
@@ -881,6 +899,7 @@ int main(void)
         cmocka_unit_test(test_formats_and_generated),
         cmocka_unit_test(test_contract_conditions),
         cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_js_interop),
         cmocka_unit_test(test_client),
         cmocka_unit_test(test_attestation),
         cmocka_unit_test(test_request_binding),
