@@ -46,7 +46,8 @@ TEST_STEPS += keystore-test keystore-test-san
 
 # Fuzz target: /decrypt (and /pubkey, /add_generated_secret) bodies through
 # the request logic with a fake chain.
-KEYSTORE_FUZZ_SRC := src/keystore/requests.c src/keystore/auth.c \
+KEYSTORE_FUZZ_SRC := src/keystore/request_util.c src/keystore/pubkey.c src/keystore/decrypt.c \
+  src/keystore/generated.c src/keystore/auth.c \
   $(filter-out src/secrets/chain_near.c src/secrets/client.c,$(wildcard src/secrets/*.c)) src/base/log.c \
   src/near/account_id.c src/near/u128.c src/near/keys.c src/near/base58.c src/near/base64.c \
   tests/fuzz/fuzz_keystore_decrypt.c

@@ -1,5 +1,6 @@
 /* main.c — outlayer-keystore: configuration, HTTP glue, start and stop.
- * The request logic is in requests.c; see keystore.h and docs/secrets.md. */
+ * The request logic is in pubkey.c, decrypt.c and generated.c; see keystore.h
+ * and docs/secrets.md. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* test_keystore_requests.c — the keystore's request logic
- * (src/keystore/requests.c) with a fake chain: what /decrypt answers when
+ * (src/keystore/decrypt.c, generated.c) with a fake chain: what /decrypt answers when
  * the contract's answer is odd, the branch fallback's choice of key, the
  * caller default, and /add_generated_secret's checks. The same routes over
  * HTTP against the devnet are in tests/keystore/. */

@@ -1,6 +1,8 @@
-/* requests.c — the logic of /pubkey, /decrypt and /add_generated_secret
- * (keystore.h). Every failure is a 4xx/5xx with a sentence; nothing here
- * logs or returns a secret value. */
+/* decrypt.c — POST /decrypt: read the secret profile from the contract,
+ * check the job binding and the access condition, open the blob
+ * (keystore.h, docs/secrets.md). Every failure is a 4xx/5xx with a
+ * sentence; nothing here logs or returns a secret value except the one
+ * granted reply. */
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,99 +11,12 @@
 
 #include "base/log.h"
 #include "keystore/keystore.h"
+#include "keystore/request_util.h"
 #include "near/account_id.h"
 #include "secrets/attest.h"
 #include "secrets/blob.h"
-#include "secrets/generate.h"
 #include "secrets/names.h"
 #include "secrets/seed.h"
-
-#define LOG_COMP "keystore"
-
-void ks_error(ks_reply *r, int status, const char *fmt, ...)
-{
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    r->status = status;
-    r->body = json_pack("{s:s}", "error", msg);
-}
-
-static const char *opt_string(const json_t *req, const char *key, bool *bad)
-{
-    const json_t *v = json_object_get(req, key);
-    if (!v || json_is_null(v)) return NULL;
-    if (!json_is_string(v)) *bad = true;
-    return json_string_value(v);
-}
-
-/* The accessor of a request, internally tagged ({"type":"Repo",...}, as the
- * reference's worker sends it) or externally tagged ({"Repo":{...}}, as the
- * contract writes it). The repo is normalised, the hash lower-cased. */
-static int parse_accessor(const json_t *j, sec_accessor *a, char *err, size_t errlen)
-{
-    const char *type = json_string_value(json_object_get(j, "type"));
-    const json_t *body = j;
-    if (!json_is_object(j)) return snprintf(err, errlen, "accessor must be an object"), -1;
-    if (!type) {
-        if ((body = json_object_get(j, "Repo"))) type = "Repo";
-        else if ((body = json_object_get(j, "WasmHash"))) type = "WasmHash";
-        else return snprintf(err, errlen, "accessor must be {\"type\":\"Repo\",...} or {\"type\":\"WasmHash\",...}"), -1;
-    }
-    bool bad = false;
-    if (strcmp(type, "Repo") == 0) {
-        const char *repo = opt_string(body, "repo", &bad), *branch = opt_string(body, "branch", &bad);
-        if (bad || !repo) return snprintf(err, errlen, "accessor.repo must be a string (branch a string or null)"), -1;
-        return sec_accessor_make(a, repo, branch, NULL, err, errlen);
-    }
-    if (strcmp(type, "WasmHash") == 0) {
-        const char *hash = opt_string(body, "hash", &bad);
-        if (bad || !hash) return snprintf(err, errlen, "accessor.hash must be a string"), -1;
-        return sec_accessor_make(a, NULL, NULL, hash, err, errlen);
-    }
-    return snprintf(err, errlen, "accessor type must be Repo or WasmHash, not '%.20s'", type), -1;
-}
-
-/* ------------------------------------------------------------ /pubkey */
-
-void ks_pubkey(const ks_state *ks, const json_t *req, ks_reply *r)
-{
-    char err[512], seed[SEC_SEED_MAX], owner[SEC_OWNER_MAX];
-    sec_accessor a;
-    bool bad = false;
-    const char *seed_in = opt_string(req, "seed", &bad);
-    if (bad || !seed_in) return ks_error(r, 400, "field 'seed' (string) is required");
-    if (sec_seed_parse(seed_in, &a, owner, err, sizeof err) ||
-        sec_seed_build(&a, owner, seed, sizeof seed, err, sizeof err))
-        return ks_error(r, 400, "invalid seed: %s", err);
-    /* Optional checks before the client stores anything: the secrets
-     * (reference-compatible; our CLI checks them locally instead) and the
-     * access condition it means to store. */
-    const char *secrets_json = opt_string(req, "secrets_json", &bad);
-    if (bad) return ks_error(r, 400, "field 'secrets_json' must be a string");
-    if (secrets_json) {
-        json_t *obj;
-        if (sec_secrets_parse(secrets_json, strlen(secrets_json), SEC_BLOB_CLIENT, &obj, err, sizeof err))
-            return ks_error(r, 400, "%s", err);
-        json_decref(obj);
-    }
-    const json_t *access = json_object_get(req, "access");
-    if (access) {
-        sec_cond *c;
-        if (sec_cond_parse(access, &c, err, sizeof err)) return ks_error(r, 400, "invalid access condition: %s", err);
-        sec_cond_free(c);
-    }
-    sec_keys k;
-    if (sec_kdf_derive(ks->master, seed, &k)) return ks_error(r, 500, "key derivation failed");
-    char hex[2 * SEC_PK_LEN + 1];
-    sec_hex(k.pk, SEC_PK_LEN, hex);
-    sec_keys_wipe(&k);
-    r->status = 200;
-    r->body = json_pack("{s:s,s:s,s:s}", "pubkey", hex, "seed", seed, "format", "x25519-sealed-box-v1");
-    log_info(LOG_COMP, "pubkey seed=%s", seed);
-}
 
 /* ------------------------------------------------------------ /decrypt */
 
@@ -169,13 +84,13 @@ void ks_decrypt(const ks_state *ks, const json_t *req, ks_reply *r)
     char err[512], why[512];
     sec_accessor a;
     bool bad = false;
-    const char *profile = opt_string(req, "profile", &bad);
-    const char *owner = opt_string(req, "owner", &bad);
-    const char *caller = opt_string(req, "user_account_id", &bad);
-    const char *task_id = opt_string(req, "task_id", &bad);
+    const char *profile = ks_opt_string(req, "profile", &bad);
+    const char *owner = ks_opt_string(req, "owner", &bad);
+    const char *caller = ks_opt_string(req, "user_account_id", &bad);
+    const char *task_id = ks_opt_string(req, "task_id", &bad);
     if (bad) return ks_error(r, 400, "profile, owner, user_account_id and task_id must be strings");
     if (!json_object_get(req, "accessor")) return ks_error(r, 400, "field 'accessor' is required");
-    if (parse_accessor(json_object_get(req, "accessor"), &a, err, sizeof err)) return ks_error(r, 400, "%s", err);
+    if (ks_parse_accessor(json_object_get(req, "accessor"), &a, err, sizeof err)) return ks_error(r, 400, "%s", err);
     if (!profile || !profile_ok(profile))
         return ks_error(r, 400, "field 'profile' is required: 1-64 letters, digits, '-' or '_'");
     if (!owner || !near_account_id_valid(owner, why, sizeof why))
@@ -240,7 +155,7 @@ void ks_decrypt(const ks_state *ks, const json_t *req, ks_reply *r)
     const json_t *stored_acc = json_object_get(prof, "accessor");
     if (!a.is_wasm_hash && stored_acc) {
         sec_accessor s2;
-        if (parse_accessor(stored_acc, &s2, err, sizeof err) == 0 && !s2.is_wasm_hash &&
+        if (ks_parse_accessor(stored_acc, &s2, err, sizeof err) == 0 && !s2.is_wasm_hash &&
             strcmp(s2.repo, a.repo) == 0)
             stored = s2;
         else
@@ -307,119 +222,4 @@ void ks_decrypt(const ks_state *ks, const json_t *req, ks_reply *r)
     sec_wipe_free(b64, b64cap);
     log_info(LOG_COMP, "decrypt task=%s seed=%s profile=%s caller=%s: granted (%zu secrets)", task_id ? task_id : "-",
              seed, profile, caller, count);
-}
-
-/* ------------------------------------------------ /add_generated_secret */
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
-
-/* The names of a map, sorted (the plaintext is serialised sorted too). */
-static json_t *all_keys_sorted(json_t *map)
-{
-    size_t n = json_object_size(map), i = 0;
-    const char **names = calloc(n ? n : 1, sizeof *names);
-    json_t *keys = json_array();
-    const char *key;
-    json_t *val;
-    if (!names) return keys;
-    json_object_foreach(map, key, val) names[i++] = key;
-    qsort(names, n, sizeof *names, cmp_str);
-    for (i = 0; i < n; i++) json_array_append_new(keys, json_string(names[i]));
-    free(names);
-    return keys;
-}
-
-void ks_add_generated(const ks_state *ks, const json_t *req, ks_reply *r)
-{
-    char err[512], seed[SEC_SEED_MAX], owner[SEC_OWNER_MAX];
-    sec_accessor a;
-    bool bad = false;
-    const char *seed_in = opt_string(req, "seed", &bad);
-    const char *existing = opt_string(req, "encrypted_secrets_base64", &bad);
-    const json_t *list = json_object_get(req, "new_secrets");
-    if (bad || !seed_in) return ks_error(r, 400, "field 'seed' (string) is required; encrypted_secrets_base64 is a string or null");
-    if (sec_seed_parse(seed_in, &a, owner, err, sizeof err) ||
-        sec_seed_build(&a, owner, seed, sizeof seed, err, sizeof err))
-        return ks_error(r, 400, "invalid seed: %s", err);
-    if (!json_is_array(list) || json_array_size(list) == 0)
-        return ks_error(r, 400, "field 'new_secrets' must be a non-empty array of {name, generation_type}");
-    if (json_array_size(list) > KS_NEW_SECRETS_MAX)
-        return ks_error(r, 400, "at most %d secrets can be generated at once", KS_NEW_SECRETS_MAX);
-    /* Check every new name before generating anything. */
-    size_t i;
-    json_t *item;
-    json_array_foreach(list, i, item)
-    {
-        const char *name = json_string_value(json_object_get(item, "name"));
-        const char *type = json_string_value(json_object_get(item, "generation_type"));
-        if (!name || !type) return ks_error(r, 400, "new_secrets[%zu] needs string fields name and generation_type", i);
-        if (!sec_name_is_protected(name))
-            return ks_error(r, 400, "Generated secrets must start with 'PROTECTED_' prefix: %.64s", name);
-        if (!sec_name_is_valid(name))
-            return ks_error(r, 400, "invalid secret name %.64s (letters, digits and '_' only, at most %d)", name,
-                            SEC_NAME_MAX);
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(json_string_value(json_object_get(json_array_get(list, k), "name")), name) == 0)
-                return ks_error(r, 400, "new_secrets names %.64s twice", name);
-    }
-    sec_keys k;
-    if (sec_kdf_derive(ks->master, seed, &k)) return ks_error(r, 500, "key derivation failed");
-    json_t *map = NULL;
-    if (existing && *existing) {
-        uint8_t *plain;
-        size_t n;
-        sec_blob_kind kind;
-        if (sec_blob_open(&k, existing, &plain, &n, &kind, err, sizeof err)) {
-            sec_keys_wipe(&k);
-            return ks_error(r, 400, "cannot open encrypted_secrets_base64 for this seed: %s", err);
-        }
-        int pr = sec_secrets_parse((const char *)plain, n, kind, &map, err, sizeof err);
-        sec_wipe_free(plain, n + 1);
-        if (pr) {
-            sec_keys_wipe(&k);
-            return ks_error(r, 400, "existing secrets: %s", err);
-        }
-    } else {
-        map = json_object();
-    }
-    char clash[256] = "";
-    json_array_foreach(list, i, item)
-    {
-        const char *name = json_string_value(json_object_get(item, "name"));
-        if (json_object_get(map, name) && strlen(clash) + strlen(name) + 3 < sizeof clash)
-            snprintf(clash + strlen(clash), sizeof clash - strlen(clash), "%s%s", *clash ? ", " : "", name);
-    }
-    if (*clash) {
-        json_decref(map);
-        sec_keys_wipe(&k);
-        return ks_error(r, 400, "Cannot generate secrets: keys already exist: %s", clash);
-    }
-    json_array_foreach(list, i, item)
-    {
-        const char *name = json_string_value(json_object_get(item, "name"));
-        char *v = sec_generate(json_string_value(json_object_get(item, "generation_type")), err, sizeof err);
-        if (!v) {
-            json_decref(map);
-            sec_keys_wipe(&k);
-            return ks_error(r, 400, "%s: %s", name, err);
-        }
-        json_object_set_new(map, name, json_string(v));
-        sec_wipe_free(v, strlen(v));
-    }
-    char *text = json_dumps(map, JSON_COMPACT | JSON_SORT_KEYS);
-    json_t *keys = all_keys_sorted(map);
-    json_decref(map); /* jansson does not wipe; the values were short-lived */
-    if (!text) snprintf(err, sizeof err, "out of memory");
-    char *blob = text ? sec_blob_seal_keystore(&k, (const uint8_t *)text, strlen(text), err, sizeof err) : NULL;
-    if (text) sec_wipe_free(text, strlen(text));
-    sec_keys_wipe(&k);
-    if (!blob) {
-        json_decref(keys);
-        return ks_error(r, 400, "cannot seal the secrets: %s", err);
-    }
-    r->status = 200;
-    r->body = json_pack("{s:s,s:o}", "encrypted_data_base64", blob, "all_keys", keys);
-    free(blob);
-    log_info(LOG_COMP, "add_generated_secret seed=%s: %zu new, %zu in all", seed, json_array_size(list),
-             json_array_size(json_object_get(r->body, "all_keys")));
 }
