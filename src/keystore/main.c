@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "base/config.h"
 #include "base/http_server.h"
@@ -144,6 +145,13 @@ int main(int argc, char **argv)
         log_error(LOG_COMP, "library initialisation failed");
         goto out;
     }
+#ifndef __SANITIZE_ADDRESS__
+    /* No core dumps and no ptrace by other processes of the same user: the
+     * master would be in them. (LeakSanitizer needs ptrace, so sanitizer
+     * builds keep the default.) */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+    sodium_mlock(g_ks.master, sizeof g_ks.master); /* best effort: keep it out of swap */
     if (ks_master_load(data_dir, o_master, g_ks.master, err, sizeof err)) {
         log_error(LOG_COMP, "master secret: %s", err);
         goto out;
@@ -198,7 +206,7 @@ int main(int argc, char **argv)
     hs_server_free(srv);
     rc = 0;
 out:
-    sodium_memzero(g_ks.master, sizeof g_ks.master);
+    sodium_munlock(g_ks.master, sizeof g_ks.master); /* zeroes it too */
     cfg_free(OPTIONS, N_OPTIONS);
     return rc;
 }
