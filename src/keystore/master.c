@@ -65,30 +65,42 @@ static int read_secret_file(const char *path, uint8_t out[32], char *err, size_t
     return rc;
 }
 
-/* Creates path with 32 fresh random bytes as hex (exclusively, 0600). */
+/* Creates path with 32 fresh random bytes as hex, mode 0600. The file is
+ * written under a temporary name and linked into place, so a reader never
+ * sees half a key; if another process won the race, its key is used.
+ * 0 = created (out filled), 1 = someone else created it, -1 = error. */
 static int write_secret_file(const char *path, uint8_t out[32], char *err, size_t errlen)
 {
-    char text[66];
+    char text[66], tmp[1200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     randombytes_buf(out, 32);
     sec_hex(out, 32, text);
     text[64] = '\n';
     text[65] = 0;
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
         sodium_memzero(text, sizeof text);
-        snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
         return -1;
     }
     ssize_t w = write(fd, text, 65);
     sodium_memzero(text, sizeof text);
-    if (w != 65 || fsync(fd) != 0) {
-        close(fd);
-        unlink(path);
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    int synced = w == 65 && fsync(fd) == 0;
+    close(fd);
+    if (!synced) {
+        unlink(tmp);
+        snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
         return -1;
     }
-    close(fd);
-    return 0;
+    int linked = link(tmp, path);
+    int saved = errno;
+    unlink(tmp);
+    if (linked == 0) return 0;
+    sodium_memzero(out, 32);
+    if (saved == EEXIST) return 1;
+    snprintf(err, errlen, "cannot create %s: %s", path, strerror(saved));
+    return -1;
 }
 
 static int load_or_create(const char *data_dir, const char *name, uint8_t out[32], char *err, size_t errlen)
@@ -102,7 +114,9 @@ static int load_or_create(const char *data_dir, const char *name, uint8_t out[32
     snprintf(path, sizeof path, "%s/%s", data_dir, name);
     int r = read_secret_file(path, out, err, errlen);
     if (r <= 0) return r;
-    return write_secret_file(path, out, err, errlen);
+    r = write_secret_file(path, out, err, errlen);
+    if (r == 1) r = read_secret_file(path, out, err, errlen); /* another process made it first */
+    return r == 0 ? 0 : -1;
 }
 
 int ks_master_load(const char *data_dir, const char *hex, uint8_t master[SEC_MASTER_LEN], char *err, size_t errlen)
