@@ -32,10 +32,12 @@ $(BUILD)/tests/keystore/test_keystore: $(OBJ)/tests/keystore/test_keystore.o \
 	  $(LIB_CMOCKA) $(LIB_JSON) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) -lpcre2-8 $(LDLIBS)
 $(OBJ)/tests/keystore/%.o: CFLAGS += -Itests/devnet -Itests/keystore
 
-keystore-test: $(KEYSTORE_BIN) $(BIN)/outlayer-devnet $(BIN)/outlayer $(BUILD)/tests/keystore/test_keystore \
+keystore-test: $(KEYSTORE_BIN) $(BIN)/outlayer-devnet $(BIN)/outlayer $(BIN)/outlayer-coordinator \
+    $(BUILD)/tests/keystore/test_keystore \
     build/contracts/outlayer.wasm
 	@if [ ! -d node_modules/tweetnacl ] || [ ! -d node_modules/@noble/hashes ]; then npm ci --no-audit --no-fund; fi
 	@KEYSTORE_BIN=$(KEYSTORE_BIN) DEVNET_BIN=$(BIN)/outlayer-devnet OUTLAYER_BIN=$(BIN)/outlayer \
+	  COORDINATOR_BIN=$(BIN)/outlayer-coordinator \
 	  timeout 300 $(BUILD)/tests/keystore/test_keystore
 
 keystore-test-san:

@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -801,6 +804,73 @@ static void test_js_interop(void **state)
     expect_granted(REPO_ANY, "js", BOB, "FROM_JS", "sealed in node");
 }
 
+/* The real coordinator's keystore proxy in front of this keystore:
+ * `outlayer secrets --coordinator` gets the same key, and what it stores
+ * decrypts; the coordinator never sees the plaintext. */
+static void test_via_coordinator(void **state)
+{
+    (void)state;
+    const char *bin = getenv("COORDINATOR_BIN") ? getenv("COORDINATOR_BIN") : "build/bin/outlayer-coordinator";
+    char dir[] = "/tmp/outlayer-ks-coord-XXXXXX", log[300], ksurl[128];
+    assert_non_null(mkdtemp(dir));
+    snprintf(log, sizeof log, "%s/out.log", dir);
+    snprintf(ksurl, sizeof ksurl, "%s", ks.url);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fd, 1), dup2(fd, 2), close(fd);
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        setenv("ADMIN_BEARER_TOKEN", "admin-token-for-the-test", 1);
+        execl(bin, bin, "--data-dir", dir, "--port", "0", "--host", "127.0.0.1", "--keystore-url", ksurl,
+              "--keystore-token", KS_TEST_TOKEN, (char *)NULL);
+        _exit(127);
+    }
+    int port = 0;
+    for (int i = 0; i < 2500 && !port; i++) {
+        size_t n;
+        char *text = (char *)dn_read_file(log, &n);
+        const char *p = text ? strstr(text, "listening port=") : NULL;
+        if (p) port = atoi(p + strlen("listening port="));
+        free(text);
+        if (!port) usleep(4000);
+    }
+    if (!port) {
+        kill(pid, SIGTERM), waitpid(pid, NULL, 0);
+        fail_msg("coordinator did not start; see %s", log);
+    }
+    char url[64], args[2048], chain[1024], *out, *err;
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    /* same key through the coordinator as from the keystore itself */
+    snprintf(args, sizeof args, "pubkey --repo https://github.com/alice/project --owner " ALICE " --coordinator %s", url);
+    int rc = cli(NULL, &out, &err, args);
+    if (rc != 0) fail_msg("pubkey via coordinator: %s", err);
+    char *pk = pubkey_for(SEED_ANY);
+    assert_memory_equal(out, pk, 64);
+    free(pk), free(out), free(err);
+    snprintf(chain, sizeof chain, "--rpc %s --contract " OUTLAYER " --credentials-dir %s --network localnet", node.url,
+             cred_dir);
+    expect_cli("VIA=coordinator\nAPI_KEY=" SECRET_VALUE "\n", 0, "stored profile 'viacoord'",
+               "put --repo alice/project --owner " ALICE " --profile viacoord --coordinator %s %s", url, chain);
+    expect_granted(REPO_ANY, "viacoord", BOB, "VIA", "coordinator");
+    /* WASM-hash accessors through the coordinator too */
+    expect_cli("{\"W\":\"1\"}", 0, "b2wB", "encrypt --wasm-hash %s --owner " ALICE " --coordinator %s", HASH, url);
+    kill(pid, SIGTERM);
+    int status;
+    waitpid(pid, &status, 0);
+    /* the plaintext never reached the coordinator's log or database */
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "grep -r -l -a '%s' '%s'", SECRET_VALUE, dir);
+    FILE *p = popen(cmd, "r");
+    char found[256] = "";
+    size_t n = fread(found, 1, sizeof found - 1, p);
+    found[n] = 0;
+    pclose(p);
+    if (*found) fail_msg("secret found in the coordinator's files: %s", found);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_master_persistence(void **state)
 {
     (void)state;
@@ -900,6 +970,7 @@ int main(void)
         cmocka_unit_test(test_contract_conditions),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_js_interop),
+        cmocka_unit_test(test_via_coordinator),
         cmocka_unit_test(test_client),
         cmocka_unit_test(test_attestation),
         cmocka_unit_test(test_request_binding),
