@@ -2,9 +2,10 @@
  * answer) through the keystore's request logic, as the daemon runs it
  * after HTTP parsing. Input: the request JSON, optionally followed by
  * "\n\n" and the text the fake get_secrets returns (the default answer is
- * an AllowAll profile with a truncated blob, so the condition and blob
- * checks run). Every other view returns "1". The same body also goes
- * through /add_generated_secret and /pubkey. */
+ * an AllowAll profile with a real blob for github.com/a/b:alice.near, so
+ * requests for that seed go all the way to a granted reply). Every other
+ * view returns "1". The same body also goes through /add_generated_secret
+ * and /pubkey. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -56,8 +57,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, data + 1, size - 1);
     text[size - 1] = 0;
     char *sep = strstr(text, "\n\n");
-    answer = "{\"encrypted_secrets\":\"b2wBAAAA\",\"access\":\"AllowAll\",\"accessor\":{\"Repo\":{\"repo\":\"github.com/a/b\","
-             "\"branch\":null}}}";
+    /* a real blob sealed for github.com/a/b:alice.near under this master
+     * ({"API_KEY":"x","B":"y"}), so requests for that seed decrypt */
+    answer = "{\"encrypted_secrets\":\"b2wBRo5lVIaJwDY8J7OkyUSd7eckxoQPAtkWwhM2FrVVlzFTPsDAocp87CnP74Gjbt6BBXEDUK3WDrNZf+6Be+"
+             "65m2axH+AaaiU=\",\"access\":\"AllowAll\",\"accessor\":{\"Repo\":{\"repo\":\"github.com/a/b\",\"branch\":null}}}";
     if (sep) {
         *sep = 0;
         answer = sep + 2;
@@ -67,6 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ks_reply r = {0, NULL};
         ks_decrypt(&ks, req, &r);
         if (r.status < 200 || r.status > 599 || !r.body) abort();
+        if (r.status == 200 && !json_is_string(json_object_get(r.body, "plaintext_secrets"))) abort();
         json_decref(r.body);
         r.body = NULL;
         ks_add_generated(&ks, req, &r);
