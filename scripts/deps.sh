@@ -20,6 +20,8 @@ PACKAGES=(
   nodejs
   # coordinator: PostgreSQL backend tests (private cluster) and load benchmark
   postgresql wrk
+  # keystore: access-condition patterns (src/secrets/cond.c)
+  libpcre2-dev
 )
 
 missing=()
