@@ -1,0 +1,27 @@
+# outlayer-worker: src/worker/ -> build/lib/libworker.a (everything but
+# main.c, so the unit tests link it) + build/bin/outlayer-worker.
+# See docs/worker.md.
+WORKER_SRC := $(filter-out src/worker/main.c,$(wildcard src/worker/*.c))
+WORKER_OBJ := $(call objs_of,$(WORKER_SRC))
+WORKER_LIB := $(LIB)/libworker.a
+STATIC_LIBS += $(WORKER_LIB)
+
+$(WORKER_LIB): $(WORKER_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+worker-lib: $(WORKER_LIB)
+.PHONY: worker-lib
+
+# The tests' guest program (plain wasm: the same for the sanitizer build).
+WORKER_PROBE := build/tests/worker/probe.wasm
+build/tests/worker/probe.wasm: tests/worker/probe.c
+	@mkdir -p $(@D)
+	$(CLANG) $(WASI_TARGET_FLAGS) -O2 -std=gnu17 -Wall -Wextra -Werror $< -o $@
+
+WORKER_UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_worker_*.c))
+$(WORKER_UNIT_BIN): $(WORKER_PROBE)
+
+worker-unit: $(WORKER_UNIT_BIN)
+	@fail=0; for t in $(WORKER_UNIT_BIN); do echo "--- $$t"; (cd tests/unit && ../../$$t) || fail=1; done; exit $$fail
+.PHONY: worker-unit

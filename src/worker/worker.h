@@ -1,0 +1,170 @@
+/*
+ * worker.h — the pieces of outlayer-worker and how they fit.
+ *
+ *   request.c   ExecutionRequest JSON (coordinator §5.6) <-> wk_request
+ *   execute.c   one request's WASM under its limits (src/runner) -> wk_result
+ *   resolve.c   wk_result -> resolve_execution / submit_execution_output_and_resolve
+ *   http.c      small libcurl helpers (size caps, file://, multipart)
+ *   source.c    WasmUrl download and git checkout of a code source
+ *   compile.c   C / Rust builds inside bubblewrap
+ *   coord.c     the coordinator's worker API (poll, claim, complete, cache, ...)
+ *   monitor.c   block feed -> execution_requested events -> /executions/create
+ *   secrets.c   keystore /decrypt for a request's secrets_ref
+ *   attest.c    attestation record per job (--tee none|simulated)
+ *   jobs.c      the job loop (--jobs N threads, heartbeat, leases)
+ *   config.c    environment + --flag configuration
+ *
+ * Every function returns a status and fills an error message; nothing here
+ * logs a key or a secret.
+ */
+#ifndef OUTLAYER_WORKER_H
+#define OUTLAYER_WORKER_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "near/keys.h"
+#include "near/rpc.h"
+
+#define WK_ERR 512
+
+/* ------------------------------------------------------------ request */
+typedef enum wk_format { WK_FMT_TEXT, WK_FMT_JSON, WK_FMT_BYTES } wk_format;
+
+typedef struct wk_code_source {
+    bool is_git;      /* GitHub-style repo + commit, else WasmUrl */
+    char *repo;       /* git */
+    char *commit;     /* git: a commit id or a branch name */
+    char *url;        /* WasmUrl */
+    char *hash;       /* WasmUrl: lowercase hex SHA-256 of the bytes */
+    char *build_target;
+} wk_code_source;
+
+typedef struct wk_request {
+    uint64_t request_id;
+    char *data_id;
+    wk_code_source source;
+    uint64_t max_instructions;
+    uint32_t max_memory_mb;
+    uint64_t max_execution_seconds;
+    char *input;          /* input_data */
+    size_t input_len;
+    bool has_secrets;
+    char *secrets_profile, *secrets_owner;
+    wk_format format;
+    json_t *context;      /* ExecutionContext object (owned; all keys optional) */
+    char *user_account_id;
+    char *payment;        /* near_payment_yocto */
+    char *transaction_hash;
+    bool compile_only, force_rebuild;
+    char *compile_result;
+    /* coordinator extensions */
+    char *lease_id;
+    uint64_t lease_seconds;
+    uint64_t attempt;
+    char *abandoned_reason;
+    json_t *raw;          /* the whole request as received (owned) */
+} wk_request;
+
+/* Parses an ExecutionRequest object (borrowed). 0, or -1 with err. */
+int wk_request_parse(json_t *obj, wk_request *out, char *err, size_t errlen);
+void wk_request_free(wk_request *r);
+const char *wk_format_name(wk_format f);
+/* The code source in the coordinator's type-tagged form (new reference). */
+json_t *wk_code_source_json(const wk_code_source *s);
+json_t *wk_limits_json(const wk_request *r);
+
+/* ------------------------------------------------------------- result */
+typedef struct wk_result {
+    bool success;
+    json_t *output;       /* {"Text":..}|{"Json":..}|{"Bytes":[..]} or NULL (owned) */
+    char *error;          /* NULL on success */
+    char category[32];    /* coordinator error_category when !success ("execution_failed", ...) */
+    uint64_t instructions;
+    uint64_t time_ms;
+    bool has_compile_time;
+    uint64_t compile_time_ms;
+    char *note;           /* compilation_note or NULL */
+    uint8_t output_hash[32]; /* SHA-256 of the raw program output (stdout) */
+    bool has_output_hash;
+} wk_result;
+
+void wk_result_free(wk_result *r);
+/* A failure result with a formatted error. */
+void wk_result_fail(wk_result *r, const char *category, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ------------------------------------------------------------ execute */
+typedef struct wk_exec_limits {
+    size_t max_output_bytes; /* program stdout cap (default 65536) */
+} wk_exec_limits;
+
+#define WK_DEFAULT_MAX_OUTPUT ((size_t)65536)
+
+/* Environment for the guest (spec worker §9.6): secrets first, NEAR_* on
+ * top. secrets may be NULL (object of string -> string). Returns a
+ * NULL-terminated malloc'd array of "K=V" strings (free with wk_env_free). */
+char **wk_build_env(const wk_request *req, json_t *secrets, size_t *count);
+void wk_env_free(char **env, size_t count);
+
+/* Runs wasm under the request's limits and converts the output.
+ * Always fills *res (success or a named failure). */
+void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, json_t *secrets,
+                const wk_exec_limits *lim, wk_result *res);
+/* Output conversion by format (spec §9.5). On a Json parse failure fills
+ * res as a failure. Takes the stdout bytes. */
+void wk_convert_output(wk_format fmt, const uint8_t *data, size_t len, wk_result *res);
+
+/* ------------------------------------------------------------ resolve */
+typedef struct wk_chain {
+    char rpc_url[512];
+    char contract_id[65];
+    char account_id[65];
+    near_keypair keypair;
+    pthread_mutex_t mu;
+    uint64_t next_nonce; /* 0 = unknown: read the access key */
+} wk_chain;
+
+typedef enum wk_resolve_status {
+    WK_RESOLVED,          /* our transaction resumed the request */
+    WK_ALREADY_DONE,      /* resolved by someone else, or the yield timed out */
+    WK_RESOLVE_FAILED,    /* could not get a transaction through (err says why) */
+} wk_resolve_status;
+
+int wk_chain_init(wk_chain *c, const char *rpc_url, const char *contract_id, const char *account_id,
+                  const near_keypair *kp);
+void wk_chain_destroy(wk_chain *c);
+
+/* The `response` JSON (ExecutionResponse) for a result; the method and
+ * its args per the payload rule (spec §10.3). *method is static text. */
+json_t *wk_response_json(const wk_result *r);
+char *wk_resolve_args(uint64_t request_id, const wk_result *r, const char **method);
+
+/* Sends the result; rpc is the calling thread's client. tx_hash (64
+ * bytes) receives the hash of the last transaction sent. */
+wk_resolve_status wk_resolve(wk_chain *c, near_rpc *rpc, uint64_t request_id, const wk_result *r, char *tx_hash,
+                             char *err, size_t errlen);
+
+/* ------------------------------------------------------------- events */
+/* The /executions/create bodies of the execution_requested events of
+ * contract_id in one feed block (null = skipped height: none). *creates is
+ * a new array. -1 with err when the block is not the expected shape. */
+int wk_block_events(json_t *block, uint64_t height, const char *contract_id, json_t **creates, char *err,
+                    size_t errlen);
+
+/* ------------------------------------------------------------- util */
+void wk_sha256_hex(const uint8_t *data, size_t len, char out[65]);
+/* Truncates a UTF-8 string in place to at most max bytes at a character boundary. */
+void wk_utf8_truncate(char *s, size_t max);
+uint64_t wk_now_ms(void);
+
+/* log.c: one line per event with a level; never pass secrets. */
+void wk_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define WK_INFO(...) wk_log("info", __VA_ARGS__)
+#define WK_WARN(...) wk_log("warn", __VA_ARGS__)
+#define WK_ERROR(...) wk_log("error", __VA_ARGS__)
+
+#endif
