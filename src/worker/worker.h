@@ -155,6 +155,99 @@ wk_resolve_status wk_resolve(wk_chain *c, near_rpc *rpc, uint64_t request_id, co
 int wk_block_events(json_t *block, uint64_t height, const char *contract_id, json_t **creates, char *err,
                     size_t errlen);
 
+/* ------------------------------------------------------------- fetch */
+/* 1 when lowercase-hex SHA-256(data) equals expected (any case); actual gets the hash. */
+int wk_hash_matches(const uint8_t *data, size_t len, const char *expected, char actual[65]);
+/* Downloads a WasmUrl program (http/https; file:// only if allow_file),
+ * refusing more than max_bytes, and checks its SHA-256 against hash.
+ * 0 with *out (malloc'd), or -1 with the user-facing reason in err. */
+int wk_fetch_wasm(const char *url, const char *hash, size_t max_bytes, long timeout_ms, bool allow_file,
+                  uint8_t **out, size_t *out_len, char *err, size_t errlen);
+
+/* ------------------------------------------------------------- coord */
+typedef struct wk_coord {
+    const char *base_url;     /* no trailing slash */
+    const char *token;        /* bearer token (never logged) */
+    const char *worker_id;
+    const char *capabilities; /* "compilation,execution" */
+} wk_coord;
+
+/* 0 with *req = the ExecutionRequest (or NULL on 204), -1 on error. */
+int wk_coord_poll(const wk_coord *c, int timeout_s, json_t **req, char *err, size_t errlen);
+/* 0 with *jobs (array, new ref), 1 = lease lost (409), -1 error. */
+int wk_coord_claim(const wk_coord *c, const wk_request *r, json_t **jobs, char *err, size_t errlen);
+/* body borrowed (worker_id added). 0 ok, 1 = lease lost (409), -1 error. */
+int wk_coord_complete(const wk_coord *c, json_t *body, char *err, size_t errlen);
+int wk_coord_heartbeat(const wk_coord *c, int *renewed, char *err, size_t errlen);
+int wk_coord_release(const wk_coord *c, const char *lease_id, char *err, size_t errlen);
+/* 0 ok (*created), 1 refused for good (4xx), -1 transient. */
+int wk_coord_create(const wk_coord *c, json_t *body, bool *created, char *err, size_t errlen);
+/* 0 with bytes, 1 not cached, -1 error. */
+int wk_coord_wasm_get(const wk_coord *c, const char *checksum, size_t max_bytes, uint8_t **out, size_t *len,
+                      char *err, size_t errlen);
+int wk_coord_wasm_upload(const wk_coord *c, const char *checksum, const char *repo_url, const char *commit,
+                         const char *build_target, const uint8_t *wasm, size_t len, char *err, size_t errlen);
+int wk_coord_attest(const wk_coord *c, json_t *body, char *err, size_t errlen);
+
+/* ------------------------------------------------------------- worker */
+typedef struct wk_config {
+    char *coordinator_url, *api_token, *rpc_url, *contract_id, *account_id, *key_file, *worker_id;
+    int64_t jobs, poll_timeout_s, heartbeat_ms;
+    int execute, compile, monitor, allow_file_urls;
+    char *feed_url, *cursor_file;
+    int64_t start_block;
+    int64_t max_wasm_bytes, download_timeout_ms, max_output_bytes;
+    char *tee;
+    int64_t shutdown_grace_ms;
+    char *git_base_url, *build_dir;
+    int64_t compile_timeout_ms, compile_memory_bytes;
+} wk_config;
+
+typedef struct wk_cache wk_cache; /* cache.c: WASM bytes by checksum */
+wk_cache *wk_cache_new(size_t max_bytes);
+void wk_cache_free(wk_cache *c);
+/* A copy of the cached bytes (malloc'd) or NULL. */
+uint8_t *wk_cache_get(wk_cache *c, const char *checksum, size_t *len);
+void wk_cache_put(wk_cache *c, const char *checksum, const uint8_t *bytes, size_t len);
+
+typedef struct wk_slot {
+    struct wk_worker *owner;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    char lease_id[128]; /* the lease this thread holds ("" = none) */
+    bool busy;
+} wk_slot;
+
+typedef struct wk_worker {
+    wk_config cfg;
+    wk_coord coord;
+    wk_chain chain;
+    wk_cache *cache;
+    volatile int stop;
+    wk_slot *slots;
+    char capabilities[64];
+    uint8_t exe_hash[32]; /* SHA-256 of our executable (attestation measurement) */
+    /* counters for logs and the bench */
+    pthread_mutex_t stat_mu;
+    uint64_t resolved, already_done, failed_resolves;
+} wk_worker;
+
+/* jobs.c: handles one polled ExecutionRequest end to end (claim, jobs,
+ * resolve, complete). rpc is the thread's client. */
+void wk_handle_request(wk_worker *w, near_rpc *rpc, wk_slot *slot, json_t *request);
+void *wk_job_thread(void *arg);   /* arg: its wk_slot */
+void *wk_heartbeat_thread(void *arg); /* arg: wk_worker */
+void *wk_monitor_thread(void *arg);   /* arg: wk_worker */
+/* monitor.c: the block URL for a height from --feed-url (a base like
+ * http://host/v0, or a template holding {block_id}); malloc'd. */
+char *wk_feed_block_url(const char *feed, uint64_t height);
+/* compile.c: checks out and builds a GitHub-style source in the sandbox.
+ * 0 with the WASM bytes (malloc'd), or -1 with the user-facing reason. */
+int wk_compile_source(wk_worker *w, const wk_request *r, uint8_t **out, size_t *len, char *err, size_t errlen);
+/* attest.c: the attestation record of an execute job (spec §3.11, §12.5). */
+json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, const char *wasm_hash,
+                       const wk_result *res);
+
 /* ------------------------------------------------------------- util */
 void wk_sha256_hex(const uint8_t *data, size_t len, char out[65]);
 /* Truncates a UTF-8 string in place to at most max bytes at a character boundary. */
