@@ -25,3 +25,12 @@ $(WORKER_UNIT_BIN): $(WORKER_PROBE)
 worker-unit: $(WORKER_UNIT_BIN)
 	@fail=0; for t in $(WORKER_UNIT_BIN); do echo "--- $$t"; (cd tests/unit && ../../$$t) || fail=1; done; exit $$fail
 .PHONY: worker-unit
+
+WORKER_MAIN_OBJ := $(call objs_of,src/worker/main.c)
+PROGRAMS += $(BIN)/outlayer-worker
+WORKER_LIBS := $(WORKER_LIB) $(LIB)/libbase.a $(LIB)/librunner.a $(LIB)/libwasi.a $(LIB)/libwasm.a $(LIB)/libnear.a
+
+$(BIN)/outlayer-worker: $(WORKER_MAIN_OBJ) $(WORKER_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(WORKER_MAIN_OBJ) -Wl,--start-group $(WORKER_LIBS) -Wl,--end-group \
+	  $(LIB_JSON) $(LIB_CURL) $(LIB_HTTP) $(LIB_SODIUM) $(LDLIBS)

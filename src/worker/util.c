@@ -1,8 +1,7 @@
 /*
  * util.c — small helpers shared by the worker's modules: hashing, UTF-8
- * safe truncation, clocks, one-line logging, results.
+ * safe truncation, clocks, results.
  */
-#include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,29 +32,6 @@ uint64_t wk_now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
-
-void wk_log(const char *level, const char *fmt, ...)
-{
-    char line[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    /* One event per line: newlines inside a message become spaces. */
-    for (char *p = line; *p; p++)
-        if (*p == '\n' || *p == '\r') *p = ' ';
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    pthread_mutex_lock(&log_mu);
-    fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s worker: %s\n", tm.tm_year + 1900, tm.tm_mon + 1,
-            tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, level, line);
-    fflush(stderr);
-    pthread_mutex_unlock(&log_mu);
 }
 
 void wk_result_free(wk_result *r)

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/log.h"
 #include "near/keys.h"
 #include "near/rpc.h"
 
@@ -254,10 +255,10 @@ void wk_sha256_hex(const uint8_t *data, size_t len, char out[65]);
 void wk_utf8_truncate(char *s, size_t max);
 uint64_t wk_now_ms(void);
 
-/* log.c: one line per event with a level; never pass secrets. */
-void wk_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#define WK_INFO(...) wk_log("info", __VA_ARGS__)
-#define WK_WARN(...) wk_log("warn", __VA_ARGS__)
-#define WK_ERROR(...) wk_log("error", __VA_ARGS__)
+/* Logs go through base/log (one line per event, with a level); never
+ * pass a secret, a key or the API token. */
+#define WK_INFO(...) log_info("worker", __VA_ARGS__)
+#define WK_WARN(...) log_warn("worker", __VA_ARGS__)
+#define WK_ERROR(...) log_error("worker", __VA_ARGS__)
 
 #endif
