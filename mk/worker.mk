@@ -34,3 +34,23 @@ $(BIN)/outlayer-worker: $(WORKER_MAIN_OBJ) $(WORKER_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(WORKER_MAIN_OBJ) -Wl,--start-group $(WORKER_LIBS) -Wl,--end-group \
 	  $(LIB_JSON) $(LIB_CURL) $(LIB_HTTP) $(LIB_SODIUM) $(LDLIBS)
+
+# Integration tests against the real devnet (and, for the e2e test, the
+# real coordinator and worker binaries): tests/worker/test_worker_*.c,
+# linked with the devnet harness and tests/worker/worker_harness.c.
+WORKER_IT_SRC := $(wildcard tests/worker/test_worker_*.c)
+WORKER_IT_BIN := $(patsubst tests/worker/%.c,$(BUILD)/tests/worker/%,$(WORKER_IT_SRC))
+WORKER_IT_SUPPORT := $(call objs_of,tests/devnet/devnet_harness.c tests/worker/worker_harness.c)
+WORKER_IT_LIBS := $(WORKER_LIB) $(LIB)/libbase.a $(LIB)/librunner.a $(LIB)/libwasi.a $(LIB)/libwasm.a $(LIB)/libnear.a
+
+$(OBJ)/tests/worker/%.o: CFLAGS += -Itests/devnet -Itests/worker
+
+$(BUILD)/tests/worker/test_worker_%: $(OBJ)/tests/worker/test_worker_%.o $(WORKER_IT_SUPPORT) $(WORKER_IT_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(WORKER_IT_SUPPORT) -Wl,--start-group $(WORKER_IT_LIBS) -Wl,--end-group \
+	  $(LIB_CMOCKA) $(LIB_JSON) $(LIB_CURL) $(LIB_HTTP) $(LIB_SODIUM) $(LIB_SQLITE) $(LDLIBS)
+
+worker-chain-test: $(BUILD)/tests/worker/test_worker_chain $(DEVNET_BIN) build/contracts/outlayer.wasm
+	@DEVNET_BIN=$(DEVNET_BIN) timeout 300 $(BUILD)/tests/worker/test_worker_chain
+.PHONY: worker-chain-test
+TEST_STEPS += worker-chain-test
