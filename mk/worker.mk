@@ -54,3 +54,7 @@ worker-chain-test: $(BUILD)/tests/worker/test_worker_chain $(DEVNET_BIN) build/c
 	@DEVNET_BIN=$(DEVNET_BIN) timeout 300 $(BUILD)/tests/worker/test_worker_chain
 .PHONY: worker-chain-test
 TEST_STEPS += worker-chain-test
+
+# Fuzzing what the worker parses from the feed and the coordinator.
+WORKER_FUZZ_SRC := src/worker/events.c src/worker/request.c src/worker/util.c src/base/log.c
+$(eval $(call fuzz_target,worker_events,$(WORKER_FUZZ_SRC) tests/fuzz/fuzz_worker_events.c,-ljansson -lsodium))
