@@ -58,3 +58,8 @@ TEST_STEPS += worker-chain-test
 # Fuzzing what the worker parses from the feed and the coordinator.
 WORKER_FUZZ_SRC := src/worker/events.c src/worker/request.c src/worker/util.c src/base/log.c
 $(eval $(call fuzz_target,worker_events,$(WORKER_FUZZ_SRC) tests/fuzz/fuzz_worker_events.c,-ljansson -lsodium))
+
+worker-compile-test: $(BUILD)/tests/worker/test_worker_compile
+	@timeout 300 $(BUILD)/tests/worker/test_worker_compile
+TEST_STEPS += worker-compile-test
+.PHONY: worker-compile-test

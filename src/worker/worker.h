@@ -242,6 +242,23 @@ void *wk_monitor_thread(void *arg);   /* arg: wk_worker */
 /* monitor.c: the block URL for a height from --feed-url (a base like
  * http://host/v0, or a template holding {block_id}); malloc'd. */
 char *wk_feed_block_url(const char *feed, uint64_t height);
+/* compile.c: limits for a child process (0 = none). */
+typedef struct wk_run_limits {
+    uint64_t wall_ms, cpu_seconds, memory_bytes, file_bytes;
+} wk_run_limits;
+/* Runs argv with env in cwd under lim, stdout+stderr captured (cap bytes).
+ * The exit status, 124 on timeout, 128+signal, or -1. */
+int wk_run_capture(char *const argv[], char *const env[], const char *cwd, const wk_run_limits *lim, char *out,
+                   size_t cap);
+/* Maps github.com/OWNER/REPO to --git-base-url (if set); other http(s)/git URLs pass. */
+int wk_repo_url(const char *repo, const char *git_base_url, char *out, size_t cap, char *err, size_t errlen);
+/* Runs cmd in the build sandbox: bubblewrap, all namespaces unshared (no
+ * network), /usr read-only, src read-only at /src, outdir writable at /out. */
+int wk_sandbox_run(const char *src, const char *outdir, char *const cmd[], const wk_run_limits *lim, char *out,
+                   size_t cap);
+/* Builds the checkout at src (outlayer.json manifest) in bubblewrap into outdir. */
+int wk_build_c(const char *src, const char *outdir, const wk_run_limits *lim, uint8_t **wasm, size_t *len,
+               size_t max_wasm, char *err, size_t errlen);
 /* compile.c: checks out and builds a GitHub-style source in the sandbox.
  * 0 with the WASM bytes (malloc'd), or -1 with the user-facing reason. */
 int wk_compile_source(wk_worker *w, const wk_request *r, uint8_t **out, size_t *len, char *err, size_t errlen);
