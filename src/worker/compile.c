@@ -457,9 +457,11 @@ int wk_build_c(const char *src, const char *outdir, const wk_run_limits *lim, ui
     return 0;
 }
 
-int wk_compile_source(wk_worker *w, const wk_request *r, uint8_t **out, size_t *len, char *err, size_t errlen)
+int wk_compile_source(wk_worker *w, const wk_request *r, uint8_t **out, size_t *len, char commit_out[41], char *err,
+                      size_t errlen)
 {
     *out = NULL;
+    commit_out[0] = 0;
     *len = 0;
     const char *t = r->source.build_target;
     if (strcmp(t, "wasm32-wasi") != 0 && strcmp(t, "wasm32-wasip1") != 0) {
@@ -486,6 +488,7 @@ int wk_compile_source(wk_worker *w, const wk_request *r, uint8_t **out, size_t *
                              .memory_bytes = (uint64_t)w->cfg.compile_memory_bytes,
                              .file_bytes = (uint64_t)w->cfg.max_wasm_bytes + (1u << 20)};
         rc = wk_build_c(src, outdir, &lim, out, len, (size_t)w->cfg.max_wasm_bytes, err, errlen);
+        if (rc == 0) memcpy(commit_out, commit, 41);
         if (rc == 0) WK_INFO("request %" PRIu64 ": built %s at %s (%zu bytes)", r->request_id, r->source.repo, commit, *len);
     }
     rm_tree(dir);

@@ -171,12 +171,13 @@ static int obtain_wasm(wk_worker *w, const wk_request *r, const char *checksum, 
     return 0;
 }
 
-static void upload(wk_worker *w, const wk_request *r, const char *checksum, const uint8_t *bytes, size_t len)
+static void upload(wk_worker *w, const wk_request *r, const char *checksum, const uint8_t *bytes, size_t len,
+                   const char *built_commit)
 {
     char err[WK_ERR], repo[1100], commit[128];
     if (r->source.is_git) {
         snprintf(repo, sizeof repo, "%s", r->source.repo);
-        snprintf(commit, sizeof commit, "%s", r->source.commit);
+        snprintf(commit, sizeof commit, "%s", built_commit && built_commit[0] ? built_commit : r->source.commit);
     } else {
         snprintf(repo, sizeof repo, "url:%s", r->source.url);
         snprintf(commit, sizeof commit, "hash:%s", checksum);
@@ -193,8 +194,9 @@ static void compile_job(wk_worker *w, near_rpc *rpc, wk_slot *slot, const wk_req
     char *checksum = NULL;
     uint8_t *bytes = NULL;
     size_t len = 0;
+    char built[41] = "";
     if (r->source.is_git) {
-        if (wk_compile_source(w, r, &bytes, &len, err, sizeof err) == 0) {
+        if (wk_compile_source(w, r, &bytes, &len, built, err, sizeof err) == 0) {
             char hex[65];
             wk_sha256_hex(bytes, len, hex);
             checksum = strdup(hex);
@@ -210,7 +212,7 @@ static void compile_job(wk_worker *w, near_rpc *rpc, wk_slot *slot, const wk_req
     }
     res.time_ms = wk_now_ms() - t0;
     if (bytes) {
-        upload(w, r, checksum, bytes, len);
+        upload(w, r, checksum, bytes, len, built);
         res.success = true;
         WK_INFO("request %" PRIu64 ": %s ready as %s (%zu bytes, %" PRIu64 " ms)", r->request_id,
                 r->source.is_git ? "build" : "download", checksum, len, res.time_ms);
@@ -248,7 +250,7 @@ static void execute_job(wk_worker *w, near_rpc *rpc, wk_slot *slot, const wk_req
     } else if (obtain_wasm(w, r, checksum, &downloaded, &bytes, &len, err, sizeof err)) {
         wk_result_fail(&res, "failed", "%s", err);
     } else {
-        if (downloaded) upload(w, r, checksum, bytes, len);
+        if (downloaded) upload(w, r, checksum, bytes, len, NULL);
         wk_exec_limits lim = {.max_output_bytes = (size_t)w->cfg.max_output_bytes};
         wk_execute(r, bytes, len, NULL, &lim, &res);
         if (json_is_integer(ctm)) {

@@ -260,8 +260,10 @@ int wk_sandbox_run(const char *src, const char *outdir, char *const cmd[], const
 int wk_build_c(const char *src, const char *outdir, const wk_run_limits *lim, uint8_t **wasm, size_t *len,
                size_t max_wasm, char *err, size_t errlen);
 /* compile.c: checks out and builds a GitHub-style source in the sandbox.
- * 0 with the WASM bytes (malloc'd), or -1 with the user-facing reason. */
-int wk_compile_source(wk_worker *w, const wk_request *r, uint8_t **out, size_t *len, char *err, size_t errlen);
+ * 0 with the WASM bytes (malloc'd) and the commit id built, or -1 with the
+ * user-facing reason. */
+int wk_compile_source(wk_worker *w, const wk_request *r, uint8_t **out, size_t *len, char commit_out[41], char *err,
+                      size_t errlen);
 /* attest.c: the attestation record of an execute job (spec §3.11, §12.5). */
 json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, const char *wasm_hash,
                        const wk_result *res);

@@ -131,7 +131,8 @@ static int compile(const char *repo, const char *commit, uint8_t **out, size_t *
     r.source.repo = (char *)repo;
     r.source.commit = (char *)commit;
     r.source.build_target = "wasm32-wasip1";
-    return wk_compile_source(&W, &r, out, len, err, WK_ERR);
+    char commit_id[41];
+    return wk_compile_source(&W, &r, out, len, commit_id, err, WK_ERR);
 }
 
 static void test_build_commit_and_branch_reproducibly(void **state)
