@@ -133,6 +133,7 @@ int wk_coord_complete(const wk_coord *c, json_t *body, char *err, size_t errlen)
     int rc = call_json(c, "POST", "/jobs/complete", body, COORD_TIMEOUT_MS, &status, NULL, err, errlen);
     if (rc) return -1;
     if (status == 409) return 1;
+    if (status >= 400 && status < 500 && status != 408 && status != 429) return 2; /* refused for good */
     return status >= 200 && status < 300 ? 0 : -1;
 }
 

@@ -68,6 +68,10 @@ static void complete_job(wk_worker *w, const wk_request *r, int64_t job_id, cons
                     r->request_id, job_id);
             break;
         }
+        if (rc == 2) {
+            WK_ERROR("request %" PRIu64 " job %" PRId64 ": completion refused: %s", r->request_id, job_id, err);
+            break;
+        }
         WK_WARN("request %" PRIu64 " job %" PRId64 ": complete failed (%s), retrying", r->request_id, job_id, err);
         if (attempt == 7) break;
         usleep((useconds_t)delay * 1000);
@@ -110,8 +114,11 @@ static void finish(wk_worker *w, near_rpc *rpc, wk_slot *slot, const wk_request 
         if (job_id >= 0 && res->has_output_hash) {
             json_t *att = wk_attestation(w, job_id, r, checksum, res);
             char err[WK_ERR];
-            if (att && wk_coord_attest(&w->coord, att, err, sizeof err))
+            static int warned;
+            if (att && wk_coord_attest(&w->coord, att, err, sizeof err) && !warned) {
+                warned = 1; /* once: a coordinator without the route would flood the log */
                 WK_WARN("request %" PRIu64 ": attestation not stored: %s", r->request_id, err);
+            }
             json_decref(att);
         }
         slot_lease(slot, NULL);

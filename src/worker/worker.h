@@ -177,7 +177,8 @@ typedef struct wk_coord {
 int wk_coord_poll(const wk_coord *c, int timeout_s, json_t **req, char *err, size_t errlen);
 /* 0 with *jobs (array, new ref), 1 = lease lost (409), -1 error. */
 int wk_coord_claim(const wk_coord *c, const wk_request *r, json_t **jobs, char *err, size_t errlen);
-/* body borrowed (worker_id added). 0 ok, 1 = lease lost (409), -1 error. */
+/* body borrowed (worker_id added). 0 ok, 1 = lease lost (409), 2 = refused
+ * (other 4xx, err says why), -1 transient error. */
 int wk_coord_complete(const wk_coord *c, json_t *body, char *err, size_t errlen);
 int wk_coord_heartbeat(const wk_coord *c, int *renewed, char *err, size_t errlen);
 int wk_coord_release(const wk_coord *c, const char *lease_id, char *err, size_t errlen);
