@@ -144,9 +144,9 @@ static void stderr_text(const runner_result *rr, char *out, size_t cap)
     /* Drop a trailing newline; keep the rest valid UTF-8. */
     while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' ')) out[--n] = 0;
     wk_utf8_truncate(out, n);
-    if (!json_string(out)) { /* not valid UTF-8: show nothing rather than garbage */
-        out[0] = 0;
-    }
+    json_t *probe = json_string(out);
+    if (!probe) out[0] = 0; /* not valid UTF-8: show nothing rather than garbage */
+    json_decref(probe);
 }
 
 void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, json_t *secrets,
