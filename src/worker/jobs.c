@@ -259,6 +259,7 @@ static void execute_job(wk_worker *w, near_rpc *rpc, wk_slot *slot, const wk_req
     } else {
         if (downloaded) upload(w, r, checksum, bytes, len, NULL);
         wk_exec_limits lim = {.max_output_bytes = (size_t)w->cfg.max_output_bytes};
+        WK_INFO("request %" PRIu64 ": running %s (attempt %" PRIu64 ")", r->request_id, checksum, r->attempt);
         wk_execute(r, bytes, len, NULL, &lim, &res);
         if (json_is_integer(ctm)) {
             res.has_compile_time = true;

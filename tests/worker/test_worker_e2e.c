@@ -1,0 +1,373 @@
+/*
+ * test_worker_e2e.c — the whole path on loopback with the real binaries:
+ * outlayer-devnet, outlayer-coordinator and outlayer-worker (event monitor
+ * on), a small HTTP server in this process for WasmUrl programs and a real
+ * `git daemon` for git sources. A caller requests executions on the
+ * OutLayer contract; each test checks the caller's final outcome (the
+ * output, or null and the failure text in the completed event) and that
+ * the refund is exact.
+ *
+ * Failure paths, each ending on chain with success:false: bad SHA-256,
+ * download too big, fuel, memory, time, exit code, output too large,
+ * compile error, a build that includes a host file. Then kill -9 of the
+ * worker in the middle of an execution: a new worker finishes the job once
+ * the lease expires, and the request is resolved exactly once.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/http_client.h"
+#include "worker/worker.h"
+#include "worker_harness.h"
+
+#define TOKEN "e2e-worker-token-0123456789"
+#define PROBE "build/tests/worker/probe.wasm"
+
+static wh_chain C;
+static char dir[256];
+static struct MHD_Daemon *files;
+static int files_port, coord_port, git_port;
+static pid_t coord_pid, worker_pid, git_pid;
+static uint8_t *probe;
+static size_t probe_len;
+static char probe_hash[65];
+static uint8_t big[2u << 20];
+static char big_hash[65];
+static char head_commit[41];
+static int worker_runs;
+
+/* ------------------------------------------------------------ helpers */
+
+static int free_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t l = sizeof a;
+    bind(s, (struct sockaddr *)&a, sizeof a);
+    getsockname(s, (struct sockaddr *)&a, &l);
+    close(s);
+    return ntohs(a.sin_port);
+}
+
+static pid_t spawn(char *const argv[], const char *log)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int stop(pid_t pid, int sig)
+{
+    if (pid <= 0) return 0;
+    kill(pid, sig);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return status;
+}
+
+static int sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return system(cmd);
+}
+
+static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                             const char *version, const char *upload, size_t *upload_len, void **ptr)
+{
+    const uint8_t *body = NULL;
+    size_t len = 0;
+    if (strcmp(url, "/probe.wasm") == 0) body = probe, len = probe_len;
+    else if (strcmp(url, "/big.wasm") == 0) body = big, len = sizeof big;
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ok = MHD_queue_response(conn, body ? MHD_HTTP_OK : MHD_HTTP_NOT_FOUND, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+/* Counts lines of the worker logs containing both needles. */
+static int log_count(const char *a, const char *b)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "cat %s/worker*.log | grep -F -- '%s' | grep -cF -- '%s'", dir, a, b);
+    FILE *p = popen(cmd, "r");
+    int n = 0;
+    if (p && fscanf(p, "%d", &n) != 1) n = 0;
+    if (p) pclose(p);
+    return n;
+}
+
+static void start_worker(void)
+{
+    char log[300], key[300], feed[128], rpc[128], coord[128], port_git[64], cursor[300], run[16];
+    snprintf(log, sizeof log, "%s/worker%d.log", dir, ++worker_runs);
+    snprintf(key, sizeof key, "%s/operator.json", dir);
+    snprintf(feed, sizeof feed, "%s/v0", C.node.url);
+    snprintf(rpc, sizeof rpc, "%s", C.node.url);
+    snprintf(coord, sizeof coord, "http://127.0.0.1:%d", coord_port);
+    snprintf(port_git, sizeof port_git, "git://127.0.0.1:%d", git_port);
+    snprintf(cursor, sizeof cursor, "%s/cursor", dir);
+    snprintf(run, sizeof run, "e2e-%d", worker_runs);
+    char *argv[] = {"build/bin/outlayer-worker", "--api-token", TOKEN, "--contract-id", WH_OUTLAYER, "--key-file", key,
+                    "--rpc-url", rpc, "--coordinator-url", coord, "--monitor", "true", "--feed-url", feed,
+                    "--cursor-file", cursor, "--jobs", "2", "--poll-timeout", "2", "--heartbeat", "500ms",
+                    "--max-wasm-size", "1MiB", "--max-output", "16KiB", "--git-base-url", port_git, "--build-dir", dir,
+                    "--tee", "simulated", "--worker-id", run, "--shutdown-grace", "5s", NULL};
+    worker_pid = spawn(argv, log);
+}
+
+static void start_coordinator(void)
+{
+    char log[300], data[300], port[16];
+    snprintf(log, sizeof log, "%s/coordinator.log", dir);
+    snprintf(data, sizeof data, "%s/coord", dir);
+    snprintf(port, sizeof port, "%d", coord_port);
+    sh("mkdir -p %s", data);
+    char *argv[] = {COORDINATOR_ARGV, NULL};
+    coord_pid = spawn(argv, log);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/health", coord_port);
+    for (int i = 0; i < 100; i++) {
+        hc_options o = {.timeout_ms = 1000};
+        hc_response r = {0};
+        char err[200];
+        if (hc_request("GET", url, NULL, NULL, 0, &o, &r, err, sizeof err) == 0 && r.status == 200) {
+            hc_response_free(&r);
+            return;
+        }
+        hc_response_free(&r);
+        usleep(100 * 1000);
+    }
+}
+
+static int setup(void **state)
+{
+    if (sodium_init() < 0 || hc_global_init()) return -1;
+    snprintf(dir, sizeof dir, "/tmp/wk-e2e-XXXXXX");
+    if (!mkdtemp(dir)) return -1;
+    probe = dn_read_file(PROBE, &probe_len);
+    if (!probe) return -1;
+    wk_sha256_hex(probe, probe_len, probe_hash);
+    randombytes_buf(big, sizeof big);
+    wk_sha256_hex(big, sizeof big, big_hash);
+    files = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, serve, NULL, MHD_OPTION_END);
+    if (!files) return -1;
+    files_port = MHD_get_daemon_info(files, MHD_DAEMON_INFO_BIND_PORT)->port;
+    if (wh_start(&C, 20)) return -1;
+    char key[300];
+    snprintf(key, sizeof key, "%s/operator.json", dir);
+    if (wh_write_key_file(&C, key)) return -1;
+    /* alice/flip on a git daemon: main prints "Tails"; branch broken does
+     * not compile; branch evil includes /etc/passwd. */
+    if (sh("set -e; d=%s/repos/alice/flip; mkdir -p $d; cd $d; git init -q -b main .;"
+           "printf '#include <stdio.h>\\nint main(void){ fputs(\"Tails\", stdout); return 0; }\\n' > main.c;"
+           "printf '{\"language\":\"c\",\"sources\":[\"main.c\"]}' > outlayer.json;"
+           "git add -A; git -c user.name=t -c user.email=t@t commit -qm good;"
+           "git checkout -qb broken; echo 'int main(void){ return nope; }' > main.c;"
+           "git -c user.name=t -c user.email=t@t commit -qam broken;"
+           "git checkout -qb evil main; printf '#include \"/etc/passwd\"\\n' > main.c;"
+           "git -c user.name=t -c user.email=t@t commit -qam evil; git checkout -q main",
+           dir))
+        return -1;
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "git -C %s/repos/alice/flip rev-parse main", dir);
+    FILE *p = popen(cmd, "r");
+    if (!p || !fgets(head_commit, sizeof head_commit, p)) return -1;
+    pclose(p);
+    git_port = free_port();
+    char base[300], port[32];
+    snprintf(base, sizeof base, "--base-path=%s/repos", dir);
+    snprintf(port, sizeof port, "--port=%d", git_port);
+    char *gargv[] = {"/usr/bin/git", "daemon", "--reuseaddr", "--export-all", "--listen=127.0.0.1", port, base, NULL};
+    char glog[300];
+    snprintf(glog, sizeof glog, "%s/git.log", dir);
+    git_pid = spawn(gargv, glog);
+    coord_port = free_port();
+    start_coordinator();
+    start_worker();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    int bad = 0;
+    /* SIGTERM: the worker stops cleanly. */
+    int st = stop(worker_pid, SIGTERM);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        fprintf(stderr, "worker did not exit cleanly (status %d)\n", st);
+        bad = 1;
+    }
+    stop(coord_pid, SIGTERM);
+    stop(git_pid, SIGTERM);
+    MHD_stop_daemon(files);
+    if (dn_finish(&C.node)) bad = 1;
+    if (getenv("KEEP_E2E_DIR")) fprintf(stderr, "logs kept in %s\n", dir);
+    else sh("rm -rf %s", dir);
+    free(probe);
+    return bad ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ requests */
+
+static char *wasm_url_source(const char *path, const char *hash)
+{
+    char *s = NULL;
+    if (asprintf(&s, "{\"WasmUrl\":{\"url\":\"http://127.0.0.1:%d%s\",\"hash\":\"%s\",\"build_target\":\"wasm32-wasip1\"}}",
+                 files_port, path, hash) < 0)
+        return NULL;
+    return s;
+}
+
+/* Requests, waits for the final outcome, checks the refund; returns the
+ * completed event's data[0] (new reference) and the value through *value. */
+static json_t *run_request(const char *source, const char *limits, const char *input, const char *format,
+                           char **value)
+{
+    wh_request rq;
+    assert_int_equal(wh_request_execution(&C, source, limits, input, format, &rq), 0);
+    near_outcome o;
+    if (wh_final(&C, &rq, 60000, &o)) fail_msg("no final outcome for input %s (logs in %s)", input, dir);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    if (wh_check_refund(&C, &rq, &o)) fail_msg("refund is not exact for input %s", input);
+    json_t *ev = wh_completed_event(&o);
+    assert_non_null(ev);
+    json_t *d = json_incref(json_array_get(json_object_get(ev, "data"), 0));
+    json_decref(ev);
+    if (value) *value = strndup((const char *)o.value, o.value_len);
+    near_outcome_free(&o);
+    return d;
+}
+
+static void expect_failure(const char *source, const char *limits, const char *input, const char *needle)
+{
+    char *value = NULL;
+    json_t *d = run_request(source, limits, input, "Text", &value);
+    assert_string_equal(value, "null");
+    assert_true(json_is_false(json_object_get(d, "success")));
+    const char *msg = json_string_value(json_object_get(d, "error_message"));
+    if (!msg || !strstr(msg, needle)) fail_msg("input %s: error %s, expected %s", input, msg ? msg : "(none)", needle);
+    free(value);
+    json_decref(d);
+}
+
+#define LIMITS(fuel, mem, secs)                                                                                    \
+    "{\"max_instructions\":" #fuel ",\"max_memory_mb\":" #mem ",\"max_execution_seconds\":" #secs "}"
+
+static void test_wasm_url_success(void **state)
+{
+    char *src = wasm_url_source("/probe.wasm", probe_hash);
+    char *value = NULL;
+    json_t *d = run_request(src, LIMITS(1000000000, 32, 10), "echo:Heads", "Text", &value);
+    assert_string_equal(value, "\"Heads\"");
+    assert_true(json_is_true(json_object_get(d, "success")));
+    assert_true(json_integer_value(json_object_get(json_object_get(d, "resources_used"), "instructions")) > 0);
+    json_decref(d);
+    free(value);
+    /* Json format, from the cache this time. */
+    d = run_request(src, NULL, "json", "Json", &value);
+    assert_string_equal(value, "{\"answer\":42,\"list\":[1,2]}");
+    json_decref(d);
+    free(value);
+    free(src);
+}
+
+static void test_wasm_url_failures(void **state)
+{
+    char *bad = wasm_url_source("/probe.wasm", big_hash);
+    expect_failure(bad, NULL, "echo:x", "hash mismatch");
+    free(bad);
+    char *too_big = wasm_url_source("/big.wasm", big_hash);
+    expect_failure(too_big, NULL, "echo:x", "too large");
+    free(too_big);
+    char *src = wasm_url_source("/probe.wasm", probe_hash);
+    expect_failure(src, LIMITS(20000000, 32, 10), "spin", "Instruction limit exceeded");
+    expect_failure(src, LIMITS(1000000000, 8, 10), "alloc", "Memory limit exceeded");
+    expect_failure(src, LIMITS(400000000000, 32, 1), "wait", "Time limit exceeded");
+    expect_failure(src, NULL, "exit3", "Program exited with code 3: bad input");
+    expect_failure(src, NULL, "flood:20000", "Output too large");
+    free(src);
+}
+
+static void test_git_source(void **state)
+{
+    char src[300];
+    snprintf(src, sizeof src, "{\"GitHub\":{\"repo\":\"https://github.com/alice/flip\",\"commit\":\"%s\","
+                              "\"build_target\":\"wasm32-wasip1\"}}", head_commit);
+    char *value = NULL;
+    json_t *d = run_request(src, LIMITS(1000000000, 32, 10), "", "Text", &value);
+    assert_string_equal(value, "\"Tails\"");
+    json_decref(d);
+    free(value);
+    expect_failure("{\"GitHub\":{\"repo\":\"https://github.com/alice/flip\",\"commit\":\"broken\","
+                   "\"build_target\":\"wasm32-wasip1\"}}",
+                   LIMITS(1000000000, 32, 10), "", "Compilation failed");
+    expect_failure("{\"GitHub\":{\"repo\":\"https://github.com/alice/flip\",\"commit\":\"evil\","
+                   "\"build_target\":\"wasm32-wasip1\"}}",
+                   LIMITS(1000000000, 32, 10), "", "'/etc/passwd' file not found");
+}
+
+static void test_kill_mid_execution(void **state)
+{
+    char *src = wasm_url_source("/probe.wasm", probe_hash);
+    wh_request rq;
+    int running_before = log_count("running ", "");
+    /* Runs 3 s (then fails on its time limit: a definite result). */
+    assert_int_equal(wh_request_execution(&C, src, LIMITS(400000000000, 32, 3), "wait", "Text", &rq), 0);
+    free(src);
+    /* Kill the worker once it is running the program. */
+    for (int waited = 0; log_count("running ", "") <= running_before && waited < 30000; waited += 50) usleep(50 * 1000);
+    assert_true(log_count("running ", "") > running_before);
+    usleep(500 * 1000);
+    stop(worker_pid, SIGKILL);
+    int before = log_count("resolved success=", "");
+    start_worker();
+    near_outcome o;
+    if (wh_final(&C, &rq, 90000, &o)) fail_msg("the killed job was never finished (logs in %s)", dir);
+    json_t *ev = wh_completed_event(&o);
+    assert_non_null(ev);
+    json_t *d = json_array_get(json_object_get(ev, "data"), 0);
+    assert_non_null(strstr(json_string_value(json_object_get(d, "error_message")), "Time limit exceeded"));
+    json_decref(ev);
+    assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
+    near_outcome_free(&o);
+    /* Exactly one resolve reached the chain for it. */
+    assert_int_equal(log_count("resolved success=", "") - before, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wasm_url_success),
+        cmocka_unit_test(test_wasm_url_failures),
+        cmocka_unit_test(test_git_source),
+        cmocka_unit_test(test_kill_mid_execution),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
