@@ -274,7 +274,8 @@ void hs_reply_error(hs_request *req, int status, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     json_t *o = json_object();
-    json_object_set_new(o, "error", json_string(msg) ? json_string(msg) : json_string("invalid text"));
+    json_t *m = json_string(msg);
+    json_object_set_new(o, "error", m ? m : json_string("(message is not valid UTF-8)"));
     hs_reply_json(req, status, o);
 }
 
