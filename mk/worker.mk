@@ -63,3 +63,11 @@ worker-compile-test: $(BUILD)/tests/worker/test_worker_compile
 	@timeout 300 $(BUILD)/tests/worker/test_worker_compile
 TEST_STEPS += worker-compile-test
 .PHONY: worker-compile-test
+
+# The whole path: devnet + coordinator + worker binaries on loopback.
+COORDINATOR_BIN_FOR_WORKER := $(BIN)/outlayer-coordinator
+worker-test: $(BUILD)/tests/worker/test_worker_e2e $(BIN)/outlayer-worker $(DEVNET_BIN) $(COORDINATOR_BIN_FOR_WORKER) \
+    build/contracts/outlayer.wasm $(WORKER_PROBE)
+	@DEVNET_BIN=$(DEVNET_BIN) timeout 300 $(BUILD)/tests/worker/test_worker_e2e
+TEST_STEPS += worker-test
+.PHONY: worker-test

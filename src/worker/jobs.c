@@ -84,6 +84,17 @@ static void complete_job(wk_worker *w, const wk_request *r, int64_t job_id, cons
 static bool put_on_chain(wk_worker *w, near_rpc *rpc, const wk_request *r, const wk_result *res)
 {
     char err[WK_ERR], tx[64];
+    if (r->attempt > 1 || r->abandoned_reason || (!res->success && strcmp(res->category, "compilation_failed") == 0)) {
+        /* A repeat (or a compile failure we may have resolved already when
+         * the build failed): a view call is cheaper than a transaction. */
+        if (!wk_request_pending(&w->chain, rpc, r->request_id)) {
+            pthread_mutex_lock(&w->stat_mu);
+            w->already_done++;
+            pthread_mutex_unlock(&w->stat_mu);
+            WK_INFO("request %" PRIu64 ": already resolved or timed out (no longer pending)", r->request_id);
+            return true;
+        }
+    }
     uint64_t t0 = wk_now_ms();
     wk_resolve_status st = wk_resolve(&w->chain, rpc, r->request_id, res, tx, err, sizeof err);
     pthread_mutex_lock(&w->stat_mu);

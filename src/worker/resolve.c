@@ -276,3 +276,17 @@ wk_resolve_status wk_resolve(wk_chain *c, near_rpc *rpc, uint64_t request_id, co
     free(args);
     return result;
 }
+
+int wk_request_pending(wk_chain *c, near_rpc *rpc, uint64_t request_id)
+{
+    char args[64];
+    snprintf(args, sizeof args, "{\"request_id\":%" PRIu64 "}", request_id);
+    near_call_result out;
+    near_rpc_error e = {0};
+    near_status st = near_view_function(rpc, c->contract_id, "get_request", args, &out, &e);
+    near_rpc_error_clear(&e);
+    if (st != NEAR_OK) return 1; /* unknown: let the resolve find out */
+    int pending = !(out.result_len == 4 && memcmp(out.result, "null", 4) == 0);
+    near_call_result_free(&out);
+    return pending;
+}

@@ -269,6 +269,10 @@ int wk_compile_source(wk_worker *w, const wk_request *r, uint8_t **out, size_t *
 json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, const char *wasm_hash,
                        const wk_result *res);
 
+/* 0 when the contract no longer holds the request (resolved and called
+ * back, or timed out), 1 when it does or the view failed. */
+int wk_request_pending(wk_chain *c, near_rpc *rpc, uint64_t request_id);
+
 /* ------------------------------------------------------------- util */
 void wk_sha256_hex(const uint8_t *data, size_t len, char out[65]);
 /* Truncates a UTF-8 string in place to at most max bytes at a character boundary. */

@@ -30,7 +30,8 @@ int wh_start(wh_chain *c, int block_ms)
     near_call_result_free(&r);
     int bad = !json_is_array(p) || near_u128_parse(json_string_value(json_array_get(p, 0)), &c->base_fee) ||
               near_u128_parse(json_string_value(json_array_get(p, 1)), &c->per_million) ||
-              near_u128_parse(json_string_value(json_array_get(p, 2)), &c->per_ms);
+              near_u128_parse(json_string_value(json_array_get(p, 2)), &c->per_ms) ||
+              near_u128_parse(json_string_value(json_array_get(p, 3)), &c->per_compile_ms);
     json_decref(p);
     return bad ? -1 : 0;
 }
@@ -126,7 +127,8 @@ int wh_check_refund(wh_chain *c, const wh_request *rq, const near_outcome *o)
     near_u128 want = c->base_fee;
     if (success)
         want += (near_u128)(json_integer_value(json_object_get(used, "instructions")) / 1000000) * c->per_million +
-                (near_u128)json_integer_value(json_object_get(used, "time_ms")) * c->per_ms;
+                (near_u128)json_integer_value(json_object_get(used, "time_ms")) * c->per_ms +
+                (near_u128)json_integer_value(json_object_get(used, "compile_time_ms")) * c->per_compile_ms;
     if (want > rq->deposit) want = rq->deposit;
     json_decref(ev);
     int bad = 0;

@@ -16,7 +16,7 @@
 typedef struct wh_chain {
     dn_node node;
     near_credentials outlayer, op, caller;
-    near_u128 base_fee, per_million, per_ms;
+    near_u128 base_fee, per_million, per_ms, per_compile_ms;
 } wh_chain;
 
 /* Starts the devnet (block_ms), creates the accounts, deploys OutLayer with
