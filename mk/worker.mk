@@ -68,6 +68,15 @@ TEST_STEPS += worker-compile-test
 COORDINATOR_BIN_FOR_WORKER := $(BIN)/outlayer-coordinator
 worker-test: $(BUILD)/tests/worker/test_worker_e2e $(BIN)/outlayer-worker $(DEVNET_BIN) $(COORDINATOR_BIN_FOR_WORKER) \
     build/contracts/outlayer.wasm $(WORKER_PROBE)
-	@DEVNET_BIN=$(DEVNET_BIN) timeout 300 $(BUILD)/tests/worker/test_worker_e2e
+	@DEVNET_BIN=$(DEVNET_BIN) WORKER_BIN=$(BIN)/outlayer-worker COORDINATOR_BIN=$(COORDINATOR_BIN_FOR_WORKER) \
+	  timeout 300 $(BUILD)/tests/worker/test_worker_e2e
 TEST_STEPS += worker-test
 .PHONY: worker-test
+
+# The same three integration tests with everything built with ASan + UBSan
+# (the devnet, coordinator and worker binaries too); sanitizer reports in
+# their logs fail the tests.
+worker-test-san:
+	@$(MAKE) --no-print-directory SAN=1 worker-chain-test worker-compile-test worker-test
+TEST_STEPS += worker-test-san
+.PHONY: worker-test-san

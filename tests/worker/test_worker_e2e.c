@@ -51,6 +51,8 @@ static char big_hash[65];
 static char head_commit[41];
 static int worker_runs;
 static char token[128];
+static const char *worker_bin = "build/bin/outlayer-worker";
+static const char *coord_bin = "build/bin/outlayer-coordinator";
 
 /* ------------------------------------------------------------ helpers */
 
@@ -137,7 +139,7 @@ static void start_worker(void)
     snprintf(run, sizeof run, "e2e-%d", worker_runs);
     char start[32];
     snprintf(start, sizeof start, "%llu", (unsigned long long)dn_height(&C.node));
-    char *argv[] = {"build/bin/outlayer-worker", "--api-token", token, "--contract-id", WH_OUTLAYER, "--key-file", key,
+    char *argv[] = {(char *)worker_bin, "--api-token", token, "--contract-id", WH_OUTLAYER, "--key-file", key,
                     "--rpc-url", rpc, "--coordinator-url", coord, "--monitor", "true", "--feed-url", feed,
                     "--cursor-file", cursor, "--jobs", "2", "--poll-timeout", "2", "--heartbeat", "500ms",
                     "--max-wasm-size", "1MiB", "--max-output", "16KiB", "--git-base-url", port_git, "--build-dir", dir,
@@ -154,12 +156,17 @@ static void start_coordinator(void)
     sh("mkdir -p %s", data);
     /* A worker token, created the way an operator does. */
     char cmd[400];
-    snprintf(cmd, sizeof cmd, "build/bin/outlayer-coordinator --data-dir %s token add e2e 2>/dev/null", data);
-    FILE *p = popen(cmd, "r");
-    if (!p || !fgets(token, sizeof token, p)) token[0] = 0;
-    if (p) pclose(p);
-    token[strcspn(token, "\n")] = 0;
-    char *argv[] = {"build/bin/outlayer-coordinator", "--host", "127.0.0.1", "--port", port, "--data-dir", data,
+    if (!token[0])
+        snprintf(cmd, sizeof cmd, "%s --data-dir %s token add e2e 2>/dev/null", coord_bin, data);
+    else
+        snprintf(cmd, sizeof cmd, "true");
+    if (!token[0]) {
+        FILE *p = popen(cmd, "r");
+        if (!p || !fgets(token, sizeof token, p)) token[0] = 0;
+        if (p) pclose(p);
+        token[strcspn(token, "\n")] = 0;
+    }
+    char *argv[] = {(char *)coord_bin, "--host", "127.0.0.1", "--port", port, "--data-dir", data,
                     "--lease-seconds", "3", "--max-attempts", "5", "--poll-max-seconds", "5", NULL};
     coord_pid = spawn(argv, log);
     char url[128];
@@ -180,6 +187,8 @@ static void start_coordinator(void)
 static int setup(void **state)
 {
     if (sodium_init() < 0 || hc_global_init()) return -1;
+    if (getenv("WORKER_BIN")) worker_bin = getenv("WORKER_BIN");
+    if (getenv("COORDINATOR_BIN")) coord_bin = getenv("COORDINATOR_BIN");
     snprintf(dir, sizeof dir, "/tmp/wk-e2e-XXXXXX");
     if (!mkdtemp(dir)) return -1;
     probe = dn_read_file(PROBE, &probe_len);
@@ -236,6 +245,13 @@ static int teardown(void **state)
     }
     stop(coord_pid, SIGTERM);
     stop(git_pid, SIGTERM);
+    /* Sanitizer builds report into the logs: surface them as failures. */
+    if (sh("cat %s/worker*.log %s/coordinator.log | grep -q 'ERROR: AddressSanitizer\\|ERROR: LeakSanitizer\\|runtime error:'",
+           dir, dir) == 0) {
+        fprintf(stderr, "sanitizer report in the worker or coordinator logs (%s)\n", dir);
+        sh("cat %s/worker*.log %s/coordinator.log | grep -A20 'Sanitizer\\|runtime error:' | head -80", dir, dir);
+        bad = 1;
+    }
     MHD_stop_daemon(files);
     if (dn_finish(&C.node)) bad = 1;
     if (getenv("KEEP_E2E_DIR")) fprintf(stderr, "logs kept in %s\n", dir);
@@ -371,6 +387,33 @@ static void test_kill_mid_execution(void **state)
     assert_int_equal(log_count("resolved success=", "") - before, 1);
 }
 
+static void test_restarts(void **state)
+{
+    char *src = wasm_url_source("/probe.wasm", probe_hash);
+    char *value = NULL;
+    /* The coordinator goes away while a request is made: the monitor keeps
+     * the event until it can be queued, the job loop reconnects. */
+    stop(coord_pid, SIGTERM);
+    wh_request rq;
+    assert_int_equal(wh_request_execution(&C, src, LIMITS(1000000000, 32, 10), "echo:after-restart", "Text", &rq), 0);
+    sleep(2);
+    start_coordinator();
+    near_outcome o;
+    if (wh_final(&C, &rq, 60000, &o)) fail_msg("request lost across a coordinator restart (logs in %s)", dir);
+    assert_string_equal((const char *)o.value, "\"after-restart\"");
+    assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
+    near_outcome_free(&o);
+    /* The chain (RPC and feed) restarts: the worker carries on. */
+    assert_int_equal(dn_stop(&C.node, true), 0);
+    sleep(1);
+    assert_int_equal(dn_restart(&C.node, 100, NULL), 0);
+    json_t *d = run_request(src, LIMITS(1000000000, 32, 10), "echo:chain-back", "Text", &value);
+    assert_string_equal(value, "\"chain-back\"");
+    json_decref(d);
+    free(value);
+    free(src);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_wasm_url_failures),
         cmocka_unit_test(test_git_source),
         cmocka_unit_test(test_kill_mid_execution),
+        cmocka_unit_test(test_restarts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
