@@ -76,7 +76,10 @@ TEST_STEPS += worker-test
 # The same three integration tests with everything built with ASan + UBSan
 # (the devnet, coordinator and worker binaries too); sanitizer reports in
 # their logs fail the tests.
+# (The coordinator is another component's: its normal build is used here.)
 worker-test-san:
-	@$(MAKE) --no-print-directory SAN=1 worker-chain-test worker-compile-test worker-test
+	@$(MAKE) --no-print-directory build/bin/outlayer-coordinator
+	@$(MAKE) --no-print-directory SAN=1 COORDINATOR_BIN_FOR_WORKER=build/bin/outlayer-coordinator \
+	  worker-chain-test worker-compile-test worker-test
 TEST_STEPS += worker-test-san
 .PHONY: worker-test-san

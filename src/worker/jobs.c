@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "worker/worker.h"
@@ -96,6 +97,15 @@ static bool put_on_chain(wk_worker *w, near_rpc *rpc, const wk_request *r, const
         }
     }
     uint64_t t0 = wk_now_ms();
+    /* Off-chain latency: from the timestamp of the block holding the
+     * request to the moment its resolve is sent (bench-worker reads it). */
+    long long lag_ms = -1;
+    json_t *bt = json_object_get(r->context, "block_timestamp");
+    if (json_is_integer(bt) && json_integer_value(bt) > 0) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        lag_ms = ((long long)now.tv_sec * 1000000000LL + now.tv_nsec - (long long)json_integer_value(bt)) / 1000000;
+    }
     wk_resolve_status st = wk_resolve(&w->chain, rpc, r->request_id, res, tx, err, sizeof err);
     pthread_mutex_lock(&w->stat_mu);
     if (st == WK_RESOLVED) w->resolved++;
@@ -103,8 +113,9 @@ static bool put_on_chain(wk_worker *w, near_rpc *rpc, const wk_request *r, const
     else w->failed_resolves++;
     pthread_mutex_unlock(&w->stat_mu);
     if (st == WK_RESOLVED) {
-        WK_INFO("request %" PRIu64 ": resolved success=%s in tx %s (%" PRIu64 " ms on chain)", r->request_id,
-                res->success ? "true" : "false", tx, wk_now_ms() - t0);
+        WK_INFO("request %" PRIu64 ": resolved success=%s in tx %s (sent %lld ms after the request's block; %" PRIu64
+                " ms on chain)",
+                r->request_id, res->success ? "true" : "false", tx, lag_ms, wk_now_ms() - t0);
         return true;
     }
     if (st == WK_ALREADY_DONE) {
