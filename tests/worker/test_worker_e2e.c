@@ -56,40 +56,9 @@ static const char *coord_bin = "build/bin/outlayer-coordinator";
 
 /* ------------------------------------------------------------ helpers */
 
-static int free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t l = sizeof a;
-    bind(s, (struct sockaddr *)&a, sizeof a);
-    getsockname(s, (struct sockaddr *)&a, &l);
-    close(s);
-    return ntohs(a.sin_port);
-}
-
-static pid_t spawn(char *const argv[], const char *log)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-static int stop(pid_t pid, int sig)
-{
-    if (pid <= 0) return 0;
-    kill(pid, sig);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return status;
-}
+#define free_port wh_free_port
+#define spawn wh_spawn
+#define stop wh_stop
 
 static int sh(const char *fmt, ...)
 {
@@ -155,33 +124,13 @@ static void start_coordinator(void)
     snprintf(port, sizeof port, "%d", coord_port);
     sh("mkdir -p %s", data);
     /* A worker token, created the way an operator does. */
-    char cmd[400];
-    if (!token[0])
-        snprintf(cmd, sizeof cmd, "%s --data-dir %s token add e2e 2>/dev/null", coord_bin, data);
-    else
-        snprintf(cmd, sizeof cmd, "true");
-    if (!token[0]) {
-        FILE *p = popen(cmd, "r");
-        if (!p || !fgets(token, sizeof token, p)) token[0] = 0;
-        if (p) pclose(p);
-        token[strcspn(token, "\n")] = 0;
-    }
+    if (!token[0]) wh_coordinator_token(coord_bin, data, token);
     char *argv[] = {(char *)coord_bin, "--host", "127.0.0.1", "--port", port, "--data-dir", data,
                     "--lease-seconds", "3", "--max-attempts", "5", "--poll-max-seconds", "5", NULL};
     coord_pid = spawn(argv, log);
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/health", coord_port);
-    for (int i = 0; i < 100; i++) {
-        hc_options o = {.timeout_ms = 1000};
-        hc_response r = {0};
-        char err[200];
-        if (hc_request("GET", url, NULL, NULL, 0, &o, &r, err, sizeof err) == 0 && r.status == 200) {
-            hc_response_free(&r);
-            return;
-        }
-        hc_response_free(&r);
-        usleep(100 * 1000);
-    }
+    wh_wait_http(url, 10000);
 }
 
 static int setup(void **state)

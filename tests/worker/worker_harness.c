@@ -3,7 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include "base/http_client.h"
 
 #include "near/encoding.h"
 #include "worker_harness.h"
@@ -159,4 +166,66 @@ int wh_write_key_file(const wh_chain *c, const char *path)
     if (!f) return -1;
     fprintf(f, "{\"account_id\":\"%s\",\"public_key\":\"%s\",\"private_key\":\"%s\"}\n", WH_OPERATOR, pk, sk);
     return fclose(f);
+}
+
+int wh_free_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t l = sizeof a;
+    bind(s, (struct sockaddr *)&a, sizeof a);
+    getsockname(s, (struct sockaddr *)&a, &l);
+    close(s);
+    return ntohs(a.sin_port);
+}
+
+pid_t wh_spawn(char *const argv[], const char *log)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+int wh_stop(pid_t pid, int sig)
+{
+    if (pid <= 0) return 0;
+    kill(pid, sig);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return status;
+}
+
+int wh_coordinator_token(const char *coord_bin, const char *data_dir, char *out)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s && %s --data-dir %s token add worker 2>/dev/null", data_dir, coord_bin,
+             data_dir);
+    FILE *p = popen(cmd, "r");
+    out[0] = 0;
+    if (!p || !fgets(out, 128, p)) out[0] = 0;
+    if (p) pclose(p);
+    out[strcspn(out, "\n")] = 0;
+    return out[0] ? 0 : -1;
+}
+
+int wh_wait_http(const char *url, int timeout_ms)
+{
+    for (int waited = 0; waited <= timeout_ms; waited += 100) {
+        hc_options o = {.timeout_ms = 1000};
+        hc_response r = {0};
+        char err[200];
+        int ok = hc_request("GET", url, NULL, NULL, 0, &o, &r, err, sizeof err) == 0 && r.status == 200;
+        hc_response_free(&r);
+        if (ok) return 0;
+        usleep(100 * 1000);
+    }
+    return -1;
 }

@@ -7,6 +7,8 @@
 #ifndef OUTLAYER_WORKER_HARNESS_H
 #define OUTLAYER_WORKER_HARNESS_H
 
+#include <sys/types.h>
+
 #include "devnet_harness.h"
 
 #define WH_OUTLAYER "outlayer.test.near"
@@ -45,5 +47,16 @@ json_t *wh_completed_event(const near_outcome *o);
 int wh_check_refund(wh_chain *c, const wh_request *rq, const near_outcome *o);
 /* A near-cli credential file for the operator at path. */
 int wh_write_key_file(const wh_chain *c, const char *path);
+
+/* Process helpers for the tests and the bench. */
+int wh_free_port(void);
+/* fork + execv(argv[0]) with stdout/stderr appended to log. */
+pid_t wh_spawn(char *const argv[], const char *log);
+/* Sends sig and reaps; returns the wait status. */
+int wh_stop(pid_t pid, int sig);
+/* Creates a worker token with `coord_bin token add` on data_dir (out: 128 bytes). */
+int wh_coordinator_token(const char *coord_bin, const char *data_dir, char *out);
+/* Waits until GET url answers 200 (timeout_ms). 0 or -1. */
+int wh_wait_http(const char *url, int timeout_ms);
 
 #endif
