@@ -83,3 +83,16 @@ worker-test-san:
 	  worker-chain-test worker-compile-test worker-test
 TEST_STEPS += worker-test-san
 .PHONY: worker-test-san
+
+# make bench-worker: latency, throughput with 1/2/4 threads, build vs cache
+# (bench/worker_bench.c; numbers in docs/benchmarks.md).
+$(BUILD)/bench/worker_bench: $(OBJ)/bench/worker_bench.o $(WORKER_IT_SUPPORT) $(WORKER_IT_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(WORKER_IT_SUPPORT) -Wl,--start-group $(WORKER_IT_LIBS) -Wl,--end-group \
+	  $(LIB_JSON) $(LIB_CURL) $(LIB_HTTP) $(LIB_SODIUM) $(LIB_SQLITE) $(LDLIBS)
+$(OBJ)/bench/worker_bench.o: CFLAGS += -Itests/devnet -Itests/worker
+
+bench-worker: $(BUILD)/bench/worker_bench $(BIN)/outlayer-worker $(DEVNET_BIN) $(COORDINATOR_BIN_FOR_WORKER) \
+    build/contracts/outlayer.wasm $(WORKER_PROBE)
+	@DEVNET_BIN=$(DEVNET_BIN) nice $(BUILD)/bench/worker_bench
+.PHONY: bench-worker

@@ -398,6 +398,9 @@ void *wk_job_thread(void *arg)
         json_decref(req);
     }
     near_rpc_free(rpc);
+    pthread_mutex_lock(&slot->mu);
+    slot->exited = true;
+    pthread_mutex_unlock(&slot->mu);
     return NULL;
 }
 

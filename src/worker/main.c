@@ -135,15 +135,23 @@ static int setup(char *err, size_t errlen)
     return 0;
 }
 
-static bool any_busy(void)
+/* How many job threads are running a job, and how many have not returned. */
+static void count_slots(int *busy, int *alive)
 {
+    *busy = *alive = 0;
     for (int64_t i = 0; i < W.cfg.jobs; i++) {
         pthread_mutex_lock(&W.slots[i].mu);
-        bool b = W.slots[i].busy;
+        *busy += W.slots[i].busy;
+        *alive += !W.slots[i].exited;
         pthread_mutex_unlock(&W.slots[i].mu);
-        if (b) return true;
     }
-    return false;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int main(int argc, char **argv)
@@ -195,14 +203,23 @@ int main(int argc, char **argv)
     sigwait(&sigs, &sig);
     WK_INFO("signal %d: stopping (no new jobs; %" PRId64 " ms for running ones)", sig, W.cfg.shutdown_grace_ms);
     W.stop = 1;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t deadline = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + W.cfg.shutdown_grace_ms;
+    /* Running jobs get the grace period. Idle threads sit in a long poll
+     * that cannot be interrupted; waiting for it to return (at most the
+     * poll timeout) matters: a task the coordinator leases to that poll in
+     * the meantime is handed straight back instead of waiting for its lease
+     * to expire. */
+    int64_t t0 = mono_ms();
+    int64_t busy_deadline = t0 + W.cfg.shutdown_grace_ms;
+    int64_t poll_deadline = t0 + (W.cfg.poll_timeout_s + 3) * 1000;
+    if (poll_deadline < busy_deadline) poll_deadline = busy_deadline;
     for (;;) {
-        if (!any_busy()) break;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        if ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 >= deadline) break;
-        usleep(50 * 1000);
+        int busy, alive;
+        count_slots(&busy, &alive);
+        if (alive == 0) break;
+        int64_t now = mono_ms();
+        if (busy > 0 && now >= busy_deadline) break;
+        if (now >= poll_deadline) break;
+        usleep(20 * 1000);
     }
     /* Hand back what is still running (or was just polled). */
     for (int64_t i = 0; i < W.cfg.jobs; i++) {

@@ -218,6 +218,7 @@ typedef struct wk_slot {
     pthread_mutex_t mu;
     char lease_id[128]; /* the lease this thread holds ("" = none) */
     bool busy;
+    bool exited;        /* the thread has returned */
 } wk_slot;
 
 typedef struct wk_worker {

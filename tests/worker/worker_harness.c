@@ -17,8 +17,13 @@
 
 int wh_start(wh_chain *c, int block_ms)
 {
+    return wh_start_args(c, block_ms, NULL);
+}
+
+int wh_start_args(wh_chain *c, int block_ms, const char *const *extra)
+{
     memset(c, 0, sizeof *c);
-    if (dn_start(&c->node, block_ms, NULL)) return -1;
+    if (dn_start(&c->node, block_ms, extra)) return -1;
     if (dn_create_account(&c->node, &c->node.test_root, WH_OUTLAYER, 50 * DN_NEAR, &c->outlayer) ||
         dn_create_account(&c->node, &c->node.test_root, WH_OPERATOR, 50 * DN_NEAR, &c->op) ||
         dn_create_account(&c->node, &c->node.test_root, WH_CALLER, 100 * DN_NEAR, &c->caller))

@@ -24,6 +24,8 @@ typedef struct wh_chain {
 /* Starts the devnet (block_ms), creates the accounts, deploys OutLayer with
  * WH_OPERATOR as operator and reads its pricing. 0 or -1. */
 int wh_start(wh_chain *c, int block_ms);
+/* The same with more devnet arguments (NULL-terminated list). */
+int wh_start_args(wh_chain *c, int block_ms, const char *const *extra);
 
 typedef struct wh_request {
     char tx_hash[64];       /* the caller's request_execution transaction */
