@@ -116,6 +116,8 @@ static void start_worker(void)
     worker_pid = spawn(argv, log);
 }
 
+static const char *max_attempts = "5";
+
 static void start_coordinator(void)
 {
     char log[300], data[300], port[16];
@@ -126,7 +128,7 @@ static void start_coordinator(void)
     /* A worker token, created the way an operator does. */
     if (!token[0]) wh_coordinator_token(coord_bin, data, token);
     char *argv[] = {(char *)coord_bin, "--host", "127.0.0.1", "--port", port, "--data-dir", data,
-                    "--lease-seconds", "3", "--max-attempts", "5", "--poll-max-seconds", "5", NULL};
+                    "--lease-seconds", "3", "--max-attempts", (char *)max_attempts, "--poll-max-seconds", "5", NULL};
     coord_pid = spawn(argv, log);
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/health", coord_port);
@@ -332,8 +334,42 @@ static void test_kill_mid_execution(void **state)
     json_decref(ev);
     assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
     near_outcome_free(&o);
-    /* Exactly one resolve reached the chain for it. */
+    /* Exactly one resolve reached the chain for it, and the heartbeat kept
+     * the second worker's lease for the whole 3 s run (no third attempt). */
     assert_int_equal(log_count("resolved success=", "") - before, 1);
+    assert_int_equal(log_count("(attempt 3)", ""), 0);
+}
+
+/* A job that keeps losing its worker is abandoned by the coordinator after
+ * max_attempts leases; the next worker resolves it on chain as a failure
+ * with the coordinator's reason, so the caller is refunded. */
+static void test_abandoned(void **state)
+{
+    stop(coord_pid, SIGTERM);
+    max_attempts = "1";
+    start_coordinator();
+    char *src = wasm_url_source("/probe.wasm", probe_hash);
+    wh_request rq;
+    int running_before = log_count("running ", "");
+    assert_int_equal(wh_request_execution(&C, src, LIMITS(400000000000, 32, 5), "wait", "Text", &rq), 0);
+    free(src);
+    for (int waited = 0; log_count("running ", "") <= running_before && waited < 30000; waited += 50) usleep(50 * 1000);
+    assert_true(log_count("running ", "") > running_before);
+    stop(worker_pid, SIGKILL);
+    sleep(4); /* the lease (3 s) expires: one attempt was all it had */
+    start_worker();
+    near_outcome o;
+    if (wh_final(&C, &rq, 60000, &o)) fail_msg("the abandoned job was never resolved (logs in %s)", dir);
+    json_t *ev = wh_completed_event(&o);
+    assert_non_null(ev);
+    json_t *d = json_array_get(json_object_get(ev, "data"), 0);
+    assert_true(json_is_false(json_object_get(d, "success")));
+    const char *msg = json_string_value(json_object_get(d, "error_message"));
+    if (!msg || !strstr(msg, "abandoned")) fail_msg("error: %s", msg ? msg : "(none)");
+    json_decref(ev);
+    assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
+    near_outcome_free(&o);
+    assert_true(log_count("abandoned by the coordinator", "") >= 1);
 }
 
 static void test_restarts(void **state)
@@ -371,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_git_source),
         cmocka_unit_test(test_kill_mid_execution),
         cmocka_unit_test(test_restarts),
+        cmocka_unit_test(test_abandoned),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
