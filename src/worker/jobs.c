@@ -310,13 +310,17 @@ static void abandon(wk_worker *w, near_rpc *rpc, wk_slot *slot, const wk_request
         return;
     }
     json_t *jobs = NULL;
-    char err[WK_ERR];
-    if (wk_coord_claim(&w->coord, r, &jobs, err, sizeof err) == 0 && json_array_size(jobs) > 0) {
+    char err[WK_ERR] = "";
+    int rc = wk_coord_claim(&w->coord, r, &jobs, err, sizeof err);
+    if (rc != 0) WK_WARN("request %" PRIu64 ": claim of the abandoned job: %s", r->request_id, rc == 1 ? "lease lost" : err);
+    if (rc == 0 && json_array_size(jobs) > 0) {
         size_t i;
         json_t *job;
         json_array_foreach(jobs, i, job)
             complete_job(w, r, json_integer_value(json_object_get(job, "job_id")), &res, NULL);
         slot_lease(slot, NULL);
+    } else if (rc == 0) {
+        slot_lease(slot, NULL); /* nothing left to report: the coordinator closed the task */
     } else {
         release_lease(w, slot, r->lease_id);
     }
