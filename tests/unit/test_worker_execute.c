@@ -343,12 +343,66 @@ static void test_block_events(void **state)
     free(evs);
 }
 
+static void test_urls_and_cache(void **state)
+{
+    char *u = wk_feed_block_url("http://h:3030/v0", 42);
+    assert_string_equal(u, "http://h:3030/v0/block/42");
+    free(u);
+    u = wk_feed_block_url("http://h/v0/", 7);
+    assert_string_equal(u, "http://h/v0/block/7");
+    free(u);
+    u = wk_feed_block_url("https://testnet.neardata.xyz/v0/block/{block_id}?x=1", 9);
+    assert_string_equal(u, "https://testnet.neardata.xyz/v0/block/9?x=1");
+    free(u);
+
+    char out[256], err[WK_ERR];
+    assert_int_equal(wk_repo_url("https://github.com/a/b", NULL, out, sizeof out, err, sizeof err), 0);
+    assert_string_equal(out, "https://github.com/a/b");
+    assert_int_equal(wk_repo_url("github.com/a/b", "git://127.0.0.1:9418", out, sizeof out, err, sizeof err), 0);
+    assert_string_equal(out, "git://127.0.0.1:9418/a/b");
+    assert_int_equal(wk_repo_url("https://gitlab.com/a/b", "git://x", out, sizeof out, err, sizeof err), 0);
+    assert_string_equal(out, "https://gitlab.com/a/b");
+    assert_int_equal(wk_repo_url("https://github.com/a/../../etc", NULL, out, sizeof out, err, sizeof err), -1);
+    assert_int_equal(wk_repo_url("ssh://git@github.com/a/b", NULL, out, sizeof out, err, sizeof err), -1);
+    assert_int_equal(wk_repo_url("file:///etc", NULL, out, sizeof out, err, sizeof err), -1);
+    assert_int_equal(wk_repo_url("ext::sh -c touch% /tmp/x", NULL, out, sizeof out, err, sizeof err), -1);
+
+    /* The WASM cache: copies out, least recently used goes first. */
+    wk_cache *c = wk_cache_new(10);
+    uint8_t a[4] = {1, 2, 3, 4}, b[4] = {5, 6, 7, 8}, d[4] = {9, 9, 9, 9};
+    wk_cache_put(c, "AA", a, 4);
+    wk_cache_put(c, "bb", b, 4);
+    size_t len = 0;
+    uint8_t *got = wk_cache_get(c, "aa", &len); /* any case; now the most recent */
+    assert_non_null(got);
+    assert_int_equal(len, 4);
+    assert_memory_equal(got, a, 4);
+    free(got);
+    wk_cache_put(c, "cc", d, 4); /* 12 > 10: bb (least recent) goes */
+    assert_null(wk_cache_get(c, "bb", &len));
+    got = wk_cache_get(c, "cc", &len);
+    assert_non_null(got);
+    free(got);
+    uint8_t big[11] = {0};
+    wk_cache_put(c, "dd", big, sizeof big); /* larger than the cache: not kept */
+    assert_null(wk_cache_get(c, "dd", &len));
+    wk_cache_free(c);
+
+    char actual[65];
+    assert_true(wk_hash_matches((const uint8_t *)"abc", 3,
+                                "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD", actual));
+    assert_false(wk_hash_matches((const uint8_t *)"abd", 3,
+                                 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", actual));
+    assert_false(wk_hash_matches((const uint8_t *)"abc", 3, "ba78", actual));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_request), cmocka_unit_test(test_env),
         cmocka_unit_test(test_run_ok_formats), cmocka_unit_test(test_run_limits),
         cmocka_unit_test(test_resolve_args),  cmocka_unit_test(test_block_events),
+        cmocka_unit_test(test_urls_and_cache),
     };
     return cmocka_run_group_tests(tests, load_probe, free_probe);
 }
