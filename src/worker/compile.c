@@ -483,6 +483,7 @@ int wk_compile_source(wk_worker *w, const wk_request *r, uint8_t **out, size_t *
     char commit[41];
     if (mkdir(outdir, 0755) == 0 && resolve_commit(url, r->source.commit, dir, commit, err, errlen) == 0 &&
         fetch_commit(url, commit, src, dir, err, errlen) == 0) {
+        WK_INFO("request %" PRIu64 ": building %s at %s", r->request_id, r->source.repo, commit);
         wk_run_limits lim = {.wall_ms = (uint64_t)w->cfg.compile_timeout_ms,
                              .cpu_seconds = (uint64_t)(w->cfg.compile_timeout_ms / 1000 + 1),
                              .memory_bytes = (uint64_t)w->cfg.compile_memory_bytes,

@@ -135,8 +135,11 @@ static void start_coordinator(void)
     wh_wait_http(url, 10000);
 }
 
+static char cwd[1024];
+
 static int setup(void **state)
 {
+    if (!getcwd(cwd, sizeof cwd)) return -1;
     if (sodium_init() < 0 || hc_global_init()) return -1;
     if (getenv("WORKER_BIN")) worker_bin = getenv("WORKER_BIN");
     if (getenv("COORDINATOR_BIN")) coord_bin = getenv("COORDINATOR_BIN");
@@ -163,8 +166,10 @@ static int setup(void **state)
            "git checkout -qb broken; echo 'int main(void){ return nope; }' > main.c;"
            "git -c user.name=t -c user.email=t@t commit -qam broken;"
            "git checkout -qb evil main; printf '#include \"/etc/passwd\"\\n' > main.c;"
-           "git -c user.name=t -c user.email=t@t commit -qam evil; git checkout -q main",
-           dir))
+           "git -c user.name=t -c user.email=t@t commit -qam evil;"
+           "git checkout -qb slow main; python3 %s/tests/worker/gen_slow.py > main.c;"
+           "git -c user.name=t -c user.email=t@t commit -qam slow; git checkout -q main",
+           dir, cwd))
         return -1;
     char cmd[400];
     snprintf(cmd, sizeof cmd, "git -C %s/repos/alice/flip rev-parse main", dir);
@@ -340,6 +345,33 @@ static void test_kill_mid_execution(void **state)
     assert_int_equal(log_count("(attempt 3)", ""), 0);
 }
 
+/* The same for a build: kill -9 while clang runs in the sandbox. */
+static void test_kill_mid_compile(void **state)
+{
+    wh_request rq;
+    int building_before = log_count("building ", "");
+    int resolved_before = log_count("resolved success=", "");
+    assert_int_equal(wh_request_execution(&C, "{\"GitHub\":{\"repo\":\"https://github.com/alice/flip\",\"commit\":\"slow\","
+                                              "\"build_target\":\"wasm32-wasip1\"}}",
+                                          LIMITS(1000000000, 32, 10), "", "Text", &rq),
+                     0);
+    for (int waited = 0; log_count("building ", "") <= building_before && waited < 30000; waited += 50)
+        usleep(50 * 1000);
+    assert_true(log_count("building ", "") > building_before);
+    usleep(300 * 1000);
+    stop(worker_pid, SIGKILL);
+    usleep(500 * 1000);
+    /* The sandbox died with the worker: no compiler is left running. */
+    assert_int_not_equal(sh("pgrep -f 'clang-19 --target=wasm32-wasi.*[m]ain[.]c' >/dev/null"), 0);
+    start_worker();
+    near_outcome o;
+    if (wh_final(&C, &rq, 90000, &o)) fail_msg("the killed build was never finished (logs in %s)", dir);
+    assert_string_equal((const char *)o.value, "\"slow 1\"");
+    assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
+    near_outcome_free(&o);
+    assert_int_equal(log_count("resolved success=", "") - resolved_before, 1);
+}
+
 /* A job that keeps losing its worker is abandoned by the coordinator after
  * max_attempts leases; the next worker resolves it on chain as a failure
  * with the coordinator's reason, so the caller is refunded. */
@@ -406,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_wasm_url_failures),
         cmocka_unit_test(test_git_source),
         cmocka_unit_test(test_kill_mid_execution),
+        cmocka_unit_test(test_kill_mid_compile),
         cmocka_unit_test(test_restarts),
         cmocka_unit_test(test_abandoned),
     };
