@@ -463,6 +463,13 @@ int wk_compile_source(wk_worker *w, const wk_request *r, uint8_t **out, size_t *
     *out = NULL;
     commit_out[0] = 0;
     *len = 0;
+    static const char *const tools[] = {"/usr/bin/bwrap", "/usr/bin/clang-19", "/usr/bin/git"};
+    for (size_t i = 0; i < 3; i++) {
+        if (access(tools[i], X_OK) != 0) {
+            snprintf(err, errlen, "Compilation failed: this worker cannot build (%s is not installed)", tools[i]);
+            return -1;
+        }
+    }
     const char *t = r->source.build_target;
     if (strcmp(t, "wasm32-wasi") != 0 && strcmp(t, "wasm32-wasip1") != 0) {
         snprintf(err, errlen, "Compilation failed: unsupported build target %.60s (this worker builds wasm32-wasip1)", t);

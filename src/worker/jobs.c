@@ -189,8 +189,22 @@ static int obtain_wasm(wk_worker *w, const wk_request *r, const char *checksum, 
         WK_WARN("request %" PRIu64 ": WASM cache: %s", r->request_id, cerr);
     }
     if (r->source.is_git) {
-        snprintf(err, errlen, "Compiled WASM %s is not in the cache", checksum);
-        return -1;
+        /* Evicted from the cache since it was built: builds are
+         * reproducible, so build it again here and check it is the same. */
+        char built[41];
+        if (!w->cfg.compile || wk_compile_source(w, r, bytes, len, built, err, errlen)) {
+            if (!w->cfg.compile) snprintf(err, errlen, "Compiled WASM %s is not in the cache", checksum);
+            return -1;
+        }
+        if (!wk_hash_matches(*bytes, *len, checksum, actual)) {
+            snprintf(err, errlen, "Rebuilt WASM differs from the cached build (%s, expected %s)", actual, checksum);
+            free(*bytes);
+            *bytes = NULL;
+            return -1;
+        }
+        *downloaded = true; /* put it back in the coordinator's cache */
+        wk_cache_put(w->cache, checksum, *bytes, *len);
+        return 0;
     }
     if (wk_fetch_wasm(r->source.url, r->source.hash, (size_t)w->cfg.max_wasm_bytes, (long)w->cfg.download_timeout_ms,
                       w->cfg.allow_file_urls, bytes, len, err, errlen))
