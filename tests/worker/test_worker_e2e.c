@@ -345,6 +345,29 @@ static void test_kill_mid_execution(void **state)
     assert_int_equal(log_count("(attempt 3)", ""), 0);
 }
 
+/* SIGTERM while a job runs: the worker finishes it (within its grace
+ * period), reports it and exits 0. */
+static void test_sigterm_finishes_job(void **state)
+{
+    char *src = wasm_url_source("/probe.wasm", probe_hash);
+    wh_request rq;
+    int running_before = log_count("running ", "");
+    int resolved_before = log_count("resolved success=false", "");
+    assert_int_equal(wh_request_execution(&C, src, LIMITS(400000000000, 32, 2), "wait", "Text", &rq), 0);
+    free(src);
+    for (int waited = 0; log_count("running ", "") <= running_before && waited < 30000; waited += 50) usleep(50 * 1000);
+    assert_true(log_count("running ", "") > running_before);
+    int st = stop(worker_pid, SIGTERM);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    /* It was resolved by the worker that stopped, before it exited. */
+    assert_int_equal(log_count("resolved success=false", "") - resolved_before, 1);
+    near_outcome o;
+    assert_int_equal(wh_final(&C, &rq, 30000, &o), 0);
+    assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
+    near_outcome_free(&o);
+    start_worker();
+}
+
 /* The same for a build: kill -9 while clang runs in the sandbox. */
 static void test_kill_mid_compile(void **state)
 {
@@ -439,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_git_source),
         cmocka_unit_test(test_kill_mid_execution),
         cmocka_unit_test(test_kill_mid_compile),
+        cmocka_unit_test(test_sigterm_finishes_job),
         cmocka_unit_test(test_restarts),
         cmocka_unit_test(test_abandoned),
     };
