@@ -29,11 +29,6 @@ static void slot_lease(wk_slot *s, const char *lease_id)
     pthread_mutex_unlock(&s->mu);
 }
 
-static void nap_ms(wk_worker *w, long ms)
-{
-    for (long t = 0; t < ms && !w->stop; t += 50) usleep(50 * 1000);
-}
-
 static void release_lease(wk_worker *w, wk_slot *slot, const char *lease_id)
 {
     if (!lease_id || !lease_id[0]) return;
@@ -395,7 +390,7 @@ void *wk_job_thread(void *arg)
         char err[WK_ERR] = "";
         if (wk_coord_poll(&w->coord, (int)w->cfg.poll_timeout_s, &req, err, sizeof err)) {
             WK_WARN("poll: %s", err);
-            nap_ms(w, backoff);
+            wk_nap(&w->stop, backoff);
             if (backoff < 5000) backoff *= 2;
             continue;
         }
@@ -436,7 +431,7 @@ void *wk_heartbeat_thread(void *arg)
             if (failing) WK_INFO("heartbeat: coordinator reachable again");
             failing = false;
         }
-        nap_ms(w, (long)w->cfg.heartbeat_ms);
+        wk_nap(&w->stop, (long)w->cfg.heartbeat_ms);
     }
     return NULL;
 }

@@ -78,11 +78,6 @@ static int write_cursor(const char *path, uint64_t h)
     return 0;
 }
 
-static void nap(wk_worker *w, long ms)
-{
-    for (long t = 0; t < ms && !w->stop; t += 50) usleep(50 * 1000);
-}
-
 /* Latest final height from the feed, retried until it answers. */
 static int latest_height(wk_worker *w, uint64_t *h)
 {
@@ -105,7 +100,7 @@ static int latest_height(wk_worker *w, uint64_t *h)
         }
         json_decref(b);
         WK_WARN("monitor: cannot read the latest block from the feed (%s), retrying", err[0] ? err : "bad answer");
-        nap(w, delay);
+        wk_nap(&w->stop, delay);
         if (delay < 10000) delay *= 2;
     }
     free(url);
@@ -168,7 +163,7 @@ static int scan_block(wk_worker *w, uint64_t h, int *events)
                 break;
             }
             WK_WARN("monitor: block %" PRIu64 ": create request %" PRIu64 ": %s; retrying", h, id, err);
-            nap(w, delay);
+            wk_nap(&w->stop, delay);
             if (w->stop) {
                 json_decref(creates);
                 return -1;
@@ -204,10 +199,10 @@ void *wk_monitor_thread(void *arg)
             continue;
         }
         if (rc == 1) { /* not produced yet */
-            nap(w, 100);
+            wk_nap(&w->stop, 100);
             continue;
         }
-        nap(w, delay);
+        wk_nap(&w->stop, delay);
         if (delay < 10000) delay *= 2;
     }
     return NULL;

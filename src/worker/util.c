@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "worker/worker.h"
 
@@ -55,4 +56,9 @@ void wk_result_fail(wk_result *r, const char *category, const char *fmt, ...)
     free(r->error);
     r->error = strdup(msg);
     snprintf(r->category, sizeof r->category, "%s", category);
+}
+
+void wk_nap(volatile int *stop, long ms)
+{
+    for (long t = 0; t < ms && !*stop; t += 50) usleep(50 * 1000);
 }

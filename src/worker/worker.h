@@ -1,18 +1,19 @@
 /*
  * worker.h — the pieces of outlayer-worker and how they fit.
  *
- *   request.c   ExecutionRequest JSON (coordinator §5.6) <-> wk_request
+ *   request.c   ExecutionRequest JSON (coordinator §5.6 + leases) -> wk_request
  *   execute.c   one request's WASM under its limits (src/runner) -> wk_result
  *   resolve.c   wk_result -> resolve_execution / submit_execution_output_and_resolve
- *   http.c      small libcurl helpers (size caps, file://, multipart)
- *   source.c    WasmUrl download and git checkout of a code source
- *   compile.c   C / Rust builds inside bubblewrap
+ *   fetch.c     WasmUrl download (size cap, timeout, SHA-256 first)
+ *   compile.c   git checkout of one commit + C builds inside bubblewrap
  *   coord.c     the coordinator's worker API (poll, claim, complete, cache, ...)
- *   monitor.c   block feed -> execution_requested events -> /executions/create
- *   secrets.c   keystore /decrypt for a request's secrets_ref
+ *   events.c    a feed block -> /executions/create bodies (pure)
+ *   monitor.c   the block feed loop with its persisted cursor
+ *   cache.c     WASM bytes by checksum, in memory (LRU)
  *   attest.c    attestation record per job (--tee none|simulated)
- *   jobs.c      the job loop (--jobs N threads, heartbeat, leases)
- *   config.c    environment + --flag configuration
+ *   jobs.c      the job loop (--jobs N threads), heartbeat
+ *   util.c      hashing, UTF-8 truncation, clocks, results, naps
+ *   main.c      configuration (base/config), threads, shutdown
  *
  * Every function returns a status and fills an error message; nothing here
  * logs a key or a secret.
@@ -279,6 +280,8 @@ void wk_sha256_hex(const uint8_t *data, size_t len, char out[65]);
 /* Truncates a UTF-8 string in place to at most max bytes at a character boundary. */
 void wk_utf8_truncate(char *s, size_t max);
 uint64_t wk_now_ms(void);
+/* Sleeps ms in small steps, returning early once *stop is set. */
+void wk_nap(volatile int *stop, long ms);
 
 /* Logs go through base/log (one line per event, with a level); never
  * pass a secret, a key or the API token. */
