@@ -224,12 +224,12 @@ wk_resolve_status wk_resolve(wk_chain *c, near_rpc *rpc, uint64_t request_id, co
             if (tx_hash) snprintf(tx_hash, 64, "%s", hash_text);
         }
         near_outcome out;
-        st = near_rpc_send_tx(rpc, bytes, len, NEAR_WAIT_FINAL, &out, &e);
+        st = near_rpc_send_tx(rpc, bytes, len, NEAR_WAIT_EXECUTED_OPTIMISTIC, &out, &e);
         if (st == NEAR_ERR_TIMEOUT || st == NEAR_ERR_INVALID_NONCE) {
             /* It may have landed (a timed-out wait, or our own earlier send
              * of these bytes consumed the nonce): ask by hash first. */
             near_rpc_error e2 = {0};
-            near_status st2 = near_rpc_tx_status(rpc, hash_text, c->account_id, NEAR_WAIT_FINAL, 0, &out, &e2);
+            near_status st2 = near_rpc_tx_status(rpc, hash_text, c->account_id, NEAR_WAIT_EXECUTED_OPTIMISTIC, 0, &out, &e2);
             near_rpc_error_clear(&e2);
             if (st2 == NEAR_OK) st = NEAR_OK;
         }
