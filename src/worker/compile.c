@@ -457,6 +457,25 @@ int wk_build_c(const char *src, const char *outdir, const wk_run_limits *lim, ui
     return 0;
 }
 
+int wk_source_commit(wk_worker *w, const wk_request *r, char commit[41], char *err, size_t errlen)
+{
+    char url[1200];
+    if (wk_repo_url(r->source.repo, w->cfg.git_base_url, url, sizeof url, err, errlen)) return -1;
+    if (is_hex40(r->source.commit)) {
+        memcpy(commit, r->source.commit, 41);
+        return 0;
+    }
+    char home[4096];
+    snprintf(home, sizeof home, "%s/outlayer-resolve-XXXXXX", w->cfg.build_dir ? w->cfg.build_dir : "/tmp");
+    if (!mkdtemp(home)) {
+        snprintf(err, errlen, "Compilation failed: cannot create a work directory");
+        return -1;
+    }
+    int rc = resolve_commit(url, r->source.commit, home, commit, err, errlen);
+    rm_tree(home);
+    return rc;
+}
+
 int wk_compile_source(wk_worker *w, const wk_request *r, uint8_t **out, size_t *len, char commit_out[41], char *err,
                       size_t errlen)
 {

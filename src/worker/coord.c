@@ -270,3 +270,29 @@ int wk_coord_attest(const wk_coord *c, json_t *body, char *err, size_t errlen)
     int rc = call_json(c, "POST", "/attestations", body, COORD_TIMEOUT_MS, &status, NULL, err, errlen);
     return rc == 0 && status >= 200 && status < 300 ? 0 : -1;
 }
+
+int wk_coord_build_lookup(const wk_coord *c, const char *repo, const char *commit, const char *target,
+                          char checksum[65], char *err, size_t errlen)
+{
+    char *er = esc(repo), *ec = esc(commit), *et = esc(target);
+    char *path = NULL;
+    int ok = er && ec && et &&
+             asprintf(&path, "/public/wasm/info?repo_url=%s&commit_hash=%s&build_target=%s", er, ec, et) >= 0;
+    free(er);
+    free(ec);
+    free(et);
+    if (!ok) return -1;
+    long status = 0;
+    json_t *out = NULL;
+    int rc = call_json(c, "GET", path, NULL, 10000L, &status, &out, err, errlen);
+    free(path);
+    if (rc || status != 200) {
+        json_decref(out);
+        return -1;
+    }
+    const char *sum = json_string_value(json_object_get(out, "checksum"));
+    int found = json_is_true(json_object_get(out, "exists")) && sum && strlen(sum) == 64;
+    if (found) memcpy(checksum, sum, 65);
+    json_decref(out);
+    return found ? 0 : 1;
+}

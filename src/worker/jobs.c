@@ -224,6 +224,27 @@ static void upload(wk_worker *w, const wk_request *r, const char *checksum, cons
         WK_WARN("request %" PRIu64 ": upload to the WASM cache failed: %s", r->request_id, err);
 }
 
+/* A branch names a commit that may have been built already (the
+ * coordinator indexes builds by commit id): use that build. */
+static bool cached_build(wk_worker *w, const wk_request *r, char commit[41], uint8_t **bytes, size_t *len)
+{
+    char err[WK_ERR], sum[65], actual[65];
+    if (wk_source_commit(w, r, commit, err, sizeof err) ||
+        wk_coord_build_lookup(&w->coord, r->source.repo, commit, r->source.build_target, sum, err, sizeof err) != 0)
+        return false;
+    if (!(*bytes = wk_cache_get(w->cache, sum, len)) &&
+        wk_coord_wasm_get(&w->coord, sum, (size_t)w->cfg.max_wasm_bytes, bytes, len, err, sizeof err) != 0)
+        return false;
+    if (!wk_hash_matches(*bytes, *len, sum, actual)) {
+        free(*bytes);
+        *bytes = NULL;
+        return false;
+    }
+    WK_INFO("request %" PRIu64 ": %s at %s (%s) was built before: %s", r->request_id, r->source.repo, commit,
+            r->source.commit, sum);
+    return true;
+}
+
 static void compile_job(wk_worker *w, near_rpc *rpc, wk_slot *slot, const wk_request *r, json_t *job, int64_t job_id)
 {
     wk_result res = {0};
@@ -233,7 +254,11 @@ static void compile_job(wk_worker *w, near_rpc *rpc, wk_slot *slot, const wk_req
     uint8_t *bytes = NULL;
     size_t len = 0;
     char built[41] = "";
-    if (r->source.is_git) {
+    if (r->source.is_git && cached_build(w, r, built, &bytes, &len)) {
+        char hex[65];
+        wk_sha256_hex(bytes, len, hex);
+        checksum = strdup(hex);
+    } else if (r->source.is_git) {
         if (wk_compile_source(w, r, &bytes, &len, built, err, sizeof err) == 0) {
             char hex[65];
             wk_sha256_hex(bytes, len, hex);

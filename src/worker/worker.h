@@ -191,6 +191,9 @@ int wk_coord_wasm_get(const wk_coord *c, const char *checksum, size_t max_bytes,
 int wk_coord_wasm_upload(const wk_coord *c, const char *checksum, const char *repo_url, const char *commit,
                          const char *build_target, const uint8_t *wasm, size_t len, char *err, size_t errlen);
 int wk_coord_attest(const wk_coord *c, json_t *body, char *err, size_t errlen);
+/* The cached build of (repo, commit id, target): 0 with its checksum, 1 none, -1 error. */
+int wk_coord_build_lookup(const wk_coord *c, const char *repo, const char *commit, const char *target,
+                          char checksum[65], char *err, size_t errlen);
 
 /* ------------------------------------------------------------- worker */
 typedef struct wk_config {
@@ -267,6 +270,9 @@ int wk_build_c(const char *src, const char *outdir, const wk_run_limits *lim, ui
  * user-facing reason. */
 int wk_compile_source(wk_worker *w, const wk_request *r, uint8_t **out, size_t *len, char commit_out[41], char *err,
                       size_t errlen);
+/* The commit id a source names (a branch or tag is resolved with
+ * git ls-remote). 0, or -1 with the user-facing reason. */
+int wk_source_commit(wk_worker *w, const wk_request *r, char commit[41], char *err, size_t errlen);
 /* attest.c: the attestation record of an execute job (spec §3.11, §12.5). */
 json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, const char *wasm_hash,
                        const wk_result *res);

@@ -307,6 +307,20 @@ static void test_git_source(void **state)
     assert_string_equal(value, "\"Tails\"");
     json_decref(d);
     free(value);
+    /* The same commit again, now by its branch name: resolved to the commit,
+     * found in the cache, never compiled again. */
+    int builds = log_count("building ", "");
+    d = run_request("{\"GitHub\":{\"repo\":\"https://github.com/alice/flip\",\"commit\":\"main\","
+                    "\"build_target\":\"wasm32-wasip1\"}}",
+                    LIMITS(1000000000, 32, 10), "", "Text", &value);
+    assert_string_equal(value, "\"Tails\"");
+    json_decref(d);
+    free(value);
+    d = run_request(src, LIMITS(1000000000, 32, 10), "", "Text", &value);
+    assert_string_equal(value, "\"Tails\"");
+    json_decref(d);
+    free(value);
+    assert_int_equal(log_count("building ", "") - builds, 0);
     expect_failure("{\"GitHub\":{\"repo\":\"https://github.com/alice/flip\",\"commit\":\"broken\","
                    "\"build_target\":\"wasm32-wasip1\"}}",
                    LIMITS(1000000000, 32, 10), "", "Compilation failed");
