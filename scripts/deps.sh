@@ -18,6 +18,8 @@ PACKAGES=(
   libcmocka-dev valgrind
   # interop tests (near-api-js)
   nodejs
+  # coordinator: PostgreSQL backend tests (private cluster) and load benchmark
+  postgresql wrk
 )
 
 missing=()

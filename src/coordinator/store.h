@@ -32,13 +32,18 @@ typedef enum {
 typedef struct {
     int64_t lease_ms;       /* lease length */
     int max_attempts;       /* leases before a task is abandoned */
+    int max_conns;          /* PostgreSQL connection pool size (0 = 8) */
 } store_queue_cfg;
 
-/* url: "sqlite:PATH" (or NULL: data_dir/coordinator.db). Creates the schema
- * or migrates it to the current version. */
+/* url: "sqlite:PATH", "postgres://…" (or NULL: data_dir/coordinator.db).
+ * Creates the schema or migrates it to the current version. */
 store *store_open(const char *url, const char *data_dir, const store_queue_cfg *qc, char *err, size_t err_size);
 void store_close(store *s);
 int store_schema_version(store *s);
+const char *store_kind(store *s);   /* "sqlite" or "postgresql" */
+/* PostgreSQL: call fn whenever any coordinator sharing the database queues
+ * work (LISTEN/NOTIFY). No-op for SQLite (one process). */
+int store_listen(store *s, void (*fn)(void *), void *ctx, char *err, size_t n);
 int64_t store_now_ms(void);
 
 /* ---- worker tokens (only SHA-256 hex digests are stored) ---- */
@@ -103,6 +108,19 @@ json_t *store_public_workers(store *s);
 json_t *store_public_jobs(store *s, int64_t limit, int64_t offset, const char *user);
 json_t *store_user_earnings(store *s, const char *user);
 json_t *store_popular_repos(store *s);
+
+/* ---- API keys (SHA-256 hex of the key) and attestations ---- */
+st_status store_apikey_add(store *s, const char *hash, const char *account, const char *name, int64_t limit,
+                           int64_t *created_ms);
+/* ST_OK with id, active and limit (60 when NULL), ST_NOT_FOUND, ST_ERROR. */
+st_status store_apikey_lookup(store *s, const char *hash, int64_t *id, int *active, int64_t *limit);
+/* a: the validated request body of POST /attestations. */
+st_status store_attestation_add(store *s, json_t *a, const char *measurement, const char *token_hash, int64_t *id);
+json_t *store_attestation_get(store *s, int64_t task_id);
+
+/* ---- commit -> branch cache of /github/resolve-branch ---- */
+st_status store_branch_get(store *s, const char *repo, const char *commit, char *branch, size_t size);
+st_status store_branch_put(store *s, const char *repo, const char *commit, const char *branch, int64_t ttl_ms);
 
 /* ---- metrics ---- */
 typedef struct {

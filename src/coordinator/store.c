@@ -1,16 +1,17 @@
-/* store_sqlite.c — the embedded storage backend (see store.h).
+/* store.c — the coordinator's storage (see store.h), written once on the
+ * small SQL layer of db.h for both backends.
  *
- * One SQLite connection in WAL mode, guarded by a mutex: SQLite has one
- * writer at a time anyway, and the queue operations are short. Statements
- * are prepared once and cached by the address of their SQL text. Every
- * queue operation that reads and then writes runs inside BEGIN IMMEDIATE,
- * so two claimers can never both see a task as free. */
+ * SQLite: one connection in WAL mode; every queue operation that reads and
+ * then writes runs inside BEGIN IMMEDIATE, so two claimers can never both
+ * see a task as free. PostgreSQL: a pool of connections; the rows a
+ * transaction is about to change are locked (FOR UPDATE, and SKIP LOCKED
+ * when leasing), so several coordinators can share one database, and
+ * NOTIFY outlayer_work wakes the long polls of all of them. */
 #include "coordinator/store.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <sodium.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,19 +20,14 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "coordinator/db.h"
 #include "coordinator/timefmt.h"
 
-#define STMT_CACHE 96
-
 struct store {
-    sqlite3 *db;
-    pthread_mutex_t mu;
+    db_pool *pool;
+    int pg;
     store_queue_cfg qc;
-    struct {
-        const char *sql;
-        sqlite3_stmt *st;
-    } cache[STMT_CACHE];
-    int ncache;
+    pthread_mutex_t counters_mu;
     int64_t lease_expiries;
 };
 
@@ -98,8 +94,100 @@ static const char *const MIGRATIONS[] = {
     "  created_at INTEGER NOT NULL);"
     "CREATE INDEX system_logs_by_request ON system_logs(request_id);"
     "CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+    /* 2: API keys and TDX attestations (spec §7.8, §7.9) */
+    "CREATE TABLE api_keys("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, api_key TEXT NOT NULL UNIQUE, near_account_id TEXT NOT NULL,"
+    "  key_name TEXT, is_active INTEGER NOT NULL DEFAULT 1, rate_limit_per_minute INTEGER,"
+    "  created_at INTEGER NOT NULL, last_used_at INTEGER);"
+    "CREATE TABLE task_attestations("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, task_id INTEGER NOT NULL, task_type TEXT NOT NULL,"
+    "  tdx_quote TEXT NOT NULL, worker_measurement TEXT NOT NULL, request_id INTEGER, caller_account_id TEXT,"
+    "  transaction_hash TEXT, block_height INTEGER, repo_url TEXT, commit_hash TEXT, build_target TEXT,"
+    "  wasm_hash TEXT, input_hash TEXT, output_hash TEXT NOT NULL, token_hash TEXT, created_at INTEGER NOT NULL);"
+    "CREATE INDEX task_attestations_by_task ON task_attestations(task_id);",
+    /* 3: commit -> branch answers of /github/resolve-branch */
+    "CREATE TABLE branch_cache(repo TEXT NOT NULL, commit_id TEXT NOT NULL, branch TEXT NOT NULL,"
+    "  expires_at INTEGER NOT NULL, PRIMARY KEY(repo, commit_id));",
+};
+
+/* The same migrations for PostgreSQL: version N here is version N above. */
+static const char *const MIGRATIONS_PG[] = {
+    /* 1: the initial schema (the same tables; PostgreSQL types) */
+    "CREATE TABLE execution_requests("
+    "  request_id BIGINT NOT NULL, data_id TEXT NOT NULL, payload TEXT NOT NULL,"
+    "  created_at BIGINT NOT NULL, PRIMARY KEY(request_id, data_id));"
+    "CREATE TABLE tasks("
+    "  task_id BIGSERIAL PRIMARY KEY,"
+    "  request_id BIGINT NOT NULL, data_id TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK(kind IN ('compile','execute')),"
+    "  payload TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK(state IN ('queued','leased','done')),"
+    "  lease_id TEXT UNIQUE, worker_id TEXT, lease_expires_at BIGINT,"
+    "  attempts BIGINT NOT NULL DEFAULT 0, max_attempts BIGINT NOT NULL,"
+    "  abandoned_reason TEXT,"
+    "  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);"
+    "CREATE INDEX tasks_by_state ON tasks(state, task_id);"
+    "CREATE INDEX tasks_by_request ON tasks(request_id, data_id);"
+    "CREATE TABLE jobs("
+    "  job_id BIGSERIAL PRIMARY KEY,"
+    "  request_id BIGINT NOT NULL, data_id TEXT NOT NULL,"
+    "  job_type TEXT NOT NULL CHECK(job_type IN ('compile','execute')),"
+    "  status TEXT NOT NULL DEFAULT 'pending' CHECK(status IN ('pending','in_progress','completed','failed',"
+    "    'compilation_failed','execution_failed','access_denied','insufficient_payment','custom')),"
+    "  worker_id TEXT, lease_id TEXT, task_id BIGINT,"
+    "  wasm_checksum TEXT, user_account_id TEXT, near_payment_yocto TEXT, transaction_hash TEXT,"
+    "  github_repo TEXT, github_commit TEXT, wasm_url TEXT, wasm_content_hash TEXT, build_target TEXT,"
+    "  compile_cost_yocto TEXT, compile_time_ms BIGINT, compile_error TEXT, error_details TEXT,"
+    "  result_digest TEXT,"
+    "  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, completed_at BIGINT,"
+    "  UNIQUE(request_id, data_id, job_type));"
+    "CREATE TABLE execution_history("
+    "  id BIGSERIAL PRIMARY KEY, job_id BIGINT, request_id BIGINT NOT NULL, data_id TEXT,"
+    "  job_type TEXT, worker_id TEXT NOT NULL, success BIGINT NOT NULL,"
+    "  execution_time_ms BIGINT, compile_time_ms BIGINT, instructions_used BIGINT,"
+    "  user_account_id TEXT, near_payment_yocto TEXT, actual_cost_yocto TEXT, compile_cost_yocto TEXT,"
+    "  github_repo TEXT, github_commit TEXT, transaction_hash TEXT, created_at BIGINT NOT NULL);"
+    "CREATE INDEX history_by_time ON execution_history(created_at);"
+    "CREATE INDEX history_by_user ON execution_history(user_account_id);"
+    "CREATE TABLE wasm_files("
+    "  sha256 TEXT PRIMARY KEY, size BIGINT NOT NULL, created_at BIGINT NOT NULL,"
+    "  last_accessed_at BIGINT NOT NULL, access_count BIGINT NOT NULL DEFAULT 0);"
+    "CREATE INDEX wasm_files_lru ON wasm_files(last_accessed_at);"
+    "CREATE TABLE wasm_builds("
+    "  repo_url TEXT NOT NULL, commit_hash TEXT NOT NULL, build_target TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL, created_at BIGINT NOT NULL,"
+    "  PRIMARY KEY(repo_url, commit_hash, build_target));"
+    "CREATE TABLE worker_tokens("
+    "  token_hash TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, is_active BIGINT NOT NULL DEFAULT 1,"
+    "  created_at BIGINT NOT NULL, last_used_at BIGINT);"
+    "CREATE TABLE workers("
+    "  worker_id TEXT PRIMARY KEY, worker_name TEXT, status TEXT NOT NULL DEFAULT 'offline',"
+    "  current_task_id BIGINT, last_heartbeat_at BIGINT NOT NULL, created_at BIGINT NOT NULL,"
+    "  total_tasks_completed BIGINT NOT NULL DEFAULT 0, total_tasks_failed BIGINT NOT NULL DEFAULT 0);"
+    "CREATE TABLE locks(lock_key TEXT PRIMARY KEY, worker_id TEXT NOT NULL, expires_at BIGINT NOT NULL);"
+    "CREATE TABLE system_logs("
+    "  id BIGSERIAL PRIMARY KEY, request_id BIGINT NOT NULL, job_id BIGINT,"
+    "  log_type TEXT NOT NULL, stderr TEXT, stdout TEXT, exit_code BIGINT, execution_error TEXT,"
+    "  created_at BIGINT NOT NULL);"
+    "CREATE INDEX system_logs_by_request ON system_logs(request_id);"
+    "CREATE TABLE counters(name TEXT PRIMARY KEY, value BIGINT NOT NULL);",
+    /* 2: API keys and TDX attestations (spec §7.8, §7.9) */
+    "CREATE TABLE api_keys("
+    "  id BIGSERIAL PRIMARY KEY, api_key TEXT NOT NULL UNIQUE, near_account_id TEXT NOT NULL,"
+    "  key_name TEXT, is_active BIGINT NOT NULL DEFAULT 1, rate_limit_per_minute BIGINT,"
+    "  created_at BIGINT NOT NULL, last_used_at BIGINT);"
+    "CREATE TABLE task_attestations("
+    "  id BIGSERIAL PRIMARY KEY, task_id BIGINT NOT NULL, task_type TEXT NOT NULL,"
+    "  tdx_quote TEXT NOT NULL, worker_measurement TEXT NOT NULL, request_id BIGINT, caller_account_id TEXT,"
+    "  transaction_hash TEXT, block_height BIGINT, repo_url TEXT, commit_hash TEXT, build_target TEXT,"
+    "  wasm_hash TEXT, input_hash TEXT, output_hash TEXT NOT NULL, token_hash TEXT, created_at BIGINT NOT NULL);"
+    "CREATE INDEX task_attestations_by_task ON task_attestations(task_id);",
+    /* 3: commit -> branch answers of /github/resolve-branch */
+    "CREATE TABLE branch_cache(repo TEXT NOT NULL, commit_id TEXT NOT NULL, branch TEXT NOT NULL,"
+    "  expires_at BIGINT NOT NULL, PRIMARY KEY(repo, commit_id));",
 };
 #define NMIGRATIONS ((int)(sizeof MIGRATIONS / sizeof *MIGRATIONS))
+_Static_assert(sizeof MIGRATIONS == sizeof MIGRATIONS_PG, "one migration list per dialect, same length");
 
 int64_t store_now_ms(void)
 {
@@ -108,133 +196,19 @@ int64_t store_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* ------------------------------------------------------------------ */
-/* statement helpers. Format letters: i int64, t text (NULL -> NULL), I int64 pointer (NULL -> NULL) */
-
-static sqlite3_stmt *prep(store *s, const char *sql)
+static char *col_dup(db_rows *st, int i)
 {
-    for (int i = 0; i < s->ncache; i++)
-        if (s->cache[i].sql == sql) {
-            sqlite3_reset(s->cache[i].st);
-            sqlite3_clear_bindings(s->cache[i].st);
-            return s->cache[i].st;
-        }
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-        log_error("store", "prepare failed: %s", sqlite3_errmsg(s->db));
-        return NULL;
-    }
-    if (s->ncache < STMT_CACHE) {
-        s->cache[s->ncache].sql = sql;
-        s->cache[s->ncache].st = st;
-        s->ncache++;
-    }
-    return st;
+    const char *t = db_text(st, i);
+    return t ? strdup(t) : NULL;
 }
 
-static int is_cached(store *s, sqlite3_stmt *st)
+static json_t *col_json_str(db_rows *st, int i)
 {
-    for (int i = 0; i < s->ncache; i++)
-        if (s->cache[i].st == st) return 1;
-    return 0;
+    const char *t = db_text(st, i);
+    return t ? json_string(t) : json_null();
 }
 
-static void done_stmt(store *s, sqlite3_stmt *st)
-{
-    if (!st) return;
-    if (is_cached(s, st)) sqlite3_reset(st);
-    else sqlite3_finalize(st);
-}
-
-static sqlite3_stmt *vquery(store *s, const char *sql, const char *fmt, va_list ap)
-{
-    sqlite3_stmt *st = prep(s, sql);
-    if (!st) return NULL;
-    for (int i = 0; fmt && fmt[i]; i++) {
-        switch (fmt[i]) {
-        case 'i': sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t)); break;
-        case 't': {
-            const char *t = va_arg(ap, const char *);
-            if (t) sqlite3_bind_text(st, i + 1, t, -1, SQLITE_TRANSIENT);
-            else sqlite3_bind_null(st, i + 1);
-            break;
-        }
-        case 'I': { /* pointer to int64; NULL -> NULL */
-            const int64_t *v = va_arg(ap, const int64_t *);
-            if (v) sqlite3_bind_int64(st, i + 1, *v);
-            else sqlite3_bind_null(st, i + 1);
-            break;
-        }
-        }
-    }
-    return st;
-}
-
-static sqlite3_stmt *query(store *s, const char *sql, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    sqlite3_stmt *st = vquery(s, sql, fmt, ap);
-    va_end(ap);
-    return st;
-}
-
-/* Runs a statement to completion. Returns the number of changed rows or -1. */
-static int exec(store *s, const char *sql, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    sqlite3_stmt *st = vquery(s, sql, fmt, ap);
-    va_end(ap);
-    if (!st) return -1;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {}
-    int ret = rc == SQLITE_DONE ? sqlite3_changes(s->db) : -1;
-    if (ret < 0) log_error("store", "statement failed: %s", sqlite3_errmsg(s->db));
-    done_stmt(s, st);
-    return ret;
-}
-
-/* First column of the first row as an integer; def when no row. */
-static int64_t scalar(store *s, int64_t def, const char *sql, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    sqlite3_stmt *st = vquery(s, sql, fmt, ap);
-    va_end(ap);
-    if (!st) return def;
-    int64_t v = def;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) v = sqlite3_column_int64(st, 0);
-    done_stmt(s, st);
-    return v;
-}
-
-static int begin(store *s) { return sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1; }
-static int commit(store *s)
-{
-    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return 0;
-    log_error("store", "commit failed: %s", sqlite3_errmsg(s->db));
-    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    return -1;
-}
-static void rollback(store *s) { sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL); }
-
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? strdup((const char *)t) : NULL;
-}
-
-static json_t *col_json_str(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? json_string((const char *)t) : json_null();
-}
-
-static json_t *col_json_int(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? json_null() : json_integer(sqlite3_column_int64(st, i));
-}
+static json_t *col_json_int(db_rows *st, int i) { return db_null(st, i) ? json_null() : json_integer(db_int(st, i)); }
 
 static void set_err(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void set_err(char *err, size_t n, const char *fmt, ...)
@@ -251,119 +225,97 @@ static void set_err(char *err, size_t n, const char *fmt, ...)
 
 static int migrate(store *s, char *err, size_t n)
 {
-    if (sqlite3_exec(s->db,
-                     "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER PRIMARY KEY, "
-                     "description TEXT NOT NULL, applied_at INTEGER NOT NULL)",
-                     NULL, NULL, NULL) != SQLITE_OK) {
-        set_err(err, n, "cannot create schema_version: %s", sqlite3_errmsg(s->db));
-        return -1;
+    db *d = db_get(s->pool);
+    int ret = -1;
+    char e[256];
+    if (db_script(d,
+                  "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER PRIMARY KEY, "
+                  "description TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+                  e, sizeof e)) {
+        set_err(err, n, "cannot create schema_version: %s", e);
+        goto out;
     }
-    int cur = (int)scalar(s, 0, "SELECT MAX(version) FROM schema_version", NULL);
+    const char *const *mig = s->pg ? MIGRATIONS_PG : MIGRATIONS;
+    int cur = (int)db_scalar(d, 0, "SELECT MAX(version) FROM schema_version", NULL);
     if (cur > NMIGRATIONS) {
         set_err(err, n, "database schema version %d is newer than this program (%d)", cur, NMIGRATIONS);
-        return -1;
+        goto out;
     }
     for (int v = cur + 1; v <= NMIGRATIONS; v++) {
-        if (begin(s)) {
-            set_err(err, n, "cannot begin migration %d: %s", v, sqlite3_errmsg(s->db));
-            return -1;
+        if (db_begin(d)) {
+            set_err(err, n, "cannot begin migration %d: %s", v, db_errmsg(d));
+            goto out;
         }
-        char *emsg = NULL;
-        if (sqlite3_exec(s->db, MIGRATIONS[v - 1], NULL, NULL, &emsg) != SQLITE_OK) {
-            set_err(err, n, "migration %d failed: %s", v, emsg ? emsg : "?");
-            sqlite3_free(emsg);
-            rollback(s);
-            return -1;
+        /* PostgreSQL: one migrator at a time when coordinators start together */
+        if (s->pg && db_script(d, "LOCK TABLE schema_version IN EXCLUSIVE MODE", e, sizeof e)) {
+            db_rollback(d);
+            set_err(err, n, "cannot lock schema_version: %s", e);
+            goto out;
+        }
+        if (db_scalar(d, 0, "SELECT COUNT(*) FROM schema_version WHERE version=?", "i", (int64_t)v)) {
+            db_rollback(d); /* another coordinator applied it meanwhile */
+            continue;
+        }
+        if (db_script(d, mig[v - 1], e, sizeof e)) {
+            set_err(err, n, "migration %d failed: %s", v, e);
+            db_rollback(d);
+            goto out;
         }
         char desc[32];
         snprintf(desc, sizeof desc, "migration %d", v);
-        if (exec(s, "INSERT INTO schema_version(version, description, applied_at) VALUES(?,?,?)", "iti", (int64_t)v,
-                 desc, store_now_ms()) < 0 ||
-            commit(s)) {
+        if (db_exec(d, "INSERT INTO schema_version(version, description, applied_at) VALUES(?,?,?)", "iti",
+                    (int64_t)v, desc, store_now_ms()) < 0 ||
+            db_commit(d)) {
             set_err(err, n, "cannot record migration %d", v);
-            return -1;
+            goto out;
         }
         log_info("store", "applied schema migration %d", v);
     }
-    return 0;
-}
-
-static int mkdir_p(const char *path)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            if (mkdir(tmp, 0700) && errno != EEXIST) return -1;
-            *p = '/';
-        }
-    return mkdir(tmp, 0700) && errno != EEXIST ? -1 : 0;
+    ret = 0;
+out:
+    db_put(s->pool, d);
+    return ret;
 }
 
 store *store_open(const char *url, const char *data_dir, const store_queue_cfg *qc, char *err, size_t n)
 {
-    char path[4096];
-    if (url && *url) {
-        if (strncmp(url, "sqlite:", 7) != 0) {
-            set_err(err, n, "unsupported database URL scheme (this build stores in SQLite: use sqlite:PATH)");
-            return NULL;
-        }
-        const char *p = url + 7;
-        if (strncmp(p, "//", 2) == 0) p += 2;
-        if (!*p) {
-            set_err(err, n, "DATABASE_URL sqlite: needs a file path");
-            return NULL;
-        }
-        snprintf(path, sizeof path, "%s", p);
-    } else {
-        if (mkdir_p(data_dir)) {
-            set_err(err, n, "cannot create data directory %s: %s", data_dir, strerror(errno));
-            return NULL;
-        }
-        snprintf(path, sizeof path, "%s/coordinator.db", data_dir);
-    }
     store *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->qc = *qc;
-    pthread_mutex_init(&s->mu, NULL);
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
-        SQLITE_OK) {
-        set_err(err, n, "cannot open database %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+    pthread_mutex_init(&s->counters_mu, NULL);
+    s->pool = db_open(url, data_dir, qc->max_conns ? qc->max_conns : 8, err, n);
+    if (!s->pool) {
         store_close(s);
         return NULL;
     }
-    sqlite3_busy_timeout(s->db, 5000);
-    char *emsg = NULL;
-    if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", NULL,
-                     NULL, &emsg) != SQLITE_OK) {
-        set_err(err, n, "cannot configure database: %s", emsg ? emsg : "?");
-        sqlite3_free(emsg);
-        store_close(s);
-        return NULL;
-    }
+    s->pg = db_is_pg(s->pool);
     if (migrate(s, err, n)) {
         store_close(s);
         return NULL;
     }
-    s->lease_expiries = scalar(s, 0, "SELECT value FROM counters WHERE name='lease_expiries'", NULL);
     return s;
 }
 
 void store_close(store *s)
 {
     if (!s) return;
-    for (int i = 0; i < s->ncache; i++) sqlite3_finalize(s->cache[i].st);
-    if (s->db) sqlite3_close(s->db);
-    pthread_mutex_destroy(&s->mu);
+    db_close(s->pool);
+    pthread_mutex_destroy(&s->counters_mu);
     free(s);
+}
+
+const char *store_kind(store *s) { return db_kind(s->pool); }
+
+int store_listen(store *s, void (*fn)(void *), void *ctx, char *err, size_t n)
+{
+    return db_listen(s->pool, fn, ctx, err, n);
 }
 
 int store_schema_version(store *s)
 {
-    pthread_mutex_lock(&s->mu);
-    int v = (int)scalar(s, 0, "SELECT MAX(version) FROM schema_version", NULL);
-    pthread_mutex_unlock(&s->mu);
+    db *d = db_get(s->pool);
+    int v = (int)db_scalar(d, 0, "SELECT MAX(version) FROM schema_version", NULL);
+    db_put(s->pool, d);
     return v;
 }
 
@@ -372,12 +324,12 @@ int store_schema_version(store *s)
 
 st_status store_token_add(store *s, const char *name, const char *hash, char *err, size_t n)
 {
-    pthread_mutex_lock(&s->mu);
-    int exists = (int)scalar(s, 0, "SELECT COUNT(*) FROM worker_tokens WHERE name=? OR token_hash=?", "tt", name, hash);
+    db *d = db_get(s->pool);
+    int exists = (int)db_scalar(d, 0, "SELECT COUNT(*) FROM worker_tokens WHERE name=? OR token_hash=?", "tt", name, hash);
     int rc = exists ? 0
-                    : exec(s, "INSERT INTO worker_tokens(token_hash, name, is_active, created_at) VALUES(?,?,1,?)",
+                    : db_exec(d, "INSERT INTO worker_tokens(token_hash, name, is_active, created_at) VALUES(?,?,1,?)",
                            "tti", hash, name, store_now_ms());
-    pthread_mutex_unlock(&s->mu);
+    db_put(s->pool, d);
     if (exists) {
         set_err(err, n, "a token named '%s' (or with the same value) already exists", name);
         return ST_EXISTS;
@@ -387,18 +339,18 @@ st_status store_token_add(store *s, const char *name, const char *hash, char *er
 
 int store_token_check(store *s, const char *hash)
 {
-    pthread_mutex_lock(&s->mu);
-    int64_t active = scalar(s, -2, "SELECT is_active FROM worker_tokens WHERE token_hash=?", "t", hash);
-    if (active == 1) exec(s, "UPDATE worker_tokens SET last_used_at=? WHERE token_hash=?", "it", store_now_ms(), hash);
-    pthread_mutex_unlock(&s->mu);
+    db *d = db_get(s->pool);
+    int64_t active = db_scalar(d, -2, "SELECT is_active FROM worker_tokens WHERE token_hash=?", "t", hash);
+    if (active == 1) db_exec(d, "UPDATE worker_tokens SET last_used_at=? WHERE token_hash=?", "it", store_now_ms(), hash);
+    db_put(s->pool, d);
     return active == 1 ? 1 : 0;
 }
 
 st_status store_token_revoke(store *s, const char *name, char *err, size_t n)
 {
-    pthread_mutex_lock(&s->mu);
-    int rc = exec(s, "UPDATE worker_tokens SET is_active=0 WHERE name=?", "t", name);
-    pthread_mutex_unlock(&s->mu);
+    db *d = db_get(s->pool);
+    int rc = db_exec(d, "UPDATE worker_tokens SET is_active=0 WHERE name=?", "t", name);
+    db_put(s->pool, d);
     if (rc == 0) {
         set_err(err, n, "no token named '%s'", name);
         return ST_NOT_FOUND;
@@ -409,21 +361,21 @@ st_status store_token_revoke(store *s, const char *name, char *err, size_t n)
 json_t *store_token_list(store *s)
 {
     json_t *arr = json_array();
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = query(
-        s, "SELECT name, substr(token_hash,1,12), is_active, created_at, last_used_at FROM worker_tokens ORDER BY name",
+    db *d = db_get(s->pool);
+    db_rows *st = db_query(
+        d, "SELECT name, substr(token_hash,1,12), is_active, created_at, last_used_at FROM worker_tokens ORDER BY name",
         NULL);
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
+    while (st && db_next(st) == 1) {
         json_t *o = json_object();
         json_object_set_new(o, "name", col_json_str(st, 0));
         json_object_set_new(o, "hash_prefix", col_json_str(st, 1));
-        json_object_set_new(o, "active", json_boolean(sqlite3_column_int(st, 2)));
+        json_object_set_new(o, "active", json_boolean((int)db_int(st, 2)));
         json_object_set_new(o, "created_at", col_json_int(st, 3));
         json_object_set_new(o, "last_used_at", col_json_int(st, 4));
         json_array_append_new(arr, o);
     }
-    done_stmt(s, st);
-    pthread_mutex_unlock(&s->mu);
+    db_done(st);
+    db_put(s->pool, d);
     return arr;
 }
 
@@ -433,17 +385,17 @@ json_t *store_token_list(store *s)
 /* Whether the WASM for a code source is in the cache; fills sha (65). For
  * GitHub only builds indexed under a commit id count: a branch name is never
  * a cache key. */
-static int wasm_cached(store *s, const cr_code_source *cs, char *sha)
+static int wasm_cached(store *s, db *d, const cr_code_source *cs, char *sha)
 {
     sha[0] = 0;
     const char *h = NULL;
     char found[65] = "";
     if (cs->is_github) {
         if (!cr_is_commit_id(cs->commit)) return 0;
-        sqlite3_stmt *st = query(s, "SELECT sha256 FROM wasm_builds WHERE repo_url=? AND commit_hash=? AND build_target=?",
+        db_rows *st = db_query(d, "SELECT sha256 FROM wasm_builds WHERE repo_url=? AND commit_hash=? AND build_target=?",
                                  "ttt", cs->repo, cs->commit, cs->build_target);
-        if (st && sqlite3_step(st) == SQLITE_ROW) snprintf(found, sizeof found, "%s", sqlite3_column_text(st, 0));
-        done_stmt(s, st);
+        if (st && db_next(st) == 1) snprintf(found, sizeof found, "%s", db_text(st, 0));
+        db_done(st);
         h = found[0] ? found : NULL;
     } else if (cr_is_hex(cs->hash, 64)) {
         for (int i = 0; i < 64; i++) found[i] = (char)((cs->hash[i] >= 'A' && cs->hash[i] <= 'F') ? cs->hash[i] + 32 : cs->hash[i]);
@@ -451,7 +403,7 @@ static int wasm_cached(store *s, const cr_code_source *cs, char *sha)
         h = found;
     }
     if (!h) return 0;
-    if (scalar(s, 0, "SELECT COUNT(*) FROM wasm_files WHERE sha256=?", "t", h) == 0) return 0;
+    if (db_scalar(d, 0, "SELECT COUNT(*) FROM wasm_files WHERE sha256=?", "t", h) == 0) return 0;
     snprintf(sha, 65, "%s", h);
     return 1;
 }
@@ -462,10 +414,10 @@ static int code_source_from_payload(json_t *payload, cr_code_source *cs)
     return cr_parse_code_source(json_object_get(payload, "code_source"), cs, err, sizeof err);
 }
 
-static int insert_task(store *s, int64_t rid, const char *did, const char *kind, const char *payload)
+static int insert_task(store *s, db *d, int64_t rid, const char *did, const char *kind, const char *payload)
 {
     int64_t now = store_now_ms();
-    return exec(s,
+    return db_exec(d,
                 "INSERT INTO tasks(request_id, data_id, kind, payload, state, attempts, max_attempts, created_at, "
                 "updated_at) VALUES(?,?,?,?,'queued',0,?,?,?)",
                 "itttiii", rid, did, kind, payload, (int64_t)s->qc.max_attempts, now, now) == 1
@@ -485,27 +437,31 @@ st_status store_create_execution(store *s, json_t *req, int *queued_compile, cha
     char *payload = json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!payload) return ST_ERROR;
     st_status ret = ST_ERROR;
-    pthread_mutex_lock(&s->mu);
-    if (begin(s)) goto out;
-    if (scalar(s, 0, "SELECT COUNT(*) FROM execution_requests WHERE request_id=? AND data_id=?", "it", rid, did)) {
-        rollback(s);
+    db *d = db_get(s->pool);
+    if (db_begin(d)) goto out;
+    /* the insert decides: with several coordinators, exactly one wins */
+    int ins = db_exec(d,
+                      "INSERT INTO execution_requests(request_id, data_id, payload, created_at) VALUES(?,?,?,?) "
+                      "ON CONFLICT(request_id, data_id) DO NOTHING",
+                      "itti", rid, did, payload, store_now_ms());
+    if (ins == 0) {
+        db_rollback(d);
         ret = ST_EXISTS;
         goto out;
     }
     char sha[65];
-    int cached = wasm_cached(s, &cs, sha);
+    int cached = wasm_cached(s, d, &cs, sha);
     int compile = !cached || json_is_true(json_object_get(req, "force_rebuild"));
-    if (exec(s, "INSERT INTO execution_requests(request_id, data_id, payload, created_at) VALUES(?,?,?,?)", "itti",
-             rid, did, payload, store_now_ms()) != 1 ||
-        insert_task(s, rid, did, compile ? "compile" : "execute", payload)) {
-        rollback(s);
+    if (ins != 1 || insert_task(s, d, rid, did, compile ? "compile" : "execute", payload)) {
+        db_rollback(d);
         goto out;
     }
-    if (commit(s)) goto out;
+    db_notify(d);
+    if (db_commit(d)) goto out;
     *queued_compile = compile;
     ret = ST_OK;
 out:
-    pthread_mutex_unlock(&s->mu);
+    db_put(s->pool, d);
     free(payload);
     return ret;
 }
@@ -525,40 +481,41 @@ st_status store_lease_next(store *s, int caps, const char *worker_id, json_t **o
     new_lease_id(lease);
     int64_t now = store_now_ms();
     st_status ret = ST_ERROR;
-    pthread_mutex_lock(&s->mu);
+    db *d = db_get(s->pool);
     /* compile tasks need the compilation capability; execute tasks and
      * abandoned tasks (which only need resolving on chain) need execution. */
-    sqlite3_stmt *st = query(
-        s,
-        "UPDATE tasks SET state='leased', lease_id=?, worker_id=?, lease_expires_at=?, attempts=attempts+1, "
-        "updated_at=? WHERE task_id=(SELECT task_id FROM tasks WHERE state='queued' AND "
-        "((kind='compile' AND abandoned_reason IS NULL AND ?) OR ((kind='execute' OR abandoned_reason IS NOT NULL) "
-        "AND ?)) ORDER BY task_id LIMIT 1) RETURNING payload, attempts, abandoned_reason",
-        "ttiiii", lease, worker_id, now + s->qc.lease_ms, now, (int64_t)can_c, (int64_t)can_e);
+    /* PostgreSQL: concurrent leasers skip each other's candidate rows; the
+     * outer state check makes a lost race return nothing, never a double lease. */
+#define LEASE_SQL(LOCK)                                                                                           \
+    "UPDATE tasks SET state='leased', lease_id=?, worker_id=?, lease_expires_at=?, attempts=attempts+1, "         \
+    "updated_at=? WHERE state='queued' AND task_id=(SELECT task_id FROM tasks WHERE state='queued' AND "          \
+    "((kind='compile' AND abandoned_reason IS NULL AND ?=1) OR ((kind='execute' OR abandoned_reason IS NOT NULL) " \
+    "AND ?=1)) ORDER BY task_id LIMIT 1" LOCK ") RETURNING payload, attempts, abandoned_reason"
+    static const char SQ_LEASE[] = LEASE_SQL(""), PG_LEASE[] = LEASE_SQL(" FOR UPDATE SKIP LOCKED");
+    db_rows *st = db_query(d, s->pg ? PG_LEASE : SQ_LEASE, "ttiiii", lease, worker_id, now + s->qc.lease_ms, now,
+                           (int64_t)can_c, (int64_t)can_e);
     if (!st) goto out;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        json_t *p = json_loads((const char *)sqlite3_column_text(st, 0), JSON_DECODE_ANY, NULL);
+    int rc = db_next(st);
+    if (rc == 1) {
+        json_t *p = json_loads(db_text(st, 0), JSON_DECODE_ANY, NULL);
         if (!p) {
             set_err(err, n, "stored task is not valid JSON");
         } else {
             json_object_set_new(p, "lease_id", json_string(lease));
             json_object_set_new(p, "lease_seconds", json_integer((s->qc.lease_ms + 999) / 1000));
-            json_object_set_new(p, "attempt", json_integer(sqlite3_column_int64(st, 1)));
-            if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+            json_object_set_new(p, "attempt", json_integer(db_int(st, 1)));
+            if (!db_null(st, 2))
                 json_object_set_new(p, "abandoned_reason", col_json_str(st, 2));
             *out = p;
             ret = ST_OK;
         }
-        while (sqlite3_step(st) == SQLITE_ROW) {}
-    } else if (rc == SQLITE_DONE) {
+        while (db_next(st) == 1) {}
+    } else if (rc == 0) {
         ret = ST_EMPTY;
-    } else {
-        log_error("store", "lease failed: %s", sqlite3_errmsg(s->db));
     }
-    done_stmt(s, st);
+    db_done(st);
 out:
-    pthread_mutex_unlock(&s->mu);
+    db_put(s->pool, d);
     return ret;
 }
 
@@ -566,57 +523,58 @@ int store_sweep(store *s, int64_t *next_expiry)
 {
     int64_t now = store_now_ms();
     int requeued = 0;
-    pthread_mutex_lock(&s->mu);
-    if (begin(s) == 0) {
+    db *d = db_get(s->pool);
+    if (db_begin(d) == 0) {
         /* Abandon first: tasks whose last allowed lease just expired. */
-        sqlite3_stmt *st = query(s,
-                                 "SELECT task_id, lease_id, worker_id, attempts FROM tasks WHERE state='leased' AND "
-                                 "lease_expires_at<=? AND attempts>=max_attempts AND abandoned_reason IS NULL",
-                                 "i", now);
+#define ABANDON_SQL(LOCK)                                                                                  \
+    "SELECT task_id, lease_id, worker_id, attempts FROM tasks WHERE state='leased' AND lease_expires_at<=? AND " \
+    "attempts>=max_attempts AND abandoned_reason IS NULL" LOCK
+        static const char SQ_AB[] = ABANDON_SQL(""), PG_AB[] = ABANDON_SQL(" FOR UPDATE SKIP LOCKED");
+        db_rows *st = db_query(d, s->pg ? PG_AB : SQ_AB, "i", now);
         typedef struct {
             int64_t id, attempts;
             char *lease, *worker;
         } row;
         row rows[64];
         int nr = 0;
-        while (st && nr < 64 && sqlite3_step(st) == SQLITE_ROW) {
-            rows[nr].id = sqlite3_column_int64(st, 0);
+        while (st && nr < 64 && db_next(st) == 1) {
+            rows[nr].id = db_int(st, 0);
             rows[nr].lease = col_dup(st, 1);
             rows[nr].worker = col_dup(st, 2);
-            rows[nr].attempts = sqlite3_column_int64(st, 3);
+            rows[nr].attempts = db_int(st, 3);
             nr++;
         }
-        done_stmt(s, st);
+        db_done(st);
         for (int i = 0; i < nr; i++) {
             char reason[256];
             snprintf(reason, sizeof reason,
                      "abandoned: the lease expired %lld times without a result (last worker %s stopped reporting)",
                      (long long)rows[i].attempts, rows[i].worker ? rows[i].worker : "?");
-            exec(s, "UPDATE tasks SET abandoned_reason=? WHERE task_id=?", "ti", reason, rows[i].id);
-            exec(s,
+            db_exec(d, "UPDATE tasks SET abandoned_reason=? WHERE task_id=?", "ti", reason, rows[i].id);
+            db_exec(d,
                  "UPDATE jobs SET status='failed', error_details=?, updated_at=?, completed_at=? WHERE lease_id=? AND "
                  "status='in_progress'",
                  "tiit", reason, now, now, rows[i].lease);
             free(rows[i].lease);
             free(rows[i].worker);
         }
-        int c = exec(s,
+        int c = db_exec(d,
                      "UPDATE tasks SET state='queued', lease_id=NULL, worker_id=NULL, lease_expires_at=NULL, "
                      "updated_at=? WHERE state='leased' AND lease_expires_at<=?",
                      "ii", now, now);
         if (c > 0) {
             requeued = c;
-            s->lease_expiries += c;
-            exec(s, "INSERT INTO counters(name, value) VALUES('lease_expiries', ?) ON CONFLICT(name) DO UPDATE SET "
-                    "value=excluded.value",
-                 "i", s->lease_expiries);
+            db_exec(d, "INSERT INTO counters(name, value) VALUES('lease_expiries', ?) ON CONFLICT(name) DO UPDATE SET "
+                       "value=counters.value+excluded.value",
+                    "i", (int64_t)c);
+            db_notify(d);
         }
         /* expired locks are garbage too */
-        exec(s, "DELETE FROM locks WHERE expires_at<=?", "i", now);
-        if (commit(s)) requeued = 0;
+        db_exec(d, "DELETE FROM locks WHERE expires_at<=?", "i", now);
+        if (db_commit(d)) requeued = 0;
     }
-    if (next_expiry) *next_expiry = scalar(s, 0, "SELECT MIN(lease_expires_at) FROM tasks WHERE state='leased'", NULL);
-    pthread_mutex_unlock(&s->mu);
+    if (next_expiry) *next_expiry = db_scalar(d, 0, "SELECT MIN(lease_expires_at) FROM tasks WHERE state='leased'", NULL);
+    db_put(s->pool, d);
     if (requeued) log_info("queue", "%d expired lease(s) put back in the queue", requeued);
     return requeued;
 }
@@ -626,36 +584,37 @@ st_status store_heartbeat(store *s, const char *worker_id, const char *name, con
 {
     int64_t now = store_now_ms();
     st_status ret = ST_ERROR;
-    pthread_mutex_lock(&s->mu);
-    if (begin(s)) goto out;
-    int a = exec(s,
+    db *d = db_get(s->pool);
+    if (db_begin(d)) goto out;
+    int a = db_exec(d,
                  "INSERT INTO workers(worker_id, worker_name, status, current_task_id, last_heartbeat_at, created_at) "
                  "VALUES(?,?,?,?,?,?) ON CONFLICT(worker_id) DO UPDATE SET worker_name=excluded.worker_name, "
                  "status=excluded.status, current_task_id=excluded.current_task_id, "
                  "last_heartbeat_at=excluded.last_heartbeat_at",
                  "tttIii", worker_id, name, status, current_task_id, now, now);
-    int b = exec(s, "UPDATE tasks SET lease_expires_at=?, updated_at=? WHERE state='leased' AND worker_id=?", "iit",
+    int b = db_exec(d, "UPDATE tasks SET lease_expires_at=?, updated_at=? WHERE state='leased' AND worker_id=?", "iit",
                  now + s->qc.lease_ms, now, worker_id);
     if (a < 0 || b < 0) {
-        rollback(s);
+        db_rollback(d);
         goto out;
     }
-    if (commit(s)) goto out;
+    if (db_commit(d)) goto out;
     *renewed = b;
     ret = ST_OK;
 out:
-    pthread_mutex_unlock(&s->mu);
+    db_put(s->pool, d);
     return ret;
 }
 
 st_status store_release(store *s, const char *worker_id, const char *lease_id, char *err, size_t n)
 {
-    pthread_mutex_lock(&s->mu);
-    int c = exec(s,
+    db *d = db_get(s->pool);
+    int c = db_exec(d,
                  "UPDATE tasks SET state='queued', lease_id=NULL, worker_id=NULL, lease_expires_at=NULL, "
-                 "attempts=MAX(attempts-1,0), updated_at=? WHERE lease_id=? AND worker_id=? AND state='leased'",
+                 "attempts=CASE WHEN attempts>0 THEN attempts-1 ELSE 0 END, updated_at=? WHERE lease_id=? AND worker_id=? AND state='leased'",
                  "itt", store_now_ms(), lease_id, worker_id);
-    pthread_mutex_unlock(&s->mu);
+    if (c > 0) db_notify(d);
+    db_put(s->pool, d);
     if (c < 0) return ST_ERROR;
     if (c == 0) {
         set_err(err, n, "lease %s is not held by worker %s (expired, released or unknown)", lease_id, worker_id);
@@ -683,33 +642,33 @@ static void job_row_free(job_row *j)
     free(j->compile_error);
 }
 
-static void load_job(store *s, int64_t rid, const char *did, const char *type, job_row *j)
+static void load_job(store *s, db *d, int64_t rid, const char *did, const char *type, job_row *j)
 {
     memset(j, 0, sizeof *j);
-    sqlite3_stmt *st = query(s,
+    db_rows *st = db_query(d,
                              "SELECT job_id, status, lease_id, wasm_checksum, compile_cost_yocto, compile_error, "
                              "compile_time_ms FROM jobs WHERE request_id=? AND data_id=? AND job_type=?",
                              "itt", rid, did, type);
-    if (st && sqlite3_step(st) == SQLITE_ROW) {
+    if (st && db_next(st) == 1) {
         j->exists = 1;
-        j->job_id = sqlite3_column_int64(st, 0);
-        snprintf(j->status, sizeof j->status, "%s", sqlite3_column_text(st, 1));
-        if (sqlite3_column_text(st, 2)) snprintf(j->lease, sizeof j->lease, "%s", sqlite3_column_text(st, 2));
+        j->job_id = db_int(st, 0);
+        snprintf(j->status, sizeof j->status, "%s", db_text(st, 1));
+        if (db_text(st, 2)) snprintf(j->lease, sizeof j->lease, "%s", db_text(st, 2));
         j->wasm_checksum = col_dup(st, 3);
         j->compile_cost = col_dup(st, 4);
         j->compile_error = col_dup(st, 5);
-        j->has_compile_time = sqlite3_column_type(st, 6) != SQLITE_NULL;
-        j->compile_time_ms = sqlite3_column_int64(st, 6);
+        j->has_compile_time = !db_null(st, 6);
+        j->compile_time_ms = db_int(st, 6);
     }
-    done_stmt(s, st);
+    db_done(st);
 }
 
-static int64_t insert_job(store *s, const cr_claim *c, const char *type, const char *lease, int64_t task_id,
+static int64_t insert_job(store *s, db *d, const cr_claim *c, const char *type, const char *lease, int64_t task_id,
                           const char *sha, const char *compile_error)
 {
     int64_t now = store_now_ms();
-    sqlite3_stmt *st = query(
-        s,
+    db_rows *st = db_query(
+        d,
         "INSERT INTO jobs(request_id, data_id, job_type, status, worker_id, lease_id, task_id, wasm_checksum, "
         "user_account_id, near_payment_yocto, transaction_hash, github_repo, github_commit, wasm_url, "
         "wasm_content_hash, build_target, compile_error, created_at, updated_at) "
@@ -719,13 +678,11 @@ static int64_t insert_job(store *s, const cr_claim *c, const char *type, const c
         c->cs.is_github ? c->cs.commit : NULL, c->cs.is_github ? NULL : c->cs.url, c->cs.is_github ? NULL : c->cs.hash,
         c->cs.build_target, compile_error, now, now);
     int64_t id = -1;
-    if (st && sqlite3_step(st) == SQLITE_ROW) {
-        id = sqlite3_column_int64(st, 0);
-        while (sqlite3_step(st) == SQLITE_ROW) {}
-    } else if (st) {
-        log_error("store", "job insert failed: %s", sqlite3_errmsg(s->db));
+    if (st && db_next(st) == 1) {
+        id = db_int(st, 0);
+        while (db_next(st) == 1) {}
     }
-    done_stmt(s, st);
+    db_done(st);
     return id;
 }
 
@@ -747,16 +704,16 @@ static json_t *job_info(int64_t id, const char *type, const char *sha, const job
 /* An existing job of the wanted type: hand it over when its previous holder
  * lost the lease (or return it again to the same holder); a finished job
  * means there is nothing left to do. Returns 1 when handled. */
-static int reuse_job(store *s, const cr_claim *c, const job_row *j, const char *lease, int64_t task_id,
+static int reuse_job(store *s, db *d, const cr_claim *c, const job_row *j, const char *lease, int64_t task_id,
                      const char *type, const char *sha, const job_row *compile, json_t *jobs)
 {
     if (!j->exists) return 0;
     if (strcmp(j->status, "in_progress") != 0) {
-        if (task_id > 0) exec(s, "UPDATE tasks SET state='done', updated_at=? WHERE task_id=?", "ii", store_now_ms(), task_id);
+        if (task_id > 0) db_exec(d, "UPDATE tasks SET state='done', updated_at=? WHERE task_id=?", "ii", store_now_ms(), task_id);
         return 1;
     }
     if (lease && strcmp(j->lease, lease) != 0) {
-        exec(s, "UPDATE jobs SET worker_id=?, lease_id=?, task_id=?, updated_at=? WHERE job_id=?", "ttiii",
+        db_exec(d, "UPDATE jobs SET worker_id=?, lease_id=?, task_id=?, updated_at=? WHERE job_id=?", "ttiii",
              c->worker_id, lease, task_id, store_now_ms(), j->job_id);
     } else if (!lease) {
         return 1; /* no lease to prove ownership: refuse to hand over a running job */
@@ -770,51 +727,61 @@ st_status store_claim(store *s, const cr_claim *c, json_t **jobs_out, char *err,
     json_t *jobs = json_array();
     st_status ret = ST_ERROR;
     job_row cj = {0}, ej = {0};
-    pthread_mutex_lock(&s->mu);
-    if (begin(s)) goto out;
+    db *d = db_get(s->pool);
+    if (db_begin(d)) goto out;
     /* the lease this claim is made under */
     int64_t task_id = 0;
     char lease[40] = "", kind[16] = "", *abandoned = NULL;
-    sqlite3_stmt *st;
+    db_rows *st;
+    /* PostgreSQL: lock the task row, so the sweeper cannot requeue it under us */
+#define CLAIM_BY_LEASE(LOCK)                                                                              \
+    "SELECT task_id, lease_id, kind, abandoned_reason FROM tasks WHERE lease_id=? AND worker_id=? AND "  \
+    "state='leased' AND request_id=? AND data_id=?" LOCK
+#define CLAIM_BY_WORKER(LOCK)                                                                             \
+    "SELECT task_id, lease_id, kind, abandoned_reason FROM tasks WHERE worker_id=? AND state='leased' "  \
+    "AND request_id=? AND data_id=? ORDER BY task_id DESC LIMIT 1" LOCK
+    static const char SQ_CL[] = CLAIM_BY_LEASE(""), PG_CL[] = CLAIM_BY_LEASE(" FOR UPDATE");
+    static const char SQ_CW[] = CLAIM_BY_WORKER(""), PG_CW[] = CLAIM_BY_WORKER(" FOR UPDATE");
     if (c->lease_id)
-        st = query(s, "SELECT task_id, lease_id, kind, abandoned_reason FROM tasks WHERE lease_id=? AND worker_id=? AND "
-                      "state='leased' AND request_id=? AND data_id=?",
-                   "ttit", c->lease_id, c->worker_id, c->request_id, c->data_id);
+        st = db_query(d, s->pg ? PG_CL : SQ_CL, "ttit", c->lease_id, c->worker_id, c->request_id, c->data_id);
     else
-        st = query(s, "SELECT task_id, lease_id, kind, abandoned_reason FROM tasks WHERE worker_id=? AND state='leased' "
-                      "AND request_id=? AND data_id=? ORDER BY task_id DESC LIMIT 1",
-                   "tit", c->worker_id, c->request_id, c->data_id);
-    if (st && sqlite3_step(st) == SQLITE_ROW) {
-        task_id = sqlite3_column_int64(st, 0);
-        snprintf(lease, sizeof lease, "%s", sqlite3_column_text(st, 1));
-        snprintf(kind, sizeof kind, "%s", sqlite3_column_text(st, 2));
+        st = db_query(d, s->pg ? PG_CW : SQ_CW, "tit", c->worker_id, c->request_id, c->data_id);
+    if (st && db_next(st) == 1) {
+        task_id = db_int(st, 0);
+        snprintf(lease, sizeof lease, "%s", db_text(st, 1));
+        snprintf(kind, sizeof kind, "%s", db_text(st, 2));
         abandoned = col_dup(st, 3);
     }
-    done_stmt(s, st);
+    db_done(st);
     if (c->lease_id && !task_id) {
-        rollback(s);
+        db_rollback(d);
         set_err(err, n, "lease %s is not held by worker %s for this request (expired, released or unknown)",
                 c->lease_id, c->worker_id);
         ret = ST_CONFLICT;
         goto out;
     }
     const char *lp = task_id ? lease : NULL;
-    load_job(s, c->request_id, c->data_id, "compile", &cj);
-    load_job(s, c->request_id, c->data_id, "execute", &ej);
+    load_job(s, d, c->request_id, c->data_id, "compile", &cj);
+    load_job(s, d, c->request_id, c->data_id, "execute", &ej);
 
     if (abandoned) {
         /* Nothing will run: the worker reports the reason on chain as a failure. */
         if (!c->can_execute) {
-            rollback(s);
+            db_rollback(d);
             set_err(err, n, "this task was abandoned and needs the execution capability to be resolved");
             ret = ST_CONFLICT;
             free(abandoned);
             goto out;
         }
-        if (!reuse_job(s, c, &ej, lp, task_id, "execute", NULL, &cj, jobs)) {
-            int64_t id = insert_job(s, c, "execute", lp, task_id, NULL, abandoned);
+        if (!reuse_job(s, d, c, &ej, lp, task_id, "execute", NULL, &cj, jobs)) {
+            int64_t id = insert_job(s, d, c, "execute", lp, task_id, NULL, abandoned);
             if (id < 0) {
-                rollback(s);
+                int lost = db_unique_violation(d);
+                db_rollback(d);
+                if (lost) {
+                    json_array_clear(jobs);
+                    ret = ST_OK;
+                }
                 free(abandoned);
                 goto out;
             }
@@ -828,20 +795,25 @@ st_status store_claim(store *s, const cr_claim *c, json_t **jobs_out, char *err,
     char sha[65] = "";
     int cached = 0;
     if (cj.exists && strcmp(cj.status, "completed") == 0 && cj.wasm_checksum &&
-        scalar(s, 0, "SELECT COUNT(*) FROM wasm_files WHERE sha256=?", "t", cj.wasm_checksum)) {
+        db_scalar(d, 0, "SELECT COUNT(*) FROM wasm_files WHERE sha256=?", "t", cj.wasm_checksum)) {
         snprintf(sha, sizeof sha, "%s", cj.wasm_checksum);
         cached = 1;
     } else {
-        cached = wasm_cached(s, &c->cs, sha);
+        cached = wasm_cached(s, d, &c->cs, sha);
     }
     int needs_compile = (c->force_rebuild && !(cj.exists && strcmp(cj.status, "completed") == 0)) || !cached;
     int is_execute_task = strcmp(kind, "execute") == 0;
 
     if (needs_compile && c->can_compile && !c->has_compile_result && !is_execute_task) {
-        if (!reuse_job(s, c, &cj, lp, task_id, "compile", NULL, NULL, jobs)) {
-            int64_t id = insert_job(s, c, "compile", lp, task_id, NULL, NULL);
+        if (!reuse_job(s, d, c, &cj, lp, task_id, "compile", NULL, NULL, jobs)) {
+            int64_t id = insert_job(s, d, c, "compile", lp, task_id, NULL, NULL);
             if (id < 0) {
-                rollback(s);
+                int lost = db_unique_violation(d);
+                db_rollback(d);
+                if (lost) {
+                    json_array_clear(jobs);
+                    ret = ST_OK;
+                }
                 goto out;
             }
             json_array_append_new(jobs, job_info(id, "compile", NULL, NULL));
@@ -849,20 +821,25 @@ st_status store_claim(store *s, const cr_claim *c, json_t **jobs_out, char *err,
     } else if (c->can_execute && (!c->compile_only || c->has_compile_result)) {
         int nothing = !cached && !(cj.exists && cj.compile_error) && !c->has_compile_result;
         int wait_build = c->force_rebuild && cj.exists && strcmp(cj.status, "completed") != 0 && !cj.compile_error;
-        if (!nothing && !wait_build && !reuse_job(s, c, &ej, lp, task_id, "execute", sha, &cj, jobs)) {
-            int64_t id = insert_job(s, c, "execute", lp, task_id, sha, NULL);
+        if (!nothing && !wait_build && !reuse_job(s, d, c, &ej, lp, task_id, "execute", sha, &cj, jobs)) {
+            int64_t id = insert_job(s, d, c, "execute", lp, task_id, sha, NULL);
             if (id < 0) {
-                rollback(s);
+                int lost = db_unique_violation(d);
+                db_rollback(d);
+                if (lost) {
+                    json_array_clear(jobs);
+                    ret = ST_OK;
+                }
                 goto out;
             }
             json_array_append_new(jobs, job_info(id, "execute", sha, &cj));
         }
     }
 commit_out:
-    if (commit(s)) goto out;
+    if (db_commit(d)) goto out;
     ret = ST_OK;
 out:
-    pthread_mutex_unlock(&s->mu);
+    db_put(s->pool, d);
     job_row_free(&cj);
     job_row_free(&ej);
     if (ret == ST_OK) *jobs_out = jobs;
@@ -872,13 +849,13 @@ out:
 
 /* ---- complete ---- */
 
-static json_t *load_request_payload(store *s, int64_t rid, const char *did)
+static json_t *load_request_payload(store *s, db *d, int64_t rid, const char *did)
 {
-    sqlite3_stmt *st = query(s, "SELECT payload FROM execution_requests WHERE request_id=? AND data_id=?", "it", rid, did);
+    db_rows *st = db_query(d, "SELECT payload FROM execution_requests WHERE request_id=? AND data_id=?", "it", rid, did);
     json_t *p = NULL;
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        p = json_loads((const char *)sqlite3_column_text(st, 0), JSON_DECODE_ANY, NULL);
-    done_stmt(s, st);
+    if (st && db_next(st) == 1)
+        p = json_loads(db_text(st, 0), JSON_DECODE_ANY, NULL);
+    db_done(st);
     return p;
 }
 
@@ -887,34 +864,34 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
     *enqueued = 0;
     st_status ret = ST_ERROR;
     int64_t now = store_now_ms();
-    pthread_mutex_lock(&s->mu);
-    if (begin(s)) goto out;
-    sqlite3_stmt *st = query(s,
-                             "SELECT request_id, data_id, job_type, status, worker_id, lease_id, task_id, result_digest, "
-                             "user_account_id, near_payment_yocto, github_repo, github_commit, transaction_hash "
-                             "FROM jobs WHERE job_id=?",
-                             "i", c->job_id);
+    db *d = db_get(s->pool);
+    if (db_begin(d)) goto out;
+#define COMPLETE_JOB(LOCK)                                                                                 \
+    "SELECT request_id, data_id, job_type, status, worker_id, lease_id, task_id, result_digest, "          \
+    "user_account_id, near_payment_yocto, github_repo, github_commit, transaction_hash FROM jobs WHERE job_id=?" LOCK
+    static const char SQ_CJ[] = COMPLETE_JOB(""), PG_CJ[] = COMPLETE_JOB(" FOR UPDATE");
+    db_rows *st = db_query(d, s->pg ? PG_CJ : SQ_CJ, "i", c->job_id);
     if (!st) {
-        rollback(s);
+        db_rollback(d);
         goto out;
     }
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        done_stmt(s, st);
-        rollback(s);
+    if (db_next(st) != 1) {
+        db_done(st);
+        db_rollback(d);
         set_err(err, n, "no job with id %lld", (long long)c->job_id);
         ret = ST_NOT_FOUND;
         goto out;
     }
-    int64_t rid = sqlite3_column_int64(st, 0);
+    int64_t rid = db_int(st, 0);
     char *did = col_dup(st, 1), *type = col_dup(st, 2), *status = col_dup(st, 3), *worker = col_dup(st, 4),
          *lease = col_dup(st, 5), *digest = col_dup(st, 7), *user = col_dup(st, 8), *pay = col_dup(st, 9),
          *repo = col_dup(st, 10), *commit_s = col_dup(st, 11), *txh = col_dup(st, 12);
-    int64_t task_id = sqlite3_column_int64(st, 6);
-    done_stmt(s, st);
+    int64_t task_id = db_int(st, 6);
+    db_done(st);
 
     if (strcmp(status, "in_progress") != 0) {
         /* already finished: the same result again is fine, another is not */
-        rollback(s);
+        db_rollback(d);
         if (digest && strcmp(digest, c->digest) == 0) ret = ST_OK;
         else {
             set_err(err, n, "job %lld is already finished (%s) with a different result", (long long)c->job_id, status);
@@ -923,31 +900,33 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
         goto free_out;
     }
     if (c->worker_id && worker && strcmp(c->worker_id, worker) != 0) {
-        rollback(s);
+        db_rollback(d);
         set_err(err, n, "job %lld is held by another worker (this worker's lease was lost)", (long long)c->job_id);
         ret = ST_CONFLICT;
         goto free_out;
     }
-    if (lease && scalar(s, 0, "SELECT COUNT(*) FROM tasks WHERE lease_id=? AND state='leased'", "t", lease) == 0) {
-        rollback(s);
+    static const char SQ_LT[] = "SELECT COUNT(*) FROM tasks WHERE lease_id=? AND state='leased'",
+                      PG_LT[] = "SELECT COUNT(*) FROM (SELECT 1 FROM tasks WHERE lease_id=? AND state='leased' FOR UPDATE) t";
+    if (lease && db_scalar(d, 0, s->pg ? PG_LT : SQ_LT, "t", lease) == 0) {
+        db_rollback(d);
         set_err(err, n, "the lease of job %lld expired and the task went back to the queue", (long long)c->job_id);
         ret = ST_CONFLICT;
         goto free_out;
     }
     const char *new_status = c->success ? "completed" : (c->error_category ? c->error_category : "failed");
     int is_compile = strcmp(type, "compile") == 0;
-    if (exec(s,
+    if (db_exec(d,
              "UPDATE jobs SET status=?, wasm_checksum=?, error_details=?, compile_cost_yocto=?, compile_time_ms=?, "
              "compile_error=?, result_digest=?, completed_at=?, updated_at=? WHERE job_id=?",
              "ttttIttiii", new_status, c->wasm_checksum, c->success ? NULL : c->error, c->compile_cost_yocto,
              c->success ? &c->time_ms : NULL, c->success ? NULL : c->error, c->digest, now, now, c->job_id) < 0) {
-        rollback(s);
+        db_rollback(d);
         goto free_out;
     }
-    if (task_id) exec(s, "UPDATE tasks SET state='done', updated_at=? WHERE task_id=?", "ii", now, task_id);
+    if (task_id) db_exec(d, "UPDATE tasks SET state='done', updated_at=? WHERE task_id=?", "ii", now, task_id);
 
     if (is_compile) {
-        json_t *p = load_request_payload(s, rid, did);
+        json_t *p = load_request_payload(s, d, rid, did);
         int skip = 0;
         if (!p) {
             log_warn("queue", "request %lld has no stored request; execute task built from defaults", (long long)rid);
@@ -961,24 +940,25 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
         if (c->compile_result) json_object_set_new(p, "compile_result", json_string(c->compile_result));
         if (!skip && p) {
             char *payload = json_dumps(p, JSON_COMPACT | JSON_PRESERVE_ORDER);
-            if (!payload || insert_task(s, rid, did, "execute", payload)) {
+            if (!payload || insert_task(s, d, rid, did, "execute", payload)) {
                 free(payload);
                 json_decref(p);
-                rollback(s);
+                db_rollback(d);
                 goto free_out;
             }
             free(payload);
             *enqueued = 1;
+            db_notify(d);
         }
         json_decref(p);
         if (skip) {
             /* compile_only without a result: no execute task and no history row (spec §8.4) */
-            if (commit(s)) goto free_out;
+            if (db_commit(d)) goto free_out;
             ret = ST_OK;
             goto free_out;
         }
     }
-    exec(s,
+    db_exec(d,
          "INSERT INTO execution_history(job_id, request_id, data_id, job_type, worker_id, success, execution_time_ms, "
          "compile_time_ms, instructions_used, user_account_id, near_payment_yocto, actual_cost_yocto, "
          "compile_cost_yocto, github_repo, github_commit, transaction_hash, created_at) "
@@ -987,7 +967,7 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
          (int64_t)c->success, is_compile ? NULL : &c->time_ms, is_compile ? &c->time_ms : NULL,
          is_compile ? NULL : &c->instructions, user, pay, c->actual_cost_yocto, c->compile_cost_yocto, repo, commit_s,
          txh, now);
-    if (commit(s)) goto free_out;
+    if (db_commit(d)) goto free_out;
     ret = ST_OK;
 free_out:
     free(did);
@@ -1002,20 +982,20 @@ free_out:
     free(commit_s);
     free(txh);
 out:
-    pthread_mutex_unlock(&s->mu);
+    db_put(s->pool, d);
     return ret;
 }
 
 st_status store_task_completion(store *s, const char *worker_id, int success)
 {
-    pthread_mutex_lock(&s->mu);
-    int rc = exec(s,
+    db *d = db_get(s->pool);
+    int rc = db_exec(d,
                   success ? "UPDATE workers SET total_tasks_completed=total_tasks_completed+1, status='online', "
                             "current_task_id=NULL WHERE worker_id=?"
                           : "UPDATE workers SET total_tasks_failed=total_tasks_failed+1, status='online', "
                             "current_task_id=NULL WHERE worker_id=?",
                   "t", worker_id);
-    pthread_mutex_unlock(&s->mu);
+    db_put(s->pool, d);
     return rc < 0 ? ST_ERROR : ST_OK;
 }
 
@@ -1027,97 +1007,97 @@ st_status store_wasm_put(store *s, const char *sha, int64_t size, const char *re
 {
     int64_t now = store_now_ms();
     *indexed = 0;
-    pthread_mutex_lock(&s->mu);
-    int rc = exec(s,
+    db *d = db_get(s->pool);
+    int rc = db_exec(d,
                   "INSERT INTO wasm_files(sha256, size, created_at, last_accessed_at) VALUES(?,?,?,?) "
                   "ON CONFLICT(sha256) DO UPDATE SET last_accessed_at=excluded.last_accessed_at",
                   "tiii", sha, size, now, now);
     if (rc >= 0 && repo && *repo && commit && cr_is_commit_id(commit)) {
-        rc = exec(s,
+        rc = db_exec(d,
                   "INSERT INTO wasm_builds(repo_url, commit_hash, build_target, sha256, created_at) VALUES(?,?,?,?,?) "
                   "ON CONFLICT(repo_url, commit_hash, build_target) DO UPDATE SET sha256=excluded.sha256",
                   "tttti", repo, commit, target ? target : CR_DEFAULT_TARGET, sha, now);
         if (rc >= 0) *indexed = 1;
     }
-    pthread_mutex_unlock(&s->mu);
+    db_put(s->pool, d);
     return rc < 0 ? ST_ERROR : ST_OK;
 }
 
 st_status store_wasm_get(store *s, const char *sha, int touch, store_wasm *w)
 {
     st_status ret = ST_NOT_FOUND;
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = query(s, "SELECT size, created_at FROM wasm_files WHERE sha256=?", "t", sha);
+    db *d = db_get(s->pool);
+    db_rows *st = db_query(d, "SELECT size, created_at FROM wasm_files WHERE sha256=?", "t", sha);
     if (!st) ret = ST_ERROR;
-    else if (sqlite3_step(st) == SQLITE_ROW) {
+    else if (db_next(st) == 1) {
         snprintf(w->sha256, sizeof w->sha256, "%s", sha);
-        w->size = sqlite3_column_int64(st, 0);
-        w->created_ms = sqlite3_column_int64(st, 1);
+        w->size = db_int(st, 0);
+        w->created_ms = db_int(st, 1);
         ret = ST_OK;
     }
-    done_stmt(s, st);
+    db_done(st);
     if (ret == ST_OK && touch)
-        exec(s, "UPDATE wasm_files SET last_accessed_at=?, access_count=access_count+1 WHERE sha256=?", "it",
+        db_exec(d, "UPDATE wasm_files SET last_accessed_at=?, access_count=access_count+1 WHERE sha256=?", "it",
              store_now_ms(), sha);
-    pthread_mutex_unlock(&s->mu);
+    db_put(s->pool, d);
     return ret;
 }
 
 st_status store_wasm_delete(store *s, const char *sha)
 {
-    pthread_mutex_lock(&s->mu);
-    int a = exec(s, "DELETE FROM wasm_files WHERE sha256=?", "t", sha);
-    int b = exec(s, "DELETE FROM wasm_builds WHERE sha256=?", "t", sha);
-    pthread_mutex_unlock(&s->mu);
+    db *d = db_get(s->pool);
+    int a = db_exec(d, "DELETE FROM wasm_files WHERE sha256=?", "t", sha);
+    int b = db_exec(d, "DELETE FROM wasm_builds WHERE sha256=?", "t", sha);
+    db_put(s->pool, d);
     return a < 0 || b < 0 ? ST_ERROR : ST_OK;
 }
 
 st_status store_wasm_lookup_build(store *s, const char *repo, const char *commit, const char *target, store_wasm *w)
 {
     st_status ret = ST_NOT_FOUND;
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = query(s,
+    db *d = db_get(s->pool);
+    db_rows *st = db_query(d,
                              "SELECT f.sha256, f.size, f.created_at FROM wasm_builds b JOIN wasm_files f ON "
                              "f.sha256=b.sha256 WHERE b.repo_url=? AND b.commit_hash=? AND b.build_target=?",
                              "ttt", repo, commit, target);
     if (!st) ret = ST_ERROR;
-    else if (sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(w->sha256, sizeof w->sha256, "%s", sqlite3_column_text(st, 0));
-        w->size = sqlite3_column_int64(st, 1);
-        w->created_ms = sqlite3_column_int64(st, 2);
+    else if (db_next(st) == 1) {
+        snprintf(w->sha256, sizeof w->sha256, "%s", db_text(st, 0));
+        w->size = db_int(st, 1);
+        w->created_ms = db_int(st, 2);
         ret = ST_OK;
     }
-    done_stmt(s, st);
-    pthread_mutex_unlock(&s->mu);
+    db_done(st);
+    db_put(s->pool, d);
     return ret;
 }
 
 int64_t store_wasm_total(store *s, int64_t *count)
 {
-    pthread_mutex_lock(&s->mu);
-    int64_t t = scalar(s, 0, "SELECT COALESCE(SUM(size),0) FROM wasm_files", NULL);
-    if (count) *count = scalar(s, 0, "SELECT COUNT(*) FROM wasm_files", NULL);
-    pthread_mutex_unlock(&s->mu);
+    db *d = db_get(s->pool);
+    int64_t t = db_scalar(d, 0, "SELECT COALESCE(SUM(size),0) FROM wasm_files", NULL);
+    if (count) *count = db_scalar(d, 0, "SELECT COUNT(*) FROM wasm_files", NULL);
+    db_put(s->pool, d);
     return t;
 }
 
 st_status store_wasm_oldest(store *s, const char *keep, store_wasm *w)
 {
     st_status ret = ST_EMPTY;
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = query(s,
+    db *d = db_get(s->pool);
+    db_rows *st = db_query(d,
                              "SELECT sha256, size, created_at FROM wasm_files WHERE sha256<>? "
                              "ORDER BY last_accessed_at, sha256 LIMIT 1",
                              "t", keep ? keep : "");
     if (!st) ret = ST_ERROR;
-    else if (sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(w->sha256, sizeof w->sha256, "%s", sqlite3_column_text(st, 0));
-        w->size = sqlite3_column_int64(st, 1);
-        w->created_ms = sqlite3_column_int64(st, 2);
+    else if (db_next(st) == 1) {
+        snprintf(w->sha256, sizeof w->sha256, "%s", db_text(st, 0));
+        w->size = db_int(st, 1);
+        w->created_ms = db_int(st, 2);
         ret = ST_OK;
     }
-    done_stmt(s, st);
-    pthread_mutex_unlock(&s->mu);
+    db_done(st);
+    db_put(s->pool, d);
     return ret;
 }
 
@@ -1127,19 +1107,19 @@ st_status store_wasm_oldest(store *s, const char *keep, store_wasm *w)
 int store_lock_acquire(store *s, const char *key, const char *worker_id, int64_t ttl_ms)
 {
     int64_t now = store_now_ms();
-    pthread_mutex_lock(&s->mu);
-    exec(s, "DELETE FROM locks WHERE lock_key=? AND expires_at<=?", "ti", key, now);
-    int rc = exec(s, "INSERT INTO locks(lock_key, worker_id, expires_at) VALUES(?,?,?) ON CONFLICT(lock_key) DO NOTHING",
+    db *d = db_get(s->pool);
+    db_exec(d, "DELETE FROM locks WHERE lock_key=? AND expires_at<=?", "ti", key, now);
+    int rc = db_exec(d, "INSERT INTO locks(lock_key, worker_id, expires_at) VALUES(?,?,?) ON CONFLICT(lock_key) DO NOTHING",
                   "tti", key, worker_id, now + ttl_ms);
-    pthread_mutex_unlock(&s->mu);
+    db_put(s->pool, d);
     return rc;
 }
 
 st_status store_lock_release(store *s, const char *key)
 {
-    pthread_mutex_lock(&s->mu);
-    int rc = exec(s, "DELETE FROM locks WHERE lock_key=?", "t", key);
-    pthread_mutex_unlock(&s->mu);
+    db *d = db_get(s->pool);
+    int rc = db_exec(d, "DELETE FROM locks WHERE lock_key=?", "t", key);
+    db_put(s->pool, d);
     return rc < 0 ? ST_ERROR : ST_OK;
 }
 
@@ -1149,46 +1129,32 @@ st_status store_lock_release(store *s, const char *key)
 st_status store_log_add(store *s, int64_t request_id, const int64_t *job_id, const char *type, const char *err_s,
                         const char *out_s, const int64_t *exit_code, const char *exec_error, int64_t *id)
 {
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = prep(s, "INSERT INTO system_logs(request_id, job_id, log_type, stderr, stdout, exit_code, "
-                               "execution_error, created_at) VALUES(?,?,?,?,?,?,?,?) RETURNING id");
+    db *d = db_get(s->pool);
     st_status ret = ST_ERROR;
-    if (st) {
-        sqlite3_bind_int64(st, 1, request_id);
-        if (job_id) sqlite3_bind_int64(st, 2, *job_id);
-        else sqlite3_bind_null(st, 2);
-        sqlite3_bind_text(st, 3, type, -1, SQLITE_TRANSIENT);
-        if (err_s) sqlite3_bind_text(st, 4, err_s, -1, SQLITE_TRANSIENT);
-        else sqlite3_bind_null(st, 4);
-        if (out_s) sqlite3_bind_text(st, 5, out_s, -1, SQLITE_TRANSIENT);
-        else sqlite3_bind_null(st, 5);
-        if (exit_code) sqlite3_bind_int64(st, 6, *exit_code);
-        else sqlite3_bind_null(st, 6);
-        if (exec_error) sqlite3_bind_text(st, 7, exec_error, -1, SQLITE_TRANSIENT);
-        else sqlite3_bind_null(st, 7);
-        sqlite3_bind_int64(st, 8, store_now_ms());
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            *id = sqlite3_column_int64(st, 0);
-            while (sqlite3_step(st) == SQLITE_ROW) {}
-            ret = ST_OK;
-        }
-        done_stmt(s, st);
+    db_rows *st = db_query(d,
+                           "INSERT INTO system_logs(request_id, job_id, log_type, stderr, stdout, exit_code, "
+                           "execution_error, created_at) VALUES(?,?,?,?,?,?,?,?) RETURNING id",
+                           "iItttIti", request_id, job_id, type, err_s, out_s, exit_code, exec_error, store_now_ms());
+    if (st && db_next(st) == 1) {
+        *id = db_int(st, 0);
+        ret = ST_OK;
     }
-    pthread_mutex_unlock(&s->mu);
+    db_done(st);
+    db_put(s->pool, d);
     return ret;
 }
 
 json_t *store_log_list(store *s, int64_t request_id)
 {
     json_t *arr = json_array();
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = query(s,
+    db *d = db_get(s->pool);
+    db_rows *st = db_query(d,
                              "SELECT id, request_id, job_id, log_type, stderr, stdout, exit_code, execution_error, "
                              "created_at FROM system_logs WHERE request_id=? ORDER BY created_at DESC, id DESC",
                              "i", request_id);
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
+    while (st && db_next(st) == 1) {
         char ts[40];
-        tf_f3(sqlite3_column_int64(st, 8), ts, sizeof ts);
+        tf_f3(db_int(st, 8), ts, sizeof ts);
         json_t *o = json_object();
         json_object_set_new(o, "id", col_json_int(st, 0));
         json_object_set_new(o, "request_id", col_json_int(st, 1));
@@ -1201,8 +1167,8 @@ json_t *store_log_list(store *s, int64_t request_id)
         json_object_set_new(o, "created_at", json_string(ts));
         json_array_append_new(arr, o);
     }
-    done_stmt(s, st);
-    pthread_mutex_unlock(&s->mu);
+    db_done(st);
+    db_put(s->pool, d);
     return arr;
 }
 
@@ -1231,7 +1197,7 @@ static void dec_add(char *acc, size_t size, const char *v)
 }
 
 #define STATUS_COUNTS                                                                                             \
-    "SUM(CASE WHEN eh.success THEN 1 ELSE 0 END), SUM(CASE WHEN j.status='failed' THEN 1 ELSE 0 END), "           \
+    "SUM(CASE WHEN eh.success=1 THEN 1 ELSE 0 END), SUM(CASE WHEN j.status='failed' THEN 1 ELSE 0 END), "           \
     "SUM(CASE WHEN j.status='access_denied' THEN 1 ELSE 0 END), "                                                 \
     "SUM(CASE WHEN j.status='compilation_failed' THEN 1 ELSE 0 END), "                                            \
     "SUM(CASE WHEN j.status='execution_failed' THEN 1 ELSE 0 END), "                                              \
@@ -1246,32 +1212,32 @@ static const char *const COUNT_KEYS[] = {"successful_executions",       "failed_
 json_t *store_public_stats(store *s)
 {
     json_t *o = json_object();
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = query(s,
+    db *d = db_get(s->pool);
+    db_rows *st = db_query(d,
                              "SELECT COUNT(*), " STATUS_COUNTS ", COALESCE(SUM(eh.instructions_used),0), "
-                             "CAST(ROUND(COALESCE(AVG(eh.execution_time_ms),0)) AS INTEGER), "
+                             "CAST(ROUND(COALESCE(AVG(eh.execution_time_ms),0)) AS BIGINT), "
                              "COUNT(DISTINCT eh.user_account_id) "
                              "FROM execution_history eh LEFT JOIN jobs j ON eh.job_id=j.job_id",
                              NULL);
-    if (st && sqlite3_step(st) == SQLITE_ROW) {
-        json_object_set_new(o, "total_executions", json_integer(sqlite3_column_int64(st, 0)));
-        for (int i = 0; i < 7; i++) json_object_set_new(o, COUNT_KEYS[i], json_integer(sqlite3_column_int64(st, 1 + i)));
-        json_object_set_new(o, "total_instructions_used", json_integer(sqlite3_column_int64(st, 8)));
-        json_object_set_new(o, "average_execution_time_ms", json_integer(sqlite3_column_int64(st, 9)));
-        json_object_set_new(o, "unique_users", json_integer(sqlite3_column_int64(st, 10)));
+    if (st && db_next(st) == 1) {
+        json_object_set_new(o, "total_executions", json_integer(db_int(st, 0)));
+        for (int i = 0; i < 7; i++) json_object_set_new(o, COUNT_KEYS[i], json_integer(db_int(st, 1 + i)));
+        json_object_set_new(o, "total_instructions_used", json_integer(db_int(st, 8)));
+        json_object_set_new(o, "average_execution_time_ms", json_integer(db_int(st, 9)));
+        json_object_set_new(o, "unique_users", json_integer(db_int(st, 10)));
     }
-    done_stmt(s, st);
+    db_done(st);
     char total[64] = "0";
-    st = query(s, "SELECT near_payment_yocto FROM execution_history WHERE near_payment_yocto IS NOT NULL", NULL);
-    while (st && sqlite3_step(st) == SQLITE_ROW) dec_add(total, sizeof total, (const char *)sqlite3_column_text(st, 0));
-    done_stmt(s, st);
+    st = db_query(d, "SELECT near_payment_yocto FROM execution_history WHERE near_payment_yocto IS NOT NULL", NULL);
+    while (st && db_next(st) == 1) dec_add(total, sizeof total, db_text(st, 0));
+    db_done(st);
     json_object_set_new(o, "total_near_paid_yocto", json_string(total));
     json_object_set_new(o, "active_workers",
-                        json_integer(scalar(s, 0,
+                        json_integer(db_scalar(d, 0,
                                             "SELECT COUNT(*) FROM workers WHERE status IN ('online','busy') AND "
                                             "last_heartbeat_at>?",
                                             "i", store_now_ms() - 5 * 60 * 1000)));
-    pthread_mutex_unlock(&s->mu);
+    db_put(s->pool, d);
     return o;
 }
 
@@ -1279,55 +1245,55 @@ json_t *store_public_workers(store *s)
 {
     json_t *arr = json_array();
     int64_t now = store_now_ms();
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = query(
-        s,
+    db *d = db_get(s->pool);
+    db_rows *st = db_query(
+        d,
         "SELECT w.worker_id, w.worker_name, w.status, w.current_task_id, w.last_heartbeat_at, w.created_at, "
-        "(SELECT COUNT(*) FROM execution_history h WHERE h.worker_id=w.worker_id AND h.success), "
-        "(SELECT COUNT(*) FROM execution_history h WHERE h.worker_id=w.worker_id AND NOT h.success) "
+        "(SELECT COUNT(*) FROM execution_history h WHERE h.worker_id=w.worker_id AND h.success=1), "
+        "(SELECT COUNT(*) FROM execution_history h WHERE h.worker_id=w.worker_id AND h.success=0) "
         "FROM workers w ORDER BY w.last_heartbeat_at DESC",
         NULL);
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
+    while (st && db_next(st) == 1) {
         char ts[40];
-        tf_f1(sqlite3_column_int64(st, 4), ts, sizeof ts);
+        tf_f1(db_int(st, 4), ts, sizeof ts);
         json_t *o = json_object();
         json_object_set_new(o, "worker_id", col_json_str(st, 0));
         json_object_set_new(o, "worker_name", col_json_str(st, 1));
         json_object_set_new(o, "status", col_json_str(st, 2));
         json_object_set_new(o, "current_task_id", col_json_int(st, 3));
         json_object_set_new(o, "last_heartbeat_at", json_string(ts));
-        json_object_set_new(o, "total_tasks_completed", json_integer(sqlite3_column_int64(st, 6)));
-        json_object_set_new(o, "total_tasks_failed", json_integer(sqlite3_column_int64(st, 7)));
-        json_object_set_new(o, "uptime_seconds", json_integer((now - sqlite3_column_int64(st, 5) + 500) / 1000));
+        json_object_set_new(o, "total_tasks_completed", json_integer(db_int(st, 6)));
+        json_object_set_new(o, "total_tasks_failed", json_integer(db_int(st, 7)));
+        json_object_set_new(o, "uptime_seconds", json_integer((now - db_int(st, 5) + 500) / 1000));
         json_array_append_new(arr, o);
     }
-    done_stmt(s, st);
-    pthread_mutex_unlock(&s->mu);
+    db_done(st);
+    db_put(s->pool, d);
     return arr;
 }
 
 json_t *store_public_jobs(store *s, int64_t limit, int64_t offset, const char *user)
 {
     json_t *arr = json_array();
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = query(
-        s,
+    db *d = db_get(s->pool);
+    db_rows *st = db_query(
+        d,
         "SELECT eh.id, eh.job_id, eh.request_id, eh.data_id, eh.worker_id, eh.success, j.status, j.error_details, "
         "eh.job_type, eh.execution_time_ms, eh.compile_time_ms, eh.instructions_used, eh.user_account_id, "
         "eh.near_payment_yocto, eh.actual_cost_yocto, eh.compile_cost_yocto, eh.github_repo, eh.github_commit, "
         "eh.transaction_hash, eh.created_at FROM execution_history eh LEFT JOIN jobs j ON eh.job_id=j.job_id "
-        "WHERE (? IS NULL OR eh.user_account_id=?) ORDER BY eh.created_at DESC, eh.id DESC LIMIT ? OFFSET ?",
+        "WHERE (CAST(? AS TEXT) IS NULL OR eh.user_account_id=?) ORDER BY eh.created_at DESC, eh.id DESC LIMIT ? OFFSET ?",
         "ttii", user, user, limit, offset);
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
+    while (st && db_next(st) == 1) {
         char ts[40];
-        tf_f1(sqlite3_column_int64(st, 19), ts, sizeof ts);
+        tf_f1(db_int(st, 19), ts, sizeof ts);
         json_t *o = json_object();
         json_object_set_new(o, "id", col_json_int(st, 0));
         json_object_set_new(o, "job_id", col_json_int(st, 1));
         json_object_set_new(o, "request_id", col_json_int(st, 2));
         json_object_set_new(o, "data_id", col_json_str(st, 3));
         json_object_set_new(o, "worker_id", col_json_str(st, 4));
-        json_object_set_new(o, "success", json_boolean(sqlite3_column_int(st, 5)));
+        json_object_set_new(o, "success", json_boolean((int)db_int(st, 5)));
         json_object_set_new(o, "status", col_json_str(st, 6));
         json_object_set_new(o, "error_details", col_json_str(st, 7));
         json_object_set_new(o, "job_type", col_json_str(st, 8));
@@ -1345,8 +1311,8 @@ json_t *store_public_jobs(store *s, int64_t limit, int64_t offset, const char *u
         json_object_set_new(o, "created_at", json_string(ts));
         json_array_append_new(arr, o);
     }
-    done_stmt(s, st);
-    pthread_mutex_unlock(&s->mu);
+    db_done(st);
+    db_put(s->pool, d);
     return arr;
 }
 
@@ -1354,67 +1320,191 @@ json_t *store_user_earnings(store *s, const char *user)
 {
     json_t *o = json_object();
     json_object_set_new(o, "user_account_id", json_string(user));
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = query(s,
-                             "SELECT COUNT(*), COALESCE(SUM(CASE WHEN success THEN 1 ELSE 0 END),0), "
+    db *d = db_get(s->pool);
+    db_rows *st = db_query(d,
+                             "SELECT COUNT(*), COALESCE(SUM(CASE WHEN success=1 THEN 1 ELSE 0 END),0), "
                              "COALESCE(SUM(instructions_used),0), "
-                             "CAST(ROUND(COALESCE(AVG(execution_time_ms),0)) AS INTEGER) "
+                             "CAST(ROUND(COALESCE(AVG(execution_time_ms),0)) AS BIGINT) "
                              "FROM execution_history WHERE user_account_id=?",
                              "t", user);
-    if (st && sqlite3_step(st) == SQLITE_ROW) {
-        json_object_set_new(o, "total_executions", json_integer(sqlite3_column_int64(st, 0)));
-        json_object_set_new(o, "successful_executions", json_integer(sqlite3_column_int64(st, 1)));
-        json_object_set_new(o, "total_instructions_used", json_integer(sqlite3_column_int64(st, 2)));
-        json_object_set_new(o, "average_execution_time_ms", json_integer(sqlite3_column_int64(st, 3)));
+    if (st && db_next(st) == 1) {
+        json_object_set_new(o, "total_executions", json_integer(db_int(st, 0)));
+        json_object_set_new(o, "successful_executions", json_integer(db_int(st, 1)));
+        json_object_set_new(o, "total_instructions_used", json_integer(db_int(st, 2)));
+        json_object_set_new(o, "average_execution_time_ms", json_integer(db_int(st, 3)));
     }
-    done_stmt(s, st);
+    db_done(st);
     char total[64] = "0";
-    st = query(s, "SELECT near_payment_yocto FROM execution_history WHERE user_account_id=?", "t", user);
-    while (st && sqlite3_step(st) == SQLITE_ROW) dec_add(total, sizeof total, (const char *)sqlite3_column_text(st, 0));
-    done_stmt(s, st);
+    st = db_query(d, "SELECT near_payment_yocto FROM execution_history WHERE user_account_id=?", "t", user);
+    while (st && db_next(st) == 1) dec_add(total, sizeof total, db_text(st, 0));
+    db_done(st);
     json_object_set_new(o, "total_near_spent_yocto", json_string(total));
-    pthread_mutex_unlock(&s->mu);
+    db_put(s->pool, d);
     return o;
 }
 
 json_t *store_popular_repos(store *s)
 {
     json_t *arr = json_array();
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = query(
-        s,
+    db *d = db_get(s->pool);
+    db_rows *st = db_query(
+        d,
         "SELECT eh.github_repo, COUNT(*), " STATUS_COUNTS ", "
         "(SELECT h2.github_commit FROM execution_history h2 WHERE h2.github_repo=eh.github_repo "
         " ORDER BY h2.created_at DESC, h2.id DESC LIMIT 1) "
         "FROM execution_history eh LEFT JOIN jobs j ON eh.job_id=j.job_id WHERE eh.github_repo IS NOT NULL "
         "GROUP BY eh.github_repo ORDER BY COUNT(*) DESC LIMIT 10",
         NULL);
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
+    while (st && db_next(st) == 1) {
         json_t *o = json_object();
         json_object_set_new(o, "github_repo", col_json_str(st, 0));
-        json_object_set_new(o, "total_executions", json_integer(sqlite3_column_int64(st, 1)));
-        for (int i = 0; i < 7; i++) json_object_set_new(o, COUNT_KEYS[i], json_integer(sqlite3_column_int64(st, 2 + i)));
+        json_object_set_new(o, "total_executions", json_integer(db_int(st, 1)));
+        for (int i = 0; i < 7; i++) json_object_set_new(o, COUNT_KEYS[i], json_integer(db_int(st, 2 + i)));
         json_object_set_new(o, "last_commit", col_json_str(st, 9));
         json_array_append_new(arr, o);
     }
-    done_stmt(s, st);
-    pthread_mutex_unlock(&s->mu);
+    db_done(st);
+    db_put(s->pool, d);
     return arr;
 }
 
 void store_get_metrics(store *s, store_metrics *m)
 {
     memset(m, 0, sizeof *m);
-    pthread_mutex_lock(&s->mu);
-    m->queued = scalar(s, 0, "SELECT COUNT(*) FROM tasks WHERE state='queued'", NULL);
-    m->leased = scalar(s, 0, "SELECT COUNT(*) FROM tasks WHERE state='leased'", NULL);
-    m->done = scalar(s, 0, "SELECT COUNT(*) FROM tasks WHERE state='done'", NULL);
-    m->abandoned_waiting = scalar(s, 0, "SELECT COUNT(*) FROM tasks WHERE state<>'done' AND abandoned_reason IS NOT NULL", NULL);
-    m->jobs_in_progress = scalar(s, 0, "SELECT COUNT(*) FROM jobs WHERE status='in_progress'", NULL);
-    m->jobs_completed = scalar(s, 0, "SELECT COUNT(*) FROM jobs WHERE status='completed'", NULL);
-    m->jobs_failed = scalar(s, 0, "SELECT COUNT(*) FROM jobs WHERE status NOT IN ('completed','in_progress','pending')", NULL);
-    m->lease_expiries = s->lease_expiries;
-    m->cache_bytes = scalar(s, 0, "SELECT COALESCE(SUM(size),0) FROM wasm_files", NULL);
-    m->cache_files = scalar(s, 0, "SELECT COUNT(*) FROM wasm_files", NULL);
-    pthread_mutex_unlock(&s->mu);
+    db *d = db_get(s->pool);
+    m->queued = db_scalar(d, 0, "SELECT COUNT(*) FROM tasks WHERE state='queued'", NULL);
+    m->leased = db_scalar(d, 0, "SELECT COUNT(*) FROM tasks WHERE state='leased'", NULL);
+    m->done = db_scalar(d, 0, "SELECT COUNT(*) FROM tasks WHERE state='done'", NULL);
+    m->abandoned_waiting = db_scalar(d, 0, "SELECT COUNT(*) FROM tasks WHERE state<>'done' AND abandoned_reason IS NOT NULL", NULL);
+    m->jobs_in_progress = db_scalar(d, 0, "SELECT COUNT(*) FROM jobs WHERE status='in_progress'", NULL);
+    m->jobs_completed = db_scalar(d, 0, "SELECT COUNT(*) FROM jobs WHERE status='completed'", NULL);
+    m->jobs_failed = db_scalar(d, 0, "SELECT COUNT(*) FROM jobs WHERE status NOT IN ('completed','in_progress','pending')", NULL);
+    m->lease_expiries = db_scalar(d, 0, "SELECT value FROM counters WHERE name='lease_expiries'", NULL);
+    m->cache_bytes = db_scalar(d, 0, "SELECT COALESCE(SUM(size),0) FROM wasm_files", NULL);
+    m->cache_files = db_scalar(d, 0, "SELECT COUNT(*) FROM wasm_files", NULL);
+    db_put(s->pool, d);
+}
+
+/* ------------------------------------------------------------------ */
+/* API keys and attestations */
+
+st_status store_apikey_add(store *s, const char *hash, const char *account, const char *name, int64_t limit,
+                           int64_t *created_ms)
+{
+    db *d = db_get(s->pool);
+    int64_t now = store_now_ms();
+    int rc = db_exec(d,
+                     "INSERT INTO api_keys(api_key, near_account_id, key_name, rate_limit_per_minute, created_at) "
+                     "VALUES(?,?,?,?,?)",
+                     "tttii", hash, account, name, limit, now);
+    int dup = rc < 0 && db_unique_violation(d);
+    db_put(s->pool, d);
+    *created_ms = now;
+    return rc == 1 ? ST_OK : dup ? ST_EXISTS : ST_ERROR;
+}
+
+st_status store_apikey_lookup(store *s, const char *hash, int64_t *id, int *active, int64_t *limit)
+{
+    st_status ret = ST_NOT_FOUND;
+    db *d = db_get(s->pool);
+    db_rows *st = db_query(d, "SELECT id, is_active, rate_limit_per_minute FROM api_keys WHERE api_key=?", "t", hash);
+    int rc = st ? db_next(st) : -1;
+    if (rc == 1) {
+        *id = db_int(st, 0);
+        *active = (int)db_int(st, 1);
+        *limit = db_null(st, 2) ? 60 : db_int(st, 2);
+        ret = ST_OK;
+    } else if (rc < 0) {
+        ret = ST_ERROR;
+    }
+    db_done(st);
+    if (ret == ST_OK) db_exec(d, "UPDATE api_keys SET last_used_at=? WHERE id=?", "ii", store_now_ms(), *id);
+    db_put(s->pool, d);
+    return ret;
+}
+
+static const char *jstr_or_null(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+static const int64_t *jint_ptr(json_t *o, const char *k, int64_t *buf)
+{
+    json_t *v = json_object_get(o, k);
+    if (!json_is_integer(v)) return NULL;
+    *buf = json_integer_value(v);
+    return buf;
+}
+
+st_status store_attestation_add(store *s, json_t *a, const char *measurement, const char *token_hash, int64_t *id)
+{
+    int64_t tid = json_integer_value(json_object_get(a, "task_id")), rb, bb;
+    const int64_t *rid = jint_ptr(a, "request_id", &rb), *bh = jint_ptr(a, "block_height", &bb);
+    st_status ret = ST_ERROR;
+    db *d = db_get(s->pool);
+    db_rows *st = db_query(
+        d,
+        "INSERT INTO task_attestations(task_id, task_type, tdx_quote, worker_measurement, request_id, "
+        "caller_account_id, transaction_hash, block_height, repo_url, commit_hash, build_target, wasm_hash, "
+        "input_hash, output_hash, token_hash, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+        "ittt" "I" "tt" "I" "ttttttt" "i", tid, jstr_or_null(a, "task_type"), jstr_or_null(a, "tdx_quote"), measurement,
+        rid, jstr_or_null(a, "caller_account_id"), jstr_or_null(a, "transaction_hash"), bh, jstr_or_null(a, "repo_url"),
+        jstr_or_null(a, "commit_hash"), jstr_or_null(a, "build_target"), jstr_or_null(a, "wasm_hash"),
+        jstr_or_null(a, "input_hash"), jstr_or_null(a, "output_hash"), token_hash, store_now_ms());
+    if (st && db_next(st) == 1) {
+        *id = db_int(st, 0);
+        ret = ST_OK;
+    }
+    db_done(st);
+    db_put(s->pool, d);
+    return ret;
+}
+
+json_t *store_attestation_get(store *s, int64_t task_id)
+{
+    json_t *o = NULL;
+    db *d = db_get(s->pool);
+    db_rows *st = db_query(d,
+                           "SELECT id, task_id, task_type, tdx_quote, worker_measurement, request_id, caller_account_id, "
+                           "transaction_hash, block_height, repo_url, commit_hash, build_target, wasm_hash, input_hash, "
+                           "output_hash, created_at FROM task_attestations WHERE task_id=? ORDER BY id LIMIT 1",
+                           "i", task_id);
+    if (st && db_next(st) == 1) {
+        static const char *const K[] = {"id", "task_id", "task_type", "tdx_quote", "worker_measurement",
+                                        "request_id", "caller_account_id", "transaction_hash", "block_height",
+                                        "repo_url", "commit_hash", "build_target", "wasm_hash", "input_hash",
+                                        "output_hash"};
+        static const int IS_INT[] = {1, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+        o = json_object();
+        for (int i = 0; i < 15; i++) {
+            if (db_null(st, i)) continue; /* optional keys are omitted when null (spec §13.2) */
+            json_object_set_new(o, K[i], IS_INT[i] ? json_integer(db_int(st, i)) : json_string(db_text(st, i)));
+        }
+        json_object_set_new(o, "timestamp", json_integer(db_int(st, 15) / 1000));
+    }
+    db_done(st);
+    db_put(s->pool, d);
+    return o;
+}
+
+st_status store_branch_get(store *s, const char *repo, const char *commit, char *branch, size_t size)
+{
+    st_status ret = ST_NOT_FOUND;
+    db *d = db_get(s->pool);
+    db_rows *st = db_query(d, "SELECT branch FROM branch_cache WHERE repo=? AND commit_id=? AND expires_at>?", "tti",
+                           repo, commit, store_now_ms());
+    if (st && db_next(st) == 1) {
+        snprintf(branch, size, "%s", db_text(st, 0));
+        ret = ST_OK;
+    }
+    db_done(st);
+    db_put(s->pool, d);
+    return ret;
+}
+
+st_status store_branch_put(store *s, const char *repo, const char *commit, const char *branch, int64_t ttl_ms)
+{
+    db *d = db_get(s->pool);
+    int rc = db_exec(d,
+                     "INSERT INTO branch_cache(repo, commit_id, branch, expires_at) VALUES(?,?,?,?) "
+                     "ON CONFLICT(repo, commit_id) DO UPDATE SET branch=excluded.branch, expires_at=excluded.expires_at",
+                     "ttti", repo, commit, branch, store_now_ms() + ttl_ms);
+    db_put(s->pool, d);
+    return rc < 0 ? ST_ERROR : ST_OK;
 }
