@@ -7,9 +7,13 @@
  *   task_hash = SHA-256("execute" ‖ i64_le(job_id) ‖ [repo] ‖ [commit] ‖
  *               build_target ‖ [wasm_hash] ‖ input_hash ‖ output_hash ‖
  *               [u64_le(block_height)])  (absent parts omitted, hashes as hex text)
- *   --tee none       quote = base64("no-attestation-dev-mode")
- *   --tee simulated  quote = base64("SIMULATED:measurement=<hex SHA-256 of
- *                    this executable>:task_hash=<hex task_hash>")
+ * The quote is shaped like a TDX quote (632 bytes, version 4, TEE type
+ * TDX) so that verifiers and the coordinator parse it, but it is not
+ * signed: with no TEE hardware it proves nothing and says so.
+ *   --tee none       marker "OUTLAYER-NO-TEE" at byte 12, measurement zero
+ *   --tee simulated  marker "OUTLAYER-SIMULATED-TDX", measurement (bytes
+ *                    256..303) = SHA-256 of this executable, zero-padded
+ *   both             report_data (bytes 568..631) = task_hash ‖ 32 zero bytes
  */
 #include <inttypes.h>
 #include <sodium.h>
@@ -17,8 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "near/encoding.h"
 #include "worker/worker.h"
+
+#define WK_QUOTE_LEN 632          /* header 48 + TD report body 584 */
+#define WK_QUOTE_MEASUREMENT 256  /* 48 bytes: the worker measurement */
+#define WK_QUOTE_REPORT_DATA 568  /* 64 bytes: task_hash ‖ 32 zero bytes */
 
 static void put_str(crypto_hash_sha256_state *st, const char *s)
 {
@@ -28,7 +35,7 @@ static void put_str(crypto_hash_sha256_state *st, const char *s)
 json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, const char *wasm_hash,
                        const wk_result *res)
 {
-    char input_hash[65], output_hash[65], task_hex[65], measurement[65];
+    char input_hash[65], output_hash[65], task_hex[65];
     wk_sha256_hex((const uint8_t *)r->input, r->input_len, input_hash);
     if (res->has_output_hash) sodium_bin2hex(output_hash, sizeof output_hash, res->output_hash, 32);
     else strcpy(output_hash, "no-output");
@@ -56,16 +63,20 @@ json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, 
     uint8_t task_hash[32];
     crypto_hash_sha256_final(&st, task_hash);
     sodium_bin2hex(task_hex, sizeof task_hex, task_hash, 32);
-    sodium_bin2hex(measurement, sizeof measurement, w->exe_hash, 32);
 
-    char quote_text[256];
-    if (w->cfg.tee && strcmp(w->cfg.tee, "simulated") == 0)
-        snprintf(quote_text, sizeof quote_text, "SIMULATED:measurement=%s:task_hash=%s", measurement, task_hex);
-    else
-        snprintf(quote_text, sizeof quote_text, "no-attestation-dev-mode");
-    char quote[400];
-    sodium_bin2base64(quote, sizeof quote, (const uint8_t *)quote_text, strlen(quote_text),
-                      sodium_base64_VARIANT_ORIGINAL);
+    /* A TDX-quote-shaped record (the coordinator, like the reference,
+     * reads the measurement at bytes 256..303), unsigned: a marker in the
+     * header says what it is. */
+    uint8_t q[WK_QUOTE_LEN] = {0};
+    q[0] = 4;    /* version 4, as a TDX quote */
+    q[4] = 0x81; /* TEE type TDX */
+    bool simulated = w->cfg.tee && strcmp(w->cfg.tee, "simulated") == 0;
+    const char *marker = simulated ? "OUTLAYER-SIMULATED-TDX" : "OUTLAYER-NO-TEE";
+    memcpy(q + 12, marker, strlen(marker)); /* QE vendor id + user data area */
+    if (simulated) memcpy(q + WK_QUOTE_MEASUREMENT, w->exe_hash, 32);
+    memcpy(q + WK_QUOTE_REPORT_DATA, task_hash, 32);
+    char quote[sodium_base64_ENCODED_LEN(WK_QUOTE_LEN, sodium_base64_VARIANT_ORIGINAL)];
+    sodium_bin2base64(quote, sizeof quote, q, sizeof q, sodium_base64_VARIANT_ORIGINAL);
 
     return json_pack("{s:I, s:s, s:s, s:I, s:s?, s:s?, s:O, s:s?, s:s?, s:s, s:s?, s:s, s:s, s:s, s:s}", "task_id",
                      (json_int_t)job_id, "task_type", "execute", "tdx_quote", quote, "request_id",

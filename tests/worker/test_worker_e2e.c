@@ -278,6 +278,8 @@ static void test_wasm_url_success(void **state)
     json_decref(d);
     free(value);
     free(src);
+    /* The coordinator accepted the attestation record of each job. */
+    assert_int_equal(log_count("attestation not stored", ""), 0);
 }
 
 static void test_wasm_url_failures(void **state)
