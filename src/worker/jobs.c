@@ -373,6 +373,13 @@ void wk_handle_request(wk_worker *w, near_rpc *rpc, wk_slot *slot, json_t *reque
         return;
     }
     slot_lease(slot, r.lease_id);
+    static int warned_lease;
+    if (r.lease_seconds && w->cfg.heartbeat_ms > (int64_t)r.lease_seconds * 1000 / 2 && !warned_lease) {
+        warned_lease = 1;
+        WK_WARN("--heartbeat %" PRId64 " ms is too slow for the coordinator's %" PRIu64
+                " s leases: long jobs will be handed to other workers",
+                w->cfg.heartbeat_ms, r.lease_seconds);
+    }
     if (r.abandoned_reason) {
         abandon(w, rpc, slot, &r);
         wk_request_free(&r);

@@ -179,6 +179,26 @@ int main(int argc, char **argv)
         fprintf(stderr, "outlayer-worker: %s\n", err);
         return 2;
     }
+    /* The operator key must be an access key of the account: better to
+     * refuse to start than to run jobs nobody can resolve. */
+    near_rpc *rpc = near_rpc_new(W.cfg.rpc_url);
+    near_access_key_view ak;
+    near_rpc_error rerr = {0};
+    near_status kst = rpc ? near_rpc_view_access_key(rpc, W.chain.account_id, &W.chain.keypair.public_key, NEAR_FINAL,
+                                                     &ak, &rerr)
+                          : NEAR_ERR_ARG;
+    if (kst == NEAR_OK) {
+        near_access_key_view_free(&ak);
+    } else if (kst == NEAR_ERR_UNKNOWN_ACCESS_KEY || kst == NEAR_ERR_UNKNOWN_ACCOUNT) {
+        fprintf(stderr, "outlayer-worker: the key in --key-file is not an access key of %s on %s (%s)\n",
+                W.chain.account_id, W.cfg.rpc_url, near_status_name(kst));
+        return 2;
+    } else {
+        WK_WARN("cannot check the operator key now (%s); continuing", rerr.message[0] ? rerr.message : near_status_name(kst));
+    }
+    near_rpc_error_clear(&rerr);
+    near_rpc_free(rpc);
+
     sigset_t sigs;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);

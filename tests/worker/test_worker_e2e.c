@@ -470,6 +470,33 @@ static void test_restarts(void **state)
     free(src);
 }
 
+/* A key that is not the operator's: the worker refuses to start. */
+static void test_wrong_key_refused(void **state)
+{
+    char key[300], log[300], feed[128], coord[128];
+    snprintf(key, sizeof key, "%s/wrong.json", dir);
+    snprintf(log, sizeof log, "%s/wrong.log", dir);
+    snprintf(feed, sizeof feed, "%s/v0", C.node.url);
+    snprintf(coord, sizeof coord, "http://127.0.0.1:%d", coord_port);
+    near_keypair kp;
+    assert_int_equal(near_keypair_generate(&kp), 0);
+    char pk[NEAR_KEY_TEXT_MAX], sk[NEAR_KEY_TEXT_MAX];
+    near_public_key_format(&kp.public_key, pk);
+    near_keypair_format_secret(&kp, sk);
+    FILE *f = fopen(key, "w");
+    fprintf(f, "{\"account_id\":\"%s\",\"public_key\":\"%s\",\"private_key\":\"%s\"}\n", WH_OPERATOR, pk, sk);
+    fclose(f);
+    char *argv[] = {(char *)worker_bin, "--api-token", token, "--contract-id", WH_OUTLAYER, "--key-file", key,
+                    "--rpc-url", C.node.url, "--coordinator-url", coord, NULL};
+    pid_t pid = spawn(argv, log);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 2);
+    assert_int_equal(sh("grep -q 'is not an access key of " WH_OPERATOR "' %s", log), 0);
+    assert_int_not_equal(sh("grep -q '%s' %s", sk + 8, log), 0); /* the key is never printed */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -481,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_sigterm_finishes_job),
         cmocka_unit_test(test_restarts),
         cmocka_unit_test(test_abandoned),
+        cmocka_unit_test(test_wrong_key_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
