@@ -67,7 +67,7 @@ TEST_STEPS += worker-compile-test
 # The whole path: devnet + coordinator + worker binaries on loopback.
 COORDINATOR_BIN_FOR_WORKER := $(BIN)/outlayer-coordinator
 worker-test: $(BUILD)/tests/worker/test_worker_e2e $(BIN)/outlayer-worker $(DEVNET_BIN) $(COORDINATOR_BIN_FOR_WORKER) \
-    build/contracts/outlayer.wasm $(WORKER_PROBE)
+    build/contracts/outlayer.wasm build/contracts/coinflip.wasm $(WORKER_PROBE)
 	@DEVNET_BIN=$(DEVNET_BIN) WORKER_BIN=$(BIN)/outlayer-worker COORDINATOR_BIN=$(COORDINATOR_BIN_FOR_WORKER) \
 	  timeout 300 $(BUILD)/tests/worker/test_worker_e2e
 TEST_STEPS += worker-test

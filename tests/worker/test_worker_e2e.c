@@ -331,6 +331,36 @@ static void test_git_source(void **state)
                    LIMITS(1000000000, 32, 10), "", "'/etc/passwd' file not found");
 }
 
+/* A caller contract (contracts/examples/coinflip.c) asks OutLayer for a
+ * flip computed by a program built from git, and gets it in its callback. */
+static void test_caller_contract(void **state)
+{
+    near_credentials flip;
+    assert_int_equal(dn_create_account(&C.node, &C.node.test_root, "coinflip.test.near", 20 * DN_NEAR, &flip), 0);
+    char init[400];
+    snprintf(init, sizeof init,
+             "{\"outlayer_id\":\"" WH_OUTLAYER "\",\"code_source\":{\"GitHub\":{\"repo\":\"https://github.com/alice/flip\","
+             "\"commit\":\"%s\",\"build_target\":\"wasm32-wasip1\"}}}",
+             head_commit);
+    assert_int_equal(dn_deploy(&C.node, &flip, "build/contracts/coinflip.wasm", init), 0);
+    wh_request rq = {0};
+    rq.deposit = DN_NEAR / 10;
+    rq.balance_before = dn_balance(&C.node, WH_CALLER);
+    near_outcome o;
+    near_rpc_error err = {0};
+    assert_int_equal(dn_call(&C.node, &C.caller, "coinflip.test.near", "flip", "{\"choice\":\"Tails\"}", rq.deposit,
+                             NEAR_WAIT_INCLUDED, &o, &err, rq.tx_hash),
+                     NEAR_OK);
+    near_outcome_free(&o);
+    if (wh_final(&C, &rq, 60000, &o)) fail_msg("the flip never came back (logs in %s)", dir);
+    if (o.kind != NEAR_OUTCOME_SUCCESS) fail_msg("flip failed: %s", o.failure_message);
+    assert_string_equal((const char *)o.value,
+                        "{\"player\":\"" WH_CALLER "\",\"choice\":\"Tails\",\"outcome\":\"Tails\",\"won\":true}");
+    /* The player paid the deposit and got back all but the charge. */
+    assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
+    near_outcome_free(&o);
+}
+
 static void test_kill_mid_execution(void **state)
 {
     char *src = wasm_url_source("/probe.wasm", probe_hash);
@@ -503,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_wasm_url_success),
         cmocka_unit_test(test_wasm_url_failures),
         cmocka_unit_test(test_git_source),
+        cmocka_unit_test(test_caller_contract),
         cmocka_unit_test(test_kill_mid_execution),
         cmocka_unit_test(test_kill_mid_compile),
         cmocka_unit_test(test_sigterm_finishes_job),
