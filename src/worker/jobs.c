@@ -123,25 +123,36 @@ static bool put_on_chain(wk_worker *w, near_rpc *rpc, const wk_request *r, const
 
 /* Resolve, then report; a resolve that could not get through hands the
  * job back (another attempt, maybe on another worker). */
+bool wk_settle_now(wk_worker *w, near_rpc *rpc, const wk_request *r, int64_t job_id, const wk_result *res,
+                   const char *checksum)
+{
+    if (!put_on_chain(w, rpc, r, res)) {
+        char err[WK_ERR];
+        if (r->lease_id && wk_coord_release(&w->coord, r->lease_id, err, sizeof err))
+            WK_WARN("release lease: %s", err);
+        return false;
+    }
+    complete_job(w, r, job_id, res, checksum);
+    if (job_id >= 0 && res->has_output_hash) {
+        json_t *att = wk_attestation(w, job_id, r, checksum, res);
+        char err[WK_ERR];
+        static int warned;
+        if (att && wk_coord_attest(&w->coord, att, err, sizeof err) && !warned) {
+            warned = 1; /* once: a coordinator without the route would flood the log */
+            WK_WARN("request %" PRIu64 ": attestation not stored: %s", r->request_id, err);
+        }
+        json_decref(att);
+    }
+    return true;
+}
+
+/* The job's result goes to the settle stage (or is settled here). */
 static void finish(wk_worker *w, near_rpc *rpc, wk_slot *slot, const wk_request *r, int64_t job_id,
                    const wk_result *res, const char *checksum)
 {
-    if (put_on_chain(w, rpc, r, res)) {
-        complete_job(w, r, job_id, res, checksum);
-        if (job_id >= 0 && res->has_output_hash) {
-            json_t *att = wk_attestation(w, job_id, r, checksum, res);
-            char err[WK_ERR];
-            static int warned;
-            if (att && wk_coord_attest(&w->coord, att, err, sizeof err) && !warned) {
-                warned = 1; /* once: a coordinator without the route would flood the log */
-                WK_WARN("request %" PRIu64 ": attestation not stored: %s", r->request_id, err);
-            }
-            json_decref(att);
-        }
-        slot_lease(slot, NULL);
-    } else {
-        release_lease(w, slot, r->lease_id);
-    }
+    if (w->settler) wk_settle(w->settler, r, job_id, res, checksum);
+    else wk_settle_now(w, rpc, r, job_id, res, checksum);
+    slot_lease(slot, NULL);
 }
 
 static char *lower_dup(const char *s)

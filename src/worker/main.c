@@ -192,6 +192,11 @@ int main(int argc, char **argv)
     } else if (kst == NEAR_ERR_UNKNOWN_ACCESS_KEY || kst == NEAR_ERR_UNKNOWN_ACCOUNT) {
         fprintf(stderr, "outlayer-worker: the key in --key-file is not an access key of %s on %s (%s)\n",
                 W.chain.account_id, W.cfg.rpc_url, near_status_name(kst));
+        near_rpc_error_clear(&rerr);
+        near_rpc_free(rpc);
+        wk_cache_free(W.cache);
+        wk_chain_destroy(&W.chain);
+        cfg_free(OPTIONS, N_OPTIONS);
         return 2;
     } else {
         WK_WARN("cannot check the operator key now (%s); continuing", rerr.message[0] ? rerr.message : near_status_name(kst));
@@ -215,6 +220,10 @@ int main(int argc, char **argv)
         pthread_mutex_init(&W.slots[i].mu, NULL);
         pthread_create(&W.slots[i].thread, NULL, wk_job_thread, &W.slots[i]);
     }
+    /* Settling a result waits for the chain (~3 blocks); its own threads
+     * keep the job threads executing meanwhile. */
+    int64_t settlers = W.cfg.jobs * 4 < 16 ? 16 : W.cfg.jobs * 4 > 64 ? 64 : W.cfg.jobs * 4;
+    W.settler = wk_settler_start(&W, (size_t)settlers);
     pthread_t hb, mon;
     pthread_create(&hb, NULL, wk_heartbeat_thread, &W);
     if (W.cfg.monitor) pthread_create(&mon, NULL, wk_monitor_thread, &W);
@@ -235,13 +244,19 @@ int main(int argc, char **argv)
     for (;;) {
         int busy, alive;
         count_slots(&busy, &alive);
-        if (alive == 0) break;
+        size_t unsettled = W.settler ? wk_settler_pending(W.settler) : 0;
+        if (alive == 0 && unsettled == 0) break;
         int64_t now = mono_ms();
-        if (busy > 0 && now >= busy_deadline) break;
+        if ((busy > 0 || unsettled > 0) && now >= busy_deadline) break;
         if (now >= poll_deadline) break;
         usleep(20 * 1000);
     }
-    /* Hand back what is still running (or was just polled). */
+    /* Hand back what is still running (or was just polled), and what is
+     * not settled yet. */
+    if (W.settler) {
+        size_t n = wk_settler_release_all(W.settler);
+        if (n) WK_INFO("released %zu lease(s) of results not yet on chain", n);
+    }
     for (int64_t i = 0; i < W.cfg.jobs; i++) {
         char lease[128];
         pthread_mutex_lock(&W.slots[i].mu);

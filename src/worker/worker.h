@@ -12,6 +12,7 @@
  *   cache.c     WASM bytes by checksum, in memory (LRU)
  *   attest.c    attestation record per job (--tee none|simulated)
  *   jobs.c      the job loop (--jobs N threads), heartbeat
+ *   settle.c    results to chain + coordinator in threads of their own
  *   util.c      hashing, UTF-8 truncation, clocks, results, naps
  *   main.c      configuration (base/config), threads, shutdown
  *
@@ -225,8 +226,11 @@ typedef struct wk_slot {
     bool exited;        /* the thread has returned */
 } wk_slot;
 
+typedef struct wk_settler wk_settler; /* settle.c */
+
 typedef struct wk_worker {
     wk_config cfg;
+    wk_settler *settler; /* NULL = settle in the job thread */
     wk_coord coord;
     wk_chain chain;
     wk_cache *cache;
@@ -245,6 +249,19 @@ void wk_handle_request(wk_worker *w, near_rpc *rpc, wk_slot *slot, json_t *reque
 void *wk_job_thread(void *arg);   /* arg: its wk_slot */
 void *wk_heartbeat_thread(void *arg); /* arg: wk_worker */
 void *wk_monitor_thread(void *arg);   /* arg: wk_worker */
+/* jobs.c: resolve on chain, complete, attest (the settle stage's work).
+ * Returns true when the request is finished on chain. */
+bool wk_settle_now(wk_worker *w, near_rpc *rpc, const wk_request *r, int64_t job_id, const wk_result *res,
+                   const char *checksum);
+/* settle.c: the settle stage's threads (see settle.c). */
+wk_settler *wk_settler_start(wk_worker *w, size_t threads);
+/* Queues a result (copied; the lease travels with it). Blocks when full. */
+void wk_settle(wk_settler *s, const wk_request *r, int64_t job_id, const wk_result *res, const char *checksum);
+/* Items not yet settled (queued or being settled). */
+size_t wk_settler_pending(wk_settler *s);
+/* Shutdown: releases the leases of every unsettled item and stops taking
+ * new ones; returns how many leases were released. */
+size_t wk_settler_release_all(wk_settler *s);
 /* monitor.c: the block URL for a height from --feed-url (a base like
  * http://host/v0, or a template holding {block_id}); malloc'd. */
 char *wk_feed_block_url(const char *feed, uint64_t height);
