@@ -20,6 +20,8 @@ PACKAGES=(
   nodejs
   # coordinator: PostgreSQL backend tests (private cluster) and load benchmark
   postgresql wrk
+  # worker: git sources (tests run a git daemon) and the build sandbox
+  git bubblewrap
   # keystore: access-condition patterns (src/secrets/cond.c)
   libpcre2-dev
 )
@@ -50,7 +52,7 @@ $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 
 # Verify: a package that apt claims to have installed but whose tools are
 # absent is a broken machine, and the build would fail later with a worse message.
-for tool in clang-19 wasm-ld-19 wast2json wasm-validate node; do
+for tool in clang-19 wasm-ld-19 wast2json wasm-validate node git bwrap; do
   command -v "$tool" >/dev/null || { echo "deps: $tool missing after install" >&2; exit 1; }
 done
 echo "deps: done"
