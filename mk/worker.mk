@@ -28,27 +28,30 @@ worker-unit: $(WORKER_UNIT_BIN)
 
 WORKER_MAIN_OBJ := $(call objs_of,src/worker/main.c)
 PROGRAMS += $(BIN)/outlayer-worker
-WORKER_LIBS := $(WORKER_LIB) $(LIB)/libbase.a $(LIB)/librunner.a $(LIB)/libwasi.a $(LIB)/libwasm.a $(LIB)/libnear.a
+WORKER_LIBS := $(WORKER_LIB) $(LIB)/libbase.a $(LIB)/librunner.a $(LIB)/libwasi.a $(LIB)/libwasm.a $(LIB)/libnear.a \
+  $(LIB)/libsecrets.a
 
 $(BIN)/outlayer-worker: $(WORKER_MAIN_OBJ) $(WORKER_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(WORKER_MAIN_OBJ) -Wl,--start-group $(WORKER_LIBS) -Wl,--end-group \
-	  $(LIB_JSON) $(LIB_CURL) $(LIB_HTTP) $(LIB_SODIUM) $(LDLIBS)
+	  $(LIB_JSON) $(LIB_CURL) $(LIB_HTTP) $(LIB_SODIUM) -lpcre2-8 $(LDLIBS)
 
 # Integration tests against the real devnet (and, for the e2e test, the
 # real coordinator and worker binaries): tests/worker/test_worker_*.c,
 # linked with the devnet harness and tests/worker/worker_harness.c.
 WORKER_IT_SRC := $(wildcard tests/worker/test_worker_*.c)
 WORKER_IT_BIN := $(patsubst tests/worker/%.c,$(BUILD)/tests/worker/%,$(WORKER_IT_SRC))
-WORKER_IT_SUPPORT := $(call objs_of,tests/devnet/devnet_harness.c tests/worker/worker_harness.c)
-WORKER_IT_LIBS := $(WORKER_LIB) $(LIB)/libbase.a $(LIB)/librunner.a $(LIB)/libwasi.a $(LIB)/libwasm.a $(LIB)/libnear.a
+# (tests/keystore/ks_harness.c: the e2e test starts a real keystore.)
+WORKER_IT_SUPPORT := $(call objs_of,tests/devnet/devnet_harness.c tests/worker/worker_harness.c tests/keystore/ks_harness.c)
+WORKER_IT_LIBS := $(WORKER_LIB) $(LIB)/libbase.a $(LIB)/librunner.a $(LIB)/libwasi.a $(LIB)/libwasm.a $(LIB)/libnear.a \
+  $(LIB)/libsecrets.a
 
-$(OBJ)/tests/worker/%.o: CFLAGS += -Itests/devnet -Itests/worker
+$(OBJ)/tests/worker/%.o: CFLAGS += -Itests/devnet -Itests/worker -Itests/keystore
 
 $(BUILD)/tests/worker/test_worker_%: $(OBJ)/tests/worker/test_worker_%.o $(WORKER_IT_SUPPORT) $(WORKER_IT_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(WORKER_IT_SUPPORT) -Wl,--start-group $(WORKER_IT_LIBS) -Wl,--end-group \
-	  $(LIB_CMOCKA) $(LIB_JSON) $(LIB_CURL) $(LIB_HTTP) $(LIB_SODIUM) $(LIB_SQLITE) $(LDLIBS)
+	  $(LIB_CMOCKA) $(LIB_JSON) $(LIB_CURL) $(LIB_HTTP) $(LIB_SODIUM) $(LIB_SQLITE) -lpcre2-8 $(LDLIBS)
 
 worker-chain-test: $(BUILD)/tests/worker/test_worker_chain $(DEVNET_BIN) build/contracts/outlayer.wasm
 	@DEVNET_BIN=$(DEVNET_BIN) timeout 300 $(BUILD)/tests/worker/test_worker_chain
@@ -66,9 +69,11 @@ TEST_STEPS += worker-compile-test
 
 # The whole path: devnet + coordinator + worker binaries on loopback.
 COORDINATOR_BIN_FOR_WORKER := $(BIN)/outlayer-coordinator
+# (the keystore, for the secrets step, is the same build's)
 worker-test: $(BUILD)/tests/worker/test_worker_e2e $(BIN)/outlayer-worker $(DEVNET_BIN) $(COORDINATOR_BIN_FOR_WORKER) \
-    build/contracts/outlayer.wasm build/contracts/coinflip.wasm $(WORKER_PROBE)
+    $(KEYSTORE_BIN) build/contracts/outlayer.wasm build/contracts/coinflip.wasm $(WORKER_PROBE)
 	@DEVNET_BIN=$(DEVNET_BIN) WORKER_BIN=$(BIN)/outlayer-worker COORDINATOR_BIN=$(COORDINATOR_BIN_FOR_WORKER) \
+	  KEYSTORE_BIN=$(KEYSTORE_BIN) \
 	  timeout 300 $(BUILD)/tests/worker/test_worker_e2e
 TEST_STEPS += worker-test
 .PHONY: worker-test
@@ -89,8 +94,8 @@ TEST_STEPS += worker-test-san
 $(BUILD)/bench/worker_bench: $(OBJ)/bench/worker_bench.o $(WORKER_IT_SUPPORT) $(WORKER_IT_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(WORKER_IT_SUPPORT) -Wl,--start-group $(WORKER_IT_LIBS) -Wl,--end-group \
-	  $(LIB_JSON) $(LIB_CURL) $(LIB_HTTP) $(LIB_SODIUM) $(LIB_SQLITE) $(LDLIBS)
-$(OBJ)/bench/worker_bench.o: CFLAGS += -Itests/devnet -Itests/worker
+	  $(LIB_JSON) $(LIB_CURL) $(LIB_HTTP) $(LIB_SODIUM) $(LIB_SQLITE) -lpcre2-8 $(LDLIBS)
+$(OBJ)/bench/worker_bench.o: CFLAGS += -Itests/devnet -Itests/worker -Itests/keystore
 
 bench-worker: $(BUILD)/bench/worker_bench $(BIN)/outlayer-worker $(DEVNET_BIN) $(COORDINATOR_BIN_FOR_WORKER) \
     build/contracts/outlayer.wasm $(WORKER_PROBE)

@@ -314,8 +314,9 @@ static void execute_job(wk_worker *w, near_rpc *rpc, wk_slot *slot, const wk_req
     char *checksum = source_checksum(r, job);
     uint8_t *bytes = NULL;
     size_t len = 0;
-    char err[WK_ERR] = "";
+    char err[WK_ERR] = "", category[32] = "";
     bool downloaded = false;
+    json_t *secrets = NULL;
     if (compile_error) {
         wk_result_fail(&res, "compilation_failed", "%s", compile_error);
         res.note = strdup("Compilation failed");
@@ -325,17 +326,27 @@ static void execute_job(wk_worker *w, near_rpc *rpc, wk_slot *slot, const wk_req
         wk_result_fail(&res, "failed", "%s", err);
     } else {
         if (downloaded) upload(w, r, checksum, bytes, len, NULL);
-        wk_exec_limits lim = {.max_output_bytes = (size_t)w->cfg.max_output_bytes};
-        WK_INFO("request %" PRIu64 ": running %s (attempt %" PRIu64 ")", r->request_id, checksum, r->attempt);
-        wk_execute(r, bytes, len, NULL, &lim, &res);
-        if (json_is_integer(ctm)) {
-            res.has_compile_time = true;
-            res.compile_time_ms = (uint64_t)json_integer_value(ctm);
-            res.note = strdup("Freshly compiled");
+        if (wk_fetch_secrets(w, r, &secrets, category, err, sizeof err)) {
+            /* Before the program runs: resolved as a failure at once, so the
+             * caller is refunded all but the base fee. */
+            WK_INFO("request %" PRIu64 ": secrets (profile %s of %s) not provided: %s", r->request_id,
+                    r->secrets_profile, r->secrets_owner, err);
+            wk_result_fail(&res, category, "%s", err);
+        } else {
+            wk_exec_limits lim = {.max_output_bytes = (size_t)w->cfg.max_output_bytes};
+            WK_INFO("request %" PRIu64 ": running %s (attempt %" PRIu64 "%s)", r->request_id, checksum, r->attempt,
+                    secrets ? ", with secrets" : "");
+            wk_execute(r, bytes, len, secrets, &lim, &res);
+            if (json_is_integer(ctm)) {
+                res.has_compile_time = true;
+                res.compile_time_ms = (uint64_t)json_integer_value(ctm);
+                res.note = strdup("Freshly compiled");
+            }
+            WK_INFO("request %" PRIu64 ": ran %s: %s (%" PRIu64 " instructions, %" PRIu64 " ms)", r->request_id,
+                    checksum, res.success ? "ok" : res.error, res.instructions, res.time_ms);
         }
-        WK_INFO("request %" PRIu64 ": ran %s: %s (%" PRIu64 " instructions, %" PRIu64 " ms)", r->request_id, checksum,
-                res.success ? "ok" : res.error, res.instructions, res.time_ms);
     }
+    wk_secrets_free(secrets);
     finish(w, rpc, slot, r, job_id, &res, checksum);
     free(bytes);
     free(checksum);

@@ -76,6 +76,11 @@ static const cfg_option OPTIONS[] = {
      &W.cfg.compile_timeout_ms, 1000, 3600000, 1000, NULL},
     {"compile-memory", "COMPILE_MEMORY_LIMIT", "2GiB", "address-space limit of the compiler", CFG_SIZE,
      &W.cfg.compile_memory_bytes, 64 << 20, INT64_C(1) << 40, 1 << 20, NULL},
+    {"keystore-url", "KEYSTORE_BASE_URL", NULL,
+     "keystore for requests with secrets_ref (without one, such requests fail)", CFG_URL, &W.cfg.keystore_url, 0, 0,
+     0, NULL},
+    {"keystore-token", "KEYSTORE_AUTH_TOKEN", NULL, "bearer token for the keystore's /decrypt", CFG_SECRET,
+     &W.cfg.keystore_token, 0, 0, 0, NULL},
     {"shutdown-grace", "SHUTDOWN_GRACE", "20s", "on SIGTERM, time for running jobs before their leases are released",
      CFG_DURATION, &W.cfg.shutdown_grace_ms, 0, 3600000, 1000, NULL},
 };
@@ -122,6 +127,12 @@ static int setup(char *err, size_t errlen)
         randombytes_buf(rnd, sizeof rnd);
         sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
         if (asprintf(&c->worker_id, "worker-%s", hex) < 0) return -1;
+    }
+    if (c->keystore_url && c->keystore_url[0] && (!c->keystore_token || !c->keystore_token[0]))
+        return snprintf(err, errlen, "--keystore-url needs --keystore-token / KEYSTORE_AUTH_TOKEN"), -1;
+    if (c->keystore_url) {
+        size_t k = strlen(c->keystore_url);
+        while (k > 0 && c->keystore_url[k - 1] == '/') c->keystore_url[--k] = 0;
     }
     size_t n = strlen(c->coordinator_url);
     while (n > 0 && c->coordinator_url[n - 1] == '/') c->coordinator_url[--n] = 0;
@@ -214,6 +225,8 @@ int main(int argc, char **argv)
     WK_INFO("starting %s: %" PRId64 " job thread(s), capabilities %s, coordinator %s, contract %s as %s%s",
             W.cfg.worker_id, W.cfg.jobs, W.capabilities, W.cfg.coordinator_url, W.cfg.contract_id,
             W.chain.account_id, W.cfg.monitor ? ", event monitor on" : "");
+    if (W.cfg.keystore_url && W.cfg.keystore_url[0]) WK_INFO("secrets from the keystore at %s", W.cfg.keystore_url);
+    else WK_INFO("no keystore configured: requests with secrets_ref will fail");
     int stale = wk_clean_build_dirs(W.cfg.build_dir);
     if (stale) WK_INFO("removed %d build directory(ies) left by stopped workers in %s", stale, W.cfg.build_dir);
     W.slots = calloc((size_t)W.cfg.jobs, sizeof *W.slots);

@@ -11,6 +11,7 @@
  *   monitor.c   the block feed loop with its persisted cursor
  *   cache.c     WASM bytes by checksum, in memory (LRU)
  *   attest.c    attestation record per job (--tee none|simulated)
+ *   secrets.c   a request's secrets from the keystore (secrets_ref)
  *   jobs.c      the job loop (--jobs N threads), heartbeat
  *   settle.c    results to chain + coordinator in threads of their own
  *   util.c      hashing, UTF-8 truncation, clocks, results, naps
@@ -208,6 +209,7 @@ typedef struct wk_config {
     int64_t shutdown_grace_ms;
     char *git_base_url, *build_dir;
     int64_t compile_timeout_ms, compile_memory_bytes;
+    char *keystore_url, *keystore_token; /* NULL url = no keystore */
 } wk_config;
 
 typedef struct wk_cache wk_cache; /* cache.c: WASM bytes by checksum */
@@ -293,6 +295,14 @@ int wk_clean_build_dirs(const char *build_dir);
 /* The commit id a source names (a branch or tag is resolved with
  * git ls-remote). 0, or -1 with the user-facing reason. */
 int wk_source_commit(wk_worker *w, const wk_request *r, char commit[41], char *err, size_t errlen);
+/* secrets.c: the decrypted secrets of a request with secrets_ref (*env,
+ * an object of string -> string; NULL without secrets_ref). -1 with the
+ * user-facing reason in err and the coordinator category ("access_denied",
+ * "custom" or "failed") when they cannot be had. Never logs a value. */
+int wk_fetch_secrets(const struct wk_worker *w, const wk_request *r, json_t **env, char category[32], char *err,
+                     size_t errlen);
+/* Wipes the values and frees (NULL is fine). */
+void wk_secrets_free(json_t *secrets);
 /* attest.c: the attestation record of an execute job (spec §3.11, §12.5). */
 json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, const char *wasm_hash,
                        const wk_result *res);
