@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "base/http_client.h"
+#include "secrets/blob.h"
+#include "secrets/kdf.h"
 
 static char *slurp(const char *path)
 {
@@ -124,6 +126,24 @@ int ks_get(ks_node *k, const char *path, json_t **out)
     hc_options o = {.timeout_ms = 30000};
     *out = NULL;
     return hc_get_json(url, &o, &status, out, err, sizeof err) == 0 ? (int)status : -1;
+}
+
+char *ks_seal(ks_node *k, const char *seed, const char *plaintext)
+{
+    json_t *out = NULL;
+    int st = ks_post(k, "/pubkey", KS_TEST_TOKEN, json_pack("{s:s}", "seed", seed), &out);
+    const char *hex = json_string_value(json_object_get(out, "pubkey"));
+    uint8_t pk[32];
+    char err[256];
+    char *blob = NULL;
+    if (st == 200 && hex && sec_unhex(hex, pk, sizeof pk) == 0) {
+        blob = sec_blob_seal(pk, (const uint8_t *)plaintext, strlen(plaintext), err, sizeof err);
+        if (!blob) fprintf(stderr, "seal for %s: %s\n", seed, err);
+    } else {
+        fprintf(stderr, "/pubkey for %s: status %d\n", seed, st);
+    }
+    json_decref(out);
+    return blob;
 }
 
 void ks_cleanup(ks_node *k)

@@ -30,6 +30,10 @@ int ks_stop(ks_node *k);
 int ks_post(ks_node *k, const char *path, const char *token, json_t *body, json_t **out);
 /* GET path without auth. */
 int ks_get(ks_node *k, const char *path, json_t **out);
+/* Seals plaintext to the keystore's key for seed (POST /pubkey, then a
+ * sealed box), as `outlayer secrets encrypt` does: the base64 blob for
+ * store_secrets (malloc'd), or NULL. */
+char *ks_seal(ks_node *k, const char *seed, const char *plaintext);
 /* Removes the data directory and the log. */
 void ks_cleanup(ks_node *k);
 

@@ -4,6 +4,8 @@
  *   alloc         grow memory forever    exit3       "bad input" on stderr, exit 3
  *   flood:<n>     print n bytes of 'x'   json        print a JSON object
  *   bytes         print bytes 0..255     badjson     print text that is not JSON
+ *   envrev:<NAME> print the value of NAME reversed ("(unset)" without it): the
+ *                 secrets test checks the value arrived without putting it on chain
  *   (anything else is echoed back with a prefix) */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,10 @@ int main(void)
     } else if (strcmp(in, "env") == 0) {
         for (char **e = environ; *e; e++)
             if (strncmp(*e, "NEAR_", 5) == 0 || strncmp(*e, "SECRET_", 7) == 0) printf("%s\n", *e);
+    } else if (strncmp(in, "envrev:", 7) == 0) {
+        const char *v = getenv(in + 7);
+        if (!v) fputs("(unset)", stdout);
+        for (size_t i = v ? strlen(v) : 0; i > 0; i--) putchar(v[i - 1]);
     } else if (strcmp(in, "spin") == 0) {
         volatile unsigned long i = 0;
         for (;;) i++;

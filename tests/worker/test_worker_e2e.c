@@ -12,6 +12,12 @@
  * compile error, a build that includes a host file. Then kill -9 of the
  * worker in the middle of an execution: a new worker finishes the job once
  * the lease expires, and the request is resolved exactly once.
+ *
+ * Secrets: a real outlayer-keystore; alice stores a recognisable secret
+ * (sealed, with store_secrets) for the probe's WASM hash and for a branch of
+ * the git repository; the program gets it for an allowed caller, a denied
+ * caller and another program do not, a worker without a keystore fails
+ * clearly; then no file the stack wrote holds the value.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +30,7 @@
 #include <microhttpd.h>
 #include <signal.h>
 #include <sodium.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +41,7 @@
 
 #include "base/http_client.h"
 #include "worker/worker.h"
+#include "ks_harness.h"
 #include "worker_harness.h"
 
 #define PROBE "build/tests/worker/probe.wasm"
@@ -53,6 +61,15 @@ static int worker_runs;
 static char token[128];
 static const char *worker_bin = "build/bin/outlayer-worker";
 static const char *coord_bin = "build/bin/outlayer-coordinator";
+static ks_node ks;
+static bool worker_keystore = true; /* start workers with --keystore-url */
+static uint8_t *probe2;             /* the probe with a custom section: same code, another hash */
+static size_t probe2_len;
+static char probe2_hash[65];
+
+#define ALICE "alice.test.near"
+static near_credentials alice;
+#define SECRET_VALUE "sk-e2e-5d1c9e-recognisable-secret"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -76,6 +93,7 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
     const uint8_t *body = NULL;
     size_t len = 0;
     if (strcmp(url, "/probe.wasm") == 0) body = probe, len = probe_len;
+    else if (strcmp(url, "/probe2.wasm") == 0) body = probe2, len = probe2_len;
     else if (strcmp(url, "/big.wasm") == 0) body = big, len = sizeof big;
     struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
     enum MHD_Result ok = MHD_queue_response(conn, body ? MHD_HTTP_OK : MHD_HTTP_NOT_FOUND, r);
@@ -112,7 +130,14 @@ static void start_worker(void)
                     "--rpc-url", rpc, "--coordinator-url", coord, "--monitor", "true", "--feed-url", feed,
                     "--cursor-file", cursor, "--jobs", "2", "--poll-timeout", "2", "--heartbeat", "500ms",
                     "--max-wasm-size", "1MiB", "--max-output", "16KiB", "--git-base-url", port_git, "--build-dir", dir,
-                    "--tee", "simulated", "--worker-id", run, "--shutdown-grace", "5s", "--start-block", start, NULL};
+                    "--tee", "simulated", "--worker-id", run, "--shutdown-grace", "5s", "--start-block", start, NULL,
+                    NULL, NULL, NULL, NULL};
+    if (worker_keystore) {
+        size_t n = 0;
+        while (argv[n]) n++;
+        argv[n] = "--keystore-url", argv[n + 1] = ks.url, argv[n + 2] = "--keystore-token",
+        argv[n + 3] = KS_TEST_TOKEN;
+    }
     worker_pid = spawn(argv, log);
 }
 
@@ -154,6 +179,19 @@ static int setup(void **state)
     if (!files) return -1;
     files_port = MHD_get_daemon_info(files, MHD_DAEMON_INFO_BIND_PORT)->port;
     if (wh_start(&C, 100)) return -1; /* 200 blocks = 20 s of yield timeout */
+    static const uint8_t custom[] = {0x00, 0x06, 0x05, 'o', 't', 'h', 'e', 'r'};
+    probe2_len = probe_len + sizeof custom;
+    probe2 = malloc(probe2_len);
+    memcpy(probe2, probe, probe_len);
+    memcpy(probe2 + probe_len, custom, sizeof custom);
+    wk_sha256_hex(probe2, probe2_len, probe2_hash);
+    /* The secrets' owner, and the keystore reading the devnet's contract. */
+    if (dn_create_account(&C.node, &C.node.test_root, ALICE, 20 * DN_NEAR, &alice)) return -1;
+    const char *ks_args[] = {"--near-rpc-url", C.node.url, "--contract-id", WH_OUTLAYER, NULL};
+    if (ks_start(&ks, NULL, ks_args, NULL)) {
+        fprintf(stderr, "keystore did not start; see %s\n", ks.log);
+        return -1;
+    }
     char key[300];
     snprintf(key, sizeof key, "%s/operator.json", dir);
     if (wh_write_key_file(&C, key)) return -1;
@@ -201,6 +239,8 @@ static int teardown(void **state)
     }
     stop(coord_pid, SIGTERM);
     stop(git_pid, SIGTERM);
+    if (ks_stop(&ks)) bad = 1;
+    if (!getenv("KEEP_E2E_DIR")) ks_cleanup(&ks);
     /* Sanitizer builds report into the logs: surface them as failures. */
     if (sh("cat %s/worker*.log %s/coordinator.log | grep -q 'ERROR: AddressSanitizer\\|ERROR: LeakSanitizer\\|runtime error:'",
            dir, dir) == 0) {
@@ -213,6 +253,7 @@ static int teardown(void **state)
     if (getenv("KEEP_E2E_DIR")) fprintf(stderr, "logs kept in %s\n", dir);
     else sh("rm -rf %s", dir);
     free(probe);
+    free(probe2);
     return bad ? -1 : 0;
 }
 
@@ -229,11 +270,11 @@ static char *wasm_url_source(const char *path, const char *hash)
 
 /* Requests, waits for the final outcome, checks the refund; returns the
  * completed event's data[0] (new reference) and the value through *value. */
-static json_t *run_request(const char *source, const char *limits, const char *input, const char *format,
-                           char **value)
+static json_t *run_request_ex(const char *source, const char *limits, const char *input, const char *format,
+                              const char *extra, char **value)
 {
     wh_request rq;
-    assert_int_equal(wh_request_execution(&C, source, limits, input, format, &rq), 0);
+    assert_int_equal(wh_request_execution_ex(&C, source, limits, input, format, extra, &rq), 0);
     near_outcome o;
     if (wh_final(&C, &rq, 60000, &o)) fail_msg("no final outcome for input %s (logs in %s)", input, dir);
     if (o.kind != NEAR_OUTCOME_SUCCESS) fail_msg("input %s: the caller's transaction failed: %s", input, o.failure_message);
@@ -247,16 +288,28 @@ static json_t *run_request(const char *source, const char *limits, const char *i
     return d;
 }
 
-static void expect_failure(const char *source, const char *limits, const char *input, const char *needle)
+static json_t *run_request(const char *source, const char *limits, const char *input, const char *format,
+                           char **value)
+{
+    return run_request_ex(source, limits, input, format, NULL, value);
+}
+
+static void expect_failure_ex(const char *source, const char *limits, const char *input, const char *extra,
+                              const char *needle)
 {
     char *value = NULL;
-    json_t *d = run_request(source, limits, input, "Text", &value);
+    json_t *d = run_request_ex(source, limits, input, "Text", extra, &value);
     assert_string_equal(value, "null");
     assert_true(json_is_false(json_object_get(d, "success")));
     const char *msg = json_string_value(json_object_get(d, "error_message"));
     if (!msg || !strstr(msg, needle)) fail_msg("input %s: error %s, expected %s", input, msg ? msg : "(none)", needle);
     free(value);
     json_decref(d);
+}
+
+static void expect_failure(const char *source, const char *limits, const char *input, const char *needle)
+{
+    expect_failure_ex(source, limits, input, NULL, needle);
 }
 
 #define LIMITS(fuel, mem, secs)                                                                                    \
@@ -503,6 +556,158 @@ static void test_restarts(void **state)
     free(src);
 }
 
+/* ------------------------------------------------------------ secrets */
+
+/* alice stores secrets (sealed to the keystore's key for seed) with
+ * store_secrets; accessor and access in the contract's JSON form. */
+static void store_secrets(const char *seed, const char *accessor, const char *profile, const char *access)
+{
+    char *blob = ks_seal(&ks, seed, "{\"SECRET_API_KEY\":\"" SECRET_VALUE "\",\"MODE\":\"e2e\"}");
+    assert_non_null(blob);
+    char *args = NULL;
+    assert_true(asprintf(&args, "{\"accessor\":%s,\"profile\":\"%s\",\"encrypted_secrets_base64\":\"%s\",\"access\":%s}",
+                         accessor, profile, blob, access) > 0);
+    near_outcome o;
+    near_rpc_error err = {0};
+    near_status st = dn_call(&C.node, &alice, WH_OUTLAYER, "store_secrets", args, DN_NEAR / 10, NEAR_WAIT_FINAL, &o,
+                             &err, NULL);
+    if (st != NEAR_OK) fail_msg("store_secrets %s: %s %s", profile, near_status_name(st), err.message);
+    if (o.kind != NEAR_OUTCOME_SUCCESS) fail_msg("store_secrets %s: %s", profile, o.failure_message);
+    near_outcome_free(&o);
+    near_rpc_error_clear(&err);
+    free(args);
+    free(blob);
+}
+
+/* The probe's output for envrev:SECRET_API_KEY, as the chain returns it. */
+static const char *reversed_secret(void)
+{
+    static char out[sizeof SECRET_VALUE + 2];
+    size_t n = strlen(SECRET_VALUE);
+    out[0] = '"';
+    for (size_t i = 0; i < n; i++) out[1 + i] = SECRET_VALUE[n - 1 - i];
+    out[n + 1] = '"';
+    out[n + 2] = 0;
+    return out;
+}
+
+/* How many execute jobs the coordinator recorded with this status (the
+ * error category the worker reported). */
+static int jobs_with_status(const char *status)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/coord/coordinator.db", dir);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int n = -1;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM jobs WHERE job_type='execute' AND status=?", -1, &st, NULL) ==
+            SQLITE_OK) {
+        sqlite3_busy_timeout(db, 5000);
+        sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int(st, 0);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+#define SECRETS_REF(profile) "{\"secrets_ref\":{\"profile\":\"" profile "\",\"account_id\":\"" ALICE "\"}}"
+
+static void test_secrets(void **state)
+{
+    char seed[200], accessor[200];
+    /* For the probe's hash: bob may use profile "default", not "closed". */
+    snprintf(seed, sizeof seed, "wasm_hash:%s:" ALICE, probe_hash);
+    snprintf(accessor, sizeof accessor, "{\"WasmHash\":{\"hash\":\"%s\"}}", probe_hash);
+    store_secrets(seed, accessor, "default", "{\"Whitelist\":{\"accounts\":[\"" WH_CALLER "\"]}}");
+    store_secrets(seed, accessor, "closed", "{\"Whitelist\":{\"accounts\":[\"carol.test.near\"]}}");
+    /* For one branch of the git repository (the worker names the branch). */
+    assert_int_equal(sh("set -e; cd %s/repos/alice/flip; git checkout -qb secret main;"
+                        "printf '#include <stdio.h>\\n#include <stdlib.h>\\n#include <string.h>\\n"
+                        "int main(void){ const char *v = getenv(\"SECRET_API_KEY\"); if (!v) v = \"(unset)\";"
+                        " putchar(34); for (size_t i = strlen(v); i > 0; i--) putchar(v[i - 1]); putchar(34);"
+                        " return 0; }\\n' > main.c;"
+                        "git -c user.name=t -c user.email=t@t commit -qam secret; git checkout -q main",
+                        dir),
+                     0);
+    store_secrets("github.com/alice/flip:" ALICE ":secret",
+                  "{\"Repo\":{\"repo\":\"github.com/alice/flip\",\"branch\":\"secret\"}}", "default", "\"AllowAll\"");
+
+    char *src = wasm_url_source("/probe.wasm", probe_hash);
+    char *value = NULL;
+    int with_before = log_count("with secrets", "");
+    /* The allowed caller's program reads it (output on chain). */
+    json_t *d = run_request_ex(src, LIMITS(1000000000, 32, 10), "envrev:SECRET_API_KEY", "Text", SECRETS_REF("default"),
+                               &value);
+    assert_string_equal(value, reversed_secret());
+    json_decref(d);
+    free(value);
+    /* The worker's NEAR_* variables are there next to the secrets. */
+    d = run_request_ex(src, LIMITS(1000000000, 32, 10), "envrev:NEAR_SENDER_ID", "Text", SECRETS_REF("default"), &value);
+    assert_string_equal(value, "\"raen.tset.bob\"");
+    json_decref(d);
+    free(value);
+    /* A caller the condition denies: success:false, refunded. */
+    expect_failure_ex(src, LIMITS(1000000000, 32, 10), "envrev:SECRET_API_KEY", SECRETS_REF("closed"),
+                      "Access to secrets denied");
+    /* A profile that does not exist. */
+    expect_failure_ex(src, LIMITS(1000000000, 32, 10), "envrev:SECRET_API_KEY", SECRETS_REF("nothing"),
+                      "Secrets not found");
+    free(src);
+    /* Another program (another hash) cannot read the probe's secrets. */
+    char *other = wasm_url_source("/probe2.wasm", probe2_hash);
+    expect_failure_ex(other, LIMITS(1000000000, 32, 10), "envrev:SECRET_API_KEY", SECRETS_REF("default"),
+                      "Secrets not found");
+    /* A git source by branch: built, run with the branch's secrets. */
+    d = run_request_ex("{\"GitHub\":{\"repo\":\"https://github.com/alice/flip\",\"commit\":\"secret\","
+                       "\"build_target\":\"wasm32-wasip1\"}}",
+                       LIMITS(1000000000, 32, 10), "", "Json", SECRETS_REF("default"), &value);
+    assert_string_equal(value, reversed_secret());
+    json_decref(d);
+    free(value);
+    assert_int_equal(log_count("with secrets", "") - with_before, 3);
+    /* The coordinator got the spec's categories: denied, and not found (custom). */
+    assert_int_equal(jobs_with_status("access_denied"), 1);
+    assert_int_equal(jobs_with_status("custom"), 2);
+
+    /* A worker without a keystore: a clear failure, not a run without them. */
+    assert_int_equal(stop(worker_pid, SIGTERM), 0);
+    worker_keystore = false;
+    start_worker();
+    expect_failure_ex(other, LIMITS(1000000000, 32, 10), "envrev:SECRET_API_KEY", SECRETS_REF("default"),
+                      "no keystore configured");
+    assert_int_equal(stop(worker_pid, SIGTERM), 0);
+    worker_keystore = true;
+    start_worker();
+    free(other);
+}
+
+/* Last: no log, database or chain file of the stack holds the secret
+ * (the programs printed it reversed). */
+static void test_secret_not_written(void **state)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "grep -r -l -a -F -e '%s' '%s' '%s' '%s' '%s' '%s.log' 2>/dev/null", SECRET_VALUE, dir,
+             ks.dir, ks.log, C.node.home, C.node.home);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char found[1024] = "";
+    size_t n = fread(found, 1, sizeof found - 1, p);
+    found[n] = 0;
+    pclose(p);
+    if (found[0]) fail_msg("the secret value is in: %s", found);
+    /* …while the reversed value is on chain: the scan does look there. */
+    const char *rev = reversed_secret();
+    snprintf(cmd, sizeof cmd, "grep -r -l -a -F -e '%.*s' '%s' '%s.log' 2>/dev/null | head -1", (int)strlen(rev) - 2,
+             rev + 1, C.node.home, C.node.home);
+    p = popen(cmd, "r");
+    n = fread(found, 1, sizeof found - 1, p);
+    found[n] = 0;
+    pclose(p);
+    if (!found[0]) fail_msg("the reversed secret was not found in the devnet's files: the scan proves nothing");
+}
+
 /* A key that is not the operator's: the worker refuses to start. */
 static void test_wrong_key_refused(void **state)
 {
@@ -537,12 +742,14 @@ int main(void)
         cmocka_unit_test(test_wasm_url_failures),
         cmocka_unit_test(test_git_source),
         cmocka_unit_test(test_caller_contract),
+        cmocka_unit_test(test_secrets),
         cmocka_unit_test(test_kill_mid_execution),
         cmocka_unit_test(test_kill_mid_compile),
         cmocka_unit_test(test_sigterm_finishes_job),
         cmocka_unit_test(test_restarts),
         cmocka_unit_test(test_abandoned),
         cmocka_unit_test(test_wrong_key_refused),
+        cmocka_unit_test(test_secret_not_written),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -51,11 +51,23 @@ int wh_start_args(wh_chain *c, int block_ms, const char *const *extra)
 int wh_request_execution(wh_chain *c, const char *code_source, const char *limits, const char *input,
                          const char *format, wh_request *out)
 {
+    return wh_request_execution_ex(c, code_source, limits, input, format, NULL, out);
+}
+
+int wh_request_execution_ex(wh_chain *c, const char *code_source, const char *limits, const char *input,
+                            const char *format, const char *extra_args, wh_request *out)
+{
     memset(out, 0, sizeof *out);
     json_error_t je;
     json_t *cs = json_loads(code_source, 0, &je);
     json_t *args = json_pack("{s:o, s:s, s:s}", "code_source", cs, "input_data", input, "response_format", format);
     if (limits) json_object_set_new(args, "resource_limits", json_loads(limits, 0, &je));
+    if (extra_args) {
+        json_t *extra = json_loads(extra_args, 0, &je);
+        if (!json_is_object(extra)) fprintf(stderr, "request_execution: bad extra arguments %s\n", extra_args);
+        json_object_update(args, extra);
+        json_decref(extra);
+    }
     char *text = json_dumps(args, JSON_COMPACT);
     json_decref(args);
     out->deposit = DN_NEAR / 10;

@@ -38,6 +38,10 @@ typedef struct wh_request {
  * limits (JSON object or NULL), input and format; waits until included. */
 int wh_request_execution(wh_chain *c, const char *code_source, const char *limits, const char *input,
                          const char *format, wh_request *out);
+/* The same with more request_execution arguments (a JSON object's text,
+ * e.g. {"secrets_ref":{…}}; NULL = none). */
+int wh_request_execution_ex(wh_chain *c, const char *code_source, const char *limits, const char *input,
+                            const char *format, const char *extra_args, wh_request *out);
 /* The caller's final outcome (waits up to timeout_ms for the callback). 0 with *o filled. */
 int wh_final(wh_chain *c, const wh_request *rq, int timeout_ms, near_outcome *o);
 /* The execution_completed event in the outcome's logs (new reference) or NULL. */
