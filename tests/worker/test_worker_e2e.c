@@ -62,6 +62,8 @@ static char token[128];
 static const char *worker_bin = "build/bin/outlayer-worker";
 static const char *coord_bin = "build/bin/outlayer-coordinator";
 static ks_node ks;
+static ks_node ks_attested;               /* a --require-attestation keystore */
+static const char *keystore_url;          /* what workers are given (ks.url) */
 static bool worker_keystore = true; /* start workers with --keystore-url */
 static uint8_t *probe2;             /* the probe with a custom section: same code, another hash */
 static size_t probe2_len;
@@ -135,7 +137,7 @@ static void start_worker(void)
     if (worker_keystore) {
         size_t n = 0;
         while (argv[n]) n++;
-        argv[n] = "--keystore-url", argv[n + 1] = ks.url, argv[n + 2] = "--keystore-token",
+        argv[n] = "--keystore-url", argv[n + 1] = (char *)keystore_url, argv[n + 2] = "--keystore-token",
         argv[n + 3] = KS_TEST_TOKEN;
     }
     worker_pid = spawn(argv, log);
@@ -192,6 +194,7 @@ static int setup(void **state)
         fprintf(stderr, "keystore did not start; see %s\n", ks.log);
         return -1;
     }
+    keystore_url = ks.url;
     char key[300];
     snprintf(key, sizeof key, "%s/operator.json", dir);
     if (wh_write_key_file(&C, key)) return -1;
@@ -240,7 +243,11 @@ static int teardown(void **state)
     stop(coord_pid, SIGTERM);
     stop(git_pid, SIGTERM);
     if (ks_stop(&ks)) bad = 1;
-    if (!getenv("KEEP_E2E_DIR")) ks_cleanup(&ks);
+    if (ks_attested.pid > 0 && ks_stop(&ks_attested)) bad = 1;
+    if (!getenv("KEEP_E2E_DIR")) {
+        ks_cleanup(&ks);
+        if (ks_attested.dir[0]) ks_cleanup(&ks_attested);
+    }
     /* Sanitizer builds report into the logs: surface them as failures. */
     if (sh("cat %s/worker*.log %s/coordinator.log | grep -q 'ERROR: AddressSanitizer\\|ERROR: LeakSanitizer\\|runtime error:'",
            dir, dir) == 0) {
@@ -683,13 +690,63 @@ static void test_secrets(void **state)
     free(other);
 }
 
+/* A keystore with --require-attestation: it serves the worker because the
+ * worker signs with its operator key and that key is a function-call key
+ * of the register account for the OutLayer contract (what a register
+ * contract adds for an admitted TEE worker). */
+static void test_secrets_attested(void **state)
+{
+    near_credentials reg;
+    assert_int_equal(dn_create_account(&C.node, &C.node.test_root, "register.test.near", 5 * DN_NEAR, &reg), 0);
+    near_transaction tx;
+    assert_int_equal(dn_tx_begin(&C.node, "register.test.near", &reg.keypair, "register.test.near", &tx), 0);
+    const char *methods[] = {"resolve_execution", "submit_execution_output_and_resolve"};
+    assert_int_equal(near_add_function_call_key(near_tx_actions(&tx), &C.op.keypair.public_key, 0, NULL, WH_OUTLAYER,
+                                                methods, 2),
+                     0);
+    near_outcome o;
+    near_rpc_error e = {0};
+    assert_int_equal(dn_tx_send(&C.node, &tx, &reg.keypair, NEAR_WAIT_FINAL, &o, &e, NULL), NEAR_OK);
+    near_outcome_free(&o);
+    near_rpc_error_clear(&e);
+    /* The same master as the first keystore, so the stored secrets open. */
+    char path[400], master_env[128] = "OUTLAYER_KEYSTORE_MASTER=";
+    snprintf(path, sizeof path, "%s/master.key", ks.dir);
+    FILE *mf = fopen(path, "r");
+    assert_non_null(mf);
+    assert_non_null(fgets(master_env + strlen(master_env), 65, mf));
+    fclose(mf);
+    const char *env[] = {master_env, NULL};
+    const char *args[] = {"--near-rpc-url", C.node.url, "--contract-id", WH_OUTLAYER, "--require-attestation",
+                          "--register-contract", "register.test.near", NULL};
+    assert_int_equal(ks_start(&ks_attested, NULL, args, env), 0);
+    sodium_memzero(master_env, sizeof master_env);
+    assert_int_equal(stop(worker_pid, SIGTERM), 0);
+    keystore_url = ks_attested.url;
+    start_worker();
+    char *src = wasm_url_source("/probe.wasm", probe_hash);
+    char *value = NULL;
+    json_t *d = run_request_ex(src, LIMITS(1000000000, 32, 10), "envrev:SECRET_API_KEY", "Text", SECRETS_REF("default"),
+                               &value);
+    assert_string_equal(value, reversed_secret());
+    json_decref(d);
+    free(value);
+    free(src);
+    assert_int_equal(stop(worker_pid, SIGTERM), 0);
+    keystore_url = ks.url;
+    start_worker();
+    assert_int_equal(ks_stop(&ks_attested), 0);
+    /* It did check: the signed request was verified against the register account. */
+    assert_int_equal(sh("grep -q 'granted' '%s'", ks_attested.log), 0);
+}
+
 /* Last: no log, database or chain file of the stack holds the secret
  * (the programs printed it reversed). */
 static void test_secret_not_written(void **state)
 {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "grep -r -l -a -F -e '%s' '%s' '%s' '%s' '%s' '%s.log' 2>/dev/null", SECRET_VALUE, dir,
-             ks.dir, ks.log, C.node.home, C.node.home);
+    snprintf(cmd, sizeof cmd, "grep -r -l -a -F -e '%s' '%s' '%s' '%s' '%s' '%s' '%s' '%s.log' 2>/dev/null",
+             SECRET_VALUE, dir, ks.dir, ks.log, ks_attested.dir, ks_attested.log, C.node.home, C.node.home);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     char found[1024] = "";
@@ -743,6 +800,7 @@ int main(void)
         cmocka_unit_test(test_git_source),
         cmocka_unit_test(test_caller_contract),
         cmocka_unit_test(test_secrets),
+        cmocka_unit_test(test_secrets_attested),
         cmocka_unit_test(test_kill_mid_execution),
         cmocka_unit_test(test_kill_mid_compile),
         cmocka_unit_test(test_sigterm_finishes_job),
