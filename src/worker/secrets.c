@@ -11,8 +11,10 @@
  */
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "near/encoding.h"
 #include "secrets/client.h"
 #include "worker/worker.h"
 
@@ -39,11 +41,15 @@ int wk_fetch_secrets(const wk_worker *w, const wk_request *r, json_t **env, char
                  r->secrets_profile, r->secrets_owner);
         return -1;
     }
+    /* Spec §11: with a TEE mode the quote is base64(SHA-256 of our
+     * executable); with none, the client's base64("no-attestation"). */
+    char *quote = strcmp(w->cfg.tee ? w->cfg.tee : "none", "none") != 0 ? near_base64_encode(w->exe_hash, 32) : NULL;
     sec_keystore_client c = {
         .base_url = w->cfg.keystore_url,
         .token = w->cfg.keystore_token,
         .timeout_ms = 30000,
         .tee_type = w->cfg.tee,
+        .quote_b64 = quote,
         /* The operator key: in a TEE deployment it is the function-call key
          * the register contract added for this worker, which is what a
          * --require-attestation keystore checks (docs/secrets.md). */
@@ -67,6 +73,7 @@ int wk_fetch_secrets(const wk_worker *w, const wk_request *r, json_t **env, char
     }
     char msg[WK_ERR];
     sec_fetch_status st = sec_keystore_decrypt(&c, &q, env, msg, sizeof msg);
+    free(quote);
     if (st == SEC_FETCH_OK) return 0;
     snprintf(category, 32, "%s",
              st == SEC_FETCH_DENIED ? "access_denied" : st == SEC_FETCH_USER_ERROR ? "custom" : "failed");

@@ -109,6 +109,7 @@ static void worker_with(const char *url)
     W.cfg.keystore_url = (char *)url;
     W.cfg.keystore_token = "ks-token-123";
     W.cfg.tee = "simulated";
+    memset(W.exe_hash, 0xab, sizeof W.exe_hash);
     assert_int_equal(near_keypair_generate(&W.chain.keypair), 0);
 }
 
@@ -190,6 +191,9 @@ static void test_wasm_hash_body_and_env(void **state)
     assert_int_equal(json_integer_value(json_object_get(last_body, "request_id")), 77);
     json_t *att = json_object_get(last_body, "attestation");
     assert_string_equal(json_string_value(json_object_get(att, "tee_type")), "simulated");
+    char *quote = near_base64_encode(W.exe_hash, 32); /* spec §11: base64(SHA-256(executable)) */
+    assert_string_equal(json_string_value(json_object_get(att, "quote")), quote);
+    free(quote);
     char pk[NEAR_KEY_TEXT_MAX];
     near_public_key_format(&W.chain.keypair.public_key, pk);
     assert_string_equal(json_string_value(json_object_get(att, "worker_pubkey")), pk);
