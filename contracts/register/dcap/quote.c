@@ -6,7 +6,8 @@
  * signature data: quote sig(64) | attestation key(64) | u16 cert type (6)
  *     | u32 size | QE report(384) | QE report sig(64) | u16 auth len | auth
  *     | u16 cert type (5) | u32 size | PEM chain
- * Each nested size must fit its container exactly. */
+ * Each nested size must fit its container exactly; only zero padding may
+ * follow the signature data. */
 #include "dcap.h"
 #include "mem.h"
 
@@ -106,9 +107,14 @@ bool tdx_quote_parse(const uint8_t *q, size_t len, struct tdx_quote *out, struct
     out->signed_data.len = (size_t)(r.p - q);
 
     uint32_t sig_len;
-    if (!u32le(&r, &sig_len) || sig_len != r.len)
-        return dcap_fail(e, "quote: signature data length does not match the quote size", NULL, NULL);
-    struct rd s = {r.p, r.len};
+    if (!u32le(&r, &sig_len) || sig_len > r.len)
+        return dcap_fail(e, "quote: signature data length exceeds the quote", NULL, NULL);
+    /* Quotes from some QGS builds carry zero padding after the signature
+     * data; anything else there is refused. */
+    for (size_t i = sig_len; i < r.len; i++)
+        if (r.p[i] != 0)
+            return dcap_fail(e, "quote: non-zero bytes after the signature data", NULL, NULL);
+    struct rd s = {r.p, sig_len};
     uint16_t cert_type;
     uint32_t cert_size;
     if (!take(&s, 64, &out->quote_sig) || !take(&s, 64, &out->att_key))
