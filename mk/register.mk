@@ -43,3 +43,27 @@ $(eval $(call fuzz_target,dcap_der,$(DCAP_PURE_SRC) $(DCAP_DIR)/sha256_native.c 
   -I$(DCAP_DIR) -Icontracts/sdk -lsodium))
 
 .PHONY: register-test register-test-san
+
+# ---- the contract: build/contracts/register.wasm ----
+REGISTER_CONTRACT_SRC := $(wildcard contracts/register/*.c)
+REGISTER_WASM_SRC := $(CONTRACT_SDK_SRC) $(REGISTER_CONTRACT_SRC) $(DCAP_SRC) $(DCAP_DIR)/sha256_host.c
+REGISTER_WASM := $(CONTRACT_WASM_DIR)/register.wasm
+$(call contract_wasm_objs,$(REGISTER_CONTRACT_SRC) $(DCAP_SRC) $(DCAP_DIR)/sha256_host.c): \
+  CONTRACT_WASM_CFLAGS += -I$(DCAP_DIR) -Icontracts/register
+
+$(REGISTER_WASM): $(call contract_wasm_objs,$(REGISTER_WASM_SRC))
+	@mkdir -p $(@D)
+	$(WASM_LD) $(CONTRACT_WASM_LDFLAGS) -o $@ $^ $(CONTRACT_WASM_RT)
+
+contracts: $(REGISTER_WASM)
+PROGRAMS += $(REGISTER_WASM)
+
+REGISTER_METHODS := new register_worker_key update_collateral add_approved_rtmr3 remove_approved_rtmr3 \
+  add_approved_measurements remove_approved_measurements set_tcb_policy transfer_ownership remove_worker \
+  get_approved_rtmr3 is_rtmr3_approved get_collateral get_init_worker_account get_approved_measurements \
+  get_config list_workers get_worker
+# Size budget: 100 KB (the reference's Rust contract is 551 KB).
+register-contracts-check: $(REGISTER_WASM)
+	@tests/contract/check_wasm.sh $(REGISTER_WASM) 102400 $(REGISTER_METHODS)
+contracts-check: register-contracts-check
+.PHONY: register-contracts-check
