@@ -67,3 +67,10 @@ register-contracts-check: $(REGISTER_WASM)
 	@tests/contract/check_wasm.sh $(REGISTER_WASM) 102400 $(REGISTER_METHODS)
 contracts-check: register-contracts-check
 .PHONY: register-contracts-check
+
+# register.wasm in the devnet's NEAR VM (gas measured) — links the project's static libraries.
+.SECONDEXPANSION:
+$(BUILD)/tests/register/test_register_wasm: $(OBJ)/tests/register/test_register_wasm.o $$(STATIC_LIBS) $(REGISTER_WASM)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(STATIC_LIBS) -Wl,--end-group $(LIB_CMOCKA) $(LIB_JSON) \
+	  $(LIB_CURL) $(LIB_SODIUM) $(LIB_SSL) -lm -lpthread

@@ -1,0 +1,364 @@
+/* test_register_wasm.c — build/contracts/register.wasm in the NEAR VM the
+ * devnet uses (NEAR gas schedule), at block times inside and outside the
+ * real sample collateral's window: the Intel-signed quote verifies inside
+ * the contract (then stops at the report_data binding, which a third-party
+ * quote cannot carry), every failure has its specific message, the caller
+ * checks hold, and the gas of the verification is measured and printed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "dcap_test_util.h"
+#include "near/encoding.h"
+#include "vm_register.h"
+
+#define REGISTER_WASM "build/contracts/register.wasm"
+#define TGAS 1000000000000ull
+
+static near_vm_contract *contract;
+static uint8_t *quote, *coll, *old_quote, *old_coll;
+static size_t quote_len, coll_len, old_quote_len, old_coll_len;
+
+struct call {
+    bool ok;
+    char *panic; /* error message on failure */
+    char *ret;   /* return data as text */
+    char logs[8192];
+    uint64_t gas_burnt;
+    near_vm_outcome out;
+};
+
+static void call_free(struct call *c)
+{
+    free(c->panic);
+    free(c->ret);
+    near_vm_outcome_free(&c->out);
+}
+
+static struct call vm_call(struct kv_store *st, const char *caller, uint64_t time_s, const char *method,
+                           const char *args)
+{
+    struct call c;
+    memset(&c, 0, sizeof c);
+    near_vm_context ctx;
+    memset(&ctx, 0, sizeof ctx);
+    static const uint8_t pk[33] = {0};
+    ctx.current_account_id = "register.near";
+    ctx.signer_account_id = caller;
+    ctx.signer_account_pk = pk;
+    ctx.signer_account_pk_len = sizeof pk;
+    ctx.predecessor_account_id = caller;
+    ctx.block_height = 100;
+    ctx.block_timestamp = time_s * 1000000000ull;
+    ctx.account_balance = (near_vm_u128)100 * 1000000000000ull * 1000000000000ull;
+    ctx.storage_usage = 1000;
+    ctx.prepaid_gas = 300 * TGAS;
+    ctx.input = (const uint8_t *)args;
+    ctx.input_len = strlen(args);
+    near_vm_storage s = {st, kv_get, kv_set, kv_remove, kv_yield_pending};
+    near_vm_run(contract, method, &ctx, &s, &c.out);
+    c.ok = c.out.error.kind == NEAR_VM_OK;
+    c.gas_burnt = c.out.gas_burnt;
+    if (!c.ok)
+        c.panic = strdup(c.out.error.message ? c.out.error.message : c.out.error.name);
+    if (c.out.return_data) {
+        c.ret = malloc(c.out.return_len + 1);
+        memcpy(c.ret, c.out.return_data, c.out.return_len);
+        c.ret[c.out.return_len] = 0;
+    }
+    for (size_t i = 0; i < c.out.logs_count; i++) {
+        strncat(c.logs, c.out.logs[i], sizeof c.logs - strlen(c.logs) - 2);
+        strcat(c.logs, "\n");
+    }
+    return c;
+}
+
+static void expect_ok(struct kv_store *st, const char *caller, uint64_t t, const char *method, const char *args)
+{
+    struct call c = vm_call(st, caller, t, method, args);
+    if (!c.ok)
+        fail_msg("%s failed: %s", method, c.panic);
+    call_free(&c);
+}
+
+static void expect_panic(struct kv_store *st, const char *caller, uint64_t t, const char *method, const char *args,
+                         const char *msg)
+{
+    struct call c = vm_call(st, caller, t, method, args);
+    if (c.ok || !strstr(c.panic, msg))
+        fail_msg("%s: expected panic containing \"%s\", got %s", method, msg, c.ok ? "success" : c.panic);
+    call_free(&c);
+}
+
+static char *hex_of(const uint8_t *p, size_t n)
+{
+    char *s = malloc(2 * n + 1);
+    for (size_t i = 0; i < n; i++)
+        sprintf(s + 2 * i, "%02x", p[i]);
+    return s;
+}
+
+static char *collateral_args(const uint8_t *json, size_t len)
+{
+    json_t *o = json_pack("{s:s%}", "collateral", (const char *)json, len);
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return s;
+}
+
+static char *register_args(const char *public_key, const uint8_t *q, size_t qlen)
+{
+    char *hex = hex_of(q, qlen);
+    json_t *o = json_pack("{s:s,s:s}", "public_key", public_key, "tdx_quote_hex", hex);
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    free(hex);
+    return s;
+}
+
+/* ed25519:<base58 of report_data[0..32]> of a quote with the report at body. */
+static void key_of(const uint8_t *report_data, char *out, size_t cap)
+{
+    strcpy(out, "ed25519:");
+    near_base58_encode(report_data, 32, out + 8, cap - 8);
+}
+
+static char *measurement_args(const uint8_t *body)
+{
+    char *m[5];
+    m[0] = hex_of(body + 136, 48);
+    for (int i = 0; i < 4; i++)
+        m[i + 1] = hex_of(body + 328 + 48 * i, 48);
+    json_t *o = json_pack("{s:{s:s,s:s,s:s,s:s,s:s}}", "measurements", "mrtd", m[0], "rtmr0", m[1], "rtmr1", m[2],
+                          "rtmr2", m[3], "rtmr3", m[4]);
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    for (int i = 0; i < 5; i++)
+        free(m[i]);
+    return s;
+}
+
+/* A deployed, initialised contract with the sample's collateral and
+ * measurements approved. */
+static void deploy(struct kv_store *st, const uint8_t *q_body, const uint8_t *c, size_t clen, uint64_t t)
+{
+    expect_ok(st, "owner.near", t, "new",
+              "{\"owner_id\":\"owner.near\",\"init_worker_account\":\"worker.near\",\"receiver_id\":\"outlayer.near\"}");
+    char *a = collateral_args(c, clen);
+    expect_ok(st, "owner.near", t, "update_collateral", a);
+    free(a);
+    char *r3 = hex_of(q_body + 472, 48), args[200];
+    snprintf(args, sizeof args, "{\"rtmr3\":\"%s\"}", r3);
+    expect_ok(st, "owner.near", t, "add_approved_rtmr3", args);
+    free(r3);
+    a = measurement_args(q_body);
+    expect_ok(st, "owner.near", t, "add_approved_measurements", a);
+    free(a);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    size_t len;
+    FILE *f = fopen(REGISTER_WASM, "rb");
+    if (!f) {
+        fprintf(stderr, "missing %s (make contracts)\n", REGISTER_WASM);
+        return -1;
+    }
+    fseek(f, 0, SEEK_END);
+    len = (size_t)ftell(f);
+    rewind(f);
+    uint8_t *code = malloc(len);
+    if (fread(code, 1, len, f) != len)
+        return -1;
+    fclose(f);
+    near_vm_prepare_error e;
+    char detail[160];
+    contract = near_vm_contract_load(code, len, &e, detail, sizeof detail);
+    free(code);
+    if (!contract) {
+        fprintf(stderr, "register.wasm does not load: %s\n", detail);
+        return -1;
+    }
+    quote = tu_slurp("tdx_quote", &quote_len);
+    coll = tu_slurp("tdx_quote_collateral.json", &coll_len);
+    old_quote = tu_slurp("tdx_quote_outdated", &old_quote_len);
+    old_coll = tu_slurp("tdx_quote_outdated_collateral.json", &old_coll_len);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    near_vm_contract_release(contract);
+    free(quote);
+    free(coll);
+    free(old_quote);
+    free(old_coll);
+    return 0;
+}
+
+static void test_real_quote_verifies_in_contract(void **state)
+{
+    (void)state;
+    struct kv_store st = {0};
+    uint64_t t = (uint64_t)tu_time("2025-06-25T12:00:00Z");
+    deploy(&st, quote + 48, coll, coll_len, t);
+    char key[80];
+    key_of(quote + 568, key, sizeof key);
+    char *a = register_args(key, quote, quote_len);
+    struct call c = vm_call(&st, "worker.near", t, "register_worker_key", a);
+    /* All of DCAP passed inside the wasm; the sample's report_data[32..64]
+     * is not our binding, so the contract stops there. */
+    assert_false(c.ok);
+    if (!strstr(c.panic, "Report data binding mismatch"))
+        fail_msg("unexpected: %s\nlogs:\n%s", c.panic, c.logs);
+    assert_non_null(strstr(c.logs, "📋 Extracted RTMR3 from TDX quote: "
+                                    "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"));
+    char want[128];
+    snprintf(want, sizeof want, "📋 Extracted public key from quote: %s", key);
+    assert_non_null(strstr(c.logs, want));
+    printf("register_worker_key with the real v4 quote (full DCAP verification): %.2f TGas burnt, %llu wasm "
+           "instructions\n",
+           (double)c.gas_burnt / TGAS, (unsigned long long)c.out.instructions);
+    assert_true(c.gas_burnt < 300 * TGAS);
+    call_free(&c);
+    free(a);
+
+    /* a different key than the quote's */
+    a = register_args("ed25519:11111111111111111111111111111111", quote, quote_len);
+    expect_panic(&st, "worker.near", t, "register_worker_key", a,
+                 "Public key mismatch: provided key doesn't match TDX quote report_data");
+    /* only the init worker account may register */
+    expect_panic(&st, "stranger.near", t, "register_worker_key", a, "Only worker.near can call register_worker_key");
+    free(a);
+    kv_free(&st);
+}
+
+static void test_contract_rejections(void **state)
+{
+    (void)state;
+    struct kv_store st = {0};
+    uint64_t t = (uint64_t)tu_time("2025-06-25T12:00:00Z");
+    char key[80];
+    key_of(quote + 568, key, sizeof key);
+    char *a = register_args(key, quote, quote_len);
+    expect_ok(&st, "owner.near", t, "new", "{\"owner_id\":\"owner.near\",\"init_worker_account\":\"worker.near\"}");
+    expect_panic(&st, "worker.near", t, "register_worker_key", a,
+                 "Quote collateral required (cache via update_collateral)");
+    char *ca = collateral_args(coll, coll_len);
+    expect_panic(&st, "worker.near", t, "update_collateral", ca, "Only owner can call this method");
+    expect_ok(&st, "owner.near", t, "update_collateral", ca);
+    free(ca);
+    /* RTMR3 not approved */
+    expect_panic(&st, "worker.near", t, "register_worker_key", a, "not approved for registration");
+    /* RTMR3 approved (upper case input is normalised) but not the full set */
+    char args[200];
+    snprintf(args, sizeof args, "{\"rtmr3\":\"%096d\"}", 0);
+    expect_ok(&st, "owner.near", t, "add_approved_rtmr3", args);
+    expect_panic(&st, "worker.near", t, "register_worker_key", a, "Worker measurements not approved");
+    /* outside the collateral window */
+    expect_panic(&st, "worker.near", (uint64_t)tu_time("2026-12-01T00:00:00Z"), "register_worker_key", a,
+                 "TDX quote verification failed - invalid signature or expired TCB: root CA CRL: expired");
+    free(a);
+    /* a flipped byte in the signed report */
+    uint8_t *q = malloc(quote_len);
+    memcpy(q, quote, quote_len);
+    q[200] ^= 0x10;
+    a = register_args(key, q, quote_len);
+    expect_panic(&st, "worker.near", t, "register_worker_key", a,
+                 "TDX quote verification failed - invalid signature or expired TCB: quote signature invalid");
+    free(a);
+    /* truncated */
+    a = register_args(key, quote, 1000);
+    expect_panic(&st, "worker.near", t, "register_worker_key", a, "quote: signature data length exceeds the quote");
+    free(a);
+    free(q);
+    /* not hex */
+    expect_panic(&st, "worker.near", t, "register_worker_key",
+                 "{\"public_key\":\"ed25519:11111111111111111111111111111111\",\"tdx_quote_hex\":\"0g\"}",
+                 "Invalid quote hex encoding");
+    /* bad measurement input */
+    expect_panic(&st, "owner.near", t, "add_approved_rtmr3", "{\"rtmr3\":\"00\"}",
+                 "Invalid RTMR3 format: expected 96 hex characters");
+    kv_free(&st);
+}
+
+static void test_outdated_v5_quote_in_contract(void **state)
+{
+    (void)state;
+    struct kv_store st = {0};
+    uint64_t t = (uint64_t)tu_time("2026-03-01T12:00:00Z");
+    deploy(&st, old_quote + 54, old_coll, old_coll_len, t);
+    char key[80];
+    key_of(old_quote + 54 + 520, key, sizeof key);
+    char *a = register_args(key, old_quote, old_quote_len);
+    struct call c = vm_call(&st, "worker.near", t, "register_worker_key", a);
+    assert_false(c.ok);
+    if (!strstr(c.panic, "no TCB level matches the platform"))
+        fail_msg("unexpected: %s", c.panic);
+    printf("register_worker_key with the outdated v5 quote (rejected at TCB matching): %.2f TGas burnt\n",
+           (double)c.gas_burnt / TGAS);
+    call_free(&c);
+    free(a);
+    kv_free(&st);
+}
+
+static void test_views_and_admin(void **state)
+{
+    (void)state;
+    struct kv_store st = {0};
+    uint64_t t = (uint64_t)tu_time("2025-06-25T12:00:00Z");
+    deploy(&st, quote + 48, coll, coll_len, t);
+    struct call c = vm_call(&st, "anyone.near", t, "get_config", "{}");
+    assert_true(c.ok);
+    assert_string_equal(c.ret, "{\"owner_id\":\"owner.near\",\"init_worker_account\":\"worker.near\","
+                               "\"receiver_id\":\"outlayer.near\",\"tcb_policy\":[\"UpToDate\"],"
+                               "\"intel_root_ca\":true,\"worker_count\":0}");
+    call_free(&c);
+    c = vm_call(&st, "anyone.near", t, "get_init_worker_account", "");
+    assert_string_equal(c.ret, "\"worker.near\"");
+    call_free(&c);
+    char args[200];
+    snprintf(args, sizeof args, "{\"rtmr3\":\"%096d\"}", 0);
+    c = vm_call(&st, "anyone.near", t, "is_rtmr3_approved", args);
+    assert_string_equal(c.ret, "true");
+    call_free(&c);
+    expect_ok(&st, "owner.near", t, "remove_approved_rtmr3", args);
+    c = vm_call(&st, "anyone.near", t, "get_approved_rtmr3", "");
+    assert_string_equal(c.ret, "[]");
+    call_free(&c);
+    expect_ok(&st, "owner.near", t, "set_tcb_policy", "{\"allowed\":[\"UpToDate\",\"SWHardeningNeeded\"]}");
+    expect_panic(&st, "owner.near", t, "set_tcb_policy", "{\"allowed\":[\"Revoked\"]}",
+                 "Unknown or forbidden TCB status: Revoked");
+    expect_panic(&st, "stranger.near", t, "set_tcb_policy", "{\"allowed\":[\"UpToDate\"]}",
+                 "Only owner can call this method");
+    c = vm_call(&st, "owner.near", t, "transfer_ownership", "{\"new_owner\":\"next.near\"}");
+    assert_true(c.ok);
+    assert_non_null(strstr(c.logs, "Ownership transferred: owner.near -> next.near"));
+    call_free(&c);
+    expect_panic(&st, "owner.near", t, "remove_worker",
+                 "{\"public_key\":\"ed25519:11111111111111111111111111111111\"}", "Only owner can call this method");
+    expect_panic(&st, "next.near", t, "remove_worker",
+                 "{\"public_key\":\"ed25519:11111111111111111111111111111111\"}", "Worker not registered");
+    c = vm_call(&st, "anyone.near", t, "list_workers", "");
+    assert_string_equal(c.ret, "[]");
+    call_free(&c);
+    kv_free(&st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_real_quote_verifies_in_contract),
+        cmocka_unit_test(test_contract_rejections),
+        cmocka_unit_test(test_outdated_v5_quote_in_contract),
+        cmocka_unit_test(test_views_and_admin),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
