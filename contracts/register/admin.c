@@ -64,9 +64,29 @@ SDK_EXPORT(update_collateral) void rg_update_collateral(void)
     struct rg_state st;
     rg_state_load(&st);
     rg_require_owner(&st);
-    st.quote_collateral = jr_as_str(jr_req(a, "collateral"), NULL);
+    size_t len;
+    const char *coll = jr_as_str(jr_req(a, "collateral"), &len);
+    /* Fix: the reference stores collateral unvalidated. Verifying every
+     * signature here, once, lets register_worker_key skip them (about two
+     * thirds of its gas) while every time window is still checked then. */
+    int64_t expires;
+    struct dcap_err e;
+    if (!dcap_verify_collateral((const uint8_t *)coll, len, st.root_ca, st.root_ca_len,
+                                (int64_t)(sdk_block_timestamp() / 1000000000ull), &expires, &e)) {
+        struct buf m;
+        buf_init(&m);
+        buf_str(&m, "Invalid collateral: ");
+        buf_str(&m, e.msg);
+        sdk_panic_buf(&m);
+    }
+    st.quote_collateral = coll;
     rg_state_save(&st);
-    sdk_log("Quote collateral updated");
+    struct buf m;
+    buf_init(&m);
+    buf_str(&m, "Quote collateral updated (valid until ");
+    buf_u64(&m, (uint64_t)expires);
+    buf_str(&m, " s since the Unix epoch)");
+    sdk_log_buf(&m);
 }
 
 static const char *rtmr3_arg(const struct jr_value *a, size_t *len)

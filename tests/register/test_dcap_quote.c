@@ -256,13 +256,51 @@ static void test_outdated_quote(void **state)
     expect_fail(old_quote, old_quote_len, old_coll, old_coll_len, old_in_window, "no TCB level matches");
 }
 
+/* The split the contract uses: collateral verified once on upload, quotes
+ * later against it without re-checking the collateral's signatures. */
+static void test_preverified_collateral(void **state)
+{
+    (void)state;
+    int64_t expires;
+    struct dcap_err e = {{0}};
+    assert_true(dcap_verify_collateral(coll, coll_len, root, root_len, in_window, &expires, &e));
+    sdk_mem_release_all();
+    assert_int_equal(expires, tu_time("2025-07-19T10:00:35Z"));
+    assert_false(dcap_verify_collateral(coll, coll_len, root, root_len, tu_time("2025-08-01T00:00:00Z"), &expires, &e));
+    sdk_mem_release_all();
+    uint8_t *c = patched(coll, coll_len, "\\\"tcbStatus\\\":\\\"OutOfDate\\\"", "\\\"tcbStatus\\\":\\\"OutOfDatX\\\"");
+    assert_false(dcap_verify_collateral(c, coll_len, root, root_len, in_window, &expires, &e));
+    sdk_mem_release_all();
+    assert_non_null(strstr(e.msg, "TCB info: signature invalid"));
+    free(c);
+
+    struct dcap_verified v;
+    assert_true(dcap_verify_with_verified_collateral(quote, quote_len, coll, coll_len, root, root_len, in_window, &v, &e));
+    sdk_mem_release_all();
+    assert_string_equal(v.tcb_status, "UpToDate");
+    /* quote-side checks all remain */
+    uint8_t *q = malloc(quote_len);
+    for (size_t i = 0; i < quote_len; i += 61) {
+        memcpy(q, quote, quote_len);
+        q[i] ^= 0x04;
+        if (dcap_verify_with_verified_collateral(q, quote_len, coll, coll_len, root, root_len, in_window, &v, &e))
+            fail_msg("flipped byte %zu accepted with pre-verified collateral", i);
+        sdk_mem_release_all();
+    }
+    free(q);
+    assert_false(dcap_verify_with_verified_collateral(quote, quote_len, coll, coll_len, root, root_len,
+                                                      tu_time("2025-07-20T00:00:00Z"), &v, &e));
+    sdk_mem_release_all();
+    assert_non_null(strstr(e.msg, "expired"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_quote_verifies), cmocka_unit_test(test_collateral_window),
         cmocka_unit_test(test_flipped_bytes),       cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_wrong_root),          cmocka_unit_test(test_tampered_collateral),
-        cmocka_unit_test(test_outdated_quote),
+        cmocka_unit_test(test_outdated_quote),      cmocka_unit_test(test_preverified_collateral),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

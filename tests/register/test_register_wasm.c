@@ -223,7 +223,7 @@ static void test_real_quote_verifies_in_contract(void **state)
     char want[128];
     snprintf(want, sizeof want, "📋 Extracted public key from quote: %s", key);
     assert_non_null(strstr(c.logs, want));
-    printf("register_worker_key with the real v4 quote (full DCAP verification): %.2f TGas burnt, %llu wasm "
+    printf("register_worker_key with the real v4 quote (quote, QE report, PCK chain, TCB/QE matching): %.2f TGas burnt, %llu wasm "
            "instructions\n",
            (double)c.gas_burnt / TGAS, (unsigned long long)c.out.instructions);
     assert_true(c.gas_burnt < 300 * TGAS);
@@ -253,7 +253,25 @@ static void test_contract_rejections(void **state)
                  "Quote collateral required (cache via update_collateral)");
     char *ca = collateral_args(coll, coll_len);
     expect_panic(&st, "worker.near", t, "update_collateral", ca, "Only owner can call this method");
-    expect_ok(&st, "owner.near", t, "update_collateral", ca);
+    /* collateral is verified on upload: expired, or tampered, is refused */
+    expect_panic(&st, "owner.near", (uint64_t)tu_time("2025-08-01T00:00:00Z"), "update_collateral", ca,
+                 "Invalid collateral: ");
+    char *bad_json = malloc(coll_len + 1);
+    memcpy(bad_json, coll, coll_len);
+    bad_json[coll_len] = 0;
+    char *p = strstr(bad_json, "\\\"tcbStatus\\\":\\\"OutOfDate");
+    assert_non_null(p);
+    p[strlen("\\\"tcbStatus\\\":\\\"") + 2] = 'X';
+    char *bad = collateral_args((const uint8_t *)bad_json, coll_len);
+    expect_panic(&st, "owner.near", t, "update_collateral", bad, "Invalid collateral: TCB info: signature invalid");
+    free(bad);
+    free(bad_json);
+    struct call uc = vm_call(&st, "owner.near", t, "update_collateral", ca);
+    if (!uc.ok)
+        fail_msg("update_collateral: %s", uc.panic);
+    printf("update_collateral with the real collateral (all collateral signatures): %.2f TGas burnt\n",
+           (double)uc.gas_burnt / TGAS);
+    call_free(&uc);
     free(ca);
     /* RTMR3 not approved */
     expect_panic(&st, "worker.near", t, "register_worker_key", a, "not approved for registration");

@@ -95,6 +95,8 @@ struct x509_cert {
     struct der sgx_ext;      /* Intel SGX extension value (content of the OCTET STRING), len 0 if absent */
 };
 bool x509_parse(const uint8_t *der, size_t len, struct x509_cert *c, struct dcap_err *e);
+/* c's issuer name is issuer's subject name (byte-exact). */
+bool x509_names_chain(const struct x509_cert *c, const struct x509_cert *issuer);
 /* Checks that `issuer` issued `c`: names match and the signature verifies. */
 bool x509_issued_by(const struct x509_cert *c, const struct x509_cert *issuer);
 

@@ -86,8 +86,8 @@ static bool time_ok(const struct x509_cert *c, int64_t now)
  * be the root itself), every one valid at now, CAs above the leaf, and none
  * listed in the root CA CRL. */
 static bool chain_verify(const char *what, struct der pem, const struct x509_cert *root, const uint8_t *root_der,
-                         size_t root_len, const struct x509_crl *root_crl, int64_t now, struct chain *ch,
-                         struct dcap_err *e)
+                         size_t root_len, const struct x509_crl *root_crl, int64_t now, bool sigs,
+                         struct chain *ch, struct dcap_err *e)
 {
     ch->n = 0;
     bool error = false;
@@ -106,7 +106,7 @@ static bool chain_verify(const char *what, struct der pem, const struct x509_cer
     size_t last = top_is_root ? top - 1 : top;
     for (size_t i = 0; i <= last; i++) {
         const struct x509_cert *issuer = i == last ? root : &ch->cert[i + 1];
-        if (!x509_issued_by(&ch->cert[i], issuer))
+        if (!x509_names_chain(&ch->cert[i], issuer) || (sigs && !x509_issued_by(&ch->cert[i], issuer)))
             return dcap_fail(e, what, ": certificate signature does not verify up to the trusted root", NULL);
         if (!time_ok(&ch->cert[i], now))
             return dcap_fail(e, what, ": certificate not valid at this time", NULL);
@@ -119,11 +119,11 @@ static bool chain_verify(const char *what, struct der pem, const struct x509_cer
 }
 
 static bool crl_check(const char *what, const struct x509_crl *crl, const struct x509_cert *issuer, int64_t now,
-                      struct dcap_err *e)
+                      bool sigs, struct dcap_err *e)
 {
     if (crl->issuer.len != issuer->subject.len || memcmp(crl->issuer.p, issuer->subject.p, crl->issuer.len) != 0)
         return dcap_fail(e, what, ": not issued by the expected CA", NULL);
-    if (!p256_verify_raw(issuer->pub, crl->tbs.p, crl->tbs.len, crl->sig))
+    if (sigs && !p256_verify_raw(issuer->pub, crl->tbs.p, crl->tbs.len, crl->sig))
         return dcap_fail(e, what, ": signature invalid", NULL);
     if (now < crl->this_update || (crl->next_update && now > crl->next_update))
         return dcap_fail(e, what, ": expired or not yet valid", NULL);
@@ -136,8 +136,8 @@ static bool crl_check(const char *what, const struct x509_crl *crl, const struct
 static const struct jr_value *signed_json(const char *what, const struct jr_value *coll, const char *text_key,
                                           const char *sig_key, const char *chain_key, const struct x509_cert *root,
                                           const uint8_t *root_der, size_t root_len,
-                                          const struct x509_crl *root_crl, int64_t now, struct chain *ch,
-                                          int64_t *expires, struct dcap_err *e)
+                                          const struct x509_crl *root_crl, int64_t now, bool sigs,
+                                          struct chain *ch, int64_t *expires, struct dcap_err *e)
 {
     const struct jr_value *text = get_str(coll, text_key), *pem = get_str(coll, chain_key);
     uint8_t sig[64];
@@ -146,9 +146,9 @@ static const struct jr_value *signed_json(const char *what, const struct jr_valu
     if (!get_hex(coll, sig_key, sig, 64))
         return dcap_fail(e, "collateral: ", sig_key, " must be 64 bytes of hex"), NULL;
     struct der pem_der = {(const uint8_t *)pem->text, pem->len};
-    if (!chain_verify(what, pem_der, root, root_der, root_len, root_crl, now, ch, e))
+    if (!chain_verify(what, pem_der, root, root_der, root_len, root_crl, now, sigs, ch, e))
         return NULL;
-    if (!p256_verify_raw(ch->cert[0].pub, (const uint8_t *)text->text, text->len, sig))
+    if (sigs && !p256_verify_raw(ch->cert[0].pub, (const uint8_t *)text->text, text->len, sig))
         return dcap_fail(e, what, ": signature invalid", NULL), NULL;
     const char *err = NULL;
     const struct jr_value *doc = jr_parse((const uint8_t *)text->text, text->len, &err);
@@ -305,8 +305,12 @@ static bool td_attributes_ok(const uint8_t *a, struct dcap_err *e)
     return true;
 }
 
-struct work {
-    struct chain pck, tcb, qe;
+/* The collateral, parsed and (when sigs) signature-checked to the root. */
+struct collateral {
+    const struct jr_value *json, *tcb_info, *qe_id;
+    struct x509_cert root;
+    struct x509_crl root_crl, pck_crl;
+    struct chain pck_issuer, tcb, qe;
     uint8_t root_crl_der[1024], pck_crl_der[16384];
 };
 
@@ -321,84 +325,136 @@ static bool hex_field(const struct jr_value *coll, const char *key, uint8_t *out
     return true;
 }
 
-bool dcap_verify(const uint8_t *quote, size_t quote_len, const uint8_t *collateral_json, size_t collateral_len,
-                 const uint8_t *root_der, size_t root_len, int64_t now, struct dcap_verified *out,
-                 struct dcap_err *e)
+static void note_expiry(int64_t *expires, int64_t t)
+{
+    if (t && t < *expires)
+        *expires = t;
+}
+
+/* Root certificate, root CA CRL, PCK CRL with its issuer chain, TCB info and
+ * QE identity with their issuer chains: parsed, time-checked at now, and
+ * (when sigs) every signature verified up to the root. The trust anchor is
+ * configuration, so its self-signature proves nothing and is not checked. */
+static bool load_collateral(struct collateral *c, const uint8_t *json, size_t json_len, const uint8_t *root_der,
+                            size_t root_len, int64_t now, bool sigs, int64_t *expires, struct dcap_err *e)
+{
+    const char *err = NULL;
+    c->json = jr_parse(json, json_len, &err);
+    if (!c->json || c->json->type != JR_OBJECT)
+        return dcap_fail(e, "collateral: not a JSON object", NULL, NULL);
+    struct dcap_err pe;
+    if (!x509_parse(root_der, root_len, &c->root, &pe))
+        return dcap_fail(e, "trusted root: ", pe.msg, NULL);
+    if (!time_ok(&c->root, now))
+        return dcap_fail(e, "trusted root: not valid at this time", NULL, NULL);
+    size_t root_crl_len, pck_crl_len;
+    if (!hex_field(c->json, "root_ca_crl", c->root_crl_der, sizeof c->root_crl_der, &root_crl_len, e) ||
+        !hex_field(c->json, "pck_crl", c->pck_crl_der, sizeof c->pck_crl_der, &pck_crl_len, e))
+        return false;
+    if (!x509_crl_parse(c->root_crl_der, root_crl_len, &c->root_crl, &pe))
+        return dcap_fail(e, "root CA ", pe.msg, NULL);
+    if (!crl_check("root CA CRL", &c->root_crl, &c->root, now, sigs, e))
+        return false;
+    note_expiry(expires, c->root_crl.next_update);
+
+    const struct jr_value *pem = get_str(c->json, "pck_crl_issuer_chain");
+    if (!pem)
+        return dcap_fail(e, "collateral: missing pck_crl_issuer_chain", NULL, NULL);
+    struct der pem_der = {(const uint8_t *)pem->text, pem->len};
+    if (!chain_verify("PCK CRL issuer chain", pem_der, &c->root, root_der, root_len, &c->root_crl, now, sigs,
+                      &c->pck_issuer, e))
+        return false;
+    if (!x509_crl_parse(c->pck_crl_der, pck_crl_len, &c->pck_crl, &pe))
+        return dcap_fail(e, "PCK ", pe.msg, NULL);
+    if (!crl_check("PCK CRL", &c->pck_crl, &c->pck_issuer.cert[0], now, sigs, e))
+        return false;
+    note_expiry(expires, c->pck_crl.next_update);
+
+    c->tcb_info = signed_json("TCB info", c->json, "tcb_info", "tcb_info_signature", "tcb_info_issuer_chain",
+                              &c->root, root_der, root_len, &c->root_crl, now, sigs, &c->tcb, expires, e);
+    if (!c->tcb_info)
+        return false;
+    c->qe_id = signed_json("QE identity", c->json, "qe_identity", "qe_identity_signature",
+                           "qe_identity_issuer_chain", &c->root, root_der, root_len, &c->root_crl, now, sigs, &c->qe,
+                           expires, e);
+    return c->qe_id != NULL;
+}
+
+bool dcap_verify_collateral(const uint8_t *collateral_json, size_t collateral_len, const uint8_t *root_der,
+                            size_t root_len, int64_t now, int64_t *expires, struct dcap_err *e)
+{
+    struct collateral *c = sdk_alloc(sizeof *c);
+    *expires = INT64_MAX;
+    return load_collateral(c, collateral_json, collateral_len, root_der, root_len, now, true, expires, e);
+}
+
+/* The PCK chain in the quote: leaf, then the PCK CA that must be the very
+ * certificate the PCK CRL issuer chain verified, then optionally the root
+ * itself. */
+static bool pck_chain(const struct tdx_quote *q, const struct collateral *c, const uint8_t *root_der,
+                      size_t root_len, int64_t now, struct chain *ch, struct dcap_err *e)
+{
+    ch->n = 0;
+    bool error = false;
+    struct der pem = q->pck_chain_pem;
+    while (ch->n < CHAIN_MAX && pem_next_cert(&pem, ch->der[ch->n], CERT_MAX, &ch->len[ch->n], &error)) {
+        struct dcap_err pe;
+        if (!x509_parse(ch->der[ch->n], ch->len[ch->n], &ch->cert[ch->n], &pe))
+            return dcap_fail(e, "PCK chain: ", pe.msg, NULL);
+        ch->n++;
+    }
+    if (error || ch->n == CHAIN_MAX)
+        return dcap_fail(e, "PCK chain: malformed PEM certificate chain", NULL, NULL);
+    if (ch->n < 2)
+        return dcap_fail(e, "PCK chain: needs the PCK certificate and its CA", NULL, NULL);
+    if (ch->len[1] != c->pck_issuer.len[0] || memcmp(ch->der[1], c->pck_issuer.der[0], ch->len[1]) != 0)
+        return dcap_fail(e, "PCK chain: its CA is not the PCK CRL issuer of the collateral", NULL, NULL);
+    if (ch->n == 3 && (ch->len[2] != root_len || memcmp(ch->der[2], root_der, root_len) != 0))
+        return dcap_fail(e, "PCK chain: does not end at the trusted root", NULL, NULL);
+    if (ch->n > 3)
+        return dcap_fail(e, "PCK chain: too many certificates", NULL, NULL);
+    const struct x509_cert *leaf = &ch->cert[0];
+    if (!x509_issued_by(leaf, &ch->cert[1]))
+        return dcap_fail(e, "PCK chain: certificate signature does not verify up to the trusted root", NULL, NULL);
+    if (!time_ok(leaf, now))
+        return dcap_fail(e, "PCK chain: certificate not valid at this time", NULL, NULL);
+    if (x509_crl_lists(&c->pck_crl, leaf->serial))
+        return dcap_fail(e, "PCK certificate revoked by the PCK CRL", NULL, NULL);
+    return true;
+}
+
+static bool verify_quote(const uint8_t *quote, size_t quote_len, const uint8_t *collateral_json,
+                         size_t collateral_len, const uint8_t *root_der, size_t root_len, int64_t now,
+                         bool collateral_sigs, struct dcap_verified *out, struct dcap_err *e)
 {
     memset(out, 0, sizeof *out);
     out->collateral_expires = INT64_MAX;
     struct tdx_quote *q = &out->quote;
     if (!tdx_quote_parse(quote, quote_len, q, e))
         return false;
-
-    const char *err = NULL;
-    const struct jr_value *coll = jr_parse(collateral_json, collateral_len, &err);
-    if (!coll || coll->type != JR_OBJECT)
-        return dcap_fail(e, "collateral: not a JSON object", NULL, NULL);
-
-    struct x509_cert root;
-    struct dcap_err pe;
-    if (!x509_parse(root_der, root_len, &root, &pe))
-        return dcap_fail(e, "trusted root: ", pe.msg, NULL);
-    if (!x509_issued_by(&root, &root))
-        return dcap_fail(e, "trusted root: not self-signed", NULL, NULL);
-    if (!time_ok(&root, now))
-        return dcap_fail(e, "trusted root: not valid at this time", NULL, NULL);
-
-    struct work *w = sdk_alloc(sizeof *w);
-    size_t root_crl_len, pck_crl_len;
-    if (!hex_field(coll, "root_ca_crl", w->root_crl_der, sizeof w->root_crl_der, &root_crl_len, e) ||
-        !hex_field(coll, "pck_crl", w->pck_crl_der, sizeof w->pck_crl_der, &pck_crl_len, e))
+    struct collateral *c = sdk_alloc(sizeof *c);
+    if (!load_collateral(c, collateral_json, collateral_len, root_der, root_len, now, collateral_sigs,
+                         &out->collateral_expires, e))
         return false;
-    struct x509_crl root_crl, pck_crl;
-    if (!x509_crl_parse(w->root_crl_der, root_crl_len, &root_crl, &pe))
-        return dcap_fail(e, "root CA ", pe.msg, NULL);
-    if (!crl_check("root CA CRL", &root_crl, &root, now, e))
+    struct chain *pck = sdk_alloc(sizeof *pck);
+    if (!pck_chain(q, c, root_der, root_len, now, pck, e))
         return false;
-    if (root_crl.next_update && root_crl.next_update < out->collateral_expires)
-        out->collateral_expires = root_crl.next_update;
-
-    /* PCK chain from the quote */
-    if (!chain_verify("PCK chain", q->pck_chain_pem, &root, root_der, root_len, &root_crl, now, &w->pck, e))
-        return false;
-    const struct x509_cert *pck = &w->pck.cert[0];
-    if (!x509_crl_parse(w->pck_crl_der, pck_crl_len, &pck_crl, &pe))
-        return dcap_fail(e, "PCK ", pe.msg, NULL);
-    if (!crl_check("PCK CRL", &pck_crl, &w->pck.cert[1], now, e))
-        return false;
-    if (pck_crl.next_update && pck_crl.next_update < out->collateral_expires)
-        out->collateral_expires = pck_crl.next_update;
-    if (x509_crl_lists(&pck_crl, pck->serial))
-        return dcap_fail(e, "PCK certificate revoked by the PCK CRL", NULL, NULL);
+    const struct x509_cert *leaf = &pck->cert[0];
     struct sgx_ext ext;
-    if (pck->sgx_ext.len == 0)
+    if (leaf->sgx_ext.len == 0)
         return dcap_fail(e, "PCK certificate: no SGX extension", NULL, NULL);
-    if (!sgx_ext_parse(pck->sgx_ext, &ext, e))
+    if (!sgx_ext_parse(leaf->sgx_ext, &ext, e))
         return false;
     memcpy(out->fmspc, ext.fmspc, 6);
 
-    /* TCB info and QE identity */
-    const struct jr_value *tcb_info =
-        signed_json("TCB info", coll, "tcb_info", "tcb_info_signature", "tcb_info_issuer_chain", &root, root_der,
-                    root_len, &root_crl, now, &w->tcb, &out->collateral_expires, e);
-    if (!tcb_info)
-        return false;
-    const struct jr_value *qe_id =
-        signed_json("QE identity", coll, "qe_identity", "qe_identity_signature", "qe_identity_issuer_chain", &root,
-                    root_der, root_len, &root_crl, now, &w->qe, &out->collateral_expires, e);
-    if (!qe_id)
-        return false;
-
     /* QE report, attestation key binding, quote signature */
-    if (!p256_verify_raw(pck->pub, q->qe_report, SGX_REPORT_LEN, q->qe_report_sig))
+    if (!p256_verify_raw(leaf->pub, q->qe_report, SGX_REPORT_LEN, q->qe_report_sig))
         return dcap_fail(e, "QE report signature invalid (PCK key)", NULL, NULL);
     uint8_t binding[32];
-    {
-        uint8_t *tmp = sdk_alloc(64 + q->qe_auth.len);
-        memcpy(tmp, q->att_key, 64);
-        memcpy(tmp + 64, q->qe_auth.p, q->qe_auth.len);
-        dcap_sha256(tmp, 64 + q->qe_auth.len, binding);
-    }
+    uint8_t *tmp = sdk_alloc(64 + q->qe_auth.len);
+    memcpy(tmp, q->att_key, 64);
+    memcpy(tmp + 64, q->qe_auth.p, q->qe_auth.len);
+    dcap_sha256(tmp, 64 + q->qe_auth.len, binding);
     if (memcmp(binding, q->qe_report + 320, 32) != 0)
         return dcap_fail(e, "QE report does not bind the attestation key", NULL, NULL);
     for (int i = 32; i < 64; i++)
@@ -408,22 +464,22 @@ bool dcap_verify(const uint8_t *quote, size_t quote_len, const uint8_t *collater
         return dcap_fail(e, "quote signature invalid (attestation key)", NULL, NULL);
 
     /* TCB info identity and platform match */
-    const struct jr_value *id = get_str(tcb_info, "id");
+    const struct jr_value *id = get_str(c->tcb_info, "id");
     uint32_t version;
-    if (!id || id->len != 3 || memcmp(id->text, "TDX", 3) != 0 || !get_u32(tcb_info, "version", &version) ||
+    if (!id || id->len != 3 || memcmp(id->text, "TDX", 3) != 0 || !get_u32(c->tcb_info, "version", &version) ||
         version < 3)
         return dcap_fail(e, "TCB info: not TDX TCB info version 3", NULL, NULL);
     uint8_t fmspc[6], pceid[2];
-    if (!get_hex(tcb_info, "fmspc", fmspc, 6) || memcmp(fmspc, ext.fmspc, 6) != 0)
+    if (!get_hex(c->tcb_info, "fmspc", fmspc, 6) || memcmp(fmspc, ext.fmspc, 6) != 0)
         return dcap_fail(e, "TCB info: FMSPC does not match the PCK certificate", NULL, NULL);
-    if (!get_hex(tcb_info, "pceId", pceid, 2) || memcmp(pceid, ext.pceid, 2) != 0)
+    if (!get_hex(c->tcb_info, "pceId", pceid, 2) || memcmp(pceid, ext.pceid, 2) != 0)
         return dcap_fail(e, "TCB info: PCE-ID does not match the PCK certificate", NULL, NULL);
-    const struct jr_value *qid = get_str(qe_id, "id");
+    const struct jr_value *qid = get_str(c->qe_id, "id");
     if (!qid || qid->len != 5 || memcmp(qid->text, "TD_QE", 5) != 0)
         return dcap_fail(e, "QE identity: not a TD_QE identity", NULL, NULL);
-    if (!match_tcb_level(tcb_info, &ext, q->td.tee_tcb_svn, out, e))
+    if (!match_tcb_level(c->tcb_info, &ext, q->td.tee_tcb_svn, out, e))
         return false;
-    if (!match_qe_identity(qe_id, q->qe_report, out, e))
+    if (!match_qe_identity(c->qe_id, q->qe_report, out, e))
         return false;
     combine_status(out);
     if (!td_attributes_ok(q->td.td_attributes, e))
@@ -433,6 +489,20 @@ bool dcap_verify(const uint8_t *quote, size_t quote_len, const uint8_t *collater
             if (q->td.mr_service_td[i])
                 return dcap_fail(e, "TD 1.5 report: MRSERVICETD is not zero", NULL, NULL);
     return true;
+}
+
+bool dcap_verify(const uint8_t *quote, size_t quote_len, const uint8_t *collateral_json, size_t collateral_len,
+                 const uint8_t *root_der, size_t root_len, int64_t now, struct dcap_verified *out,
+                 struct dcap_err *e)
+{
+    return verify_quote(quote, quote_len, collateral_json, collateral_len, root_der, root_len, now, true, out, e);
+}
+
+bool dcap_verify_with_verified_collateral(const uint8_t *quote, size_t quote_len, const uint8_t *collateral_json,
+                                          size_t collateral_len, const uint8_t *root_der, size_t root_len,
+                                          int64_t now, struct dcap_verified *out, struct dcap_err *e)
+{
+    return verify_quote(quote, quote_len, collateral_json, collateral_len, root_der, root_len, now, false, out, e);
 }
 
 bool dcap_status_allowed(const char *status, const char *allowed)

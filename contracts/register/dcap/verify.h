@@ -25,6 +25,20 @@ bool dcap_verify(const uint8_t *quote, size_t quote_len, const uint8_t *collater
                  const uint8_t *root_der, size_t root_len, int64_t now, struct dcap_verified *out,
                  struct dcap_err *e);
 
+/* Checks only the collateral: every signature up to the root (root CA CRL,
+ * PCK CRL and its issuer chain, TCB info, QE identity and their chains) and
+ * every validity window at now. *expires gets the earliest nextUpdate. */
+bool dcap_verify_collateral(const uint8_t *collateral_json, size_t collateral_len, const uint8_t *root_der,
+                            size_t root_len, int64_t now, int64_t *expires, struct dcap_err *e);
+
+/* dcap_verify for collateral that dcap_verify_collateral accepted earlier
+ * with the same root (the contract verifies collateral when the owner
+ * uploads it): skips the collateral's signatures, keeps every other check,
+ * time windows included. Only for collateral from trusted storage. */
+bool dcap_verify_with_verified_collateral(const uint8_t *quote, size_t quote_len, const uint8_t *collateral_json,
+                                          size_t collateral_len, const uint8_t *root_der, size_t root_len,
+                                          int64_t now, struct dcap_verified *out, struct dcap_err *e);
+
 /* True when status appears in allowed, a comma-separated list. */
 bool dcap_status_allowed(const char *status, const char *allowed);
 

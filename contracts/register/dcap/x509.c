@@ -133,9 +133,14 @@ bool x509_parse(const uint8_t *der, size_t len, struct x509_cert *c, struct dcap
     return true;
 }
 
+bool x509_names_chain(const struct x509_cert *c, const struct x509_cert *issuer)
+{
+    return c->issuer.len == issuer->subject.len && memcmp(c->issuer.p, issuer->subject.p, c->issuer.len) == 0;
+}
+
 bool x509_issued_by(const struct x509_cert *c, const struct x509_cert *issuer)
 {
-    if (c->issuer.len != issuer->subject.len || memcmp(c->issuer.p, issuer->subject.p, c->issuer.len) != 0)
+    if (!x509_names_chain(c, issuer))
         return false;
     return p256_verify_raw(issuer->pub, c->tbs.p, c->tbs.len, c->sig);
 }
