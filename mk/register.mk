@@ -74,3 +74,7 @@ $(BUILD)/tests/register/test_register_wasm: $(OBJ)/tests/register/test_register_
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(STATIC_LIBS) -Wl,--end-group $(LIB_CMOCKA) $(LIB_JSON) \
 	  $(LIB_CURL) $(LIB_SODIUM) $(LIB_SSL) -lm -lpthread
+$(BUILD)/tests/register/test_register_sim: $(OBJ)/tests/register/test_register_sim.o $$(STATIC_LIBS) $(REGISTER_WASM)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(STATIC_LIBS) -Wl,--end-group $(LIB_CMOCKA) $(LIB_JSON) \
+	  $(LIB_CURL) $(LIB_SODIUM) $(LIB_SSL) -lm -lpthread
