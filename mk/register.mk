@@ -78,3 +78,15 @@ $(BUILD)/tests/register/test_register_sim: $(OBJ)/tests/register/test_register_s
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(STATIC_LIBS) -Wl,--end-group $(LIB_CMOCKA) $(LIB_JSON) \
 	  $(LIB_CURL) $(LIB_SODIUM) $(LIB_SSL) -lm -lpthread
+
+# End to end on the real devnet (starts build/bin/outlayer-devnet on a free port).
+$(BUILD)/tests/register/test_register_devnet: $(OBJ)/tests/register/test_register_devnet.o \
+    $(call objs_of,tests/devnet/devnet_harness.c) $(LIB)/libnear.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_CMOCKA) $(LIB_JSON) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SSL) $(LIB_SQLITE) $(LDLIBS)
+$(OBJ)/tests/register/test_register_devnet.o: CFLAGS += -Itests/devnet
+
+register-devnet-test: $(DEVNET_BIN) $(BUILD)/tests/register/test_register_devnet $(REGISTER_WASM) $(OUTLAYER_WASM)
+	@DEVNET_BIN=$(DEVNET_BIN) timeout 300 $(BUILD)/tests/register/test_register_devnet
+TEST_STEPS += register-devnet-test
+.PHONY: register-devnet-test
