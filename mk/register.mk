@@ -14,7 +14,7 @@ DCAP_NATIVE_SRC := $(DCAP_SRC) $(DCAP_DIR)/sha256_native.c
 REGISTER_INCLUDES := -I$(DCAP_DIR) -Icontracts/register -Icontracts/sdk -Icontracts/sdk/mock
 
 DCAP_NATIVE_OBJ := $(call objs_of,$(DCAP_NATIVE_SRC))
-REGISTER_TEST_SRC := $(wildcard tests/register/test_*.c)
+REGISTER_TEST_SRC := $(filter-out tests/register/test_register_devnet.c,$(wildcard tests/register/test_*.c))
 REGISTER_TEST_BIN := $(patsubst tests/register/%.c,$(BUILD)/tests/register/%,$(REGISTER_TEST_SRC))
 $(DCAP_NATIVE_OBJ) $(call objs_of,$(REGISTER_TEST_SRC)): CFLAGS += $(REGISTER_INCLUDES)
 
@@ -90,3 +90,5 @@ register-devnet-test: $(DEVNET_BIN) $(BUILD)/tests/register/test_register_devnet
 	@DEVNET_BIN=$(DEVNET_BIN) timeout 300 $(BUILD)/tests/register/test_register_devnet
 TEST_STEPS += register-devnet-test
 .PHONY: register-devnet-test
+$(eval $(call fuzz_target,dcap_collateral,$(DCAP_SRC) $(DCAP_DIR)/sha256_native.c $(CONTRACT_SDK_SRC) \
+  $(CONTRACT_MOCK_SRC) tests/fuzz/fuzz_dcap_collateral.c,-I$(DCAP_DIR) -Icontracts/sdk -Icontracts/sdk/mock -lsodium))

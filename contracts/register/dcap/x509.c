@@ -8,6 +8,7 @@ static const uint8_t OID_ECDSA_SHA256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0
 static const uint8_t OID_EC_PUBKEY[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
 static const uint8_t OID_P256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 static const uint8_t OID_BASIC_CONSTRAINTS[] = {0x55, 0x1d, 0x13};
+static const uint8_t OID_KEY_USAGE[] = {0x55, 0x1d, 0x0f};
 static const uint8_t OID_SGX[] = {0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01};
 
 bool dcap_fail(struct dcap_err *e, const char *a, const char *b, const char *c)
@@ -80,8 +81,14 @@ static bool read_extensions(struct der exts, struct x509_cert *c)
         struct der ext, oid, val, crit;
         if (!der_expect(&list, DER_SEQUENCE, &ext, NULL) || !der_expect(&ext, DER_OID, &oid, NULL))
             return false;
-        der_expect(&ext, DER_BOOLEAN, &crit, NULL);
+        bool critical = der_expect(&ext, DER_BOOLEAN, &crit, NULL) && crit.len == 1 && crit.p[0] != 0;
         if (!der_expect(&ext, DER_OCTET_STRING, &val, NULL) || ext.len != 0)
+            return false;
+        /* RFC 5280: a critical extension we do not understand rejects the
+         * certificate (key usage is understood as "not narrower than what
+         * the chain checks need"). */
+        if (critical && !oid_is(oid, OID_BASIC_CONSTRAINTS, sizeof OID_BASIC_CONSTRAINTS) &&
+            !oid_is(oid, OID_KEY_USAGE, sizeof OID_KEY_USAGE))
             return false;
         if (oid_is(oid, OID_BASIC_CONSTRAINTS, sizeof OID_BASIC_CONSTRAINTS)) {
             struct der bc, ca;
