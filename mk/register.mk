@@ -92,3 +92,6 @@ TEST_STEPS += register-devnet-test
 .PHONY: register-devnet-test
 $(eval $(call fuzz_target,dcap_collateral,$(DCAP_SRC) $(DCAP_DIR)/sha256_native.c $(CONTRACT_SDK_SRC) \
   $(CONTRACT_MOCK_SRC) tests/fuzz/fuzz_dcap_collateral.c,-I$(DCAP_DIR) -Icontracts/sdk -Icontracts/sdk/mock -lsodium))
+$(eval $(call fuzz_target,register,$(DCAP_SRC) $(DCAP_DIR)/sha256_native.c $(CONTRACT_SDK_SRC) \
+  $(CONTRACT_MOCK_SRC) $(wildcard contracts/register/*.c) tests/fuzz/fuzz_register.c,\
+  -I$(DCAP_DIR) -Icontracts/register -Icontracts/sdk -Icontracts/sdk/mock -lsodium))
