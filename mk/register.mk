@@ -95,3 +95,9 @@ $(eval $(call fuzz_target,dcap_collateral,$(DCAP_SRC) $(DCAP_DIR)/sha256_native.
 $(eval $(call fuzz_target,register,$(DCAP_SRC) $(DCAP_DIR)/sha256_native.c $(CONTRACT_SDK_SRC) \
   $(CONTRACT_MOCK_SRC) $(wildcard contracts/register/*.c) tests/fuzz/fuzz_register.c,\
   -I$(DCAP_DIR) -Icontracts/register -Icontracts/sdk -Icontracts/sdk/mock -lsodium))
+$(BUILD)/tests/register/test_register_keys: $(OBJ)/tests/register/test_register_keys.o \
+    $(call objs_of,contracts/register/pubkey.c $(DCAP_DIR)/sha256_native.c $(CONTRACT_SDK_SRC) $(CONTRACT_MOCK_SRC)) \
+    $(LIB)/libnear.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_CMOCKA) $(LIB_JSON) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SSL) -lm -lpthread
+$(call objs_of,contracts/register/pubkey.c): CFLAGS += $(REGISTER_INCLUDES)
