@@ -81,11 +81,12 @@ SDK_EXPORT(update_collateral) void rg_update_collateral(void)
     }
     st.quote_collateral = coll;
     rg_state_save(&st);
+    sdk_log("Quote collateral updated");
     struct buf m;
     buf_init(&m);
-    buf_str(&m, "Quote collateral updated (valid until ");
+    buf_str(&m, "Collateral valid until ");
     buf_u64(&m, (uint64_t)expires);
-    buf_str(&m, " s since the Unix epoch)");
+    buf_str(&m, " (Unix seconds)");
     sdk_log_buf(&m);
 }
 

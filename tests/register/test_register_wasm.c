@@ -125,6 +125,7 @@ static void test_contract_rejections(void **state)
     struct call uc = vm_call(&st, "owner.near", t, "update_collateral", ca);
     if (!uc.ok)
         fail_msg("update_collateral: %s", uc.panic);
+    assert_non_null(strstr(uc.logs, "Quote collateral updated\nCollateral valid until 1752919235 (Unix seconds)\n"));
     printf("update_collateral with the real collateral (all collateral signatures): %.2f TGas burnt\n",
            (double)uc.gas_burnt / TGAS);
     call_free(&uc);
