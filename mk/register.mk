@@ -61,7 +61,7 @@ PROGRAMS += $(REGISTER_WASM)
 REGISTER_METHODS := new register_worker_key update_collateral add_approved_rtmr3 remove_approved_rtmr3 \
   add_approved_measurements remove_approved_measurements set_tcb_policy transfer_ownership remove_worker \
   get_approved_rtmr3 is_rtmr3_approved get_collateral get_init_worker_account get_approved_measurements \
-  get_config list_workers get_worker
+  get_config list_workers get_worker set_stake_config unstake withdraw slash
 # Size budget: 100 KB (the reference's Rust contract is 551 KB).
 register-contracts-check: $(REGISTER_WASM)
 	@tests/contract/check_wasm.sh $(REGISTER_WASM) 102400 $(REGISTER_METHODS)

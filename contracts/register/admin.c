@@ -54,6 +54,10 @@ SDK_EXPORT(new) void rg_new(void)
     unordered_set_new(&st.approved_rtmr3, RG_PREFIX_RTMR3, 1);
     unordered_set_new(&st.approved_measurements, RG_PREFIX_MEASUREMENTS, 1);
     unordered_set_new(&st.workers, RG_PREFIX_WORKERS, 1);
+    st.min_stake = 0;
+    st.unbonding_ns = RG_DEFAULT_UNBONDING_NS;
+    st.treasury_id = owner;
+    st.arbiter_id = NULL;
     rg_state_save(&st);
 }
 

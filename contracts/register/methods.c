@@ -21,5 +21,9 @@ const struct rg_method RG_METHODS[] = {
     {"get_config", rg_get_config},
     {"list_workers", rg_list_workers},
     {"get_worker", rg_get_worker},
+    {"set_stake_config", rg_set_stake_config},
+    {"unstake", rg_unstake},
+    {"withdraw", rg_withdraw},
+    {"slash", rg_slash},
 };
 const size_t RG_METHOD_COUNT = sizeof RG_METHODS / sizeof RG_METHODS[0];

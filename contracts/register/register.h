@@ -34,7 +34,13 @@ struct rg_state {
     const char *tcb_policy;                    /* allowed TCB statuses, comma-separated */
     struct unordered_set approved_measurements;/* prefix 0x01, String (480 hex: mrtd|rtmr0..3) */
     struct unordered_set workers;              /* prefix 0x02, String public keys */
+    /* stake */
+    u128 min_stake;                            /* yoctoNEAR a registration must deposit */
+    uint64_t unbonding_ns;                     /* unstake -> withdraw delay */
+    const char *treasury_id;                   /* receives slashed stake */
+    const char *arbiter_id;                    /* may slash besides the owner; NULL if none */
 };
+#define RG_DEFAULT_UNBONDING_NS (7ull * 24 * 3600 * 1000000000ull)
 
 extern const uint8_t RG_PREFIX_RTMR3[1], RG_PREFIX_MEASUREMENTS[1], RG_PREFIX_WORKERS[1], RG_PREFIX_RECORDS[1];
 
@@ -49,6 +55,10 @@ struct rg_worker {
     char measurements[RG_SET_HEX + 1];
     const char *tcb_status;
     uint64_t registered_at_ns;
+    u128 stake;                  /* held by the contract */
+    bool unbonding;              /* unstake (or removal) started */
+    uint64_t unbond_at_ns;       /* withdraw allowed from this block time */
+    bool key_active;             /* the access key is (still) on the account */
 };
 void rg_worker_save(const char *public_key, const struct rg_worker *w);
 bool rg_worker_load(const char *public_key, struct rg_worker *w);
@@ -91,6 +101,10 @@ void rg_get_approved_measurements(void);
 void rg_get_config(void);
 void rg_list_workers(void);
 void rg_get_worker(void);
+void rg_set_stake_config(void);
+void rg_unstake(void);
+void rg_withdraw(void);
+void rg_slash(void);
 struct rg_method {
     const char *name;
     void (*fn)(void);

@@ -32,6 +32,10 @@ void rg_state_load(struct rg_state *st)
     st->tcb_policy = br_str(&r, NULL);
     unordered_set_read(&r, &st->approved_measurements);
     unordered_set_read(&r, &st->workers);
+    st->min_stake = br_u128(&r);
+    st->unbonding_ns = br_u64(&r);
+    st->treasury_id = br_str(&r, NULL);
+    st->arbiter_id = br_option(&r) ? br_str(&r, NULL) : NULL;
     if (!br_done(&r))
         br_fail(&r);
 }
@@ -51,6 +55,12 @@ void rg_state_save(const struct rg_state *st)
     bw_str(&b, st->tcb_policy);
     unordered_set_write(&b, &st->approved_measurements);
     unordered_set_write(&b, &st->workers);
+    bw_u128(&b, st->min_stake);
+    bw_u64(&b, st->unbonding_ns);
+    bw_str(&b, st->treasury_id);
+    bw_bool(&b, st->arbiter_id != NULL);
+    if (st->arbiter_id)
+        bw_str(&b, st->arbiter_id);
     storage_set(STATE_KEY, sizeof STATE_KEY - 1, b.data, b.len);
 }
 
@@ -96,6 +106,10 @@ void rg_worker_save(const char *public_key, const struct rg_worker *w)
     bw_str(&v, w->measurements);
     bw_str(&v, w->tcb_status);
     bw_u64(&v, w->registered_at_ns);
+    bw_u128(&v, w->stake);
+    bw_bool(&v, w->unbonding);
+    bw_u64(&v, w->unbond_at_ns);
+    bw_bool(&v, w->key_active);
     storage_set(k.data, k.len, v.data, v.len);
 }
 
@@ -117,6 +131,10 @@ bool rg_worker_load(const char *public_key, struct rg_worker *w)
     memcpy(w->measurements, m, RG_SET_HEX + 1);
     w->tcb_status = br_str(&r, NULL);
     w->registered_at_ns = br_u64(&r);
+    w->stake = br_u128(&r);
+    w->unbonding = br_bool(&r);
+    w->unbond_at_ns = br_u64(&r);
+    w->key_active = br_bool(&r);
     if (!br_done(&r))
         br_fail(&r);
     return true;
@@ -148,5 +166,13 @@ void rg_worker_json(struct jw *w, const char *public_key, const struct rg_worker
     jw_cstr(w, rec->tcb_status);
     jw_key(w, "registered_at_ns");
     jw_u64(w, rec->registered_at_ns);
+    jw_key(w, "stake");
+    jw_u128_str(w, rec->stake);
+    jw_key(w, "status");
+    jw_cstr(w, rec->unbonding ? "unbonding" : "active");
+    jw_key(w, "unbond_at_ns");
+    jw_u64(w, rec->unbond_at_ns);
+    jw_key(w, "key_active");
+    jw_bool(w, rec->key_active);
     jw_obj_end(w);
 }

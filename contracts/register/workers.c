@@ -31,7 +31,7 @@ static bool set_has(const struct unordered_set *s, const char *str, size_t len)
 
 SDK_EXPORT(register_worker_key) void rg_register_worker_key(void)
 {
-    sdk_require_no_deposit("register_worker_key");
+    /* payable: the deposit is the worker's stake (spec fix: stake exists) */
     const struct jr_value *a = sdk_args();
     size_t pk_len, hex_len;
     const char *public_key = jr_as_str(jr_req(a, "public_key"), &pk_len);
@@ -41,6 +41,17 @@ SDK_EXPORT(register_worker_key) void rg_register_worker_key(void)
     const char *caller = sdk_predecessor();
     if (!sdk_streq(caller, st.init_worker_account))
         panic3("Only ", st.init_worker_account, " can call register_worker_key");
+    u128 stake = sdk_attached_deposit();
+    if (stake < st.min_stake) {
+        struct buf m;
+        buf_init(&m);
+        buf_str(&m, "Stake deposit of at least ");
+        buf_u128(&m, st.min_stake);
+        buf_str(&m, " yoctoNEAR required (attached ");
+        buf_u128(&m, stake);
+        buf_str(&m, ")");
+        sdk_panic_buf(&m);
+    }
     if (!st.quote_collateral)
         sdk_panic("Quote collateral required (cache via update_collateral)");
     uint8_t provided_key[32];
@@ -140,6 +151,10 @@ SDK_EXPORT(register_worker_key) void rg_register_worker_key(void)
     memcpy(rec.measurements, set_str, RG_SET_HEX + 1);
     rec.tcb_status = v.tcb_status;
     rec.registered_at_ns = sdk_block_timestamp();
+    rec.stake = stake;
+    rec.unbonding = false;
+    rec.unbond_at_ns = 0;
+    rec.key_active = true;
     rg_worker_save(quoted_key_str, &rec);
     struct buf el;
     rg_borsh_str(&el, quoted_key_str, strlen(quoted_key_str));
@@ -167,17 +182,32 @@ SDK_EXPORT(remove_worker) void rg_remove_worker(void)
     buf_init(&canon);
     rg_format_ed25519(key, &canon);
     const char *canon_str = buf_cstr(&canon);
-    struct buf el;
-    rg_borsh_str(&el, canon_str, strlen(canon_str));
-    if (!unordered_set_remove(&st.workers, el.data, el.len))
+    struct rg_worker rec;
+    if (!rg_worker_load(canon_str, &rec))
         panic3("Worker not registered: ", canon_str, NULL);
-    rg_worker_delete(canon_str);
-    rg_state_save(&st);
+    if (!rec.key_active)
+        panic3("Worker key already removed: ", canon_str, NULL);
     struct buf m;
     buf_init(&m);
     buf_str(&m, "Worker removed, deleting access key: ");
     buf_str(&m, canon_str);
     sdk_log_buf(&m);
+    if (rec.stake == 0) {
+        struct buf el;
+        rg_borsh_str(&el, canon_str, strlen(canon_str));
+        unordered_set_remove(&st.workers, el.data, el.len);
+        rg_worker_delete(canon_str);
+        rg_state_save(&st);
+    } else {
+        /* Removal is not confiscation: the stake unbonds as after
+         * unstake (slash is the only way to take it). */
+        rec.key_active = false;
+        if (!rec.unbonding) {
+            rec.unbonding = true;
+            rec.unbond_at_ns = sdk_block_timestamp() + st.unbonding_ns;
+        }
+        rg_worker_save(canon_str, &rec);
+    }
     uint64_t p = promise_batch_create(sdk_current_account());
     rg_promise_delete_key(p, key);
     promise_return_value(p);
@@ -290,6 +320,17 @@ SDK_EXPORT(get_config) void rg_get_config(void)
     jw_bool(w, st.root_ca_len == RG_INTEL_ROOT_CA_LEN && memcmp(st.root_ca, RG_INTEL_ROOT_CA, st.root_ca_len) == 0);
     jw_key(w, "worker_count");
     jw_u64(w, st.workers.elements.len);
+    jw_key(w, "min_stake");
+    jw_u128_str(w, st.min_stake);
+    jw_key(w, "unbonding_period_ns");
+    jw_u64(w, st.unbonding_ns);
+    jw_key(w, "treasury_id");
+    jw_cstr(w, st.treasury_id);
+    jw_key(w, "arbiter_id");
+    if (st.arbiter_id)
+        jw_cstr(w, st.arbiter_id);
+    else
+        jw_null(w);
     jw_obj_end(w);
     sdk_reply_end(&r);
 }
@@ -312,17 +353,35 @@ SDK_EXPORT(list_workers) void rg_list_workers(void)
     sdk_reply_end(&r);
 }
 
+/* get_worker({public_key}) or get_worker({account_id}) (the first worker
+ * key registered by that account). */
 SDK_EXPORT(get_worker) void rg_get_worker(void)
 {
     const struct jr_value *a = sdk_args();
-    size_t len;
-    const char *pk = jr_as_str(jr_req(a, "public_key"), &len);
+    const struct jr_value *pkv = jr_opt(a, "public_key");
     struct rg_worker rec;
     struct sdk_reply r;
     struct jw *w = sdk_reply_begin(&r);
-    if (rg_worker_load(pk, &rec))
-        rg_worker_json(w, pk, &rec);
-    else
-        jw_null(w);
+    if (pkv) {
+        const char *pk = jr_as_str(pkv, NULL);
+        if (rg_worker_load(pk, &rec))
+            rg_worker_json(w, pk, &rec);
+        else
+            jw_null(w);
+        sdk_reply_end(&r);
+        return;
+    }
+    const char *account = jr_as_account(jr_req(a, "account_id"));
+    struct rg_state st;
+    rg_state_load(&st);
+    size_t n;
+    const char **keys = rg_set_strings(&st.workers, &n);
+    for (size_t i = 0; i < n; i++)
+        if (rg_worker_load(keys[i], &rec) && sdk_streq(rec.account_id, account)) {
+            rg_worker_json(w, keys[i], &rec);
+            sdk_reply_end(&r);
+            return;
+        }
+    jw_null(w);
     sdk_reply_end(&r);
 }

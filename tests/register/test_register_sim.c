@@ -248,6 +248,172 @@ static void test_tcb_policy(void **state)
     sim_free(&t);
 }
 
+#define NEAR ((near_vm_u128)1000000000000ull * 1000000000000ull)
+
+/* The single Transfer receipt to `to` in an outcome, or -1 (as u128 max). */
+static near_vm_u128 transfer_to(const struct call *c, const char *to)
+{
+    for (size_t i = 0; i < c->out.receipts_count; i++) {
+        near_vm_receipt *r = &c->out.receipts[i];
+        if (strcmp(r->receiver_id, to) == 0 && r->actions_count == 1 &&
+            r->actions[0].kind == NEAR_VM_ACTION_TRANSFER)
+            return r->actions[0].deposit;
+    }
+    return (near_vm_u128)-1;
+}
+
+static bool has_delete_key(const struct call *c, const uint8_t key[32])
+{
+    for (size_t i = 0; i < c->out.receipts_count; i++) {
+        near_vm_receipt *r = &c->out.receipts[i];
+        for (size_t k = 0; k < r->actions_count; k++)
+            if (r->actions[k].kind == NEAR_VM_ACTION_DELETE_KEY && memcmp(r->actions[k].public_key + 1, key, 32) == 0)
+                return strcmp(r->receiver_id, "register.near") == 0;
+    }
+    return false;
+}
+
+/* Stake: minimum enforced, held, slashed (owner or arbiter only, never more
+ * than held, also during unbonding) to the treasury with an event,
+ * unstake/withdraw by the worker's account only and only after the
+ * unbonding period; the amounts paid out add up to what was deposited. */
+static void test_stake_and_slashing(void **state)
+{
+    (void)state;
+    struct simtee t;
+    sim_init(&t, (int64_t)time(NULL));
+    uint64_t now = (uint64_t)t.now;
+    struct kv_store st = {0};
+    deploy_sim(&st, &t);
+    upload_collateral(&st, &t);
+    expect_panic(&st, "stranger.near", now, "set_stake_config", "{\"min_stake\":\"1\"}", "Only owner can call this method");
+    expect_ok(&st, "owner.near", now, "set_stake_config",
+              "{\"min_stake\":\"1000000000000000000000000\",\"unbonding_period_ns\":1000000000000,"
+              "\"treasury_id\":\"treasury.near\",\"arbiter_id\":\"arbiter.near\"}");
+    uint8_t key[32];
+    for (int i = 0; i < 32; i++)
+        key[i] = (uint8_t)(0x60 + i);
+    char key_str[80];
+    char *a = sim_register_args(&t, key, "worker.near", SIM_TD_ATTRIBUTES_OK, key_str, sizeof key_str);
+    vm_next_deposit = NEAR / 2;
+    expect_panic(&st, "worker.near", now, "register_worker_key", a,
+                 "Stake deposit of at least 1000000000000000000000000 yoctoNEAR required (attached "
+                 "500000000000000000000000)");
+    vm_next_deposit = 2 * NEAR;
+    expect_ok(&st, "worker.near", now, "register_worker_key", a);
+    free(a);
+    char wk[160], ga[160];
+    snprintf(wk, sizeof wk, "{\"public_key\":\"%s\"}", key_str);
+    snprintf(ga, sizeof ga, "{\"account_id\":\"worker.near\"}");
+    struct call c = vm_call(&st, "anyone.near", now, "get_worker", ga);
+    assert_non_null(strstr(c.ret, "\"stake\":\"2000000000000000000000000\",\"status\":\"active\""));
+    assert_non_null(strstr(c.ret, key_str));
+    call_free(&c);
+
+    /* slashing: who, how much */
+    char sl[400];
+    snprintf(sl, sizeof sl,
+             "{\"worker\":\"%s\",\"amount\":\"500000000000000000000000\",\"evidence_hash\":\"ab12\","
+             "\"reason\":\"wrong \\\"result\\\"\"}",
+             key_str);
+    expect_panic(&st, "worker.near", now, "slash", sl, "Only the owner or the arbiter can slash");
+    char too_much[400];
+    snprintf(too_much, sizeof too_much,
+             "{\"worker\":\"%s\",\"amount\":\"2000000000000000000000001\",\"evidence_hash\":\"ab\",\"reason\":\"r\"}",
+             key_str);
+    expect_panic(&st, "owner.near", now, "slash", too_much, "Slash amount exceeds the stake (2000000000000000000000000)");
+    c = vm_call(&st, "arbiter.near", now, "slash", sl);
+    if (!c.ok)
+        fail_msg("slash: %s", c.panic);
+    assert_true(transfer_to(&c, "treasury.near") == NEAR / 2);
+    assert_false(has_delete_key(&c, key));
+    assert_non_null(strstr(c.logs, "EVENT_JSON:{\"standard\":\"outlayer_register\",\"version\":\"1.0.0\","
+                                   "\"event\":\"worker_slashed\",\"data\":[{\"worker\":\""));
+    assert_non_null(strstr(c.logs, "\"amount\":\"500000000000000000000000\",\"remaining_stake\":"
+                                   "\"1500000000000000000000000\",\"treasury_id\":\"treasury.near\","
+                                   "\"evidence_hash\":\"ab12\",\"reason\":\"wrong \\\"result\\\"\",\"key_removed\":false,"
+                                   "\"by\":\"arbiter.near\"}]}"));
+    call_free(&c);
+
+    /* unstake / withdraw: the worker's account only, after the period */
+    expect_panic(&st, "worker.near", now, "withdraw", wk, "Worker is not unbonding (call unstake first)");
+    expect_panic(&st, "stranger.near", now, "unstake", wk, "Only the worker's account can unstake: worker.near");
+    expect_ok(&st, "worker.near", now, "unstake", wk);
+    expect_panic(&st, "worker.near", now, "unstake", wk, "Worker is already unbonding");
+    expect_panic(&st, "worker.near", now + 999, "withdraw", wk, "Unbonding until");
+    /* slashing during unbonding still works */
+    snprintf(sl, sizeof sl,
+             "{\"worker\":\"%s\",\"amount\":\"250000000000000000000000\",\"evidence_hash\":\"cd\",\"reason\":\"late\"}",
+             key_str);
+    c = vm_call(&st, "owner.near", now + 10, "slash", sl);
+    assert_true(c.ok);
+    assert_true(transfer_to(&c, "treasury.near") == NEAR / 4);
+    call_free(&c);
+    expect_panic(&st, "stranger.near", now + 1000, "withdraw", wk, "Only the worker's account can withdraw");
+    c = vm_call(&st, "worker.near", now + 1000, "withdraw", wk);
+    if (!c.ok)
+        fail_msg("withdraw: %s", c.panic);
+    near_vm_u128 back = transfer_to(&c, "worker.near");
+    assert_true(back == NEAR + NEAR / 4);
+    assert_true(back + NEAR / 2 + NEAR / 4 == 2 * NEAR); /* nothing created or lost */
+    assert_true(has_delete_key(&c, key));
+    call_free(&c);
+    c = vm_call(&st, "anyone.near", now, "get_worker", wk);
+    assert_string_equal(c.ret, "null");
+    call_free(&c);
+    expect_panic(&st, "worker.near", now + 2000, "withdraw", wk, "Worker not registered");
+
+    /* slash with key removal: key deleted now, rest unbonds */
+    uint8_t key2[32] = {0x77, 1};
+    char key2_str[80];
+    a = sim_register_args(&t, key2, "worker.near", SIM_TD_ATTRIBUTES_OK, key2_str, sizeof key2_str);
+    vm_next_deposit = NEAR;
+    expect_ok(&st, "worker.near", now, "register_worker_key", a);
+    free(a);
+    snprintf(sl, sizeof sl,
+             "{\"worker\":\"%s\",\"amount\":\"1000000000000000000000000\",\"evidence_hash\":\"ef\",\"reason\":\"fraud\","
+             "\"remove_key\":true}",
+             key2_str);
+    c = vm_call(&st, "owner.near", now, "slash", sl);
+    assert_true(c.ok);
+    assert_true(transfer_to(&c, "treasury.near") == NEAR);
+    assert_true(has_delete_key(&c, key2));
+    call_free(&c);
+    snprintf(wk, sizeof wk, "{\"public_key\":\"%s\"}", key2_str);
+    c = vm_call(&st, "anyone.near", now, "get_worker", wk);
+    assert_non_null(strstr(c.ret, "\"stake\":\"0\",\"status\":\"unbonding\""));
+    assert_non_null(strstr(c.ret, "\"key_active\":false"));
+    call_free(&c);
+    /* withdrawing a fully slashed stake pays nothing and deletes no key twice */
+    c = vm_call(&st, "worker.near", now + 1000, "withdraw", wk);
+    assert_true(c.ok);
+    assert_int_equal(c.out.receipts_count, 0);
+    call_free(&c);
+
+    /* remove_worker on a staked worker: key deleted now, the stake is not
+     * confiscated but unbonds and is withdrawn later */
+    uint8_t key3[32] = {0x33, 3};
+    char key3_str[80];
+    a = sim_register_args(&t, key3, "worker.near", SIM_TD_ATTRIBUTES_OK, key3_str, sizeof key3_str);
+    vm_next_deposit = 3 * NEAR;
+    expect_ok(&st, "worker.near", now, "register_worker_key", a);
+    free(a);
+    snprintf(wk, sizeof wk, "{\"public_key\":\"%s\"}", key3_str);
+    c = vm_call(&st, "owner.near", now, "remove_worker", wk);
+    assert_true(c.ok);
+    assert_true(has_delete_key(&c, key3));
+    call_free(&c);
+    expect_panic(&st, "owner.near", now, "remove_worker", wk, "Worker key already removed");
+    expect_panic(&st, "worker.near", now + 999, "withdraw", wk, "Unbonding until");
+    c = vm_call(&st, "worker.near", now + 1000, "withdraw", wk);
+    assert_true(c.ok);
+    assert_true(transfer_to(&c, "worker.near") == 3 * NEAR);
+    assert_false(has_delete_key(&c, key3));
+    call_free(&c);
+    kv_free(&st);
+    sim_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_binding_and_attributes),
         cmocka_unit_test(test_revocation),
         cmocka_unit_test(test_tcb_policy),
+        cmocka_unit_test(test_stake_and_slashing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -194,7 +194,9 @@ static void test_views_and_admin(void **state)
     assert_true(c.ok);
     assert_string_equal(c.ret, "{\"owner_id\":\"owner.near\",\"init_worker_account\":\"worker.near\","
                                "\"receiver_id\":\"outlayer.near\",\"tcb_policy\":[\"UpToDate\"],"
-                               "\"intel_root_ca\":true,\"worker_count\":0}");
+                               "\"intel_root_ca\":true,\"worker_count\":0,\"min_stake\":\"0\","
+                               "\"unbonding_period_ns\":604800000000000,\"treasury_id\":\"owner.near\","
+                               "\"arbiter_id\":null}");
     call_free(&c);
     c = vm_call(&st, "anyone.near", t, "get_init_worker_account", "");
     assert_string_equal(c.ret, "\"worker.near\"");

@@ -25,6 +25,8 @@
 #define TGAS 1000000000000ull
 
 static near_vm_contract *contract;
+/* Deposit attached to the next vm_call (then reset to 0). */
+static near_vm_u128 vm_next_deposit;
 
 struct kv {
     uint8_t *key, *value;
@@ -140,6 +142,9 @@ static inline struct call vm_call(struct kv_store *st, const char *caller, uint6
     ctx.account_balance = (near_vm_u128)100 * 1000000000000ull * 1000000000000ull;
     ctx.storage_usage = 1000;
     ctx.prepaid_gas = 300 * TGAS;
+    ctx.attached_deposit = vm_next_deposit;
+    ctx.account_balance += vm_next_deposit;
+    vm_next_deposit = 0;
     ctx.input = (const uint8_t *)args;
     ctx.input_len = strlen(args);
     near_vm_storage s = {st, kv_get, kv_set, kv_remove, kv_yield_pending};
