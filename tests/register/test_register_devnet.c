@@ -25,9 +25,10 @@
 #define WORKER "worker.test.near"
 #define STRANGER "stranger.test.near"
 #define OUTLAYER "outlayer.test.near"
+#define TREASURY "treasury.test.near"
 
 static dn_node node;
-static near_credentials reg, worker, stranger, outlayer;
+static near_credentials reg, worker, stranger, outlayer, treasury;
 static struct simtee sim;
 static uint8_t meas[5][48];
 
@@ -49,7 +50,8 @@ static int setup(void **state)
     if (dn_create_account(&node, &node.test_root, REG, 30 * DN_NEAR, &reg) ||
         dn_create_account(&node, &node.test_root, WORKER, 10 * DN_NEAR, &worker) ||
         dn_create_account(&node, &node.test_root, STRANGER, 10 * DN_NEAR, &stranger) ||
-        dn_create_account(&node, &node.test_root, OUTLAYER, 30 * DN_NEAR, &outlayer))
+        dn_create_account(&node, &node.test_root, OUTLAYER, 30 * DN_NEAR, &outlayer) ||
+        dn_create_account(&node, &node.test_root, TREASURY, 1 * DN_NEAR, &treasury))
         return -1;
     if (dn_deploy(&node, &outlayer, "build/contracts/outlayer.wasm",
                   "{\"owner_id\":\"test.near\",\"operator_id\":\"" REG "\"}"))
@@ -223,10 +225,69 @@ static void test_register_on_devnet(void **state)
     assert_int_not_equal(near_rpc_view_access_key(node.rpc, REG, &wk.public_key, NEAR_FINAL, &v, &err), NEAR_OK);
 }
 
+/* Stake on the chain: the deposit is held by the contract account, a slash
+ * reaches the treasury exactly, withdraw pays the rest back and deletes the
+ * key; dn_finish then checks that no yoctoNEAR was created or lost. */
+static void test_stake_on_devnet(void **state)
+{
+    (void)state;
+    near_outcome o;
+    assert_int_equal(call(&node.test_root, "set_stake_config",
+                          "{\"min_stake\":\"1000000000000000000000000\",\"unbonding_period_ns\":1,"
+                          "\"treasury_id\":\"" TREASURY "\"}",
+                          &o),
+                     NEAR_OK);
+    near_outcome_free(&o);
+    near_keypair kp;
+    near_keypair_generate(&kp);
+    char *a = quote_args(&kp, WORKER);
+    near_rpc_error err = {0};
+    near_u128 reg_before = dn_balance(&node, REG);
+    near_status st = settled(dn_call(&node, &worker, REG, "register_worker_key", a, 2 * DN_NEAR, NEAR_WAIT_FINAL, &o,
+                                     &err, NULL),
+                             &o);
+    if (st != NEAR_OK)
+        fail_msg("staked register_worker_key: %s", o.failure_message);
+    near_outcome_free(&o);
+    free(a);
+    /* the contract account now holds the stake (plus its share of gas rewards, minus storage: >= 1.9 NEAR more) */
+    assert_true(dn_balance(&node, REG) > reg_before + 19 * DN_NEAR / 10);
+
+    char key[NEAR_KEY_TEXT_MAX], args[400];
+    near_public_key_format(&kp.public_key, key);
+    snprintf(args, sizeof args,
+             "{\"worker\":\"%s\",\"amount\":\"500000000000000000000000\",\"evidence_hash\":\"00ff\","
+             "\"reason\":\"test\"}",
+             key);
+    near_u128 t_before = dn_balance(&node, TREASURY);
+    assert_int_equal(call(&stranger, "slash", args, &o), NEAR_ERR_TX_FAILED);
+    near_outcome_free(&o);
+    assert_int_equal(call(&node.test_root, "slash", args, &o), NEAR_OK);
+    near_outcome_free(&o);
+    assert_true(dn_balance(&node, TREASURY) == t_before + DN_NEAR / 2);
+
+    snprintf(args, sizeof args, "{\"public_key\":\"%s\"}", key);
+    assert_int_equal(call(&worker, "unstake", args, &o), NEAR_OK);
+    near_outcome_free(&o);
+    near_u128 w_before = dn_balance(&node, WORKER);
+    assert_int_equal(call(&worker, "withdraw", args, &o), NEAR_OK);
+    uint64_t burnt = o.gas_burnt;
+    near_outcome_free(&o);
+    near_u128 w_after = dn_balance(&node, WORKER);
+    /* 1.5 NEAR back, minus what the worker paid for the withdraw's gas */
+    assert_true(w_after > w_before + DN_NEAR + DN_NEAR / 2 - (near_u128)burnt * 1000000000u);
+    assert_true(w_after < w_before + DN_NEAR + DN_NEAR / 2);
+    near_access_key_view v;
+    memset(&err, 0, sizeof err);
+    assert_int_not_equal(near_rpc_view_access_key(node.rpc, REG, &kp.public_key, NEAR_FINAL, &v, &err), NEAR_OK);
+    near_rpc_error_clear(&err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_register_on_devnet),
+        cmocka_unit_test(test_stake_on_devnet),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
