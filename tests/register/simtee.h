@@ -374,16 +374,25 @@ static void put32(uint8_t *p, uint32_t v)
 
 /* A v4 TDX quote: measurements[5][48] = MRTD, RTMR0..3; report_data 64;
  * td_attributes as the little-endian u64 of the report. Returns the length. */
-static size_t sim_quote(const struct simtee *t, const uint8_t measurements[5][48], const uint8_t report_data[64],
-                        uint64_t td_attributes, uint8_t **out)
+static size_t sim_quote_v(const struct simtee *t, int version, const uint8_t measurements[5][48],
+                          const uint8_t report_data[64], uint64_t td_attributes, uint8_t mr_service_td_byte,
+                          uint8_t **out)
 {
     uint8_t *q = calloc(1, 8192);
-    put16(q, 4);
+    put16(q, (uint16_t)version);
     put16(q + 2, 2);
     put32(q + 4, 0x81);
     put16(q + 8, 4);
     put16(q + 10, t->pcesvn);
-    uint8_t *b = q + 48;
+    /* v5: u16 body type 3 (TD 1.5), u32 body size 648 */
+    size_t body_off = version == 5 ? 54 : 48, body_len = version == 5 ? 648 : 584;
+    if (version == 5) {
+        put16(q + 48, 3);
+        put32(q + 50, 648);
+    }
+    uint8_t *b = q + body_off;
+    if (version == 5)
+        memset(b + 600, mr_service_td_byte, 48); /* MRSERVICETD */
     for (int i = 0; i < 16; i++)
         b[i] = (uint8_t)(i < 3 ? 3 : 0); /* tee_tcb_svn */
     for (int i = 0; i < 8; i++)
@@ -392,7 +401,7 @@ static size_t sim_quote(const struct simtee *t, const uint8_t measurements[5][48
     for (int i = 0; i < 4; i++)
         memcpy(b + 328 + 48 * i, measurements[i + 1], 48);
     memcpy(b + 520, report_data, 64);
-    size_t signed_len = 48 + 584;
+    size_t signed_len = body_off + body_len;
     uint8_t *s = q + signed_len + 4;
     uint8_t att_pub[64];
     sim_pub(t->att_key, att_pub);
@@ -434,6 +443,12 @@ static size_t sim_quote(const struct simtee *t, const uint8_t measurements[5][48
     put32(q + signed_len, (uint32_t)sig_len);
     *out = q;
     return signed_len + 4 + sig_len;
+}
+
+static size_t sim_quote(const struct simtee *t, const uint8_t measurements[5][48], const uint8_t report_data[64],
+                        uint64_t td_attributes, uint8_t **out)
+{
+    return sim_quote_v(t, 4, measurements, report_data, td_attributes, 0, out);
 }
 
 #define SIM_TD_ATTRIBUTES_OK (1ull << 28) /* SEPT_VE_DISABLE */

@@ -414,6 +414,40 @@ static void test_stake_and_slashing(void **state)
     sim_free(&t);
 }
 
+/* A v5 quote with a TD 1.5 body registers; a non-zero MRSERVICETD is refused. */
+static void test_v5_td15_quote(void **state)
+{
+    (void)state;
+    struct simtee t;
+    sim_init(&t, (int64_t)time(NULL));
+    struct kv_store st = {0};
+    deploy_sim(&st, &t);
+    upload_collateral(&st, &t);
+    uint8_t key[32] = {0x15, 0x15};
+    uint8_t rd[64];
+    report_data_for(key, "worker.near", rd);
+    char key_str[80];
+    key_of(key, key_str, sizeof key_str);
+    uint8_t *q;
+    size_t qlen = sim_quote_v(&t, 5, measurements, rd, SIM_TD_ATTRIBUTES_OK, 1, &q);
+    char *a = register_args(key_str, q, qlen);
+    free(q);
+    expect_panic(&st, "worker.near", (uint64_t)t.now, "register_worker_key", a, "TD 1.5 report: MRSERVICETD is not zero");
+    free(a);
+    qlen = sim_quote_v(&t, 5, measurements, rd, SIM_TD_ATTRIBUTES_OK, 0, &q);
+    a = register_args(key_str, q, qlen);
+    free(q);
+    struct call c = vm_call(&st, "worker.near", (uint64_t)t.now, "register_worker_key", a);
+    if (!c.ok)
+        fail_msg("v5 register: %s", c.panic);
+    assert_int_equal(c.out.receipts_count, 1);
+    assert_int_equal(c.out.receipts[0].actions[0].kind, NEAR_VM_ACTION_ADD_KEY);
+    call_free(&c);
+    free(a);
+    kv_free(&st);
+    sim_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -422,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_revocation),
         cmocka_unit_test(test_tcb_policy),
         cmocka_unit_test(test_stake_and_slashing),
+        cmocka_unit_test(test_v5_td15_quote),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
