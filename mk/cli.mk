@@ -10,6 +10,9 @@ PROGRAMS += $(BIN)/outlayer
 # when read, and the library fragments come later in sorted order.
 # Subcommands that need more (libnear, ...) add them here.
 CLI_LIBS := $(LIB)/librunner.a $(LIB)/libwasi.a $(LIB)/libwasm.a
+# `outlayer secrets` (src/cli/cmd_secrets.c):
+CLI_LIBS += $(LIB)/libsecrets.a $(LIB)/libbase.a $(LIB)/libnear.a
+$(BIN)/outlayer: LDLIBS += $(LIB_CURL) -lpcre2-8
 
 $(BIN)/outlayer: $(CLI_OBJ) $(CLI_LIBS)
 	@mkdir -p $(@D)

@@ -3,7 +3,7 @@
 # runs the same tests built with ASan + UBSan.
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
-SYSTEM_LIBS := $(LIB_JSON) $(LIB_HTTP) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SSL) $(LIB_SQLITE) -lm -lpthread
+SYSTEM_LIBS := $(LIB_JSON) $(LIB_HTTP) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SSL) $(LIB_SQLITE) -lpcre2-8 -lm -lpthread
 
 # Shared test helpers (tests/unit/support/*.c) are linked into every test.
 UNIT_SUPPORT_OBJ := $(call objs_of,$(wildcard tests/unit/support/*.c))

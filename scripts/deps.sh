@@ -18,6 +18,10 @@ PACKAGES=(
   libcmocka-dev valgrind
   # interop tests (near-api-js)
   nodejs
+  # coordinator: PostgreSQL backend tests (private cluster) and load benchmark
+  postgresql wrk
+  # keystore: access-condition patterns (src/secrets/cond.c)
+  libpcre2-dev
 )
 
 missing=()

@@ -42,6 +42,8 @@ typedef struct cli_command {
 /* Subcommands. */
 int cmd_run(int argc, char **argv);
 void cmd_run_help(FILE *out);
+int cmd_secrets(int argc, char **argv);
+void cmd_secrets_help(FILE *out);
 
 /* Prints "outlayer: <message>\n" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

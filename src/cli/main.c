@@ -7,6 +7,8 @@
 
 static const cli_command commands[] = {
     {"run", "run a WASI program locally with the limits of an OutLayer worker", cmd_run, cmd_run_help},
+    {"secrets", "seal secrets for the keystore; store, list and delete them on the contract", cmd_secrets,
+     cmd_secrets_help},
 };
 
 enum { COMMAND_COUNT = sizeof commands / sizeof commands[0] };

@@ -1,0 +1,46 @@
+# The coordinator: src/coordinator/ -> build/bin/outlayer-coordinator
+# (job queue with leases, content-addressed WASM cache, public API; SQLite
+# storage). Docs: docs/coordinator.md. Tests: tests/coordinator/.
+COORD_SRC := $(filter-out src/coordinator/main.c,$(wildcard src/coordinator/*.c))
+COORD_OBJ := $(call objs_of,$(COORD_SRC))
+COORD_LIB := $(LIB)/libcoordinator.a
+COORD_BIN := $(BIN)/outlayer-coordinator
+PROGRAMS += $(COORD_BIN)
+
+# libpq's header lives in its own directory on Debian.
+$(OBJ)/src/coordinator/db_pg.o: CFLAGS += -I/usr/include/postgresql
+
+$(COORD_LIB): $(COORD_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(COORD_BIN): $(OBJ)/src/coordinator/main.o $(COORD_LIB) $(BASE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_JSON) $(LIB_HTTP) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) -lpq $(LDLIBS)
+
+coordinator: $(COORD_BIN)
+.PHONY: coordinator
+
+# Integration test: the real binary over HTTP on 127.0.0.1 (port 0).
+# `coordinator-test-san` runs the same suite against the ASan+UBSan build.
+COORD_TEST_BIN := $(BUILD)/tests/coordinator/test_coordinator
+$(COORD_TEST_BIN): $(OBJ)/tests/coordinator/test_coordinator.o $(COORD_LIB) $(BASE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_CMOCKA) $(LIB_JSON) $(LIB_HTTP) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) -lpq $(LDLIBS)
+
+coordinator-test: $(COORD_BIN) $(COORD_TEST_BIN)
+	COORD_BIN=$(COORD_BIN) $(if $(filter 1,$(SAN)),COORD_SAN=1) timeout 170 $(COORD_TEST_BIN)
+
+coordinator-test-san:
+	@$(MAKE) --no-print-directory SAN=1 coordinator-test
+
+# The same suite against a private PostgreSQL cluster (tests/coordinator/run_pg.sh),
+# including two coordinator processes sharing the database.
+coordinator-test-pg: $(COORD_BIN) $(COORD_TEST_BIN)
+	timeout 170 tests/coordinator/run_pg.sh $(COORD_BIN) $(COORD_TEST_BIN)
+
+TEST_STEPS += coordinator-test coordinator-test-san coordinator-test-pg
+.PHONY: coordinator-test coordinator-test-san coordinator-test-pg
+
+# Fuzzing the request parsers (seed corpus: tests/fuzz/corpus/coordinator/).
+$(eval $(call fuzz_target,coordinator,src/coordinator/request.c src/coordinator/cache.c src/base/http_server.c src/base/log.c tests/fuzz/fuzz_coordinator.c,-ljansson -lsodium -lmicrohttpd))

@@ -1,0 +1,62 @@
+/* db.h — the little SQL layer the store is written on, with two backends:
+ * SQLite (db_sqlite.c) and PostgreSQL through libpq (db_pg.c).
+ *
+ * SQL is written once with '?' placeholders (converted to $1.. for
+ * PostgreSQL) in the subset both dialects share (ON CONFLICT, RETURNING,
+ * CAST, CASE). Parameters are described by a format string: i = int64,
+ * t = text (NULL -> SQL NULL), I = pointer to int64 (NULL -> SQL NULL).
+ *
+ * A pool hands out connections: SQLite has one, guarded by a mutex (it has
+ * one writer anyway); PostgreSQL has several, so coordinators and threads
+ * work in parallel and row locks (FOR UPDATE SKIP LOCKED) do the rest.
+ * Nothing here is shared between threads except through db_get/db_put. */
+#ifndef COORD_DB_H
+#define COORD_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct db_pool db_pool;
+typedef struct db db;
+typedef struct db_rows db_rows;
+
+/* url: "sqlite:PATH", "postgres://…"/"postgresql://…", or NULL (sqlite in data_dir). */
+db_pool *db_open(const char *url, const char *data_dir, int max_conns, char *err, size_t err_size);
+void db_close(db_pool *p);
+int db_is_pg(const db_pool *p);
+const char *db_kind(const db_pool *p);
+
+db *db_get(db_pool *p);
+void db_put(db_pool *p, db *d);
+
+/* A query's rows; NULL on error (logged). Step with db_next (1 row, 0 end,
+ * -1 error); column values are valid until the next db_next/db_done. */
+db_rows *db_query(db *d, const char *sql, const char *fmt, ...);
+int db_next(db_rows *r);
+int64_t db_int(db_rows *r, int col);
+const char *db_text(db_rows *r, int col);
+int db_null(db_rows *r, int col);
+void db_done(db_rows *r);
+
+/* Runs a statement; returns the number of rows changed, or -1. */
+int db_exec(db *d, const char *sql, const char *fmt, ...);
+/* First column of the first row as an integer, or def. */
+int64_t db_scalar(db *d, int64_t def, const char *sql, const char *fmt, ...);
+/* Several statements without parameters (migrations). */
+int db_script(db *d, const char *sql, char *err, size_t err_size);
+
+int db_begin(db *d);     /* SQLite: BEGIN IMMEDIATE (takes the write lock at once) */
+int db_commit(db *d);
+void db_rollback(db *d);
+/* 1 when the last failed statement violated a unique constraint. */
+int db_unique_violation(db *d);
+const char *db_errmsg(db *d);
+
+/* Tell other processes sharing the database that work arrived
+ * (PostgreSQL NOTIFY outlayer_work; nothing for SQLite). Inside a
+ * transaction it is delivered at commit. */
+void db_notify(db *d);
+/* PostgreSQL: a thread that LISTENs and calls fn on every notification. */
+int db_listen(db_pool *p, void (*fn)(void *), void *ctx, char *err, size_t err_size);
+
+#endif

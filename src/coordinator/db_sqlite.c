@@ -1,0 +1,327 @@
+/* db_sqlite.c — the SQLite side of db.h (and db_open's dispatch). */
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/log.h"
+#include "coordinator/db.h"
+#include "coordinator/db_internal.h"
+
+#define STMT_CACHE 128
+
+typedef struct {
+    int magic; /* SQ_MAGIC */
+    sqlite3 *db;
+    pthread_mutex_t mu;
+    struct {
+        const char *sql;
+        sqlite3_stmt *st;
+    } cache[STMT_CACHE];
+    int ncache;
+    int last_unique;
+} sq_conn;
+
+
+static int mkdir_p(const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(tmp, 0700) && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    return mkdir(tmp, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+db_pool *db_open(const char *url, const char *data_dir, int max_conns, char *err, size_t n)
+{
+    if (url && (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0))
+        return pg_open(url, max_conns, err, n);
+    char path[4096];
+    if (url && *url) {
+        if (strncmp(url, "sqlite:", 7) != 0) {
+            snprintf(err, n, "unsupported DATABASE_URL (use sqlite:PATH or postgres://...)");
+            return NULL;
+        }
+        const char *p = url + 7;
+        if (strncmp(p, "//", 2) == 0) p += 2;
+        if (!*p) {
+            snprintf(err, n, "DATABASE_URL sqlite: needs a file path");
+            return NULL;
+        }
+        snprintf(path, sizeof path, "%s", p);
+    } else {
+        if (mkdir_p(data_dir)) {
+            snprintf(err, n, "cannot create data directory %s: %s", data_dir, strerror(errno));
+            return NULL;
+        }
+        snprintf(path, sizeof path, "%s/coordinator.db", data_dir);
+    }
+    sq_conn *c = calloc(1, sizeof *c);
+    db_pool *p = calloc(1, sizeof *p);
+    if (!c || !p) {
+        free(c);
+        free(p);
+        return NULL;
+    }
+    p->sq = c;
+    c->magic = SQ_MAGIC;
+    pthread_mutex_init(&c->mu, NULL);
+    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+        SQLITE_OK) {
+        snprintf(err, n, "cannot open database %s: %s", path, c->db ? sqlite3_errmsg(c->db) : "out of memory");
+        db_close(p);
+        return NULL;
+    }
+    sqlite3_busy_timeout(c->db, 5000);
+    char *emsg = NULL;
+    if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, &emsg) != SQLITE_OK) {
+        snprintf(err, n, "cannot configure database: %s", emsg ? emsg : "?");
+        sqlite3_free(emsg);
+        db_close(p);
+        return NULL;
+    }
+    return p;
+}
+
+void db_close(db_pool *p)
+{
+    if (!p) return;
+    if (p->pg) {
+        pg_close(p);
+        return;
+    }
+    sq_conn *c = p->sq;
+    if (c) {
+        /* statements first: sqlite3_close refuses while any is open */
+        for (int i = 0; i < c->ncache; i++) sqlite3_finalize(c->cache[i].st);
+        if (c->db) sqlite3_close(c->db);
+        pthread_mutex_destroy(&c->mu);
+        free(c);
+    }
+    free(p);
+}
+
+int db_is_pg(const db_pool *p) { return p->pg != NULL; }
+const char *db_kind(const db_pool *p) { return p->pg ? "postgresql" : "sqlite"; }
+
+db *db_get(db_pool *p)
+{
+    if (p->pg) return pg_get(p);
+    pthread_mutex_lock(&((sq_conn *)p->sq)->mu);
+    return (db *)p->sq;
+}
+
+void db_put(db_pool *p, db *d)
+{
+    if (p->pg) {
+        pg_put(p, d);
+        return;
+    }
+    pthread_mutex_unlock(&((sq_conn *)p->sq)->mu);
+}
+
+static int is_pg(db *d) { return ((db_handle_head *)d)->magic == PG_MAGIC; }
+
+static sqlite3_stmt *prep(sq_conn *c, const char *sql, int *cached)
+{
+    for (int i = 0; i < c->ncache; i++)
+        if (c->cache[i].sql == sql) {
+            sqlite3_reset(c->cache[i].st);
+            sqlite3_clear_bindings(c->cache[i].st);
+            *cached = 1;
+            return c->cache[i].st;
+        }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        log_error("db", "prepare failed: %s", sqlite3_errmsg(c->db));
+        return NULL;
+    }
+    *cached = 0;
+    if (c->ncache < STMT_CACHE) {
+        c->cache[c->ncache].sql = sql;
+        c->cache[c->ncache].st = st;
+        c->ncache++;
+        *cached = 1;
+    }
+    return st;
+}
+
+static db_rows *sq_vquery(sq_conn *c, const char *sql, const char *fmt, va_list ap)
+{
+    int cached = 0;
+    c->last_unique = 0;
+    sqlite3_stmt *st = prep(c, sql, &cached);
+    if (!st) return NULL;
+    for (int i = 0; fmt && fmt[i]; i++) {
+        switch (fmt[i]) {
+        case 'i': sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t)); break;
+        case 't': {
+            const char *t = va_arg(ap, const char *);
+            if (t) sqlite3_bind_text(st, i + 1, t, -1, SQLITE_TRANSIENT);
+            else sqlite3_bind_null(st, i + 1);
+            break;
+        }
+        case 'I': {
+            const int64_t *v = va_arg(ap, const int64_t *);
+            if (v) sqlite3_bind_int64(st, i + 1, *v);
+            else sqlite3_bind_null(st, i + 1);
+            break;
+        }
+        }
+    }
+    db_rows *r = calloc(1, sizeof *r);
+    if (!r) {
+        if (!cached) sqlite3_finalize(st);
+        return NULL;
+    }
+    r->st = st;
+    r->c = c;
+    r->cached = cached;
+    return r;
+}
+
+db_rows *db_query(db *d, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    db_rows *r = is_pg(d) ? pg_vquery(d, sql, fmt, ap) : sq_vquery((sq_conn *)d, sql, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+int db_next(db_rows *r)
+{
+    if (!r) return -1;
+    if (r->pg) return pg_next(r);
+    int rc = sqlite3_step(r->st);
+    if (rc == SQLITE_ROW) return 1;
+    if (rc == SQLITE_DONE) return 0;
+    sq_conn *c = r->c;
+    c->last_unique = sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_UNIQUE ||
+                     sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_PRIMARYKEY;
+    if (!c->last_unique) log_error("db", "statement failed: %s", sqlite3_errmsg(c->db));
+    return -1;
+}
+
+int64_t db_int(db_rows *r, int col)
+{
+    if (r->pg) return pg_int(r, col);
+    return sqlite3_column_int64(r->st, col);
+}
+
+const char *db_text(db_rows *r, int col)
+{
+    if (r->pg) return pg_text(r, col);
+    return (const char *)sqlite3_column_text(r->st, col);
+}
+
+int db_null(db_rows *r, int col)
+{
+    if (r->pg) return pg_null(r, col);
+    return sqlite3_column_type(r->st, col) == SQLITE_NULL;
+}
+
+void db_done(db_rows *r)
+{
+    if (!r) return;
+    if (r->pg) {
+        pg_done(r);
+        return;
+    }
+    if (r->cached) sqlite3_reset(r->st);
+    else sqlite3_finalize(r->st);
+    free(r);
+}
+
+int db_exec(db *d, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int ret;
+    if (is_pg(d)) {
+        ret = pg_vexec(d, sql, fmt, ap);
+    } else {
+        sq_conn *c = (sq_conn *)d;
+        db_rows *r = sq_vquery(c, sql, fmt, ap);
+        ret = -1;
+        if (r) {
+            int rc;
+            while ((rc = db_next(r)) == 1) {}
+            ret = rc == 0 ? sqlite3_changes(c->db) : -1;
+            db_done(r);
+        }
+    }
+    va_end(ap);
+    return ret;
+}
+
+int64_t db_scalar(db *d, int64_t def, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    db_rows *r = is_pg(d) ? pg_vquery(d, sql, fmt, ap) : sq_vquery((sq_conn *)d, sql, fmt, ap);
+    va_end(ap);
+    int64_t v = def;
+    if (r && db_next(r) == 1 && !db_null(r, 0)) v = db_int(r, 0);
+    db_done(r);
+    return v;
+}
+
+int db_script(db *d, const char *sql, char *err, size_t n)
+{
+    if (is_pg(d)) return pg_script(d, sql, err, n);
+    char *emsg = NULL;
+    if (sqlite3_exec(((sq_conn *)d)->db, sql, NULL, NULL, &emsg) != SQLITE_OK) {
+        snprintf(err, n, "%s", emsg ? emsg : "?");
+        sqlite3_free(emsg);
+        return -1;
+    }
+    return 0;
+}
+
+int db_begin(db *d)
+{
+    if (is_pg(d)) return pg_script(d, "BEGIN", NULL, 0);
+    return sqlite3_exec(((sq_conn *)d)->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int db_commit(db *d)
+{
+    if (is_pg(d)) return pg_script(d, "COMMIT", NULL, 0);
+    sq_conn *c = (sq_conn *)d;
+    if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return 0;
+    log_error("db", "commit failed: %s", sqlite3_errmsg(c->db));
+    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+void db_rollback(db *d)
+{
+    if (is_pg(d)) {
+        pg_script(d, "ROLLBACK", NULL, 0);
+        return;
+    }
+    sqlite3_exec(((sq_conn *)d)->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int db_unique_violation(db *d) { return is_pg(d) ? pg_unique_violation(d) : ((sq_conn *)d)->last_unique; }
+const char *db_errmsg(db *d) { return is_pg(d) ? pg_errmsg(d) : sqlite3_errmsg(((sq_conn *)d)->db); }
+
+void db_notify(db *d)
+{
+    if (is_pg(d)) pg_script(d, "NOTIFY outlayer_work", NULL, 0);
+}
+
+int db_listen(db_pool *p, void (*fn)(void *), void *ctx, char *err, size_t n)
+{
+    if (!p->pg) return 0;
+    return pg_listen(p, fn, ctx, err, n);
+}

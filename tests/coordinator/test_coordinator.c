@@ -1,0 +1,1248 @@
+/* test_coordinator.c — outlayer-coordinator over HTTP.
+ *
+ * Starts the real binary (COORD_BIN) on 127.0.0.1 with port 0 and a fresh
+ * data directory, creates tokens with its `token` subcommand, and talks to
+ * it with the base HTTP client: every route's success shape, auth failure
+ * and bad input; the queue with two simulated workers (leases, expiry,
+ * heartbeats, release, max_attempts, capability filtering, idempotency);
+ * long-poll wake-up latency; the WASM cache (hash check, ETag, path tricks,
+ * LRU); and a restart on the same data directory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/http_client.h"
+#include "coordinator/request.h"
+
+static const char *g_bin;
+static char g_root[256];   /* temp root for every data dir of this run */
+static int g_san;          /* running the sanitizer build: wider time bounds */
+static const char *g_dburl; /* COORD_DATABASE_URL: run against PostgreSQL */
+static char g_dbarg[512];
+
+typedef struct {
+    pid_t pid;
+    int port;
+    char dir[300];
+    char base[64];
+} server;
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* ---------------------------------------------------------------- */
+/* the server process */
+
+static void server_start(server *s, const char *name, const char *const *extra)
+{
+    if (!s->dir[0]) snprintf(s->dir, sizeof s->dir, "%s/%s", g_root, name);
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char logpath[400];
+        snprintf(logpath, sizeof logpath, "%s.log", s->dir);
+        int lf = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        dup2(p[1], 1);
+        if (lf >= 0) dup2(lf, 2);
+        close(p[0]);
+        const char *argv[32];
+        int n = 0;
+        argv[n++] = g_bin;
+        argv[n++] = "--host=127.0.0.1";
+        argv[n++] = "--port=0";
+        static char dd[400];
+        snprintf(dd, sizeof dd, "--data-dir=%s", s->dir);
+        argv[n++] = dd;
+        argv[n++] = "--threads=4";
+        if (g_dburl) argv[n++] = g_dbarg;
+        for (int i = 0; extra && extra[i] && n < 30; i++) argv[n++] = extra[i];
+        argv[n] = NULL;
+        execv(g_bin, (char *const *)argv);
+        _exit(127);
+    }
+    close(p[1]);
+    s->pid = pid;
+    char buf[256] = "";
+    size_t len = 0;
+    int64_t deadline = now_ms() + 20000;
+    while (!strchr(buf, '\n') && now_ms() < deadline) {
+        struct pollfd pf = {p[0], POLLIN, 0};
+        if (poll(&pf, 1, 200) <= 0) continue;
+        ssize_t r = read(p[0], buf + len, sizeof buf - 1 - len);
+        if (r <= 0) break;
+        len += (size_t)r;
+        buf[len] = 0;
+    }
+    close(p[0]);
+    if (sscanf(buf, "listening port=%d", &s->port) != 1) fail_msg("server did not start (see %s.log): '%s'", s->dir, buf);
+    snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
+}
+
+static void server_stop(server *s)
+{
+    if (!s->pid) return;
+    kill(s->pid, SIGTERM);
+    int st = 0;
+    waitpid(s->pid, &st, 0);
+    s->pid = 0;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) fail_msg("server exited badly (status 0x%x), see %s.log", st, s->dir);
+}
+
+/* Runs `coordinator --data-dir DIR ARGS...`; returns its exit code and stdout. */
+static int run_cli(const char *dir, char *out, size_t out_size, const char *a1, const char *a2, const char *a3)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' --data-dir='%s' %s%s%s %s %s %s 2>/dev/null", g_bin, dir, g_dburl ? "'" : "",
+             g_dburl ? g_dbarg : "", g_dburl ? "'" : "", a1 ? a1 : "", a2 ? a2 : "", a3 ? a3 : "");
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    size_t n = fread(out, 1, out_size - 1, f);
+    out[n] = 0;
+    int st = pclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void new_token(server *s, const char *name, char tok[80])
+{
+    char out[256];
+    assert_int_equal(run_cli(s->dir, out, sizeof out, "token", "add", name), 0);
+    size_t l = strcspn(out, "\n");
+    out[l] = 0;
+    assert_int_equal(strlen(out), 64);
+    memcpy(tok, out, 65);
+}
+
+/* ---------------------------------------------------------------- */
+/* HTTP helpers */
+
+static server *g_srv;
+static __thread server *t_srv; /* a thread talking to another coordinator */
+
+typedef struct {
+    long status;
+    json_t *json;
+    hc_response raw;
+} reply;
+
+static void reply_free(reply *r)
+{
+    json_decref(r->json);
+    hc_response_free(&r->raw);
+    memset(r, 0, sizeof *r);
+}
+
+static long call_full(const char *method, const char *path, const char *token, const char *ct, const char *body,
+                      size_t body_len, const char *const *headers, reply *r)
+{
+    char url[1024], err[256];
+    snprintf(url, sizeof url, "%s%s", (t_srv ? t_srv : g_srv)->base, path);
+    hc_options o = {.timeout_ms = 60000, .bearer = token, .headers = headers, .max_response = 64 << 20};
+    memset(r, 0, sizeof *r);
+    if (hc_request(method, url, ct, body, body_len, &o, &r->raw, err, sizeof err))
+        fail_msg("%s %s failed: %s", method, path, err);
+    r->status = r->raw.status;
+    r->json = r->raw.len ? json_loadb(r->raw.body, r->raw.len, 0, NULL) : NULL;
+    return r->status;
+}
+
+static long call(const char *method, const char *path, const char *token, const char *body, reply *r)
+{
+    return call_full(method, path, token, body ? "application/json" : NULL, body, body ? strlen(body) : 0, NULL, r);
+}
+
+static long callj(const char *method, const char *path, const char *token, json_t *body, reply *r)
+{
+    char *s = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    long st = call(method, path, token, s, r);
+    free(s);
+    return st;
+}
+
+/* asserts a JSON error body mentioning needle */
+static void expect_error(reply *r, long status, const char *needle)
+{
+    if (r->status != status) fail_msg("expected HTTP %ld, got %ld: %.300s", status, r->status, r->raw.body);
+    const char *e = json_string_value(json_object_get(r->json, "error"));
+    if (!e) fail_msg("no JSON error body: %.300s", r->raw.body);
+    if (needle && !strstr(e, needle)) fail_msg("error '%s' does not mention '%s'", e, needle);
+}
+
+static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+static int64_t jint(json_t *o, const char *k) { return json_integer_value(json_object_get(o, k)); }
+
+static json_t *exec_request(int64_t rid, const char *did, const char *repo, const char *commit)
+{
+    return json_pack("{s:I, s:s, s:{s:s, s:s, s:s}, s:{s:I, s:i, s:i}, s:s, s:s, s:s}", "request_id", (json_int_t)rid,
+                     "data_id", did, "code_source", "type", "GitHub", "repo", repo, "commit", commit,
+                     "resource_limits", "max_instructions", (json_int_t)1000000, "max_memory_mb", 64,
+                     "max_execution_seconds", 10, "input_data", "{}", "user_account_id", "alice.near",
+                     "near_payment_yocto", "1000");
+}
+
+static json_t *wasm_request(int64_t rid, const char *did, const char *hash)
+{
+    return json_pack("{s:I, s:s, s:{s:s, s:s, s:s}, s:{s:I, s:i, s:i}, s:s}", "request_id", (json_int_t)rid,
+                     "data_id", did, "code_source", "type", "WasmUrl", "url", "https://example.com/a.wasm", "hash",
+                     hash, "resource_limits", "max_instructions", (json_int_t)1000000, "max_memory_mb", 64,
+                     "max_execution_seconds", 10, "input_data", "");
+}
+
+static long create(const char *tok, json_t *req, reply *r) { return callj("POST", "/executions/create", tok, req, r); }
+
+static long poll_task(const char *tok, const char *caps, const char *worker, int timeout, reply *r)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/executions/poll?timeout=%d&capabilities=%s&worker_id=%s", timeout, caps, worker);
+    return call("GET", path, tok, NULL, r);
+}
+
+/* claim for a polled task (the poll body plus worker fields) */
+static long claim(const char *tok, json_t *task, const char *worker, const char *caps_json, reply *r)
+{
+    json_t *b = json_deep_copy(task);
+    json_object_set_new(b, "worker_id", json_string(worker));
+    json_object_set_new(b, "capabilities", json_loads(caps_json, 0, NULL));
+    json_object_set_new(b, "has_compile_result", json_boolean(json_object_get(task, "compile_result") != NULL));
+    return callj("POST", "/jobs/claim", tok, b, r);
+}
+
+static char *multipart(const char *checksum, const char *repo, const char *commit, const unsigned char *data,
+                       size_t len, size_t *out_len)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    const char *B = "----coordtestboundary";
+    if (checksum) fprintf(f, "--%s\r\nContent-Disposition: form-data; name=\"checksum\"\r\n\r\n%s\r\n", B, checksum);
+    if (repo) fprintf(f, "--%s\r\nContent-Disposition: form-data; name=\"repo_url\"\r\n\r\n%s\r\n", B, repo);
+    if (commit) fprintf(f, "--%s\r\nContent-Disposition: form-data; name=\"commit_hash\"\r\n\r\n%s\r\n", B, commit);
+    fprintf(f, "--%s\r\nContent-Disposition: form-data; name=\"build_target\"\r\n\r\nwasm32-wasip1\r\n", B);
+    if (data) {
+        fprintf(f, "--%s\r\nContent-Disposition: form-data; name=\"wasm_file\"; filename=\"a.wasm\"\r\n"
+                   "Content-Type: application/octet-stream\r\n\r\n", B);
+        fwrite(data, 1, len, f);
+        fprintf(f, "\r\n");
+    }
+    fprintf(f, "--%s--\r\n", B);
+    fclose(f);
+    *out_len = n;
+    return buf;
+}
+
+static long upload(const char *tok, const char *checksum, const char *repo, const char *commit,
+                   const unsigned char *data, size_t len, reply *r)
+{
+    size_t n;
+    char *body = multipart(checksum, repo, commit, data, len, &n);
+    long st = call_full("POST", "/wasm/upload", tok, "multipart/form-data; boundary=----coordtestboundary", body, n,
+                        NULL, r);
+    free(body);
+    return st;
+}
+
+static unsigned char *fake_wasm(size_t len, unsigned seed)
+{
+    unsigned char *b = malloc(len);
+    static const unsigned char hdr[8] = {0, 'a', 's', 'm', 1, 0, 0, 0};
+    for (size_t i = 0; i < len; i++) b[i] = i < 8 ? hdr[i] : (unsigned char)(seed * 31 + i * 7);
+    return b;
+}
+
+static const char *COMMIT = "0123456789abcdef0123456789abcdef01234567";
+
+/* ---------------------------------------------------------------- */
+/* the main server for most tests */
+
+static server S;
+static char TOK[80], TOK2[80];
+static const char *const MAIN_ARGS[] = {"--admin-token=adm1n-secret", "--lease-seconds=2", "--max-attempts=2",
+                                        "--cache-max-mb=1", "--max-wasm-mb=2", "--cors-origins=http://dash.example",
+                                        NULL};
+
+static int setup(void **st)
+{
+    memset(&S, 0, sizeof S);
+    snprintf(S.dir, sizeof S.dir, "%s/main", g_root);
+    /* tokens first: the CLI creates the database */
+    new_token(&S, "worker-a", TOK);
+    new_token(&S, "worker-b", TOK2);
+    server_start(&S, "main", MAIN_ARGS);
+    g_srv = &S;
+    return 0;
+}
+
+static int teardown(void **st)
+{
+    server_stop(&S);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- */
+
+static void test_health_metrics_routing(void **st)
+{
+    reply r;
+    assert_int_equal(call("GET", "/health", NULL, NULL, &r), 200);
+    assert_string_equal(r.raw.body, "OK");
+    reply_free(&r);
+    assert_int_equal(call("GET", "/metrics", NULL, NULL, &r), 200);
+    assert_non_null(strstr(r.raw.body, "outlayer_queue_depth "));
+    assert_non_null(strstr(r.raw.body, "outlayer_http_request_duration_seconds_bucket{le=\"+Inf\"}"));
+    assert_non_null(strstr(r.raw.body, "outlayer_cache_bytes "));
+    assert_non_null(strstr(r.raw.body, "outlayer_lease_expiries_total "));
+    reply_free(&r);
+    call("GET", "/nope", NULL, NULL, &r);
+    expect_error(&r, 404, "no such route");
+    reply_free(&r);
+    call("GET", "/health/", NULL, NULL, &r);
+    expect_error(&r, 404, NULL);
+    reply_free(&r);
+    call("GET", "/jobs/claim", TOK, NULL, &r);
+    expect_error(&r, 405, "not allowed");
+    reply_free(&r);
+    /* CORS: allowed origin echoed, others not; preflight before auth */
+    const char *h[] = {"Origin: http://dash.example", NULL};
+    char v[128];
+    call_full("GET", "/public/stats", NULL, NULL, NULL, 0, h, &r);
+    assert_int_equal(hc_header(&r.raw, "Access-Control-Allow-Origin", v, sizeof v), 0);
+    assert_string_equal(v, "http://dash.example");
+    reply_free(&r);
+    const char *h2[] = {"Origin: http://evil.example", NULL};
+    call_full("GET", "/public/stats", NULL, NULL, NULL, 0, h2, &r);
+    assert_int_equal(hc_header(&r.raw, "Access-Control-Allow-Origin", v, sizeof v), -1);
+    reply_free(&r);
+    const char *h3[] = {"Origin: http://dash.example", "Access-Control-Request-Method: POST", NULL};
+    assert_int_equal(call_full("OPTIONS", "/jobs/claim", NULL, NULL, NULL, 0, h3, &r), 204);
+    assert_int_equal(hc_header(&r.raw, "Access-Control-Allow-Methods", v, sizeof v), 0);
+    reply_free(&r);
+}
+
+static void test_auth(void **st)
+{
+    reply r;
+    const char *worker_routes[][2] = {
+        {"POST", "/executions/create"}, {"GET", "/executions/poll?capabilities=execution&timeout=0"},
+        {"POST", "/jobs/claim"},        {"POST", "/jobs/complete"},
+        {"POST", "/jobs/release"},      {"POST", "/workers/heartbeat"},
+        {"POST", "/wasm/upload"},       {"GET", "/wasm/exists/" "0000000000000000000000000000000000000000000000000000000000000000"},
+        {"POST", "/locks/acquire"},     {"DELETE", "/locks/release/x"},
+        {"POST", "/internal/system-logs"}, {"POST", "/workers/task-completion"},
+    };
+    for (size_t i = 0; i < sizeof worker_routes / sizeof *worker_routes; i++) {
+        call(worker_routes[i][0], worker_routes[i][1], NULL, worker_routes[i][0][0] == 'P' ? "{}" : NULL, &r);
+        expect_error(&r, 401, "token");
+        reply_free(&r);
+        call(worker_routes[i][0], worker_routes[i][1], "not-a-token", worker_routes[i][0][0] == 'P' ? "{}" : NULL, &r);
+        expect_error(&r, 401, "invalid");
+        reply_free(&r);
+    }
+    /* a lowercase scheme is not "Bearer " */
+    const char *h[] = {"Authorization: bearer x", NULL};
+    call_full("POST", "/jobs/claim", NULL, "application/json", "{}", 2, h, &r);
+    expect_error(&r, 401, NULL);
+    reply_free(&r);
+    /* a revoked token stops working */
+    char t3[80], out[256];
+    new_token(&S, "temp", t3);
+    assert_int_equal(run_cli(S.dir, out, sizeof out, "token", "revoke", "temp"), 0);
+    call("POST", "/workers/heartbeat", t3, "{\"worker_id\":\"x\"}", &r);
+    expect_error(&r, 401, "revoked");
+    reply_free(&r);
+    assert_int_equal(run_cli(S.dir, out, sizeof out, "token", "list", NULL), 0);
+    assert_non_null(strstr(out, "temp"));
+    assert_non_null(strstr(out, "revoked"));
+    assert_null(strstr(out, t3)); /* only hash prefixes are listed */
+    assert_int_not_equal(run_cli(S.dir, out, sizeof out, "token", "add", "temp"), 0);
+    /* admin */
+    call("GET", "/admin/system-logs/1", NULL, NULL, &r);
+    expect_error(&r, 401, "admin");
+    reply_free(&r);
+    call("GET", "/admin/system-logs/1", TOK, NULL, &r);
+    expect_error(&r, 403, "admin");
+    reply_free(&r);
+    call("GET", "/admin/system-logs/1", "adm1n-secret", NULL, &r);
+    expect_error(&r, 404, "no logs");
+    reply_free(&r);
+    call("GET", "/admin/system-logs/abc", "adm1n-secret", NULL, &r);
+    expect_error(&r, 400, "integer");
+    reply_free(&r);
+    /* public routes need nothing */
+    const char *pub[] = {"/public/stats", "/public/workers", "/public/jobs", "/public/repos/popular",
+                         "/public/pricing", "/public/users/bob.near/earnings"};
+    for (size_t i = 0; i < sizeof pub / sizeof *pub; i++) {
+        assert_int_equal(call("GET", pub[i], NULL, NULL, &r), 200);
+        assert_non_null(r.json);
+        reply_free(&r);
+    }
+}
+
+static void test_create_bad_input(void **st)
+{
+    reply r;
+    call_full("POST", "/executions/create", TOK, "text/plain", "{}", 2, NULL, &r);
+    expect_error(&r, 415, "application/json");
+    reply_free(&r);
+    call("POST", "/executions/create", TOK, "{\"request_id\":", &r);
+    expect_error(&r, 400, "malformed JSON");
+    reply_free(&r);
+    call("POST", "/executions/create", TOK, "[1,2]", &r);
+    expect_error(&r, 400, "object");
+    reply_free(&r);
+    call("POST", "/executions/create", TOK, "{\"request_id\":\"7\"}", &r);
+    expect_error(&r, 422, "request_id");
+    reply_free(&r);
+    json_t *j = exec_request(7, "d", "a/b", "main");
+    json_object_set_new(j, "resource_limits", json_string("lots"));
+    callj("POST", "/executions/create", TOK, j, &r);
+    expect_error(&r, 422, "resource_limits");
+    reply_free(&r);
+    j = exec_request(7, "d", "a/b", "main");
+    json_object_set_new(json_object_get(j, "code_source"), "type", json_string("Ftp"));
+    callj("POST", "/executions/create", TOK, j, &r);
+    expect_error(&r, 422, "code_source.type");
+    reply_free(&r);
+    j = exec_request(7, "d", "a/b", "main");
+    json_object_set_new(j, "response_format", json_string("Xml"));
+    callj("POST", "/executions/create", TOK, j, &r);
+    expect_error(&r, 422, "response_format");
+    reply_free(&r);
+    /* over the 1 MiB JSON limit */
+    size_t big = (1 << 20) + 100;
+    char *b = malloc(big + 1);
+    memset(b, ' ', big);
+    b[0] = '{';
+    b[big - 1] = '}';
+    b[big] = 0;
+    call("POST", "/executions/create", TOK, b, &r);
+    expect_error(&r, 413, "too large");
+    reply_free(&r);
+    free(b);
+    /* bad poll parameters */
+    call("GET", "/executions/poll?capabilities=flying", TOK, NULL, &r);
+    expect_error(&r, 400, "capability");
+    reply_free(&r);
+    call("GET", "/executions/poll", TOK, NULL, &r);
+    expect_error(&r, 400, "capabilit");
+    reply_free(&r);
+    call("GET", "/executions/poll?capabilities=execution&timeout=-1", TOK, NULL, &r);
+    expect_error(&r, 400, "timeout");
+    reply_free(&r);
+    call("GET", "/executions/poll?queue=other&capabilities=execution", TOK, NULL, &r);
+    expect_error(&r, 400, "queue");
+    reply_free(&r);
+    /* claim / complete / heartbeat / release shapes */
+    call("POST", "/jobs/claim", TOK, "{\"request_id\":1}", &r);
+    expect_error(&r, 422, "data_id");
+    reply_free(&r);
+    call("POST", "/jobs/claim", TOK,
+         "{\"request_id\":1,\"data_id\":\"d\",\"worker_id\":\"w\",\"code_source\":{\"type\":\"GitHub\",\"repo\":\"a/"
+         "b\",\"commit\":\"main\"},\"capabilities\":[]}",
+         &r);
+    expect_error(&r, 400, "capability");
+    reply_free(&r);
+    call("POST", "/jobs/complete", TOK, "{\"job_id\":1,\"success\":\"yes\",\"time_ms\":1}", &r);
+    expect_error(&r, 422, "success");
+    reply_free(&r);
+    call("POST", "/jobs/complete", TOK, "{\"job_id\":1,\"success\":false,\"time_ms\":1,\"error_category\":\"nope\"}", &r);
+    expect_error(&r, 422, "error_category");
+    reply_free(&r);
+    call("POST", "/jobs/complete", TOK, "{\"job_id\":999999,\"success\":true,\"time_ms\":1}", &r);
+    expect_error(&r, 404, "no job");
+    reply_free(&r);
+    call("POST", "/workers/heartbeat", TOK, "{\"worker_id\":\"w\",\"status\":\"sleeping\"}", &r);
+    expect_error(&r, 422, "status");
+    reply_free(&r);
+    call("POST", "/jobs/release", TOK, "{\"worker_id\":\"w\"}", &r);
+    expect_error(&r, 422, "lease_id");
+    reply_free(&r);
+    call("POST", "/jobs/release", TOK, "{\"worker_id\":\"w\",\"lease_id\":\"nope\"}", &r);
+    expect_error(&r, 409, "not held");
+    reply_free(&r);
+    call("GET", "/public/jobs?limit=-1", NULL, NULL, &r);
+    expect_error(&r, 400, "limit");
+    reply_free(&r);
+}
+
+/* Create -> compile (worker A) -> upload -> complete -> execute (worker B)
+ * -> download -> complete; idempotency of create and complete. */
+static void test_full_cycle(void **st)
+{
+    reply r, t, c;
+    assert_int_equal(create(TOK, exec_request(100, "d100", "alice/project", COMMIT), &r), 201);
+    assert_int_equal(jint(r.json, "request_id"), 100);
+    assert_true(json_is_true(json_object_get(r.json, "created")));
+    reply_free(&r);
+    assert_int_equal(create(TOK, exec_request(100, "d100", "alice/project", COMMIT), &r), 200);
+    assert_true(json_is_false(json_object_get(r.json, "created")));
+    reply_free(&r);
+
+    /* an execution-only worker does not get a compile task */
+    assert_int_equal(poll_task(TOK2, "execution", "wB", 0, &r), 204);
+    reply_free(&r);
+    assert_int_equal(poll_task(TOK, "compilation", "wA", 5, &t), 200);
+    assert_int_equal(jint(t.json, "request_id"), 100);
+    assert_string_equal(jstr(json_object_get(t.json, "code_source"), "repo"), "https://github.com/alice/project");
+    assert_non_null(jstr(t.json, "lease_id"));
+    assert_int_equal(jint(t.json, "lease_seconds"), 2);
+    assert_int_equal(jint(t.json, "attempt"), 1);
+    assert_null(json_object_get(t.json, "abandoned_reason"));
+    /* claim under someone else's name is refused */
+    claim(TOK, t.json, "wB", "[\"compilation\"]", &r);
+    expect_error(&r, 409, "not held");
+    reply_free(&r);
+    assert_int_equal(claim(TOK, t.json, "wA", "[\"compilation\",\"execution\"]", &c), 200);
+    json_t *jobs = json_object_get(c.json, "jobs");
+    assert_int_equal(json_array_size(jobs), 1);
+    json_t *job = json_array_get(jobs, 0);
+    assert_string_equal(jstr(job, "job_type"), "compile");
+    assert_true(json_is_true(json_object_get(job, "allowed")));
+    assert_string_equal(jstr(json_object_get(c.json, "pricing"), "base_fee"), "10000000000000000000000");
+    int64_t compile_job = jint(job, "job_id");
+    /* claiming again under the same lease returns the same job */
+    assert_int_equal(claim(TOK, t.json, "wA", "[\"compilation\"]", &r), 200);
+    assert_int_equal(jint(json_array_get(json_object_get(r.json, "jobs"), 0), "job_id"), compile_job);
+    reply_free(&r);
+    reply_free(&c);
+    reply_free(&t);
+
+    /* upload the build */
+    size_t len = 3000;
+    unsigned char *w = fake_wasm(len, 1);
+    char sha[65];
+    cr_sha256_hex(w, len, sha);
+    assert_int_equal(upload(TOK, sha, "https://github.com/alice/project", COMMIT, w, len, &r), 201);
+    assert_string_equal(jstr(r.json, "checksum"), sha);
+    assert_true(json_is_true(json_object_get(r.json, "indexed")));
+    reply_free(&r);
+
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"job_id\":%lld,\"success\":true,\"time_ms\":1500,\"wasm_checksum\":\"%s\",\"compile_cost_yocto\":\"7\","
+             "\"worker_id\":\"wA\"}",
+             (long long)compile_job, sha);
+    assert_int_equal(call("POST", "/jobs/complete", TOK, body, &r), 200);
+    reply_free(&r);
+    /* the same result again: accepted; a different one: 409 */
+    assert_int_equal(call("POST", "/jobs/complete", TOK, body, &r), 200);
+    reply_free(&r);
+    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":false,\"time_ms\":1,\"error\":\"x\"}", (long long)compile_job);
+    call("POST", "/jobs/complete", TOK, body, &r);
+    expect_error(&r, 409, "different result");
+    reply_free(&r);
+
+    /* the execute task goes to an execution worker */
+    assert_int_equal(poll_task(TOK2, "execution", "wB", 5, &t), 200);
+    assert_int_equal(jint(t.json, "request_id"), 100);
+    assert_int_equal(claim(TOK2, t.json, "wB", "[\"execution\"]", &c), 200);
+    job = json_array_get(json_object_get(c.json, "jobs"), 0);
+    assert_string_equal(jstr(job, "job_type"), "execute");
+    assert_string_equal(jstr(job, "wasm_checksum"), sha);
+    assert_string_equal(jstr(job, "compile_cost_yocto"), "7");
+    assert_int_equal(jint(job, "compile_time_ms"), 1500);
+    int64_t exec_job = jint(job, "job_id");
+    reply_free(&c);
+    reply_free(&t);
+
+    /* download with ETag */
+    char path[128], etag[80], v[128];
+    snprintf(path, sizeof path, "/wasm/%s", sha);
+    assert_int_equal(call("GET", path, TOK2, NULL, &r), 200);
+    assert_int_equal(r.raw.len, len);
+    assert_memory_equal(r.raw.body, w, len);
+    assert_int_equal(hc_header(&r.raw, "ETag", v, sizeof v), 0);
+    snprintf(etag, sizeof etag, "\"%s\"", sha);
+    assert_string_equal(v, etag);
+    reply_free(&r);
+    char inm[120];
+    snprintf(inm, sizeof inm, "If-None-Match: %s", etag);
+    const char *h[] = {inm, NULL};
+    assert_int_equal(call_full("GET", path, TOK2, NULL, NULL, 0, h, &r), 304);
+    reply_free(&r);
+    free(w);
+
+    snprintf(body, sizeof body,
+             "{\"job_id\":%lld,\"success\":true,\"time_ms\":40,\"instructions\":12345,\"output\":{\"Text\":\"hi\"},"
+             "\"actual_cost_yocto\":\"900\",\"worker_id\":\"wB\"}",
+             (long long)exec_job);
+    assert_int_equal(call("POST", "/jobs/complete", TOK2, body, &r), 200);
+    reply_free(&r);
+    /* a second cycle of the same request creates nothing */
+    assert_int_equal(create(TOK, exec_request(100, "d100", "alice/project", COMMIT), &r), 200);
+    reply_free(&r);
+    assert_int_equal(poll_task(TOK, "compilation,execution", "wA", 0, &r), 204);
+    reply_free(&r);
+
+    /* public views reflect it */
+    assert_int_equal(call("GET", "/public/stats", NULL, NULL, &r), 200);
+    assert_true(jint(r.json, "total_executions") >= 2);
+    assert_true(jint(r.json, "successful_executions") >= 2);
+    assert_true(jint(r.json, "total_instructions_used") >= 12345);
+    reply_free(&r);
+    assert_int_equal(call("GET", "/public/jobs?user_account_id=alice.near&limit=10", NULL, NULL, &r), 200);
+    assert_true(json_array_size(r.json) >= 2);
+    json_t *row = json_array_get(r.json, 0);
+    assert_string_equal(jstr(row, "job_type"), "execute");
+    assert_string_equal(jstr(row, "status"), "completed");
+    assert_int_equal(jint(row, "instructions_used"), 12345);
+    assert_true(json_is_null(json_object_get(row, "resolve_tx_id")));
+    reply_free(&r);
+    assert_int_equal(call("GET", "/public/users/alice.near/earnings", NULL, NULL, &r), 200);
+    assert_true(jint(r.json, "total_executions") >= 2);
+    reply_free(&r);
+    assert_int_equal(call("GET", "/public/repos/popular", NULL, NULL, &r), 200);
+    assert_string_equal(jstr(json_array_get(r.json, 0), "github_repo"), "https://github.com/alice/project");
+    reply_free(&r);
+    /* the build is found by commit */
+    snprintf(path, sizeof path, "/public/wasm/info?repo_url=https://github.com/alice/project&commit_hash=%s", COMMIT);
+    assert_int_equal(call("GET", path, NULL, NULL, &r), 200);
+    assert_true(json_is_true(json_object_get(r.json, "exists")));
+    assert_string_equal(jstr(r.json, "checksum"), sha);
+    reply_free(&r);
+    /* and a new request for the same commit goes straight to execution */
+    assert_int_equal(create(TOK, exec_request(101, "d101", "alice/project", COMMIT), &r), 201);
+    reply_free(&r);
+    assert_int_equal(poll_task(TOK, "compilation", "wA", 0, &r), 204);
+    reply_free(&r);
+    assert_int_equal(poll_task(TOK2, "execution", "wB", 5, &t), 200);
+    assert_int_equal(jint(t.json, "request_id"), 101);
+    assert_int_equal(claim(TOK2, t.json, "wB", "[\"execution\"]", &c), 200);
+    job = json_array_get(json_object_get(c.json, "jobs"), 0);
+    assert_string_equal(jstr(job, "job_type"), "execute");
+    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":true,\"time_ms\":1}", (long long)jint(job, "job_id"));
+    assert_int_equal(call("POST", "/jobs/complete", TOK2, body, &r), 200);
+    reply_free(&r);
+    reply_free(&c);
+    reply_free(&t);
+}
+
+static void test_branch_not_cached(void **st)
+{
+    reply r;
+    size_t len = 1000;
+    unsigned char *w = fake_wasm(len, 2);
+    char sha[65], path[256];
+    cr_sha256_hex(w, len, sha);
+    assert_int_equal(upload(TOK, sha, "https://github.com/bob/x", "main", w, len, &r), 201);
+    assert_true(json_is_false(json_object_get(r.json, "indexed")));
+    reply_free(&r);
+    free(w);
+    assert_int_equal(call("GET", "/public/wasm/info?repo_url=https://github.com/bob/x&commit_hash=main", NULL, NULL, &r), 200);
+    assert_true(json_is_false(json_object_get(r.json, "exists")));
+    assert_true(json_is_null(json_object_get(r.json, "checksum")));
+    reply_free(&r);
+    /* a request on a branch always compiles */
+    assert_int_equal(create(TOK, exec_request(200, "d200", "bob/x", "main"), &r), 201);
+    reply_free(&r);
+    assert_int_equal(poll_task(TOK2, "execution", "wB", 0, &r), 204);
+    reply_free(&r);
+    reply t;
+    assert_int_equal(poll_task(TOK, "compilation", "wA", 5, &t), 200);
+    assert_int_equal(jint(t.json, "request_id"), 200);
+    assert_int_equal(callj("POST", "/jobs/release", TOK,
+                           json_pack("{s:s, s:s}", "worker_id", "wA", "lease_id", jstr(t.json, "lease_id")), &r),
+                     200);
+    reply_free(&r);
+    reply_free(&t);
+    /* released work is available at once, to another worker */
+    int64_t t0 = now_ms();
+    assert_int_equal(poll_task(TOK2, "compilation", "wC", 5, &t), 200);
+    assert_true(now_ms() - t0 < 3000);
+    assert_int_equal(jint(t.json, "attempt"), 1); /* a release does not count as a failed attempt */
+    /* finish it so later tests see an empty queue */
+    assert_int_equal(claim(TOK2, t.json, "wC", "[\"compilation\"]", &r), 200);
+    int64_t jid = jint(json_array_get(json_object_get(r.json, "jobs"), 0), "job_id");
+    reply_free(&r);
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"job_id\":%lld,\"success\":false,\"time_ms\":5,\"error\":\"no such repo\",\"error_category\":"
+             "\"compilation_failed\"}",
+             (long long)jid);
+    assert_int_equal(call("POST", "/jobs/complete", TOK2, body, &r), 200);
+    reply_free(&r);
+    reply_free(&t);
+    /* a failed compile still queues an execute task that reports the error */
+    assert_int_equal(poll_task(TOK2, "execution", "wB", 5, &t), 200);
+    assert_int_equal(claim(TOK2, t.json, "wB", "[\"execution\"]", &r), 200);
+    json_t *job = json_array_get(json_object_get(r.json, "jobs"), 0);
+    assert_string_equal(jstr(job, "job_type"), "execute");
+    assert_string_equal(jstr(job, "compile_error"), "no such repo");
+    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":false,\"time_ms\":0,\"error\":\"no such repo\"}",
+             (long long)jint(job, "job_id"));
+    reply_free(&r);
+    assert_int_equal(call("POST", "/jobs/complete", TOK2, body, &r), 200);
+    reply_free(&r);
+    reply_free(&t);
+    (void)path;
+}
+
+/* Worker A takes a task and goes silent; B gets it after the lease (2 s);
+ * A's late completion is refused; when B also goes silent the task is
+ * abandoned (max_attempts=2) and handed out for resolution as failed. */
+static void test_lease_expiry_and_abandon(void **st)
+{
+    reply r, ta, tb, c;
+    assert_int_equal(create(TOK, exec_request(300, "d300", "carol/y", COMMIT), &r), 201);
+    reply_free(&r);
+    assert_int_equal(poll_task(TOK, "compilation", "wA", 5, &ta), 200);
+    assert_int_equal(jint(ta.json, "request_id"), 300);
+    assert_int_equal(claim(TOK, ta.json, "wA", "[\"compilation\"]", &c), 200);
+    int64_t job_a = jint(json_array_get(json_object_get(c.json, "jobs"), 0), "job_id");
+    reply_free(&c);
+    /* while A's lease holds, B gets nothing */
+    int64_t t0 = now_ms();
+    assert_int_equal(poll_task(TOK2, "compilation", "wB", 1, &r), 204);
+    reply_free(&r);
+    /* after expiry B gets it, attempt 2 */
+    assert_int_equal(poll_task(TOK2, "compilation", "wB", 10, &tb), 200);
+    int64_t waited = now_ms() - t0;
+    assert_int_equal(jint(tb.json, "request_id"), 300);
+    assert_int_equal(jint(tb.json, "attempt"), 2);
+    assert_true(waited >= 1000 && waited < 8000);
+    assert_string_not_equal(jstr(tb.json, "lease_id"), jstr(ta.json, "lease_id"));
+    /* B claims and takes over the same job */
+    assert_int_equal(claim(TOK2, tb.json, "wB", "[\"compilation\"]", &c), 200);
+    assert_int_equal(jint(json_array_get(json_object_get(c.json, "jobs"), 0), "job_id"), job_a);
+    reply_free(&c);
+    /* A's stale claim and completion are refused */
+    claim(TOK, ta.json, "wA", "[\"compilation\"]", &r);
+    expect_error(&r, 409, "not held");
+    reply_free(&r);
+    char body[256];
+    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":true,\"time_ms\":1,\"worker_id\":\"wA\"}", (long long)job_a);
+    call("POST", "/jobs/complete", TOK, body, &r);
+    expect_error(&r, 409, "lease");
+    reply_free(&r);
+    /* metrics count the expiry */
+    assert_int_equal(call("GET", "/metrics", NULL, NULL, &r), 200);
+    assert_null(strstr(r.raw.body, "outlayer_lease_expiries_total 0\n"));
+    reply_free(&r);
+    /* B goes silent too: abandoned after max_attempts; an execution worker resolves it */
+    reply tc;
+    assert_int_equal(poll_task(TOK2, "compilation,execution", "wC", 10, &tc), 200);
+    assert_int_equal(jint(tc.json, "request_id"), 300);
+    const char *reason = jstr(tc.json, "abandoned_reason");
+    assert_non_null(reason);
+    assert_non_null(strstr(reason, "abandoned"));
+    assert_int_equal(claim(TOK2, tc.json, "wC", "[\"execution\"]", &c), 200);
+    json_t *job = json_array_get(json_object_get(c.json, "jobs"), 0);
+    assert_string_equal(jstr(job, "job_type"), "execute");
+    assert_non_null(strstr(jstr(job, "compile_error"), "abandoned"));
+    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":false,\"time_ms\":0,\"error\":\"abandoned\",\"worker_id\":\"wC\"}",
+             (long long)jint(job, "job_id"));
+    reply_free(&c);
+    assert_int_equal(call("POST", "/jobs/complete", TOK2, body, &r), 200);
+    reply_free(&r);
+    /* B's late completion of the compile job: the job was failed by the abandonment */
+    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":true,\"time_ms\":1,\"worker_id\":\"wB\"}", (long long)job_a);
+    call("POST", "/jobs/complete", TOK2, body, &r);
+    expect_error(&r, 409, NULL);
+    reply_free(&r);
+    assert_int_equal(poll_task(TOK2, "compilation,execution", "wC", 0, &r), 204);
+    reply_free(&r);
+    reply_free(&ta);
+    reply_free(&tb);
+    reply_free(&tc);
+}
+
+static void test_heartbeat_keeps_lease(void **st)
+{
+    reply r, t;
+    assert_int_equal(create(TOK, exec_request(400, "d400", "dave/z", COMMIT), &r), 201);
+    reply_free(&r);
+    assert_int_equal(poll_task(TOK, "compilation", "wA", 5, &t), 200);
+    assert_int_equal(jint(t.json, "request_id"), 400);
+    /* 4 s of heartbeats every 500 ms with a 2 s lease: nobody else gets it */
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(call("POST", "/workers/heartbeat", TOK, "{\"worker_id\":\"wA\",\"worker_name\":\"A\"}", &r), 200);
+        assert_int_equal(jint(r.json, "leases_renewed"), 1);
+        reply_free(&r);
+        assert_int_equal(poll_task(TOK2, "compilation", "wB", 0, &r), 204);
+        reply_free(&r);
+        sleep_ms(500);
+    }
+    assert_int_equal(claim(TOK, t.json, "wA", "[\"compilation\"]", &r), 200);
+    int64_t jid = jint(json_array_get(json_object_get(r.json, "jobs"), 0), "job_id");
+    reply_free(&r);
+    char body[256];
+    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":false,\"time_ms\":1,\"error\":\"e\",\"worker_id\":\"wA\"}",
+             (long long)jid);
+    assert_int_equal(call("POST", "/jobs/complete", TOK, body, &r), 200);
+    reply_free(&r);
+    reply_free(&t);
+    /* drain the follow-up execute task */
+    assert_int_equal(poll_task(TOK2, "execution", "wB", 5, &t), 200);
+    assert_int_equal(claim(TOK2, t.json, "wB", "[\"execution\"]", &r), 200);
+    jid = jint(json_array_get(json_object_get(r.json, "jobs"), 0), "job_id");
+    reply_free(&r);
+    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":false,\"time_ms\":1,\"error\":\"e\"}", (long long)jid);
+    assert_int_equal(call("POST", "/jobs/complete", TOK2, body, &r), 200);
+    reply_free(&r);
+    reply_free(&t);
+    /* the worker shows up in the public list */
+    assert_int_equal(call("GET", "/public/workers", NULL, NULL, &r), 200);
+    int found = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(r.json, i, v) if (strcmp(jstr(v, "worker_id"), "wA") == 0) {
+        found = 1;
+        assert_string_equal(jstr(v, "worker_name"), "A");
+        assert_string_equal(jstr(v, "status"), "online");
+        assert_int_equal(strlen(jstr(v, "last_heartbeat_at")), 24);
+    }
+    assert_true(found);
+    reply_free(&r);
+}
+
+typedef struct {
+    int64_t latency_ms;
+    long status;
+    int64_t done_ms;
+} poller;
+
+static void *poll_thread(void *arg)
+{
+    poller *p = arg;
+    reply r;
+    p->status = poll_task(TOK2, "execution", "wP", 10, &r);
+    p->done_ms = now_ms();
+    reply_free(&r);
+    return NULL;
+}
+
+static int cmp64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void test_long_poll_wake_latency(void **st)
+{
+    enum { N = 7 };
+    int64_t lat[N];
+    for (int i = 0; i < N; i++) {
+        poller p = {0};
+        pthread_t th;
+        pthread_create(&th, NULL, poll_thread, &p);
+        sleep_ms(300); /* the poll is waiting now */
+        reply r;
+        char hash[65];
+        char did[32];
+        snprintf(did, sizeof did, "lp%d", i);
+        cr_sha256_hex(did, strlen(did), hash);
+        /* a WasmUrl whose hash is unknown goes to compile; make it known: upload first */
+        int64_t t0 = now_ms();
+        json_t *req = exec_request(500 + i, did, "erin/w", COMMIT); /* cached by test_full_cycle? no: other repo */
+        json_decref(req);
+        req = json_pack("{s:I, s:s, s:{s:s, s:s, s:s}, s:{s:i, s:i, s:i}, s:s}", "request_id", (json_int_t)(500 + i),
+                        "data_id", did, "code_source", "type", "GitHub", "repo", "alice/project", "commit", COMMIT,
+                        "resource_limits", "max_instructions", 1, "max_memory_mb", 1, "max_execution_seconds", 1,
+                        "input_data", "");
+        t0 = now_ms();
+        assert_int_equal(create(TOK, req, &r), 201);
+        reply_free(&r);
+        pthread_join(th, NULL);
+        assert_int_equal(p.status, 200);
+        lat[i] = p.done_ms - t0;
+        (void)hash;
+    }
+    qsort(lat, N, sizeof *lat, cmp64);
+    printf("long-poll wake latency (create sent -> poll answered): min %lld ms, median %lld ms, max %lld ms\n",
+           (long long)lat[0], (long long)lat[N / 2], (long long)lat[N - 1]);
+    /* The issue's bound is 50 ms; the median keeps one scheduling hiccup on
+     * a loaded 2-core machine from failing the test. */
+    assert_true(lat[N / 2] < (g_san ? 250 : 50));
+    /* leave the queue empty: release these leases' tasks by completing nothing;
+     * they are execute tasks leased by wP which expire, so finish them */
+    for (int i = 0; i < N; i++) {
+        reply t, c;
+        /* the tasks are leased by wP; wait for expiry is slow, so claim as wP */
+        json_t *b = json_pack("{s:I, s:s, s:s, s:{s:s, s:s, s:s}, s:[s]}", "request_id", (json_int_t)(500 + i),
+                              "data_id", "", "worker_id", "wP", "code_source", "type", "GitHub", "repo",
+                              "https://github.com/alice/project", "commit", COMMIT, "capabilities", "execution");
+        char did[32];
+        snprintf(did, sizeof did, "lp%d", i);
+        json_object_set_new(b, "data_id", json_string(did));
+        assert_int_equal(callj("POST", "/jobs/claim", TOK2, b, &c), 200);
+        json_t *job = json_array_get(json_object_get(c.json, "jobs"), 0);
+        assert_non_null(job);
+        char body[200];
+        snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":true,\"time_ms\":1}", (long long)jint(job, "job_id"));
+        assert_int_equal(call("POST", "/jobs/complete", TOK2, body, &t), 200);
+        reply_free(&t);
+        reply_free(&c);
+    }
+}
+
+/* Two workers drain 40 tasks concurrently: every task is delivered exactly once. */
+typedef struct {
+    const char *tok, *name;
+    server *srv;
+    int got[128];
+    int count;
+} drainer;
+
+#define DRAIN_TASKS 60
+
+static void *drain_thread(void *arg)
+{
+    drainer *d = arg;
+    t_srv = d->srv;
+    for (;;) {
+        reply t, c, r;
+        long s = poll_task(d->tok, "execution", d->name, 1, &t);
+        if (s == 204) {
+            reply_free(&t);
+            break;
+        }
+        if (s != 200) {
+            reply_free(&t);
+            break;
+        }
+        int64_t rid = jint(t.json, "request_id");
+        if (rid >= 600 && rid < 600 + DRAIN_TASKS) d->got[d->count++] = (int)rid;
+        if (claim(d->tok, t.json, d->name, "[\"execution\"]", &c) == 200) {
+            json_t *job = json_array_get(json_object_get(c.json, "jobs"), 0);
+            char body[200];
+            snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":true,\"time_ms\":1,\"worker_id\":\"%s\"}",
+                     (long long)jint(job, "job_id"), d->name);
+            call("POST", "/jobs/complete", d->tok, body, &r);
+            reply_free(&r);
+        }
+        reply_free(&c);
+        reply_free(&t);
+        if (d->count >= 128) break;
+    }
+    return NULL;
+}
+
+/* Four workers drain 60 tasks concurrently: every task is delivered
+ * exactly once. On PostgreSQL two of them talk to a second coordinator
+ * process sharing the database. */
+static void test_workers_no_duplicates(void **st)
+{
+    reply r;
+    server S2 = {0};
+    if (g_dburl) server_start(&S2, "second", MAIN_ARGS);
+    for (int i = 0; i < DRAIN_TASKS; i++) {
+        char did[16];
+        snprintf(did, sizeof did, "dd%d", i);
+        assert_int_equal(create(TOK, exec_request(600 + i, did, "alice/project", COMMIT), &r), 201);
+        reply_free(&r);
+    }
+    drainer d[4] = {{.tok = TOK, .name = "wA"}, {.tok = TOK2, .name = "wB"}, {.tok = TOK, .name = "wD"},
+                    {.tok = TOK2, .name = "wE"}};
+    if (g_dburl) d[2].srv = d[3].srv = &S2;
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, drain_thread, &d[i]);
+    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    int seen[DRAIN_TASKS] = {0};
+    for (int k = 0; k < 4; k++)
+        for (int i = 0; i < d[k].count; i++) seen[d[k].got[i] - 600]++;
+    for (int i = 0; i < DRAIN_TASKS; i++)
+        if (seen[i] != 1) fail_msg("request %d delivered %d times", 600 + i, seen[i]);
+    printf("%s: workers took %d, %d, %d, %d of %d tasks\n", g_dburl ? "two coordinators" : "one coordinator",
+           d[0].count, d[1].count, d[2].count, d[3].count, DRAIN_TASKS);
+    if (g_dburl) {
+        assert_true(d[2].count + d[3].count > 0); /* the second coordinator took part */
+        server_stop(&S2);
+    }
+}
+
+static void test_wasm_cache(void **st)
+{
+    reply r;
+    size_t len = 400 * 1024;
+    unsigned char *w1 = fake_wasm(len, 11), *w2 = fake_wasm(len, 12), *w3 = fake_wasm(len, 13);
+    char s1[65], s2[65], s3[65], path[256];
+    cr_sha256_hex(w1, len, s1);
+    cr_sha256_hex(w2, len, s2);
+    cr_sha256_hex(w3, len, s3);
+    /* bad uploads */
+    upload(TOK, s2, "r", COMMIT, w1, len, &r);
+    expect_error(&r, 400, "does not match");
+    reply_free(&r);
+    upload(TOK, "../../etc/passwd", "r", COMMIT, w1, len, &r);
+    expect_error(&r, 400, "64 hex");
+    reply_free(&r);
+    upload(TOK, s1, NULL, COMMIT, w1, len, &r);
+    expect_error(&r, 400, "repo_url");
+    reply_free(&r);
+    upload(TOK, s1, "r", COMMIT, NULL, 0, &r);
+    expect_error(&r, 400, "wasm_file");
+    reply_free(&r);
+    call_full("POST", "/wasm/upload", TOK, "application/json", "{}", 2, NULL, &r);
+    expect_error(&r, 400, "multipart");
+    reply_free(&r);
+    unsigned char *huge = fake_wasm(3 << 20, 9);
+    char hs[65];
+    cr_sha256_hex(huge, 3 << 20, hs);
+    upload(TOK, hs, "r", COMMIT, huge, 3 << 20, &r);
+    expect_error(&r, 413, NULL);
+    reply_free(&r);
+    free(huge);
+    /* path tricks and unknown checksums */
+    const char *bad[] = {"/wasm/%2e%2e", "/wasm/..%2f..%2fetc%2fpasswd", "/wasm/abc", "/wasm/%00",
+                         "/wasm/exists/..%2Fx", "/public/wasm/exists/zz"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        call("GET", bad[i], TOK, NULL, &r);
+        if (r.status != 400 && r.status != 404) fail_msg("%s -> %ld", bad[i], r.status);
+        assert_non_null(jstr(r.json, "error"));
+        reply_free(&r);
+    }
+    snprintf(path, sizeof path, "/wasm/%s", s3);
+    call("GET", path, TOK, NULL, &r);
+    expect_error(&r, 404, "unknown checksum");
+    reply_free(&r);
+    snprintf(path, sizeof path, "/public/wasm/exists/%s", s3);
+    assert_int_equal(call("GET", path, NULL, NULL, &r), 200);
+    assert_true(json_is_false(json_object_get(r.json, "exists")));
+    assert_true(json_is_null(json_object_get(r.json, "created_at")));
+    reply_free(&r);
+    /* LRU with a 1 MiB limit: three 400 KiB files keep the two most recent */
+    assert_int_equal(upload(TOK, s1, "r", COMMIT, w1, len, &r), 201);
+    reply_free(&r);
+    sleep_ms(20);
+    assert_int_equal(upload(TOK, s2, "r", "1111111111111111111111111111111111111111", w2, len, &r), 201);
+    reply_free(&r);
+    sleep_ms(20);
+    snprintf(path, sizeof path, "/wasm/%s", s1); /* touch s1: s2 is now the oldest */
+    assert_int_equal(call("GET", path, TOK, NULL, &r), 200);
+    reply_free(&r);
+    sleep_ms(20);
+    assert_int_equal(upload(TOK, s3, "r", "2222222222222222222222222222222222222222", w3, len, &r), 201);
+    reply_free(&r);
+    const char *shas[] = {s1, s2, s3};
+    int expect[] = {1, 0, 1};
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "/wasm/exists/%s", shas[i]);
+        assert_int_equal(call("GET", path, TOK, NULL, &r), 200);
+        if (json_is_true(json_object_get(r.json, "exists")) != expect[i])
+            fail_msg("file %d: exists=%d, expected %d", i, !expect[i], expect[i]);
+        if (expect[i]) assert_true(strstr(jstr(r.json, "created_at"), "+00:00") != NULL);
+        reply_free(&r);
+    }
+    /* the evicted build is gone from the index too */
+    assert_int_equal(call("GET", "/public/wasm/info?repo_url=r&commit_hash=1111111111111111111111111111111111111111",
+                          NULL, NULL, &r),
+                     200);
+    assert_true(json_is_false(json_object_get(r.json, "exists")));
+    reply_free(&r);
+    assert_int_equal(call("GET", "/metrics", NULL, NULL, &r), 200);
+    assert_non_null(strstr(r.raw.body, "outlayer_cache_files 2\n"));
+    reply_free(&r);
+    /* a WasmUrl whose hash is cached goes straight to execution (hash case-insensitive) */
+    char upper[65];
+    for (int i = 0; i < 65; i++) upper[i] = (char)(s1[i] >= 'a' && s1[i] <= 'f' ? s1[i] - 32 : s1[i]);
+    assert_int_equal(create(TOK, wasm_request(700, "w700", upper), &r), 201);
+    reply_free(&r);
+    assert_int_equal(poll_task(TOK, "compilation", "wA", 0, &r), 204);
+    reply_free(&r);
+    reply t, c;
+    assert_int_equal(poll_task(TOK2, "execution", "wB", 5, &t), 200);
+    assert_int_equal(jint(t.json, "request_id"), 700);
+    assert_int_equal(claim(TOK2, t.json, "wB", "[\"execution\"]", &c), 200);
+    json_t *job = json_array_get(json_object_get(c.json, "jobs"), 0);
+    assert_string_equal(jstr(job, "job_type"), "execute");
+    assert_string_equal(jstr(job, "wasm_checksum"), s1);
+    char body[200];
+    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":true,\"time_ms\":1}", (long long)jint(job, "job_id"));
+    assert_int_equal(call("POST", "/jobs/complete", TOK2, body, &r), 200);
+    reply_free(&r);
+    reply_free(&c);
+    reply_free(&t);
+    free(w1);
+    free(w2);
+    free(w3);
+}
+
+static void test_locks_logs_secrets(void **st)
+{
+    reply r;
+    const char *acq = "{\"lock_key\":\"compile:https://github.com/a/b:main\",\"worker_id\":\"wA\",\"ttl_seconds\":300}";
+    assert_int_equal(call("POST", "/locks/acquire", TOK, acq, &r), 200);
+    assert_true(json_is_true(json_object_get(r.json, "acquired")));
+    reply_free(&r);
+    assert_int_equal(call("POST", "/locks/acquire", TOK2, acq, &r), 200);
+    assert_true(json_is_false(json_object_get(r.json, "acquired")));
+    reply_free(&r);
+    assert_int_equal(call("DELETE", "/locks/release/compile%3Ahttps%3A%2F%2Fgithub.com%2Fa%2Fb%3Amain", TOK, NULL, &r), 200);
+    reply_free(&r);
+    assert_int_equal(call("POST", "/locks/acquire", TOK2, acq, &r), 200);
+    assert_true(json_is_true(json_object_get(r.json, "acquired")));
+    reply_free(&r);
+    call("POST", "/locks/acquire", TOK, "{\"lock_key\":\"k\",\"worker_id\":\"w\",\"ttl_seconds\":0}", &r);
+    expect_error(&r, 400, "ttl");
+    reply_free(&r);
+    call("POST", "/locks/acquire", TOK, "{\"lock_key\":1}", &r);
+    expect_error(&r, 422, "lock_key");
+    reply_free(&r);
+
+    assert_int_equal(call("POST", "/internal/system-logs", TOK,
+                          "{\"request_id\":77,\"job_id\":5,\"log_type\":\"compilation\",\"stderr\":\"boom\",\"exit_code\":1}",
+                          &r),
+                     201);
+    assert_true(jint(r.json, "id") > 0);
+    reply_free(&r);
+    call("POST", "/internal/system-logs", TOK, "{\"request_id\":77}", &r);
+    expect_error(&r, 422, "log_type");
+    reply_free(&r);
+    assert_int_equal(call("GET", "/admin/system-logs/77", "adm1n-secret", NULL, &r), 200);
+    assert_int_equal(json_array_size(r.json), 1);
+    assert_string_equal(jstr(json_array_get(r.json, 0), "stderr"), "boom");
+    assert_int_equal(jint(json_array_get(r.json, 0), "exit_code"), 1);
+    reply_free(&r);
+
+    call("POST", "/secrets/pubkey", NULL,
+         "{\"accessor\":{\"type\":\"WasmHash\",\"hash\":\"00\"},\"owner\":\"a.near\",\"secrets_json\":\"{}\"}", &r);
+    expect_error(&r, 503, "not configured");
+    reply_free(&r);
+    call("POST", "/secrets/add_generated_secret", NULL, "{}", &r);
+    expect_error(&r, 503, "not configured");
+    reply_free(&r);
+    assert_int_equal(call("POST", "/public/pricing/refresh", NULL, NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "per_ms_fee"), "1000000000000000000");
+    reply_free(&r);
+}
+
+/* Restart on the same data directory: queued tasks, leases, tokens and the
+ * cache survive. Runs last on the main server. */
+static void test_restart(void **st)
+{
+    reply r, t;
+    /* the build of test_wasm_cache that survived the LRU: execution work */
+    const char *C2 = "2222222222222222222222222222222222222222";
+    assert_int_equal(create(TOK, exec_request(900, "d900", "r", C2), &r), 201);
+    reply_free(&r);
+    assert_int_equal(create(TOK, exec_request(901, "d901", "r", C2), &r), 201);
+    reply_free(&r);
+    assert_int_equal(poll_task(TOK2, "execution", "wB", 5, &t), 200);
+    int64_t leased = jint(t.json, "request_id");
+    char lease[64];
+    snprintf(lease, sizeof lease, "%s", jstr(t.json, "lease_id"));
+    reply_free(&t);
+    server_stop(&S);
+    server_start(&S, "main", MAIN_ARGS);
+    /* the lease survived: the heartbeat renews it */
+    assert_int_equal(call("POST", "/workers/heartbeat", TOK2, "{\"worker_id\":\"wB\"}", &r), 200);
+    assert_int_equal(jint(r.json, "leases_renewed"), 1);
+    reply_free(&r);
+    /* the other task is still queued */
+    assert_int_equal(poll_task(TOK, "execution", "wA", 5, &t), 200);
+    assert_int_equal(jint(t.json, "request_id"), leased == 900 ? 901 : 900);
+    reply_free(&t);
+    /* idempotency survived */
+    assert_int_equal(create(TOK, exec_request(900, "d900", "r", C2), &r), 200);
+    reply_free(&r);
+    /* the release of the surviving lease works */
+    char body[200];
+    snprintf(body, sizeof body, "{\"worker_id\":\"wB\",\"lease_id\":\"%s\"}", lease);
+    assert_int_equal(call("POST", "/jobs/release", TOK2, body, &r), 200);
+    reply_free(&r);
+    /* the cache survived */
+    assert_int_equal(call("GET", "/public/wasm/info?repo_url=r&commit_hash=2222222222222222222222222222222222222222",
+                          NULL, NULL, &r),
+                     200);
+    assert_true(json_is_true(json_object_get(r.json, "exists")));
+    char path[128];
+    snprintf(path, sizeof path, "/wasm/%s", jstr(r.json, "checksum"));
+    reply d;
+    assert_int_equal(call("GET", path, TOK, NULL, &d), 200);
+    assert_int_equal(d.raw.len, 400 * 1024);
+    reply_free(&d);
+    reply_free(&r);
+    /* history survived */
+    assert_int_equal(call("GET", "/public/stats", NULL, NULL, &r), 200);
+    assert_true(jint(r.json, "total_executions") > DRAIN_TASKS);
+    reply_free(&r);
+}
+
+static void test_config_errors(void **st)
+{
+    char out[8192];
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/cfg", g_root);
+    assert_int_equal(run_cli(dir, out, sizeof out, "--help", NULL, NULL), 0);
+    assert_non_null(strstr(out, "--lease-seconds"));
+    assert_non_null(strstr(out, "DATABASE_URL"));
+    assert_non_null(strstr(out, "ADMIN_BEARER_TOKEN"));
+    assert_int_equal(run_cli(dir, out, sizeof out, "--port=99999", NULL, NULL), 2);
+    assert_int_equal(run_cli(dir, out, sizeof out, "--max-attempts=0", NULL, NULL), 2);
+    assert_int_equal(run_cli(dir, out, sizeof out, "--database=mysql://x", NULL, NULL), 2);
+    assert_int_equal(run_cli(dir, out, sizeof out, "frobnicate", NULL, NULL), 2);
+    /* DATABASE_URL=sqlite:PATH puts the database where it says */
+    char db[400], arg[420];
+    snprintf(db, sizeof db, "%s/elsewhere.db", g_root);
+    snprintf(arg, sizeof arg, "--database=sqlite:%s", db);
+    assert_int_equal(run_cli(dir, out, sizeof out, arg, "token", "list"), 0);
+    assert_int_equal(access(db, F_OK), 0);
+}
+
+int main(void)
+{
+    g_bin = getenv("COORD_BIN");
+    if (!g_bin) {
+        fprintf(stderr, "set COORD_BIN to the outlayer-coordinator binary\n");
+        return 2;
+    }
+    g_san = getenv("COORD_SAN") != NULL;
+    g_dburl = getenv("COORD_DATABASE_URL");
+    if (g_dburl) {
+        snprintf(g_dbarg, sizeof g_dbarg, "--database=%s", g_dburl);
+        printf("storage under test: PostgreSQL (%s)\n", g_dburl);
+    }
+    signal(SIGPIPE, SIG_IGN);
+    hc_global_init();
+    snprintf(g_root, sizeof g_root, "/tmp/coordtest-XXXXXX");
+    if (!mkdtemp(g_root)) return 2;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_health_metrics_routing),
+        cmocka_unit_test(test_auth),
+        cmocka_unit_test(test_create_bad_input),
+        cmocka_unit_test(test_full_cycle),
+        cmocka_unit_test(test_branch_not_cached),
+        cmocka_unit_test(test_lease_expiry_and_abandon),
+        cmocka_unit_test(test_heartbeat_keeps_lease),
+        cmocka_unit_test(test_long_poll_wake_latency),
+        cmocka_unit_test(test_workers_no_duplicates),
+        cmocka_unit_test(test_wasm_cache),
+        cmocka_unit_test(test_locks_logs_secrets),
+        cmocka_unit_test(test_restart),
+        cmocka_unit_test(test_config_errors),
+    };
+    int rc = cmocka_run_group_tests(tests, setup, teardown);
+    if (rc == 0) {
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_root);
+        if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", g_root);
+    } else {
+        fprintf(stderr, "server logs kept in %s\n", g_root);
+    }
+    return rc;
+}
