@@ -14,7 +14,7 @@ $(COORD_LIB): $(COORD_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(COORD_BIN): $(OBJ)/src/coordinator/main.o $(COORD_LIB) $(BASE_LIB)
+$(COORD_BIN): $(OBJ)/src/coordinator/main.o $(COORD_LIB) $(BASE_LIB) $(LIB)/libnear.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_JSON) $(LIB_HTTP) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) -lpq $(LDLIBS)
 
@@ -44,3 +44,14 @@ TEST_STEPS += coordinator-test coordinator-test-san coordinator-test-pg
 
 # Fuzzing the request parsers (seed corpus: tests/fuzz/corpus/coordinator/).
 $(eval $(call fuzz_target,coordinator,src/coordinator/request.c src/coordinator/cache.c src/base/http_server.c src/base/log.c tests/fuzz/fuzz_coordinator.c,-ljansson -lsodium -lmicrohttpd))
+
+# Load benchmark (wrk + bench/coordinator_cycle.c) on SQLite and PostgreSQL;
+# numbers in docs/benchmarks.md.
+COORD_CYCLE_BIN := $(BUILD)/bench/coordinator_cycle
+$(COORD_CYCLE_BIN): $(OBJ)/bench/coordinator_cycle.o $(BASE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_JSON) $(LIB_CURL) $(LDLIBS)
+
+bench-coordinator: $(COORD_BIN) $(COORD_CYCLE_BIN)
+	bench/coordinator_bench.sh $(COORD_BIN) $(COORD_CYCLE_BIN)
+.PHONY: bench-coordinator

@@ -68,8 +68,46 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+struct hc_client {
+    CURL *curl;
+};
+
+hc_client *hc_client_new(void)
+{
+    if (hc_global_init() != 0) return NULL;
+    hc_client *c = calloc(1, sizeof *c);
+    if (c && !(c->curl = curl_easy_init())) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void hc_client_free(hc_client *c)
+{
+    if (!c) return;
+    curl_easy_cleanup(c->curl);
+    free(c);
+}
+
+static int do_request(CURL *reuse, const char *method, const char *url, const char *content_type, const void *body,
+                      size_t len, const hc_options *opt, hc_response *resp, char *err, size_t err_size);
+
 int hc_request(const char *method, const char *url, const char *content_type, const void *body, size_t len,
                const hc_options *opt, hc_response *resp, char *err, size_t err_size)
+{
+    return do_request(NULL, method, url, content_type, body, len, opt, resp, err, err_size);
+}
+
+int hc_client_request(hc_client *cl, const char *method, const char *url, const char *content_type, const void *body,
+                      size_t len, const hc_options *opt, hc_response *resp, char *err, size_t err_size)
+{
+    curl_easy_reset(cl->curl); /* options reset; connections and DNS cache stay */
+    return do_request(cl->curl, method, url, content_type, body, len, opt, resp, err, err_size);
+}
+
+static int do_request(CURL *reuse, const char *method, const char *url, const char *content_type, const void *body,
+                      size_t len, const hc_options *opt, hc_response *resp, char *err, size_t err_size)
 {
     static const hc_options defaults = {0};
     if (!opt) opt = &defaults;
@@ -78,7 +116,7 @@ int hc_request(const char *method, const char *url, const char *content_type, co
         snprintf(err, err_size, "libcurl initialisation failed");
         return -1;
     }
-    CURL *c = curl_easy_init();
+    CURL *c = reuse ? reuse : curl_easy_init();
     if (!c) {
         snprintf(err, err_size, "libcurl: cannot create a handle");
         return -1;
@@ -141,7 +179,7 @@ int hc_request(const char *method, const char *url, const char *content_type, co
     free(s.data);
     free(hs.data);
     curl_slist_free_all(h);
-    curl_easy_cleanup(c);
+    if (!reuse) curl_easy_cleanup(c);
     return ret;
 }
 

@@ -40,6 +40,14 @@ void hc_response_free(hc_response *resp);
  * returns 0, or -1 when absent. */
 int hc_header(const hc_response *resp, const char *name, char *buf, size_t size);
 
+/* A client that keeps its connections open between requests (keep-alive).
+ * One per thread: a client is not thread-safe. */
+typedef struct hc_client hc_client;
+hc_client *hc_client_new(void);
+void hc_client_free(hc_client *c);
+int hc_client_request(hc_client *c, const char *method, const char *url, const char *content_type, const void *body,
+                      size_t len, const hc_options *opt, hc_response *resp, char *err, size_t err_size);
+
 /* GET url; *out receives the parsed JSON (or NULL when the body is empty or
  * not JSON). Returns 0 when an answer arrived, with *status set. */
 int hc_get_json(const char *url, const hc_options *opt, long *status, json_t **out, char *err, size_t err_size);

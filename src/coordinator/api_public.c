@@ -1,5 +1,6 @@
 /* api_public.c — public read-only routes, locks and system logs. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +26,26 @@ static int parse_i64(const char *s, int64_t *out)
     return 0;
 }
 
+/* The statistics aggregate the whole history, which grows without bound;
+ * a dashboard needs them fresh to the second, not to the request. So one
+ * computation serves every request for --stats-ttl (default 1 s). */
+static pthread_mutex_t g_stats_mu = PTHREAD_MUTEX_INITIALIZER;
+static json_t *g_stats;
+static int64_t g_stats_at;
+
 void api_public_stats(hs_request *req, void *ctx)
 {
     coord *c = ctx;
-    hs_reply_json(req, 200, store_public_stats(c->st));
+    pthread_mutex_lock(&g_stats_mu);
+    int64_t now = hs_now_ms();
+    if (!g_stats || now - g_stats_at >= c->cfg.stats_ttl_ms) {
+        json_decref(g_stats);
+        g_stats = store_public_stats(c->st);
+        g_stats_at = now;
+    }
+    json_t *o = json_incref(g_stats);
+    pthread_mutex_unlock(&g_stats_mu);
+    hs_reply_json(req, 200, o);
 }
 
 void api_public_workers(hs_request *req, void *ctx)
@@ -65,7 +82,7 @@ void api_public_repos(hs_request *req, void *ctx)
 void api_public_pricing(hs_request *req, void *ctx)
 {
     coord *c = ctx;
-    hs_reply_json(req, 200, json_incref(c->pricing));
+    hs_reply_json(req, 200, coord_pricing(c));
 }
 
 void api_locks_acquire(hs_request *req, void *ctx)

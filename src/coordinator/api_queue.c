@@ -99,7 +99,7 @@ void api_poll(hs_request *req, void *ctx)
     st_status s = store_lease_next(c->st, ps->caps, ps->worker, &task, err, sizeof err);
     if (s == ST_OK) {
         atomic_fetch_add(&c->m.jobs_leased, 1);
-        coord_notify(c); /* the sweeper must watch the new lease */
+        /* no need to wake the sweeper: a new lease expires after every older one */
         hs_reply_json(req, 200, task);
     } else if (s == ST_EMPTY) {
         if (req->wait_timed_out || hs_now_ms() >= ps->deadline) hs_reply_empty(req, 204);
@@ -132,7 +132,7 @@ void api_claim(hs_request *req, void *ctx)
     if (s == ST_OK) {
         json_t *o = json_object();
         json_object_set_new(o, "jobs", jobs);
-        json_object_set(o, "pricing", c->pricing);
+        json_object_set_new(o, "pricing", coord_pricing(c));
         hs_reply_json(req, 200, o);
     } else if (s == ST_CONFLICT) {
         hs_reply_error(req, 409, "%s", err);

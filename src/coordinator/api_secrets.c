@@ -13,47 +13,6 @@
 #include "coordinator/coord.h"
 #include "coordinator/request.h"
 
-/* parse_github_repo of spec §11.1: -> host/owner/repo. */
-static int parse_repo(const char *in, char *out, size_t size)
-{
-    char buf[1024];
-    while (isspace((unsigned char)*in)) in++;
-    snprintf(buf, sizeof buf, "%s", in);
-    size_t l = strlen(buf);
-    while (l && isspace((unsigned char)buf[l - 1])) buf[--l] = 0;
-    if (!l) return -1;
-    char *s = buf;
-    char host[256] = "";
-    if (strncmp(s, "git@", 4) == 0) {
-        char *colon = strchr(s + 4, ':');
-        if (!colon || colon == s + 4) return -1;
-        snprintf(host, sizeof host, "%.*s", (int)(colon - s - 4), s + 4);
-        s = colon + 1;
-    } else if (strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0) {
-        s = strstr(s, "://") + 3;
-        char *slash = strchr(s, '/');
-        if (!slash || slash == s) return -1;
-        snprintf(host, sizeof host, "%.*s", (int)(slash - s), s);
-        s = slash + 1;
-    } else {
-        int slashes = 0;
-        for (char *p = s; *p; p++) slashes += *p == '/';
-        if (slashes == 2) {
-            char *slash = strchr(s, '/');
-            snprintf(host, sizeof host, "%.*s", (int)(slash - s), s);
-            s = slash + 1;
-        } else {
-            snprintf(host, sizeof host, "github.com");
-        }
-    }
-    l = strlen(s);
-    if (l > 4 && strcmp(s + l - 4, ".git") == 0) s[l - 4] = 0;
-    char *slash = strchr(s, '/');
-    if (!slash || slash == s || !slash[1] || strchr(slash + 1, '/') || strchr(host, '/') || !*host) return -1;
-    int w = snprintf(out, size, "%s/%s", host, s);
-    return w < 0 || (size_t)w >= size ? -1 : 0;
-}
-
 /* Builds the seed; on failure replies 400 and returns -1. resp_accessor gets
  * the accessor as the response shows it. */
 static int build_seed(hs_request *req, json_t *accessor, const char *owner, char *seed, size_t size,
@@ -76,7 +35,7 @@ static int build_seed(hs_request *req, json_t *accessor, const char *owner, char
             hs_reply_error(req, 422, "field 'accessor.branch' must be a string");
             return -1;
         }
-        if (parse_repo(repo, norm, sizeof norm)) {
+        if (cr_parse_github_repo(repo, norm, sizeof norm)) {
             hs_reply_error(req, 400, "Invalid repo format: Invalid repository format: %.200s", repo);
             return -1;
         }

@@ -11,7 +11,7 @@
 #include "coordinator/store.h"
 
 /* Route auth policies (see docs/coordinator.md, "Authentication"). */
-enum { AUTH_PUBLIC = 0, AUTH_WORKER = 1, AUTH_ADMIN = 2 };
+enum { AUTH_PUBLIC = 0, AUTH_WORKER = 1, AUTH_ADMIN = 2, AUTH_APIKEY = 3 };
 
 typedef struct {
     char *host;
@@ -32,6 +32,12 @@ typedef struct {
     int64_t threads;
     int64_t poll_max_ms;
     int64_t shutdown_grace_ms;
+    int64_t stats_ttl_ms;
+    int require_api_key;
+    char *near_rpc_url, *contract_id;
+    char *github_api_url, *github_token;
+    int64_t pricing_interval_ms;
+    int64_t default_rate_limit, max_rate_limit;
     char *log_level;
 } coord_config;
 
@@ -51,7 +57,9 @@ typedef struct coord {
     store *st;
     hs_server *srv;
     coord_metrics m;
-    json_t *pricing;
+    json_t *pricing;                /* under pricing_mu; read with coord_pricing */
+    int64_t pricing_updated_ms;
+    pthread_mutex_t pricing_mu;
     pthread_mutex_t cache_mu;       /* serialises eviction passes */
     /* the lease sweeper */
     pthread_t sweeper;
@@ -91,6 +99,12 @@ void api_public_repos(hs_request *req, void *ctx);
 void api_public_pricing(hs_request *req, void *ctx);
 void api_secrets_pubkey(hs_request *req, void *ctx);
 void api_secrets_add_generated(hs_request *req, void *ctx);
+void api_admin_apikeys(hs_request *req, void *ctx);
+void api_resolve_branch(hs_request *req, void *ctx);
+void api_attestation_add(hs_request *req, void *ctx);
+void api_attestation_get(hs_request *req, void *ctx);
+/* X-API-Key check and rate limit for AUTH_APIKEY routes; non-zero after replying. */
+int coord_apikey_guard(coord *c, hs_request *req);
 
 /* Wakes long polls and the sweeper (new work, or a lease to watch). */
 void coord_notify(coord *c);
@@ -98,5 +112,9 @@ void coord_notify(coord *c);
 void coord_evict(coord *c, const char *keep);
 
 json_t *coord_default_pricing(void);
+/* pricing.c */
+int coord_pricing_fetch(const char *rpc_url, const char *contract, json_t **out, char *err, size_t n);
+json_t *coord_pricing(coord *c);   /* a new reference */
+void api_pricing_refresh(hs_request *req, void *ctx);
 
 #endif

@@ -22,15 +22,17 @@ struct pg_pool_s;
 static void *g_pool_for_cache_v;
 #define g_pool_for_cache (*(pg_pool **)&g_pool_for_cache_v)
 
+#define SQL_CACHE 160
+
 typedef struct pg_conn {
     int magic; /* PG_MAGIC */
     PGconn *conn;
+    unsigned char prepared[SQL_CACHE]; /* statements prepared on this connection */
     int in_use;
     int last_unique;
     char err[256];
 } pg_conn;
 
-#define SQL_CACHE 160
 typedef struct {
     char *url;
     pg_conn *conns;
@@ -127,7 +129,10 @@ db *pg_get(db_pool *p)
                 pp->conns[i].in_use = 1;
                 pthread_mutex_unlock(&pp->mu);
                 pg_conn *c = &pp->conns[i];
-                if (PQstatus(c->conn) != CONNECTION_OK) PQreset(c->conn);
+                if (PQstatus(c->conn) != CONNECTION_OK) {
+                    PQreset(c->conn);
+                    memset(c->prepared, 0, sizeof c->prepared);
+                }
                 return (db *)c;
             }
         if (pp->n < pp->max) {
@@ -180,15 +185,17 @@ static char *convert(const char *sql)
 }
 
 
-static const char *converted(const char *sql, char **to_free)
+static const char *converted(const char *sql, char **to_free, int *idx)
 {
     *to_free = NULL;
+    *idx = -1;
     pg_pool *pp = g_pool_for_cache;
     if (pp) {
         pthread_mutex_lock(&pp->sql_mu);
         for (int i = 0; i < pp->nsql; i++)
             if (pp->sql_cache[i].sql == sql) {
                 const char *c = pp->sql_cache[i].converted;
+                *idx = i;
                 pthread_mutex_unlock(&pp->sql_mu);
                 return c;
             }
@@ -196,7 +203,7 @@ static const char *converted(const char *sql, char **to_free)
         if (c && pp->nsql < SQL_CACHE) {
             pp->sql_cache[pp->nsql].sql = sql;
             pp->sql_cache[pp->nsql].converted = c;
-            pp->nsql++;
+            *idx = pp->nsql++;
             pthread_mutex_unlock(&pp->sql_mu);
             return c;
         }
@@ -234,9 +241,32 @@ static PGresult *run(pg_conn *c, const char *sql, const char *fmt, va_list ap)
         }
     }
     char *tf;
-    const char *q = converted(sql, &tf);
+    int idx;
+    const char *q = converted(sql, &tf, &idx);
+    int placeholders = 0;
+    for (const char *x = q; x && *x; x++) placeholders += *x == '$';
+    if (q && placeholders != n) {
+        log_error("db", "parameter format '%s' does not match %d placeholders in: %.80s", fmt ? fmt : "",
+                  placeholders, sql);
+        free(tf);
+        return NULL;
+    }
     c->last_unique = 0;
-    PGresult *r = q ? PQexecParams(c->conn, q, n, NULL, vals, NULL, NULL, 0) : NULL;
+    PGresult *r = NULL;
+    if (q && idx >= 0) {
+        /* prepared once per connection: no parse and plan per query */
+        char name[16];
+        snprintf(name, sizeof name, "q%d", idx);
+        if (!c->prepared[idx]) {
+            PGresult *p = PQprepare(c->conn, name, q, n, NULL);
+            if (p && PQresultStatus(p) == PGRES_COMMAND_OK) c->prepared[idx] = 1;
+            PQclear(p);
+        }
+        if (c->prepared[idx]) r = PQexecPrepared(c->conn, name, n, vals, NULL, NULL, 0);
+        else r = PQexecParams(c->conn, q, n, NULL, vals, NULL, NULL, 0);
+    } else if (q) {
+        r = PQexecParams(c->conn, q, n, NULL, vals, NULL, NULL, 0);
+    }
     free(tf);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
@@ -334,6 +364,7 @@ static void *listener_main(void *arg)
         pthread_mutex_unlock(&pp->mu);
         if (stop) break;
         if (PQstatus(pp->lconn) != CONNECTION_OK) {
+            /* the listener has its own connection: no prepared statements */
             PQreset(pp->lconn);
             PGresult *r = PQexec(pp->lconn, "LISTEN outlayer_work");
             PQclear(r);

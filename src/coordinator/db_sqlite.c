@@ -160,6 +160,14 @@ static db_rows *sq_vquery(sq_conn *c, const char *sql, const char *fmt, va_list 
     c->last_unique = 0;
     sqlite3_stmt *st = prep(c, sql, &cached);
     if (!st) return NULL;
+    /* A parameter format that does not match the SQL is a programming
+     * error; refuse it before reading arguments that are not there. */
+    if ((int)(fmt ? strlen(fmt) : 0) != sqlite3_bind_parameter_count(st)) {
+        log_error("db", "parameter format '%s' does not match %d placeholders in: %.80s", fmt ? fmt : "",
+                  sqlite3_bind_parameter_count(st), sql);
+        if (!cached) sqlite3_finalize(st);
+        return NULL;
+    }
     for (int i = 0; fmt && fmt[i]; i++) {
         switch (fmt[i]) {
         case 'i': sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t)); break;

@@ -14,6 +14,7 @@
 #include "coordinator/cache.h"
 #include "coordinator/coord.h"
 #include "coordinator/request.h"
+#include "near/rpc.h"
 
 static coord g;
 
@@ -52,6 +53,25 @@ static const cfg_option OPTIONS[] = {
      C(poll_max_ms), 0, 3600000, 1000, NULL},
     {"shutdown-grace", "SHUTDOWN_GRACE_SECONDS", "10", "time given to requests in flight at shutdown",
      CFG_DURATION, C(shutdown_grace_ms), 0, 600000, 1000, NULL},
+    {"stats-ttl", "STATS_TTL", "1s", "how long one computation of /public/stats is served", CFG_DURATION,
+     C(stats_ttl_ms), 0, 3600000, 1000, NULL},
+    {"require-api-key", "REQUIRE_ATTESTATION_API_KEY", "true",
+     "GET /attestations/:id needs an X-API-Key (false = public)", CFG_BOOL, C(require_api_key), 0, 0, 0, NULL},
+    {"default-rate-limit", "DEFAULT_RATE_LIMIT_PER_MINUTE", "60", "rate limit of new API keys (requests/minute)",
+     CFG_INT, C(default_rate_limit), 1, 100000, 0, NULL},
+    {"max-rate-limit", "MAX_RATE_LIMIT_PER_MINUTE", "600", "cap on the rate limit of new API keys", CFG_INT,
+     C(max_rate_limit), 1, 100000, 0, NULL},
+    {"near-rpc-url", "NEAR_RPC_URL", NULL, "NEAR JSON-RPC for pricing (unset: the built-in default pricing)",
+     CFG_URL, C(near_rpc_url), 0, 0, 0, NULL},
+    {"contract-id", "OFFCHAINVM_CONTRACT_ID", "outlayer.testnet", "contract asked for get_pricing/get_max_limits",
+     CFG_STRING, C(contract_id), 0, 0, 0, NULL},
+    {"pricing-refresh-interval", "PRICING_REFRESH_INTERVAL", "3600",
+     "least time between two fetches by POST /public/pricing/refresh", CFG_DURATION, C(pricing_interval_ms), 0,
+     86400000, 1000, NULL},
+    {"github-api-url", "GITHUB_API_URL", "https://api.github.com", "GitHub REST API for /github/resolve-branch",
+     CFG_URL, C(github_api_url), 0, 0, 0, NULL},
+    {"github-token", "GITHUB_TOKEN", NULL, "GitHub token (raises the API rate limit)", CFG_SECRET, C(github_token), 0,
+     0, 0, NULL},
     {"log-level", "LOG_LEVEL", "info", "debug, info, warn or error", CFG_STRING, C(log_level), 0, 0, 0, NULL},
 };
 #define NOPTIONS (sizeof OPTIONS / sizeof *OPTIONS)
@@ -64,10 +84,9 @@ static const char USAGE[] =
 
 void coord_notify(coord *c)
 {
+    /* Only long polls care about new work. The sweeper wakes by itself at
+     * most a second later, and a new lease never expires before older ones. */
     if (c->srv) hs_server_wake(c->srv);
-    pthread_mutex_lock(&c->sweep_mu);
-    pthread_cond_signal(&c->sweep_cond);
-    pthread_mutex_unlock(&c->sweep_mu);
 }
 
 /* Puts expired leases back in the queue. It sleeps until the next lease
@@ -175,7 +194,7 @@ int main(int argc, char **argv)
         return 2;
     }
     log_set_level((log_level)lvl);
-    if (sodium_init() < 0 || hc_global_init() != 0) {
+    if (sodium_init() < 0 || hc_global_init() != 0 || near_rpc_global_init() != 0) {
         fprintf(stderr, "outlayer-coordinator: cannot initialise libsodium/libcurl\n");
         return 1;
     }
@@ -210,6 +229,18 @@ int main(int argc, char **argv)
     }
     g.cache_max_bytes = g.cfg.cache_max_mb_bytes ? g.cfg.cache_max_mb_bytes : g.cfg.cache_max_gb_bytes;
     g.pricing = coord_default_pricing();
+    pthread_mutex_init(&g.pricing_mu, NULL);
+    if (g.cfg.near_rpc_url) {
+        json_t *p = NULL;
+        if (coord_pricing_fetch(g.cfg.near_rpc_url, g.cfg.contract_id, &p, err, sizeof err) == 0) {
+            json_decref(g.pricing);
+            g.pricing = p;
+            log_info("coordinator", "pricing from %s", g.cfg.contract_id);
+        } else {
+            log_warn("coordinator", "using default pricing: %s", err);
+        }
+    }
+    g.pricing_updated_ms = hs_now_ms();
     pthread_mutex_init(&g.cache_mu, NULL);
     pthread_mutex_init(&g.sweep_mu, NULL);
     pthread_condattr_t ca;

@@ -386,3 +386,45 @@ int cr_parse_complete(json_t *b, cr_complete *c, char *err, size_t n)
     free(s);
     return 0;
 }
+
+/* parse_github_repo of spec §11.1: -> host/owner/repo. */
+int cr_parse_github_repo(const char *in, char *out, size_t size)
+{
+    char buf[1024];
+    while (isspace((unsigned char)*in)) in++;
+    snprintf(buf, sizeof buf, "%s", in);
+    size_t l = strlen(buf);
+    while (l && isspace((unsigned char)buf[l - 1])) buf[--l] = 0;
+    if (!l) return -1;
+    char *s = buf;
+    char host[256] = "";
+    if (strncmp(s, "git@", 4) == 0) {
+        char *colon = strchr(s + 4, ':');
+        if (!colon || colon == s + 4) return -1;
+        snprintf(host, sizeof host, "%.*s", (int)(colon - s - 4), s + 4);
+        s = colon + 1;
+    } else if (strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0) {
+        s = strstr(s, "://") + 3;
+        char *slash = strchr(s, '/');
+        if (!slash || slash == s) return -1;
+        snprintf(host, sizeof host, "%.*s", (int)(slash - s), s);
+        s = slash + 1;
+    } else {
+        int slashes = 0;
+        for (char *p = s; *p; p++) slashes += *p == '/';
+        if (slashes == 2) {
+            char *slash = strchr(s, '/');
+            snprintf(host, sizeof host, "%.*s", (int)(slash - s), s);
+            s = slash + 1;
+        } else {
+            snprintf(host, sizeof host, "github.com");
+        }
+    }
+    l = strlen(s);
+    if (l > 4 && strcmp(s + l - 4, ".git") == 0) s[l - 4] = 0;
+    char *slash = strchr(s, '/');
+    if (!slash || slash == s || !slash[1] || strchr(slash + 1, '/') || strchr(host, '/') || !*host) return -1;
+    int w = snprintf(out, size, "%s/%s", host, s);
+    return w < 0 || (size_t)w >= size ? -1 : 0;
+}
+

@@ -61,6 +61,10 @@ int cr_parse_complete(json_t *body, cr_complete *out, char *err, size_t err_size
 enum { CR_CAP_COMPILE = 1, CR_CAP_EXECUTE = 2 };
 int cr_parse_capabilities(const char *list, char *err, size_t err_size);
 
+/* parse_github_repo of spec §11.1: "git@h:o/r", "https://h/o/r", "h/o/r" or
+ * "o/r" (optional ".git") -> "host/owner/repo" in out. Returns 0 or -1. */
+int cr_parse_github_repo(const char *in, char *out, size_t size);
+
 /* Lowercase hex SHA-256 of bytes into out[65]. */
 void cr_sha256_hex(const void *data, size_t len, char out[65]);
 

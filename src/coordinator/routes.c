@@ -36,6 +36,10 @@ int coord_add_routes(coord *c)
         /* logs: the reference leaves /internal/system-logs open; we require a worker token */
         {"POST", "/internal/system-logs", api_logs_add, c, AUTH_WORKER, JSON_LIMIT, 0},
         {"GET", "/admin/system-logs/:request_id", api_logs_get, c, AUTH_ADMIN, 0, 0},
+        /* attestations: workers post, API-key holders read (rate-limited), admins issue keys */
+        {"POST", "/attestations", api_attestation_add, c, AUTH_WORKER, JSON_LIMIT, 0},
+        {"GET", "/attestations/:job_id", api_attestation_get, c, AUTH_APIKEY, 0, 0},
+        {"POST", "/admin/api-keys", api_admin_apikeys, c, AUTH_ADMIN, JSON_LIMIT, 0},
         /* public read-only */
         {"GET", "/public/stats", api_public_stats, c, AUTH_PUBLIC, 0, 0},
         {"GET", "/public/workers", api_public_workers, c, AUTH_PUBLIC, 0, 0},
@@ -43,7 +47,8 @@ int coord_add_routes(coord *c)
         {"GET", "/public/repos/popular", api_public_repos, c, AUTH_PUBLIC, 0, 0},
         {"GET", "/public/users/:user_account_id/earnings", api_public_earnings, c, AUTH_PUBLIC, 0, 0},
         {"GET", "/public/pricing", api_public_pricing, c, AUTH_PUBLIC, 0, 0},
-        {"POST", "/public/pricing/refresh", api_public_pricing, c, AUTH_PUBLIC, JSON_LIMIT, 0},
+        {"POST", "/public/pricing/refresh", api_pricing_refresh, c, AUTH_PUBLIC, JSON_LIMIT, 0},
+        {"GET", "/github/resolve-branch", api_resolve_branch, c, AUTH_PUBLIC, 0, 0},
         /* keystore proxy (public, as in the reference; 503 when no keystore) */
         {"POST", "/secrets/pubkey", api_secrets_pubkey, c, AUTH_PUBLIC, JSON_LIMIT, 0},
         {"POST", "/secrets/add_generated_secret", api_secrets_add_generated, c, AUTH_PUBLIC, JSON_LIMIT, 0},
@@ -106,6 +111,7 @@ int coord_guard(hs_request *req, int policy, void *ctx)
 {
     coord *c = ctx;
     if (policy == AUTH_PUBLIC) return 0;
+    if (policy == AUTH_APIKEY) return coord_apikey_guard(c, req);
     if (policy == AUTH_ADMIN) {
         if (!c->cfg.admin_token || !*c->cfg.admin_token) {
             hs_reply_error(req, 403, "admin API disabled: no ADMIN_BEARER_TOKEN is configured");
@@ -134,6 +140,9 @@ int coord_guard(hs_request *req, int policy, void *ctx)
     }
     char hash[65];
     cr_sha256_hex(t, strlen(t), hash);
+    /* the caller's identity, for handlers that record it (attestations) */
+    req->auth = strdup(hash);
+    req->auth_free = free;
     if (token_cached(hash)) return 0;
     int ok = store_token_check(c->st, hash);
     if (ok < 0) {

@@ -94,6 +94,20 @@ static const char *const MIGRATIONS[] = {
     "  created_at INTEGER NOT NULL);"
     "CREATE INDEX system_logs_by_request ON system_logs(request_id);"
     "CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+    /* 2: API keys and TDX attestations (spec §7.8, §7.9) */
+    "CREATE TABLE api_keys("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, api_key TEXT NOT NULL UNIQUE, near_account_id TEXT NOT NULL,"
+    "  key_name TEXT, is_active INTEGER NOT NULL DEFAULT 1, rate_limit_per_minute INTEGER,"
+    "  created_at INTEGER NOT NULL, last_used_at INTEGER);"
+    "CREATE TABLE task_attestations("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, task_id INTEGER NOT NULL, task_type TEXT NOT NULL,"
+    "  tdx_quote TEXT NOT NULL, worker_measurement TEXT NOT NULL, request_id INTEGER, caller_account_id TEXT,"
+    "  transaction_hash TEXT, block_height INTEGER, repo_url TEXT, commit_hash TEXT, build_target TEXT,"
+    "  wasm_hash TEXT, input_hash TEXT, output_hash TEXT NOT NULL, token_hash TEXT, created_at INTEGER NOT NULL);"
+    "CREATE INDEX task_attestations_by_task ON task_attestations(task_id);",
+    /* 3: commit -> branch answers of /github/resolve-branch */
+    "CREATE TABLE branch_cache(repo TEXT NOT NULL, commit_id TEXT NOT NULL, branch TEXT NOT NULL,"
+    "  expires_at INTEGER NOT NULL, PRIMARY KEY(repo, commit_id));",
 };
 
 /* The same migrations for PostgreSQL: version N here is version N above. */
@@ -157,6 +171,20 @@ static const char *const MIGRATIONS_PG[] = {
     "  created_at BIGINT NOT NULL);"
     "CREATE INDEX system_logs_by_request ON system_logs(request_id);"
     "CREATE TABLE counters(name TEXT PRIMARY KEY, value BIGINT NOT NULL);",
+    /* 2: API keys and TDX attestations (spec §7.8, §7.9) */
+    "CREATE TABLE api_keys("
+    "  id BIGSERIAL PRIMARY KEY, api_key TEXT NOT NULL UNIQUE, near_account_id TEXT NOT NULL,"
+    "  key_name TEXT, is_active BIGINT NOT NULL DEFAULT 1, rate_limit_per_minute BIGINT,"
+    "  created_at BIGINT NOT NULL, last_used_at BIGINT);"
+    "CREATE TABLE task_attestations("
+    "  id BIGSERIAL PRIMARY KEY, task_id BIGINT NOT NULL, task_type TEXT NOT NULL,"
+    "  tdx_quote TEXT NOT NULL, worker_measurement TEXT NOT NULL, request_id BIGINT, caller_account_id TEXT,"
+    "  transaction_hash TEXT, block_height BIGINT, repo_url TEXT, commit_hash TEXT, build_target TEXT,"
+    "  wasm_hash TEXT, input_hash TEXT, output_hash TEXT NOT NULL, token_hash TEXT, created_at BIGINT NOT NULL);"
+    "CREATE INDEX task_attestations_by_task ON task_attestations(task_id);",
+    /* 3: commit -> branch answers of /github/resolve-branch */
+    "CREATE TABLE branch_cache(repo TEXT NOT NULL, commit_id TEXT NOT NULL, branch TEXT NOT NULL,"
+    "  expires_at BIGINT NOT NULL, PRIMARY KEY(repo, commit_id));",
 };
 #define NMIGRATIONS ((int)(sizeof MIGRATIONS / sizeof *MIGRATIONS))
 _Static_assert(sizeof MIGRATIONS == sizeof MIGRATIONS_PG, "one migration list per dialect, same length");
@@ -1355,4 +1383,128 @@ void store_get_metrics(store *s, store_metrics *m)
     m->cache_bytes = db_scalar(d, 0, "SELECT COALESCE(SUM(size),0) FROM wasm_files", NULL);
     m->cache_files = db_scalar(d, 0, "SELECT COUNT(*) FROM wasm_files", NULL);
     db_put(s->pool, d);
+}
+
+/* ------------------------------------------------------------------ */
+/* API keys and attestations */
+
+st_status store_apikey_add(store *s, const char *hash, const char *account, const char *name, int64_t limit,
+                           int64_t *created_ms)
+{
+    db *d = db_get(s->pool);
+    int64_t now = store_now_ms();
+    int rc = db_exec(d,
+                     "INSERT INTO api_keys(api_key, near_account_id, key_name, rate_limit_per_minute, created_at) "
+                     "VALUES(?,?,?,?,?)",
+                     "tttii", hash, account, name, limit, now);
+    int dup = rc < 0 && db_unique_violation(d);
+    db_put(s->pool, d);
+    *created_ms = now;
+    return rc == 1 ? ST_OK : dup ? ST_EXISTS : ST_ERROR;
+}
+
+st_status store_apikey_lookup(store *s, const char *hash, int64_t *id, int *active, int64_t *limit)
+{
+    st_status ret = ST_NOT_FOUND;
+    db *d = db_get(s->pool);
+    db_rows *st = db_query(d, "SELECT id, is_active, rate_limit_per_minute FROM api_keys WHERE api_key=?", "t", hash);
+    int rc = st ? db_next(st) : -1;
+    if (rc == 1) {
+        *id = db_int(st, 0);
+        *active = (int)db_int(st, 1);
+        *limit = db_null(st, 2) ? 60 : db_int(st, 2);
+        ret = ST_OK;
+    } else if (rc < 0) {
+        ret = ST_ERROR;
+    }
+    db_done(st);
+    if (ret == ST_OK) db_exec(d, "UPDATE api_keys SET last_used_at=? WHERE id=?", "ii", store_now_ms(), *id);
+    db_put(s->pool, d);
+    return ret;
+}
+
+static const char *jstr_or_null(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+static const int64_t *jint_ptr(json_t *o, const char *k, int64_t *buf)
+{
+    json_t *v = json_object_get(o, k);
+    if (!json_is_integer(v)) return NULL;
+    *buf = json_integer_value(v);
+    return buf;
+}
+
+st_status store_attestation_add(store *s, json_t *a, const char *measurement, const char *token_hash, int64_t *id)
+{
+    int64_t tid = json_integer_value(json_object_get(a, "task_id")), rb, bb;
+    const int64_t *rid = jint_ptr(a, "request_id", &rb), *bh = jint_ptr(a, "block_height", &bb);
+    st_status ret = ST_ERROR;
+    db *d = db_get(s->pool);
+    db_rows *st = db_query(
+        d,
+        "INSERT INTO task_attestations(task_id, task_type, tdx_quote, worker_measurement, request_id, "
+        "caller_account_id, transaction_hash, block_height, repo_url, commit_hash, build_target, wasm_hash, "
+        "input_hash, output_hash, token_hash, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+        "ittt" "I" "tt" "I" "ttttttt" "i", tid, jstr_or_null(a, "task_type"), jstr_or_null(a, "tdx_quote"), measurement,
+        rid, jstr_or_null(a, "caller_account_id"), jstr_or_null(a, "transaction_hash"), bh, jstr_or_null(a, "repo_url"),
+        jstr_or_null(a, "commit_hash"), jstr_or_null(a, "build_target"), jstr_or_null(a, "wasm_hash"),
+        jstr_or_null(a, "input_hash"), jstr_or_null(a, "output_hash"), token_hash, store_now_ms());
+    if (st && db_next(st) == 1) {
+        *id = db_int(st, 0);
+        ret = ST_OK;
+    }
+    db_done(st);
+    db_put(s->pool, d);
+    return ret;
+}
+
+json_t *store_attestation_get(store *s, int64_t task_id)
+{
+    json_t *o = NULL;
+    db *d = db_get(s->pool);
+    db_rows *st = db_query(d,
+                           "SELECT id, task_id, task_type, tdx_quote, worker_measurement, request_id, caller_account_id, "
+                           "transaction_hash, block_height, repo_url, commit_hash, build_target, wasm_hash, input_hash, "
+                           "output_hash, created_at FROM task_attestations WHERE task_id=? ORDER BY id LIMIT 1",
+                           "i", task_id);
+    if (st && db_next(st) == 1) {
+        static const char *const K[] = {"id", "task_id", "task_type", "tdx_quote", "worker_measurement",
+                                        "request_id", "caller_account_id", "transaction_hash", "block_height",
+                                        "repo_url", "commit_hash", "build_target", "wasm_hash", "input_hash",
+                                        "output_hash"};
+        static const int IS_INT[] = {1, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+        o = json_object();
+        for (int i = 0; i < 15; i++) {
+            if (db_null(st, i)) continue; /* optional keys are omitted when null (spec §13.2) */
+            json_object_set_new(o, K[i], IS_INT[i] ? json_integer(db_int(st, i)) : json_string(db_text(st, i)));
+        }
+        json_object_set_new(o, "timestamp", json_integer(db_int(st, 15) / 1000));
+    }
+    db_done(st);
+    db_put(s->pool, d);
+    return o;
+}
+
+st_status store_branch_get(store *s, const char *repo, const char *commit, char *branch, size_t size)
+{
+    st_status ret = ST_NOT_FOUND;
+    db *d = db_get(s->pool);
+    db_rows *st = db_query(d, "SELECT branch FROM branch_cache WHERE repo=? AND commit_id=? AND expires_at>?", "tti",
+                           repo, commit, store_now_ms());
+    if (st && db_next(st) == 1) {
+        snprintf(branch, size, "%s", db_text(st, 0));
+        ret = ST_OK;
+    }
+    db_done(st);
+    db_put(s->pool, d);
+    return ret;
+}
+
+st_status store_branch_put(store *s, const char *repo, const char *commit, const char *branch, int64_t ttl_ms)
+{
+    db *d = db_get(s->pool);
+    int rc = db_exec(d,
+                     "INSERT INTO branch_cache(repo, commit_id, branch, expires_at) VALUES(?,?,?,?) "
+                     "ON CONFLICT(repo, commit_id) DO UPDATE SET branch=excluded.branch, expires_at=excluded.expires_at",
+                     "ttti", repo, commit, branch, store_now_ms() + ttl_ms);
+    db_put(s->pool, d);
+    return rc < 0 ? ST_ERROR : ST_OK;
 }

@@ -109,6 +109,19 @@ json_t *store_public_jobs(store *s, int64_t limit, int64_t offset, const char *u
 json_t *store_user_earnings(store *s, const char *user);
 json_t *store_popular_repos(store *s);
 
+/* ---- API keys (SHA-256 hex of the key) and attestations ---- */
+st_status store_apikey_add(store *s, const char *hash, const char *account, const char *name, int64_t limit,
+                           int64_t *created_ms);
+/* ST_OK with id, active and limit (60 when NULL), ST_NOT_FOUND, ST_ERROR. */
+st_status store_apikey_lookup(store *s, const char *hash, int64_t *id, int *active, int64_t *limit);
+/* a: the validated request body of POST /attestations. */
+st_status store_attestation_add(store *s, json_t *a, const char *measurement, const char *token_hash, int64_t *id);
+json_t *store_attestation_get(store *s, int64_t task_id);
+
+/* ---- commit -> branch cache of /github/resolve-branch ---- */
+st_status store_branch_get(store *s, const char *repo, const char *commit, char *branch, size_t size);
+st_status store_branch_put(store *s, const char *repo, const char *commit, const char *branch, int64_t ttl_ms);
+
 /* ---- metrics ---- */
 typedef struct {
     int64_t queued, leased, done, abandoned_waiting;

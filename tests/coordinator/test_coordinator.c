@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "base/http_client.h"
+#include "base/http_server.h"
 #include "coordinator/request.h"
 
 static const char *g_bin;
@@ -282,7 +286,7 @@ static const char *COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
 static server S;
 static char TOK[80], TOK2[80];
-static const char *const MAIN_ARGS[] = {"--admin-token=adm1n-secret", "--lease-seconds=2", "--max-attempts=2",
+static const char *const MAIN_ARGS[] = {"--admin-token=adm1n-secret", "--stats-ttl=0", "--lease-seconds=2", "--max-attempts=2",
                                         "--cache-max-mb=1", "--max-wasm-mb=2", "--cors-origins=http://dash.example",
                                         NULL};
 
@@ -354,6 +358,7 @@ static void test_auth(void **st)
         {"POST", "/wasm/upload"},       {"GET", "/wasm/exists/" "0000000000000000000000000000000000000000000000000000000000000000"},
         {"POST", "/locks/acquire"},     {"DELETE", "/locks/release/x"},
         {"POST", "/internal/system-logs"}, {"POST", "/workers/task-completion"},
+        {"POST", "/attestations"},
     };
     for (size_t i = 0; i < sizeof worker_routes / sizeof *worker_routes; i++) {
         call(worker_routes[i][0], worker_routes[i][1], NULL, worker_routes[i][0][0] == 'P' ? "{}" : NULL, &r);
@@ -960,7 +965,11 @@ static void test_workers_no_duplicates(void **st)
                     {.tok = TOK2, .name = "wE"}};
     if (g_dburl) d[2].srv = d[3].srv = &S2;
     pthread_t th[4];
-    for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, drain_thread, &d[i]);
+    /* the second coordinator's workers start first, so it surely takes part */
+    for (int i = 3; i >= 0; i--) {
+        pthread_create(&th[i], NULL, drain_thread, &d[i]);
+        if (i == 2) sleep_ms(50);
+    }
     for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
     int seen[DRAIN_TASKS] = {0};
     for (int k = 0; k < 4; k++)
@@ -1131,6 +1140,106 @@ static void test_locks_logs_secrets(void **st)
     reply_free(&r);
 }
 
+static char *b64(const unsigned char *d, size_t n)
+{
+    size_t l = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+    char *o = malloc(l);
+    sodium_bin2base64(o, l, d, n, sodium_base64_VARIANT_ORIGINAL);
+    return o;
+}
+
+static void test_attestations_and_api_keys(void **st)
+{
+    reply r;
+    /* issuing keys is for admins */
+    call("POST", "/admin/api-keys", TOK, "{\"near_account_id\":\"alice.near\"}", &r);
+    expect_error(&r, 403, "admin");
+    reply_free(&r);
+    call("POST", "/admin/api-keys", "adm1n-secret", "{\"near_account_id\":\"Bob@x\"}", &r);
+    expect_error(&r, 400, "near_account_id");
+    reply_free(&r);
+    call("POST", "/admin/api-keys", "adm1n-secret", "{\"near_account_id\":\"alice.near\",\"rate_limit_per_minute\":0}", &r);
+    expect_error(&r, 400, "rate_limit");
+    reply_free(&r);
+    assert_int_equal(call("POST", "/admin/api-keys", "adm1n-secret",
+                          "{\"near_account_id\":\"alice.near\",\"key_name\":\"dash\",\"rate_limit_per_minute\":3}", &r),
+                     200);
+    char key[80];
+    snprintf(key, sizeof key, "%s", jstr(r.json, "api_key"));
+    assert_int_equal(strlen(key), 64);
+    assert_int_equal(jint(r.json, "rate_limit_per_minute"), 3);
+    assert_true(jint(r.json, "created_at") > 1700000000);
+    reply_free(&r);
+
+    /* a worker posts an attestation */
+    unsigned char quote[400];
+    for (int i = 0; i < 400; i++) quote[i] = (unsigned char)i;
+    char *q = b64(quote, sizeof quote), *shortq = b64(quote, 100);
+    const char *h64 = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    json_t *a = json_pack("{s:i, s:s, s:s, s:s, s:s, s:i, s:s}", "task_id", 4242, "task_type", "execute", "tdx_quote",
+                          q, "input_hash", h64, "output_hash", h64, "request_id", 77, "repo_url", "https://github.com/a/b");
+    assert_int_equal(callj("POST", "/attestations", TOK, json_deep_copy(a), &r), 201);
+    assert_int_equal(strlen(jstr(r.json, "worker_measurement")), 96);
+    assert_int_equal(strncmp(jstr(r.json, "worker_measurement"), "000102", 6), 0); /* byte 256 = 0x00 */
+    reply_free(&r);
+    json_t *bad = json_deep_copy(a);
+    json_object_set_new(bad, "tdx_quote", json_string("not base64!"));
+    callj("POST", "/attestations", TOK, bad, &r);
+    expect_error(&r, 400, "base64");
+    reply_free(&r);
+    bad = json_deep_copy(a);
+    json_object_set_new(bad, "tdx_quote", json_string(shortq));
+    callj("POST", "/attestations", TOK, bad, &r);
+    expect_error(&r, 400, "too short");
+    reply_free(&r);
+    bad = json_deep_copy(a);
+    json_object_del(bad, "input_hash");
+    callj("POST", "/attestations", TOK, bad, &r);
+    expect_error(&r, 400, "input_hash");
+    reply_free(&r);
+    bad = json_deep_copy(a);
+    json_object_set_new(bad, "output_hash", json_string("abc"));
+    callj("POST", "/attestations", TOK, bad, &r);
+    expect_error(&r, 400, "output_hash");
+    reply_free(&r);
+    bad = json_deep_copy(a);
+    json_object_set_new(bad, "task_type", json_string("Execute"));
+    callj("POST", "/attestations", TOK, bad, &r);
+    expect_error(&r, 422, "task_type");
+    reply_free(&r);
+    json_decref(a);
+    free(q);
+    free(shortq);
+
+    /* reading needs a key, and the key's rate limit (3/min) holds */
+    call("GET", "/attestations/4242", NULL, NULL, &r);
+    expect_error(&r, 401, "API key");
+    reply_free(&r);
+    const char *wrong[] = {"X-API-Key: 0000", NULL};
+    call_full("GET", "/attestations/4242", NULL, NULL, NULL, 0, wrong, &r);
+    expect_error(&r, 401, "invalid");
+    reply_free(&r);
+    char hk[120];
+    snprintf(hk, sizeof hk, "X-API-Key: %s", key);
+    const char *h[] = {hk, NULL};
+    assert_int_equal(call_full("GET", "/attestations/4242", NULL, NULL, NULL, 0, h, &r), 200);
+    assert_int_equal(jint(r.json, "task_id"), 4242);
+    assert_string_equal(jstr(r.json, "task_type"), "execute");
+    assert_int_equal(jint(r.json, "request_id"), 77);
+    assert_null(json_object_get(r.json, "wasm_hash")); /* null keys are omitted */
+    assert_true(jint(r.json, "timestamp") > 1700000000);
+    reply_free(&r);
+    call_full("GET", "/attestations/999999", NULL, NULL, NULL, 0, h, &r);
+    expect_error(&r, 404, "no attestation");
+    reply_free(&r);
+    call_full("GET", "/attestations/x1", NULL, NULL, NULL, 0, h, &r);
+    expect_error(&r, 400, "integer");
+    reply_free(&r);
+    call_full("GET", "/attestations/4242", NULL, NULL, NULL, 0, h, &r);
+    expect_error(&r, 429, "rate limit");
+    reply_free(&r);
+}
+
 /* Restart on the same data directory: queued tasks, leases, tokens and the
  * cache survive. Runs last on the main server. */
 static void test_restart(void **st)
@@ -1183,6 +1292,180 @@ static void test_restart(void **st)
     reply_free(&r);
 }
 
+/* A fake NEAR JSON-RPC: call_function answers with the bytes of the text
+ * in g_fake_pricing / g_fake_limits. */
+static char g_fake_pricing[256], g_fake_limits[256];
+static pthread_mutex_t g_fake_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void fake_rpc(hs_request *req, void *ctx)
+{
+    json_t *b = json_loadb(req->body, req->body_len, 0, NULL);
+    const char *m = json_string_value(json_object_get(json_object_get(b, "params"), "method_name"));
+    pthread_mutex_lock(&g_fake_mu);
+    const char *text = m && strcmp(m, "get_pricing") == 0 ? g_fake_pricing : g_fake_limits;
+    json_t *bytes = json_array();
+    for (const char *p = text; *p; p++) json_array_append_new(bytes, json_integer((unsigned char)*p));
+    pthread_mutex_unlock(&g_fake_mu);
+    json_t *res = json_pack("{s:s, s:O, s:{s:o, s:[], s:i, s:s}}", "jsonrpc", "2.0", "id", json_object_get(b, "id"),
+                            "result", "result", bytes, "logs", "block_height", 7, "block_hash",
+                            "11111111111111111111111111111111");
+    json_decref(b);
+    hs_reply_json(req, 200, res);
+}
+
+static void set_fake(const char *pricing, const char *limits)
+{
+    pthread_mutex_lock(&g_fake_mu);
+    snprintf(g_fake_pricing, sizeof g_fake_pricing, "%s", pricing);
+    snprintf(g_fake_limits, sizeof g_fake_limits, "%s", limits);
+    pthread_mutex_unlock(&g_fake_mu);
+}
+
+static void test_pricing_from_contract(void **st)
+{
+    hs_config cfg = {.host = "127.0.0.1", .threads = 2};
+    hs_server *rpc = hs_server_new(&cfg);
+    hs_route_spec rt = {"POST", "/", fake_rpc, NULL, 0, 0, HS_ROUTE_RAW_BODY};
+    hs_route_add(rpc, &rt);
+    char err[128], arg[128];
+    assert_int_equal(hs_server_start(rpc, err, sizeof err), 0);
+    snprintf(arg, sizeof arg, "--near-rpc-url=http://127.0.0.1:%d", hs_server_port(rpc));
+    set_fake("[\"5\",\"6\",\"7\",\"8\"]", "[100,20,300]");
+    server P = {0};
+    const char *args[] = {arg, "--contract-id=outlayer.test.near", "--pricing-refresh-interval=0", NULL};
+    server_start(&P, "pricing", args);
+    server *saved = g_srv;
+    g_srv = &P;
+    reply r;
+    assert_int_equal(call("GET", "/public/pricing", NULL, NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "base_fee"), "5");
+    assert_string_equal(jstr(r.json, "per_compile_ms_fee"), "8");
+    assert_int_equal(jint(r.json, "max_instructions"), 100);
+    assert_int_equal(jint(r.json, "max_execution_seconds"), 20);
+    assert_int_equal(jint(r.json, "max_compilation_seconds"), 300);
+    reply_free(&r);
+    set_fake("[\"9\",\"6\",\"7\",\"8\"]", "[1,2,3]");
+    assert_int_equal(call("POST", "/public/pricing/refresh", NULL, NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "base_fee"), "9");
+    assert_int_equal(jint(r.json, "max_compilation_seconds"), 3);
+    reply_free(&r);
+    /* a contract answer of the wrong shape: 502, the pricing stays */
+    set_fake("[\"1\",\"2\"]", "[1,2,3]");
+    call("POST", "/public/pricing/refresh", NULL, NULL, &r);
+    expect_error(&r, 502, "pricing");
+    reply_free(&r);
+    assert_int_equal(call("GET", "/public/pricing", NULL, NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "base_fee"), "9");
+    reply_free(&r);
+    g_srv = saved;
+    server_stop(&P);
+    /* an unreachable RPC at start: the default pricing */
+    hs_server_stop(rpc, 1000);
+    hs_server_free(rpc);
+    server Q = {0};
+    server_start(&Q, "pricing2", args);
+    g_srv = &Q;
+    assert_int_equal(call("GET", "/public/pricing", NULL, NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "base_fee"), "10000000000000000000000");
+    reply_free(&r);
+    g_srv = saved;
+    server_stop(&Q);
+}
+
+/* A fake GitHub API: commit HEAD_SHA is the head of "feature" and "main";
+ * OTHER_SHA is the head of nothing and contained in "release". */
+#define HEAD_SHA "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define OTHER_SHA "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+static atomic_int g_gh_calls;
+
+static void gh_heads(hs_request *req, void *ctx)
+{
+    atomic_fetch_add(&g_gh_calls, 1);
+    const char *sha = hs_param(req, "sha");
+    if (strcmp(hs_param(req, "owner"), "alice") != 0) hs_reply_error(req, 404, "Not Found");
+    else if (strcmp(sha, HEAD_SHA) == 0) hs_reply_json(req, 200, json_pack("[{s:s},{s:s}]", "name", "feature", "name", "main"));
+    else if (strcmp(sha, OTHER_SHA) == 0) hs_reply_json(req, 200, json_array());
+    else hs_reply_error(req, 404, "Not Found");
+}
+
+static void gh_branches(hs_request *req, void *ctx)
+{
+    atomic_fetch_add(&g_gh_calls, 1);
+    hs_reply_json(req, 200, json_pack("[{s:s},{s:s},{s:s}]", "name", "dev", "name", "release", "name", "main"));
+}
+
+static void gh_compare(hs_request *req, void *ctx)
+{
+    atomic_fetch_add(&g_gh_calls, 1);
+    const char *spec = hs_param(req, "spec");
+    hs_reply_json(req, 200, json_pack("{s:s}", "status", strcmp(spec, OTHER_SHA "...release") == 0 ? "ahead" : "diverged"));
+}
+
+static void test_resolve_branch(void **st)
+{
+    hs_config cfg = {.host = "127.0.0.1", .threads = 2};
+    hs_server *gh = hs_server_new(&cfg);
+    hs_route_spec rts[] = {
+        {"GET", "/repos/:owner/:repo/commits/:sha/branches-where-head", gh_heads, NULL, 0, 0, 0},
+        {"GET", "/repos/:owner/:repo/branches", gh_branches, NULL, 0, 0, 0},
+        {"GET", "/repos/:owner/:repo/compare/:spec", gh_compare, NULL, 0, 0, HS_ROUTE_PARAM_ANY},
+    };
+    for (int i = 0; i < 3; i++) hs_route_add(gh, &rts[i]);
+    char err[128], arg[128];
+    assert_int_equal(hs_server_start(gh, err, sizeof err), 0);
+    snprintf(arg, sizeof arg, "--github-api-url=http://127.0.0.1:%d", hs_server_port(gh));
+    server G = {0};
+    const char *args[] = {arg, NULL};
+    server_start(&G, "github", args);
+    server *saved = g_srv;
+    g_srv = &G;
+    reply r;
+    /* the head of a branch: main preferred */
+    assert_int_equal(call("GET", "/github/resolve-branch?repo=alice/proj&commit=" HEAD_SHA, NULL, NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "branch"), "main");
+    assert_string_equal(jstr(r.json, "repo_normalized"), "github.com/alice/proj");
+    assert_true(json_is_false(json_object_get(r.json, "cached")));
+    reply_free(&r);
+    int calls = atomic_load(&g_gh_calls);
+    assert_int_equal(call("GET", "/github/resolve-branch?repo=https://github.com/alice/proj.git&commit=" HEAD_SHA, NULL,
+                          NULL, &r),
+                     200);
+    assert_true(json_is_true(json_object_get(r.json, "cached")));
+    assert_string_equal(jstr(r.json, "branch"), "main");
+    assert_int_equal(atomic_load(&g_gh_calls), calls); /* answered from the cache */
+    reply_free(&r);
+    /* inside a branch: found by compare ("ahead" = the branch contains the commit) */
+    assert_int_equal(call("GET", "/github/resolve-branch?repo=alice/proj&commit=" OTHER_SHA, NULL, NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "branch"), "release");
+    reply_free(&r);
+    /* unknown commit: null, not cached */
+    assert_int_equal(call("GET", "/github/resolve-branch?repo=bob/proj&commit=cccccccccccccccccccccccccccccccccccccccc",
+                          NULL, NULL, &r),
+                     200);
+    assert_true(json_is_null(json_object_get(r.json, "branch")));
+    reply_free(&r);
+    /* a branch name needs no API call */
+    calls = atomic_load(&g_gh_calls);
+    assert_int_equal(call("GET", "/github/resolve-branch?repo=alice/proj&commit=develop", NULL, NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "branch"), "develop");
+    assert_int_equal(atomic_load(&g_gh_calls), calls);
+    reply_free(&r);
+    /* bad input */
+    call("GET", "/github/resolve-branch?repo=alice/proj", NULL, NULL, &r);
+    expect_error(&r, 400, "required");
+    reply_free(&r);
+    call("GET", "/github/resolve-branch?repo=not-a-repo&commit=" HEAD_SHA, NULL, NULL, &r);
+    expect_error(&r, 400, "Invalid repo");
+    reply_free(&r);
+    call("GET", "/github/resolve-branch?repo=gitlab.com/a/b&commit=" HEAD_SHA, NULL, NULL, &r);
+    expect_error(&r, 404, "github.com");
+    reply_free(&r);
+    g_srv = saved;
+    server_stop(&G);
+    hs_server_stop(gh, 1000);
+    hs_server_free(gh);
+}
+
 static void test_config_errors(void **st)
 {
     char out[8192];
@@ -1233,7 +1516,10 @@ int main(void)
         cmocka_unit_test(test_workers_no_duplicates),
         cmocka_unit_test(test_wasm_cache),
         cmocka_unit_test(test_locks_logs_secrets),
+        cmocka_unit_test(test_attestations_and_api_keys),
         cmocka_unit_test(test_restart),
+        cmocka_unit_test(test_pricing_from_contract),
+        cmocka_unit_test(test_resolve_branch),
         cmocka_unit_test(test_config_errors),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);

@@ -69,6 +69,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     char repo[512];
     cr_normalize_repo(s, repo, sizeof repo);
+    char gh[512];
+    if (cr_parse_github_repo(s, gh, sizeof gh) == 0) {
+        /* host/owner/repo: exactly two slashes, nothing empty */
+        int slashes = 0;
+        for (const char *p = gh; *p; p++) slashes += *p == '/';
+        if (slashes != 2 || gh[0] == '/' || gh[strlen(gh) - 1] == '/' || strstr(gh, "//")) abort();
+    }
     free(s);
     return 0;
 }

@@ -284,6 +284,28 @@ static void test_response_cap(void **st)
     assert_int_equal(hc_request("GET", "http://127.0.0.1:1/", NULL, NULL, 0, &quick, &r, err, sizeof err), -1);
 }
 
+static void test_client_keepalive(void **st)
+{
+    hc_client *c = hc_client_new();
+    assert_non_null(c);
+    char url[128], err[128];
+    snprintf(url, sizeof url, "%s/hello?q=x", g_base);
+    for (int i = 0; i < 5; i++) {
+        hc_response r;
+        assert_int_equal(hc_client_request(c, "GET", url, NULL, NULL, 0, NULL, &r, err, sizeof err), 0);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body, "{\"ok\":true,\"q\":\"x\"}");
+        hc_response_free(&r);
+        /* options do not leak from one request into the next */
+        snprintf(url, sizeof url, "%s/echo", g_base);
+        assert_int_equal(hc_client_request(c, "POST", url, "application/json", "{}", 2, NULL, &r, err, sizeof err), 0);
+        assert_int_equal(r.status, 201);
+        hc_response_free(&r);
+        snprintf(url, sizeof url, "%s/hello?q=x", g_base);
+    }
+    hc_client_free(c);
+}
+
 static void test_multipart(void **st)
 {
     const char *body = "--XYZ\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nhello\r\n"
@@ -405,7 +427,7 @@ int main(void)
         cmocka_unit_test(test_routes_and_json), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_path_params),     cmocka_unit_test(test_guard),
         cmocka_unit_test(test_cors),            cmocka_unit_test(test_response_cap),
-        cmocka_unit_test(test_multipart),       cmocka_unit_test(test_long_poll_wakes),
+        cmocka_unit_test(test_multipart),       cmocka_unit_test(test_client_keepalive),       cmocka_unit_test(test_long_poll_wakes),
         cmocka_unit_test(test_long_poll_timeout), cmocka_unit_test(test_graceful_stop),
         cmocka_unit_test(test_percent_decode),
     };

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# make bench-coordinator: the coordinator under load on loopback, side by
+# side in one run:
+#   reads   GET /health (the floor: no storage) and GET /public/stats
+#           (aggregates over the history) with wrk, on SQLite and PostgreSQL
+#   cycle   create -> poll -> claim -> complete (bench/coordinator_cycle.c,
+#           keep-alive clients) on SQLite and on PostgreSQL
+# Prints req/s, jobs/s, p99 latency and the ratios. Short runs under nice:
+# the machine is shared. Knobs: BENCH_SECONDS (default 8), BENCH_THREADS
+# (client threads for the cycle, default 8), WRK_CONNS (default 32).
+#   usage: coordinator_bench.sh COORDINATOR_BINARY CYCLE_DRIVER
+set -euo pipefail
+bin=$1 driver=$2
+secs=${BENCH_SECONDS:-8} threads=${BENCH_THREADS:-8} conns=${WRK_CONNS:-32}
+pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}
+root=$(mktemp -d /tmp/coordbench-XXXXXX)
+chmod 711 "$root"   # the postgres user must reach $root/pg
+pid=""
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  [ -d "$root/pg/data" ] && as_pg "$pgbin/pg_ctl" -D "$root/pg/data" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$root"
+}
+trap cleanup EXIT
+
+# a fake module to cache: the cycle runs WasmUrl requests for its hash
+head -c 4096 /dev/urandom > "$root/a.wasm"
+sha=$(sha256sum "$root/a.wasm" | cut -c1-64)
+
+start() { # $1 = name, rest = extra args; sets pid, base, token
+  local name=$1; shift
+  token=$("$bin" --data-dir="$root/$name" "$@" token add bench 2>/dev/null)
+  LOG_LEVEL=warn nice "$bin" --host=127.0.0.1 --port=0 --data-dir="$root/$name" --threads=4 "$@" \
+    > "$root/$name.out" 2> "$root/$name.log" &
+  pid=$!
+  for _ in $(seq 100); do grep -q '^listening port=' "$root/$name.out" 2>/dev/null && break; sleep 0.1; done
+  base="http://127.0.0.1:$(sed -n 's/^listening port=//p' "$root/$name.out")"
+  curl -sf -H "Authorization: Bearer $token" -F checksum="$sha" -F repo_url=bench -F commit_hash=bench \
+    -F wasm_file=@"$root/a.wasm" "$base/wasm/upload" > /dev/null
+}
+stop() { kill "$pid"; wait "$pid" || true; pid=""; }
+
+wrk_run() { # $1 = url -> "req/s p99_ms"
+  nice wrk -t2 -c"$conns" -d"${secs}s" --latency "$1" > "$root/wrk.txt"
+  local rps p99
+  rps=$(awk '/^Requests\/sec:/ {print $2}' "$root/wrk.txt")
+  p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; print v}' "$root/wrk.txt")
+  echo "$rps $p99"
+}
+
+declare -A R
+run_backend() { # $1 = label, rest = args
+  local label=$1; shift
+  start "$label" "$@"
+  read -r R[$label,health] R[$label,health_p99] < <(wrk_run "$base/health")
+  read -r R[$label,stats] R[$label,stats_p99] < <(wrk_run "$base/public/stats")
+  local line
+  line=$(nice "$driver" "$base" "$token" "$sha" "$secs" "$threads")
+  R[$label,cycle]=$(awk '{print $6}' <<< "$line")
+  R[$label,cycle_p99]=$(awk '{print $10}' <<< "$line")
+  R[$label,cycle_line]=$line
+  # /public/stats again, now over a history of thousands of jobs
+  read -r R[$label,stats2] R[$label,stats2_p99] < <(wrk_run "$base/public/stats")
+  stop
+}
+
+echo "coordinator benchmark: ${secs}s per run, wrk -t2 -c$conns, $threads cycle clients, $(nproc) cores"
+run_backend sqlite
+mkdir -p "$root/pg" && { [ "$(id -u)" != 0 ] || chown postgres "$root/pg"; }
+as_pg "$pgbin/initdb" -D "$root/pg/data" -A trust -U postgres --no-sync > /dev/null
+as_pg "$pgbin/pg_ctl" -D "$root/pg/data" -l "$root/pg/log" -w \
+  -o "-k $root/pg -p 5432 -c listen_addresses='' -c max_connections=100 ${PG_OPTS:-}" start > /dev/null
+as_pg "$pgbin/createdb" -h "$root/pg" -U postgres bench
+run_backend postgres --database="postgresql://postgres@/bench?host=$root/pg&port=5432"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+printf '\n%-44s %12s %12s %10s\n' "measurement" "SQLite" "PostgreSQL" "PG/SQLite"
+for k in health stats stats2; do
+  case $k in
+    health) name="GET /health req/s";;
+    stats) name="GET /public/stats req/s (empty history)";;
+    stats2) name="GET /public/stats req/s (after the cycle run)";;
+  esac
+  printf '%-44s %12.0f %12.0f %10s\n' "$name" "${R[sqlite,$k]}" "${R[postgres,$k]}" "$(ratio "${R[postgres,$k]}" "${R[sqlite,$k]}")"
+  printf '%-44s %12s %12s\n' "  p99 ms" "${R[sqlite,${k}_p99]}" "${R[postgres,${k}_p99]}"
+done
+printf '%-44s %12.0f %12.0f %10s\n' "job cycle jobs/s (create+poll+claim+complete)" "${R[sqlite,cycle]}" "${R[postgres,cycle]}" \
+  "$(ratio "${R[postgres,cycle]}" "${R[sqlite,cycle]}")"
+printf '%-44s %12s %12s\n' "  p99 cycle ms" "${R[sqlite,cycle_p99]}" "${R[postgres,cycle_p99]}"
+echo
+echo "sqlite cycle:   ${R[sqlite,cycle_line]}"
+echo "postgres cycle: ${R[postgres,cycle_line]}"
+echo "ratio /public/stats to /health (SQLite): $(ratio "${R[sqlite,stats]}" "${R[sqlite,health]}")"

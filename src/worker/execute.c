@@ -1,0 +1,240 @@
+/*
+ * execute.c — run one request's program with src/runner under the request's
+ * limits (instructions, memory, wall time — all three enforced, DESIGN §8)
+ * and turn what happened into a wk_result: the output converted by response
+ * format (spec §9.5), or a failure whose message names the limit or the
+ * cause. The error texts are documented in docs/worker.md.
+ */
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner/runner.h"
+#include "worker/worker.h"
+
+static int env_add(char ***env, size_t *n, size_t *cap, const char *key, const char *value)
+{
+    /* A later value for the same key replaces the earlier one (NEAR_* over secrets). */
+    size_t klen = strlen(key);
+    for (size_t i = 0; i < *n; i++) {
+        if (strncmp((*env)[i], key, klen) == 0 && (*env)[i][klen] == '=') {
+            free((*env)[i]);
+            (*env)[i] = NULL;
+            if (asprintf(&(*env)[i], "%s=%s", key, value) < 0) return -1;
+            return 0;
+        }
+    }
+    if (*n + 2 > *cap) {
+        size_t nc = *cap ? *cap * 2 : 32;
+        char **ne = realloc(*env, nc * sizeof *ne);
+        if (!ne) return -1;
+        *env = ne;
+        *cap = nc;
+    }
+    if (asprintf(&(*env)[*n], "%s=%s", key, value) < 0) return -1;
+    (*n)++;
+    (*env)[*n] = NULL;
+    return 0;
+}
+
+static void ctx_var(char ***env, size_t *n, size_t *cap, json_t *ctx, const char *field, const char *name)
+{
+    json_t *v = json_object_get(ctx, field);
+    char num[32];
+    if (json_is_string(v)) env_add(env, n, cap, name, json_string_value(v));
+    else if (json_is_integer(v)) {
+        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        env_add(env, n, cap, name, num);
+    }
+}
+
+char **wk_build_env(const wk_request *req, json_t *secrets, size_t *count)
+{
+    char **env = NULL;
+    size_t n = 0, cap = 0;
+    const char *k;
+    json_t *v;
+    /* Secrets first; a secret named like a NEAR_* variable is overwritten. */
+    if (json_is_object(secrets))
+        json_object_foreach(secrets, k, v) if (json_is_string(v) && k[0] && !strchr(k, '='))
+            env_add(&env, &n, &cap, k, json_string_value(v));
+    json_t *ctx = req->context;
+    ctx_var(&env, &n, &cap, ctx, "sender_id", "NEAR_SENDER_ID");
+    ctx_var(&env, &n, &cap, ctx, "contract_id", "NEAR_CONTRACT_ID");
+    ctx_var(&env, &n, &cap, ctx, "block_height", "NEAR_BLOCK_HEIGHT");
+    ctx_var(&env, &n, &cap, ctx, "block_timestamp", "NEAR_BLOCK_TIMESTAMP");
+    ctx_var(&env, &n, &cap, ctx, "receipt_id", "NEAR_RECEIPT_ID");
+    ctx_var(&env, &n, &cap, ctx, "predecessor_id", "NEAR_PREDECESSOR_ID");
+    ctx_var(&env, &n, &cap, ctx, "signer_public_key", "NEAR_SIGNER_PUBLIC_KEY");
+    ctx_var(&env, &n, &cap, ctx, "gas_burnt", "NEAR_GAS_BURNT");
+    if (req->user_account_id) env_add(&env, &n, &cap, "NEAR_USER_ACCOUNT_ID", req->user_account_id);
+    if (req->payment) env_add(&env, &n, &cap, "NEAR_PAYMENT_YOCTO", req->payment);
+    if (req->transaction_hash) env_add(&env, &n, &cap, "NEAR_TRANSACTION_HASH", req->transaction_hash);
+    char num[32];
+    snprintf(num, sizeof num, "%" PRIu64, req->max_instructions);
+    env_add(&env, &n, &cap, "NEAR_MAX_INSTRUCTIONS", num);
+    snprintf(num, sizeof num, "%u", req->max_memory_mb);
+    env_add(&env, &n, &cap, "NEAR_MAX_MEMORY_MB", num);
+    snprintf(num, sizeof num, "%" PRIu64, req->max_execution_seconds);
+    env_add(&env, &n, &cap, "NEAR_MAX_EXECUTION_SECONDS", num);
+    snprintf(num, sizeof num, "%" PRIu64, req->request_id);
+    env_add(&env, &n, &cap, "NEAR_REQUEST_ID", num);
+    *count = n;
+    return env;
+}
+
+void wk_env_free(char **env, size_t count)
+{
+    if (!env) return;
+    for (size_t i = 0; i < count; i++) {
+        if (env[i]) sodium_memzero(env[i], strlen(env[i])); /* may hold secrets */
+        free(env[i]);
+    }
+    free(env);
+}
+
+void wk_convert_output(wk_format fmt, const uint8_t *data, size_t len, wk_result *res)
+{
+    json_decref(res->output);
+    res->output = NULL;
+    crypto_hash_sha256(res->output_hash, data, len);
+    res->has_output_hash = true;
+    if (fmt == WK_FMT_BYTES) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < len; i++) json_array_append_new(arr, json_integer(data[i]));
+        res->output = json_pack("{s:o}", "Bytes", arr);
+    } else if (fmt == WK_FMT_TEXT) {
+        json_t *s = json_stringn((const char *)data, len);
+        if (!s) {
+            wk_result_fail(res, "execution_failed",
+                           "Output is not valid UTF-8 text (%zu bytes); use response_format Bytes", len);
+            return;
+        }
+        res->output = json_pack("{s:o}", "Text", s);
+    } else {
+        json_error_t je;
+        json_t *v = json_loadb((const char *)data, len, JSON_DECODE_ANY, &je);
+        if (!v) {
+            char shown[201];
+            size_t m = len < 200 ? len : 200;
+            memcpy(shown, data, m);
+            shown[m] = 0;
+            for (size_t i = 0; i < m; i++)
+                if ((unsigned char)shown[i] < 0x20 && shown[i] != 0) shown[i] = ' ';
+            wk_utf8_truncate(shown, strlen(shown));
+            wk_result_fail(res, "execution_failed", "Failed to parse output as JSON: %s. Output was: %s%s", je.text,
+                           shown, len > 200 ? "..." : "");
+            return;
+        }
+        res->output = json_pack("{s:o}", "Json", v);
+    }
+    res->success = true;
+}
+
+/* The program's stderr as one printable line, for an error message. */
+static void stderr_text(const runner_result *rr, char *out, size_t cap)
+{
+    size_t n = rr->stderr_len < cap - 1 ? rr->stderr_len : cap - 1;
+    if (rr->stderr_data) memcpy(out, rr->stderr_data, n);
+    out[n] = 0;
+    for (size_t i = 0; i < n; i++)
+        if (out[i] == 0) out[i] = ' ';
+    /* Drop a trailing newline; keep the rest valid UTF-8. */
+    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' ')) out[--n] = 0;
+    wk_utf8_truncate(out, n);
+    json_t *probe = json_string(out);
+    if (!probe) out[0] = 0; /* not valid UTF-8: show nothing rather than garbage */
+    json_decref(probe);
+}
+
+void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, json_t *secrets,
+                const wk_exec_limits *lim, wk_result *res)
+{
+    memset(res, 0, sizeof *res);
+    size_t env_n = 0;
+    char **env = wk_build_env(req, secrets, &env_n);
+    size_t max_out = lim && lim->max_output_bytes ? lim->max_output_bytes : WK_DEFAULT_MAX_OUTPUT;
+    runner_options o = {
+        .wasm = wasm,
+        .wasm_len = wasm_len,
+        .input = (const uint8_t *)req->input,
+        .input_len = req->input_len,
+        .env = (const char *const *)env,
+        .env_count = env_n,
+        .fuel = req->max_instructions,
+        .max_memory_mb = req->max_memory_mb ? req->max_memory_mb : 1,
+        .timeout_ms = req->max_execution_seconds ? req->max_execution_seconds * 1000 : 1,
+        .stdout_cap = max_out,
+    };
+    runner_result rr;
+    uint64_t t0 = wk_now_ms();
+    if (req->max_instructions == 0) {
+        /* runner treats 0 as "default"; a request for zero instructions gets none. */
+        memset(&rr, 0, sizeof rr);
+        rr.status = RUNNER_TRAP;
+        rr.limit = RUNNER_LIMIT_FUEL;
+    } else {
+        runner_run(&o, &rr);
+    }
+    wk_env_free(env, env_n);
+    res->time_ms = wk_now_ms() - t0;
+    res->instructions = rr.instructions;
+    char errtext[600];
+    switch (rr.status) {
+    case RUNNER_OK:
+        wk_convert_output(req->format, rr.stdout_data ? rr.stdout_data : (const uint8_t *)"", rr.stdout_len, res);
+        break;
+    case RUNNER_EXIT:
+        stderr_text(&rr, errtext, sizeof errtext);
+        wk_result_fail(res, "execution_failed", "Program exited with code %d%s%s", rr.exit_code,
+                       errtext[0] ? ": " : "", errtext);
+        break;
+    case RUNNER_TRAP:
+        switch (rr.limit) {
+        case RUNNER_LIMIT_FUEL:
+            wk_result_fail(res, "execution_failed",
+                           "Instruction limit exceeded: the program used all %" PRIu64
+                           " instructions allowed by max_instructions",
+                           req->max_instructions);
+            break;
+        case RUNNER_LIMIT_MEMORY:
+            wk_result_fail(res, "execution_failed",
+                           "Memory limit exceeded: the program needed more than max_memory_mb = %u MB",
+                           req->max_memory_mb);
+            break;
+        case RUNNER_LIMIT_TIMEOUT:
+            wk_result_fail(res, "execution_failed",
+                           "Time limit exceeded: the program ran longer than max_execution_seconds = %" PRIu64 " s",
+                           req->max_execution_seconds);
+            break;
+        case RUNNER_LIMIT_OUTPUT:
+            wk_result_fail(res, "execution_failed",
+                           "Output too large: the program wrote more than the %zu bytes of output allowed", max_out);
+            break;
+        case RUNNER_LIMIT_STACK:
+            wk_result_fail(res, "execution_failed", "Stack limit exceeded: call stack exhausted (%s)", rr.message);
+            break;
+        default:
+            stderr_text(&rr, errtext, sizeof errtext);
+            wk_result_fail(res, "execution_failed", "WASM execution failed: %s%s%s", rr.message,
+                           errtext[0] ? "; stderr: " : "", errtext);
+        }
+        break;
+    case RUNNER_LOAD_ERROR:
+        wk_result_fail(res, "execution_failed", "Failed to load WASM binary: %s", rr.message);
+        break;
+    case RUNNER_LINK_ERROR:
+        wk_result_fail(res, "execution_failed", "Cannot run the WASM as a WASI command: %s", rr.message);
+        break;
+    default:
+        wk_result_fail(res, "failed", "Worker internal error while running the program: %s", rr.message);
+    }
+    if (!res->success) {
+        /* As in the reference, a failed run reports no instructions: the
+         * contract then charges only the base fee. */
+        res->instructions = 0;
+    }
+    runner_result_free(&rr);
+}

@@ -1,0 +1,64 @@
+/*
+ * util.c — small helpers shared by the worker's modules: hashing, UTF-8
+ * safe truncation, clocks, results.
+ */
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "worker/worker.h"
+
+void wk_sha256_hex(const uint8_t *data, size_t len, char out[65])
+{
+    uint8_t h[32];
+    crypto_hash_sha256(h, data, len);
+    sodium_bin2hex(out, 65, h, 32);
+}
+
+void wk_utf8_truncate(char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max) return;
+    /* Step back over continuation bytes (10xxxxxx) to a character start. */
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80) max--;
+    s[max] = 0;
+}
+
+uint64_t wk_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void wk_result_free(wk_result *r)
+{
+    json_decref(r->output);
+    free(r->error);
+    free(r->note);
+    memset(r, 0, sizeof *r);
+}
+
+void wk_result_fail(wk_result *r, const char *category, const char *fmt, ...)
+{
+    char msg[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    r->success = false;
+    json_decref(r->output);
+    r->output = NULL;
+    free(r->error);
+    r->error = strdup(msg);
+    snprintf(r->category, sizeof r->category, "%s", category);
+}
+
+void wk_nap(volatile int *stop, long ms)
+{
+    for (long t = 0; t < ms && !*stop; t += 50) usleep(50 * 1000);
+}

@@ -1,0 +1,545 @@
+/*
+ * test_worker_e2e.c — the whole path on loopback with the real binaries:
+ * outlayer-devnet, outlayer-coordinator and outlayer-worker (event monitor
+ * on), a small HTTP server in this process for WasmUrl programs and a real
+ * `git daemon` for git sources. A caller requests executions on the
+ * OutLayer contract; each test checks the caller's final outcome (the
+ * output, or null and the failure text in the completed event) and that
+ * the refund is exact.
+ *
+ * Failure paths, each ending on chain with success:false: bad SHA-256,
+ * download too big, fuel, memory, time, exit code, output too large,
+ * compile error, a build that includes a host file. Then kill -9 of the
+ * worker in the middle of an execution: a new worker finishes the job once
+ * the lease expires, and the request is resolved exactly once.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/http_client.h"
+#include "worker/worker.h"
+#include "worker_harness.h"
+
+#define PROBE "build/tests/worker/probe.wasm"
+
+static wh_chain C;
+static char dir[256];
+static struct MHD_Daemon *files;
+static int files_port, coord_port, git_port;
+static pid_t coord_pid, worker_pid, git_pid;
+static uint8_t *probe;
+static size_t probe_len;
+static char probe_hash[65];
+static uint8_t big[2u << 20];
+static char big_hash[65];
+static char head_commit[41];
+static int worker_runs;
+static char token[128];
+static const char *worker_bin = "build/bin/outlayer-worker";
+static const char *coord_bin = "build/bin/outlayer-coordinator";
+
+/* ------------------------------------------------------------ helpers */
+
+#define free_port wh_free_port
+#define spawn wh_spawn
+#define stop wh_stop
+
+static int sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return system(cmd);
+}
+
+static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                             const char *version, const char *upload, size_t *upload_len, void **ptr)
+{
+    const uint8_t *body = NULL;
+    size_t len = 0;
+    if (strcmp(url, "/probe.wasm") == 0) body = probe, len = probe_len;
+    else if (strcmp(url, "/big.wasm") == 0) body = big, len = sizeof big;
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ok = MHD_queue_response(conn, body ? MHD_HTTP_OK : MHD_HTTP_NOT_FOUND, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+/* Counts lines of the worker logs containing both needles. */
+static int log_count(const char *a, const char *b)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "cat %s/worker*.log | grep -F -- '%s' | grep -cF -- '%s'", dir, a, b);
+    FILE *p = popen(cmd, "r");
+    int n = 0;
+    if (p && fscanf(p, "%d", &n) != 1) n = 0;
+    if (p) pclose(p);
+    return n;
+}
+
+static void start_worker(void)
+{
+    char log[300], key[300], feed[128], rpc[128], coord[128], port_git[64], cursor[300], run[16];
+    snprintf(log, sizeof log, "%s/worker%d.log", dir, ++worker_runs);
+    snprintf(key, sizeof key, "%s/operator.json", dir);
+    snprintf(feed, sizeof feed, "%s/v0", C.node.url);
+    snprintf(rpc, sizeof rpc, "%s", C.node.url);
+    snprintf(coord, sizeof coord, "http://127.0.0.1:%d", coord_port);
+    snprintf(port_git, sizeof port_git, "git://127.0.0.1:%d", git_port);
+    snprintf(cursor, sizeof cursor, "%s/cursor", dir);
+    snprintf(run, sizeof run, "e2e-%d", worker_runs);
+    char start[32];
+    snprintf(start, sizeof start, "%llu", (unsigned long long)dn_height(&C.node));
+    char *argv[] = {(char *)worker_bin, "--api-token", token, "--contract-id", WH_OUTLAYER, "--key-file", key,
+                    "--rpc-url", rpc, "--coordinator-url", coord, "--monitor", "true", "--feed-url", feed,
+                    "--cursor-file", cursor, "--jobs", "2", "--poll-timeout", "2", "--heartbeat", "500ms",
+                    "--max-wasm-size", "1MiB", "--max-output", "16KiB", "--git-base-url", port_git, "--build-dir", dir,
+                    "--tee", "simulated", "--worker-id", run, "--shutdown-grace", "5s", "--start-block", start, NULL};
+    worker_pid = spawn(argv, log);
+}
+
+static const char *max_attempts = "5";
+
+static void start_coordinator(void)
+{
+    char log[300], data[300], port[16];
+    snprintf(log, sizeof log, "%s/coordinator.log", dir);
+    snprintf(data, sizeof data, "%s/coord", dir);
+    snprintf(port, sizeof port, "%d", coord_port);
+    sh("mkdir -p %s", data);
+    /* A worker token, created the way an operator does. */
+    if (!token[0]) wh_coordinator_token(coord_bin, data, token);
+    char *argv[] = {(char *)coord_bin, "--host", "127.0.0.1", "--port", port, "--data-dir", data,
+                    "--lease-seconds", "3", "--max-attempts", (char *)max_attempts, "--poll-max-seconds", "5", NULL};
+    coord_pid = spawn(argv, log);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/health", coord_port);
+    wh_wait_http(url, 10000);
+}
+
+static char cwd[1024];
+
+static int setup(void **state)
+{
+    if (!getcwd(cwd, sizeof cwd)) return -1;
+    if (sodium_init() < 0 || hc_global_init()) return -1;
+    if (getenv("WORKER_BIN")) worker_bin = getenv("WORKER_BIN");
+    if (getenv("COORDINATOR_BIN")) coord_bin = getenv("COORDINATOR_BIN");
+    snprintf(dir, sizeof dir, "/tmp/wk-e2e-XXXXXX");
+    if (!mkdtemp(dir)) return -1;
+    probe = dn_read_file(PROBE, &probe_len);
+    if (!probe) return -1;
+    wk_sha256_hex(probe, probe_len, probe_hash);
+    randombytes_buf(big, sizeof big);
+    wk_sha256_hex(big, sizeof big, big_hash);
+    files = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, serve, NULL, MHD_OPTION_END);
+    if (!files) return -1;
+    files_port = MHD_get_daemon_info(files, MHD_DAEMON_INFO_BIND_PORT)->port;
+    if (wh_start(&C, 100)) return -1; /* 200 blocks = 20 s of yield timeout */
+    char key[300];
+    snprintf(key, sizeof key, "%s/operator.json", dir);
+    if (wh_write_key_file(&C, key)) return -1;
+    /* alice/flip on a git daemon: main prints "Tails"; branch broken does
+     * not compile; branch evil includes /etc/passwd. */
+    if (sh("set -e; d=%s/repos/alice/flip; mkdir -p $d; cd $d; git init -q -b main .;"
+           "printf '#include <stdio.h>\\nint main(void){ fputs(\"Tails\", stdout); return 0; }\\n' > main.c;"
+           "printf '{\"language\":\"c\",\"sources\":[\"main.c\"]}' > outlayer.json;"
+           "git add -A; git -c user.name=t -c user.email=t@t commit -qm good;"
+           "git checkout -qb broken; echo 'int main(void){ return nope; }' > main.c;"
+           "git -c user.name=t -c user.email=t@t commit -qam broken;"
+           "git checkout -qb evil main; printf '#include \"/etc/passwd\"\\n' > main.c;"
+           "git -c user.name=t -c user.email=t@t commit -qam evil;"
+           "git checkout -qb slow main; python3 %s/tests/worker/gen_slow.py > main.c;"
+           "git -c user.name=t -c user.email=t@t commit -qam slow; git checkout -q main",
+           dir, cwd))
+        return -1;
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "git -C %s/repos/alice/flip rev-parse main", dir);
+    FILE *p = popen(cmd, "r");
+    if (!p || !fgets(head_commit, sizeof head_commit, p)) return -1;
+    pclose(p);
+    git_port = free_port();
+    char base[300], port[32];
+    snprintf(base, sizeof base, "--base-path=%s/repos", dir);
+    snprintf(port, sizeof port, "--port=%d", git_port);
+    char *gargv[] = {"/usr/bin/git", "daemon", "--reuseaddr", "--export-all", "--listen=127.0.0.1", port, base, NULL};
+    char glog[300];
+    snprintf(glog, sizeof glog, "%s/git.log", dir);
+    git_pid = spawn(gargv, glog);
+    coord_port = free_port();
+    start_coordinator();
+    start_worker();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    int bad = 0;
+    /* SIGTERM: the worker stops cleanly. */
+    int st = stop(worker_pid, SIGTERM);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        fprintf(stderr, "worker did not exit cleanly (status %d)\n", st);
+        bad = 1;
+    }
+    stop(coord_pid, SIGTERM);
+    stop(git_pid, SIGTERM);
+    /* Sanitizer builds report into the logs: surface them as failures. */
+    if (sh("cat %s/worker*.log %s/coordinator.log | grep -q 'ERROR: AddressSanitizer\\|ERROR: LeakSanitizer\\|runtime error:'",
+           dir, dir) == 0) {
+        fprintf(stderr, "sanitizer report in the worker or coordinator logs (%s)\n", dir);
+        sh("cat %s/worker*.log %s/coordinator.log | grep -A20 'Sanitizer\\|runtime error:' | head -80", dir, dir);
+        bad = 1;
+    }
+    MHD_stop_daemon(files);
+    if (dn_finish(&C.node)) bad = 1;
+    if (getenv("KEEP_E2E_DIR")) fprintf(stderr, "logs kept in %s\n", dir);
+    else sh("rm -rf %s", dir);
+    free(probe);
+    return bad ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ requests */
+
+static char *wasm_url_source(const char *path, const char *hash)
+{
+    char *s = NULL;
+    if (asprintf(&s, "{\"WasmUrl\":{\"url\":\"http://127.0.0.1:%d%s\",\"hash\":\"%s\",\"build_target\":\"wasm32-wasip1\"}}",
+                 files_port, path, hash) < 0)
+        return NULL;
+    return s;
+}
+
+/* Requests, waits for the final outcome, checks the refund; returns the
+ * completed event's data[0] (new reference) and the value through *value. */
+static json_t *run_request(const char *source, const char *limits, const char *input, const char *format,
+                           char **value)
+{
+    wh_request rq;
+    assert_int_equal(wh_request_execution(&C, source, limits, input, format, &rq), 0);
+    near_outcome o;
+    if (wh_final(&C, &rq, 60000, &o)) fail_msg("no final outcome for input %s (logs in %s)", input, dir);
+    if (o.kind != NEAR_OUTCOME_SUCCESS) fail_msg("input %s: the caller's transaction failed: %s", input, o.failure_message);
+    if (wh_check_refund(&C, &rq, &o)) fail_msg("refund is not exact for input %s", input);
+    json_t *ev = wh_completed_event(&o);
+    assert_non_null(ev);
+    json_t *d = json_incref(json_array_get(json_object_get(ev, "data"), 0));
+    json_decref(ev);
+    if (value) *value = strndup((const char *)o.value, o.value_len);
+    near_outcome_free(&o);
+    return d;
+}
+
+static void expect_failure(const char *source, const char *limits, const char *input, const char *needle)
+{
+    char *value = NULL;
+    json_t *d = run_request(source, limits, input, "Text", &value);
+    assert_string_equal(value, "null");
+    assert_true(json_is_false(json_object_get(d, "success")));
+    const char *msg = json_string_value(json_object_get(d, "error_message"));
+    if (!msg || !strstr(msg, needle)) fail_msg("input %s: error %s, expected %s", input, msg ? msg : "(none)", needle);
+    free(value);
+    json_decref(d);
+}
+
+#define LIMITS(fuel, mem, secs)                                                                                    \
+    "{\"max_instructions\":" #fuel ",\"max_memory_mb\":" #mem ",\"max_execution_seconds\":" #secs "}"
+
+static void test_wasm_url_success(void **state)
+{
+    char *src = wasm_url_source("/probe.wasm", probe_hash);
+    char *value = NULL;
+    json_t *d = run_request(src, LIMITS(1000000000, 32, 10), "echo:Heads", "Text", &value);
+    assert_string_equal(value, "\"Heads\"");
+    assert_true(json_is_true(json_object_get(d, "success")));
+    assert_true(json_integer_value(json_object_get(json_object_get(d, "resources_used"), "instructions")) > 0);
+    json_decref(d);
+    free(value);
+    /* Json format, from the cache this time. */
+    d = run_request(src, LIMITS(1000000000, 32, 10), "json", "Json", &value);
+    assert_string_equal(value, "{\"answer\":42,\"list\":[1,2]}");
+    json_decref(d);
+    free(value);
+    free(src);
+    /* The coordinator accepted the attestation record of each job. */
+    assert_int_equal(log_count("attestation not stored", ""), 0);
+}
+
+static void test_wasm_url_failures(void **state)
+{
+    char *bad = wasm_url_source("/probe.wasm", big_hash);
+    expect_failure(bad, LIMITS(1000000000, 32, 10), "echo:x", "hash mismatch");
+    free(bad);
+    char *too_big = wasm_url_source("/big.wasm", big_hash);
+    expect_failure(too_big, LIMITS(1000000000, 32, 10), "echo:x", "too large");
+    free(too_big);
+    char *src = wasm_url_source("/probe.wasm", probe_hash);
+    expect_failure(src, LIMITS(20000000, 32, 10), "spin", "Instruction limit exceeded");
+    expect_failure(src, LIMITS(1000000000, 8, 10), "alloc", "Memory limit exceeded");
+    expect_failure(src, LIMITS(400000000000, 32, 1), "wait", "Time limit exceeded");
+    expect_failure(src, LIMITS(1000000000, 32, 10), "exit3", "Program exited with code 3: bad input");
+    expect_failure(src, LIMITS(1000000000, 32, 10), "flood:20000", "Output too large");
+    free(src);
+}
+
+static void test_git_source(void **state)
+{
+    char src[300];
+    snprintf(src, sizeof src, "{\"GitHub\":{\"repo\":\"https://github.com/alice/flip\",\"commit\":\"%s\","
+                              "\"build_target\":\"wasm32-wasip1\"}}", head_commit);
+    char *value = NULL;
+    json_t *d = run_request(src, LIMITS(1000000000, 32, 10), "", "Text", &value);
+    assert_string_equal(value, "\"Tails\"");
+    json_decref(d);
+    free(value);
+    /* The same commit again, now by its branch name: resolved to the commit,
+     * found in the cache, never compiled again. */
+    int builds = log_count("building ", "");
+    d = run_request("{\"GitHub\":{\"repo\":\"https://github.com/alice/flip\",\"commit\":\"main\","
+                    "\"build_target\":\"wasm32-wasip1\"}}",
+                    LIMITS(1000000000, 32, 10), "", "Text", &value);
+    assert_string_equal(value, "\"Tails\"");
+    json_decref(d);
+    free(value);
+    d = run_request(src, LIMITS(1000000000, 32, 10), "", "Text", &value);
+    assert_string_equal(value, "\"Tails\"");
+    json_decref(d);
+    free(value);
+    assert_int_equal(log_count("building ", "") - builds, 0);
+    expect_failure("{\"GitHub\":{\"repo\":\"https://github.com/alice/flip\",\"commit\":\"broken\","
+                   "\"build_target\":\"wasm32-wasip1\"}}",
+                   LIMITS(1000000000, 32, 10), "", "Compilation failed");
+    expect_failure("{\"GitHub\":{\"repo\":\"https://github.com/alice/flip\",\"commit\":\"evil\","
+                   "\"build_target\":\"wasm32-wasip1\"}}",
+                   LIMITS(1000000000, 32, 10), "", "'/etc/passwd' file not found");
+}
+
+/* A caller contract (contracts/examples/coinflip.c) asks OutLayer for a
+ * flip computed by a program built from git, and gets it in its callback. */
+static void test_caller_contract(void **state)
+{
+    near_credentials flip;
+    assert_int_equal(dn_create_account(&C.node, &C.node.test_root, "coinflip.test.near", 20 * DN_NEAR, &flip), 0);
+    char init[400];
+    snprintf(init, sizeof init,
+             "{\"outlayer_id\":\"" WH_OUTLAYER "\",\"code_source\":{\"GitHub\":{\"repo\":\"https://github.com/alice/flip\","
+             "\"commit\":\"%s\",\"build_target\":\"wasm32-wasip1\"}}}",
+             head_commit);
+    assert_int_equal(dn_deploy(&C.node, &flip, "build/contracts/coinflip.wasm", init), 0);
+    wh_request rq = {0};
+    rq.deposit = DN_NEAR / 10;
+    rq.balance_before = dn_balance(&C.node, WH_CALLER);
+    near_outcome o;
+    near_rpc_error err = {0};
+    assert_int_equal(dn_call(&C.node, &C.caller, "coinflip.test.near", "flip", "{\"choice\":\"Tails\"}", rq.deposit,
+                             NEAR_WAIT_INCLUDED, &o, &err, rq.tx_hash),
+                     NEAR_OK);
+    near_outcome_free(&o);
+    if (wh_final(&C, &rq, 60000, &o)) fail_msg("the flip never came back (logs in %s)", dir);
+    if (o.kind != NEAR_OUTCOME_SUCCESS) fail_msg("flip failed: %s", o.failure_message);
+    assert_string_equal((const char *)o.value,
+                        "{\"player\":\"" WH_CALLER "\",\"choice\":\"Tails\",\"outcome\":\"Tails\",\"won\":true}");
+    /* The player paid the deposit and got back all but the charge. */
+    assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
+    near_outcome_free(&o);
+}
+
+static void test_kill_mid_execution(void **state)
+{
+    char *src = wasm_url_source("/probe.wasm", probe_hash);
+    wh_request rq;
+    int running_before = log_count("running ", "");
+    /* Runs 3 s (then fails on its time limit: a definite result). */
+    assert_int_equal(wh_request_execution(&C, src, LIMITS(400000000000, 32, 3), "wait", "Text", &rq), 0);
+    free(src);
+    /* Kill the worker once it is running the program. */
+    for (int waited = 0; log_count("running ", "") <= running_before && waited < 30000; waited += 50) usleep(50 * 1000);
+    assert_true(log_count("running ", "") > running_before);
+    usleep(500 * 1000);
+    stop(worker_pid, SIGKILL);
+    int before = log_count("resolved success=", "");
+    start_worker();
+    near_outcome o;
+    if (wh_final(&C, &rq, 90000, &o)) fail_msg("the killed job was never finished (logs in %s)", dir);
+    json_t *ev = wh_completed_event(&o);
+    assert_non_null(ev);
+    json_t *d = json_array_get(json_object_get(ev, "data"), 0);
+    assert_non_null(strstr(json_string_value(json_object_get(d, "error_message")), "Time limit exceeded"));
+    json_decref(ev);
+    assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
+    near_outcome_free(&o);
+    /* Exactly one resolve reached the chain for it, and the heartbeat kept
+     * the second worker's lease for the whole 3 s run (no third attempt). */
+    assert_int_equal(log_count("resolved success=", "") - before, 1);
+    assert_int_equal(log_count("(attempt 3)", ""), 0);
+}
+
+/* SIGTERM while a job runs: the worker finishes it (within its grace
+ * period), reports it and exits 0. */
+static void test_sigterm_finishes_job(void **state)
+{
+    char *src = wasm_url_source("/probe.wasm", probe_hash);
+    wh_request rq;
+    int running_before = log_count("running ", "");
+    int resolved_before = log_count("resolved success=false", "");
+    assert_int_equal(wh_request_execution(&C, src, LIMITS(400000000000, 32, 2), "wait", "Text", &rq), 0);
+    free(src);
+    for (int waited = 0; log_count("running ", "") <= running_before && waited < 30000; waited += 50) usleep(50 * 1000);
+    assert_true(log_count("running ", "") > running_before);
+    int st = stop(worker_pid, SIGTERM);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    /* It was resolved by the worker that stopped, before it exited. */
+    assert_int_equal(log_count("resolved success=false", "") - resolved_before, 1);
+    near_outcome o;
+    assert_int_equal(wh_final(&C, &rq, 30000, &o), 0);
+    assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
+    near_outcome_free(&o);
+    start_worker();
+}
+
+/* The same for a build: kill -9 while clang runs in the sandbox. */
+static void test_kill_mid_compile(void **state)
+{
+    wh_request rq;
+    int building_before = log_count("building ", "");
+    int resolved_before = log_count("resolved success=", "");
+    assert_int_equal(wh_request_execution(&C, "{\"GitHub\":{\"repo\":\"https://github.com/alice/flip\",\"commit\":\"slow\","
+                                              "\"build_target\":\"wasm32-wasip1\"}}",
+                                          LIMITS(1000000000, 32, 10), "", "Text", &rq),
+                     0);
+    for (int waited = 0; log_count("building ", "") <= building_before && waited < 30000; waited += 50)
+        usleep(50 * 1000);
+    assert_true(log_count("building ", "") > building_before);
+    usleep(300 * 1000);
+    stop(worker_pid, SIGKILL);
+    usleep(500 * 1000);
+    /* The sandbox died with the worker: no compiler is left running. */
+    assert_int_not_equal(sh("pgrep -f 'clang-19 --target=wasm32-wasi.*[m]ain[.]c' >/dev/null"), 0);
+    start_worker();
+    near_outcome o;
+    if (wh_final(&C, &rq, 90000, &o)) fail_msg("the killed build was never finished (logs in %s)", dir);
+    assert_string_equal((const char *)o.value, "\"slow 1\"");
+    assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
+    near_outcome_free(&o);
+    assert_int_equal(log_count("resolved success=", "") - resolved_before, 1);
+}
+
+/* A job that keeps losing its worker is abandoned by the coordinator after
+ * max_attempts leases; the next worker resolves it on chain as a failure
+ * with the coordinator's reason, so the caller is refunded. */
+static void test_abandoned(void **state)
+{
+    stop(coord_pid, SIGTERM);
+    max_attempts = "1";
+    start_coordinator();
+    char *src = wasm_url_source("/probe.wasm", probe_hash);
+    wh_request rq;
+    int running_before = log_count("running ", "");
+    assert_int_equal(wh_request_execution(&C, src, LIMITS(400000000000, 32, 5), "wait", "Text", &rq), 0);
+    free(src);
+    for (int waited = 0; log_count("running ", "") <= running_before && waited < 30000; waited += 50) usleep(50 * 1000);
+    assert_true(log_count("running ", "") > running_before);
+    stop(worker_pid, SIGKILL);
+    sleep(4); /* the lease (3 s) expires: one attempt was all it had */
+    start_worker();
+    near_outcome o;
+    if (wh_final(&C, &rq, 60000, &o)) fail_msg("the abandoned job was never resolved (logs in %s)", dir);
+    json_t *ev = wh_completed_event(&o);
+    assert_non_null(ev);
+    json_t *d = json_array_get(json_object_get(ev, "data"), 0);
+    assert_true(json_is_false(json_object_get(d, "success")));
+    const char *msg = json_string_value(json_object_get(d, "error_message"));
+    if (!msg || !strstr(msg, "abandoned")) fail_msg("error: %s", msg ? msg : "(none)");
+    json_decref(ev);
+    assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
+    near_outcome_free(&o);
+    assert_true(log_count("abandoned by the coordinator", "") >= 1);
+}
+
+static void test_restarts(void **state)
+{
+    char *src = wasm_url_source("/probe.wasm", probe_hash);
+    char *value = NULL;
+    /* The coordinator goes away while a request is made: the monitor keeps
+     * the event until it can be queued, the job loop reconnects. */
+    stop(coord_pid, SIGTERM);
+    wh_request rq;
+    assert_int_equal(wh_request_execution(&C, src, LIMITS(1000000000, 32, 10), "echo:after-restart", "Text", &rq), 0);
+    sleep(2);
+    start_coordinator();
+    near_outcome o;
+    if (wh_final(&C, &rq, 60000, &o)) fail_msg("request lost across a coordinator restart (logs in %s)", dir);
+    assert_string_equal((const char *)o.value, "\"after-restart\"");
+    assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
+    near_outcome_free(&o);
+    /* The chain (RPC and feed) restarts: the worker carries on. */
+    assert_int_equal(dn_stop(&C.node, true), 0);
+    sleep(1);
+    assert_int_equal(dn_restart(&C.node, 100, NULL), 0);
+    json_t *d = run_request(src, LIMITS(1000000000, 32, 10), "echo:chain-back", "Text", &value);
+    assert_string_equal(value, "\"chain-back\"");
+    json_decref(d);
+    free(value);
+    free(src);
+}
+
+/* A key that is not the operator's: the worker refuses to start. */
+static void test_wrong_key_refused(void **state)
+{
+    char key[300], log[300], feed[128], coord[128];
+    snprintf(key, sizeof key, "%s/wrong.json", dir);
+    snprintf(log, sizeof log, "%s/wrong.log", dir);
+    snprintf(feed, sizeof feed, "%s/v0", C.node.url);
+    snprintf(coord, sizeof coord, "http://127.0.0.1:%d", coord_port);
+    near_keypair kp;
+    assert_int_equal(near_keypair_generate(&kp), 0);
+    char pk[NEAR_KEY_TEXT_MAX], sk[NEAR_KEY_TEXT_MAX];
+    near_public_key_format(&kp.public_key, pk);
+    near_keypair_format_secret(&kp, sk);
+    FILE *f = fopen(key, "w");
+    fprintf(f, "{\"account_id\":\"%s\",\"public_key\":\"%s\",\"private_key\":\"%s\"}\n", WH_OPERATOR, pk, sk);
+    fclose(f);
+    char *argv[] = {(char *)worker_bin, "--api-token", token, "--contract-id", WH_OUTLAYER, "--key-file", key,
+                    "--rpc-url", C.node.url, "--coordinator-url", coord, NULL};
+    pid_t pid = spawn(argv, log);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 2);
+    assert_int_equal(sh("grep -q 'is not an access key of " WH_OPERATOR "' %s", log), 0);
+    assert_int_not_equal(sh("grep -q '%s' %s", sk + 8, log), 0); /* the key is never printed */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wasm_url_success),
+        cmocka_unit_test(test_wasm_url_failures),
+        cmocka_unit_test(test_git_source),
+        cmocka_unit_test(test_caller_contract),
+        cmocka_unit_test(test_kill_mid_execution),
+        cmocka_unit_test(test_kill_mid_compile),
+        cmocka_unit_test(test_sigterm_finishes_job),
+        cmocka_unit_test(test_restarts),
+        cmocka_unit_test(test_abandoned),
+        cmocka_unit_test(test_wrong_key_refused),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
