@@ -6,6 +6,7 @@
  * create (a WasmUrl request whose WASM is cached, so it goes straight to the
  * execute queue) -> poll -> claim -> complete, and records how long each
  * cycle took. Prints one line: cycles, jobs/s, p50 and p99 cycle latency. */
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -115,6 +116,7 @@ int main(int argc, char **argv)
     int nt = atoi(argv[5]);
     if (nt < 1 || nt > 256 || secs <= 0) return 2;
     hc_global_init();
+    mallopt(M_TRIM_THRESHOLD, 64 << 20); /* as the coordinator does: no arena shrinking per request */
     worker *w = calloc((size_t)nt, sizeof *w);
     pthread_t *th = calloc((size_t)nt, sizeof *th);
     int64_t start = now_us();

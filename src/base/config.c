@@ -119,6 +119,14 @@ static void set_err(char *err, size_t err_size, const cfg_option *o, const char 
 {
     if (!err || !err_size) return;
     int secret = o->type == CFG_SECRET;
+    /* URLs may carry a password (postgres://user:pass@host): drop the userinfo */
+    char shown[512];
+    const char *sep = value ? strstr(value, "://") : NULL;
+    const char *at = sep ? strchr(sep + 3, '@') : NULL;
+    if (o->type == CFG_URL && at && (!strchr(sep + 3, '/') || at < strchr(sep + 3, '/'))) {
+        snprintf(shown, sizeof shown, "%.*s***%s", (int)(sep + 3 - value), value, at);
+        value = shown;
+    }
     snprintf(err, err_size, "invalid value %s%s%s for %s (from %s): expected %s", secret ? "" : "'",
              secret ? "(hidden)" : value, secret ? "" : "'", o->name, origin, expected);
 }

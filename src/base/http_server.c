@@ -715,13 +715,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
 
     for (;;) {
+        /* Remember the wake generation before looking, so a wake that
+         * lands while the handler looks is seen below and not lost. */
         pthread_mutex_lock(&s->lock);
         uint64_t gen = s->wake_gen;
-        int stopping = s->stopping;
         pthread_mutex_unlock(&s->lock);
-        if (stopping && in->pub.resumed == 0 && in->waiting == 0) {
-            /* still serve; handlers see wait_timed_out when they try to wait */
-        }
         run_handler(in);
         if (!in->waiting || in->resp) break;
         pthread_mutex_lock(&s->lock);

@@ -59,4 +59,8 @@ void db_notify(db *d);
 /* PostgreSQL: a thread that LISTENs and calls fn on every notification. */
 int db_listen(db_pool *p, void (*fn)(void *), void *ctx, char *err, size_t err_size);
 
+/* SQLite: copy the WAL into the database file (passive, from a second
+ * connection, so writers are not blocked). Nothing for PostgreSQL. */
+void db_checkpoint(db_pool *p);
+
 #endif

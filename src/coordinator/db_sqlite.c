@@ -17,6 +17,8 @@
 typedef struct {
     int magic; /* SQ_MAGIC */
     sqlite3 *db;
+    sqlite3 *ckpt;   /* a second connection that only checkpoints the WAL */
+    pthread_mutex_t ckpt_mu;
     pthread_mutex_t mu;
     struct {
         const char *sql;
@@ -74,7 +76,8 @@ db_pool *db_open(const char *url, const char *data_dir, int max_conns, char *err
     p->sq = c;
     c->magic = SQ_MAGIC;
     pthread_mutex_init(&c->mu, NULL);
-    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+    /* NOMUTEX: every use of this connection already holds c->mu */
+    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
         snprintf(err, n, "cannot open database %s: %s", path, c->db ? sqlite3_errmsg(c->db) : "out of memory");
         db_close(p);
@@ -82,12 +85,24 @@ db_pool *db_open(const char *url, const char *data_dir, int max_conns, char *err
     }
     sqlite3_busy_timeout(c->db, 5000);
     char *emsg = NULL;
-    if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, &emsg) != SQLITE_OK) {
+    /* Checkpoints fsync. The sweeper runs one about once a second on its
+     * own connection, concurrently with the writer, so the commit that
+     * crosses wal_autocheckpoint (16 MiB of WAL, a backstop that keeps the
+     * file bounded) seldom finds much left to do. */
+    if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=4000;", NULL,
+                     NULL, &emsg) != SQLITE_OK) {
         snprintf(err, n, "cannot configure database: %s", emsg ? emsg : "?");
         sqlite3_free(emsg);
         db_close(p);
         return NULL;
     }
+    pthread_mutex_init(&c->ckpt_mu, NULL);
+    if (sqlite3_open_v2(path, &c->ckpt, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+        snprintf(err, n, "cannot open database %s: %s", path, c->ckpt ? sqlite3_errmsg(c->ckpt) : "out of memory");
+        db_close(p);
+        return NULL;
+    }
+    sqlite3_busy_timeout(c->ckpt, 1000);
     return p;
 }
 
@@ -102,6 +117,11 @@ void db_close(db_pool *p)
     if (c) {
         /* statements first: sqlite3_close refuses while any is open */
         for (int i = 0; i < c->ncache; i++) sqlite3_finalize(c->cache[i].st);
+        if (c->ckpt) {
+            sqlite3_wal_checkpoint_v2(c->ckpt, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+            sqlite3_close(c->ckpt);
+            pthread_mutex_destroy(&c->ckpt_mu);
+        }
         if (c->db) sqlite3_close(c->db);
         pthread_mutex_destroy(&c->mu);
         free(c);
@@ -332,4 +352,16 @@ int db_listen(db_pool *p, void (*fn)(void *), void *ctx, char *err, size_t n)
 {
     if (!p->pg) return 0;
     return pg_listen(p, fn, ctx, err, n);
+}
+
+void db_checkpoint(db_pool *p)
+{
+    if (p->pg) return;
+    sq_conn *c = p->sq;
+    if (!c->ckpt) return;
+    pthread_mutex_lock(&c->ckpt_mu);
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(c->ckpt, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) log_warn("db", "checkpoint failed: %s", sqlite3_errmsg(c->ckpt));
+    pthread_mutex_unlock(&c->ckpt_mu);
 }

@@ -1,6 +1,7 @@
 /* main.c — outlayer-coordinator: configuration, the `token` subcommand,
  * the lease sweeper thread and the server's life cycle. */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -177,6 +178,12 @@ static int token_cmd(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* Requests allocate and free a few KiB on several threads; without this
+     * glibc keeps shrinking the thread arenas (madvise + a TLB flush on every
+     * core), which cost more than the requests themselves under load. */
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    mallopt(M_TOP_PAD, 4 << 20);
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
     char err[512];
     int next = 0;
     int rc = cfg_parse(OPTIONS, NOPTIONS, argc, argv, &next, err, sizeof err);

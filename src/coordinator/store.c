@@ -575,6 +575,7 @@ int store_sweep(store *s, int64_t *next_expiry)
     }
     if (next_expiry) *next_expiry = db_scalar(d, 0, "SELECT MIN(lease_expires_at) FROM tasks WHERE state='leased'", NULL);
     db_put(s->pool, d);
+    db_checkpoint(s->pool);
     if (requeued) log_info("queue", "%d expired lease(s) put back in the queue", requeued);
     return requeued;
 }
@@ -821,7 +822,21 @@ st_status store_claim(store *s, const cr_claim *c, json_t **jobs_out, char *err,
     } else if (c->can_execute && (!c->compile_only || c->has_compile_result)) {
         int nothing = !cached && !(cj.exists && cj.compile_error) && !c->has_compile_result;
         int wait_build = c->force_rebuild && cj.exists && strcmp(cj.status, "completed") != 0 && !cj.compile_error;
-        if (!nothing && !wait_build && !reuse_job(s, d, c, &ej, lp, task_id, "execute", sha, &cj, jobs)) {
+        if (nothing && is_execute_task && !ej.exists) {
+            /* The build this task was queued for left the cache (LRU) before
+             * it ran. Rather than bounce the task until it is abandoned, say
+             * so now: the worker reports it on chain as a failure. */
+            static const char reason[] = "the compiled WASM was evicted from the cache before execution; "
+                                         "submit the request again";
+            db_exec(d, "UPDATE tasks SET abandoned_reason=? WHERE task_id=?", "ti", reason, task_id);
+            int64_t id = insert_job(s, d, c, "execute", lp, task_id, NULL, reason);
+            if (id < 0) {
+                db_rollback(d);
+                goto out;
+            }
+            job_row fake = {.exists = 1, .compile_error = (char *)reason};
+            json_array_append_new(jobs, job_info(id, "execute", NULL, &fake));
+        } else if (!nothing && !wait_build && !reuse_job(s, d, c, &ej, lp, task_id, "execute", sha, &cj, jobs)) {
             int64_t id = insert_job(s, d, c, "execute", lp, task_id, sha, NULL);
             if (id < 0) {
                 int lost = db_unique_violation(d);

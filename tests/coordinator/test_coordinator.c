@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include "base/http_client.h"
 #include "base/http_server.h"
@@ -906,14 +907,20 @@ static void test_long_poll_wake_latency(void **st)
 }
 
 /* Two workers drain 40 tasks concurrently: every task is delivered exactly once. */
+/* tasks drained by the concurrency test: more on PostgreSQL, where two
+ * coordinator processes race for them */
+#define DRAIN_MAX 240
+static int g_drain_tasks = 60;
+#define DRAIN_TASKS g_drain_tasks
+#define DRAIN_BASE 2000
+
 typedef struct {
     const char *tok, *name;
     server *srv;
-    int got[128];
+    int got[DRAIN_MAX];
     int count;
 } drainer;
 
-#define DRAIN_TASKS 60
 
 static void *drain_thread(void *arg)
 {
@@ -931,7 +938,7 @@ static void *drain_thread(void *arg)
             break;
         }
         int64_t rid = jint(t.json, "request_id");
-        if (rid >= 600 && rid < 600 + DRAIN_TASKS) d->got[d->count++] = (int)rid;
+        if (rid >= DRAIN_BASE && rid < DRAIN_BASE + DRAIN_TASKS) d->got[d->count++] = (int)rid;
         if (claim(d->tok, t.json, d->name, "[\"execution\"]", &c) == 200) {
             json_t *job = json_array_get(json_object_get(c.json, "jobs"), 0);
             char body[200];
@@ -942,7 +949,7 @@ static void *drain_thread(void *arg)
         }
         reply_free(&c);
         reply_free(&t);
-        if (d->count >= 128) break;
+        if (d->count >= DRAIN_MAX) break;
     }
     return NULL;
 }
@@ -958,7 +965,7 @@ static void test_workers_no_duplicates(void **st)
     for (int i = 0; i < DRAIN_TASKS; i++) {
         char did[16];
         snprintf(did, sizeof did, "dd%d", i);
-        assert_int_equal(create(TOK, exec_request(600 + i, did, "alice/project", COMMIT), &r), 201);
+        assert_int_equal(create(TOK, exec_request(DRAIN_BASE + i, did, "alice/project", COMMIT), &r), 201);
         reply_free(&r);
     }
     drainer d[4] = {{.tok = TOK, .name = "wA"}, {.tok = TOK2, .name = "wB"}, {.tok = TOK, .name = "wD"},
@@ -971,11 +978,11 @@ static void test_workers_no_duplicates(void **st)
         if (i == 2) sleep_ms(50);
     }
     for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
-    int seen[DRAIN_TASKS] = {0};
+    int seen[DRAIN_MAX] = {0};
     for (int k = 0; k < 4; k++)
-        for (int i = 0; i < d[k].count; i++) seen[d[k].got[i] - 600]++;
+        for (int i = 0; i < d[k].count; i++) seen[d[k].got[i] - DRAIN_BASE]++;
     for (int i = 0; i < DRAIN_TASKS; i++)
-        if (seen[i] != 1) fail_msg("request %d delivered %d times", 600 + i, seen[i]);
+        if (seen[i] != 1) fail_msg("request %d delivered %d times", DRAIN_BASE + i, seen[i]);
     printf("%s: workers took %d, %d, %d, %d of %d tasks\n", g_dburl ? "two coordinators" : "one coordinator",
            d[0].count, d[1].count, d[2].count, d[3].count, DRAIN_TASKS);
     if (g_dburl) {
@@ -1082,6 +1089,29 @@ static void test_wasm_cache(void **st)
     assert_string_equal(jstr(job, "wasm_checksum"), s1);
     char body[200];
     snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":true,\"time_ms\":1}", (long long)jint(job, "job_id"));
+    assert_int_equal(call("POST", "/jobs/complete", TOK2, body, &r), 200);
+    reply_free(&r);
+    reply_free(&c);
+    reply_free(&t);
+    /* queued for execution, then its WASM is evicted before it runs: the claim
+     * says so at once (the worker reports a failure) instead of bouncing */
+    assert_int_equal(create(TOK, wasm_request(720, "w720", s1), &r), 201);
+    reply_free(&r);
+    assert_int_equal(upload(TOK, s2, "r", "1111111111111111111111111111111111111111", w2, len, &r), 201);
+    reply_free(&r); /* evicts s1, the least recently used */
+    snprintf(path, sizeof path, "/wasm/exists/%s", s1);
+    assert_int_equal(call("GET", path, TOK, NULL, &r), 200);
+    assert_true(json_is_false(json_object_get(r.json, "exists")));
+    reply_free(&r);
+    assert_int_equal(poll_task(TOK2, "execution", "wB", 5, &t), 200);
+    assert_int_equal(jint(t.json, "request_id"), 720);
+    assert_int_equal(claim(TOK2, t.json, "wB", "[\"execution\"]", &c), 200);
+    job = json_array_get(json_object_get(c.json, "jobs"), 0);
+    assert_non_null(job);
+    assert_string_equal(jstr(job, "job_type"), "execute");
+    assert_non_null(strstr(jstr(job, "compile_error"), "evicted"));
+    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":false,\"time_ms\":0,\"error\":\"evicted\"}",
+             (long long)jint(job, "job_id"));
     assert_int_equal(call("POST", "/jobs/complete", TOK2, body, &r), 200);
     reply_free(&r);
     reply_free(&c);
@@ -1466,6 +1496,97 @@ static void test_resolve_branch(void **st)
     hs_server_free(gh);
 }
 
+/* A fake keystore: records what it was sent, answers by the seed. */
+static char g_ks_seed[512], g_ks_auth[256];
+static pthread_mutex_t g_ks_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void ks_handler(hs_request *req, void *ctx)
+{
+    json_t *b = json_loadb(req->body, req->body_len, 0, NULL);
+    const char *seed = json_string_value(json_object_get(b, "seed"));
+    const char *auth = hs_header(req, "Authorization");
+    pthread_mutex_lock(&g_ks_mu);
+    snprintf(g_ks_seed, sizeof g_ks_seed, "%s", seed ? seed : "");
+    snprintf(g_ks_auth, sizeof g_ks_auth, "%s", auth ? auth : "");
+    pthread_mutex_unlock(&g_ks_mu);
+    if (seed && strstr(seed, "reject")) hs_reply_text(req, 400, "text/plain", "reserved key", 12);
+    else if (seed && strstr(seed, "garbage")) hs_reply_text(req, 200, "application/json", "[1]", 3);
+    else if (strcmp(req->path, "/pubkey") == 0) hs_reply_json(req, 200, json_pack("{s:s}", "pubkey", "abcd"));
+    else hs_reply_json(req, 200, json_pack("{s:s, s:[s]}", "encrypted_data_base64", "ZW5j", "all_keys", "K"));
+    json_decref(b);
+}
+
+static void test_keystore_proxy(void **st)
+{
+    hs_config cfg = {.host = "127.0.0.1", .threads = 2};
+    hs_server *ks = hs_server_new(&cfg);
+    hs_route_spec r1 = {"POST", "/pubkey", ks_handler, NULL, 0, 0, 0};
+    hs_route_spec r2 = {"POST", "/add_generated_secret", ks_handler, NULL, 0, 0, 0};
+    hs_route_add(ks, &r1);
+    hs_route_add(ks, &r2);
+    char err[128], arg[128];
+    assert_int_equal(hs_server_start(ks, err, sizeof err), 0);
+    snprintf(arg, sizeof arg, "--keystore-url=http://127.0.0.1:%d", hs_server_port(ks));
+    server K = {0};
+    const char *args[] = {arg, "--keystore-token=ks-secret", NULL};
+    server_start(&K, "keystore", args);
+    server *saved = g_srv;
+    g_srv = &K;
+    reply r;
+    assert_int_equal(call("POST", "/secrets/pubkey", NULL,
+                          "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"https://github.com/alice/proj.git\",\"branch\":\"dev\"},"
+                          "\"owner\":\"bob.near\",\"secrets_json\":\"{\\\"A\\\":\\\"1\\\"}\"}",
+                          &r),
+                     200);
+    assert_string_equal(jstr(r.json, "pubkey"), "abcd");
+    assert_string_equal(jstr(r.json, "owner"), "bob.near");
+    assert_string_equal(jstr(json_object_get(r.json, "accessor"), "repo_normalized"), "github.com/alice/proj");
+    assert_string_equal(jstr(json_object_get(r.json, "accessor"), "branch"), "dev");
+    pthread_mutex_lock(&g_ks_mu);
+    assert_string_equal(g_ks_seed, "github.com/alice/proj:bob.near:dev");
+    assert_string_equal(g_ks_auth, "Bearer ks-secret");
+    pthread_mutex_unlock(&g_ks_mu);
+    reply_free(&r);
+    const char *h = "{\"accessor\":{\"type\":\"WasmHash\",\"hash\":\"" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" "\"},"
+                    "\"owner\":\"bob.near\",\"new_secrets\":[{\"name\":\"K\",\"generation_type\":\"hex32\"}]}";
+    assert_int_equal(call("POST", "/secrets/add_generated_secret", NULL, h, &r), 200);
+    assert_string_equal(jstr(r.json, "encrypted_data_base64"), "ZW5j");
+    pthread_mutex_lock(&g_ks_mu);
+    assert_string_equal(g_ks_seed, "wasm_hash:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA:bob.near");
+    pthread_mutex_unlock(&g_ks_mu);
+    reply_free(&r);
+    /* validation and error mapping */
+    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"\",\"secrets_json\":\"{}\"}", &r);
+    expect_error(&r, 400, "Owner");
+    reply_free(&r);
+    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"nope\"},\"owner\":\"o\",\"secrets_json\":\"{}\"}", &r);
+    expect_error(&r, 400, "Invalid repo");
+    reply_free(&r);
+    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"WasmHash\",\"hash\":\"12\"},\"owner\":\"o\",\"secrets_json\":\"{}\"}", &r);
+    expect_error(&r, 400, "64 hex");
+    reply_free(&r);
+    call("POST", "/secrets/add_generated_secret", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o\",\"new_secrets\":[]}", &r);
+    expect_error(&r, 400, "At least one");
+    reply_free(&r);
+    /* the keystore's 400 is passed through; a malformed answer is 502 */
+    assert_int_equal(call("POST", "/secrets/pubkey", NULL,
+                          "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/reject\"},\"owner\":\"o\",\"secrets_json\":\"{}\"}", &r),
+                     400);
+    assert_string_equal(r.raw.body, "reserved key");
+    reply_free(&r);
+    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/garbage\"},\"owner\":\"o\",\"secrets_json\":\"{}\"}", &r);
+    expect_error(&r, 502, "keystore");
+    reply_free(&r);
+    /* keystore gone: 502 */
+    hs_server_stop(ks, 1000);
+    hs_server_free(ks);
+    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o\",\"secrets_json\":\"{}\"}", &r);
+    expect_error(&r, 502, "connect");
+    reply_free(&r);
+    g_srv = saved;
+    server_stop(&K);
+}
+
 static void test_config_errors(void **st)
 {
     char out[8192];
@@ -1485,6 +1606,18 @@ static void test_config_errors(void **st)
     snprintf(arg, sizeof arg, "--database=sqlite:%s", db);
     assert_int_equal(run_cli(dir, out, sizeof out, arg, "token", "list"), 0);
     assert_int_equal(access(db, F_OK), 0);
+    /* every migration is recorded; a database from a newer program is refused */
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT COUNT(*), MAX(version) FROM schema_version", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), sqlite3_column_int(q, 1));
+    assert_true(sqlite3_column_int(q, 1) >= 3);
+    sqlite3_finalize(q);
+    assert_int_equal(sqlite3_exec(h, "INSERT INTO schema_version VALUES(99, 'future', 0)", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    assert_int_equal(run_cli(dir, out, sizeof out, arg, "token", "list"), 1);
 }
 
 int main(void)
@@ -1498,6 +1631,7 @@ int main(void)
     g_dburl = getenv("COORD_DATABASE_URL");
     if (g_dburl) {
         snprintf(g_dbarg, sizeof g_dbarg, "--database=%s", g_dburl);
+        g_drain_tasks = DRAIN_MAX;
         printf("storage under test: PostgreSQL (%s)\n", g_dburl);
     }
     signal(SIGPIPE, SIG_IGN);
@@ -1520,6 +1654,7 @@ int main(void)
         cmocka_unit_test(test_restart),
         cmocka_unit_test(test_pricing_from_contract),
         cmocka_unit_test(test_resolve_branch),
+        cmocka_unit_test(test_keystore_proxy),
         cmocka_unit_test(test_config_errors),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);

@@ -106,6 +106,12 @@ static void test_errors_name_the_option(void **st)
     assert_non_null(strstr(err, "database"));
     cfg_free(OPTS, NOPTS);
 
+    char *a7[] = {"prog", "--database", "ftp://user:hunter2@db/x", NULL};
+    assert_int_equal(cfg_parse(OPTS, NOPTS, 3, a7, NULL, err, sizeof err), CFG_ERROR);
+    assert_null(strstr(err, "hunter2"));
+    assert_non_null(strstr(err, "ftp://***@db/x"));
+    cfg_free(OPTS, NOPTS);
+
     char *a6[] = {"prog", "--port", NULL};
     assert_int_equal(cfg_parse(OPTS, NOPTS, 2, a6, NULL, err, sizeof err), CFG_ERROR);
     assert_non_null(strstr(err, "needs a value"));
