@@ -13,6 +13,8 @@ CLI_LIBS := $(LIB)/librunner.a $(LIB)/libwasi.a $(LIB)/libwasm.a
 # `outlayer secrets` (src/cli/cmd_secrets.c):
 CLI_LIBS += $(LIB)/libsecrets.a $(LIB)/libbase.a $(LIB)/libnear.a
 $(BIN)/outlayer: LDLIBS += $(LIB_CURL) -lpcre2-8
+# `outlayer dev` serves local .wasm files (src/cli/dev_files.c):
+$(BIN)/outlayer: LDLIBS += $(LIB_HTTP)
 
 $(BIN)/outlayer: $(CLI_OBJ) $(CLI_LIBS)
 	@mkdir -p $(@D)
