@@ -514,7 +514,9 @@ static void stop_all(void)
 {
     /* Workers first (they hand back their leases), then the coordinator,
      * the keystore and the chain last. */
-    for (int i = n_children - 1; i >= 0; i--) child_stop(&children[i], 8000);
+    for (int i = 3; i < n_children; i++)
+        if (children[i].pid > 0) kill(children[i].pid, SIGTERM);
+    for (int i = n_children - 1; i >= 0; i--) child_stop(&children[i], 10000);
     for (int i = 0; i < n_children; i++) child_free(&children[i]);
 }
 
