@@ -56,6 +56,7 @@ typedef struct child {
     int envc;
     char log[PATH_MAX];
     pid_t pid;
+    int id_arg; /* workers: index of the --worker-id value, renewed at each start */
     int restarts;
     bool given_up;
 } child;
@@ -188,6 +189,15 @@ static void child_env(child *c, const char *name, const char *value)
 
 static int child_spawn(child *c)
 {
+    if (c->id_arg) {
+        /* A new identity for each start: the coordinator renews the leases of
+         * a worker id at every heartbeat, so a restarted worker under the old
+         * id would keep the dead one's jobs leased forever. */
+        uint8_t r[3];
+        randombytes_buf(r, sizeof r);
+        free(c->argv[c->id_arg]);
+        if (asprintf(&c->argv[c->id_arg], "dev-%s.%02x%02x%02x", c->name, r[0], r[1], r[2]) < 0) return -1;
+    }
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
@@ -493,7 +503,8 @@ static void define_children(const dev_opts *o, const char *worker_tok, const cha
         child_arg(c, "--cursor-file");
         child_arg(c, "%s/monitor.cursor", h);
         child_arg(c, "--worker-id");
-        child_arg(c, "dev-worker-%d", i);
+        c->id_arg = c->argc;
+        child_arg(c, "dev-%s", name);
         child_arg(c, "--jobs");
         child_arg(c, "2");
         child_arg(c, "--poll-timeout");
@@ -653,9 +664,8 @@ int cmd_dev(int argc, char **argv)
         if (hc_get_json(url, &ho, &status, &list, err, sizeof err) == 0 && status == 200) {
             int seen = 0;
             json_t *ws = json_is_array(list) ? list : json_object_get(list, "workers");
-            for (int i = 1; i <= o.workers; i++) {
-                char id[32];
-                snprintf(id, sizeof id, "dev-worker-%d", i);
+            for (int i = 3; i < n_children; i++) {
+                const char *id = children[i].argv[children[i].id_arg];
                 size_t k;
                 json_t *w;
                 json_array_foreach(ws, k, w) {

@@ -165,7 +165,8 @@ int cmd_request(int argc, char **argv)
 {
     req_opts o;
     int r = parse(argc, argv, &o);
-    if (r) return r > 0 ? CLI_EXIT_OK : r;
+    if (r == 1) return CLI_EXIT_OK; /* --help */
+    if (r) return r;
     if (sodium_init() < 0 || hc_global_init() || near_rpc_global_init() || near_keys_init()) return CLI_EXIT_INTERNAL;
 
     /* Where: dev.json unless everything is given. */

@@ -1,0 +1,22 @@
+# The end-to-end suite: tests/e2e/ against `outlayer dev` (the real devnet,
+# keystore, coordinator and workers, started by the command users run).
+# Reuses the worker tests' harness (tests/worker/worker_harness.c): the
+# account names of `outlayer dev` are the harness's.
+E2E_BIN := $(BUILD)/tests/e2e/test_e2e
+E2E_SUPPORT := $(call objs_of,tests/devnet/devnet_harness.c tests/worker/worker_harness.c)
+E2E_LIBS := $(LIB)/libbase.a $(LIB)/libnear.a
+
+$(OBJ)/tests/e2e/%.o: CFLAGS += -Itests/devnet -Itests/worker
+
+$(E2E_BIN): $(OBJ)/tests/e2e/test_e2e.o $(E2E_SUPPORT) $(E2E_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(E2E_SUPPORT) -Wl,--start-group $(E2E_LIBS) -Wl,--end-group \
+	  $(LIB_CMOCKA) $(LIB_JSON) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) $(LDLIBS)
+
+E2E_DEPS := $(E2E_BIN) $(BIN)/outlayer $(BIN)/outlayer-devnet $(BIN)/outlayer-coordinator $(BIN)/outlayer-keystore \
+  $(BIN)/outlayer-worker build/contracts/outlayer.wasm build/tests/worker/probe.wasm $(BUILD)/examples/hello.wasm
+
+e2e-test: $(E2E_DEPS)
+	@OUTLAYER_BIN=$(BIN)/outlayer timeout 300 $(E2E_BIN)
+TEST_STEPS += e2e-test
+.PHONY: e2e-test
