@@ -257,6 +257,18 @@ static bool http_ok(const char *url)
     return ok;
 }
 
+/* The last lines of a child's log, so a failed start says why right away. */
+static void print_log_tail(const child *c)
+{
+    FILE *f = fopen(c->log, "r");
+    if (!f) return;
+    char lines[5][512] = {{0}};
+    int n = 0;
+    while (fgets(lines[n % 5], sizeof lines[0], f)) n++;
+    fclose(f);
+    for (int i = n > 5 ? n - 5 : 0; i < n; i++) fprintf(stderr, "  [%s] %s", c->name, lines[i % 5]);
+}
+
 /* Waits until url answers 200 while the child lives. */
 static int wait_healthy(child *c, const char *url, int timeout_ms)
 {
@@ -265,6 +277,7 @@ static int wait_healthy(child *c, const char *url, int timeout_ms)
         if (waitpid(c->pid, NULL, WNOHANG) == c->pid) {
             c->pid = 0;
             cli_error("%s exited during start-up; see %s", c->name, c->log);
+            print_log_tail(c);
             return -1;
         }
         usleep(50 * 1000);
@@ -544,8 +557,10 @@ static void print_banner(const dev_opts *o)
     printf("  contract     " DEV_CONTRACT "\n");
     printf("  owner        " DEV_OWNER "\n  operator     " DEV_OPERATOR "\n  user         " DEV_USER "\n");
     printf("  keys         %s/credentials/localnet/<account>.json (near-cli format)\n\n", h);
-    printf("Try:\n  %s/outlayer request --home %s --wasm %s/../examples/hello.wasm --input '{\"name\":\"NEAR\"}'\n\n",
-           o->bin_dir, h, o->bin_dir);
+    char hello[PATH_MAX + 32], real[PATH_MAX];
+    snprintf(hello, sizeof hello, "%s/../examples/hello.wasm", o->bin_dir);
+    printf("Try:\n  %s/outlayer request --home %s --wasm %s --input '{\"name\":\"NEAR\"}'\n\n", o->bin_dir, h,
+           realpath(hello, real) ? real : hello);
     printf("dev.json: %s/dev.json. Ctrl-C stops everything.\n", h);
     fflush(stdout);
 }
@@ -683,6 +698,7 @@ int cmd_dev(int argc, char **argv)
             if (waitpid(children[i].pid, NULL, WNOHANG) == children[i].pid) {
                 children[i].pid = 0;
                 cli_error("%s exited during start-up; see %s", children[i].name, children[i].log);
+                print_log_tail(&children[i]);
                 goto out;
             }
         if (!all) usleep(100 * 1000);

@@ -343,6 +343,7 @@ int cmd_request(int argc, char **argv)
             const char *e = json_string_value(json_object_get(ev, "error_message"));
             fprintf(stderr, "failed: %s\n", e ? e : "(no reason given)");
         }
+        fflush(stdout); /* the answer first, then what it cost */
         fprintf(stderr, "instructions %lld, time %lld ms", (long long)json_integer_value(json_object_get(used, "instructions")),
                 (long long)json_integer_value(json_object_get(used, "time_ms")));
         if (json_integer_value(json_object_get(used, "compile_time_ms")))
