@@ -44,6 +44,7 @@ typedef struct dev_opts {
     int port_base;
     int block_ms;
     int lease_seconds;
+    const char *postgres; /* coordinator storage; NULL = SQLite under HOME */
     char bin_dir[1024];
     char contracts_dir[PATH_MAX];
 } dev_opts;
@@ -59,6 +60,7 @@ typedef struct child {
     int id_arg; /* workers: index of the --worker-id value, renewed at each start */
     int restarts;
     bool given_up;
+    long log_seen; /* bytes of the log already summarised */
 } child;
 
 static volatile sig_atomic_t stop_signal;
@@ -70,7 +72,7 @@ static void on_signal(int sig) { stop_signal = sig; }
 void cmd_dev_help(FILE *out)
 {
     fprintf(out,
-            "usage: outlayer dev [--home DIR] [--workers N] [--port-base P] [--block-ms MS]\n"
+            "usage: outlayer dev [--home DIR] [--workers N] [--port-base P] [--block-ms MS] [--postgres URL]\n"
             "\n"
             "Runs the whole OutLayer network on this machine: a NEAR devnet with the OutLayer contract,\n"
             "a keystore, a coordinator and N workers, all on 127.0.0.1. Prints the URLs, the accounts and\n"
@@ -84,6 +86,7 @@ void cmd_dev_help(FILE *out)
             "  --lease-seconds S  coordinator lease: how soon a dead worker's job goes to another (default 5)\n"
             "  --bin-dir DIR      where outlayer-devnet, -coordinator, -keystore, -worker are (default: next to outlayer)\n"
             "  --contracts-dir D  where outlayer.wasm is (default BIN_DIR/../contracts)\n"
+            "  --postgres URL     coordinator storage in PostgreSQL (default SQLite in HOME/coordinator)\n"
             "\n"
             "Accounts (credential files in HOME/credentials/localnet/): " DEV_CONTRACT " (the contract),\n"
             DEV_OWNER " (owner), " DEV_OPERATOR " (operator, the workers' key), " DEV_USER " (user).\n"
@@ -116,6 +119,7 @@ static int parse_opts(int argc, char **argv, dev_opts *o)
         {"port-base", required_argument, 0, 'p'},  {"block-ms", required_argument, 0, 'b'},
         {"lease-seconds", required_argument, 0, 'l'}, {"bin-dir", required_argument, 0, 'B'},
         {"contracts-dir", required_argument, 0, 'C'}, {"help", no_argument, 0, 'H'},
+        {"postgres", required_argument, 0, 'P'},
         {0, 0, 0, 0}};
     optind = 1;
     int c;
@@ -128,6 +132,13 @@ static int parse_opts(int argc, char **argv, dev_opts *o)
         case 'l': if (parse_int(optarg, 2, 3600, &o->lease_seconds, "--lease-seconds")) return -1; break;
         case 'B': snprintf(o->bin_dir, sizeof o->bin_dir, "%s", optarg); break;
         case 'C': snprintf(o->contracts_dir, sizeof o->contracts_dir, "%s", optarg); break;
+        case 'P':
+            if (strncmp(optarg, "postgres://", 11) != 0 && strncmp(optarg, "postgresql://", 13) != 0) {
+                cli_error("--postgres: expected a postgres:// or postgresql:// URL");
+                return -1;
+            }
+            o->postgres = optarg;
+            break;
         case 'H': cmd_dev_help(stdout); return 1;
         default: return -1;
         }
@@ -326,6 +337,8 @@ static int worker_token(const dev_opts *o, char *out, size_t size)
     snprintf(path, sizeof path, "%s/worker-token", o->home);
     if (read_line(path, out, size) == 0) return 0;
     char cmd[3 * PATH_MAX + 100];
+    /* DATABASE_URL (for --postgres) reaches it through the environment. */
+    if (o->postgres) setenv("DATABASE_URL", o->postgres, 1);
     snprintf(cmd, sizeof cmd, "'%s/outlayer-coordinator' --data-dir '%s/coordinator' token add dev-workers 2>>'%s/logs/coordinator.log'",
              o->bin_dir, o->home, o->home);
     FILE *p = popen(cmd, "r");
@@ -493,6 +506,7 @@ static void define_children(const dev_opts *o, const char *worker_tok, const cha
     child_arg(c, "--cors-origins");
     child_arg(c, "*");
     child_env(c, "KEYSTORE_AUTH_TOKEN", ks_tok);
+    if (o->postgres) child_env(c, "DATABASE_URL", o->postgres); /* not a flag: it may hold a password */
 
     for (int i = 1; i <= o->workers; i++) {
         char name[32];
@@ -578,9 +592,48 @@ static int lock_home(const char *home)
     return fd; /* held until exit */
 }
 
+/* Whether a log line is worth a line in the terminal: results, warnings,
+ * errors and sanitizer reports; the rest stays in the log file. */
+static bool worth_showing(const char *line)
+{
+    return strstr(line, ": resolved ") || strstr(line, " warn ") || strstr(line, " error ") ||
+           strstr(line, "ERROR") || strstr(line, "runtime error");
+}
+
+/* Prints the new interesting lines of every child's log. */
+static void summarise_logs(bool from_start)
+{
+    for (int i = 0; i < n_children; i++) {
+        child *c = &children[i];
+        FILE *f = fopen(c->log, "r");
+        if (!f) continue;
+        if (from_start) {
+            fseek(f, 0, SEEK_END);
+            c->log_seen = ftell(f);
+            fclose(f);
+            continue;
+        }
+        fseek(f, c->log_seen, SEEK_SET);
+        char line[1024];
+        while (fgets(line, sizeof line, f)) {
+            size_t n = strlen(line);
+            if (n && line[n - 1] != '\n' && n < sizeof line - 1) break; /* half-written: next time */
+            c->log_seen += (long)n;
+            if (!worth_showing(line)) continue;
+            /* drop the timestamp: the terminal is live */
+            const char *text = line;
+            if (n > 25 && line[4] == '-' && line[10] == 'T') text = line + 25;
+            fprintf(stderr, "[%s] %s%s", c->name, text, line[n - 1] == '\n' ? "" : "\n");
+        }
+        fclose(f);
+    }
+}
+
 static int supervise(const dev_opts *o)
 {
+    summarise_logs(true);
     while (!stop_signal) {
+        summarise_logs(false);
         int status;
         pid_t pid = waitpid(-1, &status, WNOHANG);
         if (pid <= 0) {

@@ -59,6 +59,7 @@ void cmd_request_help(FILE *out)
             "where:\n"
             "  --home DIR            an `outlayer dev` home: reads DIR/dev.json (default $OUTLAYER_DEV_HOME or ./" DEV_DEFAULT_HOME ")\n"
             "  --rpc URL --contract ID --account ID   any NEAR network instead of dev.json\n"
+            "  --network N           testnet or mainnet: the RPC default and the credentials directory\n"
             "  --key-file FILE       near-cli credential file of the caller\n"
             "  --credentials-dir D --network N       or D/N/ACCOUNT.json (default ~/.near-credentials, testnet)\n"
             "\n"
@@ -174,6 +175,8 @@ int cmd_request(int argc, char **argv)
     const char *eh = getenv("OUTLAYER_DEV_HOME");
     snprintf(home, sizeof home, "%s", o.home ? o.home : eh && *eh ? eh : DEV_DEFAULT_HOME);
     json_t *dev = NULL;
+    if (!o.rpc && o.network && strcmp(o.network, "testnet") == 0) o.rpc = "https://rpc.testnet.near.org";
+    if (!o.rpc && o.network && strcmp(o.network, "mainnet") == 0) o.rpc = "https://rpc.mainnet.near.org";
     if (!o.rpc || !o.contract || (!o.account && !o.key_file) || o.wasm_file) {
         char path[PATH_MAX + 16];
         snprintf(path, sizeof path, "%s/dev.json", home);

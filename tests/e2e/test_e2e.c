@@ -14,6 +14,7 @@
  *   * two workers share the queue: concurrent requests are run by both
  *   * kill -9 of the worker running a request: the request is still resolved,
  *     exactly once, and outlayer dev restarts the worker
+ *   * a restart on the same home resumes the same chain
  *   * SIGTERM stops outlayer dev and every child, removing dev.json; then
  *     the chain's balances plus burnt gas add up to the genesis supply
  */
@@ -127,6 +128,52 @@ static int read_pricing(void)
     return bad ? -1 : 0;
 }
 
+/* Starts `outlayer dev` on home and port_base; dev.json once ready, or NULL
+ * when it exits first (or takes over a minute). */
+static json_t *start_dev(const char *dev_json)
+{
+    char pb[16];
+    snprintf(pb, sizeof pb, "%d", port_base);
+    char *argv[] = {(char *)outlayer_bin, "dev", "--home", home, "--workers", "2", "--port-base", pb, NULL};
+    dev_pid = wh_spawn(argv, devlog);
+    for (int waited = 0; waited < 60000; waited += 100) {
+        usleep(100 * 1000);
+        json_t *d = access(dev_json, R_OK) == 0 ? json_load_file(dev_json, 0, NULL) : NULL;
+        if (d) return d;
+        if (waitpid(dev_pid, NULL, WNOHANG) == dev_pid) {
+            dev_pid = 0;
+            fprintf(stderr, "outlayer dev did not start on ports %d-%d:\n", port_base, port_base + 3);
+            sh("tail -5 %s", devlog);
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+/* SIGTERM: outlayer dev exits 0, removes dev.json and leaves no child. 0 or -1. */
+static int stop_dev(void)
+{
+    int bad = 0;
+    int st = wh_stop(dev_pid, SIGTERM);
+    dev_pid = 0;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        fprintf(stderr, "outlayer dev did not exit cleanly (status %d)\n", st);
+        bad = 1;
+    }
+    char path[300];
+    snprintf(path, sizeof path, "%s/dev.json", home);
+    if (access(path, F_OK) == 0) {
+        fprintf(stderr, "dev.json still there after shutdown\n");
+        bad = 1;
+    }
+    if (sh("pgrep -f -- '%s/[l]ogs|%s/[d]evnet|%s/[c]oordinator|%s/[k]eystore' > /dev/null", home, home, home, home) ==
+        0) {
+        fprintf(stderr, "children of outlayer dev still running\n");
+        bad = 1;
+    }
+    return bad ? -1 : 0;
+}
+
 static int setup(void **state)
 {
     if (sodium_init() < 0 || hc_global_init() || near_rpc_global_init()) return -1;
@@ -143,20 +190,7 @@ static int setup(void **state)
     for (int attempt = 0; attempt < 4 && !d; attempt++) {
         port_base = pick_port_base();
         if (port_base < 0) return -1;
-        char pb[16];
-        snprintf(pb, sizeof pb, "%d", port_base);
-        char *argv[] = {(char *)outlayer_bin, "dev", "--home", home, "--workers", "2", "--port-base", pb, NULL};
-        dev_pid = wh_spawn(argv, devlog);
-        for (int waited = 0; waited < 60000 && !d; waited += 100) {
-            usleep(100 * 1000);
-            if (access(dev_json, R_OK) == 0) d = json_load_file(dev_json, 0, NULL);
-            if (!d && waitpid(dev_pid, NULL, WNOHANG) == dev_pid) {
-                dev_pid = 0;
-                fprintf(stderr, "outlayer dev did not start on ports %d-%d:\n", port_base, port_base + 3);
-                sh("tail -5 %s", devlog);
-                break;
-            }
-        }
+        d = start_dev(dev_json);
     }
     if (!d) return -1;
     /* The fields the issue specifies, for tools. */
@@ -195,25 +229,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     int bad = 0;
-    if (dev_pid > 0) {
-        int st = wh_stop(dev_pid, SIGTERM);
-        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-            fprintf(stderr, "outlayer dev did not exit cleanly (status %d)\n", st);
-            bad = 1;
-        }
-        /* dev.json removed, no child left behind */
-        char path[300];
-        snprintf(path, sizeof path, "%s/dev.json", home);
-        if (access(path, F_OK) == 0) {
-            fprintf(stderr, "dev.json still there after shutdown\n");
-            bad = 1;
-        }
-        if (sh("pgrep -f -- '%s/[l]ogs|%s/[d]evnet|%s/[c]oordinator|%s/[k]eystore' > /dev/null", home, home, home,
-               home) == 0) {
-            fprintf(stderr, "children of outlayer dev still running\n");
-            bad = 1;
-        }
-    }
+    if (dev_pid > 0 && stop_dev()) bad = 1;
     /* Every yoctoNEAR accounted for: balances + burnt gas = genesis supply. */
     snprintf(C.node.home, sizeof C.node.home, "%s/devnet", home);
     if (dn_check_supply(&C.node)) bad = 1;
@@ -424,6 +440,23 @@ static void test_kill_worker_mid_execution(void **state)
     expect_output("echo:after", "Text", "\"after\"");
 }
 
+/* Stop, start again on the same home: the same chain (the user's balance
+ * carried over, not a new genesis), and requests work again. Also: the
+ * terminal summary showed the workers' results. */
+static void test_restart_resumes(void **state)
+{
+    assert_int_equal(sh("grep -q '^\\[worker-[12]\\] info  worker: request [0-9]*: resolved success' %s", devlog), 0);
+    near_u128 before = dn_balance(&C.node, WH_CALLER);
+    assert_int_equal(stop_dev(), 0);
+    char dev_json[300];
+    snprintf(dev_json, sizeof dev_json, "%s/dev.json", home);
+    json_t *d = start_dev(dev_json);
+    assert_non_null(d);
+    json_decref(d);
+    assert_true(dn_balance(&C.node, WH_CALLER) == before);
+    expect_output("echo:again", "Text", "\"again\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -432,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_limits_refunded),
         cmocka_unit_test(test_two_workers_share_the_queue),
         cmocka_unit_test(test_kill_worker_mid_execution),
+        cmocka_unit_test(test_restart_resumes),
     };
     return cmocka_run_group_tests_name("e2e (outlayer dev)", tests, setup, teardown);
 }
