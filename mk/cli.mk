@@ -28,7 +28,7 @@ RUN_PORT_BASE ?= 3030
 # `make run`: everything built, then `outlayer dev` with one demo request
 # through the whole path (scripts/run-dev.sh); the stack stays up until Ctrl-C.
 run: deps
-	@$(MAKE) --no-print-directory all build/contracts/outlayer.wasm $(BUILD)/examples/hello.wasm
+	@$(MAKE) --no-print-directory all build/contracts/outlayer.wasm build/contracts/coinflip.wasm $(BUILD)/examples/hello.wasm
 	@scripts/run-dev.sh $(BUILD) $(RUN_HOME) $(RUN_PORT_BASE) '$(RUN_INPUT)'
 
 # The earlier `make run`: one program through `outlayer run`, no network.

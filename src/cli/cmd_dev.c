@@ -390,10 +390,10 @@ static int setup_chain(const dev_opts *o, const char *rpc_url)
     if (!rpc) return -1;
     near_rpc_set_retry(rpc, 3, 200);
     char path[PATH_MAX + 64], err[300];
-    near_credentials root, contract, owner, op, user;
+    near_credentials root, contract, owner, op, user, flip;
     snprintf(path, sizeof path, "%s/devnet/credentials/localnet/test.near.json", o->home);
     int rc = -1;
-    bool made_contract = false, made;
+    bool made_contract = false, made_flip = false, made;
     if (near_credentials_read_file(path, &root, err, sizeof err)) {
         cli_error("test.near key: %s", err);
         goto out;
@@ -401,13 +401,33 @@ static int setup_chain(const dev_opts *o, const char *rpc_url)
     if (ensure_account(rpc, o, &root, DEV_OWNER, 100 * DC_NEAR, &owner, &made) ||
         ensure_account(rpc, o, &root, DEV_OPERATOR, 100 * DC_NEAR, &op, &made) ||
         ensure_account(rpc, o, &root, DEV_USER, 1000 * DC_NEAR, &user, &made) ||
-        ensure_account(rpc, o, &root, DEV_CONTRACT, 50 * DC_NEAR, &contract, &made_contract))
+        ensure_account(rpc, o, &root, DEV_CONTRACT, 50 * DC_NEAR, &contract, &made_contract) ||
+        ensure_account(rpc, o, &root, DEV_COINFLIP, 20 * DC_NEAR, &flip, &made_flip))
         goto out;
     if (made_contract) {
         snprintf(path, sizeof path, "%s/outlayer.wasm", o->contracts_dir);
         if (dc_deploy(rpc, &contract, path,
                       "{\"owner_id\":\"" DEV_OWNER "\",\"operator_id\":\"" DEV_OPERATOR "\"}", err, sizeof err)) {
             cli_error("deploying the OutLayer contract: %s", err);
+            goto out;
+        }
+    }
+    if (made_flip) {
+        /* The flip program goes to the file server under its SHA-256. */
+        char prog[PATH_MAX + 64], wasm_dir[PATH_MAX + 16], hash[65], init[600];
+        snprintf(prog, sizeof prog, "%s/../examples/coin_flip.wasm", o->bin_dir);
+        snprintf(wasm_dir, sizeof wasm_dir, "%s/wasm", o->home);
+        if (dev_files_add(wasm_dir, prog, hash, err, sizeof err)) {
+            cli_error("the coin-flip program: %s (run `make` first)", err);
+            goto out;
+        }
+        snprintf(init, sizeof init,
+                 "{\"outlayer_id\":\"" DEV_CONTRACT "\",\"code_source\":{\"WasmUrl\":{\"url\":"
+                 "\"http://127.0.0.1:%d/%s.wasm\",\"hash\":\"%s\",\"build_target\":\"wasm32-wasip1\"}}}",
+                 o->port_base + 3, hash, hash);
+        snprintf(path, sizeof path, "%s/coinflip.wasm", o->contracts_dir);
+        if (dc_deploy(rpc, &flip, path, init, err, sizeof err)) {
+            cli_error("deploying the coin-flip contract: %s", err);
             goto out;
         }
     }
@@ -440,10 +460,10 @@ static int write_dev_json(const dev_opts *o)
     /* dashboard_url: no dashboard yet, the coordinator's public stats stand in. */
     char dash[96];
     snprintf(dash, sizeof dash, "%s/public/stats", coord);
-    json_t *j = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:n, s:o, s:s, s:s, s:i, s:i}", "ready", 1, "rpc_url",
+    json_t *j = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:n, s:o, s:s, s:s, s:i, s:i, s:[s]}", "ready", 1, "rpc_url",
                           rpc, "feed_url", feed, "coordinator_url", coord, "keystore_url", ks, "dashboard_url", dash,
                           "contract_id", DEV_CONTRACT, "register_contract_id", "accounts", accounts, "wasm_url_base",
-                          files, "wasm_dir", wasm_dir, "workers", o->workers, "pid", (int)getpid());
+                          files, "wasm_dir", wasm_dir, "workers", o->workers, "pid", (int)getpid(), "caller_contracts", DEV_COINFLIP);
     char path[PATH_MAX + 16], tmp[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/dev.json", o->home);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -570,6 +590,7 @@ static void print_banner(const dev_opts *o)
     printf("  workers      %d (logs in %s/logs/)\n\n", o->workers, h);
     printf("  contract     " DEV_CONTRACT "\n");
     printf("  owner        " DEV_OWNER "\n  operator     " DEV_OPERATOR "\n  user         " DEV_USER "\n");
+    printf("  coin flip    " DEV_COINFLIP " (example caller: flip {\"choice\":\"Heads\"} with a deposit)\n");
     printf("  keys         %s/credentials/localnet/<account>.json (near-cli format)\n\n", h);
     char hello[PATH_MAX + 32], real[PATH_MAX];
     snprintf(hello, sizeof hello, "%s/../examples/hello.wasm", o->bin_dir);

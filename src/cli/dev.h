@@ -10,5 +10,8 @@
 #define DEV_OWNER "owner.test.near"
 #define DEV_OPERATOR "operator.test.near"
 #define DEV_USER "bob.test.near"
+/* The example caller contract (contracts/examples/coinflip.c), running
+ * examples/coin_flip.c served by outlayer dev. */
+#define DEV_COINFLIP "coinflip.test.near"
 
 #endif

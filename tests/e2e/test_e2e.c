@@ -11,6 +11,7 @@
  *   * the three response formats: Text, Json, Bytes
  *   * each limit (instructions, memory, time) fails with success:false and an
  *     exact refund of all but the base fee
+ *   * the example caller contract (coinflip) gets its flip in its callback
  *   * two workers share the queue: concurrent requests are run by both
  *   * kill -9 of the worker running a request: the request is still resolved,
  *     exactly once, and outlayer dev restarts the worker
@@ -440,6 +441,35 @@ static void test_kill_worker_mid_execution(void **state)
     expect_output("echo:after", "Text", "\"after\"");
 }
 
+/* The example caller contract outlayer dev deploys: bob flips, the
+ * contract forwards the deposit to OutLayer with bob as payer, the worker
+ * runs examples/coin_flip.c, and the contract's callback returns the game's
+ * result; bob paid exactly the charge plus gas. */
+static void test_caller_contract(void **state)
+{
+    wh_request rq = {0};
+    rq.deposit = DN_NEAR / 10;
+    rq.balance_before = dn_balance(&C.node, WH_CALLER);
+    near_outcome o;
+    near_rpc_error err = {0};
+    assert_int_equal(dn_call(&C.node, &C.caller, "coinflip.test.near", "flip", "{\"choice\":\"Heads\"}",
+                             rq.deposit, NEAR_WAIT_INCLUDED, &o, &err, rq.tx_hash),
+                     NEAR_OK);
+    near_outcome_free(&o);
+    if (wh_final(&C, &rq, 60000, &o)) fail_msg("the flip never came back (home %s)", home);
+    assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    json_t *v = json_loadb((const char *)o.value, o.value_len, 0, NULL);
+    if (!v) fail_msg("flip returned %.*s", (int)o.value_len, (const char *)o.value);
+    const char *outcome = json_string_value(json_object_get(v, "outcome"));
+    assert_string_equal(json_string_value(json_object_get(v, "player")), WH_CALLER);
+    assert_string_equal(json_string_value(json_object_get(v, "choice")), "Heads");
+    assert_true(outcome && (strcmp(outcome, "Heads") == 0 || strcmp(outcome, "Tails") == 0));
+    assert_true(json_is_true(json_object_get(v, "won")) == (strcmp(outcome, "Heads") == 0));
+    json_decref(v);
+    assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
+    near_outcome_free(&o);
+}
+
 /* Stop, start again on the same home: the same chain (the user's balance
  * carried over, not a new genesis), and requests work again. Also: the
  * terminal summary showed the workers' results. */
@@ -463,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_cli_request),
         cmocka_unit_test(test_formats),
         cmocka_unit_test(test_limits_refunded),
+        cmocka_unit_test(test_caller_contract),
         cmocka_unit_test(test_two_workers_share_the_queue),
         cmocka_unit_test(test_kill_worker_mid_execution),
         cmocka_unit_test(test_restart_resumes),
