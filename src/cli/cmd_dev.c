@@ -45,6 +45,7 @@ typedef struct dev_opts {
     int block_ms;
     int lease_seconds;
     const char *postgres; /* coordinator storage; NULL = SQLite under HOME */
+    const char *git_base_url; /* workers fetch github.com/OWNER/REPO from here (mirrors, tests) */
     char bin_dir[1024];
     char contracts_dir[PATH_MAX];
 } dev_opts;
@@ -87,6 +88,7 @@ void cmd_dev_help(FILE *out)
             "  --bin-dir DIR      where outlayer-devnet, -coordinator, -keystore, -worker are (default: next to outlayer)\n"
             "  --contracts-dir D  where outlayer.wasm is (default BIN_DIR/../contracts)\n"
             "  --postgres URL     coordinator storage in PostgreSQL (default SQLite in HOME/coordinator)\n"
+            "  --git-base-url U   workers fetch github.com/OWNER/REPO from U/OWNER/REPO (a mirror, a local git daemon)\n"
             "\n"
             "Accounts (credential files in HOME/credentials/localnet/): " DEV_CONTRACT " (the contract),\n"
             DEV_OWNER " (owner), " DEV_OPERATOR " (operator, the workers' key), " DEV_USER " (user).\n"
@@ -119,7 +121,7 @@ static int parse_opts(int argc, char **argv, dev_opts *o)
         {"port-base", required_argument, 0, 'p'},  {"block-ms", required_argument, 0, 'b'},
         {"lease-seconds", required_argument, 0, 'l'}, {"bin-dir", required_argument, 0, 'B'},
         {"contracts-dir", required_argument, 0, 'C'}, {"help", no_argument, 0, 'H'},
-        {"postgres", required_argument, 0, 'P'},
+        {"postgres", required_argument, 0, 'P'},   {"git-base-url", required_argument, 0, 'G'},
         {0, 0, 0, 0}};
     optind = 1;
     int c;
@@ -139,6 +141,7 @@ static int parse_opts(int argc, char **argv, dev_opts *o)
             }
             o->postgres = optarg;
             break;
+        case 'G': o->git_base_url = optarg; break;
         case 'H': cmd_dev_help(stdout); return 1;
         default: return -1;
         }
@@ -564,6 +567,10 @@ static void define_children(const dev_opts *o, const char *worker_tok, const cha
         child_arg(c, "simulated");
         child_arg(c, "--shutdown-grace");
         child_arg(c, "5s");
+        if (o->git_base_url) {
+            child_arg(c, "--git-base-url");
+            child_arg(c, "%s", o->git_base_url);
+        }
         child_env(c, "API_AUTH_TOKEN", worker_tok);
     }
 }

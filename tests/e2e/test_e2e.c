@@ -8,6 +8,8 @@
  *   * `outlayer request --wasm FILE` (the file served by outlayer dev): the
  *     output, and charge + refund = deposit
  *   * a WasmUrl request: output and an exact refund
+ *   * a git source built by a worker, and the same commit by branch from the
+ *     build cache
  *   * the three response formats: Text, Json, Bytes
  *   * each limit (instructions, memory, time) fails with success:false and an
  *     exact refund of all but the base fee
@@ -44,8 +46,9 @@
 
 static wh_chain C;
 static char home[128], url_base[128], probe_url[400], probe_hash[65];
-static pid_t dev_pid;
-static int port_base;
+static pid_t dev_pid, git_pid;
+static int port_base, git_port;
+static char head_commit[41];
 static const char *outlayer_bin = "build/bin/outlayer";
 static char devlog[300];
 
@@ -135,7 +138,10 @@ static json_t *start_dev(const char *dev_json)
 {
     char pb[16];
     snprintf(pb, sizeof pb, "%d", port_base);
-    char *argv[] = {(char *)outlayer_bin, "dev", "--home", home, "--workers", "2", "--port-base", pb, NULL};
+    char git[64];
+    snprintf(git, sizeof git, "git://127.0.0.1:%d", git_port);
+    char *argv[] = {(char *)outlayer_bin, "dev", "--home", home, "--workers", "2", "--port-base", pb,
+                    "--git-base-url", git, NULL};
     dev_pid = wh_spawn(argv, devlog);
     for (int waited = 0; waited < 60000; waited += 100) {
         usleep(100 * 1000);
@@ -181,6 +187,32 @@ static int setup(void **state)
     if (getenv("OUTLAYER_BIN")) outlayer_bin = getenv("OUTLAYER_BIN");
     snprintf(home, sizeof home, "/tmp/ol-e2e-XXXXXX");
     if (!mkdtemp(home)) return -1;
+    /* A git daemon for the git source: alice/square prints the square of its input. */
+    char main_c[300];
+    snprintf(main_c, sizeof main_c, "%s/repos/alice/square/main.c", home);
+    if (sh("mkdir -p %s/repos/alice/square", home)) return -1;
+    FILE *f = fopen(main_c, "w");
+    if (!f) return -1;
+    fputs("#include <stdio.h>\nint main(void)\n{\n    long n = 0;\n    if (scanf(\"%ld\", &n) != 1) return 1;\n"
+          "    printf(\"%ld\", n * n);\n    return 0;\n}\n", f);
+    fclose(f);
+    if (sh("set -e; cd %s/repos/alice/square; git init -q -b main .;"
+           "printf '{\"language\":\"c\",\"sources\":[\"main.c\"]}' > outlayer.json;"
+           "git add -A; git -c user.name=t -c user.email=t@t commit -qm square",
+           home))
+        return -1;
+    char *commit = sh_out("git -C %s/repos/alice/square rev-parse main", home);
+    if (!commit || strlen(commit) < 40) return -1;
+    memcpy(head_commit, commit, 40);
+    free(commit);
+    for (git_port = 35999; git_port > 35000 && !port_free(git_port); git_port -= 7) {}
+    char gport[32], gbase[200], glog[200];
+    snprintf(gport, sizeof gport, "--port=%d", git_port);
+    snprintf(gbase, sizeof gbase, "--base-path=%s/repos", home);
+    snprintf(glog, sizeof glog, "%s/git.log", home);
+    char *gargv[] = {"/usr/bin/git", "daemon", "--reuseaddr", "--export-all", "--listen=127.0.0.1", gport, gbase, NULL};
+    git_pid = wh_spawn(gargv, glog);
+
     char dev_json[300];
     snprintf(dev_json, sizeof dev_json, "%s/dev.json", home);
     snprintf(devlog, sizeof devlog, "%s/dev.out", home);
@@ -231,6 +263,7 @@ static int teardown(void **state)
 {
     int bad = 0;
     if (dev_pid > 0 && stop_dev()) bad = 1;
+    if (git_pid > 0) wh_stop(git_pid, SIGTERM);
     /* Every yoctoNEAR accounted for: balances + burnt gas = genesis supply. */
     snprintf(C.node.home, sizeof C.node.home, "%s/devnet", home);
     if (dn_check_supply(&C.node)) bad = 1;
@@ -441,6 +474,51 @@ static void test_kill_worker_mid_execution(void **state)
     expect_output("echo:after", "Text", "\"after\"");
 }
 
+/* Lines in both workers' logs containing needle. */
+static int logs_count(const char *needle)
+{
+    char *out = sh_out("cat %s/logs/worker-*.log | grep -cF -- '%s'", home, needle);
+    int n = out ? atoi(out) : 0;
+    free(out);
+    return n;
+}
+
+/* The other code source: a git repository the worker builds (from the
+ * test's git daemon through --git-base-url); the same commit named by its
+ * branch is served from the build cache, not compiled again. */
+static void test_git_source(void **state)
+{
+    char src[300];
+    snprintf(src, sizeof src,
+             "{\"GitHub\":{\"repo\":\"https://github.com/alice/square\",\"commit\":\"%s\","
+             "\"build_target\":\"wasm32-wasip1\"}}", head_commit);
+    const char *by_branch = "{\"GitHub\":{\"repo\":\"https://github.com/alice/square\",\"commit\":\"main\","
+                            "\"build_target\":\"wasm32-wasip1\"}}";
+    const char *sources[] = {src, by_branch};
+    const char *inputs[] = {"12", "7"}, *want[] = {"144", "49"};
+    int builds = 0;
+    for (int i = 0; i < 2; i++) {
+        wh_request rq;
+        assert_int_equal(wh_request_execution(&C, sources[i], LIMITS(1000000000, 32, 10), inputs[i], "Json", &rq), 0);
+        near_outcome o;
+        if (wh_final(&C, &rq, 120000, &o)) fail_msg("git request %d: no final outcome (home %s)", i, home);
+        assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+        assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
+        if (strcmp((const char *)o.value, want[i]) != 0)
+            fail_msg("git request %d returned %s (home %s)", i, (const char *)o.value, home);
+        json_t *ev = wh_completed_event(&o);
+        json_t *used = json_object_get(json_array_get(json_object_get(ev, "data"), 0), "resources_used");
+        if (i == 0) {
+            assert_true(json_integer_value(json_object_get(used, "compile_time_ms")) > 0); /* built, and charged */
+            builds = logs_count("building ");
+            assert_true(builds >= 1);
+        }
+        json_decref(ev);
+        near_outcome_free(&o);
+    }
+    assert_int_equal(logs_count("building "), builds); /* the cached build */
+}
+
 /* The example caller contract outlayer dev deploys: bob flips, the
  * contract forwards the deposit to OutLayer with bob as payer, the worker
  * runs examples/coin_flip.c, and the contract's callback returns the game's
@@ -493,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_cli_request),
         cmocka_unit_test(test_formats),
         cmocka_unit_test(test_limits_refunded),
+        cmocka_unit_test(test_git_source),
         cmocka_unit_test(test_caller_contract),
         cmocka_unit_test(test_two_workers_share_the_queue),
         cmocka_unit_test(test_kill_worker_mid_execution),
