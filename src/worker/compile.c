@@ -457,6 +457,29 @@ int wk_build_c(const char *src, const char *outdir, const wk_run_limits *lim, ui
     return 0;
 }
 
+int wk_clean_build_dirs(const char *build_dir)
+{
+    /* Directories are named outlayer-build-<pid>-XXXXXX: those of a worker
+     * that no longer runs (killed mid-build) are removed. Other workers'
+     * directories on the same machine are left alone. */
+    DIR *d = opendir(build_dir ? build_dir : "/tmp");
+    if (!d) return 0;
+    int removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        long pid;
+        char rest[64];
+        if (sscanf(e->d_name, "outlayer-build-%ld-%63s", &pid, rest) != 2 || pid <= 0) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s", build_dir ? build_dir : "/tmp", e->d_name);
+        rm_tree(path);
+        removed++;
+    }
+    closedir(d);
+    return removed;
+}
+
 int wk_source_commit(wk_worker *w, const wk_request *r, char commit[41], char *err, size_t errlen)
 {
     char url[1200];
@@ -466,7 +489,8 @@ int wk_source_commit(wk_worker *w, const wk_request *r, char commit[41], char *e
         return 0;
     }
     char home[4096];
-    snprintf(home, sizeof home, "%s/outlayer-resolve-XXXXXX", w->cfg.build_dir ? w->cfg.build_dir : "/tmp");
+    snprintf(home, sizeof home, "%s/outlayer-build-%ld-XXXXXX", w->cfg.build_dir ? w->cfg.build_dir : "/tmp",
+             (long)getpid());
     if (!mkdtemp(home)) {
         snprintf(err, errlen, "Compilation failed: cannot create a work directory");
         return -1;
@@ -497,7 +521,8 @@ int wk_compile_source(wk_worker *w, const wk_request *r, uint8_t **out, size_t *
     char url[1200];
     if (wk_repo_url(r->source.repo, w->cfg.git_base_url, url, sizeof url, err, errlen)) return -1;
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s/outlayer-build-XXXXXX", w->cfg.build_dir ? w->cfg.build_dir : "/tmp");
+    snprintf(dir, sizeof dir, "%s/outlayer-build-%ld-XXXXXX", w->cfg.build_dir ? w->cfg.build_dir : "/tmp",
+             (long)getpid());
     if (!mkdtemp(dir)) {
         snprintf(err, errlen, "Compilation failed: cannot create a build directory");
         return -1;

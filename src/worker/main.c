@@ -214,6 +214,8 @@ int main(int argc, char **argv)
     WK_INFO("starting %s: %" PRId64 " job thread(s), capabilities %s, coordinator %s, contract %s as %s%s",
             W.cfg.worker_id, W.cfg.jobs, W.capabilities, W.cfg.coordinator_url, W.cfg.contract_id,
             W.chain.account_id, W.cfg.monitor ? ", event monitor on" : "");
+    int stale = wk_clean_build_dirs(W.cfg.build_dir);
+    if (stale) WK_INFO("removed %d build directory(ies) left by stopped workers in %s", stale, W.cfg.build_dir);
     W.slots = calloc((size_t)W.cfg.jobs, sizeof *W.slots);
     for (int64_t i = 0; i < W.cfg.jobs; i++) {
         W.slots[i].owner = &W;

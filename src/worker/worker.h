@@ -287,6 +287,9 @@ int wk_build_c(const char *src, const char *outdir, const wk_run_limits *lim, ui
  * user-facing reason. */
 int wk_compile_source(wk_worker *w, const wk_request *r, uint8_t **out, size_t *len, char commit_out[41], char *err,
                       size_t errlen);
+/* Removes build directories left by workers that no longer run; returns
+ * how many. */
+int wk_clean_build_dirs(const char *build_dir);
 /* The commit id a source names (a branch or tag is resolved with
  * git ls-remote). 0, or -1 with the user-facing reason. */
 int wk_source_commit(wk_worker *w, const wk_request *r, char commit[41], char *err, size_t errlen);

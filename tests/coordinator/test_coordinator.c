@@ -62,6 +62,29 @@ static void sleep_ms(int ms)
 /* ---------------------------------------------------------------- */
 /* the server process */
 
+/* Every coordinator process started and not yet stopped, so a failed test
+ * (cmocka jumps out of it) cannot leave one running. */
+static pid_t g_running[16];
+
+static void track(pid_t pid, int add)
+{
+    for (int i = 0; i < 16; i++)
+        if (add ? g_running[i] == 0 : g_running[i] == pid) {
+            g_running[i] = add ? pid : 0;
+            return;
+        }
+}
+
+static void stop_all(void)
+{
+    for (int i = 0; i < 16; i++)
+        if (g_running[i]) {
+            kill(g_running[i], SIGTERM);
+            waitpid(g_running[i], NULL, 0);
+            g_running[i] = 0;
+        }
+}
+
 static void server_start(server *s, const char *name, const char *const *extra)
 {
     if (!s->dir[0]) snprintf(s->dir, sizeof s->dir, "%s/%s", g_root, name);
@@ -93,6 +116,7 @@ static void server_start(server *s, const char *name, const char *const *extra)
     }
     close(p[1]);
     s->pid = pid;
+    track(pid, 1);
     char buf[256] = "";
     size_t len = 0;
     int64_t deadline = now_ms() + 20000;
@@ -115,6 +139,7 @@ static void server_stop(server *s)
     kill(s->pid, SIGTERM);
     int st = 0;
     waitpid(s->pid, &st, 0);
+    track(s->pid, 0);
     s->pid = 0;
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) fail_msg("server exited badly (status 0x%x), see %s.log", st, s->dir);
 }
@@ -306,6 +331,7 @@ static int setup(void **st)
 static int teardown(void **st)
 {
     server_stop(&S);
+    stop_all(); /* whatever a failed test left running */
     return 0;
 }
 
@@ -1635,6 +1661,7 @@ int main(void)
         printf("storage under test: PostgreSQL (%s)\n", g_dburl);
     }
     signal(SIGPIPE, SIG_IGN);
+    atexit(stop_all);
     hc_global_init();
     snprintf(g_root, sizeof g_root, "/tmp/coordtest-XXXXXX");
     if (!mkdtemp(g_root)) return 2;

@@ -439,6 +439,9 @@ static void test_kill_mid_compile(void **state)
     assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
     near_outcome_free(&o);
     assert_int_equal(log_count("resolved success=", "") - resolved_before, 1);
+    /* The killed worker's checkout was removed by the next one at start. */
+    assert_true(log_count("left by stopped workers", "") >= 1);
+    assert_int_not_equal(sh("ls -d %s/outlayer-build-* >/dev/null 2>&1", dir), 0);
 }
 
 /* A job that keeps losing its worker is abandoned by the coordinator after
