@@ -21,3 +21,14 @@ e2e-test: $(E2E_DEPS)
 	@OUTLAYER_BIN=$(BIN)/outlayer timeout 300 $(E2E_BIN)
 TEST_STEPS += e2e-test
 .PHONY: e2e-test
+
+# The same suite with `outlayer` (the supervisor and `outlayer request`) and
+# the test built with ASan + UBSan; the daemons are the normal build (their
+# own -san steps cover them). Sanitizer reports fail the test.
+e2e-deps: $(E2E_DEPS)
+e2e-test-san:
+	@$(MAKE) --no-print-directory e2e-deps
+	@$(MAKE) --no-print-directory SAN=1 build/san/bin/outlayer build/san/tests/e2e/test_e2e
+	@OUTLAYER_BIN=build/san/bin/outlayer E2E_BIN_DIR=build/bin timeout 300 build/san/tests/e2e/test_e2e
+TEST_STEPS += e2e-test-san
+.PHONY: e2e-deps e2e-test-san

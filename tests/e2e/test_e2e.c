@@ -50,6 +50,7 @@ static pid_t dev_pid, git_pid;
 static int port_base, git_port;
 static char head_commit[41];
 static const char *outlayer_bin = "build/bin/outlayer";
+static const char *bin_dir = "build/bin"; /* the daemons outlayer dev starts */
 static char devlog[300];
 
 static int sh(const char *fmt, ...)
@@ -141,7 +142,8 @@ static json_t *start_dev(const char *dev_json)
     char git[64];
     snprintf(git, sizeof git, "git://127.0.0.1:%d", git_port);
     char *argv[] = {(char *)outlayer_bin, "dev", "--home", home, "--workers", "2", "--port-base", pb,
-                    "--git-base-url", git, NULL};
+                    "--git-base-url", git, "--bin-dir", (char *)bin_dir, "--contracts-dir", "build/contracts",
+                    NULL};
     dev_pid = wh_spawn(argv, devlog);
     for (int waited = 0; waited < 60000; waited += 100) {
         usleep(100 * 1000);
@@ -185,6 +187,7 @@ static int setup(void **state)
 {
     if (sodium_init() < 0 || hc_global_init() || near_rpc_global_init()) return -1;
     if (getenv("OUTLAYER_BIN")) outlayer_bin = getenv("OUTLAYER_BIN");
+    if (getenv("E2E_BIN_DIR")) bin_dir = getenv("E2E_BIN_DIR");
     snprintf(home, sizeof home, "/tmp/ol-e2e-XXXXXX");
     if (!mkdtemp(home)) return -1;
     /* A git daemon for the git source: alice/square prints the square of its input. */
@@ -267,7 +270,11 @@ static int teardown(void **state)
     /* Every yoctoNEAR accounted for: balances + burnt gas = genesis supply. */
     snprintf(C.node.home, sizeof C.node.home, "%s/devnet", home);
     if (dn_check_supply(&C.node)) bad = 1;
-    if (sh("grep -l 'ERROR: AddressSanitizer\\|runtime error:' %s/logs/*.log 2>/dev/null", home) == 0) bad = 1;
+    if (sh("grep -l 'ERROR: AddressSanitizer\\|ERROR: LeakSanitizer\\|runtime error:' %s/logs/*.log %s 2>/dev/null",
+           home, devlog) == 0) {
+        fprintf(stderr, "sanitizer report in %s or %s/logs\n", devlog, home);
+        bad = 1;
+    }
     if (C.node.rpc) near_rpc_free(C.node.rpc);
     if (getenv("KEEP_E2E_DIR") || bad) fprintf(stderr, "home kept: %s\n", home);
     else sh("rm -rf %s", home);
