@@ -15,7 +15,8 @@ $(E2E_BIN): $(OBJ)/tests/e2e/test_e2e.o $(E2E_SUPPORT) $(E2E_LIBS)
 
 E2E_DEPS := $(E2E_BIN) $(BIN)/outlayer $(BIN)/outlayer-devnet $(BIN)/outlayer-coordinator $(BIN)/outlayer-keystore \
   $(BIN)/outlayer-worker build/contracts/outlayer.wasm build/contracts/coinflip.wasm \
-  build/tests/worker/probe.wasm $(BUILD)/examples/hello.wasm $(BUILD)/examples/coin_flip.wasm
+  build/tests/worker/probe.wasm $(BUILD)/examples/hello.wasm $(BUILD)/examples/coin_flip.wasm \
+  $(BUILD)/examples/random_number.wasm $(BUILD)/examples/echo.wasm
 
 e2e-test: $(E2E_DEPS)
 	@OUTLAYER_BIN=$(BIN)/outlayer timeout 300 $(E2E_BIN)

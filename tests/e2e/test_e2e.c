@@ -10,6 +10,8 @@
  *   * a WasmUrl request: output and an exact refund
  *   * a git source built by a worker, and the same commit by branch from the
  *     build cache
+ *   * the examples random_number (range, min == max, max < min refunded) and
+ *     echo (the request's sender and block)
  *   * the three response formats: Text, Json, Bytes
  *   * each limit (instructions, memory, time) fails with success:false and an
  *     exact refund of all but the base fee
@@ -354,6 +356,45 @@ static void test_cli_request(void **state)
     assert_int_equal(WEXITSTATUS(st), 64);
 }
 
+/* `outlayer request --json` with a built example; returns the parsed line. */
+static json_t *cli_json(const char *example, const char *input, const char *format)
+{
+    char *out = sh_out("%s request --home %s --wasm build/examples/%s.wasm --input '%s' --format %s --json", outlayer_bin,
+                       home, example, input, format);
+    json_t *j = out ? json_loads(out, 0, NULL) : NULL;
+    if (!j) fail_msg("outlayer request (%s) printed: %s", example, out ? out : "(nothing)");
+    free(out);
+    return j;
+}
+
+/* The examples on the way users run them (examples/README.md). */
+static void test_examples(void **state)
+{
+    json_t *j = cli_json("random_number", "{\"min\":1,\"max\":6}", "Json");
+    json_int_t n = json_integer_value(json_object_get(json_object_get(j, "value"), "random_number"));
+    assert_true(n >= 1 && n <= 6);
+    json_decref(j);
+    j = cli_json("random_number", "{\"min\":7,\"max\":7}", "Json");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "value"), "random_number")), 7);
+    json_decref(j);
+    /* max < min: the program fails with the reference's text, and is refunded */
+    j = cli_json("random_number", "{\"min\":7,\"max\":3}", "Json");
+    assert_true(json_is_null(json_object_get(j, "value")));
+    json_t *ev = json_object_get(j, "event");
+    assert_non_null(strstr(json_string_value(json_object_get(ev, "error_message")), "max must be >= min"));
+    assert_string_equal(json_string_value(json_object_get(ev, "payment_charged")), "1000000000000000000000");
+    json_decref(j);
+    /* echo: the NEAR context of the request */
+    j = cli_json("echo", "  Hello, world ", "Text");
+    const char *v = json_string_value(json_object_get(j, "value"));
+    unsigned long long block = 0;
+    int used = 0;
+    if (!v || sscanf(v, WH_CALLER " said \"Hello, world\" at block %llu%n", &block, &used) != 1 ||
+        (size_t)used != strlen(v) || block == 0)
+        fail_msg("echo answered %s", v ? v : "(nothing)");
+    json_decref(j);
+}
+
 static void test_formats(void **state)
 {
     expect_output("echo:Heads", "Text", "\"Heads\"");
@@ -577,6 +618,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli_request),
         cmocka_unit_test(test_formats),
+        cmocka_unit_test(test_examples),
         cmocka_unit_test(test_limits_refunded),
         cmocka_unit_test(test_git_source),
         cmocka_unit_test(test_caller_contract),
