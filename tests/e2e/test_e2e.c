@@ -16,6 +16,8 @@
  *   * each limit (instructions, memory, time) fails with success:false and an
  *     exact refund of all but the base fee
  *   * the example caller contract (coinflip) gets its flip in its callback
+ *   * secrets stored with `outlayer secrets put` through the coordinator are
+ *     opened by the keystore for the allowed caller only
  *   * two workers share the queue: concurrent requests are run by both
  *   * kill -9 of the worker running a request: the request is still resolved,
  *     exactly once, and outlayer dev restarts the worker
@@ -596,6 +598,77 @@ static void test_caller_contract(void **state)
     near_outcome_free(&o);
 }
 
+/* Secrets through outlayer dev's wiring: `outlayer secrets put` seals to
+ * the keystore's key through the coordinator and stores on the contract as
+ * bob; the keystore (with the token outlayer dev gave it) opens them for
+ * the allowed caller only; a request naming the profile runs.
+ * (The worker does not fetch secrets yet — docs/worker.md — so the
+ * program itself cannot be shown reading them here.) */
+static void test_secrets(void **state)
+{
+    char dev_json[300];
+    snprintf(dev_json, sizeof dev_json, "%s/dev.json", home);
+    json_t *d = json_load_file(dev_json, 0, NULL);
+    assert_non_null(d);
+    char coord[128], ks[128];
+    snprintf(coord, sizeof coord, "%s", json_string_value(json_object_get(d, "coordinator_url")));
+    snprintf(ks, sizeof ks, "%s", json_string_value(json_object_get(d, "keystore_url")));
+    json_decref(d);
+    int st = sh("printf 'API_KEY=sk-e2e-secret\\n' | %s secrets put --wasm-hash %s --owner " WH_CALLER
+                " --profile default --access '{\"Whitelist\":{\"accounts\":[\"" WH_CALLER "\"]}}'"
+                " --coordinator %s --rpc %s --contract " WH_OUTLAYER
+                " --credentials %s/credentials/localnet/" WH_CALLER ".json > %s/secrets.out 2>&1",
+                outlayer_bin, probe_hash, coord, C.node.url, home, home);
+    if (st != 0) {
+        sh("cat %s/secrets.out", home);
+        fail_msg("outlayer secrets put failed");
+    }
+    /* The keystore opens them for bob, and refuses owner.test.near. */
+    char token_path[300], token[128] = "";
+    snprintf(token_path, sizeof token_path, "%s/keystore-token", home);
+    FILE *f = fopen(token_path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(token, sizeof token, f));
+    fclose(f);
+    token[strcspn(token, "\n")] = 0;
+    const char *callers[] = {WH_CALLER, "owner.test.near"};
+    long want[] = {200, 401};
+    for (int i = 0; i < 2; i++) {
+        json_t *body = json_pack("{s:{s:s, s:s}, s:s, s:s, s:s}", "accessor", "type", "WasmHash", "hash", probe_hash,
+                                 "profile", "default", "owner", WH_CALLER, "user_account_id", callers[i]);
+        char url[200], err[200];
+        snprintf(url, sizeof url, "%s/decrypt", ks);
+        hc_options ho = {.timeout_ms = 10000, .bearer = token};
+        long status = 0;
+        json_t *out = NULL;
+        assert_int_equal(hc_post_json(url, body, &ho, &status, &out, err, sizeof err), 0);
+        if (status != want[i]) fail_msg("/decrypt for %s: %ld, expected %ld", callers[i], status, want[i]);
+        if (status == 200) {
+            const char *b64 = json_string_value(json_object_get(out, "plaintext_secrets"));
+            assert_non_null(b64);
+            unsigned char plain[512];
+            size_t plain_len = 0;
+            assert_int_equal(sodium_base642bin(plain, sizeof plain - 1, b64, strlen(b64), NULL, &plain_len, NULL,
+                                               sodium_base64_VARIANT_ORIGINAL),
+                             0);
+            plain[plain_len] = 0;
+            assert_non_null(strstr((char *)plain, "sk-e2e-secret"));
+        }
+        json_decref(out);
+        json_decref(body);
+    }
+    /* The value never reached a log. */
+    assert_int_not_equal(sh("grep -rq sk-e2e-secret %s/logs", home), 0);
+    /* A request naming the profile is accepted and runs for bob. */
+    char *out = sh_out("%s request --home %s --wasm " PROBE " --input env --secrets-profile default --json", outlayer_bin,
+                       home);
+    json_t *j = out ? json_loads(out, 0, NULL) : NULL;
+    if (!j) fail_msg("outlayer request printed %s", out ? out : "(nothing)");
+    assert_non_null(strstr(json_string_value(json_object_get(j, "value")), "NEAR_SENDER_ID=" WH_CALLER));
+    json_decref(j);
+    free(out);
+}
+
 /* Stop, start again on the same home: the same chain (the user's balance
  * carried over, not a new genesis), and requests work again. Also: the
  * terminal summary showed the workers' results. */
@@ -622,6 +695,7 @@ int main(void)
         cmocka_unit_test(test_limits_refunded),
         cmocka_unit_test(test_git_source),
         cmocka_unit_test(test_caller_contract),
+        cmocka_unit_test(test_secrets),
         cmocka_unit_test(test_two_workers_share_the_queue),
         cmocka_unit_test(test_kill_worker_mid_execution),
         cmocka_unit_test(test_restart_resumes),
