@@ -21,6 +21,8 @@
  *   * two workers share the queue: concurrent requests are run by both
  *   * kill -9 of the worker running a request: the request is still resolved,
  *     exactly once, and outlayer dev restarts the worker
+ *   * kill -9 of the coordinator, then of the devnet, around a request: both
+ *     restarted by outlayer dev, the request answered with an exact refund
  *   * a restart on the same home resumes the same chain
  *   * SIGTERM stops outlayer dev and every child, removing dev.json; then
  *     the chain's balances plus burnt gas add up to the genesis supply
@@ -669,6 +671,47 @@ static void test_secrets(void **state)
     free(out);
 }
 
+static pid_t pid_of(const char *pattern)
+{
+    char *out = sh_out("pgrep -f -- '%s'", pattern);
+    pid_t pid = out ? (pid_t)atoi(out) : 0;
+    free(out);
+    return pid;
+}
+
+/* kill -9 of the coordinator, then of the devnet, while requests are made:
+ * outlayer dev restarts each (same data), and every request still ends on
+ * chain with its output and an exact refund. */
+static void test_kill_coordinator_and_devnet(void **state)
+{
+    char pat[300];
+    const char *parts[] = {"coordinato[r]", "devne[t]"};
+    for (int i = 0; i < 2; i++) {
+        /* [x] keeps the pattern from matching the shell running pgrep */
+        snprintf(pat, sizeof pat, "--home %s/%s|--data-dir %s/%s", home, parts[i], home, parts[i]);
+        pid_t victim = pid_of(pat);
+        assert_true(victim > 0);
+        wh_request rq;
+        if (i == 0) {
+            kill(victim, SIGKILL); /* the request arrives while the coordinator is down */
+            assert_int_equal(wh_request_execution(&C, probe_url, LIMITS(1000000000, 32, 10), "echo:survived", "Text", &rq),
+                             0);
+        } else {
+            assert_int_equal(wh_request_execution(&C, probe_url, LIMITS(1000000000, 32, 10), "echo:survived", "Text", &rq),
+                             0);
+            kill(victim, SIGKILL); /* the chain dies with the request pending */
+        }
+        near_outcome o;
+        if (wh_final(&C, &rq, 90000, &o)) fail_msg("no final outcome after kill -9 of the %s (home %s)", parts[i], home);
+        assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+        assert_string_equal((const char *)o.value, "\"survived\"");
+        assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
+        near_outcome_free(&o);
+        pid_t now = pid_of(pat);
+        assert_true(now > 0 && now != victim);
+    }
+}
+
 /* Stop, start again on the same home: the same chain (the user's balance
  * carried over, not a new genesis), and requests work again. Also: the
  * terminal summary showed the workers' results. */
@@ -698,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_secrets),
         cmocka_unit_test(test_two_workers_share_the_queue),
         cmocka_unit_test(test_kill_worker_mid_execution),
+        cmocka_unit_test(test_kill_coordinator_and_devnet),
         cmocka_unit_test(test_restart_resumes),
     };
     return cmocka_run_group_tests_name("e2e (outlayer dev)", tests, setup, teardown);
