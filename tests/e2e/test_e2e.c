@@ -18,6 +18,7 @@
  *   * the example caller contract (coinflip) gets its flip in its callback
  *   * secrets stored with `outlayer secrets put` through the coordinator are
  *     opened by the keystore for the allowed caller only
+ *   * payer_account_id: the payer gets the refund, the caller pays deposit + gas
  *   * two workers share the queue: concurrent requests are run by both
  *   * kill -9 of the worker running a request: the request is still resolved,
  *     exactly once, and outlayer dev restarts the worker
@@ -671,6 +672,40 @@ static void test_secrets(void **state)
     free(out);
 }
 
+/* payer_account_id: the refund goes to the payer, not the caller; both
+ * balances checked to the yoctoNEAR. */
+static void test_payer_gets_the_refund(void **state)
+{
+    const char *payer = "owner.test.near";
+    char args[800];
+    snprintf(args, sizeof args,
+             "{\"code_source\":%s,\"resource_limits\":" LIMITS(1000000000, 32, 10)
+             ",\"input_data\":\"echo:paid\",\"response_format\":\"Text\",\"payer_account_id\":\"%s\"}",
+             probe_url, payer);
+    wh_request rq = {0};
+    rq.deposit = DN_NEAR / 10;
+    rq.balance_before = dn_balance(&C.node, WH_CALLER);
+    near_u128 payer_before = dn_balance(&C.node, payer);
+    near_outcome o;
+    near_rpc_error err = {0};
+    assert_int_equal(dn_call(&C.node, &C.caller, WH_OUTLAYER, "request_execution", args, rq.deposit,
+                             NEAR_WAIT_INCLUDED, &o, &err, rq.tx_hash),
+                     NEAR_OK);
+    near_outcome_free(&o);
+    if (wh_final(&C, &rq, 60000, &o)) fail_msg("no final outcome (home %s)", home);
+    assert_string_equal((const char *)o.value, "\"paid\"");
+    json_t *ev = wh_completed_event(&o);
+    json_t *d = json_array_get(json_object_get(ev, "data"), 0);
+    near_u128 charged = 0, refunded = 0;
+    near_u128_parse(json_string_value(json_object_get(d, "payment_charged")), &charged);
+    near_u128_parse(json_string_value(json_object_get(d, "payment_refunded")), &refunded);
+    assert_true(charged + refunded == rq.deposit && refunded > 0);
+    assert_true(dn_balance(&C.node, payer) - payer_before == refunded);
+    assert_true(rq.balance_before - dn_balance(&C.node, WH_CALLER) == rq.deposit + tree_gas(&o));
+    json_decref(ev);
+    near_outcome_free(&o);
+}
+
 static pid_t pid_of(const char *pattern)
 {
     char *out = sh_out("pgrep -f -- '%s'", pattern);
@@ -739,6 +774,7 @@ int main(void)
         cmocka_unit_test(test_git_source),
         cmocka_unit_test(test_caller_contract),
         cmocka_unit_test(test_secrets),
+        cmocka_unit_test(test_payer_gets_the_refund),
         cmocka_unit_test(test_two_workers_share_the_queue),
         cmocka_unit_test(test_kill_worker_mid_execution),
         cmocka_unit_test(test_kill_coordinator_and_devnet),
