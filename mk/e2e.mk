@@ -33,3 +33,14 @@ e2e-test-san:
 	@OUTLAYER_BIN=build/san/bin/outlayer E2E_BIN_DIR=build/bin timeout 300 build/san/tests/e2e/test_e2e
 TEST_STEPS += e2e-test-san
 .PHONY: e2e-deps e2e-test-san
+
+# make soak (not in make test): SOAK_N requests (default 1000) over
+# SOAK_WORKERS workers (default 4) with random programs, limits and worker
+# kills; prints requests/s, latency percentiles and the loss count.
+$(BUILD)/tests/e2e/soak: $(OBJ)/tests/e2e/soak.o $(E2E_SUPPORT) $(E2E_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(E2E_SUPPORT) -Wl,--start-group $(E2E_LIBS) -Wl,--end-group \
+	  $(LIB_JSON) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) $(LDLIBS)
+soak: $(BUILD)/tests/e2e/soak $(E2E_DEPS)
+	@OUTLAYER_BIN=$(BIN)/outlayer nice $(BUILD)/tests/e2e/soak
+.PHONY: soak
