@@ -296,6 +296,7 @@ static int wait_healthy(child *c, const char *url, int timeout_ms)
         }
         usleep(50 * 1000);
     }
+    if (stop_signal) return -1; /* interrupted, not unhealthy */
     cli_error("%s did not become healthy at %s; see %s", c->name, url, c->log);
     return -1;
 }
@@ -557,8 +558,9 @@ static void define_children(const dev_opts *o, const char *worker_tok, const cha
         child_arg(c, "dev-%s", name);
         child_arg(c, "--jobs");
         child_arg(c, "2");
+        /* short polls: a stopping worker waits for its poll to return */
         child_arg(c, "--poll-timeout");
-        child_arg(c, "5");
+        child_arg(c, "3");
         child_arg(c, "--heartbeat");
         child_arg(c, "%dms", o->lease_seconds * 1000 / 3);
         child_arg(c, "--build-dir");
