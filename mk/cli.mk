@@ -1,7 +1,7 @@
 # The `outlayer` command line: src/cli/ -> build/bin/outlayer
 #
-# `make run` builds it and the hello example and runs the example with some
-# input, showing the program's output and the run report.
+# `make run` builds everything and runs `outlayer dev` with a demo request;
+# `make run-local` runs the hello example through `outlayer run` only.
 CLI_SRC := $(wildcard src/cli/*.c)
 CLI_OBJ := $(call objs_of,$(CLI_SRC))
 PROGRAMS += $(BIN)/outlayer
@@ -13,6 +13,8 @@ CLI_LIBS := $(LIB)/librunner.a $(LIB)/libwasi.a $(LIB)/libwasm.a
 # `outlayer secrets` (src/cli/cmd_secrets.c):
 CLI_LIBS += $(LIB)/libsecrets.a $(LIB)/libbase.a $(LIB)/libnear.a
 $(BIN)/outlayer: LDLIBS += $(LIB_CURL) -lpcre2-8
+# `outlayer dev` serves local .wasm files (src/cli/dev_files.c):
+$(BIN)/outlayer: LDLIBS += $(LIB_HTTP)
 
 $(BIN)/outlayer: $(CLI_OBJ) $(CLI_LIBS)
 	@mkdir -p $(@D)
@@ -20,13 +22,22 @@ $(BIN)/outlayer: $(CLI_OBJ) $(CLI_LIBS)
 	  $(LIB_JSON) $(LIB_SODIUM) $(LDLIBS)
 
 RUN_INPUT ?= {"name": "OutLayer"}
+RUN_HOME ?= .outlayer-dev
+RUN_PORT_BASE ?= 3030
 
+# `make run`: everything built, then `outlayer dev` with one demo request
+# through the whole path (scripts/run-dev.sh); the stack stays up until Ctrl-C.
 run: deps
+	@$(MAKE) --no-print-directory all build/contracts/outlayer.wasm build/contracts/coinflip.wasm $(BUILD)/examples/hello.wasm
+	@scripts/run-dev.sh $(BUILD) $(RUN_HOME) $(RUN_PORT_BASE) '$(RUN_INPUT)'
+
+# The earlier `make run`: one program through `outlayer run`, no network.
+run-local: deps
 	@$(MAKE) --no-print-directory $(BIN)/outlayer $(BUILD)/examples/hello.wasm
 	@echo '$$ echo '"'"'$(RUN_INPUT)'"'"' | $(BIN)/outlayer run $(BUILD)/examples/hello.wasm --input - --env GREETING=Hello'
 	@echo '$(RUN_INPUT)' | $(BIN)/outlayer run $(BUILD)/examples/hello.wasm --input - --env GREETING=Hello
 
-.PHONY: run
+.PHONY: run run-local
 
 # CLI tests: every example under `outlayer run` vs natively, the report,
 # each limit, bad files, usage (tests/cli/run.sh). The example and test

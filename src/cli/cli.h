@@ -44,6 +44,10 @@ int cmd_run(int argc, char **argv);
 void cmd_run_help(FILE *out);
 int cmd_secrets(int argc, char **argv);
 void cmd_secrets_help(FILE *out);
+int cmd_dev(int argc, char **argv);
+void cmd_dev_help(FILE *out);
+int cmd_request(int argc, char **argv);
+void cmd_request_help(FILE *out);
 
 /* Prints "outlayer: <message>\n" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

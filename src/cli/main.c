@@ -9,6 +9,9 @@ static const cli_command commands[] = {
     {"run", "run a WASI program locally with the limits of an OutLayer worker", cmd_run, cmd_run_help},
     {"secrets", "seal secrets for the keystore; store, list and delete them on the contract", cmd_secrets,
      cmd_secrets_help},
+    {"dev", "run the whole OutLayer network on this machine (devnet, keystore, coordinator, workers)", cmd_dev,
+     cmd_dev_help},
+    {"request", "ask the OutLayer contract to run a program and print the result", cmd_request, cmd_request_help},
 };
 
 enum { COMMAND_COUNT = sizeof commands / sizeof commands[0] };

@@ -236,5 +236,23 @@ for bad in "run" "run x.wasm --fuel abc" "run x.wasm --fuel 0" "run x.wasm --env
   check "usage error exits 64: outlayer $bad" bash -c "[ $rc -eq 64 ] && [ -s '$TMP/err' ]"
 done
 
+# outlayer dev / outlayer request: bad command lines are refused before
+# anything starts (their real runs are in make e2e-test).
+for bad in "dev --workers 0" "dev --workers x" "dev --port-base 80" "dev --bogus" "dev extra" \
+           "dev --postgres mysql://x" "request" "request --wasm-url http://x/a.wasm" "request --repo r" \
+           "request --wasm a.wasm --format Xml" "request --wasm a.wasm --repo r --commit c" \
+           "request --wasm a.wasm --timeout 0" "request --wasm a.wasm --input a --input-file b" \
+           "request --home $TMP/no-dev --wasm a.wasm"; do
+  # shellcheck disable=SC2086
+  "$OUTLAYER" $bad >/dev/null 2>"$TMP/err"; rc=$?
+  check "usage error exits 64: outlayer $bad" bash -c "[ $rc -eq 64 ] && [ -s '$TMP/err' ]"
+done
+"$OUTLAYER" help dev >"$TMP/out"; rc=$?
+check "help dev names every flag" bash -c "[ $rc -eq 0 ] && for f in --home --workers --port-base --block-ms --postgres --lease-seconds --git-base-url; do grep -q -- \$f '$TMP/out' || exit 1; done"
+"$OUTLAYER" help request >"$TMP/out"; rc=$?
+check "help request names every source and the exit codes" bash -c "[ $rc -eq 0 ] && for f in --wasm --wasm-url --hash --repo --commit --format --secrets-profile --deposit --network 75; do grep -q -- \$f '$TMP/out' || exit 1; done"
+"$OUTLAYER" request --home "$TMP/no-dev" --wasm a.wasm 2>"$TMP/err"
+check "request without outlayer dev says so" grep -q 'no running `outlayer dev`' "$TMP/err"
+
 echo "cli-test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,17 @@
+/*
+ * dev.h — what `outlayer dev` and `outlayer request` agree on: the account
+ * names of the local network and the default home.
+ */
+#ifndef OUTLAYER_CLI_DEV_H
+#define OUTLAYER_CLI_DEV_H
+
+#define DEV_DEFAULT_HOME ".outlayer-dev"
+#define DEV_CONTRACT "outlayer.test.near"
+#define DEV_OWNER "owner.test.near"
+#define DEV_OPERATOR "operator.test.near"
+#define DEV_USER "bob.test.near"
+/* The example caller contract (contracts/examples/coinflip.c), running
+ * examples/coin_flip.c served by outlayer dev. */
+#define DEV_COINFLIP "coinflip.test.near"
+
+#endif

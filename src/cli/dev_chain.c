@@ -1,0 +1,201 @@
+/* dev_chain.c — see dev_chain.h. */
+#include "cli/dev_chain.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "near/encoding.h"
+#include "near/transaction.h"
+
+/* A transaction with the key's next nonce and the latest final block hash. */
+static int tx_begin(near_rpc *rpc, const near_credentials *who, const char *receiver, near_transaction *tx, char *err,
+                    size_t errlen)
+{
+    near_access_key_view ak;
+    near_rpc_error e = {0};
+    if (near_rpc_view_access_key(rpc, who->account_id, &who->keypair.public_key, NEAR_FINAL, &ak, &e) != NEAR_OK) {
+        snprintf(err, errlen, "access key of %s: %s", who->account_id, e.message);
+        near_rpc_error_clear(&e);
+        return -1;
+    }
+    uint64_t nonce = ak.key.nonce + 1;
+    near_access_key_view_free(&ak);
+    near_block b;
+    if (near_rpc_block(rpc, NEAR_FINAL, &b, &e) != NEAR_OK) {
+        snprintf(err, errlen, "latest block: %s", e.message);
+        near_rpc_error_clear(&e);
+        return -1;
+    }
+    int rc = near_transaction_init(tx, who->account_id, &who->keypair.public_key, nonce, receiver, b.hash);
+    near_block_free(&b);
+    if (rc) snprintf(err, errlen, "cannot build a transaction for %s", receiver);
+    return rc;
+}
+
+static near_status tx_send(near_rpc *rpc, near_transaction *tx, const near_keypair *kp, near_wait_until wait,
+                           near_outcome *out, char *hash_out, char *err, size_t errlen)
+{
+    near_signed_transaction stx;
+    uint8_t hash[32];
+    int bad = near_transaction_sign(tx, kp, &stx, hash);
+    near_transaction_free(tx);
+    if (bad) {
+        snprintf(err, errlen, "cannot sign the transaction");
+        return NEAR_ERR_ARG;
+    }
+    if (hash_out) near_base58_encode(hash, 32, hash_out, 64);
+    size_t len = 0;
+    uint8_t *bytes = near_signed_transaction_to_bytes(&stx, &len);
+    near_signed_transaction_free(&stx);
+    near_rpc_error e = {0};
+    near_status st = near_rpc_send_tx(rpc, bytes, len, wait, out, &e);
+    free(bytes);
+    if (st != NEAR_OK) snprintf(err, errlen, "%s: %s", near_status_name(st), e.message);
+    near_rpc_error_clear(&e);
+    return st;
+}
+
+/* A transaction sent with FINAL must have succeeded. Frees *o. */
+static int final_ok(near_status st, near_outcome *o, const char *what, char *err, size_t errlen)
+{
+    if (st != NEAR_OK) return -1;
+    int ok = o->kind == NEAR_OUTCOME_SUCCESS;
+    if (!ok) snprintf(err, errlen, "%s failed: %s", what, o->failure_message);
+    near_outcome_free(o);
+    return ok ? 0 : -1;
+}
+
+int dc_create_account(near_rpc *rpc, const near_credentials *creator, const char *id, near_u128 amount,
+                      const near_credentials *cred, char *err, size_t errlen)
+{
+    near_transaction tx;
+    if (tx_begin(rpc, creator, id, &tx, err, errlen)) return -1;
+    near_action_list l = near_tx_actions(&tx);
+    near_add_create_account(l);
+    near_add_transfer(l, amount);
+    near_add_full_access_key(l, &cred->keypair.public_key, 0);
+    near_outcome o;
+    near_status st = tx_send(rpc, &tx, &creator->keypair, NEAR_WAIT_FINAL, &o, NULL, err, errlen);
+    return final_ok(st, &o, "create account", err, errlen);
+}
+
+int dc_deploy(near_rpc *rpc, const near_credentials *who, const char *path, const char *init, char *err,
+              size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot read %s (run `make` first)", path);
+        return -1;
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    uint8_t *code = malloc(n > 0 ? (size_t)n : 1);
+    size_t got = code ? fread(code, 1, (size_t)n, f) : 0;
+    fclose(f);
+    if (!code || n <= 0 || got != (size_t)n) {
+        free(code);
+        snprintf(err, errlen, "cannot read %s", path);
+        return -1;
+    }
+    near_transaction tx;
+    if (tx_begin(rpc, who, who->account_id, &tx, err, errlen)) {
+        free(code);
+        return -1;
+    }
+    near_action_list l = near_tx_actions(&tx);
+    int bad = near_add_deploy_contract(l, code, (size_t)n);
+    free(code);
+    if (!bad && init) bad = near_add_function_call(l, "new", (const uint8_t *)init, strlen(init), 100 * DC_TGAS, 0);
+    if (bad) {
+        near_transaction_free(&tx);
+        snprintf(err, errlen, "cannot build the deploy transaction");
+        return -1;
+    }
+    near_outcome o;
+    near_status st = tx_send(rpc, &tx, &who->keypair, NEAR_WAIT_FINAL, &o, NULL, err, errlen);
+    return final_ok(st, &o, "deploy", err, errlen);
+}
+
+int dc_account_exists(near_rpc *rpc, const char *id)
+{
+    near_account_view v;
+    near_rpc_error e = {0};
+    near_status st = near_rpc_view_account(rpc, id, NEAR_FINAL, &v, &e);
+    near_rpc_error_clear(&e);
+    if (st == NEAR_OK) return 1;
+    return st == NEAR_ERR_UNKNOWN_ACCOUNT ? 0 : -1;
+}
+
+near_status dc_call(near_rpc *rpc, const near_credentials *who, const char *receiver, const char *method,
+                    const char *args, uint64_t gas, near_u128 deposit, near_wait_until wait, near_outcome *out,
+                    char *hash_out, char *err, size_t errlen)
+{
+    near_transaction tx;
+    if (tx_begin(rpc, who, receiver, &tx, err, errlen)) return NEAR_ERR_ARG;
+    if (near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)args, strlen(args), gas, deposit)) {
+        near_transaction_free(&tx);
+        snprintf(err, errlen, "cannot build the call");
+        return NEAR_ERR_ARG;
+    }
+    return tx_send(rpc, &tx, &who->keypair, wait, out, hash_out, err, errlen);
+}
+
+json_t *dc_completed_event(const near_outcome *o)
+{
+    for (size_t i = 0; i < o->n_logs; i++) {
+        const char *p = strstr(o->logs[i], "EVENT_JSON:");
+        if (!p) continue;
+        json_t *ev = json_loads(p + 11, 0, NULL);
+        const char *name = json_string_value(json_object_get(ev, "event"));
+        if (name && strcmp(name, "execution_completed") == 0) {
+            json_t *d = json_incref(json_array_get(json_object_get(ev, "data"), 0));
+            json_decref(ev);
+            if (d) return d;
+            continue;
+        }
+        json_decref(ev);
+    }
+    return NULL;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int dc_wait_final(near_rpc *rpc, const char *tx_hash, const char *sender, int timeout_ms,
+                  void (*progress)(double seconds, void *ctx), void *ctx, near_outcome *o)
+{
+    double start = now_s();
+    while ((now_s() - start) * 1000 <= timeout_ms) {
+        near_rpc_error e = {0};
+        near_status st = near_rpc_tx_status(rpc, tx_hash, sender, NEAR_WAIT_NONE, 1, o, &e);
+        near_rpc_error_clear(&e);
+        if (st == NEAR_OK) {
+            json_t *ev = NULL;
+            bool done = o->kind == NEAR_OUTCOME_FAILURE ||
+                        (o->kind == NEAR_OUTCOME_SUCCESS && (ev = dc_completed_event(o)) != NULL);
+            json_decref(ev);
+            near_outcome_free(o);
+            if (done) {
+                /* The refund is a receipt of its own: wait for the whole tree. */
+                for (int i = 0; i < 50; i++) {
+                    st = near_rpc_tx_status(rpc, tx_hash, sender, NEAR_WAIT_FINAL, 1, o, &e);
+                    near_rpc_error_clear(&e);
+                    if (st == NEAR_OK) return 0;
+                    usleep(200 * 1000);
+                }
+                return -1;
+            }
+        }
+        if (progress) progress(now_s() - start, ctx);
+        usleep(200 * 1000);
+    }
+    return -1;
+}

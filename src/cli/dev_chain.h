@@ -1,0 +1,41 @@
+/*
+ * dev_chain.h — the few chain operations `outlayer dev` and `outlayer
+ * request` need, on top of src/near: create an account, deploy a contract,
+ * sign and send one function call, wait for a request's final outcome.
+ */
+#ifndef OUTLAYER_CLI_DEV_CHAIN_H
+#define OUTLAYER_CLI_DEV_CHAIN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "near/credentials.h"
+#include "near/rpc.h"
+#include "near/u128.h"
+
+#define DC_TGAS 1000000000000ull
+#define DC_NEAR ((near_u128)1000000000000000000ull * 1000000ull)
+
+/* Creates `id` from `creator` with `amount` and cred's key (filled by the
+ * caller). 0, or -1 with a message in err. */
+int dc_create_account(near_rpc *rpc, const near_credentials *creator, const char *id, near_u128 amount,
+                      const near_credentials *cred, char *err, size_t errlen);
+/* Deploys the file at path to who's account, then `new(init)` unless init is NULL. */
+int dc_deploy(near_rpc *rpc, const near_credentials *who, const char *path, const char *init, char *err,
+              size_t errlen);
+/* Whether the account exists (1), does not (0), or the RPC failed (-1). */
+int dc_account_exists(near_rpc *rpc, const char *id);
+/* Signs one FunctionCall (gas, deposit) and sends it waiting for `wait`;
+ * hash_out (64 bytes) gets the transaction hash. */
+near_status dc_call(near_rpc *rpc, const near_credentials *who, const char *receiver, const char *method,
+                    const char *args, uint64_t gas, near_u128 deposit, near_wait_until wait, near_outcome *out,
+                    char *hash_out, char *err, size_t errlen);
+/* The `execution_completed` event's data[0] in an outcome's logs (new reference) or NULL. */
+json_t *dc_completed_event(const near_outcome *o);
+/* Polls the request transaction until its callback ran and the whole tree is
+ * final (refund included). progress (may be NULL) is called every poll with
+ * the seconds waited. 0 with *o filled, or -1 on timeout / RPC failure. */
+int dc_wait_final(near_rpc *rpc, const char *tx_hash, const char *sender, int timeout_ms,
+                  void (*progress)(double seconds, void *ctx), void *ctx, near_outcome *o);
+
+#endif
