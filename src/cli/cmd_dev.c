@@ -573,7 +573,10 @@ static void define_children(const dev_opts *o, const char *worker_tok, const cha
             child_arg(c, "--git-base-url");
             child_arg(c, "%s", o->git_base_url);
         }
+        child_arg(c, "--keystore-url");
+        child_arg(c, "http://127.0.0.1:%d", p + 2);
         child_env(c, "API_AUTH_TOKEN", worker_tok);
+        child_env(c, "KEYSTORE_AUTH_TOKEN", ks_tok); /* the environment: flags show in ps */
     }
 }
 

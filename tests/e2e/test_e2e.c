@@ -604,9 +604,9 @@ static void test_caller_contract(void **state)
 /* Secrets through outlayer dev's wiring: `outlayer secrets put` seals to
  * the keystore's key through the coordinator and stores on the contract as
  * bob; the keystore (with the token outlayer dev gave it) opens them for
- * the allowed caller only; a request naming the profile runs.
- * (The worker does not fetch secrets yet — docs/worker.md — so the
- * program itself cannot be shown reading them here.) */
+ * the allowed caller only; a request naming the profile runs and the
+ * program reads the secret (printed reversed, so the plain value never
+ * reaches the chain or a log). */
 static void test_secrets(void **state)
 {
     char dev_json[300];
@@ -662,14 +662,17 @@ static void test_secrets(void **state)
     }
     /* The value never reached a log. */
     assert_int_not_equal(sh("grep -rq sk-e2e-secret %s/logs", home), 0);
-    /* A request naming the profile is accepted and runs for bob. */
-    char *out = sh_out("%s request --home %s --wasm " PROBE " --input env --secrets-profile default --json", outlayer_bin,
-                       home);
+    /* A request naming the profile runs for bob, and the program gets the
+     * secret from the keystore through the worker. */
+    char *out = sh_out("%s request --home %s --wasm " PROBE " --input envrev:API_KEY --secrets-profile default --json",
+                       outlayer_bin, home);
     json_t *j = out ? json_loads(out, 0, NULL) : NULL;
     if (!j) fail_msg("outlayer request printed %s", out ? out : "(nothing)");
-    assert_non_null(strstr(json_string_value(json_object_get(j, "value")), "NEAR_SENDER_ID=" WH_CALLER));
+    const char *value = json_string_value(json_object_get(j, "value"));
+    if (!value || !strstr(value, "terces-e2e-ks")) fail_msg("the program did not get its secret: %s", out);
     json_decref(j);
     free(out);
+    assert_int_not_equal(sh("grep -rq sk-e2e-secret %s/logs", home), 0);
 }
 
 /* payer_account_id: the refund goes to the payer, not the caller; both
