@@ -31,7 +31,7 @@ sha=$(sha256sum "$root/a.wasm" | cut -c1-64)
 start() { # $1 = name, rest = extra args; sets pid, base, token
   local name=$1; shift
   token=$("$bin" --data-dir="$root/$name" "$@" token add bench 2>/dev/null)
-  LOG_LEVEL=warn nice "$bin" --host=127.0.0.1 --port=0 --data-dir="$root/$name" --threads=4 "$@" \
+  LOG_LEVEL=warn nice "$bin" --host=127.0.0.1 --port=0 --data-dir="$root/$name" --threads="${COORD_THREADS:-4}" "$@" \
     > "$root/$name.out" 2> "$root/$name.log" &
   pid=$!
   for _ in $(seq 100); do grep -q '^listening port=' "$root/$name.out" 2>/dev/null && break; sleep 0.1; done
