@@ -659,14 +659,19 @@ static void job_row_free(job_row *j)
     free(j->compile_error);
 }
 
-static void load_job(store *s, db *d, int64_t rid, const char *did, const char *type, job_row *j)
+/* Both jobs of a request (compile and execute) in one query. */
+static void load_jobs(store *s, db *d, int64_t rid, const char *did, job_row *cj, job_row *ej)
 {
-    memset(j, 0, sizeof *j);
+    memset(cj, 0, sizeof *cj);
+    memset(ej, 0, sizeof *ej);
     db_rows *st = db_query(d,
                              "SELECT job_id, status, lease_id, wasm_checksum, compile_cost_yocto, compile_error, "
-                             "compile_time_ms FROM jobs WHERE request_id=? AND data_id=? AND job_type=?",
-                             "itt", rid, did, type);
-    if (st && db_next(st) == 1) {
+                             "compile_time_ms, job_type FROM jobs WHERE request_id=? AND data_id=?",
+                             "it", rid, did);
+    while (st && db_next(st) == 1) {
+        const char *type = db_text(st, 7);
+        job_row *j = type && strcmp(type, "compile") == 0 ? cj : type && strcmp(type, "execute") == 0 ? ej : NULL;
+        if (!j || j->exists) continue;
         j->exists = 1;
         j->job_id = db_int(st, 0);
         snprintf(j->status, sizeof j->status, "%s", db_text(st, 1));
@@ -778,8 +783,7 @@ st_status store_claim(store *s, const cr_claim *c, json_t **jobs_out, char *err,
         goto out;
     }
     const char *lp = task_id ? lease : NULL;
-    load_job(s, d, c->request_id, c->data_id, "compile", &cj);
-    load_job(s, d, c->request_id, c->data_id, "execute", &ej);
+    load_jobs(s, d, c->request_id, c->data_id, &cj, &ej);
 
     if (abandoned) {
         /* Nothing will run: the worker reports the reason on chain as a failure. */
@@ -936,9 +940,18 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
         ret = ST_CONFLICT;
         goto free_out;
     }
-    static const char SQ_LT[] = "SELECT COUNT(*) FROM tasks WHERE lease_id=? AND state='leased'",
-                      PG_LT[] = "SELECT COUNT(*) FROM (SELECT 1 FROM tasks WHERE lease_id=? AND state='leased' FOR UPDATE) t";
-    if (lease && db_scalar(d, 0, s->pg ? PG_LT : SQ_LT, "t", lease) == 0) {
+    /* The lease check and the task's end in one statement: the task is done
+     * only if this job's lease still holds it (the UPDATE locks the row on
+     * PostgreSQL, so the sweeper cannot requeue it under us); otherwise the
+     * lease expired and the task went back to the queue. */
+    int held = lease ? db_exec(d, "UPDATE tasks SET state='done', updated_at=? WHERE lease_id=? AND state='leased'", "it",
+                               now, lease)
+                     : 1;
+    if (held < 0) {
+        db_rollback(d);
+        goto free_out;
+    }
+    if (held == 0) {
         db_rollback(d);
         set_err(err, n, "the lease of job %lld expired and the task went back to the queue", (long long)c->job_id);
         ret = ST_CONFLICT;
@@ -954,7 +967,7 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
         db_rollback(d);
         goto free_out;
     }
-    if (task_id) db_exec(d, "UPDATE tasks SET state='done', updated_at=? WHERE task_id=?", "ii", now, task_id);
+    if (task_id && !lease) db_exec(d, "UPDATE tasks SET state='done', updated_at=? WHERE task_id=?", "ii", now, task_id);
 
     if (is_compile) {
         json_t *p = load_request_payload(s, d, rid, did);
