@@ -7,7 +7,8 @@
 #           keep-alive clients) on SQLite and on PostgreSQL
 # Prints req/s, jobs/s, p99 latency and the ratios. Short runs under nice:
 # the machine is shared. Knobs: BENCH_SECONDS (default 8), BENCH_THREADS
-# (client threads for the cycle, default 8), WRK_CONNS (default 32).
+# (client threads for the cycle, default 8), WRK_CONNS (default 32),
+# COORD_THREADS (the coordinator's --threads; default: its own default).
 #   usage: coordinator_bench.sh COORDINATOR_BINARY CYCLE_DRIVER
 set -euo pipefail
 bin=$1 driver=$2
@@ -31,7 +32,7 @@ sha=$(sha256sum "$root/a.wasm" | cut -c1-64)
 start() { # $1 = name, rest = extra args; sets pid, base, token
   local name=$1; shift
   token=$("$bin" --data-dir="$root/$name" "$@" token add bench 2>/dev/null)
-  LOG_LEVEL=warn nice "$bin" --host=127.0.0.1 --port=0 --data-dir="$root/$name" --threads=4 "$@" \
+  LOG_LEVEL=warn nice "$bin" --host=127.0.0.1 --port=0 --data-dir="$root/$name" ${COORD_THREADS:+--threads=$COORD_THREADS} "$@" \
     > "$root/$name.out" 2> "$root/$name.log" &
   pid=$!
   for _ in $(seq 100); do grep -q '^listening port=' "$root/$name.out" 2>/dev/null && break; sleep 0.1; done

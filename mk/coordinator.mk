@@ -14,9 +14,11 @@ $(COORD_LIB): $(COORD_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(COORD_BIN): $(OBJ)/src/coordinator/main.o $(COORD_LIB) $(BASE_LIB) $(LIB)/libnear.a
+# libsecrets: the one repo/seed normalisation and the access-condition
+# parser the keystore uses (api_secrets.c); it needs libnear and PCRE2.
+$(COORD_BIN): $(OBJ)/src/coordinator/main.o $(COORD_LIB) $(LIB)/libsecrets.a $(BASE_LIB) $(LIB)/libnear.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_JSON) $(LIB_HTTP) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) -lpq $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_JSON) $(LIB_HTTP) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) -lpq -lpcre2-8 $(LDLIBS)
 
 coordinator: $(COORD_BIN)
 .PHONY: coordinator
@@ -24,9 +26,9 @@ coordinator: $(COORD_BIN)
 # Integration test: the real binary over HTTP on 127.0.0.1 (port 0).
 # `coordinator-test-san` runs the same suite against the ASan+UBSan build.
 COORD_TEST_BIN := $(BUILD)/tests/coordinator/test_coordinator
-$(COORD_TEST_BIN): $(OBJ)/tests/coordinator/test_coordinator.o $(COORD_LIB) $(BASE_LIB)
+$(COORD_TEST_BIN): $(OBJ)/tests/coordinator/test_coordinator.o $(COORD_LIB) $(LIB)/libsecrets.a $(BASE_LIB) $(LIB)/libnear.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_CMOCKA) $(LIB_JSON) $(LIB_HTTP) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) -lpq $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_CMOCKA) $(LIB_JSON) $(LIB_HTTP) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) -lpq -lpcre2-8 $(LDLIBS)
 
 coordinator-test: $(COORD_BIN) $(COORD_TEST_BIN)
 	COORD_BIN=$(COORD_BIN) $(if $(filter 1,$(SAN)),COORD_SAN=1) timeout 170 $(COORD_TEST_BIN)

@@ -3,7 +3,6 @@
  * to KEYSTORE_BASE_URL with the keystore token, and maps the answer. When
  * no keystore is configured both routes answer 503. Secrets in the bodies
  * are never logged. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +11,20 @@
 #include "base/log.h"
 #include "coordinator/coord.h"
 #include "coordinator/request.h"
+#include "secrets/cond.h"
+#include "secrets/seed.h"
 
-/* Builds the seed; on failure replies 400 and returns -1. resp_accessor gets
- * the accessor as the response shows it. */
-static int build_seed(hs_request *req, json_t *accessor, const char *owner, char *seed, size_t size,
+/* Builds the seed with src/secrets' own functions, so the normalised repo,
+ * the lower-cased hash and the seed are exactly what the keystore, the CLI
+ * and the workers derive from the same accessor (one normalisation, see
+ * secrets/seed.h). On failure replies 4xx and returns -1. resp_accessor
+ * gets the accessor as the response shows it. */
+static int build_seed(hs_request *req, json_t *accessor, const char *owner, char seed[SEC_SEED_MAX],
                       json_t **resp_accessor)
 {
     const char *type = json_string_value(json_object_get(accessor, "type"));
+    char err[256];
+    sec_accessor a;
     if (!json_is_object(accessor) || !type) {
         hs_reply_error(req, 422, "field 'accessor' must be {\"type\":\"Repo\",...} or {\"type\":\"WasmHash\",...}");
         return -1;
@@ -26,7 +32,6 @@ static int build_seed(hs_request *req, json_t *accessor, const char *owner, char
     if (strcmp(type, "Repo") == 0) {
         const char *repo = json_string_value(json_object_get(accessor, "repo"));
         json_t *br = json_object_get(accessor, "branch");
-        char norm[1300];
         if (!repo) {
             hs_reply_error(req, 422, "field 'accessor.repo' must be a string");
             return -1;
@@ -35,28 +40,50 @@ static int build_seed(hs_request *req, json_t *accessor, const char *owner, char
             hs_reply_error(req, 422, "field 'accessor.branch' must be a string");
             return -1;
         }
-        if (cr_parse_github_repo(repo, norm, sizeof norm)) {
-            hs_reply_error(req, 400, "Invalid repo format: Invalid repository format: %.200s", repo);
+        if (sec_accessor_make(&a, repo, json_string_value(br), NULL, err, sizeof err)) {
+            hs_reply_error(req, 400, "Invalid repo format: %s", err);
             return -1;
         }
-        if (json_is_string(br)) snprintf(seed, size, "%s:%s:%s", norm, owner, json_string_value(br));
-        else snprintf(seed, size, "%s:%s", norm, owner);
-        *resp_accessor = json_pack("{s:s, s:s}", "type", "Repo", "repo_normalized", norm);
-        if (json_is_string(br)) json_object_set(*resp_accessor, "branch", br);
-        return 0;
-    }
-    if (strcmp(type, "WasmHash") == 0) {
+    } else if (strcmp(type, "WasmHash") == 0) {
         const char *h = json_string_value(json_object_get(accessor, "hash"));
-        if (!cr_is_hex(h, 64)) {
+        if (!h || sec_accessor_make(&a, NULL, NULL, h, err, sizeof err)) {
             hs_reply_error(req, 400, "Invalid WASM hash: must be 64 hex characters");
             return -1;
         }
-        snprintf(seed, size, "wasm_hash:%s:%s", h, owner);
-        *resp_accessor = json_pack("{s:s, s:s}", "type", "WasmHash", "hash", h);
-        return 0;
+    } else {
+        hs_reply_error(req, 422, "field 'accessor.type' must be Repo or WasmHash");
+        return -1;
     }
-    hs_reply_error(req, 422, "field 'accessor.type' must be Repo or WasmHash");
-    return -1;
+    if (sec_seed_build(&a, owner, seed, SEC_SEED_MAX, err, sizeof err)) {
+        hs_reply_error(req, 400, "Invalid owner account ID: %s", err);
+        return -1;
+    }
+    if (a.is_wasm_hash) *resp_accessor = json_pack("{s:s, s:s}", "type", "WasmHash", "hash", a.hash);
+    else {
+        *resp_accessor = json_pack("{s:s, s:s}", "type", "Repo", "repo_normalized", a.repo);
+        if (a.has_branch) json_object_set_new(*resp_accessor, "branch", json_string(a.branch));
+    }
+    return 0;
+}
+
+/* The optional access condition a client means to store with the secret:
+ * checked here with the keystore's own parser (so an invalid pattern is a
+ * 400 naming the problem whatever the keystore does) and forwarded in
+ * forward_body when given (the keystore's /pubkey takes it). 0, or replies
+ * 400 and returns -1. */
+static int check_access(hs_request *req, json_t *body, json_t *forward_body)
+{
+    json_t *access = json_object_get(body, "access");
+    if (!access) return 0;
+    sec_cond *cond;
+    char err[512];
+    if (sec_cond_parse(access, &cond, err, sizeof err)) {
+        hs_reply_error(req, 400, "invalid access condition: %s", err);
+        return -1;
+    }
+    sec_cond_free(cond);
+    if (forward_body) json_object_set(forward_body, "access", access);
+    return 0;
 }
 
 /* Forwards; on success returns the parsed 2xx body, else replies and returns NULL. */
@@ -110,18 +137,18 @@ void api_secrets_pubkey(hs_request *req, void *ctx)
     const char *owner;
     if (common(c, req, &b, &owner)) return;
     json_t *sj = json_object_get(b, "secrets_json");
-    char seed[2300];
-    json_t *acc = NULL;
+    char seed[SEC_SEED_MAX];
+    json_t *acc = NULL, *fw = NULL;
     if (!json_is_string(sj)) hs_reply_error(req, 422, "field 'secrets_json' must be a string");
-    else if (build_seed(req, json_object_get(b, "accessor"), owner, seed, sizeof seed, &acc) == 0) {
-        json_t *fw = json_pack("{s:s, s:O}", "seed", seed, "secrets_json", sj);
+    else if (build_seed(req, json_object_get(b, "accessor"), owner, seed, &acc) == 0 &&
+             check_access(req, b, fw = json_pack("{s:s, s:O}", "seed", seed, "secrets_json", sj)) == 0) {
         json_t *r = forward(c, req, "/pubkey", fw);
-        json_decref(fw);
         const char *pk = json_string_value(json_object_get(r, "pubkey"));
         if (r && !pk) hs_reply_error(req, 502, "Failed to parse keystore response: no pubkey");
         else if (r) hs_reply_json(req, 200, json_pack("{s:O, s:s, s:s}", "accessor", acc, "owner", owner, "pubkey", pk));
         json_decref(r);
     }
+    json_decref(fw);
     json_decref(acc);
     json_decref(b);
 }
@@ -133,12 +160,12 @@ void api_secrets_add_generated(hs_request *req, void *ctx)
     const char *owner;
     if (common(c, req, &b, &owner)) return;
     json_t *ns = json_object_get(b, "new_secrets"), *enc = json_object_get(b, "encrypted_secrets_base64");
-    char seed[2300];
+    char seed[SEC_SEED_MAX];
     json_t *acc = NULL;
     if (!json_is_array(ns) || json_array_size(ns) == 0) hs_reply_error(req, 400, "At least one new secret must be specified");
     else if (enc && !json_is_null(enc) && !json_is_string(enc))
         hs_reply_error(req, 422, "field 'encrypted_secrets_base64' must be a string or null");
-    else if (build_seed(req, json_object_get(b, "accessor"), owner, seed, sizeof seed, &acc) == 0) {
+    else if (build_seed(req, json_object_get(b, "accessor"), owner, seed, &acc) == 0 && check_access(req, b, NULL) == 0) {
         json_t *fw = json_pack("{s:s, s:O, s:O}", "seed", seed, "encrypted_secrets_base64", enc ? enc : json_null(),
                                "new_secrets", ns);
         json_t *r = forward(c, req, "/add_generated_secret", fw);

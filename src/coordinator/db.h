@@ -47,6 +47,11 @@ int db_script(db *d, const char *sql, char *err, size_t err_size);
 
 int db_begin(db *d);     /* SQLite: BEGIN IMMEDIATE (takes the write lock at once) */
 int db_commit(db *d);
+/* PostgreSQL: a transaction whose COMMIT does not wait for the WAL flush
+ * (SET LOCAL synchronous_commit=off). Only for writes whose loss in a
+ * database crash is harmless: the WAL is sequential, so the next durable
+ * commit of any connection makes it durable too. SQLite: db_begin. */
+int db_begin_relaxed(db *d);
 void db_rollback(db *d);
 /* 1 when the last failed statement violated a unique constraint. */
 int db_unique_violation(db *d);

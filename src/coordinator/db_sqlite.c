@@ -321,6 +321,12 @@ int db_begin(db *d)
     return sqlite3_exec(((sq_conn *)d)->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
+int db_begin_relaxed(db *d)
+{
+    if (is_pg(d)) return pg_script(d, "BEGIN; SET LOCAL synchronous_commit TO off", NULL, 0);
+    return db_begin(d);
+}
+
 int db_commit(db *d)
 {
     if (is_pg(d)) return pg_script(d, "COMMIT", NULL, 0);

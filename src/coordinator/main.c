@@ -49,7 +49,7 @@ static const cfg_option OPTIONS[] = {
      CFG_DURATION, C(lease_ms), 100, 86400000, 1000, NULL},
     {"max-attempts", "MAX_ATTEMPTS", "3", "leases of one task before it is abandoned (resolved as failed)",
      CFG_INT, C(max_attempts), 1, 100, 0, NULL},
-    {"threads", "THREADS", "4", "HTTP worker threads", CFG_INT, C(threads), 1, 256, 0, NULL},
+    {"threads", "THREADS", "16", "HTTP worker threads (each holds a database connection while a request runs)", CFG_INT, C(threads), 1, 256, 0, NULL},
     {"poll-max-seconds", "POLL_MAX_SECONDS", "120", "upper bound of a long poll's timeout", CFG_DURATION,
      C(poll_max_ms), 0, 3600000, 1000, NULL},
     {"shutdown-grace", "SHUTDOWN_GRACE_SECONDS", "10", "time given to requests in flight at shutdown",

@@ -32,6 +32,7 @@
 #include "base/http_client.h"
 #include "base/http_server.h"
 #include "coordinator/request.h"
+#include "secrets/seed.h"
 
 static const char *g_bin;
 static char g_root[256];   /* temp root for every data dir of this run */
@@ -1523,7 +1524,7 @@ static void test_resolve_branch(void **st)
 }
 
 /* A fake keystore: records what it was sent, answers by the seed. */
-static char g_ks_seed[512], g_ks_auth[256];
+static char g_ks_seed[512], g_ks_auth[256], g_ks_access[512];
 static pthread_mutex_t g_ks_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void ks_handler(hs_request *req, void *ctx)
@@ -1534,6 +1535,9 @@ static void ks_handler(hs_request *req, void *ctx)
     pthread_mutex_lock(&g_ks_mu);
     snprintf(g_ks_seed, sizeof g_ks_seed, "%s", seed ? seed : "");
     snprintf(g_ks_auth, sizeof g_ks_auth, "%s", auth ? auth : "");
+    char *acc = json_object_get(b, "access") ? json_dumps(json_object_get(b, "access"), JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    snprintf(g_ks_access, sizeof g_ks_access, "%s", acc ? acc : "");
+    free(acc);
     pthread_mutex_unlock(&g_ks_mu);
     if (seed && strstr(seed, "reject")) hs_reply_text(req, 400, "text/plain", "reserved key", 12);
     else if (seed && strstr(seed, "garbage")) hs_reply_text(req, 200, "application/json", "[1]", 3);
@@ -1578,35 +1582,101 @@ static void test_keystore_proxy(void **st)
     assert_int_equal(call("POST", "/secrets/add_generated_secret", NULL, h, &r), 200);
     assert_string_equal(jstr(r.json, "encrypted_data_base64"), "ZW5j");
     pthread_mutex_lock(&g_ks_mu);
-    assert_string_equal(g_ks_seed, "wasm_hash:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA:bob.near");
+    /* the hash lower-cased, as src/secrets (and so the keystore) does */
+    assert_string_equal(g_ks_seed, "wasm_hash:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:bob.near");
     pthread_mutex_unlock(&g_ks_mu);
     reply_free(&r);
     /* validation and error mapping */
     call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"\",\"secrets_json\":\"{}\"}", &r);
     expect_error(&r, 400, "Owner");
     reply_free(&r);
-    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"nope\"},\"owner\":\"o\",\"secrets_json\":\"{}\"}", &r);
+    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"nope\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\"}", &r);
     expect_error(&r, 400, "Invalid repo");
     reply_free(&r);
-    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"WasmHash\",\"hash\":\"12\"},\"owner\":\"o\",\"secrets_json\":\"{}\"}", &r);
+    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"WasmHash\",\"hash\":\"12\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\"}", &r);
     expect_error(&r, 400, "64 hex");
     reply_free(&r);
-    call("POST", "/secrets/add_generated_secret", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o\",\"new_secrets\":[]}", &r);
+    call("POST", "/secrets/add_generated_secret", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o.near\",\"new_secrets\":[]}", &r);
     expect_error(&r, 400, "At least one");
     reply_free(&r);
     /* the keystore's 400 is passed through; a malformed answer is 502 */
     assert_int_equal(call("POST", "/secrets/pubkey", NULL,
-                          "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/reject\"},\"owner\":\"o\",\"secrets_json\":\"{}\"}", &r),
+                          "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/reject\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\"}", &r),
                      400);
     assert_string_equal(r.raw.body, "reserved key");
     reply_free(&r);
-    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/garbage\"},\"owner\":\"o\",\"secrets_json\":\"{}\"}", &r);
+    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/garbage\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\"}", &r);
     expect_error(&r, 502, "keystore");
+    reply_free(&r);
+    /* every repo form the coordinator accepts is normalised exactly as
+     * src/secrets does it (so as the keystore, the CLI and the workers do) */
+    static const char *forms[] = {
+        "alice/proj", "Alice/Proj", " alice/proj.git ", "https://github.com/Alice/Proj.git", "http://GitHub.com/alice/proj/",
+        "git@github.com:ALICE/proj.git", "ssh://git@github.com/alice/Proj", "github.com/alice/proj", "GITHUB.COM/Alice/Proj",
+        "gitlab.com/Alice/Proj", "https://GitLab.com/Alice/Proj.git", "git@codeberg.org:Bob/x-y_z.1"};
+    for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+        char want[SEC_REPO_MAX], e[256], body[1024], seed[1024];
+        assert_int_equal(sec_repo_normalize(forms[i], want, sizeof want, e, sizeof e), 0);
+        json_t *jb = json_pack("{s:{s:s,s:s,s:s}, s:s, s:s}", "accessor", "type", "Repo", "repo", forms[i], "branch", "main",
+                               "owner", "bob.near", "secrets_json", "{}");
+        char *txt = json_dumps(jb, JSON_COMPACT);
+        snprintf(body, sizeof body, "%s", txt);
+        free(txt);
+        json_decref(jb);
+        if (call("POST", "/secrets/pubkey", NULL, body, &r) != 200) fail_msg("%s: HTTP %ld %.200s", forms[i], r.status, r.raw.body);
+        assert_string_equal(jstr(json_object_get(r.json, "accessor"), "repo_normalized"), want);
+        snprintf(seed, sizeof seed, "%s:bob.near:main", want);
+        pthread_mutex_lock(&g_ks_mu);
+        assert_string_equal(g_ks_seed, seed);
+        pthread_mutex_unlock(&g_ks_mu);
+        reply_free(&r);
+    }
+    /* forms src/secrets refuses are refused here too, with its reason */
+    static const char *bad_forms[] = {"https://github.com/a/b/tree/main", "github.com:22/a/b", "https://u:p@github.com/a/b",
+                                      "a/../b", "a/b?x=1", "a"};
+    for (size_t i = 0; i < sizeof bad_forms / sizeof *bad_forms; i++) {
+        char want[SEC_REPO_MAX], e[256], body[512];
+        assert_int_not_equal(sec_repo_normalize(bad_forms[i], want, sizeof want, e, sizeof e), 0);
+        snprintf(body, sizeof body, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"%s\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\"}",
+                 bad_forms[i]);
+        call("POST", "/secrets/pubkey", NULL, body, &r);
+        expect_error(&r, 400, "Invalid repo format");
+        expect_error(&r, 400, e);
+        reply_free(&r);
+    }
+    /* an owner that is not a NEAR account id never reaches the keystore */
+    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"Bad Owner\",\"secrets_json\":\"{}\"}", &r);
+    expect_error(&r, 400, "owner");
+    reply_free(&r);
+    /* the access condition is checked with the keystore's parser and forwarded */
+    call("POST", "/secrets/pubkey", NULL,
+         "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\","
+         "\"access\":{\"AccountPattern\":{\"pattern\":\"(unclosed\"}}}", &r);
+    expect_error(&r, 400, "invalid access condition");
+    expect_error(&r, 400, "pattern");
+    reply_free(&r);
+    call("POST", "/secrets/pubkey", NULL,
+         "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\","
+         "\"access\":{\"NotAVariant\":{}}}", &r);
+    expect_error(&r, 400, "invalid access condition");
+    reply_free(&r);
+    call("POST", "/secrets/add_generated_secret", NULL,
+         "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o.near\",\"new_secrets\":[{\"name\":\"K\",\"generation_type\":\"hex32\"}],"
+         "\"access\":{\"AccountPattern\":{\"pattern\":\"[a-\"}}}", &r);
+    expect_error(&r, 400, "invalid access condition");
+    reply_free(&r);
+    assert_int_equal(call("POST", "/secrets/pubkey", NULL,
+                          "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\","
+                          "\"access\":{\"AccountPattern\":{\"pattern\":\"[a-z]+\\\\.near\"}}}", &r),
+                     200);
+    pthread_mutex_lock(&g_ks_mu);
+    assert_string_equal(g_ks_access, "{\"AccountPattern\":{\"pattern\":\"[a-z]+\\\\.near\"}}");
+    pthread_mutex_unlock(&g_ks_mu);
     reply_free(&r);
     /* keystore gone: 502 */
     hs_server_stop(ks, 1000);
     hs_server_free(ks);
-    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o\",\"secrets_json\":\"{}\"}", &r);
+    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\"}", &r);
     expect_error(&r, 502, "connect");
     reply_free(&r);
     g_srv = saved;
