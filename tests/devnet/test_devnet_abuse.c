@@ -2,8 +2,10 @@
  * test_devnet_abuse.c — one client must not stall the chain. Requests
  * whose ids are 200,000-character base58 strings (chunk, block id, tx hash,
  * view_access_key public key, legacy call data) are answered with an error
- * at once: base58 decoding is quadratic and runs under the chain lock, so
- * lengths are checked first (docs/devnet.md, "Load the devnet holds").
+ * at once: base58 decoding is quadratic, so lengths are checked first.
+ * Slow connections, a large contract's compile and a flood of 1.3 MB
+ * requests (all decoded before the chain lock) do not stop the blocks or
+ * other clients (docs/devnet.md, "Load the devnet holds").
  */
 #include <setjmp.h>
 #include <stdarg.h>
