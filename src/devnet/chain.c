@@ -220,7 +220,7 @@ int devnet_chain_produce_block(devnet_chain *c)
         devnet_tx_cost cost;
         json_t *error = NULL;
         if (devnet_tx_validate(c, t, &cost, &error) == 0) {
-            devnet_runtime_apply_tx(c, &b, &t->stx, t->bytes, t->len, t->hash, &cost);
+            devnet_runtime_apply_tx(c, &b, t, &cost);
             if (!c->cfg.quiet) {
                 char h[DEVNET_B58_HASH];
                 devnet_log("info", "block %llu: tx %s %s -> %s (%zu action%s)", (unsigned long long)b.height,

@@ -141,6 +141,10 @@ typedef struct devnet_checked_tx {
     uint8_t hash[32];
     json_t *early_error;   /* size, signature or account id error: reported first */
     json_t *actions_error; /* ActionsValidation error, reported in nearcore's order */
+    /* Its JSON views, made before the lock for the block to store (NULL:
+     * made in the block, as after running out of memory). */
+    json_t *actions_view;
+    char *tx_view_text;
     bool cost_overflow;
     devnet_tx_cost cost; /* when !actions_error && !cost_overflow */
 } devnet_checked_tx;
@@ -232,8 +236,7 @@ typedef struct devnet_block_ctx {
 /* Converts a validated transaction into its receipt (charging the signer)
  * and records the transaction and its outcome. Returns 1 if the receipt is
  * local (runs in this block), 0 otherwise, -1 on an internal error. */
-int devnet_runtime_apply_tx(devnet_chain *c, devnet_block_ctx *b, const near_signed_transaction *stx,
-                            const uint8_t *bytes, size_t len, const uint8_t hash[32], const devnet_tx_cost *cost);
+int devnet_runtime_apply_tx(devnet_chain *c, devnet_block_ctx *b, const devnet_checked_tx *t, const devnet_tx_cost *cost);
 /* Executes every receipt due in this block, then the yield timeouts. */
 int devnet_runtime_run_receipts(devnet_chain *c, devnet_block_ctx *b);
 

@@ -15,6 +15,7 @@
 
 #include "devnet/devnet.h"
 #include "near/account_id.h"
+#include "near/tx_json.h"
 
 static json_t *err_obj(const char *name, json_t *fields) { return json_pack("{s:o}", name, fields); }
 
@@ -125,6 +126,8 @@ void devnet_checked_tx_free(devnet_checked_tx *t)
     near_signed_transaction_free(&t->stx);
     json_decref(t->early_error);
     json_decref(t->actions_error);
+    json_decref(t->actions_view);
+    free(t->tx_view_text);
     free(t->bytes);
     free(t);
 }
@@ -168,6 +171,16 @@ int devnet_tx_check(uint8_t *bytes, size_t len, devnet_checked_tx **out, char *m
     if (!t->actions_error) {
         bool sir = strcmp(tx->signer_id, tx->receiver_id) == 0;
         t->cost_overflow = devnet_actions_cost(tx->actions, tx->n_actions, sir, tx->receiver_id, &t->cost) != 0;
+    }
+    if (!t->early_error && !t->actions_error) {
+        /* what the block stores (the arguments or code in base64): made
+         * here, so a large transaction's views cost the lock nothing */
+        t->actions_view = json_array();
+        for (size_t i = 0; t->actions_view && i < tx->n_actions; i++)
+            json_array_append_new(t->actions_view, near_action_view(&tx->actions[i]));
+        json_t *view = near_signed_transaction_view(&t->stx);
+        t->tx_view_text = view ? json_dumps(view, JSON_COMPACT) : NULL;
+        json_decref(view);
     }
     *out = t;
     return 0;
