@@ -368,7 +368,9 @@ static void test_large_requests_parse_outside_the_lock(void **state)
     for (int i = 0; i < 2; i++)
         assert_int_equal(pthread_create(&th[i], NULL, flood_loop, &f), 0);
     int asked = 0;
-    while (now_s() - t0 < 5.0) {
+    /* 5 s, and at least 6 big requests (an ASan build takes about a second
+     * for each) */
+    while ((now_s() - t0 < 5.0 || __atomic_load_n(&f.sent, __ATOMIC_RELAXED) < 6) && now_s() - t0 < 60.0) {
         double a = now_s();
         long status = 0;
         char *r = dn_http_post(&node, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"status\",\"params\":[]}", &status);
@@ -398,7 +400,7 @@ static void test_large_requests_parse_outside_the_lock(void **state)
             "%lu requests of 1.3 MB in %.1f s: %llu blocks (20 ms each: %.0f expected), longest time without a new "
             "block %.3f s, slowest of %d status answers %.3f s\n",
             f.sent, took, (unsigned long long)blocks, took / 0.020, longest_gap, asked, worst);
-    assert_true(f.sent >= 10);
+    assert_true(f.sent >= 6);
     /* Generous bounds: blocks come every 20 ms, and a status needs the lock
      * only for a moment. */
     assert_true(blocks >= (uint64_t)(took / 0.020 / 10));
