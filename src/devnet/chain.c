@@ -1,8 +1,9 @@
 /*
  * chain.c — the block loop and the transaction pool.
  *
- * One block every --block-ms: the pool's transactions are validated again
- * and converted to receipts (a receipt to the signer itself runs in the same
+ * One block every --block-ms: the pool's transactions (decoded and checked
+ * on arrival, outside the lock) have their state checks run again and
+ * are converted to receipts (a receipt to the signer itself runs in the same
  * block, any other in the next, as on NEAR), then every receipt due runs,
  * then expired yields get their timeout data. The whole block is one SQLite
  * transaction. RPC threads that wait for a result sleep on block_cond.
@@ -125,7 +126,7 @@ void devnet_chain_close(devnet_chain *c)
 {
     devnet_compiler_stop(c->compiler); /* before the cache it fills goes away */
     c->compiler = NULL;
-    for (size_t i = 0; i < c->pool_len; i++) free(c->pool[i].bytes);
+    for (size_t i = 0; i < c->pool_len; i++) devnet_checked_tx_free(c->pool[i].tx);
     free(c->pool);
     for (size_t i = 0; i < sizeof c->rejected / sizeof c->rejected[0]; i++) json_decref(c->rejected[i].error);
     for (size_t i = 0; i < sizeof c->contracts / sizeof c->contracts[0]; i++)
@@ -139,7 +140,7 @@ void devnet_chain_close(devnet_chain *c)
 static bool in_pool(devnet_chain *c, const uint8_t hash[32])
 {
     for (size_t i = 0; i < c->pool_len; i++)
-        if (!memcmp(c->pool[i].hash, hash, 32)) return true;
+        if (!memcmp(c->pool[i].tx->hash, hash, 32)) return true;
     return false;
 }
 
@@ -153,27 +154,17 @@ static bool tx_known(devnet_chain *c, const uint8_t hash[32])
     return r;
 }
 
-int devnet_chain_submit(devnet_chain *c, const uint8_t *bytes, size_t len, uint8_t hash[32], json_t **error, char *msg,
-                        size_t msglen)
+int devnet_chain_submit(devnet_chain *c, devnet_checked_tx *t, json_t **error, char *msg, size_t msglen)
 {
     *error = NULL;
-    near_signed_transaction stx;
-    if (near_signed_transaction_from_bytes(bytes, len, &stx, msg, msglen)) return -1;
-    if (near_transaction_hash(&stx.transaction, hash)) {
-        near_signed_transaction_free(&stx);
-        snprintf(msg, msglen, "out of memory");
-        return -1;
-    }
-    if (in_pool(c, hash) || tx_known(c, hash)) { /* the same bytes again: not a new transaction */
-        near_signed_transaction_free(&stx);
+    if (in_pool(c, t->hash) || tx_known(c, t->hash)) { /* the same bytes again: not a new transaction */
+        devnet_checked_tx_free(t);
         return 0;
     }
     devnet_tx_cost cost;
-    int rc = devnet_tx_validate(c, &stx, len, &cost, error);
-    uint64_t nonce = stx.transaction.nonce;
-    near_signed_transaction_free(&stx);
-    if (rc) {
+    if (devnet_tx_validate(c, t, &cost, error)) {
         if (!*error) snprintf(msg, msglen, "internal error while validating");
+        devnet_checked_tx_free(t);
         return -1;
     }
     if (c->pool_len == c->pool_cap) {
@@ -181,21 +172,14 @@ int devnet_chain_submit(devnet_chain *c, const uint8_t *bytes, size_t len, uint8
         devnet_pool_tx *p = realloc(c->pool, cap * sizeof *p);
         if (!p) {
             snprintf(msg, msglen, "out of memory");
+            devnet_checked_tx_free(t);
             return -1;
         }
         c->pool = p;
         c->pool_cap = cap;
     }
-    devnet_pool_tx *t = &c->pool[c->pool_len];
-    t->bytes = malloc(len);
-    if (!t->bytes) {
-        snprintf(msg, msglen, "out of memory");
-        return -1;
-    }
-    memcpy(t->bytes, bytes, len);
-    t->len = len;
-    memcpy(t->hash, hash, 32);
-    t->nonce = nonce;
+    c->pool[c->pool_len].tx = t;
+    c->pool[c->pool_len].nonce = t->stx.transaction.nonce;
     c->pool_len++;
     return 0;
 }
@@ -230,31 +214,28 @@ int devnet_chain_produce_block(devnet_chain *c)
     c->pool_len = c->pool_cap = 0;
     if (pool_len) qsort(pool, pool_len, sizeof *pool, by_nonce);
     for (size_t i = 0; i < pool_len; i++) {
-        near_signed_transaction stx;
-        char msg[160];
-        if (near_signed_transaction_from_bytes(pool[i].bytes, pool[i].len, &stx, msg, sizeof msg) == 0) {
-            devnet_tx_cost cost;
-            json_t *error = NULL;
-            if (devnet_tx_validate(c, &stx, pool[i].len, &cost, &error) == 0) {
-                devnet_runtime_apply_tx(c, &b, &stx, pool[i].bytes, pool[i].len, pool[i].hash, &cost);
-                if (!c->cfg.quiet) {
-                    char h[DEVNET_B58_HASH];
-                    devnet_log("info", "block %llu: tx %s %s -> %s (%zu action%s)", (unsigned long long)b.height,
-                               devnet_b58(pool[i].hash, 32, h, sizeof h), stx.transaction.signer_id,
-                               stx.transaction.receiver_id, stx.transaction.n_actions,
-                               stx.transaction.n_actions == 1 ? "" : "s");
-                }
-            } else if (error) { /* became invalid while queued: dropped, as NEAR drops it */
-                size_t k = c->rejected_next++ % (sizeof c->rejected / sizeof c->rejected[0]);
-                json_decref(c->rejected[k].error);
-                memcpy(c->rejected[k].hash, pool[i].hash, 32);
-                c->rejected[k].error = error;
-                error = NULL;
+        /* decoded and checked on arrival: only the state checks run again */
+        const devnet_checked_tx *t = pool[i].tx;
+        const near_transaction *tx = &t->stx.transaction;
+        devnet_tx_cost cost;
+        json_t *error = NULL;
+        if (devnet_tx_validate(c, t, &cost, &error) == 0) {
+            devnet_runtime_apply_tx(c, &b, t, &cost);
+            if (!c->cfg.quiet) {
+                char h[DEVNET_B58_HASH];
+                devnet_log("info", "block %llu: tx %s %s -> %s (%zu action%s)", (unsigned long long)b.height,
+                           devnet_b58(t->hash, 32, h, sizeof h), tx->signer_id, tx->receiver_id, tx->n_actions,
+                           tx->n_actions == 1 ? "" : "s");
             }
-            json_decref(error);
-            near_signed_transaction_free(&stx);
+        } else if (error) { /* became invalid while queued: dropped, as NEAR drops it */
+            size_t k = c->rejected_next++ % (sizeof c->rejected / sizeof c->rejected[0]);
+            json_decref(c->rejected[k].error);
+            memcpy(c->rejected[k].hash, t->hash, 32);
+            c->rejected[k].error = error;
+            error = NULL;
         }
-        free(pool[i].bytes);
+        json_decref(error);
+        devnet_checked_tx_free(pool[i].tx);
     }
     free(pool);
     devnet_runtime_run_receipts(c, &b);

@@ -132,10 +132,25 @@ uint64_t devnet_actions_exec_fee(const near_action *actions, size_t n, const cha
 
 /* ---- chain (chain.c) ------------------------------------------------- */
 
-typedef struct devnet_pool_tx {
+/* A signed transaction decoded, hashed and checked as far as it can be
+ * without the chain's state (tx.c: devnet_tx_check, outside the lock). */
+typedef struct devnet_checked_tx {
+    near_signed_transaction stx;
     uint8_t *bytes; /* borsh SignedTransaction */
     size_t len;
     uint8_t hash[32];
+    json_t *early_error;   /* size, signature or account id error: reported first */
+    json_t *actions_error; /* ActionsValidation error, reported in nearcore's order */
+    /* Its JSON views, made before the lock for the block to store (NULL:
+     * made in the block, as after running out of memory). */
+    json_t *actions_view;
+    char *tx_view_text;
+    bool cost_overflow;
+    devnet_tx_cost cost; /* when !actions_error && !cost_overflow */
+} devnet_checked_tx;
+
+typedef struct devnet_pool_tx {
+    devnet_checked_tx *tx;
     uint64_t nonce;
 } devnet_pool_tx;
 
@@ -180,11 +195,11 @@ int devnet_chain_produce_block(devnet_chain *c);
 /* Runs the block loop until c->stop. */
 void devnet_chain_run(devnet_chain *c);
 
-/* Validates a signed transaction against the current state and queues it.
- * On rejection returns -1 and *error gets the InvalidTxError JSON (or NULL
- * with msg for a parse error). Lock must be held. */
-int devnet_chain_submit(devnet_chain *c, const uint8_t *bytes, size_t len, uint8_t hash[32], json_t **error, char *msg,
-                        size_t msglen);
+/* Validates a checked transaction against the current state and queues it
+ * (taking t; the same transaction again is accepted and t freed). On
+ * rejection returns -1 and *error gets the InvalidTxError JSON (or NULL with
+ * msg for an internal error); t is freed. Lock must be held. */
+int devnet_chain_submit(devnet_chain *c, devnet_checked_tx *t, json_t **error, char *msg, size_t msglen);
 
 /* Transaction progress (lock held): 0 unknown (not in pool or chain),
  * 1 in pool, 2 included, 3 executed (no receipts outstanding). */
@@ -196,11 +211,17 @@ int devnet_chain_wait(devnet_chain *c, const struct timespec *deadline);
 
 /* ---- tx.c ------------------------------------------------------------- */
 
-/* Validates stx at the current head. Returns 0, or -1 with *error the
- * InvalidTxError JSON. On success fills the cost and whether the key is a
- * function-call key. */
-int devnet_tx_validate(devnet_chain *c, const near_signed_transaction *stx, size_t size, devnet_tx_cost *cost,
-                       json_t **error);
+/* Decodes a borsh SignedTransaction (taking bytes, malloc'd), hashes it and
+ * runs the checks that need no state, without the chain lock; their errors
+ * are kept for devnet_tx_validate (the same transaction sent again is
+ * recognised first). Returns 0 with *out, or -1 with msg saying why it does
+ * not decode. */
+int devnet_tx_check(uint8_t *bytes, size_t len, devnet_checked_tx **out, char *msg, size_t msglen);
+void devnet_checked_tx_free(devnet_checked_tx *t);
+/* Validates a checked transaction at the current head (lock held), in
+ * nearcore's order. Returns 0 with the cost, or -1 with *error the
+ * InvalidTxError JSON (NULL: internal error). */
+int devnet_tx_validate(devnet_chain *c, const devnet_checked_tx *t, devnet_tx_cost *cost, json_t **error);
 
 /* ---- receipts.c / runtime.c / vmcall.c -------------------------------- */
 
@@ -215,8 +236,7 @@ typedef struct devnet_block_ctx {
 /* Converts a validated transaction into its receipt (charging the signer)
  * and records the transaction and its outcome. Returns 1 if the receipt is
  * local (runs in this block), 0 otherwise, -1 on an internal error. */
-int devnet_runtime_apply_tx(devnet_chain *c, devnet_block_ctx *b, const near_signed_transaction *stx,
-                            const uint8_t *bytes, size_t len, const uint8_t hash[32], const devnet_tx_cost *cost);
+int devnet_runtime_apply_tx(devnet_chain *c, devnet_block_ctx *b, const devnet_checked_tx *t, const devnet_tx_cost *cost);
 /* Executes every receipt due in this block, then the yield timeouts. */
 int devnet_runtime_run_receipts(devnet_chain *c, devnet_block_ctx *b);
 
@@ -244,10 +264,10 @@ void devnet_compiler_stop(devnet_compiler *k);
 void devnet_contract_compile_into_cache(devnet_chain *c, const uint8_t hash[32], const uint8_t *code, size_t len);
 /* Whether a compiled contract with this code hash is cached (chain lock held). */
 bool devnet_contract_cached(devnet_chain *c, const uint8_t hash[32]);
-/* vmcall.c: compiles the contracts a signed transaction (base64) deploys
+/* vmcall.c: compiles the contracts a checked transaction deploys
  * into the code cache, taking the chain lock only to look up and insert;
  * called before the transaction is submitted, outside the lock. */
-void devnet_precompile_tx(devnet_chain *c, const char *signed_tx_base64);
+void devnet_precompile_tx(devnet_chain *c, const near_transaction *tx);
 /* A u64 as a JSON number. jansson's integers are signed, so a value above
  * INT64_MAX becomes a marked string that devnet_json_dumps prints as the
  * bare unsigned number (nearcore prints u64 fields unsigned). */

@@ -374,11 +374,10 @@ int devnet_runtime_run_receipts(devnet_chain *c, devnet_block_ctx *b)
 
 /* ---- transactions ---- */
 
-int devnet_runtime_apply_tx(devnet_chain *c, devnet_block_ctx *b, const near_signed_transaction *stx,
-                            const uint8_t *bytes, size_t len, const uint8_t hash[32], const devnet_tx_cost *cost)
+int devnet_runtime_apply_tx(devnet_chain *c, devnet_block_ctx *b, const devnet_checked_tx *t, const devnet_tx_cost *cost)
 {
-    (void)bytes;
-    (void)len;
+    const near_signed_transaction *stx = &t->stx;
+    const uint8_t *hash = t->hash;
     const near_transaction *tx = &stx->transaction;
     devnet_account signer;
     near_access_key ak;
@@ -396,8 +395,9 @@ int devnet_runtime_apply_tx(devnet_chain *c, devnet_block_ctx *b, const near_sig
     devnet_sha256(hash, 32, "receipt", 7, rid);
     char pk_text[NEAR_KEY_TEXT_MAX];
     near_public_key_format(&tx->public_key, pk_text);
-    json_t *actions = json_array();
-    for (size_t i = 0; i < tx->n_actions; i++) json_array_append_new(actions, near_action_view(&tx->actions[i]));
+    json_t *actions = t->actions_view ? json_incref(t->actions_view) : json_array();
+    for (size_t i = 0; !t->actions_view && i < tx->n_actions; i++)
+        json_array_append_new(actions, near_action_view(&tx->actions[i]));
     json_t *view = json_pack("{s:s,s:s,s:o,s:{s:{s:s,s:s,s:o,s:[],s:[],s:o,s:b}},s:i}", "predecessor_id", tx->signer_id,
                              "receiver_id", tx->receiver_id, "receipt_id", devnet_rt_b58_json(rid, 32), "receipt",
                              "Action", "signer_id", tx->signer_id, "signer_public_key", pk_text, "gas_price",
@@ -414,10 +414,15 @@ int devnet_runtime_apply_tx(devnet_chain *c, devnet_block_ctx *b, const near_sig
     json_t *outcome =
         devnet_rt_outcome_json(json_array(), json_pack("[o]", devnet_rt_b58_json(rid, 32)), cost->send_gas,
                                tx->signer_id, json_pack("{s:o}", "SuccessReceiptId", devnet_rt_b58_json(rid, 32)));
-    json_t *txview = near_signed_transaction_view(stx);
-    char *otext = json_dumps(outcome, JSON_COMPACT), *vtext = json_dumps(txview, JSON_COMPACT);
+    char *otext = json_dumps(outcome, JSON_COMPACT), *vtext = NULL;
     json_decref(outcome);
-    json_decref(txview);
+    if (t->tx_view_text) {
+        vtext = strdup(t->tx_view_text);
+    } else {
+        json_t *txview = near_signed_transaction_view(stx);
+        vtext = json_dumps(txview, JSON_COMPACT);
+        json_decref(txview);
+    }
     sqlite3_stmt *s =
         devnet_stmt(&c->st, "INSERT OR REPLACE INTO txs(hash, signer, block_height, seq, view, outcome, first_receipt) "
                             "VALUES(?,?,?,?,?,?,?)");

@@ -1,7 +1,8 @@
 /*
  * rpc_common.c — what every JSON-RPC method uses: nearcore's error shapes
  * (name, cause {name, info}, and the legacy code/message/data) and block
- * references ({finality} | {block_id} | {sync_checkpoint} | legacy scalar).
+ * references ({finality} | {block_id} | {sync_checkpoint} | legacy scalar),
+ * parsed before the chain lock and resolved under it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -47,38 +48,51 @@ json_t *devnet_rpc_b58_json(const uint8_t *h, size_t n)
 
 /* ---- block references ---- */
 
-/* Resolves {finality}|{block_id}|{sync_checkpoint} or a legacy scalar to a
- * height. Returns 0, or -1 with *error set. */
-int devnet_rpc_block_ref(devnet_chain *c, json_t *params, uint64_t *height, json_t **error)
+void devnet_rpc_block_ref_parse(json_t *params, devnet_rpc_ref *ref)
 {
+    memset(ref, 0, sizeof *ref);
+    ref->params = params;
     json_t *id = json_is_object(params) ? json_object_get(params, "block_id") : params;
     if (json_is_object(params) && !id) {
         const char *cp = json_string_value(json_object_get(params, "sync_checkpoint"));
-        *height = cp && !strcmp(cp, "genesis") ? c->genesis_height : c->head_height;
-        return 0;
+        ref->kind = cp && !strcmp(cp, "genesis") ? DEVNET_REF_GENESIS : DEVNET_REF_HEAD;
+    } else if (!id || json_is_null(id)) {
+        ref->kind = DEVNET_REF_HEAD;
+    } else if (json_is_integer(id)) {
+        ref->kind = DEVNET_REF_HEIGHT;
+        ref->height = (uint64_t)json_integer_value(id);
+    } else {
+        ref->text = json_string_value(id);
+        ref->kind = ref->text && devnet_b58_hash(ref->text, ref->hash) == 0 ? DEVNET_REF_HASH : DEVNET_REF_BAD;
     }
-    if (!id || json_is_null(id)) {
-        *height = c->head_height;
-        return 0;
-    }
-    if (json_is_integer(id)) {
-        uint64_t h = (uint64_t)json_integer_value(id);
+}
+
+int devnet_rpc_block_ref_resolve(devnet_chain *c, const devnet_rpc_ref *ref, uint64_t *height, json_t **error)
+{
+    switch (ref->kind) {
+    case DEVNET_REF_HEAD: *height = c->head_height; return 0;
+    case DEVNET_REF_GENESIS: *height = c->genesis_height; return 0;
+    case DEVNET_REF_HEIGHT: {
+        uint64_t h = ref->height;
         if (h >= c->genesis_height && h <= c->head_height) {
             *height = h;
             return 0;
         }
         char msg[128];
         snprintf(msg, sizeof msg, "DB Not Found Error: BLOCK HEIGHT: %llu \n Cause: Unknown", (unsigned long long)h);
-        *error =
-            devnet_rpc_handler_error("UNKNOWN_BLOCK", json_pack("{s:O}", "block_reference", params), json_string(msg));
+        *error = devnet_rpc_handler_error("UNKNOWN_BLOCK", json_pack("{s:O}", "block_reference", ref->params),
+                                          json_string(msg));
         return -1;
     }
-    uint8_t hash[32];
-    const char *s = json_string_value(id);
-    if (s && devnet_b58_hash(s, hash) == 0 && devnet_block_height_by_hash(c, hash, height) == 1) return 0;
+    case DEVNET_REF_HASH:
+        if (devnet_block_height_by_hash(c, ref->hash, height) == 1) return 0;
+        break;
+    case DEVNET_REF_BAD: break;
+    }
     char msg[160];
-    snprintf(msg, sizeof msg, "DB Not Found Error: BLOCK: %s \n Cause: Unknown", s ? s : "?");
-    *error = devnet_rpc_handler_error("UNKNOWN_BLOCK", json_pack("{s:O}", "block_reference", params), json_string(msg));
+    snprintf(msg, sizeof msg, "DB Not Found Error: BLOCK: %s \n Cause: Unknown", ref->text ? ref->text : "?");
+    *error =
+        devnet_rpc_handler_error("UNKNOWN_BLOCK", json_pack("{s:O}", "block_reference", ref->params), json_string(msg));
     return -1;
 }
 

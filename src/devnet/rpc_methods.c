@@ -57,15 +57,37 @@ static json_t *m_status(devnet_chain *c, json_t *params, json_t **error, int *ht
 static json_t *m_block(devnet_chain *c, json_t *params, json_t **error, int *http)
 {
     (void)http;
+    devnet_rpc_ref ref;
+    devnet_rpc_block_ref_parse(devnet_rpc_first_param(params), &ref);
     uint64_t h;
-    if (devnet_rpc_block_ref(c, devnet_rpc_first_param(params), &h, error)) return NULL;
-    return devnet_block_view(c, h);
+    json_t *r = NULL;
+    pthread_mutex_lock(&c->lock);
+    if (devnet_rpc_block_ref_resolve(c, &ref, &h, error) == 0) r = devnet_block_view(c, h);
+    pthread_mutex_unlock(&c->lock);
+    return r;
+}
+
+/* The height of the block whose chunk hash is `want` (lock held), or 0.
+ * Chunk hashes are derived from block hashes: search recent blocks. */
+static uint64_t chunk_height(devnet_chain *c, const uint8_t want[32])
+{
+    uint64_t h = 0;
+    sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT height, hash FROM blocks ORDER BY height DESC");
+    while (s && sqlite3_step(s) == SQLITE_ROW) {
+        uint8_t ch[32];
+        devnet_sha256("chunk", 5, sqlite3_column_blob(s, 1), 32, ch);
+        if (!memcmp(ch, want, 32)) {
+            h = (uint64_t)sqlite3_column_int64(s, 0);
+            break;
+        }
+    }
+    if (s) sqlite3_reset(s);
+    return h;
 }
 
 static json_t *m_chunk(devnet_chain *c, json_t *params, json_t **error, int *http)
 {
     (void)http;
-    uint64_t h = 0;
     const char *chunk_id = NULL;
     json_t *block = NULL;
     if (json_is_array(params)) {
@@ -80,37 +102,38 @@ static json_t *m_chunk(devnet_chain *c, json_t *params, json_t **error, int *htt
         chunk_id = json_string_value(cid);
         block = json_object_get(params, "block_id");
     }
+    json_t *r = NULL;
+    uint64_t h = 0;
     if (chunk_id) {
-        /* Chunk hashes are derived from block hashes: search recent blocks. */
         uint8_t want[32];
-        if (devnet_b58_hash(chunk_id, want) == 0) {
-            sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT height, hash FROM blocks ORDER BY height DESC");
-            while (s && sqlite3_step(s) == SQLITE_ROW) {
-                uint8_t ch[32];
-                devnet_sha256("chunk", 5, sqlite3_column_blob(s, 1), 32, ch);
-                if (!memcmp(ch, want, 32)) {
-                    h = (uint64_t)sqlite3_column_int64(s, 0);
-                    break;
-                }
-            }
-            if (s) sqlite3_reset(s);
-        }
-        if (!h) {
+        bool decoded = devnet_b58_hash(chunk_id, want) == 0;
+        pthread_mutex_lock(&c->lock);
+        if (decoded) h = chunk_height(c, want);
+        if (h) r = devnet_chunk_view(c, h);
+        pthread_mutex_unlock(&c->lock);
+        if (!h)
             *error = devnet_rpc_handler_error("UNKNOWN_CHUNK", json_pack("{s:s}", "chunk_hash", chunk_id),
                                               json_sprintf("Chunk Missing (unavailable on the node): %s", chunk_id));
-            return NULL;
-        }
-        return devnet_chunk_view(c, h);
+        return r;
     }
-    if (devnet_rpc_block_ref(c, block, &h, error)) return NULL;
-    return devnet_chunk_view(c, h);
+    devnet_rpc_ref ref;
+    devnet_rpc_block_ref_parse(block, &ref);
+    pthread_mutex_lock(&c->lock);
+    if (devnet_rpc_block_ref_resolve(c, &ref, &h, error) == 0) r = devnet_chunk_view(c, h);
+    pthread_mutex_unlock(&c->lock);
+    return r;
 }
 
 static json_t *m_gas_price(devnet_chain *c, json_t *params, json_t **error, int *http)
 {
     (void)http;
+    devnet_rpc_ref ref;
+    devnet_rpc_block_ref_parse(devnet_rpc_first_param(params), &ref);
     uint64_t h;
-    if (devnet_rpc_block_ref(c, devnet_rpc_first_param(params), &h, error)) return NULL;
+    pthread_mutex_lock(&c->lock);
+    int rc = devnet_rpc_block_ref_resolve(c, &ref, &h, error);
+    pthread_mutex_unlock(&c->lock);
+    if (rc) return NULL;
     return json_pack("{s:o}", "gas_price", devnet_u128_json(DEVNET_GAS_PRICE));
 }
 
@@ -143,28 +166,30 @@ static json_t *m_protocol_config(devnet_chain *c, json_t *params, json_t **error
 
 typedef json_t *(*method_fn)(devnet_chain *, json_t *, json_t **, int *);
 
+/* `locked`: the dispatcher holds the chain lock around the call (methods
+ * without parameters to parse). The others parse their parameters first
+ * and take the lock themselves, for the chain's part only. */
 static const struct {
     const char *name;
     method_fn fn;
     bool locked;
 } METHODS[] = {
     {"status", m_status, true},
-    {"block", m_block, true},
-    {"chunk", m_chunk, true},
-    {"gas_price", m_gas_price, true},
-    {"query", devnet_rpc_query, true},
-    /* the submit methods decode outside the lock and take it themselves */
+    {"block", m_block, false},
+    {"chunk", m_chunk, false},
+    {"gas_price", m_gas_price, false},
+    {"query", devnet_rpc_query, false},
     {"send_tx", devnet_rpc_send_tx, false},
     {"broadcast_tx_async", devnet_rpc_broadcast_async, false},
     {"broadcast_tx_commit", devnet_rpc_broadcast_commit, false},
-    {"tx", devnet_rpc_tx, true},
-    {"EXPERIMENTAL_tx_status", devnet_rpc_tx_experimental, true},
-    {"EXPERIMENTAL_receipt", devnet_rpc_receipt, true},
+    {"tx", devnet_rpc_tx, false},
+    {"EXPERIMENTAL_tx_status", devnet_rpc_tx_experimental, false},
+    {"EXPERIMENTAL_receipt", devnet_rpc_receipt, false},
     {"health", m_health, false},
     {"validators", m_validators, true},
     {"EXPERIMENTAL_protocol_config", m_protocol_config, true},
     {"sandbox_fast_forward", devnet_rpc_fast_forward, false},
-    {"sandbox_patch_state", devnet_rpc_patch_state, true},
+    {"sandbox_patch_state", devnet_rpc_patch_state, false},
 };
 
 json_t *devnet_rpc_dispatch(devnet_chain *c, const char *method, json_t *params, json_t **error, int *http_status)
@@ -173,13 +198,6 @@ json_t *devnet_rpc_dispatch(devnet_chain *c, const char *method, json_t *params,
     *http_status = 200;
     for (size_t i = 0; i < sizeof METHODS / sizeof METHODS[0]; i++) {
         if (strcmp(METHODS[i].name, method) != 0) continue;
-        /* A deploy's contract is compiled here, before the chain lock:
-         * compiling a large contract must not stop block production. */
-        if (!strcmp(method, "send_tx"))
-            devnet_precompile_tx(c, json_string_value(json_is_array(params) ? json_array_get(params, 0)
-                                                                              : json_object_get(params, "signed_tx_base64")));
-        else if (!strcmp(method, "broadcast_tx_async") || !strcmp(method, "broadcast_tx_commit"))
-            devnet_precompile_tx(c, json_string_value(devnet_rpc_first_param(params)));
         if (METHODS[i].locked) pthread_mutex_lock(&c->lock);
         json_t *r = METHODS[i].fn(c, params, error, http_status);
         if (METHODS[i].locked) pthread_mutex_unlock(&c->lock);

@@ -3,6 +3,9 @@
  * call_function, view_state, view_code, and the legacy path forms, with
  * the legacy "successful error" quirks near-api-js matches on.
  *
+ * Parameters are parsed before the chain lock is taken; only the lookups
+ * (and a view call's execution) run under it.
+ *
  * State queries answer from the current state whatever block they name:
  * the devnet keeps its block history but not old state.
  */
@@ -62,14 +65,15 @@ static json_t *q_view_account(devnet_chain *c, const char *id, uint64_t h, json_
     return r;
 }
 
-static json_t *q_view_access_key(devnet_chain *c, const char *id, const char *pk_text, uint64_t h, json_t **error,
-                                 int *http)
+/* pk NULL: the request's public_key was missing or did not parse. */
+static json_t *q_view_access_key(devnet_chain *c, const char *id, const near_public_key *pk_parsed, uint64_t h,
+                                 json_t **error, int *http)
 {
-    near_public_key pk;
-    if (!pk_text || devnet_public_key_parse(pk_text, &pk)) {
+    if (!pk_parsed) {
         *error = devnet_rpc_request_error(http, "view_access_key: public_key expected (ed25519:<base58>)");
         return NULL;
     }
+    near_public_key pk = *pk_parsed;
     near_access_key ak; /* (as nearcore: a missing account is just a missing key) */
     if (devnet_key_get(&c->st, id, &pk, &ak) != 1) {
         char text[NEAR_KEY_TEXT_MAX], msg[256];
@@ -223,8 +227,8 @@ static int decode_path_data(const char *data, uint8_t **out, size_t *len)
     *out = NULL;
     *len = 0;
     if (!data || !*data) return 0;
-    /* base58 decoding is quadratic: longer data would hold the chain lock
-     * for seconds (use args_base64 for large arguments) */
+    /* base58 decoding is quadratic: longer data would tie up a thread for
+     * seconds (use args_base64 for large arguments) */
     if (strlen(data) > DEVNET_B58_PATH_DATA_MAX) return -1;
     size_t cap = strlen(data) + 1; /* base58 never decodes to more bytes than characters */
     *out = malloc(cap);
@@ -290,25 +294,29 @@ json_t *devnet_rpc_query(devnet_chain *c, json_t *params, json_t **error, int *h
     } else {
         return devnet_rpc_bad_request(error, http, "query: params expected");
     }
-    json_t *r = NULL;
-    uint64_t h = c->head_height;
     if (!type || !account) {
         free(args);
         return devnet_rpc_bad_request(error, http, "query: request_type and account_id are required");
     }
-    if (ref && devnet_rpc_block_ref(c, ref, &h, error)) {
-        free(args);
-        return NULL;
-    }
-    if (!near_account_id_valid(account, NULL, 0)) {
+    /* Everything that parses runs here, before the chain lock; the errors
+     * are reported below in the order nearcore checks them. */
+    devnet_rpc_ref block;
+    if (ref) devnet_rpc_block_ref_parse(ref, &block);
+    bool account_ok = near_account_id_valid(account, NULL, 0);
+    near_public_key pk_parsed;
+    bool pk_ok = pk && devnet_public_key_parse(pk, &pk_parsed) == 0;
+
+    json_t *r = NULL;
+    pthread_mutex_lock(&c->lock);
+    uint64_t h = c->head_height;
+    if (ref && devnet_rpc_block_ref_resolve(c, &block, &h, error))
+        ;
+    else if (!account_ok)
         *error = invalid_account(c, account);
-        free(args);
-        return NULL;
-    }
-    if (!strcmp(type, "view_account"))
+    else if (!strcmp(type, "view_account"))
         r = q_view_account(c, account, h, error);
     else if (!strcmp(type, "view_access_key"))
-        r = q_view_access_key(c, account, pk, h, error, http);
+        r = q_view_access_key(c, account, pk_ok ? &pk_parsed : NULL, h, error, http);
     else if (!strcmp(type, "view_access_key_list"))
         r = q_view_access_key_list(c, account, h, error);
     else if (!strcmp(type, "call_function"))
@@ -319,6 +327,7 @@ json_t *devnet_rpc_query(devnet_chain *c, json_t *params, json_t **error, int *h
         r = q_view_code(c, account, h, error);
     else
         devnet_rpc_bad_request(error, http, "query: unknown request_type");
+    pthread_mutex_unlock(&c->lock);
     free(args);
     return r;
 }

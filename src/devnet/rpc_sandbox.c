@@ -32,93 +32,131 @@ json_t *devnet_rpc_fast_forward(devnet_chain *c, json_t *params, json_t **error,
 
 /* sandbox_patch_state {"records":[StateRecord]} (nearcore's sandbox): writes
  * accounts, access keys, contract code and contract data directly, all or
- * nothing. Storage usage is taken as given (Account) and not recomputed. */
-static const char *patch_record(devnet_chain *c, json_t *rec)
+ * nothing. Storage usage is taken as given (Account) and not recomputed.
+ * Every record is parsed and decoded first; the chain lock is held only
+ * while they are written. */
+typedef struct patch {
+    enum { P_ACCOUNT, P_KEY, P_CODE, P_DATA } kind;
+    const char *id; /* borrowed from the request */
+    devnet_account acct;
+    near_public_key pk;
+    near_access_key ak;
+    uint8_t *bytes, *value; /* code or data key; data value */
+    size_t len, vlen;
+    uint8_t code_hash[32];
+} patch;
+
+static void patch_free(patch *p)
 {
+    if (p->kind == P_KEY) near_access_key_free(&p->ak);
+    free(p->bytes);
+    free(p->value);
+}
+
+/* Parses one record (no lock): NULL, or what is wrong with it. */
+static const char *parse_record(json_t *rec, patch *p)
+{
+    memset(p, 0, sizeof *p);
     json_t *v;
     if ((v = json_object_get(rec, "Account"))) {
-        const char *id = json_string_value(json_object_get(v, "account_id"));
+        p->kind = P_ACCOUNT;
+        p->id = json_string_value(json_object_get(v, "account_id"));
         json_t *a = json_object_get(v, "account");
-        devnet_account acct;
-        memset(&acct, 0, sizeof acct);
         const char *amount = json_string_value(json_object_get(a, "amount"));
         const char *locked = json_string_value(json_object_get(a, "locked"));
         const char *code_hash = json_string_value(json_object_get(a, "code_hash"));
-        if (!id || !near_account_id_valid(id, NULL, 0) || !amount || near_u128_parse(amount, &acct.amount) ||
-            (locked && near_u128_parse(locked, &acct.locked)) ||
-            (code_hash && devnet_b58_hash(code_hash, acct.code_hash)))
+        if (!p->id || !near_account_id_valid(p->id, NULL, 0) || !amount || near_u128_parse(amount, &p->acct.amount) ||
+            (locked && near_u128_parse(locked, &p->acct.locked)) ||
+            (code_hash && devnet_b58_hash(code_hash, p->acct.code_hash)))
             return "Account: account_id, account.amount (and optional locked, code_hash) expected";
-        acct.storage_usage = (uint64_t)json_integer_value(json_object_get(a, "storage_usage"));
-        return devnet_account_put(&c->st, id, &acct) ? "cannot store the account" : NULL;
+        p->acct.storage_usage = (uint64_t)json_integer_value(json_object_get(a, "storage_usage"));
+        return NULL;
     }
     if ((v = json_object_get(rec, "AccessKey"))) {
-        const char *id = json_string_value(json_object_get(v, "account_id"));
+        p->id = json_string_value(json_object_get(v, "account_id"));
         const char *pk_text = json_string_value(json_object_get(v, "public_key"));
         json_t *ak_json = json_object_get(v, "access_key");
-        near_public_key pk;
-        near_access_key ak;
-        if (!id || !pk_text || devnet_public_key_parse(pk_text, &pk) ||
-            devnet_permission_parse(json_object_get(ak_json, "permission"), &ak)) {
+        if (!p->id || !pk_text || devnet_public_key_parse(pk_text, &p->pk) ||
+            devnet_permission_parse(json_object_get(ak_json, "permission"), &p->ak)) {
             return "AccessKey: account_id, public_key, access_key {nonce, permission} expected";
         }
-        ak.nonce = (uint64_t)json_integer_value(json_object_get(ak_json, "nonce"));
-        int rc = devnet_key_put(&c->st, id, &pk, &ak);
-        near_access_key_free(&ak);
-        return rc ? "cannot store the access key" : NULL;
+        p->kind = P_KEY; /* only now is p->ak something to free */
+        p->ak.nonce = (uint64_t)json_integer_value(json_object_get(ak_json, "nonce"));
+        return NULL;
     }
     if ((v = json_object_get(rec, "Contract"))) {
-        const char *id = json_string_value(json_object_get(v, "account_id"));
+        p->kind = P_CODE;
+        p->id = json_string_value(json_object_get(v, "account_id"));
         const char *code64 = json_string_value(json_object_get(v, "code"));
-        uint8_t *code = NULL;
-        size_t len = 0;
-        if (!id || !code64 || near_base64_decode(code64, &code, &len)) return "Contract: account_id, code expected";
-        devnet_account acct;
-        int rc = devnet_code_put(&c->st, id, code, len);
-        if (!rc && devnet_account_get(&c->st, id, &acct) == 1) {
-            devnet_sha256(code, len, NULL, 0, acct.code_hash);
-            rc = devnet_account_put(&c->st, id, &acct);
-        }
-        free(code);
-        return rc ? "cannot store the contract" : NULL;
+        if (!p->id || !code64 || near_base64_decode(code64, &p->bytes, &p->len))
+            return "Contract: account_id, code expected";
+        devnet_sha256(p->bytes, p->len, NULL, 0, p->code_hash);
+        return NULL;
     }
     if ((v = json_object_get(rec, "Data"))) {
-        const char *id = json_string_value(json_object_get(v, "account_id"));
+        p->kind = P_DATA;
+        p->id = json_string_value(json_object_get(v, "account_id"));
         const char *k64 = json_string_value(json_object_get(v, "data_key"));
         const char *v64 = json_string_value(json_object_get(v, "value"));
-        uint8_t *key = NULL, *val = NULL;
-        size_t klen = 0, vlen = 0;
-        const char *err = NULL;
-        if (!id || !k64 || !v64 || near_base64_decode(k64, &key, &klen) || near_base64_decode(v64, &val, &vlen))
-            err = "Data: account_id, data_key, value (base64) expected";
-        else if (devnet_data_set(&c->st, id, key, klen, val, vlen))
-            err = "cannot store the data";
-        free(key);
-        free(val);
-        return err;
+        if (!p->id || !k64 || !v64 || near_base64_decode(k64, &p->bytes, &p->len) ||
+            near_base64_decode(v64, &p->value, &p->vlen))
+            return "Data: account_id, data_key, value (base64) expected";
+        return NULL;
     }
     return "unknown state record (Account, AccessKey, Contract or Data expected)";
+}
+
+/* Writes one parsed record (lock held, inside the SQLite transaction). */
+static const char *apply_record(devnet_chain *c, const patch *p)
+{
+    switch (p->kind) {
+    case P_ACCOUNT: return devnet_account_put(&c->st, p->id, &p->acct) ? "cannot store the account" : NULL;
+    case P_KEY: return devnet_key_put(&c->st, p->id, &p->pk, &p->ak) ? "cannot store the access key" : NULL;
+    case P_CODE: {
+        devnet_account acct;
+        int rc = devnet_code_put(&c->st, p->id, p->bytes, p->len);
+        if (!rc && devnet_account_get(&c->st, p->id, &acct) == 1) {
+            memcpy(acct.code_hash, p->code_hash, 32);
+            rc = devnet_account_put(&c->st, p->id, &acct);
+        }
+        return rc ? "cannot store the contract" : NULL;
+    }
+    case P_DATA:
+        return devnet_data_set(&c->st, p->id, p->bytes, p->len, p->value, p->vlen) ? "cannot store the data" : NULL;
+    }
+    return "unknown state record";
 }
 
 json_t *devnet_rpc_patch_state(devnet_chain *c, json_t *params, json_t **error, int *http)
 {
     json_t *records = json_object_get(json_is_array(params) ? json_array_get(params, 0) : params, "records");
     if (!json_is_array(records)) return devnet_rpc_bad_request(error, http, "sandbox_patch_state: records expected");
-    if (devnet_exec(&c->st, "BEGIN")) return NULL;
-    size_t i;
-    json_t *rec;
-    json_array_foreach(records, i, rec)
-    {
-        const char *what = patch_record(c, rec);
-        if (what) {
-            devnet_exec(&c->st, "ROLLBACK");
-            char msg[200];
-            snprintf(msg, sizeof msg, "sandbox_patch_state: record %zu: %s", i, what);
-            return devnet_rpc_bad_request(error, http, msg);
+    size_t n = json_array_size(records), parsed = 0;
+    patch *ps = calloc(n ? n : 1, sizeof *ps);
+    if (!ps) return NULL;
+    json_t *result = NULL;
+    const char *what = NULL;
+    size_t bad = 0;
+    for (; parsed < n && !what; parsed++)
+        if ((what = parse_record(json_array_get(records, parsed), &ps[parsed]))) bad = parsed;
+    if (!what) {
+        pthread_mutex_lock(&c->lock);
+        if (devnet_exec(&c->st, "BEGIN") == 0) {
+            for (size_t i = 0; i < n && !what; i++)
+                if ((what = apply_record(c, &ps[i]))) bad = i;
+            if (what || devnet_exec(&c->st, "COMMIT"))
+                devnet_exec(&c->st, "ROLLBACK");
+            else
+                result = json_object();
         }
+        pthread_mutex_unlock(&c->lock);
     }
-    if (devnet_exec(&c->st, "COMMIT")) {
-        devnet_exec(&c->st, "ROLLBACK");
-        return NULL;
+    if (what) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "sandbox_patch_state: record %zu: %s", bad, what);
+        devnet_rpc_bad_request(error, http, msg);
     }
-    return json_object();
+    for (size_t i = 0; i < parsed; i++) patch_free(&ps[i]);
+    free(ps);
+    return result;
 }

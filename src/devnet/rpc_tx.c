@@ -1,7 +1,9 @@
 /*
  * rpc_tx.c — the transaction methods: send_tx (wait_until), broadcast_tx_async,
  * broadcast_tx_commit, tx, EXPERIMENTAL_tx_status, EXPERIMENTAL_receipt.
- * Waiting sleeps on the chain's block condition (the lock is released).
+ * Parameters (base64, Borsh, signatures, base58 hashes) are decoded and
+ * checked before the chain lock; waiting sleeps on the chain's block
+ * condition (the lock is released).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -81,8 +83,10 @@ static json_t *wait_tx(devnet_chain *c, const uint8_t hash[32], wait_level level
     }
 }
 
-/* Decodes the base64 before the chain lock (the three submit methods are
- * registered unlocked), then takes the lock for the chain's part. On
+/* Decodes the base64 and the transaction, checks what needs no state
+ * (size, signature, account ids, actions) and compiles a deployed contract,
+ * all before the chain lock (the three submit methods are registered
+ * unlocked); then takes the lock for the state checks and the pool. On
  * success the lock is still held (the caller may wait on the chain), and
  * *locked says so. */
 static json_t *submit(devnet_chain *c, const char *b64, uint8_t hash[32], json_t **error, int *http, bool *locked)
@@ -95,10 +99,16 @@ static json_t *submit(devnet_chain *c, const char *b64, uint8_t hash[32], json_t
     }
     json_t *txerr = NULL;
     char msg[200] = "";
-    pthread_mutex_lock(&c->lock);
-    *locked = true;
-    int rc = devnet_chain_submit(c, bytes, len, hash, &txerr, msg, sizeof msg);
-    free(bytes);
+    devnet_checked_tx *t = NULL;
+    int rc = devnet_tx_check(bytes, len, &t, msg, sizeof msg);
+    if (rc == 0) {
+        /* compiling a large contract must not stop block production */
+        if (!t->early_error) devnet_precompile_tx(c, &t->stx.transaction);
+        memcpy(hash, t->hash, 32);
+        pthread_mutex_lock(&c->lock);
+        *locked = true;
+        rc = devnet_chain_submit(c, t, &txerr, msg, sizeof msg);
+    }
     if (rc == 0) return json_true();
     if (txerr) {
         *error = devnet_rpc_handler_error("INVALID_TRANSACTION", NULL,
@@ -183,7 +193,10 @@ static json_t *tx_status(devnet_chain *c, json_t *params, bool experimental, jso
     } else {
         return devnet_rpc_bad_request(error, http, "tx: tx_hash or signed_tx_base64 expected");
     }
-    return wait_tx(c, hash, level, experimental, error, http);
+    pthread_mutex_lock(&c->lock);
+    json_t *r = wait_tx(c, hash, level, experimental, error, http);
+    pthread_mutex_unlock(&c->lock);
+    return r;
 }
 
 json_t *devnet_rpc_tx(devnet_chain *c, json_t *params, json_t **error, int *http)
@@ -203,7 +216,9 @@ json_t *devnet_rpc_receipt(devnet_chain *c, json_t *params, json_t **error, int 
     uint8_t rid[32];
     if (!id || devnet_b58_hash(id, rid))
         return devnet_rpc_bad_request(error, http, "receipt_id: invalid base58 hash");
+    pthread_mutex_lock(&c->lock);
     json_t *v = devnet_receipt_view(c, rid);
+    pthread_mutex_unlock(&c->lock);
     if (!v)
         *error = devnet_rpc_handler_error("UNKNOWN_RECEIPT", json_pack("{s:s}", "receipt_id", id),
                                           json_sprintf("Receipt with id %s has never been observed on this node", id));

@@ -2,9 +2,12 @@
  * tx.c — transaction validation, in nearcore's order (spec §11.3), with
  * nearcore's InvalidTxError shapes so near-api-js recognises them.
  *
- * The same check runs when a transaction arrives over RPC (so the client
- * gets the error at once) and again when the block includes it (state may
- * have moved: another transaction may have used the nonce).
+ * Split in two: devnet_tx_check decodes the transaction and runs every
+ * check that needs no state (size, signature, account ids, actions, cost)
+ * before the chain lock is taken; devnet_tx_validate runs the state checks
+ * under it, when the transaction arrives over RPC (so the client gets the
+ * error at once) and again when the block includes it (state may have
+ * moved: another transaction may have used the nonce).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 
 #include "devnet/devnet.h"
 #include "near/account_id.h"
+#include "near/tx_json.h"
 
 static json_t *err_obj(const char *name, json_t *fields) { return json_pack("{s:o}", name, fields); }
 
@@ -116,26 +120,78 @@ static json_t *check_function_call_key(const near_transaction *tx, const near_ac
     return NULL;
 }
 
-int devnet_tx_validate(devnet_chain *c, const near_signed_transaction *stx, size_t size, devnet_tx_cost *cost,
-                       json_t **error)
+void devnet_checked_tx_free(devnet_checked_tx *t)
 {
-    const near_transaction *tx = &stx->transaction;
-    *error = NULL;
-    if (size > DEVNET_MAX_TX_SIZE) {
-        *error = json_pack("{s:{s:I,s:I}}", "TransactionSizeExceeded", "size", (json_int_t)size, "limit",
+    if (!t) return;
+    near_signed_transaction_free(&t->stx);
+    json_decref(t->early_error);
+    json_decref(t->actions_error);
+    json_decref(t->actions_view);
+    free(t->tx_view_text);
+    free(t->bytes);
+    free(t);
+}
+
+int devnet_tx_check(uint8_t *bytes, size_t len, devnet_checked_tx **out, char *msg, size_t msglen)
+{
+    *out = NULL;
+    devnet_checked_tx *t = calloc(1, sizeof *t);
+    if (!t) {
+        free(bytes);
+        snprintf(msg, msglen, "out of memory");
+        return -1;
+    }
+    if (near_signed_transaction_from_bytes(bytes, len, &t->stx, msg, msglen)) {
+        free(bytes);
+        free(t);
+        return -1;
+    }
+    t->bytes = bytes;
+    t->len = len;
+    const near_transaction *tx = &t->stx.transaction;
+    if (near_transaction_hash(tx, t->hash)) {
+        devnet_checked_tx_free(t);
+        snprintf(msg, msglen, "out of memory");
+        return -1;
+    }
+    json_t **early = &t->early_error;
+    if (len > DEVNET_MAX_TX_SIZE) {
+        *early = json_pack("{s:{s:I,s:I}}", "TransactionSizeExceeded", "size", (json_int_t)len, "limit",
                            (json_int_t)DEVNET_MAX_TX_SIZE);
-        return -1;
+    } else if (!near_signed_transaction_verify(&t->stx)) {
+        *early = json_string("InvalidSignature");
+    } else if (!near_account_id_valid(tx->signer_id, NULL, 0)) {
+        *early = json_pack("{s:{s:s}}", "InvalidSignerId", "signer_id", tx->signer_id);
+    } else if (!near_account_id_valid(tx->receiver_id, NULL, 0)) {
+        *early = json_pack("{s:{s:s}}", "InvalidReceiverId", "receiver_id", tx->receiver_id);
     }
-    if (!near_signed_transaction_verify(stx)) {
-        *error = json_string("InvalidSignature");
-        return -1;
+    /* The action checks and the cost depend on the transaction alone; their
+     * result is reported later, in nearcore's order (after the nonce). */
+    t->actions_error = validate_actions(tx);
+    if (!t->actions_error) {
+        bool sir = strcmp(tx->signer_id, tx->receiver_id) == 0;
+        t->cost_overflow = devnet_actions_cost(tx->actions, tx->n_actions, sir, tx->receiver_id, &t->cost) != 0;
     }
-    if (!near_account_id_valid(tx->signer_id, NULL, 0)) {
-        *error = json_pack("{s:{s:s}}", "InvalidSignerId", "signer_id", tx->signer_id);
-        return -1;
+    if (!t->early_error && !t->actions_error) {
+        /* what the block stores (the arguments or code in base64): made
+         * here, so a large transaction's views cost the lock nothing */
+        t->actions_view = json_array();
+        for (size_t i = 0; t->actions_view && i < tx->n_actions; i++)
+            json_array_append_new(t->actions_view, near_action_view(&tx->actions[i]));
+        json_t *view = near_signed_transaction_view(&t->stx);
+        t->tx_view_text = view ? json_dumps(view, JSON_COMPACT) : NULL;
+        json_decref(view);
     }
-    if (!near_account_id_valid(tx->receiver_id, NULL, 0)) {
-        *error = json_pack("{s:{s:s}}", "InvalidReceiverId", "receiver_id", tx->receiver_id);
+    *out = t;
+    return 0;
+}
+
+int devnet_tx_validate(devnet_chain *c, const devnet_checked_tx *t, devnet_tx_cost *cost, json_t **error)
+{
+    const near_transaction *tx = &t->stx.transaction;
+    *error = NULL;
+    if (t->early_error) {
+        *error = json_deep_copy(t->early_error);
         return -1;
     }
     uint64_t bh;
@@ -176,12 +232,15 @@ int devnet_tx_validate(devnet_chain *c, const near_signed_transaction *stx, size
                            devnet_u64_json(upper));
         goto out;
     }
-    if ((*error = validate_actions(tx))) goto out;
-    bool sir = strcmp(tx->signer_id, tx->receiver_id) == 0;
-    if (devnet_actions_cost(tx->actions, tx->n_actions, sir, tx->receiver_id, cost)) {
+    if (t->actions_error) {
+        *error = json_deep_copy(t->actions_error);
+        goto out;
+    }
+    if (t->cost_overflow) {
         *error = json_string("CostOverflow");
         goto out;
     }
+    *cost = t->cost;
     if (!ak.full_access && (*error = check_function_call_key(tx, &ak, pk_text, cost))) goto out;
     if (signer.amount < cost->total) {
         *error = json_pack("{s:{s:s,s:o,s:o}}", "NotEnoughBalance", "signer_id", tx->signer_id, "balance",

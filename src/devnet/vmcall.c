@@ -135,21 +135,12 @@ static void precompile(devnet_chain *c, const uint8_t *code, size_t len)
     devnet_contract_compile_into_cache(c, hash, code, len);
 }
 
-void devnet_precompile_tx(devnet_chain *c, const char *signed_tx_base64)
+void devnet_precompile_tx(devnet_chain *c, const near_transaction *tx)
 {
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    if (!signed_tx_base64 || near_base64_decode(signed_tx_base64, &bytes, &len)) return;
-    near_signed_transaction stx;
-    char msg[160];
-    if (near_signed_transaction_from_bytes(bytes, len, &stx, msg, sizeof msg) == 0) {
-        for (size_t i = 0; i < stx.transaction.n_actions; i++) {
-            const near_action *a = &stx.transaction.actions[i];
-            if (a->kind == NEAR_ACTION_DEPLOY_CONTRACT && a->bytes_len) precompile(c, a->bytes, a->bytes_len);
-        }
-        near_signed_transaction_free(&stx);
+    for (size_t i = 0; i < tx->n_actions; i++) {
+        const near_action *a = &tx->actions[i];
+        if (a->kind == NEAR_ACTION_DEPLOY_CONTRACT && a->bytes_len) precompile(c, a->bytes, a->bytes_len);
     }
-    free(bytes);
 }
 
 /* Runs a function call: the cached compiled contract, or (no code, or code

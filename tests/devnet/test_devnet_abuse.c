@@ -2,8 +2,10 @@
  * test_devnet_abuse.c — one client must not stall the chain. Requests
  * whose ids are 200,000-character base58 strings (chunk, block id, tx hash,
  * view_access_key public key, legacy call data) are answered with an error
- * at once: base58 decoding is quadratic and runs under the chain lock, so
- * lengths are checked first (docs/devnet.md, "Load the devnet holds").
+ * at once: base58 decoding is quadratic, so lengths are checked first.
+ * Slow connections, a large contract's compile and a flood of 1.3 MB
+ * requests (all decoded before the chain lock) do not stop the blocks or
+ * other clients (docs/devnet.md, "Load the devnet holds").
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +24,7 @@
 
 #include "devnet_harness.h"
 #include "near/credentials.h"
+#include "near/encoding.h"
 
 static dn_node node;
 
@@ -272,12 +275,153 @@ static void test_large_contract_compiles_outside_the_lock(void **state)
     assert_true(p.heights_seen >= 2);
 }
 
+/* ---- large requests are parsed outside the chain lock ---- */
+
+typedef struct flood {
+    volatile int stop;
+    const char *bodies[3];
+    unsigned long sent;
+} flood;
+
+/* Sends the big requests over and over, as fast as they are answered. */
+static void *flood_loop(void *arg)
+{
+    flood *f = arg;
+    for (unsigned long i = 0; !f->stop; i++) {
+        long status = 0;
+        free(dn_http_post(&node, f->bodies[i % 3], &status));
+        __atomic_add_fetch(&f->sent, 1, __ATOMIC_RELAXED);
+    }
+    return NULL;
+}
+
+static char *rpc_body(const char *method, const char *params_fmt, const char *arg)
+{
+    size_t n = strlen(params_fmt) + strlen(arg) + 128;
+    char *params = malloc(n), *body = malloc(n);
+    snprintf(params, n, params_fmt, arg);
+    snprintf(body, n, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":%s}", method, params);
+    free(params);
+    return body;
+}
+
+/* Two clients send 1.3 MB requests back to back (a signed transaction
+ * whose 1.3 MB of arguments must be base64- and Borsh-decoded, hashed and
+ * its signature checked; the same with a bad signature; a view call with
+ * 1.3 MB of base64 arguments). Their decoding runs before the chain lock,
+ * so blocks keep coming and a third client's status is answered quickly. */
+static void test_large_requests_parse_outside_the_lock(void **state)
+{
+    (void)state;
+    near_credentials bulk;
+    assert_int_equal(dn_create_account(&node, &node.test_root, "bulk.test.near", 20 * DN_NEAR, &bulk), 0);
+    size_t args_len = 1300000;
+    uint8_t *args = malloc(args_len);
+    for (size_t i = 0; i < args_len; i++)
+        args[i] = (uint8_t)(i * 131u);
+    near_transaction tx;
+    assert_int_equal(dn_tx_begin(&node, "bulk.test.near", &bulk.keypair, "bulk.test.near", &tx), 0);
+    assert_int_equal(near_add_function_call(near_tx_actions(&tx), "nothing", args, args_len, 10 * DN_TGAS, 0), 0);
+    size_t len = 0;
+    uint8_t *signed_tx = dn_tx_sign(&tx, &bulk.keypair, &len, NULL);
+    assert_non_null(signed_tx);
+    assert_true(len > 1300000);
+    char *good64 = near_base64_encode(signed_tx, len);
+    signed_tx[len / 2] ^= 1; /* another transaction (its arguments differ), its signature wrong */
+    char *bad64 = near_base64_encode(signed_tx, len);
+    char *args64 = near_base64_encode(args, args_len);
+    flood f = {0};
+    f.bodies[0] = rpc_body("broadcast_tx_async", "[\"%s\"]", good64);
+    f.bodies[1] = rpc_body("broadcast_tx_async", "[\"%s\"]", bad64);
+    f.bodies[2] = rpc_body("query",
+                           "{\"request_type\":\"call_function\",\"finality\":\"final\",\"account_id\":"
+                           "\"nobody.test.near\",\"method_name\":\"m\",\"args_base64\":\"%s\"}",
+                           args64);
+    /* The transaction runs to its end first (applying it is state work,
+     * done under the lock): the flood then sends the same bytes again, which
+     * are decoded and checked in full before the chain sees they are known. */
+    char *commit = rpc_body("broadcast_tx_commit", "[\"%s\"]", good64);
+    long commit_status = 0;
+    char *done = dn_http_post(&node, commit, &commit_status);
+    assert_non_null(done);
+    if (!strstr(done, "\"receipts_outcome\""))
+        fprintf(stderr, "commit: %.300s\n", done);
+    assert_non_null(strstr(done, "\"receipts_outcome\""));
+    free(done);
+    free(commit);
+    /* each answers as before: accepted, InvalidSignature, UNKNOWN_ACCOUNT */
+    static const char *const expect[] = {"\"result\"", "InvalidSignature", "UNKNOWN_ACCOUNT"};
+    for (int i = 0; i < 3; i++) {
+        long status = 0;
+        char *r = dn_http_post(&node, f.bodies[i], &status);
+        assert_non_null(r);
+        if (!strstr(r, expect[i]))
+            fprintf(stderr, "request %d: %.300s\n", i, r);
+        assert_non_null(strstr(r, expect[i]));
+        free(r);
+    }
+
+    pthread_t th[2];
+    uint64_t h0 = dn_height(&node);
+    double t0 = now_s(), worst = 0, longest_gap = 0, last_change = t0;
+    uint64_t last = h0;
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, flood_loop, &f), 0);
+    int asked = 0;
+    /* 5 s, and at least 6 big requests (an ASan build takes about a second
+     * for each) */
+    while ((now_s() - t0 < 5.0 || __atomic_load_n(&f.sent, __ATOMIC_RELAXED) < 6) && now_s() - t0 < 60.0) {
+        double a = now_s();
+        long status = 0;
+        char *r = dn_http_post(&node, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"status\",\"params\":[]}", &status);
+        double b = now_s();
+        assert_non_null(r);
+        assert_int_equal(status, 200);
+        const char *h = strstr(r, "\"latest_block_height\":");
+        assert_non_null(h);
+        uint64_t height = strtoull(h + 22, NULL, 10);
+        free(r);
+        worst = b - a > worst ? b - a : worst;
+        if (height != last) {
+            longest_gap = b - last_change > longest_gap ? b - last_change : longest_gap;
+            last = height;
+            last_change = b;
+        }
+        asked++;
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    f.stop = 1;
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    double took = now_s() - t0;
+    uint64_t blocks = dn_height(&node) - h0;
+    fprintf(stderr,
+            "%lu requests of 1.3 MB in %.1f s: %llu blocks (20 ms each: %.0f expected), longest time without a new "
+            "block %.3f s, slowest of %d status answers %.3f s\n",
+            f.sent, took, (unsigned long long)blocks, took / 0.020, longest_gap, asked, worst);
+    assert_true(f.sent >= 6);
+    /* Generous bounds: blocks come every 20 ms, and a status needs the lock
+     * only for a moment. */
+    assert_true(blocks >= (uint64_t)(took / 0.020 / 10));
+    assert_true(longest_gap < 2.0);
+    assert_true(worst < 2.0);
+    for (int i = 0; i < 3; i++)
+        free((void *)f.bodies[i]);
+    free(good64);
+    free(bad64);
+    free(args64);
+    free(signed_tx);
+    free(args);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_long_base58_params),
         cmocka_unit_test(test_slow_connections_from_one_address),
         cmocka_unit_test(test_large_contract_compiles_outside_the_lock),
+        cmocka_unit_test(test_large_requests_parse_outside_the_lock),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
