@@ -169,9 +169,11 @@ static char *measurement_set_arg(const struct jr_value *a)
     return out;
 }
 
-SDK_EXPORT(add_approved_measurements) void rg_add_approved_measurements(void)
+/* The owner adds or removes one approved measurement set; the two methods
+ * differ only in the set operation and the log line. */
+static void change_approved_measurements(const char *method, bool add)
 {
-    sdk_require_no_deposit("add_approved_measurements");
+    sdk_require_no_deposit(method);
     const struct jr_value *a = sdk_args();
     struct rg_state st;
     rg_state_load(&st);
@@ -179,24 +181,22 @@ SDK_EXPORT(add_approved_measurements) void rg_add_approved_measurements(void)
     char *set = measurement_set_arg(a);
     struct buf el;
     rg_borsh_str(&el, set, RG_SET_HEX);
-    unordered_set_insert(&st.approved_measurements, el.data, el.len);
+    if (add)
+        unordered_set_insert(&st.approved_measurements, el.data, el.len);
+    else
+        unordered_set_remove(&st.approved_measurements, el.data, el.len);
     rg_state_save(&st);
-    log_pair("Approved measurements added: ", set);
+    log_pair(add ? "Approved measurements added: " : "Approved measurements removed: ", set);
+}
+
+SDK_EXPORT(add_approved_measurements) void rg_add_approved_measurements(void)
+{
+    change_approved_measurements("add_approved_measurements", true);
 }
 
 SDK_EXPORT(remove_approved_measurements) void rg_remove_approved_measurements(void)
 {
-    sdk_require_no_deposit("remove_approved_measurements");
-    const struct jr_value *a = sdk_args();
-    struct rg_state st;
-    rg_state_load(&st);
-    rg_require_owner(&st);
-    char *set = measurement_set_arg(a);
-    struct buf el;
-    rg_borsh_str(&el, set, RG_SET_HEX);
-    unordered_set_remove(&st.approved_measurements, el.data, el.len);
-    rg_state_save(&st);
-    log_pair("Approved measurements removed: ", set);
+    change_approved_measurements("remove_approved_measurements", false);
 }
 
 SDK_EXPORT(set_tcb_policy) void rg_set_tcb_policy(void)
