@@ -15,6 +15,9 @@ CLI_LIBS += $(LIB)/libsecrets.a $(LIB)/libbase.a $(LIB)/libnear.a
 $(BIN)/outlayer: LDLIBS += $(LIB_CURL) -lpcre2-8
 # `outlayer dev` serves local .wasm files (src/cli/dev_files.c):
 $(BIN)/outlayer: LDLIBS += $(LIB_HTTP)
+# `outlayer build` links the worker's build code, `outlayer verify` the
+# worker's execution code (src/builder/, src/worker/).
+CLI_LIBS := $(LIB)/libworker.a $(LIB)/libbuilder.a $(CLI_LIBS)
 
 $(BIN)/outlayer: $(CLI_OBJ) $(CLI_LIBS)
 	@mkdir -p $(@D)

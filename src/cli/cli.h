@@ -48,6 +48,12 @@ int cmd_dev(int argc, char **argv);
 void cmd_dev_help(FILE *out);
 int cmd_request(int argc, char **argv);
 void cmd_request_help(FILE *out);
+int cmd_build(int argc, char **argv);
+void cmd_build_help(FILE *out);
+int cmd_verify(int argc, char **argv);
+void cmd_verify_help(FILE *out);
+/* cmd_build.c: REPO@COMMIT split at the last '@'. 0, or -1 when malformed. */
+int cli_split_repo_commit(const char *arg, char *repo, size_t rcap, char *commit, size_t ccap);
 
 /* Prints "outlayer: <message>\n" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

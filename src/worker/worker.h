@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "base/log.h"
+#include "builder/builder.h"
 #include "near/keys.h"
 #include "near/rpc.h"
 
@@ -267,10 +268,8 @@ size_t wk_settler_release_all(wk_settler *s);
 /* monitor.c: the block URL for a height from --feed-url (a base like
  * http://host/v0, or a template holding {block_id}); malloc'd. */
 char *wk_feed_block_url(const char *feed, uint64_t height);
-/* compile.c: limits for a child process (0 = none). */
-typedef struct wk_run_limits {
-    uint64_t wall_ms, cpu_seconds, memory_bytes, file_bytes;
-} wk_run_limits;
+/* compile.c: the worker's names for src/builder/ (limits for a child process, 0 = none). */
+typedef bld_limits wk_run_limits; /* src/builder/builder.h */
 /* Runs argv with env in cwd under lim, stdout+stderr captured (cap bytes).
  * The exit status, 124 on timeout, 128+signal, or -1. */
 int wk_run_capture(char *const argv[], char *const env[], const char *cwd, const wk_run_limits *lim, char *out,
