@@ -8,6 +8,7 @@
  * guest sleeping in poll_oneoff wakes and traps). Both requests are
  * thread-safe by the engine's and WASI's contracts.
  */
+#include "runner/replay.h"
 #include "runner/runner.h"
 
 #include <errno.h>
@@ -238,6 +239,15 @@ runner_status runner_run(const runner_options *o, runner_result *r)
         .stderr_sink = o->stderr_sink,
         .sink_env = o->sink_env,
     };
+    replay_state replay;
+    if (o->replay) {
+        replay_state_init(&replay, o->replay);
+        cfg.clock = replay_clock;
+        cfg.sleep = replay_sleep;
+        cfg.clock_env = &replay;
+        cfg.random = replay_random;
+        cfg.random_env = &replay;
+    }
     wasm_store *store = wasm_store_new(&limits);
     wasi_ctx *ctx = wasi_ctx_new(&cfg);
     wasm_linker *linker = store ? wasm_linker_new(store) : NULL;

@@ -32,6 +32,22 @@
 #define RUNNER_DEFAULT_TIMEOUT_MS UINT64_C(60000)
 #define RUNNER_DEFAULT_STDERR_CAP ((size_t)1 << 20)
 
+/* Deterministic sources for a run that must be repeatable (the worker's
+ * runs, `outlayer verify`, docs/verify.md):
+ *   random_get      the ChaCha20 keystream of `seed` (nonce 0), read in
+ *                   order: the n-th byte asked for is keystream byte n;
+ *   clocks          virtual: a counter t that starts at 0 and advances
+ *                   1 µs per clock_time_get, and jumps to the deadline of a
+ *                   poll_oneoff sleep (which returns at once); realtime
+ *                   reads realtime_base_ns + t, the others read t.
+ * Without it (NULL) the host's clocks and CSPRNG are used (`outlayer run`). */
+typedef struct runner_replay {
+    uint8_t seed[32];
+    uint64_t realtime_base_ns; /* the realtime clock at the start (the request's block timestamp) */
+} runner_replay;
+
+#define RUNNER_REPLAY_CLOCK_STEP_NS UINT64_C(1000)
+
 typedef struct runner_options {
     const uint8_t *wasm;
     size_t wasm_len;
@@ -47,6 +63,8 @@ typedef struct runner_options {
     uint64_t timeout_ms;    /* 0 = no wall-clock limit */
     size_t stdout_cap;      /* 0 = max_memory_mb MiB */
     size_t stderr_cap;      /* 0 = RUNNER_DEFAULT_STDERR_CAP */
+
+    const runner_replay *replay; /* NULL = host clocks and random */
 
     /* NULL = capture into the result; otherwise stream (see wasi_sink_fn). */
     wasi_sink_fn stdout_sink;

@@ -13,7 +13,9 @@
  *   --tee none       marker "OUTLAYER-NO-TEE" at byte 12, measurement zero
  *   --tee simulated  marker "OUTLAYER-SIMULATED-TDX", measurement (bytes
  *                    256..303) = SHA-256 of this executable, zero-padded
- *   both             report_data (bytes 568..631) = task_hash ‖ 32 zero bytes
+ *   both             report_data (bytes 568..631) = task_hash ‖ replay nonce
+ *                    (the 32-byte nonce the run's random and clocks are
+ *                    derived from, wk_replay_seed; zero when it did not run)
  */
 #include <inttypes.h>
 #include <sodium.h>
@@ -25,7 +27,7 @@
 
 #define WK_QUOTE_LEN 632          /* header 48 + TD report body 584 */
 #define WK_QUOTE_MEASUREMENT 256  /* 48 bytes: the worker measurement */
-#define WK_QUOTE_REPORT_DATA 568  /* 64 bytes: task_hash ‖ 32 zero bytes */
+#define WK_QUOTE_REPORT_DATA 568  /* 64 bytes: task_hash ‖ replay nonce */
 
 static void put_str(crypto_hash_sha256_state *st, const char *s)
 {
@@ -75,6 +77,9 @@ json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, 
     memcpy(q + 12, marker, strlen(marker)); /* QE vendor id + user data area */
     if (simulated) memcpy(q + WK_QUOTE_MEASUREMENT, w->exe_hash, 32);
     memcpy(q + WK_QUOTE_REPORT_DATA, task_hash, 32);
+    /* The run's replay nonce (random and clocks are derived from it and the
+     * request: wk_replay_seed), so `outlayer verify` can repeat the run. */
+    if (res->has_replay_nonce) memcpy(q + WK_QUOTE_REPORT_DATA + 32, res->replay_nonce, 32);
     char quote[sodium_base64_ENCODED_LEN(WK_QUOTE_LEN, sodium_base64_VARIANT_ORIGINAL)];
     sodium_bin2base64(quote, sizeof quote, q, sizeof q, sodium_base64_VARIANT_ORIGINAL);
 

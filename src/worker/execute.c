@@ -168,6 +168,16 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
         .timeout_ms = req->max_execution_seconds ? req->max_execution_seconds * 1000 : 1,
         .stdout_cap = max_out,
     };
+    /* Random and clocks are deterministic, derived from the request and a
+     * recorded nonce, so the run can be repeated (outlayer verify). */
+    if (lim && lim->replay_nonce) memcpy(res->replay_nonce, lim->replay_nonce, 32);
+    else randombytes_buf(res->replay_nonce, 32);
+    res->has_replay_nonce = true;
+    runner_replay replay = {0};
+    wk_replay_seed(req, res->replay_nonce, replay.seed);
+    json_t *bts = json_object_get(req->context, "block_timestamp");
+    if (json_is_integer(bts) && json_integer_value(bts) > 0) replay.realtime_base_ns = (uint64_t)json_integer_value(bts);
+    o.replay = &replay;
     runner_result rr;
     uint64_t t0 = wk_now_ms();
     if (req->max_instructions == 0) {
@@ -184,6 +194,22 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
     char errtext[600];
     switch (rr.status) {
     case RUNNER_OK:
+#ifdef OUTLAYER_TEST_TAMPER_OUTPUT
+        /* Test-only (tests/verify: a dishonest worker, built into a separate
+         * binary, never the shipped one): resolves an output the program
+         * did not write, with a matching output hash. */
+        {
+            static const char mark[] = "TAMPERED ";
+            uint8_t *t = malloc(rr.stdout_len + sizeof mark);
+            if (t) {
+                memcpy(t, mark, sizeof mark - 1);
+                if (rr.stdout_len) memcpy(t + sizeof mark - 1, rr.stdout_data, rr.stdout_len);
+                free(rr.stdout_data);
+                rr.stdout_data = t;
+                rr.stdout_len += sizeof mark - 1;
+            }
+        }
+#endif
         wk_convert_output(req->format, rr.stdout_data ? rr.stdout_data : (const uint8_t *)"", rr.stdout_len, res);
         break;
     case RUNNER_EXIT:
@@ -237,4 +263,19 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
         res->instructions = 0;
     }
     runner_result_free(&rr);
+    sodium_memzero(&replay, sizeof replay);
+}
+
+void wk_replay_seed(const wk_request *req, const uint8_t nonce[32], uint8_t seed[32])
+{
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    static const char domain[] = "outlayer-replay-v1";
+    crypto_hash_sha256_update(&st, (const uint8_t *)domain, sizeof domain - 1);
+    uint8_t le[8];
+    for (int i = 0; i < 8; i++) le[i] = (uint8_t)(req->request_id >> (8 * i));
+    crypto_hash_sha256_update(&st, le, 8);
+    if (req->data_id) crypto_hash_sha256_update(&st, (const uint8_t *)req->data_id, strlen(req->data_id));
+    crypto_hash_sha256_update(&st, nonce, 32);
+    crypto_hash_sha256_final(&st, seed);
 }

@@ -95,6 +95,8 @@ typedef struct wk_result {
     char *note;           /* compilation_note or NULL */
     uint8_t output_hash[32]; /* SHA-256 of the raw program output (stdout) */
     bool has_output_hash;
+    uint8_t replay_nonce[32]; /* the run's random nonce (see wk_replay_seed), recorded in the attestation */
+    bool has_replay_nonce;
 } wk_result;
 
 void wk_result_free(wk_result *r);
@@ -105,7 +107,16 @@ void wk_result_fail(wk_result *r, const char *category, const char *fmt, ...)
 /* ------------------------------------------------------------ execute */
 typedef struct wk_exec_limits {
     size_t max_output_bytes; /* program stdout cap (default 65536) */
+    const uint8_t *replay_nonce; /* 32 bytes to repeat a run (outlayer verify); NULL = a fresh one */
 } wk_exec_limits;
+
+/* The seed of a run's random_get stream (docs/verify.md):
+ * SHA-256("outlayer-replay-v1" ‖ u64_le(request_id) ‖ data_id ‖ nonce).
+ * The nonce is fresh per run (so a caller cannot predict the stream before
+ * the run) and recorded in the attestation (so anyone can repeat it after);
+ * the request fields bind the stream to this request. The clocks are
+ * virtual, starting at the request's block timestamp (runner_replay). */
+void wk_replay_seed(const wk_request *req, const uint8_t nonce[32], uint8_t seed[32]);
 
 #define WK_DEFAULT_MAX_OUTPUT ((size_t)65536)
 
