@@ -529,6 +529,9 @@ static void define_children(const dev_opts *o, const char *worker_tok, const cha
     child_arg(c, "30");
     child_arg(c, "--cors-origins");
     child_arg(c, "*");
+    /* Attestation records are public on a local network: `outlayer verify` reads them without a key. */
+    child_arg(c, "--require-api-key");
+    child_arg(c, "false");
     child_env(c, "KEYSTORE_AUTH_TOKEN", ks_tok);
     if (o->postgres) child_env(c, "DATABASE_URL", o->postgres); /* not a flag: it may hold a password */
 

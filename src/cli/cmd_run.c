@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include <jansson.h>
 
 #include "cli/cli.h"
@@ -32,6 +34,9 @@ void cmd_run_help(FILE *out)
             "  --timeout-ms N      wall-clock limit for load and run, 0 = none (default %" PRIu64 ")\n"
             "  --env KEY=VALUE     an environment variable for the program (repeatable);\n"
             "                      nothing of our own environment is passed on\n"
+            "  --seed HEX          deterministic run, as a worker's (docs/verify.md): random_get is\n"
+            "                      the stream of this 32-byte seed, clocks are virtual\n"
+            "  --clock-base NS     with --seed: the realtime clock's start (default 0)\n"
             "  --json              the report as one JSON object (last line of stderr)\n"
             "  -h, --help          this help\n"
             "  -- ARGS...          arguments for the program (argv[0] is the file's name)\n"
@@ -67,6 +72,8 @@ typedef struct run_args {
     const char **prog_argv; /* [0] = file name, then ARGS */
     size_t prog_argc;
     bool json;
+    bool replay;            /* --seed: deterministic random and clocks */
+    runner_replay replay_cfg;
 } run_args;
 
 /* "--name value" or "--name=value": the value, advancing *i; NULL if absent. */
@@ -134,6 +141,17 @@ static int parse_args(int argc, char **argv, run_args *a)
             v = option_value(argc, argv, &i, "--timeout-ms");
             if (!v || !cli_parse_u64(v, 0, UINT64_C(1) << 40, &a->timeout_ms))
                 return usage_error("--timeout-ms needs a number of milliseconds (0 = no limit)", v);
+        } else if (is_option(arg, "--seed")) {
+            v = option_value(argc, argv, &i, "--seed");
+            size_t got = 0;
+            if (!v || strlen(v) != 64 ||
+                sodium_hex2bin(a->replay_cfg.seed, 32, v, 64, NULL, &got, NULL) != 0 || got != 32)
+                return usage_error("--seed needs 64 hex digits", v);
+            a->replay = true;
+        } else if (is_option(arg, "--clock-base")) {
+            v = option_value(argc, argv, &i, "--clock-base");
+            if (!v || !cli_parse_u64(v, 0, UINT64_MAX, &a->replay_cfg.realtime_base_ns))
+                return usage_error("--clock-base needs nanoseconds since 1970", v);
         } else if (is_option(arg, "--env")) {
             v = option_value(argc, argv, &i, "--env");
             if (!v || !strchr(v, '=') || v[0] == '=') return usage_error("--env needs KEY=VALUE", v);
@@ -344,6 +362,7 @@ int cmd_run(int argc, char **argv)
         .timeout_ms = a.timeout_ms,
         .stdout_sink = write_stdout,
         .stderr_sink = write_stderr,
+        .replay = a.replay ? &a.replay_cfg : NULL,
     };
     runner_result r;
     runner_run(&opts, &r);

@@ -261,6 +261,11 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
         /* As in the reference, a failed run reports no instructions: the
          * contract then charges only the base fee. */
         res->instructions = 0;
+        /* The output hash of a failed run is that of what the program wrote
+         * before it failed, so its attestation is stored too and `outlayer
+         * verify` can check the failure. */
+        crypto_hash_sha256(res->output_hash, rr.stdout_data ? rr.stdout_data : (const uint8_t *)"", rr.stdout_len);
+        res->has_output_hash = true;
     }
     runner_result_free(&rr);
     sodium_memzero(&replay, sizeof replay);
