@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/http_client.h"
 #include "base/log.h"
@@ -384,20 +385,6 @@ int cmd_verify(int argc, char **argv)
         goto out;
     }
     have_req = true;
-    if (found == 0) {
-        int a = vf_coord_attestation(coord, o.api_key, job.job_id, &att, err, sizeof err);
-        if (a < 0) {
-            cli_error("coordinator: %s", err);
-            goto out;
-        }
-    }
-    if (!att) {
-        cli_error("no attestation record for request %" PRIu64 " (job %" PRId64 "): the run's replay nonce is unknown",
-                  ch.request_id, job.job_id);
-        rc = VF_CANNOT;
-        goto out;
-    }
-
     /* 2. Secrets: only someone who can decrypt them can re-run such a request. */
     if (req.has_secrets) {
         if (!o.secrets_file) {
@@ -414,6 +401,26 @@ int cmd_verify(int argc, char **argv)
             rc = CLI_EXIT_NO_INPUT;
             goto out;
         }
+    }
+
+    if (found == 0) {
+        /* The worker stores the record just after the resolution: a
+         * request verified the moment it is answered may wait a little. */
+        int a = 1;
+        for (int i = 0; i < 20 && a == 1; i++) {
+            if (i) usleep(500 * 1000);
+            a = vf_coord_attestation(coord, o.api_key, job.job_id, &att, err, sizeof err);
+        }
+        if (a < 0) {
+            cli_error("coordinator: %s", err);
+            goto out;
+        }
+    }
+    if (!att) {
+        cli_error("no attestation record for request %" PRIu64 " (job %" PRId64 "): the run's replay nonce is unknown",
+                  ch.request_id, job.job_id);
+        rc = VF_CANNOT;
+        goto out;
     }
 
     /* 3. The WASM. */

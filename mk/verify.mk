@@ -1,0 +1,33 @@
+# `outlayer verify` and `outlayer build` (src/cli/cmd_verify.c, cmd_build.c;
+# docs/verify.md): tests against a real `outlayer dev`, and the determinism
+# audit's test.
+
+# A program that prints its whole environment, clocks, random bytes and NaN bits.
+VERIFY_PROBE := $(BUILD)/tests/verify/probe.wasm
+$(VERIFY_PROBE): tests/verify/probe.c
+	@mkdir -p $(@D)
+	$(CLANG) $(WASI_TARGET_FLAGS) -O2 -std=gnu17 -Wall -Wextra -Werror $< -o $@ -lm
+
+# The test-only dishonest worker: execute.c built with -DOUTLAYER_TEST_TAMPER_OUTPUT
+# into a separate binary under build/tests (the shipped worker never has it).
+VERIFY_TAMPER_OBJ := $(OBJ)/tests/verify/execute_tampered.o
+VERIFY_TAMPER_WORKER := $(BUILD)/tests/verify/bin/outlayer-worker
+$(VERIFY_TAMPER_OBJ): src/worker/execute.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DOUTLAYER_TEST_TAMPER_OUTPUT -c $< -o $@
+$(VERIFY_TAMPER_WORKER): $(WORKER_MAIN_OBJ) $(VERIFY_TAMPER_OBJ) $(WORKER_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(WORKER_MAIN_OBJ) $(VERIFY_TAMPER_OBJ) -Wl,--start-group $(WORKER_LIBS) -Wl,--end-group \
+	  $(LIB_JSON) $(LIB_CURL) $(LIB_HTTP) $(LIB_SODIUM) -lpcre2-8 $(LDLIBS)
+
+VERIFY_DEPS := $(BIN)/outlayer $(BIN)/outlayer-devnet $(BIN)/outlayer-coordinator $(BIN)/outlayer-keystore \
+  $(BIN)/outlayer-worker build/contracts/outlayer.wasm build/contracts/coinflip.wasm $(VERIFY_PROBE) \
+  $(BUILD)/examples/hello.wasm $(BUILD)/examples/echo.wasm $(BUILD)/examples/random_number.wasm \
+  $(BUILD)/examples/coin_flip.wasm
+
+verify-test: $(VERIFY_DEPS)
+	@timeout 170 tests/verify/run.sh $(BUILD) honest
+verify-tamper-test: $(VERIFY_DEPS) $(VERIFY_TAMPER_WORKER)
+	@timeout 170 tests/verify/run.sh $(BUILD) tampered
+TEST_STEPS += verify-test verify-tamper-test
+.PHONY: verify-test verify-tamper-test

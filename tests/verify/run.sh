@@ -1,0 +1,168 @@
+#!/bin/bash
+# tests/verify/run.sh BUILD [honest|tampered] — `outlayer verify` against a
+# real `outlayer dev` (devnet, keystore, coordinator, a worker) on loopback.
+#
+#   honest    requests resolved by the shipped worker verify: a local .wasm
+#             (by transaction and by request id), a program that prints its
+#             whole environment, clocks, random bytes and NaN bits, a JSON
+#             program with random, a fuel trap (same trap, same count), a
+#             git source rebuilt with the worker's build code (and `outlayer
+#             build` prints the attested hash); a wrong --wasm is a
+#             wasm_hash mismatch; a request with secrets is refused (exit 3);
+#             an unknown request is exit 3.
+#   tampered  the worker is a test-only build (-DOUTLAYER_TEST_TAMPER_OUTPUT)
+#             that resolves a different output: verify exits 1 naming the
+#             output field; a failed run (no output to tamper) still matches.
+# Ports: honest 45200-45299, tampered 45300-45399 (outlayer dev at base +
+# 10k for a random k < 8, the git daemon at base + 90..99).
+set -u
+B=${1:-build}
+PART=${2:-honest}
+OUTLAYER=${VERIFY_OUTLAYER:-$B/bin/outlayer}
+case $PART in
+honest) PB=45200 ;;
+tampered) PB=45300 ;;
+*) echo "usage: $0 BUILD [honest|tampered]"; exit 64 ;;
+esac
+GITPORT=$((PB + 90 + RANDOM % 10))
+T=$(mktemp -d /tmp/outlayer-verify-XXXXXX)
+FAILED=0
+DEV_PID=
+GIT_PID=
+
+cleanup() {
+    if [ -n "$DEV_PID" ]; then
+        kill -TERM "$DEV_PID" 2>/dev/null
+        for _ in $(seq 100); do kill -0 "$DEV_PID" 2>/dev/null || break; sleep 0.2; done
+        kill -KILL "$DEV_PID" 2>/dev/null
+    fi
+    [ -n "$GIT_PID" ] && kill "$GIT_PID" 2>/dev/null
+    if [ "$FAILED" = 0 ]; then rm -rf "$T"; else echo "(logs kept in $T)"; fi
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*"; FAILED=1; }
+pass() { echo "ok: $*"; }
+
+# The git daemon with alice/flip (prints "Tails").
+mkdir -p "$T/repos/alice/flip"
+(
+    cd "$T/repos/alice/flip" && git init -q -b main . &&
+        printf '#include <stdio.h>\nint main(void) { puts("Tails"); return 0; }\n' > main.c &&
+        printf '{"language": "c", "sources": ["main.c"], "opt": "O2"}\n' > outlayer.json &&
+        git add . && git -c user.email=t@t -c user.name=t commit -qm flip
+) || { fail "cannot create the test repository"; exit 1; }
+git daemon --reuseaddr --base-path="$T/repos" --export-all --listen=127.0.0.1 --port=$GITPORT "$T/repos" \
+    > "$T/git-daemon.log" 2>&1 &
+GIT_PID=$!
+
+BIN_DIR=$B/bin
+if [ "$PART" = tampered ]; then
+    BIN_DIR=$T/bin
+    mkdir -p "$BIN_DIR"
+    for d in outlayer-devnet outlayer-coordinator outlayer-keystore; do ln -s "$(realpath $B/bin/$d)" "$BIN_DIR/$d"; done
+    ln -s "$(realpath $B/tests/verify/bin/outlayer-worker)" "$BIN_DIR/outlayer-worker"
+    ln -s "$(realpath $B/examples)" "$T/examples" # outlayer dev reads BIN_DIR/../examples
+fi
+
+# Ports in 32768-60999 may be taken for a moment by any outgoing
+# connection on the machine: a start that finds one busy tries the next base.
+# (A port a daemon of an earlier run served may sit in TIME_WAIT for a
+# minute, so the slot is picked at random.)
+for attempt in 0 1 2 3 4 5 6 7; do
+    P=$((PB + (RANDOM % 8) * 10))
+    H=$T/dev$attempt
+    $OUTLAYER dev --home "$H" --workers 1 --port-base $P --git-base-url git://127.0.0.1:$GITPORT \
+        --bin-dir "$BIN_DIR" --contracts-dir build/contracts > "$T/dev.out" 2>&1 &
+    DEV_PID=$!
+    for _ in $(seq 300); do [ -f "$H/dev.json" ] && break; kill -0 $DEV_PID 2>/dev/null || break; sleep 0.2; done
+    [ -f "$H/dev.json" ] && break
+    wait $DEV_PID 2>/dev/null
+    DEV_PID=
+    grep -q 'Address already in use' "$T/dev.out" || break
+    echo "(port base $P busy, trying the next)"
+done
+if [ ! -f "$H/dev.json" ]; then
+    fail "outlayer dev did not start"; tail -20 "$T/dev.out"; exit 1
+fi
+
+# request ARGS... -> the transaction hash on stdout
+request() {
+    $OUTLAYER request --home "$H" --json "$@" > "$T/req.json" 2> "$T/req.err"
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tx_hash"])' "$T/req.json" 2>/dev/null
+}
+# verify ID [ARGS...] -> exit status in $VRC, output in $T/verify.out
+verify() {
+    $OUTLAYER verify "$@" --home "$H" > "$T/verify.out" 2>&1
+    VRC=$?
+}
+expect() { # expect CODE WHAT; then greps
+    local want=$1 what=$2; shift 2
+    if [ "$VRC" != "$want" ]; then fail "$what: exit $VRC, expected $want"; cat "$T/verify.out"; return 1; fi
+    for pat in "$@"; do
+        if ! grep -qE -- "$pat" "$T/verify.out"; then fail "$what: no line matching '$pat'"; cat "$T/verify.out"; return 1; fi
+    done
+    pass "$what"
+}
+
+if [ "$PART" = honest ]; then
+    tx=$(request --wasm $B/examples/hello.wasm --input '{"name":"verify"}')
+    verify "$tx"
+    expect 0 "hello by transaction" '^output +match +"Hello, verify!' '^instructions +match' '^wasm_hash +match' \
+        '^record +match' 'verified: every field matches'
+    rid=$(grep -oE '^request [0-9]+' "$T/verify.out" | cut -d' ' -f2)
+    verify "$rid"
+    expect 0 "hello by request id $rid" 'verified: every field matches'
+
+    verify "$tx" --wasm $B/examples/echo.wasm
+    expect 1 "a different WASM given with --wasm" '^wasm_hash +MISMATCH' 'NOT verified:.*wasm_hash'
+
+    tx=$(request --wasm $B/tests/verify/probe.wasm --input 'probe input')
+    verify "$tx" --json
+    expect 0 "environment, clocks, random, NaN bits" '"verified":true'
+    python3 - "$T/verify.out" <<'PY' || fail "the probe's output lacks what it should show"
+import json, sys
+d = json.load(open(sys.argv[1]))
+out = [f for f in d["fields"] if f["field"] == "output"][0]
+assert out["result"] == "match", out
+PY
+
+    tx=$(request --wasm $B/examples/random_number.wasm --input '{"min":1,"max":1000000000}' --format Json)
+    verify "$tx"
+    expect 0 "random_number (Json, seeded random)" '^output +match +\{"random_number":[0-9]+\}'
+
+    tx=$(request --wasm $B/examples/hello.wasm --max-instructions 1000)
+    verify "$tx"
+    expect 0 "a fuel trap: the same trap at the same count" '^success +match +false' \
+        '^trap +match +Instruction limit exceeded: the program used all 1000 instructions' 'verified: every field matches'
+
+    tx=$(request --repo https://github.com/alice/flip --commit main)
+    verify "$tx" --git-base-url git://127.0.0.1:$GITPORT
+    expect 0 "a git source verified through a rebuild" '^program: rebuilt https://github.com/alice/flip at [0-9a-f]{40}' \
+        '^output +match +"Tails' 'verified: every field matches'
+    attested=$(grep -E '^wasm_hash' "$T/verify.out" | awk '{print $3}')
+    built=$($OUTLAYER build https://github.com/alice/flip@main --git-base-url git://127.0.0.1:$GITPORT 2>/dev/null)
+    if [ -n "$built" ] && [ "$built" = "$attested" ]; then pass "outlayer build prints the attested hash $built"
+    else fail "outlayer build printed '$built', the attestation says '$attested'"; fi
+
+    tx=$(request --wasm $B/examples/hello.wasm --secrets-profile nothing-here)
+    verify "$tx"
+    expect 3 "a request with secrets is refused" 'can be re-run only by someone who can decrypt them'
+
+    verify 999999
+    expect 3 "an unknown request" 'knows no execute job for request 999999'
+else
+    tx=$(request --wasm $B/examples/hello.wasm --input '{"name":"verify"}')
+    value=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["value"])' "$T/req.json")
+    case "$value" in TAMPERED*) pass "the tampered worker resolved '$value'" ;; *) fail "the worker was not tampered: '$value'" ;; esac
+    verify "$tx"
+    expect 1 "a tampered output is a mismatch on output" '^output +MISMATCH +"TAMPERED Hello, verify!\\n" \| "Hello, verify!\\n"' \
+        '^output_hash +MISMATCH' '^wasm_hash +match' '^instructions +match' 'NOT verified: .*output'
+    tx=$(request --wasm $B/examples/hello.wasm --max-instructions 1000)
+    verify "$tx"
+    expect 0 "a failed run of the tampered worker (no output to change) matches" 'verified: every field matches'
+fi
+
+if grep -l 'ERROR: AddressSanitizer\|runtime error:' "$H"/logs/*.log 2>/dev/null; then fail "sanitizer reports in the logs"; fi
+[ "$FAILED" = 0 ] && echo "verify-test $PART: all passed"
+exit $FAILED
