@@ -31,3 +31,11 @@ verify-tamper-test: $(VERIFY_DEPS) $(VERIFY_TAMPER_WORKER)
 	@timeout 170 tests/verify/run.sh $(BUILD) tampered
 TEST_STEPS += verify-test verify-tamper-test
 .PHONY: verify-test verify-tamper-test
+
+# The determinism audit (docs/verify.md): every example and the probe run
+# twice under different host settings with the worker's seeded sources.
+EXAMPLE_WASM_FOR_VERIFY := $(patsubst examples/%.c,$(BUILD)/examples/%.wasm,$(wildcard examples/*.c))
+determinism-test: $(BIN)/outlayer $(VERIFY_PROBE) $(EXAMPLE_WASM_FOR_VERIFY)
+	@timeout 170 tests/verify/determinism.sh $(BUILD)
+TEST_STEPS += determinism-test
+.PHONY: determinism-test
