@@ -39,3 +39,6 @@ determinism-test: $(BIN)/outlayer $(VERIFY_PROBE) $(EXAMPLE_WASM_FOR_VERIFY)
 	@timeout 170 tests/verify/determinism.sh $(BUILD)
 TEST_STEPS += determinism-test
 .PHONY: determinism-test
+
+# tests/unit/test_verify_replay.c (part of `make unit`) runs examples/random.
+$(BUILD)/tests/unit/test_verify_replay: $(BUILD)/examples/random.wasm
