@@ -42,3 +42,8 @@ TEST_STEPS += determinism-test
 
 # tests/unit/test_verify_replay.c (part of `make unit`) runs examples/random.
 $(BUILD)/tests/unit/test_verify_replay: $(BUILD)/examples/random.wasm
+
+# Fuzzing what verify parses from the node and the coordinator.
+VERIFY_FUZZ_SRC := tests/fuzz/fuzz_verify.c src/cli/verify_chain.c src/worker/events.c src/worker/request.c \
+  src/worker/util.c src/base/log.c
+$(eval $(call fuzz_target,verify,$(VERIFY_FUZZ_SRC),-ljansson -lsodium))

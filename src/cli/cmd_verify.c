@@ -192,57 +192,6 @@ static bool all_digits(const char *s)
     return true;
 }
 
-/* The replay nonce and task hash the attestation's quote carries (attest.c). */
-static int quote_parts(json_t *att, uint8_t nonce[32], char task_hex[65])
-{
-    const char *q = json_string_value(json_object_get(att, "tdx_quote"));
-    if (!q) return -1;
-    size_t qlen = strlen(q), n = 0;
-    uint8_t *raw = malloc(qlen + 1);
-    int rc = -1;
-    if (raw && sodium_base642bin(raw, qlen + 1, q, qlen, NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
-        n >= 632) {
-        memcpy(nonce, raw + 600, 32);
-        sodium_bin2hex(task_hex, 65, raw + 568, 32);
-        rc = 0;
-    }
-    free(raw);
-    return rc;
-}
-
-static void put_str(crypto_hash_sha256_state *st, json_t *att, const char *key)
-{
-    const char *s = json_string_value(json_object_get(att, key));
-    if (s) crypto_hash_sha256_update(st, (const uint8_t *)s, strlen(s));
-}
-
-/* task_hash of the record's own fields, as attest.c computes it. */
-static void record_task_hash(json_t *att, char out[65])
-{
-    crypto_hash_sha256_state st;
-    crypto_hash_sha256_init(&st);
-    crypto_hash_sha256_update(&st, (const uint8_t *)"execute", 7);
-    uint8_t le[8];
-    uint64_t id = (uint64_t)json_integer_value(json_object_get(att, "task_id"));
-    for (int i = 0; i < 8; i++) le[i] = (uint8_t)(id >> (8 * i));
-    crypto_hash_sha256_update(&st, le, 8);
-    put_str(&st, att, "repo_url");
-    put_str(&st, att, "commit_hash");
-    put_str(&st, att, "build_target");
-    put_str(&st, att, "wasm_hash");
-    put_str(&st, att, "input_hash");
-    put_str(&st, att, "output_hash");
-    json_t *bh = json_object_get(att, "block_height");
-    if (json_is_integer(bh)) {
-        uint64_t v = (uint64_t)json_integer_value(bh);
-        for (int i = 0; i < 8; i++) le[i] = (uint8_t)(v >> (8 * i));
-        crypto_hash_sha256_update(&st, le, 8);
-    }
-    uint8_t h[32];
-    crypto_hash_sha256_final(&st, h);
-    sodium_bin2hex(out, 65, h, 32);
-}
-
 /* The program's WASM: --wasm FILE, the URL, or a rebuild of repo@commit. */
 static int obtain_wasm(const vf_opts *o, const wk_request *r, uint8_t **wasm, size_t *len, char *how, size_t howlen,
                        char *err, size_t errlen)
@@ -436,7 +385,7 @@ int cmd_verify(int argc, char **argv)
     /* 4. The run: the worker's code, limits, environment and seed. */
     uint8_t nonce[32] = {0};
     char quote_task[65] = "";
-    bool have_quote = quote_parts(att, nonce, quote_task) == 0;
+    bool have_quote = vf_quote_parts(att, nonce, quote_task) == 0;
     wk_exec_limits lim = {.max_output_bytes = (size_t)o.max_output, .replay_nonce = nonce};
     wk_execute(&req, wasm, wasm_len, secrets, &lim, &res);
 
@@ -480,7 +429,7 @@ int cmd_verify(int argc, char **argv)
     row_str(&rep, "output_hash", json_string_value(json_object_get(att, "output_hash")), out_hash);
     /* The record itself: its fields are those the quote's report_data binds. */
     char rec_task[65];
-    record_task_hash(att, rec_task);
+    vf_record_task_hash(att, rec_task);
     row(&rep, "record", have_quote ? quote_task : "no quote", rec_task, have_quote && strcmp(quote_task, rec_task) == 0);
     rc = 0;
     for (size_t i = 0; i < rep.n; i++)

@@ -1,7 +1,7 @@
 /*
  * verify.h — what `outlayer verify` reads before it re-runs a request: the
- * request and its resolution from the chain (verify_chain.c) and the job's
- * attestation record from the coordinator (verify_coord.c).
+ * request and its resolution from the chain and the job's attestation
+ * record from the coordinator (verify_fetch.c: I/O; verify_chain.c: parsing).
  */
 #ifndef OUTLAYER_CLI_VERIFY_H
 #define OUTLAYER_CLI_VERIFY_H
@@ -23,9 +23,22 @@ typedef struct vf_chain {
     json_t *value;        /* the request's final return value: the output (owned, may be NULL) */
 } vf_chain;
 
-/* Reads transaction tx_hash of sender: the execution_requested event (and
- * the receipt around it: the worker's NEAR_* context), execution_completed
- * and the final value. 0, or -1 with err. */
+/* verify_chain.c (pure). The block hash of the request's receipt in an
+ * EXPERIMENTAL_tx_status answer, or NULL. */
+const char *vf_chain_request_block(json_t *status, const char *contract);
+/* The request (as the worker's monitor turns it into a job, with the
+ * receipt's block height), execution_completed and the final value from an
+ * EXPERIMENTAL_tx_status answer. 0, or -1 with err. */
+int vf_chain_parse(json_t *status, const char *tx_hash, const char *contract, uint64_t height, vf_chain *out,
+                   char *err, size_t errlen);
+/* The replay nonce (report_data[32..64]) and task hash (report_data[0..32])
+ * of an attestation record's tdx_quote. 0, or -1 when it has none. */
+int vf_quote_parts(json_t *att, uint8_t nonce[32], char task_hex[65]);
+/* The task hash of the record's own fields, as the worker computes it (attest.c). */
+void vf_record_task_hash(json_t *att, char out[65]);
+
+/* verify_fetch.c. Reads transaction tx_hash of sender (EXPERIMENTAL_tx_status,
+ * then the request's block) and parses it with vf_chain_parse. */
 int vf_chain_read(near_rpc *rpc, const char *tx_hash, const char *sender, const char *contract, vf_chain *out,
                   char *err, size_t errlen);
 void vf_chain_free(vf_chain *c);

@@ -1,7 +1,8 @@
 /*
- * verify_chain.c — the chain side of `outlayer verify`: a request and its
- * resolution read from the transaction that made it (EXPERIMENTAL_tx_status:
- * every receipt and its outcome).
+ * verify_chain.c — what `outlayer verify` reads, parsed (no I/O here, so it
+ * is fuzzed on its own: tests/fuzz/fuzz_verify.c): a request and its
+ * resolution from the transaction that made it (an EXPERIMENTAL_tx_status
+ * answer: every receipt and its outcome), and the attestation record's quote.
  *
  * The request is turned into a job by the worker's own code
  * (wk_block_events, what the event monitor runs on each block): the
@@ -52,55 +53,47 @@ static json_t *receipt_by_id(json_t *receipts, const char *id)
     return NULL;
 }
 
-static int block_height(near_rpc *rpc, const char *hash, uint64_t *height, char *err, size_t errlen)
+/* The request's receipt outcome (the one whose logs hold execution_requested). */
+static json_t *request_outcome(json_t *res, const char *contract)
 {
-    json_t *res = NULL;
-    near_rpc_error e = {0};
-    near_status st = near_rpc_call(rpc, "block", json_pack("{s:s}", "block_id", hash), 1, &res, &e);
-    if (st != NEAR_OK) {
-        snprintf(err, errlen, "block %s: %s", hash, e.message[0] ? e.message : near_status_name(st));
-        near_rpc_error_clear(&e);
-        return -1;
+    size_t i;
+    json_t *ro;
+    json_array_foreach(json_object_get(res, "receipts_outcome"), i, ro) {
+        json_t *oc = json_object_get(ro, "outcome");
+        const char *executor = json_string_value(json_object_get(oc, "executor_id"));
+        if (!executor || strcmp(executor, contract) != 0) continue;
+        json_t *d = event_in_logs(json_object_get(oc, "logs"), "execution_requested");
+        if (d) {
+            json_decref(d);
+            return ro;
+        }
     }
-    json_t *h = json_object_get(json_object_get(res, "header"), "height");
-    int rc = json_is_integer(h) ? 0 : -1;
-    if (rc == 0) *height = (uint64_t)json_integer_value(h);
-    else snprintf(err, errlen, "block %s has no header.height", hash);
-    json_decref(res);
-    return rc;
+    return NULL;
 }
 
-int vf_chain_read(near_rpc *rpc, const char *tx_hash, const char *sender, const char *contract, vf_chain *out,
-                  char *err, size_t errlen)
+const char *vf_chain_request_block(json_t *status, const char *contract)
+{
+    json_t *ro = request_outcome(status, contract);
+    return ro ? json_string_value(json_object_get(ro, "block_hash")) : NULL;
+}
+
+int vf_chain_parse(json_t *res, const char *tx_hash, const char *contract, uint64_t height, vf_chain *out, char *err,
+                   size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    json_t *res = NULL;
-    near_rpc_error e = {0};
-    near_status st = near_rpc_call(rpc, "EXPERIMENTAL_tx_status",
-                                   json_pack("{s:s, s:s, s:s}", "tx_hash", tx_hash, "sender_account_id", sender,
-                                             "wait_until", "FINAL"),
-                                   1, &res, &e);
-    if (st != NEAR_OK) {
-        snprintf(err, errlen, "transaction %s of %s: %s", tx_hash, sender, e.message[0] ? e.message : near_status_name(st));
-        near_rpc_error_clear(&e);
-        return -1;
-    }
+    out->block_height = height;
     int rc = -1;
     json_t *outcomes = json_object_get(res, "receipts_outcome");
     json_t *receipts = json_object_get(res, "receipts");
     size_t i;
     json_t *ro;
-    json_t *req_outcome = NULL;
+    json_t *req_outcome = request_outcome(res, contract);
     json_array_foreach(outcomes, i, ro) {
         json_t *oc = json_object_get(ro, "outcome");
         const char *executor = json_string_value(json_object_get(oc, "executor_id"));
         json_t *logs = json_object_get(oc, "logs");
         if (!executor || strcmp(executor, contract) != 0) continue;
         json_t *d;
-        if (!req_outcome && (d = event_in_logs(logs, "execution_requested"))) {
-            req_outcome = ro;
-            json_decref(d);
-        }
         if ((d = event_in_logs(logs, "execution_completed"))) {
             out->resolved = true;
             out->success = json_is_true(json_object_get(d, "success"));
@@ -116,13 +109,11 @@ int vf_chain_read(near_rpc *rpc, const char *tx_hash, const char *sender, const 
         goto done;
     }
     const char *rid = json_string_value(json_object_get(req_outcome, "id"));
-    const char *bhash = json_string_value(json_object_get(req_outcome, "block_hash"));
     json_t *receipt = rid ? receipt_by_id(receipts, rid) : NULL;
-    if (!rid || !bhash || !receipt) {
+    if (!rid || !receipt) {
         snprintf(err, errlen, "the node's answer lacks the request's receipt (EXPERIMENTAL_tx_status receipts)");
         goto done;
     }
-    if (block_height(rpc, bhash, &out->block_height, err, errlen)) goto done;
     /* A one-receipt block of the feed's shape, through the monitor's code. */
     json_t *item = json_pack("{s:O, s:{s:O}, s:s}", "receipt", receipt, "execution_outcome", "outcome",
                              json_object_get(req_outcome, "outcome"), "tx_hash", tx_hash);
@@ -152,7 +143,6 @@ int vf_chain_read(near_rpc *rpc, const char *tx_hash, const char *sender, const 
     rc = 0;
 done:
     if (rc) vf_chain_free(out);
-    json_decref(res);
     return rc;
 }
 
@@ -162,4 +152,53 @@ void vf_chain_free(vf_chain *c)
     free(c->error);
     json_decref(c->value);
     memset(c, 0, sizeof *c);
+}
+
+int vf_quote_parts(json_t *att, uint8_t nonce[32], char task_hex[65])
+{
+    const char *q = json_string_value(json_object_get(att, "tdx_quote"));
+    if (!q) return -1;
+    size_t qlen = strlen(q), n = 0;
+    uint8_t *raw = malloc(qlen + 1);
+    int rc = -1;
+    if (raw && sodium_base642bin(raw, qlen + 1, q, qlen, NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
+        n >= 632) {
+        memcpy(nonce, raw + 600, 32);
+        sodium_bin2hex(task_hex, 65, raw + 568, 32);
+        rc = 0;
+    }
+    free(raw);
+    return rc;
+}
+
+static void put_field(crypto_hash_sha256_state *st, json_t *att, const char *key)
+{
+    const char *s = json_string_value(json_object_get(att, key));
+    if (s) crypto_hash_sha256_update(st, (const uint8_t *)s, strlen(s));
+}
+
+void vf_record_task_hash(json_t *att, char out[65])
+{
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const uint8_t *)"execute", 7);
+    uint8_t le[8];
+    uint64_t id = (uint64_t)json_integer_value(json_object_get(att, "task_id"));
+    for (int i = 0; i < 8; i++) le[i] = (uint8_t)(id >> (8 * i));
+    crypto_hash_sha256_update(&st, le, 8);
+    put_field(&st, att, "repo_url");
+    put_field(&st, att, "commit_hash");
+    put_field(&st, att, "build_target");
+    put_field(&st, att, "wasm_hash");
+    put_field(&st, att, "input_hash");
+    put_field(&st, att, "output_hash");
+    json_t *bh = json_object_get(att, "block_height");
+    if (json_is_integer(bh)) {
+        uint64_t v = (uint64_t)json_integer_value(bh);
+        for (int i = 0; i < 8; i++) le[i] = (uint8_t)(v >> (8 * i));
+        crypto_hash_sha256_update(&st, le, 8);
+    }
+    uint8_t h[32];
+    crypto_hash_sha256_final(&st, h);
+    sodium_bin2hex(out, 65, h, 32);
 }

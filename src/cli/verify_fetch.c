@@ -1,7 +1,9 @@
 /*
- * verify_coord.c — the coordinator side of `outlayer verify`: which execute
- * job ran a request (public /public/jobs) and its attestation record
- * (GET /attestations/:job_id, with an API key when the coordinator asks).
+ * verify_fetch.c — what `outlayer verify` fetches: the request's transaction
+ * from the chain (EXPERIMENTAL_tx_status and the request's block), which
+ * execute job ran it (the coordinator's public /public/jobs) and its
+ * attestation record (GET /attestations/:job_id, with an API key when the
+ * coordinator asks). Parsing is in verify_chain.c.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -89,4 +91,47 @@ int vf_coord_attestation(const char *coord_url, const char *api_key, int64_t job
     }
     *out = o;
     return 0;
+}
+
+static int block_height(near_rpc *rpc, const char *hash, uint64_t *height, char *err, size_t errlen)
+{
+    json_t *res = NULL;
+    near_rpc_error e = {0};
+    near_status st = near_rpc_call(rpc, "block", json_pack("{s:s}", "block_id", hash), 1, &res, &e);
+    if (st != NEAR_OK) {
+        snprintf(err, errlen, "block %s: %s", hash, e.message[0] ? e.message : near_status_name(st));
+        near_rpc_error_clear(&e);
+        return -1;
+    }
+    json_t *h = json_object_get(json_object_get(res, "header"), "height");
+    int rc = json_is_integer(h) ? 0 : -1;
+    if (rc == 0) *height = (uint64_t)json_integer_value(h);
+    else snprintf(err, errlen, "block %s has no header.height", hash);
+    json_decref(res);
+    return rc;
+}
+
+int vf_chain_read(near_rpc *rpc, const char *tx_hash, const char *sender, const char *contract, vf_chain *out,
+                  char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    json_t *res = NULL;
+    near_rpc_error e = {0};
+    near_status st = near_rpc_call(rpc, "EXPERIMENTAL_tx_status",
+                                   json_pack("{s:s, s:s, s:s}", "tx_hash", tx_hash, "sender_account_id", sender,
+                                             "wait_until", "FINAL"),
+                                   1, &res, &e);
+    if (st != NEAR_OK) {
+        snprintf(err, errlen, "transaction %s of %s: %s", tx_hash, sender, e.message[0] ? e.message : near_status_name(st));
+        near_rpc_error_clear(&e);
+        return -1;
+    }
+    int rc = -1;
+    uint64_t height = 0;
+    const char *bhash = vf_chain_request_block(res, contract);
+    if (!bhash) snprintf(err, errlen, "transaction %s holds no execution_requested event of %s", tx_hash, contract);
+    else if (block_height(rpc, bhash, &height, err, errlen) == 0)
+        rc = vf_chain_parse(res, tx_hash, contract, height, out, err, errlen);
+    json_decref(res);
+    return rc;
 }
