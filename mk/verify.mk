@@ -47,3 +47,13 @@ $(BUILD)/tests/unit/test_verify_replay: $(BUILD)/examples/random.wasm
 VERIFY_FUZZ_SRC := tests/fuzz/fuzz_verify.c src/cli/verify_chain.c src/worker/events.c src/worker/request.c \
   src/worker/util.c src/base/log.c
 $(eval $(call fuzz_target,verify,$(VERIFY_FUZZ_SRC),-ljansson -lsodium))
+
+# The honest part with `outlayer` (dev supervisor, request, verify, build)
+# built with ASan + UBSan; the daemons are the normal build (their own -san
+# steps cover them). Sanitizer reports fail the test.
+verify-test-san:
+	@$(MAKE) --no-print-directory $(VERIFY_DEPS)
+	@$(MAKE) --no-print-directory SAN=1 build/san/bin/outlayer
+	@VERIFY_OUTLAYER=build/san/bin/outlayer timeout 170 tests/verify/run.sh build honest
+TEST_STEPS += verify-test-san
+.PHONY: verify-test-san

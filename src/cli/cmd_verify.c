@@ -376,8 +376,10 @@ int cmd_verify(int argc, char **argv)
     char how[1300] = "", actual_hash[65] = "";
     if (obtain_wasm(&o, &req, &wasm, &wasm_len, how, sizeof how, err, sizeof err)) {
         cli_error("the program: %s", err);
-        rc = req.source.is_git ? VF_MISMATCH : VF_NETWORK;
-        if (req.source.is_git) row(&rep, "wasm_hash", json_string_value(json_object_get(att, "wasm_hash")), err, 0);
+        if (!req.source.is_git) goto out; /* a download error: nothing to compare */
+        /* A commit that does not build (or not here) cannot have given the attested WASM. */
+        rc = VF_MISMATCH;
+        row(&rep, "wasm_hash", json_string_value(json_object_get(att, "wasm_hash")), err, 0);
         goto report;
     }
     wk_sha256_hex(wasm, wasm_len, actual_hash);
@@ -402,19 +404,21 @@ int cmd_verify(int argc, char **argv)
     char in_hash[65];
     wk_sha256_hex((const uint8_t *)req.input, req.input_len, in_hash);
     row_str(&rep, "input_hash", json_string_value(json_object_get(att, "input_hash")), in_hash);
-    row(&rep, "success", ch.success ? "true" : "false", res.success ? "true" : "false", ch.success == res.success);
-    if (!ch.success || !res.success) {
-        char *rerun_error = chain_error_of(&req, &res);
-        bool timeout = ch.error && strncmp(ch.error, "Time limit exceeded", 19) == 0;
-        int st = ch.error && rerun_error ? strcmp(ch.error, rerun_error) == 0 : ch.error == rerun_error;
-        if (timeout && !st) {
-            /* Wall time is the one limit that depends on the machine. */
-            row(&rep, "trap", ch.error, "a wall-clock timeout is not reproducible: this machine's run differs", -1);
-        } else {
-            row(&rep, "trap", ch.error ? ch.error : "none", rerun_error ? rerun_error : "none", st);
-        }
-        free(rerun_error);
+    /* Wall time is the one limit that depends on the machine: a request that
+     * timed out is compared only as far as the re-run also timed out, and
+     * what it wrote before the deadline is not compared. */
+    bool timeout = ch.error && strncmp(ch.error, "Time limit exceeded", 19) == 0;
+    char *rerun_error = !ch.success || !res.success ? chain_error_of(&req, &res) : NULL;
+    bool same_error = ch.error && rerun_error ? strcmp(ch.error, rerun_error) == 0 : ch.error == rerun_error;
+    if (timeout && !same_error) {
+        row(&rep, "success", "false", res.success ? "true" : "false", -1);
+        row(&rep, "trap", ch.error, "not reproducible: this machine's run did not time out the same way", -1);
+    } else {
+        row(&rep, "success", ch.success ? "true" : "false", res.success ? "true" : "false", ch.success == res.success);
+        if (!ch.success || !res.success)
+            row(&rep, "trap", ch.error ? ch.error : "none", rerun_error ? rerun_error : "none", same_error);
     }
+    free(rerun_error);
     snprintf(buf, sizeof buf, "%" PRIu64, ch.instructions);
     snprintf(buf2, sizeof buf2, "%" PRIu64, res.instructions);
     row_str(&rep, "instructions", buf, buf2);
@@ -426,12 +430,17 @@ int cmd_verify(int argc, char **argv)
     }
     char out_hash[65] = "no-output";
     if (res.has_output_hash) sodium_bin2hex(out_hash, sizeof out_hash, res.output_hash, 32);
-    row_str(&rep, "output_hash", json_string_value(json_object_get(att, "output_hash")), out_hash);
+    if (timeout) row(&rep, "output_hash", json_string_value(json_object_get(att, "output_hash")),
+                     "not compared: output written before a timeout depends on the machine", -1);
+    else row_str(&rep, "output_hash", json_string_value(json_object_get(att, "output_hash")), out_hash);
     /* The record itself: its fields are those the quote's report_data binds. */
     char rec_task[65];
     vf_record_task_hash(att, rec_task);
     row(&rep, "record", have_quote ? quote_task : "no quote", rec_task, have_quote && strcmp(quote_task, rec_task) == 0);
+    /* 0 only on a full match; a field not compared makes it "cannot verify". */
     rc = 0;
+    for (size_t i = 0; i < rep.n; i++)
+        if (rep.rows[i].state == -1 && rc == 0) rc = VF_CANNOT;
     for (size_t i = 0; i < rep.n; i++)
         if (rep.rows[i].state == 0) rc = VF_MISMATCH;
 
@@ -452,11 +461,13 @@ report:
         print_table(&rep);
         printf("\n");
         if (rc == 0) printf("verified: every field matches\n");
+        else if (rc == VF_CANNOT) printf("not verified: some fields cannot be compared here (see above)\n");
         else {
             printf("NOT verified:");
+            size_t bad = 0;
             for (size_t i = 0; i < rep.n; i++)
-                if (rep.rows[i].state == 0) printf(" %s", rep.rows[i].field);
-            printf(" differ%s\n", rep.n > 1 ? "" : "s");
+                if (rep.rows[i].state == 0) printf(" %s", rep.rows[i].field), bad++;
+            printf(" differ%s\n", bad > 1 ? "" : "s");
         }
     }
 out:

@@ -2,7 +2,8 @@
  * probe.c — a program that prints everything a run could see that might
  * differ between two machines or two runs: its whole environment, the
  * clocks, random bytes, a sleep, NaN bit patterns of float operations, and
- * a checksum of the input. `outlayer verify` must reproduce its output
+ * a checksum of the input; with input "spin" it then loops until stopped.
+ * `outlayer verify` must reproduce its output
  * exactly (tests/verify/run.sh); tests/verify/determinism.sh runs it under
  * different host settings.
  */
@@ -57,5 +58,9 @@ int main(void)
     int c;
     while ((c = getchar()) != EOF) sum = sum * 31 + (unsigned char)c;
     printf("input %lu\n", sum);
+    if (sum == 3536962) { /* input "spin": run until the wall-clock limit */
+        fflush(stdout);
+        for (volatile unsigned long i = 0;; i++) {}
+    }
     return 0;
 }

@@ -7,7 +7,9 @@
 #             whole environment, clocks, random bytes and NaN bits, a JSON
 #             program with random, a fuel trap (same trap, same count), a
 #             git source rebuilt with the worker's build code (and `outlayer
-#             build` prints the attested hash); a wrong --wasm is a
+#             build` prints the attested hash); a wall-clock timeout (exit 3:
+#             the same trap, but what it wrote before is not compared); a
+#             wrong --wasm is a
 #             wasm_hash mismatch; a request with secrets is refused (exit 3);
 #             an unknown request is exit 3.
 #   tampered  the worker is a test-only build (-DOUTLAYER_TEST_TAMPER_OUTPUT)
@@ -95,6 +97,9 @@ request() {
 verify() {
     $OUTLAYER verify "$@" --home "$H" > "$T/verify.out" 2>&1
     VRC=$?
+    if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/verify.out"; then
+        fail "sanitizer report from outlayer verify $*"; cat "$T/verify.out"; VRC=99
+    fi
 }
 expect() { # expect CODE WHAT; then greps
     local want=$1 what=$2; shift 2
@@ -136,6 +141,13 @@ PY
     expect 0 "a fuel trap: the same trap at the same count" '^success +match +false' \
         '^trap +match +Instruction limit exceeded: the program used all 1000 instructions' 'verified: every field matches'
 
+    tx=$(request --wasm $B/tests/verify/probe.wasm --input spin --max-seconds 1 --max-instructions 20000000000 \
+        --deposit 3)
+    verify "$tx"
+    expect 3 "a wall-clock timeout: the same trap, what it wrote not compared" \
+        '^trap +match +Time limit exceeded' '^output_hash +not compared' '^instructions +match' \
+        'not verified: some fields cannot be compared'
+
     tx=$(request --repo https://github.com/alice/flip --commit main)
     verify "$tx" --git-base-url git://127.0.0.1:$GITPORT
     expect 0 "a git source verified through a rebuild" '^program: rebuilt https://github.com/alice/flip at [0-9a-f]{40}' \
@@ -163,6 +175,8 @@ else
     expect 0 "a failed run of the tampered worker (no output to change) matches" 'verified: every field matches'
 fi
 
-if grep -l 'ERROR: AddressSanitizer\|runtime error:' "$H"/logs/*.log 2>/dev/null; then fail "sanitizer reports in the logs"; fi
+if grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$H"/logs/*.log "$T/dev.out" "$T/req.err" 2>/dev/null; then
+    fail "sanitizer reports in the logs"
+fi
 [ "$FAILED" = 0 ] && echo "verify-test $PART: all passed"
 exit $FAILED
