@@ -401,6 +401,17 @@ int cmd_verify(int argc, char **argv)
             if (*p >= 'A' && *p <= 'F') *p = (char)(*p - 'A' + 'a');
         row_str(&rep, "request_hash", want, actual_hash);
     }
+    /* The record is about this request: its request, transaction, block and caller are the chain's. */
+    char rec_req[400], chain_req[400];
+    json_t *a_bh = json_object_get(att, "block_height");
+    const char *a_tx = json_string_value(json_object_get(att, "transaction_hash"));
+    const char *a_caller = json_string_value(json_object_get(att, "caller_account_id"));
+    snprintf(rec_req, sizeof rec_req, "request %" JSON_INTEGER_FORMAT " at block %" JSON_INTEGER_FORMAT " by %s, tx %s",
+             json_integer_value(json_object_get(att, "request_id")), json_integer_value(a_bh), a_caller ? a_caller : "?",
+             a_tx ? a_tx : "?");
+    snprintf(chain_req, sizeof chain_req, "request %" PRIu64 " at block %" PRIu64 " by %s, tx %s", ch.request_id,
+             ch.block_height, req.user_account_id ? req.user_account_id : "?", tx_hash);
+    row_str(&rep, "request", rec_req, chain_req);
     char in_hash[65];
     wk_sha256_hex((const uint8_t *)req.input, req.input_len, in_hash);
     row_str(&rep, "input_hash", json_string_value(json_object_get(att, "input_hash")), in_hash);
