@@ -385,9 +385,10 @@ int cmd_verify(int argc, char **argv)
     wk_sha256_hex(wasm, wasm_len, actual_hash);
 
     /* 4. The run: the worker's code, limits, environment and seed. */
-    uint8_t nonce[32] = {0};
+    uint8_t nonce[WK_NONCE_LEN] = {0};
+    uint64_t attested_executed = 0;
     char quote_task[65] = "";
-    bool have_quote = vf_quote_parts(att, nonce, quote_task) == 0;
+    bool have_quote = vf_quote_parts(att, nonce, &attested_executed, quote_task) == 0;
     wk_exec_limits lim = {.max_output_bytes = (size_t)o.max_output, .replay_nonce = nonce};
     wk_execute(&req, wasm, wasm_len, secrets, &lim, &res);
 
@@ -433,6 +434,11 @@ int cmd_verify(int argc, char **argv)
     snprintf(buf, sizeof buf, "%" PRIu64, ch.instructions);
     snprintf(buf2, sizeof buf2, "%" PRIu64, res.instructions);
     row_str(&rep, "instructions", buf, buf2);
+    /* Where the run stopped, attested for failures too (the chain gets 0 then). */
+    snprintf(buf, sizeof buf, "%" PRIu64, attested_executed);
+    snprintf(buf2, sizeof buf2, "%" PRIu64, res.executed);
+    if (timeout) row(&rep, "executed", buf, "not compared: a timeout stops at a machine-dependent point", -1);
+    else row_str(&rep, "executed", buf, buf2);
     if (ch.success && res.success) {
         char *want = dump(ch.value), *got = dump(output_value(res.output));
         row(&rep, "output", want, got, json_equal(ch.value, output_value(res.output)) ? 1 : 0);

@@ -31,9 +31,11 @@ const char *vf_chain_request_block(json_t *status, const char *contract);
  * EXPERIMENTAL_tx_status answer. 0, or -1 with err. */
 int vf_chain_parse(json_t *status, const char *tx_hash, const char *contract, uint64_t height, vf_chain *out,
                    char *err, size_t errlen);
-/* The replay nonce (report_data[32..64]) and task hash (report_data[0..32])
- * of an attestation record's tdx_quote. 0, or -1 when it has none. */
-int vf_quote_parts(json_t *att, uint8_t nonce[32], char task_hex[65]);
+/* From an attestation record's tdx_quote (report_data = task hash ‖ replay
+ * nonce ‖ u64_le executed, worker attest.c): the nonce (WK_NONCE_LEN = 24
+ * bytes), the instructions the run executed and the task hash. 0, or -1
+ * when it has no quote. */
+int vf_quote_parts(json_t *att, uint8_t nonce[24], uint64_t *executed, char task_hex[65]);
 /* The task hash of the record's own fields, as the worker computes it (attest.c). */
 void vf_record_task_hash(json_t *att, char out[65]);
 

@@ -154,7 +154,7 @@ void vf_chain_free(vf_chain *c)
     memset(c, 0, sizeof *c);
 }
 
-int vf_quote_parts(json_t *att, uint8_t nonce[32], char task_hex[65])
+int vf_quote_parts(json_t *att, uint8_t nonce[WK_NONCE_LEN], uint64_t *executed, char task_hex[65])
 {
     const char *q = json_string_value(json_object_get(att, "tdx_quote"));
     if (!q) return -1;
@@ -163,7 +163,9 @@ int vf_quote_parts(json_t *att, uint8_t nonce[32], char task_hex[65])
     int rc = -1;
     if (raw && sodium_base642bin(raw, qlen + 1, q, qlen, NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
         n >= 632) {
-        memcpy(nonce, raw + 600, 32);
+        memcpy(nonce, raw + 600, WK_NONCE_LEN);
+        *executed = 0;
+        for (int i = 7; i >= 0; i--) *executed = (*executed << 8) | raw[600 + WK_NONCE_LEN + i];
         sodium_bin2hex(task_hex, 65, raw + 568, 32);
         rc = 0;
     }

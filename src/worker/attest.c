@@ -14,8 +14,9 @@
  *   --tee simulated  marker "OUTLAYER-SIMULATED-TDX", measurement (bytes
  *                    256..303) = SHA-256 of this executable, zero-padded
  *   both             report_data (bytes 568..631) = task_hash ‖ replay nonce
- *                    (the 32-byte nonce the run's random and clocks are
- *                    derived from, wk_replay_seed; zero when it did not run)
+ *                    (24 bytes: the run's random and clocks are derived from
+ *                    it, wk_replay_seed) ‖ u64_le(instructions executed);
+ *                    zeros when the program did not run
  */
 #include <inttypes.h>
 #include <sodium.h>
@@ -78,8 +79,11 @@ json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, 
     if (simulated) memcpy(q + WK_QUOTE_MEASUREMENT, w->exe_hash, 32);
     memcpy(q + WK_QUOTE_REPORT_DATA, task_hash, 32);
     /* The run's replay nonce (random and clocks are derived from it and the
-     * request: wk_replay_seed), so `outlayer verify` can repeat the run. */
-    if (res->has_replay_nonce) memcpy(q + WK_QUOTE_REPORT_DATA + 32, res->replay_nonce, 32);
+     * request: wk_replay_seed) and the instructions it executed (also when it
+     * failed, which reports 0 on chain), so `outlayer verify` can repeat the
+     * run and check where it stopped. */
+    if (res->has_replay_nonce) memcpy(q + WK_QUOTE_REPORT_DATA + 32, res->replay_nonce, WK_NONCE_LEN);
+    for (int i = 0; i < 8; i++) q[WK_QUOTE_REPORT_DATA + 32 + WK_NONCE_LEN + i] = (uint8_t)(res->executed >> (8 * i));
     char quote[sodium_base64_ENCODED_LEN(WK_QUOTE_LEN, sodium_base64_VARIANT_ORIGINAL)];
     sodium_bin2base64(quote, sizeof quote, q, sizeof q, sodium_base64_VARIANT_ORIGINAL);
 

@@ -170,8 +170,8 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
     };
     /* Random and clocks are deterministic, derived from the request and a
      * recorded nonce, so the run can be repeated (outlayer verify). */
-    if (lim && lim->replay_nonce) memcpy(res->replay_nonce, lim->replay_nonce, 32);
-    else randombytes_buf(res->replay_nonce, 32);
+    if (lim && lim->replay_nonce) memcpy(res->replay_nonce, lim->replay_nonce, WK_NONCE_LEN);
+    else randombytes_buf(res->replay_nonce, WK_NONCE_LEN);
     res->has_replay_nonce = true;
     runner_replay replay = {0};
     wk_replay_seed(req, res->replay_nonce, replay.seed);
@@ -191,6 +191,7 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
     wk_env_free(env, env_n);
     res->time_ms = wk_now_ms() - t0;
     res->instructions = rr.instructions;
+    res->executed = rr.instructions;
     char errtext[600];
     switch (rr.status) {
     case RUNNER_OK:
@@ -271,7 +272,7 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
     sodium_memzero(&replay, sizeof replay);
 }
 
-void wk_replay_seed(const wk_request *req, const uint8_t nonce[32], uint8_t seed[32])
+void wk_replay_seed(const wk_request *req, const uint8_t nonce[WK_NONCE_LEN], uint8_t seed[32])
 {
     crypto_hash_sha256_state st;
     crypto_hash_sha256_init(&st);
@@ -281,6 +282,6 @@ void wk_replay_seed(const wk_request *req, const uint8_t nonce[32], uint8_t seed
     for (int i = 0; i < 8; i++) le[i] = (uint8_t)(req->request_id >> (8 * i));
     crypto_hash_sha256_update(&st, le, 8);
     if (req->data_id) crypto_hash_sha256_update(&st, (const uint8_t *)req->data_id, strlen(req->data_id));
-    crypto_hash_sha256_update(&st, nonce, 32);
+    crypto_hash_sha256_update(&st, nonce, WK_NONCE_LEN);
     crypto_hash_sha256_final(&st, seed);
 }

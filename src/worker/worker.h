@@ -83,6 +83,9 @@ json_t *wk_code_source_json(const wk_code_source *s);
 json_t *wk_limits_json(const wk_request *r);
 
 /* ------------------------------------------------------------- result */
+/* The replay nonce: 24 random bytes (192 bits), so that it and the executed
+ * instruction count (u64) fill the 32 bytes of report_data after the task hash. */
+#define WK_NONCE_LEN 24
 typedef struct wk_result {
     bool success;
     json_t *output;       /* {"Text":..}|{"Json":..}|{"Bytes":[..]} or NULL (owned) */
@@ -95,7 +98,8 @@ typedef struct wk_result {
     char *note;           /* compilation_note or NULL */
     uint8_t output_hash[32]; /* SHA-256 of the raw program output (stdout) */
     bool has_output_hash;
-    uint8_t replay_nonce[32]; /* the run's random nonce (see wk_replay_seed), recorded in the attestation */
+    uint64_t executed;    /* instructions the run executed (instructions is 0 for a failed run) */
+    uint8_t replay_nonce[WK_NONCE_LEN]; /* the run's random nonce (wk_replay_seed), recorded in the attestation */
     bool has_replay_nonce;
 } wk_result;
 
@@ -107,7 +111,7 @@ void wk_result_fail(wk_result *r, const char *category, const char *fmt, ...)
 /* ------------------------------------------------------------ execute */
 typedef struct wk_exec_limits {
     size_t max_output_bytes; /* program stdout cap (default 65536) */
-    const uint8_t *replay_nonce; /* 32 bytes to repeat a run (outlayer verify); NULL = a fresh one */
+    const uint8_t *replay_nonce; /* WK_NONCE_LEN bytes to repeat a run (outlayer verify); NULL = a fresh one */
 } wk_exec_limits;
 
 /* The seed of a run's random_get stream (docs/verify.md):
@@ -116,7 +120,7 @@ typedef struct wk_exec_limits {
  * the run) and recorded in the attestation (so anyone can repeat it after);
  * the request fields bind the stream to this request. The clocks are
  * virtual, starting at the request's block timestamp (runner_replay). */
-void wk_replay_seed(const wk_request *req, const uint8_t nonce[32], uint8_t seed[32]);
+void wk_replay_seed(const wk_request *req, const uint8_t nonce[WK_NONCE_LEN], uint8_t seed[32]);
 
 #define WK_DEFAULT_MAX_OUTPUT ((size_t)65536)
 

@@ -148,7 +148,7 @@ static void test_worker_nonce_and_attestation(void **state)
     wk_execute(&r, wasm, len, NULL, NULL, &fresh1);
     wk_execute(&r, wasm, len, NULL, NULL, &fresh2);
     assert_true(fresh1.success && fresh1.has_replay_nonce && fresh2.has_replay_nonce);
-    assert_memory_not_equal(fresh1.replay_nonce, fresh2.replay_nonce, 32);
+    assert_memory_not_equal(fresh1.replay_nonce, fresh2.replay_nonce, WK_NONCE_LEN);
     assert_memory_not_equal(fresh1.output_hash, fresh2.output_hash, 32);
 
     /* ... and the run repeated from it gives the same output (what verify does). */
@@ -180,7 +180,10 @@ static void test_worker_nonce_and_attestation(void **state)
     size_t n = 0;
     assert_int_equal(sodium_base642bin(raw, sizeof raw, q, strlen(q), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL), 0);
     assert_int_equal(n, 632);
-    assert_memory_equal(raw + 600, fresh1.replay_nonce, 32);
+    assert_memory_equal(raw + 600, fresh1.replay_nonce, WK_NONCE_LEN);
+    uint64_t executed = 0;
+    for (int i = 7; i >= 0; i--) executed = (executed << 8) | raw[600 + WK_NONCE_LEN + i];
+    assert_true(executed == fresh1.executed && executed == fresh1.instructions && executed > 0);
     char task[65];
     sodium_bin2hex(task, sizeof task, raw + 568, 32);
     assert_string_equal(task, json_string_value(json_object_get(att, "task_hash")));
@@ -195,6 +198,8 @@ static void test_worker_nonce_and_attestation(void **state)
     uint8_t empty[32];
     crypto_hash_sha256(empty, (const uint8_t *)"", 0);
     assert_memory_equal(failed.output_hash, empty, 32);
+    /* It reports 0 instructions (as on chain) but says where it stopped. */
+    assert_true(failed.instructions == 0 && failed.executed > 0 && failed.executed <= 100);
 
     wk_result_free(&fresh1);
     wk_result_free(&fresh2);

@@ -139,14 +139,15 @@ PY
     tx=$(request --wasm $B/examples/hello.wasm --max-instructions 1000)
     verify "$tx"
     expect 0 "a fuel trap: the same trap at the same count" '^success +match +false' \
-        '^trap +match +Instruction limit exceeded: the program used all 1000 instructions' 'verified: every field matches'
+        '^trap +match +Instruction limit exceeded: the program used all 1000 instructions' \
+        '^executed +match +(9[0-9][0-9]|1000)$' 'verified: every field matches'
 
     tx=$(request --wasm $B/tests/verify/probe.wasm --input spin --max-seconds 1 --max-instructions 20000000000 \
         --deposit 3)
     verify "$tx"
     expect 3 "a wall-clock timeout: the same trap, what it wrote not compared" \
         '^trap +match +Time limit exceeded' '^output_hash +not compared' '^instructions +match' \
-        'not verified: some fields cannot be compared'
+        '^executed +not compared' 'not verified: some fields cannot be compared'
 
     tx=$(request --repo https://github.com/alice/flip --commit main)
     verify "$tx" --git-base-url git://127.0.0.1:$GITPORT
@@ -160,6 +161,12 @@ PY
     tx=$(request --wasm $B/examples/hello.wasm --secrets-profile nothing-here)
     verify "$tx"
     expect 3 "a request with secrets is refused" 'can be re-run only by someone who can decrypt them'
+
+    $OUTLAYER build no-commit-here > "$T/build.out" 2>&1
+    [ $? = 64 ] && pass "outlayer build without REPO@COMMIT is a usage error" || fail "outlayer build no-commit-here: not 64"
+    $OUTLAYER build https://github.com/alice/flip@no-such-branch --git-base-url git://127.0.0.1:$GITPORT > "$T/build.out" 2>&1
+    [ $? = 1 ] && grep -q "not found" "$T/build.out" && pass "outlayer build of a missing branch fails with the reason" ||
+        { fail "outlayer build of a missing branch"; cat "$T/build.out"; }
 
     verify 999999
     expect 3 "an unknown request" 'knows no execute job for request 999999'
