@@ -36,9 +36,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             vf_chain_free(&c);
         }
     }
-    uint8_t nonce[32];
+    uint8_t nonce[WK_NONCE_LEN];
+    uint64_t executed;
     char task[65];
-    (void)vf_quote_parts(j, nonce, task);
+    (void)vf_quote_parts(j, nonce, &executed, task);
     vf_record_task_hash(j, task);
     json_decref(j);
     return 0;
