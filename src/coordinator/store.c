@@ -640,6 +640,24 @@ st_status store_release(store *s, const char *worker_id, const char *lease_id, c
     return ST_OK;
 }
 
+/* A worker restarted under the same id: its previous life's leases are
+ * dead. They are expired now and swept at once, exactly as if they had run
+ * out (the attempt counts: a task that crashed its worker must not loop
+ * forever; abandonment after max_attempts applies). */
+st_status store_release_worker(store *s, const char *worker_id, int *released)
+{
+    *released = 0;
+    int64_t now = store_now_ms();
+    db *d = db_get(s->pool);
+    int c = db_exec(d, "UPDATE tasks SET lease_expires_at=?, updated_at=? WHERE state='leased' AND worker_id=?", "iit",
+                    now - 1, now, worker_id);
+    db_put(s->pool, d);
+    if (c < 0) return ST_ERROR;
+    if (c > 0) store_sweep(s, NULL);
+    *released = c;
+    return ST_OK;
+}
+
 /* ---- claim ---- */
 
 typedef struct {
