@@ -35,7 +35,7 @@ sha=$(sha256sum "$root/a.wasm" | cut -c1-64)
 
 start() { # $1 = name, rest = extra args; sets pid, base, token ($bin: the binary)
   local name=$1; shift
-  token=$("$bin" --data-dir="$root/$name" "$@" token add bench 2>/dev/null)
+  token=$("$bin" --data-dir="$root/$name" "$@" token add "bench-$name" 2>/dev/null)
   LOG_LEVEL=warn $nice "$bin" --host=127.0.0.1 --port=0 --data-dir="$root/$name" ${COORD_THREADS:+--threads=$COORD_THREADS} "$@" \
     > "$root/$name.out" 2> "$root/$name.log" &
   pid=$!
@@ -54,14 +54,36 @@ wrk_run() { # $1 = url -> "req/s p99_ms"
   echo "$rps $p99"
 }
 
+# CPU seconds (user+system) used so far by the coordinator and, on
+# PostgreSQL, by every server process: the cost per job that does not
+# depend on how busy the shared machine is.
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{t += $14 + $15} END {printf "%.3f", t / hz}' "$@" 2>/dev/null || echo 0; }
+pg_pids() { # this cluster's postmaster and its children (backends, WAL writer, ...)
+  local pm; pm=$(head -1 "$root/pg/data/postmaster.pid" 2>/dev/null) || return 0
+  { echo "$pm"; pgrep -P "$pm"; } | sed 's#.*#/proc/&/stat#' | tr '\n' ' '
+}
+cycle_run() { # -> the driver's line plus server_cpu_ms_per_job (and postgres_cpu_ms_per_job)
+  local c0 c1 d0 d1 line pgs=""
+  [ "$1" = pg ] && pgs=$(pg_pids)
+  c0=$(cpu_of /proc/$pid/stat); d0=$( [ -n "$pgs" ] && cpu_of $pgs || echo 0)
+  line=$($nice "$driver" "$base" "$token" "$sha" "$secs" "$threads")
+  c1=$(cpu_of /proc/$pid/stat); d1=$( [ -n "$pgs" ] && cpu_of $pgs || echo 0)
+  awk -v l="$line" -v c="$c1" -v c0="$c0" -v d="$d1" -v d0="$d0" -v pg="$1" 'BEGIN {
+    split(l, f, " "); n = f[2]; if (n < 1) n = 1
+    printf "%s server_cpu_ms_per_job %.3f", l, (c - c0) * 1000 / n
+    if (pg == "pg") printf " postgres_cpu_ms_per_job %.3f", (d - d0) * 1000 / n
+    printf "\n" }'
+}
+
 declare -A R
 run_backend() { # $1 = label, rest = args
   local label=$1; shift
   start "$label" "$@"
   read -r R[$label,health] R[$label,health_p99] < <(wrk_run "$base/health")
   read -r R[$label,stats] R[$label,stats_p99] < <(wrk_run "$base/public/stats")
-  local line
-  line=$($nice "$driver" "$base" "$token" "$sha" "$secs" "$threads")
+  local line kind=sq
+  [ "$label" = postgres ] && kind=pg
+  line=$(cycle_run $kind)
   R[$label,cycle]=$(awk '{print $6}' <<< "$line")
   R[$label,cycle_p99]=$(awk '{print $10}' <<< "$line")
   R[$label,cycle_line]=$line
@@ -72,10 +94,10 @@ run_backend() { # $1 = label, rest = args
     # the same cycle with the baseline binary on a fresh database, then the
     # new one once more, so drift in the machine's load shows
     bin=$BASELINE_BIN start "$label-old" "$@"
-    R[$label,old_line]=$($nice "$driver" "$base" "$token" "$sha" "$secs" "$threads")
+    R[$label,old_line]=$(cycle_run $kind)
     stop
     start "$label-new2" "$@"
-    R[$label,new2_line]=$($nice "$driver" "$base" "$token" "$sha" "$secs" "$threads")
+    R[$label,new2_line]=$(cycle_run $kind)
     stop
   fi
 }
