@@ -5,8 +5,11 @@
 #           (aggregates over the history) with wrk, on SQLite and PostgreSQL
 #   cycle   create -> poll -> claim -> complete (bench/coordinator_cycle.c,
 #           keep-alive clients) on SQLite and on PostgreSQL
-# Prints req/s, jobs/s, p99 latency and the ratios. Short runs under nice:
-# the machine is shared. Knobs: BENCH_SECONDS (default 8), BENCH_THREADS
+# Prints req/s, jobs/s, p99 latency and the ratios. Short runs (the machine
+# is shared); BENCH_NICE=1 runs everything under nice (not for numbers you
+# report). BASELINE_BIN=OLD_BINARY also runs the job cycle with an older
+# coordinator binary, alternating old/new per backend, for a side-by-side
+# before/after. Knobs: BENCH_SECONDS (default 8), BENCH_THREADS
 # (client threads for the cycle, default 8), WRK_CONNS (default 32),
 # COORD_THREADS (the coordinator's --threads; default: its own default).
 #   usage: coordinator_bench.sh COORDINATOR_BINARY CYCLE_DRIVER
@@ -14,6 +17,7 @@ set -euo pipefail
 bin=$1 driver=$2
 secs=${BENCH_SECONDS:-8} threads=${BENCH_THREADS:-8} conns=${WRK_CONNS:-32}
 pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}
+nice=${BENCH_NICE:+nice}
 root=$(mktemp -d /tmp/coordbench-XXXXXX)
 chmod 711 "$root"   # the postgres user must reach $root/pg
 pid=""
@@ -29,10 +33,10 @@ trap cleanup EXIT
 head -c 4096 /dev/urandom > "$root/a.wasm"
 sha=$(sha256sum "$root/a.wasm" | cut -c1-64)
 
-start() { # $1 = name, rest = extra args; sets pid, base, token
+start() { # $1 = name, rest = extra args; sets pid, base, token ($bin: the binary)
   local name=$1; shift
-  token=$("$bin" --data-dir="$root/$name" "$@" token add bench 2>/dev/null)
-  LOG_LEVEL=warn nice "$bin" --host=127.0.0.1 --port=0 --data-dir="$root/$name" ${COORD_THREADS:+--threads=$COORD_THREADS} "$@" \
+  token=$("$bin" --data-dir="$root/$name" "$@" token add "bench-$name" 2>/dev/null)
+  LOG_LEVEL=warn $nice "$bin" --host=127.0.0.1 --port=0 --data-dir="$root/$name" ${COORD_THREADS:+--threads=$COORD_THREADS} "$@" \
     > "$root/$name.out" 2> "$root/$name.log" &
   pid=$!
   for _ in $(seq 100); do grep -q '^listening port=' "$root/$name.out" 2>/dev/null && break; sleep 0.1; done
@@ -43,11 +47,32 @@ start() { # $1 = name, rest = extra args; sets pid, base, token
 stop() { kill "$pid"; wait "$pid" || true; pid=""; }
 
 wrk_run() { # $1 = url -> "req/s p99_ms"
-  nice wrk -t2 -c"$conns" -d"${secs}s" --latency "$1" > "$root/wrk.txt"
+  $nice wrk -t2 -c"$conns" -d"${secs}s" --latency "$1" > "$root/wrk.txt"
   local rps p99
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$root/wrk.txt")
   p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; print v}' "$root/wrk.txt")
   echo "$rps $p99"
+}
+
+# CPU seconds (user+system) used so far by the coordinator and, on
+# PostgreSQL, by every server process: the cost per job that does not
+# depend on how busy the shared machine is.
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{t += $14 + $15} END {printf "%.3f", t / hz}' "$@" 2>/dev/null || echo 0; }
+pg_pids() { # this cluster's postmaster and its children (backends, WAL writer, ...)
+  local pm; pm=$(head -1 "$root/pg/data/postmaster.pid" 2>/dev/null) || return 0
+  { echo "$pm"; pgrep -P "$pm"; } | sed 's#.*#/proc/&/stat#' | tr '\n' ' '
+}
+cycle_run() { # -> the driver's line plus server_cpu_ms_per_job (and postgres_cpu_ms_per_job)
+  local c0 c1 d0 d1 line pgs=""
+  [ "$1" = pg ] && pgs=$(pg_pids)
+  c0=$(cpu_of /proc/$pid/stat); d0=$( [ -n "$pgs" ] && cpu_of $pgs || echo 0)
+  line=$($nice "$driver" "$base" "$token" "$sha" "$secs" "$threads")
+  c1=$(cpu_of /proc/$pid/stat); d1=$( [ -n "$pgs" ] && cpu_of $pgs || echo 0)
+  awk -v l="$line" -v c="$c1" -v c0="$c0" -v d="$d1" -v d0="$d0" -v pg="$1" 'BEGIN {
+    split(l, f, " "); n = f[2]; if (n < 1) n = 1
+    printf "%s server_cpu_ms_per_job %.3f", l, (c - c0) * 1000 / n
+    if (pg == "pg") printf " postgres_cpu_ms_per_job %.3f", (d - d0) * 1000 / n
+    printf "\n" }'
 }
 
 declare -A R
@@ -56,14 +81,25 @@ run_backend() { # $1 = label, rest = args
   start "$label" "$@"
   read -r R[$label,health] R[$label,health_p99] < <(wrk_run "$base/health")
   read -r R[$label,stats] R[$label,stats_p99] < <(wrk_run "$base/public/stats")
-  local line
-  line=$(nice "$driver" "$base" "$token" "$sha" "$secs" "$threads")
+  local line kind=sq
+  [ "$label" = postgres ] && kind=pg
+  line=$(cycle_run $kind)
   R[$label,cycle]=$(awk '{print $6}' <<< "$line")
   R[$label,cycle_p99]=$(awk '{print $10}' <<< "$line")
   R[$label,cycle_line]=$line
   # /public/stats again, now over a history of thousands of jobs
   read -r R[$label,stats2] R[$label,stats2_p99] < <(wrk_run "$base/public/stats")
   stop
+  if [ -n "${BASELINE_BIN:-}" ]; then
+    # the same cycle with the baseline binary on a fresh database, then the
+    # new one once more, so drift in the machine's load shows
+    bin=$BASELINE_BIN start "$label-old" "$@"
+    R[$label,old_line]=$(cycle_run $kind)
+    stop
+    start "$label-new2" "$@"
+    R[$label,new2_line]=$(cycle_run $kind)
+    stop
+  fi
 }
 
 echo "coordinator benchmark: ${secs}s per run, wrk -t2 -c$conns, $threads cycle clients, $(nproc) cores"
@@ -93,3 +129,12 @@ echo
 echo "sqlite cycle:   ${R[sqlite,cycle_line]}"
 echo "postgres cycle: ${R[postgres,cycle_line]}"
 echo "ratio /public/stats to /health (SQLite): $(ratio "${R[sqlite,stats]}" "${R[sqlite,health]}")"
+if [ -n "${BASELINE_BIN:-}" ]; then
+  echo
+  echo "before/after (job cycle; SQLite: a fresh data dir each, PostgreSQL: the same database; order: new, baseline, new):"
+  for b in sqlite postgres; do
+    echo "$b new:      ${R[$b,cycle_line]}"
+    echo "$b baseline: ${R[$b,old_line]}"
+    echo "$b new:      ${R[$b,new2_line]}"
+  done
+fi

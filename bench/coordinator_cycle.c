@@ -19,7 +19,7 @@
 #include "base/http_client.h"
 
 static const char *g_base, *g_token, *g_sha;
-static int64_t g_deadline;
+static int64_t g_deadline, g_rid_base;
 static atomic_long g_errors;
 
 static int64_t now_us(void)
@@ -61,25 +61,32 @@ static void *run(void *arg)
     while (now_us() < g_deadline) {
         int64_t t0 = now_us();
         char body[1024];
-        int64_t rid = (int64_t)time(NULL) * 1000000 + (int64_t)w->id * 100000 + seq++;
+        /* unique across threads (< 100) and runs on one database (a run
+         * starting a second later has a disjoint range) */
+        int64_t rid = g_rid_base + (int64_t)w->id * 10000000 + seq++;
         snprintf(body, sizeof body,
                  "{\"request_id\":%lld,\"data_id\":\"b%lld\",\"code_source\":{\"type\":\"WasmUrl\",\"url\":"
                  "\"https://example.com/a.wasm\",\"hash\":\"%s\"},\"resource_limits\":{\"max_instructions\":1000,"
                  "\"max_memory_mb\":16,\"max_execution_seconds\":1},\"input_data\":\"\"}",
                  (long long)rid, (long long)rid, g_sha);
         json_t *task = NULL, *cl = NULL;
-        if (post(c, "/executions/create", body, NULL) != 201) goto fail;
-        if (post(c, path, NULL, &task) != 200 || !task) goto fail;
+        long st;
+        const char *step = "create";
+        if ((st = post(c, "/executions/create", body, NULL)) != 201) goto fail;
+        step = "poll";
+        if ((st = post(c, path, NULL, &task)) != 200 || !task) goto fail;
         json_object_set_new(task, "worker_id", json_string(wid));
         json_object_set_new(task, "capabilities", json_pack("[s]", "execution"));
         char *cb = json_dumps(task, JSON_COMPACT);
-        long s = post(c, "/jobs/claim", cb, &cl);
+        step = "claim";
+        st = post(c, "/jobs/claim", cb, &cl);
         free(cb);
         json_t *job = json_array_get(json_object_get(cl, "jobs"), 0);
-        if (s != 200 || !job) goto fail;
+        if (st != 200 || !job) goto fail;
         snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":true,\"time_ms\":1,\"instructions\":10,\"worker_id\":\"%s\"}",
                  (long long)json_integer_value(json_object_get(job, "job_id")), wid);
-        if (post(c, "/jobs/complete", body, NULL) != 200) goto fail;
+        step = "complete";
+        if ((st = post(c, "/jobs/complete", body, NULL)) != 200) goto fail;
         json_decref(task);
         json_decref(cl);
         if (w->n == w->cap) {
@@ -89,6 +96,7 @@ static void *run(void *arg)
         w->lat[w->n++] = now_us() - t0;
         continue;
     fail:
+        if (getenv("CYCLE_DEBUG")) fprintf(stderr, "%s: HTTP %ld\n", step, st);
         json_decref(task);
         json_decref(cl);
         atomic_fetch_add(&g_errors, 1);
@@ -114,13 +122,14 @@ int main(int argc, char **argv)
     g_sha = argv[3];
     double secs = atof(argv[4]);
     int nt = atoi(argv[5]);
-    if (nt < 1 || nt > 256 || secs <= 0) return 2;
+    if (nt < 1 || nt > 99 || secs <= 0) return 2;
     hc_global_init();
     mallopt(M_TRIM_THRESHOLD, 64 << 20); /* as the coordinator does: no arena shrinking per request */
     worker *w = calloc((size_t)nt, sizeof *w);
     pthread_t *th = calloc((size_t)nt, sizeof *th);
     int64_t start = now_us();
     g_deadline = start + (int64_t)(secs * 1e6);
+    g_rid_base = ((int64_t)time(NULL) % 1000000) * 1000000000;
     for (int i = 0; i < nt; i++) {
         w[i].id = i;
         pthread_create(&th[i], NULL, run, &w[i]);

@@ -78,6 +78,15 @@ worker-test: $(BUILD)/tests/worker/test_worker_e2e $(BIN)/outlayer-worker $(DEVN
 TEST_STEPS += worker-test
 .PHONY: worker-test
 
+# WasmUrl download policy over the wire (loopback server, redirects) and a
+# restarted worker handing back its dead leases (real coordinator + worker;
+# no chain needed).
+worker-fetch-test: $(BUILD)/tests/worker/test_worker_fetch $(BIN)/outlayer-worker $(COORDINATOR_BIN_FOR_WORKER)
+	@WORKER_BIN=$(BIN)/outlayer-worker COORDINATOR_BIN=$(COORDINATOR_BIN_FOR_WORKER) \
+	  timeout 170 $(BUILD)/tests/worker/test_worker_fetch
+TEST_STEPS += worker-fetch-test
+.PHONY: worker-fetch-test
+
 # The same three integration tests with everything built with ASan + UBSan
 # (the devnet, coordinator and worker binaries too); sanitizer reports in
 # their logs fail the tests.
@@ -85,7 +94,7 @@ TEST_STEPS += worker-test
 worker-test-san:
 	@$(MAKE) --no-print-directory build/bin/outlayer-coordinator
 	@$(MAKE) --no-print-directory SAN=1 COORDINATOR_BIN_FOR_WORKER=build/bin/outlayer-coordinator \
-	  worker-chain-test worker-compile-test worker-test
+	  worker-chain-test worker-compile-test worker-test worker-fetch-test
 TEST_STEPS += worker-test-san
 .PHONY: worker-test-san
 

@@ -570,6 +570,9 @@ static void define_children(const dev_opts *o, const char *worker_tok, const cha
         child_arg(c, "%s/build", h);
         child_arg(c, "--tee");
         child_arg(c, "simulated");
+        /* local development serves WasmUrl programs from 127.0.0.1 */
+        child_arg(c, "--allow-private-urls");
+        child_arg(c, "true");
         child_arg(c, "--shutdown-grace");
         child_arg(c, "5s");
         if (o->git_base_url) {

@@ -253,6 +253,37 @@ void api_release(hs_request *req, void *ctx)
     }
 }
 
+/* A worker starting under an id it used before hands back that id's
+ * leases at once instead of leaving them to expire. */
+void api_release_worker(hs_request *req, void *ctx)
+{
+    coord *c = ctx;
+    json_t *b = hs_json_body(req);
+    if (!b) return;
+    int bad = 0;
+    const char *wid = str_field(b, "worker_id", 1, req, &bad);
+    if (!bad && !*wid) {
+        hs_reply_error(req, 422, "field 'worker_id' must not be empty");
+        bad = 1;
+    }
+    if (bad) {
+        json_decref(b);
+        return;
+    }
+    int n = 0;
+    st_status s = store_release_worker(c->st, wid, &n);
+    if (s == ST_OK) {
+        if (n) {
+            log_info("queue", "worker %s restarted: %d lease(s) of its previous run requeued", wid, n);
+            coord_notify(c);
+        }
+        hs_reply_json(req, 200, json_pack("{s:i}", "leases_released", n));
+    } else {
+        hs_reply_error(req, 500, "storage error while releasing the worker's leases");
+    }
+    json_decref(b);
+}
+
 void api_task_completion(hs_request *req, void *ctx)
 {
     coord *c = ctx;

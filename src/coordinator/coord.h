@@ -82,6 +82,7 @@ void api_claim(hs_request *req, void *ctx);
 void api_complete(hs_request *req, void *ctx);
 void api_heartbeat(hs_request *req, void *ctx);
 void api_release(hs_request *req, void *ctx);
+void api_release_worker(hs_request *req, void *ctx);
 void api_task_completion(hs_request *req, void *ctx);
 void api_wasm_upload(hs_request *req, void *ctx);
 void api_wasm_get(hs_request *req, void *ctx);

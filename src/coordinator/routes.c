@@ -22,6 +22,7 @@ int coord_add_routes(coord *c)
         {"POST", "/jobs/claim", api_claim, c, AUTH_WORKER, JSON_LIMIT, 0},
         {"POST", "/jobs/complete", api_complete, c, AUTH_WORKER, JSON_LIMIT, 0},
         {"POST", "/jobs/release", api_release, c, AUTH_WORKER, JSON_LIMIT, 0},
+        {"POST", "/workers/release-leases", api_release_worker, c, AUTH_WORKER, JSON_LIMIT, 0},
         {"POST", "/workers/heartbeat", api_heartbeat, c, AUTH_WORKER, JSON_LIMIT, 0},
         {"POST", "/workers/task-completion", api_task_completion, c, AUTH_WORKER, JSON_LIMIT, 0},
         /* WASM cache */

@@ -438,6 +438,34 @@ st_status store_create_execution(store *s, json_t *req, int *queued_compile, cha
     if (!payload) return ST_ERROR;
     st_status ret = ST_ERROR;
     db *d = db_get(s->pool);
+    if (s->pg) {
+        /* PostgreSQL: one statement, its own transaction — the request, its
+         * task and the NOTIFY (delivered at commit) — two round trips with
+         * the cache lookup instead of six. ON CONFLICT decides between
+         * coordinators: no row back means the request already exists. */
+        char sha[65];
+        int cached = wasm_cached(s, d, &cs, sha);
+        int compile = !cached || json_is_true(json_object_get(req, "force_rebuild"));
+        static const char PG_CREATE[] =
+            "WITH er AS (INSERT INTO execution_requests(request_id, data_id, payload, created_at) VALUES(?,?,?,?) "
+            "ON CONFLICT(request_id, data_id) DO NOTHING RETURNING request_id, data_id), "
+            "t AS (INSERT INTO tasks(request_id, data_id, kind, payload, state, attempts, max_attempts, created_at, "
+            "updated_at) SELECT request_id, data_id, ?, ?, 'queued', 0, ?, ?, ? FROM er RETURNING task_id) "
+            "SELECT task_id, pg_notify('outlayer_work', '') FROM t";
+        int64_t now = store_now_ms();
+        db_rows *st = db_query(d, PG_CREATE, "ittittiii", rid, did, payload, now,
+                               compile ? "compile" : "execute", payload, (int64_t)s->qc.max_attempts, now, now);
+        int rc = st ? db_next(st) : -1;
+        if (rc == 1) {
+            while (db_next(st) == 1) {}
+            *queued_compile = compile;
+            ret = ST_OK;
+        } else if (rc == 0) {
+            ret = ST_EXISTS;
+        }
+        db_done(st);
+        goto out;
+    }
     if (db_begin(d)) goto out;
     /* the insert decides: with several coordinators, exactly one wins */
     int ins = db_exec(d,
@@ -486,24 +514,29 @@ st_status store_lease_next(store *s, int caps, const char *worker_id, json_t **o
      * abandoned tasks (which only need resolving on chain) need execution. */
     /* PostgreSQL: concurrent leasers skip each other's candidate rows; the
      * outer state check makes a lost race return nothing, never a double lease. */
-#define LEASE_SQL(LOCK)                                                                                           \
+#define LEASE_SQL(LOCK, RET)                                                                                      \
     "UPDATE tasks SET state='leased', lease_id=?, worker_id=?, lease_expires_at=?, attempts=attempts+1, "         \
     "updated_at=? WHERE state='queued' AND task_id=(SELECT task_id FROM tasks WHERE state='queued' AND "          \
     "((kind='compile' AND abandoned_reason IS NULL AND ?=1) OR ((kind='execute' OR abandoned_reason IS NOT NULL) " \
-    "AND ?=1)) ORDER BY task_id LIMIT 1" LOCK ") RETURNING payload, attempts, abandoned_reason"
-    static const char SQ_LEASE[] = LEASE_SQL(""), PG_LEASE[] = LEASE_SQL(" FOR UPDATE SKIP LOCKED");
+    "AND ?=1)) ORDER BY task_id LIMIT 1" LOCK ") RETURNING payload, attempts, abandoned_reason" RET
     /* PostgreSQL: the lease need not wait for its own WAL flush. If the
      * database crashes before it reaches the disk, the task is simply queued
      * again — what a lease expiry does — and the worker's claim under the
      * lost lease is refused (409); nothing ran, since work starts only with
      * a claim, whose durable commit flushes the WAL past this lease anyway.
-     * That saves one of the cycle's four flushes. (SQLite: one autocommit
-     * statement, as before.) */
-    if (s->pg && db_begin_relaxed(d)) goto out;
+     * That saves one of the cycle's four flushes. The setting is made by the
+     * statement itself (set_config(..., true) lasts until the end of its
+     * implicit transaction), so the lease is one round trip, not
+     * BEGIN + SET + UPDATE + COMMIT. (SQLite: a unit of the group commit,
+     * like every other write.) */
+    static const char SQ_LEASE[] = LEASE_SQL("", ""),
+                      PG_LEASE[] = LEASE_SQL(" FOR UPDATE SKIP LOCKED",
+                                             ", set_config('synchronous_commit', 'off', true)");
+    if (!s->pg && db_begin(d)) goto out;
     db_rows *st = db_query(d, s->pg ? PG_LEASE : SQ_LEASE, "ttiiii", lease, worker_id, now + s->qc.lease_ms, now,
                            (int64_t)can_c, (int64_t)can_e);
     if (!st) {
-        if (s->pg) db_rollback(d);
+        if (!s->pg) db_rollback(d);
         goto out;
     }
     int rc = db_next(st);
@@ -525,7 +558,8 @@ st_status store_lease_next(store *s, int caps, const char *worker_id, json_t **o
         ret = ST_EMPTY;
     }
     db_done(st);
-    if (s->pg && (ret == ST_ERROR ? (db_rollback(d), 0) : db_commit(d))) {
+    /* nothing leased: nothing to commit (no wait for a batch either) */
+    if (!s->pg && (ret != ST_OK ? (db_rollback(d), 0) : db_commit(d))) {
         json_decref(*out);
         *out = NULL;
         ret = ST_ERROR;
@@ -637,6 +671,24 @@ st_status store_release(store *s, const char *worker_id, const char *lease_id, c
         set_err(err, n, "lease %s is not held by worker %s (expired, released or unknown)", lease_id, worker_id);
         return ST_CONFLICT;
     }
+    return ST_OK;
+}
+
+/* A worker restarted under the same id: its previous life's leases are
+ * dead. They are expired now and swept at once, exactly as if they had run
+ * out (the attempt counts: a task that crashed its worker must not loop
+ * forever; abandonment after max_attempts applies). */
+st_status store_release_worker(store *s, const char *worker_id, int *released)
+{
+    *released = 0;
+    int64_t now = store_now_ms();
+    db *d = db_get(s->pool);
+    int c = db_exec(d, "UPDATE tasks SET lease_expires_at=?, updated_at=? WHERE state='leased' AND worker_id=?", "iit",
+                    now - 1, now, worker_id);
+    db_put(s->pool, d);
+    if (c < 0) return ST_ERROR;
+    if (c > 0) store_sweep(s, NULL);
+    *released = c;
     return ST_OK;
 }
 

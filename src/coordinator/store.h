@@ -68,6 +68,9 @@ int store_sweep(store *s, int64_t *next_expiry_ms);
 st_status store_heartbeat(store *s, const char *worker_id, const char *name, const char *status,
                           const int64_t *current_task_id, int *renewed, char *err, size_t n);
 st_status store_release(store *s, const char *worker_id, const char *lease_id, char *err, size_t n);
+/* Every lease held by worker_id is expired and swept now (a restarted
+ * worker's dead leases); *released = how many. */
+st_status store_release_worker(store *s, const char *worker_id, int *released);
 /* Claim (spec §8.3 with leases); *jobs receives the array of JobInfo. */
 st_status store_claim(store *s, const cr_claim *c, json_t **jobs, char *err, size_t n);
 /* Complete (spec §8.4 with leases and idempotency). *enqueued is set when

@@ -163,6 +163,19 @@ int wk_coord_release(const wk_coord *c, const char *lease_id, char *err, size_t 
     return rc == 0 && status >= 200 && status < 300 ? 0 : -1;
 }
 
+int wk_coord_release_worker(const wk_coord *c, int *released, char *err, size_t errlen)
+{
+    json_t *body = json_pack("{s:s}", "worker_id", c->worker_id);
+    long status = 0;
+    json_t *out = NULL;
+    int rc = call_json(c, "POST", "/workers/release-leases", body, 10000L, &status, &out, err, errlen);
+    json_decref(body);
+    int ok = rc == 0 && status >= 200 && status < 300;
+    if (ok && released) *released = (int)json_integer_value(json_object_get(out, "leases_released"));
+    json_decref(out);
+    return ok ? 0 : -1;
+}
+
 int wk_coord_create(const wk_coord *c, json_t *body, bool *created, char *err, size_t errlen)
 {
     long status = 0;

@@ -2,12 +2,18 @@
  * fetch.c — a WasmUrl program's bytes (spec worker §14), verified against
  * the request's SHA-256 before anything else looks at them.
  *
- * http(s) through base/http_client (total timeout, body cap: a bigger
- * answer is refused while it streams, never buffered whole). file:// only
- * when the operator allowed it (--allow-file-urls, for tests and local
- * development): a request on chain must not be able to make a worker probe
- * its own files. Redirects are not followed.
+ * http(s) on libcurl: a total timeout, a body cap (a bigger answer is
+ * refused while it streams, never buffered whole), at most
+ * WK_FETCH_MAX_REDIRECTS redirects and only to http/https, no proxy from
+ * the environment, and every connection — each redirect hop, each address
+ * of a name — checked by netpolicy.c on the resolved address curl is about
+ * to connect to (CURLOPT_OPENSOCKETFUNCTION), so a name cannot point
+ * inside and the socket goes to exactly the address that was checked.
+ * file:// only when the operator allowed it (--allow-file-urls, for tests
+ * and local development): a request on chain must not be able to make a
+ * worker probe its own files or network.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,9 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
-#include "base/http_client.h"
+#include <curl/curl.h>
+
 #include "worker/worker.h"
 
 static int read_file_capped(const char *path, size_t cap, uint8_t **out, size_t *len, char *err, size_t errlen)
@@ -65,39 +73,123 @@ int wk_hash_matches(const uint8_t *data, size_t len, const char *expected, char 
     return 1;
 }
 
-int wk_fetch_wasm(const char *url, const char *hash, size_t max_bytes, long timeout_ms, bool allow_file,
-                  uint8_t **out, size_t *out_len, char *err, size_t errlen)
+typedef struct {
+    bool allow_private;
+    char refused[200]; /* why a connection was refused, for the error */
+    uint8_t *buf;
+    size_t len, cap, max;
+    bool too_big;
+} fetch_ctx;
+
+static curl_socket_t open_checked(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    fetch_ctx *f = ud;
+    (void)purpose;
+    wk_addr_class c = wk_addr_classify(&a->addr);
+    if (!wk_addr_allowed(c, f->allow_private)) {
+        char ip[INET6_ADDRSTRLEN] = "?";
+        if (a->family == AF_INET) inet_ntop(AF_INET, &((struct sockaddr_in *)&a->addr)->sin_addr, ip, sizeof ip);
+        else if (a->family == AF_INET6)
+            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&a->addr)->sin6_addr, ip, sizeof ip);
+        snprintf(f->refused, sizeof f->refused, "the address %s is %s", ip,
+                 c == WK_ADDR_LOOPBACK || c == WK_ADDR_PRIVATE || c == WK_ADDR_CGNAT
+                     ? (c == WK_ADDR_LOOPBACK   ? "loopback (allowed only with --allow-private-urls)"
+                        : c == WK_ADDR_PRIVATE ? "private (allowed only with --allow-private-urls)"
+                                               : "carrier-grade NAT (allowed only with --allow-private-urls)")
+                     : wk_addr_class_name(c));
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
+{
+    fetch_ctx *f = ud;
+    size_t n = size * nmemb;
+    if (n > f->max - f->len) {
+        f->too_big = true;
+        return 0; /* aborts the transfer */
+    }
+    if (f->len + n > f->cap) {
+        size_t cap = f->cap ? f->cap : 64 * 1024;
+        while (cap < f->len + n) cap *= 2;
+        if (cap > f->max) cap = f->max;
+        uint8_t *b = realloc(f->buf, cap ? cap : 1);
+        if (!b) return 0;
+        f->buf = b;
+        f->cap = cap;
+    }
+    memcpy(f->buf + f->len, p, n);
+    f->len += n;
+    return n;
+}
+
+static int fetch_http(const char *url, const wk_fetch_opts *o, uint8_t **out, size_t *len, char *err, size_t errlen)
+{
+    fetch_ctx f = {.allow_private = o->allow_private, .max = o->max_bytes};
+    CURL *c = curl_easy_init();
+    if (!c) {
+        snprintf(err, errlen, "Download failed: out of memory");
+        return -1;
+    }
+    char cerr[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, (long)WK_FETCH_MAX_REDIRECTS);
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    /* an environment proxy would be the address checked, not the target */
+    curl_easy_setopt(c, CURLOPT_PROXY, "");
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_checked);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &f);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &f);
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_bytes);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : 30000L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "outlayer-worker");
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+    CURLcode rc = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+    if (rc != CURLE_OK || status < 200 || status > 299) {
+        free(f.buf);
+        if (f.too_big || rc == CURLE_FILESIZE_EXCEEDED)
+            snprintf(err, errlen, "WASM download too large: more than %zu bytes", o->max_bytes);
+        else if (f.refused[0])
+            snprintf(err, errlen, "WASM download refused: %s", f.refused);
+        else if (rc == CURLE_TOO_MANY_REDIRECTS)
+            snprintf(err, errlen, "WASM download refused: more than %d redirects", WK_FETCH_MAX_REDIRECTS);
+        else if (rc == CURLE_UNSUPPORTED_PROTOCOL)
+            snprintf(err, errlen, "WASM download refused: a redirect to a scheme other than http/https");
+        else if (rc != CURLE_OK)
+            snprintf(err, errlen, "Download failed: %s", cerr[0] ? cerr : curl_easy_strerror(rc));
+        else
+            snprintf(err, errlen, "Download failed: HTTP %ld", status);
+        return -1;
+    }
+    *out = f.buf ? f.buf : malloc(1);
+    *len = f.len;
+    return *out ? 0 : -1;
+}
+
+int wk_fetch_wasm(const char *url, const char *hash, const wk_fetch_opts *o, uint8_t **out, size_t *out_len,
+                  char *err, size_t errlen)
 {
     *out = NULL;
     *out_len = 0;
     uint8_t *bytes = NULL;
     size_t len = 0;
     if (strncmp(url, "file://", 7) == 0) {
-        if (!allow_file) {
+        if (!o->allow_file) {
             snprintf(err, errlen, "Unsupported WASM URL scheme: file:// URLs are disabled on this worker");
             return -1;
         }
-        if (read_file_capped(url + 7, max_bytes, &bytes, &len, err, errlen)) return -1;
-    } else if (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0) {
-        hc_options o = {.timeout_ms = timeout_ms, .max_response = max_bytes};
-        hc_response r = {0};
-        char herr[256];
-        if (hc_request("GET", url, NULL, NULL, 0, &o, &r, herr, sizeof herr)) {
-            if (strstr(herr, "exceeds"))
-                snprintf(err, errlen, "WASM download too large: more than %zu bytes", max_bytes);
-            else
-                snprintf(err, errlen, "Download failed: %s", herr);
-            return -1;
-        }
-        if (r.status < 200 || r.status > 299) {
-            snprintf(err, errlen, "Download failed: HTTP %ld", r.status);
-            hc_response_free(&r);
-            return -1;
-        }
-        bytes = (uint8_t *)r.body;
-        len = r.len;
-        r.body = NULL;
-        hc_response_free(&r);
+        if (read_file_capped(url + 7, o->max_bytes, &bytes, &len, err, errlen)) return -1;
+    } else if (strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0) {
+        if (fetch_http(url, o, &bytes, &len, err, errlen)) return -1;
     } else {
         snprintf(err, errlen, "Unsupported WASM URL scheme (use http:// or https://)");
         return -1;

@@ -212,8 +212,11 @@ static int obtain_wasm(wk_worker *w, const wk_request *r, const char *checksum, 
         wk_cache_put(w->cache, checksum, *bytes, *len);
         return 0;
     }
-    if (wk_fetch_wasm(r->source.url, r->source.hash, (size_t)w->cfg.max_wasm_bytes, (long)w->cfg.download_timeout_ms,
-                      w->cfg.allow_file_urls, bytes, len, err, errlen))
+    wk_fetch_opts fo = {.max_bytes = (size_t)w->cfg.max_wasm_bytes,
+                        .timeout_ms = (long)w->cfg.download_timeout_ms,
+                        .allow_file = w->cfg.allow_file_urls,
+                        .allow_private = w->cfg.allow_private_urls};
+    if (wk_fetch_wasm(r->source.url, r->source.hash, &fo, bytes, len, err, errlen))
         return -1;
     *downloaded = true;
     wk_cache_put(w->cache, checksum, *bytes, *len);

@@ -67,6 +67,9 @@ static const cfg_option OPTIONS[] = {
      &W.cfg.max_output_bytes, 1, 1 << 20, 1, NULL},
     {"allow-file-urls", "ALLOW_FILE_URLS", "false", "accept file:// WasmUrl sources (tests, local development)",
      CFG_BOOL, &W.cfg.allow_file_urls, 0, 0, 0, NULL},
+    {"allow-private-urls", "ALLOW_PRIVATE_URLS", "false",
+     "let WasmUrl downloads reach loopback, private and CGNAT addresses (local development only)", CFG_BOOL,
+     &W.cfg.allow_private_urls, 0, 0, 0, NULL},
     {"tee", "TEE_MODE", "none", "attestation: none | simulated", CFG_STRING, &W.cfg.tee, 0, 0, 0, NULL},
     {"git-base-url", "GIT_BASE_URL", NULL, "fetch github.com/OWNER/REPO from BASE/OWNER/REPO instead (mirrors, tests)",
      CFG_STRING, &W.cfg.git_base_url, 0, 0, 0, NULL},
@@ -227,6 +230,15 @@ int main(int argc, char **argv)
             W.chain.account_id, W.cfg.monitor ? ", event monitor on" : "");
     if (W.cfg.keystore_url && W.cfg.keystore_url[0]) WK_INFO("secrets from the keystore at %s", W.cfg.keystore_url);
     else WK_INFO("no keystore configured: requests with secrets_ref will fail");
+    /* A previous run under this id that died left leases nobody renews;
+     * hand them back now rather than after they expire. (So a worker id
+     * must belong to one process at a time.) Without an answer the leases
+     * simply expire. */
+    int dead = 0;
+    if (wk_coord_release_worker(&W.coord, &dead, err, sizeof err))
+        WK_WARN("could not hand back the leases of a previous run (they will expire): %s", err);
+    else if (dead)
+        WK_INFO("handed back %d lease(s) held by a previous run of %s", dead, W.cfg.worker_id);
     int stale = wk_clean_build_dirs(W.cfg.build_dir);
     if (stale) WK_INFO("removed %d build directory(ies) left by stopped workers in %s", stale, W.cfg.build_dir);
     W.slots = calloc((size_t)W.cfg.jobs, sizeof *W.slots);

@@ -178,11 +178,39 @@ int wk_block_events(json_t *block, uint64_t height, const char *contract_id, jso
 /* ------------------------------------------------------------- fetch */
 /* 1 when lowercase-hex SHA-256(data) equals expected (any case); actual gets the hash. */
 int wk_hash_matches(const uint8_t *data, size_t len, const char *expected, char actual[65]);
-/* Downloads a WasmUrl program (http/https; file:// only if allow_file),
- * refusing more than max_bytes, and checks its SHA-256 against hash.
- * 0 with *out (malloc'd), or -1 with the user-facing reason in err. */
-int wk_fetch_wasm(const char *url, const char *hash, size_t max_bytes, long timeout_ms, bool allow_file,
-                  uint8_t **out, size_t *out_len, char *err, size_t errlen);
+/* Where a WasmUrl download may connect (netpolicy.c), judged on the
+ * resolved address of every connection, redirects included. */
+struct sockaddr;
+typedef enum {
+    WK_ADDR_PUBLIC,
+    WK_ADDR_LOOPBACK,    /* 127/8, ::1 */
+    WK_ADDR_PRIVATE,     /* RFC 1918, fc00::/7, fec0::/10 */
+    WK_ADDR_CGNAT,       /* 100.64/10 */
+    WK_ADDR_LINK_LOCAL,  /* 169.254/16, fe80::/10 (cloud metadata endpoints) */
+    WK_ADDR_MULTICAST,   /* 224/4, ff00::/8 */
+    WK_ADDR_UNSPECIFIED, /* 0/8, :: */
+    WK_ADDR_RESERVED,    /* 240/4, documentation, non-IP, ... */
+} wk_addr_class;
+/* IPv4-mapped, NAT64 and 6to4 IPv6 addresses are judged by their IPv4 part. */
+wk_addr_class wk_addr_classify(const struct sockaddr *sa);
+/* Public always; loopback, private and CGNAT only with allow_private. */
+bool wk_addr_allowed(wk_addr_class c, bool allow_private);
+const char *wk_addr_class_name(wk_addr_class c);
+
+typedef struct {
+    size_t max_bytes;   /* size cap (refused while streaming) */
+    long timeout_ms;    /* total, all redirects included */
+    bool allow_file;    /* file:// URLs (tests, local use) */
+    bool allow_private; /* loopback/private/CGNAT addresses (local use) */
+} wk_fetch_opts;
+#define WK_FETCH_MAX_REDIRECTS 5
+/* Downloads a WasmUrl program over http/https (file:// only if allowed),
+ * following at most WK_FETCH_MAX_REDIRECTS redirects (http/https only),
+ * connecting only to addresses the policy allows, refusing more than
+ * max_bytes, and checks its SHA-256 against hash. 0 with *out (malloc'd),
+ * or -1 with the user-facing reason in err. */
+int wk_fetch_wasm(const char *url, const char *hash, const wk_fetch_opts *o, uint8_t **out, size_t *out_len,
+                  char *err, size_t errlen);
 
 /* ------------------------------------------------------------- coord */
 typedef struct wk_coord {
@@ -201,6 +229,9 @@ int wk_coord_claim(const wk_coord *c, const wk_request *r, json_t **jobs, char *
 int wk_coord_complete(const wk_coord *c, json_t *body, char *err, size_t errlen);
 int wk_coord_heartbeat(const wk_coord *c, int *renewed, char *err, size_t errlen);
 int wk_coord_release(const wk_coord *c, const char *lease_id, char *err, size_t errlen);
+/* At start: the coordinator requeues every lease still held under this
+ * worker id (a previous run of the same --worker-id that died). */
+int wk_coord_release_worker(const wk_coord *c, int *released, char *err, size_t errlen);
 /* 0 ok (*created), 1 refused for good (4xx), -1 transient. */
 int wk_coord_create(const wk_coord *c, json_t *body, bool *created, char *err, size_t errlen);
 /* 0 with bytes, 1 not cached, -1 error. */
@@ -217,7 +248,7 @@ int wk_coord_build_lookup(const wk_coord *c, const char *repo, const char *commi
 typedef struct wk_config {
     char *coordinator_url, *api_token, *rpc_url, *contract_id, *account_id, *key_file, *worker_id;
     int64_t jobs, poll_timeout_s, heartbeat_ms;
-    int execute, compile, monitor, allow_file_urls;
+    int execute, compile, monitor, allow_file_urls, allow_private_urls;
     char *feed_url, *cursor_file;
     int64_t start_block;
     int64_t max_wasm_bytes, download_timeout_ms, max_output_bytes;

@@ -853,6 +853,94 @@ static void test_heartbeat_keeps_lease(void **st)
     reply_free(&r);
 }
 
+/* A worker restarted under the same id hands back its previous run's
+ * leases at once (POST /workers/release-leases), not after they expire. */
+static void test_release_worker_leases(void **st)
+{
+    reply r, t1, t2, c;
+    assert_int_equal(create(TOK, exec_request(450, "d450", "erin/a", COMMIT), &r), 201);
+    reply_free(&r);
+    assert_int_equal(create(TOK, exec_request(451, "d451", "erin/b", COMMIT), &r), 201);
+    reply_free(&r);
+    assert_int_equal(poll_task(TOK, "compilation", "wRestart", 5, &t1), 200);
+    assert_int_equal(poll_task(TOK, "compilation", "wRestart", 5, &t2), 200);
+    assert_int_equal(claim(TOK, t1.json, "wRestart", "[\"compilation\"]", &c), 200);
+    int64_t job = jint(json_array_get(json_object_get(c.json, "jobs"), 0), "job_id");
+    reply_free(&c);
+    /* auth and bad input */
+    call("POST", "/workers/release-leases", NULL, "{\"worker_id\":\"wRestart\"}", &r);
+    expect_error(&r, 401, NULL);
+    reply_free(&r);
+    call("POST", "/workers/release-leases", TOK, "{\"worker_id\":7}", &r);
+    expect_error(&r, 422, "worker_id");
+    reply_free(&r);
+    call("POST", "/workers/release-leases", TOK, "{}", &r);
+    expect_error(&r, 422, "worker_id");
+    reply_free(&r);
+    call("POST", "/workers/release-leases", TOK, "{\"worker_id\":", &r);
+    expect_error(&r, 400, NULL);
+    reply_free(&r);
+    /* another worker's id releases nothing */
+    assert_int_equal(call("POST", "/workers/release-leases", TOK, "{\"worker_id\":\"wNobody\"}", &r), 200);
+    assert_int_equal(jint(r.json, "leases_released"), 0);
+    reply_free(&r);
+    assert_int_equal(poll_task(TOK2, "compilation", "wOther", 0, &r), 204);
+    reply_free(&r);
+    /* the restart: both leases go back now (the lease is 2 s; a poll with
+     * timeout 0 right after proves it was not an expiry) */
+    int64_t t0 = now_ms();
+    assert_int_equal(call("POST", "/workers/release-leases", TOK, "{\"worker_id\":\"wRestart\"}", &r), 200);
+    assert_int_equal(jint(r.json, "leases_released"), 2);
+    reply_free(&r);
+    reply a, b;
+    assert_int_equal(poll_task(TOK2, "compilation", "wOther", 0, &a), 200);
+    assert_int_equal(poll_task(TOK2, "compilation", "wOther", 0, &b), 200);
+    assert_true(now_ms() - t0 < 1500 || g_san);
+    int64_t ra = jint(a.json, "request_id"), rb = jint(b.json, "request_id");
+    assert_true((ra == 450 && rb == 451) || (ra == 451 && rb == 450));
+    assert_int_equal(jint(a.json, "attempt"), 2); /* a dead run's lease counts as an attempt */
+    /* the old run's claim and completion are refused; the new holder takes over the job */
+    claim(TOK, t1.json, "wRestart", "[\"compilation\"]", &r);
+    expect_error(&r, 409, "not held");
+    reply_free(&r);
+    char body[256];
+    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":true,\"time_ms\":1,\"worker_id\":\"wRestart\"}",
+             (long long)job);
+    call("POST", "/jobs/complete", TOK, body, &r);
+    expect_error(&r, 409, NULL);
+    reply_free(&r);
+    /* finish both with failures (nothing more is queued for them) */
+    reply *held[2] = {&a, &b};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(claim(TOK2, held[i]->json, "wOther", "[\"compilation\"]", &c), 200);
+        snprintf(body, sizeof body,
+                 "{\"job_id\":%lld,\"success\":false,\"time_ms\":1,\"error\":\"e\",\"worker_id\":\"wOther\"}",
+                 (long long)jint(json_array_get(json_object_get(c.json, "jobs"), 0), "job_id"));
+        reply_free(&c);
+        assert_int_equal(call("POST", "/jobs/complete", TOK2, body, &r), 200);
+        reply_free(&r);
+    }
+    /* drain the follow-up execute tasks (failed compiles are resolved on chain) */
+    for (int i = 0; i < 2; i++) {
+        reply e;
+        if (poll_task(TOK2, "execution", "wOther", 2, &e) != 200) {
+            reply_free(&e);
+            break;
+        }
+        assert_int_equal(claim(TOK2, e.json, "wOther", "[\"execution\"]", &c), 200);
+        snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":false,\"time_ms\":1,\"error\":\"e\"}",
+                 (long long)jint(json_array_get(json_object_get(c.json, "jobs"), 0), "job_id"));
+        reply_free(&c);
+        assert_int_equal(call("POST", "/jobs/complete", TOK2, body, &r), 200);
+        reply_free(&r);
+        reply_free(&e);
+    }
+    reply_free(&a);
+    reply_free(&b);
+    reply_free(&t1);
+    reply_free(&t2);
+}
+
 typedef struct {
     int64_t latency_ms;
     long status;
@@ -1743,6 +1831,7 @@ int main(void)
         cmocka_unit_test(test_branch_not_cached),
         cmocka_unit_test(test_lease_expiry_and_abandon),
         cmocka_unit_test(test_heartbeat_keeps_lease),
+        cmocka_unit_test(test_release_worker_leases),
         cmocka_unit_test(test_long_poll_wake_latency),
         cmocka_unit_test(test_workers_no_duplicates),
         cmocka_unit_test(test_wasm_cache),

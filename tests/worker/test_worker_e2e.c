@@ -132,7 +132,8 @@ static void start_worker(void)
                     "--rpc-url", rpc, "--coordinator-url", coord, "--monitor", "true", "--feed-url", feed,
                     "--cursor-file", cursor, "--jobs", "2", "--poll-timeout", "2", "--heartbeat", "500ms",
                     "--max-wasm-size", "1MiB", "--max-output", "16KiB", "--git-base-url", port_git, "--build-dir", dir,
-                    "--tee", "simulated", "--worker-id", run, "--shutdown-grace", "5s", "--start-block", start, NULL,
+                    "--tee", "simulated", "--worker-id", run, "--shutdown-grace", "5s", "--start-block", start,
+                    "--allow-private-urls", "true", /* the WasmUrl server is this process, on 127.0.0.1 */ NULL,
                     NULL, NULL, NULL, NULL};
     if (worker_keystore) {
         size_t n = 0;
