@@ -48,7 +48,7 @@ const css = entry('src/style.css');
 // modal-ui's stylesheet imports a web font from a CDN: nothing is fetched
 // from outside at run time, so that import goes (system fonts are used).
 const cssPath = path.join(assets, css);
-fs.writeFileSync(cssPath, fs.readFileSync(cssPath, 'utf8').replace(/@import\s*(url\()?["']?https?:[^;]*;/g, ''));
+fs.writeFileSync(cssPath, fs.readFileSync(cssPath, 'utf8').replace(/@import\s*(?:url\()?\s*(["'])https?:[^"']*\1\s*\)?[^;]*;/g, ''));
 
 const html = fs.readFileSync(path.join(here, 'index.html'), 'utf8')
   .replace('%APP_JS%', `/assets/${js}`)

@@ -40,6 +40,16 @@ export function readRequestTx(tx) {
     if (v) outputText = new TextDecoder().decode(b64decode(v));
   }
   if (st.SuccessValue) outputText = new TextDecoder().decode(b64decode(st.SuccessValue));
+  // The callback returns JSON: a Text output is a JSON string, a Json
+  // output the value itself.
+  if (outputText !== null) {
+    try {
+      const v = JSON.parse(outputText);
+      outputText = typeof v === 'string' ? v : JSON.stringify(v, null, 1);
+    } catch {
+      /* not JSON: show it as it is */
+    }
+  }
   return {
     request,
     completed: done ? done.data[0] : null,

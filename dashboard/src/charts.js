@@ -5,7 +5,7 @@ import { h, svg } from './ui.js';
 
 export function barChart({ title, points, format = String, color = 'var(--accent)' }) {
   const W = 600, H = 220, L = 56, B = 28, T = 12;
-  const max = Math.max(1, ...points.map((p) => p.value));
+  const max = Math.max(...points.map((p) => p.value)) || 1;
   const bw = (W - L - 8) / Math.max(1, points.length);
   const y = (v) => T + (H - T - B) * (1 - v / max);
   const label = `${title}: ${points.map((p) => `${p.label} ${format(p.value)}`).join(', ')}`;

@@ -21,6 +21,7 @@ const ROUTES = [
 ];
 
 let cleanup = null;
+let firstRender = true;
 
 async function render() {
   const main = document.getElementById('main');
@@ -48,7 +49,10 @@ async function render() {
   } catch (e) {
     main.replaceChildren(errorBox(e));
   }
-  main.focus({ preventScroll: true });
+  // After a navigation, focus moves to the new page (screen readers read it);
+  // the first load leaves focus where the browser puts it.
+  if (!firstRender) main.focus({ preventScroll: true });
+  firstRender = false;
 }
 
 function closeMenu() {

@@ -31,7 +31,7 @@ export function playgroundPage() {
   const example = h('select', { id: 'pg-example' }, h('option', { value: '' }, 'Loading examples…'));
   const exampleInfo = h('small', { class: 'muted' });
   const wasmUrl = h('input', { type: 'url', id: 'pg-url', placeholder: 'https://…/program.wasm' });
-  const wasmHash = h('input', { type: 'text', id: 'pg-hash', placeholder: '64 hex digits', pattern: '[0-9a-fA-F]{64}', spellcheck: 'false' });
+  const wasmHash = h('input', { type: 'text', id: 'pg-hash', placeholder: '64 hex digits', spellcheck: 'false' });
   const calc = h('button', { type: 'button', class: 'btn small ghost' }, 'Calculate hash');
   const repo = h('input', { type: 'text', id: 'pg-repo', placeholder: 'https://github.com/owner/repo' });
   const commit = h('input', { type: 'text', id: 'pg-commit', placeholder: 'main or a commit id', value: 'main' });
@@ -167,7 +167,7 @@ export function playgroundPage() {
     if (!stopped) out.replaceChildren(errorBox(new Error('no result after 3 minutes; the request stays on chain and shows under Executions when it resolves')));
   }
 
-  const form = h('form', { class: 'playground', id: 'pg-form', onsubmit: async (ev) => {
+  const form = h('form', { class: 'playground', id: 'pg-form', novalidate: true, onsubmit: async (ev) => {
     ev.preventDefault();
     let built;
     try {

@@ -70,7 +70,10 @@ export function queuePage() {
       } else {
         workersBox.replaceChildren(table([
           { label: 'Worker', cell: (w) => h('span', { title: w.worker_id }, w.worker_name || w.worker_id) },
-          { label: 'Status', cell: (w) => badge(w.status, w.status === 'online' ? 'ok' : w.status === 'busy' ? 'info' : 'warn') },
+          { label: 'Status', cell: (w) => {
+            const silent = Date.now() - new Date(w.last_heartbeat_at).getTime() > 60000;
+            return silent ? badge('silent', 'warn') : badge(w.status, w.status === 'online' ? 'ok' : w.status === 'busy' ? 'info' : 'warn');
+          } },
           { label: 'Last heartbeat', cell: (w) => ago(w.last_heartbeat_at) },
           { label: 'Jobs done', cell: (w) => String(w.total_tasks_completed ?? 0) },
           { label: 'Failed', cell: (w) => String(w.total_tasks_failed ?? 0) },

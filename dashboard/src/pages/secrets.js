@@ -3,7 +3,7 @@
 // crypto_box_seal to the keystore's key for the accessor and owner, blob
 // format of docs/secrets.md) and never sent anywhere: only the blob goes on
 // chain, and the key request carries "{}" as its secrets_json.
-import { callContract, coordPost, currentAccount, onAccountChange, view, b64encode } from '../api.js';
+import { callContract, coord, coordPost, currentAccount, onAccountChange, view, b64encode } from '../api.js';
 import { h, field, loading, empty, errorBox, near, when, short } from '../ui.js';
 
 const OPS = ['Gte', 'Lte', 'Gt', 'Lt', 'Eq', 'Ne'];
@@ -223,7 +223,10 @@ export function secretsPage() {
   const deposit = h('p', { class: 'muted', id: 's-deposit' }, 'Storage deposit: estimated before signing.');
   const submit = h('button', { type: 'submit', class: 'btn', id: 's-submit' }, 'Encrypt and store');
   const result = h('div', { 'aria-live': 'polite' });
-  const hashRow = field('WASM hash', hash);
+  const exPick = h('select', { id: 's-example', 'aria-label': 'fill the hash of an example program' }, h('option', { value: '' }, 'or the hash of an example…'));
+  exPick.addEventListener('change', () => { if (exPick.value) hash.value = exPick.value; });
+  coord('/examples/index.json').then((list) => exPick.append(...(list || []).map((e) => h('option', { value: e.sha256 }, e.name)))).catch(() => { exPick.hidden = true; });
+  const hashRow = h('div', {}, field('WASM hash', hash), exPick);
   const repoRow = h('div', { hidden: true }, field('Repository', repo), field('Branch (optional)', branch));
   let cond = { type: 'AllowAll' };
   const condBox = h('div');
@@ -307,7 +310,7 @@ export function secretsPage() {
     }
   }
 
-  const form = h('form', { class: 'secrets-form', id: 's-form', onsubmit: async (ev) => {
+  const form = h('form', { class: 'secrets-form', id: 's-form', novalidate: true, onsubmit: async (ev) => {
     ev.preventDefault();
     result.replaceChildren();
     const acc = currentAccount();
