@@ -45,6 +45,9 @@ export function executionsPage() {
         : state.user ? `No executions for ${state.user} yet.` : 'No executions yet. Send one from the Playground.'));
       return;
     }
+    // The actual charge is on chain (see an execution's details); a
+    // coordinator that records it gets a Cost column.
+    const withCost = shown.some((j) => j.actual_cost_yocto);
     out.replaceChildren(table([
       { label: 'ID', cell: (j) => h('a', { href: `#/executions/${j.job_id}`, 'aria-label': `execution ${j.job_id} details` }, `#${j.job_id}`) },
       { label: 'Type', cell: (j) => j.job_type },
@@ -55,9 +58,9 @@ export function executionsPage() {
       { label: 'Time', cell: (j) => j.job_type === 'compile' ? ms(j.compile_time_ms) : ms(j.execution_time_ms) },
       { label: 'Instructions', cell: (j) => j.job_type === 'execute' && j.instructions_used != null ? compact(j.instructions_used) : '–' },
       { label: 'Attached', cell: (j) => (j.job_type === 'execute' ? near(j.near_payment_yocto, 4) : '–') },
-      { label: 'Cost', cell: (j) => cost(j) },
+      withCost && { label: 'Cost', cell: (j) => cost(j) },
       { label: 'Created', cell: (j) => when(j.created_at) },
-    ], shown, { caption: 'Executions', rowAttrs: (j) => ({ 'data-job': j.job_id }) }));
+    ].filter(Boolean), shown, { caption: 'Executions', rowAttrs: (j) => ({ 'data-job': j.job_id }) }));
   }
 
   const apply = (ev) => {

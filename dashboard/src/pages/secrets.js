@@ -272,7 +272,7 @@ export function secretsPage() {
         return;
       }
       listBox.replaceChildren(h('ul', { class: 'cards' }, list.map((s) => {
-        const a = s.accessor.WasmHash ? `WASM ${short(s.accessor.WasmHash.hash, 8)}…${s.accessor.WasmHash.hash.slice(-8)}`
+        const a = s.accessor.WasmHash ? `WASM ${s.accessor.WasmHash.hash.slice(0, 8)}…${s.accessor.WasmHash.hash.slice(-8)}`
           : `${s.accessor.Repo.repo}${s.accessor.Repo.branch ? ` @ ${s.accessor.Repo.branch}` : ''}`;
         const del = h('button', { type: 'button', class: 'btn small danger' }, 'Delete');
         del.addEventListener('click', async () => {
