@@ -64,7 +64,14 @@ before(async () => {
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'outlayer-dash-'));
   devLog = fs.openSync(path.join(home, 'dev.out'), 'w');
   dev = spawn(BIN, ['dev', '--home', home, '--port-base', String(BASE), '--workers', '1'], { stdio: ['ignore', devLog, devLog] });
-  await waitFor('outlayer dev to be ready', () => fs.existsSync(path.join(home, 'dev.json')), 90000);
+  try {
+    await waitFor('outlayer dev to be ready', () => fs.existsSync(path.join(home, 'dev.json')) || dev.exitCode !== null, 90000);
+    if (dev.exitCode !== null) throw new Error(`outlayer dev exited with ${dev.exitCode}`);
+  } catch (e) {
+    // say why: the supervisor's output names the part that failed
+    const out = fs.readFileSync(path.join(home, 'dev.out'), 'utf8').slice(-3000);
+    throw new Error(`${e.message}\n--- outlayer dev output ---\n${out}`);
+  }
   // Data for the pages: two requests made the way a user would.
   assert.match(request('hello.wasm', '{"name":"Dashboard"}'), /Hello, Dashboard!/);
   assert.match(request('random_number.wasm', '{"min":1,"max":6}', 'Json'), /random_number/);
