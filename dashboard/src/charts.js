@@ -39,7 +39,7 @@ export function bucketByTime(items, timeOf, n = 12) {
   const ts = items.map(timeOf).filter(Number.isFinite);
   if (!ts.length) return [];
   const min = Math.min(...ts), max = Math.max(...ts);
-  const steps = [60e3, 5 * 60e3, 15 * 60e3, 3600e3, 6 * 3600e3, 86400e3, 7 * 86400e3];
+  const steps = [10e3, 60e3, 5 * 60e3, 15 * 60e3, 3600e3, 6 * 3600e3, 86400e3, 7 * 86400e3];
   const step = steps.find((s) => (max - min) / s < n) || steps[steps.length - 1];
   const start = Math.floor(min / step) * step;
   const count = Math.floor((max - start) / step) + 1;
@@ -51,7 +51,7 @@ export function bucketByTime(items, timeOf, n = 12) {
   const fmt = (t) => {
     const d = new Date(t);
     return step >= 86400e3 ? d.toLocaleDateString([], { month: 'short', day: 'numeric' })
-      : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+      : d.toLocaleTimeString([], step < 60e3 ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: '2-digit', minute: '2-digit' });
   };
   return buckets.map((b) => ({ label: fmt(b.t), items: b.items }));
 }

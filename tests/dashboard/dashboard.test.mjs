@@ -224,6 +224,22 @@ test('secrets: stored from the page, read by a program a worker runs; the plaint
   await page.locator('#pg-output').waitFor({ timeout: 60000 });
   assert.equal((await page.locator('#pg-output').innerText()).trim(), SECRET);
 
+  // Update: Replace prefills the form; new values replace the old ones.
+  await page.goto(`${ORIGIN}/#/secrets`);
+  await page.locator('li.card[data-profile="dash"]').getByRole('button', { name: 'Replace' }).click();
+  assert.equal(await page.locator('#s-profile').inputValue(), 'dash');
+  assert.equal(await page.locator('#s-hash').inputValue(), ps.sha256);
+  assert.match(await page.locator('#s-preview').innerText(), /Whitelist/, 'the stored condition is loaded into the builder');
+  await page.locator('#s-secrets').fill(`{"API_KEY":"${SECRET}-2","OTHER":"x"}`);
+  await page.getByRole('button', { name: 'Encrypt and store' }).click();
+  await page.getByText(/Stored 2 secret\(s\) \(API_KEY, OTHER\)/).waitFor({ timeout: 30000 });
+  assert.equal(await page.locator('li.card').count(), 1);
+  // Delete: confirmed, and the list is empty again.
+  page.once('dialog', (d) => d.accept());
+  await page.locator('li.card[data-profile="dash"]').getByRole('button', { name: 'Delete' }).click();
+  await page.getByText('has no secrets stored yet').waitFor({ timeout: 30000 });
+  assert.ok(sent.some((r) => r.body.includes('"delete_secrets"')));
+
   const leaks = sent.filter((r) => r.body.includes(SECRET) || r.url.includes(SECRET));
   assert.deepEqual(leaks.map((r) => r.url), [], 'the plaintext secret was sent in a request');
   const store = sent.find((r) => r.body.includes('"store_secrets"'));
@@ -241,6 +257,8 @@ test('playground: a request moves to resolved and shows output, cost and refund'
   assert.match(await page.locator('#pg-cost').innerText(), /^0\.001\d* NEAR$/);
   assert.match(await page.locator('#pg-refund').innerText(), /^0\.09\d* NEAR$/);
   assert.equal(await page.locator('.stepper li.done').count(), 4);
+  await page.getByRole('button', { name: 'Check WASM cache' }).click();
+  await page.getByText("In the coordinator's cache").waitFor();
   await shot('playground');
   // a bad hash is refused in the page, before anything is signed
   await page.getByLabel('WASM URL + hash').check();
@@ -254,7 +272,7 @@ test('375 px wide and keyboard only', async () => {
   const m = await ctx.newPage();
   await m.setViewportSize({ width: 375, height: 800 });
   for (const [route, ready] of [['executions', 'tbody tr'], ['executions/2', '.verdict'], ['queue', 'tbody tr'], ['stats', 'figure.chart svg'],
-    ['pricing', 'tbody tr'], ['account', '.tiles'], ['secrets', 'li.card'], ['playground', '#pg-example option[value="hello"]']]) {
+    ['pricing', 'tbody tr'], ['account', '.tiles'], ['secrets', 'text=has no secrets stored yet'], ['playground', '#pg-example option[value="hello"]']]) {
     await m.goto(`${ORIGIN}/#/${route}`);
     await m.locator(ready).first().waitFor({ state: 'attached', timeout: 20000 });
     await noHorizontalScroll(m);

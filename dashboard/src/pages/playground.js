@@ -49,6 +49,23 @@ export function playgroundPage() {
   let examples = [];
   let stopped = false;
 
+  const cacheInfo = h('small', { class: 'muted', 'aria-live': 'polite' });
+  const checkCache = h('button', { type: 'button', class: 'btn small ghost' }, 'Check WASM cache');
+  checkCache.addEventListener('click', async () => {
+    cacheInfo.textContent = 'Checking…';
+    try {
+      const { args } = buildArgs();
+      const cs = args.code_source;
+      let r;
+      if (cs.WasmUrl) r = await coord(`/public/wasm/exists/${cs.WasmUrl.hash}`);
+      else r = await coord(`/public/wasm/info?${new URLSearchParams({ repo_url: cs.GitHub.repo, commit_hash: cs.GitHub.commit, build_target: cs.GitHub.build_target })}`);
+      cacheInfo.textContent = r.exists
+        ? `In the coordinator's cache${r.created_at ? ` since ${new Date(r.created_at).toLocaleString()}` : ''}: no compile step.`
+        : 'Not cached: the first request fetches or builds it.';
+    } catch (e) {
+      cacheInfo.textContent = `Cannot check: ${e.message}`;
+    }
+  });
   const panes = {
     example: h('div', { class: 'pane' }, field('Program', example), exampleInfo),
     url: h('div', { class: 'pane', hidden: true }, field('WASM URL', wasmUrl), field('SHA-256', wasmHash), calc),
@@ -192,7 +209,8 @@ export function playgroundPage() {
       submit.disabled = false;
     }
   } },
-  h('fieldset', {}, h('legend', {}, 'Program'), h('div', { class: 'radios' }, radios), panes.example, panes.url, panes.repo),
+  h('fieldset', {}, h('legend', {}, 'Program'), h('div', { class: 'radios' }, radios), panes.example, panes.url, panes.repo,
+    h('div', { class: 'cache-row' }, checkCache, ' ', cacheInfo)),
   h('fieldset', {}, h('legend', {}, 'Request'),
     field('Input (stdin)', input, 'JSON is sent compact; anything else as it is.'),
     h('div', { class: 'row3' }, field('Response format', format), field('Deposit (NEAR)', deposit, 'unused part refunded')),
