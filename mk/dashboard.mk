@@ -39,3 +39,21 @@ dashboard-test: $(DASH_TEST_DEPS)
 	  timeout 240 node --test --test-concurrency=1 tests/dashboard/
 TEST_STEPS += dashboard-test
 .PHONY: dashboard-test
+
+# The same test with `outlayer` (the dev supervisor and the dashboard's
+# signer) and outlayer-coordinator (which serves the dashboard) built with
+# ASan + UBSan; the other daemons are the normal build (their own -san steps
+# cover them). The last test fails on any sanitizer report in the logs.
+DASH_SAN_ROOT := build/san/dashboard-test
+dashboard-test-san: $(DASH_TEST_DEPS)
+	@$(MAKE) --no-print-directory SAN=1 build/san/bin/outlayer build/san/bin/outlayer-coordinator
+	@rm -rf $(DASH_SAN_ROOT) && mkdir -p $(DASH_SAN_ROOT)/bin
+	@for b in outlayer-devnet outlayer-keystore outlayer-worker; do ln -s $(CURDIR)/$(BIN)/$$b $(DASH_SAN_ROOT)/bin/$$b; done
+	@ln -s $(CURDIR)/build/san/bin/outlayer-coordinator $(DASH_SAN_ROOT)/bin/outlayer-coordinator
+	@ln -s $(CURDIR)/$(DASH_OUT) $(DASH_SAN_ROOT)/dashboard
+	@ln -s $(CURDIR)/build/contracts $(DASH_SAN_ROOT)/contracts
+	@ln -s $(CURDIR)/$(BUILD)/examples $(DASH_SAN_ROOT)/examples
+	@OUTLAYER_BIN=build/san/bin/outlayer DASH_BIN_DIR=$(DASH_SAN_ROOT)/bin DASH_PORT_BASE=$${DASH_PORT_BASE:-44110} \
+	  SCREENSHOT_DIR=build/san/screenshots timeout 240 node --test --test-concurrency=1 tests/dashboard/
+TEST_STEPS += dashboard-test-san
+.PHONY: dashboard-test-san

@@ -17,15 +17,48 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 const BIN = path.resolve(process.env.OUTLAYER_BIN || 'build/bin/outlayer');
-const BASE = Number(process.env.DASH_PORT_BASE || 44100);
+// Ports BASE..BASE+4; another base 10 higher is tried when one is taken
+// (loopback ports of this range can also be in use as ephemeral ports).
+let BASE = Number(process.env.DASH_PORT_BASE || 44100);
 const SHOTS = path.resolve(process.env.SCREENSHOT_DIR || 'build/screenshots');
-const ORIGIN = `http://127.0.0.1:${BASE + 1}`;
-const EXAMPLES = path.join(path.dirname(BIN), '..', 'examples');
+let ORIGIN = `http://127.0.0.1:${BASE + 1}`;
+// DASH_BIN_DIR: where the daemons are (the sanitizer run mixes builds)
+const BIN_DIR = process.env.DASH_BIN_DIR ? path.resolve(process.env.DASH_BIN_DIR) : path.dirname(BIN);
+const EXAMPLES = path.join(BIN_DIR, '..', 'examples');
 // A value that must never leave the browser in clear.
 const SECRET = `sk-dash-${Math.random().toString(36).slice(2, 12)}`;
 
 let home, dev, devLog, browser, ctx, page;
 const sent = []; // every request the page sent: {url, body}
+
+// Local TCP ports with a socket in any state (listening, connected,
+// TIME_WAIT): outlayer-devnet cannot bind a port that still has TIME_WAIT
+// connections from a stack stopped a moment ago.
+function busyPorts() {
+  const ports = new Set();
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = fs.readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const local = line.trim().split(/\s+/)[1];
+      if (local) ports.add(parseInt(local.split(':')[1], 16));
+    }
+  }
+  return ports;
+}
+
+// The first base from `from` (in steps of 10, below 45000) whose five ports are all free.
+function freeBase(from) {
+  const busy = busyPorts();
+  for (let b = from; b + 4 < 45000; b += 10) {
+    if (![0, 1, 2, 3, 4].some((i) => busy.has(b + i))) return b;
+  }
+  throw new Error(`no free ports from ${from} to 44999`);
+}
 
 function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
@@ -61,16 +94,31 @@ async function noHorizontalScroll(p = page) {
 
 before(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'outlayer-dash-'));
-  devLog = fs.openSync(path.join(home, 'dev.out'), 'w');
-  dev = spawn(BIN, ['dev', '--home', home, '--port-base', String(BASE), '--workers', '1'], { stdio: ['ignore', devLog, devLog] });
-  try {
-    await waitFor('outlayer dev to be ready', () => fs.existsSync(path.join(home, 'dev.json')) || dev.exitCode !== null, 90000);
-    if (dev.exitCode !== null) throw new Error(`outlayer dev exited with ${dev.exitCode}`);
-  } catch (e) {
-    // say why: the supervisor's output names the part that failed
-    const out = fs.readFileSync(path.join(home, 'dev.out'), 'utf8').slice(-3000);
-    throw new Error(`${e.message}\n--- outlayer dev output ---\n${out}`);
+  for (let attempt = 0; ; attempt++) {
+    BASE = freeBase(BASE);
+    ORIGIN = `http://127.0.0.1:${BASE + 1}`;
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'outlayer-dash-'));
+    devLog = fs.openSync(path.join(home, 'dev.out'), 'w');
+    dev = spawn(BIN, ['dev', '--home', home, '--port-base', String(BASE), '--workers', '1', '--bin-dir', BIN_DIR], { stdio: ['ignore', devLog, devLog] });
+    const exited = new Promise((r) => dev.once('exit', r));
+    try {
+      await waitFor('outlayer dev to be ready', () => fs.existsSync(path.join(home, 'dev.json')) || dev.exitCode !== null, 90000);
+      if (dev.exitCode !== null) throw new Error(`outlayer dev exited with ${dev.exitCode}`);
+      break;
+    } catch (e) {
+      // say why: the supervisor's output names the part that failed
+      const out = fs.readFileSync(path.join(home, 'dev.out'), 'utf8').slice(-3000);
+      if (dev.exitCode === null) dev.kill('SIGKILL');
+      await exited;
+      if (attempt < 3 && /Address already in use|port in use/.test(out)) {
+        console.log(`ports ${BASE}..${BASE + 4} busy; trying ${BASE + 10}`);
+        fs.rmSync(home, { recursive: true, force: true });
+        BASE += 10;
+        ORIGIN = `http://127.0.0.1:${BASE + 1}`;
+        continue;
+      }
+      throw new Error(`${e.message}\n--- outlayer dev output ---\n${out}`);
+    }
   }
   // Data for the pages: two requests made the way a user would.
   assert.match(request('hello.wasm', '{"name":"Dashboard"}'), /Hello, Dashboard!/);
@@ -231,9 +279,21 @@ test('secrets: stored from the page, read by a program a worker runs; the plaint
   assert.equal(await page.locator('#s-hash').inputValue(), ps.sha256);
   assert.match(await page.locator('#s-preview').innerText(), /Whitelist/, 'the stored condition is loaded into the builder');
   await page.locator('#s-secrets').fill(`{"API_KEY":"${SECRET}-2","OTHER":"x"}`);
+  await page.getByRole('button', { name: '+ Secret to generate' }).click();
+  await page.getByLabel('generated secret 1 name').fill('PROTECTED_TOKEN');
   await page.getByRole('button', { name: 'Encrypt and store' }).click();
-  await page.getByText(/Stored 2 secret\(s\) \(API_KEY, OTHER\)/).waitFor({ timeout: 30000 });
+  await page.getByText(/Stored 3 secret\(s\) \(API_KEY, OTHER, PROTECTED_TOKEN\)/).waitFor({ timeout: 30000 });
   assert.equal(await page.locator('li.card').count(), 1);
+  // the generated secret reaches the program (and only the program)
+  await page.goto(`${ORIGIN}/#/playground?example=print_secret`);
+  await page.waitForFunction(() => document.querySelector('#pg-example').value === 'print_secret');
+  await page.locator('#pg-input').fill('PROTECTED_TOKEN');
+  await page.locator('#pg-profile').fill('dash');
+  await page.getByRole('button', { name: 'Send request_execution' }).click();
+  await page.locator('#pg-output').waitFor({ timeout: 60000 });
+  assert.match((await page.locator('#pg-output').innerText()).trim(), /^[0-9a-f]{32,128}$/);
+  await page.goto(`${ORIGIN}/#/secrets`);
+  await page.locator('li.card[data-profile="dash"]').waitFor();
   // Delete: confirmed, and the list is empty again.
   page.once('dialog', (d) => d.accept());
   await page.locator('li.card[data-profile="dash"]').getByRole('button', { name: 'Delete' }).click();
@@ -303,7 +363,7 @@ test('on a public network the wallet chooser opens', async () => {
   const w = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await w.route('**/dashboard-config.json', (r) => r.fulfill({
     contentType: 'application/json',
-    body: JSON.stringify({ network: 'testnet', contract_id: 'outlayer.testnet', rpc_url: `http://127.0.0.1:${BASE + 9}`, signer_url: null }),
+    body: JSON.stringify({ network: 'testnet', contract_id: 'outlayer.testnet', rpc_url: "http://127.0.0.1:1", signer_url: null }),
   }));
   await w.goto(`${ORIGIN}/#/secrets`);
   await w.getByText('Connect a wallet to see and store your secrets.').waitFor();
@@ -317,7 +377,7 @@ test('error states: RPC down, then the coordinator stopped', async () => {
   const r = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await r.route('**/dashboard-config.json', (x) => x.fulfill({
     contentType: 'application/json',
-    body: JSON.stringify({ network: 'localnet', contract_id: 'outlayer.test.near', rpc_url: `http://127.0.0.1:${BASE + 9}`, signer_url: `http://127.0.0.1:${BASE + 4}` }),
+    body: JSON.stringify({ network: 'localnet', contract_id: 'outlayer.test.near', rpc_url: "http://127.0.0.1:1", signer_url: `http://127.0.0.1:${BASE + 4}` }),
   }));
   await r.goto(`${ORIGIN}/#/executions/2`);
   await r.getByText('The NEAR RPC is not answering').first().waitFor({ timeout: 20000 });
@@ -333,4 +393,11 @@ test('error states: RPC down, then the coordinator stopped', async () => {
   await page.getByText('The coordinator is not answering').first().waitFor({ timeout: 20000 });
   assert.ok(await page.getByRole('button', { name: 'Retry' }).isVisible());
   await shot('error-coordinator');
+});
+
+test('no sanitizer report in any log (ASan/UBSan builds)', () => {
+  for (const f of [path.join(home, 'dev.out'), ...fs.readdirSync(path.join(home, 'logs')).map((n) => path.join(home, 'logs', n))]) {
+    const text = fs.readFileSync(f, 'utf8');
+    assert.doesNotMatch(text, /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/, `sanitizer report in ${f}`);
+  }
 });

@@ -153,10 +153,11 @@ function conditionEditor(node, onChange, depth = 0) {
 }
 
 // KEY=VALUE lines or a JSON object of strings -> {map, errors}
-export function parseSecrets(text) {
+export function parseSecrets(text, optional = false) {
   const errors = [];
   let map = {};
   const t = text.trim();
+  if (!t && optional) return { map, errors };
   if (t.startsWith('{')) {
     try {
       map = JSON.parse(t);
@@ -173,7 +174,7 @@ export function parseSecrets(text) {
     }
   }
   const names = Object.keys(map);
-  if (!names.length) errors.push('enter at least one secret');
+  if (!names.length && !optional) errors.push('enter at least one secret (or a secret to generate)');
   for (const n of names) {
     if (typeof map[n] !== 'string') errors.push(`${n}: the value must be a string`);
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n) || n.length > 128) errors.push(`${n}: names are letters, digits and _, not starting with a digit, at most 128`);
@@ -228,6 +229,23 @@ export function secretsPage() {
   coord('/examples/index.json').then((list) => exPick.append(...(list || []).map((e) => h('option', { value: e.sha256 }, e.name)))).catch(() => { exPick.hidden = true; });
   const hashRow = h('div', {}, field('WASM hash', hash), exPick);
   const repoRow = h('div', { hidden: true }, field('Repository', repo), field('Branch (optional)', branch));
+  // Secrets the keystore generates (PROTECTED_*): nobody, not even the
+  // owner, ever sees them; the program gets them as environment variables.
+  const GEN_TYPES = ['hex32', 'hex16', 'hex64', 'ed25519', 'ed25519_seed', 'password', 'password:64'];
+  const genRows = [];
+  const genBox = h('div', { class: 'gen-rows' });
+  const drawGen = () => genBox.replaceChildren(...genRows.map((g, i) => {
+    const name = h('input', { type: 'text', value: g.name, spellcheck: 'false', 'aria-label': `generated secret ${i + 1} name` });
+    name.addEventListener('input', () => { g.name = name.value; });
+    const type = h('select', { 'aria-label': `generated secret ${i + 1} type` }, GEN_TYPES.map((t) => h('option', { value: t }, t)));
+    type.value = g.type;
+    type.addEventListener('change', () => { g.type = type.value; });
+    const rm = h('button', { type: 'button', class: 'btn small ghost', 'aria-label': `remove generated secret ${i + 1}` }, 'Remove');
+    rm.addEventListener('click', () => { genRows.splice(i, 1); drawGen(); });
+    return h('div', { class: 'gen-row' }, name, type, rm);
+  }));
+  const addGen = h('button', { type: 'button', class: 'btn small ghost' }, '+ Secret to generate');
+  addGen.addEventListener('click', () => { genRows.push({ name: `PROTECTED_KEY${genRows.length ? genRows.length + 1 : ''}`, type: 'hex32' }); drawGen(); });
   let cond = { type: 'AllowAll' };
   const condBox = h('div');
   const stops = [];
@@ -315,8 +333,14 @@ export function secretsPage() {
     result.replaceChildren();
     const acc = currentAccount();
     const errs = refreshPreview();
-    const parsed = parseSecrets(secrets.value);
+    const parsed = parseSecrets(secrets.value, genRows.length > 0);
     const all = [...errs, ...parsed.errors];
+    const genNames = new Set();
+    for (const g of genRows) {
+      if (!/^PROTECTED_[A-Za-z0-9_]+$/.test(g.name) || g.name.length > 128) all.push(`${g.name || '(empty)'}: generated names are PROTECTED_ followed by letters, digits or _`);
+      if (genNames.has(g.name) || g.name in parsed.map) all.push(`${g.name}: named twice`);
+      genNames.add(g.name);
+    }
     let accessor;
     try {
       accessor = accessorInputs();
@@ -336,7 +360,17 @@ export function secretsPage() {
       // secrets_json "{}": the keystore checks names of what it is sent; the
       // real names and values stay here (checked above).
       const pk = await coordPost('/secrets/pubkey', { accessor, owner: acc.accountId, secrets_json: '{}', access });
-      const blob = await seal(JSON.stringify(parsed.map), pk.pubkey);
+      let blob = Object.keys(parsed.map).length ? await seal(JSON.stringify(parsed.map), pk.pubkey) : null;
+      let names = Object.keys(parsed.map);
+      if (genRows.length) {
+        result.replaceChildren(loading('The keystore generates the PROTECTED_* secrets…'));
+        const g = await coordPost('/secrets/add_generated_secret', {
+          accessor, owner: acc.accountId, access, encrypted_secrets_base64: blob,
+          new_secrets: genRows.map((x) => ({ name: x.name, generation_type: x.type })),
+        });
+        blob = g.encrypted_data_base64;
+        names = g.all_keys;
+      }
       const contractAccessor = pk.accessor.type === 'WasmHash'
         ? { WasmHash: { hash: pk.accessor.hash } }
         : { Repo: { repo: pk.accessor.repo_normalized, branch: pk.accessor.branch || null } };
@@ -347,8 +381,10 @@ export function secretsPage() {
       const r = await callContract({ method: 'store_secrets', args, gas: '50000000000000', deposit: String(cost), wait: 'EXECUTED' });
       if (r.status === 'failure') throw new Error(`the contract refused: ${r.failure}`);
       secrets.value = '';
+      genRows.length = 0;
+      drawGen();
       result.replaceChildren(h('p', { class: 'state ok', role: 'status' },
-        `Stored ${Object.keys(parsed.map).length} secret(s) (${Object.keys(parsed.map).join(', ')}) as profile "${args.profile}" for ${pk.accessor.hash || pk.accessor.repo_normalized}; deposit ${near(cost, 6)}. Transaction ${r.transaction_hash}.`));
+        `Stored ${names.length} secret(s) (${names.join(', ')}) as profile "${args.profile}" for ${pk.accessor.hash || pk.accessor.repo_normalized}; deposit ${near(cost, 6)}. Transaction ${r.transaction_hash}.`));
       loadList();
     } catch (e) {
       result.replaceChildren(errorBox(e));
@@ -357,7 +393,8 @@ export function secretsPage() {
     }
   } },
   h('fieldset', {}, h('legend', {}, 'Which program'), field('Bind to', kind), hashRow, repoRow, field('Profile', profile)),
-  h('fieldset', {}, h('legend', {}, 'Secrets'), field('Secrets (NAME=VALUE lines or a JSON object)', secrets, 'Encrypted in this browser; only the sealed blob leaves it.')),
+  h('fieldset', {}, h('legend', {}, 'Secrets'), field('Secrets (NAME=VALUE lines or a JSON object)', secrets, 'Encrypted in this browser; only the sealed blob leaves it.'),
+    h('p', { class: 'muted' }, 'Secrets to generate: made by the keystore, seen by the program only.'), genBox, addGen),
   h('fieldset', {}, h('legend', {}, 'Who may use them'), condBox, h('details', { open: true }, h('summary', {}, 'Condition JSON'), preview), problems),
   deposit, submit, result);
 
