@@ -22,6 +22,8 @@
 
 static struct MHD_Daemon *daemon_;
 static near_credentials cred;
+static bool cred_loaded;
+static char key_path[1024];
 static char rpc_url[256], origin_ip[64], origin_name[64], host_ip[32], host_name[32];
 /* the origin of the request being answered (one of the two above) */
 static const char *origin_ = "";
@@ -150,6 +152,16 @@ static enum MHD_Result do_call(struct MHD_Connection *c, const char *body, size_
     return rc;
 }
 
+/* The user's key, read when first needed: `outlayer dev` starts the signer
+ * before the account exists. */
+static bool load_key(char *err, size_t errlen)
+{
+    if (cred_loaded) return true;
+    if (near_credentials_read_file(key_path, &cred, err, errlen)) return false;
+    cred_loaded = true;
+    return true;
+}
+
 static enum MHD_Result serve(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                              const char *version, const char *upload, size_t *upload_len, void **ptr)
 {
@@ -187,6 +199,8 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *c, const char *ur
         MHD_destroy_response(r);
         return ok;
     }
+    char kerr[256];
+    if (!load_key(kerr, sizeof kerr)) return reply_error(c, 503, true, "the development account is not ready yet");
     if (strcmp(url, "/account") == 0 && strcmp(method, "GET") == 0)
         return reply(c, 200, json_pack("{s:s, s:s}", "account_id", cred.account_id, "network", "localnet"), true);
     if (strcmp(url, "/call") != 0) return reply_error(c, 404, true, "routes: GET /account, POST /call");
@@ -209,24 +223,27 @@ static void completed(void *cls, struct MHD_Connection *c, void **ptr, enum MHD_
     *ptr = NULL;
 }
 
-int dev_signer_start(int port, const char *key_file, const char *rpc, int dashboard_port)
+int dev_signer_start(const char *key_file, const char *rpc, int dashboard_port)
 {
-    char err[256];
-    if (near_credentials_read_file(key_file, &cred, err, sizeof err)) {
-        fprintf(stderr, "outlayer dev: signer: %s\n", err);
-        return -1;
-    }
+    snprintf(key_path, sizeof key_path, "%s", key_file);
+    cred_loaded = false;
     snprintf(rpc_url, sizeof rpc_url, "%s", rpc);
     snprintf(origin_ip, sizeof origin_ip, "http://127.0.0.1:%d", dashboard_port);
     snprintf(origin_name, sizeof origin_name, "http://localhost:%d", dashboard_port);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, serve, NULL,
+                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a, MHD_OPTION_NOTIFY_COMPLETED, completed,
+                               NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+    if (!daemon_) return -1;
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
+    int port = info ? (int)info->port : 0;
+    if (port <= 0) {
+        dev_signer_stop();
+        return -1;
+    }
     snprintf(host_ip, sizeof host_ip, "127.0.0.1:%d", port);
     snprintf(host_name, sizeof host_name, "localhost:%d", port);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, serve,
-                               NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a, MHD_OPTION_NOTIFY_COMPLETED,
-                               completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
-    return daemon_ ? 0 : -1;
+    return port;
 }
 
 void dev_signer_stop(void)
@@ -234,4 +251,5 @@ void dev_signer_stop(void)
     if (daemon_) MHD_stop_daemon(daemon_);
     daemon_ = NULL;
     sodium_memzero(&cred, sizeof cred);
+    cred_loaded = false;
 }

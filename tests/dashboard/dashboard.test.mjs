@@ -17,11 +17,12 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 const BIN = path.resolve(process.env.OUTLAYER_BIN || 'build/bin/outlayer');
-// Ports BASE..BASE+4; another base 10 higher is tried when one is taken
+// Ports BASE..BASE+3; another base 10 higher is tried when one is taken
 // (loopback ports of this range can also be in use as ephemeral ports).
 let BASE = Number(process.env.DASH_PORT_BASE || 44100);
 const SHOTS = path.resolve(process.env.SCREENSHOT_DIR || 'build/screenshots');
 let ORIGIN = `http://127.0.0.1:${BASE + 1}`;
+let SIGNER = null; // the dev signer's URL, from /dashboard-config.json
 // DASH_BIN_DIR: where the daemons are (the sanitizer run mixes builds)
 const BIN_DIR = process.env.DASH_BIN_DIR ? path.resolve(process.env.DASH_BIN_DIR) : path.dirname(BIN);
 const EXAMPLES = path.join(BIN_DIR, '..', 'examples');
@@ -51,11 +52,11 @@ function busyPorts() {
   return ports;
 }
 
-// The first base from `from` (in steps of 10, below 45000) whose five ports are all free.
+// The first base from `from` (in steps of 10, below 45000) whose four ports are all free.
 function freeBase(from) {
   const busy = busyPorts();
   for (let b = from; b + 4 < 45000; b += 10) {
-    if (![0, 1, 2, 3, 4].some((i) => busy.has(b + i))) return b;
+    if (![0, 1, 2, 3].some((i) => busy.has(b + i))) return b;
   }
   throw new Error(`no free ports from ${from} to 44999`);
 }
@@ -111,7 +112,7 @@ before(async () => {
       if (dev.exitCode === null) dev.kill('SIGKILL');
       await exited;
       if (attempt < 3 && /Address already in use|port in use/.test(out)) {
-        console.log(`ports ${BASE}..${BASE + 4} busy; trying ${BASE + 10}`);
+        console.log(`ports ${BASE}..${BASE + 3} busy; trying ${BASE + 10}`);
         fs.rmSync(home, { recursive: true, force: true });
         BASE += 10;
         ORIGIN = `http://127.0.0.1:${BASE + 1}`;
@@ -159,12 +160,13 @@ test('the coordinator serves the built dashboard with cache headers', async () =
   // API routes still win over files
   assert.equal(await (await fetch(`${ORIGIN}/health`)).text(), 'OK');
   const cfg = await (await fetch(`${ORIGIN}/dashboard-config.json`)).json();
-  assert.equal(cfg.signer_url, `http://127.0.0.1:${BASE + 4}`);
+  assert.match(cfg.signer_url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  SIGNER = cfg.signer_url;
   assert.equal(cfg.network, 'localnet');
 });
 
 test('the development signer answers only the dashboard', async () => {
-  const signer = `http://127.0.0.1:${BASE + 4}`;
+  const signer = SIGNER;
   const bad = await fetch(`${signer}/account`, { headers: { Origin: 'http://evil.example' } });
   assert.equal(bad.status, 403);
   const call = (origin, body) => fetch(`${signer}/call`, { method: 'POST', headers: { Origin: origin, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
@@ -377,7 +379,7 @@ test('error states: RPC down, then the coordinator stopped', async () => {
   const r = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await r.route('**/dashboard-config.json', (x) => x.fulfill({
     contentType: 'application/json',
-    body: JSON.stringify({ network: 'localnet', contract_id: 'outlayer.test.near', rpc_url: "http://127.0.0.1:1", signer_url: `http://127.0.0.1:${BASE + 4}` }),
+    body: JSON.stringify({ network: 'localnet', contract_id: 'outlayer.test.near', rpc_url: "http://127.0.0.1:1", signer_url: SIGNER }),
   }));
   await r.goto(`${ORIGIN}/#/executions/2`);
   await r.getByText('The NEAR RPC is not answering').first().waitFor({ timeout: 20000 });
