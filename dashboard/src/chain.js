@@ -42,9 +42,11 @@ export function readRequestTx(tx) {
   if (st.SuccessValue) outputText = new TextDecoder().decode(b64decode(st.SuccessValue));
   // The callback returns JSON: a Text output is a JSON string, a Json
   // output the value itself.
+  let rawOutputText = null;
   if (outputText !== null) {
     try {
       const v = JSON.parse(outputText);
+      if (typeof v === 'string') rawOutputText = v;
       outputText = typeof v === 'string' ? v : JSON.stringify(v, null, 1);
     } catch {
       /* not JSON: show it as it is */
@@ -54,6 +56,7 @@ export function readRequestTx(tx) {
     request,
     completed: done ? done.data[0] : null,
     outputText,
+    rawOutputText,
     finished,
     failure: st.Failure ? failureText(st.Failure) : null,
   };
@@ -127,6 +130,14 @@ export async function verifyAgainstChain(a, chain) {
   if (chain.request && a.input_hash) {
     const h = await sha256Hex(chain.request.input_data || '');
     checks.push({ name: 'Input hash matches the request on chain', ok: h === a.input_hash, detail: h });
+  }
+  if (chain.rawOutputText !== null && chain.rawOutputText !== undefined && a.output_hash) {
+    // A Text output is stdout as it was; Json and Bytes outputs are
+    // re-encoded by the worker, so a difference there proves nothing.
+    const h = await sha256Hex(chain.rawOutputText);
+    checks.push(h === a.output_hash
+      ? { name: 'Output hash matches the output on chain', ok: true, detail: h }
+      : { name: 'Output on chain', ok: null, detail: 'formatted by the worker (not the raw stdout), so its hash differs' });
   }
   return checks;
 }

@@ -205,6 +205,12 @@ test('executions: the list and a detail whose attestation verifies', async () =>
   assert.match(body, /Input hash matches the request on chain/);
   assert.match(body, /Instructions\s+[\d,]+/);
   await shot('execution-detail');
+  // the hello job (Text output): its output hash is checked against the chain too
+  await page.goto(`${ORIGIN}/#/executions`);
+  await page.locator('tbody tr', { hasText: 'execute' }).nth(1).getByRole('link', { name: /details/ }).click();
+  await page.getByText('The attestation record verifies').waitFor({ timeout: 20000 });
+  assert.match(await page.locator('#exec-output').innerText(), /Hello, Dashboard!/);
+  assert.match(await page.locator('main').innerText(), /Output hash matches the output on chain/);
 });
 
 test('queue and workers, stats, pricing, account render real data', async () => {

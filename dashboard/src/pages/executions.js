@@ -96,6 +96,13 @@ async function findJob(id) {
   return null;
 }
 
+const EXPLORER = { testnet: 'https://testnet.nearblocks.io', mainnet: 'https://nearblocks.io' };
+
+function explorerTx(hash) {
+  const base = EXPLORER[getConfig().network];
+  return base ? h('a', { href: `${base}/txns/${hash}`, target: '_blank', rel: 'noopener noreferrer', class: 'mono break' }, hash) : copyable(hash);
+}
+
 function dl(rows) {
   return h('dl', { class: 'kv' }, rows.filter(Boolean).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
 }
@@ -155,7 +162,7 @@ export function executionDetailPage(id) {
         chain = readRequestTx(tx);
         const c = chain.completed;
         chainBox.replaceChildren(dl([
-          ['Transaction', copyable(j.transaction_hash)],
+          ['Transaction', explorerTx(j.transaction_hash)],
           ['State', chain.finished ? (chain.failure ? `failed: ${chain.failure}` : 'resolved') : 'waiting for the worker'],
           c && ['Charged', near(c.payment_charged)],
           c && ['Refunded', near(c.payment_refunded)],
@@ -196,7 +203,6 @@ export function executionDetailPage(id) {
     }
   }
   load();
-  void getConfig;
   return { title: `Execution #${id}`, el };
 }
 
