@@ -36,7 +36,7 @@ DASH_TEST_DEPS := $(DASH_OUT)/index.html $(BIN)/outlayer $(BIN)/outlayer-devnet 
 dashboard-test: $(DASH_TEST_DEPS)
 	@command -v chromium >/dev/null || { echo "dashboard-test: chromium missing (scripts/deps.sh installs it)" >&2; exit 1; }
 	@OUTLAYER_BIN=$(BIN)/outlayer DASH_PORT_BASE=$${DASH_PORT_BASE:-44100} SCREENSHOT_DIR=build/screenshots \
-	  timeout 240 node --test --test-concurrency=1 tests/dashboard/
+	  timeout 240 node --test tests/dashboard/dashboard.test.mjs
 TEST_STEPS += dashboard-test
 .PHONY: dashboard-test
 
@@ -54,6 +54,6 @@ dashboard-test-san: $(DASH_TEST_DEPS)
 	@ln -s $(CURDIR)/build/contracts $(DASH_SAN_ROOT)/contracts
 	@ln -s $(CURDIR)/$(BUILD)/examples $(DASH_SAN_ROOT)/examples
 	@OUTLAYER_BIN=build/san/bin/outlayer DASH_BIN_DIR=$(DASH_SAN_ROOT)/bin DASH_PORT_BASE=$${DASH_PORT_BASE:-44110} \
-	  SCREENSHOT_DIR=build/san/screenshots timeout 240 node --test --test-concurrency=1 tests/dashboard/
+	  SCREENSHOT_DIR=build/san/screenshots timeout 240 node --test tests/dashboard/dashboard.test.mjs
 TEST_STEPS += dashboard-test-san
 .PHONY: dashboard-test-san

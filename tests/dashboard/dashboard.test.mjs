@@ -93,6 +93,12 @@ async function noHorizontalScroll(p = page) {
   assert.ok(sw <= cw + 1, `the page scrolls sideways at ${cw} px (content ${sw} px wide)`);
 }
 
+// Never leave the stack running, whatever ends this process.
+process.on('exit', () => {
+  if (dev && dev.exitCode === null) dev.kill('SIGTERM');
+});
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(1));
+
 before(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
   for (let attempt = 0; ; attempt++) {
