@@ -297,7 +297,8 @@ test('secrets: stored from the page, read by a program a worker runs; the plaint
   await page.getByLabel('generated secret 1 name').fill('PROTECTED_TOKEN');
   await page.getByRole('button', { name: 'Encrypt and store' }).click();
   await page.getByText(/Stored 3 secret\(s\) \(API_KEY, OTHER, PROTECTED_TOKEN\)/).waitFor({ timeout: 30000 });
-  assert.equal(await page.locator('li.card').count(), 1);
+  await page.locator('li.card[data-profile="dash"]').waitFor(); // the list reloads after a store
+  assert.equal(await page.locator('li.card').count(), 1, 'replacing keeps one profile');
   // the generated secret reaches the program (and only the program)
   await page.goto(`${ORIGIN}/#/playground?example=print_secret`);
   await page.waitForFunction(() => document.querySelector('#pg-example').value === 'print_secret');
@@ -384,6 +385,13 @@ test('on a public network the wallet chooser opens', async () => {
   await w.getByRole('button', { name: 'Connect wallet' }).click();
   await w.locator('#near-wallet-selector-modal').getByText('MyNearWallet').first().waitFor({ timeout: 20000 });
   await w.screenshot({ path: path.join(SHOTS, 'wallet-selector.png') });
+  // Without a connected wallet nothing is signed, and the page says why.
+  await w.keyboard.press('Escape');
+  await w.goto(`${ORIGIN}/#/playground`);
+  await w.waitForFunction(() => document.querySelector('#pg-example').value === 'hello');
+  await w.getByRole('button', { name: 'Send request_execution' }).click();
+  await w.getByText('The wallet did not sign.').waitFor({ timeout: 20000 });
+  assert.match(await w.locator('.state.error').innerText(), /connect a wallet first/);
   await w.close();
 });
 
