@@ -24,6 +24,8 @@ PACKAGES=(
   git bubblewrap
   # keystore: access-condition patterns (src/secrets/cond.c)
   libpcre2-dev
+  # dashboard: browser tests (Playwright drives Debian's chromium headless)
+  chromium
 )
 
 missing=()

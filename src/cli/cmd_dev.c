@@ -10,7 +10,9 @@
  * everything and removes dev.json. The same --home resumes the same chain,
  * accounts and data.
  *
- * Ports: devnet P, coordinator P+1, keystore P+2, file server P+3.
+ * Ports: devnet P, coordinator P+1 (and the dashboard), keystore P+2, file
+ * server P+3; the dashboard's development signer on a free loopback port
+ * (dev_signer.h), named to the coordinator, so it takes no fixed port.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +36,7 @@
 #include "cli/dev.h"
 #include "cli/dev_chain.h"
 #include "cli/dev_files.h"
+#include "cli/dev_signer.h"
 
 #define DEV_MAX_WORKERS 16
 #define DEV_MAX_RESTARTS 5
@@ -46,6 +49,7 @@ typedef struct dev_opts {
     int lease_seconds;
     const char *postgres; /* coordinator storage; NULL = SQLite under HOME */
     const char *git_base_url; /* workers fetch github.com/OWNER/REPO from here (mirrors, tests) */
+    int signer_port;          /* the dashboard's signer (dev_signer.h), chosen by the OS */
     char bin_dir[1024];
     char contracts_dir[PATH_MAX];
 } dev_opts;
@@ -82,7 +86,8 @@ void cmd_dev_help(FILE *out)
             "\n"
             "  --home DIR         state, credentials and logs (env OUTLAYER_DEV_HOME, default ./.outlayer-dev)\n"
             "  --workers N        worker processes, 1-%d (default 2)\n"
-            "  --port-base P      devnet P, coordinator P+1, keystore P+2, .wasm file server P+3 (default 3030)\n"
+            "  --port-base P      devnet P, coordinator P+1 (dashboard at /), keystore P+2, .wasm file server P+3\n"
+            "                     (default 3030); the dashboard's signer takes any free loopback port\n"
             "  --block-ms MS      block interval of the devnet (default 100)\n"
             "  --lease-seconds S  coordinator lease: how soon a dead worker's job goes to another (default 5)\n"
             "  --bin-dir DIR      where outlayer-devnet, -coordinator, -keystore, -worker are (default: next to outlayer)\n"
@@ -461,9 +466,8 @@ static int write_dev_json(const dev_opts *o)
     }
     char wasm_dir[PATH_MAX + 8];
     snprintf(wasm_dir, sizeof wasm_dir, "%s/wasm", o->home);
-    /* dashboard_url: no dashboard yet, the coordinator's public stats stand in. */
     char dash[96];
-    snprintf(dash, sizeof dash, "%s/public/stats", coord);
+    snprintf(dash, sizeof dash, "%s/", coord);
     json_t *j = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:n, s:o, s:s, s:s, s:i, s:i, s:[s]}", "ready", 1, "rpc_url",
                           rpc, "feed_url", feed, "coordinator_url", coord, "keystore_url", ks, "dashboard_url", dash,
                           "contract_id", DEV_CONTRACT, "register_contract_id", "accounts", accounts, "wasm_url_base",
@@ -529,7 +533,11 @@ static void define_children(const dev_opts *o, const char *worker_tok, const cha
     child_arg(c, "30");
     child_arg(c, "--cors-origins");
     child_arg(c, "*");
-    /* Attestation records are public on a local network: `outlayer verify` reads them without a key. */
+    child_arg(c, "--dashboard-dir"); /* the built dashboard (mk/dashboard.mk) */
+    child_arg(c, "%s/../dashboard", o->bin_dir);
+    child_arg(c, "--dashboard-signer-url");
+    child_arg(c, "http://127.0.0.1:%d", o->signer_port);
+    /* Attestation records are public on a dev chain: `outlayer verify` and the dashboard read them. */
     child_arg(c, "--require-api-key");
     child_arg(c, "false");
     child_env(c, "KEYSTORE_AUTH_TOKEN", ks_tok);
@@ -605,6 +613,7 @@ static void print_banner(const dev_opts *o)
     printf("  coordinator  http://127.0.0.1:%d   (public API: /public/stats, /public/workers, /public/jobs)\n", p + 1);
     printf("  keystore     http://127.0.0.1:%d\n", p + 2);
     printf("  .wasm files  http://127.0.0.1:%d   (serves %s/wasm/<sha256>.wasm)\n", p + 3, h);
+    printf("  dashboard    http://127.0.0.1:%d/   (signs as " DEV_USER " through 127.0.0.1:%d)\n", p + 1, o->signer_port);
     printf("  workers      %d (logs in %s/logs/)\n\n", o->workers, h);
     printf("  contract     " DEV_CONTRACT "\n");
     printf("  owner        " DEV_OWNER "\n  operator     " DEV_OPERATOR "\n  user         " DEV_USER "\n");
@@ -732,9 +741,18 @@ int cmd_dev(int argc, char **argv)
         close(lock);
         return CLI_EXIT_INTERNAL;
     }
-    define_children(&o, worker_tok, ks_tok);
     int rc = CLI_EXIT_INTERNAL;
     char url[128];
+    /* The signer first: the coordinator is told its port. It reads the
+     * user's key when the page first asks (the account is made below). */
+    snprintf(sub, sizeof sub, "%s/credentials/localnet/" DEV_USER ".json", o.home);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", o.port_base);
+    o.signer_port = dev_signer_start(sub, url, o.port_base + 1);
+    if (o.signer_port < 0) {
+        cli_error("cannot start the dashboard's signer on 127.0.0.1");
+        goto out;
+    }
+    define_children(&o, worker_tok, ks_tok);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     fprintf(stderr, "outlayer dev: starting in %s (logs in %s/logs/)\n", o.home, o.home);
@@ -812,6 +830,7 @@ out:
     if (stop_signal) fprintf(stderr, "outlayer dev: stopping (signal %d)\n", (int)stop_signal);
     stop_all();
     dev_files_stop();
+    dev_signer_stop();
     close(lock);
     if (stop_signal && rc == CLI_EXIT_INTERNAL) rc = CLI_EXIT_OK;
     fprintf(stderr, "outlayer dev: stopped\n");

@@ -39,6 +39,7 @@ typedef struct {
     int64_t pricing_interval_ms;
     int64_t default_rate_limit, max_rate_limit;
     char *log_level;
+    char *dashboard_dir, *dashboard_signer_url; /* api_dashboard.c */
 } coord_config;
 
 /* Request latency histogram buckets (seconds). */
@@ -72,6 +73,8 @@ typedef struct coord {
 int coord_add_routes(coord *c);
 int coord_guard(hs_request *req, int policy, void *ctx);
 void coord_observe(const char *method, const char *route, int status, double secs, void *ctx);
+/* api_dashboard.c: the built dashboard at / (nothing when --dashboard-dir is unset) */
+int coord_add_dashboard_routes(coord *c);
 
 /* handlers, by area */
 void api_health(hs_request *req, void *ctx);

@@ -74,6 +74,11 @@ static const cfg_option OPTIONS[] = {
     {"github-token", "GITHUB_TOKEN", NULL, "GitHub token (raises the API rate limit)", CFG_SECRET, C(github_token), 0,
      0, 0, NULL},
     {"log-level", "LOG_LEVEL", "info", "debug, info, warn or error", CFG_STRING, C(log_level), 0, 0, 0, NULL},
+    {"dashboard-dir", "DASHBOARD_DIR", NULL, "serve the built dashboard (build/dashboard) at / (unset: no dashboard)",
+     CFG_STRING, C(dashboard_dir), 0, 0, 0, NULL},
+    {"dashboard-signer-url", "DASHBOARD_SIGNER_URL", NULL,
+     "development signer the dashboard may use (outlayer dev sets it; never on a public network)", CFG_URL,
+     C(dashboard_signer_url), 0, 0, 0, NULL},
 };
 #define NOPTIONS (sizeof OPTIONS / sizeof *OPTIONS)
 
@@ -265,7 +270,7 @@ int main(int argc, char **argv)
                     .observer = coord_observe,
                     .observer_ctx = &g};
     g.srv = hs_server_new(&hc);
-    if (!g.srv || coord_add_routes(&g) || hs_install_stop_signals()) {
+    if (!g.srv || coord_add_routes(&g) || coord_add_dashboard_routes(&g) || hs_install_stop_signals()) {
         fprintf(stderr, "outlayer-coordinator: cannot set up the server\n");
         return 1;
     }
