@@ -207,9 +207,11 @@ static int obtain_wasm(const vf_opts *o, const wk_request *r, uint8_t **wasm, si
     }
     if (!r->source.is_git) {
         snprintf(how, howlen, "downloaded %s", r->source.url);
-        /* The worker's download code: size cap, no redirects, hash checked. */
-        return wk_fetch_wasm(r->source.url, r->source.hash, BLD_DEFAULT_MAX_WASM, 60000, false, wasm, len, err,
-                             errlen);
+        /* The worker's download code: size cap, redirects re-checked, hash checked. Private and
+         * loopback addresses are allowed: the verifier runs for its user, on the user's machine,
+         * and a dev stack serves its programs from 127.0.0.1. */
+        wk_fetch_opts fo = {.max_bytes = BLD_DEFAULT_MAX_WASM, .timeout_ms = 60000, .allow_private = true};
+        return wk_fetch_wasm(r->source.url, r->source.hash, &fo, wasm, len, err, errlen);
     }
     bld_options b = {.git_base_url = o->git_base_url && *o->git_base_url ? o->git_base_url : NULL};
     char commit[41];
