@@ -76,7 +76,7 @@ $(BUILD)/tests/register/test_register_sim: $(OBJ)/tests/register/test_register_s
 
 # End to end on the real devnet (starts build/bin/outlayer-devnet on a free port).
 $(BUILD)/tests/register/test_register_devnet: $(OBJ)/tests/register/test_register_devnet.o \
-    $(call objs_of,tests/devnet/devnet_harness.c) $(LIB)/libnear.a
+    $(call objs_of,tests/devnet/devnet_harness.c) $(LIB)/libnear.a $(LIB)/libtee.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_CMOCKA) $(LIB_JSON) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SSL) $(LIB_SQLITE) $(LDLIBS)
 $(OBJ)/tests/register/test_register_devnet.o: CFLAGS += -Itests/devnet
