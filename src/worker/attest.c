@@ -11,9 +11,13 @@
  * TDX) so that verifiers and the coordinator parse it, but it is not
  * signed: with no TEE hardware it proves nothing and says so.
  *   --tee none       marker "OUTLAYER-NO-TEE" at byte 12, measurement zero
- *   --tee simulated  marker "OUTLAYER-SIMULATED-TDX", measurement (bytes
- *                    256..303) = SHA-256 of this executable, zero-padded
- *   both             report_data (bytes 568..631) = task_hash ‖ 32 zero bytes
+ *   both (unsigned)  report_data (bytes 568..631) = task_hash ‖ 32 zero bytes
+ *   --tee simulated  a real-format v4 quote signed by the simulated platform
+ *                    (tee.c, libtee): MRTD/RTMR0..3 as registered,
+ *                    report_data = task_hash ‖ the registered worker key
+ *                    (zeros before registration); the record also carries
+ *                    tee, tee_measurements, tee_public_key and
+ *                    register_contract_id
  */
 #include <inttypes.h>
 #include <sodium.h>
@@ -78,7 +82,7 @@ json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, 
     char quote[sodium_base64_ENCODED_LEN(WK_QUOTE_LEN, sodium_base64_VARIANT_ORIGINAL)];
     sodium_bin2base64(quote, sizeof quote, q, sizeof q, sodium_base64_VARIANT_ORIGINAL);
 
-    return json_pack("{s:I, s:s, s:s, s:I, s:s?, s:s?, s:O, s:s?, s:s?, s:s, s:s?, s:s, s:s, s:s, s:s}", "task_id",
+    json_t *record = json_pack("{s:I, s:s, s:s, s:I, s:s?, s:s?, s:O, s:s?, s:s?, s:s, s:s?, s:s, s:s, s:s, s:s}", "task_id",
                      (json_int_t)job_id, "task_type", "execute", "tdx_quote", quote, "request_id",
                      (json_int_t)r->request_id, "caller_account_id", r->user_account_id, "transaction_hash",
                      r->transaction_hash, "block_height", json_is_integer(bh) ? bh : json_null(), "repo_url",
@@ -86,4 +90,8 @@ json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, 
                      r->source.is_git ? r->source.commit : NULL, "build_target", r->source.build_target, "wasm_hash",
                      wasm_hash, "input_hash", input_hash, "output_hash", output_hash, "worker_id",
                      w->coord.worker_id, "task_hash", task_hex);
+    /* --tee simulated: a quote signed by the simulated platform replaces
+     * the unsigned one (tee.c). */
+    if (record && wk_tee_record(w, task_hash, record)) WK_WARN("job %" PRId64 ": cannot make a simulated quote", job_id);
+    return record;
 }
