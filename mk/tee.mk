@@ -16,7 +16,7 @@ $(TEE_LIB): $(call objs_of,$(TEE_SRC))
 DCAP_NATIVE_LIB := $(LIB)/libdcapnative.a
 DCAP_NATIVE_LIB_SRC := contracts/register/dcap/p256.c contracts/register/dcap/der.c contracts/register/dcap/time.c \
   contracts/register/dcap/x509.c contracts/register/dcap/quote.c contracts/register/dcap/pem.c \
-  contracts/register/dcap/verify.c contracts/register/dcap/sha256_native.c \
+  contracts/register/dcap/verify.c contracts/register/dcap/sha256_native.c contracts/register/intel_root.c \
   $(filter-out contracts/sdk/mock/%,$(wildcard contracts/sdk/*.c)) contracts/sdk/mock/mock.c
 $(call objs_of,$(DCAP_NATIVE_LIB_SRC)): CFLAGS += -Icontracts/register/dcap -Icontracts/register -Icontracts/sdk \
   -Icontracts/sdk/mock
@@ -36,3 +36,10 @@ tee-test-san:
 	@$(MAKE) --no-print-directory SAN=1 tee-test
 TEST_STEPS += tee-test tee-test-san
 .PHONY: tee-test tee-test-san
+
+# `outlayer tee` (src/cli/cmd_tee.c) on the real Intel samples and a
+# simulated platform (tests/cli/tee.sh).
+tee-cli-test: $(BIN)/outlayer $(BIN)/outlayer-worker
+	@tests/cli/tee.sh $(BUILD)
+TEST_STEPS += tee-cli-test
+.PHONY: tee-cli-test

@@ -48,6 +48,8 @@ int cmd_dev(int argc, char **argv);
 void cmd_dev_help(FILE *out);
 int cmd_request(int argc, char **argv);
 void cmd_request_help(FILE *out);
+int cmd_tee(int argc, char **argv);
+void cmd_tee_help(FILE *out);
 
 /* Prints "outlayer: <message>\n" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

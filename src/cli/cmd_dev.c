@@ -34,6 +34,7 @@
 #include "cli/dev.h"
 #include "cli/dev_chain.h"
 #include "cli/dev_files.h"
+#include "cli/dev_tee.h"
 
 #define DEV_MAX_WORKERS 16
 #define DEV_MAX_RESTARTS 5
@@ -91,7 +92,8 @@ void cmd_dev_help(FILE *out)
             "  --git-base-url U   workers fetch github.com/OWNER/REPO from U/OWNER/REPO (a mirror, a local git daemon)\n"
             "\n"
             "Accounts (credential files in HOME/credentials/localnet/): " DEV_CONTRACT " (the contract),\n"
-            DEV_OWNER " (owner), " DEV_OPERATOR " (operator, the workers' key), " DEV_USER " (user).\n"
+            DEV_OWNER " (owner), " DEV_OPERATOR " (operator, the workers' key), " DEV_USER " (user),\n"
+            DEV_REGISTER " (register contract: admits the workers' simulated-TEE keys; the contract's operator).\n"
             "Logs: HOME/logs/{devnet,keystore,coordinator,worker-N}.log.\n",
             DEV_MAX_WORKERS);
 }
@@ -394,10 +396,10 @@ static int setup_chain(const dev_opts *o, const char *rpc_url)
     if (!rpc) return -1;
     near_rpc_set_retry(rpc, 3, 200);
     char path[PATH_MAX + 64], err[300];
-    near_credentials root, contract, owner, op, user, flip;
+    near_credentials root, contract, owner, op, user, flip, reg;
     snprintf(path, sizeof path, "%s/devnet/credentials/localnet/test.near.json", o->home);
     int rc = -1;
-    bool made_contract = false, made_flip = false, made;
+    bool made_contract = false, made_flip = false, made_reg = false, made;
     if (near_credentials_read_file(path, &root, err, sizeof err)) {
         cli_error("test.near key: %s", err);
         goto out;
@@ -406,7 +408,8 @@ static int setup_chain(const dev_opts *o, const char *rpc_url)
         ensure_account(rpc, o, &root, DEV_OPERATOR, 100 * DC_NEAR, &op, &made) ||
         ensure_account(rpc, o, &root, DEV_USER, 1000 * DC_NEAR, &user, &made) ||
         ensure_account(rpc, o, &root, DEV_CONTRACT, 50 * DC_NEAR, &contract, &made_contract) ||
-        ensure_account(rpc, o, &root, DEV_COINFLIP, 20 * DC_NEAR, &flip, &made_flip))
+        ensure_account(rpc, o, &root, DEV_COINFLIP, 20 * DC_NEAR, &flip, &made_flip) ||
+        ensure_account(rpc, o, &root, DEV_REGISTER, 50 * DC_NEAR, &reg, &made_reg))
         goto out;
     if (made_contract) {
         snprintf(path, sizeof path, "%s/outlayer.wasm", o->contracts_dir);
@@ -434,6 +437,11 @@ static int setup_chain(const dev_opts *o, const char *rpc_url)
             cli_error("deploying the coin-flip contract: %s", err);
             goto out;
         }
+    }
+    /* The register contract and the simulated TEE the workers register with. */
+    if (dev_tee_setup(rpc, o->home, o->contracts_dir, o->bin_dir, &owner, &reg, made_reg, err, sizeof err)) {
+        cli_error("the register contract: %s", err);
+        goto out;
     }
     rc = 0;
 out:
@@ -464,9 +472,9 @@ static int write_dev_json(const dev_opts *o)
     /* dashboard_url: no dashboard yet, the coordinator's public stats stand in. */
     char dash[96];
     snprintf(dash, sizeof dash, "%s/public/stats", coord);
-    json_t *j = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:n, s:o, s:s, s:s, s:i, s:i, s:[s]}", "ready", 1, "rpc_url",
+    json_t *j = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:i, s:i, s:[s]}", "ready", 1, "rpc_url",
                           rpc, "feed_url", feed, "coordinator_url", coord, "keystore_url", ks, "dashboard_url", dash,
-                          "contract_id", DEV_CONTRACT, "register_contract_id", "accounts", accounts, "wasm_url_base",
+                          "contract_id", DEV_CONTRACT, "register_contract_id", DEV_REGISTER, "accounts", accounts, "wasm_url_base",
                           files, "wasm_dir", wasm_dir, "workers", o->workers, "pid", (int)getpid(), "caller_contracts", DEV_COINFLIP);
     char path[PATH_MAX + 16], tmp[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/dev.json", o->home);
@@ -567,6 +575,10 @@ static void define_children(const dev_opts *o, const char *worker_tok, const cha
         child_arg(c, "%s/build", h);
         child_arg(c, "--tee");
         child_arg(c, "simulated");
+        child_arg(c, "--tee-platform");
+        child_arg(c, "%s/tee", h);
+        child_arg(c, "--register-contract");
+        child_arg(c, DEV_REGISTER);
         child_arg(c, "--shutdown-grace");
         child_arg(c, "5s");
         if (o->git_base_url) {

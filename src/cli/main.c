@@ -12,6 +12,7 @@ static const cli_command commands[] = {
     {"dev", "run the whole OutLayer network on this machine (devnet, keystore, coordinator, workers)", cmd_dev,
      cmd_dev_help},
     {"request", "ask the OutLayer contract to run a program and print the result", cmd_request, cmd_request_help},
+    {"tee", "simulated TEE quotes, DCAP quote verification off chain, worker registration", cmd_tee, cmd_tee_help},
 };
 
 enum { COMMAND_COUNT = sizeof commands / sizeof commands[0] };
