@@ -149,6 +149,7 @@ static void test_save_load(void **state)
     snprintf(from, sizeof from, "%s/pck.pem", sub);
     snprintf(to, sizeof to, "%s/pck.pem", sub2);
     assert_int_equal(rename(from, to), 0);
+    tee_sim_free(&c);
     assert_int_equal(tee_sim_load(&c, sub2, err, sizeof err), -1);
     assert_non_null(strstr(err, "does not match"));
     assert_int_equal(tee_sim_load(&c, sub, err, sizeof err), -1); /* pck.pem is gone */
