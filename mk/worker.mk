@@ -85,7 +85,7 @@ TEST_STEPS += worker-test
 worker-test-san:
 	@$(MAKE) --no-print-directory build/bin/outlayer-coordinator
 	@$(MAKE) --no-print-directory SAN=1 COORDINATOR_BIN_FOR_WORKER=build/bin/outlayer-coordinator \
-	  worker-chain-test worker-compile-test worker-test
+	  worker-chain-test worker-compile-test worker-test worker-tee-test
 TEST_STEPS += worker-test-san
 .PHONY: worker-test-san
 
