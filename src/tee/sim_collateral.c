@@ -100,14 +100,27 @@ char *tee_sim_collateral(const tee_sim *t, int64_t now)
         snprintf(c, sizeof c, "%s{\"svn\":%d}", i ? "," : "", i < 3 ? 2 : 0);
         strcat(tdx, c);
     }
-    char tcb_info[4096], qe[2048];
+    /* The TDX module: version 0 identity (tdxModule) and TDX_03, the
+     * version the quotes carry (tee_tcb_svn[1] = 3, ISVSVN 3). */
+    uint8_t signer[48];
+    memset(signer, t->module_mrsigner_byte, 48);
+    char signer_hex[97];
+    tee_hex_into(signer, 48, signer_hex);
+    char module[1024];
+    snprintf(module, sizeof module,
+             "\"tdxModule\":{\"mrsigner\":\"%s\",\"attributes\":\"0000000000000000\",\"attributesMask\":"
+             "\"FFFFFFFFFFFFFFFF\"},\"tdxModuleIdentities\":[{\"id\":\"TDX_03\",\"mrsigner\":\"%s\",\"attributes\":"
+             "\"0000000000000000\",\"attributesMask\":\"FFFFFFFFFFFFFFFF\",\"tcbLevels\":[{\"tcb\":{\"isvsvn\":%d},"
+             "\"tcbDate\":\"%s\",\"tcbStatus\":\"%s\"}]}]",
+             signer_hex, signer_hex, t->module_isvsvn, issue, t->module_status ? t->module_status : "UpToDate");
+    char tcb_info[5120], qe[2048];
     snprintf(tcb_info, sizeof tcb_info,
              "{\"id\":\"TDX\",\"version\":3,\"issueDate\":\"%s\",\"nextUpdate\":\"%s\",\"fmspc\":\"%s\","
-             "\"pceId\":\"0000\",\"tcbType\":0,\"tcbEvaluationDataNumber\":1,\"tcbLevels\":[{\"tcb\":{"
+             "\"pceId\":\"0000\",\"tcbType\":0,\"tcbEvaluationDataNumber\":1,%s,\"tcbLevels\":[{\"tcb\":{"
              "\"sgxtcbcomponents\":[%s],\"pcesvn\":%d,\"tdxtcbcomponents\":[%s]},\"tcbDate\":\"%s\","
              "\"tcbStatus\":\"%s\",\"advisoryIDs\":%s}]}",
-             issue, next, fmspc ? fmspc : "", comps, t->pcesvn, tdx, issue, t->tcb_status ? t->tcb_status : "UpToDate",
-             t->advisories ? t->advisories : "[]");
+             issue, next, fmspc ? fmspc : "", module, comps, t->pcesvn, tdx, issue,
+             t->tcb_status ? t->tcb_status : "UpToDate", t->advisories ? t->advisories : "[]");
     free(fmspc);
     snprintf(qe, sizeof qe,
              "{\"id\":\"TD_QE\",\"version\":2,\"issueDate\":\"%s\",\"nextUpdate\":\"%s\",\"tcbEvaluationDataNumber\":1,"

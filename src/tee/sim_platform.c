@@ -142,6 +142,8 @@ static void defaults(tee_sim *t, int64_t now)
     t->pcesvn = 13;
     t->tcb_status = "UpToDate";
     t->advisories = "[]";
+    t->module_status = "UpToDate";
+    t->module_isvsvn = 3;
 }
 
 int tee_sim_create(tee_sim *t, int64_t now, char *err, size_t errlen)

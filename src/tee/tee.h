@@ -52,6 +52,10 @@ typedef struct tee_sim {
     long revoked_root_serial;   /* the root CA CRL lists this serial (0 = none) */
     const char *tcb_status;     /* status of the single TCB level ("UpToDate") */
     const char *advisories;     /* JSON array text ("[]") */
+    /* the TDX module identity TDX_03 (quotes carry module version 3, ISVSVN 3): */
+    const char *module_status;  /* its TCB level's status ("UpToDate") */
+    int module_isvsvn;          /* its TCB level's isvsvn (3) */
+    uint8_t module_mrsigner_byte; /* every byte of its mrsigner (0, as the quotes' MRSIGNERSEAM) */
 } tee_sim;
 
 /* A new platform whose certificates are valid from now - 1 year to now + 10

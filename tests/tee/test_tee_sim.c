@@ -108,6 +108,45 @@ static void test_refusals(void **state)
     tee_sim_free(&other);
 }
 
+/* The TDX module identity (TCB info v3 tdxModuleIdentities): the quotes
+ * carry module version 3, ISVSVN 3, MRSIGNERSEAM zero. */
+static void test_tdx_module_identity(void **state)
+{
+    (void)state;
+    tee_sim t;
+    char err[TEE_ERR];
+    assert_int_equal(tee_sim_create(&t, now, err, sizeof err), 0);
+    uint8_t m[5][48], rd[64] = {3}, *q;
+    size_t qlen;
+    measurements_of(m, 2);
+    assert_int_equal(tee_sim_quote(&t, 4, m, rd, TEE_TD_ATTRIBUTES_OK, 0, &q, &qlen, err, sizeof err), 0);
+    struct dcap_verified v;
+    struct dcap_err e = {{0}};
+    assert_true(verify_with(&t, &t, q, qlen, now, now, &v, &e));
+    assert_string_equal(v.module_status, "UpToDate");
+    /* an out-of-date module makes an up-to-date platform OutOfDate */
+    t.module_status = "OutOfDate";
+    if (!verify_with(&t, &t, q, qlen, now, now, &v, &e)) fail_msg("%s", e.msg);
+    assert_string_equal(v.platform_status, "UpToDate");
+    assert_string_equal(v.module_status, "OutOfDate");
+    assert_string_equal(v.tcb_status, "OutOfDate");
+    t.module_status = "Revoked";
+    assert_true(verify_with(&t, &t, q, qlen, now, now, &v, &e));
+    assert_string_equal(v.tcb_status, "Revoked");
+    t.module_status = "UpToDate";
+    /* the module's ISVSVN below every level of TDX_03 */
+    t.module_isvsvn = 4;
+    assert_false(verify_with(&t, &t, q, qlen, now, now, &v, &e));
+    assert_string_equal(e.msg, "TDX module: no TCB level of TDX_03 matches the module's ISVSVN");
+    t.module_isvsvn = 3;
+    /* another module signer */
+    t.module_mrsigner_byte = 0x5a;
+    assert_false(verify_with(&t, &t, q, qlen, now, now, &v, &e));
+    assert_string_equal(e.msg, "TDX module: MRSIGNERSEAM does not match TDX_03");
+    free(q);
+    tee_sim_free(&t);
+}
+
 static void test_save_load(void **state)
 {
     (void)state;
@@ -192,6 +231,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quote_verifies),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_tdx_module_identity),
         cmocka_unit_test(test_save_load),
         cmocka_unit_test(test_binding_and_measurements),
     };
