@@ -195,6 +195,8 @@ int devnet_chain_open(devnet_chain *c, const devnet_config *cfg, char *err, size
 void devnet_chain_close(devnet_chain *c);
 /* Produces one block (takes the lock). */
 int devnet_chain_produce_block(devnet_chain *c);
+/* Latest settable chain time (--genesis-time, sandbox_set_time): 2200-01-01. */
+#define DEVNET_MAX_CLOCK_NS UINT64_C(7258118400000000000)
 /* The chain's clock: wall clock + clock_offset_ns (ns since the epoch). */
 uint64_t devnet_chain_clock_ns(const devnet_chain *c);
 /* Runs the block loop until c->stop. */

@@ -85,8 +85,9 @@ static int parse_time(const char *name, const char *text, devnet_config *cfg)
         for (end++; *end >= '0' && *end <= '9'; end++, scale /= 10) frac_ns += (*end - '0') * scale;
     }
     time_t t = end && strcmp(end, "Z") == 0 ? timegm(&tm) : (time_t)-1;
-    if (t < 0) {
-        fprintf(stderr, "outlayer-devnet: %s must be an RFC 3339 UTC time like 2025-06-25T12:00:00Z (got '%s')\n",
+    if (t < 0 || (uint64_t)t >= DEVNET_MAX_CLOCK_NS / 1000000000u) {
+        fprintf(stderr, "outlayer-devnet: %s must be an RFC 3339 UTC time before 2200 like 2025-06-25T12:00:00Z "
+                        "(got '%s')\n",
                 name, text ? text : "");
         return -1;
     }

@@ -184,12 +184,15 @@ json_t *devnet_rpc_set_time(devnet_chain *c, json_t *params, json_t **error, int
         memset(&tm, 0, sizeof tm);
         const char *end = strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm);
         time_t s = end && strcmp(end, "Z") == 0 ? timegm(&tm) : (time_t)-1;
-        if (s > 0) t = (uint64_t)s * 1000000000u;
+        if (s > 0 && (uint64_t)s <= DEVNET_MAX_CLOCK_NS / 1000000000u) t = (uint64_t)s * 1000000000u;
     }
+    /* Up to 2200-01-01: block times are u64 ns, and offsets from the wall
+     * clock must stay within i64. */
+    if (t > DEVNET_MAX_CLOCK_NS) t = 0;
     if (t == 0)
         return devnet_rpc_bad_request(error, http,
                                       "sandbox_set_time: timestamp_ns (ns since the epoch) or time (RFC 3339 UTC) "
-                                      "expected");
+                                      "before 2200 expected");
     pthread_mutex_lock(&c->lock);
     if (t <= c->head_timestamp) {
         uint64_t head = c->head_timestamp;
