@@ -43,3 +43,8 @@ tee-cli-test: $(BIN)/outlayer $(BIN)/outlayer-worker
 	@tests/cli/tee.sh $(BUILD)
 TEST_STEPS += tee-cli-test
 .PHONY: tee-cli-test
+# The same against the ASan + UBSan build of outlayer.
+tee-cli-test-san:
+	@$(MAKE) --no-print-directory SAN=1 tee-cli-test
+TEST_STEPS += tee-cli-test-san
+.PHONY: tee-cli-test-san
