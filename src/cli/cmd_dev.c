@@ -614,6 +614,7 @@ static void print_banner(const dev_opts *o)
     printf("  workers      %d (logs in %s/logs/)\n\n", o->workers, h);
     printf("  contract     " DEV_CONTRACT "\n");
     printf("  owner        " DEV_OWNER "\n  operator     " DEV_OPERATOR "\n  user         " DEV_USER "\n");
+    printf("  register     " DEV_REGISTER " (register contract, simulated TEE in %s/tee; workers resolve as it)\n", h);
     printf("  coin flip    " DEV_COINFLIP " (example caller: flip {\"choice\":\"Heads\"} with a deposit)\n");
     printf("  keys         %s/credentials/localnet/<account>.json (near-cli format)\n\n", h);
     char hello[PATH_MAX + 32], real[PATH_MAX];
