@@ -96,8 +96,7 @@ char *tee_sim_collateral(const tee_sim *t, int64_t now)
         char c[24];
         snprintf(c, sizeof c, "%s{\"svn\":%d}", i ? "," : "", t->cpusvn[i]);
         strcat(comps, c);
-        /* the quotes carry tee_tcb_svn 3,3,3,0,...: level 2 is below it */
-        snprintf(c, sizeof c, "%s{\"svn\":%d}", i ? "," : "", i < 3 ? 2 : 0);
+        snprintf(c, sizeof c, "%s{\"svn\":%d}", i ? "," : "", t->tdx_components[i]);
         strcat(tdx, c);
     }
     /* The TDX module: version 0 identity (tdxModule) and TDX_03, the

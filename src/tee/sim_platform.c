@@ -144,6 +144,10 @@ static void defaults(tee_sim *t, int64_t now)
     t->advisories = "[]";
     t->module_status = "UpToDate";
     t->module_isvsvn = 3;
+    for (int i = 0; i < 16; i++) {
+        t->tee_tcb_svn[i] = (uint8_t)(i < 3 ? 3 : 0);
+        t->tdx_components[i] = (uint8_t)(i < 3 ? 2 : 0);
+    }
 }
 
 int tee_sim_create(tee_sim *t, int64_t now, char *err, size_t errlen)

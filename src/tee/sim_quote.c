@@ -103,7 +103,7 @@ int tee_sim_quote(const tee_sim *t, int version, const uint8_t measurements[5][4
     }
     uint8_t *b = q + body_off;
     if (version == 5) memset(b + 600, mr_service_td_byte, 48); /* MRSERVICETD */
-    for (int i = 0; i < 16; i++) b[i] = (uint8_t)(i < 3 ? 3 : 0); /* tee_tcb_svn */
+    memcpy(b, t->tee_tcb_svn, 16);
     for (int i = 0; i < 8; i++) b[120 + i] = (uint8_t)(td_attributes >> (8 * i));
     memcpy(b + 136, measurements[0], 48); /* MRTD */
     for (int i = 0; i < 4; i++) memcpy(b + 328 + 48 * i, measurements[i + 1], 48); /* RTMR0..3 */

@@ -56,6 +56,8 @@ typedef struct tee_sim {
     const char *module_status;  /* its TCB level's status ("UpToDate") */
     int module_isvsvn;          /* its TCB level's isvsvn (3) */
     uint8_t module_mrsigner_byte; /* every byte of its mrsigner (0, as the quotes' MRSIGNERSEAM) */
+    uint8_t tee_tcb_svn[16];    /* the quotes' TEE TCB SVN: [0] module ISVSVN, [1] module version (3,3,3,0,...) */
+    uint8_t tdx_components[16]; /* the TCB level's tdxtcbcomponents (2,2,2,0,...) */
 } tee_sim;
 
 /* A new platform whose certificates are valid from now - 1 year to now + 10

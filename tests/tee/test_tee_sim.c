@@ -143,6 +143,34 @@ static void test_tdx_module_identity(void **state)
     t.module_mrsigner_byte = 0x5a;
     assert_false(verify_with(&t, &t, q, qlen, now, now, &v, &e));
     assert_string_equal(e.msg, "TDX module: MRSIGNERSEAM does not match TDX_03");
+    t.module_mrsigner_byte = 0;
+    free(q);
+    /* Intel's rule: with module version 3, TDX components 0-1 are judged by
+     * the module identity, so a TCB level asking more of them still matches */
+    t.tdx_components[0] = 9;
+    assert_int_equal(tee_sim_quote(&t, 4, m, rd, TEE_TD_ATTRIBUTES_OK, 0, &q, &qlen, err, sizeof err), 0);
+    if (!verify_with(&t, &t, q, qlen, now, now, &v, &e)) fail_msg("%s", e.msg);
+    assert_string_equal(v.tcb_status, "UpToDate");
+    free(q);
+    /* module version 0: tdxModule applies, and every component is compared */
+    t.tee_tcb_svn[1] = 0;
+    assert_int_equal(tee_sim_quote(&t, 4, m, rd, TEE_TD_ATTRIBUTES_OK, 0, &q, &qlen, err, sizeof err), 0);
+    assert_false(verify_with(&t, &t, q, qlen, now, now, &v, &e));
+    assert_non_null(strstr(e.msg, "no TCB level matches the platform"));
+    t.tdx_components[0] = 2;
+    t.tdx_components[1] = 0;
+    if (!verify_with(&t, &t, q, qlen, now, now, &v, &e)) fail_msg("version 0: %s", e.msg);
+    assert_string_equal(v.module_status, "UpToDate");
+    t.module_mrsigner_byte = 7;
+    assert_false(verify_with(&t, &t, q, qlen, now, now, &v, &e));
+    assert_string_equal(e.msg, "TDX module: MRSIGNERSEAM does not match tdxModule");
+    t.module_mrsigner_byte = 0;
+    free(q);
+    /* module version 2: no TDX_02 identity */
+    t.tee_tcb_svn[1] = 2;
+    assert_int_equal(tee_sim_quote(&t, 4, m, rd, TEE_TD_ATTRIBUTES_OK, 0, &q, &qlen, err, sizeof err), 0);
+    assert_false(verify_with(&t, &t, q, qlen, now, now, &v, &e));
+    assert_string_equal(e.msg, "TDX module: no identity TDX_02 in the TCB info");
     free(q);
     tee_sim_free(&t);
 }
