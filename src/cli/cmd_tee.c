@@ -15,6 +15,7 @@
  * the contract's own policy: approved measurements, the TCB status
  * allow-list and the report-data binding).
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
@@ -439,9 +440,9 @@ static int write_key_file(const char *path, const char *account, const near_keyp
     char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     FILE *f = NULL;
-    mode_t old = umask(077);
-    if (s) f = fopen(path, "w");
-    umask(old);
+    int fd = s ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+    if (fd >= 0 && fchmod(fd, 0600) == 0) f = fdopen(fd, "w"); /* an existing file may have had another mode */
+    if (fd >= 0 && !f) close(fd);
     bool ok = f && fputs(s, f) >= 0;
     if (f && fclose(f)) ok = false;
     if (s) {
@@ -463,7 +464,7 @@ static int tee_register_cmd(const tee_opts *o)
         return CLI_EXIT_USAGE;
     }
     near_credentials op;
-    char err[300];
+    char err[300] = "cannot initialise libsodium or libcurl";
     if (near_keys_init() || near_rpc_global_init() ||
         near_credentials_read_file(o->key_file, &op, err, sizeof err)) {
         cli_error("--key-file: %s", err);
@@ -476,6 +477,7 @@ static int tee_register_cmd(const tee_opts *o)
         return CLI_EXIT_NO_INPUT;
     }
     near_keypair kp;
+    memset(&kp, 0, sizeof kp);
     uint8_t rd[64], *q = NULL;
     size_t qlen = 0;
     int rc = near_keypair_generate(&kp) ? CLI_EXIT_INTERNAL : CLI_EXIT_OK;
