@@ -18,6 +18,11 @@ $(BIN)/outlayer: LDLIBS += $(LIB_HTTP)
 # `outlayer build` links the worker's build code, `outlayer verify` the
 # worker's execution code (src/builder/, src/worker/).
 CLI_LIBS := $(LIB)/libworker.a $(LIB)/libbuilder.a $(CLI_LIBS)
+# `outlayer tee` and `outlayer dev`'s register contract: libtee (OpenSSL) and
+# the register contract's DCAP verifier built natively (mk/tee.mk).
+CLI_LIBS += $(LIB)/libtee.a $(LIB)/libdcapnative.a
+$(BIN)/outlayer: LDLIBS += $(LIB_SSL)
+$(call objs_of,src/cli/cmd_tee.c): CFLAGS += -Icontracts/register/dcap -Icontracts/register -Icontracts/sdk
 
 $(BIN)/outlayer: $(CLI_OBJ) $(CLI_LIBS)
 	@mkdir -p $(@D)
@@ -31,7 +36,8 @@ RUN_PORT_BASE ?= 3030
 # `make run`: everything built, then `outlayer dev` with one demo request
 # through the whole path (scripts/run-dev.sh); the stack stays up until Ctrl-C.
 run: deps
-	@$(MAKE) --no-print-directory all build/contracts/outlayer.wasm build/contracts/coinflip.wasm $(BUILD)/examples/hello.wasm
+	@$(MAKE) --no-print-directory all build/contracts/outlayer.wasm build/contracts/coinflip.wasm \
+	  build/contracts/register.wasm $(BUILD)/examples/hello.wasm
 	@scripts/run-dev.sh $(BUILD) $(RUN_HOME) $(RUN_PORT_BASE) '$(RUN_INPUT)'
 
 # The earlier `make run`: one program through `outlayer run`, no network.

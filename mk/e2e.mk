@@ -14,7 +14,7 @@ $(E2E_BIN): $(OBJ)/tests/e2e/test_e2e.o $(E2E_SUPPORT) $(E2E_LIBS)
 	  $(LIB_CMOCKA) $(LIB_JSON) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) $(LDLIBS)
 
 E2E_DEPS := $(E2E_BIN) $(BIN)/outlayer $(BIN)/outlayer-devnet $(BIN)/outlayer-coordinator $(BIN)/outlayer-keystore \
-  $(BIN)/outlayer-worker build/contracts/outlayer.wasm build/contracts/coinflip.wasm \
+  $(BIN)/outlayer-worker build/contracts/outlayer.wasm build/contracts/coinflip.wasm build/contracts/register.wasm \
   build/tests/worker/probe.wasm $(BUILD)/examples/hello.wasm $(BUILD)/examples/coin_flip.wasm \
   $(BUILD)/examples/random_number.wasm $(BUILD)/examples/echo.wasm
 

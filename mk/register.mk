@@ -14,7 +14,8 @@ DCAP_NATIVE_SRC := $(DCAP_SRC) $(DCAP_DIR)/sha256_native.c
 REGISTER_INCLUDES := -I$(DCAP_DIR) -Icontracts/register -Icontracts/sdk -Icontracts/sdk/mock
 
 DCAP_NATIVE_OBJ := $(call objs_of,$(DCAP_NATIVE_SRC))
-REGISTER_TEST_SRC := $(filter-out tests/register/test_register_devnet.c,$(wildcard tests/register/test_*.c))
+REGISTER_TEST_SRC := $(filter-out tests/register/test_register_devnet.c tests/register/test_register_devnet_real.c,\
+  $(wildcard tests/register/test_*.c))
 REGISTER_TEST_BIN := $(patsubst tests/register/%.c,$(BUILD)/tests/register/%,$(REGISTER_TEST_SRC))
 $(DCAP_NATIVE_OBJ) $(call objs_of,$(REGISTER_TEST_SRC)): CFLAGS += $(REGISTER_INCLUDES)
 
@@ -76,7 +77,7 @@ $(BUILD)/tests/register/test_register_sim: $(OBJ)/tests/register/test_register_s
 
 # End to end on the real devnet (starts build/bin/outlayer-devnet on a free port).
 $(BUILD)/tests/register/test_register_devnet: $(OBJ)/tests/register/test_register_devnet.o \
-    $(call objs_of,tests/devnet/devnet_harness.c) $(LIB)/libnear.a
+    $(call objs_of,tests/devnet/devnet_harness.c) $(LIB)/libnear.a $(LIB)/libtee.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_CMOCKA) $(LIB_JSON) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SSL) $(LIB_SQLITE) $(LDLIBS)
 $(OBJ)/tests/register/test_register_devnet.o: CFLAGS += -Itests/devnet
@@ -85,6 +86,19 @@ register-devnet-test: $(DEVNET_BIN) $(BUILD)/tests/register/test_register_devnet
 	@DEVNET_BIN=$(DEVNET_BIN) timeout 300 $(BUILD)/tests/register/test_register_devnet
 TEST_STEPS += register-devnet-test
 .PHONY: register-devnet-test
+
+# The real Intel sample quote and collateral verified on the devnet at a block
+# time inside the collateral's window (outlayer-devnet --genesis-time,
+# sandbox_set_time): tests/register/test_register_devnet_real.c.
+$(BUILD)/tests/register/test_register_devnet_real: $(OBJ)/tests/register/test_register_devnet_real.o \
+    $(call objs_of,tests/devnet/devnet_harness.c) $(LIB)/libnear.a $(LIB)/libtee.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_CMOCKA) $(LIB_JSON) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SSL) $(LIB_SQLITE) $(LDLIBS)
+$(OBJ)/tests/register/test_register_devnet_real.o: CFLAGS += -Itests/devnet
+register-devnet-real-test: $(DEVNET_BIN) $(BUILD)/tests/register/test_register_devnet_real $(REGISTER_WASM)
+	@DEVNET_BIN=$(DEVNET_BIN) timeout 300 $(BUILD)/tests/register/test_register_devnet_real
+TEST_STEPS += register-devnet-real-test
+.PHONY: register-devnet-real-test
 $(BUILD)/tests/register/test_register_keys: $(OBJ)/tests/register/test_register_keys.o \
     $(call objs_of,contracts/register/pubkey.c $(DCAP_DIR)/sha256_native.c $(CONTRACT_SDK_SRC) $(CONTRACT_MOCK_SRC)) \
     $(LIB)/libnear.a

@@ -29,12 +29,12 @@ worker-unit: $(WORKER_UNIT_BIN)
 WORKER_MAIN_OBJ := $(call objs_of,src/worker/main.c)
 PROGRAMS += $(BIN)/outlayer-worker
 WORKER_LIBS := $(WORKER_LIB) $(LIB)/libbuilder.a $(LIB)/libbase.a $(LIB)/librunner.a $(LIB)/libwasi.a $(LIB)/libwasm.a $(LIB)/libnear.a \
-  $(LIB)/libsecrets.a
+  $(LIB)/libsecrets.a $(LIB)/libtee.a
 
 $(BIN)/outlayer-worker: $(WORKER_MAIN_OBJ) $(WORKER_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(WORKER_MAIN_OBJ) -Wl,--start-group $(WORKER_LIBS) -Wl,--end-group \
-	  $(LIB_JSON) $(LIB_CURL) $(LIB_HTTP) $(LIB_SODIUM) -lpcre2-8 $(LDLIBS)
+	  $(LIB_JSON) $(LIB_CURL) $(LIB_HTTP) $(LIB_SODIUM) $(LIB_SSL) -lpcre2-8 $(LDLIBS)
 
 # Integration tests against the real devnet (and, for the e2e test, the
 # real coordinator and worker binaries): tests/worker/test_worker_*.c,
@@ -44,14 +44,14 @@ WORKER_IT_BIN := $(patsubst tests/worker/%.c,$(BUILD)/tests/worker/%,$(WORKER_IT
 # (tests/keystore/ks_harness.c: the e2e test starts a real keystore.)
 WORKER_IT_SUPPORT := $(call objs_of,tests/devnet/devnet_harness.c tests/worker/worker_harness.c tests/keystore/ks_harness.c)
 WORKER_IT_LIBS := $(WORKER_LIB) $(LIB)/libbuilder.a $(LIB)/libbase.a $(LIB)/librunner.a $(LIB)/libwasi.a $(LIB)/libwasm.a $(LIB)/libnear.a \
-  $(LIB)/libsecrets.a
+  $(LIB)/libsecrets.a $(LIB)/libtee.a
 
 $(OBJ)/tests/worker/%.o: CFLAGS += -Itests/devnet -Itests/worker -Itests/keystore
 
 $(BUILD)/tests/worker/test_worker_%: $(OBJ)/tests/worker/test_worker_%.o $(WORKER_IT_SUPPORT) $(WORKER_IT_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(WORKER_IT_SUPPORT) -Wl,--start-group $(WORKER_IT_LIBS) -Wl,--end-group \
-	  $(LIB_CMOCKA) $(LIB_JSON) $(LIB_CURL) $(LIB_HTTP) $(LIB_SODIUM) $(LIB_SQLITE) -lpcre2-8 $(LDLIBS)
+	  $(LIB_CMOCKA) $(LIB_JSON) $(LIB_CURL) $(LIB_HTTP) $(LIB_SODIUM) $(LIB_SSL) $(LIB_SQLITE) -lpcre2-8 $(LDLIBS)
 
 worker-chain-test: $(BUILD)/tests/worker/test_worker_chain $(DEVNET_BIN) build/contracts/outlayer.wasm
 	@DEVNET_BIN=$(DEVNET_BIN) timeout 300 $(BUILD)/tests/worker/test_worker_chain
@@ -94,7 +94,7 @@ TEST_STEPS += worker-fetch-test
 worker-test-san:
 	@$(MAKE) --no-print-directory build/bin/outlayer-coordinator
 	@$(MAKE) --no-print-directory SAN=1 COORDINATOR_BIN_FOR_WORKER=build/bin/outlayer-coordinator \
-	  worker-chain-test worker-compile-test worker-test worker-fetch-test
+	  worker-chain-test worker-compile-test worker-test worker-fetch-test worker-tee-test
 TEST_STEPS += worker-test-san
 .PHONY: worker-test-san
 
@@ -110,3 +110,13 @@ bench-worker: $(BUILD)/bench/worker_bench $(BIN)/outlayer-worker $(DEVNET_BIN) $
     build/contracts/outlayer.wasm $(WORKER_PROBE)
 	@DEVNET_BIN=$(DEVNET_BIN) nice $(BUILD)/bench/worker_bench
 .PHONY: bench-worker
+
+# --tee simulated with --register-contract: the worker registers with the
+# register contract (libtee platform), resolves as it, attests with the
+# platform's quote; an untrusted platform is refused (tests/worker/test_worker_tee.c).
+worker-tee-test: $(BUILD)/tests/worker/test_worker_tee $(BIN)/outlayer-worker $(DEVNET_BIN) \
+    $(COORDINATOR_BIN_FOR_WORKER) build/contracts/outlayer.wasm build/contracts/register.wasm $(WORKER_PROBE)
+	@DEVNET_BIN=$(DEVNET_BIN) WORKER_BIN=$(BIN)/outlayer-worker COORDINATOR_BIN=$(COORDINATOR_BIN_FOR_WORKER) \
+	  timeout 300 $(BUILD)/tests/worker/test_worker_tee
+TEST_STEPS += worker-tee-test
+.PHONY: worker-tee-test

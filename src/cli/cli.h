@@ -54,6 +54,8 @@ int cmd_verify(int argc, char **argv);
 void cmd_verify_help(FILE *out);
 /* cmd_build.c: REPO@COMMIT split at the last '@'. 0, or -1 when malformed. */
 int cli_split_repo_commit(const char *arg, char *repo, size_t rcap, char *commit, size_t ccap);
+int cmd_tee(int argc, char **argv);
+void cmd_tee_help(FILE *out);
 
 /* Prints "outlayer: <message>\n" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -37,6 +37,7 @@
 #include "cli/dev_chain.h"
 #include "cli/dev_files.h"
 #include "cli/dev_signer.h"
+#include "cli/dev_tee.h"
 
 #define DEV_MAX_WORKERS 16
 #define DEV_MAX_RESTARTS 5
@@ -96,7 +97,8 @@ void cmd_dev_help(FILE *out)
             "  --git-base-url U   workers fetch github.com/OWNER/REPO from U/OWNER/REPO (a mirror, a local git daemon)\n"
             "\n"
             "Accounts (credential files in HOME/credentials/localnet/): " DEV_CONTRACT " (the contract),\n"
-            DEV_OWNER " (owner), " DEV_OPERATOR " (operator, the workers' key), " DEV_USER " (user).\n"
+            DEV_OWNER " (owner), " DEV_OPERATOR " (operator, the workers' key), " DEV_USER " (user),\n"
+            DEV_REGISTER " (register contract: admits the workers' simulated-TEE keys; the contract's operator).\n"
             "Logs: HOME/logs/{devnet,keystore,coordinator,worker-N}.log.\n",
             DEV_MAX_WORKERS);
 }
@@ -399,10 +401,10 @@ static int setup_chain(const dev_opts *o, const char *rpc_url)
     if (!rpc) return -1;
     near_rpc_set_retry(rpc, 3, 200);
     char path[PATH_MAX + 64], err[300];
-    near_credentials root, contract, owner, op, user, flip;
+    near_credentials root, contract, owner, op, user, flip, reg;
     snprintf(path, sizeof path, "%s/devnet/credentials/localnet/test.near.json", o->home);
     int rc = -1;
-    bool made_contract = false, made_flip = false, made;
+    bool made_contract = false, made_flip = false, made_reg = false, made;
     if (near_credentials_read_file(path, &root, err, sizeof err)) {
         cli_error("test.near key: %s", err);
         goto out;
@@ -411,7 +413,8 @@ static int setup_chain(const dev_opts *o, const char *rpc_url)
         ensure_account(rpc, o, &root, DEV_OPERATOR, 100 * DC_NEAR, &op, &made) ||
         ensure_account(rpc, o, &root, DEV_USER, 1000 * DC_NEAR, &user, &made) ||
         ensure_account(rpc, o, &root, DEV_CONTRACT, 50 * DC_NEAR, &contract, &made_contract) ||
-        ensure_account(rpc, o, &root, DEV_COINFLIP, 20 * DC_NEAR, &flip, &made_flip))
+        ensure_account(rpc, o, &root, DEV_COINFLIP, 20 * DC_NEAR, &flip, &made_flip) ||
+        ensure_account(rpc, o, &root, DEV_REGISTER, 50 * DC_NEAR, &reg, &made_reg))
         goto out;
     if (made_contract) {
         snprintf(path, sizeof path, "%s/outlayer.wasm", o->contracts_dir);
@@ -439,6 +442,11 @@ static int setup_chain(const dev_opts *o, const char *rpc_url)
             cli_error("deploying the coin-flip contract: %s", err);
             goto out;
         }
+    }
+    /* The register contract and the simulated TEE the workers register with. */
+    if (dev_tee_setup(rpc, o->home, o->contracts_dir, o->bin_dir, &owner, &reg, made_reg, err, sizeof err)) {
+        cli_error("the register contract: %s", err);
+        goto out;
     }
     rc = 0;
 out:
@@ -468,9 +476,9 @@ static int write_dev_json(const dev_opts *o)
     snprintf(wasm_dir, sizeof wasm_dir, "%s/wasm", o->home);
     char dash[96];
     snprintf(dash, sizeof dash, "%s/", coord);
-    json_t *j = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:n, s:o, s:s, s:s, s:i, s:i, s:[s]}", "ready", 1, "rpc_url",
+    json_t *j = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:i, s:i, s:[s]}", "ready", 1, "rpc_url",
                           rpc, "feed_url", feed, "coordinator_url", coord, "keystore_url", ks, "dashboard_url", dash,
-                          "contract_id", DEV_CONTRACT, "register_contract_id", "accounts", accounts, "wasm_url_base",
+                          "contract_id", DEV_CONTRACT, "register_contract_id", DEV_REGISTER, "accounts", accounts, "wasm_url_base",
                           files, "wasm_dir", wasm_dir, "workers", o->workers, "pid", (int)getpid(), "caller_contracts", DEV_COINFLIP);
     char path[PATH_MAX + 16], tmp[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/dev.json", o->home);
@@ -581,6 +589,10 @@ static void define_children(const dev_opts *o, const char *worker_tok, const cha
         /* local development serves WasmUrl programs from 127.0.0.1 */
         child_arg(c, "--allow-private-urls");
         child_arg(c, "true");
+        child_arg(c, "--tee-platform");
+        child_arg(c, "%s/tee", h);
+        child_arg(c, "--register-contract");
+        child_arg(c, DEV_REGISTER);
         child_arg(c, "--shutdown-grace");
         child_arg(c, "5s");
         if (o->git_base_url) {
@@ -617,6 +629,7 @@ static void print_banner(const dev_opts *o)
     printf("  workers      %d (logs in %s/logs/)\n\n", o->workers, h);
     printf("  contract     " DEV_CONTRACT "\n");
     printf("  owner        " DEV_OWNER "\n  operator     " DEV_OPERATOR "\n  user         " DEV_USER "\n");
+    printf("  register     " DEV_REGISTER " (register contract, simulated TEE in %s/tee; workers resolve as it)\n", h);
     printf("  coin flip    " DEV_COINFLIP " (example caller: flip {\"choice\":\"Heads\"} with a deposit)\n");
     printf("  keys         %s/credentials/localnet/<account>.json (near-cli format)\n\n", h);
     char hello[PATH_MAX + 32], real[PATH_MAX];

@@ -10,6 +10,9 @@
 #define DEV_OWNER "owner.test.near"
 #define DEV_OPERATOR "operator.test.near"
 #define DEV_USER "bob.test.near"
+/* The register contract (contracts/register): admits the workers' TEE keys
+ * and is the OutLayer contract's operator (src/cli/dev_tee.c). */
+#define DEV_REGISTER "register.test.near"
 /* The example caller contract (contracts/examples/coinflip.c), running
  * examples/coin_flip.c served by outlayer dev. */
 #define DEV_COINFLIP "coinflip.test.near"

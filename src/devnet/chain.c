@@ -81,6 +81,7 @@ int devnet_chain_open(devnet_chain *c, const devnet_config *cfg, char *err, size
     c->home_lock_fd = -1;
     c->cfg = *cfg;
     c->started_ns = devnet_now_ns();
+    if (cfg->has_genesis_time) c->clock_offset_ns = cfg->genesis_time_ns - (int64_t)c->started_ns;
     pthread_mutex_init(&c->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -108,7 +109,7 @@ int devnet_chain_open(devnet_chain *c, const devnet_config *cfg, char *err, size
     if (devnet_state_open(&c->st, path, err, errlen)) return -1;
     char buf[64];
     if (!devnet_meta_get(&c->st, "chain_id", buf, sizeof buf)) {
-        if (devnet_genesis(&c->st, cfg->home, devnet_now_ns(), err, errlen)) return -1;
+        if (devnet_genesis(&c->st, cfg->home, devnet_chain_clock_ns(c), err, errlen)) return -1;
         if (!cfg->quiet)
             devnet_log("info", "genesis written to %s (accounts near, test.near; keys in %s/credentials/%s/)",
                        cfg->home, cfg->home, DEVNET_CHAIN_ID);
@@ -190,6 +191,11 @@ static int by_nonce(const void *a, const void *b)
     return x->nonce < y->nonce ? -1 : x->nonce > y->nonce;
 }
 
+uint64_t devnet_chain_clock_ns(const devnet_chain *c)
+{
+    return (uint64_t)((int64_t)devnet_now_ns() + c->clock_offset_ns);
+}
+
 int devnet_chain_produce_block(devnet_chain *c)
 {
     pthread_mutex_lock(&c->lock);
@@ -197,7 +203,7 @@ int devnet_chain_produce_block(devnet_chain *c)
     devnet_block_ctx b;
     memset(&b, 0, sizeof b);
     b.height = c->head_height + 1;
-    b.timestamp = devnet_now_ns();
+    b.timestamp = devnet_chain_clock_ns(c);
     if (b.timestamp <= c->head_timestamp) b.timestamp = c->head_timestamp + 1;
     uint8_t hb[8];
     memcpy(hb, &b.height, 8);

@@ -55,6 +55,8 @@ typedef struct devnet_config {
     uint64_t yield_timeout_blocks; /* default 200 */
     int wait_timeout_ms; /* send_tx / broadcast_tx_commit wait (default 10 s) */
     bool quiet;
+    bool has_genesis_time;   /* --genesis-time: the chain's clock starts there */
+    int64_t genesis_time_ns;
 } devnet_config;
 
 /* ---- state.c ---------------------------------------------------------- */
@@ -186,12 +188,17 @@ typedef struct devnet_chain {
     int home_lock_fd; /* flock on <home>/LOCK: one devnet per home */
     volatile int stop;
     uint64_t started_ns;
+    int64_t clock_offset_ns; /* block time = wall clock + this (--genesis-time, sandbox_set_time) */
 } devnet_chain;
 
 int devnet_chain_open(devnet_chain *c, const devnet_config *cfg, char *err, size_t errlen);
 void devnet_chain_close(devnet_chain *c);
 /* Produces one block (takes the lock). */
 int devnet_chain_produce_block(devnet_chain *c);
+/* Latest settable chain time (--genesis-time, sandbox_set_time): 2200-01-01. */
+#define DEVNET_MAX_CLOCK_NS UINT64_C(7258118400000000000)
+/* The chain's clock: wall clock + clock_offset_ns (ns since the epoch). */
+uint64_t devnet_chain_clock_ns(const devnet_chain *c);
 /* Runs the block loop until c->stop. */
 void devnet_chain_run(devnet_chain *c);
 

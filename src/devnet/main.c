@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "devnet/devnet.h"
 #include "near/keys.h"
@@ -30,6 +31,9 @@ static void usage(FILE *f)
                "  --yield-timeout N     yield timeout in blocks (env DEVNET_YIELD_TIMEOUT_BLOCKS, default 200)\n"
                "  --wait-timeout-ms N   how long send_tx/broadcast_tx_commit wait (default 10000)\n"
                "  --reset               wipe the state in DIR and start from a new genesis\n"
+               "  --genesis-time T      the chain's clock starts at T (RFC 3339, e.g. 2025-06-25T12:00:00Z) and\n"
+               "                        runs from there (env DEVNET_GENESIS_TIME); the RPC sandbox_set_time moves\n"
+               "                        it forward later\n"
                "  --quiet               log only errors\n"
                "  --help                this text\n"
                "\n"
@@ -69,6 +73,29 @@ static int set_home(devnet_config *cfg, const char *dir)
     return 0;
 }
 
+/* --genesis-time: "YYYY-MM-DDThh:mm:ss[.fraction]Z" (UTC). */
+static int parse_time(const char *name, const char *text, devnet_config *cfg)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *end = text ? strptime(text, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+    long frac_ns = 0;
+    if (end && *end == '.') {
+        long scale = 100000000;
+        for (end++; *end >= '0' && *end <= '9'; end++, scale /= 10) frac_ns += (*end - '0') * scale;
+    }
+    time_t t = end && strcmp(end, "Z") == 0 ? timegm(&tm) : (time_t)-1;
+    if (t < 0 || (uint64_t)t >= DEVNET_MAX_CLOCK_NS / 1000000000u) {
+        fprintf(stderr, "outlayer-devnet: %s must be an RFC 3339 UTC time before 2200 like 2025-06-25T12:00:00Z "
+                        "(got '%s')\n",
+                name, text ? text : "");
+        return -1;
+    }
+    cfg->has_genesis_time = true;
+    cfg->genesis_time_ns = (int64_t)t * 1000000000 + frac_ns;
+    return 0;
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -86,6 +113,8 @@ int main(int argc, char **argv)
         return 2;
     if (getenv("DEVNET_YIELD_TIMEOUT_BLOCKS") &&
         parse_int("DEVNET_YIELD_TIMEOUT_BLOCKS", getenv("DEVNET_YIELD_TIMEOUT_BLOCKS"), 1, 1000000, &yield_timeout))
+        return 2;
+    if (getenv("DEVNET_GENESIS_TIME") && parse_time("DEVNET_GENESIS_TIME", getenv("DEVNET_GENESIS_TIME"), &cfg))
         return 2;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -108,6 +137,9 @@ int main(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--yield-timeout")) {
             if (parse_int("--yield-timeout", v, 1, 1000000, &yield_timeout)) return 2;
+            i++;
+        } else if (!strcmp(a, "--genesis-time")) {
+            if (parse_time("--genesis-time", v, &cfg)) return 2;
             i++;
         } else if (!strcmp(a, "--wait-timeout-ms")) {
             if (parse_int("--wait-timeout-ms", v, 1, 3600000, &wait_ms)) return 2;

@@ -54,5 +54,6 @@ json_t *devnet_rpc_tx_experimental(devnet_chain *c, json_t *params, json_t **err
 json_t *devnet_rpc_receipt(devnet_chain *c, json_t *params, json_t **error, int *http);
 json_t *devnet_rpc_fast_forward(devnet_chain *c, json_t *params, json_t **error, int *http);
 json_t *devnet_rpc_patch_state(devnet_chain *c, json_t *params, json_t **error, int *http);
+json_t *devnet_rpc_set_time(devnet_chain *c, json_t *params, json_t **error, int *http);
 
 #endif

@@ -190,6 +190,7 @@ static const struct {
     {"EXPERIMENTAL_protocol_config", m_protocol_config, true},
     {"sandbox_fast_forward", devnet_rpc_fast_forward, false},
     {"sandbox_patch_state", devnet_rpc_patch_state, false},
+    {"sandbox_set_time", devnet_rpc_set_time, false},
 };
 
 json_t *devnet_rpc_dispatch(devnet_chain *c, const char *method, json_t *params, json_t **error, int *http_status)

@@ -160,3 +160,50 @@ json_t *devnet_rpc_patch_state(devnet_chain *c, json_t *params, json_t **error, 
     free(ps);
     return result;
 }
+
+/* sandbox_set_time {"timestamp_ns": N | "time": "RFC 3339"}: the next blocks
+ * carry that time and the clock runs on from there (e.g. to check
+ * certificates or collateral inside their validity window). Only forward:
+ * a block time is never before its parent's. Not in nearcore (its sandbox
+ * moves time only with sandbox_fast_forward); our own extension. */
+json_t *devnet_rpc_set_time(devnet_chain *c, json_t *params, json_t **error, int *http)
+{
+    json_t *p = json_is_array(params) ? json_array_get(params, 0) : params;
+    json_t *ns = json_object_get(p, "timestamp_ns");
+    const char *iso = json_string_value(json_object_get(p, "time"));
+    uint64_t t = 0;
+    if (json_is_integer(ns) && json_integer_value(ns) > 0) {
+        t = (uint64_t)json_integer_value(ns);
+    } else if (json_is_string(ns)) {
+        char *end = NULL;
+        errno = 0;
+        t = strtoull(json_string_value(ns), &end, 10);
+        if (errno || !end || *end || t == 0) t = 0;
+    } else if (iso) {
+        struct tm tm;
+        memset(&tm, 0, sizeof tm);
+        const char *end = strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm);
+        time_t s = end && strcmp(end, "Z") == 0 ? timegm(&tm) : (time_t)-1;
+        if (s > 0 && (uint64_t)s <= DEVNET_MAX_CLOCK_NS / 1000000000u) t = (uint64_t)s * 1000000000u;
+    }
+    /* Up to 2200-01-01: block times are u64 ns, and offsets from the wall
+     * clock must stay within i64. */
+    if (t > DEVNET_MAX_CLOCK_NS) t = 0;
+    if (t == 0)
+        return devnet_rpc_bad_request(error, http,
+                                      "sandbox_set_time: timestamp_ns (ns since the epoch) or time (RFC 3339 UTC) "
+                                      "before 2200 expected");
+    pthread_mutex_lock(&c->lock);
+    if (t <= c->head_timestamp) {
+        uint64_t head = c->head_timestamp;
+        pthread_mutex_unlock(&c->lock);
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "sandbox_set_time: %llu is not after the head block's time %llu (time only moves forward)",
+                 (unsigned long long)t, (unsigned long long)head);
+        return devnet_rpc_bad_request(error, http, msg);
+    }
+    c->clock_offset_ns = (int64_t)t - (int64_t)devnet_now_ns();
+    pthread_mutex_unlock(&c->lock);
+    return json_pack("{s:I}", "timestamp_ns", (json_int_t)t);
+}

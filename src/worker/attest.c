@@ -17,6 +17,10 @@
  *                    (24 bytes: the run's random and clocks are derived from
  *                    it, wk_replay_seed) ‖ u64_le(instructions executed);
  *                    zeros when the program did not run
+ * With a simulated platform (tee.c, libtee) a real-format v4 quote signed by
+ * it replaces the unsigned one: MRTD/RTMR0..3 as registered, the same
+ * report_data; the record also carries tee, tee_measurements, tee_public_key
+ * and register_contract_id.
  */
 #include <inttypes.h>
 #include <sodium.h>
@@ -87,7 +91,7 @@ json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, 
     char quote[sodium_base64_ENCODED_LEN(WK_QUOTE_LEN, sodium_base64_VARIANT_ORIGINAL)];
     sodium_bin2base64(quote, sizeof quote, q, sizeof q, sodium_base64_VARIANT_ORIGINAL);
 
-    return json_pack("{s:I, s:s, s:s, s:I, s:s?, s:s?, s:O, s:s?, s:s?, s:s, s:s?, s:s, s:s, s:s, s:s}", "task_id",
+    json_t *record = json_pack("{s:I, s:s, s:s, s:I, s:s?, s:s?, s:O, s:s?, s:s?, s:s, s:s?, s:s, s:s, s:s, s:s}", "task_id",
                      (json_int_t)job_id, "task_type", "execute", "tdx_quote", quote, "request_id",
                      (json_int_t)r->request_id, "caller_account_id", r->user_account_id, "transaction_hash",
                      r->transaction_hash, "block_height", json_is_integer(bh) ? bh : json_null(), "repo_url",
@@ -95,4 +99,8 @@ json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, 
                      r->source.is_git ? r->source.commit : NULL, "build_target", r->source.build_target, "wasm_hash",
                      wasm_hash, "input_hash", input_hash, "output_hash", output_hash, "worker_id",
                      w->coord.worker_id, "task_hash", task_hex);
+    /* --tee simulated: a quote signed by the simulated platform, over the
+     * same report_data, replaces the unsigned one (tee.c). */
+    if (record && wk_tee_record(w, q + WK_QUOTE_REPORT_DATA, record)) WK_WARN("job %" PRId64 ": cannot make a simulated quote", job_id);
+    return record;
 }

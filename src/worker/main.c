@@ -71,6 +71,15 @@ static const cfg_option OPTIONS[] = {
      "let WasmUrl downloads reach loopback, private and CGNAT addresses (local development only)", CFG_BOOL,
      &W.cfg.allow_private_urls, 0, 0, 0, NULL},
     {"tee", "TEE_MODE", "none", "attestation: none | simulated", CFG_STRING, &W.cfg.tee, 0, 0, 0, NULL},
+    {"tee-platform", "TEE_PLATFORM_DIR", NULL,
+     "--tee simulated: the simulated platform's directory (outlayer dev / outlayer tee platform make one)", CFG_STRING,
+     &W.cfg.tee_platform, 0, 0, 0, NULL},
+    {"register-contract", "REGISTER_CONTRACT_ID", NULL,
+     "register the worker's key with this register contract at start (needs --tee simulated and --tee-platform); "
+     "results are then signed as that account",
+     CFG_STRING, &W.cfg.register_contract, 0, 0, 0, NULL},
+    {"register-stake", "REGISTER_STAKE", "0", "deposit (yoctoNEAR) sent with register_worker_key", CFG_STRING,
+     &W.cfg.register_stake, 0, 0, 0, NULL},
     {"git-base-url", "GIT_BASE_URL", NULL, "fetch github.com/OWNER/REPO from BASE/OWNER/REPO instead (mirrors, tests)",
      CFG_STRING, &W.cfg.git_base_url, 0, 0, 0, NULL},
     {"build-dir", "BUILD_DIR", "/tmp", "where checkouts and builds are made (removed afterwards)", CFG_STRING,
@@ -146,7 +155,7 @@ static int setup(char *err, size_t errlen)
     W.cache = wk_cache_new(256u << 20);
     pthread_mutex_init(&W.stat_mu, NULL);
     if (exe_hash(W.exe_hash)) memset(W.exe_hash, 0, sizeof W.exe_hash);
-    return 0;
+    return wk_tee_setup(&W, err, errlen);
 }
 
 /* How many job threads are running a job, and how many have not returned. */
@@ -217,6 +226,11 @@ int main(int argc, char **argv)
     }
     near_rpc_error_clear(&rerr);
     near_rpc_free(rpc);
+    if (wk_tee_register(&W, err, sizeof err)) {
+        fprintf(stderr, "outlayer-worker: %s\n", err);
+        WK_ERROR("%s", err);
+        return 2;
+    }
 
     sigset_t sigs;
     sigemptyset(&sigs);

@@ -11,6 +11,7 @@
  *   monitor.c   the block feed loop with its persisted cursor
  *   cache.c     WASM bytes by checksum, in memory (LRU)
  *   attest.c    attestation record per job (--tee none|simulated)
+ *   tee.c       --tee simulated: the platform (libtee), registration with the register contract
  *   secrets.c   a request's secrets from the keystore (secrets_ref)
  *   jobs.c      the job loop (--jobs N threads), heartbeat
  *   settle.c    results to chain + coordinator in threads of their own
@@ -253,6 +254,7 @@ typedef struct wk_config {
     int64_t start_block;
     int64_t max_wasm_bytes, download_timeout_ms, max_output_bytes;
     char *tee;
+    char *tee_platform, *register_contract, *register_stake; /* --tee simulated (tee.c) */
     int64_t shutdown_grace_ms;
     char *git_base_url, *build_dir;
     int64_t compile_timeout_ms, compile_memory_bytes;
@@ -276,6 +278,7 @@ typedef struct wk_slot {
 } wk_slot;
 
 typedef struct wk_settler wk_settler; /* settle.c */
+typedef struct wk_tee wk_tee;         /* tee.c */
 
 typedef struct wk_worker {
     wk_config cfg;
@@ -287,6 +290,7 @@ typedef struct wk_worker {
     wk_slot *slots;
     char capabilities[64];
     uint8_t exe_hash[32]; /* SHA-256 of our executable (attestation measurement) */
+    wk_tee *tee;          /* --tee simulated: the platform and the registered key (NULL otherwise) */
     /* counters for logs and the bench */
     pthread_mutex_t stat_mu;
     uint64_t resolved, already_done, failed_resolves;
@@ -351,6 +355,20 @@ void wk_secrets_free(json_t *secrets);
 /* attest.c: the attestation record of an execute job (spec §3.11, §12.5). */
 json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, const char *wasm_hash,
                        const wk_result *res);
+
+/* tee.c: --tee simulated. Loads the platform and computes the measurements
+ * (after exe_hash is known); 0 with --tee none. */
+int wk_tee_setup(wk_worker *w, char *err, size_t errlen);
+/* With --register-contract: registers a fresh key with an attested quote
+ * and switches the chain signer to (register contract, that key). 0 when
+ * done or not configured, -1 with err. */
+int wk_tee_register(wk_worker *w, char *err, size_t errlen);
+/* Puts a quote signed by the simulated platform over report_data (the
+ * unsigned record's: task_hash || replay nonce || instructions executed),
+ * the measurements and the registered key into an attestation record; 0 (nothing to do without a
+ * simulated TEE) or -1. */
+int wk_tee_record(const wk_worker *w, const uint8_t report_data[64], json_t *record);
+void wk_tee_free(wk_worker *w);
 
 /* 0 when the contract no longer holds the request (resolved and called
  * back, or timed out), 1 when it does or the view failed. */

@@ -361,6 +361,80 @@ static void test_cli_request(void **state)
     assert_int_equal(WEXITSTATUS(st), 64);
 }
 
+/* Every worker of `outlayer dev` registered with the register contract
+ * (simulated TEE): list_workers holds active records with the approved
+ * measurements, each key a function-call key of the register account for
+ * OutLayer (so the results above were resolved with registered keys: the
+ * register account is the OutLayer operator). `outlayer tee register`
+ * registers one more key the same way. */
+static int worker_keys_active(json_t *list, const char *mrtd)
+{
+    int n = 0;
+    size_t i;
+    json_t *w;
+    json_array_foreach(list, i, w) {
+        const char *key = json_string_value(json_object_get(w, "public_key"));
+        near_public_key pk;
+        near_access_key_view v;
+        near_rpc_error e = {0};
+        if (!key || near_public_key_parse(key, &pk) ||
+            near_rpc_view_access_key(C.node.rpc, "register.test.near", &pk, NEAR_FINAL, &v, &e) != NEAR_OK) {
+            near_rpc_error_clear(&e);
+            continue; /* a worker killed by an earlier test is still listed; its key may be gone */
+        }
+        const char *m = json_string_value(json_object_get(json_object_get(w, "measurements"), "mrtd"));
+        if (!v.key.full_access && strcmp(v.key.receiver_id, WH_OUTLAYER) == 0 && m && strcmp(m, mrtd) == 0) n++;
+        near_access_key_view_free(&v);
+    }
+    return n;
+}
+
+static void test_workers_are_registered(void **state)
+{
+    near_call_result r;
+    near_rpc_error e = {0};
+    assert_int_equal(near_view_function(C.node.rpc, "register.test.near", "list_workers", "{}", &r, &e), NEAR_OK);
+    json_t *list = json_loadb((const char *)r.result, r.result_len, 0, NULL);
+    near_call_result_free(&r);
+    assert_true(json_is_array(list));
+    /* the MRTD the simulated TEE derives from the worker binary */
+    char *mrtd = sh_out("python3 -c 'import hashlib,sys; e=hashlib.sha256(open(sys.argv[1],\"rb\").read()).digest();"
+                        " print(hashlib.sha384(b\"outlayer-sim-mrtd:\"+e).hexdigest(), end=\"\")' %s/outlayer-worker",
+                        bin_dir);
+    assert_non_null(mrtd);
+    int active = worker_keys_active(list, mrtd);
+    if (active < 2) fail_msg("%d registered worker keys active (want >= 2): %s", active, json_dumps(list, 0));
+    size_t before = json_array_size(list);
+    json_decref(list);
+    /* outlayer tee register: one more key, written as a credential file */
+    int st = sh("%s tee register --register-contract register.test.near --key-file "
+                "%s/credentials/localnet/" WH_OPERATOR ".json --platform %s/tee --rpc-url %s --worker-binary "
+                "%s/outlayer-worker --out-key-file %s/tee-key.json > %s/tee-register.out 2>&1",
+                outlayer_bin, home, home, C.node.url, bin_dir, home, home);
+    if (st != 0) {
+        sh("cat %s/tee-register.out", home);
+        fail_msg("outlayer tee register failed");
+    }
+    near_credentials cred;
+    char err[200], path[300];
+    snprintf(path, sizeof path, "%s/tee-key.json", home);
+    assert_int_equal(near_credentials_read_file(path, &cred, err, sizeof err), 0);
+    assert_string_equal(cred.account_id, "register.test.near");
+    near_access_key_view v;
+    assert_int_equal(near_rpc_view_access_key(C.node.rpc, "register.test.near", &cred.keypair.public_key, NEAR_FINAL,
+                                              &v, &e),
+                     NEAR_OK);
+    assert_false(v.key.full_access);
+    near_access_key_view_free(&v);
+    assert_int_equal(near_view_function(C.node.rpc, "register.test.near", "list_workers", "{}", &r, &e), NEAR_OK);
+    list = json_loadb((const char *)r.result, r.result_len, 0, NULL);
+    near_call_result_free(&r);
+    assert_int_equal(json_array_size(list), before + 1);
+    assert_int_equal(worker_keys_active(list, mrtd), active + 1);
+    json_decref(list);
+    free(mrtd);
+}
+
 /* `outlayer request --json` with a built example; returns the parsed line. */
 static json_t *cli_json(const char *example, const char *input, const char *format)
 {
@@ -771,6 +845,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli_request),
+        cmocka_unit_test(test_workers_are_registered),
         cmocka_unit_test(test_formats),
         cmocka_unit_test(test_examples),
         cmocka_unit_test(test_limits_refunded),

@@ -74,6 +74,7 @@ static void test_good_quote_verifies(void **state)
     assert_string_equal(v.tcb_status, "UpToDate");
     assert_string_equal(v.platform_status, "UpToDate");
     assert_string_equal(v.qe_status, "UpToDate");
+    assert_string_equal(v.module_status, "UpToDate"); /* TDX_01, ISVSVN 6 >= 4 */
     assert_string_equal(v.advisory_ids, "");
     static const uint8_t fmspc[6] = {0xb0, 0xc0, 0x6f, 0, 0, 0};
     assert_memory_equal(v.fmspc, fmspc, 6);

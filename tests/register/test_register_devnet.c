@@ -1,6 +1,6 @@
 /* test_register_devnet.c — end to end on the real outlayer-devnet: deploy
  * build/contracts/register.wasm trusting a simulated platform's root
- * (simtee.h), upload collateral, register a worker whose quote binds its
+ * (libtee, src/tee), upload collateral, register a worker whose quote binds its
  * fresh ed25519 key and account; the chain then holds a function-call key
  * on the contract account that may call resolve_execution on the OutLayer
  * account and nothing else; strangers and unapproved measurements are
@@ -19,7 +19,25 @@
 #include <jansson.h>
 
 #include "devnet_harness.h"
-#include "simtee.h"
+#include <openssl/sha.h>
+
+#include "tee/tee.h"
+
+/* A quote of the simulated platform (libtee), or a failed test. */
+static size_t sim_quote_v(const tee_sim *t, int version, const uint8_t m[5][48], const uint8_t rd[64], uint64_t attrs,
+                          uint8_t mrservicetd, uint8_t **q)
+{
+    size_t n = 0;
+    char err[TEE_ERR];
+    if (tee_sim_quote(t, version, m, rd, attrs, mrservicetd, q, &n, err, sizeof err)) fail_msg("quote: %s", err);
+    return n;
+}
+
+static size_t sim_quote(const tee_sim *t, const uint8_t m[5][48], const uint8_t rd[64], uint64_t attrs, uint8_t **q)
+{
+    return sim_quote_v(t, 4, m, rd, attrs, 0, q);
+}
+
 
 #define REG "reg.test.near"
 #define WORKER "worker.test.near"
@@ -29,7 +47,7 @@
 
 static dn_node node;
 static near_credentials reg, worker, stranger, outlayer, treasury;
-static struct simtee sim;
+static tee_sim sim;
 static uint8_t meas[5][48];
 
 static char *hexs(const uint8_t *p, size_t n)
@@ -56,10 +74,8 @@ static int setup(void **state)
     if (dn_deploy(&node, &outlayer, "build/contracts/outlayer.wasm",
                   "{\"owner_id\":\"test.near\",\"operator_id\":\"" REG "\"}"))
         return -1;
-    sim_init(&sim, (int64_t)time(NULL));
-    uint8_t der[4096];
-    size_t n = sim_der(sim.root, der);
-    char *hex = hexs(der, n), *init = malloc(2 * n + 300);
+    assert_int_equal(tee_sim_create(&sim, (int64_t)time(NULL), NULL, 0), 0);
+    char *hex = tee_sim_root_hex(&sim), *init = malloc(strlen(hex) + 300);
     sprintf(init,
             "{\"owner_id\":\"test.near\",\"init_worker_account\":\"" WORKER "\",\"receiver_id\":\"" OUTLAYER
             "\",\"root_ca_hex\":\"%s\"}",
@@ -73,7 +89,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    sim_free(&sim);
+    tee_sim_free(&sim);
     return dn_finish(&node) ? -1 : 0;
 }
 
@@ -102,7 +118,7 @@ static char *quote_args(const near_keypair *kp, const char *bound_worker)
     snprintf(text, sizeof text, "outlayer-register-v1:" REG ":%s", bound_worker);
     SHA256((const uint8_t *)text, strlen(text), rd + 32);
     uint8_t *q;
-    size_t qlen = sim_quote(&sim, meas, rd, SIM_TD_ATTRIBUTES_OK, &q);
+    size_t qlen = sim_quote(&sim, meas, rd, TEE_TD_ATTRIBUTES_OK, &q);
     char key[NEAR_KEY_TEXT_MAX];
     near_public_key_format(&kp->public_key, key);
     char *hex = hexs(q, qlen);
@@ -119,7 +135,7 @@ static void test_register_on_devnet(void **state)
     (void)state;
     near_outcome o;
     /* owner: collateral and the approved measurements */
-    char *coll = sim_collateral(&sim);
+    char *coll = tee_sim_collateral(&sim, sim.now);
     json_t *j = json_pack("{s:s}", "collateral", coll);
     char *ca = json_dumps(j, JSON_COMPACT);
     json_decref(j);

@@ -1,12 +1,30 @@
 /* test_register_sim.c — register.wasm in the devnet's NEAR VM against a
- * simulated TDX platform (simtee.h: a development PCK chain under a root
+ * simulated TDX platform (libtee, src/tee: a development PCK chain under a root
  * made here, which the contract is told to trust): the full success path
  * (function-call key added with the right permissions, worker record,
  * list/get, removal deletes the key), and the refusals a real quote cannot
  * exercise: revoked PCK certificate and PCK CA, TCB status policy with
  * advisories, debug TD, report_data bound to another account. */
 #include "vm_register.h"
-#include "simtee.h"
+#include <openssl/sha.h>
+
+#include "tee/tee.h"
+
+/* A quote of the simulated platform (libtee), or a failed test. */
+static size_t sim_quote_v(const tee_sim *t, int version, const uint8_t m[5][48], const uint8_t rd[64], uint64_t attrs,
+                          uint8_t mrservicetd, uint8_t **q)
+{
+    size_t n = 0;
+    char err[TEE_ERR];
+    if (tee_sim_quote(t, version, m, rd, attrs, mrservicetd, q, &n, err, sizeof err)) fail_msg("quote: %s", err);
+    return n;
+}
+
+static size_t sim_quote(const tee_sim *t, const uint8_t m[5][48], const uint8_t rd[64], uint64_t attrs, uint8_t **q)
+{
+    return sim_quote_v(t, 4, m, rd, attrs, 0, q);
+}
+
 
 static int setup(void **state)
 {
@@ -32,11 +50,9 @@ static void report_data_for(const uint8_t key[32], const char *worker, uint8_t o
     SHA256((const uint8_t *)text, strlen(text), out + 32);
 }
 
-static void deploy_sim(struct kv_store *st, const struct simtee *t)
+static void deploy_sim(struct kv_store *st, const tee_sim *t)
 {
-    uint8_t der[4096];
-    size_t n = sim_der(t->root, der);
-    char *hex = hex_of(der, n), *args = malloc(2 * n + 300);
+    char *hex = tee_sim_root_hex(t), *args = malloc(strlen(hex) + 300);
     sprintf(args,
             "{\"owner_id\":\"owner.near\",\"init_worker_account\":\"worker.near\",\"receiver_id\":\"outlayer.near\","
             "\"root_ca_hex\":\"%s\"}",
@@ -59,16 +75,16 @@ static void deploy_sim(struct kv_store *st, const struct simtee *t)
     free(r3);
 }
 
-static void upload_collateral(struct kv_store *st, const struct simtee *t)
+static void upload_collateral(struct kv_store *st, const tee_sim *t)
 {
-    char *coll = sim_collateral(t);
+    char *coll = tee_sim_collateral(t, t->now);
     char *a = collateral_args((const uint8_t *)coll, strlen(coll));
     expect_ok(st, "owner.near", (uint64_t)t->now, "update_collateral", a);
     free(a);
     free(coll);
 }
 
-static char *sim_register_args(const struct simtee *t, const uint8_t key[32], const char *bound_to, uint64_t attrs,
+static char *sim_register_args(const tee_sim *t, const uint8_t key[32], const char *bound_to, uint64_t attrs,
                                char *key_str, size_t cap)
 {
     uint8_t rd[64];
@@ -84,8 +100,8 @@ static char *sim_register_args(const struct simtee *t, const uint8_t key[32], co
 static void test_success_path_and_removal(void **state)
 {
     (void)state;
-    struct simtee t;
-    sim_init(&t, (int64_t)time(NULL));
+    tee_sim t;
+    assert_int_equal(tee_sim_create(&t, (int64_t)time(NULL), NULL, 0), 0);
     struct kv_store st = {0};
     deploy_sim(&st, &t);
     upload_collateral(&st, &t);
@@ -93,7 +109,7 @@ static void test_success_path_and_removal(void **state)
     for (int i = 0; i < 32; i++)
         key[i] = (uint8_t)(0x40 + i);
     char key_str[80];
-    char *a = sim_register_args(&t, key, "worker.near", SIM_TD_ATTRIBUTES_OK, key_str, sizeof key_str);
+    char *a = sim_register_args(&t, key, "worker.near", TEE_TD_ATTRIBUTES_OK, key_str, sizeof key_str);
 
     struct call c = vm_call(&st, "worker.near", (uint64_t)t.now, "register_worker_key", a);
     if (!c.ok)
@@ -152,25 +168,25 @@ static void test_success_path_and_removal(void **state)
     call_free(&c);
     free(a);
     kv_free(&st);
-    sim_free(&t);
+    tee_sim_free(&t);
 }
 
 static void test_binding_and_attributes(void **state)
 {
     (void)state;
-    struct simtee t;
-    sim_init(&t, (int64_t)time(NULL));
+    tee_sim t;
+    assert_int_equal(tee_sim_create(&t, (int64_t)time(NULL), NULL, 0), 0);
     struct kv_store st = {0};
     deploy_sim(&st, &t);
     upload_collateral(&st, &t);
     uint8_t key[32] = {9};
     char key_str[80];
     /* bound to another worker account */
-    char *a = sim_register_args(&t, key, "other.near", SIM_TD_ATTRIBUTES_OK, key_str, sizeof key_str);
+    char *a = sim_register_args(&t, key, "other.near", TEE_TD_ATTRIBUTES_OK, key_str, sizeof key_str);
     expect_panic(&st, "worker.near", (uint64_t)t.now, "register_worker_key", a, "Report data binding mismatch");
     free(a);
     /* a debug TD */
-    a = sim_register_args(&t, key, "worker.near", SIM_TD_ATTRIBUTES_OK | 1, key_str, sizeof key_str);
+    a = sim_register_args(&t, key, "worker.near", TEE_TD_ATTRIBUTES_OK | 1, key_str, sizeof key_str);
     expect_panic(&st, "worker.near", (uint64_t)t.now, "register_worker_key", a, "TD attributes: debug (TUD) bits set");
     free(a);
     /* SEPT_VE_DISABLE clear */
@@ -179,27 +195,27 @@ static void test_binding_and_attributes(void **state)
     free(a);
     /* an unapproved measurement set (approved RTMR3, other MRTD) */
     measurements[0][0] ^= 1;
-    a = sim_register_args(&t, key, "worker.near", SIM_TD_ATTRIBUTES_OK, key_str, sizeof key_str);
+    a = sim_register_args(&t, key, "worker.near", TEE_TD_ATTRIBUTES_OK, key_str, sizeof key_str);
     expect_panic(&st, "worker.near", (uint64_t)t.now, "register_worker_key", a, "Worker measurements not approved");
     measurements[0][0] ^= 1;
     free(a);
     kv_free(&st);
-    sim_free(&t);
+    tee_sim_free(&t);
 }
 
 static void test_revocation(void **state)
 {
     (void)state;
-    struct simtee t;
-    sim_init(&t, (int64_t)time(NULL));
+    tee_sim t;
+    assert_int_equal(tee_sim_create(&t, (int64_t)time(NULL), NULL, 0), 0);
     uint8_t key[32] = {7};
     char key_str[80];
     /* the PCK certificate listed in the PCK CRL */
     struct kv_store st = {0};
     deploy_sim(&st, &t);
-    t.revoked_pck_serial = SIM_PCK_SERIAL;
+    t.revoked_pck_serial = TEE_SIM_PCK_SERIAL;
     upload_collateral(&st, &t);
-    char *a = sim_register_args(&t, key, "worker.near", SIM_TD_ATTRIBUTES_OK, key_str, sizeof key_str);
+    char *a = sim_register_args(&t, key, "worker.near", TEE_TD_ATTRIBUTES_OK, key_str, sizeof key_str);
     expect_panic(&st, "worker.near", (uint64_t)t.now, "register_worker_key", a,
                  "TDX quote verification failed - invalid signature or expired TCB: PCK certificate revoked by the "
                  "PCK CRL");
@@ -209,22 +225,22 @@ static void test_revocation(void **state)
     struct kv_store st2 = {0};
     deploy_sim(&st2, &t);
     t.revoked_pck_serial = 0;
-    t.revoked_root_serial = SIM_PCK_CA_SERIAL;
-    char *coll = sim_collateral(&t);
+    t.revoked_root_serial = TEE_SIM_PCK_CA_SERIAL;
+    char *coll = tee_sim_collateral(&t, t.now);
     a = collateral_args((const uint8_t *)coll, strlen(coll));
     expect_panic(&st2, "owner.near", (uint64_t)t.now, "update_collateral", a,
                  "Invalid collateral: PCK CRL issuer chain: certificate revoked by the root CA CRL");
     free(a);
     free(coll);
     kv_free(&st2);
-    sim_free(&t);
+    tee_sim_free(&t);
 }
 
 static void test_tcb_policy(void **state)
 {
     (void)state;
-    struct simtee t;
-    sim_init(&t, (int64_t)time(NULL));
+    tee_sim t;
+    assert_int_equal(tee_sim_create(&t, (int64_t)time(NULL), NULL, 0), 0);
     t.tcb_status = "OutOfDate";
     t.advisories = "[\"INTEL-SA-00001\",\"INTEL-SA-00002\"]";
     struct kv_store st = {0};
@@ -232,7 +248,7 @@ static void test_tcb_policy(void **state)
     upload_collateral(&st, &t);
     uint8_t key[32] = {5};
     char key_str[80];
-    char *a = sim_register_args(&t, key, "worker.near", SIM_TD_ATTRIBUTES_OK, key_str, sizeof key_str);
+    char *a = sim_register_args(&t, key, "worker.near", TEE_TD_ATTRIBUTES_OK, key_str, sizeof key_str);
     expect_panic(&st, "worker.near", (uint64_t)t.now, "register_worker_key", a,
                  "TCB status OutOfDate not allowed by policy (allowed: UpToDate); advisories: "
                  "INTEL-SA-00001,INTEL-SA-00002");
@@ -245,7 +261,7 @@ static void test_tcb_policy(void **state)
     call_free(&c);
     free(a);
     kv_free(&st);
-    sim_free(&t);
+    tee_sim_free(&t);
 }
 
 #define NEAR ((near_vm_u128)1000000000000ull * 1000000000000ull)
@@ -280,8 +296,8 @@ static bool has_delete_key(const struct call *c, const uint8_t key[32])
 static void test_stake_and_slashing(void **state)
 {
     (void)state;
-    struct simtee t;
-    sim_init(&t, (int64_t)time(NULL));
+    tee_sim t;
+    assert_int_equal(tee_sim_create(&t, (int64_t)time(NULL), NULL, 0), 0);
     uint64_t now = (uint64_t)t.now;
     struct kv_store st = {0};
     deploy_sim(&st, &t);
@@ -294,7 +310,7 @@ static void test_stake_and_slashing(void **state)
     for (int i = 0; i < 32; i++)
         key[i] = (uint8_t)(0x60 + i);
     char key_str[80];
-    char *a = sim_register_args(&t, key, "worker.near", SIM_TD_ATTRIBUTES_OK, key_str, sizeof key_str);
+    char *a = sim_register_args(&t, key, "worker.near", TEE_TD_ATTRIBUTES_OK, key_str, sizeof key_str);
     vm_next_deposit = NEAR / 2;
     expect_panic(&st, "worker.near", now, "register_worker_key", a,
                  "Stake deposit of at least 1000000000000000000000000 yoctoNEAR required (attached "
@@ -366,7 +382,7 @@ static void test_stake_and_slashing(void **state)
     /* slash with key removal: key deleted now, rest unbonds */
     uint8_t key2[32] = {0x77, 1};
     char key2_str[80];
-    a = sim_register_args(&t, key2, "worker.near", SIM_TD_ATTRIBUTES_OK, key2_str, sizeof key2_str);
+    a = sim_register_args(&t, key2, "worker.near", TEE_TD_ATTRIBUTES_OK, key2_str, sizeof key2_str);
     vm_next_deposit = NEAR;
     expect_ok(&st, "worker.near", now, "register_worker_key", a);
     free(a);
@@ -394,7 +410,7 @@ static void test_stake_and_slashing(void **state)
      * confiscated but unbonds and is withdrawn later */
     uint8_t key3[32] = {0x33, 3};
     char key3_str[80];
-    a = sim_register_args(&t, key3, "worker.near", SIM_TD_ATTRIBUTES_OK, key3_str, sizeof key3_str);
+    a = sim_register_args(&t, key3, "worker.near", TEE_TD_ATTRIBUTES_OK, key3_str, sizeof key3_str);
     vm_next_deposit = 3 * NEAR;
     expect_ok(&st, "worker.near", now, "register_worker_key", a);
     free(a);
@@ -411,15 +427,15 @@ static void test_stake_and_slashing(void **state)
     assert_false(has_delete_key(&c, key3));
     call_free(&c);
     kv_free(&st);
-    sim_free(&t);
+    tee_sim_free(&t);
 }
 
 /* A v5 quote with a TD 1.5 body registers; a non-zero MRSERVICETD is refused. */
 static void test_v5_td15_quote(void **state)
 {
     (void)state;
-    struct simtee t;
-    sim_init(&t, (int64_t)time(NULL));
+    tee_sim t;
+    assert_int_equal(tee_sim_create(&t, (int64_t)time(NULL), NULL, 0), 0);
     struct kv_store st = {0};
     deploy_sim(&st, &t);
     upload_collateral(&st, &t);
@@ -429,12 +445,12 @@ static void test_v5_td15_quote(void **state)
     char key_str[80];
     key_of(key, key_str, sizeof key_str);
     uint8_t *q;
-    size_t qlen = sim_quote_v(&t, 5, measurements, rd, SIM_TD_ATTRIBUTES_OK, 1, &q);
+    size_t qlen = sim_quote_v(&t, 5, measurements, rd, TEE_TD_ATTRIBUTES_OK, 1, &q);
     char *a = register_args(key_str, q, qlen);
     free(q);
     expect_panic(&st, "worker.near", (uint64_t)t.now, "register_worker_key", a, "TD 1.5 report: MRSERVICETD is not zero");
     free(a);
-    qlen = sim_quote_v(&t, 5, measurements, rd, SIM_TD_ATTRIBUTES_OK, 0, &q);
+    qlen = sim_quote_v(&t, 5, measurements, rd, TEE_TD_ATTRIBUTES_OK, 0, &q);
     a = register_args(key_str, q, qlen);
     free(q);
     struct call c = vm_call(&st, "worker.near", (uint64_t)t.now, "register_worker_key", a);
@@ -445,7 +461,7 @@ static void test_v5_td15_quote(void **state)
     call_free(&c);
     free(a);
     kv_free(&st);
-    sim_free(&t);
+    tee_sim_free(&t);
 }
 
 int main(void)

@@ -218,7 +218,12 @@ static bool match_tcb_level(const struct jr_value *tcb_info, const struct sgx_ex
             return dcap_fail(e, "TCB info: malformed TCB level", NULL, NULL);
         bool ok = pck->pcesvn >= pcesvn;
         for (int k = 0; k < 16 && ok; k++)
-            ok = pck->cpusvn[k] >= sgx[k] && tee_tcb_svn[k] >= tdx[k];
+            ok = pck->cpusvn[k] >= sgx[k];
+        /* Intel's rule: with a TDX module version (tee_tcb_svn[1]) above 0,
+         * components 0 and 1 (module ISVSVN and version) are judged by the
+         * TDX module identity instead (match_tdx_module). */
+        for (int k = tee_tcb_svn[1] > 0 ? 2 : 0; k < 16 && ok; k++)
+            ok = tee_tcb_svn[k] >= tdx[k];
         if (ok) {
             copy_str(out->platform_status, sizeof out->platform_status, st->text, st->len);
             join_advisories(lvl, out->advisory_ids, sizeof out->advisory_ids);
@@ -267,6 +272,61 @@ static bool match_qe_identity(const struct jr_value *qe, const uint8_t *report, 
     return dcap_fail(e, "QE identity: no TCB level matches the QE's ISVSVN", NULL, NULL);
 }
 
+/* The TDX module (TCB info v3 `tdxModule` / `tdxModuleIdentities`, Intel's
+ * TdxModuleCheck): module version tee_tcb_svn[1] = 0 is checked against
+ * tdxModule; version v > 0 against the identity "TDX_<v as 2 hex digits>",
+ * whose TCB level is the first with isvsvn <= tee_tcb_svn[0]. Both check
+ * MRSIGNERSEAM and SEAMATTRIBUTES (under the mask). */
+static bool match_tdx_module(const struct jr_value *tcb_info, const struct td_report *td, struct dcap_verified *out,
+                             struct dcap_err *e)
+{
+    const struct jr_value *module = get(tcb_info, "tdxModule");
+    if (!module)
+        return dcap_fail(e, "TCB info: no tdxModule", NULL, NULL);
+    uint8_t version = td->tee_tcb_svn[1], isvsvn = td->tee_tcb_svn[0];
+    char want_id[8] = {'T', 'D', 'X', '_', "0123456789ABCDEF"[version >> 4], "0123456789ABCDEF"[version & 15], 0};
+    if (version > 0) {
+        const struct jr_value *ids = get(tcb_info, "tdxModuleIdentities");
+        module = NULL;
+        for (size_t i = 0; ids && ids->type == JR_ARRAY && i < ids->count && !module; i++) {
+            const struct jr_value *id = get_str(&ids->items[i], "id");
+            if (id && id->len == 6 && (memcmp(id->text, want_id, 6) == 0 ||
+                                       /* hex digits in either case */
+                                       (memcmp(id->text, want_id, 4) == 0 &&
+                                        (id->text[4] | 0x20) == (want_id[4] | 0x20) &&
+                                        (id->text[5] | 0x20) == (want_id[5] | 0x20))))
+                module = &ids->items[i];
+        }
+        if (!module)
+            return dcap_fail(e, "TDX module: no identity ", want_id, " in the TCB info");
+    }
+    uint8_t mrsigner[48], attr[8], mask[8];
+    if (!get_hex(module, "mrsigner", mrsigner, 48) || !get_hex(module, "attributes", attr, 8) ||
+        !get_hex(module, "attributesMask", mask, 8))
+        return dcap_fail(e, "TDX module: malformed identity", NULL, NULL);
+    if (memcmp(td->mr_signer_seam, mrsigner, 48) != 0)
+        return dcap_fail(e, "TDX module: MRSIGNERSEAM does not match ", version ? want_id : "tdxModule", NULL);
+    for (int i = 0; i < 8; i++)
+        if ((td->seam_attributes[i] & mask[i]) != attr[i])
+            return dcap_fail(e, "TDX module: SEAM attributes do not match ", version ? want_id : "tdxModule", NULL);
+    if (version == 0) {
+        copy_str(out->module_status, sizeof out->module_status, "UpToDate", 8);
+        return true;
+    }
+    const struct jr_value *levels = get(module, "tcbLevels");
+    for (size_t i = 0; levels && levels->type == JR_ARRAY && i < levels->count; i++) {
+        const struct jr_value *lvl = &levels->items[i], *st = get_str(lvl, "tcbStatus");
+        uint32_t min;
+        if (!st || !get_u32(get(lvl, "tcb"), "isvsvn", &min))
+            return dcap_fail(e, "TDX module: malformed TCB level", NULL, NULL);
+        if (isvsvn >= min) {
+            copy_str(out->module_status, sizeof out->module_status, st->text, st->len);
+            return true;
+        }
+    }
+    return dcap_fail(e, "TDX module: no TCB level of ", want_id, " matches the module's ISVSVN");
+}
+
 static bool streq(const char *a, const char *b)
 {
     return strlen(a) == strlen(b) && memcmp(a, b, strlen(a)) == 0;
@@ -284,6 +344,16 @@ static void combine_status(struct dcap_verified *out)
                 ? "OutOfDateConfigurationNeeded"
                 : "OutOfDate";
     else if (!streq(q, "UpToDate"))
+        r = "Unknown";
+    /* then the TDX module's status (Intel's convergence) */
+    const char *m = out->module_status;
+    if (streq(m, "Revoked"))
+        r = "Revoked";
+    else if (streq(m, "OutOfDate") && (streq(r, "UpToDate") || streq(r, "SWHardeningNeeded")))
+        r = "OutOfDate";
+    else if (streq(m, "OutOfDate") && (streq(r, "ConfigurationNeeded") || streq(r, "ConfigurationAndSWHardeningNeeded")))
+        r = "OutOfDateConfigurationNeeded";
+    else if (!streq(m, "UpToDate") && !streq(m, "OutOfDate") && !streq(r, "Revoked"))
         r = "Unknown";
     copy_str(out->tcb_status, sizeof out->tcb_status, r, strlen(r));
 }
@@ -480,6 +550,8 @@ static bool verify_quote(const uint8_t *quote, size_t quote_len, const uint8_t *
     if (!match_tcb_level(c->tcb_info, &ext, q->td.tee_tcb_svn, out, e))
         return false;
     if (!match_qe_identity(c->qe_id, q->qe_report, out, e))
+        return false;
+    if (!match_tdx_module(c->tcb_info, &q->td, out, e))
         return false;
     combine_status(out);
     if (!td_attributes_ok(q->td.td_attributes, e))

@@ -12,6 +12,7 @@ struct dcap_verified {
     char tcb_status[40];         /* combined platform + QE status, e.g. "UpToDate" */
     char platform_status[40];    /* the matching TCB info level's status */
     char qe_status[40];          /* the matching QE identity level's status */
+    char module_status[40];      /* the TDX module identity's level status ("UpToDate" for module version 0) */
     char advisory_ids[256];      /* comma-separated; "" when none; ends "..." if cut */
     uint8_t fmspc[6];
     int64_t collateral_expires;  /* earliest nextUpdate / notAfter of the collateral */
