@@ -10,13 +10,14 @@ EXAMPLES := $(basename $(notdir $(wildcard examples/*.c)))
 EXAMPLE_WASM := $(patsubst %,$(BUILD)/examples/%.wasm,$(EXAMPLES))
 EXAMPLE_NATIVE := $(patsubst %,$(BUILD)/examples/native/%,$(EXAMPLES))
 EXAMPLE_CFLAGS := -O2 -std=gnu17 -Wall -Wextra -Werror
+EXAMPLE_HEADERS := $(wildcard examples/include/*.h)
 WASI_TARGET_FLAGS := --target=wasm32-wasi -Wl,--strip-debug
 
-$(BUILD)/examples/%.wasm: examples/%.c
+$(BUILD)/examples/%.wasm: examples/%.c $(EXAMPLE_HEADERS)
 	@mkdir -p $(@D)
 	$(CLANG) $(WASI_TARGET_FLAGS) $(EXAMPLE_CFLAGS) $< -o $@
 
-$(BUILD)/examples/native/%: examples/%.c
+$(BUILD)/examples/native/%: examples/%.c $(EXAMPLE_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(EXAMPLE_CFLAGS) $(SANFLAGS) $< -o $@ -lm
 
@@ -24,3 +25,14 @@ examples: $(EXAMPLE_WASM) $(EXAMPLE_NATIVE)
 PROGRAMS += $(EXAMPLE_WASM) $(EXAMPLE_NATIVE)
 
 .PHONY: examples
+
+# make examples-test: secrets_reader, hash_chain and dao_tally under
+# `outlayer run` and natively (tests/examples/run.sh; X25519 checked against
+# @noble/curves from package-lock.json). The e2e suite runs them on chain.
+EXAMPLES_TEST_DEPS = $(BIN)/outlayer $(EXAMPLE_WASM) $(EXAMPLE_NATIVE)
+examples-test: $(EXAMPLES_TEST_DEPS)
+	@tests/examples/run.sh $(BUILD)
+examples-test-san:
+	@$(MAKE) --no-print-directory SAN=1 examples-test
+TEST_STEPS += examples-test examples-test-san
+.PHONY: examples-test examples-test-san
