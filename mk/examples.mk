@@ -36,3 +36,28 @@ examples-test-san:
 	@$(MAKE) --no-print-directory SAN=1 examples-test
 TEST_STEPS += examples-test examples-test-san
 .PHONY: examples-test examples-test-san
+
+# The forwarding caller contract (contracts/examples/forwarder.c): built like
+# the coin flip (mk/contracts.mk), deployed by `outlayer dev`, tested natively
+# against the OutLayer contract on the mock runtime (forwarder-test) and on
+# the devnet by the e2e suite.
+FORWARDER_SRC := contracts/examples/forwarder.c
+FORWARDER_WASM := $(CONTRACT_WASM_DIR)/forwarder.wasm
+$(FORWARDER_WASM): $(call contract_wasm_objs,$(CONTRACT_SDK_SRC) $(FORWARDER_SRC))
+	@mkdir -p $(@D)
+	$(WASM_LD) $(CONTRACT_WASM_LDFLAGS) -o $@ $^ $(CONTRACT_WASM_RT)
+contracts: $(FORWARDER_WASM)
+PROGRAMS += $(FORWARDER_WASM)
+
+$(call objs_of,$(FORWARDER_SRC) tests/contract/test_forwarder.c): CFLAGS += $(CONTRACT_INCLUDES)
+$(BUILD)/tests/contract/test_forwarder: $(OBJ)/tests/contract/test_forwarder.o $(CONTRACT_SDK_NATIVE_OBJ) \
+    $(call objs_of,$(FORWARDER_SRC) $(OUTLAYER_SRC))
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_CMOCKA)
+forwarder-test: $(BUILD)/tests/contract/test_forwarder $(FORWARDER_WASM)
+	@tests/contract/check_wasm.sh $(FORWARDER_WASM) 102400 new ask on_answer get_answer get_config
+	@$(BUILD)/tests/contract/test_forwarder
+forwarder-test-san:
+	@$(MAKE) --no-print-directory SAN=1 forwarder-test
+TEST_STEPS += forwarder-test forwarder-test-san
+.PHONY: forwarder-test forwarder-test-san
