@@ -203,7 +203,7 @@ static int setup(void **state)
            " for (int k = 0; k < (int)(x %% 7) + 3; k++) s = s * 31 + (x ^ $i) + k; return s %% 1000003; }\"; done;"
            "  echo 'int main(void) { long n = 0, t = 0; if (scanf(\"%%ld\", &n) != 1) return 1;';"
            "  for i in $(seq 60); do echo \"t += f$i(n);\"; done;"
-           "  echo 'fprintf(stderr, \"%%ld\\n\", t); printf(\"%%ld\", n * n); return 0; }'; } > main.c;"
+           "  echo 'fprintf(stderr, \"%%ld\", t); printf(\"%%ld\", n * n); return 0; }'; } > main.c;"
            "git add -A; git -c user.name=t -c user.email=t@t commit -qm slow",
            home, home))
         return -1;
@@ -1276,7 +1276,9 @@ static void test_kill_worker_mid_compile(void **state)
     assert_string_equal((const char *)o.value, "144");
     assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
     near_outcome_free(&o);
-    assert_int_equal(log_count(3 - k, built), 1); /* the other worker built it */
+    /* one build finished: the killed one never did (whoever got the job
+     * next, the other worker or the restarted one, built it) */
+    assert_int_equal(logs_count(built), 1);
     char resolved[64];
     snprintf(resolved, sizeof resolved, "request %ld: resolved success", request_id);
     sleep(1);
