@@ -337,16 +337,18 @@ static int read_line(const char *path, char *buf, size_t size)
 
 /* ---------------------------------------------------------------- ports */
 
-/* Whether 127.0.0.1:port..port+3 can all be bound now (no SO_REUSEADDR, so
- * a port still in TIME_WAIT counts as taken). */
+/* Whether 127.0.0.1:port..port+3 can all be bound now. With SO_REUSEADDR,
+ * as our servers bind: a port left in TIME_WAIT by our own last run (a
+ * restart) is free, one another process listens on is not. */
 static bool ports_free(int base)
 {
     bool ok = true;
     for (int i = 0; i < 4 && ok; i++) {
-        int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
         struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)(base + i)),
                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        ok = s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0;
+        ok = s >= 0 && setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
+             bind(s, (struct sockaddr *)&a, sizeof a) == 0;
         if (s >= 0) close(s);
     }
     return ok;
