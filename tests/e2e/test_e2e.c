@@ -1,6 +1,7 @@
 /*
  * test_e2e.c — the end-to-end suite against `outlayer dev`: starts it with a
- * temporary home and two workers, reads HOME/dev.json, and checks results on
+ * temporary home, two workers and --port-base 0 (it chooses free ports, so
+ * suites run side by side), reads HOME/dev.json, and checks results on
  * chain (the caller's final outcome, the execution_completed event, the
  * caller's balance to the yoctoNEAR) through the worker tests' harness
  * (tests/worker/worker_harness.c), whose account names are the dev ones.
@@ -22,6 +23,16 @@
  *   * two workers share the queue: concurrent requests are run by both
  *   * kill -9 of the worker running a request: the request is still resolved,
  *     exactly once, and outlayer dev restarts the worker
+ *   * the examples secrets_reader (secret names through the keystore) and
+ *     dao_tally (a PROTECTED_ key made by `outlayer secrets put --generate`,
+ *     ballots sealed with `outlayer run`, the tally on chain); hash_chain's
+ *     instructions as `outlayer run` meters them and the exact price
+ *   * the forwarder contract stores the program's JSON from its callback
+ *   * outputs over the resume payload, at the worker's limit and over it
+ *   * pause (a pending request drains, a new one is refused, gas only) and
+ *     timeout + owner cancel with the workers held (exact balances)
+ *   * a second `outlayer dev --port-base 0` beside the first
+ *   * kill -9 of a worker mid-compile: re-leased, built once, resolved once
  *   * kill -9 of the coordinator, then of the devnet, around a request: both
  *     restarted by outlayer dev, the request answered with an exact refund
  *   * a restart on the same home resumes the same chain
