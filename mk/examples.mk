@@ -61,3 +61,6 @@ forwarder-test-san:
 	@$(MAKE) --no-print-directory SAN=1 forwarder-test
 TEST_STEPS += forwarder-test forwarder-test-san
 .PHONY: forwarder-test forwarder-test-san
+
+# libFuzzer: the examples' JSON reader, X25519 and HMAC on arbitrary bytes.
+$(eval $(call fuzz_target,examples_json,tests/fuzz/fuzz_examples_json.c,))
