@@ -70,6 +70,10 @@ static void voter_secret(const uint8_t *master, size_t mlen, const char *dao, co
     static const char label[] = "outlayer-dao-vote-key:";
     size_t dlen = strlen(dao), vlen = strlen(voter);
     char *msg = malloc(dlen + vlen + 2);
+    if (!msg) { /* no memory: a key that opens nothing (every ballot is ignored) */
+        memset(sk, 0, 32);
+        return;
+    }
     memcpy(msg, dao, dlen);
     msg[dlen] = ':';
     memcpy(msg + dlen + 1, voter, vlen + 1);
@@ -168,13 +172,20 @@ static int do_tally(const char *in, const uint8_t *master, size_t mlen)
     if (!list || *oj_ws(list) != '[') return fail(2, "tally needs \"ballots\": [{\"voter\",\"ballot\"}, ...]", NULL);
     counted *votes = calloc(MAX_BALLOTS, sizeof *votes);
     if (!votes) return fail(1, "out of memory", NULL);
+    int rc = 0;
     size_t nvoters = 0, ignored = 0, total = 0;
     ol_sha256_ctx root;
     ol_sha256_init(&root);
     for (const char *b = oj_first(list); b; b = oj_next(b)) {
         char voter[ID_MAX], ballot[2 * (32 + MAX_VOTE + 16) + 2], vote[MAX_VOTE + 1];
-        if (++total > MAX_BALLOTS) return fail(2, "too many ballots (at most 10000)", NULL);
-        if (oj_string(oj_get(b, "voter"), voter, sizeof voter) <= 0) return fail(2, "a ballot without \"voter\"", NULL);
+        if (++total > MAX_BALLOTS) {
+            rc = fail(2, "too many ballots (at most 10000)", NULL);
+            break;
+        }
+        if (oj_string(oj_get(b, "voter"), voter, sizeof voter) <= 0) {
+            rc = fail(2, "a ballot without \"voter\"", NULL);
+            break;
+        }
         int blen = oj_string(oj_get(b, "ballot"), ballot, sizeof ballot);
         if (blen < 0) ballot[0] = 0, blen = 0; /* too long or not a string: it cannot open */
         ol_sha256_update(&root, voter, strlen(voter));
@@ -195,6 +206,10 @@ static int do_tally(const char *in, const uint8_t *master, size_t mlen)
         if (i == nvoters) snprintf(votes[nvoters++].voter, ID_MAX, "%s", voter);
         votes[i].yes = yes;
     }
+    if (rc) {
+        free(votes);
+        return rc;
+    }
     size_t nyes = 0;
     for (size_t i = 0; i < nvoters; i++) nyes += (size_t)votes[i].yes;
     uint8_t digest[32];
@@ -214,10 +229,19 @@ static int do_tally(const char *in, const uint8_t *master, size_t mlen)
     return 0;
 }
 
+static int run(const char *in);
+
 int main(void)
 {
     char *in = ol_read_stdin(NULL);
     if (!in) return fail(1, "out of memory", NULL);
+    int rc = run(in);
+    free(in);
+    return rc;
+}
+
+static int run(const char *in)
+{
     if (!oj_valid(in) || *oj_ws(in) != '{') return fail(2, "the input must be a JSON object with an \"action\"", NULL);
     char action[32];
     if (oj_string(oj_get(in, "action"), action, sizeof action) < 0)

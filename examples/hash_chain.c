@@ -26,6 +26,7 @@ int main(void)
     char *input = ol_read_stdin(NULL);
     if (!input || !oj_valid(input) || *oj_ws(input) != '{') {
         fputs("hash_chain: expected a JSON object {\"seed\":\"...\",\"rounds\":N}\n", stderr);
+        free(input);
         return 2;
     }
     char seed[4096];
@@ -33,12 +34,14 @@ int main(void)
     if (!s) seed[0] = 0;
     else if (oj_string(s, seed, sizeof seed) < 0) {
         fputs("hash_chain: \"seed\" must be a string of at most 4095 bytes\n", stderr);
+        free(input);
         return 2;
     }
     uint64_t rounds = 1000;
     const char *r = oj_get(input, "rounds");
     if (r && (oj_u64(r, &rounds) || rounds < 1 || rounds > 100000000)) {
         fputs("hash_chain: \"rounds\" must be a whole number in 1..100000000\n", stderr);
+        free(input);
         return 2;
     }
     uint8_t h[32];
@@ -49,5 +52,6 @@ int main(void)
     printf("{\"seed\":");
     oj_print_string(stdout, seed);
     printf(",\"rounds\":%llu,\"digest\":\"%s\"}\n", (unsigned long long)rounds, hex);
+    free(input);
     return 0;
 }

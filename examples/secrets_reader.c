@@ -26,28 +26,41 @@ extern char **environ;
 
 static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
+static int run(const char *input, char **names, size_t *count);
+
 int main(void)
 {
     char *input = ol_read_stdin(NULL);
-    if (!input) {
+    size_t n = 0, count = 0;
+    for (char **e = environ; *e; e++) n++;
+    char **names = calloc(n + 1, sizeof *names);
+    if (!input || !names) {
         fputs("secrets_reader: out of memory\n", stderr);
         return 1;
     }
+    int rc = run(input, names, &count);
+    for (size_t i = 0; i < count; i++) free(names[i]);
+    free(names);
+    free(input);
+    return rc;
+}
+
+/* names has room for every environment variable; *count gets how many it holds. */
+static int run(const char *input, char **names, size_t *count_out)
+{
     if (*oj_ws(input) && !oj_valid(input)) {
         fputs("secrets_reader: the input is not JSON (expected {\"require\":[names]} or nothing)\n", stderr);
         return 2;
     }
     /* The names of the secrets: every variable but the worker's NEAR_* ones. */
-    size_t n = 0;
-    for (char **e = environ; *e; e++) n++;
-    char **names = calloc(n + 1, sizeof *names);
     size_t count = 0;
-    for (char **e = environ; names && *e; e++) {
+    for (char **e = environ; *e; e++) {
         if (strncmp(*e, "NEAR_", 5) == 0) continue;
         const char *eq = strchr(*e, '=');
-        names[count++] = eq ? strndup(*e, (size_t)(eq - *e)) : strdup(*e);
+        names[count] = eq ? strndup(*e, (size_t)(eq - *e)) : strdup(*e);
+        if (!names[count]) return 1;
+        *count_out = ++count;
     }
-    if (!names) return 1;
     qsort(names, count, sizeof *names, by_name);
 
     /* Everything required must be there. */
