@@ -546,6 +546,11 @@ static int do_put(const sec_args *a)
         return usage("--access: %s", err);
     }
     sec_cond_free(cond);
+    /* a --generate list that cannot be right is refused before any key or network is used */
+    if (a->generate && (!strchr(a->generate, ':') || a->generate[0] == ':' || a->generate[0] == ',')) {
+        json_decref(access);
+        return usage("--generate: expected PROTECTED_NAME:TYPE[,PROTECTED_NAME:TYPE...], got '%s'", a->generate);
+    }
     chain_ctx c;
     if ((rc = chain_open(a, &c, true)) >= 0) {
         json_decref(access);
@@ -640,9 +645,9 @@ int cmd_secrets(int argc, char **argv)
         cli_error("secrets: libsodium failed to initialise");
         return CLI_EXIT_INTERNAL;
     }
+    if (a.generate && strcmp(a.sub, "put") != 0) return usage("--generate works with put only%s", NULL);
     if (strcmp(a.sub, "pubkey") == 0) return do_pubkey(&a);
     if (strcmp(a.sub, "encrypt") == 0) return do_encrypt(&a);
-    if (a.generate && strcmp(a.sub, "put") != 0) return usage("--generate works with put only%s", NULL);
     if (strcmp(a.sub, "put") == 0) return do_put(&a);
     if (strcmp(a.sub, "ls") == 0) return do_ls(&a);
     if (strcmp(a.sub, "rm") == 0) return do_rm(&a);

@@ -147,5 +147,14 @@ check "dao_tally: a key that is not hex exits 1" [ $rc -eq 1 ]
 run dao_tally '{"action":"vote"}' PROTECTED_DAO_KEY=$KEY
 check "dao_tally: an unknown action exits 2" [ $rc -eq 2 ]
 
+# ---- outlayer secrets put --generate (dao_tally's key): usage is checked first -
+H=0000000000000000000000000000000000000000000000000000000000000000
+"$OUTLAYER" secrets encrypt --wasm-hash $H --owner bob.near --generate PROTECTED_K:hex32 </dev/null >/dev/null 2>"$TMP/err"
+check "secrets: --generate works with put only (exit 64)" \
+  bash -c "[ $? -eq 64 ] && grep -q 'works with put only' '$TMP/err'"
+"$OUTLAYER" secrets put --wasm-hash $H --owner bob.near --profile p --generate PROTECTED_K </dev/null >/dev/null 2>"$TMP/err"
+check "secrets: --generate without :TYPE is refused (exit 64)" \
+  bash -c "[ $? -eq 64 ] && grep -q 'expected PROTECTED_NAME:TYPE' '$TMP/err'"
+
 echo "examples: $passed passed, $failed failed"
 [ $failed -eq 0 ]
