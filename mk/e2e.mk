@@ -17,6 +17,9 @@ E2E_DEPS := $(E2E_BIN) $(BIN)/outlayer $(BIN)/outlayer-devnet $(BIN)/outlayer-co
   $(BIN)/outlayer-worker build/contracts/outlayer.wasm build/contracts/coinflip.wasm build/contracts/register.wasm \
   build/tests/worker/probe.wasm $(BUILD)/examples/hello.wasm $(BUILD)/examples/coin_flip.wasm \
   $(BUILD)/examples/random_number.wasm $(BUILD)/examples/echo.wasm
+# issue 14's examples, the forwarder contract, and the native hash_chain (its digest)
+E2E_DEPS += build/contracts/forwarder.wasm $(BUILD)/examples/secrets_reader.wasm $(BUILD)/examples/dao_tally.wasm \
+  $(BUILD)/examples/hash_chain.wasm $(BUILD)/examples/native/hash_chain
 
 e2e-test: $(E2E_DEPS)
 	@OUTLAYER_BIN=$(BIN)/outlayer timeout 300 $(E2E_BIN)

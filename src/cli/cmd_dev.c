@@ -11,14 +11,17 @@
  * accounts and data.
  *
  * Ports: devnet P, coordinator P+1 (and the dashboard), keystore P+2, file
- * server P+3; the dashboard's development signer on a free loopback port
- * (dev_signer.h), named to the coordinator, so it takes no fixed port.
+ * server P+3; --port-base 0 chooses P (four free ports below the ephemeral
+ * range, kept in HOME/port-base). The dashboard's development signer takes
+ * a free loopback port (dev_signer.h), named to the coordinator.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -26,6 +29,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -88,7 +92,8 @@ void cmd_dev_help(FILE *out)
             "  --home DIR         state, credentials and logs (env OUTLAYER_DEV_HOME, default ./.outlayer-dev)\n"
             "  --workers N        worker processes, 1-%d (default 2)\n"
             "  --port-base P      devnet P, coordinator P+1 (dashboard at /), keystore P+2, .wasm file server P+3\n"
-            "                     (default 3030); the dashboard's signer takes any free loopback port\n"
+            "                     (default 3030); 0 = four free ports chosen here (kept in HOME/port-base for\n"
+            "                     restarts); the dashboard's signer takes any free loopback port\n"
             "  --block-ms MS      block interval of the devnet (default 100)\n"
             "  --lease-seconds S  coordinator lease: how soon a dead worker's job goes to another (default 5)\n"
             "  --bin-dir DIR      where outlayer-devnet, -coordinator, -keystore, -worker are (default: next to outlayer)\n"
@@ -136,7 +141,13 @@ static int parse_opts(int argc, char **argv, dev_opts *o)
         switch (c) {
         case 'h': snprintf(o->home, sizeof o->home, "%s", optarg); break;
         case 'w': if (parse_int(optarg, 1, DEV_MAX_WORKERS, &o->workers, "--workers")) return -1; break;
-        case 'p': if (parse_int(optarg, 1024, 65500, &o->port_base, "--port-base")) return -1; break;
+        case 'p':
+            if (parse_int(optarg, 0, 65500, &o->port_base, "--port-base")) return -1;
+            if (o->port_base > 0 && o->port_base < 1024) {
+                cli_error("--port-base: expected 0 (choose free ports) or a port in 1024..65500, got %s", optarg);
+                return -1;
+            }
+            break;
         case 'b': if (parse_int(optarg, 10, 10000, &o->block_ms, "--block-ms")) return -1; break;
         case 'l': if (parse_int(optarg, 2, 3600, &o->lease_seconds, "--lease-seconds")) return -1; break;
         case 'B': snprintf(o->bin_dir, sizeof o->bin_dir, "%s", optarg); break;
@@ -331,6 +342,59 @@ static int read_line(const char *path, char *buf, size_t size)
     return ok && buf[0] ? 0 : -1;
 }
 
+/* ---------------------------------------------------------------- ports */
+
+/* Whether 127.0.0.1:port..port+3 can all be bound now. With SO_REUSEADDR,
+ * as our servers bind: a port left in TIME_WAIT by our own last run (a
+ * restart) is free, one another process listens on is not. */
+static bool ports_free(int base)
+{
+    bool ok = true;
+    for (int i = 0; i < 4 && ok; i++) {
+        int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)(base + i)),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        ok = s >= 0 && setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
+             bind(s, (struct sockaddr *)&a, sizeof a) == 0;
+        if (s >= 0) close(s);
+    }
+    return ok;
+}
+
+/* --port-base 0: the base of the last such start on this home if its four
+ * ports are free (the coin-flip contract's program URL names the file
+ * server's port), else four free consecutive ports at a random place below
+ * the kernel's ephemeral range, where no outgoing connection takes a port
+ * between our check and the children's bind. Written to HOME/port-base. */
+static int choose_port_base(const char *home)
+{
+    char path[PATH_MAX + 16], line[32];
+    snprintf(path, sizeof path, "%s/port-base", home);
+    if (read_line(path, line, sizeof line) == 0) {
+        int saved = atoi(line);
+        if (saved >= 1024 && saved <= 65500 && ports_free(saved)) return saved;
+        fprintf(stderr, "outlayer dev: the ports of the last start (%d-%d) are taken; choosing others%s\n", saved,
+                saved + 3, saved > 0 ? " (the coin-flip contract's program URL names the old port)" : "");
+    }
+    int lo = 15000, hi = 32764;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    int eph_lo = 0, eph_hi = 0;
+    if (f && fscanf(f, "%d %d", &eph_lo, &eph_hi) == 2 && eph_lo > lo + 400) hi = eph_lo - 4;
+    if (f) fclose(f);
+    int slots = (hi - lo) / 4;
+    int start = (int)randombytes_uniform((uint32_t)slots);
+    for (int k = 0; k < slots; k++) {
+        int base = lo + 4 * ((start + k) % slots);
+        if (!ports_free(base)) continue;
+        char text[16];
+        snprintf(text, sizeof text, "%d\n", base);
+        if (write_secret_file(path, text)) fprintf(stderr, "outlayer dev: cannot write %s\n", path);
+        return base;
+    }
+    cli_error("--port-base 0: no four free consecutive ports in %d..%d", lo, hi + 3);
+    return -1;
+}
+
 static int random_token(const char *path, char *out, size_t size)
 {
     if (read_line(path, out, size) == 0) return 0;
@@ -401,10 +465,10 @@ static int setup_chain(const dev_opts *o, const char *rpc_url)
     if (!rpc) return -1;
     near_rpc_set_retry(rpc, 3, 200);
     char path[PATH_MAX + 64], err[300];
-    near_credentials root, contract, owner, op, user, flip, reg;
+    near_credentials root, contract, owner, op, user, flip, reg, fwd;
     snprintf(path, sizeof path, "%s/devnet/credentials/localnet/test.near.json", o->home);
     int rc = -1;
-    bool made_contract = false, made_flip = false, made_reg = false, made;
+    bool made_contract = false, made_flip = false, made_reg = false, made_fwd = false, made;
     if (near_credentials_read_file(path, &root, err, sizeof err)) {
         cli_error("test.near key: %s", err);
         goto out;
@@ -414,7 +478,8 @@ static int setup_chain(const dev_opts *o, const char *rpc_url)
         ensure_account(rpc, o, &root, DEV_USER, 1000 * DC_NEAR, &user, &made) ||
         ensure_account(rpc, o, &root, DEV_CONTRACT, 50 * DC_NEAR, &contract, &made_contract) ||
         ensure_account(rpc, o, &root, DEV_COINFLIP, 20 * DC_NEAR, &flip, &made_flip) ||
-        ensure_account(rpc, o, &root, DEV_REGISTER, 50 * DC_NEAR, &reg, &made_reg))
+        ensure_account(rpc, o, &root, DEV_REGISTER, 50 * DC_NEAR, &reg, &made_reg) ||
+        ensure_account(rpc, o, &root, DEV_FORWARDER, 20 * DC_NEAR, &fwd, &made_fwd))
         goto out;
     if (made_contract) {
         snprintf(path, sizeof path, "%s/outlayer.wasm", o->contracts_dir);
@@ -440,6 +505,13 @@ static int setup_chain(const dev_opts *o, const char *rpc_url)
         snprintf(path, sizeof path, "%s/coinflip.wasm", o->contracts_dir);
         if (dc_deploy(rpc, &flip, path, init, err, sizeof err)) {
             cli_error("deploying the coin-flip contract: %s", err);
+            goto out;
+        }
+    }
+    if (made_fwd) {
+        snprintf(path, sizeof path, "%s/forwarder.wasm", o->contracts_dir);
+        if (dc_deploy(rpc, &fwd, path, "{\"outlayer_id\":\"" DEV_CONTRACT "\"}", err, sizeof err)) {
+            cli_error("deploying the forwarder contract: %s", err);
             goto out;
         }
     }
@@ -480,6 +552,9 @@ static int write_dev_json(const dev_opts *o)
                           rpc, "feed_url", feed, "coordinator_url", coord, "keystore_url", ks, "dashboard_url", dash,
                           "contract_id", DEV_CONTRACT, "register_contract_id", DEV_REGISTER, "accounts", accounts, "wasm_url_base",
                           files, "wasm_dir", wasm_dir, "workers", o->workers, "pid", (int)getpid(), "caller_contracts", DEV_COINFLIP);
+    json_array_append_new(json_object_get(j, "caller_contracts"), json_string(DEV_FORWARDER));
+    json_object_set_new(j, "ports", json_pack("{s:i, s:i, s:i, s:i}", "rpc", p, "coordinator", p + 1, "keystore", p + 2,
+                                              "files", p + 3));
     char path[PATH_MAX + 16], tmp[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/dev.json", o->home);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -631,6 +706,7 @@ static void print_banner(const dev_opts *o)
     printf("  owner        " DEV_OWNER "\n  operator     " DEV_OPERATOR "\n  user         " DEV_USER "\n");
     printf("  register     " DEV_REGISTER " (register contract, simulated TEE in %s/tee; workers resolve as it)\n", h);
     printf("  coin flip    " DEV_COINFLIP " (example caller: flip {\"choice\":\"Heads\"} with a deposit)\n");
+    printf("  forwarder    " DEV_FORWARDER " (example caller: ask {\"code_source\",\"input_data\"} with a deposit)\n");
     printf("  keys         %s/credentials/localnet/<account>.json (near-cli format)\n\n", h);
     char hello[PATH_MAX + 32], real[PATH_MAX];
     snprintf(hello, sizeof hello, "%s/../examples/hello.wasm", o->bin_dir);
@@ -741,6 +817,10 @@ int cmd_dev(int argc, char **argv)
     if (lock < 0) return CLI_EXIT_USAGE;
     snprintf(sub, sizeof sub, "%s/dev.json", o.home);
     unlink(sub); /* left by a crashed run: not ready yet */
+    if (o.port_base == 0 && (o.port_base = choose_port_base(o.home)) < 0) {
+        close(lock);
+        return CLI_EXIT_INTERNAL;
+    }
 
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);

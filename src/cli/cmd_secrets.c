@@ -39,6 +39,7 @@ typedef struct {
     const char *coordinator, *keystore, *keystore_token, *pubkey;
     const char *rpc, *contract, *credentials, *credentials_dir, *network;
     const char *input;
+    const char *generate; /* put: NAME:TYPE[,NAME:TYPE...] made inside the keystore */
 } sec_args;
 
 void cmd_secrets_help(FILE *out)
@@ -48,6 +49,7 @@ void cmd_secrets_help(FILE *out)
             "       outlayer secrets encrypt ACCESSOR --owner ACCOUNT [KEY SOURCE] [--input FILE] < secrets\n"
             "       outlayer secrets put     ACCESSOR --owner ACCOUNT --profile NAME [--access JSON] [KEY SOURCE]\n"
             "                                [CHAIN] [--input FILE] < secrets\n"
+            "       outlayer secrets put     ... --generate PROTECTED_NAME:TYPE[,...] [--input FILE]\n"
             "       outlayer secrets ls      --owner ACCOUNT [CHAIN]\n"
             "       outlayer secrets rm      ACCESSOR --owner ACCOUNT --profile NAME [CHAIN]\n"
             "\n"
@@ -65,6 +67,12 @@ void cmd_secrets_help(FILE *out)
             "(blank lines and # comments skipped; spaces around '=' ignored, the value is the rest of the\n"
             "line, taken literally). Names: letters, digits, '_'; not the\n"
             "NEAR_* names the worker sets, not PROTECTED_* (those are generated inside the keystore).\n"
+            "\n"
+            "--generate PROTECTED_NAME:TYPE[,...] (put): secrets made inside the keystore, whose values nobody\n"
+            "sees, not even you; TYPE hex16, hex32, hex64, ed25519, ed25519_seed or password[:N]. With\n"
+            "--generate, stdin is not read: give secrets of your own with --input FILE (they are sealed here\n"
+            "and merged by the keystore). Asks the coordinator's /secrets/add_generated_secret (or with\n"
+            "--keystore, the keystore's /add_generated_secret).\n"
             "\n"
             "KEY SOURCE (where the public key comes from; first given wins):\n"
             "  --pubkey HEX               the key itself (from `outlayer secrets pubkey`)\n"
@@ -115,7 +123,7 @@ static int parse_args(int argc, char **argv, sec_args *a)
         O("--coordinator", coordinator), O("--keystore", keystore), O("--keystore-token", keystore_token),
         O("--pubkey", pubkey),     O("--rpc", rpc),               O("--contract", contract),
         O("--credentials", credentials), O("--credentials-dir", credentials_dir), O("--network", network),
-        O("--input", input),
+        O("--input", input),       O("--generate", generate),
 #undef O
     };
     memset(a, 0, sizeof *a);
@@ -458,6 +466,70 @@ static bool profile_ok(const char *p)
     return true;
 }
 
+/* --generate: the keystore makes the PROTECTED_* secrets and seals them,
+ * merged with the sealed --input secrets (if any), into a version-2 blob. */
+static int generate_blob(const sec_args *a, const sec_accessor *acc, const char *seed, char **blob)
+{
+    json_t *list = json_array();
+    char *spec = strdup(a->generate), *save = NULL;
+    int rc = -1;
+    for (char *item = strtok_r(spec, ",", &save); item && rc < 0; item = strtok_r(NULL, ",", &save)) {
+        char *colon = strchr(item, ':');
+        if (!colon || colon == item || !colon[1]) rc = usage("--generate: expected NAME:TYPE, got '%s'", item);
+        else {
+            *colon = 0;
+            json_array_append_new(list, json_pack("{s:s,s:s}", "name", item, "generation_type", colon + 1));
+        }
+    }
+    free(spec);
+    char *manual = NULL;
+    if (rc < 0 && a->input) rc = seal_input(a, acc, seed, &manual);
+    if (rc >= 0) {
+        json_decref(list);
+        free(manual);
+        return rc;
+    }
+    char url[1024], err[512];
+    hc_options o = {.timeout_ms = 30000};
+    json_t *body, *out = NULL;
+    json_t *enc = manual ? json_string(manual) : json_null();
+    free(manual);
+    if (a->keystore) {
+        snprintf(url, sizeof url, "%s/add_generated_secret", a->keystore);
+        o.bearer = a->keystore_token ? a->keystore_token : getenv("KEYSTORE_AUTH_TOKEN");
+        body = json_pack("{s:s,s:o,s:o}", "seed", seed, "encrypted_secrets_base64", enc, "new_secrets", list);
+    } else {
+        const char *base = a->coordinator ? a->coordinator : env_or("OUTLAYER_COORDINATOR_URL", "http://127.0.0.1:8080");
+        snprintf(url, sizeof url, "%s/secrets/add_generated_secret", base);
+        json_t *ja = acc->is_wasm_hash ? json_pack("{s:s,s:s}", "type", "WasmHash", "hash", acc->hash)
+                                       : json_pack("{s:s,s:s}", "type", "Repo", "repo", acc->repo);
+        if (!acc->is_wasm_hash && acc->has_branch) json_object_set_new(ja, "branch", json_string(acc->branch));
+        body = json_pack("{s:o,s:s,s:o,s:o}", "accessor", ja, "owner", a->owner, "encrypted_secrets_base64", enc,
+                         "new_secrets", list);
+    }
+    hc_global_init();
+    long status = 0;
+    int r = hc_post_json(url, body, &o, &status, &out, err, sizeof err);
+    json_decref(body);
+    if (r != 0) {
+        cli_error("secrets: cannot reach %s: %s", url, err);
+        return CLI_EXIT_INTERNAL;
+    }
+    const char *b64 = json_string_value(json_object_get(out, "encrypted_data_base64"));
+    if (status != 200 || !b64) {
+        const char *e = json_string_value(json_object_get(out, "error"));
+        cli_error("secrets: %s answered %ld%s%s", url, status, e ? ": " : "", e ? e : "");
+        json_decref(out);
+        return status == 400 ? CLI_EXIT_USAGE : CLI_EXIT_INTERNAL;
+    }
+    *blob = strdup(b64);
+    char *keys = json_dumps(json_object_get(out, "all_keys"), JSON_COMPACT);
+    fprintf(stderr, "sealed by the keystore: %s\n", keys ? keys : "?");
+    free(keys);
+    json_decref(out);
+    return -1;
+}
+
 static int do_put(const sec_args *a)
 {
     sec_accessor acc;
@@ -474,12 +546,17 @@ static int do_put(const sec_args *a)
         return usage("--access: %s", err);
     }
     sec_cond_free(cond);
+    /* a --generate list that cannot be right is refused before any key or network is used */
+    if (a->generate && (!strchr(a->generate, ':') || a->generate[0] == ':' || a->generate[0] == ',')) {
+        json_decref(access);
+        return usage("--generate: expected PROTECTED_NAME:TYPE[,PROTECTED_NAME:TYPE...], got '%s'", a->generate);
+    }
     chain_ctx c;
     if ((rc = chain_open(a, &c, true)) >= 0) {
         json_decref(access);
         return rc;
     }
-    if ((rc = seal_input(a, &acc, seed, &blob)) >= 0) {
+    if ((rc = a->generate ? generate_blob(a, &acc, seed, &blob) : seal_input(a, &acc, seed, &blob)) >= 0) {
         json_decref(access);
         chain_close(&c);
         return rc;
@@ -568,6 +645,7 @@ int cmd_secrets(int argc, char **argv)
         cli_error("secrets: libsodium failed to initialise");
         return CLI_EXIT_INTERNAL;
     }
+    if (a.generate && strcmp(a.sub, "put") != 0) return usage("--generate works with put only%s", NULL);
     if (strcmp(a.sub, "pubkey") == 0) return do_pubkey(&a);
     if (strcmp(a.sub, "encrypt") == 0) return do_encrypt(&a);
     if (strcmp(a.sub, "put") == 0) return do_put(&a);

@@ -16,5 +16,8 @@
 /* The example caller contract (contracts/examples/coinflip.c), running
  * examples/coin_flip.c served by outlayer dev. */
 #define DEV_COINFLIP "coinflip.test.near"
+/* The forwarding example caller (contracts/examples/forwarder.c): ask
+ * {code_source, input_data} with a deposit; the program's JSON is stored. */
+#define DEV_FORWARDER "forwarder.test.near"
 
 #endif

@@ -59,7 +59,7 @@ int main(void)
     char log[128], devjson[128], pb[16], nw[16], cmd[512];
     snprintf(log, sizeof log, "%s/dev.out", home);
     snprintf(devjson, sizeof devjson, "%s/dev.json", home);
-    snprintf(pb, sizeof pb, "%d", 35900 - (getpid() % 20) * 4);
+    snprintf(pb, sizeof pb, "0"); /* outlayer dev chooses free ports; the URLs are in dev.json */
     snprintf(nw, sizeof nw, "%d", workers);
     char *argv[] = {(char *)outlayer, "dev", "--home", home, "--workers", nw, "--port-base", pb, NULL};
     pid_t dev = wh_spawn(argv, log);
