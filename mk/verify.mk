@@ -18,7 +18,7 @@ $(VERIFY_TAMPER_OBJ): src/worker/execute.c
 $(VERIFY_TAMPER_WORKER): $(WORKER_MAIN_OBJ) $(VERIFY_TAMPER_OBJ) $(WORKER_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(WORKER_MAIN_OBJ) $(VERIFY_TAMPER_OBJ) -Wl,--start-group $(WORKER_LIBS) -Wl,--end-group \
-	  $(LIB_JSON) $(LIB_CURL) $(LIB_HTTP) $(LIB_SODIUM) -lpcre2-8 $(LDLIBS)
+	  $(LIB_JSON) $(LIB_CURL) $(LIB_HTTP) $(LIB_SODIUM) $(LIB_SSL) -lpcre2-8 $(LDLIBS)
 
 VERIFY_DEPS := $(BIN)/outlayer $(BIN)/outlayer-devnet $(BIN)/outlayer-coordinator $(BIN)/outlayer-keystore \
   $(BIN)/outlayer-worker build/contracts/outlayer.wasm build/contracts/coinflip.wasm $(VERIFY_PROBE) \
