@@ -202,6 +202,7 @@ static const char *error_kind_name(wasm_error_kind k)
     case WASM_ERR_UNLINKABLE: return "unlinkable module";
     case WASM_ERR_TRAP: return "trap during instantiation";
     case WASM_ERR_RESOURCE: return "resource limit";
+    case WASM_ERR_MISUSE: return "internal error (engine API misuse)";
     case WASM_ERR_NONE: break;
     }
     return "error";

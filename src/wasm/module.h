@@ -26,7 +26,7 @@
 #define WASM_MAX_RESULTS 1000u
 #define WASM_MAX_TABLE_SIZE 10000000u /* elements a table may ever hold */
 #define WASM_PAGE_SIZE 65536u
-#define WASM_MAX_PAGES 65536u
+#define WASM_MAX_PAGES WASM_MEMORY_PAGES_MAX
 
 typedef struct wasm_limits_decl {
     uint32_t min;

@@ -64,7 +64,7 @@ static const wasm_valtype single_type[256] = {
     [WASM_F64] = WASM_F64,         [WASM_FUNCREF] = WASM_FUNCREF, [WASM_EXTERNREF] = WASM_EXTERNREF,
 };
 
-static const char *type_name(wasm_valtype t)
+const char *wasm_valtype_name(wasm_valtype t)
 {
     switch (t) {
     case WASM_I32: return "i32";
@@ -359,11 +359,11 @@ static bool pop_expect_slow(validator *v, wasm_valtype expect)
     if (v->nvals == c->height) {
         if (c->unreachable)
             return true;
-        return invalid(v, "type mismatch: %s expects %s, the stack is empty", op_name(v), type_name(expect));
+        return invalid(v, "type mismatch: %s expects %s, the stack is empty", op_name(v), wasm_valtype_name(expect));
     }
     wasm_valtype actual = v->vals[--v->nvals];
     if (actual != expect && actual != UNKNOWN)
-        return invalid(v, "type mismatch: %s expects %s, got %s", op_name(v), type_name(expect), type_name(actual));
+        return invalid(v, "type mismatch: %s expects %s, got %s", op_name(v), wasm_valtype_name(expect), wasm_valtype_name(actual));
     return true;
 }
 
@@ -407,12 +407,12 @@ static bool peek_vals(validator *v, const wasm_valtype *types, uint32_t n)
         if (v->nvals < c->height + 1 + k) {
             if (c->unreachable)
                 return true; /* everything below is polymorphic */
-            return invalid(v, "type mismatch: %s expects %s, the stack is empty", op_name(v), type_name(expect));
+            return invalid(v, "type mismatch: %s expects %s, the stack is empty", op_name(v), wasm_valtype_name(expect));
         }
         wasm_valtype actual = v->vals[v->nvals - 1 - k];
         if (actual != expect && actual != UNKNOWN)
-            return invalid(v, "type mismatch: %s expects %s, got %s", op_name(v), type_name(expect),
-                           type_name(actual));
+            return invalid(v, "type mismatch: %s expects %s, got %s", op_name(v), wasm_valtype_name(expect),
+                           wasm_valtype_name(actual));
     }
     return true;
 }
@@ -718,8 +718,8 @@ static bool fc_instruction(validator *v)
         if (!need_table(v, b) || !need_elem(v, a))
             return false;
         if (m->elems[a].type != m->tables[b].elem)
-            return invalid(v, "type mismatch: table.init of %s segment into %s table", type_name(m->elems[a].type),
-                           type_name(m->tables[b].elem));
+            return invalid(v, "type mismatch: table.init of %s segment into %s table", wasm_valtype_name(m->elems[a].type),
+                           wasm_valtype_name(m->tables[b].elem));
         return pop_expect(v, I32) && pop_expect(v, I32) && pop_expect(v, I32);
     case 13: /* elem.drop */
         return read_u32(v, &a) && need_elem(v, a);
@@ -729,8 +729,8 @@ static bool fc_instruction(validator *v)
         if (!need_table(v, a) || !need_table(v, b))
             return false;
         if (m->tables[a].elem != m->tables[b].elem)
-            return invalid(v, "type mismatch: table.copy from %s table to %s table", type_name(m->tables[b].elem),
-                           type_name(m->tables[a].elem));
+            return invalid(v, "type mismatch: table.copy from %s table to %s table", wasm_valtype_name(m->tables[b].elem),
+                           wasm_valtype_name(m->tables[a].elem));
         return pop_expect(v, I32) && pop_expect(v, I32) && pop_expect(v, I32);
     case 15: /* table.grow */
         if (!read_u32(v, &a) || !need_table(v, a))
@@ -854,7 +854,7 @@ static bool instruction(validator *v, bool *done)
             return invalid(v, "unknown type %u in call_indirect", idx);
         if (m->tables[table].elem != WASM_FUNCREF)
             return invalid(v, "type mismatch: call_indirect through a table of %s",
-                           type_name(m->tables[table].elem));
+                           wasm_valtype_name(m->tables[table].elem));
         return pop_expect(v, I32) && call_type(v, &m->types[idx]);
     }
     case 0x1a: /* drop */
@@ -864,9 +864,9 @@ static bool instruction(validator *v, bool *done)
             return false;
         if (!is_num(t1) || !is_num(t2))
             return invalid(v, "type mismatch: select without a type annotation needs numeric operands, got %s",
-                           type_name(is_num(t1) ? t2 : t1));
+                           wasm_valtype_name(is_num(t1) ? t2 : t1));
         if (t1 != t2 && t1 != UNKNOWN && t2 != UNKNOWN)
-            return invalid(v, "type mismatch: select operands differ (%s and %s)", type_name(t2), type_name(t1));
+            return invalid(v, "type mismatch: select operands differ (%s and %s)", wasm_valtype_name(t2), wasm_valtype_name(t1));
         return push_val(v, t1 == UNKNOWN ? t2 : t1);
     case 0x1c: { /* select t* */
         uint32_t n;
@@ -940,7 +940,7 @@ static bool instruction(validator *v, bool *done)
         if (!pop_val(v, &t))
             return false;
         if (!is_ref(t))
-            return invalid(v, "type mismatch: ref.is_null expects a reference, got %s", type_name(t));
+            return invalid(v, "type mismatch: ref.is_null expects a reference, got %s", wasm_valtype_name(t));
         return push_val(v, I32);
     case 0xd2: /* ref.func */
         if (!read_u32(v, &idx))
@@ -1193,8 +1193,8 @@ static bool check_const(validator *v, const wasm_const_expr *e, wasm_valtype exp
         return invalid(v, "constant expression required");
     }
     if (t != expect)
-        return invalid(v, "type mismatch: constant expression of type %s where %s is expected", type_name(t),
-                       type_name(expect));
+        return invalid(v, "type mismatch: constant expression of type %s where %s is expected", wasm_valtype_name(t),
+                       wasm_valtype_name(expect));
     return true;
 }
 
@@ -1267,8 +1267,8 @@ static bool check_module(validator *v)
             if (!check_const(v, &e->offset, I32))
                 return false;
             if (m->tables[e->table].elem != e->type)
-                return invalid(v, "type mismatch: element segment %u of %s for a table of %s", i, type_name(e->type),
-                               type_name(m->tables[e->table].elem));
+                return invalid(v, "type mismatch: element segment %u of %s for a table of %s", i, wasm_valtype_name(e->type),
+                               wasm_valtype_name(m->tables[e->table].elem));
         }
         for (uint32_t k = 0; k < e->count; k++)
             if (!check_const(v, &e->items[k], e->type))
