@@ -9,7 +9,9 @@
 #   make fuzz       longer fuzzing sessions (FUZZ_SECONDS=60 each by default)
 #
 # Each component describes its own sources and tests in mk/<component>.mk;
-# this file holds what they share. Variables a fragment may append to:
+# a library of ours is made by $(call static_lib,...) in mk/lib/<name>.mk,
+# read before every other fragment. This file holds what they share.
+# Variables a fragment may append to:
 #   PROGRAMS     binaries that `make` builds
 #   TEST_STEPS   make targets that `make test` runs, in order
 #   FUZZ_TARGETS libFuzzer binaries (built with clang-19)
@@ -70,9 +72,31 @@ $(OBJ)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-# libFuzzer targets, built from sources with clang-19 (coverage needs its
+# A static library of ours:
+#   $(eval $(call static_lib,NAME,SOURCES))
+# defines $(LIB)/libNAME.a from the objects of SOURCES, and its libFuzzer
+# build $(FUZZ_LIB)/libNAME.a (the same sources through clang-19 with
+# FUZZ_CFLAGS, made only when a fuzz target links it). The fragment still
+# appends $(LIB)/libNAME.a to STATIC_LIBS itself when every unit test may
+# link it. Library fragments live in mk/lib/ and are read before the rest,
+# so every other fragment may name them by variable ($(WASM_LIB), ...).
+FUZZ_OBJ = $(BUILD)/fuzz/obj
+FUZZ_LIB = $(BUILD)/fuzz/lib
+fuzz_objs_of = $(patsubst %.c,$(FUZZ_OBJ)/%.o,$(1))
+define static_lib
+$(LIB)/lib$(1).a: $(call objs_of,$(2))
+	@mkdir -p $$(@D)
+	rm -f $$@ && ar rcs $$@ $$^
+$(FUZZ_LIB)/lib$(1).a: $(call fuzz_objs_of,$(2))
+	@mkdir -p $$(@D)
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+
+# libFuzzer targets, built with clang-19 (coverage needs its
 # instrumentation, so they do not reuse the gcc objects).
 #   $(eval $(call fuzz_target,NAME,SOURCES,EXTRA_LDLIBS))
+# SOURCES is the fuzzer's own .c files followed by the fuzz builds of the
+# libraries it exercises, dependents first: $(FUZZ_LIB)/libNAME.a.
 # defines $(BUILD)/fuzz/NAME, `make fuzz-smoke-NAME` (a short run from the
 # committed corpus tests/fuzz/corpus/NAME/, part of make test) and adds NAME
 # to `make fuzz` (FUZZ_SECONDS each, the corpus grows in build/fuzz/).
@@ -95,6 +119,11 @@ fuzz-$(1): $(BUILD)/fuzz/$(1)
 .PHONY: fuzz-smoke-$(1) fuzz-$(1)
 endef
 
+$(FUZZ_OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+include $(sort $(wildcard mk/lib/*.mk))
 include $(sort $(wildcard mk/*.mk))
 
 fuzz-smoke: $(addprefix fuzz-smoke-,$(FUZZ_TARGETS))

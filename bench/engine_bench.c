@@ -141,7 +141,7 @@ static int cmd_load(const char *path, int reps)
             break;
         }
         for (int metering = 0; metering < 2; metering++) {
-            wasm_load_options opts = {.metering = metering};
+            wasm_load_options opts = {.no_metering = !metering};
             t0 = now_ns();
             wasm_module *m = wasm_module_load_ex(bytes, len, &opts, &err);
             (metering ? load_on : load_off)[r] = now_ns() - t0;
@@ -196,7 +196,7 @@ static int cmd_run(bool metering, const char *path, int argc, char **argv)
         return 1;
     }
     wasm_error err;
-    wasm_load_options opts = {.metering = metering};
+    wasm_load_options opts = {.no_metering = !metering};
     uint64_t t0 = now_ns();
     wasm_module *m = wasm_module_load_ex(bytes, len, &opts, &err);
     uint64_t t_load = now_ns() - t0;

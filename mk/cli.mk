@@ -6,12 +6,10 @@ CLI_SRC := $(wildcard src/cli/*.c)
 CLI_OBJ := $(call objs_of,$(CLI_SRC))
 PROGRAMS += $(BIN)/outlayer
 
-# The libraries outlayer links, named directly: prerequisites are expanded
-# when read, and the library fragments come later in sorted order.
-# Subcommands that need more (libnear, ...) add them here.
-CLI_LIBS := $(LIB)/librunner.a $(LIB)/libwasi.a $(LIB)/libwasm.a
+# The libraries outlayer links. Subcommands that need more add them here.
+CLI_LIBS := $(RUNNER_LIB) $(WASI_LIB) $(WASM_LIB)
 # `outlayer secrets` (src/cli/cmd_secrets.c):
-CLI_LIBS += $(LIB)/libsecrets.a $(LIB)/libbase.a $(LIB)/libnear.a
+CLI_LIBS += $(SECRETS_LIB) $(BASE_LIB) $(NEAR_LIB)
 $(BIN)/outlayer: LDLIBS += $(LIB_CURL) -lpcre2-8
 # `outlayer dev` serves local .wasm files (src/cli/dev_files.c):
 $(BIN)/outlayer: LDLIBS += $(LIB_HTTP)

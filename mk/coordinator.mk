@@ -10,9 +10,8 @@ PROGRAMS += $(COORD_BIN)
 # libpq's header lives in its own directory on Debian.
 $(OBJ)/src/coordinator/db_pg.o: CFLAGS += -I/usr/include/postgresql
 
-$(COORD_LIB): $(COORD_OBJ)
-	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+$(eval $(call static_lib,coordinator,$(COORD_SRC)))
+$(call fuzz_objs_of,src/coordinator/db_pg.c): FUZZ_CFLAGS += -I/usr/include/postgresql
 
 # libsecrets: the one repo/seed normalisation and the access-condition
 # parser the keystore uses (api_secrets.c); it needs libnear and PCRE2.
@@ -45,7 +44,8 @@ TEST_STEPS += coordinator-test coordinator-test-san coordinator-test-pg
 .PHONY: coordinator-test coordinator-test-san coordinator-test-pg
 
 # Fuzzing the request parsers (seed corpus: tests/fuzz/corpus/coordinator/).
-$(eval $(call fuzz_target,coordinator,src/coordinator/request.c src/coordinator/cache.c src/base/http_server.c src/base/log.c tests/fuzz/fuzz_coordinator.c,-ljansson -lsodium -lmicrohttpd))
+$(eval $(call fuzz_target,coordinator,tests/fuzz/fuzz_coordinator.c $(FUZZ_LIB)/libcoordinator.a $(FUZZ_LIB)/libbase.a,\
+  -ljansson -lsodium -lmicrohttpd))
 
 # Load benchmark (wrk + bench/coordinator_cycle.c) on SQLite and PostgreSQL;
 # numbers in docs/benchmarks.md.

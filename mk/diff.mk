@@ -8,9 +8,9 @@ DIFF_CASES ?= 300
 DIFF_SEED ?= 1
 DIFF_FUZZ_CASES ?= 3000
 
-$(DIFF_RUN): $(OBJ)/tests/diff/diffrun.o $(LIB)/libwasm.a
+$(DIFF_RUN): $(OBJ)/tests/diff/diffrun.o $(WASM_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB)/libwasm.a $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(WASM_LIB) $(LDLIBS)
 
 diff-test: $(DIFF_RUN)
 	@nice python3 tests/diff/diff.py $(BUILD) $(DIFF_CASES) $(DIFF_SEED)

@@ -12,9 +12,7 @@ KEYSTORE_BIN := $(BIN)/outlayer-keystore
 KEYSTORE_LIBS := $(KEYSTORE_LIB) $(LIB)/libsecrets.a $(LIB)/libbase.a $(LIB)/libnear.a
 PROGRAMS += $(KEYSTORE_BIN)
 
-$(KEYSTORE_LIB): $(call objs_of,$(KEYSTORE_LIB_SRC))
-	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+$(eval $(call static_lib,keystore,$(KEYSTORE_LIB_SRC)))
 
 $(KEYSTORE_BIN): $(OBJ)/src/keystore/main.o $(KEYSTORE_LIBS)
 	@mkdir -p $(@D)
@@ -48,12 +46,8 @@ TEST_STEPS += keystore-test keystore-test-san
 
 # Fuzz target: /decrypt (and /pubkey, /add_generated_secret) bodies through
 # the request logic with a fake chain.
-KEYSTORE_FUZZ_SRC := src/keystore/request_util.c src/keystore/pubkey.c src/keystore/decrypt.c \
-  src/keystore/generated.c src/keystore/auth.c \
-  $(filter-out src/secrets/chain_near.c src/secrets/client.c,$(wildcard src/secrets/*.c)) src/base/log.c \
-  src/near/account_id.c src/near/u128.c src/near/keys.c src/near/base58.c src/near/base64.c \
-  tests/fuzz/fuzz_keystore_decrypt.c
-$(eval $(call fuzz_target,keystore_decrypt,$(KEYSTORE_FUZZ_SRC),-ljansson -lsodium -lpcre2-8))
+$(eval $(call fuzz_target,keystore_decrypt,tests/fuzz/fuzz_keystore_decrypt.c $(FUZZ_LIB)/libkeystore.a \
+  $(FUZZ_LIB)/libsecrets.a $(FUZZ_LIB)/libbase.a $(FUZZ_LIB)/libnear.a,-ljansson -lsodium -lpcre2-8))
 
 # Contracts the keystore test runs conditions against (FT, NFT, DAO policy),
 # in C on the contract SDK; plain wasm, the same for every build.

@@ -1,17 +1,4 @@
-# NEAR primitives: src/near/ -> build/lib/libnear.a
-# (borsh, base58/base64, account ids, keys, transactions, amounts,
-#  credential files, JSON-RPC client). Uses libsodium, jansson, libcurl.
-NEAR_SRC := $(wildcard src/near/*.c)
-NEAR_OBJ := $(call objs_of,$(NEAR_SRC))
-NEAR_LIB := $(LIB)/libnear.a
-STATIC_LIBS += $(NEAR_LIB)
-
-$(NEAR_LIB): $(NEAR_OBJ)
-	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
-
-near-lib: $(NEAR_LIB)
-.PHONY: near-lib
+# libnear's interop vectors and fuzz targets (the library: mk/lib/near.mk).
 
 # Interop vectors from near-api-js: re-generate them into a temp file and
 # fail on any difference from the committed tests/near/vectors.json, then
@@ -31,10 +18,8 @@ near-vectors: $(BUILD)/tests/unit/test_near_vectors
 TEST_STEPS += near-vectors
 .PHONY: near-vectors
 
-# Fuzz targets for the borsh reader and the transaction decoder.
-NEAR_FUZZ_TX_SRC := src/near/borsh.c src/near/u128.c src/near/transaction.c src/near/keys.c src/near/base58.c
-$(eval $(call fuzz_target,near_tx,$(NEAR_FUZZ_TX_SRC) tests/fuzz/fuzz_near_tx.c,-lsodium))
-$(eval $(call fuzz_target,near_borsh,src/near/borsh.c src/near/u128.c tests/fuzz/fuzz_near_borsh.c,))
-NEAR_FUZZ_OUTCOME_SRC := src/near/rpc.c src/near/rpc_tx.c src/near/rpc_query.c src/near/borsh.c src/near/u128.c src/near/transaction.c src/near/keys.c \
-  src/near/base58.c src/near/base64.c
-$(eval $(call fuzz_target,near_outcome,$(NEAR_FUZZ_OUTCOME_SRC) tests/fuzz/fuzz_near_outcome.c,-lsodium -ljansson -lcurl))
+# Fuzz targets for the borsh reader, the transaction decoder and the RPC
+# outcome parser, linked with libnear's fuzz build.
+$(eval $(call fuzz_target,near_tx,tests/fuzz/fuzz_near_tx.c $(FUZZ_LIB)/libnear.a,-lsodium))
+$(eval $(call fuzz_target,near_borsh,tests/fuzz/fuzz_near_borsh.c $(FUZZ_LIB)/libnear.a,))
+$(eval $(call fuzz_target,near_outcome,tests/fuzz/fuzz_near_outcome.c $(FUZZ_LIB)/libnear.a,-lsodium -ljansson -lcurl))

@@ -4,16 +4,12 @@
 # $(BUILD)/spec/<name>/ and all of them are run by tests/spec/spec_runner.
 # The suite lives beside the repository (CI clones it as ../shared);
 # override with WASM_TESTSUITE=/path/to/testsuite.
-#
-# This fragment is included before mk/wasm.mk, so it names the engine's
-# library and sources itself rather than using that fragment's variables.
 WASM_TESTSUITE ?= $(CURDIR)/../shared/wasm-testsuite
 SPEC_NAMES := $(sort $(notdir $(basename $(wildcard $(WASM_TESTSUITE)/*.wast))))
 SPEC_JSON := $(foreach n,$(SPEC_NAMES),$(BUILD)/spec/$(n)/$(n).json)
 SPEC_RUNNER := $(BUILD)/tests/spec/spec_runner
-SPEC_WASM_LIB := $(LIB)/libwasm.a
 
-$(SPEC_RUNNER): $(OBJ)/tests/spec/spec_runner.o $(SPEC_WASM_LIB)
+$(SPEC_RUNNER): $(OBJ)/tests/spec/spec_runner.o $(WASM_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_JSON) -lm -lpthread
 
@@ -37,4 +33,4 @@ TEST_STEPS += spec spec-san
 .PHONY: spec spec-san
 
 # libFuzzer: load -> instantiate -> call every export with small fuel.
-$(eval $(call fuzz_target,wasm,$(wildcard src/wasm/*.c) tests/fuzz/fuzz_wasm.c))
+$(eval $(call fuzz_target,wasm,tests/fuzz/fuzz_wasm.c $(FUZZ_LIB)/libwasm.a))

@@ -5,14 +5,11 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 SYSTEM_LIBS := $(LIB_JSON) $(LIB_HTTP) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SSL) $(LIB_SQLITE) -lpcre2-8 -lm -lpthread
 
-# Shared test helpers (tests/unit/support/*.c) are linked into every test.
-UNIT_SUPPORT_OBJ := $(call objs_of,$(wildcard tests/unit/support/*.c))
-
 # Second expansion: STATIC_LIBS is complete only after every fragment is read.
 .SECONDEXPANSION:
-$(BUILD)/tests/unit/%: $(OBJ)/tests/unit/%.o $(UNIT_SUPPORT_OBJ) $$(STATIC_LIBS)
+$(BUILD)/tests/unit/%: $(OBJ)/tests/unit/%.o $$(STATIC_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(UNIT_SUPPORT_OBJ) -Wl,--start-group $(STATIC_LIBS) -Wl,--end-group \
+	$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(STATIC_LIBS) -Wl,--end-group \
 	  $(LIB_CMOCKA) $(SYSTEM_LIBS)
 
 unit: $(UNIT_BIN)

@@ -1,12 +1,4 @@
-# WASI preview 1 on top of the engine: src/wasi/ -> build/lib/libwasi.a
-WASI_SRC := $(wildcard src/wasi/*.c)
-WASI_OBJ := $(call objs_of,$(WASI_SRC))
-WASI_LIB := $(LIB)/libwasi.a
-STATIC_LIBS += $(WASI_LIB)
-
-$(WASI_LIB): $(WASI_OBJ)
-	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+# WASI's test modules and unit-test wiring (the library: mk/lib/wasi.mk).
 
 # Test modules written in WAT (tests/wasi/*.wat) -> $(BUILD)/tests/wasi/*.wasm,
 # used by the WASI unit tests and the CLI tests.
@@ -28,4 +20,4 @@ $(BUILD)/tests/wasi/imports_all.wasm: tests/wasi/imports_all.c
 WASI_UNIT_BIN := $(filter $(BUILD)/tests/unit/test_wasi_%,$(UNIT_BIN))
 $(OBJ)/tests/unit/test_wasi_%.o: CFLAGS += -DWASI_TEST_WASM_DIR='"$(abspath $(BUILD)/tests/wasi)"' \
   -DEXAMPLES_WASM_DIR='"$(abspath $(BUILD)/examples)"'
-$(WASI_UNIT_BIN): $(WASI_TEST_WASM) $(EXAMPLE_WASM) $(LIB)/librunner.a $(LIB)/libwasi.a $(LIB)/libwasm.a
+$(WASI_UNIT_BIN): $(WASI_TEST_WASM) $(EXAMPLE_WASM) $(RUNNER_LIB) $(WASI_LIB) $(WASM_LIB)

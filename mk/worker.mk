@@ -6,9 +6,7 @@ WORKER_OBJ := $(call objs_of,$(WORKER_SRC))
 WORKER_LIB := $(LIB)/libworker.a
 STATIC_LIBS += $(WORKER_LIB)
 
-$(WORKER_LIB): $(WORKER_OBJ)
-	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+$(eval $(call static_lib,worker,$(WORKER_SRC)))
 
 worker-lib: $(WORKER_LIB)
 .PHONY: worker-lib
@@ -59,8 +57,8 @@ worker-chain-test: $(BUILD)/tests/worker/test_worker_chain $(DEVNET_BIN) build/c
 TEST_STEPS += worker-chain-test
 
 # Fuzzing what the worker parses from the feed and the coordinator.
-WORKER_FUZZ_SRC := src/worker/events.c src/worker/request.c src/worker/util.c src/base/log.c
-$(eval $(call fuzz_target,worker_events,$(WORKER_FUZZ_SRC) tests/fuzz/fuzz_worker_events.c,-ljansson -lsodium))
+$(eval $(call fuzz_target,worker_events,tests/fuzz/fuzz_worker_events.c $(FUZZ_LIB)/libworker.a $(FUZZ_LIB)/libbase.a,\
+  -ljansson -lsodium))
 
 worker-compile-test: $(BUILD)/tests/worker/test_worker_compile
 	@timeout 300 $(BUILD)/tests/worker/test_worker_compile

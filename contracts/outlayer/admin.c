@@ -285,7 +285,14 @@ SDK_EXPORT(get_max_limits) void ol_get_max_limits(void)
 {
     struct ol_state st;
     ol_state_load(&st);
-    return_literal("[500000000000,180,300]");
+    struct sdk_reply reply;
+    struct jw *w = sdk_reply_begin(&reply);
+    jw_arr_begin(w);
+    jw_u64(w, OL_MAX_INSTRUCTIONS);
+    jw_u64(w, OL_MAX_EXECUTION_SECONDS);
+    jw_u64(w, OL_MAX_COMPILATION_SECONDS);
+    jw_arr_end(w);
+    sdk_reply_end(&reply);
 }
 
 SDK_EXPORT(is_paused) void ol_is_paused(void)

@@ -118,7 +118,8 @@ SDK_EXPORT(request_execution) void ol_request_execution(void)
             buf_init(&b);
             buf_str(&b, "Requested max_instructions ");
             buf_u64(&b, limits.max_instructions);
-            buf_str(&b, " exceeds hard limit of 500000000000");
+            buf_str(&b, " exceeds hard limit of ");
+            buf_u64(&b, OL_MAX_INSTRUCTIONS);
             sdk_panic_buf(&b);
         }
         if (limits.max_execution_seconds > OL_MAX_EXECUTION_SECONDS) {
@@ -126,7 +127,9 @@ SDK_EXPORT(request_execution) void ol_request_execution(void)
             buf_init(&b);
             buf_str(&b, "Requested max_execution_seconds ");
             buf_u64(&b, limits.max_execution_seconds);
-            buf_str(&b, " exceeds hard limit of 180 seconds");
+            buf_str(&b, " exceeds hard limit of ");
+            buf_u64(&b, OL_MAX_EXECUTION_SECONDS);
+            buf_str(&b, " seconds");
             sdk_panic_buf(&b);
         }
     }

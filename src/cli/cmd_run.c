@@ -5,9 +5,11 @@
  * The work itself is runner_run (src/runner/), shared with the worker.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -22,12 +24,14 @@ void cmd_run_help(FILE *out)
             "usage: outlayer run FILE.wasm [options] [-- ARGS...]\n"
             "\n"
             "Runs a WASI preview-1 command (a module exporting _start) the way an OutLayer\n"
-            "worker does: the input on stdin, the program's stdout to our stdout, its stderr to\n"
+            "worker does: our stdin as its input, the program's stdout to our stdout, its stderr to\n"
             "our stderr, and its exit code as ours. A report (instructions, wall time, peak\n"
             "memory, trap) follows on stderr. FILE.wasm may be - to read the module from stdin.\n"
             "\n"
             "options:\n"
-            "  --input FILE|-      the program's stdin: a file, or - for our stdin (default: empty)\n"
+            "  --input FILE|-      the program's stdin: a file, or - for our stdin. Default: our\n"
+            "                      stdin, read to EOF before the program starts; empty when our\n"
+            "                      stdin is a terminal or FILE.wasm is -. --input /dev/null for none\n"
             "  --fuel N            instruction limit (default %" PRIu64 ")\n"
             "  --max-memory-mb N   memory cap in MiB (linear memory, tables, globals, ...),\n"
             "                      also the stdout cap (default %u)\n"
@@ -63,7 +67,7 @@ void cmd_run_help(FILE *out)
 
 typedef struct run_args {
     const char *file;
-    const char *input; /* NULL = empty stdin */
+    const char *input; /* NULL = not given: our stdin unless it is a terminal (see default_input) */
     uint64_t fuel;
     uint64_t max_memory_mb;
     uint64_t timeout_ms;
@@ -173,6 +177,18 @@ static int parse_args(int argc, char **argv, run_args *a)
     return -1;
 }
 
+/* Without --input the program gets our stdin, as `wasmtime run` does. The
+ * input is read whole before the program starts (a worker hands it over
+ * the same way), so a terminal would block until Ctrl-D even for a program
+ * that never reads: then, and when the module itself came from stdin, the
+ * program's stdin is empty. Returns "-" or NULL (empty). */
+static const char *default_input(const run_args *a)
+{
+    if (strcmp(a->file, "-") == 0) return NULL;
+    if (isatty(STDIN_FILENO) || fcntl(STDIN_FILENO, F_GETFD) < 0) return NULL; /* a terminal, or closed */
+    return "-";
+}
+
 static void write_stdout(void *env, const uint8_t *data, size_t len) { fwrite(data, 1, len, stdout); }
 static void write_stderr(void *env, const uint8_t *data, size_t len) { fwrite(data, 1, len, stderr); }
 
@@ -204,6 +220,7 @@ static const char *error_kind_name(wasm_error_kind k)
     case WASM_ERR_UNLINKABLE: return "unlinkable module";
     case WASM_ERR_TRAP: return "trap during instantiation";
     case WASM_ERR_RESOURCE: return "resource limit";
+    case WASM_ERR_MISUSE: return "internal error (engine API misuse)";
     case WASM_ERR_NONE: break;
     }
     return "error";
@@ -338,6 +355,7 @@ int cmd_run(int argc, char **argv)
         code = CLI_EXIT_NO_INPUT;
         goto done;
     }
+    if (!a.input) a.input = default_input(&a);
     if (a.input) {
         input = cli_read_file(a.input, &input_len);
         if (!input) {

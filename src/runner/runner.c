@@ -185,7 +185,7 @@ static wasm_module *load_module(const runner_options *o, wasm_store *store, bool
 {
     wasm_error err;
     memset(&err, 0, sizeof err);
-    wasm_load_options lo = {.metering = true, .interrupt = store};
+    wasm_load_options lo = {.interrupt = store};
     uint64_t t0 = now_us();
     wasm_module *module = wasm_module_load_ex(o->wasm, o->wasm_len, &lo, &err);
     r->load_us = now_us() - t0;

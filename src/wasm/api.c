@@ -2,6 +2,7 @@
  * api.c — loading modules (decode + validate + compile), module reflection
  * and calls from the embedder.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@ wasm_module *wasm_module_load_ex(const uint8_t *bytes, size_t size, const wasm_l
         return NULL;
     }
     m->refcount = 1;
-    m->metering = opts ? opts->metering : true;
+    m->metering = !(opts && opts->no_metering);
     m->interrupt = opts && opts->interrupt ? &opts->interrupt->interrupt : NULL;
     if (!wasm_decode(m, bytes, size, err) || !wasm_validate_module(m, err) || !wasm_compile_module(m, err)) {
         module_free(m);
@@ -120,51 +121,42 @@ wasm_export_info wasm_module_export(const wasm_module *m, size_t i)
 
 wasm_functype wasm_func_type(const wasm_func *f) { return f->type; }
 
-static wasm_trap_code call_error(wasm_store *s, const char *fmt, unsigned a, unsigned b)
+/* The embedder's call was wrong: its own trap code, so a caller can tell
+ * it from a host function that failed. */
+static wasm_trap_code misuse(wasm_store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static wasm_trap_code misuse(wasm_store *s, const char *fmt, ...)
 {
     char msg[160];
-    snprintf(msg, sizeof msg, fmt, a, b);
-    wasm_store_set_trap(s, WASM_TRAP_HOST, msg);
-    return WASM_TRAP_HOST;
-}
-
-static const char *type_name(wasm_valtype t)
-{
-    switch (t) {
-    case WASM_I32: return "i32";
-    case WASM_I64: return "i64";
-    case WASM_F32: return "f32";
-    case WASM_F64: return "f64";
-    case WASM_FUNCREF: return "funcref";
-    case WASM_EXTERNREF: return "externref";
-    default: return "unknown";
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    wasm_store_set_trap(s, WASM_TRAP_MISUSE, msg);
+    return WASM_TRAP_MISUSE;
 }
 
 wasm_trap_code wasm_func_call(wasm_store *s, wasm_func *f, const wasm_value *args, size_t nargs,
                               wasm_value *results, size_t nresults)
 {
     if (!s)
-        return WASM_TRAP_HOST;
+        return WASM_TRAP_MISUSE;
     if (!f)
-        return call_error(s, "call of a null function%.0u%.0u", 0, 0);
+        return misuse(s, "call of a null function");
     if (f->store != s)
-        return call_error(s, "function belongs to another store%.0u%.0u", 0, 0);
+        return misuse(s, "function belongs to another store");
     const wasm_functype *t = &f->type;
     if (nargs != t->nparams)
-        return call_error(s, "wrong number of arguments: expected %u, got %u", t->nparams, (unsigned)nargs);
+        return misuse(s, "wrong number of arguments: expected %u, got %zu", t->nparams, nargs);
     if (nresults < t->nresults)
-        return call_error(s, "result buffer too small: %u results, room for %u", t->nresults,
-                          (unsigned)nresults);
-    for (size_t i = 0; i < nargs; i++) {
-        if (args[i].type != t->types[i]) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "argument %zu has type %s, expected %s", i, type_name(args[i].type),
-                     type_name(t->types[i]));
-            wasm_store_set_trap(s, WASM_TRAP_HOST, msg);
-            return WASM_TRAP_HOST;
-        }
-    }
+        return misuse(s, "result buffer too small: %u results, room for %zu", t->nresults, nresults);
+    if (nargs && !args)
+        return misuse(s, "no argument array for %zu arguments", nargs);
+    if (t->nresults && !results)
+        return misuse(s, "no result array for %u results", t->nresults);
+    for (size_t i = 0; i < nargs; i++)
+        if (args[i].type != t->types[i])
+            return misuse(s, "argument %zu has type %s, expected %s", i, wasm_valtype_name(args[i].type),
+                          wasm_valtype_name(t->types[i]));
     if (!wasm_store_reserve_stacks(s)) {
         wasm_store_set_trap(s, WASM_TRAP_STACK_EXHAUSTED, "cannot allocate the value stack");
         return WASM_TRAP_STACK_EXHAUSTED;

@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "wasm/compile.h"
+#include "wasm/opcodes.h"
 #include "wasm/reader.h"
 
 enum ctl_kind { CTL_FUNC, CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_ELSE };
@@ -649,53 +650,33 @@ static bool read_blocktype(compiler *c, wasm_reader *r, uint32_t *nparams, uint3
     return true;
 }
 
-/* ---- numeric opcodes ---------------------------------------------------- */
+/* ---- the opcode table ---------------------------------------------------- */
 
-enum { NUM_NONE, NUM_UNARY, NUM_BINARY, NUM_NOP };
+/* Rows of opcodes.h with no single interpreter operation. */
+enum { WOP_NONE = 0 };
 
-typedef struct numop {
-    uint8_t kind;
+/* What the compiler takes from each row of opcodes.h: the family, whether
+ * a numeric instruction has two operands, whether a memory access is a
+ * load, and the interpreter operation of numeric instructions, loads and
+ * stores. */
+typedef struct opcode_code {
+    uint8_t family; /* wasm_op_family */
+    bool binary;
+    bool load;
     uint16_t op;
-} numop;
+} opcode_code;
 
-/* Opcodes 0x45..0xc4, in order. */
-static const numop numeric_ops[0xc5 - 0x45] = {
-#define U(name) {NUM_UNARY, WOP_##name}
-#define B(name) {NUM_BINARY, WOP_##name}
-    U(I32_EQZ), B(I32_EQ), B(I32_NE), B(I32_LT_S), B(I32_LT_U), B(I32_GT_S), B(I32_GT_U),
-    B(I32_LE_S), B(I32_LE_U), B(I32_GE_S), B(I32_GE_U),
-    U(I64_EQZ), B(I64_EQ), B(I64_NE), B(I64_LT_S), B(I64_LT_U), B(I64_GT_S), B(I64_GT_U),
-    B(I64_LE_S), B(I64_LE_U), B(I64_GE_S), B(I64_GE_U),
-    B(F32_EQ), B(F32_NE), B(F32_LT), B(F32_GT), B(F32_LE), B(F32_GE),
-    B(F64_EQ), B(F64_NE), B(F64_LT), B(F64_GT), B(F64_LE), B(F64_GE),
-    U(I32_CLZ), U(I32_CTZ), U(I32_POPCNT), B(I32_ADD), B(I32_SUB), B(I32_MUL), B(I32_DIV_S),
-    B(I32_DIV_U), B(I32_REM_S), B(I32_REM_U), B(I32_AND), B(I32_OR), B(I32_XOR), B(I32_SHL),
-    B(I32_SHR_S), B(I32_SHR_U), B(I32_ROTL), B(I32_ROTR),
-    U(I64_CLZ), U(I64_CTZ), U(I64_POPCNT), B(I64_ADD), B(I64_SUB), B(I64_MUL), B(I64_DIV_S),
-    B(I64_DIV_U), B(I64_REM_S), B(I64_REM_U), B(I64_AND), B(I64_OR), B(I64_XOR), B(I64_SHL),
-    B(I64_SHR_S), B(I64_SHR_U), B(I64_ROTL), B(I64_ROTR),
-    U(F32_ABS), U(F32_NEG), U(F32_CEIL), U(F32_FLOOR), U(F32_TRUNC), U(F32_NEAREST), U(F32_SQRT),
-    B(F32_ADD), B(F32_SUB), B(F32_MUL), B(F32_DIV), B(F32_MIN), B(F32_MAX), B(F32_COPYSIGN),
-    U(F64_ABS), U(F64_NEG), U(F64_CEIL), U(F64_FLOOR), U(F64_TRUNC), U(F64_NEAREST), U(F64_SQRT),
-    B(F64_ADD), B(F64_SUB), B(F64_MUL), B(F64_DIV), B(F64_MIN), B(F64_MAX), B(F64_COPYSIGN),
-    U(I32_WRAP_I64),
-    U(I32_TRUNC_F32_S), U(I32_TRUNC_F32_U), U(I32_TRUNC_F64_S), U(I32_TRUNC_F64_U),
-    U(I64_EXTEND_I32_S), U(I64_EXTEND_I32_U),
-    U(I64_TRUNC_F32_S), U(I64_TRUNC_F32_U), U(I64_TRUNC_F64_S), U(I64_TRUNC_F64_U),
-    U(F32_CONVERT_I32_S), U(F32_CONVERT_I32_U), U(F32_CONVERT_I64_S), U(F32_CONVERT_I64_U),
-    U(F32_DEMOTE_F64),
-    U(F64_CONVERT_I32_S), U(F64_CONVERT_I32_U), U(F64_CONVERT_I64_S), U(F64_CONVERT_I64_U),
-    U(F64_PROMOTE_F32),
-    /* reinterpretations: the slot already holds the bits (32-bit values zero-extended) */
-    {NUM_NOP, 0}, {NUM_NOP, 0}, {NUM_NOP, 0}, {NUM_NOP, 0},
-    U(I32_EXTEND8_S), U(I32_EXTEND16_S), U(I64_EXTEND8_S), U(I64_EXTEND16_S), U(I64_EXTEND32_S),
-#undef U
-#undef B
+static const opcode_code opcode_codes[256] = {
+#define CODE_ROW(code, ident, name, fam, imm, a, b, r, align, op) \
+    [code] = {WASM_FAM_##fam, (b) != 0, (r) != 0, WOP_##op},
+    WASM_OPCODES(CODE_ROW)
+#undef CODE_ROW
 };
 
-static const uint16_t sat_ops[8] = {
-    WOP_I32_TRUNC_SAT_F32_S, WOP_I32_TRUNC_SAT_F32_U, WOP_I32_TRUNC_SAT_F64_S, WOP_I32_TRUNC_SAT_F64_U,
-    WOP_I64_TRUNC_SAT_F32_S, WOP_I64_TRUNC_SAT_F32_U, WOP_I64_TRUNC_SAT_F64_S, WOP_I64_TRUNC_SAT_F64_U,
+static const uint16_t fc_codes[WASM_FC_OPCODE_COUNT] = {
+#define FC_ROW(code, ident, name, fam, imm, a, b, r, align, op) [code] = WOP_##op,
+    WASM_FC_OPCODES(FC_ROW)
+#undef FC_ROW
 };
 
 static void emit_unary(compiler *c, uint16_t op)
@@ -782,17 +763,6 @@ static void emit_binary(compiler *c, uint16_t op)
     emit_u(c, sb);
     produced(c, cell);
 }
-
-/* Loads (0x28..0x35) and stores (0x36..0x3e). */
-static const uint16_t load_ops[14] = {
-    WOP_LOAD32, WOP_LOAD64, WOP_LOAD32, WOP_LOAD64, WOP_LOAD8_S32, WOP_LOAD8_U32, WOP_LOAD16_S32,
-    WOP_LOAD16_U32, WOP_LOAD8_S64, WOP_LOAD8_U32, WOP_LOAD16_S64, WOP_LOAD16_U32, WOP_LOAD32_S64,
-    WOP_LOAD32,
-};
-static const uint16_t store_ops[9] = {
-    WOP_STORE32, WOP_STORE64, WOP_STORE32, WOP_STORE64, WOP_STORE8, WOP_STORE16, WOP_STORE8, WOP_STORE16,
-    WOP_STORE32,
-};
 
 /* The same with the address computed by an i32.add fused in: `dst x y
  * offset` reads address x + y (wrapping at 32 bits, as the add would). */
@@ -940,33 +910,33 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
     size_t prod_cell = c->prod_cell, prod_end = c->prod_end;
     c->prod_cell = SIZE_MAX;
     /* Every instruction except the `end` and `else` delimiters costs 1. */
-    if (live && opcode != 0x0b && opcode != 0x05 && c->metering)
+    if (live && opcode != WASM_OPC_END && opcode != WASM_OPC_ELSE && c->metering)
         c->run_cost++;
 
     switch (opcode) {
-    case 0x00: /* unreachable */
+    case WASM_OPC_UNREACHABLE:
         if (live) {
             emit_op(c, WOP_UNREACHABLE);
             close_run(c);
             go_dead(c);
         }
         break;
-    case 0x01: /* nop */
+    case WASM_OPC_NOP:
         break;
-    case 0x02: /* block */
-    case 0x03: /* loop */
-    case 0x04: { /* if */
+    case WASM_OPC_BLOCK:
+    case WASM_OPC_LOOP:
+    case WASM_OPC_IF: {
         uint32_t np, nr;
         READ(read_blocktype(c, r, &np, &nr));
         if (!live) {
-            push_ctl(c, opcode == 0x03 ? CTL_LOOP : opcode == 0x04 ? CTL_IF : CTL_BLOCK, 0, 0);
+            push_ctl(c, opcode == WASM_OPC_LOOP ? CTL_LOOP : opcode == WASM_OPC_IF ? CTL_IF : CTL_BLOCK, 0, 0);
             break;
         }
-        if (opcode == 0x02) {
+        if (opcode == WASM_OPC_BLOCK) {
             if (c->h < c->stack_base + np)
                 return fail(c, "operand stack underflow"), false;
             push_ctl(c, CTL_BLOCK, np, nr);
-        } else if (opcode == 0x03) {
+        } else if (opcode == WASM_OPC_LOOP) {
             if (c->h < c->stack_base + np)
                 return fail(c, "operand stack underflow"), false;
             /* The head run merges with the run before, unless that run is
@@ -999,7 +969,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         }
         break;
     }
-    case 0x05: { /* else */
+    case WASM_OPC_ELSE: {
         ctl *b = label(c, 0);
         if (!b || b->kind != CTL_IF)
             return fail(c, "else without if"), false;
@@ -1021,7 +991,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         edge_run(c, b->else_cost); /* charged when the `if` branches here */
         break;
     }
-    case 0x0b: { /* end */
+    case WASM_OPC_END: {
         ctl *b = label(c, 0);
         if (!b)
             return false;
@@ -1059,7 +1029,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         c->dead = false;
         break;
     }
-    case 0x0c: { /* br */
+    case WASM_OPC_BR: {
         uint32_t depth;
         READ(wasm_read_u32(r, &depth));
         if (!live)
@@ -1069,7 +1039,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         go_dead(c);
         break;
     }
-    case 0x0d: { /* br_if */
+    case WASM_OPC_BR_IF: {
         uint32_t depth;
         READ(wasm_read_u32(r, &depth));
         if (!live)
@@ -1102,7 +1072,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         }
         break;
     }
-    case 0x0e: { /* br_table */
+    case WASM_OPC_BR_TABLE: {
         uint32_t count;
         READ(wasm_read_u32(r, &count));
         if (count > wasm_reader_left(r))
@@ -1190,14 +1160,14 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         free(depths);
         break;
     }
-    case 0x0f: /* return */
+    case WASM_OPC_RETURN:
         if (live) {
             emit_return(c);
             close_run(c);
             go_dead(c);
         }
         break;
-    case 0x10: { /* call */
+    case WASM_OPC_CALL: {
         uint32_t f;
         READ(wasm_read_u32(r, &f));
         CHECK_INDEX(f, m->nfuncs, "function");
@@ -1222,7 +1192,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         edge_run(c, cost);
         break;
     }
-    case 0x11: { /* call_indirect */
+    case WASM_OPC_CALL_INDIRECT: {
         uint32_t type, table;
         READ(wasm_read_u32(r, &type));
         READ(wasm_read_u32(r, &table));
@@ -1247,13 +1217,13 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         edge_run(c, cost);
         break;
     }
-    case 0x1a: /* drop */
+    case WASM_OPC_DROP:
         if (live)
             pop(c, 1);
         break;
-    case 0x1b: /* select */
-    case 0x1c: { /* select t* */
-        if (opcode == 0x1c) {
+    case WASM_OPC_SELECT:
+    case WASM_OPC_SELECT_T: { /* select t* */
+        if (opcode == WASM_OPC_SELECT_T) {
             uint32_t n;
             uint8_t t;
             READ(wasm_read_u32(r, &n));
@@ -1273,21 +1243,21 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         produced(c, cell);
         break;
     }
-    case 0x20: /* local.get */
-    case 0x21: /* local.set */
-    case 0x22: { /* local.tee */
+    case WASM_OPC_LOCAL_GET:
+    case WASM_OPC_LOCAL_SET:
+    case WASM_OPC_LOCAL_TEE: {
         uint32_t x;
         READ(wasm_read_u32(r, &x));
         CHECK_INDEX(x, c->nlocals_total, "local");
         if (!live)
             break;
-        if (opcode == 0x20) {
+        if (opcode == WASM_OPC_LOCAL_GET) {
             push_virtual(c, x);
             break;
         }
         uint32_t p = pop(c, 1);
         uint32_t from = src(c, p);
-        bool tee = opcode == 0x22;
+        bool tee = opcode == WASM_OPC_LOCAL_TEE;
         if (from == x) { /* local.set x (local.get x) */
             if (tee)
                 push_virtual(c, x);
@@ -1306,14 +1276,14 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
             push_virtual(c, x);
         break;
     }
-    case 0x23: /* global.get */
-    case 0x24: { /* global.set */
+    case WASM_OPC_GLOBAL_GET:
+    case WASM_OPC_GLOBAL_SET: {
         uint32_t x;
         READ(wasm_read_u32(r, &x));
         CHECK_INDEX(x, m->nglobals, "global");
         if (!live)
             break;
-        if (opcode == 0x23) {
+        if (opcode == WASM_OPC_GLOBAL_GET) {
             uint32_t dst = push(c, 1);
             emit_op(c, WOP_GLOBAL_GET);
             size_t cell = emit_u(c, dst);
@@ -1327,14 +1297,14 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         }
         break;
     }
-    case 0x25: /* table.get */
-    case 0x26: { /* table.set */
+    case WASM_OPC_TABLE_GET:
+    case WASM_OPC_TABLE_SET: {
         uint32_t t;
         READ(wasm_read_u32(r, &t));
         CHECK_INDEX(t, m->ntables, "table");
         if (!live)
             break;
-        if (opcode == 0x25) {
+        if (opcode == WASM_OPC_TABLE_GET) {
             uint32_t i = pop(c, 1);
             uint32_t si = src(c, i);
             push(c, 1);
@@ -1352,15 +1322,15 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         }
         break;
     }
-    case 0x3f: /* memory.size */
-    case 0x40: { /* memory.grow */
+    case WASM_OPC_MEMORY_SIZE:
+    case WASM_OPC_MEMORY_GROW: {
         uint8_t zero;
         READ(wasm_read_u8(r, &zero));
         if (!live)
             break;
         if (m->nmemories == 0)
             return fail(c, "memory instruction without a memory"), false;
-        if (opcode == 0x3f) {
+        if (opcode == WASM_OPC_MEMORY_SIZE) {
             emit_op(c, WOP_MEMORY_SIZE);
             produced(c, emit_u(c, push(c, 1)));
         } else {
@@ -1372,17 +1342,20 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         }
         break;
     }
-    case 0x41: case 0x42: case 0x43: case 0x44: { /* constants */
+    case WASM_OPC_I32_CONST:
+    case WASM_OPC_I64_CONST:
+    case WASM_OPC_F32_CONST:
+    case WASM_OPC_F64_CONST: {
         uint64_t v = 0;
-        if (opcode == 0x41) {
+        if (opcode == WASM_OPC_I32_CONST) {
             int32_t x;
             READ(wasm_read_i32(r, &x));
             v = (uint32_t)x;
-        } else if (opcode == 0x42) {
+        } else if (opcode == WASM_OPC_I64_CONST) {
             int64_t x;
             READ(wasm_read_i64(r, &x));
             v = (uint64_t)x;
-        } else if (opcode == 0x43) {
+        } else if (opcode == WASM_OPC_F32_CONST) {
             uint32_t x;
             READ(wasm_read_f32_bits(r, &x));
             v = x;
@@ -1393,18 +1366,18 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
             push_const(c, v);
         break;
     }
-    case 0xd0: { /* ref.null t */
+    case WASM_OPC_REF_NULL: { /* ref.null t */
         uint8_t t;
         READ(wasm_read_u8(r, &t));
         if (live)
             push_const(c, 0);
         break;
     }
-    case 0xd1: /* ref.is_null */
+    case WASM_OPC_REF_IS_NULL:
         if (live)
             emit_unary(c, WOP_REF_IS_NULL);
         break;
-    case 0xd2: { /* ref.func */
+    case WASM_OPC_REF_FUNC: {
         uint32_t f;
         READ(wasm_read_u32(r, &f));
         CHECK_INDEX(f, m->nfuncs, "function");
@@ -1416,80 +1389,85 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         produced(c, cell);
         break;
     }
-    case 0xfc: {
+    case WASM_OPC_PREFIX_FC: {
         uint32_t sub, a = 0, b = 0;
         READ(wasm_read_u32(r, &sub));
-        if (sub <= 7) {
+        if (sub <= WASM_OPC_FC_I64_TRUNC_SAT_F64_U) {
             if (live)
-                emit_unary(c, sat_ops[sub]);
+                emit_unary(c, fc_codes[sub]);
             break;
         }
         switch (sub) {
-        case 8: /* memory.init seg 0 */
-        case 12: /* table.init elem table */
-        case 14: /* table.copy dst src */
-        case 10: /* memory.copy 0 0 */
+        case WASM_OPC_FC_MEMORY_INIT: /* memory.init seg 0 */
+        case WASM_OPC_FC_TABLE_INIT: /* table.init elem table */
+        case WASM_OPC_FC_TABLE_COPY: /* table.copy dst src */
+        case WASM_OPC_FC_MEMORY_COPY: /* memory.copy 0 0 */
             READ(wasm_read_u32(r, &a));
             READ(wasm_read_u32(r, &b));
             break;
-        case 9: case 11: case 13: case 15: case 16: case 17:
+        case WASM_OPC_FC_DATA_DROP:
+        case WASM_OPC_FC_MEMORY_FILL:
+        case WASM_OPC_FC_ELEM_DROP:
+        case WASM_OPC_FC_TABLE_GROW:
+        case WASM_OPC_FC_TABLE_SIZE:
+        case WASM_OPC_FC_TABLE_FILL:
             READ(wasm_read_u32(r, &a));
             break;
         default:
             return fail(c, "unknown 0xfc instruction"), false;
         }
-        if (sub == 8 || sub == 9)
+        if (sub == WASM_OPC_FC_MEMORY_INIT || sub == WASM_OPC_FC_DATA_DROP)
             CHECK_INDEX(a, m->ndatas, "data segment");
-        if (sub == 12 || sub == 13)
+        if (sub == WASM_OPC_FC_TABLE_INIT || sub == WASM_OPC_FC_ELEM_DROP)
             CHECK_INDEX(a, m->nelems, "element segment");
-        if (sub == 12)
+        if (sub == WASM_OPC_FC_TABLE_INIT)
             CHECK_INDEX(b, m->ntables, "table");
-        if (sub == 14) {
+        if (sub == WASM_OPC_FC_TABLE_COPY) {
             CHECK_INDEX(a, m->ntables, "table");
             CHECK_INDEX(b, m->ntables, "table");
         }
-        if (sub >= 15)
+        if (sub >= WASM_OPC_FC_TABLE_GROW)
             CHECK_INDEX(a, m->ntables, "table");
-        if ((sub == 8 || sub == 10 || sub == 11) && m->nmemories == 0)
+        if (wasm_fc_opcodes[sub].family == WASM_FAM_MEMORY && sub != WASM_OPC_FC_DATA_DROP && m->nmemories == 0)
             return fail(c, "memory instruction without a memory"), false;
         if (!live)
             break;
         uint32_t s = 0;
         switch (sub) {
-        case 8:
+        case WASM_OPC_FC_MEMORY_INIT:
             s = pop(c, 3);
             emit_op(c, WOP_MEMORY_INIT);
             emit_u(c, a);
             break;
-        case 9:
+        case WASM_OPC_FC_DATA_DROP:
             emit_op(c, WOP_DATA_DROP);
             emit_u(c, a);
             return true;
-        case 10:
+        case WASM_OPC_FC_MEMORY_COPY:
             s = pop(c, 3);
             emit_op(c, WOP_MEMORY_COPY);
             break;
-        case 11:
+        case WASM_OPC_FC_MEMORY_FILL:
             s = pop(c, 3);
             emit_op(c, WOP_MEMORY_FILL);
             break;
-        case 12:
+        case WASM_OPC_FC_TABLE_INIT:
             s = pop(c, 3);
             emit_op(c, WOP_TABLE_INIT);
             emit_u(c, b);
             emit_u(c, a);
             break;
-        case 13:
+        case WASM_OPC_FC_ELEM_DROP:
             emit_op(c, WOP_ELEM_DROP);
             emit_u(c, a);
             return true;
-        case 14:
+        case WASM_OPC_FC_TABLE_COPY:
             s = pop(c, 3);
             emit_op(c, WOP_TABLE_COPY);
             emit_u(c, a);
             emit_u(c, b);
             break;
-        case 15:
+        case WASM_OPC_FC_TABLE_GROW:
             materialize_from(c, c->h - 2); /* grows in place */
             s = pop(c, 2);
             push(c, 1);
@@ -1498,14 +1476,14 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
             emit_u(c, a);
             emit_u(c, s + 1);
             return true;
-        case 16: {
+        case WASM_OPC_FC_TABLE_SIZE: {
             emit_op(c, WOP_TABLE_SIZE);
             size_t cell = emit_u(c, push(c, 1));
             emit_u(c, a);
             produced(c, cell);
             return true;
         }
-        default: /* 17 table.fill */
+        default: /* table.fill */
             s = pop(c, 3);
             emit_op(c, WOP_TABLE_FILL);
             emit_u(c, a);
@@ -1516,8 +1494,9 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         emit_u(c, src(c, s + 2));
         break;
     }
-    default:
-        if (opcode >= 0x28 && opcode <= 0x3e) { /* loads and stores */
+    default: {
+        const opcode_code *oc = &opcode_codes[opcode];
+        if (oc->family == WASM_FAM_MEMORY) { /* loads and stores (memory.size and .grow have cases) */
             uint32_t align, offset;
             READ(wasm_read_u32(r, &align));
             READ(wasm_read_u32(r, &offset));
@@ -1525,10 +1504,10 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
                 break;
             if (m->nmemories == 0)
                 return fail(c, "memory instruction without a memory"), false;
-            if (opcode <= 0x35) {
+            if (oc->load) {
                 uint32_t a = pop(c, 1);
                 uint32_t sa = src(c, a);
-                uint16_t op = load_ops[opcode - 0x28];
+                uint16_t op = oc->op;
                 size_t add = fusable_producer(c, a, WOP_I32_ADD);
                 uint64_t x = 0, y = 0;
                 if (add != SIZE_MAX) {
@@ -1549,7 +1528,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
                 produced(c, cell);
             } else {
                 uint32_t a = pop(c, 2);
-                uint16_t op = store_ops[opcode - 0x36];
+                uint16_t op = oc->op;
                 uint32_t sv = src(c, a + 1);
                 size_t add = fusable_producer(c, a, WOP_I32_ADD);
                 if (add != SIZE_MAX) {
@@ -1567,17 +1546,19 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
             }
             break;
         }
-        if (opcode >= 0x45 && opcode <= 0xc4) {
-            numop n = numeric_ops[opcode - 0x45];
-            if (!live || n.kind == NUM_NOP)
+        if (oc->family == WASM_FAM_REINTERPRET) /* the slot already holds the bits */
+            break;
+        if (oc->family == WASM_FAM_NUMERIC) {
+            if (!live)
                 break;
-            if (n.kind == NUM_UNARY)
-                emit_unary(c, n.op);
+            if (oc->binary)
+                emit_binary(c, oc->op);
             else
-                emit_binary(c, n.op);
+                emit_unary(c, oc->op);
             break;
         }
         return fail(c, "unknown opcode"), false;
+    }
     }
     return !c->failed;
 }
@@ -1669,7 +1650,7 @@ static bool compile_func(compiler *c, uint32_t index, wasm_compiled_func *out)
     /* Room for constants: at most one per byte that can start a constant. */
     uint32_t room = 0;
     for (size_t i = 0; i < d->code_size && room < CONST_MAX; i++)
-        if ((d->code[i] >= 0x41 && d->code[i] <= 0x44) || d->code[i] == 0xd0)
+        if ((d->code[i] >= WASM_OPC_I32_CONST && d->code[i] <= WASM_OPC_F64_CONST) || d->code[i] == WASM_OPC_REF_NULL)
             room++;
     c->const_room = room;
     c->stack_base = c->nlocals_total + room;

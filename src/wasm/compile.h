@@ -178,6 +178,8 @@ enum wasm_internal_op {
  * has room, and consts is padded). */
 #define WASM_INIT_GROUP 4
 
+/* Frames whose declared locals and constants fit in this many slots start
+ * with one fixed-size copy of wasm_compiled_func.init (no loops). */
 #define WASM_SMALL_INIT 8
 
 /* Fuel a call pays for initialising its frame, on top of its first run:
@@ -197,7 +199,7 @@ typedef struct wasm_compiled_func {
     /* small_init: locals and constants fit in WASM_SMALL_INIT slots, and
      * entry copies init (zeros, the constants, zeros) there at once */
     bool small_init;
-    uint64_t init[8];
+    uint64_t init[WASM_SMALL_INIT];
     uint32_t frame_size; /* slots: params + locals + maximum operand height, >= nresults */
 } wasm_compiled_func;
 

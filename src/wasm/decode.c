@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "wasm/module.h"
+#include "wasm/opcodes.h"
 #include "wasm/reader.h"
 
 /* Locals are declared run-length encoded but stored expanded, so a few
@@ -244,8 +245,7 @@ static bool read_globaltype(decoder *d, wasm_globaltype *out)
  * illegal opcode (malformed). */
 static bool is_instruction_opcode(uint8_t op)
 {
-    return op <= 0x11 || (op >= 0x1a && op <= 0x1c) || (op >= 0x20 && op <= 0x26) ||
-           (op >= 0x28 && op <= 0xc4) || (op >= 0xd0 && op <= 0xd2) || op == 0xfc;
+    return wasm_opcodes[op].family != WASM_FAM_NONE;
 }
 
 /* A constant expression: WebAssembly 2.0 allows one constant instruction
@@ -262,7 +262,7 @@ static bool read_const_expr(decoder *d, wasm_const_expr *out)
         uint8_t op;
         if (!read_byte(d, &op, "constant expression"))
             return false;
-        if (op == 0x0b)
+        if (op == WASM_OPC_END)
             break;
         uint64_t value = 0;
         const uint8_t *imm = d->r.p;
@@ -313,8 +313,8 @@ static bool read_const_expr(decoder *d, wasm_const_expr *out)
         default:
             if (is_instruction_opcode(op))
                 return wasm_fail(d->err, WASM_ERR_INVALID, at,
-                                 "constant expression required: opcode 0x%02x is not constant (offset 0x%zx)", op,
-                                 at);
+                                 "constant expression required: %s (opcode 0x%02x) is not constant (offset 0x%zx)",
+                                 wasm_opcode_name(op, 0), op, at);
             return malformed(d, at, "illegal opcode 0x%02x", op);
         }
         if (n == 0) {

@@ -51,6 +51,7 @@ const char *wasm_trap_name(wasm_trap_code code)
         [WASM_TRAP_MEMORY_LIMIT] = "memory limit exceeded",
         [WASM_TRAP_EXIT] = "exit",
         [WASM_TRAP_HOST] = "host function failed",
+        [WASM_TRAP_MISUSE] = "API misuse",
     };
     if ((unsigned)code >= WASM_TRAP_COUNT)
         return "unknown trap";

@@ -13,6 +13,7 @@
  * instantiation fails: functions of a failed instance may already sit in
  * an imported table, and they must stay callable.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,10 +49,111 @@ static bool extern_in_store(const wasm_extern *e, const wasm_store *s)
     }
 }
 
-static bool unlinkable(wasm_error *err, const wasm_import_decl *imp, const char *why)
+/* Appends printf-style text at *len in buf[size] (truncating). */
+static void append(char *buf, size_t size, size_t *len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
 {
+    if (*len >= size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + *len, size - *len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        *len = *len + (size_t)n < size ? *len + (size_t)n : size;
+}
+
+static void append_limits(char *buf, size_t size, size_t *len, uint32_t min, bool has_max, uint32_t max)
+{
+    if (has_max)
+        append(buf, size, len, " {min %u, max %u}", min, max);
+    else
+        append(buf, size, len, " {min %u}", min);
+}
+
+static void append_functype(char *buf, size_t size, size_t *len, const wasm_functype *t)
+{
+    append(buf, size, len, " (");
+    for (uint32_t i = 0; i < t->nparams; i++)
+        append(buf, size, len, "%s%s", i ? ", " : "", wasm_valtype_name(t->types[i]));
+    append(buf, size, len, ") -> (");
+    for (uint32_t i = 0; i < t->nresults; i++)
+        append(buf, size, len, "%s%s", i ? ", " : "", wasm_valtype_name(t->types[t->nparams + i]));
+    append(buf, size, len, ")");
+}
+
+/* What the module asks for, e.g. "function (i32, i32) -> (i32)",
+ * "table funcref {min 1, max 10}", "memory {min 1}", "global mut i64". */
+static void describe_import(char *buf, size_t size, const wasm_module *m, const wasm_import_decl *imp)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    append(buf, size, &len, "%s", kind_name(imp->kind));
+    switch (imp->kind) {
+    case WASM_EXTERN_FUNC:
+        if (imp->desc.type_index < m->ntypes)
+            append_functype(buf, size, &len, &m->types[imp->desc.type_index]);
+        break;
+    case WASM_EXTERN_TABLE:
+        append(buf, size, &len, " %s", wasm_valtype_name(imp->desc.table.elem));
+        append_limits(buf, size, &len, imp->desc.table.limits.min, imp->desc.table.limits.has_max,
+                      imp->desc.table.limits.max);
+        break;
+    case WASM_EXTERN_MEMORY:
+        append_limits(buf, size, &len, imp->desc.memory.min, imp->desc.memory.has_max, imp->desc.memory.max);
+        break;
+    default:
+        append(buf, size, &len, " %s%s", imp->desc.global.mutable_ ? "mut " : "",
+               wasm_valtype_name(imp->desc.global.type));
+        break;
+    }
+}
+
+/* What the linker gives, in the same words (current sizes for tables and memories). */
+static void describe_extern(char *buf, size_t size, const wasm_extern *e)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    append(buf, size, &len, "%s", kind_name(e->kind));
+    switch (e->kind) {
+    case WASM_EXTERN_FUNC:
+        if (e->of.func)
+            append_functype(buf, size, &len, &e->of.func->type);
+        break;
+    case WASM_EXTERN_TABLE:
+        if (e->of.table) {
+            append(buf, size, &len, " %s", wasm_valtype_name(e->of.table->elem));
+            append_limits(buf, size, &len, e->of.table->size, e->of.table->has_max, e->of.table->max);
+        }
+        break;
+    case WASM_EXTERN_MEMORY:
+        if (e->of.memory)
+            append_limits(buf, size, &len, e->of.memory->pages, e->of.memory->has_max, e->of.memory->max);
+        break;
+    default:
+        if (e->of.global)
+            append(buf, size, &len, " %s%s", e->of.global->mutable_ ? "mut " : "",
+                   wasm_valtype_name(e->of.global->type));
+        break;
+    }
+}
+
+static bool unlinkable(wasm_error *err, const wasm_module *m, const wasm_import_decl *imp, const char *why)
+{
+    char want[96];
+    describe_import(want, sizeof want, m, imp);
     return wasm_fail(err, WASM_ERR_UNLINKABLE, SIZE_MAX, "%s: %.*s.%.*s (%s)", why, (int)imp->module_len,
-                     imp->module, (int)imp->name_len, imp->name, kind_name(imp->kind));
+                     imp->module, (int)imp->name_len, imp->name, want);
+}
+
+/* "incompatible import type: env.f: expected function (i32) -> (), given function (i64) -> ()" */
+static bool incompatible(wasm_error *err, const wasm_module *m, const wasm_import_decl *imp, const wasm_extern *given)
+{
+    char want[96], got[96];
+    describe_import(want, sizeof want, m, imp);
+    describe_extern(got, sizeof got, given);
+    return wasm_fail(err, WASM_ERR_UNLINKABLE, SIZE_MAX, "incompatible import type: %.*s.%.*s: expected %s, given %s",
+                     (int)imp->module_len, imp->module, (int)imp->name_len, imp->name, want, got);
 }
 
 static bool resolve_imports(wasm_instance *inst, const wasm_linker *l, wasm_error *err)
@@ -62,16 +164,16 @@ static bool resolve_imports(wasm_instance *inst, const wasm_linker *l, wasm_erro
         const wasm_import_decl *imp = &m->imports[i];
         wasm_extern ext;
         if (!wasm_linker_lookup(l, imp->module, imp->module_len, imp->name, imp->name_len, &ext))
-            return unlinkable(err, imp, "unknown import");
+            return unlinkable(err, m, imp, "unknown import");
         if (ext.kind != imp->kind)
-            return unlinkable(err, imp, "incompatible import type");
+            return incompatible(err, m, imp, &ext);
         if (!extern_in_store(&ext, inst->store))
-            return unlinkable(err, imp, "import from another store");
+            return unlinkable(err, m, imp, "import from another store");
         switch (imp->kind) {
         case WASM_EXTERN_FUNC: {
             wasm_func *f = ext.of.func;
             if (!f || !wasm_functype_equal(&f->type, &m->types[imp->desc.type_index]))
-                return unlinkable(err, imp, "incompatible import type");
+                return incompatible(err, m, imp, &ext);
             inst->funcs[nf++] = f;
             break;
         }
@@ -79,21 +181,21 @@ static bool resolve_imports(wasm_instance *inst, const wasm_linker *l, wasm_erro
             wasm_table *t = ext.of.table;
             if (!t || t->elem != imp->desc.table.elem ||
                 !limits_match(t->size, t->has_max, t->max, &imp->desc.table.limits))
-                return unlinkable(err, imp, "incompatible import type");
+                return incompatible(err, m, imp, &ext);
             inst->tables[nt++] = t;
             break;
         }
         case WASM_EXTERN_MEMORY: {
             wasm_memory *mem = ext.of.memory;
             if (!mem || !limits_match(mem->pages, mem->has_max, mem->max, &imp->desc.memory))
-                return unlinkable(err, imp, "incompatible import type");
+                return incompatible(err, m, imp, &ext);
             inst->memories[nm++] = mem;
             break;
         }
         default: {
             wasm_global *g = ext.of.global;
             if (!g || g->type != imp->desc.global.type || g->mutable_ != imp->desc.global.mutable_)
-                return unlinkable(err, imp, "incompatible import type");
+                return incompatible(err, m, imp, &ext);
             inst->globals[ng++] = g;
             break;
         }
@@ -315,7 +417,7 @@ wasm_instance *wasm_instantiate(wasm_store *s, wasm_module *m, const wasm_linker
     memset(err, 0, sizeof *err);
     err->offset = SIZE_MAX;
     if (!s || !m || !m->compiled) {
-        wasm_fail(err, WASM_ERR_INVALID, SIZE_MAX, "no store or no loaded module");
+        wasm_fail(err, WASM_ERR_MISUSE, SIZE_MAX, "no store or no loaded module");
         return NULL;
     }
     wasm_instance *inst = calloc(1, sizeof *inst);
@@ -345,35 +447,44 @@ wasm_instance *wasm_instantiate(wasm_store *s, wasm_module *m, const wasm_linker
     return inst;
 }
 
-bool wasm_instance_export_at(wasm_instance *inst, uint32_t i, wasm_extern *out)
+size_t wasm_instance_export_count(const wasm_instance *inst) { return inst ? inst->module->nexports : 0; }
+
+bool wasm_instance_export_at(wasm_instance *inst, size_t i, wasm_export_info *info, wasm_extern *out)
 {
+    if (!inst)
+        return false;
     const wasm_module *m = inst->module;
     if (i >= m->nexports)
         return false;
     const wasm_export_decl *x = &m->exports[i];
-    out->kind = x->kind;
+    wasm_extern e;
+    e.kind = x->kind;
     switch (x->kind) {
     case WASM_EXTERN_FUNC:
         if (x->index >= m->nfuncs)
             return false;
-        out->of.func = inst->funcs[x->index];
+        e.of.func = inst->funcs[x->index];
         break;
     case WASM_EXTERN_TABLE:
         if (x->index >= m->ntables)
             return false;
-        out->of.table = inst->tables[x->index];
+        e.of.table = inst->tables[x->index];
         break;
     case WASM_EXTERN_MEMORY:
         if (x->index >= m->nmemories)
             return false;
-        out->of.memory = inst->memories[x->index];
+        e.of.memory = inst->memories[x->index];
         break;
     default:
         if (x->index >= m->nglobals)
             return false;
-        out->of.global = inst->globals[x->index];
+        e.of.global = inst->globals[x->index];
         break;
     }
+    if (out)
+        *out = e;
+    if (info)
+        *info = wasm_module_export(m, i);
     return true;
 }
 
@@ -390,7 +501,7 @@ bool wasm_instance_export_n(wasm_instance *inst, const char *name, size_t len, w
     for (uint32_t i = 0; i < m->nexports; i++) {
         const wasm_export_decl *x = &m->exports[i];
         if (x->name_len == len && !memcmp(x->name, name, len))
-            return wasm_instance_export_at(inst, i, out);
+            return wasm_instance_export_at(inst, i, NULL, out);
     }
     return false;
 }

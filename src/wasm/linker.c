@@ -121,7 +121,7 @@ bool wasm_linker_define_instance(wasm_linker *l, const char *module, wasm_instan
     for (uint32_t i = 0; i < m->nexports; i++) {
         const wasm_export_decl *x = &m->exports[i];
         wasm_extern ext;
-        if (!wasm_instance_export_at(inst, i, &ext) ||
+        if (!wasm_instance_export_at(inst, i, NULL, &ext) ||
             !define(l, module, strlen(module), x->name, x->name_len, ext))
             return false;
     }

@@ -16,6 +16,7 @@
 #define OUTLAYER_WASM_MODULE_H
 
 #include "wasm.h"
+#include "wasm/opcodes.h"
 
 /* Limits of the engine on module shape (all generous; they only bound memory
  * use while loading hostile input). */
@@ -26,7 +27,7 @@
 #define WASM_MAX_RESULTS 1000u
 #define WASM_MAX_TABLE_SIZE 10000000u /* elements a table may ever hold */
 #define WASM_PAGE_SIZE 65536u
-#define WASM_MAX_PAGES 65536u
+#define WASM_MAX_PAGES WASM_MEMORY_PAGES_MAX
 
 typedef struct wasm_limits_decl {
     uint32_t min;
@@ -47,13 +48,13 @@ typedef struct wasm_globaltype {
 /* A constant expression. WebAssembly 2.0 allows exactly one instruction
  * before `end`, so it is stored decoded. */
 typedef enum wasm_const_op {
-    WASM_CONST_I32 = 0x41,      /* value = the i32, sign-extended to 64 bits */
-    WASM_CONST_I64 = 0x42,      /* value = the i64 */
-    WASM_CONST_F32 = 0x43,      /* value = the bit pattern */
-    WASM_CONST_F64 = 0x44,      /* value = the bit pattern */
-    WASM_CONST_GLOBAL_GET = 0x23, /* value = global index */
-    WASM_CONST_REF_NULL = 0xd0, /* value = reference type (WASM_FUNCREF / WASM_EXTERNREF) */
-    WASM_CONST_REF_FUNC = 0xd2, /* value = function index */
+    WASM_CONST_I32 = WASM_OPC_I32_CONST,          /* value = the i32, sign-extended to 64 bits */
+    WASM_CONST_I64 = WASM_OPC_I64_CONST,          /* value = the i64 */
+    WASM_CONST_F32 = WASM_OPC_F32_CONST,          /* value = the bit pattern */
+    WASM_CONST_F64 = WASM_OPC_F64_CONST,          /* value = the bit pattern */
+    WASM_CONST_GLOBAL_GET = WASM_OPC_GLOBAL_GET,  /* value = global index */
+    WASM_CONST_REF_NULL = WASM_OPC_REF_NULL,      /* value = reference type (WASM_FUNCREF / WASM_EXTERNREF) */
+    WASM_CONST_REF_FUNC = WASM_OPC_REF_FUNC,      /* value = function index */
 } wasm_const_op;
 
 typedef struct wasm_const_expr {

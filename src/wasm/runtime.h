@@ -152,7 +152,6 @@ bool wasm_linker_lookup(const wasm_linker *l, const char *module, size_t module_
  * non-passive segment after instantiation). */
 void wasm_instance_drop_elem(wasm_instance *inst, uint32_t i);
 /* instance.c: the i-th export of the module, as an extern of inst. */
-bool wasm_instance_export_at(wasm_instance *inst, uint32_t i, wasm_extern *out);
 
 /* api.c */
 bool wasm_functype_equal(const wasm_functype *a, const wasm_functype *b);

@@ -10,9 +10,6 @@
 
 #include "wasm/runtime.h"
 
-#define DEFAULT_CALL_DEPTH 10000u
-#define DEFAULT_STACK_SLOTS (1u << 20)
-
 bool wasm_ptrvec_push(wasm_ptrvec *v, void *p)
 {
     if (v->len == v->cap) {
@@ -40,16 +37,17 @@ wasm_store *wasm_store_new(const wasm_limits *limits)
     wasm_store *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
+    /* 0 = the default, in every field (wasm.h names the defaults). */
     if (limits)
         s->limits = *limits;
-    else
-        s->limits.fuel = UINT64_MAX;
-    if (s->limits.max_memory_pages == 0 || s->limits.max_memory_pages > WASM_MAX_PAGES)
-        s->limits.max_memory_pages = WASM_MAX_PAGES;
+    if (s->limits.fuel == 0)
+        s->limits.fuel = WASM_FUEL_UNLIMITED;
+    if (s->limits.max_memory_pages == 0 || s->limits.max_memory_pages > WASM_MEMORY_PAGES_MAX)
+        s->limits.max_memory_pages = WASM_MEMORY_PAGES_MAX;
     if (s->limits.max_call_depth == 0)
-        s->limits.max_call_depth = DEFAULT_CALL_DEPTH;
+        s->limits.max_call_depth = WASM_DEFAULT_CALL_DEPTH;
     if (s->limits.max_stack_slots == 0)
-        s->limits.max_stack_slots = DEFAULT_STACK_SLOTS;
+        s->limits.max_stack_slots = WASM_DEFAULT_STACK_SLOTS;
     s->fuel = s->limits.fuel;
     s->memory_cap = (uint64_t)s->limits.max_memory_pages * WASM_PAGE_SIZE;
     atomic_init(&s->interrupt, 0);

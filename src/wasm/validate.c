@@ -19,12 +19,13 @@
 #include <string.h>
 
 #include "wasm/module.h"
+#include "wasm/opcodes.h"
 #include "wasm/reader.h"
 
 enum { UNKNOWN = 0 }; /* the bottom type of unreachable code */
 
 typedef struct ctrl_frame {
-    uint8_t opcode; /* 0x02 block, 0x03 loop, 0x04 if, 0x05 else; 0 for the function */
+    uint8_t opcode; /* WASM_OPC_BLOCK, _LOOP, _IF or _ELSE; 0 for the function */
     bool unreachable;
     uint32_t height; /* operand stack height at entry */
     const wasm_valtype *params;
@@ -64,7 +65,7 @@ static const wasm_valtype single_type[256] = {
     [WASM_F64] = WASM_F64,         [WASM_FUNCREF] = WASM_FUNCREF, [WASM_EXTERNREF] = WASM_EXTERNREF,
 };
 
-static const char *type_name(wasm_valtype t)
+const char *wasm_valtype_name(wasm_valtype t)
 {
     switch (t) {
     case WASM_I32: return "i32";
@@ -78,128 +79,14 @@ static const char *type_name(wasm_valtype t)
     }
 }
 
-static const char *const opcode_names[256] = {
-    [0x00] = "unreachable", [0x01] = "nop", [0x02] = "block", [0x03] = "loop", [0x04] = "if",
-    [0x05] = "else", [0x0b] = "end", [0x0c] = "br", [0x0d] = "br_if", [0x0e] = "br_table",
-    [0x0f] = "return", [0x10] = "call", [0x11] = "call_indirect", [0x1a] = "drop", [0x1b] = "select",
-    [0x1c] = "select", [0x20] = "local.get", [0x21] = "local.set", [0x22] = "local.tee",
-    [0x23] = "global.get", [0x24] = "global.set", [0x25] = "table.get", [0x26] = "table.set",
-    [0x28] = "i32.load", [0x29] = "i64.load", [0x2a] = "f32.load", [0x2b] = "f64.load",
-    [0x2c] = "i32.load8_s", [0x2d] = "i32.load8_u", [0x2e] = "i32.load16_s", [0x2f] = "i32.load16_u",
-    [0x30] = "i64.load8_s", [0x31] = "i64.load8_u", [0x32] = "i64.load16_s", [0x33] = "i64.load16_u",
-    [0x34] = "i64.load32_s", [0x35] = "i64.load32_u", [0x36] = "i32.store", [0x37] = "i64.store",
-    [0x38] = "f32.store", [0x39] = "f64.store", [0x3a] = "i32.store8", [0x3b] = "i32.store16",
-    [0x3c] = "i64.store8", [0x3d] = "i64.store16", [0x3e] = "i64.store32", [0x3f] = "memory.size",
-    [0x40] = "memory.grow", [0x41] = "i32.const", [0x42] = "i64.const", [0x43] = "f32.const",
-    [0x44] = "f64.const", [0x45] = "i32.eqz", [0x46] = "i32.eq", [0x47] = "i32.ne", [0x48] = "i32.lt_s",
-    [0x49] = "i32.lt_u", [0x4a] = "i32.gt_s", [0x4b] = "i32.gt_u", [0x4c] = "i32.le_s", [0x4d] = "i32.le_u",
-    [0x4e] = "i32.ge_s", [0x4f] = "i32.ge_u", [0x50] = "i64.eqz", [0x51] = "i64.eq", [0x52] = "i64.ne",
-    [0x53] = "i64.lt_s", [0x54] = "i64.lt_u", [0x55] = "i64.gt_s", [0x56] = "i64.gt_u", [0x57] = "i64.le_s",
-    [0x58] = "i64.le_u", [0x59] = "i64.ge_s", [0x5a] = "i64.ge_u", [0x5b] = "f32.eq", [0x5c] = "f32.ne",
-    [0x5d] = "f32.lt", [0x5e] = "f32.gt", [0x5f] = "f32.le", [0x60] = "f32.ge", [0x61] = "f64.eq",
-    [0x62] = "f64.ne", [0x63] = "f64.lt", [0x64] = "f64.gt", [0x65] = "f64.le", [0x66] = "f64.ge",
-    [0x67] = "i32.clz", [0x68] = "i32.ctz", [0x69] = "i32.popcnt", [0x6a] = "i32.add", [0x6b] = "i32.sub",
-    [0x6c] = "i32.mul", [0x6d] = "i32.div_s", [0x6e] = "i32.div_u", [0x6f] = "i32.rem_s", [0x70] = "i32.rem_u",
-    [0x71] = "i32.and", [0x72] = "i32.or", [0x73] = "i32.xor", [0x74] = "i32.shl", [0x75] = "i32.shr_s",
-    [0x76] = "i32.shr_u", [0x77] = "i32.rotl", [0x78] = "i32.rotr", [0x79] = "i64.clz", [0x7a] = "i64.ctz",
-    [0x7b] = "i64.popcnt", [0x7c] = "i64.add", [0x7d] = "i64.sub", [0x7e] = "i64.mul", [0x7f] = "i64.div_s",
-    [0x80] = "i64.div_u", [0x81] = "i64.rem_s", [0x82] = "i64.rem_u", [0x83] = "i64.and", [0x84] = "i64.or",
-    [0x85] = "i64.xor", [0x86] = "i64.shl", [0x87] = "i64.shr_s", [0x88] = "i64.shr_u", [0x89] = "i64.rotl",
-    [0x8a] = "i64.rotr", [0x8b] = "f32.abs", [0x8c] = "f32.neg", [0x8d] = "f32.ceil", [0x8e] = "f32.floor",
-    [0x8f] = "f32.trunc", [0x90] = "f32.nearest", [0x91] = "f32.sqrt", [0x92] = "f32.add", [0x93] = "f32.sub",
-    [0x94] = "f32.mul", [0x95] = "f32.div", [0x96] = "f32.min", [0x97] = "f32.max", [0x98] = "f32.copysign",
-    [0x99] = "f64.abs", [0x9a] = "f64.neg", [0x9b] = "f64.ceil", [0x9c] = "f64.floor", [0x9d] = "f64.trunc",
-    [0x9e] = "f64.nearest", [0x9f] = "f64.sqrt", [0xa0] = "f64.add", [0xa1] = "f64.sub", [0xa2] = "f64.mul",
-    [0xa3] = "f64.div", [0xa4] = "f64.min", [0xa5] = "f64.max", [0xa6] = "f64.copysign",
-    [0xa7] = "i32.wrap_i64", [0xa8] = "i32.trunc_f32_s", [0xa9] = "i32.trunc_f32_u", [0xaa] = "i32.trunc_f64_s",
-    [0xab] = "i32.trunc_f64_u", [0xac] = "i64.extend_i32_s", [0xad] = "i64.extend_i32_u",
-    [0xae] = "i64.trunc_f32_s", [0xaf] = "i64.trunc_f32_u", [0xb0] = "i64.trunc_f64_s", [0xb1] = "i64.trunc_f64_u",
-    [0xb2] = "f32.convert_i32_s", [0xb3] = "f32.convert_i32_u", [0xb4] = "f32.convert_i64_s",
-    [0xb5] = "f32.convert_i64_u", [0xb6] = "f32.demote_f64", [0xb7] = "f64.convert_i32_s",
-    [0xb8] = "f64.convert_i32_u", [0xb9] = "f64.convert_i64_s", [0xba] = "f64.convert_i64_u",
-    [0xbb] = "f64.promote_f32", [0xbc] = "i32.reinterpret_f32", [0xbd] = "i64.reinterpret_f64",
-    [0xbe] = "f32.reinterpret_i32", [0xbf] = "f64.reinterpret_i64", [0xc0] = "i32.extend8_s",
-    [0xc1] = "i32.extend16_s", [0xc2] = "i64.extend8_s", [0xc3] = "i64.extend16_s", [0xc4] = "i64.extend32_s",
-    [0xd0] = "ref.null", [0xd1] = "ref.is_null", [0xd2] = "ref.func",
-};
-
-static const char *const fc_names[18] = {
-    "i32.trunc_sat_f32_s", "i32.trunc_sat_f32_u", "i32.trunc_sat_f64_s", "i32.trunc_sat_f64_u",
-    "i64.trunc_sat_f32_s", "i64.trunc_sat_f32_u", "i64.trunc_sat_f64_s", "i64.trunc_sat_f64_u",
-    "memory.init",         "data.drop",           "memory.copy",         "memory.fill",
-    "table.init",          "elem.drop",           "table.copy",          "table.grow",
-    "table.size",          "table.fill",
-};
-
 #define I32 WASM_I32
 #define I64 WASM_I64
 #define F32 WASM_F32
 #define F64 WASM_F64
 
-/* Numeric instructions: operand types (second is 0 for unary) and result. */
-typedef struct num_sig {
-    uint8_t a, b, result;
-} num_sig;
-
-static const num_sig numeric_sigs[256] = {
-    [0x45] = {I32, 0, I32},
-    [0x46 ... 0x4f] = {I32, I32, I32},
-    [0x50] = {I64, 0, I32},
-    [0x51 ... 0x5a] = {I64, I64, I32},
-    [0x5b ... 0x60] = {F32, F32, I32},
-    [0x61 ... 0x66] = {F64, F64, I32},
-    [0x67 ... 0x69] = {I32, 0, I32},
-    [0x6a ... 0x78] = {I32, I32, I32},
-    [0x79 ... 0x7b] = {I64, 0, I64},
-    [0x7c ... 0x8a] = {I64, I64, I64},
-    [0x8b ... 0x91] = {F32, 0, F32},
-    [0x92 ... 0x98] = {F32, F32, F32},
-    [0x99 ... 0x9f] = {F64, 0, F64},
-    [0xa0 ... 0xa6] = {F64, F64, F64},
-    [0xa7] = {I64, 0, I32},
-    [0xa8 ... 0xa9] = {F32, 0, I32},
-    [0xaa ... 0xab] = {F64, 0, I32},
-    [0xac ... 0xad] = {I32, 0, I64},
-    [0xae ... 0xaf] = {F32, 0, I64},
-    [0xb0 ... 0xb1] = {F64, 0, I64},
-    [0xb2 ... 0xb3] = {I32, 0, F32},
-    [0xb4 ... 0xb5] = {I64, 0, F32},
-    [0xb6] = {F64, 0, F32},
-    [0xb7 ... 0xb8] = {I32, 0, F64},
-    [0xb9 ... 0xba] = {I64, 0, F64},
-    [0xbb] = {F32, 0, F64},
-    [0xbc] = {F32, 0, I32},
-    [0xbd] = {F64, 0, I64},
-    [0xbe] = {I32, 0, F32},
-    [0xbf] = {I64, 0, F64},
-    [0xc0 ... 0xc1] = {I32, 0, I32},
-    [0xc2 ... 0xc4] = {I64, 0, I64},
-};
-
-static const num_sig trunc_sat_sigs[8] = {
-    {F32, 0, I32}, {F32, 0, I32}, {F64, 0, I32}, {F64, 0, I32},
-    {F32, 0, I64}, {F32, 0, I64}, {F64, 0, I64}, {F64, 0, I64},
-};
-
-/* Loads 0x28..0x35 and stores 0x36..0x3e: value type and natural alignment (log2). */
-typedef struct mem_sig {
-    uint8_t type, align;
-} mem_sig;
-
-static const mem_sig memory_sigs[0x3f - 0x28] = {
-    {I32, 2}, {I64, 3}, {F32, 2}, {F64, 3}, {I32, 0}, {I32, 0}, {I32, 1}, {I32, 1}, {I64, 0}, {I64, 0},
-    {I64, 1}, {I64, 1}, {I64, 2}, {I64, 2}, {I32, 2}, {I64, 3}, {F32, 2}, {F64, 3}, {I32, 0}, {I32, 1},
-    {I64, 0}, {I64, 1}, {I64, 2},
-};
-
 /* ---- errors ----------------------------------------------------------- */
 
-static const char *op_name(const validator *v)
-{
-    if (v->op == 0xfc)
-        return v->subop < 18 ? fc_names[v->subop] : "0xfc prefix";
-    return opcode_names[v->op] ? opcode_names[v->op] : "instruction";
-}
+static const char *op_name(const validator *v) { return wasm_opcode_name(v->op, v->subop); }
 
 static bool fail_kind(validator *v, wasm_error_kind kind, const char *fmt, va_list ap)
 {
@@ -359,11 +246,11 @@ static bool pop_expect_slow(validator *v, wasm_valtype expect)
     if (v->nvals == c->height) {
         if (c->unreachable)
             return true;
-        return invalid(v, "type mismatch: %s expects %s, the stack is empty", op_name(v), type_name(expect));
+        return invalid(v, "type mismatch: %s expects %s, the stack is empty", op_name(v), wasm_valtype_name(expect));
     }
     wasm_valtype actual = v->vals[--v->nvals];
     if (actual != expect && actual != UNKNOWN)
-        return invalid(v, "type mismatch: %s expects %s, got %s", op_name(v), type_name(expect), type_name(actual));
+        return invalid(v, "type mismatch: %s expects %s, got %s", op_name(v), wasm_valtype_name(expect), wasm_valtype_name(actual));
     return true;
 }
 
@@ -407,12 +294,12 @@ static bool peek_vals(validator *v, const wasm_valtype *types, uint32_t n)
         if (v->nvals < c->height + 1 + k) {
             if (c->unreachable)
                 return true; /* everything below is polymorphic */
-            return invalid(v, "type mismatch: %s expects %s, the stack is empty", op_name(v), type_name(expect));
+            return invalid(v, "type mismatch: %s expects %s, the stack is empty", op_name(v), wasm_valtype_name(expect));
         }
         wasm_valtype actual = v->vals[v->nvals - 1 - k];
         if (actual != expect && actual != UNKNOWN)
-            return invalid(v, "type mismatch: %s expects %s, got %s", op_name(v), type_name(expect),
-                           type_name(actual));
+            return invalid(v, "type mismatch: %s expects %s, got %s", op_name(v), wasm_valtype_name(expect),
+                           wasm_valtype_name(actual));
     }
     return true;
 }
@@ -457,7 +344,7 @@ static void set_unreachable(validator *v)
 
 static void label_types(const ctrl_frame *c, const wasm_valtype **types, uint32_t *n)
 {
-    if (c->opcode == 0x03) {
+    if (c->opcode == WASM_OPC_LOOP) {
         *types = c->params;
         *n = c->nparams;
     } else {
@@ -466,13 +353,19 @@ static void label_types(const ctrl_frame *c, const wasm_valtype **types, uint32_
     }
 }
 
+/* Out of line: read_label runs once per br_table entry. */
+static bool __attribute__((cold, noinline)) unknown_label(validator *v, uint32_t depth)
+{
+    return invalid(v, "unknown label %u in %s", depth, op_name(v));
+}
+
 static bool read_label(validator *v, const ctrl_frame **out)
 {
     uint32_t depth;
     if (!read_u32(v, &depth))
         return false;
     if (depth >= v->nctrls)
-        return invalid(v, "unknown label %u in %s", depth, op_name(v));
+        return unknown_label(v, depth);
     *out = &v->ctrls[v->nctrls - 1 - depth];
     return true;
 }
@@ -596,7 +489,8 @@ static bool memarg(validator *v, uint32_t natural_align)
     return true;
 }
 
-static bool br_table(validator *v)
+/* Kept out of line: its loops are the hot path of br_table-heavy modules. */
+static bool __attribute__((noinline)) br_table(validator *v)
 {
     uint32_t n;
     if (!read_u32(v, &n))
@@ -692,55 +586,55 @@ static bool fc_instruction(validator *v)
         return false;
     uint32_t a, b;
     switch (v->subop) {
-    case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7: {
-        const num_sig *s = &trunc_sat_sigs[v->subop];
-        return pop_expect(v, s->a) && push_val(v, s->result);
+    case WASM_OPC_FC_I32_TRUNC_SAT_F32_S ... WASM_OPC_FC_I64_TRUNC_SAT_F64_U: {
+        const wasm_opcode_info *info = &wasm_fc_opcodes[v->subop];
+        return pop_expect(v, info->a) && push_val(v, info->result);
     }
-    case 8: /* memory.init */
+    case WASM_OPC_FC_MEMORY_INIT:
         if (!read_u32(v, &a) || !read_zero_byte(v))
             return false;
         if (!need_memory(v) || !need_data_count(v, a))
             return false;
         return pop_expect(v, I32) && pop_expect(v, I32) && pop_expect(v, I32);
-    case 9: /* data.drop */
+    case WASM_OPC_FC_DATA_DROP:
         return read_u32(v, &a) && need_data_count(v, a);
-    case 10: /* memory.copy */
+    case WASM_OPC_FC_MEMORY_COPY:
         if (!read_zero_byte(v) || !read_zero_byte(v) || !need_memory(v))
             return false;
         return pop_expect(v, I32) && pop_expect(v, I32) && pop_expect(v, I32);
-    case 11: /* memory.fill */
+    case WASM_OPC_FC_MEMORY_FILL:
         if (!read_zero_byte(v) || !need_memory(v))
             return false;
         return pop_expect(v, I32) && pop_expect(v, I32) && pop_expect(v, I32);
-    case 12: /* table.init elem table */
+    case WASM_OPC_FC_TABLE_INIT:
         if (!read_u32(v, &a) || !read_u32(v, &b))
             return false;
         if (!need_table(v, b) || !need_elem(v, a))
             return false;
         if (m->elems[a].type != m->tables[b].elem)
-            return invalid(v, "type mismatch: table.init of %s segment into %s table", type_name(m->elems[a].type),
-                           type_name(m->tables[b].elem));
+            return invalid(v, "type mismatch: table.init of %s segment into %s table", wasm_valtype_name(m->elems[a].type),
+                           wasm_valtype_name(m->tables[b].elem));
         return pop_expect(v, I32) && pop_expect(v, I32) && pop_expect(v, I32);
-    case 13: /* elem.drop */
+    case WASM_OPC_FC_ELEM_DROP:
         return read_u32(v, &a) && need_elem(v, a);
-    case 14: /* table.copy dst src */
+    case WASM_OPC_FC_TABLE_COPY:
         if (!read_u32(v, &a) || !read_u32(v, &b))
             return false;
         if (!need_table(v, a) || !need_table(v, b))
             return false;
         if (m->tables[a].elem != m->tables[b].elem)
-            return invalid(v, "type mismatch: table.copy from %s table to %s table", type_name(m->tables[b].elem),
-                           type_name(m->tables[a].elem));
+            return invalid(v, "type mismatch: table.copy from %s table to %s table", wasm_valtype_name(m->tables[b].elem),
+                           wasm_valtype_name(m->tables[a].elem));
         return pop_expect(v, I32) && pop_expect(v, I32) && pop_expect(v, I32);
-    case 15: /* table.grow */
+    case WASM_OPC_FC_TABLE_GROW:
         if (!read_u32(v, &a) || !need_table(v, a))
             return false;
         return pop_expect(v, I32) && pop_expect(v, m->tables[a].elem) && push_val(v, I32);
-    case 16: /* table.size */
+    case WASM_OPC_FC_TABLE_SIZE:
         if (!read_u32(v, &a) || !need_table(v, a))
             return false;
         return push_val(v, I32);
-    case 17: /* table.fill */
+    case WASM_OPC_FC_TABLE_FILL:
         if (!read_u32(v, &a) || !need_table(v, a))
             return false;
         return pop_expect(v, I32) && pop_expect(v, m->tables[a].elem) && pop_expect(v, I32);
@@ -766,46 +660,46 @@ static bool instruction(validator *v, bool *done)
     wasm_valtype t = 0, t1 = 0, t2 = 0;
     const ctrl_frame *label;
     ctrl_frame frame;
-    switch (op) {
-    case 0x45 ... 0xc4: { /* numeric */
-        const num_sig *ns = &numeric_sigs[op];
-        if (ns->b && !pop_expect(v, ns->b))
+    /* Numeric instructions, loads and stores: the table has the signature. */
+    const wasm_opcode_info *info = &wasm_opcodes[op];
+    if (info->family == WASM_FAM_NUMERIC || info->family == WASM_FAM_REINTERPRET) {
+        if (info->b && !pop_expect(v, info->b))
             return false;
-        return pop_expect(v, ns->a) && push_val(v, ns->result);
+        return pop_expect(v, info->a) && push_val(v, info->result);
     }
-    case 0x28 ... 0x35: { /* loads */
-        const mem_sig *ms = &memory_sigs[op - 0x28];
-        return memarg(v, ms->align) && pop_expect(v, I32) && push_val(v, ms->type);
+    if (info->imm == WASM_IMM_MEMARG) {
+        if (!memarg(v, info->align))
+            return false;
+        if (info->result) /* load */
+            return pop_expect(v, info->a) && push_val(v, info->result);
+        return pop_expect(v, info->b) && pop_expect(v, info->a); /* store */
     }
-    case 0x36 ... 0x3e: { /* stores */
-        const mem_sig *ms = &memory_sigs[op - 0x28];
-        return memarg(v, ms->align) && pop_expect(v, ms->type) && pop_expect(v, I32);
-    }
-    case 0x00: /* unreachable */
+    switch (op) {
+    case WASM_OPC_UNREACHABLE:
         set_unreachable(v);
         return true;
-    case 0x01: /* nop */
+    case WASM_OPC_NOP:
         return true;
-    case 0x02: /* block */
-    case 0x03: /* loop */
+    case WASM_OPC_BLOCK:
+    case WASM_OPC_LOOP:
         if (!read_block_type(v, &params, &nparams, &results, &nresults))
             return false;
         return pop_vals(v, params, nparams) && push_ctrl(v, op, params, nparams, results, nresults);
-    case 0x04: /* if */
+    case WASM_OPC_IF:
         if (!read_block_type(v, &params, &nparams, &results, &nresults))
             return false;
         return pop_expect(v, I32) && pop_vals(v, params, nparams) &&
                push_ctrl(v, op, params, nparams, results, nresults);
-    case 0x05: /* else */
-        if (v->ctrls[v->nctrls - 1].opcode != 0x04)
+    case WASM_OPC_ELSE:
+        if (v->ctrls[v->nctrls - 1].opcode != WASM_OPC_IF)
             return malformed(v, "else without a matching if");
         if (!pop_ctrl(v, &frame))
             return false;
-        return push_ctrl(v, 0x05, frame.params, frame.nparams, frame.results, frame.nresults);
-    case 0x0b: /* end */
+        return push_ctrl(v, WASM_OPC_ELSE, frame.params, frame.nparams, frame.results, frame.nresults);
+    case WASM_OPC_END:
         if (!pop_ctrl(v, &frame))
             return false;
-        if (frame.opcode == 0x04) {
+        if (frame.opcode == WASM_OPC_IF) {
             /* an if without else: the missing branch passes its parameters through */
             if (frame.nparams != frame.nresults ||
                 (frame.nparams && memcmp(frame.params, frame.results, frame.nparams) != 0))
@@ -816,7 +710,7 @@ static bool instruction(validator *v, bool *done)
             return true;
         }
         return push_vals(v, frame.results, frame.nresults);
-    case 0x0c: /* br */
+    case WASM_OPC_BR:
         if (!read_label(v, &label))
             return false;
         label_types(label, &results, &nresults);
@@ -824,27 +718,27 @@ static bool instruction(validator *v, bool *done)
             return false;
         set_unreachable(v);
         return true;
-    case 0x0d: /* br_if */
+    case WASM_OPC_BR_IF:
         if (!read_label(v, &label))
             return false;
         label_types(label, &results, &nresults);
         if (!pop_expect(v, I32) || !pop_vals(v, results, nresults))
             return false;
         return push_vals(v, results, nresults);
-    case 0x0e:
+    case WASM_OPC_BR_TABLE:
         return br_table(v);
-    case 0x0f: /* return */
+    case WASM_OPC_RETURN:
         if (!pop_vals(v, v->ctrls[0].results, v->ctrls[0].nresults))
             return false;
         set_unreachable(v);
         return true;
-    case 0x10: /* call */
+    case WASM_OPC_CALL:
         if (!read_u32(v, &idx))
             return false;
         if (idx >= m->nfuncs)
             return invalid(v, "unknown function %u in call", idx);
         return call_type(v, &m->types[m->func_type_index[idx]]);
-    case 0x11: { /* call_indirect type table */
+    case WASM_OPC_CALL_INDIRECT: { /* call_indirect type table */
         uint32_t table;
         if (!read_u32(v, &idx) || !read_u32(v, &table))
             return false;
@@ -854,21 +748,21 @@ static bool instruction(validator *v, bool *done)
             return invalid(v, "unknown type %u in call_indirect", idx);
         if (m->tables[table].elem != WASM_FUNCREF)
             return invalid(v, "type mismatch: call_indirect through a table of %s",
-                           type_name(m->tables[table].elem));
+                           wasm_valtype_name(m->tables[table].elem));
         return pop_expect(v, I32) && call_type(v, &m->types[idx]);
     }
-    case 0x1a: /* drop */
+    case WASM_OPC_DROP:
         return pop_val(v, &t);
-    case 0x1b: /* select */
+    case WASM_OPC_SELECT:
         if (!pop_expect(v, I32) || !pop_val(v, &t1) || !pop_val(v, &t2))
             return false;
         if (!is_num(t1) || !is_num(t2))
             return invalid(v, "type mismatch: select without a type annotation needs numeric operands, got %s",
-                           type_name(is_num(t1) ? t2 : t1));
+                           wasm_valtype_name(is_num(t1) ? t2 : t1));
         if (t1 != t2 && t1 != UNKNOWN && t2 != UNKNOWN)
-            return invalid(v, "type mismatch: select operands differ (%s and %s)", type_name(t2), type_name(t1));
+            return invalid(v, "type mismatch: select operands differ (%s and %s)", wasm_valtype_name(t2), wasm_valtype_name(t1));
         return push_val(v, t1 == UNKNOWN ? t2 : t1);
-    case 0x1c: { /* select t* */
+    case WASM_OPC_SELECT_T: { /* select t* */
         uint32_t n;
         if (!read_u32(v, &n))
             return false;
@@ -878,19 +772,19 @@ static bool instruction(validator *v, bool *done)
             return false;
         return pop_expect(v, I32) && pop_expect(v, t) && pop_expect(v, t) && push_val(v, t);
     }
-    case 0x20: /* local.get */
+    case WASM_OPC_LOCAL_GET:
         return read_u32(v, &idx) && local_type(v, idx, &t) && push_val(v, t);
-    case 0x21: /* local.set */
+    case WASM_OPC_LOCAL_SET:
         return read_u32(v, &idx) && local_type(v, idx, &t) && pop_expect(v, t);
-    case 0x22: /* local.tee */
+    case WASM_OPC_LOCAL_TEE:
         return read_u32(v, &idx) && local_type(v, idx, &t) && pop_expect(v, t) && push_val(v, t);
-    case 0x23: /* global.get */
+    case WASM_OPC_GLOBAL_GET:
         if (!read_u32(v, &idx))
             return false;
         if (idx >= m->nglobals)
             return invalid(v, "unknown global %u", idx);
         return push_val(v, m->global_types[idx].type);
-    case 0x24: /* global.set */
+    case WASM_OPC_GLOBAL_SET:
         if (!read_u32(v, &idx))
             return false;
         if (idx >= m->nglobals)
@@ -898,51 +792,51 @@ static bool instruction(validator *v, bool *done)
         if (!m->global_types[idx].mutable_)
             return invalid(v, "global is immutable: global.set of global %u", idx);
         return pop_expect(v, m->global_types[idx].type);
-    case 0x25: /* table.get */
+    case WASM_OPC_TABLE_GET:
         if (!read_u32(v, &idx) || !need_table(v, idx))
             return false;
         return pop_expect(v, I32) && push_val(v, m->tables[idx].elem);
-    case 0x26: /* table.set */
+    case WASM_OPC_TABLE_SET:
         if (!read_u32(v, &idx) || !need_table(v, idx))
             return false;
         return pop_expect(v, m->tables[idx].elem) && pop_expect(v, I32);
-    case 0x3f: /* memory.size */
+    case WASM_OPC_MEMORY_SIZE:
         return read_zero_byte(v) && need_memory(v) && push_val(v, I32);
-    case 0x40: /* memory.grow */
+    case WASM_OPC_MEMORY_GROW:
         return read_zero_byte(v) && need_memory(v) && pop_expect(v, I32) && push_val(v, I32);
-    case 0x41: {
+    case WASM_OPC_I32_CONST: {
         int32_t x;
         const uint8_t *at = v->r.p;
         if (!wasm_read_i32(&v->r, &x))
             return leb_error(v, at, 32);
         return push_val(v, I32);
     }
-    case 0x42: {
+    case WASM_OPC_I64_CONST: {
         int64_t x;
         const uint8_t *at = v->r.p;
         if (!wasm_read_i64(&v->r, &x))
             return leb_error(v, at, 64);
         return push_val(v, I64);
     }
-    case 0x43:
+    case WASM_OPC_F32_CONST:
         if (wasm_reader_left(&v->r) < 4)
             return malformed(v, "unexpected end of section or function in f32.const");
         v->r.p += 4;
         return push_val(v, F32);
-    case 0x44:
+    case WASM_OPC_F64_CONST:
         if (wasm_reader_left(&v->r) < 8)
             return malformed(v, "unexpected end of section or function in f64.const");
         v->r.p += 8;
         return push_val(v, F64);
-    case 0xd0: /* ref.null t */
+    case WASM_OPC_REF_NULL: /* ref.null t */
         return read_ref_type(v, &t) && push_val(v, t);
-    case 0xd1: /* ref.is_null */
+    case WASM_OPC_REF_IS_NULL:
         if (!pop_val(v, &t))
             return false;
         if (!is_ref(t))
-            return invalid(v, "type mismatch: ref.is_null expects a reference, got %s", type_name(t));
+            return invalid(v, "type mismatch: ref.is_null expects a reference, got %s", wasm_valtype_name(t));
         return push_val(v, I32);
-    case 0xd2: /* ref.func */
+    case WASM_OPC_REF_FUNC:
         if (!read_u32(v, &idx))
             return false;
         if (idx >= m->nfuncs)
@@ -951,7 +845,7 @@ static bool instruction(validator *v, bool *done)
             return invalid(v, "undeclared function reference %u: ref.func needs the function in an export, "
                               "element segment or global", idx);
         return push_val(v, WASM_FUNCREF);
-    case 0xfc:
+    case WASM_OPC_PREFIX_FC:
         return fc_instruction(v);
     default:
         return unknown_opcode(v, op);
@@ -1008,17 +902,25 @@ static bool skip_instruction(validator *v, uint32_t *depth)
         return malformed(v, "unexpected end of section or function: function body without final end");
     uint8_t op = *v->r.p++;
     v->op = op;
+    const wasm_opcode_info *info = &wasm_opcodes[op];
+    if (info->family == WASM_FAM_NONE)
+        return unknown_opcode(v, op);
+    if (op == WASM_OPC_END)
+        (*depth)--;
+    if (info->imm == WASM_IMM_SUBOP) {
+        if (!read_u32(v, &v->subop))
+            return false;
+        if (v->subop >= WASM_FC_OPCODE_COUNT)
+            return malformed(v, "illegal opcode 0xfc 0x%x", v->subop);
+        info = &wasm_fc_opcodes[v->subop];
+    }
     uint32_t a;
     uint8_t b;
     wasm_valtype t;
-    if (numeric_sigs[op].result)
+    switch ((wasm_op_imm)info->imm) {
+    case WASM_IMM_NONE:
         return true;
-    if (op >= 0x28 && op <= 0x3e)
-        return read_u32(v, &a) && read_u32(v, &a);
-    switch (op) {
-    case 0x00: case 0x01: case 0x0f: case 0x1a: case 0x1b: case 0xd1:
-        return true;
-    case 0x02: case 0x03: case 0x04: {
+    case WASM_IMM_BLOCKTYPE: {
         if (wasm_reader_done(&v->r))
             return malformed(v, "unexpected end of section or function in %s", op_name(v));
         (*depth)++;
@@ -1037,15 +939,14 @@ static bool skip_instruction(validator *v, uint32_t *depth)
             return malformed(v, "malformed block type");
         return true;
     }
-    case 0x05:
-        return true;
-    case 0x0b:
-        (*depth)--;
-        return true;
-    case 0x0c: case 0x0d: case 0x10: case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25:
-    case 0x26: case 0xd2:
+    case WASM_IMM_LABEL:
+    case WASM_IMM_FUNC:
+    case WASM_IMM_LOCAL:
+    case WASM_IMM_GLOBAL:
+    case WASM_IMM_TABLE:
+    case WASM_IMM_ELEM:
         return read_u32(v, &a);
-    case 0x0e: {
+    case WASM_IMM_LABELS: {
         uint32_t n;
         if (!read_u32(v, &n))
             return false;
@@ -1054,9 +955,12 @@ static bool skip_instruction(validator *v, uint32_t *depth)
                 return false;
         return true;
     }
-    case 0x11:
+    case WASM_IMM_TYPE_TABLE:
+    case WASM_IMM_TABLE_TABLE:
+    case WASM_IMM_ELEM_TABLE:
+    case WASM_IMM_MEMARG:
         return read_u32(v, &a) && read_u32(v, &a);
-    case 0x1c: {
+    case WASM_IMM_VALTYPES: {
         uint32_t n;
         if (!read_u32(v, &n))
             return false;
@@ -1065,55 +969,39 @@ static bool skip_instruction(validator *v, uint32_t *depth)
                 return false;
         return true;
     }
-    case 0x3f: case 0x40:
+    case WASM_IMM_ZERO_BYTE:
         return read_zero_byte(v);
-    case 0x41: {
+    case WASM_IMM_ZERO_ZERO:
+        return read_zero_byte(v) && read_zero_byte(v);
+    case WASM_IMM_I32: {
         int32_t x;
         const uint8_t *at = v->r.p;
         return wasm_read_i32(&v->r, &x) || leb_error(v, at, 32);
     }
-    case 0x42: {
+    case WASM_IMM_I64: {
         int64_t x;
         const uint8_t *at = v->r.p;
         return wasm_read_i64(&v->r, &x) || leb_error(v, at, 64);
     }
-    case 0x43: case 0x44: {
-        size_t n = op == 0x43 ? 4 : 8;
+    case WASM_IMM_F32:
+    case WASM_IMM_F64: {
+        size_t n = info->imm == WASM_IMM_F32 ? 4 : 8;
         if (wasm_reader_left(&v->r) < n)
             return malformed(v, "unexpected end of section or function in %s", op_name(v));
         v->r.p += n;
         return true;
     }
-    case 0xd0:
+    case WASM_IMM_REFTYPE:
         return read_ref_type(v, &t);
-    case 0xfc:
-        if (!read_u32(v, &v->subop))
+    case WASM_IMM_DATA:
+    case WASM_IMM_DATA_ZERO:
+        if (!read_u32(v, &a) || (info->imm == WASM_IMM_DATA_ZERO && !read_zero_byte(v)))
             return false;
-        switch (v->subop) {
-        case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7:
-            return true;
-        case 8:
-            if (!read_u32(v, &a) || !read_zero_byte(v))
-                return false;
-            return !data_count_missing(v->m) || malformed(v, "data count section required for memory.init");
-        case 9:
-            if (!read_u32(v, &a))
-                return false;
-            return !data_count_missing(v->m) || malformed(v, "data count section required for data.drop");
-        case 10:
-            return read_zero_byte(v) && read_zero_byte(v);
-        case 11:
-            return read_zero_byte(v);
-        case 12: case 14:
-            return read_u32(v, &a) && read_u32(v, &a);
-        case 13: case 15: case 16: case 17:
-            return read_u32(v, &a);
-        default:
-            return malformed(v, "illegal opcode 0xfc 0x%x", v->subop);
-        }
-    default:
-        return unknown_opcode(v, op);
+        return !data_count_missing(v->m) || malformed(v, "data count section required for %s", op_name(v));
+    case WASM_IMM_SUBOP:
+        break;
     }
+    return malformed(v, "illegal opcode 0x%02x", op);
 }
 
 /* The spec decodes the whole module before validating it, so a malformed
@@ -1193,8 +1081,8 @@ static bool check_const(validator *v, const wasm_const_expr *e, wasm_valtype exp
         return invalid(v, "constant expression required");
     }
     if (t != expect)
-        return invalid(v, "type mismatch: constant expression of type %s where %s is expected", type_name(t),
-                       type_name(expect));
+        return invalid(v, "type mismatch: constant expression of type %s where %s is expected", wasm_valtype_name(t),
+                       wasm_valtype_name(expect));
     return true;
 }
 
@@ -1267,8 +1155,8 @@ static bool check_module(validator *v)
             if (!check_const(v, &e->offset, I32))
                 return false;
             if (m->tables[e->table].elem != e->type)
-                return invalid(v, "type mismatch: element segment %u of %s for a table of %s", i, type_name(e->type),
-                               type_name(m->tables[e->table].elem));
+                return invalid(v, "type mismatch: element segment %u of %s for a table of %s", i, wasm_valtype_name(e->type),
+                               wasm_valtype_name(m->tables[e->table].elem));
         }
         for (uint32_t k = 0; k < e->count; k++)
             if (!check_const(v, &e->items[k], e->type))

@@ -89,8 +89,71 @@ typedef struct wasm_value {
     } of;
 } wasm_value;
 
+/* Typed values, one constructor per type. */
 static inline wasm_value wasm_i32(int32_t v) { wasm_value x = {WASM_I32, {.i32 = v}}; return x; }
 static inline wasm_value wasm_i64(int64_t v) { wasm_value x = {WASM_I64, {.i64 = v}}; return x; }
+static inline wasm_value wasm_f32_bits(uint32_t bits) { wasm_value x = {WASM_F32, {.f32_bits = bits}}; return x; }
+static inline wasm_value wasm_f64_bits(uint64_t bits) { wasm_value x = {WASM_F64, {.f64_bits = bits}}; return x; }
+static inline wasm_value wasm_f32(float v)
+{
+    uint32_t bits;
+    __builtin_memcpy(&bits, &v, sizeof bits);
+    return wasm_f32_bits(bits);
+}
+static inline wasm_value wasm_f64(double v)
+{
+    uint64_t bits;
+    __builtin_memcpy(&bits, &v, sizeof bits);
+    return wasm_f64_bits(bits);
+}
+static inline wasm_value wasm_funcref(wasm_func *f) { wasm_value x = {WASM_FUNCREF, {.funcref = f}}; return x; }
+static inline wasm_value wasm_externref(void *p) { wasm_value x = {WASM_EXTERNREF, {.externref = p}}; return x; }
+
+/* Raw slots (host function arguments and results, see the top of this
+ * file): wasm_slot_get_T reads an argument, wasm_slot_of_T makes a result.
+ * 32-bit values use the low half; floats travel by bit pattern (the _bits
+ * forms keep NaN payloads exactly; float/double forms are for convenience). */
+static inline int32_t wasm_slot_get_i32(uint64_t slot) { return (int32_t)(uint32_t)slot; }
+static inline int64_t wasm_slot_get_i64(uint64_t slot) { return (int64_t)slot; }
+static inline uint32_t wasm_slot_get_f32_bits(uint64_t slot) { return (uint32_t)slot; }
+static inline uint64_t wasm_slot_get_f64_bits(uint64_t slot) { return slot; }
+static inline float wasm_slot_get_f32(uint64_t slot)
+{
+    uint32_t bits = (uint32_t)slot;
+    float v;
+    __builtin_memcpy(&v, &bits, sizeof v);
+    return v;
+}
+static inline double wasm_slot_get_f64(uint64_t slot)
+{
+    double v;
+    __builtin_memcpy(&v, &slot, sizeof v);
+    return v;
+}
+static inline wasm_func *wasm_slot_get_funcref(uint64_t slot) { return (wasm_func *)(uintptr_t)slot; }
+static inline void *wasm_slot_get_externref(uint64_t slot) { return (void *)(uintptr_t)slot; }
+
+static inline uint64_t wasm_slot_of_i32(int32_t v) { return (uint32_t)v; }
+static inline uint64_t wasm_slot_of_i64(int64_t v) { return (uint64_t)v; }
+static inline uint64_t wasm_slot_of_f32_bits(uint32_t bits) { return bits; }
+static inline uint64_t wasm_slot_of_f64_bits(uint64_t bits) { return bits; }
+static inline uint64_t wasm_slot_of_f32(float v)
+{
+    uint32_t bits;
+    __builtin_memcpy(&bits, &v, sizeof bits);
+    return bits;
+}
+static inline uint64_t wasm_slot_of_f64(double v)
+{
+    uint64_t bits;
+    __builtin_memcpy(&bits, &v, sizeof bits);
+    return bits;
+}
+static inline uint64_t wasm_slot_of_funcref(wasm_func *f) { return (uint64_t)(uintptr_t)f; }
+static inline uint64_t wasm_slot_of_externref(void *p) { return (uint64_t)(uintptr_t)p; }
+
+/* "i32", "i64", "f32", "f64", "v128", "funcref", "externref" or "unknown". */
+const char *wasm_valtype_name(wasm_valtype t);
 
 typedef struct wasm_extern {
     wasm_extern_kind kind;
@@ -103,23 +166,6 @@ typedef struct wasm_extern {
 } wasm_extern;
 
 /* ---- errors and traps ------------------------------------------------- */
-
-typedef enum wasm_error_kind {
-    WASM_ERR_NONE = 0,
-    WASM_ERR_MALFORMED,   /* the bytes are not a well-formed binary module */
-    WASM_ERR_INVALID,     /* well-formed but fails validation */
-    WASM_ERR_UNSUPPORTED, /* uses a feature this engine does not run (SIMD, threads, ...) */
-    WASM_ERR_UNLINKABLE,  /* an import is missing or has an incompatible type */
-    WASM_ERR_TRAP,        /* instantiation trapped (segment out of bounds, start function) */
-    WASM_ERR_RESOURCE,    /* a limit or the host's memory was exhausted */
-} wasm_error_kind;
-
-typedef struct wasm_error {
-    wasm_error_kind kind;
-    int trap;          /* a wasm_trap_code when kind == WASM_ERR_TRAP */
-    size_t offset;     /* byte offset in the module the error refers to, or SIZE_MAX */
-    char message[256]; /* human readable, e.g. "type mismatch in i32.add" */
-} wasm_error;
 
 /* Every way a call can stop other than returning. Messages for the spec
  * traps are the spec test suite's strings (see wasm_trap_name). */
@@ -140,16 +186,37 @@ typedef enum wasm_trap_code {
     WASM_TRAP_MEMORY_LIMIT,          /* "memory limit exceeded": growth past the store's page cap */
     WASM_TRAP_EXIT,                  /* the program asked to exit (WASI proc_exit); see exit code */
     WASM_TRAP_HOST,                  /* a host function failed; see the message */
+    WASM_TRAP_MISUSE,                /* "API misuse": the embedder's call was wrong (argument count or
+                                        types, result buffer too small, function of another store);
+                                        nothing ran. Never raised by wasm code or a host function */
     WASM_TRAP_COUNT
 } wasm_trap_code;
 
 /* Short stable name of a trap code ("out of bounds memory access", ...). */
 const char *wasm_trap_name(wasm_trap_code code);
 
+typedef enum wasm_error_kind {
+    WASM_ERR_NONE = 0,
+    WASM_ERR_MALFORMED,   /* the bytes are not a well-formed binary module */
+    WASM_ERR_INVALID,     /* well-formed but fails validation */
+    WASM_ERR_UNSUPPORTED, /* uses a feature this engine does not run (SIMD, threads, ...) */
+    WASM_ERR_UNLINKABLE,  /* an import is missing or has an incompatible type */
+    WASM_ERR_TRAP,        /* instantiation trapped (segment out of bounds, start function) */
+    WASM_ERR_RESOURCE,    /* a limit or the host's memory was exhausted */
+    WASM_ERR_MISUSE,      /* the embedder's call was wrong (NULL store or module, ...); nothing ran */
+} wasm_error_kind;
+
+typedef struct wasm_error {
+    wasm_error_kind kind;
+    wasm_trap_code trap; /* when kind == WASM_ERR_TRAP (or RESOURCE for a limit), else WASM_TRAP_NONE */
+    size_t offset;       /* byte offset in the module the error refers to, or SIZE_MAX */
+    char message[256];   /* human readable, e.g. "type mismatch in i32.add" */
+} wasm_error;
+
 /* ---- modules ---------------------------------------------------------- */
 
 typedef struct wasm_load_options {
-    bool metering; /* compile fuel accounting in (default true); off only for benchmarks */
+    bool no_metering; /* compile without fuel accounting (for benchmarks only); {0} = metered */
     /* When set, loading stops if this store is interrupted (wasm_store_interrupt,
      * from another thread) while it runs: decode, validate and compile poll
      * the store's flag every few thousand steps, and the load fails with
@@ -191,16 +258,25 @@ wasm_export_info wasm_module_export(const wasm_module *m, size_t i);
 
 /* ---- stores and limits ------------------------------------------------ */
 
+/* Every field of wasm_limits is "0 = the default"; the defaults are the
+ * engine's maximum or unlimited, and these constants name them, so
+ * `wasm_limits l = {.max_memory_pages = 16}` caps memory and nothing else. */
+#define WASM_FUEL_UNLIMITED UINT64_MAX     /* fuel's default: never runs out in practice */
+#define WASM_MEMORY_PAGES_MAX 65536u       /* max_memory_pages' default: 4 GiB */
+#define WASM_DEFAULT_CALL_DEPTH 10000u     /* max_call_depth's default */
+#define WASM_DEFAULT_STACK_SLOTS (1u << 20) /* max_stack_slots' default (8 MiB) */
+
 typedef struct wasm_limits {
-    uint64_t fuel;             /* instructions that may execute; UINT64_MAX = practically unlimited */
+    uint64_t fuel;             /* instructions that may execute; 0 = WASM_FUEL_UNLIMITED. (To start
+                                  with none, use wasm_store_set_fuel(s, 0) after creation.) */
     uint32_t max_memory_pages; /* cap, in 64 KiB pages, on all host memory the store holds for wasm
                                   (memories, tables, globals, instances: see wasm_store_memory_bytes);
-                                  0 = 65536 (4 GiB) */
-    uint32_t max_call_depth;   /* nested wasm calls; 0 = default (10000) */
-    uint32_t max_stack_slots;  /* value-stack size in 64-bit slots; 0 = default (1 Mi slots) */
+                                  0 = WASM_MEMORY_PAGES_MAX (4 GiB), larger values are cut to it */
+    uint32_t max_call_depth;   /* nested wasm calls; 0 = WASM_DEFAULT_CALL_DEPTH */
+    uint32_t max_stack_slots;  /* value-stack size in 64-bit slots; 0 = WASM_DEFAULT_STACK_SLOTS */
 } wasm_limits;
 
-wasm_store *wasm_store_new(const wasm_limits *limits); /* limits may be NULL for defaults */
+wasm_store *wasm_store_new(const wasm_limits *limits); /* NULL = every default, like {0} */
 void wasm_store_free(wasm_store *s);
 
 /* Thread-safe: makes the running (or next) call trap with WASM_TRAP_INTERRUPTED
@@ -296,6 +372,11 @@ wasm_instance *wasm_instantiate(wasm_store *s, wasm_module *m, const wasm_linker
 bool wasm_instance_export(wasm_instance *inst, const char *name, wasm_extern *out);
 /* The same by (name, length): export names may contain NUL bytes. */
 bool wasm_instance_export_n(wasm_instance *inst, const char *name, size_t len, wasm_extern *out);
+/* Listing: exports 0..count-1 in the module's order. info gets the name
+ * and kind (and type for a function), out the extern; either may be NULL.
+ * false when i is out of range. */
+size_t wasm_instance_export_count(const wasm_instance *inst);
+bool wasm_instance_export_at(wasm_instance *inst, size_t i, wasm_export_info *info, wasm_extern *out);
 wasm_func *wasm_instance_func(wasm_instance *inst, const char *name);     /* NULL if absent */
 wasm_memory *wasm_instance_memory(wasm_instance *inst, const char *name); /* NULL if absent */
 
@@ -304,8 +385,9 @@ wasm_memory *wasm_instance_memory(wasm_instance *inst, const char *name); /* NUL
 wasm_functype wasm_func_type(const wasm_func *f);
 
 /* Calls f. Argument count and types must match the function type exactly
- * (a mismatch returns WASM_TRAP_HOST with a message, nothing runs). On
- * success results[0..nresults) are filled. Fuel and limits are the store's. */
+ * and results must have room for every result: otherwise the call returns
+ * WASM_TRAP_MISUSE with a message and nothing runs. On success
+ * results[0..nresults) are filled. Fuel and limits are the store's. */
 wasm_trap_code wasm_func_call(wasm_store *s, wasm_func *f, const wasm_value *args, size_t nargs,
                               wasm_value *results, size_t nresults);
 

@@ -15,6 +15,9 @@ NATIVE=$BUILD/examples/native
 WAT=$BUILD/tests/wasi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
+# `outlayer run` reads our stdin when --input is not given: every run below
+# without its own redirection gets an empty one, whatever ran this script.
+exec </dev/null
 
 passed=0
 failed=0
@@ -101,6 +104,29 @@ expected=$(sha256sum <"$TMP/1mb.bin" | cut -d' ' -f1)
 check "sha256 of 1 MiB equals sha256sum" [ "$(cat "$TMP/sha.out")" = "$expected" ]
 "$OUTLAYER" run "$EX/sha256.wasm" --input - <"$TMP/1mb.bin" >"$TMP/sha.out" 2>/dev/null
 check "--input - reads our stdin (1 MiB)" [ "$(cat "$TMP/sha.out")" = "$expected" ]
+
+# Without --input the program gets our stdin (as with `wasmtime run`);
+# --input FILE overrides it, --input /dev/null gives none.
+"$OUTLAYER" run "$EX/sha256.wasm" <"$TMP/1mb.bin" >"$TMP/sha.out" 2>/dev/null
+check "no --input: our stdin is the program's (1 MiB)" [ "$(cat "$TMP/sha.out")" = "$expected" ]
+printf 'Alice' | "$OUTLAYER" run "$EX/hello.wasm" >"$TMP/out" 2>/dev/null
+check "no --input: piped stdin reaches the program" grep -qx 'Hello, Alice!' "$TMP/out"
+printf 'Carol' | "$OUTLAYER" run "$EX/hello.wasm" --input "$TMP/name.txt" >"$TMP/out" 2>/dev/null
+check "--input FILE overrides our stdin" grep -qx 'Hello, Alice!' "$TMP/out"
+printf 'Carol' | "$OUTLAYER" run "$EX/sha256.wasm" --input /dev/null >"$TMP/out" 2>/dev/null
+check "--input /dev/null: empty stdin although ours has data" \
+  [ "$(cat "$TMP/out")" = "$(sha256sum <"$TMP/empty" | cut -d' ' -f1)" ]
+"$OUTLAYER" run - <"$EX/sha256.wasm" >"$TMP/out" 2>/dev/null
+check "FILE.wasm is -: the program's stdin is empty" \
+  [ "$(cat "$TMP/out")" = "$(sha256sum <"$TMP/empty" | cut -d' ' -f1)" ]
+"$OUTLAYER" run "$EX/sha256.wasm" <&- >"$TMP/out" 2>/dev/null; rc=$?
+check "no --input, stdin closed: empty input, exit 0" \
+  bash -c "[ $rc -eq 0 ] && [ \"\$(cat '$TMP/out')\" = '$(sha256sum <"$TMP/empty" | cut -d' ' -f1)' ]"
+# A terminal as stdin is not read (it would wait for Ctrl-D): empty input.
+# (script(1) from util-linux gives the program a pseudo-terminal.)
+script -qec "timeout 20 $OUTLAYER run $EX/sha256.wasm" /dev/null >"$TMP/out" 2>&1; rc=$?
+check "no --input, stdin a terminal: not read, empty input" \
+  bash -c "[ $rc -eq 0 ] && grep -q '$(sha256sum <"$TMP/empty" | cut -d' ' -f1)' '$TMP/out'"
 
 # random: not comparable, so check the shape, and that two runs differ.
 printf '16' >"$TMP/sixteen.txt"

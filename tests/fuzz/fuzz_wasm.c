@@ -249,7 +249,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         goto out;
     for (uint32_t i = 0; i < m->nexports; i++) {
         wasm_extern ext;
-        if (m->exports[i].kind != WASM_EXTERN_FUNC || !wasm_instance_export_at(inst, i, &ext))
+        if (m->exports[i].kind != WASM_EXTERN_FUNC || !wasm_instance_export_at(inst, i, NULL, &ext))
             continue;
         wasm_functype ft = wasm_func_type(ext.of.func);
         if (ft.nparams > FUZZ_MAX_ARGS || ft.nresults > FUZZ_MAX_ARGS)

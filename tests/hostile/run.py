@@ -88,6 +88,7 @@ def run_measured(cmd, timeout_s):
     err_file = tempfile.TemporaryFile()
     pid = os.fork()
     if pid == 0:
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)  # outlayer run reads stdin without --input
         os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
         os.dup2(err_file.fileno(), 2)
         try:
@@ -174,7 +175,7 @@ def ir_of(outlayer, path, fuel):
     """Host instructions (callgrind Ir) of a run that stops at `fuel`."""
     out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", outlayer, "run",
                           path, "--fuel", str(fuel), "--timeout-ms", "0"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300).stderr.decode()
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300).stderr.decode()
     m = re.search(r"Collected : (\d+)", out)
     if not m:
         raise RuntimeError("no callgrind total in: " + out[-500:])

@@ -210,7 +210,7 @@ static void test_load_interrupted(void **state)
     buf w = module_with(0, nops, n, 0);
     free(nops);
     wasm_store *s = wasm_store_new(NULL);
-    wasm_load_options opts = {.metering = true, .interrupt = s};
+    wasm_load_options opts = {.interrupt = s};
     wasm_error err;
     wasm_module *m = wasm_module_load_ex(w.b, w.n, &opts, &err);
     assert_non_null(m); /* not interrupted: loads */

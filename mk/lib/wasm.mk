@@ -3,7 +3,4 @@ WASM_SRC := $(wildcard src/wasm/*.c)
 WASM_OBJ := $(call objs_of,$(WASM_SRC))
 WASM_LIB := $(LIB)/libwasm.a
 STATIC_LIBS += $(WASM_LIB)
-
-$(WASM_LIB): $(WASM_OBJ)
-	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+$(eval $(call static_lib,wasm,$(WASM_SRC)))

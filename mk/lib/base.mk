@@ -6,10 +6,7 @@ BASE_SRC := $(wildcard src/base/*.c)
 BASE_OBJ := $(call objs_of,$(BASE_SRC))
 BASE_LIB := $(LIB)/libbase.a
 STATIC_LIBS += $(BASE_LIB)
-
-$(BASE_LIB): $(BASE_OBJ)
-	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+$(eval $(call static_lib,base,$(BASE_SRC)))
 
 base-lib: $(BASE_LIB)
 .PHONY: base-lib

@@ -4,7 +4,4 @@ RUNNER_SRC := $(wildcard src/runner/*.c)
 RUNNER_OBJ := $(call objs_of,$(RUNNER_SRC))
 RUNNER_LIB := $(LIB)/librunner.a
 STATIC_LIBS += $(RUNNER_LIB)
-
-$(RUNNER_LIB): $(RUNNER_OBJ)
-	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+$(eval $(call static_lib,runner,$(RUNNER_SRC)))
