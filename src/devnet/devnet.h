@@ -25,6 +25,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -184,7 +185,7 @@ typedef struct devnet_chain {
     } rejected[32];
     size_t rejected_next;
     int home_lock_fd; /* flock on <home>/LOCK: one devnet per home */
-    volatile int stop;
+    atomic_bool stop; /* set by the signal handler, read by the block loop and HTTP threads */
     uint64_t started_ns;
 } devnet_chain;
 

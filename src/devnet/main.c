@@ -72,7 +72,7 @@ static int set_home(devnet_config *cfg, const char *dir)
 static void on_signal(int sig)
 {
     (void)sig;
-    g_chain.stop = 1;
+    atomic_store(&g_chain.stop, true);
 }
 
 int main(int argc, char **argv)

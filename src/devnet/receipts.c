@@ -125,9 +125,9 @@ int devnet_rt_store_vm_receipt(devnet_chain *c, devnet_block_ctx *b, const recei
     uint8_t idx[9] = {'r'};
     memcpy(idx + 1, &index, 8);
     devnet_sha256(r->id, 32, idx, sizeof idx, id_out);
-    json_t *actions = json_array();
     near_action *tmp = calloc(vr->actions_count ? vr->actions_count : 1, sizeof *tmp);
     if (!tmp) return -1;
+    json_t *actions = json_array();
     uint64_t prepaid = 0;
     for (size_t i = 0; i < vr->actions_count; i++) {
         devnet_rt_vm_action_view(&vr->actions[i], &tmp[i]);

@@ -1,7 +1,7 @@
 /*
  * rpc_methods.c — the JSON-RPC method table and dispatcher, and the small
  * methods: status, block, chunk, gas_price, health, validators,
- * EXPERIMENTAL_protocol_config (spec near-runtime.md §7).
+ * EXPERIMENTAL_protocol_config (the shapes of nearcore's chain/jsonrpc).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* account_id.h — NEAR account ids (near-account-id rules, validity v2).
  * 2..64 bytes of [a-z0-9._-]; parts separated by '.'; '-' and '_' only
  * between two alphanumerics; no separator at either end or twice in a row. */
-#ifndef NEAR_ACCOUNT_ID_H
-#define NEAR_ACCOUNT_ID_H
+#ifndef OUTLAYER_NEAR_ACCOUNT_ID_H
+#define OUTLAYER_NEAR_ACCOUNT_ID_H
 
 #include <stddef.h>
 

@@ -1,7 +1,7 @@
 /* amount.h — NEAR token amounts and gas as text.
  * 1 NEAR = 10^24 yoctoNEAR; 1 Tgas = 10^12 gas. */
-#ifndef NEAR_AMOUNT_H
-#define NEAR_AMOUNT_H
+#ifndef OUTLAYER_NEAR_AMOUNT_H
+#define OUTLAYER_NEAR_AMOUNT_H
 
 #include <stddef.h>
 #include <stdint.h>

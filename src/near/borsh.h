@@ -6,8 +6,8 @@
  * (near_borsh_writer.failed) so callers may write a whole structure and check
  * once at the end. The reader never reads past its input: every read returns
  * 0 on success or -1 with reader->err describing what was wrong and where. */
-#ifndef NEAR_BORSH_H
-#define NEAR_BORSH_H
+#ifndef OUTLAYER_NEAR_BORSH_H
+#define OUTLAYER_NEAR_BORSH_H
 
 #include <stddef.h>
 #include <stdint.h>

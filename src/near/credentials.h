@@ -3,8 +3,8 @@
  *   {"account_id":"…","public_key":"ed25519:…","private_key":"ed25519:…"}
  * (dir is usually ~/.near-credentials). Files we write are created with
  * mode 0600 and replaced atomically (write to a temp file, then rename). */
-#ifndef NEAR_CREDENTIALS_H
-#define NEAR_CREDENTIALS_H
+#ifndef OUTLAYER_NEAR_CREDENTIALS_H
+#define OUTLAYER_NEAR_CREDENTIALS_H
 
 #include <stddef.h>
 

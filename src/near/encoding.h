@@ -1,8 +1,8 @@
 /* encoding.h — text encodings NEAR puts on the wire:
  *   base58 (bitcoin alphabet) for hashes, keys and signatures;
  *   base64 (standard alphabet, padded) for args, code and signed txs. */
-#ifndef NEAR_ENCODING_H
-#define NEAR_ENCODING_H
+#ifndef OUTLAYER_NEAR_ENCODING_H
+#define OUTLAYER_NEAR_ENCODING_H
 
 #include <stddef.h>
 #include <stdint.h>

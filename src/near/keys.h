@@ -8,8 +8,8 @@
  * the 32-byte seed followed by the 32-byte public key.
  *
  * Call sodium_init() (or near_keys_init()) once before using these. */
-#ifndef NEAR_KEYS_H
-#define NEAR_KEYS_H
+#ifndef OUTLAYER_NEAR_KEYS_H
+#define OUTLAYER_NEAR_KEYS_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -16,8 +16,8 @@
  * the caller decides.
  *
  * Call near_rpc_global_init() once at program start (before threads). */
-#ifndef NEAR_RPC_H
-#define NEAR_RPC_H
+#ifndef OUTLAYER_NEAR_RPC_H
+#define OUTLAYER_NEAR_RPC_H
 
 #include <jansson.h>
 #include <stddef.h>

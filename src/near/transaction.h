@@ -11,8 +11,8 @@
  * DeleteAccount and Delegate (NEP-366 meta transactions). Decoding any other
  * action index (global contracts, gas keys, …) fails with a clear error, as
  * does a TransactionV1 encoding. */
-#ifndef NEAR_TRANSACTION_H
-#define NEAR_TRANSACTION_H
+#ifndef OUTLAYER_NEAR_TRANSACTION_H
+#define OUTLAYER_NEAR_TRANSACTION_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,8 +1,8 @@
 /* u128.h — unsigned 128-bit integers for NEAR balances (yoctoNEAR).
  * We use the compiler's unsigned __int128 (gcc and clang on 64-bit targets);
  * the helpers here add decimal text conversion and checked arithmetic. */
-#ifndef NEAR_U128_H
-#define NEAR_U128_H
+#ifndef OUTLAYER_NEAR_U128_H
+#define OUTLAYER_NEAR_U128_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -14,7 +14,7 @@
 #include "near/transaction.h"
 #include "near/tx_json.h"
 
-/* The transaction from nearcore's own tests (near-runtime.md §6.2). */
+/* The transaction from nearcore's own tests (core/primitives' transaction tests). */
 static void build_nearcore_tx(near_transaction *tx)
 {
     near_public_key pk;

@@ -2,7 +2,8 @@
  * costs.h — every gas cost and limit the NEAR VM layer charges, in one place.
  *
  * Values are nearcore's current parameters (core/parameters, protocol
- * version 84+ snapshots) as listed in spec/near-runtime.md §3.3–§3.5 and §1,
+ * version 84+: res/runtime_configs/parameters.yaml with its per-version diffs,
+ * as recorded in src/snapshots/near_parameters__config_store__tests__NN.json.snap),
  * except storage_read_base and storage_read_value_byte, which mainnet's
  * EXPERIMENTAL_protocol_config and a black-box check of PV86 both give one
  * gas lower than the spec (…749 and 5,611,004).
