@@ -18,19 +18,19 @@
 int devnet_rt_u128_field(json_t *o, const char *k, near_u128 *out)
 {
     const char *s = json_string_value(json_object_get(o, k));
-    return s ? near_u128_parse(s, out) : -1;
+    return s && near_u128_parse(s, out) == NEAR_OK ? 0 : -1;
 }
 
 static int pk_field(json_t *o, const char *k, near_public_key *out)
 {
     const char *s = json_string_value(json_object_get(o, k));
-    return s ? devnet_public_key_parse(s, out) : -1;
+    return s && devnet_public_key_parse(s, out) == DEVNET_OK ? 0 : -1;
 }
 
 static int b64_field(json_t *o, const char *k, uint8_t **out, size_t *len)
 {
     const char *s = json_string_value(json_object_get(o, k));
-    return s ? near_base64_decode(s, out, len) : -1;
+    return s && near_base64_decode(s, out, len) == NEAR_OK ? 0 : -1;
 }
 
 int devnet_rt_action_from_view(json_t *v, near_action *a)

@@ -115,7 +115,7 @@ static int action_fees(const near_action *a, bool sir, bool implicit_receiver, u
     return 0;
 }
 
-int devnet_actions_cost(const near_action *actions, size_t n, bool sir, const char *receiver_id, devnet_tx_cost *out)
+devnet_status devnet_actions_cost(const near_action *actions, size_t n, bool sir, const char *receiver_id, devnet_tx_cost *out)
 {
     bool implicit = near_account_id_kind(receiver_id) == NEAR_ACCOUNT_NEAR_IMPLICIT;
     memset(out, 0, sizeof *out);
@@ -123,7 +123,7 @@ int devnet_actions_cost(const near_action *actions, size_t n, bool sir, const ch
     out->exec_gas = FEE_ACTION_RECEIPT.execution;
     for (size_t i = 0; i < n; i++) {
         const near_action *a = &actions[i];
-        if (action_fees(a, sir, implicit, &out->send_gas, &out->exec_gas)) return -1;
+        if (action_fees(a, sir, implicit, &out->send_gas, &out->exec_gas)) return DEVNET_ERR_INVALID;
         uint64_t prepaid = 0;
         near_u128 deposits = 0;
         if (a->kind == NEAR_ACTION_FUNCTION_CALL) {
@@ -137,13 +137,13 @@ int devnet_actions_cost(const near_action *actions, size_t n, bool sir, const ch
         }
         /* Amounts come from the transaction: NEAR answers CostOverflow. */
         if (out->prepaid_gas > UINT64_MAX - prepaid || near_u128_add(out->deposits, deposits, &out->deposits))
-            return -1;
+            return DEVNET_ERR_INVALID;
         out->prepaid_gas += prepaid;
     }
     near_u128 gas = (near_u128)out->send_gas + out->exec_gas + out->prepaid_gas;
     near_u128 t;
-    if (near_u128_mul(gas, DEVNET_GAS_PRICE, &t) || near_u128_add(t, out->deposits, &out->total)) return -1;
-    return 0;
+    if (near_u128_mul(gas, DEVNET_GAS_PRICE, &t) || near_u128_add(t, out->deposits, &out->total)) return DEVNET_ERR_INVALID;
+    return DEVNET_OK;
 }
 
 uint64_t devnet_actions_exec_fee(const near_action *actions, size_t n, const char *receiver_id)

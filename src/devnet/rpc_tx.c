@@ -188,8 +188,9 @@ static json_t *tx_status(devnet_chain *c, json_t *params, bool experimental, jso
         int rc = near_signed_transaction_from_bytes(bytes, len, &stx, msg, sizeof msg);
         free(bytes);
         if (rc) return devnet_rpc_bad_request(error, http, msg);
-        near_transaction_hash(&stx.transaction, hash);
+        rc = near_transaction_hash(&stx.transaction, hash);
         near_signed_transaction_free(&stx);
+        if (rc) return devnet_rpc_bad_request(error, http, "tx: cannot hash the transaction");
     } else {
         return devnet_rpc_bad_request(error, http, "tx: tx_hash or signed_tx_base64 expected");
     }

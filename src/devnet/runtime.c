@@ -24,13 +24,15 @@
 
 /* ---- balances ---- */
 
-void devnet_rt_credit(devnet_chain *c, const char *account, near_u128 amount)
+devnet_status devnet_rt_credit(devnet_chain *c, const char *account, near_u128 amount)
 {
-    if (!amount || !strcmp(account, SYSTEM_ACCOUNT)) return;
+    if (!amount || !strcmp(account, SYSTEM_ACCOUNT)) return DEVNET_OK;
     devnet_account a;
-    if (devnet_account_get(&c->st, account, &a) != 1) return; /* the funds are burnt, as on NEAR */
+    devnet_status rc = devnet_account_get(&c->st, account, &a);
+    if (rc == DEVNET_NOT_FOUND) return DEVNET_OK; /* the funds are burnt, as on NEAR */
+    if (rc != DEVNET_OK) return rc;
     a.amount += amount;
-    devnet_account_put(&c->st, account, &a);
+    return devnet_account_put(&c->st, account, &a);
 }
 
 /* ---- checks ---- */
@@ -47,7 +49,7 @@ static json_t *action_error(int index, json_t *kind)
  * sender's account, in nearcore's order and error shapes; on success the
  * sender's key takes the delegate nonce. Returns the failure or NULL. */
 static json_t *check_delegate(devnet_chain *c, devnet_block_ctx *b, const char *receiver, const near_action *a,
-                              int index)
+                              int index, bool *db_failed)
 {
     const near_signed_delegate *sd = a->delegate;
     const near_delegate_action *da = &sd->delegate_action;
@@ -59,7 +61,7 @@ static json_t *check_delegate(devnet_chain *c, devnet_block_ctx *b, const char *
     char pkt[NEAR_KEY_TEXT_MAX];
     near_public_key_format(&da->public_key, pkt);
     near_access_key ak;
-    if (devnet_key_get(&c->st, receiver, &da->public_key, &ak) != 1)
+    if (devnet_key_get(&c->st, receiver, &da->public_key, &ak) != DEVNET_OK)
         return action_error(index, json_pack("{s:{s:{s:s,s:s}}}", "DelegateActionAccessKeyError", "AccessKeyNotFound",
                                              "account_id", receiver, "public_key", pkt));
     json_t *failure = NULL;
@@ -91,7 +93,7 @@ static json_t *check_delegate(devnet_chain *c, devnet_block_ctx *b, const char *
     }
     if (!failure) {
         ak.nonce = da->nonce;
-        devnet_key_put(&c->st, receiver, &da->public_key, &ak);
+        if (devnet_key_put(&c->st, receiver, &da->public_key, &ak) != DEVNET_OK) *db_failed = true;
     }
     near_access_key_free(&ak);
     return failure;
@@ -121,7 +123,17 @@ typedef struct apply {
     bool have_vmo;
     json_t *beneficiaries; /* DeleteAccount: [{receiver, amount}] */
     const near_action *delegated; /* a Delegate whose inner receipt is created on success */
+    bool db_failed; /* a state write failed: the receipt is dropped as an internal failure */
 } apply;
+
+/* Every state write of a receipt goes through here: a failure is logged
+ * once and makes the whole receipt fail internally (rolled back, dropped). */
+static void wrote(apply *x, devnet_status rc, const char *what)
+{
+    if (rc == DEVNET_OK) return;
+    if (!x->db_failed) devnet_log("error", "receipt on %s: %s failed (status %d)", x->receiver, what, (int)rc);
+    x->db_failed = true;
+}
 
 static int apply_load(apply *x, devnet_chain *c, devnet_block_ctx *b, receipt_in *r)
 {
@@ -201,7 +213,7 @@ static void create_implicit_account(apply *x)
     near_access_key fa = {.nonce = (x->b->height - 1) * DEVNET_NONCE_MULTIPLIER, .full_access = 1};
     memset(&x->acct, 0, sizeof x->acct);
     x->acct.storage_usage = DEVNET_ACCOUNT_BYTES + devnet_key_storage_bytes(&pk, &fa);
-    devnet_key_put(&x->c->st, x->receiver, &pk, &fa);
+    wrote(x, devnet_key_put(&x->c->st, x->receiver, &pk, &fa), "storing the implicit account's key");
     x->exists = x->created = true;
 }
 
@@ -227,10 +239,14 @@ static json_t *act_deploy(apply *x, const near_action *a)
 {
     uint8_t *old = NULL;
     size_t old_len = 0;
-    if (devnet_code_get(&x->c->st, x->receiver, &old, &old_len) == 1) free(old);
+    devnet_status rc = devnet_code_get(&x->c->st, x->receiver, &old, &old_len);
+    if (rc == DEVNET_OK)
+        free(old);
+    else if (rc != DEVNET_NOT_FOUND)
+        wrote(x, rc, "reading the old code");
     x->acct.storage_usage = x->acct.storage_usage - old_len + a->bytes_len;
     devnet_sha256(a->bytes, a->bytes_len, NULL, 0, x->acct.code_hash);
-    devnet_code_put(&x->c->st, x->receiver, a->bytes, a->bytes_len);
+    wrote(x, devnet_code_put(&x->c->st, x->receiver, a->bytes, a->bytes_len), "storing the code");
     /* compile it in the background (a deploy by transaction is usually
      * compiled already: devnet_precompile_tx) */
     if (!devnet_contract_cached(x->c, x->acct.code_hash))
@@ -265,7 +281,7 @@ static json_t *invalid_new_receipt(const near_vm_outcome *o)
 static json_t *act_function_call(apply *x, const near_action *a, int i)
 {
     x->acct.amount += a->amount; /* the deposit is credited before the call */
-    devnet_account_put(&x->c->st, x->receiver, &x->acct); /* so the contract's reads see it */
+    wrote(x, devnet_account_put(&x->c->st, x->receiver, &x->acct), "crediting the deposit"); /* the contract sees it */
     near_vm_context ctx;
     memset(&ctx, 0, sizeof ctx);
     uint8_t pkb[65] = {0};
@@ -348,11 +364,11 @@ static json_t *act_add_key(apply *x, near_action *a, int i)
 {
     char pkt[NEAR_KEY_TEXT_MAX];
     near_public_key_format(&a->public_key, pkt);
-    if (devnet_key_get(&x->c->st, x->receiver, &a->public_key, NULL) == 1)
+    if (devnet_key_get(&x->c->st, x->receiver, &a->public_key, NULL) == DEVNET_OK)
         return action_error(
             i, json_pack("{s:{s:s,s:s}}", "AddKeyAlreadyExists", "account_id", x->receiver, "public_key", pkt));
     a->access_key.nonce = (x->b->height - 1) * DEVNET_NONCE_MULTIPLIER; /* whatever the action said */
-    devnet_key_put(&x->c->st, x->receiver, &a->public_key, &a->access_key);
+    wrote(x, devnet_key_put(&x->c->st, x->receiver, &a->public_key, &a->access_key), "adding the key");
     x->acct.storage_usage += devnet_key_storage_bytes(&a->public_key, &a->access_key);
     return NULL;
 }
@@ -362,12 +378,12 @@ static json_t *act_delete_key(apply *x, const near_action *a, int i)
     near_access_key old;
     char pkt[NEAR_KEY_TEXT_MAX];
     near_public_key_format(&a->public_key, pkt);
-    if (devnet_key_get(&x->c->st, x->receiver, &a->public_key, &old) != 1)
+    if (devnet_key_get(&x->c->st, x->receiver, &a->public_key, &old) != DEVNET_OK)
         return action_error(
             i, json_pack("{s:{s:s,s:s}}", "DeleteKeyDoesNotExist", "account_id", x->receiver, "public_key", pkt));
     x->acct.storage_usage -= devnet_key_storage_bytes(&a->public_key, &old);
     near_access_key_free(&old);
-    devnet_key_delete(&x->c->st, x->receiver, &a->public_key);
+    wrote(x, devnet_key_delete(&x->c->st, x->receiver, &a->public_key), "deleting the key");
     return NULL;
 }
 
@@ -378,7 +394,7 @@ static json_t *act_delete_account(apply *x, const near_action *a, int i)
     if (x->acct.amount)
         json_array_append_new(x->beneficiaries, json_pack("{s:s,s:o}", "receiver", a->beneficiary_id, "amount",
                                                           devnet_u128_json(x->acct.amount)));
-    devnet_account_delete(&x->c->st, x->receiver);
+    wrote(x, devnet_account_delete(&x->c->st, x->receiver), "deleting the account");
     x->exists = false;
     return NULL;
 }
@@ -404,7 +420,7 @@ static json_t *apply_action(apply *x, near_action *a, int i)
     case NEAR_ACTION_DELETE_KEY: return act_delete_key(x, a, i);
     case NEAR_ACTION_DELETE_ACCOUNT: return act_delete_account(x, a, i);
     case NEAR_ACTION_DELEGATE:
-        failure = check_delegate(x->c, x->b, x->receiver, a, i);
+        failure = check_delegate(x->c, x->b, x->receiver, a, i, &x->db_failed);
         if (!failure) x->delegated = a;
         return failure;
     default: return action_error(i, json_string("UnsupportedAction"));
@@ -429,8 +445,11 @@ static void send_output(apply *x, const uint8_t *value, size_t len, bool ok)
         json_t *o = json_array_get(x->outs, i);
         uint8_t did[32];
         if (devnet_rt_b58_hash(json_object_get(o, "data_id"), did)) continue;
-        devnet_rt_store_data_receipt(x->c, x->b, x->r->id, i, x->r->tx_hash, x->receiver,
-                                     json_string_value(json_object_get(o, "receiver_id")), did, value, len, ok, false);
+        wrote(x,
+              devnet_rt_store_data_receipt(x->c, x->b, x->r->id, i, x->r->tx_hash, x->receiver,
+                                           json_string_value(json_object_get(o, "receiver_id")), did, value, len, ok,
+                                           false),
+              "storing an output data receipt");
     }
 }
 
@@ -456,8 +475,8 @@ static void refund_receipt(apply *x, json_t *receipt_ids, const char *to, near_u
                                    gas ? x->signer_pk : "ed25519:11111111111111111111111111111111", &vr, index, NULL, 0,
                                    rid) == 0)
         json_array_append_new(receipt_ids, devnet_rt_b58_json(rid, 32));
-    else
-        devnet_rt_credit(x->c, to, amount); /* cannot store it: credit at once rather than lose it */
+    else /* cannot store it: credit at once rather than lose it */
+        wrote(x, devnet_rt_credit(x->c, to, amount), "crediting a refund");
 }
 
 static void refund_gas(apply *x, json_t *receipt_ids, uint64_t gas)
@@ -477,7 +496,7 @@ static json_t *finish_failed(apply *x, json_t *failure, json_t *receipt_ids)
                    devnet_b58(x->r->id, 32, rid, sizeof rid), x->receiver, why ? why : "?");
         free(why);
     }
-    devnet_rollback(&x->c->st);
+    wrote(x, devnet_rollback(&x->c->st), "rolling back the failed receipt");
     refund_receipt(x, receipt_ids, x->predecessor, x->deposits, false, 2000);
     refund_gas(x, receipt_ids, x->r->reserved > x->gas_burnt ? x->r->reserved - x->gas_burnt : 0);
     send_output(x, NULL, 0, false);
@@ -498,14 +517,11 @@ static void deliver_resumes(apply *x)
             sqlite3_reset(s);
         }
         if (!pending) continue;
-        s = devnet_stmt(&x->c->st, "DELETE FROM yields WHERE data_id=?");
-        if (s) {
-            sqlite3_bind_blob(s, 1, res->data_id, 32, SQLITE_TRANSIENT);
-            sqlite3_step(s);
-            sqlite3_reset(s);
-        }
-        devnet_rt_store_data_receipt(x->c, x->b, x->r->id, 100 + i, x->r->tx_hash, x->receiver, x->receiver,
-                                     res->data_id, res->payload, res->payload_len, true, true);
+        wrote(x, devnet_rt_forget_yield(x->c, res->data_id), "forgetting a resumed yield");
+        wrote(x,
+              devnet_rt_store_data_receipt(x->c, x->b, x->r->id, 100 + i, x->r->tx_hash, x->receiver, x->receiver,
+                                           res->data_id, res->payload, res->payload_len, true, true),
+              "storing a resume's data receipt");
     }
 }
 
@@ -513,7 +529,7 @@ static void deliver_resumes(apply *x)
  * promise_return, the returned receipt takes over our receivers). */
 static json_t *finish_succeeded(apply *x, json_t *receipt_ids)
 {
-    devnet_release(&x->c->st);
+    wrote(x, devnet_release(&x->c->st), "releasing the receipt's savepoint");
     near_vm_outcome *o = &x->vmo;
     bool returned = x->have_vmo && o->return_kind == NEAR_RETURN_RECEIPT;
     near_vm_data_receiver *moved = NULL;
@@ -521,7 +537,8 @@ static json_t *finish_succeeded(apply *x, json_t *receipt_ids)
     if (returned && x->nouts && (moved = calloc(x->nouts, sizeof *moved))) {
         for (size_t i = 0; i < x->nouts; i++) {
             json_t *out = json_array_get(x->outs, i);
-            devnet_rt_b58_hash(json_object_get(out, "data_id"), moved[i].data_id);
+            if (devnet_rt_b58_hash(json_object_get(out, "data_id"), moved[i].data_id))
+                wrote(x, DEVNET_ERR_INVALID, "reading an output data id");
             moved[i].receiver_id = (char *)json_string_value(json_object_get(out, "receiver_id"));
         }
         nmoved = x->nouts;
@@ -533,6 +550,8 @@ static json_t *finish_succeeded(apply *x, json_t *receipt_ids)
                                        is_ret ? moved : NULL, is_ret ? nmoved : 0, rid) == 0) {
             json_array_append_new(receipt_ids, devnet_rt_b58_json(rid, 32));
             if (is_ret) memcpy(returned_id, rid, 32);
+        } else {
+            wrote(x, DEVNET_ERR_DB, "storing a receipt the call created");
         }
     }
     free(moved);
@@ -542,7 +561,7 @@ static json_t *finish_succeeded(apply *x, json_t *receipt_ids)
         near_vm_action va;
         memset(&va, 0, sizeof va);
         va.kind = NEAR_VM_ACTION_TRANSFER;
-        devnet_rt_u128_field(e, "amount", &va.deposit);
+        if (devnet_rt_u128_field(e, "amount", &va.deposit)) wrote(x, DEVNET_ERR_INVALID, "reading a balance to move");
         near_vm_receipt vr;
         memset(&vr, 0, sizeof vr);
         vr.receiver_id = (char *)json_string_value(json_object_get(e, "receiver"));
@@ -551,10 +570,16 @@ static json_t *finish_succeeded(apply *x, json_t *receipt_ids)
         if (devnet_rt_store_vm_receipt(x->c, x->b, x->r, SYSTEM_ACCOUNT, SYSTEM_ACCOUNT,
                                        "ed25519:11111111111111111111111111111111", &vr, 1000 + i, NULL, 0, rid) == 0)
             json_array_append_new(receipt_ids, devnet_rt_b58_json(rid, 32));
+        else
+            wrote(x, DEVNET_ERR_DB, "storing a deleted account's balance transfer");
     }
-    if (x->delegated && devnet_rt_store_delegated_receipt(x->c, x->b, x->r, x->signer, x->signer_pk,
-                                                          &x->delegated->delegate->delegate_action, rid) == 0)
-        json_array_append_new(receipt_ids, devnet_rt_b58_json(rid, 32));
+    if (x->delegated) {
+        if (devnet_rt_store_delegated_receipt(x->c, x->b, x->r, x->signer, x->signer_pk,
+                                              &x->delegated->delegate->delegate_action, rid) == 0)
+            json_array_append_new(receipt_ids, devnet_rt_b58_json(rid, 32));
+        else
+            wrote(x, DEVNET_ERR_DB, "storing the delegated receipt");
+    }
     deliver_resumes(x);
     json_t *status;
     if (returned) {
@@ -579,10 +604,10 @@ static void refund_allowance(apply *x)
     near_public_key pk;
     near_access_key ak;
     if (!amount || near_public_key_parse(x->signer_pk, &pk)) return;
-    if (devnet_key_get(&x->c->st, x->receiver, &pk, &ak) == 1) {
+    if (devnet_key_get(&x->c->st, x->receiver, &pk, &ak) == DEVNET_OK) {
         if (!ak.full_access && ak.has_allowance) {
             ak.allowance += amount;
-            devnet_key_put(&x->c->st, x->receiver, &pk, &ak);
+            wrote(x, devnet_key_put(&x->c->st, x->receiver, &pk, &ak), "giving the key its allowance back");
         }
         near_access_key_free(&ak);
     }
@@ -595,13 +620,26 @@ int devnet_rt_execute_action_receipt(devnet_chain *c, devnet_block_ctx *b, recei
         apply_free(&x);
         return -1;
     }
-    devnet_savepoint(&c->st);
-    x.exists = devnet_account_get(&c->st, x.receiver, &x.acct) == 1;
+    if (devnet_savepoint(&c->st) != DEVNET_OK) {
+        apply_free(&x);
+        return -1;
+    }
+    devnet_status found = devnet_account_get(&c->st, x.receiver, &x.acct);
+    if (found != DEVNET_NOT_FOUND) wrote(&x, found, "reading the receiver's account");
+    x.exists = found == DEVNET_OK;
     create_implicit_account(&x);
     json_t *failure = NULL;
-    for (size_t i = 0; i < x.n && !failure; i++) failure = apply_action(&x, &x.actions[i], (int)i);
+    for (size_t i = 0; i < x.n && !failure && !x.db_failed; i++) failure = apply_action(&x, &x.actions[i], (int)i);
     if (!failure) failure = check_storage(&x);
-    if (!failure && x.exists) devnet_account_put(&c->st, x.receiver, &x.acct);
+    if (!failure && x.exists) wrote(&x, devnet_account_put(&c->st, x.receiver, &x.acct), "storing the account");
+    if (x.db_failed) {
+        /* Nothing of this receipt may stay half-written: undo it all and
+         * let the caller drop the receipt as an internal failure. */
+        json_decref(failure);
+        if (devnet_rollback(&c->st) != DEVNET_OK) devnet_log("error", "receipt on %s: the rollback failed", x.receiver);
+        apply_free(&x);
+        return -1;
+    }
 
     json_t *receipt_ids = json_array();
     json_t *status = failure ? finish_failed(&x, failure, receipt_ids) : finish_succeeded(&x, receipt_ids);
@@ -610,6 +648,8 @@ int devnet_rt_execute_action_receipt(devnet_chain *c, devnet_block_ctx *b, recei
     json_t *outcome = devnet_rt_outcome_json(json_incref(x.logs), receipt_ids, x.gas_burnt, x.receiver, status);
     int rc = devnet_rt_set_receipt_done(c, r->id, b->height, outcome);
     json_decref(outcome);
+    /* A write after the savepoint was released (receipts, refunds) may have
+     * failed: wrote() logged it; the receipt did execute, its outcome stands. */
     apply_free(&x);
     return rc;
 }

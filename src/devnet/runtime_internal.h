@@ -26,36 +26,38 @@ typedef struct receipt_in {
 
 /* ---- receipts.c: JSON helpers and stored receipts ---- */
 json_t *devnet_rt_b58_json(const uint8_t *h, size_t n);
-int devnet_rt_b58_hash(json_t *j, uint8_t out[32]);
+DEVNET_MUST_USE devnet_status devnet_rt_b58_hash(json_t *j, uint8_t out[32]);
 json_t *devnet_rt_success_value(const uint8_t *data, size_t len);
 /* ExecutionOutcomeView; steals logs, receipt_ids and status. */
 json_t *devnet_rt_outcome_json(json_t *logs, json_t *receipt_ids, uint64_t gas_burnt, const char *executor,
                                json_t *status);
 /* state: 0 queued (runs at height >= due), 1 postponed (waits for data). */
-int devnet_rt_store_receipt(devnet_chain *c, const uint8_t id[32], const uint8_t tx_hash[32], json_t *view,
+DEVNET_MUST_USE devnet_status devnet_rt_store_receipt(devnet_chain *c, const uint8_t id[32], const uint8_t tx_hash[32], json_t *view,
                             uint64_t reserved, int state, uint64_t due, bool is_data);
 /* A Data receipt (next block); its id derives from parent and index. */
-int devnet_rt_store_data_receipt(devnet_chain *c, devnet_block_ctx *b, const uint8_t parent[32], size_t index,
+DEVNET_MUST_USE devnet_status devnet_rt_store_data_receipt(devnet_chain *c, devnet_block_ctx *b, const uint8_t parent[32], size_t index,
                                  const uint8_t tx_hash[32], const char *predecessor, const char *receiver,
                                  const uint8_t data_id[32], const uint8_t *data, size_t len, bool has_data,
                                  bool is_resume);
-int devnet_rt_set_receipt_done(devnet_chain *c, const uint8_t id[32], uint64_t height, json_t *outcome);
+/* The yield waiting for data_id is no longer pending (resumed or timed out). */
+DEVNET_MUST_USE devnet_status devnet_rt_forget_yield(devnet_chain *c, const uint8_t data_id[32]);
+DEVNET_MUST_USE devnet_status devnet_rt_set_receipt_done(devnet_chain *c, const uint8_t id[32], uint64_t height, json_t *outcome);
 /* Stores an action receipt a contract created, from `current` (the parent's
  * receiver, or "system" for a gas-free balance refund): its id derives from
  * the parent's and index; it reserves its actions' execution fees and
  * attached gas; extra receivers are appended to its output receivers (a
  * returned promise takes over the parent's); a receipt with inputs waits
  * postponed, and a yield also gets its timeout. */
-int devnet_rt_store_vm_receipt(devnet_chain *c, devnet_block_ctx *b, const receipt_in *r, const char *current,
+DEVNET_MUST_USE devnet_status devnet_rt_store_vm_receipt(devnet_chain *c, devnet_block_ctx *b, const receipt_in *r, const char *current,
                                const char *signer, const char *signer_pk, const near_vm_receipt *vr, size_t index,
                                const near_vm_data_receiver *extra, size_t extra_n, uint8_t id_out[32]);
 /* The receipt a delegate action creates: from its sender to its receiver,
  * signed (and paid for) by the relayer. */
-int devnet_rt_store_delegated_receipt(devnet_chain *c, devnet_block_ctx *b, const receipt_in *r, const char *signer,
+DEVNET_MUST_USE devnet_status devnet_rt_store_delegated_receipt(devnet_chain *c, devnet_block_ctx *b, const receipt_in *r, const char *signer,
                                       const char *signer_pk, const near_delegate_action *da, uint8_t id_out[32]);
 
 /* ---- runtime.c: one action receipt ---- */
-void devnet_rt_credit(devnet_chain *c, const char *account, near_u128 amount);
+DEVNET_MUST_USE devnet_status devnet_rt_credit(devnet_chain *c, const char *account, near_u128 amount);
 int devnet_rt_execute_action_receipt(devnet_chain *c, devnet_block_ctx *b, receipt_in *r);
 near_vm_promise_result *devnet_rt_load_promise_results(devnet_chain *c, json_t *ins, size_t *count);
 void devnet_rt_free_promise_results(near_vm_promise_result *res, size_t n);

@@ -32,16 +32,16 @@ json_t *devnet_u128_json(near_u128 v)
     return json_string(near_u128_format(v, buf));
 }
 
-int devnet_b58_hash(const char *s, uint8_t out[32])
+devnet_status devnet_b58_hash(const char *s, uint8_t out[32])
 {
-    if (!s || strlen(s) > DEVNET_B58_HASH_MAX) return -1;
-    return near_base58_decode_exact(s, out, 32);
+    if (!s || strlen(s) > DEVNET_B58_HASH_MAX) return DEVNET_ERR_INVALID;
+    return near_base58_decode_exact(s, out, 32) == NEAR_OK ? DEVNET_OK : DEVNET_ERR_INVALID;
 }
 
-int devnet_public_key_parse(const char *s, near_public_key *out)
+devnet_status devnet_public_key_parse(const char *s, near_public_key *out)
 {
-    if (!s || strlen(s) > DEVNET_KEY_TEXT_MAX) return -1;
-    return near_public_key_parse(s, out);
+    if (!s || strlen(s) > DEVNET_KEY_TEXT_MAX) return DEVNET_ERR_INVALID;
+    return near_public_key_parse(s, out) == NEAR_OK ? DEVNET_OK : DEVNET_ERR_INVALID;
 }
 
 /* The marker of a big u64 in a jansson string: \x01, "u64", a random
@@ -99,18 +99,15 @@ char *devnet_json_dumps(const json_t *j)
     return s;
 }
 
-int devnet_block_height_by_hash(devnet_chain *c, const uint8_t hash[32], uint64_t *height)
+devnet_status devnet_block_height_by_hash(devnet_chain *c, const uint8_t hash[32], uint64_t *height)
 {
     sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT height FROM blocks WHERE hash=?");
-    if (!s) return -1;
+    if (!s) return DEVNET_ERR_DB;
     sqlite3_bind_blob(s, 1, hash, 32, SQLITE_TRANSIENT);
-    int r = 0;
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        *height = (uint64_t)sqlite3_column_int64(s, 0);
-        r = 1;
-    }
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) *height = (uint64_t)sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
-    return r;
+    return rc == SQLITE_ROW ? DEVNET_OK : rc == SQLITE_DONE ? DEVNET_NOT_FOUND : DEVNET_ERR_DB;
 }
 
 typedef struct block_row {

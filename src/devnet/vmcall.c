@@ -19,19 +19,23 @@
 static int vm_get(void *user, const uint8_t *key, size_t klen, uint8_t **value, size_t *vlen)
 {
     devnet_rt_store *s = user;
-    return devnet_data_get(&s->c->st, s->account, key, klen, value, vlen);
+    switch (devnet_data_get(&s->c->st, s->account, key, klen, value, vlen)) {
+    case DEVNET_OK: return 1;
+    case DEVNET_NOT_FOUND: return 0;
+    default: return -1;
+    }
 }
 
 static int vm_set(void *user, const uint8_t *key, size_t klen, const uint8_t *value, size_t vlen)
 {
     devnet_rt_store *s = user;
-    return devnet_data_set(&s->c->st, s->account, key, klen, value, vlen);
+    return devnet_data_set(&s->c->st, s->account, key, klen, value, vlen) == DEVNET_OK ? 0 : -1;
 }
 
 static int vm_remove(void *user, const uint8_t *key, size_t klen)
 {
     devnet_rt_store *s = user;
-    return devnet_data_remove(&s->c->st, s->account, key, klen);
+    return devnet_data_remove(&s->c->st, s->account, key, klen) == DEVNET_OK ? 0 : -1;
 }
 
 static int vm_yield_pending(void *user, const uint8_t data_id[32])
@@ -90,7 +94,7 @@ void *devnet_contract_get(devnet_chain *c, const uint8_t hash[32], const char *a
     }
     uint8_t *code = NULL;
     size_t len = 0;
-    if (devnet_code_get(&c->st, account_id, &code, &len) != 1) return NULL;
+    if (devnet_code_get(&c->st, account_id, &code, &len) != DEVNET_OK) return NULL;
     near_vm_prepare_error perr = NEAR_PREPARE_OK;
     uint64_t t0 = devnet_now_ns();
     near_vm_contract *k = near_vm_contract_load(code, len, &perr, detail, detail_len);
@@ -162,7 +166,10 @@ void devnet_rt_run_vm(devnet_chain *c, const devnet_account *acct, const char *a
     }
     uint8_t *code = NULL;
     size_t len = 0;
-    devnet_code_get(&c->st, account_id, &code, &len);
+    if (devnet_code_get(&c->st, account_id, &code, &len) != DEVNET_OK) {
+        code = NULL; /* gone or unreadable: the VM reports the missing code */
+        len = 0;
+    }
     near_vm_run_code(code, len, method, ctx, store, out);
     free(code);
 }
@@ -207,7 +214,7 @@ void devnet_rt_free_promise_results(near_vm_promise_result *res, size_t n)
 
 /* ---- view calls ---- */
 
-int devnet_runtime_view_call(devnet_chain *c, const char *account_id, const char *method, const uint8_t *args,
+devnet_status devnet_runtime_view_call(devnet_chain *c, const char *account_id, const char *method, const uint8_t *args,
                              size_t args_len, uint8_t **result, size_t *result_len, json_t **logs, char **error_debug)
 {
     devnet_account acct;
@@ -215,8 +222,8 @@ int devnet_runtime_view_call(devnet_chain *c, const char *account_id, const char
     *result_len = 0;
     *logs = json_array();
     *error_debug = NULL;
-    int rc = devnet_account_get(&c->st, account_id, &acct);
-    if (rc <= 0) return rc < 0 ? -1 : 1; /* 1: unknown account */
+    devnet_status rc = devnet_account_get(&c->st, account_id, &acct);
+    if (rc != DEVNET_OK) return rc; /* DEVNET_NOT_FOUND: unknown account */
     near_vm_context ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.current_account_id = account_id;
@@ -239,9 +246,12 @@ int devnet_runtime_view_call(devnet_chain *c, const char *account_id, const char
     near_vm_storage store = devnet_rt_storage(&vs);
     near_vm_outcome out;
     memset(&out, 0, sizeof out);
-    devnet_savepoint(&c->st); /* a view never changes state, whatever the contract tries */
+    /* A view never changes state, whatever the contract tries: without the
+     * savepoint it does not run at all. */
+    if (devnet_savepoint(&c->st) != DEVNET_OK) return DEVNET_ERR_DB;
     devnet_rt_run_vm(c, &acct, account_id, method, &ctx, &store, &out);
-    devnet_rollback(&c->st);
+    if (devnet_rollback(&c->st) != DEVNET_OK)
+        devnet_log("error", "view %s.%s: its savepoint could not be rolled back", account_id, method);
     for (size_t i = 0; i < out.logs_count; i++) json_array_append_new(*logs, json_string(out.logs[i]));
     if (out.error.kind != NEAR_VM_OK) {
         *error_debug = strdup(out.error.debug ? out.error.debug : (out.error.message ? out.error.message : "error"));
@@ -253,5 +263,5 @@ int devnet_runtime_view_call(devnet_chain *c, const char *account_id, const char
         }
     }
     near_vm_outcome_free(&out);
-    return 0;
+    return DEVNET_OK;
 }

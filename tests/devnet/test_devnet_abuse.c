@@ -255,7 +255,7 @@ static void test_large_contract_compiles_outside_the_lock(void **state)
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&node, "big.test.near", &big.keypair, "big.test.near", &tx), 0);
     assert_int_equal(near_add_deploy_contract(near_tx_actions(&tx), code, len), 0);
-    near_add_function_call(near_tx_actions(&tx), "noop", (const uint8_t *)"", 0, 100 * DN_TGAS, 0);
+    assert_int_equal(near_add_function_call(near_tx_actions(&tx), "noop", (const uint8_t *)"", 0, 100 * DN_TGAS, 0), NEAR_OK);
     near_outcome o;
     near_rpc_error err = {0};
     assert_int_equal(dn_tx_send(&node, &tx, &big.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);

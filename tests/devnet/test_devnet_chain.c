@@ -99,7 +99,7 @@ static void test_create_account_and_transfer(void **state)
 
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&node, ALICE, &alice.keypair, BOB, &tx), 0);
-    near_add_transfer(near_tx_actions(&tx), 3 * DN_NEAR);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), 3 * DN_NEAR), NEAR_OK);
     near_outcome o;
     near_rpc_error err = {0};
     assert_int_equal(dn_tx_send(&node, &tx, &alice.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
@@ -115,7 +115,7 @@ static void test_create_account_and_transfer(void **state)
     assert_int_not_equal(dn_create_account(&node, &alice, "x." BOB, DN_NEAR, &x), 0);
     /* A transfer to a missing account fails with AccountDoesNotExist. */
     assert_int_equal(dn_tx_begin(&node, ALICE, &alice.keypair, "ghost.test.near", &tx), 0);
-    near_add_transfer(near_tx_actions(&tx), DN_NEAR);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), DN_NEAR), NEAR_OK);
     assert_int_equal(dn_tx_send(&node, &tx, &alice.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_FAILURE);
     char *f = json_dumps(o.failure, JSON_COMPACT);
@@ -135,7 +135,7 @@ static void test_rejected_transactions(void **state)
     near_outcome o;
     /* Bad signature: flip one byte of the signature. */
     assert_int_equal(dn_tx_begin(&node, ALICE, &alice.keypair, BOB, &tx), 0);
-    near_add_transfer(near_tx_actions(&tx), 1);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), 1), NEAR_OK);
     size_t len = 0;
     uint8_t *bytes = dn_tx_sign(&tx, &alice.keypair, &len, NULL);
     assert_non_null(bytes);
@@ -155,7 +155,7 @@ static void test_rejected_transactions(void **state)
     assert_int_equal(near_rpc_block(node.rpc, NEAR_FINAL, &b, &err), NEAR_OK);
     assert_int_equal(near_transaction_init(&tx, ALICE, &alice.keypair.public_key, used, BOB, b.hash), 0);
     near_block_free(&b);
-    near_add_transfer(near_tx_actions(&tx), 1);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), 1), NEAR_OK);
     assert_int_equal(dn_tx_send(&node, &tx, &alice.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_ERR_INVALID_NONCE);
     assert_int_equal(err.ak_nonce, used);
     assert_int_equal(err.tx_nonce, used);
@@ -163,33 +163,33 @@ static void test_rejected_transactions(void **state)
 
     /* A key the account does not have. */
     near_keypair stranger;
-    near_keypair_generate(&stranger);
+    assert_int_equal(near_keypair_generate(&stranger), NEAR_OK);
     assert_int_equal(near_rpc_block(node.rpc, NEAR_FINAL, &b, &err), NEAR_OK);
-    near_transaction_init(&tx, ALICE, &stranger.public_key, 1, BOB, b.hash);
+    assert_int_equal(near_transaction_init(&tx, ALICE, &stranger.public_key, 1, BOB, b.hash), NEAR_OK);
     near_block_free(&b);
-    near_add_transfer(near_tx_actions(&tx), 1);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), 1), NEAR_OK);
     assert_int_equal(dn_tx_send(&node, &tx, &stranger, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_ERR_INVALID_TX);
     assert_true(error_mentions(&err, "AccessKeyNotFound"));
 
     /* An unknown block hash. */
     uint8_t bogus[32];
     memset(bogus, 7, sizeof bogus);
-    near_transaction_init(&tx, ALICE, &alice.keypair.public_key, used + 1, BOB, bogus);
-    near_add_transfer(near_tx_actions(&tx), 1);
+    assert_int_equal(near_transaction_init(&tx, ALICE, &alice.keypair.public_key, used + 1, BOB, bogus), NEAR_OK);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), 1), NEAR_OK);
     assert_int_equal(dn_tx_send(&node, &tx, &alice.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_ERR_INVALID_TX);
     assert_true(error_mentions(&err, "InvalidChain"));
 
     /* More than the balance. */
     assert_int_equal(dn_tx_begin(&node, BOB, &bob.keypair, ALICE, &tx), 0);
-    near_add_transfer(near_tx_actions(&tx), 1000 * DN_NEAR);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), 1000 * DN_NEAR), NEAR_OK);
     assert_int_equal(dn_tx_send(&node, &tx, &bob.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_ERR_INVALID_TX);
     assert_true(error_mentions(&err, "NotEnoughBalance"));
 
     /* Deposits whose sum does not fit in u128: refused, not wrapped round
      * to a price the signer can pay. */
     assert_int_equal(dn_tx_begin(&node, BOB, &bob.keypair, ALICE, &tx), 0);
-    near_add_transfer(near_tx_actions(&tx), (near_u128)1 << 127);
-    near_add_transfer(near_tx_actions(&tx), (near_u128)1 << 127);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), (near_u128)1 << 127), NEAR_OK);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), (near_u128)1 << 127), NEAR_OK);
     assert_int_equal(dn_tx_send(&node, &tx, &bob.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_ERR_INVALID_TX);
     assert_true(error_mentions(&err, "CostOverflow"));
     near_rpc_error_clear(&err);
@@ -206,9 +206,9 @@ static void test_deploy_outlayer(void **state)
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&node, OUTLAYER, &outlayer.keypair, OUTLAYER, &tx), 0);
     near_action_list l = near_tx_actions(&tx);
-    near_add_deploy_contract(l, code, len);
+    assert_int_equal(near_add_deploy_contract(l, code, len), NEAR_OK);
     const char *args = "{\"owner_id\":\"test.near\",\"operator_id\":\"" OPERATOR "\"}";
-    near_add_function_call(l, "new", (const uint8_t *)args, strlen(args), 100 * DN_TGAS, 0);
+    assert_int_equal(near_add_function_call(l, "new", (const uint8_t *)args, strlen(args), 100 * DN_TGAS, 0), NEAR_OK);
     near_outcome o;
     near_rpc_error err = {0};
     assert_int_equal(dn_tx_send(&node, &tx, &outlayer.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
@@ -400,7 +400,7 @@ static near_status fc_key_call(const near_keypair *kp, const char *receiver, con
 {
     near_transaction tx;
     if (dn_tx_begin(&node, ALICE, kp, receiver, &tx)) return NEAR_ERR_ARG;
-    near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)"{}", 2, 30 * DN_TGAS, deposit);
+    assert_int_equal(near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)"{}", 2, 30 * DN_TGAS, deposit), NEAR_OK);
     near_outcome o;
     near_status st = dn_tx_send(&node, &tx, kp, NEAR_WAIT_FINAL, &o, err, NULL);
     if (st == NEAR_OK) near_outcome_free(&o);
@@ -412,7 +412,7 @@ static void add_key(const near_keypair *kp, const near_u128 *allowance, const ch
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&node, ALICE, &alice.keypair, ALICE, &tx), 0);
     const char *names[1] = {method};
-    near_add_function_call_key(near_tx_actions(&tx), &kp->public_key, 0, allowance, OUTLAYER, names, 1);
+    assert_int_equal(near_add_function_call_key(near_tx_actions(&tx), &kp->public_key, 0, allowance, OUTLAYER, names, 1), NEAR_OK);
     near_outcome o;
     near_rpc_error err = {0};
     assert_int_equal(dn_tx_send(&node, &tx, &alice.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
@@ -424,8 +424,8 @@ static void test_function_call_keys(void **state)
 {
     (void)state;
     near_keypair fk, tiny;
-    near_keypair_generate(&fk);
-    near_keypair_generate(&tiny);
+    assert_int_equal(near_keypair_generate(&fk), NEAR_OK);
+    assert_int_equal(near_keypair_generate(&tiny), NEAR_OK);
     near_u128 allowance = DN_NEAR, small = 1000;
     add_key(&fk, &allowance, "get_stats");
     add_key(&tiny, &small, "get_stats");
@@ -456,7 +456,7 @@ static void test_function_call_keys(void **state)
 
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&node, ALICE, &fk, BOB, &tx), 0);
-    near_add_transfer(near_tx_actions(&tx), 1);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), 1), NEAR_OK);
     near_outcome o;
     assert_int_equal(dn_tx_send(&node, &tx, &fk, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_ERR_INVALID_TX);
     assert_true(error_mentions(&err, "RequiresFullAccess"));
@@ -473,7 +473,7 @@ static void test_storage_staking(void **state)
     assert_non_null(code);
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&node, "poor.test.near", &poor.keypair, "poor.test.near", &tx), 0);
-    near_add_deploy_contract(near_tx_actions(&tx), code, len);
+    assert_int_equal(near_add_deploy_contract(near_tx_actions(&tx), code, len), NEAR_OK);
     free(code);
     near_outcome o;
     near_rpc_error err = {0};
@@ -552,7 +552,7 @@ static void test_restart_keeps_state(void **state)
     /* And it keeps working: a transfer after the restart. */
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&node, ALICE, &alice.keypair, BOB, &tx), 0);
-    near_add_transfer(near_tx_actions(&tx), DN_NEAR);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), DN_NEAR), NEAR_OK);
     assert_int_equal(dn_tx_send(&node, &tx, &alice.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     near_outcome_free(&o);
