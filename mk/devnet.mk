@@ -37,4 +37,4 @@ nearvm-contracts: $(NEARVM_TEST_WASM)
 .PHONY: nearvm-contracts
 
 # Fuzzing the VM layer with contracts (seed corpus: the test contracts).
-$(eval $(call fuzz_target,nearvm,$(NEARVM_SRC) $(wildcard src/wasm/*.c) tests/fuzz/fuzz_nearvm.c,-ljansson -lsodium -lcrypto))
+$(eval $(call fuzz_target,nearvm,$(NEARVM_SRC) $(wildcard src/wasm/*.c) src/near/utf8.c tests/fuzz/fuzz_nearvm.c,-ljansson -lsodium -lcrypto))

@@ -268,6 +268,8 @@ void *devnet_contract_get(devnet_chain *c, const uint8_t hash[32], const char *a
 
 char *devnet_b58(const uint8_t *data, size_t n, char *out, size_t cap);
 #define DEVNET_B58_HASH 64
+/* The same as a JSON string (a new reference). */
+json_t *devnet_b58_json(const uint8_t *h, size_t n);
 json_t *devnet_u128_json(near_u128 v);
 /* compiler.c: a thread compiling contracts into the code cache (see there). */
 typedef struct devnet_compiler devnet_compiler;

@@ -16,12 +16,6 @@
 
 /* ---- small JSON helpers ---- */
 
-json_t *devnet_rt_b58_json(const uint8_t *h, size_t n)
-{
-    char buf[DEVNET_B58_HASH * 2];
-    return json_string(devnet_b58(h, n, buf, sizeof buf));
-}
-
 devnet_status devnet_rt_b58_hash(json_t *j, uint8_t out[32])
 {
     const char *s = json_string_value(j);
@@ -88,8 +82,8 @@ devnet_status devnet_rt_store_data_receipt(devnet_chain *c, devnet_block_ctx *b,
         free(t);
     }
     json_t *view = json_pack("{s:s,s:s,s:o,s:{s:{s:o,s:o,s:b}},s:i}", "predecessor_id", predecessor, "receiver_id",
-                             receiver, "receipt_id", devnet_rt_b58_json(id, 32), "receipt", "Data", "data_id",
-                             devnet_rt_b58_json(data_id, 32), "data", d, "is_promise_resume", is_resume, "priority", 0);
+                             receiver, "receipt_id", devnet_b58_json(id, 32), "receipt", "Data", "data_id",
+                             devnet_b58_json(data_id, 32), "data", d, "is_promise_resume", is_resume, "priority", 0);
     devnet_status rc = view ? devnet_rt_store_receipt(c, id, tx_hash, view, 0, 0, b->height + 1, true) : DEVNET_ERR_NOMEM;
     json_decref(view);
     return rc;
@@ -160,15 +154,15 @@ devnet_status devnet_rt_store_vm_receipt(devnet_chain *c, devnet_block_ctx *b, c
     json_t *outs = json_array(), *ins = json_array();
     for (size_t i = 0; i < vr->output_data_receivers_count; i++)
         json_array_append_new(outs, json_pack("{s:o,s:s}", "data_id",
-                                              devnet_rt_b58_json(vr->output_data_receivers[i].data_id, 32),
+                                              devnet_b58_json(vr->output_data_receivers[i].data_id, 32),
                                               "receiver_id", vr->output_data_receivers[i].receiver_id));
     for (size_t i = 0; i < extra_n; i++)
-        json_array_append_new(outs, json_pack("{s:o,s:s}", "data_id", devnet_rt_b58_json(extra[i].data_id, 32),
+        json_array_append_new(outs, json_pack("{s:o,s:s}", "data_id", devnet_b58_json(extra[i].data_id, 32),
                                               "receiver_id", extra[i].receiver_id));
     for (size_t i = 0; i < vr->input_data_ids_count; i++)
-        json_array_append_new(ins, devnet_rt_b58_json(vr->input_data_ids[i], 32));
+        json_array_append_new(ins, devnet_b58_json(vr->input_data_ids[i], 32));
     json_t *view = json_pack("{s:s,s:s,s:o,s:{s:{s:s,s:s,s:o,s:o,s:o,s:o,s:b}},s:i}", "predecessor_id", current,
-                             "receiver_id", vr->receiver_id, "receipt_id", devnet_rt_b58_json(id_out, 32), "receipt",
+                             "receiver_id", vr->receiver_id, "receipt_id", devnet_b58_json(id_out, 32), "receipt",
                              "Action", "signer_id", signer, "signer_public_key", signer_pk, "gas_price",
                              devnet_u128_json(DEVNET_GAS_PRICE), "output_data_receivers", outs, "input_data_ids", ins,
                              "actions", actions, "is_promise_yield", vr->is_yield, "priority", 0);
@@ -218,7 +212,7 @@ devnet_status devnet_rt_store_delegated_receipt(devnet_chain *c, devnet_block_ct
     for (size_t i = 0; i < da->n_actions; i++) json_array_append_new(actions, near_action_view(&da->actions[i]));
     json_t *view =
         json_pack("{s:s,s:s,s:o,s:{s:{s:s,s:s,s:o,s:[],s:[],s:o,s:b}},s:i}", "predecessor_id", da->sender_id,
-                  "receiver_id", da->receiver_id, "receipt_id", devnet_rt_b58_json(id_out, 32), "receipt", "Action",
+                  "receiver_id", da->receiver_id, "receipt_id", devnet_b58_json(id_out, 32), "receipt", "Action",
                   "signer_id", signer, "signer_public_key", signer_pk, "gas_price", devnet_u128_json(DEVNET_GAS_PRICE),
                   "output_data_receivers", "input_data_ids", "actions", actions, "is_promise_yield", 0, "priority", 0);
     if (!view) return DEVNET_ERR_NOMEM;
@@ -412,7 +406,7 @@ devnet_status devnet_runtime_apply_tx(devnet_chain *c, devnet_block_ctx *b, cons
     for (size_t i = 0; !t->actions_view && i < tx->n_actions; i++)
         json_array_append_new(actions, near_action_view(&tx->actions[i]));
     json_t *view = json_pack("{s:s,s:s,s:o,s:{s:{s:s,s:s,s:o,s:[],s:[],s:o,s:b}},s:i}", "predecessor_id", tx->signer_id,
-                             "receiver_id", tx->receiver_id, "receipt_id", devnet_rt_b58_json(rid, 32), "receipt",
+                             "receiver_id", tx->receiver_id, "receipt_id", devnet_b58_json(rid, 32), "receipt",
                              "Action", "signer_id", tx->signer_id, "signer_public_key", pk_text, "gas_price",
                              devnet_u128_json(DEVNET_GAS_PRICE), "output_data_receivers", "input_data_ids", "actions",
                              actions, "is_promise_yield", 0, "priority", 0);
@@ -425,8 +419,8 @@ devnet_status devnet_runtime_apply_tx(devnet_chain *c, devnet_block_ctx *b, cons
     json_decref(view);
 
     json_t *outcome =
-        devnet_rt_outcome_json(json_array(), json_pack("[o]", devnet_rt_b58_json(rid, 32)), cost->send_gas,
-                               tx->signer_id, json_pack("{s:o}", "SuccessReceiptId", devnet_rt_b58_json(rid, 32)));
+        devnet_rt_outcome_json(json_array(), json_pack("[o]", devnet_b58_json(rid, 32)), cost->send_gas,
+                               tx->signer_id, json_pack("{s:o}", "SuccessReceiptId", devnet_b58_json(rid, 32)));
     char *otext = json_dumps(outcome, JSON_COMPACT), *vtext = NULL;
     json_decref(outcome);
     if (t->tx_view_text) {

@@ -40,12 +40,6 @@ json_t *devnet_rpc_bad_request(json_t **error, int *http, const char *what)
     return NULL;
 }
 
-json_t *devnet_rpc_b58_json(const uint8_t *h, size_t n)
-{
-    char buf[DEVNET_B58_HASH * 2];
-    return json_string(devnet_b58(h, n, buf, sizeof buf));
-}
-
 /* ---- block references ---- */
 
 void devnet_rpc_block_ref_parse(json_t *params, devnet_rpc_ref *ref)

@@ -59,7 +59,7 @@ static json_t *q_view_account(devnet_chain *c, const char *id, uint64_t h, json_
         return NULL;
     }
     json_t *r = json_pack("{s:o,s:o,s:o,s:I,s:i}", "amount", devnet_u128_json(a.amount), "locked",
-                          devnet_u128_json(a.locked), "code_hash", devnet_rpc_b58_json(a.code_hash, 32),
+                          devnet_u128_json(a.locked), "code_hash", devnet_b58_json(a.code_hash, 32),
                           "storage_usage", (json_int_t)a.storage_usage, "storage_paid_at", 0);
     devnet_rpc_add_block_info(c, r, h);
     return r;
@@ -212,7 +212,7 @@ static json_t *q_view_code(devnet_chain *c, const char *id, uint64_t h, json_t *
     }
     char *b64 = near_base64_encode(code, len);
     free(code);
-    json_t *r = json_pack("{s:s,s:o}", "code_base64", b64 ? b64 : "", "hash", devnet_rpc_b58_json(a.code_hash, 32));
+    json_t *r = json_pack("{s:s,s:o}", "code_base64", b64 ? b64 : "", "hash", devnet_b58_json(a.code_hash, 32));
     free(b64);
     devnet_rpc_add_block_info(c, r, h);
     return r;

@@ -146,7 +146,7 @@ json_t *devnet_rpc_broadcast_async(devnet_chain *c, json_t *params, json_t **err
     json_t *ok = submit(c, json_string_value(devnet_rpc_first_param(params)), hash, error, http, &locked);
     if (!ok) return unlock_and(c, locked, NULL);
     json_decref(ok);
-    return unlock_and(c, locked, devnet_rpc_b58_json(hash, 32));
+    return unlock_and(c, locked, devnet_b58_json(hash, 32));
 }
 
 json_t *devnet_rpc_broadcast_commit(devnet_chain *c, json_t *params, json_t **error, int *http)

@@ -254,7 +254,7 @@ static json_t *act_deploy(apply *x, const near_action *a)
     return NULL;
 }
 
-static bool id_ok(const char *id) { return id && near_vm_account_id_valid(id, strlen(id)); }
+static bool id_ok(const char *id) { return id && near_account_id_valid(id, NULL, 0); }
 
 /* nearcore's validate_receipt on what a call created: the receiver of every
  * receipt, and the account ids inside its actions (delete-account
@@ -474,7 +474,7 @@ static void refund_receipt(apply *x, json_t *receipt_ids, const char *to, near_u
     if (devnet_rt_store_vm_receipt(x->c, x->b, x->r, SYSTEM_ACCOUNT, gas ? x->signer : SYSTEM_ACCOUNT,
                                    gas ? x->signer_pk : "ed25519:11111111111111111111111111111111", &vr, index, NULL, 0,
                                    rid) == 0)
-        json_array_append_new(receipt_ids, devnet_rt_b58_json(rid, 32));
+        json_array_append_new(receipt_ids, devnet_b58_json(rid, 32));
     else /* cannot store it: credit at once rather than lose it */
         wrote(x, devnet_rt_credit(x->c, to, amount), "crediting a refund");
 }
@@ -548,7 +548,7 @@ static json_t *finish_succeeded(apply *x, json_t *receipt_ids)
         bool is_ret = returned && i == o->return_receipt;
         if (devnet_rt_store_vm_receipt(x->c, x->b, x->r, x->receiver, x->signer, x->signer_pk, &o->receipts[i], i,
                                        is_ret ? moved : NULL, is_ret ? nmoved : 0, rid) == 0) {
-            json_array_append_new(receipt_ids, devnet_rt_b58_json(rid, 32));
+            json_array_append_new(receipt_ids, devnet_b58_json(rid, 32));
             if (is_ret) memcpy(returned_id, rid, 32);
         } else {
             wrote(x, DEVNET_ERR_DB, "storing a receipt the call created");
@@ -569,21 +569,21 @@ static json_t *finish_succeeded(apply *x, json_t *receipt_ids)
         vr.actions_count = 1;
         if (devnet_rt_store_vm_receipt(x->c, x->b, x->r, SYSTEM_ACCOUNT, SYSTEM_ACCOUNT,
                                        "ed25519:11111111111111111111111111111111", &vr, 1000 + i, NULL, 0, rid) == 0)
-            json_array_append_new(receipt_ids, devnet_rt_b58_json(rid, 32));
+            json_array_append_new(receipt_ids, devnet_b58_json(rid, 32));
         else
             wrote(x, DEVNET_ERR_DB, "storing a deleted account's balance transfer");
     }
     if (x->delegated) {
         if (devnet_rt_store_delegated_receipt(x->c, x->b, x->r, x->signer, x->signer_pk,
                                               &x->delegated->delegate->delegate_action, rid) == 0)
-            json_array_append_new(receipt_ids, devnet_rt_b58_json(rid, 32));
+            json_array_append_new(receipt_ids, devnet_b58_json(rid, 32));
         else
             wrote(x, DEVNET_ERR_DB, "storing the delegated receipt");
     }
     deliver_resumes(x);
     json_t *status;
     if (returned) {
-        status = json_pack("{s:o}", "SuccessReceiptId", devnet_rt_b58_json(returned_id, 32));
+        status = json_pack("{s:o}", "SuccessReceiptId", devnet_b58_json(returned_id, 32));
     } else {
         const uint8_t *value = x->have_vmo && o->return_kind == NEAR_RETURN_VALUE ? o->return_data : NULL;
         size_t len = value ? o->return_len : 0;

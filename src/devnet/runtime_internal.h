@@ -25,7 +25,6 @@ typedef struct receipt_in {
 } receipt_in;
 
 /* ---- receipts.c: JSON helpers and stored receipts ---- */
-json_t *devnet_rt_b58_json(const uint8_t *h, size_t n);
 DEVNET_MUST_USE devnet_status devnet_rt_b58_hash(json_t *j, uint8_t out[32]);
 json_t *devnet_rt_success_value(const uint8_t *data, size_t len);
 /* ExecutionOutcomeView; steals logs, receipt_ids and status. */

@@ -20,7 +20,7 @@ char *devnet_b58(const uint8_t *data, size_t n, char *out, size_t cap)
     return out;
 }
 
-static json_t *b58_json(const uint8_t *h, size_t n)
+json_t *devnet_b58_json(const uint8_t *h, size_t n)
 {
     char buf[DEVNET_B58_HASH * 2];
     return json_string(devnet_b58(h, n, buf, sizeof buf));
@@ -141,13 +141,13 @@ static json_t *chunk_header(const block_row *b)
     devnet_sha256("chunk", 5, b->hash, 32, chunk_hash);
     near_u128 burnt = (near_u128)b->gas_burnt * DEVNET_GAS_PRICE;
     return json_pack("{s:o,s:o,s:o,s:o,s:o,s:i,s:I,s:I,s:i,s:I,s:I,s:s,s:s,s:o,s:o,s:o,s:[],s:s}", "chunk_hash",
-                     b58_json(chunk_hash, 32), "prev_block_hash", b58_json(b->prev_hash, 32), "outcome_root",
-                     b58_json(zero, 32), "prev_state_root", b58_json(zero, 32), "encoded_merkle_root",
-                     b58_json(zero, 32), "encoded_length", 0, "height_created", (json_int_t)b->height,
+                     devnet_b58_json(chunk_hash, 32), "prev_block_hash", devnet_b58_json(b->prev_hash, 32), "outcome_root",
+                     devnet_b58_json(zero, 32), "prev_state_root", devnet_b58_json(zero, 32), "encoded_merkle_root",
+                     devnet_b58_json(zero, 32), "encoded_length", 0, "height_created", (json_int_t)b->height,
                      "height_included", (json_int_t)b->height, "shard_id", 0, "gas_used", (json_int_t)b->gas_burnt,
                      "gas_limit", (json_int_t)1000000000000000ll, "rent_paid", "0", "validator_reward", "0",
-                     "balance_burnt", devnet_u128_json(burnt), "outgoing_receipts_root", b58_json(zero, 32), "tx_root",
-                     b58_json(zero, 32), "validator_proposals", "signature",
+                     "balance_burnt", devnet_u128_json(burnt), "outgoing_receipts_root", devnet_b58_json(zero, 32), "tx_root",
+                     devnet_b58_json(zero, 32), "validator_proposals", "signature",
                      "ed25519:1111111111111111111111111111111111111111111111111111111111111111");
 }
 
@@ -160,22 +160,22 @@ static json_t *header_json(devnet_chain *c, const block_row *b)
     json_t *h = json_pack(
         "{s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:i,s:o,s:I,s:s,s:o,s:[],s:[b]}", "height",
         (json_int_t)b->height, "prev_height", (json_int_t)(b->height > c->genesis_height ? b->height - 1 : 0),
-        "epoch_id", b58_json(zero, 32), "next_epoch_id", b58_json(epoch, 32), "hash", b58_json(b->hash, 32),
-        "prev_hash", b58_json(b->prev_hash, 32), "prev_state_root", b58_json(zero, 32), "block_body_hash",
-        b58_json(zero, 32), "chunk_receipts_root", b58_json(zero, 32), "chunk_headers_root", b58_json(zero, 32),
-        "chunk_tx_root", b58_json(zero, 32), "outcome_root", b58_json(zero, 32), "chunks_included", 1,
-        "challenges_root", b58_json(zero, 32), "timestamp", (json_int_t)b->timestamp, "timestamp_nanosec", ts,
-        "random_value", b58_json(b->random, 32), "validator_proposals", "chunk_mask", 1);
+        "epoch_id", devnet_b58_json(zero, 32), "next_epoch_id", devnet_b58_json(epoch, 32), "hash", devnet_b58_json(b->hash, 32),
+        "prev_hash", devnet_b58_json(b->prev_hash, 32), "prev_state_root", devnet_b58_json(zero, 32), "block_body_hash",
+        devnet_b58_json(zero, 32), "chunk_receipts_root", devnet_b58_json(zero, 32), "chunk_headers_root", devnet_b58_json(zero, 32),
+        "chunk_tx_root", devnet_b58_json(zero, 32), "outcome_root", devnet_b58_json(zero, 32), "chunks_included", 1,
+        "challenges_root", devnet_b58_json(zero, 32), "timestamp", (json_int_t)b->timestamp, "timestamp_nanosec", ts,
+        "random_value", devnet_b58_json(b->random, 32), "validator_proposals", "chunk_mask", 1);
     json_object_set_new(h, "gas_price", devnet_u128_json(DEVNET_GAS_PRICE));
     json_object_set_new(h, "block_ordinal", json_integer((json_int_t)(b->height - c->genesis_height + 1)));
     json_object_set_new(h, "rent_paid", json_string("0"));
     json_object_set_new(h, "validator_reward", json_string("0"));
     json_object_set_new(h, "total_supply", json_string("1001000000000000000000000000000000"));
     json_object_set_new(h, "challenges_result", json_array());
-    json_object_set_new(h, "last_final_block", b58_json(b->hash, 32));
-    json_object_set_new(h, "last_ds_final_block", b58_json(b->hash, 32));
-    json_object_set_new(h, "next_bp_hash", b58_json(zero, 32));
-    json_object_set_new(h, "block_merkle_root", b58_json(zero, 32));
+    json_object_set_new(h, "last_final_block", devnet_b58_json(b->hash, 32));
+    json_object_set_new(h, "last_ds_final_block", devnet_b58_json(b->hash, 32));
+    json_object_set_new(h, "next_bp_hash", devnet_b58_json(zero, 32));
+    json_object_set_new(h, "block_merkle_root", devnet_b58_json(zero, 32));
     json_object_set_new(h, "epoch_sync_data_hash", json_null());
     json_object_set_new(h, "approvals", json_array());
     json_object_set_new(h, "signature",
@@ -213,7 +213,7 @@ static json_t *receipts_at(devnet_chain *c, uint64_t height, bool with_outcomes)
         json_t *outcome = json_loads((const char *)sqlite3_column_text(s, 2), 0, NULL);
         json_array_append_new(list,
                               json_pack("{s:o,s:o,s:o}", "receipt", view, "outcome", outcome ? outcome : json_null(),
-                                        "tx_hash", b58_json(sqlite3_column_blob(s, 3), 32)));
+                                        "tx_hash", devnet_b58_json(sqlite3_column_blob(s, 3), 32)));
     }
     sqlite3_reset(s);
     return list;
@@ -241,7 +241,7 @@ static json_t *block_hash_at(devnet_chain *c, uint64_t height)
 {
     block_row b;
     if (load_block(c, height, &b) != 1) return json_null();
-    return b58_json(b.hash, 32);
+    return devnet_b58_json(b.hash, 32);
 }
 
 json_t *devnet_tx_outcome_view(devnet_chain *c, const uint8_t hash[32], bool with_receipts, const char *final_status)
@@ -340,7 +340,7 @@ json_t *devnet_feed_block(devnet_chain *c, uint64_t height)
         json_t *receipt = json_object_get(it, "receipt");
         json_array_append_new(reos, json_pack("{s:O,s:{s:O,s:O,s:o,s:[]},s:O}", "receipt", receipt, "execution_outcome",
                                               "id", json_object_get(receipt, "receipt_id"), "outcome",
-                                              json_object_get(it, "outcome"), "block_hash", b58_json(b.hash, 32),
+                                              json_object_get(it, "outcome"), "block_hash", devnet_b58_json(b.hash, 32),
                                               "proof", "tx_hash", json_object_get(it, "tx_hash")));
     }
     json_decref(items);

@@ -14,21 +14,26 @@ static int is_separator(char c)
     return c == '-' || c == '_' || c == '.';
 }
 
-static bool set_err(char *err, size_t errlen, const char *msg, const char *id, size_t pos)
+static bool set_err(char *err, size_t errlen, const char *msg, const char *id, size_t n, size_t pos)
 {
     if (err && errlen)
-        snprintf(err, errlen, "invalid account id \"%.80s\": %s (at %zu)", id, msg, pos);
+        snprintf(err, errlen, "invalid account id \"%.*s\": %s (at %zu)", (int)(n < 80 ? n : 80), id, msg, pos);
     return false;
 }
 
 bool near_account_id_valid(const char *id, char *err, size_t errlen)
 {
     if (!id)
-        return set_err(err, errlen, "missing", "", 0);
-    size_t n = strlen(id);
+        return set_err(err, errlen, "missing", "", 0, 0);
+    return near_account_id_valid_n(id, strlen(id), err, errlen);
+}
+
+bool near_account_id_valid_n(const char *id, size_t n, char *err, size_t errlen)
+{
     if (n < NEAR_ACCOUNT_ID_MIN_LEN || n > NEAR_ACCOUNT_ID_MAX_LEN) {
         if (err && errlen)
-            snprintf(err, errlen, "invalid account id \"%.80s\": length %zu is outside 2..64", id, n);
+            snprintf(err, errlen, "invalid account id \"%.*s\": length %zu is outside 2..64", (int)(n < 80 ? n : 80),
+                     id, n);
         return false;
     }
     int last_was_sep = 1; /* the start behaves like a separator */
@@ -38,18 +43,18 @@ bool near_account_id_valid(const char *id, char *err, size_t errlen)
             last_was_sep = 0;
         } else if (is_separator(c)) {
             if (last_was_sep)
-                return set_err(err, errlen,
-                               i == 0 ? "starts with a separator" : "two separators in a row", id, i);
+                return set_err(err, errlen, i == 0 ? "starts with a separator" : "two separators in a row", id, n,
+                               i);
             last_was_sep = 1;
         } else {
             return set_err(err, errlen,
                            (c >= 'A' && c <= 'Z') ? "uppercase letters are not allowed"
                                                   : "character not allowed (only a-z 0-9 . - _)",
-                           id, i);
+                           id, n, i);
         }
     }
     if (last_was_sep)
-        return set_err(err, errlen, "ends with a separator", id, n - 1);
+        return set_err(err, errlen, "ends with a separator", id, n, n - 1);
     return true;
 }
 

@@ -5,9 +5,6 @@
 #define OUTLAYER_NEAR_ACCOUNT_ID_H
 
 #include <stdbool.h>
-
-#include "near/status.h"
-
 #include <stddef.h>
 
 #define NEAR_ACCOUNT_ID_MIN_LEN 2
@@ -23,6 +20,11 @@ typedef enum near_account_kind {
 /* True when id is valid; otherwise false and, if err is given, a sentence
  * saying what is wrong. */
 bool near_account_id_valid(const char *id, char *err, size_t errlen);
+/* The same for `len` bytes that need not end in a NUL (a NUL inside is
+ * invalid): what the NEAR VM reads from contract memory. The one
+ * implementation of the rules in the C code; contracts/sdk/account.c keeps a
+ * freestanding copy for contracts, which cannot link this library. */
+bool near_account_id_valid_n(const char *id, size_t len, char *err, size_t errlen);
 near_account_kind near_account_id_kind(const char *id);
 /* Named account without a '.' (implicit ids are not top-level names). */
 bool near_account_id_is_top_level(const char *id);

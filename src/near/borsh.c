@@ -1,5 +1,6 @@
 /* borsh.c — Borsh writer (growable buffer) and bounds-checked reader. */
 #include "near/borsh.h"
+#include "near/utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -258,37 +259,6 @@ near_status near_borsh_read_bytes(near_borsh_reader *r, uint8_t **out, size_t *l
     return NEAR_OK;
 }
 
-/* Strict UTF-8 check (no overlongs, no surrogates, max U+10FFFF), as Rust's
- * String requires. */
-static int utf8_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k;
-        uint32_t cp, min;
-        if ((c & 0xE0) == 0xC0) { k = 1; cp = c & 0x1F; min = 0x80; }
-        else if ((c & 0xF0) == 0xE0) { k = 2; cp = c & 0x0F; min = 0x800; }
-        else if ((c & 0xF8) == 0xF0) { k = 3; cp = c & 0x07; min = 0x10000; }
-        else return 0;
-        if (k > n - i - 1)
-            return 0;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + j] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += k + 1;
-    }
-    return 1;
-}
-
 near_status near_borsh_read_string(near_borsh_reader *r, char **out)
 {
     size_t start = r->pos;
@@ -296,7 +266,7 @@ near_status near_borsh_read_string(near_borsh_reader *r, char **out)
     size_t n;
     if (near_borsh_read_bytes(r, &buf, &n))
         return NEAR_ERR_INVALID;
-    if (!utf8_valid(buf, n) || memchr(buf, 0, n)) {
+    if (!near_utf8_valid(buf, n) || memchr(buf, 0, n)) {
         free(buf);
         r->pos = start;
         return near_borsh_fail(r, "string is not valid UTF-8 without NUL bytes");

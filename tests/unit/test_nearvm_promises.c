@@ -3,6 +3,7 @@
  * deposits leaving the balance, promise errors, and yield/resume with the
  * 1024-byte payload limit. Contract: tests/devnet/contracts/promises.wat
  * (current account alice.near). */
+#include "near/account_id.h"
 #include "nearvm_test.h"
 
 #define NEAR_ONE ((near_vm_u128)1000000000000ull * 1000000000000ull)
@@ -149,12 +150,12 @@ static void test_promise_errors(void **state)
     assert_true(run("bad_account", &o));
     assert_int_equal(o.receipts_count, 1);
     assert_string_equal(o.receipts[0].receiver_id, "Bad.Account");
-    assert_false(near_vm_account_id_valid("Bad.Account", 11));
-    assert_true(near_vm_account_id_valid("alice.near", 10));
-    assert_false(near_vm_account_id_valid("a", 1));
-    assert_false(near_vm_account_id_valid("a..b", 4));
-    assert_false(near_vm_account_id_valid("-ab", 3));
-    assert_true(near_vm_account_id_valid("0x1f-a_b.c", 10));
+    assert_false(near_account_id_valid_n("Bad.Account", 11, NULL, 0));
+    assert_true(near_account_id_valid_n("alice.near", 10, NULL, 0));
+    assert_false(near_account_id_valid_n("a", 1, NULL, 0));
+    assert_false(near_account_id_valid_n("a..b", 4, NULL, 0));
+    assert_false(near_account_id_valid_n("-ab", 3, NULL, 0));
+    assert_true(near_account_id_valid_n("0x1f-a_b.c", 10, NULL, 0));
     near_vm_outcome_free(&o);
     assert_false(run("empty_method", &o));
     assert_error(&o, NEAR_VM_ERR_HOST, "EmptyMethodName", "Tried to call an empty method name.");

@@ -266,12 +266,11 @@ bool near_vm_run_code(const uint8_t *code, size_t code_len, const char *method, 
 
 void near_vm_outcome_free(near_vm_outcome *out);
 
-/* NEAR's account-id rules (2-64 chars of a-z 0-9 and separators - _ .).
- * Like nearcore, the VM does not validate the account ids a contract passes
+/* Like nearcore, the VM does not validate the account ids a contract passes
  * to promise functions: the chain must check every receiver, beneficiary
- * and add-key receiver of the outcome's receipts and fail the receipt with
- * NewReceiptValidationError (InvalidReceiverId / InvalidAccountId). */
-bool near_vm_account_id_valid(const char *id, size_t len);
+ * and add-key receiver of the outcome's receipts (near/account_id.h) and
+ * fail the receipt with NewReceiptValidationError (InvalidReceiverId /
+ * InvalidAccountId). */
 
 /* Names of every host function linked into module "env" (NULL-terminated). */
 const char *const *near_vm_host_function_names(void);

@@ -518,7 +518,7 @@ static bool split_method_names(near_vm_logic *L, const uint8_t *p, size_t n, cha
 static bool method_names_utf8(near_vm_logic *L, char **names, size_t count)
 {
     for (size_t i = 0; i < count; i++)
-        if (!vm_utf8_valid((const uint8_t *)names[i], strlen(names[i])))
+        if (!near_utf8_valid((const uint8_t *)names[i], strlen(names[i])))
             return vm_host_error(L, "InvalidMethodName", "InvalidMethodName", "VM Logic returned an invalid method name");
     return true;
 }

@@ -151,67 +151,6 @@ bool vm_read_input(near_vm_logic *L, uint64_t len, uint64_t ptr, const uint8_t *
     return true;
 }
 
-bool vm_utf8_valid(const uint8_t *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n;
-        uint32_t cp;
-        if ((c & 0xe0) == 0xc0) {
-            n = 1;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (len - i <= n)
-            return false;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        /* overlong forms, surrogates and values past U+10FFFF are invalid */
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += n + 1;
-    }
-    return true;
-}
-
-/* near-account-id rules (spec §5.1). */
-bool vm_account_id_valid(const char *s, size_t len)
-{
-    if (len < 2 || len > 64)
-        return false;
-    bool last_sep = true; /* no separator at the start */
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-        if (alnum) {
-            last_sep = false;
-        } else if (c == '-' || c == '_' || c == '.') {
-            if (last_sep)
-                return false;
-            last_sep = true;
-        } else {
-            return false;
-        }
-    }
-    return !last_sep;
-}
-
 bool vm_read_utf8(near_vm_logic *L, uint64_t len, uint64_t ptr, char **out, size_t *out_len)
 {
     const uint8_t *p;
@@ -220,7 +159,7 @@ bool vm_read_utf8(near_vm_logic *L, uint64_t len, uint64_t ptr, char **out, size
         return false;
     if (!vm_gas(L, COST_UTF8_DECODING_BASE) || !vm_gas_per(L, COST_UTF8_DECODING_BYTE, n))
         return false;
-    if (!vm_utf8_valid(p, n))
+    if (!near_utf8_valid(p, n))
         return vm_err_bad_utf8(L);
     char *s = malloc(n + 1);
     if (!s)
@@ -241,7 +180,6 @@ bool vm_read_account_id(near_vm_logic *L, uint64_t len, uint64_t ptr, char **out
     return vm_read_utf8(L, len, ptr, out, NULL);
 }
 
-bool near_vm_account_id_valid(const char *id, size_t len) { return vm_account_id_valid(id, len); }
 
 /* ---- host functions ---- */
 

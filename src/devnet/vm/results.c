@@ -66,7 +66,7 @@ static bool read_log_utf8(near_vm_logic *L, uint64_t len, uint64_t ptr, char **o
         free(buf);
         return false;
     }
-    if (!vm_utf8_valid((const uint8_t *)buf, n)) {
+    if (!near_utf8_valid((const uint8_t *)buf, n)) {
         free(buf);
         return vm_err_bad_utf8(L);
     }

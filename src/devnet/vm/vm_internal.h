@@ -13,6 +13,7 @@
 
 #include "devnet/vm/costs.h"
 #include "devnet/vm/near_vm.h"
+#include "near/utf8.h"
 #include "wasm/wasm.h"
 
 #include <stdbool.h>
@@ -129,8 +130,6 @@ bool vm_read_input(near_vm_logic *L, uint64_t len, uint64_t ptr, const uint8_t *
 bool vm_read_utf8(near_vm_logic *L, uint64_t len, uint64_t ptr, char **out, size_t *out_len);
 /* Reads an account id: UTF-8 checked, validity not (see registers.c). */
 bool vm_read_account_id(near_vm_logic *L, uint64_t len, uint64_t ptr, char **out);
-bool vm_utf8_valid(const uint8_t *s, size_t len);
-bool vm_account_id_valid(const char *s, size_t len);
 void vm_registers_free(near_vm_logic *L);
 
 /* ---- host function groups (each defines its table) ---- */
