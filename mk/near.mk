@@ -35,6 +35,6 @@ TEST_STEPS += near-vectors
 NEAR_FUZZ_TX_SRC := src/near/borsh.c src/near/utf8.c src/near/status.c src/near/u128.c src/near/transaction.c src/near/keys.c src/near/base58.c
 $(eval $(call fuzz_target,near_tx,$(NEAR_FUZZ_TX_SRC) tests/fuzz/fuzz_near_tx.c,-lsodium))
 $(eval $(call fuzz_target,near_borsh,src/near/borsh.c src/near/utf8.c src/near/u128.c tests/fuzz/fuzz_near_borsh.c,))
-NEAR_FUZZ_OUTCOME_SRC := src/near/rpc.c src/near/rpc_tx.c src/near/rpc_query.c src/near/borsh.c src/near/u128.c src/near/transaction.c src/near/keys.c \
+NEAR_FUZZ_OUTCOME_SRC := src/near/rpc.c src/near/rpc_send.c src/near/rpc_reads.c src/near/borsh.c src/near/u128.c src/near/transaction.c src/near/keys.c \
   src/near/base58.c src/near/base64.c src/near/status.c src/near/utf8.c
 $(eval $(call fuzz_target,near_outcome,$(NEAR_FUZZ_OUTCOME_SRC) tests/fuzz/fuzz_near_outcome.c,-lsodium -ljansson -lcurl))

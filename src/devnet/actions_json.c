@@ -114,7 +114,7 @@ int devnet_rt_action_from_view(json_t *v, near_action *a)
 
 /* The VM layer keeps its own action kinds (it does not depend on src/near);
  * the conversion below is by value, so the two enums must agree. */
-#define SAME_KIND(k) _Static_assert((int)NEAR_VM_ACTION_##k == (int)NEAR_ACTION_##k, "action kind " #k)
+#define SAME_KIND(k) _Static_assert((int)NEARVM_ACTION_##k == (int)NEAR_ACTION_##k, "action kind " #k)
 SAME_KIND(CREATE_ACCOUNT);
 SAME_KIND(DEPLOY_CONTRACT);
 SAME_KIND(FUNCTION_CALL);
@@ -126,7 +126,7 @@ SAME_KIND(DELETE_ACCOUNT);
 #undef SAME_KIND
 
 /* A VM action seen as a near_action (borrowed pointers; never freed). */
-void devnet_rt_vm_action_view(const near_vm_action *v, near_action *a)
+void devnet_rt_vm_action_view(const nearvm_action *v, near_action *a)
 {
     memset(a, 0, sizeof *a);
     a->kind = (near_action_kind)v->kind;

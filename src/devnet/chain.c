@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "devnet/devnet.h"
-#include "devnet/vm/near_vm.h"
+#include "nearvm/nearvm.h"
 
 static int load_head(devnet_chain *c)
 {
@@ -130,7 +130,7 @@ void devnet_chain_close(devnet_chain *c)
     free(c->pool);
     for (size_t i = 0; i < sizeof c->rejected / sizeof c->rejected[0]; i++) json_decref(c->rejected[i].error);
     for (size_t i = 0; i < sizeof c->contracts / sizeof c->contracts[0]; i++)
-        if (c->contracts[i].contract) near_vm_contract_release(c->contracts[i].contract);
+        if (c->contracts[i].contract) nearvm_contract_release(c->contracts[i].contract);
     devnet_state_close(&c->st);
     if (c->home_lock_fd >= 0) close(c->home_lock_fd); /* releases the flock */
     pthread_mutex_destroy(&c->lock);

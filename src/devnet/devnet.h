@@ -172,7 +172,7 @@ typedef struct devnet_pool_tx {
 
 typedef struct devnet_contract_cache_entry {
     uint8_t hash[32];
-    void *contract; /* near_vm_contract* */
+    void *contract; /* nearvm_contract* */
     uint64_t used;
 } devnet_contract_cache_entry;
 

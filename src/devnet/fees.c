@@ -11,14 +11,14 @@
 #include <string.h>
 
 #include "devnet/devnet.h"
-#include "devnet/vm/costs.h"
+#include "nearvm/costs.h"
 #include "near/account_id.h"
 
 /* Delegate (NEP-366 meta transactions): not in the VM's table (contracts
  * cannot create it). */
-#define FEE_DELEGATE ((vm_fee){200000000000ull, 200000000000ull, 200000000000ull})
+#define FEE_DELEGATE ((nearvm_fee){200000000000ull, 200000000000ull, 200000000000ull})
 
-static uint64_t send_fee(vm_fee f, bool sir) { return sir ? f.send_sir : f.send_not_sir; }
+static uint64_t send_fee(nearvm_fee f, bool sir) { return sir ? f.send_sir : f.send_not_sir; }
 
 /* Sums over a transaction's untrusted amounts saturate instead of wrapping:
  * a saturated cost can never be paid (and overflows the checked total), so
@@ -59,12 +59,12 @@ void devnet_delegate_inner(const near_delegate_action *da, uint64_t *exec, uint6
 
 static int action_fees(const near_action *a, bool sir, bool implicit_receiver, uint64_t *send, uint64_t *exec)
 {
-    vm_fee base, byte;
+    nearvm_fee base, byte;
     uint64_t bytes = 0;
     switch (a->kind) {
     case NEAR_ACTION_CREATE_ACCOUNT:
         base = FEE_CREATE_ACCOUNT;
-        byte = (vm_fee){0, 0, 0};
+        byte = (nearvm_fee){0, 0, 0};
         break;
     case NEAR_ACTION_DEPLOY_CONTRACT:
         base = FEE_DEPLOY_BASE;
@@ -78,7 +78,7 @@ static int action_fees(const near_action *a, bool sir, bool implicit_receiver, u
         break;
     case NEAR_ACTION_TRANSFER:
         base = FEE_TRANSFER;
-        byte = (vm_fee){0, 0, 0};
+        byte = (nearvm_fee){0, 0, 0};
         if (implicit_receiver) { /* may create the account and its key: nearcore charges it always */
             *send += send_fee(FEE_CREATE_ACCOUNT, sir) + send_fee(FEE_ADD_KEY_FULL, sir);
             *exec += FEE_CREATE_ACCOUNT.execution + FEE_ADD_KEY_FULL.execution;
@@ -86,12 +86,12 @@ static int action_fees(const near_action *a, bool sir, bool implicit_receiver, u
         break;
     case NEAR_ACTION_STAKE:
         base = FEE_STAKE;
-        byte = (vm_fee){0, 0, 0};
+        byte = (nearvm_fee){0, 0, 0};
         break;
     case NEAR_ACTION_ADD_KEY:
         if (a->access_key.full_access) {
             base = FEE_ADD_KEY_FULL;
-            byte = (vm_fee){0, 0, 0};
+            byte = (nearvm_fee){0, 0, 0};
         } else {
             base = FEE_ADD_KEY_FUNCTION_CALL;
             byte = FEE_ADD_KEY_FUNCTION_CALL_BYTE;
@@ -101,11 +101,11 @@ static int action_fees(const near_action *a, bool sir, bool implicit_receiver, u
         break;
     case NEAR_ACTION_DELETE_KEY:
         base = FEE_DELETE_KEY;
-        byte = (vm_fee){0, 0, 0};
+        byte = (nearvm_fee){0, 0, 0};
         break;
     case NEAR_ACTION_DELETE_ACCOUNT:
         base = FEE_DELETE_ACCOUNT;
-        byte = (vm_fee){0, 0, 0};
+        byte = (nearvm_fee){0, 0, 0};
         break;
     case NEAR_ACTION_DELEGATE: return a->delegate ? delegate_fees(&a->delegate->delegate_action, sir, send, exec) : -1;
     default: return -1;

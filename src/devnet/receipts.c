@@ -133,8 +133,8 @@ devnet_status devnet_rt_forget_yield(devnet_chain *c, const uint8_t data_id[32])
 
 /* A receipt a contract created (see runtime_internal.h). */
 devnet_status devnet_rt_store_vm_receipt(devnet_chain *c, devnet_block_ctx *b, const receipt_in *r, const char *current,
-                               const char *signer, const char *signer_pk, const near_vm_receipt *vr, size_t index,
-                               const near_vm_data_receiver *extra, size_t extra_n, uint8_t id_out[32])
+                               const char *signer, const char *signer_pk, const nearvm_receipt *vr, size_t index,
+                               const nearvm_data_receiver *extra, size_t extra_n, uint8_t id_out[32])
 {
     uint8_t idx[9] = {'r'};
     memcpy(idx + 1, &index, 8);

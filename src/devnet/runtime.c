@@ -112,14 +112,14 @@ typedef struct apply {
     json_t *outs; /* output_data_receivers (borrowed from the view) */
     size_t nouts;
     const char **out_receivers;
-    near_vm_promise_result *results; /* of the data this receipt waited for */
+    nearvm_promise_result *results; /* of the data this receipt waited for */
     size_t nresults;
     uint64_t gas_burnt, gas_used;
     near_u128 deposits; /* refunded to the predecessor if the receipt fails */
     devnet_account acct; /* the receiver, written back on success */
     bool exists, created;
     json_t *logs;
-    near_vm_outcome vmo; /* of the last function call */
+    nearvm_outcome vmo; /* of the last function call */
     bool have_vmo;
     json_t *beneficiaries; /* DeleteAccount: [{receiver, amount}] */
     const near_action *delegated; /* a Delegate whose inner receipt is created on success */
@@ -189,7 +189,7 @@ static void apply_free(apply *x)
 {
     json_decref(x->logs);
     json_decref(x->beneficiaries);
-    if (x->have_vmo) near_vm_outcome_free(&x->vmo);
+    if (x->have_vmo) nearvm_outcome_free(&x->vmo);
     devnet_rt_free_promise_results(x->results, x->nresults);
     free(x->out_receivers);
     near_actions_free(x->actions, x->n);
@@ -260,16 +260,16 @@ static bool id_ok(const char *id) { return id && near_account_id_valid(id, NULL,
  * receipt, and the account ids inside its actions (delete-account
  * beneficiary, function-call key receiver). NULL when all are valid, else
  * the ReceiptValidationError. */
-static json_t *invalid_new_receipt(const near_vm_outcome *o)
+static json_t *invalid_new_receipt(const nearvm_outcome *o)
 {
     for (size_t r = 0; r < o->receipts_count; r++) {
-        const near_vm_receipt *rc = &o->receipts[r];
+        const nearvm_receipt *rc = &o->receipts[r];
         if (!id_ok(rc->receiver_id))
             return json_pack("{s:{s:s}}", "InvalidReceiverId", "account_id", rc->receiver_id ? rc->receiver_id : "");
         for (size_t k = 0; k < rc->actions_count; k++) {
-            const near_vm_action *a = &rc->actions[k];
-            const char *id = a->kind == NEAR_VM_ACTION_DELETE_ACCOUNT                 ? a->beneficiary_id
-                             : a->kind == NEAR_VM_ACTION_ADD_KEY && !a->full_access ? a->receiver_id
+            const nearvm_action *a = &rc->actions[k];
+            const char *id = a->kind == NEARVM_ACTION_DELETE_ACCOUNT                 ? a->beneficiary_id
+                             : a->kind == NEARVM_ACTION_ADD_KEY && !a->full_access ? a->receiver_id
                                                                                     : NULL;
             if (id && !id_ok(id))
                 return json_pack("{s:{s:{s:s}}}", "ActionsValidation", "InvalidAccountId", "account_id", id);
@@ -282,7 +282,7 @@ static json_t *act_function_call(apply *x, const near_action *a, int i)
 {
     x->acct.amount += a->amount; /* the deposit is credited before the call */
     wrote(x, devnet_account_put(&x->c->st, x->receiver, &x->acct), "crediting the deposit"); /* the contract sees it */
-    near_vm_context ctx;
+    nearvm_context ctx;
     memset(&ctx, 0, sizeof ctx);
     uint8_t pkb[65] = {0};
     near_public_key spk;
@@ -318,14 +318,14 @@ static json_t *act_function_call(apply *x, const near_action *a, int i)
     ctx.output_data_receivers = x->out_receivers;
     ctx.output_data_receivers_count = x->nouts;
     devnet_rt_store vs = {x->c, x->receiver};
-    near_vm_storage store = devnet_rt_storage(&vs);
-    if (x->have_vmo) near_vm_outcome_free(&x->vmo);
-    near_vm_outcome *o = &x->vmo;
+    nearvm_storage store = devnet_rt_storage(&vs);
+    if (x->have_vmo) nearvm_outcome_free(&x->vmo);
+    nearvm_outcome *o = &x->vmo;
     devnet_rt_run_vm(x->c, &x->acct, x->receiver, a->method_name, &ctx, &store, o);
     x->have_vmo = true;
     for (size_t l = 0; l < o->logs_count; l++) json_array_append_new(x->logs, json_string(o->logs[l]));
     x->gas_burnt += o->gas_burnt;
-    json_t *invalid = o->error.kind == NEAR_VM_OK ? invalid_new_receipt(o) : NULL;
+    json_t *invalid = o->error.kind == NEARVM_OK ? invalid_new_receipt(o) : NULL;
     if (invalid) {
         /* nearcore validates the receipts a call created before keeping
          * them: the action fails, its receipts are dropped and their
@@ -333,14 +333,14 @@ static json_t *act_function_call(apply *x, const near_action *a, int i)
         x->gas_used += o->gas_burnt;
         return action_error(i, json_pack("{s:o}", "NewReceiptValidationError", invalid));
     }
-    if (o->error.kind == NEAR_VM_OK) {
+    if (o->error.kind == NEARVM_OK) {
         x->gas_used += o->gas_used;
         x->acct.amount = o->balance;
         x->acct.storage_usage = o->storage_usage;
         return NULL;
     }
     x->gas_used += o->gas_burnt;
-    if (o->error.kind == NEAR_VM_ERR_STORAGE || o->error.kind == NEAR_VM_ERR_INTERNAL)
+    if (o->error.kind == NEARVM_ERR_STORAGE || o->error.kind == NEARVM_ERR_INTERNAL)
         devnet_log("error", "internal VM failure in %s.%s: %s", x->receiver, a->method_name,
                    o->error.message ? o->error.message : "?");
     json_t *fe = o->error.json ? json_loads(o->error.json, JSON_DECODE_ANY, NULL) : NULL;
@@ -461,11 +461,11 @@ static void send_output(apply *x, const uint8_t *value, size_t len, bool ok)
 static void refund_receipt(apply *x, json_t *receipt_ids, const char *to, near_u128 amount, bool gas, size_t index)
 {
     if (!amount || !strcmp(to, SYSTEM_ACCOUNT)) return;
-    near_vm_action va;
+    nearvm_action va;
     memset(&va, 0, sizeof va);
-    va.kind = NEAR_VM_ACTION_TRANSFER;
+    va.kind = NEARVM_ACTION_TRANSFER;
     va.deposit = amount;
-    near_vm_receipt vr;
+    nearvm_receipt vr;
     memset(&vr, 0, sizeof vr);
     vr.receiver_id = (char *)to;
     vr.actions = &va;
@@ -508,7 +508,7 @@ static json_t *finish_failed(apply *x, json_t *failure, json_t *receipt_ids)
 static void deliver_resumes(apply *x)
 {
     for (size_t i = 0; x->have_vmo && i < x->vmo.resumes_count; i++) {
-        near_vm_resume *res = &x->vmo.resumes[i];
+        nearvm_resume *res = &x->vmo.resumes[i];
         sqlite3_stmt *s = devnet_stmt(&x->c->st, "SELECT account FROM yields WHERE data_id=?");
         bool pending = false;
         if (s) {
@@ -530,9 +530,9 @@ static void deliver_resumes(apply *x)
 static json_t *finish_succeeded(apply *x, json_t *receipt_ids)
 {
     wrote(x, devnet_release(&x->c->st), "releasing the receipt's savepoint");
-    near_vm_outcome *o = &x->vmo;
+    nearvm_outcome *o = &x->vmo;
     bool returned = x->have_vmo && o->return_kind == NEAR_RETURN_RECEIPT;
-    near_vm_data_receiver *moved = NULL;
+    nearvm_data_receiver *moved = NULL;
     size_t nmoved = 0;
     if (returned && x->nouts && (moved = calloc(x->nouts, sizeof *moved))) {
         for (size_t i = 0; i < x->nouts; i++) {
@@ -558,11 +558,11 @@ static json_t *finish_succeeded(apply *x, json_t *receipt_ids)
     for (size_t i = 0; i < json_array_size(x->beneficiaries); i++) {
         /* As nearcore: a balance refund from "system", which costs no gas. */
         json_t *e = json_array_get(x->beneficiaries, i);
-        near_vm_action va;
+        nearvm_action va;
         memset(&va, 0, sizeof va);
-        va.kind = NEAR_VM_ACTION_TRANSFER;
+        va.kind = NEARVM_ACTION_TRANSFER;
         if (devnet_rt_u128_field(e, "amount", &va.deposit)) wrote(x, DEVNET_ERR_INVALID, "reading a balance to move");
-        near_vm_receipt vr;
+        nearvm_receipt vr;
         memset(&vr, 0, sizeof vr);
         vr.receiver_id = (char *)json_string_value(json_object_get(e, "receiver"));
         vr.actions = &va;

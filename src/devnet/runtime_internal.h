@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "devnet/devnet.h"
-#include "devnet/vm/near_vm.h"
+#include "nearvm/nearvm.h"
 
 /* Refunds come from this account; nobody can sign as it. */
 #define SYSTEM_ACCOUNT "system"
@@ -48,8 +48,8 @@ DEVNET_MUST_USE devnet_status devnet_rt_set_receipt_done(devnet_chain *c, const 
  * returned promise takes over the parent's); a receipt with inputs waits
  * postponed, and a yield also gets its timeout. */
 DEVNET_MUST_USE devnet_status devnet_rt_store_vm_receipt(devnet_chain *c, devnet_block_ctx *b, const receipt_in *r, const char *current,
-                               const char *signer, const char *signer_pk, const near_vm_receipt *vr, size_t index,
-                               const near_vm_data_receiver *extra, size_t extra_n, uint8_t id_out[32]);
+                               const char *signer, const char *signer_pk, const nearvm_receipt *vr, size_t index,
+                               const nearvm_data_receiver *extra, size_t extra_n, uint8_t id_out[32]);
 /* The receipt a delegate action creates: from its sender to its receiver,
  * signed (and paid for) by the relayer. */
 DEVNET_MUST_USE devnet_status devnet_rt_store_delegated_receipt(devnet_chain *c, devnet_block_ctx *b, const receipt_in *r, const char *signer,
@@ -58,25 +58,25 @@ DEVNET_MUST_USE devnet_status devnet_rt_store_delegated_receipt(devnet_chain *c,
 /* ---- runtime.c: one action receipt ---- */
 DEVNET_MUST_USE devnet_status devnet_rt_credit(devnet_chain *c, const char *account, near_u128 amount);
 int devnet_rt_execute_action_receipt(devnet_chain *c, devnet_block_ctx *b, receipt_in *r);
-near_vm_promise_result *devnet_rt_load_promise_results(devnet_chain *c, json_t *ins, size_t *count);
-void devnet_rt_free_promise_results(near_vm_promise_result *res, size_t n);
+nearvm_promise_result *devnet_rt_load_promise_results(devnet_chain *c, json_t *ins, size_t *count);
+void devnet_rt_free_promise_results(nearvm_promise_result *res, size_t n);
 
 /* ---- actions_json.c ---- */
 int devnet_rt_action_from_view(json_t *v, near_action *a); /* 0, or -1 (free what it holds anyway) */
 int devnet_rt_u128_field(json_t *o, const char *k, near_u128 *out);
 /* A VM action seen as a near_action (borrowed pointers; never freed). */
-void devnet_rt_vm_action_view(const near_vm_action *v, near_action *a);
+void devnet_rt_vm_action_view(const nearvm_action *v, near_action *a);
 
 /* ---- vmcall.c ---- */
 /* Runs a function call on the account's contract (cached by code hash);
  * no code, or code that does not prepare, gives the VM's own error. */
 void devnet_rt_run_vm(devnet_chain *c, const devnet_account *acct, const char *account_id, const char *method,
-                      const near_vm_context *ctx, const near_vm_storage *store, near_vm_outcome *out);
+                      const nearvm_context *ctx, const nearvm_storage *store, nearvm_outcome *out);
 /* The VM's storage interface over `account`'s contract data. */
 typedef struct devnet_rt_store {
     devnet_chain *c;
     const char *account;
 } devnet_rt_store;
-near_vm_storage devnet_rt_storage(devnet_rt_store *s);
+nearvm_storage devnet_rt_storage(devnet_rt_store *s);
 
 #endif

@@ -1,6 +1,6 @@
 /* rpc.c — NEAR JSON-RPC over HTTP: the client handle, transport, retries
  * and the mapping of JSON-RPC errors to near_status. The typed calls live in
- * rpc_query.c (reads) and rpc_tx.c (transactions). */
+ * rpc_reads.c (reads) and rpc_send.c (transactions). */
 #include "near/rpc.h"
 
 #include <curl/curl.h>
@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "near/encoding.h"
-#include "near/rpc_internal.h"
+#include "near/rpc_helpers.h"
 
 struct near_rpc {
     char *url;

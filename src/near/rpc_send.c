@@ -1,4 +1,4 @@
-/* rpc_tx.c — sending transactions, reading their outcomes, and the
+/* rpc_send.c — sending transactions, reading their outcomes, and the
  * high-level near_call_function. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,7 +6,7 @@
 
 #include "near/encoding.h"
 #include "near/rpc.h"
-#include "near/rpc_internal.h"
+#include "near/rpc_helpers.h"
 
 /* ------------------------------------------------------------- outcomes */
 
