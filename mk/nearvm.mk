@@ -33,6 +33,8 @@ $(NEARVM_CONTRACTS)/%.wasm: tests/devnet/contracts/%.c
 
 NEARVM_UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_nearvm_*.c))
 $(NEARVM_UNIT_BIN): $(NEARVM_TEST_WASM)
+# test_nearvm_basic also runs the OutLayer contract: a dependency, never a skip.
+$(BUILD)/tests/unit/test_nearvm_basic: build/contracts/outlayer.wasm
 
 nearvm-contracts: $(NEARVM_TEST_WASM)
 .PHONY: nearvm-contracts
