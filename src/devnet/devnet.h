@@ -6,11 +6,12 @@
  *   genesis.c  first start: root accounts and their credential files
  *   fees.c     action fees and transaction cost (nearcore's parameters)
  *   tx.c       transaction validation and conversion to a receipt
+ *   receipt.c  a receipt in typed form: borsh for storage, JSON for views
  *   receipts.c the receipts of a block: storing them, transactions to
  *              receipts, data and postponed receipts, yield timeouts
  *   runtime.c  one action receipt: every action, promises, refunds
  *   vmcall.c   contracts on the VM layer: storage, code cache, view calls
- *   actions_json.c  ActionView JSON <-> actions
+ *   vm_actions.c  the VM's actions as near_action
  *   chain.c    the block loop, the transaction pool, waiting for results
  *   views.c    NEAR's JSON views: blocks, outcomes, receipts
  *   rpc_server.c  HTTP (libmicrohttpd); rpc_methods.c the method table;
@@ -157,9 +158,8 @@ typedef struct devnet_checked_tx {
     uint8_t hash[32];
     json_t *early_error;   /* size, signature or account id error: reported first */
     json_t *actions_error; /* ActionsValidation error, reported in nearcore's order */
-    /* Its JSON views, made before the lock for the block to store (NULL:
+    /* Its JSON view, made before the lock for the block to store (NULL:
      * made in the block, as after running out of memory). */
-    json_t *actions_view;
     char *tx_view_text;
     bool cost_overflow;
     devnet_tx_cost cost; /* when !actions_error && !cost_overflow */
@@ -307,6 +307,9 @@ DEVNET_MUST_USE devnet_status devnet_block_height_by_hash(devnet_chain *c, const
  * the "receipts" list (EXPERIMENTAL_tx_status). NULL: unknown tx. */
 json_t *devnet_tx_outcome_view(devnet_chain *c, const uint8_t hash[32], bool with_receipts, const char *final_status);
 json_t *devnet_receipt_view(devnet_chain *c, const uint8_t id[32]);
+/* receipt.c: ReceiptView JSON of a stored (borsh) receipt body; NULL if it
+ * does not decode. */
+json_t *devnet_receipt_body_json(const void *body, size_t len, const uint8_t id[32]);
 /* neardata-style block for the feed. */
 json_t *devnet_feed_block(devnet_chain *c, uint64_t height);
 

@@ -16,12 +16,6 @@
 
 /* ---- small JSON helpers ---- */
 
-devnet_status devnet_rt_b58_hash(json_t *j, uint8_t out[32])
-{
-    const char *s = json_string_value(j);
-    return s && near_base58_decode_exact(s, out, 32) == NEAR_OK ? 0 : -1;
-}
-
 json_t *devnet_rt_success_value(const uint8_t *data, size_t len)
 {
     char *b = near_base64_encode(data, len);
@@ -41,52 +35,50 @@ json_t *devnet_rt_outcome_json(json_t *logs, json_t *receipt_ids, uint64_t gas_b
 
 /* ---- storing receipts ---- */
 
-devnet_status devnet_rt_store_receipt(devnet_chain *c, const uint8_t id[32], const uint8_t tx_hash[32], json_t *view,
-                            uint64_t reserved, int state, uint64_t due, bool is_data)
+devnet_status devnet_rt_store_receipt(devnet_chain *c, const uint8_t id[32], const uint8_t tx_hash[32],
+                                      const devnet_receipt *r, uint64_t reserved, int state, uint64_t due)
 {
-    char *text = json_dumps(view, JSON_COMPACT);
-    if (!text) return DEVNET_ERR_DB;
-    sqlite3_stmt *s = devnet_stmt(&c->st, "INSERT OR REPLACE INTO receipts(id, tx_hash, view, reserved_gas, state, "
+    size_t len = 0;
+    uint8_t *body = devnet_receipt_encode(r, &len);
+    if (!body) return DEVNET_ERR_NOMEM;
+    sqlite3_stmt *s = devnet_stmt(&c->st, "INSERT OR REPLACE INTO receipts(id, tx_hash, body, reserved_gas, state, "
                                           "due, exec_height, seq, outcome, is_data) VALUES(?,?,?,?,?,?,NULL,?,NULL,?)");
     if (!s) {
-        free(text);
+        free(body);
         return DEVNET_ERR_DB;
     }
     sqlite3_bind_blob(s, 1, id, 32, SQLITE_TRANSIENT);
     sqlite3_bind_blob(s, 2, tx_hash, 32, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, text, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob64(s, 3, body, (sqlite3_uint64)len, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 4, (sqlite3_int64)reserved);
     sqlite3_bind_int(s, 5, state);
     sqlite3_bind_int64(s, 6, (sqlite3_int64)due);
     sqlite3_bind_int64(s, 7, (sqlite3_int64)++c->seq);
-    sqlite3_bind_int(s, 8, is_data ? 1 : 0);
+    sqlite3_bind_int(s, 8, r->is_data ? 1 : 0);
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
-    free(text);
+    free(body);
     return rc == SQLITE_DONE ? DEVNET_OK : DEVNET_ERR_DB;
 }
 
-devnet_status devnet_rt_store_data_receipt(devnet_chain *c, devnet_block_ctx *b, const uint8_t parent[32], size_t index,
-                                 const uint8_t tx_hash[32], const char *predecessor, const char *receiver,
-                                 const uint8_t data_id[32], const uint8_t *data, size_t len, bool has_data,
-                                 bool is_resume)
+devnet_status devnet_rt_store_data_receipt(devnet_chain *c, devnet_block_ctx *b, const uint8_t parent[32],
+                                           size_t index, const uint8_t tx_hash[32], const char *predecessor,
+                                           const char *receiver, const uint8_t data_id[32], const uint8_t *data,
+                                           size_t len, bool has_data, bool is_resume)
 {
     uint8_t id[32];
     uint8_t idx[9] = {'d'};
     memcpy(idx + 1, &index, sizeof index < 8 ? sizeof index : 8);
     devnet_sha256(parent, 32, idx, sizeof idx, id);
-    json_t *d = json_null();
-    if (has_data) {
-        char *t = near_base64_encode(data, len);
-        d = json_string(t ? t : "");
-        free(t);
-    }
-    json_t *view = json_pack("{s:s,s:s,s:o,s:{s:{s:o,s:o,s:b}},s:i}", "predecessor_id", predecessor, "receiver_id",
-                             receiver, "receipt_id", devnet_b58_json(id, 32), "receipt", "Data", "data_id",
-                             devnet_b58_json(data_id, 32), "data", d, "is_promise_resume", is_resume, "priority", 0);
-    devnet_status rc = view ? devnet_rt_store_receipt(c, id, tx_hash, view, 0, 0, b->height + 1, true) : DEVNET_ERR_NOMEM;
-    json_decref(view);
-    return rc;
+    devnet_receipt r = {.predecessor_id = (char *)predecessor,
+                        .receiver_id = (char *)receiver,
+                        .is_data = true,
+                        .has_data = has_data,
+                        .data = (uint8_t *)data,
+                        .data_len = has_data ? len : 0,
+                        .is_promise_resume = is_resume};
+    memcpy(r.data_id, data_id, 32);
+    return devnet_rt_store_receipt(c, id, tx_hash, &r, 0, 0, b->height + 1);
 }
 
 devnet_status devnet_rt_set_receipt_done(devnet_chain *c, const uint8_t id[32], uint64_t height, json_t *outcome)
@@ -133,45 +125,51 @@ devnet_status devnet_rt_forget_yield(devnet_chain *c, const uint8_t data_id[32])
 
 /* A receipt a contract created (see runtime_internal.h). */
 devnet_status devnet_rt_store_vm_receipt(devnet_chain *c, devnet_block_ctx *b, const receipt_in *r, const char *current,
-                               const char *signer, const char *signer_pk, const nearvm_receipt *vr, size_t index,
+                               const char *signer, const near_public_key *signer_pk, const nearvm_receipt *vr, size_t index,
                                const nearvm_data_receiver *extra, size_t extra_n, uint8_t id_out[32])
 {
     uint8_t idx[9] = {'r'};
     memcpy(idx + 1, &index, 8);
     devnet_sha256(r->id, 32, idx, sizeof idx, id_out);
     near_action *tmp = calloc(vr->actions_count ? vr->actions_count : 1, sizeof *tmp);
-    if (!tmp) return DEVNET_ERR_NOMEM;
-    json_t *actions = json_array();
+    size_t n_outs = vr->output_data_receivers_count + extra_n;
+    struct devnet_receipt_out *outs = calloc(n_outs ? n_outs : 1, sizeof *outs);
+    if (!tmp || !outs) {
+        free(tmp);
+        free(outs);
+        return DEVNET_ERR_NOMEM;
+    }
     uint64_t prepaid = 0;
     for (size_t i = 0; i < vr->actions_count; i++) {
         devnet_rt_vm_action_view(&vr->actions[i], &tmp[i]);
-        json_array_append_new(actions, near_action_view(&tmp[i]));
         if (tmp[i].kind == NEAR_ACTION_FUNCTION_CALL) prepaid += tmp[i].gas;
+    }
+    for (size_t i = 0; i < n_outs; i++) {
+        const nearvm_data_receiver *d = i < vr->output_data_receivers_count
+                                            ? &vr->output_data_receivers[i]
+                                            : &extra[i - vr->output_data_receivers_count];
+        memcpy(outs[i].data_id, d->data_id, 32);
+        outs[i].receiver_id = d->receiver_id;
     }
     bool from_system = !strcmp(current, SYSTEM_ACCOUNT);
     uint64_t reserved = from_system ? 0 : devnet_actions_exec_fee(tmp, vr->actions_count, vr->receiver_id) + prepaid;
-    free(tmp);
-    json_t *outs = json_array(), *ins = json_array();
-    for (size_t i = 0; i < vr->output_data_receivers_count; i++)
-        json_array_append_new(outs, json_pack("{s:o,s:s}", "data_id",
-                                              devnet_b58_json(vr->output_data_receivers[i].data_id, 32),
-                                              "receiver_id", vr->output_data_receivers[i].receiver_id));
-    for (size_t i = 0; i < extra_n; i++)
-        json_array_append_new(outs, json_pack("{s:o,s:s}", "data_id", devnet_b58_json(extra[i].data_id, 32),
-                                              "receiver_id", extra[i].receiver_id));
-    for (size_t i = 0; i < vr->input_data_ids_count; i++)
-        json_array_append_new(ins, devnet_b58_json(vr->input_data_ids[i], 32));
-    json_t *view = json_pack("{s:s,s:s,s:o,s:{s:{s:s,s:s,s:o,s:o,s:o,s:o,s:b}},s:i}", "predecessor_id", current,
-                             "receiver_id", vr->receiver_id, "receipt_id", devnet_b58_json(id_out, 32), "receipt",
-                             "Action", "signer_id", signer, "signer_public_key", signer_pk, "gas_price",
-                             devnet_u128_json(DEVNET_GAS_PRICE), "output_data_receivers", outs, "input_data_ids", ins,
-                             "actions", actions, "is_promise_yield", vr->is_yield, "priority", 0);
-    if (!view) return DEVNET_ERR_NOMEM;
-    if (from_system)
-        json_object_set_new(json_object_get(json_object_get(view, "receipt"), "Action"), "gas_price", json_string("0"));
+    /* Everything borrowed: the receipt is only encoded. */
+    devnet_receipt rt = {.predecessor_id = (char *)current,
+                         .receiver_id = vr->receiver_id,
+                         .signer_id = (char *)signer,
+                         .signer_public_key = *signer_pk,
+                         .gas_price = from_system ? 0 : DEVNET_GAS_PRICE,
+                         .outs = outs,
+                         .n_outs = n_outs,
+                         .input_data_ids = vr->input_data_ids,
+                         .n_inputs = vr->input_data_ids_count,
+                         .actions = tmp,
+                         .n_actions = vr->actions_count,
+                         .is_promise_yield = vr->is_yield};
     int state = vr->input_data_ids_count ? 1 : 0;
-    devnet_status st = devnet_rt_store_receipt(c, id_out, r->tx_hash, view, reserved, state, b->height + 1, false);
-    json_decref(view);
+    devnet_status st = devnet_rt_store_receipt(c, id_out, r->tx_hash, &rt, reserved, state, b->height + 1);
+    free(tmp);
+    free(outs);
     if (st != DEVNET_OK) return st;
     int rc;
     for (size_t i = 0; i < vr->input_data_ids_count; i++) {
@@ -201,41 +199,39 @@ devnet_status devnet_rt_store_vm_receipt(devnet_chain *c, devnet_block_ctx *b, c
 /* The receipt a delegate action creates: from the sender to the delegate's
  * receiver, signed (and paid) by the relayer. */
 devnet_status devnet_rt_store_delegated_receipt(devnet_chain *c, devnet_block_ctx *b, const receipt_in *r, const char *signer,
-                                      const char *signer_pk, const near_delegate_action *da, uint8_t id_out[32])
+                                      const near_public_key *signer_pk, const near_delegate_action *da, uint8_t id_out[32])
 {
     uint8_t idx[9] = {'g'};
     devnet_sha256(r->id, 32, idx, sizeof idx, id_out);
     uint64_t exec, prepaid;
     near_u128 deposits;
     devnet_delegate_inner(da, &exec, &prepaid, &deposits);
-    json_t *actions = json_array();
-    for (size_t i = 0; i < da->n_actions; i++) json_array_append_new(actions, near_action_view(&da->actions[i]));
-    json_t *view =
-        json_pack("{s:s,s:s,s:o,s:{s:{s:s,s:s,s:o,s:[],s:[],s:o,s:b}},s:i}", "predecessor_id", da->sender_id,
-                  "receiver_id", da->receiver_id, "receipt_id", devnet_b58_json(id_out, 32), "receipt", "Action",
-                  "signer_id", signer, "signer_public_key", signer_pk, "gas_price", devnet_u128_json(DEVNET_GAS_PRICE),
-                  "output_data_receivers", "input_data_ids", "actions", actions, "is_promise_yield", 0, "priority", 0);
-    if (!view) return DEVNET_ERR_NOMEM;
-    devnet_status rc = devnet_rt_store_receipt(c, id_out, r->tx_hash, view, exec + prepaid, 0, b->height + 1, false);
-    json_decref(view);
-    return rc;
+    devnet_receipt rt = {.predecessor_id = da->sender_id,
+                         .receiver_id = da->receiver_id,
+                         .signer_id = (char *)signer,
+                         .signer_public_key = *signer_pk,
+                         .gas_price = DEVNET_GAS_PRICE,
+                         .actions = da->actions,
+                         .n_actions = da->n_actions};
+    return devnet_rt_store_receipt(c, id_out, r->tx_hash, &rt, exec + prepaid, 0, b->height + 1);
 }
 
 /* ---- receipts of a block ---- */
 
 static int load_receipt(devnet_chain *c, const uint8_t id[32], receipt_in *r, bool *is_data)
 {
-    sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT tx_hash, view, reserved_gas, is_data FROM receipts WHERE id=?");
+    sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT tx_hash, body, reserved_gas, is_data FROM receipts WHERE id=?");
     if (!s) return -1;
     sqlite3_bind_blob(s, 1, id, 32, SQLITE_TRANSIENT);
     int rc = -1;
     if (sqlite3_step(s) == SQLITE_ROW) {
         memcpy(r->id, id, 32);
         memcpy(r->tx_hash, sqlite3_column_blob(s, 0), 32);
-        r->view = json_loads((const char *)sqlite3_column_text(s, 1), 0, NULL);
         r->reserved = (uint64_t)sqlite3_column_int64(s, 2);
         *is_data = sqlite3_column_int(s, 3) != 0;
-        rc = r->view ? 0 : -1;
+        rc = devnet_receipt_decode(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), &r->rc) == DEVNET_OK
+                 ? 0
+                 : -1;
     }
     sqlite3_reset(s);
     return rc;
@@ -249,47 +245,33 @@ static int maybe_run_postponed(devnet_chain *c, devnet_block_ctx *b, const uint8
     receipt_in r;
     bool is_data = false;
     if (load_receipt(c, receipt_id, &r, &is_data)) return -1;
-    json_t *ins = json_object_get(json_object_get(json_object_get(r.view, "receipt"), "Action"), "input_data_ids");
     bool ready = true;
-    for (size_t i = 0; i < json_array_size(ins) && ready; i++) {
-        uint8_t did[32];
-        if (devnet_rt_b58_hash(json_array_get(ins, i), did)) {
-            ready = false;
-            break;
-        }
+    for (size_t i = 0; i < r.rc.n_inputs && ready; i++) {
         sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT 1 FROM received_data WHERE data_id=?");
         if (!s) {
-            json_decref(r.view);
+            devnet_receipt_free(&r.rc);
             return -1;
         }
-        sqlite3_bind_blob(s, 1, did, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(s, 1, r.rc.input_data_ids[i], 32, SQLITE_TRANSIENT);
         ready = sqlite3_step(s) == SQLITE_ROW;
         sqlite3_reset(s);
     }
-    json_decref(r.view);
+    devnet_receipt_free(&r.rc);
     return ready ? execute_receipt(c, b, receipt_id) : 0;
 }
 
 static int execute_data_receipt(devnet_chain *c, devnet_block_ctx *b, receipt_in *r)
 {
-    json_t *d = json_object_get(json_object_get(r->view, "receipt"), "Data");
-    uint8_t did[32];
-    if (devnet_rt_b58_hash(json_object_get(d, "data_id"), did)) return -1;
-    json_t *data = json_object_get(d, "data");
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    bool has = json_is_string(data) && near_base64_decode(json_string_value(data), &bytes, &len) == 0;
+    const uint8_t *did = r->rc.data_id;
+    bool has = r->rc.has_data;
+    size_t len = has ? r->rc.data_len : 0;
     sqlite3_stmt *s = devnet_stmt(&c->st, "INSERT OR IGNORE INTO received_data(data_id, has_data, data) VALUES(?,?,?)");
-    if (!s) {
-        free(bytes);
-        return -1;
-    }
+    if (!s) return -1;
     sqlite3_bind_blob(s, 1, did, 32, SQLITE_TRANSIENT);
     sqlite3_bind_int(s, 2, has ? 1 : 0);
-    sqlite3_bind_blob(s, 3, has && len ? (const void *)bytes : "", (int)len, SQLITE_TRANSIENT);
+    sqlite3_bind_blob64(s, 3, has && len ? (const void *)r->rc.data : "", (sqlite3_uint64)len, SQLITE_TRANSIENT);
     int stored = sqlite3_step(s);
     sqlite3_reset(s);
-    free(bytes);
     if (stored != SQLITE_DONE || devnet_rt_set_receipt_done(c, r->id, b->height, NULL) != DEVNET_OK) return -1;
     /* Whoever waits for this data may now be complete. */
     s = devnet_stmt(&c->st, "SELECT receipt_id FROM waits WHERE data_id=?");
@@ -321,7 +303,7 @@ static int execute_receipt(devnet_chain *c, devnet_block_ctx *b, const uint8_t i
         return -1;
     }
     int rc = is_data ? execute_data_receipt(c, b, &r) : devnet_rt_execute_action_receipt(c, b, &r);
-    json_decref(r.view);
+    devnet_receipt_free(&r.rc);
     if (rc) {
         /* Never leave a receipt that cannot run in the queue forever. */
         devnet_log("error", "receipt failed internally; dropped");
@@ -400,23 +382,17 @@ devnet_status devnet_runtime_apply_tx(devnet_chain *c, devnet_block_ctx *b, cons
 
     uint8_t rid[32];
     devnet_sha256(hash, 32, "receipt", 7, rid);
-    char pk_text[NEAR_KEY_TEXT_MAX];
-    near_public_key_format(&tx->public_key, pk_text);
-    json_t *actions = t->actions_view ? json_incref(t->actions_view) : json_array();
-    for (size_t i = 0; !t->actions_view && i < tx->n_actions; i++)
-        json_array_append_new(actions, near_action_view(&tx->actions[i]));
-    json_t *view = json_pack("{s:s,s:s,s:o,s:{s:{s:s,s:s,s:o,s:[],s:[],s:o,s:b}},s:i}", "predecessor_id", tx->signer_id,
-                             "receiver_id", tx->receiver_id, "receipt_id", devnet_b58_json(rid, 32), "receipt",
-                             "Action", "signer_id", tx->signer_id, "signer_public_key", pk_text, "gas_price",
-                             devnet_u128_json(DEVNET_GAS_PRICE), "output_data_receivers", "input_data_ids", "actions",
-                             actions, "is_promise_yield", 0, "priority", 0);
+    devnet_receipt first = {.predecessor_id = tx->signer_id,
+                            .receiver_id = tx->receiver_id,
+                            .signer_id = tx->signer_id,
+                            .signer_public_key = tx->public_key,
+                            .gas_price = DEVNET_GAS_PRICE,
+                            .actions = tx->actions,
+                            .n_actions = tx->n_actions};
     bool local = strcmp(tx->signer_id, tx->receiver_id) == 0;
-    if (!view || devnet_rt_store_receipt(c, rid, hash, view, cost->exec_gas + cost->prepaid_gas, 0,
-                                         local ? b->height : b->height + 1, false)) {
-        json_decref(view);
+    if (devnet_rt_store_receipt(c, rid, hash, &first, cost->exec_gas + cost->prepaid_gas, 0,
+                                local ? b->height : b->height + 1) != DEVNET_OK)
         return DEVNET_ERR_DB;
-    }
-    json_decref(view);
 
     json_t *outcome =
         devnet_rt_outcome_json(json_array(), json_pack("[o]", devnet_b58_json(rid, 32)), cost->send_gas,

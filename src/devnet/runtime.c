@@ -22,6 +22,10 @@
 #include "near/encoding.h"
 #include "near/tx_json.h"
 
+/* What "system" receipts (refunds, a deleted account's balance) are signed
+ * with: the all-zero ed25519 key, "ed25519:11111111111111111111111111111111". */
+static const near_public_key SYSTEM_KEY = {.type = NEAR_KEY_ED25519};
+
 /* ---- balances ---- */
 
 devnet_status devnet_rt_credit(devnet_chain *c, const char *account, near_u128 amount)
@@ -106,10 +110,11 @@ typedef struct apply {
     devnet_chain *c;
     devnet_block_ctx *b;
     receipt_in *r;
-    const char *receiver, *predecessor, *signer, *signer_pk;
+    const char *receiver, *predecessor, *signer;
+    const near_public_key *signer_pk;
     near_action *actions;
     size_t n;
-    json_t *outs; /* output_data_receivers (borrowed from the view) */
+    const struct devnet_receipt_out *outs; /* output data receivers (borrowed from the receipt) */
     size_t nouts;
     const char **out_receivers;
     nearvm_promise_result *results; /* of the data this receipt waited for */
@@ -141,25 +146,25 @@ static int apply_load(apply *x, devnet_chain *c, devnet_block_ctx *b, receipt_in
     x->c = c;
     x->b = b;
     x->r = r;
-    json_t *act = json_object_get(json_object_get(r->view, "receipt"), "Action");
-    x->receiver = json_string_value(json_object_get(r->view, "receiver_id"));
-    x->predecessor = json_string_value(json_object_get(r->view, "predecessor_id"));
-    x->signer = json_string_value(json_object_get(act, "signer_id"));
-    x->signer_pk = json_string_value(json_object_get(act, "signer_public_key"));
-    if (!x->receiver || !x->predecessor || !x->signer || !x->signer_pk) return -1;
-    json_t *views = json_object_get(act, "actions");
-    x->n = json_array_size(views);
-    x->actions = calloc(x->n ? x->n : 1, sizeof *x->actions);
-    if (!x->actions) return -1;
-    for (size_t i = 0; i < x->n; i++)
-        if (devnet_rt_action_from_view(json_array_get(views, i), &x->actions[i])) return -1;
-    x->outs = json_object_get(act, "output_data_receivers");
-    x->nouts = json_array_size(x->outs);
+    devnet_receipt *rc = &r->rc;
+    x->receiver = rc->receiver_id;
+    x->predecessor = rc->predecessor_id;
+    x->signer = rc->signer_id;
+    x->signer_pk = &rc->signer_public_key;
+    if (!x->receiver || !x->predecessor || !x->signer) return -1;
+    /* the actions move here (an AddKey's nonce is rewritten as it runs) */
+    x->actions = rc->actions;
+    x->n = rc->n_actions;
+    rc->actions = NULL;
+    rc->n_actions = 0;
+    x->outs = rc->outs;
+    x->nouts = rc->n_outs;
     x->out_receivers = calloc(x->nouts ? x->nouts : 1, sizeof(char *));
     if (!x->out_receivers) return -1;
-    for (size_t i = 0; i < x->nouts; i++)
-        x->out_receivers[i] = json_string_value(json_object_get(json_array_get(x->outs, i), "receiver_id"));
-    x->results = devnet_rt_load_promise_results(c, json_object_get(act, "input_data_ids"), &x->nresults);
+    for (size_t i = 0; i < x->nouts; i++) x->out_receivers[i] = x->outs[i].receiver_id;
+    x->nresults = rc->n_inputs;
+    x->results = devnet_rt_load_promise_results(c, rc->input_data_ids, rc->n_inputs);
+    if (x->nresults && !x->results) return -1;
     x->logs = json_array();
     x->beneficiaries = json_array();
 
@@ -285,13 +290,9 @@ static json_t *act_function_call(apply *x, const near_action *a, int i)
     nearvm_context ctx;
     memset(&ctx, 0, sizeof ctx);
     uint8_t pkb[65] = {0};
-    near_public_key spk;
-    size_t pkl = 0;
-    if (!near_public_key_parse(x->signer_pk, &spk)) {
-        pkb[0] = (uint8_t)spk.type;
-        pkl = 1 + near_key_data_len(spk.type);
-        memcpy(pkb + 1, spk.data, pkl - 1);
-    }
+    size_t pkl = 1 + near_key_data_len(x->signer_pk->type);
+    pkb[0] = (uint8_t)x->signer_pk->type;
+    memcpy(pkb + 1, x->signer_pk->data, pkl - 1);
     uint8_t ah_in[33];
     memcpy(ah_in, x->r->id, 32);
     ah_in[32] = (uint8_t)i;
@@ -442,13 +443,9 @@ static json_t *check_storage(apply *x)
 static void send_output(apply *x, const uint8_t *value, size_t len, bool ok)
 {
     for (size_t i = 0; i < x->nouts; i++) {
-        json_t *o = json_array_get(x->outs, i);
-        uint8_t did[32];
-        if (devnet_rt_b58_hash(json_object_get(o, "data_id"), did)) continue;
         wrote(x,
               devnet_rt_store_data_receipt(x->c, x->b, x->r->id, i, x->r->tx_hash, x->receiver,
-                                           json_string_value(json_object_get(o, "receiver_id")), did, value, len, ok,
-                                           false),
+                                           x->outs[i].receiver_id, x->outs[i].data_id, value, len, ok, false),
               "storing an output data receipt");
     }
 }
@@ -472,7 +469,7 @@ static void refund_receipt(apply *x, json_t *receipt_ids, const char *to, near_u
     vr.actions_count = 1;
     uint8_t rid[32];
     if (devnet_rt_store_vm_receipt(x->c, x->b, x->r, SYSTEM_ACCOUNT, gas ? x->signer : SYSTEM_ACCOUNT,
-                                   gas ? x->signer_pk : "ed25519:11111111111111111111111111111111", &vr, index, NULL, 0,
+                                   gas ? x->signer_pk : &SYSTEM_KEY, &vr, index, NULL, 0,
                                    rid) == 0)
         json_array_append_new(receipt_ids, devnet_b58_json(rid, 32));
     else /* cannot store it: credit at once rather than lose it */
@@ -536,10 +533,8 @@ static json_t *finish_succeeded(apply *x, json_t *receipt_ids)
     size_t nmoved = 0;
     if (returned && x->nouts && (moved = calloc(x->nouts, sizeof *moved))) {
         for (size_t i = 0; i < x->nouts; i++) {
-            json_t *out = json_array_get(x->outs, i);
-            if (devnet_rt_b58_hash(json_object_get(out, "data_id"), moved[i].data_id))
-                wrote(x, DEVNET_ERR_INVALID, "reading an output data id");
-            moved[i].receiver_id = (char *)json_string_value(json_object_get(out, "receiver_id"));
+            memcpy(moved[i].data_id, x->outs[i].data_id, 32);
+            moved[i].receiver_id = x->outs[i].receiver_id;
         }
         nmoved = x->nouts;
     }
@@ -561,14 +556,14 @@ static json_t *finish_succeeded(apply *x, json_t *receipt_ids)
         nearvm_action va;
         memset(&va, 0, sizeof va);
         va.kind = NEARVM_ACTION_TRANSFER;
-        if (devnet_rt_u128_field(e, "amount", &va.deposit)) wrote(x, DEVNET_ERR_INVALID, "reading a balance to move");
+        if (near_u128_parse(json_string_value(json_object_get(e, "amount")), &va.deposit) != NEAR_OK)
+            wrote(x, DEVNET_ERR_INVALID, "reading a balance to move");
         nearvm_receipt vr;
         memset(&vr, 0, sizeof vr);
         vr.receiver_id = (char *)json_string_value(json_object_get(e, "receiver"));
         vr.actions = &va;
         vr.actions_count = 1;
-        if (devnet_rt_store_vm_receipt(x->c, x->b, x->r, SYSTEM_ACCOUNT, SYSTEM_ACCOUNT,
-                                       "ed25519:11111111111111111111111111111111", &vr, 1000 + i, NULL, 0, rid) == 0)
+        if (devnet_rt_store_vm_receipt(x->c, x->b, x->r, SYSTEM_ACCOUNT, SYSTEM_ACCOUNT, &SYSTEM_KEY, &vr, 1000 + i, NULL, 0, rid) == 0)
             json_array_append_new(receipt_ids, devnet_b58_json(rid, 32));
         else
             wrote(x, DEVNET_ERR_DB, "storing a deleted account's balance transfer");
@@ -601,13 +596,13 @@ static void refund_allowance(apply *x)
     near_u128 amount = 0;
     for (size_t i = 0; i < x->n; i++)
         if (x->actions[i].kind == NEAR_ACTION_TRANSFER) amount += x->actions[i].amount;
-    near_public_key pk;
+    const near_public_key *pk = x->signer_pk;
     near_access_key ak;
-    if (!amount || near_public_key_parse(x->signer_pk, &pk)) return;
-    if (devnet_key_get(&x->c->st, x->receiver, &pk, &ak) == DEVNET_OK) {
+    if (!amount) return;
+    if (devnet_key_get(&x->c->st, x->receiver, pk, &ak) == DEVNET_OK) {
         if (!ak.full_access && ak.has_allowance) {
             ak.allowance += amount;
-            wrote(x, devnet_key_put(&x->c->st, x->receiver, &pk, &ak), "giving the key its allowance back");
+            wrote(x, devnet_key_put(&x->c->st, x->receiver, pk, &ak), "giving the key its allowance back");
         }
         near_access_key_free(&ak);
     }

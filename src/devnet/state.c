@@ -31,8 +31,9 @@ static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS txs(hash BLOB PRIMARY KEY, signer TEXT, block_height INTEGER, seq INTEGER,"
     " view TEXT, outcome TEXT, first_receipt BLOB);"
     "CREATE INDEX IF NOT EXISTS txs_block ON txs(block_height, seq);"
-    /* state: 0 queued (runs at height >= due), 1 postponed (waits for data), 2 done */
-    "CREATE TABLE IF NOT EXISTS receipts(id BLOB PRIMARY KEY, tx_hash BLOB, view TEXT, reserved_gas INTEGER,"
+    /* state: 0 queued (runs at height >= due), 1 postponed (waits for data), 2 done;
+     * body: the receipt in borsh (receipt.c), JSON only when an RPC asks */
+    "CREATE TABLE IF NOT EXISTS receipts(id BLOB PRIMARY KEY, tx_hash BLOB, body BLOB, reserved_gas INTEGER,"
     " state INTEGER, due INTEGER, exec_height INTEGER, seq INTEGER, outcome TEXT, is_data INTEGER);"
     "CREATE INDEX IF NOT EXISTS receipts_queue ON receipts(state, due, seq);"
     "CREATE INDEX IF NOT EXISTS receipts_tx ON receipts(tx_hash, seq);"
@@ -62,6 +63,17 @@ devnet_status devnet_state_open(devnet_state *st, const char *path, char *err, s
         st->db = NULL;
         return DEVNET_ERR_DB;
     }
+    /* Homes made before receipts were stored in borsh keep them as JSON
+     * (receipts.view): say so rather than fail on the first block. */
+    sqlite3_stmt *probe = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT body FROM receipts LIMIT 0", -1, &probe, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s was made by an older outlayer-devnet (receipts stored as JSON); use a new --home",
+                 path);
+        sqlite3_close(st->db);
+        st->db = NULL;
+        return DEVNET_ERR_DB;
+    }
+    sqlite3_finalize(probe);
     return DEVNET_OK;
 }
 

@@ -126,7 +126,6 @@ void devnet_checked_tx_free(devnet_checked_tx *t)
     near_signed_transaction_free(&t->stx);
     json_decref(t->early_error);
     json_decref(t->actions_error);
-    json_decref(t->actions_view);
     free(t->tx_view_text);
     free(t->bytes);
     free(t);
@@ -173,11 +172,9 @@ devnet_status devnet_tx_check(uint8_t *bytes, size_t len, devnet_checked_tx **ou
         t->cost_overflow = devnet_actions_cost(tx->actions, tx->n_actions, sir, tx->receiver_id, &t->cost) != 0;
     }
     if (!t->early_error && !t->actions_error) {
-        /* what the block stores (the arguments or code in base64): made
-         * here, so a large transaction's views cost the lock nothing */
-        t->actions_view = json_array();
-        for (size_t i = 0; t->actions_view && i < tx->n_actions; i++)
-            json_array_append_new(t->actions_view, near_action_view(&tx->actions[i]));
+        /* the transaction's JSON view (arguments or code in base64), made
+         * here so a large transaction costs the lock nothing; its receipt
+         * is stored in borsh, rendered as JSON only when asked for */
         json_t *view = near_signed_transaction_view(&t->stx);
         t->tx_view_text = view ? json_dumps(view, JSON_COMPACT) : NULL;
         json_decref(view);

@@ -196,11 +196,12 @@ static json_t *receipts_at(devnet_chain *c, uint64_t height, bool with_outcomes)
 {
     json_t *list = json_array();
     sqlite3_stmt *s = devnet_stmt(
-        &c->st, "SELECT id, view, outcome, tx_hash, is_data FROM receipts WHERE exec_height=? ORDER BY seq");
+        &c->st, "SELECT id, body, outcome, tx_hash, is_data FROM receipts WHERE exec_height=? ORDER BY seq");
     if (!s) return list;
     sqlite3_bind_int64(s, 1, (sqlite3_int64)height);
     while (sqlite3_step(s) == SQLITE_ROW) {
-        json_t *view = json_loads((const char *)sqlite3_column_text(s, 1), 0, NULL);
+        json_t *view = devnet_receipt_body_json(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
+                                                sqlite3_column_blob(s, 0));
         if (!view) continue;
         if (!with_outcomes) {
             json_array_append_new(list, view);
@@ -265,14 +266,15 @@ json_t *devnet_tx_outcome_view(devnet_chain *c, const uint8_t hash[32], bool wit
     json_t *outcomes = json_object(); /* receipt id -> outcome, to follow the status chain */
     json_t *receipts_outcome = json_array(), *receipts = json_array();
     s = devnet_stmt(&c->st,
-                    "SELECT id, view, outcome, exec_height, is_data FROM receipts WHERE tx_hash=? ORDER BY seq");
+                    "SELECT id, body, outcome, exec_height, is_data FROM receipts WHERE tx_hash=? ORDER BY seq");
     if (s) {
         sqlite3_bind_blob(s, 1, hash, 32, SQLITE_TRANSIENT);
         while (sqlite3_step(s) == SQLITE_ROW) {
             char id[DEVNET_B58_HASH];
             devnet_b58(sqlite3_column_blob(s, 0), 32, id, sizeof id);
             if (with_receipts) {
-                json_t *v = json_loads((const char *)sqlite3_column_text(s, 1), 0, NULL);
+                json_t *v = devnet_receipt_body_json(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
+                                                     sqlite3_column_blob(s, 0));
                 if (v) json_array_append_new(receipts, v);
             }
             if (sqlite3_column_int(s, 4) || sqlite3_column_type(s, 2) == SQLITE_NULL) continue;
@@ -317,11 +319,12 @@ json_t *devnet_tx_outcome_view(devnet_chain *c, const uint8_t hash[32], bool wit
 
 json_t *devnet_receipt_view(devnet_chain *c, const uint8_t id[32])
 {
-    sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT view FROM receipts WHERE id=?");
+    sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT body FROM receipts WHERE id=?");
     if (!s) return NULL;
     sqlite3_bind_blob(s, 1, id, 32, SQLITE_TRANSIENT);
     json_t *v = NULL;
-    if (sqlite3_step(s) == SQLITE_ROW) v = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = devnet_receipt_body_json(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), id);
     sqlite3_reset(s);
     return v;
 }

@@ -177,17 +177,14 @@ void devnet_rt_run_vm(devnet_chain *c, const devnet_account *acct, const char *a
 /* ---- promise results ---- */
 
 /* Loads the results of the data this receipt waited for. */
-nearvm_promise_result *devnet_rt_load_promise_results(devnet_chain *c, json_t *ins, size_t *count)
+nearvm_promise_result *devnet_rt_load_promise_results(devnet_chain *c, const uint8_t (*ins)[32], size_t n)
 {
-    size_t n = json_array_size(ins);
-    *count = n;
     if (!n) return NULL;
     nearvm_promise_result *res = calloc(n, sizeof *res);
     if (!res) return NULL;
     for (size_t i = 0; i < n; i++) {
-        uint8_t did[32];
+        const uint8_t *did = ins[i];
         res[i].status = NEAR_PROMISE_FAILED;
-        if (devnet_rt_b58_hash(json_array_get(ins, i), did)) continue;
         sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT has_data, data FROM received_data WHERE data_id=?");
         if (!s) continue;
         sqlite3_bind_blob(s, 1, did, 32, SQLITE_TRANSIENT);

@@ -337,6 +337,11 @@ static void actions_encode(near_borsh_writer *w, const near_action *actions, siz
         action_encode(w, &actions[i]);
 }
 
+void near_actions_encode(near_borsh_writer *w, const near_action *actions, size_t n)
+{
+    actions_encode(w, actions, n);
+}
+
 void near_transaction_encode(near_borsh_writer *w, const near_transaction *tx)
 {
     near_borsh_write_string(w, tx->signer_id);
@@ -549,6 +554,11 @@ static near_status signed_delegate_decode(near_borsh_reader *r, near_signed_dele
 near_status near_signed_delegate_decode(near_borsh_reader *r, near_signed_delegate *out)
 {
     return signed_delegate_decode(r, out, 1);
+}
+
+near_status near_actions_decode(near_borsh_reader *r, near_action **out, size_t *n)
+{
+    return actions_decode(r, out, n, 0);
 }
 
 static near_status action_decode(near_borsh_reader *r, near_action *a, int depth)

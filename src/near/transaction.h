@@ -141,6 +141,8 @@ void near_signed_delegate_free(near_signed_delegate *sd);
 /* --- encoding, hashing, signing ---------------------------------------
  * Encoders append to a writer; check w->failed afterwards. */
 void near_transaction_encode(near_borsh_writer *w, const near_transaction *tx);
+/* Vec<Action> as in a transaction or a receipt. */
+void near_actions_encode(near_borsh_writer *w, const near_action *actions, size_t n);
 void near_signed_transaction_encode(near_borsh_writer *w, const near_signed_transaction *stx);
 void near_delegate_action_encode(near_borsh_writer *w, const near_delegate_action *da);
 void near_signed_delegate_encode(near_borsh_writer *w, const near_signed_delegate *sd);
@@ -170,6 +172,8 @@ uint8_t *near_signed_transaction_to_bytes(const near_signed_transaction *stx, si
  * Read one value and leave the reader after it; on error return NEAR_ERR_INVALID with
  * r->err set and *out holding nothing that needs freeing. */
 NEAR_MUST_USE near_status near_public_key_decode(near_borsh_reader *r, near_public_key *out);
+/* Vec<Action>; on success the caller owns *out (near_actions_free). */
+NEAR_MUST_USE near_status near_actions_decode(near_borsh_reader *r, near_action **out, size_t *n);
 NEAR_MUST_USE near_status near_signature_decode(near_borsh_reader *r, near_signature *out);
 NEAR_MUST_USE near_status near_transaction_decode(near_borsh_reader *r, near_transaction *out);
 NEAR_MUST_USE near_status near_signed_transaction_decode(near_borsh_reader *r, near_signed_transaction *out);
