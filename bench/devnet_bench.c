@@ -60,15 +60,17 @@ static int broadcast_calls(dn_node *n, const near_credentials *who, const char *
     if (near_rpc_block(n->rpc, NEAR_FINAL, &b, &err) != NEAR_OK) return -1;
     for (int i = 0; i < count; i++) {
         near_transaction tx;
-        near_transaction_init(&tx, who->account_id, &who->keypair.public_key, nonce + 1 + (uint64_t)i, receiver,
-                              b.hash);
+        if (near_transaction_init(&tx, who->account_id, &who->keypair.public_key, nonce + 1 + (uint64_t)i, receiver,
+                                  b.hash))
+            return -1;
         if (method) {
             char *args = args_of(i, user);
-            near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)args, strlen(args), 300 * DN_TGAS,
-                                   deposit);
+            near_status st = near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)args, strlen(args),
+                                                    300 * DN_TGAS, deposit);
             free(args);
+            if (st) return -1;
         } else {
-            near_add_transfer(near_tx_actions(&tx), deposit); /* method NULL: a plain transfer */
+            if (near_add_transfer(near_tx_actions(&tx), deposit)) return -1; /* method NULL: a plain transfer */
         }
         size_t len = 0;
         uint8_t *bytes = dn_tx_sign(&tx, &who->keypair, &len, NULL);
@@ -147,10 +149,11 @@ int main(void)
     uint8_t *code = dn_read_file("build/contracts/outlayer.wasm", &len);
     if (!code) return 1;
     near_transaction tx;
-    dn_tx_begin(&n, "outlayer.test.near", &ol.keypair, "outlayer.test.near", &tx);
-    near_add_deploy_contract(near_tx_actions(&tx), code, len);
+    if (dn_tx_begin(&n, "outlayer.test.near", &ol.keypair, "outlayer.test.near", &tx)) return 1;
     const char *init = "{\"owner_id\":\"test.near\",\"operator_id\":\"operator.test.near\"}";
-    near_add_function_call(near_tx_actions(&tx), "new", (const uint8_t *)init, strlen(init), 100 * DN_TGAS, 0);
+    if (near_add_deploy_contract(near_tx_actions(&tx), code, len) ||
+        near_add_function_call(near_tx_actions(&tx), "new", (const uint8_t *)init, strlen(init), 100 * DN_TGAS, 0))
+        return 1;
     free(code);
     near_outcome o;
     near_rpc_error err = {0};

@@ -122,14 +122,22 @@ static int broadcast(int n)
     if (near_rpc_block(C.node.rpc, NEAR_FINAL, &b, &err) != NEAR_OK) return -1;
     for (int i = 0; i < n; i++) {
         near_transaction tx;
-        near_transaction_init(&tx, WH_CALLER, &C.caller.keypair.public_key, nonce + 1 + (uint64_t)i, WH_OUTLAYER,
-                              b.hash);
+        if (near_transaction_init(&tx, WH_CALLER, &C.caller.keypair.public_key, nonce + 1 + (uint64_t)i, WH_OUTLAYER,
+                                  b.hash)) {
+            near_block_free(&b);
+            return -1;
+        }
         char input[32];
         snprintf(input, sizeof input, "echo:r%d", i);
         char *args = request_args(input);
-        near_add_function_call(near_tx_actions(&tx), "request_execution", (const uint8_t *)args, strlen(args),
-                               300 * DN_TGAS, DN_NEAR / 10);
+        near_status added = near_add_function_call(near_tx_actions(&tx), "request_execution", (const uint8_t *)args,
+                                                   strlen(args), 300 * DN_TGAS, DN_NEAR / 10);
         free(args);
+        if (added != NEAR_OK) {
+            near_transaction_free(&tx);
+            near_block_free(&b);
+            return -1;
+        }
         size_t len = 0;
         char hash[64];
         uint8_t *bytes = dn_tx_sign(&tx, &C.caller.keypair, &len, NULL);

@@ -1,5 +1,5 @@
 # The devnet program: src/devnet/*.c (chain, state, RPC, feed) on top of the
-# VM layer (libnearvm, mk/devnet.mk), the engine and the NEAR primitives.
+# VM layer (libnearvm, mk/nearvm.mk), the engine and the NEAR primitives.
 #
 #   make devnet-test     C integration tests against a running devnet
 #   make devnet-interop  near-api-js script against a running devnet
@@ -65,7 +65,7 @@ TEST_STEPS += devnet-test-san
 
 # Fuzzing the JSON-RPC dispatcher in process over a real chain state.
 DEVNET_FUZZ_SRC := $(filter-out src/devnet/main.c src/devnet/rpc_server.c,$(DEVNET_SRC)) \
-  $(wildcard src/devnet/vm/*.c) $(wildcard src/wasm/*.c) $(wildcard src/near/*.c) tests/devnet/fuzz_devnet_rpc.c
+  $(wildcard src/nearvm/*.c) $(wildcard src/wasm/*.c) $(wildcard src/near/*.c) tests/devnet/fuzz_devnet_rpc.c
 $(eval $(call fuzz_target,devnet_rpc,$(DEVNET_FUZZ_SRC),-ljansson -lsodium -lcrypto -lsqlite3 -lcurl))
 
 # A contract laid out like a near-sdk-rs build (1 MiB stack first, heap

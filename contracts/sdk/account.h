@@ -1,4 +1,6 @@
-/* account.h — NEAR account id validation (near-account-id rules). */
+/* account.h — NEAR account id validation (near-account-id rules).
+ * A freestanding copy for contracts, which link no library of ours; native
+ * code uses near_account_id_valid / _valid_n (src/near/account_id.h). */
 #ifndef SDK_ACCOUNT_H
 #define SDK_ACCOUNT_H
 

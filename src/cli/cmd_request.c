@@ -329,8 +329,10 @@ int cmd_request(int argc, char **argv)
         json_t *used = json_object_get(ev, "resources_used");
         char charged[NEAR_AMOUNT_TEXT_MAX], refunded[NEAR_AMOUNT_TEXT_MAX];
         near_u128 c = 0, f = 0;
-        near_u128_parse(json_string_value(json_object_get(ev, "payment_charged")), &c);
-        near_u128_parse(json_string_value(json_object_get(ev, "payment_refunded")), &f);
+        if (near_u128_parse(json_string_value(json_object_get(ev, "payment_charged")), &c) != NEAR_OK)
+            c = 0; /* absent or malformed in the event: show 0 */
+        if (near_u128_parse(json_string_value(json_object_get(ev, "payment_refunded")), &f) != NEAR_OK)
+            f = 0;
         if (success) {
             if (json_is_string(value)) {
                 const char *v = json_string_value(value);

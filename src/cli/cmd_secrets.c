@@ -368,8 +368,10 @@ static int chain_open(const sec_args *a, chain_ctx *c, bool need_signer)
         }
         c->have_cred = true;
     }
-    near_keys_init();
-    near_rpc_global_init();
+    if (near_keys_init() != NEAR_OK || near_rpc_global_init() != NEAR_OK) {
+        cli_error("secrets: cannot initialise libsodium or libcurl");
+        return CLI_EXIT_INTERNAL;
+    }
     c->rpc = near_rpc_new(a->rpc ? a->rpc : env_or("NEAR_RPC_URL", "http://127.0.0.1:3030"));
     if (!c->rpc) {
         cli_error("secrets: invalid --rpc URL");

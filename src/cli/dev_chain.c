@@ -74,9 +74,12 @@ int dc_create_account(near_rpc *rpc, const near_credentials *creator, const char
     near_transaction tx;
     if (tx_begin(rpc, creator, id, &tx, err, errlen)) return -1;
     near_action_list l = near_tx_actions(&tx);
-    near_add_create_account(l);
-    near_add_transfer(l, amount);
-    near_add_full_access_key(l, &cred->keypair.public_key, 0);
+    if (near_add_create_account(l) || near_add_transfer(l, amount) ||
+        near_add_full_access_key(l, &cred->keypair.public_key, 0)) {
+        near_transaction_free(&tx);
+        snprintf(err, errlen, "create account: out of memory");
+        return -1;
+    }
     near_outcome o;
     near_status st = tx_send(rpc, &tx, &creator->keypair, NEAR_WAIT_FINAL, &o, NULL, err, errlen);
     return final_ok(st, &o, "create account", err, errlen);

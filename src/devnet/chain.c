@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "devnet/devnet.h"
-#include "devnet/vm/near_vm.h"
+#include "nearvm/nearvm.h"
 
 static int load_head(devnet_chain *c)
 {
@@ -75,7 +75,7 @@ static void warm_code_cache(devnet_chain *c)
     sqlite3_reset(s);
 }
 
-int devnet_chain_open(devnet_chain *c, const devnet_config *cfg, char *err, size_t errlen)
+devnet_status devnet_chain_open(devnet_chain *c, const devnet_config *cfg, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
     c->home_lock_fd = -1;
@@ -89,7 +89,7 @@ int devnet_chain_open(devnet_chain *c, const devnet_config *cfg, char *err, size
     pthread_condattr_destroy(&ca);
     if (mkdir(cfg->home, 0700) && errno != EEXIST) {
         snprintf(err, errlen, "cannot create home directory %s: %s", cfg->home, strerror(errno));
-        return -1;
+        return DEVNET_ERR_DB;
     }
     /* Two devnets on one home would corrupt each other's chain. */
     char lock_path[4200];
@@ -98,29 +98,29 @@ int devnet_chain_open(devnet_chain *c, const devnet_config *cfg, char *err, size
     if (c->home_lock_fd < 0 || flock(c->home_lock_fd, LOCK_EX | LOCK_NB)) {
         snprintf(err, errlen, "%s is in use by another outlayer-devnet (or cannot be locked: %s)", cfg->home,
                  strerror(errno));
-        return -1;
+        return DEVNET_ERR_DB;
     }
     if (cfg->reset && remove_tree(cfg->home)) {
         snprintf(err, errlen, "cannot reset %s: %s", cfg->home, strerror(errno));
-        return -1;
+        return DEVNET_ERR_DB;
     }
     char path[4200];
     snprintf(path, sizeof path, "%s/devnet.db", cfg->home);
-    if (devnet_state_open(&c->st, path, err, errlen)) return -1;
+    if (devnet_state_open(&c->st, path, err, errlen)) return DEVNET_ERR_DB;
     char buf[64];
     if (!devnet_meta_get(&c->st, "chain_id", buf, sizeof buf)) {
-        if (devnet_genesis(&c->st, cfg->home, devnet_chain_clock_ns(c), err, errlen)) return -1;
+        if (devnet_genesis(&c->st, cfg->home, devnet_chain_clock_ns(c), err, errlen)) return DEVNET_ERR_DB;
         if (!cfg->quiet)
             devnet_log("info", "genesis written to %s (accounts near, test.near; keys in %s/credentials/%s/)",
                        cfg->home, cfg->home, DEVNET_CHAIN_ID);
     }
     if (load_head(c)) {
         snprintf(err, errlen, "the database in %s has no blocks (use --reset)", cfg->home);
-        return -1;
+        return DEVNET_ERR_DB;
     }
     c->compiler = devnet_compiler_start(c);
     warm_code_cache(c);
-    return 0;
+    return DEVNET_OK;
 }
 
 void devnet_chain_close(devnet_chain *c)
@@ -131,7 +131,7 @@ void devnet_chain_close(devnet_chain *c)
     free(c->pool);
     for (size_t i = 0; i < sizeof c->rejected / sizeof c->rejected[0]; i++) json_decref(c->rejected[i].error);
     for (size_t i = 0; i < sizeof c->contracts / sizeof c->contracts[0]; i++)
-        if (c->contracts[i].contract) near_vm_contract_release(c->contracts[i].contract);
+        if (c->contracts[i].contract) nearvm_contract_release(c->contracts[i].contract);
     devnet_state_close(&c->st);
     if (c->home_lock_fd >= 0) close(c->home_lock_fd); /* releases the flock */
     pthread_mutex_destroy(&c->lock);
@@ -155,18 +155,18 @@ static bool tx_known(devnet_chain *c, const uint8_t hash[32])
     return r;
 }
 
-int devnet_chain_submit(devnet_chain *c, devnet_checked_tx *t, json_t **error, char *msg, size_t msglen)
+devnet_status devnet_chain_submit(devnet_chain *c, devnet_checked_tx *t, json_t **error, char *msg, size_t msglen)
 {
     *error = NULL;
     if (in_pool(c, t->hash) || tx_known(c, t->hash)) { /* the same bytes again: not a new transaction */
         devnet_checked_tx_free(t);
-        return 0;
+        return DEVNET_OK;
     }
     devnet_tx_cost cost;
     if (devnet_tx_validate(c, t, &cost, error)) {
         if (!*error) snprintf(msg, msglen, "internal error while validating");
         devnet_checked_tx_free(t);
-        return -1;
+        return DEVNET_ERR_INVALID;
     }
     if (c->pool_len == c->pool_cap) {
         size_t cap = c->pool_cap ? c->pool_cap * 2 : 64;
@@ -174,7 +174,7 @@ int devnet_chain_submit(devnet_chain *c, devnet_checked_tx *t, json_t **error, c
         if (!p) {
             snprintf(msg, msglen, "out of memory");
             devnet_checked_tx_free(t);
-            return -1;
+            return DEVNET_ERR_INVALID;
         }
         c->pool = p;
         c->pool_cap = cap;
@@ -182,7 +182,7 @@ int devnet_chain_submit(devnet_chain *c, devnet_checked_tx *t, json_t **error, c
     c->pool[c->pool_len].tx = t;
     c->pool[c->pool_len].nonce = t->stx.transaction.nonce;
     c->pool_len++;
-    return 0;
+    return DEVNET_OK;
 }
 
 static int by_nonce(const void *a, const void *b)
@@ -196,7 +196,7 @@ uint64_t devnet_chain_clock_ns(const devnet_chain *c)
     return (uint64_t)((int64_t)devnet_now_ns() + c->clock_offset_ns);
 }
 
-int devnet_chain_produce_block(devnet_chain *c)
+devnet_status devnet_chain_produce_block(devnet_chain *c)
 {
     pthread_mutex_lock(&c->lock);
     uint64_t t0 = devnet_now_ns();
@@ -210,7 +210,7 @@ int devnet_chain_produce_block(devnet_chain *c)
     devnet_sha256(c->head_hash, 32, hb, 8, b.random);
     if (devnet_exec(&c->st, "BEGIN")) {
         pthread_mutex_unlock(&c->lock);
-        return -1;
+        return DEVNET_ERR_DB;
     }
     /* Transactions, in nonce order so that a client's back-to-back
      * transactions apply in the order it numbered them. */
@@ -219,14 +219,25 @@ int devnet_chain_produce_block(devnet_chain *c)
     c->pool = NULL;
     c->pool_len = c->pool_cap = 0;
     if (pool_len) qsort(pool, pool_len, sizeof *pool, by_nonce);
+    bool state_lost = false; /* a savepoint could not be undone: the whole block rolls back */
     for (size_t i = 0; i < pool_len; i++) {
         /* decoded and checked on arrival: only the state checks run again */
         const devnet_checked_tx *t = pool[i].tx;
         const near_transaction *tx = &t->stx.transaction;
         devnet_tx_cost cost;
         json_t *error = NULL;
-        if (devnet_tx_validate(c, t, &cost, &error) == 0) {
-            devnet_runtime_apply_tx(c, &b, t, &cost);
+        if (devnet_tx_validate(c, t, &cost, &error) == DEVNET_OK) {
+            /* All of the transaction or none of it: a failed state write
+             * drops it (logged), as if it never arrived. */
+            if (devnet_savepoint(&c->st) != DEVNET_OK) {
+                devnet_log("error", "block %llu: no savepoint for a transaction; dropped", (unsigned long long)b.height);
+            } else if (devnet_runtime_apply_tx(c, &b, t, &cost) != DEVNET_OK) {
+                devnet_log("error", "block %llu: a transaction could not be stored; dropped",
+                           (unsigned long long)b.height);
+                if (devnet_rollback(&c->st) != DEVNET_OK) state_lost = true;
+            } else if (devnet_release(&c->st) != DEVNET_OK) {
+                state_lost = true;
+            }
             if (!c->cfg.quiet) {
                 char h[DEVNET_B58_HASH];
                 devnet_log("info", "block %llu: tx %s %s -> %s (%zu action%s)", (unsigned long long)b.height,
@@ -244,7 +255,10 @@ int devnet_chain_produce_block(devnet_chain *c)
         devnet_checked_tx_free(pool[i].tx);
     }
     free(pool);
-    devnet_runtime_run_receipts(c, &b);
+    /* A receipt that cannot be read or stored is logged where it fails;
+     * what did run stays, and receipts still due run in the next block. */
+    if (devnet_runtime_run_receipts(c, &b) != DEVNET_OK)
+        devnet_log("error", "block %llu: the receipts did not all run", (unsigned long long)b.height);
 
     /* The block hash commits to its height, parent, time and what ran in it. */
     uint8_t body[32 + 8 + 8 + 8];
@@ -266,13 +280,14 @@ int devnet_chain_produce_block(devnet_chain *c)
         rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
         sqlite3_reset(s);
     }
-    if (rc == 0 && devnet_exec(&c->st, "COMMIT") == 0) {
+    if (rc == 0 && !state_lost && devnet_exec(&c->st, "COMMIT") == 0) {
         c->head_height = b.height;
         memcpy(c->head_hash, b.hash, 32);
         c->head_timestamp = b.timestamp;
     } else {
         devnet_log("error", "block %llu could not be stored; rolled back", (unsigned long long)b.height);
-        devnet_exec(&c->st, "ROLLBACK");
+        if (devnet_exec(&c->st, "ROLLBACK") != DEVNET_OK)
+            devnet_log("error", "block %llu: the rollback failed too", (unsigned long long)b.height);
         rc = -1;
     }
     /* A block that held the chain lock for long stalls every client: say so. */
@@ -290,7 +305,9 @@ void devnet_chain_run(devnet_chain *c)
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
     while (!c->stop) {
-        devnet_chain_produce_block(c);
+        if (devnet_chain_produce_block(c) != DEVNET_OK) {
+            /* logged and rolled back where it failed; the next tick tries again */
+        }
         next.tv_nsec += (long)c->cfg.block_ms * 1000000L;
         while (next.tv_nsec >= 1000000000L) {
             next.tv_nsec -= 1000000000L;

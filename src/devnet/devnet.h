@@ -6,11 +6,12 @@
  *   genesis.c  first start: root accounts and their credential files
  *   fees.c     action fees and transaction cost (nearcore's parameters)
  *   tx.c       transaction validation and conversion to a receipt
+ *   receipt.c  a receipt in typed form: borsh for storage, JSON for views
  *   receipts.c the receipts of a block: storing them, transactions to
  *              receipts, data and postponed receipts, yield timeouts
  *   runtime.c  one action receipt: every action, promises, refunds
  *   vmcall.c   contracts on the VM layer: storage, code cache, view calls
- *   actions_json.c  ActionView JSON <-> actions
+ *   vm_actions.c  the VM's actions as near_action
  *   chain.c    the block loop, the transaction pool, waiting for results
  *   views.c    NEAR's JSON views: blocks, outcomes, receipts
  *   rpc_server.c  HTTP (libmicrohttpd); rpc_methods.c the method table;
@@ -25,6 +26,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -59,6 +61,22 @@ typedef struct devnet_config {
     int64_t genesis_time_ns;
 } devnet_config;
 
+/* ---- the error convention ---------------------------------------------- */
+
+/* Predicates return bool. Operations return a devnet_status: DEVNET_OK (0)
+ * on success, else what kind of failure. Lookups (…_get) return DEVNET_OK
+ * when the thing exists and DEVNET_NOT_FOUND when it does not. Operations
+ * are DEVNET_MUST_USE: a failed state write must never pass unnoticed. */
+typedef enum devnet_status {
+    DEVNET_OK = 0,
+    DEVNET_NOT_FOUND,   /* a lookup found nothing (not a failure in itself) */
+    DEVNET_ERR_DB,      /* SQLite failed */
+    DEVNET_ERR_NOMEM,   /* out of memory */
+    DEVNET_ERR_INVALID, /* stored or given data does not parse */
+} devnet_status;
+
+#define DEVNET_MUST_USE __attribute__((warn_unused_result))
+
 /* ---- state.c ---------------------------------------------------------- */
 
 typedef struct devnet_account {
@@ -74,46 +92,45 @@ typedef struct devnet_state {
     const char *cache_sql[128];
 } devnet_state;
 
-int devnet_state_open(devnet_state *st, const char *path, char *err, size_t errlen);
+DEVNET_MUST_USE devnet_status devnet_state_open(devnet_state *st, const char *path, char *err, size_t errlen);
 void devnet_state_close(devnet_state *st);
 /* A cached prepared statement (sql must be a string literal), reset. */
 sqlite3_stmt *devnet_stmt(devnet_state *st, const char *sql);
-int devnet_exec(devnet_state *st, const char *sql);
+DEVNET_MUST_USE devnet_status devnet_exec(devnet_state *st, const char *sql);
 
 const char *devnet_meta_get(devnet_state *st, const char *key, char *buf, size_t len);
-int devnet_meta_set(devnet_state *st, const char *key, const char *value);
+DEVNET_MUST_USE devnet_status devnet_meta_set(devnet_state *st, const char *key, const char *value);
 
-/* 1 found, 0 absent, -1 error. */
-int devnet_account_get(devnet_state *st, const char *id, devnet_account *out);
-int devnet_account_put(devnet_state *st, const char *id, const devnet_account *a);
-int devnet_account_delete(devnet_state *st, const char *id); /* with keys, code and data */
+DEVNET_MUST_USE devnet_status devnet_account_get(devnet_state *st, const char *id, devnet_account *out);
+DEVNET_MUST_USE devnet_status devnet_account_put(devnet_state *st, const char *id, const devnet_account *a);
+DEVNET_MUST_USE devnet_status devnet_account_delete(devnet_state *st, const char *id); /* with keys, code and data */
 
-int devnet_code_get(devnet_state *st, const char *id, uint8_t **code, size_t *len); /* 1/0/-1 */
-int devnet_code_put(devnet_state *st, const char *id, const uint8_t *code, size_t len);
+DEVNET_MUST_USE devnet_status devnet_code_get(devnet_state *st, const char *id, uint8_t **code, size_t *len);
+DEVNET_MUST_USE devnet_status devnet_code_put(devnet_state *st, const char *id, const uint8_t *code, size_t len);
 
 /* Access keys: the public key as borsh bytes (33 for ed25519). */
-int devnet_key_get(devnet_state *st, const char *id, const near_public_key *pk, near_access_key *out); /* 1/0/-1 */
-int devnet_key_put(devnet_state *st, const char *id, const near_public_key *pk, const near_access_key *ak);
-int devnet_key_delete(devnet_state *st, const char *id, const near_public_key *pk);
+DEVNET_MUST_USE devnet_status devnet_key_get(devnet_state *st, const char *id, const near_public_key *pk, near_access_key *out);
+DEVNET_MUST_USE devnet_status devnet_key_put(devnet_state *st, const char *id, const near_public_key *pk, const near_access_key *ak);
+DEVNET_MUST_USE devnet_status devnet_key_delete(devnet_state *st, const char *id, const near_public_key *pk);
 /* Bytes an access key adds to storage_usage. */
 uint64_t devnet_key_storage_bytes(const near_public_key *pk, const near_access_key *ak);
 /* JSON permission view <-> access key. */
 json_t *devnet_permission_json(const near_access_key *ak);
-int devnet_permission_parse(json_t *perm, near_access_key *ak);
+DEVNET_MUST_USE devnet_status devnet_permission_parse(json_t *perm, near_access_key *ak);
 
-int devnet_data_get(devnet_state *st, const char *id, const uint8_t *key, size_t klen, uint8_t **val, size_t *vlen);
-int devnet_data_set(devnet_state *st, const char *id, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen);
-int devnet_data_remove(devnet_state *st, const char *id, const uint8_t *key, size_t klen);
+DEVNET_MUST_USE devnet_status devnet_data_get(devnet_state *st, const char *id, const uint8_t *key, size_t klen, uint8_t **val, size_t *vlen);
+DEVNET_MUST_USE devnet_status devnet_data_set(devnet_state *st, const char *id, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen);
+DEVNET_MUST_USE devnet_status devnet_data_remove(devnet_state *st, const char *id, const uint8_t *key, size_t klen);
 
-int devnet_savepoint(devnet_state *st);
-int devnet_release(devnet_state *st);
-int devnet_rollback(devnet_state *st);
+DEVNET_MUST_USE devnet_status devnet_savepoint(devnet_state *st);
+DEVNET_MUST_USE devnet_status devnet_release(devnet_state *st);
+DEVNET_MUST_USE devnet_status devnet_rollback(devnet_state *st);
 
 /* ---- genesis.c -------------------------------------------------------- */
 
 /* Creates the genesis state and block, and writes credential files under
  * <home>/credentials/localnet/. */
-int devnet_genesis(devnet_state *st, const char *home, uint64_t timestamp_ns, char *err, size_t errlen);
+DEVNET_MUST_USE devnet_status devnet_genesis(devnet_state *st, const char *home, uint64_t timestamp_ns, char *err, size_t errlen);
 
 /* ---- fees.c ----------------------------------------------------------- */
 
@@ -125,7 +142,7 @@ typedef struct devnet_tx_cost {
     near_u128 total; /* gas_price * (send + exec + prepaid) + deposits */
 } devnet_tx_cost;
 
-int devnet_actions_cost(const near_action *actions, size_t n, bool sir, const char *receiver_id, devnet_tx_cost *out);
+DEVNET_MUST_USE devnet_status devnet_actions_cost(const near_action *actions, size_t n, bool sir, const char *receiver_id, devnet_tx_cost *out);
 /* What the receipt a delegate action creates needs: its execution fees,
  * the gas attached to its function calls, and its deposits. */
 void devnet_delegate_inner(const near_delegate_action *da, uint64_t *exec, uint64_t *prepaid, near_u128 *deposits);
@@ -143,9 +160,8 @@ typedef struct devnet_checked_tx {
     uint8_t hash[32];
     json_t *early_error;   /* size, signature or account id error: reported first */
     json_t *actions_error; /* ActionsValidation error, reported in nearcore's order */
-    /* Its JSON views, made before the lock for the block to store (NULL:
+    /* Its JSON view, made before the lock for the block to store (NULL:
      * made in the block, as after running out of memory). */
-    json_t *actions_view;
     char *tx_view_text;
     bool cost_overflow;
     devnet_tx_cost cost; /* when !actions_error && !cost_overflow */
@@ -158,7 +174,7 @@ typedef struct devnet_pool_tx {
 
 typedef struct devnet_contract_cache_entry {
     uint8_t hash[32];
-    void *contract; /* near_vm_contract* */
+    void *contract; /* nearvm_contract* */
     uint64_t used;
 } devnet_contract_cache_entry;
 
@@ -186,15 +202,15 @@ typedef struct devnet_chain {
     } rejected[32];
     size_t rejected_next;
     int home_lock_fd; /* flock on <home>/LOCK: one devnet per home */
-    volatile int stop;
+    atomic_bool stop; /* set by the signal handler, read by the block loop and HTTP threads */
     uint64_t started_ns;
     int64_t clock_offset_ns; /* block time = wall clock + this (--genesis-time, sandbox_set_time) */
 } devnet_chain;
 
-int devnet_chain_open(devnet_chain *c, const devnet_config *cfg, char *err, size_t errlen);
+DEVNET_MUST_USE devnet_status devnet_chain_open(devnet_chain *c, const devnet_config *cfg, char *err, size_t errlen);
 void devnet_chain_close(devnet_chain *c);
 /* Produces one block (takes the lock). */
-int devnet_chain_produce_block(devnet_chain *c);
+DEVNET_MUST_USE devnet_status devnet_chain_produce_block(devnet_chain *c);
 /* Latest settable chain time (--genesis-time, sandbox_set_time): 2200-01-01. */
 #define DEVNET_MAX_CLOCK_NS UINT64_C(7258118400000000000)
 /* The chain's clock: wall clock + clock_offset_ns (ns since the epoch). */
@@ -204,9 +220,9 @@ void devnet_chain_run(devnet_chain *c);
 
 /* Validates a checked transaction against the current state and queues it
  * (taking t; the same transaction again is accepted and t freed). On
- * rejection returns -1 and *error gets the InvalidTxError JSON (or NULL with
+ * rejection returns DEVNET_ERR_INVALID and *error gets the InvalidTxError JSON (or NULL with
  * msg for an internal error); t is freed. Lock must be held. */
-int devnet_chain_submit(devnet_chain *c, devnet_checked_tx *t, json_t **error, char *msg, size_t msglen);
+DEVNET_MUST_USE devnet_status devnet_chain_submit(devnet_chain *c, devnet_checked_tx *t, json_t **error, char *msg, size_t msglen);
 
 /* Transaction progress (lock held): 0 unknown (not in pool or chain),
  * 1 in pool, 2 included, 3 executed (no receipts outstanding). */
@@ -221,14 +237,14 @@ int devnet_chain_wait(devnet_chain *c, const struct timespec *deadline);
 /* Decodes a borsh SignedTransaction (taking bytes, malloc'd), hashes it and
  * runs the checks that need no state, without the chain lock; their errors
  * are kept for devnet_tx_validate (the same transaction sent again is
- * recognised first). Returns 0 with *out, or -1 with msg saying why it does
+ * recognised first). Returns DEVNET_OK with *out, or a failure with msg saying why it does
  * not decode. */
-int devnet_tx_check(uint8_t *bytes, size_t len, devnet_checked_tx **out, char *msg, size_t msglen);
+DEVNET_MUST_USE devnet_status devnet_tx_check(uint8_t *bytes, size_t len, devnet_checked_tx **out, char *msg, size_t msglen);
 void devnet_checked_tx_free(devnet_checked_tx *t);
 /* Validates a checked transaction at the current head (lock held), in
- * nearcore's order. Returns 0 with the cost, or -1 with *error the
+ * nearcore's order. Returns DEVNET_OK with the cost, or a failure with *error the
  * InvalidTxError JSON (NULL: internal error). */
-int devnet_tx_validate(devnet_chain *c, const devnet_checked_tx *t, devnet_tx_cost *cost, json_t **error);
+DEVNET_MUST_USE devnet_status devnet_tx_validate(devnet_chain *c, const devnet_checked_tx *t, devnet_tx_cost *cost, json_t **error);
 
 /* ---- receipts.c / runtime.c / vmcall.c -------------------------------- */
 
@@ -241,14 +257,15 @@ typedef struct devnet_block_ctx {
 } devnet_block_ctx;
 
 /* Converts a validated transaction into its receipt (charging the signer)
- * and records the transaction and its outcome. Returns 1 if the receipt is
- * local (runs in this block), 0 otherwise, -1 on an internal error. */
-int devnet_runtime_apply_tx(devnet_chain *c, devnet_block_ctx *b, const devnet_checked_tx *t, const devnet_tx_cost *cost);
+ * and records the transaction and its outcome. A receipt to the signer
+ * itself runs in this block, any other in the next. */
+DEVNET_MUST_USE devnet_status devnet_runtime_apply_tx(devnet_chain *c, devnet_block_ctx *b, const devnet_checked_tx *t, const devnet_tx_cost *cost);
 /* Executes every receipt due in this block, then the yield timeouts. */
-int devnet_runtime_run_receipts(devnet_chain *c, devnet_block_ctx *b);
+DEVNET_MUST_USE devnet_status devnet_runtime_run_receipts(devnet_chain *c, devnet_block_ctx *b);
 
-/* View call (lock held): result bytes and logs, or a VM error string. */
-int devnet_runtime_view_call(devnet_chain *c, const char *account_id, const char *method, const uint8_t *args,
+/* View call (lock held): result bytes and logs, or a VM error string.
+ * DEVNET_NOT_FOUND: no such account. */
+DEVNET_MUST_USE devnet_status devnet_runtime_view_call(devnet_chain *c, const char *account_id, const char *method, const uint8_t *args,
                              size_t args_len, uint8_t **result, size_t *result_len, json_t **logs, char **error_debug);
 
 void *devnet_contract_get(devnet_chain *c, const uint8_t hash[32], const char *account_id, int *prepare_err,
@@ -258,6 +275,8 @@ void *devnet_contract_get(devnet_chain *c, const uint8_t hash[32], const char *a
 
 char *devnet_b58(const uint8_t *data, size_t n, char *out, size_t cap);
 #define DEVNET_B58_HASH 64
+/* The same as a JSON string (a new reference). */
+json_t *devnet_b58_json(const uint8_t *h, size_t n);
 json_t *devnet_u128_json(near_u128 v);
 /* compiler.c: a thread compiling contracts into the code cache (see there). */
 typedef struct devnet_compiler devnet_compiler;
@@ -281,20 +300,23 @@ void devnet_precompile_tx(devnet_chain *c, const near_transaction *tx);
 json_t *devnet_u64_json(uint64_t v);
 /* Base58 of a 32-byte hash (at most 44 characters) and "ed25519:…" /
  * "secp256k1:…" keys, decoded only after a length check: base58 decoding is
- * quadratic, and a 200,000-character id must not stall the chain. 0 or -1. */
+ * quadratic, and a 200,000-character id must not stall the chain. */
 #define DEVNET_B58_HASH_MAX 44
 #define DEVNET_KEY_TEXT_MAX 128
-int devnet_b58_hash(const char *s, uint8_t out[32]);
-int devnet_public_key_parse(const char *s, near_public_key *out);
+DEVNET_MUST_USE devnet_status devnet_b58_hash(const char *s, uint8_t out[32]);
+DEVNET_MUST_USE devnet_status devnet_public_key_parse(const char *s, near_public_key *out);
 /* json_dumps (compact, any value) that prints devnet_u64_json markers as numbers. */
 char *devnet_json_dumps(const json_t *j);
 json_t *devnet_block_view(devnet_chain *c, uint64_t height); /* NULL: unknown */
 json_t *devnet_chunk_view(devnet_chain *c, uint64_t height);
-int devnet_block_height_by_hash(devnet_chain *c, const uint8_t hash[32], uint64_t *height);
+DEVNET_MUST_USE devnet_status devnet_block_height_by_hash(devnet_chain *c, const uint8_t hash[32], uint64_t *height);
 /* FinalExecutionOutcome of a transaction (lock held); with_receipts adds
  * the "receipts" list (EXPERIMENTAL_tx_status). NULL: unknown tx. */
 json_t *devnet_tx_outcome_view(devnet_chain *c, const uint8_t hash[32], bool with_receipts, const char *final_status);
 json_t *devnet_receipt_view(devnet_chain *c, const uint8_t id[32]);
+/* receipt.c: ReceiptView JSON of a stored (borsh) receipt body; NULL if it
+ * does not decode. */
+json_t *devnet_receipt_body_json(const void *body, size_t len, const uint8_t id[32]);
 /* neardata-style block for the feed. */
 json_t *devnet_feed_block(devnet_chain *c, uint64_t height);
 

@@ -11,14 +11,14 @@
 #include <string.h>
 
 #include "devnet/devnet.h"
-#include "devnet/vm/costs.h"
+#include "nearvm/costs.h"
 #include "near/account_id.h"
 
 /* Delegate (NEP-366 meta transactions): not in the VM's table (contracts
  * cannot create it). */
-#define FEE_DELEGATE ((vm_fee){200000000000ull, 200000000000ull, 200000000000ull})
+#define FEE_DELEGATE ((nearvm_fee){200000000000ull, 200000000000ull, 200000000000ull})
 
-static uint64_t send_fee(vm_fee f, bool sir) { return sir ? f.send_sir : f.send_not_sir; }
+static uint64_t send_fee(nearvm_fee f, bool sir) { return sir ? f.send_sir : f.send_not_sir; }
 
 /* Sums over a transaction's untrusted amounts saturate instead of wrapping:
  * a saturated cost can never be paid (and overflows the checked total), so
@@ -59,12 +59,12 @@ void devnet_delegate_inner(const near_delegate_action *da, uint64_t *exec, uint6
 
 static int action_fees(const near_action *a, bool sir, bool implicit_receiver, uint64_t *send, uint64_t *exec)
 {
-    vm_fee base, byte;
+    nearvm_fee base, byte;
     uint64_t bytes = 0;
     switch (a->kind) {
     case NEAR_ACTION_CREATE_ACCOUNT:
         base = FEE_CREATE_ACCOUNT;
-        byte = (vm_fee){0, 0, 0};
+        byte = (nearvm_fee){0, 0, 0};
         break;
     case NEAR_ACTION_DEPLOY_CONTRACT:
         base = FEE_DEPLOY_BASE;
@@ -78,7 +78,7 @@ static int action_fees(const near_action *a, bool sir, bool implicit_receiver, u
         break;
     case NEAR_ACTION_TRANSFER:
         base = FEE_TRANSFER;
-        byte = (vm_fee){0, 0, 0};
+        byte = (nearvm_fee){0, 0, 0};
         if (implicit_receiver) { /* may create the account and its key: nearcore charges it always */
             *send += send_fee(FEE_CREATE_ACCOUNT, sir) + send_fee(FEE_ADD_KEY_FULL, sir);
             *exec += FEE_CREATE_ACCOUNT.execution + FEE_ADD_KEY_FULL.execution;
@@ -86,12 +86,12 @@ static int action_fees(const near_action *a, bool sir, bool implicit_receiver, u
         break;
     case NEAR_ACTION_STAKE:
         base = FEE_STAKE;
-        byte = (vm_fee){0, 0, 0};
+        byte = (nearvm_fee){0, 0, 0};
         break;
     case NEAR_ACTION_ADD_KEY:
         if (a->access_key.full_access) {
             base = FEE_ADD_KEY_FULL;
-            byte = (vm_fee){0, 0, 0};
+            byte = (nearvm_fee){0, 0, 0};
         } else {
             base = FEE_ADD_KEY_FUNCTION_CALL;
             byte = FEE_ADD_KEY_FUNCTION_CALL_BYTE;
@@ -101,11 +101,11 @@ static int action_fees(const near_action *a, bool sir, bool implicit_receiver, u
         break;
     case NEAR_ACTION_DELETE_KEY:
         base = FEE_DELETE_KEY;
-        byte = (vm_fee){0, 0, 0};
+        byte = (nearvm_fee){0, 0, 0};
         break;
     case NEAR_ACTION_DELETE_ACCOUNT:
         base = FEE_DELETE_ACCOUNT;
-        byte = (vm_fee){0, 0, 0};
+        byte = (nearvm_fee){0, 0, 0};
         break;
     case NEAR_ACTION_DELEGATE: return a->delegate ? delegate_fees(&a->delegate->delegate_action, sir, send, exec) : -1;
     default: return -1;
@@ -115,7 +115,7 @@ static int action_fees(const near_action *a, bool sir, bool implicit_receiver, u
     return 0;
 }
 
-int devnet_actions_cost(const near_action *actions, size_t n, bool sir, const char *receiver_id, devnet_tx_cost *out)
+devnet_status devnet_actions_cost(const near_action *actions, size_t n, bool sir, const char *receiver_id, devnet_tx_cost *out)
 {
     bool implicit = near_account_id_kind(receiver_id) == NEAR_ACCOUNT_NEAR_IMPLICIT;
     memset(out, 0, sizeof *out);
@@ -123,7 +123,7 @@ int devnet_actions_cost(const near_action *actions, size_t n, bool sir, const ch
     out->exec_gas = FEE_ACTION_RECEIPT.execution;
     for (size_t i = 0; i < n; i++) {
         const near_action *a = &actions[i];
-        if (action_fees(a, sir, implicit, &out->send_gas, &out->exec_gas)) return -1;
+        if (action_fees(a, sir, implicit, &out->send_gas, &out->exec_gas)) return DEVNET_ERR_INVALID;
         uint64_t prepaid = 0;
         near_u128 deposits = 0;
         if (a->kind == NEAR_ACTION_FUNCTION_CALL) {
@@ -137,13 +137,13 @@ int devnet_actions_cost(const near_action *actions, size_t n, bool sir, const ch
         }
         /* Amounts come from the transaction: NEAR answers CostOverflow. */
         if (out->prepaid_gas > UINT64_MAX - prepaid || near_u128_add(out->deposits, deposits, &out->deposits))
-            return -1;
+            return DEVNET_ERR_INVALID;
         out->prepaid_gas += prepaid;
     }
     near_u128 gas = (near_u128)out->send_gas + out->exec_gas + out->prepaid_gas;
     near_u128 t;
-    if (near_u128_mul(gas, DEVNET_GAS_PRICE, &t) || near_u128_add(t, out->deposits, &out->total)) return -1;
-    return 0;
+    if (near_u128_mul(gas, DEVNET_GAS_PRICE, &t) || near_u128_add(t, out->deposits, &out->total)) return DEVNET_ERR_INVALID;
+    return DEVNET_OK;
 }
 
 uint64_t devnet_actions_exec_fee(const near_action *actions, size_t n, const char *receiver_id)

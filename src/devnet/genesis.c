@@ -43,11 +43,11 @@ static int genesis_account(devnet_state *st, const char *home, const char *id, n
     return rc;
 }
 
-int devnet_genesis(devnet_state *st, const char *home, uint64_t timestamp_ns, char *err, size_t errlen)
+devnet_status devnet_genesis(devnet_state *st, const char *home, uint64_t timestamp_ns, char *err, size_t errlen)
 {
     if (devnet_exec(st, "BEGIN")) {
         snprintf(err, errlen, "cannot start the genesis transaction");
-        return -1;
+        return DEVNET_ERR_DB;
     }
     if (genesis_account(st, home, "near", NEAR_BALANCE, err, errlen) ||
         genesis_account(st, home, "test.near", TEST_BALANCE, err, errlen))
@@ -78,8 +78,8 @@ int devnet_genesis(devnet_state *st, const char *home, uint64_t timestamp_ns, ch
         snprintf(err, errlen, "cannot commit the genesis state");
         goto fail;
     }
-    return 0;
+    return DEVNET_OK;
 fail:
-    devnet_exec(st, "ROLLBACK");
-    return -1;
+    if (devnet_exec(st, "ROLLBACK") != DEVNET_OK) snprintf(err, errlen, "genesis: cannot roll back a failed genesis");
+    return DEVNET_ERR_DB;
 }

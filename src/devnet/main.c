@@ -99,7 +99,7 @@ static int parse_time(const char *name, const char *text, devnet_config *cfg)
 static void on_signal(int sig)
 {
     (void)sig;
-    g_chain.stop = 1;
+    atomic_store(&g_chain.stop, true);
 }
 
 int main(int argc, char **argv)

@@ -40,12 +40,6 @@ json_t *devnet_rpc_bad_request(json_t **error, int *http, const char *what)
     return NULL;
 }
 
-json_t *devnet_rpc_b58_json(const uint8_t *h, size_t n)
-{
-    char buf[DEVNET_B58_HASH * 2];
-    return json_string(devnet_b58(h, n, buf, sizeof buf));
-}
-
 /* ---- block references ---- */
 
 void devnet_rpc_block_ref_parse(json_t *params, devnet_rpc_ref *ref)
@@ -85,7 +79,7 @@ int devnet_rpc_block_ref_resolve(devnet_chain *c, const devnet_rpc_ref *ref, uin
         return -1;
     }
     case DEVNET_REF_HASH:
-        if (devnet_block_height_by_hash(c, ref->hash, height) == 1) return 0;
+        if (devnet_block_height_by_hash(c, ref->hash, height) == DEVNET_OK) return 0;
         break;
     case DEVNET_REF_BAD: break;
     }

@@ -26,7 +26,6 @@ json_t *devnet_rpc_handler_error(const char *cause, json_t *info, json_t *data);
 json_t *devnet_rpc_request_error(int *http, const char *what);
 /* Sets *error to a request error; returns NULL (for `return ...`). */
 json_t *devnet_rpc_bad_request(json_t **error, int *http, const char *what);
-json_t *devnet_rpc_b58_json(const uint8_t *h, size_t n);
 /* A block reference, parsed without the chain lock (params borrowed). */
 typedef struct devnet_rpc_ref {
     enum { DEVNET_REF_HEAD, DEVNET_REF_GENESIS, DEVNET_REF_HEIGHT, DEVNET_REF_HASH, DEVNET_REF_BAD } kind;

@@ -1,7 +1,7 @@
 /*
  * rpc_methods.c — the JSON-RPC method table and dispatcher, and the small
  * methods: status, block, chunk, gas_price, health, validators,
- * EXPERIMENTAL_protocol_config (spec near-runtime.md §7).
+ * EXPERIMENTAL_protocol_config (the shapes of nearcore's chain/jsonrpc).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -44,13 +44,13 @@ static json_t *m_status(devnet_chain *c, json_t *params, json_t **error, int *ht
         "version", "version", "outlayer-devnet", "build", "outlayer-devnet", "rustc_version", "none", "chain_id",
         DEVNET_CHAIN_ID, "protocol_version", DEVNET_PROTOCOL_VERSION, "latest_protocol_version",
         DEVNET_PROTOCOL_VERSION, "rpc_addr", "127.0.0.1", "validators", "account_id", "near", "is_slashed", 0,
-        "sync_info", "latest_block_hash", devnet_rpc_b58_json(c->head_hash, 32), "latest_block_height",
-        (json_int_t)c->head_height, "latest_state_root", devnet_rpc_b58_json(zero, 32), "latest_block_time", latest,
-        "syncing", 0, "earliest_block_hash", devnet_rpc_b58_json(c->genesis_hash, 32), "earliest_block_height",
-        (json_int_t)c->genesis_height, "earliest_block_time", earliest, "epoch_id", devnet_rpc_b58_json(zero, 32),
+        "sync_info", "latest_block_hash", devnet_b58_json(c->head_hash, 32), "latest_block_height",
+        (json_int_t)c->head_height, "latest_state_root", devnet_b58_json(zero, 32), "latest_block_time", latest,
+        "syncing", 0, "earliest_block_hash", devnet_b58_json(c->genesis_hash, 32), "earliest_block_height",
+        (json_int_t)c->genesis_height, "earliest_block_time", earliest, "epoch_id", devnet_b58_json(zero, 32),
         "epoch_start_height", (json_int_t)c->genesis_height, "validator_account_id", "near", "validator_public_key",
         "node_public_key", "node_key", "uptime_sec", (json_int_t)((devnet_now_ns() - c->started_ns) / 1000000000ull),
-        "genesis_hash", devnet_rpc_b58_json(c->genesis_hash, 32), "detailed_debug_status");
+        "genesis_hash", devnet_b58_json(c->genesis_hash, 32), "detailed_debug_status");
     return r;
 }
 

@@ -54,12 +54,12 @@ static json_t *key_json(const near_public_key *pk, const near_access_key *ak)
 static json_t *q_view_account(devnet_chain *c, const char *id, uint64_t h, json_t **error)
 {
     devnet_account a;
-    if (devnet_account_get(&c->st, id, &a) != 1) {
+    if (devnet_account_get(&c->st, id, &a) != DEVNET_OK) {
         *error = unknown_account(c, id);
         return NULL;
     }
     json_t *r = json_pack("{s:o,s:o,s:o,s:I,s:i}", "amount", devnet_u128_json(a.amount), "locked",
-                          devnet_u128_json(a.locked), "code_hash", devnet_rpc_b58_json(a.code_hash, 32),
+                          devnet_u128_json(a.locked), "code_hash", devnet_b58_json(a.code_hash, 32),
                           "storage_usage", (json_int_t)a.storage_usage, "storage_paid_at", 0);
     devnet_rpc_add_block_info(c, r, h);
     return r;
@@ -75,7 +75,7 @@ static json_t *q_view_access_key(devnet_chain *c, const char *id, const near_pub
     }
     near_public_key pk = *pk_parsed;
     near_access_key ak; /* (as nearcore: a missing account is just a missing key) */
-    if (devnet_key_get(&c->st, id, &pk, &ak) != 1) {
+    if (devnet_key_get(&c->st, id, &pk, &ak) != DEVNET_OK) {
         char text[NEAR_KEY_TEXT_MAX], msg[256];
         snprintf(msg, sizeof msg, "access key %s does not exist while viewing", near_public_key_format(&pk, text));
         return quirk_error(c, h, NULL, msg);
@@ -124,13 +124,14 @@ static json_t *q_call_function(devnet_chain *c, const char *id, const char *meth
     size_t len = 0;
     json_t *logs = NULL;
     char *debug = NULL;
-    int rc = devnet_runtime_view_call(c, id, method ? method : "", args, args_len, &result, &len, &logs, &debug);
-    if (rc == 1) {
+    devnet_status rc =
+        devnet_runtime_view_call(c, id, method ? method : "", args, args_len, &result, &len, &logs, &debug);
+    if (rc == DEVNET_NOT_FOUND) {
         json_decref(logs);
         *error = unknown_account(c, id);
         return NULL;
     }
-    if (rc < 0) {
+    if (rc != DEVNET_OK) {
         json_decref(logs);
         *error =
             devnet_rpc_handler_error("INTERNAL_ERROR", json_pack("{s:s}", "error_message", "view call failed"), NULL);
@@ -156,7 +157,7 @@ static json_t *q_call_function(devnet_chain *c, const char *id, const char *meth
 static json_t *q_view_state(devnet_chain *c, const char *id, const uint8_t *prefix, size_t plen, uint64_t h,
                             json_t **error)
 {
-    if (devnet_account_get(&c->st, id, NULL) != 1) {
+    if (devnet_account_get(&c->st, id, NULL) != DEVNET_OK) {
         *error = unknown_account(c, id);
         return NULL;
     }
@@ -194,14 +195,14 @@ static json_t *q_view_state(devnet_chain *c, const char *id, const uint8_t *pref
 static json_t *q_view_code(devnet_chain *c, const char *id, uint64_t h, json_t **error)
 {
     devnet_account a;
-    if (devnet_account_get(&c->st, id, &a) != 1) {
+    if (devnet_account_get(&c->st, id, &a) != DEVNET_OK) {
         *error = unknown_account(c, id);
         return NULL;
     }
     uint8_t *code = NULL;
     size_t len = 0;
     static const uint8_t zero[32];
-    if (!memcmp(a.code_hash, zero, 32) || devnet_code_get(&c->st, id, &code, &len) != 1) {
+    if (!memcmp(a.code_hash, zero, 32) || devnet_code_get(&c->st, id, &code, &len) != DEVNET_OK) {
         json_t *info = json_pack("{s:s}", "contract_account_id", id);
         devnet_rpc_add_block_info(c, info, h);
         *error = devnet_rpc_handler_error(
@@ -211,7 +212,7 @@ static json_t *q_view_code(devnet_chain *c, const char *id, uint64_t h, json_t *
     }
     char *b64 = near_base64_encode(code, len);
     free(code);
-    json_t *r = json_pack("{s:s,s:o}", "code_base64", b64 ? b64 : "", "hash", devnet_rpc_b58_json(a.code_hash, 32));
+    json_t *r = json_pack("{s:s,s:o}", "code_base64", b64 ? b64 : "", "hash", devnet_b58_json(a.code_hash, 32));
     free(b64);
     devnet_rpc_add_block_info(c, r, h);
     return r;

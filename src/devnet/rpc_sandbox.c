@@ -115,7 +115,7 @@ static const char *apply_record(devnet_chain *c, const patch *p)
     case P_CODE: {
         devnet_account acct;
         int rc = devnet_code_put(&c->st, p->id, p->bytes, p->len);
-        if (!rc && devnet_account_get(&c->st, p->id, &acct) == 1) {
+        if (!rc && devnet_account_get(&c->st, p->id, &acct) == DEVNET_OK) {
             memcpy(acct.code_hash, p->code_hash, 32);
             rc = devnet_account_put(&c->st, p->id, &acct);
         }
@@ -144,9 +144,10 @@ json_t *devnet_rpc_patch_state(devnet_chain *c, json_t *params, json_t **error, 
         if (devnet_exec(&c->st, "BEGIN") == 0) {
             for (size_t i = 0; i < n && !what; i++)
                 if ((what = apply_record(c, &ps[i]))) bad = i;
-            if (what || devnet_exec(&c->st, "COMMIT"))
-                devnet_exec(&c->st, "ROLLBACK");
-            else
+            if (what || devnet_exec(&c->st, "COMMIT")) {
+                if (devnet_exec(&c->st, "ROLLBACK") != DEVNET_OK)
+                    devnet_log("error", "sandbox_patch_state: the rollback failed");
+            } else
                 result = json_object();
         }
         pthread_mutex_unlock(&c->lock);

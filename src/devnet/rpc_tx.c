@@ -146,7 +146,7 @@ json_t *devnet_rpc_broadcast_async(devnet_chain *c, json_t *params, json_t **err
     json_t *ok = submit(c, json_string_value(devnet_rpc_first_param(params)), hash, error, http, &locked);
     if (!ok) return unlock_and(c, locked, NULL);
     json_decref(ok);
-    return unlock_and(c, locked, devnet_rpc_b58_json(hash, 32));
+    return unlock_and(c, locked, devnet_b58_json(hash, 32));
 }
 
 json_t *devnet_rpc_broadcast_commit(devnet_chain *c, json_t *params, json_t **error, int *http)
@@ -188,8 +188,9 @@ static json_t *tx_status(devnet_chain *c, json_t *params, bool experimental, jso
         int rc = near_signed_transaction_from_bytes(bytes, len, &stx, msg, sizeof msg);
         free(bytes);
         if (rc) return devnet_rpc_bad_request(error, http, msg);
-        near_transaction_hash(&stx.transaction, hash);
+        rc = near_transaction_hash(&stx.transaction, hash);
         near_signed_transaction_free(&stx);
+        if (rc) return devnet_rpc_bad_request(error, http, "tx: cannot hash the transaction");
     } else {
         return devnet_rpc_bad_request(error, http, "tx: tx_hash or signed_tx_base64 expected");
     }

@@ -22,15 +22,21 @@
 #include "near/encoding.h"
 #include "near/tx_json.h"
 
+/* What "system" receipts (refunds, a deleted account's balance) are signed
+ * with: the all-zero ed25519 key, "ed25519:11111111111111111111111111111111". */
+static const near_public_key SYSTEM_KEY = {.type = NEAR_KEY_ED25519};
+
 /* ---- balances ---- */
 
-void devnet_rt_credit(devnet_chain *c, const char *account, near_u128 amount)
+devnet_status devnet_rt_credit(devnet_chain *c, const char *account, near_u128 amount)
 {
-    if (!amount || !strcmp(account, SYSTEM_ACCOUNT)) return;
+    if (!amount || !strcmp(account, SYSTEM_ACCOUNT)) return DEVNET_OK;
     devnet_account a;
-    if (devnet_account_get(&c->st, account, &a) != 1) return; /* the funds are burnt, as on NEAR */
+    devnet_status rc = devnet_account_get(&c->st, account, &a);
+    if (rc == DEVNET_NOT_FOUND) return DEVNET_OK; /* the funds are burnt, as on NEAR */
+    if (rc != DEVNET_OK) return rc;
     a.amount += amount;
-    devnet_account_put(&c->st, account, &a);
+    return devnet_account_put(&c->st, account, &a);
 }
 
 /* ---- checks ---- */
@@ -47,7 +53,7 @@ static json_t *action_error(int index, json_t *kind)
  * sender's account, in nearcore's order and error shapes; on success the
  * sender's key takes the delegate nonce. Returns the failure or NULL. */
 static json_t *check_delegate(devnet_chain *c, devnet_block_ctx *b, const char *receiver, const near_action *a,
-                              int index)
+                              int index, bool *db_failed)
 {
     const near_signed_delegate *sd = a->delegate;
     const near_delegate_action *da = &sd->delegate_action;
@@ -59,7 +65,7 @@ static json_t *check_delegate(devnet_chain *c, devnet_block_ctx *b, const char *
     char pkt[NEAR_KEY_TEXT_MAX];
     near_public_key_format(&da->public_key, pkt);
     near_access_key ak;
-    if (devnet_key_get(&c->st, receiver, &da->public_key, &ak) != 1)
+    if (devnet_key_get(&c->st, receiver, &da->public_key, &ak) != DEVNET_OK)
         return action_error(index, json_pack("{s:{s:{s:s,s:s}}}", "DelegateActionAccessKeyError", "AccessKeyNotFound",
                                              "account_id", receiver, "public_key", pkt));
     json_t *failure = NULL;
@@ -91,7 +97,7 @@ static json_t *check_delegate(devnet_chain *c, devnet_block_ctx *b, const char *
     }
     if (!failure) {
         ak.nonce = da->nonce;
-        devnet_key_put(&c->st, receiver, &da->public_key, &ak);
+        if (devnet_key_put(&c->st, receiver, &da->public_key, &ak) != DEVNET_OK) *db_failed = true;
     }
     near_access_key_free(&ak);
     return failure;
@@ -104,24 +110,35 @@ typedef struct apply {
     devnet_chain *c;
     devnet_block_ctx *b;
     receipt_in *r;
-    const char *receiver, *predecessor, *signer, *signer_pk;
+    const char *receiver, *predecessor, *signer;
+    const near_public_key *signer_pk;
     near_action *actions;
     size_t n;
-    json_t *outs; /* output_data_receivers (borrowed from the view) */
+    const struct devnet_receipt_out *outs; /* output data receivers (borrowed from the receipt) */
     size_t nouts;
     const char **out_receivers;
-    near_vm_promise_result *results; /* of the data this receipt waited for */
+    nearvm_promise_result *results; /* of the data this receipt waited for */
     size_t nresults;
     uint64_t gas_burnt, gas_used;
     near_u128 deposits; /* refunded to the predecessor if the receipt fails */
     devnet_account acct; /* the receiver, written back on success */
     bool exists, created;
     json_t *logs;
-    near_vm_outcome vmo; /* of the last function call */
+    nearvm_outcome vmo; /* of the last function call */
     bool have_vmo;
     json_t *beneficiaries; /* DeleteAccount: [{receiver, amount}] */
     const near_action *delegated; /* a Delegate whose inner receipt is created on success */
+    bool db_failed; /* a state write failed: the receipt is dropped as an internal failure */
 } apply;
+
+/* Every state write of a receipt goes through here: a failure is logged
+ * once and makes the whole receipt fail internally (rolled back, dropped). */
+static void wrote(apply *x, devnet_status rc, const char *what)
+{
+    if (rc == DEVNET_OK) return;
+    if (!x->db_failed) devnet_log("error", "receipt on %s: %s failed (status %d)", x->receiver, what, (int)rc);
+    x->db_failed = true;
+}
 
 static int apply_load(apply *x, devnet_chain *c, devnet_block_ctx *b, receipt_in *r)
 {
@@ -129,25 +146,25 @@ static int apply_load(apply *x, devnet_chain *c, devnet_block_ctx *b, receipt_in
     x->c = c;
     x->b = b;
     x->r = r;
-    json_t *act = json_object_get(json_object_get(r->view, "receipt"), "Action");
-    x->receiver = json_string_value(json_object_get(r->view, "receiver_id"));
-    x->predecessor = json_string_value(json_object_get(r->view, "predecessor_id"));
-    x->signer = json_string_value(json_object_get(act, "signer_id"));
-    x->signer_pk = json_string_value(json_object_get(act, "signer_public_key"));
-    if (!x->receiver || !x->predecessor || !x->signer || !x->signer_pk) return -1;
-    json_t *views = json_object_get(act, "actions");
-    x->n = json_array_size(views);
-    x->actions = calloc(x->n ? x->n : 1, sizeof *x->actions);
-    if (!x->actions) return -1;
-    for (size_t i = 0; i < x->n; i++)
-        if (devnet_rt_action_from_view(json_array_get(views, i), &x->actions[i])) return -1;
-    x->outs = json_object_get(act, "output_data_receivers");
-    x->nouts = json_array_size(x->outs);
+    devnet_receipt *rc = &r->rc;
+    x->receiver = rc->receiver_id;
+    x->predecessor = rc->predecessor_id;
+    x->signer = rc->signer_id;
+    x->signer_pk = &rc->signer_public_key;
+    if (!x->receiver || !x->predecessor || !x->signer) return -1;
+    /* the actions move here (an AddKey's nonce is rewritten as it runs) */
+    x->actions = rc->actions;
+    x->n = rc->n_actions;
+    rc->actions = NULL;
+    rc->n_actions = 0;
+    x->outs = rc->outs;
+    x->nouts = rc->n_outs;
     x->out_receivers = calloc(x->nouts ? x->nouts : 1, sizeof(char *));
     if (!x->out_receivers) return -1;
-    for (size_t i = 0; i < x->nouts; i++)
-        x->out_receivers[i] = json_string_value(json_object_get(json_array_get(x->outs, i), "receiver_id"));
-    x->results = devnet_rt_load_promise_results(c, json_object_get(act, "input_data_ids"), &x->nresults);
+    for (size_t i = 0; i < x->nouts; i++) x->out_receivers[i] = x->outs[i].receiver_id;
+    x->nresults = rc->n_inputs;
+    x->results = devnet_rt_load_promise_results(c, rc->input_data_ids, rc->n_inputs);
+    if (x->nresults && !x->results) return -1;
     x->logs = json_array();
     x->beneficiaries = json_array();
 
@@ -177,7 +194,7 @@ static void apply_free(apply *x)
 {
     json_decref(x->logs);
     json_decref(x->beneficiaries);
-    if (x->have_vmo) near_vm_outcome_free(&x->vmo);
+    if (x->have_vmo) nearvm_outcome_free(&x->vmo);
     devnet_rt_free_promise_results(x->results, x->nresults);
     free(x->out_receivers);
     near_actions_free(x->actions, x->n);
@@ -201,7 +218,7 @@ static void create_implicit_account(apply *x)
     near_access_key fa = {.nonce = (x->b->height - 1) * DEVNET_NONCE_MULTIPLIER, .full_access = 1};
     memset(&x->acct, 0, sizeof x->acct);
     x->acct.storage_usage = DEVNET_ACCOUNT_BYTES + devnet_key_storage_bytes(&pk, &fa);
-    devnet_key_put(&x->c->st, x->receiver, &pk, &fa);
+    wrote(x, devnet_key_put(&x->c->st, x->receiver, &pk, &fa), "storing the implicit account's key");
     x->exists = x->created = true;
 }
 
@@ -227,10 +244,14 @@ static json_t *act_deploy(apply *x, const near_action *a)
 {
     uint8_t *old = NULL;
     size_t old_len = 0;
-    if (devnet_code_get(&x->c->st, x->receiver, &old, &old_len) == 1) free(old);
+    devnet_status rc = devnet_code_get(&x->c->st, x->receiver, &old, &old_len);
+    if (rc == DEVNET_OK)
+        free(old);
+    else if (rc != DEVNET_NOT_FOUND)
+        wrote(x, rc, "reading the old code");
     x->acct.storage_usage = x->acct.storage_usage - old_len + a->bytes_len;
     devnet_sha256(a->bytes, a->bytes_len, NULL, 0, x->acct.code_hash);
-    devnet_code_put(&x->c->st, x->receiver, a->bytes, a->bytes_len);
+    wrote(x, devnet_code_put(&x->c->st, x->receiver, a->bytes, a->bytes_len), "storing the code");
     /* compile it in the background (a deploy by transaction is usually
      * compiled already: devnet_precompile_tx) */
     if (!devnet_contract_cached(x->c, x->acct.code_hash))
@@ -238,22 +259,22 @@ static json_t *act_deploy(apply *x, const near_action *a)
     return NULL;
 }
 
-static bool id_ok(const char *id) { return id && near_vm_account_id_valid(id, strlen(id)); }
+static bool id_ok(const char *id) { return id && near_account_id_valid(id, NULL, 0); }
 
 /* nearcore's validate_receipt on what a call created: the receiver of every
  * receipt, and the account ids inside its actions (delete-account
  * beneficiary, function-call key receiver). NULL when all are valid, else
  * the ReceiptValidationError. */
-static json_t *invalid_new_receipt(const near_vm_outcome *o)
+static json_t *invalid_new_receipt(const nearvm_outcome *o)
 {
     for (size_t r = 0; r < o->receipts_count; r++) {
-        const near_vm_receipt *rc = &o->receipts[r];
+        const nearvm_receipt *rc = &o->receipts[r];
         if (!id_ok(rc->receiver_id))
             return json_pack("{s:{s:s}}", "InvalidReceiverId", "account_id", rc->receiver_id ? rc->receiver_id : "");
         for (size_t k = 0; k < rc->actions_count; k++) {
-            const near_vm_action *a = &rc->actions[k];
-            const char *id = a->kind == NEAR_VM_ACTION_DELETE_ACCOUNT                 ? a->beneficiary_id
-                             : a->kind == NEAR_VM_ACTION_ADD_KEY && !a->full_access ? a->receiver_id
+            const nearvm_action *a = &rc->actions[k];
+            const char *id = a->kind == NEARVM_ACTION_DELETE_ACCOUNT                 ? a->beneficiary_id
+                             : a->kind == NEARVM_ACTION_ADD_KEY && !a->full_access ? a->receiver_id
                                                                                     : NULL;
             if (id && !id_ok(id))
                 return json_pack("{s:{s:{s:s}}}", "ActionsValidation", "InvalidAccountId", "account_id", id);
@@ -265,17 +286,13 @@ static json_t *invalid_new_receipt(const near_vm_outcome *o)
 static json_t *act_function_call(apply *x, const near_action *a, int i)
 {
     x->acct.amount += a->amount; /* the deposit is credited before the call */
-    devnet_account_put(&x->c->st, x->receiver, &x->acct); /* so the contract's reads see it */
-    near_vm_context ctx;
+    wrote(x, devnet_account_put(&x->c->st, x->receiver, &x->acct), "crediting the deposit"); /* the contract sees it */
+    nearvm_context ctx;
     memset(&ctx, 0, sizeof ctx);
     uint8_t pkb[65] = {0};
-    near_public_key spk;
-    size_t pkl = 0;
-    if (!near_public_key_parse(x->signer_pk, &spk)) {
-        pkb[0] = (uint8_t)spk.type;
-        pkl = 1 + near_key_data_len(spk.type);
-        memcpy(pkb + 1, spk.data, pkl - 1);
-    }
+    size_t pkl = 1 + near_key_data_len(x->signer_pk->type);
+    pkb[0] = (uint8_t)x->signer_pk->type;
+    memcpy(pkb + 1, x->signer_pk->data, pkl - 1);
     uint8_t ah_in[33];
     memcpy(ah_in, x->r->id, 32);
     ah_in[32] = (uint8_t)i;
@@ -302,14 +319,14 @@ static json_t *act_function_call(apply *x, const near_action *a, int i)
     ctx.output_data_receivers = x->out_receivers;
     ctx.output_data_receivers_count = x->nouts;
     devnet_rt_store vs = {x->c, x->receiver};
-    near_vm_storage store = devnet_rt_storage(&vs);
-    if (x->have_vmo) near_vm_outcome_free(&x->vmo);
-    near_vm_outcome *o = &x->vmo;
+    nearvm_storage store = devnet_rt_storage(&vs);
+    if (x->have_vmo) nearvm_outcome_free(&x->vmo);
+    nearvm_outcome *o = &x->vmo;
     devnet_rt_run_vm(x->c, &x->acct, x->receiver, a->method_name, &ctx, &store, o);
     x->have_vmo = true;
     for (size_t l = 0; l < o->logs_count; l++) json_array_append_new(x->logs, json_string(o->logs[l]));
     x->gas_burnt += o->gas_burnt;
-    json_t *invalid = o->error.kind == NEAR_VM_OK ? invalid_new_receipt(o) : NULL;
+    json_t *invalid = o->error.kind == NEARVM_OK ? invalid_new_receipt(o) : NULL;
     if (invalid) {
         /* nearcore validates the receipts a call created before keeping
          * them: the action fails, its receipts are dropped and their
@@ -317,14 +334,14 @@ static json_t *act_function_call(apply *x, const near_action *a, int i)
         x->gas_used += o->gas_burnt;
         return action_error(i, json_pack("{s:o}", "NewReceiptValidationError", invalid));
     }
-    if (o->error.kind == NEAR_VM_OK) {
+    if (o->error.kind == NEARVM_OK) {
         x->gas_used += o->gas_used;
         x->acct.amount = o->balance;
         x->acct.storage_usage = o->storage_usage;
         return NULL;
     }
     x->gas_used += o->gas_burnt;
-    if (o->error.kind == NEAR_VM_ERR_STORAGE || o->error.kind == NEAR_VM_ERR_INTERNAL)
+    if (o->error.kind == NEARVM_ERR_STORAGE || o->error.kind == NEARVM_ERR_INTERNAL)
         devnet_log("error", "internal VM failure in %s.%s: %s", x->receiver, a->method_name,
                    o->error.message ? o->error.message : "?");
     json_t *fe = o->error.json ? json_loads(o->error.json, JSON_DECODE_ANY, NULL) : NULL;
@@ -348,11 +365,11 @@ static json_t *act_add_key(apply *x, near_action *a, int i)
 {
     char pkt[NEAR_KEY_TEXT_MAX];
     near_public_key_format(&a->public_key, pkt);
-    if (devnet_key_get(&x->c->st, x->receiver, &a->public_key, NULL) == 1)
+    if (devnet_key_get(&x->c->st, x->receiver, &a->public_key, NULL) == DEVNET_OK)
         return action_error(
             i, json_pack("{s:{s:s,s:s}}", "AddKeyAlreadyExists", "account_id", x->receiver, "public_key", pkt));
     a->access_key.nonce = (x->b->height - 1) * DEVNET_NONCE_MULTIPLIER; /* whatever the action said */
-    devnet_key_put(&x->c->st, x->receiver, &a->public_key, &a->access_key);
+    wrote(x, devnet_key_put(&x->c->st, x->receiver, &a->public_key, &a->access_key), "adding the key");
     x->acct.storage_usage += devnet_key_storage_bytes(&a->public_key, &a->access_key);
     return NULL;
 }
@@ -362,12 +379,12 @@ static json_t *act_delete_key(apply *x, const near_action *a, int i)
     near_access_key old;
     char pkt[NEAR_KEY_TEXT_MAX];
     near_public_key_format(&a->public_key, pkt);
-    if (devnet_key_get(&x->c->st, x->receiver, &a->public_key, &old) != 1)
+    if (devnet_key_get(&x->c->st, x->receiver, &a->public_key, &old) != DEVNET_OK)
         return action_error(
             i, json_pack("{s:{s:s,s:s}}", "DeleteKeyDoesNotExist", "account_id", x->receiver, "public_key", pkt));
     x->acct.storage_usage -= devnet_key_storage_bytes(&a->public_key, &old);
     near_access_key_free(&old);
-    devnet_key_delete(&x->c->st, x->receiver, &a->public_key);
+    wrote(x, devnet_key_delete(&x->c->st, x->receiver, &a->public_key), "deleting the key");
     return NULL;
 }
 
@@ -378,7 +395,7 @@ static json_t *act_delete_account(apply *x, const near_action *a, int i)
     if (x->acct.amount)
         json_array_append_new(x->beneficiaries, json_pack("{s:s,s:o}", "receiver", a->beneficiary_id, "amount",
                                                           devnet_u128_json(x->acct.amount)));
-    devnet_account_delete(&x->c->st, x->receiver);
+    wrote(x, devnet_account_delete(&x->c->st, x->receiver), "deleting the account");
     x->exists = false;
     return NULL;
 }
@@ -404,7 +421,7 @@ static json_t *apply_action(apply *x, near_action *a, int i)
     case NEAR_ACTION_DELETE_KEY: return act_delete_key(x, a, i);
     case NEAR_ACTION_DELETE_ACCOUNT: return act_delete_account(x, a, i);
     case NEAR_ACTION_DELEGATE:
-        failure = check_delegate(x->c, x->b, x->receiver, a, i);
+        failure = check_delegate(x->c, x->b, x->receiver, a, i, &x->db_failed);
         if (!failure) x->delegated = a;
         return failure;
     default: return action_error(i, json_string("UnsupportedAction"));
@@ -426,11 +443,10 @@ static json_t *check_storage(apply *x)
 static void send_output(apply *x, const uint8_t *value, size_t len, bool ok)
 {
     for (size_t i = 0; i < x->nouts; i++) {
-        json_t *o = json_array_get(x->outs, i);
-        uint8_t did[32];
-        if (devnet_rt_b58_hash(json_object_get(o, "data_id"), did)) continue;
-        devnet_rt_store_data_receipt(x->c, x->b, x->r->id, i, x->r->tx_hash, x->receiver,
-                                     json_string_value(json_object_get(o, "receiver_id")), did, value, len, ok, false);
+        wrote(x,
+              devnet_rt_store_data_receipt(x->c, x->b, x->r->id, i, x->r->tx_hash, x->receiver,
+                                           x->outs[i].receiver_id, x->outs[i].data_id, value, len, ok, false),
+              "storing an output data receipt");
     }
 }
 
@@ -442,22 +458,22 @@ static void send_output(apply *x, const uint8_t *value, size_t len, bool ok)
 static void refund_receipt(apply *x, json_t *receipt_ids, const char *to, near_u128 amount, bool gas, size_t index)
 {
     if (!amount || !strcmp(to, SYSTEM_ACCOUNT)) return;
-    near_vm_action va;
+    nearvm_action va;
     memset(&va, 0, sizeof va);
-    va.kind = NEAR_VM_ACTION_TRANSFER;
+    va.kind = NEARVM_ACTION_TRANSFER;
     va.deposit = amount;
-    near_vm_receipt vr;
+    nearvm_receipt vr;
     memset(&vr, 0, sizeof vr);
     vr.receiver_id = (char *)to;
     vr.actions = &va;
     vr.actions_count = 1;
     uint8_t rid[32];
     if (devnet_rt_store_vm_receipt(x->c, x->b, x->r, SYSTEM_ACCOUNT, gas ? x->signer : SYSTEM_ACCOUNT,
-                                   gas ? x->signer_pk : "ed25519:11111111111111111111111111111111", &vr, index, NULL, 0,
+                                   gas ? x->signer_pk : &SYSTEM_KEY, &vr, index, NULL, 0,
                                    rid) == 0)
-        json_array_append_new(receipt_ids, devnet_rt_b58_json(rid, 32));
-    else
-        devnet_rt_credit(x->c, to, amount); /* cannot store it: credit at once rather than lose it */
+        json_array_append_new(receipt_ids, devnet_b58_json(rid, 32));
+    else /* cannot store it: credit at once rather than lose it */
+        wrote(x, devnet_rt_credit(x->c, to, amount), "crediting a refund");
 }
 
 static void refund_gas(apply *x, json_t *receipt_ids, uint64_t gas)
@@ -477,7 +493,7 @@ static json_t *finish_failed(apply *x, json_t *failure, json_t *receipt_ids)
                    devnet_b58(x->r->id, 32, rid, sizeof rid), x->receiver, why ? why : "?");
         free(why);
     }
-    devnet_rollback(&x->c->st);
+    wrote(x, devnet_rollback(&x->c->st), "rolling back the failed receipt");
     refund_receipt(x, receipt_ids, x->predecessor, x->deposits, false, 2000);
     refund_gas(x, receipt_ids, x->r->reserved > x->gas_burnt ? x->r->reserved - x->gas_burnt : 0);
     send_output(x, NULL, 0, false);
@@ -489,7 +505,7 @@ static json_t *finish_failed(apply *x, json_t *failure, json_t *receipt_ids)
 static void deliver_resumes(apply *x)
 {
     for (size_t i = 0; x->have_vmo && i < x->vmo.resumes_count; i++) {
-        near_vm_resume *res = &x->vmo.resumes[i];
+        nearvm_resume *res = &x->vmo.resumes[i];
         sqlite3_stmt *s = devnet_stmt(&x->c->st, "SELECT account FROM yields WHERE data_id=?");
         bool pending = false;
         if (s) {
@@ -498,14 +514,11 @@ static void deliver_resumes(apply *x)
             sqlite3_reset(s);
         }
         if (!pending) continue;
-        s = devnet_stmt(&x->c->st, "DELETE FROM yields WHERE data_id=?");
-        if (s) {
-            sqlite3_bind_blob(s, 1, res->data_id, 32, SQLITE_TRANSIENT);
-            sqlite3_step(s);
-            sqlite3_reset(s);
-        }
-        devnet_rt_store_data_receipt(x->c, x->b, x->r->id, 100 + i, x->r->tx_hash, x->receiver, x->receiver,
-                                     res->data_id, res->payload, res->payload_len, true, true);
+        wrote(x, devnet_rt_forget_yield(x->c, res->data_id), "forgetting a resumed yield");
+        wrote(x,
+              devnet_rt_store_data_receipt(x->c, x->b, x->r->id, 100 + i, x->r->tx_hash, x->receiver, x->receiver,
+                                           res->data_id, res->payload, res->payload_len, true, true),
+              "storing a resume's data receipt");
     }
 }
 
@@ -513,16 +526,15 @@ static void deliver_resumes(apply *x)
  * promise_return, the returned receipt takes over our receivers). */
 static json_t *finish_succeeded(apply *x, json_t *receipt_ids)
 {
-    devnet_release(&x->c->st);
-    near_vm_outcome *o = &x->vmo;
+    wrote(x, devnet_release(&x->c->st), "releasing the receipt's savepoint");
+    nearvm_outcome *o = &x->vmo;
     bool returned = x->have_vmo && o->return_kind == NEAR_RETURN_RECEIPT;
-    near_vm_data_receiver *moved = NULL;
+    nearvm_data_receiver *moved = NULL;
     size_t nmoved = 0;
     if (returned && x->nouts && (moved = calloc(x->nouts, sizeof *moved))) {
         for (size_t i = 0; i < x->nouts; i++) {
-            json_t *out = json_array_get(x->outs, i);
-            devnet_rt_b58_hash(json_object_get(out, "data_id"), moved[i].data_id);
-            moved[i].receiver_id = (char *)json_string_value(json_object_get(out, "receiver_id"));
+            memcpy(moved[i].data_id, x->outs[i].data_id, 32);
+            moved[i].receiver_id = x->outs[i].receiver_id;
         }
         nmoved = x->nouts;
     }
@@ -531,34 +543,42 @@ static json_t *finish_succeeded(apply *x, json_t *receipt_ids)
         bool is_ret = returned && i == o->return_receipt;
         if (devnet_rt_store_vm_receipt(x->c, x->b, x->r, x->receiver, x->signer, x->signer_pk, &o->receipts[i], i,
                                        is_ret ? moved : NULL, is_ret ? nmoved : 0, rid) == 0) {
-            json_array_append_new(receipt_ids, devnet_rt_b58_json(rid, 32));
+            json_array_append_new(receipt_ids, devnet_b58_json(rid, 32));
             if (is_ret) memcpy(returned_id, rid, 32);
+        } else {
+            wrote(x, DEVNET_ERR_DB, "storing a receipt the call created");
         }
     }
     free(moved);
     for (size_t i = 0; i < json_array_size(x->beneficiaries); i++) {
         /* As nearcore: a balance refund from "system", which costs no gas. */
         json_t *e = json_array_get(x->beneficiaries, i);
-        near_vm_action va;
+        nearvm_action va;
         memset(&va, 0, sizeof va);
-        va.kind = NEAR_VM_ACTION_TRANSFER;
-        devnet_rt_u128_field(e, "amount", &va.deposit);
-        near_vm_receipt vr;
+        va.kind = NEARVM_ACTION_TRANSFER;
+        if (near_u128_parse(json_string_value(json_object_get(e, "amount")), &va.deposit) != NEAR_OK)
+            wrote(x, DEVNET_ERR_INVALID, "reading a balance to move");
+        nearvm_receipt vr;
         memset(&vr, 0, sizeof vr);
         vr.receiver_id = (char *)json_string_value(json_object_get(e, "receiver"));
         vr.actions = &va;
         vr.actions_count = 1;
-        if (devnet_rt_store_vm_receipt(x->c, x->b, x->r, SYSTEM_ACCOUNT, SYSTEM_ACCOUNT,
-                                       "ed25519:11111111111111111111111111111111", &vr, 1000 + i, NULL, 0, rid) == 0)
-            json_array_append_new(receipt_ids, devnet_rt_b58_json(rid, 32));
+        if (devnet_rt_store_vm_receipt(x->c, x->b, x->r, SYSTEM_ACCOUNT, SYSTEM_ACCOUNT, &SYSTEM_KEY, &vr, 1000 + i, NULL, 0, rid) == 0)
+            json_array_append_new(receipt_ids, devnet_b58_json(rid, 32));
+        else
+            wrote(x, DEVNET_ERR_DB, "storing a deleted account's balance transfer");
     }
-    if (x->delegated && devnet_rt_store_delegated_receipt(x->c, x->b, x->r, x->signer, x->signer_pk,
-                                                          &x->delegated->delegate->delegate_action, rid) == 0)
-        json_array_append_new(receipt_ids, devnet_rt_b58_json(rid, 32));
+    if (x->delegated) {
+        if (devnet_rt_store_delegated_receipt(x->c, x->b, x->r, x->signer, x->signer_pk,
+                                              &x->delegated->delegate->delegate_action, rid) == 0)
+            json_array_append_new(receipt_ids, devnet_b58_json(rid, 32));
+        else
+            wrote(x, DEVNET_ERR_DB, "storing the delegated receipt");
+    }
     deliver_resumes(x);
     json_t *status;
     if (returned) {
-        status = json_pack("{s:o}", "SuccessReceiptId", devnet_rt_b58_json(returned_id, 32));
+        status = json_pack("{s:o}", "SuccessReceiptId", devnet_b58_json(returned_id, 32));
     } else {
         const uint8_t *value = x->have_vmo && o->return_kind == NEAR_RETURN_VALUE ? o->return_data : NULL;
         size_t len = value ? o->return_len : 0;
@@ -576,13 +596,13 @@ static void refund_allowance(apply *x)
     near_u128 amount = 0;
     for (size_t i = 0; i < x->n; i++)
         if (x->actions[i].kind == NEAR_ACTION_TRANSFER) amount += x->actions[i].amount;
-    near_public_key pk;
+    const near_public_key *pk = x->signer_pk;
     near_access_key ak;
-    if (!amount || near_public_key_parse(x->signer_pk, &pk)) return;
-    if (devnet_key_get(&x->c->st, x->receiver, &pk, &ak) == 1) {
+    if (!amount) return;
+    if (devnet_key_get(&x->c->st, x->receiver, pk, &ak) == DEVNET_OK) {
         if (!ak.full_access && ak.has_allowance) {
             ak.allowance += amount;
-            devnet_key_put(&x->c->st, x->receiver, &pk, &ak);
+            wrote(x, devnet_key_put(&x->c->st, x->receiver, pk, &ak), "giving the key its allowance back");
         }
         near_access_key_free(&ak);
     }
@@ -595,13 +615,26 @@ int devnet_rt_execute_action_receipt(devnet_chain *c, devnet_block_ctx *b, recei
         apply_free(&x);
         return -1;
     }
-    devnet_savepoint(&c->st);
-    x.exists = devnet_account_get(&c->st, x.receiver, &x.acct) == 1;
+    if (devnet_savepoint(&c->st) != DEVNET_OK) {
+        apply_free(&x);
+        return -1;
+    }
+    devnet_status found = devnet_account_get(&c->st, x.receiver, &x.acct);
+    if (found != DEVNET_NOT_FOUND) wrote(&x, found, "reading the receiver's account");
+    x.exists = found == DEVNET_OK;
     create_implicit_account(&x);
     json_t *failure = NULL;
-    for (size_t i = 0; i < x.n && !failure; i++) failure = apply_action(&x, &x.actions[i], (int)i);
+    for (size_t i = 0; i < x.n && !failure && !x.db_failed; i++) failure = apply_action(&x, &x.actions[i], (int)i);
     if (!failure) failure = check_storage(&x);
-    if (!failure && x.exists) devnet_account_put(&c->st, x.receiver, &x.acct);
+    if (!failure && x.exists) wrote(&x, devnet_account_put(&c->st, x.receiver, &x.acct), "storing the account");
+    if (x.db_failed) {
+        /* Nothing of this receipt may stay half-written: undo it all and
+         * let the caller drop the receipt as an internal failure. */
+        json_decref(failure);
+        if (devnet_rollback(&c->st) != DEVNET_OK) devnet_log("error", "receipt on %s: the rollback failed", x.receiver);
+        apply_free(&x);
+        return -1;
+    }
 
     json_t *receipt_ids = json_array();
     json_t *status = failure ? finish_failed(&x, failure, receipt_ids) : finish_succeeded(&x, receipt_ids);
@@ -610,6 +643,8 @@ int devnet_rt_execute_action_receipt(devnet_chain *c, devnet_block_ctx *b, recei
     json_t *outcome = devnet_rt_outcome_json(json_incref(x.logs), receipt_ids, x.gas_burnt, x.receiver, status);
     int rc = devnet_rt_set_receipt_done(c, r->id, b->height, outcome);
     json_decref(outcome);
+    /* A write after the savepoint was released (receipts, refunds) may have
+     * failed: wrote() logged it; the receipt did execute, its outcome stands. */
     apply_free(&x);
     return rc;
 }

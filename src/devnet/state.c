@@ -31,8 +31,9 @@ static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS txs(hash BLOB PRIMARY KEY, signer TEXT, block_height INTEGER, seq INTEGER,"
     " view TEXT, outcome TEXT, first_receipt BLOB);"
     "CREATE INDEX IF NOT EXISTS txs_block ON txs(block_height, seq);"
-    /* state: 0 queued (runs at height >= due), 1 postponed (waits for data), 2 done */
-    "CREATE TABLE IF NOT EXISTS receipts(id BLOB PRIMARY KEY, tx_hash BLOB, view TEXT, reserved_gas INTEGER,"
+    /* state: 0 queued (runs at height >= due), 1 postponed (waits for data), 2 done;
+     * body: the receipt in borsh (receipt.c), JSON only when an RPC asks */
+    "CREATE TABLE IF NOT EXISTS receipts(id BLOB PRIMARY KEY, tx_hash BLOB, body BLOB, reserved_gas INTEGER,"
     " state INTEGER, due INTEGER, exec_height INTEGER, seq INTEGER, outcome TEXT, is_data INTEGER);"
     "CREATE INDEX IF NOT EXISTS receipts_queue ON receipts(state, due, seq);"
     "CREATE INDEX IF NOT EXISTS receipts_tx ON receipts(tx_hash, seq);"
@@ -42,7 +43,7 @@ static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS yields(data_id BLOB PRIMARY KEY, account TEXT, receipt_id BLOB, expires_at INTEGER);"
     "CREATE INDEX IF NOT EXISTS yields_exp ON yields(expires_at);";
 
-int devnet_state_open(devnet_state *st, const char *path, char *err, size_t errlen)
+devnet_status devnet_state_open(devnet_state *st, const char *path, char *err, size_t errlen)
 {
     memset(st, 0, sizeof *st);
     if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
@@ -50,7 +51,7 @@ int devnet_state_open(devnet_state *st, const char *path, char *err, size_t errl
         snprintf(err, errlen, "cannot open %s: %s", path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
         sqlite3_close(st->db);
         st->db = NULL;
-        return -1;
+        return DEVNET_ERR_DB;
     }
     char *msg = NULL;
     if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;", NULL, NULL,
@@ -60,9 +61,20 @@ int devnet_state_open(devnet_state *st, const char *path, char *err, size_t errl
         sqlite3_free(msg);
         sqlite3_close(st->db);
         st->db = NULL;
-        return -1;
+        return DEVNET_ERR_DB;
     }
-    return 0;
+    /* Homes made before receipts were stored in borsh keep them as JSON
+     * (receipts.view): say so rather than fail on the first block. */
+    sqlite3_stmt *probe = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT body FROM receipts LIMIT 0", -1, &probe, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s was made by an older outlayer-devnet (receipts stored as JSON); use a new --home",
+                 path);
+        sqlite3_close(st->db);
+        st->db = NULL;
+        return DEVNET_ERR_DB;
+    }
+    sqlite3_finalize(probe);
+    return DEVNET_OK;
 }
 
 void devnet_state_close(devnet_state *st)
@@ -95,22 +107,23 @@ sqlite3_stmt *devnet_stmt(devnet_state *st, const char *sql)
     return NULL;
 }
 
-int devnet_exec(devnet_state *st, const char *sql)
+devnet_status devnet_exec(devnet_state *st, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         devnet_log("error", "sqlite: %s (%s)", msg ? msg : "?", sql);
         sqlite3_free(msg);
-        return -1;
+        return DEVNET_ERR_DB;
     }
-    return 0;
+    return DEVNET_OK;
 }
 
-int devnet_savepoint(devnet_state *st) { return devnet_exec(st, "SAVEPOINT receipt"); }
-int devnet_release(devnet_state *st) { return devnet_exec(st, "RELEASE receipt"); }
-int devnet_rollback(devnet_state *st)
+devnet_status devnet_savepoint(devnet_state *st) { return devnet_exec(st, "SAVEPOINT receipt"); }
+devnet_status devnet_release(devnet_state *st) { return devnet_exec(st, "RELEASE receipt"); }
+devnet_status devnet_rollback(devnet_state *st)
 {
-    return devnet_exec(st, "ROLLBACK TO receipt") == 0 ? devnet_exec(st, "RELEASE receipt") : -1;
+    devnet_status rc = devnet_exec(st, "ROLLBACK TO receipt");
+    return rc == DEVNET_OK ? devnet_exec(st, "RELEASE receipt") : rc;
 }
 
 /* Binds len bytes at p without copying them (the caller keeps them until
@@ -121,15 +134,15 @@ static void bind_bytes(sqlite3_stmt *s, int i, const void *p, size_t len)
     sqlite3_bind_blob64(s, i, len ? p : "", (sqlite3_uint64)len, SQLITE_STATIC);
 }
 
-static int step_done(devnet_state *st, sqlite3_stmt *s)
+static devnet_status step_done(devnet_state *st, sqlite3_stmt *s)
 {
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) {
         devnet_log("error", "sqlite step: %s", sqlite3_errmsg(st->db));
-        return -1;
+        return DEVNET_ERR_DB;
     }
-    return 0;
+    return DEVNET_OK;
 }
 
 const char *devnet_meta_get(devnet_state *st, const char *key, char *buf, size_t len)
@@ -146,10 +159,10 @@ const char *devnet_meta_get(devnet_state *st, const char *key, char *buf, size_t
     return r;
 }
 
-int devnet_meta_set(devnet_state *st, const char *key, const char *value)
+devnet_status devnet_meta_set(devnet_state *st, const char *key, const char *value)
 {
     sqlite3_stmt *s = devnet_stmt(st, "INSERT OR REPLACE INTO meta(k, v) VALUES(?, ?)");
-    if (!s) return -1;
+    if (!s) return DEVNET_ERR_DB;
     sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
     return step_done(st, s);
@@ -168,10 +181,10 @@ static near_u128 get_u128(const void *p, int n)
     return v;
 }
 
-int devnet_account_get(devnet_state *st, const char *id, devnet_account *out)
+devnet_status devnet_account_get(devnet_state *st, const char *id, devnet_account *out)
 {
     sqlite3_stmt *s = devnet_stmt(st, "SELECT amount, locked, code_hash, storage_usage FROM accounts WHERE id=?");
-    if (!s) return -1;
+    if (!s) return DEVNET_ERR_DB;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
@@ -183,17 +196,17 @@ int devnet_account_get(devnet_state *st, const char *id, devnet_account *out)
             out->storage_usage = (uint64_t)sqlite3_column_int64(s, 3);
         }
         sqlite3_reset(s);
-        return 1;
+        return DEVNET_OK;
     }
     sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc == SQLITE_DONE ? DEVNET_NOT_FOUND : DEVNET_ERR_DB;
 }
 
-int devnet_account_put(devnet_state *st, const char *id, const devnet_account *a)
+devnet_status devnet_account_put(devnet_state *st, const char *id, const devnet_account *a)
 {
     sqlite3_stmt *s = devnet_stmt(
         st, "INSERT OR REPLACE INTO accounts(id, amount, locked, code_hash, storage_usage) VALUES(?,?,?,?,?)");
-    if (!s) return -1;
+    if (!s) return DEVNET_ERR_DB;
     uint8_t am[16], lk[16];
     put_u128(am, a->amount);
     put_u128(lk, a->locked);
@@ -205,23 +218,24 @@ int devnet_account_put(devnet_state *st, const char *id, const devnet_account *a
     return step_done(st, s);
 }
 
-int devnet_account_delete(devnet_state *st, const char *id)
+devnet_status devnet_account_delete(devnet_state *st, const char *id)
 {
     static const char *sqls[] = {"DELETE FROM accounts WHERE id=?", "DELETE FROM code WHERE account=?",
                                  "DELETE FROM access_keys WHERE account=?", "DELETE FROM data WHERE account=?"};
     for (size_t i = 0; i < 4; i++) {
         sqlite3_stmt *s = devnet_stmt(st, sqls[i]);
-        if (!s) return -1;
+        if (!s) return DEVNET_ERR_DB;
         sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-        if (step_done(st, s)) return -1;
+        devnet_status rc = step_done(st, s);
+        if (rc) return rc;
     }
-    return 0;
+    return DEVNET_OK;
 }
 
-int devnet_code_get(devnet_state *st, const char *id, uint8_t **code, size_t *len)
+devnet_status devnet_code_get(devnet_state *st, const char *id, uint8_t **code, size_t *len)
 {
     sqlite3_stmt *s = devnet_stmt(st, "SELECT code FROM code WHERE account=?");
-    if (!s) return -1;
+    if (!s) return DEVNET_ERR_DB;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
@@ -229,21 +243,21 @@ int devnet_code_get(devnet_state *st, const char *id, uint8_t **code, size_t *le
         *code = malloc(n + 1);
         if (!*code) {
             sqlite3_reset(s);
-            return -1;
+            return DEVNET_ERR_NOMEM;
         }
         if (n) memcpy(*code, sqlite3_column_blob(s, 0), n);
         *len = n;
         sqlite3_reset(s);
-        return 1;
+        return DEVNET_OK;
     }
     sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc == SQLITE_DONE ? DEVNET_NOT_FOUND : DEVNET_ERR_DB;
 }
 
-int devnet_code_put(devnet_state *st, const char *id, const uint8_t *code, size_t len)
+devnet_status devnet_code_put(devnet_state *st, const char *id, const uint8_t *code, size_t len)
 {
     sqlite3_stmt *s = devnet_stmt(st, "INSERT OR REPLACE INTO code(account, code) VALUES(?, ?)");
-    if (!s) return -1;
+    if (!s) return DEVNET_ERR_DB;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     bind_bytes(s, 2, code, len);
     return step_done(st, s);
@@ -276,19 +290,19 @@ json_t *devnet_permission_json(const near_access_key *ak)
                      ak->receiver_id ? ak->receiver_id : "", "method_names", names);
 }
 
-int devnet_permission_parse(json_t *perm, near_access_key *ak)
+devnet_status devnet_permission_parse(json_t *perm, near_access_key *ak)
 {
     memset(ak, 0, sizeof *ak);
     if (json_is_string(perm) && strcmp(json_string_value(perm), "FullAccess") == 0) {
         ak->full_access = 1;
-        return 0;
+        return DEVNET_OK;
     }
     json_t *fc = json_object_get(perm, "FunctionCall");
-    if (!json_is_object(fc)) return -1;
+    if (!json_is_object(fc)) return DEVNET_ERR_INVALID;
     json_t *al = json_object_get(fc, "allowance");
     if (json_is_string(al)) {
         ak->has_allowance = 1;
-        if (near_u128_parse(json_string_value(al), &ak->allowance)) return -1;
+        if (near_u128_parse(json_string_value(al), &ak->allowance)) return DEVNET_ERR_INVALID;
     }
     const char *recv = json_string_value(json_object_get(fc, "receiver_id"));
     ak->receiver_id = strdup(recv ? recv : "");
@@ -296,14 +310,14 @@ int devnet_permission_parse(json_t *perm, near_access_key *ak)
     size_t n = json_array_size(names);
     if (n) {
         ak->method_names = calloc(n, sizeof(char *));
-        if (!ak->method_names) return -1;
+        if (!ak->method_names) return DEVNET_ERR_NOMEM;
         for (size_t i = 0; i < n; i++) {
             const char *m = json_string_value(json_array_get(names, i));
             ak->method_names[i] = strdup(m ? m : "");
         }
         ak->n_method_names = n;
     }
-    return ak->receiver_id ? 0 : -1;
+    return ak->receiver_id ? DEVNET_OK : DEVNET_ERR_NOMEM;
 }
 
 uint64_t devnet_key_storage_bytes(const near_public_key *pk, const near_access_key *ak)
@@ -318,17 +332,17 @@ uint64_t devnet_key_storage_bytes(const near_public_key *pk, const near_access_k
     return n;
 }
 
-int devnet_key_get(devnet_state *st, const char *id, const near_public_key *pk, near_access_key *out)
+devnet_status devnet_key_get(devnet_state *st, const char *id, const near_public_key *pk, near_access_key *out)
 {
     sqlite3_stmt *s = devnet_stmt(st, "SELECT nonce, permission FROM access_keys WHERE account=? AND public_key=?");
-    if (!s) return -1;
+    if (!s) return DEVNET_ERR_DB;
     bind_account_key(s, id, pk);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
-        int r = 1;
+        devnet_status r = DEVNET_OK;
         if (out) {
             json_t *perm = json_loads((const char *)sqlite3_column_text(s, 1), JSON_DECODE_ANY, NULL);
-            if (!perm || devnet_permission_parse(perm, out)) r = -1;
+            if (!perm || devnet_permission_parse(perm, out)) r = DEVNET_ERR_INVALID;
             json_decref(perm);
             out->nonce = (uint64_t)sqlite3_column_int64(s, 0);
         }
@@ -336,18 +350,18 @@ int devnet_key_get(devnet_state *st, const char *id, const near_public_key *pk, 
         return r;
     }
     sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc == SQLITE_DONE ? DEVNET_NOT_FOUND : DEVNET_ERR_DB;
 }
 
-int devnet_key_put(devnet_state *st, const char *id, const near_public_key *pk, const near_access_key *ak)
+devnet_status devnet_key_put(devnet_state *st, const char *id, const near_public_key *pk, const near_access_key *ak)
 {
     sqlite3_stmt *s =
         devnet_stmt(st, "INSERT OR REPLACE INTO access_keys(account, public_key, nonce, permission) VALUES(?,?,?,?)");
-    if (!s) return -1;
+    if (!s) return DEVNET_ERR_DB;
     json_t *perm = devnet_permission_json(ak);
     char *text = json_dumps(perm, JSON_COMPACT | JSON_ENCODE_ANY);
     json_decref(perm);
-    if (!text) return -1;
+    if (!text) return DEVNET_ERR_NOMEM;
     bind_account_key(s, id, pk);
     sqlite3_bind_int64(s, 3, (sqlite3_int64)ak->nonce);
     sqlite3_bind_text(s, 4, text, -1, SQLITE_TRANSIENT);
@@ -355,18 +369,18 @@ int devnet_key_put(devnet_state *st, const char *id, const near_public_key *pk, 
     return step_done(st, s);
 }
 
-int devnet_key_delete(devnet_state *st, const char *id, const near_public_key *pk)
+devnet_status devnet_key_delete(devnet_state *st, const char *id, const near_public_key *pk)
 {
     sqlite3_stmt *s = devnet_stmt(st, "DELETE FROM access_keys WHERE account=? AND public_key=?");
-    if (!s) return -1;
+    if (!s) return DEVNET_ERR_DB;
     bind_account_key(s, id, pk);
     return step_done(st, s);
 }
 
-int devnet_data_get(devnet_state *st, const char *id, const uint8_t *key, size_t klen, uint8_t **val, size_t *vlen)
+devnet_status devnet_data_get(devnet_state *st, const char *id, const uint8_t *key, size_t klen, uint8_t **val, size_t *vlen)
 {
     sqlite3_stmt *s = devnet_stmt(st, "SELECT value FROM data WHERE account=? AND key=?");
-    if (!s) return -1;
+    if (!s) return DEVNET_ERR_DB;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     bind_bytes(s, 2, key, klen);
     int rc = sqlite3_step(s);
@@ -375,32 +389,32 @@ int devnet_data_get(devnet_state *st, const char *id, const uint8_t *key, size_t
         uint8_t *v = malloc(n + 1);
         if (!v) {
             sqlite3_reset(s);
-            return -1;
+            return DEVNET_ERR_NOMEM;
         }
         if (n) memcpy(v, sqlite3_column_blob(s, 0), n);
         *val = v;
         *vlen = n;
         sqlite3_reset(s);
-        return 1;
+        return DEVNET_OK;
     }
     sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc == SQLITE_DONE ? DEVNET_NOT_FOUND : DEVNET_ERR_DB;
 }
 
-int devnet_data_set(devnet_state *st, const char *id, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+devnet_status devnet_data_set(devnet_state *st, const char *id, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
 {
     sqlite3_stmt *s = devnet_stmt(st, "INSERT OR REPLACE INTO data(account, key, value) VALUES(?,?,?)");
-    if (!s) return -1;
+    if (!s) return DEVNET_ERR_DB;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     bind_bytes(s, 2, key, klen);
     bind_bytes(s, 3, val, vlen);
     return step_done(st, s);
 }
 
-int devnet_data_remove(devnet_state *st, const char *id, const uint8_t *key, size_t klen)
+devnet_status devnet_data_remove(devnet_state *st, const char *id, const uint8_t *key, size_t klen)
 {
     sqlite3_stmt *s = devnet_stmt(st, "DELETE FROM data WHERE account=? AND key=?");
-    if (!s) return -1;
+    if (!s) return DEVNET_ERR_DB;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     bind_bytes(s, 2, key, klen);
     return step_done(st, s);

@@ -126,25 +126,24 @@ void devnet_checked_tx_free(devnet_checked_tx *t)
     near_signed_transaction_free(&t->stx);
     json_decref(t->early_error);
     json_decref(t->actions_error);
-    json_decref(t->actions_view);
     free(t->tx_view_text);
     free(t->bytes);
     free(t);
 }
 
-int devnet_tx_check(uint8_t *bytes, size_t len, devnet_checked_tx **out, char *msg, size_t msglen)
+devnet_status devnet_tx_check(uint8_t *bytes, size_t len, devnet_checked_tx **out, char *msg, size_t msglen)
 {
     *out = NULL;
     devnet_checked_tx *t = calloc(1, sizeof *t);
     if (!t) {
         free(bytes);
         snprintf(msg, msglen, "out of memory");
-        return -1;
+        return DEVNET_ERR_INVALID;
     }
     if (near_signed_transaction_from_bytes(bytes, len, &t->stx, msg, msglen)) {
         free(bytes);
         free(t);
-        return -1;
+        return DEVNET_ERR_INVALID;
     }
     t->bytes = bytes;
     t->len = len;
@@ -152,7 +151,7 @@ int devnet_tx_check(uint8_t *bytes, size_t len, devnet_checked_tx **out, char *m
     if (near_transaction_hash(tx, t->hash)) {
         devnet_checked_tx_free(t);
         snprintf(msg, msglen, "out of memory");
-        return -1;
+        return DEVNET_ERR_INVALID;
     }
     json_t **early = &t->early_error;
     if (len > DEVNET_MAX_TX_SIZE) {
@@ -173,53 +172,51 @@ int devnet_tx_check(uint8_t *bytes, size_t len, devnet_checked_tx **out, char *m
         t->cost_overflow = devnet_actions_cost(tx->actions, tx->n_actions, sir, tx->receiver_id, &t->cost) != 0;
     }
     if (!t->early_error && !t->actions_error) {
-        /* what the block stores (the arguments or code in base64): made
-         * here, so a large transaction's views cost the lock nothing */
-        t->actions_view = json_array();
-        for (size_t i = 0; t->actions_view && i < tx->n_actions; i++)
-            json_array_append_new(t->actions_view, near_action_view(&tx->actions[i]));
+        /* the transaction's JSON view (arguments or code in base64), made
+         * here so a large transaction costs the lock nothing; its receipt
+         * is stored in borsh, rendered as JSON only when asked for */
         json_t *view = near_signed_transaction_view(&t->stx);
         t->tx_view_text = view ? json_dumps(view, JSON_COMPACT) : NULL;
         json_decref(view);
     }
     *out = t;
-    return 0;
+    return DEVNET_OK;
 }
 
-int devnet_tx_validate(devnet_chain *c, const devnet_checked_tx *t, devnet_tx_cost *cost, json_t **error)
+devnet_status devnet_tx_validate(devnet_chain *c, const devnet_checked_tx *t, devnet_tx_cost *cost, json_t **error)
 {
     const near_transaction *tx = &t->stx.transaction;
     *error = NULL;
     if (t->early_error) {
         *error = json_deep_copy(t->early_error);
-        return -1;
+        return DEVNET_ERR_INVALID;
     }
     uint64_t bh;
-    if (devnet_block_height_by_hash(c, tx->block_hash, &bh) != 1) {
+    if (devnet_block_height_by_hash(c, tx->block_hash, &bh) != DEVNET_OK) {
         *error = json_string("InvalidChain");
-        return -1;
+        return DEVNET_ERR_INVALID;
     }
     if (c->head_height > bh + DEVNET_TX_VALIDITY_BLOCKS) {
         *error = json_string("Expired");
-        return -1;
+        return DEVNET_ERR_INVALID;
     }
     devnet_account signer;
-    int rc = devnet_account_get(&c->st, tx->signer_id, &signer);
-    if (rc < 0) return -1;
-    if (rc == 0) {
+    devnet_status rc = devnet_account_get(&c->st, tx->signer_id, &signer);
+    if (rc == DEVNET_NOT_FOUND) {
         *error = json_pack("{s:{s:s}}", "SignerDoesNotExist", "signer_id", tx->signer_id);
-        return -1;
+        return DEVNET_ERR_INVALID;
     }
+    if (rc != DEVNET_OK) return DEVNET_ERR_INVALID;
     char pk_text[NEAR_KEY_TEXT_MAX];
     near_public_key_format(&tx->public_key, pk_text);
     near_access_key ak;
     rc = devnet_key_get(&c->st, tx->signer_id, &tx->public_key, &ak);
-    if (rc < 0) return -1;
-    if (rc == 0) {
+    if (rc == DEVNET_NOT_FOUND) {
         *error = key_error(
             json_pack("{s:{s:s,s:s}}", "AccessKeyNotFound", "account_id", tx->signer_id, "public_key", pk_text));
-        return -1;
+        return DEVNET_ERR_INVALID;
     }
+    if (rc != DEVNET_OK) return DEVNET_ERR_INVALID;
     int result = -1;
     if (tx->nonce <= ak.nonce) {
         *error = json_pack("{s:{s:o,s:o}}", "InvalidNonce", "tx_nonce", devnet_u64_json(tx->nonce), "ak_nonce",

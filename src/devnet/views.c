@@ -20,7 +20,7 @@ char *devnet_b58(const uint8_t *data, size_t n, char *out, size_t cap)
     return out;
 }
 
-static json_t *b58_json(const uint8_t *h, size_t n)
+json_t *devnet_b58_json(const uint8_t *h, size_t n)
 {
     char buf[DEVNET_B58_HASH * 2];
     return json_string(devnet_b58(h, n, buf, sizeof buf));
@@ -32,16 +32,16 @@ json_t *devnet_u128_json(near_u128 v)
     return json_string(near_u128_format(v, buf));
 }
 
-int devnet_b58_hash(const char *s, uint8_t out[32])
+devnet_status devnet_b58_hash(const char *s, uint8_t out[32])
 {
-    if (!s || strlen(s) > DEVNET_B58_HASH_MAX) return -1;
-    return near_base58_decode_exact(s, out, 32);
+    if (!s || strlen(s) > DEVNET_B58_HASH_MAX) return DEVNET_ERR_INVALID;
+    return near_base58_decode_exact(s, out, 32) == NEAR_OK ? DEVNET_OK : DEVNET_ERR_INVALID;
 }
 
-int devnet_public_key_parse(const char *s, near_public_key *out)
+devnet_status devnet_public_key_parse(const char *s, near_public_key *out)
 {
-    if (!s || strlen(s) > DEVNET_KEY_TEXT_MAX) return -1;
-    return near_public_key_parse(s, out);
+    if (!s || strlen(s) > DEVNET_KEY_TEXT_MAX) return DEVNET_ERR_INVALID;
+    return near_public_key_parse(s, out) == NEAR_OK ? DEVNET_OK : DEVNET_ERR_INVALID;
 }
 
 /* The marker of a big u64 in a jansson string: \x01, "u64", a random
@@ -99,18 +99,15 @@ char *devnet_json_dumps(const json_t *j)
     return s;
 }
 
-int devnet_block_height_by_hash(devnet_chain *c, const uint8_t hash[32], uint64_t *height)
+devnet_status devnet_block_height_by_hash(devnet_chain *c, const uint8_t hash[32], uint64_t *height)
 {
     sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT height FROM blocks WHERE hash=?");
-    if (!s) return -1;
+    if (!s) return DEVNET_ERR_DB;
     sqlite3_bind_blob(s, 1, hash, 32, SQLITE_TRANSIENT);
-    int r = 0;
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        *height = (uint64_t)sqlite3_column_int64(s, 0);
-        r = 1;
-    }
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) *height = (uint64_t)sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
-    return r;
+    return rc == SQLITE_ROW ? DEVNET_OK : rc == SQLITE_DONE ? DEVNET_NOT_FOUND : DEVNET_ERR_DB;
 }
 
 typedef struct block_row {
@@ -144,13 +141,13 @@ static json_t *chunk_header(const block_row *b)
     devnet_sha256("chunk", 5, b->hash, 32, chunk_hash);
     near_u128 burnt = (near_u128)b->gas_burnt * DEVNET_GAS_PRICE;
     return json_pack("{s:o,s:o,s:o,s:o,s:o,s:i,s:I,s:I,s:i,s:I,s:I,s:s,s:s,s:o,s:o,s:o,s:[],s:s}", "chunk_hash",
-                     b58_json(chunk_hash, 32), "prev_block_hash", b58_json(b->prev_hash, 32), "outcome_root",
-                     b58_json(zero, 32), "prev_state_root", b58_json(zero, 32), "encoded_merkle_root",
-                     b58_json(zero, 32), "encoded_length", 0, "height_created", (json_int_t)b->height,
+                     devnet_b58_json(chunk_hash, 32), "prev_block_hash", devnet_b58_json(b->prev_hash, 32), "outcome_root",
+                     devnet_b58_json(zero, 32), "prev_state_root", devnet_b58_json(zero, 32), "encoded_merkle_root",
+                     devnet_b58_json(zero, 32), "encoded_length", 0, "height_created", (json_int_t)b->height,
                      "height_included", (json_int_t)b->height, "shard_id", 0, "gas_used", (json_int_t)b->gas_burnt,
                      "gas_limit", (json_int_t)1000000000000000ll, "rent_paid", "0", "validator_reward", "0",
-                     "balance_burnt", devnet_u128_json(burnt), "outgoing_receipts_root", b58_json(zero, 32), "tx_root",
-                     b58_json(zero, 32), "validator_proposals", "signature",
+                     "balance_burnt", devnet_u128_json(burnt), "outgoing_receipts_root", devnet_b58_json(zero, 32), "tx_root",
+                     devnet_b58_json(zero, 32), "validator_proposals", "signature",
                      "ed25519:1111111111111111111111111111111111111111111111111111111111111111");
 }
 
@@ -163,22 +160,22 @@ static json_t *header_json(devnet_chain *c, const block_row *b)
     json_t *h = json_pack(
         "{s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:i,s:o,s:I,s:s,s:o,s:[],s:[b]}", "height",
         (json_int_t)b->height, "prev_height", (json_int_t)(b->height > c->genesis_height ? b->height - 1 : 0),
-        "epoch_id", b58_json(zero, 32), "next_epoch_id", b58_json(epoch, 32), "hash", b58_json(b->hash, 32),
-        "prev_hash", b58_json(b->prev_hash, 32), "prev_state_root", b58_json(zero, 32), "block_body_hash",
-        b58_json(zero, 32), "chunk_receipts_root", b58_json(zero, 32), "chunk_headers_root", b58_json(zero, 32),
-        "chunk_tx_root", b58_json(zero, 32), "outcome_root", b58_json(zero, 32), "chunks_included", 1,
-        "challenges_root", b58_json(zero, 32), "timestamp", (json_int_t)b->timestamp, "timestamp_nanosec", ts,
-        "random_value", b58_json(b->random, 32), "validator_proposals", "chunk_mask", 1);
+        "epoch_id", devnet_b58_json(zero, 32), "next_epoch_id", devnet_b58_json(epoch, 32), "hash", devnet_b58_json(b->hash, 32),
+        "prev_hash", devnet_b58_json(b->prev_hash, 32), "prev_state_root", devnet_b58_json(zero, 32), "block_body_hash",
+        devnet_b58_json(zero, 32), "chunk_receipts_root", devnet_b58_json(zero, 32), "chunk_headers_root", devnet_b58_json(zero, 32),
+        "chunk_tx_root", devnet_b58_json(zero, 32), "outcome_root", devnet_b58_json(zero, 32), "chunks_included", 1,
+        "challenges_root", devnet_b58_json(zero, 32), "timestamp", (json_int_t)b->timestamp, "timestamp_nanosec", ts,
+        "random_value", devnet_b58_json(b->random, 32), "validator_proposals", "chunk_mask", 1);
     json_object_set_new(h, "gas_price", devnet_u128_json(DEVNET_GAS_PRICE));
     json_object_set_new(h, "block_ordinal", json_integer((json_int_t)(b->height - c->genesis_height + 1)));
     json_object_set_new(h, "rent_paid", json_string("0"));
     json_object_set_new(h, "validator_reward", json_string("0"));
     json_object_set_new(h, "total_supply", json_string("1001000000000000000000000000000000"));
     json_object_set_new(h, "challenges_result", json_array());
-    json_object_set_new(h, "last_final_block", b58_json(b->hash, 32));
-    json_object_set_new(h, "last_ds_final_block", b58_json(b->hash, 32));
-    json_object_set_new(h, "next_bp_hash", b58_json(zero, 32));
-    json_object_set_new(h, "block_merkle_root", b58_json(zero, 32));
+    json_object_set_new(h, "last_final_block", devnet_b58_json(b->hash, 32));
+    json_object_set_new(h, "last_ds_final_block", devnet_b58_json(b->hash, 32));
+    json_object_set_new(h, "next_bp_hash", devnet_b58_json(zero, 32));
+    json_object_set_new(h, "block_merkle_root", devnet_b58_json(zero, 32));
     json_object_set_new(h, "epoch_sync_data_hash", json_null());
     json_object_set_new(h, "approvals", json_array());
     json_object_set_new(h, "signature",
@@ -199,11 +196,12 @@ static json_t *receipts_at(devnet_chain *c, uint64_t height, bool with_outcomes)
 {
     json_t *list = json_array();
     sqlite3_stmt *s = devnet_stmt(
-        &c->st, "SELECT id, view, outcome, tx_hash, is_data FROM receipts WHERE exec_height=? ORDER BY seq");
+        &c->st, "SELECT id, body, outcome, tx_hash, is_data FROM receipts WHERE exec_height=? ORDER BY seq");
     if (!s) return list;
     sqlite3_bind_int64(s, 1, (sqlite3_int64)height);
     while (sqlite3_step(s) == SQLITE_ROW) {
-        json_t *view = json_loads((const char *)sqlite3_column_text(s, 1), 0, NULL);
+        json_t *view = devnet_receipt_body_json(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
+                                                sqlite3_column_blob(s, 0));
         if (!view) continue;
         if (!with_outcomes) {
             json_array_append_new(list, view);
@@ -216,7 +214,7 @@ static json_t *receipts_at(devnet_chain *c, uint64_t height, bool with_outcomes)
         json_t *outcome = json_loads((const char *)sqlite3_column_text(s, 2), 0, NULL);
         json_array_append_new(list,
                               json_pack("{s:o,s:o,s:o}", "receipt", view, "outcome", outcome ? outcome : json_null(),
-                                        "tx_hash", b58_json(sqlite3_column_blob(s, 3), 32)));
+                                        "tx_hash", devnet_b58_json(sqlite3_column_blob(s, 3), 32)));
     }
     sqlite3_reset(s);
     return list;
@@ -244,7 +242,7 @@ static json_t *block_hash_at(devnet_chain *c, uint64_t height)
 {
     block_row b;
     if (load_block(c, height, &b) != 1) return json_null();
-    return b58_json(b.hash, 32);
+    return devnet_b58_json(b.hash, 32);
 }
 
 json_t *devnet_tx_outcome_view(devnet_chain *c, const uint8_t hash[32], bool with_receipts, const char *final_status)
@@ -268,14 +266,15 @@ json_t *devnet_tx_outcome_view(devnet_chain *c, const uint8_t hash[32], bool wit
     json_t *outcomes = json_object(); /* receipt id -> outcome, to follow the status chain */
     json_t *receipts_outcome = json_array(), *receipts = json_array();
     s = devnet_stmt(&c->st,
-                    "SELECT id, view, outcome, exec_height, is_data FROM receipts WHERE tx_hash=? ORDER BY seq");
+                    "SELECT id, body, outcome, exec_height, is_data FROM receipts WHERE tx_hash=? ORDER BY seq");
     if (s) {
         sqlite3_bind_blob(s, 1, hash, 32, SQLITE_TRANSIENT);
         while (sqlite3_step(s) == SQLITE_ROW) {
             char id[DEVNET_B58_HASH];
             devnet_b58(sqlite3_column_blob(s, 0), 32, id, sizeof id);
             if (with_receipts) {
-                json_t *v = json_loads((const char *)sqlite3_column_text(s, 1), 0, NULL);
+                json_t *v = devnet_receipt_body_json(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
+                                                     sqlite3_column_blob(s, 0));
                 if (v) json_array_append_new(receipts, v);
             }
             if (sqlite3_column_int(s, 4) || sqlite3_column_type(s, 2) == SQLITE_NULL) continue;
@@ -320,11 +319,12 @@ json_t *devnet_tx_outcome_view(devnet_chain *c, const uint8_t hash[32], bool wit
 
 json_t *devnet_receipt_view(devnet_chain *c, const uint8_t id[32])
 {
-    sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT view FROM receipts WHERE id=?");
+    sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT body FROM receipts WHERE id=?");
     if (!s) return NULL;
     sqlite3_bind_blob(s, 1, id, 32, SQLITE_TRANSIENT);
     json_t *v = NULL;
-    if (sqlite3_step(s) == SQLITE_ROW) v = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = devnet_receipt_body_json(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), id);
     sqlite3_reset(s);
     return v;
 }
@@ -343,7 +343,7 @@ json_t *devnet_feed_block(devnet_chain *c, uint64_t height)
         json_t *receipt = json_object_get(it, "receipt");
         json_array_append_new(reos, json_pack("{s:O,s:{s:O,s:O,s:o,s:[]},s:O}", "receipt", receipt, "execution_outcome",
                                               "id", json_object_get(receipt, "receipt_id"), "outcome",
-                                              json_object_get(it, "outcome"), "block_hash", b58_json(b.hash, 32),
+                                              json_object_get(it, "outcome"), "block_hash", devnet_b58_json(b.hash, 32),
                                               "proof", "tx_hash", json_object_get(it, "tx_hash")));
     }
     json_decref(items);

@@ -19,19 +19,23 @@
 static int vm_get(void *user, const uint8_t *key, size_t klen, uint8_t **value, size_t *vlen)
 {
     devnet_rt_store *s = user;
-    return devnet_data_get(&s->c->st, s->account, key, klen, value, vlen);
+    switch (devnet_data_get(&s->c->st, s->account, key, klen, value, vlen)) {
+    case DEVNET_OK: return 1;
+    case DEVNET_NOT_FOUND: return 0;
+    default: return -1;
+    }
 }
 
 static int vm_set(void *user, const uint8_t *key, size_t klen, const uint8_t *value, size_t vlen)
 {
     devnet_rt_store *s = user;
-    return devnet_data_set(&s->c->st, s->account, key, klen, value, vlen);
+    return devnet_data_set(&s->c->st, s->account, key, klen, value, vlen) == DEVNET_OK ? 0 : -1;
 }
 
 static int vm_remove(void *user, const uint8_t *key, size_t klen)
 {
     devnet_rt_store *s = user;
-    return devnet_data_remove(&s->c->st, s->account, key, klen);
+    return devnet_data_remove(&s->c->st, s->account, key, klen) == DEVNET_OK ? 0 : -1;
 }
 
 static int vm_yield_pending(void *user, const uint8_t data_id[32])
@@ -51,9 +55,9 @@ static int vm_yield_pending(void *user, const uint8_t data_id[32])
     return r;
 }
 
-near_vm_storage devnet_rt_storage(devnet_rt_store *s)
+nearvm_storage devnet_rt_storage(devnet_rt_store *s)
 {
-    return (near_vm_storage){s, vm_get, vm_set, vm_remove, vm_yield_pending};
+    return (nearvm_storage){s, vm_get, vm_set, vm_remove, vm_yield_pending};
 }
 
 static devnet_contract_cache_entry *cache_find(devnet_chain *c, const uint8_t hash[32])
@@ -65,7 +69,7 @@ static devnet_contract_cache_entry *cache_find(devnet_chain *c, const uint8_t ha
 }
 
 /* Puts k in the least recently used slot (under the chain lock). */
-static void cache_put(devnet_chain *c, const uint8_t hash[32], near_vm_contract *k)
+static void cache_put(devnet_chain *c, const uint8_t hash[32], nearvm_contract *k)
 {
     devnet_contract_cache_entry *slot = &c->contracts[0];
     size_t n = sizeof c->contracts / sizeof c->contracts[0];
@@ -74,7 +78,7 @@ static void cache_put(devnet_chain *c, const uint8_t hash[32], near_vm_contract 
         if (!e->contract || e->used < slot->used) slot = e;
         if (!e->contract) break;
     }
-    if (slot->contract) near_vm_contract_release(slot->contract);
+    if (slot->contract) nearvm_contract_release(slot->contract);
     memcpy(slot->hash, hash, 32);
     slot->contract = k;
     slot->used = ++c->contract_clock;
@@ -90,10 +94,10 @@ void *devnet_contract_get(devnet_chain *c, const uint8_t hash[32], const char *a
     }
     uint8_t *code = NULL;
     size_t len = 0;
-    if (devnet_code_get(&c->st, account_id, &code, &len) != 1) return NULL;
-    near_vm_prepare_error perr = NEAR_PREPARE_OK;
+    if (devnet_code_get(&c->st, account_id, &code, &len) != DEVNET_OK) return NULL;
+    nearvm_prepare_error perr = NEAR_PREPARE_OK;
     uint64_t t0 = devnet_now_ns();
-    near_vm_contract *k = near_vm_contract_load(code, len, &perr, detail, detail_len);
+    nearvm_contract *k = nearvm_contract_load(code, len, &perr, detail, detail_len);
     uint64_t took_ms = (devnet_now_ns() - t0) / 1000000u;
     if (took_ms >= 100 && !c->cfg.quiet) /* under the chain lock: worth knowing */
         devnet_log("info", "compiled the contract of %s (%zu bytes) on its first call: %llu ms", account_id, len,
@@ -113,13 +117,13 @@ void devnet_contract_compile_into_cache(devnet_chain *c, const uint8_t hash[32],
     bool have = cache_find(c, hash) != NULL;
     pthread_mutex_unlock(&c->lock);
     if (have) return;
-    near_vm_prepare_error perr = NEAR_PREPARE_OK;
+    nearvm_prepare_error perr = NEAR_PREPARE_OK;
     char detail[160];
-    near_vm_contract *k = near_vm_contract_load(code, len, &perr, detail, sizeof detail);
+    nearvm_contract *k = nearvm_contract_load(code, len, &perr, detail, sizeof detail);
     if (!k) return; /* the call will report the preparation error */
     pthread_mutex_lock(&c->lock);
     if (cache_find(c, hash))
-        near_vm_contract_release(k);
+        nearvm_contract_release(k);
     else
         cache_put(c, hash, k);
     pthread_mutex_unlock(&c->lock);
@@ -146,41 +150,41 @@ void devnet_precompile_tx(devnet_chain *c, const near_transaction *tx)
 /* Runs a function call: the cached compiled contract, or (no code, or code
  * that does not prepare) the VM's own path that reports the error. */
 void devnet_rt_run_vm(devnet_chain *c, const devnet_account *acct, const char *account_id, const char *method,
-                      const near_vm_context *ctx, const near_vm_storage *store, near_vm_outcome *out)
+                      const nearvm_context *ctx, const nearvm_storage *store, nearvm_outcome *out)
 {
     static const uint8_t zero[32];
     if (!memcmp(acct->code_hash, zero, 32)) {
-        near_vm_run_code(NULL, 0, method, ctx, store, out);
+        nearvm_run_code(NULL, 0, method, ctx, store, out);
         return;
     }
     int perr = 0;
     char detail[160];
-    near_vm_contract *k = devnet_contract_get(c, acct->code_hash, account_id, &perr, detail, sizeof detail);
+    nearvm_contract *k = devnet_contract_get(c, acct->code_hash, account_id, &perr, detail, sizeof detail);
     if (k) {
-        near_vm_run(k, method, ctx, store, out);
+        nearvm_run(k, method, ctx, store, out);
         return;
     }
     uint8_t *code = NULL;
     size_t len = 0;
-    devnet_code_get(&c->st, account_id, &code, &len);
-    near_vm_run_code(code, len, method, ctx, store, out);
+    if (devnet_code_get(&c->st, account_id, &code, &len) != DEVNET_OK) {
+        code = NULL; /* gone or unreadable: the VM reports the missing code */
+        len = 0;
+    }
+    nearvm_run_code(code, len, method, ctx, store, out);
     free(code);
 }
 
 /* ---- promise results ---- */
 
 /* Loads the results of the data this receipt waited for. */
-near_vm_promise_result *devnet_rt_load_promise_results(devnet_chain *c, json_t *ins, size_t *count)
+nearvm_promise_result *devnet_rt_load_promise_results(devnet_chain *c, const uint8_t (*ins)[32], size_t n)
 {
-    size_t n = json_array_size(ins);
-    *count = n;
     if (!n) return NULL;
-    near_vm_promise_result *res = calloc(n, sizeof *res);
+    nearvm_promise_result *res = calloc(n, sizeof *res);
     if (!res) return NULL;
     for (size_t i = 0; i < n; i++) {
-        uint8_t did[32];
+        const uint8_t *did = ins[i];
         res[i].status = NEAR_PROMISE_FAILED;
-        if (devnet_rt_b58_hash(json_array_get(ins, i), did)) continue;
         sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT has_data, data FROM received_data WHERE data_id=?");
         if (!s) continue;
         sqlite3_bind_blob(s, 1, did, 32, SQLITE_TRANSIENT);
@@ -199,7 +203,7 @@ near_vm_promise_result *devnet_rt_load_promise_results(devnet_chain *c, json_t *
     return res;
 }
 
-void devnet_rt_free_promise_results(near_vm_promise_result *res, size_t n)
+void devnet_rt_free_promise_results(nearvm_promise_result *res, size_t n)
 {
     for (size_t i = 0; i < n; i++) free((void *)res[i].data);
     free(res);
@@ -207,7 +211,7 @@ void devnet_rt_free_promise_results(near_vm_promise_result *res, size_t n)
 
 /* ---- view calls ---- */
 
-int devnet_runtime_view_call(devnet_chain *c, const char *account_id, const char *method, const uint8_t *args,
+devnet_status devnet_runtime_view_call(devnet_chain *c, const char *account_id, const char *method, const uint8_t *args,
                              size_t args_len, uint8_t **result, size_t *result_len, json_t **logs, char **error_debug)
 {
     devnet_account acct;
@@ -215,9 +219,9 @@ int devnet_runtime_view_call(devnet_chain *c, const char *account_id, const char
     *result_len = 0;
     *logs = json_array();
     *error_debug = NULL;
-    int rc = devnet_account_get(&c->st, account_id, &acct);
-    if (rc <= 0) return rc < 0 ? -1 : 1; /* 1: unknown account */
-    near_vm_context ctx;
+    devnet_status rc = devnet_account_get(&c->st, account_id, &acct);
+    if (rc != DEVNET_OK) return rc; /* DEVNET_NOT_FOUND: unknown account */
+    nearvm_context ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.current_account_id = account_id;
     ctx.signer_account_id = account_id;
@@ -236,14 +240,17 @@ int devnet_runtime_view_call(devnet_chain *c, const char *account_id, const char
     ctx.prepaid_gas = 300000000000000ull;
     ctx.is_view = true;
     devnet_rt_store vs = {c, account_id};
-    near_vm_storage store = devnet_rt_storage(&vs);
-    near_vm_outcome out;
+    nearvm_storage store = devnet_rt_storage(&vs);
+    nearvm_outcome out;
     memset(&out, 0, sizeof out);
-    devnet_savepoint(&c->st); /* a view never changes state, whatever the contract tries */
+    /* A view never changes state, whatever the contract tries: without the
+     * savepoint it does not run at all. */
+    if (devnet_savepoint(&c->st) != DEVNET_OK) return DEVNET_ERR_DB;
     devnet_rt_run_vm(c, &acct, account_id, method, &ctx, &store, &out);
-    devnet_rollback(&c->st);
+    if (devnet_rollback(&c->st) != DEVNET_OK)
+        devnet_log("error", "view %s.%s: its savepoint could not be rolled back", account_id, method);
     for (size_t i = 0; i < out.logs_count; i++) json_array_append_new(*logs, json_string(out.logs[i]));
-    if (out.error.kind != NEAR_VM_OK) {
+    if (out.error.kind != NEARVM_OK) {
         *error_debug = strdup(out.error.debug ? out.error.debug : (out.error.message ? out.error.message : "error"));
     } else if (out.return_kind == NEAR_RETURN_VALUE && out.return_len) {
         *result = malloc(out.return_len);
@@ -252,6 +259,6 @@ int devnet_runtime_view_call(devnet_chain *c, const char *account_id, const char
             *result_len = out.return_len;
         }
     }
-    near_vm_outcome_free(&out);
-    return 0;
+    nearvm_outcome_free(&out);
+    return DEVNET_OK;
 }

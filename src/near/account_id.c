@@ -14,22 +14,27 @@ static int is_separator(char c)
     return c == '-' || c == '_' || c == '.';
 }
 
-static int set_err(char *err, size_t errlen, const char *msg, const char *id, size_t pos)
+static bool set_err(char *err, size_t errlen, const char *msg, const char *id, size_t n, size_t pos)
 {
     if (err && errlen)
-        snprintf(err, errlen, "invalid account id \"%.80s\": %s (at %zu)", id, msg, pos);
-    return 0;
+        snprintf(err, errlen, "invalid account id \"%.*s\": %s (at %zu)", (int)(n < 80 ? n : 80), id, msg, pos);
+    return false;
 }
 
-int near_account_id_valid(const char *id, char *err, size_t errlen)
+bool near_account_id_valid(const char *id, char *err, size_t errlen)
 {
     if (!id)
-        return set_err(err, errlen, "missing", "", 0);
-    size_t n = strlen(id);
+        return set_err(err, errlen, "missing", "", 0, 0);
+    return near_account_id_valid_n(id, strlen(id), err, errlen);
+}
+
+bool near_account_id_valid_n(const char *id, size_t n, char *err, size_t errlen)
+{
     if (n < NEAR_ACCOUNT_ID_MIN_LEN || n > NEAR_ACCOUNT_ID_MAX_LEN) {
         if (err && errlen)
-            snprintf(err, errlen, "invalid account id \"%.80s\": length %zu is outside 2..64", id, n);
-        return 0;
+            snprintf(err, errlen, "invalid account id \"%.*s\": length %zu is outside 2..64", (int)(n < 80 ? n : 80),
+                     id, n);
+        return false;
     }
     int last_was_sep = 1; /* the start behaves like a separator */
     for (size_t i = 0; i < n; i++) {
@@ -38,19 +43,19 @@ int near_account_id_valid(const char *id, char *err, size_t errlen)
             last_was_sep = 0;
         } else if (is_separator(c)) {
             if (last_was_sep)
-                return set_err(err, errlen,
-                               i == 0 ? "starts with a separator" : "two separators in a row", id, i);
+                return set_err(err, errlen, i == 0 ? "starts with a separator" : "two separators in a row", id, n,
+                               i);
             last_was_sep = 1;
         } else {
             return set_err(err, errlen,
                            (c >= 'A' && c <= 'Z') ? "uppercase letters are not allowed"
                                                   : "character not allowed (only a-z 0-9 . - _)",
-                           id, i);
+                           id, n, i);
         }
     }
     if (last_was_sep)
-        return set_err(err, errlen, "ends with a separator", id, n - 1);
-    return 1;
+        return set_err(err, errlen, "ends with a separator", id, n, n - 1);
+    return true;
 }
 
 static int all_lower_hex(const char *s, size_t n)
@@ -73,18 +78,18 @@ near_account_kind near_account_id_kind(const char *id)
     return NEAR_ACCOUNT_NAMED;
 }
 
-int near_account_id_is_top_level(const char *id)
+bool near_account_id_is_top_level(const char *id)
 {
     return near_account_id_kind(id) == NEAR_ACCOUNT_NAMED && !strchr(id, '.');
 }
 
-int near_account_id_is_sub_account_of(const char *id, const char *parent)
+bool near_account_id_is_sub_account_of(const char *id, const char *parent)
 {
     if (!near_account_id_valid(id, NULL, 0) || !near_account_id_valid(parent, NULL, 0))
-        return 0;
+        return false;
     size_t n = strlen(id), p = strlen(parent);
     if (n <= p + 1 || strcmp(id + n - p, parent) != 0 || id[n - p - 1] != '.')
-        return 0;
+        return false;
     /* Direct child: the prefix before ".parent" has no dot of its own. */
     return memchr(id, '.', n - p - 1) == NULL;
 }

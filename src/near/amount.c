@@ -6,27 +6,27 @@
 #include <strings.h>
 
 /* Parses "<int>[.<frac>]" scaled by 10^decimals. Returns 0 or -1. */
-static int parse_scaled(const char *s, size_t n, unsigned decimals, near_u128 *out)
+static near_status parse_scaled(const char *s, size_t n, unsigned decimals, near_u128 *out)
 {
     const char *dot = memchr(s, '.', n);
     size_t int_len = dot ? (size_t)(dot - s) : n;
     size_t frac_len = dot ? n - int_len - 1 : 0;
     if ((int_len == 0 && frac_len == 0) || frac_len > decimals || (dot && frac_len == 0))
-        return -1;
+        return NEAR_ERR_INVALID;
     near_u128 whole = 0, frac = 0, scale = 1;
     if (int_len && near_u128_parse_n(s, int_len, &whole))
-        return -1;
+        return NEAR_ERR_INVALID;
     if (frac_len && near_u128_parse_n(dot + 1, frac_len, &frac))
-        return -1;
+        return NEAR_ERR_INVALID;
     for (unsigned i = 0; i < decimals; i++)
         scale *= 10;
     for (size_t i = frac_len; i < decimals; i++)
         frac *= 10;
     near_u128 v;
     if (near_u128_mul(whole, scale, &v) || near_u128_add(v, frac, &v))
-        return -1;
+        return NEAR_ERR_INVALID;
     *out = v;
-    return 0;
+    return NEAR_OK;
 }
 
 static size_t trim_len(const char *s)
@@ -44,10 +44,10 @@ static const char *skip_spaces(const char *s)
     return s;
 }
 
-int near_amount_parse_near(const char *text, near_u128 *yocto)
+near_status near_amount_parse_near(const char *text, near_u128 *yocto)
 {
     if (!text)
-        return -1;
+        return NEAR_ERR_INVALID;
     const char *s = skip_spaces(text);
     size_t n = trim_len(s);
     if (n >= 4 && strncasecmp(s + n - 4, "near", 4) == 0) {
@@ -89,10 +89,10 @@ char *near_amount_format_near(near_u128 yocto, char out[NEAR_AMOUNT_TEXT_MAX])
     return out;
 }
 
-int near_gas_parse(const char *text, uint64_t *gas)
+near_status near_gas_parse(const char *text, uint64_t *gas)
 {
     if (!text)
-        return -1;
+        return NEAR_ERR_INVALID;
     const char *s = skip_spaces(text);
     size_t n = trim_len(s);
     unsigned decimals = 0;
@@ -101,16 +101,16 @@ int near_gas_parse(const char *text, uint64_t *gas)
         decimals = (unit == 'G' || unit == 'g') ? 9 : (unit == 'T' || unit == 't') ? 12
                  : (unit == 'P' || unit == 'p') ? 15 : 0;
         if (!decimals)
-            return -1;
+            return NEAR_ERR_INVALID;
         n -= 4;
         while (n && s[n - 1] == ' ')
             n--;
     }
     near_u128 v;
     if (parse_scaled(s, n, decimals, &v) || v > UINT64_MAX)
-        return -1;
+        return NEAR_ERR_INVALID;
     *gas = (uint64_t)v;
-    return 0;
+    return NEAR_OK;
 }
 
 char *near_gas_format(uint64_t gas, char out[NEAR_GAS_TEXT_MAX])

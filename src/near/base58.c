@@ -89,16 +89,16 @@ int near_base58_decode(const char *text, uint8_t *out, size_t cap)
     return (int)total;
 }
 
-int near_base58_decode_exact(const char *text, uint8_t *out, size_t len)
+near_status near_base58_decode_exact(const char *text, uint8_t *out, size_t len)
 {
     /* Decode into a larger scratch buffer so a too-long input is reported
      * as a length mismatch rather than silently truncated. */
     uint8_t tmp[256];
     if (len > sizeof tmp)
-        return -1;
+        return NEAR_ERR_INVALID;
     int got = near_base58_decode(text, tmp, sizeof tmp);
     if (got < 0 || (size_t)got != len)
-        return -1;
+        return NEAR_ERR_INVALID;
     memcpy(out, tmp, len);
-    return 0;
+    return NEAR_OK;
 }

@@ -15,22 +15,22 @@ char *near_base64_encode(const uint8_t *data, size_t n)
     return out;
 }
 
-int near_base64_decode(const char *text, uint8_t **out, size_t *n)
+near_status near_base64_decode(const char *text, uint8_t **out, size_t *n)
 {
     size_t tlen = strlen(text);
     size_t cap = tlen / 4 * 3 + 3;
     uint8_t *buf = malloc(cap + 1);
     if (!buf)
-        return -1;
+        return NEAR_ERR_INVALID;
     size_t got = 0;
     const char *end = NULL;
     if (sodium_base642bin(buf, cap, text, tlen, NULL, &got, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
         end != text + tlen) {
         free(buf);
-        return -1;
+        return NEAR_ERR_INVALID;
     }
     buf[got] = 0;
     *out = buf;
     *n = got;
-    return 0;
+    return NEAR_OK;
 }

@@ -1,5 +1,6 @@
 /* borsh.c — Borsh writer (growable buffer) and bounds-checked reader. */
 #include "near/borsh.h"
+#include "near/utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -110,136 +111,136 @@ size_t near_borsh_remaining(const near_borsh_reader *r)
     return r->len - r->pos;
 }
 
-int near_borsh_fail(near_borsh_reader *r, const char *fmt, ...)
+near_status near_borsh_fail(near_borsh_reader *r, const char *fmt, ...)
 {
     /* Keep the first error: it is the one closest to the cause. */
     if (r->err[0])
-        return -1;
+        return NEAR_ERR_INVALID;
     char msg[120];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     snprintf(r->err, sizeof r->err, "%s at byte %zu", msg, r->pos);
-    return -1;
+    return NEAR_ERR_INVALID;
 }
 
-static int need(near_borsh_reader *r, size_t n, const char *what)
+static near_status need(near_borsh_reader *r, size_t n, const char *what)
 {
     if (n > near_borsh_remaining(r))
         return near_borsh_fail(r, "truncated input: %s needs %zu bytes, %zu left", what, n,
                                near_borsh_remaining(r));
-    return 0;
+    return NEAR_OK;
 }
 
-static int get_le(near_borsh_reader *r, size_t n, uint64_t *v, const char *what)
+static near_status get_le(near_borsh_reader *r, size_t n, uint64_t *v, const char *what)
 {
     if (need(r, n, what))
-        return -1;
+        return NEAR_ERR_INVALID;
     uint64_t x = 0;
     for (size_t i = 0; i < n; i++)
         x |= (uint64_t)r->data[r->pos + i] << (8 * i);
     r->pos += n;
     *v = x;
-    return 0;
+    return NEAR_OK;
 }
 
-int near_borsh_read_u8(near_borsh_reader *r, uint8_t *v)
+near_status near_borsh_read_u8(near_borsh_reader *r, uint8_t *v)
 {
     uint64_t x;
     if (get_le(r, 1, &x, "u8"))
-        return -1;
+        return NEAR_ERR_INVALID;
     *v = (uint8_t)x;
-    return 0;
+    return NEAR_OK;
 }
 
-int near_borsh_read_u16(near_borsh_reader *r, uint16_t *v)
+near_status near_borsh_read_u16(near_borsh_reader *r, uint16_t *v)
 {
     uint64_t x;
     if (get_le(r, 2, &x, "u16"))
-        return -1;
+        return NEAR_ERR_INVALID;
     *v = (uint16_t)x;
-    return 0;
+    return NEAR_OK;
 }
 
-int near_borsh_read_u32(near_borsh_reader *r, uint32_t *v)
+near_status near_borsh_read_u32(near_borsh_reader *r, uint32_t *v)
 {
     uint64_t x;
     if (get_le(r, 4, &x, "u32"))
-        return -1;
+        return NEAR_ERR_INVALID;
     *v = (uint32_t)x;
-    return 0;
+    return NEAR_OK;
 }
 
-int near_borsh_read_u64(near_borsh_reader *r, uint64_t *v)
+near_status near_borsh_read_u64(near_borsh_reader *r, uint64_t *v)
 {
     return get_le(r, 8, v, "u64");
 }
 
-int near_borsh_read_u128(near_borsh_reader *r, near_u128 *v)
+near_status near_borsh_read_u128(near_borsh_reader *r, near_u128 *v)
 {
     uint64_t lo, hi;
     if (need(r, 16, "u128") || get_le(r, 8, &lo, "u128") || get_le(r, 8, &hi, "u128"))
-        return -1;
+        return NEAR_ERR_INVALID;
     *v = ((near_u128)hi << 64) | lo;
-    return 0;
+    return NEAR_OK;
 }
 
-int near_borsh_read_fixed(near_borsh_reader *r, void *out, size_t len)
+near_status near_borsh_read_fixed(near_borsh_reader *r, void *out, size_t len)
 {
     if (need(r, len, "fixed array"))
-        return -1;
+        return NEAR_ERR_INVALID;
     if (len)
         memcpy(out, r->data + r->pos, len);
     r->pos += len;
-    return 0;
+    return NEAR_OK;
 }
 
-int near_borsh_read_option(near_borsh_reader *r, int *present)
+near_status near_borsh_read_option(near_borsh_reader *r, int *present)
 {
     uint8_t tag;
     if (near_borsh_read_u8(r, &tag))
-        return -1;
+        return NEAR_ERR_INVALID;
     if (tag > 1) {
         r->pos--;
         return near_borsh_fail(r, "invalid option tag %u", tag);
     }
     *present = tag;
-    return 0;
+    return NEAR_OK;
 }
 
-int near_borsh_read_bool(near_borsh_reader *r, int *v)
+near_status near_borsh_read_bool(near_borsh_reader *r, int *v)
 {
     uint8_t b;
     if (near_borsh_read_u8(r, &b))
-        return -1;
+        return NEAR_ERR_INVALID;
     if (b > 1) {
         r->pos--;
         return near_borsh_fail(r, "invalid bool %u", b);
     }
     *v = b;
-    return 0;
+    return NEAR_OK;
 }
 
-int near_borsh_read_vec_len(near_borsh_reader *r, size_t min_elem_size, uint32_t *count)
+near_status near_borsh_read_vec_len(near_borsh_reader *r, size_t min_elem_size, uint32_t *count)
 {
     uint32_t n;
     if (near_borsh_read_u32(r, &n))
-        return -1;
+        return NEAR_ERR_INVALID;
     if (min_elem_size && n > near_borsh_remaining(r) / min_elem_size) {
         r->pos -= 4;
         return near_borsh_fail(r, "vector of %u elements cannot fit in %zu bytes left", n,
                                near_borsh_remaining(r) - 4);
     }
     *count = n;
-    return 0;
+    return NEAR_OK;
 }
 
-int near_borsh_read_bytes(near_borsh_reader *r, uint8_t **out, size_t *len)
+near_status near_borsh_read_bytes(near_borsh_reader *r, uint8_t **out, size_t *len)
 {
     uint32_t n;
     if (near_borsh_read_u32(r, &n))
-        return -1;
+        return NEAR_ERR_INVALID;
     if (need(r, n, "byte vector")) {
         r->err[0] = '\0';
         r->pos -= 4;
@@ -255,52 +256,21 @@ int near_borsh_read_bytes(near_borsh_reader *r, uint8_t **out, size_t *len)
     r->pos += n;
     *out = buf;
     *len = n;
-    return 0;
+    return NEAR_OK;
 }
 
-/* Strict UTF-8 check (no overlongs, no surrogates, max U+10FFFF), as Rust's
- * String requires. */
-static int utf8_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k;
-        uint32_t cp, min;
-        if ((c & 0xE0) == 0xC0) { k = 1; cp = c & 0x1F; min = 0x80; }
-        else if ((c & 0xF0) == 0xE0) { k = 2; cp = c & 0x0F; min = 0x800; }
-        else if ((c & 0xF8) == 0xF0) { k = 3; cp = c & 0x07; min = 0x10000; }
-        else return 0;
-        if (k > n - i - 1)
-            return 0;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + j] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += k + 1;
-    }
-    return 1;
-}
-
-int near_borsh_read_string(near_borsh_reader *r, char **out)
+near_status near_borsh_read_string(near_borsh_reader *r, char **out)
 {
     size_t start = r->pos;
     uint8_t *buf;
     size_t n;
     if (near_borsh_read_bytes(r, &buf, &n))
-        return -1;
-    if (!utf8_valid(buf, n) || memchr(buf, 0, n)) {
+        return NEAR_ERR_INVALID;
+    if (!near_utf8_valid(buf, n) || memchr(buf, 0, n)) {
         free(buf);
         r->pos = start;
         return near_borsh_fail(r, "string is not valid UTF-8 without NUL bytes");
     }
     *out = (char *)buf;
-    return 0;
+    return NEAR_OK;
 }

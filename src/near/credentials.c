@@ -13,8 +13,8 @@
 
 #include "near/account_id.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+static near_status fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static near_status fail(char *err, size_t errlen, const char *fmt, ...)
 {
     if (err && errlen) {
         va_list ap;
@@ -22,7 +22,7 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
         vsnprintf(err, errlen, fmt, ap);
         va_end(ap);
     }
-    return -1;
+    return NEAR_ERR_IO;
 }
 
 /* The network name becomes a directory name: keep it to a safe alphabet so
@@ -38,7 +38,7 @@ static int safe_name(const char *s)
     return 1;
 }
 
-int near_credentials_read_file(const char *path, near_credentials *out, char *err, size_t errlen)
+near_status near_credentials_read_file(const char *path, near_credentials *out, char *err, size_t errlen)
 {
     json_error_t jerr;
     memset(out, 0, sizeof *out);
@@ -48,10 +48,11 @@ int near_credentials_read_file(const char *path, near_credentials *out, char *er
          * part of the private key: report only where it failed. */
         if (jerr.line > 0)
             return fail(err, errlen, "cannot parse credentials %s: not JSON (line %d, column %d)", path, jerr.line,
-                        jerr.column);
+                        jerr.column),
+                   NEAR_ERR_INVALID;
         return fail(err, errlen, "cannot read credentials %s: %s", path, jerr.text);
     }
-    int rc = -1;
+    near_status rc = NEAR_ERR_INVALID;
     const char *account = json_string_value(json_object_get(root, "account_id"));
     const char *priv = json_string_value(json_object_get(root, "private_key"));
     if (!priv) /* some older tools wrote "secret_key" */
@@ -67,7 +68,7 @@ int near_credentials_read_file(const char *path, near_credentials *out, char *er
             fail(err, errlen, "credentials %s: public_key does not match private_key", path);
         } else {
             snprintf(out->account_id, sizeof out->account_id, "%s", account);
-            rc = 0;
+            rc = NEAR_OK;
         }
     }
     if (rc)
@@ -76,32 +77,34 @@ int near_credentials_read_file(const char *path, near_credentials *out, char *er
     return rc;
 }
 
-static int cred_path(char *buf, size_t cap, const char *dir, const char *network, const char *account_id,
-                     char *err, size_t errlen)
+static near_status cred_path(char *buf, size_t cap, const char *dir, const char *network, const char *account_id,
+                             char *err, size_t errlen)
 {
     if (!safe_name(network))
-        return fail(err, errlen, "invalid network name \"%s\"", network ? network : "");
+        return fail(err, errlen, "invalid network name \"%s\"", network ? network : ""), NEAR_ERR_ARG;
     if (!near_account_id_valid(account_id, NULL, 0))
-        return fail(err, errlen, "invalid account id \"%s\"", account_id ? account_id : "");
+        return fail(err, errlen, "invalid account id \"%s\"", account_id ? account_id : ""), NEAR_ERR_ARG;
     int n = snprintf(buf, cap, "%s/%s/%s.json", dir, network, account_id);
     if (n < 0 || (size_t)n >= cap)
-        return fail(err, errlen, "credentials path too long under %s", dir);
-    return 0;
+        return fail(err, errlen, "credentials path too long under %s", dir), NEAR_ERR_ARG;
+    return NEAR_OK;
 }
 
-int near_credentials_read(const char *dir, const char *network, const char *account_id,
+near_status near_credentials_read(const char *dir, const char *network, const char *account_id,
                           near_credentials *out, char *err, size_t errlen)
 {
     char path[4096];
-    if (cred_path(path, sizeof path, dir, network, account_id, err, errlen))
-        return -1;
-    if (near_credentials_read_file(path, out, err, errlen))
-        return -1;
+    near_status st = cred_path(path, sizeof path, dir, network, account_id, err, errlen);
+    if (st != NEAR_OK)
+        return st;
+    st = near_credentials_read_file(path, out, err, errlen);
+    if (st != NEAR_OK)
+        return st;
     if (strcmp(out->account_id, account_id) != 0) {
         near_keypair_wipe(&out->keypair);
-        return fail(err, errlen, "credentials %s are for account %s", path, out->account_id);
+        return fail(err, errlen, "credentials %s are for account %s", path, out->account_id), NEAR_ERR_INVALID;
     }
-    return 0;
+    return NEAR_OK;
 }
 
 static int mkdir_p(const char *path)
@@ -119,12 +122,13 @@ static int mkdir_p(const char *path)
     return (mkdir(buf, 0700) != 0 && errno != EEXIST) ? -1 : 0;
 }
 
-int near_credentials_write(const char *dir, const char *network, const near_credentials *cred, char *err,
+near_status near_credentials_write(const char *dir, const char *network, const near_credentials *cred, char *err,
                            size_t errlen)
 {
     char path[4096], tmp[4200], netdir[4096];
-    if (cred_path(path, sizeof path, dir, network, cred->account_id, err, errlen))
-        return -1;
+    near_status st = cred_path(path, sizeof path, dir, network, cred->account_id, err, errlen);
+    if (st != NEAR_OK)
+        return st;
     snprintf(netdir, sizeof netdir, "%s/%s", dir, network);
     if (mkdir_p(netdir) != 0)
         return fail(err, errlen, "cannot create %s: %s", netdir, strerror(errno));
@@ -137,9 +141,9 @@ int near_credentials_write(const char *dir, const char *network, const near_cred
     json_decref(root);
     sodium_memzero(priv, sizeof priv);
     if (!text)
-        return fail(err, errlen, "out of memory writing %s", path);
+        return fail(err, errlen, "out of memory writing %s", path), NEAR_ERR_NOMEM;
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    int rc = -1;
+    near_status rc = NEAR_ERR_IO;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
         fail(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
@@ -158,7 +162,7 @@ int near_credentials_write(const char *dir, const char *network, const near_cred
             fail(err, errlen, "cannot write %s: %s", path, strerror(errno));
             unlink(tmp);
         } else {
-            rc = 0;
+            rc = NEAR_OK;
         }
     }
     sodium_memzero(text, strlen(text));

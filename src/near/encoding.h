@@ -1,8 +1,10 @@
 /* encoding.h — text encodings NEAR puts on the wire:
  *   base58 (bitcoin alphabet) for hashes, keys and signatures;
  *   base64 (standard alphabet, padded) for args, code and signed txs. */
-#ifndef NEAR_ENCODING_H
-#define NEAR_ENCODING_H
+#ifndef OUTLAYER_NEAR_ENCODING_H
+#define OUTLAYER_NEAR_ENCODING_H
+
+#include "near/status.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -16,13 +18,13 @@ int near_base58_encode(const uint8_t *data, size_t n, char *out, size_t cap);
 /* Decodes base58 text; returns the byte count, or -1 on a character outside
  * the alphabet or output larger than cap. */
 int near_base58_decode(const char *text, uint8_t *out, size_t cap);
-/* Decodes text that must give exactly `len` bytes (hashes, keys). 0 or -1. */
-int near_base58_decode_exact(const char *text, uint8_t *out, size_t len);
+/* Decodes text that must give exactly `len` bytes (hashes, keys). NEAR_OK or NEAR_ERR_INVALID. */
+NEAR_MUST_USE near_status near_base58_decode_exact(const char *text, uint8_t *out, size_t len);
 
 /* Returns a malloc'd NUL-terminated padded base64 string, or NULL on OOM. */
 char *near_base64_encode(const uint8_t *data, size_t n);
 /* Decodes padded standard base64 (whitespace not allowed); *out is malloc'd
- * (one spare NUL byte after the data). Returns 0, or -1 on invalid input. */
-int near_base64_decode(const char *text, uint8_t **out, size_t *n);
+ * (one spare NUL byte after the data). NEAR_OK, or NEAR_ERR_INVALID on invalid input. */
+NEAR_MUST_USE near_status near_base64_decode(const char *text, uint8_t **out, size_t *n);
 
 #endif

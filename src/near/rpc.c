@@ -1,6 +1,6 @@
 /* rpc.c — NEAR JSON-RPC over HTTP: the client handle, transport, retries
  * and the mapping of JSON-RPC errors to near_status. The typed calls live in
- * rpc_query.c (reads) and rpc_tx.c (transactions). */
+ * rpc_reads.c (reads) and rpc_send.c (transactions). */
 #include "near/rpc.h"
 
 #include <curl/curl.h>
@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "near/encoding.h"
-#include "near/rpc_internal.h"
+#include "near/rpc_helpers.h"
 
 struct near_rpc {
     char *url;
@@ -24,18 +24,6 @@ struct near_rpc {
     long timeout_ms;
     unsigned long next_id;
 };
-
-static const char *const STATUS_NAMES[] = {
-    "ok", "bad argument", "transport error", "HTTP error", "protocol error", "timeout",
-    "unknown account", "unknown access key", "no contract code", "unknown block", "unknown chunk",
-    "unknown transaction", "contract execution error", "invalid nonce", "invalid transaction",
-    "handler error", "request validation error", "internal error", "transaction failed",
-};
-
-const char *near_status_name(near_status st)
-{
-    return (unsigned)st < sizeof STATUS_NAMES / sizeof STATUS_NAMES[0] ? STATUS_NAMES[st] : "unknown";
-}
 
 void near_rpc_error_clear(near_rpc_error *err)
 {
@@ -67,7 +55,7 @@ static void global_init_once(void)
     global_rc = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }
 
-int near_rpc_global_init(void)
+near_status near_rpc_global_init(void)
 {
     pthread_once(&global_once, global_init_once);
     return global_rc;
@@ -141,13 +129,13 @@ void near_rpc_set_timeout(near_rpc *c, long timeout_ms)
     c->timeout_ms = timeout_ms;
 }
 
-int near_rpc_add_header(near_rpc *c, const char *header)
+near_status near_rpc_add_header(near_rpc *c, const char *header)
 {
     struct curl_slist *h = curl_slist_append(c->headers, header);
     if (!h)
-        return -1;
+        return NEAR_ERR_NOMEM;
     c->headers = h;
-    return 0;
+    return NEAR_OK;
 }
 
 /* -------------------------------------------------------------- transport */
@@ -255,7 +243,7 @@ int near_rpc_ju128(json_t *v, near_u128 *out)
 int near_rpc_jhash(json_t *v, uint8_t out[NEAR_HASH_LEN])
 {
     const char *s = json_string_value(v);
-    return s ? near_base58_decode_exact(s, out, NEAR_HASH_LEN) : -1;
+    return s && near_base58_decode_exact(s, out, NEAR_HASH_LEN) == NEAR_OK ? 0 : -1;
 }
 
 /* Compact JSON text of v, cut to fit buf. */

@@ -16,40 +16,18 @@
  * the caller decides.
  *
  * Call near_rpc_global_init() once at program start (before threads). */
-#ifndef NEAR_RPC_H
-#define NEAR_RPC_H
+#ifndef OUTLAYER_NEAR_RPC_H
+#define OUTLAYER_NEAR_RPC_H
 
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "near/keys.h"
+#include "near/status.h"
 #include "near/transaction.h"
 #include "near/u128.h"
 
-typedef enum near_status {
-    NEAR_OK = 0,
-    NEAR_ERR_ARG,               /* bad argument given to the client */
-    NEAR_ERR_TRANSPORT,         /* connection failed, no HTTP answer */
-    NEAR_ERR_HTTP,              /* HTTP error without a JSON-RPC error body */
-    NEAR_ERR_PROTOCOL,          /* the answer is not the JSON we expect */
-    NEAR_ERR_TIMEOUT,           /* TIMEOUT_ERROR (HTTP 408) or client timeout */
-    NEAR_ERR_UNKNOWN_ACCOUNT,
-    NEAR_ERR_UNKNOWN_ACCESS_KEY,
-    NEAR_ERR_NO_CONTRACT_CODE,
-    NEAR_ERR_UNKNOWN_BLOCK,
-    NEAR_ERR_UNKNOWN_CHUNK,
-    NEAR_ERR_UNKNOWN_TRANSACTION,
-    NEAR_ERR_CONTRACT_EXECUTION, /* a view call failed (panic, missing method, …) */
-    NEAR_ERR_INVALID_NONCE,     /* InvalidTxError::InvalidNonce; see ak_nonce */
-    NEAR_ERR_INVALID_TX,        /* any other INVALID_TRANSACTION */
-    NEAR_ERR_HANDLER,           /* other HANDLER_ERROR causes */
-    NEAR_ERR_REQUEST,           /* REQUEST_VALIDATION_ERROR (parse, method not found) */
-    NEAR_ERR_INTERNAL,          /* INTERNAL_ERROR */
-    NEAR_ERR_TX_FAILED,         /* near_call_function: the transaction executed and failed */
-} near_status;
-
-const char *near_status_name(near_status st);
 
 typedef struct near_rpc_error {
     near_status status;
@@ -68,7 +46,7 @@ void near_rpc_error_clear(near_rpc_error *err);
 
 typedef struct near_rpc near_rpc;
 
-int near_rpc_global_init(void);
+NEAR_MUST_USE near_status near_rpc_global_init(void);
 /* A client for the endpoint `url` (copied). It may carry an API key (path,
  * query or user:password@): error messages name only scheme://host[:port]. */
 near_rpc *near_rpc_new(const char *url);
@@ -79,7 +57,7 @@ void near_rpc_set_retry(near_rpc *c, int attempts, long base_delay_ms);
 /* Whole-request timeout (default 60 s; broadcast_tx_commit may wait long). */
 void near_rpc_set_timeout(near_rpc *c, long timeout_ms);
 /* Optional extra header, e.g. "x-api-key: …" (copied). */
-int near_rpc_add_header(near_rpc *c, const char *header);
+NEAR_MUST_USE near_status near_rpc_add_header(near_rpc *c, const char *header);
 
 /* Raw call: params is stolen. On NEAR_OK *result is the JSON "result"
  * (caller decrefs). `retry_safe` says whether the call may be repeated. */

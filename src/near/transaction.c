@@ -78,7 +78,7 @@ void near_signed_transaction_free(near_signed_transaction *stx)
 
 /* --------------------------------------------------------------- building */
 
-int near_transaction_init(near_transaction *tx, const char *signer_id, const near_public_key *pk,
+near_status near_transaction_init(near_transaction *tx, const char *signer_id, const near_public_key *pk,
                           uint64_t nonce, const char *receiver_id, const uint8_t block_hash[NEAR_HASH_LEN])
 {
     memset(tx, 0, sizeof *tx);
@@ -86,16 +86,16 @@ int near_transaction_init(near_transaction *tx, const char *signer_id, const nea
     tx->receiver_id = dup_str(receiver_id);
     if (!tx->signer_id || !tx->receiver_id) {
         near_transaction_free(tx);
-        return -1;
+        return NEAR_ERR_INVALID;
     }
     tx->public_key = *pk;
     tx->nonce = nonce;
     if (block_hash)
         memcpy(tx->block_hash, block_hash, NEAR_HASH_LEN);
-    return 0;
+    return NEAR_OK;
 }
 
-int near_delegate_action_init(near_delegate_action *da, const char *sender_id, const char *receiver_id,
+near_status near_delegate_action_init(near_delegate_action *da, const char *sender_id, const char *receiver_id,
                               uint64_t nonce, uint64_t max_block_height, const near_public_key *pk)
 {
     memset(da, 0, sizeof *da);
@@ -103,12 +103,12 @@ int near_delegate_action_init(near_delegate_action *da, const char *sender_id, c
     da->receiver_id = dup_str(receiver_id);
     if (!da->sender_id || !da->receiver_id) {
         near_delegate_action_free(da);
-        return -1;
+        return NEAR_ERR_INVALID;
     }
     da->nonce = nonce;
     da->max_block_height = max_block_height;
     da->public_key = *pk;
-    return 0;
+    return NEAR_OK;
 }
 
 near_action_list near_tx_actions(near_transaction *tx)
@@ -123,23 +123,23 @@ near_action_list near_delegate_actions(near_delegate_action *da)
 
 /* Appends a copy of *a (whose pointers the list now owns). On failure the
  * caller still owns a's pointers. */
-static int push(near_action_list l, const near_action *a)
+static near_status push(near_action_list l, const near_action *a)
 {
     near_action *grown = realloc(*l.actions, (*l.n_actions + 1) * sizeof *grown);
     if (!grown)
-        return -1;
+        return NEAR_ERR_NOMEM;
     grown[*l.n_actions] = *a;
     *l.actions = grown;
     (*l.n_actions)++;
-    return 0;
+    return NEAR_OK;
 }
 
-static int push_or_free(near_action_list l, near_action *a, int ok)
+static near_status push_or_free(near_action_list l, near_action *a, int ok)
 {
     if (ok && push(l, a) == 0)
-        return 0;
+        return NEAR_OK;
     action_free(a);
-    return -1;
+    return ok ? NEAR_ERR_NOMEM : NEAR_ERR_INVALID;
 }
 
 static uint8_t *dup_bytes(const uint8_t *data, size_t len)
@@ -150,20 +150,20 @@ static uint8_t *dup_bytes(const uint8_t *data, size_t len)
     return p;
 }
 
-int near_add_create_account(near_action_list l)
+near_status near_add_create_account(near_action_list l)
 {
     near_action a = { .kind = NEAR_ACTION_CREATE_ACCOUNT };
     return push_or_free(l, &a, 1);
 }
 
-int near_add_deploy_contract(near_action_list l, const uint8_t *code, size_t len)
+near_status near_add_deploy_contract(near_action_list l, const uint8_t *code, size_t len)
 {
     near_action a = { .kind = NEAR_ACTION_DEPLOY_CONTRACT, .bytes_len = len };
     a.bytes = dup_bytes(code, len);
     return push_or_free(l, &a, a.bytes != NULL);
 }
 
-int near_add_function_call(near_action_list l, const char *method, const uint8_t *args, size_t args_len,
+near_status near_add_function_call(near_action_list l, const char *method, const uint8_t *args, size_t args_len,
                            uint64_t gas, near_u128 deposit)
 {
     near_action a = { .kind = NEAR_ACTION_FUNCTION_CALL, .bytes_len = args_len, .gas = gas, .amount = deposit };
@@ -172,19 +172,19 @@ int near_add_function_call(near_action_list l, const char *method, const uint8_t
     return push_or_free(l, &a, a.bytes && a.method_name);
 }
 
-int near_add_transfer(near_action_list l, near_u128 deposit)
+near_status near_add_transfer(near_action_list l, near_u128 deposit)
 {
     near_action a = { .kind = NEAR_ACTION_TRANSFER, .amount = deposit };
     return push_or_free(l, &a, 1);
 }
 
-int near_add_stake(near_action_list l, near_u128 stake, const near_public_key *pk)
+near_status near_add_stake(near_action_list l, near_u128 stake, const near_public_key *pk)
 {
     near_action a = { .kind = NEAR_ACTION_STAKE, .amount = stake, .public_key = *pk };
     return push_or_free(l, &a, 1);
 }
 
-int near_add_full_access_key(near_action_list l, const near_public_key *pk, uint64_t nonce)
+near_status near_add_full_access_key(near_action_list l, const near_public_key *pk, uint64_t nonce)
 {
     near_action a = { .kind = NEAR_ACTION_ADD_KEY, .public_key = *pk };
     a.access_key.nonce = nonce;
@@ -192,7 +192,7 @@ int near_add_full_access_key(near_action_list l, const near_public_key *pk, uint
     return push_or_free(l, &a, 1);
 }
 
-int near_add_function_call_key(near_action_list l, const near_public_key *pk, uint64_t nonce,
+near_status near_add_function_call_key(near_action_list l, const near_public_key *pk, uint64_t nonce,
                                const near_u128 *allowance, const char *receiver_id,
                                const char *const *method_names, size_t n_method_names)
 {
@@ -217,32 +217,32 @@ int near_add_function_call_key(near_action_list l, const near_public_key *pk, ui
     return push_or_free(l, &a, ok);
 }
 
-int near_add_delete_key(near_action_list l, const near_public_key *pk)
+near_status near_add_delete_key(near_action_list l, const near_public_key *pk)
 {
     near_action a = { .kind = NEAR_ACTION_DELETE_KEY, .public_key = *pk };
     return push_or_free(l, &a, 1);
 }
 
-int near_add_delete_account(near_action_list l, const char *beneficiary_id)
+near_status near_add_delete_account(near_action_list l, const char *beneficiary_id)
 {
     near_action a = { .kind = NEAR_ACTION_DELETE_ACCOUNT };
     a.beneficiary_id = dup_str(beneficiary_id);
     return push_or_free(l, &a, a.beneficiary_id != NULL);
 }
 
-int near_add_delegate(near_action_list l, near_signed_delegate *sd)
+near_status near_add_delegate(near_action_list l, near_signed_delegate *sd)
 {
     near_action a = { .kind = NEAR_ACTION_DELEGATE };
     a.delegate = malloc(sizeof *a.delegate);
     if (!a.delegate)
-        return -1;
+        return NEAR_ERR_INVALID;
     *a.delegate = *sd;
     if (push(l, &a) != 0) {
         free(a.delegate);
-        return -1;
+        return NEAR_ERR_INVALID;
     }
     memset(sd, 0, sizeof *sd);
-    return 0;
+    return NEAR_OK;
 }
 
 /* --------------------------------------------------------------- encoding */
@@ -337,6 +337,11 @@ static void actions_encode(near_borsh_writer *w, const near_action *actions, siz
         action_encode(w, &actions[i]);
 }
 
+void near_actions_encode(near_borsh_writer *w, const near_action *actions, size_t n)
+{
+    actions_encode(w, actions, n);
+}
+
 void near_transaction_encode(near_borsh_writer *w, const near_transaction *tx)
 {
     near_borsh_write_string(w, tx->signer_id);
@@ -383,18 +388,18 @@ uint8_t *near_signed_transaction_to_bytes(const near_signed_transaction *stx, si
 
 /* ------------------------------------------------------- hashing, signing */
 
-static int hash_writer(near_borsh_writer *w, uint8_t out[NEAR_HASH_LEN])
+static near_status hash_writer(near_borsh_writer *w, uint8_t out[NEAR_HASH_LEN])
 {
-    int rc = -1;
+    near_status rc = NEAR_ERR_NOMEM;
     if (!w->failed) {
         crypto_hash_sha256(out, w->buf ? w->buf : (const uint8_t *)"", w->len);
-        rc = 0;
+        rc = NEAR_OK;
     }
     near_borsh_writer_free(w);
     return rc;
 }
 
-int near_transaction_hash(const near_transaction *tx, uint8_t out[NEAR_HASH_LEN])
+near_status near_transaction_hash(const near_transaction *tx, uint8_t out[NEAR_HASH_LEN])
 {
     near_borsh_writer w;
     near_borsh_writer_init(&w);
@@ -402,7 +407,7 @@ int near_transaction_hash(const near_transaction *tx, uint8_t out[NEAR_HASH_LEN]
     return hash_writer(&w, out);
 }
 
-int near_delegate_action_hash(const near_delegate_action *da, uint8_t out[NEAR_HASH_LEN])
+near_status near_delegate_action_hash(const near_delegate_action *da, uint8_t out[NEAR_HASH_LEN])
 {
     near_borsh_writer w;
     near_borsh_writer_init(&w);
@@ -411,64 +416,64 @@ int near_delegate_action_hash(const near_delegate_action *da, uint8_t out[NEAR_H
     return hash_writer(&w, out);
 }
 
-int near_transaction_sign(near_transaction *tx, const near_keypair *kp, near_signed_transaction *out,
+near_status near_transaction_sign(near_transaction *tx, const near_keypair *kp, near_signed_transaction *out,
                           uint8_t hash_out[NEAR_HASH_LEN])
 {
     uint8_t hash[NEAR_HASH_LEN];
     if (!near_public_key_equal(&tx->public_key, &kp->public_key))
-        return -1;
+        return NEAR_ERR_INVALID;
     if (near_transaction_hash(tx, hash) != 0)
-        return -1;
+        return NEAR_ERR_INVALID;
     near_signature sig;
     if (near_sign(kp, hash, sizeof hash, &sig) != 0)
-        return -1;
+        return NEAR_ERR_INVALID;
     out->transaction = *tx;
     out->signature = sig;
     memset(tx, 0, sizeof *tx);
     if (hash_out)
         memcpy(hash_out, hash, NEAR_HASH_LEN);
-    return 0;
+    return NEAR_OK;
 }
 
-int near_delegate_action_sign(near_delegate_action *da, const near_keypair *kp, near_signed_delegate *out)
+near_status near_delegate_action_sign(near_delegate_action *da, const near_keypair *kp, near_signed_delegate *out)
 {
     uint8_t hash[NEAR_HASH_LEN];
     if (!near_public_key_equal(&da->public_key, &kp->public_key))
-        return -1;
+        return NEAR_ERR_INVALID;
     if (near_delegate_action_hash(da, hash) != 0)
-        return -1;
+        return NEAR_ERR_INVALID;
     near_signature sig;
     if (near_sign(kp, hash, sizeof hash, &sig) != 0)
-        return -1;
+        return NEAR_ERR_INVALID;
     out->delegate_action = *da;
     out->signature = sig;
     memset(da, 0, sizeof *da);
-    return 0;
+    return NEAR_OK;
 }
 
-int near_signed_transaction_verify(const near_signed_transaction *stx)
+bool near_signed_transaction_verify(const near_signed_transaction *stx)
 {
     uint8_t hash[NEAR_HASH_LEN];
     if (near_transaction_hash(&stx->transaction, hash) != 0)
-        return 0;
+        return false;
     return near_verify(&stx->transaction.public_key, hash, sizeof hash, &stx->signature);
 }
 
-int near_signed_delegate_verify(const near_signed_delegate *sd)
+bool near_signed_delegate_verify(const near_signed_delegate *sd)
 {
     uint8_t hash[NEAR_HASH_LEN];
     if (near_delegate_action_hash(&sd->delegate_action, hash) != 0)
-        return 0;
+        return false;
     return near_verify(&sd->delegate_action.public_key, hash, sizeof hash, &sd->signature);
 }
 
 /* --------------------------------------------------------------- decoding */
 
-int near_public_key_decode(near_borsh_reader *r, near_public_key *out)
+near_status near_public_key_decode(near_borsh_reader *r, near_public_key *out)
 {
     uint8_t type;
     if (near_borsh_read_u8(r, &type))
-        return -1;
+        return NEAR_ERR_INVALID;
     size_t n = near_key_data_len((near_key_type)type);
     if (type > NEAR_KEY_SECP256K1 || n == 0) {
         r->pos--;
@@ -479,11 +484,11 @@ int near_public_key_decode(near_borsh_reader *r, near_public_key *out)
     return near_borsh_read_fixed(r, out->data, n);
 }
 
-int near_signature_decode(near_borsh_reader *r, near_signature *out)
+near_status near_signature_decode(near_borsh_reader *r, near_signature *out)
 {
     uint8_t type;
     if (near_borsh_read_u8(r, &type))
-        return -1;
+        return NEAR_ERR_INVALID;
     if (type > NEAR_KEY_SECP256K1) {
         r->pos--;
         return near_borsh_fail(r, "unsupported signature type %u", type);
@@ -493,15 +498,15 @@ int near_signature_decode(near_borsh_reader *r, near_signature *out)
     return near_borsh_read_fixed(r, out->data, near_signature_data_len(out->type));
 }
 
-static int access_key_decode(near_borsh_reader *r, near_access_key *ak)
+static near_status access_key_decode(near_borsh_reader *r, near_access_key *ak)
 {
     memset(ak, 0, sizeof *ak);
     uint8_t perm;
     if (near_borsh_read_u64(r, &ak->nonce) || near_borsh_read_u8(r, &perm))
-        return -1;
+        return NEAR_ERR_INVALID;
     if (perm == 1) {
         ak->full_access = 1;
-        return 0;
+        return NEAR_OK;
     }
     if (perm != 0) {
         r->pos--;
@@ -525,40 +530,45 @@ static int access_key_decode(near_borsh_reader *r, near_access_key *ak)
             ak->n_method_names = i + 1;
         }
     }
-    return 0;
+    return NEAR_OK;
 fail:
     near_access_key_free(ak);
-    return -1;
+    return NEAR_ERR_INVALID;
 }
 
-static int delegate_action_decode(near_borsh_reader *r, near_delegate_action *da, int depth);
-static int actions_decode(near_borsh_reader *r, near_action **out, size_t *n_out, int depth);
+static near_status delegate_action_decode(near_borsh_reader *r, near_delegate_action *da, int depth);
+static near_status actions_decode(near_borsh_reader *r, near_action **out, size_t *n_out, int depth);
 
-static int signed_delegate_decode(near_borsh_reader *r, near_signed_delegate *sd, int depth)
+static near_status signed_delegate_decode(near_borsh_reader *r, near_signed_delegate *sd, int depth)
 {
     memset(sd, 0, sizeof *sd);
     if (delegate_action_decode(r, &sd->delegate_action, depth))
-        return -1;
+        return NEAR_ERR_INVALID;
     if (near_signature_decode(r, &sd->signature)) {
         near_delegate_action_free(&sd->delegate_action);
-        return -1;
+        return NEAR_ERR_INVALID;
     }
-    return 0;
+    return NEAR_OK;
 }
 
-int near_signed_delegate_decode(near_borsh_reader *r, near_signed_delegate *out)
+near_status near_signed_delegate_decode(near_borsh_reader *r, near_signed_delegate *out)
 {
     return signed_delegate_decode(r, out, 1);
 }
 
-static int action_decode(near_borsh_reader *r, near_action *a, int depth)
+near_status near_actions_decode(near_borsh_reader *r, near_action **out, size_t *n)
+{
+    return actions_decode(r, out, n, 0);
+}
+
+static near_status action_decode(near_borsh_reader *r, near_action *a, int depth)
 {
     memset(a, 0, sizeof *a);
     uint8_t kind;
     if (near_borsh_read_u8(r, &kind))
-        return -1;
+        return NEAR_ERR_INVALID;
     a->kind = (near_action_kind)kind;
-    int rc = 0;
+    near_status rc = 0;
     switch (kind) {
     case NEAR_ACTION_CREATE_ACCOUNT:
         break;
@@ -595,7 +605,7 @@ static int action_decode(near_borsh_reader *r, near_action *a, int depth)
         if (signed_delegate_decode(r, a->delegate, depth + 1)) {
             free(a->delegate);
             a->delegate = NULL;
-            rc = -1;
+            rc = NEAR_ERR_INVALID;
         }
         break;
     default:
@@ -604,47 +614,47 @@ static int action_decode(near_borsh_reader *r, near_action *a, int depth)
     }
     if (rc) {
         action_free(a);
-        return -1;
+        return NEAR_ERR_INVALID;
     }
-    return 0;
+    return NEAR_OK;
 }
 
-static int actions_decode(near_borsh_reader *r, near_action **out, size_t *n_out, int depth)
+static near_status actions_decode(near_borsh_reader *r, near_action **out, size_t *n_out, int depth)
 {
     uint32_t n;
     *out = NULL;
     *n_out = 0;
     if (near_borsh_read_vec_len(r, 1, &n))
-        return -1;
+        return NEAR_ERR_INVALID;
     if (n == 0)
-        return 0;
+        return NEAR_OK;
     near_action *actions = calloc(n, sizeof *actions);
     if (!actions)
         return near_borsh_fail(r, "out of memory");
     for (uint32_t i = 0; i < n; i++) {
         if (action_decode(r, &actions[i], depth)) {
             near_actions_free(actions, i);
-            return -1;
+            return NEAR_ERR_INVALID;
         }
     }
     *out = actions;
     *n_out = n;
-    return 0;
+    return NEAR_OK;
 }
 
-static int delegate_action_decode(near_borsh_reader *r, near_delegate_action *da, int depth)
+static near_status delegate_action_decode(near_borsh_reader *r, near_delegate_action *da, int depth)
 {
     memset(da, 0, sizeof *da);
     if (near_borsh_read_string(r, &da->sender_id) || near_borsh_read_string(r, &da->receiver_id) ||
         actions_decode(r, &da->actions, &da->n_actions, depth) || near_borsh_read_u64(r, &da->nonce) ||
         near_borsh_read_u64(r, &da->max_block_height) || near_public_key_decode(r, &da->public_key)) {
         near_delegate_action_free(da);
-        return -1;
+        return NEAR_ERR_INVALID;
     }
-    return 0;
+    return NEAR_OK;
 }
 
-int near_transaction_decode(near_borsh_reader *r, near_transaction *out)
+near_status near_transaction_decode(near_borsh_reader *r, near_transaction *out)
 {
     memset(out, 0, sizeof *out);
     /* nearcore reads a transaction as V1 when its first byte is 1; in V0
@@ -657,51 +667,51 @@ int near_transaction_decode(near_borsh_reader *r, near_transaction *out)
         near_borsh_read_fixed(r, out->block_hash, NEAR_HASH_LEN) ||
         actions_decode(r, &out->actions, &out->n_actions, 0)) {
         near_transaction_free(out);
-        return -1;
+        return NEAR_ERR_INVALID;
     }
-    return 0;
+    return NEAR_OK;
 }
 
-int near_signed_transaction_decode(near_borsh_reader *r, near_signed_transaction *out)
+near_status near_signed_transaction_decode(near_borsh_reader *r, near_signed_transaction *out)
 {
     memset(out, 0, sizeof *out);
     if (near_transaction_decode(r, &out->transaction))
-        return -1;
+        return NEAR_ERR_INVALID;
     if (near_signature_decode(r, &out->signature)) {
         near_transaction_free(&out->transaction);
-        return -1;
+        return NEAR_ERR_INVALID;
     }
-    return 0;
+    return NEAR_OK;
 }
 
-static int finish(near_borsh_reader *r, char *err, size_t errlen, int rc)
+static near_status finish(near_borsh_reader *r, char *err, size_t errlen, near_status rc)
 {
     if (rc == 0 && near_borsh_remaining(r) != 0) {
         near_borsh_fail(r, "%zu trailing bytes", near_borsh_remaining(r));
-        rc = -1;
+        rc = NEAR_ERR_INVALID;
     }
     if (rc && err && errlen)
         snprintf(err, errlen, "%s", r->err);
     return rc;
 }
 
-int near_signed_transaction_from_bytes(const uint8_t *data, size_t len, near_signed_transaction *out,
+near_status near_signed_transaction_from_bytes(const uint8_t *data, size_t len, near_signed_transaction *out,
                                        char *err, size_t errlen)
 {
     near_borsh_reader r;
     near_borsh_reader_init(&r, data, len);
-    int rc = finish(&r, err, errlen, near_signed_transaction_decode(&r, out));
+    near_status rc = finish(&r, err, errlen, near_signed_transaction_decode(&r, out));
     if (rc && out->transaction.signer_id)
         near_signed_transaction_free(out);
     return rc;
 }
 
-int near_transaction_from_bytes(const uint8_t *data, size_t len, near_transaction *out, char *err,
+near_status near_transaction_from_bytes(const uint8_t *data, size_t len, near_transaction *out, char *err,
                                 size_t errlen)
 {
     near_borsh_reader r;
     near_borsh_reader_init(&r, data, len);
-    int rc = finish(&r, err, errlen, near_transaction_decode(&r, out));
+    near_status rc = finish(&r, err, errlen, near_transaction_decode(&r, out));
     if (rc && out->signer_id)
         near_transaction_free(out);
     return rc;

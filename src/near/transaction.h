@@ -11,8 +11,12 @@
  * DeleteAccount and Delegate (NEP-366 meta transactions). Decoding any other
  * action index (global contracts, gas keys, …) fails with a clear error, as
  * does a TransactionV1 encoding. */
-#ifndef NEAR_TRANSACTION_H
-#define NEAR_TRANSACTION_H
+#ifndef OUTLAYER_NEAR_TRANSACTION_H
+#define OUTLAYER_NEAR_TRANSACTION_H
+
+#include <stdbool.h>
+
+#include "near/status.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -94,8 +98,8 @@ typedef struct near_signed_transaction {
 } near_signed_transaction;
 
 /* --- building ---------------------------------------------------------
- * All return 0, or -1 when memory runs out (the transaction is unchanged). */
-int near_transaction_init(near_transaction *tx, const char *signer_id, const near_public_key *pk,
+ * All return NEAR_OK, or a failure when memory runs out (the transaction is unchanged). */
+NEAR_MUST_USE near_status near_transaction_init(near_transaction *tx, const char *signer_id, const near_public_key *pk,
                           uint64_t nonce, const char *receiver_id, const uint8_t block_hash[NEAR_HASH_LEN]);
 void near_transaction_free(near_transaction *tx);
 void near_signed_transaction_free(near_signed_transaction *stx);
@@ -113,23 +117,23 @@ typedef struct near_action_list {
 near_action_list near_tx_actions(near_transaction *tx);
 near_action_list near_delegate_actions(near_delegate_action *da);
 
-int near_add_create_account(near_action_list l);
-int near_add_deploy_contract(near_action_list l, const uint8_t *code, size_t len);
-int near_add_function_call(near_action_list l, const char *method, const uint8_t *args, size_t args_len,
+NEAR_MUST_USE near_status near_add_create_account(near_action_list l);
+NEAR_MUST_USE near_status near_add_deploy_contract(near_action_list l, const uint8_t *code, size_t len);
+NEAR_MUST_USE near_status near_add_function_call(near_action_list l, const char *method, const uint8_t *args, size_t args_len,
                            uint64_t gas, near_u128 deposit);
-int near_add_transfer(near_action_list l, near_u128 deposit);
-int near_add_stake(near_action_list l, near_u128 stake, const near_public_key *pk);
-int near_add_full_access_key(near_action_list l, const near_public_key *pk, uint64_t nonce);
+NEAR_MUST_USE near_status near_add_transfer(near_action_list l, near_u128 deposit);
+NEAR_MUST_USE near_status near_add_stake(near_action_list l, near_u128 stake, const near_public_key *pk);
+NEAR_MUST_USE near_status near_add_full_access_key(near_action_list l, const near_public_key *pk, uint64_t nonce);
 /* allowance NULL = unlimited; method_names may be NULL when n == 0. */
-int near_add_function_call_key(near_action_list l, const near_public_key *pk, uint64_t nonce,
+NEAR_MUST_USE near_status near_add_function_call_key(near_action_list l, const near_public_key *pk, uint64_t nonce,
                                const near_u128 *allowance, const char *receiver_id,
                                const char *const *method_names, size_t n_method_names);
-int near_add_delete_key(near_action_list l, const near_public_key *pk);
-int near_add_delete_account(near_action_list l, const char *beneficiary_id);
+NEAR_MUST_USE near_status near_add_delete_key(near_action_list l, const near_public_key *pk);
+NEAR_MUST_USE near_status near_add_delete_account(near_action_list l, const char *beneficiary_id);
 /* Takes ownership of *sd (its contents are moved; *sd is zeroed). */
-int near_add_delegate(near_action_list l, near_signed_delegate *sd);
+NEAR_MUST_USE near_status near_add_delegate(near_action_list l, near_signed_delegate *sd);
 
-int near_delegate_action_init(near_delegate_action *da, const char *sender_id, const char *receiver_id,
+NEAR_MUST_USE near_status near_delegate_action_init(near_delegate_action *da, const char *sender_id, const char *receiver_id,
                               uint64_t nonce, uint64_t max_block_height, const near_public_key *pk);
 void near_delegate_action_free(near_delegate_action *da);
 void near_signed_delegate_free(near_signed_delegate *sd);
@@ -137,43 +141,47 @@ void near_signed_delegate_free(near_signed_delegate *sd);
 /* --- encoding, hashing, signing ---------------------------------------
  * Encoders append to a writer; check w->failed afterwards. */
 void near_transaction_encode(near_borsh_writer *w, const near_transaction *tx);
+/* Vec<Action> as in a transaction or a receipt. */
+void near_actions_encode(near_borsh_writer *w, const near_action *actions, size_t n);
 void near_signed_transaction_encode(near_borsh_writer *w, const near_signed_transaction *stx);
 void near_delegate_action_encode(near_borsh_writer *w, const near_delegate_action *da);
 void near_signed_delegate_encode(near_borsh_writer *w, const near_signed_delegate *sd);
 void near_public_key_encode(near_borsh_writer *w, const near_public_key *pk);
 void near_signature_encode(near_borsh_writer *w, const near_signature *sig);
 
-/* sha256(borsh(tx)); 0 or -1 (out of memory). */
-int near_transaction_hash(const near_transaction *tx, uint8_t out[NEAR_HASH_LEN]);
+/* sha256(borsh(tx)); NEAR_OK or NEAR_ERR_NOMEM. */
+NEAR_MUST_USE near_status near_transaction_hash(const near_transaction *tx, uint8_t out[NEAR_HASH_LEN]);
 /* sha256(borsh(u32 NEP-461 prefix) ‖ borsh(delegate action)). */
-int near_delegate_action_hash(const near_delegate_action *da, uint8_t out[NEAR_HASH_LEN]);
+NEAR_MUST_USE near_status near_delegate_action_hash(const near_delegate_action *da, uint8_t out[NEAR_HASH_LEN]);
 
 /* Signs tx with kp: moves *tx into out->transaction (tx is zeroed) and
  * fills out->signature. hash_out (optional) receives the tx hash.
  * Fails if kp's public key is not the tx's public key. */
-int near_transaction_sign(near_transaction *tx, const near_keypair *kp, near_signed_transaction *out,
+NEAR_MUST_USE near_status near_transaction_sign(near_transaction *tx, const near_keypair *kp, near_signed_transaction *out,
                           uint8_t hash_out[NEAR_HASH_LEN]);
 /* Same for a delegate action (moves *da into out). */
-int near_delegate_action_sign(near_delegate_action *da, const near_keypair *kp, near_signed_delegate *out);
-/* 1 if the signature is valid for the transaction's own public key. */
-int near_signed_transaction_verify(const near_signed_transaction *stx);
-int near_signed_delegate_verify(const near_signed_delegate *sd);
+NEAR_MUST_USE near_status near_delegate_action_sign(near_delegate_action *da, const near_keypair *kp, near_signed_delegate *out);
+/* True if the signature is valid for the transaction's own public key. */
+bool near_signed_transaction_verify(const near_signed_transaction *stx);
+bool near_signed_delegate_verify(const near_signed_delegate *sd);
 
 /* Convenience: borsh(SignedTransaction) as a malloc'd buffer. */
 uint8_t *near_signed_transaction_to_bytes(const near_signed_transaction *stx, size_t *len);
 
 /* --- decoding ---------------------------------------------------------
- * Read one value and leave the reader after it; on error return -1 with
+ * Read one value and leave the reader after it; on error return NEAR_ERR_INVALID with
  * r->err set and *out holding nothing that needs freeing. */
-int near_public_key_decode(near_borsh_reader *r, near_public_key *out);
-int near_signature_decode(near_borsh_reader *r, near_signature *out);
-int near_transaction_decode(near_borsh_reader *r, near_transaction *out);
-int near_signed_transaction_decode(near_borsh_reader *r, near_signed_transaction *out);
-int near_signed_delegate_decode(near_borsh_reader *r, near_signed_delegate *out);
+NEAR_MUST_USE near_status near_public_key_decode(near_borsh_reader *r, near_public_key *out);
+/* Vec<Action>; on success the caller owns *out (near_actions_free). */
+NEAR_MUST_USE near_status near_actions_decode(near_borsh_reader *r, near_action **out, size_t *n);
+NEAR_MUST_USE near_status near_signature_decode(near_borsh_reader *r, near_signature *out);
+NEAR_MUST_USE near_status near_transaction_decode(near_borsh_reader *r, near_transaction *out);
+NEAR_MUST_USE near_status near_signed_transaction_decode(near_borsh_reader *r, near_signed_transaction *out);
+NEAR_MUST_USE near_status near_signed_delegate_decode(near_borsh_reader *r, near_signed_delegate *out);
 /* Decodes a whole buffer; trailing bytes are an error. err gets r->err. */
-int near_signed_transaction_from_bytes(const uint8_t *data, size_t len, near_signed_transaction *out,
+NEAR_MUST_USE near_status near_signed_transaction_from_bytes(const uint8_t *data, size_t len, near_signed_transaction *out,
                                        char *err, size_t errlen);
-int near_transaction_from_bytes(const uint8_t *data, size_t len, near_transaction *out, char *err,
+NEAR_MUST_USE near_status near_transaction_from_bytes(const uint8_t *data, size_t len, near_transaction *out, char *err,
                                 size_t errlen);
 
 const char *near_action_kind_name(near_action_kind kind);

@@ -14,8 +14,8 @@
  * u128 values are decimal strings; u64 values (gas, nonce, heights) are JSON
  * numbers (a value above 2^63 − 1, which jansson cannot hold, becomes a
  * decimal string). All functions return a new reference, or NULL on OOM. */
-#ifndef NEAR_TX_JSON_H
-#define NEAR_TX_JSON_H
+#ifndef OUTLAYER_NEAR_TX_JSON_H
+#define OUTLAYER_NEAR_TX_JSON_H
 
 #include <jansson.h>
 

@@ -3,28 +3,28 @@
 
 #include <string.h>
 
-int near_u128_parse_n(const char *s, size_t n, near_u128 *out)
+near_status near_u128_parse_n(const char *s, size_t n, near_u128 *out)
 {
     if (!s || n == 0)
-        return -1;
+        return NEAR_ERR_INVALID;
     near_u128 v = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (c < '0' || c > '9')
-            return -1;
+            return NEAR_ERR_INVALID;
         unsigned d = (unsigned)(c - '0');
         if (v > (NEAR_U128_MAX - d) / 10)
-            return -1;
+            return NEAR_ERR_INVALID;
         v = v * 10 + d;
     }
     *out = v;
-    return 0;
+    return NEAR_OK;
 }
 
-int near_u128_parse(const char *s, near_u128 *out)
+near_status near_u128_parse(const char *s, near_u128 *out)
 {
     if (!s)
-        return -1;
+        return NEAR_ERR_INVALID;
     return near_u128_parse_n(s, strlen(s), out);
 }
 
@@ -42,36 +42,36 @@ char *near_u128_format(near_u128 v, char out[NEAR_U128_DEC_MAX])
     return out;
 }
 
-int near_u128_add(near_u128 a, near_u128 b, near_u128 *out)
+near_status near_u128_add(near_u128 a, near_u128 b, near_u128 *out)
 {
     if (a > NEAR_U128_MAX - b)
-        return -1;
+        return NEAR_ERR_INVALID;
     *out = a + b;
-    return 0;
+    return NEAR_OK;
 }
 
-int near_u128_sub(near_u128 a, near_u128 b, near_u128 *out)
+near_status near_u128_sub(near_u128 a, near_u128 b, near_u128 *out)
 {
     if (b > a)
-        return -1;
+        return NEAR_ERR_INVALID;
     *out = a - b;
-    return 0;
+    return NEAR_OK;
 }
 
-int near_u128_mul(near_u128 a, near_u128 b, near_u128 *out)
+near_status near_u128_mul(near_u128 a, near_u128 b, near_u128 *out)
 {
     if (a != 0 && b > NEAR_U128_MAX / a)
-        return -1;
+        return NEAR_ERR_INVALID;
     *out = a * b;
-    return 0;
+    return NEAR_OK;
 }
 
-int near_u128_div(near_u128 a, near_u128 b, near_u128 *out)
+near_status near_u128_div(near_u128 a, near_u128 b, near_u128 *out)
 {
     if (b == 0)
-        return -1;
+        return NEAR_ERR_INVALID;
     *out = a / b;
-    return 0;
+    return NEAR_OK;
 }
 
 int near_u128_cmp(near_u128 a, near_u128 b)

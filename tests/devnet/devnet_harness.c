@@ -100,8 +100,7 @@ static int spawn(dn_node *n, int block_ms, const char *const *extra, bool reset)
 int dn_start(dn_node *n, int block_ms, const char *const *extra)
 {
     memset(n, 0, sizeof *n);
-    near_keys_init();
-    near_rpc_global_init();
+    if (near_keys_init() != NEAR_OK || near_rpc_global_init() != NEAR_OK) return -1;
     snprintf(n->home, sizeof n->home, "/tmp/outlayer-devnet-test-XXXXXX");
     if (!mkdtemp(n->home)) return -1;
     n->port = 0; /* the devnet picks a free port: no race with other tests */
@@ -226,9 +225,11 @@ int dn_create_account(dn_node *n, const near_credentials *creator, const char *i
     near_transaction tx;
     if (dn_tx_begin(n, creator->account_id, &creator->keypair, id, &tx)) return -1;
     near_action_list l = near_tx_actions(&tx);
-    near_add_create_account(l);
-    near_add_transfer(l, amount);
-    near_add_full_access_key(l, &out->keypair.public_key, 0);
+    if (near_add_create_account(l) || near_add_transfer(l, amount) ||
+        near_add_full_access_key(l, &out->keypair.public_key, 0)) {
+        near_transaction_free(&tx);
+        return -1;
+    }
     near_outcome o;
     near_rpc_error err = {0};
     near_status st = dn_tx_send(n, &tx, &creator->keypair, NEAR_WAIT_FINAL, &o, &err, NULL);

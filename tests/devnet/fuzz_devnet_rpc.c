@@ -39,12 +39,12 @@ static void init(void)
     cfg.wait_timeout_ms = 1;
     cfg.quiet = true;
     char err[256];
-    near_keys_init();
+    if (near_keys_init() != NEAR_OK) abort();
     if (devnet_chain_open(&chain, &cfg, err, sizeof err)) {
         fprintf(stderr, "fuzz_devnet_rpc: %s\n", err);
         abort();
     }
-    devnet_chain_produce_block(&chain);
+    if (devnet_chain_produce_block(&chain) != DEVNET_OK) abort();
     atexit(cleanup);
     ready = 1;
 }
@@ -80,6 +80,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             free(devnet_feed_get(&chain, url, &status));
         }
     }
-    if (++count % 64 == 0) devnet_chain_produce_block(&chain);
+    if (++count % 64 == 0 && devnet_chain_produce_block(&chain) != DEVNET_OK) abort();
     return 0;
 }

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,7 +211,7 @@ static uint8_t *big_contract(size_t nfuncs, size_t body_bytes, size_t *len)
 }
 
 typedef struct poller {
-    volatile int stop;
+    atomic_bool stop; /* written by the test thread, read by the workers */
     double worst;
     uint64_t heights_seen;
 } poller;
@@ -254,12 +255,12 @@ static void test_large_contract_compiles_outside_the_lock(void **state)
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&node, "big.test.near", &big.keypair, "big.test.near", &tx), 0);
     assert_int_equal(near_add_deploy_contract(near_tx_actions(&tx), code, len), 0);
-    near_add_function_call(near_tx_actions(&tx), "noop", (const uint8_t *)"", 0, 100 * DN_TGAS, 0);
+    assert_int_equal(near_add_function_call(near_tx_actions(&tx), "noop", (const uint8_t *)"", 0, 100 * DN_TGAS, 0), NEAR_OK);
     near_outcome o;
     near_rpc_error err = {0};
     assert_int_equal(dn_tx_send(&node, &tx, &big.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
     double took = now_s() - t0;
-    p.stop = 1;
+    atomic_store(&p.stop, true);
     pthread_join(th, NULL);
     if (o.kind != NEAR_OUTCOME_SUCCESS)
         fprintf(stderr, "deploy + call: %s\n", o.failure_message);
@@ -278,7 +279,7 @@ static void test_large_contract_compiles_outside_the_lock(void **state)
 /* ---- large requests are parsed outside the chain lock ---- */
 
 typedef struct flood {
-    volatile int stop;
+    atomic_bool stop; /* written by the test thread, read by the workers */
     const char *bodies[3];
     unsigned long sent;
 } flood;
@@ -391,7 +392,7 @@ static void test_large_requests_parse_outside_the_lock(void **state)
         struct timespec ts = {0, 20 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    f.stop = 1;
+    atomic_store(&f.stop, true);
     for (int i = 0; i < 2; i++)
         pthread_join(th[i], NULL);
     double took = now_s() - t0;

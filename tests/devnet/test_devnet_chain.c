@@ -22,11 +22,24 @@
 
 #include "devnet_harness.h"
 #include "near/encoding.h"
+#include "nearvm/costs.h" /* nearcore's action fees: what the devnet must charge */
 
 #define OUTLAYER "outlayer.test.near"
 #define OPERATOR "operator.test.near"
 #define ALICE "alice.test.near"
 #define BOB "bob.test.near"
+
+/* The devnet's constant gas price (yoctoNEAR per gas). */
+#define GAS_PRICE ((near_u128)100000000u)
+
+/* Send (to another account) plus execution fee of one action, in gas. */
+static uint64_t fee(nearvm_fee f) { return f.send_not_sir + f.execution; }
+
+/* What a transaction from one account to another costs in gas when it has
+ * no function call: the receipt plus each action, send and execution (no
+ * prepaid gas, so nothing comes back). */
+#define CREATE_ACCOUNT_GAS (fee(FEE_ACTION_RECEIPT) + fee(FEE_CREATE_ACCOUNT) + fee(FEE_TRANSFER) + fee(FEE_ADD_KEY_FULL))
+#define TRANSFER_GAS (fee(FEE_ACTION_RECEIPT) + fee(FEE_TRANSFER))
 
 static dn_node node;
 static near_credentials alice, bob, outlayer, operator_cred;
@@ -93,13 +106,13 @@ static void test_create_account_and_transfer(void **state)
     assert_int_equal(dn_create_account(&node, &node.test_root, BOB, 10 * DN_NEAR, &bob), 0);
     assert_true(dn_balance(&node, ALICE) == 50 * DN_NEAR);
     near_u128 after = dn_balance(&node, "test.near");
-    /* 60 NEAR moved out plus a little gas (well under 0.01 NEAR). */
-    assert_true(before - after > 60 * DN_NEAR);
-    assert_true(before - after < 60 * DN_NEAR + DN_NEAR / 100);
+    /* 60 NEAR moved out plus exactly the fees of two create-account
+     * transactions (create, transfer, full-access key). */
+    assert_true(before - after == 60 * DN_NEAR + 2 * (near_u128)CREATE_ACCOUNT_GAS * GAS_PRICE);
 
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&node, ALICE, &alice.keypair, BOB, &tx), 0);
-    near_add_transfer(near_tx_actions(&tx), 3 * DN_NEAR);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), 3 * DN_NEAR), NEAR_OK);
     near_outcome o;
     near_rpc_error err = {0};
     assert_int_equal(dn_tx_send(&node, &tx, &alice.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
@@ -108,23 +121,25 @@ static void test_create_account_and_transfer(void **state)
     near_outcome_free(&o);
     assert_true(dn_balance(&node, BOB) == 13 * DN_NEAR);
     near_u128 a = dn_balance(&node, ALICE);
-    assert_true(a < 47 * DN_NEAR && a > 47 * DN_NEAR - DN_NEAR / 100);
+    assert_true(a == 47 * DN_NEAR - (near_u128)TRANSFER_GAS * GAS_PRICE);
 
     /* A sub-account of someone else cannot be created. */
     near_credentials x;
     assert_int_not_equal(dn_create_account(&node, &alice, "x." BOB, DN_NEAR, &x), 0);
     /* A transfer to a missing account fails with AccountDoesNotExist. */
     assert_int_equal(dn_tx_begin(&node, ALICE, &alice.keypair, "ghost.test.near", &tx), 0);
-    near_add_transfer(near_tx_actions(&tx), DN_NEAR);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), DN_NEAR), NEAR_OK);
     assert_int_equal(dn_tx_send(&node, &tx, &alice.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_FAILURE);
     char *f = json_dumps(o.failure, JSON_COMPACT);
     assert_non_null(strstr(f, "AccountDoesNotExist"));
     free(f);
     near_outcome_free(&o);
-    /* ... and the deposit came back. */
+    /* ... and both deposits came back: only the fees of the two failed
+     * transactions are gone (a failed receipt still burns its execution
+     * fees). */
     near_u128 a2 = dn_balance(&node, ALICE);
-    assert_true(a - a2 < DN_NEAR / 100);
+    assert_true(a - a2 == (near_u128)(CREATE_ACCOUNT_GAS + TRANSFER_GAS) * GAS_PRICE);
 }
 
 static void test_rejected_transactions(void **state)
@@ -135,7 +150,7 @@ static void test_rejected_transactions(void **state)
     near_outcome o;
     /* Bad signature: flip one byte of the signature. */
     assert_int_equal(dn_tx_begin(&node, ALICE, &alice.keypair, BOB, &tx), 0);
-    near_add_transfer(near_tx_actions(&tx), 1);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), 1), NEAR_OK);
     size_t len = 0;
     uint8_t *bytes = dn_tx_sign(&tx, &alice.keypair, &len, NULL);
     assert_non_null(bytes);
@@ -155,7 +170,7 @@ static void test_rejected_transactions(void **state)
     assert_int_equal(near_rpc_block(node.rpc, NEAR_FINAL, &b, &err), NEAR_OK);
     assert_int_equal(near_transaction_init(&tx, ALICE, &alice.keypair.public_key, used, BOB, b.hash), 0);
     near_block_free(&b);
-    near_add_transfer(near_tx_actions(&tx), 1);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), 1), NEAR_OK);
     assert_int_equal(dn_tx_send(&node, &tx, &alice.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_ERR_INVALID_NONCE);
     assert_int_equal(err.ak_nonce, used);
     assert_int_equal(err.tx_nonce, used);
@@ -163,33 +178,33 @@ static void test_rejected_transactions(void **state)
 
     /* A key the account does not have. */
     near_keypair stranger;
-    near_keypair_generate(&stranger);
+    assert_int_equal(near_keypair_generate(&stranger), NEAR_OK);
     assert_int_equal(near_rpc_block(node.rpc, NEAR_FINAL, &b, &err), NEAR_OK);
-    near_transaction_init(&tx, ALICE, &stranger.public_key, 1, BOB, b.hash);
+    assert_int_equal(near_transaction_init(&tx, ALICE, &stranger.public_key, 1, BOB, b.hash), NEAR_OK);
     near_block_free(&b);
-    near_add_transfer(near_tx_actions(&tx), 1);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), 1), NEAR_OK);
     assert_int_equal(dn_tx_send(&node, &tx, &stranger, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_ERR_INVALID_TX);
     assert_true(error_mentions(&err, "AccessKeyNotFound"));
 
     /* An unknown block hash. */
     uint8_t bogus[32];
     memset(bogus, 7, sizeof bogus);
-    near_transaction_init(&tx, ALICE, &alice.keypair.public_key, used + 1, BOB, bogus);
-    near_add_transfer(near_tx_actions(&tx), 1);
+    assert_int_equal(near_transaction_init(&tx, ALICE, &alice.keypair.public_key, used + 1, BOB, bogus), NEAR_OK);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), 1), NEAR_OK);
     assert_int_equal(dn_tx_send(&node, &tx, &alice.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_ERR_INVALID_TX);
     assert_true(error_mentions(&err, "InvalidChain"));
 
     /* More than the balance. */
     assert_int_equal(dn_tx_begin(&node, BOB, &bob.keypair, ALICE, &tx), 0);
-    near_add_transfer(near_tx_actions(&tx), 1000 * DN_NEAR);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), 1000 * DN_NEAR), NEAR_OK);
     assert_int_equal(dn_tx_send(&node, &tx, &bob.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_ERR_INVALID_TX);
     assert_true(error_mentions(&err, "NotEnoughBalance"));
 
     /* Deposits whose sum does not fit in u128: refused, not wrapped round
      * to a price the signer can pay. */
     assert_int_equal(dn_tx_begin(&node, BOB, &bob.keypair, ALICE, &tx), 0);
-    near_add_transfer(near_tx_actions(&tx), (near_u128)1 << 127);
-    near_add_transfer(near_tx_actions(&tx), (near_u128)1 << 127);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), (near_u128)1 << 127), NEAR_OK);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), (near_u128)1 << 127), NEAR_OK);
     assert_int_equal(dn_tx_send(&node, &tx, &bob.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_ERR_INVALID_TX);
     assert_true(error_mentions(&err, "CostOverflow"));
     near_rpc_error_clear(&err);
@@ -206,9 +221,9 @@ static void test_deploy_outlayer(void **state)
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&node, OUTLAYER, &outlayer.keypair, OUTLAYER, &tx), 0);
     near_action_list l = near_tx_actions(&tx);
-    near_add_deploy_contract(l, code, len);
+    assert_int_equal(near_add_deploy_contract(l, code, len), NEAR_OK);
     const char *args = "{\"owner_id\":\"test.near\",\"operator_id\":\"" OPERATOR "\"}";
-    near_add_function_call(l, "new", (const uint8_t *)args, strlen(args), 100 * DN_TGAS, 0);
+    assert_int_equal(near_add_function_call(l, "new", (const uint8_t *)args, strlen(args), 100 * DN_TGAS, 0), NEAR_OK);
     near_outcome o;
     near_rpc_error err = {0};
     assert_int_equal(dn_tx_send(&node, &tx, &outlayer.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
@@ -292,7 +307,9 @@ static long request(near_u128 payment, char *tx_hash)
     return id;
 }
 
-static void final_value(const char *tx_hash, char *out, size_t cap)
+/* The transaction's final return value; *gas_burnt (if given) gets the gas
+ * its whole receipt tree burnt. */
+static void final_value(const char *tx_hash, char *out, size_t cap, uint64_t *gas_burnt)
 {
     near_outcome o;
     near_rpc_error err = {0};
@@ -305,6 +322,7 @@ static void final_value(const char *tx_hash, char *out, size_t cap)
     if (o.kind != NEAR_OUTCOME_SUCCESS) fprintf(stderr, "final outcome: %s\n", o.failure_message);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     snprintf(out, cap, "%.*s", (int)o.value_len, (const char *)o.value);
+    if (gas_burnt) *gas_burnt = o.gas_burnt;
     near_outcome_free(&o);
 }
 
@@ -340,16 +358,17 @@ static void test_request_resolve(void **state)
     near_outcome_free(&o);
 
     char value[256];
-    final_value(tx_hash, value, sizeof value);
+    uint64_t request_gas = 0;
+    final_value(tx_hash, value, sizeof value, &request_gas);
     assert_string_equal(value, "\"Hello\"");
 
     /* cost = base 1e21 + 1 × 1e14 + 100 ms × 1e17; the rest of the payment
-     * came back to alice (only gas on top of the cost). */
+     * came back to alice, and unused gas too: she paid exactly the cost plus
+     * the gas her request's receipts burnt (the callback included). */
     near_u128 cost = (near_u128)1000 * 1000000000000000000ull + (near_u128)100000000000000ull +
                      (near_u128)100 * 100000000000000000ull;
     near_u128 after = dn_balance(&node, ALICE);
-    assert_true(before - after >= cost);
-    assert_true(before - after < cost + DN_NEAR / 100);
+    assert_true(before - after == cost + (near_u128)request_gas * GAS_PRICE);
 
     /* A second resolve of the same request fails (the yield is consumed). */
     assert_int_equal(dn_call(&node, &operator_cred, OUTLAYER, "resolve_execution", args, 0,
@@ -390,20 +409,25 @@ static void test_large_output(void **state)
     near_outcome_free(&o);
     free(args);
     char value[2300];
-    final_value(tx_hash, value, sizeof value);
+    final_value(tx_hash, value, sizeof value, NULL);
     assert_int_equal(strlen(value), 2102);
     assert_int_equal(strncmp(value + 1, big, 2100), 0);
 }
 
+/* A call signed with a function-call key; *gas_burnt (if given) gets what
+ * the transaction's receipts burnt. */
 static near_status fc_key_call(const near_keypair *kp, const char *receiver, const char *method, near_u128 deposit,
-                               near_rpc_error *err)
+                               near_rpc_error *err, uint64_t *gas_burnt)
 {
     near_transaction tx;
     if (dn_tx_begin(&node, ALICE, kp, receiver, &tx)) return NEAR_ERR_ARG;
-    near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)"{}", 2, 30 * DN_TGAS, deposit);
+    assert_int_equal(near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)"{}", 2, 30 * DN_TGAS, deposit), NEAR_OK);
     near_outcome o;
     near_status st = dn_tx_send(&node, &tx, kp, NEAR_WAIT_FINAL, &o, err, NULL);
-    if (st == NEAR_OK) near_outcome_free(&o);
+    if (st == NEAR_OK) {
+        if (gas_burnt) *gas_burnt = o.gas_burnt;
+        near_outcome_free(&o);
+    }
     return st;
 }
 
@@ -412,7 +436,7 @@ static void add_key(const near_keypair *kp, const near_u128 *allowance, const ch
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&node, ALICE, &alice.keypair, ALICE, &tx), 0);
     const char *names[1] = {method};
-    near_add_function_call_key(near_tx_actions(&tx), &kp->public_key, 0, allowance, OUTLAYER, names, 1);
+    assert_int_equal(near_add_function_call_key(near_tx_actions(&tx), &kp->public_key, 0, allowance, OUTLAYER, names, 1), NEAR_OK);
     near_outcome o;
     near_rpc_error err = {0};
     assert_int_equal(dn_tx_send(&node, &tx, &alice.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
@@ -424,8 +448,8 @@ static void test_function_call_keys(void **state)
 {
     (void)state;
     near_keypair fk, tiny;
-    near_keypair_generate(&fk);
-    near_keypair_generate(&tiny);
+    assert_int_equal(near_keypair_generate(&fk), NEAR_OK);
+    assert_int_equal(near_keypair_generate(&tiny), NEAR_OK);
     near_u128 allowance = DN_NEAR, small = 1000;
     add_key(&fk, &allowance, "get_stats");
     add_key(&tiny, &small, "get_stats");
@@ -438,25 +462,28 @@ static void test_function_call_keys(void **state)
     assert_true(ak.key.nonce > 0); /* (height - 1) * 1e6, not 0 */
     near_access_key_view_free(&ak);
 
-    assert_int_equal(fc_key_call(&fk, OUTLAYER, "get_stats", 0, &err), NEAR_OK);
+    uint64_t call_gas = 0;
+    assert_int_equal(fc_key_call(&fk, OUTLAYER, "get_stats", 0, &err, &call_gas), NEAR_OK);
     near_u128 left;
     assert_int_equal(near_rpc_view_access_key(node.rpc, ALICE, &fk.public_key, NEAR_FINAL, &ak, &err), NEAR_OK);
     left = ak.key.allowance;
     near_access_key_view_free(&ak);
-    assert_true(left < allowance && left > allowance - DN_NEAR / 100);
+    /* The conversion took fees and 30 Tgas from the allowance; the unused
+     * gas came back with the refund: exactly what was burnt is gone. */
+    assert_true(left == allowance - (near_u128)call_gas * GAS_PRICE);
 
-    assert_int_equal(fc_key_call(&fk, OUTLAYER, "is_paused", 0, &err), NEAR_ERR_INVALID_TX);
+    assert_int_equal(fc_key_call(&fk, OUTLAYER, "is_paused", 0, &err, NULL), NEAR_ERR_INVALID_TX);
     assert_true(error_mentions(&err, "MethodNameMismatch"));
-    assert_int_equal(fc_key_call(&fk, "test.near", "get_stats", 0, &err), NEAR_ERR_INVALID_TX);
+    assert_int_equal(fc_key_call(&fk, "test.near", "get_stats", 0, &err, NULL), NEAR_ERR_INVALID_TX);
     assert_true(error_mentions(&err, "ReceiverMismatch"));
-    assert_int_equal(fc_key_call(&fk, OUTLAYER, "get_stats", 1, &err), NEAR_ERR_INVALID_TX);
+    assert_int_equal(fc_key_call(&fk, OUTLAYER, "get_stats", 1, &err, NULL), NEAR_ERR_INVALID_TX);
     assert_true(error_mentions(&err, "DepositWithFunctionCall"));
-    assert_int_equal(fc_key_call(&tiny, OUTLAYER, "get_stats", 0, &err), NEAR_ERR_INVALID_TX);
+    assert_int_equal(fc_key_call(&tiny, OUTLAYER, "get_stats", 0, &err, NULL), NEAR_ERR_INVALID_TX);
     assert_true(error_mentions(&err, "NotEnoughAllowance"));
 
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&node, ALICE, &fk, BOB, &tx), 0);
-    near_add_transfer(near_tx_actions(&tx), 1);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), 1), NEAR_OK);
     near_outcome o;
     assert_int_equal(dn_tx_send(&node, &tx, &fk, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_ERR_INVALID_TX);
     assert_true(error_mentions(&err, "RequiresFullAccess"));
@@ -473,7 +500,7 @@ static void test_storage_staking(void **state)
     assert_non_null(code);
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&node, "poor.test.near", &poor.keypair, "poor.test.near", &tx), 0);
-    near_add_deploy_contract(near_tx_actions(&tx), code, len);
+    assert_int_equal(near_add_deploy_contract(near_tx_actions(&tx), code, len), NEAR_OK);
     free(code);
     near_outcome o;
     near_rpc_error err = {0};
@@ -547,12 +574,12 @@ static void test_restart_keeps_state(void **state)
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     near_outcome_free(&o);
     char value[64];
-    final_value(tx_hash, value, sizeof value);
+    final_value(tx_hash, value, sizeof value, NULL);
     assert_string_equal(value, "\"after restart\"");
     /* And it keeps working: a transfer after the restart. */
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&node, ALICE, &alice.keypair, BOB, &tx), 0);
-    near_add_transfer(near_tx_actions(&tx), DN_NEAR);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), DN_NEAR), NEAR_OK);
     assert_int_equal(dn_tx_send(&node, &tx, &alice.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     near_outcome_free(&o);

@@ -193,7 +193,7 @@ static void test_broadcast_forms(void **state)
     near_rpc_error err = {0};
     /* broadcast_tx_async returns the hash; tx with the legacy array finds it. */
     assert_int_equal(dn_tx_begin(&node, BOB, &bob.keypair, OPERATOR, &tx), 0);
-    near_add_transfer(near_tx_actions(&tx), DN_NEAR);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), DN_NEAR), NEAR_OK);
     size_t len = 0;
     char expect[64];
     uint8_t *bytes = dn_tx_sign(&tx, &bob.keypair, &len, expect);
@@ -219,7 +219,7 @@ static void test_broadcast_forms(void **state)
 
     /* broadcast_tx_commit waits for the outcome. */
     assert_int_equal(dn_tx_begin(&node, BOB, &bob.keypair, OPERATOR, &tx), 0);
-    near_add_transfer(near_tx_actions(&tx), DN_NEAR);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), DN_NEAR), NEAR_OK);
     bytes = dn_tx_sign(&tx, &bob.keypair, &len, NULL);
     near_outcome o;
     assert_int_equal(near_rpc_broadcast_tx_commit(node.rpc, bytes, len, &o, &err), NEAR_OK);
@@ -237,8 +237,8 @@ static void test_broadcast_forms(void **state)
     near_transaction t1, t2;
     assert_int_equal(dn_tx_begin(&node, BOB, &bob.keypair, OPERATOR, &t1), 0);
     assert_int_equal(dn_tx_begin(&node, BOB, &bob.keypair, OPERATOR, &t2), 0);
-    near_add_transfer(near_tx_actions(&t1), 1);
-    near_add_transfer(near_tx_actions(&t2), 2);
+    assert_int_equal(near_add_transfer(near_tx_actions(&t1), 1), NEAR_OK);
+    assert_int_equal(near_add_transfer(near_tx_actions(&t2), 2), NEAR_OK);
     size_t l1, l2;
     uint8_t *s1 = dn_tx_sign(&t1, &bob.keypair, &l1, NULL), *s2 = dn_tx_sign(&t2, &bob.keypair, &l2, NULL);
     char h1[64], h2[64];
@@ -278,18 +278,18 @@ static near_outcome send_actions(const near_credentials *who, const near_keypair
     return o;
 }
 
-static void add_full_key(near_action_list l, void *user) { near_add_full_access_key(l, user, 0); }
-static void delete_key(near_action_list l, void *user) { near_add_delete_key(l, user); }
-static void stake_one(near_action_list l, void *user) { near_add_stake(l, DN_NEAR, user); }
+static void add_full_key(near_action_list l, void *user) { assert_int_equal(near_add_full_access_key(l, user, 0), NEAR_OK); }
+static void delete_key(near_action_list l, void *user) { assert_int_equal(near_add_delete_key(l, user), NEAR_OK); }
+static void stake_one(near_action_list l, void *user) { assert_int_equal(near_add_stake(l, DN_NEAR, user), NEAR_OK); }
 static void transfer_one(near_action_list l, void *user)
 {
     (void)user;
-    near_add_transfer(l, DN_NEAR);
+    assert_int_equal(near_add_transfer(l, DN_NEAR), NEAR_OK);
 }
 static void delete_to_bob(near_action_list l, void *user)
 {
     (void)user;
-    near_add_delete_account(l, BOB);
+    assert_int_equal(near_add_delete_account(l, BOB), NEAR_OK);
 }
 
 static void test_keys_stake_delete_implicit(void **state)
@@ -300,7 +300,7 @@ static void test_keys_stake_delete_implicit(void **state)
     assert_int_equal(near_rpc_view_account(node.rpc, BOB, NEAR_FINAL, &v0, &err), NEAR_OK);
     /* AddKey: storage grows by 82 bytes (33 + 9 + 40); the new key signs. */
     near_keypair k2;
-    near_keypair_generate(&k2);
+    assert_int_equal(near_keypair_generate(&k2), NEAR_OK);
     near_outcome o = send_actions(&bob, &bob.keypair, BOB, add_full_key, &k2.public_key);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     near_outcome_free(&o);
@@ -344,7 +344,7 @@ static void test_keys_stake_delete_implicit(void **state)
 
     /* A transfer to a NEAR-implicit id creates the account with that key. */
     near_keypair ik;
-    near_keypair_generate(&ik);
+    assert_int_equal(near_keypair_generate(&ik), NEAR_OK);
     near_credentials imp;
     memset(&imp, 0, sizeof imp);
     assert_int_equal(near_public_key_implicit_account(&ik.public_key, imp.account_id), 0);
@@ -476,15 +476,16 @@ static near_status relay(const near_signed_delegate *sd_in, near_outcome *o, nea
      * holds one transfer) with the same signature for every relay. */
     near_signed_delegate sd = *sd_in;
     near_delegate_action copy;
-    near_delegate_action_init(&copy, sd.delegate_action.sender_id, sd.delegate_action.receiver_id,
-                              sd.delegate_action.nonce, sd.delegate_action.max_block_height,
-                              &sd.delegate_action.public_key);
-    near_add_transfer(near_delegate_actions(&copy), sd.delegate_action.actions[0].amount);
+    assert_int_equal(near_delegate_action_init(&copy, sd.delegate_action.sender_id, sd.delegate_action.receiver_id,
+                                               sd.delegate_action.nonce, sd.delegate_action.max_block_height,
+                                               &sd.delegate_action.public_key),
+                     NEAR_OK);
+    assert_int_equal(near_add_transfer(near_delegate_actions(&copy), sd.delegate_action.actions[0].amount), NEAR_OK);
     near_signed_delegate owned = {.delegate_action = copy, .signature = sd.signature};
     near_transaction tx;
     if (dn_tx_begin(&node, "test.near", &node.test_root.keypair, sd.delegate_action.sender_id, &tx))
         return NEAR_ERR_ARG;
-    near_add_delegate(near_tx_actions(&tx), &owned);
+    assert_int_equal(near_add_delegate(near_tx_actions(&tx), &owned), NEAR_OK);
     return dn_tx_send(&node, &tx, &node.test_root.keypair, NEAR_WAIT_FINAL, o, err, NULL);
 }
 
@@ -504,7 +505,7 @@ static void test_meta_transaction(void **state)
     assert_int_equal(near_delegate_action_init(&da, "carol.test.near", BOB, nonce, dn_height(&node) + 100,
                                                &carol.keypair.public_key),
                      0);
-    near_add_transfer(near_delegate_actions(&da), DN_NEAR);
+    assert_int_equal(near_add_transfer(near_delegate_actions(&da), DN_NEAR), NEAR_OK);
     near_signed_delegate sd;
     assert_int_equal(near_delegate_action_sign(&da, &carol.keypair, &sd), 0);
 
@@ -539,7 +540,7 @@ static void test_out_of_gas(void **state)
     (void)state;
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&node, BOB, &bob.keypair, "hub.test.near", &tx), 0);
-    near_add_function_call(near_tx_actions(&tx), "spin", NULL, 0, 5 * DN_TGAS, 0);
+    assert_int_equal(near_add_function_call(near_tx_actions(&tx), "spin", NULL, 0, 5 * DN_TGAS, 0), NEAR_OK);
     near_u128 before = dn_balance(&node, BOB);
     near_outcome o;
     near_rpc_error err = {0};

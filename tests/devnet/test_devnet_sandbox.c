@@ -23,7 +23,7 @@ static void test_patch_state(void **state)
     dn_node node;
     assert_int_equal(dn_start(&node, 20, NULL), 0);
     near_keypair kp;
-    near_keypair_generate(&kp);
+    assert_int_equal(near_keypair_generate(&kp), NEAR_OK);
     char pk[NEAR_KEY_TEXT_MAX];
     near_public_key_format(&kp.public_key, pk);
     size_t len = 0;
@@ -64,7 +64,7 @@ static void test_patch_state(void **state)
     /* The patched key signs. */
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&node, "patched.near", &kp, "test.near", &tx), 0);
-    near_add_transfer(near_tx_actions(&tx), DN_NEAR);
+    assert_int_equal(near_add_transfer(near_tx_actions(&tx), DN_NEAR), NEAR_OK);
     near_outcome o;
     assert_int_equal(dn_tx_send(&node, &tx, &kp, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);

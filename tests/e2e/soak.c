@@ -125,12 +125,15 @@ int main(void)
                  "\"resource_limits\":%s,\"input_data\":\"%s\",\"response_format\":\"%s\"}",
                  base, hash, hash, limits[kind == 2], inputs[kind], formats[kind]);
         near_transaction tx;
-        near_transaction_init(&tx, WH_CALLER, &user.keypair.public_key, ++nonce, WH_OUTLAYER, b.hash);
-        near_add_function_call(near_tx_actions(&tx), "request_execution", (const uint8_t *)args, strlen(args),
-                               300 * DN_TGAS, DN_NEAR / 10);
         near_signed_transaction stx;
         uint8_t th[32];
-        near_transaction_sign(&tx, &user.keypair, &stx, th);
+        if (near_transaction_init(&tx, WH_CALLER, &user.keypair.public_key, ++nonce, WH_OUTLAYER, b.hash) ||
+            near_add_function_call(near_tx_actions(&tx), "request_execution", (const uint8_t *)args, strlen(args),
+                                   300 * DN_TGAS, DN_NEAR / 10) ||
+            near_transaction_sign(&tx, &user.keypair, &stx, th)) {
+            fprintf(stderr, "soak: request %d: cannot build the transaction\n", i);
+            exit(2);
+        }
         near_transaction_free(&tx);
         size_t blen;
         uint8_t *bytes = near_signed_transaction_to_bytes(&stx, &blen);

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "devnet/vm/vm_internal.h"
+#include "nearvm/internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -70,17 +70,17 @@ static int pending(void *u, const uint8_t id[32]) { return id[0] & 1; }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    near_vm_prepare_error e;
-    near_vm_contract *c = near_vm_contract_load(data, size, &e, NULL, 0);
+    nearvm_prepare_error e;
+    nearvm_contract *c = nearvm_contract_load(data, size, &e, NULL, 0);
     if (!c)
         return 0;
     memset(table, 0, sizeof table);
-    near_vm_storage st = {NULL, get, set, del, pending};
+    nearvm_storage st = {NULL, get, set, del, pending};
     static const uint8_t pk[33] = {0};
     static const uint8_t input[] = "\2k1value{\"a\":1}";
-    near_vm_promise_result results[2] = {{NEAR_PROMISE_SUCCESSFUL, (const uint8_t *)"ok", 2},
+    nearvm_promise_result results[2] = {{NEAR_PROMISE_SUCCESSFUL, (const uint8_t *)"ok", 2},
                                          {NEAR_PROMISE_FAILED, NULL, 0}};
-    near_vm_context ctx;
+    nearvm_context ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.current_account_id = "alice.near";
     ctx.signer_account_id = "bob.near";
@@ -89,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ctx.signer_account_pk_len = sizeof pk;
     ctx.input = input;
     ctx.input_len = sizeof input - 1;
-    ctx.account_balance = (near_vm_u128)1 << 90;
+    ctx.account_balance = (nearvm_u128)1 << 90;
     ctx.prepaid_gas = 2000000000000ull; /* 2 Tgas: about 2 million instructions */
     ctx.promise_results = results;
     ctx.promise_results_count = 2;
@@ -100,12 +100,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             continue;
         called++;
         for (int view = 0; view < 2; view++) {
-            near_vm_outcome o;
+            nearvm_outcome o;
             ctx.is_view = view;
-            near_vm_run(c, x.name, &ctx, &st, &o);
-            near_vm_outcome_free(&o);
+            nearvm_run(c, x.name, &ctx, &st, &o);
+            nearvm_outcome_free(&o);
         }
     }
-    near_vm_contract_release(c);
+    nearvm_contract_release(c);
     return 0;
 }

@@ -162,7 +162,7 @@ async function main() {
   const carol = keyPairOf('carol');
   const secpKey = PublicKey.fromString('secp256k1:' + b58(Buffer.concat([sha256('secp x'), sha256('secp y')])));
 
-  // The nearcore test transaction (near-runtime.md §6.2): no secret key,
+  // The transaction from nearcore's own tests (core/primitives): no secret key,
   // so only bytes and hash.
   const ncKey = PublicKey.fromString('ed25519:22skMptHjFWNyuEWY22ftn2AbLPSYpmYwGJRGwpNHbTV');
   await addCase('nearcore_all_actions', {

@@ -215,7 +215,7 @@ static void test_register_on_devnet(void **state)
     /* an unapproved measurement set */
     meas[1][0] ^= 1;
     near_keypair k2;
-    near_keypair_generate(&k2);
+    assert_int_equal(near_keypair_generate(&k2), NEAR_OK);
     a = quote_args(&k2, WORKER);
     assert_int_equal(call(&worker, "register_worker_key", a, &o), NEAR_ERR_TX_FAILED);
     assert_non_null(strstr(o.failure_message, "Worker measurements not approved"));
@@ -255,7 +255,7 @@ static void test_stake_on_devnet(void **state)
                      NEAR_OK);
     near_outcome_free(&o);
     near_keypair kp;
-    near_keypair_generate(&kp);
+    assert_int_equal(near_keypair_generate(&kp), NEAR_OK);
     char *a = quote_args(&kp, WORKER);
     near_rpc_error err = {0};
     near_u128 reg_before = dn_balance(&node, REG);

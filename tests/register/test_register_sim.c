@@ -35,7 +35,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    near_vm_contract_release(contract);
+    nearvm_contract_release(contract);
     return 0;
 }
 
@@ -50,7 +50,7 @@ static void report_data_for(const uint8_t key[32], const char *worker, uint8_t o
     SHA256((const uint8_t *)text, strlen(text), out + 32);
 }
 
-static void deploy_sim(struct kv_store *st, const tee_sim *t)
+static void deploy_sim(mem_store *st, const tee_sim *t)
 {
     char *hex = tee_sim_root_hex(t), *args = malloc(strlen(hex) + 300);
     sprintf(args,
@@ -75,7 +75,7 @@ static void deploy_sim(struct kv_store *st, const tee_sim *t)
     free(r3);
 }
 
-static void upload_collateral(struct kv_store *st, const tee_sim *t)
+static void upload_collateral(mem_store *st, const tee_sim *t)
 {
     char *coll = tee_sim_collateral(t, t->now);
     char *a = collateral_args((const uint8_t *)coll, strlen(coll));
@@ -102,7 +102,7 @@ static void test_success_path_and_removal(void **state)
     (void)state;
     tee_sim t;
     assert_int_equal(tee_sim_create(&t, (int64_t)time(NULL), NULL, 0), 0);
-    struct kv_store st = {0};
+    mem_store st = {0};
     deploy_sim(&st, &t);
     upload_collateral(&st, &t);
     uint8_t key[32];
@@ -120,17 +120,17 @@ static void test_success_path_and_removal(void **state)
                                    "receiver=outlayer.near"));
     /* one receipt to the contract itself with one AddKey action */
     assert_int_equal(c.out.receipts_count, 1);
-    near_vm_receipt *r = &c.out.receipts[0];
+    nearvm_receipt *r = &c.out.receipts[0];
     assert_string_equal(r->receiver_id, "register.near");
     assert_int_equal(r->actions_count, 1);
-    near_vm_action *act = &r->actions[0];
-    assert_int_equal(act->kind, NEAR_VM_ACTION_ADD_KEY);
+    nearvm_action *act = &r->actions[0];
+    assert_int_equal(act->kind, NEARVM_ACTION_ADD_KEY);
     assert_int_equal(act->public_key_len, 33);
     assert_int_equal(act->public_key[0], 0);
     assert_memory_equal(act->public_key + 1, key, 32);
     assert_false(act->full_access);
     assert_true(act->has_allowance);
-    assert_true(act->allowance == (near_vm_u128)10 * 1000000000000ull * 1000000000000ull);
+    assert_true(act->allowance == (nearvm_u128)10 * 1000000000000ull * 1000000000000ull);
     assert_string_equal(act->receiver_id, "outlayer.near");
     assert_int_equal(act->method_names_count, 2);
     assert_string_equal(act->method_names[0], "resolve_execution");
@@ -157,7 +157,7 @@ static void test_success_path_and_removal(void **state)
     c = vm_call(&st, "owner.near", (uint64_t)t.now, "remove_worker", ga);
     assert_true(c.ok);
     assert_int_equal(c.out.receipts_count, 1);
-    assert_int_equal(c.out.receipts[0].actions[0].kind, NEAR_VM_ACTION_DELETE_KEY);
+    assert_int_equal(c.out.receipts[0].actions[0].kind, NEARVM_ACTION_DELETE_KEY);
     assert_memory_equal(c.out.receipts[0].actions[0].public_key + 1, key, 32);
     call_free(&c);
     c = vm_call(&st, "anyone.near", (uint64_t)t.now, "list_workers", "");
@@ -167,7 +167,7 @@ static void test_success_path_and_removal(void **state)
     assert_string_equal(c.ret, "null");
     call_free(&c);
     free(a);
-    kv_free(&st);
+    mem_free(&st);
     tee_sim_free(&t);
 }
 
@@ -176,7 +176,7 @@ static void test_binding_and_attributes(void **state)
     (void)state;
     tee_sim t;
     assert_int_equal(tee_sim_create(&t, (int64_t)time(NULL), NULL, 0), 0);
-    struct kv_store st = {0};
+    mem_store st = {0};
     deploy_sim(&st, &t);
     upload_collateral(&st, &t);
     uint8_t key[32] = {9};
@@ -199,7 +199,7 @@ static void test_binding_and_attributes(void **state)
     expect_panic(&st, "worker.near", (uint64_t)t.now, "register_worker_key", a, "Worker measurements not approved");
     measurements[0][0] ^= 1;
     free(a);
-    kv_free(&st);
+    mem_free(&st);
     tee_sim_free(&t);
 }
 
@@ -211,7 +211,7 @@ static void test_revocation(void **state)
     uint8_t key[32] = {7};
     char key_str[80];
     /* the PCK certificate listed in the PCK CRL */
-    struct kv_store st = {0};
+    mem_store st = {0};
     deploy_sim(&st, &t);
     t.revoked_pck_serial = TEE_SIM_PCK_SERIAL;
     upload_collateral(&st, &t);
@@ -220,9 +220,9 @@ static void test_revocation(void **state)
                  "TDX quote verification failed - invalid signature or expired TCB: PCK certificate revoked by the "
                  "PCK CRL");
     free(a);
-    kv_free(&st);
+    mem_free(&st);
     /* the PCK CA listed in the root CA CRL: the collateral itself is refused */
-    struct kv_store st2 = {0};
+    mem_store st2 = {0};
     deploy_sim(&st2, &t);
     t.revoked_pck_serial = 0;
     t.revoked_root_serial = TEE_SIM_PCK_CA_SERIAL;
@@ -232,7 +232,7 @@ static void test_revocation(void **state)
                  "Invalid collateral: PCK CRL issuer chain: certificate revoked by the root CA CRL");
     free(a);
     free(coll);
-    kv_free(&st2);
+    mem_free(&st2);
     tee_sim_free(&t);
 }
 
@@ -243,7 +243,7 @@ static void test_tcb_policy(void **state)
     assert_int_equal(tee_sim_create(&t, (int64_t)time(NULL), NULL, 0), 0);
     t.tcb_status = "OutOfDate";
     t.advisories = "[\"INTEL-SA-00001\",\"INTEL-SA-00002\"]";
-    struct kv_store st = {0};
+    mem_store st = {0};
     deploy_sim(&st, &t);
     upload_collateral(&st, &t);
     uint8_t key[32] = {5};
@@ -260,30 +260,30 @@ static void test_tcb_policy(void **state)
     assert_non_null(strstr(c.logs, "tcb_status=OutOfDate"));
     call_free(&c);
     free(a);
-    kv_free(&st);
+    mem_free(&st);
     tee_sim_free(&t);
 }
 
-#define NEAR ((near_vm_u128)1000000000000ull * 1000000000000ull)
+#define NEAR ((nearvm_u128)1000000000000ull * 1000000000000ull)
 
 /* The single Transfer receipt to `to` in an outcome, or -1 (as u128 max). */
-static near_vm_u128 transfer_to(const struct call *c, const char *to)
+static nearvm_u128 transfer_to(const struct call *c, const char *to)
 {
     for (size_t i = 0; i < c->out.receipts_count; i++) {
-        near_vm_receipt *r = &c->out.receipts[i];
+        nearvm_receipt *r = &c->out.receipts[i];
         if (strcmp(r->receiver_id, to) == 0 && r->actions_count == 1 &&
-            r->actions[0].kind == NEAR_VM_ACTION_TRANSFER)
+            r->actions[0].kind == NEARVM_ACTION_TRANSFER)
             return r->actions[0].deposit;
     }
-    return (near_vm_u128)-1;
+    return (nearvm_u128)-1;
 }
 
 static bool has_delete_key(const struct call *c, const uint8_t key[32])
 {
     for (size_t i = 0; i < c->out.receipts_count; i++) {
-        near_vm_receipt *r = &c->out.receipts[i];
+        nearvm_receipt *r = &c->out.receipts[i];
         for (size_t k = 0; k < r->actions_count; k++)
-            if (r->actions[k].kind == NEAR_VM_ACTION_DELETE_KEY && memcmp(r->actions[k].public_key + 1, key, 32) == 0)
+            if (r->actions[k].kind == NEARVM_ACTION_DELETE_KEY && memcmp(r->actions[k].public_key + 1, key, 32) == 0)
                 return strcmp(r->receiver_id, "register.near") == 0;
     }
     return false;
@@ -299,7 +299,7 @@ static void test_stake_and_slashing(void **state)
     tee_sim t;
     assert_int_equal(tee_sim_create(&t, (int64_t)time(NULL), NULL, 0), 0);
     uint64_t now = (uint64_t)t.now;
-    struct kv_store st = {0};
+    mem_store st = {0};
     deploy_sim(&st, &t);
     upload_collateral(&st, &t);
     expect_panic(&st, "stranger.near", now, "set_stake_config", "{\"min_stake\":\"1\"}", "Only owner can call this method");
@@ -369,7 +369,7 @@ static void test_stake_and_slashing(void **state)
     c = vm_call(&st, "worker.near", now + 1000, "withdraw", wk);
     if (!c.ok)
         fail_msg("withdraw: %s", c.panic);
-    near_vm_u128 back = transfer_to(&c, "worker.near");
+    nearvm_u128 back = transfer_to(&c, "worker.near");
     assert_true(back == NEAR + NEAR / 4);
     assert_true(back + NEAR / 2 + NEAR / 4 == 2 * NEAR); /* nothing created or lost */
     assert_true(has_delete_key(&c, key));
@@ -426,7 +426,7 @@ static void test_stake_and_slashing(void **state)
     assert_true(transfer_to(&c, "worker.near") == 3 * NEAR);
     assert_false(has_delete_key(&c, key3));
     call_free(&c);
-    kv_free(&st);
+    mem_free(&st);
     tee_sim_free(&t);
 }
 
@@ -436,7 +436,7 @@ static void test_v5_td15_quote(void **state)
     (void)state;
     tee_sim t;
     assert_int_equal(tee_sim_create(&t, (int64_t)time(NULL), NULL, 0), 0);
-    struct kv_store st = {0};
+    mem_store st = {0};
     deploy_sim(&st, &t);
     upload_collateral(&st, &t);
     uint8_t key[32] = {0x15, 0x15};
@@ -457,10 +457,10 @@ static void test_v5_td15_quote(void **state)
     if (!c.ok)
         fail_msg("v5 register: %s", c.panic);
     assert_int_equal(c.out.receipts_count, 1);
-    assert_int_equal(c.out.receipts[0].actions[0].kind, NEAR_VM_ACTION_ADD_KEY);
+    assert_int_equal(c.out.receipts[0].actions[0].kind, NEARVM_ACTION_ADD_KEY);
     call_free(&c);
     free(a);
-    kv_free(&st);
+    mem_free(&st);
     tee_sim_free(&t);
 }
 

@@ -20,7 +20,7 @@ static size_t quote_len, coll_len, old_quote_len, old_coll_len;
 
 /* A deployed, initialised contract with the sample's collateral and
  * measurements approved. */
-static void deploy(struct kv_store *st, const uint8_t *q_body, const uint8_t *c, size_t clen, uint64_t t)
+static void deploy(mem_store *st, const uint8_t *q_body, const uint8_t *c, size_t clen, uint64_t t)
 {
     expect_ok(st, "owner.near", t, "new",
               "{\"owner_id\":\"owner.near\",\"init_worker_account\":\"worker.near\",\"receiver_id\":\"outlayer.near\"}");
@@ -51,7 +51,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    near_vm_contract_release(contract);
+    nearvm_contract_release(contract);
     free(quote);
     free(coll);
     free(old_quote);
@@ -62,7 +62,7 @@ static int teardown(void **state)
 static void test_real_quote_verifies_in_contract(void **state)
 {
     (void)state;
-    struct kv_store st = {0};
+    mem_store st = {0};
     uint64_t t = (uint64_t)tu_time("2025-06-25T12:00:00Z");
     deploy(&st, quote + 48, coll, coll_len, t);
     char key[80];
@@ -93,13 +93,13 @@ static void test_real_quote_verifies_in_contract(void **state)
     /* only the init worker account may register */
     expect_panic(&st, "stranger.near", t, "register_worker_key", a, "Only worker.near can call register_worker_key");
     free(a);
-    kv_free(&st);
+    mem_free(&st);
 }
 
 static void test_contract_rejections(void **state)
 {
     (void)state;
-    struct kv_store st = {0};
+    mem_store st = {0};
     uint64_t t = (uint64_t)tu_time("2025-06-25T12:00:00Z");
     char key[80];
     key_of(quote + 568, key, sizeof key);
@@ -161,13 +161,13 @@ static void test_contract_rejections(void **state)
     /* bad measurement input */
     expect_panic(&st, "owner.near", t, "add_approved_rtmr3", "{\"rtmr3\":\"00\"}",
                  "Invalid RTMR3 format: expected 96 hex characters");
-    kv_free(&st);
+    mem_free(&st);
 }
 
 static void test_outdated_v5_quote_in_contract(void **state)
 {
     (void)state;
-    struct kv_store st = {0};
+    mem_store st = {0};
     uint64_t t = (uint64_t)tu_time("2026-03-01T12:00:00Z");
     deploy(&st, old_quote + 54, old_coll, old_coll_len, t);
     char key[80];
@@ -181,13 +181,13 @@ static void test_outdated_v5_quote_in_contract(void **state)
            (double)c.gas_burnt / TGAS);
     call_free(&c);
     free(a);
-    kv_free(&st);
+    mem_free(&st);
 }
 
 static void test_views_and_admin(void **state)
 {
     (void)state;
-    struct kv_store st = {0};
+    mem_store st = {0};
     uint64_t t = (uint64_t)tu_time("2025-06-25T12:00:00Z");
     deploy(&st, quote + 48, coll, coll_len, t);
     struct call c = vm_call(&st, "anyone.near", t, "get_config", "{}");
@@ -226,7 +226,7 @@ static void test_views_and_admin(void **state)
     c = vm_call(&st, "anyone.near", t, "list_workers", "");
     assert_string_equal(c.ret, "[]");
     call_free(&c);
-    kv_free(&st);
+    mem_free(&st);
 }
 
 int main(void)

@@ -1,9 +1,9 @@
 /* vm_register.h — running build/contracts/register.wasm in the project's
- * NEAR VM (src/devnet/vm, the VM the devnet executes receipts with, NEAR's
- * gas schedule) with an in-memory contract storage and a chosen block
- * time. Header-only; used by test_register_wasm.c. */
-#ifndef VM_REGISTER_H
-#define VM_REGISTER_H
+ * NEAR VM (src/nearvm, the VM the devnet executes receipts with, NEAR's
+ * gas schedule) with the tests' in-memory contract storage
+ * (tests/unit/nearvm_store.h) and a chosen block time. Header-only; used by test_register_wasm.c. */
+#ifndef OUTLAYER_TESTS_VM_REGISTER_H
+#define OUTLAYER_TESTS_VM_REGISTER_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -18,94 +18,16 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "devnet/vm/near_vm.h"
+#include "nearvm/nearvm.h"
+#include "../unit/nearvm_store.h"
 #include "near/encoding.h"
 
 #define REGISTER_WASM "build/contracts/register.wasm"
 #define TGAS 1000000000000ull
 
-static near_vm_contract *contract;
+static nearvm_contract *contract;
 /* Deposit attached to the next vm_call (then reset to 0). */
-static near_vm_u128 vm_next_deposit;
-
-struct kv {
-    uint8_t *key, *value;
-    size_t klen, vlen;
-};
-struct kv_store {
-    struct kv *items;
-    size_t n, cap;
-};
-
-static inline struct kv *kv_find(struct kv_store *s, const uint8_t *key, size_t klen)
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (s->items[i].klen == klen && memcmp(s->items[i].key, key, klen) == 0)
-            return &s->items[i];
-    return NULL;
-}
-
-static inline int kv_get(void *user, const uint8_t *key, size_t klen, uint8_t **value, size_t *vlen)
-{
-    struct kv *kv = kv_find(user, key, klen);
-    if (!kv)
-        return 0;
-    *value = malloc(kv->vlen ? kv->vlen : 1);
-    memcpy(*value, kv->value, kv->vlen);
-    *vlen = kv->vlen;
-    return 1;
-}
-
-static inline int kv_set(void *user, const uint8_t *key, size_t klen, const uint8_t *value, size_t vlen)
-{
-    struct kv_store *s = user;
-    struct kv *kv = kv_find(s, key, klen);
-    if (!kv) {
-        if (s->n == s->cap) {
-            s->cap = s->cap ? 2 * s->cap : 16;
-            s->items = realloc(s->items, s->cap * sizeof *s->items);
-        }
-        kv = &s->items[s->n++];
-        kv->key = malloc(klen ? klen : 1);
-        memcpy(kv->key, key, klen);
-        kv->klen = klen;
-        kv->value = NULL;
-    }
-    free(kv->value);
-    kv->value = malloc(vlen ? vlen : 1);
-    memcpy(kv->value, value, vlen);
-    kv->vlen = vlen;
-    return 0;
-}
-
-static inline int kv_remove(void *user, const uint8_t *key, size_t klen)
-{
-    struct kv_store *s = user;
-    struct kv *kv = kv_find(s, key, klen);
-    if (!kv)
-        return 0;
-    free(kv->key);
-    free(kv->value);
-    *kv = s->items[--s->n];
-    return 0;
-}
-
-static inline int kv_yield_pending(void *user, const uint8_t id[32])
-{
-    (void)user;
-    (void)id;
-    return 0;
-}
-
-static inline void kv_free(struct kv_store *s)
-{
-    for (size_t i = 0; i < s->n; i++) {
-        free(s->items[i].key);
-        free(s->items[i].value);
-    }
-    free(s->items);
-    memset(s, 0, sizeof *s);
-}
+static nearvm_u128 vm_next_deposit;
 
 /* ---- calling the contract ---- */
 struct call {
@@ -114,22 +36,22 @@ struct call {
     char *ret;   /* return data as text */
     char logs[8192];
     uint64_t gas_burnt;
-    near_vm_outcome out;
+    nearvm_outcome out;
 };
 
 static inline void call_free(struct call *c)
 {
     free(c->panic);
     free(c->ret);
-    near_vm_outcome_free(&c->out);
+    nearvm_outcome_free(&c->out);
 }
 
-static inline struct call vm_call(struct kv_store *st, const char *caller, uint64_t time_s, const char *method,
+static inline struct call vm_call(mem_store *st, const char *caller, uint64_t time_s, const char *method,
                            const char *args)
 {
     struct call c;
     memset(&c, 0, sizeof c);
-    near_vm_context ctx;
+    nearvm_context ctx;
     memset(&ctx, 0, sizeof ctx);
     static const uint8_t pk[33] = {0};
     ctx.current_account_id = "register.near";
@@ -139,7 +61,7 @@ static inline struct call vm_call(struct kv_store *st, const char *caller, uint6
     ctx.predecessor_account_id = caller;
     ctx.block_height = 100;
     ctx.block_timestamp = time_s * 1000000000ull;
-    ctx.account_balance = (near_vm_u128)100 * 1000000000000ull * 1000000000000ull;
+    ctx.account_balance = (nearvm_u128)100 * 1000000000000ull * 1000000000000ull;
     ctx.storage_usage = 1000;
     ctx.prepaid_gas = 300 * TGAS;
     ctx.attached_deposit = vm_next_deposit;
@@ -147,9 +69,9 @@ static inline struct call vm_call(struct kv_store *st, const char *caller, uint6
     vm_next_deposit = 0;
     ctx.input = (const uint8_t *)args;
     ctx.input_len = strlen(args);
-    near_vm_storage s = {st, kv_get, kv_set, kv_remove, kv_yield_pending};
-    near_vm_run(contract, method, &ctx, &s, &c.out);
-    c.ok = c.out.error.kind == NEAR_VM_OK;
+    nearvm_storage s = mem_storage(st);
+    nearvm_run(contract, method, &ctx, &s, &c.out);
+    c.ok = c.out.error.kind == NEARVM_OK;
     c.gas_burnt = c.out.gas_burnt;
     if (!c.ok)
         c.panic = strdup(c.out.error.message ? c.out.error.message : c.out.error.name);
@@ -165,7 +87,7 @@ static inline struct call vm_call(struct kv_store *st, const char *caller, uint6
     return c;
 }
 
-static inline void expect_ok(struct kv_store *st, const char *caller, uint64_t t, const char *method, const char *args)
+static inline void expect_ok(mem_store *st, const char *caller, uint64_t t, const char *method, const char *args)
 {
     struct call c = vm_call(st, caller, t, method, args);
     if (!c.ok)
@@ -173,7 +95,7 @@ static inline void expect_ok(struct kv_store *st, const char *caller, uint64_t t
     call_free(&c);
 }
 
-static inline void expect_panic(struct kv_store *st, const char *caller, uint64_t t, const char *method, const char *args,
+static inline void expect_panic(mem_store *st, const char *caller, uint64_t t, const char *method, const char *args,
                          const char *msg)
 {
     struct call c = vm_call(st, caller, t, method, args);
@@ -244,9 +166,9 @@ static inline int load_register_wasm(void)
     if (fread(code, 1, len, f) != len)
         return -1;
     fclose(f);
-    near_vm_prepare_error e;
+    nearvm_prepare_error e;
     char detail[160];
-    contract = near_vm_contract_load(code, len, &e, detail, sizeof detail);
+    contract = nearvm_contract_load(code, len, &e, detail, sizeof detail);
     free(code);
     if (!contract) {
         fprintf(stderr, "register.wasm does not load: %s\n", detail);

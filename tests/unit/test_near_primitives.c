@@ -75,7 +75,7 @@ static void test_borsh_round_trip(void **state)
     assert_memory_equal(fixed, "XYZ", 3);
     assert_int_equal(near_borsh_remaining(&r), 0);
     /* Reading past the end is an error, not a crash. */
-    assert_int_equal(near_borsh_read_u8(&r, &u8), -1);
+    assert_int_equal(near_borsh_read_u8(&r, &u8), NEAR_ERR_INVALID);
     assert_non_null(strstr(r.err, "truncated"));
     free(s);
     free(b);
@@ -95,21 +95,21 @@ static void test_borsh_reader_rejects_bad_input(void **state)
     /* A length larger than the input. */
     static const uint8_t big_len[] = { 0xff, 0xff, 0xff, 0x7f, 'a' };
     near_borsh_reader_init(&r, big_len, sizeof big_len);
-    assert_int_equal(near_borsh_read_bytes(&r, &b, &n), -1);
+    assert_int_equal(near_borsh_read_bytes(&r, &b, &n), NEAR_ERR_INVALID);
     assert_non_null(strstr(r.err, "exceeds"));
     assert_int_equal(r.pos, 0);
 
     /* A vector count that cannot fit (hostile allocation size). */
     near_borsh_reader_init(&r, big_len, sizeof big_len);
-    assert_int_equal(near_borsh_read_vec_len(&r, 1, &count), -1);
+    assert_int_equal(near_borsh_read_vec_len(&r, 1, &count), NEAR_ERR_INVALID);
 
     /* Option and bool tags other than 0/1. */
     static const uint8_t two[] = { 2 };
     near_borsh_reader_init(&r, two, 1);
-    assert_int_equal(near_borsh_read_option(&r, &v), -1);
+    assert_int_equal(near_borsh_read_option(&r, &v), NEAR_ERR_INVALID);
     assert_non_null(strstr(r.err, "option tag 2"));
     near_borsh_reader_init(&r, two, 1);
-    assert_int_equal(near_borsh_read_bool(&r, &v), -1);
+    assert_int_equal(near_borsh_read_bool(&r, &v), NEAR_ERR_INVALID);
 
     /* Invalid UTF-8 (overlong '/', lone continuation, surrogate) and NUL. */
     static const uint8_t bad_utf8[][6] = {
@@ -117,7 +117,7 @@ static void test_borsh_reader_rejects_bad_input(void **state)
     };
     for (size_t i = 0; i < 4; i++) {
         near_borsh_reader_init(&r, bad_utf8[i], (size_t)(4 + bad_utf8[i][0]));
-        assert_int_equal(near_borsh_read_string(&r, &s), -1);
+        assert_int_equal(near_borsh_read_string(&r, &s), NEAR_ERR_INVALID);
         assert_non_null(strstr(r.err, "UTF-8"));
         assert_int_equal(r.pos, 0);
     }
@@ -131,7 +131,7 @@ static void test_borsh_reader_rejects_bad_input(void **state)
     /* Empty input. */
     near_borsh_reader_init(&r, NULL, 0);
     uint64_t u64;
-    assert_int_equal(near_borsh_read_u64(&r, &u64), -1);
+    assert_int_equal(near_borsh_read_u64(&r, &u64), NEAR_ERR_INVALID);
 }
 
 /* -------------------------------------------------------- base58 / base64 */
@@ -162,8 +162,8 @@ static void test_base58(void **state)
     assert_memory_equal(bytes, "hello world", 11);
     /* Exact-length decode rejects both shorter and longer payloads. */
     assert_int_equal(near_base58_decode_exact("11111111111111111111111111111111", bytes, 32), 0);
-    assert_int_equal(near_base58_decode_exact("1111111111111111111111111111111", bytes, 32), -1);
-    assert_int_equal(near_base58_decode_exact("111111111111111111111111111111111", bytes, 32), -1);
+    assert_int_equal(near_base58_decode_exact("1111111111111111111111111111111", bytes, 32), NEAR_ERR_INVALID);
+    assert_int_equal(near_base58_decode_exact("111111111111111111111111111111111", bytes, 32), NEAR_ERR_INVALID);
 }
 
 static void test_base64(void **state)
@@ -185,9 +185,9 @@ static void test_base64(void **state)
     assert_int_equal(n, 0);
     free(b);
     /* URL-safe alphabet, missing padding and junk are all rejected. */
-    assert_int_equal(near_base64_decode("_-8=", &b, &n), -1);
-    assert_int_equal(near_base64_decode("aGk", &b, &n), -1);
-    assert_int_equal(near_base64_decode("aGk=!", &b, &n), -1);
+    assert_int_equal(near_base64_decode("_-8=", &b, &n), NEAR_ERR_INVALID);
+    assert_int_equal(near_base64_decode("aGk", &b, &n), NEAR_ERR_INVALID);
+    assert_int_equal(near_base64_decode("aGk=!", &b, &n), NEAR_ERR_INVALID);
 }
 
 /* ------------------------------------------------------------ account ids */
@@ -254,7 +254,7 @@ static void test_amounts(void **state)
     assert_int_equal(near_amount_parse_near("340282366920938.463463374607431768211455", &y), 0);
     assert_true(y == NEAR_U128_MAX);
     /* One yocto more overflows. */
-    assert_int_equal(near_amount_parse_near("340282366920938.463463374607431768211456", &y), -1);
+    assert_int_equal(near_amount_parse_near("340282366920938.463463374607431768211456", &y), NEAR_ERR_INVALID);
     /* Malformed. */
     static const char *const bad[] = { "", ".", "1.", "-1", "1,5", "1e3", "1.0000000000000000000000001", "abc", "1 2" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -266,13 +266,13 @@ static void test_amounts(void **state)
     /* u128 helpers. */
     assert_int_equal(near_u128_parse("340282366920938463463374607431768211455", &y), 0);
     assert_true(y == NEAR_U128_MAX);
-    assert_int_equal(near_u128_parse("340282366920938463463374607431768211456", &y), -1);
+    assert_int_equal(near_u128_parse("340282366920938463463374607431768211456", &y), NEAR_ERR_INVALID);
     assert_string_equal(near_u128_format(NEAR_U128_MAX, dec), "340282366920938463463374607431768211455");
     near_u128 r;
-    assert_int_equal(near_u128_add(NEAR_U128_MAX, 1, &r), -1);
-    assert_int_equal(near_u128_sub(1, 2, &r), -1);
-    assert_int_equal(near_u128_mul(NEAR_U128_MAX, 2, &r), -1);
-    assert_int_equal(near_u128_div(1, 0, &r), -1);
+    assert_int_equal(near_u128_add(NEAR_U128_MAX, 1, &r), NEAR_ERR_INVALID);
+    assert_int_equal(near_u128_sub(1, 2, &r), NEAR_ERR_INVALID);
+    assert_int_equal(near_u128_mul(NEAR_U128_MAX, 2, &r), NEAR_ERR_INVALID);
+    assert_int_equal(near_u128_div(1, 0, &r), NEAR_ERR_INVALID);
     assert_int_equal(near_u128_mul(NEAR_YOCTO_PER_NEAR, 3, &r), 0);
     assert_int_equal(near_u128_div(r, 2, &r), 0);
     assert_string_equal(near_amount_format_near(r, text), "1.5");
@@ -293,9 +293,9 @@ static void test_amounts(void **state)
     assert_int_equal(g, 5000000000ull);
     assert_int_equal(near_gas_parse("2428000000000", &g), 0);
     assert_int_equal(g, 2428000000000ull);
-    assert_int_equal(near_gas_parse("18446744073709551616", &g), -1);
-    assert_int_equal(near_gas_parse("30 Xgas", &g), -1);
-    assert_int_equal(near_gas_parse("0.0000000000001 Tgas", &g), -1);
+    assert_int_equal(near_gas_parse("18446744073709551616", &g), NEAR_ERR_INVALID);
+    assert_int_equal(near_gas_parse("30 Xgas", &g), NEAR_ERR_INVALID);
+    assert_int_equal(near_gas_parse("0.0000000000001 Tgas", &g), NEAR_ERR_INVALID);
     assert_string_equal(near_gas_format(30000000000000ull, gtext), "30 Tgas");
     assert_string_equal(near_gas_format(2428000000000ull, gtext), "2.428 Tgas");
     assert_string_equal(near_gas_format(0, gtext), "0 Tgas");
@@ -316,10 +316,10 @@ static void test_keys(void **state)
     assert_int_equal(near_public_key_parse("22skMptHjFWNyuEWY22ftn2AbLPSYpmYwGJRGwpNHbTV", &pk2), 0);
     assert_true(near_public_key_equal(&pk, &pk2));
     /* Wrong length, unknown curve, bad characters. */
-    assert_int_equal(near_public_key_parse("ed25519:22skMptHjFWNyuEWY22ftn2AbLPSYpmYwGJRGwpNHbT", &pk2), -1);
-    assert_int_equal(near_public_key_parse("rsa:22skMptHjFWNyuEWY22ftn2AbLPSYpmYwGJRGwpNHbTV", &pk2), -1);
-    assert_int_equal(near_public_key_parse("ed25519:0OIl", &pk2), -1);
-    assert_int_equal(near_public_key_parse(NULL, &pk2), -1);
+    assert_int_equal(near_public_key_parse("ed25519:22skMptHjFWNyuEWY22ftn2AbLPSYpmYwGJRGwpNHbT", &pk2), NEAR_ERR_INVALID);
+    assert_int_equal(near_public_key_parse("rsa:22skMptHjFWNyuEWY22ftn2AbLPSYpmYwGJRGwpNHbTV", &pk2), NEAR_ERR_INVALID);
+    assert_int_equal(near_public_key_parse("ed25519:0OIl", &pk2), NEAR_ERR_INVALID);
+    assert_int_equal(near_public_key_parse(NULL, &pk2), NEAR_ERR_INVALID);
     /* secp256k1: 64 bytes, format only. */
     uint8_t raw[64];
     for (int i = 0; i < 64; i++)
@@ -332,7 +332,7 @@ static void test_keys(void **state)
     assert_int_equal(pk2.type, NEAR_KEY_SECP256K1);
     assert_string_equal(near_public_key_format(&pk2, text), secp);
     char implicit[65];
-    assert_int_equal(near_public_key_implicit_account(&pk2, implicit), -1);
+    assert_int_equal(near_public_key_implicit_account(&pk2, implicit), NEAR_ERR_INVALID);
 
     /* Key pairs: seed → secret text → parse back; sign/verify. */
     uint8_t seed[32] = { 7 };
@@ -354,7 +354,7 @@ static void test_keys(void **state)
     tampered[40] ^= 1;
     char tampered_text[NEAR_KEY_TEXT_MAX] = "ed25519:";
     near_base58_encode(tampered, 64, tampered_text + 8, sizeof tampered_text - 8);
-    assert_int_equal(near_keypair_parse_secret(tampered_text, &back), -1);
+    assert_int_equal(near_keypair_parse_secret(tampered_text, &back), NEAR_ERR_INVALID);
 
     near_signature sig, parsed;
     assert_int_equal(near_sign(&kp, (const uint8_t *)"msg", 3, &sig), 0);
@@ -382,7 +382,7 @@ static void test_credentials(void **state)
     assert_non_null(mkdtemp(dir));
     near_credentials cred = { .account_id = "alice.testnet" };
     uint8_t seed[32] = { 3 };
-    near_keypair_from_seed(seed, &cred.keypair);
+    assert_int_equal(near_keypair_from_seed(seed, &cred.keypair), NEAR_OK);
     char err[300];
     assert_int_equal(near_credentials_write(dir, "testnet", &cred, err, sizeof err), 0);
 
@@ -411,11 +411,11 @@ static void test_credentials(void **state)
     f = fopen(path, "w");
     fprintf(f, "{\"account_id\":\"bob.testnet\",\"public_key\":\"ed25519:22skMptHjFWNyuEWY22ftn2AbLPSYpmYwGJRGwpNHbTV\",\"private_key\":\"%s\"}", priv);
     fclose(f);
-    assert_int_equal(near_credentials_read(dir, "testnet", "bob.testnet", &back, err, sizeof err), -1);
+    assert_int_equal(near_credentials_read(dir, "testnet", "bob.testnet", &back, err, sizeof err), NEAR_ERR_INVALID);
     assert_non_null(strstr(err, "does not match"));
-    assert_int_equal(near_credentials_read(dir, "../etc", "bob.testnet", &back, err, sizeof err), -1);
-    assert_int_equal(near_credentials_read(dir, "testnet", "../x", &back, err, sizeof err), -1);
-    assert_int_equal(near_credentials_read(dir, "testnet", "carol.testnet", &back, err, sizeof err), -1);
+    assert_int_equal(near_credentials_read(dir, "../etc", "bob.testnet", &back, err, sizeof err), NEAR_ERR_ARG);
+    assert_int_equal(near_credentials_read(dir, "testnet", "../x", &back, err, sizeof err), NEAR_ERR_ARG);
+    assert_int_equal(near_credentials_read(dir, "testnet", "carol.testnet", &back, err, sizeof err), NEAR_ERR_IO);
 
     /* A damaged file: the error says where, and quotes none of the key. */
     f = fopen(path, "w");
@@ -423,7 +423,7 @@ static void test_credentials(void **state)
     /* jansson's own message would quote the string up to the bad byte. */
     fprintf(f, "{\"account_id\":\"bob.testnet\",\"private_key\":\"%s\x01\"}", priv);
     fclose(f);
-    assert_int_equal(near_credentials_read(dir, "testnet", "bob.testnet", &back, err, sizeof err), -1);
+    assert_int_equal(near_credentials_read(dir, "testnet", "bob.testnet", &back, err, sizeof err), NEAR_ERR_INVALID);
     assert_non_null(strstr(err, "line 1"));
     char head[12];
     snprintf(head, sizeof head, "%.10s", priv + 8);

@@ -289,7 +289,7 @@ static void test_queries(void **state)
     near_account_view acc;
     assert_int_equal(near_rpc_view_account(c, "alice.localnet", NEAR_FINAL, &acc, &err), NEAR_OK);
     near_u128 want_amount;
-    near_u128_parse("1500000000000000000000000", &want_amount);
+    assert_int_equal(near_u128_parse("1500000000000000000000000", &want_amount), NEAR_OK);
     assert_true(acc.amount == want_amount);
     assert_true(acc.locked == 0);
     assert_int_equal(acc.storage_usage, 182);
@@ -301,7 +301,7 @@ static void test_queries(void **state)
 
     near_keypair kp;
     uint8_t seed[32] = { 1 };
-    near_keypair_from_seed(seed, &kp);
+    assert_int_equal(near_keypair_from_seed(seed, &kp), NEAR_OK);
     near_access_key_view ak;
     assert_int_equal(near_rpc_view_access_key(c, "alice.localnet", &kp.public_key, NEAR_FINAL, &ak, &err), NEAR_OK);
     assert_int_equal(ak.key.nonce, 7000000);
@@ -632,7 +632,7 @@ static void test_send_timeout_resends_identical_bytes_then_polls(void **state)
     sent_tx(2, "signed_tx_base64", &stx);
     uint8_t hash[32];
     char hash_text[64];
-    near_transaction_hash(&stx.transaction, hash);
+    assert_int_equal(near_transaction_hash(&stx.transaction, hash), NEAR_OK);
     near_base58_encode(hash, 32, hash_text, sizeof hash_text);
     assert_string_equal(request_method(5), "tx");
     assert_string_equal(json_string_value(json_object_get(request_params(5), "tx_hash")), hash_text);
@@ -671,7 +671,7 @@ static void test_low_level_sends(void **state)
     assert_true(strlen(got) > 30);
     near_signed_transaction sent;
     sent_tx(0, NULL, &sent);
-    near_transaction_hash(&sent.transaction, hash);
+    assert_int_equal(near_transaction_hash(&sent.transaction, hash), NEAR_OK);
     near_signed_transaction_free(&sent);
     char sent_hash[64];
     near_base58_encode(hash, 32, sent_hash, sizeof sent_hash);

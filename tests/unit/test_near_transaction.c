@@ -14,7 +14,7 @@
 #include "near/transaction.h"
 #include "near/tx_json.h"
 
-/* The transaction from nearcore's own tests (near-runtime.md §6.2). */
+/* The transaction from nearcore's own tests (core/primitives' transaction tests). */
 static void build_nearcore_tx(near_transaction *tx)
 {
     near_public_key pk;
@@ -67,7 +67,7 @@ static void test_decode_every_truncation_fails_cleanly(void **state)
     /* Every strict prefix is an error with a message (and no leak: ASan). */
     for (size_t cut = 0; cut < len; cut++) {
         err[0] = '\0';
-        assert_int_equal(near_transaction_from_bytes(bytes, cut, &back, err, sizeof err), -1);
+        assert_int_equal(near_transaction_from_bytes(bytes, cut, &back, err, sizeof err), NEAR_ERR_INVALID);
         assert_true(err[0] != '\0');
     }
     assert_int_equal(near_transaction_from_bytes(bytes, len, &back, err, sizeof err), 0);
@@ -83,7 +83,7 @@ static void test_decode_every_truncation_fails_cleanly(void **state)
     uint8_t *longer = malloc(len + 1);
     memcpy(longer, bytes, len);
     longer[len] = 0;
-    assert_int_equal(near_transaction_from_bytes(longer, len + 1, &back, err, sizeof err), -1);
+    assert_int_equal(near_transaction_from_bytes(longer, len + 1, &back, err, sizeof err), NEAR_ERR_INVALID);
     assert_non_null(strstr(err, "trailing"));
     free(longer);
     free(bytes);
@@ -102,13 +102,13 @@ static void test_decode_rejects_unsupported(void **state)
     /* TransactionV1 (first byte 1). */
     uint8_t saved = bytes[0];
     bytes[0] = 1;
-    assert_int_equal(near_transaction_from_bytes(bytes, len, &back, err, sizeof err), -1);
+    assert_int_equal(near_transaction_from_bytes(bytes, len, &back, err, sizeof err), NEAR_ERR_INVALID);
     assert_non_null(strstr(err, "V1"));
     bytes[0] = saved;
 
     /* Unknown key type (offset 4 + 9 = the public key's type byte). */
     bytes[13] = 7;
-    assert_int_equal(near_transaction_from_bytes(bytes, len, &back, err, sizeof err), -1);
+    assert_int_equal(near_transaction_from_bytes(bytes, len, &back, err, sizeof err), NEAR_ERR_INVALID);
     assert_non_null(strstr(err, "public key type 7"));
     bytes[13] = 0;
 
@@ -117,7 +117,7 @@ static void test_decode_rejects_unsupported(void **state)
     size_t first_action = 13 + 33 + 8 + 7 + 32 + 4;
     assert_int_equal(bytes[first_action], NEAR_ACTION_CREATE_ACCOUNT);
     bytes[first_action] = 42;
-    assert_int_equal(near_transaction_from_bytes(bytes, len, &back, err, sizeof err), -1);
+    assert_int_equal(near_transaction_from_bytes(bytes, len, &back, err, sizeof err), NEAR_ERR_INVALID);
     assert_non_null(strstr(err, "action variant 42"));
     free(bytes);
     near_transaction_free(&tx);
@@ -128,8 +128,8 @@ static void test_sign_and_verify(void **state)
     (void)state;
     uint8_t seed[32] = { 5 }, other_seed[32] = { 6 };
     near_keypair kp, other;
-    near_keypair_from_seed(seed, &kp);
-    near_keypair_from_seed(other_seed, &other);
+    assert_int_equal(near_keypair_from_seed(seed, &kp), NEAR_OK);
+    assert_int_equal(near_keypair_from_seed(other_seed, &other), NEAR_OK);
     near_transaction tx;
     uint8_t bh[32] = { 1, 2, 3 };
     assert_int_equal(near_transaction_init(&tx, "alice.near", &kp.public_key, 10, "bob.near", bh), 0);
@@ -137,7 +137,7 @@ static void test_sign_and_verify(void **state)
 
     near_signed_transaction stx;
     /* The wrong key cannot sign (and the tx is left untouched). */
-    assert_int_equal(near_transaction_sign(&tx, &other, &stx, NULL), -1);
+    assert_int_equal(near_transaction_sign(&tx, &other, &stx, NULL), NEAR_ERR_INVALID);
     assert_non_null(tx.signer_id);
 
     uint8_t hash[32], want[32];
@@ -169,8 +169,8 @@ static void test_delegate(void **state)
     (void)state;
     uint8_t s1[32] = { 11 }, s2[32] = { 12 };
     near_keypair sender, relayer;
-    near_keypair_from_seed(s1, &sender);
-    near_keypair_from_seed(s2, &relayer);
+    assert_int_equal(near_keypair_from_seed(s1, &sender), NEAR_OK);
+    assert_int_equal(near_keypair_from_seed(s2, &relayer), NEAR_OK);
     near_delegate_action da;
     assert_int_equal(near_delegate_action_init(&da, "bob.near", "app.near", 5, 1000, &sender.public_key), 0);
     assert_int_equal(near_add_function_call(near_delegate_actions(&da), "go", (const uint8_t *)"{}", 2, 10, 0), 0);
@@ -221,7 +221,7 @@ static void test_delegate(void **state)
         p = memchr(p + 1, NEAR_ACTION_FUNCTION_CALL, (size_t)(bytes + len - p - 1));
     assert_non_null(p);
     *p = NEAR_ACTION_DELEGATE;
-    assert_int_equal(near_transaction_from_bytes(bytes, len, &back, err, sizeof err), -1);
+    assert_int_equal(near_transaction_from_bytes(bytes, len, &back, err, sizeof err), NEAR_ERR_INVALID);
     assert_non_null(strstr(err, "cannot contain another Delegate"));
     free(bytes);
     near_transaction_free(&tx);
@@ -263,11 +263,11 @@ static void test_json_views(void **state)
     /* Signed transaction view: hash and signature as NEAR shows them. */
     uint8_t seed[32] = { 5 };
     near_keypair kp;
-    near_keypair_from_seed(seed, &kp);
+    assert_int_equal(near_keypair_from_seed(seed, &kp), NEAR_OK);
     near_transaction t2;
     uint8_t bh[32] = { 0 };
-    near_transaction_init(&t2, "alice.near", &kp.public_key, UINT64_MAX, "bob.near", bh);
-    near_add_transfer(near_tx_actions(&t2), NEAR_U128_MAX);
+    assert_int_equal(near_transaction_init(&t2, "alice.near", &kp.public_key, UINT64_MAX, "bob.near", bh), NEAR_OK);
+    assert_int_equal(near_add_transfer(near_tx_actions(&t2), NEAR_U128_MAX), NEAR_OK);
     near_signed_transaction stx;
     uint8_t hash[32];
     char hash_text[64], sig[NEAR_KEY_TEXT_MAX];

@@ -270,7 +270,7 @@ static void test_nearcore_hash_vector_is_present(void **state)
 {
     (void)state;
     /* The nearcore test transaction must be among the vectors with the hash
-     * nearcore's own tests expect (near-runtime.md §6.2). */
+     * nearcore's own tests expect (core/primitives' transaction tests). */
     json_t *v = json_array_get(json_object_get(vectors, "transactions"), 0);
     assert_string_equal(str(v, "name"), "nearcore_all_actions");
     assert_string_equal(str(v, "tx_hash"), "4GXvjMFN6wSxnU9jEVT8HbXP5Yk6yELX9faRSKp6n9fX");

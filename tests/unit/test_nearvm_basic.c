@@ -3,7 +3,7 @@
  * written in C (tests/devnet/contracts/counter.c). */
 #include "nearvm_test.h"
 
-static near_vm_contract *basic;
+static nearvm_contract *basic;
 
 static int setup(void **state)
 {
@@ -13,127 +13,127 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    near_vm_contract_release(basic);
+    nearvm_contract_release(basic);
     return 0;
 }
 
-static bool call(const char *method, const void *input, size_t len, near_vm_outcome *o)
+static bool call(const char *method, const void *input, size_t len, nearvm_outcome *o)
 {
     return run_with_input(basic, method, input, len, o);
 }
 
 static void test_echo(void **state)
 {
-    near_vm_outcome o;
+    nearvm_outcome o;
     assert_true(call("echo", "{\"x\":1}", 7, &o));
     assert_return_str(&o, "{\"x\":1}");
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     /* the same through register u64::MAX-2 and a register-sourced value_return */
     assert_true(call("echo_reg", "abc", 3, &o));
     assert_return_str(&o, "abc");
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     /* empty input gives an empty register, not an absent one */
     assert_true(call("echo_reg", NULL, 0, &o));
     assert_return(&o, "", 0);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 }
 
 static void test_registers(void **state)
 {
-    near_vm_outcome o;
+    nearvm_outcome o;
     assert_true(call("absent_len", NULL, 0, &o));
     assert_int_equal(o.return_len, 8);
     assert_true(le64(o.return_data) == UINT64_MAX);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 
     assert_true(call("write_then_return", NULL, 0, &o));
     assert_return_str(&o, "hello");
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 
     assert_false(call("read_missing", NULL, 0, &o));
-    assert_error(&o, NEAR_VM_ERR_HOST, "InvalidRegisterId", "Accessed invalid register id: 5");
+    assert_error(&o, NEARVM_ERR_HOST, "InvalidRegisterId", "Accessed invalid register id: 5");
     assert_string_equal(o.error.json, "{\"ExecutionError\":\"Accessed invalid register id: 5\"}");
     assert_string_equal(o.error.debug, "HostError(InvalidRegisterId { register_id: 5 })");
     assert_int_equal(o.return_kind, NEAR_RETURN_NONE);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 }
 
 /* At most 100 registers; the input register counts too. many_registers
  * writes registers 0..n-1, then replaces register 0. */
 static void test_register_count_limit(void **state)
 {
-    near_vm_outcome o;
+    nearvm_outcome o;
     uint8_t n = 98; /* + the input register = 99: the replacement fits */
     assert_true(call("many_registers", &n, 1, &o));
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     /* 100 registers exist: nearcore checks the count before looking the id
      * up, so even replacing register 0 fails (a bug kept in the protocol) */
     n = 99;
     assert_false(call("many_registers", &n, 1, &o));
-    assert_error(&o, NEAR_VM_ERR_HOST, "MemoryAccessViolation", NULL);
-    near_vm_outcome_free(&o);
+    assert_error(&o, NEARVM_ERR_HOST, "MemoryAccessViolation", NULL);
+    nearvm_outcome_free(&o);
     n = 100;
     assert_false(call("many_registers", &n, 1, &o));
-    assert_error(&o, NEAR_VM_ERR_HOST, "MemoryAccessViolation", NULL);
-    near_vm_outcome_free(&o);
+    assert_error(&o, NEARVM_ERR_HOST, "MemoryAccessViolation", NULL);
+    nearvm_outcome_free(&o);
 }
 
 static void test_value_return_replaces(void **state)
 {
-    near_vm_outcome o;
+    nearvm_outcome o;
     assert_true(call("return_twice", NULL, 0, &o));
     assert_return_str(&o, "near");
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 }
 
 static void test_memory_access_violation(void **state)
 {
-    near_vm_outcome o;
+    nearvm_outcome o;
     assert_false(call("oob_read", NULL, 0, &o));
-    assert_error(&o, NEAR_VM_ERR_HOST, "MemoryAccessViolation", "Accessed memory outside the bounds.");
-    near_vm_outcome_free(&o);
+    assert_error(&o, NEARVM_ERR_HOST, "MemoryAccessViolation", "Accessed memory outside the bounds.");
+    nearvm_outcome_free(&o);
     assert_false(call("oob_write", "0123456789abcdefghijklmnopqrstuvwxyz", 36, &o));
-    assert_error(&o, NEAR_VM_ERR_HOST, "MemoryAccessViolation", NULL);
-    near_vm_outcome_free(&o);
+    assert_error(&o, NEARVM_ERR_HOST, "MemoryAccessViolation", NULL);
+    nearvm_outcome_free(&o);
 }
 
 /* The contract declares 1..2 pages; NEAR gives it 1024..2048. */
 static void test_memory_forced_to_near_limits(void **state)
 {
-    near_vm_outcome o;
+    nearvm_outcome o;
     assert_true(call("mem_size", NULL, 0, &o));
     assert_int_equal(le64(o.return_data), 1024);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     assert_true(call("grow_past_max", NULL, 0, &o));
     assert_true(le64(o.return_data) == UINT64_MAX); /* -1 */
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     assert_true(call("grow_to_max", NULL, 0, &o));
     assert_int_equal(le64(o.return_data), 1024);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 }
 
 static void test_context_getters(void **state)
 {
-    near_vm_outcome o;
+    nearvm_outcome o;
     assert_true(call("current", NULL, 0, &o));
     assert_return_str(&o, "alice.near");
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     assert_true(call("signer", NULL, 0, &o));
     assert_return_str(&o, "signer.near");
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     assert_true(call("predecessor", NULL, 0, &o));
     assert_return_str(&o, "bob.near");
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     assert_true(call("signer_pk", NULL, 0, &o));
     assert_return(&o, test_signer_pk, 33);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     assert_true(call("chain", NULL, 0, &o));
     assert_return_str(&o, "localnet");
-    near_vm_outcome_free(&o);
-    near_vm_context ctx = test_context();
+    nearvm_outcome_free(&o);
+    nearvm_context ctx = test_context();
     assert_true(call("seed", NULL, 0, &o));
     assert_return(&o, ctx.random_seed, 32);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 
     assert_true(call("numbers", NULL, 0, &o));
     assert_int_equal(o.return_len, 40);
@@ -142,7 +142,7 @@ static void test_context_getters(void **state)
     assert_int_equal(le64(o.return_data + 16), 5);
     assert_int_equal(le64(o.return_data + 24), 182);
     assert_true(le64(o.return_data + 32) == 300 * TGAS);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 
     assert_true(call("balances", NULL, 0, &o));
     assert_int_equal(o.return_len, 64);
@@ -150,45 +150,45 @@ static void test_context_getters(void **state)
     assert_true(le128(o.return_data + 16) == 3);
     assert_true(le128(o.return_data + 32) == 7);
     assert_true(le128(o.return_data + 48) == 0); /* validator_stake: no validators */
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 }
 
 static void test_method_resolution(void **state)
 {
-    near_vm_outcome o;
+    nearvm_outcome o;
     assert_false(call("nope", NULL, 0, &o));
-    assert_error(&o, NEAR_VM_ERR_METHOD_RESOLVE, "MethodNotFound", NULL);
+    assert_error(&o, NEARVM_ERR_METHOD_RESOLVE, "MethodNotFound", NULL);
     assert_string_equal(o.error.json, "{\"MethodResolveError\":\"MethodNotFound\"}");
     assert_string_equal(o.error.debug, "MethodResolveError(MethodNotFound)");
     assert_true(o.gas_burnt > 0); /* contract loading is paid */
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     assert_false(call("not_a_function", NULL, 0, &o));
-    assert_error(&o, NEAR_VM_ERR_METHOD_RESOLVE, "MethodNotFound", NULL);
-    near_vm_outcome_free(&o);
+    assert_error(&o, NEARVM_ERR_METHOD_RESOLVE, "MethodNotFound", NULL);
+    nearvm_outcome_free(&o);
     assert_false(call("with_args", NULL, 0, &o));
-    assert_error(&o, NEAR_VM_ERR_METHOD_RESOLVE, "MethodInvalidSignature", NULL);
-    near_vm_outcome_free(&o);
+    assert_error(&o, NEARVM_ERR_METHOD_RESOLVE, "MethodInvalidSignature", NULL);
+    nearvm_outcome_free(&o);
     assert_false(call("", NULL, 0, &o));
-    assert_error(&o, NEAR_VM_ERR_METHOD_RESOLVE, "MethodEmptyName", NULL);
-    near_vm_outcome_free(&o);
+    assert_error(&o, NEARVM_ERR_METHOD_RESOLVE, "MethodEmptyName", NULL);
+    nearvm_outcome_free(&o);
 }
 
 static void test_code_does_not_exist(void **state)
 {
-    near_vm_context ctx = test_context();
-    near_vm_outcome o;
-    assert_false(near_vm_run_code(NULL, 0, "main", &ctx, NULL, &o));
-    assert_error(&o, NEAR_VM_ERR_COMPILATION, "CodeDoesNotExist", "cannot find contract code for account alice.near");
+    nearvm_context ctx = test_context();
+    nearvm_outcome o;
+    assert_false(nearvm_run_code(NULL, 0, "main", &ctx, NULL, &o));
+    assert_error(&o, NEARVM_ERR_COMPILATION, "CodeDoesNotExist", "cannot find contract code for account alice.near");
     assert_string_equal(o.error.json, "{\"CompilationError\":{\"CodeDoesNotExist\":{\"account_id\":\"alice.near\"}}}");
     assert_string_equal(o.error.debug, "CompilationError(CodeDoesNotExist { account_id: AccountId(\"alice.near\") })");
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 }
 
 static void test_view_prohibitions(void **state)
 {
-    near_vm_context ctx = test_context();
+    nearvm_context ctx = test_context();
     ctx.is_view = true;
-    near_vm_outcome o;
+    nearvm_outcome o;
     static const struct {
         const char *method, *host;
     } piv[] = {{"signer", "signer_account_id"},
@@ -196,77 +196,77 @@ static void test_view_prohibitions(void **state)
                {"predecessor", "predecessor_account_id"},
                {"numbers", "prepaid_gas"}};
     for (size_t i = 0; i < sizeof piv / sizeof piv[0]; i++) {
-        assert_false(near_vm_run(basic, piv[i].method, &ctx, NULL, &o));
+        assert_false(nearvm_run(basic, piv[i].method, &ctx, NULL, &o));
         char msg[96], dbg[128];
         snprintf(msg, sizeof msg, "%s is not allowed in view calls", piv[i].host);
         snprintf(dbg, sizeof dbg, "HostError(ProhibitedInView { method_name: \"%s\" })", piv[i].host);
-        assert_error(&o, NEAR_VM_ERR_HOST, "ProhibitedInView", msg);
+        assert_error(&o, NEARVM_ERR_HOST, "ProhibitedInView", msg);
         assert_string_equal(o.error.debug, dbg);
-        near_vm_outcome_free(&o);
+        nearvm_outcome_free(&o);
     }
     /* getters that are allowed in views */
-    assert_true(near_vm_run(basic, "current", &ctx, NULL, &o));
+    assert_true(nearvm_run(basic, "current", &ctx, NULL, &o));
     assert_return_str(&o, "alice.near");
-    near_vm_outcome_free(&o);
-    assert_true(near_vm_run(basic, "balances", &ctx, NULL, &o));
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
+    assert_true(nearvm_run(basic, "balances", &ctx, NULL, &o));
+    nearvm_outcome_free(&o);
 }
 
 static void test_c_contract_counter(void **state)
 {
-    near_vm_contract *c = load_contract("counter");
+    nearvm_contract *c = load_contract("counter");
     mem_store ms = {0};
-    near_vm_storage st = mem_storage(&ms);
-    near_vm_context ctx = test_context();
-    near_vm_outcome o;
+    nearvm_storage st = mem_storage(&ms);
+    nearvm_context ctx = test_context();
+    nearvm_outcome o;
 
-    assert_true(near_vm_run(c, "increment", &ctx, &st, &o));
+    assert_true(nearvm_run(c, "increment", &ctx, &st, &o));
     assert_return_str(&o, "1");
     assert_int_equal(o.logs_count, 1);
     assert_string_equal(o.logs[0], "count=1");
     /* new record: 5-byte key + 8-byte value + 40 */
     assert_int_equal(o.storage_usage, 182 + 5 + 8 + 40);
     ctx.storage_usage = o.storage_usage;
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 
     uint8_t add[8] = {41};
     ctx.input = add;
     ctx.input_len = 8;
-    assert_true(near_vm_run(c, "increment", &ctx, &st, &o));
+    assert_true(nearvm_run(c, "increment", &ctx, &st, &o));
     assert_return_str(&o, "42");
     assert_string_equal(o.logs[0], "count=42");
     assert_int_equal(o.storage_usage, 182 + 5 + 8 + 40); /* overwrite, same size */
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 
     ctx = test_context();
     ctx.is_view = true;
-    assert_true(near_vm_run(c, "get", &ctx, &st, &o));
+    assert_true(nearvm_run(c, "get", &ctx, &st, &o));
     assert_return_str(&o, "42");
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     /* increment writes storage: prohibited in a view */
-    assert_false(near_vm_run(c, "increment", &ctx, &st, &o));
-    assert_error(&o, NEAR_VM_ERR_HOST, "ProhibitedInView", "storage_write is not allowed in view calls");
+    assert_false(nearvm_run(c, "increment", &ctx, &st, &o));
+    assert_error(&o, NEARVM_ERR_HOST, "ProhibitedInView", "storage_write is not allowed in view calls");
     assert_string_equal(o.error.debug, "HostError(ProhibitedInView { method_name: \"storage_write\" })");
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 
     ctx = test_context();
-    assert_true(near_vm_run(c, "whoami", &ctx, &st, &o));
+    assert_true(nearvm_run(c, "whoami", &ctx, &st, &o));
     assert_return_str(&o, "bob.near -> alice.near");
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     mem_free(&ms);
-    near_vm_contract_release(c);
+    nearvm_contract_release(c);
 }
 
-/* If the OutLayer contract has been built, its `new` and a view run here. */
+/* The OutLayer contract's `new` and a view (mk/nearvm.mk builds it first). */
 static void test_outlayer_smoke(void **state)
 {
     size_t len = 0;
     uint8_t *code = read_file("../../build/contracts/outlayer.wasm", &len);
     if (!code)
-        skip();
+        fail_msg("cannot read build/contracts/outlayer.wasm (make contracts)");
     mem_store ms = {0};
-    near_vm_storage st = mem_storage(&ms);
-    near_vm_context ctx = test_context();
+    nearvm_storage st = mem_storage(&ms);
+    nearvm_context ctx = test_context();
     ctx.current_account_id = "outlayer.near";
     ctx.predecessor_account_id = "outlayer.near";
     ctx.signer_account_id = "outlayer.near";
@@ -274,17 +274,17 @@ static void test_outlayer_smoke(void **state)
     static const char args[] = "{\"owner_id\":\"owner.near\",\"operator_id\":\"operator.near\"}";
     ctx.input = (const uint8_t *)args;
     ctx.input_len = sizeof args - 1;
-    near_vm_outcome o;
-    bool ok = near_vm_run_code(code, len, "new", &ctx, &st, &o);
+    nearvm_outcome o;
+    bool ok = nearvm_run_code(code, len, "new", &ctx, &st, &o);
     if (!ok)
         print_message("outlayer new: %s\n", o.error.message);
     assert_true(ok);
     assert_true(ms.n > 0); /* it stored its state */
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     ctx = test_context();
     ctx.current_account_id = "outlayer.near";
     ctx.is_view = true;
-    ok = near_vm_run_code(code, len, "get_config", &ctx, &st, &o);
+    ok = nearvm_run_code(code, len, "get_config", &ctx, &st, &o);
     if (!ok)
         print_message("outlayer get_config: %s\n", o.error.message);
     assert_true(ok);
@@ -292,7 +292,7 @@ static void test_outlayer_smoke(void **state)
     /* get_config returns ["<owner>","<operator>"] */
     assert_non_null(memmem(o.return_data, o.return_len, "\"owner.near\"", 12));
     assert_non_null(memmem(o.return_data, o.return_len, "\"operator.near\"", 15));
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     free(code);
     mem_free(&ms);
 }

@@ -11,7 +11,7 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
-static near_vm_contract *contract;
+static nearvm_contract *contract;
 
 static int setup(void **state)
 {
@@ -21,11 +21,11 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    near_vm_contract_release(contract);
+    nearvm_contract_release(contract);
     return 0;
 }
 
-static bool run(const char *method, const void *in, size_t len, near_vm_outcome *o)
+static bool run(const char *method, const void *in, size_t len, nearvm_outcome *o)
 {
     return run_with_input(contract, method, in, len, o);
 }
@@ -34,10 +34,10 @@ static void expect_hash(const char *method, const char *input, const char *hex)
 {
     uint8_t want[64];
     size_t n = unhex(hex, want);
-    near_vm_outcome o;
+    nearvm_outcome o;
     assert_true(run(method, input, strlen(input), &o));
     assert_return(&o, want, n);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 }
 
 static void test_hash_vectors(void **state)
@@ -64,10 +64,10 @@ static void test_sha3_multiblock(void **state)
         uint8_t want[32];
         unsigned int wlen = 0;
         assert_int_equal(EVP_Digest(msg, lens[k], want, &wlen, EVP_sha3_256(), NULL), 1);
-        near_vm_outcome o;
+        nearvm_outcome o;
         assert_true(run("sha3_256", msg, lens[k], &o));
         assert_return(&o, want, 32);
-        near_vm_outcome_free(&o);
+        nearvm_outcome_free(&o);
     }
 }
 
@@ -79,10 +79,10 @@ static void test_ed25519(void **state)
           "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
           in);
     unhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", in + 64);
-    near_vm_outcome o;
+    nearvm_outcome o;
     assert_true(run("ed25519", in, 96, &o));
     assert_int_equal(le64(o.return_data), 1);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 
     /* a signature of our own over a message */
     uint8_t pk[32], sk[64], seed[32] = {9}, buf[64 + 32 + 11];
@@ -92,20 +92,20 @@ static void test_ed25519(void **state)
     memcpy(buf + 64, pk, 32);
     assert_true(run("ed25519", buf, sizeof buf, &o));
     assert_int_equal(le64(o.return_data), 1);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     buf[96] ^= 1; /* another message */
     assert_true(run("ed25519", buf, sizeof buf, &o));
     assert_int_equal(le64(o.return_data), 0);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     in[63] |= 0xe0; /* non-canonical S: rejected early */
     assert_true(run("ed25519", in, 96, &o));
     assert_int_equal(le64(o.return_data), 0);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 
     assert_false(run("ed25519_badlen", NULL, 0, &o));
-    assert_error(&o, NEAR_VM_ERR_HOST, "Ed25519VerifyInvalidInput",
+    assert_error(&o, NEARVM_ERR_HOST, "Ed25519VerifyInvalidInput",
                  "ED25519 signature verification error: invalid signature length");
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 }
 
 /* go-ethereum crypto/signature_test.go */
@@ -129,22 +129,22 @@ static void test_ecrecover(void **state)
 {
     uint8_t in[98], pub[64];
     unhex(GETH_PUB, pub);
-    near_vm_outcome o;
+    nearvm_outcome o;
     ecrecover_input(in, 1, 0);
     assert_true(run("ecrecover", in, sizeof in, &o));
     assert_int_equal(o.return_len, 8 + 64);
     assert_int_equal(le64(o.return_data), 1);
     assert_memory_equal(o.return_data + 8, pub, 64);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     ecrecover_input(in, 1, 1); /* low S: also fine with the malleability check */
     assert_true(run("ecrecover", in, sizeof in, &o));
     assert_int_equal(le64(o.return_data), 1);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     ecrecover_input(in, 0, 0); /* the other parity gives another key */
     assert_true(run("ecrecover", in, sizeof in, &o));
     if (le64(o.return_data) == 1)
         assert_memory_not_equal(o.return_data + 8, pub, 64);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 
     /* the high-S twin (n - s, parity flipped) recovers the same key only
      * without the malleability check */
@@ -158,30 +158,30 @@ static void test_ecrecover(void **state)
     assert_true(run("ecrecover", in, sizeof in, &o));
     assert_int_equal(le64(o.return_data), 1);
     assert_memory_equal(o.return_data + 8, pub, 64);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     in[97] = 1;
     assert_true(run("ecrecover", in, sizeof in, &o));
     assert_int_equal(le64(o.return_data), 0);
     assert_int_equal(o.return_len, 8);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 
     /* r = 0 is not a signature */
     ecrecover_input(in, 1, 0);
     memset(in + 32, 0, 32);
     assert_true(run("ecrecover", in, sizeof in, &o));
     assert_int_equal(le64(o.return_data), 0);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 
     ecrecover_input(in, 4, 0);
     assert_false(run("ecrecover", in, sizeof in, &o));
-    assert_error(&o, NEAR_VM_ERR_HOST, "ECRecoverError",
+    assert_error(&o, NEARVM_ERR_HOST, "ECRecoverError",
                  "ECDSA recover error: V recovery byte 0 through 3 are valid but was provided 4");
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     ecrecover_input(in, 1, 2);
     assert_false(run("ecrecover", in, sizeof in, &o));
-    assert_error(&o, NEAR_VM_ERR_HOST, "ECRecoverError",
+    assert_error(&o, NEARVM_ERR_HOST, "ECRecoverError",
                  "ECDSA recover error: Malleability flag needs to be 0 or 1, but is instead 2");
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 }
 
 static void test_p256(void **state)
@@ -216,27 +216,27 @@ static void test_p256(void **state)
     ECDSA_SIG_free(sig);
     EVP_PKEY_free(key);
 
-    near_vm_outcome o;
+    nearvm_outcome o;
     assert_true(run("p256", in, sizeof in, &o));
     assert_int_equal(le64(o.return_data), 1);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     in[100] ^= 0x10;
     assert_true(run("p256", in, sizeof in, &o));
     assert_int_equal(le64(o.return_data), 0);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 }
 
 static void test_unsupported_curves(void **state)
 {
-    near_vm_outcome o;
+    nearvm_outcome o;
     assert_false(run("alt_bn128", NULL, 0, &o));
-    assert_error(&o, NEAR_VM_ERR_HOST, "AltBn128InvalidInput", "AltBn128 invalid input: not supported on the devnet");
-    near_vm_outcome_free(&o);
+    assert_error(&o, NEARVM_ERR_HOST, "AltBn128InvalidInput", "AltBn128 invalid input: not supported on the devnet");
+    nearvm_outcome_free(&o);
 }
 
 static void test_host_function_table(void **state)
 {
-    const char *const *names = near_vm_host_function_names();
+    const char *const *names = nearvm_host_function_names();
     size_t n = 0;
     bool has_yield = false, has_abort = false;
     for (; names[n]; n++) {

@@ -8,7 +8,7 @@
 #define OP 822756ull
 #define BASE 264768111ull
 
-static near_vm_contract *contract;
+static nearvm_contract *contract;
 static size_t code_len;
 
 static int setup(void **state)
@@ -20,38 +20,38 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    near_vm_contract_release(contract);
+    nearvm_contract_release(contract);
     return 0;
 }
 
 static uint64_t loading(void) { return 35445963ull + 1089295ull * code_len; }
 
 static bool run(const char *method, uint64_t prepaid, uint64_t max_burnt, const void *in, size_t len,
-                near_vm_outcome *o)
+                nearvm_outcome *o)
 {
-    near_vm_context ctx = test_context();
+    nearvm_context ctx = test_context();
     ctx.prepaid_gas = prepaid;
     ctx.max_gas_burnt = max_burnt;
     ctx.input = in;
     ctx.input_len = len;
-    return near_vm_run(contract, method, &ctx, NULL, o);
+    return nearvm_run(contract, method, &ctx, NULL, o);
 }
 
 static void test_exact_gas(void **state)
 {
-    near_vm_outcome o;
+    nearvm_outcome o;
     /* an empty body: only its `end`, which costs nothing */
     assert_true(run("noop", 300 * TGAS, 0, NULL, 0, &o));
     assert_int_equal(o.instructions, 0);
     assert_true(o.gas_burnt == loading());
     assert_true(o.gas_used == o.gas_burnt);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 
     /* call + drop = 2 instructions, block_index costs `base` */
     assert_true(run("one_base", 300 * TGAS, 0, NULL, 0, &o));
     assert_int_equal(o.instructions, 2);
     assert_true(o.gas_burnt == loading() + BASE + 2 * OP);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 
     /* log_utf8("hello"): 3 instructions; base, utf8 decoding, memory read, log */
     assert_true(run("log_hello", 300 * TGAS, 0, NULL, 0, &o));
@@ -59,7 +59,7 @@ static void test_exact_gas(void **state)
     uint64_t host = BASE + 3111779061ull + 291580479ull * 5 + 2609863200ull + 3801333ull * 5 + 3543313050ull +
                     13198791ull * 5;
     assert_true(o.gas_burnt == loading() + host + 3 * OP);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 }
 
 /* value_return pays a data receipt's per-byte send and execution fees for
@@ -67,108 +67,108 @@ static void test_exact_gas(void **state)
 static void test_value_return_data_receivers(void **state)
 {
     static const char *const receivers[] = {"bob.near", "alice.near"};
-    near_vm_context ctx = test_context();
-    near_vm_outcome a, b;
-    assert_true(near_vm_run(contract, "gas_numbers", &ctx, NULL, &a));
+    nearvm_context ctx = test_context();
+    nearvm_outcome a, b;
+    assert_true(nearvm_run(contract, "gas_numbers", &ctx, NULL, &a));
     ctx.output_data_receivers = receivers;
     ctx.output_data_receivers_count = 2;
-    assert_true(near_vm_run(contract, "gas_numbers", &ctx, NULL, &b));
+    assert_true(nearvm_run(contract, "gas_numbers", &ctx, NULL, &b));
     uint64_t per_byte = (47683715ull + 17212011ull) + (17212011ull + 17212011ull);
     assert_true(b.gas_burnt - a.gas_burnt == 16 * per_byte);
-    near_vm_outcome_free(&a);
-    near_vm_outcome_free(&b);
+    nearvm_outcome_free(&a);
+    nearvm_outcome_free(&b);
 }
 
 /* input charges write_register_base only (nearcore shares the input with
  * the register); read_register still pays per byte of register and memory */
 static void test_input_is_not_charged_per_byte(void **state)
 {
-    near_vm_outcome a, b;
+    nearvm_outcome a, b;
     uint8_t in[8] = {0};
     assert_true(run("loop", 300 * TGAS, 0, in, 4, &a));
     assert_true(run("loop", 300 * TGAS, 0, in, 8, &b));
     assert_int_equal(a.instructions, b.instructions);
     assert_true(b.gas_burnt - a.gas_burnt == 4 * (98562ull + 2723772ull));
-    near_vm_outcome_free(&a);
-    near_vm_outcome_free(&b);
+    nearvm_outcome_free(&a);
+    nearvm_outcome_free(&b);
 }
 
 static void test_gas_per_instruction(void **state)
 {
-    near_vm_outcome a, b;
+    nearvm_outcome a, b;
     uint32_t n0 = 0, n1 = 1000;
     assert_true(run("loop", 300 * TGAS, 0, &n0, 4, &a));
     assert_true(run("loop", 300 * TGAS, 0, &n1, 4, &b));
     /* each iteration is 12 instructions */
     assert_int_equal(b.instructions - a.instructions, 12 * 1000);
     assert_true(b.gas_burnt - a.gas_burnt == 12 * 1000 * OP);
-    near_vm_outcome_free(&a);
-    near_vm_outcome_free(&b);
+    nearvm_outcome_free(&a);
+    nearvm_outcome_free(&b);
 }
 
 static void test_out_of_prepaid_gas(void **state)
 {
-    near_vm_outcome o;
+    nearvm_outcome o;
     assert_false(run("forever", 5 * TGAS, 0, NULL, 0, &o));
-    assert_error(&o, NEAR_VM_ERR_HOST, "GasExceeded", "Exceeded the prepaid gas.");
+    assert_error(&o, NEARVM_ERR_HOST, "GasExceeded", "Exceeded the prepaid gas.");
     assert_string_equal(o.error.json, "{\"ExecutionError\":\"Exceeded the prepaid gas.\"}");
     assert_string_equal(o.error.debug, "HostError(GasExceeded)");
     assert_true(o.gas_burnt == 5 * TGAS); /* all of it */
     assert_true(o.gas_used == 5 * TGAS);
     assert_true(o.instructions >= (5 * TGAS - loading()) / OP - 16);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 
     /* a loop that needs one more iteration than the gas allows */
     uint32_t n = 1000;
-    near_vm_outcome full;
+    nearvm_outcome full;
     assert_true(run("loop", 300 * TGAS, 0, &n, 4, &full));
     assert_false(run("loop", full.gas_burnt - 12 * OP, 0, &n, 4, &o));
-    assert_error(&o, NEAR_VM_ERR_HOST, "GasExceeded", NULL);
-    near_vm_outcome_free(&o);
+    assert_error(&o, NEARVM_ERR_HOST, "GasExceeded", NULL);
+    nearvm_outcome_free(&o);
     assert_true(run("loop", full.gas_burnt, 0, &n, 4, &o)); /* exactly enough */
     assert_true(o.gas_burnt == full.gas_burnt);
-    near_vm_outcome_free(&o);
-    near_vm_outcome_free(&full);
+    nearvm_outcome_free(&o);
+    nearvm_outcome_free(&full);
 
     /* not even enough to load the contract */
     assert_false(run("noop", 1000, 0, NULL, 0, &o));
-    assert_error(&o, NEAR_VM_ERR_HOST, "GasExceeded", NULL);
+    assert_error(&o, NEARVM_ERR_HOST, "GasExceeded", NULL);
     assert_int_equal(o.gas_burnt, 1000);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 }
 
 static void test_gas_limit_exceeded(void **state)
 {
-    near_vm_outcome o;
+    nearvm_outcome o;
     /* prepaid above the 300 Tgas burn limit */
     assert_false(run("forever", 400 * TGAS, 0, NULL, 0, &o));
-    assert_error(&o, NEAR_VM_ERR_HOST, "GasLimitExceeded",
+    assert_error(&o, NEARVM_ERR_HOST, "GasLimitExceeded",
                  "Exceeded the maximum amount of gas allowed to burn per contract.");
-    assert_true(o.gas_burnt == NEAR_VM_DEFAULT_MAX_GAS_BURNT);
-    near_vm_outcome_free(&o);
+    assert_true(o.gas_burnt == NEARVM_DEFAULT_MAX_GAS_BURNT);
+    nearvm_outcome_free(&o);
     /* a configured limit */
     assert_false(run("forever", 20 * TGAS, 10 * TGAS, NULL, 0, &o));
-    assert_error(&o, NEAR_VM_ERR_HOST, "GasLimitExceeded", NULL);
+    assert_error(&o, NEARVM_ERR_HOST, "GasLimitExceeded", NULL);
     assert_true(o.gas_burnt == 10 * TGAS);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 }
 
 static void test_used_and_prepaid(void **state)
 {
-    near_vm_outcome o;
+    nearvm_outcome o;
     assert_true(run("gas_numbers", 42 * TGAS, 0, NULL, 0, &o));
     uint64_t used = le64(o.return_data), prepaid = le64(o.return_data + 8);
     assert_true(prepaid == 42 * TGAS);
     assert_true(used > loading() && used < o.gas_burnt);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 }
 
 static void test_weighted_gas_sharing(void **state)
 {
-    near_vm_outcome o;
+    nearvm_outcome o;
     assert_true(run("weights", 100 * TGAS, 0, NULL, 0, &o));
     assert_int_equal(o.receipts_count, 1);
-    near_vm_receipt *r = &o.receipts[0];
+    nearvm_receipt *r = &o.receipts[0];
     assert_int_equal(r->actions_count, 2);
     assert_int_equal(r->actions[0].gas_weight, 1);
     assert_int_equal(r->actions[1].gas_weight, 3);
@@ -177,7 +177,7 @@ static void test_weighted_gas_sharing(void **state)
     assert_true(extra0 == (extra0 + extra1) / 4); /* weight 1 of 4; the rest goes to the last */
     assert_true(o.gas_used == 100 * TGAS);         /* every prepaid unit is now used */
     assert_true(o.gas_burnt < 2 * TGAS);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 }
 
 int main(void)

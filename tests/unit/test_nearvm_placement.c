@@ -13,13 +13,13 @@
  * ~3,200 Tgas per resume and failed with GasLimitExceeded. */
 #include "nearvm_test.h"
 
-#include "devnet/vm/costs.h"
+#include "nearvm/costs.h"
 
 #define OP COST_REGULAR_OP
 #define LOW_BASE 16384ull
 #define HIGH_BASE ((64ull << 20) + 1024) /* in the page the setup grows */
 
-static near_vm_contract *contract;
+static nearvm_contract *contract;
 
 static int setup(void **state)
 {
@@ -29,7 +29,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    near_vm_contract_release(contract);
+    nearvm_contract_release(contract);
     return 0;
 }
 
@@ -39,7 +39,7 @@ static uint64_t WM(uint64_t n) { return COST_WRITE_MEMORY_BASE + n * COST_WRITE_
 static uint64_t RR(uint64_t n) { return COST_READ_REGISTER_BASE + n * COST_READ_REGISTER_BYTE; }
 static uint64_t WR(uint64_t n) { return COST_WRITE_REGISTER_BASE + n * COST_WRITE_REGISTER_BYTE; }
 static uint64_t U8(uint64_t n) { return COST_UTF8_DECODING_BASE + n * COST_UTF8_DECODING_BYTE; }
-static uint64_t send(vm_fee f, bool sir) { return sir ? f.send_sir : f.send_not_sir; }
+static uint64_t send(nearvm_fee f, bool sir) { return sir ? f.send_sir : f.send_not_sir; }
 
 /* burnt and reserved ("used" - burnt) gas of one call */
 typedef struct cost {
@@ -49,7 +49,7 @@ typedef struct cost {
 static cost plus(cost a, cost b) { return (cost){a.burn + b.burn, a.reserve + b.reserve}; }
 
 /* An action fee: the send part is burnt, the execution part reserved. */
-static cost action(vm_fee f, uint64_t units, bool sir) { return (cost){send(f, sir) * units, f.execution * units}; }
+static cost action(nearvm_fee f, uint64_t units, bool sir) { return (cost){send(f, sir) * units, f.execution * units}; }
 
 #define TG 1000000000000ull
 #define AMOUNT_READ RM(16)
@@ -70,7 +70,7 @@ static cost function_call(uint64_t method_read, uint64_t args_read, bool sir)
 /* promise_batch_then(0, "bob.near"): one dependency, on a receipt to bob.near (sir for the data receipt) */
 static cost batch_then(void)
 {
-    vm_fee dr = FEE_DATA_RECEIPT_BASE;
+    nearvm_fee dr = FEE_DATA_RECEIPT_BASE;
     cost c = {COST_BASE + RM(8) + U8(8) + dr.send_sir + dr.execution, 0};
     return plus(c, action(FEE_ACTION_RECEIPT, 1, false));
 }
@@ -202,7 +202,7 @@ static size_t build_rows(row *r)
                       plus(bc, plus(BURN(COST_BASE + RR(8) + U8(8)), action(FEE_DELETE_ACCOUNT, 1, false))));
 
     /* yield / resume: the yield receipt goes to ourselves with one data dependency on ourselves */
-    vm_fee dr = FEE_DATA_RECEIPT_BASE;
+    nearvm_fee dr = FEE_DATA_RECEIPT_BASE;
     cost yield_receipt = plus(action(FEE_ACTION_RECEIPT, 1, true), BURN(dr.send_sir + dr.execution));
     cost yield_call = plus(action(FEE_FUNCTION_CALL_BASE, 1, true), action(FEE_FUNCTION_CALL_BYTE, 18, true));
     cost yield_fixed = plus(plus(yield_receipt, yield_call),
@@ -218,31 +218,31 @@ static size_t build_rows(row *r)
 
 /* Runs `method` with its arguments at `base`; the key of the storage
  * methods exists with a 16-byte value. */
-static void run_with_value(const char *method, uint64_t base, const uint8_t *value, size_t vlen, near_vm_outcome *o)
+static void run_with_value(const char *method, uint64_t base, const uint8_t *value, size_t vlen, nearvm_outcome *o)
 {
     mem_store ms = {0};
     mem_set(&ms, (const uint8_t *)"key00001", 8, value, vlen);
-    near_vm_storage st = mem_storage(&ms);
-    near_vm_context ctx = test_context();
+    nearvm_storage st = mem_storage(&ms);
+    nearvm_context ctx = test_context();
     uint8_t in[8];
     for (int i = 0; i < 8; i++)
         in[i] = (uint8_t)(base >> (8 * i));
     ctx.input = in;
     ctx.input_len = sizeof in;
-    near_vm_run(contract, method, &ctx, &st, o);
+    nearvm_run(contract, method, &ctx, &st, o);
     mem_free(&ms);
 }
 
-static void run_at(const char *method, uint64_t base, near_vm_outcome *o)
+static void run_at(const char *method, uint64_t base, nearvm_outcome *o)
 {
     run_with_value(method, base, (const uint8_t *)"value-0123456789", 16, o);
 }
 
 /* Runs `method` with its arguments at `base`, without copying them there
  * (base may be outside memory). */
-static void run_unplaced(const char *method, uint64_t base, near_vm_outcome *o)
+static void run_unplaced(const char *method, uint64_t base, nearvm_outcome *o)
 {
-    near_vm_context ctx = test_context();
+    nearvm_context ctx = test_context();
     uint8_t in[16] = {0};
     for (int i = 0; i < 8; i++)
         in[i] = (uint8_t)(base >> (8 * i));
@@ -250,13 +250,13 @@ static void run_unplaced(const char *method, uint64_t base, near_vm_outcome *o)
     ctx.input = in;
     ctx.input_len = sizeof in;
     mem_store ms = {0};
-    near_vm_storage st = mem_storage(&ms);
-    near_vm_run(contract, method, &ctx, &st, o);
+    nearvm_storage st = mem_storage(&ms);
+    nearvm_run(contract, method, &ctx, &st, o);
     mem_free(&ms);
 }
 
 /* The host gas of a run: burnt gas without the wasm instructions. */
-static uint64_t host_gas(const near_vm_outcome *o) { return o->gas_burnt - o->instructions * OP; }
+static uint64_t host_gas(const nearvm_outcome *o) { return o->gas_burnt - o->instructions * OP; }
 
 static void test_every_host_function_every_placement(void **state)
 {
@@ -265,20 +265,20 @@ static void test_every_host_function_every_placement(void **state)
     static const uint64_t bases[] = {LOW_BASE, HIGH_BASE};
     uint64_t setup_gas[2];
     for (size_t b = 0; b < 2; b++) {
-        near_vm_outcome o;
+        nearvm_outcome o;
         run_at("setup", bases[b], &o);
-        if (o.error.kind != NEAR_VM_OK)
+        if (o.error.kind != NEARVM_OK)
             fail_msg("setup at %llu: %s", (unsigned long long)bases[b], o.error.message);
         setup_gas[b] = host_gas(&o);
-        near_vm_outcome_free(&o);
+        nearvm_outcome_free(&o);
     }
     assert_true(setup_gas[0] == setup_gas[1]);
     size_t failures = 0;
     for (size_t i = 0; i < n; i++) {
         for (size_t b = 0; b < 2; b++) {
-            near_vm_outcome o;
+            nearvm_outcome o;
             run_at(rows[i].method, bases[b], &o);
-            const char *err = o.error.kind == NEAR_VM_OK ? NULL : o.error.name;
+            const char *err = o.error.kind == NEARVM_OK ? NULL : o.error.name;
             if ((err == NULL) != (rows[i].error == NULL) || (err && strcmp(err, rows[i].error) != 0)) {
                 print_error("%s at %llu: error %s (%s), expected %s\n", rows[i].method, (unsigned long long)bases[b],
                             err ? err : "none", o.error.message ? o.error.message : "", rows[i].error ? rows[i].error : "none");
@@ -297,7 +297,7 @@ static void test_every_host_function_every_placement(void **state)
                             (unsigned long long)reserved, (unsigned long long)rows[i].expect.reserve);
                 failures++;
             }
-            near_vm_outcome_free(&o);
+            nearvm_outcome_free(&o);
         }
     }
     assert_int_equal(failures, 0);
@@ -307,33 +307,33 @@ static void test_every_host_function_every_placement(void **state)
  * 64 MiB costs exactly what it costs at the bottom of memory. */
 static void test_yield_resume_payload_high_in_memory(void **state)
 {
-    near_vm_outcome low, high, setup_low;
+    nearvm_outcome low, high, setup_low;
     run_at("setup", LOW_BASE, &setup_low);
     run_at("yield_resume", LOW_BASE, &low);
     run_at("yield_resume", HIGH_BASE, &high);
-    assert_int_equal(low.error.kind, NEAR_VM_OK);
-    assert_int_equal(high.error.kind, NEAR_VM_OK);
+    assert_int_equal(low.error.kind, NEARVM_OK);
+    assert_int_equal(high.error.kind, NEARVM_OK);
     assert_true(host_gas(&low) == host_gas(&high));
     uint64_t expect = COST_BASE + COST_YIELD_RESUME_BASE + 100 * COST_YIELD_RESUME_BYTE + RM(32) + RM(100);
     assert_true(host_gas(&high) - host_gas(&setup_low) == expect);
     /* far below the 300 Tgas a near-sdk contract burnt before the fix */
     assert_true(high.gas_burnt < 5 * TGAS);
-    near_vm_outcome_free(&low);
-    near_vm_outcome_free(&high);
-    near_vm_outcome_free(&setup_low);
+    nearvm_outcome_free(&low);
+    nearvm_outcome_free(&high);
+    nearvm_outcome_free(&setup_low);
 }
 
 /* A resume payload "from a register" (payload_len = u64::MAX) overflows the
  * per-byte charge before anything is read, as in nearcore. */
 static void test_yield_resume_payload_register_overflows(void **state)
 {
-    near_vm_outcome o, s;
+    nearvm_outcome o, s;
     run_at("setup", HIGH_BASE, &s);
     run_at("yield_resume_reg_payload", HIGH_BASE, &o);
-    assert_error(&o, NEAR_VM_ERR_HOST, "IntegerOverflow", NULL);
+    assert_error(&o, NEARVM_ERR_HOST, "IntegerOverflow", NULL);
     assert_true(host_gas(&o) - host_gas(&s) == COST_BASE + COST_YIELD_RESUME_BASE);
-    near_vm_outcome_free(&o);
-    near_vm_outcome_free(&s);
+    nearvm_outcome_free(&o);
+    nearvm_outcome_free(&s);
 }
 
 /* Values over 4000 bytes pay nearcore's large-read overhead: 1 + 1 per byte
@@ -341,20 +341,20 @@ static void test_yield_resume_payload_register_overflows(void **state)
 static void test_storage_read_large_value(void **state)
 {
     static uint8_t big[5000];
-    near_vm_outcome s, o;
+    nearvm_outcome s, o;
     run_at("setup", HIGH_BASE, &s);
     run_with_value("storage_read", HIGH_BASE, big, sizeof big, &o);
-    assert_int_equal(o.error.kind, NEAR_VM_OK);
+    assert_int_equal(o.error.kind, NEARVM_OK);
     uint64_t expect = COST_BASE + COST_STORAGE_READ_BASE + RM(8) + 8 * COST_STORAGE_READ_KEY_BYTE +
                       5000 * COST_STORAGE_READ_VALUE_BYTE + 1 + 5000 + WR(5000);
     assert_true(host_gas(&o) - host_gas(&s) == expect);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     run_with_value("storage_read", HIGH_BASE, big, 4000, &o); /* at the threshold: no overhead */
     expect = COST_BASE + COST_STORAGE_READ_BASE + RM(8) + 8 * COST_STORAGE_READ_KEY_BYTE +
              4000 * COST_STORAGE_READ_VALUE_BYTE + WR(4000);
     assert_true(host_gas(&o) - host_gas(&s) == expect);
-    near_vm_outcome_free(&o);
-    near_vm_outcome_free(&s);
+    nearvm_outcome_free(&o);
+    nearvm_outcome_free(&s);
 }
 
 /* Every host function given a pointer past the end of memory fails with
@@ -367,19 +367,19 @@ static void test_out_of_bounds_pointers(void **state)
     const uint64_t out_of_bounds = 0xffff0000ull; /* memory ends at 64 MiB + 64 KiB */
     size_t failures = 0;
     for (size_t i = 0; i < n; i++) {
-        near_vm_outcome o;
+        nearvm_outcome o;
         run_unplaced(rows[i].method, out_of_bounds, &o);
-        bool reg_only_ok = strstr(rows[i].method, "_reg") && o.error.kind == NEAR_VM_OK;
-        bool mav = o.error.kind == NEAR_VM_ERR_HOST && !strcmp(o.error.name, "MemoryAccessViolation") &&
+        bool reg_only_ok = strstr(rows[i].method, "_reg") && o.error.kind == NEARVM_OK;
+        bool mav = o.error.kind == NEARVM_ERR_HOST && !strcmp(o.error.name, "MemoryAccessViolation") &&
                    !strcmp(o.error.message, "Accessed memory outside the bounds.");
         if (!mav && !reg_only_ok) {
-            print_error("%s out of bounds: %s (%s)\n", rows[i].method, o.error.kind == NEAR_VM_OK ? "ok" : o.error.name,
+            print_error("%s out of bounds: %s (%s)\n", rows[i].method, o.error.kind == NEARVM_OK ? "ok" : o.error.name,
                         o.error.message ? o.error.message : "");
             failures++;
         }
         if (!strstr(rows[i].method, "_reg") && !mav)
             failures++;
-        near_vm_outcome_free(&o);
+        nearvm_outcome_free(&o);
     }
     assert_int_equal(failures, 0);
 }

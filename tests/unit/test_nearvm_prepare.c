@@ -6,12 +6,12 @@
 
 #include "wasm/wasm.h"
 
-static uint8_t *prepare_file(const char *name, size_t *out_len, near_vm_prepare_error *err)
+static uint8_t *prepare_file(const char *name, size_t *out_len, nearvm_prepare_error *err)
 {
     size_t len = 0;
     uint8_t *code = contract_bytes(name, &len), *out = NULL;
     char detail[160];
-    *err = near_vm_prepare(code, len, &out, out_len, detail, sizeof detail);
+    *err = nearvm_prepare(code, len, &out, out_len, detail, sizeof detail);
     free(code);
     return out;
 }
@@ -39,7 +39,7 @@ static int count_sections(const uint8_t *b, size_t n, uint8_t id)
 
 static void test_memory_becomes_import(void **state)
 {
-    near_vm_prepare_error e;
+    nearvm_prepare_error e;
     size_t len;
     uint8_t *out = prepare_file("basic", &len, &e);
     assert_int_equal(e, NEAR_PREPARE_OK);
@@ -72,32 +72,32 @@ static void test_memory_becomes_import(void **state)
 
 static void test_no_memory_contract_runs(void **state)
 {
-    near_vm_contract *c = load_contract("no_memory");
-    near_vm_context ctx = test_context();
-    near_vm_outcome o;
-    assert_true(near_vm_run(c, "main", &ctx, NULL, &o));
+    nearvm_contract *c = load_contract("no_memory");
+    nearvm_context ctx = test_context();
+    nearvm_outcome o;
+    assert_true(nearvm_run(c, "main", &ctx, NULL, &o));
     assert_return(&o, "", 0);
-    near_vm_outcome_free(&o);
-    near_vm_contract_release(c);
+    nearvm_outcome_free(&o);
+    nearvm_contract_release(c);
 }
 
-static void expect_compile_error(const char *name, near_vm_prepare_error want, const char *json)
+static void expect_compile_error(const char *name, nearvm_prepare_error want, const char *json)
 {
     size_t len = 0;
     uint8_t *code = contract_bytes(name, &len);
-    near_vm_prepare_error e;
+    nearvm_prepare_error e;
     char detail[160];
-    assert_null(near_vm_contract_load(code, len, &e, detail, sizeof detail));
+    assert_null(nearvm_contract_load(code, len, &e, detail, sizeof detail));
     assert_int_equal(e, want);
     assert_true(detail[0] != 0);
-    near_vm_context ctx = test_context();
-    near_vm_outcome o;
-    assert_false(near_vm_run_code(code, len, "main", &ctx, NULL, &o));
-    assert_int_equal(o.error.kind, NEAR_VM_ERR_COMPILATION);
+    nearvm_context ctx = test_context();
+    nearvm_outcome o;
+    assert_false(nearvm_run_code(code, len, "main", &ctx, NULL, &o));
+    assert_int_equal(o.error.kind, NEARVM_ERR_COMPILATION);
     assert_string_equal(o.error.json, json);
     /* loading is charged even so */
     assert_true(o.gas_burnt == 35445963ull + 1089295ull * len);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     free(code);
 }
 
@@ -109,25 +109,25 @@ static void test_rejected_modules(void **state)
     expect_compile_error("bad_multivalue", NEAR_PREPARE_DESERIALIZATION,
                          "{\"CompilationError\":{\"PrepareError\":\"Deserialization\"}}");
 
-    near_vm_context ctx = test_context();
-    near_vm_outcome o;
+    nearvm_context ctx = test_context();
+    nearvm_outcome o;
     static const uint8_t garbage[] = "this is not wasm";
-    assert_false(near_vm_run_code(garbage, sizeof garbage, "main", &ctx, NULL, &o));
+    assert_false(nearvm_run_code(garbage, sizeof garbage, "main", &ctx, NULL, &o));
     assert_string_equal(o.error.json, "{\"CompilationError\":{\"PrepareError\":\"Deserialization\"}}");
     assert_string_equal(o.error.debug, "CompilationError(PrepareError(Deserialization))");
     assert_string_equal(o.error.message, "PrepareError: Error happened while deserializing the module.");
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
 
     /* truncations of a valid contract: rejected cleanly unless the cut falls
      * on a section boundary (then the shorter module is valid) */
     size_t len = 0, rejected = 0;
     uint8_t *code = contract_bytes("basic", &len);
     for (size_t cut = 0; cut < len; cut++) {
-        near_vm_prepare_error e;
-        near_vm_contract *c = near_vm_contract_load(code, cut, &e, NULL, 0);
+        nearvm_prepare_error e;
+        nearvm_contract *c = nearvm_contract_load(code, cut, &e, NULL, 0);
         if (c) {
             assert_true(cut >= 8);
-            near_vm_contract_release(c);
+            nearvm_contract_release(c);
         } else {
             assert_int_equal(e, NEAR_PREPARE_DESERIALIZATION);
             rejected++;
@@ -145,8 +145,8 @@ static void test_custom_sections_dropped(void **state)
     memcpy(with, code, len);
     memcpy(with + len, "\0\x0a\4name\1\2\3\4\5", 12); /* custom section "name" of 10 bytes */
     uint8_t *a = NULL, *b = NULL;
-    assert_int_equal(near_vm_prepare(code, len, &a, &plain_len, NULL, 0), NEAR_PREPARE_OK);
-    assert_int_equal(near_vm_prepare(with, len + 12, &b, &custom_len, NULL, 0), NEAR_PREPARE_OK);
+    assert_int_equal(nearvm_prepare(code, len, &a, &plain_len, NULL, 0), NEAR_PREPARE_OK);
+    assert_int_equal(nearvm_prepare(with, len + 12, &b, &custom_len, NULL, 0), NEAR_PREPARE_OK);
     assert_int_equal(plain_len, custom_len);
     assert_memory_equal(a, b, plain_len);
     free(a), free(b), free(with), free(code);
@@ -181,7 +181,7 @@ static void test_structural_limits(void **state)
     n += 10001;
     uint8_t *out = NULL;
     size_t out_len;
-    assert_int_equal(near_vm_prepare(m, n, &out, &out_len, NULL, 0), NEAR_PREPARE_TOO_MANY_FUNCTIONS);
+    assert_int_equal(nearvm_prepare(m, n, &out, &out_len, NULL, 0), NEAR_PREPARE_TOO_MANY_FUNCTIONS);
     assert_null(out);
 
     /* one function with 1,000,001 locals */
@@ -200,35 +200,35 @@ static void test_structural_limits(void **state)
     m[n++] = (uint8_t)b;
     memcpy(m + n, body, b);
     n += b;
-    assert_int_equal(near_vm_prepare(m, n, &out, &out_len, NULL, 0), NEAR_PREPARE_TOO_MANY_LOCALS);
+    assert_int_equal(nearvm_prepare(m, n, &out, &out_len, NULL, 0), NEAR_PREPARE_TOO_MANY_LOCALS);
     free(m);
-    assert_string_equal(near_vm_prepare_error_name(NEAR_PREPARE_TOO_MANY_LOCALS), "TooManyLocals");
+    assert_string_equal(nearvm_prepare_error_name(NEAR_PREPARE_TOO_MANY_LOCALS), "TooManyLocals");
 }
 
 static void test_link_errors(void **state)
 {
-    near_vm_contract *c = load_contract("link_unknown");
-    near_vm_context ctx = test_context();
-    near_vm_outcome o;
-    assert_false(near_vm_run(c, "main", &ctx, NULL, &o));
-    assert_error(&o, NEAR_VM_ERR_LINK, "LinkError", "unknown import: `env::no_such_function` has not been defined");
+    nearvm_contract *c = load_contract("link_unknown");
+    nearvm_context ctx = test_context();
+    nearvm_outcome o;
+    assert_false(nearvm_run(c, "main", &ctx, NULL, &o));
+    assert_error(&o, NEARVM_ERR_LINK, "LinkError", "unknown import: `env::no_such_function` has not been defined");
     assert_string_equal(o.error.json,
                         "{\"ExecutionError\":\"unknown import: `env::no_such_function` has not been defined\"}");
     assert_string_equal(o.error.debug,
                         "LinkError { msg: \"unknown import: `env::no_such_function` has not been defined\" }");
     assert_true(o.gas_burnt > 0);
-    near_vm_outcome_free(&o);
+    nearvm_outcome_free(&o);
     /* the method is resolved first */
-    assert_false(near_vm_run(c, "nope", &ctx, NULL, &o));
-    assert_error(&o, NEAR_VM_ERR_METHOD_RESOLVE, "MethodNotFound", NULL);
-    near_vm_outcome_free(&o);
-    near_vm_contract_release(c);
+    assert_false(nearvm_run(c, "nope", &ctx, NULL, &o));
+    assert_error(&o, NEARVM_ERR_METHOD_RESOLVE, "MethodNotFound", NULL);
+    nearvm_outcome_free(&o);
+    nearvm_contract_release(c);
 
     c = load_contract("link_badsig");
-    assert_false(near_vm_run(c, "main", &ctx, NULL, &o));
-    assert_error(&o, NEAR_VM_ERR_LINK, "LinkError", "incompatible import type for `env::block_index`");
-    near_vm_outcome_free(&o);
-    near_vm_contract_release(c);
+    assert_false(nearvm_run(c, "main", &ctx, NULL, &o));
+    assert_error(&o, NEARVM_ERR_LINK, "LinkError", "incompatible import type for `env::block_index`");
+    nearvm_outcome_free(&o);
+    nearvm_contract_release(c);
 }
 
 int main(void)

@@ -29,8 +29,8 @@ static int fake_balance(void *ctx, const char *account, near_u128 *amount, char 
     fake *f = ctx;
     f->calls++;
     if (f->down) return snprintf(err, errlen, "RPC TRANSPORT: connection refused"), -1;
-    if (strcmp(account, "rich.near") == 0) return near_u128_parse("340282366920938463463374607431768211455", amount), 0;
-    if (strcmp(account, "alice.near") == 0) return near_u128_parse(YOCTO_1NEAR, amount), 0;
+    if (strcmp(account, "rich.near") == 0) return near_u128_parse("340282366920938463463374607431768211455", amount) == NEAR_OK ? 0 : -1;
+    if (strcmp(account, "alice.near") == 0) return near_u128_parse(YOCTO_1NEAR, amount) == NEAR_OK ? 0 : -1;
     if (strcmp(account, "bob.near") == 0) return *amount = 5, 0;
     if (strcmp(account, "flaky.near") == 0) return snprintf(err, errlen, "RPC TIMEOUT: timed out"), -1;
     return *amount = 0, 1; /* no such account */

@@ -131,7 +131,7 @@ static near_u128 burnt(json_t *outcome_with_id)
 {
     near_u128 v = 0;
     const char *s = json_string_value(json_object_get(json_object_get(outcome_with_id, "outcome"), "tokens_burnt"));
-    if (s) near_u128_parse(s, &v);
+    if (s && near_u128_parse(s, &v) != NEAR_OK) v = 0; /* not a number: counts as nothing burnt */
     return v;
 }
 
@@ -144,8 +144,11 @@ int wh_check_refund(wh_chain *c, const wh_request *rq, const near_outcome *o)
     }
     json_t *d = json_array_get(json_object_get(ev, "data"), 0);
     near_u128 charged = 0, refunded = 0;
-    near_u128_parse(json_string_value(json_object_get(d, "payment_charged")), &charged);
-    near_u128_parse(json_string_value(json_object_get(d, "payment_refunded")), &refunded);
+    if (near_u128_parse(json_string_value(json_object_get(d, "payment_charged")), &charged) != NEAR_OK ||
+        near_u128_parse(json_string_value(json_object_get(d, "payment_refunded")), &refunded) != NEAR_OK) {
+        fprintf(stderr, "refund: payment_charged / payment_refunded are not amounts\n");
+        return -1;
+    }
     bool success = json_is_true(json_object_get(d, "success"));
     json_t *used = json_object_get(d, "resources_used");
     near_u128 want = c->base_fee;

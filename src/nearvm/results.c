@@ -7,27 +7,27 @@
  * the string is then read one unit at a time, each read charged as a memory
  * read, exactly as nearcore does (it is the expensive way on purpose).
  */
-#include "devnet/vm/vm_internal.h"
+#include "nearvm/internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static bool log_length_exceeded(near_vm_logic *L, uint64_t add)
+static bool log_length_exceeded(nearvm_logic *L, uint64_t add)
 {
-    return vm_err_exceeded(L, "TotalLogLengthExceeded", "length", "The length of a log message",
+    return nearvm_err_exceeded(L, "TotalLogLengthExceeded", "length", "The length of a log message",
                            L->total_log_length + add, LIMIT_MAX_TOTAL_LOG_LENGTH);
 }
 
-static uint64_t log_room(const near_vm_logic *L)
+static uint64_t log_room(const nearvm_logic *L)
 {
     return L->total_log_length < LIMIT_MAX_TOTAL_LOG_LENGTH ? LIMIT_MAX_TOTAL_LOG_LENGTH - L->total_log_length : 0;
 }
 
 /* nearcore's get_utf8_string: malloc'd, NUL-terminated. */
-static bool read_log_utf8(near_vm_logic *L, uint64_t len, uint64_t ptr, char **out, size_t *out_len)
+static bool read_log_utf8(nearvm_logic *L, uint64_t len, uint64_t ptr, char **out, size_t *out_len)
 {
-    if (!vm_gas(L, COST_UTF8_DECODING_BASE))
+    if (!nearvm_gas(L, COST_UTF8_DECODING_BASE))
         return false;
     uint64_t room = log_room(L);
     const uint8_t *p;
@@ -36,21 +36,21 @@ static bool read_log_utf8(near_vm_logic *L, uint64_t len, uint64_t ptr, char **o
     if (len != UINT64_MAX) {
         if (len > room)
             return log_length_exceeded(L, len);
-        if (!vm_mem_read(L, ptr, len, &p))
+        if (!nearvm_mem_read(L, ptr, len, &p))
             return false;
         n = (size_t)len;
         buf = malloc(n + 1);
         if (!buf)
-            return vm_err_oom(L);
+            return nearvm_err_oom(L);
         memcpy(buf, p, n);
     } else {
         buf = malloc(room + 1);
         if (!buf)
-            return vm_err_oom(L);
+            return nearvm_err_oom(L);
         for (n = 0;; n++) {
-            if (ptr + n < ptr || !vm_mem_read(L, ptr + n, 1, &p)) {
+            if (ptr + n < ptr || !nearvm_mem_read(L, ptr + n, 1, &p)) {
                 free(buf);
-                return L->failed ? false : vm_err_memory(L);
+                return L->failed ? false : nearvm_err_memory(L);
             }
             if (*p == 0)
                 break;
@@ -62,13 +62,13 @@ static bool read_log_utf8(near_vm_logic *L, uint64_t len, uint64_t ptr, char **o
         }
     }
     buf[n] = 0;
-    if (!vm_gas_per(L, COST_UTF8_DECODING_BYTE, n)) {
+    if (!nearvm_gas_per(L, COST_UTF8_DECODING_BYTE, n)) {
         free(buf);
         return false;
     }
-    if (!vm_utf8_valid((const uint8_t *)buf, n)) {
+    if (!near_utf8_valid((const uint8_t *)buf, n)) {
         free(buf);
-        return vm_err_bad_utf8(L);
+        return nearvm_err_bad_utf8(L);
     }
     *out = buf;
     *out_len = n;
@@ -118,36 +118,36 @@ static bool utf16_to_utf8(const uint16_t *u, size_t n, char **out, size_t *out_l
 }
 
 /* nearcore's get_utf16_string. */
-static bool read_log_utf16(near_vm_logic *L, uint64_t len, uint64_t ptr, char **out, size_t *out_len)
+static bool read_log_utf16(nearvm_logic *L, uint64_t len, uint64_t ptr, char **out, size_t *out_len)
 {
-    if (!vm_gas(L, COST_UTF16_DECODING_BASE))
+    if (!nearvm_gas(L, COST_UTF16_DECODING_BASE))
         return false;
     uint16_t *units;
     size_t n;
     const uint8_t *p;
     if (len != UINT64_MAX) {
-        if (!vm_mem_read(L, ptr, len, &p))
+        if (!nearvm_mem_read(L, ptr, len, &p))
             return false;
         if (len % 2)
-            return vm_err_bad_utf16(L);
+            return nearvm_err_bad_utf16(L);
         if (len > log_room(L))
             return log_length_exceeded(L, len);
         n = (size_t)(len / 2);
         units = malloc((n ? n : 1) * sizeof *units);
         if (!units)
-            return vm_err_oom(L);
+            return nearvm_err_oom(L);
         for (size_t i = 0; i < n; i++)
             units[i] = (uint16_t)(p[2 * i] | p[2 * i + 1] << 8);
     } else {
         uint64_t limit = log_room(L) / 2;
         units = malloc((limit + 1) * sizeof *units);
         if (!units)
-            return vm_err_oom(L);
+            return nearvm_err_oom(L);
         for (n = 0;; n++) {
             uint64_t at = ptr + 2 * (uint64_t)n;
-            if (at < ptr || !vm_mem_read(L, at, 2, &p)) {
+            if (at < ptr || !nearvm_mem_read(L, at, 2, &p)) {
                 free(units);
-                return L->failed ? false : vm_err_memory(L);
+                return L->failed ? false : nearvm_err_memory(L);
             }
             uint16_t u = (uint16_t)(p[0] | p[1] << 8);
             if (u == 0)
@@ -159,27 +159,27 @@ static bool read_log_utf16(near_vm_logic *L, uint64_t len, uint64_t ptr, char **
             units[n] = u;
         }
     }
-    if (!vm_gas_per(L, COST_UTF16_DECODING_BYTE, (uint64_t)n * 2)) {
+    if (!nearvm_gas_per(L, COST_UTF16_DECODING_BYTE, (uint64_t)n * 2)) {
         free(units);
         return false;
     }
     bool ok = utf16_to_utf8(units, n, out, out_len);
     free(units);
-    return ok ? true : vm_err_bad_utf16(L);
+    return ok ? true : nearvm_err_bad_utf16(L);
 }
 
-static bool can_add_log(near_vm_logic *L)
+static bool can_add_log(nearvm_logic *L)
 {
     if (L->out->logs_count < LIMIT_MAX_LOGS)
         return true;
     char dbg[80];
     snprintf(dbg, sizeof dbg, "NumberOfLogsExceeded { limit: %u }", LIMIT_MAX_LOGS);
-    return vm_host_error(L, "NumberOfLogsExceeded", dbg, "The number of logs will exceed the limit %u",
+    return nearvm_host_error(L, "NumberOfLogsExceeded", dbg, "The number of logs will exceed the limit %u",
                          LIMIT_MAX_LOGS);
 }
 
 /* Takes ownership of msg. */
-static bool push_log(near_vm_logic *L, char *msg, size_t len)
+static bool push_log(nearvm_logic *L, char *msg, size_t len)
 {
     L->total_log_length += len;
     if (L->total_log_length > LIMIT_MAX_TOTAL_LOG_LENGTH) {
@@ -191,52 +191,52 @@ static bool push_log(near_vm_logic *L, char *msg, size_t len)
     char **logs = realloc(L->out->logs, (L->out->logs_count + 1) * sizeof *logs);
     if (!logs) {
         free(msg);
-        return vm_err_oom(L);
+        return nearvm_err_oom(L);
     }
     L->out->logs = logs;
     logs[L->out->logs_count++] = msg;
     return true;
 }
 
-static bool guest_panic(near_vm_logic *L, const char *msg)
+static bool guest_panic(nearvm_logic *L, const char *msg)
 {
     size_t cap = strlen(msg) * 6 + 64;
     char *dbg = malloc(cap);
     if (!dbg)
-        return vm_err_oom(L);
+        return nearvm_err_oom(L);
     memcpy(dbg, "GuestPanic { panic_msg: ", 24);
-    vm_debug_quote(dbg + 24, cap - 30, msg);
+    nearvm_debug_quote(dbg + 24, cap - 30, msg);
     strcat(dbg, " }");
-    vm_host_error(L, "GuestPanic", dbg, "Smart contract panicked: %s", msg);
+    nearvm_host_error(L, "GuestPanic", dbg, "Smart contract panicked: %s", msg);
     free(dbg);
     return false;
 }
 
-static bool h_value_return(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_value_return(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     const uint8_t *p;
     size_t n;
-    if (!vm_gas(L, COST_BASE) || !vm_read_input(L, a[0], a[1], &p, &n))
+    if (!nearvm_gas(L, COST_BASE) || !nearvm_read_input(L, a[0], a[1], &p, &n))
         return false;
     if (n > LIMIT_MAX_RETURNED_DATA)
-        return vm_err_exceeded(L, "ReturnedValueLengthExceeded", "length", "The length of a returned value", n,
+        return nearvm_err_exceeded(L, "ReturnedValueLengthExceeded", "length", "The length of a returned value", n,
                                LIMIT_MAX_RETURNED_DATA);
     /* Every data receiver gets a data receipt of this size: burnt now. */
     uint64_t burn = 0;
     for (size_t i = 0; i < L->ctx->output_data_receivers_count; i++) {
         const char *receiver = L->ctx->output_data_receivers[i];
         bool sir = receiver && strcmp(receiver, L->ctx->current_account_id) == 0;
-        vm_fee f = FEE_DATA_RECEIPT_BYTE;
+        nearvm_fee f = FEE_DATA_RECEIPT_BYTE;
         uint64_t part;
         if (__builtin_mul_overflow((sir ? f.send_sir : f.send_not_sir) + f.execution, (uint64_t)n, &part) ||
             __builtin_add_overflow(burn, part, &burn))
-            return vm_err_overflow(L);
+            return nearvm_err_overflow(L);
     }
-    if (burn && !vm_gas(L, burn))
+    if (burn && !nearvm_gas(L, burn))
         return false;
     uint8_t *copy = malloc(n ? n : 1);
     if (!copy)
-        return vm_err_oom(L);
+        return nearvm_err_oom(L);
     if (n)
         memcpy(copy, p, n);
     free(L->out->return_data);
@@ -246,44 +246,44 @@ static bool h_value_return(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     return true;
 }
 
-static bool h_panic(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_panic(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
-    if (!vm_gas(L, COST_BASE))
+    if (!nearvm_gas(L, COST_BASE))
         return false;
     return guest_panic(L, "explicit guest panic");
 }
 
-static bool h_panic_utf8(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_panic_utf8(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     char *msg;
     size_t n;
-    if (!vm_gas(L, COST_BASE) || !read_log_utf8(L, a[0], a[1], &msg, &n))
+    if (!nearvm_gas(L, COST_BASE) || !read_log_utf8(L, a[0], a[1], &msg, &n))
         return false;
     guest_panic(L, msg);
     free(msg);
     return false;
 }
 
-static bool h_log_utf8(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_log_utf8(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     char *msg;
     size_t n;
-    if (!vm_gas(L, COST_BASE) || !can_add_log(L) || !read_log_utf8(L, a[0], a[1], &msg, &n))
+    if (!nearvm_gas(L, COST_BASE) || !can_add_log(L) || !read_log_utf8(L, a[0], a[1], &msg, &n))
         return false;
-    if (!vm_gas(L, COST_LOG_BASE) || !vm_gas_per(L, COST_LOG_BYTE, n)) {
+    if (!nearvm_gas(L, COST_LOG_BASE) || !nearvm_gas_per(L, COST_LOG_BYTE, n)) {
         free(msg);
         return false;
     }
     return push_log(L, msg, n);
 }
 
-static bool h_log_utf16(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_log_utf16(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     char *msg;
     size_t n;
-    if (!vm_gas(L, COST_BASE) || !can_add_log(L) || !read_log_utf16(L, a[0], a[1], &msg, &n))
+    if (!nearvm_gas(L, COST_BASE) || !can_add_log(L) || !read_log_utf16(L, a[0], a[1], &msg, &n))
         return false;
-    if (!vm_gas(L, COST_LOG_BASE) || !vm_gas_per(L, COST_LOG_BYTE, n)) {
+    if (!nearvm_gas(L, COST_LOG_BASE) || !nearvm_gas_per(L, COST_LOG_BYTE, n)) {
         free(msg);
         return false;
     }
@@ -292,21 +292,21 @@ static bool h_log_utf16(near_vm_logic *L, const uint64_t *a, uint64_t *r)
 
 /* AssemblyScript's abort(msg, file, line, col): strings are a u32 byte
  * length at ptr-4 followed by UTF-16LE text. */
-static bool h_abort(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_abort(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     uint32_t msg_ptr = (uint32_t)a[0], file_ptr = (uint32_t)a[1];
     uint32_t line = (uint32_t)a[2], col = (uint32_t)a[3];
-    if (!vm_gas(L, COST_BASE))
+    if (!nearvm_gas(L, COST_BASE))
         return false;
     if (msg_ptr < 4 || file_ptr < 4)
-        return vm_err_bad_utf16(L);
+        return nearvm_err_bad_utf16(L);
     if (!can_add_log(L))
         return false;
     const uint8_t *p;
-    if (!vm_mem_read(L, msg_ptr - 4, 4, &p))
+    if (!nearvm_mem_read(L, msg_ptr - 4, 4, &p))
         return false;
     uint32_t msg_len = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-    if (!vm_mem_read(L, file_ptr - 4, 4, &p))
+    if (!nearvm_mem_read(L, file_ptr - 4, 4, &p))
         return false;
     uint32_t file_len = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
     char *msg, *file;
@@ -321,14 +321,14 @@ static bool h_abort(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     char *text = malloc(cap), *line_text = malloc(cap + 8);
     if (!text || !line_text) {
         free(msg), free(file), free(text), free(line_text);
-        return vm_err_oom(L);
+        return nearvm_err_oom(L);
     }
     snprintf(text, cap, "%s, filename: \"%s\" line: %u col: %u", msg, file, line, col);
     free(msg);
     free(file);
     size_t len = strlen(text);
     snprintf(line_text, cap + 8, "ABORT: %s", text);
-    if (!vm_gas(L, COST_LOG_BASE) || !vm_gas_per(L, COST_LOG_BYTE, len)) {
+    if (!nearvm_gas(L, COST_LOG_BASE) || !nearvm_gas_per(L, COST_LOG_BYTE, len)) {
         free(line_text);
         free(text);
         return false;
@@ -342,7 +342,7 @@ static bool h_abort(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     return false;
 }
 
-const vm_host_fn vm_fns_results[] = {
+const nearvm_host_fn nearvm_fns_results[] = {
     {"value_return", "II>", h_value_return},
     {"panic", "", h_panic},
     {"panic_utf8", "II>", h_panic_utf8},

@@ -1,7 +1,7 @@
-/* rpc_internal.h — helpers shared by rpc.c, rpc_query.c and rpc_tx.c.
+/* rpc_helpers.h — helpers shared by rpc.c, rpc_reads.c and rpc_send.c.
  * Not part of the public API. */
-#ifndef NEAR_RPC_INTERNAL_H
-#define NEAR_RPC_INTERNAL_H
+#ifndef OUTLAYER_NEAR_RPC_INTERNAL_H
+#define OUTLAYER_NEAR_RPC_INTERNAL_H
 
 #include <jansson.h>
 #include <stddef.h>

@@ -6,7 +6,7 @@
  * OpenSSL 3.2), so the permutation is written here from the FIPS-202
  * description; tests check it against published vectors and OpenSSL's SHA3.
  */
-#include "devnet/vm/vm_internal.h"
+#include "nearvm/internal.h"
 
 #include <string.h>
 
@@ -59,7 +59,7 @@ static void absorb_block(uint64_t a[25], const uint8_t *block, unsigned rate)
     keccak_f(a);
 }
 
-void vm_keccak(unsigned rate, uint8_t pad, const uint8_t *in, size_t len, uint8_t *out, size_t out_len)
+void nearvm_keccak(unsigned rate, uint8_t pad, const uint8_t *in, size_t len, uint8_t *out, size_t out_len)
 {
     uint64_t a[25] = {0};
     while (len >= rate) {

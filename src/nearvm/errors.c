@@ -6,7 +6,7 @@
  * FunctionCallError that outcomes carry, and the Rust Debug form that RPC
  * view calls embed in "wasm execution failed with error: ...".
  */
-#include "devnet/vm/vm_internal.h"
+#include "nearvm/internal.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void vm_set_error(near_vm_error *e, near_vm_error_kind kind, const char *name, const char *message,
+void nearvm_set_error(nearvm_error *e, nearvm_error_kind kind, const char *name, const char *message,
                   const char *json, const char *debug)
 {
     free(e->message);
@@ -27,7 +27,7 @@ void vm_set_error(near_vm_error *e, near_vm_error_kind kind, const char *name, c
     e->debug = strdup(debug);
 }
 
-void vm_debug_quote(char *buf, size_t size, const char *s)
+void nearvm_debug_quote(char *buf, size_t size, const char *s)
 {
     size_t n = 0;
 #define PUT(c)                                                                                                 \
@@ -74,7 +74,7 @@ static char *execution_error_json(const char *message)
     return s;
 }
 
-bool vm_host_error(near_vm_logic *L, const char *name, const char *debug, const char *fmt, ...)
+bool nearvm_host_error(nearvm_logic *L, const char *name, const char *debug, const char *fmt, ...)
 {
     if (L->failed)
         return false; /* the first error wins */
@@ -88,69 +88,69 @@ bool vm_host_error(near_vm_logic *L, const char *name, const char *debug, const 
     char *json = execution_error_json(message);
     if (dbg)
         snprintf(dbg, dlen, "HostError(%s)", debug);
-    vm_set_error(&L->out->error, NEAR_VM_ERR_HOST, name, message, json ? json : "{}", dbg ? dbg : "HostError");
+    nearvm_set_error(&L->out->error, NEARVM_ERR_HOST, name, message, json ? json : "{}", dbg ? dbg : "HostError");
     free(dbg);
     free(json);
     L->failed = true;
     return false;
 }
 
-bool vm_err_memory(near_vm_logic *L)
+bool nearvm_err_memory(nearvm_logic *L)
 {
-    return vm_host_error(L, "MemoryAccessViolation", "MemoryAccessViolation", "Accessed memory outside the bounds.");
+    return nearvm_host_error(L, "MemoryAccessViolation", "MemoryAccessViolation", "Accessed memory outside the bounds.");
 }
 
-bool vm_err_overflow(near_vm_logic *L)
+bool nearvm_err_overflow(nearvm_logic *L)
 {
-    return vm_host_error(L, "IntegerOverflow", "IntegerOverflow", "Integer overflow.");
+    return nearvm_host_error(L, "IntegerOverflow", "IntegerOverflow", "Integer overflow.");
 }
 
-bool vm_err_prohibited(near_vm_logic *L, const char *method)
+bool nearvm_err_prohibited(nearvm_logic *L, const char *method)
 {
     char dbg[128];
     snprintf(dbg, sizeof dbg, "ProhibitedInView { method_name: \"%s\" }", method);
-    return vm_host_error(L, "ProhibitedInView", dbg, "%s is not allowed in view calls", method);
+    return nearvm_host_error(L, "ProhibitedInView", dbg, "%s is not allowed in view calls", method);
 }
 
-bool vm_err_bad_utf8(near_vm_logic *L)
+bool nearvm_err_bad_utf8(nearvm_logic *L)
 {
-    return vm_host_error(L, "BadUTF8", "BadUTF8", "String encoding is bad UTF-8 sequence.");
+    return nearvm_host_error(L, "BadUTF8", "BadUTF8", "String encoding is bad UTF-8 sequence.");
 }
 
-bool vm_err_bad_utf16(near_vm_logic *L)
+bool nearvm_err_bad_utf16(nearvm_logic *L)
 {
-    return vm_host_error(L, "BadUTF16", "BadUTF16", "String encoding is bad UTF-16 sequence.");
+    return nearvm_host_error(L, "BadUTF16", "BadUTF16", "String encoding is bad UTF-16 sequence.");
 }
 
 /* Not a contract error: the chain's storage failed. The chain must not put
  * this into an outcome; it is an internal failure of the node. */
-bool vm_err_storage(near_vm_logic *L, const char *what)
+bool nearvm_err_storage(nearvm_logic *L, const char *what)
 {
     if (L->failed)
         return false;
     char msg[160];
     snprintf(msg, sizeof msg, "storage error: %s failed", what);
-    vm_set_error(&L->out->error, NEAR_VM_ERR_STORAGE, "StorageError", msg, "{\"StorageError\":null}",
+    nearvm_set_error(&L->out->error, NEARVM_ERR_STORAGE, "StorageError", msg, "{\"StorageError\":null}",
                  "StorageError");
     L->failed = true;
     return false;
 }
 
-bool vm_err_oom(near_vm_logic *L)
+bool nearvm_err_oom(nearvm_logic *L)
 {
     if (L->failed)
         return false;
-    vm_set_error(&L->out->error, NEAR_VM_ERR_INTERNAL, "OutOfMemory", "host out of memory", "{}", "OutOfMemory");
+    nearvm_set_error(&L->out->error, NEARVM_ERR_INTERNAL, "OutOfMemory", "host out of memory", "{}", "OutOfMemory");
     L->failed = true;
     return false;
 }
 
-bool vm_err_exceeded(near_vm_logic *L, const char *name, const char *field, const char *what, uint64_t value,
+bool nearvm_err_exceeded(nearvm_logic *L, const char *name, const char *field, const char *what, uint64_t value,
                      uint64_t limit)
 {
     char dbg[160];
     snprintf(dbg, sizeof dbg, "%s { %s: %llu, limit: %llu }", name, field, (unsigned long long)value,
              (unsigned long long)limit);
-    return vm_host_error(L, name, dbg, "%s %llu exceeds the limit %llu", what, (unsigned long long)value,
+    return nearvm_host_error(L, name, dbg, "%s %llu exceeds the limit %llu", what, (unsigned long long)value,
                          (unsigned long long)limit);
 }

@@ -1,6 +1,7 @@
-# The devnet. So far its NEAR VM layer: src/devnet/vm/ -> build/lib/libnearvm.a
-# (one NEAR function call on our engine; see docs/devnet.md "VM layer").
-NEARVM_SRC := $(wildcard src/devnet/vm/*.c)
+# The NEAR VM: src/nearvm/ -> build/lib/libnearvm.a (one NEAR function call
+# on our engine, with NEAR's host functions and gas; see docs/nearvm.md).
+# It uses the engine's public API (wasm/wasm.h) and libnear (UTF-8).
+NEARVM_SRC := $(wildcard src/nearvm/*.c)
 NEARVM_OBJ := $(call objs_of,$(NEARVM_SRC))
 NEARVM_LIB := $(LIB)/libnearvm.a
 STATIC_LIBS += $(NEARVM_LIB)
@@ -32,9 +33,11 @@ $(NEARVM_CONTRACTS)/%.wasm: tests/devnet/contracts/%.c
 
 NEARVM_UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_nearvm_*.c))
 $(NEARVM_UNIT_BIN): $(NEARVM_TEST_WASM)
+# test_nearvm_basic also runs the OutLayer contract: a dependency, never a skip.
+$(BUILD)/tests/unit/test_nearvm_basic: build/contracts/outlayer.wasm
 
 nearvm-contracts: $(NEARVM_TEST_WASM)
 .PHONY: nearvm-contracts
 
 # Fuzzing the VM layer with contracts (seed corpus: the test contracts).
-$(eval $(call fuzz_target,nearvm,$(NEARVM_SRC) $(wildcard src/wasm/*.c) tests/fuzz/fuzz_nearvm.c,-ljansson -lsodium -lcrypto))
+$(eval $(call fuzz_target,nearvm,$(NEARVM_SRC) $(wildcard src/wasm/*.c) src/near/utf8.c tests/fuzz/fuzz_nearvm.c,-ljansson -lsodium -lcrypto))

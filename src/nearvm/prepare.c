@@ -19,15 +19,14 @@
  * multiple memories, shared or 64-bit memories) are checked on the way; the
  * engine validates the result when it loads it.
  */
-#include "devnet/vm/vm_internal.h"
-#include "wasm/reader.h"
+#include "nearvm/internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-const char *near_vm_prepare_error_name(near_vm_prepare_error e)
+const char *nearvm_prepare_error_name(nearvm_prepare_error e)
 {
     switch (e) {
     case NEAR_PREPARE_OK: return "Ok";
@@ -40,6 +39,62 @@ const char *near_vm_prepare_error_name(near_vm_prepare_error e)
     case NEAR_PREPARE_TOO_MANY_TABLE_ELEMENTS: return "TooManyTableElements";
     }
     return "Deserialization";
+}
+
+/* ---- reading the binary ----
+ *
+ * Preparation needs only section framing, names and u32 LEB128 counts, so
+ * it reads them itself rather than through the engine's internal reader:
+ * the NEAR VM uses nothing of the engine but its public API (wasm/wasm.h).
+ * Every read is bounds-checked; the engine validates the result in full. */
+typedef struct rd {
+    const uint8_t *start; /* the module's first byte: offsets are relative to it */
+    const uint8_t *p, *end;
+} rd;
+
+static rd rd_at(const uint8_t *start, const uint8_t *p, const uint8_t *end)
+{
+    rd r = {start, p, end};
+    return r;
+}
+
+static bool rd_done(const rd *r) { return r->p >= r->end; }
+static size_t rd_offset(const rd *r) { return (size_t)(r->p - r->start); }
+
+static bool rd_u8(rd *r, uint8_t *out)
+{
+    if (r->p >= r->end)
+        return false;
+    *out = *r->p++;
+    return true;
+}
+
+static bool rd_bytes(rd *r, size_t n, const uint8_t **out)
+{
+    if ((size_t)(r->end - r->p) < n)
+        return false;
+    *out = r->p;
+    r->p += n;
+    return true;
+}
+
+/* Unsigned LEB128 of at most 32 bits: at most 5 bytes, and the 5th byte
+ * carries only the top 4 bits. */
+static bool rd_u32(rd *r, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (unsigned shift = 0;; shift += 7) {
+        uint8_t byte;
+        if (shift > 28 || !rd_u8(r, &byte))
+            return false;
+        if (shift == 28 && byte > 0x0f)
+            return false;
+        v |= (uint32_t)(byte & 0x7f) << shift;
+        if (!(byte & 0x80))
+            break;
+    }
+    *out = v;
+    return true;
 }
 
 typedef struct buf {
@@ -95,10 +150,10 @@ typedef struct prep {
     uint64_t locals;
 } prep;
 
-static near_vm_prepare_error fail(prep *P, near_vm_prepare_error e, const char *fmt, ...)
+static nearvm_prepare_error fail(prep *P, nearvm_prepare_error e, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static near_vm_prepare_error fail(prep *P, near_vm_prepare_error e, const char *fmt, ...)
+static nearvm_prepare_error fail(prep *P, nearvm_prepare_error e, const char *fmt, ...)
 {
     if (P->detail && P->detail_size) {
         va_list ap;
@@ -109,15 +164,15 @@ static near_vm_prepare_error fail(prep *P, near_vm_prepare_error e, const char *
     return e;
 }
 
-static bool read_limits(wasm_reader *r, bool memory, uint32_t *min)
+static bool read_limits(rd *r, bool memory, uint32_t *min)
 {
     uint8_t flags;
     uint32_t max;
-    if (!wasm_read_u8(r, &flags) || flags > 1) /* shared (threads) and 64-bit forms are rejected */
+    if (!rd_u8(r, &flags) || flags > 1) /* shared (threads) and 64-bit forms are rejected */
         return false;
-    if (!wasm_read_u32(r, min))
+    if (!rd_u32(r, min))
         return false;
-    if (flags == 1 && !wasm_read_u32(r, &max))
+    if (flags == 1 && !rd_u32(r, &max))
         return false;
     (void)memory;
     return true;
@@ -129,26 +184,26 @@ static bool valtype_ok(uint8_t t)
            t == WASM_EXTERNREF;
 }
 
-static bool read_name(wasm_reader *r, const uint8_t **s, uint32_t *len)
+static bool read_name(rd *r, const uint8_t **s, uint32_t *len)
 {
-    return wasm_read_u32(r, len) && wasm_read_bytes(r, *len, s);
+    return rd_u32(r, len) && rd_bytes(r, *len, s);
 }
 
-static near_vm_prepare_error check_types(prep *P, wasm_reader r)
+static nearvm_prepare_error check_types(prep *P, rd r)
 {
     uint32_t n;
-    if (!wasm_read_u32(&r, &n))
+    if (!rd_u32(&r, &n))
         return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad type section");
     for (uint32_t i = 0; i < n; i++) {
         uint8_t form;
         uint32_t np, nr;
         const uint8_t *types;
-        if (!wasm_read_u8(&r, &form) || form != 0x60 || !wasm_read_u32(&r, &np) || !wasm_read_bytes(&r, np, &types))
+        if (!rd_u8(&r, &form) || form != 0x60 || !rd_u32(&r, &np) || !rd_bytes(&r, np, &types))
             return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad function type %u", i);
         for (uint32_t k = 0; k < np; k++)
             if (!valtype_ok(types[k]))
                 return fail(P, NEAR_PREPARE_DESERIALIZATION, "unsupported value type in type %u", i);
-        if (!wasm_read_u32(&r, &nr) || !wasm_read_bytes(&r, nr, &types))
+        if (!rd_u32(&r, &nr) || !rd_bytes(&r, nr, &types))
             return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad function type %u", i);
         if (nr > 1)
             return fail(P, NEAR_PREPARE_DESERIALIZATION, "multi-value results are not accepted by NEAR (type %u)", i);
@@ -156,29 +211,29 @@ static near_vm_prepare_error check_types(prep *P, wasm_reader r)
             if (!valtype_ok(types[k]))
                 return fail(P, NEAR_PREPARE_DESERIALIZATION, "unsupported value type in type %u", i);
     }
-    return wasm_reader_done(&r) ? NEAR_PREPARE_OK : fail(P, NEAR_PREPARE_DESERIALIZATION, "bad type section");
+    return rd_done(&r) ? NEAR_PREPARE_OK : fail(P, NEAR_PREPARE_DESERIALIZATION, "bad type section");
 }
 
 /* Checks the imports and writes the section with env.memory appended. */
-static near_vm_prepare_error rewrite_imports(prep *P, wasm_reader r, buf *section)
+static nearvm_prepare_error rewrite_imports(prep *P, rd r, buf *section)
 {
     uint32_t n = 0;
     const uint8_t *entries = r.p;
-    if (r.p && !wasm_read_u32(&r, &n))
+    if (r.p && !rd_u32(&r, &n))
         return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad import section");
     entries = r.p;
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *module, *name;
         uint32_t mlen, nlen, idx, min;
         uint8_t kind, b;
-        if (!read_name(&r, &module, &mlen) || !read_name(&r, &name, &nlen) || !wasm_read_u8(&r, &kind))
+        if (!read_name(&r, &module, &mlen) || !read_name(&r, &name, &nlen) || !rd_u8(&r, &kind))
             return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad import %u", i);
         if (mlen != 3 || memcmp(module, "env", 3) != 0)
             return fail(P, NEAR_PREPARE_INSTANTIATE, "import %u is from module \"%.*s\"; only \"env\" is allowed", i,
                         (int)(mlen > 64 ? 64 : mlen), (const char *)module);
         switch (kind) {
         case WASM_EXTERN_FUNC:
-            if (!wasm_read_u32(&r, &idx))
+            if (!rd_u32(&r, &idx))
                 return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad import %u", i);
             P->func_imports++;
             break;
@@ -186,7 +241,7 @@ static near_vm_prepare_error rewrite_imports(prep *P, wasm_reader r, buf *sectio
             return fail(P, NEAR_PREPARE_MEMORY, "the contract imports a memory (env.%.*s)",
                         (int)(nlen > 64 ? 64 : nlen), (const char *)name);
         case WASM_EXTERN_TABLE:
-            if (!wasm_read_u8(&r, &b) || !read_limits(&r, false, &min))
+            if (!rd_u8(&r, &b) || !read_limits(&r, false, &min))
                 return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad import %u", i);
             return fail(P, NEAR_PREPARE_INSTANTIATE, "the contract imports a table");
         case WASM_EXTERN_GLOBAL:
@@ -194,7 +249,7 @@ static near_vm_prepare_error rewrite_imports(prep *P, wasm_reader r, buf *sectio
         default: return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad import kind %u", kind);
         }
     }
-    if (!wasm_reader_done(&r))
+    if (!rd_done(&r))
         return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad import section");
     put_uleb(section, (uint64_t)n + 1);
     if (n)
@@ -205,34 +260,34 @@ static near_vm_prepare_error rewrite_imports(prep *P, wasm_reader r, buf *sectio
     put(section, "memory", 6);
     put_u8(section, WASM_EXTERN_MEMORY);
     put_u8(section, 1); /* min and max */
-    put_uleb(section, NEAR_VM_INITIAL_MEMORY_PAGES);
-    put_uleb(section, NEAR_VM_MAX_MEMORY_PAGES);
+    put_uleb(section, NEARVM_INITIAL_MEMORY_PAGES);
+    put_uleb(section, NEARVM_MAX_MEMORY_PAGES);
     return NEAR_PREPARE_OK;
 }
 
-static near_vm_prepare_error check_memory(prep *P, wasm_reader r)
+static nearvm_prepare_error check_memory(prep *P, rd r)
 {
     uint32_t n, min;
-    if (!wasm_read_u32(&r, &n))
+    if (!rd_u32(&r, &n))
         return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad memory section");
     if (n > 1)
         return fail(P, NEAR_PREPARE_DESERIALIZATION, "more than one memory");
     if (n == 1 && !read_limits(&r, true, &min))
         return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad or unsupported memory limits");
-    return wasm_reader_done(&r) ? NEAR_PREPARE_OK : fail(P, NEAR_PREPARE_DESERIALIZATION, "bad memory section");
+    return rd_done(&r) ? NEAR_PREPARE_OK : fail(P, NEAR_PREPARE_DESERIALIZATION, "bad memory section");
 }
 
-static near_vm_prepare_error check_tables(prep *P, wasm_reader r)
+static nearvm_prepare_error check_tables(prep *P, rd r)
 {
     uint32_t n, min;
     uint8_t elem;
-    if (!wasm_read_u32(&r, &n))
+    if (!rd_u32(&r, &n))
         return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad table section");
     P->tables += n;
     if (P->tables > LIMIT_MAX_TABLES)
         return fail(P, NEAR_PREPARE_TOO_MANY_TABLES, "%u tables; NEAR allows %u", P->tables, LIMIT_MAX_TABLES);
     for (uint32_t i = 0; i < n; i++) {
-        if (!wasm_read_u8(&r, &elem) || !read_limits(&r, false, &min))
+        if (!rd_u8(&r, &elem) || !read_limits(&r, false, &min))
             return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad table %u", i);
         if (min > LIMIT_MAX_TABLE_ELEMENTS)
             return fail(P, NEAR_PREPARE_TOO_MANY_TABLE_ELEMENTS, "table of %u elements; NEAR allows %u", min,
@@ -241,10 +296,10 @@ static near_vm_prepare_error check_tables(prep *P, wasm_reader r)
     return NEAR_PREPARE_OK;
 }
 
-static near_vm_prepare_error check_functions(prep *P, wasm_reader r)
+static nearvm_prepare_error check_functions(prep *P, rd r)
 {
     uint32_t n;
-    if (!wasm_read_u32(&r, &n))
+    if (!rd_u32(&r, &n))
         return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad function section");
     P->funcs = n;
     if ((uint64_t)P->func_imports + n > LIMIT_MAX_FUNCTIONS)
@@ -253,23 +308,23 @@ static near_vm_prepare_error check_functions(prep *P, wasm_reader r)
     return NEAR_PREPARE_OK;
 }
 
-static near_vm_prepare_error check_code(prep *P, wasm_reader r)
+static nearvm_prepare_error check_code(prep *P, rd r)
 {
     uint32_t n;
-    if (!wasm_read_u32(&r, &n))
+    if (!rd_u32(&r, &n))
         return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad code section");
     for (uint32_t i = 0; i < n; i++) {
         uint32_t size, groups;
         const uint8_t *body;
-        if (!wasm_read_u32(&r, &size) || !wasm_read_bytes(&r, size, &body))
+        if (!rd_u32(&r, &size) || !rd_bytes(&r, size, &body))
             return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad function body %u", i);
-        wasm_reader b = wasm_reader_at(r.start, body, body + size);
-        if (!wasm_read_u32(&b, &groups))
+        rd b = rd_at(r.start, body, body + size);
+        if (!rd_u32(&b, &groups))
             return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad function body %u", i);
         for (uint32_t g = 0; g < groups; g++) {
             uint32_t count;
             uint8_t type;
-            if (!wasm_read_u32(&b, &count) || !wasm_read_u8(&b, &type))
+            if (!rd_u32(&b, &count) || !rd_u8(&b, &type))
                 return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad locals in function %u", i);
             if (!valtype_ok(type))
                 return fail(P, NEAR_PREPARE_DESERIALIZATION, "unsupported local type in function %u", i);
@@ -282,13 +337,13 @@ static near_vm_prepare_error check_code(prep *P, wasm_reader r)
     return NEAR_PREPARE_OK;
 }
 
-near_vm_prepare_error near_vm_prepare(const uint8_t *code, size_t code_len, uint8_t **out, size_t *out_len,
+nearvm_prepare_error nearvm_prepare(const uint8_t *code, size_t code_len, uint8_t **out, size_t *out_len,
                                       char *detail, size_t detail_size)
 {
     static const uint8_t header[8] = {0x00, 'a', 's', 'm', 0x01, 0x00, 0x00, 0x00};
     prep P = {.detail = detail, .detail_size = detail_size};
     buf b = {0}, imports = {0};
-    near_vm_prepare_error e = NEAR_PREPARE_OK;
+    nearvm_prepare_error e = NEAR_PREPARE_OK;
     bool imports_written = false;
     *out = NULL;
     *out_len = 0;
@@ -297,16 +352,16 @@ near_vm_prepare_error near_vm_prepare(const uint8_t *code, size_t code_len, uint
     if (!code || code_len < 8 || memcmp(code, header, 8) != 0)
         return fail(&P, NEAR_PREPARE_DESERIALIZATION, "not a WebAssembly module");
     put(&b, header, 8);
-    wasm_reader r = wasm_reader_at(code, code + 8, code + code_len);
-    while (!wasm_reader_done(&r)) {
+    rd r = rd_at(code, code + 8, code + code_len);
+    while (!rd_done(&r)) {
         uint8_t id;
         uint32_t size;
         const uint8_t *payload;
-        if (!wasm_read_u8(&r, &id) || !wasm_read_u32(&r, &size) || !wasm_read_bytes(&r, size, &payload)) {
-            e = fail(&P, NEAR_PREPARE_DESERIALIZATION, "truncated section at offset %zu", wasm_reader_offset(&r));
+        if (!rd_u8(&r, &id) || !rd_u32(&r, &size) || !rd_bytes(&r, size, &payload)) {
+            e = fail(&P, NEAR_PREPARE_DESERIALIZATION, "truncated section at offset %zu", rd_offset(&r));
             goto out;
         }
-        wasm_reader s = wasm_reader_at(code, payload, payload + size);
+        rd s = rd_at(code, payload, payload + size);
         if (id == 0)
             continue; /* custom sections are discarded */
         if (id > 12) {
@@ -316,7 +371,7 @@ near_vm_prepare_error near_vm_prepare(const uint8_t *code, size_t code_len, uint
         /* The import section comes right after the type section: write ours
          * before the first later section if the module has none. */
         if (id != 1 && id != 2 && !imports_written) {
-            wasm_reader none = {0};
+            rd none = {0};
             if ((e = rewrite_imports(&P, none, &imports)) != NEAR_PREPARE_OK)
                 goto out;
             put_section(&b, 2, imports.p, imports.len);
@@ -344,7 +399,7 @@ near_vm_prepare_error near_vm_prepare(const uint8_t *code, size_t code_len, uint
         put_section(&b, id, payload, size);
     }
     if (!imports_written) {
-        wasm_reader none = {0};
+        rd none = {0};
         if ((e = rewrite_imports(&P, none, &imports)) != NEAR_PREPARE_OK)
             goto out;
         put_section(&b, 2, imports.p, imports.len);

@@ -6,21 +6,21 @@
  * unknown name or a wrong signature fails the call with NEAR's LinkError
  * (nearcore resolves imports per call, not at deploy).
  */
-#include "devnet/vm/vm_internal.h"
+#include "nearvm/internal.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const vm_host_fn *const groups[] = {vm_fns_registers, vm_fns_context, vm_fns_results,
-                                            vm_fns_storage,   vm_fns_crypto,  vm_fns_promises};
+static const nearvm_host_fn *const groups[] = {nearvm_fns_registers, nearvm_fns_context, nearvm_fns_results,
+                                            nearvm_fns_storage,   nearvm_fns_crypto,  nearvm_fns_promises};
 #define NGROUPS (sizeof groups / sizeof groups[0])
 
-static const vm_host_fn *find_fn(const char *name, size_t len)
+static const nearvm_host_fn *find_fn(const char *name, size_t len)
 {
     for (size_t g = 0; g < NGROUPS; g++)
-        for (const vm_host_fn *f = groups[g]; f->name; f++)
+        for (const nearvm_host_fn *f = groups[g]; f->name; f++)
             if (strlen(f->name) == len && memcmp(f->name, name, len) == 0)
                 return f;
     return NULL;
@@ -63,7 +63,7 @@ static bool same_sig(const char *want, const char *got)
     return a == b && memcmp(want, got, a) == 0;
 }
 
-bool vm_check_imports(const wasm_module *m, char *msg, size_t msg_size)
+bool nearvm_check_imports(const wasm_module *m, char *msg, size_t msg_size)
 {
     size_t n = wasm_module_import_count(m);
     for (size_t i = 0; i < n; i++) {
@@ -71,7 +71,7 @@ bool vm_check_imports(const wasm_module *m, char *msg, size_t msg_size)
         if (imp.kind == WASM_EXTERN_MEMORY && imp.module_len == 3 && memcmp(imp.module, "env", 3) == 0 &&
             imp.name_len == 6 && memcmp(imp.name, "memory", 6) == 0)
             continue; /* added by preparation */
-        const vm_host_fn *f = NULL;
+        const nearvm_host_fn *f = NULL;
         if (imp.kind == WASM_EXTERN_FUNC && imp.module_len == 3 && memcmp(imp.module, "env", 3) == 0)
             f = find_fn(imp.name, imp.name_len);
         if (!f) {
@@ -89,40 +89,40 @@ bool vm_check_imports(const wasm_module *m, char *msg, size_t msg_size)
     return true;
 }
 
-typedef struct vm_binding {
-    near_vm_logic *logic;
-    const vm_host_fn *fn;
-} vm_binding;
+typedef struct nearvm_binding {
+    nearvm_logic *logic;
+    const nearvm_host_fn *fn;
+} nearvm_binding;
 
 static wasm_trap_code trampoline(wasm_call *call, const uint64_t *args, uint64_t *results)
 {
-    vm_binding *b = wasm_call_env(call);
-    near_vm_logic *L = b->logic;
+    nearvm_binding *b = wasm_call_env(call);
+    nearvm_logic *L = b->logic;
     if (L->failed)
         return wasm_call_trap(call, WASM_TRAP_HOST, "%s", L->out->error.message);
-    vm_gas_sync(L);
+    nearvm_gas_sync(L);
     if (L->failed || !b->fn->impl(L, args, results))
         return wasm_call_trap(call, WASM_TRAP_HOST, "%s",
                               L->out->error.message ? L->out->error.message : "host error");
-    vm_gas_refuel(L);
+    nearvm_gas_refuel(L);
     return WASM_TRAP_NONE;
 }
 
 /* Bindings live as long as the logic; one allocation for all of them. */
-bool vm_link(near_vm_logic *L, wasm_linker *linker, char *detail, size_t detail_size)
+bool nearvm_link(nearvm_logic *L, wasm_linker *linker, char *detail, size_t detail_size)
 {
     size_t total = 0;
     for (size_t g = 0; g < NGROUPS; g++)
-        for (const vm_host_fn *f = groups[g]; f->name; f++)
+        for (const nearvm_host_fn *f = groups[g]; f->name; f++)
             total++;
-    vm_binding *b = calloc(total, sizeof *b);
+    nearvm_binding *b = calloc(total, sizeof *b);
     if (!b) {
         snprintf(detail, detail_size, "out of memory");
         return false;
     }
     L->bindings = b;
     for (size_t g = 0; g < NGROUPS; g++) {
-        for (const vm_host_fn *f = groups[g]; f->name; f++, b++) {
+        for (const nearvm_host_fn *f = groups[g]; f->name; f++, b++) {
             b->logic = L;
             b->fn = f;
             if (!wasm_linker_define_host(linker, "env", f->name, f->sig, trampoline, b)) {
@@ -140,12 +140,12 @@ static void collect_names(void)
 {
     size_t n = 0;
     for (size_t g = 0; g < NGROUPS; g++)
-        for (const vm_host_fn *f = groups[g]; f->name && n + 1 < sizeof all_names / sizeof all_names[0]; f++)
+        for (const nearvm_host_fn *f = groups[g]; f->name && n + 1 < sizeof all_names / sizeof all_names[0]; f++)
             all_names[n++] = f->name;
     all_names[n] = NULL;
 }
 
-const char *const *near_vm_host_function_names(void)
+const char *const *nearvm_host_function_names(void)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, collect_names);

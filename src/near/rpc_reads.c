@@ -1,4 +1,4 @@
-/* rpc_query.c — typed read calls: status, block, chunk, gas price and the
+/* rpc_reads.c — typed read calls: status, block, chunk, gas price and the
  * query views (accounts, access keys, view calls, state, code). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,7 +6,7 @@
 
 #include "near/encoding.h"
 #include "near/rpc.h"
-#include "near/rpc_internal.h"
+#include "near/rpc_helpers.h"
 
 /* ------------------------------------------------------------ block refs */
 

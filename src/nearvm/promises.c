@@ -11,38 +11,38 @@
  * nearcore: send fees are burnt now, execution fees and attached gas are
  * reserved ("used"); attached deposits leave the balance at once.
  */
-#include "devnet/vm/vm_internal.h"
+#include "nearvm/internal.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static bool invalid_promise(near_vm_logic *L, uint64_t idx)
+static bool invalid_promise(nearvm_logic *L, uint64_t idx)
 {
     char dbg[80];
     snprintf(dbg, sizeof dbg, "InvalidPromiseIndex { promise_idx: %llu }", (unsigned long long)idx);
-    return vm_host_error(L, "InvalidPromiseIndex", dbg, "%llu does not correspond to existing promises",
+    return nearvm_host_error(L, "InvalidPromiseIndex", dbg, "%llu does not correspond to existing promises",
                          (unsigned long long)idx);
 }
 
-static bool push_promise(near_vm_logic *L, vm_promise p, uint64_t *idx)
+static bool push_promise(nearvm_logic *L, nearvm_promise p, uint64_t *idx)
 {
-    vm_promise *ps = realloc(L->promises, (L->npromises + 1) * sizeof *ps);
+    nearvm_promise *ps = realloc(L->promises, (L->npromises + 1) * sizeof *ps);
     if (!ps) {
         free(p.receipts);
-        return vm_err_oom(L);
+        return nearvm_err_oom(L);
     }
     L->promises = ps;
     ps[L->npromises++] = p;
     *idx = L->npromises - 1;
     if (L->npromises > LIMIT_MAX_PROMISES)
-        return vm_err_exceeded(L, "NumberPromisesExceeded", "number_of_promises",
+        return nearvm_err_exceeded(L, "NumberPromisesExceeded", "number_of_promises",
                                "The number of promises within a FunctionCall", L->npromises, LIMIT_MAX_PROMISES);
     return true;
 }
 
-static void new_data_id(near_vm_logic *L, uint8_t out[NEAR_VM_DATA_ID_LEN])
+static void new_data_id(nearvm_logic *L, uint8_t out[NEARVM_DATA_ID_LEN])
 {
     uint8_t buf[40];
     memcpy(buf, L->ctx->action_hash, 32);
@@ -52,40 +52,40 @@ static void new_data_id(near_vm_logic *L, uint8_t out[NEAR_VM_DATA_ID_LEN])
     crypto_hash_sha256(out, buf, sizeof buf);
 }
 
-static bool add_output(near_vm_logic *L, near_vm_receipt *from, const uint8_t id[32], const char *receiver)
+static bool add_output(nearvm_logic *L, nearvm_receipt *from, const uint8_t id[32], const char *receiver)
 {
-    near_vm_data_receiver *d =
+    nearvm_data_receiver *d =
         realloc(from->output_data_receivers, (from->output_data_receivers_count + 1) * sizeof *d);
     if (!d)
-        return vm_err_oom(L);
+        return nearvm_err_oom(L);
     from->output_data_receivers = d;
     d += from->output_data_receivers_count;
     memcpy(d->data_id, id, 32);
     d->receiver_id = strdup(receiver);
     if (!d->receiver_id)
-        return vm_err_oom(L);
+        return nearvm_err_oom(L);
     from->output_data_receivers_count++;
     return true;
 }
 
 /* Takes ownership of receiver. deps: receipts whose results it waits for. */
-static bool new_receipt(near_vm_logic *L, char *receiver, const size_t *deps, size_t ndeps, size_t *idx)
+static bool new_receipt(nearvm_logic *L, char *receiver, const size_t *deps, size_t ndeps, size_t *idx)
 {
-    near_vm_outcome *o = L->out;
-    near_vm_receipt *rs = realloc(o->receipts, (o->receipts_count + 1) * sizeof *rs);
+    nearvm_outcome *o = L->out;
+    nearvm_receipt *rs = realloc(o->receipts, (o->receipts_count + 1) * sizeof *rs);
     if (!rs) {
         free(receiver);
-        return vm_err_oom(L);
+        return nearvm_err_oom(L);
     }
     o->receipts = rs;
-    near_vm_receipt *r = &rs[o->receipts_count];
+    nearvm_receipt *r = &rs[o->receipts_count];
     memset(r, 0, sizeof *r);
     r->receiver_id = receiver;
     *idx = o->receipts_count++;
     if (ndeps) {
         r->input_data_ids = calloc(ndeps, sizeof *r->input_data_ids);
         if (!r->input_data_ids)
-            return vm_err_oom(L);
+            return nearvm_err_oom(L);
         for (size_t i = 0; i < ndeps; i++) {
             new_data_id(L, r->input_data_ids[i]);
             r->input_data_ids_count++;
@@ -96,44 +96,44 @@ static bool new_receipt(near_vm_logic *L, char *receiver, const size_t *deps, si
     return true;
 }
 
-static near_vm_action *add_action(near_vm_logic *L, size_t receipt, near_vm_action_kind kind)
+static nearvm_action *add_action(nearvm_logic *L, size_t receipt, nearvm_action_kind kind)
 {
-    near_vm_receipt *r = &L->out->receipts[receipt];
-    near_vm_action *as = realloc(r->actions, (r->actions_count + 1) * sizeof *as);
+    nearvm_receipt *r = &L->out->receipts[receipt];
+    nearvm_action *as = realloc(r->actions, (r->actions_count + 1) * sizeof *as);
     if (!as) {
-        vm_err_oom(L);
+        nearvm_err_oom(L);
         return NULL;
     }
     r->actions = as;
-    near_vm_action *a = &as[r->actions_count++];
+    nearvm_action *a = &as[r->actions_count++];
     memset(a, 0, sizeof *a);
     a->kind = kind;
     return a;
 }
 
-static bool is_sir(near_vm_logic *L, const char *receiver)
+static bool is_sir(nearvm_logic *L, const char *receiver)
 {
     return strcmp(receiver, L->ctx->current_account_id) == 0;
 }
 
 /* The receipt a batch action goes to, and whether it is sent to ourselves. */
-static bool action_receipt(near_vm_logic *L, uint64_t promise_idx, size_t *receipt, bool *sir)
+static bool action_receipt(nearvm_logic *L, uint64_t promise_idx, size_t *receipt, bool *sir)
 {
     if (promise_idx >= L->npromises)
         return invalid_promise(L, promise_idx);
-    vm_promise *p = &L->promises[promise_idx];
+    nearvm_promise *p = &L->promises[promise_idx];
     if (p->joint)
-        return vm_host_error(L, "CannotAppendActionToJointPromise", "CannotAppendActionToJointPromise",
+        return nearvm_host_error(L, "CannotAppendActionToJointPromise", "CannotAppendActionToJointPromise",
                              "Actions can only be appended to non-joint promise.");
     *receipt = p->receipt;
     *sir = is_sir(L, L->out->receipts[p->receipt].receiver_id);
     return true;
 }
 
-static bool deduct_balance(near_vm_logic *L, near_vm_u128 amount)
+static bool deduct_balance(nearvm_logic *L, nearvm_u128 amount)
 {
     if (amount > L->balance)
-        return vm_host_error(L, "BalanceExceeded", "BalanceExceeded", "Exceeded the account balance.");
+        return nearvm_host_error(L, "BalanceExceeded", "BalanceExceeded", "Exceeded the account balance.");
     L->balance -= amount;
     return true;
 }
@@ -147,11 +147,11 @@ typedef struct raw_key {
     bool valid; /* Borsh PublicKey: 0 ‖ 32 bytes (ed25519) or 1 ‖ 64 (secp256k1) */
 } raw_key;
 
-static bool read_public_key(near_vm_logic *L, uint64_t len, uint64_t ptr, raw_key *k)
+static bool read_public_key(nearvm_logic *L, uint64_t len, uint64_t ptr, raw_key *k)
 {
     const uint8_t *p;
     size_t n;
-    if (!vm_read_input(L, len, ptr, &p, &n))
+    if (!nearvm_read_input(L, len, ptr, &p, &n))
         return false;
     k->valid = (n == 33 && p[0] == 0) || (n == 65 && p[0] == 1);
     k->len = k->valid ? n : 0;
@@ -160,35 +160,35 @@ static bool read_public_key(near_vm_logic *L, uint64_t len, uint64_t ptr, raw_ke
     return true;
 }
 
-static bool decode_public_key(near_vm_logic *L, const raw_key *k)
+static bool decode_public_key(nearvm_logic *L, const raw_key *k)
 {
-    return k->valid || vm_host_error(L, "InvalidPublicKey", "InvalidPublicKey", "VM Logic provided an invalid public key");
+    return k->valid || nearvm_host_error(L, "InvalidPublicKey", "InvalidPublicKey", "VM Logic provided an invalid public key");
 }
 
-static bool piv(near_vm_logic *L, const char *name)
+static bool piv(nearvm_logic *L, const char *name)
 {
-    if (!vm_gas(L, COST_BASE))
+    if (!nearvm_gas(L, COST_BASE))
         return false;
-    return L->ctx->is_view ? vm_err_prohibited(L, name) : true;
+    return L->ctx->is_view ? nearvm_err_prohibited(L, name) : true;
 }
 
 /* nearcore's pay_gas_for_new_receipt: receipt creation plus one data receipt
  * (send and execution both burnt) per dependency. */
-static bool pay_new_receipt(near_vm_logic *L, bool sir, const bool *dep_sir, size_t ndeps)
+static bool pay_new_receipt(nearvm_logic *L, bool sir, const bool *dep_sir, size_t ndeps)
 {
-    vm_fee rc = FEE_ACTION_RECEIPT, dr = FEE_DATA_RECEIPT_BASE;
+    nearvm_fee rc = FEE_ACTION_RECEIPT, dr = FEE_DATA_RECEIPT_BASE;
     uint64_t burn = sir ? rc.send_sir : rc.send_not_sir;
     for (size_t i = 0; i < ndeps; i++)
         burn += (dep_sir[i] ? dr.send_sir : dr.send_not_sir) + dr.execution;
-    return vm_gas_deduct(L, burn, burn + rc.execution);
+    return nearvm_gas_deduct(L, burn, burn + rc.execution);
 }
 
 /* ---- creating receipts ---- */
 
-static bool batch_create(near_vm_logic *L, uint64_t len, uint64_t ptr, uint64_t *idx)
+static bool batch_create(nearvm_logic *L, uint64_t len, uint64_t ptr, uint64_t *idx)
 {
     char *account;
-    if (!piv(L, "promise_batch_create") || !vm_read_account_id(L, len, ptr, &account))
+    if (!piv(L, "promise_batch_create") || !nearvm_read_account_id(L, len, ptr, &account))
         return false;
     size_t receipt = 0;
     if (!pay_new_receipt(L, is_sir(L, account), NULL, 0)) {
@@ -197,25 +197,25 @@ static bool batch_create(near_vm_logic *L, uint64_t len, uint64_t ptr, uint64_t 
     }
     if (!new_receipt(L, account, NULL, 0, &receipt))
         return false;
-    return push_promise(L, (vm_promise){.receipt = receipt}, idx);
+    return push_promise(L, (nearvm_promise){.receipt = receipt}, idx);
 }
 
-static bool batch_then(near_vm_logic *L, uint64_t promise_idx, uint64_t len, uint64_t ptr, uint64_t *idx)
+static bool batch_then(nearvm_logic *L, uint64_t promise_idx, uint64_t len, uint64_t ptr, uint64_t *idx)
 {
     char *account;
-    if (!piv(L, "promise_batch_then") || !vm_read_account_id(L, len, ptr, &account))
+    if (!piv(L, "promise_batch_then") || !nearvm_read_account_id(L, len, ptr, &account))
         return false;
     if (promise_idx >= L->npromises) {
         free(account);
         return invalid_promise(L, promise_idx);
     }
-    vm_promise *p = &L->promises[promise_idx];
+    nearvm_promise *p = &L->promises[promise_idx];
     const size_t *deps = p->joint ? p->receipts : &p->receipt;
     size_t ndeps = p->joint ? p->count : 1;
     bool *dep_sir = calloc(ndeps ? ndeps : 1, sizeof *dep_sir);
     if (!dep_sir) {
         free(account);
-        return vm_err_oom(L);
+        return nearvm_err_oom(L);
     }
     for (size_t i = 0; i < ndeps; i++)
         dep_sir[i] = strcmp(L->out->receipts[deps[i]].receiver_id, account) == 0;
@@ -228,41 +228,41 @@ static bool batch_then(near_vm_logic *L, uint64_t promise_idx, uint64_t len, uin
     size_t receipt = 0;
     if (!new_receipt(L, account, deps, ndeps, &receipt))
         return false;
-    return push_promise(L, (vm_promise){.receipt = receipt}, idx);
+    return push_promise(L, (nearvm_promise){.receipt = receipt}, idx);
 }
 
-static bool add_function_call(near_vm_logic *L, uint64_t promise_idx, uint64_t mlen, uint64_t mptr, uint64_t alen,
+static bool add_function_call(nearvm_logic *L, uint64_t promise_idx, uint64_t mlen, uint64_t mptr, uint64_t alen,
                               uint64_t aptr, uint64_t amount_ptr, uint64_t gas, uint64_t weight)
 {
     const uint8_t *method, *args;
     size_t method_len, args_len;
-    near_vm_u128 amount;
+    nearvm_u128 amount;
     /* nearcore names the weighted variant after the plain one in this error */
-    if (!piv(L, "promise_batch_action_function_call") || !vm_mem_read_u128(L, amount_ptr, &amount) ||
-        !vm_read_input(L, mlen, mptr, &method, &method_len))
+    if (!piv(L, "promise_batch_action_function_call") || !nearvm_mem_read_u128(L, amount_ptr, &amount) ||
+        !nearvm_read_input(L, mlen, mptr, &method, &method_len))
         return false;
     if (method_len == 0)
-        return vm_host_error(L, "EmptyMethodName", "EmptyMethodName", "Tried to call an empty method name.");
+        return nearvm_host_error(L, "EmptyMethodName", "EmptyMethodName", "Tried to call an empty method name.");
     char *method_copy = malloc(method_len + 1);
     if (!method_copy)
-        return vm_err_oom(L);
+        return nearvm_err_oom(L);
     memcpy(method_copy, method, method_len);
     method_copy[method_len] = 0;
     size_t receipt = 0;
     bool sir;
-    if (!vm_read_input(L, alen, aptr, &args, &args_len) || !action_receipt(L, promise_idx, &receipt, &sir) ||
-        !vm_pay_action(L, FEE_FUNCTION_CALL_BASE, sir) ||
-        !vm_pay_action_per_byte(L, FEE_FUNCTION_CALL_BYTE, method_len + args_len, sir) || !vm_gas_prepay(L, gas) ||
+    if (!nearvm_read_input(L, alen, aptr, &args, &args_len) || !action_receipt(L, promise_idx, &receipt, &sir) ||
+        !nearvm_pay_action(L, FEE_FUNCTION_CALL_BASE, sir) ||
+        !nearvm_pay_action_per_byte(L, FEE_FUNCTION_CALL_BYTE, method_len + args_len, sir) || !nearvm_gas_prepay(L, gas) ||
         !deduct_balance(L, amount)) {
         free(method_copy);
         return false;
     }
     uint8_t *args_copy = malloc(args_len ? args_len : 1);
-    near_vm_action *a = args_copy ? add_action(L, receipt, NEAR_VM_ACTION_FUNCTION_CALL) : NULL;
+    nearvm_action *a = args_copy ? add_action(L, receipt, NEARVM_ACTION_FUNCTION_CALL) : NULL;
     if (!a) {
         free(method_copy);
         free(args_copy);
-        return L->failed ? false : vm_err_oom(L);
+        return L->failed ? false : nearvm_err_oom(L);
     }
     memcpy(args_copy, args, args_len);
     a->method_name = method_copy;
@@ -273,38 +273,38 @@ static bool add_function_call(near_vm_logic *L, uint64_t promise_idx, uint64_t m
     a->gas_weight = weight;
     a->deposit = amount;
     if (weight) {
-        vm_weight *w = realloc(L->weights, (L->nweights + 1) * sizeof *w);
+        nearvm_weight *w = realloc(L->weights, (L->nweights + 1) * sizeof *w);
         if (!w)
-            return vm_err_oom(L);
+            return nearvm_err_oom(L);
         L->weights = w;
-        w[L->nweights++] = (vm_weight){receipt, L->out->receipts[receipt].actions_count - 1, weight};
+        w[L->nweights++] = (nearvm_weight){receipt, L->out->receipts[receipt].actions_count - 1, weight};
     }
     return true;
 }
 
 /* ---- host functions ---- */
 
-static bool h_promise_create(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_promise_create(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     return batch_create(L, a[0], a[1], &r[0]) &&
            add_function_call(L, r[0], a[2], a[3], a[4], a[5], a[6], a[7], 0);
 }
 
-static bool h_promise_then(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_promise_then(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     return batch_then(L, a[0], a[1], a[2], &r[0]) &&
            add_function_call(L, r[0], a[3], a[4], a[5], a[6], a[7], a[8], 0);
 }
 
-static bool h_promise_and(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_promise_and(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     uint64_t count = a[1], bytes;
     const uint8_t *p;
-    if (!piv(L, "promise_and") || !vm_gas(L, COST_PROMISE_AND_BASE))
+    if (!piv(L, "promise_and") || !nearvm_gas(L, COST_PROMISE_AND_BASE))
         return false;
     if (__builtin_mul_overflow(count, 8, &bytes))
-        return vm_err_overflow(L);
-    if (!vm_gas_per(L, COST_PROMISE_AND_PER_PROMISE, bytes) || !vm_mem_read(L, a[0], bytes, &p))
+        return nearvm_err_overflow(L);
+    if (!nearvm_gas_per(L, COST_PROMISE_AND_PER_PROMISE, bytes) || !nearvm_mem_read(L, a[0], bytes, &p))
         return false;
     size_t *deps = NULL, ndeps = 0;
     for (uint64_t i = 0; i < count; i++) {
@@ -315,12 +315,12 @@ static bool h_promise_and(near_vm_logic *L, const uint64_t *a, uint64_t *r)
             free(deps);
             return invalid_promise(L, idx);
         }
-        vm_promise *q = &L->promises[idx];
+        nearvm_promise *q = &L->promises[idx];
         size_t add = q->joint ? q->count : 1;
         size_t *nd = realloc(deps, (ndeps + add + 1) * sizeof *nd);
         if (!nd) {
             free(deps);
-            return vm_err_oom(L);
+            return nearvm_err_oom(L);
         }
         deps = nd;
         if (q->joint)
@@ -330,49 +330,49 @@ static bool h_promise_and(near_vm_logic *L, const uint64_t *a, uint64_t *r)
         ndeps += add;
         if (ndeps > LIMIT_MAX_INPUT_DATA_DEPENDENCIES) {
             free(deps);
-            return vm_err_exceeded(L, "NumberInputDataDependenciesExceeded", "number_of_input_data_dependencies",
+            return nearvm_err_exceeded(L, "NumberInputDataDependenciesExceeded", "number_of_input_data_dependencies",
                                    "The number of input data dependencies", ndeps, LIMIT_MAX_INPUT_DATA_DEPENDENCIES);
         }
     }
-    return push_promise(L, (vm_promise){.joint = true, .receipts = deps, .count = ndeps}, &r[0]);
+    return push_promise(L, (nearvm_promise){.joint = true, .receipts = deps, .count = ndeps}, &r[0]);
 }
 
-static bool h_batch_create(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_batch_create(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     return batch_create(L, a[0], a[1], &r[0]);
 }
 
-static bool h_batch_then(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_batch_then(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     return batch_then(L, a[0], a[1], a[2], &r[0]);
 }
 
-static bool h_create_account(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_create_account(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     size_t receipt = 0;
     bool sir;
     return piv(L, "promise_batch_action_create_account") && action_receipt(L, a[0], &receipt, &sir) &&
-           vm_pay_action(L, FEE_CREATE_ACCOUNT, sir) && add_action(L, receipt, NEAR_VM_ACTION_CREATE_ACCOUNT);
+           nearvm_pay_action(L, FEE_CREATE_ACCOUNT, sir) && add_action(L, receipt, NEARVM_ACTION_CREATE_ACCOUNT);
 }
 
-static bool h_deploy_contract(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_deploy_contract(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     const uint8_t *code;
     size_t len, receipt;
     bool sir;
-    if (!piv(L, "promise_batch_action_deploy_contract") || !vm_read_input(L, a[1], a[2], &code, &len))
+    if (!piv(L, "promise_batch_action_deploy_contract") || !nearvm_read_input(L, a[1], a[2], &code, &len))
         return false;
     if (len > LIMIT_MAX_CONTRACT_SIZE)
-        return vm_err_exceeded(L, "ContractSizeExceeded", "size",
+        return nearvm_err_exceeded(L, "ContractSizeExceeded", "size",
                                "The size of a contract code in DeployContract action", len, LIMIT_MAX_CONTRACT_SIZE);
-    if (!action_receipt(L, a[0], &receipt, &sir) || !vm_pay_action(L, FEE_DEPLOY_BASE, sir) ||
-        !vm_pay_action_per_byte(L, FEE_DEPLOY_BYTE, len, sir))
+    if (!action_receipt(L, a[0], &receipt, &sir) || !nearvm_pay_action(L, FEE_DEPLOY_BASE, sir) ||
+        !nearvm_pay_action_per_byte(L, FEE_DEPLOY_BYTE, len, sir))
         return false;
     uint8_t *copy = malloc(len ? len : 1);
-    near_vm_action *act = copy ? add_action(L, receipt, NEAR_VM_ACTION_DEPLOY_CONTRACT) : NULL;
+    nearvm_action *act = copy ? add_action(L, receipt, NEARVM_ACTION_DEPLOY_CONTRACT) : NULL;
     if (!act) {
         free(copy);
-        return L->failed ? false : vm_err_oom(L);
+        return L->failed ? false : nearvm_err_oom(L);
     }
     memcpy(copy, code, len);
     act->args = copy;
@@ -380,12 +380,12 @@ static bool h_deploy_contract(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     return true;
 }
 
-static bool h_function_call(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_function_call(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     return add_function_call(L, a[0], a[1], a[2], a[3], a[4], a[5], a[6], 0);
 }
 
-static bool h_function_call_weight(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_function_call_weight(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     return add_function_call(L, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
 }
@@ -398,12 +398,12 @@ static bool is_hex(const char *s, size_t n)
     return true;
 }
 
-static bool h_transfer(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_transfer(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
-    near_vm_u128 amount;
+    nearvm_u128 amount;
     size_t receipt = 0;
     bool sir;
-    if (!piv(L, "promise_batch_action_transfer") || !vm_mem_read_u128(L, a[1], &amount) ||
+    if (!piv(L, "promise_batch_action_transfer") || !nearvm_mem_read_u128(L, a[1], &amount) ||
         !action_receipt(L, a[0], &receipt, &sir))
         return false;
     /* A transfer to an implicit account may create it: its fees include
@@ -412,7 +412,7 @@ static bool h_transfer(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     size_t n = strlen(to);
     bool near_implicit = n == 64 && is_hex(to, 64);
     bool eth_implicit = n == 42 && to[0] == '0' && to[1] == 'x' && is_hex(to + 2, 40);
-    vm_fee t = FEE_TRANSFER, c = FEE_CREATE_ACCOUNT, k = FEE_ADD_KEY_FULL;
+    nearvm_fee t = FEE_TRANSFER, c = FEE_CREATE_ACCOUNT, k = FEE_ADD_KEY_FULL;
     uint64_t burn = sir ? t.send_sir : t.send_not_sir, exec = t.execution;
     if (near_implicit || eth_implicit) {
         burn += sir ? c.send_sir : c.send_not_sir;
@@ -422,26 +422,26 @@ static bool h_transfer(near_vm_logic *L, const uint64_t *a, uint64_t *r)
         burn += sir ? k.send_sir : k.send_not_sir;
         exec += k.execution;
     }
-    if (!vm_gas_deduct(L, burn, burn + exec) || !deduct_balance(L, amount))
+    if (!nearvm_gas_deduct(L, burn, burn + exec) || !deduct_balance(L, amount))
         return false;
-    near_vm_action *act = add_action(L, receipt, NEAR_VM_ACTION_TRANSFER);
+    nearvm_action *act = add_action(L, receipt, NEARVM_ACTION_TRANSFER);
     if (!act)
         return false;
     act->deposit = amount;
     return true;
 }
 
-static bool h_stake(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_stake(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
-    near_vm_u128 amount;
+    nearvm_u128 amount;
     raw_key pk;
     size_t receipt;
     bool sir;
-    if (!piv(L, "promise_batch_action_stake") || !vm_mem_read_u128(L, a[1], &amount) ||
+    if (!piv(L, "promise_batch_action_stake") || !nearvm_mem_read_u128(L, a[1], &amount) ||
         !read_public_key(L, a[2], a[3], &pk) || !action_receipt(L, a[0], &receipt, &sir) ||
-        !vm_pay_action(L, FEE_STAKE, sir) || !decode_public_key(L, &pk))
+        !nearvm_pay_action(L, FEE_STAKE, sir) || !decode_public_key(L, &pk))
         return false;
-    near_vm_action *act = add_action(L, receipt, NEAR_VM_ACTION_STAKE);
+    nearvm_action *act = add_action(L, receipt, NEARVM_ACTION_STAKE);
     if (!act)
         return false;
     act->deposit = amount;
@@ -450,16 +450,16 @@ static bool h_stake(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     return true;
 }
 
-static bool h_add_key_full(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_add_key_full(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     raw_key pk;
     size_t receipt;
     bool sir;
     if (!piv(L, "promise_batch_action_add_key_with_full_access") || !read_public_key(L, a[1], a[2], &pk) ||
-        !action_receipt(L, a[0], &receipt, &sir) || !vm_pay_action(L, FEE_ADD_KEY_FULL, sir) ||
+        !action_receipt(L, a[0], &receipt, &sir) || !nearvm_pay_action(L, FEE_ADD_KEY_FULL, sir) ||
         !decode_public_key(L, &pk))
         return false;
-    near_vm_action *act = add_action(L, receipt, NEAR_VM_ACTION_ADD_KEY);
+    nearvm_action *act = add_action(L, receipt, NEARVM_ACTION_ADD_KEY);
     if (!act)
         return false;
     memcpy(act->public_key, pk.bytes, pk.len);
@@ -479,7 +479,7 @@ static void free_names(char **names, size_t n)
 /* Comma-separated method names, split as bytes: an empty name (",x",
  * "x,,y", "x,") is EmptyMethodName before anything is paid, as in nearcore.
  * Empty input = no names. */
-static bool split_method_names(near_vm_logic *L, const uint8_t *p, size_t n, char ***out, size_t *count)
+static bool split_method_names(nearvm_logic *L, const uint8_t *p, size_t n, char ***out, size_t *count)
 {
     *out = NULL;
     *count = 0;
@@ -490,19 +490,19 @@ static bool split_method_names(near_vm_logic *L, const uint8_t *p, size_t n, cha
         parts += p[i] == ',';
     char **names = calloc(parts, sizeof *names);
     if (!names)
-        return vm_err_oom(L);
+        return nearvm_err_oom(L);
     size_t start = 0, k = 0;
     for (size_t i = 0; i <= n; i++) {
         if (i < n && p[i] != ',')
             continue;
         if (i == start) {
             free_names(names, k);
-            return vm_host_error(L, "EmptyMethodName", "EmptyMethodName", "Tried to call an empty method name.");
+            return nearvm_host_error(L, "EmptyMethodName", "EmptyMethodName", "Tried to call an empty method name.");
         }
         names[k] = malloc(i - start + 1);
         if (!names[k]) {
             free_names(names, k);
-            return vm_err_oom(L);
+            return nearvm_err_oom(L);
         }
         memcpy(names[k], p + start, i - start);
         names[k++][i - start] = 0;
@@ -515,37 +515,37 @@ static bool split_method_names(near_vm_logic *L, const uint8_t *p, size_t n, cha
 
 /* nearcore's receipt manager turns the names into strings after the fees:
  * a name that is not UTF-8 is InvalidMethodName then. */
-static bool method_names_utf8(near_vm_logic *L, char **names, size_t count)
+static bool method_names_utf8(nearvm_logic *L, char **names, size_t count)
 {
     for (size_t i = 0; i < count; i++)
-        if (!vm_utf8_valid((const uint8_t *)names[i], strlen(names[i])))
-            return vm_host_error(L, "InvalidMethodName", "InvalidMethodName", "VM Logic returned an invalid method name");
+        if (!near_utf8_valid((const uint8_t *)names[i], strlen(names[i])))
+            return nearvm_host_error(L, "InvalidMethodName", "InvalidMethodName", "VM Logic returned an invalid method name");
     return true;
 }
 
-static bool h_add_key_function_call(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_add_key_function_call(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     raw_key pk;
     size_t receipt, names_len, count;
-    near_vm_u128 allowance;
+    nearvm_u128 allowance;
     char *receiver, **names;
     const uint8_t *raw;
     bool sir;
     if (!piv(L, "promise_batch_action_add_key_with_function_call") || !read_public_key(L, a[1], a[2], &pk) ||
-        !vm_mem_read_u128(L, a[4], &allowance) || !vm_read_account_id(L, a[5], a[6], &receiver))
+        !nearvm_mem_read_u128(L, a[4], &allowance) || !nearvm_read_account_id(L, a[5], a[6], &receiver))
         return false;
-    if (!vm_read_input(L, a[7], a[8], &raw, &names_len) || !split_method_names(L, raw, names_len, &names, &count)) {
+    if (!nearvm_read_input(L, a[7], a[8], &raw, &names_len) || !split_method_names(L, raw, names_len, &names, &count)) {
         free(receiver);
         return false;
     }
     uint64_t bytes = 0;
     for (size_t i = 0; i < count; i++)
         bytes += strlen(names[i]) + 1;
-    near_vm_action *act = NULL;
-    if (action_receipt(L, a[0], &receipt, &sir) && vm_pay_action(L, FEE_ADD_KEY_FUNCTION_CALL, sir) &&
-        vm_pay_action_per_byte(L, FEE_ADD_KEY_FUNCTION_CALL_BYTE, bytes, sir) && decode_public_key(L, &pk) &&
+    nearvm_action *act = NULL;
+    if (action_receipt(L, a[0], &receipt, &sir) && nearvm_pay_action(L, FEE_ADD_KEY_FUNCTION_CALL, sir) &&
+        nearvm_pay_action_per_byte(L, FEE_ADD_KEY_FUNCTION_CALL_BYTE, bytes, sir) && decode_public_key(L, &pk) &&
         method_names_utf8(L, names, count))
-        act = add_action(L, receipt, NEAR_VM_ACTION_ADD_KEY);
+        act = add_action(L, receipt, NEARVM_ACTION_ADD_KEY);
     if (!act) {
         free(receiver);
         free_names(names, count);
@@ -562,16 +562,16 @@ static bool h_add_key_function_call(near_vm_logic *L, const uint64_t *a, uint64_
     return true;
 }
 
-static bool h_delete_key(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_delete_key(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     raw_key pk;
     size_t receipt;
     bool sir;
     if (!piv(L, "promise_batch_action_delete_key") || !read_public_key(L, a[1], a[2], &pk) ||
-        !action_receipt(L, a[0], &receipt, &sir) || !vm_pay_action(L, FEE_DELETE_KEY, sir) ||
+        !action_receipt(L, a[0], &receipt, &sir) || !nearvm_pay_action(L, FEE_DELETE_KEY, sir) ||
         !decode_public_key(L, &pk))
         return false;
-    near_vm_action *act = add_action(L, receipt, NEAR_VM_ACTION_DELETE_KEY);
+    nearvm_action *act = add_action(L, receipt, NEARVM_ACTION_DELETE_KEY);
     if (!act)
         return false;
     memcpy(act->public_key, pk.bytes, pk.len);
@@ -579,16 +579,16 @@ static bool h_delete_key(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     return true;
 }
 
-static bool h_delete_account(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_delete_account(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     char *beneficiary;
     size_t receipt = 0;
     bool sir;
-    if (!piv(L, "promise_batch_action_delete_account") || !vm_read_account_id(L, a[1], a[2], &beneficiary))
+    if (!piv(L, "promise_batch_action_delete_account") || !nearvm_read_account_id(L, a[1], a[2], &beneficiary))
         return false;
-    near_vm_action *act = NULL;
-    if (action_receipt(L, a[0], &receipt, &sir) && vm_pay_action(L, FEE_DELETE_ACCOUNT, sir))
-        act = add_action(L, receipt, NEAR_VM_ACTION_DELETE_ACCOUNT);
+    nearvm_action *act = NULL;
+    if (action_receipt(L, a[0], &receipt, &sir) && nearvm_pay_action(L, FEE_DELETE_ACCOUNT, sir))
+        act = add_action(L, receipt, NEARVM_ACTION_DELETE_ACCOUNT);
     if (!act) {
         free(beneficiary);
         return false;
@@ -597,7 +597,7 @@ static bool h_delete_account(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     return true;
 }
 
-static bool h_promise_results_count(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_promise_results_count(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     if (!piv(L, "promise_results_count"))
         return false;
@@ -605,33 +605,33 @@ static bool h_promise_results_count(near_vm_logic *L, const uint64_t *a, uint64_
     return true;
 }
 
-static bool h_promise_result(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_promise_result(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     if (!piv(L, "promise_result"))
         return false;
     if (a[0] >= L->ctx->promise_results_count) {
         char dbg[80];
         snprintf(dbg, sizeof dbg, "InvalidPromiseResultIndex { result_idx: %llu }", (unsigned long long)a[0]);
-        return vm_host_error(L, "InvalidPromiseResultIndex", dbg, "Accessed invalid promise result index: %llu",
+        return nearvm_host_error(L, "InvalidPromiseResultIndex", dbg, "Accessed invalid promise result index: %llu",
                              (unsigned long long)a[0]);
     }
-    const near_vm_promise_result *res = &L->ctx->promise_results[a[0]];
+    const nearvm_promise_result *res = &L->ctx->promise_results[a[0]];
     r[0] = (uint64_t)res->status;
     if (res->status == NEAR_PROMISE_SUCCESSFUL)
-        return vm_register_write_shared(L, a[1], res->data, res->len);
+        return nearvm_register_write_shared(L, a[1], res->data, res->len);
     return true;
 }
 
-static bool h_promise_return(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_promise_return(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
-    if (!vm_gas(L, COST_BASE) || !vm_gas(L, COST_PROMISE_RETURN))
+    if (!nearvm_gas(L, COST_BASE) || !nearvm_gas(L, COST_PROMISE_RETURN))
         return false;
     if (L->ctx->is_view)
-        return vm_err_prohibited(L, "promise_return");
+        return nearvm_err_prohibited(L, "promise_return");
     if (a[0] >= L->npromises)
         return invalid_promise(L, a[0]);
     if (L->promises[a[0]].joint)
-        return vm_host_error(L, "CannotReturnJointPromise", "CannotReturnJointPromise",
+        return nearvm_host_error(L, "CannotReturnJointPromise", "CannotReturnJointPromise",
                              "Returning joint promise is currently prohibited.");
     L->out->return_kind = NEAR_RETURN_RECEIPT;
     L->out->return_receipt = L->promises[a[0]].receipt;
@@ -640,26 +640,26 @@ static bool h_promise_return(near_vm_logic *L, const uint64_t *a, uint64_t *r)
 
 /* ---- yield / resume ---- */
 
-static bool h_yield_create(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_yield_create(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     const uint8_t *method, *args;
     size_t mlen, alen;
-    if (!piv(L, "promise_yield_create") || !vm_gas(L, COST_YIELD_CREATE_BASE) ||
-        !vm_read_input(L, a[0], a[1], &method, &mlen))
+    if (!piv(L, "promise_yield_create") || !nearvm_gas(L, COST_YIELD_CREATE_BASE) ||
+        !nearvm_read_input(L, a[0], a[1], &method, &mlen))
         return false;
     if (mlen == 0)
-        return vm_host_error(L, "EmptyMethodName", "EmptyMethodName", "Tried to call an empty method name.");
+        return nearvm_host_error(L, "EmptyMethodName", "EmptyMethodName", "Tried to call an empty method name.");
     char *mcopy = malloc(mlen + 1);
     if (!mcopy)
-        return vm_err_oom(L);
+        return nearvm_err_oom(L);
     memcpy(mcopy, method, mlen);
     mcopy[mlen] = 0;
     bool self_dep = true;
     /* nearcore's order: the yield bytes, the callback's gas, the receipt
      * with its one data dependency; then the receipt exists and the promise
      * is counted (NumberPromisesExceeded); then the function-call fees. */
-    if (!vm_read_input(L, a[2], a[3], &args, &alen) || !vm_gas_per(L, COST_YIELD_CREATE_BYTE, mlen + alen) ||
-        !vm_gas_prepay(L, a[4]) || !pay_new_receipt(L, true, &self_dep, 1)) {
+    if (!nearvm_read_input(L, a[2], a[3], &args, &alen) || !nearvm_gas_per(L, COST_YIELD_CREATE_BYTE, mlen + alen) ||
+        !nearvm_gas_prepay(L, a[4]) || !pay_new_receipt(L, true, &self_dep, 1)) {
         free(mcopy);
         return false;
     }
@@ -668,28 +668,28 @@ static bool h_yield_create(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     size_t receipt = 0;
     if (!acopy || !receiver) {
         free(mcopy), free(acopy), free(receiver);
-        return vm_err_oom(L);
+        return nearvm_err_oom(L);
     }
     memcpy(acopy, args, alen);
     if (!new_receipt(L, receiver, NULL, 0, &receipt)) {
         free(mcopy), free(acopy);
         return false;
     }
-    near_vm_receipt *rc = &L->out->receipts[receipt];
+    nearvm_receipt *rc = &L->out->receipts[receipt];
     rc->is_yield = true;
     rc->input_data_ids = calloc(1, sizeof *rc->input_data_ids);
     if (!rc->input_data_ids) {
         free(mcopy), free(acopy);
-        return vm_err_oom(L);
+        return nearvm_err_oom(L);
     }
     new_data_id(L, rc->input_data_ids[0]);
     rc->input_data_ids_count = 1;
-    if (!push_promise(L, (vm_promise){.receipt = receipt}, &r[0]) || !vm_pay_action(L, FEE_FUNCTION_CALL_BASE, true) ||
-        !vm_pay_action_per_byte(L, FEE_FUNCTION_CALL_BYTE, mlen + alen, true)) {
+    if (!push_promise(L, (nearvm_promise){.receipt = receipt}, &r[0]) || !nearvm_pay_action(L, FEE_FUNCTION_CALL_BASE, true) ||
+        !nearvm_pay_action_per_byte(L, FEE_FUNCTION_CALL_BYTE, mlen + alen, true)) {
         free(mcopy), free(acopy);
         return false;
     }
-    near_vm_action *act = add_action(L, receipt, NEAR_VM_ACTION_FUNCTION_CALL);
+    nearvm_action *act = add_action(L, receipt, NEARVM_ACTION_FUNCTION_CALL);
     if (!act) {
         free(mcopy), free(acopy);
         return false;
@@ -702,26 +702,26 @@ static bool h_yield_create(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     act->gas = a[4];
     act->gas_weight = a[5];
     if (a[5]) {
-        vm_weight *w = realloc(L->weights, (L->nweights + 1) * sizeof *w);
+        nearvm_weight *w = realloc(L->weights, (L->nweights + 1) * sizeof *w);
         if (!w)
-            return vm_err_oom(L);
+            return nearvm_err_oom(L);
         L->weights = w;
-        w[L->nweights++] = (vm_weight){receipt, rc->actions_count - 1, a[5]};
+        w[L->nweights++] = (nearvm_weight){receipt, rc->actions_count - 1, a[5]};
     }
-    return vm_register_write(L, a[6], rc->input_data_ids[0], NEAR_VM_DATA_ID_LEN);
+    return nearvm_register_write(L, a[6], rc->input_data_ids[0], NEARVM_DATA_ID_LEN);
 }
 
-static bool yield_created_here(near_vm_logic *L, const uint8_t id[32])
+static bool yield_created_here(nearvm_logic *L, const uint8_t id[32])
 {
     for (size_t i = 0; i < L->out->receipts_count; i++) {
-        near_vm_receipt *rc = &L->out->receipts[i];
+        nearvm_receipt *rc = &L->out->receipts[i];
         if (rc->is_yield && memcmp(rc->input_data_ids[0], id, 32) == 0)
             return true;
     }
     return false;
 }
 
-static bool h_yield_resume(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_yield_resume(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     const uint8_t *id, *payload;
     size_t id_len, plen;
@@ -731,26 +731,26 @@ static bool h_yield_resume(near_vm_logic *L, const uint64_t *a, uint64_t *r)
      * in nearcore: a payload "from a register" (payload_len = u64::MAX)
      * therefore overflows the charge (IntegerOverflow) there as here. */
     /* nearcore's ProhibitedInView names this function by its old name */
-    if (!piv(L, "promise_submit_data") || !vm_gas(L, COST_YIELD_RESUME_BASE) ||
-        !vm_gas_per(L, COST_YIELD_RESUME_BYTE, a[2]))
+    if (!piv(L, "promise_submit_data") || !nearvm_gas(L, COST_YIELD_RESUME_BASE) ||
+        !nearvm_gas_per(L, COST_YIELD_RESUME_BYTE, a[2]))
         return false;
-    if (!vm_read_input(L, a[0], a[1], &id, &id_len))
+    if (!nearvm_read_input(L, a[0], a[1], &id, &id_len))
         return false;
     uint8_t data_id[32];
     if (id_len == 32)
         memcpy(data_id, id, 32);
-    if (!vm_read_input(L, a[2], a[3], &payload, &plen))
+    if (!nearvm_read_input(L, a[2], a[3], &payload, &plen))
         return false;
     if (plen > LIMIT_MAX_YIELD_PAYLOAD) {
         char dbg[96];
         snprintf(dbg, sizeof dbg, "YieldPayloadLength { length: %zu, limit: %llu }", plen,
                  (unsigned long long)LIMIT_MAX_YIELD_PAYLOAD);
-        return vm_host_error(L, "YieldPayloadLength", dbg,
+        return nearvm_host_error(L, "YieldPayloadLength", dbg,
                              "Yield resume payload is %zu bytes which exceeds the %llu byte limit", plen,
                              (unsigned long long)LIMIT_MAX_YIELD_PAYLOAD);
     }
     if (id_len != 32)
-        return vm_host_error(L, "DataIdMalformed", "DataIdMalformed", "yield resumption token is malformed");
+        return nearvm_host_error(L, "DataIdMalformed", "DataIdMalformed", "yield resumption token is malformed");
     /* Resuming the same yield again in this call: near-sdk documents that
      * several resumes may all return true and the first payload wins, so
      * answer 1 and keep only the first. */
@@ -764,7 +764,7 @@ static bool h_yield_resume(near_vm_logic *L, const uint64_t *a, uint64_t *r)
         if (L->storage && L->storage->yield_pending) {
             int rc = L->storage->yield_pending(L->storage->user, data_id);
             if (rc < 0)
-                return vm_err_storage(L, "yield_pending");
+                return nearvm_err_storage(L, "yield_pending");
             pending = rc == 1;
         } else {
             pending = true; /* the chain filters recorded resumes */
@@ -772,14 +772,14 @@ static bool h_yield_resume(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     }
     if (!pending)
         return true;
-    near_vm_resume *rs = realloc(L->out->resumes, (L->out->resumes_count + 1) * sizeof *rs);
+    nearvm_resume *rs = realloc(L->out->resumes, (L->out->resumes_count + 1) * sizeof *rs);
     if (!rs)
-        return vm_err_oom(L);
+        return nearvm_err_oom(L);
     L->out->resumes = rs;
-    near_vm_resume *res = &rs[L->out->resumes_count];
+    nearvm_resume *res = &rs[L->out->resumes_count];
     res->payload = malloc(plen ? plen : 1);
     if (!res->payload)
-        return vm_err_oom(L);
+        return nearvm_err_oom(L);
     memcpy(res->data_id, data_id, 32);
     memcpy(res->payload, payload, plen);
     res->payload_len = plen;
@@ -790,9 +790,9 @@ static bool h_yield_resume(near_vm_logic *L, const uint64_t *a, uint64_t *r)
 
 /* ---- end of call ---- */
 
-void vm_promises_finish(near_vm_logic *L)
+void nearvm_promises_finish(nearvm_logic *L)
 {
-    uint64_t used = vm_gas_used(L);
+    uint64_t used = nearvm_gas_used(L);
     uint64_t unused = L->prepaid_gas > used ? L->prepaid_gas - used : 0;
     unsigned __int128 sum = 0;
     for (size_t i = 0; i < L->nweights; i++)
@@ -801,17 +801,17 @@ void vm_promises_finish(near_vm_logic *L)
         return;
     uint64_t given = 0;
     for (size_t i = 0; i < L->nweights; i++) {
-        vm_weight *w = &L->weights[i];
+        nearvm_weight *w = &L->weights[i];
         uint64_t share = (uint64_t)((unsigned __int128)unused * w->weight / sum);
         L->out->receipts[w->receipt].actions[w->action].gas += share;
         given += share;
     }
-    vm_weight *last = &L->weights[L->nweights - 1];
+    nearvm_weight *last = &L->weights[L->nweights - 1];
     L->out->receipts[last->receipt].actions[last->action].gas += unused - given;
     L->promises_gas += unused; /* all prepaid gas is now used */
 }
 
-void vm_promises_free(near_vm_logic *L)
+void nearvm_promises_free(nearvm_logic *L)
 {
     for (size_t i = 0; i < L->npromises; i++)
         free(L->promises[i].receipts);
@@ -822,12 +822,12 @@ void vm_promises_free(near_vm_logic *L)
     L->npromises = L->nweights = 0;
 }
 
-void vm_receipts_free(near_vm_outcome *o)
+void nearvm_receipts_free(nearvm_outcome *o)
 {
     for (size_t i = 0; i < o->receipts_count; i++) {
-        near_vm_receipt *rc = &o->receipts[i];
+        nearvm_receipt *rc = &o->receipts[i];
         for (size_t k = 0; k < rc->actions_count; k++) {
-            near_vm_action *act = &rc->actions[k];
+            nearvm_action *act = &rc->actions[k];
             free(act->method_name);
             free(act->args);
             free(act->receiver_id);
@@ -851,7 +851,7 @@ void vm_receipts_free(near_vm_outcome *o)
     o->resumes_count = 0;
 }
 
-const vm_host_fn vm_fns_promises[] = {
+const nearvm_host_fn nearvm_fns_promises[] = {
     {"promise_create", "IIIIIIII>I", h_promise_create},
     {"promise_then", "IIIIIIIII>I", h_promise_then},
     {"promise_and", "II>I", h_promise_and},

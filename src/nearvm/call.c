@@ -3,7 +3,7 @@
  * gas, method resolution, import check, instantiation with NEAR's memory,
  * the call, and the translation of whatever stopped it into NEAR's error.
  */
-#include "devnet/vm/vm_internal.h"
+#include "nearvm/internal.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -14,12 +14,12 @@
 
 /* ---- contracts ---- */
 
-near_vm_contract *near_vm_contract_load(const uint8_t *code, size_t code_len, near_vm_prepare_error *err,
+nearvm_contract *nearvm_contract_load(const uint8_t *code, size_t code_len, nearvm_prepare_error *err,
                                         char *detail, size_t detail_size)
 {
     uint8_t *prepared = NULL;
     size_t len = 0;
-    near_vm_prepare_error e = near_vm_prepare(code, code_len, &prepared, &len, detail, detail_size);
+    nearvm_prepare_error e = nearvm_prepare(code, code_len, &prepared, &len, detail, detail_size);
     if (e != NEAR_PREPARE_OK) {
         *err = e;
         return NULL;
@@ -34,7 +34,7 @@ near_vm_contract *near_vm_contract_load(const uint8_t *code, size_t code_len, ne
             snprintf(detail, detail_size, "%s", werr.message);
         return NULL;
     }
-    near_vm_contract *c = calloc(1, sizeof *c);
+    nearvm_contract *c = calloc(1, sizeof *c);
     if (!c) {
         wasm_module_release(m);
         *err = NEAR_PREPARE_DESERIALIZATION;
@@ -49,9 +49,9 @@ near_vm_contract *near_vm_contract_load(const uint8_t *code, size_t code_len, ne
     return c;
 }
 
-void near_vm_contract_retain(near_vm_contract *c) { __atomic_add_fetch(&c->refcount, 1, __ATOMIC_RELAXED); }
+void nearvm_contract_retain(nearvm_contract *c) { __atomic_add_fetch(&c->refcount, 1, __ATOMIC_RELAXED); }
 
-void near_vm_contract_release(near_vm_contract *c)
+void nearvm_contract_release(nearvm_contract *c)
 {
     if (c && __atomic_sub_fetch(&c->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
         wasm_module_release(c->module);
@@ -68,7 +68,7 @@ static char *dump(json_t *o)
     return s;
 }
 
-static const char *prepare_display(near_vm_prepare_error e)
+static const char *prepare_display(nearvm_prepare_error e)
 {
     switch (e) {
     case NEAR_PREPARE_DESERIALIZATION: return "Error happened while deserializing the module.";
@@ -82,47 +82,47 @@ static const char *prepare_display(near_vm_prepare_error e)
     }
 }
 
-static void set_prepare_error(near_vm_outcome *out, near_vm_prepare_error e)
+static void set_prepare_error(nearvm_outcome *out, nearvm_prepare_error e)
 {
-    const char *name = near_vm_prepare_error_name(e);
+    const char *name = nearvm_prepare_error_name(e);
     char msg[160], dbg[120];
     snprintf(msg, sizeof msg, "PrepareError: %s", prepare_display(e));
     snprintf(dbg, sizeof dbg, "CompilationError(PrepareError(%s))", name);
     char *json = dump(json_pack("{s:{s:s}}", "CompilationError", "PrepareError", name));
-    vm_set_error(&out->error, NEAR_VM_ERR_COMPILATION, name, msg, json ? json : "{}", dbg);
+    nearvm_set_error(&out->error, NEARVM_ERR_COMPILATION, name, msg, json ? json : "{}", dbg);
     free(json);
 }
 
-static void set_code_missing(near_vm_outcome *out, const char *account)
+static void set_code_missing(nearvm_outcome *out, const char *account)
 {
     char msg[160], dbg[200];
     snprintf(msg, sizeof msg, "cannot find contract code for account %s", account);
     snprintf(dbg, sizeof dbg, "CompilationError(CodeDoesNotExist { account_id: AccountId(\"%s\") })", account);
     char *json = dump(json_pack("{s:{s:{s:s}}}", "CompilationError", "CodeDoesNotExist", "account_id", account));
-    vm_set_error(&out->error, NEAR_VM_ERR_COMPILATION, "CodeDoesNotExist", msg, json ? json : "{}", dbg);
+    nearvm_set_error(&out->error, NEARVM_ERR_COMPILATION, "CodeDoesNotExist", msg, json ? json : "{}", dbg);
     free(json);
 }
 
-static void set_method_error(near_vm_outcome *out, const char *name)
+static void set_method_error(nearvm_outcome *out, const char *name)
 {
     char dbg[80];
     snprintf(dbg, sizeof dbg, "MethodResolveError(%s)", name);
     char *json = dump(json_pack("{s:s}", "MethodResolveError", name));
-    vm_set_error(&out->error, NEAR_VM_ERR_METHOD_RESOLVE, name, name, json ? json : "{}", dbg);
+    nearvm_set_error(&out->error, NEARVM_ERR_METHOD_RESOLVE, name, name, json ? json : "{}", dbg);
     free(json);
 }
 
-static void set_link_error(near_vm_outcome *out, const char *msg)
+static void set_link_error(nearvm_outcome *out, const char *msg)
 {
     char quoted[400], dbg[440];
-    vm_debug_quote(quoted, sizeof quoted, msg);
+    nearvm_debug_quote(quoted, sizeof quoted, msg);
     snprintf(dbg, sizeof dbg, "LinkError { msg: %s }", quoted);
     char *json = dump(json_pack("{s:s}", "ExecutionError", msg));
-    vm_set_error(&out->error, NEAR_VM_ERR_LINK, "LinkError", msg, json ? json : "{}", dbg);
+    nearvm_set_error(&out->error, NEARVM_ERR_LINK, "LinkError", msg, json ? json : "{}", dbg);
     free(json);
 }
 
-static void set_wasm_trap(near_vm_outcome *out, wasm_trap_code code)
+static void set_wasm_trap(nearvm_outcome *out, wasm_trap_code code)
 {
     const char *name, *text;
     switch (code) {
@@ -150,13 +150,13 @@ static void set_wasm_trap(near_vm_outcome *out, wasm_trap_code code)
     snprintf(msg, sizeof msg, "WebAssembly trap: %s", text);
     snprintf(dbg, sizeof dbg, "WasmTrap(%s)", name);
     char *json = dump(json_pack("{s:s}", "ExecutionError", msg));
-    vm_set_error(&out->error, NEAR_VM_ERR_WASM_TRAP, name, msg, json ? json : "{}", dbg);
+    nearvm_set_error(&out->error, NEARVM_ERR_WASM_TRAP, name, msg, json ? json : "{}", dbg);
     free(json);
 }
 
 /* ---- the call ---- */
 
-static bool find_method(const wasm_module *m, const char *method, near_vm_outcome *out)
+static bool find_method(const wasm_module *m, const char *method, nearvm_outcome *out)
 {
     size_t n = wasm_module_export_count(m), len = strlen(method);
     for (size_t i = 0; i < n; i++) {
@@ -175,20 +175,20 @@ static bool find_method(const wasm_module *m, const char *method, near_vm_outcom
     return false;
 }
 
-static bool execute(near_vm_logic *L, near_vm_contract *c, const char *method)
+static bool execute(nearvm_logic *L, nearvm_contract *c, const char *method)
 {
-    near_vm_outcome *out = L->out;
+    nearvm_outcome *out = L->out;
     if (!method || !*method) {
         set_method_error(out, "MethodEmptyName");
         return false;
     }
     /* Loading is paid first, whatever happens next. */
-    if (!vm_gas(L, COST_CONTRACT_LOADING_BASE) || !vm_gas_per(L, COST_CONTRACT_LOADING_BYTES, c->code_len))
+    if (!nearvm_gas(L, COST_CONTRACT_LOADING_BASE) || !nearvm_gas_per(L, COST_CONTRACT_LOADING_BYTES, c->code_len))
         return false;
     if (!find_method(c->module, method, out))
         return false;
     char msg[256];
-    if (!vm_check_imports(c->module, msg, sizeof msg)) {
+    if (!nearvm_check_imports(c->module, msg, sizeof msg)) {
         set_link_error(out, msg);
         return false;
     }
@@ -198,21 +198,21 @@ static bool execute(near_vm_logic *L, near_vm_contract *c, const char *method)
     wasm_limits limits = {.fuel = 0, .max_stack_slots = VM_STACK_SLOTS};
     L->store = wasm_store_new(&limits);
     if (!L->store)
-        return vm_err_oom(L);
-    L->memory = wasm_memory_new(L->store, NEAR_VM_INITIAL_MEMORY_PAGES, NEAR_VM_MAX_MEMORY_PAGES, true);
+        return nearvm_err_oom(L);
+    L->memory = wasm_memory_new(L->store, NEARVM_INITIAL_MEMORY_PAGES, NEARVM_MAX_MEMORY_PAGES, true);
     wasm_linker *linker = wasm_linker_new(L->store);
     if (!L->memory || !linker) {
         wasm_linker_free(linker);
-        return vm_err_oom(L);
+        return nearvm_err_oom(L);
     }
     wasm_extern mem = {.kind = WASM_EXTERN_MEMORY, .of.memory = L->memory};
-    if (!wasm_linker_define(linker, "env", "memory", mem) || !vm_link(L, linker, msg, sizeof msg)) {
+    if (!wasm_linker_define(linker, "env", "memory", mem) || !nearvm_link(L, linker, msg, sizeof msg)) {
         wasm_linker_free(linker);
-        return vm_err_oom(L);
+        return nearvm_err_oom(L);
     }
     wasm_error werr;
     memset(&werr, 0, sizeof werr);
-    vm_gas_refuel(L);
+    nearvm_gas_refuel(L);
     wasm_instance *inst = wasm_instantiate(L->store, c->module, linker, &werr);
     wasm_linker_free(linker);
     if (!inst) {
@@ -221,14 +221,14 @@ static bool execute(near_vm_logic *L, near_vm_contract *c, const char *method)
         if (werr.kind == WASM_ERR_UNLINKABLE)
             set_link_error(out, werr.message);
         else if (werr.kind == WASM_ERR_TRAP && werr.trap == WASM_TRAP_OUT_OF_FUEL)
-            vm_gas_out_of_fuel(L);
+            nearvm_gas_out_of_fuel(L);
         else if (werr.kind == WASM_ERR_TRAP)
             set_prepare_error(out, NEAR_PREPARE_INSTANTIATE);
         else
-            vm_err_oom(L);
+            nearvm_err_oom(L);
         return false;
     }
-    vm_gas_sync(L);
+    nearvm_gas_sync(L);
     if (L->failed)
         return false;
     wasm_func *f = wasm_instance_func(inst, method);
@@ -236,30 +236,30 @@ static bool execute(near_vm_logic *L, near_vm_contract *c, const char *method)
         set_method_error(out, "MethodNotFound");
         return false;
     }
-    vm_gas_refuel(L);
+    nearvm_gas_refuel(L);
     wasm_trap_code trap = wasm_func_call(L->store, f, NULL, 0, NULL, 0);
     if (trap == WASM_TRAP_NONE) {
-        vm_gas_sync(L);
+        nearvm_gas_sync(L);
         return !L->failed;
     }
     if (L->failed) /* a host function failed: its error is the answer */
         return false;
     if (trap == WASM_TRAP_OUT_OF_FUEL) {
-        vm_gas_out_of_fuel(L);
+        nearvm_gas_out_of_fuel(L);
         return false;
     }
-    vm_gas_sync(L);
+    nearvm_gas_sync(L);
     if (!L->failed)
         set_wasm_trap(out, trap);
     return false;
 }
 
-bool near_vm_run(near_vm_contract *contract, const char *method, const near_vm_context *ctx,
-                 const near_vm_storage *storage, near_vm_outcome *out)
+bool nearvm_run(nearvm_contract *contract, const char *method, const nearvm_context *ctx,
+                 const nearvm_storage *storage, nearvm_outcome *out)
 {
     memset(out, 0, sizeof *out);
     /* Host functions may rely on every account id being a string. */
-    near_vm_context c = *ctx;
+    nearvm_context c = *ctx;
     if (!c.current_account_id)
         c.current_account_id = "";
     if (!c.signer_account_id)
@@ -267,13 +267,13 @@ bool near_vm_run(near_vm_contract *contract, const char *method, const near_vm_c
     if (!c.predecessor_account_id)
         c.predecessor_account_id = "";
     ctx = &c;
-    near_vm_logic L;
+    nearvm_logic L;
     memset(&L, 0, sizeof L);
     L.ctx = ctx;
     L.storage = storage;
     L.out = out;
     L.prepaid_gas = ctx->prepaid_gas;
-    L.max_gas_burnt = ctx->max_gas_burnt ? ctx->max_gas_burnt : NEAR_VM_DEFAULT_MAX_GAS_BURNT;
+    L.max_gas_burnt = ctx->max_gas_burnt ? ctx->max_gas_burnt : NEARVM_DEFAULT_MAX_GAS_BURNT;
     L.balance = ctx->account_balance;
     L.storage_usage = ctx->storage_usage;
 
@@ -285,9 +285,9 @@ bool near_vm_run(near_vm_contract *contract, const char *method, const near_vm_c
         ok = execute(&L, contract, method);
     }
     if (ok)
-        vm_promises_finish(&L);
+        nearvm_promises_finish(&L);
     out->gas_burnt = L.burnt;
-    out->gas_used = vm_gas_used(&L);
+    out->gas_used = nearvm_gas_used(&L);
     out->instructions = L.instructions;
     if (ok) {
         out->balance = L.balance;
@@ -296,7 +296,7 @@ bool near_vm_run(near_vm_contract *contract, const char *method, const near_vm_c
         /* A failed call changes nothing but gas and logs: its receipts are
          * dropped, the gas reserved for them is not used, and the chain rolls
          * its storage writes back. */
-        vm_receipts_free(out);
+        nearvm_receipts_free(out);
         free(out->return_data);
         out->return_data = NULL;
         out->return_len = 0;
@@ -305,22 +305,22 @@ bool near_vm_run(near_vm_contract *contract, const char *method, const near_vm_c
         out->balance = ctx->account_balance;
         out->storage_usage = ctx->storage_usage;
     }
-    vm_registers_free(&L);
-    vm_promises_free(&L);
+    nearvm_registers_free(&L);
+    nearvm_promises_free(&L);
     if (L.store)
         wasm_store_free(L.store);
     free(L.bindings);
     return ok;
 }
 
-bool near_vm_run_code(const uint8_t *code, size_t code_len, const char *method, const near_vm_context *ctx,
-                      const near_vm_storage *storage, near_vm_outcome *out)
+bool nearvm_run_code(const uint8_t *code, size_t code_len, const char *method, const nearvm_context *ctx,
+                      const nearvm_storage *storage, nearvm_outcome *out)
 {
     if (!code || !code_len)
-        return near_vm_run(NULL, method, ctx, storage, out);
-    near_vm_prepare_error e;
+        return nearvm_run(NULL, method, ctx, storage, out);
+    nearvm_prepare_error e;
     char detail[160];
-    near_vm_contract *c = near_vm_contract_load(code, code_len, &e, detail, sizeof detail);
+    nearvm_contract *c = nearvm_contract_load(code, code_len, &e, detail, sizeof detail);
     if (!c) {
         /* Loading is charged even when preparation fails (nearcore's
          * fix_contract_loading_cost). */
@@ -333,14 +333,14 @@ bool near_vm_run_code(const uint8_t *code, size_t code_len, const char *method, 
         set_prepare_error(out, e);
         return false;
     }
-    bool ok = near_vm_run(c, method, ctx, storage, out);
-    near_vm_contract_release(c);
+    bool ok = nearvm_run(c, method, ctx, storage, out);
+    nearvm_contract_release(c);
     return ok;
 }
 
-void near_vm_outcome_free(near_vm_outcome *out)
+void nearvm_outcome_free(nearvm_outcome *out)
 {
-    vm_receipts_free(out);
+    nearvm_receipts_free(out);
     free(out->return_data);
     for (size_t i = 0; i < out->logs_count; i++)
         free(out->logs[i]);

@@ -1,4 +1,4 @@
-/* rpc_tx.c — sending transactions, reading their outcomes, and the
+/* rpc_send.c — sending transactions, reading their outcomes, and the
  * high-level near_call_function. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,7 +6,7 @@
 
 #include "near/encoding.h"
 #include "near/rpc.h"
-#include "near/rpc_internal.h"
+#include "near/rpc_helpers.h"
 
 /* ------------------------------------------------------------- outcomes */
 
@@ -216,7 +216,7 @@ near_status near_call_function(near_rpc *c, const near_signer *signer, const cha
     if (st)
         return st;
     near_transaction tx;
-    int rc = near_transaction_init(&tx, signer->account_id, pk, nonce, receiver_id, block.hash);
+    near_status rc = near_transaction_init(&tx, signer->account_id, pk, nonce, receiver_id, block.hash);
     near_block_free(&block);
     if (rc || near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)args, args ? args_len : 0, gas,
                                      deposit)) {

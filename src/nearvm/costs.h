@@ -2,14 +2,15 @@
  * costs.h — every gas cost and limit the NEAR VM layer charges, in one place.
  *
  * Values are nearcore's current parameters (core/parameters, protocol
- * version 84+ snapshots) as listed in spec/near-runtime.md §3.3–§3.5 and §1,
+ * version 84+: res/runtime_configs/parameters.yaml with its per-version diffs,
+ * as recorded in src/snapshots/near_parameters__config_store__tests__NN.json.snap),
  * except storage_read_base and storage_read_value_byte, which mainnet's
  * EXPERIMENTAL_protocol_config and a black-box check of PV86 both give one
  * gas lower than the spec (…749 and 5,611,004).
  * Compute costs (chunk scheduling only) are not modelled.
  */
-#ifndef OUTLAYER_NEAR_VM_COSTS_H
-#define OUTLAYER_NEAR_VM_COSTS_H
+#ifndef OUTLAYER_NEARVM_COSTS_H
+#define OUTLAYER_NEARVM_COSTS_H
 
 #include <stdint.h>
 
@@ -78,27 +79,27 @@
 #define COST_ALT_BN128_PAIRING_CHECK_BASE 9686000000000ull
 
 /* ---- action fees: send when receiver == current account (sir), send otherwise, execution ---- */
-typedef struct vm_fee {
+typedef struct nearvm_fee {
     uint64_t send_sir;
     uint64_t send_not_sir;
     uint64_t execution;
-} vm_fee;
+} nearvm_fee;
 
-#define FEE_ACTION_RECEIPT ((vm_fee){108059500000ull, 108059500000ull, 108059500000ull})
-#define FEE_DATA_RECEIPT_BASE ((vm_fee){36486732312ull, 36486732312ull, 36486732312ull})
-#define FEE_DATA_RECEIPT_BYTE ((vm_fee){17212011ull, 47683715ull, 17212011ull})
-#define FEE_CREATE_ACCOUNT ((vm_fee){500000000000ull, 500000000000ull, 7200000000000ull})
-#define FEE_DEPLOY_BASE ((vm_fee){184765750000ull, 184765750000ull, 184765750000ull})
-#define FEE_DEPLOY_BYTE ((vm_fee){6812999ull, 47683715ull, 64572944ull})
-#define FEE_FUNCTION_CALL_BASE ((vm_fee){200000000000ull, 200000000000ull, 780000000000ull})
-#define FEE_FUNCTION_CALL_BYTE ((vm_fee){2235934ull, 47683715ull, 2235934ull})
-#define FEE_TRANSFER ((vm_fee){115123062500ull, 115123062500ull, 115123062500ull})
-#define FEE_STAKE ((vm_fee){141715687500ull, 141715687500ull, 102217625000ull})
-#define FEE_ADD_KEY_FULL ((vm_fee){101765125000ull, 101765125000ull, 101765125000ull})
-#define FEE_ADD_KEY_FUNCTION_CALL ((vm_fee){102217625000ull, 102217625000ull, 102217625000ull})
-#define FEE_ADD_KEY_FUNCTION_CALL_BYTE ((vm_fee){1925331ull, 47683715ull, 1925331ull})
-#define FEE_DELETE_KEY ((vm_fee){94946625000ull, 94946625000ull, 94946625000ull})
-#define FEE_DELETE_ACCOUNT ((vm_fee){147489000000ull, 147489000000ull, 147489000000ull})
+#define FEE_ACTION_RECEIPT ((nearvm_fee){108059500000ull, 108059500000ull, 108059500000ull})
+#define FEE_DATA_RECEIPT_BASE ((nearvm_fee){36486732312ull, 36486732312ull, 36486732312ull})
+#define FEE_DATA_RECEIPT_BYTE ((nearvm_fee){17212011ull, 47683715ull, 17212011ull})
+#define FEE_CREATE_ACCOUNT ((nearvm_fee){500000000000ull, 500000000000ull, 7200000000000ull})
+#define FEE_DEPLOY_BASE ((nearvm_fee){184765750000ull, 184765750000ull, 184765750000ull})
+#define FEE_DEPLOY_BYTE ((nearvm_fee){6812999ull, 47683715ull, 64572944ull})
+#define FEE_FUNCTION_CALL_BASE ((nearvm_fee){200000000000ull, 200000000000ull, 780000000000ull})
+#define FEE_FUNCTION_CALL_BYTE ((nearvm_fee){2235934ull, 47683715ull, 2235934ull})
+#define FEE_TRANSFER ((nearvm_fee){115123062500ull, 115123062500ull, 115123062500ull})
+#define FEE_STAKE ((nearvm_fee){141715687500ull, 141715687500ull, 102217625000ull})
+#define FEE_ADD_KEY_FULL ((nearvm_fee){101765125000ull, 101765125000ull, 101765125000ull})
+#define FEE_ADD_KEY_FUNCTION_CALL ((nearvm_fee){102217625000ull, 102217625000ull, 102217625000ull})
+#define FEE_ADD_KEY_FUNCTION_CALL_BYTE ((nearvm_fee){1925331ull, 47683715ull, 1925331ull})
+#define FEE_DELETE_KEY ((nearvm_fee){94946625000ull, 94946625000ull, 94946625000ull})
+#define FEE_DELETE_ACCOUNT ((nearvm_fee){147489000000ull, 147489000000ull, 147489000000ull})
 
 /* ---- limits (limit_config) ---- */
 #define LIMIT_MAX_REGISTER_SIZE (100ull << 20)

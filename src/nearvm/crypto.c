@@ -7,7 +7,7 @@
  * but calling one fails with NEAR's invalid-input host error saying that the
  * devnet does not support it (docs/devnet.md).
  */
-#include "devnet/vm/vm_internal.h"
+#include "nearvm/internal.h"
 
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -23,7 +23,7 @@
 
 typedef enum hash_kind { H_SHA256, H_KECCAK256, H_KECCAK512, H_SHA3_256, H_SHA3_384, H_SHA3_512, H_RIPEMD160 } hash_kind;
 
-static bool hash_host(near_vm_logic *L, const uint64_t *a, hash_kind kind)
+static bool hash_host(nearvm_logic *L, const uint64_t *a, hash_kind kind)
 {
     static const struct {
         uint64_t base, byte;
@@ -38,12 +38,12 @@ static bool hash_host(near_vm_logic *L, const uint64_t *a, hash_kind kind)
     };
     const uint8_t *p;
     size_t n;
-    if (!vm_gas(L, cost[kind].base) || !vm_read_input(L, a[0], a[1], &p, &n))
+    if (!nearvm_gas(L, cost[kind].base) || !nearvm_read_input(L, a[0], a[1], &p, &n))
         return false;
     if (kind == H_RIPEMD160) {
-        if (!vm_gas_per(L, COST_RIPEMD160_BLOCK, ((uint64_t)n + 8) / 64 + 1))
+        if (!nearvm_gas_per(L, COST_RIPEMD160_BLOCK, ((uint64_t)n + 8) / 64 + 1))
             return false;
-    } else if (!vm_gas_per(L, cost[kind].byte, n)) {
+    } else if (!nearvm_gas_per(L, cost[kind].byte, n)) {
         return false;
     }
     uint8_t digest[64];
@@ -53,33 +53,33 @@ static bool hash_host(near_vm_logic *L, const uint64_t *a, hash_kind kind)
         crypto_hash_sha256(digest, p, n);
         dlen = 32;
         break;
-    case H_KECCAK256: vm_keccak(136, 0x01, p, n, digest, dlen = 32); break;
-    case H_KECCAK512: vm_keccak(72, 0x01, p, n, digest, dlen = 64); break;
-    case H_SHA3_256: vm_keccak(136, 0x06, p, n, digest, dlen = 32); break;
-    case H_SHA3_384: vm_keccak(104, 0x06, p, n, digest, dlen = 48); break;
-    case H_SHA3_512: vm_keccak(72, 0x06, p, n, digest, dlen = 64); break;
+    case H_KECCAK256: nearvm_keccak(136, 0x01, p, n, digest, dlen = 32); break;
+    case H_KECCAK512: nearvm_keccak(72, 0x01, p, n, digest, dlen = 64); break;
+    case H_SHA3_256: nearvm_keccak(136, 0x06, p, n, digest, dlen = 32); break;
+    case H_SHA3_384: nearvm_keccak(104, 0x06, p, n, digest, dlen = 48); break;
+    case H_SHA3_512: nearvm_keccak(72, 0x06, p, n, digest, dlen = 64); break;
     case H_RIPEMD160: {
         unsigned int len = 0;
         EVP_MD *md = EVP_MD_fetch(NULL, "RIPEMD160", NULL);
         bool ok = md && EVP_Digest(p, n, digest, &len, md, NULL) == 1 && len == 20;
         EVP_MD_free(md);
         if (!ok)
-            return vm_err_oom(L); /* the OpenSSL build lacks RIPEMD160: an internal failure */
+            return nearvm_err_oom(L); /* the OpenSSL build lacks RIPEMD160: an internal failure */
         dlen = 20;
         break;
     }
-    default: return vm_err_oom(L);
+    default: return nearvm_err_oom(L);
     }
-    return vm_register_write(L, a[2], digest, dlen);
+    return nearvm_register_write(L, a[2], digest, dlen);
 }
 
-static bool h_sha256(near_vm_logic *L, const uint64_t *a, uint64_t *r) { return hash_host(L, a, H_SHA256); }
-static bool h_keccak256(near_vm_logic *L, const uint64_t *a, uint64_t *r) { return hash_host(L, a, H_KECCAK256); }
-static bool h_keccak512(near_vm_logic *L, const uint64_t *a, uint64_t *r) { return hash_host(L, a, H_KECCAK512); }
-static bool h_sha3_256(near_vm_logic *L, const uint64_t *a, uint64_t *r) { return hash_host(L, a, H_SHA3_256); }
-static bool h_sha3_384(near_vm_logic *L, const uint64_t *a, uint64_t *r) { return hash_host(L, a, H_SHA3_384); }
-static bool h_sha3_512(near_vm_logic *L, const uint64_t *a, uint64_t *r) { return hash_host(L, a, H_SHA3_512); }
-static bool h_ripemd160(near_vm_logic *L, const uint64_t *a, uint64_t *r) { return hash_host(L, a, H_RIPEMD160); }
+static bool h_sha256(nearvm_logic *L, const uint64_t *a, uint64_t *r) { return hash_host(L, a, H_SHA256); }
+static bool h_keccak256(nearvm_logic *L, const uint64_t *a, uint64_t *r) { return hash_host(L, a, H_KECCAK256); }
+static bool h_keccak512(nearvm_logic *L, const uint64_t *a, uint64_t *r) { return hash_host(L, a, H_KECCAK512); }
+static bool h_sha3_256(nearvm_logic *L, const uint64_t *a, uint64_t *r) { return hash_host(L, a, H_SHA3_256); }
+static bool h_sha3_384(nearvm_logic *L, const uint64_t *a, uint64_t *r) { return hash_host(L, a, H_SHA3_384); }
+static bool h_sha3_512(nearvm_logic *L, const uint64_t *a, uint64_t *r) { return hash_host(L, a, H_SHA3_512); }
+static bool h_ripemd160(nearvm_logic *L, const uint64_t *a, uint64_t *r) { return hash_host(L, a, H_RIPEMD160); }
 
 /* ---- ed25519 ---- */
 
@@ -91,20 +91,20 @@ static void sodium_setup(void)
         return;
 }
 
-static bool ed25519_error(near_vm_logic *L, const char *msg)
+static bool ed25519_error(nearvm_logic *L, const char *msg)
 {
     char dbg[160];
     snprintf(dbg, sizeof dbg, "Ed25519VerifyInvalidInput { msg: \"%s\" }", msg);
-    return vm_host_error(L, "Ed25519VerifyInvalidInput", dbg, "ED25519 signature verification error: %s", msg);
+    return nearvm_host_error(L, "Ed25519VerifyInvalidInput", dbg, "ED25519 signature verification error: %s", msg);
 }
 
-static bool h_ed25519_verify(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_ed25519_verify(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     const uint8_t *sig, *msg, *pk;
     size_t sig_len, msg_len, pk_len;
     uint8_t sig_copy[64];
     r[0] = 0;
-    if (!vm_gas(L, COST_ED25519_VERIFY_BASE) || !vm_read_input(L, a[0], a[1], &sig, &sig_len))
+    if (!nearvm_gas(L, COST_ED25519_VERIFY_BASE) || !nearvm_read_input(L, a[0], a[1], &sig, &sig_len))
         return false;
     if (sig_len != 64)
         return ed25519_error(L, "invalid signature length");
@@ -114,13 +114,13 @@ static bool h_ed25519_verify(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     memcpy(sig_copy, sig, 64);
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, sodium_setup);
-    if (!vm_read_input(L, a[2], a[3], &msg, &msg_len) || !vm_gas_per(L, COST_ED25519_VERIFY_BYTE, msg_len))
+    if (!nearvm_read_input(L, a[2], a[3], &msg, &msg_len) || !nearvm_gas_per(L, COST_ED25519_VERIFY_BYTE, msg_len))
         return false;
     uint8_t *msg_copy = malloc(msg_len ? msg_len : 1);
     if (!msg_copy)
-        return vm_err_oom(L);
+        return nearvm_err_oom(L);
     memcpy(msg_copy, msg, msg_len);
-    if (!vm_read_input(L, a[4], a[5], &pk, &pk_len)) {
+    if (!nearvm_read_input(L, a[4], a[5], &pk, &pk_len)) {
         free(msg_copy);
         return false;
     }
@@ -135,11 +135,11 @@ static bool h_ed25519_verify(near_vm_logic *L, const uint64_t *a, uint64_t *r)
 
 /* ---- secp256k1 / P-256 point arithmetic ---- */
 
-static bool ecrecover_error(near_vm_logic *L, const char *msg)
+static bool ecrecover_error(nearvm_logic *L, const char *msg)
 {
     char dbg[200];
     snprintf(dbg, sizeof dbg, "ECRecoverError { msg: \"%s\" }", msg);
-    return vm_host_error(L, "ECRecoverError", dbg, "ECDSA recover error: %s", msg);
+    return nearvm_host_error(L, "ECRecoverError", dbg, "ECDSA recover error: %s", msg);
 }
 
 /* Public key from (hash, r, s, v) on secp256k1, or false if there is none.
@@ -185,14 +185,14 @@ done:
     return ok;
 }
 
-static bool h_ecrecover(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_ecrecover(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     const uint8_t *p;
     size_t n;
     uint8_t sig[64], hash[32], pub[64];
     char msg[128];
     r[0] = 0;
-    if (!vm_gas(L, COST_ECRECOVER_BASE) || !vm_read_input(L, a[2], a[3], &p, &n))
+    if (!nearvm_gas(L, COST_ECRECOVER_BASE) || !nearvm_read_input(L, a[2], a[3], &p, &n))
         return false;
     if (n != 64) {
         snprintf(msg, sizeof msg, "The length of the signature: %zu, exceeds the limit of 64 bytes", n);
@@ -204,7 +204,7 @@ static bool h_ecrecover(near_vm_logic *L, const uint64_t *a, uint64_t *r)
                  (unsigned long long)a[4]);
         return ecrecover_error(L, msg);
     }
-    if (!vm_read_input(L, a[0], a[1], &p, &n))
+    if (!nearvm_read_input(L, a[0], a[1], &p, &n))
         return false;
     if (n != 32) {
         snprintf(msg, sizeof msg, "The length of the hash: %zu, exceeds the limit of 32 bytes", n);
@@ -218,17 +218,17 @@ static bool h_ecrecover(near_vm_logic *L, const uint64_t *a, uint64_t *r)
     }
     if (!secp256k1_recover(hash, sig, (unsigned)a[4], a[5] == 1, pub))
         return true;
-    if (!vm_register_write(L, a[6], pub, 64))
+    if (!nearvm_register_write(L, a[6], pub, 64))
         return false;
     r[0] = 1;
     return true;
 }
 
-static bool p256_error(near_vm_logic *L, const char *msg)
+static bool p256_error(nearvm_logic *L, const char *msg)
 {
     char dbg[160];
     snprintf(dbg, sizeof dbg, "P256VerifyInvalidInput { msg: \"%s\" }", msg);
-    return vm_host_error(L, "P256VerifyInvalidInput", dbg, "P256 signature verification error: %s", msg);
+    return nearvm_host_error(L, "P256VerifyInvalidInput", dbg, "P256 signature verification error: %s", msg);
 }
 
 /* ECDSA P-256 over a prehash: u1 = e/s, u2 = r/s, valid iff (u1·G + u2·Q).x ≡ r. */
@@ -267,25 +267,25 @@ done:
     return ok;
 }
 
-static bool h_p256_verify(near_vm_logic *L, const uint64_t *a, uint64_t *r)
+static bool h_p256_verify(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
     const uint8_t *p;
     size_t n;
     uint8_t sig[64], pk[33];
     r[0] = 0;
-    if (!vm_gas(L, COST_P256_VERIFY_BASE) || !vm_read_input(L, a[0], a[1], &p, &n))
+    if (!nearvm_gas(L, COST_P256_VERIFY_BASE) || !nearvm_read_input(L, a[0], a[1], &p, &n))
         return false;
     if (n != 64)
         return p256_error(L, "invalid signature length");
     memcpy(sig, p, 64);
     const uint8_t *msg;
     size_t msg_len;
-    if (!vm_read_input(L, a[2], a[3], &msg, &msg_len) || !vm_gas_per(L, COST_P256_VERIFY_BYTE, msg_len))
+    if (!nearvm_read_input(L, a[2], a[3], &msg, &msg_len) || !nearvm_gas_per(L, COST_P256_VERIFY_BYTE, msg_len))
         return false;
     uint8_t digest[32];
     size_t dlen = msg_len > 32 ? 32 : msg_len;
     memcpy(digest, msg, dlen);
-    if (!vm_read_input(L, a[4], a[5], &p, &n))
+    if (!nearvm_read_input(L, a[4], a[5], &p, &n))
         return false;
     if (n != 33)
         return p256_error(L, "invalid public key length");
@@ -296,22 +296,22 @@ static bool h_p256_verify(near_vm_logic *L, const uint64_t *a, uint64_t *r)
 
 /* ---- curve math the devnet does not offer ---- */
 
-static bool alt_bn128_unsupported(near_vm_logic *L)
+static bool alt_bn128_unsupported(nearvm_logic *L)
 {
-    return vm_host_error(L, "AltBn128InvalidInput", "AltBn128InvalidInput { msg: \"not supported on the devnet\" }",
+    return nearvm_host_error(L, "AltBn128InvalidInput", "AltBn128InvalidInput { msg: \"not supported on the devnet\" }",
                          "AltBn128 invalid input: not supported on the devnet");
 }
 
-static bool bls_unsupported(near_vm_logic *L)
+static bool bls_unsupported(nearvm_logic *L)
 {
-    return vm_host_error(L, "BLS12381InvalidInput", "BLS12381InvalidInput { msg: \"not supported on the devnet\" }",
+    return nearvm_host_error(L, "BLS12381InvalidInput", "BLS12381InvalidInput { msg: \"not supported on the devnet\" }",
                          "BLS12-381 invalid input: not supported on the devnet");
 }
 
-static bool h_alt_bn128(near_vm_logic *L, const uint64_t *a, uint64_t *r) { return alt_bn128_unsupported(L); }
-static bool h_bls(near_vm_logic *L, const uint64_t *a, uint64_t *r) { return bls_unsupported(L); }
+static bool h_alt_bn128(nearvm_logic *L, const uint64_t *a, uint64_t *r) { return alt_bn128_unsupported(L); }
+static bool h_bls(nearvm_logic *L, const uint64_t *a, uint64_t *r) { return bls_unsupported(L); }
 
-const vm_host_fn vm_fns_crypto[] = {
+const nearvm_host_fn nearvm_fns_crypto[] = {
     {"sha256", "III>", h_sha256},
     {"keccak256", "III>", h_keccak256},
     {"keccak512", "III>", h_keccak512},
