@@ -24,7 +24,7 @@
 #include <time.h>
 
 #include "wasi/wasi.h"
-#include "wasm/wasm.h"
+#include "wasm/olw.h"
 
 static uint64_t now_ns(void)
 {
@@ -87,29 +87,29 @@ static void stdout_sink(void *env, const uint8_t *data, size_t len)
 
 /* One store + WASI context + linker: what instantiating a WASI command needs. */
 typedef struct {
-    wasm_store *store;
+    olw_store *store;
     wasi_ctx *wasi;
-    wasm_linker *linker;
+    olw_linker *linker;
 } world;
 
 static bool world_new(world *w, const char *const *argv, size_t argc, FILE *out)
 {
-    wasm_limits limits = {.fuel = UINT64_MAX};
+    olw_limits limits = {.fuel = UINT64_MAX};
     wasi_config cfg = {.argv = argv, .argc = argc, .stdout_sink = stdout_sink,
                        .stderr_sink = stdout_sink, .sink_env = out};
     memset(w, 0, sizeof *w);
-    w->store = wasm_store_new(&limits);
+    w->store = olw_store_new(&limits);
     w->wasi = wasi_ctx_new(&cfg);
-    w->linker = w->store ? wasm_linker_new(w->store) : NULL;
+    w->linker = w->store ? olw_linker_new(w->store) : NULL;
     return w->store && w->wasi && w->linker && wasi_define(w->linker, w->wasi);
 }
 
 static void world_free(world *w)
 {
     if (w->linker)
-        wasm_linker_free(w->linker);
+        olw_linker_free(w->linker);
     if (w->store)
-        wasm_store_free(w->store); /* frees the instances created in it */
+        olw_store_free(w->store); /* frees the instances created in it */
     if (w->wasi)
         wasi_ctx_free(w->wasi);
 }
@@ -124,7 +124,7 @@ static int cmd_load(const char *path, int reps)
     }
     uint64_t *validate = calloc((size_t)reps, 8), *load_on = calloc((size_t)reps, 8);
     uint64_t *load_off = calloc((size_t)reps, 8), *inst = calloc((size_t)reps, 8);
-    wasm_error err;
+    olw_error err;
     int rc = 0;
     const char *argv[] = {path};
     if (!validate || !load_on || !load_off || !inst) {
@@ -133,7 +133,7 @@ static int cmd_load(const char *path, int reps)
     }
     for (int r = 0; r < reps && rc == 0; r++) {
         uint64_t t0 = now_ns();
-        bool ok = wasm_module_validate(bytes, len, &err);
+        bool ok = olw_module_validate(bytes, len, &err);
         validate[r] = now_ns() - t0;
         if (!ok) {
             fprintf(stderr, "engine_bench: %s: invalid: %s\n", path, err.message);
@@ -141,9 +141,9 @@ static int cmd_load(const char *path, int reps)
             break;
         }
         for (int metering = 0; metering < 2; metering++) {
-            wasm_load_options opts = {.no_metering = !metering};
+            olw_load_options opts = {.no_metering = !metering};
             t0 = now_ns();
-            wasm_module *m = wasm_module_load_ex(bytes, len, &opts, &err);
+            olw_module *m = olw_module_load_ex(bytes, len, &opts, &err);
             (metering ? load_on : load_off)[r] = now_ns() - t0;
             if (!m) {
                 fprintf(stderr, "engine_bench: %s: load failed: %s\n", path, err.message);
@@ -157,7 +157,7 @@ static int cmd_load(const char *path, int reps)
                     rc = 1;
                 } else {
                     t0 = now_ns();
-                    wasm_instance *in = wasm_instantiate(w.store, m, w.linker, &err);
+                    olw_instance *in = olw_instantiate(w.store, m, w.linker, &err);
                     inst[r] = now_ns() - t0;
                     if (!in) {
                         fprintf(stderr, "engine_bench: %s: instantiate failed: %s\n", path, err.message);
@@ -166,7 +166,7 @@ static int cmd_load(const char *path, int reps)
                 }
                 world_free(&w);
             }
-            wasm_module_release(m);
+            olw_module_release(m);
         }
     }
     if (rc == 0) {
@@ -195,10 +195,10 @@ static int cmd_run(bool metering, const char *path, int argc, char **argv)
         fprintf(stderr, "engine_bench: cannot read %s\n", path);
         return 1;
     }
-    wasm_error err;
-    wasm_load_options opts = {.no_metering = !metering};
+    olw_error err;
+    olw_load_options opts = {.no_metering = !metering};
     uint64_t t0 = now_ns();
-    wasm_module *m = wasm_module_load_ex(bytes, len, &opts, &err);
+    olw_module *m = olw_module_load_ex(bytes, len, &opts, &err);
     uint64_t t_load = now_ns() - t0;
     free(bytes);
     if (!m) {
@@ -209,7 +209,7 @@ static int cmd_run(bool metering, const char *path, int argc, char **argv)
     const char **pargv = calloc((size_t)argc + 1, sizeof *pargv);
     if (!pargv) {
         fprintf(stderr, "engine_bench: out of memory\n");
-        wasm_module_release(m);
+        olw_module_release(m);
         return 1;
     }
     pargv[0] = path;
@@ -222,33 +222,33 @@ static int cmd_run(bool metering, const char *path, int argc, char **argv)
         goto out;
     }
     t0 = now_ns();
-    wasm_instance *inst = wasm_instantiate(w.store, m, w.linker, &err);
+    olw_instance *inst = olw_instantiate(w.store, m, w.linker, &err);
     uint64_t t_inst = now_ns() - t0;
-    wasm_func *start = inst ? wasm_instance_func(inst, "_start") : NULL;
+    olw_func *start = inst ? olw_instance_func(inst, "_start") : NULL;
     if (!start) {
         fprintf(stderr, "engine_bench: %s: %s\n", path, inst ? "no _start export" : err.message);
         goto out;
     }
     uint64_t c0 = cpu_ns();
     t0 = now_ns();
-    wasm_trap_code trap = wasm_func_call(w.store, start, NULL, 0, NULL, 0);
+    olw_trap_code trap = olw_func_call(w.store, start, NULL, 0, NULL, 0);
     uint64_t t_run = now_ns() - t0;
     uint64_t c_run = cpu_ns() - c0;
     fflush(stdout);
-    if (trap == WASM_TRAP_NONE || (trap == WASM_TRAP_EXIT && wasm_store_exit_code(w.store) == 0)) {
+    if (trap == OLW_TRAP_NONE || (trap == OLW_TRAP_EXIT && olw_store_exit_code(w.store) == 0)) {
         rc = 0;
     } else {
         fprintf(stderr, "engine_bench: %s: %s\n", path,
-                trap == WASM_TRAP_EXIT ? "non-zero exit" : wasm_store_trap_message(w.store));
+                trap == OLW_TRAP_EXIT ? "non-zero exit" : olw_store_trap_message(w.store));
     }
     fprintf(stderr,
             "{\"metering\":%s,\"load_us\":%.1f,\"instantiate_us\":%.1f,\"run_us\":%.1f,"
             "\"run_cpu_us\":%.1f,\"instructions\":%" PRIu64 "}\n",
             metering ? "true" : "false", t_load / 1e3, t_inst / 1e3, t_run / 1e3, c_run / 1e3,
-            wasm_store_fuel_used(w.store));
+            olw_store_fuel_used(w.store));
 out:
     world_free(&w);
-    wasm_module_release(m);
+    olw_module_release(m);
     free(pargv);
     return rc;
 }

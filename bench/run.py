@@ -16,7 +16,7 @@ engine-internal time (instantiate + _start, without process start and load).
 
 Then, with build/bench/engine_bench (which links libwasm.a directly):
   metering  each workload run in-process with fuel metering on and off
-            (compiled with wasm_load_options.no_metering false/true): the cost
+            (compiled with olw_load_options.no_metering false/true): the cost
             of metering, from the CPU time of the _start call (CPU rather
             than wall time: a shared machine's load would swamp a few %)
   load      decode + validate + compile of a generated multi-MB module, in

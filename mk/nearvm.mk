@@ -1,6 +1,6 @@
 # The NEAR VM: src/nearvm/ -> build/lib/libnearvm.a (one NEAR function call
 # on our engine, with NEAR's host functions and gas; see docs/nearvm.md).
-# It uses the engine's public API (wasm/wasm.h) and libnear (UTF-8).
+# It uses the engine's public API (wasm/olw.h) and libnear (UTF-8).
 NEARVM_SRC := $(wildcard src/nearvm/*.c)
 NEARVM_OBJ := $(call objs_of,$(NEARVM_SRC))
 NEARVM_LIB := $(LIB)/libnearvm.a

@@ -211,17 +211,17 @@ static int exit_code_of(const runner_result *r)
     }
 }
 
-static const char *error_kind_name(wasm_error_kind k)
+static const char *error_kind_name(olw_error_kind k)
 {
     switch (k) {
-    case WASM_ERR_MALFORMED: return "malformed module";
-    case WASM_ERR_INVALID: return "invalid module";
-    case WASM_ERR_UNSUPPORTED: return "unsupported feature";
-    case WASM_ERR_UNLINKABLE: return "unlinkable module";
-    case WASM_ERR_TRAP: return "trap during instantiation";
-    case WASM_ERR_RESOURCE: return "resource limit";
-    case WASM_ERR_MISUSE: return "internal error (engine API misuse)";
-    case WASM_ERR_NONE: break;
+    case OLW_ERR_MALFORMED: return "malformed module";
+    case OLW_ERR_INVALID: return "invalid module";
+    case OLW_ERR_UNSUPPORTED: return "unsupported feature";
+    case OLW_ERR_UNLINKABLE: return "unlinkable module";
+    case OLW_ERR_TRAP: return "trap during instantiation";
+    case OLW_ERR_RESOURCE: return "resource limit";
+    case OLW_ERR_MISUSE: return "internal error (engine API misuse)";
+    case OLW_ERR_NONE: break;
     }
     return "error";
 }
@@ -312,7 +312,7 @@ static void report_json(const run_args *a, const runner_result *r, int code, con
     json_object_set_new(o, "exit_code", json_integer(code));
     json_object_set_new(o, "program_exit_code", finished ? json_integer(r->exit_code) : json_null());
     /* The stdout cap is enforced by a host function; name it for what it is. */
-    const char *trap = r->limit == RUNNER_LIMIT_OUTPUT ? "output limit exceeded" : wasm_trap_name(r->trap);
+    const char *trap = r->limit == RUNNER_LIMIT_OUTPUT ? "output limit exceeded" : olw_trap_name(r->trap);
     json_object_set_new(o, "trap", trapped ? json_string(trap) : json_null());
     json_object_set_new(o, "limit", json_opt_string(runner_limit_name(r->limit)));
     json_object_set_new(o, "message", r->message[0] ? json_string(error_line ? error_line : r->message) : json_null());

@@ -24,9 +24,9 @@ nearvm_contract *nearvm_contract_load(const uint8_t *code, size_t code_len, near
         *err = e;
         return NULL;
     }
-    wasm_error werr;
+    olw_error werr;
     memset(&werr, 0, sizeof werr);
-    wasm_module *m = wasm_module_load(prepared, len, &werr);
+    olw_module *m = olw_module_load(prepared, len, &werr);
     free(prepared);
     if (!m) {
         *err = NEAR_PREPARE_DESERIALIZATION;
@@ -36,7 +36,7 @@ nearvm_contract *nearvm_contract_load(const uint8_t *code, size_t code_len, near
     }
     nearvm_contract *c = calloc(1, sizeof *c);
     if (!c) {
-        wasm_module_release(m);
+        olw_module_release(m);
         *err = NEAR_PREPARE_DESERIALIZATION;
         if (detail && detail_size)
             snprintf(detail, detail_size, "out of memory");
@@ -54,7 +54,7 @@ void nearvm_contract_retain(nearvm_contract *c) { __atomic_add_fetch(&c->refcoun
 void nearvm_contract_release(nearvm_contract *c)
 {
     if (c && __atomic_sub_fetch(&c->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
-        wasm_module_release(c->module);
+        olw_module_release(c->module);
         free(c);
     }
 }
@@ -122,26 +122,26 @@ static void set_link_error(nearvm_outcome *out, const char *msg)
     free(json);
 }
 
-static void set_wasm_trap(nearvm_outcome *out, wasm_trap_code code)
+static void set_wasm_trap(nearvm_outcome *out, olw_trap_code code)
 {
     const char *name, *text;
     switch (code) {
-    case WASM_TRAP_UNREACHABLE:
-    case WASM_TRAP_STACK_EXHAUSTED: /* NearVM's stack check ran `unreachable`: clients know that text */
+    case OLW_TRAP_UNREACHABLE:
+    case OLW_TRAP_STACK_EXHAUSTED: /* NearVM's stack check ran `unreachable`: clients know that text */
         name = "Unreachable", text = "An `unreachable` opcode was executed.";
         break;
-    case WASM_TRAP_MEMORY_OUT_OF_BOUNDS:
-    case WASM_TRAP_TABLE_OUT_OF_BOUNDS:
+    case OLW_TRAP_MEMORY_OUT_OF_BOUNDS:
+    case OLW_TRAP_TABLE_OUT_OF_BOUNDS:
         name = "MemoryOutOfBounds", text = "Memory out of bounds trap.";
         break;
-    case WASM_TRAP_UNDEFINED_ELEMENT: name = "CallIndirectOOB", text = "Call indirect out of bounds trap."; break;
-    case WASM_TRAP_UNINITIALIZED_ELEMENT: name = "IndirectCallToNull", text = "Indirect call to null."; break;
-    case WASM_TRAP_INDIRECT_CALL_TYPE:
+    case OLW_TRAP_UNDEFINED_ELEMENT: name = "CallIndirectOOB", text = "Call indirect out of bounds trap."; break;
+    case OLW_TRAP_UNINITIALIZED_ELEMENT: name = "IndirectCallToNull", text = "Indirect call to null."; break;
+    case OLW_TRAP_INDIRECT_CALL_TYPE:
         name = "IncorrectCallIndirectSignature", text = "Call indirect incorrect signature trap.";
         break;
-    case WASM_TRAP_DIVIDE_BY_ZERO:
-    case WASM_TRAP_INTEGER_OVERFLOW:
-    case WASM_TRAP_INVALID_CONVERSION:
+    case OLW_TRAP_DIVIDE_BY_ZERO:
+    case OLW_TRAP_INTEGER_OVERFLOW:
+    case OLW_TRAP_INVALID_CONVERSION:
         name = "IllegalArithmetic", text = "An arithmetic exception, e.g. divided by zero.";
         break;
     default: name = "GenericTrap", text = "Generic trap."; break;
@@ -156,14 +156,14 @@ static void set_wasm_trap(nearvm_outcome *out, wasm_trap_code code)
 
 /* ---- the call ---- */
 
-static bool find_method(const wasm_module *m, const char *method, nearvm_outcome *out)
+static bool find_method(const olw_module *m, const char *method, nearvm_outcome *out)
 {
-    size_t n = wasm_module_export_count(m), len = strlen(method);
+    size_t n = olw_module_export_count(m), len = strlen(method);
     for (size_t i = 0; i < n; i++) {
-        wasm_export_info e = wasm_module_export(m, i);
+        olw_export_info e = olw_module_export(m, i);
         if (e.name_len != len || memcmp(e.name, method, len) != 0)
             continue;
-        if (e.kind != WASM_EXTERN_FUNC)
+        if (e.kind != OLW_EXTERN_FUNC)
             break;
         if (e.func_type.nparams || e.func_type.nresults) {
             set_method_error(out, "MethodInvalidSignature");
@@ -195,34 +195,34 @@ static bool execute(nearvm_logic *L, nearvm_contract *c, const char *method)
     /* The engine's default value stack (1 Mi slots, 8 MiB) is zeroed for
      * every store and made a small call twice as slow; 64 Ki slots (512 KiB)
      * is still twice NEAR's own budget (max_stack_height 262,144 bytes). */
-    wasm_limits limits = {.fuel = 0, .max_stack_slots = VM_STACK_SLOTS};
-    L->store = wasm_store_new(&limits);
+    olw_limits limits = {.fuel = 0, .max_stack_slots = VM_STACK_SLOTS};
+    L->store = olw_store_new(&limits);
     if (!L->store)
         return nearvm_err_oom(L);
-    L->memory = wasm_memory_new(L->store, NEARVM_INITIAL_MEMORY_PAGES, NEARVM_MAX_MEMORY_PAGES, true);
-    wasm_linker *linker = wasm_linker_new(L->store);
+    L->memory = olw_memory_new(L->store, NEARVM_INITIAL_MEMORY_PAGES, NEARVM_MAX_MEMORY_PAGES, true);
+    olw_linker *linker = olw_linker_new(L->store);
     if (!L->memory || !linker) {
-        wasm_linker_free(linker);
+        olw_linker_free(linker);
         return nearvm_err_oom(L);
     }
-    wasm_extern mem = {.kind = WASM_EXTERN_MEMORY, .of.memory = L->memory};
-    if (!wasm_linker_define(linker, "env", "memory", mem) || !nearvm_link(L, linker, msg, sizeof msg)) {
-        wasm_linker_free(linker);
+    olw_extern mem = {.kind = OLW_EXTERN_MEMORY, .of.memory = L->memory};
+    if (!olw_linker_define(linker, "env", "memory", mem) || !nearvm_link(L, linker, msg, sizeof msg)) {
+        olw_linker_free(linker);
         return nearvm_err_oom(L);
     }
-    wasm_error werr;
+    olw_error werr;
     memset(&werr, 0, sizeof werr);
     nearvm_gas_refuel(L);
-    wasm_instance *inst = wasm_instantiate(L->store, c->module, linker, &werr);
-    wasm_linker_free(linker);
+    olw_instance *inst = olw_instantiate(L->store, c->module, linker, &werr);
+    olw_linker_free(linker);
     if (!inst) {
         if (L->failed)
             return false;
-        if (werr.kind == WASM_ERR_UNLINKABLE)
+        if (werr.kind == OLW_ERR_UNLINKABLE)
             set_link_error(out, werr.message);
-        else if (werr.kind == WASM_ERR_TRAP && werr.trap == WASM_TRAP_OUT_OF_FUEL)
+        else if (werr.kind == OLW_ERR_TRAP && werr.trap == OLW_TRAP_OUT_OF_FUEL)
             nearvm_gas_out_of_fuel(L);
-        else if (werr.kind == WASM_ERR_TRAP)
+        else if (werr.kind == OLW_ERR_TRAP)
             set_prepare_error(out, NEAR_PREPARE_INSTANTIATE);
         else
             nearvm_err_oom(L);
@@ -231,20 +231,20 @@ static bool execute(nearvm_logic *L, nearvm_contract *c, const char *method)
     nearvm_gas_sync(L);
     if (L->failed)
         return false;
-    wasm_func *f = wasm_instance_func(inst, method);
+    olw_func *f = olw_instance_func(inst, method);
     if (!f) {
         set_method_error(out, "MethodNotFound");
         return false;
     }
     nearvm_gas_refuel(L);
-    wasm_trap_code trap = wasm_func_call(L->store, f, NULL, 0, NULL, 0);
-    if (trap == WASM_TRAP_NONE) {
+    olw_trap_code trap = olw_func_call(L->store, f, NULL, 0, NULL, 0);
+    if (trap == OLW_TRAP_NONE) {
         nearvm_gas_sync(L);
         return !L->failed;
     }
     if (L->failed) /* a host function failed: its error is the answer */
         return false;
-    if (trap == WASM_TRAP_OUT_OF_FUEL) {
+    if (trap == OLW_TRAP_OUT_OF_FUEL) {
         nearvm_gas_out_of_fuel(L);
         return false;
     }
@@ -308,7 +308,7 @@ bool nearvm_run(nearvm_contract *contract, const char *method, const nearvm_cont
     nearvm_registers_free(&L);
     nearvm_promises_free(&L);
     if (L.store)
-        wasm_store_free(L.store);
+        olw_store_free(L.store);
     free(L.bindings);
     return ok;
 }

@@ -78,7 +78,7 @@ bool nearvm_pay_action_per_byte(nearvm_logic *L, nearvm_fee fee, uint64_t bytes,
 
 void nearvm_gas_sync(nearvm_logic *L)
 {
-    uint64_t left = wasm_store_fuel_remaining(L->store);
+    uint64_t left = olw_store_fuel_remaining(L->store);
     uint64_t ran = L->fuel_given > left ? L->fuel_given - left : 0;
     L->fuel_given = left;
     L->instructions += ran;
@@ -93,7 +93,7 @@ void nearvm_gas_refuel(nearvm_logic *L)
     uint64_t by_prepaid = L->prepaid_gas > used ? L->prepaid_gas - used : 0;
     uint64_t by_burnt = L->max_gas_burnt > L->burnt ? L->max_gas_burnt - L->burnt : 0;
     L->fuel_given = min_u64(by_prepaid, by_burnt) / COST_REGULAR_OP;
-    wasm_store_set_fuel(L->store, L->fuel_given);
+    olw_store_set_fuel(L->store, L->fuel_given);
 }
 
 bool nearvm_gas_out_of_fuel(nearvm_logic *L)

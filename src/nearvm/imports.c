@@ -27,7 +27,7 @@ static const nearvm_host_fn *find_fn(const char *name, size_t len)
 }
 
 /* The compact signature of a function type ("II>I"), for comparison. */
-static bool sig_of(wasm_functype t, char *buf, size_t size)
+static bool sig_of(olw_functype t, char *buf, size_t size)
 {
     size_t n = 0;
     for (uint32_t i = 0; i < t.nparams + t.nresults; i++) {
@@ -38,10 +38,10 @@ static bool sig_of(wasm_functype t, char *buf, size_t size)
         }
         char c;
         switch (t.types[i]) {
-        case WASM_I32: c = 'i'; break;
-        case WASM_I64: c = 'I'; break;
-        case WASM_F32: c = 'f'; break;
-        case WASM_F64: c = 'F'; break;
+        case OLW_I32: c = 'i'; break;
+        case OLW_I64: c = 'I'; break;
+        case OLW_F32: c = 'f'; break;
+        case OLW_F64: c = 'F'; break;
         default: c = '?'; break;
         }
         if (n + 1 >= size)
@@ -63,16 +63,16 @@ static bool same_sig(const char *want, const char *got)
     return a == b && memcmp(want, got, a) == 0;
 }
 
-bool nearvm_check_imports(const wasm_module *m, char *msg, size_t msg_size)
+bool nearvm_check_imports(const olw_module *m, char *msg, size_t msg_size)
 {
-    size_t n = wasm_module_import_count(m);
+    size_t n = olw_module_import_count(m);
     for (size_t i = 0; i < n; i++) {
-        wasm_import_info imp = wasm_module_import(m, i);
-        if (imp.kind == WASM_EXTERN_MEMORY && imp.module_len == 3 && memcmp(imp.module, "env", 3) == 0 &&
+        olw_import_info imp = olw_module_import(m, i);
+        if (imp.kind == OLW_EXTERN_MEMORY && imp.module_len == 3 && memcmp(imp.module, "env", 3) == 0 &&
             imp.name_len == 6 && memcmp(imp.name, "memory", 6) == 0)
             continue; /* added by preparation */
         const nearvm_host_fn *f = NULL;
-        if (imp.kind == WASM_EXTERN_FUNC && imp.module_len == 3 && memcmp(imp.module, "env", 3) == 0)
+        if (imp.kind == OLW_EXTERN_FUNC && imp.module_len == 3 && memcmp(imp.module, "env", 3) == 0)
             f = find_fn(imp.name, imp.name_len);
         if (!f) {
             snprintf(msg, msg_size, "unknown import: `%.*s::%.*s` has not been defined", (int)imp.module_len,
@@ -94,22 +94,22 @@ typedef struct nearvm_binding {
     const nearvm_host_fn *fn;
 } nearvm_binding;
 
-static wasm_trap_code trampoline(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code trampoline(olw_call *call, const uint64_t *args, uint64_t *results)
 {
-    nearvm_binding *b = wasm_call_env(call);
+    nearvm_binding *b = olw_call_env(call);
     nearvm_logic *L = b->logic;
     if (L->failed)
-        return wasm_call_trap(call, WASM_TRAP_HOST, "%s", L->out->error.message);
+        return olw_call_trap(call, OLW_TRAP_HOST, "%s", L->out->error.message);
     nearvm_gas_sync(L);
     if (L->failed || !b->fn->impl(L, args, results))
-        return wasm_call_trap(call, WASM_TRAP_HOST, "%s",
+        return olw_call_trap(call, OLW_TRAP_HOST, "%s",
                               L->out->error.message ? L->out->error.message : "host error");
     nearvm_gas_refuel(L);
-    return WASM_TRAP_NONE;
+    return OLW_TRAP_NONE;
 }
 
 /* Bindings live as long as the logic; one allocation for all of them. */
-bool nearvm_link(nearvm_logic *L, wasm_linker *linker, char *detail, size_t detail_size)
+bool nearvm_link(nearvm_logic *L, olw_linker *linker, char *detail, size_t detail_size)
 {
     size_t total = 0;
     for (size_t g = 0; g < NGROUPS; g++)
@@ -125,7 +125,7 @@ bool nearvm_link(nearvm_logic *L, wasm_linker *linker, char *detail, size_t deta
         for (const nearvm_host_fn *f = groups[g]; f->name; f++, b++) {
             b->logic = L;
             b->fn = f;
-            if (!wasm_linker_define_host(linker, "env", f->name, f->sig, trampoline, b)) {
+            if (!olw_linker_define_host(linker, "env", f->name, f->sig, trampoline, b)) {
                 snprintf(detail, detail_size, "cannot define env.%s", f->name);
                 return false;
             }

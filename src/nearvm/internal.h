@@ -14,13 +14,13 @@
 #include "nearvm/costs.h"
 #include "nearvm/nearvm.h"
 #include "near/utf8.h"
-#include "wasm/wasm.h"
+#include "wasm/olw.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
 struct nearvm_contract {
-    wasm_module *module;
+    olw_module *module;
     size_t code_len; /* of the original code: contract loading is charged on it */
     int refcount;
 };
@@ -48,8 +48,8 @@ typedef struct nearvm_logic {
     const nearvm_context *ctx;
     const nearvm_storage *storage;
     nearvm_outcome *out;
-    wasm_store *store;
-    wasm_memory *memory;
+    olw_store *store;
+    olw_memory *memory;
 
     /* gas */
     uint64_t prepaid_gas;
@@ -136,7 +136,7 @@ void nearvm_registers_free(nearvm_logic *L);
 typedef bool (*nearvm_host_impl)(nearvm_logic *L, const uint64_t *args, uint64_t *results);
 typedef struct nearvm_host_fn {
     const char *name;
-    const char *sig; /* wasm_func_new_host signature */
+    const char *sig; /* olw_func_new_host signature */
     nearvm_host_impl impl;
 } nearvm_host_fn;
 
@@ -148,10 +148,10 @@ extern const nearvm_host_fn nearvm_fns_crypto[];
 extern const nearvm_host_fn nearvm_fns_promises[];
 
 /* imports.c: defines every host function in the linker. */
-bool nearvm_link(nearvm_logic *L, wasm_linker *linker, char *detail, size_t detail_size);
+bool nearvm_link(nearvm_logic *L, olw_linker *linker, char *detail, size_t detail_size);
 /* Checks a module's imports against the table: NULL if all resolve, else
  * writes the LinkError message into msg. */
-bool nearvm_check_imports(const wasm_module *m, char *msg, size_t msg_size);
+bool nearvm_check_imports(const olw_module *m, char *msg, size_t msg_size);
 
 /* promises.c: end of a successful call: share unused gas among weighted calls. */
 void nearvm_promises_finish(nearvm_logic *L);

@@ -45,7 +45,7 @@ const char *nearvm_prepare_error_name(nearvm_prepare_error e)
  *
  * Preparation needs only section framing, names and u32 LEB128 counts, so
  * it reads them itself rather than through the engine's internal reader:
- * the NEAR VM uses nothing of the engine but its public API (wasm/wasm.h).
+ * the NEAR VM uses nothing of the engine but its public API (wasm/olw.h).
  * Every read is bounds-checked; the engine validates the result in full. */
 typedef struct rd {
     const uint8_t *start; /* the module's first byte: offsets are relative to it */
@@ -180,8 +180,8 @@ static bool read_limits(rd *r, bool memory, uint32_t *min)
 
 static bool valtype_ok(uint8_t t)
 {
-    return t == WASM_I32 || t == WASM_I64 || t == WASM_F32 || t == WASM_F64 || t == WASM_FUNCREF ||
-           t == WASM_EXTERNREF;
+    return t == OLW_I32 || t == OLW_I64 || t == OLW_F32 || t == OLW_F64 || t == OLW_FUNCREF ||
+           t == OLW_EXTERNREF;
 }
 
 static bool read_name(rd *r, const uint8_t **s, uint32_t *len)
@@ -232,19 +232,19 @@ static nearvm_prepare_error rewrite_imports(prep *P, rd r, buf *section)
             return fail(P, NEAR_PREPARE_INSTANTIATE, "import %u is from module \"%.*s\"; only \"env\" is allowed", i,
                         (int)(mlen > 64 ? 64 : mlen), (const char *)module);
         switch (kind) {
-        case WASM_EXTERN_FUNC:
+        case OLW_EXTERN_FUNC:
             if (!rd_u32(&r, &idx))
                 return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad import %u", i);
             P->func_imports++;
             break;
-        case WASM_EXTERN_MEMORY:
+        case OLW_EXTERN_MEMORY:
             return fail(P, NEAR_PREPARE_MEMORY, "the contract imports a memory (env.%.*s)",
                         (int)(nlen > 64 ? 64 : nlen), (const char *)name);
-        case WASM_EXTERN_TABLE:
+        case OLW_EXTERN_TABLE:
             if (!rd_u8(&r, &b) || !read_limits(&r, false, &min))
                 return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad import %u", i);
             return fail(P, NEAR_PREPARE_INSTANTIATE, "the contract imports a table");
-        case WASM_EXTERN_GLOBAL:
+        case OLW_EXTERN_GLOBAL:
             return fail(P, NEAR_PREPARE_INSTANTIATE, "the contract imports a global");
         default: return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad import kind %u", kind);
         }
@@ -258,7 +258,7 @@ static nearvm_prepare_error rewrite_imports(prep *P, rd r, buf *section)
     put(section, "env", 3);
     put_uleb(section, 6);
     put(section, "memory", 6);
-    put_u8(section, WASM_EXTERN_MEMORY);
+    put_u8(section, OLW_EXTERN_MEMORY);
     put_u8(section, 1); /* min and max */
     put_uleb(section, NEARVM_INITIAL_MEMORY_PAGES);
     put_uleb(section, NEARVM_MAX_MEMORY_PAGES);

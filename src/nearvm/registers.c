@@ -17,7 +17,7 @@ bool nearvm_mem_read(nearvm_logic *L, uint64_t ptr, uint64_t len, const uint8_t 
 {
     if (!nearvm_gas(L, COST_READ_MEMORY_BASE) || !nearvm_gas_per(L, COST_READ_MEMORY_BYTE, len))
         return false;
-    uint8_t *p = wasm_memory_ptr(L->memory, ptr, len);
+    uint8_t *p = olw_memory_ptr(L->memory, ptr, len);
     if (!p)
         return nearvm_err_memory(L);
     *out = p;
@@ -28,7 +28,7 @@ bool nearvm_mem_write(nearvm_logic *L, uint64_t ptr, const void *data, uint64_t 
 {
     if (!nearvm_gas(L, COST_WRITE_MEMORY_BASE) || !nearvm_gas_per(L, COST_WRITE_MEMORY_BYTE, len))
         return false;
-    uint8_t *p = wasm_memory_ptr(L->memory, ptr, len);
+    uint8_t *p = olw_memory_ptr(L->memory, ptr, len);
     if (!p)
         return nearvm_err_memory(L);
     if (len)

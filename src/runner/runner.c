@@ -44,7 +44,7 @@ typedef struct watchdog {
     bool done;
     bool fired;
     struct timespec deadline; /* CLOCK_MONOTONIC */
-    wasm_store *store;
+    olw_store *store;
     wasi_ctx *ctx;
 } watchdog;
 
@@ -56,14 +56,14 @@ static void *watchdog_main(void *arg)
     while (!w->done && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&w->wake, &w->lock, &w->deadline);
     if (!w->done) {
         w->fired = true;
-        wasm_store_interrupt(w->store);
+        olw_store_interrupt(w->store);
         wasi_ctx_cancel(w->ctx);
     }
     pthread_mutex_unlock(&w->lock);
     return NULL;
 }
 
-static bool watchdog_start(watchdog *w, uint64_t timeout_ms, wasm_store *store, wasi_ctx *ctx)
+static bool watchdog_start(watchdog *w, uint64_t timeout_ms, olw_store *store, wasi_ctx *ctx)
 {
     memset(w, 0, sizeof *w);
     w->store = store;
@@ -105,13 +105,13 @@ static bool watchdog_stop(watchdog *w)
 /* ---- the run -------------------------------------------------------------- */
 
 /* `_start` must be an exported function () -> (). */
-static bool find_start(const wasm_module *m, runner_result *r)
+static bool find_start(const olw_module *m, runner_result *r)
 {
-    size_t n = wasm_module_export_count(m);
+    size_t n = olw_module_export_count(m);
     for (size_t i = 0; i < n; i++) {
-        wasm_export_info e = wasm_module_export(m, i);
+        olw_export_info e = olw_module_export(m, i);
         if (e.name_len != 6 || memcmp(e.name, "_start", 6) != 0) continue;
-        if (e.kind != WASM_EXTERN_FUNC || e.func_type.nparams != 0 || e.func_type.nresults != 0) {
+        if (e.kind != OLW_EXTERN_FUNC || e.func_type.nparams != 0 || e.func_type.nresults != 0) {
             set_message(r, "the export `_start` is not a function without parameters and results");
             return false;
         }
@@ -122,35 +122,35 @@ static bool find_start(const wasm_module *m, runner_result *r)
     return false;
 }
 
-static runner_limit classify_trap(wasm_trap_code trap, const wasi_ctx *ctx)
+static runner_limit classify_trap(olw_trap_code trap, const wasi_ctx *ctx)
 {
     switch (trap) {
-    case WASM_TRAP_OUT_OF_FUEL: return RUNNER_LIMIT_FUEL;
-    case WASM_TRAP_INTERRUPTED: return RUNNER_LIMIT_TIMEOUT;
-    case WASM_TRAP_MEMORY_LIMIT: return RUNNER_LIMIT_MEMORY;
-    case WASM_TRAP_STACK_EXHAUSTED: return RUNNER_LIMIT_STACK;
-    case WASM_TRAP_HOST: return wasi_ctx_stdout_overflowed(ctx) ? RUNNER_LIMIT_OUTPUT : RUNNER_LIMIT_NONE;
+    case OLW_TRAP_OUT_OF_FUEL: return RUNNER_LIMIT_FUEL;
+    case OLW_TRAP_INTERRUPTED: return RUNNER_LIMIT_TIMEOUT;
+    case OLW_TRAP_MEMORY_LIMIT: return RUNNER_LIMIT_MEMORY;
+    case OLW_TRAP_STACK_EXHAUSTED: return RUNNER_LIMIT_STACK;
+    case OLW_TRAP_HOST: return wasi_ctx_stdout_overflowed(ctx) ? RUNNER_LIMIT_OUTPUT : RUNNER_LIMIT_NONE;
     default: return RUNNER_LIMIT_NONE;
     }
 }
 
 /* Runs an instantiated-to-be module; the store, ctx and linker exist. */
-static void run_instance(wasm_store *store, wasm_module *module, wasm_linker *linker, wasi_ctx *ctx,
+static void run_instance(olw_store *store, olw_module *module, olw_linker *linker, wasi_ctx *ctx,
                          runner_result *r)
 {
-    wasm_error err;
+    olw_error err;
     memset(&err, 0, sizeof err);
-    wasm_instance *inst = wasm_instantiate(store, module, linker, &err);
+    olw_instance *inst = olw_instantiate(store, module, linker, &err);
     if (!inst) {
         r->load_error = err;
-        if (err.kind == WASM_ERR_TRAP) {
+        if (err.kind == OLW_ERR_TRAP) {
             r->status = RUNNER_TRAP;
-            r->trap = (wasm_trap_code)err.trap;
+            r->trap = (olw_trap_code)err.trap;
             r->limit = classify_trap(r->trap, ctx);
             set_message(r, "%s", err.message);
-        } else if (err.kind == WASM_ERR_RESOURCE) {
+        } else if (err.kind == OLW_ERR_RESOURCE) {
             r->status = RUNNER_TRAP;
-            r->trap = WASM_TRAP_MEMORY_LIMIT;
+            r->trap = OLW_TRAP_MEMORY_LIMIT;
             r->limit = RUNNER_LIMIT_MEMORY;
             set_message(r, "%s", err.message);
         } else {
@@ -159,41 +159,41 @@ static void run_instance(wasm_store *store, wasm_module *module, wasm_linker *li
         }
         return;
     }
-    wasm_func *start = wasm_instance_func(inst, "_start");
+    olw_func *start = olw_instance_func(inst, "_start");
     if (!start) {
         r->status = RUNNER_LINK_ERROR;
         set_message(r, "the module exports no `_start` function");
         return;
     }
-    wasm_trap_code trap = wasm_func_call(store, start, NULL, 0, NULL, 0);
-    if (trap == WASM_TRAP_NONE) {
+    olw_trap_code trap = olw_func_call(store, start, NULL, 0, NULL, 0);
+    if (trap == OLW_TRAP_NONE) {
         r->status = RUNNER_OK;
-    } else if (trap == WASM_TRAP_EXIT) {
-        r->exit_code = wasm_store_exit_code(store);
+    } else if (trap == OLW_TRAP_EXIT) {
+        r->exit_code = olw_store_exit_code(store);
         r->status = r->exit_code == 0 ? RUNNER_OK : RUNNER_EXIT;
     } else {
         r->status = RUNNER_TRAP;
         r->trap = trap;
         r->limit = classify_trap(trap, ctx);
-        set_message(r, "%s", wasm_store_trap_message(store));
+        set_message(r, "%s", olw_store_trap_message(store));
     }
 }
 
 /* Loads the module under the watchdog (the store's interrupt flag stops
  * it); NULL with r filled when it cannot run. */
-static wasm_module *load_module(const runner_options *o, wasm_store *store, bool timed, runner_result *r)
+static olw_module *load_module(const runner_options *o, olw_store *store, bool timed, runner_result *r)
 {
-    wasm_error err;
+    olw_error err;
     memset(&err, 0, sizeof err);
-    wasm_load_options lo = {.interrupt = store};
+    olw_load_options lo = {.interrupt = store};
     uint64_t t0 = now_us();
-    wasm_module *module = wasm_module_load_ex(o->wasm, o->wasm_len, &lo, &err);
+    olw_module *module = olw_module_load_ex(o->wasm, o->wasm_len, &lo, &err);
     r->load_us = now_us() - t0;
     if (!module) {
         r->load_error = err;
-        if (err.kind == WASM_ERR_TRAP && err.trap == WASM_TRAP_INTERRUPTED && timed) {
+        if (err.kind == OLW_ERR_TRAP && err.trap == OLW_TRAP_INTERRUPTED && timed) {
             r->status = RUNNER_TRAP;
-            r->trap = WASM_TRAP_INTERRUPTED;
+            r->trap = OLW_TRAP_INTERRUPTED;
             r->limit = RUNNER_LIMIT_TIMEOUT;
         } else {
             r->status = RUNNER_LOAD_ERROR;
@@ -203,7 +203,7 @@ static wasm_module *load_module(const runner_options *o, wasm_store *store, bool
     }
     if (!find_start(module, r)) {
         r->status = RUNNER_LINK_ERROR;
-        wasm_module_release(module);
+        olw_module_release(module);
         return NULL;
     }
     return module;
@@ -222,7 +222,7 @@ runner_status runner_run(const runner_options *o, runner_result *r)
     /* The store exists before the module: the watchdog interrupts it, and
      * loading polls its flag, so the wall-clock limit covers every phase
      * from the first byte decoded. */
-    wasm_limits limits = {
+    olw_limits limits = {
         .fuel = o->fuel ? o->fuel : RUNNER_DEFAULT_FUEL,
         .max_memory_pages = (uint32_t)(pages == 65536 ? 0 : pages),
     };
@@ -248,10 +248,10 @@ runner_status runner_run(const runner_options *o, runner_result *r)
         cfg.random = replay_random;
         cfg.random_env = &replay;
     }
-    wasm_store *store = wasm_store_new(&limits);
+    olw_store *store = olw_store_new(&limits);
     wasi_ctx *ctx = wasi_ctx_new(&cfg);
-    wasm_linker *linker = store ? wasm_linker_new(store) : NULL;
-    wasm_module *module = NULL;
+    olw_linker *linker = store ? olw_linker_new(store) : NULL;
+    olw_module *module = NULL;
     if (!store || !ctx || !linker || !wasi_define(linker, ctx)) {
         r->status = RUNNER_INTERNAL;
         set_message(r, "out of host memory while preparing the run");
@@ -271,15 +271,15 @@ runner_status runner_run(const runner_options *o, runner_result *r)
         r->run_us = now_us() - t1;
     }
     bool fired = dog_running && watchdog_stop(&dog);
-    if (fired && r->status == RUNNER_TRAP && r->trap == WASM_TRAP_INTERRUPTED)
+    if (fired && r->status == RUNNER_TRAP && r->trap == OLW_TRAP_INTERRUPTED)
         set_message(r, "interrupted: wall-clock timeout of %llu ms reached%s", (unsigned long long)o->timeout_ms,
                     module ? "" : " while loading the module");
     if (!module)
         goto done;
     if (r->status == RUNNER_TRAP && r->limit == RUNNER_LIMIT_FUEL)
         set_message(r, "out of fuel: the instruction limit of %llu was reached", (unsigned long long)limits.fuel);
-    r->instructions = wasm_store_fuel_used(store);
-    r->peak_memory_bytes = wasm_store_peak_memory_bytes(store);
+    r->instructions = olw_store_fuel_used(store);
+    r->peak_memory_bytes = olw_store_peak_memory_bytes(store);
     {
         /* handed over, not copied: stdout may be as big as its cap */
         size_t len;
@@ -296,10 +296,10 @@ runner_status runner_run(const runner_options *o, runner_result *r)
         r->stderr_truncated = wasi_ctx_stderr_truncated(ctx);
     }
 done:
-    if (linker) wasm_linker_free(linker);
-    if (store) wasm_store_free(store);
+    if (linker) olw_linker_free(linker);
+    if (store) olw_store_free(store);
     wasi_ctx_free(ctx);
-    wasm_module_release(module);
+    olw_module_release(module);
     r->wall_us = now_us() - t0;
     return r->status;
 }

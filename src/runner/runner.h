@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #include "wasi/wasi.h"
-#include "wasm/wasm.h"
+#include "wasm/olw.h"
 
 #define RUNNER_DEFAULT_FUEL UINT64_C(1000000000)
 #define RUNNER_DEFAULT_MEMORY_MB 128u
@@ -94,9 +94,9 @@ typedef enum runner_limit {
 typedef struct runner_result {
     runner_status status;
     int32_t exit_code;   /* the program's code for RUNNER_OK/RUNNER_EXIT, else 0 */
-    wasm_trap_code trap; /* RUNNER_TRAP, or a trap during instantiation */
+    olw_trap_code trap; /* RUNNER_TRAP, or a trap during instantiation */
     runner_limit limit;  /* which limit ended the run, if any */
-    wasm_error load_error; /* RUNNER_LOAD_ERROR / RUNNER_LINK_ERROR details (offset may be SIZE_MAX) */
+    olw_error load_error; /* RUNNER_LOAD_ERROR / RUNNER_LINK_ERROR details (offset may be SIZE_MAX) */
     char message[512];   /* one line: trap message or error; empty on success */
 
     uint64_t instructions;      /* fuel consumed (also on failure) */

@@ -1,7 +1,7 @@
 /*
  * preview1.c — the wasi_snapshot_preview1 functions.
  *
- * Each function is a wasm.h host callback: arguments arrive as raw 64-bit
+ * Each function is a olw.h host callback: arguments arrive as raw 64-bit
  * slots, the WASI errno goes into results[0]. A guest pointer is only ever
  * dereferenced through guest_bytes(), which checks the whole range against
  * linear memory; a bad range answers EFAULT before anything is written.
@@ -14,22 +14,22 @@
 /* Stands in for zero-length ranges, which need no memory at all. */
 static uint8_t empty_range[1];
 
-static uint8_t *guest_bytes(wasm_call *call, uint64_t ptr, uint64_t len)
+static uint8_t *guest_bytes(olw_call *call, uint64_t ptr, uint64_t len)
 {
-    wasm_memory *mem = wasm_call_memory(call);
+    olw_memory *mem = olw_call_memory(call);
     if (!mem) return NULL;
-    if (len == 0) return ptr <= wasm_memory_size(mem) ? empty_range : NULL;
-    return wasm_memory_ptr(mem, ptr, len);
+    if (len == 0) return ptr <= olw_memory_size(mem) ? empty_range : NULL;
+    return olw_memory_ptr(mem, ptr, len);
 }
 
-static wasi_ctx *ctx_of(wasm_call *call) { return wasm_call_env(call); }
+static wasi_ctx *ctx_of(olw_call *call) { return olw_call_env(call); }
 
 static uint32_t u32_arg(const uint64_t *args, int i) { return (uint32_t)args[i]; }
 
-static wasm_trap_code answer(uint64_t *results, int err)
+static olw_trap_code answer(uint64_t *results, int err)
 {
     results[0] = (uint32_t)err;
-    return WASM_TRAP_NONE;
+    return OLW_TRAP_NONE;
 }
 
 /* A standard descriptor that is still open, or NULL. */
@@ -43,7 +43,7 @@ static wasi_stdio_fd *stdio_fd(wasi_ctx *ctx, uint32_t fd)
 
 /* Writes a string vector the WASI way: pointers at ptrs, NUL-terminated
  * strings packed at buf. */
-static int put_strings(wasm_call *call, char **v, size_t n, size_t bytes, uint32_t ptrs, uint32_t buf)
+static int put_strings(olw_call *call, char **v, size_t n, size_t bytes, uint32_t ptrs, uint32_t buf)
 {
     uint8_t *p = guest_bytes(call, ptrs, (uint64_t)n * 4);
     uint8_t *b = guest_bytes(call, buf, bytes);
@@ -58,7 +58,7 @@ static int put_strings(wasm_call *call, char **v, size_t n, size_t bytes, uint32
     return WASI_ESUCCESS;
 }
 
-static int put_sizes(wasm_call *call, size_t count, size_t bytes, uint32_t count_ptr, uint32_t bytes_ptr)
+static int put_sizes(olw_call *call, size_t count, size_t bytes, uint32_t count_ptr, uint32_t bytes_ptr)
 {
     uint8_t *c = guest_bytes(call, count_ptr, 4);
     uint8_t *b = guest_bytes(call, bytes_ptr, 4);
@@ -75,12 +75,12 @@ static int put_sizes(wasm_call *call, size_t count, size_t bytes, uint32_t count
  * per subscription. Small requests cost nothing extra. */
 #define CHARGE(call, units)                                                                        \
     do {                                                                                           \
-        wasm_trap_code charge_trap_ = wasm_call_charge((call), (uint64_t)(units));                  \
-        if (charge_trap_ != WASM_TRAP_NONE) return charge_trap_;                                   \
+        olw_trap_code charge_trap_ = olw_call_charge((call), (uint64_t)(units));                  \
+        if (charge_trap_ != OLW_TRAP_NONE) return charge_trap_;                                   \
     } while (0)
 #define CHARGE_BYTES(call, n) CHARGE((call), (uint64_t)(n) / 64u)
 
-static wasm_trap_code args_get(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code args_get(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     wasi_ctx *ctx = ctx_of(call);
     CHARGE_BYTES(call, ctx->argv_bytes + (uint64_t)ctx->argc * 4);
@@ -88,13 +88,13 @@ static wasm_trap_code args_get(wasm_call *call, const uint64_t *args, uint64_t *
                                        u32_arg(args, 1)));
 }
 
-static wasm_trap_code args_sizes_get(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code args_sizes_get(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     wasi_ctx *ctx = ctx_of(call);
     return answer(results, put_sizes(call, ctx->argc, ctx->argv_bytes, u32_arg(args, 0), u32_arg(args, 1)));
 }
 
-static wasm_trap_code environ_get(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code environ_get(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     wasi_ctx *ctx = ctx_of(call);
     CHARGE_BYTES(call, ctx->environ_bytes + (uint64_t)ctx->environ_count * 4);
@@ -102,7 +102,7 @@ static wasm_trap_code environ_get(wasm_call *call, const uint64_t *args, uint64_
                                        u32_arg(args, 0), u32_arg(args, 1)));
 }
 
-static wasm_trap_code environ_sizes_get(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code environ_sizes_get(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     wasi_ctx *ctx = ctx_of(call);
     return answer(results,
@@ -113,7 +113,7 @@ static wasm_trap_code environ_sizes_get(wasm_call *call, const uint64_t *args, u
 
 static bool known_clock(uint32_t id) { return id <= WASI_CLOCK_THREAD_CPUTIME; }
 
-static wasm_trap_code clock_res_get(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code clock_res_get(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     uint32_t id = u32_arg(args, 0);
     if (!known_clock(id)) return answer(results, WASI_EINVAL);
@@ -124,7 +124,7 @@ static wasm_trap_code clock_res_get(wasm_call *call, const uint64_t *args, uint6
     return answer(results, WASI_ESUCCESS);
 }
 
-static wasm_trap_code clock_time_get(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code clock_time_get(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     wasi_ctx *ctx = ctx_of(call);
     uint32_t id = u32_arg(args, 0);
@@ -137,7 +137,7 @@ static wasm_trap_code clock_time_get(wasm_call *call, const uint64_t *args, uint
     return answer(results, err);
 }
 
-static wasm_trap_code random_get(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code random_get(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     wasi_ctx *ctx = ctx_of(call);
     uint32_t len = u32_arg(args, 1);
@@ -148,18 +148,18 @@ static wasm_trap_code random_get(wasm_call *call, const uint64_t *args, uint64_t
     return answer(results, WASI_ESUCCESS);
 }
 
-static wasm_trap_code sched_yield_(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code sched_yield_(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     /* One guest thread per store: there is nobody to yield to. */
     return answer(results, WASI_ESUCCESS);
 }
 
-static wasm_trap_code proc_exit(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code proc_exit(olw_call *call, const uint64_t *args, uint64_t *results)
 {
-    return wasm_call_exit(call, (int32_t)u32_arg(args, 0));
+    return olw_call_exit(call, (int32_t)u32_arg(args, 0));
 }
 
-static wasm_trap_code proc_raise(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code proc_raise(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     return answer(results, WASI_ENOSYS);
 }
@@ -196,7 +196,7 @@ static bool clock_deadline(wasi_ctx *ctx, const uint8_t *sub, uint64_t mono_now,
     return true;
 }
 
-static wasm_trap_code poll_oneoff(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code poll_oneoff(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     wasi_ctx *ctx = ctx_of(call);
     uint32_t nsubs = u32_arg(args, 2);
@@ -254,7 +254,7 @@ static wasm_trap_code poll_oneoff(wasm_call *call, const uint64_t *args, uint64_
         /* Only timeouts, none expired: sleep until the first one. The
          * watchdog's wasi_ctx_cancel cuts the sleep short. */
         if (!wasi_ctx_sleep_until(ctx, earliest))
-            return wasm_call_trap(call, WASM_TRAP_INTERRUPTED, "interrupted while sleeping in poll_oneoff");
+            return olw_call_trap(call, OLW_TRAP_INTERRUPTED, "interrupted while sleeping in poll_oneoff");
         uint64_t after = earliest;
         uint64_t now = 0;
         if (ctx->clock(ctx->clock_env, WASI_CLOCK_MONOTONIC, &now) == WASI_ESUCCESS && now > after) after = now;
@@ -278,7 +278,7 @@ typedef struct iov_span {
     uint32_t len;
 } iov_span;
 
-static int resolve_iovs(wasm_call *call, uint32_t iovs, uint32_t count, iov_span *spans, uint32_t max_spans,
+static int resolve_iovs(olw_call *call, uint32_t iovs, uint32_t count, iov_span *spans, uint32_t max_spans,
                         uint32_t *used)
 {
     const uint8_t *arr = guest_bytes(call, iovs, (uint64_t)count * 8);
@@ -297,7 +297,7 @@ static int resolve_iovs(wasm_call *call, uint32_t iovs, uint32_t count, iov_span
 
 enum { WASI_IOV_MAX = 1024 };
 
-static wasm_trap_code fd_read(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code fd_read(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     wasi_ctx *ctx = ctx_of(call);
     uint32_t fd = u32_arg(args, 0);
@@ -322,7 +322,7 @@ static wasm_trap_code fd_read(wasm_call *call, const uint64_t *args, uint64_t *r
     return answer(results, WASI_ESUCCESS);
 }
 
-static wasm_trap_code fd_write(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code fd_write(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     wasi_ctx *ctx = ctx_of(call);
     uint32_t fd = u32_arg(args, 0);
@@ -340,10 +340,10 @@ static wasm_trap_code fd_write(wasm_call *call, const uint64_t *args, uint64_t *
     for (uint32_t i = 0; i < nspans; i++) {
         if (!wasi_output_write(ctx, o, spans[i].data, spans[i].len, fd == 2)) {
             if (o->overflowed)
-                return wasm_call_trap(call, WASM_TRAP_HOST,
+                return olw_call_trap(call, OLW_TRAP_HOST,
                                       "output limit exceeded: the program wrote more than %zu bytes to stdout",
                                       o->cap);
-            return wasm_call_trap(call, WASM_TRAP_HOST, "out of host memory while capturing output");
+            return olw_call_trap(call, OLW_TRAP_HOST, "out of host memory while capturing output");
         }
         total += spans[i].len;
     }
@@ -352,7 +352,7 @@ static wasm_trap_code fd_write(wasm_call *call, const uint64_t *args, uint64_t *
     return answer(results, WASI_ESUCCESS);
 }
 
-static wasm_trap_code fd_fdstat_get(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code fd_fdstat_get(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     wasi_stdio_fd *f = stdio_fd(ctx_of(call), u32_arg(args, 0));
     if (!f) return answer(results, WASI_EBADF);
@@ -365,14 +365,14 @@ static wasm_trap_code fd_fdstat_get(wasm_call *call, const uint64_t *args, uint6
     return answer(results, WASI_ESUCCESS);
 }
 
-static wasm_trap_code fd_fdstat_set_flags(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code fd_fdstat_set_flags(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     if (!stdio_fd(ctx_of(call), u32_arg(args, 0))) return answer(results, WASI_EBADF);
     /* Keeping flags as they are (none) is fine; append/nonblock/sync cannot change. */
     return answer(results, (args[1] & 0xffff) == 0 ? WASI_ESUCCESS : WASI_ENOTCAPABLE);
 }
 
-static wasm_trap_code fd_fdstat_set_rights(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code fd_fdstat_set_rights(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     wasi_stdio_fd *f = stdio_fd(ctx_of(call), u32_arg(args, 0));
     if (!f) return answer(results, WASI_EBADF);
@@ -382,7 +382,7 @@ static wasm_trap_code fd_fdstat_set_rights(wasm_call *call, const uint64_t *args
     return answer(results, WASI_ESUCCESS);
 }
 
-static wasm_trap_code fd_filestat_get(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code fd_filestat_get(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     if (!stdio_fd(ctx_of(call), u32_arg(args, 0))) return answer(results, WASI_EBADF);
     uint8_t *st = guest_bytes(call, u32_arg(args, 1), 64);
@@ -391,7 +391,7 @@ static wasm_trap_code fd_filestat_get(wasm_call *call, const uint64_t *args, uin
     return answer(results, WASI_ESUCCESS);
 }
 
-static wasm_trap_code fd_close(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code fd_close(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     wasi_stdio_fd *f = stdio_fd(ctx_of(call), u32_arg(args, 0));
     if (!f) return answer(results, WASI_EBADF);
@@ -399,46 +399,46 @@ static wasm_trap_code fd_close(wasm_call *call, const uint64_t *args, uint64_t *
     return answer(results, WASI_ESUCCESS);
 }
 
-static wasm_trap_code fd_prestat_get(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code fd_prestat_get(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     /* No preopened directories: libc's scan from fd 3 stops at EBADF. */
     return answer(results, WASI_EBADF);
 }
 
-static wasm_trap_code fd_prestat_dir_name(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code fd_prestat_dir_name(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     return answer(results, WASI_EBADF);
 }
 
 /* stdio fds are pipes: positions do not exist. */
-static wasm_trap_code fd_not_seekable(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code fd_not_seekable(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     return answer(results, stdio_fd(ctx_of(call), u32_arg(args, 0)) ? WASI_ESPIPE : WASI_EBADF);
 }
 
 /* Operations needing a right stdio never has (sync, advise, allocate, set size/times, renumber). */
-static wasm_trap_code fd_not_capable(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code fd_not_capable(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     return answer(results, stdio_fd(ctx_of(call), u32_arg(args, 0)) ? WASI_ENOTCAPABLE : WASI_EBADF);
 }
 
 /* Directory operations: stdio fds are not directories, and no other fd exists. */
-static wasm_trap_code dir_op(wasm_call *call, uint32_t fd, uint64_t *results)
+static olw_trap_code dir_op(olw_call *call, uint32_t fd, uint64_t *results)
 {
     return answer(results, stdio_fd(ctx_of(call), fd) ? WASI_ENOTDIR : WASI_EBADF);
 }
 
-static wasm_trap_code dir_op_fd0(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code dir_op_fd0(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     return dir_op(call, u32_arg(args, 0), results);
 }
 
-static wasm_trap_code path_symlink(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code path_symlink(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     return dir_op(call, u32_arg(args, 2), results); /* (old_path, old_len, fd, new_path, new_len) */
 }
 
-static wasm_trap_code sock_op(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code sock_op(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     return answer(results, stdio_fd(ctx_of(call), u32_arg(args, 0)) ? WASI_ENOTSOCK : WASI_EBADF);
 }
@@ -448,7 +448,7 @@ static wasm_trap_code sock_op(wasm_call *call, const uint64_t *args, uint64_t *r
 typedef struct wasi_function {
     const char *name;
     const char *sig;
-    wasm_host_callback cb;
+    olw_host_callback cb;
 } wasi_function;
 
 static const wasi_function functions[] = {
@@ -506,10 +506,10 @@ size_t wasi_function_count(void) { return FUNCTION_COUNT; }
 const char *wasi_function_name(size_t i) { return i < FUNCTION_COUNT ? functions[i].name : NULL; }
 const char *wasi_function_sig(size_t i) { return i < FUNCTION_COUNT ? functions[i].sig : NULL; }
 
-bool wasi_define(wasm_linker *linker, wasi_ctx *ctx)
+bool wasi_define(olw_linker *linker, wasi_ctx *ctx)
 {
     for (size_t i = 0; i < FUNCTION_COUNT; i++)
-        if (!wasm_linker_define_host(linker, WASI_MODULE, functions[i].name, functions[i].sig, functions[i].cb,
+        if (!olw_linker_define_host(linker, WASI_MODULE, functions[i].name, functions[i].sig, functions[i].cb,
                                      ctx))
             return false;
     return true;

@@ -11,12 +11,12 @@
  *
  * Output limits: stdout is capped (the worker's contract: max_memory_mb MiB).
  * A write that would pass the cap stores what still fits and then traps the
- * program with WASM_TRAP_HOST and the message "output limit exceeded: ...";
+ * program with OLW_TRAP_HOST and the message "output limit exceeded: ...";
  * wasi_ctx_stdout_overflowed() tells the embedder why the call stopped.
  * stderr is diagnostics only: bytes beyond its cap are dropped silently
  * (the write still reports success) and wasi_ctx_stderr_truncated() says so.
  *
- * Every guest pointer is checked with wasm_memory_ptr; a range outside
+ * Every guest pointer is checked with olw_memory_ptr; a range outside
  * linear memory yields EFAULT and nothing is written.
  *
  * Threads: a ctx belongs to the thread running the guest, except for
@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wasm/wasm.h"
+#include "wasm/olw.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -105,11 +105,11 @@ void wasi_ctx_free(wasi_ctx *ctx);
 /* Defines every wasi_snapshot_preview1 function in the linker, bound to ctx.
  * ctx must outlive every instance linked with it. False if the linker
  * refused a definition (out of memory). */
-bool wasi_define(wasm_linker *linker, wasi_ctx *ctx);
+bool wasi_define(olw_linker *linker, wasi_ctx *ctx);
 
 /* Thread-safe: wakes a sleeping poll_oneoff, which then traps with
- * WASM_TRAP_INTERRUPTED; later sleeps trap at once. Pair it with
- * wasm_store_interrupt for timeouts. */
+ * OLW_TRAP_INTERRUPTED; later sleeps trap at once. Pair it with
+ * olw_store_interrupt for timeouts. */
 void wasi_ctx_cancel(wasi_ctx *ctx);
 
 /* Captured output (empty when a sink was configured). Valid until the ctx is freed. */
@@ -130,7 +130,7 @@ bool wasi_ctx_stdout_overflowed(const wasi_ctx *ctx);
 bool wasi_ctx_stderr_truncated(const wasi_ctx *ctx);
 
 /* The preview-1 functions wasi_define registers, with their signatures in
- * wasm.h's compact form ("ii>i"): for documentation and tests. */
+ * olw.h's compact form ("ii>i"): for documentation and tests. */
 size_t wasi_function_count(void);
 const char *wasi_function_name(size_t i); /* NULL past the end */
 const char *wasi_function_sig(size_t i);

@@ -77,13 +77,13 @@ typedef struct fixup {
 #define CONST_MAX 256
 
 typedef struct compiler {
-    const struct wasm_module *m;
+    const struct olw_module *m;
     const void *const *handlers;
-    wasm_error *err;
+    olw_error *err;
     size_t offset; /* of the current instruction, for messages */
     bool failed;
 
-    wasm_cell *code;
+    olw_cell *code;
     size_t ncode, capcode;
     ctl *ctls;
     size_t nctl, capctl;
@@ -95,7 +95,7 @@ typedef struct compiler {
     fixup *fixups;
     uint32_t nfix;
     size_t capfix;
-    uint32_t ticks; /* for wasm_load_interrupted */
+    uint32_t ticks; /* for olw_load_interrupted */
 
     uint32_t nlocals_total; /* params + declared locals */
     uint32_t stack_base;    /* first operand-stack slot (after locals and constants) */
@@ -138,7 +138,7 @@ typedef struct compiler {
 static void fail(compiler *c, const char *what)
 {
     if (!c->failed)
-        wasm_fail(c->err, WASM_ERR_INVALID, c->offset, "compile: %s", what);
+        olw_fail(c->err, OLW_ERR_INVALID, c->offset, "compile: %s", what);
     c->failed = true;
 }
 
@@ -157,7 +157,7 @@ static bool grow(void **p, size_t *cap, size_t need, size_t elem)
     return true;
 }
 
-static size_t emit_cell(compiler *c, wasm_cell cell)
+static size_t emit_cell(compiler *c, olw_cell cell)
 {
     if (!grow((void **)&c->code, &c->capcode, c->ncode + 1, sizeof *c->code)) {
         fail(c, "out of memory");
@@ -167,9 +167,9 @@ static size_t emit_cell(compiler *c, wasm_cell cell)
     return c->ncode++;
 }
 
-static size_t emit_op(compiler *c, enum wasm_internal_op op)
+static size_t emit_op(compiler *c, enum olw_internal_op op)
 {
-    wasm_cell cell = {.op = c->handlers[op]};
+    olw_cell cell = {.op = c->handlers[op]};
     c->prev_start = c->last_start;
     c->last_start = c->ncode;
     if (!grow((void **)&c->starts, &c->capstarts, c->nstarts + 1, sizeof *c->starts) ||
@@ -199,13 +199,13 @@ static void rollback(compiler *c, size_t start)
 
 static size_t emit_u(compiler *c, uint64_t v)
 {
-    wasm_cell cell = {.u = v};
+    olw_cell cell = {.u = v};
     return emit_cell(c, cell);
 }
 
 static void emit_p(compiler *c, const void *p)
 {
-    wasm_cell cell = {.p = p};
+    olw_cell cell = {.p = p};
     emit_cell(c, cell);
 }
 
@@ -350,7 +350,7 @@ static void produced(compiler *c, size_t cell)
  * that is the last one emitted, with no label since, into p itself (read by
  * nothing else once p is popped): that instruction's start, which the
  * caller may take back and fold into the consumer. SIZE_MAX otherwise. */
-static size_t fusable_producer(const compiler *c, uint32_t p, enum wasm_internal_op op)
+static size_t fusable_producer(const compiler *c, uint32_t p, enum olw_internal_op op)
 {
     if (c->failed || c->last_prod_cell == SIZE_MAX || c->last_prod_end != c->ncode || c->vs[p] != p)
         return SIZE_MAX;
@@ -550,7 +550,7 @@ static void enter_label(compiler *c, size_t depth, bool fall)
             c->code[f.cell].i = (int64_t)here - (int64_t)f.instr;
         if (!own_fuel)
             charge_add(c, f.cost);
-        if (wasm_load_interrupted(c->m, &c->ticks, c->err)) {
+        if (olw_load_interrupted(c->m, &c->ticks, c->err)) {
             c->failed = true; /* err says interrupted */
             break;
         }
@@ -631,10 +631,10 @@ static void emit_br(compiler *c, uint32_t depth)
     }
 }
 
-static bool read_blocktype(compiler *c, wasm_reader *r, uint32_t *nparams, uint32_t *nresults)
+static bool read_blocktype(compiler *c, olw_reader *r, uint32_t *nparams, uint32_t *nresults)
 {
     int64_t bt;
-    if (!wasm_read_sleb(r, 33, &bt))
+    if (!olw_read_sleb(r, 33, &bt))
         return false;
     if (bt == -64) {
         *nparams = *nresults = 0;
@@ -660,7 +660,7 @@ enum { WOP_NONE = 0 };
  * load, and the interpreter operation of numeric instructions, loads and
  * stores. */
 typedef struct opcode_code {
-    uint8_t family; /* wasm_op_family */
+    uint8_t family; /* olw_op_family */
     bool binary;
     bool load;
     uint16_t op;
@@ -668,14 +668,14 @@ typedef struct opcode_code {
 
 static const opcode_code opcode_codes[256] = {
 #define CODE_ROW(code, ident, name, fam, imm, a, b, r, align, op) \
-    [code] = {WASM_FAM_##fam, (b) != 0, (r) != 0, WOP_##op},
-    WASM_OPCODES(CODE_ROW)
+    [code] = {OLW_FAM_##fam, (b) != 0, (r) != 0, WOP_##op},
+    OLW_OPCODES(CODE_ROW)
 #undef CODE_ROW
 };
 
-static const uint16_t fc_codes[WASM_FC_OPCODE_COUNT] = {
+static const uint16_t fc_codes[OLW_FC_OPCODE_COUNT] = {
 #define FC_ROW(code, ident, name, fam, imm, a, b, r, align, op) [code] = WOP_##op,
-    WASM_FC_OPCODES(FC_ROW)
+    OLW_FC_OPCODES(FC_ROW)
 #undef FC_ROW
 };
 
@@ -684,7 +684,7 @@ static void emit_unary(compiler *c, uint16_t op)
     uint32_t a = pop(c, 1);
     uint32_t sa = src(c, a);
     push(c, 1);
-    emit_op(c, (enum wasm_internal_op)op);
+    emit_op(c, (enum olw_internal_op)op);
     size_t cell = emit_u(c, a);
     emit_u(c, sa);
     produced(c, cell);
@@ -700,7 +700,7 @@ static bool fuse_add(compiler *c, uint32_t a, uint32_t sa, uint32_t sb)
         if ((side ? sb : sa) != p)
             continue;
         size_t start = fusable_producer(c, p, WOP_I32_ADD);
-        enum wasm_internal_op op = WOP_I32_ADD3;
+        enum olw_internal_op op = WOP_I32_ADD3;
         if (start == SIZE_MAX) {
             start = fusable_producer(c, p, WOP_I32_SHL);
             op = WOP_I32_SHL_ADD;
@@ -737,7 +737,7 @@ static bool fuse_mul(compiler *c, uint16_t op, uint32_t a, uint32_t sa, uint32_t
         uint64_t x = c->code[start + 2].u, y = c->code[start + 3].u;
         rollback(c, start);
         push(c, 1);
-        emit_op(c, (enum wasm_internal_op)fused[op == WOP_F64_SUB][side]);
+        emit_op(c, (enum olw_internal_op)fused[op == WOP_F64_SUB][side]);
         size_t cell = emit_u(c, a);
         emit_u(c, x);
         emit_u(c, y);
@@ -757,7 +757,7 @@ static void emit_binary(compiler *c, uint16_t op)
     if ((op == WOP_F64_ADD || op == WOP_F64_SUB) && fuse_mul(c, op, a, sa, sb))
         return;
     push(c, 1);
-    emit_op(c, (enum wasm_internal_op)op);
+    emit_op(c, (enum olw_internal_op)op);
     size_t cell = emit_u(c, a);
     emit_u(c, sa);
     emit_u(c, sb);
@@ -817,7 +817,7 @@ static cond take_cond(compiler *c, size_t prod_cell, size_t prod_end, uint32_t p
     cond k = {-1, from, 0};
     if (c->failed || prod_cell == SIZE_MAX || prod_end != c->ncode || from != pos || prod_cell == 0)
         return k;
-    const wasm_cell *ins = &c->code[prod_cell - 1];
+    const olw_cell *ins = &c->code[prod_cell - 1];
     for (size_t i = 0; i < sizeof fusable / sizeof fusable[0]; i++) {
         if (ins[0].op != c->handlers[fusable[i].cmp])
             continue;
@@ -859,7 +859,7 @@ static size_t emit_cond_branch(compiler *c, cond k, bool when, size_t *off_cell,
         uint64_t dst = c->code[add + 1].u, x = c->code[add + 2].u, y = c->code[add + 3].u;
         uint16_t op = when ? fusable[k.fused].when_true : fusable[k.fused].when_false;
         rollback(c, add);
-        instr = emit_op(c, (enum wasm_internal_op)(op - WOP_BR_I32_EQ + WOP_ADD_BR_I32_EQ));
+        instr = emit_op(c, (enum olw_internal_op)(op - WOP_BR_I32_EQ + WOP_ADD_BR_I32_EQ));
         emit_u(c, dst);
         emit_u(c, x);
         emit_u(c, y);
@@ -870,7 +870,7 @@ static size_t emit_cond_branch(compiler *c, cond k, bool when, size_t *off_cell,
         emit_u(c, k.a);
     } else {
         uint16_t op = when ? fusable[k.fused].when_true : fusable[k.fused].when_false;
-        instr = emit_op(c, (enum wasm_internal_op)op);
+        instr = emit_op(c, (enum olw_internal_op)op);
         emit_u(c, k.a);
         if (k.fused > 0)
             emit_u(c, k.b);
@@ -900,43 +900,43 @@ static size_t emit_cond_branch(compiler *c, cond k, bool when, size_t *off_cell,
     } while (0)
 
 /* Compiles one instruction; *done is set at the function's final `end`. */
-static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
+static bool compile_instr(compiler *c, olw_reader *r, bool *done)
 {
-    const struct wasm_module *m = c->m;
+    const struct olw_module *m = c->m;
     uint8_t opcode;
-    c->offset = wasm_reader_offset(r);
-    READ(wasm_read_u8(r, &opcode));
+    c->offset = olw_reader_offset(r);
+    READ(olw_read_u8(r, &opcode));
     bool live = !c->dead;
     size_t prod_cell = c->prod_cell, prod_end = c->prod_end;
     c->prod_cell = SIZE_MAX;
     /* Every instruction except the `end` and `else` delimiters costs 1. */
-    if (live && opcode != WASM_OPC_END && opcode != WASM_OPC_ELSE && c->metering)
+    if (live && opcode != OLW_OPC_END && opcode != OLW_OPC_ELSE && c->metering)
         c->run_cost++;
 
     switch (opcode) {
-    case WASM_OPC_UNREACHABLE:
+    case OLW_OPC_UNREACHABLE:
         if (live) {
             emit_op(c, WOP_UNREACHABLE);
             close_run(c);
             go_dead(c);
         }
         break;
-    case WASM_OPC_NOP:
+    case OLW_OPC_NOP:
         break;
-    case WASM_OPC_BLOCK:
-    case WASM_OPC_LOOP:
-    case WASM_OPC_IF: {
+    case OLW_OPC_BLOCK:
+    case OLW_OPC_LOOP:
+    case OLW_OPC_IF: {
         uint32_t np, nr;
         READ(read_blocktype(c, r, &np, &nr));
         if (!live) {
-            push_ctl(c, opcode == WASM_OPC_LOOP ? CTL_LOOP : opcode == WASM_OPC_IF ? CTL_IF : CTL_BLOCK, 0, 0);
+            push_ctl(c, opcode == OLW_OPC_LOOP ? CTL_LOOP : opcode == OLW_OPC_IF ? CTL_IF : CTL_BLOCK, 0, 0);
             break;
         }
-        if (opcode == WASM_OPC_BLOCK) {
+        if (opcode == OLW_OPC_BLOCK) {
             if (c->h < c->stack_base + np)
                 return fail(c, "operand stack underflow"), false;
             push_ctl(c, CTL_BLOCK, np, nr);
-        } else if (opcode == WASM_OPC_LOOP) {
+        } else if (opcode == OLW_OPC_LOOP) {
             if (c->h < c->stack_base + np)
                 return fail(c, "operand stack underflow"), false;
             /* The head run merges with the run before, unless that run is
@@ -969,7 +969,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         }
         break;
     }
-    case WASM_OPC_ELSE: {
+    case OLW_OPC_ELSE: {
         ctl *b = label(c, 0);
         if (!b || b->kind != CTL_IF)
             return fail(c, "else without if"), false;
@@ -991,7 +991,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         edge_run(c, b->else_cost); /* charged when the `if` branches here */
         break;
     }
-    case WASM_OPC_END: {
+    case OLW_OPC_END: {
         ctl *b = label(c, 0);
         if (!b)
             return false;
@@ -1029,9 +1029,9 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         c->dead = false;
         break;
     }
-    case WASM_OPC_BR: {
+    case OLW_OPC_BR: {
         uint32_t depth;
-        READ(wasm_read_u32(r, &depth));
+        READ(olw_read_u32(r, &depth));
         if (!live)
             break;
         emit_br(c, depth);
@@ -1039,9 +1039,9 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         go_dead(c);
         break;
     }
-    case WASM_OPC_BR_IF: {
+    case OLW_OPC_BR_IF: {
         uint32_t depth;
-        READ(wasm_read_u32(r, &depth));
+        READ(olw_read_u32(r, &depth));
         if (!live)
             break;
         uint32_t pos = pop(c, 1);
@@ -1072,16 +1072,16 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         }
         break;
     }
-    case WASM_OPC_BR_TABLE: {
+    case OLW_OPC_BR_TABLE: {
         uint32_t count;
-        READ(wasm_read_u32(r, &count));
-        if (count > wasm_reader_left(r))
+        READ(olw_read_u32(r, &count));
+        if (count > olw_reader_left(r))
             return fail(c, "br_table too long"), false;
         uint32_t *depths = malloc(((size_t)count + 1) * sizeof *depths);
         if (!depths)
             return fail(c, "out of memory"), false;
         for (uint32_t i = 0; i <= count; i++) {
-            if (!wasm_read_u32(r, &depths[i])) {
+            if (!olw_read_u32(r, &depths[i])) {
                 free(depths);
                 return fail(c, "truncated br_table"), false;
             }
@@ -1108,7 +1108,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
                 ctl *b = label(c, depths[i]);
                 if (!b)
                     break;
-                if (wasm_load_interrupted(c->m, &c->ticks, c->err)) {
+                if (olw_load_interrupted(c->m, &c->ticks, c->err)) {
                     c->failed = true; /* err says interrupted */
                     break;
                 }
@@ -1141,7 +1141,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
             }
             for (uint32_t i = 0; i <= count && !c->failed; i += 2) {
                 uint32_t two[2] = {depths[i], i + 1 <= count ? depths[i + 1] : 0};
-                wasm_cell cell;
+                olw_cell cell;
                 memcpy(&cell, two, sizeof cell);
                 emit_cell(c, cell);
             }
@@ -1160,20 +1160,20 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         free(depths);
         break;
     }
-    case WASM_OPC_RETURN:
+    case OLW_OPC_RETURN:
         if (live) {
             emit_return(c);
             close_run(c);
             go_dead(c);
         }
         break;
-    case WASM_OPC_CALL: {
+    case OLW_OPC_CALL: {
         uint32_t f;
-        READ(wasm_read_u32(r, &f));
+        READ(olw_read_u32(r, &f));
         CHECK_INDEX(f, m->nfuncs, "function");
         if (!live)
             break;
-        const wasm_functype *t = &m->types[m->func_type_index[f]];
+        const olw_functype *t = &m->types[m->func_type_index[f]];
         if (c->h < c->stack_base + t->nparams)
             return fail(c, "operand stack underflow"), false;
         materialize_from(c, c->h - t->nparams); /* arguments in their slots */
@@ -1192,15 +1192,15 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         edge_run(c, cost);
         break;
     }
-    case WASM_OPC_CALL_INDIRECT: {
+    case OLW_OPC_CALL_INDIRECT: {
         uint32_t type, table;
-        READ(wasm_read_u32(r, &type));
-        READ(wasm_read_u32(r, &table));
+        READ(olw_read_u32(r, &type));
+        READ(olw_read_u32(r, &table));
         CHECK_INDEX(type, m->ntypes, "type");
         CHECK_INDEX(table, m->ntables, "table");
         if (!live)
             break;
-        const wasm_functype *t = &m->types[type];
+        const olw_functype *t = &m->types[type];
         uint32_t idx = src(c, pop(c, 1));
         if (c->h < c->stack_base + t->nparams)
             return fail(c, "operand stack underflow"), false;
@@ -1217,18 +1217,18 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         edge_run(c, cost);
         break;
     }
-    case WASM_OPC_DROP:
+    case OLW_OPC_DROP:
         if (live)
             pop(c, 1);
         break;
-    case WASM_OPC_SELECT:
-    case WASM_OPC_SELECT_T: { /* select t* */
-        if (opcode == WASM_OPC_SELECT_T) {
+    case OLW_OPC_SELECT:
+    case OLW_OPC_SELECT_T: { /* select t* */
+        if (opcode == OLW_OPC_SELECT_T) {
             uint32_t n;
             uint8_t t;
-            READ(wasm_read_u32(r, &n));
+            READ(olw_read_u32(r, &n));
             for (uint32_t i = 0; i < n; i++)
-                READ(wasm_read_u8(r, &t));
+                READ(olw_read_u8(r, &t));
         }
         if (!live)
             break;
@@ -1243,21 +1243,21 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         produced(c, cell);
         break;
     }
-    case WASM_OPC_LOCAL_GET:
-    case WASM_OPC_LOCAL_SET:
-    case WASM_OPC_LOCAL_TEE: {
+    case OLW_OPC_LOCAL_GET:
+    case OLW_OPC_LOCAL_SET:
+    case OLW_OPC_LOCAL_TEE: {
         uint32_t x;
-        READ(wasm_read_u32(r, &x));
+        READ(olw_read_u32(r, &x));
         CHECK_INDEX(x, c->nlocals_total, "local");
         if (!live)
             break;
-        if (opcode == WASM_OPC_LOCAL_GET) {
+        if (opcode == OLW_OPC_LOCAL_GET) {
             push_virtual(c, x);
             break;
         }
         uint32_t p = pop(c, 1);
         uint32_t from = src(c, p);
-        bool tee = opcode == WASM_OPC_LOCAL_TEE;
+        bool tee = opcode == OLW_OPC_LOCAL_TEE;
         if (from == x) { /* local.set x (local.get x) */
             if (tee)
                 push_virtual(c, x);
@@ -1276,14 +1276,14 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
             push_virtual(c, x);
         break;
     }
-    case WASM_OPC_GLOBAL_GET:
-    case WASM_OPC_GLOBAL_SET: {
+    case OLW_OPC_GLOBAL_GET:
+    case OLW_OPC_GLOBAL_SET: {
         uint32_t x;
-        READ(wasm_read_u32(r, &x));
+        READ(olw_read_u32(r, &x));
         CHECK_INDEX(x, m->nglobals, "global");
         if (!live)
             break;
-        if (opcode == WASM_OPC_GLOBAL_GET) {
+        if (opcode == OLW_OPC_GLOBAL_GET) {
             uint32_t dst = push(c, 1);
             emit_op(c, WOP_GLOBAL_GET);
             size_t cell = emit_u(c, dst);
@@ -1297,14 +1297,14 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         }
         break;
     }
-    case WASM_OPC_TABLE_GET:
-    case WASM_OPC_TABLE_SET: {
+    case OLW_OPC_TABLE_GET:
+    case OLW_OPC_TABLE_SET: {
         uint32_t t;
-        READ(wasm_read_u32(r, &t));
+        READ(olw_read_u32(r, &t));
         CHECK_INDEX(t, m->ntables, "table");
         if (!live)
             break;
-        if (opcode == WASM_OPC_TABLE_GET) {
+        if (opcode == OLW_OPC_TABLE_GET) {
             uint32_t i = pop(c, 1);
             uint32_t si = src(c, i);
             push(c, 1);
@@ -1322,15 +1322,15 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         }
         break;
     }
-    case WASM_OPC_MEMORY_SIZE:
-    case WASM_OPC_MEMORY_GROW: {
+    case OLW_OPC_MEMORY_SIZE:
+    case OLW_OPC_MEMORY_GROW: {
         uint8_t zero;
-        READ(wasm_read_u8(r, &zero));
+        READ(olw_read_u8(r, &zero));
         if (!live)
             break;
         if (m->nmemories == 0)
             return fail(c, "memory instruction without a memory"), false;
-        if (opcode == WASM_OPC_MEMORY_SIZE) {
+        if (opcode == OLW_OPC_MEMORY_SIZE) {
             emit_op(c, WOP_MEMORY_SIZE);
             produced(c, emit_u(c, push(c, 1)));
         } else {
@@ -1342,44 +1342,44 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         }
         break;
     }
-    case WASM_OPC_I32_CONST:
-    case WASM_OPC_I64_CONST:
-    case WASM_OPC_F32_CONST:
-    case WASM_OPC_F64_CONST: {
+    case OLW_OPC_I32_CONST:
+    case OLW_OPC_I64_CONST:
+    case OLW_OPC_F32_CONST:
+    case OLW_OPC_F64_CONST: {
         uint64_t v = 0;
-        if (opcode == WASM_OPC_I32_CONST) {
+        if (opcode == OLW_OPC_I32_CONST) {
             int32_t x;
-            READ(wasm_read_i32(r, &x));
+            READ(olw_read_i32(r, &x));
             v = (uint32_t)x;
-        } else if (opcode == WASM_OPC_I64_CONST) {
+        } else if (opcode == OLW_OPC_I64_CONST) {
             int64_t x;
-            READ(wasm_read_i64(r, &x));
+            READ(olw_read_i64(r, &x));
             v = (uint64_t)x;
-        } else if (opcode == WASM_OPC_F32_CONST) {
+        } else if (opcode == OLW_OPC_F32_CONST) {
             uint32_t x;
-            READ(wasm_read_f32_bits(r, &x));
+            READ(olw_read_f32_bits(r, &x));
             v = x;
         } else {
-            READ(wasm_read_f64_bits(r, &v));
+            READ(olw_read_f64_bits(r, &v));
         }
         if (live)
             push_const(c, v);
         break;
     }
-    case WASM_OPC_REF_NULL: { /* ref.null t */
+    case OLW_OPC_REF_NULL: { /* ref.null t */
         uint8_t t;
-        READ(wasm_read_u8(r, &t));
+        READ(olw_read_u8(r, &t));
         if (live)
             push_const(c, 0);
         break;
     }
-    case WASM_OPC_REF_IS_NULL:
+    case OLW_OPC_REF_IS_NULL:
         if (live)
             emit_unary(c, WOP_REF_IS_NULL);
         break;
-    case WASM_OPC_REF_FUNC: {
+    case OLW_OPC_REF_FUNC: {
         uint32_t f;
-        READ(wasm_read_u32(r, &f));
+        READ(olw_read_u32(r, &f));
         CHECK_INDEX(f, m->nfuncs, "function");
         if (!live)
             break;
@@ -1389,85 +1389,85 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
         produced(c, cell);
         break;
     }
-    case WASM_OPC_PREFIX_FC: {
+    case OLW_OPC_PREFIX_FC: {
         uint32_t sub, a = 0, b = 0;
-        READ(wasm_read_u32(r, &sub));
-        if (sub <= WASM_OPC_FC_I64_TRUNC_SAT_F64_U) {
+        READ(olw_read_u32(r, &sub));
+        if (sub <= OLW_OPC_FC_I64_TRUNC_SAT_F64_U) {
             if (live)
                 emit_unary(c, fc_codes[sub]);
             break;
         }
         switch (sub) {
-        case WASM_OPC_FC_MEMORY_INIT: /* memory.init seg 0 */
-        case WASM_OPC_FC_TABLE_INIT: /* table.init elem table */
-        case WASM_OPC_FC_TABLE_COPY: /* table.copy dst src */
-        case WASM_OPC_FC_MEMORY_COPY: /* memory.copy 0 0 */
-            READ(wasm_read_u32(r, &a));
-            READ(wasm_read_u32(r, &b));
+        case OLW_OPC_FC_MEMORY_INIT: /* memory.init seg 0 */
+        case OLW_OPC_FC_TABLE_INIT: /* table.init elem table */
+        case OLW_OPC_FC_TABLE_COPY: /* table.copy dst src */
+        case OLW_OPC_FC_MEMORY_COPY: /* memory.copy 0 0 */
+            READ(olw_read_u32(r, &a));
+            READ(olw_read_u32(r, &b));
             break;
-        case WASM_OPC_FC_DATA_DROP:
-        case WASM_OPC_FC_MEMORY_FILL:
-        case WASM_OPC_FC_ELEM_DROP:
-        case WASM_OPC_FC_TABLE_GROW:
-        case WASM_OPC_FC_TABLE_SIZE:
-        case WASM_OPC_FC_TABLE_FILL:
-            READ(wasm_read_u32(r, &a));
+        case OLW_OPC_FC_DATA_DROP:
+        case OLW_OPC_FC_MEMORY_FILL:
+        case OLW_OPC_FC_ELEM_DROP:
+        case OLW_OPC_FC_TABLE_GROW:
+        case OLW_OPC_FC_TABLE_SIZE:
+        case OLW_OPC_FC_TABLE_FILL:
+            READ(olw_read_u32(r, &a));
             break;
         default:
             return fail(c, "unknown 0xfc instruction"), false;
         }
-        if (sub == WASM_OPC_FC_MEMORY_INIT || sub == WASM_OPC_FC_DATA_DROP)
+        if (sub == OLW_OPC_FC_MEMORY_INIT || sub == OLW_OPC_FC_DATA_DROP)
             CHECK_INDEX(a, m->ndatas, "data segment");
-        if (sub == WASM_OPC_FC_TABLE_INIT || sub == WASM_OPC_FC_ELEM_DROP)
+        if (sub == OLW_OPC_FC_TABLE_INIT || sub == OLW_OPC_FC_ELEM_DROP)
             CHECK_INDEX(a, m->nelems, "element segment");
-        if (sub == WASM_OPC_FC_TABLE_INIT)
+        if (sub == OLW_OPC_FC_TABLE_INIT)
             CHECK_INDEX(b, m->ntables, "table");
-        if (sub == WASM_OPC_FC_TABLE_COPY) {
+        if (sub == OLW_OPC_FC_TABLE_COPY) {
             CHECK_INDEX(a, m->ntables, "table");
             CHECK_INDEX(b, m->ntables, "table");
         }
-        if (sub >= WASM_OPC_FC_TABLE_GROW)
+        if (sub >= OLW_OPC_FC_TABLE_GROW)
             CHECK_INDEX(a, m->ntables, "table");
-        if (wasm_fc_opcodes[sub].family == WASM_FAM_MEMORY && sub != WASM_OPC_FC_DATA_DROP && m->nmemories == 0)
+        if (olw_fc_opcodes[sub].family == OLW_FAM_MEMORY && sub != OLW_OPC_FC_DATA_DROP && m->nmemories == 0)
             return fail(c, "memory instruction without a memory"), false;
         if (!live)
             break;
         uint32_t s = 0;
         switch (sub) {
-        case WASM_OPC_FC_MEMORY_INIT:
+        case OLW_OPC_FC_MEMORY_INIT:
             s = pop(c, 3);
             emit_op(c, WOP_MEMORY_INIT);
             emit_u(c, a);
             break;
-        case WASM_OPC_FC_DATA_DROP:
+        case OLW_OPC_FC_DATA_DROP:
             emit_op(c, WOP_DATA_DROP);
             emit_u(c, a);
             return true;
-        case WASM_OPC_FC_MEMORY_COPY:
+        case OLW_OPC_FC_MEMORY_COPY:
             s = pop(c, 3);
             emit_op(c, WOP_MEMORY_COPY);
             break;
-        case WASM_OPC_FC_MEMORY_FILL:
+        case OLW_OPC_FC_MEMORY_FILL:
             s = pop(c, 3);
             emit_op(c, WOP_MEMORY_FILL);
             break;
-        case WASM_OPC_FC_TABLE_INIT:
+        case OLW_OPC_FC_TABLE_INIT:
             s = pop(c, 3);
             emit_op(c, WOP_TABLE_INIT);
             emit_u(c, b);
             emit_u(c, a);
             break;
-        case WASM_OPC_FC_ELEM_DROP:
+        case OLW_OPC_FC_ELEM_DROP:
             emit_op(c, WOP_ELEM_DROP);
             emit_u(c, a);
             return true;
-        case WASM_OPC_FC_TABLE_COPY:
+        case OLW_OPC_FC_TABLE_COPY:
             s = pop(c, 3);
             emit_op(c, WOP_TABLE_COPY);
             emit_u(c, a);
             emit_u(c, b);
             break;
-        case WASM_OPC_FC_TABLE_GROW:
+        case OLW_OPC_FC_TABLE_GROW:
             materialize_from(c, c->h - 2); /* grows in place */
             s = pop(c, 2);
             push(c, 1);
@@ -1476,7 +1476,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
             emit_u(c, a);
             emit_u(c, s + 1);
             return true;
-        case WASM_OPC_FC_TABLE_SIZE: {
+        case OLW_OPC_FC_TABLE_SIZE: {
             emit_op(c, WOP_TABLE_SIZE);
             size_t cell = emit_u(c, push(c, 1));
             emit_u(c, a);
@@ -1496,10 +1496,10 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
     }
     default: {
         const opcode_code *oc = &opcode_codes[opcode];
-        if (oc->family == WASM_FAM_MEMORY) { /* loads and stores (memory.size and .grow have cases) */
+        if (oc->family == OLW_FAM_MEMORY) { /* loads and stores (memory.size and .grow have cases) */
             uint32_t align, offset;
-            READ(wasm_read_u32(r, &align));
-            READ(wasm_read_u32(r, &offset));
+            READ(olw_read_u32(r, &align));
+            READ(olw_read_u32(r, &offset));
             if (!live)
                 break;
             if (m->nmemories == 0)
@@ -1516,7 +1516,7 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
                     rollback(c, add);
                 }
                 push(c, 1);
-                emit_op(c, (enum wasm_internal_op)(add != SIZE_MAX ? with_add(op) : op));
+                emit_op(c, (enum olw_internal_op)(add != SIZE_MAX ? with_add(op) : op));
                 size_t cell = emit_u(c, a);
                 if (add != SIZE_MAX) {
                     emit_u(c, x);
@@ -1534,11 +1534,11 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
                 if (add != SIZE_MAX) {
                     uint64_t x = c->code[add + 2].u, y = c->code[add + 3].u;
                     rollback(c, add);
-                    emit_op(c, (enum wasm_internal_op)with_add(op));
+                    emit_op(c, (enum olw_internal_op)with_add(op));
                     emit_u(c, x);
                     emit_u(c, y);
                 } else {
-                    emit_op(c, (enum wasm_internal_op)op);
+                    emit_op(c, (enum olw_internal_op)op);
                     emit_u(c, src(c, a));
                 }
                 emit_u(c, sv);
@@ -1546,9 +1546,9 @@ static bool compile_instr(compiler *c, wasm_reader *r, bool *done)
             }
             break;
         }
-        if (oc->family == WASM_FAM_REINTERPRET) /* the slot already holds the bits */
+        if (oc->family == OLW_FAM_REINTERPRET) /* the slot already holds the bits */
             break;
-        if (oc->family == WASM_FAM_NUMERIC) {
+        if (oc->family == OLW_FAM_NUMERIC) {
             if (!live)
                 break;
             if (oc->binary)
@@ -1569,7 +1569,7 @@ static const struct {
     uint16_t a, b, pair;
 } pair_table[] = {
 #define PAIR_ENTRY(a, b) {WOP_##a, WOP_##b, WOP_##a##__##b},
-    WASM_PAIRS(PAIR_ENTRY)
+    OLW_PAIRS(PAIR_ENTRY)
 #undef PAIR_ENTRY
 };
 
@@ -1633,11 +1633,11 @@ static void pair_instructions(compiler *c)
     free(landing);
 }
 
-static bool compile_func(compiler *c, uint32_t index, wasm_compiled_func *out)
+static bool compile_func(compiler *c, uint32_t index, olw_compiled_func *out)
 {
-    const struct wasm_module *m = c->m;
-    const wasm_func_decl *d = &m->funcs[index];
-    const wasm_functype *t = &m->types[d->type_index];
+    const struct olw_module *m = c->m;
+    const olw_func_decl *d = &m->funcs[index];
+    const olw_functype *t = &m->types[d->type_index];
 
     c->ncode = c->nctl = c->nfix = 0;
     c->nstarts = 0;
@@ -1650,7 +1650,7 @@ static bool compile_func(compiler *c, uint32_t index, wasm_compiled_func *out)
     /* Room for constants: at most one per byte that can start a constant. */
     uint32_t room = 0;
     for (size_t i = 0; i < d->code_size && room < CONST_MAX; i++)
-        if ((d->code[i] >= WASM_OPC_I32_CONST && d->code[i] <= WASM_OPC_F64_CONST) || d->code[i] == WASM_OPC_REF_NULL)
+        if ((d->code[i] >= OLW_OPC_I32_CONST && d->code[i] <= OLW_OPC_F64_CONST) || d->code[i] == OLW_OPC_REF_NULL)
             room++;
     c->const_room = room;
     c->stack_base = c->nlocals_total + room;
@@ -1664,10 +1664,10 @@ static bool compile_func(compiler *c, uint32_t index, wasm_compiled_func *out)
     new_chain(c);
     charge_add(c, emit_u(c, 0));
 
-    wasm_reader r = wasm_reader_at(m->bytes, d->code, d->code + d->code_size);
+    olw_reader r = olw_reader_at(m->bytes, d->code, d->code + d->code_size);
     bool done = false;
     while (!done) {
-        if (wasm_load_interrupted(m, &c->ticks, c->err))
+        if (olw_load_interrupted(m, &c->ticks, c->err))
             return false;
         if (!compile_instr(c, &r, &done))
             return false;
@@ -1679,12 +1679,12 @@ static bool compile_func(compiler *c, uint32_t index, wasm_compiled_func *out)
      * for it as bulk instructions pay for their bytes, 1 per 8 slots (64
      * bytes). Without it 50,000 locals were zeroed for 1 fuel. */
     if (c->metering)
-        c->code[0].u += ((uint64_t)d->nlocals + c->nconsts) / WASM_ENTRY_SLOTS_PER_FUEL;
+        c->code[0].u += ((uint64_t)d->nlocals + c->nconsts) / OLW_ENTRY_SLOTS_PER_FUEL;
 
     out->ncells = c->ncode;
     /* The buffer becomes the function's code, trimmed: no second copy (a
      * br_table-heavy body is 24 bytes of code per byte of wasm). */
-    wasm_cell *code = realloc(c->code, c->ncode * sizeof *code);
+    olw_cell *code = realloc(c->code, c->ncode * sizeof *code);
     if (!code)
         code = c->code;
     c->code = NULL;
@@ -1697,7 +1697,7 @@ static bool compile_func(compiler *c, uint32_t index, wasm_compiled_func *out)
     out->nconsts = c->nconsts;
     if (c->nconsts) {
         /* padded to whole groups, which the interpreter copies at once */
-        size_t padded = (c->nconsts + WASM_INIT_GROUP - 1) / WASM_INIT_GROUP * WASM_INIT_GROUP;
+        size_t padded = (c->nconsts + OLW_INIT_GROUP - 1) / OLW_INIT_GROUP * OLW_INIT_GROUP;
         uint64_t *k = calloc(padded, sizeof *k);
         if (!k) {
             free(code);
@@ -1709,24 +1709,24 @@ static bool compile_func(compiler *c, uint32_t index, wasm_compiled_func *out)
         out->consts = k;
     }
     /* room for the whole groups written past the locals or the constants */
-    out->frame_size = (c->max_h > t->nresults ? c->max_h : t->nresults) + WASM_INIT_GROUP - 1;
-    if ((uint64_t)d->nlocals + c->nconsts <= WASM_SMALL_INIT) {
+    out->frame_size = (c->max_h > t->nresults ? c->max_h : t->nresults) + OLW_INIT_GROUP - 1;
+    if ((uint64_t)d->nlocals + c->nconsts <= OLW_SMALL_INIT) {
         out->small_init = true;
         memset(out->init, 0, sizeof out->init);
         memcpy(out->init + d->nlocals, c->consts, c->nconsts * sizeof *c->consts);
-        if (out->frame_size < t->nparams + WASM_SMALL_INIT)
-            out->frame_size = t->nparams + WASM_SMALL_INIT;
+        if (out->frame_size < t->nparams + OLW_SMALL_INIT)
+            out->frame_size = t->nparams + OLW_SMALL_INIT;
     }
     return true;
 }
 
-bool wasm_compile_module(struct wasm_module *m, wasm_error *err)
+bool olw_compile_module(struct olw_module *m, olw_error *err)
 {
     uint32_t ndefined = m->nfuncs - m->nimported_funcs;
-    struct wasm_compiled *cm = calloc(1, sizeof *cm);
+    struct olw_compiled *cm = calloc(1, sizeof *cm);
     if (!cm || !(cm->funcs = calloc(ndefined ? ndefined : 1, sizeof *cm->funcs))) {
         free(cm);
-        return wasm_fail(err, WASM_ERR_RESOURCE, SIZE_MAX, "out of memory");
+        return olw_fail(err, OLW_ERR_RESOURCE, SIZE_MAX, "out of memory");
     }
     cm->nfuncs = ndefined;
     m->compiled = cm;
@@ -1734,7 +1734,7 @@ bool wasm_compile_module(struct wasm_module *m, wasm_error *err)
     compiler c;
     memset(&c, 0, sizeof c);
     c.m = m;
-    c.handlers = wasm_interp_handlers();
+    c.handlers = olw_interp_handlers();
     c.err = err;
     c.metering = m->metering;
     _Static_assert(sizeof pair_table / sizeof pair_table[0] <= sizeof c.pair_next / sizeof c.pair_next[0],
@@ -1758,13 +1758,13 @@ bool wasm_compile_module(struct wasm_module *m, wasm_error *err)
     free(c.starts);
     free(c.start_ops);
     if (!ok) {
-        wasm_compiled_free(cm);
+        olw_compiled_free(cm);
         m->compiled = NULL;
     }
     return ok;
 }
 
-void wasm_compiled_free(struct wasm_compiled *c)
+void olw_compiled_free(struct olw_compiled *c)
 {
     if (!c)
         return;

@@ -28,17 +28,17 @@
 
 #include "wasm/module.h"
 
-typedef union wasm_cell {
+typedef union olw_cell {
     const void *op; /* handler address */
     uint64_t u;     /* slot index, count, constant, index */
     int64_t i;      /* relative branch offset in cells */
     const void *p;  /* pointer operand (callee, function type) */
-} wasm_cell;
+} olw_cell;
 
 /* Every internal instruction. Comments give the operand cells after the
  * handler. Slots are frame-relative; "off" is a branch offset in cells from
  * the start of the instruction. */
-#define WASM_INTERNAL_OPS(X)                                                                      \
+#define OLW_INTERNAL_OPS(X)                                                                      \
     /* control */                                                                                 \
     X(EXIT)          /* (end of a call from the embedder) */                                      \
     X(FUEL)          /* cost */                                                                   \
@@ -65,9 +65,9 @@ typedef union wasm_cell {
                         count+1 entries' target indexes, 32 bits each, two per cell */               \
     X(RETURN)        /* n src */                                                                  \
     /* calls end with the cost of the run after them, charged on return */                      \
-    X(CALL)          /* callee(wasm_compiled_func*) base cost */                                  \
+    X(CALL)          /* callee(olw_compiled_func*) base cost */                                  \
     X(CALL_FUNC)     /* funcidx base cost: through the instance's function table */               \
-    X(CALL_INDIRECT) /* table type(wasm_functype*) base idx cost */                               \
+    X(CALL_INDIRECT) /* table type(olw_functype*) base idx cost */                               \
     /* data movement */                                                                           \
     X(COPY)          /* dst src */                                                                \
     X(COPY2)         /* dst src dst2 src2: two COPY in a row */                                   \
@@ -141,7 +141,7 @@ typedef union wasm_cell {
  * A's work and jumps straight to B's handler (a direct jump: one indirect
  * dispatch less). The cells stay those of A then B. Chosen by profiling
  * the benchmark workloads (docs/engine.md). */
-#define WASM_PAIRS(P)                                                                              \
+#define OLW_PAIRS(P)                                                                              \
     P(I32_ADD, I32_ADD) P(I32_ADD, I32_SUB) P(I32_ADD, ADD_BR_I32_NE) P(I32_ADD, ADD_BR_I64_LT_U)   \
     P(I32_ADD, ADD_BR_I64_NE) P(I32_ADD, RETURN) P(I32_ADD, LOAD64) P(I32_ADD, LOAD32)               \
     P(I32_ADD, STORE32) P(I32_ADD, F64_CONVERT_I32_S) P(I32_ADD, F64_SUB)                          \
@@ -163,52 +163,52 @@ typedef union wasm_cell {
     P(LOAD8_U32, LOAD8_U32) P(I32_SUB, BR_IF) P(I32_OR, STORE8) P(I32_SUB, I32_OR)                  \
     P(I32_GT_U, COPY) P(I32_MUL, I32_SUB)
 
-enum wasm_internal_op {
-#define WASM_OP_ENUM(name) WOP_##name,
-    WASM_INTERNAL_OPS(WASM_OP_ENUM)
-#undef WASM_OP_ENUM
-#define WASM_PAIR_ENUM(a, b) WOP_##a##__##b,
-    WASM_PAIRS(WASM_PAIR_ENUM)
-#undef WASM_PAIR_ENUM
+enum olw_internal_op {
+#define OLW_OP_ENUM(name) WOP_##name,
+    OLW_INTERNAL_OPS(OLW_OP_ENUM)
+#undef OLW_OP_ENUM
+#define OLW_PAIR_ENUM(a, b) WOP_##a##__##b,
+    OLW_PAIRS(OLW_PAIR_ENUM)
+#undef OLW_PAIR_ENUM
     WOP_COUNT
 };
 
 /* A frame's locals are zeroed, and its constants copied, in groups of this
  * many slots (the last group may spill into the operand stack: frame_size
  * has room, and consts is padded). */
-#define WASM_INIT_GROUP 4
+#define OLW_INIT_GROUP 4
 
 /* Frames whose declared locals and constants fit in this many slots start
- * with one fixed-size copy of wasm_compiled_func.init (no loops). */
-#define WASM_SMALL_INIT 8
+ * with one fixed-size copy of olw_compiled_func.init (no loops). */
+#define OLW_SMALL_INIT 8
 
 /* Fuel a call pays for initialising its frame, on top of its first run:
  * 1 per this many declared locals and constants (64 bytes, the bulk rate). */
-#define WASM_ENTRY_SLOTS_PER_FUEL 8u
+#define OLW_ENTRY_SLOTS_PER_FUEL 8u
 
 /* One compiled function. */
-typedef struct wasm_compiled_func {
-    const wasm_cell *code; /* code[0]: cost of the first run; instructions from code[1] */
+typedef struct olw_compiled_func {
+    const olw_cell *code; /* code[0]: cost of the first run; instructions from code[1] */
     size_t ncells;
-    const wasm_functype *type;
+    const olw_functype *type;
     uint32_t nparams;
     uint32_t nresults;
     uint32_t nlocals;    /* declared locals (zeroed on entry), after the params */
     uint32_t nconsts;    /* constants, copied on entry into the slots after the locals */
     const uint64_t *consts;
-    /* small_init: locals and constants fit in WASM_SMALL_INIT slots, and
+    /* small_init: locals and constants fit in OLW_SMALL_INIT slots, and
      * entry copies init (zeros, the constants, zeros) there at once */
     bool small_init;
-    uint64_t init[WASM_SMALL_INIT];
+    uint64_t init[OLW_SMALL_INIT];
     uint32_t frame_size; /* slots: params + locals + maximum operand height, >= nresults */
-} wasm_compiled_func;
+} olw_compiled_func;
 
-struct wasm_compiled {
+struct olw_compiled {
     uint32_t nfuncs; /* defined functions */
-    wasm_compiled_func *funcs;
+    olw_compiled_func *funcs;
 };
 
-/* The handler addresses, indexed by enum wasm_internal_op (from interp.c). */
-const void *const *wasm_interp_handlers(void);
+/* The handler addresses, indexed by enum olw_internal_op (from interp.c). */
+const void *const *olw_interp_handlers(void);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * decode.c — the WebAssembly binary format (2.0, without SIMD) into a
- * struct wasm_module.
+ * struct olw_module.
  *
  * The decoder checks everything the binary grammar requires (section order
  * and sizes, LEB128 limits, UTF-8 names, vector lengths, the function/code
@@ -24,24 +24,24 @@
 #include "wasm/reader.h"
 
 /* Locals are declared run-length encoded but stored expanded, so a few
- * bytes can declare WASM_MAX_LOCALS of them. This bounds the expansion for
+ * bytes can declare OLW_MAX_LOCALS of them. This bounds the expansion for
  * the whole module (16 MiB of local types; real programs use a fraction). */
 #define MAX_MODULE_LOCALS (16u << 20)
 
 typedef struct decoder {
-    wasm_reader r; /* the current section (or the whole module between sections) */
-    struct wasm_module *m;
-    wasm_error *err;
+    olw_reader r; /* the current section (or the whole module between sections) */
+    struct olw_module *m;
+    olw_error *err;
     uint32_t nfunc_decls; /* entries of the function section */
     uint64_t module_locals; /* declared locals of all functions so far */
     bool has_code;
-    uint32_t ticks; /* for wasm_load_interrupted */
+    uint32_t ticks; /* for olw_load_interrupted */
 } decoder;
 
 /* Polled once per entry of every section that may hold many. */
 #define POLL(d)                                                                                        \
     do {                                                                                               \
-        if (wasm_load_interrupted((d)->m, &(d)->ticks, (d)->err))                                      \
+        if (olw_load_interrupted((d)->m, &(d)->ticks, (d)->err))                                      \
             return false;                                                                              \
     } while (0)
 
@@ -54,10 +54,10 @@ static bool malformed(decoder *d, size_t offset, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return wasm_fail(d->err, WASM_ERR_MALFORMED, offset, "%s (offset 0x%zx)", msg, offset);
+    return olw_fail(d->err, OLW_ERR_MALFORMED, offset, "%s (offset 0x%zx)", msg, offset);
 }
 
-static size_t offset_of(const decoder *d) { return wasm_reader_offset(&d->r); }
+static size_t offset_of(const decoder *d) { return olw_reader_offset(&d->r); }
 
 /* Explains why a LEB128 read at `at` failed: the input ended, the encoding
  * is longer than ceil(bits/7) bytes, or its last byte has unused bits set. */
@@ -78,7 +78,7 @@ static bool leb_error(decoder *d, const uint8_t *at, unsigned bits, const char *
 static bool read_u32(decoder *d, uint32_t *out, const char *what)
 {
     const uint8_t *at = d->r.p;
-    if (!wasm_read_u32(&d->r, out)) {
+    if (!olw_read_u32(&d->r, out)) {
         leb_error(d, at, 32, what);
         return false;
     }
@@ -87,7 +87,7 @@ static bool read_u32(decoder *d, uint32_t *out, const char *what)
 
 static bool read_byte(decoder *d, uint8_t *out, const char *what)
 {
-    if (!wasm_read_u8(&d->r, out)) {
+    if (!olw_read_u8(&d->r, out)) {
         malformed(d, offset_of(d), "unexpected end while reading %s", what);
         return false;
     }
@@ -101,9 +101,9 @@ static bool read_count(decoder *d, uint32_t *out, size_t min_size, const char *w
     size_t at = offset_of(d);
     if (!read_u32(d, out, what))
         return false;
-    if ((uint64_t)*out * min_size > wasm_reader_left(&d->r))
+    if ((uint64_t)*out * min_size > olw_reader_left(&d->r))
         return malformed(d, at, "unexpected end: %u %s do not fit in the remaining %zu bytes", *out, what,
-                         wasm_reader_left(&d->r));
+                         olw_reader_left(&d->r));
     return true;
 }
 
@@ -152,8 +152,8 @@ static bool read_name(decoder *d, char **out, uint32_t *len_out, bool copy)
     const uint8_t *bytes;
     if (!read_u32(d, &len, "name length"))
         return false;
-    if (!wasm_read_bytes(&d->r, len, &bytes))
-        return malformed(d, at, "length out of bounds: name of %u bytes, %zu left", len, wasm_reader_left(&d->r));
+    if (!olw_read_bytes(&d->r, len, &bytes))
+        return malformed(d, at, "length out of bounds: name of %u bytes, %zu left", len, olw_reader_left(&d->r));
     if (!utf8_valid(bytes, len))
         return malformed(d, at, "malformed UTF-8 encoding in name");
     if (len_out)
@@ -161,7 +161,7 @@ static bool read_name(decoder *d, char **out, uint32_t *len_out, bool copy)
     if (copy) {
         char *s = malloc((size_t)len + 1);
         if (!s)
-            return wasm_fail(d->err, WASM_ERR_RESOURCE, at, "out of memory");
+            return olw_fail(d->err, OLW_ERR_RESOURCE, at, "out of memory");
         memcpy(s, bytes, len);
         s[len] = '\0';
         *out = s;
@@ -169,42 +169,42 @@ static bool read_name(decoder *d, char **out, uint32_t *len_out, bool copy)
     return true;
 }
 
-static bool read_valtype(decoder *d, wasm_valtype *out)
+static bool read_valtype(decoder *d, olw_valtype *out)
 {
     size_t at = offset_of(d);
     uint8_t b;
     if (!read_byte(d, &b, "value type"))
         return false;
     switch (b) {
-    case WASM_I32:
-    case WASM_I64:
-    case WASM_F32:
-    case WASM_F64:
-    case WASM_FUNCREF:
-    case WASM_EXTERNREF:
+    case OLW_I32:
+    case OLW_I64:
+    case OLW_F32:
+    case OLW_F64:
+    case OLW_FUNCREF:
+    case OLW_EXTERNREF:
         *out = b;
         return true;
-    case WASM_V128:
-        return wasm_fail(d->err, WASM_ERR_UNSUPPORTED, at,
+    case OLW_V128:
+        return olw_fail(d->err, OLW_ERR_UNSUPPORTED, at,
                          "SIMD is not supported: value type v128 (offset 0x%zx)", at);
     default:
         return malformed(d, at, "malformed value type 0x%02x", b);
     }
 }
 
-static bool read_reftype(decoder *d, wasm_valtype *out)
+static bool read_reftype(decoder *d, olw_valtype *out)
 {
     size_t at = offset_of(d);
     uint8_t b;
     if (!read_byte(d, &b, "reference type"))
         return false;
-    if (b != WASM_FUNCREF && b != WASM_EXTERNREF)
+    if (b != OLW_FUNCREF && b != OLW_EXTERNREF)
         return malformed(d, at, "malformed reference type 0x%02x", b);
     *out = b;
     return true;
 }
 
-static bool read_limits(decoder *d, wasm_limits_decl *out)
+static bool read_limits(decoder *d, olw_limits_decl *out)
 {
     size_t at = offset_of(d);
     uint8_t flags;
@@ -221,12 +221,12 @@ static bool read_limits(decoder *d, wasm_limits_decl *out)
     return true;
 }
 
-static bool read_tabletype(decoder *d, wasm_tabletype *out)
+static bool read_tabletype(decoder *d, olw_tabletype *out)
 {
     return read_reftype(d, &out->elem) && read_limits(d, &out->limits);
 }
 
-static bool read_globaltype(decoder *d, wasm_globaltype *out)
+static bool read_globaltype(decoder *d, olw_globaltype *out)
 {
     if (!read_valtype(d, &out->type))
         return false;
@@ -245,13 +245,13 @@ static bool read_globaltype(decoder *d, wasm_globaltype *out)
  * illegal opcode (malformed). */
 static bool is_instruction_opcode(uint8_t op)
 {
-    return wasm_opcodes[op].family != WASM_FAM_NONE;
+    return olw_opcodes[op].family != OLW_FAM_NONE;
 }
 
 /* A constant expression: WebAssembly 2.0 allows one constant instruction
  * then `end`. Anything else is reported the way the spec's validator does
  * (INVALID), except bytes that are not instructions at all (MALFORMED). */
-static bool read_const_expr(decoder *d, wasm_const_expr *out)
+static bool read_const_expr(decoder *d, olw_const_expr *out)
 {
     size_t start = offset_of(d);
     unsigned n = 0;
@@ -262,59 +262,59 @@ static bool read_const_expr(decoder *d, wasm_const_expr *out)
         uint8_t op;
         if (!read_byte(d, &op, "constant expression"))
             return false;
-        if (op == WASM_OPC_END)
+        if (op == OLW_OPC_END)
             break;
         uint64_t value = 0;
         const uint8_t *imm = d->r.p;
         switch (op) {
-        case WASM_CONST_I32: {
+        case OLW_CONST_I32: {
             int32_t v;
-            if (!wasm_read_i32(&d->r, &v))
+            if (!olw_read_i32(&d->r, &v))
                 return leb_error(d, imm, 32, "i32.const immediate");
             value = (uint64_t)(int64_t)v;
             break;
         }
-        case WASM_CONST_I64: {
+        case OLW_CONST_I64: {
             int64_t v;
-            if (!wasm_read_i64(&d->r, &v))
+            if (!olw_read_i64(&d->r, &v))
                 return leb_error(d, imm, 64, "i64.const immediate");
             value = (uint64_t)v;
             break;
         }
-        case WASM_CONST_F32: {
+        case OLW_CONST_F32: {
             uint32_t v;
-            if (!wasm_read_f32_bits(&d->r, &v))
+            if (!olw_read_f32_bits(&d->r, &v))
                 return malformed(d, at, "unexpected end in f32.const");
             value = v;
             break;
         }
-        case WASM_CONST_F64:
-            if (!wasm_read_f64_bits(&d->r, &value))
+        case OLW_CONST_F64:
+            if (!olw_read_f64_bits(&d->r, &value))
                 return malformed(d, at, "unexpected end in f64.const");
             break;
-        case WASM_CONST_GLOBAL_GET:
-        case WASM_CONST_REF_FUNC: {
+        case OLW_CONST_GLOBAL_GET:
+        case OLW_CONST_REF_FUNC: {
             uint32_t idx;
             if (!read_u32(d, &idx, "index"))
                 return false;
             value = idx;
             break;
         }
-        case WASM_CONST_REF_NULL: {
-            wasm_valtype t;
+        case OLW_CONST_REF_NULL: {
+            olw_valtype t;
             if (!read_reftype(d, &t))
                 return false;
             value = t;
             break;
         }
         case 0xfd:
-            return wasm_fail(d->err, WASM_ERR_UNSUPPORTED, at,
+            return olw_fail(d->err, OLW_ERR_UNSUPPORTED, at,
                              "SIMD instructions are not supported (offset 0x%zx)", at);
         default:
             if (is_instruction_opcode(op))
-                return wasm_fail(d->err, WASM_ERR_INVALID, at,
+                return olw_fail(d->err, OLW_ERR_INVALID, at,
                                  "constant expression required: %s (opcode 0x%02x) is not constant (offset 0x%zx)",
-                                 wasm_opcode_name(op, 0), op, at);
+                                 olw_opcode_name(op, 0), op, at);
             return malformed(d, at, "illegal opcode 0x%02x", op);
         }
         if (n == 0) {
@@ -324,7 +324,7 @@ static bool read_const_expr(decoder *d, wasm_const_expr *out)
         n++;
     }
     if (n != 1)
-        return wasm_fail(d->err, WASM_ERR_INVALID, start,
+        return olw_fail(d->err, OLW_ERR_INVALID, start,
                          "type mismatch: constant expression must hold exactly one value, has %u (offset 0x%zx)",
                          n, start);
     return true;
@@ -332,15 +332,15 @@ static bool read_const_expr(decoder *d, wasm_const_expr *out)
 
 /* ---- sections --------------------------------------------------------- */
 
-static bool oom(decoder *d) { return wasm_fail(d->err, WASM_ERR_RESOURCE, offset_of(d), "out of memory"); }
+static bool oom(decoder *d) { return olw_fail(d->err, OLW_ERR_RESOURCE, offset_of(d), "out of memory"); }
 
 static bool decode_types(decoder *d)
 {
-    struct wasm_module *m = d->m;
+    struct olw_module *m = d->m;
     uint32_t n;
     if (!read_count(d, &n, 3, "types"))
         return false;
-    if (n > WASM_MAX_TYPES)
+    if (n > OLW_MAX_TYPES)
         return malformed(d, offset_of(d), "too many types (%u)", n);
     m->types = calloc(n ? n : 1, sizeof *m->types);
     if (!m->types)
@@ -363,7 +363,7 @@ static bool decode_types(decoder *d)
             return false;
         const uint8_t *results = d->r.p;
         d->r.p += nr;
-        wasm_valtype *types = malloc((size_t)np + nr + 1);
+        olw_valtype *types = malloc((size_t)np + nr + 1);
         if (!types)
             return oom(d);
         m->types[i].types = types;
@@ -371,7 +371,7 @@ static bool decode_types(decoder *d)
         m->types[i].nresults = nr;
         m->ntypes = i + 1;
         /* re-read the type bytes through read_valtype for its checks */
-        wasm_reader saved = d->r;
+        olw_reader saved = d->r;
         d->r.p = params;
         for (uint32_t k = 0; k < np; k++)
             if (!read_valtype(d, &types[k]))
@@ -381,8 +381,8 @@ static bool decode_types(decoder *d)
             if (!read_valtype(d, &types[np + k]))
                 return false;
         d->r = saved;
-        if (np > WASM_MAX_PARAMS || nr > WASM_MAX_RESULTS)
-            return wasm_fail(d->err, WASM_ERR_UNSUPPORTED, at,
+        if (np > OLW_MAX_PARAMS || nr > OLW_MAX_RESULTS)
+            return olw_fail(d->err, OLW_ERR_UNSUPPORTED, at,
                              "function type %u has too many parameters or results (%u, %u) (offset 0x%zx)", i, np,
                              nr, at);
     }
@@ -391,7 +391,7 @@ static bool decode_types(decoder *d)
 
 static bool decode_imports(decoder *d)
 {
-    struct wasm_module *m = d->m;
+    struct olw_module *m = d->m;
     uint32_t n;
     if (!read_count(d, &n, 4, "imports"))
         return false;
@@ -400,7 +400,7 @@ static bool decode_imports(decoder *d)
         return oom(d);
     for (uint32_t i = 0; i < n; i++) {
         POLL(d);
-        wasm_import_decl *imp = &m->imports[i];
+        olw_import_decl *imp = &m->imports[i];
         m->nimports = i + 1;
         if (!read_name(d, &imp->module, &imp->module_len, true) || !read_name(d, &imp->name, &imp->name_len, true))
             return false;
@@ -409,40 +409,40 @@ static bool decode_imports(decoder *d)
         if (!read_byte(d, &kind, "import kind"))
             return false;
         switch (kind) {
-        case WASM_EXTERN_FUNC:
+        case OLW_EXTERN_FUNC:
             if (!read_u32(d, &imp->desc.type_index, "type index"))
                 return false;
             break;
-        case WASM_EXTERN_TABLE:
+        case OLW_EXTERN_TABLE:
             if (!read_tabletype(d, &imp->desc.table))
                 return false;
             break;
-        case WASM_EXTERN_MEMORY:
+        case OLW_EXTERN_MEMORY:
             if (!read_limits(d, &imp->desc.memory))
                 return false;
             break;
-        case WASM_EXTERN_GLOBAL:
+        case OLW_EXTERN_GLOBAL:
             if (!read_globaltype(d, &imp->desc.global))
                 return false;
             break;
         default:
             return malformed(d, at, "malformed import kind 0x%02x", kind);
         }
-        imp->kind = (wasm_extern_kind)kind;
+        imp->kind = (olw_extern_kind)kind;
     }
     return true;
 }
 
 static bool decode_functions(decoder *d)
 {
-    struct wasm_module *m = d->m;
+    struct olw_module *m = d->m;
     uint32_t n;
     if (!read_count(d, &n, 1, "functions"))
         return false;
-    if ((uint64_t)n + m->nimported_funcs > WASM_MAX_FUNCS)
-        return wasm_fail(d->err, WASM_ERR_RESOURCE, offset_of(d),
+    if ((uint64_t)n + m->nimported_funcs > OLW_MAX_FUNCS)
+        return olw_fail(d->err, OLW_ERR_RESOURCE, offset_of(d),
                          "too many functions: %u imported and %u defined, more than the limit of %u (offset 0x%zx)",
-                         m->nimported_funcs, n, WASM_MAX_FUNCS, offset_of(d));
+                         m->nimported_funcs, n, OLW_MAX_FUNCS, offset_of(d));
     m->funcs = calloc(n ? n : 1, sizeof *m->funcs);
     if (!m->funcs)
         return oom(d);
@@ -467,7 +467,7 @@ static void *grow_space(decoder *d, void *array, size_t count, size_t elem_size)
 
 static bool decode_tables(decoder *d)
 {
-    struct wasm_module *m = d->m;
+    struct olw_module *m = d->m;
     uint32_t n;
     if (!read_count(d, &n, 3, "tables"))
         return false;
@@ -484,7 +484,7 @@ static bool decode_tables(decoder *d)
 
 static bool decode_memories(decoder *d)
 {
-    struct wasm_module *m = d->m;
+    struct olw_module *m = d->m;
     uint32_t n;
     if (!read_count(d, &n, 2, "memories"))
         return false;
@@ -501,7 +501,7 @@ static bool decode_memories(decoder *d)
 
 static bool decode_globals(decoder *d)
 {
-    struct wasm_module *m = d->m;
+    struct olw_module *m = d->m;
     uint32_t n;
     if (!read_count(d, &n, 3, "globals"))
         return false;
@@ -515,7 +515,7 @@ static bool decode_globals(decoder *d)
         return oom(d);
     for (uint32_t i = 0; i < n; i++) {
         POLL(d);
-        wasm_global_decl *g = &m->globals[i];
+        olw_global_decl *g = &m->globals[i];
         if (!read_globaltype(d, &g->type) || !read_const_expr(d, &g->init))
             return false;
         m->global_types[m->nimported_globals + i] = g->type;
@@ -525,7 +525,7 @@ static bool decode_globals(decoder *d)
 
 static bool decode_exports(decoder *d)
 {
-    struct wasm_module *m = d->m;
+    struct olw_module *m = d->m;
     uint32_t n;
     if (!read_count(d, &n, 3, "exports"))
         return false;
@@ -534,7 +534,7 @@ static bool decode_exports(decoder *d)
         return oom(d);
     for (uint32_t i = 0; i < n; i++) {
         POLL(d);
-        wasm_export_decl *e = &m->exports[i];
+        olw_export_decl *e = &m->exports[i];
         m->nexports = i + 1;
         if (!read_name(d, &e->name, &e->name_len, true))
             return false;
@@ -542,9 +542,9 @@ static bool decode_exports(decoder *d)
         uint8_t kind;
         if (!read_byte(d, &kind, "export kind"))
             return false;
-        if (kind > WASM_EXTERN_GLOBAL)
+        if (kind > OLW_EXTERN_GLOBAL)
             return malformed(d, at, "malformed export kind 0x%02x", kind);
-        e->kind = (wasm_extern_kind)kind;
+        e->kind = (olw_extern_kind)kind;
         if (!read_u32(d, &e->index, "export index"))
             return false;
     }
@@ -559,7 +559,7 @@ static bool decode_start(decoder *d)
 
 static bool decode_elements(decoder *d)
 {
-    struct wasm_module *m = d->m;
+    struct olw_module *m = d->m;
     uint32_t n;
     if (!read_count(d, &n, 2, "element segments"))
         return false;
@@ -568,7 +568,7 @@ static bool decode_elements(decoder *d)
         return oom(d);
     for (uint32_t i = 0; i < n; i++) {
         POLL(d);
-        wasm_elem_decl *e = &m->elems[i];
+        olw_elem_decl *e = &m->elems[i];
         m->nelems = i + 1;
         size_t at = offset_of(d);
         uint32_t flags;
@@ -579,11 +579,11 @@ static bool decode_elements(decoder *d)
         /* bit 0: passive or declarative; bit 1: explicit table (active) or
          * declarative; bit 2: items are expressions rather than indices */
         bool exprs = flags & 4;
-        e->type = WASM_FUNCREF;
+        e->type = OLW_FUNCREF;
         if (flags & 1) {
-            e->mode = (flags & 2) ? WASM_SEGMENT_DECLARATIVE : WASM_SEGMENT_PASSIVE;
+            e->mode = (flags & 2) ? OLW_SEGMENT_DECLARATIVE : OLW_SEGMENT_PASSIVE;
         } else {
-            e->mode = WASM_SEGMENT_ACTIVE;
+            e->mode = OLW_SEGMENT_ACTIVE;
             if ((flags & 2) && !read_u32(d, &e->table, "table index"))
                 return false;
             if (!read_const_expr(d, &e->offset))
@@ -609,7 +609,7 @@ static bool decode_elements(decoder *d)
         if (!e->items)
             return oom(d);
         for (uint32_t k = 0; k < count; k++) {
-            wasm_const_expr *item = &e->items[k];
+            olw_const_expr *item = &e->items[k];
             if (exprs) {
                 if (!read_const_expr(d, item))
                     return false;
@@ -618,7 +618,7 @@ static bool decode_elements(decoder *d)
                 item->offset = offset_of(d);
                 if (!read_u32(d, &idx, "function index"))
                     return false;
-                item->op = WASM_CONST_REF_FUNC;
+                item->op = OLW_CONST_REF_FUNC;
                 item->value = idx;
             }
             e->count = k + 1;
@@ -635,7 +635,7 @@ static bool decode_data_count(decoder *d)
 
 static bool decode_code(decoder *d)
 {
-    struct wasm_module *m = d->m;
+    struct olw_module *m = d->m;
     size_t at = offset_of(d);
     uint32_t n;
     if (!read_count(d, &n, 1, "function bodies"))
@@ -646,16 +646,16 @@ static bool decode_code(decoder *d)
     d->has_code = true;
     for (uint32_t i = 0; i < n; i++) {
         POLL(d);
-        wasm_func_decl *f = &m->funcs[i];
+        olw_func_decl *f = &m->funcs[i];
         size_t body_at = offset_of(d);
         uint32_t size;
         const uint8_t *body;
         if (!read_u32(d, &size, "function body size"))
             return false;
-        if (!wasm_read_bytes(&d->r, size, &body))
+        if (!olw_read_bytes(&d->r, size, &body))
             return malformed(d, body_at, "unexpected end: function body of %u bytes, %zu left", size,
-                             wasm_reader_left(&d->r));
-        wasm_reader outer = d->r;
+                             olw_reader_left(&d->r));
+        olw_reader outer = d->r;
         d->r.p = body;
         d->r.end = body + size;
         /* locals: run-length groups; the total is bounded before expanding */
@@ -666,18 +666,18 @@ static bool decode_code(decoder *d)
         uint64_t total = 0;
         for (uint32_t g = 0; g < ngroups; g++) {
             uint32_t count;
-            wasm_valtype t;
+            olw_valtype t;
             if (!read_u32(d, &count, "local count"))
                 return false;
             total += count;
-            if (total > WASM_MAX_LOCALS)
+            if (total > OLW_MAX_LOCALS)
                 return malformed(d, body_at, "too many locals in function %u", m->nimported_funcs + i);
             if (!read_valtype(d, &t))
                 return false;
         }
         d->module_locals += total;
         if (d->module_locals > MAX_MODULE_LOCALS)
-            return wasm_fail(d->err, WASM_ERR_RESOURCE, body_at,
+            return olw_fail(d->err, OLW_ERR_RESOURCE, body_at,
                              "too many locals in the module: more than %u in all functions (offset 0x%zx)",
                              MAX_MODULE_LOCALS, body_at);
         f->locals = malloc(total ? total : 1);
@@ -689,14 +689,14 @@ static bool decode_code(decoder *d)
         uint32_t k = 0;
         for (uint32_t g = 0; g < ngroups; g++) {
             uint32_t count = 0;
-            wasm_read_u32(&d->r, &count); /* checked above */
-            wasm_valtype t = *d->r.p++;
+            olw_read_u32(&d->r, &count); /* checked above */
+            olw_valtype t = *d->r.p++;
             memset(f->locals + k, t, count);
             k += count;
         }
         d->r.p = after;
         f->code = d->r.p;
-        f->code_size = wasm_reader_left(&d->r);
+        f->code_size = olw_reader_left(&d->r);
         f->code_offset = offset_of(d);
         if (f->code_size == 0)
             return malformed(d, f->code_offset, "unexpected end of section or function: empty body of function %u",
@@ -708,7 +708,7 @@ static bool decode_code(decoder *d)
 
 static bool decode_data(decoder *d)
 {
-    struct wasm_module *m = d->m;
+    struct olw_module *m = d->m;
     size_t at = offset_of(d);
     uint32_t n;
     if (!read_count(d, &n, 2, "data segments"))
@@ -721,7 +721,7 @@ static bool decode_data(decoder *d)
         return oom(d);
     for (uint32_t i = 0; i < n; i++) {
         POLL(d);
-        wasm_data_decl *s = &m->datas[i];
+        olw_data_decl *s = &m->datas[i];
         m->ndatas = i + 1;
         size_t sat = offset_of(d);
         uint32_t flags;
@@ -729,15 +729,15 @@ static bool decode_data(decoder *d)
             return false;
         switch (flags) {
         case 0:
-            s->mode = WASM_SEGMENT_ACTIVE;
+            s->mode = OLW_SEGMENT_ACTIVE;
             if (!read_const_expr(d, &s->offset))
                 return false;
             break;
         case 1:
-            s->mode = WASM_SEGMENT_PASSIVE;
+            s->mode = OLW_SEGMENT_PASSIVE;
             break;
         case 2:
-            s->mode = WASM_SEGMENT_ACTIVE;
+            s->mode = OLW_SEGMENT_ACTIVE;
             if (!read_u32(d, &s->memory, "memory index") || !read_const_expr(d, &s->offset))
                 return false;
             break;
@@ -748,9 +748,9 @@ static bool decode_data(decoder *d)
         uint32_t len;
         if (!read_u32(d, &len, "data length"))
             return false;
-        if (!wasm_read_bytes(&d->r, len, &s->bytes))
+        if (!olw_read_bytes(&d->r, len, &s->bytes))
             return malformed(d, lat, "unexpected end of section or function: data segment of %u bytes, %zu left",
-                             len, wasm_reader_left(&d->r));
+                             len, olw_reader_left(&d->r));
         s->size = len;
     }
     return true;
@@ -776,22 +776,22 @@ static int section_rank(uint8_t id)
  * segments and global initialisers. */
 static bool mark_declared(decoder *d)
 {
-    struct wasm_module *m = d->m;
+    struct olw_module *m = d->m;
     m->func_declared = calloc(m->nfuncs ? m->nfuncs : 1, 1);
     if (!m->func_declared)
         return oom(d);
     for (uint32_t i = 0; i < m->nexports; i++)
-        if (m->exports[i].kind == WASM_EXTERN_FUNC && m->exports[i].index < m->nfuncs)
+        if (m->exports[i].kind == OLW_EXTERN_FUNC && m->exports[i].index < m->nfuncs)
             m->func_declared[m->exports[i].index] = 1;
     for (uint32_t i = 0; i < m->nglobals - m->nimported_globals; i++) {
-        const wasm_const_expr *e = &m->globals[i].init;
-        if (e->op == WASM_CONST_REF_FUNC && e->value < m->nfuncs)
+        const olw_const_expr *e = &m->globals[i].init;
+        if (e->op == OLW_CONST_REF_FUNC && e->value < m->nfuncs)
             m->func_declared[e->value] = 1;
     }
     for (uint32_t i = 0; i < m->nelems; i++)
         for (uint32_t k = 0; k < m->elems[i].count; k++) {
-            const wasm_const_expr *e = &m->elems[i].items[k];
-            if (e->op == WASM_CONST_REF_FUNC && e->value < m->nfuncs)
+            const olw_const_expr *e = &m->elems[i].items[k];
+            if (e->op == OLW_CONST_REF_FUNC && e->value < m->nfuncs)
                 m->func_declared[e->value] = 1;
         }
     return true;
@@ -801,13 +801,13 @@ static bool mark_declared(decoder *d)
  * with the imports. */
 static bool init_spaces_from_imports(decoder *d)
 {
-    struct wasm_module *m = d->m;
+    struct olw_module *m = d->m;
     for (uint32_t i = 0; i < m->nimports; i++) {
         switch (m->imports[i].kind) {
-        case WASM_EXTERN_FUNC: m->nimported_funcs++; break;
-        case WASM_EXTERN_TABLE: m->nimported_tables++; break;
-        case WASM_EXTERN_MEMORY: m->nimported_memories++; break;
-        case WASM_EXTERN_GLOBAL: m->nimported_globals++; break;
+        case OLW_EXTERN_FUNC: m->nimported_funcs++; break;
+        case OLW_EXTERN_TABLE: m->nimported_tables++; break;
+        case OLW_EXTERN_MEMORY: m->nimported_memories++; break;
+        case OLW_EXTERN_GLOBAL: m->nimported_globals++; break;
         }
     }
     m->ntables = m->nimported_tables;
@@ -820,12 +820,12 @@ static bool init_spaces_from_imports(decoder *d)
         return oom(d);
     uint32_t ti = 0, mi = 0, gi = 0;
     for (uint32_t i = 0; i < m->nimports; i++) {
-        const wasm_import_decl *imp = &m->imports[i];
-        if (imp->kind == WASM_EXTERN_TABLE)
+        const olw_import_decl *imp = &m->imports[i];
+        if (imp->kind == OLW_EXTERN_TABLE)
             m->tables[ti++] = imp->desc.table;
-        else if (imp->kind == WASM_EXTERN_MEMORY)
+        else if (imp->kind == OLW_EXTERN_MEMORY)
             m->memories[mi++] = imp->desc.memory;
-        else if (imp->kind == WASM_EXTERN_GLOBAL)
+        else if (imp->kind == OLW_EXTERN_GLOBAL)
             m->global_types[gi++] = imp->desc.global;
     }
     return true;
@@ -833,14 +833,14 @@ static bool init_spaces_from_imports(decoder *d)
 
 static bool finish_funcs(decoder *d)
 {
-    struct wasm_module *m = d->m;
+    struct olw_module *m = d->m;
     m->nfuncs = m->nimported_funcs + d->nfunc_decls;
     m->func_type_index = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *m->func_type_index);
     if (!m->func_type_index)
         return oom(d);
     uint32_t fi = 0;
     for (uint32_t i = 0; i < m->nimports; i++)
-        if (m->imports[i].kind == WASM_EXTERN_FUNC)
+        if (m->imports[i].kind == OLW_EXTERN_FUNC)
             m->func_type_index[fi++] = m->imports[i].desc.type_index;
     for (uint32_t i = 0; i < d->nfunc_decls; i++)
         m->func_type_index[fi++] = m->funcs[i].type_index;
@@ -849,21 +849,21 @@ static bool finish_funcs(decoder *d)
 
 static bool decode_sections(decoder *d)
 {
-    struct wasm_module *m = d->m;
+    struct olw_module *m = d->m;
     const uint8_t *module_end = d->r.end;
     int last_rank = 0;
     bool spaces_ready = false, funcs_ready = false;
 
-    if (wasm_reader_left(&d->r) < 4 || memcmp(d->r.p, "\0asm", 4) != 0)
+    if (olw_reader_left(&d->r) < 4 || memcmp(d->r.p, "\0asm", 4) != 0)
         return malformed(d, 0, "magic header not detected");
     d->r.p += 4;
-    if (wasm_reader_left(&d->r) < 4)
+    if (olw_reader_left(&d->r) < 4)
         return malformed(d, 4, "unexpected end: unknown binary version");
     if (memcmp(d->r.p, "\1\0\0\0", 4) != 0)
         return malformed(d, 4, "unknown binary version");
     d->r.p += 4;
 
-    while (!wasm_reader_done(&d->r)) {
+    while (!olw_reader_done(&d->r)) {
         size_t at = offset_of(d);
         uint8_t id = *d->r.p++;
         int rank = section_rank(id);
@@ -872,9 +872,9 @@ static bool decode_sections(decoder *d)
         uint32_t size;
         if (!read_u32(d, &size, "section size"))
             return false;
-        if (wasm_reader_left(&d->r) < size)
+        if (olw_reader_left(&d->r) < size)
             return malformed(d, at, "length out of bounds: section %u of %u bytes, %zu left", id, size,
-                             wasm_reader_left(&d->r));
+                             olw_reader_left(&d->r));
         if (rank != 0) {
             if (rank <= last_rank)
                 return malformed(d, at, "unexpected content after last section: section %u is out of order", id);
@@ -931,7 +931,7 @@ static bool decode_sections(decoder *d)
     return mark_declared(d);
 }
 
-void wasm_module_decl_free(struct wasm_module *m)
+void olw_module_decl_free(struct olw_module *m)
 {
     if (!m)
         return;
@@ -965,18 +965,18 @@ void wasm_module_decl_free(struct wasm_module *m)
     /* leave only what the back end owns */
     int refcount = m->refcount;
     bool metering = m->metering;
-    struct wasm_compiled *compiled = m->compiled;
+    struct olw_compiled *compiled = m->compiled;
     memset(m, 0, sizeof *m);
     m->refcount = refcount;
     m->metering = metering;
     m->compiled = compiled;
 }
 
-bool wasm_decode(struct wasm_module *m, const uint8_t *bytes, size_t size, wasm_error *err)
+bool olw_decode(struct olw_module *m, const uint8_t *bytes, size_t size, olw_error *err)
 {
     int refcount = m->refcount;
     bool metering = m->metering;
-    struct wasm_compiled *compiled = m->compiled;
+    struct olw_compiled *compiled = m->compiled;
     const _Atomic int *interrupt = m->interrupt;
     memset(m, 0, sizeof *m);
     m->refcount = refcount;
@@ -987,12 +987,12 @@ bool wasm_decode(struct wasm_module *m, const uint8_t *bytes, size_t size, wasm_
     /* The module keeps its own copy: code and data point into it. */
     m->bytes = malloc(size ? size : 1);
     if (!m->bytes)
-        return wasm_fail(err, WASM_ERR_RESOURCE, 0, "out of memory copying %zu bytes", size);
+        return olw_fail(err, OLW_ERR_RESOURCE, 0, "out of memory copying %zu bytes", size);
     if (size)
         memcpy(m->bytes, bytes, size);
     m->size = size;
 
-    decoder d = {.r = wasm_reader_at(m->bytes, m->bytes, m->bytes + size), .m = m, .err = err};
+    decoder d = {.r = olw_reader_at(m->bytes, m->bytes, m->bytes + size), .m = m, .err = err};
     if (!decode_sections(&d)) {
         /* funcs[] is sized by the function section even when nfuncs is not set yet */
         if (m->funcs && m->nfuncs == 0) {
@@ -1001,11 +1001,11 @@ bool wasm_decode(struct wasm_module *m, const uint8_t *bytes, size_t size, wasm_
             free(m->funcs);
             m->funcs = NULL;
         }
-        wasm_module_decl_free(m);
+        olw_module_decl_free(m);
         return false;
     }
     if (err) {
-        err->kind = WASM_ERR_NONE;
+        err->kind = OLW_ERR_NONE;
         err->message[0] = '\0';
     }
     return true;

@@ -20,17 +20,17 @@
 
 #include "wasm/runtime.h"
 
-static const char *kind_name(wasm_extern_kind k)
+static const char *kind_name(olw_extern_kind k)
 {
     switch (k) {
-    case WASM_EXTERN_FUNC: return "function";
-    case WASM_EXTERN_TABLE: return "table";
-    case WASM_EXTERN_MEMORY: return "memory";
+    case OLW_EXTERN_FUNC: return "function";
+    case OLW_EXTERN_TABLE: return "table";
+    case OLW_EXTERN_MEMORY: return "memory";
     default: return "global";
     }
 }
 
-static bool limits_match(uint32_t actual_min, bool actual_has_max, uint32_t actual_max, const wasm_limits_decl *want)
+static bool limits_match(uint32_t actual_min, bool actual_has_max, uint32_t actual_max, const olw_limits_decl *want)
 {
     if (actual_min < want->min)
         return false;
@@ -39,12 +39,12 @@ static bool limits_match(uint32_t actual_min, bool actual_has_max, uint32_t actu
     return true;
 }
 
-static bool extern_in_store(const wasm_extern *e, const wasm_store *s)
+static bool extern_in_store(const olw_extern *e, const olw_store *s)
 {
     switch (e->kind) {
-    case WASM_EXTERN_FUNC: return e->of.func && e->of.func->store == s;
-    case WASM_EXTERN_TABLE: return e->of.table && e->of.table->store == s;
-    case WASM_EXTERN_MEMORY: return e->of.memory && e->of.memory->store == s;
+    case OLW_EXTERN_FUNC: return e->of.func && e->of.func->store == s;
+    case OLW_EXTERN_TABLE: return e->of.table && e->of.table->store == s;
+    case OLW_EXTERN_MEMORY: return e->of.memory && e->of.memory->store == s;
     default: return e->of.global && e->of.global->store == s;
     }
 }
@@ -71,129 +71,129 @@ static void append_limits(char *buf, size_t size, size_t *len, uint32_t min, boo
         append(buf, size, len, " {min %u}", min);
 }
 
-static void append_functype(char *buf, size_t size, size_t *len, const wasm_functype *t)
+static void append_functype(char *buf, size_t size, size_t *len, const olw_functype *t)
 {
     append(buf, size, len, " (");
     for (uint32_t i = 0; i < t->nparams; i++)
-        append(buf, size, len, "%s%s", i ? ", " : "", wasm_valtype_name(t->types[i]));
+        append(buf, size, len, "%s%s", i ? ", " : "", olw_valtype_name(t->types[i]));
     append(buf, size, len, ") -> (");
     for (uint32_t i = 0; i < t->nresults; i++)
-        append(buf, size, len, "%s%s", i ? ", " : "", wasm_valtype_name(t->types[t->nparams + i]));
+        append(buf, size, len, "%s%s", i ? ", " : "", olw_valtype_name(t->types[t->nparams + i]));
     append(buf, size, len, ")");
 }
 
 /* What the module asks for, e.g. "function (i32, i32) -> (i32)",
  * "table funcref {min 1, max 10}", "memory {min 1}", "global mut i64". */
-static void describe_import(char *buf, size_t size, const wasm_module *m, const wasm_import_decl *imp)
+static void describe_import(char *buf, size_t size, const olw_module *m, const olw_import_decl *imp)
 {
     size_t len = 0;
     buf[0] = 0;
     append(buf, size, &len, "%s", kind_name(imp->kind));
     switch (imp->kind) {
-    case WASM_EXTERN_FUNC:
+    case OLW_EXTERN_FUNC:
         if (imp->desc.type_index < m->ntypes)
             append_functype(buf, size, &len, &m->types[imp->desc.type_index]);
         break;
-    case WASM_EXTERN_TABLE:
-        append(buf, size, &len, " %s", wasm_valtype_name(imp->desc.table.elem));
+    case OLW_EXTERN_TABLE:
+        append(buf, size, &len, " %s", olw_valtype_name(imp->desc.table.elem));
         append_limits(buf, size, &len, imp->desc.table.limits.min, imp->desc.table.limits.has_max,
                       imp->desc.table.limits.max);
         break;
-    case WASM_EXTERN_MEMORY:
+    case OLW_EXTERN_MEMORY:
         append_limits(buf, size, &len, imp->desc.memory.min, imp->desc.memory.has_max, imp->desc.memory.max);
         break;
     default:
         append(buf, size, &len, " %s%s", imp->desc.global.mutable_ ? "mut " : "",
-               wasm_valtype_name(imp->desc.global.type));
+               olw_valtype_name(imp->desc.global.type));
         break;
     }
 }
 
 /* What the linker gives, in the same words (current sizes for tables and memories). */
-static void describe_extern(char *buf, size_t size, const wasm_extern *e)
+static void describe_extern(char *buf, size_t size, const olw_extern *e)
 {
     size_t len = 0;
     buf[0] = 0;
     append(buf, size, &len, "%s", kind_name(e->kind));
     switch (e->kind) {
-    case WASM_EXTERN_FUNC:
+    case OLW_EXTERN_FUNC:
         if (e->of.func)
             append_functype(buf, size, &len, &e->of.func->type);
         break;
-    case WASM_EXTERN_TABLE:
+    case OLW_EXTERN_TABLE:
         if (e->of.table) {
-            append(buf, size, &len, " %s", wasm_valtype_name(e->of.table->elem));
+            append(buf, size, &len, " %s", olw_valtype_name(e->of.table->elem));
             append_limits(buf, size, &len, e->of.table->size, e->of.table->has_max, e->of.table->max);
         }
         break;
-    case WASM_EXTERN_MEMORY:
+    case OLW_EXTERN_MEMORY:
         if (e->of.memory)
             append_limits(buf, size, &len, e->of.memory->pages, e->of.memory->has_max, e->of.memory->max);
         break;
     default:
         if (e->of.global)
             append(buf, size, &len, " %s%s", e->of.global->mutable_ ? "mut " : "",
-                   wasm_valtype_name(e->of.global->type));
+                   olw_valtype_name(e->of.global->type));
         break;
     }
 }
 
-static bool unlinkable(wasm_error *err, const wasm_module *m, const wasm_import_decl *imp, const char *why)
+static bool unlinkable(olw_error *err, const olw_module *m, const olw_import_decl *imp, const char *why)
 {
     char want[96];
     describe_import(want, sizeof want, m, imp);
-    return wasm_fail(err, WASM_ERR_UNLINKABLE, SIZE_MAX, "%s: %.*s.%.*s (%s)", why, (int)imp->module_len,
+    return olw_fail(err, OLW_ERR_UNLINKABLE, SIZE_MAX, "%s: %.*s.%.*s (%s)", why, (int)imp->module_len,
                      imp->module, (int)imp->name_len, imp->name, want);
 }
 
 /* "incompatible import type: env.f: expected function (i32) -> (), given function (i64) -> ()" */
-static bool incompatible(wasm_error *err, const wasm_module *m, const wasm_import_decl *imp, const wasm_extern *given)
+static bool incompatible(olw_error *err, const olw_module *m, const olw_import_decl *imp, const olw_extern *given)
 {
     char want[96], got[96];
     describe_import(want, sizeof want, m, imp);
     describe_extern(got, sizeof got, given);
-    return wasm_fail(err, WASM_ERR_UNLINKABLE, SIZE_MAX, "incompatible import type: %.*s.%.*s: expected %s, given %s",
+    return olw_fail(err, OLW_ERR_UNLINKABLE, SIZE_MAX, "incompatible import type: %.*s.%.*s: expected %s, given %s",
                      (int)imp->module_len, imp->module, (int)imp->name_len, imp->name, want, got);
 }
 
-static bool resolve_imports(wasm_instance *inst, const wasm_linker *l, wasm_error *err)
+static bool resolve_imports(olw_instance *inst, const olw_linker *l, olw_error *err)
 {
-    const wasm_module *m = inst->module;
+    const olw_module *m = inst->module;
     uint32_t nf = 0, nt = 0, nm = 0, ng = 0;
     for (uint32_t i = 0; i < m->nimports; i++) {
-        const wasm_import_decl *imp = &m->imports[i];
-        wasm_extern ext;
-        if (!wasm_linker_lookup(l, imp->module, imp->module_len, imp->name, imp->name_len, &ext))
+        const olw_import_decl *imp = &m->imports[i];
+        olw_extern ext;
+        if (!olw_linker_lookup(l, imp->module, imp->module_len, imp->name, imp->name_len, &ext))
             return unlinkable(err, m, imp, "unknown import");
         if (ext.kind != imp->kind)
             return incompatible(err, m, imp, &ext);
         if (!extern_in_store(&ext, inst->store))
             return unlinkable(err, m, imp, "import from another store");
         switch (imp->kind) {
-        case WASM_EXTERN_FUNC: {
-            wasm_func *f = ext.of.func;
-            if (!f || !wasm_functype_equal(&f->type, &m->types[imp->desc.type_index]))
+        case OLW_EXTERN_FUNC: {
+            olw_func *f = ext.of.func;
+            if (!f || !olw_functype_equal(&f->type, &m->types[imp->desc.type_index]))
                 return incompatible(err, m, imp, &ext);
             inst->funcs[nf++] = f;
             break;
         }
-        case WASM_EXTERN_TABLE: {
-            wasm_table *t = ext.of.table;
+        case OLW_EXTERN_TABLE: {
+            olw_table *t = ext.of.table;
             if (!t || t->elem != imp->desc.table.elem ||
                 !limits_match(t->size, t->has_max, t->max, &imp->desc.table.limits))
                 return incompatible(err, m, imp, &ext);
             inst->tables[nt++] = t;
             break;
         }
-        case WASM_EXTERN_MEMORY: {
-            wasm_memory *mem = ext.of.memory;
+        case OLW_EXTERN_MEMORY: {
+            olw_memory *mem = ext.of.memory;
             if (!mem || !limits_match(mem->pages, mem->has_max, mem->max, &imp->desc.memory))
                 return incompatible(err, m, imp, &ext);
             inst->memories[nm++] = mem;
             break;
         }
         default: {
-            wasm_global *g = ext.of.global;
+            olw_global *g = ext.of.global;
             if (!g || g->type != imp->desc.global.type || g->mutable_ != imp->desc.global.mutable_)
                 return incompatible(err, m, imp, &ext);
             inst->globals[ng++] = g;
@@ -203,59 +203,59 @@ static bool resolve_imports(wasm_instance *inst, const wasm_linker *l, wasm_erro
     }
     if (nf != m->nimported_funcs || nt != m->nimported_tables || nm != m->nimported_memories ||
         ng != m->nimported_globals)
-        return wasm_fail(err, WASM_ERR_INVALID, SIZE_MAX, "import counts disagree with the module");
+        return olw_fail(err, OLW_ERR_INVALID, SIZE_MAX, "import counts disagree with the module");
     return true;
 }
 
 /* A constant expression's value as a raw slot. */
-static uint64_t eval_const(const wasm_instance *inst, const wasm_const_expr *e, uint32_t nglobals_ready)
+static uint64_t eval_const(const olw_instance *inst, const olw_const_expr *e, uint32_t nglobals_ready)
 {
     switch (e->op) {
-    case WASM_CONST_I32: return (uint32_t)e->value;
-    case WASM_CONST_I64:
-    case WASM_CONST_F32:
-    case WASM_CONST_F64: return e->value;
-    case WASM_CONST_GLOBAL_GET:
+    case OLW_CONST_I32: return (uint32_t)e->value;
+    case OLW_CONST_I64:
+    case OLW_CONST_F32:
+    case OLW_CONST_F64: return e->value;
+    case OLW_CONST_GLOBAL_GET:
         return e->value < nglobals_ready ? inst->globals[e->value]->value.u : 0;
-    case WASM_CONST_REF_FUNC:
+    case OLW_CONST_REF_FUNC:
         return e->value < inst->module->nfuncs ? (uint64_t)(uintptr_t)inst->funcs[e->value] : 0;
     default: return 0; /* ref.null */
     }
 }
 
-static bool trap(wasm_store *s, wasm_error *err, wasm_trap_code code)
+static bool trap(olw_store *s, olw_error *err, olw_trap_code code)
 {
-    wasm_store_set_trap(s, code, NULL);
-    wasm_fail(err, WASM_ERR_TRAP, SIZE_MAX, "%s", wasm_trap_name(code));
+    olw_store_set_trap(s, code, NULL);
+    olw_fail(err, OLW_ERR_TRAP, SIZE_MAX, "%s", olw_trap_name(code));
     err->trap = code;
     return false;
 }
 
-static bool resource(wasm_error *err, const char *what)
+static bool resource(olw_error *err, const char *what)
 {
-    return wasm_fail(err, WASM_ERR_RESOURCE, SIZE_MAX, "%s", what);
+    return olw_fail(err, OLW_ERR_RESOURCE, SIZE_MAX, "%s", what);
 }
 
-/* What the store's cap refused: WASM_ERR_RESOURCE, as for an initial
+/* What the store's cap refused: OLW_ERR_RESOURCE, as for an initial
  * memory above the cap (err->trap says which limit: the memory limit). */
-static bool over_cap(wasm_store *s, wasm_error *err, const char *what, uint64_t bytes)
+static bool over_cap(olw_store *s, olw_error *err, const char *what, uint64_t bytes)
 {
     char msg[200];
     snprintf(msg, sizeof msg, "memory limit exceeded: %s needs %llu bytes, %llu of %llu are in use", what,
              (unsigned long long)bytes, (unsigned long long)s->memory_bytes, (unsigned long long)s->memory_cap);
-    wasm_store_set_trap(s, WASM_TRAP_MEMORY_LIMIT, msg);
-    wasm_fail(err, WASM_ERR_RESOURCE, SIZE_MAX, "%s", msg);
-    err->trap = WASM_TRAP_MEMORY_LIMIT;
+    olw_store_set_trap(s, OLW_TRAP_MEMORY_LIMIT, msg);
+    olw_fail(err, OLW_ERR_RESOURCE, SIZE_MAX, "%s", msg);
+    err->trap = OLW_TRAP_MEMORY_LIMIT;
     return false;
 }
 
 /* Instantiation takes time in proportion to the module (and to the memory
  * cap, for tables filled by segments); a watchdog may interrupt it. */
-static bool interrupted(wasm_store *s, wasm_error *err)
+static bool interrupted(olw_store *s, olw_error *err)
 {
     if (!atomic_load_explicit(&s->interrupt, memory_order_relaxed))
         return false;
-    trap(s, err, WASM_TRAP_INTERRUPTED);
+    trap(s, err, OLW_TRAP_INTERRUPTED);
     return true;
 }
 
@@ -263,20 +263,20 @@ static bool interrupted(wasm_store *s, wasm_error *err)
 #define POLL_EVERY(k) (((k) & 0xffffu) == 0xffffu)
 
 /* The instance's own arrays, counted toward the store's cap. */
-static uint64_t instance_bytes(const wasm_module *m)
+static uint64_t instance_bytes(const olw_module *m)
 {
-    return WASM_OBJECT_BYTES(wasm_instance) + (uint64_t)m->nfuncs * sizeof(wasm_func *) +
-           (uint64_t)m->ntables * sizeof(wasm_table *) + (uint64_t)m->nmemories * sizeof(wasm_memory *) +
-           (uint64_t)m->nglobals * sizeof(wasm_global *) +
+    return OLW_OBJECT_BYTES(olw_instance) + (uint64_t)m->nfuncs * sizeof(olw_func *) +
+           (uint64_t)m->ntables * sizeof(olw_table *) + (uint64_t)m->nmemories * sizeof(olw_memory *) +
+           (uint64_t)m->nglobals * sizeof(olw_global *) +
            (uint64_t)m->nelems * (sizeof(void **) + sizeof(uint32_t)) + (uint64_t)m->ndatas * sizeof(uint32_t) +
-           (uint64_t)(m->nfuncs - m->nimported_funcs) * sizeof(wasm_func);
+           (uint64_t)(m->nfuncs - m->nimported_funcs) * sizeof(olw_func);
 }
 
-static bool allocate(wasm_instance *inst, wasm_error *err)
+static bool allocate(olw_instance *inst, olw_error *err)
 {
-    const wasm_module *m = inst->module;
+    const olw_module *m = inst->module;
     uint64_t bytes = instance_bytes(m);
-    if (!wasm_store_charge(inst->store, bytes))
+    if (!olw_store_charge(inst->store, bytes))
         return over_cap(inst->store, err, "the instance", bytes);
 #define ALLOC(field, n) (inst->field = calloc((n) ? (n) : 1, sizeof *inst->field))
     if (!ALLOC(funcs, m->nfuncs) || !ALLOC(tables, m->ntables) || !ALLOC(memories, m->nmemories) ||
@@ -287,14 +287,14 @@ static bool allocate(wasm_instance *inst, wasm_error *err)
     return true;
 }
 
-static bool create_definitions(wasm_instance *inst, wasm_error *err)
+static bool create_definitions(olw_instance *inst, olw_error *err)
 {
-    wasm_store *s = inst->store;
-    const wasm_module *m = inst->module;
+    olw_store *s = inst->store;
+    const olw_module *m = inst->module;
     for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
         if (POLL_EVERY(i) && interrupted(s, err))
             return false;
-        wasm_func *f = &inst->func_storage[i - m->nimported_funcs];
+        olw_func *f = &inst->func_storage[i - m->nimported_funcs];
         f->type = m->types[m->func_type_index[i]];
         f->instance = inst;
         f->compiled = &m->compiled->funcs[i - m->nimported_funcs];
@@ -302,21 +302,21 @@ static bool create_definitions(wasm_instance *inst, wasm_error *err)
         inst->funcs[i] = f;
     }
     for (uint32_t i = m->nimported_tables; i < m->ntables; i++) {
-        const wasm_tabletype *t = &m->tables[i];
+        const olw_tabletype *t = &m->tables[i];
         bool cap = false;
-        inst->tables[i] = wasm_table_create(s, t->elem, t->limits.min, t->limits.max, t->limits.has_max, NULL, &cap);
+        inst->tables[i] = olw_table_create(s, t->elem, t->limits.min, t->limits.max, t->limits.has_max, NULL, &cap);
         if (!inst->tables[i] && cap) {
             char what[64];
             snprintf(what, sizeof what, "table %u (%u elements)", i, t->limits.min);
             return over_cap(s, err, what, (uint64_t)t->limits.min * sizeof(void *));
         }
         if (!inst->tables[i])
-            return wasm_fail(err, WASM_ERR_RESOURCE, SIZE_MAX, "table of %u elements is too large",
+            return olw_fail(err, OLW_ERR_RESOURCE, SIZE_MAX, "table of %u elements is too large",
                              t->limits.min);
     }
     for (uint32_t i = m->nimported_memories; i < m->nmemories; i++) {
-        const wasm_limits_decl *d = &m->memories[i];
-        inst->memories[i] = wasm_memory_create(s, d->min, d->max, d->has_max, err);
+        const olw_limits_decl *d = &m->memories[i];
+        inst->memories[i] = olw_memory_create(s, d->min, d->max, d->has_max, err);
         if (!inst->memories[i])
             return false;
     }
@@ -324,33 +324,33 @@ static bool create_definitions(wasm_instance *inst, wasm_error *err)
     for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) {
         if (POLL_EVERY(i) && interrupted(s, err))
             return false;
-        const wasm_global_decl *d = &m->globals[i - m->nimported_globals];
-        inst->globals[i] = wasm_global_create(s, d->type.type, d->type.mutable_, eval_const(inst, &d->init, i));
-        if (!inst->globals[i] && s->memory_bytes + WASM_OBJECT_BYTES(wasm_global) > s->memory_cap)
-            return over_cap(s, err, "a global", WASM_OBJECT_BYTES(wasm_global));
+        const olw_global_decl *d = &m->globals[i - m->nimported_globals];
+        inst->globals[i] = olw_global_create(s, d->type.type, d->type.mutable_, eval_const(inst, &d->init, i));
+        if (!inst->globals[i] && s->memory_bytes + OLW_OBJECT_BYTES(olw_global) > s->memory_cap)
+            return over_cap(s, err, "a global", OLW_OBJECT_BYTES(olw_global));
         if (!inst->globals[i])
             return resource(err, "out of memory");
     }
     return true;
 }
 
-static bool init_segments(wasm_instance *inst, wasm_error *err)
+static bool init_segments(olw_instance *inst, olw_error *err)
 {
-    wasm_store *s = inst->store;
-    const wasm_module *m = inst->module;
+    olw_store *s = inst->store;
+    const olw_module *m = inst->module;
     for (uint32_t i = 0; i < m->nelems; i++) {
-        const wasm_elem_decl *e = &m->elems[i];
+        const olw_elem_decl *e = &m->elems[i];
         if (interrupted(s, err))
             return false;
         uint64_t bytes = (uint64_t)e->count * sizeof(void *);
-        if (!wasm_store_charge(s, bytes)) {
+        if (!olw_store_charge(s, bytes)) {
             char what[64];
             snprintf(what, sizeof what, "element segment %u (%u items)", i, e->count);
             return over_cap(s, err, what, bytes);
         }
         inst->elem_refs[i] = calloc(e->count ? e->count : 1, sizeof(void *));
         if (!inst->elem_refs[i]) {
-            wasm_store_uncharge(s, bytes);
+            olw_store_uncharge(s, bytes);
             return resource(err, "out of memory");
         }
         for (uint32_t k = 0; k < e->count; k++) {
@@ -358,77 +358,77 @@ static bool init_segments(wasm_instance *inst, wasm_error *err)
                 return false;
             inst->elem_refs[i][k] = (void *)(uintptr_t)eval_const(inst, &e->items[k], m->nglobals);
         }
-        inst->elem_len[i] = e->mode == WASM_SEGMENT_PASSIVE ? e->count : 0;
+        inst->elem_len[i] = e->mode == OLW_SEGMENT_PASSIVE ? e->count : 0;
     }
     for (uint32_t i = 0; i < m->ndatas; i++)
-        inst->data_len[i] = m->datas[i].mode == WASM_SEGMENT_PASSIVE ? m->datas[i].size : 0;
+        inst->data_len[i] = m->datas[i].mode == OLW_SEGMENT_PASSIVE ? m->datas[i].size : 0;
 
     for (uint32_t i = 0; i < m->nelems; i++) {
-        const wasm_elem_decl *e = &m->elems[i];
-        if (e->mode != WASM_SEGMENT_ACTIVE)
+        const olw_elem_decl *e = &m->elems[i];
+        if (e->mode != OLW_SEGMENT_ACTIVE)
             continue;
         if (interrupted(s, err))
             return false;
         if (e->table >= m->ntables)
-            return trap(s, err, WASM_TRAP_TABLE_OUT_OF_BOUNDS);
-        wasm_table *t = inst->tables[e->table];
+            return trap(s, err, OLW_TRAP_TABLE_OUT_OF_BOUNDS);
+        olw_table *t = inst->tables[e->table];
         uint64_t off = (uint32_t)eval_const(inst, &e->offset, m->nglobals);
         if (off + e->count > t->size)
-            return trap(s, err, WASM_TRAP_TABLE_OUT_OF_BOUNDS);
+            return trap(s, err, OLW_TRAP_TABLE_OUT_OF_BOUNDS);
         if (e->count)
             memcpy(t->elems + off, inst->elem_refs[i], e->count * sizeof(void *));
     }
     for (uint32_t i = 0; i < m->ndatas; i++) {
-        const wasm_data_decl *d = &m->datas[i];
-        if (d->mode != WASM_SEGMENT_ACTIVE)
+        const olw_data_decl *d = &m->datas[i];
+        if (d->mode != OLW_SEGMENT_ACTIVE)
             continue;
         if (interrupted(s, err))
             return false;
-        wasm_memory *mem = d->memory < m->nmemories ? inst->memories[d->memory] : NULL;
+        olw_memory *mem = d->memory < m->nmemories ? inst->memories[d->memory] : NULL;
         uint64_t off = (uint32_t)eval_const(inst, &d->offset, m->nglobals);
         if (!mem || off + d->size > mem->size)
-            return trap(s, err, WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
+            return trap(s, err, OLW_TRAP_MEMORY_OUT_OF_BOUNDS);
         if (d->size)
             memcpy(mem->data + off, d->bytes, d->size);
     }
     /* Active and declarative segments are dropped now: their items are
      * not needed any more. */
     for (uint32_t i = 0; i < m->nelems; i++)
-        if (m->elems[i].mode != WASM_SEGMENT_PASSIVE)
-            wasm_instance_drop_elem(inst, i);
+        if (m->elems[i].mode != OLW_SEGMENT_PASSIVE)
+            olw_instance_drop_elem(inst, i);
     return true;
 }
 
-void wasm_instance_drop_elem(wasm_instance *inst, uint32_t i)
+void olw_instance_drop_elem(olw_instance *inst, uint32_t i)
 {
     if (!inst->elem_refs[i])
         return;
     free(inst->elem_refs[i]);
     inst->elem_refs[i] = NULL;
     inst->elem_len[i] = 0;
-    wasm_store_uncharge(inst->store, (uint64_t)inst->module->elems[i].count * sizeof(void *));
+    olw_store_uncharge(inst->store, (uint64_t)inst->module->elems[i].count * sizeof(void *));
 }
 
-wasm_instance *wasm_instantiate(wasm_store *s, wasm_module *m, const wasm_linker *l, wasm_error *err)
+olw_instance *olw_instantiate(olw_store *s, olw_module *m, const olw_linker *l, olw_error *err)
 {
-    wasm_error local;
+    olw_error local;
     if (!err)
         err = &local;
     memset(err, 0, sizeof *err);
     err->offset = SIZE_MAX;
     if (!s || !m || !m->compiled) {
-        wasm_fail(err, WASM_ERR_MISUSE, SIZE_MAX, "no store or no loaded module");
+        olw_fail(err, OLW_ERR_MISUSE, SIZE_MAX, "no store or no loaded module");
         return NULL;
     }
-    wasm_instance *inst = calloc(1, sizeof *inst);
-    if (!inst || !wasm_ptrvec_push(&s->instances, inst)) {
+    olw_instance *inst = calloc(1, sizeof *inst);
+    if (!inst || !olw_ptrvec_push(&s->instances, inst)) {
         free(inst);
         resource(err, "out of memory");
         return NULL;
     }
     inst->store = s;
     inst->module = m;
-    wasm_module_retain(m);
+    olw_module_retain(m);
     if (interrupted(s, err))
         return NULL;
 
@@ -437,9 +437,9 @@ wasm_instance *wasm_instantiate(wasm_store *s, wasm_module *m, const wasm_linker
         return NULL;
 
     if (m->has_start && m->start < m->nfuncs) {
-        wasm_trap_code code = wasm_func_call(s, inst->funcs[m->start], NULL, 0, NULL, 0);
-        if (code != WASM_TRAP_NONE) {
-            wasm_fail(err, WASM_ERR_TRAP, SIZE_MAX, "%s", wasm_store_trap_message(s));
+        olw_trap_code code = olw_func_call(s, inst->funcs[m->start], NULL, 0, NULL, 0);
+        if (code != OLW_TRAP_NONE) {
+            olw_fail(err, OLW_ERR_TRAP, SIZE_MAX, "%s", olw_store_trap_message(s));
             err->trap = code;
             return NULL;
         }
@@ -447,30 +447,30 @@ wasm_instance *wasm_instantiate(wasm_store *s, wasm_module *m, const wasm_linker
     return inst;
 }
 
-size_t wasm_instance_export_count(const wasm_instance *inst) { return inst ? inst->module->nexports : 0; }
+size_t olw_instance_export_count(const olw_instance *inst) { return inst ? inst->module->nexports : 0; }
 
-bool wasm_instance_export_at(wasm_instance *inst, size_t i, wasm_export_info *info, wasm_extern *out)
+bool olw_instance_export_at(olw_instance *inst, size_t i, olw_export_info *info, olw_extern *out)
 {
     if (!inst)
         return false;
-    const wasm_module *m = inst->module;
+    const olw_module *m = inst->module;
     if (i >= m->nexports)
         return false;
-    const wasm_export_decl *x = &m->exports[i];
-    wasm_extern e;
+    const olw_export_decl *x = &m->exports[i];
+    olw_extern e;
     e.kind = x->kind;
     switch (x->kind) {
-    case WASM_EXTERN_FUNC:
+    case OLW_EXTERN_FUNC:
         if (x->index >= m->nfuncs)
             return false;
         e.of.func = inst->funcs[x->index];
         break;
-    case WASM_EXTERN_TABLE:
+    case OLW_EXTERN_TABLE:
         if (x->index >= m->ntables)
             return false;
         e.of.table = inst->tables[x->index];
         break;
-    case WASM_EXTERN_MEMORY:
+    case OLW_EXTERN_MEMORY:
         if (x->index >= m->nmemories)
             return false;
         e.of.memory = inst->memories[x->index];
@@ -484,36 +484,36 @@ bool wasm_instance_export_at(wasm_instance *inst, size_t i, wasm_export_info *in
     if (out)
         *out = e;
     if (info)
-        *info = wasm_module_export(m, i);
+        *info = olw_module_export(m, i);
     return true;
 }
 
-bool wasm_instance_export(wasm_instance *inst, const char *name, wasm_extern *out)
+bool olw_instance_export(olw_instance *inst, const char *name, olw_extern *out)
 {
-    return name && wasm_instance_export_n(inst, name, strlen(name), out);
+    return name && olw_instance_export_n(inst, name, strlen(name), out);
 }
 
-bool wasm_instance_export_n(wasm_instance *inst, const char *name, size_t len, wasm_extern *out)
+bool olw_instance_export_n(olw_instance *inst, const char *name, size_t len, olw_extern *out)
 {
     if (!inst || !name)
         return false;
-    const wasm_module *m = inst->module;
+    const olw_module *m = inst->module;
     for (uint32_t i = 0; i < m->nexports; i++) {
-        const wasm_export_decl *x = &m->exports[i];
+        const olw_export_decl *x = &m->exports[i];
         if (x->name_len == len && !memcmp(x->name, name, len))
-            return wasm_instance_export_at(inst, i, NULL, out);
+            return olw_instance_export_at(inst, i, NULL, out);
     }
     return false;
 }
 
-wasm_func *wasm_instance_func(wasm_instance *inst, const char *name)
+olw_func *olw_instance_func(olw_instance *inst, const char *name)
 {
-    wasm_extern e;
-    return wasm_instance_export(inst, name, &e) && e.kind == WASM_EXTERN_FUNC ? e.of.func : NULL;
+    olw_extern e;
+    return olw_instance_export(inst, name, &e) && e.kind == OLW_EXTERN_FUNC ? e.of.func : NULL;
 }
 
-wasm_memory *wasm_instance_memory(wasm_instance *inst, const char *name)
+olw_memory *olw_instance_memory(olw_instance *inst, const char *name)
 {
-    wasm_extern e;
-    return wasm_instance_export(inst, name, &e) && e.kind == WASM_EXTERN_MEMORY ? e.of.memory : NULL;
+    olw_extern e;
+    return olw_instance_export(inst, name, &e) && e.kind == OLW_EXTERN_MEMORY ? e.of.memory : NULL;
 }

@@ -5,7 +5,7 @@
  * and each handler ends by jumping to the next instruction's handler
  * (computed goto, so the branch predictor sees one indirect jump per
  * handler rather than one shared switch). Wasm calls never recurse in C:
- * a call pushes a wasm_frame on the store's frame stack and continues in
+ * a call pushes a olw_frame on the store's frame stack and continues in
  * the same loop, so wasm recursion depth is bounded only by the store's
  * limits. Hot state lives in locals the compiler can keep in registers:
  * ip (next instruction), fp (the frame's slot 0), the current instance,
@@ -139,48 +139,48 @@ static inline uint64_t sat_u64(double x)
 }
 
 /* Moves n slots down the stack (dst < src; the ranges may overlap). */
-static inline void move_slots(wasm_slot *dst, const wasm_slot *src, uint64_t n)
+static inline void move_slots(olw_slot *dst, const olw_slot *src, uint64_t n)
 {
     for (uint64_t i = 0; i < n; i++)
         dst[i] = src[i];
 }
 
 /* Runs f (a wasm function) or, with table_out, just returns the handler table. */
-static wasm_trap_code run(wasm_store *s, wasm_func *f, wasm_slot *slots, const void *const **table_out)
+static olw_trap_code run(olw_store *s, olw_func *f, olw_slot *slots, const void *const **table_out)
 {
 #define LABEL_ADDR(name) [WOP_##name] = &&L_##name,
 #define PAIR_ADDR(a, b) [WOP_##a##__##b] = &&L_##a##__##b,
-    static const void *const labels[WOP_COUNT] = {WASM_INTERNAL_OPS(LABEL_ADDR) WASM_PAIRS(PAIR_ADDR)};
+    static const void *const labels[WOP_COUNT] = {OLW_INTERNAL_OPS(LABEL_ADDR) OLW_PAIRS(PAIR_ADDR)};
 #undef LABEL_ADDR
 #undef PAIR_ADDR
     /* the bottom frame returns here; the cell before is the "cost" RETURN charges */
-    static const wasm_cell exit_code[2] = {{.u = 0}, {.op = &&L_EXIT}};
+    static const olw_cell exit_code[2] = {{.u = 0}, {.op = &&L_EXIT}};
     if (table_out) {
         *table_out = labels;
-        return WASM_TRAP_NONE;
+        return OLW_TRAP_NONE;
     }
 
-    wasm_frame *const frame_base = s->frame_top;
-    wasm_frame *const frames_end = s->frames + s->limits.max_call_depth;
-    wasm_slot *const stack_end = s->stack + s->limits.max_stack_slots;
-    wasm_slot *const stack_entry = s->stack_top;
+    olw_frame *const frame_base = s->frame_top;
+    olw_frame *const frames_end = s->frames + s->limits.max_call_depth;
+    olw_slot *const stack_end = s->stack + s->limits.max_stack_slots;
+    olw_slot *const stack_entry = s->stack_top;
 
-    const wasm_cell *ip;
-    wasm_slot *fp = slots;
-    wasm_instance *inst = NULL;
-    wasm_memory *mem = NULL;
+    const olw_cell *ip;
+    olw_slot *fp = slots;
+    olw_instance *inst = NULL;
+    olw_memory *mem = NULL;
     uint8_t *mbase = NULL;
     uint64_t msize = 0;
     uint64_t fuel = s->fuel;
-    wasm_frame *fr = frame_base;
-    wasm_trap_code trap = WASM_TRAP_NONE;
+    olw_frame *fr = frame_base;
+    olw_trap_code trap = OLW_TRAP_NONE;
 
     /* state for the shared call path */
-    const wasm_compiled_func *cf;
-    wasm_instance *callee_inst;
-    wasm_slot *callee_fp;
-    const wasm_cell *ret_ip;
-    wasm_func *g;
+    const olw_compiled_func *cf;
+    olw_instance *callee_inst;
+    olw_slot *callee_fp;
+    const olw_cell *ret_ip;
+    olw_func *g;
 
 #define NEXT() goto *ip->op
 #define S(k) fp[ip[k].u]
@@ -204,7 +204,7 @@ static wasm_trap_code run(wasm_store *s, wasm_func *f, wasm_slot *slots, const v
 #define MEM_CHECK(ea, size)                                                                        \
     do {                                                                                           \
         if (__builtin_expect((ea) + (size) > msize, 0))                                            \
-            TRAP(WASM_TRAP_MEMORY_OUT_OF_BOUNDS);                                                  \
+            TRAP(OLW_TRAP_MEMORY_OUT_OF_BOUNDS);                                                  \
     } while (0)
 #define LOAD_MEM()                                                                                 \
     do {                                                                                           \
@@ -216,7 +216,7 @@ static wasm_trap_code run(wasm_store *s, wasm_func *f, wasm_slot *slots, const v
     do {                                                                                           \
         uint64_t cost_ = (cost);                                                                   \
         if (__builtin_expect(fuel < cost_, 0))                                                     \
-            TRAP(WASM_TRAP_OUT_OF_FUEL);                                                           \
+            TRAP(OLW_TRAP_OUT_OF_FUEL);                                                           \
         fuel -= cost_;                                                                             \
     } while (0)
 /* Bulk instructions cost 1 more per 64 bytes or elements they would
@@ -238,7 +238,7 @@ static wasm_trap_code run(wasm_store *s, wasm_func *f, wasm_slot *slots, const v
 
     /* The bottom frame returns to EXIT. */
     if (fr >= frames_end)
-        return wasm_store_set_trap(s, WASM_TRAP_STACK_EXHAUSTED, NULL), WASM_TRAP_STACK_EXHAUSTED;
+        return olw_store_set_trap(s, OLW_TRAP_STACK_EXHAUSTED, NULL), OLW_TRAP_STACK_EXHAUSTED;
     ret_ip = exit_code + 1;
     cf = f->compiled;
     callee_inst = f->instance;
@@ -250,13 +250,13 @@ L_EXIT:
     SYNC_FUEL();
     s->frame_top = frame_base;
     s->stack_top = stack_entry;
-    return WASM_TRAP_NONE;
+    return OLW_TRAP_NONE;
 L_FUEL:
     CHARGE(ip[1].u);
     ip += 2;
     NEXT();
 L_UNREACHABLE:
-    TRAP(WASM_TRAP_UNREACHABLE);
+    TRAP(OLW_TRAP_UNREACHABLE);
     /* A taken branch charges the run at its target (cell k + 1, after the
      * offset in cell k); a backward one, a loop iteration, first checks for
      * interruption. */
@@ -264,7 +264,7 @@ L_UNREACHABLE:
     do {                                                                                           \
         int64_t off_ = ip[k].i;                                                                    \
         if (off_ <= 0 && __builtin_expect(atomic_load_explicit(&s->interrupt, memory_order_relaxed), 0)) \
-            TRAP(WASM_TRAP_INTERRUPTED);                                                           \
+            TRAP(OLW_TRAP_INTERRUPTED);                                                           \
         CHARGE(ip[(k) + 1].u);                                                                     \
         ip += off_;                                                                                \
     } while (0)
@@ -361,11 +361,11 @@ L_BR_TABLE: {
         i = count;
     uint32_t target;
     memcpy(&target, (const uint8_t *)(ip + 6 + 3 * ip[5].u) + 4 * i, sizeof target);
-    const wasm_cell *entry = ip + 6 + 3 * (uint64_t)target;
+    const olw_cell *entry = ip + 6 + 3 * (uint64_t)target;
     uint64_t n = ip[3].u, src = ip[4].u, dst = entry[1].u;
     int64_t off = entry[0].i;
     if (off <= 0 && __builtin_expect(atomic_load_explicit(&s->interrupt, memory_order_relaxed), 0))
-        TRAP(WASM_TRAP_INTERRUPTED);
+        TRAP(OLW_TRAP_INTERRUPTED);
     CHARGE(entry[2].u);
     if (src != dst)
         move_slots(fp + dst, fp + src, n);
@@ -403,16 +403,16 @@ L_CALL_FUNC:
     ret_ip = ip + 4;
     goto call_func;
 L_CALL_INDIRECT: {
-    wasm_table *t = inst->tables[ip[1].u];
+    olw_table *t = inst->tables[ip[1].u];
     uint32_t i = U32(4);
     if (i >= t->size)
-        TRAP(WASM_TRAP_UNDEFINED_ELEMENT);
+        TRAP(OLW_TRAP_UNDEFINED_ELEMENT);
     g = t->elems[i];
     if (!g)
-        TRAP(WASM_TRAP_UNINITIALIZED_ELEMENT);
-    const wasm_functype *want = ip[2].p;
-    if (g->type.types != want->types && !wasm_functype_equal(&g->type, want))
-        TRAP(WASM_TRAP_INDIRECT_CALL_TYPE);
+        TRAP(OLW_TRAP_UNINITIALIZED_ELEMENT);
+    const olw_functype *want = ip[2].p;
+    if (g->type.types != want->types && !olw_functype_equal(&g->type, want))
+        TRAP(OLW_TRAP_INDIRECT_CALL_TYPE);
     callee_fp = fp + ip[3].u;
     ret_ip = ip + 6;
     goto call_func;
@@ -426,17 +426,17 @@ call_func:
     } else {
         /* Host function: nested calls it makes run above its arguments. */
         uint32_t np = g->type.nparams, nr = g->type.nresults;
-        wasm_slot *top = callee_fp + (np > nr ? np : nr);
+        olw_slot *top = callee_fp + (np > nr ? np : nr);
         if (top > stack_end)
-            TRAP(WASM_TRAP_STACK_EXHAUSTED);
+            TRAP(OLW_TRAP_STACK_EXHAUSTED);
         SYNC_FUEL();
         s->frame_top = fr;
         s->stack_top = top;
-        wasm_trap_code code = wasm_call_host(s, g, inst, callee_fp);
+        olw_trap_code code = olw_call_host(s, g, inst, callee_fp);
         s->frame_top = frame_base;
         s->stack_top = stack_entry;
         fuel = s->fuel;
-        if (code != WASM_TRAP_NONE) {
+        if (code != OLW_TRAP_NONE) {
             trap = code;
             goto do_trap_recorded;
         }
@@ -448,9 +448,9 @@ call_func:
 
 enter:
     if (__builtin_expect(fr >= frames_end, 0) || __builtin_expect(callee_fp + cf->frame_size > stack_end, 0))
-        TRAP(WASM_TRAP_STACK_EXHAUSTED);
+        TRAP(OLW_TRAP_STACK_EXHAUSTED);
     if (__builtin_expect(atomic_load_explicit(&s->interrupt, memory_order_relaxed), 0))
-        TRAP(WASM_TRAP_INTERRUPTED);
+        TRAP(OLW_TRAP_INTERRUPTED);
     CHARGE(cf->code[0].u); /* the function's first run */
     fr->ret = ret_ip;
     fr->fp = fp;
@@ -459,11 +459,11 @@ enter:
     fp = callee_fp;
     {
         /* Few locals and constants as a rule: one fixed-size copy when they
-         * fit in WASM_SMALL_INIT slots, else plain loops in groups of
-         * WASM_INIT_GROUP (the excess of the zeroing is overwritten by the
+         * fit in OLW_SMALL_INIT slots, else plain loops in groups of
+         * OLW_INIT_GROUP (the excess of the zeroing is overwritten by the
          * constants or lies in the operand stack; see compile.h). */
-        _Static_assert(WASM_INIT_GROUP == 4, "the loops below write 4 slots at a time");
-        wasm_slot *p = fp + cf->nparams;
+        _Static_assert(OLW_INIT_GROUP == 4, "the loops below write 4 slots at a time");
+        olw_slot *p = fp + cf->nparams;
         if (cf->small_init) {
             memcpy(p, cf->init, sizeof cf->init);
         } else {
@@ -527,19 +527,19 @@ L_REF_FUNC:
     ip += 3;
     NEXT();
 L_TABLE_GET: {
-    wasm_table *t = inst->tables[ip[3].u];
+    olw_table *t = inst->tables[ip[3].u];
     uint32_t i = U32(2);
     if (i >= t->size)
-        TRAP(WASM_TRAP_TABLE_OUT_OF_BOUNDS);
+        TRAP(OLW_TRAP_TABLE_OUT_OF_BOUNDS);
     S(1).ref = t->elems[i];
     ip += 4;
     NEXT();
 }
 L_TABLE_SET: {
-    wasm_table *t = inst->tables[ip[1].u];
+    olw_table *t = inst->tables[ip[1].u];
     uint32_t i = U32(2);
     if (i >= t->size)
-        TRAP(WASM_TRAP_TABLE_OUT_OF_BOUNDS);
+        TRAP(OLW_TRAP_TABLE_OUT_OF_BOUNDS);
     t->elems[i] = S(3).ref;
     ip += 4;
     NEXT();
@@ -550,50 +550,50 @@ L_TABLE_SIZE:
     NEXT();
 L_TABLE_GROW: {
     TABLE_CHARGE(U32(3));
-    int64_t r = wasm_table_grow_internal(inst->tables[ip[2].u], U32(3), S(1).ref);
+    int64_t r = olw_table_grow_internal(inst->tables[ip[2].u], U32(3), S(1).ref);
     if (r == -2)
-        TRAP(WASM_TRAP_MEMORY_LIMIT);
+        TRAP(OLW_TRAP_MEMORY_LIMIT);
     SET_U32(1, (uint32_t)r);
     ip += 4;
     NEXT();
 }
 L_TABLE_FILL: {
-    wasm_table *t = inst->tables[ip[1].u];
+    olw_table *t = inst->tables[ip[1].u];
     uint64_t i = U32(2), n = U32(4);
     void *v = S(3).ref;
     TABLE_CHARGE(n);
     if (i + n > t->size)
-        TRAP(WASM_TRAP_TABLE_OUT_OF_BOUNDS);
+        TRAP(OLW_TRAP_TABLE_OUT_OF_BOUNDS);
     for (uint64_t k = 0; k < n; k++)
         t->elems[i + k] = v;
     ip += 5;
     NEXT();
 }
 L_TABLE_COPY: {
-    wasm_table *dt = inst->tables[ip[1].u], *st = inst->tables[ip[2].u];
+    olw_table *dt = inst->tables[ip[1].u], *st = inst->tables[ip[2].u];
     uint64_t d = U32(3), src = U32(4), n = U32(5);
     TABLE_CHARGE(n);
     if (d + n > dt->size || src + n > st->size)
-        TRAP(WASM_TRAP_TABLE_OUT_OF_BOUNDS);
+        TRAP(OLW_TRAP_TABLE_OUT_OF_BOUNDS);
     if (n)
         memmove(dt->elems + d, st->elems + src, n * sizeof(void *));
     ip += 6;
     NEXT();
 }
 L_TABLE_INIT: {
-    wasm_table *t = inst->tables[ip[1].u];
+    olw_table *t = inst->tables[ip[1].u];
     uint64_t e = ip[2].u;
     uint64_t d = U32(3), src = U32(4), n = U32(5);
     TABLE_CHARGE(n);
     if (d + n > t->size || src + n > inst->elem_len[e])
-        TRAP(WASM_TRAP_TABLE_OUT_OF_BOUNDS);
+        TRAP(OLW_TRAP_TABLE_OUT_OF_BOUNDS);
     if (n)
         memcpy(t->elems + d, inst->elem_refs[e] + src, n * sizeof(void *));
     ip += 6;
     NEXT();
 }
 L_ELEM_DROP:
-    wasm_instance_drop_elem(inst, (uint32_t)ip[1].u);
+    olw_instance_drop_elem(inst, (uint32_t)ip[1].u);
     ip += 2;
     NEXT();
 
@@ -678,9 +678,9 @@ L_MEMORY_SIZE:
     ip += 2;
     NEXT();
 L_MEMORY_GROW: {
-    int64_t r = wasm_memory_grow_internal(mem, U32(1));
+    int64_t r = olw_memory_grow_internal(mem, U32(1));
     if (r == -2)
-        TRAP(WASM_TRAP_MEMORY_LIMIT);
+        TRAP(OLW_TRAP_MEMORY_LIMIT);
     SET_U32(1, (uint32_t)r);
     LOAD_MEM();
     ip += 2;
@@ -691,7 +691,7 @@ L_MEMORY_INIT: {
     uint64_t d = U32(2), src = U32(3), n = U32(4);
     BULK_CHARGE(n);
     if (d + n > msize || src + n > inst->data_len[seg])
-        TRAP(WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
+        TRAP(OLW_TRAP_MEMORY_OUT_OF_BOUNDS);
     if (n)
         memcpy(mbase + d, inst->module->datas[seg].bytes + src, n);
     ip += 5;
@@ -705,7 +705,7 @@ L_MEMORY_COPY: {
     uint64_t d = U32(1), src = U32(2), n = U32(3);
     BULK_CHARGE(n);
     if (d + n > msize || src + n > msize)
-        TRAP(WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
+        TRAP(OLW_TRAP_MEMORY_OUT_OF_BOUNDS);
     if (n)
         memmove(mbase + d, mbase + src, n);
     ip += 4;
@@ -715,7 +715,7 @@ L_MEMORY_FILL: {
     uint64_t d = U32(1), n = U32(3);
     BULK_CHARGE(n);
     if (d + n > msize)
-        TRAP(WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
+        TRAP(OLW_TRAP_MEMORY_OUT_OF_BOUNDS);
     if (n)
         memset(mbase + d, (int)(uint8_t)U32(2), n);
     ip += 4;
@@ -778,9 +778,9 @@ L_MEMORY_FILL: {
 L_I32_DIV_S: {
     int32_t a = I32(2), b = I32(3);
     if (b == 0)
-        TRAP(WASM_TRAP_DIVIDE_BY_ZERO);
+        TRAP(OLW_TRAP_DIVIDE_BY_ZERO);
     if (a == INT32_MIN && b == -1)
-        TRAP(WASM_TRAP_INTEGER_OVERFLOW);
+        TRAP(OLW_TRAP_INTEGER_OVERFLOW);
     SET_U32(1, a / b);
     ip += 4;
     NEXT();
@@ -788,7 +788,7 @@ L_I32_DIV_S: {
 L_I32_DIV_U: {
     uint32_t a = U32(2), b = U32(3);
     if (b == 0)
-        TRAP(WASM_TRAP_DIVIDE_BY_ZERO);
+        TRAP(OLW_TRAP_DIVIDE_BY_ZERO);
     SET_U32(1, a / b);
     ip += 4;
     NEXT();
@@ -796,7 +796,7 @@ L_I32_DIV_U: {
 L_I32_REM_S: {
     int32_t a = I32(2), b = I32(3);
     if (b == 0)
-        TRAP(WASM_TRAP_DIVIDE_BY_ZERO);
+        TRAP(OLW_TRAP_DIVIDE_BY_ZERO);
     SET_U32(1, b == -1 ? 0 : a % b);
     ip += 4;
     NEXT();
@@ -804,7 +804,7 @@ L_I32_REM_S: {
 L_I32_REM_U: {
     uint32_t a = U32(2), b = U32(3);
     if (b == 0)
-        TRAP(WASM_TRAP_DIVIDE_BY_ZERO);
+        TRAP(OLW_TRAP_DIVIDE_BY_ZERO);
     SET_U32(1, a % b);
     ip += 4;
     NEXT();
@@ -835,9 +835,9 @@ L_I32_SHL_ADD:
 L_I64_DIV_S: {
     int64_t a = I64(2), b = I64(3);
     if (b == 0)
-        TRAP(WASM_TRAP_DIVIDE_BY_ZERO);
+        TRAP(OLW_TRAP_DIVIDE_BY_ZERO);
     if (a == INT64_MIN && b == -1)
-        TRAP(WASM_TRAP_INTEGER_OVERFLOW);
+        TRAP(OLW_TRAP_INTEGER_OVERFLOW);
     SET_U64(1, a / b);
     ip += 4;
     NEXT();
@@ -845,7 +845,7 @@ L_I64_DIV_S: {
 L_I64_DIV_U: {
     uint64_t a = U64(2), b = U64(3);
     if (b == 0)
-        TRAP(WASM_TRAP_DIVIDE_BY_ZERO);
+        TRAP(OLW_TRAP_DIVIDE_BY_ZERO);
     SET_U64(1, a / b);
     ip += 4;
     NEXT();
@@ -853,7 +853,7 @@ L_I64_DIV_U: {
 L_I64_REM_S: {
     int64_t a = I64(2), b = I64(3);
     if (b == 0)
-        TRAP(WASM_TRAP_DIVIDE_BY_ZERO);
+        TRAP(OLW_TRAP_DIVIDE_BY_ZERO);
     SET_U64(1, b == -1 ? 0 : a % b);
     ip += 4;
     NEXT();
@@ -861,7 +861,7 @@ L_I64_REM_S: {
 L_I64_REM_U: {
     uint64_t a = U64(2), b = U64(3);
     if (b == 0)
-        TRAP(WASM_TRAP_DIVIDE_BY_ZERO);
+        TRAP(OLW_TRAP_DIVIDE_BY_ZERO);
     SET_U64(1, a % b);
     ip += 4;
     NEXT();
@@ -928,9 +928,9 @@ L_I64_REM_U: {
     L_##name: {                                                                                    \
         FT v = x;                                                                                  \
         if (v != v)                                                                                \
-            TRAP(WASM_TRAP_INVALID_CONVERSION);                                                    \
+            TRAP(OLW_TRAP_INVALID_CONVERSION);                                                    \
         if (!(lo_ok && hi_ok))                                                                     \
-            TRAP(WASM_TRAP_INTEGER_OVERFLOW);                                                      \
+            TRAP(OLW_TRAP_INTEGER_OVERFLOW);                                                      \
         SET;                                                                                       \
         ip += 3;                                                                                   \
         NEXT();                                                                                    \
@@ -1044,7 +1044,7 @@ L_I64_REM_U: {
     L_##a##__##b:                                                                                  \
     PAIR_RUN_((FIRST_##a));                                                                        \
     goto L_##b;
-    WASM_PAIRS(PAIR_HANDLER)
+    OLW_PAIRS(PAIR_HANDLER)
 #undef PAIR_HANDLER
 #undef PAIR_RUN_
 #undef PAIR_RUN
@@ -1077,7 +1077,7 @@ L_I64_REM_U: {
 #undef FIRST_STORE8
 
 do_trap:
-    wasm_store_set_trap(s, trap, NULL);
+    olw_store_set_trap(s, trap, NULL);
 do_trap_recorded:
     SYNC_FUEL();
     s->frame_top = frame_base;
@@ -1085,14 +1085,14 @@ do_trap_recorded:
     return trap;
 }
 
-const void *const *wasm_interp_handlers(void)
+const void *const *olw_interp_handlers(void)
 {
     const void *const *table = NULL;
     run(NULL, NULL, NULL, &table);
     return table;
 }
 
-wasm_trap_code wasm_interp_call(wasm_store *s, wasm_func *f, wasm_slot *slots)
+olw_trap_code olw_interp_call(olw_store *s, olw_func *f, olw_slot *slots)
 {
     return run(s, f, slots, NULL);
 }

@@ -12,24 +12,24 @@ typedef struct link_entry {
     size_t module_len;
     char *name;
     size_t name_len;
-    wasm_extern ext;
+    olw_extern ext;
 } link_entry;
 
-struct wasm_linker {
-    wasm_store *store;
+struct olw_linker {
+    olw_store *store;
     link_entry *entries;
     size_t len, cap;
 };
 
-wasm_linker *wasm_linker_new(wasm_store *s)
+olw_linker *olw_linker_new(olw_store *s)
 {
-    wasm_linker *l = calloc(1, sizeof *l);
+    olw_linker *l = calloc(1, sizeof *l);
     if (l)
         l->store = s;
     return l;
 }
 
-void wasm_linker_free(wasm_linker *l)
+void olw_linker_free(olw_linker *l)
 {
     if (!l)
         return;
@@ -51,7 +51,7 @@ static char *copy_name(const char *p, size_t n)
     return c;
 }
 
-static link_entry *find(const wasm_linker *l, const char *module, size_t module_len, const char *name,
+static link_entry *find(const olw_linker *l, const char *module, size_t module_len, const char *name,
                         size_t name_len)
 {
     for (size_t i = l->len; i-- > 0;) {
@@ -63,8 +63,8 @@ static link_entry *find(const wasm_linker *l, const char *module, size_t module_
     return NULL;
 }
 
-static bool define(wasm_linker *l, const char *module, size_t module_len, const char *name, size_t name_len,
-                   wasm_extern ext)
+static bool define(olw_linker *l, const char *module, size_t module_len, const char *name, size_t name_len,
+                   olw_extern ext)
 {
     link_entry *e = find(l, module, module_len, name, name_len);
     if (e) {
@@ -94,42 +94,42 @@ static bool define(wasm_linker *l, const char *module, size_t module_len, const 
     return true;
 }
 
-bool wasm_linker_define(wasm_linker *l, const char *module, const char *name, wasm_extern ext)
+bool olw_linker_define(olw_linker *l, const char *module, const char *name, olw_extern ext)
 {
     if (!l || !module || !name)
         return false;
     return define(l, module, strlen(module), name, strlen(name), ext);
 }
 
-bool wasm_linker_define_host(wasm_linker *l, const char *module, const char *name, const char *sig,
-                             wasm_host_callback cb, void *env)
+bool olw_linker_define_host(olw_linker *l, const char *module, const char *name, const char *sig,
+                             olw_host_callback cb, void *env)
 {
     if (!l)
         return false;
-    wasm_func *f = wasm_func_new_host(l->store, sig, cb, env);
+    olw_func *f = olw_func_new_host(l->store, sig, cb, env);
     if (!f)
         return false;
-    wasm_extern ext = {.kind = WASM_EXTERN_FUNC, .of.func = f};
-    return wasm_linker_define(l, module, name, ext);
+    olw_extern ext = {.kind = OLW_EXTERN_FUNC, .of.func = f};
+    return olw_linker_define(l, module, name, ext);
 }
 
-bool wasm_linker_define_instance(wasm_linker *l, const char *module, wasm_instance *inst)
+bool olw_linker_define_instance(olw_linker *l, const char *module, olw_instance *inst)
 {
     if (!l || !module || !inst)
         return false;
-    const wasm_module *m = inst->module;
+    const olw_module *m = inst->module;
     for (uint32_t i = 0; i < m->nexports; i++) {
-        const wasm_export_decl *x = &m->exports[i];
-        wasm_extern ext;
-        if (!wasm_instance_export_at(inst, i, NULL, &ext) ||
+        const olw_export_decl *x = &m->exports[i];
+        olw_extern ext;
+        if (!olw_instance_export_at(inst, i, NULL, &ext) ||
             !define(l, module, strlen(module), x->name, x->name_len, ext))
             return false;
     }
     return true;
 }
 
-bool wasm_linker_lookup(const wasm_linker *l, const char *module, size_t module_len, const char *name,
-                        size_t name_len, wasm_extern *out)
+bool olw_linker_lookup(const olw_linker *l, const char *module, size_t module_len, const char *name,
+                        size_t name_len, olw_extern *out)
 {
     link_entry *e = l ? find(l, module, module_len, name, name_len) : NULL;
     if (e)

@@ -5,16 +5,16 @@
 #include "wasm/opcodes.h"
 
 #define ROW(code, ident, name, fam, imm, a, b, r, align, op) \
-    [code] = {name, WASM_FAM_##fam, WASM_IMM_##imm, a, b, r, align},
+    [code] = {name, OLW_FAM_##fam, OLW_IMM_##imm, a, b, r, align},
 
-const wasm_opcode_info wasm_opcodes[256] = {WASM_OPCODES(ROW)};
-const wasm_opcode_info wasm_fc_opcodes[WASM_FC_OPCODE_COUNT] = {WASM_FC_OPCODES(ROW)};
+const olw_opcode_info olw_opcodes[256] = {OLW_OPCODES(ROW)};
+const olw_opcode_info olw_fc_opcodes[OLW_FC_OPCODE_COUNT] = {OLW_FC_OPCODES(ROW)};
 
 #undef ROW
 
-const char *wasm_opcode_name(uint8_t op, uint32_t subop)
+const char *olw_opcode_name(uint8_t op, uint32_t subop)
 {
-    if (op == WASM_OPC_PREFIX_FC)
-        return subop < WASM_FC_OPCODE_COUNT ? wasm_fc_opcodes[subop].name : "0xfc prefix";
-    return wasm_opcodes[op].name ? wasm_opcodes[op].name : "instruction";
+    if (op == OLW_OPC_PREFIX_FC)
+        return subop < OLW_FC_OPCODE_COUNT ? olw_fc_opcodes[subop].name : "0xfc prefix";
+    return olw_opcodes[op].name ? olw_opcodes[op].name : "instruction";
 }

@@ -15,23 +15,23 @@
 #include <stdint.h>
 #include <string.h>
 
-typedef struct wasm_reader {
+typedef struct olw_reader {
     const uint8_t *start; /* the module's first byte: offsets are relative to it */
     const uint8_t *p;
     const uint8_t *end;
-} wasm_reader;
+} olw_reader;
 
-static inline wasm_reader wasm_reader_at(const uint8_t *start, const uint8_t *p, const uint8_t *end)
+static inline olw_reader olw_reader_at(const uint8_t *start, const uint8_t *p, const uint8_t *end)
 {
-    wasm_reader r = {start, p, end};
+    olw_reader r = {start, p, end};
     return r;
 }
 
-static inline size_t wasm_reader_offset(const wasm_reader *r) { return (size_t)(r->p - r->start); }
-static inline size_t wasm_reader_left(const wasm_reader *r) { return (size_t)(r->end - r->p); }
-static inline bool wasm_reader_done(const wasm_reader *r) { return r->p >= r->end; }
+static inline size_t olw_reader_offset(const olw_reader *r) { return (size_t)(r->p - r->start); }
+static inline size_t olw_reader_left(const olw_reader *r) { return (size_t)(r->end - r->p); }
+static inline bool olw_reader_done(const olw_reader *r) { return r->p >= r->end; }
 
-static inline bool wasm_read_u8(wasm_reader *r, uint8_t *out)
+static inline bool olw_read_u8(olw_reader *r, uint8_t *out)
 {
     if (r->p >= r->end)
         return false;
@@ -39,9 +39,9 @@ static inline bool wasm_read_u8(wasm_reader *r, uint8_t *out)
     return true;
 }
 
-static inline bool wasm_read_bytes(wasm_reader *r, size_t n, const uint8_t **out)
+static inline bool olw_read_bytes(olw_reader *r, size_t n, const uint8_t **out)
 {
-    if (wasm_reader_left(r) < n)
+    if (olw_reader_left(r) < n)
         return false;
     *out = r->p;
     r->p += n;
@@ -49,7 +49,7 @@ static inline bool wasm_read_bytes(wasm_reader *r, size_t n, const uint8_t **out
 }
 
 /* Unsigned LEB128 of at most `bits` bits (32 or 64). */
-static inline bool wasm_read_uleb(wasm_reader *r, unsigned bits, uint64_t *out)
+static inline bool olw_read_uleb(olw_reader *r, unsigned bits, uint64_t *out)
 {
     uint64_t result = 0;
     unsigned shift = 0;
@@ -77,7 +77,7 @@ static inline bool wasm_read_uleb(wasm_reader *r, unsigned bits, uint64_t *out)
 }
 
 /* Signed LEB128 of at most `bits` bits (32 or 64 — or 33 for block types). */
-static inline bool wasm_read_sleb(wasm_reader *r, unsigned bits, int64_t *out)
+static inline bool olw_read_sleb(olw_reader *r, unsigned bits, int64_t *out)
 {
     uint64_t result = 0;
     unsigned shift = 0;
@@ -110,38 +110,38 @@ static inline bool wasm_read_sleb(wasm_reader *r, unsigned bits, int64_t *out)
     return true;
 }
 
-static inline bool wasm_read_u32(wasm_reader *r, uint32_t *out)
+static inline bool olw_read_u32(olw_reader *r, uint32_t *out)
 {
     uint64_t v;
-    if (!wasm_read_uleb(r, 32, &v))
+    if (!olw_read_uleb(r, 32, &v))
         return false;
     *out = (uint32_t)v;
     return true;
 }
 
-static inline bool wasm_read_i32(wasm_reader *r, int32_t *out)
+static inline bool olw_read_i32(olw_reader *r, int32_t *out)
 {
     int64_t v;
-    if (!wasm_read_sleb(r, 32, &v))
+    if (!olw_read_sleb(r, 32, &v))
         return false;
     *out = (int32_t)v;
     return true;
 }
 
-static inline bool wasm_read_i64(wasm_reader *r, int64_t *out) { return wasm_read_sleb(r, 64, out); }
+static inline bool olw_read_i64(olw_reader *r, int64_t *out) { return olw_read_sleb(r, 64, out); }
 
-static inline bool wasm_read_f32_bits(wasm_reader *r, uint32_t *out)
+static inline bool olw_read_f32_bits(olw_reader *r, uint32_t *out)
 {
-    if (wasm_reader_left(r) < 4)
+    if (olw_reader_left(r) < 4)
         return false;
     *out = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 | (uint32_t)r->p[3] << 24;
     r->p += 4;
     return true;
 }
 
-static inline bool wasm_read_f64_bits(wasm_reader *r, uint64_t *out)
+static inline bool olw_read_f64_bits(olw_reader *r, uint64_t *out)
 {
-    if (wasm_reader_left(r) < 8)
+    if (olw_reader_left(r) < 8)
         return false;
     uint64_t v = 0;
     for (int i = 7; i >= 0; i--)

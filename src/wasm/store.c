@@ -10,7 +10,7 @@
 
 #include "wasm/runtime.h"
 
-bool wasm_ptrvec_push(wasm_ptrvec *v, void *p)
+bool olw_ptrvec_push(olw_ptrvec *v, void *p)
 {
     if (v->len == v->cap) {
         size_t n = v->cap ? v->cap * 2 : 16;
@@ -24,7 +24,7 @@ bool wasm_ptrvec_push(wasm_ptrvec *v, void *p)
     return true;
 }
 
-static void ptrvec_free_all(wasm_ptrvec *v)
+static void ptrvec_free_all(olw_ptrvec *v)
 {
     for (size_t i = 0; i < v->len; i++)
         free(v->items[i]);
@@ -32,24 +32,24 @@ static void ptrvec_free_all(wasm_ptrvec *v)
     memset(v, 0, sizeof *v);
 }
 
-wasm_store *wasm_store_new(const wasm_limits *limits)
+olw_store *olw_store_new(const olw_limits *limits)
 {
-    wasm_store *s = calloc(1, sizeof *s);
+    olw_store *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    /* 0 = the default, in every field (wasm.h names the defaults). */
+    /* 0 = the default, in every field (olw.h names the defaults). */
     if (limits)
         s->limits = *limits;
     if (s->limits.fuel == 0)
-        s->limits.fuel = WASM_FUEL_UNLIMITED;
-    if (s->limits.max_memory_pages == 0 || s->limits.max_memory_pages > WASM_MEMORY_PAGES_MAX)
-        s->limits.max_memory_pages = WASM_MEMORY_PAGES_MAX;
+        s->limits.fuel = OLW_FUEL_UNLIMITED;
+    if (s->limits.max_memory_pages == 0 || s->limits.max_memory_pages > OLW_MEMORY_PAGES_MAX)
+        s->limits.max_memory_pages = OLW_MEMORY_PAGES_MAX;
     if (s->limits.max_call_depth == 0)
-        s->limits.max_call_depth = WASM_DEFAULT_CALL_DEPTH;
+        s->limits.max_call_depth = OLW_DEFAULT_CALL_DEPTH;
     if (s->limits.max_stack_slots == 0)
-        s->limits.max_stack_slots = WASM_DEFAULT_STACK_SLOTS;
+        s->limits.max_stack_slots = OLW_DEFAULT_STACK_SLOTS;
     s->fuel = s->limits.fuel;
-    s->memory_cap = (uint64_t)s->limits.max_memory_pages * WASM_PAGE_SIZE;
+    s->memory_cap = (uint64_t)s->limits.max_memory_pages * OLW_PAGE_SIZE;
     atomic_init(&s->interrupt, 0);
     strcpy(s->trap_message, "no trap");
     return s;
@@ -61,20 +61,20 @@ wasm_store *wasm_store_new(const wasm_limits *limits)
  * stack at every store: a store that runs one small call, the devnet's
  * case, would spend most of its time there.) Both stacks share one
  * mapping: the value stack, then the frames. */
-static size_t value_stack_bytes(const wasm_store *s)
+static size_t value_stack_bytes(const olw_store *s)
 {
     size_t b = (size_t)s->limits.max_stack_slots * sizeof *s->stack;
     return (b + 4095) & ~(size_t)4095;
 }
 
-static size_t stacks_bytes(const wasm_store *s)
+static size_t stacks_bytes(const olw_store *s)
 {
     return value_stack_bytes(s) + (size_t)s->limits.max_call_depth * sizeof *s->frames;
 }
 
 /* The stacks are allocated at the first call, so stores that only
  * instantiate (or never run) stay small. */
-bool wasm_store_reserve_stacks(wasm_store *s)
+bool olw_store_reserve_stacks(olw_store *s)
 {
     if (s->stack)
         return true;
@@ -83,26 +83,26 @@ bool wasm_store_reserve_stacks(wasm_store *s)
     if (p == MAP_FAILED)
         return false;
     s->stack = p;
-    s->frames = (wasm_frame *)((uint8_t *)p + value_stack_bytes(s));
+    s->frames = (olw_frame *)((uint8_t *)p + value_stack_bytes(s));
     s->stack_top = s->stack;
     s->frame_top = s->frames;
     return true;
 }
 
-void wasm_store_free(wasm_store *s)
+void olw_store_free(olw_store *s)
 {
     if (!s)
         return;
     for (size_t i = 0; i < s->memories.len; i++) {
-        wasm_memory *m = s->memories.items[i];
-        wasm_memory_release_data(m);
+        olw_memory *m = s->memories.items[i];
+        olw_memory_release_data(m);
     }
     for (size_t i = 0; i < s->tables.len; i++) {
-        wasm_table *t = s->tables.items[i];
+        olw_table *t = s->tables.items[i];
         free(t->elems);
     }
     for (size_t i = 0; i < s->instances.len; i++) {
-        wasm_instance *inst = s->instances.items[i];
+        olw_instance *inst = s->instances.items[i];
         if (inst->elem_refs)
             for (uint32_t e = 0; e < inst->module->nelems; e++)
                 free(inst->elem_refs[e]);
@@ -114,7 +114,7 @@ void wasm_store_free(wasm_store *s)
         free(inst->memories);
         free(inst->globals);
         free(inst->func_storage);
-        wasm_module_release(inst->module);
+        olw_module_release(inst->module);
     }
     ptrvec_free_all(&s->funcs);
     ptrvec_free_all(&s->memories);
@@ -127,20 +127,20 @@ void wasm_store_free(wasm_store *s)
     free(s);
 }
 
-void wasm_store_interrupt(wasm_store *s) { atomic_store(&s->interrupt, 1); }
-void wasm_store_clear_interrupt(wasm_store *s) { atomic_store(&s->interrupt, 0); }
+void olw_store_interrupt(olw_store *s) { atomic_store(&s->interrupt, 1); }
+void olw_store_clear_interrupt(olw_store *s) { atomic_store(&s->interrupt, 0); }
 
-uint64_t wasm_store_fuel_remaining(const wasm_store *s) { return s->fuel; }
+uint64_t olw_store_fuel_remaining(const olw_store *s) { return s->fuel; }
 
-void wasm_store_set_fuel(wasm_store *s, uint64_t fuel) { s->fuel = fuel; }
+void olw_store_set_fuel(olw_store *s, uint64_t fuel) { s->fuel = fuel; }
 
-uint64_t wasm_store_fuel_used(const wasm_store *s) { return s->fuel_used; }
+uint64_t olw_store_fuel_used(const olw_store *s) { return s->fuel_used; }
 
-uint64_t wasm_store_peak_memory_bytes(const wasm_store *s) { return s->peak_memory_bytes; }
+uint64_t olw_store_peak_memory_bytes(const olw_store *s) { return s->peak_memory_bytes; }
 
-uint64_t wasm_store_memory_bytes(const wasm_store *s) { return s->memory_bytes; }
+uint64_t olw_store_memory_bytes(const olw_store *s) { return s->memory_bytes; }
 
-bool wasm_store_charge(wasm_store *s, uint64_t bytes)
+bool olw_store_charge(olw_store *s, uint64_t bytes)
 {
     if (bytes > s->memory_cap - s->memory_bytes)
         return false;
@@ -150,19 +150,19 @@ bool wasm_store_charge(wasm_store *s, uint64_t bytes)
     return true;
 }
 
-void wasm_store_uncharge(wasm_store *s, uint64_t bytes)
+void olw_store_uncharge(olw_store *s, uint64_t bytes)
 {
     s->memory_bytes -= bytes < s->memory_bytes ? bytes : s->memory_bytes;
 }
 
-const char *wasm_store_trap_message(const wasm_store *s) { return s->trap_message; }
+const char *olw_store_trap_message(const olw_store *s) { return s->trap_message; }
 
-int32_t wasm_store_exit_code(const wasm_store *s) { return s->exit_code; }
+int32_t olw_store_exit_code(const olw_store *s) { return s->exit_code; }
 
-void wasm_store_set_trap(wasm_store *s, wasm_trap_code code, const char *message)
+void olw_store_set_trap(olw_store *s, olw_trap_code code, const char *message)
 {
     s->trap = code;
     if (!message)
-        message = wasm_trap_name(code);
+        message = olw_trap_name(code);
     snprintf(s->trap_message, sizeof s->trap_message, "%s", message);
 }

@@ -1,5 +1,5 @@
 /*
- * table.c — tables of references (funcref: wasm_func*, externref: opaque
+ * table.c — tables of references (funcref: olw_func*, externref: opaque
  * pointers; NULL is the null reference).
  *
  * A table's entries count toward the store's memory cap (8 bytes each) and
@@ -12,27 +12,27 @@
 
 #include "wasm/runtime.h"
 
-wasm_table *wasm_table_create(wasm_store *s, wasm_valtype elem, uint32_t min, uint32_t max, bool has_max,
+olw_table *olw_table_create(olw_store *s, olw_valtype elem, uint32_t min, uint32_t max, bool has_max,
                               void *init, bool *over_cap)
 {
     if (over_cap)
         *over_cap = false;
-    if (min > WASM_MAX_TABLE_SIZE)
+    if (min > OLW_MAX_TABLE_SIZE)
         return NULL;
-    uint64_t bytes = (uint64_t)min * sizeof(void *) + WASM_OBJECT_BYTES(wasm_table);
-    if (!wasm_store_charge(s, bytes)) {
+    uint64_t bytes = (uint64_t)min * sizeof(void *) + OLW_OBJECT_BYTES(olw_table);
+    if (!olw_store_charge(s, bytes)) {
         if (over_cap)
             *over_cap = true;
         return NULL;
     }
-    wasm_table *t = calloc(1, sizeof *t);
+    olw_table *t = calloc(1, sizeof *t);
     if (t)
         t->elems = calloc(min ? min : 1, sizeof *t->elems);
-    if (!t || !t->elems || !wasm_ptrvec_push(&s->tables, t)) {
+    if (!t || !t->elems || !olw_ptrvec_push(&s->tables, t)) {
         if (t)
             free(t->elems);
         free(t);
-        wasm_store_uncharge(s, bytes);
+        olw_store_uncharge(s, bytes);
         return NULL;
     }
     t->store = s;
@@ -46,19 +46,19 @@ wasm_table *wasm_table_create(wasm_store *s, wasm_valtype elem, uint32_t min, ui
     return t;
 }
 
-int64_t wasm_table_grow_internal(wasm_table *t, uint32_t delta, void *init)
+int64_t olw_table_grow_internal(olw_table *t, uint32_t delta, void *init)
 {
     uint64_t old = t->size, want = old + delta;
-    if (want > t->max || want > WASM_MAX_TABLE_SIZE)
+    if (want > t->max || want > OLW_MAX_TABLE_SIZE)
         return -1;
     if (delta == 0)
         return (int64_t)old;
     uint64_t more = (uint64_t)delta * sizeof(void *);
-    if (!wasm_store_charge(t->store, more))
+    if (!olw_store_charge(t->store, more))
         return -2;
     void **p = realloc(t->elems, want * sizeof *p);
     if (!p) {
-        wasm_store_uncharge(t->store, more);
+        olw_store_uncharge(t->store, more);
         return -1;
     }
     if (init)
@@ -71,19 +71,19 @@ int64_t wasm_table_grow_internal(wasm_table *t, uint32_t delta, void *init)
     return (int64_t)old;
 }
 
-static bool is_ref_type(wasm_valtype t) { return t == WASM_FUNCREF || t == WASM_EXTERNREF; }
+static bool is_ref_type(olw_valtype t) { return t == OLW_FUNCREF || t == OLW_EXTERNREF; }
 
-wasm_table *wasm_table_new(wasm_store *s, wasm_valtype elem, uint32_t min, uint32_t max, bool has_max,
-                           wasm_value init)
+olw_table *olw_table_new(olw_store *s, olw_valtype elem, uint32_t min, uint32_t max, bool has_max,
+                           olw_value init)
 {
     if (!is_ref_type(elem) || init.type != elem || (has_max && max < min))
         return NULL;
-    return wasm_table_create(s, elem, min, max, has_max, init.of.externref, NULL);
+    return olw_table_create(s, elem, min, max, has_max, init.of.externref, NULL);
 }
 
-uint32_t wasm_table_size(const wasm_table *t) { return t->size; }
+uint32_t olw_table_size(const olw_table *t) { return t->size; }
 
-bool wasm_table_get(const wasm_table *t, uint32_t i, wasm_value *out)
+bool olw_table_get(const olw_table *t, uint32_t i, olw_value *out)
 {
     if (i >= t->size)
         return false;
@@ -92,10 +92,10 @@ bool wasm_table_get(const wasm_table *t, uint32_t i, wasm_value *out)
     return true;
 }
 
-bool wasm_table_set(wasm_table *t, uint32_t i, wasm_value v)
+bool olw_table_set(olw_table *t, uint32_t i, olw_value v)
 {
     if (i >= t->size || v.type != t->elem)
         return false;
-    t->elems[i] = v.type == WASM_FUNCREF ? (void *)v.of.funcref : v.of.externref;
+    t->elems[i] = v.type == OLW_FUNCREF ? (void *)v.of.funcref : v.of.externref;
     return true;
 }

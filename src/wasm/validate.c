@@ -25,81 +25,81 @@
 enum { UNKNOWN = 0 }; /* the bottom type of unreachable code */
 
 typedef struct ctrl_frame {
-    uint8_t opcode; /* WASM_OPC_BLOCK, _LOOP, _IF or _ELSE; 0 for the function */
+    uint8_t opcode; /* OLW_OPC_BLOCK, _LOOP, _IF or _ELSE; 0 for the function */
     bool unreachable;
     uint32_t height; /* operand stack height at entry */
-    const wasm_valtype *params;
+    const olw_valtype *params;
     uint32_t nparams;
-    const wasm_valtype *results;
+    const olw_valtype *results;
     uint32_t nresults;
     uint32_t br_table_seen; /* the br_table (validator.br_tables) that last checked this label */
 } ctrl_frame;
 
 typedef struct validator {
-    const struct wasm_module *m;
-    wasm_error *err;
-    wasm_reader r;
+    const struct olw_module *m;
+    olw_error *err;
+    olw_reader r;
     uint32_t func_index; /* in the function index space */
     size_t op_offset;    /* the instruction being validated (module-level checks) */
     const uint8_t *op_start; /* the instruction being validated in a body, or NULL */
     uint8_t op;          /* its opcode (0xfc: see subop) */
     uint32_t subop;
-    const wasm_functype *type;
-    const wasm_func_decl *func;
+    const olw_functype *type;
+    const olw_func_decl *func;
     uint32_t nlocals; /* params + declared locals */
-    wasm_valtype *local_types; /* [nlocals]: params then locals, reused across functions */
+    olw_valtype *local_types; /* [nlocals]: params then locals, reused across functions */
     uint32_t local_types_cap;
 
-    wasm_valtype *vals;
+    olw_valtype *vals;
     uint32_t nvals, vals_cap;
     uint32_t height; /* of the innermost control frame, cached for pop_expect */
     ctrl_frame *ctrls;
     uint32_t nctrls, ctrls_cap;
-    uint32_t ticks; /* for wasm_load_interrupted */
+    uint32_t ticks; /* for olw_load_interrupted */
     uint32_t br_tables; /* br_tables validated so far: labels are checked once per br_table */
 } validator;
 
 /* Singleton result types for block types written as one value type. */
-static const wasm_valtype single_type[256] = {
-    [WASM_I32] = WASM_I32,         [WASM_I64] = WASM_I64,      [WASM_F32] = WASM_F32,
-    [WASM_F64] = WASM_F64,         [WASM_FUNCREF] = WASM_FUNCREF, [WASM_EXTERNREF] = WASM_EXTERNREF,
+static const olw_valtype single_type[256] = {
+    [OLW_I32] = OLW_I32,         [OLW_I64] = OLW_I64,      [OLW_F32] = OLW_F32,
+    [OLW_F64] = OLW_F64,         [OLW_FUNCREF] = OLW_FUNCREF, [OLW_EXTERNREF] = OLW_EXTERNREF,
 };
 
-const char *wasm_valtype_name(wasm_valtype t)
+const char *olw_valtype_name(olw_valtype t)
 {
     switch (t) {
-    case WASM_I32: return "i32";
-    case WASM_I64: return "i64";
-    case WASM_F32: return "f32";
-    case WASM_F64: return "f64";
-    case WASM_V128: return "v128";
-    case WASM_FUNCREF: return "funcref";
-    case WASM_EXTERNREF: return "externref";
+    case OLW_I32: return "i32";
+    case OLW_I64: return "i64";
+    case OLW_F32: return "f32";
+    case OLW_F64: return "f64";
+    case OLW_V128: return "v128";
+    case OLW_FUNCREF: return "funcref";
+    case OLW_EXTERNREF: return "externref";
     default: return "unknown";
     }
 }
 
-#define I32 WASM_I32
-#define I64 WASM_I64
-#define F32 WASM_F32
-#define F64 WASM_F64
+#define I32 OLW_I32
+#define I64 OLW_I64
+#define F32 OLW_F32
+#define F64 OLW_F64
 
 /* ---- errors ----------------------------------------------------------- */
 
-static const char *op_name(const validator *v) { return wasm_opcode_name(v->op, v->subop); }
+static const char *op_name(const validator *v) { return olw_opcode_name(v->op, v->subop); }
 
-static bool fail_kind(validator *v, wasm_error_kind kind, const char *fmt, va_list ap)
+static bool fail_kind(validator *v, olw_error_kind kind, const char *fmt, va_list ap)
 {
     char msg[200];
     vsnprintf(msg, sizeof msg, fmt, ap);
     if (v->op_start) /* offsets in a body are computed only when needed */
         v->op_offset = (size_t)(v->op_start - v->r.start);
     if (v->op_offset == SIZE_MAX)
-        return wasm_fail(v->err, kind, v->op_offset, "%s", msg);
+        return olw_fail(v->err, kind, v->op_offset, "%s", msg);
     if (v->func)
-        return wasm_fail(v->err, kind, v->op_offset, "%s (func %u, offset 0x%zx)", msg, v->func_index,
+        return olw_fail(v->err, kind, v->op_offset, "%s (func %u, offset 0x%zx)", msg, v->func_index,
                          v->op_offset);
-    return wasm_fail(v->err, kind, v->op_offset, "%s (offset 0x%zx)", msg, v->op_offset);
+    return olw_fail(v->err, kind, v->op_offset, "%s (offset 0x%zx)", msg, v->op_offset);
 }
 
 static bool invalid(validator *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -107,7 +107,7 @@ static bool invalid(validator *v, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fail_kind(v, WASM_ERR_INVALID, fmt, ap);
+    fail_kind(v, OLW_ERR_INVALID, fmt, ap);
     va_end(ap);
     return false;
 }
@@ -117,7 +117,7 @@ static bool malformed(validator *v, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fail_kind(v, WASM_ERR_MALFORMED, fmt, ap);
+    fail_kind(v, OLW_ERR_MALFORMED, fmt, ap);
     va_end(ap);
     return false;
 }
@@ -127,7 +127,7 @@ static bool unsupported(validator *v, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fail_kind(v, WASM_ERR_UNSUPPORTED, fmt, ap);
+    fail_kind(v, OLW_ERR_UNSUPPORTED, fmt, ap);
     va_end(ap);
     return false;
 }
@@ -150,7 +150,7 @@ static bool leb_error(validator *v, const uint8_t *at, unsigned bits)
 static bool read_u32_slow(validator *v, uint32_t *out)
 {
     const uint8_t *at = v->r.p;
-    if (!wasm_read_u32(&v->r, out)) {
+    if (!olw_read_u32(&v->r, out)) {
         leb_error(v, at, 32);
         return false;
     }
@@ -169,7 +169,7 @@ static inline bool read_u32(validator *v, uint32_t *out)
 
 static bool read_byte(validator *v, uint8_t *out)
 {
-    if (!wasm_read_u8(&v->r, out)) {
+    if (!olw_read_u8(&v->r, out)) {
         malformed(v, "unexpected end of section or function in %s", op_name(v));
         return false;
     }
@@ -188,12 +188,12 @@ static bool read_zero_byte(validator *v)
 
 /* ---- the operand and control stacks ----------------------------------- */
 
-static bool grow(void **items, uint32_t *cap, size_t item_size, wasm_error *err)
+static bool grow(void **items, uint32_t *cap, size_t item_size, olw_error *err)
 {
     uint32_t ncap = *cap ? *cap * 2 : 64;
     void *p = realloc(*items, (size_t)ncap * item_size);
     if (!p)
-        return wasm_fail(err, WASM_ERR_RESOURCE, SIZE_MAX, "out of memory during validation");
+        return olw_fail(err, OLW_ERR_RESOURCE, SIZE_MAX, "out of memory during validation");
     *items = p;
     *cap = ncap;
     return true;
@@ -209,13 +209,13 @@ static bool reserve_vals(validator *v, uint32_t n)
     return true;
 }
 
-static inline bool push_val(validator *v, wasm_valtype t)
+static inline bool push_val(validator *v, olw_valtype t)
 {
     v->vals[v->nvals++] = t;
     return true;
 }
 
-static bool push_vals(validator *v, const wasm_valtype *types, uint32_t n)
+static bool push_vals(validator *v, const olw_valtype *types, uint32_t n)
 {
     if (!reserve_vals(v, n))
         return false;
@@ -226,7 +226,7 @@ static bool push_vals(validator *v, const wasm_valtype *types, uint32_t n)
 }
 
 /* Pops any operand into *out (UNKNOWN in unreachable code). */
-static inline bool pop_val(validator *v, wasm_valtype *out)
+static inline bool pop_val(validator *v, olw_valtype *out)
 {
     ctrl_frame *c = &v->ctrls[v->nctrls - 1];
     if (v->nvals == c->height) {
@@ -240,23 +240,23 @@ static inline bool pop_val(validator *v, wasm_valtype *out)
     return true;
 }
 
-static bool pop_expect_slow(validator *v, wasm_valtype expect)
+static bool pop_expect_slow(validator *v, olw_valtype expect)
 {
     ctrl_frame *c = &v->ctrls[v->nctrls - 1];
     if (v->nvals == c->height) {
         if (c->unreachable)
             return true;
-        return invalid(v, "type mismatch: %s expects %s, the stack is empty", op_name(v), wasm_valtype_name(expect));
+        return invalid(v, "type mismatch: %s expects %s, the stack is empty", op_name(v), olw_valtype_name(expect));
     }
-    wasm_valtype actual = v->vals[--v->nvals];
+    olw_valtype actual = v->vals[--v->nvals];
     if (actual != expect && actual != UNKNOWN)
-        return invalid(v, "type mismatch: %s expects %s, got %s", op_name(v), wasm_valtype_name(expect), wasm_valtype_name(actual));
+        return invalid(v, "type mismatch: %s expects %s, got %s", op_name(v), olw_valtype_name(expect), olw_valtype_name(actual));
     return true;
 }
 
 /* The common case — the expected type on top, above the frame's base —
  * without looking at the control frame. */
-static inline bool pop_expect(validator *v, wasm_valtype expect)
+static inline bool pop_expect(validator *v, olw_valtype expect)
 {
     if (v->nvals > v->height && v->vals[v->nvals - 1] == expect) {
         v->nvals--;
@@ -265,7 +265,7 @@ static inline bool pop_expect(validator *v, wasm_valtype expect)
     return pop_expect_slow(v, expect);
 }
 
-static bool pop_vals(validator *v, const wasm_valtype *types, uint32_t n)
+static bool pop_vals(validator *v, const olw_valtype *types, uint32_t n)
 {
     /* the common case at once: all n operands above the base, exactly typed */
     if (n > 1 && v->nvals >= v->height + n && !memcmp(v->vals + v->nvals - n, types, n)) {
@@ -286,26 +286,26 @@ static bool pop_vals(validator *v, const wasm_valtype *types, uint32_t n)
 
 /* Checks that the top of the stack matches types without popping (a branch
  * that may not be taken leaves its operands in place). */
-static bool peek_vals(validator *v, const wasm_valtype *types, uint32_t n)
+static bool peek_vals(validator *v, const olw_valtype *types, uint32_t n)
 {
     const ctrl_frame *c = &v->ctrls[v->nctrls - 1];
     for (uint32_t k = 0; k < n; k++) {
-        wasm_valtype expect = types[n - 1 - k];
+        olw_valtype expect = types[n - 1 - k];
         if (v->nvals < c->height + 1 + k) {
             if (c->unreachable)
                 return true; /* everything below is polymorphic */
-            return invalid(v, "type mismatch: %s expects %s, the stack is empty", op_name(v), wasm_valtype_name(expect));
+            return invalid(v, "type mismatch: %s expects %s, the stack is empty", op_name(v), olw_valtype_name(expect));
         }
-        wasm_valtype actual = v->vals[v->nvals - 1 - k];
+        olw_valtype actual = v->vals[v->nvals - 1 - k];
         if (actual != expect && actual != UNKNOWN)
-            return invalid(v, "type mismatch: %s expects %s, got %s", op_name(v), wasm_valtype_name(expect),
-                           wasm_valtype_name(actual));
+            return invalid(v, "type mismatch: %s expects %s, got %s", op_name(v), olw_valtype_name(expect),
+                           olw_valtype_name(actual));
     }
     return true;
 }
 
-static bool push_ctrl(validator *v, uint8_t opcode, const wasm_valtype *params, uint32_t nparams,
-                      const wasm_valtype *results, uint32_t nresults)
+static bool push_ctrl(validator *v, uint8_t opcode, const olw_valtype *params, uint32_t nparams,
+                      const olw_valtype *results, uint32_t nresults)
 {
     if (v->nctrls == v->ctrls_cap && !grow((void **)&v->ctrls, &v->ctrls_cap, sizeof *v->ctrls, v->err))
         return false;
@@ -342,9 +342,9 @@ static void set_unreachable(validator *v)
     c->unreachable = true;
 }
 
-static void label_types(const ctrl_frame *c, const wasm_valtype **types, uint32_t *n)
+static void label_types(const ctrl_frame *c, const olw_valtype **types, uint32_t *n)
 {
-    if (c->opcode == WASM_OPC_LOOP) {
+    if (c->opcode == OLW_OPC_LOOP) {
         *types = c->params;
         *n = c->nparams;
     } else {
@@ -372,10 +372,10 @@ static bool read_label(validator *v, const ctrl_frame **out)
 
 /* ---- instructions ----------------------------------------------------- */
 
-static bool read_block_type(validator *v, const wasm_valtype **params, uint32_t *nparams,
-                            const wasm_valtype **results, uint32_t *nresults)
+static bool read_block_type(validator *v, const olw_valtype **params, uint32_t *nparams,
+                            const olw_valtype **results, uint32_t *nresults)
 {
-    if (wasm_reader_done(&v->r))
+    if (olw_reader_done(&v->r))
         return malformed(v, "unexpected end of section or function in %s", op_name(v));
     uint8_t b = *v->r.p;
     *params = NULL;
@@ -386,7 +386,7 @@ static bool read_block_type(validator *v, const wasm_valtype **params, uint32_t 
         *nresults = 0;
         return true;
     }
-    if (b == WASM_V128)
+    if (b == OLW_V128)
         return unsupported(v, "SIMD is not supported: block type v128");
     if (single_type[b]) {
         v->r.p++;
@@ -396,13 +396,13 @@ static bool read_block_type(validator *v, const wasm_valtype **params, uint32_t 
     }
     const uint8_t *at = v->r.p;
     int64_t idx;
-    if (!wasm_read_sleb(&v->r, 33, &idx))
+    if (!olw_read_sleb(&v->r, 33, &idx))
         return leb_error(v, at, 33);
     if (idx < 0)
         return malformed(v, "malformed block type");
     if ((uint64_t)idx >= v->m->ntypes)
         return invalid(v, "unknown type %lld in %s", (long long)idx, op_name(v));
-    const wasm_functype *ft = &v->m->types[idx];
+    const olw_functype *ft = &v->m->types[idx];
     *params = ft->types;
     *nparams = ft->nparams;
     *results = ft->types + ft->nparams;
@@ -410,12 +410,12 @@ static bool read_block_type(validator *v, const wasm_valtype **params, uint32_t 
     return true;
 }
 
-static bool read_value_type(validator *v, wasm_valtype *out)
+static bool read_value_type(validator *v, olw_valtype *out)
 {
     uint8_t b;
     if (!read_byte(v, &b))
         return false;
-    if (b == WASM_V128)
+    if (b == OLW_V128)
         return unsupported(v, "SIMD is not supported: value type v128");
     if (!single_type[b])
         return malformed(v, "malformed value type 0x%02x in %s", b, op_name(v));
@@ -423,18 +423,18 @@ static bool read_value_type(validator *v, wasm_valtype *out)
     return true;
 }
 
-static bool read_ref_type(validator *v, wasm_valtype *out)
+static bool read_ref_type(validator *v, olw_valtype *out)
 {
     uint8_t b;
     if (!read_byte(v, &b))
         return false;
-    if (b != WASM_FUNCREF && b != WASM_EXTERNREF)
+    if (b != OLW_FUNCREF && b != OLW_EXTERNREF)
         return malformed(v, "malformed reference type 0x%02x in %s", b, op_name(v));
     *out = b;
     return true;
 }
 
-static inline bool local_type(validator *v, uint32_t idx, wasm_valtype *out)
+static inline bool local_type(validator *v, uint32_t idx, olw_valtype *out)
 {
     if (idx >= v->nlocals)
         return invalid(v, "unknown local %u in %s", idx, op_name(v));
@@ -459,7 +459,7 @@ static bool need_table(validator *v, uint32_t idx)
 /* memory.init and data.drop need the data count section when there are
  * data segments (the binary format's rule). Without any data segments the
  * index is simply unknown: encoders such as wabt omit the section then. */
-static bool data_count_missing(const struct wasm_module *m) { return !m->has_data_count && m->ndatas > 0; }
+static bool data_count_missing(const struct olw_module *m) { return !m->has_data_count && m->ndatas > 0; }
 
 static bool need_data_count(validator *v, uint32_t idx)
 {
@@ -496,7 +496,7 @@ static bool __attribute__((noinline)) br_table(validator *v)
     if (!read_u32(v, &n))
         return false;
     /* the default label comes last but fixes the arity: find it first */
-    wasm_reader labels = v->r;
+    olw_reader labels = v->r;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t skip;
         if (!read_u32(v, &skip))
@@ -505,8 +505,8 @@ static bool __attribute__((noinline)) br_table(validator *v)
     const ctrl_frame *def;
     if (!read_label(v, &def))
         return false;
-    wasm_reader after = v->r;
-    const wasm_valtype *def_types;
+    olw_reader after = v->r;
+    const olw_valtype *def_types;
     uint32_t arity;
     label_types(def, &def_types, &arity);
     if (!pop_expect(v, I32))
@@ -519,12 +519,12 @@ static bool __attribute__((noinline)) br_table(validator *v)
         const ctrl_frame *c;
         if (!read_label(v, &c))
             return false;
-        if (wasm_load_interrupted(v->m, &v->ticks, v->err))
+        if (olw_load_interrupted(v->m, &v->ticks, v->err))
             return false;
         if (c->br_table_seen == stamp)
             continue;
         v->ctrls[c - v->ctrls].br_table_seen = stamp;
-        const wasm_valtype *types;
+        const olw_valtype *types;
         uint32_t count;
         label_types(c, &types, &count);
         if (count != arity)
@@ -539,15 +539,15 @@ static bool __attribute__((noinline)) br_table(validator *v)
     return true;
 }
 
-static bool call_type(validator *v, const wasm_functype *ft)
+static bool call_type(validator *v, const olw_functype *ft)
 {
     if (!pop_vals(v, ft->types, ft->nparams))
         return false;
     return push_vals(v, ft->types + ft->nparams, ft->nresults);
 }
 
-static bool is_num(wasm_valtype t) { return t == UNKNOWN || t == I32 || t == I64 || t == F32 || t == F64; }
-static bool is_ref(wasm_valtype t) { return t == UNKNOWN || t == WASM_FUNCREF || t == WASM_EXTERNREF; }
+static bool is_num(olw_valtype t) { return t == UNKNOWN || t == I32 || t == I64 || t == F32 || t == F64; }
+static bool is_ref(olw_valtype t) { return t == UNKNOWN || t == OLW_FUNCREF || t == OLW_EXTERNREF; }
 
 /* An opcode outside WebAssembly 2.0: later proposals are named, so that a
  * module built for them is reported as unsupported rather than malformed. */
@@ -581,60 +581,60 @@ static bool unknown_opcode(validator *v, uint8_t op)
 
 static bool fc_instruction(validator *v)
 {
-    const struct wasm_module *m = v->m;
+    const struct olw_module *m = v->m;
     if (!read_u32(v, &v->subop))
         return false;
     uint32_t a, b;
     switch (v->subop) {
-    case WASM_OPC_FC_I32_TRUNC_SAT_F32_S ... WASM_OPC_FC_I64_TRUNC_SAT_F64_U: {
-        const wasm_opcode_info *info = &wasm_fc_opcodes[v->subop];
+    case OLW_OPC_FC_I32_TRUNC_SAT_F32_S ... OLW_OPC_FC_I64_TRUNC_SAT_F64_U: {
+        const olw_opcode_info *info = &olw_fc_opcodes[v->subop];
         return pop_expect(v, info->a) && push_val(v, info->result);
     }
-    case WASM_OPC_FC_MEMORY_INIT:
+    case OLW_OPC_FC_MEMORY_INIT:
         if (!read_u32(v, &a) || !read_zero_byte(v))
             return false;
         if (!need_memory(v) || !need_data_count(v, a))
             return false;
         return pop_expect(v, I32) && pop_expect(v, I32) && pop_expect(v, I32);
-    case WASM_OPC_FC_DATA_DROP:
+    case OLW_OPC_FC_DATA_DROP:
         return read_u32(v, &a) && need_data_count(v, a);
-    case WASM_OPC_FC_MEMORY_COPY:
+    case OLW_OPC_FC_MEMORY_COPY:
         if (!read_zero_byte(v) || !read_zero_byte(v) || !need_memory(v))
             return false;
         return pop_expect(v, I32) && pop_expect(v, I32) && pop_expect(v, I32);
-    case WASM_OPC_FC_MEMORY_FILL:
+    case OLW_OPC_FC_MEMORY_FILL:
         if (!read_zero_byte(v) || !need_memory(v))
             return false;
         return pop_expect(v, I32) && pop_expect(v, I32) && pop_expect(v, I32);
-    case WASM_OPC_FC_TABLE_INIT:
+    case OLW_OPC_FC_TABLE_INIT:
         if (!read_u32(v, &a) || !read_u32(v, &b))
             return false;
         if (!need_table(v, b) || !need_elem(v, a))
             return false;
         if (m->elems[a].type != m->tables[b].elem)
-            return invalid(v, "type mismatch: table.init of %s segment into %s table", wasm_valtype_name(m->elems[a].type),
-                           wasm_valtype_name(m->tables[b].elem));
+            return invalid(v, "type mismatch: table.init of %s segment into %s table", olw_valtype_name(m->elems[a].type),
+                           olw_valtype_name(m->tables[b].elem));
         return pop_expect(v, I32) && pop_expect(v, I32) && pop_expect(v, I32);
-    case WASM_OPC_FC_ELEM_DROP:
+    case OLW_OPC_FC_ELEM_DROP:
         return read_u32(v, &a) && need_elem(v, a);
-    case WASM_OPC_FC_TABLE_COPY:
+    case OLW_OPC_FC_TABLE_COPY:
         if (!read_u32(v, &a) || !read_u32(v, &b))
             return false;
         if (!need_table(v, a) || !need_table(v, b))
             return false;
         if (m->tables[a].elem != m->tables[b].elem)
-            return invalid(v, "type mismatch: table.copy from %s table to %s table", wasm_valtype_name(m->tables[b].elem),
-                           wasm_valtype_name(m->tables[a].elem));
+            return invalid(v, "type mismatch: table.copy from %s table to %s table", olw_valtype_name(m->tables[b].elem),
+                           olw_valtype_name(m->tables[a].elem));
         return pop_expect(v, I32) && pop_expect(v, I32) && pop_expect(v, I32);
-    case WASM_OPC_FC_TABLE_GROW:
+    case OLW_OPC_FC_TABLE_GROW:
         if (!read_u32(v, &a) || !need_table(v, a))
             return false;
         return pop_expect(v, I32) && pop_expect(v, m->tables[a].elem) && push_val(v, I32);
-    case WASM_OPC_FC_TABLE_SIZE:
+    case OLW_OPC_FC_TABLE_SIZE:
         if (!read_u32(v, &a) || !need_table(v, a))
             return false;
         return push_val(v, I32);
-    case WASM_OPC_FC_TABLE_FILL:
+    case OLW_OPC_FC_TABLE_FILL:
         if (!read_u32(v, &a) || !need_table(v, a))
             return false;
         return pop_expect(v, I32) && pop_expect(v, m->tables[a].elem) && pop_expect(v, I32);
@@ -646,28 +646,28 @@ static bool fc_instruction(validator *v)
 /* Validates one instruction; sets *done after the function's final end. */
 static bool instruction(validator *v, bool *done)
 {
-    const struct wasm_module *m = v->m;
+    const struct olw_module *m = v->m;
     v->op_start = v->r.p;
-    if (wasm_reader_done(&v->r))
+    if (olw_reader_done(&v->r))
         return malformed(v, "unexpected end of section or function: function body without final end");
     if (v->vals_cap == v->nvals && !reserve_vals(v, 1))
         return false;
     uint8_t op = *v->r.p++;
     v->op = op;
 
-    const wasm_valtype *params, *results;
+    const olw_valtype *params, *results;
     uint32_t nparams, nresults, idx;
-    wasm_valtype t = 0, t1 = 0, t2 = 0;
+    olw_valtype t = 0, t1 = 0, t2 = 0;
     const ctrl_frame *label;
     ctrl_frame frame;
     /* Numeric instructions, loads and stores: the table has the signature. */
-    const wasm_opcode_info *info = &wasm_opcodes[op];
-    if (info->family == WASM_FAM_NUMERIC || info->family == WASM_FAM_REINTERPRET) {
+    const olw_opcode_info *info = &olw_opcodes[op];
+    if (info->family == OLW_FAM_NUMERIC || info->family == OLW_FAM_REINTERPRET) {
         if (info->b && !pop_expect(v, info->b))
             return false;
         return pop_expect(v, info->a) && push_val(v, info->result);
     }
-    if (info->imm == WASM_IMM_MEMARG) {
+    if (info->imm == OLW_IMM_MEMARG) {
         if (!memarg(v, info->align))
             return false;
         if (info->result) /* load */
@@ -675,31 +675,31 @@ static bool instruction(validator *v, bool *done)
         return pop_expect(v, info->b) && pop_expect(v, info->a); /* store */
     }
     switch (op) {
-    case WASM_OPC_UNREACHABLE:
+    case OLW_OPC_UNREACHABLE:
         set_unreachable(v);
         return true;
-    case WASM_OPC_NOP:
+    case OLW_OPC_NOP:
         return true;
-    case WASM_OPC_BLOCK:
-    case WASM_OPC_LOOP:
+    case OLW_OPC_BLOCK:
+    case OLW_OPC_LOOP:
         if (!read_block_type(v, &params, &nparams, &results, &nresults))
             return false;
         return pop_vals(v, params, nparams) && push_ctrl(v, op, params, nparams, results, nresults);
-    case WASM_OPC_IF:
+    case OLW_OPC_IF:
         if (!read_block_type(v, &params, &nparams, &results, &nresults))
             return false;
         return pop_expect(v, I32) && pop_vals(v, params, nparams) &&
                push_ctrl(v, op, params, nparams, results, nresults);
-    case WASM_OPC_ELSE:
-        if (v->ctrls[v->nctrls - 1].opcode != WASM_OPC_IF)
+    case OLW_OPC_ELSE:
+        if (v->ctrls[v->nctrls - 1].opcode != OLW_OPC_IF)
             return malformed(v, "else without a matching if");
         if (!pop_ctrl(v, &frame))
             return false;
-        return push_ctrl(v, WASM_OPC_ELSE, frame.params, frame.nparams, frame.results, frame.nresults);
-    case WASM_OPC_END:
+        return push_ctrl(v, OLW_OPC_ELSE, frame.params, frame.nparams, frame.results, frame.nresults);
+    case OLW_OPC_END:
         if (!pop_ctrl(v, &frame))
             return false;
-        if (frame.opcode == WASM_OPC_IF) {
+        if (frame.opcode == OLW_OPC_IF) {
             /* an if without else: the missing branch passes its parameters through */
             if (frame.nparams != frame.nresults ||
                 (frame.nparams && memcmp(frame.params, frame.results, frame.nparams) != 0))
@@ -710,7 +710,7 @@ static bool instruction(validator *v, bool *done)
             return true;
         }
         return push_vals(v, frame.results, frame.nresults);
-    case WASM_OPC_BR:
+    case OLW_OPC_BR:
         if (!read_label(v, &label))
             return false;
         label_types(label, &results, &nresults);
@@ -718,27 +718,27 @@ static bool instruction(validator *v, bool *done)
             return false;
         set_unreachable(v);
         return true;
-    case WASM_OPC_BR_IF:
+    case OLW_OPC_BR_IF:
         if (!read_label(v, &label))
             return false;
         label_types(label, &results, &nresults);
         if (!pop_expect(v, I32) || !pop_vals(v, results, nresults))
             return false;
         return push_vals(v, results, nresults);
-    case WASM_OPC_BR_TABLE:
+    case OLW_OPC_BR_TABLE:
         return br_table(v);
-    case WASM_OPC_RETURN:
+    case OLW_OPC_RETURN:
         if (!pop_vals(v, v->ctrls[0].results, v->ctrls[0].nresults))
             return false;
         set_unreachable(v);
         return true;
-    case WASM_OPC_CALL:
+    case OLW_OPC_CALL:
         if (!read_u32(v, &idx))
             return false;
         if (idx >= m->nfuncs)
             return invalid(v, "unknown function %u in call", idx);
         return call_type(v, &m->types[m->func_type_index[idx]]);
-    case WASM_OPC_CALL_INDIRECT: { /* call_indirect type table */
+    case OLW_OPC_CALL_INDIRECT: { /* call_indirect type table */
         uint32_t table;
         if (!read_u32(v, &idx) || !read_u32(v, &table))
             return false;
@@ -746,23 +746,23 @@ static bool instruction(validator *v, bool *done)
             return false;
         if (idx >= m->ntypes)
             return invalid(v, "unknown type %u in call_indirect", idx);
-        if (m->tables[table].elem != WASM_FUNCREF)
+        if (m->tables[table].elem != OLW_FUNCREF)
             return invalid(v, "type mismatch: call_indirect through a table of %s",
-                           wasm_valtype_name(m->tables[table].elem));
+                           olw_valtype_name(m->tables[table].elem));
         return pop_expect(v, I32) && call_type(v, &m->types[idx]);
     }
-    case WASM_OPC_DROP:
+    case OLW_OPC_DROP:
         return pop_val(v, &t);
-    case WASM_OPC_SELECT:
+    case OLW_OPC_SELECT:
         if (!pop_expect(v, I32) || !pop_val(v, &t1) || !pop_val(v, &t2))
             return false;
         if (!is_num(t1) || !is_num(t2))
             return invalid(v, "type mismatch: select without a type annotation needs numeric operands, got %s",
-                           wasm_valtype_name(is_num(t1) ? t2 : t1));
+                           olw_valtype_name(is_num(t1) ? t2 : t1));
         if (t1 != t2 && t1 != UNKNOWN && t2 != UNKNOWN)
-            return invalid(v, "type mismatch: select operands differ (%s and %s)", wasm_valtype_name(t2), wasm_valtype_name(t1));
+            return invalid(v, "type mismatch: select operands differ (%s and %s)", olw_valtype_name(t2), olw_valtype_name(t1));
         return push_val(v, t1 == UNKNOWN ? t2 : t1);
-    case WASM_OPC_SELECT_T: { /* select t* */
+    case OLW_OPC_SELECT_T: { /* select t* */
         uint32_t n;
         if (!read_u32(v, &n))
             return false;
@@ -772,19 +772,19 @@ static bool instruction(validator *v, bool *done)
             return false;
         return pop_expect(v, I32) && pop_expect(v, t) && pop_expect(v, t) && push_val(v, t);
     }
-    case WASM_OPC_LOCAL_GET:
+    case OLW_OPC_LOCAL_GET:
         return read_u32(v, &idx) && local_type(v, idx, &t) && push_val(v, t);
-    case WASM_OPC_LOCAL_SET:
+    case OLW_OPC_LOCAL_SET:
         return read_u32(v, &idx) && local_type(v, idx, &t) && pop_expect(v, t);
-    case WASM_OPC_LOCAL_TEE:
+    case OLW_OPC_LOCAL_TEE:
         return read_u32(v, &idx) && local_type(v, idx, &t) && pop_expect(v, t) && push_val(v, t);
-    case WASM_OPC_GLOBAL_GET:
+    case OLW_OPC_GLOBAL_GET:
         if (!read_u32(v, &idx))
             return false;
         if (idx >= m->nglobals)
             return invalid(v, "unknown global %u", idx);
         return push_val(v, m->global_types[idx].type);
-    case WASM_OPC_GLOBAL_SET:
+    case OLW_OPC_GLOBAL_SET:
         if (!read_u32(v, &idx))
             return false;
         if (idx >= m->nglobals)
@@ -792,51 +792,51 @@ static bool instruction(validator *v, bool *done)
         if (!m->global_types[idx].mutable_)
             return invalid(v, "global is immutable: global.set of global %u", idx);
         return pop_expect(v, m->global_types[idx].type);
-    case WASM_OPC_TABLE_GET:
+    case OLW_OPC_TABLE_GET:
         if (!read_u32(v, &idx) || !need_table(v, idx))
             return false;
         return pop_expect(v, I32) && push_val(v, m->tables[idx].elem);
-    case WASM_OPC_TABLE_SET:
+    case OLW_OPC_TABLE_SET:
         if (!read_u32(v, &idx) || !need_table(v, idx))
             return false;
         return pop_expect(v, m->tables[idx].elem) && pop_expect(v, I32);
-    case WASM_OPC_MEMORY_SIZE:
+    case OLW_OPC_MEMORY_SIZE:
         return read_zero_byte(v) && need_memory(v) && push_val(v, I32);
-    case WASM_OPC_MEMORY_GROW:
+    case OLW_OPC_MEMORY_GROW:
         return read_zero_byte(v) && need_memory(v) && pop_expect(v, I32) && push_val(v, I32);
-    case WASM_OPC_I32_CONST: {
+    case OLW_OPC_I32_CONST: {
         int32_t x;
         const uint8_t *at = v->r.p;
-        if (!wasm_read_i32(&v->r, &x))
+        if (!olw_read_i32(&v->r, &x))
             return leb_error(v, at, 32);
         return push_val(v, I32);
     }
-    case WASM_OPC_I64_CONST: {
+    case OLW_OPC_I64_CONST: {
         int64_t x;
         const uint8_t *at = v->r.p;
-        if (!wasm_read_i64(&v->r, &x))
+        if (!olw_read_i64(&v->r, &x))
             return leb_error(v, at, 64);
         return push_val(v, I64);
     }
-    case WASM_OPC_F32_CONST:
-        if (wasm_reader_left(&v->r) < 4)
+    case OLW_OPC_F32_CONST:
+        if (olw_reader_left(&v->r) < 4)
             return malformed(v, "unexpected end of section or function in f32.const");
         v->r.p += 4;
         return push_val(v, F32);
-    case WASM_OPC_F64_CONST:
-        if (wasm_reader_left(&v->r) < 8)
+    case OLW_OPC_F64_CONST:
+        if (olw_reader_left(&v->r) < 8)
             return malformed(v, "unexpected end of section or function in f64.const");
         v->r.p += 8;
         return push_val(v, F64);
-    case WASM_OPC_REF_NULL: /* ref.null t */
+    case OLW_OPC_REF_NULL: /* ref.null t */
         return read_ref_type(v, &t) && push_val(v, t);
-    case WASM_OPC_REF_IS_NULL:
+    case OLW_OPC_REF_IS_NULL:
         if (!pop_val(v, &t))
             return false;
         if (!is_ref(t))
-            return invalid(v, "type mismatch: ref.is_null expects a reference, got %s", wasm_valtype_name(t));
+            return invalid(v, "type mismatch: ref.is_null expects a reference, got %s", olw_valtype_name(t));
         return push_val(v, I32);
-    case WASM_OPC_REF_FUNC:
+    case OLW_OPC_REF_FUNC:
         if (!read_u32(v, &idx))
             return false;
         if (idx >= m->nfuncs)
@@ -844,8 +844,8 @@ static bool instruction(validator *v, bool *done)
         if (!m->func_declared[idx])
             return invalid(v, "undeclared function reference %u: ref.func needs the function in an export, "
                               "element segment or global", idx);
-        return push_val(v, WASM_FUNCREF);
-    case WASM_OPC_PREFIX_FC:
+        return push_val(v, OLW_FUNCREF);
+    case OLW_OPC_PREFIX_FC:
         return fc_instruction(v);
     default:
         return unknown_opcode(v, op);
@@ -854,15 +854,15 @@ static bool instruction(validator *v, bool *done)
 
 static bool validate_body(validator *v, uint32_t defined_index)
 {
-    const struct wasm_module *m = v->m;
-    const wasm_func_decl *f = &m->funcs[defined_index];
+    const struct olw_module *m = v->m;
+    const olw_func_decl *f = &m->funcs[defined_index];
     v->func = f;
     v->func_index = m->nimported_funcs + defined_index;
     v->type = &m->types[f->type_index];
     v->op = 0;
-    v->r = wasm_reader_at(m->bytes, f->code, f->code + f->code_size);
+    v->r = olw_reader_at(m->bytes, f->code, f->code + f->code_size);
     v->op_start = f->code;
-    if ((uint64_t)v->type->nparams + f->nlocals > WASM_MAX_LOCALS)
+    if ((uint64_t)v->type->nparams + f->nlocals > OLW_MAX_LOCALS)
         return malformed(v, "too many locals (%u parameters and %u locals)", v->type->nparams, f->nlocals);
     v->nlocals = v->type->nparams + f->nlocals;
     while (v->local_types_cap < v->nlocals)
@@ -878,15 +878,15 @@ static bool validate_body(validator *v, uint32_t defined_index)
         return false;
     bool done = false;
     while (!done) {
-        if (wasm_load_interrupted(m, &v->ticks, v->err))
+        if (olw_load_interrupted(m, &v->ticks, v->err))
             return false;
         if (!instruction(v, &done))
             return false;
     }
-    if (!wasm_reader_done(&v->r)) {
+    if (!olw_reader_done(&v->r)) {
         v->op_start = v->r.p;
         return malformed(v, "section size mismatch: %zu bytes after the end of the function body",
-                         wasm_reader_left(&v->r));
+                         olw_reader_left(&v->r));
     }
     return true;
 }
@@ -898,30 +898,30 @@ static bool validate_body(validator *v, uint32_t defined_index)
 static bool skip_instruction(validator *v, uint32_t *depth)
 {
     v->op_start = v->r.p;
-    if (wasm_reader_done(&v->r))
+    if (olw_reader_done(&v->r))
         return malformed(v, "unexpected end of section or function: function body without final end");
     uint8_t op = *v->r.p++;
     v->op = op;
-    const wasm_opcode_info *info = &wasm_opcodes[op];
-    if (info->family == WASM_FAM_NONE)
+    const olw_opcode_info *info = &olw_opcodes[op];
+    if (info->family == OLW_FAM_NONE)
         return unknown_opcode(v, op);
-    if (op == WASM_OPC_END)
+    if (op == OLW_OPC_END)
         (*depth)--;
-    if (info->imm == WASM_IMM_SUBOP) {
+    if (info->imm == OLW_IMM_SUBOP) {
         if (!read_u32(v, &v->subop))
             return false;
-        if (v->subop >= WASM_FC_OPCODE_COUNT)
+        if (v->subop >= OLW_FC_OPCODE_COUNT)
             return malformed(v, "illegal opcode 0xfc 0x%x", v->subop);
-        info = &wasm_fc_opcodes[v->subop];
+        info = &olw_fc_opcodes[v->subop];
     }
     uint32_t a;
     uint8_t b;
-    wasm_valtype t;
-    switch ((wasm_op_imm)info->imm) {
-    case WASM_IMM_NONE:
+    olw_valtype t;
+    switch ((olw_op_imm)info->imm) {
+    case OLW_IMM_NONE:
         return true;
-    case WASM_IMM_BLOCKTYPE: {
-        if (wasm_reader_done(&v->r))
+    case OLW_IMM_BLOCKTYPE: {
+        if (olw_reader_done(&v->r))
             return malformed(v, "unexpected end of section or function in %s", op_name(v));
         (*depth)++;
         b = *v->r.p;
@@ -929,24 +929,24 @@ static bool skip_instruction(validator *v, uint32_t *depth)
             v->r.p++;
             return true;
         }
-        if (b == WASM_V128)
+        if (b == OLW_V128)
             return unsupported(v, "SIMD is not supported: block type v128");
         const uint8_t *at = v->r.p;
         int64_t idx;
-        if (!wasm_read_sleb(&v->r, 33, &idx))
+        if (!olw_read_sleb(&v->r, 33, &idx))
             return leb_error(v, at, 33);
         if (idx < 0)
             return malformed(v, "malformed block type");
         return true;
     }
-    case WASM_IMM_LABEL:
-    case WASM_IMM_FUNC:
-    case WASM_IMM_LOCAL:
-    case WASM_IMM_GLOBAL:
-    case WASM_IMM_TABLE:
-    case WASM_IMM_ELEM:
+    case OLW_IMM_LABEL:
+    case OLW_IMM_FUNC:
+    case OLW_IMM_LOCAL:
+    case OLW_IMM_GLOBAL:
+    case OLW_IMM_TABLE:
+    case OLW_IMM_ELEM:
         return read_u32(v, &a);
-    case WASM_IMM_LABELS: {
+    case OLW_IMM_LABELS: {
         uint32_t n;
         if (!read_u32(v, &n))
             return false;
@@ -955,12 +955,12 @@ static bool skip_instruction(validator *v, uint32_t *depth)
                 return false;
         return true;
     }
-    case WASM_IMM_TYPE_TABLE:
-    case WASM_IMM_TABLE_TABLE:
-    case WASM_IMM_ELEM_TABLE:
-    case WASM_IMM_MEMARG:
+    case OLW_IMM_TYPE_TABLE:
+    case OLW_IMM_TABLE_TABLE:
+    case OLW_IMM_ELEM_TABLE:
+    case OLW_IMM_MEMARG:
         return read_u32(v, &a) && read_u32(v, &a);
-    case WASM_IMM_VALTYPES: {
+    case OLW_IMM_VALTYPES: {
         uint32_t n;
         if (!read_u32(v, &n))
             return false;
@@ -969,36 +969,36 @@ static bool skip_instruction(validator *v, uint32_t *depth)
                 return false;
         return true;
     }
-    case WASM_IMM_ZERO_BYTE:
+    case OLW_IMM_ZERO_BYTE:
         return read_zero_byte(v);
-    case WASM_IMM_ZERO_ZERO:
+    case OLW_IMM_ZERO_ZERO:
         return read_zero_byte(v) && read_zero_byte(v);
-    case WASM_IMM_I32: {
+    case OLW_IMM_I32: {
         int32_t x;
         const uint8_t *at = v->r.p;
-        return wasm_read_i32(&v->r, &x) || leb_error(v, at, 32);
+        return olw_read_i32(&v->r, &x) || leb_error(v, at, 32);
     }
-    case WASM_IMM_I64: {
+    case OLW_IMM_I64: {
         int64_t x;
         const uint8_t *at = v->r.p;
-        return wasm_read_i64(&v->r, &x) || leb_error(v, at, 64);
+        return olw_read_i64(&v->r, &x) || leb_error(v, at, 64);
     }
-    case WASM_IMM_F32:
-    case WASM_IMM_F64: {
-        size_t n = info->imm == WASM_IMM_F32 ? 4 : 8;
-        if (wasm_reader_left(&v->r) < n)
+    case OLW_IMM_F32:
+    case OLW_IMM_F64: {
+        size_t n = info->imm == OLW_IMM_F32 ? 4 : 8;
+        if (olw_reader_left(&v->r) < n)
             return malformed(v, "unexpected end of section or function in %s", op_name(v));
         v->r.p += n;
         return true;
     }
-    case WASM_IMM_REFTYPE:
+    case OLW_IMM_REFTYPE:
         return read_ref_type(v, &t);
-    case WASM_IMM_DATA:
-    case WASM_IMM_DATA_ZERO:
-        if (!read_u32(v, &a) || (info->imm == WASM_IMM_DATA_ZERO && !read_zero_byte(v)))
+    case OLW_IMM_DATA:
+    case OLW_IMM_DATA_ZERO:
+        if (!read_u32(v, &a) || (info->imm == OLW_IMM_DATA_ZERO && !read_zero_byte(v)))
             return false;
         return !data_count_missing(v->m) || malformed(v, "data count section required for %s", op_name(v));
-    case WASM_IMM_SUBOP:
+    case OLW_IMM_SUBOP:
         break;
     }
     return malformed(v, "illegal opcode 0x%02x", op);
@@ -1010,21 +1010,21 @@ static bool skip_instruction(validator *v, uint32_t *depth)
  * with the error replaced if it finds one. */
 static bool syntax_scan(validator *v)
 {
-    const struct wasm_module *m = v->m;
-    wasm_error saved = *v->err;
+    const struct olw_module *m = v->m;
+    olw_error saved = *v->err;
     for (uint32_t i = 0; i < m->nfuncs - m->nimported_funcs; i++) {
-        const wasm_func_decl *f = &m->funcs[i];
+        const olw_func_decl *f = &m->funcs[i];
         v->func = f;
         v->func_index = m->nimported_funcs + i;
-        v->r = wasm_reader_at(m->bytes, f->code, f->code + f->code_size);
+        v->r = olw_reader_at(m->bytes, f->code, f->code + f->code_size);
         uint32_t depth = 1;
         while (depth > 0)
             if (!skip_instruction(v, &depth))
                 return false;
-        if (!wasm_reader_done(&v->r)) {
+        if (!olw_reader_done(&v->r)) {
             v->op_start = v->r.p;
             return malformed(v, "section size mismatch: %zu bytes after the end of the function body",
-                             wasm_reader_left(&v->r));
+                             olw_reader_left(&v->r));
         }
     }
     *v->err = saved;
@@ -1033,7 +1033,7 @@ static bool syntax_scan(validator *v)
 
 /* ---- module-level rules ----------------------------------------------- */
 
-static bool check_limits(validator *v, const wasm_limits_decl *l, uint32_t bound, const char *what)
+static bool check_limits(validator *v, const olw_limits_decl *l, uint32_t bound, const char *what)
 {
     if (l->min > bound)
         return invalid(v, "%s size must be at most %u", what, bound);
@@ -1044,32 +1044,32 @@ static bool check_limits(validator *v, const wasm_limits_decl *l, uint32_t bound
     return true;
 }
 
-static bool check_memory(validator *v, const wasm_limits_decl *l)
+static bool check_memory(validator *v, const olw_limits_decl *l)
 {
-    if (l->min > WASM_MAX_PAGES || (l->has_max && l->max > WASM_MAX_PAGES))
+    if (l->min > OLW_MAX_PAGES || (l->has_max && l->max > OLW_MAX_PAGES))
         return invalid(v, "memory size must be at most 65536 pages (4GiB)");
-    return check_limits(v, l, WASM_MAX_PAGES, "memory");
+    return check_limits(v, l, OLW_MAX_PAGES, "memory");
 }
 
 /* A constant expression must have type `expect`; global.get may only read
  * imported immutable globals (WebAssembly 2.0). */
-static bool check_const(validator *v, const wasm_const_expr *e, wasm_valtype expect)
+static bool check_const(validator *v, const olw_const_expr *e, olw_valtype expect)
 {
-    const struct wasm_module *m = v->m;
-    wasm_valtype t;
+    const struct olw_module *m = v->m;
+    olw_valtype t;
     v->op_offset = e->offset;
     switch (e->op) {
-    case WASM_CONST_I32: t = I32; break;
-    case WASM_CONST_I64: t = I64; break;
-    case WASM_CONST_F32: t = F32; break;
-    case WASM_CONST_F64: t = F64; break;
-    case WASM_CONST_REF_NULL: t = (wasm_valtype)e->value; break;
-    case WASM_CONST_REF_FUNC:
+    case OLW_CONST_I32: t = I32; break;
+    case OLW_CONST_I64: t = I64; break;
+    case OLW_CONST_F32: t = F32; break;
+    case OLW_CONST_F64: t = F64; break;
+    case OLW_CONST_REF_NULL: t = (olw_valtype)e->value; break;
+    case OLW_CONST_REF_FUNC:
         if (e->value >= m->nfuncs)
             return invalid(v, "unknown function %llu in a constant expression", (unsigned long long)e->value);
-        t = WASM_FUNCREF;
+        t = OLW_FUNCREF;
         break;
-    case WASM_CONST_GLOBAL_GET:
+    case OLW_CONST_GLOBAL_GET:
         if (e->value >= m->nimported_globals)
             return invalid(v, "unknown global %llu: constant expressions may only read imported globals",
                            (unsigned long long)e->value);
@@ -1081,14 +1081,14 @@ static bool check_const(validator *v, const wasm_const_expr *e, wasm_valtype exp
         return invalid(v, "constant expression required");
     }
     if (t != expect)
-        return invalid(v, "type mismatch: constant expression of type %s where %s is expected", wasm_valtype_name(t),
-                       wasm_valtype_name(expect));
+        return invalid(v, "type mismatch: constant expression of type %s where %s is expected", olw_valtype_name(t),
+                       olw_valtype_name(expect));
     return true;
 }
 
 static int compare_export_names(const void *a, const void *b)
 {
-    const wasm_export_decl *x = *(const wasm_export_decl *const *)a, *y = *(const wasm_export_decl *const *)b;
+    const olw_export_decl *x = *(const olw_export_decl *const *)a, *y = *(const olw_export_decl *const *)b;
     if (x->name_len != y->name_len)
         return x->name_len < y->name_len ? -1 : 1;
     return memcmp(x->name, y->name, x->name_len);
@@ -1096,12 +1096,12 @@ static int compare_export_names(const void *a, const void *b)
 
 static bool check_exports(validator *v)
 {
-    const struct wasm_module *m = v->m;
+    const struct olw_module *m = v->m;
     for (uint32_t i = 0; i < m->nexports; i++) {
-        const wasm_export_decl *e = &m->exports[i];
-        uint32_t limit = e->kind == WASM_EXTERN_FUNC     ? m->nfuncs
-                         : e->kind == WASM_EXTERN_TABLE  ? m->ntables
-                         : e->kind == WASM_EXTERN_MEMORY ? m->nmemories
+        const olw_export_decl *e = &m->exports[i];
+        uint32_t limit = e->kind == OLW_EXTERN_FUNC     ? m->nfuncs
+                         : e->kind == OLW_EXTERN_TABLE  ? m->ntables
+                         : e->kind == OLW_EXTERN_MEMORY ? m->nmemories
                                                          : m->nglobals;
         static const char *const kinds[] = {"function", "table", "memory", "global"};
         if (e->index >= limit)
@@ -1109,9 +1109,9 @@ static bool check_exports(validator *v)
     }
     if (m->nexports < 2)
         return true;
-    const wasm_export_decl **sorted = malloc(m->nexports * sizeof *sorted);
+    const olw_export_decl **sorted = malloc(m->nexports * sizeof *sorted);
     if (!sorted)
-        return wasm_fail(v->err, WASM_ERR_RESOURCE, SIZE_MAX, "out of memory during validation");
+        return olw_fail(v->err, OLW_ERR_RESOURCE, SIZE_MAX, "out of memory during validation");
     for (uint32_t i = 0; i < m->nexports; i++)
         sorted[i] = &m->exports[i];
     qsort(sorted, m->nexports, sizeof *sorted, compare_export_names);
@@ -1125,11 +1125,11 @@ static bool check_exports(validator *v)
 
 static bool check_module(validator *v)
 {
-    const struct wasm_module *m = v->m;
+    const struct olw_module *m = v->m;
     v->op_offset = SIZE_MAX;
     for (uint32_t i = 0; i < m->nimports; i++) {
-        const wasm_import_decl *imp = &m->imports[i];
-        if (imp->kind == WASM_EXTERN_FUNC && imp->desc.type_index >= m->ntypes)
+        const olw_import_decl *imp = &m->imports[i];
+        if (imp->kind == OLW_EXTERN_FUNC && imp->desc.type_index >= m->ntypes)
             return invalid(v, "unknown type %u in import %u", imp->desc.type_index, i);
     }
     for (uint32_t i = 0; i < m->nfuncs; i++)
@@ -1147,24 +1147,24 @@ static bool check_module(validator *v)
         if (!check_const(v, &m->globals[i].init, m->globals[i].type.type))
             return false;
     for (uint32_t i = 0; i < m->nelems; i++) {
-        const wasm_elem_decl *e = &m->elems[i];
-        if (e->mode == WASM_SEGMENT_ACTIVE) {
+        const olw_elem_decl *e = &m->elems[i];
+        if (e->mode == OLW_SEGMENT_ACTIVE) {
             v->op_offset = e->offset.offset;
             if (e->table >= m->ntables)
                 return invalid(v, "unknown table %u in element segment %u", e->table, i);
             if (!check_const(v, &e->offset, I32))
                 return false;
             if (m->tables[e->table].elem != e->type)
-                return invalid(v, "type mismatch: element segment %u of %s for a table of %s", i, wasm_valtype_name(e->type),
-                               wasm_valtype_name(m->tables[e->table].elem));
+                return invalid(v, "type mismatch: element segment %u of %s for a table of %s", i, olw_valtype_name(e->type),
+                               olw_valtype_name(m->tables[e->table].elem));
         }
         for (uint32_t k = 0; k < e->count; k++)
             if (!check_const(v, &e->items[k], e->type))
                 return false;
     }
     for (uint32_t i = 0; i < m->ndatas; i++) {
-        const wasm_data_decl *d = &m->datas[i];
-        if (d->mode == WASM_SEGMENT_ACTIVE) {
+        const olw_data_decl *d = &m->datas[i];
+        if (d->mode == OLW_SEGMENT_ACTIVE) {
             v->op_offset = d->offset.offset;
             if (d->memory >= m->nmemories)
                 return invalid(v, "unknown memory %u in data segment %u", d->memory, i);
@@ -1176,14 +1176,14 @@ static bool check_module(validator *v)
     if (m->has_start) {
         if (m->start >= m->nfuncs)
             return invalid(v, "unknown function %u as start function", m->start);
-        const wasm_functype *ft = &m->types[m->func_type_index[m->start]];
+        const olw_functype *ft = &m->types[m->func_type_index[m->start]];
         if (ft->nparams || ft->nresults)
             return invalid(v, "start function %u must have type [] -> []", m->start);
     }
     return check_exports(v);
 }
 
-bool wasm_validate_module(const struct wasm_module *m, wasm_error *err)
+bool olw_validate_module(const struct olw_module *m, olw_error *err)
 {
     validator v;
     memset(&v, 0, sizeof v);
@@ -1192,13 +1192,13 @@ bool wasm_validate_module(const struct wasm_module *m, wasm_error *err)
     bool ok = check_module(&v);
     for (uint32_t i = 0; ok && i < m->nfuncs - m->nimported_funcs; i++)
         ok = validate_body(&v, i);
-    if (!ok && err && err->kind == WASM_ERR_INVALID)
+    if (!ok && err && err->kind == OLW_ERR_INVALID)
         syntax_scan(&v);
     free(v.vals);
     free(v.ctrls);
     free(v.local_types);
     if (ok && err) {
-        err->kind = WASM_ERR_NONE;
+        err->kind = OLW_ERR_NONE;
         err->message[0] = '\0';
     }
     return ok;

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wasm/wasm.h"
+#include "wasm/olw.h"
 
 static uint8_t *read_file(const char *path, size_t *len)
 {
@@ -47,30 +47,30 @@ static uint8_t *read_file(const char *path, size_t *len)
     return b;
 }
 
-static char letter(wasm_valtype t)
+static char letter(olw_valtype t)
 {
     switch (t) {
-    case WASM_I32: return 'i';
-    case WASM_I64: return 'I';
-    case WASM_F32: return 'f';
-    case WASM_F64: return 'F';
-    case WASM_FUNCREF: return 'r';
+    case OLW_I32: return 'i';
+    case OLW_I64: return 'I';
+    case OLW_F32: return 'f';
+    case OLW_F64: return 'F';
+    case OLW_FUNCREF: return 'r';
     default: return 'x';
     }
 }
 
-static void print_value(wasm_valtype t, uint64_t bits)
+static void print_value(olw_valtype t, uint64_t bits)
 {
     switch (t) {
-    case WASM_I32: printf(" %" PRId32, (int32_t)(uint32_t)bits); break;
-    case WASM_I64: printf(" %" PRId64, (int64_t)bits); break;
-    case WASM_F32:
+    case OLW_I32: printf(" %" PRId32, (int32_t)(uint32_t)bits); break;
+    case OLW_I64: printf(" %" PRId64, (int64_t)bits); break;
+    case OLW_F32:
         if (((uint32_t)bits & 0x7f800000u) == 0x7f800000u && ((uint32_t)bits & 0x7fffffu))
             printf(" nan");
         else
             printf(" f32:%08" PRIx32, (uint32_t)bits);
         break;
-    case WASM_F64:
+    case OLW_F64:
         if ((bits & UINT64_C(0x7ff0000000000000)) == UINT64_C(0x7ff0000000000000) &&
             (bits & UINT64_C(0xfffffffffffff)))
             printf(" nan");
@@ -81,35 +81,35 @@ static void print_value(wasm_valtype t, uint64_t bits)
     }
 }
 
-static uint64_t value_bits(wasm_value v)
+static uint64_t value_bits(olw_value v)
 {
     switch (v.type) {
-    case WASM_I32: return (uint32_t)v.of.i32;
-    case WASM_I64: return (uint64_t)v.of.i64;
-    case WASM_F32: return v.of.f32_bits;
-    case WASM_F64: return v.of.f64_bits;
+    case OLW_I32: return (uint32_t)v.of.i32;
+    case OLW_I64: return (uint64_t)v.of.i64;
+    case OLW_F32: return v.of.f32_bits;
+    case OLW_F64: return v.of.f64_bits;
     default: return v.of.funcref ? 1 : 0;
     }
 }
 
 typedef struct import_env {
     char name[128];
-    wasm_functype type;
+    olw_functype type;
 } import_env;
 
-static wasm_trap_code log_import(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code log_import(olw_call *call, const uint64_t *args, uint64_t *results)
 {
-    import_env *e = wasm_call_env(call);
+    import_env *e = olw_call_env(call);
     printf("import %s", e->name);
     for (uint32_t i = 0; i < e->type.nparams; i++)
         print_value(e->type.types[i], args[i]);
     printf("\n");
     for (uint32_t i = 0; i < e->type.nresults; i++)
         results[i] = 0;
-    return WASM_TRAP_NONE;
+    return OLW_TRAP_NONE;
 }
 
-static void print_types(const wasm_functype *t)
+static void print_types(const olw_functype *t)
 {
     printf("\"params\":\"");
     for (uint32_t i = 0; i < t->nparams; i++)
@@ -121,13 +121,13 @@ static void print_types(const wasm_functype *t)
 }
 
 /* Names are printed raw inside JSON strings: binaryen's are plain ASCII. */
-static int sigs(const wasm_module *m)
+static int sigs(const olw_module *m)
 {
     printf("{\"imports\":[");
     bool first = true;
-    for (size_t i = 0; i < wasm_module_import_count(m); i++) {
-        wasm_import_info imp = wasm_module_import(m, i);
-        if (imp.kind != WASM_EXTERN_FUNC)
+    for (size_t i = 0; i < olw_module_import_count(m); i++) {
+        olw_import_info imp = olw_module_import(m, i);
+        if (imp.kind != OLW_EXTERN_FUNC)
             continue;
         printf("%s{\"module\":\"%.*s\",\"name\":\"%.*s\",", first ? "" : ",", (int)imp.module_len, imp.module,
                (int)imp.name_len, imp.name);
@@ -137,9 +137,9 @@ static int sigs(const wasm_module *m)
     }
     printf("],\"exports\":[");
     first = true;
-    for (size_t i = 0; i < wasm_module_export_count(m); i++) {
-        wasm_export_info e = wasm_module_export(m, i);
-        if (e.kind != WASM_EXTERN_FUNC)
+    for (size_t i = 0; i < olw_module_export_count(m); i++) {
+        olw_export_info e = olw_module_export(m, i);
+        if (e.kind != OLW_EXTERN_FUNC)
             continue;
         printf("%s{\"name\":\"%.*s\",", first ? "" : ",", (int)e.name_len, e.name);
         print_types(&e.func_type);
@@ -152,16 +152,16 @@ static int sigs(const wasm_module *m)
 
 #define MAX_VALUES 1100
 
-static int run(wasm_module *m)
+static int run(olw_module *m)
 {
-    wasm_limits limits = {.fuel = 2000000000u, .max_memory_pages = 65536};
-    wasm_store *s = wasm_store_new(&limits);
-    wasm_linker *l = wasm_linker_new(s);
-    size_t nimports = wasm_module_import_count(m);
+    olw_limits limits = {.fuel = 2000000000u, .max_memory_pages = 65536};
+    olw_store *s = olw_store_new(&limits);
+    olw_linker *l = olw_linker_new(s);
+    size_t nimports = olw_module_import_count(m);
     import_env *envs = calloc(nimports ? nimports : 1, sizeof *envs);
     for (size_t i = 0; i < nimports; i++) {
-        wasm_import_info imp = wasm_module_import(m, i);
-        if (imp.kind != WASM_EXTERN_FUNC) {
+        olw_import_info imp = olw_module_import(m, i);
+        if (imp.kind != OLW_EXTERN_FUNC) {
             printf("unsupported import kind\n");
             return 0;
         }
@@ -177,37 +177,37 @@ static int run(wasm_module *m)
         envs[i].type = imp.func_type;
         char modname[128];
         snprintf(modname, sizeof modname, "%.*s", (int)imp.module_len, imp.module);
-        wasm_linker_define_host(l, modname, envs[i].name, sig, log_import, &envs[i]);
+        olw_linker_define_host(l, modname, envs[i].name, sig, log_import, &envs[i]);
     }
-    wasm_error err;
-    wasm_instance *inst = wasm_instantiate(s, m, l, &err);
+    olw_error err;
+    olw_instance *inst = olw_instantiate(s, m, l, &err);
     if (!inst) {
         printf("instantiate failed\n");
         fflush(stdout);
         return 0;
     }
-    wasm_func *hang = wasm_instance_func(inst, "hangLimitInitializer");
-    static wasm_value args[MAX_VALUES], results[MAX_VALUES];
-    for (size_t i = 0; i < wasm_module_export_count(m); i++) {
-        wasm_export_info e = wasm_module_export(m, i);
-        if (e.kind != WASM_EXTERN_FUNC || (e.name_len == 20 && !memcmp(e.name, "hangLimitInitializer", 20)))
+    olw_func *hang = olw_instance_func(inst, "hangLimitInitializer");
+    static olw_value args[MAX_VALUES], results[MAX_VALUES];
+    for (size_t i = 0; i < olw_module_export_count(m); i++) {
+        olw_export_info e = olw_module_export(m, i);
+        if (e.kind != OLW_EXTERN_FUNC || (e.name_len == 20 && !memcmp(e.name, "hangLimitInitializer", 20)))
             continue;
         if (hang)
-            wasm_func_call(s, hang, NULL, 0, NULL, 0);
-        wasm_extern ext;
-        wasm_instance_export_n(inst, e.name, e.name_len, &ext);
-        wasm_functype t = wasm_func_type(ext.of.func);
+            olw_func_call(s, hang, NULL, 0, NULL, 0);
+        olw_extern ext;
+        olw_instance_export_n(inst, e.name, e.name_len, &ext);
+        olw_functype t = olw_func_type(ext.of.func);
         for (uint32_t p = 0; p < t.nparams; p++) {
             memset(&args[p], 0, sizeof args[p]);
             args[p].type = t.types[p];
         }
         printf("call %.*s\n", (int)e.name_len, e.name);
-        wasm_trap_code code = wasm_func_call(s, ext.of.func, args, t.nparams, results, t.nresults);
-        if (code == WASM_TRAP_STACK_EXHAUSTED || code == WASM_TRAP_OUT_OF_FUEL) {
-            printf("stop %s\n", wasm_trap_name(code));
+        olw_trap_code code = olw_func_call(s, ext.of.func, args, t.nparams, results, t.nresults);
+        if (code == OLW_TRAP_STACK_EXHAUSTED || code == OLW_TRAP_OUT_OF_FUEL) {
+            printf("stop %s\n", olw_trap_name(code));
             break;
         }
-        if (code != WASM_TRAP_NONE) {
+        if (code != OLW_TRAP_NONE) {
             printf("trap\n");
             continue;
         }
@@ -217,8 +217,8 @@ static int run(wasm_module *m)
         printf("\n");
     }
     fflush(stdout);
-    wasm_linker_free(l);
-    wasm_store_free(s);
+    olw_linker_free(l);
+    olw_store_free(s);
     free(envs);
     return 0;
 }
@@ -235,14 +235,14 @@ int main(int argc, char **argv)
         perror(argv[2]);
         return 66;
     }
-    wasm_error err;
-    wasm_module *m = wasm_module_load(bytes, len, &err);
+    olw_error err;
+    olw_module *m = olw_module_load(bytes, len, &err);
     free(bytes);
     if (!m) {
         printf("load failed: %s\n", err.message);
         return 0;
     }
     int rc = strcmp(argv[1], "sigs") == 0 ? sigs(m) : run(m);
-    wasm_module_release(m);
+    olw_module_release(m);
     return rc;
 }

@@ -93,10 +93,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ctx.prepaid_gas = 2000000000000ull; /* 2 Tgas: about 2 million instructions */
     ctx.promise_results = results;
     ctx.promise_results_count = 2;
-    size_t n = wasm_module_export_count(c->module), called = 0;
+    size_t n = olw_module_export_count(c->module), called = 0;
     for (size_t i = 0; i < n && called < 4; i++) {
-        wasm_export_info x = wasm_module_export(c->module, i);
-        if (x.kind != WASM_EXTERN_FUNC || memchr(x.name, 0, x.name_len))
+        olw_export_info x = olw_module_export(c->module, i);
+        if (x.kind != OLW_EXTERN_FUNC || memchr(x.name, 0, x.name_len))
             continue;
         called++;
         for (int view = 0; view < 2; view++) {

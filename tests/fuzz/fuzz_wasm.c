@@ -5,7 +5,7 @@
  * memory budget → free everything. Any crash, leak or sanitizer report is
  * a bug; traps and load errors are expected outcomes.
  *
- * Import stubs: functions trap (WASM_TRAP_HOST) when called; memories,
+ * Import stubs: functions trap (OLW_TRAP_HOST) when called; memories,
  * tables and globals are fresh objects of the declared type (bounded in
  * size so the fuzzer measures the engine, not the allocator).
  *
@@ -24,7 +24,7 @@
 
 #include "wasm/module.h"
 #include "wasm/runtime.h"
-#include "wasm/wasm.h"
+#include "wasm/olw.h"
 
 #define FUZZ_FUEL 100000
 #define FUZZ_MAX_PAGES 16        /* 1 MiB of linear memory */
@@ -41,12 +41,12 @@ static double now_s(void)
 }
 
 /* A limit the engine let a module escape: report and abort (a finding). */
-static void check_caps(const wasm_store *s, double t0)
+static void check_caps(const olw_store *s, double t0)
 {
     uint64_t cap = (uint64_t)FUZZ_MAX_PAGES * 65536;
-    if (s && wasm_store_peak_memory_bytes(s) > cap) {
+    if (s && olw_store_peak_memory_bytes(s) > cap) {
         fprintf(stderr, "fuzz_wasm: peak memory %llu bytes over the cap of %llu\n",
-                (unsigned long long)wasm_store_peak_memory_bytes(s), (unsigned long long)cap);
+                (unsigned long long)olw_store_peak_memory_bytes(s), (unsigned long long)cap);
         abort();
     }
     double secs = now_s() - t0;
@@ -63,27 +63,27 @@ static void check_caps(const wasm_store *s, double t0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static wasm_trap_code trapping_import(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code trapping_import(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     (void)args, (void)results;
-    return wasm_call_trap(call, WASM_TRAP_HOST, "import stub called");
+    return olw_call_trap(call, OLW_TRAP_HOST, "import stub called");
 }
 
-static char sig_letter(wasm_valtype t)
+static char sig_letter(olw_valtype t)
 {
     switch (t) {
-    case WASM_I32: return 'i';
-    case WASM_I64: return 'I';
-    case WASM_F32: return 'f';
-    case WASM_F64: return 'F';
-    case WASM_FUNCREF: return 'r';
-    case WASM_EXTERNREF: return 'x';
+    case OLW_I32: return 'i';
+    case OLW_I64: return 'I';
+    case OLW_F32: return 'f';
+    case OLW_F64: return 'F';
+    case OLW_FUNCREF: return 'r';
+    case OLW_EXTERNREF: return 'x';
     default: return '?';
     }
 }
 
-/* The compact signature of wasm_func_new_host; false if it does not fit. */
-static bool signature_of(const wasm_functype *ft, char *buf, size_t size)
+/* The compact signature of olw_func_new_host; false if it does not fit. */
+static bool signature_of(const olw_functype *ft, char *buf, size_t size)
 {
     size_t n = 0;
     if ((size_t)ft->nparams + ft->nresults + 2 > size)
@@ -97,9 +97,9 @@ static bool signature_of(const wasm_functype *ft, char *buf, size_t size)
     return true;
 }
 
-static wasm_value zero_of(wasm_valtype t)
+static olw_value zero_of(olw_valtype t)
 {
-    wasm_value v;
+    olw_value v;
     memset(&v, 0, sizeof v);
     v.type = t;
     return v;
@@ -107,40 +107,40 @@ static wasm_value zero_of(wasm_valtype t)
 
 /* Defines a stub for import i; leaves it undefined if no stub fits (the
  * instantiation then fails as unlinkable, which is fine). */
-static void define_stub(wasm_store *s, wasm_linker *l, const wasm_module *m, uint32_t i)
+static void define_stub(olw_store *s, olw_linker *l, const olw_module *m, uint32_t i)
 {
-    const wasm_import_decl *imp = &m->imports[i];
-    wasm_extern ext;
+    const olw_import_decl *imp = &m->imports[i];
+    olw_extern ext;
     memset(&ext, 0, sizeof ext);
     ext.kind = imp->kind;
     switch (imp->kind) {
-    case WASM_EXTERN_FUNC: {
-        char sig[2 * WASM_MAX_PARAMS + 4];
+    case OLW_EXTERN_FUNC: {
+        char sig[2 * OLW_MAX_PARAMS + 4];
         if (!signature_of(&m->types[imp->desc.type_index], sig, sizeof sig))
             return;
-        ext.of.func = wasm_func_new_host(s, sig, trapping_import, NULL);
+        ext.of.func = olw_func_new_host(s, sig, trapping_import, NULL);
         break;
     }
-    case WASM_EXTERN_TABLE: {
-        const wasm_tabletype *t = &imp->desc.table;
+    case OLW_EXTERN_TABLE: {
+        const olw_tabletype *t = &imp->desc.table;
         if (t->limits.min > FUZZ_MAX_TABLE)
             return;
-        ext.of.table = wasm_table_new(s, t->elem, t->limits.min, t->limits.max, t->limits.has_max, zero_of(t->elem));
+        ext.of.table = olw_table_new(s, t->elem, t->limits.min, t->limits.max, t->limits.has_max, zero_of(t->elem));
         break;
     }
-    case WASM_EXTERN_MEMORY: {
-        const wasm_limits_decl *mem = &imp->desc.memory;
+    case OLW_EXTERN_MEMORY: {
+        const olw_limits_decl *mem = &imp->desc.memory;
         if (mem->min > FUZZ_MAX_PAGES)
             return;
-        ext.of.memory = wasm_memory_new(s, mem->min, mem->max, mem->has_max);
+        ext.of.memory = olw_memory_new(s, mem->min, mem->max, mem->has_max);
         break;
     }
-    case WASM_EXTERN_GLOBAL:
-        ext.of.global = wasm_global_new(s, zero_of(imp->desc.global.type), imp->desc.global.mutable_);
+    case OLW_EXTERN_GLOBAL:
+        ext.of.global = olw_global_new(s, zero_of(imp->desc.global.type), imp->desc.global.mutable_);
         break;
     }
     if (ext.of.func) /* any member: they share the storage */
-        wasm_linker_define(l, imp->module, imp->name, ext);
+        olw_linker_define(l, imp->module, imp->name, ext);
 }
 
 /* Inputs that do not start with the wasm magic are function bodies: they
@@ -215,7 +215,7 @@ static uint8_t *wrap_body(const uint8_t *body, size_t n, size_t *out_size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     double t0 = now_s();
-    wasm_error err;
+    olw_error err;
     uint8_t *wrapped = NULL;
     if (size < 4 || memcmp(data, "\0asm", 4) != 0) {
         wrapped = wrap_body(data, size, &size);
@@ -223,51 +223,51 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             return 0;
         data = wrapped;
     }
-    wasm_module *m = wasm_module_load(data, size, &err);
+    olw_module *m = olw_module_load(data, size, &err);
     free(wrapped);
     if (!m) {
         /* every failure must say what went wrong */
-        if (err.kind == WASM_ERR_NONE || err.message[0] == '\0')
+        if (err.kind == OLW_ERR_NONE || err.message[0] == '\0')
             __builtin_trap();
         check_caps(NULL, t0);
         return 0;
     }
-    wasm_limits limits = {
+    olw_limits limits = {
         .fuel = FUZZ_FUEL,
         .max_memory_pages = FUZZ_MAX_PAGES,
         .max_call_depth = 200,
         .max_stack_slots = 1 << 16,
     };
-    wasm_store *s = wasm_store_new(&limits);
-    wasm_linker *l = s ? wasm_linker_new(s) : NULL;
+    olw_store *s = olw_store_new(&limits);
+    olw_linker *l = s ? olw_linker_new(s) : NULL;
     if (!l)
         goto out;
     for (uint32_t i = 0; i < m->nimports; i++)
         define_stub(s, l, m, i);
-    wasm_instance *inst = wasm_instantiate(s, m, l, &err);
+    olw_instance *inst = olw_instantiate(s, m, l, &err);
     if (!inst)
         goto out;
     for (uint32_t i = 0; i < m->nexports; i++) {
-        wasm_extern ext;
-        if (m->exports[i].kind != WASM_EXTERN_FUNC || !wasm_instance_export_at(inst, i, NULL, &ext))
+        olw_extern ext;
+        if (m->exports[i].kind != OLW_EXTERN_FUNC || !olw_instance_export_at(inst, i, NULL, &ext))
             continue;
-        wasm_functype ft = wasm_func_type(ext.of.func);
+        olw_functype ft = olw_func_type(ext.of.func);
         if (ft.nparams > FUZZ_MAX_ARGS || ft.nresults > FUZZ_MAX_ARGS)
             continue;
-        wasm_value args[FUZZ_MAX_ARGS], results[FUZZ_MAX_ARGS];
+        olw_value args[FUZZ_MAX_ARGS], results[FUZZ_MAX_ARGS];
         for (uint32_t k = 0; k < ft.nparams; k++)
             args[k] = zero_of(ft.types[k]);
-        wasm_store_set_fuel(s, FUZZ_FUEL);
-        wasm_trap_code trap = wasm_func_call(s, ext.of.func, args, ft.nparams, results, ft.nresults);
-        if (trap != WASM_TRAP_NONE && !wasm_store_trap_message(s))
+        olw_store_set_fuel(s, FUZZ_FUEL);
+        olw_trap_code trap = olw_func_call(s, ext.of.func, args, ft.nparams, results, ft.nresults);
+        if (trap != OLW_TRAP_NONE && !olw_store_trap_message(s))
             __builtin_trap();
     }
 out:
     check_caps(s, t0);
     if (l)
-        wasm_linker_free(l);
+        olw_linker_free(l);
     if (s)
-        wasm_store_free(s);
-    wasm_module_release(m);
+        olw_store_free(s);
+    olw_module_release(m);
     return 0;
 }

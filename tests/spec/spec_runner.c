@@ -3,7 +3,7 @@
  *
  * Input: the JSON files `wast2json` makes from the suite's .wast scripts
  * (each next to the .wasm modules it names). Every command is run through
- * the public embedding API (wasm.h) the way an embedder would use it:
+ * the public embedding API (olw.h) the way an embedder would use it:
  *
  *   module / register / action          load + instantiate, link, invoke
  *   assert_return                       results compared bit for bit, with
@@ -33,7 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "wasm/wasm.h"
+#include "wasm/olw.h"
 
 #define MAX_RESULTS 64
 #define FUEL_PER_COMMAND 2000000000ull /* generous: the suite needs far less */
@@ -45,16 +45,16 @@ typedef struct counts {
 
 typedef struct named_instance {
     char *name;
-    wasm_instance *inst;
+    olw_instance *inst;
 } named_instance;
 
 typedef struct run {
     const char *json_path;
     char *dir;        /* directory of the JSON and its modules */
     const char *name; /* script name for messages */
-    wasm_store *store;
-    wasm_linker *linker;
-    wasm_instance *current;
+    olw_store *store;
+    olw_linker *linker;
+    olw_instance *current;
     named_instance *named;
     size_t nnamed;
     counts c;
@@ -81,10 +81,10 @@ static void failf(run *r, json_t *cmd, const char *fmt, ...)
 
 /* ---- the spectest host module ----------------------------------------- */
 
-static wasm_trap_code spectest_print(wasm_call *call, const uint64_t *args, uint64_t *results)
+static olw_trap_code spectest_print(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     (void)call, (void)args, (void)results;
-    return WASM_TRAP_NONE;
+    return OLW_TRAP_NONE;
 }
 
 static bool define_spectest(run *r)
@@ -96,43 +96,43 @@ static bool define_spectest(run *r)
         {"print_f64", "F"},     {"print_i32_f32", "if"},     {"print_f64_f64", "FF"},
     };
     for (size_t i = 0; i < sizeof prints / sizeof prints[0]; i++)
-        if (!wasm_linker_define_host(r->linker, "spectest", prints[i].name, prints[i].sig, spectest_print, NULL))
+        if (!olw_linker_define_host(r->linker, "spectest", prints[i].name, prints[i].sig, spectest_print, NULL))
             return false;
 
-    wasm_value v;
-    wasm_extern ext;
+    olw_value v;
+    olw_extern ext;
     struct {
         const char *name;
-        wasm_valtype type;
+        olw_valtype type;
         uint64_t bits;
     } globals[] = {
-        {"global_i32", WASM_I32, 666},
-        {"global_i64", WASM_I64, 666},
-        {"global_f32", WASM_F32, 0x4426a666u},           /* 666.6f */
-        {"global_f64", WASM_F64, 0x4084d4cccccccccdull}, /* 666.6 */
+        {"global_i32", OLW_I32, 666},
+        {"global_i64", OLW_I64, 666},
+        {"global_f32", OLW_F32, 0x4426a666u},           /* 666.6f */
+        {"global_f64", OLW_F64, 0x4084d4cccccccccdull}, /* 666.6 */
     };
     for (size_t i = 0; i < sizeof globals / sizeof globals[0]; i++) {
         memset(&v, 0, sizeof v);
         v.type = globals[i].type;
-        if (v.type == WASM_I32 || v.type == WASM_F32)
+        if (v.type == OLW_I32 || v.type == OLW_F32)
             v.of.f32_bits = (uint32_t)globals[i].bits;
         else
             v.of.f64_bits = globals[i].bits;
-        ext.kind = WASM_EXTERN_GLOBAL;
-        ext.of.global = wasm_global_new(r->store, v, false);
-        if (!ext.of.global || !wasm_linker_define(r->linker, "spectest", globals[i].name, ext))
+        ext.kind = OLW_EXTERN_GLOBAL;
+        ext.of.global = olw_global_new(r->store, v, false);
+        if (!ext.of.global || !olw_linker_define(r->linker, "spectest", globals[i].name, ext))
             return false;
     }
 
     memset(&v, 0, sizeof v);
-    v.type = WASM_FUNCREF;
-    ext.kind = WASM_EXTERN_TABLE;
-    ext.of.table = wasm_table_new(r->store, WASM_FUNCREF, 10, 20, true, v);
-    if (!ext.of.table || !wasm_linker_define(r->linker, "spectest", "table", ext))
+    v.type = OLW_FUNCREF;
+    ext.kind = OLW_EXTERN_TABLE;
+    ext.of.table = olw_table_new(r->store, OLW_FUNCREF, 10, 20, true, v);
+    if (!ext.of.table || !olw_linker_define(r->linker, "spectest", "table", ext))
         return false;
-    ext.kind = WASM_EXTERN_MEMORY;
-    ext.of.memory = wasm_memory_new(r->store, 1, 2, true);
-    if (!ext.of.memory || !wasm_linker_define(r->linker, "spectest", "memory", ext))
+    ext.kind = OLW_EXTERN_MEMORY;
+    ext.of.memory = olw_memory_new(r->store, 1, 2, true);
+    if (!ext.of.memory || !olw_linker_define(r->linker, "spectest", "memory", ext))
         return false;
     return true;
 }
@@ -143,18 +143,18 @@ static bool define_spectest(run *r)
  * ref.extern 0 is not the null reference). */
 static void *extern_ref(uint64_t n) { return (void *)(uintptr_t)(n + 1); }
 
-static wasm_valtype type_of(const char *s)
+static olw_valtype type_of(const char *s)
 {
-    if (!strcmp(s, "i32")) return WASM_I32;
-    if (!strcmp(s, "i64")) return WASM_I64;
-    if (!strcmp(s, "f32")) return WASM_F32;
-    if (!strcmp(s, "f64")) return WASM_F64;
-    if (!strcmp(s, "funcref")) return WASM_FUNCREF;
-    if (!strcmp(s, "externref")) return WASM_EXTERNREF;
+    if (!strcmp(s, "i32")) return OLW_I32;
+    if (!strcmp(s, "i64")) return OLW_I64;
+    if (!strcmp(s, "f32")) return OLW_F32;
+    if (!strcmp(s, "f64")) return OLW_F64;
+    if (!strcmp(s, "funcref")) return OLW_FUNCREF;
+    if (!strcmp(s, "externref")) return OLW_EXTERNREF;
     return 0;
 }
 
-static bool parse_value(json_t *j, wasm_value *out)
+static bool parse_value(json_t *j, olw_value *out)
 {
     const char *type = json_string_value(json_object_get(j, "type"));
     const char *value = json_string_value(json_object_get(j, "value"));
@@ -163,10 +163,10 @@ static bool parse_value(json_t *j, wasm_value *out)
         return false;
     if (!value)
         return false;
-    if (out->type == WASM_FUNCREF || out->type == WASM_EXTERNREF) {
+    if (out->type == OLW_FUNCREF || out->type == OLW_EXTERNREF) {
         if (!strcmp(value, "null"))
             return true;
-        if (out->type == WASM_FUNCREF)
+        if (out->type == OLW_FUNCREF)
             return false; /* the suite passes no non-null funcrefs */
         out->of.externref = extern_ref(strtoull(value, NULL, 10));
         return true;
@@ -175,22 +175,22 @@ static bool parse_value(json_t *j, wasm_value *out)
     uint64_t bits = strtoull(value, NULL, 10);
     if (errno)
         return false;
-    if (out->type == WASM_I32 || out->type == WASM_F32)
+    if (out->type == OLW_I32 || out->type == OLW_F32)
         out->of.f32_bits = (uint32_t)bits;
     else
         out->of.f64_bits = bits;
     return true;
 }
 
-static void format_value(const wasm_value *v, char *buf, size_t size)
+static void format_value(const olw_value *v, char *buf, size_t size)
 {
     switch (v->type) {
-    case WASM_I32: snprintf(buf, size, "i32:%" PRIu32, (uint32_t)v->of.i32); break;
-    case WASM_I64: snprintf(buf, size, "i64:%" PRIu64, (uint64_t)v->of.i64); break;
-    case WASM_F32: snprintf(buf, size, "f32:0x%08" PRIx32, v->of.f32_bits); break;
-    case WASM_F64: snprintf(buf, size, "f64:0x%016" PRIx64, v->of.f64_bits); break;
-    case WASM_FUNCREF: snprintf(buf, size, "funcref:%s", v->of.funcref ? "non-null" : "null"); break;
-    case WASM_EXTERNREF:
+    case OLW_I32: snprintf(buf, size, "i32:%" PRIu32, (uint32_t)v->of.i32); break;
+    case OLW_I64: snprintf(buf, size, "i64:%" PRIu64, (uint64_t)v->of.i64); break;
+    case OLW_F32: snprintf(buf, size, "f32:0x%08" PRIx32, v->of.f32_bits); break;
+    case OLW_F64: snprintf(buf, size, "f64:0x%016" PRIx64, v->of.f64_bits); break;
+    case OLW_FUNCREF: snprintf(buf, size, "funcref:%s", v->of.funcref ? "non-null" : "null"); break;
+    case OLW_EXTERNREF:
         if (v->of.externref)
             snprintf(buf, size, "externref:%" PRIuPTR, (uintptr_t)v->of.externref - 1);
         else
@@ -202,35 +202,35 @@ static void format_value(const wasm_value *v, char *buf, size_t size)
 
 /* Does `got` match the expectation (which may be a NaN class or a
  * reference without a value: any non-null)? */
-static bool value_matches(json_t *expect, const wasm_value *got)
+static bool value_matches(json_t *expect, const olw_value *got)
 {
     const char *type = json_string_value(json_object_get(expect, "type"));
     const char *value = json_string_value(json_object_get(expect, "value"));
-    wasm_valtype t = type ? type_of(type) : 0;
+    olw_valtype t = type ? type_of(type) : 0;
     if (!t || got->type != t)
         return false;
     if (!value) /* (ref.func) or (ref.extern) without a value: any non-null reference */
-        return t == WASM_FUNCREF ? got->of.funcref != NULL : t == WASM_EXTERNREF ? got->of.externref != NULL : false;
+        return t == OLW_FUNCREF ? got->of.funcref != NULL : t == OLW_EXTERNREF ? got->of.externref != NULL : false;
     if (!strncmp(value, "nan:", 4)) {
         bool canonical = !strcmp(value, "nan:canonical");
-        if (t == WASM_F32) {
+        if (t == OLW_F32) {
             uint32_t b = got->of.f32_bits & 0x7fffffffu;
             return canonical ? b == 0x7fc00000u : (b & 0x7fc00000u) == 0x7fc00000u;
         }
-        if (t == WASM_F64) {
+        if (t == OLW_F64) {
             uint64_t b = got->of.f64_bits & 0x7fffffffffffffffull;
             return canonical ? b == 0x7ff8000000000000ull : (b & 0x7ff8000000000000ull) == 0x7ff8000000000000ull;
         }
         return false;
     }
-    wasm_value want;
+    olw_value want;
     if (!parse_value(expect, &want))
         return false;
     switch (t) {
-    case WASM_I32: case WASM_F32: return want.of.f32_bits == got->of.f32_bits;
-    case WASM_I64: case WASM_F64: return want.of.f64_bits == got->of.f64_bits;
-    case WASM_FUNCREF: return got->of.funcref == NULL; /* only null is ever expected with a value */
-    case WASM_EXTERNREF: return want.of.externref == got->of.externref;
+    case OLW_I32: case OLW_F32: return want.of.f32_bits == got->of.f32_bits;
+    case OLW_I64: case OLW_F64: return want.of.f64_bits == got->of.f64_bits;
+    case OLW_FUNCREF: return got->of.funcref == NULL; /* only null is ever expected with a value */
+    case OLW_EXTERNREF: return want.of.externref == got->of.externref;
     }
     return false;
 }
@@ -265,20 +265,20 @@ static uint8_t *read_file(const char *path, size_t *size)
     return buf;
 }
 
-static const char *kind_name(wasm_error_kind k)
+static const char *kind_name(olw_error_kind k)
 {
     static const char *const names[] = {"ok", "malformed", "invalid", "unsupported", "unlinkable", "trap", "resource"};
     return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
 }
 
 /* Loads the command's module file; NULL with err filled on failure. */
-static wasm_module *load_module(run *r, json_t *cmd, wasm_error *err)
+static olw_module *load_module(run *r, json_t *cmd, olw_error *err)
 {
     const char *file = json_string_value(json_object_get(cmd, "filename"));
     memset(err, 0, sizeof *err);
     if (!file) {
         snprintf(err->message, sizeof err->message, "command has no filename");
-        err->kind = WASM_ERR_RESOURCE;
+        err->kind = OLW_ERR_RESOURCE;
         return NULL;
     }
     char path[4096];
@@ -287,15 +287,15 @@ static wasm_module *load_module(run *r, json_t *cmd, wasm_error *err)
     uint8_t *bytes = read_file(path, &size);
     if (!bytes) {
         snprintf(err->message, sizeof err->message, "cannot read %.200s", file);
-        err->kind = WASM_ERR_RESOURCE;
+        err->kind = OLW_ERR_RESOURCE;
         return NULL;
     }
-    wasm_module *m = wasm_module_load(bytes, size, err);
+    olw_module *m = olw_module_load(bytes, size, err);
     free(bytes);
     return m;
 }
 
-static wasm_instance *find_instance(run *r, json_t *action_or_cmd, const char *key)
+static olw_instance *find_instance(run *r, json_t *action_or_cmd, const char *key)
 {
     const char *name = json_string_value(json_object_get(action_or_cmd, key));
     if (!name)
@@ -306,7 +306,7 @@ static wasm_instance *find_instance(run *r, json_t *action_or_cmd, const char *k
     return NULL;
 }
 
-static void remember(run *r, const char *name, wasm_instance *inst)
+static void remember(run *r, const char *name, olw_instance *inst)
 {
     named_instance *p = realloc(r->named, (r->nnamed + 1) * sizeof *p);
     if (!p)
@@ -319,16 +319,16 @@ static void remember(run *r, const char *name, wasm_instance *inst)
 
 static void cmd_module(run *r, json_t *cmd)
 {
-    wasm_error err;
+    olw_error err;
     r->current = NULL;
-    wasm_module *m = load_module(r, cmd, &err);
+    olw_module *m = load_module(r, cmd, &err);
     if (!m) {
         failf(r, cmd, "load failed (%s): %s", kind_name(err.kind), err.message);
         return;
     }
-    wasm_store_set_fuel(r->store, FUEL_PER_COMMAND);
-    wasm_instance *inst = wasm_instantiate(r->store, m, r->linker, &err);
-    wasm_module_release(m);
+    olw_store_set_fuel(r->store, FUEL_PER_COMMAND);
+    olw_instance *inst = olw_instantiate(r->store, m, r->linker, &err);
+    olw_module_release(m);
     if (!inst) {
         failf(r, cmd, "instantiation failed (%s): %s", kind_name(err.kind), err.message);
         return;
@@ -343,56 +343,56 @@ static void cmd_module(run *r, json_t *cmd)
 static void cmd_register(run *r, json_t *cmd)
 {
     const char *as = json_string_value(json_object_get(cmd, "as"));
-    wasm_instance *inst = find_instance(r, cmd, "name");
+    olw_instance *inst = find_instance(r, cmd, "name");
     if (!as || !inst) {
         failf(r, cmd, "no instance to register");
         return;
     }
-    if (!wasm_linker_define_instance(r->linker, as, inst)) {
-        failf(r, cmd, "wasm_linker_define_instance failed");
+    if (!olw_linker_define_instance(r->linker, as, inst)) {
+        failf(r, cmd, "olw_linker_define_instance failed");
         return;
     }
     r->c.passed++;
 }
 
 /* The export `field` of inst (a JSON string that may contain NUL). */
-static bool find_export(wasm_instance *inst, json_t *field, wasm_extern *out)
+static bool find_export(olw_instance *inst, json_t *field, olw_extern *out)
 {
-    return wasm_instance_export_n(inst, json_string_value(field), json_string_length(field), out);
+    return olw_instance_export_n(inst, json_string_value(field), json_string_length(field), out);
 }
 
 /* Performs an action. Returns false (after reporting) if it could not be
  * attempted; otherwise *trap and results are filled. */
-static bool do_action(run *r, json_t *cmd, wasm_trap_code *trap, wasm_value *results, size_t *nresults)
+static bool do_action(run *r, json_t *cmd, olw_trap_code *trap, olw_value *results, size_t *nresults)
 {
     json_t *action = json_object_get(cmd, "action");
     const char *type = json_string_value(json_object_get(action, "type"));
     const char *field = json_string_value(json_object_get(action, "field"));
-    wasm_instance *inst = find_instance(r, action, "module");
+    olw_instance *inst = find_instance(r, action, "module");
     if (!inst || !field || !type) {
         failf(r, cmd, "no instance for the action");
         return false;
     }
-    *trap = WASM_TRAP_NONE;
-    wasm_extern ext;
+    *trap = OLW_TRAP_NONE;
+    olw_extern ext;
     bool found = find_export(inst, json_object_get(action, "field"), &ext);
     if (!strcmp(type, "get")) {
-        if (!found || ext.kind != WASM_EXTERN_GLOBAL) {
+        if (!found || ext.kind != OLW_EXTERN_GLOBAL) {
             failf(r, cmd, "no global export \"%s\"", field);
             return false;
         }
-        results[0] = wasm_global_get(ext.of.global);
+        results[0] = olw_global_get(ext.of.global);
         *nresults = 1;
         return true;
     }
-    wasm_func *f = found && ext.kind == WASM_EXTERN_FUNC ? ext.of.func : NULL;
+    olw_func *f = found && ext.kind == OLW_EXTERN_FUNC ? ext.of.func : NULL;
     if (!f) {
         failf(r, cmd, "no function export \"%s\"", field);
         return false;
     }
     json_t *args = json_object_get(action, "args");
     size_t nargs = json_array_size(args);
-    wasm_value argv[MAX_RESULTS];
+    olw_value argv[MAX_RESULTS];
     if (nargs > MAX_RESULTS) {
         failf(r, cmd, "too many arguments");
         return false;
@@ -402,26 +402,26 @@ static bool do_action(run *r, json_t *cmd, wasm_trap_code *trap, wasm_value *res
             failf(r, cmd, "cannot parse argument %zu", i);
             return false;
         }
-    wasm_functype ft = wasm_func_type(f);
+    olw_functype ft = olw_func_type(f);
     if (ft.nresults > MAX_RESULTS) {
         failf(r, cmd, "too many results");
         return false;
     }
     *nresults = ft.nresults;
-    wasm_store_set_fuel(r->store, FUEL_PER_COMMAND);
-    *trap = wasm_func_call(r->store, f, argv, nargs, results, ft.nresults);
+    olw_store_set_fuel(r->store, FUEL_PER_COMMAND);
+    *trap = olw_func_call(r->store, f, argv, nargs, results, ft.nresults);
     return true;
 }
 
 /* Runs the command's action; false (failure recorded) unless it returned
  * without a trap. */
-static bool run_returning(run *r, json_t *cmd, wasm_value results[MAX_RESULTS], size_t *n)
+static bool run_returning(run *r, json_t *cmd, olw_value results[MAX_RESULTS], size_t *n)
 {
-    wasm_trap_code trap;
+    olw_trap_code trap;
     if (!do_action(r, cmd, &trap, results, n))
         return false;
-    if (trap != WASM_TRAP_NONE) {
-        failf(r, cmd, "trapped: %s (%s)", wasm_trap_name(trap), wasm_store_trap_message(r->store));
+    if (trap != OLW_TRAP_NONE) {
+        failf(r, cmd, "trapped: %s (%s)", olw_trap_name(trap), olw_store_trap_message(r->store));
         return false;
     }
     return true;
@@ -429,7 +429,7 @@ static bool run_returning(run *r, json_t *cmd, wasm_value results[MAX_RESULTS], 
 
 static void cmd_assert_return(run *r, json_t *cmd)
 {
-    wasm_value results[MAX_RESULTS];
+    olw_value results[MAX_RESULTS];
     size_t n = 0;
     if (!run_returning(r, cmd, results, &n))
         return;
@@ -454,27 +454,27 @@ static void cmd_assert_return(run *r, json_t *cmd)
 
 /* The suite's trap texts sometimes carry more words than our names
  * ("uninitialized element 2"); the name must be a prefix of the text. */
-static bool trap_text_matches(wasm_trap_code trap, const char *text)
+static bool trap_text_matches(olw_trap_code trap, const char *text)
 {
-    const char *name = wasm_trap_name(trap);
+    const char *name = olw_trap_name(trap);
     return text && !strncmp(text, name, strlen(name));
 }
 
 static void cmd_assert_trap(run *r, json_t *cmd, bool exhaustion)
 {
-    wasm_trap_code trap;
-    wasm_value results[MAX_RESULTS];
+    olw_trap_code trap;
+    olw_value results[MAX_RESULTS];
     size_t n = 0;
     if (!do_action(r, cmd, &trap, results, &n))
         return;
     const char *text = json_string_value(json_object_get(cmd, "text"));
-    if (trap == WASM_TRAP_NONE) {
+    if (trap == OLW_TRAP_NONE) {
         failf(r, cmd, "expected trap \"%s\", returned normally", text ? text : "?");
         return;
     }
-    if (exhaustion ? trap != WASM_TRAP_STACK_EXHAUSTED : !trap_text_matches(trap, text)) {
-        failf(r, cmd, "expected trap \"%s\", got \"%s\" (%s)", text ? text : "?", wasm_trap_name(trap),
-              wasm_store_trap_message(r->store));
+    if (exhaustion ? trap != OLW_TRAP_STACK_EXHAUSTED : !trap_text_matches(trap, text)) {
+        failf(r, cmd, "expected trap \"%s\", got \"%s\" (%s)", text ? text : "?", olw_trap_name(trap),
+              olw_store_trap_message(r->store));
         return;
     }
     r->c.passed++;
@@ -482,14 +482,14 @@ static void cmd_assert_trap(run *r, json_t *cmd, bool exhaustion)
 
 static void cmd_action(run *r, json_t *cmd)
 {
-    wasm_value results[MAX_RESULTS];
+    olw_value results[MAX_RESULTS];
     size_t n = 0;
     if (run_returning(r, cmd, results, &n))
         r->c.passed++;
 }
 
 /* The end of every "must fail" command: passed if err is of `kind`. */
-static void expect_error_kind(run *r, json_t *cmd, wasm_error_kind kind, const char *text, const wasm_error *err)
+static void expect_error_kind(run *r, json_t *cmd, olw_error_kind kind, const char *text, const olw_error *err)
 {
     if (err->kind != kind) {
         failf(r, cmd, "expected %s (\"%s\"), got %s: %s", kind_name(kind), text ? text : "", kind_name(err->kind),
@@ -500,18 +500,18 @@ static void expect_error_kind(run *r, json_t *cmd, wasm_error_kind kind, const c
 }
 
 /* assert_invalid / assert_malformed: loading must fail with `kind`. */
-static void cmd_assert_load_fails(run *r, json_t *cmd, wasm_error_kind kind)
+static void cmd_assert_load_fails(run *r, json_t *cmd, olw_error_kind kind)
 {
     const char *module_type = json_string_value(json_object_get(cmd, "module_type"));
     if (module_type && strcmp(module_type, "binary") != 0) {
         r->c.skipped++;
         return;
     }
-    wasm_error err;
-    wasm_module *m = load_module(r, cmd, &err);
+    olw_error err;
+    olw_module *m = load_module(r, cmd, &err);
     const char *text = json_string_value(json_object_get(cmd, "text"));
     if (m) {
-        wasm_module_release(m);
+        olw_module_release(m);
         failf(r, cmd, "loaded, expected %s (\"%s\")", kind_name(kind), text ? text : "");
         return;
     }
@@ -519,18 +519,18 @@ static void cmd_assert_load_fails(run *r, json_t *cmd, wasm_error_kind kind)
 }
 
 /* assert_unlinkable / assert_uninstantiable: loads, instantiation fails. */
-static void cmd_assert_instantiate_fails(run *r, json_t *cmd, wasm_error_kind kind)
+static void cmd_assert_instantiate_fails(run *r, json_t *cmd, olw_error_kind kind)
 {
-    wasm_error err;
+    olw_error err;
     const char *text = json_string_value(json_object_get(cmd, "text"));
-    wasm_module *m = load_module(r, cmd, &err);
+    olw_module *m = load_module(r, cmd, &err);
     if (!m) {
         failf(r, cmd, "load failed (%s): %s", kind_name(err.kind), err.message);
         return;
     }
-    wasm_store_set_fuel(r->store, FUEL_PER_COMMAND);
-    wasm_instance *inst = wasm_instantiate(r->store, m, r->linker, &err);
-    wasm_module_release(m);
+    olw_store_set_fuel(r->store, FUEL_PER_COMMAND);
+    olw_instance *inst = olw_instantiate(r->store, m, r->linker, &err);
+    olw_module_release(m);
     if (inst) {
         failf(r, cmd, "instantiated, expected %s (\"%s\")", kind_name(kind), text ? text : "");
         return;
@@ -556,13 +556,13 @@ static void run_command(run *r, json_t *cmd)
     else if (!strcmp(type, "assert_exhaustion"))
         cmd_assert_trap(r, cmd, true);
     else if (!strcmp(type, "assert_invalid"))
-        cmd_assert_load_fails(r, cmd, WASM_ERR_INVALID);
+        cmd_assert_load_fails(r, cmd, OLW_ERR_INVALID);
     else if (!strcmp(type, "assert_malformed"))
-        cmd_assert_load_fails(r, cmd, WASM_ERR_MALFORMED);
+        cmd_assert_load_fails(r, cmd, OLW_ERR_MALFORMED);
     else if (!strcmp(type, "assert_unlinkable"))
-        cmd_assert_instantiate_fails(r, cmd, WASM_ERR_UNLINKABLE);
+        cmd_assert_instantiate_fails(r, cmd, OLW_ERR_UNLINKABLE);
     else if (!strcmp(type, "assert_uninstantiable"))
-        cmd_assert_instantiate_fails(r, cmd, WASM_ERR_TRAP);
+        cmd_assert_instantiate_fails(r, cmd, OLW_ERR_TRAP);
     else
         failf(r, cmd, "unknown command type");
 }
@@ -604,9 +604,9 @@ static counts run_file(const char *json_path, const char *name)
         r.c.skipped = (long)json_array_size(cmds);
         goto out;
     }
-    wasm_limits limits = {.fuel = FUEL_PER_COMMAND};
-    r.store = wasm_store_new(&limits);
-    r.linker = r.store ? wasm_linker_new(r.store) : NULL;
+    olw_limits limits = {.fuel = FUEL_PER_COMMAND};
+    r.store = olw_store_new(&limits);
+    r.linker = r.store ? olw_linker_new(r.store) : NULL;
     if (!r.linker || !define_spectest(&r)) {
         printf("    %s: cannot set up the store and the spectest module\n", name);
         r.c.failed++;
@@ -620,9 +620,9 @@ static counts run_file(const char *json_path, const char *name)
     }
 out:
     if (r.linker)
-        wasm_linker_free(r.linker);
+        olw_linker_free(r.linker);
     if (r.store)
-        wasm_store_free(r.store);
+        olw_store_free(r.store);
     for (size_t k = 0; k < r.nnamed; k++)
         free(r.named[k].name);
     free(r.named);

@@ -4,7 +4,7 @@
  * errors at call time. */
 #include "nearvm_test.h"
 
-#include "wasm/wasm.h"
+#include "wasm/olw.h"
 
 static uint8_t *prepare_file(const char *name, size_t *out_len, nearvm_prepare_error *err)
 {
@@ -50,14 +50,14 @@ static void test_memory_becomes_import(void **state)
     static const uint8_t import[] = {3, 'e', 'n', 'v', 6, 'm', 'e', 'm', 'o', 'r', 'y', 2, 1, 0x80, 0x08, 0x80, 0x10};
     assert_non_null(memmem(out, len, import, sizeof import));
     /* the engine accepts the result, and the import is the last one */
-    wasm_error err;
-    wasm_module *m = wasm_module_load(out, len, &err);
+    olw_error err;
+    olw_module *m = olw_module_load(out, len, &err);
     assert_non_null(m);
-    size_t n = wasm_module_import_count(m);
-    wasm_import_info last = wasm_module_import(m, n - 1);
-    assert_int_equal(last.kind, WASM_EXTERN_MEMORY);
+    size_t n = olw_module_import_count(m);
+    olw_import_info last = olw_module_import(m, n - 1);
+    assert_int_equal(last.kind, OLW_EXTERN_MEMORY);
     assert_string_equal(last.name, "memory");
-    wasm_module_release(m);
+    olw_module_release(m);
     free(out);
 
     /* a module without an import section gets one */

@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "wasi/wasi.h"
-#include "wasm/wasm.h"
+#include "wasm/olw.h"
 
 #ifndef WASI_TEST_WASM_DIR
 #define WASI_TEST_WASM_DIR "../../build/tests/wasi"
@@ -36,10 +36,10 @@ typedef struct fake_time {
 typedef struct fixture {
     fake_time time;
     wasi_ctx *ctx;
-    wasm_module *module;
-    wasm_store *store;
-    wasm_linker *linker;
-    wasm_instance *inst;
+    olw_module *module;
+    olw_store *store;
+    olw_linker *linker;
+    olw_instance *inst;
     uint8_t *mem;
     uint64_t mem_size;
 } fixture;
@@ -122,19 +122,19 @@ static int setup_with(void **state, size_t stdout_cap, size_t stderr_cap, bool f
     size_t len = 0;
     uint8_t *bytes = read_file(WASI_TEST_WASM_DIR "/shim.wasm", &len);
     assert_non_null(bytes);
-    wasm_error err;
-    f->module = wasm_module_load(bytes, len, &err);
+    olw_error err;
+    f->module = olw_module_load(bytes, len, &err);
     free(bytes);
     if (!f->module) fail_msg("shim.wasm does not load: %s", err.message);
-    f->store = wasm_store_new(NULL);
-    f->linker = wasm_linker_new(f->store);
+    f->store = olw_store_new(NULL);
+    f->linker = olw_linker_new(f->store);
     assert_true(wasi_define(f->linker, f->ctx));
-    f->inst = wasm_instantiate(f->store, f->module, f->linker, &err);
+    f->inst = olw_instantiate(f->store, f->module, f->linker, &err);
     if (!f->inst) fail_msg("shim.wasm does not instantiate: %s", err.message);
-    wasm_memory *m = wasm_instance_memory(f->inst, "memory");
+    olw_memory *m = olw_instance_memory(f->inst, "memory");
     assert_non_null(m);
-    f->mem = wasm_memory_data(m);
-    f->mem_size = wasm_memory_size(m);
+    f->mem = olw_memory_data(m);
+    f->mem_size = olw_memory_size(m);
     *state = f;
     return 0;
 }
@@ -145,10 +145,10 @@ static int setup_real_random(void **state) { return setup_with(state, 64, 16, fa
 static int teardown(void **state)
 {
     fixture *f = *state;
-    wasm_linker_free(f->linker);
-    wasm_store_free(f->store);
+    olw_linker_free(f->linker);
+    olw_store_free(f->store);
     wasi_ctx_free(f->ctx);
-    wasm_module_release(f->module);
+    olw_module_release(f->module);
     free(f);
     return 0;
 }
@@ -157,28 +157,28 @@ static int teardown(void **state)
  * uint64_t (use U()) and converted to the wrapper's parameter types.
  * Returns the trap code; the WASI errno goes to *errno_out. */
 #define U(x) ((uint64_t)(x))
-static wasm_trap_code vcall(fixture *f, const char *name, int *errno_out, int nargs, va_list ap)
+static olw_trap_code vcall(fixture *f, const char *name, int *errno_out, int nargs, va_list ap)
 {
-    wasm_func *fn = wasm_instance_func(f->inst, name);
+    olw_func *fn = olw_instance_func(f->inst, name);
     if (!fn) fail_msg("no export %s", name);
-    wasm_functype t = wasm_func_type(fn);
+    olw_functype t = olw_func_type(fn);
     assert_int_equal(t.nparams, (uint32_t)nargs);
-    wasm_value args[16];
+    olw_value args[16];
     for (int i = 0; i < nargs; i++) {
         uint64_t v = va_arg(ap, uint64_t);
-        args[i] = t.types[i] == WASM_I64 ? wasm_i64((int64_t)v) : wasm_i32((int32_t)(uint32_t)v);
+        args[i] = t.types[i] == OLW_I64 ? olw_i64((int64_t)v) : olw_i32((int32_t)(uint32_t)v);
     }
-    wasm_value result = wasm_i32(-1);
-    wasm_trap_code trap = wasm_func_call(f->store, fn, args, (size_t)nargs, &result, t.nresults);
+    olw_value result = olw_i32(-1);
+    olw_trap_code trap = olw_func_call(f->store, fn, args, (size_t)nargs, &result, t.nresults);
     *errno_out = result.of.i32;
     return trap;
 }
 
-static wasm_trap_code call_raw(fixture *f, const char *name, int *errno_out, int nargs, ...)
+static olw_trap_code call_raw(fixture *f, const char *name, int *errno_out, int nargs, ...)
 {
     va_list ap;
     va_start(ap, nargs);
-    wasm_trap_code trap = vcall(f, name, errno_out, nargs, ap);
+    olw_trap_code trap = vcall(f, name, errno_out, nargs, ap);
     va_end(ap);
     return trap;
 }
@@ -189,9 +189,9 @@ static int call_errno(fixture *f, const char *name, int nargs, ...)
     va_list ap;
     va_start(ap, nargs);
     int e;
-    wasm_trap_code trap = vcall(f, name, &e, nargs, ap);
+    olw_trap_code trap = vcall(f, name, &e, nargs, ap);
     va_end(ap);
-    if (trap != WASM_TRAP_NONE) fail_msg("%s trapped: %s", name, wasm_store_trap_message(f->store));
+    if (trap != OLW_TRAP_NONE) fail_msg("%s trapped: %s", name, olw_store_trap_message(f->store));
     return e;
 }
 
@@ -223,7 +223,7 @@ static void test_every_function_is_defined(void **state)
     for (size_t i = 0; i < wasi_function_count(); i++) {
         for (size_t j = i + 1; j < wasi_function_count(); j++)
             assert_string_not_equal(wasi_function_name(i), wasi_function_name(j));
-        assert_non_null(wasm_instance_func(f->inst, wasi_function_name(i)));
+        assert_non_null(olw_instance_func(f->inst, wasi_function_name(i)));
     }
     assert_null(wasi_function_name(46));
 }
@@ -301,33 +301,33 @@ static void test_clocks(void **state)
 
 /* A second instance of the shim in its own store, for a ctx made here. */
 typedef struct side_instance {
-    wasm_store *store;
-    wasm_linker *linker;
-    wasm_instance *inst;
+    olw_store *store;
+    olw_linker *linker;
+    olw_instance *inst;
     uint8_t *mem;
 } side_instance;
 
 static void side_open(side_instance *s, fixture *f, wasi_ctx *ctx)
 {
-    s->store = wasm_store_new(NULL);
-    s->linker = wasm_linker_new(s->store);
+    s->store = olw_store_new(NULL);
+    s->linker = olw_linker_new(s->store);
     assert_true(wasi_define(s->linker, ctx));
-    wasm_error err;
-    s->inst = wasm_instantiate(s->store, f->module, s->linker, &err);
+    olw_error err;
+    s->inst = olw_instantiate(s->store, f->module, s->linker, &err);
     assert_non_null(s->inst);
-    s->mem = wasm_memory_data(wasm_instance_memory(s->inst, "memory"));
+    s->mem = olw_memory_data(olw_instance_memory(s->inst, "memory"));
 }
 
 static void side_close(side_instance *s)
 {
-    wasm_linker_free(s->linker);
-    wasm_store_free(s->store);
+    olw_linker_free(s->linker);
+    olw_store_free(s->store);
 }
 
-static int side_call(side_instance *s, const char *name, wasm_value *args, size_t n, wasm_trap_code *trap)
+static int side_call(side_instance *s, const char *name, olw_value *args, size_t n, olw_trap_code *trap)
 {
-    wasm_value res = wasm_i32(-1);
-    *trap = wasm_func_call(s->store, wasm_instance_func(s->inst, name), args, n, &res, 1);
+    olw_value res = olw_i32(-1);
+    *trap = olw_func_call(s->store, olw_instance_func(s->inst, name), args, n, &res, 1);
     return res.of.i32;
 }
 
@@ -340,19 +340,19 @@ static void test_host_clocks(void **state)
     assert_non_null(ctx);
     side_instance s;
     side_open(&s, f, ctx);
-    wasm_trap_code trap;
+    olw_trap_code trap;
     uint64_t t[4];
     uint32_t ids[4] = {WASI_CLOCK_MONOTONIC, WASI_CLOCK_MONOTONIC, WASI_CLOCK_REALTIME, WASI_CLOCK_THREAD_CPUTIME};
     for (int i = 0; i < 4; i++) {
-        wasm_value args[3] = {wasm_i32((int32_t)ids[i]), wasm_i64(1), wasm_i32(64)};
+        olw_value args[3] = {olw_i32((int32_t)ids[i]), olw_i64(1), olw_i32(64)};
         assert_int_equal(side_call(&s, "clock_time_get", args, 3, &trap), 0);
-        assert_int_equal(trap, WASM_TRAP_NONE);
+        assert_int_equal(trap, OLW_TRAP_NONE);
         memcpy(&t[i], s.mem + 64, 8);
     }
     assert_true(t[1] >= t[0]);
     assert_true(t[2] > 1577836800ull * 1000000000ull);
     assert_true(t[3] > 0);
-    wasm_value args[3] = {wasm_i32(WASI_CLOCK_PROCESS_CPUTIME), wasm_i64(1), wasm_i32(64)};
+    olw_value args[3] = {olw_i32(WASI_CLOCK_PROCESS_CPUTIME), olw_i64(1), olw_i32(64)};
     assert_int_equal(side_call(&s, "clock_time_get", args, 3, &trap), 0);
     side_close(&s);
     wasi_ctx_free(ctx);
@@ -369,17 +369,17 @@ static void test_random_get(void **state)
 
     /* the bytes cost fuel, 1 each (on top of the shim's few instructions),
      * and a request that cannot be paid for traps before any byte is made */
-    uint64_t before = wasm_store_fuel_used(f->store);
+    uint64_t before = olw_store_fuel_used(f->store);
     assert_int_equal(call_errno(f, "random_get", 2, U(1000), U(3000)), 0);
-    uint64_t used = wasm_store_fuel_used(f->store) - before;
+    uint64_t used = olw_store_fuel_used(f->store) - before;
     assert_true(used >= 3000 && used < 3000 + 20);
     assert_int_equal(f->mem[3999], (uint8_t)(0xA0 + 2999)); /* written */
-    wasm_store_set_fuel(f->store, 2000);
+    olw_store_set_fuel(f->store, 2000);
     f->mem[5000] = 0x55;
     int e;
-    assert_int_equal(call_raw(f, "random_get", &e, 2, U(5000), U(3000)), WASM_TRAP_OUT_OF_FUEL);
+    assert_int_equal(call_raw(f, "random_get", &e, 2, U(5000), U(3000)), OLW_TRAP_OUT_OF_FUEL);
     assert_int_equal(f->mem[5000], 0x55);
-    wasm_store_set_fuel(f->store, UINT64_MAX);
+    olw_store_set_fuel(f->store, UINT64_MAX);
 }
 
 static void test_random_get_default_source(void **state)
@@ -468,9 +468,9 @@ static void test_stdout_cap_traps(void **state)
     assert_int_equal(call_errno(f, "fd_write", 4, U(1), U(0), U(1), U(40)), 0);
     set_iov(f, 0, 1000, 10);
     int e;
-    wasm_trap_code trap = call_raw(f, "fd_write", &e, 4, U(1), U(0), U(1), U(40));
-    assert_int_equal(trap, WASM_TRAP_HOST);
-    assert_non_null(strstr(wasm_store_trap_message(f->store), "output limit exceeded"));
+    olw_trap_code trap = call_raw(f, "fd_write", &e, 4, U(1), U(0), U(1), U(40));
+    assert_int_equal(trap, OLW_TRAP_HOST);
+    assert_non_null(strstr(olw_store_trap_message(f->store), "output limit exceeded"));
     assert_true(wasi_ctx_stdout_overflowed(f->ctx));
     size_t len;
     wasi_ctx_stdout(f->ctx, &len);
@@ -556,10 +556,10 @@ static void test_proc_exit(void **state)
 {
     fixture *f = *state;
     int e;
-    assert_int_equal(call_raw(f, "proc_exit", &e, 1, U(3)), WASM_TRAP_EXIT);
-    assert_int_equal(wasm_store_exit_code(f->store), 3);
-    assert_int_equal(call_raw(f, "proc_exit", &e, 1, U(0)), WASM_TRAP_EXIT);
-    assert_int_equal(wasm_store_exit_code(f->store), 0);
+    assert_int_equal(call_raw(f, "proc_exit", &e, 1, U(3)), OLW_TRAP_EXIT);
+    assert_int_equal(olw_store_exit_code(f->store), 3);
+    assert_int_equal(call_raw(f, "proc_exit", &e, 1, U(0)), OLW_TRAP_EXIT);
+    assert_int_equal(olw_store_exit_code(f->store), 0);
 }
 
 /* ---- poll_oneoff ---------------------------------------------------------- */
@@ -653,7 +653,7 @@ static void test_poll_cancelled_traps(void **state)
     put_clock_sub(f, 0, 1, WASI_CLOCK_MONOTONIC, 60000000000ull, 0);
     int e;
     assert_int_equal(call_raw(f, "poll_oneoff", &e, 4, U(SUBS), U(EVENTS), U(1), U(NEVENTS)),
-                     WASM_TRAP_INTERRUPTED);
+                     OLW_TRAP_INTERRUPTED);
 }
 
 static void test_cancel_wakes_real_sleep(void **state)
@@ -671,10 +671,10 @@ static void test_cancel_wakes_real_sleep(void **state)
     uint64_t timeout = 60000000000ull;
     memcpy(s.mem + SUBS + 24, &timeout, 8);
     wasi_ctx_cancel(ctx);
-    wasm_value args[4] = {wasm_i32(SUBS), wasm_i32(EVENTS), wasm_i32(1), wasm_i32(NEVENTS)};
-    wasm_trap_code trap;
+    olw_value args[4] = {olw_i32(SUBS), olw_i32(EVENTS), olw_i32(1), olw_i32(NEVENTS)};
+    olw_trap_code trap;
     side_call(&s, "poll_oneoff", args, 4, &trap);
-    assert_int_equal(trap, WASM_TRAP_INTERRUPTED);
+    assert_int_equal(trap, OLW_TRAP_INTERRUPTED);
     side_close(&s);
     wasi_ctx_free(ctx);
 }
@@ -691,10 +691,10 @@ static void test_host_sleep_short(void **state)
     s.mem[SUBS + 16] = WASI_CLOCK_MONOTONIC;
     uint64_t timeout = 1000000ull;
     memcpy(s.mem + SUBS + 24, &timeout, 8);
-    wasm_value args[4] = {wasm_i32(SUBS), wasm_i32(EVENTS), wasm_i32(1), wasm_i32(NEVENTS)};
-    wasm_trap_code trap;
+    olw_value args[4] = {olw_i32(SUBS), olw_i32(EVENTS), olw_i32(1), olw_i32(NEVENTS)};
+    olw_trap_code trap;
     assert_int_equal(side_call(&s, "poll_oneoff", args, 4, &trap), 0);
-    assert_int_equal(trap, WASM_TRAP_NONE);
+    assert_int_equal(trap, OLW_TRAP_NONE);
     assert_int_equal(s.mem[NEVENTS], 1);
     assert_int_equal(s.mem[EVENTS], 99);
     side_close(&s);
@@ -739,25 +739,25 @@ static void test_random_arguments_never_crash(void **state)
                 uint64_t v = next_random(&rng);
                 memcpy(f->mem + k, &v, 8);
             }
-        wasm_func *fn = wasm_instance_func(f->inst, name);
-        wasm_functype t = wasm_func_type(fn);
-        wasm_value args[16];
+        olw_func *fn = olw_instance_func(f->inst, name);
+        olw_functype t = olw_func_type(fn);
+        olw_value args[16];
         for (uint32_t a = 0; a < t.nparams; a++) {
             uint64_t v = edgy_value(&rng, f->mem_size);
-            args[a] = t.types[a] == WASM_I64 ? wasm_i64((int64_t)v) : wasm_i32((int32_t)(uint32_t)v);
+            args[a] = t.types[a] == OLW_I64 ? olw_i64((int64_t)v) : olw_i32((int32_t)(uint32_t)v);
         }
-        wasm_value result = wasm_i32(-1);
-        wasm_trap_code trap = wasm_func_call(f->store, fn, args, t.nparams, &result, t.nresults);
-        if (trap == WASM_TRAP_EXIT) {
+        olw_value result = olw_i32(-1);
+        olw_trap_code trap = olw_func_call(f->store, fn, args, t.nparams, &result, t.nresults);
+        if (trap == OLW_TRAP_EXIT) {
             assert_string_equal(name, "proc_exit");
             continue;
         }
-        if (trap == WASM_TRAP_HOST) {
+        if (trap == OLW_TRAP_HOST) {
             assert_string_equal(name, "fd_write");
             assert_true(wasi_ctx_stdout_overflowed(f->ctx));
             continue;
         }
-        if (trap != WASM_TRAP_NONE) fail_msg("%s: unexpected trap %s", name, wasm_store_trap_message(f->store));
+        if (trap != OLW_TRAP_NONE) fail_msg("%s: unexpected trap %s", name, olw_store_trap_message(f->store));
         assert_true(result.of.i32 >= 0 && result.of.i32 <= WASI_ENOTCAPABLE);
     }
 }

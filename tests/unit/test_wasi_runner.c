@@ -135,7 +135,7 @@ static void test_fuel_limit(void **state)
     o.fuel = 5000;
     runner_result r;
     assert_int_equal(runner_run(&o, &r), RUNNER_TRAP);
-    assert_int_equal(r.trap, WASM_TRAP_OUT_OF_FUEL);
+    assert_int_equal(r.trap, OLW_TRAP_OUT_OF_FUEL);
     assert_int_equal(r.limit, RUNNER_LIMIT_FUEL);
     assert_true(r.instructions <= 5000);
     assert_non_null(strstr(r.message, "out of fuel"));
@@ -155,7 +155,7 @@ static void test_timeout_interrupts_loop(void **state)
     o.timeout_ms = 50;
     runner_result r;
     assert_int_equal(runner_run(&o, &r), RUNNER_TRAP);
-    assert_int_equal(r.trap, WASM_TRAP_INTERRUPTED);
+    assert_int_equal(r.trap, OLW_TRAP_INTERRUPTED);
     assert_int_equal(r.limit, RUNNER_LIMIT_TIMEOUT);
     assert_non_null(strstr(r.message, "timeout"));
     runner_result_free(&r);
@@ -169,7 +169,7 @@ static void test_timeout_interrupts_sleep(void **state)
     o.timeout_ms = 50;
     runner_result r;
     assert_int_equal(runner_run(&o, &r), RUNNER_TRAP);
-    assert_int_equal(r.trap, WASM_TRAP_INTERRUPTED);
+    assert_int_equal(r.trap, OLW_TRAP_INTERRUPTED);
     assert_int_equal(r.limit, RUNNER_LIMIT_TIMEOUT);
     runner_result_free(&r);
     free(p.bytes);
@@ -182,7 +182,7 @@ static void test_memory_limit(void **state)
     o.max_memory_mb = 2;
     runner_result r;
     assert_int_equal(runner_run(&o, &r), RUNNER_TRAP);
-    assert_int_equal(r.trap, WASM_TRAP_MEMORY_LIMIT);
+    assert_int_equal(r.trap, OLW_TRAP_MEMORY_LIMIT);
     assert_int_equal(r.limit, RUNNER_LIMIT_MEMORY);
     assert_true(r.peak_memory_bytes <= 2u << 20);
     runner_result_free(&r);
@@ -218,7 +218,7 @@ static void test_load_and_link_errors(void **state)
     runner_options o = {.wasm = garbage, .wasm_len = sizeof garbage - 1};
     runner_result r;
     assert_int_equal(runner_run(&o, &r), RUNNER_LOAD_ERROR);
-    assert_int_equal(r.load_error.kind, WASM_ERR_MALFORMED);
+    assert_int_equal(r.load_error.kind, OLW_ERR_MALFORMED);
     assert_int_equal(r.load_error.offset, 0);
     assert_true(r.message[0] != 0);
     runner_result_free(&r);
@@ -241,7 +241,7 @@ static void test_load_and_link_errors(void **state)
     };
     o = (runner_options){.wasm = imports_env, .wasm_len = sizeof imports_env};
     assert_int_equal(runner_run(&o, &r), RUNNER_LINK_ERROR);
-    assert_int_equal(r.load_error.kind, WASM_ERR_UNLINKABLE);
+    assert_int_equal(r.load_error.kind, OLW_ERR_UNLINKABLE);
     runner_result_free(&r);
 }
 

@@ -15,21 +15,21 @@
 #include "wasm/module.h"
 #include "wasm_build.h"
 
-static bool decode(const wbuf *w, struct wasm_module *m, wasm_error *err)
+static bool decode(const wbuf *w, struct olw_module *m, olw_error *err)
 {
     memset(m, 0, sizeof *m);
     memset(err, 0, sizeof *err);
-    return wasm_decode(m, w->b, w->n, err);
+    return olw_decode(m, w->b, w->n, err);
 }
 
 /* Decoding fails with `kind` and a message containing `text`. */
-static void expect_decode_error(const wbuf *w, wasm_error_kind kind, const char *text)
+static void expect_decode_error(const wbuf *w, olw_error_kind kind, const char *text)
 {
-    struct wasm_module m;
-    wasm_error err;
+    struct olw_module m;
+    olw_error err;
     bool ok = decode(w, &m, &err);
     if (ok)
-        wasm_module_decl_free(&m);
+        olw_module_decl_free(&m);
     assert_false(ok);
     if (err.kind != kind || !strstr(err.message, text))
         fail_msg("expected kind %d with \"%s\", got kind %d: %s", kind, text, err.kind, err.message);
@@ -41,15 +41,15 @@ static void test_empty_module(void **state)
     (void)state;
     wbuf w;
     wb_header(&w);
-    struct wasm_module m;
-    wasm_error err;
+    struct olw_module m;
+    olw_error err;
     assert_true(decode(&w, &m, &err));
     assert_int_equal(m.ntypes, 0);
     assert_int_equal(m.nfuncs, 0);
     assert_int_equal(m.size, 8);
     assert_true(m.bytes != w.b); /* the module keeps its own copy */
-    assert_true(wasm_validate_module(&m, &err));
-    wasm_module_decl_free(&m);
+    assert_true(olw_validate_module(&m, &err));
+    olw_module_decl_free(&m);
     assert_null(m.bytes);
 }
 
@@ -58,14 +58,14 @@ static void test_header(void **state)
     (void)state;
     wbuf w;
     w.n = 0;
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "magic header not detected");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "magic header not detected");
     wb_bytes(&w, "\0asn\1\0\0\0", 8);
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "magic header not detected");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "magic header not detected");
     w.n = 0;
     wb_bytes(&w, "\0asm\2\0\0\0", 8);
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "unknown binary version");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "unknown binary version");
     w.n = 6;
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "unexpected end");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "unexpected end");
 }
 
 static void test_section_order(void **state)
@@ -76,17 +76,17 @@ static void test_section_order(void **state)
     wb_header(&w);
     WB_SEC(&w, 3, "\x00");
     WB_SEC(&w, 1, "\x00");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "unexpected content after last section");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "unexpected content after last section");
     /* the same section twice */
     wb_header(&w);
     WB_SEC(&w, 1, "\x00");
     WB_SEC(&w, 1, "\x00");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "unexpected content after last section");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "unexpected content after last section");
     /* data count belongs before code: after code it is out of order */
     wb_header(&w);
     WB_SEC(&w, 10, "\x00");
     WB_SEC(&w, 12, "\x00");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "out of order");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "out of order");
     /* custom sections may go anywhere, repeatedly */
     wb_header(&w);
     WB_SEC(&w, 0, "\x01" "a");
@@ -97,15 +97,15 @@ static void test_section_order(void **state)
     WB_SEC(&w, 10, "\x00");
     WB_SEC(&w, 11, "\x00");
     WB_SEC(&w, 0, "\x01" "z");
-    struct wasm_module m;
-    wasm_error err;
+    struct olw_module m;
+    olw_error err;
     assert_true(decode(&w, &m, &err));
     assert_true(m.has_data_count);
-    wasm_module_decl_free(&m);
+    olw_module_decl_free(&m);
     /* unknown section id */
     wb_header(&w);
     WB_SEC(&w, 13, "\x00");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "malformed section id");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "malformed section id");
 }
 
 static void test_section_sizes(void **state)
@@ -115,26 +115,26 @@ static void test_section_sizes(void **state)
     /* content shorter than the declared size */
     wb_header(&w);
     WB_SEC(&w, 1, "\x00\x00");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "section size mismatch");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "section size mismatch");
     /* size beyond the end of the module */
     wb_header(&w);
     wb_bytes(&w, "\x01\x05\x00", 3);
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "length out of bounds");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "length out of bounds");
     /* content longer than the section: a type runs past its end */
     wb_header(&w);
     WB_SEC(&w, 1, "\x01\x60\x01");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "unexpected end");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "unexpected end");
     /* the section size itself badly encoded */
     wb_header(&w);
     wb_bytes(&w, "\x01\x80\x80\x80\x80\x80\x00", 7);
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "integer representation too long");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "integer representation too long");
     wb_header(&w);
     wb_bytes(&w, "\x01\x80\x80\x80\x80\x10", 6);
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "integer too large");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "integer too large");
     /* a vector count that cannot fit is refused before allocating */
     wb_header(&w);
     WB_SEC(&w, 1, "\xff\xff\xff\xff\x0f\x60");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "unexpected end");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "unexpected end");
 }
 
 static void test_custom_section_names(void **state)
@@ -143,18 +143,18 @@ static void test_custom_section_names(void **state)
     wbuf w;
     wb_header(&w);
     WB_SEC(&w, 0, "\x02\xc3\xa9rest"); /* "é" */
-    struct wasm_module m;
-    wasm_error err;
+    struct olw_module m;
+    olw_error err;
     assert_true(decode(&w, &m, &err));
-    wasm_module_decl_free(&m);
+    olw_module_decl_free(&m);
     /* name longer than the section */
     wb_header(&w);
     WB_SEC(&w, 0, "\x05" "ab");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "length out of bounds");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "length out of bounds");
     /* empty custom section: not even a name */
     wb_header(&w);
     WB_SEC(&w, 0, "");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "unexpected end");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "unexpected end");
 }
 
 static void test_utf8(void **state)
@@ -190,14 +190,14 @@ static void test_utf8(void **state)
         wb_bytes(&c, cases[i].bytes, cases[i].n);
         wb_header(&w);
         wb_section(&w, 0, c.b, c.n);
-        struct wasm_module m;
-        wasm_error err;
+        struct olw_module m;
+        olw_error err;
         bool ok = decode(&w, &m, &err);
         if (ok != cases[i].ok)
             fail_msg("UTF-8 case %zu: expected %s, got %s (%s)", i, cases[i].ok ? "ok" : "error",
                      ok ? "ok" : "error", err.message);
         if (ok)
-            wasm_module_decl_free(&m);
+            olw_module_decl_free(&m);
         else
             assert_non_null(strstr(err.message, "malformed UTF-8"));
     }
@@ -212,42 +212,42 @@ static void test_import_export_names(void **state)
     /* import "m\0" "f\xc3\xa9": func type 0; global i32 const */
     WB_SEC(&w, 2, "\x02" "\x02m\x00" "\x03" "f\xc3\xa9" "\x00\x00" "\x01g" "\x01x" "\x03\x7f\x00");
     WB_SEC(&w, 7, "\x02" "\x03" "a\x00" "b" "\x00\x00" "\x00" "\x03\x00");
-    struct wasm_module m;
-    wasm_error err;
+    struct olw_module m;
+    olw_error err;
     assert_true(decode(&w, &m, &err));
     assert_int_equal(m.nimports, 2);
     assert_int_equal(m.imports[0].module_len, 2);
     assert_memory_equal(m.imports[0].module, "m\0", 3);
     assert_int_equal(m.imports[0].name_len, 3);
     assert_string_equal(m.imports[0].name, "f\xc3\xa9");
-    assert_int_equal(m.imports[0].kind, WASM_EXTERN_FUNC);
-    assert_int_equal(m.imports[1].kind, WASM_EXTERN_GLOBAL);
+    assert_int_equal(m.imports[0].kind, OLW_EXTERN_FUNC);
+    assert_int_equal(m.imports[1].kind, OLW_EXTERN_GLOBAL);
     assert_int_equal(m.nimported_funcs, 1);
     assert_int_equal(m.nimported_globals, 1);
     assert_int_equal(m.nfuncs, 1);
     assert_int_equal(m.nglobals, 1);
-    assert_int_equal(m.global_types[0].type, WASM_I32);
+    assert_int_equal(m.global_types[0].type, OLW_I32);
     assert_false(m.global_types[0].mutable_);
     assert_int_equal(m.nexports, 2);
     assert_int_equal(m.exports[0].name_len, 3);
     assert_memory_equal(m.exports[0].name, "a\0b", 4);
     assert_int_equal(m.exports[1].name_len, 0);
     assert_string_equal(m.exports[1].name, "");
-    assert_int_equal(m.exports[1].kind, WASM_EXTERN_GLOBAL);
+    assert_int_equal(m.exports[1].kind, OLW_EXTERN_GLOBAL);
     assert_true(m.func_declared[0]); /* exported */
-    assert_true(wasm_validate_module(&m, &err));
-    wasm_module_decl_free(&m);
+    assert_true(olw_validate_module(&m, &err));
+    olw_module_decl_free(&m);
 
     /* bad import kind, bad export kind, bad mutability */
     wb_header(&w);
     WB_SEC(&w, 2, "\x01\x01m\x01" "f\x04\x00");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "malformed import kind");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "malformed import kind");
     wb_header(&w);
     WB_SEC(&w, 7, "\x01\x01" "e\x04\x00");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "malformed export kind");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "malformed export kind");
     wb_header(&w);
     WB_SEC(&w, 2, "\x01\x01m\x01" "g\x03\x7f\x02");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "malformed mutability");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "malformed mutability");
 }
 
 static void test_types_and_simd(void **state)
@@ -256,8 +256,8 @@ static void test_types_and_simd(void **state)
     wbuf w;
     wb_header(&w);
     WB_SEC(&w, 1, "\x02\x60\x02\x7f\x6f\x01\x7c\x60\x00\x03\x7e\x7d\x70");
-    struct wasm_module m;
-    wasm_error err;
+    struct olw_module m;
+    olw_error err;
     assert_true(decode(&w, &m, &err));
     assert_int_equal(m.ntypes, 2);
     assert_int_equal(m.types[0].nparams, 2);
@@ -266,21 +266,21 @@ static void test_types_and_simd(void **state)
     assert_int_equal(m.types[1].nparams, 0);
     assert_int_equal(m.types[1].nresults, 3);
     assert_memory_equal(m.types[1].types, "\x7e\x7d\x70", 3);
-    wasm_module_decl_free(&m);
+    olw_module_decl_free(&m);
 
     wb_header(&w);
     WB_SEC(&w, 1, "\x01\x60\x01\x7b\x00");
-    expect_decode_error(&w, WASM_ERR_UNSUPPORTED, "SIMD");
+    expect_decode_error(&w, OLW_ERR_UNSUPPORTED, "SIMD");
     wb_header(&w);
     WB_SEC(&w, 1, "\x01\x60\x01\x7a\x00");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "malformed value type");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "malformed value type");
     wb_header(&w);
     WB_SEC(&w, 1, "\x01\x61\x00\x00");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "function type");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "function type");
     /* a v128 global */
     wb_header(&w);
     WB_SEC(&w, 6, "\x01\x7b\x00\xfd\x0c");
-    expect_decode_error(&w, WASM_ERR_UNSUPPORTED, "SIMD");
+    expect_decode_error(&w, OLW_ERR_UNSUPPORTED, "SIMD");
 }
 
 static void test_tables_memories(void **state)
@@ -291,30 +291,30 @@ static void test_tables_memories(void **state)
     WB_SEC(&w, 2, "\x01\x01m\x01t\x01\x6f\x00\x02");
     WB_SEC(&w, 4, "\x01\x70\x01\x01\x80\x01");
     WB_SEC(&w, 5, "\x01\x01\x00\x80\x80\x04");
-    struct wasm_module m;
-    wasm_error err;
+    struct olw_module m;
+    olw_error err;
     assert_true(decode(&w, &m, &err));
     assert_int_equal(m.ntables, 2);
     assert_int_equal(m.nimported_tables, 1);
-    assert_int_equal(m.tables[0].elem, WASM_EXTERNREF);
+    assert_int_equal(m.tables[0].elem, OLW_EXTERNREF);
     assert_int_equal(m.tables[0].limits.min, 2);
     assert_false(m.tables[0].limits.has_max);
-    assert_int_equal(m.tables[1].elem, WASM_FUNCREF);
+    assert_int_equal(m.tables[1].elem, OLW_FUNCREF);
     assert_int_equal(m.tables[1].limits.min, 1);
     assert_int_equal(m.tables[1].limits.max, 128);
     assert_true(m.tables[1].limits.has_max);
     assert_int_equal(m.nmemories, 1);
     assert_int_equal(m.memories[0].min, 0);
     assert_int_equal(m.memories[0].max, 65536);
-    assert_true(wasm_validate_module(&m, &err));
-    wasm_module_decl_free(&m);
+    assert_true(olw_validate_module(&m, &err));
+    olw_module_decl_free(&m);
 
     wb_header(&w);
     WB_SEC(&w, 5, "\x01\x02\x00");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "integer too large");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "integer too large");
     wb_header(&w);
     WB_SEC(&w, 4, "\x01\x71\x00\x00");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "malformed reference type");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "malformed reference type");
 }
 
 static void test_function_code_consistency(void **state)
@@ -325,17 +325,17 @@ static void test_function_code_consistency(void **state)
     wb_header(&w);
     WB_SEC(&w, 1, "\x01\x60\x00\x00");
     WB_SEC(&w, 3, "\x02\x00\x00");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "function and code section have inconsistent lengths");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "function and code section have inconsistent lengths");
     /* code without functions */
     wb_header(&w);
     WB_SEC(&w, 10, "\x01\x02\x00\x0b");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "function and code section have inconsistent lengths");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "function and code section have inconsistent lengths");
     /* a body size running past the section */
     wb_header(&w);
     WB_SEC(&w, 1, "\x01\x60\x00\x00");
     WB_SEC(&w, 3, "\x01\x00");
     WB_SEC(&w, 10, "\x01\x09\x00\x0b");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "unexpected end");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "unexpected end");
 }
 
 static void test_locals(void **state)
@@ -346,34 +346,34 @@ static void test_locals(void **state)
     WB_SEC(&w, 1, "\x01\x60\x01\x7f\x00");
     WB_SEC(&w, 3, "\x01\x00");
     wb_code1(&w, "\x03\x02\x7e\x00\x7d\x01\x6f", 7, "\x0b", 1);
-    struct wasm_module m;
-    wasm_error err;
+    struct olw_module m;
+    olw_error err;
     assert_true(decode(&w, &m, &err));
     assert_int_equal(m.funcs[0].nlocals, 3);
     assert_memory_equal(m.funcs[0].locals, "\x7e\x7e\x6f", 3);
     assert_int_equal(m.funcs[0].code_size, 1);
     assert_int_equal(m.funcs[0].code[0], 0x0b);
     assert_ptr_equal(m.funcs[0].code, m.bytes + m.funcs[0].code_offset);
-    assert_true(wasm_validate_module(&m, &err));
-    wasm_module_decl_free(&m);
+    assert_true(olw_validate_module(&m, &err));
+    olw_module_decl_free(&m);
 
     /* 2^30 + 2^30 locals: refused without allocating them */
     wb_header(&w);
     WB_SEC(&w, 1, "\x01\x60\x00\x00");
     WB_SEC(&w, 3, "\x01\x00");
     wb_code1(&w, "\x02\x80\x80\x80\x80\x04\x7f\x80\x80\x80\x80\x04\x7e", 13, "\x0b", 1);
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "too many locals");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "too many locals");
     /* just over the engine's cap in one group */
     wbuf locals;
     locals.n = 0;
     wb_u8(&locals, 1);
-    wb_uleb(&locals, WASM_MAX_LOCALS + 1);
+    wb_uleb(&locals, OLW_MAX_LOCALS + 1);
     wb_u8(&locals, 0x7f);
     wb_header(&w);
     WB_SEC(&w, 1, "\x01\x60\x00\x00");
     WB_SEC(&w, 3, "\x01\x00");
     wb_code1(&w, locals.b, locals.n, "\x0b", 1);
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "too many locals");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "too many locals");
     /* each function within the cap, but together they would expand to
      * 400 * 50000 local types from a few kilobytes */
     wbuf funcs, code, body;
@@ -381,7 +381,7 @@ static void test_locals(void **state)
     wb_uleb(&funcs, 400);
     wb_uleb(&code, 400);
     wb_bytes(&body, "\x01", 1);
-    wb_uleb(&body, WASM_MAX_LOCALS);
+    wb_uleb(&body, OLW_MAX_LOCALS);
     wb_bytes(&body, "\x7f\x0b", 2);
     for (int i = 0; i < 400; i++) {
         wb_u8(&funcs, 0);
@@ -393,13 +393,13 @@ static void test_locals(void **state)
     wb_section(&w, 3, funcs.b, funcs.n);
     wb_section(&w, 10, code.b, code.n);
     assert_true(w.n < 4000);
-    expect_decode_error(&w, WASM_ERR_RESOURCE, "too many locals in the module");
+    expect_decode_error(&w, OLW_ERR_RESOURCE, "too many locals in the module");
     /* a v128 local */
     wb_header(&w);
     WB_SEC(&w, 1, "\x01\x60\x00\x00");
     WB_SEC(&w, 3, "\x01\x00");
     wb_code1(&w, "\x01\x01\x7b", 3, "\x0b", 1);
-    expect_decode_error(&w, WASM_ERR_UNSUPPORTED, "SIMD");
+    expect_decode_error(&w, OLW_ERR_UNSUPPORTED, "SIMD");
 }
 
 static void test_globals_and_const_exprs(void **state)
@@ -418,48 +418,48 @@ static void test_globals_and_const_exprs(void **state)
                   "\x70\x00\xd2\x01\x0b"                                 /* funcref = ref.func 1 */
                   "\x6f\x00\xd0\x6f\x0b");                               /* externref null */
     wb_bytes(&w, "\x0a\x07\x02\x02\x00\x0b\x02\x00\x0b", 9);
-    struct wasm_module m;
-    wasm_error err;
+    struct olw_module m;
+    olw_error err;
     assert_true(decode(&w, &m, &err));
     assert_int_equal(m.nglobals, 7);
     assert_int_equal(m.nimported_globals, 1);
-    assert_int_equal(m.globals[0].init.op, WASM_CONST_I32);
+    assert_int_equal(m.globals[0].init.op, OLW_CONST_I32);
     assert_true(m.globals[0].init.value == UINT64_MAX); /* sign-extended */
-    assert_int_equal(m.globals[1].init.op, WASM_CONST_GLOBAL_GET);
+    assert_int_equal(m.globals[1].init.op, OLW_CONST_GLOBAL_GET);
     assert_true(m.globals[1].type.mutable_);
     assert_int_equal(m.globals[2].init.value, 0x7fc00000u);
     assert_true(m.globals[3].init.value == 0x0807060504030201ull);
-    assert_int_equal(m.globals[4].init.op, WASM_CONST_REF_FUNC);
+    assert_int_equal(m.globals[4].init.op, OLW_CONST_REF_FUNC);
     assert_int_equal(m.globals[4].init.value, 1);
-    assert_int_equal(m.globals[5].init.op, WASM_CONST_REF_NULL);
-    assert_int_equal(m.globals[5].init.value, WASM_EXTERNREF);
+    assert_int_equal(m.globals[5].init.op, OLW_CONST_REF_NULL);
+    assert_int_equal(m.globals[5].init.value, OLW_EXTERNREF);
     assert_false(m.func_declared[0]);
     assert_true(m.func_declared[1]); /* referenced by a global initialiser */
-    assert_true(wasm_validate_module(&m, &err));
-    wasm_module_decl_free(&m);
+    assert_true(olw_validate_module(&m, &err));
+    olw_module_decl_free(&m);
 
     /* a non-constant instruction: invalid, not malformed */
     wb_header(&w);
     WB_SEC(&w, 6, "\x01\x7f\x00\x41\x00\x41\x00\x6a\x0b");
-    expect_decode_error(&w, WASM_ERR_INVALID, "constant expression required");
+    expect_decode_error(&w, OLW_ERR_INVALID, "constant expression required");
     /* two values, or none */
     wb_header(&w);
     WB_SEC(&w, 6, "\x01\x7f\x00\x41\x00\x41\x00\x0b");
-    expect_decode_error(&w, WASM_ERR_INVALID, "type mismatch");
+    expect_decode_error(&w, OLW_ERR_INVALID, "type mismatch");
     wb_header(&w);
     WB_SEC(&w, 6, "\x01\x7f\x00\x0b");
-    expect_decode_error(&w, WASM_ERR_INVALID, "type mismatch");
+    expect_decode_error(&w, OLW_ERR_INVALID, "type mismatch");
     /* a byte that is no instruction at all; a missing end */
     wb_header(&w);
     WB_SEC(&w, 6, "\x01\x7f\x00\x41\x00\xff");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "illegal opcode");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "illegal opcode");
     wb_header(&w);
     WB_SEC(&w, 6, "\x01\x7f\x00\x41\x00");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "unexpected end");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "unexpected end");
     /* an over-long i32.const immediate */
     wb_header(&w);
     WB_SEC(&w, 6, "\x01\x7f\x00\x41\x80\x80\x80\x80\x80\x00\x0b");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "integer representation too long");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "integer representation too long");
 }
 
 static void test_element_encodings(void **state)
@@ -480,44 +480,44 @@ static void test_element_encodings(void **state)
                   "\x06\x01\x41\x00\x0b\x6f\x00"             /* 6: active table 1, externref, none */
                   "\x07\x70\x01\xd2\x03\x0b");               /* 7: declarative exprs */
     wb_bytes(&w, "\x0a\x0d\x04\x02\x00\x0b\x02\x00\x0b\x02\x00\x0b\x02\x00\x0b", 15);
-    struct wasm_module m;
-    wasm_error err;
+    struct olw_module m;
+    olw_error err;
     if (!decode(&w, &m, &err))
         fail_msg("%s", err.message);
     assert_int_equal(m.nelems, 8);
     static const struct {
-        wasm_segment_mode mode;
+        olw_segment_mode mode;
         uint32_t table;
-        wasm_valtype type;
+        olw_valtype type;
         uint32_t count;
     } want[8] = {
-        {WASM_SEGMENT_ACTIVE, 0, WASM_FUNCREF, 1},      {WASM_SEGMENT_PASSIVE, 0, WASM_FUNCREF, 1},
-        {WASM_SEGMENT_ACTIVE, 0, WASM_FUNCREF, 1},      {WASM_SEGMENT_DECLARATIVE, 0, WASM_FUNCREF, 1},
-        {WASM_SEGMENT_ACTIVE, 0, WASM_FUNCREF, 2},      {WASM_SEGMENT_PASSIVE, 0, WASM_EXTERNREF, 1},
-        {WASM_SEGMENT_ACTIVE, 1, WASM_EXTERNREF, 0},    {WASM_SEGMENT_DECLARATIVE, 0, WASM_FUNCREF, 1},
+        {OLW_SEGMENT_ACTIVE, 0, OLW_FUNCREF, 1},      {OLW_SEGMENT_PASSIVE, 0, OLW_FUNCREF, 1},
+        {OLW_SEGMENT_ACTIVE, 0, OLW_FUNCREF, 1},      {OLW_SEGMENT_DECLARATIVE, 0, OLW_FUNCREF, 1},
+        {OLW_SEGMENT_ACTIVE, 0, OLW_FUNCREF, 2},      {OLW_SEGMENT_PASSIVE, 0, OLW_EXTERNREF, 1},
+        {OLW_SEGMENT_ACTIVE, 1, OLW_EXTERNREF, 0},    {OLW_SEGMENT_DECLARATIVE, 0, OLW_FUNCREF, 1},
     };
     for (int i = 0; i < 8; i++) {
         assert_int_equal(m.elems[i].mode, want[i].mode);
         assert_int_equal(m.elems[i].type, want[i].type);
         assert_int_equal(m.elems[i].count, want[i].count);
-        if (want[i].mode == WASM_SEGMENT_ACTIVE)
+        if (want[i].mode == OLW_SEGMENT_ACTIVE)
             assert_int_equal(m.elems[i].table, want[i].table);
     }
     assert_int_equal(m.elems[2].offset.value, 1);
-    assert_int_equal(m.elems[2].items[0].op, WASM_CONST_REF_FUNC);
+    assert_int_equal(m.elems[2].items[0].op, OLW_CONST_REF_FUNC);
     assert_int_equal(m.elems[2].items[0].value, 2);
-    assert_int_equal(m.elems[4].items[1].op, WASM_CONST_REF_NULL);
+    assert_int_equal(m.elems[4].items[1].op, OLW_CONST_REF_NULL);
     for (int f = 0; f < 4; f++)
         assert_true(m.func_declared[f]);
-    assert_true(wasm_validate_module(&m, &err));
-    wasm_module_decl_free(&m);
+    assert_true(olw_validate_module(&m, &err));
+    olw_module_decl_free(&m);
 
     wb_header(&w);
     WB_SEC(&w, 9, "\x01\x08\x00");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "malformed elements segment kind");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "malformed elements segment kind");
     wb_header(&w);
     WB_SEC(&w, 9, "\x01\x01\x01\x00");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "malformed element kind");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "malformed element kind");
 }
 
 static void test_data_segments(void **state)
@@ -531,36 +531,36 @@ static void test_data_segments(void **state)
                    "\x00\x41\x08\x0b\x02hi"
                    "\x01\x03" "abc"
                    "\x02\x00\x41\x10\x0b\x00");
-    struct wasm_module m;
-    wasm_error err;
+    struct olw_module m;
+    olw_error err;
     assert_true(decode(&w, &m, &err));
     assert_int_equal(m.ndatas, 3);
     assert_int_equal(m.data_count, 3);
-    assert_int_equal(m.datas[0].mode, WASM_SEGMENT_ACTIVE);
+    assert_int_equal(m.datas[0].mode, OLW_SEGMENT_ACTIVE);
     assert_int_equal(m.datas[0].offset.value, 8);
     assert_int_equal(m.datas[0].size, 2);
     assert_memory_equal(m.datas[0].bytes, "hi", 2);
     assert_true(m.datas[0].bytes >= m.bytes && m.datas[0].bytes < m.bytes + m.size);
-    assert_int_equal(m.datas[1].mode, WASM_SEGMENT_PASSIVE);
+    assert_int_equal(m.datas[1].mode, OLW_SEGMENT_PASSIVE);
     assert_memory_equal(m.datas[1].bytes, "abc", 3);
     assert_int_equal(m.datas[2].offset.value, 16);
     assert_int_equal(m.datas[2].size, 0);
-    assert_true(wasm_validate_module(&m, &err));
-    wasm_module_decl_free(&m);
+    assert_true(olw_validate_module(&m, &err));
+    olw_module_decl_free(&m);
 
     wb_header(&w);
     WB_SEC(&w, 12, "\x02");
     WB_SEC(&w, 11, "\x01\x01\x00");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "data count and data section have inconsistent lengths");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "data count and data section have inconsistent lengths");
     wb_header(&w);
     WB_SEC(&w, 12, "\x01");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "data count and data section have inconsistent lengths");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "data count and data section have inconsistent lengths");
     wb_header(&w);
     WB_SEC(&w, 11, "\x01\x03\x00");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "malformed data segment kind");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "malformed data segment kind");
     wb_header(&w);
     WB_SEC(&w, 11, "\x01\x01\x05" "ab");
-    expect_decode_error(&w, WASM_ERR_MALFORMED, "unexpected end");
+    expect_decode_error(&w, OLW_ERR_MALFORMED, "unexpected end");
 }
 
 /* A module touching most sections; returns it with the offsets at which
@@ -601,11 +601,11 @@ static void test_truncation_at_every_byte(void **state)
     wbuf w;
     size_t ends[32];
     size_t nends = rich_module(&w, ends, 32);
-    struct wasm_module m;
-    wasm_error err;
+    struct olw_module m;
+    olw_error err;
     assert_true(decode(&w, &m, &err));
-    assert_true(wasm_validate_module(&m, &err));
-    wasm_module_decl_free(&m);
+    assert_true(olw_validate_module(&m, &err));
+    olw_module_decl_free(&m);
     for (size_t len = 0; len < w.n; len++) {
         wbuf p = w;
         p.n = len;
@@ -616,12 +616,12 @@ static void test_truncation_at_every_byte(void **state)
         if (ok) {
             if (!boundary)
                 fail_msg("prefix of %zu bytes decoded", len);
-            wasm_module_decl_free(&m);
+            olw_module_decl_free(&m);
             continue;
         }
         /* a prefix ending between sections can still be inconsistent
          * (functions without code); otherwise it is cut mid-section */
-        if (err.kind != WASM_ERR_MALFORMED)
+        if (err.kind != OLW_ERR_MALFORMED)
             fail_msg("prefix of %zu bytes: kind %d: %s", len, err.kind, err.message);
     }
 }
@@ -639,10 +639,10 @@ static void test_every_byte_mutated(void **state)
         for (size_t k = 0; k < sizeof values; k++) {
             wbuf p = w;
             p.b[i] = values[k];
-            wasm_error err;
-            wasm_error_kind kind = wb_check(&p, &err);
-            assert_true(kind <= WASM_ERR_RESOURCE);
-            if (kind != WASM_ERR_NONE)
+            olw_error err;
+            olw_error_kind kind = wb_check(&p, &err);
+            assert_true(kind <= OLW_ERR_RESOURCE);
+            if (kind != OLW_ERR_NONE)
                 assert_true(err.message[0] != '\0');
         }
 }
@@ -657,14 +657,14 @@ static void test_declared_functions(void **state)
     WB_SEC(&w, 7, "\x01\x01" "e" "\x00\x02");
     WB_SEC(&w, 9, "\x01\x03\x00\x01\x03");
     wb_bytes(&w, "\x0a\x0d\x04\x02\x00\x0b\x02\x00\x0b\x02\x00\x0b\x02\x00\x0b", 15);
-    struct wasm_module m;
-    wasm_error err;
+    struct olw_module m;
+    olw_error err;
     assert_true(decode(&w, &m, &err));
     assert_false(m.func_declared[0]);
     assert_false(m.func_declared[1]);
     assert_true(m.func_declared[2]);
     assert_true(m.func_declared[3]);
-    wasm_module_decl_free(&m);
+    olw_module_decl_free(&m);
 }
 
 int main(void)

@@ -17,13 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wasm/wasm.h"
+#include "wasm/olw.h"
 
 #ifndef WASM_TEST_DIR
 #error "WASM_TEST_DIR must name the directory of the compiled test modules"
 #endif
 
-static wasm_module *load_file(const char *name)
+static olw_module *load_file(const char *name)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s.wasm", WASM_TEST_DIR, name);
@@ -34,8 +34,8 @@ static wasm_module *load_file(const char *name)
     assert_non_null(buf);
     size_t n = fread(buf, 1, 1 << 20, f);
     fclose(f);
-    wasm_error err;
-    wasm_module *m = wasm_module_load(buf, n, &err);
+    olw_error err;
+    olw_module *m = olw_module_load(buf, n, &err);
     free(buf);
     if (!m)
         fail_msg("loading %s: %s", name, err.message);
@@ -123,79 +123,79 @@ static buf module_with(uint32_t nlocals, const uint8_t *body, size_t nbody, uint
 
 /* ---- the memory cap --------------------------------------------------- */
 
-static const wasm_limits one_page = {.fuel = 1000000, .max_memory_pages = 1};
+static const olw_limits one_page = {.fuel = 1000000, .max_memory_pages = 1};
 
 static void test_tables_count(void **state)
 {
     (void)state;
-    wasm_module *m = load_file("limits");
-    wasm_store *s = wasm_store_new(&one_page);
-    wasm_error err;
-    wasm_instance *inst = wasm_instantiate(s, m, NULL, &err);
+    olw_module *m = load_file("limits");
+    olw_store *s = olw_store_new(&one_page);
+    olw_error err;
+    olw_instance *inst = olw_instantiate(s, m, NULL, &err);
     assert_non_null(inst);
-    uint64_t held = wasm_store_memory_bytes(s);
+    uint64_t held = olw_store_memory_bytes(s);
     assert_true(held >= 1000 * 8 + 64 * 8); /* table $t and the passive segment */
     assert_true(held < 1000 * 8 + 64 * 8 + 4096);
-    assert_int_equal(wasm_store_peak_memory_bytes(s), held);
+    assert_int_equal(olw_store_peak_memory_bytes(s), held);
 
     /* table.grow is charged: 1,000 entries fit, 10,000 more do not */
-    wasm_value arg = wasm_i32(1000), r;
-    wasm_func *grow = wasm_instance_func(inst, "grow");
-    assert_int_equal(wasm_func_call(s, grow, &arg, 1, &r, 1), WASM_TRAP_NONE);
+    olw_value arg = olw_i32(1000), r;
+    olw_func *grow = olw_instance_func(inst, "grow");
+    assert_int_equal(olw_func_call(s, grow, &arg, 1, &r, 1), OLW_TRAP_NONE);
     assert_int_equal(r.of.i32, 0);
-    assert_int_equal(wasm_store_memory_bytes(s), held + 8000);
-    arg = wasm_i32(10000);
-    assert_int_equal(wasm_func_call(s, grow, &arg, 1, &r, 1), WASM_TRAP_MEMORY_LIMIT);
-    assert_int_equal(wasm_store_memory_bytes(s), held + 8000);
-    assert_int_equal(wasm_func_call(s, wasm_instance_func(inst, "size"), NULL, 0, &r, 1), WASM_TRAP_NONE);
+    assert_int_equal(olw_store_memory_bytes(s), held + 8000);
+    arg = olw_i32(10000);
+    assert_int_equal(olw_func_call(s, grow, &arg, 1, &r, 1), OLW_TRAP_MEMORY_LIMIT);
+    assert_int_equal(olw_store_memory_bytes(s), held + 8000);
+    assert_int_equal(olw_func_call(s, olw_instance_func(inst, "size"), NULL, 0, &r, 1), OLW_TRAP_NONE);
     assert_int_equal(r.of.i32, 1000);
 
     /* elem.drop gives the segment's items back */
-    assert_int_equal(wasm_func_call(s, wasm_instance_func(inst, "drop"), NULL, 0, NULL, 0), WASM_TRAP_NONE);
-    assert_int_equal(wasm_store_memory_bytes(s), held + 8000 - 64 * 8);
-    assert_int_equal(wasm_store_peak_memory_bytes(s), held + 8000);
-    wasm_store_free(s);
-    wasm_module_release(m);
+    assert_int_equal(olw_func_call(s, olw_instance_func(inst, "drop"), NULL, 0, NULL, 0), OLW_TRAP_NONE);
+    assert_int_equal(olw_store_memory_bytes(s), held + 8000 - 64 * 8);
+    assert_int_equal(olw_store_peak_memory_bytes(s), held + 8000);
+    olw_store_free(s);
+    olw_module_release(m);
 }
 
 static void test_table_over_cap(void **state)
 {
     (void)state;
-    wasm_module *m = load_file("bigtable");
-    wasm_store *s = wasm_store_new(&one_page);
-    wasm_error err;
-    assert_null(wasm_instantiate(s, m, NULL, &err));
-    assert_int_equal(err.kind, WASM_ERR_RESOURCE);
-    assert_int_equal(err.trap, WASM_TRAP_MEMORY_LIMIT);
+    olw_module *m = load_file("bigtable");
+    olw_store *s = olw_store_new(&one_page);
+    olw_error err;
+    assert_null(olw_instantiate(s, m, NULL, &err));
+    assert_int_equal(err.kind, OLW_ERR_RESOURCE);
+    assert_int_equal(err.trap, OLW_TRAP_MEMORY_LIMIT);
     assert_non_null(strstr(err.message, "memory limit exceeded"));
-    assert_true(wasm_store_peak_memory_bytes(s) < 65536);
-    wasm_store_free(s);
+    assert_true(olw_store_peak_memory_bytes(s) < 65536);
+    olw_store_free(s);
     /* with room it instantiates, and the entries are counted */
-    s = wasm_store_new(NULL);
-    assert_non_null(wasm_instantiate(s, m, NULL, &err));
-    assert_true(wasm_store_memory_bytes(s) >= 80000);
-    wasm_store_free(s);
-    wasm_module_release(m);
+    s = olw_store_new(NULL);
+    assert_non_null(olw_instantiate(s, m, NULL, &err));
+    assert_true(olw_store_memory_bytes(s) >= 80000);
+    olw_store_free(s);
+    olw_module_release(m);
 }
 
 static void test_globals_count(void **state)
 {
     (void)state;
     buf w = module_with(0, NULL, 0, 2000);
-    wasm_error err;
-    wasm_module *m = wasm_module_load(w.b, w.n, &err);
+    olw_error err;
+    olw_module *m = olw_module_load(w.b, w.n, &err);
     free(w.b);
     assert_non_null(m);
-    wasm_store *s = wasm_store_new(&one_page);
-    assert_null(wasm_instantiate(s, m, NULL, &err));
-    assert_int_equal(err.kind, WASM_ERR_RESOURCE);
-    assert_int_equal(err.trap, WASM_TRAP_MEMORY_LIMIT);
-    wasm_store_free(s);
-    s = wasm_store_new(NULL);
-    assert_non_null(wasm_instantiate(s, m, NULL, &err));
-    assert_true(wasm_store_memory_bytes(s) >= 2000 * 16);
-    wasm_store_free(s);
-    wasm_module_release(m);
+    olw_store *s = olw_store_new(&one_page);
+    assert_null(olw_instantiate(s, m, NULL, &err));
+    assert_int_equal(err.kind, OLW_ERR_RESOURCE);
+    assert_int_equal(err.trap, OLW_TRAP_MEMORY_LIMIT);
+    olw_store_free(s);
+    s = olw_store_new(NULL);
+    assert_non_null(olw_instantiate(s, m, NULL, &err));
+    assert_true(olw_store_memory_bytes(s) >= 2000 * 16);
+    olw_store_free(s);
+    olw_module_release(m);
 }
 
 /* ---- loading under the interrupt flag ----------------------------------- */
@@ -209,29 +209,29 @@ static void test_load_interrupted(void **state)
     memset(nops, 0x01, n);
     buf w = module_with(0, nops, n, 0);
     free(nops);
-    wasm_store *s = wasm_store_new(NULL);
-    wasm_load_options opts = {.interrupt = s};
-    wasm_error err;
-    wasm_module *m = wasm_module_load_ex(w.b, w.n, &opts, &err);
+    olw_store *s = olw_store_new(NULL);
+    olw_load_options opts = {.interrupt = s};
+    olw_error err;
+    olw_module *m = olw_module_load_ex(w.b, w.n, &opts, &err);
     assert_non_null(m); /* not interrupted: loads */
-    wasm_module_release(m);
+    olw_module_release(m);
 
-    wasm_store_interrupt(s);
-    m = wasm_module_load_ex(w.b, w.n, &opts, &err);
+    olw_store_interrupt(s);
+    m = olw_module_load_ex(w.b, w.n, &opts, &err);
     assert_null(m);
-    assert_int_equal(err.kind, WASM_ERR_TRAP);
-    assert_int_equal(err.trap, WASM_TRAP_INTERRUPTED);
+    assert_int_equal(err.kind, OLW_ERR_TRAP);
+    assert_int_equal(err.trap, OLW_TRAP_INTERRUPTED);
     assert_non_null(strstr(err.message, "interrupted"));
     /* an instantiation in an interrupted store stops too */
-    wasm_store_clear_interrupt(s);
-    m = wasm_module_load_ex(w.b, w.n, &opts, &err);
+    olw_store_clear_interrupt(s);
+    m = olw_module_load_ex(w.b, w.n, &opts, &err);
     assert_non_null(m);
-    wasm_store_interrupt(s);
-    assert_null(wasm_instantiate(s, m, NULL, &err));
-    assert_int_equal(err.kind, WASM_ERR_TRAP);
-    assert_int_equal(err.trap, WASM_TRAP_INTERRUPTED);
-    wasm_module_release(m);
-    wasm_store_free(s);
+    olw_store_interrupt(s);
+    assert_null(olw_instantiate(s, m, NULL, &err));
+    assert_int_equal(err.kind, OLW_ERR_TRAP);
+    assert_int_equal(err.trap, OLW_TRAP_INTERRUPTED);
+    olw_module_release(m);
+    olw_store_free(s);
     free(w.b);
 }
 
@@ -240,17 +240,17 @@ static void test_load_interrupted(void **state)
 static uint64_t fuel_of_call(uint32_t nlocals)
 {
     buf w = module_with(nlocals, NULL, 0, 0);
-    wasm_error err;
-    wasm_module *m = wasm_module_load(w.b, w.n, &err);
+    olw_error err;
+    olw_module *m = olw_module_load(w.b, w.n, &err);
     free(w.b);
     assert_non_null(m);
-    wasm_store *s = wasm_store_new(NULL);
-    wasm_instance *inst = wasm_instantiate(s, m, NULL, &err);
+    olw_store *s = olw_store_new(NULL);
+    olw_instance *inst = olw_instantiate(s, m, NULL, &err);
     assert_non_null(inst);
-    assert_int_equal(wasm_func_call(s, wasm_instance_func(inst, "f"), NULL, 0, NULL, 0), WASM_TRAP_NONE);
-    uint64_t used = wasm_store_fuel_used(s);
-    wasm_store_free(s);
-    wasm_module_release(m);
+    assert_int_equal(olw_func_call(s, olw_instance_func(inst, "f"), NULL, 0, NULL, 0), OLW_TRAP_NONE);
+    uint64_t used = olw_store_fuel_used(s);
+    olw_store_free(s);
+    olw_module_release(m);
     return used;
 }
 
@@ -265,16 +265,16 @@ static void test_entry_fuel(void **state)
     assert_int_equal(fuel_of_call(50000), 6250);
     /* and a call that cannot pay for it does not start */
     buf w = module_with(50000, NULL, 0, 0);
-    wasm_error err;
-    wasm_module *m = wasm_module_load(w.b, w.n, &err);
+    olw_error err;
+    olw_module *m = olw_module_load(w.b, w.n, &err);
     free(w.b);
-    wasm_limits lim = {.fuel = 6249};
-    wasm_store *s = wasm_store_new(&lim);
-    wasm_instance *inst = wasm_instantiate(s, m, NULL, &err);
-    assert_int_equal(wasm_func_call(s, wasm_instance_func(inst, "f"), NULL, 0, NULL, 0), WASM_TRAP_OUT_OF_FUEL);
-    assert_int_equal(wasm_store_fuel_used(s), 0);
-    wasm_store_free(s);
-    wasm_module_release(m);
+    olw_limits lim = {.fuel = 6249};
+    olw_store *s = olw_store_new(&lim);
+    olw_instance *inst = olw_instantiate(s, m, NULL, &err);
+    assert_int_equal(olw_func_call(s, olw_instance_func(inst, "f"), NULL, 0, NULL, 0), OLW_TRAP_OUT_OF_FUEL);
+    assert_int_equal(olw_store_fuel_used(s), 0);
+    olw_store_free(s);
+    olw_module_release(m);
 }
 
 int main(void)

@@ -9,26 +9,26 @@
 
 #include "wasm/reader.h"
 
-static wasm_reader reader_of(const uint8_t *b, size_t n) { return wasm_reader_at(b, b, b + n); }
+static olw_reader reader_of(const uint8_t *b, size_t n) { return olw_reader_at(b, b, b + n); }
 
 static bool u32_of(const uint8_t *b, size_t n, uint32_t *out, size_t *used)
 {
-    wasm_reader r = reader_of(b, n);
-    bool ok = wasm_read_u32(&r, out);
-    *used = wasm_reader_offset(&r);
+    olw_reader r = reader_of(b, n);
+    bool ok = olw_read_u32(&r, out);
+    *used = olw_reader_offset(&r);
     return ok;
 }
 
 static bool s32_of(const uint8_t *b, size_t n, int32_t *out)
 {
-    wasm_reader r = reader_of(b, n);
-    return wasm_read_i32(&r, out);
+    olw_reader r = reader_of(b, n);
+    return olw_read_i32(&r, out);
 }
 
 static bool s64_of(const uint8_t *b, size_t n, int64_t *out)
 {
-    wasm_reader r = reader_of(b, n);
-    return wasm_read_i64(&r, out);
+    olw_reader r = reader_of(b, n);
+    return olw_read_i64(&r, out);
 }
 
 static void test_u32_values(void **state)
@@ -76,15 +76,15 @@ static void test_u64(void **state)
     (void)state;
     uint64_t v;
     const uint8_t max[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
-    wasm_reader r = reader_of(max, sizeof max);
-    assert_true(wasm_read_uleb(&r, 64, &v));
+    olw_reader r = reader_of(max, sizeof max);
+    assert_true(olw_read_uleb(&r, 64, &v));
     assert_true(v == UINT64_MAX);
     const uint8_t too_large[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02};
     r = reader_of(too_large, sizeof too_large);
-    assert_false(wasm_read_uleb(&r, 64, &v));
+    assert_false(olw_read_uleb(&r, 64, &v));
     const uint8_t too_long[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00};
     r = reader_of(too_long, sizeof too_long);
-    assert_false(wasm_read_uleb(&r, 64, &v));
+    assert_false(olw_read_uleb(&r, 64, &v));
 }
 
 static void test_s32(void **state)
@@ -139,20 +139,20 @@ static void test_s33_block_type(void **state)
 {
     (void)state;
     int64_t v;
-    wasm_reader r = reader_of((const uint8_t *)"\x40", 1);
-    assert_true(wasm_read_sleb(&r, 33, &v));
+    olw_reader r = reader_of((const uint8_t *)"\x40", 1);
+    assert_true(olw_read_sleb(&r, 33, &v));
     assert_int_equal(v, -64);
     /* the largest type index an s33 holds: 2^32 - 1 */
     r = reader_of((const uint8_t *)"\xff\xff\xff\xff\x0f", 5);
-    assert_true(wasm_read_sleb(&r, 33, &v));
+    assert_true(olw_read_sleb(&r, 33, &v));
     assert_true(v == (int64_t)UINT32_MAX);
     r = reader_of((const uint8_t *)"\xff\xff\xff\xff\x7f", 5);
-    assert_true(wasm_read_sleb(&r, 33, &v));
+    assert_true(olw_read_sleb(&r, 33, &v));
     assert_int_equal(v, -1);
     r = reader_of((const uint8_t *)"\xff\xff\xff\xff\x1f", 5); /* negative, unused bits not all 1 */
-    assert_false(wasm_read_sleb(&r, 33, &v));
+    assert_false(olw_read_sleb(&r, 33, &v));
     r = reader_of((const uint8_t *)"\xff\xff\xff\xff\x2f", 5);
-    assert_false(wasm_read_sleb(&r, 33, &v));
+    assert_false(olw_read_sleb(&r, 33, &v));
 }
 
 static void test_fixed_width(void **state)
@@ -161,19 +161,19 @@ static void test_fixed_width(void **state)
     uint32_t f;
     uint64_t d;
     const uint8_t b[] = {0x00, 0x00, 0xc0, 0x7f, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08};
-    wasm_reader r = reader_of(b, sizeof b);
-    assert_true(wasm_read_f32_bits(&r, &f));
+    olw_reader r = reader_of(b, sizeof b);
+    assert_true(olw_read_f32_bits(&r, &f));
     assert_int_equal(f, 0x7fc00000u);
-    assert_true(wasm_read_f64_bits(&r, &d));
+    assert_true(olw_read_f64_bits(&r, &d));
     assert_true(d == 0x0807060504030201ull);
-    assert_true(wasm_reader_done(&r));
-    assert_false(wasm_read_f32_bits(&r, &f));
+    assert_true(olw_reader_done(&r));
+    assert_false(olw_read_f32_bits(&r, &f));
     r = reader_of(b, 7);
-    assert_false(wasm_read_f64_bits(&r, &d));
-    assert_int_equal(wasm_reader_offset(&r), 0); /* a failed read consumes nothing */
+    assert_false(olw_read_f64_bits(&r, &d));
+    assert_int_equal(olw_reader_offset(&r), 0); /* a failed read consumes nothing */
     const uint8_t *p;
-    assert_false(wasm_read_bytes(&r, 8, &p));
-    assert_true(wasm_read_bytes(&r, 7, &p));
+    assert_false(olw_read_bytes(&r, 8, &p));
+    assert_true(olw_read_bytes(&r, 7, &p));
     assert_ptr_equal(p, b);
 }
 

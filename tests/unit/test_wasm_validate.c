@@ -25,19 +25,19 @@
 #define FUNC(w, type, extra, body)                                                                                 \
     wb_func_module((w), type, sizeof(type) - 1, extra, sizeof(extra) - 1, body, sizeof(body) - 1)
 
-static void expect_kind(const wbuf *w, wasm_error_kind kind, const char *text)
+static void expect_kind(const wbuf *w, olw_error_kind kind, const char *text)
 {
-    wasm_error err;
+    olw_error err;
     memset(&err, 0, sizeof err);
-    wasm_error_kind got = wb_check(w, &err);
-    if (got != kind || (kind != WASM_ERR_NONE && text && !strstr(err.message, text)))
+    olw_error_kind got = wb_check(w, &err);
+    if (got != kind || (kind != OLW_ERR_NONE && text && !strstr(err.message, text)))
         fail_msg("expected kind %d \"%s\", got kind %d: %s", kind, text ? text : "", got,
                  got ? err.message : "(valid)");
 }
 
-static void valid(const wbuf *w) { expect_kind(w, WASM_ERR_NONE, NULL); }
-static void invalid(const wbuf *w, const char *text) { expect_kind(w, WASM_ERR_INVALID, text); }
-static void malformed(const wbuf *w, const char *text) { expect_kind(w, WASM_ERR_MALFORMED, text); }
+static void valid(const wbuf *w) { expect_kind(w, OLW_ERR_NONE, NULL); }
+static void invalid(const wbuf *w, const char *text) { expect_kind(w, OLW_ERR_INVALID, text); }
+static void malformed(const wbuf *w, const char *text) { expect_kind(w, OLW_ERR_MALFORMED, text); }
 
 static void test_type_mismatch_message(void **state)
 {
@@ -45,8 +45,8 @@ static void test_type_mismatch_message(void **state)
     wbuf w;
     /* i32.const 1; i64.const 2; i32.add */
     FUNC(&w, T_I32, "", "\x41\x01\x42\x02\x6a\x0b");
-    wasm_error err;
-    assert_int_equal(wb_check(&w, &err), WASM_ERR_INVALID);
+    olw_error err;
+    assert_int_equal(wb_check(&w, &err), OLW_ERR_INVALID);
     assert_non_null(strstr(err.message, "type mismatch"));
     assert_non_null(strstr(err.message, "i32.add expects i32, got i64"));
     assert_non_null(strstr(err.message, "func 0"));
@@ -142,7 +142,7 @@ static void test_blocks_and_multi_value(void **state)
     malformed(&w, "malformed block type");
     /* v128 block type */
     FUNC(&w, T_VOID, "", "\x02\x7b\x0b\x0b");
-    expect_kind(&w, WASM_ERR_UNSUPPORTED, "SIMD");
+    expect_kind(&w, OLW_ERR_UNSUPPORTED, "SIMD");
     /* deep nesting grows the control stack */
     wbuf deep;
     deep.n = 0;
@@ -396,17 +396,17 @@ static void test_binary_errors_in_code(void **state)
     malformed(&w, "illegal opcode");
     /* opcodes of later proposals name the feature */
     FUNC(&w, T_VOID, "", "\x06\x40\x0b\x0b");
-    expect_kind(&w, WASM_ERR_UNSUPPORTED, "exception handling");
+    expect_kind(&w, OLW_ERR_UNSUPPORTED, "exception handling");
     FUNC(&w, T_VOID, "", "\x12\x00\x0b");
-    expect_kind(&w, WASM_ERR_UNSUPPORTED, "tail calls");
+    expect_kind(&w, OLW_ERR_UNSUPPORTED, "tail calls");
     FUNC(&w, T_VOID, "", "\xfb\x00\x0b");
-    expect_kind(&w, WASM_ERR_UNSUPPORTED, "garbage collection");
+    expect_kind(&w, OLW_ERR_UNSUPPORTED, "garbage collection");
     FUNC(&w, T_VOID, "", "\xfc\x12\x0b");
     malformed(&w, "illegal opcode");
     FUNC(&w, T_VOID, "", "\xfd\x0c\x0b");
-    expect_kind(&w, WASM_ERR_UNSUPPORTED, "SIMD instructions are not supported");
+    expect_kind(&w, OLW_ERR_UNSUPPORTED, "SIMD instructions are not supported");
     FUNC(&w, T_VOID, "", "\xfe\x00\x0b");
-    expect_kind(&w, WASM_ERR_UNSUPPORTED, "threads");
+    expect_kind(&w, OLW_ERR_UNSUPPORTED, "threads");
     FUNC(&w, T_VOID, "", "\x41\x00"); /* no end */
     malformed(&w, "unexpected end");
     FUNC(&w, T_VOID, "", "\x0b\x01"); /* bytes after the final end */

@@ -81,14 +81,14 @@ static inline void wb_func_module(wbuf *w, const char *type, size_t ntype, const
     wb_code1(w, "\x00", 1, body, nbody);
 }
 
-/* Decodes and validates; returns the error kind (WASM_ERR_NONE if valid). */
-static inline wasm_error_kind wb_check(const wbuf *w, wasm_error *err)
+/* Decodes and validates; returns the error kind (OLW_ERR_NONE if valid). */
+static inline olw_error_kind wb_check(const wbuf *w, olw_error *err)
 {
-    struct wasm_module m;
+    struct olw_module m;
     memset(&m, 0, sizeof m);
-    bool ok = wasm_decode(&m, w->b, w->n, err) && wasm_validate_module(&m, err);
-    wasm_module_decl_free(&m);
-    return ok ? WASM_ERR_NONE : err->kind;
+    bool ok = olw_decode(&m, w->b, w->n, err) && olw_validate_module(&m, err);
+    olw_module_decl_free(&m);
+    return ok ? OLW_ERR_NONE : err->kind;
 }
 
 #endif
