@@ -45,7 +45,8 @@ static long post(hc_client *c, const char *path, const char *body, json_t **out)
                           body ? strlen(body) : 0, &o, &r, err, sizeof err))
         return -1;
     long st = r.status;
-    if (out) *out = r.len ? json_loadb(r.body, r.len, 0, NULL) : NULL;
+    if (out)
+        *out = r.len ? json_loadb(r.body, r.len, 0, NULL) : NULL;
     hc_response_free(&r);
     return st;
 }
@@ -72,9 +73,11 @@ static void *run(void *arg)
         json_t *task = NULL, *cl = NULL;
         long st;
         const char *step = "create";
-        if ((st = post(c, "/executions/create", body, NULL)) != 201) goto fail;
+        if ((st = post(c, "/executions/create", body, NULL)) != 201)
+            goto fail;
         step = "poll";
-        if ((st = post(c, path, NULL, &task)) != 200 || !task) goto fail;
+        if ((st = post(c, path, NULL, &task)) != 200 || !task)
+            goto fail;
         json_object_set_new(task, "worker_id", json_string(wid));
         json_object_set_new(task, "capabilities", json_pack("[s]", "execution"));
         char *cb = json_dumps(task, JSON_COMPACT);
@@ -82,11 +85,14 @@ static void *run(void *arg)
         st = post(c, "/jobs/claim", cb, &cl);
         free(cb);
         json_t *job = json_array_get(json_object_get(cl, "jobs"), 0);
-        if (st != 200 || !job) goto fail;
-        snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":true,\"time_ms\":1,\"instructions\":10,\"worker_id\":\"%s\"}",
+        if (st != 200 || !job)
+            goto fail;
+        snprintf(body, sizeof body,
+                 "{\"job_id\":%lld,\"success\":true,\"time_ms\":1,\"instructions\":10,\"worker_id\":\"%s\"}",
                  (long long)json_integer_value(json_object_get(job, "job_id")), wid);
         step = "complete";
-        if ((st = post(c, "/jobs/complete", body, NULL)) != 200) goto fail;
+        if ((st = post(c, "/jobs/complete", body, NULL)) != 200)
+            goto fail;
         json_decref(task);
         json_decref(cl);
         if (w->n == w->cap) {
@@ -96,7 +102,8 @@ static void *run(void *arg)
         w->lat[w->n++] = now_us() - t0;
         continue;
     fail:
-        if (getenv("CYCLE_DEBUG")) fprintf(stderr, "%s: HTTP %ld\n", step, st);
+        if (getenv("CYCLE_DEBUG"))
+            fprintf(stderr, "%s: HTTP %ld\n", step, st);
         json_decref(task);
         json_decref(cl);
         atomic_fetch_add(&g_errors, 1);
@@ -122,7 +129,8 @@ int main(int argc, char **argv)
     g_sha = argv[3];
     double secs = atof(argv[4]);
     int nt = atoi(argv[5]);
-    if (nt < 1 || nt > 99 || secs <= 0) return 2;
+    if (nt < 1 || nt > 99 || secs <= 0)
+        return 2;
     hc_global_init();
     mallopt(M_TRIM_THRESHOLD, 64 << 20); /* as the coordinator does: no arena shrinking per request */
     worker *w = calloc((size_t)nt, sizeof *w);

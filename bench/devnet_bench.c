@@ -57,7 +57,8 @@ static int broadcast_calls(dn_node *n, const near_credentials *who, const char *
     uint64_t nonce = ak.key.nonce;
     near_access_key_view_free(&ak);
     near_block b;
-    if (near_rpc_block(n->rpc, NEAR_FINAL, &b, &err) != NEAR_OK) return -1;
+    if (near_rpc_block(n->rpc, NEAR_FINAL, &b, &err) != NEAR_OK)
+        return -1;
     for (int i = 0; i < count; i++) {
         near_transaction tx;
         if (near_transaction_init(&tx, who->account_id, &who->keypair.public_key, nonce + 1 + (uint64_t)i, receiver,
@@ -68,9 +69,11 @@ static int broadcast_calls(dn_node *n, const near_credentials *who, const char *
             near_status st = near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)args, strlen(args),
                                                     300 * DN_TGAS, deposit);
             free(args);
-            if (st) return -1;
+            if (st)
+                return -1;
         } else {
-            if (near_add_transfer(near_tx_actions(&tx), deposit)) return -1; /* method NULL: a plain transfer */
+            if (near_add_transfer(near_tx_actions(&tx), deposit))
+                return -1; /* method NULL: a plain transfer */
         }
         size_t len = 0;
         uint8_t *bytes = dn_tx_sign(&tx, &who->keypair, &len, NULL);
@@ -96,10 +99,12 @@ static int await_all(dn_node *n, const char *sender, char (*hashes)[64], int cou
             st = near_rpc_tx_status(n->rpc, hashes[i], sender, NEAR_WAIT_FINAL, 0, &o, &err);
             near_rpc_error_clear(&err);
         }
-        if (st != NEAR_OK) return -1;
+        if (st != NEAR_OK)
+            return -1;
         bool ok = o.kind == NEAR_OUTCOME_SUCCESS;
         near_outcome_free(&o);
-        if (want_success && !ok) return -1;
+        if (want_success && !ok)
+            return -1;
     }
     return 0;
 }
@@ -147,9 +152,11 @@ int main(void)
         return 1;
     size_t len = 0;
     uint8_t *code = dn_read_file("build/contracts/outlayer.wasm", &len);
-    if (!code) return 1;
+    if (!code)
+        return 1;
     near_transaction tx;
-    if (dn_tx_begin(&n, "outlayer.test.near", &ol.keypair, "outlayer.test.near", &tx)) return 1;
+    if (dn_tx_begin(&n, "outlayer.test.near", &ol.keypair, "outlayer.test.near", &tx))
+        return 1;
     const char *init = "{\"owner_id\":\"test.near\",\"operator_id\":\"operator.test.near\"}";
     if (near_add_deploy_contract(near_tx_actions(&tx), code, len) ||
         near_add_function_call(near_tx_actions(&tx), "new", (const uint8_t *)init, strlen(init), 100 * DN_TGAS, 0))
@@ -157,7 +164,8 @@ int main(void)
     free(code);
     near_outcome o;
     near_rpc_error err = {0};
-    if (dn_tx_send(&n, &tx, &ol.keypair, NEAR_WAIT_FINAL, &o, &err, NULL) != NEAR_OK) return 1;
+    if (dn_tx_send(&n, &tx, &ol.keypair, NEAR_WAIT_FINAL, &o, &err, NULL) != NEAR_OK)
+        return 1;
     near_outcome_free(&o);
 
     printf("outlayer-devnet benchmark (block interval %d ms)\n", block_ms);
@@ -203,7 +211,8 @@ int main(void)
             if (have && near_view_function(n.rpc, "outlayer.test.near", "get_request", q, &r, &err) == NEAR_OK) {
                 have = r.result_len > 4 && strncmp((char *)r.result, "null", 4) != 0;
                 near_call_result_free(&r);
-                if (have) break;
+                if (have)
+                    break;
             }
         }
         near_rpc_error_clear(&err);
@@ -228,7 +237,8 @@ int main(void)
     for (int i = 0; i < runs; i++) {
         dn_stop(&n, true);
         double s0 = now_s();
-        if (dn_restart(&n, block_ms, NULL)) return 1;
+        if (dn_restart(&n, block_ms, NULL))
+            return 1;
         times[i] = (now_s() - s0) * 1000.0;
     }
     qsort(times, (size_t)runs, sizeof times[0], cmp_double);
@@ -244,7 +254,8 @@ int main(void)
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
         int status = 0;
-        if (posix_spawn(&pid, bin, &fa, NULL, argv, environ) || waitpid(pid, &status, 0) != pid) return 1;
+        if (posix_spawn(&pid, bin, &fa, NULL, argv, environ) || waitpid(pid, &status, 0) != pid)
+            return 1;
         posix_spawn_file_actions_destroy(&fa);
         bare[i] = (now_s() - s0) * 1000.0;
     }

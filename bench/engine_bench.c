@@ -80,10 +80,7 @@ static uint64_t median(uint64_t *v, size_t n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void stdout_sink(void *env, const uint8_t *data, size_t len)
-{
-    fwrite(data, 1, len, (FILE *)env);
-}
+static void stdout_sink(void *env, const uint8_t *data, size_t len) { fwrite(data, 1, len, (FILE *)env); }
 
 /* One store + WASI context + linker: what instantiating a WASI command needs. */
 typedef struct {
@@ -95,8 +92,8 @@ typedef struct {
 static bool world_new(world *w, const char *const *argv, size_t argc, FILE *out)
 {
     olw_limits limits = {.fuel = UINT64_MAX};
-    wasi_config cfg = {.argv = argv, .argc = argc, .stdout_sink = stdout_sink,
-                       .stderr_sink = stdout_sink, .sink_env = out};
+    wasi_config cfg = {
+        .argv = argv, .argc = argc, .stdout_sink = stdout_sink, .stderr_sink = stdout_sink, .sink_env = out};
     memset(w, 0, sizeof *w);
     w->store = olw_store_new(&limits);
     w->wasi = wasi_ctx_new(&cfg);

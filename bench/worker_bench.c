@@ -74,10 +74,32 @@ static void start_worker(int jobs)
     snprintf(cursor, sizeof cursor, "%s/cursor", dir);
     snprintf(nj, sizeof nj, "%d", jobs);
     snprintf(start, sizeof start, "%llu", (unsigned long long)dn_height(&C.node));
-    char *argv[] = {"build/bin/outlayer-worker", "--api-token", token, "--contract-id", WH_OUTLAYER, "--key-file", key,
-                    "--rpc-url", C.node.url, "--coordinator-url", coord_url, "--monitor", "true", "--feed-url", feed,
-                    "--cursor-file", cursor, "--start-block", start, "--jobs", nj, "--poll-timeout", "5",
-                    "--allow-file-urls", "true", NULL};
+    char *argv[] = {"build/bin/outlayer-worker",
+                    "--api-token",
+                    token,
+                    "--contract-id",
+                    WH_OUTLAYER,
+                    "--key-file",
+                    key,
+                    "--rpc-url",
+                    C.node.url,
+                    "--coordinator-url",
+                    coord_url,
+                    "--monitor",
+                    "true",
+                    "--feed-url",
+                    feed,
+                    "--cursor-file",
+                    cursor,
+                    "--start-block",
+                    start,
+                    "--jobs",
+                    nj,
+                    "--poll-timeout",
+                    "5",
+                    "--allow-file-urls",
+                    "true",
+                    NULL};
     worker_pid = wh_spawn(argv, log);
     usleep(300 * 1000);
 }
@@ -119,7 +141,8 @@ static int broadcast(int n)
     uint64_t nonce = ak.key.nonce;
     near_access_key_view_free(&ak);
     near_block b;
-    if (near_rpc_block(C.node.rpc, NEAR_FINAL, &b, &err) != NEAR_OK) return -1;
+    if (near_rpc_block(C.node.rpc, NEAR_FINAL, &b, &err) != NEAR_OK)
+        return -1;
     for (int i = 0; i < n; i++) {
         near_transaction tx;
         if (near_transaction_init(&tx, WH_CALLER, &C.caller.keypair.public_key, nonce + 1 + (uint64_t)i, WH_OUTLAYER,
@@ -158,8 +181,10 @@ static int count_lines(const char *needle)
     snprintf(cmd, sizeof cmd, "cat %s/worker*.log | grep -cF -- '%s'", dir, needle);
     FILE *p = popen(cmd, "r");
     int n = 0;
-    if (p && fscanf(p, "%d", &n) != 1) n = 0;
-    if (p) pclose(p);
+    if (p && fscanf(p, "%d", &n) != 1)
+        n = 0;
+    if (p)
+        pclose(p);
     return n;
 }
 
@@ -176,26 +201,32 @@ static int latency(int count, double *p50, double *p90, double *max)
         free(args);
         char *cs = json_dumps(json_object_get(a, "code_source"), JSON_COMPACT);
         json_decref(a);
-        if (wh_request_execution(&C, cs, "{\"max_instructions\":100000000,\"max_memory_mb\":32,\"max_execution_seconds\":10}",
+        if (wh_request_execution(&C, cs,
+                                 "{\"max_instructions\":100000000,\"max_memory_mb\":32,\"max_execution_seconds\":10}",
                                  input, "Text", &rq)) {
             free(cs);
             return -1;
         }
         free(cs);
         near_outcome o;
-        if (wh_final(&C, &rq, 30000, &o)) return -1;
+        if (wh_final(&C, &rq, 30000, &o))
+            return -1;
         near_outcome_free(&o);
     }
     /* The worker's own measurements of the last `count` resolves. */
     char cmd[400];
-    snprintf(cmd, sizeof cmd,
-             "cat %s/worker%d.log | grep -F 'resolved success=true' | sed -n 's/.*sent \\([0-9-]*\\) ms after.*/\\1/p' | tail -%d",
-             dir, runs, count);
+    snprintf(
+        cmd, sizeof cmd,
+        "cat %s/worker%d.log | grep -F 'resolved success=true' | sed -n 's/.*sent \\([0-9-]*\\) ms after.*/\\1/p' | tail -%d",
+        dir, runs, count);
     FILE *p = popen(cmd, "r");
     double x;
-    while (p && n < 256 && fscanf(p, "%lf", &x) == 1) v[n++] = x;
-    if (p) pclose(p);
-    if (n == 0) return -1;
+    while (p && n < 256 && fscanf(p, "%lf", &x) == 1)
+        v[n++] = x;
+    if (p)
+        pclose(p);
+    if (n == 0)
+        return -1;
     *max = pct(v, n, 1.0);
     *p90 = pct(v, n, 0.9);
     *p50 = pct(v, n, 0.5);
@@ -207,12 +238,14 @@ static int throughput(int n, double *rate)
     long long base = executions();
     int ok_before = count_lines("resolved success=true");
     double t0 = now_ms();
-    if (broadcast(n)) return -1;
+    if (broadcast(n))
+        return -1;
     double deadline = t0 + 180000;
     long long done = base;
     while (now_ms() < deadline) {
         done = executions();
-        if (done >= base + n) break;
+        if (done >= base + n)
+            break;
         usleep(20 * 1000);
     }
     double t1 = now_ms();
@@ -234,7 +267,8 @@ static int compile_bench(double *cold_ms, double *hit_ms, size_t *wasm_len)
              "printf '{\"language\":\"c\",\"sources\":[\"probe.c\"]}' > outlayer.json; git add -A;"
              "git -c user.name=b -c user.email=b@b commit -qm probe",
              dir);
-    if (system(cmd)) return -1;
+    if (system(cmd))
+        return -1;
     char base[300], port[32], glog[300];
     snprintf(base, sizeof base, "--base-path=%s/repos", dir);
     snprintf(port, sizeof port, "--port=%d", git_port);
@@ -279,7 +313,8 @@ static int compile_bench(double *cold_ms, double *hit_ms, size_t *wasm_len)
         size_t gl = 0;
         char actual[65];
         double t0 = now_ms();
-        if (wk_coord_wasm_get(&w.coord, hex, 10 << 20, &got, &gl, err, sizeof err) || !wk_hash_matches(got, gl, hex, actual))
+        if (wk_coord_wasm_get(&w.coord, hex, 10 << 20, &got, &gl, err, sizeof err) ||
+            !wk_hash_matches(got, gl, hex, actual))
             return -1;
         hit[i] = now_ms() - t0;
         free(got);
@@ -296,22 +331,27 @@ int main(void)
     int block_ms = env_int("BENCH_BLOCK_MS", 50);
     int n = env_int("BENCH_REQUESTS", 60);
     int lat_n = env_int("BENCH_LATENCY", 20);
-    if (sodium_init() < 0 || hc_global_init()) return 1;
+    if (sodium_init() < 0 || hc_global_init())
+        return 1;
     log_set_level(LOG_WARN);
     snprintf(dir, sizeof dir, "/tmp/wk-bench-XXXXXX");
-    if (!mkdtemp(dir)) return 1;
+    if (!mkdtemp(dir))
+        return 1;
     const char *extra[] = {"--yield-timeout", "5000", NULL};
-    if (wh_start_args(&C, block_ms, extra)) return 1;
+    if (wh_start_args(&C, block_ms, extra))
+        return 1;
     char key[300], data[300], port[16], probe_abs[4096], hash[65];
     snprintf(key, sizeof key, "%s/operator.json", dir);
     wh_write_key_file(&C, key);
     size_t plen;
     uint8_t *probe = dn_read_file(PROBE, &plen);
-    if (!probe || !realpath(PROBE, probe_abs)) return 1;
+    if (!probe || !realpath(PROBE, probe_abs))
+        return 1;
     wk_sha256_hex(probe, plen, hash);
     free(probe);
-    snprintf(source, sizeof source, "{\"WasmUrl\":{\"url\":\"file://%.1100s\",\"hash\":\"%s\",\"build_target\":\"wasm32-wasip1\"}}",
-             probe_abs, hash);
+    snprintf(source, sizeof source,
+             "{\"WasmUrl\":{\"url\":\"file://%.1100s\",\"hash\":\"%s\",\"build_target\":\"wasm32-wasip1\"}}", probe_abs,
+             hash);
     snprintf(data, sizeof data, "%s/coord", dir);
     wh_coordinator_token("build/bin/outlayer-coordinator", data, token);
     coord_port = wh_free_port();
@@ -319,14 +359,24 @@ int main(void)
     snprintf(coord_url, sizeof coord_url, "http://127.0.0.1:%d", coord_port);
     char clog[300];
     snprintf(clog, sizeof clog, "%s/coordinator.log", dir);
-    char *cargv[] = {"build/bin/outlayer-coordinator", "--host", "127.0.0.1", "--port", port, "--data-dir", data,
-                     "--log-level", "warn", NULL};
+    char *cargv[] = {"build/bin/outlayer-coordinator",
+                     "--host",
+                     "127.0.0.1",
+                     "--port",
+                     port,
+                     "--data-dir",
+                     data,
+                     "--log-level",
+                     "warn",
+                     NULL};
     coord_pid = wh_spawn(cargv, clog);
     char health[96];
     snprintf(health, sizeof health, "%s/health", coord_url);
-    if (wh_wait_http(health, 10000)) return 1;
+    if (wh_wait_http(health, 10000))
+        return 1;
 
-    printf("outlayer-worker benchmark (devnet block interval %d ms, program: tests/worker/probe.c, cached)\n", block_ms);
+    printf("outlayer-worker benchmark (devnet block interval %d ms, program: tests/worker/probe.c, cached)\n",
+           block_ms);
     int fail = 0;
     int threads[] = {1, 2, 4};
     double rates[3] = {0};
@@ -361,11 +411,13 @@ int main(void)
     wh_stop(git_pid, SIGTERM);
     wh_stop(coord_pid, SIGTERM);
     dn_stop(&C.node, false);
-    if (getenv("KEEP_BENCH_DIR")) fprintf(stderr, "logs in %s\n", dir);
+    if (getenv("KEEP_BENCH_DIR"))
+        fprintf(stderr, "logs in %s\n", dir);
     else {
         char cmd[300];
         snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-        if (system(cmd)) fail = 1;
+        if (system(cmd))
+            fail = 1;
     }
     return fail;
 }

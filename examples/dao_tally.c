@@ -58,9 +58,11 @@ static int fail(int code, const char *msg, const char *detail)
 static int master_key(uint8_t *key, size_t *len)
 {
     const char *hex = getenv("PROTECTED_DAO_KEY");
-    if (!hex) return -1;
+    if (!hex)
+        return -1;
     size_t n = strlen(hex);
-    if (n % 2 || n < 32 || n > 128 || ol_unhex(hex, n, key, n / 2)) return -2;
+    if (n % 2 || n < 32 || n > 128 || ol_unhex(hex, n, key, n / 2))
+        return -2;
     *len = n / 2;
     return 0;
 }
@@ -99,16 +101,20 @@ static int open_ballot(const char *hex, const uint8_t sk[32], const uint8_t pub[
 {
     size_t hlen = strlen(hex);
     uint8_t raw[32 + MAX_VOTE + 16];
-    if (hlen % 2 || hlen / 2 < 48 || hlen / 2 > sizeof raw || ol_unhex(hex, hlen, raw, hlen / 2)) return -1;
+    if (hlen % 2 || hlen / 2 < 48 || hlen / 2 > sizeof raw || ol_unhex(hex, hlen, raw, hlen / 2))
+        return -1;
     size_t n = hlen / 2 - 48;
     uint8_t shared[32], k[32], stream[32], tag[32];
     ol_x25519(shared, sk, raw);
     ballot_key(shared, raw, pub, k);
     stream_and_tag(k, raw + 32, n, stream, tag);
     uint8_t diff = 0;
-    for (int i = 0; i < 16; i++) diff |= tag[i] ^ raw[32 + n + i];
-    if (diff) return -1;
-    for (size_t i = 0; i < n; i++) vote[i] = (char)(raw[32 + i] ^ stream[i]);
+    for (int i = 0; i < 16; i++)
+        diff |= tag[i] ^ raw[32 + n + i];
+    if (diff)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        vote[i] = (char)(raw[32 + i] ^ stream[i]);
     vote[n] = 0;
     return (int)n;
 }
@@ -138,13 +144,16 @@ static int do_seal(const char *in)
     if (oj_string(oj_get(in, "pubkey"), pk_hex, sizeof pk_hex) < 0 || ol_unhex(pk_hex, strlen(pk_hex), pub, 32))
         return fail(2, "seal needs \"pubkey\": 64 hex digits (from voter_key)", NULL);
     int n = oj_string(oj_get(in, "vote"), vote, sizeof vote);
-    if (n < 0 || n > MAX_VOTE) return fail(2, "seal needs \"vote\": a string of at most 16 bytes", NULL);
-    if (getentropy(e, sizeof e)) return fail(1, "no randomness", NULL);
+    if (n < 0 || n > MAX_VOTE)
+        return fail(2, "seal needs \"vote\": a string of at most 16 bytes", NULL);
+    if (getentropy(e, sizeof e))
+        return fail(1, "no randomness", NULL);
     ol_x25519_base(eph, e);
     ol_x25519(shared, e, pub);
     ballot_key(shared, eph, pub, k);
     ol_hmac_sha256(k, 32, "enc", 3, NULL, 0, NULL, 0, stream);
-    for (int i = 0; i < n; i++) c[i] = (uint8_t)vote[i] ^ stream[i];
+    for (int i = 0; i < n; i++)
+        c[i] = (uint8_t)vote[i] ^ stream[i];
     stream_and_tag(k, c, (size_t)n, stream, tag);
     char hex[2 * (32 + MAX_VOTE + 16) + 1];
     ol_hex(eph, 32, hex);
@@ -167,11 +176,14 @@ static int do_tally(const char *in, const uint8_t *master, size_t mlen)
         oj_string(oj_get(in, "proposal"), proposal, sizeof proposal) < 0)
         return fail(2, "tally needs \"dao\" and \"proposal\" (strings)", NULL);
     const char *q = oj_get(in, "quorum");
-    if (q && oj_u64(q, &quorum)) return fail(2, "\"quorum\" must be a whole number", NULL);
+    if (q && oj_u64(q, &quorum))
+        return fail(2, "\"quorum\" must be a whole number", NULL);
     const char *list = oj_get(in, "ballots");
-    if (!list || *oj_ws(list) != '[') return fail(2, "tally needs \"ballots\": [{\"voter\",\"ballot\"}, ...]", NULL);
+    if (!list || *oj_ws(list) != '[')
+        return fail(2, "tally needs \"ballots\": [{\"voter\",\"ballot\"}, ...]", NULL);
     counted *votes = calloc(MAX_BALLOTS, sizeof *votes);
-    if (!votes) return fail(1, "out of memory", NULL);
+    if (!votes)
+        return fail(1, "out of memory", NULL);
     int rc = 0;
     size_t nvoters = 0, ignored = 0, total = 0;
     ol_sha256_ctx root;
@@ -187,7 +199,8 @@ static int do_tally(const char *in, const uint8_t *master, size_t mlen)
             break;
         }
         int blen = oj_string(oj_get(b, "ballot"), ballot, sizeof ballot);
-        if (blen < 0) ballot[0] = 0, blen = 0; /* too long or not a string: it cannot open */
+        if (blen < 0)
+            ballot[0] = 0, blen = 0; /* too long or not a string: it cannot open */
         ol_sha256_update(&root, voter, strlen(voter));
         ol_sha256_update(&root, "\n", 1);
         ol_sha256_update(&root, ballot, (size_t)blen);
@@ -202,8 +215,10 @@ static int do_tally(const char *in, const uint8_t *master, size_t mlen)
             continue;
         }
         size_t i = 0;
-        while (i < nvoters && strcmp(votes[i].voter, voter) != 0) i++;
-        if (i == nvoters) snprintf(votes[nvoters++].voter, ID_MAX, "%s", voter);
+        while (i < nvoters && strcmp(votes[i].voter, voter) != 0)
+            i++;
+        if (i == nvoters)
+            snprintf(votes[nvoters++].voter, ID_MAX, "%s", voter);
         votes[i].yes = yes;
     }
     if (rc) {
@@ -211,7 +226,8 @@ static int do_tally(const char *in, const uint8_t *master, size_t mlen)
         return rc;
     }
     size_t nyes = 0;
-    for (size_t i = 0; i < nvoters; i++) nyes += (size_t)votes[i].yes;
+    for (size_t i = 0; i < nvoters; i++)
+        nyes += (size_t)votes[i].yes;
     uint8_t digest[32];
     char hex[65];
     ol_sha256_final(&root, digest);
@@ -221,8 +237,10 @@ static int do_tally(const char *in, const uint8_t *master, size_t mlen)
     oj_print_string(stdout, dao);
     printf(",\"proposal\":");
     oj_print_string(stdout, proposal);
-    if (met) printf(",\"yes\":%zu,\"no\":%zu", nyes, nvoters - nyes);
-    else printf(",\"yes\":null,\"no\":null");
+    if (met)
+        printf(",\"yes\":%zu,\"no\":%zu", nyes, nvoters - nyes);
+    else
+        printf(",\"yes\":null,\"no\":null");
     printf(",\"voters\":%zu,\"ignored\":%zu,\"quorum\":%llu,\"quorum_met\":%s,\"ballots_root\":\"%s\"}\n", nvoters,
            ignored, (unsigned long long)quorum, met ? "true" : "false", hex);
     free(votes);
@@ -234,7 +252,8 @@ static int run(const char *in);
 int main(void)
 {
     char *in = ol_read_stdin(NULL);
-    if (!in) return fail(1, "out of memory", NULL);
+    if (!in)
+        return fail(1, "out of memory", NULL);
     int rc = run(in);
     free(in);
     return rc;
@@ -242,17 +261,22 @@ int main(void)
 
 static int run(const char *in)
 {
-    if (!oj_valid(in) || *oj_ws(in) != '{') return fail(2, "the input must be a JSON object with an \"action\"", NULL);
+    if (!oj_valid(in) || *oj_ws(in) != '{')
+        return fail(2, "the input must be a JSON object with an \"action\"", NULL);
     char action[32];
     if (oj_string(oj_get(in, "action"), action, sizeof action) < 0)
         return fail(2, "\"action\" must be voter_key, seal or tally", NULL);
-    if (strcmp(action, "seal") == 0) return do_seal(in);
+    if (strcmp(action, "seal") == 0)
+        return do_seal(in);
     if (strcmp(action, "voter_key") != 0 && strcmp(action, "tally") != 0)
         return fail(2, "unknown action: ", action);
     uint8_t master[64];
     size_t mlen = 0;
     int m = master_key(master, &mlen);
-    if (m == -1) return fail(1, "PROTECTED_DAO_KEY is not set (store it with a secrets profile; see examples/dao_tally.md)", NULL);
-    if (m) return fail(1, "PROTECTED_DAO_KEY is not 32 to 128 hex digits", NULL);
+    if (m == -1)
+        return fail(1, "PROTECTED_DAO_KEY is not set (store it with a secrets profile; see examples/dao_tally.md)",
+                    NULL);
+    if (m)
+        return fail(1, "PROTECTED_DAO_KEY is not 32 to 128 hex digits", NULL);
     return strcmp(action, "voter_key") == 0 ? do_voter_key(in, master, mlen) : do_tally(in, master, mlen);
 }

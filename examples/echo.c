@@ -28,9 +28,11 @@ int main(void)
     size_t n = fread(in, 1, sizeof in - 1, stdin);
     in[n] = 0;
     char *start = in;
-    while (*start && isspace((unsigned char)*start)) start++;
+    while (*start && isspace((unsigned char)*start))
+        start++;
     size_t len = strlen(start);
-    while (len && isspace((unsigned char)start[len - 1])) start[--len] = 0;
+    while (len && isspace((unsigned char)start[len - 1]))
+        start[--len] = 0;
     printf("%s said \"%s\" at block %s", env_or_unknown("NEAR_SENDER_ID"), start, env_or_unknown("NEAR_BLOCK_HEIGHT"));
     return 0;
 }

@@ -19,19 +19,23 @@
 extern char **environ;
 
 static const char *const shown[] = {
-    "NEAR_SENDER_ID",  "NEAR_CONTRACT_ID",      "NEAR_BLOCK_HEIGHT", "NEAR_REQUEST_ID",
+    "NEAR_SENDER_ID",        "NEAR_CONTRACT_ID",   "NEAR_BLOCK_HEIGHT", "NEAR_REQUEST_ID",
     "NEAR_MAX_INSTRUCTIONS", "NEAR_MAX_MEMORY_MB", "EXIT_CODE",
 };
 
 /* Parses "  42\n" into *code (0..255); 1 if the text is blank, 0 if bad. */
 static int parse_code(const char *text, int *code)
 {
-    while (isspace((unsigned char)*text)) text++;
-    if (!*text) return 1;
+    while (isspace((unsigned char)*text))
+        text++;
+    if (!*text)
+        return 1;
     char *end;
     long v = strtol(text, &end, 10);
-    while (isspace((unsigned char)*end)) end++;
-    if (*end || end == text || v < 0 || v > 255) return 0;
+    while (isspace((unsigned char)*end))
+        end++;
+    if (*end || end == text || v < 0 || v > 255)
+        return 0;
     *code = (int)v;
     return 2;
 }
@@ -46,7 +50,8 @@ int main(void)
             printf("%s is not set\n", shown[i]);
     }
     size_t count = 0;
-    for (char **e = environ; e && *e; e++) count++;
+    for (char **e = environ; e && *e; e++)
+        count++;
     printf("environment: %zu variables\n", count);
 
     char input[64] = "";
@@ -55,7 +60,8 @@ int main(void)
     int code = 0;
     const char *source = input;
     int how = parse_code(input, &code);
-    if (how == 1 && (source = getenv("EXIT_CODE")) != NULL) how = parse_code(source, &code);
+    if (how == 1 && (source = getenv("EXIT_CODE")) != NULL)
+        how = parse_code(source, &code);
     if (how == 0) {
         fprintf(stderr, "env_exit: expected an exit code from 0 to 255, got \"%s\"\n", source);
         return 2;

@@ -31,7 +31,8 @@ int main(void)
     }
     char seed[4096];
     const char *s = oj_get(input, "seed");
-    if (!s) seed[0] = 0;
+    if (!s)
+        seed[0] = 0;
     else if (oj_string(s, seed, sizeof seed) < 0) {
         fputs("hash_chain: \"seed\" must be a string of at most 4095 bytes\n", stderr);
         free(input);
@@ -46,7 +47,8 @@ int main(void)
     }
     uint8_t h[32];
     ol_sha256(seed, strlen(seed), h);
-    for (uint64_t i = 1; i < rounds; i++) ol_sha256(h, sizeof h, h);
+    for (uint64_t i = 1; i < rounds; i++)
+        ol_sha256(h, sizeof h, h);
     char hex[65];
     ol_hex(h, 32, hex);
     printf("{\"seed\":");

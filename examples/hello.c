@@ -21,7 +21,8 @@ static char *read_all(size_t *len)
 {
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap);
-    if (!buf) return NULL;
+    if (!buf)
+        return NULL;
     size_t got;
     while ((got = fread(buf + n, 1, cap - n - 1, stdin)) > 0) {
         n += got;
@@ -44,14 +45,20 @@ static char *read_all(size_t *len)
 static int json_name(const char *text, char *out, size_t size)
 {
     const char *p = strstr(text, "\"name\"");
-    if (!p) return 0;
+    if (!p)
+        return 0;
     p += 6;
-    while (isspace((unsigned char)*p)) p++;
-    if (*p++ != ':') return 0;
-    while (isspace((unsigned char)*p)) p++;
-    if (*p++ != '"') return 0;
+    while (isspace((unsigned char)*p))
+        p++;
+    if (*p++ != ':')
+        return 0;
+    while (isspace((unsigned char)*p))
+        p++;
+    if (*p++ != '"')
+        return 0;
     size_t n = 0;
-    while (*p && *p != '"' && n + 1 < size) out[n++] = *p++;
+    while (*p && *p != '"' && n + 1 < size)
+        out[n++] = *p++;
     out[n] = 0;
     return *p == '"';
 }
@@ -66,8 +73,10 @@ int main(void)
     }
     /* Trim surrounding white space. */
     char *start = input, *end = input + len;
-    while (start < end && isspace((unsigned char)*start)) start++;
-    while (end > start && isspace((unsigned char)end[-1])) *--end = 0;
+    while (start < end && isspace((unsigned char)*start))
+        start++;
+    while (end > start && isspace((unsigned char)end[-1]))
+        *--end = 0;
 
     char name[256];
     if (*start == '{') {

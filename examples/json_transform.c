@@ -46,9 +46,11 @@ static int append(text *t, const char *s, size_t n)
 {
     if (t->len + n + 1 > t->cap) {
         size_t cap = t->cap ? t->cap : 256;
-        while (cap < t->len + n + 1) cap *= 2;
+        while (cap < t->len + n + 1)
+            cap *= 2;
         char *grown = realloc(t->data, cap);
-        if (!grown) return 0;
+        if (!grown)
+            return 0;
         t->data = grown;
         t->cap = cap;
     }
@@ -60,13 +62,15 @@ static int append(text *t, const char *s, size_t n)
 
 static int fail(parser *ps, const char *why)
 {
-    if (!ps->error) ps->error = why;
+    if (!ps->error)
+        ps->error = why;
     return 0;
 }
 
 static void skip_space(parser *ps)
 {
-    while (ps->p < ps->end && isspace((unsigned char)*ps->p)) ps->p++;
+    while (ps->p < ps->end && isspace((unsigned char)*ps->p))
+        ps->p++;
 }
 
 static int parse_value(parser *ps, int top);
@@ -77,14 +81,17 @@ static int parse_string(parser *ps, const char **start, size_t *len)
     *start = ps->p;
     ps->p++; /* the opening quote */
     while (ps->p < ps->end && *ps->p != '"') {
-        if ((unsigned char)*ps->p < 0x20) return fail(ps, "control character in string");
+        if ((unsigned char)*ps->p < 0x20)
+            return fail(ps, "control character in string");
         if (*ps->p == '\\') {
             ps->p++;
-            if (ps->p >= ps->end || !strchr("\"\\/bfnrtu", *ps->p)) return fail(ps, "bad escape in string");
+            if (ps->p >= ps->end || !strchr("\"\\/bfnrtu", *ps->p))
+                return fail(ps, "bad escape in string");
         }
         ps->p++;
     }
-    if (ps->p >= ps->end) return fail(ps, "unterminated string");
+    if (ps->p >= ps->end)
+        return fail(ps, "unterminated string");
     ps->p++;
     *len = (size_t)(ps->p - *start);
     return append(&ps->out, *start, *len) || fail(ps, "out of memory");
@@ -93,24 +100,35 @@ static int parse_string(parser *ps, const char **start, size_t *len)
 static int parse_number(parser *ps)
 {
     const char *s = ps->p;
-    if (ps->p < ps->end && *ps->p == '-') ps->p++;
-    if (ps->p >= ps->end || !isdigit((unsigned char)*ps->p)) return fail(ps, "bad number");
-    if (*ps->p == '0') ps->p++;
-    else while (ps->p < ps->end && isdigit((unsigned char)*ps->p)) ps->p++;
+    if (ps->p < ps->end && *ps->p == '-')
+        ps->p++;
+    if (ps->p >= ps->end || !isdigit((unsigned char)*ps->p))
+        return fail(ps, "bad number");
+    if (*ps->p == '0')
+        ps->p++;
+    else
+        while (ps->p < ps->end && isdigit((unsigned char)*ps->p))
+            ps->p++;
     if (ps->p < ps->end && *ps->p == '.') {
         ps->p++;
-        if (ps->p >= ps->end || !isdigit((unsigned char)*ps->p)) return fail(ps, "bad number");
-        while (ps->p < ps->end && isdigit((unsigned char)*ps->p)) ps->p++;
+        if (ps->p >= ps->end || !isdigit((unsigned char)*ps->p))
+            return fail(ps, "bad number");
+        while (ps->p < ps->end && isdigit((unsigned char)*ps->p))
+            ps->p++;
     }
     if (ps->p < ps->end && (*ps->p == 'e' || *ps->p == 'E')) {
         ps->p++;
-        if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-')) ps->p++;
-        if (ps->p >= ps->end || !isdigit((unsigned char)*ps->p)) return fail(ps, "bad number");
-        while (ps->p < ps->end && isdigit((unsigned char)*ps->p)) ps->p++;
+        if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-'))
+            ps->p++;
+        if (ps->p >= ps->end || !isdigit((unsigned char)*ps->p))
+            return fail(ps, "bad number");
+        while (ps->p < ps->end && isdigit((unsigned char)*ps->p))
+            ps->p++;
     }
     char buf[64];
     size_t n = (size_t)(ps->p - s);
-    if (n >= sizeof buf) return fail(ps, "number too long");
+    if (n >= sizeof buf)
+        return fail(ps, "number too long");
     memcpy(buf, s, n);
     buf[n] = 0;
     ps->numbers++;
@@ -121,7 +139,8 @@ static int parse_number(parser *ps)
 static int parse_literal(parser *ps, const char *word)
 {
     size_t n = strlen(word);
-    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0) return fail(ps, "unexpected character");
+    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
+        return fail(ps, "unexpected character");
     ps->p += n;
     return append(&ps->out, word, n) || fail(ps, "out of memory");
 }
@@ -130,10 +149,13 @@ static int parse_literal(parser *ps, const char *word)
 static int parse_container(parser *ps, char open, int top)
 {
     char close = open == '{' ? '}' : ']';
-    if (++ps->depth > MAX_DEPTH) return fail(ps, "nested too deeply");
-    if (ps->depth > ps->max_depth) ps->max_depth = ps->depth;
+    if (++ps->depth > MAX_DEPTH)
+        return fail(ps, "nested too deeply");
+    if (ps->depth > ps->max_depth)
+        ps->max_depth = ps->depth;
     ps->p++;
-    if (!append(&ps->out, &open, 1)) return fail(ps, "out of memory");
+    if (!append(&ps->out, &open, 1))
+        return fail(ps, "out of memory");
     skip_space(ps);
     if (ps->p < ps->end && *ps->p == close) {
         ps->p++;
@@ -145,29 +167,37 @@ static int parse_container(parser *ps, char open, int top)
         if (open == '{') {
             const char *key;
             size_t klen;
-            if (ps->p >= ps->end || *ps->p != '"') return fail(ps, "expected a string key");
-            if (!parse_string(ps, &key, &klen)) return 0;
+            if (ps->p >= ps->end || *ps->p != '"')
+                return fail(ps, "expected a string key");
+            if (!parse_string(ps, &key, &klen))
+                return 0;
             if (top) {
                 if (ps->nkeys == ps->keys_cap) {
                     size_t cap = ps->keys_cap ? ps->keys_cap * 2 : 16;
                     char **grown = realloc(ps->keys, cap * sizeof *grown);
-                    if (!grown) return fail(ps, "out of memory");
+                    if (!grown)
+                        return fail(ps, "out of memory");
                     ps->keys = grown;
                     ps->keys_cap = cap;
                 }
                 ps->keys[ps->nkeys] = strndup(key, klen);
-                if (!ps->keys[ps->nkeys++]) return fail(ps, "out of memory");
+                if (!ps->keys[ps->nkeys++])
+                    return fail(ps, "out of memory");
             }
             skip_space(ps);
-            if (ps->p >= ps->end || *ps->p != ':') return fail(ps, "expected ':'");
+            if (ps->p >= ps->end || *ps->p != ':')
+                return fail(ps, "expected ':'");
             ps->p++;
-            if (!append(&ps->out, ":", 1)) return fail(ps, "out of memory");
+            if (!append(&ps->out, ":", 1))
+                return fail(ps, "out of memory");
         }
-        if (!parse_value(ps, 0)) return 0;
+        if (!parse_value(ps, 0))
+            return 0;
         skip_space(ps);
         if (ps->p < ps->end && *ps->p == ',') {
             ps->p++;
-            if (!append(&ps->out, ",", 1)) return fail(ps, "out of memory");
+            if (!append(&ps->out, ",", 1))
+                return fail(ps, "out of memory");
             continue;
         }
         if (ps->p < ps->end && *ps->p == close) {
@@ -182,19 +212,26 @@ static int parse_container(parser *ps, char open, int top)
 static int parse_value(parser *ps, int top)
 {
     skip_space(ps);
-    if (ps->p >= ps->end) return fail(ps, "unexpected end of input");
+    if (ps->p >= ps->end)
+        return fail(ps, "unexpected end of input");
     char c = *ps->p;
-    if (top && c != '{') return fail(ps, "the input must be a JSON object");
-    if (c == '{' || c == '[') return parse_container(ps, c, top);
+    if (top && c != '{')
+        return fail(ps, "the input must be a JSON object");
+    if (c == '{' || c == '[')
+        return parse_container(ps, c, top);
     if (c == '"') {
         const char *s;
         size_t n;
         return parse_string(ps, &s, &n);
     }
-    if (c == '-' || isdigit((unsigned char)c)) return parse_number(ps);
-    if (c == 't') return parse_literal(ps, "true");
-    if (c == 'f') return parse_literal(ps, "false");
-    if (c == 'n') return parse_literal(ps, "null");
+    if (c == '-' || isdigit((unsigned char)c))
+        return parse_number(ps);
+    if (c == 't')
+        return parse_literal(ps, "true");
+    if (c == 'f')
+        return parse_literal(ps, "false");
+    if (c == 'n')
+        return parse_literal(ps, "null");
     return fail(ps, "unexpected character");
 }
 
@@ -208,7 +245,8 @@ static char *read_all(size_t *len)
         n += got;
         if (n == cap) {
             char *grown = realloc(buf, cap * 2);
-            if (!grown) free(buf);
+            if (!grown)
+                free(buf);
             buf = grown;
             cap *= 2;
         }
@@ -230,15 +268,18 @@ int main(void)
     ps.end = input + len;
     int ok = parse_value(&ps, 1);
     skip_space(&ps);
-    if (ok && ps.p != ps.end) ok = fail(&ps, "text after the object");
+    if (ok && ps.p != ps.end)
+        ok = fail(&ps, "text after the object");
     if (!ok) {
         printf("{\"error\":\"%s at byte %zu\"}\n", ps.error, (size_t)(ps.p - ps.start));
         fprintf(stderr, "json_transform: %s at byte %zu\n", ps.error, (size_t)(ps.p - ps.start));
         return 2;
     }
-    if (ps.nkeys) qsort(ps.keys, ps.nkeys, sizeof ps.keys[0], compare_keys);
+    if (ps.nkeys)
+        qsort(ps.keys, ps.nkeys, sizeof ps.keys[0], compare_keys);
     printf("{\"input\":%s,\"keys\":[", ps.out.data);
-    for (size_t i = 0; i < ps.nkeys; i++) printf("%s%s", i ? "," : "", ps.keys[i]);
+    for (size_t i = 0; i < ps.nkeys; i++)
+        printf("%s%s", i ? "," : "", ps.keys[i]);
     printf("],\"numbers\":%ld,\"sum\":", ps.numbers);
     /* Whole sums print as integers; others with enough digits to round-trip. */
     if (ps.sum == floor(ps.sum) && fabs(ps.sum) < 1e15)
@@ -246,7 +287,8 @@ int main(void)
     else
         printf("%.17g", ps.sum);
     printf(",\"depth\":%d}\n", ps.max_depth);
-    for (size_t i = 0; i < ps.nkeys; i++) free(ps.keys[i]);
+    for (size_t i = 0; i < ps.nkeys; i++)
+        free(ps.keys[i]);
     free(ps.keys);
     free(ps.out.data);
     free(input);

@@ -22,11 +22,13 @@ int main(void)
     input[n] = 0;
     long count = 32;
     const char *p = input;
-    while (isspace((unsigned char)*p)) p++;
+    while (isspace((unsigned char)*p))
+        p++;
     if (*p) {
         char *end;
         count = strtol(p, &end, 10);
-        while (isspace((unsigned char)*end)) end++;
+        while (isspace((unsigned char)*end))
+            end++;
         if (*end || count < 1 || count > 4096) {
             fprintf(stderr, "random: expected a byte count from 1 to 4096\n");
             return 2;
@@ -41,7 +43,8 @@ int main(void)
             return 1;
         }
     }
-    for (long i = 0; i < count; i++) printf("%02x", buf[i]);
+    for (long i = 0; i < count; i++)
+        printf("%02x", buf[i]);
     putchar('\n');
     return 0;
 }

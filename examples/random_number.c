@@ -23,7 +23,8 @@
 
 static const char *skip_ws(const char *p)
 {
-    while (*p && isspace((unsigned char)*p)) p++;
+    while (*p && isspace((unsigned char)*p))
+        p++;
     return p;
 }
 
@@ -32,32 +33,43 @@ static int parse(const char *p, uint32_t *min, uint32_t *max)
 {
     int have_min = 0, have_max = 0;
     p = skip_ws(p);
-    if (*p++ != '{') return -1;
+    if (*p++ != '{')
+        return -1;
     for (;;) {
         p = skip_ws(p);
-        if (*p++ != '"') return -1;
+        if (*p++ != '"')
+            return -1;
         const char *key = p;
-        while (*p && *p != '"') p++;
-        if (*p != '"') return -1;
+        while (*p && *p != '"')
+            p++;
+        if (*p != '"')
+            return -1;
         size_t key_len = (size_t)(p - key);
         p = skip_ws(p + 1);
-        if (*p++ != ':') return -1;
+        if (*p++ != ':')
+            return -1;
         p = skip_ws(p);
-        if (!isdigit((unsigned char)*p)) return -1;
+        if (!isdigit((unsigned char)*p))
+            return -1;
         uint64_t v = 0;
         while (isdigit((unsigned char)*p)) {
             v = v * 10 + (uint64_t)(*p++ - '0');
-            if (v > UINT32_MAX) return -1;
+            if (v > UINT32_MAX)
+                return -1;
         }
-        if (key_len == 3 && memcmp(key, "min", 3) == 0 && !have_min) *min = (uint32_t)v, have_min = 1;
-        else if (key_len == 3 && memcmp(key, "max", 3) == 0 && !have_max) *max = (uint32_t)v, have_max = 1;
-        else return -1;
+        if (key_len == 3 && memcmp(key, "min", 3) == 0 && !have_min)
+            *min = (uint32_t)v, have_min = 1;
+        else if (key_len == 3 && memcmp(key, "max", 3) == 0 && !have_max)
+            *max = (uint32_t)v, have_max = 1;
+        else
+            return -1;
         p = skip_ws(p);
         if (*p == ',') {
             p++;
             continue;
         }
-        if (*p++ != '}') return -1;
+        if (*p++ != '}')
+            return -1;
         return *skip_ws(p) == 0 && have_min && have_max ? 0 : -1;
     }
 }

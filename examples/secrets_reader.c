@@ -32,14 +32,16 @@ int main(void)
 {
     char *input = ol_read_stdin(NULL);
     size_t n = 0, count = 0;
-    for (char **e = environ; *e; e++) n++;
+    for (char **e = environ; *e; e++)
+        n++;
     char **names = calloc(n + 1, sizeof *names);
     if (!input || !names) {
         fputs("secrets_reader: out of memory\n", stderr);
         return 1;
     }
     int rc = run(input, names, &count);
-    for (size_t i = 0; i < count; i++) free(names[i]);
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
     free(names);
     free(input);
     return rc;
@@ -55,10 +57,12 @@ static int run(const char *input, char **names, size_t *count_out)
     /* The names of the secrets: every variable but the worker's NEAR_* ones. */
     size_t count = 0;
     for (char **e = environ; *e; e++) {
-        if (strncmp(*e, "NEAR_", 5) == 0) continue;
+        if (strncmp(*e, "NEAR_", 5) == 0)
+            continue;
         const char *eq = strchr(*e, '=');
         names[count] = eq ? strndup(*e, (size_t)(eq - *e)) : strdup(*e);
-        if (!names[count]) return 1;
+        if (!names[count])
+            return 1;
         *count_out = ++count;
     }
     qsort(names, count, sizeof *names, by_name);
@@ -79,11 +83,14 @@ static int run(const char *input, char **names, size_t *count_out)
 
     const char *sender = getenv("NEAR_SENDER_ID");
     printf("{\"sender\":");
-    if (sender) oj_print_string(stdout, sender);
-    else printf("null");
+    if (sender)
+        oj_print_string(stdout, sender);
+    else
+        printf("null");
     printf(",\"secrets\":[");
     for (size_t i = 0; i < count; i++) {
-        if (i) putchar(',');
+        if (i)
+            putchar(',');
         oj_print_string(stdout, names[i]);
     }
     printf("],\"count\":%zu}\n", count);

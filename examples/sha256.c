@@ -103,10 +103,12 @@ static void sha256_final(sha256 *s, uint8_t out[32])
     uint64_t bits = s->length * 8;
     uint8_t pad[72] = {0x80};
     size_t padlen = (s->used < 56 ? 56 : 120) - s->used;
-    for (int i = 0; i < 8; i++) pad[padlen + i] = (uint8_t)(bits >> (56 - 8 * i));
+    for (int i = 0; i < 8; i++)
+        pad[padlen + i] = (uint8_t)(bits >> (56 - 8 * i));
     sha256_update(s, pad, padlen + 8);
     for (int i = 0; i < 8; i++)
-        for (int j = 0; j < 4; j++) out[4 * i + j] = (uint8_t)(s->h[i] >> (24 - 8 * j));
+        for (int j = 0; j < 4; j++)
+            out[4 * i + j] = (uint8_t)(s->h[i] >> (24 - 8 * j));
 }
 
 int main(void)
@@ -115,14 +117,16 @@ int main(void)
     sha256 s;
     sha256_init(&s);
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, stdin)) > 0) sha256_update(&s, buf, n);
+    while ((n = fread(buf, 1, sizeof buf, stdin)) > 0)
+        sha256_update(&s, buf, n);
     if (ferror(stdin)) {
         fputs("sha256: cannot read stdin\n", stderr);
         return 1;
     }
     uint8_t digest[32];
     sha256_final(&s, digest);
-    for (int i = 0; i < 32; i++) printf("%02x", digest[i]);
+    for (int i = 0; i < 32; i++)
+        printf("%02x", digest[i]);
     putchar('\n');
     return 0;
 }

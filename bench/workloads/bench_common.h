@@ -41,7 +41,9 @@ static void bench_report(const char *name, long size, uint64_t checksum)
 }
 
 /* A small, fast, well-mixed PRNG (xorshift64*): same sequence everywhere. */
-typedef struct { uint64_t s; } bench_rng;
+typedef struct {
+    uint64_t s;
+} bench_rng;
 
 static inline uint64_t bench_rand(bench_rng *r)
 {
@@ -61,7 +63,10 @@ static inline uint64_t bench_mix(uint64_t h, uint64_t v)
 /* Checksum of a double that does not depend on printf's rounding. */
 static inline uint64_t bench_f64_bits(double d)
 {
-    union { double d; uint64_t u; } x = {d};
+    union {
+        double d;
+        uint64_t u;
+    } x = {d};
     return x.u;
 }
 

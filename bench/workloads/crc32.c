@@ -27,8 +27,7 @@ static uint32_t crc32(uint32_t crc, const uint8_t *p, size_t len)
     crc = ~crc;
     while (len >= 4) {
         crc ^= (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-        crc = table[3][crc & 0xff] ^ table[2][(crc >> 8) & 0xff] ^ table[1][(crc >> 16) & 0xff] ^
-              table[0][crc >> 24];
+        crc = table[3][crc & 0xff] ^ table[2][(crc >> 8) & 0xff] ^ table[1][(crc >> 16) & 0xff] ^ table[0][crc >> 24];
         p += 4;
         len -= 4;
     }

@@ -3,10 +3,7 @@
 #include "bench_common.h"
 
 /* noinline keeps the recursion a real call chain at every optimisation level. */
-__attribute__((noinline)) static uint32_t fib(uint32_t n)
-{
-    return n < 2 ? n : fib(n - 1) + fib(n - 2);
-}
+__attribute__((noinline)) static uint32_t fib(uint32_t n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
 
 int main(int argc, char **argv)
 {

@@ -72,7 +72,10 @@ static uint64_t round_of_ops(bench_rng *rng, uint32_t universe)
         size_t len = make_key(key, n);
         uint32_t h = fnv1a(key, len);
         switch (r & 7) {
-        case 0: case 1: case 2: case 3: { /* insert or bump */
+        case 0:
+        case 1:
+        case 2:
+        case 3: { /* insert or bump */
             slot *s = find(key, len, h, 0);
             if (s) {
                 s->value++;
@@ -85,7 +88,9 @@ static uint64_t round_of_ops(bench_rng *rng, uint32_t universe)
             }
             break;
         }
-        case 4: case 5: case 6: { /* lookup */
+        case 4:
+        case 5:
+        case 6: { /* lookup */
             slot *s = find(key, len, h, 0);
             if (s) {
                 found++;

@@ -21,13 +21,43 @@ struct vm {
     int64_t locals[8];
 };
 
-static const insn *op_push(vm *m, const insn *ip) { m->stack[m->sp++] = ip->arg; return ip + 1; }
-static const insn *op_load(vm *m, const insn *ip) { m->stack[m->sp++] = m->locals[ip->arg]; return ip + 1; }
-static const insn *op_store(vm *m, const insn *ip) { m->locals[ip->arg] = m->stack[--m->sp]; return ip + 1; }
-static const insn *op_add(vm *m, const insn *ip) { m->sp--; m->stack[m->sp - 1] += m->stack[m->sp]; return ip + 1; }
-static const insn *op_mul(vm *m, const insn *ip) { m->sp--; m->stack[m->sp - 1] *= m->stack[m->sp]; return ip + 1; }
-static const insn *op_shr1(vm *m, const insn *ip) { m->stack[m->sp - 1] >>= 1; return ip + 1; }
-static const insn *op_and1(vm *m, const insn *ip) { m->stack[m->sp - 1] &= 1; return ip + 1; }
+static const insn *op_push(vm *m, const insn *ip)
+{
+    m->stack[m->sp++] = ip->arg;
+    return ip + 1;
+}
+static const insn *op_load(vm *m, const insn *ip)
+{
+    m->stack[m->sp++] = m->locals[ip->arg];
+    return ip + 1;
+}
+static const insn *op_store(vm *m, const insn *ip)
+{
+    m->locals[ip->arg] = m->stack[--m->sp];
+    return ip + 1;
+}
+static const insn *op_add(vm *m, const insn *ip)
+{
+    m->sp--;
+    m->stack[m->sp - 1] += m->stack[m->sp];
+    return ip + 1;
+}
+static const insn *op_mul(vm *m, const insn *ip)
+{
+    m->sp--;
+    m->stack[m->sp - 1] *= m->stack[m->sp];
+    return ip + 1;
+}
+static const insn *op_shr1(vm *m, const insn *ip)
+{
+    m->stack[m->sp - 1] >>= 1;
+    return ip + 1;
+}
+static const insn *op_and1(vm *m, const insn *ip)
+{
+    m->stack[m->sp - 1] &= 1;
+    return ip + 1;
+}
 static const insn *op_lt(vm *m, const insn *ip)
 {
     m->sp--;
@@ -36,7 +66,12 @@ static const insn *op_lt(vm *m, const insn *ip)
 }
 static const insn *op_jmp(vm *m, const insn *ip) { return m->code + ip->arg; }
 static const insn *op_jz(vm *m, const insn *ip) { return m->stack[--m->sp] ? ip + 1 : m->code + ip->arg; }
-static const insn *op_halt(vm *m, const insn *ip) { (void)m; (void)ip; return NULL; }
+static const insn *op_halt(vm *m, const insn *ip)
+{
+    (void)m;
+    (void)ip;
+    return NULL;
+}
 
 enum { PUSH, LOAD, STORE, ADD, MUL, SHR1, AND1, LT, JMP, JZ, HALT, NOPS };
 
@@ -46,8 +81,7 @@ static handler handlers[NOPS];
 
 static void init_handlers(void)
 {
-    handler h[NOPS] = {op_push, op_load, op_store, op_add, op_mul, op_shr1,
-                       op_and1, op_lt,   op_jmp,   op_jz,  op_halt};
+    handler h[NOPS] = {op_push, op_load, op_store, op_add, op_mul, op_shr1, op_and1, op_lt, op_jmp, op_jz, op_halt};
     for (int i = 0; i < NOPS; i++)
         handlers[i] = h[i];
 }
@@ -57,15 +91,15 @@ static void init_handlers(void)
  * Jump targets are absolute instruction indexes. */
 enum { OUTER = 2, INNER = 8, EVEN = 22, NEXT = 26, END = 31 };
 static const int32_t PROGRAM[][2] = {
-    {PUSH, 1},    {STORE, 0},                                                  /* 0: i = 1 */
-    {LOAD, 0},    {LOAD, 1},  {LT, 0},   {JZ, END},                            /* 2: OUTER */
-    {LOAD, 0},    {STORE, 2},                                                  /* 6: n = i */
-    {PUSH, 1},    {LOAD, 2},  {LT, 0},   {JZ, NEXT},                           /* 8: INNER */
-    {LOAD, 2},    {AND1, 0},  {JZ, EVEN},                                      /* 12 */
-    {LOAD, 2},    {PUSH, 3},  {MUL, 0},  {PUSH, 1}, {ADD, 0}, {STORE, 2}, {JMP, INNER}, /* 15 */
-    {LOAD, 2},    {SHR1, 0},  {STORE, 2}, {JMP, INNER},                        /* 22: EVEN */
-    {LOAD, 0},    {PUSH, 1},  {ADD, 0},  {STORE, 0}, {JMP, OUTER},             /* 26: NEXT */
-    {HALT, 0},                                                                 /* 31: END */
+    {PUSH, 1}, {STORE, 0},                                                                   /* 0: i = 1 */
+    {LOAD, 0}, {LOAD, 1},  {LT, 0},    {JZ, END},                                            /* 2: OUTER */
+    {LOAD, 0}, {STORE, 2},                                                                   /* 6: n = i */
+    {PUSH, 1}, {LOAD, 2},  {LT, 0},    {JZ, NEXT},                                           /* 8: INNER */
+    {LOAD, 2}, {AND1, 0},  {JZ, EVEN},                                                       /* 12 */
+    {LOAD, 2}, {PUSH, 3},  {MUL, 0},   {PUSH, 1},    {ADD, 0},     {STORE, 2}, {JMP, INNER}, /* 15 */
+    {LOAD, 2}, {SHR1, 0},  {STORE, 2}, {JMP, INNER},                                         /* 22: EVEN */
+    {LOAD, 0}, {PUSH, 1},  {ADD, 0},   {STORE, 0},   {JMP, OUTER},                           /* 26: NEXT */
+    {HALT, 0},                                                                               /* 31: END */
 };
 
 /* Returns the number of instructions the little machine executed. */
@@ -99,10 +133,18 @@ struct shape {
 
 static int64_t rect_area(const shape *s) { return s->a * s->b; }
 static int64_t rect_perim(const shape *s) { return 2 * (s->a + s->b); }
-static void rect_grow(shape *s, int64_t d) { s->a = (s->a + d) & 1023; s->b = (s->b + 2 * d) & 1023; }
+static void rect_grow(shape *s, int64_t d)
+{
+    s->a = (s->a + d) & 1023;
+    s->b = (s->b + 2 * d) & 1023;
+}
 static int64_t tri_area(const shape *s) { return s->a * s->b / 2; }
 static int64_t tri_perim(const shape *s) { return s->a + s->b + (s->a > s->b ? s->a : s->b); }
-static void tri_grow(shape *s, int64_t d) { s->a = (s->a * 3 + d) & 1023; s->b = (s->b + d) & 1023; }
+static void tri_grow(shape *s, int64_t d)
+{
+    s->a = (s->a * 3 + d) & 1023;
+    s->b = (s->b + d) & 1023;
+}
 static int64_t sq_area(const shape *s) { return s->a * s->a; }
 static int64_t sq_perim(const shape *s) { return 4 * s->a; }
 static void sq_grow(shape *s, int64_t d) { s->a = (s->a ^ d) & 1023; }
@@ -111,7 +153,8 @@ static shape_vtable vtables[3];
 
 static uint64_t run_shapes(long rounds)
 {
-    shape_vtable v[3] = {{rect_area, rect_perim, rect_grow}, {tri_area, tri_perim, tri_grow}, {sq_area, sq_perim, sq_grow}};
+    shape_vtable v[3] = {
+        {rect_area, rect_perim, rect_grow}, {tri_area, tri_perim, tri_grow}, {sq_area, sq_perim, sq_grow}};
     for (int i = 0; i < 3; i++)
         vtables[i] = v[i];
     enum { COUNT = 1024 };

@@ -40,8 +40,8 @@ static void put_uint(text *t, uint64_t v)
     put(t, out, (size_t)n);
 }
 
-static const char *const WORDS[] = {"alpha", "beta", "gamma \\\"quoted\\\"", "delta\\n", "epsilon",
-                                    "z\\u00e9ta", "eta\\ttab", "theta", "iota/kappa", "lambda"};
+static const char *const WORDS[] = {"alpha",     "beta",  "gamma \\\"quoted\\\"", "delta\\n", "epsilon", "z\\u00e9ta",
+                                    "eta\\ttab", "theta", "iota/kappa",           "lambda"};
 
 static void build(text *t, bench_rng *rng)
 {
@@ -118,7 +118,9 @@ static void parse_string(parser *ps)
             case 'r': c = '\r'; break;
             case 'b': c = '\b'; break;
             case 'f': c = '\f'; break;
-            case '"': case '\\': case '/': c = (uint8_t)e; break;
+            case '"':
+            case '\\':
+            case '/': c = (uint8_t)e; break;
             case 'u':
                 c = 0;
                 for (int i = 0; i < 4; i++) {
@@ -130,9 +132,7 @@ static void parse_string(parser *ps)
                     c = c << 4 | (uint32_t)v;
                 }
                 break;
-            default:
-                ps->error = 1;
-                return;
+            default: ps->error = 1; return;
             }
         } else if (c < 0x20) {
             ps->error = 1;

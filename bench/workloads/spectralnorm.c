@@ -5,10 +5,7 @@
 #include "bench_common.h"
 #include <math.h>
 
-static double eval_a(long i, long j)
-{
-    return 1.0 / (double)((i + j) * (i + j + 1) / 2 + i + 1);
-}
+static double eval_a(long i, long j) { return 1.0 / (double)((i + j) * (i + j + 1) / 2 + i + 1); }
 
 static void mul_av(long n, const double *v, double *av)
 {

@@ -93,10 +93,10 @@ SDK_EXPORT(flip) void cf_flip(void)
     jw_str(&w, choice, choice_len);
     jw_obj_end(&w);
 
-    uint64_t call = promise_call(st.outlayer_id, "request_execution", args.data, args.len, deposit,
-                                 COINFLIP_OUTLAYER_GAS);
-    uint64_t then = promise_then_call(call, sdk_current_account(), "on_flip_result", cb.data, cb.len, 0,
-                                      COINFLIP_CALLBACK_GAS);
+    uint64_t call =
+        promise_call(st.outlayer_id, "request_execution", args.data, args.len, deposit, COINFLIP_OUTLAYER_GAS);
+    uint64_t then =
+        promise_then_call(call, sdk_current_account(), "on_flip_result", cb.data, cb.len, 0, COINFLIP_CALLBACK_GAS);
     struct buf line;
     buf_init(&line);
     buf_str(&line, "Flip requested by ");

@@ -102,10 +102,10 @@ SDK_EXPORT(ask) void fw_ask(void)
     jw_cstr(&w, sender);
     jw_obj_end(&w);
 
-    uint64_t call = promise_call(st.outlayer_id, "request_execution", args.data, args.len, deposit,
-                                 FORWARDER_OUTLAYER_GAS);
-    uint64_t then = promise_then_call(call, sdk_current_account(), "on_answer", cb.data, cb.len, 0,
-                                      FORWARDER_CALLBACK_GAS);
+    uint64_t call =
+        promise_call(st.outlayer_id, "request_execution", args.data, args.len, deposit, FORWARDER_OUTLAYER_GAS);
+    uint64_t then =
+        promise_then_call(call, sdk_current_account(), "on_answer", cb.data, cb.len, 0, FORWARDER_CALLBACK_GAS);
     struct buf line;
     buf_init(&line);
     buf_str(&line, "Forwarding request ");

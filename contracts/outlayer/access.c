@@ -2,7 +2,7 @@
  * The contract only stores conditions; the keystore evaluates them. */
 #include "outlayer.h"
 
-static const char *const VARIANTS[] = {"Logic", "Not", "AllowAll", "Whitelist", "AccountPattern",
+static const char *const VARIANTS[] = {"Logic",       "Not",       "AllowAll", "Whitelist", "AccountPattern",
                                        "NearBalance", "FtBalance", "NftOwned", "DaoMember"};
 static const char *const CMP[] = {"Gte", "Lte", "Gt", "Lt", "Eq", "Ne"};
 
@@ -45,7 +45,8 @@ static void string_field(const struct jr_value *body, const char *key, struct bu
 
 static void cmp_field(const struct jr_value *body, struct buf *borsh, struct jw *json)
 {
-    int op = unit_enum(jr_req(body, "operator"), CMP, 6, "unknown variant, expected one of `Gte`, `Lte`, `Gt`, `Lt`, `Eq`, `Ne`");
+    int op = unit_enum(jr_req(body, "operator"), CMP, 6,
+                       "unknown variant, expected one of `Gte`, `Lte`, `Gt`, `Lt`, `Eq`, `Ne`");
     bw_u8(borsh, (uint8_t)op);
     jw_key(json, "operator");
     jw_cstr(json, CMP[op]);
@@ -117,9 +118,7 @@ void ol_access_from_json(const struct jr_value *v, struct buf *borsh, struct jw 
         jw_arr_end(json);
         break;
     }
-    case 4: /* AccountPattern */
-        string_field(body, "pattern", borsh, json);
-        break;
+    case 4: /* AccountPattern */ string_field(body, "pattern", borsh, json); break;
     case 5: /* NearBalance */
         cmp_field(body, borsh, json);
         token_field(body, borsh, json);
@@ -219,9 +218,7 @@ static void to_json(struct br *r, struct jw *json, int depth)
         jw_arr_end(json);
         break;
     }
-    case 4:
-        str_out(r, json, "pattern");
-        break;
+    case 4: str_out(r, json, "pattern"); break;
     case 5:
         cmp_out(r, json);
         jw_key(json, "value");
@@ -251,7 +248,4 @@ static void to_json(struct br *r, struct jw *json, int depth)
     jw_obj_end(json);
 }
 
-void ol_access_to_json(struct br *r, struct jw *json)
-{
-    to_json(r, json, 0);
-}
+void ol_access_to_json(struct br *r, struct jw *json) { to_json(r, json, 0); }

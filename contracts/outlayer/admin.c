@@ -2,10 +2,7 @@
  * views (spec §3.4, §3.5, §10). */
 #include "outlayer.h"
 
-static void return_literal(const char *json)
-{
-    sdk_return(json, strlen(json));
-}
+static void return_literal(const char *json) { sdk_return(json, strlen(json)); }
 
 SDK_EXPORT(new) void ol_new(void)
 {
@@ -85,10 +82,7 @@ static void set_role_account(const char *method, const char *arg, const char *la
     ol_state_save(&st);
 }
 
-SDK_EXPORT(set_owner) void ol_set_owner(void)
-{
-    set_role_account("set_owner", "new_owner_id", "Owner", ROLE_OWNER);
-}
+SDK_EXPORT(set_owner) void ol_set_owner(void) { set_role_account("set_owner", "new_owner_id", "Owner", ROLE_OWNER); }
 
 SDK_EXPORT(set_operator) void ol_set_operator(void)
 {
@@ -137,8 +131,7 @@ SDK_EXPORT(set_pricing) void ol_set_pricing(void)
     ol_state_load(&st);
     ol_require_owner(&st);
     update_fee(a, "base_fee", &st.base_fee, "Base fee");
-    update_fee(a, "per_million_instructions_fee", &st.per_million_instructions_fee,
-               "Per million instructions fee");
+    update_fee(a, "per_million_instructions_fee", &st.per_million_instructions_fee, "Per million instructions fee");
     update_fee(a, "per_ms_fee", &st.per_ms_fee, "Per millisecond fee (execution)");
     update_fee(a, "per_compile_ms_fee", &st.per_compile_ms_fee, "Per millisecond fee (compilation)");
     ol_state_save(&st);

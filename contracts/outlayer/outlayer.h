@@ -30,8 +30,8 @@ struct ol_str {
 enum ol_code_kind { OL_GITHUB = 0, OL_WASM_URL = 1 };
 struct ol_code_source {
     enum ol_code_kind kind;
-    struct ol_str first;   /* repo | url */
-    struct ol_str second;  /* commit | hash */
+    struct ol_str first;  /* repo | url */
+    struct ol_str second; /* commit | hash */
     bool has_build_target;
     struct ol_str build_target;
 };
@@ -112,7 +112,7 @@ enum ol_format ol_parse_format(const struct jr_value *v);
 void ol_write_code_source(struct jw *w, const struct ol_code_source *cs);
 void ol_write_limits(struct jw *w, const struct ol_limits *l);
 void ol_write_metrics(struct jw *w, const struct ol_metrics *m);
-void ol_write_output(struct jw *w, const struct ol_output *o);   /* {"Text":"..."} etc. */
+void ol_write_output(struct jw *w, const struct ol_output *o); /* {"Text":"..."} etc. */
 void ol_write_response(struct jw *w, const struct ol_response *r);
 void ol_write_request(struct jw *w, const struct ol_request *r); /* get_request shape */
 const char *ol_format_name(enum ol_format f);
@@ -126,7 +126,7 @@ void ol_debug_str(struct buf *b, struct ol_str s);
 
 /* state.c */
 bool ol_state_exists(void);
-void ol_state_load(struct ol_state *st);  /* panics "The contract is not initialized" */
+void ol_state_load(struct ol_state *st); /* panics "The contract is not initialized" */
 void ol_state_save(const struct ol_state *st);
 void ol_require_owner(const struct ol_state *st);
 bool ol_request_load(uint64_t id, struct ol_request *out);

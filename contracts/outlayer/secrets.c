@@ -229,10 +229,7 @@ static void index_remove(const char *owner, const struct buf *key)
 
 /* ---- validation ---- */
 
-static bool is_hex(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+static bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 static void validate(const struct accessor *a, struct ol_str profile, struct ol_str encrypted)
 {
@@ -262,8 +259,7 @@ static void validate(const struct accessor *a, struct ol_str profile, struct ol_
      * Unicode alphanumeric, e.g. look-alike letters). */
     for (size_t i = 0; i < profile.n; i++) {
         char c = profile.s[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                  c == '_';
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
         if (!ok)
             sdk_panic("Profile name must contain only alphanumeric, dash, or underscore");
     }

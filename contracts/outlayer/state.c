@@ -9,10 +9,7 @@ const uint8_t OL_PREFIX_INDEX[1] = {0x02};
 
 static const struct lookup_map PENDING = {OL_PREFIX_PENDING, 1};
 
-bool ol_state_exists(void)
-{
-    return storage_has(STATE_KEY, sizeof STATE_KEY - 1);
-}
+bool ol_state_exists(void) { return storage_has(STATE_KEY, sizeof STATE_KEY - 1); }
 
 /* LookupMap { key_prefix: Vec<u8> } — always the fixed prefixes here. */
 static void read_map_prefix(struct br *r, const uint8_t *expected)

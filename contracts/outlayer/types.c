@@ -35,10 +35,7 @@ static const struct jr_value *struct_body(const struct jr_value *body)
     return body;
 }
 
-void ol_buf_str(struct buf *b, struct ol_str s)
-{
-    buf_put(b, s.s, s.n);
-}
+void ol_buf_str(struct buf *b, struct ol_str s) { buf_put(b, s.s, s.n); }
 
 void ol_debug_str(struct buf *b, struct ol_str s)
 {
@@ -139,10 +136,7 @@ enum ol_format ol_parse_format(const struct jr_value *v)
     unknown_variant(name, "one of `Bytes`, `Text`, `Json`");
 }
 
-const char *ol_format_name(enum ol_format f)
-{
-    return f == OL_BYTES ? "Bytes" : f == OL_JSON ? "Json" : "Text";
-}
+const char *ol_format_name(enum ol_format f) { return f == OL_BYTES ? "Bytes" : f == OL_JSON ? "Json" : "Text"; }
 
 void ol_parse_output(const struct jr_value *v, struct ol_output *out)
 {
@@ -381,10 +375,7 @@ void ol_write_request(struct jw *w, const struct ol_request *r)
 }
 
 /* ---- Borsh ---- */
-static void bw_ostr(struct buf *b, struct ol_str s)
-{
-    bw_bytes(b, s.s, s.n);
-}
+static void bw_ostr(struct buf *b, struct ol_str s) { bw_bytes(b, s.s, s.n); }
 
 static struct ol_str br_ostr(struct br *r)
 {

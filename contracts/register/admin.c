@@ -206,8 +206,9 @@ SDK_EXPORT(set_tcb_policy) void rg_set_tcb_policy(void)
     struct rg_state st;
     rg_state_load(&st);
     rg_require_owner(&st);
-    static const char *known[] = {"UpToDate", "SWHardeningNeeded", "ConfigurationNeeded",
-                                  "ConfigurationAndSWHardeningNeeded", "OutOfDate", "OutOfDateConfigurationNeeded"};
+    static const char *known[] = {
+        "UpToDate",  "SWHardeningNeeded",           "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded",
+        "OutOfDate", "OutOfDateConfigurationNeeded"};
     const struct jr_value *list = jr_req(a, "allowed");
     jr_expect(list, JR_ARRAY);
     if (list->count == 0)

@@ -5,10 +5,10 @@
 
 ENV_IMPORT(promise_batch_action_add_key_with_function_call)
 void env_promise_batch_action_add_key_with_function_call(uint64_t promise_index, uint64_t public_key_len,
-                                                          uint64_t public_key_ptr, uint64_t nonce,
-                                                          uint64_t allowance_ptr, uint64_t receiver_id_len,
-                                                          uint64_t receiver_id_ptr, uint64_t method_names_len,
-                                                          uint64_t method_names_ptr);
+                                                         uint64_t public_key_ptr, uint64_t nonce,
+                                                         uint64_t allowance_ptr, uint64_t receiver_id_len,
+                                                         uint64_t receiver_id_ptr, uint64_t method_names_len,
+                                                         uint64_t method_names_ptr);
 ENV_IMPORT(promise_batch_action_delete_key)
 void env_promise_batch_action_delete_key(uint64_t promise_index, uint64_t public_key_len, uint64_t public_key_ptr);
 
@@ -53,8 +53,8 @@ bool rg_parse_ed25519(const char *s, size_t len, uint8_t out[32])
     return true;
 }
 
-void rg_promise_add_function_call_key(uint64_t promise, const uint8_t key[32], u128 allowance,
-                                      const char *receiver, const char *methods)
+void rg_promise_add_function_call_key(uint64_t promise, const uint8_t key[32], u128 allowance, const char *receiver,
+                                      const char *methods)
 {
     uint8_t pk[33];
     pk[0] = 0; /* ed25519 */
@@ -62,10 +62,9 @@ void rg_promise_add_function_call_key(uint64_t promise, const uint8_t key[32], u
     uint8_t amount[16];
     for (int i = 0; i < 16; i++)
         amount[i] = (uint8_t)(allowance >> (8 * i));
-    env_promise_batch_action_add_key_with_function_call(promise, sizeof pk, (uint64_t)(uintptr_t)pk, 0,
-                                                        (uint64_t)(uintptr_t)amount, strlen(receiver),
-                                                        (uint64_t)(uintptr_t)receiver, strlen(methods),
-                                                        (uint64_t)(uintptr_t)methods);
+    env_promise_batch_action_add_key_with_function_call(
+        promise, sizeof pk, (uint64_t)(uintptr_t)pk, 0, (uint64_t)(uintptr_t)amount, strlen(receiver),
+        (uint64_t)(uintptr_t)receiver, strlen(methods), (uint64_t)(uintptr_t)methods);
 }
 
 void rg_promise_delete_key(uint64_t promise, const uint8_t key[32])

@@ -26,19 +26,19 @@ extern const size_t RG_INTEL_ROOT_CA_LEN;
 struct rg_state {
     const char *owner_id;
     const char *init_worker_account;
-    struct unordered_set approved_rtmr3;       /* prefix 0x00, String (96 hex) */
-    const char *quote_collateral;              /* NULL when none */
-    const char *receiver_id;                   /* the OutLayer contract */
-    const uint8_t *root_ca;                    /* trust anchor (DER) */
+    struct unordered_set approved_rtmr3; /* prefix 0x00, String (96 hex) */
+    const char *quote_collateral;        /* NULL when none */
+    const char *receiver_id;             /* the OutLayer contract */
+    const uint8_t *root_ca;              /* trust anchor (DER) */
     size_t root_ca_len;
-    const char *tcb_policy;                    /* allowed TCB statuses, comma-separated */
-    struct unordered_set approved_measurements;/* prefix 0x01, String (480 hex: mrtd|rtmr0..3) */
-    struct unordered_set workers;              /* prefix 0x02, String public keys */
+    const char *tcb_policy;                     /* allowed TCB statuses, comma-separated */
+    struct unordered_set approved_measurements; /* prefix 0x01, String (480 hex: mrtd|rtmr0..3) */
+    struct unordered_set workers;               /* prefix 0x02, String public keys */
     /* stake */
-    u128 min_stake;                            /* yoctoNEAR a registration must deposit */
-    uint64_t unbonding_ns;                     /* unstake -> withdraw delay */
-    const char *treasury_id;                   /* receives slashed stake */
-    const char *arbiter_id;                    /* may slash besides the owner; NULL if none */
+    u128 min_stake;          /* yoctoNEAR a registration must deposit */
+    uint64_t unbonding_ns;   /* unstake -> withdraw delay */
+    const char *treasury_id; /* receives slashed stake */
+    const char *arbiter_id;  /* may slash besides the owner; NULL if none */
 };
 #define RG_DEFAULT_UNBONDING_NS (7ull * 24 * 3600 * 1000000000ull)
 
@@ -51,14 +51,14 @@ void rg_require_owner(const struct rg_state *st);
 
 /* A worker record, stored under RG_PREFIX_RECORDS ++ borsh(public key). */
 struct rg_worker {
-    const char *account_id;      /* who registered it */
+    const char *account_id; /* who registered it */
     char measurements[RG_SET_HEX + 1];
     const char *tcb_status;
     uint64_t registered_at_ns;
-    u128 stake;                  /* held by the contract */
-    bool unbonding;              /* unstake (or removal) started */
-    uint64_t unbond_at_ns;       /* withdraw allowed from this block time */
-    bool key_active;             /* the access key is (still) on the account */
+    u128 stake;            /* held by the contract */
+    bool unbonding;        /* unstake (or removal) started */
+    uint64_t unbond_at_ns; /* withdraw allowed from this block time */
+    bool key_active;       /* the access key is (still) on the account */
 };
 void rg_worker_save(const char *public_key, const struct rg_worker *w);
 bool rg_worker_load(const char *public_key, struct rg_worker *w);
@@ -74,8 +74,8 @@ const char **rg_set_strings(const struct unordered_set *s, size_t *count);
 bool rg_parse_ed25519(const char *s, size_t len, uint8_t out[32]);
 /* Appends "ed25519:<base58>". */
 void rg_format_ed25519(const uint8_t key[32], struct buf *out);
-void rg_promise_add_function_call_key(uint64_t promise, const uint8_t key[32], u128 allowance,
-                                      const char *receiver, const char *methods);
+void rg_promise_add_function_call_key(uint64_t promise, const uint8_t key[32], u128 allowance, const char *receiver,
+                                      const char *methods);
 void rg_promise_delete_key(uint64_t promise, const uint8_t key[32]);
 
 /* The binding in report_data[32..64]: SHA-256("outlayer-register-v1:" ||

@@ -14,8 +14,7 @@ static __attribute__((noreturn)) void panic2(const char *a, const char *b)
 }
 
 /* The record of the public_key argument, by its canonical text. */
-static const char *load_worker(const struct jr_value *a, const char *key_field, struct rg_worker *rec,
-                               uint8_t key[32])
+static const char *load_worker(const struct jr_value *a, const char *key_field, struct rg_worker *rec, uint8_t key[32])
 {
     size_t len;
     const char *pk = jr_as_str(jr_req(a, key_field), &len);

@@ -10,10 +10,7 @@ const uint8_t RG_PREFIX_MEASUREMENTS[1] = {0x01};
 const uint8_t RG_PREFIX_WORKERS[1] = {0x02};
 const uint8_t RG_PREFIX_RECORDS[1] = {0x03};
 
-bool rg_state_exists(void)
-{
-    return storage_has(STATE_KEY, sizeof STATE_KEY - 1);
-}
+bool rg_state_exists(void) { return storage_has(STATE_KEY, sizeof STATE_KEY - 1); }
 
 void rg_state_load(struct rg_state *st)
 {

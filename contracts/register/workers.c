@@ -66,8 +66,8 @@ SDK_EXPORT(register_worker_key) void rg_register_worker_key(void)
     int64_t now = (int64_t)(sdk_block_timestamp() / 1000000000ull);
     struct dcap_verified v;
     struct dcap_err e;
-    if (!dcap_verify_with_verified_collateral(quote, quote_len, (const uint8_t *)st.quote_collateral, strlen(st.quote_collateral), st.root_ca,
-                     st.root_ca_len, now, &v, &e))
+    if (!dcap_verify_with_verified_collateral(quote, quote_len, (const uint8_t *)st.quote_collateral,
+                                              strlen(st.quote_collateral), st.root_ca, st.root_ca_len, now, &v, &e))
         panic3("TDX quote verification failed - invalid signature or expired TCB: ", e.msg, NULL);
     if (v.advisory_ids[0]) {
         struct buf m;

@@ -1,10 +1,7 @@
 /* account.c — NEAR account id validation. */
 #include "account.h"
 
-static bool is_alnum(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
+static bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
 bool account_id_valid(const char *s, size_t len)
 {

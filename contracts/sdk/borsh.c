@@ -29,10 +29,7 @@ void bw_bytes(struct buf *b, const void *data, size_t len)
     buf_put(b, data, len);
 }
 
-void bw_str(struct buf *b, const char *s)
-{
-    bw_bytes(b, s, strlen(s));
-}
+void bw_str(struct buf *b, const char *s) { bw_bytes(b, s, strlen(s)); }
 
 void br_init(struct br *r, const uint8_t *p, size_t len)
 {
@@ -42,10 +39,7 @@ void br_init(struct br *r, const uint8_t *p, size_t len)
     r->error = "Cannot deserialize the contract state.";
 }
 
-void br_fail(const struct br *r)
-{
-    sdk_panic(r->error);
-}
+void br_fail(const struct br *r) { sdk_panic(r->error); }
 
 const uint8_t *br_raw(struct br *r, size_t n)
 {
@@ -100,12 +94,6 @@ char *br_str(struct br *r, size_t *len)
     return sdk_strndup((const char *)p, n);
 }
 
-bool br_option(struct br *r)
-{
-    return br_bool(r);
-}
+bool br_option(struct br *r) { return br_bool(r); }
 
-bool br_done(const struct br *r)
-{
-    return r->pos == r->len;
-}
+bool br_done(const struct br *r) { return r->pos == r->len; }

@@ -36,10 +36,7 @@ void buf_byte(struct buf *b, uint8_t c)
     b->data[b->len++] = c;
 }
 
-void buf_str(struct buf *b, const char *s)
-{
-    buf_put(b, s, strlen(s));
-}
+void buf_str(struct buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 
 void buf_u64(struct buf *b, uint64_t v)
 {
@@ -61,10 +58,7 @@ void buf_u128(struct buf *b, u128 v)
     buf_put(b, tmp, n);
 }
 
-void buf_bool(struct buf *b, bool v)
-{
-    buf_str(b, v ? "true" : "false");
-}
+void buf_bool(struct buf *b, bool v) { buf_str(b, v ? "true" : "false"); }
 
 char *buf_cstr(struct buf *b)
 {

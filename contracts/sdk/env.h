@@ -43,46 +43,47 @@ ENV_IMPORT(panic_utf8) __attribute__((noreturn)) void env_panic_utf8(uint64_t le
 ENV_IMPORT(log_utf8) void env_log_utf8(uint64_t len, uint64_t ptr);
 
 /* Storage */
-ENV_IMPORT(storage_write) uint64_t env_storage_write(uint64_t key_len, uint64_t key_ptr,
-                                                     uint64_t value_len, uint64_t value_ptr,
-                                                     uint64_t register_id);
+ENV_IMPORT(storage_write)
+uint64_t env_storage_write(uint64_t key_len, uint64_t key_ptr, uint64_t value_len, uint64_t value_ptr,
+                           uint64_t register_id);
 ENV_IMPORT(storage_read) uint64_t env_storage_read(uint64_t key_len, uint64_t key_ptr, uint64_t register_id);
 ENV_IMPORT(storage_remove) uint64_t env_storage_remove(uint64_t key_len, uint64_t key_ptr, uint64_t register_id);
 ENV_IMPORT(storage_has_key) uint64_t env_storage_has_key(uint64_t key_len, uint64_t key_ptr);
 
 /* Promises */
-ENV_IMPORT(promise_create) uint64_t env_promise_create(uint64_t account_id_len, uint64_t account_id_ptr,
-                                                       uint64_t function_name_len, uint64_t function_name_ptr,
-                                                       uint64_t arguments_len, uint64_t arguments_ptr,
-                                                       uint64_t amount_ptr, uint64_t gas);
-ENV_IMPORT(promise_then) uint64_t env_promise_then(uint64_t promise_index,
-                                                   uint64_t account_id_len, uint64_t account_id_ptr,
-                                                   uint64_t function_name_len, uint64_t function_name_ptr,
-                                                   uint64_t arguments_len, uint64_t arguments_ptr,
-                                                   uint64_t amount_ptr, uint64_t gas);
+ENV_IMPORT(promise_create)
+uint64_t env_promise_create(uint64_t account_id_len, uint64_t account_id_ptr, uint64_t function_name_len,
+                            uint64_t function_name_ptr, uint64_t arguments_len, uint64_t arguments_ptr,
+                            uint64_t amount_ptr, uint64_t gas);
+ENV_IMPORT(promise_then)
+uint64_t env_promise_then(uint64_t promise_index, uint64_t account_id_len, uint64_t account_id_ptr,
+                          uint64_t function_name_len, uint64_t function_name_ptr, uint64_t arguments_len,
+                          uint64_t arguments_ptr, uint64_t amount_ptr, uint64_t gas);
 ENV_IMPORT(promise_and) uint64_t env_promise_and(uint64_t promise_idx_ptr, uint64_t promise_idx_count);
 ENV_IMPORT(promise_batch_create) uint64_t env_promise_batch_create(uint64_t account_id_len, uint64_t account_id_ptr);
-ENV_IMPORT(promise_batch_then) uint64_t env_promise_batch_then(uint64_t promise_index, uint64_t account_id_len,
-                                                               uint64_t account_id_ptr);
-ENV_IMPORT(promise_batch_action_transfer) void env_promise_batch_action_transfer(uint64_t promise_index,
-                                                                                 uint64_t amount_ptr);
-ENV_IMPORT(promise_batch_action_function_call) void env_promise_batch_action_function_call(
-    uint64_t promise_index, uint64_t function_name_len, uint64_t function_name_ptr,
-    uint64_t arguments_len, uint64_t arguments_ptr, uint64_t amount_ptr, uint64_t gas);
-ENV_IMPORT(promise_batch_action_function_call_weight) void env_promise_batch_action_function_call_weight(
-    uint64_t promise_index, uint64_t function_name_len, uint64_t function_name_ptr,
-    uint64_t arguments_len, uint64_t arguments_ptr, uint64_t amount_ptr, uint64_t gas, uint64_t gas_weight);
+ENV_IMPORT(promise_batch_then)
+uint64_t env_promise_batch_then(uint64_t promise_index, uint64_t account_id_len, uint64_t account_id_ptr);
+ENV_IMPORT(promise_batch_action_transfer)
+void env_promise_batch_action_transfer(uint64_t promise_index, uint64_t amount_ptr);
+ENV_IMPORT(promise_batch_action_function_call)
+void env_promise_batch_action_function_call(uint64_t promise_index, uint64_t function_name_len,
+                                            uint64_t function_name_ptr, uint64_t arguments_len, uint64_t arguments_ptr,
+                                            uint64_t amount_ptr, uint64_t gas);
+ENV_IMPORT(promise_batch_action_function_call_weight)
+void env_promise_batch_action_function_call_weight(uint64_t promise_index, uint64_t function_name_len,
+                                                   uint64_t function_name_ptr, uint64_t arguments_len,
+                                                   uint64_t arguments_ptr, uint64_t amount_ptr, uint64_t gas,
+                                                   uint64_t gas_weight);
 ENV_IMPORT(promise_results_count) uint64_t env_promise_results_count(void);
 ENV_IMPORT(promise_result) uint64_t env_promise_result(uint64_t result_idx, uint64_t register_id);
 ENV_IMPORT(promise_return) void env_promise_return(uint64_t promise_id);
 
 /* Yield / resume (NEP-519) */
-ENV_IMPORT(promise_yield_create) uint64_t env_promise_yield_create(uint64_t function_name_len,
-                                                                   uint64_t function_name_ptr,
-                                                                   uint64_t arguments_len, uint64_t arguments_ptr,
-                                                                   uint64_t gas, uint64_t gas_weight,
-                                                                   uint64_t register_id);
-ENV_IMPORT(promise_yield_resume) uint32_t env_promise_yield_resume(uint64_t data_id_len, uint64_t data_id_ptr,
-                                                                   uint64_t payload_len, uint64_t payload_ptr);
+ENV_IMPORT(promise_yield_create)
+uint64_t env_promise_yield_create(uint64_t function_name_len, uint64_t function_name_ptr, uint64_t arguments_len,
+                                  uint64_t arguments_ptr, uint64_t gas, uint64_t gas_weight, uint64_t register_id);
+ENV_IMPORT(promise_yield_resume)
+uint32_t env_promise_yield_resume(uint64_t data_id_len, uint64_t data_id_ptr, uint64_t payload_len,
+                                  uint64_t payload_ptr);
 
 #endif

@@ -86,8 +86,8 @@ void jw_key(struct jw *w, const char *key);
 void jw_str(struct jw *w, const char *s, size_t len);
 void jw_cstr(struct jw *w, const char *s);
 void jw_u64(struct jw *w, uint64_t v);
-void jw_u128_str(struct jw *w, u128 v);   /* "123" (near-sdk U128) */
-void jw_u128_num(struct jw *w, u128 v);   /* 123 (serde_json raw u128) */
+void jw_u128_str(struct jw *w, u128 v); /* "123" (near-sdk U128) */
+void jw_u128_num(struct jw *w, u128 v); /* 123 (serde_json raw u128) */
 void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
 /* Inserts already-serialized JSON as one value. */

@@ -42,10 +42,7 @@ static bool literal(struct parser *ps, const char *word)
     return true;
 }
 
-static bool is_digit(uint8_t c)
-{
-    return c >= '0' && c <= '9';
-}
+static bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
 
 static bool parse_number(struct parser *ps, struct jr_value *out)
 {
@@ -211,8 +208,7 @@ static bool parse_string_text(struct parser *ps, const char **text, size_t *len)
                 put_utf8(&b, cp);
                 break;
             }
-            default:
-                return fail_at(ps, "invalid escape");
+            default: return fail_at(ps, "invalid escape");
             }
             continue;
         }
@@ -288,25 +284,16 @@ static bool parse_value(struct parser *ps, struct jr_value *out)
     if (ps->pos >= ps->len)
         return fail_at(ps, "EOF while parsing a value");
     switch (ps->p[ps->pos]) {
-    case 'n':
-        out->type = JR_NULL;
-        return literal(ps, "null");
+    case 'n': out->type = JR_NULL; return literal(ps, "null");
     case 't':
         out->type = JR_BOOL;
         out->boolean = true;
         return literal(ps, "true");
-    case 'f':
-        out->type = JR_BOOL;
-        return literal(ps, "false");
-    case '"':
-        out->type = JR_STRING;
-        return parse_string_text(ps, &out->text, &out->len);
-    case '[':
-        return parse_container(ps, out, false);
-    case '{':
-        return parse_container(ps, out, true);
-    default:
-        return parse_number(ps, out);
+    case 'f': out->type = JR_BOOL; return literal(ps, "false");
+    case '"': out->type = JR_STRING; return parse_string_text(ps, &out->text, &out->len);
+    case '[': return parse_container(ps, out, false);
+    case '{': return parse_container(ps, out, true);
+    default: return parse_number(ps, out);
     }
 }
 
@@ -331,10 +318,7 @@ const struct jr_value *jr_parse(const uint8_t *text, size_t len, const char **er
 
 static const char *error_context = "Failed to deserialize input from JSON.";
 
-void jr_set_error_context(const char *prefix)
-{
-    error_context = prefix;
-}
+void jr_set_error_context(const char *prefix) { error_context = prefix; }
 
 void jr_fail(const char *detail)
 {

@@ -84,10 +84,7 @@ void jw_str(struct jw *w, const char *s, size_t len)
     buf_byte(w->b, '"');
 }
 
-void jw_cstr(struct jw *w, const char *s)
-{
-    jw_str(w, s, strlen(s));
-}
+void jw_cstr(struct jw *w, const char *s) { jw_str(w, s, strlen(s)); }
 
 void jw_u64(struct jw *w, uint64_t v)
 {

@@ -17,10 +17,7 @@ static void u128_le(u128 v, uint8_t out[16])
     }
 }
 
-uint64_t promise_batch_create(const char *account)
-{
-    return env_promise_batch_create(strlen(account), PTR(account));
-}
+uint64_t promise_batch_create(const char *account) { return env_promise_batch_create(strlen(account), PTR(account)); }
 
 uint64_t promise_batch_then(uint64_t after, const char *account)
 {
@@ -34,40 +31,39 @@ void promise_action_transfer(uint64_t promise, u128 amount)
     env_promise_batch_action_transfer(promise, PTR(raw));
 }
 
-void promise_action_function_call(uint64_t promise, const char *method, const void *args, size_t args_len,
-                                  u128 deposit, uint64_t gas)
+void promise_action_function_call(uint64_t promise, const char *method, const void *args, size_t args_len, u128 deposit,
+                                  uint64_t gas)
 {
     uint8_t raw[16];
     u128_le(deposit, raw);
-    env_promise_batch_action_function_call(promise, strlen(method), PTR(method), args_len, PTR(args),
-                                           PTR(raw), gas);
+    env_promise_batch_action_function_call(promise, strlen(method), PTR(method), args_len, PTR(args), PTR(raw), gas);
 }
 
-void promise_action_function_call_weight(uint64_t promise, const char *method, const void *args,
-                                         size_t args_len, u128 deposit, uint64_t gas, uint64_t weight)
+void promise_action_function_call_weight(uint64_t promise, const char *method, const void *args, size_t args_len,
+                                         u128 deposit, uint64_t gas, uint64_t weight)
 {
     uint8_t raw[16];
     u128_le(deposit, raw);
-    env_promise_batch_action_function_call_weight(promise, strlen(method), PTR(method), args_len, PTR(args),
-                                                  PTR(raw), gas, weight);
+    env_promise_batch_action_function_call_weight(promise, strlen(method), PTR(method), args_len, PTR(args), PTR(raw),
+                                                  gas, weight);
 }
 
-uint64_t promise_call(const char *account, const char *method, const void *args, size_t args_len,
-                      u128 deposit, uint64_t gas)
+uint64_t promise_call(const char *account, const char *method, const void *args, size_t args_len, u128 deposit,
+                      uint64_t gas)
 {
     uint8_t raw[16];
     u128_le(deposit, raw);
-    return env_promise_create(strlen(account), PTR(account), strlen(method), PTR(method), args_len, PTR(args),
-                              PTR(raw), gas);
+    return env_promise_create(strlen(account), PTR(account), strlen(method), PTR(method), args_len, PTR(args), PTR(raw),
+                              gas);
 }
 
-uint64_t promise_then_call(uint64_t after, const char *account, const char *method, const void *args,
-                           size_t args_len, u128 deposit, uint64_t gas)
+uint64_t promise_then_call(uint64_t after, const char *account, const char *method, const void *args, size_t args_len,
+                           u128 deposit, uint64_t gas)
 {
     uint8_t raw[16];
     u128_le(deposit, raw);
-    return env_promise_then(after, strlen(account), PTR(account), strlen(method), PTR(method), args_len,
-                            PTR(args), PTR(raw), gas);
+    return env_promise_then(after, strlen(account), PTR(account), strlen(method), PTR(method), args_len, PTR(args),
+                            PTR(raw), gas);
 }
 
 uint64_t promise_and2(uint64_t a, uint64_t b)
@@ -85,15 +81,9 @@ void promise_transfer(const char *account, u128 amount)
     promise_action_transfer(promise_batch_create(account), amount);
 }
 
-void promise_return_value(uint64_t promise)
-{
-    env_promise_return(promise);
-}
+void promise_return_value(uint64_t promise) { env_promise_return(promise); }
 
-uint64_t promise_results_count(void)
-{
-    return env_promise_results_count();
-}
+uint64_t promise_results_count(void) { return env_promise_results_count(); }
 
 enum promise_status promise_result_get(uint64_t index, uint8_t **data, size_t *len)
 {
@@ -109,11 +99,11 @@ enum promise_status promise_result_get(uint64_t index, uint8_t **data, size_t *l
     return status == PROMISE_FAILED ? PROMISE_FAILED : PROMISE_NOT_READY;
 }
 
-uint64_t promise_yield(const char *method, const void *args, size_t args_len, uint64_t gas,
-                       uint64_t gas_weight, uint8_t data_id[32])
+uint64_t promise_yield(const char *method, const void *args, size_t args_len, uint64_t gas, uint64_t gas_weight,
+                       uint8_t data_id[32])
 {
-    uint64_t index = env_promise_yield_create(strlen(method), PTR(method), args_len, PTR(args), gas,
-                                              gas_weight, YIELD_REGISTER);
+    uint64_t index =
+        env_promise_yield_create(strlen(method), PTR(method), args_len, PTR(args), gas, gas_weight, YIELD_REGISTER);
     size_t len;
     uint8_t *id = sdk_read_register(YIELD_REGISTER, &len);
     if (id == NULL || len != 32)

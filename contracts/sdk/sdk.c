@@ -3,20 +3,11 @@
 
 #define PTR(p) ((uint64_t)(uintptr_t)(p))
 
-void sdk_panic_n(const char *msg, size_t len)
-{
-    env_panic_utf8(len, PTR(msg));
-}
+void sdk_panic_n(const char *msg, size_t len) { env_panic_utf8(len, PTR(msg)); }
 
-void sdk_panic(const char *msg)
-{
-    sdk_panic_n(msg, strlen(msg));
-}
+void sdk_panic(const char *msg) { sdk_panic_n(msg, strlen(msg)); }
 
-void sdk_panic_buf(struct buf *msg)
-{
-    sdk_panic_n((const char *)msg->data, msg->len);
-}
+void sdk_panic_buf(struct buf *msg) { sdk_panic_n((const char *)msg->data, msg->len); }
 
 uint8_t *sdk_read_register(uint64_t register_id, size_t *len)
 {
@@ -54,26 +45,14 @@ static const char *account_from(void (*getter)(uint64_t), const char **cache)
 /* Cached per call; native tests reset them through sdk_reset_context(). */
 static const char *cached_predecessor, *cached_current, *cached_signer;
 
-const char *sdk_predecessor(void)
-{
-    return account_from(env_predecessor_account_id, &cached_predecessor);
-}
+const char *sdk_predecessor(void) { return account_from(env_predecessor_account_id, &cached_predecessor); }
 
-const char *sdk_current_account(void)
-{
-    return account_from(env_current_account_id, &cached_current);
-}
+const char *sdk_current_account(void) { return account_from(env_current_account_id, &cached_current); }
 
-const char *sdk_signer(void)
-{
-    return account_from(env_signer_account_id, &cached_signer);
-}
+const char *sdk_signer(void) { return account_from(env_signer_account_id, &cached_signer); }
 
 #ifndef __wasm__
-void sdk_reset_context(void)
-{
-    cached_predecessor = cached_current = cached_signer = NULL;
-}
+void sdk_reset_context(void) { cached_predecessor = cached_current = cached_signer = NULL; }
 #endif
 
 static u128 read_u128(void (*getter)(uint64_t))
@@ -86,45 +65,21 @@ static u128 read_u128(void (*getter)(uint64_t))
     return v;
 }
 
-u128 sdk_attached_deposit(void)
-{
-    return read_u128(env_attached_deposit);
-}
+u128 sdk_attached_deposit(void) { return read_u128(env_attached_deposit); }
 
-u128 sdk_account_balance(void)
-{
-    return read_u128(env_account_balance);
-}
+u128 sdk_account_balance(void) { return read_u128(env_account_balance); }
 
-uint64_t sdk_block_timestamp(void)
-{
-    return env_block_timestamp();
-}
+uint64_t sdk_block_timestamp(void) { return env_block_timestamp(); }
 
-uint64_t sdk_block_height(void)
-{
-    return env_block_index();
-}
+uint64_t sdk_block_height(void) { return env_block_index(); }
 
-uint64_t sdk_prepaid_gas(void)
-{
-    return env_prepaid_gas();
-}
+uint64_t sdk_prepaid_gas(void) { return env_prepaid_gas(); }
 
-uint64_t sdk_used_gas(void)
-{
-    return env_used_gas();
-}
+uint64_t sdk_used_gas(void) { return env_used_gas(); }
 
-void sdk_return(const void *data, size_t len)
-{
-    env_value_return(len, PTR(data));
-}
+void sdk_return(const void *data, size_t len) { env_value_return(len, PTR(data)); }
 
-void sdk_return_buf(const struct buf *b)
-{
-    sdk_return(b->data, b->len);
-}
+void sdk_return_buf(const struct buf *b) { sdk_return(b->data, b->len); }
 
 struct jw *sdk_reply_begin(struct sdk_reply *r)
 {
@@ -133,28 +88,16 @@ struct jw *sdk_reply_begin(struct sdk_reply *r)
     return &r->w;
 }
 
-void sdk_reply_end(struct sdk_reply *r)
-{
-    sdk_return_buf(&r->b);
-}
+void sdk_reply_end(struct sdk_reply *r) { sdk_return_buf(&r->b); }
 
-void sdk_log_n(const char *msg, size_t len)
-{
-    env_log_utf8(len, PTR(msg));
-}
+void sdk_log_n(const char *msg, size_t len) { env_log_utf8(len, PTR(msg)); }
 
-void sdk_log(const char *msg)
-{
-    sdk_log_n(msg, strlen(msg));
-}
+void sdk_log(const char *msg) { sdk_log_n(msg, strlen(msg)); }
 
-void sdk_log_buf(const struct buf *msg)
-{
-    sdk_log_n((const char *)msg->data, msg->len);
-}
+void sdk_log_buf(const struct buf *msg) { sdk_log_n((const char *)msg->data, msg->len); }
 
-void sdk_emit_event(const char *standard, const char *version, const char *event,
-                    const uint8_t *data_object, size_t data_len)
+void sdk_emit_event(const char *standard, const char *version, const char *event, const uint8_t *data_object,
+                    size_t data_len)
 {
     struct buf b;
     buf_init(&b);

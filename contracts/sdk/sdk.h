@@ -73,8 +73,8 @@ void sdk_log_n(const char *msg, size_t len);
 void sdk_log_buf(const struct buf *msg);
 /* Logs `EVENT_JSON:{"standard":S,"version":V,"event":E,"data":[DATA]}`
  * where data_object is one compact JSON object (NEP-297). */
-void sdk_emit_event(const char *standard, const char *version, const char *event,
-                    const uint8_t *data_object, size_t data_len);
+void sdk_emit_event(const char *standard, const char *version, const char *event, const uint8_t *data_object,
+                    size_t data_len);
 
 /* --- what near-sdk-rs generates around every method --- */
 /* Panics "Method <name> doesn't accept deposit" if a deposit is attached. */

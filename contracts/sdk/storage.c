@@ -19,15 +19,9 @@ bool storage_set(const void *key, size_t key_len, const void *value, size_t valu
     return env_storage_write(key_len, PTR(key), value_len, PTR(value), SDK_REGISTER) == 1;
 }
 
-bool storage_del(const void *key, size_t key_len)
-{
-    return env_storage_remove(key_len, PTR(key), SDK_REGISTER) == 1;
-}
+bool storage_del(const void *key, size_t key_len) { return env_storage_remove(key_len, PTR(key), SDK_REGISTER) == 1; }
 
-bool storage_has(const void *key, size_t key_len)
-{
-    return env_storage_has_key(key_len, PTR(key)) == 1;
-}
+bool storage_has(const void *key, size_t key_len) { return env_storage_has_key(key_len, PTR(key)) == 1; }
 
 static void join(struct buf *b, const void *a, size_t alen, const void *c, size_t clen)
 {
@@ -43,8 +37,7 @@ uint8_t *lookup_map_get(const struct lookup_map *m, const void *key, size_t key_
     return storage_get(k.data, k.len, len);
 }
 
-bool lookup_map_insert(const struct lookup_map *m, const void *key, size_t key_len,
-                       const void *value, size_t value_len)
+bool lookup_map_insert(const struct lookup_map *m, const void *key, size_t key_len, const void *value, size_t value_len)
 {
     struct buf k;
     join(&k, m->prefix, m->prefix_len, key, key_len);
@@ -162,7 +155,8 @@ bool unordered_set_remove(struct unordered_set *s, const void *elem, size_t elem
     if (idx_raw == NULL)
         return false;
     if (idx_len != 8 || s->elements.len == 0)
-        sdk_panic("The collection is an inconsistent state. Did previous smart contract execution terminate unexpectedly?");
+        sdk_panic(
+            "The collection is an inconsistent state. Did previous smart contract execution terminate unexpectedly?");
     struct br r;
     br_init(&r, idx_raw, idx_len);
     uint64_t index = br_u64(&r);
@@ -175,7 +169,8 @@ bool unordered_set_remove(struct unordered_set *s, const void *elem, size_t elem
         size_t last_len;
         uint8_t *last_elem = storage_get(last_key.data, last_key.len, &last_len);
         if (last_elem == NULL)
-            sdk_panic("The collection is an inconsistent state. Did previous smart contract execution terminate unexpectedly?");
+            sdk_panic(
+                "The collection is an inconsistent state. Did previous smart contract execution terminate unexpectedly?");
         struct buf hole, last_index;
         vector_key(&hole, &s->elements, index);
         storage_set(hole.data, hole.len, last_elem, last_len);

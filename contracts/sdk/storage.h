@@ -29,8 +29,8 @@ struct lookup_map {
     size_t prefix_len;
 };
 uint8_t *lookup_map_get(const struct lookup_map *m, const void *key, size_t key_len, size_t *len);
-bool lookup_map_insert(const struct lookup_map *m, const void *key, size_t key_len,
-                       const void *value, size_t value_len);
+bool lookup_map_insert(const struct lookup_map *m, const void *key, size_t key_len, const void *value,
+                       size_t value_len);
 /* Removes the entry; returns the old value (or NULL) and its length. */
 uint8_t *lookup_map_remove(const struct lookup_map *m, const void *key, size_t key_len, size_t *len);
 bool lookup_map_contains(const struct lookup_map *m, const void *key, size_t key_len);

@@ -67,12 +67,6 @@ u128 u128_mul(u128 a, u128 b)
     return a * b;
 }
 
-u128 u128_sub_sat(u128 a, u128 b)
-{
-    return a > b ? a - b : 0;
-}
+u128 u128_sub_sat(u128 a, u128 b) { return a > b ? a - b : 0; }
 
-u128 u128_min(u128 a, u128 b)
-{
-    return a < b ? a : b;
-}
+u128 u128_min(u128 a, u128 b) { return a < b ? a : b; }

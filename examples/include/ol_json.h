@@ -17,7 +17,8 @@
 
 static inline const char *oj_ws(const char *p)
 {
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
     return p;
 }
 
@@ -26,15 +27,18 @@ static inline const char *oj_ws(const char *p)
 static const char *oj_skip_depth(const char *p, int depth)
 {
     p = oj_ws(p);
-    if (depth > 64) return NULL;
+    if (depth > 64)
+        return NULL;
     if (*p == '"') {
         for (p++; *p != '"'; p++) {
-            if ((unsigned char)*p < 0x20) return NULL;
+            if ((unsigned char)*p < 0x20)
+                return NULL;
             if (*p == '\\') {
                 p++;
                 if (*p == 'u') {
                     for (int i = 1; i <= 4; i++)
-                        if (!strchr("0123456789abcdefABCDEF", p[i]) || !p[i]) return NULL;
+                        if (!strchr("0123456789abcdefABCDEF", p[i]) || !p[i])
+                            return NULL;
                     p += 4;
                 } else if (!*p || !strchr("\"\\/bfnrt", *p)) {
                     return NULL;
@@ -46,41 +50,61 @@ static const char *oj_skip_depth(const char *p, int depth)
     if (*p == '{' || *p == '[') {
         char close = *p == '{' ? '}' : ']';
         p = oj_ws(p + 1);
-        if (*p == close) return p + 1;
+        if (*p == close)
+            return p + 1;
         for (;;) {
             if (close == '}') {
-                if (*p != '"') return NULL;
+                if (*p != '"')
+                    return NULL;
                 p = oj_skip_depth(p, depth + 1);
-                if (!p) return NULL;
+                if (!p)
+                    return NULL;
                 p = oj_ws(p);
-                if (*p++ != ':') return NULL;
+                if (*p++ != ':')
+                    return NULL;
             }
             p = oj_skip_depth(p, depth + 1);
-            if (!p) return NULL;
+            if (!p)
+                return NULL;
             p = oj_ws(p);
-            if (*p == close) return p + 1;
-            if (*p++ != ',') return NULL;
+            if (*p == close)
+                return p + 1;
+            if (*p++ != ',')
+                return NULL;
             p = oj_ws(p);
         }
     }
-    if (strncmp(p, "true", 4) == 0) return p + 4;
-    if (strncmp(p, "false", 5) == 0) return p + 5;
-    if (strncmp(p, "null", 4) == 0) return p + 4;
+    if (strncmp(p, "true", 4) == 0)
+        return p + 4;
+    if (strncmp(p, "false", 5) == 0)
+        return p + 5;
+    if (strncmp(p, "null", 4) == 0)
+        return p + 4;
     const char *start = p;
-    if (*p == '-') p++;
-    if (*p < '0' || *p > '9') return NULL;
-    if (*p == '0') p++;
-    else while (*p >= '0' && *p <= '9') p++;
+    if (*p == '-')
+        p++;
+    if (*p < '0' || *p > '9')
+        return NULL;
+    if (*p == '0')
+        p++;
+    else
+        while (*p >= '0' && *p <= '9')
+            p++;
     if (*p == '.') {
         p++;
-        if (*p < '0' || *p > '9') return NULL;
-        while (*p >= '0' && *p <= '9') p++;
+        if (*p < '0' || *p > '9')
+            return NULL;
+        while (*p >= '0' && *p <= '9')
+            p++;
     }
     if (*p == 'e' || *p == 'E') {
         p++;
-        if (*p == '+' || *p == '-') p++;
-        if (*p < '0' || *p > '9') return NULL;
-        while (*p >= '0' && *p <= '9') p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (*p < '0' || *p > '9')
+            return NULL;
+        while (*p >= '0' && *p <= '9')
+            p++;
     }
     return p > start ? p : NULL;
 }
@@ -99,16 +123,19 @@ static inline int oj_valid(const char *text)
 static inline const char *oj_get(const char *obj, const char *key)
 {
     const char *p = oj_ws(obj);
-    if (*p != '{') return NULL;
+    if (*p != '{')
+        return NULL;
     p = oj_ws(p + 1);
     size_t klen = strlen(key);
     while (*p == '"') {
         const char *kend = oj_skip(p);
         int match = (size_t)(kend - p) == klen + 2 && strncmp(p + 1, key, klen) == 0;
         p = oj_ws(oj_ws(kend) + 1); /* past ':' */
-        if (match) return p;
+        if (match)
+            return p;
         p = oj_ws(oj_skip(p));
-        if (*p != ',') return NULL;
+        if (*p != ',')
+            return NULL;
         p = oj_ws(p + 1);
     }
     return NULL;
@@ -118,7 +145,8 @@ static inline const char *oj_get(const char *obj, const char *key)
 static inline const char *oj_first(const char *v)
 {
     const char *p = oj_ws(v);
-    if (*p != '[') return NULL;
+    if (*p != '[')
+        return NULL;
     p = oj_ws(p + 1);
     return *p == ']' ? NULL : p;
 }
@@ -135,7 +163,8 @@ static inline const char *oj_next(const char *elem)
 static inline int oj_string(const char *v, char *out, size_t size)
 {
     const char *p = v ? oj_ws(v) : "";
-    if (*p++ != '"') return -1;
+    if (*p++ != '"')
+        return -1;
     size_t n = 0;
     while (*p != '"') {
         unsigned c = (unsigned char)*p++;
@@ -149,7 +178,8 @@ static inline int oj_string(const char *v, char *out, size_t size)
                 char hex[5] = {p[0], p[1], p[2], p[3], 0};
                 unsigned cp = (unsigned)strtoul(hex, NULL, 16);
                 p += 4;
-                if (cp < 0x80) enc[0] = (char)cp;
+                if (cp < 0x80)
+                    enc[0] = (char)cp;
                 else if (cp < 0x800) {
                     enc[0] = (char)(0xc0 | cp >> 6);
                     enc[1] = (char)(0x80 | (cp & 0x3f));
@@ -164,7 +194,8 @@ static inline int oj_string(const char *v, char *out, size_t size)
                 enc[0] = to[strchr(from, (int)c) - from];
             }
         }
-        if (n + k >= size) return -1;
+        if (n + k >= size)
+            return -1;
         memcpy(out + n, enc, k);
         n += k;
     }
@@ -176,13 +207,16 @@ static inline int oj_string(const char *v, char *out, size_t size)
 static inline int oj_u64(const char *v, uint64_t *out)
 {
     const char *p = v ? oj_ws(v) : "";
-    if (*p < '0' || *p > '9') return -1;
+    if (*p < '0' || *p > '9')
+        return -1;
     uint64_t n = 0;
     for (; *p >= '0' && *p <= '9'; p++) {
-        if (n > (UINT64_MAX - (uint64_t)(*p - '0')) / 10) return -1;
+        if (n > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+            return -1;
         n = n * 10 + (uint64_t)(*p - '0');
     }
-    if (*p == '.' || *p == 'e' || *p == 'E') return -1;
+    if (*p == '.' || *p == 'e' || *p == 'E')
+        return -1;
     *out = n;
     return 0;
 }
@@ -193,9 +227,12 @@ static inline void oj_print_string(FILE *f, const char *s)
     fputc('"', f);
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
     }
     fputc('"', f);
 }
@@ -205,7 +242,8 @@ static inline char *ol_read_stdin(size_t *len)
 {
     size_t cap = 4096, n = 0, got;
     char *buf = malloc(cap);
-    if (!buf) return NULL;
+    if (!buf)
+        return NULL;
     while ((got = fread(buf + n, 1, cap - n - 1, stdin)) > 0) {
         n += got;
         if (n + 1 == cap) {
@@ -219,7 +257,8 @@ static inline char *ol_read_stdin(size_t *len)
         }
     }
     buf[n] = 0;
-    if (len) *len = n;
+    if (len)
+        *len = n;
     return buf;
 }
 

@@ -51,7 +51,8 @@ static inline void ol_sha256_block(ol_sha256_ctx *s, const uint8_t *p)
     uint32_t a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
     uint32_t e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
     for (int i = 0; i < 64; i++) {
-        uint32_t t1 = h + (ol_rotr(e, 6) ^ ol_rotr(e, 11) ^ ol_rotr(e, 25)) + ((e & f) ^ (~e & g)) + OL_SHA256_K[i] + w[i];
+        uint32_t t1 =
+            h + (ol_rotr(e, 6) ^ ol_rotr(e, 11) ^ ol_rotr(e, 25)) + ((e & f) ^ (~e & g)) + OL_SHA256_K[i] + w[i];
         uint32_t t2 = (ol_rotr(a, 2) ^ ol_rotr(a, 13) ^ ol_rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
         h = g;
         g = f;
@@ -99,7 +100,8 @@ static inline void ol_sha256_final(ol_sha256_ctx *s, uint8_t out[32])
         s->used = 0;
     }
     memset(s->block + s->used, 0, 56 - s->used);
-    for (int i = 0; i < 8; i++) s->block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
+    for (int i = 0; i < 8; i++)
+        s->block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
     ol_sha256_block(s, s->block);
     for (int i = 0; i < 8; i++) {
         out[4 * i] = (uint8_t)(s->h[i] >> 24);
@@ -122,17 +124,24 @@ static inline void ol_hmac_sha256(const uint8_t *key, size_t key_len, const void
                                   size_t b_len, const void *c, size_t c_len, uint8_t out[32])
 {
     uint8_t k[64] = {0}, pad[64], inner[32];
-    if (key_len > 64) ol_sha256(key, key_len, k);
-    else memcpy(k, key, key_len);
+    if (key_len > 64)
+        ol_sha256(key, key_len, k);
+    else
+        memcpy(k, key, key_len);
     ol_sha256_ctx s;
-    for (int i = 0; i < 64; i++) pad[i] = k[i] ^ 0x36;
+    for (int i = 0; i < 64; i++)
+        pad[i] = k[i] ^ 0x36;
     ol_sha256_init(&s);
     ol_sha256_update(&s, pad, 64);
-    if (a) ol_sha256_update(&s, a, a_len);
-    if (b) ol_sha256_update(&s, b, b_len);
-    if (c) ol_sha256_update(&s, c, c_len);
+    if (a)
+        ol_sha256_update(&s, a, a_len);
+    if (b)
+        ol_sha256_update(&s, b, b_len);
+    if (c)
+        ol_sha256_update(&s, c, c_len);
     ol_sha256_final(&s, inner);
-    for (int i = 0; i < 64; i++) pad[i] = k[i] ^ 0x5c;
+    for (int i = 0; i < 64; i++)
+        pad[i] = k[i] ^ 0x5c;
     ol_sha256_init(&s);
     ol_sha256_update(&s, pad, 64);
     ol_sha256_update(&s, inner, 32);
@@ -152,14 +161,20 @@ static inline void ol_hex(const uint8_t *in, size_t n, char *out)
 /* Hex text of exactly 2*n digits into n bytes; 0, or -1 if it is not that. */
 static inline int ol_unhex(const char *in, size_t in_len, uint8_t *out, size_t n)
 {
-    if (in_len != 2 * n) return -1;
+    if (in_len != 2 * n)
+        return -1;
     for (size_t i = 0; i < 2 * n; i++) {
         char ch = in[i];
-        int v = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-                : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
-        if (v < 0) return -1;
-        if (i % 2 == 0) out[i / 2] = (uint8_t)(v << 4);
-        else out[i / 2] |= (uint8_t)v;
+        int v = ch >= '0' && ch <= '9'   ? ch - '0'
+                : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                         : -1;
+        if (v < 0)
+            return -1;
+        if (i % 2 == 0)
+            out[i / 2] = (uint8_t)(v << 4);
+        else
+            out[i / 2] |= (uint8_t)v;
     }
     return 0;
 }

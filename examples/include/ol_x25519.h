@@ -19,35 +19,43 @@ static inline void ol_fe_carry(ol_fe a)
     for (int i = 0; i < 16; i++) {
         int64_t c = a[i] >> 16; /* floor division: limbs may be negative */
         a[i] -= c * 65536;
-        if (i < 15) a[i + 1] += c;
-        else a[0] += 38 * c;
+        if (i < 15)
+            a[i + 1] += c;
+        else
+            a[0] += 38 * c;
     }
 }
 
 static inline void ol_fe_add(ol_fe o, const ol_fe a, const ol_fe b)
 {
-    for (int i = 0; i < 16; i++) o[i] = a[i] + b[i];
+    for (int i = 0; i < 16; i++)
+        o[i] = a[i] + b[i];
 }
 
 static inline void ol_fe_sub(ol_fe o, const ol_fe a, const ol_fe b)
 {
-    for (int i = 0; i < 16; i++) o[i] = a[i] - b[i];
+    for (int i = 0; i < 16; i++)
+        o[i] = a[i] - b[i];
 }
 
 static inline void ol_fe_mul(ol_fe o, const ol_fe a, const ol_fe b)
 {
     int64_t t[31] = {0};
     for (int i = 0; i < 16; i++)
-        for (int j = 0; j < 16; j++) t[i + j] += a[i] * b[j];
-    for (int i = 0; i < 15; i++) t[i] += 38 * t[i + 16];
-    for (int i = 0; i < 16; i++) o[i] = t[i];
+        for (int j = 0; j < 16; j++)
+            t[i + j] += a[i] * b[j];
+    for (int i = 0; i < 15; i++)
+        t[i] += 38 * t[i + 16];
+    for (int i = 0; i < 16; i++)
+        o[i] = t[i];
     ol_fe_carry(o);
     ol_fe_carry(o);
 }
 
 static inline void ol_fe_mul_small(ol_fe o, const ol_fe a, int64_t k)
 {
-    for (int i = 0; i < 16; i++) o[i] = a[i] * k;
+    for (int i = 0; i < 16; i++)
+        o[i] = a[i] * k;
     ol_fe_carry(o);
     ol_fe_carry(o);
 }
@@ -59,7 +67,8 @@ static inline void ol_fe_invert(ol_fe o, const ol_fe a)
     memcpy(c, a, sizeof c);
     for (int i = 253; i >= 0; i--) {
         ol_fe_mul(c, c, c);
-        if (i != 4 && i != 2) ol_fe_mul(c, c, a);
+        if (i != 4 && i != 2)
+            ol_fe_mul(c, c, a);
     }
     memcpy(o, c, sizeof c);
 }
@@ -77,7 +86,8 @@ static inline void ol_fe_cswap(ol_fe a, ol_fe b, int64_t bit)
 
 static inline void ol_fe_unpack(ol_fe o, const uint8_t in[32])
 {
-    for (int i = 0; i < 16; i++) o[i] = in[2 * i] | (int64_t)in[2 * i + 1] << 8;
+    for (int i = 0; i < 16; i++)
+        o[i] = in[2 * i] | (int64_t)in[2 * i + 1] << 8;
     o[15] &= 0x7fff; /* RFC 7748: the top bit of a u-coordinate is ignored */
 }
 

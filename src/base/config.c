@@ -10,11 +10,13 @@
 
 int cfg_parse_int(const char *s, int64_t *out)
 {
-    if (!s || !*s) return -1;
+    if (!s || !*s)
+        return -1;
     errno = 0;
     char *end;
     long long v = strtoll(s, &end, 10);
-    if (errno || *end || end == s || isspace((unsigned char)*s)) return -1;
+    if (errno || *end || end == s || isspace((unsigned char)*s))
+        return -1;
     *out = v;
     return 0;
 }
@@ -22,11 +24,13 @@ int cfg_parse_int(const char *s, int64_t *out)
 /* Number followed by an optional suffix; suffix matched case-insensitively. */
 static int split_number(const char *s, double *num, const char **suffix)
 {
-    if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+') return -1;
+    if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
+        return -1;
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (errno || end == s || v < 0 || v != v) return -1;
+    if (errno || end == s || v < 0 || v != v)
+        return -1;
     *num = v;
     *suffix = end;
     return 0;
@@ -35,7 +39,8 @@ static int split_number(const char *s, double *num, const char **suffix)
 static int scaled(double v, double mult, int64_t *out)
 {
     double r = v * mult;
-    if (r > 9.2e18) return -1;
+    if (r > 9.2e18)
+        return -1;
     *out = (int64_t)(r + 0.5);
     return 0;
 }
@@ -44,14 +49,21 @@ int cfg_parse_size(const char *s, int64_t scale, int64_t *out)
 {
     double v;
     const char *suf;
-    if (split_number(s, &v, &suf)) return -1;
+    if (split_number(s, &v, &suf))
+        return -1;
     double mult;
-    if (!*suf) mult = (double)(scale ? scale : 1);
-    else if (!strcasecmp(suf, "b")) mult = 1;
-    else if (!strcasecmp(suf, "k") || !strcasecmp(suf, "kb") || !strcasecmp(suf, "kib")) mult = 1024.0;
-    else if (!strcasecmp(suf, "m") || !strcasecmp(suf, "mb") || !strcasecmp(suf, "mib")) mult = 1048576.0;
-    else if (!strcasecmp(suf, "g") || !strcasecmp(suf, "gb") || !strcasecmp(suf, "gib")) mult = 1073741824.0;
-    else return -1;
+    if (!*suf)
+        mult = (double)(scale ? scale : 1);
+    else if (!strcasecmp(suf, "b"))
+        mult = 1;
+    else if (!strcasecmp(suf, "k") || !strcasecmp(suf, "kb") || !strcasecmp(suf, "kib"))
+        mult = 1024.0;
+    else if (!strcasecmp(suf, "m") || !strcasecmp(suf, "mb") || !strcasecmp(suf, "mib"))
+        mult = 1048576.0;
+    else if (!strcasecmp(suf, "g") || !strcasecmp(suf, "gb") || !strcasecmp(suf, "gib"))
+        mult = 1073741824.0;
+    else
+        return -1;
     return scaled(v, mult, out);
 }
 
@@ -59,24 +71,38 @@ int cfg_parse_duration(const char *s, int64_t scale, int64_t *out)
 {
     double v;
     const char *suf;
-    if (split_number(s, &v, &suf)) return -1;
+    if (split_number(s, &v, &suf))
+        return -1;
     double mult;
-    if (!*suf) mult = (double)(scale ? scale : 1000);
-    else if (!strcmp(suf, "ms")) mult = 1;
-    else if (!strcmp(suf, "s")) mult = 1000;
-    else if (!strcmp(suf, "m")) mult = 60000;
-    else if (!strcmp(suf, "h")) mult = 3600000;
-    else return -1;
+    if (!*suf)
+        mult = (double)(scale ? scale : 1000);
+    else if (!strcmp(suf, "ms"))
+        mult = 1;
+    else if (!strcmp(suf, "s"))
+        mult = 1000;
+    else if (!strcmp(suf, "m"))
+        mult = 60000;
+    else if (!strcmp(suf, "h"))
+        mult = 3600000;
+    else
+        return -1;
     return scaled(v, mult, out);
 }
 
 int cfg_parse_bool(const char *s, int *out)
 {
-    if (!s) return -1;
+    if (!s)
+        return -1;
     static const char *const T[] = {"true", "1", "yes", "on"}, *const F[] = {"false", "0", "no", "off"};
     for (int i = 0; i < 4; i++) {
-        if (!strcasecmp(s, T[i])) { *out = 1; return 0; }
-        if (!strcasecmp(s, F[i])) { *out = 0; return 0; }
+        if (!strcasecmp(s, T[i])) {
+            *out = 1;
+            return 0;
+        }
+        if (!strcasecmp(s, F[i])) {
+            *out = 0;
+            return 0;
+        }
     }
     return -1;
 }
@@ -86,7 +112,8 @@ static int scheme_listed(const char *scheme, size_t len, const char *list)
     while (list && *list) {
         const char *comma = strchr(list, ',');
         size_t l = comma ? (size_t)(comma - list) : strlen(list);
-        if (l == len && strncasecmp(list, scheme, len) == 0) return 1;
+        if (l == len && strncasecmp(list, scheme, len) == 0)
+            return 1;
         list = comma ? comma + 1 : NULL;
     }
     return 0;
@@ -94,22 +121,30 @@ static int scheme_listed(const char *scheme, size_t len, const char *list)
 
 int cfg_check_url(const char *s, const char *extra_schemes)
 {
-    if (!s || !*s) return -1;
+    if (!s || !*s)
+        return -1;
     for (const char *p = s; *p; p++)
-        if ((unsigned char)*p <= ' ' || *p == 0x7f) return -1;
+        if ((unsigned char)*p <= ' ' || *p == 0x7f)
+            return -1;
     const char *colon = strchr(s, ':');
-    if (!colon || colon == s) return -1;
+    if (!colon || colon == s)
+        return -1;
     size_t slen = (size_t)(colon - s);
-    if (scheme_listed(s, slen, extra_schemes)) return 0;
-    if (!((slen == 4 && !strncasecmp(s, "http", 4)) || (slen == 5 && !strncasecmp(s, "https", 5)))) return -1;
-    if (strncmp(colon, "://", 3) != 0) return -1;
+    if (scheme_listed(s, slen, extra_schemes))
+        return 0;
+    if (!((slen == 4 && !strncasecmp(s, "http", 4)) || (slen == 5 && !strncasecmp(s, "https", 5))))
+        return -1;
+    if (strncmp(colon, "://", 3) != 0)
+        return -1;
     const char *host = colon + 3;
     size_t hlen = strcspn(host, ":/?#");
-    if (hlen == 0) return -1;
+    if (hlen == 0)
+        return -1;
     if (host[hlen] == ':') {
         const char *port = host + hlen + 1;
         size_t plen = strspn(port, "0123456789");
-        if (plen == 0 || plen > 5 || atoi(port) > 65535 || (port[plen] && !strchr("/?#", port[plen]))) return -1;
+        if (plen == 0 || plen > 5 || atoi(port) > 65535 || (port[plen] && !strchr("/?#", port[plen])))
+            return -1;
     }
     return 0;
 }
@@ -117,7 +152,8 @@ int cfg_check_url(const char *s, const char *extra_schemes)
 static void set_err(char *err, size_t err_size, const cfg_option *o, const char *origin, const char *value,
                     const char *expected)
 {
-    if (!err || !err_size) return;
+    if (!err || !err_size)
+        return;
     int secret = o->type == CFG_SECRET;
     /* URLs may carry a password (postgres://user:pass@host): drop the userinfo */
     char shown[512];
@@ -198,33 +234,44 @@ static int apply(const cfg_option *o, const char *value, const char *origin, cha
 static const cfg_option *find_flag(const cfg_option *opts, size_t n, const char *name, size_t len)
 {
     for (size_t i = 0; i < n; i++)
-        if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0) return &opts[i];
+        if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0)
+            return &opts[i];
     return NULL;
 }
 
 int cfg_parse(const cfg_option *opts, size_t n, int argc, char **argv, int *next_arg, char *err, size_t err_size)
 {
-    if (err && err_size) err[0] = '\0';
+    if (err && err_size)
+        err[0] = '\0';
     for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return CFG_HELP;
-        else if (!strcmp(argv[i], "--")) break;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return CFG_HELP;
+        else if (!strcmp(argv[i], "--"))
+            break;
 
     for (size_t i = 0; i < n; i++) {
         const cfg_option *o = &opts[i];
-        if (o->type == CFG_STRING || o->type == CFG_SECRET || o->type == CFG_URL) *(char **)o->target = NULL;
-        if (o->def && apply(o, o->def, "default", err, err_size)) return CFG_ERROR;
+        if (o->type == CFG_STRING || o->type == CFG_SECRET || o->type == CFG_URL)
+            *(char **)o->target = NULL;
+        if (o->def && apply(o, o->def, "default", err, err_size))
+            return CFG_ERROR;
         const char *ev = o->env ? getenv(o->env) : NULL;
         if (ev) {
             char origin[128];
             snprintf(origin, sizeof origin, "environment variable %s", o->env);
-            if (apply(o, ev, origin, err, err_size)) return CFG_ERROR;
+            if (apply(o, ev, origin, err, err_size))
+                return CFG_ERROR;
         }
     }
     int i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--")) { i++; break; }
-        if (strncmp(a, "--", 2) != 0) break;
+        if (!strcmp(a, "--")) {
+            i++;
+            break;
+        }
+        if (strncmp(a, "--", 2) != 0)
+            break;
         const char *name = a + 2, *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
         const cfg_option *o = find_flag(opts, n, name, len);
@@ -233,18 +280,23 @@ int cfg_parse(const cfg_option *opts, size_t n, int argc, char **argv, int *next
             return CFG_ERROR;
         }
         const char *value;
-        if (eq) value = eq + 1;
-        else if (o->type == CFG_BOOL && (i + 1 >= argc || cfg_parse_bool(argv[i + 1], &(int){0}) != 0)) value = "true";
-        else if (i + 1 < argc) value = argv[++i];
+        if (eq)
+            value = eq + 1;
+        else if (o->type == CFG_BOOL && (i + 1 >= argc || cfg_parse_bool(argv[i + 1], &(int){0}) != 0))
+            value = "true";
+        else if (i + 1 < argc)
+            value = argv[++i];
         else {
             snprintf(err, err_size, "option --%s needs a value", o->name);
             return CFG_ERROR;
         }
         char origin[128];
         snprintf(origin, sizeof origin, "flag --%s", o->name);
-        if (apply(o, value, origin, err, err_size)) return CFG_ERROR;
+        if (apply(o, value, origin, err, err_size))
+            return CFG_ERROR;
     }
-    if (next_arg) *next_arg = i;
+    if (next_arg)
+        *next_arg = i;
     return CFG_OK;
 }
 
@@ -274,7 +326,8 @@ static const char *type_hint(cfg_type t)
 
 void cfg_print_help(FILE *out, const char *usage, const cfg_option *opts, size_t n)
 {
-    if (usage) fprintf(out, "%s\n\n", usage);
+    if (usage)
+        fprintf(out, "%s\n\n", usage);
     fprintf(out, "Options (flag / environment variable / default):\n");
     for (size_t i = 0; i < n; i++) {
         const cfg_option *o = &opts[i];

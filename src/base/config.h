@@ -31,14 +31,14 @@ typedef enum {
 } cfg_type;
 
 typedef struct {
-    const char *name;    /* flag name without the leading "--" */
-    const char *env;     /* environment variable, or NULL */
-    const char *def;     /* default as text, or NULL (unset) */
-    const char *help;    /* one-line description */
+    const char *name; /* flag name without the leading "--" */
+    const char *env;  /* environment variable, or NULL */
+    const char *def;  /* default as text, or NULL (unset) */
+    const char *help; /* one-line description */
     cfg_type type;
     void *target;
-    int64_t min, max;    /* CFG_INT / CFG_SIZE / CFG_DURATION bounds; both 0 = unbounded */
-    int64_t scale;       /* CFG_SIZE / CFG_DURATION: unit of a bare number; 0 = 1 (bytes) or 1000 (s) */
+    int64_t min, max;        /* CFG_INT / CFG_SIZE / CFG_DURATION bounds; both 0 = unbounded */
+    int64_t scale;           /* CFG_SIZE / CFG_DURATION: unit of a bare number; 0 = 1 (bytes) or 1000 (s) */
     const char *url_schemes; /* CFG_URL: extra accepted schemes, comma-separated ("sqlite,postgres") */
 } cfg_option;
 
@@ -47,8 +47,7 @@ enum { CFG_OK = 0, CFG_HELP = 1, CFG_ERROR = -1 };
 /* Returns CFG_OK, CFG_HELP (--help or -h seen; nothing else reported) or
  * CFG_ERROR with err filled. next_arg (may be NULL) receives the index of the
  * first argument that is not an option. */
-int cfg_parse(const cfg_option *opts, size_t n, int argc, char **argv, int *next_arg, char *err,
-              size_t err_size);
+int cfg_parse(const cfg_option *opts, size_t n, int argc, char **argv, int *next_arg, char *err, size_t err_size);
 
 /* Frees the strings cfg_parse stored in CFG_STRING/CFG_SECRET/CFG_URL targets. */
 void cfg_free(const cfg_option *opts, size_t n);

@@ -35,9 +35,11 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *ud)
     }
     if (s->len + n + 1 > s->cap) {
         size_t cap = s->cap ? s->cap : 4096;
-        while (cap < s->len + n + 1) cap *= 2;
+        while (cap < s->len + n + 1)
+            cap *= 2;
         char *nd = realloc(s->data, cap);
-        if (!nd) return 0;
+        if (!nd)
+            return 0;
         s->data = nd;
         s->cap = cap;
     }
@@ -52,13 +54,17 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
     sink *s = ud;
     size_t n = size * nmemb;
     /* A new status line (after a redirect or 100-continue) starts over. */
-    if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) s->len = 0;
-    if (s->len + n > 64 * 1024) return n; /* keep the first 64 KiB of headers */
+    if (n >= 5 && strncmp(p, "HTTP/", 5) == 0)
+        s->len = 0;
+    if (s->len + n > 64 * 1024)
+        return n; /* keep the first 64 KiB of headers */
     if (s->len + n + 1 > s->cap) {
         size_t cap = s->cap ? s->cap : 1024;
-        while (cap < s->len + n + 1) cap *= 2;
+        while (cap < s->len + n + 1)
+            cap *= 2;
         char *nd = realloc(s->data, cap);
-        if (!nd) return 0;
+        if (!nd)
+            return 0;
         s->data = nd;
         s->cap = cap;
     }
@@ -74,7 +80,8 @@ struct hc_client {
 
 hc_client *hc_client_new(void)
 {
-    if (hc_global_init() != 0) return NULL;
+    if (hc_global_init() != 0)
+        return NULL;
     hc_client *c = calloc(1, sizeof *c);
     if (c && !(c->curl = curl_easy_init())) {
         free(c);
@@ -85,7 +92,8 @@ hc_client *hc_client_new(void)
 
 void hc_client_free(hc_client *c)
 {
-    if (!c) return;
+    if (!c)
+        return;
     curl_easy_cleanup(c->curl);
     free(c);
 }
@@ -110,7 +118,8 @@ static int do_request(CURL *reuse, const char *method, const char *url, const ch
                       size_t len, const hc_options *opt, hc_response *resp, char *err, size_t err_size)
 {
     static const hc_options defaults = {0};
-    if (!opt) opt = &defaults;
+    if (!opt)
+        opt = &defaults;
     memset(resp, 0, sizeof *resp);
     if (hc_global_init() != 0) {
         snprintf(err, err_size, "libcurl initialisation failed");
@@ -138,11 +147,13 @@ static int do_request(CURL *reuse, const char *method, const char *url, const ch
             free(auth);
         }
     }
-    for (const char *const *x = opt->headers; x && *x; x++) h = curl_slist_append(h, *x);
+    for (const char *const *x = opt->headers; x && *x; x++)
+        h = curl_slist_append(h, *x);
     h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    if (strcmp(method, "HEAD") == 0) curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     if (body || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
@@ -179,7 +190,8 @@ static int do_request(CURL *reuse, const char *method, const char *url, const ch
     free(s.data);
     free(hs.data);
     curl_slist_free_all(h);
-    if (!reuse) curl_easy_cleanup(c);
+    if (!reuse)
+        curl_easy_cleanup(c);
     return ret;
 }
 
@@ -191,10 +203,13 @@ int hc_header(const hc_response *resp, const char *name, char *buf, size_t size)
         size_t ll = eol ? (size_t)(eol - p) : strlen(p);
         if (ll > nl && p[nl] == ':' && strncasecmp(p, name, nl) == 0) {
             const char *v = p + nl + 1;
-            while (*v == ' ' || *v == '\t') v++;
+            while (*v == ' ' || *v == '\t')
+                v++;
             size_t vl = (size_t)(p + ll - v);
-            while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' ')) vl--;
-            if (vl >= size) vl = size ? size - 1 : 0;
+            while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' '))
+                vl--;
+            if (vl >= size)
+                vl = size ? size - 1 : 0;
             if (size) {
                 memcpy(buf, v, vl);
                 buf[vl] = 0;
@@ -208,7 +223,8 @@ int hc_header(const hc_response *resp, const char *name, char *buf, size_t size)
 
 void hc_response_free(hc_response *resp)
 {
-    if (!resp) return;
+    if (!resp)
+        return;
     free(resp->headers);
     free(resp->body);
     free(resp->content_type);
@@ -217,8 +233,10 @@ void hc_response_free(hc_response *resp)
 
 static int finish_json(hc_response *r, long *status, json_t **out)
 {
-    if (status) *status = r->status;
-    if (out) *out = r->len ? json_loadb(r->body, r->len, 0, NULL) : NULL;
+    if (status)
+        *status = r->status;
+    if (out)
+        *out = r->len ? json_loadb(r->body, r->len, 0, NULL) : NULL;
     hc_response_free(r);
     return 0;
 }
@@ -226,15 +244,18 @@ static int finish_json(hc_response *r, long *status, json_t **out)
 int hc_get_json(const char *url, const hc_options *opt, long *status, json_t **out, char *err, size_t err_size)
 {
     hc_response r;
-    if (out) *out = NULL;
-    if (hc_request("GET", url, NULL, NULL, 0, opt, &r, err, err_size)) return -1;
+    if (out)
+        *out = NULL;
+    if (hc_request("GET", url, NULL, NULL, 0, opt, &r, err, err_size))
+        return -1;
     return finish_json(&r, status, out);
 }
 
 int hc_post_json(const char *url, const json_t *body, const hc_options *opt, long *status, json_t **out, char *err,
                  size_t err_size)
 {
-    if (out) *out = NULL;
+    if (out)
+        *out = NULL;
     char *s = json_dumps(body, JSON_COMPACT);
     if (!s) {
         snprintf(err, err_size, "cannot encode JSON body");
@@ -243,6 +264,7 @@ int hc_post_json(const char *url, const json_t *body, const hc_options *opt, lon
     hc_response r;
     int rc = hc_request("POST", url, "application/json", s, strlen(s), opt, &r, err, err_size);
     free(s);
-    if (rc) return -1;
+    if (rc)
+        return -1;
     return finish_json(&r, status, out);
 }

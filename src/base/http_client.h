@@ -13,19 +13,19 @@
 #include <stddef.h>
 
 typedef struct {
-    long timeout_ms;          /* total time for the request; 0 = 30000 */
-    long connect_timeout_ms;  /* 0 = 5000 */
-    size_t max_response;      /* cap on the body in bytes; 0 = 8 MiB */
-    const char *bearer;       /* NULL = no Authorization header */
+    long timeout_ms;            /* total time for the request; 0 = 30000 */
+    long connect_timeout_ms;    /* 0 = 5000 */
+    size_t max_response;        /* cap on the body in bytes; 0 = 8 MiB */
+    const char *bearer;         /* NULL = no Authorization header */
     const char *const *headers; /* extra "Name: value" lines, NULL-terminated; may be NULL */
 } hc_options;
 
 typedef struct {
-    long status;              /* HTTP status */
-    char *body;               /* NUL-terminated (len bytes before the NUL); free with hc_response_free */
+    long status; /* HTTP status */
+    char *body;  /* NUL-terminated (len bytes before the NUL); free with hc_response_free */
     size_t len;
-    char *content_type;       /* NULL when absent */
-    char *headers;            /* the raw response header lines of the last response */
+    char *content_type; /* NULL when absent */
+    char *headers;      /* the raw response header lines of the last response */
 } hc_response;
 
 int hc_global_init(void);

@@ -21,7 +21,7 @@
 typedef struct {
     char *method;
     char *pattern;
-    char **segs;        /* pattern split on '/' */
+    char **segs; /* pattern split on '/' */
     size_t nsegs;
     hs_handler handler;
     void *ctx;
@@ -38,7 +38,7 @@ struct hs_server {
     struct MHD_Daemon *daemon;
     int port;
     pthread_mutex_t lock;
-    pthread_cond_t timer_cond;   /* signalled when the waiter list or the earliest deadline changes */
+    pthread_cond_t timer_cond; /* signalled when the waiter list or the earliest deadline changes */
     pthread_t timer;
     int timer_running;
     struct hs_request_internal *waiters;
@@ -57,7 +57,7 @@ struct hs_request_internal {
     hs_server *srv;
     struct MHD_Connection *conn;
     const route *rt;
-    int method_mismatch;   /* path matched some route, method did not */
+    int method_mismatch; /* path matched some route, method did not */
     char allow[96];
     char *body;
     size_t body_len, body_cap, limit;
@@ -91,22 +91,32 @@ int64_t hs_now_ms(void)
 
 static int hexval(char c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
     return -1;
 }
 
 char *hs_percent_decode(const char *s, size_t n, int plus_is_space, size_t *len)
 {
     char *out = malloc(n + 1);
-    if (!out) return NULL;
+    if (!out)
+        return NULL;
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '%') {
-            if (i + 2 >= n) { free(out); return NULL; }
+            if (i + 2 >= n) {
+                free(out);
+                return NULL;
+            }
             int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
-            if (h < 0 || l < 0) { free(out); return NULL; }
+            if (h < 0 || l < 0) {
+                free(out);
+                return NULL;
+            }
             out[o++] = (char)(h * 16 + l);
             i += 2;
         } else if (s[i] == '+' && plus_is_space) {
@@ -116,7 +126,8 @@ char *hs_percent_decode(const char *s, size_t n, int plus_is_space, size_t *len)
         }
     }
     out[o] = '\0';
-    if (len) *len = o;
+    if (len)
+        *len = o;
     return out;
 }
 
@@ -128,15 +139,19 @@ static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 hs_server *hs_server_new(const hs_config *cfg)
 {
     hs_server *s = calloc(1, sizeof *s);
-    if (!s) return NULL;
+    if (!s)
+        return NULL;
     s->cfg = *cfg;
     s->host = dup_or_null(cfg->host);
     s->cors_origins = dup_or_null(cfg->cors_origins);
     s->cors_methods = strdup(cfg->cors_methods ? cfg->cors_methods : "GET, POST, DELETE, OPTIONS");
     s->cors_headers = strdup(cfg->cors_headers ? cfg->cors_headers : "content-type, authorization, x-api-key");
-    if (!s->cfg.threads) s->cfg.threads = 4;
-    if (!s->cfg.default_body_limit) s->cfg.default_body_limit = 1 << 20;
-    if (!s->cfg.connection_timeout_s) s->cfg.connection_timeout_s = 130;
+    if (!s->cfg.threads)
+        s->cfg.threads = 4;
+    if (!s->cfg.default_body_limit)
+        s->cfg.default_body_limit = 1 << 20;
+    if (!s->cfg.connection_timeout_s)
+        s->cfg.connection_timeout_s = 130;
     pthread_mutex_init(&s->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -150,19 +165,23 @@ static char **split_path(const char *p, size_t *n)
 {
     size_t cap = 8, cnt = 0;
     char **v = malloc(cap * sizeof *v);
-    if (!v) return NULL;
-    if (*p == '/') p++;
+    if (!v)
+        return NULL;
+    if (*p == '/')
+        p++;
     for (;;) {
         const char *slash = strchr(p, '/');
         size_t l = slash ? (size_t)(slash - p) : strlen(p);
         if (cnt == cap) {
             cap *= 2;
             char **nv = realloc(v, cap * sizeof *v);
-            if (!nv) break;
+            if (!nv)
+                break;
             v = nv;
         }
         v[cnt++] = strndup(p, l);
-        if (!slash) break;
+        if (!slash)
+            break;
         p = slash + 1;
     }
     *n = cnt;
@@ -171,14 +190,16 @@ static char **split_path(const char *p, size_t *n)
 
 static void free_segs(char **v, size_t n)
 {
-    for (size_t i = 0; i < n; i++) free(v[i]);
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
     free(v);
 }
 
 int hs_route_add(hs_server *s, const hs_route_spec *r)
 {
     route *nr = realloc(s->routes, (s->nroutes + 1) * sizeof *nr);
-    if (!nr) return -1;
+    if (!nr)
+        return -1;
     s->routes = nr;
     route *x = &s->routes[s->nroutes++];
     memset(x, 0, sizeof *x);
@@ -197,21 +218,27 @@ int hs_route_add(hs_server *s, const hs_route_spec *r)
  * Returns 1 match, 0 no match, -1 match but a parameter is unacceptable. */
 static int match_route(const route *rt, char **segs, size_t n, hs_kv **params, size_t *np)
 {
-    if (n != rt->nsegs) return 0;
+    if (n != rt->nsegs)
+        return 0;
     for (size_t i = 0; i < n; i++)
-        if (rt->segs[i][0] != ':' && strcmp(rt->segs[i], segs[i]) != 0) return 0;
-    if (!params) return 1;
+        if (rt->segs[i][0] != ':' && strcmp(rt->segs[i], segs[i]) != 0)
+            return 0;
+    if (!params)
+        return 1;
     size_t cnt = 0;
     for (size_t i = 0; i < n; i++)
-        if (rt->segs[i][0] == ':') cnt++;
+        if (rt->segs[i][0] == ':')
+            cnt++;
     hs_kv *p = calloc(cnt ? cnt : 1, sizeof *p);
     size_t k = 0;
     int bad = 0;
     for (size_t i = 0; i < n && p; i++) {
-        if (rt->segs[i][0] != ':') continue;
+        if (rt->segs[i][0] != ':')
+            continue;
         size_t len;
         char *v = hs_percent_decode(segs[i], strlen(segs[i]), 0, &len);
-        if (!v || strlen(v) != len || len == 0) bad = 1;
+        if (!v || strlen(v) != len || len == 0)
+            bad = 1;
         else if (!(rt->flags & HS_ROUTE_PARAM_ANY) &&
                  (strchr(v, '/') || strchr(v, '\\') || strstr(v, "..") || strcmp(v, ".") == 0))
             bad = 1;
@@ -239,7 +266,8 @@ static void free_kv(hs_kv *v, size_t n)
 static void set_response(hs_request *req, int status, struct MHD_Response *r)
 {
     struct hs_request_internal *in = req->in;
-    if (in->resp) MHD_destroy_response(in->resp);
+    if (in->resp)
+        MHD_destroy_response(in->resp);
     in->resp = r;
     in->status = status;
 }
@@ -247,8 +275,10 @@ static void set_response(hs_request *req, int status, struct MHD_Response *r)
 void hs_reply_text(hs_request *req, int status, const char *content_type, const char *body, size_t len)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-    if (!r) return;
-    if (content_type) MHD_add_response_header(r, "Content-Type", content_type);
+    if (!r)
+        return;
+    if (content_type)
+        MHD_add_response_header(r, "Content-Type", content_type);
     set_response(req, status, r);
 }
 
@@ -261,7 +291,10 @@ void hs_reply_json(hs_request *req, int status, json_t *body)
         return;
     }
     struct MHD_Response *r = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
-    if (!r) { free(s); return; }
+    if (!r) {
+        free(s);
+        return;
+    }
     MHD_add_response_header(r, "Content-Type", "application/json");
     set_response(req, status, r);
 }
@@ -282,7 +315,8 @@ void hs_reply_error(hs_request *req, int status, const char *fmt, ...)
 void hs_reply_empty(hs_request *req, int status)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-    if (r) set_response(req, status, r);
+    if (r)
+        set_response(req, status, r);
 }
 
 void hs_reply_fd(hs_request *req, int status, int fd, uint64_t size, const char *content_type)
@@ -293,14 +327,16 @@ void hs_reply_fd(hs_request *req, int status, int fd, uint64_t size, const char 
         hs_reply_error(req, 500, "cannot stream file");
         return;
     }
-    if (content_type) MHD_add_response_header(r, "Content-Type", content_type);
+    if (content_type)
+        MHD_add_response_header(r, "Content-Type", content_type);
     set_response(req, status, r);
 }
 
 void hs_add_header(hs_request *req, const char *name, const char *value)
 {
     hdr *h = calloc(1, sizeof *h);
-    if (!h) return;
+    if (!h)
+        return;
     h->name = strdup(name);
     h->value = strdup(value);
     h->next = req->in->headers;
@@ -320,14 +356,16 @@ const char *hs_header(hs_request *req, const char *name)
 const char *hs_query(hs_request *req, const char *name)
 {
     for (size_t i = 0; i < req->query_count; i++)
-        if (strcmp(req->query[i].name, name) == 0) return req->query[i].value;
+        if (strcmp(req->query[i].name, name) == 0)
+            return req->query[i].value;
     return NULL;
 }
 
 const char *hs_param(hs_request *req, const char *name)
 {
     for (size_t i = 0; i < req->param_count; i++)
-        if (strcmp(req->params[i].name, name) == 0) return req->params[i].value;
+        if (strcmp(req->params[i].name, name) == 0)
+            return req->params[i].value;
     return NULL;
 }
 
@@ -363,16 +401,20 @@ typedef struct {
 } mp_state;
 
 static enum MHD_Result mp_iter(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
-                               const char *content_type, const char *transfer_encoding, const char *data,
-                               uint64_t off, size_t size)
+                               const char *content_type, const char *transfer_encoding, const char *data, uint64_t off,
+                               size_t size)
 {
     mp_state *st = cls;
-    if (!key) return MHD_YES;
+    if (!key)
+        return MHD_YES;
     hs_part *last = st->n ? &st->parts[st->n - 1] : NULL;
     /* MHD delivers a field in pieces with increasing offsets; off == 0 starts a new one. */
     if (!last || off == 0) {
         hs_part *np = realloc(st->parts, (st->n + 1) * sizeof *np);
-        if (!np) { st->failed = 1; return MHD_NO; }
+        if (!np) {
+            st->failed = 1;
+            return MHD_NO;
+        }
         st->parts = np;
         last = &st->parts[st->n++];
         memset(last, 0, sizeof *last);
@@ -381,9 +423,15 @@ static enum MHD_Result mp_iter(void *cls, enum MHD_ValueKind kind, const char *k
     }
     if (size) {
         st->total += size;
-        if (st->total > st->limit) { st->failed = 1; return MHD_NO; }
+        if (st->total > st->limit) {
+            st->failed = 1;
+            return MHD_NO;
+        }
         unsigned char *nd = realloc(last->data, last->len + size + 1);
-        if (!nd) { st->failed = 1; return MHD_NO; }
+        if (!nd) {
+            st->failed = 1;
+            return MHD_NO;
+        }
         memcpy(nd + last->len, data, size);
         last->data = nd;
         last->len += size;
@@ -431,7 +479,8 @@ int hs_multipart(hs_request *req, hs_part **parts, size_t *count, char *err, siz
 const hs_part *hs_part_find(const hs_part *parts, size_t count, const char *name)
 {
     for (size_t i = 0; i < count; i++)
-        if (parts[i].name && strcmp(parts[i].name, name) == 0) return &parts[i];
+        if (parts[i].name && strcmp(parts[i].name, name) == 0)
+            return &parts[i];
     return NULL;
 }
 
@@ -481,7 +530,8 @@ static void *timer_main(void *arg)
                 w->next_waiter = NULL;
                 resume_locked(s, w, 1);
             } else {
-                if (w->deadline_ms < earliest) earliest = w->deadline_ms;
+                if (w->deadline_ms < earliest)
+                    earliest = w->deadline_ms;
                 pp = &w->next_waiter;
             }
         }
@@ -510,7 +560,8 @@ static enum MHD_Result collect_query_cb(void *cls, enum MHD_ValueKind kind, cons
 {
     struct hs_request_internal *in = cls;
     hs_kv *nq = realloc(in->query, (in->nquery + 1) * sizeof *nq);
-    if (!nq) return MHD_NO;
+    if (!nq)
+        return MHD_NO;
     in->query = nq;
     size_t l;
     char *k = hs_percent_decode(key, strlen(key), 1, &l);
@@ -528,16 +579,21 @@ static enum MHD_Result collect_query_cb(void *cls, enum MHD_ValueKind kind, cons
 
 static int origin_allowed(hs_server *s, const char *origin)
 {
-    if (!origin || !s->cors_origins) return 0;
+    if (!origin || !s->cors_origins)
+        return 0;
     size_t ol = strlen(origin);
     const char *p = s->cors_origins;
     while (*p) {
-        while (*p == ' ' || *p == ',') p++;
+        while (*p == ' ' || *p == ',')
+            p++;
         const char *e = p;
-        while (*e && *e != ',') e++;
+        while (*e && *e != ',')
+            e++;
         const char *t = e;
-        while (t > p && t[-1] == ' ') t--;
-        if ((size_t)(t - p) == ol && ol && strncmp(p, origin, ol) == 0) return 1;
+        while (t > p && t[-1] == ' ')
+            t--;
+        if ((size_t)(t - p) == ol && ol && strncmp(p, origin, ol) == 0)
+            return 1;
         p = e;
     }
     return 0;
@@ -547,9 +603,11 @@ static enum MHD_Result send_reply(struct hs_request_internal *in)
 {
     if (!in->resp) {
         in->resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-        if (!in->status) in->status = 500;
+        if (!in->status)
+            in->status = 500;
     }
-    for (hdr *h = in->headers; h; h = h->next) MHD_add_response_header(in->resp, h->name, h->value);
+    for (hdr *h = in->headers; h; h = h->next)
+        MHD_add_response_header(in->resp, h->name, h->value);
     const char *origin = MHD_lookup_connection_value(in->conn, MHD_HEADER_KIND, "Origin");
     if (origin_allowed(in->srv, origin)) {
         MHD_add_response_header(in->resp, "Access-Control-Allow-Origin", origin);
@@ -563,13 +621,17 @@ static enum MHD_Result send_reply(struct hs_request_internal *in)
 
 static void request_free(struct hs_request_internal *in)
 {
-    if (!in) return;
-    if (in->pub.auth_free && in->pub.auth) in->pub.auth_free(in->pub.auth);
-    if (in->pub.state_free && in->pub.state) in->pub.state_free(in->pub.state);
+    if (!in)
+        return;
+    if (in->pub.auth_free && in->pub.auth)
+        in->pub.auth_free(in->pub.auth);
+    if (in->pub.state_free && in->pub.state)
+        in->pub.state_free(in->pub.state);
     free(in->body);
     free_kv(in->query, in->nquery);
     free_kv(in->params, in->nparams);
-    if (in->resp) MHD_destroy_response(in->resp);
+    if (in->resp)
+        MHD_destroy_response(in->resp);
     for (hdr *h = in->headers; h;) {
         hdr *n = h->next;
         free(h->name);
@@ -584,21 +646,27 @@ static void find_route(hs_server *s, struct hs_request_internal *in, const char 
 {
     size_t n;
     char **segs = split_path(url, &n);
-    if (!segs) return;
+    if (!segs)
+        return;
     size_t alen = 0;
     for (size_t i = 0; i < s->nroutes; i++) {
         const route *rt = &s->routes[i];
-        if (!match_route(rt, segs, n, NULL, NULL)) continue;
+        if (!match_route(rt, segs, n, NULL, NULL))
+            continue;
         if (strcmp(rt->method, method) == 0 || (strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0)) {
             if (!in->rt) {
                 in->rt = rt;
                 int m = match_route(rt, segs, n, &in->params, &in->nparams);
-                if (m < 0) in->method_mismatch = 2; /* bad parameter */
+                if (m < 0)
+                    in->method_mismatch = 2; /* bad parameter */
             }
         } else {
             in->method_mismatch = in->method_mismatch ? in->method_mismatch : 1;
             if (!strstr(in->allow, rt->method) && alen + strlen(rt->method) + 3 < sizeof in->allow) {
-                if (alen) { strcat(in->allow, ", "); alen += 2; }
+                if (alen) {
+                    strcat(in->allow, ", ");
+                    alen += 2;
+                }
                 strcat(in->allow, rt->method);
                 alen += strlen(rt->method);
             }
@@ -613,7 +681,8 @@ static void run_handler(struct hs_request_internal *in)
     in->waiting = 0;
     if (in->pub.resumed == 0 && s->cfg.guard) {
         if (s->cfg.guard(&in->pub, in->rt->policy, s->cfg.guard_ctx) != 0) {
-            if (!in->resp) hs_reply_error(&in->pub, 401, "unauthorized");
+            if (!in->resp)
+                hs_reply_error(&in->pub, 401, "unauthorized");
             return;
         }
     }
@@ -628,7 +697,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct hs_request_internal *in = *con_cls;
     if (!in) {
         in = calloc(1, sizeof *in);
-        if (!in) return MHD_NO;
+        if (!in)
+            return MHD_NO;
         in->srv = s;
         in->conn = conn;
         in->pub.in = in;
@@ -640,7 +710,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         find_route(s, in, method, url);
         in->limit = in->rt && in->rt->body_limit ? in->rt->body_limit : s->cfg.default_body_limit;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > in->limit) in->too_large = 1;
+        if (cl && strtoull(cl, NULL, 10) > in->limit)
+            in->too_large = 1;
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -652,9 +723,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         if (in->body_len + n + 1 > in->body_cap) {
             size_t cap = in->body_cap ? in->body_cap : 4096;
-            while (cap < in->body_len + n + 1) cap *= 2;
+            while (cap < in->body_len + n + 1)
+                cap *= 2;
             char *nb = realloc(in->body, cap);
-            if (!nb) return MHD_NO;
+            if (!nb)
+                return MHD_NO;
             in->body = nb;
             in->body_cap = cap;
         }
@@ -663,7 +736,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         in->body[in->body_len] = 0;
         return MHD_YES;
     }
-    if (in->finished_handler) return MHD_YES;
+    if (in->finished_handler)
+        return MHD_YES;
 
     if (in->pub.resumed == 0 && !in->suspended && !in->waiting) {
         /* first complete call */
@@ -721,7 +795,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         uint64_t gen = s->wake_gen;
         pthread_mutex_unlock(&s->lock);
         run_handler(in);
-        if (!in->waiting || in->resp) break;
+        if (!in->waiting || in->resp)
+            break;
         pthread_mutex_lock(&s->lock);
         if (s->stopping || hs_now_ms() >= in->deadline_ms) {
             pthread_mutex_unlock(&s->lock);
@@ -751,7 +826,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     hs_server *s = cls;
     struct hs_request_internal *in = *con_cls;
-    if (!in) return;
+    if (!in)
+        return;
     if (s->cfg.observer) {
         double secs = (double)(hs_now_ms() - in->start_ms) / 1000.0;
         s->cfg.observer(in->pub.method, in->rt ? in->rt->pattern : NULL, in->status ? in->status : 500, secs,
@@ -776,21 +852,19 @@ int hs_server_start(hs_server *s, char *err, size_t err_size)
     addr.sin_family = AF_INET;
     addr.sin_port = htons((uint16_t)s->cfg.port);
     const char *host = s->host && *s->host ? s->host : "0.0.0.0";
-    if (strcmp(host, "localhost") == 0) host = "127.0.0.1";
+    if (strcmp(host, "localhost") == 0)
+        host = "127.0.0.1";
     if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
         snprintf(err, err_size, "bind address '%s' is not an IPv4 address", host);
         return -1;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                                 MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)s->cfg.threads,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->cfg.connection_timeout_s,
-                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned int)4096,
-                                 MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
-                                 MHD_OPTION_UNESCAPE_CALLBACK, keep_raw, NULL,
-                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                                 MHD_OPTION_END);
+    s->daemon =
+        MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)s->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
+                         (unsigned int)s->cfg.connection_timeout_s, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)4096,
+                         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_UNESCAPE_CALLBACK, keep_raw,
+                         NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, err_size, "cannot listen on %s:%d: %s", host, s->cfg.port, strerror(errno));
         return -1;
@@ -813,9 +887,11 @@ int hs_server_in_flight(const hs_server *s) { return atomic_load(&((hs_server *)
 
 void hs_server_stop(hs_server *s, int grace_ms)
 {
-    if (!s->daemon) return;
+    if (!s->daemon)
+        return;
     MHD_socket ls = MHD_quiesce_daemon(s->daemon);
-    if (ls != MHD_INVALID_SOCKET) close(ls);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
     pthread_mutex_lock(&s->lock);
     s->stopping = 1;
     pthread_cond_signal(&s->timer_cond);
@@ -836,8 +912,10 @@ void hs_server_stop(hs_server *s, int grace_ms)
 
 void hs_server_free(hs_server *s)
 {
-    if (!s) return;
-    if (s->daemon) hs_server_stop(s, 0);
+    if (!s)
+        return;
+    if (s->daemon)
+        hs_server_stop(s, 0);
     for (size_t i = 0; i < s->nroutes; i++) {
         free(s->routes[i].method);
         free(s->routes[i].pattern);
@@ -872,11 +950,13 @@ static void on_stop_signal(int sig)
 
 int hs_install_stop_signals(void)
 {
-    if (g_stop_pipe[0] < 0 && pipe2(g_stop_pipe, O_CLOEXEC) != 0) return -1;
+    if (g_stop_pipe[0] < 0 && pipe2(g_stop_pipe, O_CLOEXEC) != 0)
+        return -1;
     struct sigaction sa = {0};
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL)) return -1;
+    if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+        return -1;
     signal(SIGPIPE, SIG_IGN);
     return 0;
 }
@@ -885,10 +965,12 @@ void hs_request_stop(void) { on_stop_signal(0); }
 
 void hs_wait_for_stop(void)
 {
-    if (g_stop_pipe[0] < 0 && pipe2(g_stop_pipe, O_CLOEXEC) != 0) return;
+    if (g_stop_pipe[0] < 0 && pipe2(g_stop_pipe, O_CLOEXEC) != 0)
+        return;
     while (!hs_stop_flag) {
         char c;
         ssize_t r = read(g_stop_pipe[0], &c, 1);
-        if (r < 0 && errno != EINTR) break;
+        if (r < 0 && errno != EINTR)
+            break;
     }
 }

@@ -43,23 +43,23 @@ typedef struct {
 } hs_kv;
 
 struct hs_request {
-    const char *method;     /* "GET", "POST", ... */
-    const char *path;       /* raw path, without the query string */
-    const char *route;      /* the matched route pattern, e.g. "/wasm/:checksum" */
-    const hs_kv *query;     /* percent-decoded query parameters, in order */
+    const char *method; /* "GET", "POST", ... */
+    const char *path;   /* raw path, without the query string */
+    const char *route;  /* the matched route pattern, e.g. "/wasm/:checksum" */
+    const hs_kv *query; /* percent-decoded query parameters, in order */
     size_t query_count;
-    const hs_kv *params;    /* percent-decoded path parameters */
+    const hs_kv *params; /* percent-decoded path parameters */
     size_t param_count;
-    const char *body;       /* NUL-terminated copy of the body (body_len bytes before the NUL) */
+    const char *body; /* NUL-terminated copy of the body (body_len bytes before the NUL) */
     size_t body_len;
-    int policy;             /* the route's policy number (for the guard) */
-    void *route_ctx;        /* the route's ctx */
-    void *auth;             /* free for the guard to attach an identity (freed with auth_free) */
+    int policy;      /* the route's policy number (for the guard) */
+    void *route_ctx; /* the route's ctx */
+    void *auth;      /* free for the guard to attach an identity (freed with auth_free) */
     void (*auth_free)(void *);
-    void *state;            /* free for a waiting handler to keep state between calls */
+    void *state; /* free for a waiting handler to keep state between calls */
     void (*state_free)(void *);
-    int resumed;            /* how many times this request was resumed after hs_wait */
-    int wait_timed_out;     /* 1 when resumed because the deadline passed or the server stops */
+    int resumed;        /* how many times this request was resumed after hs_wait */
+    int wait_timed_out; /* 1 when resumed because the deadline passed or the server stops */
     struct hs_request_internal *in;
 };
 
@@ -76,23 +76,23 @@ enum {
 
 typedef struct {
     const char *method;
-    const char *pattern;    /* "/jobs/claim", "/wasm/:checksum" */
+    const char *pattern; /* "/jobs/claim", "/wasm/:checksum" */
     hs_handler handler;
     void *ctx;
-    int policy;             /* passed to the guard */
-    size_t body_limit;      /* 0 = the server default */
+    int policy;        /* passed to the guard */
+    size_t body_limit; /* 0 = the server default */
     int flags;
 } hs_route_spec;
 
 typedef struct {
-    const char *host;             /* bind address; NULL = 0.0.0.0 */
-    int port;                     /* 0 = let the OS choose (see hs_server_port) */
-    unsigned threads;             /* thread pool size; 0 = 4 */
-    size_t default_body_limit;    /* 0 = 1 MiB */
-    const char *cors_origins;     /* comma-separated exact origins; NULL = none */
-    const char *cors_methods;     /* NULL = "GET, POST, DELETE, OPTIONS" */
-    const char *cors_headers;     /* NULL = "content-type, authorization, x-api-key" */
-    unsigned connection_timeout_s;/* idle keep-alive timeout; 0 = 130 */
+    const char *host;              /* bind address; NULL = 0.0.0.0 */
+    int port;                      /* 0 = let the OS choose (see hs_server_port) */
+    unsigned threads;              /* thread pool size; 0 = 4 */
+    size_t default_body_limit;     /* 0 = 1 MiB */
+    const char *cors_origins;      /* comma-separated exact origins; NULL = none */
+    const char *cors_methods;      /* NULL = "GET, POST, DELETE, OPTIONS" */
+    const char *cors_headers;      /* NULL = "content-type, authorization, x-api-key" */
+    unsigned connection_timeout_s; /* idle keep-alive timeout; 0 = 130 */
     hs_guard guard;
     void *guard_ctx;
     hs_observer observer;
@@ -114,8 +114,8 @@ void hs_server_free(hs_server *s);
 int hs_server_in_flight(const hs_server *s);
 
 /* ---- request accessors ---- */
-const char *hs_header(hs_request *req, const char *name);   /* case-insensitive */
-const char *hs_query(hs_request *req, const char *name);     /* NULL when absent */
+const char *hs_header(hs_request *req, const char *name); /* case-insensitive */
+const char *hs_query(hs_request *req, const char *name);  /* NULL when absent */
 const char *hs_param(hs_request *req, const char *name);
 /* Parses the body as a JSON object. On failure replies (415 without a JSON
  * content type, 400 on a syntax error, 400 when not an object) and returns NULL. */
@@ -123,7 +123,7 @@ json_t *hs_json_body(hs_request *req);
 
 typedef struct {
     char *name;
-    char *filename;      /* NULL for plain fields */
+    char *filename; /* NULL for plain fields */
     unsigned char *data;
     size_t len;
 } hs_part;
@@ -134,7 +134,7 @@ void hs_parts_free(hs_part *parts, size_t count);
 const hs_part *hs_part_find(const hs_part *parts, size_t count, const char *name);
 
 /* ---- replies (the last reply set before the handler returns is sent) ---- */
-void hs_reply_json(hs_request *req, int status, json_t *body);     /* steals body */
+void hs_reply_json(hs_request *req, int status, json_t *body); /* steals body */
 void hs_reply_error(hs_request *req, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void hs_reply_text(hs_request *req, int status, const char *content_type, const char *body, size_t len);
 void hs_reply_empty(hs_request *req, int status);
@@ -144,7 +144,7 @@ void hs_add_header(hs_request *req, const char *name, const char *value);
 int hs_replied(const hs_request *req);
 /* Suspend until hs_server_wake() or deadline (CLOCK_MONOTONIC milliseconds). */
 void hs_wait(hs_request *req, int64_t deadline_ms);
-int64_t hs_now_ms(void);    /* CLOCK_MONOTONIC milliseconds */
+int64_t hs_now_ms(void); /* CLOCK_MONOTONIC milliseconds */
 
 /* ---- stopping from a signal handler ---- */
 /* Set by hs_install_stop_signals() handlers on SIGINT/SIGTERM. */

@@ -25,10 +25,13 @@ int log_enabled(log_level level);
 /* Redirects lines to fd (default 2). For tests. */
 void log_set_fd(int fd);
 
-void log_msg(log_level level, const char *component, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void log_msg(log_level level, const char *component, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-#define log_debug(comp, ...) do { if (log_enabled(LOG_DEBUG)) log_msg(LOG_DEBUG, comp, __VA_ARGS__); } while (0)
+#define log_debug(comp, ...)                       \
+    do {                                           \
+        if (log_enabled(LOG_DEBUG))                \
+            log_msg(LOG_DEBUG, comp, __VA_ARGS__); \
+    } while (0)
 #define log_info(comp, ...) log_msg(LOG_INFO, comp, __VA_ARGS__)
 #define log_warn(comp, ...) log_msg(LOG_WARN, comp, __VA_ARGS__)
 #define log_error(comp, ...) log_msg(LOG_ERROR, comp, __VA_ARGS__)

@@ -49,8 +49,10 @@ static uint64_t now_ms(void)
 static void utf8_truncate(char *s, size_t max)
 {
     size_t n = strlen(s);
-    if (n <= max) return;
-    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80) max--;
+    if (n <= max)
+        return;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
     s[max] = 0;
 }
 
@@ -58,10 +60,11 @@ static void utf8_truncate(char *s, size_t max)
  * captured into out (cap bytes, NUL-terminated). Returns the exit status
  * (0..255), 124 on timeout, -1 when it could not start. */
 int bld_run_capture(char *const argv[], char *const env[], const char *cwd, const bld_limits *lim, char *out,
-                   size_t cap)
+                    size_t cap)
 {
     int fds[2];
-    if (pipe2(fds, O_CLOEXEC)) return -1;
+    if (pipe2(fds, O_CLOEXEC))
+        return -1;
     pid_t pid = fork();
     if (pid < 0) {
         close(fds[0]);
@@ -73,8 +76,10 @@ int bld_run_capture(char *const argv[], char *const env[], const char *cwd, cons
         dup2(fds[1], 1);
         dup2(fds[1], 2);
         int devnull = open("/dev/null", O_RDONLY);
-        if (devnull >= 0) dup2(devnull, 0);
-        if (cwd && chdir(cwd)) _exit(127);
+        if (devnull >= 0)
+            dup2(devnull, 0);
+        if (cwd && chdir(cwd))
+            _exit(127);
         struct rlimit rl;
         if (lim->memory_bytes) {
             rl.rlim_cur = rl.rlim_max = (rlim_t)lim->memory_bytes;
@@ -109,9 +114,12 @@ int bld_run_capture(char *const argv[], char *const env[], const char *cwd, cons
             n += take;
             continue;
         }
-        if (!exited && waitpid(pid, &status, WNOHANG) == pid) exited = true;
-        if (k == 0 && exited) break;
-        if (exited && k < 0 && errno == EAGAIN) break; /* a grandchild may hold the pipe */
+        if (!exited && waitpid(pid, &status, WNOHANG) == pid)
+            exited = true;
+        if (k == 0 && exited)
+            break;
+        if (exited && k < 0 && errno == EAGAIN)
+            break; /* a grandchild may hold the pipe */
         if (!timed_out && now_ms() > deadline) {
             timed_out = true;
             kill(-pid, SIGKILL);
@@ -120,42 +128,43 @@ int bld_run_capture(char *const argv[], char *const env[], const char *cwd, cons
         usleep(5000);
     }
     close(fds[0]);
-    if (!exited) waitpid(pid, &status, 0);
+    if (!exited)
+        waitpid(pid, &status, 0);
     out[n] = 0;
-    if (timed_out) return 124;
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (timed_out)
+        return 124;
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
     return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
 static __thread int64_t tree_bytes; /* per thread: a worker builds on several */
 static int add_size(const char *path, const struct stat *st, int flag, struct FTW *f)
 {
-    if (flag == FTW_F) tree_bytes += st->st_size;
+    if (flag == FTW_F)
+        tree_bytes += st->st_size;
     return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-    return remove(path);
-}
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f) { return remove(path); }
 
-static void rm_tree(const char *dir)
-{
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
+static void rm_tree(const char *dir) { nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
 static bool is_hex40(const char *s)
 {
-    if (strlen(s) != 40) return false;
+    if (strlen(s) != 40)
+        return false;
     for (const char *p = s; *p; p++)
-        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) return false;
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return false;
     return true;
 }
 
 /* Names that reach a command line: a conservative character set. */
 static bool safe_name(const char *s, const char *extra)
 {
-    if (!s[0] || s[0] == '-') return false;
+    if (!s[0] || s[0] == '-')
+        return false;
     for (const char *p = s; *p; p++)
         if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr(extra, *p)))
             return false;
@@ -170,16 +179,20 @@ static bool safe_rel_path(const char *s)
 int bld_repo_url(const char *repo, const char *git_base_url, char *out, size_t cap, char *err, size_t errlen)
 {
     const char *p = repo;
-    if (strncmp(p, "https://", 8) == 0) p += 8;
-    else if (strncmp(p, "http://", 7) == 0) p += 7;
+    if (strncmp(p, "https://", 8) == 0)
+        p += 8;
+    else if (strncmp(p, "http://", 7) == 0)
+        p += 7;
     if (strncmp(p, "github.com/", 11) == 0) {
         const char *path = p + 11;
         if (!safe_name(path, "._/-") || strstr(path, "..")) {
             snprintf(err, errlen, "Invalid repository: %.200s", repo);
             return -1;
         }
-        if (git_base_url && git_base_url[0]) snprintf(out, cap, "%s/%s", git_base_url, path);
-        else snprintf(out, cap, "https://github.com/%s", path);
+        if (git_base_url && git_base_url[0])
+            snprintf(out, cap, "%s/%s", git_base_url, path);
+        else
+            snprintf(out, cap, "https://github.com/%s", path);
         return 0;
     }
     if (strncmp(repo, "https://", 8) == 0 || strncmp(repo, "http://", 7) == 0 || strncmp(repo, "git://", 6) == 0) {
@@ -212,8 +225,7 @@ static char *const *git_env(const char *home)
 #define GIT_C "-c", "core.hooksPath=/dev/null", "-c", "core.symlinks=false", "-c", "protocol.file.allow=never"
 
 /* Branch (or tag) -> commit id via ls-remote. */
-int bld_resolve_commit(const char *url, const char *ref, const char *home, char commit[41], char *err,
-                          size_t errlen)
+int bld_resolve_commit(const char *url, const char *ref, const char *home, char commit[41], char *err, size_t errlen)
 {
     if (is_hex40(ref)) {
         memcpy(commit, ref, 41);
@@ -248,16 +260,15 @@ int bld_resolve_commit(const char *url, const char *ref, const char *home, char 
     return 0;
 }
 
-int bld_fetch_commit(const char *url, const char *commit, const char *dir, const char *home, char *err,
-                        size_t errlen)
+int bld_fetch_commit(const char *url, const char *commit, const char *dir, const char *home, char *err, size_t errlen)
 {
     char out[OUTPUT_CAP];
     bld_limits lim = {.wall_ms = 120000, .file_bytes = CHECKOUT_MAX_BYTES};
     char *init[] = {"git", GIT_C, "init", "-q", (char *)dir, NULL};
-    char *fetch[] = {"git", GIT_C, "-C", (char *)dir, "fetch", "-q", "--depth", "1", "--no-tags", "--", (char *)url,
-                     (char *)commit, NULL};
-    char *checkout[] = {"git", GIT_C, "-C", (char *)dir, "-c", "advice.detachedHead=false", "checkout", "-q",
-                        "--detach", "FETCH_HEAD", NULL};
+    char *fetch[] = {"git", GIT_C,       "-C", (char *)dir, "fetch",        "-q", "--depth",
+                     "1",   "--no-tags", "--", (char *)url, (char *)commit, NULL};
+    char *checkout[] = {"git",      GIT_C, "-C",       (char *)dir,  "-c", "advice.detachedHead=false",
+                        "checkout", "-q",  "--detach", "FETCH_HEAD", NULL};
     if (bld_run_capture(init, git_env(home), home, &lim, out, sizeof out) != 0) {
         snprintf(err, errlen, "Git operation failed: init");
         return -1;
@@ -265,8 +276,10 @@ int bld_fetch_commit(const char *url, const char *commit, const char *dir, const
     int rc = bld_run_capture(fetch, git_env(home), home, &lim, out, sizeof out);
     if (rc != 0) {
         snprintf(err, errlen, "Git operation failed: cannot fetch commit %s (%s)", commit,
-                 rc == 124 ? "timeout" : strstr(out, "not our ref") || strstr(out, "no such") ? "commit not found"
-                                                                                                : "repository not reachable or commit not found");
+                 rc == 124 ? "timeout"
+                 : strstr(out, "not our ref") || strstr(out, "no such")
+                     ? "commit not found"
+                     : "repository not reachable or commit not found");
         return -1;
     }
     if (bld_run_capture(checkout, git_env(home), home, &lim, out, sizeof out) != 0) {
@@ -288,8 +301,10 @@ static bool regular_file(const char *dir, const char *rel, off_t *size)
     char p[1200];
     snprintf(p, sizeof p, "%s/%s", dir, rel);
     struct stat st;
-    if (lstat(p, &st) != 0 || !S_ISREG(st.st_mode)) return false;
-    if (size) *size = st.st_size;
+    if (lstat(p, &st) != 0 || !S_ISREG(st.st_mode))
+        return false;
+    if (size)
+        *size = st.st_size;
     return true;
 }
 
@@ -307,17 +322,21 @@ static int build_argv(json_t *m, const char *src, char **argv, size_t cap, char 
     static const char *opts[] = {"O0", "O1", "O2", "O3", "Os", "Oz"};
     static const char *stds[] = {"c99", "c11", "c17", "gnu99", "gnu11", "gnu17"};
     bool ok_opt = !opt, ok_std = !std;
-    for (size_t i = 0; i < 6; i++) ok_opt |= opt && strcmp(opt, opts[i]) == 0;
-    for (size_t i = 0; i < 6; i++) ok_std |= std && strcmp(std, stds[i]) == 0;
+    for (size_t i = 0; i < 6; i++)
+        ok_opt |= opt && strcmp(opt, opts[i]) == 0;
+    for (size_t i = 0; i < 6; i++)
+        ok_std |= std && strcmp(std, stds[i]) == 0;
     if (!ok_opt || !ok_std) {
-        snprintf(err, errlen, "outlayer.json: opt must be one of O0..O3, Os, Oz and std one of c99, c11, c17, gnu99, gnu11, gnu17");
+        snprintf(err, errlen,
+                 "outlayer.json: opt must be one of O0..O3, Os, Oz and std one of c99, c11, c17, gnu99, gnu11, gnu17");
         return -1;
     }
     char flag[300];
-#define PUSH(s)                                                                                                   \
-    do {                                                                                                          \
-        if (n + 2 >= cap) goto too_many;                                                                          \
-        argv[n++] = strdup(s);                                                                                    \
+#define PUSH(s)                \
+    do {                       \
+        if (n + 2 >= cap)      \
+            goto too_many;     \
+        argv[n++] = strdup(s); \
     } while (0)
     PUSH("clang-19");
     PUSH("--target=wasm32-wasi");
@@ -330,7 +349,8 @@ static int build_argv(json_t *m, const char *src, char **argv, size_t cap, char 
     PUSH("-fno-color-diagnostics");
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(m, "include_dirs"), i, v) {
+    json_array_foreach(json_object_get(m, "include_dirs"), i, v)
+    {
         const char *d = json_string_value(v);
         if (!d || !safe_rel_path(d)) {
             snprintf(err, errlen, "outlayer.json: include_dirs[%zu] must be a relative path inside the repository", i);
@@ -339,7 +359,8 @@ static int build_argv(json_t *m, const char *src, char **argv, size_t cap, char 
         snprintf(flag, sizeof flag, "-I%s", d);
         PUSH(flag);
     }
-    json_array_foreach(json_object_get(m, "defines"), i, v) {
+    json_array_foreach(json_object_get(m, "defines"), i, v)
+    {
         const char *d = json_string_value(v);
         if (!d || !safe_name(d, "_=.-") || d[0] == '=' || (d[0] >= '0' && d[0] <= '9')) {
             snprintf(err, errlen, "outlayer.json: defines[%zu] must look like NAME or NAME=value", i);
@@ -353,7 +374,8 @@ static int build_argv(json_t *m, const char *src, char **argv, size_t cap, char 
         snprintf(err, errlen, "outlayer.json: sources must list 1 to 256 .c files");
         return -1;
     }
-    json_array_foreach(sources, i, v) {
+    json_array_foreach(sources, i, v)
+    {
         const char *s = json_string_value(v);
         size_t l = s ? strlen(s) : 0;
         if (!s || !safe_rel_path(s) || l < 3 || strcmp(s + l - 2, ".c") != 0) {
@@ -377,35 +399,75 @@ too_many:
 }
 
 int bld_sandbox_run(const char *src, const char *outdir, char *const cmd[], const bld_limits *lim, char *out,
-                   size_t cap)
+                    size_t cap)
 {
     char *argv[400];
     size_t n = 0;
-    const char *fixed[] = {"bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr",
-                           "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin",
-                           "/bin", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", src, "/src",
-                           "--bind", outdir, "/out", "--chdir", "/src", "--clearenv", "--setenv", "PATH", "/usr/bin",
-                           "--setenv", "LC_ALL", "C", "--setenv", "SOURCE_DATE_EPOCH", "0", "--"};
-    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) argv[n++] = (char *)fixed[i];
-    for (size_t i = 0; cmd[i] && n < 398; i++) argv[n++] = cmd[i];
+    const char *fixed[] = {"bwrap",
+                           "--unshare-all",
+                           "--die-with-parent",
+                           "--new-session",
+                           "--ro-bind",
+                           "/usr",
+                           "/usr",
+                           "--symlink",
+                           "usr/lib",
+                           "/lib",
+                           "--symlink",
+                           "usr/lib64",
+                           "/lib64",
+                           "--symlink",
+                           "usr/bin",
+                           "/bin",
+                           "--proc",
+                           "/proc",
+                           "--dev",
+                           "/dev",
+                           "--tmpfs",
+                           "/tmp",
+                           "--ro-bind",
+                           src,
+                           "/src",
+                           "--bind",
+                           outdir,
+                           "/out",
+                           "--chdir",
+                           "/src",
+                           "--clearenv",
+                           "--setenv",
+                           "PATH",
+                           "/usr/bin",
+                           "--setenv",
+                           "LC_ALL",
+                           "C",
+                           "--setenv",
+                           "SOURCE_DATE_EPOCH",
+                           "0",
+                           "--"};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        argv[n++] = (char *)fixed[i];
+    for (size_t i = 0; cmd[i] && n < 398; i++)
+        argv[n++] = cmd[i];
     argv[n] = NULL;
     char *env[] = {"PATH=/usr/bin:/bin", NULL};
     return bld_run_capture(argv, env, outdir, lim, out, cap);
 }
 
 int bld_build_c(const char *src, const char *outdir, const bld_limits *lim, uint8_t **wasm, size_t *len,
-               size_t max_wasm, char *err, size_t errlen)
+                size_t max_wasm, char *err, size_t errlen)
 {
     *wasm = NULL;
     *len = 0;
     off_t msize = 0;
     if (!regular_file(src, "outlayer.json", &msize)) {
         if (regular_file(src, "Cargo.toml", NULL))
-            snprintf(err, errlen, "Compilation failed: Rust projects (Cargo.toml) cannot be built on this worker: no "
-                                  "Rust toolchain with the wasm32-wasip1 target is installed");
+            snprintf(err, errlen,
+                     "Compilation failed: Rust projects (Cargo.toml) cannot be built on this worker: no "
+                     "Rust toolchain with the wasm32-wasip1 target is installed");
         else
-            snprintf(err, errlen, "Compilation failed: no outlayer.json build manifest at the repository root "
-                                  "(see docs/worker.md)");
+            snprintf(err, errlen,
+                     "Compilation failed: no outlayer.json build manifest at the repository root "
+                     "(see docs/worker.md)");
         return -1;
     }
     if (msize > MANIFEST_MAX) {
@@ -426,19 +488,24 @@ int bld_build_c(const char *src, const char *outdir, const bld_limits *lim, uint
     if (build_argv(m, src, cc, 300, merr, sizeof merr)) {
         snprintf(err, errlen, "Compilation failed: %s", merr);
         json_decref(m);
-        for (size_t i = 0; cc[i]; i++) free(cc[i]);
+        for (size_t i = 0; cc[i]; i++)
+            free(cc[i]);
         return -1;
     }
     json_decref(m);
     char out[OUTPUT_CAP];
     int rc = bld_sandbox_run(src, outdir, cc, lim, out, sizeof out);
-    for (size_t i = 0; cc[i]; i++) free(cc[i]);
+    for (size_t i = 0; cc[i]; i++)
+        free(cc[i]);
     if (rc != 0) {
         /* One readable block of compiler output, cut at a character boundary. */
         utf8_truncate(out, 1500);
-        if (rc == 124) snprintf(err, errlen, "Compilation timeout exceeded: %" PRIu64 " ms", lim->wall_ms);
-        else if (rc >= 128) snprintf(err, errlen, "Compilation failed: the compiler was killed (signal %d, limit reached)", rc - 128);
-        else snprintf(err, errlen, "Compilation failed: %s", out[0] ? out : "the compiler exited with an error");
+        if (rc == 124)
+            snprintf(err, errlen, "Compilation timeout exceeded: %" PRIu64 " ms", lim->wall_ms);
+        else if (rc >= 128)
+            snprintf(err, errlen, "Compilation failed: the compiler was killed (signal %d, limit reached)", rc - 128);
+        else
+            snprintf(err, errlen, "Compilation failed: %s", out[0] ? out : "the compiler exited with an error");
         return -1;
     }
     char wpath[1200];
@@ -446,7 +513,8 @@ int bld_build_c(const char *src, const char *outdir, const bld_limits *lim, uint
     int fd = open(wpath, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        if (fd >= 0) close(fd);
+        if (fd >= 0)
+            close(fd);
         snprintf(err, errlen, "Compilation failed: the build produced no program.wasm");
         return -1;
     }
@@ -475,14 +543,17 @@ int bld_clean_build_dirs(const char *build_dir)
      * that no longer runs (killed mid-build) are removed. Other workers'
      * directories on the same machine are left alone. */
     DIR *d = opendir(build_dir ? build_dir : "/tmp");
-    if (!d) return 0;
+    if (!d)
+        return 0;
     int removed = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
         long pid;
         char rest[64];
-        if (sscanf(e->d_name, "outlayer-build-%ld-%63s", &pid, rest) != 2 || pid <= 0) continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        if (sscanf(e->d_name, "outlayer-build-%ld-%63s", &pid, rest) != 2 || pid <= 0)
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
         char path[4400];
         snprintf(path, sizeof path, "%s/%s", build_dir ? build_dir : "/tmp", e->d_name);
         rm_tree(path);
@@ -491,7 +562,6 @@ int bld_clean_build_dirs(const char *build_dir)
     closedir(d);
     return removed;
 }
-
 
 int bld_check_tools(char *err, size_t errlen)
 {
@@ -515,7 +585,8 @@ int bld_source_commit(const bld_options *o, const char *repo, const char *ref, c
                       size_t errlen)
 {
     char url[1200];
-    if (bld_repo_url(repo, o->git_base_url, url, sizeof url, err, errlen)) return -1;
+    if (bld_repo_url(repo, o->git_base_url, url, sizeof url, err, errlen))
+        return -1;
     if (is_hex40(ref)) {
         memcpy(commit, ref, 41);
         return 0;
@@ -536,9 +607,11 @@ int bld_build_git(const bld_options *o, const char *repo, const char *ref, uint8
     *out = NULL;
     *len = 0;
     commit_out[0] = 0;
-    if (bld_check_tools(err, errlen)) return -1;
+    if (bld_check_tools(err, errlen))
+        return -1;
     char url[1200];
-    if (bld_repo_url(repo, o->git_base_url, url, sizeof url, err, errlen)) return -1;
+    if (bld_repo_url(repo, o->git_base_url, url, sizeof url, err, errlen))
+        return -1;
     char dir[4096];
     if (work_dir(o, dir, sizeof dir)) {
         snprintf(err, errlen, "Compilation failed: cannot create a build directory");
@@ -558,7 +631,8 @@ int bld_build_git(const bld_options *o, const char *repo, const char *ref, uint8
                           .memory_bytes = o->memory_bytes ? o->memory_bytes : BLD_DEFAULT_MEMORY_BYTES,
                           .file_bytes = (uint64_t)max_wasm + (1u << 20)};
         rc = bld_build_c(src, outdir, &lim, out, len, max_wasm, err, errlen);
-        if (rc == 0) memcpy(commit_out, commit, 41);
+        if (rc == 0)
+            memcpy(commit_out, commit, 41);
     }
     rm_tree(dir);
     return rc;

@@ -45,11 +45,9 @@ int bld_run_capture(char *const argv[], char *const env[], const char *cwd, cons
 /* Maps github.com/OWNER/REPO to git_base_url (if set); other http(s)/git URLs pass. 0, or -1 with err. */
 int bld_repo_url(const char *repo, const char *git_base_url, char *out, size_t cap, char *err, size_t errlen);
 /* A branch or tag -> commit id (ls-remote in home); a 40-hex id is returned as is. */
-int bld_resolve_commit(const char *url, const char *ref, const char *home, char commit[41], char *err,
-                       size_t errlen);
+int bld_resolve_commit(const char *url, const char *ref, const char *home, char commit[41], char *err, size_t errlen);
 /* Fetches exactly `commit` into dir (a new directory) and checks it out. */
-int bld_fetch_commit(const char *url, const char *commit, const char *dir, const char *home, char *err,
-                     size_t errlen);
+int bld_fetch_commit(const char *url, const char *commit, const char *dir, const char *home, char *err, size_t errlen);
 /* Runs cmd in the build sandbox: bubblewrap, all namespaces unshared (no
  * network), /usr read-only, src read-only at /src, outdir writable at /out. */
 int bld_sandbox_run(const char *src, const char *outdir, char *const cmd[], const bld_limits *lim, char *out,

@@ -40,7 +40,8 @@ void cmd_build_help(FILE *out)
 int cli_split_repo_commit(const char *arg, char *repo, size_t rcap, char *commit, size_t ccap)
 {
     const char *at = strrchr(arg, '@');
-    if (!at || at == arg || !at[1] || (size_t)(at - arg) >= rcap || strlen(at + 1) >= ccap) return -1;
+    if (!at || at == arg || !at[1] || (size_t)(at - arg) >= rcap || strlen(at + 1) >= ccap)
+        return -1;
     memcpy(repo, arg, (size_t)(at - arg));
     repo[at - arg] = 0;
     snprintf(commit, ccap, "%s", at + 1);
@@ -52,8 +53,12 @@ int cmd_build(int argc, char **argv)
     const char *out_file = NULL, *base = getenv("GIT_BASE_URL"), *build_dir = getenv("BUILD_DIR");
     uint64_t timeout_s = BLD_DEFAULT_TIMEOUT_MS / 1000;
     bool json_out = false;
-    static const struct option longs[] = {{"out", 1, 0, 'o'},     {"git-base-url", 1, 0, 'g'}, {"build-dir", 1, 0, 'b'},
-                                          {"timeout", 1, 0, 't'}, {"json", 0, 0, 'j'},         {"help", 0, 0, 'h'},
+    static const struct option longs[] = {{"out", 1, 0, 'o'},
+                                          {"git-base-url", 1, 0, 'g'},
+                                          {"build-dir", 1, 0, 'b'},
+                                          {"timeout", 1, 0, 't'},
+                                          {"json", 0, 0, 'j'},
+                                          {"help", 0, 0, 'h'},
                                           {0, 0, 0, 0}};
     optind = 1;
     int c;
@@ -78,7 +83,8 @@ int cmd_build(int argc, char **argv)
         cli_error("give one REPO@COMMIT, e.g. https://github.com/alice/flip@main (see `outlayer help build`)");
         return CLI_EXIT_USAGE;
     }
-    if (sodium_init() < 0) return CLI_EXIT_INTERNAL;
+    if (sodium_init() < 0)
+        return CLI_EXIT_INTERNAL;
     bld_options o = {.git_base_url = base && *base ? base : NULL,
                      .build_dir = build_dir && *build_dir ? build_dir : NULL,
                      .timeout_ms = timeout_s * 1000};
@@ -103,7 +109,8 @@ int cmd_build(int argc, char **argv)
         }
     }
     if (json_out) {
-        printf("{\"wasm_hash\":\"%s\",\"commit\":\"%s\",\"size\":%zu,\"toolchain\":\"%s\"}\n", hex, built, len, toolchain);
+        printf("{\"wasm_hash\":\"%s\",\"commit\":\"%s\",\"size\":%zu,\"toolchain\":\"%s\"}\n", hex, built, len,
+               toolchain);
     } else {
         printf("%s\n", hex);
         fprintf(stderr, "built %s at %s: %zu bytes\ntoolchain: %s\n", repo, built, len, toolchain);

@@ -52,7 +52,7 @@ typedef struct dev_opts {
     int port_base;
     int block_ms;
     int lease_seconds;
-    const char *postgres; /* coordinator storage; NULL = SQLite under HOME */
+    const char *postgres;     /* coordinator storage; NULL = SQLite under HOME */
     const char *git_base_url; /* workers fetch github.com/OWNER/REPO from here (mirrors, tests) */
     int signer_port;          /* the dashboard's signer (dev_signer.h), chosen by the OS */
     char bin_dir[1024];
@@ -81,31 +81,32 @@ static void on_signal(int sig) { stop_signal = sig; }
 
 void cmd_dev_help(FILE *out)
 {
-    fprintf(out,
-            "usage: outlayer dev [--home DIR] [--workers N] [--port-base P] [--block-ms MS] [--postgres URL]\n"
-            "\n"
-            "Runs the whole OutLayer network on this machine: a NEAR devnet with the OutLayer contract,\n"
-            "a keystore, a coordinator and N workers, all on 127.0.0.1. Prints the URLs, the accounts and\n"
-            "a request to copy; writes HOME/dev.json for tools once everything is ready (removed on exit).\n"
-            "Ctrl-C stops everything; the same --home starts the same chain and data again.\n"
-            "\n"
-            "  --home DIR         state, credentials and logs (env OUTLAYER_DEV_HOME, default ./.outlayer-dev)\n"
-            "  --workers N        worker processes, 1-%d (default 2)\n"
-            "  --port-base P      devnet P, coordinator P+1 (dashboard at /), keystore P+2, .wasm file server P+3\n"
-            "                     (default 3030); 0 = four free ports chosen here (kept in HOME/port-base for\n"
-            "                     restarts); the dashboard's signer takes any free loopback port\n"
-            "  --block-ms MS      block interval of the devnet (default 100)\n"
-            "  --lease-seconds S  coordinator lease: how soon a dead worker's job goes to another (default 5)\n"
-            "  --bin-dir DIR      where outlayer-devnet, -coordinator, -keystore, -worker are (default: next to outlayer)\n"
-            "  --contracts-dir D  where outlayer.wasm is (default BIN_DIR/../contracts)\n"
-            "  --postgres URL     coordinator storage in PostgreSQL (default SQLite in HOME/coordinator)\n"
-            "  --git-base-url U   workers fetch github.com/OWNER/REPO from U/OWNER/REPO (a mirror, a local git daemon)\n"
-            "\n"
-            "Accounts (credential files in HOME/credentials/localnet/): " DEV_CONTRACT " (the contract),\n"
-            DEV_OWNER " (owner), " DEV_OPERATOR " (operator, the workers' key), " DEV_USER " (user),\n"
-            DEV_REGISTER " (register contract: admits the workers' simulated-TEE keys; the contract's operator).\n"
-            "Logs: HOME/logs/{devnet,keystore,coordinator,worker-N}.log.\n",
-            DEV_MAX_WORKERS);
+    fprintf(
+        out,
+        "usage: outlayer dev [--home DIR] [--workers N] [--port-base P] [--block-ms MS] [--postgres URL]\n"
+        "\n"
+        "Runs the whole OutLayer network on this machine: a NEAR devnet with the OutLayer contract,\n"
+        "a keystore, a coordinator and N workers, all on 127.0.0.1. Prints the URLs, the accounts and\n"
+        "a request to copy; writes HOME/dev.json for tools once everything is ready (removed on exit).\n"
+        "Ctrl-C stops everything; the same --home starts the same chain and data again.\n"
+        "\n"
+        "  --home DIR         state, credentials and logs (env OUTLAYER_DEV_HOME, default ./.outlayer-dev)\n"
+        "  --workers N        worker processes, 1-%d (default 2)\n"
+        "  --port-base P      devnet P, coordinator P+1 (dashboard at /), keystore P+2, .wasm file server P+3\n"
+        "                     (default 3030); 0 = four free ports chosen here (kept in HOME/port-base for\n"
+        "                     restarts); the dashboard's signer takes any free loopback port\n"
+        "  --block-ms MS      block interval of the devnet (default 100)\n"
+        "  --lease-seconds S  coordinator lease: how soon a dead worker's job goes to another (default 5)\n"
+        "  --bin-dir DIR      where outlayer-devnet, -coordinator, -keystore, -worker are (default: next to outlayer)\n"
+        "  --contracts-dir D  where outlayer.wasm is (default BIN_DIR/../contracts)\n"
+        "  --postgres URL     coordinator storage in PostgreSQL (default SQLite in HOME/coordinator)\n"
+        "  --git-base-url U   workers fetch github.com/OWNER/REPO from U/OWNER/REPO (a mirror, a local git daemon)\n"
+        "\n"
+        "Accounts (credential files in HOME/credentials/localnet/): " DEV_CONTRACT " (the contract),\n" DEV_OWNER
+        " (owner), " DEV_OPERATOR " (operator, the workers' key), " DEV_USER " (user),\n" DEV_REGISTER
+        " (register contract: admits the workers' simulated-TEE keys; the contract's operator).\n"
+        "Logs: HOME/logs/{devnet,keystore,coordinator,worker-N}.log.\n",
+        DEV_MAX_WORKERS);
 }
 
 static int parse_int(const char *s, int min, int max, int *out, const char *flag)
@@ -128,28 +129,42 @@ static int parse_opts(int argc, char **argv, dev_opts *o)
     o->port_base = 3030;
     o->block_ms = 100;
     o->lease_seconds = 5;
-    static const struct option longs[] = {
-        {"home", required_argument, 0, 'h'},       {"workers", required_argument, 0, 'w'},
-        {"port-base", required_argument, 0, 'p'},  {"block-ms", required_argument, 0, 'b'},
-        {"lease-seconds", required_argument, 0, 'l'}, {"bin-dir", required_argument, 0, 'B'},
-        {"contracts-dir", required_argument, 0, 'C'}, {"help", no_argument, 0, 'H'},
-        {"postgres", required_argument, 0, 'P'},   {"git-base-url", required_argument, 0, 'G'},
-        {0, 0, 0, 0}};
+    static const struct option longs[] = {{"home", required_argument, 0, 'h'},
+                                          {"workers", required_argument, 0, 'w'},
+                                          {"port-base", required_argument, 0, 'p'},
+                                          {"block-ms", required_argument, 0, 'b'},
+                                          {"lease-seconds", required_argument, 0, 'l'},
+                                          {"bin-dir", required_argument, 0, 'B'},
+                                          {"contracts-dir", required_argument, 0, 'C'},
+                                          {"help", no_argument, 0, 'H'},
+                                          {"postgres", required_argument, 0, 'P'},
+                                          {"git-base-url", required_argument, 0, 'G'},
+                                          {0, 0, 0, 0}};
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
         switch (c) {
         case 'h': snprintf(o->home, sizeof o->home, "%s", optarg); break;
-        case 'w': if (parse_int(optarg, 1, DEV_MAX_WORKERS, &o->workers, "--workers")) return -1; break;
+        case 'w':
+            if (parse_int(optarg, 1, DEV_MAX_WORKERS, &o->workers, "--workers"))
+                return -1;
+            break;
         case 'p':
-            if (parse_int(optarg, 0, 65500, &o->port_base, "--port-base")) return -1;
+            if (parse_int(optarg, 0, 65500, &o->port_base, "--port-base"))
+                return -1;
             if (o->port_base > 0 && o->port_base < 1024) {
                 cli_error("--port-base: expected 0 (choose free ports) or a port in 1024..65500, got %s", optarg);
                 return -1;
             }
             break;
-        case 'b': if (parse_int(optarg, 10, 10000, &o->block_ms, "--block-ms")) return -1; break;
-        case 'l': if (parse_int(optarg, 2, 3600, &o->lease_seconds, "--lease-seconds")) return -1; break;
+        case 'b':
+            if (parse_int(optarg, 10, 10000, &o->block_ms, "--block-ms"))
+                return -1;
+            break;
+        case 'l':
+            if (parse_int(optarg, 2, 3600, &o->lease_seconds, "--lease-seconds"))
+                return -1;
+            break;
         case 'B': snprintf(o->bin_dir, sizeof o->bin_dir, "%s", optarg); break;
         case 'C': snprintf(o->contracts_dir, sizeof o->contracts_dir, "%s", optarg); break;
         case 'P':
@@ -171,21 +186,26 @@ static int parse_opts(int argc, char **argv, dev_opts *o)
     if (!o->bin_dir[0]) {
         char self[PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (n <= 0) return -1;
+        if (n <= 0)
+            return -1;
         self[n] = 0;
         char *slash = strrchr(self, '/');
-        if (slash) *slash = 0;
-        if (strlen(self) >= sizeof o->bin_dir) return -1;
+        if (slash)
+            *slash = 0;
+        if (strlen(self) >= sizeof o->bin_dir)
+            return -1;
         memcpy(o->bin_dir, self, strlen(self) + 1);
     }
-    if (!o->contracts_dir[0]) snprintf(o->contracts_dir, sizeof o->contracts_dir, "%s/../contracts", o->bin_dir);
+    if (!o->contracts_dir[0])
+        snprintf(o->contracts_dir, sizeof o->contracts_dir, "%s/../contracts", o->bin_dir);
     /* Children run with HOME-relative paths resolved once, here. */
     if (mkdir(o->home, 0700) != 0 && errno != EEXIST) {
         cli_error("cannot create %s: %s", o->home, strerror(errno));
         return -1;
     }
     char abs[PATH_MAX];
-    if (!realpath(o->home, abs)) return -1;
+    if (!realpath(o->home, abs))
+        return -1;
     if (strlen(abs) >= sizeof o->home) {
         cli_error("--home: path too long");
         return -1;
@@ -210,13 +230,15 @@ static void child_arg(child *c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    if (c->argc < 47 && vasprintf(&c->argv[c->argc], fmt, ap) >= 0) c->argc++;
+    if (c->argc < 47 && vasprintf(&c->argv[c->argc], fmt, ap) >= 0)
+        c->argc++;
     va_end(ap);
 }
 
 static void child_env(child *c, const char *name, const char *value)
 {
-    if (c->envc < 7 && asprintf(&c->env[c->envc], "%s=%s", name, value) >= 0) c->envc++;
+    if (c->envc < 7 && asprintf(&c->env[c->envc], "%s=%s", name, value) >= 0)
+        c->envc++;
 }
 
 static int child_spawn(child *c)
@@ -228,10 +250,12 @@ static int child_spawn(child *c)
         uint8_t r[3];
         randombytes_buf(r, sizeof r);
         free(c->argv[c->id_arg]);
-        if (asprintf(&c->argv[c->id_arg], "dev-%s.%02x%02x%02x", c->name, r[0], r[1], r[2]) < 0) return -1;
+        if (asprintf(&c->argv[c->id_arg], "dev-%s.%02x%02x%02x", c->name, r[0], r[1], r[2]) < 0)
+            return -1;
     }
     pid_t pid = fork();
-    if (pid < 0) return -1;
+    if (pid < 0)
+        return -1;
     if (pid == 0) {
         /* Its own process group: the terminal's Ctrl-C reaches only us, and
          * we stop the children in order. If we die, they get SIGTERM. */
@@ -243,8 +267,10 @@ static int child_spawn(child *c)
             dup2(fd, 2);
         }
         int in = open("/dev/null", O_RDONLY);
-        if (in >= 0) dup2(in, 0);
-        for (int i = 0; i < c->envc; i++) putenv(c->env[i]);
+        if (in >= 0)
+            dup2(in, 0);
+        for (int i = 0; i < c->envc; i++)
+            putenv(c->env[i]);
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         execv(c->argv[0], c->argv);
@@ -258,7 +284,8 @@ static int child_spawn(child *c)
 /* SIGTERM, then SIGKILL after grace_ms. */
 static void child_stop(child *c, int grace_ms)
 {
-    if (c->pid <= 0) return;
+    if (c->pid <= 0)
+        return;
     kill(c->pid, SIGTERM);
     for (int waited = 0; waited < grace_ms; waited += 50) {
         if (waitpid(c->pid, NULL, WNOHANG) == c->pid) {
@@ -274,8 +301,10 @@ static void child_stop(child *c, int grace_ms)
 
 static void child_free(child *c)
 {
-    for (int i = 0; i < c->argc; i++) free(c->argv[i]);
-    for (int i = 0; i < c->envc; i++) free(c->env[i]);
+    for (int i = 0; i < c->argc; i++)
+        free(c->argv[i]);
+    for (int i = 0; i < c->envc; i++)
+        free(c->env[i]);
     c->argc = c->envc = 0;
 }
 
@@ -293,19 +322,23 @@ static bool http_ok(const char *url)
 static void print_log_tail(const child *c)
 {
     FILE *f = fopen(c->log, "r");
-    if (!f) return;
+    if (!f)
+        return;
     char lines[5][512] = {{0}};
     int n = 0;
-    while (fgets(lines[n % 5], sizeof lines[0], f)) n++;
+    while (fgets(lines[n % 5], sizeof lines[0], f))
+        n++;
     fclose(f);
-    for (int i = n > 5 ? n - 5 : 0; i < n; i++) fprintf(stderr, "  [%s] %s", c->name, lines[i % 5]);
+    for (int i = n > 5 ? n - 5 : 0; i < n; i++)
+        fprintf(stderr, "  [%s] %s", c->name, lines[i % 5]);
 }
 
 /* Waits until url answers 200 while the child lives. */
 static int wait_healthy(child *c, const char *url, int timeout_ms)
 {
     for (int waited = 0; waited <= timeout_ms && !stop_signal; waited += 50) {
-        if (http_ok(url)) return 0;
+        if (http_ok(url))
+            return 0;
         if (waitpid(c->pid, NULL, WNOHANG) == c->pid) {
             c->pid = 0;
             cli_error("%s exited during start-up; see %s", c->name, c->log);
@@ -314,7 +347,8 @@ static int wait_healthy(child *c, const char *url, int timeout_ms)
         }
         usleep(50 * 1000);
     }
-    if (stop_signal) return -1; /* interrupted, not unhealthy */
+    if (stop_signal)
+        return -1; /* interrupted, not unhealthy */
     cli_error("%s did not become healthy at %s; see %s", c->name, url, c->log);
     return -1;
 }
@@ -324,7 +358,8 @@ static int wait_healthy(child *c, const char *url, int timeout_ms)
 static int write_secret_file(const char *path, const char *text)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return -1;
+    if (fd < 0)
+        return -1;
     size_t n = strlen(text);
     int bad = write(fd, text, n) != (ssize_t)n;
     return close(fd) || bad ? -1 : 0;
@@ -334,7 +369,8 @@ static int write_secret_file(const char *path, const char *text)
 static int read_line(const char *path, char *buf, size_t size)
 {
     FILE *f = fopen(path, "r");
-    if (!f) return -1;
+    if (!f)
+        return -1;
     buf[0] = 0;
     bool ok = fgets(buf, (int)size, f) != NULL;
     fclose(f);
@@ -352,11 +388,12 @@ static bool ports_free(int base)
     bool ok = true;
     for (int i = 0; i < 4 && ok; i++) {
         int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)(base + i)),
-                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        struct sockaddr_in a = {
+            .sin_family = AF_INET, .sin_port = htons((uint16_t)(base + i)), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
         ok = s >= 0 && setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
              bind(s, (struct sockaddr *)&a, sizeof a) == 0;
-        if (s >= 0) close(s);
+        if (s >= 0)
+            close(s);
     }
     return ok;
 }
@@ -372,23 +409,28 @@ static int choose_port_base(const char *home)
     snprintf(path, sizeof path, "%s/port-base", home);
     if (read_line(path, line, sizeof line) == 0) {
         int saved = atoi(line);
-        if (saved >= 1024 && saved <= 65500 && ports_free(saved)) return saved;
+        if (saved >= 1024 && saved <= 65500 && ports_free(saved))
+            return saved;
         fprintf(stderr, "outlayer dev: the ports of the last start (%d-%d) are taken; choosing others%s\n", saved,
                 saved + 3, saved > 0 ? " (the coin-flip contract's program URL names the old port)" : "");
     }
     int lo = 15000, hi = 32764;
     FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
     int eph_lo = 0, eph_hi = 0;
-    if (f && fscanf(f, "%d %d", &eph_lo, &eph_hi) == 2 && eph_lo > lo + 400) hi = eph_lo - 4;
-    if (f) fclose(f);
+    if (f && fscanf(f, "%d %d", &eph_lo, &eph_hi) == 2 && eph_lo > lo + 400)
+        hi = eph_lo - 4;
+    if (f)
+        fclose(f);
     int slots = (hi - lo) / 4;
     int start = (int)randombytes_uniform((uint32_t)slots);
     for (int k = 0; k < slots; k++) {
         int base = lo + 4 * ((start + k) % slots);
-        if (!ports_free(base)) continue;
+        if (!ports_free(base))
+            continue;
         char text[16];
         snprintf(text, sizeof text, "%d\n", base);
-        if (write_secret_file(path, text)) fprintf(stderr, "outlayer dev: cannot write %s\n", path);
+        if (write_secret_file(path, text))
+            fprintf(stderr, "outlayer dev: cannot write %s\n", path);
         return base;
     }
     cli_error("--port-base 0: no four free consecutive ports in %d..%d", lo, hi + 3);
@@ -397,7 +439,8 @@ static int choose_port_base(const char *home)
 
 static int random_token(const char *path, char *out, size_t size)
 {
-    if (read_line(path, out, size) == 0) return 0;
+    if (read_line(path, out, size) == 0)
+        return 0;
     uint8_t b[24];
     randombytes_buf(b, sizeof b);
     sodium_bin2hex(out, size, b, sizeof b);
@@ -410,16 +453,21 @@ static int worker_token(const dev_opts *o, char *out, size_t size)
 {
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/worker-token", o->home);
-    if (read_line(path, out, size) == 0) return 0;
+    if (read_line(path, out, size) == 0)
+        return 0;
     char cmd[3 * PATH_MAX + 100];
     /* DATABASE_URL (for --postgres) reaches it through the environment. */
-    if (o->postgres) setenv("DATABASE_URL", o->postgres, 1);
-    snprintf(cmd, sizeof cmd, "'%s/outlayer-coordinator' --data-dir '%s/coordinator' token add dev-workers 2>>'%s/logs/coordinator.log'",
+    if (o->postgres)
+        setenv("DATABASE_URL", o->postgres, 1);
+    snprintf(cmd, sizeof cmd,
+             "'%s/outlayer-coordinator' --data-dir '%s/coordinator' token add dev-workers 2>>'%s/logs/coordinator.log'",
              o->bin_dir, o->home, o->home);
     FILE *p = popen(cmd, "r");
     out[0] = 0;
-    if (!p || !fgets(out, (int)size, p)) out[0] = 0;
-    if (p) pclose(p);
+    if (!p || !fgets(out, (int)size, p))
+        out[0] = 0;
+    if (p)
+        pclose(p);
     out[strcspn(out, "\r\n")] = 0;
     if (!out[0]) {
         cli_error("could not create a worker token with outlayer-coordinator token add (see %s/logs/coordinator.log)",
@@ -442,7 +490,8 @@ static int ensure_account(near_rpc *rpc, const dev_opts *o, const near_credentia
         cli_error("cannot ask the devnet about %s", id);
         return -1;
     }
-    if (exists && near_credentials_read(dir, "localnet", id, out, err, sizeof err) == 0) return 0;
+    if (exists && near_credentials_read(dir, "localnet", id, out, err, sizeof err) == 0)
+        return 0;
     if (exists) {
         cli_error("%s exists on the chain but %s/localnet/%s.json is missing: remove %s to start afresh", id, dir, id,
                   o->home);
@@ -462,7 +511,8 @@ static int ensure_account(near_rpc *rpc, const dev_opts *o, const near_credentia
 static int setup_chain(const dev_opts *o, const char *rpc_url)
 {
     near_rpc *rpc = near_rpc_new(rpc_url);
-    if (!rpc) return -1;
+    if (!rpc)
+        return -1;
     near_rpc_set_retry(rpc, 3, 200);
     char path[PATH_MAX + 64], err[300];
     near_credentials root, contract, owner, op, user, flip, reg, fwd;
@@ -483,8 +533,8 @@ static int setup_chain(const dev_opts *o, const char *rpc_url)
         goto out;
     if (made_contract) {
         snprintf(path, sizeof path, "%s/outlayer.wasm", o->contracts_dir);
-        if (dc_deploy(rpc, &contract, path,
-                      "{\"owner_id\":\"" DEV_OWNER "\",\"operator_id\":\"" DEV_OPERATOR "\"}", err, sizeof err)) {
+        if (dc_deploy(rpc, &contract, path, "{\"owner_id\":\"" DEV_OWNER "\",\"operator_id\":\"" DEV_OPERATOR "\"}",
+                      err, sizeof err)) {
             cli_error("deploying the OutLayer contract: %s", err);
             goto out;
         }
@@ -541,20 +591,22 @@ static int write_dev_json(const dev_opts *o)
     for (int i = 0; i < 3; i++) {
         char key[PATH_MAX + 100];
         snprintf(key, sizeof key, "%s/credentials/localnet/%s.json", o->home, ids[i]);
-        json_array_append_new(accounts, json_pack("{s:s, s:s, s:s}", "account_id", ids[i], "role", roles[i],
-                                                  "key_file", key));
+        json_array_append_new(accounts,
+                              json_pack("{s:s, s:s, s:s}", "account_id", ids[i], "role", roles[i], "key_file", key));
     }
     char wasm_dir[PATH_MAX + 8];
     snprintf(wasm_dir, sizeof wasm_dir, "%s/wasm", o->home);
     char dash[96];
     snprintf(dash, sizeof dash, "%s/", coord);
-    json_t *j = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:i, s:i, s:[s]}", "ready", 1, "rpc_url",
-                          rpc, "feed_url", feed, "coordinator_url", coord, "keystore_url", ks, "dashboard_url", dash,
-                          "contract_id", DEV_CONTRACT, "register_contract_id", DEV_REGISTER, "accounts", accounts, "wasm_url_base",
-                          files, "wasm_dir", wasm_dir, "workers", o->workers, "pid", (int)getpid(), "caller_contracts", DEV_COINFLIP);
+    json_t *j = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:i, s:i, s:[s]}", "ready", 1,
+                          "rpc_url", rpc, "feed_url", feed, "coordinator_url", coord, "keystore_url", ks,
+                          "dashboard_url", dash, "contract_id", DEV_CONTRACT, "register_contract_id", DEV_REGISTER,
+                          "accounts", accounts, "wasm_url_base", files, "wasm_dir", wasm_dir, "workers", o->workers,
+                          "pid", (int)getpid(), "caller_contracts", DEV_COINFLIP);
     json_array_append_new(json_object_get(j, "caller_contracts"), json_string(DEV_FORWARDER));
-    json_object_set_new(j, "ports", json_pack("{s:i, s:i, s:i, s:i}", "rpc", p, "coordinator", p + 1, "keystore", p + 2,
-                                              "files", p + 3));
+    json_object_set_new(
+        j, "ports",
+        json_pack("{s:i, s:i, s:i, s:i}", "rpc", p, "coordinator", p + 1, "keystore", p + 2, "files", p + 3));
     char path[PATH_MAX + 16], tmp[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/dev.json", o->home);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -624,7 +676,8 @@ static void define_children(const dev_opts *o, const char *worker_tok, const cha
     child_arg(c, "--require-api-key");
     child_arg(c, "false");
     child_env(c, "KEYSTORE_AUTH_TOKEN", ks_tok);
-    if (o->postgres) child_env(c, "DATABASE_URL", o->postgres); /* not a flag: it may hold a password */
+    if (o->postgres)
+        child_env(c, "DATABASE_URL", o->postgres); /* not a flag: it may hold a password */
 
     for (int i = 1; i <= o->workers; i++) {
         char name[32];
@@ -686,9 +739,12 @@ static void stop_all(void)
     /* Workers first (they hand back their leases), then the coordinator,
      * the keystore and the chain last. */
     for (int i = 3; i < n_children; i++)
-        if (children[i].pid > 0) kill(children[i].pid, SIGTERM);
-    for (int i = n_children - 1; i >= 0; i--) child_stop(&children[i], 10000);
-    for (int i = 0; i < n_children; i++) child_free(&children[i]);
+        if (children[i].pid > 0)
+            kill(children[i].pid, SIGTERM);
+    for (int i = n_children - 1; i >= 0; i--)
+        child_stop(&children[i], 10000);
+    for (int i = 0; i < n_children; i++)
+        child_free(&children[i]);
 }
 
 static void print_banner(const dev_opts *o)
@@ -700,7 +756,8 @@ static void print_banner(const dev_opts *o)
     printf("  coordinator  http://127.0.0.1:%d   (public API: /public/stats, /public/workers, /public/jobs)\n", p + 1);
     printf("  keystore     http://127.0.0.1:%d\n", p + 2);
     printf("  .wasm files  http://127.0.0.1:%d   (serves %s/wasm/<sha256>.wasm)\n", p + 3, h);
-    printf("  dashboard    http://127.0.0.1:%d/   (signs as " DEV_USER " through 127.0.0.1:%d)\n", p + 1, o->signer_port);
+    printf("  dashboard    http://127.0.0.1:%d/   (signs as " DEV_USER " through 127.0.0.1:%d)\n", p + 1,
+           o->signer_port);
     printf("  workers      %d (logs in %s/logs/)\n\n", o->workers, h);
     printf("  contract     " DEV_CONTRACT "\n");
     printf("  owner        " DEV_OWNER "\n  operator     " DEV_OPERATOR "\n  user         " DEV_USER "\n");
@@ -723,7 +780,8 @@ static int lock_home(const char *home)
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
         cli_error("%s is in use by another `outlayer dev`", home);
-        if (fd >= 0) close(fd);
+        if (fd >= 0)
+            close(fd);
         return -1;
     }
     return fd; /* held until exit */
@@ -733,8 +791,8 @@ static int lock_home(const char *home)
  * errors and sanitizer reports; the rest stays in the log file. */
 static bool worth_showing(const char *line)
 {
-    return strstr(line, ": resolved ") || strstr(line, " warn ") || strstr(line, " error ") ||
-           strstr(line, "ERROR") || strstr(line, "runtime error");
+    return strstr(line, ": resolved ") || strstr(line, " warn ") || strstr(line, " error ") || strstr(line, "ERROR") ||
+           strstr(line, "runtime error");
 }
 
 /* Prints the new interesting lines of every child's log. */
@@ -743,7 +801,8 @@ static void summarise_logs(bool from_start)
     for (int i = 0; i < n_children; i++) {
         child *c = &children[i];
         FILE *f = fopen(c->log, "r");
-        if (!f) continue;
+        if (!f)
+            continue;
         if (from_start) {
             fseek(f, 0, SEEK_END);
             c->log_seen = ftell(f);
@@ -754,12 +813,15 @@ static void summarise_logs(bool from_start)
         char line[1024];
         while (fgets(line, sizeof line, f)) {
             size_t n = strlen(line);
-            if (n && line[n - 1] != '\n' && n < sizeof line - 1) break; /* half-written: next time */
+            if (n && line[n - 1] != '\n' && n < sizeof line - 1)
+                break; /* half-written: next time */
             c->log_seen += (long)n;
-            if (!worth_showing(line)) continue;
+            if (!worth_showing(line))
+                continue;
             /* drop the timestamp: the terminal is live */
             const char *text = line;
-            if (n > 25 && line[4] == '-' && line[10] == 'T') text = line + 25;
+            if (n > 25 && line[4] == '-' && line[10] == 'T')
+                text = line + 25;
             fprintf(stderr, "[%s] %s%s", c->name, text, line[n - 1] == '\n' ? "" : "\n");
         }
         fclose(f);
@@ -779,14 +841,17 @@ static int supervise(const dev_opts *o)
         }
         for (int i = 0; i < n_children; i++) {
             child *c = &children[i];
-            if (c->pid != pid) continue;
+            if (c->pid != pid)
+                continue;
             c->pid = 0;
             char how[64];
-            if (WIFSIGNALED(status)) snprintf(how, sizeof how, "was killed by signal %d", WTERMSIG(status));
-            else snprintf(how, sizeof how, "exited with status %d", WEXITSTATUS(status));
+            if (WIFSIGNALED(status))
+                snprintf(how, sizeof how, "was killed by signal %d", WTERMSIG(status));
+            else
+                snprintf(how, sizeof how, "exited with status %d", WEXITSTATUS(status));
             if (c->restarts >= DEV_MAX_RESTARTS) {
-                fprintf(stderr, "outlayer dev: %s %s; restarted %d times already, giving up (see %s)\n", c->name,
-                        how, c->restarts, c->log);
+                fprintf(stderr, "outlayer dev: %s %s; restarted %d times already, giving up (see %s)\n", c->name, how,
+                        c->restarts, c->log);
                 c->given_up = true;
                 break;
             }
@@ -794,7 +859,8 @@ static int supervise(const dev_opts *o)
             fprintf(stderr, "outlayer dev: %s %s; restarting (%d/%d, log %s)\n", c->name, how, c->restarts,
                     DEV_MAX_RESTARTS, c->log);
             sleep(1);
-            if (!stop_signal) child_spawn(c);
+            if (!stop_signal)
+                child_spawn(c);
             break;
         }
     }
@@ -805,8 +871,10 @@ int cmd_dev(int argc, char **argv)
 {
     dev_opts o;
     int r = parse_opts(argc, argv, &o);
-    if (r) return r > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-    if (sodium_init() < 0 || hc_global_init() || near_rpc_global_init() || near_keys_init()) return CLI_EXIT_INTERNAL;
+    if (r)
+        return r > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    if (sodium_init() < 0 || hc_global_init() || near_rpc_global_init() || near_keys_init())
+        return CLI_EXIT_INTERNAL;
     char sub[PATH_MAX + 32];
     const char *dirs[] = {"logs", "wasm", "build", "coordinator", "keystore", "credentials"};
     for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
@@ -814,7 +882,8 @@ int cmd_dev(int argc, char **argv)
         mkdir(sub, 0700);
     }
     int lock = lock_home(o.home);
-    if (lock < 0) return CLI_EXIT_USAGE;
+    if (lock < 0)
+        return CLI_EXIT_USAGE;
     snprintf(sub, sizeof sub, "%s/dev.json", o.home);
     unlink(sub); /* left by a crashed run: not ready yet */
     if (o.port_base == 0 && (o.port_base = choose_port_base(o.home)) < 0) {
@@ -852,16 +921,21 @@ int cmd_dev(int argc, char **argv)
 
     /* 1. the chain, then the contract and the accounts on it */
     child *devnet = &children[0];
-    if (child_spawn(devnet)) goto out;
+    if (child_spawn(devnet))
+        goto out;
     snprintf(url, sizeof url, "http://127.0.0.1:%d/status", o.port_base);
-    if (wait_healthy(devnet, url, 20000)) goto out;
+    if (wait_healthy(devnet, url, 20000))
+        goto out;
     snprintf(url, sizeof url, "http://127.0.0.1:%d", o.port_base);
-    if (setup_chain(&o, url)) goto out;
+    if (setup_chain(&o, url))
+        goto out;
     /* 2. keystore, coordinator */
     for (int i = 1; i <= 2; i++) {
-        if (child_spawn(&children[i])) goto out;
+        if (child_spawn(&children[i]))
+            goto out;
         snprintf(url, sizeof url, "http://127.0.0.1:%d/health", o.port_base + (i == 1 ? 2 : 1));
-        if (wait_healthy(&children[i], url, 15000)) goto out;
+        if (wait_healthy(&children[i], url, 15000))
+            goto out;
     }
     /* 3. the .wasm file server, the workers */
     snprintf(sub, sizeof sub, "%s/wasm", o.home);
@@ -870,7 +944,8 @@ int cmd_dev(int argc, char **argv)
         goto out;
     }
     for (int i = 3; i < n_children; i++)
-        if (child_spawn(&children[i])) goto out;
+        if (child_spawn(&children[i]))
+            goto out;
     /* A worker is healthy once the coordinator has its heartbeat. */
     snprintf(url, sizeof url, "http://127.0.0.1:%d/public/workers", o.port_base + 1);
     bool all = false;
@@ -886,7 +961,8 @@ int cmd_dev(int argc, char **argv)
                 const char *id = children[i].argv[children[i].id_arg];
                 size_t k;
                 json_t *w;
-                json_array_foreach(ws, k, w) {
+                json_array_foreach(ws, k, w)
+                {
                     const char *wid = json_string_value(json_object_get(w, "worker_id"));
                     if (wid && strcmp(wid, id) == 0) {
                         seen++;
@@ -904,10 +980,13 @@ int cmd_dev(int argc, char **argv)
                 print_log_tail(&children[i]);
                 goto out;
             }
-        if (!all) usleep(100 * 1000);
+        if (!all)
+            usleep(100 * 1000);
     }
-    if (stop_signal) goto out;
-    if (!all) fprintf(stderr, "outlayer dev: warning: not every worker has reported to the coordinator yet\n");
+    if (stop_signal)
+        goto out;
+    if (!all)
+        fprintf(stderr, "outlayer dev: warning: not every worker has reported to the coordinator yet\n");
     if (write_dev_json(&o)) {
         cli_error("cannot write %s/dev.json", o.home);
         goto out;
@@ -920,12 +999,14 @@ int cmd_dev(int argc, char **argv)
 out:
     snprintf(sub, sizeof sub, "%s/dev.json", o.home);
     unlink(sub);
-    if (stop_signal) fprintf(stderr, "outlayer dev: stopping (signal %d)\n", (int)stop_signal);
+    if (stop_signal)
+        fprintf(stderr, "outlayer dev: stopping (signal %d)\n", (int)stop_signal);
     stop_all();
     dev_files_stop();
     dev_signer_stop();
     close(lock);
-    if (stop_signal && rc == CLI_EXIT_INTERNAL) rc = CLI_EXIT_OK;
+    if (stop_signal && rc == CLI_EXIT_INTERNAL)
+        rc = CLI_EXIT_OK;
     fprintf(stderr, "outlayer dev: stopped\n");
     return rc;
 }

@@ -61,8 +61,8 @@ void cmd_run_help(FILE *out)
             "The program sees no files, no network and no host environment. Output limits:\n"
             "stdout max-memory-mb MiB (passing it traps), stderr 1 MiB (the rest is dropped).\n",
             RUNNER_DEFAULT_FUEL, RUNNER_DEFAULT_MEMORY_MB, RUNNER_DEFAULT_TIMEOUT_MS, CLI_EXIT_USAGE,
-            CLI_EXIT_BAD_MODULE, CLI_EXIT_NO_INPUT, CLI_EXIT_INTERNAL, CLI_EXIT_FUEL, CLI_EXIT_MEMORY,
-            CLI_EXIT_OUTPUT, CLI_EXIT_TIMEOUT, CLI_EXIT_TRAP);
+            CLI_EXIT_BAD_MODULE, CLI_EXIT_NO_INPUT, CLI_EXIT_INTERNAL, CLI_EXIT_FUEL, CLI_EXIT_MEMORY, CLI_EXIT_OUTPUT,
+            CLI_EXIT_TIMEOUT, CLI_EXIT_TRAP);
 }
 
 typedef struct run_args {
@@ -76,7 +76,7 @@ typedef struct run_args {
     const char **prog_argv; /* [0] = file name, then ARGS */
     size_t prog_argc;
     bool json;
-    bool replay;            /* --seed: deterministic random and clocks */
+    bool replay; /* --seed: deterministic random and clocks */
     runner_replay replay_cfg;
 } run_args;
 
@@ -85,10 +85,14 @@ static const char *option_value(int argc, char **argv, int *i, const char *name)
 {
     const char *a = argv[*i];
     size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0) return NULL;
-    if (a[n] == '=') return a + n + 1;
-    if (a[n] != 0) return NULL;
-    if (*i + 1 >= argc) return NULL;
+    if (strncmp(a, name, n) != 0)
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (a[n] != 0)
+        return NULL;
+    if (*i + 1 >= argc)
+        return NULL;
     return argv[++*i];
 }
 
@@ -131,7 +135,8 @@ static int parse_args(int argc, char **argv, run_args *a)
         } else if (strcmp(arg, "--json") == 0) {
             a->json = true;
         } else if (is_option(arg, "--input")) {
-            if (!(v = option_value(argc, argv, &i, "--input"))) return usage_error("--input needs a file or -", NULL);
+            if (!(v = option_value(argc, argv, &i, "--input")))
+                return usage_error("--input needs a file or -", NULL);
             a->input = v;
         } else if (is_option(arg, "--fuel")) {
             v = option_value(argc, argv, &i, "--fuel");
@@ -148,8 +153,8 @@ static int parse_args(int argc, char **argv, run_args *a)
         } else if (is_option(arg, "--seed")) {
             v = option_value(argc, argv, &i, "--seed");
             size_t got = 0;
-            if (!v || strlen(v) != 64 ||
-                sodium_hex2bin(a->replay_cfg.seed, 32, v, 64, NULL, &got, NULL) != 0 || got != 32)
+            if (!v || strlen(v) != 64 || sodium_hex2bin(a->replay_cfg.seed, 32, v, 64, NULL, &got, NULL) != 0 ||
+                got != 32)
                 return usage_error("--seed needs 64 hex digits", v);
             a->replay = true;
         } else if (is_option(arg, "--clock-base")) {
@@ -158,7 +163,8 @@ static int parse_args(int argc, char **argv, run_args *a)
                 return usage_error("--clock-base needs nanoseconds since 1970", v);
         } else if (is_option(arg, "--env")) {
             v = option_value(argc, argv, &i, "--env");
-            if (!v || !strchr(v, '=') || v[0] == '=') return usage_error("--env needs KEY=VALUE", v);
+            if (!v || !strchr(v, '=') || v[0] == '=')
+                return usage_error("--env needs KEY=VALUE", v);
             a->env[a->env_count++] = v;
         } else if (arg[0] == '-' && arg[1] != 0) {
             return usage_error("unknown option", arg);
@@ -168,12 +174,14 @@ static int parse_args(int argc, char **argv, run_args *a)
             return usage_error("more than one FILE.wasm (put program arguments after --)", arg);
         }
     }
-    if (!a->file) return usage_error("no FILE.wasm given", NULL);
+    if (!a->file)
+        return usage_error("no FILE.wasm given", NULL);
     if (strcmp(a->file, "-") == 0 && a->input && strcmp(a->input, "-") == 0)
         return usage_error("FILE.wasm and --input cannot both be read from stdin", NULL);
     const char *base = strrchr(a->file, '/');
     a->prog_argv[a->prog_argc++] = base ? base + 1 : a->file;
-    for (size_t k = 0; k < extra_count; k++) a->prog_argv[a->prog_argc++] = extra[k];
+    for (size_t k = 0; k < extra_count; k++)
+        a->prog_argv[a->prog_argc++] = extra[k];
     return -1;
 }
 
@@ -184,8 +192,10 @@ static int parse_args(int argc, char **argv, run_args *a)
  * program's stdin is empty. Returns "-" or NULL (empty). */
 static const char *default_input(const run_args *a)
 {
-    if (strcmp(a->file, "-") == 0) return NULL;
-    if (isatty(STDIN_FILENO) || fcntl(STDIN_FILENO, F_GETFD) < 0) return NULL; /* a terminal, or closed */
+    if (strcmp(a->file, "-") == 0)
+        return NULL;
+    if (isatty(STDIN_FILENO) || fcntl(STDIN_FILENO, F_GETFD) < 0)
+        return NULL; /* a terminal, or closed */
     return "-";
 }
 
@@ -229,15 +239,16 @@ static const char *error_kind_name(olw_error_kind k)
 static bool looks_like_wasm(const uint8_t *b, size_t n) { return n >= 4 && memcmp(b, "\0asm", 4) == 0; }
 
 /* The one-line description of a failure to load or link. */
-static void describe_error(const run_args *a, const runner_result *r, const uint8_t *wasm, size_t wasm_len,
-                           char *buf, size_t size)
+static void describe_error(const run_args *a, const runner_result *r, const uint8_t *wasm, size_t wasm_len, char *buf,
+                           size_t size)
 {
     /* The engine may already end its message with "(offset 0x..)"; we print
      * the offset ourselves, in decimal and hex, so drop that tail. */
     char msg[sizeof r->message];
     snprintf(msg, sizeof msg, "%s", r->message);
     char *tail = strstr(msg, " (offset ");
-    if (tail && strchr(tail, ')') && strchr(tail, ')')[1] == 0) *tail = 0;
+    if (tail && strchr(tail, ')') && strchr(tail, ')')[1] == 0)
+        *tail = 0;
     const char *hint = "";
     if (r->status == RUNNER_LOAD_ERROR && !looks_like_wasm(wasm, wasm_len))
         hint = " (this is not a WebAssembly binary: it does not start with \"\\0asm\")";
@@ -286,7 +297,8 @@ static json_t *json_opt_string(const char *s) { return s ? json_string(s) : json
 #define U64_MARK "\\u0001u64:" /* as jansson escapes it */
 static json_t *json_u64(uint64_t v)
 {
-    if (v <= INT64_MAX) return json_integer((json_int_t)v);
+    if (v <= INT64_MAX)
+        return json_integer((json_int_t)v);
     char buf[32];
     snprintf(buf, sizeof buf, "\001u64:%" PRIu64, v);
     return json_string(buf);
@@ -316,9 +328,10 @@ static void report_json(const run_args *a, const runner_result *r, int code, con
     json_object_set_new(o, "trap", trapped ? json_string(trap) : json_null());
     json_object_set_new(o, "limit", json_opt_string(runner_limit_name(r->limit)));
     json_object_set_new(o, "message", r->message[0] ? json_string(error_line ? error_line : r->message) : json_null());
-    json_object_set_new(o, "error_offset", r->status == RUNNER_LOAD_ERROR && r->load_error.offset != SIZE_MAX
-                                               ? json_integer((json_int_t)r->load_error.offset)
-                                               : json_null());
+    json_object_set_new(o, "error_offset",
+                        r->status == RUNNER_LOAD_ERROR && r->load_error.offset != SIZE_MAX
+                            ? json_integer((json_int_t)r->load_error.offset)
+                            : json_null());
     json_object_set_new(o, "instructions", json_u64(r->instructions));
     json_object_set_new(o, "wall_ms", json_integer((json_int_t)(r->wall_us / 1000)));
     json_object_set_new(o, "wall_us", json_integer((json_int_t)r->wall_us));
@@ -334,8 +347,10 @@ static void report_json(const run_args *a, const runner_result *r, int code, con
     json_object_set_new(limits, "timeout_ms", json_integer((json_int_t)a->timeout_ms));
     json_object_set_new(o, "limits", limits);
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (s) u64_unmark(s);
-    if (s) fprintf(stderr, "%s\n", s);
+    if (s)
+        u64_unmark(s);
+    if (s)
+        fprintf(stderr, "%s\n", s);
     free(s);
     json_decref(o);
 }
@@ -347,7 +362,8 @@ int cmd_run(int argc, char **argv)
     int code = parse_args(argc, argv, &a);
     uint8_t *wasm = NULL, *input = NULL;
     size_t wasm_len = 0, input_len = 0;
-    if (code >= 0) goto done;
+    if (code >= 0)
+        goto done;
 
     wasm = cli_read_file(a.file, &wasm_len);
     if (!wasm) {
@@ -355,7 +371,8 @@ int cmd_run(int argc, char **argv)
         code = CLI_EXIT_NO_INPUT;
         goto done;
     }
-    if (!a.input) a.input = default_input(&a);
+    if (!a.input)
+        a.input = default_input(&a);
     if (a.input) {
         input = cli_read_file(a.input, &input_len);
         if (!input) {
@@ -390,7 +407,8 @@ int cmd_run(int argc, char **argv)
 
     char error_line[1024];
     bool failed_to_start = r.status == RUNNER_LOAD_ERROR || r.status == RUNNER_LINK_ERROR;
-    if (failed_to_start) describe_error(&a, &r, wasm, wasm_len, error_line, sizeof error_line);
+    if (failed_to_start)
+        describe_error(&a, &r, wasm, wasm_len, error_line, sizeof error_line);
     if (a.json) {
         report_json(&a, &r, code, failed_to_start ? error_line : NULL);
     } else if (failed_to_start) {

@@ -118,16 +118,28 @@ static int parse_args(int argc, char **argv, sec_args *a)
         size_t off;
     } OPTS[] = {
 #define O(n, f) {n, offsetof(sec_args, f)}
-        O("--repo", repo),         O("--branch", branch),         O("--wasm-hash", hash),
-        O("--owner", owner),       O("--profile", profile),       O("--access", access),
-        O("--coordinator", coordinator), O("--keystore", keystore), O("--keystore-token", keystore_token),
-        O("--pubkey", pubkey),     O("--rpc", rpc),               O("--contract", contract),
-        O("--credentials", credentials), O("--credentials-dir", credentials_dir), O("--network", network),
-        O("--input", input),       O("--generate", generate),
+        O("--repo", repo),
+        O("--branch", branch),
+        O("--wasm-hash", hash),
+        O("--owner", owner),
+        O("--profile", profile),
+        O("--access", access),
+        O("--coordinator", coordinator),
+        O("--keystore", keystore),
+        O("--keystore-token", keystore_token),
+        O("--pubkey", pubkey),
+        O("--rpc", rpc),
+        O("--contract", contract),
+        O("--credentials", credentials),
+        O("--credentials-dir", credentials_dir),
+        O("--network", network),
+        O("--input", input),
+        O("--generate", generate),
 #undef O
     };
     memset(a, 0, sizeof *a);
-    if (argc < 2) return usage("missing subcommand: pubkey, encrypt, put, ls or rm%s", NULL);
+    if (argc < 2)
+        return usage("missing subcommand: pubkey, encrypt, put, ls or rm%s", NULL);
     a->sub = argv[1];
     for (int i = 2; i < argc; i++) {
         const char *arg = argv[i];
@@ -138,15 +150,19 @@ static int parse_args(int argc, char **argv, sec_args *a)
         bool found = false;
         for (size_t k = 0; k < sizeof OPTS / sizeof OPTS[0] && !found; k++) {
             size_t n = strlen(OPTS[k].name);
-            if (strncmp(arg, OPTS[k].name, n) != 0 || (arg[n] != 0 && arg[n] != '=')) continue;
+            if (strncmp(arg, OPTS[k].name, n) != 0 || (arg[n] != 0 && arg[n] != '='))
+                continue;
             const char *v = arg[n] == '=' ? arg + n + 1 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v) return usage("option %s needs a value", OPTS[k].name);
+            if (!v)
+                return usage("option %s needs a value", OPTS[k].name);
             const char **slot = (const char **)((char *)a + OPTS[k].off);
-            if (*slot) return usage("option %s given twice", OPTS[k].name);
+            if (*slot)
+                return usage("option %s given twice", OPTS[k].name);
             *slot = v;
             found = true;
         }
-        if (!found) return usage("unknown argument '%s'", arg);
+        if (!found)
+            return usage("unknown argument '%s'", arg);
     }
     return -1;
 }
@@ -155,18 +171,24 @@ static int parse_args(int argc, char **argv, sec_args *a)
 static int accessor_of(const sec_args *a, sec_accessor *acc, char seed[SEC_SEED_MAX])
 {
     char err[256];
-    if (!a->repo && !a->hash) return usage("give the accessor: --repo REPO [--branch B] or --wasm-hash HEX%s", NULL);
-    if (a->repo && a->hash) return usage("give either --repo or --wasm-hash, not both%s", NULL);
-    if (!a->owner) return usage("--owner ACCOUNT is required%s", NULL);
-    if (sec_accessor_make(acc, a->repo, a->branch, a->hash, err, sizeof err)) return usage("%s", err);
-    if (sec_seed_build(acc, a->owner, seed, SEC_SEED_MAX, err, sizeof err)) return usage("%s", err);
+    if (!a->repo && !a->hash)
+        return usage("give the accessor: --repo REPO [--branch B] or --wasm-hash HEX%s", NULL);
+    if (a->repo && a->hash)
+        return usage("give either --repo or --wasm-hash, not both%s", NULL);
+    if (!a->owner)
+        return usage("--owner ACCOUNT is required%s", NULL);
+    if (sec_accessor_make(acc, a->repo, a->branch, a->hash, err, sizeof err))
+        return usage("%s", err);
+    if (sec_seed_build(acc, a->owner, seed, SEC_SEED_MAX, err, sizeof err))
+        return usage("%s", err);
     return -1;
 }
 
 /* The accessor as the contract writes it. */
 static json_t *accessor_json(const sec_accessor *acc)
 {
-    if (acc->is_wasm_hash) return json_pack("{s:{s:s}}", "WasmHash", "hash", acc->hash);
+    if (acc->is_wasm_hash)
+        return json_pack("{s:{s:s}}", "WasmHash", "hash", acc->hash);
     return json_pack("{s:{s:s,s:o}}", "Repo", "repo", acc->repo, "branch",
                      acc->has_branch ? json_string(acc->branch) : json_null());
 }
@@ -177,7 +199,8 @@ static int fetch_pubkey(const sec_args *a, const sec_accessor *acc, const char *
 {
     char err[512], url[1024];
     if (a->pubkey) {
-        if (sec_unhex(a->pubkey, pk, SEC_PK_LEN)) return usage("--pubkey must be 64 hex digits%s", NULL);
+        if (sec_unhex(a->pubkey, pk, SEC_PK_LEN))
+            return usage("--pubkey must be 64 hex digits%s", NULL);
         return -1;
     }
     hc_global_init();
@@ -194,7 +217,8 @@ static int fetch_pubkey(const sec_args *a, const sec_accessor *acc, const char *
         snprintf(url, sizeof url, "%s/secrets/pubkey", base);
         json_t *ja = acc->is_wasm_hash ? json_pack("{s:s,s:s}", "type", "WasmHash", "hash", acc->hash)
                                        : json_pack("{s:s,s:s}", "type", "Repo", "repo", acc->repo);
-        if (!acc->is_wasm_hash && acc->has_branch) json_object_set_new(ja, "branch", json_string(acc->branch));
+        if (!acc->is_wasm_hash && acc->has_branch)
+            json_object_set_new(ja, "branch", json_string(acc->branch));
         /* The reference coordinator insists on secrets_json; never send the real ones. */
         body = json_pack("{s:o,s:s,s:s}", "accessor", ja, "owner", a->owner, "secrets_json", "{}");
     }
@@ -235,7 +259,8 @@ static int read_secrets(const sec_args *a, char **text_out)
         return CLI_EXIT_USAGE;
     }
     const char *p = (const char *)raw;
-    while (*p && isspace((unsigned char)*p)) p++;
+    while (*p && isspace((unsigned char)*p))
+        p++;
     json_t *obj = NULL;
     if (*p == '{') {
         if (sec_secrets_parse((const char *)raw, n, SEC_BLOB_CLIENT, &obj, err, sizeof err)) {
@@ -248,12 +273,15 @@ static int read_secrets(const sec_args *a, char **text_out)
         int line_no = 0;
         for (char *line = (char *)raw; line && *line;) {
             char *next = strchr(line, '\n');
-            if (next) *next++ = 0;
+            if (next)
+                *next++ = 0;
             line_no++;
             size_t len = strlen(line);
-            if (len && line[len - 1] == '\r') line[--len] = 0;
+            if (len && line[len - 1] == '\r')
+                line[--len] = 0;
             char *s = line;
-            while (*s == ' ' || *s == '\t') s++;
+            while (*s == ' ' || *s == '\t')
+                s++;
             if (*s && *s != '#') {
                 char *eq = strchr(s, '=');
                 if (!eq) {
@@ -263,7 +291,8 @@ static int read_secrets(const sec_args *a, char **text_out)
                     return CLI_EXIT_USAGE;
                 }
                 char *k_end = eq;
-                while (k_end > s && (k_end[-1] == ' ' || k_end[-1] == '\t')) k_end--;
+                while (k_end > s && (k_end[-1] == ' ' || k_end[-1] == '\t'))
+                    k_end--;
                 *k_end = 0;
                 if (json_object_get(map, s)) {
                     json_decref(map);
@@ -272,7 +301,8 @@ static int read_secrets(const sec_args *a, char **text_out)
                     return CLI_EXIT_USAGE;
                 }
                 char *val = eq + 1;
-                while (*val == ' ' || *val == '\t') val++;
+                while (*val == ' ' || *val == '\t')
+                    val++;
                 json_t *v = json_string(val);
                 if (!v) {
                     json_decref(map);
@@ -286,9 +316,11 @@ static int read_secrets(const sec_args *a, char **text_out)
         }
         char *text = json_dumps(map, JSON_COMPACT);
         json_decref(map);
-        if (!text) snprintf(err, sizeof err, "out of memory");
+        if (!text)
+            snprintf(err, sizeof err, "out of memory");
         int r = text ? sec_secrets_parse(text, strlen(text), SEC_BLOB_CLIENT, &obj, err, sizeof err) : -1;
-        if (text) sec_wipe_free(text, strlen(text));
+        if (text)
+            sec_wipe_free(text, strlen(text));
         if (r) {
             sec_wipe_free(raw, n);
             cli_error("secrets: %s", err);
@@ -311,7 +343,8 @@ static int seal_input(const sec_args *a, const sec_accessor *acc, const char *se
     uint8_t pk[SEC_PK_LEN];
     char *text = NULL, err[256];
     int rc = read_secrets(a, &text);
-    if (rc >= 0) return rc;
+    if (rc >= 0)
+        return rc;
     rc = fetch_pubkey(a, acc, seed, pk);
     if (rc >= 0) {
         sec_wipe_free(text, strlen(text));
@@ -340,10 +373,14 @@ static int chain_open(const sec_args *a, chain_ctx *c, bool need_signer)
     char err[512];
     memset(c, 0, sizeof *c);
     c->contract = a->contract ? a->contract : getenv("OUTLAYER_CONTRACT_ID");
-    if (!c->contract || !*c->contract) return usage("--contract ID (or $OUTLAYER_CONTRACT_ID) is required%s", NULL);
-    if (!near_account_id_valid(c->contract, err, sizeof err)) return usage("--contract: %s", err);
-    if (!a->owner) return usage("--owner ACCOUNT is required%s", NULL);
-    if (!near_account_id_valid(a->owner, err, sizeof err)) return usage("--owner: %s", err);
+    if (!c->contract || !*c->contract)
+        return usage("--contract ID (or $OUTLAYER_CONTRACT_ID) is required%s", NULL);
+    if (!near_account_id_valid(c->contract, err, sizeof err))
+        return usage("--contract: %s", err);
+    if (!a->owner)
+        return usage("--owner ACCOUNT is required%s", NULL);
+    if (!near_account_id_valid(a->owner, err, sizeof err))
+        return usage("--owner: %s", err);
     if (need_signer) {
         int r;
         if (a->credentials) {
@@ -358,7 +395,8 @@ static int chain_open(const sec_args *a, chain_ctx *c, bool need_signer)
             char dir[1024];
             const char *home = getenv("HOME");
             snprintf(dir, sizeof dir, "%s", a->credentials_dir ? a->credentials_dir : "");
-            if (!a->credentials_dir) snprintf(dir, sizeof dir, "%s/.near-credentials", home ? home : ".");
+            if (!a->credentials_dir)
+                snprintf(dir, sizeof dir, "%s/.near-credentials", home ? home : ".");
             r = near_credentials_read(dir, a->network ? a->network : env_or("NEAR_NETWORK", "testnet"), a->owner,
                                       &c->cred, err, sizeof err);
         }
@@ -383,7 +421,8 @@ static int chain_open(const sec_args *a, chain_ctx *c, bool need_signer)
 
 static void chain_close(chain_ctx *c)
 {
-    if (c->have_cred) near_keypair_wipe(&c->cred.keypair);
+    if (c->have_cred)
+        near_keypair_wipe(&c->cred.keypair);
     near_rpc_free(c->rpc);
 }
 
@@ -397,7 +436,8 @@ static json_t *view(chain_ctx *c, const char *method, json_t *args)
     near_status st = near_view_function(c->rpc, c->contract, method, text, &out, &err);
     free(text);
     json_t *j = NULL;
-    if (st != NEAR_OK) cli_error("secrets: %s.%s failed: %s", c->contract, method, err.message);
+    if (st != NEAR_OK)
+        cli_error("secrets: %s.%s failed: %s", c->contract, method, err.message);
     else if (!(j = json_loadb((const char *)out.result, out.result_len, JSON_DECODE_ANY, NULL)))
         cli_error("secrets: %s.%s returned something that is not JSON", c->contract, method);
     near_call_result_free(&out);
@@ -412,12 +452,13 @@ static int call(chain_ctx *c, const char *method, json_t *args, uint64_t gas, ne
     near_signer signer = {c->cred.account_id, &c->cred.keypair};
     near_outcome out = {0};
     near_rpc_error err = {0};
-    near_status st = near_call_function(c->rpc, &signer, c->contract, method, text, strlen(text), gas, deposit, &out,
-                                        &err);
+    near_status st =
+        near_call_function(c->rpc, &signer, c->contract, method, text, strlen(text), gas, deposit, &out, &err);
     free(text);
     int rc = -1;
     if (st == NEAR_OK) {
-        for (size_t i = 0; i < out.n_logs; i++) fprintf(stderr, "log: %s\n", out.logs[i]);
+        for (size_t i = 0; i < out.n_logs; i++)
+            fprintf(stderr, "log: %s\n", out.logs[i]);
         fprintf(stderr, "transaction %s\n", out.tx_hash);
     } else if (st == NEAR_ERR_TX_FAILED) {
         cli_error("secrets: %s failed: %s (transaction %s)", method, out.failure_message, out.tx_hash);
@@ -439,8 +480,10 @@ static int do_pubkey(const sec_args *a)
     char seed[SEC_SEED_MAX], hex[2 * SEC_PK_LEN + 1];
     uint8_t pk[SEC_PK_LEN];
     int rc = accessor_of(a, &acc, seed);
-    if (rc >= 0) return rc;
-    if ((rc = fetch_pubkey(a, &acc, seed, pk)) >= 0) return rc;
+    if (rc >= 0)
+        return rc;
+    if ((rc = fetch_pubkey(a, &acc, seed, pk)) >= 0)
+        return rc;
     sec_hex(pk, SEC_PK_LEN, hex);
     printf("%s\n", hex);
     fprintf(stderr, "seed: %s\n", seed);
@@ -452,8 +495,10 @@ static int do_encrypt(const sec_args *a)
     sec_accessor acc;
     char seed[SEC_SEED_MAX], *blob = NULL;
     int rc = accessor_of(a, &acc, seed);
-    if (rc >= 0) return rc;
-    if ((rc = seal_input(a, &acc, seed, &blob)) >= 0) return rc;
+    if (rc >= 0)
+        return rc;
+    if ((rc = seal_input(a, &acc, seed, &blob)) >= 0)
+        return rc;
     printf("%s\n", blob);
     free(blob);
     return CLI_EXIT_OK;
@@ -462,9 +507,11 @@ static int do_encrypt(const sec_args *a)
 static bool profile_ok(const char *p)
 {
     size_t n = p ? strlen(p) : 0;
-    if (n == 0 || n > 64) return false;
+    if (n == 0 || n > 64)
+        return false;
     for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)p[i]) && p[i] != '-' && p[i] != '_') return false;
+        if (!isalnum((unsigned char)p[i]) && p[i] != '-' && p[i] != '_')
+            return false;
     return true;
 }
 
@@ -477,7 +524,8 @@ static int generate_blob(const sec_args *a, const sec_accessor *acc, const char 
     int rc = -1;
     for (char *item = strtok_r(spec, ",", &save); item && rc < 0; item = strtok_r(NULL, ",", &save)) {
         char *colon = strchr(item, ':');
-        if (!colon || colon == item || !colon[1]) rc = usage("--generate: expected NAME:TYPE, got '%s'", item);
+        if (!colon || colon == item || !colon[1])
+            rc = usage("--generate: expected NAME:TYPE, got '%s'", item);
         else {
             *colon = 0;
             json_array_append_new(list, json_pack("{s:s,s:s}", "name", item, "generation_type", colon + 1));
@@ -485,7 +533,8 @@ static int generate_blob(const sec_args *a, const sec_accessor *acc, const char 
     }
     free(spec);
     char *manual = NULL;
-    if (rc < 0 && a->input) rc = seal_input(a, acc, seed, &manual);
+    if (rc < 0 && a->input)
+        rc = seal_input(a, acc, seed, &manual);
     if (rc >= 0) {
         json_decref(list);
         free(manual);
@@ -501,11 +550,13 @@ static int generate_blob(const sec_args *a, const sec_accessor *acc, const char 
         o.bearer = a->keystore_token ? a->keystore_token : getenv("KEYSTORE_AUTH_TOKEN");
         body = json_pack("{s:s,s:o,s:o}", "seed", seed, "encrypted_secrets_base64", enc, "new_secrets", list);
     } else {
-        const char *base = a->coordinator ? a->coordinator : env_or("OUTLAYER_COORDINATOR_URL", "http://127.0.0.1:8080");
+        const char *base =
+            a->coordinator ? a->coordinator : env_or("OUTLAYER_COORDINATOR_URL", "http://127.0.0.1:8080");
         snprintf(url, sizeof url, "%s/secrets/add_generated_secret", base);
         json_t *ja = acc->is_wasm_hash ? json_pack("{s:s,s:s}", "type", "WasmHash", "hash", acc->hash)
                                        : json_pack("{s:s,s:s}", "type", "Repo", "repo", acc->repo);
-        if (!acc->is_wasm_hash && acc->has_branch) json_object_set_new(ja, "branch", json_string(acc->branch));
+        if (!acc->is_wasm_hash && acc->has_branch)
+            json_object_set_new(ja, "branch", json_string(acc->branch));
         body = json_pack("{s:o,s:s,s:o,s:o}", "accessor", ja, "owner", a->owner, "encrypted_secrets_base64", enc,
                          "new_secrets", list);
     }
@@ -537,11 +588,14 @@ static int do_put(const sec_args *a)
     sec_accessor acc;
     char seed[SEC_SEED_MAX], err[512], *blob = NULL;
     int rc = accessor_of(a, &acc, seed);
-    if (rc >= 0) return rc;
-    if (!profile_ok(a->profile)) return usage("--profile NAME is required: 1-64 letters, digits, '-' or '_'%s", NULL);
+    if (rc >= 0)
+        return rc;
+    if (!profile_ok(a->profile))
+        return usage("--profile NAME is required: 1-64 letters, digits, '-' or '_'%s", NULL);
     json_error_t je;
     json_t *access = json_loads(a->access ? a->access : "\"AllowAll\"", JSON_DECODE_ANY, &je);
-    if (!access) return usage("--access is not valid JSON: %s", je.text);
+    if (!access)
+        return usage("--access is not valid JSON: %s", je.text);
     sec_cond *cond;
     if (sec_cond_parse(access, &cond, err, sizeof err)) {
         json_decref(access);
@@ -564,11 +618,12 @@ static int do_put(const sec_args *a)
         return rc;
     }
     json_t *est = view(&c, "estimate_storage_cost",
-                       json_pack("{s:o,s:s,s:s,s:s,s:O}", "accessor", accessor_json(&acc), "profile", a->profile, "owner",
-                                 a->owner, "encrypted_secrets_base64", blob, "access", access));
+                       json_pack("{s:o,s:s,s:s,s:s,s:O}", "accessor", accessor_json(&acc), "profile", a->profile,
+                                 "owner", a->owner, "encrypted_secrets_base64", blob, "access", access));
     near_u128 deposit;
     if (!est || !json_is_string(est) || near_u128_parse(json_string_value(est), &deposit)) {
-        if (est) cli_error("secrets: estimate_storage_cost did not return a u128 string");
+        if (est)
+            cli_error("secrets: estimate_storage_cost did not return a u128 string");
         json_decref(est);
         json_decref(access);
         free(blob);
@@ -582,9 +637,11 @@ static int do_put(const sec_args *a)
               50 * TGAS, deposit);
     free(blob);
     chain_close(&c);
-    if (rc >= 0) return rc;
+    if (rc >= 0)
+        return rc;
     char d[NEAR_U128_DEC_MAX];
-    fprintf(stderr, "stored profile '%s' for %s (deposit %s yoctoNEAR)\n", a->profile, seed, near_u128_format(deposit, d));
+    fprintf(stderr, "stored profile '%s' for %s (deposit %s yoctoNEAR)\n", a->profile, seed,
+            near_u128_format(deposit, d));
     return CLI_EXIT_OK;
 }
 
@@ -592,10 +649,12 @@ static int do_ls(const sec_args *a)
 {
     chain_ctx c;
     int rc = chain_open(a, &c, false);
-    if (rc >= 0) return rc;
+    if (rc >= 0)
+        return rc;
     json_t *list = view(&c, "list_user_secrets", json_pack("{s:s}", "account_id", a->owner));
     chain_close(&c);
-    if (!list) return CLI_EXIT_INTERNAL;
+    if (!list)
+        return CLI_EXIT_INTERNAL;
     if (!json_is_array(list)) {
         json_decref(list);
         cli_error("secrets: list_user_secrets did not return an array");
@@ -611,8 +670,10 @@ static int do_ls(const sec_args *a)
         char *access = json_dumps(json_object_get(it, "access"), JSON_COMPACT | JSON_ENCODE_ANY);
         const char *branch = json_string_value(json_object_get(repo, "branch"));
         char name[128];
-        if (repo) snprintf(name, sizeof name, "%s", json_string_value(json_object_get(repo, "repo")) ?: "?");
-        else snprintf(name, sizeof name, "wasm:%s", json_string_value(json_object_get(hash, "hash")) ?: "?");
+        if (repo)
+            snprintf(name, sizeof name, "%s", json_string_value(json_object_get(repo, "repo")) ?: "?");
+        else
+            snprintf(name, sizeof name, "wasm:%s", json_string_value(json_object_get(hash, "hash")) ?: "?");
         printf("%-50s %-8s %-16s %s\n", name, repo ? (branch ? branch : "*") : "-",
                json_string_value(json_object_get(it, "profile")) ?: "?", access ? access : "?");
         free(access);
@@ -626,14 +687,18 @@ static int do_rm(const sec_args *a)
     sec_accessor acc;
     char seed[SEC_SEED_MAX];
     int rc = accessor_of(a, &acc, seed);
-    if (rc >= 0) return rc;
-    if (!profile_ok(a->profile)) return usage("--profile NAME is required: 1-64 letters, digits, '-' or '_'%s", NULL);
+    if (rc >= 0)
+        return rc;
+    if (!profile_ok(a->profile))
+        return usage("--profile NAME is required: 1-64 letters, digits, '-' or '_'%s", NULL);
     chain_ctx c;
-    if ((rc = chain_open(a, &c, true)) >= 0) return rc;
+    if ((rc = chain_open(a, &c, true)) >= 0)
+        return rc;
     rc = call(&c, "delete_secrets", json_pack("{s:o,s:s}", "accessor", accessor_json(&acc), "profile", a->profile),
               30 * TGAS, 0);
     chain_close(&c);
-    if (rc >= 0) return rc;
+    if (rc >= 0)
+        return rc;
     fprintf(stderr, "deleted profile '%s' for %s\n", a->profile, seed);
     return CLI_EXIT_OK;
 }
@@ -642,17 +707,24 @@ int cmd_secrets(int argc, char **argv)
 {
     sec_args a;
     int rc = parse_args(argc, argv, &a);
-    if (rc >= 0) return rc;
+    if (rc >= 0)
+        return rc;
     if (sodium_init() < 0) {
         cli_error("secrets: libsodium failed to initialise");
         return CLI_EXIT_INTERNAL;
     }
-    if (a.generate && strcmp(a.sub, "put") != 0) return usage("--generate works with put only%s", NULL);
-    if (strcmp(a.sub, "pubkey") == 0) return do_pubkey(&a);
-    if (strcmp(a.sub, "encrypt") == 0) return do_encrypt(&a);
-    if (strcmp(a.sub, "put") == 0) return do_put(&a);
-    if (strcmp(a.sub, "ls") == 0) return do_ls(&a);
-    if (strcmp(a.sub, "rm") == 0) return do_rm(&a);
+    if (a.generate && strcmp(a.sub, "put") != 0)
+        return usage("--generate works with put only%s", NULL);
+    if (strcmp(a.sub, "pubkey") == 0)
+        return do_pubkey(&a);
+    if (strcmp(a.sub, "encrypt") == 0)
+        return do_encrypt(&a);
+    if (strcmp(a.sub, "put") == 0)
+        return do_put(&a);
+    if (strcmp(a.sub, "ls") == 0)
+        return do_ls(&a);
+    if (strcmp(a.sub, "rm") == 0)
+        return do_rm(&a);
     if (strcmp(a.sub, "--help") == 0 || strcmp(a.sub, "-h") == 0 || strcmp(a.sub, "help") == 0) {
         cmd_secrets_help(stdout);
         return CLI_EXIT_OK;

@@ -85,10 +85,12 @@ static const char *default_worker_binary(char *buf, size_t size)
 {
     char self[PATH_MAX - 64];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) return "outlayer-worker";
+    if (n <= 0)
+        return "outlayer-worker";
     self[n] = 0;
     char *slash = strrchr(self, '/');
-    if (slash) *slash = 0;
+    if (slash)
+        *slash = 0;
     snprintf(buf, size, "%s/outlayer-worker", self);
     return buf;
 }
@@ -118,7 +120,8 @@ static int print_json(json_t *j)
 {
     char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(j);
-    if (!s) return CLI_EXIT_INTERNAL;
+    if (!s)
+        return CLI_EXIT_INTERNAL;
     puts(s);
     free(s);
     return CLI_EXIT_OK;
@@ -129,7 +132,8 @@ static int open_platform(const char *dir, tee_sim *t, bool create)
     char err[TEE_ERR];
     int rc = create ? tee_sim_open(t, dir, (int64_t)time(NULL), NULL, err, sizeof err)
                     : tee_sim_load(t, dir, err, sizeof err);
-    if (rc) cli_error("platform: %s", err);
+    if (rc)
+        cli_error("platform: %s", err);
     return rc;
 }
 
@@ -145,17 +149,25 @@ static int parse(int argc, char **argv, tee_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->version = 4;
-    static const struct option longs[] = {
-        {"dir", required_argument, 0, 'd'},         {"platform", required_argument, 0, 'p'},
-        {"time", required_argument, 0, 't'},        {"key", required_argument, 0, 'k'},
-        {"register-contract", required_argument, 0, 'r'}, {"account", required_argument, 0, 'a'},
-        {"report-data", required_argument, 0, 'R'}, {"worker-binary", required_argument, 0, 'w'},
-        {"out", required_argument, 0, 'o'},         {"collateral", required_argument, 0, 'c'},
-        {"root", required_argument, 0, 'C'},        {"key-file", required_argument, 0, 'K'},
-        {"rpc-url", required_argument, 0, 'u'},     {"stake", required_argument, 0, 's'},
-        {"out-key-file", required_argument, 0, 'O'}, {"version", required_argument, 0, 'v'},
-        {"simulated", no_argument, 0, 'S'},         {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option longs[] = {{"dir", required_argument, 0, 'd'},
+                                          {"platform", required_argument, 0, 'p'},
+                                          {"time", required_argument, 0, 't'},
+                                          {"key", required_argument, 0, 'k'},
+                                          {"register-contract", required_argument, 0, 'r'},
+                                          {"account", required_argument, 0, 'a'},
+                                          {"report-data", required_argument, 0, 'R'},
+                                          {"worker-binary", required_argument, 0, 'w'},
+                                          {"out", required_argument, 0, 'o'},
+                                          {"collateral", required_argument, 0, 'c'},
+                                          {"root", required_argument, 0, 'C'},
+                                          {"key-file", required_argument, 0, 'K'},
+                                          {"rpc-url", required_argument, 0, 'u'},
+                                          {"stake", required_argument, 0, 's'},
+                                          {"out-key-file", required_argument, 0, 'O'},
+                                          {"version", required_argument, 0, 'v'},
+                                          {"simulated", no_argument, 0, 'S'},
+                                          {"help", no_argument, 0, 'h'},
+                                          {0, 0, 0, 0}};
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
@@ -187,7 +199,8 @@ static int parse(int argc, char **argv, tee_opts *o)
         default: return -1;
         }
     }
-    if (optind < argc) o->positional = argv[optind++];
+    if (optind < argc)
+        o->positional = argv[optind++];
     if (optind < argc) {
         cli_error("unexpected argument '%s' (see `outlayer help tee`)", argv[optind]);
         return -1;
@@ -218,13 +231,15 @@ static int tee_collateral_cmd(const tee_opts *o)
 {
     char buf[PATH_MAX];
     int64_t at = (int64_t)time(NULL);
-    if (o->time && parse_time(o->time, &at)) return CLI_EXIT_USAGE;
+    if (o->time && parse_time(o->time, &at))
+        return CLI_EXIT_USAGE;
     tee_sim t;
     if (open_platform(o->platform ? o->platform : default_platform(buf, sizeof buf), &t, false))
         return CLI_EXIT_NO_INPUT;
     char *c = tee_sim_collateral(&t, at);
     tee_sim_free(&t);
-    if (!c) return CLI_EXIT_INTERNAL;
+    if (!c)
+        return CLI_EXIT_INTERNAL;
     puts(c);
     free(c);
     return CLI_EXIT_OK;
@@ -282,11 +297,13 @@ static int tee_quote_cmd(const tee_opts *o)
     size_t qlen;
     int rc = make_quote(o, &t, rd, &q, &qlen);
     tee_sim_free(&t);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     if (o->out) {
         FILE *f = fopen(o->out, "wb");
         bool ok = f && fwrite(q, 1, qlen, f) == qlen;
-        if (f && fclose(f)) ok = false;
+        if (f && fclose(f))
+            ok = false;
         free(q);
         if (!ok) {
             cli_error("cannot write %s", o->out);
@@ -296,7 +313,8 @@ static int tee_quote_cmd(const tee_opts *o)
     }
     char *hex = tee_hex(q, qlen);
     free(q);
-    if (!hex) return CLI_EXIT_INTERNAL;
+    if (!hex)
+        return CLI_EXIT_INTERNAL;
     puts(hex);
     free(hex);
     return CLI_EXIT_OK;
@@ -307,14 +325,17 @@ static int tee_quote_cmd(const tee_opts *o)
 static uint8_t *read_maybe_hex(const char *path, size_t *len)
 {
     uint8_t *data = cli_read_file(path, len);
-    if (!data) return NULL;
+    if (!data)
+        return NULL;
     bool hex = *len > 0;
     for (size_t i = 0; i < *len && hex; i++)
         hex = strchr("0123456789abcdefABCDEF \t\r\n", data[i]) != NULL && data[i] != 0;
-    if (!hex) return data;
+    if (!hex)
+        return data;
     uint8_t *bin;
     size_t n;
-    if (tee_unhex((const char *)data, &bin, &n)) return data;
+    if (tee_unhex((const char *)data, &bin, &n))
+        return data;
     free(data);
     *len = n;
     return bin;
@@ -335,7 +356,8 @@ static int tee_verify_cmd(const tee_opts *o)
         return CLI_EXIT_USAGE;
     }
     int64_t at = (int64_t)time(NULL);
-    if (o->time && parse_time(o->time, &at)) return CLI_EXIT_USAGE;
+    if (o->time && parse_time(o->time, &at))
+        return CLI_EXIT_USAGE;
     size_t qlen, clen = 0, rlen = 0;
     uint8_t *q = read_maybe_hex(o->positional, &qlen), *coll = NULL, *root = NULL;
     int rc = CLI_EXIT_NO_INPUT;
@@ -346,7 +368,8 @@ static int tee_verify_cmd(const tee_opts *o)
         return CLI_EXIT_NO_INPUT;
     }
     if (o->platform) {
-        if (open_platform(o->platform, &t, false)) goto out;
+        if (open_platform(o->platform, &t, false))
+            goto out;
         have_platform = true;
     }
     if (o->collateral) {
@@ -381,16 +404,19 @@ static int tee_verify_cmd(const tee_opts *o)
             goto out;
         }
     } else if (have_platform) {
-        if (tee_sim_root_der(&t, &root, &rlen)) goto out;
+        if (tee_sim_root_der(&t, &root, &rlen))
+            goto out;
         uint8_t *copy = malloc(rlen);
-        if (!copy) goto out;
+        if (!copy)
+            goto out;
         memcpy(copy, root, rlen);
         OPENSSL_free(root);
         root = copy;
         anchor = o->platform;
     } else {
         root = malloc(RG_INTEL_ROOT_CA_LEN);
-        if (!root) goto out;
+        if (!root)
+            goto out;
         memcpy(root, RG_INTEL_ROOT_CA, RG_INTEL_ROOT_CA_LEN);
         rlen = RG_INTEL_ROOT_CA_LEN;
     }
@@ -415,14 +441,17 @@ static int tee_verify_cmd(const tee_opts *o)
         json_object_set_new(j, "collateral_expires", json_string(exp));
         json_object_set_new(j, "mrtd", hexj(v.quote.td.mr_td, 48));
         static const char *const rt[4] = {"rtmr0", "rtmr1", "rtmr2", "rtmr3"};
-        for (int i = 0; i < 4; i++) json_object_set_new(j, rt[i], hexj(v.quote.td.rtmr[i], 48));
+        for (int i = 0; i < 4; i++)
+            json_object_set_new(j, rt[i], hexj(v.quote.td.rtmr[i], 48));
         json_object_set_new(j, "report_data", hexj(v.quote.td.report_data, 64));
     }
     sdk_mem_release_all();
     rc = print_json(j);
-    if (rc == CLI_EXIT_OK && !ok) rc = TEE_EXIT_REFUSED;
+    if (rc == CLI_EXIT_OK && !ok)
+        rc = TEE_EXIT_REFUSED;
 out:
-    if (have_platform) tee_sim_free(&t);
+    if (have_platform)
+        tee_sim_free(&t);
     free(q);
     free(coll);
     free(root);
@@ -441,10 +470,13 @@ static int write_key_file(const char *path, const char *account, const near_keyp
     json_decref(j);
     FILE *f = NULL;
     int fd = s ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
-    if (fd >= 0 && fchmod(fd, 0600) == 0) f = fdopen(fd, "w"); /* an existing file may have had another mode */
-    if (fd >= 0 && !f) close(fd);
+    if (fd >= 0 && fchmod(fd, 0600) == 0)
+        f = fdopen(fd, "w"); /* an existing file may have had another mode */
+    if (fd >= 0 && !f)
+        close(fd);
     bool ok = f && fputs(s, f) >= 0;
-    if (f && fclose(f)) ok = false;
+    if (f && fclose(f))
+        ok = false;
     if (s) {
         sodium_memzero(s, strlen(s));
         free(s);
@@ -465,8 +497,7 @@ static int tee_register_cmd(const tee_opts *o)
     }
     near_credentials op;
     char err[300] = "cannot initialise libsodium or libcurl";
-    if (near_keys_init() || near_rpc_global_init() ||
-        near_credentials_read_file(o->key_file, &op, err, sizeof err)) {
+    if (near_keys_init() || near_rpc_global_init() || near_credentials_read_file(o->key_file, &op, err, sizeof err)) {
         cli_error("--key-file: %s", err);
         return CLI_EXIT_NO_INPUT;
     }
@@ -495,7 +526,8 @@ static int tee_register_cmd(const tee_opts *o)
     json_decref(a);
     free(hex);
     near_rpc *rpc = near_rpc_new(o->rpc_url ? o->rpc_url : "http://127.0.0.1:3030");
-    if (rc == CLI_EXIT_OK && (!args || !rpc)) rc = CLI_EXIT_INTERNAL;
+    if (rc == CLI_EXIT_OK && (!args || !rpc))
+        rc = CLI_EXIT_INTERNAL;
     if (rc == CLI_EXIT_OK) {
         near_signer signer = {.account_id = op.account_id, .keypair = &op.keypair};
         near_outcome out;
@@ -506,8 +538,9 @@ static int tee_register_cmd(const tee_opts *o)
         if (st == NEAR_OK) {
             fprintf(stderr, "register_worker_key: %.1f TGas\n", (double)out.gas_burnt / 1e12);
         } else {
-            cli_error("register_worker_key: %s",
-                      st == NEAR_ERR_TX_FAILED ? out.failure_message : (e.message[0] ? e.message : near_status_name(st)));
+            cli_error("register_worker_key: %s", st == NEAR_ERR_TX_FAILED
+                                                     ? out.failure_message
+                                                     : (e.message[0] ? e.message : near_status_name(st)));
             rc = TEE_EXIT_REFUSED;
         }
         near_outcome_free(&out);
@@ -521,9 +554,10 @@ static int tee_register_cmd(const tee_opts *o)
         rc = CLI_EXIT_NO_INPUT;
     }
     near_keypair_wipe(&kp);
-    if (rc != CLI_EXIT_OK) return rc;
-    return print_json(json_pack("{s:s, s:s, s:s?}", "public_key", key, "account_id", o->register_id, "key_file",
-                                o->out_key_file));
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    return print_json(
+        json_pack("{s:s, s:s, s:s?}", "public_key", key, "account_id", o->register_id, "key_file", o->out_key_file));
 }
 
 int cmd_tee(int argc, char **argv)
@@ -533,15 +567,22 @@ int cmd_tee(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     const char *sub = argv[1];
-    if (sodium_init() < 0) return CLI_EXIT_INTERNAL;
+    if (sodium_init() < 0)
+        return CLI_EXIT_INTERNAL;
     tee_opts o;
     int r = parse(argc - 1, argv + 1, &o);
-    if (r) return r > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-    if (strcmp(sub, "platform") == 0) return tee_platform_cmd(&o);
-    if (strcmp(sub, "collateral") == 0) return tee_collateral_cmd(&o);
-    if (strcmp(sub, "quote") == 0) return tee_quote_cmd(&o);
-    if (strcmp(sub, "verify") == 0) return tee_verify_cmd(&o);
-    if (strcmp(sub, "register") == 0) return tee_register_cmd(&o);
+    if (r)
+        return r > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    if (strcmp(sub, "platform") == 0)
+        return tee_platform_cmd(&o);
+    if (strcmp(sub, "collateral") == 0)
+        return tee_collateral_cmd(&o);
+    if (strcmp(sub, "quote") == 0)
+        return tee_quote_cmd(&o);
+    if (strcmp(sub, "verify") == 0)
+        return tee_verify_cmd(&o);
+    if (strcmp(sub, "register") == 0)
+        return tee_register_cmd(&o);
     if (strcmp(sub, "--help") == 0 || strcmp(sub, "help") == 0) {
         cmd_tee_help(stdout);
         return CLI_EXIT_OK;

@@ -31,33 +31,32 @@ enum { VF_MISMATCH = 1, VF_CANNOT = 3, VF_NETWORK = 70 };
 
 void cmd_verify_help(FILE *out)
 {
-    fprintf(out,
-            "usage: outlayer verify TX_HASH|REQUEST_ID [options]\n"
-            "\n"
-            "Re-runs a finished OutLayer request on this machine and checks the worker's result field by\n"
-            "field: the WASM hash, the input hash, success or the trap, the instruction count, the output\n"
-            "and its hash. The request and its resolution are read from the chain, the attestation record\n"
-            "(the run's replay nonce, the attested hashes) from the coordinator; the WASM is downloaded\n"
-            "and hashed, or rebuilt from repo@commit exactly as a worker builds it (outlayer build).\n"
-            "\n"
-            "where:\n"
-            "  --home DIR            an `outlayer dev` home: RPC, contract and coordinator from DIR/dev.json\n"
-            "                        (default $OUTLAYER_DEV_HOME or ./" DEV_DEFAULT_HOME ")\n"
-            "  --rpc URL             NEAR JSON-RPC (or --network testnet|mainnet)\n"
-            "  --contract ID         the OutLayer contract\n"
-            "  --coordinator URL     the coordinator that has the job's attestation\n"
-            "  --api-key KEY         X-API-Key for GET /attestations (env OUTLAYER_API_KEY)\n"
-            "  --sender ACCOUNT      the transaction's signer (default: the coordinator's record)\n"
-            "how:\n"
-            "  --wasm FILE           use this WASM instead of downloading / rebuilding (its hash is checked)\n"
-            "  --git-base-url U      rebuild github.com/OWNER/REPO from U/OWNER/REPO (env GIT_BASE_URL)\n"
-            "  --secrets-file FILE   the decrypted secrets of a request that used them (JSON object)\n"
-            "  --max-output N        the workers' --max-output (default 65536)\n"
-            "  --json                print one JSON object instead of the table\n"
-            "\n"
-            "Exit status: 0 every field matches; 1 a field differs (named in the table); 3 the request\n"
-            "cannot be verified here (not resolved, no attestation, secrets you cannot give); 64 usage;\n"
-            "70 chain, coordinator or download error.\n");
+    fprintf(out, "usage: outlayer verify TX_HASH|REQUEST_ID [options]\n"
+                 "\n"
+                 "Re-runs a finished OutLayer request on this machine and checks the worker's result field by\n"
+                 "field: the WASM hash, the input hash, success or the trap, the instruction count, the output\n"
+                 "and its hash. The request and its resolution are read from the chain, the attestation record\n"
+                 "(the run's replay nonce, the attested hashes) from the coordinator; the WASM is downloaded\n"
+                 "and hashed, or rebuilt from repo@commit exactly as a worker builds it (outlayer build).\n"
+                 "\n"
+                 "where:\n"
+                 "  --home DIR            an `outlayer dev` home: RPC, contract and coordinator from DIR/dev.json\n"
+                 "                        (default $OUTLAYER_DEV_HOME or ./" DEV_DEFAULT_HOME ")\n"
+                 "  --rpc URL             NEAR JSON-RPC (or --network testnet|mainnet)\n"
+                 "  --contract ID         the OutLayer contract\n"
+                 "  --coordinator URL     the coordinator that has the job's attestation\n"
+                 "  --api-key KEY         X-API-Key for GET /attestations (env OUTLAYER_API_KEY)\n"
+                 "  --sender ACCOUNT      the transaction's signer (default: the coordinator's record)\n"
+                 "how:\n"
+                 "  --wasm FILE           use this WASM instead of downloading / rebuilding (its hash is checked)\n"
+                 "  --git-base-url U      rebuild github.com/OWNER/REPO from U/OWNER/REPO (env GIT_BASE_URL)\n"
+                 "  --secrets-file FILE   the decrypted secrets of a request that used them (JSON object)\n"
+                 "  --max-output N        the workers' --max-output (default 65536)\n"
+                 "  --json                print one JSON object instead of the table\n"
+                 "\n"
+                 "Exit status: 0 every field matches; 1 a field differs (named in the table); 3 the request\n"
+                 "cannot be verified here (not resolved, no attestation, secrets you cannot give); 64 usage;\n"
+                 "70 chain, coordinator or download error.\n");
 }
 
 typedef struct vf_opts {
@@ -74,12 +73,13 @@ static int parse(int argc, char **argv, vf_opts *o)
     o->api_key = getenv("OUTLAYER_API_KEY");
     o->git_base_url = getenv("GIT_BASE_URL");
     o->max_output = WK_DEFAULT_MAX_OUTPUT;
-    static const struct option longs[] = {
-        {"home", 1, 0, 'h'},        {"rpc", 1, 0, 'r'},          {"network", 1, 0, 'N'},
-        {"contract", 1, 0, 'c'},    {"coordinator", 1, 0, 'C'},  {"api-key", 1, 0, 'k'},
-        {"sender", 1, 0, 's'},      {"wasm", 1, 0, 'w'},         {"git-base-url", 1, 0, 'g'},
-        {"secrets-file", 1, 0, 'S'}, {"max-output", 1, 0, 'm'},  {"json", 0, 0, 'j'},
-        {"help", 0, 0, 'H'},        {0, 0, 0, 0}};
+    static const struct option longs[] = {{"home", 1, 0, 'h'},         {"rpc", 1, 0, 'r'},
+                                          {"network", 1, 0, 'N'},      {"contract", 1, 0, 'c'},
+                                          {"coordinator", 1, 0, 'C'},  {"api-key", 1, 0, 'k'},
+                                          {"sender", 1, 0, 's'},       {"wasm", 1, 0, 'w'},
+                                          {"git-base-url", 1, 0, 'g'}, {"secrets-file", 1, 0, 'S'},
+                                          {"max-output", 1, 0, 'm'},   {"json", 0, 0, 'j'},
+                                          {"help", 0, 0, 'H'},         {0, 0, 0, 0}};
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
@@ -143,7 +143,8 @@ static void shorten(char *dst, size_t cap, const char *s)
 
 static void row(vf_report *r, const char *field, const char *claimed, const char *rerun, int state)
 {
-    if (r->n >= sizeof r->rows / sizeof *r->rows) return;
+    if (r->n >= sizeof r->rows / sizeof *r->rows)
+        return;
     vf_row *w = &r->rows[r->n++];
     w->field = field;
     shorten(w->claimed, sizeof w->claimed, claimed ? claimed : "-");
@@ -157,18 +158,17 @@ static void row_str(vf_report *r, const char *field, const char *claimed, const 
     row(r, field, claimed, rerun, state);
 }
 
-static const char *state_name(int s)
-{
-    return s == 1 ? "match" : s == 0 ? "MISMATCH" : "not compared";
-}
+static const char *state_name(int s) { return s == 1 ? "match" : s == 0 ? "MISMATCH" : "not compared"; }
 
 static void print_table(const vf_report *r)
 {
     printf("%-13s %-9s %s\n", "field", "result", "claimed (chain / attestation) | re-run");
     for (size_t i = 0; i < r->n; i++) {
         const vf_row *w = &r->rows[i];
-        if (w->state == 1) printf("%-13s %-9s %s\n", w->field, state_name(w->state), w->claimed);
-        else printf("%-13s %-9s %s | %s\n", w->field, state_name(w->state), w->claimed, w->rerun);
+        if (w->state == 1)
+            printf("%-13s %-9s %s\n", w->field, state_name(w->state), w->claimed);
+        else
+            printf("%-13s %-9s %s | %s\n", w->field, state_name(w->state), w->claimed, w->rerun);
     }
 }
 
@@ -186,9 +186,11 @@ static json_t *report_json(const vf_report *r)
 
 static bool all_digits(const char *s)
 {
-    if (!*s) return false;
+    if (!*s)
+        return false;
     for (; *s; s++)
-        if (*s < '0' || *s > '9') return false;
+        if (*s < '0' || *s > '9')
+            return false;
     return true;
 }
 
@@ -215,7 +217,8 @@ static int obtain_wasm(const vf_opts *o, const wk_request *r, uint8_t **wasm, si
     }
     bld_options b = {.git_base_url = o->git_base_url && *o->git_base_url ? o->git_base_url : NULL};
     char commit[41];
-    if (bld_build_git(&b, r->source.repo, r->source.commit, wasm, len, commit, err, errlen)) return -1;
+    if (bld_build_git(&b, r->source.repo, r->source.commit, wasm, len, commit, err, errlen))
+        return -1;
     snprintf(how, howlen, "rebuilt %s at %s", r->source.repo, commit);
     return 0;
 }
@@ -229,10 +232,7 @@ static json_t *output_value(json_t *output)
     return NULL;
 }
 
-static char *dump(json_t *v)
-{
-    return v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : strdup("null");
-}
+static char *dump(json_t *v) { return v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : strdup("null"); }
 
 /* The error exactly as the worker puts it on chain (long ones are cut). */
 static char *chain_error_of(const wk_request *r, const wk_result *res)
@@ -242,7 +242,8 @@ static char *chain_error_of(const wk_request *r, const wk_result *res)
     json_t *a = args ? json_loads(args, 0, NULL) : NULL;
     free(args);
     const char *e = json_string_value(json_object_get(json_object_get(a, "response"), "error"));
-    if (!e) e = json_string_value(json_object_get(a, "error"));
+    if (!e)
+        e = json_string_value(json_object_get(a, "error"));
     char *out = e ? strdup(e) : NULL;
     json_decref(a);
     return out;
@@ -252,15 +253,18 @@ int cmd_verify(int argc, char **argv)
 {
     vf_opts o;
     int rc = parse(argc, argv, &o);
-    if (rc == 1) return CLI_EXIT_OK;
-    if (rc) return rc;
-    if (sodium_init() < 0 || hc_global_init() || near_rpc_global_init()) return CLI_EXIT_INTERNAL;
+    if (rc == 1)
+        return CLI_EXIT_OK;
+    if (rc)
+        return rc;
+    if (sodium_init() < 0 || hc_global_init() || near_rpc_global_init())
+        return CLI_EXIT_INTERNAL;
     log_set_level(LOG_WARN); /* the worker code's info lines are not for this terminal */
 
     /* Where: dev.json for whatever is not given. */
     json_t *dev = NULL;
-    if (!o.rpc && o.network) o.rpc = strcmp(o.network, "mainnet") == 0 ? "https://rpc.mainnet.near.org"
-                                                                       : "https://rpc.testnet.near.org";
+    if (!o.rpc && o.network)
+        o.rpc = strcmp(o.network, "mainnet") == 0 ? "https://rpc.mainnet.near.org" : "https://rpc.testnet.near.org";
     if (!o.rpc || !o.contract || !o.coordinator) {
         char path[PATH_MAX + 16];
         const char *eh = getenv("OUTLAYER_DEV_HOME");
@@ -359,7 +363,8 @@ int cmd_verify(int argc, char **argv)
          * request verified the moment it is answered may wait a little. */
         int a = 1;
         for (int i = 0; i < 20 && a == 1; i++) {
-            if (i) usleep(500 * 1000);
+            if (i)
+                usleep(500 * 1000);
             a = vf_coord_attestation(coord, o.api_key, job.job_id, &att, err, sizeof err);
         }
         if (a < 0) {
@@ -378,7 +383,8 @@ int cmd_verify(int argc, char **argv)
     char how[1300] = "", actual_hash[65] = "";
     if (obtain_wasm(&o, &req, &wasm, &wasm_len, how, sizeof how, err, sizeof err)) {
         cli_error("the program: %s", err);
-        if (!req.source.is_git) goto out; /* a download error: nothing to compare */
+        if (!req.source.is_git)
+            goto out; /* a download error: nothing to compare */
         /* A commit that does not build (or not here) cannot have given the attested WASM. */
         rc = VF_MISMATCH;
         row(&rep, "wasm_hash", json_string_value(json_object_get(att, "wasm_hash")), err, 0);
@@ -401,7 +407,8 @@ int cmd_verify(int argc, char **argv)
         char want[65];
         snprintf(want, sizeof want, "%s", req.source.hash);
         for (char *p = want; *p; p++)
-            if (*p >= 'A' && *p <= 'F') *p = (char)(*p - 'A' + 'a');
+            if (*p >= 'A' && *p <= 'F')
+                *p = (char)(*p - 'A' + 'a');
         row_str(&rep, "request_hash", want, actual_hash);
     }
     /* The record is about this request: its request, transaction, block and caller are the chain's. */
@@ -410,8 +417,8 @@ int cmd_verify(int argc, char **argv)
     const char *a_tx = json_string_value(json_object_get(att, "transaction_hash"));
     const char *a_caller = json_string_value(json_object_get(att, "caller_account_id"));
     snprintf(rec_req, sizeof rec_req, "request %" JSON_INTEGER_FORMAT " at block %" JSON_INTEGER_FORMAT " by %s, tx %s",
-             json_integer_value(json_object_get(att, "request_id")), json_integer_value(a_bh), a_caller ? a_caller : "?",
-             a_tx ? a_tx : "?");
+             json_integer_value(json_object_get(att, "request_id")), json_integer_value(a_bh),
+             a_caller ? a_caller : "?", a_tx ? a_tx : "?");
     snprintf(chain_req, sizeof chain_req, "request %" PRIu64 " at block %" PRIu64 " by %s, tx %s", ch.request_id,
              ch.block_height, req.user_account_id ? req.user_account_id : "?", tx_hash);
     row_str(&rep, "request", rec_req, chain_req);
@@ -439,8 +446,10 @@ int cmd_verify(int argc, char **argv)
     /* Where the run stopped, attested for failures too (the chain gets 0 then). */
     snprintf(buf, sizeof buf, "%" PRIu64, attested_executed);
     snprintf(buf2, sizeof buf2, "%" PRIu64, res.executed);
-    if (timeout) row(&rep, "executed", buf, "not compared: a timeout stops at a machine-dependent point", -1);
-    else row_str(&rep, "executed", buf, buf2);
+    if (timeout)
+        row(&rep, "executed", buf, "not compared: a timeout stops at a machine-dependent point", -1);
+    else
+        row_str(&rep, "executed", buf, buf2);
     if (ch.success && res.success) {
         char *want = dump(ch.value), *got = dump(output_value(res.output));
         row(&rep, "output", want, got, json_equal(ch.value, output_value(res.output)) ? 1 : 0);
@@ -448,27 +457,32 @@ int cmd_verify(int argc, char **argv)
         free(got);
     }
     char out_hash[65] = "no-output";
-    if (res.has_output_hash) sodium_bin2hex(out_hash, sizeof out_hash, res.output_hash, 32);
-    if (timeout) row(&rep, "output_hash", json_string_value(json_object_get(att, "output_hash")),
-                     "not compared: output written before a timeout depends on the machine", -1);
-    else row_str(&rep, "output_hash", json_string_value(json_object_get(att, "output_hash")), out_hash);
+    if (res.has_output_hash)
+        sodium_bin2hex(out_hash, sizeof out_hash, res.output_hash, 32);
+    if (timeout)
+        row(&rep, "output_hash", json_string_value(json_object_get(att, "output_hash")),
+            "not compared: output written before a timeout depends on the machine", -1);
+    else
+        row_str(&rep, "output_hash", json_string_value(json_object_get(att, "output_hash")), out_hash);
     /* The record itself: its fields are those the quote's report_data binds. */
     char rec_task[65];
     vf_record_task_hash(att, rec_task);
-    row(&rep, "record", have_quote ? quote_task : "no quote", rec_task, have_quote && strcmp(quote_task, rec_task) == 0);
+    row(&rep, "record", have_quote ? quote_task : "no quote", rec_task,
+        have_quote && strcmp(quote_task, rec_task) == 0);
     /* 0 only on a full match; a field not compared makes it "cannot verify". */
     rc = 0;
     for (size_t i = 0; i < rep.n; i++)
-        if (rep.rows[i].state == -1 && rc == 0) rc = VF_CANNOT;
+        if (rep.rows[i].state == -1 && rc == 0)
+            rc = VF_CANNOT;
     for (size_t i = 0; i < rep.n; i++)
-        if (rep.rows[i].state == 0) rc = VF_MISMATCH;
+        if (rep.rows[i].state == 0)
+            rc = VF_MISMATCH;
 
 report:
     if (o.json_out) {
         json_t *j = json_pack("{s:I, s:s, s:s?, s:I, s:s, s:o, s:b}", "request_id", (json_int_t)ch.request_id,
                               "tx_hash", tx_hash, "worker_id", job.worker_id[0] ? job.worker_id : NULL, "job_id",
-                              (json_int_t)job.job_id, "program", how, "fields", report_json(&rep), "verified",
-                              rc == 0);
+                              (json_int_t)job.job_id, "program", how, "fields", report_json(&rep), "verified", rc == 0);
         char *s = json_dumps(j, JSON_COMPACT);
         puts(s ? s : "{}");
         free(s);
@@ -479,13 +493,16 @@ report:
         printf("program: %s\n\n", how);
         print_table(&rep);
         printf("\n");
-        if (rc == 0) printf("verified: every field matches\n");
-        else if (rc == VF_CANNOT) printf("not verified: some fields cannot be compared here (see above)\n");
+        if (rc == 0)
+            printf("verified: every field matches\n");
+        else if (rc == VF_CANNOT)
+            printf("not verified: some fields cannot be compared here (see above)\n");
         else {
             printf("NOT verified:");
             size_t bad = 0;
             for (size_t i = 0; i < rep.n; i++)
-                if (rep.rows[i].state == 0) printf(" %s", rep.rows[i].field), bad++;
+                if (rep.rows[i].state == 0)
+                    printf(" %s", rep.rows[i].field), bad++;
             printf(" differ%s\n", bad > 1 ? "" : "s");
         }
     }
@@ -494,7 +511,8 @@ out:
     free(wasm);
     wk_secrets_free(secrets);
     json_decref(att);
-    if (have_req) wk_request_free(&req);
+    if (have_req)
+        wk_request_free(&req);
     vf_chain_free(&ch);
     near_rpc_free(rpc);
     json_decref(dev);

@@ -31,7 +31,8 @@ static int tx_begin(near_rpc *rpc, const near_credentials *who, const char *rece
     }
     int rc = near_transaction_init(tx, who->account_id, &who->keypair.public_key, nonce, receiver, b.hash);
     near_block_free(&b);
-    if (rc) snprintf(err, errlen, "cannot build a transaction for %s", receiver);
+    if (rc)
+        snprintf(err, errlen, "cannot build a transaction for %s", receiver);
     return rc;
 }
 
@@ -46,14 +47,16 @@ static near_status tx_send(near_rpc *rpc, near_transaction *tx, const near_keypa
         snprintf(err, errlen, "cannot sign the transaction");
         return NEAR_ERR_ARG;
     }
-    if (hash_out) near_base58_encode(hash, 32, hash_out, 64);
+    if (hash_out)
+        near_base58_encode(hash, 32, hash_out, 64);
     size_t len = 0;
     uint8_t *bytes = near_signed_transaction_to_bytes(&stx, &len);
     near_signed_transaction_free(&stx);
     near_rpc_error e = {0};
     near_status st = near_rpc_send_tx(rpc, bytes, len, wait, out, &e);
     free(bytes);
-    if (st != NEAR_OK) snprintf(err, errlen, "%s: %s", near_status_name(st), e.message);
+    if (st != NEAR_OK)
+        snprintf(err, errlen, "%s: %s", near_status_name(st), e.message);
     near_rpc_error_clear(&e);
     return st;
 }
@@ -61,9 +64,11 @@ static near_status tx_send(near_rpc *rpc, near_transaction *tx, const near_keypa
 /* A transaction sent with FINAL must have succeeded. Frees *o. */
 static int final_ok(near_status st, near_outcome *o, const char *what, char *err, size_t errlen)
 {
-    if (st != NEAR_OK) return -1;
+    if (st != NEAR_OK)
+        return -1;
     int ok = o->kind == NEAR_OUTCOME_SUCCESS;
-    if (!ok) snprintf(err, errlen, "%s failed: %s", what, o->failure_message);
+    if (!ok)
+        snprintf(err, errlen, "%s failed: %s", what, o->failure_message);
     near_outcome_free(o);
     return ok ? 0 : -1;
 }
@@ -72,7 +77,8 @@ int dc_create_account(near_rpc *rpc, const near_credentials *creator, const char
                       const near_credentials *cred, char *err, size_t errlen)
 {
     near_transaction tx;
-    if (tx_begin(rpc, creator, id, &tx, err, errlen)) return -1;
+    if (tx_begin(rpc, creator, id, &tx, err, errlen))
+        return -1;
     near_action_list l = near_tx_actions(&tx);
     if (near_add_create_account(l) || near_add_transfer(l, amount) ||
         near_add_full_access_key(l, &cred->keypair.public_key, 0)) {
@@ -85,8 +91,7 @@ int dc_create_account(near_rpc *rpc, const near_credentials *creator, const char
     return final_ok(st, &o, "create account", err, errlen);
 }
 
-int dc_deploy(near_rpc *rpc, const near_credentials *who, const char *path, const char *init, char *err,
-              size_t errlen)
+int dc_deploy(near_rpc *rpc, const near_credentials *who, const char *path, const char *init, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -112,7 +117,8 @@ int dc_deploy(near_rpc *rpc, const near_credentials *who, const char *path, cons
     near_action_list l = near_tx_actions(&tx);
     int bad = near_add_deploy_contract(l, code, (size_t)n);
     free(code);
-    if (!bad && init) bad = near_add_function_call(l, "new", (const uint8_t *)init, strlen(init), 100 * DC_TGAS, 0);
+    if (!bad && init)
+        bad = near_add_function_call(l, "new", (const uint8_t *)init, strlen(init), 100 * DC_TGAS, 0);
     if (bad) {
         near_transaction_free(&tx);
         snprintf(err, errlen, "cannot build the deploy transaction");
@@ -129,7 +135,8 @@ int dc_account_exists(near_rpc *rpc, const char *id)
     near_rpc_error e = {0};
     near_status st = near_rpc_view_account(rpc, id, NEAR_FINAL, &v, &e);
     near_rpc_error_clear(&e);
-    if (st == NEAR_OK) return 1;
+    if (st == NEAR_OK)
+        return 1;
     return st == NEAR_ERR_UNKNOWN_ACCOUNT ? 0 : -1;
 }
 
@@ -138,7 +145,8 @@ near_status dc_call(near_rpc *rpc, const near_credentials *who, const char *rece
                     char *hash_out, char *err, size_t errlen)
 {
     near_transaction tx;
-    if (tx_begin(rpc, who, receiver, &tx, err, errlen)) return NEAR_ERR_ARG;
+    if (tx_begin(rpc, who, receiver, &tx, err, errlen))
+        return NEAR_ERR_ARG;
     if (near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)args, strlen(args), gas, deposit)) {
         near_transaction_free(&tx);
         snprintf(err, errlen, "cannot build the call");
@@ -151,13 +159,15 @@ json_t *dc_completed_event(const near_outcome *o)
 {
     for (size_t i = 0; i < o->n_logs; i++) {
         const char *p = strstr(o->logs[i], "EVENT_JSON:");
-        if (!p) continue;
+        if (!p)
+            continue;
         json_t *ev = json_loads(p + 11, 0, NULL);
         const char *name = json_string_value(json_object_get(ev, "event"));
         if (name && strcmp(name, "execution_completed") == 0) {
             json_t *d = json_incref(json_array_get(json_object_get(ev, "data"), 0));
             json_decref(ev);
-            if (d) return d;
+            if (d)
+                return d;
             continue;
         }
         json_decref(ev);
@@ -191,13 +201,15 @@ int dc_wait_final(near_rpc *rpc, const char *tx_hash, const char *sender, int ti
                 for (int i = 0; i < 50; i++) {
                     st = near_rpc_tx_status(rpc, tx_hash, sender, NEAR_WAIT_FINAL, 1, o, &e);
                     near_rpc_error_clear(&e);
-                    if (st == NEAR_OK) return 0;
+                    if (st == NEAR_OK)
+                        return 0;
                     usleep(200 * 1000);
                 }
                 return -1;
             }
         }
-        if (progress) progress(now_s() - start, ctx);
+        if (progress)
+            progress(now_s() - start, ctx);
         usleep(200 * 1000);
     }
     return -1;

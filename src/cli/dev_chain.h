@@ -21,8 +21,7 @@
 int dc_create_account(near_rpc *rpc, const near_credentials *creator, const char *id, near_u128 amount,
                       const near_credentials *cred, char *err, size_t errlen);
 /* Deploys the file at path to who's account, then `new(init)` unless init is NULL. */
-int dc_deploy(near_rpc *rpc, const near_credentials *who, const char *path, const char *init, char *err,
-              size_t errlen);
+int dc_deploy(near_rpc *rpc, const near_credentials *who, const char *path, const char *init, char *err, size_t errlen);
 /* Whether the account exists (1), does not (0), or the RPC failed (-1). */
 int dc_account_exists(near_rpc *rpc, const char *id);
 /* Signs one FunctionCall (gas, deposit) and sends it waiting for `wait`;

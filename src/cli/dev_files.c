@@ -20,9 +20,11 @@ static char root[900];
 /* Only "/<64 lowercase hex>.wasm": nothing else of the disk can be named. */
 static bool valid_name(const char *url)
 {
-    if (strlen(url) != 1 + 64 + 5 || url[0] != '/' || strcmp(url + 65, ".wasm") != 0) return false;
+    if (strlen(url) != 1 + 64 + 5 || url[0] != '/' || strcmp(url + 65, ".wasm") != 0)
+        return false;
     for (int i = 1; i <= 64; i++)
-        if (!((url[i] >= '0' && url[i] <= '9') || (url[i] >= 'a' && url[i] <= 'f'))) return false;
+        if (!((url[i] >= '0' && url[i] <= '9') || (url[i] >= 'a' && url[i] <= 'f')))
+            return false;
     return true;
 }
 
@@ -39,13 +41,15 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
 {
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET\n");
-    if (!valid_name(url)) return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found: names are /<sha256>.wasm\n");
+    if (!valid_name(url))
+        return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found: names are /<sha256>.wasm\n");
     char path[1000];
     snprintf(path, sizeof path, "%s%s", root, url);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
-        if (fd >= 0) close(fd);
+        if (fd >= 0)
+            close(fd);
         return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
     }
     struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
@@ -58,8 +62,8 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
 int dev_files_start(const char *dir, int port)
 {
     snprintf(root, sizeof root, "%s", dir);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in a = {
+        .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, serve,
                                NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a, MHD_OPTION_END);
     return daemon_ ? 0 : -1;
@@ -67,7 +71,8 @@ int dev_files_start(const char *dir, int port)
 
 void dev_files_stop(void)
 {
-    if (daemon_) MHD_stop_daemon(daemon_);
+    if (daemon_)
+        MHD_stop_daemon(daemon_);
     daemon_ = NULL;
 }
 
@@ -87,7 +92,8 @@ int dev_files_add(const char *dir, const char *file, char hash_out[65], char *er
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "wb");
     int bad = !f || fwrite(bytes, 1, len, f) != len;
-    if (f && fclose(f)) bad = 1;
+    if (f && fclose(f))
+        bad = 1;
     free(bytes);
     if (bad || rename(tmp, path)) {
         unlink(tmp);

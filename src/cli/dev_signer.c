@@ -35,7 +35,8 @@ static bool call_allowed(const char *receiver, const char *method)
     static const char *const CONTRACT_METHODS[] = {"request_execution", "store_secrets", "delete_secrets"};
     if (strcmp(receiver, DEV_CONTRACT) == 0) {
         for (size_t i = 0; i < sizeof CONTRACT_METHODS / sizeof *CONTRACT_METHODS; i++)
-            if (strcmp(method, CONTRACT_METHODS[i]) == 0) return true;
+            if (strcmp(method, CONTRACT_METHODS[i]) == 0)
+                return true;
         return false;
     }
     return strcmp(receiver, DEV_COINFLIP) == 0 && strcmp(method, "flip") == 0;
@@ -51,7 +52,8 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, json_t *j,
 {
     char *text = json_dumps(j, JSON_COMPACT);
     json_decref(j);
-    if (!text) return MHD_NO;
+    if (!text)
+        return MHD_NO;
     struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
     MHD_add_response_header(r, "Content-Type", "application/json");
     MHD_add_response_header(r, "Cache-Control", "no-store");
@@ -77,17 +79,18 @@ static const char *header(struct MHD_Connection *c, const char *name)
 static bool from_dashboard(struct MHD_Connection *c)
 {
     const char *o = header(c, "Origin"), *h = header(c, "Host");
-    if (!o || !h || (strcmp(h, host_ip) != 0 && strcmp(h, host_name) != 0)) return false;
-    if (strcmp(o, origin_ip) == 0) origin_ = origin_ip;
-    else if (strcmp(o, origin_name) == 0) origin_ = origin_name;
-    else return false;
+    if (!o || !h || (strcmp(h, host_ip) != 0 && strcmp(h, host_name) != 0))
+        return false;
+    if (strcmp(o, origin_ip) == 0)
+        origin_ = origin_ip;
+    else if (strcmp(o, origin_name) == 0)
+        origin_ = origin_name;
+    else
+        return false;
     return true;
 }
 
-static const char *json_str(json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
+static const char *json_str(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
 static enum MHD_Result do_call(struct MHD_Connection *c, const char *body, size_t len)
 {
@@ -104,9 +107,11 @@ static enum MHD_Result do_call(struct MHD_Connection *c, const char *body, size_
     near_u128 gas = 0, deposit = 0;
     enum MHD_Result rc;
     if (!receiver || !method || !json_is_object(args)) {
-        rc = reply_error(c, 422, true, "fields 'receiver_id', 'method_name' (strings) and 'args' (object) are required");
+        rc =
+            reply_error(c, 422, true, "fields 'receiver_id', 'method_name' (strings) and 'args' (object) are required");
     } else if (!call_allowed(receiver, method)) {
-        snprintf(msg, sizeof msg, "the development signer does not call %s.%s (only " DEV_CONTRACT
+        snprintf(msg, sizeof msg,
+                 "the development signer does not call %s.%s (only " DEV_CONTRACT
                  ".request_execution/store_secrets/delete_secrets and " DEV_COINFLIP ".flip)",
                  receiver, method);
         rc = reply_error(c, 403, true, msg);
@@ -115,9 +120,10 @@ static enum MHD_Result do_call(struct MHD_Connection *c, const char *body, size_
     } else if (gas > DEV_SIGNER_MAX_GAS || deposit > DEV_SIGNER_MAX_DEPOSIT) {
         rc = reply_error(c, 422, true, "at most 300 TGas and 10 NEAR per call");
     } else {
-        if (!gas_s) gas = DEV_SIGNER_MAX_GAS;
-        near_wait_until wait = wait_s && strcmp(wait_s, "EXECUTED") == 0 ? NEAR_WAIT_EXECUTED_OPTIMISTIC
-                                                                         : NEAR_WAIT_INCLUDED;
+        if (!gas_s)
+            gas = DEV_SIGNER_MAX_GAS;
+        near_wait_until wait =
+            wait_s && strcmp(wait_s, "EXECUTED") == 0 ? NEAR_WAIT_EXECUTED_OPTIMISTIC : NEAR_WAIT_INCLUDED;
         char *args_text = json_dumps(args, JSON_COMPACT);
         near_rpc *rpc = near_rpc_new(rpc_url);
         near_outcome oc;
@@ -156,8 +162,10 @@ static enum MHD_Result do_call(struct MHD_Connection *c, const char *body, size_
  * before the account exists. */
 static bool load_key(char *err, size_t errlen)
 {
-    if (cred_loaded) return true;
-    if (near_credentials_read_file(key_path, &cred, err, errlen)) return false;
+    if (cred_loaded)
+        return true;
+    if (near_credentials_read_file(key_path, &cred, err, errlen))
+        return false;
     cred_loaded = true;
     return true;
 }
@@ -170,15 +178,18 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *c, const char *ur
     req_state *s = *ptr;
     if (!s) {
         s = calloc(1, sizeof *s);
-        if (!s) return MHD_NO;
+        if (!s)
+            return MHD_NO;
         *ptr = s;
         return MHD_YES;
     }
     if (*upload_len) {
-        if (s->len + *upload_len > DEV_SIGNER_MAX_BODY) s->too_large = true;
+        if (s->len + *upload_len > DEV_SIGNER_MAX_BODY)
+            s->too_large = true;
         else {
             char *nb = realloc(s->body, s->len + *upload_len + 1);
-            if (!nb) return MHD_NO;
+            if (!nb)
+                return MHD_NO;
             s->body = nb;
             memcpy(s->body + s->len, upload, *upload_len);
             s->len += *upload_len;
@@ -200,15 +211,19 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *c, const char *ur
         return ok;
     }
     char kerr[256];
-    if (!load_key(kerr, sizeof kerr)) return reply_error(c, 503, true, "the development account is not ready yet");
+    if (!load_key(kerr, sizeof kerr))
+        return reply_error(c, 503, true, "the development account is not ready yet");
     if (strcmp(url, "/account") == 0 && strcmp(method, "GET") == 0)
         return reply(c, 200, json_pack("{s:s, s:s}", "account_id", cred.account_id, "network", "localnet"), true);
-    if (strcmp(url, "/call") != 0) return reply_error(c, 404, true, "routes: GET /account, POST /call");
-    if (strcmp(method, "POST") != 0) return reply_error(c, 405, true, "POST /call");
+    if (strcmp(url, "/call") != 0)
+        return reply_error(c, 404, true, "routes: GET /account, POST /call");
+    if (strcmp(method, "POST") != 0)
+        return reply_error(c, 405, true, "POST /call");
     const char *ct = header(c, "Content-Type");
     if (!ct || strncmp(ct, "application/json", 16) != 0)
         return reply_error(c, 415, true, "Content-Type must be application/json");
-    if (s->too_large) return reply_error(c, 413, true, "body over 256 KiB");
+    if (s->too_large)
+        return reply_error(c, 413, true, "body over 256 KiB");
     return do_call(c, s->body ? s->body : "", s->len);
 }
 
@@ -218,7 +233,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **ptr, enum MHD_
     (void)c;
     (void)toe;
     req_state *s = *ptr;
-    if (s) free(s->body);
+    if (s)
+        free(s->body);
     free(s);
     *ptr = NULL;
 }
@@ -234,7 +250,8 @@ int dev_signer_start(const char *key_file, const char *rpc, int dashboard_port)
     daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, serve, NULL,
                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a, MHD_OPTION_NOTIFY_COMPLETED, completed,
                                NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
-    if (!daemon_) return -1;
+    if (!daemon_)
+        return -1;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
     int port = info ? (int)info->port : 0;
     if (port <= 0) {
@@ -248,7 +265,8 @@ int dev_signer_start(const char *key_file, const char *rpc, int dashboard_port)
 
 void dev_signer_stop(void)
 {
-    if (daemon_) MHD_stop_daemon(daemon_);
+    if (daemon_)
+        MHD_stop_daemon(daemon_);
     daemon_ = NULL;
     sodium_memzero(&cred, sizeof cred);
     cred_loaded = false;

@@ -22,7 +22,8 @@ enum { COMMAND_COUNT = sizeof commands / sizeof commands[0] };
 static const cli_command *find_command(const char *name)
 {
     for (size_t i = 0; i < COMMAND_COUNT; i++)
-        if (strcmp(commands[i].name, name) == 0) return &commands[i];
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
     return NULL;
 }
 
@@ -37,7 +38,8 @@ static void usage(FILE *out)
             "\n"
             "commands:\n",
             OUTLAYER_VERSION);
-    for (size_t i = 0; i < COMMAND_COUNT; i++) fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out,
             "\n"
             "exit codes of outlayer itself:\n"
@@ -45,8 +47,7 @@ static void usage(FILE *out)
             "  %d  unreadable file  %d  internal error\n"
             "`outlayer run` also passes on the program's exit code and uses %d-%d for traps;\n"
             "see `outlayer help run`.\n",
-            CLI_EXIT_USAGE, CLI_EXIT_BAD_MODULE, CLI_EXIT_NO_INPUT, CLI_EXIT_INTERNAL, CLI_EXIT_FUEL,
-            CLI_EXIT_TRAP);
+            CLI_EXIT_USAGE, CLI_EXIT_BAD_MODULE, CLI_EXIT_NO_INPUT, CLI_EXIT_INTERNAL, CLI_EXIT_FUEL, CLI_EXIT_TRAP);
 }
 
 int main(int argc, char **argv)

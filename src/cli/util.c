@@ -22,7 +22,8 @@ uint8_t *cli_read_file(const char *path, size_t *len)
 {
     bool is_stdin = strcmp(path, "-") == 0;
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f) return NULL;
+    if (!f)
+        return NULL;
     size_t cap = 1 << 16, n = 0;
     uint8_t *buf = malloc(cap + 1);
     while (buf) {
@@ -66,14 +67,18 @@ bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
     uint64_t v = 0;
     bool any = false;
     for (const char *p = s; *p; p++) {
-        if (*p == '_' && any) continue;
-        if (*p < '0' || *p > '9') return false;
+        if (*p == '_' && any)
+            continue;
+        if (*p < '0' || *p > '9')
+            return false;
         unsigned d = (unsigned)(*p - '0');
-        if (v > (UINT64_MAX - d) / 10) return false;
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
         v = v * 10 + d;
         any = true;
     }
-    if (!any || v < min || v > max) return false;
+    if (!any || v < min || v > max)
+        return false;
     *out = v;
     return true;
 }

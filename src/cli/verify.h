@@ -13,14 +13,14 @@
 #include "near/rpc.h"
 
 typedef struct vf_chain {
-    json_t *create;       /* the request as the worker's event monitor turned it into a job (owned) */
+    json_t *create; /* the request as the worker's event monitor turned it into a job (owned) */
     uint64_t request_id;
     uint64_t block_height; /* of the request's receipt */
-    bool resolved;        /* the contract emitted execution_completed */
+    bool resolved;         /* the contract emitted execution_completed */
     bool success;
-    char *error;          /* error_message (NULL on success) */
+    char *error; /* error_message (NULL on success) */
     uint64_t instructions;
-    json_t *value;        /* the request's final return value: the output (owned, may be NULL) */
+    json_t *value; /* the request's final return value: the output (owned, may be NULL) */
 } vf_chain;
 
 /* verify_chain.c (pure). The block hash of the request's receipt in an
@@ -29,8 +29,8 @@ const char *vf_chain_request_block(json_t *status, const char *contract);
 /* The request (as the worker's monitor turns it into a job, with the
  * receipt's block height), execution_completed and the final value from an
  * EXPERIMENTAL_tx_status answer. 0, or -1 with err. */
-int vf_chain_parse(json_t *status, const char *tx_hash, const char *contract, uint64_t height, vf_chain *out,
-                   char *err, size_t errlen);
+int vf_chain_parse(json_t *status, const char *tx_hash, const char *contract, uint64_t height, vf_chain *out, char *err,
+                   size_t errlen);
 /* From an attestation record's tdx_quote (report_data = task hash ‖ replay
  * nonce ‖ u64_le executed, worker attest.c): the nonce (WK_NONCE_LEN = 24
  * bytes), the instructions the run executed and the task hash. 0, or -1
@@ -46,7 +46,7 @@ int vf_chain_read(near_rpc *rpc, const char *tx_hash, const char *sender, const 
 void vf_chain_free(vf_chain *c);
 
 typedef struct vf_job {
-    int64_t job_id;       /* the execute job (-1 when unknown) */
+    int64_t job_id; /* the execute job (-1 when unknown) */
     uint64_t request_id;
     char tx_hash[64];
     char sender[80];

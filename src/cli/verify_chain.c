@@ -24,17 +24,20 @@ static json_t *event_in_logs(json_t *logs, const char *name)
 {
     size_t i;
     json_t *l;
-    json_array_foreach(logs, i, l) {
+    json_array_foreach(logs, i, l)
+    {
         const char *s = json_string_value(l);
         const char *p = s ? strstr(s, "EVENT_JSON:") : NULL;
-        if (!p) continue;
+        if (!p)
+            continue;
         json_t *ev = json_loads(p + 11, 0, NULL);
         const char *std = json_string_value(json_object_get(ev, "standard"));
         const char *n = json_string_value(json_object_get(ev, "event"));
         if (std && n && strcmp(std, "near-outlayer") == 0 && strcmp(n, name) == 0) {
             json_t *d = json_incref(json_array_get(json_object_get(ev, "data"), 0));
             json_decref(ev);
-            if (d) return d;
+            if (d)
+                return d;
             continue;
         }
         json_decref(ev);
@@ -46,9 +49,11 @@ static json_t *receipt_by_id(json_t *receipts, const char *id)
 {
     size_t i;
     json_t *r;
-    json_array_foreach(receipts, i, r) {
+    json_array_foreach(receipts, i, r)
+    {
         const char *rid = json_string_value(json_object_get(r, "receipt_id"));
-        if (rid && strcmp(rid, id) == 0) return r;
+        if (rid && strcmp(rid, id) == 0)
+            return r;
     }
     return NULL;
 }
@@ -58,10 +63,12 @@ static json_t *request_outcome(json_t *res, const char *contract)
 {
     size_t i;
     json_t *ro;
-    json_array_foreach(json_object_get(res, "receipts_outcome"), i, ro) {
+    json_array_foreach(json_object_get(res, "receipts_outcome"), i, ro)
+    {
         json_t *oc = json_object_get(ro, "outcome");
         const char *executor = json_string_value(json_object_get(oc, "executor_id"));
-        if (!executor || strcmp(executor, contract) != 0) continue;
+        if (!executor || strcmp(executor, contract) != 0)
+            continue;
         json_t *d = event_in_logs(json_object_get(oc, "logs"), "execution_requested");
         if (d) {
             json_decref(d);
@@ -88,11 +95,13 @@ int vf_chain_parse(json_t *res, const char *tx_hash, const char *contract, uint6
     size_t i;
     json_t *ro;
     json_t *req_outcome = request_outcome(res, contract);
-    json_array_foreach(outcomes, i, ro) {
+    json_array_foreach(outcomes, i, ro)
+    {
         json_t *oc = json_object_get(ro, "outcome");
         const char *executor = json_string_value(json_object_get(oc, "executor_id"));
         json_t *logs = json_object_get(oc, "logs");
-        if (!executor || strcmp(executor, contract) != 0) continue;
+        if (!executor || strcmp(executor, contract) != 0)
+            continue;
         json_t *d;
         if ((d = event_in_logs(logs, "execution_completed"))) {
             out->resolved = true;
@@ -120,7 +129,8 @@ int vf_chain_parse(json_t *res, const char *tx_hash, const char *contract, uint6
     json_t *block = json_pack("{s:[{s:[o]}]}", "shards", "receipt_execution_outcomes", item);
     json_t *creates = NULL;
     char why[300];
-    if (wk_block_events(block, out->block_height, contract, &creates, why, sizeof why) || json_array_size(creates) != 1) {
+    if (wk_block_events(block, out->block_height, contract, &creates, why, sizeof why) ||
+        json_array_size(creates) != 1) {
         snprintf(err, errlen, "the execution_requested event cannot be read as a job: %s",
                  creates ? "unexpected shape" : why);
         json_decref(creates);
@@ -142,7 +152,8 @@ int vf_chain_parse(json_t *res, const char *tx_hash, const char *contract, uint6
     }
     rc = 0;
 done:
-    if (rc) vf_chain_free(out);
+    if (rc)
+        vf_chain_free(out);
     return rc;
 }
 
@@ -157,7 +168,8 @@ void vf_chain_free(vf_chain *c)
 int vf_quote_parts(json_t *att, uint8_t nonce[WK_NONCE_LEN], uint64_t *executed, char task_hex[65])
 {
     const char *q = json_string_value(json_object_get(att, "tdx_quote"));
-    if (!q) return -1;
+    if (!q)
+        return -1;
     size_t qlen = strlen(q), n = 0;
     uint8_t *raw = malloc(qlen + 1);
     int rc = -1;
@@ -165,7 +177,8 @@ int vf_quote_parts(json_t *att, uint8_t nonce[WK_NONCE_LEN], uint64_t *executed,
         n >= 632) {
         memcpy(nonce, raw + 600, WK_NONCE_LEN);
         *executed = 0;
-        for (int i = 7; i >= 0; i--) *executed = (*executed << 8) | raw[600 + WK_NONCE_LEN + i];
+        for (int i = 7; i >= 0; i--)
+            *executed = (*executed << 8) | raw[600 + WK_NONCE_LEN + i];
         sodium_bin2hex(task_hex, 65, raw + 568, 32);
         rc = 0;
     }
@@ -176,7 +189,8 @@ int vf_quote_parts(json_t *att, uint8_t nonce[WK_NONCE_LEN], uint64_t *executed,
 static void put_field(crypto_hash_sha256_state *st, json_t *att, const char *key)
 {
     const char *s = json_string_value(json_object_get(att, key));
-    if (s) crypto_hash_sha256_update(st, (const uint8_t *)s, strlen(s));
+    if (s)
+        crypto_hash_sha256_update(st, (const uint8_t *)s, strlen(s));
 }
 
 void vf_record_task_hash(json_t *att, char out[65])
@@ -186,7 +200,8 @@ void vf_record_task_hash(json_t *att, char out[65])
     crypto_hash_sha256_update(&st, (const uint8_t *)"execute", 7);
     uint8_t le[8];
     uint64_t id = (uint64_t)json_integer_value(json_object_get(att, "task_id"));
-    for (int i = 0; i < 8; i++) le[i] = (uint8_t)(id >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        le[i] = (uint8_t)(id >> (8 * i));
     crypto_hash_sha256_update(&st, le, 8);
     put_field(&st, att, "repo_url");
     put_field(&st, att, "commit_hash");
@@ -197,7 +212,8 @@ void vf_record_task_hash(json_t *att, char out[65])
     json_t *bh = json_object_get(att, "block_height");
     if (json_is_integer(bh)) {
         uint64_t v = (uint64_t)json_integer_value(bh);
-        for (int i = 0; i < 8; i++) le[i] = (uint8_t)(v >> (8 * i));
+        for (int i = 0; i < 8; i++)
+            le[i] = (uint8_t)(v >> (8 * i));
         crypto_hash_sha256_update(&st, le, 8);
     }
     uint8_t h[32];

@@ -29,7 +29,8 @@ static int rate_allow(int64_t id, int64_t limit)
     pthread_mutex_lock(&g_rl_mu);
     rl_entry *e = NULL;
     for (size_t i = 0; i < g_rl_n; i++)
-        if (g_rl[i].id == id) e = &g_rl[i];
+        if (g_rl[i].id == id)
+            e = &g_rl[i];
     if (!e) {
         if (g_rl_n == g_rl_cap) {
             size_t cap = g_rl_cap ? g_rl_cap * 2 : 64;
@@ -48,15 +49,18 @@ static int rate_allow(int64_t id, int64_t limit)
         e->window_start_ms = now;
         e->count = 0;
     }
-    if (e->count >= limit) ok = 0;
-    else e->count++;
+    if (e->count >= limit)
+        ok = 0;
+    else
+        e->count++;
     pthread_mutex_unlock(&g_rl_mu);
     return ok;
 }
 
 int coord_apikey_guard(coord *c, hs_request *req)
 {
-    if (!c->cfg.require_api_key) return 0;
+    if (!c->cfg.require_api_key)
+        return 0;
     const char *key = hs_header(req, "X-API-Key");
     if (!key || !*key) {
         hs_reply_error(req, 401, "missing API key (X-API-Key header)");
@@ -90,15 +94,19 @@ int coord_apikey_guard(coord *c, hs_request *req)
 static int valid_account(const char *a)
 {
     size_t l = strlen(a);
-    if (l == 0 || l > 64) return 0;
+    if (l == 0 || l > 64)
+        return 0;
     if ((l > 5 && strcmp(a + l - 5, ".near") == 0) || (l > 8 && strcmp(a + l - 8, ".testnet") == 0)) {
         for (const char *p = a; *p; p++)
-            if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || strchr("._-", *p))) return 0;
+            if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || strchr("._-", *p)))
+                return 0;
         return 1;
     }
-    if (l < 2) return 0;
+    if (l < 2)
+        return 0;
     for (const char *p = a; *p; p++)
-        if (!(isalnum((unsigned char)*p) || strchr("._-", *p))) return 0;
+        if (!(isalnum((unsigned char)*p) || strchr("._-", *p)))
+            return 0;
     return 1;
 }
 
@@ -106,18 +114,21 @@ void api_admin_apikeys(hs_request *req, void *ctx)
 {
     coord *c = ctx;
     json_t *b = hs_json_body(req);
-    if (!b) return;
+    if (!b)
+        return;
     const char *acct = json_string_value(json_object_get(b, "near_account_id"));
     json_t *name = json_object_get(b, "key_name"), *rl = json_object_get(b, "rate_limit_per_minute");
     if (!acct || !valid_account(acct)) {
         hs_reply_error(req, 400, "near_account_id must be a NEAR account id (at most 64 characters)");
     } else if (name && !json_is_null(name) && !json_is_string(name)) {
         hs_reply_error(req, 422, "field 'key_name' must be a string");
-    } else if (rl && !json_is_null(rl) && (!json_is_integer(rl) || json_integer_value(rl) < 1 || json_integer_value(rl) > 600)) {
+    } else if (rl && !json_is_null(rl) &&
+               (!json_is_integer(rl) || json_integer_value(rl) < 1 || json_integer_value(rl) > 600)) {
         hs_reply_error(req, 400, "rate_limit_per_minute must be an integer from 1 to 600");
     } else {
         int64_t limit = json_is_integer(rl) ? json_integer_value(rl) : c->cfg.default_rate_limit;
-        if (limit > c->cfg.max_rate_limit) limit = c->cfg.max_rate_limit;
+        if (limit > c->cfg.max_rate_limit)
+            limit = c->cfg.max_rate_limit;
         unsigned char raw[32];
         char key[65], hash[65];
         randombytes_buf(raw, sizeof raw);
@@ -125,12 +136,15 @@ void api_admin_apikeys(hs_request *req, void *ctx)
         cr_sha256_hex(key, 64, hash);
         int64_t created = 0;
         st_status s = store_apikey_add(c->st, hash, acct, json_string_value(name), limit, &created);
-        if (s == ST_EXISTS) hs_reply_error(req, 409, "duplicate API key");
-        else if (s != ST_OK) hs_reply_error(req, 500, "storage error");
+        if (s == ST_EXISTS)
+            hs_reply_error(req, 409, "duplicate API key");
+        else if (s != ST_OK)
+            hs_reply_error(req, 500, "storage error");
         else
-            hs_reply_json(req, 200, json_pack("{s:s, s:s, s:I, s:I}", "api_key", key, "near_account_id", acct,
-                                              "rate_limit_per_minute", (json_int_t)limit, "created_at",
-                                              (json_int_t)(created / 1000)));
+            hs_reply_json(req, 200,
+                          json_pack("{s:s, s:s, s:I, s:I}", "api_key", key, "near_account_id", acct,
+                                    "rate_limit_per_minute", (json_int_t)limit, "created_at",
+                                    (json_int_t)(created / 1000)));
         sodium_memzero(key, sizeof key);
     }
     json_decref(b);
@@ -139,7 +153,8 @@ void api_admin_apikeys(hs_request *req, void *ctx)
 static int opt_str_len(json_t *b, const char *k, size_t max, int exact, hs_request *req)
 {
     json_t *v = json_object_get(b, k);
-    if (!v || json_is_null(v)) return 0;
+    if (!v || json_is_null(v))
+        return 0;
     if (!json_is_string(v)) {
         hs_reply_error(req, 422, "field '%s' must be a string", k);
         return -1;
@@ -156,7 +171,8 @@ void api_attestation_add(hs_request *req, void *ctx)
 {
     coord *c = ctx;
     json_t *b = hs_json_body(req);
-    if (!b) return;
+    if (!b)
+        return;
     json_t *tid = json_object_get(b, "task_id");
     const char *type = json_string_value(json_object_get(b, "task_type"));
     const char *quote = json_string_value(json_object_get(b, "tdx_quote"));
@@ -175,12 +191,14 @@ void api_attestation_add(hs_request *req, void *ctx)
     } else if (!quote || !out) {
         hs_reply_error(req, 422, "fields 'tdx_quote' and 'output_hash' are required strings");
         bad = 1;
-    } else if ((rid && !json_is_null(rid) && !json_is_integer(rid)) || (bh && !json_is_null(bh) && !json_is_integer(bh))) {
+    } else if ((rid && !json_is_null(rid) && !json_is_integer(rid)) ||
+               (bh && !json_is_null(bh) && !json_is_integer(bh))) {
         hs_reply_error(req, 422, "fields 'request_id' and 'block_height' must be integers");
         bad = 1;
     }
     for (size_t i = 0; !bad && i < 5; i++)
-        if (opt_str_len(b, TEXT[i], TEXT_MAX[i], 0, req)) bad = 1;
+        if (opt_str_len(b, TEXT[i], TEXT_MAX[i], 0, req))
+            bad = 1;
     int64_t task = json_integer_value(tid);
     if (!bad && task >= 0) {
         if (strcmp(type, "execute") == 0 && !json_is_string(json_object_get(b, "input_hash"))) {
@@ -198,7 +216,8 @@ void api_attestation_add(hs_request *req, void *ctx)
         size_t qlen = strlen(quote);
         unsigned char *raw = malloc(qlen + 1);
         size_t rawlen = 0;
-        if (!raw || sodium_base642bin(raw, qlen + 1, quote, qlen, NULL, &rawlen, NULL, sodium_base64_VARIANT_ORIGINAL)) {
+        if (!raw ||
+            sodium_base642bin(raw, qlen + 1, quote, qlen, NULL, &rawlen, NULL, sodium_base64_VARIANT_ORIGINAL)) {
             hs_reply_error(req, 400, "tdx_quote is not standard base64");
         } else if (rawlen < 304) {
             hs_reply_error(req, 400, "tdx_quote is too short (%zu bytes; a TDX quote has at least 304)", rawlen);
@@ -207,8 +226,10 @@ void api_attestation_add(hs_request *req, void *ctx)
             char m[97];
             sodium_bin2hex(m, sizeof m, raw + 256, 48);
             int64_t id = 0;
-            if (store_attestation_add(c->st, b, m, req->auth, &id) != ST_OK) hs_reply_error(req, 500, "storage error");
-            else hs_reply_json(req, 201, json_pack("{s:I, s:s}", "id", (json_int_t)id, "worker_measurement", m));
+            if (store_attestation_add(c->st, b, m, req->auth, &id) != ST_OK)
+                hs_reply_error(req, 500, "storage error");
+            else
+                hs_reply_json(req, 201, json_pack("{s:I, s:s}", "id", (json_int_t)id, "worker_measurement", m));
         }
         free(raw);
     }
@@ -227,6 +248,8 @@ void api_attestation_get(hs_request *req, void *ctx)
         return;
     }
     json_t *o = store_attestation_get(c->st, id);
-    if (!o) hs_reply_error(req, 404, "no attestation for job %lld", id);
-    else hs_reply_json(req, 200, o);
+    if (!o)
+        hs_reply_error(req, 404, "no attestation for job %lld", id);
+    else
+        hs_reply_json(req, 200, o);
 }

@@ -20,16 +20,24 @@
 
 static const char *content_type_of(const char *name)
 {
-    static const struct { const char *ext, *type; } TYPES[] = {
-        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-        {".css", "text/css; charset=utf-8"},   {".json", "application/json"},
-        {".svg", "image/svg+xml"},             {".png", "image/png"},
-        {".wasm", "application/wasm"},         {".ico", "image/x-icon"},
-        {".txt", "text/plain; charset=utf-8"}, {".map", "application/json"},
+    static const struct {
+        const char *ext, *type;
+    } TYPES[] = {
+        {".html", "text/html; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".json", "application/json"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".wasm", "application/wasm"},
+        {".ico", "image/x-icon"},
+        {".txt", "text/plain; charset=utf-8"},
+        {".map", "application/json"},
     };
     const char *dot = strrchr(name, '.');
     for (size_t i = 0; dot && i < sizeof TYPES / sizeof *TYPES; i++)
-        if (strcmp(dot, TYPES[i].ext) == 0) return TYPES[i].type;
+        if (strcmp(dot, TYPES[i].ext) == 0)
+            return TYPES[i].type;
     return "application/octet-stream";
 }
 
@@ -37,9 +45,11 @@ static const char *content_type_of(const char *name)
 static int is_hashed_name(const char *name)
 {
     const char *dot = strrchr(name, '.');
-    if (!dot || dot - name < 10 || dot[-9] != '-') return 0;
+    if (!dot || dot - name < 10 || dot[-9] != '-')
+        return 0;
     for (const char *p = dot - 8; p < dot; p++)
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))) return 0;
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+            return 0;
     return 1;
 }
 
@@ -65,7 +75,8 @@ static void serve_file(hs_request *req, coord *c, const char *sub, const char *n
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        if (fd >= 0) close(fd);
+        if (fd >= 0)
+            close(fd);
         hs_reply_error(req, 404, "no such file");
         return;
     }
@@ -105,8 +116,10 @@ static void api_dash_config(hs_request *req, void *ctx)
     const char *contract = c->cfg.contract_id ? c->cfg.contract_id : "";
     size_t cl = strlen(contract);
     const char *network = "testnet";
-    if (c->cfg.dashboard_signer_url) network = "localnet";
-    else if (cl >= 5 && strcmp(contract + cl - 5, ".near") == 0) network = "mainnet";
+    if (c->cfg.dashboard_signer_url)
+        network = "localnet";
+    else if (cl >= 5 && strcmp(contract + cl - 5, ".near") == 0)
+        network = "mainnet";
     json_t *j = json_pack("{s:s, s:s, s:o, s:o}", "network", network, "contract_id", contract, "rpc_url",
                           c->cfg.near_rpc_url ? json_string(c->cfg.near_rpc_url) : json_null(), "signer_url",
                           c->cfg.dashboard_signer_url ? json_string(c->cfg.dashboard_signer_url) : json_null());
@@ -117,7 +130,8 @@ static void api_dash_config(hs_request *req, void *ctx)
 
 int coord_add_dashboard_routes(coord *c)
 {
-    if (!c->cfg.dashboard_dir || !*c->cfg.dashboard_dir) return 0;
+    if (!c->cfg.dashboard_dir || !*c->cfg.dashboard_dir)
+        return 0;
     const hs_route_spec routes[] = {
         {"GET", "/", api_dash_index, c, AUTH_PUBLIC, 0, 0},
         {"GET", "/dashboard-config.json", api_dash_config, c, AUTH_PUBLIC, 0, 0},
@@ -127,6 +141,7 @@ int coord_add_dashboard_routes(coord *c)
         {"GET", "/:file", api_dash_file, c, AUTH_PUBLIC, 0, 0},
     };
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++)
-        if (hs_route_add(c->srv, &routes[i])) return -1;
+        if (hs_route_add(c->srv, &routes[i]))
+            return -1;
     return 0;
 }

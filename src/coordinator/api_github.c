@@ -21,14 +21,12 @@
 #define BRANCH_TTL_MS (7LL * 24 * 3600 * 1000)
 #define MAX_COMPARES 20
 
-static int is_sha(const char *c)
-{
-    return cr_is_hex(c, 40) || cr_is_hex(c, 7) || cr_is_hex(c, 8);
-}
+static int is_sha(const char *c) { return cr_is_hex(c, 40) || cr_is_hex(c, 7) || cr_is_hex(c, 8); }
 
 static int safe_name(const char *s)
 {
-    if (!*s || strcmp(s, ".") == 0 || strcmp(s, "..") == 0) return 0;
+    if (!*s || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+        return 0;
     for (; *s; s++)
         if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || strchr("._-", *s)))
             return 0;
@@ -49,9 +47,11 @@ static const char *pick(json_t *arr)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(arr, i, v) {
+    json_array_foreach(arr, i, v)
+    {
         const char *nm = json_string_value(json_object_get(v, "name"));
-        if (nm && (strcmp(nm, "main") == 0 || strcmp(nm, "master") == 0)) return nm;
+        if (nm && (strcmp(nm, "main") == 0 || strcmp(nm, "master") == 0))
+            return nm;
     }
     return json_string_value(json_object_get(json_array_get(arr, 0), "name"));
 }
@@ -73,7 +73,8 @@ static int lookup(coord *c, const char *norm, const char *commit, char **branch,
     long st;
     json_t *j = NULL;
     snprintf(path, sizeof path, "/repos/%s/%s/commits/%s/branches-where-head?per_page=100", owner, repo, commit);
-    if (gh_get(c, path, &st, &j, err, n)) return -1;
+    if (gh_get(c, path, &st, &j, err, n))
+        return -1;
     if (st == 404) {
         json_decref(j);
         return 0;
@@ -101,13 +102,17 @@ static int lookup(coord *c, const char *norm, const char *commit, char **branch,
     for (int pass = 0; pass < 2 && !*branch; pass++) {
         size_t i;
         json_t *v;
-        json_array_foreach(j, i, v) {
+        json_array_foreach(j, i, v)
+        {
             const char *nm = json_string_value(json_object_get(v, "name"));
-            if (!nm || compares >= MAX_COMPARES) continue;
+            if (!nm || compares >= MAX_COMPARES)
+                continue;
             int primary = strcmp(nm, "main") == 0 || strcmp(nm, "master") == 0;
-            if (primary != (pass == 0)) continue;
+            if (primary != (pass == 0))
+                continue;
             char *esc = curl_easy_escape(NULL, nm, 0);
-            if (!esc) continue;
+            if (!esc)
+                continue;
             snprintf(path, sizeof path, "/repos/%s/%s/compare/%s...%s", owner, repo, commit, esc);
             curl_free(esc);
             compares++;
@@ -116,14 +121,17 @@ static int lookup(coord *c, const char *norm, const char *commit, char **branch,
             char e2[256];
             if (gh_get(c, path, &cs, &cmp, e2, sizeof e2) == 0 && cs >= 200 && cs <= 299) {
                 const char *status = json_string_value(json_object_get(cmp, "status"));
-                if (status && (strcmp(status, "ahead") == 0 || strcmp(status, "identical") == 0)) *branch = strdup(nm);
+                if (status && (strcmp(status, "ahead") == 0 || strcmp(status, "identical") == 0))
+                    *branch = strdup(nm);
             }
             json_decref(cmp);
-            if (*branch) break;
+            if (*branch)
+                break;
         }
     }
     json_decref(j);
-    if (!*branch) *branch = strdup("main");
+    if (!*branch)
+        *branch = strdup("main");
     return 0;
 }
 
@@ -156,9 +164,11 @@ void api_resolve_branch(hs_request *req, void *ctx)
             return;
         }
     }
-    if (branch) store_branch_put(c->st, norm, commit, branch, BRANCH_TTL_MS);
+    if (branch)
+        store_branch_put(c->st, norm, commit, branch, BRANCH_TTL_MS);
     json_t *o = json_pack("{s:s?, s:s, s:b}", "branch", branch, "repo_normalized", norm, "cached", 0);
-    if (!branch) json_object_set_new(o, "branch", json_null());
+    if (!branch)
+        json_object_set_new(o, "branch", json_null());
     free(branch);
     hs_reply_json(req, 200, o);
 }

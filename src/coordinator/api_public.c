@@ -17,11 +17,13 @@ json_t *coord_default_pricing(void)
 
 static int parse_i64(const char *s, int64_t *out)
 {
-    if (!s || !*s) return -1;
+    if (!s || !*s)
+        return -1;
     char *end;
     errno = 0;
     long long v = strtoll(s, &end, 10);
-    if (errno || *end) return -1;
+    if (errno || *end)
+        return -1;
     *out = v;
     return 0;
 }
@@ -63,7 +65,8 @@ void api_public_jobs(hs_request *req, void *ctx)
         hs_reply_error(req, 400, "query parameters 'limit' and 'offset' must be non-negative integers");
         return;
     }
-    if (limit > 100) limit = 100;
+    if (limit > 100)
+        limit = 100;
     hs_reply_json(req, 200, store_public_jobs(c->st, limit, offset, hs_query(req, "user_account_id")));
 }
 
@@ -89,16 +92,21 @@ void api_locks_acquire(hs_request *req, void *ctx)
 {
     coord *c = ctx;
     json_t *b = hs_json_body(req);
-    if (!b) return;
-    json_t *k = json_object_get(b, "lock_key"), *w = json_object_get(b, "worker_id"), *t = json_object_get(b, "ttl_seconds");
+    if (!b)
+        return;
+    json_t *k = json_object_get(b, "lock_key"), *w = json_object_get(b, "worker_id"),
+           *t = json_object_get(b, "ttl_seconds");
     if (!json_is_string(k) || !json_is_string(w) || !json_is_integer(t)) {
-        hs_reply_error(req, 422, "body must be {\"lock_key\": string, \"worker_id\": string, \"ttl_seconds\": integer}");
+        hs_reply_error(req, 422,
+                       "body must be {\"lock_key\": string, \"worker_id\": string, \"ttl_seconds\": integer}");
     } else if (json_integer_value(t) <= 0 || json_integer_value(t) > 86400 || !json_string_length(k)) {
         hs_reply_error(req, 400, "ttl_seconds must be 1..86400 and lock_key non-empty");
     } else {
         int rc = store_lock_acquire(c->st, json_string_value(k), json_string_value(w), json_integer_value(t) * 1000);
-        if (rc < 0) hs_reply_error(req, 500, "storage error");
-        else hs_reply_json(req, 200, json_pack("{s:b}", "acquired", rc == 1));
+        if (rc < 0)
+            hs_reply_error(req, 500, "storage error");
+        else
+            hs_reply_json(req, 200, json_pack("{s:b}", "acquired", rc == 1));
     }
     json_decref(b);
 }
@@ -106,15 +114,18 @@ void api_locks_acquire(hs_request *req, void *ctx)
 void api_locks_release(hs_request *req, void *ctx)
 {
     coord *c = ctx;
-    if (store_lock_release(c->st, hs_param(req, "lock_key")) != ST_OK) hs_reply_error(req, 500, "storage error");
-    else hs_reply_json(req, 200, json_object());
+    if (store_lock_release(c->st, hs_param(req, "lock_key")) != ST_OK)
+        hs_reply_error(req, 500, "storage error");
+    else
+        hs_reply_json(req, 200, json_object());
 }
 
 static int opt_str(json_t *b, const char *key, const char **out, hs_request *req)
 {
     json_t *v = json_object_get(b, key);
     *out = NULL;
-    if (!v || json_is_null(v)) return 0;
+    if (!v || json_is_null(v))
+        return 0;
     if (!json_is_string(v)) {
         hs_reply_error(req, 422, "field '%s' must be a string", key);
         return -1;
@@ -127,13 +138,17 @@ void api_logs_add(hs_request *req, void *ctx)
 {
     coord *c = ctx;
     json_t *b = hs_json_body(req);
-    if (!b) return;
+    if (!b)
+        return;
     json_t *rid = json_object_get(b, "request_id"), *jid = json_object_get(b, "job_id"),
            *ec = json_object_get(b, "exit_code");
     const char *type, *se, *so, *xe;
-    if (!json_is_integer(rid)) hs_reply_error(req, 422, "field 'request_id' must be an integer");
-    else if (jid && !json_is_null(jid) && !json_is_integer(jid)) hs_reply_error(req, 422, "field 'job_id' must be an integer");
-    else if (ec && !json_is_null(ec) && !json_is_integer(ec)) hs_reply_error(req, 422, "field 'exit_code' must be an integer");
+    if (!json_is_integer(rid))
+        hs_reply_error(req, 422, "field 'request_id' must be an integer");
+    else if (jid && !json_is_null(jid) && !json_is_integer(jid))
+        hs_reply_error(req, 422, "field 'job_id' must be an integer");
+    else if (ec && !json_is_null(ec) && !json_is_integer(ec))
+        hs_reply_error(req, 422, "field 'exit_code' must be an integer");
     else if (opt_str(b, "log_type", &type, req) || opt_str(b, "stderr", &se, req) || opt_str(b, "stdout", &so, req) ||
              opt_str(b, "execution_error", &xe, req)) {
     } else if (!type || !*type || strlen(type) > 50) {
@@ -143,7 +158,8 @@ void api_logs_add(hs_request *req, void *ctx)
         if (store_log_add(c->st, json_integer_value(rid), json_is_integer(jid) ? &j : NULL, type, se, so,
                           json_is_integer(ec) ? &e : NULL, xe, &id) != ST_OK)
             hs_reply_error(req, 500, "storage error");
-        else hs_reply_json(req, 201, json_pack("{s:I}", "id", (json_int_t)id));
+        else
+            hs_reply_json(req, 201, json_pack("{s:I}", "id", (json_int_t)id));
     }
     json_decref(b);
 }

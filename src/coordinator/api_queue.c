@@ -12,7 +12,8 @@ void api_create(hs_request *req, void *ctx)
 {
     coord *c = ctx;
     json_t *body = hs_json_body(req);
-    if (!body) return;
+    if (!body)
+        return;
     char err[256];
     json_t *er = cr_parse_execution_request(body, err, sizeof err);
     json_decref(body);
@@ -59,7 +60,8 @@ void api_poll(hs_request *req, void *ctx)
             }
             timeout_ms = v > 100000 ? 100000000 : v * 1000;
         }
-        if (timeout_ms > c->cfg.poll_max_ms) timeout_ms = c->cfg.poll_max_ms;
+        if (timeout_ms > c->cfg.poll_max_ms)
+            timeout_ms = c->cfg.poll_max_ms;
         int caps = cr_parse_capabilities(hs_query(req, "capabilities"), err, sizeof err);
         if (caps < 0) {
             hs_reply_error(req, 400, "%s", err);
@@ -67,8 +69,10 @@ void api_poll(hs_request *req, void *ctx)
         }
         const char *q = hs_query(req, "queue");
         if (q) {
-            if (strcmp(q, "compile") == 0) caps = caps ? caps & CR_CAP_COMPILE : CR_CAP_COMPILE;
-            else if (strcmp(q, "execute") == 0) caps = caps ? caps & CR_CAP_EXECUTE : CR_CAP_EXECUTE;
+            if (strcmp(q, "compile") == 0)
+                caps = caps ? caps & CR_CAP_COMPILE : CR_CAP_COMPILE;
+            else if (strcmp(q, "execute") == 0)
+                caps = caps ? caps & CR_CAP_EXECUTE : CR_CAP_EXECUTE;
             else {
                 hs_reply_error(req, 400, "query parameter 'queue' must be compile or execute");
                 return;
@@ -102,8 +106,10 @@ void api_poll(hs_request *req, void *ctx)
         /* no need to wake the sweeper: a new lease expires after every older one */
         hs_reply_json(req, 200, task);
     } else if (s == ST_EMPTY) {
-        if (req->wait_timed_out || hs_now_ms() >= ps->deadline) hs_reply_empty(req, 204);
-        else hs_wait(req, ps->deadline);
+        if (req->wait_timed_out || hs_now_ms() >= ps->deadline)
+            hs_reply_empty(req, 204);
+        else
+            hs_wait(req, ps->deadline);
     } else {
         hs_reply_error(req, 500, "storage error while leasing a task");
     }
@@ -113,7 +119,8 @@ void api_claim(hs_request *req, void *ctx)
 {
     coord *c = ctx;
     json_t *body = hs_json_body(req);
-    if (!body) return;
+    if (!body)
+        return;
     cr_claim cl;
     char err[256];
     if (cr_parse_claim(body, &cl, err, sizeof err)) {
@@ -145,7 +152,8 @@ void api_complete(hs_request *req, void *ctx)
 {
     coord *c = ctx;
     json_t *body = hs_json_body(req);
-    if (!body) return;
+    if (!body)
+        return;
     cr_complete cp;
     char err[256];
     if (cr_parse_complete(body, &cp, err, sizeof err)) {
@@ -158,7 +166,8 @@ void api_complete(hs_request *req, void *ctx)
     json_decref(body);
     if (s == ST_OK) {
         atomic_fetch_add(&c->m.jobs_completed, 1);
-        if (enqueued) coord_notify(c);
+        if (enqueued)
+            coord_notify(c);
         hs_reply_json(req, 200, json_pack("{s:I, s:b}", "job_id", (json_int_t)cp.job_id, "accepted", 1));
     } else if (s == ST_NOT_FOUND) {
         hs_reply_error(req, 404, "%s", err);
@@ -191,7 +200,8 @@ void api_heartbeat(hs_request *req, void *ctx)
 {
     coord *c = ctx;
     json_t *b = hs_json_body(req);
-    if (!b) return;
+    if (!b)
+        return;
     int bad = 0;
     const char *wid = str_field(b, "worker_id", 1, req, &bad);
     const char *name = bad ? NULL : str_field(b, "worker_name", 0, req, &bad);
@@ -232,7 +242,8 @@ void api_release(hs_request *req, void *ctx)
 {
     coord *c = ctx;
     json_t *b = hs_json_body(req);
-    if (!b) return;
+    if (!b)
+        return;
     int bad = 0;
     const char *wid = str_field(b, "worker_id", 1, req, &bad);
     const char *lease = bad ? NULL : str_field(b, "lease_id", 1, req, &bad);
@@ -259,7 +270,8 @@ void api_release_worker(hs_request *req, void *ctx)
 {
     coord *c = ctx;
     json_t *b = hs_json_body(req);
-    if (!b) return;
+    if (!b)
+        return;
     int bad = 0;
     const char *wid = str_field(b, "worker_id", 1, req, &bad);
     if (!bad && !*wid) {
@@ -288,7 +300,8 @@ void api_task_completion(hs_request *req, void *ctx)
 {
     coord *c = ctx;
     json_t *b = hs_json_body(req);
-    if (!b) return;
+    if (!b)
+        return;
     int bad = 0;
     const char *wid = str_field(b, "worker_id", 1, req, &bad);
     json_t *sv = json_object_get(b, "success");
@@ -297,8 +310,10 @@ void api_task_completion(hs_request *req, void *ctx)
         bad = 1;
     }
     if (!bad) {
-        if (store_task_completion(c->st, wid, json_is_true(sv)) == ST_OK) hs_reply_json(req, 200, json_object());
-        else hs_reply_error(req, 500, "storage error");
+        if (store_task_completion(c->st, wid, json_is_true(sv)) == ST_OK)
+            hs_reply_json(req, 200, json_object());
+        else
+            hs_reply_error(req, 500, "storage error");
     }
     json_decref(b);
 }

@@ -58,10 +58,12 @@ static int build_seed(hs_request *req, json_t *accessor, const char *owner, char
         hs_reply_error(req, 400, "Invalid owner account ID: %s", err);
         return -1;
     }
-    if (a.is_wasm_hash) *resp_accessor = json_pack("{s:s, s:s}", "type", "WasmHash", "hash", a.hash);
+    if (a.is_wasm_hash)
+        *resp_accessor = json_pack("{s:s, s:s}", "type", "WasmHash", "hash", a.hash);
     else {
         *resp_accessor = json_pack("{s:s, s:s}", "type", "Repo", "repo_normalized", a.repo);
-        if (a.has_branch) json_object_set_new(*resp_accessor, "branch", json_string(a.branch));
+        if (a.has_branch)
+            json_object_set_new(*resp_accessor, "branch", json_string(a.branch));
     }
     return 0;
 }
@@ -74,7 +76,8 @@ static int build_seed(hs_request *req, json_t *accessor, const char *owner, char
 static int check_access(hs_request *req, json_t *body, json_t *forward_body)
 {
     json_t *access = json_object_get(body, "access");
-    if (!access) return 0;
+    if (!access)
+        return 0;
     sec_cond *cond;
     char err[512];
     if (sec_cond_parse(access, &cond, err, sizeof err)) {
@@ -82,7 +85,8 @@ static int check_access(hs_request *req, json_t *body, json_t *forward_body)
         return -1;
     }
     sec_cond_free(cond);
-    if (forward_body) json_object_set(forward_body, "access", access);
+    if (forward_body)
+        json_object_set(forward_body, "access", access);
     return 0;
 }
 
@@ -102,8 +106,10 @@ static json_t *forward(coord *c, hs_request *req, const char *path, json_t *body
         return NULL;
     }
     json_t *j = NULL;
-    if (r.status == 400) hs_reply_text(req, 400, r.content_type ? r.content_type : "text/plain", r.body, r.len);
-    else if (r.status < 200 || r.status > 299) hs_reply_error(req, 502, "keystore answered HTTP %ld", r.status);
+    if (r.status == 400)
+        hs_reply_text(req, 400, r.content_type ? r.content_type : "text/plain", r.body, r.len);
+    else if (r.status < 200 || r.status > 299)
+        hs_reply_error(req, 502, "keystore answered HTTP %ld", r.status);
     else if (!(j = json_loadb(r.body, r.len, 0, NULL)) || !json_is_object(j)) {
         json_decref(j);
         j = NULL;
@@ -120,7 +126,8 @@ static int common(coord *c, hs_request *req, json_t **body, const char **owner)
         return -1;
     }
     *body = hs_json_body(req);
-    if (!*body) return -1;
+    if (!*body)
+        return -1;
     *owner = json_string_value(json_object_get(*body, "owner"));
     if (!*owner || !**owner) {
         hs_reply_error(req, 400, "Owner account ID is required");
@@ -135,17 +142,21 @@ void api_secrets_pubkey(hs_request *req, void *ctx)
     coord *c = ctx;
     json_t *b;
     const char *owner;
-    if (common(c, req, &b, &owner)) return;
+    if (common(c, req, &b, &owner))
+        return;
     json_t *sj = json_object_get(b, "secrets_json");
     char seed[SEC_SEED_MAX];
     json_t *acc = NULL, *fw = NULL;
-    if (!json_is_string(sj)) hs_reply_error(req, 422, "field 'secrets_json' must be a string");
+    if (!json_is_string(sj))
+        hs_reply_error(req, 422, "field 'secrets_json' must be a string");
     else if (build_seed(req, json_object_get(b, "accessor"), owner, seed, &acc) == 0 &&
              check_access(req, b, fw = json_pack("{s:s, s:O}", "seed", seed, "secrets_json", sj)) == 0) {
         json_t *r = forward(c, req, "/pubkey", fw);
         const char *pk = json_string_value(json_object_get(r, "pubkey"));
-        if (r && !pk) hs_reply_error(req, 502, "Failed to parse keystore response: no pubkey");
-        else if (r) hs_reply_json(req, 200, json_pack("{s:O, s:s, s:s}", "accessor", acc, "owner", owner, "pubkey", pk));
+        if (r && !pk)
+            hs_reply_error(req, 502, "Failed to parse keystore response: no pubkey");
+        else if (r)
+            hs_reply_json(req, 200, json_pack("{s:O, s:s, s:s}", "accessor", acc, "owner", owner, "pubkey", pk));
         json_decref(r);
     }
     json_decref(fw);
@@ -158,14 +169,17 @@ void api_secrets_add_generated(hs_request *req, void *ctx)
     coord *c = ctx;
     json_t *b;
     const char *owner;
-    if (common(c, req, &b, &owner)) return;
+    if (common(c, req, &b, &owner))
+        return;
     json_t *ns = json_object_get(b, "new_secrets"), *enc = json_object_get(b, "encrypted_secrets_base64");
     char seed[SEC_SEED_MAX];
     json_t *acc = NULL;
-    if (!json_is_array(ns) || json_array_size(ns) == 0) hs_reply_error(req, 400, "At least one new secret must be specified");
+    if (!json_is_array(ns) || json_array_size(ns) == 0)
+        hs_reply_error(req, 400, "At least one new secret must be specified");
     else if (enc && !json_is_null(enc) && !json_is_string(enc))
         hs_reply_error(req, 422, "field 'encrypted_secrets_base64' must be a string or null");
-    else if (build_seed(req, json_object_get(b, "accessor"), owner, seed, &acc) == 0 && check_access(req, b, NULL) == 0) {
+    else if (build_seed(req, json_object_get(b, "accessor"), owner, seed, &acc) == 0 &&
+             check_access(req, b, NULL) == 0) {
         json_t *fw = json_pack("{s:s, s:O, s:O}", "seed", seed, "encrypted_secrets_base64", enc ? enc : json_null(),
                                "new_secrets", ns);
         json_t *r = forward(c, req, "/add_generated_secret", fw);
@@ -173,7 +187,8 @@ void api_secrets_add_generated(hs_request *req, void *ctx)
         if (r && (!json_is_string(json_object_get(r, "encrypted_data_base64")) ||
                   !json_is_array(json_object_get(r, "all_keys"))))
             hs_reply_error(req, 502, "Failed to parse keystore response");
-        else if (r) hs_reply_json(req, 200, json_incref(r));
+        else if (r)
+            hs_reply_json(req, 200, json_incref(r));
         json_decref(r);
     }
     json_decref(acc);

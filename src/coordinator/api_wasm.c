@@ -14,9 +14,11 @@
 static const char *part_text(const hs_part *parts, size_t n, const char *name)
 {
     const hs_part *p = hs_part_find(parts, n, name);
-    if (!p || p->filename) return NULL;
+    if (!p || p->filename)
+        return NULL;
     /* text fields are NUL-terminated by hs_multipart; refuse embedded NULs */
-    if (p->data && strlen((const char *)p->data) != p->len) return NULL;
+    if (p->data && strlen((const char *)p->data) != p->len)
+        return NULL;
     return p->data ? (const char *)p->data : "";
 }
 
@@ -26,9 +28,11 @@ void coord_evict(coord *c, const char *keep)
     int64_t total = store_wasm_total(c->st, NULL);
     while (total > c->cache_max_bytes) {
         store_wasm w;
-        if (store_wasm_oldest(c->st, keep, &w) != ST_OK) break;
+        if (store_wasm_oldest(c->st, keep, &w) != ST_OK)
+            break;
         cache_remove(c->cfg.wasm_dir, w.sha256);
-        if (store_wasm_delete(c->st, w.sha256) != ST_OK) break;
+        if (store_wasm_delete(c->st, w.sha256) != ST_OK)
+            break;
         total -= w.size;
         log_info("cache", "evicted %s (%lld bytes, least recently used)", w.sha256, (long long)w.size);
     }
@@ -49,11 +53,16 @@ void api_wasm_upload(hs_request *req, void *ctx)
     const char *checksum = part_text(parts, n, "checksum"), *repo = part_text(parts, n, "repo_url"),
                *commit = part_text(parts, n, "commit_hash"), *target = part_text(parts, n, "build_target");
     char sha[65], actual[65];
-    if (!file || !file->len) hs_reply_error(req, 400, "missing or empty field 'wasm_file'");
-    else if (!checksum || !*checksum) hs_reply_error(req, 400, "missing field 'checksum'");
-    else if (cache_norm_sha(checksum, sha)) hs_reply_error(req, 400, "field 'checksum' must be 64 hex characters (SHA-256 of wasm_file)");
-    else if (!repo || !*repo) hs_reply_error(req, 400, "missing field 'repo_url'");
-    else if (!commit || !*commit) hs_reply_error(req, 400, "missing field 'commit_hash'");
+    if (!file || !file->len)
+        hs_reply_error(req, 400, "missing or empty field 'wasm_file'");
+    else if (!checksum || !*checksum)
+        hs_reply_error(req, 400, "missing field 'checksum'");
+    else if (cache_norm_sha(checksum, sha))
+        hs_reply_error(req, 400, "field 'checksum' must be 64 hex characters (SHA-256 of wasm_file)");
+    else if (!repo || !*repo)
+        hs_reply_error(req, 400, "missing field 'repo_url'");
+    else if (!commit || !*commit)
+        hs_reply_error(req, 400, "missing field 'commit_hash'");
     else if ((int64_t)file->len > c->cfg.max_wasm_bytes)
         hs_reply_error(req, 413, "wasm_file is larger than the limit of %lld bytes", (long long)c->cfg.max_wasm_bytes);
     else {
@@ -65,14 +74,15 @@ void api_wasm_upload(hs_request *req, void *ctx)
             hs_reply_error(req, 500, "cannot store the file");
         } else {
             int indexed = 0;
-            if (store_wasm_put(c->st, sha, (int64_t)file->len, repo, commit, target && *target ? target : CR_DEFAULT_TARGET,
-                               &indexed) != ST_OK) {
+            if (store_wasm_put(c->st, sha, (int64_t)file->len, repo, commit,
+                               target && *target ? target : CR_DEFAULT_TARGET, &indexed) != ST_OK) {
                 hs_reply_error(req, 500, "storage error while indexing the file");
             } else {
                 coord_evict(c, sha);
                 log_info("cache", "stored %s (%zu bytes)%s", sha, file->len, indexed ? ", indexed by commit" : "");
-                hs_reply_json(req, 201, json_pack("{s:s, s:I, s:b}", "checksum", sha, "size", (json_int_t)file->len,
-                                                  "indexed", indexed));
+                hs_reply_json(
+                    req, 201,
+                    json_pack("{s:s, s:I, s:b}", "checksum", sha, "size", (json_int_t)file->len, "indexed", indexed));
             }
         }
     }
@@ -96,7 +106,8 @@ void api_wasm_get(hs_request *req, void *ctx)
     uint64_t size = 0;
     int fd = s == ST_OK ? cache_open(c->cfg.wasm_dir, sha, &size) : -1;
     if (fd < 0) {
-        if (s == ST_OK) store_wasm_delete(c->st, sha); /* the file vanished: forget it */
+        if (s == ST_OK)
+            store_wasm_delete(c->st, sha); /* the file vanished: forget it */
         atomic_fetch_add(&c->m.cache_misses, 1);
         hs_reply_error(req, 404, "unknown checksum %s", sha);
         return;
@@ -130,7 +141,8 @@ void api_wasm_exists(hs_request *req, void *ctx)
         return;
     }
     int on_disk = cache_exists(c->cfg.wasm_dir, sha);
-    if (s == ST_OK && !on_disk) store_wasm_delete(c->st, sha);
+    if (s == ST_OK && !on_disk)
+        store_wasm_delete(c->st, sha);
     json_t *o = json_object();
     json_object_set_new(o, "exists", json_boolean(s == ST_OK && on_disk));
     if (s == ST_OK && on_disk) {
@@ -161,8 +173,9 @@ void api_wasm_info(hs_request *req, void *ctx)
     if (s == ST_OK) {
         char ts[48];
         tf_f3(w.created_ms, ts, sizeof ts);
-        hs_reply_json(req, 200, json_pack("{s:b, s:s, s:I, s:s}", "exists", 1, "checksum", w.sha256, "file_size",
-                                          (json_int_t)w.size, "created_at", ts));
+        hs_reply_json(req, 200,
+                      json_pack("{s:b, s:s, s:I, s:s}", "exists", 1, "checksum", w.sha256, "file_size",
+                                (json_int_t)w.size, "created_at", ts));
     } else {
         hs_reply_json(req, 200, json_pack("{s:b, s:n, s:n, s:n}", "exists", 0, "checksum", "file_size", "created_at"));
     }

@@ -11,11 +11,14 @@
 
 int cache_norm_sha(const char *s, char out[65])
 {
-    if (!s || strlen(s) != 64) return -1;
+    if (!s || strlen(s) != 64)
+        return -1;
     for (int i = 0; i < 64; i++) {
         char c = s[i];
-        if (c >= 'A' && c <= 'F') c = (char)(c + 32);
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return -1;
+        if (c >= 'A' && c <= 'F')
+            c = (char)(c + 32);
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return -1;
         out[i] = c;
     }
     out[64] = 0;
@@ -25,7 +28,8 @@ int cache_norm_sha(const char *s, char out[65])
 static int path_of(const char *dir, const char *sha, char *buf, size_t size)
 {
     char norm[65];
-    if (cache_norm_sha(sha, norm)) return -1;
+    if (cache_norm_sha(sha, norm))
+        return -1;
     int n = snprintf(buf, size, "%s/%.2s/%s.wasm", dir, norm, norm);
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }
@@ -37,7 +41,8 @@ static int mkdir_p(const char *path)
     for (char *p = tmp + 1; *p; p++)
         if (*p == '/') {
             *p = 0;
-            if (mkdir(tmp, 0700) && errno != EEXIST) return -1;
+            if (mkdir(tmp, 0700) && errno != EEXIST)
+                return -1;
             *p = '/';
         }
     return mkdir(tmp, 0700) && errno != EEXIST ? -1 : 0;
@@ -77,7 +82,8 @@ int cache_write(const char *dir, const char *sha, const void *data, size_t len, 
     size_t left = len;
     while (left) {
         ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && errno == EINTR)
+            continue;
         if (w <= 0) {
             snprintf(err, n, "cannot write the WASM file: %s", strerror(errno));
             close(fd);
@@ -103,9 +109,11 @@ int cache_write(const char *dir, const char *sha, const void *data, size_t len, 
 int cache_open(const char *dir, const char *sha, uint64_t *size)
 {
     char path[4096];
-    if (path_of(dir, sha, path, sizeof path)) return -1;
+    if (path_of(dir, sha, path, sizeof path))
+        return -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
+    if (fd < 0)
+        return -1;
     struct stat st;
     if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
         close(fd);
@@ -125,5 +133,6 @@ int cache_exists(const char *dir, const char *sha)
 void cache_remove(const char *dir, const char *sha)
 {
     char path[4096];
-    if (path_of(dir, sha, path, sizeof path) == 0) unlink(path);
+    if (path_of(dir, sha, path, sizeof path) == 0)
+        unlink(path);
 }

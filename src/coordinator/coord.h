@@ -19,8 +19,8 @@ typedef struct {
     char *data_dir;
     char *database_url;
     char *wasm_dir;
-    int64_t cache_max_mb_bytes;   /* --cache-max-mb (0 = use WASM_CACHE_MAX_SIZE_GB) */
-    int64_t cache_max_gb_bytes;   /* WASM_CACHE_MAX_SIZE_GB */
+    int64_t cache_max_mb_bytes; /* --cache-max-mb (0 = use WASM_CACHE_MAX_SIZE_GB) */
+    int64_t cache_max_gb_bytes; /* WASM_CACHE_MAX_SIZE_GB */
     int64_t max_wasm_bytes;
     char *admin_token;
     char *keystore_url;
@@ -47,7 +47,7 @@ typedef struct {
 typedef struct {
     atomic_llong lat_count[COORD_LAT_BUCKETS + 1];
     atomic_llong lat_sum_us;
-    atomic_llong by_class[6];      /* 1xx..5xx by first digit */
+    atomic_llong by_class[6]; /* 1xx..5xx by first digit */
     atomic_llong cache_hits, cache_misses;
     atomic_llong jobs_created, jobs_leased, jobs_completed;
 } coord_metrics;
@@ -58,10 +58,10 @@ typedef struct coord {
     store *st;
     hs_server *srv;
     coord_metrics m;
-    json_t *pricing;                /* under pricing_mu; read with coord_pricing */
+    json_t *pricing; /* under pricing_mu; read with coord_pricing */
     int64_t pricing_updated_ms;
     pthread_mutex_t pricing_mu;
-    pthread_mutex_t cache_mu;       /* serialises eviction passes */
+    pthread_mutex_t cache_mu; /* serialises eviction passes */
     /* the lease sweeper */
     pthread_t sweeper;
     pthread_mutex_t sweep_mu;
@@ -118,7 +118,7 @@ void coord_evict(coord *c, const char *keep);
 json_t *coord_default_pricing(void);
 /* pricing.c */
 int coord_pricing_fetch(const char *rpc_url, const char *contract, json_t **out, char *err, size_t n);
-json_t *coord_pricing(coord *c);   /* a new reference */
+json_t *coord_pricing(coord *c); /* a new reference */
 void api_pricing_refresh(hs_request *req, void *ctx);
 
 #endif

@@ -45,7 +45,7 @@ int64_t db_scalar(db *d, int64_t def, const char *sql, const char *fmt, ...);
 /* Several statements without parameters (migrations). */
 int db_script(db *d, const char *sql, char *err, size_t err_size);
 
-int db_begin(db *d);     /* SQLite: BEGIN IMMEDIATE (takes the write lock at once) */
+int db_begin(db *d); /* SQLite: BEGIN IMMEDIATE (takes the write lock at once) */
 int db_commit(db *d);
 /* PostgreSQL: a transaction whose COMMIT does not wait for the WAL flush
  * (SET LOCAL synchronous_commit=off). Only for writes whose loss in a

@@ -17,17 +17,17 @@ typedef struct {
 } db_handle_head;
 
 struct db_pool {
-    void *sq;   /* sq_conn (db_sqlite.c) */
-    void *pg;   /* pg_pool (db_pg.c) */
+    void *sq; /* sq_conn (db_sqlite.c) */
+    void *pg; /* pg_pool (db_pg.c) */
 };
 
 struct sqlite3_stmt;
 struct db_rows {
     int pg;
-    struct sqlite3_stmt *st;  /* sqlite */
+    struct sqlite3_stmt *st; /* sqlite */
     void *c;
     int cached;
-    void *res;                /* pg: PGresult */
+    void *res; /* pg: PGresult */
     int row, nrows;
 };
 

@@ -58,8 +58,10 @@ static PGconn *connect_db(const char *url, char *err, size_t n)
     PGconn *c = PQconnectdb(url);
     if (!c || PQstatus(c) != CONNECTION_OK) {
         /* libpq's message names host and reason, not the password */
-        if (err) snprintf(err, n, "cannot connect to PostgreSQL: %s", c ? PQerrorMessage(c) : "out of memory");
-        if (err) err[strcspn(err, "\n")] = 0;
+        if (err)
+            snprintf(err, n, "cannot connect to PostgreSQL: %s", c ? PQerrorMessage(c) : "out of memory");
+        if (err)
+            err[strcspn(err, "\n")] = 0;
         PQfinish(c);
         return NULL;
     }
@@ -71,15 +73,18 @@ static PGconn *connect_db(const char *url, char *err, size_t n)
 db_pool *pg_open(const char *url, int max_conns, char *err, size_t n)
 {
     PGconn *first = connect_db(url, err, n);
-    if (!first) return NULL;
+    if (!first)
+        return NULL;
     db_pool *p = calloc(1, sizeof *p);
     pg_pool *pp = calloc(1, sizeof *pp);
-    if (max_conns < 2) max_conns = 2;
+    if (max_conns < 2)
+        max_conns = 2;
     pp->conns = calloc((size_t)max_conns, sizeof *pp->conns);
     if (!p || !pp || !pp->conns) {
         PQfinish(first);
         free(p);
-        if (pp) free(pp->conns);
+        if (pp)
+            free(pp->conns);
         free(pp);
         snprintf(err, n, "out of memory");
         return NULL;
@@ -106,10 +111,14 @@ void pg_close(db_pool *p)
         pthread_mutex_unlock(&pp->mu);
         pthread_join(pp->listener, NULL);
     }
-    if (pp->lconn) PQfinish(pp->lconn);
-    for (int i = 0; i < pp->n; i++) PQfinish(pp->conns[i].conn);
-    if (g_pool_for_cache == pp) g_pool_for_cache = NULL;
-    for (int i = 0; i < pp->nsql; i++) free(pp->sql_cache[i].converted);
+    if (pp->lconn)
+        PQfinish(pp->lconn);
+    for (int i = 0; i < pp->n; i++)
+        PQfinish(pp->conns[i].conn);
+    if (g_pool_for_cache == pp)
+        g_pool_for_cache = NULL;
+    for (int i = 0; i < pp->nsql; i++)
+        free(pp->sql_cache[i].converted);
     free(pp->conns);
     free(pp->url);
     pthread_mutex_destroy(&pp->mu);
@@ -172,18 +181,21 @@ static char *convert(const char *sql)
 {
     size_t len = strlen(sql);
     char *out = malloc(len * 4 + 1);
-    if (!out) return NULL;
+    if (!out)
+        return NULL;
     size_t o = 0;
     int k = 0, quoted = 0;
     for (const char *s = sql; *s; s++) {
-        if (*s == '\'') quoted = !quoted;
-        if (*s == '?' && !quoted) o += (size_t)sprintf(out + o, "$%d", ++k);
-        else out[o++] = *s;
+        if (*s == '\'')
+            quoted = !quoted;
+        if (*s == '?' && !quoted)
+            o += (size_t)sprintf(out + o, "$%d", ++k);
+        else
+            out[o++] = *s;
     }
     out[o] = 0;
     return out;
 }
-
 
 static const char *converted(const char *sql, char **to_free, int *idx)
 {
@@ -244,10 +256,11 @@ static PGresult *run(pg_conn *c, const char *sql, const char *fmt, va_list ap)
     int idx;
     const char *q = converted(sql, &tf, &idx);
     int placeholders = 0;
-    for (const char *x = q; x && *x; x++) placeholders += *x == '$';
+    for (const char *x = q; x && *x; x++)
+        placeholders += *x == '$';
     if (q && placeholders != n) {
-        log_error("db", "parameter format '%s' does not match %d placeholders in: %.80s", fmt ? fmt : "",
-                  placeholders, sql);
+        log_error("db", "parameter format '%s' does not match %d placeholders in: %.80s", fmt ? fmt : "", placeholders,
+                  sql);
         free(tf);
         return NULL;
     }
@@ -259,11 +272,14 @@ static PGresult *run(pg_conn *c, const char *sql, const char *fmt, va_list ap)
         snprintf(name, sizeof name, "q%d", idx);
         if (!c->prepared[idx]) {
             PGresult *p = PQprepare(c->conn, name, q, n, NULL);
-            if (p && PQresultStatus(p) == PGRES_COMMAND_OK) c->prepared[idx] = 1;
+            if (p && PQresultStatus(p) == PGRES_COMMAND_OK)
+                c->prepared[idx] = 1;
             PQclear(p);
         }
-        if (c->prepared[idx]) r = PQexecPrepared(c->conn, name, n, vals, NULL, NULL, 0);
-        else r = PQexecParams(c->conn, q, n, NULL, vals, NULL, NULL, 0);
+        if (c->prepared[idx])
+            r = PQexecPrepared(c->conn, name, n, vals, NULL, NULL, 0);
+        else
+            r = PQexecParams(c->conn, q, n, NULL, vals, NULL, NULL, 0);
     } else if (q) {
         r = PQexecParams(c->conn, q, n, NULL, vals, NULL, NULL, 0);
     }
@@ -274,7 +290,8 @@ static PGresult *run(pg_conn *c, const char *sql, const char *fmt, va_list ap)
         c->last_unique = code && strcmp(code, "23505") == 0;
         snprintf(c->err, sizeof c->err, "%s", PQerrorMessage(c->conn));
         c->err[strcspn(c->err, "\n")] = 0;
-        if (!c->last_unique) log_error("db", "statement failed: %s", c->err);
+        if (!c->last_unique)
+            log_error("db", "statement failed: %s", c->err);
         PQclear(r);
         return NULL;
     }
@@ -284,7 +301,8 @@ static PGresult *run(pg_conn *c, const char *sql, const char *fmt, va_list ap)
 db_rows *pg_vquery(db *d, const char *sql, const char *fmt, va_list ap)
 {
     PGresult *res = run((pg_conn *)d, sql, fmt, ap);
-    if (!res) return NULL;
+    if (!res)
+        return NULL;
     db_rows *r = calloc(1, sizeof *r);
     if (!r) {
         PQclear(res);
@@ -300,7 +318,8 @@ db_rows *pg_vquery(db *d, const char *sql, const char *fmt, va_list ap)
 int pg_vexec(db *d, const char *sql, const char *fmt, va_list ap)
 {
     PGresult *res = run((pg_conn *)d, sql, fmt, ap);
-    if (!res) return -1;
+    if (!res)
+        return -1;
     const char *t = PQcmdTuples(res);
     int n = t && *t ? atoi(t) : 0;
     PQclear(res);
@@ -309,7 +328,8 @@ int pg_vexec(db *d, const char *sql, const char *fmt, va_list ap)
 
 int pg_next(db_rows *r)
 {
-    if (r->row + 1 >= r->nrows) return 0;
+    if (r->row + 1 >= r->nrows)
+        return 0;
     r->row++;
     return 1;
 }
@@ -317,9 +337,12 @@ int pg_next(db_rows *r)
 int64_t pg_int(db_rows *r, int col)
 {
     const char *v = PQgetvalue(r->res, r->row, col);
-    if (!v) return 0;
-    if (*v == 't') return 1; /* booleans */
-    if (*v == 'f') return 0;
+    if (!v)
+        return 0;
+    if (*v == 't')
+        return 1; /* booleans */
+    if (*v == 'f')
+        return 0;
     return strtoll(v, NULL, 10);
 }
 
@@ -345,8 +368,10 @@ int pg_script(db *d, const char *sql, char *err, size_t n)
     if (!ok) {
         snprintf(c->err, sizeof c->err, "%s", PQerrorMessage(c->conn));
         c->err[strcspn(c->err, "\n")] = 0;
-        if (err) snprintf(err, n, "%s", c->err);
-        else log_error("db", "%s failed: %s", sql, c->err);
+        if (err)
+            snprintf(err, n, "%s", c->err);
+        else
+            log_error("db", "%s failed: %s", sql, c->err);
     }
     PQclear(r);
     return ok ? 0 : -1;
@@ -362,7 +387,8 @@ static void *listener_main(void *arg)
         pthread_mutex_lock(&pp->mu);
         int stop = pp->stop;
         pthread_mutex_unlock(&pp->mu);
-        if (stop) break;
+        if (stop)
+            break;
         if (PQstatus(pp->lconn) != CONNECTION_OK) {
             /* the listener has its own connection: no prepared statements */
             PQreset(pp->lconn);
@@ -371,7 +397,8 @@ static void *listener_main(void *arg)
         }
         struct pollfd pf = {PQsocket(pp->lconn), POLLIN, 0};
         /* 200 ms: how quickly a stop is noticed; notifications wake us at once */
-        if (poll(&pf, 1, 200) <= 0) continue;
+        if (poll(&pf, 1, 200) <= 0)
+            continue;
         PQconsumeInput(pp->lconn);
         PGnotify *nt;
         int got = 0;
@@ -379,7 +406,8 @@ static void *listener_main(void *arg)
             got = 1;
             PQfreemem(nt);
         }
-        if (got && pp->fn) pp->fn(pp->ctx);
+        if (got && pp->fn)
+            pp->fn(pp->ctx);
     }
     return NULL;
 }
@@ -388,7 +416,8 @@ int pg_listen(db_pool *p, void (*fn)(void *), void *ctx, char *err, size_t n)
 {
     pg_pool *pp = p->pg;
     pp->lconn = connect_db(pp->url, err, n);
-    if (!pp->lconn) return -1;
+    if (!pp->lconn)
+        return -1;
     PGresult *r = PQexec(pp->lconn, "LISTEN outlayer_work");
     int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);

@@ -38,14 +38,14 @@ typedef struct batch_member {
 typedef struct {
     int magic; /* SQ_MAGIC */
     sqlite3 *db;
-    atomic_int waiting;        /* threads blocked in db_get */
-    int batch_open;            /* the shared transaction is open */
-    int in_unit;               /* the current holder is inside its unit (UNIT_*) */
-    batch_member *members;     /* units waiting for the batch's COMMIT */
+    atomic_int waiting;    /* threads blocked in db_get */
+    int batch_open;        /* the shared transaction is open */
+    int in_unit;           /* the current holder is inside its unit (UNIT_*) */
+    batch_member *members; /* units waiting for the batch's COMMIT */
     int nmembers;
     pthread_cond_t batch_cond;
-    uint64_t units, commits;   /* statistics (logged at close) */
-    sqlite3 *ckpt;   /* a second connection that only checkpoints the WAL */
+    uint64_t units, commits; /* statistics (logged at close) */
+    sqlite3 *ckpt;           /* a second connection that only checkpoints the WAL */
     pthread_mutex_t ckpt_mu;
     pthread_mutex_t mu;
     struct {
@@ -56,7 +56,6 @@ typedef struct {
     int last_unique;
 } sq_conn;
 
-
 static int mkdir_p(const char *path)
 {
     char tmp[4096];
@@ -64,12 +63,12 @@ static int mkdir_p(const char *path)
     for (char *p = tmp + 1; *p; p++)
         if (*p == '/') {
             *p = 0;
-            if (mkdir(tmp, 0700) && errno != EEXIST) return -1;
+            if (mkdir(tmp, 0700) && errno != EEXIST)
+                return -1;
             *p = '/';
         }
     return mkdir(tmp, 0700) && errno != EEXIST ? -1 : 0;
 }
-
 
 static sqlite3_stmt *prep(sq_conn *c, const char *sql, int *cached);
 
@@ -78,10 +77,13 @@ static int run_ctl(sq_conn *c, const char *sql)
 {
     int cached = 0;
     sqlite3_stmt *st = prep(c, sql, &cached);
-    if (!st) return -1;
+    if (!st)
+        return -1;
     int rc = sqlite3_step(st);
-    if (cached) sqlite3_reset(st);
-    else sqlite3_finalize(st);
+    if (cached)
+        sqlite3_reset(st);
+    else
+        sqlite3_finalize(st);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
 }
 
@@ -92,7 +94,8 @@ static const char SQL_BEGIN[] = "BEGIN IMMEDIATE", SQL_COMMIT[] = "COMMIT", SQL_
 /* Commits the open batch and tells its waiting units how it went. */
 static int batch_flush(sq_conn *c)
 {
-    if (!c->batch_open) return 0;
+    if (!c->batch_open)
+        return 0;
     int rc = 0;
     if (sqlite3_get_autocommit(c->db)) {
         /* SQLite rolled the transaction back itself (I/O error, full disk) */
@@ -139,7 +142,8 @@ db_pool *db_open(const char *url, const char *data_dir, int max_conns, char *err
             return NULL;
         }
         const char *p = url + 7;
-        if (strncmp(p, "//", 2) == 0) p += 2;
+        if (strncmp(p, "//", 2) == 0)
+            p += 2;
         if (!*p) {
             snprintf(err, n, "DATABASE_URL sqlite: needs a file path");
             return NULL;
@@ -198,7 +202,8 @@ db_pool *db_open(const char *url, const char *data_dir, int max_conns, char *err
 
 void db_close(db_pool *p)
 {
-    if (!p) return;
+    if (!p)
+        return;
     if (p->pg) {
         pg_close(p);
         return;
@@ -215,13 +220,15 @@ void db_close(db_pool *p)
         }
         pthread_cond_destroy(&c->batch_cond);
         /* statements first: sqlite3_close refuses while any is open */
-        for (int i = 0; i < c->ncache; i++) sqlite3_finalize(c->cache[i].st);
+        for (int i = 0; i < c->ncache; i++)
+            sqlite3_finalize(c->cache[i].st);
         if (c->ckpt) {
             sqlite3_wal_checkpoint_v2(c->ckpt, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
             sqlite3_close(c->ckpt);
             pthread_mutex_destroy(&c->ckpt_mu);
         }
-        if (c->db) sqlite3_close(c->db);
+        if (c->db)
+            sqlite3_close(c->db);
         pthread_mutex_destroy(&c->mu);
         free(c);
     }
@@ -233,7 +240,8 @@ const char *db_kind(const db_pool *p) { return p->pg ? "postgresql" : "sqlite"; 
 
 db *db_get(db_pool *p)
 {
-    if (p->pg) return pg_get(p);
+    if (p->pg)
+        return pg_get(p);
     sq_conn *c = p->sq;
     atomic_fetch_add(&c->waiting, 1);
     pthread_mutex_lock(&c->mu);
@@ -248,9 +256,11 @@ void db_put(db_pool *p, db *d)
         return;
     }
     sq_conn *c = p->sq;
-    if (c->in_unit) unit_rollback(c); /* never hand the connection on inside a unit */
+    if (c->in_unit)
+        unit_rollback(c); /* never hand the connection on inside a unit */
     /* the last one out commits: nobody else will come to do it */
-    if (c->batch_open && atomic_load(&c->waiting) == 0) batch_flush(c);
+    if (c->batch_open && atomic_load(&c->waiting) == 0)
+        batch_flush(c);
     pthread_mutex_unlock(&c->mu);
 }
 
@@ -285,15 +295,18 @@ static db_rows *sq_vquery(sq_conn *c, const char *sql, const char *fmt, va_list 
     int cached = 0;
     c->last_unique = 0;
     /* outside a unit: see (and add to) committed data only */
-    if (!c->in_unit && c->batch_open) batch_flush(c);
+    if (!c->in_unit && c->batch_open)
+        batch_flush(c);
     sqlite3_stmt *st = prep(c, sql, &cached);
-    if (!st) return NULL;
+    if (!st)
+        return NULL;
     /* A parameter format that does not match the SQL is a programming
      * error; refuse it before reading arguments that are not there. */
     if ((int)(fmt ? strlen(fmt) : 0) != sqlite3_bind_parameter_count(st)) {
         log_error("db", "parameter format '%s' does not match %d placeholders in: %.80s", fmt ? fmt : "",
                   sqlite3_bind_parameter_count(st), sql);
-        if (!cached) sqlite3_finalize(st);
+        if (!cached)
+            sqlite3_finalize(st);
         return NULL;
     }
     for (int i = 0; fmt && fmt[i]; i++) {
@@ -301,21 +314,26 @@ static db_rows *sq_vquery(sq_conn *c, const char *sql, const char *fmt, va_list 
         case 'i': sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t)); break;
         case 't': {
             const char *t = va_arg(ap, const char *);
-            if (t) sqlite3_bind_text(st, i + 1, t, -1, SQLITE_TRANSIENT);
-            else sqlite3_bind_null(st, i + 1);
+            if (t)
+                sqlite3_bind_text(st, i + 1, t, -1, SQLITE_TRANSIENT);
+            else
+                sqlite3_bind_null(st, i + 1);
             break;
         }
         case 'I': {
             const int64_t *v = va_arg(ap, const int64_t *);
-            if (v) sqlite3_bind_int64(st, i + 1, *v);
-            else sqlite3_bind_null(st, i + 1);
+            if (v)
+                sqlite3_bind_int64(st, i + 1, *v);
+            else
+                sqlite3_bind_null(st, i + 1);
             break;
         }
         }
     }
     db_rows *r = calloc(1, sizeof *r);
     if (!r) {
-        if (!cached) sqlite3_finalize(st);
+        if (!cached)
+            sqlite3_finalize(st);
         return NULL;
     }
     r->st = st;
@@ -335,45 +353,56 @@ db_rows *db_query(db *d, const char *sql, const char *fmt, ...)
 
 int db_next(db_rows *r)
 {
-    if (!r) return -1;
-    if (r->pg) return pg_next(r);
+    if (!r)
+        return -1;
+    if (r->pg)
+        return pg_next(r);
     int rc = sqlite3_step(r->st);
-    if (rc == SQLITE_ROW) return 1;
-    if (rc == SQLITE_DONE) return 0;
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
     sq_conn *c = r->c;
     c->last_unique = sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_UNIQUE ||
                      sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_PRIMARYKEY;
-    if (!c->last_unique) log_error("db", "statement failed: %s", sqlite3_errmsg(c->db));
+    if (!c->last_unique)
+        log_error("db", "statement failed: %s", sqlite3_errmsg(c->db));
     return -1;
 }
 
 int64_t db_int(db_rows *r, int col)
 {
-    if (r->pg) return pg_int(r, col);
+    if (r->pg)
+        return pg_int(r, col);
     return sqlite3_column_int64(r->st, col);
 }
 
 const char *db_text(db_rows *r, int col)
 {
-    if (r->pg) return pg_text(r, col);
+    if (r->pg)
+        return pg_text(r, col);
     return (const char *)sqlite3_column_text(r->st, col);
 }
 
 int db_null(db_rows *r, int col)
 {
-    if (r->pg) return pg_null(r, col);
+    if (r->pg)
+        return pg_null(r, col);
     return sqlite3_column_type(r->st, col) == SQLITE_NULL;
 }
 
 void db_done(db_rows *r)
 {
-    if (!r) return;
+    if (!r)
+        return;
     if (r->pg) {
         pg_done(r);
         return;
     }
-    if (r->cached) sqlite3_reset(r->st);
-    else sqlite3_finalize(r->st);
+    if (r->cached)
+        sqlite3_reset(r->st);
+    else
+        sqlite3_finalize(r->st);
     free(r);
 }
 
@@ -390,7 +419,8 @@ int db_exec(db *d, const char *sql, const char *fmt, ...)
         ret = -1;
         if (r) {
             int rc;
-            while ((rc = db_next(r)) == 1) {}
+            while ((rc = db_next(r)) == 1) {
+            }
             ret = rc == 0 ? sqlite3_changes(c->db) : -1;
             db_done(r);
         }
@@ -406,16 +436,19 @@ int64_t db_scalar(db *d, int64_t def, const char *sql, const char *fmt, ...)
     db_rows *r = is_pg(d) ? pg_vquery(d, sql, fmt, ap) : sq_vquery((sq_conn *)d, sql, fmt, ap);
     va_end(ap);
     int64_t v = def;
-    if (r && db_next(r) == 1 && !db_null(r, 0)) v = db_int(r, 0);
+    if (r && db_next(r) == 1 && !db_null(r, 0))
+        v = db_int(r, 0);
     db_done(r);
     return v;
 }
 
 int db_script(db *d, const char *sql, char *err, size_t n)
 {
-    if (is_pg(d)) return pg_script(d, sql, err, n);
+    if (is_pg(d))
+        return pg_script(d, sql, err, n);
     sq_conn *c = (sq_conn *)d;
-    if (!c->in_unit && c->batch_open) batch_flush(c);
+    if (!c->in_unit && c->batch_open)
+        batch_flush(c);
     char *emsg = NULL;
     if (sqlite3_exec(((sq_conn *)d)->db, sql, NULL, NULL, &emsg) != SQLITE_OK) {
         snprintf(err, n, "%s", emsg ? emsg : "?");
@@ -427,10 +460,13 @@ int db_script(db *d, const char *sql, char *err, size_t n)
 
 int db_begin(db *d)
 {
-    if (is_pg(d)) return pg_script(d, "BEGIN", NULL, 0);
+    if (is_pg(d))
+        return pg_script(d, "BEGIN", NULL, 0);
     sq_conn *c = (sq_conn *)d;
-    if (c->in_unit) unit_rollback(c);
-    if (c->batch_open && sqlite3_get_autocommit(c->db)) batch_flush(c); /* died under us: fail its units */
+    if (c->in_unit)
+        unit_rollback(c);
+    if (c->batch_open && sqlite3_get_autocommit(c->db))
+        batch_flush(c); /* died under us: fail its units */
     c->units++;
     if (!c->batch_open) {
         /* IMMEDIATE: takes the write lock at once (busy_timeout waits for
@@ -455,7 +491,8 @@ int db_begin(db *d)
 
 int db_begin_relaxed(db *d)
 {
-    if (is_pg(d)) return pg_script(d, "BEGIN; SET LOCAL synchronous_commit TO off", NULL, 0);
+    if (is_pg(d))
+        return pg_script(d, "BEGIN; SET LOCAL synchronous_commit TO off", NULL, 0);
     return db_begin(d);
 }
 
@@ -464,9 +501,11 @@ int db_begin_relaxed(db *d)
  * connection afterwards. */
 int db_commit(db *d)
 {
-    if (is_pg(d)) return pg_script(d, "COMMIT", NULL, 0);
+    if (is_pg(d))
+        return pg_script(d, "COMMIT", NULL, 0);
     sq_conn *c = (sq_conn *)d;
-    if (!c->in_unit) return -1;
+    if (!c->in_unit)
+        return -1;
     if (c->in_unit == UNIT_SAVEPOINT && run_ctl(c, SQL_RELEASE)) {
         log_error("db", "release failed: %s", sqlite3_errmsg(c->db));
         unit_rollback(c);
@@ -479,7 +518,8 @@ int db_commit(db *d)
         batch_member m = {.next = c->members};
         c->members = &m;
         c->nmembers++;
-        while (!m.done) pthread_cond_wait(&c->batch_cond, &c->mu);
+        while (!m.done)
+            pthread_cond_wait(&c->batch_cond, &c->mu);
         return m.rc;
     }
     return batch_flush(c);
@@ -492,7 +532,8 @@ void db_rollback(db *d)
         return;
     }
     sq_conn *c = (sq_conn *)d;
-    if (c->in_unit) unit_rollback(c);
+    if (c->in_unit)
+        unit_rollback(c);
 }
 
 int db_unique_violation(db *d) { return is_pg(d) ? pg_unique_violation(d) : ((sq_conn *)d)->last_unique; }
@@ -500,23 +541,28 @@ const char *db_errmsg(db *d) { return is_pg(d) ? pg_errmsg(d) : sqlite3_errmsg((
 
 void db_notify(db *d)
 {
-    if (is_pg(d)) pg_script(d, "NOTIFY outlayer_work", NULL, 0);
+    if (is_pg(d))
+        pg_script(d, "NOTIFY outlayer_work", NULL, 0);
 }
 
 int db_listen(db_pool *p, void (*fn)(void *), void *ctx, char *err, size_t n)
 {
-    if (!p->pg) return 0;
+    if (!p->pg)
+        return 0;
     return pg_listen(p, fn, ctx, err, n);
 }
 
 void db_checkpoint(db_pool *p)
 {
-    if (p->pg) return;
+    if (p->pg)
+        return;
     sq_conn *c = p->sq;
-    if (!c->ckpt) return;
+    if (!c->ckpt)
+        return;
     pthread_mutex_lock(&c->ckpt_mu);
     int log = 0, done = 0;
     int rc = sqlite3_wal_checkpoint_v2(c->ckpt, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY) log_warn("db", "checkpoint failed: %s", sqlite3_errmsg(c->ckpt));
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        log_warn("db", "checkpoint failed: %s", sqlite3_errmsg(c->ckpt));
     pthread_mutex_unlock(&c->ckpt_mu);
 }

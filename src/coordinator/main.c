@@ -23,37 +23,38 @@ static coord g;
 static const cfg_option OPTIONS[] = {
     {"host", "HOST", "0.0.0.0", "bind address", CFG_STRING, C(host), 0, 0, 0, NULL},
     {"port", "PORT", "8080", "TCP port (0 = any free port, printed at start)", CFG_PORT, C(port), 0, 0, 0, NULL},
-    {"data-dir", "DATA_DIR", "./coordinator-data", "directory for the SQLite database and the WASM cache",
-     CFG_STRING, C(data_dir), 0, 0, 0, NULL},
-    {"database", "DATABASE_URL", NULL, "sqlite:PATH or postgres://... (default: sqlite in DATA_DIR)", CFG_URL, C(database_url), 0,
-     0, 0, "sqlite,postgres,postgresql"},
-    {"wasm-cache-dir", "WASM_CACHE_DIR", NULL, "WASM cache directory (default: DATA_DIR/wasm)", CFG_STRING,
-     C(wasm_dir), 0, 0, 0, NULL},
+    {"data-dir", "DATA_DIR", "./coordinator-data", "directory for the SQLite database and the WASM cache", CFG_STRING,
+     C(data_dir), 0, 0, 0, NULL},
+    {"database", "DATABASE_URL", NULL, "sqlite:PATH or postgres://... (default: sqlite in DATA_DIR)", CFG_URL,
+     C(database_url), 0, 0, 0, "sqlite,postgres,postgresql"},
+    {"wasm-cache-dir", "WASM_CACHE_DIR", NULL, "WASM cache directory (default: DATA_DIR/wasm)", CFG_STRING, C(wasm_dir),
+     0, 0, 0, NULL},
     {"cache-max-mb", "WASM_CACHE_MAX_MB", "0", "LRU limit of the WASM cache in MiB (0 = use WASM_CACHE_MAX_SIZE_GB)",
      CFG_SIZE, C(cache_max_mb_bytes), 0, 0, 1 << 20, NULL},
     {"cache-max-gb", "WASM_CACHE_MAX_SIZE_GB", "50", "LRU limit of the WASM cache in GiB (reference variable)",
      CFG_SIZE, C(cache_max_gb_bytes), 0, 0, 1 << 30, NULL},
     {"max-wasm-mb", "MAX_WASM_MB", "64", "largest accepted WASM upload in MiB", CFG_SIZE, C(max_wasm_bytes), 1024,
      1LL << 32, 1 << 20, NULL},
-    {"admin-token", "ADMIN_BEARER_TOKEN", NULL, "admin bearer token; admin routes are closed while unset",
-     CFG_SECRET, C(admin_token), 0, 0, 0, NULL},
-    {"keystore-url", "KEYSTORE_BASE_URL", NULL, "keystore base URL for the /secrets/* proxy (503 while unset)",
-     CFG_URL, C(keystore_url), 0, 0, 0, NULL},
-    {"keystore-token", "KEYSTORE_AUTH_TOKEN", NULL, "bearer token sent to the keystore", CFG_SECRET,
-     C(keystore_token), 0, 0, 0, NULL},
+    {"admin-token", "ADMIN_BEARER_TOKEN", NULL, "admin bearer token; admin routes are closed while unset", CFG_SECRET,
+     C(admin_token), 0, 0, 0, NULL},
+    {"keystore-url", "KEYSTORE_BASE_URL", NULL, "keystore base URL for the /secrets/* proxy (503 while unset)", CFG_URL,
+     C(keystore_url), 0, 0, 0, NULL},
+    {"keystore-token", "KEYSTORE_AUTH_TOKEN", NULL, "bearer token sent to the keystore", CFG_SECRET, C(keystore_token),
+     0, 0, 0, NULL},
     {"cors-origins", "CORS_ALLOWED_ORIGINS", "http://localhost:3000", "comma-separated exact origins allowed by CORS",
      CFG_STRING, C(cors_origins), 0, 0, 0, NULL},
     {"require-auth", "REQUIRE_AUTH", "true", "check worker tokens on worker routes (false = development only)",
      CFG_BOOL, C(require_auth), 0, 0, 0, NULL},
     {"lease-seconds", "LEASE_SECONDS", "60", "how long a leased task stays with a worker without a heartbeat",
      CFG_DURATION, C(lease_ms), 100, 86400000, 1000, NULL},
-    {"max-attempts", "MAX_ATTEMPTS", "3", "leases of one task before it is abandoned (resolved as failed)",
-     CFG_INT, C(max_attempts), 1, 100, 0, NULL},
-    {"threads", "THREADS", "16", "HTTP worker threads (each holds a database connection while a request runs)", CFG_INT, C(threads), 1, 256, 0, NULL},
+    {"max-attempts", "MAX_ATTEMPTS", "3", "leases of one task before it is abandoned (resolved as failed)", CFG_INT,
+     C(max_attempts), 1, 100, 0, NULL},
+    {"threads", "THREADS", "16", "HTTP worker threads (each holds a database connection while a request runs)", CFG_INT,
+     C(threads), 1, 256, 0, NULL},
     {"poll-max-seconds", "POLL_MAX_SECONDS", "120", "upper bound of a long poll's timeout", CFG_DURATION,
      C(poll_max_ms), 0, 3600000, 1000, NULL},
-    {"shutdown-grace", "SHUTDOWN_GRACE_SECONDS", "10", "time given to requests in flight at shutdown",
-     CFG_DURATION, C(shutdown_grace_ms), 0, 600000, 1000, NULL},
+    {"shutdown-grace", "SHUTDOWN_GRACE_SECONDS", "10", "time given to requests in flight at shutdown", CFG_DURATION,
+     C(shutdown_grace_ms), 0, 600000, 1000, NULL},
     {"stats-ttl", "STATS_TTL", "1s", "how long one computation of /public/stats is served", CFG_DURATION,
      C(stats_ttl_ms), 0, 3600000, 1000, NULL},
     {"require-api-key", "REQUIRE_ATTESTATION_API_KEY", "true",
@@ -62,8 +63,8 @@ static const cfg_option OPTIONS[] = {
      CFG_INT, C(default_rate_limit), 1, 100000, 0, NULL},
     {"max-rate-limit", "MAX_RATE_LIMIT_PER_MINUTE", "600", "cap on the rate limit of new API keys", CFG_INT,
      C(max_rate_limit), 1, 100000, 0, NULL},
-    {"near-rpc-url", "NEAR_RPC_URL", NULL, "NEAR JSON-RPC for pricing (unset: the built-in default pricing)",
-     CFG_URL, C(near_rpc_url), 0, 0, 0, NULL},
+    {"near-rpc-url", "NEAR_RPC_URL", NULL, "NEAR JSON-RPC for pricing (unset: the built-in default pricing)", CFG_URL,
+     C(near_rpc_url), 0, 0, 0, NULL},
     {"contract-id", "OFFCHAINVM_CONTRACT_ID", "outlayer.testnet", "contract asked for get_pricing/get_max_limits",
      CFG_STRING, C(contract_id), 0, 0, 0, NULL},
     {"pricing-refresh-interval", "PRICING_REFRESH_INTERVAL", "3600",
@@ -92,7 +93,8 @@ void coord_notify(coord *c)
 {
     /* Only long polls care about new work. The sweeper wakes by itself at
      * most a second later, and a new lease never expires before older ones. */
-    if (c->srv) hs_server_wake(c->srv);
+    if (c->srv)
+        hs_server_wake(c->srv);
 }
 
 /* Puts expired leases back in the queue. It sleeps until the next lease
@@ -105,14 +107,17 @@ static void *sweeper_main(void *arg)
         pthread_mutex_unlock(&c->sweep_mu);
         int64_t next = 0;
         int n = store_sweep(c->st, &next);
-        if (n > 0 && c->srv) hs_server_wake(c->srv);
+        if (n > 0 && c->srv)
+            hs_server_wake(c->srv);
         int64_t wait = 1000;
         if (next) {
             int64_t d = next - store_now_ms() + 5;
-            if (d < wait) wait = d < 10 ? 10 : d;
+            if (d < wait)
+                wait = d < 10 ? 10 : d;
         }
         pthread_mutex_lock(&c->sweep_mu);
-        if (c->sweeper_stop) break;
+        if (c->sweeper_stop)
+            break;
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         ts.tv_sec += wait / 1000;
@@ -130,7 +135,8 @@ static void *sweeper_main(void *arg)
 static void listen_wake(void *ctx)
 {
     coord *c = ctx;
-    if (c->srv) hs_server_wake(c->srv);
+    if (c->srv)
+        hs_server_wake(c->srv);
 }
 
 static int token_cmd(int argc, char **argv)
@@ -160,7 +166,8 @@ static int token_cmd(int argc, char **argv)
         size_t i;
         json_t *v;
         printf("%-24s %-14s %-8s\n", "NAME", "HASH PREFIX", "ACTIVE");
-        json_array_foreach(l, i, v) {
+        json_array_foreach(l, i, v)
+        {
             printf("%-24s %-14s %-8s\n", json_string_value(json_object_get(v, "name")),
                    json_string_value(json_object_get(v, "hash_prefix")),
                    json_is_true(json_object_get(v, "active")) ? "yes" : "revoked");
@@ -215,9 +222,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "outlayer-coordinator: unknown command '%s'\n%s\n", argv[next], USAGE);
         return 2;
     }
-    store_queue_cfg qc = {.lease_ms = g.cfg.lease_ms,
-                          .max_attempts = (int)g.cfg.max_attempts,
-                          .max_conns = (int)g.cfg.threads + 4};
+    store_queue_cfg qc = {
+        .lease_ms = g.cfg.lease_ms, .max_attempts = (int)g.cfg.max_attempts, .max_conns = (int)g.cfg.threads + 4};
     g.st = store_open(g.cfg.database_url, g.cfg.data_dir, &qc, err, sizeof err);
     if (!g.st) {
         fprintf(stderr, "outlayer-coordinator: %s\n", err);
@@ -287,11 +293,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "outlayer-coordinator: cannot start the lease sweeper\n");
         return 1;
     }
-    log_info("coordinator", "listening on %s:%d (storage %s, schema v%d, lease %llds, max attempts %lld, "
+    log_info("coordinator",
+             "listening on %s:%d (storage %s, schema v%d, lease %llds, max attempts %lld, "
              "cache %s limit %lld MiB, admin API %s, keystore %s)",
-             g.cfg.host, hs_server_port(g.srv), store_kind(g.st), store_schema_version(g.st), (long long)(g.cfg.lease_ms / 1000),
-             (long long)g.cfg.max_attempts, g.cfg.wasm_dir, (long long)(g.cache_max_bytes >> 20),
-             g.cfg.admin_token && *g.cfg.admin_token ? "enabled" : "disabled",
+             g.cfg.host, hs_server_port(g.srv), store_kind(g.st), store_schema_version(g.st),
+             (long long)(g.cfg.lease_ms / 1000), (long long)g.cfg.max_attempts, g.cfg.wasm_dir,
+             (long long)(g.cache_max_bytes >> 20), g.cfg.admin_token && *g.cfg.admin_token ? "enabled" : "disabled",
              g.cfg.keystore_url ? "configured" : "not configured");
     /* A machine-readable line for scripts that start us on port 0. */
     printf("listening port=%d\n", hs_server_port(g.srv));

@@ -19,7 +19,8 @@ static json_t *view_json(near_rpc *rpc, const char *contract, const char *method
     }
     json_t *j = json_loadb((const char *)r.result, r.result_len, 0, NULL);
     near_call_result_free(&r);
-    if (!j) snprintf(err, n, "%s.%s did not return JSON", contract, method);
+    if (!j)
+        snprintf(err, n, "%s.%s did not return JSON", contract, method);
     return j;
 }
 
@@ -42,14 +43,14 @@ int coord_pricing_fetch(const char *rpc_url, const char *contract, json_t **out,
         }
         for (size_t i = 0; ok && i < 3; i++)
             ok = json_is_integer(json_array_get(l, i)) && json_integer_value(json_array_get(l, i)) >= 0;
-        if (!ok) snprintf(err, n, "unexpected pricing shape (want 4 decimal strings and 3 integers)");
+        if (!ok)
+            snprintf(err, n, "unexpected pricing shape (want 4 decimal strings and 3 integers)");
     }
     if (ok)
-        *out = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "base_fee", json_array_get(p, 0),
-                         "per_instruction_fee", json_array_get(p, 1), "per_ms_fee", json_array_get(p, 2),
-                         "per_compile_ms_fee", json_array_get(p, 3), "max_compilation_seconds",
-                         json_array_get(l, 2), "max_instructions", json_array_get(l, 0), "max_execution_seconds",
-                         json_array_get(l, 1));
+        *out = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "base_fee", json_array_get(p, 0), "per_instruction_fee",
+                         json_array_get(p, 1), "per_ms_fee", json_array_get(p, 2), "per_compile_ms_fee",
+                         json_array_get(p, 3), "max_compilation_seconds", json_array_get(l, 2), "max_instructions",
+                         json_array_get(l, 0), "max_execution_seconds", json_array_get(l, 1));
     json_decref(p);
     json_decref(l);
     return ok ? 0 : -1;

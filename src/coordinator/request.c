@@ -7,21 +7,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const JOB_STATUSES[] = {"pending", "in_progress", "completed", "failed", "compilation_failed",
-                                           "execution_failed", "access_denied", "insufficient_payment", "custom"};
+static const char *const JOB_STATUSES[] = {"pending",       "in_progress",          "completed",
+                                           "failed",        "compilation_failed",   "execution_failed",
+                                           "access_denied", "insufficient_payment", "custom"};
 
 int cr_is_job_status(const char *s)
 {
     for (size_t i = 0; s && i < sizeof JOB_STATUSES / sizeof *JOB_STATUSES; i++)
-        if (strcmp(s, JOB_STATUSES[i]) == 0) return 1;
+        if (strcmp(s, JOB_STATUSES[i]) == 0)
+            return 1;
     return 0;
 }
 
 int cr_is_hex(const char *s, size_t n)
 {
-    if (!s || strlen(s) != n) return 0;
+    if (!s || strlen(s) != n)
+        return 0;
     for (size_t i = 0; i < n; i++)
-        if (!isxdigit((unsigned char)s[i])) return 0;
+        if (!isxdigit((unsigned char)s[i]))
+            return 0;
     return 1;
 }
 
@@ -41,7 +45,8 @@ static int get_str(json_t *o, const char *key, int required, const char **out, c
     json_t *v = json_object_get(o, key);
     if (!v || json_is_null(v)) {
         *out = NULL;
-        if (required) snprintf(err, n, "missing required field '%s'", key);
+        if (required)
+            snprintf(err, n, "missing required field '%s'", key);
         return required ? -1 : 0;
     }
     if (!json_is_string(v)) {
@@ -61,7 +66,8 @@ static int get_u64(json_t *o, const char *key, int required, int64_t def, int64_
     json_t *v = json_object_get(o, key);
     if (!v || json_is_null(v)) {
         *out = def;
-        if (required) snprintf(err, n, "missing required field '%s'", key);
+        if (required)
+            snprintf(err, n, "missing required field '%s'", key);
         return required ? -1 : 0;
     }
     if (!json_is_integer(v) || json_integer_value(v) < 0) {
@@ -77,7 +83,8 @@ static int get_i64(json_t *o, const char *key, int required, int64_t *out, char 
     json_t *v = json_object_get(o, key);
     if (!v || json_is_null(v)) {
         *out = 0;
-        if (required) snprintf(err, n, "missing required field '%s'", key);
+        if (required)
+            snprintf(err, n, "missing required field '%s'", key);
         return required ? -1 : 0;
     }
     if (!json_is_integer(v)) {
@@ -115,17 +122,21 @@ int cr_parse_code_source(json_t *j, cr_code_source *out, char *err, size_t n)
         snprintf(err, n, "field 'code_source.type' must be \"GitHub\" or \"WasmUrl\"");
         return -1;
     }
-    if (get_str(j, "build_target", 0, &out->build_target, err, n)) return -1;
-    if (!out->build_target) out->build_target = CR_DEFAULT_TARGET;
+    if (get_str(j, "build_target", 0, &out->build_target, err, n))
+        return -1;
+    if (!out->build_target)
+        out->build_target = CR_DEFAULT_TARGET;
     if (strcmp(type, "GitHub") == 0) {
         out->is_github = 1;
-        if (get_str(j, "repo", 1, &out->repo, err, n) || get_str(j, "commit", 1, &out->commit, err, n)) return -1;
+        if (get_str(j, "repo", 1, &out->repo, err, n) || get_str(j, "commit", 1, &out->commit, err, n))
+            return -1;
         if (!*out->repo || !*out->commit) {
             snprintf(err, n, "code_source.repo and code_source.commit must not be empty");
             return -1;
         }
     } else if (strcmp(type, "WasmUrl") == 0) {
-        if (get_str(j, "url", 1, &out->url, err, n) || get_str(j, "hash", 1, &out->hash, err, n)) return -1;
+        if (get_str(j, "url", 1, &out->url, err, n) || get_str(j, "hash", 1, &out->hash, err, n))
+            return -1;
     } else {
         snprintf(err, n, "field 'code_source.type' must be \"GitHub\" or \"WasmUrl\"");
         return -1;
@@ -158,7 +169,8 @@ json_t *cr_parse_execution_request(json_t *b, char *err, size_t n)
         snprintf(err, n, "missing required field 'code_source'");
         return NULL;
     }
-    if (cr_parse_code_source(csj, &cs, err, n)) return NULL;
+    if (cr_parse_code_source(csj, &cs, err, n))
+        return NULL;
     json_t *rl = json_object_get(b, "resource_limits");
     if (!json_is_object(rl)) {
         snprintf(err, n, rl ? "field 'resource_limits' must be an object" : "missing required field 'resource_limits'");
@@ -177,12 +189,14 @@ json_t *cr_parse_execution_request(json_t *b, char *err, size_t n)
     if (sr && !json_is_null(sr)) {
         if (!json_is_object(sr) || get_str(sr, "profile", 1, &profile, err, n) ||
             get_str(sr, "account_id", 1, &account, err, n)) {
-            if (!json_is_object(sr)) snprintf(err, n, "field 'secrets_ref' must be an object");
+            if (!json_is_object(sr))
+                snprintf(err, n, "field 'secrets_ref' must be an object");
             return NULL;
         }
     }
     const char *rf = "Text";
-    if (get_str(b, "response_format", 0, &s, err, n)) return NULL;
+    if (get_str(b, "response_format", 0, &s, err, n))
+        return NULL;
     if (s) {
         if (strcmp(s, "Bytes") && strcmp(s, "Text") && strcmp(s, "Json")) {
             snprintf(err, n, "field 'response_format' must be \"Bytes\", \"Text\" or \"Json\"");
@@ -191,25 +205,26 @@ json_t *cr_parse_execution_request(json_t *b, char *err, size_t n)
         rf = s;
     }
     json_t *ctx = json_object_get(b, "context");
-    static const char *const CTX_STR[] = {"sender_id", "contract_id", "transaction_hash", "receipt_id",
-                                          "predecessor_id", "signer_public_key"};
+    static const char *const CTX_STR[] = {"sender_id",  "contract_id",    "transaction_hash",
+                                          "receipt_id", "predecessor_id", "signer_public_key"};
     static const char *const CTX_NUM[] = {"block_height", "block_timestamp", "gas_burnt"};
     if (ctx && !json_is_null(ctx) && !json_is_object(ctx)) {
         snprintf(err, n, "field 'context' must be an object");
         return NULL;
     }
     for (size_t i = 0; ctx && json_is_object(ctx) && i < 6; i++)
-        if (get_str(ctx, CTX_STR[i], 0, &s, err, n)) return NULL;
+        if (get_str(ctx, CTX_STR[i], 0, &s, err, n))
+            return NULL;
     int64_t dummy;
     for (size_t i = 0; ctx && json_is_object(ctx) && i < 3; i++)
-        if (get_u64(ctx, CTX_NUM[i], 0, 0, &dummy, err, n)) return NULL;
+        if (get_u64(ctx, CTX_NUM[i], 0, 0, &dummy, err, n))
+            return NULL;
     const char *user, *pay, *txh, *cres;
     int compile_only, force_rebuild, fastfs;
     if (get_str(b, "user_account_id", 0, &user, err, n) || get_str(b, "near_payment_yocto", 0, &pay, err, n) ||
         get_str(b, "transaction_hash", 0, &txh, err, n) || get_str(b, "compile_result", 0, &cres, err, n) ||
         get_bool(b, "compile_only", 0, &compile_only, err, n) ||
-        get_bool(b, "force_rebuild", 0, &force_rebuild, err, n) ||
-        get_bool(b, "store_on_fastfs", 0, &fastfs, err, n))
+        get_bool(b, "force_rebuild", 0, &force_rebuild, err, n) || get_bool(b, "store_on_fastfs", 0, &fastfs, err, n))
         return NULL;
     if (pay) {
         for (const char *p = pay; *p; p++)
@@ -240,24 +255,29 @@ json_t *cr_parse_execution_request(json_t *b, char *err, size_t n)
                         json_pack("{s:I, s:I, s:I}", "max_instructions", (json_int_t)mi, "max_memory_mb",
                                   (json_int_t)mm, "max_execution_seconds", (json_int_t)ms));
     json_object_set_new(out, "input_data", json_string(input_data));
-    if (profile) json_object_set_new(out, "secrets_ref", json_pack("{s:s, s:s}", "profile", profile, "account_id", account));
+    if (profile)
+        json_object_set_new(out, "secrets_ref", json_pack("{s:s, s:s}", "profile", profile, "account_id", account));
     json_object_set_new(out, "response_format", json_string(rf));
     json_t *cout = json_object();
-    static const char *const CTX_ORDER[] = {"sender_id", "block_height", "block_timestamp", "contract_id",
-                                            "transaction_hash", "receipt_id", "predecessor_id",
-                                            "signer_public_key", "gas_burnt"};
+    static const char *const CTX_ORDER[] = {"sender_id",      "block_height",      "block_timestamp",
+                                            "contract_id",    "transaction_hash",  "receipt_id",
+                                            "predecessor_id", "signer_public_key", "gas_burnt"};
     for (size_t i = 0; i < 9; i++) {
         json_t *v = json_is_object(ctx) ? copy_or_null(ctx, CTX_ORDER[i]) : NULL;
         json_object_set_new(cout, CTX_ORDER[i], v ? v : json_null());
     }
     json_object_set_new(out, "context", cout);
-    if (user) json_object_set_new(out, "user_account_id", json_string(user));
-    if (pay) json_object_set_new(out, "near_payment_yocto", json_string(pay));
-    if (txh) json_object_set_new(out, "transaction_hash", json_string(txh));
+    if (user)
+        json_object_set_new(out, "user_account_id", json_string(user));
+    if (pay)
+        json_object_set_new(out, "near_payment_yocto", json_string(pay));
+    if (txh)
+        json_object_set_new(out, "transaction_hash", json_string(txh));
     json_object_set_new(out, "compile_only", json_boolean(compile_only));
     json_object_set_new(out, "force_rebuild", json_boolean(force_rebuild));
     json_object_set_new(out, "store_on_fastfs", json_boolean(fastfs));
-    if (cres) json_object_set_new(out, "compile_result", json_string(cres));
+    if (cres)
+        json_object_set_new(out, "compile_result", json_string(cres));
     return out;
 }
 
@@ -266,14 +286,19 @@ int cr_parse_capabilities(const char *list, char *err, size_t n)
     int caps = 0;
     const char *p = list ? list : "";
     while (*p) {
-        while (*p == ' ' || *p == ',') p++;
+        while (*p == ' ' || *p == ',')
+            p++;
         const char *e = p;
-        while (*e && *e != ',') e++;
+        while (*e && *e != ',')
+            e++;
         const char *t = e;
-        while (t > p && t[-1] == ' ') t--;
+        while (t > p && t[-1] == ' ')
+            t--;
         size_t l = (size_t)(t - p);
-        if (l == 11 && strncmp(p, "compilation", 11) == 0) caps |= CR_CAP_COMPILE;
-        else if (l == 9 && strncmp(p, "execution", 9) == 0) caps |= CR_CAP_EXECUTE;
+        if (l == 11 && strncmp(p, "compilation", 11) == 0)
+            caps |= CR_CAP_COMPILE;
+        else if (l == 9 && strncmp(p, "execution", 9) == 0)
+            caps |= CR_CAP_EXECUTE;
         else if (l) {
             snprintf(err, n, "unknown capability '%.*s' (expected compilation, execution)", (int)(l > 40 ? 40 : l), p);
             return -1;
@@ -300,7 +325,8 @@ int cr_parse_claim(json_t *b, cr_claim *c, char *err, size_t n)
         snprintf(err, n, "missing required field 'code_source'");
         return -1;
     }
-    if (cr_parse_code_source(csj, &c->cs, err, n)) return -1;
+    if (cr_parse_code_source(csj, &c->cs, err, n))
+        return -1;
     if (get_str(b, "user_account_id", 0, &c->user_account_id, err, n) ||
         get_str(b, "near_payment_yocto", 0, &c->near_payment_yocto, err, n) ||
         get_str(b, "transaction_hash", 0, &c->transaction_hash, err, n) ||
@@ -316,13 +342,16 @@ int cr_parse_claim(json_t *b, cr_claim *c, char *err, size_t n)
         }
         size_t i;
         json_t *v;
-        json_array_foreach(caps, i, v) {
+        json_array_foreach(caps, i, v)
+        {
             if (!json_is_string(v)) {
                 snprintf(err, n, "field 'capabilities' must be an array of strings");
                 return -1;
             }
-            if (strcmp(json_string_value(v), "compilation") == 0) c->can_compile = 1;
-            if (strcmp(json_string_value(v), "execution") == 0) c->can_execute = 1;
+            if (strcmp(json_string_value(v), "compilation") == 0)
+                c->can_compile = 1;
+            if (strcmp(json_string_value(v), "execution") == 0)
+                c->can_execute = 1;
         }
     }
     return 0;
@@ -332,14 +361,16 @@ int cr_parse_complete(json_t *b, cr_complete *c, char *err, size_t n)
 {
     memset(c, 0, sizeof *c);
     json_t *sv = json_object_get(b, "success");
-    if (get_i64(b, "job_id", 1, &c->job_id, err, n)) return -1;
+    if (get_i64(b, "job_id", 1, &c->job_id, err, n))
+        return -1;
     if (!json_is_boolean(sv)) {
         snprintf(err, n, sv ? "field 'success' must be true or false" : "missing required field 'success'");
         return -1;
     }
     c->success = json_is_true(sv);
-    if (get_u64(b, "time_ms", 1, 0, &c->time_ms, err, n) || get_u64(b, "instructions", 0, 0, &c->instructions, err, n) ||
-        get_str(b, "error", 0, &c->error, err, n) || get_str(b, "wasm_checksum", 0, &c->wasm_checksum, err, n) ||
+    if (get_u64(b, "time_ms", 1, 0, &c->time_ms, err, n) ||
+        get_u64(b, "instructions", 0, 0, &c->instructions, err, n) || get_str(b, "error", 0, &c->error, err, n) ||
+        get_str(b, "wasm_checksum", 0, &c->wasm_checksum, err, n) ||
         get_str(b, "actual_cost_yocto", 0, &c->actual_cost_yocto, err, n) ||
         get_str(b, "compile_cost_yocto", 0, &c->compile_cost_yocto, err, n) ||
         get_str(b, "error_category", 0, &c->error_category, err, n) ||
@@ -347,8 +378,9 @@ int cr_parse_complete(json_t *b, cr_complete *c, char *err, size_t n)
         get_str(b, "worker_id", 0, &c->worker_id, err, n))
         return -1;
     if (c->error_category && !cr_is_job_status(c->error_category)) {
-        snprintf(err, n, "field 'error_category' is not a job status (pending, in_progress, completed, failed, "
-                         "compilation_failed, execution_failed, access_denied, insufficient_payment, custom)");
+        snprintf(err, n,
+                 "field 'error_category' is not a job status (pending, in_progress, completed, failed, "
+                 "compilation_failed, execution_failed, access_denied, insufficient_payment, custom)");
         return -1;
     }
     json_t *out = json_object_get(b, "output");
@@ -356,10 +388,14 @@ int cr_parse_complete(json_t *b, cr_complete *c, char *err, size_t n)
         const char *k = NULL;
         json_t *v;
         int ok = json_is_object(out) && json_object_size(out) == 1;
-        json_object_foreach(out, k, v) {
-            if (strcmp(k, "Text") == 0) ok = ok && json_is_string(v);
-            else if (strcmp(k, "Bytes") == 0) ok = ok && json_is_array(v);
-            else if (strcmp(k, "Json") != 0) ok = 0;
+        json_object_foreach(out, k, v)
+        {
+            if (strcmp(k, "Text") == 0)
+                ok = ok && json_is_string(v);
+            else if (strcmp(k, "Bytes") == 0)
+                ok = ok && json_is_array(v);
+            else if (strcmp(k, "Json") != 0)
+                ok = 0;
         }
         if (!ok) {
             snprintf(err, n, "field 'output' must be {\"Text\":...}, {\"Bytes\":[...]}, {\"Json\":...} or null");
@@ -370,8 +406,9 @@ int cr_parse_complete(json_t *b, cr_complete *c, char *err, size_t n)
     json_t *d = json_object();
     json_object_set_new(d, "success", json_boolean(c->success));
     json_object_set(d, "output", out ? out : json_null());
-    static const char *const KEYS[] = {"error", "time_ms", "instructions", "wasm_checksum", "actual_cost_yocto",
-                                       "compile_cost_yocto", "error_category", "compile_result"};
+    static const char *const KEYS[] = {"error",          "time_ms",           "instructions",
+                                       "wasm_checksum",  "actual_cost_yocto", "compile_cost_yocto",
+                                       "error_category", "compile_result"};
     for (size_t i = 0; i < sizeof KEYS / sizeof *KEYS; i++) {
         json_t *v = json_object_get(b, KEYS[i]);
         json_object_set(d, KEYS[i], v ? v : json_null());
@@ -391,27 +428,33 @@ int cr_parse_complete(json_t *b, cr_complete *c, char *err, size_t n)
 int cr_parse_github_repo(const char *in, char *out, size_t size)
 {
     char buf[1024];
-    while (isspace((unsigned char)*in)) in++;
+    while (isspace((unsigned char)*in))
+        in++;
     snprintf(buf, sizeof buf, "%s", in);
     size_t l = strlen(buf);
-    while (l && isspace((unsigned char)buf[l - 1])) buf[--l] = 0;
-    if (!l) return -1;
+    while (l && isspace((unsigned char)buf[l - 1]))
+        buf[--l] = 0;
+    if (!l)
+        return -1;
     char *s = buf;
     char host[256] = "";
     if (strncmp(s, "git@", 4) == 0) {
         char *colon = strchr(s + 4, ':');
-        if (!colon || colon == s + 4) return -1;
+        if (!colon || colon == s + 4)
+            return -1;
         snprintf(host, sizeof host, "%.*s", (int)(colon - s - 4), s + 4);
         s = colon + 1;
     } else if (strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0) {
         s = strstr(s, "://") + 3;
         char *slash = strchr(s, '/');
-        if (!slash || slash == s) return -1;
+        if (!slash || slash == s)
+            return -1;
         snprintf(host, sizeof host, "%.*s", (int)(slash - s), s);
         s = slash + 1;
     } else {
         int slashes = 0;
-        for (char *p = s; *p; p++) slashes += *p == '/';
+        for (char *p = s; *p; p++)
+            slashes += *p == '/';
         if (slashes == 2) {
             char *slash = strchr(s, '/');
             snprintf(host, sizeof host, "%.*s", (int)(slash - s), s);
@@ -421,10 +464,11 @@ int cr_parse_github_repo(const char *in, char *out, size_t size)
         }
     }
     l = strlen(s);
-    if (l > 4 && strcmp(s + l - 4, ".git") == 0) s[l - 4] = 0;
+    if (l > 4 && strcmp(s + l - 4, ".git") == 0)
+        s[l - 4] = 0;
     char *slash = strchr(s, '/');
-    if (!slash || slash == s || !slash[1] || strchr(slash + 1, '/') || strchr(host, '/') || !*host) return -1;
+    if (!slash || slash == s || !slash[1] || strchr(slash + 1, '/') || strchr(host, '/') || !*host)
+        return -1;
     int w = snprintf(out, size, "%s/%s", host, s);
     return w < 0 || (size_t)w >= size ? -1 : 0;
 }
-

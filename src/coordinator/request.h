@@ -15,8 +15,8 @@
 
 typedef struct {
     int is_github;
-    const char *repo, *commit;   /* GitHub */
-    const char *url, *hash;      /* WasmUrl */
+    const char *repo, *commit; /* GitHub */
+    const char *url, *hash;    /* WasmUrl */
     const char *build_target;
 } cr_code_source;
 
@@ -52,7 +52,7 @@ typedef struct {
     const char *error, *wasm_checksum, *actual_cost_yocto, *compile_cost_yocto, *error_category, *compile_result,
         *worker_id;
     int64_t time_ms, instructions;
-    char digest[65];  /* SHA-256 of the result fields: equal digests = the same result */
+    char digest[65]; /* SHA-256 of the result fields: equal digests = the same result */
 } cr_complete;
 
 int cr_parse_complete(json_t *body, cr_complete *out, char *err, size_t err_size);

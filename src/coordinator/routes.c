@@ -58,7 +58,8 @@ int coord_add_routes(coord *c)
         {"GET", "/metrics", api_metrics, c, AUTH_PUBLIC, 0, 0},
     };
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++)
-        if (hs_route_add(c->srv, &routes[i])) return -1;
+        if (hs_route_add(c->srv, &routes[i]))
+            return -1;
     return 0;
 }
 
@@ -93,8 +94,12 @@ static void token_remember(const char *hash)
     pthread_mutex_lock(&g_tokens_mu);
     int slot = 0;
     for (int i = 0; i < TOKEN_SLOTS; i++) {
-        if (strcmp(g_tokens[i].hash, hash) == 0) { slot = i; break; }
-        if (g_tokens[i].checked_ms < g_tokens[slot].checked_ms) slot = i;
+        if (strcmp(g_tokens[i].hash, hash) == 0) {
+            slot = i;
+            break;
+        }
+        if (g_tokens[i].checked_ms < g_tokens[slot].checked_ms)
+            slot = i;
     }
     snprintf(g_tokens[slot].hash, sizeof g_tokens[slot].hash, "%s", hash);
     g_tokens[slot].checked_ms = now;
@@ -104,15 +109,18 @@ static void token_remember(const char *hash)
 static const char *bearer_of(hs_request *req)
 {
     const char *a = hs_header(req, "Authorization");
-    if (!a || strncmp(a, "Bearer ", 7) != 0 || !a[7]) return NULL;
+    if (!a || strncmp(a, "Bearer ", 7) != 0 || !a[7])
+        return NULL;
     return a + 7;
 }
 
 int coord_guard(hs_request *req, int policy, void *ctx)
 {
     coord *c = ctx;
-    if (policy == AUTH_PUBLIC) return 0;
-    if (policy == AUTH_APIKEY) return coord_apikey_guard(c, req);
+    if (policy == AUTH_PUBLIC)
+        return 0;
+    if (policy == AUTH_APIKEY)
+        return coord_apikey_guard(c, req);
     if (policy == AUTH_ADMIN) {
         if (!c->cfg.admin_token || !*c->cfg.admin_token) {
             hs_reply_error(req, 403, "admin API disabled: no ADMIN_BEARER_TOKEN is configured");
@@ -133,7 +141,8 @@ int coord_guard(hs_request *req, int policy, void *ctx)
         }
         return 0;
     }
-    if (!c->cfg.require_auth) return 0;
+    if (!c->cfg.require_auth)
+        return 0;
     const char *t = bearer_of(req);
     if (!t) {
         hs_reply_error(req, 401, "missing worker bearer token (Authorization: Bearer ...)");
@@ -144,7 +153,8 @@ int coord_guard(hs_request *req, int policy, void *ctx)
     /* the caller's identity, for handlers that record it (attestations) */
     req->auth = strdup(hash);
     req->auth_free = free;
-    if (token_cached(hash)) return 0;
+    if (token_cached(hash))
+        return 0;
     int ok = store_token_check(c->st, hash);
     if (ok < 0) {
         hs_reply_error(req, 500, "storage error while checking the token");
@@ -169,20 +179,21 @@ void coord_observe(const char *method, const char *route, int status, double sec
     /* long polls measure waiting, not serving: keep them out of the histogram */
     if (!(route && strcmp(route, "/executions/poll") == 0)) {
         int b = 0;
-        while (b < COORD_LAT_BUCKETS && secs > LAT_BOUNDS[b]) b++;
+        while (b < COORD_LAT_BUCKETS && secs > LAT_BOUNDS[b])
+            b++;
         atomic_fetch_add(&c->m.lat_count[b], 1);
         atomic_fetch_add(&c->m.lat_sum_us, (long long)(secs * 1e6));
     }
     int cls = status / 100;
-    if (cls >= 1 && cls <= 5) atomic_fetch_add(&c->m.by_class[cls], 1);
-    if (status >= 500) log_warn("http", "%s %s -> %d", method, route ? route : "(no route)", status);
-    else log_debug("http", "%s %s -> %d (%.1f ms)", method, route ? route : "(no route)", status, secs * 1000);
+    if (cls >= 1 && cls <= 5)
+        atomic_fetch_add(&c->m.by_class[cls], 1);
+    if (status >= 500)
+        log_warn("http", "%s %s -> %d", method, route ? route : "(no route)", status);
+    else
+        log_debug("http", "%s %s -> %d (%.1f ms)", method, route ? route : "(no route)", status, secs * 1000);
 }
 
-void api_health(hs_request *req, void *ctx)
-{
-    hs_reply_text(req, 200, "text/plain; charset=utf-8", "OK", 2);
-}
+void api_health(hs_request *req, void *ctx) { hs_reply_text(req, 200, "text/plain; charset=utf-8", "OK", 2); }
 
 void api_metrics(hs_request *req, void *ctx)
 {
@@ -228,7 +239,8 @@ void api_metrics(hs_request *req, void *ctx)
     fprintf(f, "# HELP outlayer_http_responses_total Responses by status class.\n");
     fprintf(f, "# TYPE outlayer_http_responses_total counter\n");
     for (int i = 1; i <= 5; i++)
-        fprintf(f, "outlayer_http_responses_total{class=\"%dxx\"} %lld\n", i, (long long)atomic_load(&c->m.by_class[i]));
+        fprintf(f, "outlayer_http_responses_total{class=\"%dxx\"} %lld\n", i,
+                (long long)atomic_load(&c->m.by_class[i]));
     fprintf(f, "# HELP outlayer_http_request_duration_seconds Time to answer a request (long polls excluded).\n");
     fprintf(f, "# TYPE outlayer_http_request_duration_seconds histogram\n");
     long long cum = 0;

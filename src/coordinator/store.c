@@ -213,7 +213,8 @@ static json_t *col_json_int(db_rows *st, int i) { return db_null(st, i) ? json_n
 static void set_err(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void set_err(char *err, size_t n, const char *fmt, ...)
 {
-    if (!err || !n) return;
+    if (!err || !n)
+        return;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err, n, fmt, ap);
@@ -263,8 +264,8 @@ static int migrate(store *s, char *err, size_t n)
         }
         char desc[32];
         snprintf(desc, sizeof desc, "migration %d", v);
-        if (db_exec(d, "INSERT INTO schema_version(version, description, applied_at) VALUES(?,?,?)", "iti",
-                    (int64_t)v, desc, store_now_ms()) < 0 ||
+        if (db_exec(d, "INSERT INTO schema_version(version, description, applied_at) VALUES(?,?,?)", "iti", (int64_t)v,
+                    desc, store_now_ms()) < 0 ||
             db_commit(d)) {
             set_err(err, n, "cannot record migration %d", v);
             goto out;
@@ -280,7 +281,8 @@ out:
 store *store_open(const char *url, const char *data_dir, const store_queue_cfg *qc, char *err, size_t n)
 {
     store *s = calloc(1, sizeof *s);
-    if (!s) return NULL;
+    if (!s)
+        return NULL;
     s->qc = *qc;
     pthread_mutex_init(&s->counters_mu, NULL);
     s->pool = db_open(url, data_dir, qc->max_conns ? qc->max_conns : 8, err, n);
@@ -298,7 +300,8 @@ store *store_open(const char *url, const char *data_dir, const store_queue_cfg *
 
 void store_close(store *s)
 {
-    if (!s) return;
+    if (!s)
+        return;
     db_close(s->pool);
     pthread_mutex_destroy(&s->counters_mu);
     free(s);
@@ -325,10 +328,11 @@ int store_schema_version(store *s)
 st_status store_token_add(store *s, const char *name, const char *hash, char *err, size_t n)
 {
     db *d = db_get(s->pool);
-    int exists = (int)db_scalar(d, 0, "SELECT COUNT(*) FROM worker_tokens WHERE name=? OR token_hash=?", "tt", name, hash);
+    int exists =
+        (int)db_scalar(d, 0, "SELECT COUNT(*) FROM worker_tokens WHERE name=? OR token_hash=?", "tt", name, hash);
     int rc = exists ? 0
                     : db_exec(d, "INSERT INTO worker_tokens(token_hash, name, is_active, created_at) VALUES(?,?,1,?)",
-                           "tti", hash, name, store_now_ms());
+                              "tti", hash, name, store_now_ms());
     db_put(s->pool, d);
     if (exists) {
         set_err(err, n, "a token named '%s' (or with the same value) already exists", name);
@@ -341,7 +345,8 @@ int store_token_check(store *s, const char *hash)
 {
     db *d = db_get(s->pool);
     int64_t active = db_scalar(d, -2, "SELECT is_active FROM worker_tokens WHERE token_hash=?", "t", hash);
-    if (active == 1) db_exec(d, "UPDATE worker_tokens SET last_used_at=? WHERE token_hash=?", "it", store_now_ms(), hash);
+    if (active == 1)
+        db_exec(d, "UPDATE worker_tokens SET last_used_at=? WHERE token_hash=?", "it", store_now_ms(), hash);
     db_put(s->pool, d);
     return active == 1 ? 1 : 0;
 }
@@ -391,19 +396,25 @@ static int wasm_cached(store *s, db *d, const cr_code_source *cs, char *sha)
     const char *h = NULL;
     char found[65] = "";
     if (cs->is_github) {
-        if (!cr_is_commit_id(cs->commit)) return 0;
-        db_rows *st = db_query(d, "SELECT sha256 FROM wasm_builds WHERE repo_url=? AND commit_hash=? AND build_target=?",
-                                 "ttt", cs->repo, cs->commit, cs->build_target);
-        if (st && db_next(st) == 1) snprintf(found, sizeof found, "%s", db_text(st, 0));
+        if (!cr_is_commit_id(cs->commit))
+            return 0;
+        db_rows *st =
+            db_query(d, "SELECT sha256 FROM wasm_builds WHERE repo_url=? AND commit_hash=? AND build_target=?", "ttt",
+                     cs->repo, cs->commit, cs->build_target);
+        if (st && db_next(st) == 1)
+            snprintf(found, sizeof found, "%s", db_text(st, 0));
         db_done(st);
         h = found[0] ? found : NULL;
     } else if (cr_is_hex(cs->hash, 64)) {
-        for (int i = 0; i < 64; i++) found[i] = (char)((cs->hash[i] >= 'A' && cs->hash[i] <= 'F') ? cs->hash[i] + 32 : cs->hash[i]);
+        for (int i = 0; i < 64; i++)
+            found[i] = (char)((cs->hash[i] >= 'A' && cs->hash[i] <= 'F') ? cs->hash[i] + 32 : cs->hash[i]);
         found[64] = 0;
         h = found;
     }
-    if (!h) return 0;
-    if (db_scalar(d, 0, "SELECT COUNT(*) FROM wasm_files WHERE sha256=?", "t", h) == 0) return 0;
+    if (!h)
+        return 0;
+    if (db_scalar(d, 0, "SELECT COUNT(*) FROM wasm_files WHERE sha256=?", "t", h) == 0)
+        return 0;
     snprintf(sha, 65, "%s", h);
     return 1;
 }
@@ -418,9 +429,9 @@ static int insert_task(store *s, db *d, int64_t rid, const char *did, const char
 {
     int64_t now = store_now_ms();
     return db_exec(d,
-                "INSERT INTO tasks(request_id, data_id, kind, payload, state, attempts, max_attempts, created_at, "
-                "updated_at) VALUES(?,?,?,?,'queued',0,?,?,?)",
-                "itttiii", rid, did, kind, payload, (int64_t)s->qc.max_attempts, now, now) == 1
+                   "INSERT INTO tasks(request_id, data_id, kind, payload, state, attempts, max_attempts, created_at, "
+                   "updated_at) VALUES(?,?,?,?,'queued',0,?,?,?)",
+                   "itttiii", rid, did, kind, payload, (int64_t)s->qc.max_attempts, now, now) == 1
                ? 0
                : -1;
 }
@@ -435,7 +446,8 @@ st_status store_create_execution(store *s, json_t *req, int *queued_compile, cha
         return ST_ERROR;
     }
     char *payload = json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (!payload) return ST_ERROR;
+    if (!payload)
+        return ST_ERROR;
     st_status ret = ST_ERROR;
     db *d = db_get(s->pool);
     if (s->pg) {
@@ -453,11 +465,12 @@ st_status store_create_execution(store *s, json_t *req, int *queued_compile, cha
             "updated_at) SELECT request_id, data_id, ?, ?, 'queued', 0, ?, ?, ? FROM er RETURNING task_id) "
             "SELECT task_id, pg_notify('outlayer_work', '') FROM t";
         int64_t now = store_now_ms();
-        db_rows *st = db_query(d, PG_CREATE, "ittittiii", rid, did, payload, now,
-                               compile ? "compile" : "execute", payload, (int64_t)s->qc.max_attempts, now, now);
+        db_rows *st = db_query(d, PG_CREATE, "ittittiii", rid, did, payload, now, compile ? "compile" : "execute",
+                               payload, (int64_t)s->qc.max_attempts, now, now);
         int rc = st ? db_next(st) : -1;
         if (rc == 1) {
-            while (db_next(st) == 1) {}
+            while (db_next(st) == 1) {
+            }
             *queued_compile = compile;
             ret = ST_OK;
         } else if (rc == 0) {
@@ -466,7 +479,8 @@ st_status store_create_execution(store *s, json_t *req, int *queued_compile, cha
         db_done(st);
         goto out;
     }
-    if (db_begin(d)) goto out;
+    if (db_begin(d))
+        goto out;
     /* the insert decides: with several coordinators, exactly one wins */
     int ins = db_exec(d,
                       "INSERT INTO execution_requests(request_id, data_id, payload, created_at) VALUES(?,?,?,?) "
@@ -485,7 +499,8 @@ st_status store_create_execution(store *s, json_t *req, int *queued_compile, cha
         goto out;
     }
     db_notify(d);
-    if (db_commit(d)) goto out;
+    if (db_commit(d))
+        goto out;
     *queued_compile = compile;
     ret = ST_OK;
 out:
@@ -514,9 +529,9 @@ st_status store_lease_next(store *s, int caps, const char *worker_id, json_t **o
      * abandoned tasks (which only need resolving on chain) need execution. */
     /* PostgreSQL: concurrent leasers skip each other's candidate rows; the
      * outer state check makes a lost race return nothing, never a double lease. */
-#define LEASE_SQL(LOCK, RET)                                                                                      \
-    "UPDATE tasks SET state='leased', lease_id=?, worker_id=?, lease_expires_at=?, attempts=attempts+1, "         \
-    "updated_at=? WHERE state='queued' AND task_id=(SELECT task_id FROM tasks WHERE state='queued' AND "          \
+#define LEASE_SQL(LOCK, RET)                                                                                       \
+    "UPDATE tasks SET state='leased', lease_id=?, worker_id=?, lease_expires_at=?, attempts=attempts+1, "          \
+    "updated_at=? WHERE state='queued' AND task_id=(SELECT task_id FROM tasks WHERE state='queued' AND "           \
     "((kind='compile' AND abandoned_reason IS NULL AND ?=1) OR ((kind='execute' OR abandoned_reason IS NOT NULL) " \
     "AND ?=1)) ORDER BY task_id LIMIT 1" LOCK ") RETURNING payload, attempts, abandoned_reason" RET
     /* PostgreSQL: the lease need not wait for its own WAL flush. If the
@@ -530,13 +545,15 @@ st_status store_lease_next(store *s, int caps, const char *worker_id, json_t **o
      * BEGIN + SET + UPDATE + COMMIT. (SQLite: a unit of the group commit,
      * like every other write.) */
     static const char SQ_LEASE[] = LEASE_SQL("", ""),
-                      PG_LEASE[] = LEASE_SQL(" FOR UPDATE SKIP LOCKED",
-                                             ", set_config('synchronous_commit', 'off', true)");
-    if (!s->pg && db_begin(d)) goto out;
+                      PG_LEASE[] =
+                          LEASE_SQL(" FOR UPDATE SKIP LOCKED", ", set_config('synchronous_commit', 'off', true)");
+    if (!s->pg && db_begin(d))
+        goto out;
     db_rows *st = db_query(d, s->pg ? PG_LEASE : SQ_LEASE, "ttiiii", lease, worker_id, now + s->qc.lease_ms, now,
                            (int64_t)can_c, (int64_t)can_e);
     if (!st) {
-        if (!s->pg) db_rollback(d);
+        if (!s->pg)
+            db_rollback(d);
         goto out;
     }
     int rc = db_next(st);
@@ -553,7 +570,8 @@ st_status store_lease_next(store *s, int caps, const char *worker_id, json_t **o
             *out = p;
             ret = ST_OK;
         }
-        while (db_next(st) == 1) {}
+        while (db_next(st) == 1) {
+        }
     } else if (rc == 0) {
         ret = ST_EMPTY;
     }
@@ -576,7 +594,7 @@ int store_sweep(store *s, int64_t *next_expiry)
     db *d = db_get(s->pool);
     if (db_begin(d) == 0) {
         /* Abandon first: tasks whose last allowed lease just expired. */
-#define ABANDON_SQL(LOCK)                                                                                  \
+#define ABANDON_SQL(LOCK)                                                                                        \
     "SELECT task_id, lease_id, worker_id, attempts FROM tasks WHERE state='leased' AND lease_expires_at<=? AND " \
     "attempts>=max_attempts AND abandoned_reason IS NULL" LOCK
         static const char SQ_AB[] = ABANDON_SQL(""), PG_AB[] = ABANDON_SQL(" FOR UPDATE SKIP LOCKED");
@@ -601,32 +619,37 @@ int store_sweep(store *s, int64_t *next_expiry)
                      "abandoned: the lease expired %lld times without a result (last worker %s stopped reporting)",
                      (long long)rows[i].attempts, rows[i].worker ? rows[i].worker : "?");
             db_exec(d, "UPDATE tasks SET abandoned_reason=? WHERE task_id=?", "ti", reason, rows[i].id);
-            db_exec(d,
-                 "UPDATE jobs SET status='failed', error_details=?, updated_at=?, completed_at=? WHERE lease_id=? AND "
-                 "status='in_progress'",
-                 "tiit", reason, now, now, rows[i].lease);
+            db_exec(
+                d,
+                "UPDATE jobs SET status='failed', error_details=?, updated_at=?, completed_at=? WHERE lease_id=? AND "
+                "status='in_progress'",
+                "tiit", reason, now, now, rows[i].lease);
             free(rows[i].lease);
             free(rows[i].worker);
         }
         int c = db_exec(d,
-                     "UPDATE tasks SET state='queued', lease_id=NULL, worker_id=NULL, lease_expires_at=NULL, "
-                     "updated_at=? WHERE state='leased' AND lease_expires_at<=?",
-                     "ii", now, now);
+                        "UPDATE tasks SET state='queued', lease_id=NULL, worker_id=NULL, lease_expires_at=NULL, "
+                        "updated_at=? WHERE state='leased' AND lease_expires_at<=?",
+                        "ii", now, now);
         if (c > 0) {
             requeued = c;
-            db_exec(d, "INSERT INTO counters(name, value) VALUES('lease_expiries', ?) ON CONFLICT(name) DO UPDATE SET "
-                       "value=counters.value+excluded.value",
+            db_exec(d,
+                    "INSERT INTO counters(name, value) VALUES('lease_expiries', ?) ON CONFLICT(name) DO UPDATE SET "
+                    "value=counters.value+excluded.value",
                     "i", (int64_t)c);
             db_notify(d);
         }
         /* expired locks are garbage too */
         db_exec(d, "DELETE FROM locks WHERE expires_at<=?", "i", now);
-        if (db_commit(d)) requeued = 0;
+        if (db_commit(d))
+            requeued = 0;
     }
-    if (next_expiry) *next_expiry = db_scalar(d, 0, "SELECT MIN(lease_expires_at) FROM tasks WHERE state='leased'", NULL);
+    if (next_expiry)
+        *next_expiry = db_scalar(d, 0, "SELECT MIN(lease_expires_at) FROM tasks WHERE state='leased'", NULL);
     db_put(s->pool, d);
     db_checkpoint(s->pool);
-    if (requeued) log_info("queue", "%d expired lease(s) put back in the queue", requeued);
+    if (requeued)
+        log_info("queue", "%d expired lease(s) put back in the queue", requeued);
     return requeued;
 }
 
@@ -636,20 +659,23 @@ st_status store_heartbeat(store *s, const char *worker_id, const char *name, con
     int64_t now = store_now_ms();
     st_status ret = ST_ERROR;
     db *d = db_get(s->pool);
-    if (db_begin(d)) goto out;
-    int a = db_exec(d,
-                 "INSERT INTO workers(worker_id, worker_name, status, current_task_id, last_heartbeat_at, created_at) "
-                 "VALUES(?,?,?,?,?,?) ON CONFLICT(worker_id) DO UPDATE SET worker_name=excluded.worker_name, "
-                 "status=excluded.status, current_task_id=excluded.current_task_id, "
-                 "last_heartbeat_at=excluded.last_heartbeat_at",
-                 "tttIii", worker_id, name, status, current_task_id, now, now);
+    if (db_begin(d))
+        goto out;
+    int a =
+        db_exec(d,
+                "INSERT INTO workers(worker_id, worker_name, status, current_task_id, last_heartbeat_at, created_at) "
+                "VALUES(?,?,?,?,?,?) ON CONFLICT(worker_id) DO UPDATE SET worker_name=excluded.worker_name, "
+                "status=excluded.status, current_task_id=excluded.current_task_id, "
+                "last_heartbeat_at=excluded.last_heartbeat_at",
+                "tttIii", worker_id, name, status, current_task_id, now, now);
     int b = db_exec(d, "UPDATE tasks SET lease_expires_at=?, updated_at=? WHERE state='leased' AND worker_id=?", "iit",
-                 now + s->qc.lease_ms, now, worker_id);
+                    now + s->qc.lease_ms, now, worker_id);
     if (a < 0 || b < 0) {
         db_rollback(d);
         goto out;
     }
-    if (db_commit(d)) goto out;
+    if (db_commit(d))
+        goto out;
     *renewed = b;
     ret = ST_OK;
 out:
@@ -660,13 +686,16 @@ out:
 st_status store_release(store *s, const char *worker_id, const char *lease_id, char *err, size_t n)
 {
     db *d = db_get(s->pool);
-    int c = db_exec(d,
-                 "UPDATE tasks SET state='queued', lease_id=NULL, worker_id=NULL, lease_expires_at=NULL, "
-                 "attempts=CASE WHEN attempts>0 THEN attempts-1 ELSE 0 END, updated_at=? WHERE lease_id=? AND worker_id=? AND state='leased'",
-                 "itt", store_now_ms(), lease_id, worker_id);
-    if (c > 0) db_notify(d);
+    int c = db_exec(
+        d,
+        "UPDATE tasks SET state='queued', lease_id=NULL, worker_id=NULL, lease_expires_at=NULL, "
+        "attempts=CASE WHEN attempts>0 THEN attempts-1 ELSE 0 END, updated_at=? WHERE lease_id=? AND worker_id=? AND state='leased'",
+        "itt", store_now_ms(), lease_id, worker_id);
+    if (c > 0)
+        db_notify(d);
     db_put(s->pool, d);
-    if (c < 0) return ST_ERROR;
+    if (c < 0)
+        return ST_ERROR;
     if (c == 0) {
         set_err(err, n, "lease %s is not held by worker %s (expired, released or unknown)", lease_id, worker_id);
         return ST_CONFLICT;
@@ -686,8 +715,10 @@ st_status store_release_worker(store *s, const char *worker_id, int *released)
     int c = db_exec(d, "UPDATE tasks SET lease_expires_at=?, updated_at=? WHERE state='leased' AND worker_id=?", "iit",
                     now - 1, now, worker_id);
     db_put(s->pool, d);
-    if (c < 0) return ST_ERROR;
-    if (c > 0) store_sweep(s, NULL);
+    if (c < 0)
+        return ST_ERROR;
+    if (c > 0)
+        store_sweep(s, NULL);
     *released = c;
     return ST_OK;
 }
@@ -717,17 +748,19 @@ static void load_jobs(store *s, db *d, int64_t rid, const char *did, job_row *cj
     memset(cj, 0, sizeof *cj);
     memset(ej, 0, sizeof *ej);
     db_rows *st = db_query(d,
-                             "SELECT job_id, status, lease_id, wasm_checksum, compile_cost_yocto, compile_error, "
-                             "compile_time_ms, job_type FROM jobs WHERE request_id=? AND data_id=?",
-                             "it", rid, did);
+                           "SELECT job_id, status, lease_id, wasm_checksum, compile_cost_yocto, compile_error, "
+                           "compile_time_ms, job_type FROM jobs WHERE request_id=? AND data_id=?",
+                           "it", rid, did);
     while (st && db_next(st) == 1) {
         const char *type = db_text(st, 7);
         job_row *j = type && strcmp(type, "compile") == 0 ? cj : type && strcmp(type, "execute") == 0 ? ej : NULL;
-        if (!j || j->exists) continue;
+        if (!j || j->exists)
+            continue;
         j->exists = 1;
         j->job_id = db_int(st, 0);
         snprintf(j->status, sizeof j->status, "%s", db_text(st, 1));
-        if (db_text(st, 2)) snprintf(j->lease, sizeof j->lease, "%s", db_text(st, 2));
+        if (db_text(st, 2))
+            snprintf(j->lease, sizeof j->lease, "%s", db_text(st, 2));
         j->wasm_checksum = col_dup(st, 3);
         j->compile_cost = col_dup(st, 4);
         j->compile_error = col_dup(st, 5);
@@ -754,7 +787,8 @@ static int64_t insert_job(store *s, db *d, const cr_claim *c, const char *type, 
     int64_t id = -1;
     if (st && db_next(st) == 1) {
         id = db_int(st, 0);
-        while (db_next(st) == 1) {}
+        while (db_next(st) == 1) {
+        }
     }
     db_done(st);
     return id;
@@ -765,12 +799,16 @@ static json_t *job_info(int64_t id, const char *type, const char *sha, const job
     json_t *o = json_object();
     json_object_set_new(o, "job_id", json_integer(id));
     json_object_set_new(o, "job_type", json_string(type));
-    if (sha && *sha) json_object_set_new(o, "wasm_checksum", json_string(sha));
+    if (sha && *sha)
+        json_object_set_new(o, "wasm_checksum", json_string(sha));
     json_object_set_new(o, "allowed", json_true());
     if (compile && compile->exists) {
-        if (compile->compile_cost) json_object_set_new(o, "compile_cost_yocto", json_string(compile->compile_cost));
-        if (compile->compile_error) json_object_set_new(o, "compile_error", json_string(compile->compile_error));
-        if (compile->has_compile_time) json_object_set_new(o, "compile_time_ms", json_integer(compile->compile_time_ms));
+        if (compile->compile_cost)
+            json_object_set_new(o, "compile_cost_yocto", json_string(compile->compile_cost));
+        if (compile->compile_error)
+            json_object_set_new(o, "compile_error", json_string(compile->compile_error));
+        if (compile->has_compile_time)
+            json_object_set_new(o, "compile_time_ms", json_integer(compile->compile_time_ms));
     }
     return o;
 }
@@ -781,14 +819,16 @@ static json_t *job_info(int64_t id, const char *type, const char *sha, const job
 static int reuse_job(store *s, db *d, const cr_claim *c, const job_row *j, const char *lease, int64_t task_id,
                      const char *type, const char *sha, const job_row *compile, json_t *jobs)
 {
-    if (!j->exists) return 0;
+    if (!j->exists)
+        return 0;
     if (strcmp(j->status, "in_progress") != 0) {
-        if (task_id > 0) db_exec(d, "UPDATE tasks SET state='done', updated_at=? WHERE task_id=?", "ii", store_now_ms(), task_id);
+        if (task_id > 0)
+            db_exec(d, "UPDATE tasks SET state='done', updated_at=? WHERE task_id=?", "ii", store_now_ms(), task_id);
         return 1;
     }
     if (lease && strcmp(j->lease, lease) != 0) {
         db_exec(d, "UPDATE jobs SET worker_id=?, lease_id=?, task_id=?, updated_at=? WHERE job_id=?", "ttiii",
-             c->worker_id, lease, task_id, store_now_ms(), j->job_id);
+                c->worker_id, lease, task_id, store_now_ms(), j->job_id);
     } else if (!lease) {
         return 1; /* no lease to prove ownership: refuse to hand over a running job */
     }
@@ -802,17 +842,18 @@ st_status store_claim(store *s, const cr_claim *c, json_t **jobs_out, char *err,
     st_status ret = ST_ERROR;
     job_row cj = {0}, ej = {0};
     db *d = db_get(s->pool);
-    if (db_begin(d)) goto out;
+    if (db_begin(d))
+        goto out;
     /* the lease this claim is made under */
     int64_t task_id = 0;
     char lease[40] = "", kind[16] = "", *abandoned = NULL;
     db_rows *st;
     /* PostgreSQL: lock the task row, so the sweeper cannot requeue it under us */
-#define CLAIM_BY_LEASE(LOCK)                                                                              \
-    "SELECT task_id, lease_id, kind, abandoned_reason FROM tasks WHERE lease_id=? AND worker_id=? AND "  \
+#define CLAIM_BY_LEASE(LOCK)                                                                            \
+    "SELECT task_id, lease_id, kind, abandoned_reason FROM tasks WHERE lease_id=? AND worker_id=? AND " \
     "state='leased' AND request_id=? AND data_id=?" LOCK
-#define CLAIM_BY_WORKER(LOCK)                                                                             \
-    "SELECT task_id, lease_id, kind, abandoned_reason FROM tasks WHERE worker_id=? AND state='leased' "  \
+#define CLAIM_BY_WORKER(LOCK)                                                                           \
+    "SELECT task_id, lease_id, kind, abandoned_reason FROM tasks WHERE worker_id=? AND state='leased' " \
     "AND request_id=? AND data_id=? ORDER BY task_id DESC LIMIT 1" LOCK
     static const char SQ_CL[] = CLAIM_BY_LEASE(""), PG_CL[] = CLAIM_BY_LEASE(" FOR UPDATE");
     static const char SQ_CW[] = CLAIM_BY_WORKER(""), PG_CW[] = CLAIM_BY_WORKER(" FOR UPDATE");
@@ -923,14 +964,17 @@ st_status store_claim(store *s, const cr_claim *c, json_t **jobs_out, char *err,
         }
     }
 commit_out:
-    if (db_commit(d)) goto out;
+    if (db_commit(d))
+        goto out;
     ret = ST_OK;
 out:
     db_put(s->pool, d);
     job_row_free(&cj);
     job_row_free(&ej);
-    if (ret == ST_OK) *jobs_out = jobs;
-    else json_decref(jobs);
+    if (ret == ST_OK)
+        *jobs_out = jobs;
+    else
+        json_decref(jobs);
     return ret;
 }
 
@@ -938,7 +982,8 @@ out:
 
 static json_t *load_request_payload(store *s, db *d, int64_t rid, const char *did)
 {
-    db_rows *st = db_query(d, "SELECT payload FROM execution_requests WHERE request_id=? AND data_id=?", "it", rid, did);
+    db_rows *st =
+        db_query(d, "SELECT payload FROM execution_requests WHERE request_id=? AND data_id=?", "it", rid, did);
     json_t *p = NULL;
     if (st && db_next(st) == 1)
         p = json_loads(db_text(st, 0), JSON_DECODE_ANY, NULL);
@@ -952,9 +997,10 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
     st_status ret = ST_ERROR;
     int64_t now = store_now_ms();
     db *d = db_get(s->pool);
-    if (db_begin(d)) goto out;
-#define COMPLETE_JOB(LOCK)                                                                                 \
-    "SELECT request_id, data_id, job_type, status, worker_id, lease_id, task_id, result_digest, "          \
+    if (db_begin(d))
+        goto out;
+#define COMPLETE_JOB(LOCK)                                                                        \
+    "SELECT request_id, data_id, job_type, status, worker_id, lease_id, task_id, result_digest, " \
     "user_account_id, near_payment_yocto, github_repo, github_commit, transaction_hash FROM jobs WHERE job_id=?" LOCK
     static const char SQ_CJ[] = COMPLETE_JOB(""), PG_CJ[] = COMPLETE_JOB(" FOR UPDATE");
     db_rows *st = db_query(d, s->pg ? PG_CJ : SQ_CJ, "i", c->job_id);
@@ -979,7 +1025,8 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
     if (strcmp(status, "in_progress") != 0) {
         /* already finished: the same result again is fine, another is not */
         db_rollback(d);
-        if (digest && strcmp(digest, c->digest) == 0) ret = ST_OK;
+        if (digest && strcmp(digest, c->digest) == 0)
+            ret = ST_OK;
         else {
             set_err(err, n, "job %lld is already finished (%s) with a different result", (long long)c->job_id, status);
             ret = ST_CONFLICT;
@@ -996,8 +1043,8 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
      * only if this job's lease still holds it (the UPDATE locks the row on
      * PostgreSQL, so the sweeper cannot requeue it under us); otherwise the
      * lease expired and the task went back to the queue. */
-    int held = lease ? db_exec(d, "UPDATE tasks SET state='done', updated_at=? WHERE lease_id=? AND state='leased'", "it",
-                               now, lease)
+    int held = lease ? db_exec(d, "UPDATE tasks SET state='done', updated_at=? WHERE lease_id=? AND state='leased'",
+                               "it", now, lease)
                      : 1;
     if (held < 0) {
         db_rollback(d);
@@ -1012,14 +1059,15 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
     const char *new_status = c->success ? "completed" : (c->error_category ? c->error_category : "failed");
     int is_compile = strcmp(type, "compile") == 0;
     if (db_exec(d,
-             "UPDATE jobs SET status=?, wasm_checksum=?, error_details=?, compile_cost_yocto=?, compile_time_ms=?, "
-             "compile_error=?, result_digest=?, completed_at=?, updated_at=? WHERE job_id=?",
-             "ttttIttiii", new_status, c->wasm_checksum, c->success ? NULL : c->error, c->compile_cost_yocto,
-             c->success ? &c->time_ms : NULL, c->success ? NULL : c->error, c->digest, now, now, c->job_id) < 0) {
+                "UPDATE jobs SET status=?, wasm_checksum=?, error_details=?, compile_cost_yocto=?, compile_time_ms=?, "
+                "compile_error=?, result_digest=?, completed_at=?, updated_at=? WHERE job_id=?",
+                "ttttIttiii", new_status, c->wasm_checksum, c->success ? NULL : c->error, c->compile_cost_yocto,
+                c->success ? &c->time_ms : NULL, c->success ? NULL : c->error, c->digest, now, now, c->job_id) < 0) {
         db_rollback(d);
         goto free_out;
     }
-    if (task_id && !lease) db_exec(d, "UPDATE tasks SET state='done', updated_at=? WHERE task_id=?", "ii", now, task_id);
+    if (task_id && !lease)
+        db_exec(d, "UPDATE tasks SET state='done', updated_at=? WHERE task_id=?", "ii", now, task_id);
 
     if (is_compile) {
         json_t *p = load_request_payload(s, d, rid, did);
@@ -1032,8 +1080,10 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
                           (json_int_t)1000000000, "max_memory_mb", 128, "max_execution_seconds", 60, "input_data", "",
                           "response_format", "Text");
         }
-        if (c->success && json_is_true(json_object_get(p, "compile_only")) && !c->compile_result) skip = 1;
-        if (c->compile_result) json_object_set_new(p, "compile_result", json_string(c->compile_result));
+        if (c->success && json_is_true(json_object_get(p, "compile_only")) && !c->compile_result)
+            skip = 1;
+        if (c->compile_result)
+            json_object_set_new(p, "compile_result", json_string(c->compile_result));
         if (!skip && p) {
             char *payload = json_dumps(p, JSON_COMPACT | JSON_PRESERVE_ORDER);
             if (!payload || insert_task(s, d, rid, did, "execute", payload)) {
@@ -1049,21 +1099,24 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
         json_decref(p);
         if (skip) {
             /* compile_only without a result: no execute task and no history row (spec §8.4) */
-            if (db_commit(d)) goto free_out;
+            if (db_commit(d))
+                goto free_out;
             ret = ST_OK;
             goto free_out;
         }
     }
-    db_exec(d,
-         "INSERT INTO execution_history(job_id, request_id, data_id, job_type, worker_id, success, execution_time_ms, "
-         "compile_time_ms, instructions_used, user_account_id, near_payment_yocto, actual_cost_yocto, "
-         "compile_cost_yocto, github_repo, github_commit, transaction_hash, created_at) "
-         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-         "iitttiIIIttttttti", c->job_id, rid, did, type, worker ? worker : (c->worker_id ? c->worker_id : "unknown"),
-         (int64_t)c->success, is_compile ? NULL : &c->time_ms, is_compile ? &c->time_ms : NULL,
-         is_compile ? NULL : &c->instructions, user, pay, c->actual_cost_yocto, c->compile_cost_yocto, repo, commit_s,
-         txh, now);
-    if (db_commit(d)) goto free_out;
+    db_exec(
+        d,
+        "INSERT INTO execution_history(job_id, request_id, data_id, job_type, worker_id, success, execution_time_ms, "
+        "compile_time_ms, instructions_used, user_account_id, near_payment_yocto, actual_cost_yocto, "
+        "compile_cost_yocto, github_repo, github_commit, transaction_hash, created_at) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "iitttiIIIttttttti", c->job_id, rid, did, type, worker ? worker : (c->worker_id ? c->worker_id : "unknown"),
+        (int64_t)c->success, is_compile ? NULL : &c->time_ms, is_compile ? &c->time_ms : NULL,
+        is_compile ? NULL : &c->instructions, user, pay, c->actual_cost_yocto, c->compile_cost_yocto, repo, commit_s,
+        txh, now);
+    if (db_commit(d))
+        goto free_out;
     ret = ST_OK;
 free_out:
     free(did);
@@ -1086,11 +1139,11 @@ st_status store_task_completion(store *s, const char *worker_id, int success)
 {
     db *d = db_get(s->pool);
     int rc = db_exec(d,
-                  success ? "UPDATE workers SET total_tasks_completed=total_tasks_completed+1, status='online', "
-                            "current_task_id=NULL WHERE worker_id=?"
-                          : "UPDATE workers SET total_tasks_failed=total_tasks_failed+1, status='online', "
-                            "current_task_id=NULL WHERE worker_id=?",
-                  "t", worker_id);
+                     success ? "UPDATE workers SET total_tasks_completed=total_tasks_completed+1, status='online', "
+                               "current_task_id=NULL WHERE worker_id=?"
+                             : "UPDATE workers SET total_tasks_failed=total_tasks_failed+1, status='online', "
+                               "current_task_id=NULL WHERE worker_id=?",
+                     "t", worker_id);
     db_put(s->pool, d);
     return rc < 0 ? ST_ERROR : ST_OK;
 }
@@ -1105,15 +1158,17 @@ st_status store_wasm_put(store *s, const char *sha, int64_t size, const char *re
     *indexed = 0;
     db *d = db_get(s->pool);
     int rc = db_exec(d,
-                  "INSERT INTO wasm_files(sha256, size, created_at, last_accessed_at) VALUES(?,?,?,?) "
-                  "ON CONFLICT(sha256) DO UPDATE SET last_accessed_at=excluded.last_accessed_at",
-                  "tiii", sha, size, now, now);
+                     "INSERT INTO wasm_files(sha256, size, created_at, last_accessed_at) VALUES(?,?,?,?) "
+                     "ON CONFLICT(sha256) DO UPDATE SET last_accessed_at=excluded.last_accessed_at",
+                     "tiii", sha, size, now, now);
     if (rc >= 0 && repo && *repo && commit && cr_is_commit_id(commit)) {
-        rc = db_exec(d,
-                  "INSERT INTO wasm_builds(repo_url, commit_hash, build_target, sha256, created_at) VALUES(?,?,?,?,?) "
-                  "ON CONFLICT(repo_url, commit_hash, build_target) DO UPDATE SET sha256=excluded.sha256",
-                  "tttti", repo, commit, target ? target : CR_DEFAULT_TARGET, sha, now);
-        if (rc >= 0) *indexed = 1;
+        rc = db_exec(
+            d,
+            "INSERT INTO wasm_builds(repo_url, commit_hash, build_target, sha256, created_at) VALUES(?,?,?,?,?) "
+            "ON CONFLICT(repo_url, commit_hash, build_target) DO UPDATE SET sha256=excluded.sha256",
+            "tttti", repo, commit, target ? target : CR_DEFAULT_TARGET, sha, now);
+        if (rc >= 0)
+            *indexed = 1;
     }
     db_put(s->pool, d);
     return rc < 0 ? ST_ERROR : ST_OK;
@@ -1124,7 +1179,8 @@ st_status store_wasm_get(store *s, const char *sha, int touch, store_wasm *w)
     st_status ret = ST_NOT_FOUND;
     db *d = db_get(s->pool);
     db_rows *st = db_query(d, "SELECT size, created_at FROM wasm_files WHERE sha256=?", "t", sha);
-    if (!st) ret = ST_ERROR;
+    if (!st)
+        ret = ST_ERROR;
     else if (db_next(st) == 1) {
         snprintf(w->sha256, sizeof w->sha256, "%s", sha);
         w->size = db_int(st, 0);
@@ -1134,7 +1190,7 @@ st_status store_wasm_get(store *s, const char *sha, int touch, store_wasm *w)
     db_done(st);
     if (ret == ST_OK && touch)
         db_exec(d, "UPDATE wasm_files SET last_accessed_at=?, access_count=access_count+1 WHERE sha256=?", "it",
-             store_now_ms(), sha);
+                store_now_ms(), sha);
     db_put(s->pool, d);
     return ret;
 }
@@ -1153,10 +1209,11 @@ st_status store_wasm_lookup_build(store *s, const char *repo, const char *commit
     st_status ret = ST_NOT_FOUND;
     db *d = db_get(s->pool);
     db_rows *st = db_query(d,
-                             "SELECT f.sha256, f.size, f.created_at FROM wasm_builds b JOIN wasm_files f ON "
-                             "f.sha256=b.sha256 WHERE b.repo_url=? AND b.commit_hash=? AND b.build_target=?",
-                             "ttt", repo, commit, target);
-    if (!st) ret = ST_ERROR;
+                           "SELECT f.sha256, f.size, f.created_at FROM wasm_builds b JOIN wasm_files f ON "
+                           "f.sha256=b.sha256 WHERE b.repo_url=? AND b.commit_hash=? AND b.build_target=?",
+                           "ttt", repo, commit, target);
+    if (!st)
+        ret = ST_ERROR;
     else if (db_next(st) == 1) {
         snprintf(w->sha256, sizeof w->sha256, "%s", db_text(st, 0));
         w->size = db_int(st, 1);
@@ -1172,7 +1229,8 @@ int64_t store_wasm_total(store *s, int64_t *count)
 {
     db *d = db_get(s->pool);
     int64_t t = db_scalar(d, 0, "SELECT COALESCE(SUM(size),0) FROM wasm_files", NULL);
-    if (count) *count = db_scalar(d, 0, "SELECT COUNT(*) FROM wasm_files", NULL);
+    if (count)
+        *count = db_scalar(d, 0, "SELECT COUNT(*) FROM wasm_files", NULL);
     db_put(s->pool, d);
     return t;
 }
@@ -1182,10 +1240,11 @@ st_status store_wasm_oldest(store *s, const char *keep, store_wasm *w)
     st_status ret = ST_EMPTY;
     db *d = db_get(s->pool);
     db_rows *st = db_query(d,
-                             "SELECT sha256, size, created_at FROM wasm_files WHERE sha256<>? "
-                             "ORDER BY last_accessed_at, sha256 LIMIT 1",
-                             "t", keep ? keep : "");
-    if (!st) ret = ST_ERROR;
+                           "SELECT sha256, size, created_at FROM wasm_files WHERE sha256<>? "
+                           "ORDER BY last_accessed_at, sha256 LIMIT 1",
+                           "t", keep ? keep : "");
+    if (!st)
+        ret = ST_ERROR;
     else if (db_next(st) == 1) {
         snprintf(w->sha256, sizeof w->sha256, "%s", db_text(st, 0));
         w->size = db_int(st, 1);
@@ -1205,8 +1264,9 @@ int store_lock_acquire(store *s, const char *key, const char *worker_id, int64_t
     int64_t now = store_now_ms();
     db *d = db_get(s->pool);
     db_exec(d, "DELETE FROM locks WHERE lock_key=? AND expires_at<=?", "ti", key, now);
-    int rc = db_exec(d, "INSERT INTO locks(lock_key, worker_id, expires_at) VALUES(?,?,?) ON CONFLICT(lock_key) DO NOTHING",
-                  "tti", key, worker_id, now + ttl_ms);
+    int rc =
+        db_exec(d, "INSERT INTO locks(lock_key, worker_id, expires_at) VALUES(?,?,?) ON CONFLICT(lock_key) DO NOTHING",
+                "tti", key, worker_id, now + ttl_ms);
     db_put(s->pool, d);
     return rc;
 }
@@ -1245,9 +1305,9 @@ json_t *store_log_list(store *s, int64_t request_id)
     json_t *arr = json_array();
     db *d = db_get(s->pool);
     db_rows *st = db_query(d,
-                             "SELECT id, request_id, job_id, log_type, stderr, stdout, exit_code, execution_error, "
-                             "created_at FROM system_logs WHERE request_id=? ORDER BY created_at DESC, id DESC",
-                             "i", request_id);
+                           "SELECT id, request_id, job_id, log_type, stderr, stdout, exit_code, execution_error, "
+                           "created_at FROM system_logs WHERE request_id=? ORDER BY created_at DESC, id DESC",
+                           "i", request_id);
     while (st && db_next(st) == 1) {
         char ts[40];
         tf_f3(db_int(st, 8), ts, sizeof ts);
@@ -1274,9 +1334,11 @@ json_t *store_log_list(store *s, int64_t request_id)
 /* Sum of decimal strings (yoctoNEAR fits in 128 bits; we add as decimal text). */
 static void dec_add(char *acc, size_t size, const char *v)
 {
-    if (!v || !*v) return;
+    if (!v || !*v)
+        return;
     for (const char *p = v; *p; p++)
-        if (*p < '0' || *p > '9') return; /* non-numeric values are skipped, not a 500 */
+        if (*p < '0' || *p > '9')
+            return; /* non-numeric values are skipped, not a 500 */
     char out[64];
     int i = (int)strlen(acc) - 1, j = (int)strlen(v) - 1, k = 0, carry = 0;
     char rev[64];
@@ -1285,24 +1347,29 @@ static void dec_add(char *acc, size_t size, const char *v)
         rev[k++] = (char)('0' + d % 10);
         carry = d / 10;
     }
-    for (int m = 0; m < k; m++) out[m] = rev[k - 1 - m];
+    for (int m = 0; m < k; m++)
+        out[m] = rev[k - 1 - m];
     out[k] = 0;
     const char *o = out;
-    while (*o == '0' && o[1]) o++;
+    while (*o == '0' && o[1])
+        o++;
     snprintf(acc, size, "%s", o);
 }
 
-#define STATUS_COUNTS                                                                                             \
-    "SUM(CASE WHEN eh.success=1 THEN 1 ELSE 0 END), SUM(CASE WHEN j.status='failed' THEN 1 ELSE 0 END), "           \
-    "SUM(CASE WHEN j.status='access_denied' THEN 1 ELSE 0 END), "                                                 \
-    "SUM(CASE WHEN j.status='compilation_failed' THEN 1 ELSE 0 END), "                                            \
-    "SUM(CASE WHEN j.status='execution_failed' THEN 1 ELSE 0 END), "                                              \
-    "SUM(CASE WHEN j.status='insufficient_payment' THEN 1 ELSE 0 END), "                                          \
+#define STATUS_COUNTS                                                                                     \
+    "SUM(CASE WHEN eh.success=1 THEN 1 ELSE 0 END), SUM(CASE WHEN j.status='failed' THEN 1 ELSE 0 END), " \
+    "SUM(CASE WHEN j.status='access_denied' THEN 1 ELSE 0 END), "                                         \
+    "SUM(CASE WHEN j.status='compilation_failed' THEN 1 ELSE 0 END), "                                    \
+    "SUM(CASE WHEN j.status='execution_failed' THEN 1 ELSE 0 END), "                                      \
+    "SUM(CASE WHEN j.status='insufficient_payment' THEN 1 ELSE 0 END), "                                  \
     "SUM(CASE WHEN j.status='custom' THEN 1 ELSE 0 END)"
 
-static const char *const COUNT_KEYS[] = {"successful_executions",       "failed_executions",
-                                         "access_denied_executions",    "compilation_failed_executions",
-                                         "execution_failed_executions", "insufficient_payment_executions",
+static const char *const COUNT_KEYS[] = {"successful_executions",
+                                         "failed_executions",
+                                         "access_denied_executions",
+                                         "compilation_failed_executions",
+                                         "execution_failed_executions",
+                                         "insufficient_payment_executions",
                                          "custom_executions"};
 
 json_t *store_public_stats(store *s)
@@ -1310,14 +1377,15 @@ json_t *store_public_stats(store *s)
     json_t *o = json_object();
     db *d = db_get(s->pool);
     db_rows *st = db_query(d,
-                             "SELECT COUNT(*), " STATUS_COUNTS ", COALESCE(SUM(eh.instructions_used),0), "
-                             "CAST(ROUND(COALESCE(AVG(eh.execution_time_ms),0)) AS BIGINT), "
-                             "COUNT(DISTINCT eh.user_account_id) "
-                             "FROM execution_history eh LEFT JOIN jobs j ON eh.job_id=j.job_id",
-                             NULL);
+                           "SELECT COUNT(*), " STATUS_COUNTS ", COALESCE(SUM(eh.instructions_used),0), "
+                           "CAST(ROUND(COALESCE(AVG(eh.execution_time_ms),0)) AS BIGINT), "
+                           "COUNT(DISTINCT eh.user_account_id) "
+                           "FROM execution_history eh LEFT JOIN jobs j ON eh.job_id=j.job_id",
+                           NULL);
     if (st && db_next(st) == 1) {
         json_object_set_new(o, "total_executions", json_integer(db_int(st, 0)));
-        for (int i = 0; i < 7; i++) json_object_set_new(o, COUNT_KEYS[i], json_integer(db_int(st, 1 + i)));
+        for (int i = 0; i < 7; i++)
+            json_object_set_new(o, COUNT_KEYS[i], json_integer(db_int(st, 1 + i)));
         json_object_set_new(o, "total_instructions_used", json_integer(db_int(st, 8)));
         json_object_set_new(o, "average_execution_time_ms", json_integer(db_int(st, 9)));
         json_object_set_new(o, "unique_users", json_integer(db_int(st, 10)));
@@ -1325,14 +1393,15 @@ json_t *store_public_stats(store *s)
     db_done(st);
     char total[64] = "0";
     st = db_query(d, "SELECT near_payment_yocto FROM execution_history WHERE near_payment_yocto IS NOT NULL", NULL);
-    while (st && db_next(st) == 1) dec_add(total, sizeof total, db_text(st, 0));
+    while (st && db_next(st) == 1)
+        dec_add(total, sizeof total, db_text(st, 0));
     db_done(st);
     json_object_set_new(o, "total_near_paid_yocto", json_string(total));
     json_object_set_new(o, "active_workers",
                         json_integer(db_scalar(d, 0,
-                                            "SELECT COUNT(*) FROM workers WHERE status IN ('online','busy') AND "
-                                            "last_heartbeat_at>?",
-                                            "i", store_now_ms() - 5 * 60 * 1000)));
+                                               "SELECT COUNT(*) FROM workers WHERE status IN ('online','busy') AND "
+                                               "last_heartbeat_at>?",
+                                               "i", store_now_ms() - 5 * 60 * 1000)));
     db_put(s->pool, d);
     return o;
 }
@@ -1342,13 +1411,13 @@ json_t *store_public_workers(store *s)
     json_t *arr = json_array();
     int64_t now = store_now_ms();
     db *d = db_get(s->pool);
-    db_rows *st = db_query(
-        d,
-        "SELECT w.worker_id, w.worker_name, w.status, w.current_task_id, w.last_heartbeat_at, w.created_at, "
-        "(SELECT COUNT(*) FROM execution_history h WHERE h.worker_id=w.worker_id AND h.success=1), "
-        "(SELECT COUNT(*) FROM execution_history h WHERE h.worker_id=w.worker_id AND h.success=0) "
-        "FROM workers w ORDER BY w.last_heartbeat_at DESC",
-        NULL);
+    db_rows *st =
+        db_query(d,
+                 "SELECT w.worker_id, w.worker_name, w.status, w.current_task_id, w.last_heartbeat_at, w.created_at, "
+                 "(SELECT COUNT(*) FROM execution_history h WHERE h.worker_id=w.worker_id AND h.success=1), "
+                 "(SELECT COUNT(*) FROM execution_history h WHERE h.worker_id=w.worker_id AND h.success=0) "
+                 "FROM workers w ORDER BY w.last_heartbeat_at DESC",
+                 NULL);
     while (st && db_next(st) == 1) {
         char ts[40];
         tf_f1(db_int(st, 4), ts, sizeof ts);
@@ -1418,11 +1487,11 @@ json_t *store_user_earnings(store *s, const char *user)
     json_object_set_new(o, "user_account_id", json_string(user));
     db *d = db_get(s->pool);
     db_rows *st = db_query(d,
-                             "SELECT COUNT(*), COALESCE(SUM(CASE WHEN success=1 THEN 1 ELSE 0 END),0), "
-                             "COALESCE(SUM(instructions_used),0), "
-                             "CAST(ROUND(COALESCE(AVG(execution_time_ms),0)) AS BIGINT) "
-                             "FROM execution_history WHERE user_account_id=?",
-                             "t", user);
+                           "SELECT COUNT(*), COALESCE(SUM(CASE WHEN success=1 THEN 1 ELSE 0 END),0), "
+                           "COALESCE(SUM(instructions_used),0), "
+                           "CAST(ROUND(COALESCE(AVG(execution_time_ms),0)) AS BIGINT) "
+                           "FROM execution_history WHERE user_account_id=?",
+                           "t", user);
     if (st && db_next(st) == 1) {
         json_object_set_new(o, "total_executions", json_integer(db_int(st, 0)));
         json_object_set_new(o, "successful_executions", json_integer(db_int(st, 1)));
@@ -1432,7 +1501,8 @@ json_t *store_user_earnings(store *s, const char *user)
     db_done(st);
     char total[64] = "0";
     st = db_query(d, "SELECT near_payment_yocto FROM execution_history WHERE user_account_id=?", "t", user);
-    while (st && db_next(st) == 1) dec_add(total, sizeof total, db_text(st, 0));
+    while (st && db_next(st) == 1)
+        dec_add(total, sizeof total, db_text(st, 0));
     db_done(st);
     json_object_set_new(o, "total_near_spent_yocto", json_string(total));
     db_put(s->pool, d);
@@ -1443,19 +1513,20 @@ json_t *store_popular_repos(store *s)
 {
     json_t *arr = json_array();
     db *d = db_get(s->pool);
-    db_rows *st = db_query(
-        d,
-        "SELECT eh.github_repo, COUNT(*), " STATUS_COUNTS ", "
-        "(SELECT h2.github_commit FROM execution_history h2 WHERE h2.github_repo=eh.github_repo "
-        " ORDER BY h2.created_at DESC, h2.id DESC LIMIT 1) "
-        "FROM execution_history eh LEFT JOIN jobs j ON eh.job_id=j.job_id WHERE eh.github_repo IS NOT NULL "
-        "GROUP BY eh.github_repo ORDER BY COUNT(*) DESC LIMIT 10",
-        NULL);
+    db_rows *st =
+        db_query(d,
+                 "SELECT eh.github_repo, COUNT(*), " STATUS_COUNTS ", "
+                 "(SELECT h2.github_commit FROM execution_history h2 WHERE h2.github_repo=eh.github_repo "
+                 " ORDER BY h2.created_at DESC, h2.id DESC LIMIT 1) "
+                 "FROM execution_history eh LEFT JOIN jobs j ON eh.job_id=j.job_id WHERE eh.github_repo IS NOT NULL "
+                 "GROUP BY eh.github_repo ORDER BY COUNT(*) DESC LIMIT 10",
+                 NULL);
     while (st && db_next(st) == 1) {
         json_t *o = json_object();
         json_object_set_new(o, "github_repo", col_json_str(st, 0));
         json_object_set_new(o, "total_executions", json_integer(db_int(st, 1)));
-        for (int i = 0; i < 7; i++) json_object_set_new(o, COUNT_KEYS[i], json_integer(db_int(st, 2 + i)));
+        for (int i = 0; i < 7; i++)
+            json_object_set_new(o, COUNT_KEYS[i], json_integer(db_int(st, 2 + i)));
         json_object_set_new(o, "last_commit", col_json_str(st, 9));
         json_array_append_new(arr, o);
     }
@@ -1471,10 +1542,12 @@ void store_get_metrics(store *s, store_metrics *m)
     m->queued = db_scalar(d, 0, "SELECT COUNT(*) FROM tasks WHERE state='queued'", NULL);
     m->leased = db_scalar(d, 0, "SELECT COUNT(*) FROM tasks WHERE state='leased'", NULL);
     m->done = db_scalar(d, 0, "SELECT COUNT(*) FROM tasks WHERE state='done'", NULL);
-    m->abandoned_waiting = db_scalar(d, 0, "SELECT COUNT(*) FROM tasks WHERE state<>'done' AND abandoned_reason IS NOT NULL", NULL);
+    m->abandoned_waiting =
+        db_scalar(d, 0, "SELECT COUNT(*) FROM tasks WHERE state<>'done' AND abandoned_reason IS NOT NULL", NULL);
     m->jobs_in_progress = db_scalar(d, 0, "SELECT COUNT(*) FROM jobs WHERE status='in_progress'", NULL);
     m->jobs_completed = db_scalar(d, 0, "SELECT COUNT(*) FROM jobs WHERE status='completed'", NULL);
-    m->jobs_failed = db_scalar(d, 0, "SELECT COUNT(*) FROM jobs WHERE status NOT IN ('completed','in_progress','pending')", NULL);
+    m->jobs_failed =
+        db_scalar(d, 0, "SELECT COUNT(*) FROM jobs WHERE status NOT IN ('completed','in_progress','pending')", NULL);
     m->lease_expiries = db_scalar(d, 0, "SELECT value FROM counters WHERE name='lease_expiries'", NULL);
     m->cache_bytes = db_scalar(d, 0, "SELECT COALESCE(SUM(size),0) FROM wasm_files", NULL);
     m->cache_files = db_scalar(d, 0, "SELECT COUNT(*) FROM wasm_files", NULL);
@@ -1514,7 +1587,8 @@ st_status store_apikey_lookup(store *s, const char *hash, int64_t *id, int *acti
         ret = ST_ERROR;
     }
     db_done(st);
-    if (ret == ST_OK) db_exec(d, "UPDATE api_keys SET last_used_at=? WHERE id=?", "ii", store_now_ms(), *id);
+    if (ret == ST_OK)
+        db_exec(d, "UPDATE api_keys SET last_used_at=? WHERE id=?", "ii", store_now_ms(), *id);
     db_put(s->pool, d);
     return ret;
 }
@@ -1523,7 +1597,8 @@ static const char *jstr_or_null(json_t *o, const char *k) { return json_string_v
 static const int64_t *jint_ptr(json_t *o, const char *k, int64_t *buf)
 {
     json_t *v = json_object_get(o, k);
-    if (!json_is_integer(v)) return NULL;
+    if (!json_is_integer(v))
+        return NULL;
     *buf = json_integer_value(v);
     return buf;
 }
@@ -1539,8 +1614,14 @@ st_status store_attestation_add(store *s, json_t *a, const char *measurement, co
         "INSERT INTO task_attestations(task_id, task_type, tdx_quote, worker_measurement, request_id, "
         "caller_account_id, transaction_hash, block_height, repo_url, commit_hash, build_target, wasm_hash, "
         "input_hash, output_hash, token_hash, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
-        "ittt" "I" "tt" "I" "ttttttt" "i", tid, jstr_or_null(a, "task_type"), jstr_or_null(a, "tdx_quote"), measurement,
-        rid, jstr_or_null(a, "caller_account_id"), jstr_or_null(a, "transaction_hash"), bh, jstr_or_null(a, "repo_url"),
+        "ittt"
+        "I"
+        "tt"
+        "I"
+        "ttttttt"
+        "i",
+        tid, jstr_or_null(a, "task_type"), jstr_or_null(a, "tdx_quote"), measurement, rid,
+        jstr_or_null(a, "caller_account_id"), jstr_or_null(a, "transaction_hash"), bh, jstr_or_null(a, "repo_url"),
         jstr_or_null(a, "commit_hash"), jstr_or_null(a, "build_target"), jstr_or_null(a, "wasm_hash"),
         jstr_or_null(a, "input_hash"), jstr_or_null(a, "output_hash"), token_hash, store_now_ms());
     if (st && db_next(st) == 1) {
@@ -1556,20 +1637,22 @@ json_t *store_attestation_get(store *s, int64_t task_id)
 {
     json_t *o = NULL;
     db *d = db_get(s->pool);
-    db_rows *st = db_query(d,
-                           "SELECT id, task_id, task_type, tdx_quote, worker_measurement, request_id, caller_account_id, "
-                           "transaction_hash, block_height, repo_url, commit_hash, build_target, wasm_hash, input_hash, "
-                           "output_hash, created_at FROM task_attestations WHERE task_id=? ORDER BY id LIMIT 1",
-                           "i", task_id);
+    db_rows *st =
+        db_query(d,
+                 "SELECT id, task_id, task_type, tdx_quote, worker_measurement, request_id, caller_account_id, "
+                 "transaction_hash, block_height, repo_url, commit_hash, build_target, wasm_hash, input_hash, "
+                 "output_hash, created_at FROM task_attestations WHERE task_id=? ORDER BY id LIMIT 1",
+                 "i", task_id);
     if (st && db_next(st) == 1) {
-        static const char *const K[] = {"id", "task_id", "task_type", "tdx_quote", "worker_measurement",
-                                        "request_id", "caller_account_id", "transaction_hash", "block_height",
-                                        "repo_url", "commit_hash", "build_target", "wasm_hash", "input_hash",
-                                        "output_hash"};
+        static const char *const K[] = {
+            "id",          "task_id",           "task_type",        "tdx_quote",    "worker_measurement",
+            "request_id",  "caller_account_id", "transaction_hash", "block_height", "repo_url",
+            "commit_hash", "build_target",      "wasm_hash",        "input_hash",   "output_hash"};
         static const int IS_INT[] = {1, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0};
         o = json_object();
         for (int i = 0; i < 15; i++) {
-            if (db_null(st, i)) continue; /* optional keys are omitted when null (spec §13.2) */
+            if (db_null(st, i))
+                continue; /* optional keys are omitted when null (spec §13.2) */
             json_object_set_new(o, K[i], IS_INT[i] ? json_integer(db_int(st, i)) : json_string(db_text(st, i)));
         }
         json_object_set_new(o, "timestamp", json_integer(db_int(st, 15) / 1000));
@@ -1597,10 +1680,11 @@ st_status store_branch_get(store *s, const char *repo, const char *commit, char 
 st_status store_branch_put(store *s, const char *repo, const char *commit, const char *branch, int64_t ttl_ms)
 {
     db *d = db_get(s->pool);
-    int rc = db_exec(d,
-                     "INSERT INTO branch_cache(repo, commit_id, branch, expires_at) VALUES(?,?,?,?) "
-                     "ON CONFLICT(repo, commit_id) DO UPDATE SET branch=excluded.branch, expires_at=excluded.expires_at",
-                     "ttti", repo, commit, branch, store_now_ms() + ttl_ms);
+    int rc =
+        db_exec(d,
+                "INSERT INTO branch_cache(repo, commit_id, branch, expires_at) VALUES(?,?,?,?) "
+                "ON CONFLICT(repo, commit_id) DO UPDATE SET branch=excluded.branch, expires_at=excluded.expires_at",
+                "ttti", repo, commit, branch, store_now_ms() + ttl_ms);
     db_put(s->pool, d);
     return rc < 0 ? ST_ERROR : ST_OK;
 }

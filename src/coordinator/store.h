@@ -22,17 +22,17 @@ typedef struct store store;
 
 typedef enum {
     ST_OK = 0,
-    ST_EXISTS,      /* already there (idempotent create) */
+    ST_EXISTS, /* already there (idempotent create) */
     ST_NOT_FOUND,
-    ST_CONFLICT,    /* lease not held, different result, ... */
-    ST_EMPTY,       /* nothing to lease */
-    ST_ERROR,       /* storage failure (500) */
+    ST_CONFLICT, /* lease not held, different result, ... */
+    ST_EMPTY,    /* nothing to lease */
+    ST_ERROR,    /* storage failure (500) */
 } st_status;
 
 typedef struct {
-    int64_t lease_ms;       /* lease length */
-    int max_attempts;       /* leases before a task is abandoned */
-    int max_conns;          /* PostgreSQL connection pool size (0 = 8) */
+    int64_t lease_ms; /* lease length */
+    int max_attempts; /* leases before a task is abandoned */
+    int max_conns;    /* PostgreSQL connection pool size (0 = 8) */
 } store_queue_cfg;
 
 /* url: "sqlite:PATH", "postgres://…" (or NULL: data_dir/coordinator.db).
@@ -40,7 +40,7 @@ typedef struct {
 store *store_open(const char *url, const char *data_dir, const store_queue_cfg *qc, char *err, size_t err_size);
 void store_close(store *s);
 int store_schema_version(store *s);
-const char *store_kind(store *s);   /* "sqlite" or "postgresql" */
+const char *store_kind(store *s); /* "sqlite" or "postgresql" */
 /* PostgreSQL: call fn whenever any coordinator sharing the database queues
  * work (LISTEN/NOTIFY). No-op for SQLite (one process). */
 int store_listen(store *s, void (*fn)(void *), void *ctx, char *err, size_t n);

@@ -17,8 +17,8 @@ void tf_f1(int64_t ms, char *buf, size_t size)
     struct tm tm;
     int f;
     split(ms, &tm, &f);
-    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-             tm.tm_hour, tm.tm_min, tm.tm_sec, f);
+    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec, f);
 }
 
 void tf_f2(int64_t ms, char *buf, size_t size)
@@ -43,7 +43,8 @@ void tf_f3(int64_t ms, char *buf, size_t size)
     if (f) {
         snprintf(frac, sizeof frac, ".%03d", f);
         size_t l = strlen(frac);
-        while (l > 1 && frac[l - 1] == '0') frac[--l] = 0;
+        while (l > 1 && frac[l - 1] == '0')
+            frac[--l] = 0;
     }
     snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d%s", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
              tm.tm_min, tm.tm_sec, frac);

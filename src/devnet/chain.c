@@ -25,7 +25,8 @@ static int load_head(devnet_chain *c)
 {
     sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT height, hash, timestamp FROM blocks ORDER BY height DESC LIMIT 1");
     if (!s || sqlite3_step(s) != SQLITE_ROW) {
-        if (s) sqlite3_reset(s);
+        if (s)
+            sqlite3_reset(s);
         return -1;
     }
     c->head_height = (uint64_t)sqlite3_column_int64(s, 0);
@@ -34,7 +35,8 @@ static int load_head(devnet_chain *c)
     sqlite3_reset(s);
     s = devnet_stmt(&c->st, "SELECT height, hash FROM blocks ORDER BY height LIMIT 1");
     if (!s || sqlite3_step(s) != SQLITE_ROW) {
-        if (s) sqlite3_reset(s);
+        if (s)
+            sqlite3_reset(s);
         return -1;
     }
     c->genesis_height = (uint64_t)sqlite3_column_int64(s, 0);
@@ -42,8 +44,10 @@ static int load_head(devnet_chain *c)
     sqlite3_reset(s);
     s = devnet_stmt(&c->st,
                     "SELECT MAX(COALESCE((SELECT MAX(seq) FROM receipts),0), COALESCE((SELECT MAX(seq) FROM txs),0))");
-    if (s && sqlite3_step(s) == SQLITE_ROW) c->seq = (uint64_t)sqlite3_column_int64(s, 0);
-    if (s) sqlite3_reset(s);
+    if (s && sqlite3_step(s) == SQLITE_ROW)
+        c->seq = (uint64_t)sqlite3_column_int64(s, 0);
+    if (s)
+        sqlite3_reset(s);
     return 0;
 }
 
@@ -54,7 +58,8 @@ static int remove_tree(const char *path)
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char p[4400];
         snprintf(p, sizeof p, "%s/%s", path, files[i]);
-        if (unlink(p) && errno != ENOENT) return -1;
+        if (unlink(p) && errno != ENOENT)
+            return -1;
     }
     return 0;
 }
@@ -65,12 +70,14 @@ static void warm_code_cache(devnet_chain *c)
 {
     sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT a.code_hash, c.code FROM accounts a JOIN code c ON c.account = a.id "
                                           "WHERE length(a.code_hash) = 32 GROUP BY a.code_hash LIMIT 16");
-    if (!s) return;
+    if (!s)
+        return;
     while (sqlite3_step(s) == SQLITE_ROW) {
         const uint8_t *hash = sqlite3_column_blob(s, 0);
         const uint8_t *code = sqlite3_column_blob(s, 1);
         int len = sqlite3_column_bytes(s, 1);
-        if (hash && code && len > 0) devnet_compiler_enqueue(c->compiler, hash, code, (size_t)len);
+        if (hash && code && len > 0)
+            devnet_compiler_enqueue(c->compiler, hash, code, (size_t)len);
     }
     sqlite3_reset(s);
 }
@@ -81,7 +88,8 @@ devnet_status devnet_chain_open(devnet_chain *c, const devnet_config *cfg, char 
     c->home_lock_fd = -1;
     c->cfg = *cfg;
     c->started_ns = devnet_now_ns();
-    if (cfg->has_genesis_time) c->clock_offset_ns = cfg->genesis_time_ns - (int64_t)c->started_ns;
+    if (cfg->has_genesis_time)
+        c->clock_offset_ns = cfg->genesis_time_ns - (int64_t)c->started_ns;
     pthread_mutex_init(&c->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -106,10 +114,12 @@ devnet_status devnet_chain_open(devnet_chain *c, const devnet_config *cfg, char 
     }
     char path[4200];
     snprintf(path, sizeof path, "%s/devnet.db", cfg->home);
-    if (devnet_state_open(&c->st, path, err, errlen)) return DEVNET_ERR_DB;
+    if (devnet_state_open(&c->st, path, err, errlen))
+        return DEVNET_ERR_DB;
     char buf[64];
     if (!devnet_meta_get(&c->st, "chain_id", buf, sizeof buf)) {
-        if (devnet_genesis(&c->st, cfg->home, devnet_chain_clock_ns(c), err, errlen)) return DEVNET_ERR_DB;
+        if (devnet_genesis(&c->st, cfg->home, devnet_chain_clock_ns(c), err, errlen))
+            return DEVNET_ERR_DB;
         if (!cfg->quiet)
             devnet_log("info", "genesis written to %s (accounts near, test.near; keys in %s/credentials/%s/)",
                        cfg->home, cfg->home, DEVNET_CHAIN_ID);
@@ -127,13 +137,17 @@ void devnet_chain_close(devnet_chain *c)
 {
     devnet_compiler_stop(c->compiler); /* before the cache it fills goes away */
     c->compiler = NULL;
-    for (size_t i = 0; i < c->pool_len; i++) devnet_checked_tx_free(c->pool[i].tx);
+    for (size_t i = 0; i < c->pool_len; i++)
+        devnet_checked_tx_free(c->pool[i].tx);
     free(c->pool);
-    for (size_t i = 0; i < sizeof c->rejected / sizeof c->rejected[0]; i++) json_decref(c->rejected[i].error);
+    for (size_t i = 0; i < sizeof c->rejected / sizeof c->rejected[0]; i++)
+        json_decref(c->rejected[i].error);
     for (size_t i = 0; i < sizeof c->contracts / sizeof c->contracts[0]; i++)
-        if (c->contracts[i].contract) nearvm_contract_release(c->contracts[i].contract);
+        if (c->contracts[i].contract)
+            nearvm_contract_release(c->contracts[i].contract);
     devnet_state_close(&c->st);
-    if (c->home_lock_fd >= 0) close(c->home_lock_fd); /* releases the flock */
+    if (c->home_lock_fd >= 0)
+        close(c->home_lock_fd); /* releases the flock */
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->block_cond);
 }
@@ -141,14 +155,16 @@ void devnet_chain_close(devnet_chain *c)
 static bool in_pool(devnet_chain *c, const uint8_t hash[32])
 {
     for (size_t i = 0; i < c->pool_len; i++)
-        if (!memcmp(c->pool[i].tx->hash, hash, 32)) return true;
+        if (!memcmp(c->pool[i].tx->hash, hash, 32))
+            return true;
     return false;
 }
 
 static bool tx_known(devnet_chain *c, const uint8_t hash[32])
 {
     sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT 1 FROM txs WHERE hash=?");
-    if (!s) return false;
+    if (!s)
+        return false;
     sqlite3_bind_blob(s, 1, hash, 32, SQLITE_TRANSIENT);
     bool r = sqlite3_step(s) == SQLITE_ROW;
     sqlite3_reset(s);
@@ -164,7 +180,8 @@ devnet_status devnet_chain_submit(devnet_chain *c, devnet_checked_tx *t, json_t 
     }
     devnet_tx_cost cost;
     if (devnet_tx_validate(c, t, &cost, error)) {
-        if (!*error) snprintf(msg, msglen, "internal error while validating");
+        if (!*error)
+            snprintf(msg, msglen, "internal error while validating");
         devnet_checked_tx_free(t);
         return DEVNET_ERR_INVALID;
     }
@@ -204,7 +221,8 @@ devnet_status devnet_chain_produce_block(devnet_chain *c)
     memset(&b, 0, sizeof b);
     b.height = c->head_height + 1;
     b.timestamp = devnet_chain_clock_ns(c);
-    if (b.timestamp <= c->head_timestamp) b.timestamp = c->head_timestamp + 1;
+    if (b.timestamp <= c->head_timestamp)
+        b.timestamp = c->head_timestamp + 1;
     uint8_t hb[8];
     memcpy(hb, &b.height, 8);
     devnet_sha256(c->head_hash, 32, hb, 8, b.random);
@@ -218,7 +236,8 @@ devnet_status devnet_chain_produce_block(devnet_chain *c)
     size_t pool_len = c->pool_len;
     c->pool = NULL;
     c->pool_len = c->pool_cap = 0;
-    if (pool_len) qsort(pool, pool_len, sizeof *pool, by_nonce);
+    if (pool_len)
+        qsort(pool, pool_len, sizeof *pool, by_nonce);
     bool state_lost = false; /* a savepoint could not be undone: the whole block rolls back */
     for (size_t i = 0; i < pool_len; i++) {
         /* decoded and checked on arrival: only the state checks run again */
@@ -230,11 +249,13 @@ devnet_status devnet_chain_produce_block(devnet_chain *c)
             /* All of the transaction or none of it: a failed state write
              * drops it (logged), as if it never arrived. */
             if (devnet_savepoint(&c->st) != DEVNET_OK) {
-                devnet_log("error", "block %llu: no savepoint for a transaction; dropped", (unsigned long long)b.height);
+                devnet_log("error", "block %llu: no savepoint for a transaction; dropped",
+                           (unsigned long long)b.height);
             } else if (devnet_runtime_apply_tx(c, &b, t, &cost) != DEVNET_OK) {
                 devnet_log("error", "block %llu: a transaction could not be stored; dropped",
                            (unsigned long long)b.height);
-                if (devnet_rollback(&c->st) != DEVNET_OK) state_lost = true;
+                if (devnet_rollback(&c->st) != DEVNET_OK)
+                    state_lost = true;
             } else if (devnet_release(&c->st) != DEVNET_OK) {
                 state_lost = true;
             }
@@ -315,7 +336,8 @@ void devnet_chain_run(devnet_chain *c)
         }
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec > next.tv_sec + 1) next = now; /* fell far behind (a slow block): do not burst */
+        if (now.tv_sec > next.tv_sec + 1)
+            next = now; /* fell far behind (a slow block): do not burst */
         while (!c->stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR) {
         }
     }
@@ -324,16 +346,20 @@ void devnet_chain_run(devnet_chain *c)
 json_t *devnet_tx_rejection(devnet_chain *c, const uint8_t hash[32])
 {
     for (size_t i = 0; i < sizeof c->rejected / sizeof c->rejected[0]; i++)
-        if (c->rejected[i].error && !memcmp(c->rejected[i].hash, hash, 32)) return c->rejected[i].error;
+        if (c->rejected[i].error && !memcmp(c->rejected[i].hash, hash, 32))
+            return c->rejected[i].error;
     return NULL;
 }
 
 int devnet_tx_progress(devnet_chain *c, const uint8_t hash[32])
 {
-    if (in_pool(c, hash)) return 1;
-    if (!tx_known(c, hash)) return 0;
+    if (in_pool(c, hash))
+        return 1;
+    if (!tx_known(c, hash))
+        return 0;
     sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT 1 FROM receipts WHERE tx_hash=? AND state<>2 LIMIT 1");
-    if (!s) return 2;
+    if (!s)
+        return 2;
     sqlite3_bind_blob(s, 1, hash, 32, SQLITE_TRANSIENT);
     bool pending = sqlite3_step(s) == SQLITE_ROW;
     sqlite3_reset(s);

@@ -51,7 +51,8 @@ static void *worker(void *arg)
         }
         job *j = k->head;
         k->head = j->next;
-        if (!k->head) k->tail = NULL;
+        if (!k->head)
+            k->tail = NULL;
         k->queued--;
         pthread_mutex_unlock(&k->mu);
         devnet_contract_compile_into_cache(k->chain, j->hash, j->code, j->len);
@@ -63,7 +64,8 @@ static void *worker(void *arg)
 devnet_compiler *devnet_compiler_start(devnet_chain *c)
 {
     devnet_compiler *k = calloc(1, sizeof *k);
-    if (!k) return NULL;
+    if (!k)
+        return NULL;
     k->chain = c;
     pthread_mutex_init(&k->mu, NULL);
     pthread_cond_init(&k->cond, NULL);
@@ -78,7 +80,8 @@ devnet_compiler *devnet_compiler_start(devnet_chain *c)
 
 void devnet_compiler_enqueue(devnet_compiler *k, const uint8_t hash[32], const uint8_t *code, size_t len)
 {
-    if (!k || !len) return;
+    if (!k || !len)
+        return;
     job *j = calloc(1, sizeof *j);
     uint8_t *copy = j ? malloc(len) : NULL;
     if (!copy) {
@@ -109,7 +112,8 @@ void devnet_compiler_enqueue(devnet_compiler *k, const uint8_t hash[32], const u
 /* Must be called without the chain lock (the worker may be waiting for it). */
 void devnet_compiler_stop(devnet_compiler *k)
 {
-    if (!k) return;
+    if (!k)
+        return;
     pthread_mutex_lock(&k->mu);
     k->stop = true;
     pthread_cond_signal(&k->cond);

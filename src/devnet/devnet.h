@@ -37,9 +37,9 @@
 
 #define DEVNET_CHAIN_ID "localnet"
 #define DEVNET_PROTOCOL_VERSION 88
-#define DEVNET_GAS_PRICE ((near_u128)100000000u) /* constant 1e8 yocto per gas */
+#define DEVNET_GAS_PRICE ((near_u128)100000000u)                  /* constant 1e8 yocto per gas */
 #define DEVNET_STORAGE_PRICE ((near_u128)10000000000000000000ull) /* 1e19 yocto per byte */
-#define DEVNET_ZERO_BALANCE_BYTES 770u /* NEP-448 */
+#define DEVNET_ZERO_BALANCE_BYTES 770u                            /* NEP-448 */
 #define DEVNET_ACCOUNT_BYTES 100u
 #define DEVNET_RECORD_EXTRA_BYTES 40u
 #define DEVNET_NONCE_MULTIPLIER 1000000ull
@@ -55,9 +55,9 @@ typedef struct devnet_config {
     int block_ms;
     bool reset;
     uint64_t yield_timeout_blocks; /* default 200 */
-    int wait_timeout_ms; /* send_tx / broadcast_tx_commit wait (default 10 s) */
+    int wait_timeout_ms;           /* send_tx / broadcast_tx_commit wait (default 10 s) */
     bool quiet;
-    bool has_genesis_time;   /* --genesis-time: the chain's clock starts there */
+    bool has_genesis_time; /* --genesis-time: the chain's clock starts there */
     int64_t genesis_time_ns;
 } devnet_config;
 
@@ -109,8 +109,10 @@ DEVNET_MUST_USE devnet_status devnet_code_get(devnet_state *st, const char *id, 
 DEVNET_MUST_USE devnet_status devnet_code_put(devnet_state *st, const char *id, const uint8_t *code, size_t len);
 
 /* Access keys: the public key as borsh bytes (33 for ed25519). */
-DEVNET_MUST_USE devnet_status devnet_key_get(devnet_state *st, const char *id, const near_public_key *pk, near_access_key *out);
-DEVNET_MUST_USE devnet_status devnet_key_put(devnet_state *st, const char *id, const near_public_key *pk, const near_access_key *ak);
+DEVNET_MUST_USE devnet_status devnet_key_get(devnet_state *st, const char *id, const near_public_key *pk,
+                                             near_access_key *out);
+DEVNET_MUST_USE devnet_status devnet_key_put(devnet_state *st, const char *id, const near_public_key *pk,
+                                             const near_access_key *ak);
 DEVNET_MUST_USE devnet_status devnet_key_delete(devnet_state *st, const char *id, const near_public_key *pk);
 /* Bytes an access key adds to storage_usage. */
 uint64_t devnet_key_storage_bytes(const near_public_key *pk, const near_access_key *ak);
@@ -118,8 +120,10 @@ uint64_t devnet_key_storage_bytes(const near_public_key *pk, const near_access_k
 json_t *devnet_permission_json(const near_access_key *ak);
 DEVNET_MUST_USE devnet_status devnet_permission_parse(json_t *perm, near_access_key *ak);
 
-DEVNET_MUST_USE devnet_status devnet_data_get(devnet_state *st, const char *id, const uint8_t *key, size_t klen, uint8_t **val, size_t *vlen);
-DEVNET_MUST_USE devnet_status devnet_data_set(devnet_state *st, const char *id, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen);
+DEVNET_MUST_USE devnet_status devnet_data_get(devnet_state *st, const char *id, const uint8_t *key, size_t klen,
+                                              uint8_t **val, size_t *vlen);
+DEVNET_MUST_USE devnet_status devnet_data_set(devnet_state *st, const char *id, const uint8_t *key, size_t klen,
+                                              const uint8_t *val, size_t vlen);
 DEVNET_MUST_USE devnet_status devnet_data_remove(devnet_state *st, const char *id, const uint8_t *key, size_t klen);
 
 DEVNET_MUST_USE devnet_status devnet_savepoint(devnet_state *st);
@@ -130,19 +134,21 @@ DEVNET_MUST_USE devnet_status devnet_rollback(devnet_state *st);
 
 /* Creates the genesis state and block, and writes credential files under
  * <home>/credentials/localnet/. */
-DEVNET_MUST_USE devnet_status devnet_genesis(devnet_state *st, const char *home, uint64_t timestamp_ns, char *err, size_t errlen);
+DEVNET_MUST_USE devnet_status devnet_genesis(devnet_state *st, const char *home, uint64_t timestamp_ns, char *err,
+                                             size_t errlen);
 
 /* ---- fees.c ----------------------------------------------------------- */
 
 typedef struct devnet_tx_cost {
-    uint64_t send_gas; /* burnt at conversion */
-    uint64_t exec_gas; /* reserved: receipt + action execution fees */
+    uint64_t send_gas;    /* burnt at conversion */
+    uint64_t exec_gas;    /* reserved: receipt + action execution fees */
     uint64_t prepaid_gas; /* sum of FunctionCall gas */
     near_u128 deposits;
     near_u128 total; /* gas_price * (send + exec + prepaid) + deposits */
 } devnet_tx_cost;
 
-DEVNET_MUST_USE devnet_status devnet_actions_cost(const near_action *actions, size_t n, bool sir, const char *receiver_id, devnet_tx_cost *out);
+DEVNET_MUST_USE devnet_status devnet_actions_cost(const near_action *actions, size_t n, bool sir,
+                                                  const char *receiver_id, devnet_tx_cost *out);
 /* What the receipt a delegate action creates needs: its execution fees,
  * the gas attached to its function calls, and its deposits. */
 void devnet_delegate_inner(const near_delegate_action *da, uint64_t *exec, uint64_t *prepaid, near_u128 *deposits);
@@ -222,7 +228,8 @@ void devnet_chain_run(devnet_chain *c);
  * (taking t; the same transaction again is accepted and t freed). On
  * rejection returns DEVNET_ERR_INVALID and *error gets the InvalidTxError JSON (or NULL with
  * msg for an internal error); t is freed. Lock must be held. */
-DEVNET_MUST_USE devnet_status devnet_chain_submit(devnet_chain *c, devnet_checked_tx *t, json_t **error, char *msg, size_t msglen);
+DEVNET_MUST_USE devnet_status devnet_chain_submit(devnet_chain *c, devnet_checked_tx *t, json_t **error, char *msg,
+                                                  size_t msglen);
 
 /* Transaction progress (lock held): 0 unknown (not in pool or chain),
  * 1 in pool, 2 included, 3 executed (no receipts outstanding). */
@@ -239,12 +246,14 @@ int devnet_chain_wait(devnet_chain *c, const struct timespec *deadline);
  * are kept for devnet_tx_validate (the same transaction sent again is
  * recognised first). Returns DEVNET_OK with *out, or a failure with msg saying why it does
  * not decode. */
-DEVNET_MUST_USE devnet_status devnet_tx_check(uint8_t *bytes, size_t len, devnet_checked_tx **out, char *msg, size_t msglen);
+DEVNET_MUST_USE devnet_status devnet_tx_check(uint8_t *bytes, size_t len, devnet_checked_tx **out, char *msg,
+                                              size_t msglen);
 void devnet_checked_tx_free(devnet_checked_tx *t);
 /* Validates a checked transaction at the current head (lock held), in
  * nearcore's order. Returns DEVNET_OK with the cost, or a failure with *error the
  * InvalidTxError JSON (NULL: internal error). */
-DEVNET_MUST_USE devnet_status devnet_tx_validate(devnet_chain *c, const devnet_checked_tx *t, devnet_tx_cost *cost, json_t **error);
+DEVNET_MUST_USE devnet_status devnet_tx_validate(devnet_chain *c, const devnet_checked_tx *t, devnet_tx_cost *cost,
+                                                 json_t **error);
 
 /* ---- receipts.c / runtime.c / vmcall.c -------------------------------- */
 
@@ -259,14 +268,16 @@ typedef struct devnet_block_ctx {
 /* Converts a validated transaction into its receipt (charging the signer)
  * and records the transaction and its outcome. A receipt to the signer
  * itself runs in this block, any other in the next. */
-DEVNET_MUST_USE devnet_status devnet_runtime_apply_tx(devnet_chain *c, devnet_block_ctx *b, const devnet_checked_tx *t, const devnet_tx_cost *cost);
+DEVNET_MUST_USE devnet_status devnet_runtime_apply_tx(devnet_chain *c, devnet_block_ctx *b, const devnet_checked_tx *t,
+                                                      const devnet_tx_cost *cost);
 /* Executes every receipt due in this block, then the yield timeouts. */
 DEVNET_MUST_USE devnet_status devnet_runtime_run_receipts(devnet_chain *c, devnet_block_ctx *b);
 
 /* View call (lock held): result bytes and logs, or a VM error string.
  * DEVNET_NOT_FOUND: no such account. */
-DEVNET_MUST_USE devnet_status devnet_runtime_view_call(devnet_chain *c, const char *account_id, const char *method, const uint8_t *args,
-                             size_t args_len, uint8_t **result, size_t *result_len, json_t **logs, char **error_debug);
+DEVNET_MUST_USE devnet_status devnet_runtime_view_call(devnet_chain *c, const char *account_id, const char *method,
+                                                       const uint8_t *args, size_t args_len, uint8_t **result,
+                                                       size_t *result_len, json_t **logs, char **error_debug);
 
 void *devnet_contract_get(devnet_chain *c, const uint8_t hash[32], const char *account_id, int *prepare_err,
                           char *detail, size_t detail_len);

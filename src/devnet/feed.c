@@ -71,7 +71,8 @@ char *devnet_feed_get(devnet_chain *c, const char *url, int *http_status)
     clock_gettime(CLOCK_REALTIME, &deadline);
     deadline.tv_sec += FEED_WAIT_MS / 1000;
     while (h > c->head_height && !c->stop)
-        if (devnet_chain_wait(c, &deadline)) break;
+        if (devnet_chain_wait(c, &deadline))
+            break;
     json_t *j = h <= c->head_height ? devnet_feed_block(c, h) : NULL;
     pthread_mutex_unlock(&c->lock);
     if (!j) {

@@ -37,7 +37,8 @@ static int delegate_fees(const near_delegate_action *da, bool sir, uint64_t *sen
     *send += send_fee(FEE_DELEGATE, sir) + send_fee(FEE_ACTION_RECEIPT, inner_sir);
     *exec += FEE_DELEGATE.execution + FEE_ACTION_RECEIPT.execution;
     for (size_t i = 0; i < da->n_actions; i++)
-        if (action_fees(&da->actions[i], inner_sir, implicit, send, exec)) return -1;
+        if (action_fees(&da->actions[i], inner_sir, implicit, send, exec))
+            return -1;
     return 0;
 }
 
@@ -51,7 +52,8 @@ void devnet_delegate_inner(const near_delegate_action *da, uint64_t *exec, uint6
     for (size_t i = 0; i < da->n_actions; i++) {
         const near_action *a = &da->actions[i];
         action_fees(a, false, implicit, &send, exec);
-        if (a->kind == NEAR_ACTION_FUNCTION_CALL) *prepaid = add_sat_u64(*prepaid, a->gas);
+        if (a->kind == NEAR_ACTION_FUNCTION_CALL)
+            *prepaid = add_sat_u64(*prepaid, a->gas);
         if (a->kind == NEAR_ACTION_FUNCTION_CALL || a->kind == NEAR_ACTION_TRANSFER)
             *deposits = add_sat_u128(*deposits, a->amount);
     }
@@ -115,7 +117,8 @@ static int action_fees(const near_action *a, bool sir, bool implicit_receiver, u
     return 0;
 }
 
-devnet_status devnet_actions_cost(const near_action *actions, size_t n, bool sir, const char *receiver_id, devnet_tx_cost *out)
+devnet_status devnet_actions_cost(const near_action *actions, size_t n, bool sir, const char *receiver_id,
+                                  devnet_tx_cost *out)
 {
     bool implicit = near_account_id_kind(receiver_id) == NEAR_ACCOUNT_NEAR_IMPLICIT;
     memset(out, 0, sizeof *out);
@@ -123,7 +126,8 @@ devnet_status devnet_actions_cost(const near_action *actions, size_t n, bool sir
     out->exec_gas = FEE_ACTION_RECEIPT.execution;
     for (size_t i = 0; i < n; i++) {
         const near_action *a = &actions[i];
-        if (action_fees(a, sir, implicit, &out->send_gas, &out->exec_gas)) return DEVNET_ERR_INVALID;
+        if (action_fees(a, sir, implicit, &out->send_gas, &out->exec_gas))
+            return DEVNET_ERR_INVALID;
         uint64_t prepaid = 0;
         near_u128 deposits = 0;
         if (a->kind == NEAR_ACTION_FUNCTION_CALL) {
@@ -142,7 +146,8 @@ devnet_status devnet_actions_cost(const near_action *actions, size_t n, bool sir
     }
     near_u128 gas = (near_u128)out->send_gas + out->exec_gas + out->prepaid_gas;
     near_u128 t;
-    if (near_u128_mul(gas, DEVNET_GAS_PRICE, &t) || near_u128_add(t, out->deposits, &out->total)) return DEVNET_ERR_INVALID;
+    if (near_u128_mul(gas, DEVNET_GAS_PRICE, &t) || near_u128_add(t, out->deposits, &out->total))
+        return DEVNET_ERR_INVALID;
     return DEVNET_OK;
 }
 
@@ -150,6 +155,7 @@ uint64_t devnet_actions_exec_fee(const near_action *actions, size_t n, const cha
 {
     bool implicit = near_account_id_kind(receiver_id) == NEAR_ACCOUNT_NEAR_IMPLICIT;
     uint64_t send = 0, exec = FEE_ACTION_RECEIPT.execution;
-    for (size_t i = 0; i < n; i++) action_fees(&actions[i], false, implicit, &send, &exec);
+    for (size_t i = 0; i < n; i++)
+        action_fees(&actions[i], false, implicit, &send, &exec);
     return exec;
 }

@@ -15,7 +15,7 @@
 #include "near/credentials.h"
 
 #define NEAR_BALANCE ((near_u128)1000000000u * 1000000000000000000ull * 1000000ull) /* 1e9 NEAR */
-#define TEST_BALANCE ((near_u128)1000000u * 1000000000000000000ull * 1000000ull) /* 1e6 NEAR */
+#define TEST_BALANCE ((near_u128)1000000u * 1000000000000000000ull * 1000000ull)    /* 1e6 NEAR */
 
 static int genesis_account(devnet_state *st, const char *home, const char *id, near_u128 balance, char *err,
                            size_t errlen)
@@ -61,7 +61,8 @@ devnet_status devnet_genesis(devnet_state *st, const char *home, uint64_t timest
     uint8_t zero[32] = {0};
     sqlite3_stmt *s = devnet_stmt(
         st, "INSERT INTO blocks(height, hash, prev_hash, timestamp, random, gas_burnt) VALUES(?,?,?,?,?,0)");
-    if (!s) goto fail;
+    if (!s)
+        goto fail;
     sqlite3_bind_int64(s, 1, 1);
     sqlite3_bind_blob(s, 2, hash, 32, SQLITE_TRANSIENT);
     sqlite3_bind_blob(s, 3, zero, 32, SQLITE_TRANSIENT);
@@ -80,6 +81,7 @@ devnet_status devnet_genesis(devnet_state *st, const char *home, uint64_t timest
     }
     return DEVNET_OK;
 fail:
-    if (devnet_exec(st, "ROLLBACK") != DEVNET_OK) snprintf(err, errlen, "genesis: cannot roll back a failed genesis");
+    if (devnet_exec(st, "ROLLBACK") != DEVNET_OK)
+        snprintf(err, errlen, "genesis: cannot roll back a failed genesis");
     return DEVNET_ERR_DB;
 }

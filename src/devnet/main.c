@@ -82,12 +82,14 @@ static int parse_time(const char *name, const char *text, devnet_config *cfg)
     long frac_ns = 0;
     if (end && *end == '.') {
         long scale = 100000000;
-        for (end++; *end >= '0' && *end <= '9'; end++, scale /= 10) frac_ns += (*end - '0') * scale;
+        for (end++; *end >= '0' && *end <= '9'; end++, scale /= 10)
+            frac_ns += (*end - '0') * scale;
     }
     time_t t = end && strcmp(end, "Z") == 0 ? timegm(&tm) : (time_t)-1;
     if (t < 0 || (uint64_t)t >= DEVNET_MAX_CLOCK_NS / 1000000000u) {
-        fprintf(stderr, "outlayer-devnet: %s must be an RFC 3339 UTC time before 2200 like 2025-06-25T12:00:00Z "
-                        "(got '%s')\n",
+        fprintf(stderr,
+                "outlayer-devnet: %s must be an RFC 3339 UTC time before 2200 like 2025-06-25T12:00:00Z "
+                "(got '%s')\n",
                 name, text ? text : "");
         return -1;
     }
@@ -106,9 +108,11 @@ int main(int argc, char **argv)
 {
     devnet_config cfg;
     memset(&cfg, 0, sizeof cfg);
-    if (set_home(&cfg, getenv("DEVNET_HOME") ? getenv("DEVNET_HOME") : ".outlayer-devnet")) return 2;
+    if (set_home(&cfg, getenv("DEVNET_HOME") ? getenv("DEVNET_HOME") : ".outlayer-devnet"))
+        return 2;
     long port = 3030, block_ms = 100, yield_timeout = 200, wait_ms = 10000;
-    if (getenv("DEVNET_PORT") && parse_int("DEVNET_PORT", getenv("DEVNET_PORT"), 0, 65535, &port)) return 2;
+    if (getenv("DEVNET_PORT") && parse_int("DEVNET_PORT", getenv("DEVNET_PORT"), 0, 65535, &port))
+        return 2;
     if (getenv("DEVNET_BLOCK_MS") && parse_int("DEVNET_BLOCK_MS", getenv("DEVNET_BLOCK_MS"), 1, 600000, &block_ms))
         return 2;
     if (getenv("DEVNET_YIELD_TIMEOUT_BLOCKS") &&
@@ -127,22 +131,28 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--quiet")) {
             cfg.quiet = true;
         } else if (!strcmp(a, "--home")) {
-            if (set_home(&cfg, v)) return 2;
+            if (set_home(&cfg, v))
+                return 2;
             i++;
         } else if (!strcmp(a, "--port")) {
-            if (parse_int("--port", v, 0, 65535, &port)) return 2;
+            if (parse_int("--port", v, 0, 65535, &port))
+                return 2;
             i++;
         } else if (!strcmp(a, "--block-ms")) {
-            if (parse_int("--block-ms", v, 1, 600000, &block_ms)) return 2;
+            if (parse_int("--block-ms", v, 1, 600000, &block_ms))
+                return 2;
             i++;
         } else if (!strcmp(a, "--yield-timeout")) {
-            if (parse_int("--yield-timeout", v, 1, 1000000, &yield_timeout)) return 2;
+            if (parse_int("--yield-timeout", v, 1, 1000000, &yield_timeout))
+                return 2;
             i++;
         } else if (!strcmp(a, "--genesis-time")) {
-            if (parse_time("--genesis-time", v, &cfg)) return 2;
+            if (parse_time("--genesis-time", v, &cfg))
+                return 2;
             i++;
         } else if (!strcmp(a, "--wait-timeout-ms")) {
-            if (parse_int("--wait-timeout-ms", v, 1, 3600000, &wait_ms)) return 2;
+            if (parse_int("--wait-timeout-ms", v, 1, 3600000, &wait_ms))
+                return 2;
             i++;
         } else {
             fprintf(stderr, "outlayer-devnet: unknown option '%s' (see --help)\n", a);
@@ -185,6 +195,7 @@ int main(int argc, char **argv)
     pthread_mutex_unlock(&g_chain.lock);
     devnet_server_stop(srv);
     devnet_chain_close(&g_chain);
-    if (!cfg.quiet) devnet_log("info", "stopped");
+    if (!cfg.quiet)
+        devnet_log("info", "stopped");
     return 0;
 }

@@ -32,7 +32,8 @@ uint8_t *devnet_receipt_encode(const devnet_receipt *r, size_t *len)
     if (r->is_data) {
         near_borsh_write_fixed(&w, r->data_id, 32);
         near_borsh_write_u8(&w, r->has_data ? 1 : 0);
-        if (r->has_data) near_borsh_write_bytes(&w, r->data, r->data_len);
+        if (r->has_data)
+            near_borsh_write_bytes(&w, r->data, r->data_len);
         near_borsh_write_u8(&w, r->is_promise_resume ? 1 : 0);
     } else {
         near_borsh_write_string(&w, r->signer_id);
@@ -44,7 +45,8 @@ uint8_t *devnet_receipt_encode(const devnet_receipt *r, size_t *len)
             near_borsh_write_string(&w, r->outs[i].receiver_id);
         }
         near_borsh_write_u32(&w, (uint32_t)r->n_inputs);
-        for (size_t i = 0; i < r->n_inputs; i++) near_borsh_write_fixed(&w, r->input_data_ids[i], 32);
+        for (size_t i = 0; i < r->n_inputs; i++)
+            near_borsh_write_fixed(&w, r->input_data_ids[i], 32);
         near_actions_encode(&w, r->actions, r->n_actions);
         near_borsh_write_u8(&w, r->is_promise_yield ? 1 : 0);
     }
@@ -60,7 +62,8 @@ void devnet_receipt_free(devnet_receipt *r)
     free(r->predecessor_id);
     free(r->receiver_id);
     free(r->signer_id);
-    for (size_t i = 0; i < r->n_outs; i++) free(r->outs[i].receiver_id);
+    for (size_t i = 0; i < r->n_outs; i++)
+        free(r->outs[i].receiver_id);
     free(r->outs);
     free(r->input_data_ids);
     near_actions_free(r->actions, r->n_actions);
@@ -71,7 +74,8 @@ void devnet_receipt_free(devnet_receipt *r)
 static bool read_flag(near_borsh_reader *rd, bool *out)
 {
     int v;
-    if (near_borsh_read_bool(rd, &v) != NEAR_OK) return false;
+    if (near_borsh_read_bool(rd, &v) != NEAR_OK)
+        return false;
     *out = v != 0;
     return true;
 }
@@ -97,16 +101,21 @@ devnet_status devnet_receipt_decode(const uint8_t *body, size_t len, devnet_rece
              near_public_key_decode(&rd, &r->signer_public_key) == NEAR_OK &&
              near_borsh_read_u128(&rd, &r->gas_price) == NEAR_OK &&
              near_borsh_read_vec_len(&rd, 33, &n_outs) == NEAR_OK;
-        if (ok && n_outs && !(r->outs = calloc(n_outs, sizeof *r->outs))) ok = false;
+        if (ok && n_outs && !(r->outs = calloc(n_outs, sizeof *r->outs)))
+            ok = false;
         for (uint32_t i = 0; ok && i < n_outs; i++) {
             ok = near_borsh_read_fixed(&rd, r->outs[i].data_id, 32) == NEAR_OK &&
                  near_borsh_read_string(&rd, &r->outs[i].receiver_id) == NEAR_OK;
-            if (ok) r->n_outs = i + 1;
+            if (ok)
+                r->n_outs = i + 1;
         }
         ok = ok && near_borsh_read_vec_len(&rd, 32, &n_ins) == NEAR_OK;
-        if (ok && n_ins && !(r->input_data_ids = calloc(n_ins, sizeof *r->input_data_ids))) ok = false;
-        for (uint32_t i = 0; ok && i < n_ins; i++) ok = near_borsh_read_fixed(&rd, r->input_data_ids[i], 32) == NEAR_OK;
-        if (ok) r->n_inputs = n_ins;
+        if (ok && n_ins && !(r->input_data_ids = calloc(n_ins, sizeof *r->input_data_ids)))
+            ok = false;
+        for (uint32_t i = 0; ok && i < n_ins; i++)
+            ok = near_borsh_read_fixed(&rd, r->input_data_ids[i], 32) == NEAR_OK;
+        if (ok)
+            r->n_inputs = n_ins;
         ok = ok && near_actions_decode(&rd, &r->actions, &r->n_actions) == NEAR_OK &&
              read_flag(&rd, &r->is_promise_yield);
     }
@@ -135,8 +144,10 @@ json_t *devnet_receipt_json(const devnet_receipt *r, const uint8_t id[32])
     for (size_t i = 0; i < r->n_outs; i++)
         json_array_append_new(outs, json_pack("{s:o,s:s}", "data_id", devnet_b58_json(r->outs[i].data_id, 32),
                                               "receiver_id", r->outs[i].receiver_id));
-    for (size_t i = 0; i < r->n_inputs; i++) json_array_append_new(ins, devnet_b58_json(r->input_data_ids[i], 32));
-    for (size_t i = 0; i < r->n_actions; i++) json_array_append_new(actions, near_action_view(&r->actions[i]));
+    for (size_t i = 0; i < r->n_inputs; i++)
+        json_array_append_new(ins, devnet_b58_json(r->input_data_ids[i], 32));
+    for (size_t i = 0; i < r->n_actions; i++)
+        json_array_append_new(actions, near_action_view(&r->actions[i]));
     char pk[NEAR_KEY_TEXT_MAX];
     near_public_key_format(&r->signer_public_key, pk);
     return json_pack("{s:s,s:s,s:o,s:{s:{s:s,s:s,s:o,s:o,s:o,s:o,s:b}},s:i}", "predecessor_id", r->predecessor_id,
@@ -149,7 +160,8 @@ json_t *devnet_receipt_json(const devnet_receipt *r, const uint8_t id[32])
 json_t *devnet_receipt_body_json(const void *body, size_t len, const uint8_t id[32])
 {
     devnet_receipt r;
-    if (devnet_receipt_decode(body, len, &r) != DEVNET_OK) return NULL;
+    if (devnet_receipt_decode(body, len, &r) != DEVNET_OK)
+        return NULL;
     json_t *j = devnet_receipt_json(&r, id);
     devnet_receipt_free(&r);
     return j;

@@ -40,7 +40,8 @@ devnet_status devnet_rt_store_receipt(devnet_chain *c, const uint8_t id[32], con
 {
     size_t len = 0;
     uint8_t *body = devnet_receipt_encode(r, &len);
-    if (!body) return DEVNET_ERR_NOMEM;
+    if (!body)
+        return DEVNET_ERR_NOMEM;
     sqlite3_stmt *s = devnet_stmt(&c->st, "INSERT OR REPLACE INTO receipts(id, tx_hash, body, reserved_gas, state, "
                                           "due, exec_height, seq, outcome, is_data) VALUES(?,?,?,?,?,?,NULL,?,NULL,?)");
     if (!s) {
@@ -61,10 +62,10 @@ devnet_status devnet_rt_store_receipt(devnet_chain *c, const uint8_t id[32], con
     return rc == SQLITE_DONE ? DEVNET_OK : DEVNET_ERR_DB;
 }
 
-devnet_status devnet_rt_store_data_receipt(devnet_chain *c, devnet_block_ctx *b, const uint8_t parent[32],
-                                           size_t index, const uint8_t tx_hash[32], const char *predecessor,
-                                           const char *receiver, const uint8_t data_id[32], const uint8_t *data,
-                                           size_t len, bool has_data, bool is_resume)
+devnet_status devnet_rt_store_data_receipt(devnet_chain *c, devnet_block_ctx *b, const uint8_t parent[32], size_t index,
+                                           const uint8_t tx_hash[32], const char *predecessor, const char *receiver,
+                                           const uint8_t data_id[32], const uint8_t *data, size_t len, bool has_data,
+                                           bool is_resume)
 {
     uint8_t id[32];
     uint8_t idx[9] = {'d'};
@@ -105,7 +106,8 @@ devnet_status devnet_rt_set_receipt_done(devnet_chain *c, const uint8_t id[32], 
 static devnet_status exec_by_id(devnet_chain *c, const char *sql, const uint8_t id[32])
 {
     sqlite3_stmt *s = devnet_stmt(&c->st, sql);
-    if (!s) return DEVNET_ERR_DB;
+    if (!s)
+        return DEVNET_ERR_DB;
     sqlite3_bind_blob(s, 1, id, 32, SQLITE_TRANSIENT);
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
@@ -125,8 +127,9 @@ devnet_status devnet_rt_forget_yield(devnet_chain *c, const uint8_t data_id[32])
 
 /* A receipt a contract created (see runtime_internal.h). */
 devnet_status devnet_rt_store_vm_receipt(devnet_chain *c, devnet_block_ctx *b, const receipt_in *r, const char *current,
-                               const char *signer, const near_public_key *signer_pk, const nearvm_receipt *vr, size_t index,
-                               const nearvm_data_receiver *extra, size_t extra_n, uint8_t id_out[32])
+                                         const char *signer, const near_public_key *signer_pk, const nearvm_receipt *vr,
+                                         size_t index, const nearvm_data_receiver *extra, size_t extra_n,
+                                         uint8_t id_out[32])
 {
     uint8_t idx[9] = {'r'};
     memcpy(idx + 1, &index, 8);
@@ -142,7 +145,8 @@ devnet_status devnet_rt_store_vm_receipt(devnet_chain *c, devnet_block_ctx *b, c
     uint64_t prepaid = 0;
     for (size_t i = 0; i < vr->actions_count; i++) {
         devnet_rt_vm_action_view(&vr->actions[i], &tmp[i]);
-        if (tmp[i].kind == NEAR_ACTION_FUNCTION_CALL) prepaid += tmp[i].gas;
+        if (tmp[i].kind == NEAR_ACTION_FUNCTION_CALL)
+            prepaid += tmp[i].gas;
     }
     for (size_t i = 0; i < n_outs; i++) {
         const nearvm_data_receiver *d = i < vr->output_data_receivers_count
@@ -170,36 +174,42 @@ devnet_status devnet_rt_store_vm_receipt(devnet_chain *c, devnet_block_ctx *b, c
     devnet_status st = devnet_rt_store_receipt(c, id_out, r->tx_hash, &rt, reserved, state, b->height + 1);
     free(tmp);
     free(outs);
-    if (st != DEVNET_OK) return st;
+    if (st != DEVNET_OK)
+        return st;
     int rc;
     for (size_t i = 0; i < vr->input_data_ids_count; i++) {
         sqlite3_stmt *s = devnet_stmt(&c->st, "INSERT OR REPLACE INTO waits(data_id, receipt_id) VALUES(?,?)");
-        if (!s) return DEVNET_ERR_DB;
+        if (!s)
+            return DEVNET_ERR_DB;
         sqlite3_bind_blob(s, 1, vr->input_data_ids[i], 32, SQLITE_TRANSIENT);
         sqlite3_bind_blob(s, 2, id_out, 32, SQLITE_TRANSIENT);
         rc = sqlite3_step(s);
         sqlite3_reset(s);
-        if (rc != SQLITE_DONE) return DEVNET_ERR_DB;
+        if (rc != SQLITE_DONE)
+            return DEVNET_ERR_DB;
     }
     if (vr->is_yield && vr->input_data_ids_count == 1) {
         sqlite3_stmt *s = devnet_stmt(
             &c->st, "INSERT OR REPLACE INTO yields(data_id, account, receipt_id, expires_at) VALUES(?,?,?,?)");
-        if (!s) return DEVNET_ERR_DB;
+        if (!s)
+            return DEVNET_ERR_DB;
         sqlite3_bind_blob(s, 1, vr->input_data_ids[0], 32, SQLITE_TRANSIENT);
         sqlite3_bind_text(s, 2, current, -1, SQLITE_TRANSIENT);
         sqlite3_bind_blob(s, 3, id_out, 32, SQLITE_TRANSIENT);
         sqlite3_bind_int64(s, 4, (sqlite3_int64)(b->height + c->cfg.yield_timeout_blocks));
         rc = sqlite3_step(s);
         sqlite3_reset(s);
-        if (rc != SQLITE_DONE) return DEVNET_ERR_DB;
+        if (rc != SQLITE_DONE)
+            return DEVNET_ERR_DB;
     }
     return DEVNET_OK;
 }
 
 /* The receipt a delegate action creates: from the sender to the delegate's
  * receiver, signed (and paid) by the relayer. */
-devnet_status devnet_rt_store_delegated_receipt(devnet_chain *c, devnet_block_ctx *b, const receipt_in *r, const char *signer,
-                                      const near_public_key *signer_pk, const near_delegate_action *da, uint8_t id_out[32])
+devnet_status devnet_rt_store_delegated_receipt(devnet_chain *c, devnet_block_ctx *b, const receipt_in *r,
+                                                const char *signer, const near_public_key *signer_pk,
+                                                const near_delegate_action *da, uint8_t id_out[32])
 {
     uint8_t idx[9] = {'g'};
     devnet_sha256(r->id, 32, idx, sizeof idx, id_out);
@@ -221,7 +231,8 @@ devnet_status devnet_rt_store_delegated_receipt(devnet_chain *c, devnet_block_ct
 static int load_receipt(devnet_chain *c, const uint8_t id[32], receipt_in *r, bool *is_data)
 {
     sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT tx_hash, body, reserved_gas, is_data FROM receipts WHERE id=?");
-    if (!s) return -1;
+    if (!s)
+        return -1;
     sqlite3_bind_blob(s, 1, id, 32, SQLITE_TRANSIENT);
     int rc = -1;
     if (sqlite3_step(s) == SQLITE_ROW) {
@@ -244,7 +255,8 @@ static int maybe_run_postponed(devnet_chain *c, devnet_block_ctx *b, const uint8
 {
     receipt_in r;
     bool is_data = false;
-    if (load_receipt(c, receipt_id, &r, &is_data)) return -1;
+    if (load_receipt(c, receipt_id, &r, &is_data))
+        return -1;
     bool ready = true;
     for (size_t i = 0; i < r.rc.n_inputs && ready; i++) {
         sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT 1 FROM received_data WHERE data_id=?");
@@ -266,28 +278,36 @@ static int execute_data_receipt(devnet_chain *c, devnet_block_ctx *b, receipt_in
     bool has = r->rc.has_data;
     size_t len = has ? r->rc.data_len : 0;
     sqlite3_stmt *s = devnet_stmt(&c->st, "INSERT OR IGNORE INTO received_data(data_id, has_data, data) VALUES(?,?,?)");
-    if (!s) return -1;
+    if (!s)
+        return -1;
     sqlite3_bind_blob(s, 1, did, 32, SQLITE_TRANSIENT);
     sqlite3_bind_int(s, 2, has ? 1 : 0);
     sqlite3_bind_blob64(s, 3, has && len ? (const void *)r->rc.data : "", (sqlite3_uint64)len, SQLITE_TRANSIENT);
     int stored = sqlite3_step(s);
     sqlite3_reset(s);
-    if (stored != SQLITE_DONE || devnet_rt_set_receipt_done(c, r->id, b->height, NULL) != DEVNET_OK) return -1;
+    if (stored != SQLITE_DONE || devnet_rt_set_receipt_done(c, r->id, b->height, NULL) != DEVNET_OK)
+        return -1;
     /* Whoever waits for this data may now be complete. */
     s = devnet_stmt(&c->st, "SELECT receipt_id FROM waits WHERE data_id=?");
-    if (!s) return -1;
+    if (!s)
+        return -1;
     sqlite3_bind_blob(s, 1, did, 32, SQLITE_TRANSIENT);
     uint8_t waiter[32];
     bool found = sqlite3_step(s) == SQLITE_ROW;
-    if (found) memcpy(waiter, sqlite3_column_blob(s, 0), 32);
+    if (found)
+        memcpy(waiter, sqlite3_column_blob(s, 0), 32);
     sqlite3_reset(s);
-    if (!found) return 0;
-    if (exec_by_id(c, "DELETE FROM waits WHERE data_id=?", did) != DEVNET_OK) return -1;
+    if (!found)
+        return 0;
+    if (exec_by_id(c, "DELETE FROM waits WHERE data_id=?", did) != DEVNET_OK)
+        return -1;
     /* A yield whose data arrived is no longer pending (its timeout is off). */
-    if (devnet_rt_forget_yield(c, did) != DEVNET_OK) return -1;
+    if (devnet_rt_forget_yield(c, did) != DEVNET_OK)
+        return -1;
     /* Is the waiting receipt still postponed? */
     s = devnet_stmt(&c->st, "SELECT state FROM receipts WHERE id=?");
-    if (!s) return -1;
+    if (!s)
+        return -1;
     sqlite3_bind_blob(s, 1, waiter, 32, SQLITE_TRANSIENT);
     bool postponed = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 1;
     sqlite3_reset(s);
@@ -318,7 +338,8 @@ static int resolve_yield_timeouts(devnet_chain *c, devnet_block_ctx *b)
     for (;;) {
         sqlite3_stmt *s = devnet_stmt(
             &c->st, "SELECT data_id, account, receipt_id FROM yields WHERE expires_at<=? ORDER BY expires_at LIMIT 1");
-        if (!s) return -1;
+        if (!s)
+            return -1;
         sqlite3_bind_int64(s, 1, (sqlite3_int64)b->height);
         if (sqlite3_step(s) != SQLITE_ROW) {
             sqlite3_reset(s);
@@ -330,13 +351,16 @@ static int resolve_yield_timeouts(devnet_chain *c, devnet_block_ctx *b)
         snprintf(account, sizeof account, "%s", (const char *)sqlite3_column_text(s, 1));
         memcpy(rid, sqlite3_column_blob(s, 2), 32);
         sqlite3_reset(s);
-        if (devnet_rt_forget_yield(c, did) != DEVNET_OK) return -1;
+        if (devnet_rt_forget_yield(c, did) != DEVNET_OK)
+            return -1;
         /* The timeout's Data receipt belongs to the yield's transaction. */
         uint8_t tx_hash[32] = {0};
         s = devnet_stmt(&c->st, "SELECT tx_hash FROM receipts WHERE id=?");
-        if (!s) return -1;
+        if (!s)
+            return -1;
         sqlite3_bind_blob(s, 1, rid, 32, SQLITE_TRANSIENT);
-        if (sqlite3_step(s) == SQLITE_ROW) memcpy(tx_hash, sqlite3_column_blob(s, 0), 32);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            memcpy(tx_hash, sqlite3_column_blob(s, 0), 32);
         sqlite3_reset(s);
         if (devnet_rt_store_data_receipt(c, b, rid, 999, tx_hash, account, account, did, NULL, 0, false, true))
             return -1;
@@ -347,7 +371,8 @@ devnet_status devnet_runtime_run_receipts(devnet_chain *c, devnet_block_ctx *b)
 {
     for (;;) {
         sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT id FROM receipts WHERE state=0 AND due<=? ORDER BY seq LIMIT 1");
-        if (!s) return DEVNET_ERR_DB;
+        if (!s)
+            return DEVNET_ERR_DB;
         sqlite3_bind_int64(s, 1, (sqlite3_int64)b->height);
         if (sqlite3_step(s) != SQLITE_ROW) {
             sqlite3_reset(s);
@@ -363,22 +388,27 @@ devnet_status devnet_runtime_run_receipts(devnet_chain *c, devnet_block_ctx *b)
 
 /* ---- transactions ---- */
 
-devnet_status devnet_runtime_apply_tx(devnet_chain *c, devnet_block_ctx *b, const devnet_checked_tx *t, const devnet_tx_cost *cost)
+devnet_status devnet_runtime_apply_tx(devnet_chain *c, devnet_block_ctx *b, const devnet_checked_tx *t,
+                                      const devnet_tx_cost *cost)
 {
     const near_signed_transaction *stx = &t->stx;
     const uint8_t *hash = t->hash;
     const near_transaction *tx = &stx->transaction;
     devnet_account signer;
     near_access_key ak;
-    if (devnet_account_get(&c->st, tx->signer_id, &signer) != DEVNET_OK) return DEVNET_ERR_DB;
-    if (devnet_key_get(&c->st, tx->signer_id, &tx->public_key, &ak) != DEVNET_OK) return DEVNET_ERR_DB;
+    if (devnet_account_get(&c->st, tx->signer_id, &signer) != DEVNET_OK)
+        return DEVNET_ERR_DB;
+    if (devnet_key_get(&c->st, tx->signer_id, &tx->public_key, &ak) != DEVNET_OK)
+        return DEVNET_ERR_DB;
     signer.amount -= cost->total;
     ak.nonce = tx->nonce;
-    if (!ak.full_access && ak.has_allowance) ak.allowance -= cost->total;
+    if (!ak.full_access && ak.has_allowance)
+        ak.allowance -= cost->total;
     int rc = devnet_account_put(&c->st, tx->signer_id, &signer) ||
              devnet_key_put(&c->st, tx->signer_id, &tx->public_key, &ak);
     near_access_key_free(&ak);
-    if (rc) return DEVNET_ERR_DB;
+    if (rc)
+        return DEVNET_ERR_DB;
 
     uint8_t rid[32];
     devnet_sha256(hash, 32, "receipt", 7, rid);
@@ -395,8 +425,8 @@ devnet_status devnet_runtime_apply_tx(devnet_chain *c, devnet_block_ctx *b, cons
         return DEVNET_ERR_DB;
 
     json_t *outcome =
-        devnet_rt_outcome_json(json_array(), json_pack("[o]", devnet_b58_json(rid, 32)), cost->send_gas,
-                               tx->signer_id, json_pack("{s:o}", "SuccessReceiptId", devnet_b58_json(rid, 32)));
+        devnet_rt_outcome_json(json_array(), json_pack("[o]", devnet_b58_json(rid, 32)), cost->send_gas, tx->signer_id,
+                               json_pack("{s:o}", "SuccessReceiptId", devnet_b58_json(rid, 32)));
     char *otext = json_dumps(outcome, JSON_COMPACT), *vtext = NULL;
     json_decref(outcome);
     if (t->tx_view_text) {

@@ -79,7 +79,8 @@ int devnet_rpc_block_ref_resolve(devnet_chain *c, const devnet_rpc_ref *ref, uin
         return -1;
     }
     case DEVNET_REF_HASH:
-        if (devnet_block_height_by_hash(c, ref->hash, height) == DEVNET_OK) return 0;
+        if (devnet_block_height_by_hash(c, ref->hash, height) == DEVNET_OK)
+            return 0;
         break;
     case DEVNET_REF_BAD: break;
     }

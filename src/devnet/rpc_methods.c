@@ -62,7 +62,8 @@ static json_t *m_block(devnet_chain *c, json_t *params, json_t **error, int *htt
     uint64_t h;
     json_t *r = NULL;
     pthread_mutex_lock(&c->lock);
-    if (devnet_rpc_block_ref_resolve(c, &ref, &h, error) == 0) r = devnet_block_view(c, h);
+    if (devnet_rpc_block_ref_resolve(c, &ref, &h, error) == 0)
+        r = devnet_block_view(c, h);
     pthread_mutex_unlock(&c->lock);
     return r;
 }
@@ -81,7 +82,8 @@ static uint64_t chunk_height(devnet_chain *c, const uint8_t want[32])
             break;
         }
     }
-    if (s) sqlite3_reset(s);
+    if (s)
+        sqlite3_reset(s);
     return h;
 }
 
@@ -108,8 +110,10 @@ static json_t *m_chunk(devnet_chain *c, json_t *params, json_t **error, int *htt
         uint8_t want[32];
         bool decoded = devnet_b58_hash(chunk_id, want) == 0;
         pthread_mutex_lock(&c->lock);
-        if (decoded) h = chunk_height(c, want);
-        if (h) r = devnet_chunk_view(c, h);
+        if (decoded)
+            h = chunk_height(c, want);
+        if (h)
+            r = devnet_chunk_view(c, h);
         pthread_mutex_unlock(&c->lock);
         if (!h)
             *error = devnet_rpc_handler_error("UNKNOWN_CHUNK", json_pack("{s:s}", "chunk_hash", chunk_id),
@@ -119,7 +123,8 @@ static json_t *m_chunk(devnet_chain *c, json_t *params, json_t **error, int *htt
     devnet_rpc_ref ref;
     devnet_rpc_block_ref_parse(block, &ref);
     pthread_mutex_lock(&c->lock);
-    if (devnet_rpc_block_ref_resolve(c, &ref, &h, error) == 0) r = devnet_chunk_view(c, h);
+    if (devnet_rpc_block_ref_resolve(c, &ref, &h, error) == 0)
+        r = devnet_chunk_view(c, h);
     pthread_mutex_unlock(&c->lock);
     return r;
 }
@@ -133,7 +138,8 @@ static json_t *m_gas_price(devnet_chain *c, json_t *params, json_t **error, int 
     pthread_mutex_lock(&c->lock);
     int rc = devnet_rpc_block_ref_resolve(c, &ref, &h, error);
     pthread_mutex_unlock(&c->lock);
-    if (rc) return NULL;
+    if (rc)
+        return NULL;
     return json_pack("{s:o}", "gas_price", devnet_u128_json(DEVNET_GAS_PRICE));
 }
 
@@ -198,10 +204,13 @@ json_t *devnet_rpc_dispatch(devnet_chain *c, const char *method, json_t *params,
     *error = NULL;
     *http_status = 200;
     for (size_t i = 0; i < sizeof METHODS / sizeof METHODS[0]; i++) {
-        if (strcmp(METHODS[i].name, method) != 0) continue;
-        if (METHODS[i].locked) pthread_mutex_lock(&c->lock);
+        if (strcmp(METHODS[i].name, method) != 0)
+            continue;
+        if (METHODS[i].locked)
+            pthread_mutex_lock(&c->lock);
         json_t *r = METHODS[i].fn(c, params, error, http_status);
-        if (METHODS[i].locked) pthread_mutex_unlock(&c->lock);
+        if (METHODS[i].locked)
+            pthread_mutex_unlock(&c->lock);
         if (!r && !*error) {
             *http_status = 500;
             *error = json_pack("{s:s,s:{s:s,s:{s:s}},s:i,s:s,s:s}", "name", "INTERNAL_ERROR", "cause", "name",
@@ -210,7 +219,8 @@ json_t *devnet_rpc_dispatch(devnet_chain *c, const char *method, json_t *params,
         }
         if (*error && *http_status == 200) {
             const char *name = json_string_value(json_object_get(*error, "name"));
-            if (name && !strcmp(name, "REQUEST_VALIDATION_ERROR")) *http_status = 400;
+            if (name && !strcmp(name, "REQUEST_VALIDATION_ERROR"))
+                *http_status = 400;
         }
         return r;
     }

@@ -59,8 +59,8 @@ static json_t *q_view_account(devnet_chain *c, const char *id, uint64_t h, json_
         return NULL;
     }
     json_t *r = json_pack("{s:o,s:o,s:o,s:I,s:i}", "amount", devnet_u128_json(a.amount), "locked",
-                          devnet_u128_json(a.locked), "code_hash", devnet_b58_json(a.code_hash, 32),
-                          "storage_usage", (json_int_t)a.storage_usage, "storage_paid_at", 0);
+                          devnet_u128_json(a.locked), "code_hash", devnet_b58_json(a.code_hash, 32), "storage_usage",
+                          (json_int_t)a.storage_usage, "storage_paid_at", 0);
     devnet_rpc_add_block_info(c, r, h);
     return r;
 }
@@ -98,7 +98,8 @@ static json_t *q_view_access_key_list(devnet_chain *c, const char *id, uint64_t 
             int kn = sqlite3_column_bytes(s, 0);
             near_public_key pk;
             memset(&pk, 0, sizeof pk);
-            if (kn < 1 || (size_t)kn - 1 > sizeof pk.data) continue;
+            if (kn < 1 || (size_t)kn - 1 > sizeof pk.data)
+                continue;
             pk.type = (near_key_type)kb[0];
             memcpy(pk.data, kb + 1, (size_t)kn - 1);
             json_t *perm = json_loads((const char *)sqlite3_column_text(s, 2), JSON_DECODE_ANY, NULL);
@@ -147,7 +148,8 @@ static json_t *q_call_function(devnet_chain *c, const char *id, const char *meth
         return r;
     }
     json_t *bytes = json_array();
-    for (size_t i = 0; i < len; i++) json_array_append_new(bytes, json_integer(result[i]));
+    for (size_t i = 0; i < len; i++)
+        json_array_append_new(bytes, json_integer(result[i]));
     free(result);
     json_t *r = json_pack("{s:o,s:o}", "result", bytes, "logs", logs);
     devnet_rpc_add_block_info(c, r, h);
@@ -169,7 +171,8 @@ static json_t *q_view_state(devnet_chain *c, const char *id, const uint8_t *pref
         while (sqlite3_step(s) == SQLITE_ROW) {
             const uint8_t *k = sqlite3_column_blob(s, 0);
             size_t kn = (size_t)sqlite3_column_bytes(s, 0);
-            if (kn < plen || (plen && memcmp(k, prefix, plen))) continue;
+            if (kn < plen || (plen && memcmp(k, prefix, plen)))
+                continue;
             size_t vn = (size_t)sqlite3_column_bytes(s, 1);
             total += kn + vn;
             char *kb = near_base64_encode(k, kn), *vb = near_base64_encode(sqlite3_column_blob(s, 1), vn);
@@ -227,10 +230,12 @@ static int decode_path_data(const char *data, uint8_t **out, size_t *len)
 {
     *out = NULL;
     *len = 0;
-    if (!data || !*data) return 0;
+    if (!data || !*data)
+        return 0;
     /* base58 decoding is quadratic: longer data would tie up a thread for
      * seconds (use args_base64 for large arguments) */
-    if (strlen(data) > DEVNET_B58_PATH_DATA_MAX) return -1;
+    if (strlen(data) > DEVNET_B58_PATH_DATA_MAX)
+        return -1;
     size_t cap = strlen(data) + 1; /* base58 never decodes to more bytes than characters */
     *out = malloc(cap);
     int n = *out ? near_base58_decode(data, *out, cap) : -1;
@@ -254,14 +259,18 @@ json_t *devnet_rpc_query(devnet_chain *c, json_t *params, json_t **error, int *h
         /* legacy ["account/<id>", data] */
         const char *path = json_string_value(json_array_get(params, 0));
         const char *data = json_string_value(json_array_get(params, 1));
-        if (!path) return devnet_rpc_bad_request(error, http, "query: path expected");
-        if (strlen(path) >= sizeof path_buf) return devnet_rpc_bad_request(error, http, "query: path too long");
+        if (!path)
+            return devnet_rpc_bad_request(error, http, "query: path expected");
+        if (strlen(path) >= sizeof path_buf)
+            return devnet_rpc_bad_request(error, http, "query: path too long");
         snprintf(path_buf, sizeof path_buf, "%s", path);
         char *kind = path_buf, *rest = strchr(path_buf, '/');
-        if (!rest) return devnet_rpc_bad_request(error, http, "query: bad path");
+        if (!rest)
+            return devnet_rpc_bad_request(error, http, "query: bad path");
         *rest++ = 0;
         char *third = strchr(rest, '/');
-        if (third) *third++ = 0;
+        if (third)
+            *third++ = 0;
         account = rest;
         ref = NULL;
         if (!strcmp(kind, "account")) {
@@ -289,7 +298,8 @@ json_t *devnet_rpc_query(devnet_chain *c, json_t *params, json_t **error, int *h
         pk = json_string_value(json_object_get(params, "public_key"));
         method = json_string_value(json_object_get(params, "method_name"));
         const char *b64 = json_string_value(json_object_get(params, "args_base64"));
-        if (!b64) b64 = json_string_value(json_object_get(params, "prefix_base64"));
+        if (!b64)
+            b64 = json_string_value(json_object_get(params, "prefix_base64"));
         if (b64 && *b64 && near_base64_decode(b64, &args, &args_len))
             return devnet_rpc_bad_request(error, http, "invalid base64");
     } else {
@@ -302,7 +312,8 @@ json_t *devnet_rpc_query(devnet_chain *c, json_t *params, json_t **error, int *h
     /* Everything that parses runs here, before the chain lock; the errors
      * are reported below in the order nearcore checks them. */
     devnet_rpc_ref block;
-    if (ref) devnet_rpc_block_ref_parse(ref, &block);
+    if (ref)
+        devnet_rpc_block_ref_parse(ref, &block);
     bool account_ok = near_account_id_valid(account, NULL, 0);
     near_public_key pk_parsed;
     bool pk_ok = pk && devnet_public_key_parse(pk, &pk_parsed) == 0;

@@ -48,7 +48,8 @@ typedef struct patch {
 
 static void patch_free(patch *p)
 {
-    if (p->kind == P_KEY) near_access_key_free(&p->ak);
+    if (p->kind == P_KEY)
+        near_access_key_free(&p->ak);
     free(p->bytes);
     free(p->value);
 }
@@ -130,20 +131,24 @@ static const char *apply_record(devnet_chain *c, const patch *p)
 json_t *devnet_rpc_patch_state(devnet_chain *c, json_t *params, json_t **error, int *http)
 {
     json_t *records = json_object_get(json_is_array(params) ? json_array_get(params, 0) : params, "records");
-    if (!json_is_array(records)) return devnet_rpc_bad_request(error, http, "sandbox_patch_state: records expected");
+    if (!json_is_array(records))
+        return devnet_rpc_bad_request(error, http, "sandbox_patch_state: records expected");
     size_t n = json_array_size(records), parsed = 0;
     patch *ps = calloc(n ? n : 1, sizeof *ps);
-    if (!ps) return NULL;
+    if (!ps)
+        return NULL;
     json_t *result = NULL;
     const char *what = NULL;
     size_t bad = 0;
     for (; parsed < n && !what; parsed++)
-        if ((what = parse_record(json_array_get(records, parsed), &ps[parsed]))) bad = parsed;
+        if ((what = parse_record(json_array_get(records, parsed), &ps[parsed])))
+            bad = parsed;
     if (!what) {
         pthread_mutex_lock(&c->lock);
         if (devnet_exec(&c->st, "BEGIN") == 0) {
             for (size_t i = 0; i < n && !what; i++)
-                if ((what = apply_record(c, &ps[i]))) bad = i;
+                if ((what = apply_record(c, &ps[i])))
+                    bad = i;
             if (what || devnet_exec(&c->st, "COMMIT")) {
                 if (devnet_exec(&c->st, "ROLLBACK") != DEVNET_OK)
                     devnet_log("error", "sandbox_patch_state: the rollback failed");
@@ -157,7 +162,8 @@ json_t *devnet_rpc_patch_state(devnet_chain *c, json_t *params, json_t **error, 
         snprintf(msg, sizeof msg, "sandbox_patch_state: record %zu: %s", bad, what);
         devnet_rpc_bad_request(error, http, msg);
     }
-    for (size_t i = 0; i < parsed; i++) patch_free(&ps[i]);
+    for (size_t i = 0; i < parsed; i++)
+        patch_free(&ps[i]);
     free(ps);
     return result;
 }
@@ -179,17 +185,20 @@ json_t *devnet_rpc_set_time(devnet_chain *c, json_t *params, json_t **error, int
         char *end = NULL;
         errno = 0;
         t = strtoull(json_string_value(ns), &end, 10);
-        if (errno || !end || *end || t == 0) t = 0;
+        if (errno || !end || *end || t == 0)
+            t = 0;
     } else if (iso) {
         struct tm tm;
         memset(&tm, 0, sizeof tm);
         const char *end = strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm);
         time_t s = end && strcmp(end, "Z") == 0 ? timegm(&tm) : (time_t)-1;
-        if (s > 0 && (uint64_t)s <= DEVNET_MAX_CLOCK_NS / 1000000000u) t = (uint64_t)s * 1000000000u;
+        if (s > 0 && (uint64_t)s <= DEVNET_MAX_CLOCK_NS / 1000000000u)
+            t = (uint64_t)s * 1000000000u;
     }
     /* Up to 2200-01-01: block times are u64 ns, and offsets from the wall
      * clock must stay within i64. */
-    if (t > DEVNET_MAX_CLOCK_NS) t = 0;
+    if (t > DEVNET_MAX_CLOCK_NS)
+        t = 0;
     if (t == 0)
         return devnet_rpc_bad_request(error, http,
                                       "sandbox_set_time: timestamp_ns (ns since the epoch) or time (RFC 3339 UTC) "

@@ -42,7 +42,8 @@ typedef struct request {
 /* Takes body (malloc'd; NULL, when memory ran out, drops the connection). */
 static enum MHD_Result reply(struct MHD_Connection *conn, int status, char *body)
 {
-    if (!body) return MHD_NO;
+    if (!body)
+        return MHD_NO;
     struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(body);
@@ -59,7 +60,8 @@ static enum MHD_Result reply_json(struct MHD_Connection *conn, int status, json_
 {
     char *body = devnet_json_dumps(j);
     json_decref(j);
-    if (!body) return MHD_NO;
+    if (!body)
+        return MHD_NO;
     return reply(conn, status, body);
 }
 
@@ -81,7 +83,8 @@ static enum MHD_Result handle_rpc(devnet_server *s, struct MHD_Connection *conn,
         return reply_parse_error(conn, req->too_large ? "request body too large" : "invalid JSON", id);
     }
     json_t *jid = json_object_get(body, "id");
-    if (jid) id = json_incref(jid);
+    if (jid)
+        id = json_incref(jid);
     const char *method = json_string_value(json_object_get(body, "method"));
     if (!method) {
         json_decref(body);
@@ -91,7 +94,8 @@ static enum MHD_Result handle_rpc(devnet_server *s, struct MHD_Connection *conn,
     int status = 200;
     json_t *result = devnet_rpc_dispatch(s->chain, method, json_object_get(body, "params"), &error, &status);
     json_decref(body);
-    if (result) return reply_json(conn, 200, json_pack("{s:s,s:o,s:o}", "jsonrpc", "2.0", "result", result, "id", id));
+    if (result)
+        return reply_json(conn, 200, json_pack("{s:s,s:o,s:o}", "jsonrpc", "2.0", "result", result, "id", id));
     return reply_json(
         conn, status,
         json_pack("{s:s,s:o,s:o}", "jsonrpc", "2.0", "error", error ? error : json_string("internal error"), "id", id));
@@ -106,7 +110,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         request *req = *con_cls;
         if (!req) {
             req = calloc(1, sizeof *req);
-            if (!req) return MHD_NO;
+            if (!req)
+                return MHD_NO;
             req->started_ns = devnet_now_ns();
             *con_cls = req;
             return MHD_YES;
@@ -118,7 +123,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 req->too_large = true;
             } else {
                 char *b = realloc(req->body, req->len + *upload_size + 1);
-                if (!b) return MHD_NO;
+                if (!b)
+                    return MHD_NO;
                 memcpy(b + req->len, upload_data, *upload_size);
                 req->body = b;
                 req->len += *upload_size;
@@ -130,7 +136,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (!strcmp(method, "OPTIONS")) {
         struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-        if (!r) return MHD_NO;
+        if (!r)
+            return MHD_NO;
         MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
         MHD_add_response_header(r, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
         MHD_add_response_header(r, "Access-Control-Allow-Headers", "Content-Type");
@@ -138,18 +145,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         MHD_destroy_response(r);
         return ret;
     }
-    if (strcmp(method, "GET") != 0) return reply(conn, 405, strdup("{\"error\":\"method not allowed\"}"));
-    if (!strcmp(url, "/health")) return reply(conn, 200, strdup(""));
+    if (strcmp(method, "GET") != 0)
+        return reply(conn, 405, strdup("{\"error\":\"method not allowed\"}"));
+    if (!strcmp(url, "/health"))
+        return reply(conn, 200, strdup(""));
     if (!strcmp(url, "/status")) {
         json_t *error = NULL;
         int status = 200;
         json_t *r = devnet_rpc_dispatch(s->chain, "status", NULL, &error, &status);
-        if (!r) return reply_json(conn, status, error ? error : json_null());
+        if (!r)
+            return reply_json(conn, status, error ? error : json_null());
         return reply_json(conn, 200, r);
     }
     int status = 404;
     char *body = devnet_feed_get(s->chain, url, &status);
-    if (!body) return reply(conn, 404, strdup("{\"error\":\"not found\"}"));
+    if (!body)
+        return reply(conn, 404, strdup("{\"error\":\"not found\"}"));
     return reply(conn, status, body);
 }
 
@@ -201,7 +212,8 @@ int devnet_server_port(devnet_server *s)
 
 void devnet_server_stop(devnet_server *s)
 {
-    if (!s) return;
+    if (!s)
+        return;
     MHD_stop_daemon(s->d);
     free(s);
 }

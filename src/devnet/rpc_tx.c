@@ -23,9 +23,12 @@ typedef enum { W_NONE, W_INCLUDED, W_EXECUTED } wait_level;
 
 static wait_level parse_wait(const char *w)
 {
-    if (!w) return W_EXECUTED;
-    if (!strcmp(w, "NONE")) return W_NONE;
-    if (!strcmp(w, "INCLUDED") || !strcmp(w, "INCLUDED_FINAL")) return W_INCLUDED;
+    if (!w)
+        return W_EXECUTED;
+    if (!strcmp(w, "NONE"))
+        return W_NONE;
+    if (!strcmp(w, "INCLUDED") || !strcmp(w, "INCLUDED_FINAL"))
+        return W_INCLUDED;
     return W_EXECUTED;
 }
 
@@ -68,15 +71,19 @@ static json_t *wait_tx(devnet_chain *c, const uint8_t hash[32], wait_level level
                                          json_sprintf("Transaction %s doesn't exist", id));
             return NULL;
         }
-        if (p == 3) return devnet_tx_outcome_view(c, hash, experimental, "FINAL");
-        if (level == W_NONE && p == 1) return json_pack("{s:s}", "final_execution_status", "NONE");
+        if (p == 3)
+            return devnet_tx_outcome_view(c, hash, experimental, "FINAL");
+        if (level == W_NONE && p == 1)
+            return json_pack("{s:s}", "final_execution_status", "NONE");
         if (level <= W_INCLUDED && p == 2) {
             json_t *v = devnet_tx_outcome_view(c, hash, experimental, "INCLUDED_FINAL");
             return v ? v : json_pack("{s:s}", "final_execution_status", "INCLUDED_FINAL");
         }
-        if (level == W_NONE) return json_pack("{s:s}", "final_execution_status", "NONE");
+        if (level == W_NONE)
+            return json_pack("{s:s}", "final_execution_status", "NONE");
         if (c->stop || devnet_chain_wait(c, &deadline)) { /* shutting down: do not hold it up */
-            if (devnet_tx_progress(c, hash) == 3) continue;
+            if (devnet_tx_progress(c, hash) == 3)
+                continue;
             *error = timeout_error(http);
             return NULL;
         }
@@ -103,13 +110,15 @@ static json_t *submit(devnet_chain *c, const char *b64, uint8_t hash[32], json_t
     int rc = devnet_tx_check(bytes, len, &t, msg, sizeof msg);
     if (rc == 0) {
         /* compiling a large contract must not stop block production */
-        if (!t->early_error) devnet_precompile_tx(c, &t->stx.transaction);
+        if (!t->early_error)
+            devnet_precompile_tx(c, &t->stx.transaction);
         memcpy(hash, t->hash, 32);
         pthread_mutex_lock(&c->lock);
         *locked = true;
         rc = devnet_chain_submit(c, t, &txerr, msg, sizeof msg);
     }
-    if (rc == 0) return json_true();
+    if (rc == 0)
+        return json_true();
     if (txerr) {
         *error = devnet_rpc_handler_error("INVALID_TRANSACTION", NULL,
                                           json_pack("{s:{s:o}}", "TxExecutionError", "InvalidTxError", txerr));
@@ -122,7 +131,8 @@ static json_t *submit(devnet_chain *c, const char *b64, uint8_t hash[32], json_t
 
 static json_t *unlock_and(devnet_chain *c, bool locked, json_t *r)
 {
-    if (locked) pthread_mutex_unlock(&c->lock);
+    if (locked)
+        pthread_mutex_unlock(&c->lock);
     return r;
 }
 
@@ -134,7 +144,8 @@ json_t *devnet_rpc_send_tx(devnet_chain *c, json_t *params, json_t **error, int 
     uint8_t hash[32];
     bool locked;
     json_t *ok = submit(c, b64, hash, error, http, &locked);
-    if (!ok) return unlock_and(c, locked, NULL);
+    if (!ok)
+        return unlock_and(c, locked, NULL);
     json_decref(ok);
     return unlock_and(c, locked, wait_tx(c, hash, level, false, error, http));
 }
@@ -144,7 +155,8 @@ json_t *devnet_rpc_broadcast_async(devnet_chain *c, json_t *params, json_t **err
     uint8_t hash[32];
     bool locked;
     json_t *ok = submit(c, json_string_value(devnet_rpc_first_param(params)), hash, error, http, &locked);
-    if (!ok) return unlock_and(c, locked, NULL);
+    if (!ok)
+        return unlock_and(c, locked, NULL);
     json_decref(ok);
     return unlock_and(c, locked, devnet_b58_json(hash, 32));
 }
@@ -154,7 +166,8 @@ json_t *devnet_rpc_broadcast_commit(devnet_chain *c, json_t *params, json_t **er
     uint8_t hash[32];
     bool locked;
     json_t *ok = submit(c, json_string_value(devnet_rpc_first_param(params)), hash, error, http, &locked);
-    if (!ok) return unlock_and(c, locked, NULL);
+    if (!ok)
+        return unlock_and(c, locked, NULL);
     json_decref(ok);
     return unlock_and(c, locked, wait_tx(c, hash, W_EXECUTED, false, error, http));
 }
@@ -187,10 +200,12 @@ static json_t *tx_status(devnet_chain *c, json_t *params, bool experimental, jso
             return devnet_rpc_bad_request(error, http, "signed_tx_base64: invalid base64");
         int rc = near_signed_transaction_from_bytes(bytes, len, &stx, msg, sizeof msg);
         free(bytes);
-        if (rc) return devnet_rpc_bad_request(error, http, msg);
+        if (rc)
+            return devnet_rpc_bad_request(error, http, msg);
         rc = near_transaction_hash(&stx.transaction, hash);
         near_signed_transaction_free(&stx);
-        if (rc) return devnet_rpc_bad_request(error, http, "tx: cannot hash the transaction");
+        if (rc)
+            return devnet_rpc_bad_request(error, http, "tx: cannot hash the transaction");
     } else {
         return devnet_rpc_bad_request(error, http, "tx: tx_hash or signed_tx_base64 expected");
     }

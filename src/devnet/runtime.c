@@ -30,11 +30,14 @@ static const near_public_key SYSTEM_KEY = {.type = NEAR_KEY_ED25519};
 
 devnet_status devnet_rt_credit(devnet_chain *c, const char *account, near_u128 amount)
 {
-    if (!amount || !strcmp(account, SYSTEM_ACCOUNT)) return DEVNET_OK;
+    if (!amount || !strcmp(account, SYSTEM_ACCOUNT))
+        return DEVNET_OK;
     devnet_account a;
     devnet_status rc = devnet_account_get(&c->st, account, &a);
-    if (rc == DEVNET_NOT_FOUND) return DEVNET_OK; /* the funds are burnt, as on NEAR */
-    if (rc != DEVNET_OK) return rc;
+    if (rc == DEVNET_NOT_FOUND)
+        return DEVNET_OK; /* the funds are burnt, as on NEAR */
+    if (rc != DEVNET_OK)
+        return rc;
     a.amount += amount;
     return devnet_account_put(&c->st, account, &a);
 }
@@ -57,11 +60,13 @@ static json_t *check_delegate(devnet_chain *c, devnet_block_ctx *b, const char *
 {
     const near_signed_delegate *sd = a->delegate;
     const near_delegate_action *da = &sd->delegate_action;
-    if (!near_signed_delegate_verify(sd)) return action_error(index, json_string("DelegateActionInvalidSignature"));
+    if (!near_signed_delegate_verify(sd))
+        return action_error(index, json_string("DelegateActionInvalidSignature"));
     if (strcmp(da->sender_id, receiver) != 0)
         return action_error(index, json_pack("{s:{s:s,s:s}}", "DelegateActionSenderDoesNotMatchTxReceiver", "sender_id",
                                              da->sender_id, "receiver_id", receiver));
-    if (da->max_block_height < b->height) return action_error(index, json_string("DelegateActionExpired"));
+    if (da->max_block_height < b->height)
+        return action_error(index, json_string("DelegateActionExpired"));
     char pkt[NEAR_KEY_TEXT_MAX];
     near_public_key_format(&da->public_key, pkt);
     near_access_key ak;
@@ -91,13 +96,16 @@ static json_t *check_delegate(devnet_chain *c, devnet_block_ctx *b, const char *
             bool found = false;
             for (size_t k = 0; k < ak.n_method_names && !found; k++)
                 found = !strcmp(ak.method_names[k], fc->method_name);
-            if (!found) kind = json_pack("{s:{s:s}}", "MethodNameMismatch", "method_name", fc->method_name);
+            if (!found)
+                kind = json_pack("{s:{s:s}}", "MethodNameMismatch", "method_name", fc->method_name);
         }
-        if (kind) failure = action_error(index, json_pack("{s:o}", "DelegateActionAccessKeyError", kind));
+        if (kind)
+            failure = action_error(index, json_pack("{s:o}", "DelegateActionAccessKeyError", kind));
     }
     if (!failure) {
         ak.nonce = da->nonce;
-        if (devnet_key_put(&c->st, receiver, &da->public_key, &ak) != DEVNET_OK) *db_failed = true;
+        if (devnet_key_put(&c->st, receiver, &da->public_key, &ak) != DEVNET_OK)
+            *db_failed = true;
     }
     near_access_key_free(&ak);
     return failure;
@@ -120,23 +128,25 @@ typedef struct apply {
     nearvm_promise_result *results; /* of the data this receipt waited for */
     size_t nresults;
     uint64_t gas_burnt, gas_used;
-    near_u128 deposits; /* refunded to the predecessor if the receipt fails */
+    near_u128 deposits;  /* refunded to the predecessor if the receipt fails */
     devnet_account acct; /* the receiver, written back on success */
     bool exists, created;
     json_t *logs;
     nearvm_outcome vmo; /* of the last function call */
     bool have_vmo;
-    json_t *beneficiaries; /* DeleteAccount: [{receiver, amount}] */
+    json_t *beneficiaries;        /* DeleteAccount: [{receiver, amount}] */
     const near_action *delegated; /* a Delegate whose inner receipt is created on success */
-    bool db_failed; /* a state write failed: the receipt is dropped as an internal failure */
+    bool db_failed;               /* a state write failed: the receipt is dropped as an internal failure */
 } apply;
 
 /* Every state write of a receipt goes through here: a failure is logged
  * once and makes the whole receipt fail internally (rolled back, dropped). */
 static void wrote(apply *x, devnet_status rc, const char *what)
 {
-    if (rc == DEVNET_OK) return;
-    if (!x->db_failed) devnet_log("error", "receipt on %s: %s failed (status %d)", x->receiver, what, (int)rc);
+    if (rc == DEVNET_OK)
+        return;
+    if (!x->db_failed)
+        devnet_log("error", "receipt on %s: %s failed (status %d)", x->receiver, what, (int)rc);
     x->db_failed = true;
 }
 
@@ -151,7 +161,8 @@ static int apply_load(apply *x, devnet_chain *c, devnet_block_ctx *b, receipt_in
     x->predecessor = rc->predecessor_id;
     x->signer = rc->signer_id;
     x->signer_pk = &rc->signer_public_key;
-    if (!x->receiver || !x->predecessor || !x->signer) return -1;
+    if (!x->receiver || !x->predecessor || !x->signer)
+        return -1;
     /* the actions move here (an AddKey's nonce is rewritten as it runs) */
     x->actions = rc->actions;
     x->n = rc->n_actions;
@@ -160,11 +171,14 @@ static int apply_load(apply *x, devnet_chain *c, devnet_block_ctx *b, receipt_in
     x->outs = rc->outs;
     x->nouts = rc->n_outs;
     x->out_receivers = calloc(x->nouts ? x->nouts : 1, sizeof(char *));
-    if (!x->out_receivers) return -1;
-    for (size_t i = 0; i < x->nouts; i++) x->out_receivers[i] = x->outs[i].receiver_id;
+    if (!x->out_receivers)
+        return -1;
+    for (size_t i = 0; i < x->nouts; i++)
+        x->out_receivers[i] = x->outs[i].receiver_id;
     x->nresults = rc->n_inputs;
     x->results = devnet_rt_load_promise_results(c, rc->input_data_ids, rc->n_inputs);
-    if (x->nresults && !x->results) return -1;
+    if (x->nresults && !x->results)
+        return -1;
     x->logs = json_array();
     x->beneficiaries = json_array();
 
@@ -175,7 +189,8 @@ static int apply_load(apply *x, devnet_chain *c, devnet_block_ctx *b, receipt_in
     x->gas_burnt = x->gas_used = exec_fee;
     for (size_t i = 0; i < x->n; i++) {
         const near_action *a = &x->actions[i];
-        if (a->kind == NEAR_ACTION_FUNCTION_CALL || a->kind == NEAR_ACTION_TRANSFER) x->deposits += a->amount;
+        if (a->kind == NEAR_ACTION_FUNCTION_CALL || a->kind == NEAR_ACTION_TRANSFER)
+            x->deposits += a->amount;
         if (a->kind == NEAR_ACTION_DELEGATE && a->delegate) {
             /* The relayer prepaid the inner receipt: its fees are reserved
              * for it (used, not burnt here) and its deposits travel on. */
@@ -194,7 +209,8 @@ static void apply_free(apply *x)
 {
     json_decref(x->logs);
     json_decref(x->beneficiaries);
-    if (x->have_vmo) nearvm_outcome_free(&x->vmo);
+    if (x->have_vmo)
+        nearvm_outcome_free(&x->vmo);
     devnet_rt_free_promise_results(x->results, x->nresults);
     free(x->out_receivers);
     near_actions_free(x->actions, x->n);
@@ -204,15 +220,18 @@ static void apply_free(apply *x)
  * characters: an ed25519 public key) creates it, with that key. */
 static void create_implicit_account(apply *x)
 {
-    if (x->exists || !x->n || near_account_id_kind(x->receiver) != NEAR_ACCOUNT_NEAR_IMPLICIT) return;
+    if (x->exists || !x->n || near_account_id_kind(x->receiver) != NEAR_ACCOUNT_NEAR_IMPLICIT)
+        return;
     for (size_t i = 0; i < x->n; i++)
-        if (x->actions[i].kind != NEAR_ACTION_TRANSFER) return;
+        if (x->actions[i].kind != NEAR_ACTION_TRANSFER)
+            return;
     near_public_key pk;
     memset(&pk, 0, sizeof pk);
     pk.type = NEAR_KEY_ED25519;
     for (size_t i = 0; i < 32; i++) {
         unsigned v;
-        if (sscanf(x->receiver + 2 * i, "%2x", &v) != 1) return;
+        if (sscanf(x->receiver + 2 * i, "%2x", &v) != 1)
+            return;
         pk.data[i] = (uint8_t)v;
     }
     near_access_key fa = {.nonce = (x->b->height - 1) * DEVNET_NONCE_MULTIPLIER, .full_access = 1};
@@ -225,7 +244,8 @@ static void create_implicit_account(apply *x)
 static json_t *act_create_account(apply *x, int i)
 {
     near_account_kind kind = near_account_id_kind(x->receiver);
-    if (x->exists) return action_error(i, json_pack("{s:{s:s}}", "AccountAlreadyExists", "account_id", x->receiver));
+    if (x->exists)
+        return action_error(i, json_pack("{s:{s:s}}", "AccountAlreadyExists", "account_id", x->receiver));
     if (kind == NEAR_ACCOUNT_NEAR_IMPLICIT || kind == NEAR_ACCOUNT_ETH_IMPLICIT)
         return action_error(i, json_pack("{s:{s:s}}", "OnlyImplicitAccountCreationAllowed", "account_id", x->receiver));
     if (near_account_id_is_top_level(x->receiver) && !registrar(x->predecessor))
@@ -273,9 +293,9 @@ static json_t *invalid_new_receipt(const nearvm_outcome *o)
             return json_pack("{s:{s:s}}", "InvalidReceiverId", "account_id", rc->receiver_id ? rc->receiver_id : "");
         for (size_t k = 0; k < rc->actions_count; k++) {
             const nearvm_action *a = &rc->actions[k];
-            const char *id = a->kind == NEARVM_ACTION_DELETE_ACCOUNT                 ? a->beneficiary_id
+            const char *id = a->kind == NEARVM_ACTION_DELETE_ACCOUNT               ? a->beneficiary_id
                              : a->kind == NEARVM_ACTION_ADD_KEY && !a->full_access ? a->receiver_id
-                                                                                    : NULL;
+                                                                                   : NULL;
             if (id && !id_ok(id))
                 return json_pack("{s:{s:{s:s}}}", "ActionsValidation", "InvalidAccountId", "account_id", id);
         }
@@ -320,11 +340,13 @@ static json_t *act_function_call(apply *x, const near_action *a, int i)
     ctx.output_data_receivers_count = x->nouts;
     devnet_rt_store vs = {x->c, x->receiver};
     nearvm_storage store = devnet_rt_storage(&vs);
-    if (x->have_vmo) nearvm_outcome_free(&x->vmo);
+    if (x->have_vmo)
+        nearvm_outcome_free(&x->vmo);
     nearvm_outcome *o = &x->vmo;
     devnet_rt_run_vm(x->c, &x->acct, x->receiver, a->method_name, &ctx, &store, o);
     x->have_vmo = true;
-    for (size_t l = 0; l < o->logs_count; l++) json_array_append_new(x->logs, json_string(o->logs[l]));
+    for (size_t l = 0; l < o->logs_count; l++)
+        json_array_append_new(x->logs, json_string(o->logs[l]));
     x->gas_burnt += o->gas_burnt;
     json_t *invalid = o->error.kind == NEARVM_OK ? invalid_new_receipt(o) : NULL;
     if (invalid) {
@@ -345,7 +367,8 @@ static json_t *act_function_call(apply *x, const near_action *a, int i)
         devnet_log("error", "internal VM failure in %s.%s: %s", x->receiver, a->method_name,
                    o->error.message ? o->error.message : "?");
     json_t *fe = o->error.json ? json_loads(o->error.json, JSON_DECODE_ANY, NULL) : NULL;
-    if (!fe) fe = json_pack("{s:s}", "ExecutionError", o->error.message ? o->error.message : "error");
+    if (!fe)
+        fe = json_pack("{s:s}", "ExecutionError", o->error.message ? o->error.message : "error");
     return action_error(i, json_pack("{s:o}", "FunctionCallError", fe));
 }
 
@@ -422,7 +445,8 @@ static json_t *apply_action(apply *x, near_action *a, int i)
     case NEAR_ACTION_DELETE_ACCOUNT: return act_delete_account(x, a, i);
     case NEAR_ACTION_DELEGATE:
         failure = check_delegate(x->c, x->b, x->receiver, a, i, &x->db_failed);
-        if (!failure) x->delegated = a;
+        if (!failure)
+            x->delegated = a;
         return failure;
     default: return action_error(i, json_string("UnsupportedAction"));
     }
@@ -431,9 +455,11 @@ static json_t *apply_action(apply *x, near_action *a, int i)
 /* Storage staking, checked once all actions have run (spec §4). */
 static json_t *check_storage(apply *x)
 {
-    if (!x->exists || x->acct.storage_usage <= DEVNET_ZERO_BALANCE_BYTES) return NULL;
+    if (!x->exists || x->acct.storage_usage <= DEVNET_ZERO_BALANCE_BYTES)
+        return NULL;
     near_u128 need = (near_u128)x->acct.storage_usage * DEVNET_STORAGE_PRICE;
-    if (x->acct.amount + x->acct.locked >= need) return NULL;
+    if (x->acct.amount + x->acct.locked >= need)
+        return NULL;
     return action_error(-1, json_pack("{s:{s:s,s:o}}", "LackBalanceForState", "account_id", x->receiver, "amount",
                                       devnet_u128_json(need - x->acct.amount - x->acct.locked)));
 }
@@ -444,8 +470,8 @@ static void send_output(apply *x, const uint8_t *value, size_t len, bool ok)
 {
     for (size_t i = 0; i < x->nouts; i++) {
         wrote(x,
-              devnet_rt_store_data_receipt(x->c, x->b, x->r->id, i, x->r->tx_hash, x->receiver,
-                                           x->outs[i].receiver_id, x->outs[i].data_id, value, len, ok, false),
+              devnet_rt_store_data_receipt(x->c, x->b, x->r->id, i, x->r->tx_hash, x->receiver, x->outs[i].receiver_id,
+                                           x->outs[i].data_id, value, len, ok, false),
               "storing an output data receipt");
     }
 }
@@ -457,7 +483,8 @@ static void send_output(apply *x, const uint8_t *value, size_t len, bool ok)
  * "system". */
 static void refund_receipt(apply *x, json_t *receipt_ids, const char *to, near_u128 amount, bool gas, size_t index)
 {
-    if (!amount || !strcmp(to, SYSTEM_ACCOUNT)) return;
+    if (!amount || !strcmp(to, SYSTEM_ACCOUNT))
+        return;
     nearvm_action va;
     memset(&va, 0, sizeof va);
     va.kind = NEARVM_ACTION_TRANSFER;
@@ -469,8 +496,7 @@ static void refund_receipt(apply *x, json_t *receipt_ids, const char *to, near_u
     vr.actions_count = 1;
     uint8_t rid[32];
     if (devnet_rt_store_vm_receipt(x->c, x->b, x->r, SYSTEM_ACCOUNT, gas ? x->signer : SYSTEM_ACCOUNT,
-                                   gas ? x->signer_pk : &SYSTEM_KEY, &vr, index, NULL, 0,
-                                   rid) == 0)
+                                   gas ? x->signer_pk : &SYSTEM_KEY, &vr, index, NULL, 0, rid) == 0)
         json_array_append_new(receipt_ids, devnet_b58_json(rid, 32));
     else /* cannot store it: credit at once rather than lose it */
         wrote(x, devnet_rt_credit(x->c, to, amount), "crediting a refund");
@@ -478,7 +504,8 @@ static void refund_receipt(apply *x, json_t *receipt_ids, const char *to, near_u
 
 static void refund_gas(apply *x, json_t *receipt_ids, uint64_t gas)
 {
-    if (!strcmp(x->signer, SYSTEM_ACCOUNT)) return;
+    if (!strcmp(x->signer, SYSTEM_ACCOUNT))
+        return;
     refund_receipt(x, receipt_ids, x->signer, (near_u128)gas * DEVNET_GAS_PRICE, true, 2001);
 }
 
@@ -513,7 +540,8 @@ static void deliver_resumes(apply *x)
             pending = sqlite3_step(s) == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(s, 0), x->receiver);
             sqlite3_reset(s);
         }
-        if (!pending) continue;
+        if (!pending)
+            continue;
         wrote(x, devnet_rt_forget_yield(x->c, res->data_id), "forgetting a resumed yield");
         wrote(x,
               devnet_rt_store_data_receipt(x->c, x->b, x->r->id, 100 + i, x->r->tx_hash, x->receiver, x->receiver,
@@ -544,7 +572,8 @@ static json_t *finish_succeeded(apply *x, json_t *receipt_ids)
         if (devnet_rt_store_vm_receipt(x->c, x->b, x->r, x->receiver, x->signer, x->signer_pk, &o->receipts[i], i,
                                        is_ret ? moved : NULL, is_ret ? nmoved : 0, rid) == 0) {
             json_array_append_new(receipt_ids, devnet_b58_json(rid, 32));
-            if (is_ret) memcpy(returned_id, rid, 32);
+            if (is_ret)
+                memcpy(returned_id, rid, 32);
         } else {
             wrote(x, DEVNET_ERR_DB, "storing a receipt the call created");
         }
@@ -563,7 +592,8 @@ static json_t *finish_succeeded(apply *x, json_t *receipt_ids)
         vr.receiver_id = (char *)json_string_value(json_object_get(e, "receiver"));
         vr.actions = &va;
         vr.actions_count = 1;
-        if (devnet_rt_store_vm_receipt(x->c, x->b, x->r, SYSTEM_ACCOUNT, SYSTEM_ACCOUNT, &SYSTEM_KEY, &vr, 1000 + i, NULL, 0, rid) == 0)
+        if (devnet_rt_store_vm_receipt(x->c, x->b, x->r, SYSTEM_ACCOUNT, SYSTEM_ACCOUNT, &SYSTEM_KEY, &vr, 1000 + i,
+                                       NULL, 0, rid) == 0)
             json_array_append_new(receipt_ids, devnet_b58_json(rid, 32));
         else
             wrote(x, DEVNET_ERR_DB, "storing a deleted account's balance transfer");
@@ -595,10 +625,12 @@ static void refund_allowance(apply *x)
 {
     near_u128 amount = 0;
     for (size_t i = 0; i < x->n; i++)
-        if (x->actions[i].kind == NEAR_ACTION_TRANSFER) amount += x->actions[i].amount;
+        if (x->actions[i].kind == NEAR_ACTION_TRANSFER)
+            amount += x->actions[i].amount;
     const near_public_key *pk = x->signer_pk;
     near_access_key ak;
-    if (!amount) return;
+    if (!amount)
+        return;
     if (devnet_key_get(&x->c->st, x->receiver, pk, &ak) == DEVNET_OK) {
         if (!ak.full_access && ak.has_allowance) {
             ak.allowance += amount;
@@ -620,25 +652,31 @@ int devnet_rt_execute_action_receipt(devnet_chain *c, devnet_block_ctx *b, recei
         return -1;
     }
     devnet_status found = devnet_account_get(&c->st, x.receiver, &x.acct);
-    if (found != DEVNET_NOT_FOUND) wrote(&x, found, "reading the receiver's account");
+    if (found != DEVNET_NOT_FOUND)
+        wrote(&x, found, "reading the receiver's account");
     x.exists = found == DEVNET_OK;
     create_implicit_account(&x);
     json_t *failure = NULL;
-    for (size_t i = 0; i < x.n && !failure && !x.db_failed; i++) failure = apply_action(&x, &x.actions[i], (int)i);
-    if (!failure) failure = check_storage(&x);
-    if (!failure && x.exists) wrote(&x, devnet_account_put(&c->st, x.receiver, &x.acct), "storing the account");
+    for (size_t i = 0; i < x.n && !failure && !x.db_failed; i++)
+        failure = apply_action(&x, &x.actions[i], (int)i);
+    if (!failure)
+        failure = check_storage(&x);
+    if (!failure && x.exists)
+        wrote(&x, devnet_account_put(&c->st, x.receiver, &x.acct), "storing the account");
     if (x.db_failed) {
         /* Nothing of this receipt may stay half-written: undo it all and
          * let the caller drop the receipt as an internal failure. */
         json_decref(failure);
-        if (devnet_rollback(&c->st) != DEVNET_OK) devnet_log("error", "receipt on %s: the rollback failed", x.receiver);
+        if (devnet_rollback(&c->st) != DEVNET_OK)
+            devnet_log("error", "receipt on %s: the rollback failed", x.receiver);
         apply_free(&x);
         return -1;
     }
 
     json_t *receipt_ids = json_array();
     json_t *status = failure ? finish_failed(&x, failure, receipt_ids) : finish_succeeded(&x, receipt_ids);
-    if (!strcmp(x.predecessor, SYSTEM_ACCOUNT)) refund_allowance(&x);
+    if (!strcmp(x.predecessor, SYSTEM_ACCOUNT))
+        refund_allowance(&x);
     b->gas_burnt += x.gas_burnt;
     json_t *outcome = devnet_rt_outcome_json(json_incref(x.logs), receipt_ids, x.gas_burnt, x.receiver, status);
     int rc = devnet_rt_set_receipt_done(c, r->id, b->height, outcome);

@@ -27,7 +27,7 @@ typedef struct devnet_receipt {
     struct devnet_receipt_out {
         uint8_t data_id[32];
         char *receiver_id;
-    } *outs; /* output data receivers */
+    } * outs; /* output data receivers */
     size_t n_outs;
     uint8_t (*input_data_ids)[32];
     size_t n_inputs;
@@ -69,26 +69,33 @@ DEVNET_MUST_USE devnet_status devnet_rt_store_receipt(devnet_chain *c, const uin
                                                       const devnet_receipt *r, uint64_t reserved, int state,
                                                       uint64_t due);
 /* A Data receipt (next block); its id derives from parent and index. */
-DEVNET_MUST_USE devnet_status devnet_rt_store_data_receipt(devnet_chain *c, devnet_block_ctx *b, const uint8_t parent[32], size_t index,
-                                 const uint8_t tx_hash[32], const char *predecessor, const char *receiver,
-                                 const uint8_t data_id[32], const uint8_t *data, size_t len, bool has_data,
-                                 bool is_resume);
+DEVNET_MUST_USE devnet_status devnet_rt_store_data_receipt(devnet_chain *c, devnet_block_ctx *b,
+                                                           const uint8_t parent[32], size_t index,
+                                                           const uint8_t tx_hash[32], const char *predecessor,
+                                                           const char *receiver, const uint8_t data_id[32],
+                                                           const uint8_t *data, size_t len, bool has_data,
+                                                           bool is_resume);
 /* The yield waiting for data_id is no longer pending (resumed or timed out). */
 DEVNET_MUST_USE devnet_status devnet_rt_forget_yield(devnet_chain *c, const uint8_t data_id[32]);
-DEVNET_MUST_USE devnet_status devnet_rt_set_receipt_done(devnet_chain *c, const uint8_t id[32], uint64_t height, json_t *outcome);
+DEVNET_MUST_USE devnet_status devnet_rt_set_receipt_done(devnet_chain *c, const uint8_t id[32], uint64_t height,
+                                                         json_t *outcome);
 /* Stores an action receipt a contract created, from `current` (the parent's
  * receiver, or "system" for a gas-free balance refund): its id derives from
  * the parent's and index; it reserves its actions' execution fees and
  * attached gas; extra receivers are appended to its output receivers (a
  * returned promise takes over the parent's); a receipt with inputs waits
  * postponed, and a yield also gets its timeout. */
-DEVNET_MUST_USE devnet_status devnet_rt_store_vm_receipt(devnet_chain *c, devnet_block_ctx *b, const receipt_in *r, const char *current,
-                               const char *signer, const near_public_key *signer_pk, const nearvm_receipt *vr, size_t index,
-                               const nearvm_data_receiver *extra, size_t extra_n, uint8_t id_out[32]);
+DEVNET_MUST_USE devnet_status devnet_rt_store_vm_receipt(devnet_chain *c, devnet_block_ctx *b, const receipt_in *r,
+                                                         const char *current, const char *signer,
+                                                         const near_public_key *signer_pk, const nearvm_receipt *vr,
+                                                         size_t index, const nearvm_data_receiver *extra,
+                                                         size_t extra_n, uint8_t id_out[32]);
 /* The receipt a delegate action creates: from its sender to its receiver,
  * signed (and paid for) by the relayer. */
-DEVNET_MUST_USE devnet_status devnet_rt_store_delegated_receipt(devnet_chain *c, devnet_block_ctx *b, const receipt_in *r, const char *signer,
-                                      const near_public_key *signer_pk, const near_delegate_action *da, uint8_t id_out[32]);
+DEVNET_MUST_USE devnet_status devnet_rt_store_delegated_receipt(devnet_chain *c, devnet_block_ctx *b,
+                                                                const receipt_in *r, const char *signer,
+                                                                const near_public_key *signer_pk,
+                                                                const near_delegate_action *da, uint8_t id_out[32]);
 
 /* ---- runtime.c: one action receipt ---- */
 DEVNET_MUST_USE devnet_status devnet_rt_credit(devnet_chain *c, const char *account, near_u128 amount);

@@ -80,8 +80,10 @@ devnet_status devnet_state_open(devnet_state *st, const char *path, char *err, s
 void devnet_state_close(devnet_state *st)
 {
     for (size_t i = 0; i < sizeof st->cache / sizeof st->cache[0]; i++)
-        if (st->cache[i]) sqlite3_finalize(st->cache[i]);
-    if (st->db) sqlite3_close(st->db);
+        if (st->cache[i])
+            sqlite3_finalize(st->cache[i]);
+    if (st->db)
+        sqlite3_close(st->db);
     memset(st, 0, sizeof *st);
 }
 
@@ -148,7 +150,8 @@ static devnet_status step_done(devnet_state *st, sqlite3_stmt *s)
 const char *devnet_meta_get(devnet_state *st, const char *key, char *buf, size_t len)
 {
     sqlite3_stmt *s = devnet_stmt(st, "SELECT v FROM meta WHERE k=?");
-    if (!s) return NULL;
+    if (!s)
+        return NULL;
     sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
     const char *r = NULL;
     if (sqlite3_step(s) == SQLITE_ROW) {
@@ -162,7 +165,8 @@ const char *devnet_meta_get(devnet_state *st, const char *key, char *buf, size_t
 devnet_status devnet_meta_set(devnet_state *st, const char *key, const char *value)
 {
     sqlite3_stmt *s = devnet_stmt(st, "INSERT OR REPLACE INTO meta(k, v) VALUES(?, ?)");
-    if (!s) return DEVNET_ERR_DB;
+    if (!s)
+        return DEVNET_ERR_DB;
     sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
     return step_done(st, s);
@@ -170,21 +174,24 @@ devnet_status devnet_meta_set(devnet_state *st, const char *key, const char *val
 
 static void put_u128(uint8_t out[16], near_u128 v)
 {
-    for (int i = 0; i < 16; i++) out[i] = (uint8_t)(v >> (8 * i));
+    for (int i = 0; i < 16; i++)
+        out[i] = (uint8_t)(v >> (8 * i));
 }
 
 static near_u128 get_u128(const void *p, int n)
 {
     near_u128 v = 0;
     const uint8_t *b = p;
-    for (int i = 0; i < 16 && i < n; i++) v |= (near_u128)b[i] << (8 * i);
+    for (int i = 0; i < 16 && i < n; i++)
+        v |= (near_u128)b[i] << (8 * i);
     return v;
 }
 
 devnet_status devnet_account_get(devnet_state *st, const char *id, devnet_account *out)
 {
     sqlite3_stmt *s = devnet_stmt(st, "SELECT amount, locked, code_hash, storage_usage FROM accounts WHERE id=?");
-    if (!s) return DEVNET_ERR_DB;
+    if (!s)
+        return DEVNET_ERR_DB;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
@@ -192,7 +199,8 @@ devnet_status devnet_account_get(devnet_state *st, const char *id, devnet_accoun
             memset(out, 0, sizeof *out);
             out->amount = get_u128(sqlite3_column_blob(s, 0), sqlite3_column_bytes(s, 0));
             out->locked = get_u128(sqlite3_column_blob(s, 1), sqlite3_column_bytes(s, 1));
-            if (sqlite3_column_bytes(s, 2) == 32) memcpy(out->code_hash, sqlite3_column_blob(s, 2), 32);
+            if (sqlite3_column_bytes(s, 2) == 32)
+                memcpy(out->code_hash, sqlite3_column_blob(s, 2), 32);
             out->storage_usage = (uint64_t)sqlite3_column_int64(s, 3);
         }
         sqlite3_reset(s);
@@ -206,7 +214,8 @@ devnet_status devnet_account_put(devnet_state *st, const char *id, const devnet_
 {
     sqlite3_stmt *s = devnet_stmt(
         st, "INSERT OR REPLACE INTO accounts(id, amount, locked, code_hash, storage_usage) VALUES(?,?,?,?,?)");
-    if (!s) return DEVNET_ERR_DB;
+    if (!s)
+        return DEVNET_ERR_DB;
     uint8_t am[16], lk[16];
     put_u128(am, a->amount);
     put_u128(lk, a->locked);
@@ -224,10 +233,12 @@ devnet_status devnet_account_delete(devnet_state *st, const char *id)
                                  "DELETE FROM access_keys WHERE account=?", "DELETE FROM data WHERE account=?"};
     for (size_t i = 0; i < 4; i++) {
         sqlite3_stmt *s = devnet_stmt(st, sqls[i]);
-        if (!s) return DEVNET_ERR_DB;
+        if (!s)
+            return DEVNET_ERR_DB;
         sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
         devnet_status rc = step_done(st, s);
-        if (rc) return rc;
+        if (rc)
+            return rc;
     }
     return DEVNET_OK;
 }
@@ -235,7 +246,8 @@ devnet_status devnet_account_delete(devnet_state *st, const char *id)
 devnet_status devnet_code_get(devnet_state *st, const char *id, uint8_t **code, size_t *len)
 {
     sqlite3_stmt *s = devnet_stmt(st, "SELECT code FROM code WHERE account=?");
-    if (!s) return DEVNET_ERR_DB;
+    if (!s)
+        return DEVNET_ERR_DB;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
@@ -245,7 +257,8 @@ devnet_status devnet_code_get(devnet_state *st, const char *id, uint8_t **code, 
             sqlite3_reset(s);
             return DEVNET_ERR_NOMEM;
         }
-        if (n) memcpy(*code, sqlite3_column_blob(s, 0), n);
+        if (n)
+            memcpy(*code, sqlite3_column_blob(s, 0), n);
         *len = n;
         sqlite3_reset(s);
         return DEVNET_OK;
@@ -257,7 +270,8 @@ devnet_status devnet_code_get(devnet_state *st, const char *id, uint8_t **code, 
 devnet_status devnet_code_put(devnet_state *st, const char *id, const uint8_t *code, size_t len)
 {
     sqlite3_stmt *s = devnet_stmt(st, "INSERT OR REPLACE INTO code(account, code) VALUES(?, ?)");
-    if (!s) return DEVNET_ERR_DB;
+    if (!s)
+        return DEVNET_ERR_DB;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     bind_bytes(s, 2, code, len);
     return step_done(st, s);
@@ -282,9 +296,11 @@ static void bind_account_key(sqlite3_stmt *s, const char *id, const near_public_
 
 json_t *devnet_permission_json(const near_access_key *ak)
 {
-    if (ak->full_access) return json_string("FullAccess");
+    if (ak->full_access)
+        return json_string("FullAccess");
     json_t *names = json_array();
-    for (size_t i = 0; i < ak->n_method_names; i++) json_array_append_new(names, json_string(ak->method_names[i]));
+    for (size_t i = 0; i < ak->n_method_names; i++)
+        json_array_append_new(names, json_string(ak->method_names[i]));
     return json_pack("{s:{s:o,s:s,s:o}}", "FunctionCall", "allowance",
                      ak->has_allowance ? devnet_u128_json(ak->allowance) : json_null(), "receiver_id",
                      ak->receiver_id ? ak->receiver_id : "", "method_names", names);
@@ -298,11 +314,13 @@ devnet_status devnet_permission_parse(json_t *perm, near_access_key *ak)
         return DEVNET_OK;
     }
     json_t *fc = json_object_get(perm, "FunctionCall");
-    if (!json_is_object(fc)) return DEVNET_ERR_INVALID;
+    if (!json_is_object(fc))
+        return DEVNET_ERR_INVALID;
     json_t *al = json_object_get(fc, "allowance");
     if (json_is_string(al)) {
         ak->has_allowance = 1;
-        if (near_u128_parse(json_string_value(al), &ak->allowance)) return DEVNET_ERR_INVALID;
+        if (near_u128_parse(json_string_value(al), &ak->allowance))
+            return DEVNET_ERR_INVALID;
     }
     const char *recv = json_string_value(json_object_get(fc, "receiver_id"));
     ak->receiver_id = strdup(recv ? recv : "");
@@ -310,7 +328,8 @@ devnet_status devnet_permission_parse(json_t *perm, near_access_key *ak)
     size_t n = json_array_size(names);
     if (n) {
         ak->method_names = calloc(n, sizeof(char *));
-        if (!ak->method_names) return DEVNET_ERR_NOMEM;
+        if (!ak->method_names)
+            return DEVNET_ERR_NOMEM;
         for (size_t i = 0; i < n; i++) {
             const char *m = json_string_value(json_array_get(names, i));
             ak->method_names[i] = strdup(m ? m : "");
@@ -327,7 +346,8 @@ uint64_t devnet_key_storage_bytes(const near_public_key *pk, const near_access_k
         n += ak->has_allowance ? 17 : 1;
         n += 4 + strlen(ak->receiver_id ? ak->receiver_id : "");
         n += 4;
-        for (size_t i = 0; i < ak->n_method_names; i++) n += 4 + strlen(ak->method_names[i]);
+        for (size_t i = 0; i < ak->n_method_names; i++)
+            n += 4 + strlen(ak->method_names[i]);
     }
     return n;
 }
@@ -335,14 +355,16 @@ uint64_t devnet_key_storage_bytes(const near_public_key *pk, const near_access_k
 devnet_status devnet_key_get(devnet_state *st, const char *id, const near_public_key *pk, near_access_key *out)
 {
     sqlite3_stmt *s = devnet_stmt(st, "SELECT nonce, permission FROM access_keys WHERE account=? AND public_key=?");
-    if (!s) return DEVNET_ERR_DB;
+    if (!s)
+        return DEVNET_ERR_DB;
     bind_account_key(s, id, pk);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         devnet_status r = DEVNET_OK;
         if (out) {
             json_t *perm = json_loads((const char *)sqlite3_column_text(s, 1), JSON_DECODE_ANY, NULL);
-            if (!perm || devnet_permission_parse(perm, out)) r = DEVNET_ERR_INVALID;
+            if (!perm || devnet_permission_parse(perm, out))
+                r = DEVNET_ERR_INVALID;
             json_decref(perm);
             out->nonce = (uint64_t)sqlite3_column_int64(s, 0);
         }
@@ -357,11 +379,13 @@ devnet_status devnet_key_put(devnet_state *st, const char *id, const near_public
 {
     sqlite3_stmt *s =
         devnet_stmt(st, "INSERT OR REPLACE INTO access_keys(account, public_key, nonce, permission) VALUES(?,?,?,?)");
-    if (!s) return DEVNET_ERR_DB;
+    if (!s)
+        return DEVNET_ERR_DB;
     json_t *perm = devnet_permission_json(ak);
     char *text = json_dumps(perm, JSON_COMPACT | JSON_ENCODE_ANY);
     json_decref(perm);
-    if (!text) return DEVNET_ERR_NOMEM;
+    if (!text)
+        return DEVNET_ERR_NOMEM;
     bind_account_key(s, id, pk);
     sqlite3_bind_int64(s, 3, (sqlite3_int64)ak->nonce);
     sqlite3_bind_text(s, 4, text, -1, SQLITE_TRANSIENT);
@@ -372,15 +396,18 @@ devnet_status devnet_key_put(devnet_state *st, const char *id, const near_public
 devnet_status devnet_key_delete(devnet_state *st, const char *id, const near_public_key *pk)
 {
     sqlite3_stmt *s = devnet_stmt(st, "DELETE FROM access_keys WHERE account=? AND public_key=?");
-    if (!s) return DEVNET_ERR_DB;
+    if (!s)
+        return DEVNET_ERR_DB;
     bind_account_key(s, id, pk);
     return step_done(st, s);
 }
 
-devnet_status devnet_data_get(devnet_state *st, const char *id, const uint8_t *key, size_t klen, uint8_t **val, size_t *vlen)
+devnet_status devnet_data_get(devnet_state *st, const char *id, const uint8_t *key, size_t klen, uint8_t **val,
+                              size_t *vlen)
 {
     sqlite3_stmt *s = devnet_stmt(st, "SELECT value FROM data WHERE account=? AND key=?");
-    if (!s) return DEVNET_ERR_DB;
+    if (!s)
+        return DEVNET_ERR_DB;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     bind_bytes(s, 2, key, klen);
     int rc = sqlite3_step(s);
@@ -391,7 +418,8 @@ devnet_status devnet_data_get(devnet_state *st, const char *id, const uint8_t *k
             sqlite3_reset(s);
             return DEVNET_ERR_NOMEM;
         }
-        if (n) memcpy(v, sqlite3_column_blob(s, 0), n);
+        if (n)
+            memcpy(v, sqlite3_column_blob(s, 0), n);
         *val = v;
         *vlen = n;
         sqlite3_reset(s);
@@ -401,10 +429,12 @@ devnet_status devnet_data_get(devnet_state *st, const char *id, const uint8_t *k
     return rc == SQLITE_DONE ? DEVNET_NOT_FOUND : DEVNET_ERR_DB;
 }
 
-devnet_status devnet_data_set(devnet_state *st, const char *id, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+devnet_status devnet_data_set(devnet_state *st, const char *id, const uint8_t *key, size_t klen, const uint8_t *val,
+                              size_t vlen)
 {
     sqlite3_stmt *s = devnet_stmt(st, "INSERT OR REPLACE INTO data(account, key, value) VALUES(?,?,?)");
-    if (!s) return DEVNET_ERR_DB;
+    if (!s)
+        return DEVNET_ERR_DB;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     bind_bytes(s, 2, key, klen);
     bind_bytes(s, 3, val, vlen);
@@ -414,7 +444,8 @@ devnet_status devnet_data_set(devnet_state *st, const char *id, const uint8_t *k
 devnet_status devnet_data_remove(devnet_state *st, const char *id, const uint8_t *key, size_t klen)
 {
     sqlite3_stmt *s = devnet_stmt(st, "DELETE FROM data WHERE account=? AND key=?");
-    if (!s) return DEVNET_ERR_DB;
+    if (!s)
+        return DEVNET_ERR_DB;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     bind_bytes(s, 2, key, klen);
     return step_done(st, s);
@@ -439,7 +470,8 @@ void devnet_log(const char *level, const char *fmt, ...)
     /* One line per event: text from transactions (a method name is any
      * bytes) must not break a line or forge another. */
     for (char *p = msg; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
     time_t t = time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
@@ -452,7 +484,9 @@ void devnet_sha256(const void *a, size_t alen, const void *b, size_t blen, uint8
 {
     crypto_hash_sha256_state h;
     crypto_hash_sha256_init(&h);
-    if (alen) crypto_hash_sha256_update(&h, a, alen);
-    if (blen) crypto_hash_sha256_update(&h, b, blen);
+    if (alen)
+        crypto_hash_sha256_update(&h, a, alen);
+    if (blen)
+        crypto_hash_sha256_update(&h, b, blen);
     crypto_hash_sha256_final(&h, out);
 }

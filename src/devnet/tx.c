@@ -33,15 +33,18 @@ static json_t *validate_action_list(const near_action *actions, size_t n, uint64
         const near_action *a = &actions[i];
         switch (a->kind) {
         case NEAR_ACTION_FUNCTION_CALL:
-            if (a->gas == 0) return actions_error(json_string("FunctionCallZeroAttachedGas"));
-            if (!a->method_name || !a->method_name[0]) return actions_error(json_string("EmptyMethodName"));
+            if (a->gas == 0)
+                return actions_error(json_string("FunctionCallZeroAttachedGas"));
+            if (!a->method_name || !a->method_name[0])
+                return actions_error(json_string("EmptyMethodName"));
             if (strlen(a->method_name) > 256)
                 return actions_error(json_pack("{s:{s:I,s:I}}", "FunctionCallMethodNameLengthExceeded", "length",
                                                (json_int_t)strlen(a->method_name), "limit", (json_int_t)256));
             if (a->bytes_len > (4u << 20))
                 return actions_error(json_pack("{s:{s:I,s:I}}", "FunctionCallArgumentsLengthExceeded", "length",
                                                (json_int_t)a->bytes_len, "limit", (json_int_t)(4u << 20)));
-            if (*total_gas + a->gas < *total_gas) return actions_error(json_string("IntegerOverflow"));
+            if (*total_gas + a->gas < *total_gas)
+                return actions_error(json_string("IntegerOverflow"));
             *total_gas += a->gas;
             break;
         case NEAR_ACTION_DEPLOY_CONTRACT:
@@ -51,7 +54,8 @@ static json_t *validate_action_list(const near_action *actions, size_t n, uint64
                                                (json_int_t)DEVNET_MAX_CONTRACT_SIZE));
             break;
         case NEAR_ACTION_DELETE_ACCOUNT:
-            if (i + 1 != n) return actions_error(json_string("DeleteActionMustBeFinal"));
+            if (i + 1 != n)
+                return actions_error(json_string("DeleteActionMustBeFinal"));
             if (!near_account_id_valid(a->beneficiary_id, NULL, 0))
                 return actions_error(json_pack("{s:{s:s}}", "InvalidAccountId", "account_id", a->beneficiary_id));
             break;
@@ -72,12 +76,14 @@ static json_t *validate_action_list(const near_action *actions, size_t n, uint64
             }
             break;
         case NEAR_ACTION_DELEGATE: {
-            if (++delegates > 1 || !a->delegate) return actions_error(json_string("DelegateActionMustBeOnlyOne"));
+            if (++delegates > 1 || !a->delegate)
+                return actions_error(json_string("DelegateActionMustBeOnlyOne"));
             const near_delegate_action *da = &a->delegate->delegate_action;
             if (!near_account_id_valid(da->receiver_id, NULL, 0))
                 return actions_error(json_pack("{s:{s:s}}", "InvalidAccountId", "account_id", da->receiver_id));
             json_t *inner = validate_action_list(da->actions, da->n_actions, total_gas);
-            if (inner) return inner;
+            if (inner)
+                return inner;
             break;
         }
         default: break;
@@ -90,7 +96,8 @@ static json_t *validate_actions(const near_transaction *tx)
 {
     uint64_t total_gas = 0;
     json_t *e = validate_action_list(tx->actions, tx->n_actions, &total_gas);
-    if (e) return e;
+    if (e)
+        return e;
     if (total_gas > DEVNET_MAX_PREPAID_GAS)
         return actions_error(json_pack("{s:{s:I,s:I}}", "TotalPrepaidGasExceeded", "total_prepaid_gas",
                                        (json_int_t)total_gas, "limit", (json_int_t)DEVNET_MAX_PREPAID_GAS));
@@ -103,7 +110,8 @@ static json_t *check_function_call_key(const near_transaction *tx, const near_ac
     if (tx->n_actions != 1 || tx->actions[0].kind != NEAR_ACTION_FUNCTION_CALL)
         return key_error(json_string("RequiresFullAccess"));
     const near_action *a = &tx->actions[0];
-    if (a->amount != 0) return key_error(json_string("DepositWithFunctionCall"));
+    if (a->amount != 0)
+        return key_error(json_string("DepositWithFunctionCall"));
     if (strcmp(tx->receiver_id, ak->receiver_id ? ak->receiver_id : "") != 0)
         return key_error(json_pack("{s:{s:s,s:s}}", "ReceiverMismatch", "tx_receiver", tx->receiver_id, "ak_receiver",
                                    ak->receiver_id ? ak->receiver_id : ""));
@@ -111,7 +119,8 @@ static json_t *check_function_call_key(const near_transaction *tx, const near_ac
         bool found = false;
         for (size_t i = 0; i < ak->n_method_names && !found; i++)
             found = strcmp(ak->method_names[i], a->method_name) == 0;
-        if (!found) return key_error(json_pack("{s:{s:s}}", "MethodNameMismatch", "method_name", a->method_name));
+        if (!found)
+            return key_error(json_pack("{s:{s:s}}", "MethodNameMismatch", "method_name", a->method_name));
     }
     if (ak->has_allowance && ak->allowance < cost->total)
         return key_error(json_pack("{s:{s:s,s:s,s:o,s:o}}", "NotEnoughAllowance", "account_id", tx->signer_id,
@@ -122,7 +131,8 @@ static json_t *check_function_call_key(const near_transaction *tx, const near_ac
 
 void devnet_checked_tx_free(devnet_checked_tx *t)
 {
-    if (!t) return;
+    if (!t)
+        return;
     near_signed_transaction_free(&t->stx);
     json_decref(t->early_error);
     json_decref(t->actions_error);
@@ -206,7 +216,8 @@ devnet_status devnet_tx_validate(devnet_chain *c, const devnet_checked_tx *t, de
         *error = json_pack("{s:{s:s}}", "SignerDoesNotExist", "signer_id", tx->signer_id);
         return DEVNET_ERR_INVALID;
     }
-    if (rc != DEVNET_OK) return DEVNET_ERR_INVALID;
+    if (rc != DEVNET_OK)
+        return DEVNET_ERR_INVALID;
     char pk_text[NEAR_KEY_TEXT_MAX];
     near_public_key_format(&tx->public_key, pk_text);
     near_access_key ak;
@@ -216,7 +227,8 @@ devnet_status devnet_tx_validate(devnet_chain *c, const devnet_checked_tx *t, de
             json_pack("{s:{s:s,s:s}}", "AccessKeyNotFound", "account_id", tx->signer_id, "public_key", pk_text));
         return DEVNET_ERR_INVALID;
     }
-    if (rc != DEVNET_OK) return DEVNET_ERR_INVALID;
+    if (rc != DEVNET_OK)
+        return DEVNET_ERR_INVALID;
     int result = -1;
     if (tx->nonce <= ak.nonce) {
         *error = json_pack("{s:{s:o,s:o}}", "InvalidNonce", "tx_nonce", devnet_u64_json(tx->nonce), "ak_nonce",
@@ -238,7 +250,8 @@ devnet_status devnet_tx_validate(devnet_chain *c, const devnet_checked_tx *t, de
         goto out;
     }
     *cost = t->cost;
-    if (!ak.full_access && (*error = check_function_call_key(tx, &ak, pk_text, cost))) goto out;
+    if (!ak.full_access && (*error = check_function_call_key(tx, &ak, pk_text, cost)))
+        goto out;
     if (signer.amount < cost->total) {
         *error = json_pack("{s:{s:s,s:o,s:o}}", "NotEnoughBalance", "signer_id", tx->signer_id, "balance",
                            devnet_u128_json(signer.amount), "cost", devnet_u128_json(cost->total));

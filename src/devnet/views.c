@@ -16,7 +16,8 @@
 
 char *devnet_b58(const uint8_t *data, size_t n, char *out, size_t cap)
 {
-    if (near_base58_encode(data, n, out, cap) < 0 && cap) out[0] = 0;
+    if (near_base58_encode(data, n, out, cap) < 0 && cap)
+        out[0] = 0;
     return out;
 }
 
@@ -34,13 +35,15 @@ json_t *devnet_u128_json(near_u128 v)
 
 devnet_status devnet_b58_hash(const char *s, uint8_t out[32])
 {
-    if (!s || strlen(s) > DEVNET_B58_HASH_MAX) return DEVNET_ERR_INVALID;
+    if (!s || strlen(s) > DEVNET_B58_HASH_MAX)
+        return DEVNET_ERR_INVALID;
     return near_base58_decode_exact(s, out, 32) == NEAR_OK ? DEVNET_OK : DEVNET_ERR_INVALID;
 }
 
 devnet_status devnet_public_key_parse(const char *s, near_public_key *out)
 {
-    if (!s || strlen(s) > DEVNET_KEY_TEXT_MAX) return DEVNET_ERR_INVALID;
+    if (!s || strlen(s) > DEVNET_KEY_TEXT_MAX)
+        return DEVNET_ERR_INVALID;
     return near_public_key_parse(s, out) == NEAR_OK ? DEVNET_OK : DEVNET_ERR_INVALID;
 }
 
@@ -54,7 +57,8 @@ static pthread_once_t u64_mark_once = PTHREAD_ONCE_INIT;
 static void u64_mark_init(void)
 {
     uint8_t secret[8];
-    if (sodium_init() < 0) abort(); /* idempotent; libsodium is unusable otherwise */
+    if (sodium_init() < 0)
+        abort(); /* idempotent; libsodium is unusable otherwise */
     randombytes_buf(secret, sizeof secret);
     char hex[17];
     for (int i = 0; i < 8; i++)
@@ -65,7 +69,8 @@ static void u64_mark_init(void)
 
 json_t *devnet_u64_json(uint64_t v)
 {
-    if (v <= (uint64_t)INT64_MAX) return json_integer((json_int_t)v);
+    if (v <= (uint64_t)INT64_MAX)
+        return json_integer((json_int_t)v);
     pthread_once(&u64_mark_once, u64_mark_init);
     char buf[64];
     snprintf(buf, sizeof buf, "%s%llu", u64_mark, (unsigned long long)v);
@@ -76,7 +81,8 @@ char *devnet_json_dumps(const json_t *j)
 {
     char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
     pthread_once(&u64_mark_once, u64_mark_init);
-    if (!s || !strstr(s, u64_mark_json)) return s;
+    if (!s || !strstr(s, u64_mark_json))
+        return s;
     /* A whole string "\u0001u64:<digits>" becomes <digits>, in place (the
      * result is shorter). Anything else — say a contract's log that happens
      * to contain the marker — is copied as it is. */
@@ -85,7 +91,8 @@ char *devnet_json_dumps(const json_t *j)
     while (*r) {
         if (strncmp(r, u64_mark_json, mark) == 0) {
             const char *d = r + mark, *e = d;
-            while (*e >= '0' && *e <= '9') e++;
+            while (*e >= '0' && *e <= '9')
+                e++;
             if (e > d && *e == '"') {
                 memmove(w, d, (size_t)(e - d));
                 w += e - d;
@@ -102,10 +109,12 @@ char *devnet_json_dumps(const json_t *j)
 devnet_status devnet_block_height_by_hash(devnet_chain *c, const uint8_t hash[32], uint64_t *height)
 {
     sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT height FROM blocks WHERE hash=?");
-    if (!s) return DEVNET_ERR_DB;
+    if (!s)
+        return DEVNET_ERR_DB;
     sqlite3_bind_blob(s, 1, hash, 32, SQLITE_TRANSIENT);
     int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) *height = (uint64_t)sqlite3_column_int64(s, 0);
+    if (rc == SQLITE_ROW)
+        *height = (uint64_t)sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
     return rc == SQLITE_ROW ? DEVNET_OK : rc == SQLITE_DONE ? DEVNET_NOT_FOUND : DEVNET_ERR_DB;
 }
@@ -119,7 +128,8 @@ static int load_block(devnet_chain *c, uint64_t height, block_row *b)
 {
     sqlite3_stmt *s =
         devnet_stmt(&c->st, "SELECT hash, prev_hash, timestamp, random, gas_burnt FROM blocks WHERE height=?");
-    if (!s) return -1;
+    if (!s)
+        return -1;
     sqlite3_bind_int64(s, 1, (sqlite3_int64)height);
     int r = 0;
     if (sqlite3_step(s) == SQLITE_ROW) {
@@ -141,14 +151,14 @@ static json_t *chunk_header(const block_row *b)
     devnet_sha256("chunk", 5, b->hash, 32, chunk_hash);
     near_u128 burnt = (near_u128)b->gas_burnt * DEVNET_GAS_PRICE;
     return json_pack("{s:o,s:o,s:o,s:o,s:o,s:i,s:I,s:I,s:i,s:I,s:I,s:s,s:s,s:o,s:o,s:o,s:[],s:s}", "chunk_hash",
-                     devnet_b58_json(chunk_hash, 32), "prev_block_hash", devnet_b58_json(b->prev_hash, 32), "outcome_root",
-                     devnet_b58_json(zero, 32), "prev_state_root", devnet_b58_json(zero, 32), "encoded_merkle_root",
-                     devnet_b58_json(zero, 32), "encoded_length", 0, "height_created", (json_int_t)b->height,
-                     "height_included", (json_int_t)b->height, "shard_id", 0, "gas_used", (json_int_t)b->gas_burnt,
-                     "gas_limit", (json_int_t)1000000000000000ll, "rent_paid", "0", "validator_reward", "0",
-                     "balance_burnt", devnet_u128_json(burnt), "outgoing_receipts_root", devnet_b58_json(zero, 32), "tx_root",
-                     devnet_b58_json(zero, 32), "validator_proposals", "signature",
-                     "ed25519:1111111111111111111111111111111111111111111111111111111111111111");
+                     devnet_b58_json(chunk_hash, 32), "prev_block_hash", devnet_b58_json(b->prev_hash, 32),
+                     "outcome_root", devnet_b58_json(zero, 32), "prev_state_root", devnet_b58_json(zero, 32),
+                     "encoded_merkle_root", devnet_b58_json(zero, 32), "encoded_length", 0, "height_created",
+                     (json_int_t)b->height, "height_included", (json_int_t)b->height, "shard_id", 0, "gas_used",
+                     (json_int_t)b->gas_burnt, "gas_limit", (json_int_t)1000000000000000ll, "rent_paid", "0",
+                     "validator_reward", "0", "balance_burnt", devnet_u128_json(burnt), "outgoing_receipts_root",
+                     devnet_b58_json(zero, 32), "tx_root", devnet_b58_json(zero, 32), "validator_proposals",
+                     "signature", "ed25519:1111111111111111111111111111111111111111111111111111111111111111");
 }
 
 static json_t *header_json(devnet_chain *c, const block_row *b)
@@ -160,12 +170,13 @@ static json_t *header_json(devnet_chain *c, const block_row *b)
     json_t *h = json_pack(
         "{s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:i,s:o,s:I,s:s,s:o,s:[],s:[b]}", "height",
         (json_int_t)b->height, "prev_height", (json_int_t)(b->height > c->genesis_height ? b->height - 1 : 0),
-        "epoch_id", devnet_b58_json(zero, 32), "next_epoch_id", devnet_b58_json(epoch, 32), "hash", devnet_b58_json(b->hash, 32),
-        "prev_hash", devnet_b58_json(b->prev_hash, 32), "prev_state_root", devnet_b58_json(zero, 32), "block_body_hash",
-        devnet_b58_json(zero, 32), "chunk_receipts_root", devnet_b58_json(zero, 32), "chunk_headers_root", devnet_b58_json(zero, 32),
-        "chunk_tx_root", devnet_b58_json(zero, 32), "outcome_root", devnet_b58_json(zero, 32), "chunks_included", 1,
-        "challenges_root", devnet_b58_json(zero, 32), "timestamp", (json_int_t)b->timestamp, "timestamp_nanosec", ts,
-        "random_value", devnet_b58_json(b->random, 32), "validator_proposals", "chunk_mask", 1);
+        "epoch_id", devnet_b58_json(zero, 32), "next_epoch_id", devnet_b58_json(epoch, 32), "hash",
+        devnet_b58_json(b->hash, 32), "prev_hash", devnet_b58_json(b->prev_hash, 32), "prev_state_root",
+        devnet_b58_json(zero, 32), "block_body_hash", devnet_b58_json(zero, 32), "chunk_receipts_root",
+        devnet_b58_json(zero, 32), "chunk_headers_root", devnet_b58_json(zero, 32), "chunk_tx_root",
+        devnet_b58_json(zero, 32), "outcome_root", devnet_b58_json(zero, 32), "chunks_included", 1, "challenges_root",
+        devnet_b58_json(zero, 32), "timestamp", (json_int_t)b->timestamp, "timestamp_nanosec", ts, "random_value",
+        devnet_b58_json(b->random, 32), "validator_proposals", "chunk_mask", 1);
     json_object_set_new(h, "gas_price", devnet_u128_json(DEVNET_GAS_PRICE));
     json_object_set_new(h, "block_ordinal", json_integer((json_int_t)(b->height - c->genesis_height + 1)));
     json_object_set_new(h, "rent_paid", json_string("0"));
@@ -187,7 +198,8 @@ static json_t *header_json(devnet_chain *c, const block_row *b)
 json_t *devnet_block_view(devnet_chain *c, uint64_t height)
 {
     block_row b;
-    if (load_block(c, height, &b) != 1) return NULL;
+    if (load_block(c, height, &b) != 1)
+        return NULL;
     return json_pack("{s:s,s:o,s:[o]}", "author", "near", "header", header_json(c, &b), "chunks", chunk_header(&b));
 }
 
@@ -197,12 +209,14 @@ static json_t *receipts_at(devnet_chain *c, uint64_t height, bool with_outcomes)
     json_t *list = json_array();
     sqlite3_stmt *s = devnet_stmt(
         &c->st, "SELECT id, body, outcome, tx_hash, is_data FROM receipts WHERE exec_height=? ORDER BY seq");
-    if (!s) return list;
+    if (!s)
+        return list;
     sqlite3_bind_int64(s, 1, (sqlite3_int64)height);
     while (sqlite3_step(s) == SQLITE_ROW) {
         json_t *view = devnet_receipt_body_json(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
                                                 sqlite3_column_blob(s, 0));
-        if (!view) continue;
+        if (!view)
+            continue;
         if (!with_outcomes) {
             json_array_append_new(list, view);
             continue;
@@ -223,14 +237,16 @@ static json_t *receipts_at(devnet_chain *c, uint64_t height, bool with_outcomes)
 json_t *devnet_chunk_view(devnet_chain *c, uint64_t height)
 {
     block_row b;
-    if (load_block(c, height, &b) != 1) return NULL;
+    if (load_block(c, height, &b) != 1)
+        return NULL;
     json_t *txs = json_array();
     sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT view FROM txs WHERE block_height=? ORDER BY seq");
     if (s) {
         sqlite3_bind_int64(s, 1, (sqlite3_int64)height);
         while (sqlite3_step(s) == SQLITE_ROW) {
             json_t *v = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
-            if (v) json_array_append_new(txs, v);
+            if (v)
+                json_array_append_new(txs, v);
         }
         sqlite3_reset(s);
     }
@@ -241,14 +257,16 @@ json_t *devnet_chunk_view(devnet_chain *c, uint64_t height)
 static json_t *block_hash_at(devnet_chain *c, uint64_t height)
 {
     block_row b;
-    if (load_block(c, height, &b) != 1) return json_null();
+    if (load_block(c, height, &b) != 1)
+        return json_null();
     return devnet_b58_json(b.hash, 32);
 }
 
 json_t *devnet_tx_outcome_view(devnet_chain *c, const uint8_t hash[32], bool with_receipts, const char *final_status)
 {
     sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT view, outcome, block_height FROM txs WHERE hash=?");
-    if (!s) return NULL;
+    if (!s)
+        return NULL;
     sqlite3_bind_blob(s, 1, hash, 32, SQLITE_TRANSIENT);
     if (sqlite3_step(s) != SQLITE_ROW) {
         sqlite3_reset(s);
@@ -275,11 +293,14 @@ json_t *devnet_tx_outcome_view(devnet_chain *c, const uint8_t hash[32], bool wit
             if (with_receipts) {
                 json_t *v = devnet_receipt_body_json(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
                                                      sqlite3_column_blob(s, 0));
-                if (v) json_array_append_new(receipts, v);
+                if (v)
+                    json_array_append_new(receipts, v);
             }
-            if (sqlite3_column_int(s, 4) || sqlite3_column_type(s, 2) == SQLITE_NULL) continue;
+            if (sqlite3_column_int(s, 4) || sqlite3_column_type(s, 2) == SQLITE_NULL)
+                continue;
             json_t *o = json_loads((const char *)sqlite3_column_text(s, 2), 0, NULL);
-            if (!o) continue;
+            if (!o)
+                continue;
             json_object_set(outcomes, id, o);
             json_array_append_new(receipts_outcome, json_pack("{s:[],s:o,s:s,s:o}", "proof", "block_hash",
                                                               block_hash_at(c, (uint64_t)sqlite3_column_int64(s, 3)),
@@ -300,7 +321,8 @@ json_t *devnet_tx_outcome_view(devnet_chain *c, const uint8_t hash[32], bool wit
             break;
         }
         json_t *o = json_object_get(outcomes, json_string_value(next));
-        if (!o) break;
+        if (!o)
+            break;
         cur = json_object_get(o, "status");
     }
     char txid[DEVNET_B58_HASH];
@@ -320,7 +342,8 @@ json_t *devnet_tx_outcome_view(devnet_chain *c, const uint8_t hash[32], bool wit
 json_t *devnet_receipt_view(devnet_chain *c, const uint8_t id[32])
 {
     sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT body FROM receipts WHERE id=?");
-    if (!s) return NULL;
+    if (!s)
+        return NULL;
     sqlite3_bind_blob(s, 1, id, 32, SQLITE_TRANSIENT);
     json_t *v = NULL;
     if (sqlite3_step(s) == SQLITE_ROW)
@@ -332,7 +355,8 @@ json_t *devnet_receipt_view(devnet_chain *c, const uint8_t id[32])
 json_t *devnet_feed_block(devnet_chain *c, uint64_t height)
 {
     block_row b;
-    if (load_block(c, height, &b) != 1) return NULL;
+    if (load_block(c, height, &b) != 1)
+        return NULL;
     json_t *items = receipts_at(c, height, true);
     /* neardata nests the outcome as execution_outcome {id, outcome, block_hash, proof}. */
     json_t *reos = json_array();

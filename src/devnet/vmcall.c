@@ -42,7 +42,8 @@ static int vm_yield_pending(void *user, const uint8_t data_id[32])
 {
     devnet_rt_store *s = user;
     sqlite3_stmt *st = devnet_stmt(&s->c->st, "SELECT account FROM yields WHERE data_id=?");
-    if (!st) return -1;
+    if (!st)
+        return -1;
     sqlite3_bind_blob(st, 1, data_id, 32, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st), r = 0;
     if (rc == SQLITE_ROW) {
@@ -64,7 +65,8 @@ static devnet_contract_cache_entry *cache_find(devnet_chain *c, const uint8_t ha
 {
     size_t n = sizeof c->contracts / sizeof c->contracts[0];
     for (size_t i = 0; i < n; i++)
-        if (c->contracts[i].contract && !memcmp(c->contracts[i].hash, hash, 32)) return &c->contracts[i];
+        if (c->contracts[i].contract && !memcmp(c->contracts[i].hash, hash, 32))
+            return &c->contracts[i];
     return NULL;
 }
 
@@ -75,10 +77,13 @@ static void cache_put(devnet_chain *c, const uint8_t hash[32], nearvm_contract *
     size_t n = sizeof c->contracts / sizeof c->contracts[0];
     for (size_t i = 0; i < n; i++) {
         devnet_contract_cache_entry *e = &c->contracts[i];
-        if (!e->contract || e->used < slot->used) slot = e;
-        if (!e->contract) break;
+        if (!e->contract || e->used < slot->used)
+            slot = e;
+        if (!e->contract)
+            break;
     }
-    if (slot->contract) nearvm_contract_release(slot->contract);
+    if (slot->contract)
+        nearvm_contract_release(slot->contract);
     memcpy(slot->hash, hash, 32);
     slot->contract = k;
     slot->used = ++c->contract_clock;
@@ -94,7 +99,8 @@ void *devnet_contract_get(devnet_chain *c, const uint8_t hash[32], const char *a
     }
     uint8_t *code = NULL;
     size_t len = 0;
-    if (devnet_code_get(&c->st, account_id, &code, &len) != DEVNET_OK) return NULL;
+    if (devnet_code_get(&c->st, account_id, &code, &len) != DEVNET_OK)
+        return NULL;
     nearvm_prepare_error perr = NEAR_PREPARE_OK;
     uint64_t t0 = devnet_now_ns();
     nearvm_contract *k = nearvm_contract_load(code, len, &perr, detail, detail_len);
@@ -104,7 +110,8 @@ void *devnet_contract_get(devnet_chain *c, const uint8_t hash[32], const char *a
                    (unsigned long long)took_ms);
     free(code);
     *prepare_err = (int)perr;
-    if (!k) return NULL;
+    if (!k)
+        return NULL;
     cache_put(c, hash, k);
     return k;
 }
@@ -116,11 +123,13 @@ void devnet_contract_compile_into_cache(devnet_chain *c, const uint8_t hash[32],
     pthread_mutex_lock(&c->lock);
     bool have = cache_find(c, hash) != NULL;
     pthread_mutex_unlock(&c->lock);
-    if (have) return;
+    if (have)
+        return;
     nearvm_prepare_error perr = NEAR_PREPARE_OK;
     char detail[160];
     nearvm_contract *k = nearvm_contract_load(code, len, &perr, detail, sizeof detail);
-    if (!k) return; /* the call will report the preparation error */
+    if (!k)
+        return; /* the call will report the preparation error */
     pthread_mutex_lock(&c->lock);
     if (cache_find(c, hash))
         nearvm_contract_release(k);
@@ -133,7 +142,8 @@ void devnet_contract_compile_into_cache(devnet_chain *c, const uint8_t hash[32],
  * block production goes on while a large contract compiles. */
 static void precompile(devnet_chain *c, const uint8_t *code, size_t len)
 {
-    if (len > DEVNET_MAX_CONTRACT_SIZE) return; /* the transaction will be rejected */
+    if (len > DEVNET_MAX_CONTRACT_SIZE)
+        return; /* the transaction will be rejected */
     uint8_t hash[32];
     devnet_sha256(code, len, NULL, 0, hash);
     devnet_contract_compile_into_cache(c, hash, code, len);
@@ -143,7 +153,8 @@ void devnet_precompile_tx(devnet_chain *c, const near_transaction *tx)
 {
     for (size_t i = 0; i < tx->n_actions; i++) {
         const near_action *a = &tx->actions[i];
-        if (a->kind == NEAR_ACTION_DEPLOY_CONTRACT && a->bytes_len) precompile(c, a->bytes, a->bytes_len);
+        if (a->kind == NEAR_ACTION_DEPLOY_CONTRACT && a->bytes_len)
+            precompile(c, a->bytes, a->bytes_len);
     }
 }
 
@@ -179,20 +190,24 @@ void devnet_rt_run_vm(devnet_chain *c, const devnet_account *acct, const char *a
 /* Loads the results of the data this receipt waited for. */
 nearvm_promise_result *devnet_rt_load_promise_results(devnet_chain *c, const uint8_t (*ins)[32], size_t n)
 {
-    if (!n) return NULL;
+    if (!n)
+        return NULL;
     nearvm_promise_result *res = calloc(n, sizeof *res);
-    if (!res) return NULL;
+    if (!res)
+        return NULL;
     for (size_t i = 0; i < n; i++) {
         const uint8_t *did = ins[i];
         res[i].status = NEAR_PROMISE_FAILED;
         sqlite3_stmt *s = devnet_stmt(&c->st, "SELECT has_data, data FROM received_data WHERE data_id=?");
-        if (!s) continue;
+        if (!s)
+            continue;
         sqlite3_bind_blob(s, 1, did, 32, SQLITE_TRANSIENT);
         if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0)) {
             size_t len = (size_t)sqlite3_column_bytes(s, 1);
             uint8_t *d = malloc(len + 1);
             if (d) {
-                if (len) memcpy(d, sqlite3_column_blob(s, 1), len);
+                if (len)
+                    memcpy(d, sqlite3_column_blob(s, 1), len);
                 res[i].status = NEAR_PROMISE_SUCCESSFUL;
                 res[i].data = d;
                 res[i].len = len;
@@ -205,14 +220,16 @@ nearvm_promise_result *devnet_rt_load_promise_results(devnet_chain *c, const uin
 
 void devnet_rt_free_promise_results(nearvm_promise_result *res, size_t n)
 {
-    for (size_t i = 0; i < n; i++) free((void *)res[i].data);
+    for (size_t i = 0; i < n; i++)
+        free((void *)res[i].data);
     free(res);
 }
 
 /* ---- view calls ---- */
 
 devnet_status devnet_runtime_view_call(devnet_chain *c, const char *account_id, const char *method, const uint8_t *args,
-                             size_t args_len, uint8_t **result, size_t *result_len, json_t **logs, char **error_debug)
+                                       size_t args_len, uint8_t **result, size_t *result_len, json_t **logs,
+                                       char **error_debug)
 {
     devnet_account acct;
     *result = NULL;
@@ -220,7 +237,8 @@ devnet_status devnet_runtime_view_call(devnet_chain *c, const char *account_id, 
     *logs = json_array();
     *error_debug = NULL;
     devnet_status rc = devnet_account_get(&c->st, account_id, &acct);
-    if (rc != DEVNET_OK) return rc; /* DEVNET_NOT_FOUND: unknown account */
+    if (rc != DEVNET_OK)
+        return rc; /* DEVNET_NOT_FOUND: unknown account */
     nearvm_context ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.current_account_id = account_id;
@@ -245,11 +263,13 @@ devnet_status devnet_runtime_view_call(devnet_chain *c, const char *account_id, 
     memset(&out, 0, sizeof out);
     /* A view never changes state, whatever the contract tries: without the
      * savepoint it does not run at all. */
-    if (devnet_savepoint(&c->st) != DEVNET_OK) return DEVNET_ERR_DB;
+    if (devnet_savepoint(&c->st) != DEVNET_OK)
+        return DEVNET_ERR_DB;
     devnet_rt_run_vm(c, &acct, account_id, method, &ctx, &store, &out);
     if (devnet_rollback(&c->st) != DEVNET_OK)
         devnet_log("error", "view %s.%s: its savepoint could not be rolled back", account_id, method);
-    for (size_t i = 0; i < out.logs_count; i++) json_array_append_new(*logs, json_string(out.logs[i]));
+    for (size_t i = 0; i < out.logs_count; i++)
+        json_array_append_new(*logs, json_string(out.logs[i]));
     if (out.error.kind != NEARVM_OK) {
         *error_debug = strdup(out.error.debug ? out.error.debug : (out.error.message ? out.error.message : "error"));
     } else if (out.return_kind == NEAR_RETURN_VALUE && out.return_len) {

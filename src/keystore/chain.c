@@ -12,9 +12,11 @@ int ks_worker_key_rpc(void *ctx, const char *account, const char *public_key, co
 {
     sec_near_chain *cfg = ctx;
     near_public_key pk;
-    if (near_public_key_parse(public_key, &pk) != 0) return snprintf(err, errlen, "bad public key"), -1;
+    if (near_public_key_parse(public_key, &pk) != 0)
+        return snprintf(err, errlen, "bad public key"), -1;
     near_rpc *c = near_rpc_new(cfg->rpc_url);
-    if (!c) return snprintf(err, errlen, "cannot create an RPC client"), -1;
+    if (!c)
+        return snprintf(err, errlen, "cannot create an RPC client"), -1;
     near_rpc_set_retry(c, cfg->attempts > 0 ? cfg->attempts : 2, 200);
     near_rpc_set_timeout(c, cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000);
     near_access_key_view v;

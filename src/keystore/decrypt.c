@@ -23,7 +23,8 @@
 static bool profile_ok(const char *p)
 {
     size_t n = strlen(p);
-    if (n == 0 || n > 64) return false;
+    if (n == 0 || n > 64)
+        return false;
     for (size_t i = 0; i < n; i++)
         if (!(p[i] == '-' || p[i] == '_' || (p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
               (p[i] >= '0' && p[i] <= '9')))
@@ -61,17 +62,20 @@ static int check_request(const ks_state *ks, const json_t *rid, const sec_access
     const char *ref_profile = json_string_value(json_object_get(ref, "profile"));
     const json_t *gh = json_object_get(cs, "GitHub"), *url = json_object_get(cs, "WasmUrl");
     char norm[SEC_REPO_MAX], hash[SEC_HASH_HEX + 1];
-    if (!json_is_object(q)) snprintf(why, whylen, "request %s is not pending", id);
+    if (!json_is_object(q))
+        snprintf(why, whylen, "request %s is not pending", id);
     else if (!ref_owner || !ref_profile || strcmp(ref_owner, owner) || strcmp(ref_profile, profile))
         snprintf(why, whylen, "request %s does not refer to secrets profile '%s' of %s", id, profile, owner);
     else if (!sender || strcmp(sender, caller))
         snprintf(why, whylen, "request %s was sent by %s, not by %s", id, sender ? sender : "?", caller);
-    else if (a->is_wasm_hash ? !(url && sec_hash_normalize(json_string_value(json_object_get(url, "hash")), hash,
-                                                            err, sizeof err) == 0 &&
-                                 strcmp(hash, a->hash) == 0)
-                             : !(gh && sec_repo_normalize(json_string_value(json_object_get(gh, "repo")), norm,
-                                                          sizeof norm, err, sizeof err) == 0 &&
-                                 strcmp(norm, a->repo) == 0))
+    else if (a->is_wasm_hash
+                 ? !(url &&
+                     sec_hash_normalize(json_string_value(json_object_get(url, "hash")), hash, err, sizeof err) == 0 &&
+                     strcmp(hash, a->hash) == 0)
+                 : !(gh &&
+                     sec_repo_normalize(json_string_value(json_object_get(gh, "repo")), norm, sizeof norm, err,
+                                        sizeof err) == 0 &&
+                     strcmp(norm, a->repo) == 0))
         snprintf(why, whylen, "request %s runs other code than the accessor names", id);
     else
         rc = 0;
@@ -88,19 +92,25 @@ void ks_decrypt(const ks_state *ks, const json_t *req, ks_reply *r)
     const char *owner = ks_opt_string(req, "owner", &bad);
     const char *caller = ks_opt_string(req, "user_account_id", &bad);
     const char *task_id = ks_opt_string(req, "task_id", &bad);
-    if (bad) return ks_error(r, 400, "profile, owner, user_account_id and task_id must be strings");
-    if (!json_object_get(req, "accessor")) return ks_error(r, 400, "field 'accessor' is required");
-    if (ks_parse_accessor(json_object_get(req, "accessor"), &a, err, sizeof err)) return ks_error(r, 400, "%s", err);
+    if (bad)
+        return ks_error(r, 400, "profile, owner, user_account_id and task_id must be strings");
+    if (!json_object_get(req, "accessor"))
+        return ks_error(r, 400, "field 'accessor' is required");
+    if (ks_parse_accessor(json_object_get(req, "accessor"), &a, err, sizeof err))
+        return ks_error(r, 400, "%s", err);
     if (!profile || !profile_ok(profile))
         return ks_error(r, 400, "field 'profile' is required: 1-64 letters, digits, '-' or '_'");
     if (!owner || !near_account_id_valid(owner, why, sizeof why))
         return ks_error(r, 400, "field 'owner' must be a valid account id");
-    if (!caller) caller = owner; /* as the reference's worker does */
+    if (!caller)
+        caller = owner; /* as the reference's worker does */
     if (!near_account_id_valid(caller, why, sizeof why))
         return ks_error(r, 400, "field 'user_account_id' must be a valid account id");
-    if (task_id && strlen(task_id) > 128) return ks_error(r, 400, "field 'task_id' is longer than 128 bytes");
+    if (task_id && strlen(task_id) > 128)
+        return ks_error(r, 400, "field 'task_id' is longer than 128 bytes");
     char who[SEC_SEED_MAX];
-    if (sec_seed_build(&a, owner, who, sizeof who, err, sizeof err)) return ks_error(r, 400, "%s", err);
+    if (sec_seed_build(&a, owner, who, sizeof who, err, sizeof err))
+        return ks_error(r, 400, "%s", err);
 
     if (ks->require_attestation) {
         const json_t *att = json_object_get(req, "attestation");
@@ -125,12 +135,11 @@ void ks_decrypt(const ks_state *ks, const json_t *req, ks_reply *r)
 
     /* get_secrets: the contract falls back from a branch to the
      * all-branches entry and says which one it returned (accessor). */
-    json_t *args = a.is_wasm_hash
-                       ? json_pack("{s:{s:{s:s}},s:s,s:s}", "accessor", "WasmHash", "hash", a.hash, "profile", profile,
-                                   "owner", owner)
-                       : json_pack("{s:{s:{s:s,s:o}},s:s,s:s}", "accessor", "Repo", "repo", a.repo, "branch",
-                                   a.has_branch ? json_string(a.branch) : json_null(), "profile", profile, "owner",
-                                   owner);
+    json_t *args = a.is_wasm_hash ? json_pack("{s:{s:{s:s}},s:s,s:s}", "accessor", "WasmHash", "hash", a.hash,
+                                              "profile", profile, "owner", owner)
+                                  : json_pack("{s:{s:{s:s,s:o}},s:s,s:s}", "accessor", "Repo", "repo", a.repo, "branch",
+                                              a.has_branch ? json_string(a.branch) : json_null(), "profile", profile,
+                                              "owner", owner);
     char *args_text = json_dumps(args, JSON_COMPACT);
     json_decref(args);
     char *raw = NULL;
@@ -143,7 +152,8 @@ void ks_decrypt(const ks_state *ks, const json_t *req, ks_reply *r)
     }
     json_t *prof = json_loads(raw, JSON_DECODE_ANY, NULL);
     free(raw);
-    if (!prof) return ks_error(r, 502, "get_secrets of %s returned something that is not JSON", ks->contract_id);
+    if (!prof)
+        return ks_error(r, 502, "get_secrets of %s returned something that is not JSON", ks->contract_id);
     if (json_is_null(prof)) {
         json_decref(prof);
         log_info(LOG_COMP, "decrypt task=%s accessor=%s profile=%s: not found", task_id ? task_id : "-", who, profile);

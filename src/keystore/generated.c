@@ -26,10 +26,12 @@ static json_t *all_keys_sorted(json_t *map)
     json_t *keys = json_array();
     const char *key;
     json_t *val;
-    if (!names) return keys;
+    if (!names)
+        return keys;
     json_object_foreach(map, key, val) names[i++] = key;
     qsort(names, n, sizeof *names, cmp_str);
-    for (i = 0; i < n; i++) json_array_append_new(keys, json_string(names[i]));
+    for (i = 0; i < n; i++)
+        json_array_append_new(keys, json_string(names[i]));
     free(names);
     return keys;
 }
@@ -42,7 +44,8 @@ void ks_add_generated(const ks_state *ks, const json_t *req, ks_reply *r)
     const char *seed_in = ks_opt_string(req, "seed", &bad);
     const char *existing = ks_opt_string(req, "encrypted_secrets_base64", &bad);
     const json_t *list = json_object_get(req, "new_secrets");
-    if (bad || !seed_in) return ks_error(r, 400, "field 'seed' (string) is required; encrypted_secrets_base64 is a string or null");
+    if (bad || !seed_in)
+        return ks_error(r, 400, "field 'seed' (string) is required; encrypted_secrets_base64 is a string or null");
     if (sec_seed_parse(seed_in, &a, owner, err, sizeof err) ||
         sec_seed_build(&a, owner, seed, sizeof seed, err, sizeof err))
         return ks_error(r, 400, "invalid seed: %s", err);
@@ -57,7 +60,8 @@ void ks_add_generated(const ks_state *ks, const json_t *req, ks_reply *r)
     {
         const char *name = json_string_value(json_object_get(item, "name"));
         const char *type = json_string_value(json_object_get(item, "generation_type"));
-        if (!name || !type) return ks_error(r, 400, "new_secrets[%zu] needs string fields name and generation_type", i);
+        if (!name || !type)
+            return ks_error(r, 400, "new_secrets[%zu] needs string fields name and generation_type", i);
         if (!sec_name_is_protected(name))
             return ks_error(r, 400, "Generated secrets must start with 'PROTECTED_' prefix: %.64s", name);
         if (!sec_name_is_valid(name))
@@ -68,7 +72,8 @@ void ks_add_generated(const ks_state *ks, const json_t *req, ks_reply *r)
                 return ks_error(r, 400, "new_secrets names %.64s twice", name);
     }
     sec_keys k;
-    if (sec_kdf_derive(ks->master, seed, &k)) return ks_error(r, 500, "key derivation failed");
+    if (sec_kdf_derive(ks->master, seed, &k))
+        return ks_error(r, 500, "key derivation failed");
     json_t *map = NULL;
     if (existing && *existing) {
         uint8_t *plain;
@@ -114,9 +119,11 @@ void ks_add_generated(const ks_state *ks, const json_t *req, ks_reply *r)
     char *text = json_dumps(map, JSON_COMPACT | JSON_SORT_KEYS);
     json_t *keys = all_keys_sorted(map);
     json_decref(map); /* jansson does not wipe; the values were short-lived */
-    if (!text) snprintf(err, sizeof err, "out of memory");
+    if (!text)
+        snprintf(err, sizeof err, "out of memory");
     char *blob = text ? sec_blob_seal_keystore(&k, (const uint8_t *)text, strlen(text), err, sizeof err) : NULL;
-    if (text) sec_wipe_free(text, strlen(text));
+    if (text)
+        sec_wipe_free(text, strlen(text));
     sec_keys_wipe(&k);
     if (!blob) {
         json_decref(keys);

@@ -33,8 +33,8 @@ typedef struct ks_state {
     /* SHA-256 of each accepted bearer token */
     uint8_t token_hash[KS_TOKEN_HASHES_MAX][32];
     size_t n_tokens;
-    const char *contract_id;     /* the OutLayer contract (get_secrets); NULL = /decrypt answers 503 */
-    sec_chain chain;             /* view calls and balances; view NULL = no RPC configured */
+    const char *contract_id; /* the OutLayer contract (get_secrets); NULL = /decrypt answers 503 */
+    sec_chain chain;         /* view calls and balances; view NULL = no RPC configured */
     bool require_attestation;
     /* /decrypt only with a request_id naming a pending request of the
      * OutLayer contract that matches (see ks_decrypt). */

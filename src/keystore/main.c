@@ -23,18 +23,23 @@ static int o_port, o_require_att, o_require_request;
 static int64_t o_threads;
 
 static const cfg_option OPTIONS[] = {
-    {"host", "KEYSTORE_HOST", "127.0.0.1", "address to listen on (loopback: only this machine's coordinator and "
-                                           "workers can reach it)", CFG_STRING, &o_host, 0, 0, 0, NULL},
-    {"port", "KEYSTORE_PORT", "8081", "port to listen on (0 = any free port, printed at start)", CFG_PORT, &o_port,
-     0, 0, 0, NULL},
+    {"host", "KEYSTORE_HOST", "127.0.0.1",
+     "address to listen on (loopback: only this machine's coordinator and "
+     "workers can reach it)",
+     CFG_STRING, &o_host, 0, 0, 0, NULL},
+    {"port", "KEYSTORE_PORT", "8081", "port to listen on (0 = any free port, printed at start)", CFG_PORT, &o_port, 0,
+     0, 0, NULL},
     {"data-dir", "KEYSTORE_DATA_DIR", NULL, "directory for master.key and auth-token (default ~/.outlayer/keystore)",
      CFG_STRING, &o_data_dir, 0, 0, 0, NULL},
-    {"master", "OUTLAYER_KEYSTORE_MASTER", NULL, "master secret as 64 hex digits instead of <data-dir>/master.key "
-                                                 "(prefer the environment variable)", CFG_SECRET, &o_master, 0, 0, 0, NULL},
+    {"master", "OUTLAYER_KEYSTORE_MASTER", NULL,
+     "master secret as 64 hex digits instead of <data-dir>/master.key "
+     "(prefer the environment variable)",
+     CFG_SECRET, &o_master, 0, 0, 0, NULL},
     {"auth-token", "KEYSTORE_AUTH_TOKEN", NULL, "a bearer token to accept (as the coordinator and workers send it)",
      CFG_SECRET, &o_token, 0, 0, 0, NULL},
-    {"token-hashes", "ALLOWED_WORKER_TOKEN_HASHES", NULL, "comma-separated hex SHA-256 of accepted bearer tokens; "
-                                                          "with neither, <data-dir>/auth-token is made and accepted",
+    {"token-hashes", "ALLOWED_WORKER_TOKEN_HASHES", NULL,
+     "comma-separated hex SHA-256 of accepted bearer tokens; "
+     "with neither, <data-dir>/auth-token is made and accepted",
      CFG_STRING, &o_token_hashes, 0, 0, 0, NULL},
     {"near-rpc-url", "NEAR_RPC_URL", "http://127.0.0.1:3030", "NEAR JSON-RPC endpoint (get_secrets, balances, views)",
      CFG_URL, &o_rpc, 0, 0, 0, NULL},
@@ -44,8 +49,8 @@ static const cfg_option OPTIONS[] = {
      "/decrypt only for workers whose signing key the register contract added (see docs/secrets.md)", CFG_BOOL,
      &o_require_att, 0, 0, 0, NULL},
     {"require-request", "KEYSTORE_REQUIRE_REQUEST", "false",
-     "/decrypt only with a request_id of a pending OutLayer request for this caller, program and profile",
-     CFG_BOOL, &o_require_request, 0, 0, 0, NULL},
+     "/decrypt only with a request_id of a pending OutLayer request for this caller, program and profile", CFG_BOOL,
+     &o_require_request, 0, 0, 0, NULL},
     {"register-contract", "REGISTER_CONTRACT_ID", NULL, "account whose function-call keys are registered workers",
      CFG_STRING, &o_register, 0, 0, 0, NULL},
     {"threads", "KEYSTORE_THREADS", "4", "HTTP worker threads", CFG_INT, &o_threads, 1, 64, 0, NULL},
@@ -60,9 +65,11 @@ static sec_near_chain g_chain_cfg;
 static int guard(hs_request *req, int policy, void *ctx)
 {
     (void)ctx;
-    if (policy == POLICY_PUBLIC) return 0;
+    if (policy == POLICY_PUBLIC)
+        return 0;
     const char *why;
-    if (ks_check_bearer(&g_ks, hs_header(req, "Authorization"), &why) == 0) return 0;
+    if (ks_check_bearer(&g_ks, hs_header(req, "Authorization"), &why) == 0)
+        return 0;
     log_warn(LOG_COMP, "%s %s refused: %s", req->method, req->path, why);
     hs_reply_error(req, 401, "%s", why);
     return 1;
@@ -80,11 +87,13 @@ static void health(hs_request *req, void *ctx)
 static void run(hs_request *req, void (*fn)(const ks_state *, const json_t *, ks_reply *))
 {
     json_t *body = hs_json_body(req);
-    if (!body) return; /* hs_json_body replied */
+    if (!body)
+        return; /* hs_json_body replied */
     ks_reply r = {500, NULL};
     fn(&g_ks, body, &r);
     json_decref(body);
-    if (!r.body) r.body = json_pack("{s:s}", "error", "out of memory");
+    if (!r.body)
+        r.body = json_pack("{s:s}", "error", "out of memory");
     hs_reply_json(req, r.status, r.body);
 }
 
@@ -94,21 +103,27 @@ static void h_generated(hs_request *req, void *ctx) { (void)ctx, run(req, ks_add
 
 static int setup_tokens(const char *data_dir, char *err, size_t errlen)
 {
-    if (o_token && ks_add_token(&g_ks, o_token)) return snprintf(err, errlen, "--auth-token is empty"), -1;
+    if (o_token && ks_add_token(&g_ks, o_token))
+        return snprintf(err, errlen, "--auth-token is empty"), -1;
     if (o_token_hashes) {
         char *list = strdup(o_token_hashes), *save = NULL;
         for (char *t = strtok_r(list, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
             if (ks_add_token_hash(&g_ks, t)) {
                 free(list);
-                return snprintf(err, errlen, "ALLOWED_WORKER_TOKEN_HASHES: each entry must be 64 hex digits "
-                                             "(SHA-256 of a token), at most %d entries", KS_TOKEN_HASHES_MAX), -1;
+                return snprintf(err, errlen,
+                                "ALLOWED_WORKER_TOKEN_HASHES: each entry must be 64 hex digits "
+                                "(SHA-256 of a token), at most %d entries",
+                                KS_TOKEN_HASHES_MAX),
+                       -1;
             }
         }
         free(list);
     }
-    if (g_ks.n_tokens) return 0;
+    if (g_ks.n_tokens)
+        return 0;
     char token[65];
-    if (ks_token_file(data_dir, token, err, errlen)) return -1;
+    if (ks_token_file(data_dir, token, err, errlen))
+        return -1;
     ks_add_token(&g_ks, token);
     sodium_memzero(token, sizeof token);
     log_info(LOG_COMP, "no token configured: accepting the one in %s/auth-token", data_dir);
@@ -156,7 +171,8 @@ int main(int argc, char **argv)
         log_error(LOG_COMP, "master secret: %s", err);
         goto out;
     }
-    if (o_master) sodium_memzero(o_master, strlen(o_master));
+    if (o_master)
+        sodium_memzero(o_master, strlen(o_master));
     unsetenv("OUTLAYER_KEYSTORE_MASTER"); /* keep it out of anything this process might start */
     if (setup_tokens(data_dir, err, sizeof err)) {
         log_error(LOG_COMP, "tokens: %s", err);
@@ -180,7 +196,8 @@ int main(int argc, char **argv)
         log_error(LOG_COMP, "--require-attestation needs --register-contract (REGISTER_CONTRACT_ID)");
         goto out;
     }
-    if (!o_contract) log_warn(LOG_COMP, "no NEAR_CONTRACT_ID: /decrypt will answer 503");
+    if (!o_contract)
+        log_warn(LOG_COMP, "no NEAR_CONTRACT_ID: /decrypt will answer 503");
 
     hs_config hc = {.host = o_host, .port = o_port, .threads = (unsigned)o_threads, .guard = guard};
     hs_server *srv = hs_server_new(&hc);
@@ -190,7 +207,8 @@ int main(int argc, char **argv)
         {"POST", "/decrypt", h_decrypt, NULL, POLICY_BEARER, 65536, 0},
         {"POST", "/add_generated_secret", h_generated, NULL, POLICY_BEARER, SEC_BLOB_B64_MAX + 65536, 0},
     };
-    for (size_t i = 0; srv && i < sizeof routes / sizeof routes[0]; i++) hs_route_add(srv, &routes[i]);
+    for (size_t i = 0; srv && i < sizeof routes / sizeof routes[0]; i++)
+        hs_route_add(srv, &routes[i]);
     if (!srv || hs_server_start(srv, err, sizeof err)) {
         log_error(LOG_COMP, "cannot start the HTTP server: %s", srv ? err : "out of memory");
         hs_server_free(srv);

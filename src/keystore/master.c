@@ -26,7 +26,8 @@ static int make_dirs(const char *path, char *err, size_t errlen)
                 return -1;
             }
             *p = c;
-            if (!c) break;
+            if (!c)
+                break;
         }
     }
     return 0;
@@ -38,7 +39,8 @@ static int read_secret_file(const char *path, uint8_t out[32], char *err, size_t
 {
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
-        if (errno == ENOENT) return 1;
+        if (errno == ENOENT)
+            return 1;
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
         return -1;
     }
@@ -58,10 +60,12 @@ static int read_secret_file(const char *path, uint8_t out[32], char *err, size_t
         return -1;
     }
     text[n] = 0;
-    while (n > 64 && (text[n - 1] == '\n' || text[n - 1] == '\r')) text[--n] = 0;
+    while (n > 64 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+        text[--n] = 0;
     int rc = n == 64 && sec_unhex(text, out, 32) == 0 ? 0 : -1;
     sodium_memzero(text, sizeof text);
-    if (rc) snprintf(err, errlen, "%s does not hold a 64-hex-digit secret", path);
+    if (rc)
+        snprintf(err, errlen, "%s does not hold a 64-hex-digit secret", path);
     return rc;
 }
 
@@ -96,9 +100,11 @@ static int write_secret_file(const char *path, uint8_t out[32], char *err, size_
     int linked = link(tmp, path);
     int saved = errno;
     unlink(tmp);
-    if (linked == 0) return 0;
+    if (linked == 0)
+        return 0;
     sodium_memzero(out, 32);
-    if (saved == EEXIST) return 1;
+    if (saved == EEXIST)
+        return 1;
     snprintf(err, errlen, "cannot create %s: %s", path, strerror(saved));
     return -1;
 }
@@ -110,12 +116,15 @@ static int load_or_create(const char *data_dir, const char *name, uint8_t out[32
         snprintf(err, errlen, "no data directory configured");
         return -1;
     }
-    if (make_dirs(data_dir, err, errlen)) return -1;
+    if (make_dirs(data_dir, err, errlen))
+        return -1;
     snprintf(path, sizeof path, "%s/%s", data_dir, name);
     int r = read_secret_file(path, out, err, errlen);
-    if (r <= 0) return r;
+    if (r <= 0)
+        return r;
     r = write_secret_file(path, out, err, errlen);
-    if (r == 1) r = read_secret_file(path, out, err, errlen); /* another process made it first */
+    if (r == 1)
+        r = read_secret_file(path, out, err, errlen); /* another process made it first */
     return r == 0 ? 0 : -1;
 }
 
@@ -138,7 +147,8 @@ int ks_master_load(const char *data_dir, const char *hex, uint8_t master[SEC_MAS
 int ks_token_file(const char *data_dir, char token[65], char *err, size_t errlen)
 {
     uint8_t raw[32];
-    if (load_or_create(data_dir, "auth-token", raw, err, errlen)) return -1;
+    if (load_or_create(data_dir, "auth-token", raw, err, errlen))
+        return -1;
     sec_hex(raw, 32, token);
     sodium_memzero(raw, sizeof raw);
     return 0;

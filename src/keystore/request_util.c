@@ -24,8 +24,10 @@ void ks_error(ks_reply *r, int status, const char *fmt, ...)
 const char *ks_opt_string(const json_t *req, const char *key, bool *bad)
 {
     const json_t *v = json_object_get(req, key);
-    if (!v || json_is_null(v)) return NULL;
-    if (!json_is_string(v)) *bad = true;
+    if (!v || json_is_null(v))
+        return NULL;
+    if (!json_is_string(v))
+        *bad = true;
     return json_string_value(v);
 }
 
@@ -36,21 +38,27 @@ int ks_parse_accessor(const json_t *j, sec_accessor *a, char *err, size_t errlen
 {
     const char *type = json_string_value(json_object_get(j, "type"));
     const json_t *body = j;
-    if (!json_is_object(j)) return snprintf(err, errlen, "accessor must be an object"), -1;
+    if (!json_is_object(j))
+        return snprintf(err, errlen, "accessor must be an object"), -1;
     if (!type) {
-        if ((body = json_object_get(j, "Repo"))) type = "Repo";
-        else if ((body = json_object_get(j, "WasmHash"))) type = "WasmHash";
-        else return snprintf(err, errlen, "accessor must be {\"type\":\"Repo\",...} or {\"type\":\"WasmHash\",...}"), -1;
+        if ((body = json_object_get(j, "Repo")))
+            type = "Repo";
+        else if ((body = json_object_get(j, "WasmHash")))
+            type = "WasmHash";
+        else
+            return snprintf(err, errlen, "accessor must be {\"type\":\"Repo\",...} or {\"type\":\"WasmHash\",...}"), -1;
     }
     bool bad = false;
     if (strcmp(type, "Repo") == 0) {
         const char *repo = ks_opt_string(body, "repo", &bad), *branch = ks_opt_string(body, "branch", &bad);
-        if (bad || !repo) return snprintf(err, errlen, "accessor.repo must be a string (branch a string or null)"), -1;
+        if (bad || !repo)
+            return snprintf(err, errlen, "accessor.repo must be a string (branch a string or null)"), -1;
         return sec_accessor_make(a, repo, branch, NULL, err, errlen);
     }
     if (strcmp(type, "WasmHash") == 0) {
         const char *hash = ks_opt_string(body, "hash", &bad);
-        if (bad || !hash) return snprintf(err, errlen, "accessor.hash must be a string"), -1;
+        if (bad || !hash)
+            return snprintf(err, errlen, "accessor.hash must be a string"), -1;
         return sec_accessor_make(a, NULL, NULL, hash, err, errlen);
     }
     return snprintf(err, errlen, "accessor type must be Repo or WasmHash, not '%.20s'", type), -1;

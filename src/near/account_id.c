@@ -4,15 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static int is_alnum_lower(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
+static int is_alnum_lower(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
-static int is_separator(char c)
-{
-    return c == '-' || c == '_' || c == '.';
-}
+static int is_separator(char c) { return c == '-' || c == '_' || c == '.'; }
 
 static bool set_err(char *err, size_t errlen, const char *msg, const char *id, size_t n, size_t pos)
 {
@@ -43,8 +37,7 @@ bool near_account_id_valid_n(const char *id, size_t n, char *err, size_t errlen)
             last_was_sep = 0;
         } else if (is_separator(c)) {
             if (last_was_sep)
-                return set_err(err, errlen, i == 0 ? "starts with a separator" : "two separators in a row", id, n,
-                               i);
+                return set_err(err, errlen, i == 0 ? "starts with a separator" : "two separators in a row", id, n, i);
             last_was_sep = 1;
         } else {
             return set_err(err, errlen,

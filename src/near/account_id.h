@@ -12,9 +12,9 @@
 
 typedef enum near_account_kind {
     NEAR_ACCOUNT_INVALID = 0,
-    NEAR_ACCOUNT_NAMED,          /* alice, alice.near */
-    NEAR_ACCOUNT_NEAR_IMPLICIT,  /* 64 lowercase hex: an ed25519 public key */
-    NEAR_ACCOUNT_ETH_IMPLICIT,   /* 0x + 40 lowercase hex */
+    NEAR_ACCOUNT_NAMED,         /* alice, alice.near */
+    NEAR_ACCOUNT_NEAR_IMPLICIT, /* 64 lowercase hex: an ed25519 public key */
+    NEAR_ACCOUNT_ETH_IMPLICIT,  /* 0x + 40 lowercase hex */
 } near_account_kind;
 
 /* True when id is valid; otherwise false and, if err is given, a sentence

@@ -98,8 +98,10 @@ near_status near_gas_parse(const char *text, uint64_t *gas)
     unsigned decimals = 0;
     if (n >= 4 && strncasecmp(s + n - 3, "gas", 3) == 0) {
         char unit = s[n - 4];
-        decimals = (unit == 'G' || unit == 'g') ? 9 : (unit == 'T' || unit == 't') ? 12
-                 : (unit == 'P' || unit == 'p') ? 15 : 0;
+        decimals = (unit == 'G' || unit == 'g')   ? 9
+                   : (unit == 'T' || unit == 't') ? 12
+                   : (unit == 'P' || unit == 'p') ? 15
+                                                  : 0;
         if (!decimals)
             return NEAR_ERR_INVALID;
         n -= 4;

@@ -7,10 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void near_borsh_writer_init(near_borsh_writer *w)
-{
-    memset(w, 0, sizeof *w);
-}
+void near_borsh_writer_init(near_borsh_writer *w) { memset(w, 0, sizeof *w); }
 
 void near_borsh_writer_free(near_borsh_writer *w)
 {
@@ -106,10 +103,7 @@ void near_borsh_reader_init(near_borsh_reader *r, const void *data, size_t len)
     r->err[0] = '\0';
 }
 
-size_t near_borsh_remaining(const near_borsh_reader *r)
-{
-    return r->len - r->pos;
-}
+size_t near_borsh_remaining(const near_borsh_reader *r) { return r->len - r->pos; }
 
 near_status near_borsh_fail(near_borsh_reader *r, const char *fmt, ...)
 {
@@ -128,8 +122,7 @@ near_status near_borsh_fail(near_borsh_reader *r, const char *fmt, ...)
 static near_status need(near_borsh_reader *r, size_t n, const char *what)
 {
     if (n > near_borsh_remaining(r))
-        return near_borsh_fail(r, "truncated input: %s needs %zu bytes, %zu left", what, n,
-                               near_borsh_remaining(r));
+        return near_borsh_fail(r, "truncated input: %s needs %zu bytes, %zu left", what, n, near_borsh_remaining(r));
     return NEAR_OK;
 }
 
@@ -172,10 +165,7 @@ near_status near_borsh_read_u32(near_borsh_reader *r, uint32_t *v)
     return NEAR_OK;
 }
 
-near_status near_borsh_read_u64(near_borsh_reader *r, uint64_t *v)
-{
-    return get_le(r, 8, v, "u64");
-}
+near_status near_borsh_read_u64(near_borsh_reader *r, uint64_t *v) { return get_le(r, 8, v, "u64"); }
 
 near_status near_borsh_read_u128(near_borsh_reader *r, near_u128 *v)
 {
@@ -229,8 +219,7 @@ near_status near_borsh_read_vec_len(near_borsh_reader *r, size_t min_elem_size, 
         return NEAR_ERR_INVALID;
     if (min_elem_size && n > near_borsh_remaining(r) / min_elem_size) {
         r->pos -= 4;
-        return near_borsh_fail(r, "vector of %u elements cannot fit in %zu bytes left", n,
-                               near_borsh_remaining(r) - 4);
+        return near_borsh_fail(r, "vector of %u elements cannot fit in %zu bytes left", n, near_borsh_remaining(r) - 4);
     }
     *count = n;
     return NEAR_OK;

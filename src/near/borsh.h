@@ -17,10 +17,10 @@
 #include "near/u128.h"
 
 typedef struct near_borsh_writer {
-    uint8_t *buf;   /* owned; free with near_borsh_writer_free */
+    uint8_t *buf; /* owned; free with near_borsh_writer_free */
     size_t len;
     size_t cap;
-    int failed;     /* set on out-of-memory or a length that does not fit u32 */
+    int failed; /* set on out-of-memory or a length that does not fit u32 */
 } near_borsh_writer;
 
 void near_borsh_writer_init(near_borsh_writer *w);

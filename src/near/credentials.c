@@ -32,8 +32,8 @@ static int safe_name(const char *s)
     if (!s || !*s || strlen(s) > 64 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
         return 0;
     for (const char *p = s; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '-' || *p == '_' || *p == '.'))
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+              *p == '_' || *p == '.'))
             return 0;
     return 1;
 }
@@ -90,8 +90,8 @@ static near_status cred_path(char *buf, size_t cap, const char *dir, const char 
     return NEAR_OK;
 }
 
-near_status near_credentials_read(const char *dir, const char *network, const char *account_id,
-                          near_credentials *out, char *err, size_t errlen)
+near_status near_credentials_read(const char *dir, const char *network, const char *account_id, near_credentials *out,
+                                  char *err, size_t errlen)
 {
     char path[4096];
     near_status st = cred_path(path, sizeof path, dir, network, account_id, err, errlen);
@@ -123,7 +123,7 @@ static int mkdir_p(const char *path)
 }
 
 near_status near_credentials_write(const char *dir, const char *network, const near_credentials *cred, char *err,
-                           size_t errlen)
+                                   size_t errlen)
 {
     char path[4096], tmp[4200], netdir[4096];
     near_status st = cred_path(path, sizeof path, dir, network, cred->account_id, err, errlen);
@@ -135,8 +135,7 @@ near_status near_credentials_write(const char *dir, const char *network, const n
     char pub[NEAR_KEY_TEXT_MAX], priv[NEAR_KEY_TEXT_MAX];
     near_public_key_format(&cred->keypair.public_key, pub);
     near_keypair_format_secret(&cred->keypair, priv);
-    json_t *root = json_pack("{s:s, s:s, s:s}", "account_id", cred->account_id, "public_key", pub,
-                             "private_key", priv);
+    json_t *root = json_pack("{s:s, s:s, s:s}", "account_id", cred->account_id, "public_key", pub, "private_key", priv);
     char *text = root ? json_dumps(root, JSON_INDENT(0)) : NULL;
     json_decref(root);
     sodium_memzero(priv, sizeof priv);

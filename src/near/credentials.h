@@ -24,9 +24,9 @@ NEAR_MUST_USE near_status near_credentials_read_file(const char *path, near_cred
 /* Reads <dir>/<network>/<account_id>.json, refusing a network name or
  * account id that could leave dir, and a file for another account. */
 NEAR_MUST_USE near_status near_credentials_read(const char *dir, const char *network, const char *account_id,
-                          near_credentials *out, char *err, size_t errlen);
+                                                near_credentials *out, char *err, size_t errlen);
 /* Writes <dir>/<network>/<account>.json, creating directories (0700). */
-NEAR_MUST_USE near_status near_credentials_write(const char *dir, const char *network, const near_credentials *cred, char *err,
-                           size_t errlen);
+NEAR_MUST_USE near_status near_credentials_write(const char *dir, const char *network, const near_credentials *cred,
+                                                 char *err, size_t errlen);
 
 #endif

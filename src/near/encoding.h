@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 /* Space needed for the base58 text of n bytes, including the NUL. */
-#define NEAR_BASE58_SIZE(n) ((n) * 138 / 100 + 2)
+#define NEAR_BASE58_SIZE(n) ((n)*138 / 100 + 2)
 
 /* Encodes n bytes into out (cap bytes). Returns the text length, or -1 if
  * out is too small. Leading zero bytes become leading '1's. */

@@ -7,21 +7,20 @@
 
 #include "near/encoding.h"
 
-near_status near_keys_init(void)
-{
-    return sodium_init() < 0 ? -1 : 0;
-}
+near_status near_keys_init(void) { return sodium_init() < 0 ? -1 : 0; }
 
 size_t near_key_data_len(near_key_type type)
 {
-    return type == NEAR_KEY_ED25519 ? NEAR_ED25519_PUBLIC_LEN
-         : type == NEAR_KEY_SECP256K1 ? NEAR_SECP256K1_PUBLIC_LEN : 0;
+    return type == NEAR_KEY_ED25519     ? NEAR_ED25519_PUBLIC_LEN
+           : type == NEAR_KEY_SECP256K1 ? NEAR_SECP256K1_PUBLIC_LEN
+                                        : 0;
 }
 
 size_t near_signature_data_len(near_key_type type)
 {
-    return type == NEAR_KEY_ED25519 ? NEAR_ED25519_SIGNATURE_LEN
-         : type == NEAR_KEY_SECP256K1 ? NEAR_SECP256K1_SIGNATURE_LEN : 0;
+    return type == NEAR_KEY_ED25519     ? NEAR_ED25519_SIGNATURE_LEN
+           : type == NEAR_KEY_SECP256K1 ? NEAR_SECP256K1_SIGNATURE_LEN
+                                        : 0;
 }
 
 bool near_public_key_equal(const near_public_key *a, const near_public_key *b)
@@ -29,10 +28,7 @@ bool near_public_key_equal(const near_public_key *a, const near_public_key *b)
     return a->type == b->type && memcmp(a->data, b->data, near_key_data_len(a->type)) == 0;
 }
 
-static const char *type_name(near_key_type type)
-{
-    return type == NEAR_KEY_SECP256K1 ? "secp256k1" : "ed25519";
-}
+static const char *type_name(near_key_type type) { return type == NEAR_KEY_SECP256K1 ? "secp256k1" : "ed25519"; }
 
 /* Splits "curve:payload"; no prefix means ed25519. Returns the payload or
  * NULL for an unknown curve. */
@@ -155,10 +151,7 @@ char *near_keypair_format_secret(const near_keypair *kp, char out[NEAR_KEY_TEXT_
     return format_typed(NEAR_KEY_ED25519, kp->secret, NEAR_ED25519_SECRET_LEN, out);
 }
 
-void near_keypair_wipe(near_keypair *kp)
-{
-    sodium_memzero(kp, sizeof *kp);
-}
+void near_keypair_wipe(near_keypair *kp) { sodium_memzero(kp, sizeof *kp); }
 
 near_status near_sign(const near_keypair *kp, const uint8_t *msg, size_t len, near_signature *out)
 {

@@ -50,10 +50,7 @@ near_status near_rpc_set_err(near_rpc_error *err, near_status st, const char *fm
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static int global_rc;
 
-static void global_init_once(void)
-{
-    global_rc = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
-}
+static void global_init_once(void) { global_rc = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1; }
 
 near_status near_rpc_global_init(void)
 {
@@ -124,10 +121,7 @@ void near_rpc_set_retry(near_rpc *c, int attempts, long base_delay_ms)
     c->base_delay_ms = base_delay_ms < 0 ? 0 : base_delay_ms;
 }
 
-void near_rpc_set_timeout(near_rpc *c, long timeout_ms)
-{
-    c->timeout_ms = timeout_ms;
-}
+void near_rpc_set_timeout(near_rpc *c, long timeout_ms) { c->timeout_ms = timeout_ms; }
 
 near_status near_rpc_add_header(near_rpc *c, const char *header)
 {
@@ -197,19 +191,17 @@ static near_status http_post(near_rpc *c, const char *payload, body *out, long *
     if (err)
         err->http_status = *http_status;
     if (rc == CURLE_OPERATION_TIMEDOUT)
-        return near_rpc_set_err(err, NEAR_ERR_TIMEOUT, "request to %s timed out after %ld ms", c->origin, c->timeout_ms);
+        return near_rpc_set_err(err, NEAR_ERR_TIMEOUT, "request to %s timed out after %ld ms", c->origin,
+                                c->timeout_ms);
     if (rc != CURLE_OK)
         return near_rpc_set_err(err, NEAR_ERR_TRANSPORT, "request to %s failed: %s", c->origin,
-                       out->oom ? "answer too large" : curl_easy_strerror(rc));
+                                out->oom ? "answer too large" : curl_easy_strerror(rc));
     return NEAR_OK;
 }
 
 /* ---------------------------------------------------------- error mapping */
 
-const char *near_rpc_jstr(json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
+const char *near_rpc_jstr(json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
 
 /* Accepts a JSON integer, a non-negative real with an integral value, or a
  * decimal string (nearcore writes u64 as numbers, some tools as strings). */
@@ -265,7 +257,8 @@ json_t *near_rpc_find_key(json_t *v, const char *key, int depth)
         return hit;
     const char *k;
     json_t *child;
-    json_object_foreach(v, k, child) {
+    json_object_foreach(v, k, child)
+    {
         json_t *r = near_rpc_find_key(child, key, depth + 1);
         if (r)
             return r;
@@ -302,21 +295,24 @@ near_status near_rpc_classify_text(const char *text)
     return NEAR_ERR_HANDLER;
 }
 
-static const struct { const char *cause; near_status status; } CAUSES[] = {
-    { "UNKNOWN_ACCOUNT", NEAR_ERR_UNKNOWN_ACCOUNT },
-    { "INVALID_ACCOUNT", NEAR_ERR_UNKNOWN_ACCOUNT },
-    { "UNKNOWN_ACCESS_KEY", NEAR_ERR_UNKNOWN_ACCESS_KEY },
-    { "NO_CONTRACT_CODE", NEAR_ERR_NO_CONTRACT_CODE },
-    { "UNKNOWN_BLOCK", NEAR_ERR_UNKNOWN_BLOCK },
-    { "GARBAGE_COLLECTED_BLOCK", NEAR_ERR_UNKNOWN_BLOCK },
-    { "UNKNOWN_CHUNK", NEAR_ERR_UNKNOWN_CHUNK },
-    { "UNKNOWN_TRANSACTION", NEAR_ERR_UNKNOWN_TRANSACTION },
-    { "CONTRACT_EXECUTION_ERROR", NEAR_ERR_CONTRACT_EXECUTION },
-    { "TIMEOUT_ERROR", NEAR_ERR_TIMEOUT },
-    { "INVALID_TRANSACTION", NEAR_ERR_INVALID_TX },
-    { "INTERNAL_ERROR", NEAR_ERR_INTERNAL },
-    { "PARSE_ERROR", NEAR_ERR_REQUEST },
-    { "METHOD_NOT_FOUND", NEAR_ERR_REQUEST },
+static const struct {
+    const char *cause;
+    near_status status;
+} CAUSES[] = {
+    {"UNKNOWN_ACCOUNT", NEAR_ERR_UNKNOWN_ACCOUNT},
+    {"INVALID_ACCOUNT", NEAR_ERR_UNKNOWN_ACCOUNT},
+    {"UNKNOWN_ACCESS_KEY", NEAR_ERR_UNKNOWN_ACCESS_KEY},
+    {"NO_CONTRACT_CODE", NEAR_ERR_NO_CONTRACT_CODE},
+    {"UNKNOWN_BLOCK", NEAR_ERR_UNKNOWN_BLOCK},
+    {"GARBAGE_COLLECTED_BLOCK", NEAR_ERR_UNKNOWN_BLOCK},
+    {"UNKNOWN_CHUNK", NEAR_ERR_UNKNOWN_CHUNK},
+    {"UNKNOWN_TRANSACTION", NEAR_ERR_UNKNOWN_TRANSACTION},
+    {"CONTRACT_EXECUTION_ERROR", NEAR_ERR_CONTRACT_EXECUTION},
+    {"TIMEOUT_ERROR", NEAR_ERR_TIMEOUT},
+    {"INVALID_TRANSACTION", NEAR_ERR_INVALID_TX},
+    {"INTERNAL_ERROR", NEAR_ERR_INTERNAL},
+    {"PARSE_ERROR", NEAR_ERR_REQUEST},
+    {"METHOD_NOT_FOUND", NEAR_ERR_REQUEST},
 };
 
 /* Maps a JSON-RPC error object to a status and fills err. */
@@ -378,7 +374,7 @@ static near_status map_rpc_error(json_t *e, long http_status, near_rpc_error *er
         near_rpc_dump(json_object_get(cause_obj, "info"), detail, sizeof detail);
     if (st == NEAR_ERR_INVALID_NONCE)
         near_rpc_set_err(err, st, "Transaction nonce %llu must be larger than nonce of the used access key %llu",
-                (unsigned long long)tx_nonce, (unsigned long long)ak_nonce);
+                         (unsigned long long)tx_nonce, (unsigned long long)ak_nonce);
     else if (name)
         near_rpc_set_err(err, st, "%s (%s): %s", cause ? cause : (message ? message : "error"), name, detail);
     else
@@ -390,22 +386,21 @@ static int retryable(near_status st, long http_status)
 {
     if (st == NEAR_ERR_TRANSPORT || st == NEAR_ERR_TIMEOUT || st == NEAR_ERR_INTERNAL)
         return 1;
-    return http_status == 408 || http_status == 429 || http_status == 502 || http_status == 503 ||
-           http_status == 504 || (st == NEAR_ERR_HTTP && http_status >= 500);
+    return http_status == 408 || http_status == 429 || http_status == 502 || http_status == 503 || http_status == 504 ||
+           (st == NEAR_ERR_HTTP && http_status >= 500);
 }
 
 static void sleep_ms(long ms)
 {
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0)
         ;
 }
 
 /* One attempt: POST, then parse the envelope. */
-static near_status call_once(near_rpc *c, const char *payload, json_t **result, long *http_status,
-                             near_rpc_error *err)
+static near_status call_once(near_rpc *c, const char *payload, json_t **result, long *http_status, near_rpc_error *err)
 {
-    body b = { 0 };
+    body b = {0};
     near_status st = http_post(c, payload, &b, http_status, err);
     if (st != NEAR_OK) {
         free(b.data);
@@ -415,10 +410,11 @@ static near_status call_once(near_rpc *c, const char *payload, json_t **result, 
     json_t *root = b.data ? json_loadb(b.data, b.len, 0, &jerr) : NULL;
     if (!json_is_object(root)) {
         if (*http_status != 200)
-            st = near_rpc_set_err(err, NEAR_ERR_HTTP, "HTTP %ld from %s: %.200s", *http_status, c->origin, b.data ? b.data : "");
+            st = near_rpc_set_err(err, NEAR_ERR_HTTP, "HTTP %ld from %s: %.200s", *http_status, c->origin,
+                                  b.data ? b.data : "");
         else
             st = near_rpc_set_err(err, NEAR_ERR_PROTOCOL, "answer from %s is not a JSON-RPC object: %.200s", c->origin,
-                         b.data ? b.data : "");
+                                  b.data ? b.data : "");
         json_decref(root);
         free(b.data);
         return st;

@@ -28,15 +28,14 @@
 #include "near/transaction.h"
 #include "near/u128.h"
 
-
 typedef struct near_rpc_error {
     near_status status;
-    long http_status;           /* 0 when there was no HTTP answer */
-    char name[48];              /* HANDLER_ERROR, REQUEST_VALIDATION_ERROR, … */
-    char cause[48];             /* UNKNOWN_ACCOUNT, INVALID_TRANSACTION, … */
-    char message[512];          /* human-readable, safe to log */
-    uint64_t tx_nonce, ak_nonce;/* for NEAR_ERR_INVALID_NONCE */
-    json_t *data;               /* raw error (error object or failure), owned; may be NULL */
+    long http_status;            /* 0 when there was no HTTP answer */
+    char name[48];               /* HANDLER_ERROR, REQUEST_VALIDATION_ERROR, … */
+    char cause[48];              /* UNKNOWN_ACCOUNT, INVALID_TRANSACTION, … */
+    char message[512];           /* human-readable, safe to log */
+    uint64_t tx_nonce, ak_nonce; /* for NEAR_ERR_INVALID_NONCE */
+    json_t *data;                /* raw error (error object or failure), owned; may be NULL */
 } near_rpc_error;
 
 /* A near_rpc_error must start zeroed (near_rpc_error err = {0};). Each call
@@ -68,11 +67,11 @@ near_status near_rpc_call(near_rpc *c, const char *method, json_t *params, int r
 typedef enum { NEAR_BLOCK_FINAL, NEAR_BLOCK_OPTIMISTIC, NEAR_BLOCK_HEIGHT, NEAR_BLOCK_HASH } near_block_ref_kind;
 typedef struct near_block_ref {
     near_block_ref_kind kind;
-    uint64_t height;            /* NEAR_BLOCK_HEIGHT */
-    const char *hash;           /* NEAR_BLOCK_HASH, base58 */
+    uint64_t height;  /* NEAR_BLOCK_HEIGHT */
+    const char *hash; /* NEAR_BLOCK_HASH, base58 */
 } near_block_ref;
-#define NEAR_FINAL ((near_block_ref){ .kind = NEAR_BLOCK_FINAL })
-#define NEAR_OPTIMISTIC ((near_block_ref){ .kind = NEAR_BLOCK_OPTIMISTIC })
+#define NEAR_FINAL ((near_block_ref){.kind = NEAR_BLOCK_FINAL})
+#define NEAR_OPTIMISTIC ((near_block_ref){.kind = NEAR_BLOCK_OPTIMISTIC})
 
 /* --- typed calls ---------------------------------------------------- */
 typedef struct near_node_status {
@@ -80,7 +79,7 @@ typedef struct near_node_status {
     uint32_t protocol_version;
     uint64_t latest_block_height;
     uint8_t latest_block_hash[NEAR_HASH_LEN];
-    json_t *raw;                /* whole result, owned */
+    json_t *raw; /* whole result, owned */
 } near_node_status;
 near_status near_rpc_status(near_rpc *c, near_node_status *out, near_rpc_error *err);
 void near_node_status_free(near_node_status *s);
@@ -91,21 +90,21 @@ typedef struct near_block {
     uint8_t prev_hash[NEAR_HASH_LEN];
     uint64_t timestamp_ns;
     near_u128 gas_price;
-    json_t *raw;                /* whole result (header, chunks), owned */
+    json_t *raw; /* whole result (header, chunks), owned */
 } near_block;
 near_status near_rpc_block(near_rpc *c, near_block_ref ref, near_block *out, near_rpc_error *err);
 void near_block_free(near_block *b);
 
 /* chunk by hash (chunk_hash != NULL) or by block + shard. *out: the result JSON. */
-near_status near_rpc_chunk(near_rpc *c, const char *chunk_hash, near_block_ref block, uint64_t shard_id,
-                           json_t **out, near_rpc_error *err);
+near_status near_rpc_chunk(near_rpc *c, const char *chunk_hash, near_block_ref block, uint64_t shard_id, json_t **out,
+                           near_rpc_error *err);
 /* Gas price at a block (NULL ref pointer = latest). */
 near_status near_rpc_gas_price(near_rpc *c, const near_block_ref *ref, near_u128 *out, near_rpc_error *err);
 
 typedef struct near_account_view {
     near_u128 amount;
     near_u128 locked;
-    uint8_t code_hash[NEAR_HASH_LEN];  /* all zero: no contract */
+    uint8_t code_hash[NEAR_HASH_LEN]; /* all zero: no contract */
     uint64_t storage_usage;
     uint64_t block_height;
     uint8_t block_hash[NEAR_HASH_LEN];
@@ -114,12 +113,12 @@ near_status near_rpc_view_account(near_rpc *c, const char *account_id, near_bloc
                                   near_rpc_error *err);
 
 typedef struct near_access_key_view {
-    near_access_key key;        /* nonce + permission; free with near_access_key_view_free */
+    near_access_key key; /* nonce + permission; free with near_access_key_view_free */
     uint64_t block_height;
     uint8_t block_hash[NEAR_HASH_LEN];
 } near_access_key_view;
-near_status near_rpc_view_access_key(near_rpc *c, const char *account_id, const near_public_key *pk,
-                                     near_block_ref ref, near_access_key_view *out, near_rpc_error *err);
+near_status near_rpc_view_access_key(near_rpc *c, const char *account_id, const near_public_key *pk, near_block_ref ref,
+                                     near_access_key_view *out, near_rpc_error *err);
 void near_access_key_view_free(near_access_key_view *v);
 
 typedef struct near_access_key_list {
@@ -132,7 +131,7 @@ near_status near_rpc_view_access_key_list(near_rpc *c, const char *account_id, n
 void near_access_key_list_free(near_access_key_list *l);
 
 typedef struct near_call_result {
-    uint8_t *result;            /* bytes the method returned (NUL-terminated extra byte) */
+    uint8_t *result; /* bytes the method returned (NUL-terminated extra byte) */
     size_t result_len;
     char **logs;
     size_t n_logs;
@@ -161,37 +160,41 @@ near_status near_rpc_view_code(near_rpc *c, const char *account_id, near_block_r
 
 /* --- transactions ----------------------------------------------------- */
 typedef enum near_outcome_kind {
-    NEAR_OUTCOME_NOT_STARTED,   /* "NotStarted" or no status yet (NONE / INCLUDED waits) */
+    NEAR_OUTCOME_NOT_STARTED, /* "NotStarted" or no status yet (NONE / INCLUDED waits) */
     NEAR_OUTCOME_STARTED,
-    NEAR_OUTCOME_SUCCESS,       /* SuccessValue: value / value_len */
-    NEAR_OUTCOME_FAILURE,       /* Failure: failure JSON + failure_message */
+    NEAR_OUTCOME_SUCCESS, /* SuccessValue: value / value_len */
+    NEAR_OUTCOME_FAILURE, /* Failure: failure JSON + failure_message */
 } near_outcome_kind;
 
 typedef struct near_outcome {
     char final_execution_status[24]; /* "FINAL", "EXECUTED_OPTIMISTIC", … ("" if absent) */
     near_outcome_kind kind;
-    uint8_t *value;             /* decoded SuccessValue (NUL-terminated extra byte) */
+    uint8_t *value; /* decoded SuccessValue (NUL-terminated extra byte) */
     size_t value_len;
-    json_t *failure;            /* the TxExecutionError object, owned */
-    char failure_message[512];  /* e.g. "Smart contract panicked: boom" */
-    char tx_hash[64];           /* base58 */
-    char **logs;                /* transaction outcome logs, then each receipt's in order */
+    json_t *failure;           /* the TxExecutionError object, owned */
+    char failure_message[512]; /* e.g. "Smart contract panicked: boom" */
+    char tx_hash[64];          /* base58 */
+    char **logs;               /* transaction outcome logs, then each receipt's in order */
     size_t n_logs;
-    uint64_t gas_burnt;         /* summed over tx + receipts */
-    json_t *raw;                /* whole result, owned */
+    uint64_t gas_burnt; /* summed over tx + receipts */
+    json_t *raw;        /* whole result, owned */
 } near_outcome;
 void near_outcome_free(near_outcome *o);
 /* Parses a FinalExecutionOutcome JSON (borrowed) into *out. */
 near_status near_outcome_parse(json_t *result, near_outcome *out, near_rpc_error *err);
 
 typedef enum near_wait_until {
-    NEAR_WAIT_NONE, NEAR_WAIT_INCLUDED, NEAR_WAIT_EXECUTED_OPTIMISTIC, NEAR_WAIT_INCLUDED_FINAL,
-    NEAR_WAIT_EXECUTED, NEAR_WAIT_FINAL,
+    NEAR_WAIT_NONE,
+    NEAR_WAIT_INCLUDED,
+    NEAR_WAIT_EXECUTED_OPTIMISTIC,
+    NEAR_WAIT_INCLUDED_FINAL,
+    NEAR_WAIT_EXECUTED,
+    NEAR_WAIT_FINAL,
 } near_wait_until;
 const char *near_wait_until_name(near_wait_until w);
 
-near_status near_rpc_send_tx(near_rpc *c, const uint8_t *signed_tx, size_t len, near_wait_until wait,
-                             near_outcome *out, near_rpc_error *err);
+near_status near_rpc_send_tx(near_rpc *c, const uint8_t *signed_tx, size_t len, near_wait_until wait, near_outcome *out,
+                             near_rpc_error *err);
 near_status near_rpc_broadcast_tx_commit(near_rpc *c, const uint8_t *signed_tx, size_t len, near_outcome *out,
                                          near_rpc_error *err);
 /* Result is the tx hash (base58) in hash_out. */
@@ -216,8 +219,8 @@ typedef struct near_signer {
  * error status when it was rejected (InvalidNonce, …; out is empty).
  * args are bytes (usually JSON text); args_len 0 sends empty args. */
 near_status near_call_function(near_rpc *c, const near_signer *signer, const char *receiver_id, const char *method,
-                               const char *args, size_t args_len, uint64_t gas, near_u128 deposit,
-                               near_outcome *out, near_rpc_error *err);
+                               const char *args, size_t args_len, uint64_t gas, near_u128 deposit, near_outcome *out,
+                               near_rpc_error *err);
 
 /* View call with JSON args at finality final; the result bytes are in
  * out->result (usually JSON text). */

@@ -14,18 +14,10 @@
 static void add_block_ref(json_t *params, near_block_ref ref)
 {
     switch (ref.kind) {
-    case NEAR_BLOCK_FINAL:
-        json_object_set_new(params, "finality", json_string("final"));
-        break;
-    case NEAR_BLOCK_OPTIMISTIC:
-        json_object_set_new(params, "finality", json_string("optimistic"));
-        break;
-    case NEAR_BLOCK_HEIGHT:
-        json_object_set_new(params, "block_id", json_integer((json_int_t)ref.height));
-        break;
-    case NEAR_BLOCK_HASH:
-        json_object_set_new(params, "block_id", json_string(ref.hash ? ref.hash : ""));
-        break;
+    case NEAR_BLOCK_FINAL: json_object_set_new(params, "finality", json_string("final")); break;
+    case NEAR_BLOCK_OPTIMISTIC: json_object_set_new(params, "finality", json_string("optimistic")); break;
+    case NEAR_BLOCK_HEIGHT: json_object_set_new(params, "block_id", json_integer((json_int_t)ref.height)); break;
+    case NEAR_BLOCK_HASH: json_object_set_new(params, "block_id", json_string(ref.hash ? ref.hash : "")); break;
     }
 }
 
@@ -68,7 +60,8 @@ near_status near_rpc_block(near_rpc *c, near_block_ref ref, near_block *out, nea
     if (st)
         return st;
     json_t *h = json_object_get(r, "header");
-    if (near_rpc_ju64(json_object_get(h, "height"), &out->height) || near_rpc_jhash(json_object_get(h, "hash"), out->hash)) {
+    if (near_rpc_ju64(json_object_get(h, "height"), &out->height) ||
+        near_rpc_jhash(json_object_get(h, "hash"), out->hash)) {
         json_decref(r);
         return near_rpc_set_err(err, NEAR_ERR_PROTOCOL, "block answer lacks header.height or header.hash");
     }
@@ -86,8 +79,8 @@ void near_block_free(near_block *b)
     memset(b, 0, sizeof *b);
 }
 
-near_status near_rpc_chunk(near_rpc *c, const char *chunk_hash, near_block_ref block, uint64_t shard_id,
-                           json_t **out, near_rpc_error *err)
+near_status near_rpc_chunk(near_rpc *c, const char *chunk_hash, near_block_ref block, uint64_t shard_id, json_t **out,
+                           near_rpc_error *err)
 {
     json_t *params = json_object();
     if (chunk_hash) {
@@ -139,9 +132,10 @@ static near_status query(near_rpc *c, const char *request_type, near_block_ref r
         near_rpc_set_err(err, st, "%s", legacy);
         if (err) {
             snprintf(err->cause, sizeof err->cause, "%s",
-                     st == NEAR_ERR_CONTRACT_EXECUTION ? "CONTRACT_EXECUTION_ERROR"
+                     st == NEAR_ERR_CONTRACT_EXECUTION   ? "CONTRACT_EXECUTION_ERROR"
                      : st == NEAR_ERR_UNKNOWN_ACCESS_KEY ? "UNKNOWN_ACCESS_KEY"
-                     : st == NEAR_ERR_UNKNOWN_ACCOUNT ? "UNKNOWN_ACCOUNT" : "");
+                     : st == NEAR_ERR_UNKNOWN_ACCOUNT    ? "UNKNOWN_ACCOUNT"
+                                                         : "");
             err->data = json_incref(*out);
         }
         json_decref(*out);
@@ -163,11 +157,12 @@ near_status near_rpc_view_account(near_rpc *c, const char *account_id, near_bloc
 {
     memset(out, 0, sizeof *out);
     json_t *r;
-    near_status st = query(c, "view_account", ref, json_pack("{s:s}", "account_id", account_id ? account_id : ""),
-                           &r, err);
+    near_status st =
+        query(c, "view_account", ref, json_pack("{s:s}", "account_id", account_id ? account_id : ""), &r, err);
     if (st)
         return st;
-    if (near_rpc_ju128(json_object_get(r, "amount"), &out->amount) || near_rpc_ju128(json_object_get(r, "locked"), &out->locked) ||
+    if (near_rpc_ju128(json_object_get(r, "amount"), &out->amount) ||
+        near_rpc_ju128(json_object_get(r, "locked"), &out->locked) ||
         near_rpc_ju64(json_object_get(r, "storage_usage"), &out->storage_usage)) {
         json_decref(r);
         return near_rpc_set_err(err, NEAR_ERR_PROTOCOL, "view_account answer lacks amount, locked or storage_usage");
@@ -221,16 +216,16 @@ fail:
     return -1;
 }
 
-near_status near_rpc_view_access_key(near_rpc *c, const char *account_id, const near_public_key *pk,
-                                     near_block_ref ref, near_access_key_view *out, near_rpc_error *err)
+near_status near_rpc_view_access_key(near_rpc *c, const char *account_id, const near_public_key *pk, near_block_ref ref,
+                                     near_access_key_view *out, near_rpc_error *err)
 {
     memset(out, 0, sizeof *out);
     char pk_text[NEAR_KEY_TEXT_MAX];
     near_public_key_format(pk, pk_text);
     json_t *r;
-    near_status st = query(c, "view_access_key", ref,
-                           json_pack("{s:s, s:s}", "account_id", account_id ? account_id : "", "public_key", pk_text),
-                           &r, err);
+    near_status st =
+        query(c, "view_access_key", ref,
+              json_pack("{s:s, s:s}", "account_id", account_id ? account_id : "", "public_key", pk_text), &r, err);
     if (st)
         return st;
     if (parse_access_key(r, &out->key)) {
@@ -243,10 +238,7 @@ near_status near_rpc_view_access_key(near_rpc *c, const char *account_id, const 
     return NEAR_OK;
 }
 
-void near_access_key_view_free(near_access_key_view *v)
-{
-    near_access_key_free(&v->key);
-}
+void near_access_key_view_free(near_access_key_view *v) { near_access_key_free(&v->key); }
 
 void near_access_key_list_free(near_access_key_list *l)
 {
@@ -262,8 +254,8 @@ near_status near_rpc_view_access_key_list(near_rpc *c, const char *account_id, n
 {
     memset(out, 0, sizeof *out);
     json_t *r;
-    near_status st = query(c, "view_access_key_list", ref,
-                           json_pack("{s:s}", "account_id", account_id ? account_id : ""), &r, err);
+    near_status st =
+        query(c, "view_access_key_list", ref, json_pack("{s:s}", "account_id", account_id ? account_id : ""), &r, err);
     if (st)
         return st;
     json_t *keys = json_object_get(r, "keys");
@@ -294,7 +286,6 @@ bad:
     json_decref(r);
     return near_rpc_set_err(err, NEAR_ERR_PROTOCOL, "view_access_key_list answer has an invalid key");
 }
-
 
 void near_call_result_free(near_call_result *r)
 {
@@ -396,8 +387,8 @@ near_status near_rpc_view_code(near_rpc *c, const char *account_id, near_block_r
     *code = NULL;
     *code_len = 0;
     json_t *r;
-    near_status st = query(c, "view_code", ref, json_pack("{s:s}", "account_id", account_id ? account_id : ""), &r,
-                           err);
+    near_status st =
+        query(c, "view_code", ref, json_pack("{s:s}", "account_id", account_id ? account_id : ""), &r, err);
     if (st)
         return st;
     const char *b64 = near_rpc_jstr(r, "code_base64");

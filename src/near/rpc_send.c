@@ -78,9 +78,10 @@ near_status near_outcome_parse(json_t *r, near_outcome *out, near_rpc_error *err
     add_gas(txo, &out->gas_burnt);
     size_t i;
     json_t *ro;
-    json_array_foreach(json_object_get(r, "receipts_outcome"), i, ro) {
-        out->logs = near_rpc_parse_logs(json_object_get(json_object_get(ro, "outcome"), "logs"), &out->n_logs, out->logs,
-                               out->n_logs);
+    json_array_foreach(json_object_get(r, "receipts_outcome"), i, ro)
+    {
+        out->logs = near_rpc_parse_logs(json_object_get(json_object_get(ro, "outcome"), "logs"), &out->n_logs,
+                                        out->logs, out->n_logs);
         add_gas(ro, &out->gas_burnt);
     }
     out->raw = json_incref(r);
@@ -89,8 +90,8 @@ near_status near_outcome_parse(json_t *r, near_outcome *out, near_rpc_error *err
 
 /* ---------------------------------------------------------- transactions */
 
-static const char *const WAIT_NAMES[] = { "NONE", "INCLUDED", "EXECUTED_OPTIMISTIC", "INCLUDED_FINAL", "EXECUTED",
-                                          "FINAL" };
+static const char *const WAIT_NAMES[] = {"NONE",           "INCLUDED", "EXECUTED_OPTIMISTIC",
+                                         "INCLUDED_FINAL", "EXECUTED", "FINAL"};
 
 const char *near_wait_until_name(near_wait_until w)
 {
@@ -110,8 +111,7 @@ static void hash_of_signed(const uint8_t *signed_tx, size_t len, char out[64])
     }
 }
 
-static near_status outcome_from(json_t *r, const uint8_t *signed_tx, size_t len, near_outcome *out,
-                                near_rpc_error *err)
+static near_status outcome_from(json_t *r, const uint8_t *signed_tx, size_t len, near_outcome *out, near_rpc_error *err)
 {
     near_status st = near_outcome_parse(r, out, err);
     json_decref(r);
@@ -132,8 +132,8 @@ static json_t *broadcast_params(const uint8_t *signed_tx, size_t len)
 
 /* Re-sending identical signed bytes is safe (same tx hash), so sends use
  * the same retry policy as reads. */
-near_status near_rpc_send_tx(near_rpc *c, const uint8_t *signed_tx, size_t len, near_wait_until wait,
-                             near_outcome *out, near_rpc_error *err)
+near_status near_rpc_send_tx(near_rpc *c, const uint8_t *signed_tx, size_t len, near_wait_until wait, near_outcome *out,
+                             near_rpc_error *err)
 {
     memset(out, 0, sizeof *out);
     char *b64 = near_base64_encode(signed_tx, len);
@@ -193,8 +193,8 @@ near_status near_rpc_tx_status(near_rpc *c, const char *tx_hash, const char *sen
 /* ------------------------------------------------------------ high level */
 
 near_status near_call_function(near_rpc *c, const near_signer *signer, const char *receiver_id, const char *method,
-                               const char *args, size_t args_len, uint64_t gas, near_u128 deposit,
-                               near_outcome *out, near_rpc_error *err)
+                               const char *args, size_t args_len, uint64_t gas, near_u128 deposit, near_outcome *out,
+                               near_rpc_error *err)
 {
     memset(out, 0, sizeof *out);
     near_rpc_error_clear(err);
@@ -256,6 +256,6 @@ near_status near_call_function(near_rpc *c, const near_signer *signer, const cha
     }
     if (out->kind != NEAR_OUTCOME_SUCCESS)
         return near_rpc_set_err(err, NEAR_ERR_PROTOCOL, "transaction %s has no final status (%s)", out->tx_hash,
-                       out->final_execution_status);
+                                out->final_execution_status);
     return NEAR_OK;
 }

@@ -14,11 +14,11 @@
 
 typedef enum near_status {
     NEAR_OK = 0,
-    NEAR_ERR_ARG,               /* bad argument given to the client */
-    NEAR_ERR_TRANSPORT,         /* connection failed, no HTTP answer */
-    NEAR_ERR_HTTP,              /* HTTP error without a JSON-RPC error body */
-    NEAR_ERR_PROTOCOL,          /* the answer is not the JSON we expect */
-    NEAR_ERR_TIMEOUT,           /* TIMEOUT_ERROR (HTTP 408) or client timeout */
+    NEAR_ERR_ARG,       /* bad argument given to the client */
+    NEAR_ERR_TRANSPORT, /* connection failed, no HTTP answer */
+    NEAR_ERR_HTTP,      /* HTTP error without a JSON-RPC error body */
+    NEAR_ERR_PROTOCOL,  /* the answer is not the JSON we expect */
+    NEAR_ERR_TIMEOUT,   /* TIMEOUT_ERROR (HTTP 408) or client timeout */
     NEAR_ERR_UNKNOWN_ACCOUNT,
     NEAR_ERR_UNKNOWN_ACCESS_KEY,
     NEAR_ERR_NO_CONTRACT_CODE,
@@ -26,16 +26,16 @@ typedef enum near_status {
     NEAR_ERR_UNKNOWN_CHUNK,
     NEAR_ERR_UNKNOWN_TRANSACTION,
     NEAR_ERR_CONTRACT_EXECUTION, /* a view call failed (panic, missing method, …) */
-    NEAR_ERR_INVALID_NONCE,     /* InvalidTxError::InvalidNonce; see ak_nonce */
-    NEAR_ERR_INVALID_TX,        /* any other INVALID_TRANSACTION */
-    NEAR_ERR_HANDLER,           /* other HANDLER_ERROR causes */
-    NEAR_ERR_REQUEST,           /* REQUEST_VALIDATION_ERROR (parse, method not found) */
-    NEAR_ERR_INTERNAL,          /* INTERNAL_ERROR */
-    NEAR_ERR_TX_FAILED,         /* near_call_function: the transaction executed and failed */
-    NEAR_ERR_INVALID,           /* bytes or text that do not decode or validate (borsh, keys, ids, amounts) */
-    NEAR_ERR_NOMEM,             /* out of memory */
-    NEAR_ERR_IO,                /* a file could not be read or written (credentials) */
-    NEAR_ERR_CRYPTO,            /* libsodium failed (init, key generation, signing) */
+    NEAR_ERR_INVALID_NONCE,      /* InvalidTxError::InvalidNonce; see ak_nonce */
+    NEAR_ERR_INVALID_TX,         /* any other INVALID_TRANSACTION */
+    NEAR_ERR_HANDLER,            /* other HANDLER_ERROR causes */
+    NEAR_ERR_REQUEST,            /* REQUEST_VALIDATION_ERROR (parse, method not found) */
+    NEAR_ERR_INTERNAL,           /* INTERNAL_ERROR */
+    NEAR_ERR_TX_FAILED,          /* near_call_function: the transaction executed and failed */
+    NEAR_ERR_INVALID,            /* bytes or text that do not decode or validate (borsh, keys, ids, amounts) */
+    NEAR_ERR_NOMEM,              /* out of memory */
+    NEAR_ERR_IO,                 /* a file could not be read or written (credentials) */
+    NEAR_ERR_CRYPTO,             /* libsodium failed (init, key generation, signing) */
 } near_status;
 
 const char *near_status_name(near_status st);

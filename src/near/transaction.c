@@ -11,10 +11,7 @@
  * allows no Delegate (NonDelegateAction); this also bounds recursion. */
 #define MAX_NESTING 1
 
-static char *dup_str(const char *s)
-{
-    return strdup(s ? s : "");
-}
+static char *dup_str(const char *s) { return strdup(s ? s : ""); }
 
 /* ---------------------------------------------------------------- freeing */
 
@@ -26,7 +23,6 @@ void near_access_key_free(near_access_key *ak)
     free(ak->method_names);
     memset(ak, 0, sizeof *ak);
 }
-
 
 void near_delegate_action_free(near_delegate_action *da)
 {
@@ -79,7 +75,7 @@ void near_signed_transaction_free(near_signed_transaction *stx)
 /* --------------------------------------------------------------- building */
 
 near_status near_transaction_init(near_transaction *tx, const char *signer_id, const near_public_key *pk,
-                          uint64_t nonce, const char *receiver_id, const uint8_t block_hash[NEAR_HASH_LEN])
+                                  uint64_t nonce, const char *receiver_id, const uint8_t block_hash[NEAR_HASH_LEN])
 {
     memset(tx, 0, sizeof *tx);
     tx->signer_id = dup_str(signer_id);
@@ -96,7 +92,7 @@ near_status near_transaction_init(near_transaction *tx, const char *signer_id, c
 }
 
 near_status near_delegate_action_init(near_delegate_action *da, const char *sender_id, const char *receiver_id,
-                              uint64_t nonce, uint64_t max_block_height, const near_public_key *pk)
+                                      uint64_t nonce, uint64_t max_block_height, const near_public_key *pk)
 {
     memset(da, 0, sizeof *da);
     da->sender_id = dup_str(sender_id);
@@ -111,14 +107,11 @@ near_status near_delegate_action_init(near_delegate_action *da, const char *send
     return NEAR_OK;
 }
 
-near_action_list near_tx_actions(near_transaction *tx)
-{
-    return (near_action_list){ &tx->actions, &tx->n_actions };
-}
+near_action_list near_tx_actions(near_transaction *tx) { return (near_action_list){&tx->actions, &tx->n_actions}; }
 
 near_action_list near_delegate_actions(near_delegate_action *da)
 {
-    return (near_action_list){ &da->actions, &da->n_actions };
+    return (near_action_list){&da->actions, &da->n_actions};
 }
 
 /* Appends a copy of *a (whose pointers the list now owns). On failure the
@@ -152,21 +145,21 @@ static uint8_t *dup_bytes(const uint8_t *data, size_t len)
 
 near_status near_add_create_account(near_action_list l)
 {
-    near_action a = { .kind = NEAR_ACTION_CREATE_ACCOUNT };
+    near_action a = {.kind = NEAR_ACTION_CREATE_ACCOUNT};
     return push_or_free(l, &a, 1);
 }
 
 near_status near_add_deploy_contract(near_action_list l, const uint8_t *code, size_t len)
 {
-    near_action a = { .kind = NEAR_ACTION_DEPLOY_CONTRACT, .bytes_len = len };
+    near_action a = {.kind = NEAR_ACTION_DEPLOY_CONTRACT, .bytes_len = len};
     a.bytes = dup_bytes(code, len);
     return push_or_free(l, &a, a.bytes != NULL);
 }
 
 near_status near_add_function_call(near_action_list l, const char *method, const uint8_t *args, size_t args_len,
-                           uint64_t gas, near_u128 deposit)
+                                   uint64_t gas, near_u128 deposit)
 {
-    near_action a = { .kind = NEAR_ACTION_FUNCTION_CALL, .bytes_len = args_len, .gas = gas, .amount = deposit };
+    near_action a = {.kind = NEAR_ACTION_FUNCTION_CALL, .bytes_len = args_len, .gas = gas, .amount = deposit};
     a.bytes = dup_bytes(args, args_len);
     a.method_name = dup_str(method);
     return push_or_free(l, &a, a.bytes && a.method_name);
@@ -174,29 +167,29 @@ near_status near_add_function_call(near_action_list l, const char *method, const
 
 near_status near_add_transfer(near_action_list l, near_u128 deposit)
 {
-    near_action a = { .kind = NEAR_ACTION_TRANSFER, .amount = deposit };
+    near_action a = {.kind = NEAR_ACTION_TRANSFER, .amount = deposit};
     return push_or_free(l, &a, 1);
 }
 
 near_status near_add_stake(near_action_list l, near_u128 stake, const near_public_key *pk)
 {
-    near_action a = { .kind = NEAR_ACTION_STAKE, .amount = stake, .public_key = *pk };
+    near_action a = {.kind = NEAR_ACTION_STAKE, .amount = stake, .public_key = *pk};
     return push_or_free(l, &a, 1);
 }
 
 near_status near_add_full_access_key(near_action_list l, const near_public_key *pk, uint64_t nonce)
 {
-    near_action a = { .kind = NEAR_ACTION_ADD_KEY, .public_key = *pk };
+    near_action a = {.kind = NEAR_ACTION_ADD_KEY, .public_key = *pk};
     a.access_key.nonce = nonce;
     a.access_key.full_access = 1;
     return push_or_free(l, &a, 1);
 }
 
 near_status near_add_function_call_key(near_action_list l, const near_public_key *pk, uint64_t nonce,
-                               const near_u128 *allowance, const char *receiver_id,
-                               const char *const *method_names, size_t n_method_names)
+                                       const near_u128 *allowance, const char *receiver_id,
+                                       const char *const *method_names, size_t n_method_names)
 {
-    near_action a = { .kind = NEAR_ACTION_ADD_KEY, .public_key = *pk };
+    near_action a = {.kind = NEAR_ACTION_ADD_KEY, .public_key = *pk};
     near_access_key *ak = &a.access_key;
     ak->nonce = nonce;
     if (allowance) {
@@ -219,20 +212,20 @@ near_status near_add_function_call_key(near_action_list l, const near_public_key
 
 near_status near_add_delete_key(near_action_list l, const near_public_key *pk)
 {
-    near_action a = { .kind = NEAR_ACTION_DELETE_KEY, .public_key = *pk };
+    near_action a = {.kind = NEAR_ACTION_DELETE_KEY, .public_key = *pk};
     return push_or_free(l, &a, 1);
 }
 
 near_status near_add_delete_account(near_action_list l, const char *beneficiary_id)
 {
-    near_action a = { .kind = NEAR_ACTION_DELETE_ACCOUNT };
+    near_action a = {.kind = NEAR_ACTION_DELETE_ACCOUNT};
     a.beneficiary_id = dup_str(beneficiary_id);
     return push_or_free(l, &a, a.beneficiary_id != NULL);
 }
 
 near_status near_add_delegate(near_action_list l, near_signed_delegate *sd)
 {
-    near_action a = { .kind = NEAR_ACTION_DELEGATE };
+    near_action a = {.kind = NEAR_ACTION_DELEGATE};
     a.delegate = malloc(sizeof *a.delegate);
     if (!a.delegate)
         return NEAR_ERR_INVALID;
@@ -286,20 +279,15 @@ static void action_encode(near_borsh_writer *w, const near_action *a)
 {
     near_borsh_write_u8(w, (uint8_t)a->kind);
     switch (a->kind) {
-    case NEAR_ACTION_CREATE_ACCOUNT:
-        break;
-    case NEAR_ACTION_DEPLOY_CONTRACT:
-        near_borsh_write_bytes(w, a->bytes, a->bytes_len);
-        break;
+    case NEAR_ACTION_CREATE_ACCOUNT: break;
+    case NEAR_ACTION_DEPLOY_CONTRACT: near_borsh_write_bytes(w, a->bytes, a->bytes_len); break;
     case NEAR_ACTION_FUNCTION_CALL:
         near_borsh_write_string(w, a->method_name);
         near_borsh_write_bytes(w, a->bytes, a->bytes_len);
         near_borsh_write_u64(w, a->gas);
         near_borsh_write_u128(w, a->amount);
         break;
-    case NEAR_ACTION_TRANSFER:
-        near_borsh_write_u128(w, a->amount);
-        break;
+    case NEAR_ACTION_TRANSFER: near_borsh_write_u128(w, a->amount); break;
     case NEAR_ACTION_STAKE:
         near_borsh_write_u128(w, a->amount);
         near_public_key_encode(w, &a->public_key);
@@ -308,12 +296,8 @@ static void action_encode(near_borsh_writer *w, const near_action *a)
         near_public_key_encode(w, &a->public_key);
         access_key_encode(w, &a->access_key);
         break;
-    case NEAR_ACTION_DELETE_KEY:
-        near_public_key_encode(w, &a->public_key);
-        break;
-    case NEAR_ACTION_DELETE_ACCOUNT:
-        near_borsh_write_string(w, a->beneficiary_id);
-        break;
+    case NEAR_ACTION_DELETE_KEY: near_public_key_encode(w, &a->public_key); break;
+    case NEAR_ACTION_DELETE_ACCOUNT: near_borsh_write_string(w, a->beneficiary_id); break;
     case NEAR_ACTION_DELEGATE:
         if (!a->delegate) {
             w->failed = 1;
@@ -321,8 +305,7 @@ static void action_encode(near_borsh_writer *w, const near_action *a)
         }
         near_signed_delegate_encode(w, a->delegate);
         break;
-    default:
-        w->failed = 1;
+    default: w->failed = 1;
     }
 }
 
@@ -337,10 +320,7 @@ static void actions_encode(near_borsh_writer *w, const near_action *actions, siz
         action_encode(w, &actions[i]);
 }
 
-void near_actions_encode(near_borsh_writer *w, const near_action *actions, size_t n)
-{
-    actions_encode(w, actions, n);
-}
+void near_actions_encode(near_borsh_writer *w, const near_action *actions, size_t n) { actions_encode(w, actions, n); }
 
 void near_transaction_encode(near_borsh_writer *w, const near_transaction *tx)
 {
@@ -417,7 +397,7 @@ near_status near_delegate_action_hash(const near_delegate_action *da, uint8_t ou
 }
 
 near_status near_transaction_sign(near_transaction *tx, const near_keypair *kp, near_signed_transaction *out,
-                          uint8_t hash_out[NEAR_HASH_LEN])
+                                  uint8_t hash_out[NEAR_HASH_LEN])
 {
     uint8_t hash[NEAR_HASH_LEN];
     if (!near_public_key_equal(&tx->public_key, &kp->public_key))
@@ -514,8 +494,7 @@ static near_status access_key_decode(near_borsh_reader *r, near_access_key *ak)
     }
     uint32_t n;
     if (near_borsh_read_option(r, &ak->has_allowance) ||
-        (ak->has_allowance && near_borsh_read_u128(r, &ak->allowance)) ||
-        near_borsh_read_string(r, &ak->receiver_id) ||
+        (ak->has_allowance && near_borsh_read_u128(r, &ak->allowance)) || near_borsh_read_string(r, &ak->receiver_id) ||
         near_borsh_read_vec_len(r, 4, &n))
         goto fail;
     if (n) {
@@ -570,30 +549,21 @@ static near_status action_decode(near_borsh_reader *r, near_action *a, int depth
     a->kind = (near_action_kind)kind;
     near_status rc = 0;
     switch (kind) {
-    case NEAR_ACTION_CREATE_ACCOUNT:
-        break;
-    case NEAR_ACTION_DEPLOY_CONTRACT:
-        rc = near_borsh_read_bytes(r, &a->bytes, &a->bytes_len);
-        break;
+    case NEAR_ACTION_CREATE_ACCOUNT: break;
+    case NEAR_ACTION_DEPLOY_CONTRACT: rc = near_borsh_read_bytes(r, &a->bytes, &a->bytes_len); break;
     case NEAR_ACTION_FUNCTION_CALL:
         rc = near_borsh_read_string(r, &a->method_name) || near_borsh_read_bytes(r, &a->bytes, &a->bytes_len) ||
              near_borsh_read_u64(r, &a->gas) || near_borsh_read_u128(r, &a->amount);
         break;
-    case NEAR_ACTION_TRANSFER:
-        rc = near_borsh_read_u128(r, &a->amount);
-        break;
+    case NEAR_ACTION_TRANSFER: rc = near_borsh_read_u128(r, &a->amount); break;
     case NEAR_ACTION_STAKE:
         rc = near_borsh_read_u128(r, &a->amount) || near_public_key_decode(r, &a->public_key);
         break;
     case NEAR_ACTION_ADD_KEY:
         rc = near_public_key_decode(r, &a->public_key) || access_key_decode(r, &a->access_key);
         break;
-    case NEAR_ACTION_DELETE_KEY:
-        rc = near_public_key_decode(r, &a->public_key);
-        break;
-    case NEAR_ACTION_DELETE_ACCOUNT:
-        rc = near_borsh_read_string(r, &a->beneficiary_id);
-        break;
+    case NEAR_ACTION_DELETE_KEY: rc = near_public_key_decode(r, &a->public_key); break;
+    case NEAR_ACTION_DELETE_ACCOUNT: rc = near_borsh_read_string(r, &a->beneficiary_id); break;
     case NEAR_ACTION_DELEGATE:
         if (depth >= MAX_NESTING) {
             r->pos--;
@@ -608,9 +578,7 @@ static near_status action_decode(near_borsh_reader *r, near_action *a, int depth
             rc = NEAR_ERR_INVALID;
         }
         break;
-    default:
-        r->pos--;
-        return near_borsh_fail(r, "unsupported action variant %u", kind);
+    default: r->pos--; return near_borsh_fail(r, "unsupported action variant %u", kind);
     }
     if (rc) {
         action_free(a);
@@ -695,8 +663,8 @@ static near_status finish(near_borsh_reader *r, char *err, size_t errlen, near_s
     return rc;
 }
 
-near_status near_signed_transaction_from_bytes(const uint8_t *data, size_t len, near_signed_transaction *out,
-                                       char *err, size_t errlen)
+near_status near_signed_transaction_from_bytes(const uint8_t *data, size_t len, near_signed_transaction *out, char *err,
+                                               size_t errlen)
 {
     near_borsh_reader r;
     near_borsh_reader_init(&r, data, len);
@@ -707,7 +675,7 @@ near_status near_signed_transaction_from_bytes(const uint8_t *data, size_t len, 
 }
 
 near_status near_transaction_from_bytes(const uint8_t *data, size_t len, near_transaction *out, char *err,
-                                size_t errlen)
+                                        size_t errlen)
 {
     near_borsh_reader r;
     near_borsh_reader_init(&r, data, len);
@@ -719,7 +687,7 @@ near_status near_transaction_from_bytes(const uint8_t *data, size_t len, near_tr
 
 const char *near_action_kind_name(near_action_kind kind)
 {
-    static const char *const names[] = { "CreateAccount", "DeployContract", "FunctionCall", "Transfer",
-                                         "Stake", "AddKey", "DeleteKey", "DeleteAccount", "Delegate" };
+    static const char *const names[] = {"CreateAccount", "DeployContract", "FunctionCall",  "Transfer", "Stake",
+                                        "AddKey",        "DeleteKey",      "DeleteAccount", "Delegate"};
     return (unsigned)kind < sizeof names / sizeof names[0] ? names[kind] : "Unknown";
 }

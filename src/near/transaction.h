@@ -43,11 +43,11 @@ typedef enum near_action_kind {
 
 typedef struct near_access_key {
     uint64_t nonce;
-    int full_access;            /* 1 = FullAccess; 0 = FunctionCall permission below */
-    int has_allowance;          /* FunctionCall: 0 = unlimited */
+    int full_access;   /* 1 = FullAccess; 0 = FunctionCall permission below */
+    int has_allowance; /* FunctionCall: 0 = unlimited */
     near_u128 allowance;
     char *receiver_id;
-    char **method_names;        /* empty list = any method */
+    char **method_names; /* empty list = any method */
     size_t n_method_names;
 } near_access_key;
 
@@ -58,19 +58,19 @@ typedef struct near_action {
     /* DeployContract: code. FunctionCall: args. */
     uint8_t *bytes;
     size_t bytes_len;
-    char *method_name;          /* FunctionCall */
-    uint64_t gas;               /* FunctionCall */
-    near_u128 amount;           /* FunctionCall deposit, Transfer deposit, Stake stake */
-    near_public_key public_key; /* Stake, AddKey, DeleteKey */
-    near_access_key access_key; /* AddKey */
-    char *beneficiary_id;       /* DeleteAccount */
+    char *method_name;                     /* FunctionCall */
+    uint64_t gas;                          /* FunctionCall */
+    near_u128 amount;                      /* FunctionCall deposit, Transfer deposit, Stake stake */
+    near_public_key public_key;            /* Stake, AddKey, DeleteKey */
+    near_access_key access_key;            /* AddKey */
+    char *beneficiary_id;                  /* DeleteAccount */
     struct near_signed_delegate *delegate; /* Delegate */
 } near_action;
 
 typedef struct near_delegate_action {
     char *sender_id;
     char *receiver_id;
-    near_action *actions;       /* never Delegate */
+    near_action *actions; /* never Delegate */
     size_t n_actions;
     uint64_t nonce;
     uint64_t max_block_height;
@@ -100,7 +100,8 @@ typedef struct near_signed_transaction {
 /* --- building ---------------------------------------------------------
  * All return NEAR_OK, or a failure when memory runs out (the transaction is unchanged). */
 NEAR_MUST_USE near_status near_transaction_init(near_transaction *tx, const char *signer_id, const near_public_key *pk,
-                          uint64_t nonce, const char *receiver_id, const uint8_t block_hash[NEAR_HASH_LEN]);
+                                                uint64_t nonce, const char *receiver_id,
+                                                const uint8_t block_hash[NEAR_HASH_LEN]);
 void near_transaction_free(near_transaction *tx);
 void near_signed_transaction_free(near_signed_transaction *stx);
 /* Frees an access key's receiver and method names (and zeroes it). */
@@ -119,22 +120,23 @@ near_action_list near_delegate_actions(near_delegate_action *da);
 
 NEAR_MUST_USE near_status near_add_create_account(near_action_list l);
 NEAR_MUST_USE near_status near_add_deploy_contract(near_action_list l, const uint8_t *code, size_t len);
-NEAR_MUST_USE near_status near_add_function_call(near_action_list l, const char *method, const uint8_t *args, size_t args_len,
-                           uint64_t gas, near_u128 deposit);
+NEAR_MUST_USE near_status near_add_function_call(near_action_list l, const char *method, const uint8_t *args,
+                                                 size_t args_len, uint64_t gas, near_u128 deposit);
 NEAR_MUST_USE near_status near_add_transfer(near_action_list l, near_u128 deposit);
 NEAR_MUST_USE near_status near_add_stake(near_action_list l, near_u128 stake, const near_public_key *pk);
 NEAR_MUST_USE near_status near_add_full_access_key(near_action_list l, const near_public_key *pk, uint64_t nonce);
 /* allowance NULL = unlimited; method_names may be NULL when n == 0. */
 NEAR_MUST_USE near_status near_add_function_call_key(near_action_list l, const near_public_key *pk, uint64_t nonce,
-                               const near_u128 *allowance, const char *receiver_id,
-                               const char *const *method_names, size_t n_method_names);
+                                                     const near_u128 *allowance, const char *receiver_id,
+                                                     const char *const *method_names, size_t n_method_names);
 NEAR_MUST_USE near_status near_add_delete_key(near_action_list l, const near_public_key *pk);
 NEAR_MUST_USE near_status near_add_delete_account(near_action_list l, const char *beneficiary_id);
 /* Takes ownership of *sd (its contents are moved; *sd is zeroed). */
 NEAR_MUST_USE near_status near_add_delegate(near_action_list l, near_signed_delegate *sd);
 
-NEAR_MUST_USE near_status near_delegate_action_init(near_delegate_action *da, const char *sender_id, const char *receiver_id,
-                              uint64_t nonce, uint64_t max_block_height, const near_public_key *pk);
+NEAR_MUST_USE near_status near_delegate_action_init(near_delegate_action *da, const char *sender_id,
+                                                    const char *receiver_id, uint64_t nonce, uint64_t max_block_height,
+                                                    const near_public_key *pk);
 void near_delegate_action_free(near_delegate_action *da);
 void near_signed_delegate_free(near_signed_delegate *sd);
 
@@ -157,10 +159,11 @@ NEAR_MUST_USE near_status near_delegate_action_hash(const near_delegate_action *
 /* Signs tx with kp: moves *tx into out->transaction (tx is zeroed) and
  * fills out->signature. hash_out (optional) receives the tx hash.
  * Fails if kp's public key is not the tx's public key. */
-NEAR_MUST_USE near_status near_transaction_sign(near_transaction *tx, const near_keypair *kp, near_signed_transaction *out,
-                          uint8_t hash_out[NEAR_HASH_LEN]);
+NEAR_MUST_USE near_status near_transaction_sign(near_transaction *tx, const near_keypair *kp,
+                                                near_signed_transaction *out, uint8_t hash_out[NEAR_HASH_LEN]);
 /* Same for a delegate action (moves *da into out). */
-NEAR_MUST_USE near_status near_delegate_action_sign(near_delegate_action *da, const near_keypair *kp, near_signed_delegate *out);
+NEAR_MUST_USE near_status near_delegate_action_sign(near_delegate_action *da, const near_keypair *kp,
+                                                    near_signed_delegate *out);
 /* True if the signature is valid for the transaction's own public key. */
 bool near_signed_transaction_verify(const near_signed_transaction *stx);
 bool near_signed_delegate_verify(const near_signed_delegate *sd);
@@ -179,10 +182,10 @@ NEAR_MUST_USE near_status near_transaction_decode(near_borsh_reader *r, near_tra
 NEAR_MUST_USE near_status near_signed_transaction_decode(near_borsh_reader *r, near_signed_transaction *out);
 NEAR_MUST_USE near_status near_signed_delegate_decode(near_borsh_reader *r, near_signed_delegate *out);
 /* Decodes a whole buffer; trailing bytes are an error. err gets r->err. */
-NEAR_MUST_USE near_status near_signed_transaction_from_bytes(const uint8_t *data, size_t len, near_signed_transaction *out,
-                                       char *err, size_t errlen);
+NEAR_MUST_USE near_status near_signed_transaction_from_bytes(const uint8_t *data, size_t len,
+                                                             near_signed_transaction *out, char *err, size_t errlen);
 NEAR_MUST_USE near_status near_transaction_from_bytes(const uint8_t *data, size_t len, near_transaction *out, char *err,
-                                size_t errlen);
+                                                      size_t errlen);
 
 const char *near_action_kind_name(near_action_kind kind);
 

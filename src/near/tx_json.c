@@ -35,10 +35,7 @@ static json_t *b64_json(const uint8_t *data, size_t len)
 }
 
 /* {"Name": body} — or NULL if body is NULL. */
-static json_t *variant(const char *name, json_t *body)
-{
-    return body ? json_pack("{s:o}", name, body) : NULL;
-}
+static json_t *variant(const char *name, json_t *body) { return body ? json_pack("{s:o}", name, body) : NULL; }
 
 json_t *near_access_key_view_json(const near_access_key *ak)
 {
@@ -71,18 +68,17 @@ static json_t *actions_json(const near_action *actions, size_t n)
 
 json_t *near_delegate_action_view(const near_delegate_action *da)
 {
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "sender_id", da->sender_id ? da->sender_id : "",
-                     "receiver_id", da->receiver_id ? da->receiver_id : "", "actions",
-                     actions_json(da->actions, da->n_actions), "nonce", u64_json(da->nonce), "max_block_height",
-                     u64_json(da->max_block_height), "public_key", pk_json(&da->public_key));
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "sender_id", da->sender_id ? da->sender_id : "", "receiver_id",
+                     da->receiver_id ? da->receiver_id : "", "actions", actions_json(da->actions, da->n_actions),
+                     "nonce", u64_json(da->nonce), "max_block_height", u64_json(da->max_block_height), "public_key",
+                     pk_json(&da->public_key));
 }
 
 json_t *near_action_view(const near_action *a)
 {
     char sig[NEAR_KEY_TEXT_MAX];
     switch (a->kind) {
-    case NEAR_ACTION_CREATE_ACCOUNT:
-        return json_string("CreateAccount");
+    case NEAR_ACTION_CREATE_ACCOUNT: return json_string("CreateAccount");
     case NEAR_ACTION_DEPLOY_CONTRACT:
         return variant("DeployContract", json_pack("{s:o}", "code", b64_json(a->bytes, a->bytes_len)));
     case NEAR_ACTION_FUNCTION_CALL:
@@ -90,16 +86,14 @@ json_t *near_action_view(const near_action *a)
                        json_pack("{s:s, s:o, s:o, s:o}", "method_name", a->method_name ? a->method_name : "", "args",
                                  b64_json(a->bytes, a->bytes_len), "gas", u64_json(a->gas), "deposit",
                                  u128_json(a->amount)));
-    case NEAR_ACTION_TRANSFER:
-        return variant("Transfer", json_pack("{s:o}", "deposit", u128_json(a->amount)));
+    case NEAR_ACTION_TRANSFER: return variant("Transfer", json_pack("{s:o}", "deposit", u128_json(a->amount)));
     case NEAR_ACTION_STAKE:
-        return variant("Stake", json_pack("{s:o, s:o}", "stake", u128_json(a->amount), "public_key",
-                                          pk_json(&a->public_key)));
+        return variant("Stake",
+                       json_pack("{s:o, s:o}", "stake", u128_json(a->amount), "public_key", pk_json(&a->public_key)));
     case NEAR_ACTION_ADD_KEY:
         return variant("AddKey", json_pack("{s:o, s:o}", "public_key", pk_json(&a->public_key), "access_key",
                                            near_access_key_view_json(&a->access_key)));
-    case NEAR_ACTION_DELETE_KEY:
-        return variant("DeleteKey", json_pack("{s:o}", "public_key", pk_json(&a->public_key)));
+    case NEAR_ACTION_DELETE_KEY: return variant("DeleteKey", json_pack("{s:o}", "public_key", pk_json(&a->public_key)));
     case NEAR_ACTION_DELETE_ACCOUNT:
         return variant("DeleteAccount",
                        json_pack("{s:s}", "beneficiary_id", a->beneficiary_id ? a->beneficiary_id : ""));

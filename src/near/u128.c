@@ -74,7 +74,4 @@ near_status near_u128_div(near_u128 a, near_u128 b, near_u128 *out)
     return NEAR_OK;
 }
 
-int near_u128_cmp(near_u128 a, near_u128 b)
-{
-    return a < b ? -1 : a > b ? 1 : 0;
-}
+int near_u128_cmp(near_u128 a, near_u128 b) { return a < b ? -1 : a > b ? 1 : 0; }

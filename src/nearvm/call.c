@@ -14,8 +14,8 @@
 
 /* ---- contracts ---- */
 
-nearvm_contract *nearvm_contract_load(const uint8_t *code, size_t code_len, nearvm_prepare_error *err,
-                                        char *detail, size_t detail_size)
+nearvm_contract *nearvm_contract_load(const uint8_t *code, size_t code_len, nearvm_prepare_error *err, char *detail,
+                                      size_t detail_size)
 {
     uint8_t *prepared = NULL;
     size_t len = 0;
@@ -131,9 +131,7 @@ static void set_wasm_trap(nearvm_outcome *out, olw_trap_code code)
         name = "Unreachable", text = "An `unreachable` opcode was executed.";
         break;
     case OLW_TRAP_MEMORY_OUT_OF_BOUNDS:
-    case OLW_TRAP_TABLE_OUT_OF_BOUNDS:
-        name = "MemoryOutOfBounds", text = "Memory out of bounds trap.";
-        break;
+    case OLW_TRAP_TABLE_OUT_OF_BOUNDS: name = "MemoryOutOfBounds", text = "Memory out of bounds trap."; break;
     case OLW_TRAP_UNDEFINED_ELEMENT: name = "CallIndirectOOB", text = "Call indirect out of bounds trap."; break;
     case OLW_TRAP_UNINITIALIZED_ELEMENT: name = "IndirectCallToNull", text = "Indirect call to null."; break;
     case OLW_TRAP_INDIRECT_CALL_TYPE:
@@ -254,8 +252,8 @@ static bool execute(nearvm_logic *L, nearvm_contract *c, const char *method)
     return false;
 }
 
-bool nearvm_run(nearvm_contract *contract, const char *method, const nearvm_context *ctx,
-                 const nearvm_storage *storage, nearvm_outcome *out)
+bool nearvm_run(nearvm_contract *contract, const char *method, const nearvm_context *ctx, const nearvm_storage *storage,
+                nearvm_outcome *out)
 {
     memset(out, 0, sizeof *out);
     /* Host functions may rely on every account id being a string. */
@@ -314,7 +312,7 @@ bool nearvm_run(nearvm_contract *contract, const char *method, const nearvm_cont
 }
 
 bool nearvm_run_code(const uint8_t *code, size_t code_len, const char *method, const nearvm_context *ctx,
-                      const nearvm_storage *storage, nearvm_outcome *out)
+                     const nearvm_storage *storage, nearvm_outcome *out)
 {
     if (!code || !code_len)
         return nearvm_run(NULL, method, ctx, storage, out);

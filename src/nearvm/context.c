@@ -128,7 +128,8 @@ static bool h_validator_stake(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 
 static bool h_validator_total_stake(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
-    return nearvm_gas(L, COST_BASE) && nearvm_gas(L, COST_VALIDATOR_TOTAL_STAKE_BASE) && nearvm_mem_write_u128(L, a[0], 0);
+    return nearvm_gas(L, COST_BASE) && nearvm_gas(L, COST_VALIDATOR_TOTAL_STAKE_BASE) &&
+           nearvm_mem_write_u128(L, a[0], 0);
 }
 
 /* The legacy per-basic-block gas import of pre-finite-wasm contracts. */

@@ -21,7 +21,15 @@
 
 /* ---- hashes ---- */
 
-typedef enum hash_kind { H_SHA256, H_KECCAK256, H_KECCAK512, H_SHA3_256, H_SHA3_384, H_SHA3_512, H_RIPEMD160 } hash_kind;
+typedef enum hash_kind {
+    H_SHA256,
+    H_KECCAK256,
+    H_KECCAK512,
+    H_SHA3_256,
+    H_SHA3_384,
+    H_SHA3_512,
+    H_RIPEMD160
+} hash_kind;
 
 static bool hash_host(nearvm_logic *L, const uint64_t *a, hash_kind kind)
 {
@@ -237,7 +245,8 @@ static bool p256_check(const uint8_t sig[64], const uint8_t *digest, size_t dlen
     bool ok = false;
     EC_GROUP *g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
     BN_CTX *ctx = BN_CTX_new();
-    EC_POINT *Q = g ? EC_POINT_new(g) : NULL, *X = g ? EC_POINT_new(g) : NULL;
+    EC_POINT *Q = g ? EC_POINT_new(g) : NULL, *X
+    = g ? EC_POINT_new(g) : NULL;
     if (!g || !ctx || !Q || !X)
         goto done;
     BN_CTX_start(ctx);
@@ -299,13 +308,13 @@ static bool h_p256_verify(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 static bool alt_bn128_unsupported(nearvm_logic *L)
 {
     return nearvm_host_error(L, "AltBn128InvalidInput", "AltBn128InvalidInput { msg: \"not supported on the devnet\" }",
-                         "AltBn128 invalid input: not supported on the devnet");
+                             "AltBn128 invalid input: not supported on the devnet");
 }
 
 static bool bls_unsupported(nearvm_logic *L)
 {
     return nearvm_host_error(L, "BLS12381InvalidInput", "BLS12381InvalidInput { msg: \"not supported on the devnet\" }",
-                         "BLS12-381 invalid input: not supported on the devnet");
+                             "BLS12-381 invalid input: not supported on the devnet");
 }
 
 static bool h_alt_bn128(nearvm_logic *L, const uint64_t *a, uint64_t *r) { return alt_bn128_unsupported(L); }

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-void nearvm_set_error(nearvm_error *e, nearvm_error_kind kind, const char *name, const char *message,
-                  const char *json, const char *debug)
+void nearvm_set_error(nearvm_error *e, nearvm_error_kind kind, const char *name, const char *message, const char *json,
+                      const char *debug)
 {
     free(e->message);
     free(e->json);
@@ -30,10 +30,10 @@ void nearvm_set_error(nearvm_error *e, nearvm_error_kind kind, const char *name,
 void nearvm_debug_quote(char *buf, size_t size, const char *s)
 {
     size_t n = 0;
-#define PUT(c)                                                                                                 \
-    do {                                                                                                       \
-        if (n + 1 < size)                                                                                      \
-            buf[n++] = (c);                                                                                    \
+#define PUT(c)              \
+    do {                    \
+        if (n + 1 < size)   \
+            buf[n++] = (c); \
     } while (0)
     PUT('"');
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -97,7 +97,8 @@ bool nearvm_host_error(nearvm_logic *L, const char *name, const char *debug, con
 
 bool nearvm_err_memory(nearvm_logic *L)
 {
-    return nearvm_host_error(L, "MemoryAccessViolation", "MemoryAccessViolation", "Accessed memory outside the bounds.");
+    return nearvm_host_error(L, "MemoryAccessViolation", "MemoryAccessViolation",
+                             "Accessed memory outside the bounds.");
 }
 
 bool nearvm_err_overflow(nearvm_logic *L)
@@ -131,7 +132,7 @@ bool nearvm_err_storage(nearvm_logic *L, const char *what)
     char msg[160];
     snprintf(msg, sizeof msg, "storage error: %s failed", what);
     nearvm_set_error(&L->out->error, NEARVM_ERR_STORAGE, "StorageError", msg, "{\"StorageError\":null}",
-                 "StorageError");
+                     "StorageError");
     L->failed = true;
     return false;
 }
@@ -146,11 +147,11 @@ bool nearvm_err_oom(nearvm_logic *L)
 }
 
 bool nearvm_err_exceeded(nearvm_logic *L, const char *name, const char *field, const char *what, uint64_t value,
-                     uint64_t limit)
+                         uint64_t limit)
 {
     char dbg[160];
     snprintf(dbg, sizeof dbg, "%s { %s: %llu, limit: %llu }", name, field, (unsigned long long)value,
              (unsigned long long)limit);
     return nearvm_host_error(L, name, dbg, "%s %llu exceeds the limit %llu", what, (unsigned long long)value,
-                         (unsigned long long)limit);
+                             (unsigned long long)limit);
 }

@@ -27,7 +27,7 @@ static bool gas_limit(nearvm_logic *L, uint64_t new_burnt, uint64_t new_used)
     /* When both limits are crossed nearcore reports GasLimitExceeded. */
     if (new_burnt > L->max_gas_burnt)
         return nearvm_host_error(L, "GasLimitExceeded", "GasLimitExceeded",
-                             "Exceeded the maximum amount of gas allowed to burn per contract.");
+                                 "Exceeded the maximum amount of gas allowed to burn per contract.");
     return nearvm_host_error(L, "GasExceeded", "GasExceeded", "Exceeded the prepaid gas.");
 }
 

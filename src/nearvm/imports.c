@@ -14,7 +14,7 @@
 #include <string.h>
 
 static const nearvm_host_fn *const groups[] = {nearvm_fns_registers, nearvm_fns_context, nearvm_fns_results,
-                                            nearvm_fns_storage,   nearvm_fns_crypto,  nearvm_fns_promises};
+                                               nearvm_fns_storage,   nearvm_fns_crypto,  nearvm_fns_promises};
 #define NGROUPS (sizeof groups / sizeof groups[0])
 
 static const nearvm_host_fn *find_fn(const char *name, size_t len)
@@ -102,8 +102,7 @@ static olw_trap_code trampoline(olw_call *call, const uint64_t *args, uint64_t *
         return olw_call_trap(call, OLW_TRAP_HOST, "%s", L->out->error.message);
     nearvm_gas_sync(L);
     if (L->failed || !b->fn->impl(L, args, results))
-        return olw_call_trap(call, OLW_TRAP_HOST, "%s",
-                              L->out->error.message ? L->out->error.message : "host error");
+        return olw_call_trap(call, OLW_TRAP_HOST, "%s", L->out->error.message ? L->out->error.message : "host error");
     nearvm_gas_refuel(L);
     return OLW_TRAP_NONE;
 }

@@ -34,7 +34,7 @@ typedef struct nearvm_register {
 /* A promise index refers to one receipt or to a joint ("and") promise. */
 typedef struct nearvm_promise {
     bool joint;
-    size_t receipt; /* !joint */
+    size_t receipt;   /* !joint */
     size_t *receipts; /* joint: the receipts it waits for */
     size_t count;
 } nearvm_promise;
@@ -73,7 +73,7 @@ typedef struct nearvm_logic {
     nearvm_weight *weights;
     size_t nweights;
 
-    bool failed; /* error recorded in out->error */
+    bool failed;    /* error recorded in out->error */
     void *bindings; /* imports.c: one env per host function */
 } nearvm_logic;
 
@@ -94,23 +94,23 @@ bool nearvm_err_oom(nearvm_logic *L);
  * (KeyLengthExceeded, NumberPromisesExceeded, ...), whose Display text is
  * "<what> <value> exceeds the limit <limit>". */
 bool nearvm_err_exceeded(nearvm_logic *L, const char *name, const char *field, const char *what, uint64_t value,
-                     uint64_t limit);
+                         uint64_t limit);
 /* Fills an error of any kind (json and debug given complete). */
-void nearvm_set_error(nearvm_error *e, nearvm_error_kind kind, const char *name, const char *message,
-                  const char *json, const char *debug);
+void nearvm_set_error(nearvm_error *e, nearvm_error_kind kind, const char *name, const char *message, const char *json,
+                      const char *debug);
 /* Appends s to buf as a Rust Debug string literal (with quotes). */
 void nearvm_debug_quote(char *buf, size_t size, const char *s);
 
 /* ---- gas (gas.c) ---- */
-bool nearvm_gas(nearvm_logic *L, uint64_t gas);                       /* burn */
+bool nearvm_gas(nearvm_logic *L, uint64_t gas);                          /* burn */
 bool nearvm_gas_per(nearvm_logic *L, uint64_t per_unit, uint64_t units); /* burn per_unit × units */
 bool nearvm_gas_deduct(nearvm_logic *L, uint64_t burn, uint64_t use);
-bool nearvm_gas_prepay(nearvm_logic *L, uint64_t gas);                /* use without burning */
+bool nearvm_gas_prepay(nearvm_logic *L, uint64_t gas); /* use without burning */
 /* Action fees: burn the send fee, reserve the execution fee. */
 bool nearvm_pay_action(nearvm_logic *L, nearvm_fee fee, bool sir);
 bool nearvm_pay_action_per_byte(nearvm_logic *L, nearvm_fee fee, uint64_t bytes, bool sir);
-void nearvm_gas_sync(nearvm_logic *L);  /* account wasm instructions run since the last host call */
-void nearvm_gas_refuel(nearvm_logic *L); /* give the store fuel for what gas remains */
+void nearvm_gas_sync(nearvm_logic *L);        /* account wasm instructions run since the last host call */
+void nearvm_gas_refuel(nearvm_logic *L);      /* give the store fuel for what gas remains */
 bool nearvm_gas_out_of_fuel(nearvm_logic *L); /* after an out-of-fuel trap: records the right error */
 uint64_t nearvm_gas_used(const nearvm_logic *L);
 

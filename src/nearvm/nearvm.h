@@ -26,12 +26,12 @@ typedef unsigned __int128 nearvm_u128;
 
 /* ---- limits and defaults (values of nearcore's current config) -------- */
 
-#define NEARVM_GAS_PER_INSTRUCTION 822756ull       /* regular_op_cost */
+#define NEARVM_GAS_PER_INSTRUCTION 822756ull            /* regular_op_cost */
 #define NEARVM_DEFAULT_MAX_GAS_BURNT 300000000000000ull /* 300 Tgas (see docs/devnet.md) */
 #define NEARVM_INITIAL_MEMORY_PAGES 1024u
 #define NEARVM_MAX_MEMORY_PAGES 2048u
 #define NEARVM_MAX_YIELD_PAYLOAD 1024u
-#define NEARVM_STORAGE_RECORD_EXTRA_BYTES 40u      /* num_extra_bytes_record */
+#define NEARVM_STORAGE_RECORD_EXTRA_BYTES 40u /* num_extra_bytes_record */
 #define NEARVM_DATA_ID_LEN 32u
 
 /* ---- contracts -------------------------------------------------------- */
@@ -59,12 +59,12 @@ const char *nearvm_prepare_error_name(nearvm_prepare_error e);
  * imports checked, the memory section removed and env.memory (1024 initial,
  * 2048 max pages) imported instead. On success returns a malloc'd module in
  * *out / *out_len. `detail` (may be NULL, 160 bytes) gets a human reason. */
-nearvm_prepare_error nearvm_prepare(const uint8_t *code, size_t code_len, uint8_t **out, size_t *out_len,
-                                      char *detail, size_t detail_size);
+nearvm_prepare_error nearvm_prepare(const uint8_t *code, size_t code_len, uint8_t **out, size_t *out_len, char *detail,
+                                    size_t detail_size);
 
 /* Prepares and compiles. NULL on failure with *err set (and detail filled). */
-nearvm_contract *nearvm_contract_load(const uint8_t *code, size_t code_len, nearvm_prepare_error *err,
-                                        char *detail, size_t detail_size);
+nearvm_contract *nearvm_contract_load(const uint8_t *code, size_t code_len, nearvm_prepare_error *err, char *detail,
+                                      size_t detail_size);
 void nearvm_contract_retain(nearvm_contract *c);
 void nearvm_contract_release(nearvm_contract *c);
 
@@ -166,11 +166,11 @@ typedef struct nearvm_action {
     uint8_t public_key[65];
     size_t public_key_len;
     /* ADD_KEY */
-    uint64_t nonce;    /* as passed (the chain replaces it, see spec §5.3) */
+    uint64_t nonce; /* as passed (the chain replaces it, see spec §5.3) */
     bool full_access;
     bool has_allowance; /* false = unlimited */
     nearvm_u128 allowance;
-    char *receiver_id;  /* ADD_KEY function-call permission; NUL-terminated */
+    char *receiver_id;   /* ADD_KEY function-call permission; NUL-terminated */
     char **method_names; /* ADD_KEY: split at commas; empty list = any method */
     size_t method_names_count;
     /* DELETE_ACCOUNT */
@@ -222,11 +222,11 @@ typedef enum nearvm_error_kind {
 
 typedef struct nearvm_error {
     nearvm_error_kind kind;
-    char name[40];  /* variant: "GuestPanic", "GasExceeded", "Unreachable", "MethodNotFound", "Deserialization" ... */
-    char *message;  /* Display text: "Smart contract panicked: x", "Exceeded the prepaid gas." ... */
-    char *json;     /* the FunctionCallError as nearcore serialises it in outcomes, e.g.
+    char name[40]; /* variant: "GuestPanic", "GasExceeded", "Unreachable", "MethodNotFound", "Deserialization" ... */
+    char *message; /* Display text: "Smart contract panicked: x", "Exceeded the prepaid gas." ... */
+    char *json;    /* the FunctionCallError as nearcore serialises it in outcomes, e.g.
                        {"ExecutionError":"Smart contract panicked: x"} or {"MethodResolveError":"MethodNotFound"} */
-    char *debug;    /* Rust Debug form for view-call errors, e.g.
+    char *debug;   /* Rust Debug form for view-call errors, e.g.
                        HostError(GuestPanic { panic_msg: "x" }) — RPC prefixes "wasm execution failed with error: " */
 } nearvm_error;
 
@@ -242,7 +242,7 @@ typedef struct nearvm_outcome {
     size_t logs_count;
 
     uint64_t gas_burnt;
-    uint64_t gas_used; /* burnt + gas prepaid to the receipts created */
+    uint64_t gas_used;     /* burnt + gas prepaid to the receipts created */
     uint64_t instructions; /* wasm instructions executed */
 
     nearvm_u128 balance; /* account balance after the deposits attached to promises */
@@ -256,13 +256,13 @@ typedef struct nearvm_outcome {
 
 /* Runs `method` of the contract. Always fills *out (free it with
  * nearvm_outcome_free); returns true if the call succeeded. */
-bool nearvm_run(nearvm_contract *contract, const char *method, const nearvm_context *ctx,
-                 const nearvm_storage *storage, nearvm_outcome *out);
+bool nearvm_run(nearvm_contract *contract, const char *method, const nearvm_context *ctx, const nearvm_storage *storage,
+                nearvm_outcome *out);
 
 /* Loads and runs in one step (contract-loading gas is charged either way).
  * code == NULL or code_len == 0 gives CompilationError CodeDoesNotExist. */
 bool nearvm_run_code(const uint8_t *code, size_t code_len, const char *method, const nearvm_context *ctx,
-                      const nearvm_storage *storage, nearvm_outcome *out);
+                     const nearvm_storage *storage, nearvm_outcome *out);
 
 void nearvm_outcome_free(nearvm_outcome *out);
 

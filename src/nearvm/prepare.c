@@ -180,14 +180,10 @@ static bool read_limits(rd *r, bool memory, uint32_t *min)
 
 static bool valtype_ok(uint8_t t)
 {
-    return t == OLW_I32 || t == OLW_I64 || t == OLW_F32 || t == OLW_F64 || t == OLW_FUNCREF ||
-           t == OLW_EXTERNREF;
+    return t == OLW_I32 || t == OLW_I64 || t == OLW_F32 || t == OLW_F64 || t == OLW_FUNCREF || t == OLW_EXTERNREF;
 }
 
-static bool read_name(rd *r, const uint8_t **s, uint32_t *len)
-{
-    return rd_u32(r, len) && rd_bytes(r, *len, s);
-}
+static bool read_name(rd *r, const uint8_t **s, uint32_t *len) { return rd_u32(r, len) && rd_bytes(r, *len, s); }
 
 static nearvm_prepare_error check_types(prep *P, rd r)
 {
@@ -235,7 +231,8 @@ static nearvm_prepare_error rewrite_imports(prep *P, rd r, buf *section)
         case OLW_EXTERN_FUNC:
             if (!rd_u32(&r, &idx))
                 return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad import %u", i);
-            P->func_imports++;
+            P
+            ->func_imports++;
             break;
         case OLW_EXTERN_MEMORY:
             return fail(P, NEAR_PREPARE_MEMORY, "the contract imports a memory (env.%.*s)",
@@ -244,8 +241,7 @@ static nearvm_prepare_error rewrite_imports(prep *P, rd r, buf *section)
             if (!rd_u8(&r, &b) || !read_limits(&r, false, &min))
                 return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad import %u", i);
             return fail(P, NEAR_PREPARE_INSTANTIATE, "the contract imports a table");
-        case OLW_EXTERN_GLOBAL:
-            return fail(P, NEAR_PREPARE_INSTANTIATE, "the contract imports a global");
+        case OLW_EXTERN_GLOBAL: return fail(P, NEAR_PREPARE_INSTANTIATE, "the contract imports a global");
         default: return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad import kind %u", kind);
         }
     }
@@ -283,7 +279,8 @@ static nearvm_prepare_error check_tables(prep *P, rd r)
     uint8_t elem;
     if (!rd_u32(&r, &n))
         return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad table section");
-    P->tables += n;
+    P
+    ->tables += n;
     if (P->tables > LIMIT_MAX_TABLES)
         return fail(P, NEAR_PREPARE_TOO_MANY_TABLES, "%u tables; NEAR allows %u", P->tables, LIMIT_MAX_TABLES);
     for (uint32_t i = 0; i < n; i++) {
@@ -301,7 +298,8 @@ static nearvm_prepare_error check_functions(prep *P, rd r)
     uint32_t n;
     if (!rd_u32(&r, &n))
         return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad function section");
-    P->funcs = n;
+    P
+    ->funcs = n;
     if ((uint64_t)P->func_imports + n > LIMIT_MAX_FUNCTIONS)
         return fail(P, NEAR_PREPARE_TOO_MANY_FUNCTIONS, "%llu functions; NEAR allows %u",
                     (unsigned long long)P->func_imports + n, LIMIT_MAX_FUNCTIONS);
@@ -328,7 +326,8 @@ static nearvm_prepare_error check_code(prep *P, rd r)
                 return fail(P, NEAR_PREPARE_DESERIALIZATION, "bad locals in function %u", i);
             if (!valtype_ok(type))
                 return fail(P, NEAR_PREPARE_DESERIALIZATION, "unsupported local type in function %u", i);
-            P->locals += count;
+            P
+            ->locals += count;
             if (P->locals > LIMIT_MAX_LOCALS)
                 return fail(P, NEAR_PREPARE_TOO_MANY_LOCALS, "more than %llu locals",
                             (unsigned long long)LIMIT_MAX_LOCALS);
@@ -337,11 +336,12 @@ static nearvm_prepare_error check_code(prep *P, rd r)
     return NEAR_PREPARE_OK;
 }
 
-nearvm_prepare_error nearvm_prepare(const uint8_t *code, size_t code_len, uint8_t **out, size_t *out_len,
-                                      char *detail, size_t detail_size)
+nearvm_prepare_error nearvm_prepare(const uint8_t *code, size_t code_len, uint8_t **out, size_t *out_len, char *detail,
+                                    size_t detail_size)
 {
     static const uint8_t header[8] = {0x00, 'a', 's', 'm', 0x01, 0x00, 0x00, 0x00};
-    prep P = {.detail = detail, .detail_size = detail_size};
+    prep P
+    = {.detail = detail, .detail_size = detail_size};
     buf b = {0}, imports = {0};
     nearvm_prepare_error e = NEAR_PREPARE_OK;
     bool imports_written = false;

@@ -23,7 +23,7 @@ static bool invalid_promise(nearvm_logic *L, uint64_t idx)
     char dbg[80];
     snprintf(dbg, sizeof dbg, "InvalidPromiseIndex { promise_idx: %llu }", (unsigned long long)idx);
     return nearvm_host_error(L, "InvalidPromiseIndex", dbg, "%llu does not correspond to existing promises",
-                         (unsigned long long)idx);
+                             (unsigned long long)idx);
 }
 
 static bool push_promise(nearvm_logic *L, nearvm_promise p, uint64_t *idx)
@@ -38,7 +38,7 @@ static bool push_promise(nearvm_logic *L, nearvm_promise p, uint64_t *idx)
     *idx = L->npromises - 1;
     if (L->npromises > LIMIT_MAX_PROMISES)
         return nearvm_err_exceeded(L, "NumberPromisesExceeded", "number_of_promises",
-                               "The number of promises within a FunctionCall", L->npromises, LIMIT_MAX_PROMISES);
+                                   "The number of promises within a FunctionCall", L->npromises, LIMIT_MAX_PROMISES);
     return true;
 }
 
@@ -54,8 +54,7 @@ static void new_data_id(nearvm_logic *L, uint8_t out[NEARVM_DATA_ID_LEN])
 
 static bool add_output(nearvm_logic *L, nearvm_receipt *from, const uint8_t id[32], const char *receiver)
 {
-    nearvm_data_receiver *d =
-        realloc(from->output_data_receivers, (from->output_data_receivers_count + 1) * sizeof *d);
+    nearvm_data_receiver *d = realloc(from->output_data_receivers, (from->output_data_receivers_count + 1) * sizeof *d);
     if (!d)
         return nearvm_err_oom(L);
     from->output_data_receivers = d;
@@ -111,10 +110,7 @@ static nearvm_action *add_action(nearvm_logic *L, size_t receipt, nearvm_action_
     return a;
 }
 
-static bool is_sir(nearvm_logic *L, const char *receiver)
-{
-    return strcmp(receiver, L->ctx->current_account_id) == 0;
-}
+static bool is_sir(nearvm_logic *L, const char *receiver) { return strcmp(receiver, L->ctx->current_account_id) == 0; }
 
 /* The receipt a batch action goes to, and whether it is sent to ourselves. */
 static bool action_receipt(nearvm_logic *L, uint64_t promise_idx, size_t *receipt, bool *sir)
@@ -124,7 +120,7 @@ static bool action_receipt(nearvm_logic *L, uint64_t promise_idx, size_t *receip
     nearvm_promise *p = &L->promises[promise_idx];
     if (p->joint)
         return nearvm_host_error(L, "CannotAppendActionToJointPromise", "CannotAppendActionToJointPromise",
-                             "Actions can only be appended to non-joint promise.");
+                                 "Actions can only be appended to non-joint promise.");
     *receipt = p->receipt;
     *sir = is_sir(L, L->out->receipts[p->receipt].receiver_id);
     return true;
@@ -162,7 +158,8 @@ static bool read_public_key(nearvm_logic *L, uint64_t len, uint64_t ptr, raw_key
 
 static bool decode_public_key(nearvm_logic *L, const raw_key *k)
 {
-    return k->valid || nearvm_host_error(L, "InvalidPublicKey", "InvalidPublicKey", "VM Logic provided an invalid public key");
+    return k->valid ||
+           nearvm_host_error(L, "InvalidPublicKey", "InvalidPublicKey", "VM Logic provided an invalid public key");
 }
 
 static bool piv(nearvm_logic *L, const char *name)
@@ -252,8 +249,8 @@ static bool add_function_call(nearvm_logic *L, uint64_t promise_idx, uint64_t ml
     bool sir;
     if (!nearvm_read_input(L, alen, aptr, &args, &args_len) || !action_receipt(L, promise_idx, &receipt, &sir) ||
         !nearvm_pay_action(L, FEE_FUNCTION_CALL_BASE, sir) ||
-        !nearvm_pay_action_per_byte(L, FEE_FUNCTION_CALL_BYTE, method_len + args_len, sir) || !nearvm_gas_prepay(L, gas) ||
-        !deduct_balance(L, amount)) {
+        !nearvm_pay_action_per_byte(L, FEE_FUNCTION_CALL_BYTE, method_len + args_len, sir) ||
+        !nearvm_gas_prepay(L, gas) || !deduct_balance(L, amount)) {
         free(method_copy);
         return false;
     }
@@ -286,14 +283,12 @@ static bool add_function_call(nearvm_logic *L, uint64_t promise_idx, uint64_t ml
 
 static bool h_promise_create(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
-    return batch_create(L, a[0], a[1], &r[0]) &&
-           add_function_call(L, r[0], a[2], a[3], a[4], a[5], a[6], a[7], 0);
+    return batch_create(L, a[0], a[1], &r[0]) && add_function_call(L, r[0], a[2], a[3], a[4], a[5], a[6], a[7], 0);
 }
 
 static bool h_promise_then(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 {
-    return batch_then(L, a[0], a[1], a[2], &r[0]) &&
-           add_function_call(L, r[0], a[3], a[4], a[5], a[6], a[7], a[8], 0);
+    return batch_then(L, a[0], a[1], a[2], &r[0]) && add_function_call(L, r[0], a[3], a[4], a[5], a[6], a[7], a[8], 0);
 }
 
 static bool h_promise_and(nearvm_logic *L, const uint64_t *a, uint64_t *r)
@@ -331,7 +326,8 @@ static bool h_promise_and(nearvm_logic *L, const uint64_t *a, uint64_t *r)
         if (ndeps > LIMIT_MAX_INPUT_DATA_DEPENDENCIES) {
             free(deps);
             return nearvm_err_exceeded(L, "NumberInputDataDependenciesExceeded", "number_of_input_data_dependencies",
-                                   "The number of input data dependencies", ndeps, LIMIT_MAX_INPUT_DATA_DEPENDENCIES);
+                                       "The number of input data dependencies", ndeps,
+                                       LIMIT_MAX_INPUT_DATA_DEPENDENCIES);
         }
     }
     return push_promise(L, (nearvm_promise){.joint = true, .receipts = deps, .count = ndeps}, &r[0]);
@@ -364,7 +360,8 @@ static bool h_deploy_contract(nearvm_logic *L, const uint64_t *a, uint64_t *r)
         return false;
     if (len > LIMIT_MAX_CONTRACT_SIZE)
         return nearvm_err_exceeded(L, "ContractSizeExceeded", "size",
-                               "The size of a contract code in DeployContract action", len, LIMIT_MAX_CONTRACT_SIZE);
+                                   "The size of a contract code in DeployContract action", len,
+                                   LIMIT_MAX_CONTRACT_SIZE);
     if (!action_receipt(L, a[0], &receipt, &sir) || !nearvm_pay_action(L, FEE_DEPLOY_BASE, sir) ||
         !nearvm_pay_action_per_byte(L, FEE_DEPLOY_BYTE, len, sir))
         return false;
@@ -519,7 +516,8 @@ static bool method_names_utf8(nearvm_logic *L, char **names, size_t count)
 {
     for (size_t i = 0; i < count; i++)
         if (!near_utf8_valid((const uint8_t *)names[i], strlen(names[i])))
-            return nearvm_host_error(L, "InvalidMethodName", "InvalidMethodName", "VM Logic returned an invalid method name");
+            return nearvm_host_error(L, "InvalidMethodName", "InvalidMethodName",
+                                     "VM Logic returned an invalid method name");
     return true;
 }
 
@@ -613,7 +611,7 @@ static bool h_promise_result(nearvm_logic *L, const uint64_t *a, uint64_t *r)
         char dbg[80];
         snprintf(dbg, sizeof dbg, "InvalidPromiseResultIndex { result_idx: %llu }", (unsigned long long)a[0]);
         return nearvm_host_error(L, "InvalidPromiseResultIndex", dbg, "Accessed invalid promise result index: %llu",
-                             (unsigned long long)a[0]);
+                                 (unsigned long long)a[0]);
     }
     const nearvm_promise_result *res = &L->ctx->promise_results[a[0]];
     r[0] = (uint64_t)res->status;
@@ -632,7 +630,7 @@ static bool h_promise_return(nearvm_logic *L, const uint64_t *a, uint64_t *r)
         return invalid_promise(L, a[0]);
     if (L->promises[a[0]].joint)
         return nearvm_host_error(L, "CannotReturnJointPromise", "CannotReturnJointPromise",
-                             "Returning joint promise is currently prohibited.");
+                                 "Returning joint promise is currently prohibited.");
     L->out->return_kind = NEAR_RETURN_RECEIPT;
     L->out->return_receipt = L->promises[a[0]].receipt;
     return true;
@@ -684,7 +682,8 @@ static bool h_yield_create(nearvm_logic *L, const uint64_t *a, uint64_t *r)
     }
     new_data_id(L, rc->input_data_ids[0]);
     rc->input_data_ids_count = 1;
-    if (!push_promise(L, (nearvm_promise){.receipt = receipt}, &r[0]) || !nearvm_pay_action(L, FEE_FUNCTION_CALL_BASE, true) ||
+    if (!push_promise(L, (nearvm_promise){.receipt = receipt}, &r[0]) ||
+        !nearvm_pay_action(L, FEE_FUNCTION_CALL_BASE, true) ||
         !nearvm_pay_action_per_byte(L, FEE_FUNCTION_CALL_BYTE, mlen + alen, true)) {
         free(mcopy), free(acopy);
         return false;
@@ -746,8 +745,8 @@ static bool h_yield_resume(nearvm_logic *L, const uint64_t *a, uint64_t *r)
         snprintf(dbg, sizeof dbg, "YieldPayloadLength { length: %zu, limit: %llu }", plen,
                  (unsigned long long)LIMIT_MAX_YIELD_PAYLOAD);
         return nearvm_host_error(L, "YieldPayloadLength", dbg,
-                             "Yield resume payload is %zu bytes which exceeds the %llu byte limit", plen,
-                             (unsigned long long)LIMIT_MAX_YIELD_PAYLOAD);
+                                 "Yield resume payload is %zu bytes which exceeds the %llu byte limit", plen,
+                                 (unsigned long long)LIMIT_MAX_YIELD_PAYLOAD);
     }
     if (id_len != 32)
         return nearvm_host_error(L, "DataIdMalformed", "DataIdMalformed", "yield resumption token is malformed");

@@ -132,7 +132,7 @@ static bool register_get(nearvm_logic *L, uint64_t id, const uint8_t **out, size
         char dbg[80];
         snprintf(dbg, sizeof dbg, "InvalidRegisterId { register_id: %llu }", (unsigned long long)id);
         return nearvm_host_error(L, "InvalidRegisterId", dbg, "Accessed invalid register id: %llu",
-                             (unsigned long long)id);
+                                 (unsigned long long)id);
     }
     if (!nearvm_gas(L, COST_READ_REGISTER_BASE) || !nearvm_gas_per(L, COST_READ_REGISTER_BYTE, r->len))
         return false;
@@ -179,7 +179,6 @@ bool nearvm_read_account_id(nearvm_logic *L, uint64_t len, uint64_t ptr, char **
 {
     return nearvm_read_utf8(L, len, ptr, out, NULL);
 }
-
 
 /* ---- host functions ---- */
 

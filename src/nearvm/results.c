@@ -16,7 +16,7 @@
 static bool log_length_exceeded(nearvm_logic *L, uint64_t add)
 {
     return nearvm_err_exceeded(L, "TotalLogLengthExceeded", "length", "The length of a log message",
-                           L->total_log_length + add, LIMIT_MAX_TOTAL_LOG_LENGTH);
+                               L->total_log_length + add, LIMIT_MAX_TOTAL_LOG_LENGTH);
 }
 
 static uint64_t log_room(const nearvm_logic *L)
@@ -175,7 +175,7 @@ static bool can_add_log(nearvm_logic *L)
     char dbg[80];
     snprintf(dbg, sizeof dbg, "NumberOfLogsExceeded { limit: %u }", LIMIT_MAX_LOGS);
     return nearvm_host_error(L, "NumberOfLogsExceeded", dbg, "The number of logs will exceed the limit %u",
-                         LIMIT_MAX_LOGS);
+                             LIMIT_MAX_LOGS);
 }
 
 /* Takes ownership of msg. */
@@ -220,7 +220,7 @@ static bool h_value_return(nearvm_logic *L, const uint64_t *a, uint64_t *r)
         return false;
     if (n > LIMIT_MAX_RETURNED_DATA)
         return nearvm_err_exceeded(L, "ReturnedValueLengthExceeded", "length", "The length of a returned value", n,
-                               LIMIT_MAX_RETURNED_DATA);
+                                   LIMIT_MAX_RETURNED_DATA);
     /* Every data receiver gets a data receipt of this size: burnt now. */
     uint64_t burn = 0;
     for (size_t i = 0; i < L->ctx->output_data_receivers_count; i++) {

@@ -18,7 +18,7 @@ static bool key_too_long(nearvm_logic *L, size_t len)
 {
     return len > LIMIT_MAX_STORAGE_KEY &&
            !nearvm_err_exceeded(L, "KeyLengthExceeded", "length", "The length of a storage key", len,
-                            LIMIT_MAX_STORAGE_KEY);
+                                LIMIT_MAX_STORAGE_KEY);
 }
 
 /* How read, remove and has_key begin, in nearcore's gas order: the method's
@@ -51,14 +51,16 @@ static bool h_storage_write(nearvm_logic *L, const uint64_t *a, uint64_t *r)
         return false;
     if (L->ctx->is_view)
         return nearvm_err_prohibited(L, "storage_write");
-    if (!nearvm_gas(L, COST_STORAGE_WRITE_BASE) || !nearvm_read_input(L, a[0], a[1], &key, &klen) || key_too_long(L, klen))
+    if (!nearvm_gas(L, COST_STORAGE_WRITE_BASE) || !nearvm_read_input(L, a[0], a[1], &key, &klen) ||
+        key_too_long(L, klen))
         return false;
     if (!nearvm_read_input(L, a[2], a[3], &value, &vlen))
         return false;
     if (vlen > LIMIT_MAX_STORAGE_VALUE)
         return nearvm_err_exceeded(L, "ValueLengthExceeded", "length", "The length of a storage value", vlen,
-                               LIMIT_MAX_STORAGE_VALUE);
-    if (!nearvm_gas_per(L, COST_STORAGE_WRITE_KEY_BYTE, klen) || !nearvm_gas_per(L, COST_STORAGE_WRITE_VALUE_BYTE, vlen))
+                                   LIMIT_MAX_STORAGE_VALUE);
+    if (!nearvm_gas_per(L, COST_STORAGE_WRITE_KEY_BYTE, klen) ||
+        !nearvm_gas_per(L, COST_STORAGE_WRITE_VALUE_BYTE, vlen))
         return false;
     uint8_t *old;
     size_t olen;
@@ -101,8 +103,9 @@ static bool h_storage_read(nearvm_logic *L, const uint64_t *a, uint64_t *r)
     if (!found)
         return true;
     bool ok = nearvm_gas_per(L, COST_STORAGE_READ_VALUE_BYTE, vlen) &&
-              (vlen <= COST_STORAGE_LARGE_READ_THRESHOLD || (nearvm_gas(L, COST_STORAGE_LARGE_READ_OVERHEAD_BASE) &&
-                                                             nearvm_gas_per(L, COST_STORAGE_LARGE_READ_OVERHEAD_BYTE, vlen))) &&
+              (vlen <= COST_STORAGE_LARGE_READ_THRESHOLD ||
+               (nearvm_gas(L, COST_STORAGE_LARGE_READ_OVERHEAD_BASE) &&
+                nearvm_gas_per(L, COST_STORAGE_LARGE_READ_OVERHEAD_BYTE, vlen))) &&
               nearvm_register_write(L, a[2], val, vlen);
     free(val);
     return ok;
@@ -180,12 +183,8 @@ static bool h_storage_iter_next(nearvm_logic *L, const uint64_t *a, uint64_t *r)
 }
 
 const nearvm_host_fn nearvm_fns_storage[] = {
-    {"storage_write", "IIIII>I", h_storage_write},
-    {"storage_read", "III>I", h_storage_read},
-    {"storage_remove", "III>I", h_storage_remove},
-    {"storage_has_key", "II>I", h_storage_has_key},
-    {"storage_iter_prefix", "II>I", h_storage_iter_prefix},
-    {"storage_iter_range", "IIII>I", h_storage_iter_range},
-    {"storage_iter_next", "III>I", h_storage_iter_next},
-    {NULL, NULL, NULL},
+    {"storage_write", "IIIII>I", h_storage_write},          {"storage_read", "III>I", h_storage_read},
+    {"storage_remove", "III>I", h_storage_remove},          {"storage_has_key", "II>I", h_storage_has_key},
+    {"storage_iter_prefix", "II>I", h_storage_iter_prefix}, {"storage_iter_range", "IIII>I", h_storage_iter_range},
+    {"storage_iter_next", "III>I", h_storage_iter_next},    {NULL, NULL, NULL},
 };

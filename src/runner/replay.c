@@ -41,7 +41,8 @@ void replay_random(void *env, uint8_t *buf, size_t len)
 int replay_clock(void *env, uint32_t id, uint64_t *out_ns)
 {
     replay_state *s = env;
-    if (id > WASI_CLOCK_THREAD_CPUTIME) return WASI_EINVAL;
+    if (id > WASI_CLOCK_THREAD_CPUTIME)
+        return WASI_EINVAL;
     *out_ns = id == WASI_CLOCK_REALTIME ? s->cfg.realtime_base_ns + s->t_ns : s->t_ns;
     s->t_ns += RUNNER_REPLAY_CLOCK_STEP_NS;
     return 0;
@@ -50,6 +51,7 @@ int replay_clock(void *env, uint32_t id, uint64_t *out_ns)
 bool replay_sleep(void *env, uint64_t deadline_ns)
 {
     replay_state *s = env;
-    if (deadline_ns > s->t_ns) s->t_ns = deadline_ns;
+    if (deadline_ns > s->t_ns)
+        s->t_ns = deadline_ns;
     return true;
 }

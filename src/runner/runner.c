@@ -53,7 +53,8 @@ static void *watchdog_main(void *arg)
     watchdog *w = arg;
     pthread_mutex_lock(&w->lock);
     int rc = 0;
-    while (!w->done && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&w->wake, &w->lock, &w->deadline);
+    while (!w->done && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&w->wake, &w->lock, &w->deadline);
     if (!w->done) {
         w->fired = true;
         olw_store_interrupt(w->store);
@@ -110,7 +111,8 @@ static bool find_start(const olw_module *m, runner_result *r)
     size_t n = olw_module_export_count(m);
     for (size_t i = 0; i < n; i++) {
         olw_export_info e = olw_module_export(m, i);
-        if (e.name_len != 6 || memcmp(e.name, "_start", 6) != 0) continue;
+        if (e.name_len != 6 || memcmp(e.name, "_start", 6) != 0)
+            continue;
         if (e.kind != OLW_EXTERN_FUNC || e.func_type.nparams != 0 || e.func_type.nresults != 0) {
             set_message(r, "the export `_start` is not a function without parameters and results");
             return false;
@@ -135,8 +137,7 @@ static runner_limit classify_trap(olw_trap_code trap, const wasi_ctx *ctx)
 }
 
 /* Runs an instantiated-to-be module; the store, ctx and linker exist. */
-static void run_instance(olw_store *store, olw_module *module, olw_linker *linker, wasi_ctx *ctx,
-                         runner_result *r)
+static void run_instance(olw_store *store, olw_module *module, olw_linker *linker, wasi_ctx *ctx, runner_result *r)
 {
     olw_error err;
     memset(&err, 0, sizeof err);
@@ -217,7 +218,8 @@ runner_status runner_run(const runner_options *o, runner_result *r)
 
     uint32_t mb = o->max_memory_mb ? o->max_memory_mb : RUNNER_DEFAULT_MEMORY_MB;
     uint64_t pages = (uint64_t)mb * 16; /* 64 KiB pages */
-    if (pages > 65536) pages = 65536;
+    if (pages > 65536)
+        pages = 65536;
 
     /* The store exists before the module: the watchdog interrupts it, and
      * loading polls its flag, so the wall-clock limit covers every phase
@@ -296,8 +298,10 @@ runner_status runner_run(const runner_options *o, runner_result *r)
         r->stderr_truncated = wasi_ctx_stderr_truncated(ctx);
     }
 done:
-    if (linker) olw_linker_free(linker);
-    if (store) olw_store_free(store);
+    if (linker)
+        olw_linker_free(linker);
+    if (store)
+        olw_store_free(store);
     wasi_ctx_free(ctx);
     olw_module_release(module);
     r->wall_us = now_us() - t0;
@@ -306,7 +310,8 @@ done:
 
 void runner_result_free(runner_result *r)
 {
-    if (!r) return;
+    if (!r)
+        return;
     free(r->stdout_data);
     free(r->stderr_data);
     r->stdout_data = r->stderr_data = NULL;

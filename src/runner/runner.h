@@ -93,11 +93,11 @@ typedef enum runner_limit {
 
 typedef struct runner_result {
     runner_status status;
-    int32_t exit_code;   /* the program's code for RUNNER_OK/RUNNER_EXIT, else 0 */
-    olw_trap_code trap; /* RUNNER_TRAP, or a trap during instantiation */
-    runner_limit limit;  /* which limit ended the run, if any */
+    int32_t exit_code;    /* the program's code for RUNNER_OK/RUNNER_EXIT, else 0 */
+    olw_trap_code trap;   /* RUNNER_TRAP, or a trap during instantiation */
+    runner_limit limit;   /* which limit ended the run, if any */
     olw_error load_error; /* RUNNER_LOAD_ERROR / RUNNER_LINK_ERROR details (offset may be SIZE_MAX) */
-    char message[512];   /* one line: trap message or error; empty on success */
+    char message[512];    /* one line: trap message or error; empty on success */
 
     uint64_t instructions;      /* fuel consumed (also on failure) */
     uint64_t peak_memory_bytes; /* most host memory held at once (see max_memory_mb) */

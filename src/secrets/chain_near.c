@@ -19,12 +19,13 @@ static near_rpc *client(sec_near_chain *cfg, char *err, size_t errlen)
     return c;
 }
 
-int sec_near_view(sec_near_chain *cfg, const char *contract, const char *method, const char *args_json,
-                  char **result, char *err, size_t errlen)
+int sec_near_view(sec_near_chain *cfg, const char *contract, const char *method, const char *args_json, char **result,
+                  char *err, size_t errlen)
 {
     *result = NULL;
     near_rpc *c = client(cfg, err, errlen);
-    if (!c) return -1;
+    if (!c)
+        return -1;
     near_call_result out = {0};
     near_rpc_error re = {0};
     near_status st = near_view_function(c, contract, method, args_json, &out, &re);
@@ -56,7 +57,8 @@ static int view(void *ctx, const char *contract, const char *method, const char 
 static int balance(void *ctx, const char *account, near_u128 *amount, char *err, size_t errlen)
 {
     near_rpc *c = client(ctx, err, errlen);
-    if (!c) return -1;
+    if (!c)
+        return -1;
     near_account_view v;
     near_rpc_error re = {0};
     near_status st = near_rpc_view_account(c, account, NEAR_FINAL, &v, &re);

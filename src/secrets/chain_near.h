@@ -10,8 +10,8 @@
 
 typedef struct sec_near_chain {
     const char *rpc_url;
-    int attempts;     /* retry attempts per call (>= 1) */
-    long timeout_ms;  /* per request */
+    int attempts;    /* retry attempts per call (>= 1) */
+    long timeout_ms; /* per request */
 } sec_near_chain;
 
 /* Fills *out so that it uses cfg (which must outlive it). */
@@ -19,7 +19,7 @@ void sec_chain_near(sec_chain *out, sec_near_chain *cfg);
 
 /* The same view call as the chain's, for other callers (get_secrets).
  * 0 and *result (malloc'd, NUL-terminated), or -1 with err. */
-int sec_near_view(sec_near_chain *cfg, const char *contract, const char *method, const char *args_json,
-                  char **result, char *err, size_t errlen);
+int sec_near_view(sec_near_chain *cfg, const char *contract, const char *method, const char *args_json, char **result,
+                  char *err, size_t errlen);
 
 #endif

@@ -12,8 +12,8 @@
 #include "secrets/blob.h"
 #include "secrets/seed.h"
 
-static json_t *attestation(const sec_keystore_client *c, const sec_decrypt_request *r, const sec_accessor *a,
-                           char *err, size_t errlen)
+static json_t *attestation(const sec_keystore_client *c, const sec_decrypt_request *r, const sec_accessor *a, char *err,
+                           size_t errlen)
 {
     long long now = (long long)time(NULL);
     json_t *att = json_pack("{s:s,s:s,s:I}", "tee_type", c->tee_type ? c->tee_type : "none", "quote",
@@ -55,7 +55,8 @@ sec_fetch_status sec_keystore_decrypt(const sec_keystore_client *c, const sec_de
     const char *ctx = a.is_wasm_hash ? "WASM hash and profile" : "repository, branch, and profile";
     json_t *acc = a.is_wasm_hash ? json_pack("{s:s,s:s}", "type", "WasmHash", "hash", a.hash)
                                  : json_pack("{s:s,s:s}", "type", "Repo", "repo", a.repo);
-    if (!a.is_wasm_hash && a.has_branch) json_object_set_new(acc, "branch", json_string(a.branch));
+    if (!a.is_wasm_hash && a.has_branch)
+        json_object_set_new(acc, "branch", json_string(a.branch));
     json_t *att = attestation(c, r, &a, err, sizeof err);
     if (!att) {
         json_decref(acc);
@@ -65,10 +66,12 @@ sec_fetch_status sec_keystore_decrypt(const sec_keystore_client *c, const sec_de
     json_t *body = json_pack("{s:o,s:s,s:s,s:s,s:o,s:o}", "accessor", acc, "profile", r->profile ? r->profile : "",
                              "owner", r->owner ? r->owner : "", "user_account_id", r->caller ? r->caller : r->owner,
                              "attestation", att, "task_id", r->task_id ? json_string(r->task_id) : json_null());
-    if (body && r->has_request_id) json_object_set_new(body, "request_id", json_integer((json_int_t)r->request_id));
+    if (body && r->has_request_id)
+        json_object_set_new(body, "request_id", json_integer((json_int_t)r->request_id));
     char url[1024];
     snprintf(url, sizeof url, "%s/decrypt", c->base_url);
-    hc_options o = {.timeout_ms = c->timeout_ms ? c->timeout_ms : 30000, .bearer = c->token,
+    hc_options o = {.timeout_ms = c->timeout_ms ? c->timeout_ms : 30000,
+                    .bearer = c->token,
                     .max_response = SEC_BLOB_B64_MAX + 4096};
     long status = 0;
     json_t *out = NULL;
@@ -103,7 +106,8 @@ sec_fetch_status sec_keystore_decrypt(const sec_keystore_client *c, const sec_de
             }
         }
         json_decref(map);
-        if (plain) sec_wipe_free(plain, n + 1);
+        if (plain)
+            sec_wipe_free(plain, n + 1);
     } else if (status == 400 && e && strstr(e, "not found")) {
         snprintf(msg, msglen, "Secrets not found. Please check that secrets exist for this %s.", ctx);
         st = SEC_FETCH_USER_ERROR;

@@ -60,14 +60,17 @@ static int fail(parse_ctx *p, const char *fmt, ...)
 /* The object body of a struct variant must have exactly these keys. */
 static int check_keys(parse_ctx *p, const char *variant, const json_t *body, const char *const *keys, size_t n)
 {
-    if (!json_is_object(body)) return fail(p, "%s: expected an object with its fields", variant);
+    if (!json_is_object(body))
+        return fail(p, "%s: expected an object with its fields", variant);
     const char *k;
     const json_t *v;
     json_object_foreach((json_t *)body, k, v)
     {
         bool known = false;
-        for (size_t i = 0; i < n; i++) known |= strcmp(k, keys[i]) == 0;
-        if (!known) return fail(p, "%s: unknown field '%.40s'", variant, k);
+        for (size_t i = 0; i < n; i++)
+            known |= strcmp(k, keys[i]) == 0;
+        if (!known)
+            return fail(p, "%s: unknown field '%.40s'", variant, k);
     }
     (void)v;
     return 0;
@@ -87,7 +90,8 @@ static char *req_account(parse_ctx *p, const char *variant, const json_t *body, 
 {
     const char *s = req_string(p, variant, body, key);
     char why[128];
-    if (!s) return NULL;
+    if (!s)
+        return NULL;
     if (!near_account_id_valid(s, why, sizeof why)) {
         fail(p, "%s: '%s' is not a valid account id: %s", variant, key, why);
         return NULL;
@@ -98,14 +102,18 @@ static char *req_account(parse_ctx *p, const char *variant, const json_t *body, 
 static int parse_cmp(parse_ctx *p, const char *variant, const json_t *body, sec_cond *c)
 {
     const char *op = req_string(p, variant, body, "operator");
-    if (!op) return -1;
+    if (!op)
+        return -1;
     int found = -1;
     for (int i = 0; i < 6; i++)
-        if (strcmp(op, CMP_NAMES[i]) == 0) found = i;
-    if (found < 0) return fail(p, "%s: operator must be one of Gte, Lte, Gt, Lt, Eq, Ne, not '%.20s'", variant, op);
+        if (strcmp(op, CMP_NAMES[i]) == 0)
+            found = i;
+    if (found < 0)
+        return fail(p, "%s: operator must be one of Gte, Lte, Gt, Lt, Eq, Ne, not '%.20s'", variant, op);
     c->op = (cmp_op)found;
     const char *val = req_string(p, variant, body, "value");
-    if (!val) return -1;
+    if (!val)
+        return -1;
     if (near_u128_parse(val, &c->value) != 0)
         return fail(p, "%s: value must be a decimal u128 string, not '%.45s'", variant, val);
     return 0;
@@ -118,8 +126,8 @@ static int compile_pattern(parse_ctx *p, sec_cond *c, const char *pattern)
     int code;
     PCRE2_SIZE off;
     c->re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-                          PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_NEVER_BACKSLASH_C | PCRE2_NO_AUTO_CAPTURE,
-                          &code, &off, NULL);
+                          PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_NEVER_BACKSLASH_C | PCRE2_NO_AUTO_CAPTURE, &code,
+                          &off, NULL);
     if (!c->re) {
         PCRE2_UCHAR msg[160];
         pcre2_get_error_message(code, msg, sizeof msg);
@@ -135,100 +143,130 @@ static int parse_body(parse_ctx *p, const char *variant, const json_t *body, int
 {
     if (strcmp(variant, "Whitelist") == 0) {
         static const char *const K[] = {"accounts"};
-        if (check_keys(p, variant, body, K, 1)) return -1;
+        if (check_keys(p, variant, body, K, 1))
+            return -1;
         c->kind = C_WHITELIST;
         const json_t *list = json_object_get(body, "accounts");
-        if (!json_is_array(list)) return fail(p, "Whitelist: 'accounts' must be an array of account ids");
+        if (!json_is_array(list))
+            return fail(p, "Whitelist: 'accounts' must be an array of account ids");
         size_t n = json_array_size(list);
-        if (n > SEC_COND_MAX_ACCOUNTS) return fail(p, "Whitelist: more than %d accounts", SEC_COND_MAX_ACCOUNTS);
+        if (n > SEC_COND_MAX_ACCOUNTS)
+            return fail(p, "Whitelist: more than %d accounts", SEC_COND_MAX_ACCOUNTS);
         c->accounts = calloc(n ? n : 1, sizeof *c->accounts);
-        if (!c->accounts) return fail(p, "out of memory");
+        if (!c->accounts)
+            return fail(p, "out of memory");
         for (size_t i = 0; i < n; i++) {
             const json_t *a = json_array_get(list, i);
             char why[128];
             if (!json_is_string(a) || !near_account_id_valid(json_string_value(a), why, sizeof why))
                 return fail(p, "Whitelist: entry %zu is not a valid account id", i);
             c->accounts[c->n_accounts++] = strdup(json_string_value(a));
-            if (!c->accounts[i]) return fail(p, "out of memory");
+            if (!c->accounts[i])
+                return fail(p, "out of memory");
         }
         return 0;
     }
     if (strcmp(variant, "AccountPattern") == 0) {
         static const char *const K[] = {"pattern"};
-        if (check_keys(p, variant, body, K, 1)) return -1;
+        if (check_keys(p, variant, body, K, 1))
+            return -1;
         c->kind = C_PATTERN;
         const char *pat = req_string(p, variant, body, "pattern");
         return pat ? compile_pattern(p, c, pat) : -1;
     }
     if (strcmp(variant, "NearBalance") == 0) {
         static const char *const K[] = {"operator", "value"};
-        if (check_keys(p, variant, body, K, 2)) return -1;
+        if (check_keys(p, variant, body, K, 2))
+            return -1;
         c->kind = C_NEAR_BALANCE;
         return parse_cmp(p, variant, body, c);
     }
     if (strcmp(variant, "FtBalance") == 0) {
         static const char *const K[] = {"contract", "operator", "value"};
-        if (check_keys(p, variant, body, K, 3)) return -1;
+        if (check_keys(p, variant, body, K, 3))
+            return -1;
         c->kind = C_FT_BALANCE;
-        if (!(c->contract = req_account(p, variant, body, "contract"))) return -1;
+        if (!(c->contract = req_account(p, variant, body, "contract")))
+            return -1;
         return parse_cmp(p, variant, body, c);
     }
     if (strcmp(variant, "NftOwned") == 0) {
         static const char *const K[] = {"contract", "token_id"};
-        if (check_keys(p, variant, body, K, 2)) return -1;
+        if (check_keys(p, variant, body, K, 2))
+            return -1;
         c->kind = C_NFT_OWNED;
-        if (!(c->contract = req_account(p, variant, body, "contract"))) return -1;
+        if (!(c->contract = req_account(p, variant, body, "contract")))
+            return -1;
         const json_t *t = json_object_get(body, "token_id");
         if (t && !json_is_null(t)) {
-            if (!json_is_string(t)) return fail(p, "NftOwned: 'token_id' must be a string or null");
-            if (!(c->text = strdup(json_string_value(t)))) return fail(p, "out of memory");
+            if (!json_is_string(t))
+                return fail(p, "NftOwned: 'token_id' must be a string or null");
+            if (!(c->text = strdup(json_string_value(t))))
+                return fail(p, "out of memory");
         }
         return 0;
     }
     if (strcmp(variant, "DaoMember") == 0) {
         static const char *const K[] = {"dao_contract", "role"};
-        if (check_keys(p, variant, body, K, 2)) return -1;
+        if (check_keys(p, variant, body, K, 2))
+            return -1;
         c->kind = C_DAO_MEMBER;
-        if (!(c->contract = req_account(p, variant, body, "dao_contract"))) return -1;
+        if (!(c->contract = req_account(p, variant, body, "dao_contract")))
+            return -1;
         const char *role = req_string(p, variant, body, "role");
-        if (!role) return -1;
+        if (!role)
+            return -1;
         return (c->text = strdup(role)) ? 0 : fail(p, "out of memory");
     }
     if (strcmp(variant, "Logic") == 0) {
         static const char *const K[] = {"operator", "conditions"};
-        if (check_keys(p, variant, body, K, 2)) return -1;
+        if (check_keys(p, variant, body, K, 2))
+            return -1;
         const char *op = req_string(p, variant, body, "operator");
-        if (!op) return -1;
-        if (strcmp(op, "And") == 0) c->kind = C_AND;
-        else if (strcmp(op, "Or") == 0) c->kind = C_OR;
-        else return fail(p, "Logic: operator must be And or Or, not '%.20s'", op);
+        if (!op)
+            return -1;
+        if (strcmp(op, "And") == 0)
+            c->kind = C_AND;
+        else if (strcmp(op, "Or") == 0)
+            c->kind = C_OR;
+        else
+            return fail(p, "Logic: operator must be And or Or, not '%.20s'", op);
         const json_t *list = json_object_get(body, "conditions");
-        if (!json_is_array(list)) return fail(p, "Logic: 'conditions' must be an array");
+        if (!json_is_array(list))
+            return fail(p, "Logic: 'conditions' must be an array");
         size_t n = json_array_size(list);
         c->kids = calloc(n ? n : 1, sizeof *c->kids);
-        if (!c->kids) return fail(p, "out of memory");
+        if (!c->kids)
+            return fail(p, "out of memory");
         for (size_t i = 0; i < n; i++) {
-            if (parse_node(p, json_array_get(list, i), depth + 1, &c->kids[i])) return -1;
+            if (parse_node(p, json_array_get(list, i), depth + 1, &c->kids[i]))
+                return -1;
             c->n_kids++;
         }
         return 0;
     }
     if (strcmp(variant, "Not") == 0) {
         static const char *const K[] = {"condition"};
-        if (check_keys(p, variant, body, K, 1)) return -1;
+        if (check_keys(p, variant, body, K, 1))
+            return -1;
         c->kind = C_NOT;
         const json_t *inner = json_object_get(body, "condition");
-        if (!inner) return fail(p, "Not: field 'condition' is missing");
+        if (!inner)
+            return fail(p, "Not: field 'condition' is missing");
         c->kids = calloc(1, sizeof *c->kids);
-        if (!c->kids) return fail(p, "out of memory");
-        if (parse_node(p, inner, depth + 1, &c->kids[0])) return -1;
+        if (!c->kids)
+            return fail(p, "out of memory");
+        if (parse_node(p, inner, depth + 1, &c->kids[0]))
+            return -1;
         c->n_kids = 1;
         return 0;
     }
     if (strcmp(variant, "AllowAll") == 0)
         return fail(p, "AllowAll is written as the bare string \"AllowAll\"");
-    return fail(p, "unknown access condition '%.40s' (expected AllowAll, Whitelist, AccountPattern, NearBalance, "
-                   "FtBalance, NftOwned, DaoMember, Logic or Not)", variant);
+    return fail(p,
+                "unknown access condition '%.40s' (expected AllowAll, Whitelist, AccountPattern, NearBalance, "
+                "FtBalance, NftOwned, DaoMember, Logic or Not)",
+                variant);
 }
 
 static int parse_node_in(parse_ctx *p, const json_t *j, int depth, sec_cond **out);
@@ -236,7 +274,8 @@ static int parse_node_in(parse_ctx *p, const json_t *j, int depth, sec_cond **ou
 /* On failure nothing is left allocated and *out is NULL. */
 static int parse_node(parse_ctx *p, const json_t *j, int depth, sec_cond **out)
 {
-    if (parse_node_in(p, j, depth, out) == 0) return 0;
+    if (parse_node_in(p, j, depth, out) == 0)
+        return 0;
     sec_cond_free(*out);
     *out = NULL;
     return -1;
@@ -245,10 +284,13 @@ static int parse_node(parse_ctx *p, const json_t *j, int depth, sec_cond **out)
 static int parse_node_in(parse_ctx *p, const json_t *j, int depth, sec_cond **out)
 {
     *out = NULL;
-    if (depth > SEC_COND_MAX_DEPTH) return fail(p, "access condition is nested deeper than %d", SEC_COND_MAX_DEPTH);
-    if (++p->nodes > SEC_COND_MAX_NODES) return fail(p, "access condition has more than %d parts", SEC_COND_MAX_NODES);
+    if (depth > SEC_COND_MAX_DEPTH)
+        return fail(p, "access condition is nested deeper than %d", SEC_COND_MAX_DEPTH);
+    if (++p->nodes > SEC_COND_MAX_NODES)
+        return fail(p, "access condition has more than %d parts", SEC_COND_MAX_NODES);
     sec_cond *c = calloc(1, sizeof *c);
-    if (!c) return fail(p, "out of memory");
+    if (!c)
+        return fail(p, "out of memory");
     *out = c;
     if (json_is_string(j)) {
         if (strcmp(json_string_value(j), "AllowAll") == 0) {
@@ -290,14 +332,18 @@ int sec_cond_parse_text(const char *text, sec_cond **out, char *err, size_t errl
 
 void sec_cond_free(sec_cond *c)
 {
-    if (!c) return;
-    for (size_t i = 0; i < c->n_kids; i++) sec_cond_free(c->kids[i]);
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n_kids; i++)
+        sec_cond_free(c->kids[i]);
     free(c->kids);
-    for (size_t i = 0; i < c->n_accounts; i++) free(c->accounts[i]);
+    for (size_t i = 0; i < c->n_accounts; i++)
+        free(c->accounts[i]);
     free(c->accounts);
     free(c->contract);
     free(c->text);
-    if (c->re) pcre2_code_free(c->re);
+    if (c->re)
+        pcre2_code_free(c->re);
     free(c);
 }
 
@@ -357,7 +403,8 @@ static json_t *view_json(eval_ctx *e, const char *what, const char *contract, co
         why(e, V_UNKNOWN, "%s not checked: the condition needs more than %d RPC calls", what, SEC_COND_MAX_CALLS);
         return NULL;
     }
-    if (!args_text) snprintf(err, sizeof err, "out of memory");
+    if (!args_text)
+        snprintf(err, sizeof err, "out of memory");
     int r = args_text ? e->chain->view(e->chain->ctx, contract, method, args_text, &raw, err, sizeof err) : -1;
     free(args_text);
     if (r != 0) {
@@ -367,12 +414,12 @@ static json_t *view_json(eval_ctx *e, const char *what, const char *contract, co
     json_error_t je;
     json_t *j = json_loads(raw, JSON_DECODE_ANY, &je);
     free(raw);
-    if (!j) why(e, V_UNKNOWN, "%s check failed: %s.%s returned something that is not JSON", what, contract, method);
+    if (!j)
+        why(e, V_UNKNOWN, "%s check failed: %s.%s returned something that is not JSON", what, contract, method);
     return j;
 }
 
-static tri eval_u128_result(eval_ctx *e, const char *what, json_t *j, const char *contract, cmp_op op,
-                            near_u128 want)
+static tri eval_u128_result(eval_ctx *e, const char *what, json_t *j, const char *contract, cmp_op op, near_u128 want)
 {
     near_u128 actual;
     char a[NEAR_U128_DEC_MAX], w[NEAR_U128_DEC_MAX];
@@ -382,8 +429,8 @@ static tri eval_u128_result(eval_ctx *e, const char *what, json_t *j, const char
     }
     json_decref(j);
     bool ok = compare(actual, op, want);
-    return why(e, ok ? V_TRUE : V_FALSE, "%s of %s is %s, required %s %s", what, e->caller,
-               near_u128_format(actual, a), CMP_NAMES[op], near_u128_format(want, w));
+    return why(e, ok ? V_TRUE : V_FALSE, "%s of %s is %s, required %s %s", what, e->caller, near_u128_format(actual, a),
+               CMP_NAMES[op], near_u128_format(want, w));
 }
 
 static tri eval_node(const sec_cond *c, eval_ctx *e);
@@ -392,7 +439,8 @@ static tri eval_dao(const sec_cond *c, eval_ctx *e)
 {
     tri fv;
     json_t *pol = view_json(e, "DaoMember", c->contract, "get_policy", json_object(), &fv);
-    if (!pol) return fv;
+    if (!pol)
+        return fv;
     json_t *roles = json_object_get(pol, "roles");
     if (!json_is_array(roles)) {
         json_decref(pol);
@@ -433,12 +481,15 @@ static tri eval_dao(const sec_cond *c, eval_ctx *e)
             json_decref(pol);
             json_t *args = json_pack("{s:s}", "account_id", e->caller);
             json_t *bal = view_json(e, "DaoMember", c->contract, "delegation_balance_of", args, &fv);
-            if (!bal) return fv;
+            if (!bal)
+                return fv;
             return eval_u128_result(e, "DAO delegation balance", bal, c->contract, CMP_GTE, min);
         }
         json_decref(pol);
-        return why(e, V_FALSE, "role '%s' of %s has a kind this keystore does not understand (it knows Everyone, "
-                               "Group and Member)", c->text, c->contract);
+        return why(e, V_FALSE,
+                   "role '%s' of %s has a kind this keystore does not understand (it knows Everyone, "
+                   "Group and Member)",
+                   c->text, c->contract);
     }
     json_decref(pol);
     return why(e, V_FALSE, "%s has no role named '%s'", c->contract, c->text);
@@ -451,7 +502,8 @@ static tri eval_node(const sec_cond *c, eval_ctx *e)
     case C_ALLOW_ALL: return why(e, V_TRUE, "AllowAll");
     case C_WHITELIST:
         for (size_t i = 0; i < c->n_accounts; i++)
-            if (strcmp(c->accounts[i], e->caller) == 0) return why(e, V_TRUE, "%s is in the whitelist", e->caller);
+            if (strcmp(c->accounts[i], e->caller) == 0)
+                return why(e, V_TRUE, "%s is in the whitelist", e->caller);
         return why(e, V_FALSE, "%s is not in the whitelist", e->caller);
     case C_PATTERN: {
         pcre2_match_data *md = pcre2_match_data_create(1, NULL);
@@ -466,7 +518,8 @@ static tri eval_node(const sec_cond *c, eval_ctx *e)
         int r = pcre2_match(c->re, (PCRE2_SPTR)e->caller, strlen(e->caller), 0, 0, md, mc);
         pcre2_match_data_free(md);
         pcre2_match_context_free(mc);
-        if (r >= 0) return why(e, V_TRUE, "%s matches the account pattern", e->caller);
+        if (r >= 0)
+            return why(e, V_TRUE, "%s matches the account pattern", e->caller);
         if (r == PCRE2_ERROR_NOMATCH)
             return why(e, V_FALSE, "%s does not match the account pattern (matched against the whole account id)",
                        e->caller);
@@ -481,33 +534,40 @@ static tri eval_node(const sec_cond *c, eval_ctx *e)
             return why(e, V_UNKNOWN, "NearBalance not checked: the condition needs more than %d RPC calls",
                        SEC_COND_MAX_CALLS);
         int r = e->chain->balance(e->chain->ctx, e->caller, &amount, err, sizeof err);
-        if (r < 0) return why(e, V_UNKNOWN, "NearBalance check failed: %s", err);
+        if (r < 0)
+            return why(e, V_UNKNOWN, "NearBalance check failed: %s", err);
         char a[NEAR_U128_DEC_MAX], w[NEAR_U128_DEC_MAX];
         return why(e, compare(amount, c->op, c->value) ? V_TRUE : V_FALSE, "NEAR balance of %s is %s%s, required %s %s",
                    e->caller, near_u128_format(amount, a), r == 1 ? " (no such account)" : "", CMP_NAMES[c->op],
                    near_u128_format(c->value, w));
     }
     case C_FT_BALANCE: {
-        json_t *j = view_json(e, "FtBalance", c->contract, "ft_balance_of", json_pack("{s:s}", "account_id", e->caller),
-                              &fv);
-        if (!j) return fv;
+        json_t *j =
+            view_json(e, "FtBalance", c->contract, "ft_balance_of", json_pack("{s:s}", "account_id", e->caller), &fv);
+        if (!j)
+            return fv;
         return eval_u128_result(e, "FT balance", j, c->contract, c->op, c->value);
     }
     case C_NFT_OWNED: {
         if (c->text) {
-            json_t *j = view_json(e, "NftOwned", c->contract, "nft_token", json_pack("{s:s}", "token_id", c->text), &fv);
-            if (!j) return fv;
+            json_t *j =
+                view_json(e, "NftOwned", c->contract, "nft_token", json_pack("{s:s}", "token_id", c->text), &fv);
+            if (!j)
+                return fv;
             json_t *owner = json_object_get(j, "owner_id");
             bool ok = json_is_string(owner) && strcmp(json_string_value(owner), e->caller) == 0;
             bool exists = json_is_object(j);
             json_decref(j);
-            if (ok) return why(e, V_TRUE, "%s owns token %.64s of %s", e->caller, c->text, c->contract);
-            return why(e, V_FALSE, exists ? "%s does not own token %.64s of %s" : "%s: token %.64s of %s does not exist",
-                       e->caller, c->text, c->contract);
+            if (ok)
+                return why(e, V_TRUE, "%s owns token %.64s of %s", e->caller, c->text, c->contract);
+            return why(e, V_FALSE,
+                       exists ? "%s does not own token %.64s of %s" : "%s: token %.64s of %s does not exist", e->caller,
+                       c->text, c->contract);
         }
         json_t *j = view_json(e, "NftOwned", c->contract, "nft_tokens_for_owner",
                               json_pack("{s:s,s:i}", "account_id", e->caller, "limit", 1), &fv);
-        if (!j) return fv;
+        if (!j)
+            return fv;
         if (!json_is_array(j)) {
             json_decref(j);
             return why(e, V_UNKNOWN, "NftOwned check failed: %s.nft_tokens_for_owner did not return an array",
@@ -521,7 +581,8 @@ static tri eval_node(const sec_cond *c, eval_ctx *e)
     case C_DAO_MEMBER: return eval_dao(c, e);
     case C_NOT: {
         tri v = eval_node(c->kids[0], e);
-        if (v == V_UNKNOWN) return V_UNKNOWN; /* keep the child's reason */
+        if (v == V_UNKNOWN)
+            return V_UNKNOWN; /* keep the child's reason */
         return why(e, v == V_TRUE ? V_FALSE : V_TRUE, "Not(%s)", v == V_TRUE ? "true" : "false");
     }
     case C_AND:
@@ -532,15 +593,19 @@ static tri eval_node(const sec_cond *c, eval_ctx *e)
         char first_unknown[256] = "";
         for (size_t i = 0; i < c->n_kids; i++) {
             tri v = eval_node(c->kids[i], e);
-            if (v == decisive) return v; /* the child's reason explains it */
+            if (v == decisive)
+                return v; /* the child's reason explains it */
             if (v == V_UNKNOWN && !unknown) {
                 unknown = true;
                 snprintf(first_unknown, sizeof first_unknown, "%s", e->reason);
             }
         }
-        if (unknown) return why(e, V_UNKNOWN, "%s", first_unknown);
-        if (c->n_kids == 0) return why(e, is_and ? V_TRUE : V_FALSE, "empty %s", is_and ? "And" : "Or");
-        if (is_and) return why(e, V_TRUE, "all %zu And conditions hold", c->n_kids);
+        if (unknown)
+            return why(e, V_UNKNOWN, "%s", first_unknown);
+        if (c->n_kids == 0)
+            return why(e, is_and ? V_TRUE : V_FALSE, "empty %s", is_and ? "And" : "Or");
+        if (is_and)
+            return why(e, V_TRUE, "all %zu And conditions hold", c->n_kids);
         char last[256];
         snprintf(last, sizeof last, "%s", e->reason);
         return why(e, V_FALSE, "none of the %zu Or conditions holds (last: %.180s)", c->n_kids, last);
@@ -554,7 +619,8 @@ bool sec_cond_check(const sec_cond *c, const char *caller, const sec_chain *chai
     char buf[256];
     eval_ctx e = {caller, chain, 0, reason ? reason : buf, reason ? rlen : sizeof buf};
     char why_not[128];
-    if (!c) return why(&e, V_FALSE, "no access condition"), false;
+    if (!c)
+        return why(&e, V_FALSE, "no access condition"), false;
     if (!caller || !near_account_id_valid(caller, why_not, sizeof why_not))
         return why(&e, V_FALSE, "the caller is not a valid account id"), false;
     tri v = eval_node(c, &e);

@@ -57,8 +57,8 @@ typedef struct sec_chain {
     void *ctx;
     /* Calls `method` of `contract` with JSON args. 0 and *result (malloc'd,
      * NUL-terminated, the bytes the method returned), or -1 with err. */
-    int (*view)(void *ctx, const char *contract, const char *method, const char *args_json, char **result,
-                char *err, size_t errlen);
+    int (*view)(void *ctx, const char *contract, const char *method, const char *args_json, char **result, char *err,
+                size_t errlen);
     /* Liquid balance (`amount` of view_account). 0 and *amount; 1 when the
      * account does not exist (its balance counts as 0); -1 with err. */
     int (*balance)(void *ctx, const char *account, near_u128 *amount, char *err, size_t errlen);

@@ -12,7 +12,8 @@ static char *random_hex(size_t bytes)
 {
     uint8_t buf[64];
     char *out = malloc(2 * bytes + 1);
-    if (!out) return NULL;
+    if (!out)
+        return NULL;
     randombytes_buf(buf, bytes);
     sodium_bin2hex(out, 2 * bytes + 1, buf, bytes);
     sodium_memzero(buf, sizeof buf);
@@ -23,9 +24,11 @@ static char *random_password(size_t n)
 {
     static const char ALPHABET[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     char *out = malloc(n + 1);
-    if (!out) return NULL;
+    if (!out)
+        return NULL;
     /* randombytes_uniform is unbiased (rejection sampling). */
-    for (size_t i = 0; i < n; i++) out[i] = ALPHABET[randombytes_uniform(sizeof ALPHABET - 1)];
+    for (size_t i = 0; i < n; i++)
+        out[i] = ALPHABET[randombytes_uniform(sizeof ALPHABET - 1)];
     out[n] = 0;
     return out;
 }
@@ -37,9 +40,11 @@ static char *random_ed25519(void)
     randombytes_buf(seed, sizeof seed);
     int len = near_base58_encode(seed, sizeof seed, b58, sizeof b58);
     sodium_memzero(seed, sizeof seed);
-    if (len < 0) return NULL;
+    if (len < 0)
+        return NULL;
     char *out = malloc(8 + (size_t)len + 1);
-    if (out) snprintf(out, 8 + (size_t)len + 1, "ed25519:%s", b58);
+    if (out)
+        snprintf(out, 8 + (size_t)len + 1, "ed25519:%s", b58);
     sodium_memzero(b58, sizeof b58);
     return out;
 }
@@ -51,7 +56,8 @@ char *sec_generate(const char *directive, char *err, size_t errlen)
         return NULL;
     }
     const char *d = directive ? directive : "";
-    if (strncmp(d, SEC_GENERATE_PREFIX, strlen(SEC_GENERATE_PREFIX)) == 0) d += strlen(SEC_GENERATE_PREFIX);
+    if (strncmp(d, SEC_GENERATE_PREFIX, strlen(SEC_GENERATE_PREFIX)) == 0)
+        d += strlen(SEC_GENERATE_PREFIX);
     char type[32];
     const char *colon = strchr(d, ':');
     size_t tlen = colon ? (size_t)(colon - d) : strlen(d);
@@ -67,19 +73,25 @@ char *sec_generate(const char *directive, char *err, size_t errlen)
         return NULL;
     }
     char *v = NULL;
-    if (strcmp(type, "hex16") == 0) v = random_hex(16);
-    else if (strcmp(type, "hex32") == 0 || strcmp(type, "ed25519_seed") == 0) v = random_hex(32);
-    else if (strcmp(type, "hex64") == 0) v = random_hex(64);
-    else if (strcmp(type, "ed25519") == 0) v = random_ed25519();
+    if (strcmp(type, "hex16") == 0)
+        v = random_hex(16);
+    else if (strcmp(type, "hex32") == 0 || strcmp(type, "ed25519_seed") == 0)
+        v = random_hex(32);
+    else if (strcmp(type, "hex64") == 0)
+        v = random_hex(64);
+    else if (strcmp(type, "ed25519") == 0)
+        v = random_ed25519();
     else if (strcmp(type, "password") == 0) {
         unsigned long n = 32;
         if (param) {
             char *end = NULL;
-            if (!*param || param[0] == '-' || param[0] == '+') n = SEC_PASSWORD_MAX + 1;
-            else n = strtoul(param, &end, 10);
+            if (!*param || param[0] == '-' || param[0] == '+')
+                n = SEC_PASSWORD_MAX + 1;
+            else
+                n = strtoul(param, &end, 10);
             if ((end && *end) || n > SEC_PASSWORD_MAX) {
-                snprintf(err, errlen, "password length must be a number from 0 to %d, not '%.20s'",
-                         SEC_PASSWORD_MAX, param);
+                snprintf(err, errlen, "password length must be a number from 0 to %d, not '%.20s'", SEC_PASSWORD_MAX,
+                         param);
                 return NULL;
             }
         }
@@ -88,6 +100,7 @@ char *sec_generate(const char *directive, char *err, size_t errlen)
         snprintf(err, errlen, "Unknown secret type: %s", type);
         return NULL;
     }
-    if (!v) snprintf(err, errlen, "out of memory");
+    if (!v)
+        snprintf(err, errlen, "out of memory");
     return v;
 }

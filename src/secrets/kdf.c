@@ -17,7 +17,8 @@ static int blake(const uint8_t master[SEC_MASTER_LEN], const char *seed, const c
 int sec_kdf_derive(const uint8_t master[SEC_MASTER_LEN], const char *seed, sec_keys *out)
 {
     uint8_t box_seed[32];
-    if (sodium_init() < 0) return -1;
+    if (sodium_init() < 0)
+        return -1;
     if (blake(master, seed, "x25519-box.v1", box_seed) || blake(master, seed, "protected-mac.v1", out->mac_key) ||
         crypto_box_seed_keypair(out->pk, out->sk, box_seed)) {
         sodium_memzero(box_seed, sizeof box_seed);
@@ -36,7 +37,9 @@ int sec_unhex(const char *hex, uint8_t *out, size_t n)
 {
     size_t got = 0;
     const char *end = NULL;
-    if (strlen(hex) != 2 * n) return -1;
-    if (sodium_hex2bin(out, n, hex, 2 * n, NULL, &got, &end) != 0 || got != n || end != hex + 2 * n) return -1;
+    if (strlen(hex) != 2 * n)
+        return -1;
+    if (sodium_hex2bin(out, n, hex, 2 * n, NULL, &got, &end) != 0 || got != n || end != hex + 2 * n)
+        return -1;
     return 0;
 }

@@ -6,17 +6,18 @@
 #include <string.h>
 
 const char *const sec_reserved_names[] = {
-    "NEAR_SENDER_ID",        "NEAR_CONTRACT_ID",      "NEAR_BLOCK_HEIGHT",     "NEAR_BLOCK_TIMESTAMP",
-    "NEAR_RECEIPT_ID",       "NEAR_PREDECESSOR_ID",   "NEAR_SIGNER_PUBLIC_KEY", "NEAR_GAS_BURNT",
-    "NEAR_USER_ACCOUNT_ID",  "NEAR_PAYMENT_YOCTO",    "NEAR_TRANSACTION_HASH", "NEAR_MAX_INSTRUCTIONS",
-    "NEAR_MAX_MEMORY_MB",    "NEAR_MAX_EXECUTION_SECONDS", "NEAR_REQUEST_ID",
+    "NEAR_SENDER_ID",       "NEAR_CONTRACT_ID",           "NEAR_BLOCK_HEIGHT",      "NEAR_BLOCK_TIMESTAMP",
+    "NEAR_RECEIPT_ID",      "NEAR_PREDECESSOR_ID",        "NEAR_SIGNER_PUBLIC_KEY", "NEAR_GAS_BURNT",
+    "NEAR_USER_ACCOUNT_ID", "NEAR_PAYMENT_YOCTO",         "NEAR_TRANSACTION_HASH",  "NEAR_MAX_INSTRUCTIONS",
+    "NEAR_MAX_MEMORY_MB",   "NEAR_MAX_EXECUTION_SECONDS", "NEAR_REQUEST_ID",
 };
 const size_t sec_reserved_count = sizeof sec_reserved_names / sizeof sec_reserved_names[0];
 
 bool sec_name_is_reserved(const char *name)
 {
     for (size_t i = 0; i < sec_reserved_count; i++)
-        if (strcmp(name, sec_reserved_names[i]) == 0) return true;
+        if (strcmp(name, sec_reserved_names[i]) == 0)
+            return true;
     return false;
 }
 
@@ -28,9 +29,11 @@ bool sec_name_is_protected(const char *name)
 bool sec_name_is_valid(const char *name)
 {
     size_t n = strlen(name);
-    if (n == 0 || n > SEC_NAME_MAX || isdigit((unsigned char)name[0])) return false;
+    if (n == 0 || n > SEC_NAME_MAX || isdigit((unsigned char)name[0]))
+        return false;
     for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)name[i]) && name[i] != '_') return false;
+        if (!isalnum((unsigned char)name[i]) && name[i] != '_')
+            return false;
     return true;
 }
 
@@ -38,7 +41,8 @@ bool sec_name_is_valid(const char *name)
 static void list_add(char *list, size_t cap, const char *name)
 {
     size_t used = strlen(list);
-    if (used + 1 >= cap) return;
+    if (used + 1 >= cap)
+        return;
     snprintf(list + used, cap - used, "%s%.*s", used ? ", " : "", 64, name);
 }
 
@@ -61,25 +65,32 @@ int sec_secrets_parse(const char *text, size_t n, sec_blob_kind kind, json_t **o
     json_t *v;
     json_object_foreach(obj, key, v)
     {
-        if (!sec_name_is_valid(key)) list_add(bad, sizeof bad, key);
-        else if (sec_name_is_reserved(key)) list_add(reserved, sizeof reserved, key);
-        else if (sec_name_is_protected(key) && kind != SEC_BLOB_KEYSTORE) list_add(prot, sizeof prot, key);
-        if (!json_is_string(v)) list_add(nonstr, sizeof nonstr, key);
+        if (!sec_name_is_valid(key))
+            list_add(bad, sizeof bad, key);
+        else if (sec_name_is_reserved(key))
+            list_add(reserved, sizeof reserved, key);
+        else if (sec_name_is_protected(key) && kind != SEC_BLOB_KEYSTORE)
+            list_add(prot, sizeof prot, key);
+        if (!json_is_string(v))
+            list_add(nonstr, sizeof nonstr, key);
     }
     const char *why = NULL;
     if (*bad)
         snprintf(err, errlen, "invalid secret names: %s (use 1-%d letters, digits or '_', not starting with a digit)",
-                 bad, SEC_NAME_MAX), why = err;
+                 bad, SEC_NAME_MAX),
+            why = err;
     else if (*reserved)
         snprintf(err, errlen,
                  "Cannot use reserved system keywords as secret keys: %s. These environment variables are "
                  "automatically set by OutLayer worker. Please use different key names.",
-                 reserved), why = err;
+                 reserved),
+            why = err;
     else if (*prot)
         snprintf(err, errlen,
                  "Manual secrets cannot use 'PROTECTED_' prefix (reserved for auto-generated secrets): %s. This "
                  "prefix proves that a secret was generated in the keystore and never seen by anyone.",
-                 prot), why = err;
+                 prot),
+            why = err;
     else if (*nonstr)
         snprintf(err, errlen, "secret values must be strings: %s", nonstr), why = err;
     if (why) {

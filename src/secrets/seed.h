@@ -38,7 +38,7 @@
 
 typedef struct sec_accessor {
     bool is_wasm_hash;
-    char repo[SEC_REPO_MAX];     /* normalised (Repo) */
+    char repo[SEC_REPO_MAX]; /* normalised (Repo) */
     bool has_branch;
     char branch[SEC_BRANCH_MAX]; /* when has_branch */
     char hash[SEC_HASH_HEX + 1]; /* lower-case hex (WasmHash) */

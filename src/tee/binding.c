@@ -15,8 +15,7 @@
 #include "tee/sim_internal.h"
 #include "tee/tee.h"
 
-void tee_report_data(const uint8_t public_key[32], const char *register_id, const char *worker_account,
-                     uint8_t out[64])
+void tee_report_data(const uint8_t public_key[32], const char *register_id, const char *worker_account, uint8_t out[64])
 {
     memcpy(out, public_key, 32);
     EVP_MD_CTX *c = EVP_MD_CTX_new();
@@ -43,18 +42,21 @@ void tee_sim_measurements(const uint8_t exe_sha256[32], uint8_t out[5][48])
     sha384_label("outlayer-sim-mrtd:", exe_sha256, 32, out[0]);
     static const char *const labels[4] = {"outlayer-sim-rtmr0", "outlayer-sim-rtmr1", "outlayer-sim-rtmr2",
                                           "outlayer-sim-rtmr3"};
-    for (int i = 0; i < 4; i++) sha384_label(labels[i], NULL, 0, out[i + 1]);
+    for (int i = 0; i < 4; i++)
+        sha384_label(labels[i], NULL, 0, out[i + 1]);
 }
 
 int tee_file_sha256(const char *path, uint8_t out[32])
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
+    if (fd < 0)
+        return -1;
     EVP_MD_CTX *c = EVP_MD_CTX_new();
     int ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1;
     uint8_t buf[65536];
     ssize_t n = 0;
-    while (ok && (n = read(fd, buf, sizeof buf)) > 0) ok = EVP_DigestUpdate(c, buf, (size_t)n) == 1;
+    while (ok && (n = read(fd, buf, sizeof buf)) > 0)
+        ok = EVP_DigestUpdate(c, buf, (size_t)n) == 1;
     close(fd);
     unsigned int len = 32;
     ok = ok && n == 0 && EVP_DigestFinal_ex(c, out, &len) == 1;
@@ -75,13 +77,15 @@ void tee_hex_into(const uint8_t *p, size_t n, char *out)
 char *tee_hex(const uint8_t *p, size_t n)
 {
     char *s = malloc(2 * n + 1);
-    if (s) tee_hex_into(p, n, s);
+    if (s)
+        tee_hex_into(p, n, s);
     return s;
 }
 
 static int nibble(int c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= '0' && c <= '9')
+        return c - '0';
     c = tolower(c);
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
@@ -90,10 +94,12 @@ int tee_unhex(const char *hex, uint8_t **out, size_t *out_len)
 {
     size_t cap = strlen(hex) / 2 + 1, n = 0;
     uint8_t *b = malloc(cap);
-    if (!b) return -1;
+    if (!b)
+        return -1;
     int hi = -1;
     for (const char *p = hex; *p; p++) {
-        if (isspace((unsigned char)*p)) continue;
+        if (isspace((unsigned char)*p))
+            continue;
         int v = nibble((unsigned char)*p);
         if (v < 0) {
             free(b);

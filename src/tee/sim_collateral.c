@@ -19,7 +19,8 @@
 static char *pem_chain(X509 *const *certs, int n)
 {
     BIO *b = BIO_new(BIO_s_mem());
-    if (!b) return NULL;
+    if (!b)
+        return NULL;
     for (int i = 0; i < n; i++)
         if (!PEM_write_bio_X509(b, certs[i])) {
             BIO_free(b);
@@ -56,7 +57,8 @@ static char *crl_hex(X509 *issuer, EVP_PKEY *key, long revoked_serial, int64_t n
         goto out;
     long serials[2] = {0x777, revoked_serial};
     for (int i = 0; i < 2; i++) {
-        if (!serials[i]) continue;
+        if (!serials[i])
+            continue;
         X509_REVOKED *r = X509_REVOKED_new();
         ASN1_INTEGER *s = ASN1_INTEGER_new();
         ASN1_INTEGER_set(s, serials[i]);
@@ -66,9 +68,11 @@ static char *crl_hex(X509 *issuer, EVP_PKEY *key, long revoked_serial, int64_t n
         ASN1_INTEGER_free(s);
     }
     X509_CRL_sort(crl);
-    if (!X509_CRL_sign(crl, key, EVP_sha256())) goto out;
+    if (!X509_CRL_sign(crl, key, EVP_sha256()))
+        goto out;
     int n = i2d_X509_CRL(crl, &der);
-    if (n > 0) hex = tee_hex(der, (size_t)n);
+    if (n > 0)
+        hex = tee_hex(der, (size_t)n);
 out:
     OPENSSL_free(der);
     ASN1_TIME_free(t1);
@@ -129,9 +133,11 @@ char *tee_sim_collateral(const tee_sim *t, int64_t now)
              "\"tcbDate\":\"%s\",\"tcbStatus\":\"UpToDate\"}]}",
              issue, next, issue);
     uint8_t sig[64];
-    if (tee_sim_sign(t->tcb_key, (const uint8_t *)tcb_info, strlen(tcb_info), sig)) return NULL;
+    if (tee_sim_sign(t->tcb_key, (const uint8_t *)tcb_info, strlen(tcb_info), sig))
+        return NULL;
     tee_hex_into(sig, 64, sig_hex);
-    if (tee_sim_sign(t->tcb_key, (const uint8_t *)qe, strlen(qe), sig)) return NULL;
+    if (tee_sim_sign(t->tcb_key, (const uint8_t *)qe, strlen(qe), sig))
+        return NULL;
     tee_hex_into(sig, 64, qe_sig_hex);
     X509 *tcb_chain[2] = {t->tcb, t->root}, *pck_chain[2] = {t->pck_ca, t->root};
     char *tcb_pem = pem_chain(tcb_chain, 2), *pck_pem = pem_chain(pck_chain, 2);
@@ -145,7 +151,8 @@ char *tee_sim_collateral(const tee_sim *t, int64_t now)
                               "root_ca_crl", root_crl, "pck_crl", pck_crl, "tcb_info_issuer_chain", tcb_pem, "tcb_info",
                               tcb_info, "tcb_info_signature", sig_hex, "qe_identity_issuer_chain", tcb_pem,
                               "qe_identity", qe, "qe_identity_signature", qe_sig_hex);
-        if (j) out = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (j)
+            out = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
         json_decref(j);
     }
     free(tcb_pem);

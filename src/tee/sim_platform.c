@@ -23,7 +23,8 @@ static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
     X509V3_CTX ctx;
     X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
     X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-    if (!ext) return -1;
+    if (!ext)
+        return -1;
     int ok = X509_add_ext(x, ext, -1);
     X509_EXTENSION_free(ext);
     return ok ? 0 : -1;
@@ -111,7 +112,8 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, long serial, X509 *issuer,
 {
     X509 *x = X509_new();
     X509_NAME *name = X509_NAME_new();
-    if (!x || !name) goto fail;
+    if (!x || !name)
+        goto fail;
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
     X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"OutLayer Development", -1, -1, 0);
     time_t tt = (time_t)now;
@@ -122,8 +124,10 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, long serial, X509 *issuer,
         goto fail;
     if (add_ext(x, issuer ? issuer : x, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE"))
         goto fail;
-    if (sgx_for && add_sgx_extension(x, sgx_for)) goto fail;
-    if (!X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256())) goto fail;
+    if (sgx_for && add_sgx_extension(x, sgx_for))
+        goto fail;
+    if (!X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256()))
+        goto fail;
     X509_NAME_free(name);
     return x;
 fail:
@@ -138,7 +142,8 @@ static void defaults(tee_sim *t, int64_t now)
     t->now = now;
     static const uint8_t fmspc[6] = {0x00, 0x90, 0x6e, 0xd5, 0x00, 0x00};
     memcpy(t->fmspc, fmspc, 6);
-    for (int i = 0; i < 16; i++) t->cpusvn[i] = (uint8_t)(i < 8 ? 3 : 0);
+    for (int i = 0; i < 16; i++)
+        t->cpusvn[i] = (uint8_t)(i < 8 ? 3 : 0);
     t->pcesvn = 13;
     t->tcb_status = "UpToDate";
     t->advisories = "[]";
@@ -158,17 +163,21 @@ int tee_sim_create(tee_sim *t, int64_t now, char *err, size_t errlen)
     t->pck_key = sim_key();
     t->tcb_key = sim_key();
     t->att_key = sim_key();
-    if (!t->root_key || !t->pck_ca_key || !t->pck_key || !t->tcb_key || !t->att_key) goto fail;
+    if (!t->root_key || !t->pck_ca_key || !t->pck_key || !t->tcb_key || !t->att_key)
+        goto fail;
     t->root = make_cert(t->root_key, "OutLayer Dev SGX Root CA", TEE_SIM_ROOT_SERIAL, NULL, NULL, true, NULL, now);
-    if (!t->root) goto fail;
+    if (!t->root)
+        goto fail;
     t->pck_ca = make_cert(t->pck_ca_key, "OutLayer Dev PCK Platform CA", TEE_SIM_PCK_CA_SERIAL, t->root, t->root_key,
                           true, NULL, now);
-    if (!t->pck_ca) goto fail;
-    t->pck = make_cert(t->pck_key, "OutLayer Dev PCK Certificate", TEE_SIM_PCK_SERIAL, t->pck_ca, t->pck_ca_key,
-                       false, t, now);
-    t->tcb = make_cert(t->tcb_key, "OutLayer Dev TCB Signing", TEE_SIM_TCB_SERIAL, t->root, t->root_key, false, NULL,
-                       now);
-    if (!t->pck || !t->tcb) goto fail;
+    if (!t->pck_ca)
+        goto fail;
+    t->pck = make_cert(t->pck_key, "OutLayer Dev PCK Certificate", TEE_SIM_PCK_SERIAL, t->pck_ca, t->pck_ca_key, false,
+                       t, now);
+    t->tcb =
+        make_cert(t->tcb_key, "OutLayer Dev TCB Signing", TEE_SIM_TCB_SERIAL, t->root, t->root_key, false, NULL, now);
+    if (!t->pck || !t->tcb)
+        goto fail;
     return 0;
 fail:
     tee_sim_free(t);
@@ -179,7 +188,8 @@ fail:
 void tee_sim_free(tee_sim *t)
 {
     EVP_PKEY *keys[] = {t->root_key, t->pck_ca_key, t->pck_key, t->tcb_key, t->att_key};
-    for (int i = 0; i < 5; i++) EVP_PKEY_free(keys[i]);
+    for (int i = 0; i < 5; i++)
+        EVP_PKEY_free(keys[i]);
     X509_free(t->root);
     X509_free(t->pck_ca);
     X509_free(t->pck);
@@ -198,7 +208,8 @@ static int write_pem(const char *dir, const char *name, EVP_PKEY *key, X509 *cer
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, key ? 0600 : 0644);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
-        if (fd >= 0) close(fd);
+        if (fd >= 0)
+            close(fd);
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         return -1;
     }
@@ -219,10 +230,12 @@ int tee_sim_save(const tee_sim *t, const char *dir, char *err, size_t errlen)
     EVP_PKEY *keys[5] = {t->root_key, t->pck_ca_key, t->pck_key, t->tcb_key, t->att_key};
     X509 *certs[4] = {t->root, t->pck_ca, t->pck, t->tcb};
     for (int i = 0; i < 4; i++)
-        if (write_pem(dir, CERT_FILES[i], NULL, certs[i], err, errlen)) return -1;
+        if (write_pem(dir, CERT_FILES[i], NULL, certs[i], err, errlen))
+            return -1;
     /* keys last: their presence marks a complete platform */
     for (int i = 0; i < 5; i++)
-        if (write_pem(dir, KEY_FILES[i], keys[i], NULL, err, errlen)) return -1;
+        if (write_pem(dir, KEY_FILES[i], keys[i], NULL, err, errlen))
+            return -1;
     return 0;
 }
 
@@ -231,7 +244,8 @@ static FILE *open_in(const char *dir, const char *name, char *err, size_t errlen
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "r");
-    if (!f) snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+    if (!f)
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
     return f;
 }
 
@@ -242,7 +256,8 @@ int tee_sim_load(tee_sim *t, const char *dir, char *err, size_t errlen)
     X509 **certs[4] = {&t->root, &t->pck_ca, &t->pck, &t->tcb};
     for (int i = 0; i < 5; i++) {
         FILE *f = open_in(dir, KEY_FILES[i], err, errlen);
-        if (!f) goto fail;
+        if (!f)
+            goto fail;
         *keys[i] = PEM_read_PrivateKey(f, NULL, NULL, NULL);
         fclose(f);
         if (!*keys[i]) {
@@ -252,7 +267,8 @@ int tee_sim_load(tee_sim *t, const char *dir, char *err, size_t errlen)
     }
     for (int i = 0; i < 4; i++) {
         FILE *f = open_in(dir, CERT_FILES[i], err, errlen);
-        if (!f) goto fail;
+        if (!f)
+            goto fail;
         *certs[i] = PEM_read_X509(f, NULL, NULL, NULL);
         fclose(f);
         if (!*certs[i]) {
@@ -278,14 +294,18 @@ int tee_sim_open(tee_sim *t, const char *dir, int64_t now, bool *created, char *
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, KEY_FILES[4]);
-    if (created) *created = false;
-    if (access(path, F_OK) == 0) return tee_sim_load(t, dir, err, errlen);
-    if (tee_sim_create(t, now, err, errlen)) return -1;
+    if (created)
+        *created = false;
+    if (access(path, F_OK) == 0)
+        return tee_sim_load(t, dir, err, errlen);
+    if (tee_sim_create(t, now, err, errlen))
+        return -1;
     if (tee_sim_save(t, dir, err, errlen)) {
         tee_sim_free(t);
         return -1;
     }
-    if (created) *created = true;
+    if (created)
+        *created = true;
     return 0;
 }
 
@@ -293,7 +313,8 @@ int tee_sim_root_der(const tee_sim *t, uint8_t **der, size_t *len)
 {
     *der = NULL;
     int n = i2d_X509(t->root, der);
-    if (n <= 0) return -1;
+    if (n <= 0)
+        return -1;
     *len = (size_t)n;
     return 0;
 }
@@ -302,7 +323,8 @@ char *tee_sim_root_hex(const tee_sim *t)
 {
     uint8_t *der;
     size_t n;
-    if (tee_sim_root_der(t, &der, &n)) return NULL;
+    if (tee_sim_root_der(t, &der, &n))
+        return NULL;
     char *hex = tee_hex(der, n);
     OPENSSL_free(der);
     return hex;

@@ -32,10 +32,12 @@ int tee_sim_sign(EVP_PKEY *k, const uint8_t *msg, size_t len, uint8_t out[64])
     int ok = ctx && EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, k) == 1 &&
              EVP_DigestSign(ctx, der, &dlen, msg, len) == 1;
     EVP_MD_CTX_free(ctx);
-    if (!ok) return -1;
+    if (!ok)
+        return -1;
     const uint8_t *p = der;
     ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)dlen);
-    if (!sig) return -1;
+    if (!sig)
+        return -1;
     const BIGNUM *r, *s;
     ECDSA_SIG_get0(sig, &r, &s);
     ok = BN_bn2binpad(r, out, 32) == 32 && BN_bn2binpad(s, out + 32, 32) == 32;
@@ -47,8 +49,7 @@ int tee_sim_pub(EVP_PKEY *k, uint8_t out[64])
 {
     uint8_t buf[65];
     size_t len = sizeof buf;
-    if (!EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, buf, sizeof buf, &len) || len != 65 ||
-        buf[0] != 4)
+    if (!EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, buf, sizeof buf, &len) || len != 65 || buf[0] != 4)
         return -1;
     memcpy(out, buf + 1, 64);
     return 0;
@@ -62,7 +63,8 @@ static void put16(uint8_t *p, uint16_t v)
 
 static void put32(uint8_t *p, uint32_t v)
 {
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
 }
 
 int tee_sim_quote(const tee_sim *t, int version, const uint8_t measurements[5][48], const uint8_t report_data[64],
@@ -87,9 +89,9 @@ int tee_sim_quote(const tee_sim *t, int version, const uint8_t measurements[5][4
         return -1;
     }
     put16(q, (uint16_t)version);
-    put16(q + 2, 2);        /* attestation key type: ECDSA-256 with P-256 */
-    put32(q + 4, 0x81);     /* TEE type: TDX */
-    put16(q + 8, 4);        /* QE SVN */
+    put16(q + 2, 2);    /* attestation key type: ECDSA-256 with P-256 */
+    put32(q + 4, 0x81); /* TEE type: TDX */
+    put16(q + 8, 4);    /* QE SVN */
     put16(q + 10, t->pcesvn);
     /* QE vendor id (Intel) */
     static const uint8_t intel_qe[16] = {0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
@@ -102,16 +104,20 @@ int tee_sim_quote(const tee_sim *t, int version, const uint8_t measurements[5][4
         put32(q + 50, 648);
     }
     uint8_t *b = q + body_off;
-    if (version == 5) memset(b + 600, mr_service_td_byte, 48); /* MRSERVICETD */
+    if (version == 5)
+        memset(b + 600, mr_service_td_byte, 48); /* MRSERVICETD */
     memcpy(b, t->tee_tcb_svn, 16);
-    for (int i = 0; i < 8; i++) b[120 + i] = (uint8_t)(td_attributes >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        b[120 + i] = (uint8_t)(td_attributes >> (8 * i));
     memcpy(b + 136, measurements[0], 48); /* MRTD */
-    for (int i = 0; i < 4; i++) memcpy(b + 328 + 48 * i, measurements[i + 1], 48); /* RTMR0..3 */
+    for (int i = 0; i < 4; i++)
+        memcpy(b + 328 + 48 * i, measurements[i + 1], 48); /* RTMR0..3 */
     memcpy(b + 520, report_data, 64);
     size_t signed_len = body_off + body_len;
     uint8_t *s = q + signed_len + 4;
     uint8_t att_pub[64];
-    if (tee_sim_pub(t->att_key, att_pub) || tee_sim_sign(t->att_key, q, signed_len, s)) goto fail;
+    if (tee_sim_pub(t->att_key, att_pub) || tee_sim_sign(t->att_key, q, signed_len, s))
+        goto fail;
     memcpy(s + 64, att_pub, 64);
     uint8_t *cd = s + 128;
     put16(cd, 6);
@@ -119,17 +125,20 @@ int tee_sim_quote(const tee_sim *t, int version, const uint8_t measurements[5][4
     memcpy(qe, t->cpusvn, 16);
     qe[48] = 0x11; /* attributes */
     uint8_t mrsigner[32];
-    for (int i = 0; i < 32; i++) sscanf(TEE_SIM_QE_MRSIGNER + 2 * i, "%2hhx", &mrsigner[i]);
+    for (int i = 0; i < 32; i++)
+        sscanf(TEE_SIM_QE_MRSIGNER + 2 * i, "%2hhx", &mrsigner[i]);
     memcpy(qe + 128, mrsigner, 32);
     put16(qe + 256, 2); /* ISVPRODID */
     put16(qe + 258, 4); /* ISVSVN */
     uint8_t auth[32];
-    for (int i = 0; i < 32; i++) auth[i] = (uint8_t)i;
+    for (int i = 0; i < 32; i++)
+        auth[i] = (uint8_t)i;
     uint8_t bind_in[96];
     memcpy(bind_in, att_pub, 64);
     memcpy(bind_in + 64, auth, 32);
     SHA256(bind_in, 96, qe + 320);
-    if (tee_sim_sign(t->pck_key, qe, 384, qe + 384)) goto fail;
+    if (tee_sim_sign(t->pck_key, qe, 384, qe + 384))
+        goto fail;
     uint8_t *a = qe + 448;
     put16(a, 32);
     memcpy(a + 2, auth, 32);

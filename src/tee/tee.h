@@ -43,21 +43,21 @@
 typedef struct tee_sim {
     EVP_PKEY *root_key, *pck_ca_key, *pck_key, *tcb_key, *att_key;
     X509 *root, *pck_ca, *pck, *tcb;
-    int64_t now;                /* certificates were made around this time */
+    int64_t now; /* certificates were made around this time */
     uint8_t fmspc[6];
     uint8_t cpusvn[16];
     uint16_t pcesvn;
     /* collateral knobs (tests): */
-    long revoked_pck_serial;    /* the PCK CRL lists this serial (0 = none) */
-    long revoked_root_serial;   /* the root CA CRL lists this serial (0 = none) */
-    const char *tcb_status;     /* status of the single TCB level ("UpToDate") */
-    const char *advisories;     /* JSON array text ("[]") */
+    long revoked_pck_serial;  /* the PCK CRL lists this serial (0 = none) */
+    long revoked_root_serial; /* the root CA CRL lists this serial (0 = none) */
+    const char *tcb_status;   /* status of the single TCB level ("UpToDate") */
+    const char *advisories;   /* JSON array text ("[]") */
     /* the TDX module identity TDX_03 (quotes carry module version 3, ISVSVN 3): */
-    const char *module_status;  /* its TCB level's status ("UpToDate") */
-    int module_isvsvn;          /* its TCB level's isvsvn (3) */
+    const char *module_status;    /* its TCB level's status ("UpToDate") */
+    int module_isvsvn;            /* its TCB level's isvsvn (3) */
     uint8_t module_mrsigner_byte; /* every byte of its mrsigner (0, as the quotes' MRSIGNERSEAM) */
-    uint8_t tee_tcb_svn[16];    /* the quotes' TEE TCB SVN: [0] module ISVSVN, [1] module version (3,3,3,0,...) */
-    uint8_t tdx_components[16]; /* the TCB level's tdxtcbcomponents (2,2,2,0,...) */
+    uint8_t tee_tcb_svn[16];      /* the quotes' TEE TCB SVN: [0] module ISVSVN, [1] module version (3,3,3,0,...) */
+    uint8_t tdx_components[16];   /* the TCB level's tdxtcbcomponents (2,2,2,0,...) */
 } tee_sim;
 
 /* A new platform whose certificates are valid from now - 1 year to now + 10

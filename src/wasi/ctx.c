@@ -16,7 +16,8 @@ static char **copy_strings(const char *const *src, size_t n, size_t *total_bytes
 {
     *total_bytes = 0;
     *ok = true;
-    if (n == 0) return NULL;
+    if (n == 0)
+        return NULL;
     char **dst = calloc(n, sizeof *dst);
     if (!dst) {
         *ok = false;
@@ -36,21 +37,26 @@ static char **copy_strings(const char *const *src, size_t n, size_t *total_bytes
 
 static void free_strings(char **v, size_t n)
 {
-    if (!v) return;
-    for (size_t i = 0; i < n; i++) free(v[i]);
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
     free(v);
 }
 
 wasi_ctx *wasi_ctx_new(const wasi_config *config)
 {
     static const wasi_config empty;
-    if (!config) config = &empty;
+    if (!config)
+        config = &empty;
     /* randombytes_buf works without it, but libsodium asks for one call
      * before use; it is idempotent and thread-safe. */
-    if (sodium_init() < 0) return NULL;
+    if (sodium_init() < 0)
+        return NULL;
 
     wasi_ctx *ctx = calloc(1, sizeof *ctx);
-    if (!ctx) return NULL;
+    if (!ctx)
+        return NULL;
     /* First, so that wasi_ctx_free may destroy them on every path below. */
     pthread_mutex_init(&ctx->lock, NULL);
     pthread_condattr_t attr;
@@ -65,7 +71,8 @@ wasi_ctx *wasi_ctx_new(const wasi_config *config)
     ctx->environ = copy_strings(config->environ, config->environ_count, &ctx->environ_bytes, &ok_env);
     if (config->stdin_len > 0) {
         ctx->stdin_data = malloc(config->stdin_len);
-        if (ctx->stdin_data) memcpy(ctx->stdin_data, config->stdin_data, config->stdin_len);
+        if (ctx->stdin_data)
+            memcpy(ctx->stdin_data, config->stdin_data, config->stdin_len);
     }
     ctx->stdin_len = config->stdin_len;
     if (!ok_args || !ok_env || (config->stdin_len > 0 && !ctx->stdin_data)) {
@@ -93,7 +100,8 @@ wasi_ctx *wasi_ctx_new(const wasi_config *config)
 
 void wasi_ctx_free(wasi_ctx *ctx)
 {
-    if (!ctx) return;
+    if (!ctx)
+        return;
     free_strings(ctx->argv, ctx->argc);
     free_strings(ctx->environ, ctx->environ_count);
     free(ctx->stdin_data);
@@ -114,10 +122,13 @@ bool wasi_output_write(wasi_ctx *ctx, wasi_output *o, const uint8_t *data, size_
         } else if (!o->taken) {
             if (o->len + take > o->alloc) {
                 size_t want = o->alloc ? o->alloc : 4096;
-                while (want < o->len + take) want *= 2;
-                if (want > o->cap) want = o->cap;
+                while (want < o->len + take)
+                    want *= 2;
+                if (want > o->cap)
+                    want = o->cap;
                 uint8_t *grown = realloc(o->data, want);
-                if (!grown) return false;
+                if (!grown)
+                    return false;
                 o->data = grown;
                 o->alloc = want;
             }
@@ -150,7 +161,8 @@ bool wasi_ctx_is_cancelled(wasi_ctx *ctx)
 
 bool wasi_ctx_sleep_until(wasi_ctx *ctx, uint64_t deadline_ns)
 {
-    if (ctx->sleep) return ctx->sleep(ctx->clock_env, deadline_ns) && !wasi_ctx_is_cancelled(ctx);
+    if (ctx->sleep)
+        return ctx->sleep(ctx->clock_env, deadline_ns) && !wasi_ctx_is_cancelled(ctx);
     /* The default clock source and the condition variable both use
      * CLOCK_MONOTONIC, so the deadline converts directly. A custom clock
      * without a custom sleep falls back to a relative wait. */
@@ -172,7 +184,8 @@ bool wasi_ctx_sleep_until(wasi_ctx *ctx, uint64_t deadline_ns)
     }
     pthread_mutex_lock(&ctx->lock);
     int rc = 0;
-    while (!ctx->cancelled && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&ctx->wake, &ctx->lock, &until);
+    while (!ctx->cancelled && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&ctx->wake, &ctx->lock, &until);
     bool ok = !ctx->cancelled;
     pthread_mutex_unlock(&ctx->lock);
     return ok;
@@ -192,7 +205,8 @@ int wasi_host_clock(void *env, uint32_t id, uint64_t *out_ns)
     default: return WASI_EINVAL;
     }
     struct timespec ts;
-    if (clock_gettime(cid, &ts) != 0) return WASI_EIO;
+    if (clock_gettime(cid, &ts) != 0)
+        return WASI_EIO;
     *out_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     return WASI_ESUCCESS;
 }

@@ -17,8 +17,10 @@ static uint8_t empty_range[1];
 static uint8_t *guest_bytes(olw_call *call, uint64_t ptr, uint64_t len)
 {
     olw_memory *mem = olw_call_memory(call);
-    if (!mem) return NULL;
-    if (len == 0) return ptr <= olw_memory_size(mem) ? empty_range : NULL;
+    if (!mem)
+        return NULL;
+    if (len == 0)
+        return ptr <= olw_memory_size(mem) ? empty_range : NULL;
     return olw_memory_ptr(mem, ptr, len);
 }
 
@@ -35,7 +37,8 @@ static olw_trap_code answer(uint64_t *results, int err)
 /* A standard descriptor that is still open, or NULL. */
 static wasi_stdio_fd *stdio_fd(wasi_ctx *ctx, uint32_t fd)
 {
-    if (fd > 2 || !ctx->fds[fd].open) return NULL;
+    if (fd > 2 || !ctx->fds[fd].open)
+        return NULL;
     return &ctx->fds[fd];
 }
 
@@ -47,7 +50,8 @@ static int put_strings(olw_call *call, char **v, size_t n, size_t bytes, uint32_
 {
     uint8_t *p = guest_bytes(call, ptrs, (uint64_t)n * 4);
     uint8_t *b = guest_bytes(call, buf, bytes);
-    if (!p || !b) return WASI_EFAULT;
+    if (!p || !b)
+        return WASI_EFAULT;
     uint32_t at = buf;
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(v[i]) + 1;
@@ -62,7 +66,8 @@ static int put_sizes(olw_call *call, size_t count, size_t bytes, uint32_t count_
 {
     uint8_t *c = guest_bytes(call, count_ptr, 4);
     uint8_t *b = guest_bytes(call, bytes_ptr, 4);
-    if (!c || !b) return WASI_EFAULT;
+    if (!c || !b)
+        return WASI_EFAULT;
     wasi_store32(c, (uint32_t)count);
     wasi_store32(b, (uint32_t)bytes);
     return WASI_ESUCCESS;
@@ -73,10 +78,11 @@ static int put_sizes(olw_call *call, size_t count, size_t bytes, uint32_t count_
  * instruction: copies 1 per 64 bytes (the bulk-instruction rate), random
  * bytes 1 each (the kernel's generator runs at ~170 MB/s), poll_oneoff 4
  * per subscription. Small requests cost nothing extra. */
-#define CHARGE(call, units)                                                                        \
-    do {                                                                                           \
-        olw_trap_code charge_trap_ = olw_call_charge((call), (uint64_t)(units));                  \
-        if (charge_trap_ != OLW_TRAP_NONE) return charge_trap_;                                   \
+#define CHARGE(call, units)                                                      \
+    do {                                                                         \
+        olw_trap_code charge_trap_ = olw_call_charge((call), (uint64_t)(units)); \
+        if (charge_trap_ != OLW_TRAP_NONE)                                       \
+            return charge_trap_;                                                 \
     } while (0)
 #define CHARGE_BYTES(call, n) CHARGE((call), (uint64_t)(n) / 64u)
 
@@ -84,8 +90,8 @@ static olw_trap_code args_get(olw_call *call, const uint64_t *args, uint64_t *re
 {
     wasi_ctx *ctx = ctx_of(call);
     CHARGE_BYTES(call, ctx->argv_bytes + (uint64_t)ctx->argc * 4);
-    return answer(results, put_strings(call, ctx->argv, ctx->argc, ctx->argv_bytes, u32_arg(args, 0),
-                                       u32_arg(args, 1)));
+    return answer(results,
+                  put_strings(call, ctx->argv, ctx->argc, ctx->argv_bytes, u32_arg(args, 0), u32_arg(args, 1)));
 }
 
 static olw_trap_code args_sizes_get(olw_call *call, const uint64_t *args, uint64_t *results)
@@ -98,15 +104,14 @@ static olw_trap_code environ_get(olw_call *call, const uint64_t *args, uint64_t 
 {
     wasi_ctx *ctx = ctx_of(call);
     CHARGE_BYTES(call, ctx->environ_bytes + (uint64_t)ctx->environ_count * 4);
-    return answer(results, put_strings(call, ctx->environ, ctx->environ_count, ctx->environ_bytes,
-                                       u32_arg(args, 0), u32_arg(args, 1)));
+    return answer(results, put_strings(call, ctx->environ, ctx->environ_count, ctx->environ_bytes, u32_arg(args, 0),
+                                       u32_arg(args, 1)));
 }
 
 static olw_trap_code environ_sizes_get(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     wasi_ctx *ctx = ctx_of(call);
-    return answer(results,
-                  put_sizes(call, ctx->environ_count, ctx->environ_bytes, u32_arg(args, 0), u32_arg(args, 1)));
+    return answer(results, put_sizes(call, ctx->environ_count, ctx->environ_bytes, u32_arg(args, 0), u32_arg(args, 1)));
 }
 
 /* ---- clocks, random, scheduling --------------------------------------- */
@@ -116,9 +121,11 @@ static bool known_clock(uint32_t id) { return id <= WASI_CLOCK_THREAD_CPUTIME; }
 static olw_trap_code clock_res_get(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     uint32_t id = u32_arg(args, 0);
-    if (!known_clock(id)) return answer(results, WASI_EINVAL);
+    if (!known_clock(id))
+        return answer(results, WASI_EINVAL);
     uint8_t *out = guest_bytes(call, u32_arg(args, 1), 8);
-    if (!out) return answer(results, WASI_EFAULT);
+    if (!out)
+        return answer(results, WASI_EFAULT);
     /* Linux reports 1 ns for all four clocks it backs these with. */
     wasi_store64(out, 1);
     return answer(results, WASI_ESUCCESS);
@@ -128,12 +135,15 @@ static olw_trap_code clock_time_get(olw_call *call, const uint64_t *args, uint64
 {
     wasi_ctx *ctx = ctx_of(call);
     uint32_t id = u32_arg(args, 0);
-    if (!known_clock(id)) return answer(results, WASI_EINVAL);
+    if (!known_clock(id))
+        return answer(results, WASI_EINVAL);
     uint8_t *out = guest_bytes(call, u32_arg(args, 2), 8);
-    if (!out) return answer(results, WASI_EFAULT);
+    if (!out)
+        return answer(results, WASI_EFAULT);
     uint64_t ns = 0;
     int err = ctx->clock(ctx->clock_env, id, &ns);
-    if (err == WASI_ESUCCESS) wasi_store64(out, ns);
+    if (err == WASI_ESUCCESS)
+        wasi_store64(out, ns);
     return answer(results, err);
 }
 
@@ -142,9 +152,11 @@ static olw_trap_code random_get(olw_call *call, const uint64_t *args, uint64_t *
     wasi_ctx *ctx = ctx_of(call);
     uint32_t len = u32_arg(args, 1);
     uint8_t *buf = guest_bytes(call, u32_arg(args, 0), len);
-    if (!buf) return answer(results, WASI_EFAULT);
+    if (!buf)
+        return answer(results, WASI_EFAULT);
     CHARGE(call, len); /* 128 MiB of random bytes was 1 instruction */
-    if (len > 0) ctx->random(ctx->random_env, buf, len);
+    if (len > 0)
+        ctx->random(ctx->random_env, buf, len);
     return answer(results, WASI_ESUCCESS);
 }
 
@@ -187,7 +199,8 @@ static bool clock_deadline(wasi_ctx *ctx, const uint8_t *sub, uint64_t mono_now,
     uint64_t rel = timeout;
     if (flags & SUBCLOCK_ABSTIME) {
         uint64_t now = 0;
-        if (!known_clock(id) || ctx->clock(ctx->clock_env, id, &now) != WASI_ESUCCESS) return false;
+        if (!known_clock(id) || ctx->clock(ctx->clock_env, id, &now) != WASI_ESUCCESS)
+            return false;
         rel = timeout > now ? timeout - now : 0;
     } else if (!known_clock(id)) {
         return false;
@@ -200,15 +213,18 @@ static olw_trap_code poll_oneoff(olw_call *call, const uint64_t *args, uint64_t 
 {
     wasi_ctx *ctx = ctx_of(call);
     uint32_t nsubs = u32_arg(args, 2);
-    if (nsubs == 0) return answer(results, WASI_EINVAL);
+    if (nsubs == 0)
+        return answer(results, WASI_EINVAL);
     const uint8_t *subs = guest_bytes(call, u32_arg(args, 0), (uint64_t)nsubs * SUB_SIZE);
     uint8_t *events = guest_bytes(call, u32_arg(args, 1), (uint64_t)nsubs * EVENT_SIZE);
     uint8_t *nevents_out = guest_bytes(call, u32_arg(args, 3), 4);
-    if (!subs || !events || !nevents_out) return answer(results, WASI_EFAULT);
+    if (!subs || !events || !nevents_out)
+        return answer(results, WASI_EFAULT);
     /* every subscription is read and answered (~18 ns each) */
     CHARGE(call, (uint64_t)nsubs * 4);
     for (uint32_t i = 0; i < nsubs; i++)
-        if (subs[i * SUB_SIZE + 8] > TAG_FD_WRITE) return answer(results, WASI_EINVAL);
+        if (subs[i * SUB_SIZE + 8] > TAG_FD_WRITE)
+            return answer(results, WASI_EINVAL);
 
     uint64_t mono_now = 0;
     if (ctx->clock(ctx->clock_env, WASI_CLOCK_MONOTONIC, &mono_now) != WASI_ESUCCESS)
@@ -234,7 +250,8 @@ static olw_trap_code poll_oneoff(olw_call *call, const uint64_t *args, uint64_t 
                 n++;
             } else {
                 have_clock = true;
-                if (deadline < earliest) earliest = deadline;
+                if (deadline < earliest)
+                    earliest = deadline;
             }
             continue;
         }
@@ -243,8 +260,8 @@ static olw_trap_code poll_oneoff(olw_call *call, const uint64_t *args, uint64_t 
         if (tag == TAG_FD_READ && f && fd == 0)
             put_event(ev, userdata, WASI_ESUCCESS, tag, ctx->stdin_len - ctx->stdin_pos);
         else if (tag == TAG_FD_WRITE && f && fd != 0)
-            put_event(ev, userdata, WASI_ESUCCESS, tag, fd == 1 ? ctx->out.cap - ctx->out.len
-                                                                 : ctx->err.cap - ctx->err.len);
+            put_event(ev, userdata, WASI_ESUCCESS, tag,
+                      fd == 1 ? ctx->out.cap - ctx->out.len : ctx->err.cap - ctx->err.len);
         else
             put_event(ev, userdata, WASI_EBADF, tag, 0);
         n++;
@@ -257,7 +274,8 @@ static olw_trap_code poll_oneoff(olw_call *call, const uint64_t *args, uint64_t 
             return olw_call_trap(call, OLW_TRAP_INTERRUPTED, "interrupted while sleeping in poll_oneoff");
         uint64_t after = earliest;
         uint64_t now = 0;
-        if (ctx->clock(ctx->clock_env, WASI_CLOCK_MONOTONIC, &now) == WASI_ESUCCESS && now > after) after = now;
+        if (ctx->clock(ctx->clock_env, WASI_CLOCK_MONOTONIC, &now) == WASI_ESUCCESS && now > after)
+            after = now;
         for (uint32_t i = 0; i < nsubs; i++) {
             const uint8_t *sub = subs + (size_t)i * SUB_SIZE;
             uint64_t deadline;
@@ -282,14 +300,18 @@ static int resolve_iovs(olw_call *call, uint32_t iovs, uint32_t count, iov_span 
                         uint32_t *used)
 {
     const uint8_t *arr = guest_bytes(call, iovs, (uint64_t)count * 8);
-    if (!arr) return WASI_EFAULT;
+    if (!arr)
+        return WASI_EFAULT;
     *used = 0;
     for (uint32_t i = 0; i < count; i++) {
         uint32_t ptr = wasi_load32(arr + 8 * i), len = wasi_load32(arr + 8 * i + 4);
         uint8_t *data = guest_bytes(call, ptr, len);
-        if (!data) return WASI_EFAULT;
-        if (len == 0) continue;
-        if (*used == max_spans) return WASI_EINVAL; /* IOV_MAX, as POSIX readv/writev */
+        if (!data)
+            return WASI_EFAULT;
+        if (len == 0)
+            continue;
+        if (*used == max_spans)
+            return WASI_EINVAL; /* IOV_MAX, as POSIX readv/writev */
         spans[(*used)++] = (iov_span){data, len};
     }
     return WASI_ESUCCESS;
@@ -302,14 +324,18 @@ static olw_trap_code fd_read(olw_call *call, const uint64_t *args, uint64_t *res
     wasi_ctx *ctx = ctx_of(call);
     uint32_t fd = u32_arg(args, 0);
     wasi_stdio_fd *f = stdio_fd(ctx, fd);
-    if (!f || fd != 0) return answer(results, WASI_EBADF);
-    if (!(f->rights & WASI_RIGHT_FD_READ)) return answer(results, WASI_ENOTCAPABLE);
+    if (!f || fd != 0)
+        return answer(results, WASI_EBADF);
+    if (!(f->rights & WASI_RIGHT_FD_READ))
+        return answer(results, WASI_ENOTCAPABLE);
     uint8_t *nread = guest_bytes(call, u32_arg(args, 3), 4);
-    if (!nread) return answer(results, WASI_EFAULT);
+    if (!nread)
+        return answer(results, WASI_EFAULT);
     iov_span spans[WASI_IOV_MAX];
     uint32_t nspans;
     int err = resolve_iovs(call, u32_arg(args, 1), u32_arg(args, 2), spans, WASI_IOV_MAX, &nspans);
-    if (err) return answer(results, err);
+    if (err)
+        return answer(results, err);
     size_t total = 0;
     for (uint32_t i = 0; i < nspans && ctx->stdin_pos < ctx->stdin_len; i++) {
         size_t left = ctx->stdin_len - ctx->stdin_pos;
@@ -327,22 +353,25 @@ static olw_trap_code fd_write(olw_call *call, const uint64_t *args, uint64_t *re
     wasi_ctx *ctx = ctx_of(call);
     uint32_t fd = u32_arg(args, 0);
     wasi_stdio_fd *f = stdio_fd(ctx, fd);
-    if (!f || fd == 0) return answer(results, WASI_EBADF);
-    if (!(f->rights & WASI_RIGHT_FD_WRITE)) return answer(results, WASI_ENOTCAPABLE);
+    if (!f || fd == 0)
+        return answer(results, WASI_EBADF);
+    if (!(f->rights & WASI_RIGHT_FD_WRITE))
+        return answer(results, WASI_ENOTCAPABLE);
     uint8_t *nwritten = guest_bytes(call, u32_arg(args, 3), 4);
-    if (!nwritten) return answer(results, WASI_EFAULT);
+    if (!nwritten)
+        return answer(results, WASI_EFAULT);
     iov_span spans[WASI_IOV_MAX];
     uint32_t nspans;
     int err = resolve_iovs(call, u32_arg(args, 1), u32_arg(args, 2), spans, WASI_IOV_MAX, &nspans);
-    if (err) return answer(results, err);
+    if (err)
+        return answer(results, err);
     wasi_output *o = fd == 1 ? &ctx->out : &ctx->err;
     uint64_t total = 0;
     for (uint32_t i = 0; i < nspans; i++) {
         if (!wasi_output_write(ctx, o, spans[i].data, spans[i].len, fd == 2)) {
             if (o->overflowed)
                 return olw_call_trap(call, OLW_TRAP_HOST,
-                                      "output limit exceeded: the program wrote more than %zu bytes to stdout",
-                                      o->cap);
+                                     "output limit exceeded: the program wrote more than %zu bytes to stdout", o->cap);
             return olw_call_trap(call, OLW_TRAP_HOST, "out of host memory while capturing output");
         }
         total += spans[i].len;
@@ -355,9 +384,11 @@ static olw_trap_code fd_write(olw_call *call, const uint64_t *args, uint64_t *re
 static olw_trap_code fd_fdstat_get(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     wasi_stdio_fd *f = stdio_fd(ctx_of(call), u32_arg(args, 0));
-    if (!f) return answer(results, WASI_EBADF);
+    if (!f)
+        return answer(results, WASI_EBADF);
     uint8_t *st = guest_bytes(call, u32_arg(args, 1), 24);
-    if (!st) return answer(results, WASI_EFAULT);
+    if (!st)
+        return answer(results, WASI_EFAULT);
     memset(st, 0, 24);
     st[0] = 0; /* filetype unknown: in-memory pipes, not a terminal (so libc buffers fully) */
     wasi_store64(st + 8, f->rights);
@@ -367,7 +398,8 @@ static olw_trap_code fd_fdstat_get(olw_call *call, const uint64_t *args, uint64_
 
 static olw_trap_code fd_fdstat_set_flags(olw_call *call, const uint64_t *args, uint64_t *results)
 {
-    if (!stdio_fd(ctx_of(call), u32_arg(args, 0))) return answer(results, WASI_EBADF);
+    if (!stdio_fd(ctx_of(call), u32_arg(args, 0)))
+        return answer(results, WASI_EBADF);
     /* Keeping flags as they are (none) is fine; append/nonblock/sync cannot change. */
     return answer(results, (args[1] & 0xffff) == 0 ? WASI_ESUCCESS : WASI_ENOTCAPABLE);
 }
@@ -375,18 +407,22 @@ static olw_trap_code fd_fdstat_set_flags(olw_call *call, const uint64_t *args, u
 static olw_trap_code fd_fdstat_set_rights(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     wasi_stdio_fd *f = stdio_fd(ctx_of(call), u32_arg(args, 0));
-    if (!f) return answer(results, WASI_EBADF);
+    if (!f)
+        return answer(results, WASI_EBADF);
     uint64_t base = args[1];
-    if (base & ~f->rights) return answer(results, WASI_ENOTCAPABLE); /* rights only shrink */
+    if (base & ~f->rights)
+        return answer(results, WASI_ENOTCAPABLE); /* rights only shrink */
     f->rights = base;
     return answer(results, WASI_ESUCCESS);
 }
 
 static olw_trap_code fd_filestat_get(olw_call *call, const uint64_t *args, uint64_t *results)
 {
-    if (!stdio_fd(ctx_of(call), u32_arg(args, 0))) return answer(results, WASI_EBADF);
+    if (!stdio_fd(ctx_of(call), u32_arg(args, 0)))
+        return answer(results, WASI_EBADF);
     uint8_t *st = guest_bytes(call, u32_arg(args, 1), 64);
-    if (!st) return answer(results, WASI_EFAULT);
+    if (!st)
+        return answer(results, WASI_EFAULT);
     memset(st, 0, 64); /* no device, inode, size or times: a pipe of unknown type */
     return answer(results, WASI_ESUCCESS);
 }
@@ -394,7 +430,8 @@ static olw_trap_code fd_filestat_get(olw_call *call, const uint64_t *args, uint6
 static olw_trap_code fd_close(olw_call *call, const uint64_t *args, uint64_t *results)
 {
     wasi_stdio_fd *f = stdio_fd(ctx_of(call), u32_arg(args, 0));
-    if (!f) return answer(results, WASI_EBADF);
+    if (!f)
+        return answer(results, WASI_EBADF);
     f->open = false;
     return answer(results, WASI_ESUCCESS);
 }
@@ -509,8 +546,7 @@ const char *wasi_function_sig(size_t i) { return i < FUNCTION_COUNT ? functions[
 bool wasi_define(olw_linker *linker, wasi_ctx *ctx)
 {
     for (size_t i = 0; i < FUNCTION_COUNT; i++)
-        if (!olw_linker_define_host(linker, WASI_MODULE, functions[i].name, functions[i].sig, functions[i].cb,
-                                     ctx))
+        if (!olw_linker_define_host(linker, WASI_MODULE, functions[i].name, functions[i].sig, functions[i].cb, ctx))
             return false;
     return true;
 }

@@ -25,8 +25,7 @@ static void module_free(olw_module *m)
     free(m);
 }
 
-olw_module *olw_module_load_ex(const uint8_t *bytes, size_t size, const olw_load_options *opts,
-                                 olw_error *err)
+olw_module *olw_module_load_ex(const uint8_t *bytes, size_t size, const olw_load_options *opts, olw_error *err)
 {
     olw_error local;
     if (!err)
@@ -135,8 +134,8 @@ static olw_trap_code misuse(olw_store *s, const char *fmt, ...)
     return OLW_TRAP_MISUSE;
 }
 
-olw_trap_code olw_func_call(olw_store *s, olw_func *f, const olw_value *args, size_t nargs,
-                              olw_value *results, size_t nresults)
+olw_trap_code olw_func_call(olw_store *s, olw_func *f, const olw_value *args, size_t nargs, olw_value *results,
+                            size_t nresults)
 {
     if (!s)
         return OLW_TRAP_MISUSE;

@@ -42,16 +42,16 @@ enum ctl_kind { CTL_FUNC, CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_ELSE };
 
 typedef struct ctl {
     enum ctl_kind kind;
-    bool dead_entry;      /* opened inside unreachable code: nothing inside is emitted */
-    uint32_t height;      /* slot where the block's params start */
+    bool dead_entry; /* opened inside unreachable code: nothing inside is emitted */
+    uint32_t height; /* slot where the block's params start */
     uint32_t nparams, nresults;
-    size_t loop_head;     /* CTL_LOOP: cell index of the head */
-    uint32_t fix_head;    /* this label's pending branches: a list through fixup.next (NO_FIX ends) */
-    size_t nfix;          /* its length */
-    size_t else_instr;    /* CTL_IF: the branch to patch to the else part (SIZE_MAX: none) */
-    size_t else_cell;     /* its offset cell */
-    size_t else_cost;     /* its taken-cost cell */
-    uint64_t head_cost;   /* CTL_LOOP: cost of the run at the head, once head_known */
+    size_t loop_head;   /* CTL_LOOP: cell index of the head */
+    uint32_t fix_head;  /* this label's pending branches: a list through fixup.next (NO_FIX ends) */
+    size_t nfix;        /* its length */
+    size_t else_instr;  /* CTL_IF: the branch to patch to the else part (SIZE_MAX: none) */
+    size_t else_cell;   /* its offset cell */
+    size_t else_cost;   /* its taken-cost cell */
+    uint64_t head_cost; /* CTL_LOOP: cost of the run at the head, once head_known */
     bool head_known;
 } ctl;
 
@@ -532,8 +532,7 @@ static void enter_label(compiler *c, size_t depth, bool fall)
 {
     ctl *b = &c->ctls[depth];
     size_t incoming = (b->else_instr != SIZE_MAX) + b->nfix;
-    bool own_fuel = incoming > MERGE_MAX ||
-                    (fall && (c->head_ctl != NO_CTL || c->ncharge + incoming > MERGE_MAX));
+    bool own_fuel = incoming > MERGE_MAX || (fall && (c->head_ctl != NO_CTL || c->ncharge + incoming > MERGE_MAX));
     if (fall)
         close_run(c);
     size_t here = c->ncode;
@@ -769,15 +768,23 @@ static void emit_binary(compiler *c, uint16_t op)
 static uint16_t with_add(uint16_t op)
 {
     switch (op) {
-#define ADD_FORM(name)                                                                             \
-    case WOP_##name:                                                                               \
-        return WOP_##name##_ADD;
-        ADD_FORM(LOAD32) ADD_FORM(LOAD64) ADD_FORM(LOAD8_S32) ADD_FORM(LOAD8_U32) ADD_FORM(LOAD16_S32)
-        ADD_FORM(LOAD16_U32) ADD_FORM(LOAD8_S64) ADD_FORM(LOAD16_S64) ADD_FORM(LOAD32_S64)
-        ADD_FORM(STORE32) ADD_FORM(STORE64) ADD_FORM(STORE8) ADD_FORM(STORE16)
+#define ADD_FORM(name) \
+    case WOP_##name: return WOP_##name##_ADD;
+        ADD_FORM(LOAD32)
+        ADD_FORM(LOAD64)
+        ADD_FORM(LOAD8_S32)
+        ADD_FORM(LOAD8_U32)
+        ADD_FORM(LOAD16_S32)
+        ADD_FORM(LOAD16_U32)
+        ADD_FORM(LOAD8_S64)
+        ADD_FORM(LOAD16_S64)
+        ADD_FORM(LOAD32_S64)
+        ADD_FORM(STORE32)
+        ADD_FORM(STORE64)
+        ADD_FORM(STORE8)
+        ADD_FORM(STORE16)
 #undef ADD_FORM
-    default:
-        return op;
+    default: return op;
     }
 }
 
@@ -789,12 +796,12 @@ static const struct {
     uint16_t cmp, when_true, when_false;
 } fusable[] = {
     {WOP_I32_EQZ, WOP_BR_UNLESS, WOP_BR_IF}, /* unary: tests its operand */
-    {WOP_I32_EQ, WOP_BR_I32_EQ, WOP_BR_I32_NE},     {WOP_I32_NE, WOP_BR_I32_NE, WOP_BR_I32_EQ},
+    {WOP_I32_EQ, WOP_BR_I32_EQ, WOP_BR_I32_NE},       {WOP_I32_NE, WOP_BR_I32_NE, WOP_BR_I32_EQ},
     {WOP_I32_LT_S, WOP_BR_I32_LT_S, WOP_BR_I32_GE_S}, {WOP_I32_LT_U, WOP_BR_I32_LT_U, WOP_BR_I32_GE_U},
     {WOP_I32_GT_S, WOP_BR_I32_GT_S, WOP_BR_I32_LE_S}, {WOP_I32_GT_U, WOP_BR_I32_GT_U, WOP_BR_I32_LE_U},
     {WOP_I32_LE_S, WOP_BR_I32_LE_S, WOP_BR_I32_GT_S}, {WOP_I32_LE_U, WOP_BR_I32_LE_U, WOP_BR_I32_GT_U},
     {WOP_I32_GE_S, WOP_BR_I32_GE_S, WOP_BR_I32_LT_S}, {WOP_I32_GE_U, WOP_BR_I32_GE_U, WOP_BR_I32_LT_U},
-    {WOP_I64_EQ, WOP_BR_I64_EQ, WOP_BR_I64_NE},     {WOP_I64_NE, WOP_BR_I64_NE, WOP_BR_I64_EQ},
+    {WOP_I64_EQ, WOP_BR_I64_EQ, WOP_BR_I64_NE},       {WOP_I64_NE, WOP_BR_I64_NE, WOP_BR_I64_EQ},
     {WOP_I64_LT_S, WOP_BR_I64_LT_S, WOP_BR_I64_GE_S}, {WOP_I64_LT_U, WOP_BR_I64_LT_U, WOP_BR_I64_GE_U},
     {WOP_I64_GT_S, WOP_BR_I64_GT_S, WOP_BR_I64_LE_S}, {WOP_I64_GT_U, WOP_BR_I64_GT_U, WOP_BR_I64_LE_U},
     {WOP_I64_LE_S, WOP_BR_I64_LE_S, WOP_BR_I64_GT_S}, {WOP_I64_LE_U, WOP_BR_I64_LE_U, WOP_BR_I64_GT_U},
@@ -883,20 +890,20 @@ static size_t emit_cond_branch(compiler *c, cond k, bool when, size_t *off_cell,
 
 /* ---- the body ----------------------------------------------------------- */
 
-#define READ(expr)                                                                                 \
-    do {                                                                                           \
-        if (!(expr)) {                                                                             \
-            fail(c, "truncated or malformed instruction");                                         \
-            return false;                                                                          \
-        }                                                                                          \
+#define READ(expr)                                         \
+    do {                                                   \
+        if (!(expr)) {                                     \
+            fail(c, "truncated or malformed instruction"); \
+            return false;                                  \
+        }                                                  \
     } while (0)
 
-#define CHECK_INDEX(v, bound, what)                                                                \
-    do {                                                                                           \
-        if ((v) >= (bound)) {                                                                      \
-            fail(c, what " index out of range");                                                   \
-            return false;                                                                          \
-        }                                                                                          \
+#define CHECK_INDEX(v, bound, what)              \
+    do {                                         \
+        if ((v) >= (bound)) {                    \
+            fail(c, what " index out of range"); \
+            return false;                        \
+        }                                        \
     } while (0)
 
 /* Compiles one instruction; *done is set at the function's final `end`. */
@@ -921,8 +928,7 @@ static bool compile_instr(compiler *c, olw_reader *r, bool *done)
             go_dead(c);
         }
         break;
-    case OLW_OPC_NOP:
-        break;
+    case OLW_OPC_NOP: break;
     case OLW_OPC_BLOCK:
     case OLW_OPC_LOOP:
     case OLW_OPC_IF: {
@@ -1399,8 +1405,8 @@ static bool compile_instr(compiler *c, olw_reader *r, bool *done)
         }
         switch (sub) {
         case OLW_OPC_FC_MEMORY_INIT: /* memory.init seg 0 */
-        case OLW_OPC_FC_TABLE_INIT: /* table.init elem table */
-        case OLW_OPC_FC_TABLE_COPY: /* table.copy dst src */
+        case OLW_OPC_FC_TABLE_INIT:  /* table.init elem table */
+        case OLW_OPC_FC_TABLE_COPY:  /* table.copy dst src */
         case OLW_OPC_FC_MEMORY_COPY: /* memory.copy 0 0 */
             READ(olw_read_u32(r, &a));
             READ(olw_read_u32(r, &b));
@@ -1410,11 +1416,8 @@ static bool compile_instr(compiler *c, olw_reader *r, bool *done)
         case OLW_OPC_FC_ELEM_DROP:
         case OLW_OPC_FC_TABLE_GROW:
         case OLW_OPC_FC_TABLE_SIZE:
-        case OLW_OPC_FC_TABLE_FILL:
-            READ(olw_read_u32(r, &a));
-            break;
-        default:
-            return fail(c, "unknown 0xfc instruction"), false;
+        case OLW_OPC_FC_TABLE_FILL: READ(olw_read_u32(r, &a)); break;
+        default: return fail(c, "unknown 0xfc instruction"), false;
         }
         if (sub == OLW_OPC_FC_MEMORY_INIT || sub == OLW_OPC_FC_DATA_DROP)
             CHECK_INDEX(a, m->ndatas, "data segment");

@@ -32,17 +32,17 @@ typedef struct decoder {
     olw_reader r; /* the current section (or the whole module between sections) */
     struct olw_module *m;
     olw_error *err;
-    uint32_t nfunc_decls; /* entries of the function section */
+    uint32_t nfunc_decls;   /* entries of the function section */
     uint64_t module_locals; /* declared locals of all functions so far */
     bool has_code;
     uint32_t ticks; /* for olw_load_interrupted */
 } decoder;
 
 /* Polled once per entry of every section that may hold many. */
-#define POLL(d)                                                                                        \
-    do {                                                                                               \
-        if (olw_load_interrupted((d)->m, &(d)->ticks, (d)->err))                                      \
-            return false;                                                                              \
+#define POLL(d)                                                  \
+    do {                                                         \
+        if (olw_load_interrupted((d)->m, &(d)->ticks, (d)->err)) \
+            return false;                                        \
     } while (0)
 
 static bool malformed(decoder *d, size_t offset, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -181,14 +181,10 @@ static bool read_valtype(decoder *d, olw_valtype *out)
     case OLW_F32:
     case OLW_F64:
     case OLW_FUNCREF:
-    case OLW_EXTERNREF:
-        *out = b;
-        return true;
+    case OLW_EXTERNREF: *out = b; return true;
     case OLW_V128:
-        return olw_fail(d->err, OLW_ERR_UNSUPPORTED, at,
-                         "SIMD is not supported: value type v128 (offset 0x%zx)", at);
-    default:
-        return malformed(d, at, "malformed value type 0x%02x", b);
+        return olw_fail(d->err, OLW_ERR_UNSUPPORTED, at, "SIMD is not supported: value type v128 (offset 0x%zx)", at);
+    default: return malformed(d, at, "malformed value type 0x%02x", b);
     }
 }
 
@@ -243,10 +239,7 @@ static bool read_globaltype(decoder *d, olw_globaltype *out)
 /* Opcodes that may appear in a function body but not in a constant
  * expression, to tell "constant expression required" (invalid) from an
  * illegal opcode (malformed). */
-static bool is_instruction_opcode(uint8_t op)
-{
-    return olw_opcodes[op].family != OLW_FAM_NONE;
-}
+static bool is_instruction_opcode(uint8_t op) { return olw_opcodes[op].family != OLW_FAM_NONE; }
 
 /* A constant expression: WebAssembly 2.0 allows one constant instruction
  * then `end`. Anything else is reported the way the spec's validator does
@@ -308,13 +301,12 @@ static bool read_const_expr(decoder *d, olw_const_expr *out)
             break;
         }
         case 0xfd:
-            return olw_fail(d->err, OLW_ERR_UNSUPPORTED, at,
-                             "SIMD instructions are not supported (offset 0x%zx)", at);
+            return olw_fail(d->err, OLW_ERR_UNSUPPORTED, at, "SIMD instructions are not supported (offset 0x%zx)", at);
         default:
             if (is_instruction_opcode(op))
                 return olw_fail(d->err, OLW_ERR_INVALID, at,
-                                 "constant expression required: %s (opcode 0x%02x) is not constant (offset 0x%zx)",
-                                 olw_opcode_name(op, 0), op, at);
+                                "constant expression required: %s (opcode 0x%02x) is not constant (offset 0x%zx)",
+                                olw_opcode_name(op, 0), op, at);
             return malformed(d, at, "illegal opcode 0x%02x", op);
         }
         if (n == 0) {
@@ -325,8 +317,8 @@ static bool read_const_expr(decoder *d, olw_const_expr *out)
     }
     if (n != 1)
         return olw_fail(d->err, OLW_ERR_INVALID, start,
-                         "type mismatch: constant expression must hold exactly one value, has %u (offset 0x%zx)",
-                         n, start);
+                        "type mismatch: constant expression must hold exactly one value, has %u (offset 0x%zx)", n,
+                        start);
     return true;
 }
 
@@ -352,8 +344,7 @@ static bool decode_types(decoder *d)
         if (!read_byte(d, &form, "function type"))
             return false;
         if (form != 0x60)
-            return malformed(d, at, "malformed function type form 0x%02x",
-                             form);
+            return malformed(d, at, "malformed function type form 0x%02x", form);
         uint32_t np, nr;
         if (!read_count(d, &np, 1, "parameters"))
             return false;
@@ -383,8 +374,8 @@ static bool decode_types(decoder *d)
         d->r = saved;
         if (np > OLW_MAX_PARAMS || nr > OLW_MAX_RESULTS)
             return olw_fail(d->err, OLW_ERR_UNSUPPORTED, at,
-                             "function type %u has too many parameters or results (%u, %u) (offset 0x%zx)", i, np,
-                             nr, at);
+                            "function type %u has too many parameters or results (%u, %u) (offset 0x%zx)", i, np, nr,
+                            at);
     }
     return true;
 }
@@ -425,8 +416,7 @@ static bool decode_imports(decoder *d)
             if (!read_globaltype(d, &imp->desc.global))
                 return false;
             break;
-        default:
-            return malformed(d, at, "malformed import kind 0x%02x", kind);
+        default: return malformed(d, at, "malformed import kind 0x%02x", kind);
         }
         imp->kind = (olw_extern_kind)kind;
     }
@@ -441,8 +431,8 @@ static bool decode_functions(decoder *d)
         return false;
     if ((uint64_t)n + m->nimported_funcs > OLW_MAX_FUNCS)
         return olw_fail(d->err, OLW_ERR_RESOURCE, offset_of(d),
-                         "too many functions: %u imported and %u defined, more than the limit of %u (offset 0x%zx)",
-                         m->nimported_funcs, n, OLW_MAX_FUNCS, offset_of(d));
+                        "too many functions: %u imported and %u defined, more than the limit of %u (offset 0x%zx)",
+                        m->nimported_funcs, n, OLW_MAX_FUNCS, offset_of(d));
     m->funcs = calloc(n ? n : 1, sizeof *m->funcs);
     if (!m->funcs)
         return oom(d);
@@ -678,8 +668,8 @@ static bool decode_code(decoder *d)
         d->module_locals += total;
         if (d->module_locals > MAX_MODULE_LOCALS)
             return olw_fail(d->err, OLW_ERR_RESOURCE, body_at,
-                             "too many locals in the module: more than %u in all functions (offset 0x%zx)",
-                             MAX_MODULE_LOCALS, body_at);
+                            "too many locals in the module: more than %u in all functions (offset 0x%zx)",
+                            MAX_MODULE_LOCALS, body_at);
         f->locals = malloc(total ? total : 1);
         if (!f->locals)
             return oom(d);
@@ -714,8 +704,7 @@ static bool decode_data(decoder *d)
     if (!read_count(d, &n, 2, "data segments"))
         return false;
     if (m->has_data_count && n != m->data_count)
-        return malformed(d, at, "data count and data section have inconsistent lengths (%u and %u)", m->data_count,
-                         n);
+        return malformed(d, at, "data count and data section have inconsistent lengths (%u and %u)", m->data_count, n);
     m->datas = calloc(n ? n : 1, sizeof *m->datas);
     if (!m->datas)
         return oom(d);
@@ -733,24 +722,21 @@ static bool decode_data(decoder *d)
             if (!read_const_expr(d, &s->offset))
                 return false;
             break;
-        case 1:
-            s->mode = OLW_SEGMENT_PASSIVE;
-            break;
+        case 1: s->mode = OLW_SEGMENT_PASSIVE; break;
         case 2:
             s->mode = OLW_SEGMENT_ACTIVE;
             if (!read_u32(d, &s->memory, "memory index") || !read_const_expr(d, &s->offset))
                 return false;
             break;
-        default:
-            return malformed(d, sat, "malformed data segment kind %u", flags);
+        default: return malformed(d, sat, "malformed data segment kind %u", flags);
         }
         size_t lat = offset_of(d);
         uint32_t len;
         if (!read_u32(d, &len, "data length"))
             return false;
         if (!olw_read_bytes(&d->r, len, &s->bytes))
-            return malformed(d, lat, "unexpected end of section or function: data segment of %u bytes, %zu left",
-                             len, olw_reader_left(&d->r));
+            return malformed(d, lat, "unexpected end of section or function: data segment of %u bytes, %zu left", len,
+                             olw_reader_left(&d->r));
         s->size = len;
     }
     return true;
@@ -914,8 +900,8 @@ static bool decode_sections(decoder *d)
         if (!ok)
             return false;
         if (d->r.p != section_end)
-            return malformed(d, offset_of(d), "section size mismatch: section %u ends at 0x%zx, content at 0x%zx",
-                             id, (size_t)(section_end - d->r.start), offset_of(d));
+            return malformed(d, offset_of(d), "section size mismatch: section %u ends at 0x%zx, content at 0x%zx", id,
+                             (size_t)(section_end - d->r.start), offset_of(d));
         d->r.end = module_end;
     }
     if (!spaces_ready && !init_spaces_from_imports(d))
@@ -923,7 +909,8 @@ static bool decode_sections(decoder *d)
     if (!funcs_ready && !finish_funcs(d))
         return false;
     if (d->nfunc_decls > 0 && !d->has_code)
-        return malformed(d, offset_of(d), "function and code section have inconsistent lengths (%u functions, no code section)",
+        return malformed(d, offset_of(d),
+                         "function and code section have inconsistent lengths (%u functions, no code section)",
                          d->nfunc_decls);
     if (m->has_data_count && m->data_count != m->ndatas && m->datas == NULL)
         return malformed(d, offset_of(d), "data count and data section have inconsistent lengths (%u and 0)",

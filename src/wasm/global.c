@@ -25,8 +25,7 @@ olw_global *olw_global_create(olw_store *s, olw_valtype type, bool mutable_, uin
 
 static bool valid_type(olw_valtype t)
 {
-    return t == OLW_I32 || t == OLW_I64 || t == OLW_F32 || t == OLW_F64 || t == OLW_FUNCREF ||
-           t == OLW_EXTERNREF;
+    return t == OLW_I32 || t == OLW_I64 || t == OLW_F32 || t == OLW_F64 || t == OLW_FUNCREF || t == OLW_EXTERNREF;
 }
 
 /* The raw slot of a typed value, and back. */

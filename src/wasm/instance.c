@@ -142,8 +142,8 @@ static bool unlinkable(olw_error *err, const olw_module *m, const olw_import_dec
 {
     char want[96];
     describe_import(want, sizeof want, m, imp);
-    return olw_fail(err, OLW_ERR_UNLINKABLE, SIZE_MAX, "%s: %.*s.%.*s (%s)", why, (int)imp->module_len,
-                     imp->module, (int)imp->name_len, imp->name, want);
+    return olw_fail(err, OLW_ERR_UNLINKABLE, SIZE_MAX, "%s: %.*s.%.*s (%s)", why, (int)imp->module_len, imp->module,
+                    (int)imp->name_len, imp->name, want);
 }
 
 /* "incompatible import type: env.f: expected function (i32) -> (), given function (i64) -> ()" */
@@ -153,7 +153,7 @@ static bool incompatible(olw_error *err, const olw_module *m, const olw_import_d
     describe_import(want, sizeof want, m, imp);
     describe_extern(got, sizeof got, given);
     return olw_fail(err, OLW_ERR_UNLINKABLE, SIZE_MAX, "incompatible import type: %.*s.%.*s: expected %s, given %s",
-                     (int)imp->module_len, imp->module, (int)imp->name_len, imp->name, want, got);
+                    (int)imp->module_len, imp->module, (int)imp->name_len, imp->name, want, got);
 }
 
 static bool resolve_imports(olw_instance *inst, const olw_linker *l, olw_error *err)
@@ -215,10 +215,8 @@ static uint64_t eval_const(const olw_instance *inst, const olw_const_expr *e, ui
     case OLW_CONST_I64:
     case OLW_CONST_F32:
     case OLW_CONST_F64: return e->value;
-    case OLW_CONST_GLOBAL_GET:
-        return e->value < nglobals_ready ? inst->globals[e->value]->value.u : 0;
-    case OLW_CONST_REF_FUNC:
-        return e->value < inst->module->nfuncs ? (uint64_t)(uintptr_t)inst->funcs[e->value] : 0;
+    case OLW_CONST_GLOBAL_GET: return e->value < nglobals_ready ? inst->globals[e->value]->value.u : 0;
+    case OLW_CONST_REF_FUNC: return e->value < inst->module->nfuncs ? (uint64_t)(uintptr_t)inst->funcs[e->value] : 0;
     default: return 0; /* ref.null */
     }
 }
@@ -231,10 +229,7 @@ static bool trap(olw_store *s, olw_error *err, olw_trap_code code)
     return false;
 }
 
-static bool resource(olw_error *err, const char *what)
-{
-    return olw_fail(err, OLW_ERR_RESOURCE, SIZE_MAX, "%s", what);
-}
+static bool resource(olw_error *err, const char *what) { return olw_fail(err, OLW_ERR_RESOURCE, SIZE_MAX, "%s", what); }
 
 /* What the store's cap refused: OLW_ERR_RESOURCE, as for an initial
  * memory above the cap (err->trap says which limit: the memory limit). */
@@ -260,16 +255,15 @@ static bool interrupted(olw_store *s, olw_error *err)
 }
 
 /* Polls every 64 Ki steps of a loop. */
-#define POLL_EVERY(k) (((k) & 0xffffu) == 0xffffu)
+#define POLL_EVERY(k) (((k)&0xffffu) == 0xffffu)
 
 /* The instance's own arrays, counted toward the store's cap. */
 static uint64_t instance_bytes(const olw_module *m)
 {
     return OLW_OBJECT_BYTES(olw_instance) + (uint64_t)m->nfuncs * sizeof(olw_func *) +
            (uint64_t)m->ntables * sizeof(olw_table *) + (uint64_t)m->nmemories * sizeof(olw_memory *) +
-           (uint64_t)m->nglobals * sizeof(olw_global *) +
-           (uint64_t)m->nelems * (sizeof(void **) + sizeof(uint32_t)) + (uint64_t)m->ndatas * sizeof(uint32_t) +
-           (uint64_t)(m->nfuncs - m->nimported_funcs) * sizeof(olw_func);
+           (uint64_t)m->nglobals * sizeof(olw_global *) + (uint64_t)m->nelems * (sizeof(void **) + sizeof(uint32_t)) +
+           (uint64_t)m->ndatas * sizeof(uint32_t) + (uint64_t)(m->nfuncs - m->nimported_funcs) * sizeof(olw_func);
 }
 
 static bool allocate(olw_instance *inst, olw_error *err)
@@ -311,8 +305,7 @@ static bool create_definitions(olw_instance *inst, olw_error *err)
             return over_cap(s, err, what, (uint64_t)t->limits.min * sizeof(void *));
         }
         if (!inst->tables[i])
-            return olw_fail(err, OLW_ERR_RESOURCE, SIZE_MAX, "table of %u elements is too large",
-                             t->limits.min);
+            return olw_fail(err, OLW_ERR_RESOURCE, SIZE_MAX, "table of %u elements is too large", t->limits.min);
     }
     for (uint32_t i = m->nimported_memories; i < m->nmemories; i++) {
         const olw_limits_decl *d = &m->memories[i];

@@ -88,7 +88,7 @@ static inline double f64_max(double a, double b)
 
 /* Rounding that quiets a signalling NaN (libm may return it unchanged;
  * the spec wants an arithmetic NaN). */
-#define ROUNDING(name, T, fn)                                                                      \
+#define ROUNDING(name, T, fn) \
     static inline T name(T x) { return x != x ? x + x : fn(x); }
 ROUNDING(f32_ceil, float, ceilf)
 ROUNDING(f32_floor, float, floorf)
@@ -182,7 +182,7 @@ static olw_trap_code run(olw_store *s, olw_func *f, olw_slot *slots, const void 
     const olw_cell *ret_ip;
     olw_func *g;
 
-#define NEXT() goto *ip->op
+#define NEXT() goto * ip->op
 #define S(k) fp[ip[k].u]
 #define U32(k) ((uint32_t)S(k).u)
 #define I32(k) ((int32_t)(uint32_t)S(k).u)
@@ -194,46 +194,46 @@ static olw_trap_code run(olw_store *s, olw_func *f, olw_slot *slots, const void 
 #define SET_U64(k, v) (S(k).u = (uint64_t)(v))
 #define SET_F32(k, v) (S(k).u = f32_bits(v))
 #define SET_F64(k, v) (S(k).u = f64_bits(v))
-#define TRAP(code)                                                                                 \
-    do {                                                                                           \
-        trap = (code);                                                                             \
-        goto do_trap;                                                                              \
+#define TRAP(code)     \
+    do {               \
+        trap = (code); \
+        goto do_trap;  \
     } while (0)
 /* Loads and stores check their effective address explicitly (see
  * docs/engine.md on guard pages, measured and not adopted). */
-#define MEM_CHECK(ea, size)                                                                        \
-    do {                                                                                           \
-        if (__builtin_expect((ea) + (size) > msize, 0))                                            \
-            TRAP(OLW_TRAP_MEMORY_OUT_OF_BOUNDS);                                                  \
+#define MEM_CHECK(ea, size)                             \
+    do {                                                \
+        if (__builtin_expect((ea) + (size) > msize, 0)) \
+            TRAP(OLW_TRAP_MEMORY_OUT_OF_BOUNDS);        \
     } while (0)
-#define LOAD_MEM()                                                                                 \
-    do {                                                                                           \
-        mem = inst->mem0;                                                                          \
-        mbase = mem ? mem->data : NULL;                                                            \
-        msize = mem ? mem->size : 0;                                                               \
+#define LOAD_MEM()                      \
+    do {                                \
+        mem = inst->mem0;               \
+        mbase = mem ? mem->data : NULL; \
+        msize = mem ? mem->size : 0;    \
     } while (0)
-#define CHARGE(cost)                                                                               \
-    do {                                                                                           \
-        uint64_t cost_ = (cost);                                                                   \
-        if (__builtin_expect(fuel < cost_, 0))                                                     \
-            TRAP(OLW_TRAP_OUT_OF_FUEL);                                                           \
-        fuel -= cost_;                                                                             \
+#define CHARGE(cost)                           \
+    do {                                       \
+        uint64_t cost_ = (cost);               \
+        if (__builtin_expect(fuel < cost_, 0)) \
+            TRAP(OLW_TRAP_OUT_OF_FUEL);        \
+        fuel -= cost_;                         \
     } while (0)
 /* Bulk instructions cost 1 more per 64 bytes or elements they would
  * touch, charged before they act (see docs/engine.md). */
-#define BULK_CHARGE(n)                                                                             \
-    do {                                                                                           \
-        if (inst->module->metering)                                                                \
-            CHARGE((uint64_t)(n) / 64);                                                            \
+#define BULK_CHARGE(n)                  \
+    do {                                \
+        if (inst->module->metering)     \
+            CHARGE((uint64_t)(n) / 64); \
     } while (0)
 /* Table entries are 8 bytes: the same 64 bytes per unit is 8 entries.
  * (At 64 entries per unit, table.fill ran at 20 ns per fuel unit, 10-15
  * times the rate of other code.) */
 #define TABLE_CHARGE(n) BULK_CHARGE((uint64_t)(n) * sizeof(void *))
-#define SYNC_FUEL()                                                                                \
-    do {                                                                                           \
-        s->fuel_used += s->fuel - fuel;                                                            \
-        s->fuel = fuel;                                                                            \
+#define SYNC_FUEL()                     \
+    do {                                \
+        s->fuel_used += s->fuel - fuel; \
+        s->fuel = fuel;                 \
     } while (0)
 
     /* The bottom frame returns to EXIT. */
@@ -260,19 +260,19 @@ L_UNREACHABLE:
     /* A taken branch charges the run at its target (cell k + 1, after the
      * offset in cell k); a backward one, a loop iteration, first checks for
      * interruption. */
-#define TAKE(k)                                                                                    \
-    do {                                                                                           \
-        int64_t off_ = ip[k].i;                                                                    \
+#define TAKE(k)                                                                                          \
+    do {                                                                                                 \
+        int64_t off_ = ip[k].i;                                                                          \
         if (off_ <= 0 && __builtin_expect(atomic_load_explicit(&s->interrupt, memory_order_relaxed), 0)) \
-            TRAP(OLW_TRAP_INTERRUPTED);                                                           \
-        CHARGE(ip[(k) + 1].u);                                                                     \
-        ip += off_;                                                                                \
+            TRAP(OLW_TRAP_INTERRUPTED);                                                                  \
+        CHARGE(ip[(k) + 1].u);                                                                           \
+        ip += off_;                                                                                      \
     } while (0)
     /* A conditional branch that falls through charges the run after it. */
-#define FALL_THROUGH(len)                                                                          \
-    do {                                                                                           \
-        CHARGE(ip[(len)-1].u);                                                                     \
-        ip += (len);                                                                               \
+#define FALL_THROUGH(len)      \
+    do {                       \
+        CHARGE(ip[(len)-1].u); \
+        ip += (len);           \
     } while (0)
 L_BR:
     TAKE(1);
@@ -289,12 +289,9 @@ L_BR_UNLESS:
     else
         FALL_THROUGH(5);
     NEXT();
-#define BR_CMP(name, A, op)                                                                        \
-    L_##name:                                                                                      \
-    if (A(1) op A(2))                                                                              \
-        TAKE(3);                                                                                   \
-    else                                                                                           \
-        FALL_THROUGH(6);                                                                           \
+#define BR_CMP(name, A, op)               \
+    L_##name : if (A(1) op A(2)) TAKE(3); \
+    else FALL_THROUGH(6);                 \
     NEXT();
     BR_CMP(BR_I32_EQ, U32, ==)
     BR_CMP(BR_I32_NE, U32, !=)
@@ -317,13 +314,12 @@ L_BR_UNLESS:
     BR_CMP(BR_I64_GE_S, I64, >=)
     BR_CMP(BR_I64_GE_U, U64, >=)
 #undef BR_CMP
-#define ADD_BR_CMP(name, A, op, ADD)                                                               \
-    L_ADD_##name:                                                                                  \
-    ADD;                                                                                           \
-    if (A(4) op A(5))                                                                              \
-        TAKE(6);                                                                                   \
-    else                                                                                           \
-        FALL_THROUGH(9);                                                                           \
+#define ADD_BR_CMP(name, A, op, ADD) \
+    L_ADD_##name : ADD;              \
+    if (A(4) op A(5))                \
+        TAKE(6);                     \
+    else                             \
+        FALL_THROUGH(9);             \
     NEXT();
 #define ADD32 SET_U32(1, U32(2) + U32(3))
 #define ADD64 SET_U64(1, U64(2) + U64(3))
@@ -354,7 +350,7 @@ L_BR_MOVE:
     move_slots(fp + ip[5].u, fp + ip[4].u, ip[3].u);
     TAKE(1);
     NEXT();
-L_BR_TABLE: {
+L_BR_TABLE : {
     uint64_t count = ip[2].u;
     uint64_t i = U32(1);
     if (i > count)
@@ -372,7 +368,7 @@ L_BR_TABLE: {
     ip += off;
     NEXT();
 }
-L_RETURN: {
+L_RETURN : {
     uint64_t n = ip[1].u, src = ip[2].u;
     if (n == 1)
         fp[0] = fp[src];
@@ -402,7 +398,7 @@ L_CALL_FUNC:
     callee_fp = fp + ip[2].u;
     ret_ip = ip + 4;
     goto call_func;
-L_CALL_INDIRECT: {
+L_CALL_INDIRECT : {
     olw_table *t = inst->tables[ip[1].u];
     uint32_t i = U32(4);
     if (i >= t->size)
@@ -526,7 +522,7 @@ L_REF_FUNC:
     S(1).ref = inst->funcs[ip[2].u];
     ip += 3;
     NEXT();
-L_TABLE_GET: {
+L_TABLE_GET : {
     olw_table *t = inst->tables[ip[3].u];
     uint32_t i = U32(2);
     if (i >= t->size)
@@ -535,7 +531,7 @@ L_TABLE_GET: {
     ip += 4;
     NEXT();
 }
-L_TABLE_SET: {
+L_TABLE_SET : {
     olw_table *t = inst->tables[ip[1].u];
     uint32_t i = U32(2);
     if (i >= t->size)
@@ -548,7 +544,7 @@ L_TABLE_SIZE:
     SET_U32(1, inst->tables[ip[2].u]->size);
     ip += 3;
     NEXT();
-L_TABLE_GROW: {
+L_TABLE_GROW : {
     TABLE_CHARGE(U32(3));
     int64_t r = olw_table_grow_internal(inst->tables[ip[2].u], U32(3), S(1).ref);
     if (r == -2)
@@ -557,7 +553,7 @@ L_TABLE_GROW: {
     ip += 4;
     NEXT();
 }
-L_TABLE_FILL: {
+L_TABLE_FILL : {
     olw_table *t = inst->tables[ip[1].u];
     uint64_t i = U32(2), n = U32(4);
     void *v = S(3).ref;
@@ -569,7 +565,7 @@ L_TABLE_FILL: {
     ip += 5;
     NEXT();
 }
-L_TABLE_COPY: {
+L_TABLE_COPY : {
     olw_table *dt = inst->tables[ip[1].u], *st = inst->tables[ip[2].u];
     uint64_t d = U32(3), src = U32(4), n = U32(5);
     TABLE_CHARGE(n);
@@ -580,7 +576,7 @@ L_TABLE_COPY: {
     ip += 6;
     NEXT();
 }
-L_TABLE_INIT: {
+L_TABLE_INIT : {
     olw_table *t = inst->tables[ip[1].u];
     uint64_t e = ip[2].u;
     uint64_t d = U32(3), src = U32(4), n = U32(5);
@@ -598,17 +594,18 @@ L_ELEM_DROP:
     NEXT();
 
     /* ---- memory --------------------------------------------------------------- */
-#define EFFECTIVE(addr_k, size)                                                                    \
-    uint64_t ea = (uint64_t)U32(addr_k) + ip[3].u;                                                 \
+#define EFFECTIVE(addr_k, size)                    \
+    uint64_t ea = (uint64_t)U32(addr_k) + ip[3].u; \
     MEM_CHECK(ea, size);
-#define LOAD(name, T, SET)                                                                         \
-    L_##name: {                                                                                    \
-        EFFECTIVE(2, sizeof(T));                                                                   \
-        T v;                                                                                       \
-        memcpy(&v, mbase + ea, sizeof v);                                                          \
-        SET;                                                                                       \
-        ip += 4;                                                                                   \
-        NEXT();                                                                                    \
+#define LOAD(name, T, SET)                \
+    L_##name:                             \
+    {                                     \
+        EFFECTIVE(2, sizeof(T));          \
+        T v;                              \
+        memcpy(&v, mbase + ea, sizeof v); \
+        SET;                              \
+        ip += 4;                          \
+        NEXT();                           \
     }
     LOAD(LOAD32, uint32_t, SET_U32(1, v))
     LOAD(LOAD64, uint64_t, SET_U64(1, v))
@@ -620,13 +617,14 @@ L_ELEM_DROP:
     LOAD(LOAD16_S64, int16_t, SET_U64(1, (int64_t)v))
     LOAD(LOAD32_S64, int32_t, SET_U64(1, (int64_t)v))
 #undef LOAD
-#define STORE(name, T)                                                                             \
-    L_##name: {                                                                                    \
-        EFFECTIVE(1, sizeof(T));                                                                   \
-        T v = (T)S(2).u;                                                                           \
-        memcpy(mbase + ea, &v, sizeof v);                                                          \
-        ip += 4;                                                                                   \
-        NEXT();                                                                                    \
+#define STORE(name, T)                    \
+    L_##name:                             \
+    {                                     \
+        EFFECTIVE(1, sizeof(T));          \
+        T v = (T)S(2).u;                  \
+        memcpy(mbase + ea, &v, sizeof v); \
+        ip += 4;                          \
+        NEXT();                           \
     }
     STORE(STORE32, uint32_t)
     STORE(STORE64, uint64_t)
@@ -637,17 +635,18 @@ L_ELEM_DROP:
     /* with the address's i32.add fused in: the address is x + y (cells 2, 3
      * of a load, 1, 2 of a store), wrapping at 32 bits like the add; the
      * offset is cell 4 of both */
-#define EFFECTIVE_ADD(x_k, size)                                                                   \
-    uint64_t ea = (uint64_t)(uint32_t)(U32(x_k) + U32((x_k) + 1)) + ip[4].u;                       \
+#define EFFECTIVE_ADD(x_k, size)                                             \
+    uint64_t ea = (uint64_t)(uint32_t)(U32(x_k) + U32((x_k) + 1)) + ip[4].u; \
     MEM_CHECK(ea, size);
-#define LOAD_ADD(name, T, SET)                                                                     \
-    L_##name##_ADD: {                                                                              \
-        EFFECTIVE_ADD(2, sizeof(T));                                                               \
-        T v;                                                                                       \
-        memcpy(&v, mbase + ea, sizeof v);                                                          \
-        SET;                                                                                       \
-        ip += 5;                                                                                   \
-        NEXT();                                                                                    \
+#define LOAD_ADD(name, T, SET)            \
+    L_##name##_ADD:                       \
+    {                                     \
+        EFFECTIVE_ADD(2, sizeof(T));      \
+        T v;                              \
+        memcpy(&v, mbase + ea, sizeof v); \
+        SET;                              \
+        ip += 5;                          \
+        NEXT();                           \
     }
     LOAD_ADD(LOAD32, uint32_t, SET_U32(1, v))
     LOAD_ADD(LOAD64, uint64_t, SET_U64(1, v))
@@ -659,13 +658,14 @@ L_ELEM_DROP:
     LOAD_ADD(LOAD16_S64, int16_t, SET_U64(1, (int64_t)v))
     LOAD_ADD(LOAD32_S64, int32_t, SET_U64(1, (int64_t)v))
 #undef LOAD_ADD
-#define STORE_ADD(name, T)                                                                         \
-    L_##name##_ADD: {                                                                              \
-        EFFECTIVE_ADD(1, sizeof(T));                                                               \
-        T v = (T)S(3).u;                                                                           \
-        memcpy(mbase + ea, &v, sizeof v);                                                          \
-        ip += 5;                                                                                   \
-        NEXT();                                                                                    \
+#define STORE_ADD(name, T)                \
+    L_##name##_ADD:                       \
+    {                                     \
+        EFFECTIVE_ADD(1, sizeof(T));      \
+        T v = (T)S(3).u;                  \
+        memcpy(mbase + ea, &v, sizeof v); \
+        ip += 5;                          \
+        NEXT();                           \
     }
     STORE_ADD(STORE32, uint32_t)
     STORE_ADD(STORE64, uint64_t)
@@ -677,7 +677,7 @@ L_MEMORY_SIZE:
     SET_U32(1, mem->pages);
     ip += 2;
     NEXT();
-L_MEMORY_GROW: {
+L_MEMORY_GROW : {
     int64_t r = olw_memory_grow_internal(mem, U32(1));
     if (r == -2)
         TRAP(OLW_TRAP_MEMORY_LIMIT);
@@ -686,7 +686,7 @@ L_MEMORY_GROW: {
     ip += 2;
     NEXT();
 }
-L_MEMORY_INIT: {
+L_MEMORY_INIT : {
     uint64_t seg = ip[1].u;
     uint64_t d = U32(2), src = U32(3), n = U32(4);
     BULK_CHARGE(n);
@@ -701,7 +701,7 @@ L_DATA_DROP:
     inst->data_len[ip[1].u] = 0;
     ip += 2;
     NEXT();
-L_MEMORY_COPY: {
+L_MEMORY_COPY : {
     uint64_t d = U32(1), src = U32(2), n = U32(3);
     BULK_CHARGE(n);
     if (d + n > msize || src + n > msize)
@@ -711,7 +711,7 @@ L_MEMORY_COPY: {
     ip += 4;
     NEXT();
 }
-L_MEMORY_FILL: {
+L_MEMORY_FILL : {
     uint64_t d = U32(1), n = U32(3);
     BULK_CHARGE(n);
     if (d + n > msize)
@@ -722,16 +722,14 @@ L_MEMORY_FILL: {
     NEXT();
 }
 
-    /* ---- numeric ---------------------------------------------------------------- */
-#define UN(name, expr)                                                                             \
-    L_##name:                                                                                      \
-    expr;                                                                                          \
-    ip += 3;                                                                                       \
+/* ---- numeric ---------------------------------------------------------------- */
+#define UN(name, expr) \
+    L_##name : expr;   \
+    ip += 3;           \
     NEXT();
-#define BIN(name, expr)                                                                            \
-    L_##name:                                                                                      \
-    expr;                                                                                          \
-    ip += 4;                                                                                       \
+#define BIN(name, expr) \
+    L_##name : expr;    \
+    ip += 4;            \
     NEXT();
 
     UN(I32_EQZ, SET_U32(1, U32(2) == 0))
@@ -775,7 +773,7 @@ L_MEMORY_FILL: {
     BIN(I32_ADD, SET_U32(1, U32(2) + U32(3)))
     BIN(I32_SUB, SET_U32(1, U32(2) - U32(3)))
     BIN(I32_MUL, SET_U32(1, U32(2) * U32(3)))
-L_I32_DIV_S: {
+L_I32_DIV_S : {
     int32_t a = I32(2), b = I32(3);
     if (b == 0)
         TRAP(OLW_TRAP_DIVIDE_BY_ZERO);
@@ -785,7 +783,7 @@ L_I32_DIV_S: {
     ip += 4;
     NEXT();
 }
-L_I32_DIV_U: {
+L_I32_DIV_U : {
     uint32_t a = U32(2), b = U32(3);
     if (b == 0)
         TRAP(OLW_TRAP_DIVIDE_BY_ZERO);
@@ -793,7 +791,7 @@ L_I32_DIV_U: {
     ip += 4;
     NEXT();
 }
-L_I32_REM_S: {
+L_I32_REM_S : {
     int32_t a = I32(2), b = I32(3);
     if (b == 0)
         TRAP(OLW_TRAP_DIVIDE_BY_ZERO);
@@ -801,7 +799,7 @@ L_I32_REM_S: {
     ip += 4;
     NEXT();
 }
-L_I32_REM_U: {
+L_I32_REM_U : {
     uint32_t a = U32(2), b = U32(3);
     if (b == 0)
         TRAP(OLW_TRAP_DIVIDE_BY_ZERO);
@@ -832,7 +830,7 @@ L_I32_SHL_ADD:
     BIN(I64_ADD, SET_U64(1, U64(2) + U64(3)))
     BIN(I64_SUB, SET_U64(1, U64(2) - U64(3)))
     BIN(I64_MUL, SET_U64(1, U64(2) * U64(3)))
-L_I64_DIV_S: {
+L_I64_DIV_S : {
     int64_t a = I64(2), b = I64(3);
     if (b == 0)
         TRAP(OLW_TRAP_DIVIDE_BY_ZERO);
@@ -842,7 +840,7 @@ L_I64_DIV_S: {
     ip += 4;
     NEXT();
 }
-L_I64_DIV_U: {
+L_I64_DIV_U : {
     uint64_t a = U64(2), b = U64(3);
     if (b == 0)
         TRAP(OLW_TRAP_DIVIDE_BY_ZERO);
@@ -850,7 +848,7 @@ L_I64_DIV_U: {
     ip += 4;
     NEXT();
 }
-L_I64_REM_S: {
+L_I64_REM_S : {
     int64_t a = I64(2), b = I64(3);
     if (b == 0)
         TRAP(OLW_TRAP_DIVIDE_BY_ZERO);
@@ -858,7 +856,7 @@ L_I64_REM_S: {
     ip += 4;
     NEXT();
 }
-L_I64_REM_U: {
+L_I64_REM_U : {
     uint64_t a = U64(2), b = U64(3);
     if (b == 0)
         TRAP(OLW_TRAP_DIVIDE_BY_ZERO);
@@ -906,34 +904,35 @@ L_I64_REM_U: {
     /* f64.mul fused into f64.add/sub: the product is rounded to a double
      * first, exactly as the pair of instructions does (x86-64's baseline
      * has no fused multiply-add for the compiler to contract this into) */
-#define MUL_THEN(name, expr)                                                                       \
-    L_##name: {                                                                                    \
-        double prod_ = F64(2) * F64(3);                                                            \
-        double z_ = F64(4);                                                                        \
-        SET_F64(1, expr);                                                                          \
-        ip += 5;                                                                                   \
-        NEXT();                                                                                    \
+#define MUL_THEN(name, expr)            \
+    L_##name:                           \
+    {                                   \
+        double prod_ = F64(2) * F64(3); \
+        double z_ = F64(4);             \
+        SET_F64(1, expr);               \
+        ip += 5;                        \
+        NEXT();                         \
     }
     MUL_THEN(F64_MUL_ADD, prod_ + z_)
     MUL_THEN(F64_ADD_MUL, z_ + prod_)
     MUL_THEN(F64_MUL_SUB, prod_ - z_)
     MUL_THEN(F64_SUB_MUL, z_ - prod_)
 #undef MUL_THEN
-    BIN(F64_COPYSIGN,
-        SET_U64(1, (U64(2) & 0x7fffffffffffffffull) | (U64(3) & 0x8000000000000000ull)))
+    BIN(F64_COPYSIGN, SET_U64(1, (U64(2) & 0x7fffffffffffffffull) | (U64(3) & 0x8000000000000000ull)))
 
     /* Trapping truncations: NaN is an invalid conversion, anything whose
      * truncation is out of the target range an overflow. */
-#define TRUNC(name, FT, x, lo_ok, hi_ok, SET)                                                      \
-    L_##name: {                                                                                    \
-        FT v = x;                                                                                  \
-        if (v != v)                                                                                \
-            TRAP(OLW_TRAP_INVALID_CONVERSION);                                                    \
-        if (!(lo_ok && hi_ok))                                                                     \
-            TRAP(OLW_TRAP_INTEGER_OVERFLOW);                                                      \
-        SET;                                                                                       \
-        ip += 3;                                                                                   \
-        NEXT();                                                                                    \
+#define TRUNC(name, FT, x, lo_ok, hi_ok, SET)  \
+    L_##name:                                  \
+    {                                          \
+        FT v = x;                              \
+        if (v != v)                            \
+            TRAP(OLW_TRAP_INVALID_CONVERSION); \
+        if (!(lo_ok && hi_ok))                 \
+            TRAP(OLW_TRAP_INTEGER_OVERFLOW);   \
+        SET;                                   \
+        ip += 3;                               \
+        NEXT();                                \
     }
     TRUNC(I32_TRUNC_F32_S, float, F32(2), v >= -2147483648.0f, v < 2147483648.0f, SET_U32(1, (int32_t)v))
     TRUNC(I32_TRUNC_F32_U, float, F32(2), v > -1.0f, v < 4294967296.0f, SET_U32(1, (uint32_t)v))
@@ -984,11 +983,11 @@ L_I64_REM_U: {
 #define FIRST_I32_ROTL SET_U32(1, (U32(2) << (U32(3) & 31)) | (U32(2) >> ((32 - U32(3)) & 31))), 4
 #define FIRST_I32_SHL_ADD SET_U32(1, (U32(2) << (U32(3) & 31)) + U32(4)), 5
 #define FIRST_F64_MUL SET_F64(1, F64(2) * F64(3)), 4
-#define FIRST_F64_ADD_MUL                                                                          \
-    ({                                                                                             \
-        double prod_ = F64(2) * F64(3); /* its own statement: never contracted */                  \
-        SET_F64(1, F64(4) + prod_);                                                                \
-    }),                                                                                            \
+#define FIRST_F64_ADD_MUL                                                         \
+    ({                                                                            \
+        double prod_ = F64(2) * F64(3); /* its own statement: never contracted */ \
+        SET_F64(1, F64(4) + prod_);                                               \
+    }),                                                                           \
         5
 #define FIRST_COPY S(1) = S(2), 3
 #define FIRST_COPY2 (S(1) = S(2), S(3) = S(4)), 5
@@ -1013,36 +1012,35 @@ L_I64_REM_U: {
 #define FIRST_LOAD64_ADD LOAD_ADD_BODY(uint64_t, SET_U64(1, v)), 5
 #define FIRST_STORE8 STORE_BODY(uint8_t), 4
     /* a load or store as an expression: traps jump out */
-#define LOAD_BODY(T, addr_k, off, SET)                                                             \
-    ({                                                                                             \
-        uint64_t ea_ = (uint64_t)U32(addr_k) + (off);                                              \
-        MEM_CHECK(ea_, sizeof(T));                                                                 \
-        T v;                                                                                       \
-        memcpy(&v, mbase + ea_, sizeof v);                                                         \
-        SET;                                                                                       \
+#define LOAD_BODY(T, addr_k, off, SET)                \
+    ({                                                \
+        uint64_t ea_ = (uint64_t)U32(addr_k) + (off); \
+        MEM_CHECK(ea_, sizeof(T));                    \
+        T v;                                          \
+        memcpy(&v, mbase + ea_, sizeof v);            \
+        SET;                                          \
     })
-#define LOAD_ADD_BODY(T, SET)                                                                      \
-    ({                                                                                             \
-        uint64_t ea_ = (uint64_t)(uint32_t)(U32(2) + U32(3)) + ip[4].u;                            \
-        MEM_CHECK(ea_, sizeof(T));                                                                 \
-        T v;                                                                                       \
-        memcpy(&v, mbase + ea_, sizeof v);                                                         \
-        SET;                                                                                       \
+#define LOAD_ADD_BODY(T, SET)                                           \
+    ({                                                                  \
+        uint64_t ea_ = (uint64_t)(uint32_t)(U32(2) + U32(3)) + ip[4].u; \
+        MEM_CHECK(ea_, sizeof(T));                                      \
+        T v;                                                            \
+        memcpy(&v, mbase + ea_, sizeof v);                              \
+        SET;                                                            \
     })
-#define STORE_BODY(T)                                                                              \
-    ({                                                                                             \
-        uint64_t ea_ = (uint64_t)U32(1) + ip[3].u;                                                 \
-        MEM_CHECK(ea_, sizeof(T));                                                                 \
-        T v_ = (T)S(2).u;                                                                          \
-        memcpy(mbase + ea_, &v_, sizeof v_);                                                       \
+#define STORE_BODY(T)                              \
+    ({                                             \
+        uint64_t ea_ = (uint64_t)U32(1) + ip[3].u; \
+        MEM_CHECK(ea_, sizeof(T));                 \
+        T v_ = (T)S(2).u;                          \
+        memcpy(mbase + ea_, &v_, sizeof v_);       \
     })
-#define PAIR_RUN(body, len)                                                                        \
-    body;                                                                                          \
+#define PAIR_RUN(body, len) \
+    body;                   \
     ip += (len)
 #define PAIR_RUN_(args) PAIR_RUN args
-#define PAIR_HANDLER(a, b)                                                                         \
-    L_##a##__##b:                                                                                  \
-    PAIR_RUN_((FIRST_##a));                                                                        \
+#define PAIR_HANDLER(a, b)                 \
+    L_##a##__##b : PAIR_RUN_((FIRST_##a)); \
     goto L_##b;
     OLW_PAIRS(PAIR_HANDLER)
 #undef PAIR_HANDLER
@@ -1092,7 +1090,4 @@ const void *const *olw_interp_handlers(void)
     return table;
 }
 
-olw_trap_code olw_interp_call(olw_store *s, olw_func *f, olw_slot *slots)
-{
-    return run(s, f, slots, NULL);
-}
+olw_trap_code olw_interp_call(olw_store *s, olw_func *f, olw_slot *slots) { return run(s, f, slots, NULL); }

@@ -51,8 +51,7 @@ static char *copy_name(const char *p, size_t n)
     return c;
 }
 
-static link_entry *find(const olw_linker *l, const char *module, size_t module_len, const char *name,
-                        size_t name_len)
+static link_entry *find(const olw_linker *l, const char *module, size_t module_len, const char *name, size_t name_len)
 {
     for (size_t i = l->len; i-- > 0;) {
         link_entry *e = &l->entries[i];
@@ -101,8 +100,8 @@ bool olw_linker_define(olw_linker *l, const char *module, const char *name, olw_
     return define(l, module, strlen(module), name, strlen(name), ext);
 }
 
-bool olw_linker_define_host(olw_linker *l, const char *module, const char *name, const char *sig,
-                             olw_host_callback cb, void *env)
+bool olw_linker_define_host(olw_linker *l, const char *module, const char *name, const char *sig, olw_host_callback cb,
+                            void *env)
 {
     if (!l)
         return false;
@@ -128,8 +127,8 @@ bool olw_linker_define_instance(olw_linker *l, const char *module, olw_instance 
     return true;
 }
 
-bool olw_linker_lookup(const olw_linker *l, const char *module, size_t module_len, const char *name,
-                        size_t name_len, olw_extern *out)
+bool olw_linker_lookup(const olw_linker *l, const char *module, size_t module_len, const char *name, size_t name_len,
+                       olw_extern *out)
 {
     link_entry *e = l ? find(l, module, module_len, name, name_len) : NULL;
     if (e)

@@ -37,16 +37,16 @@ static bool map_bytes(olw_memory *m, uint64_t bytes)
 olw_memory *olw_memory_create(olw_store *s, uint32_t min, uint32_t max, bool has_max, olw_error *err)
 {
     if (min > s->limits.max_memory_pages) {
-        olw_fail(err, OLW_ERR_RESOURCE, SIZE_MAX,
-                  "memory of %u pages exceeds the limit of %u pages", min, s->limits.max_memory_pages);
+        olw_fail(err, OLW_ERR_RESOURCE, SIZE_MAX, "memory of %u pages exceeds the limit of %u pages", min,
+                 s->limits.max_memory_pages);
         return NULL;
     }
     uint64_t bytes = (uint64_t)min * OLW_PAGE_SIZE + OLW_OBJECT_BYTES(olw_memory);
     if (!olw_store_charge(s, bytes)) {
         olw_fail(err, OLW_ERR_RESOURCE, SIZE_MAX,
-                  "memory limit exceeded: a memory of %u pages does not fit in what is left of the limit "
-                  "(%llu of %llu bytes in use)",
-                  min, (unsigned long long)s->memory_bytes, (unsigned long long)s->memory_cap);
+                 "memory limit exceeded: a memory of %u pages does not fit in what is left of the limit "
+                 "(%llu of %llu bytes in use)",
+                 min, (unsigned long long)s->memory_bytes, (unsigned long long)s->memory_cap);
         return NULL;
     }
     olw_memory *m = calloc(1, sizeof *m);

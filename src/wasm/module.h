@@ -22,7 +22,7 @@
  * use while loading hostile input). */
 #define OLW_MAX_TYPES 1000000u
 #define OLW_MAX_FUNCS 1000000u
-#define OLW_MAX_LOCALS 50000u       /* per function, params included */
+#define OLW_MAX_LOCALS 50000u /* per function, params included */
 #define OLW_MAX_PARAMS 1000u
 #define OLW_MAX_RESULTS 1000u
 #define OLW_MAX_TABLE_SIZE 10000000u /* elements a table may ever hold */
@@ -48,13 +48,13 @@ typedef struct olw_globaltype {
 /* A constant expression. WebAssembly 2.0 allows exactly one instruction
  * before `end`, so it is stored decoded. */
 typedef enum olw_const_op {
-    OLW_CONST_I32 = OLW_OPC_I32_CONST,          /* value = the i32, sign-extended to 64 bits */
-    OLW_CONST_I64 = OLW_OPC_I64_CONST,          /* value = the i64 */
-    OLW_CONST_F32 = OLW_OPC_F32_CONST,          /* value = the bit pattern */
-    OLW_CONST_F64 = OLW_OPC_F64_CONST,          /* value = the bit pattern */
-    OLW_CONST_GLOBAL_GET = OLW_OPC_GLOBAL_GET,  /* value = global index */
-    OLW_CONST_REF_NULL = OLW_OPC_REF_NULL,      /* value = reference type (OLW_FUNCREF / OLW_EXTERNREF) */
-    OLW_CONST_REF_FUNC = OLW_OPC_REF_FUNC,      /* value = function index */
+    OLW_CONST_I32 = OLW_OPC_I32_CONST,         /* value = the i32, sign-extended to 64 bits */
+    OLW_CONST_I64 = OLW_OPC_I64_CONST,         /* value = the i64 */
+    OLW_CONST_F32 = OLW_OPC_F32_CONST,         /* value = the bit pattern */
+    OLW_CONST_F64 = OLW_OPC_F64_CONST,         /* value = the bit pattern */
+    OLW_CONST_GLOBAL_GET = OLW_OPC_GLOBAL_GET, /* value = global index */
+    OLW_CONST_REF_NULL = OLW_OPC_REF_NULL,     /* value = reference type (OLW_FUNCREF / OLW_EXTERNREF) */
+    OLW_CONST_REF_FUNC = OLW_OPC_REF_FUNC,     /* value = function index */
 } olw_const_op;
 
 typedef struct olw_const_expr {
@@ -87,11 +87,11 @@ typedef struct olw_export_decl {
 /* A function the module defines (imports have no body). */
 typedef struct olw_func_decl {
     uint32_t type_index;
-    uint32_t nlocals;     /* declared locals, params not included */
+    uint32_t nlocals;    /* declared locals, params not included */
     olw_valtype *locals; /* nlocals types, run-length expanded */
-    const uint8_t *code;  /* the expression: first instruction .. final `end` inclusive */
+    const uint8_t *code; /* the expression: first instruction .. final `end` inclusive */
     size_t code_size;
-    size_t code_offset;   /* offset of `code` within the module bytes */
+    size_t code_offset; /* offset of `code` within the module bytes */
 } olw_func_decl;
 
 typedef struct olw_global_decl {
@@ -107,7 +107,7 @@ typedef enum olw_segment_mode {
 
 typedef struct olw_elem_decl {
     olw_segment_mode mode;
-    uint32_t table;         /* ACTIVE only */
+    uint32_t table;        /* ACTIVE only */
     olw_const_expr offset; /* ACTIVE only */
     olw_valtype type;      /* OLW_FUNCREF or OLW_EXTERNREF */
     uint32_t count;
@@ -116,9 +116,9 @@ typedef struct olw_elem_decl {
 
 typedef struct olw_data_decl {
     olw_segment_mode mode;
-    uint32_t memory;        /* ACTIVE only */
+    uint32_t memory;       /* ACTIVE only */
     olw_const_expr offset; /* ACTIVE only */
-    const uint8_t *bytes;   /* points into the module's copy of the binary */
+    const uint8_t *bytes;  /* points into the module's copy of the binary */
     uint32_t size;
 } olw_data_decl;
 
@@ -135,10 +135,10 @@ struct olw_module {
     olw_import_decl *imports;
 
     /* Functions, all: types of every function in the index space. */
-    uint32_t nfuncs;           /* imported + defined */
+    uint32_t nfuncs; /* imported + defined */
     uint32_t nimported_funcs;
     uint32_t *func_type_index; /* [nfuncs] */
-    olw_func_decl *funcs;     /* [nfuncs - nimported_funcs], the defined ones */
+    olw_func_decl *funcs;      /* [nfuncs - nimported_funcs], the defined ones */
 
     uint32_t ntables; /* imported + defined */
     uint32_t nimported_tables;

@@ -85,15 +85,31 @@ typedef struct olw_value {
         uint32_t f32_bits; /* floats by bit pattern: NaN payloads are preserved */
         uint64_t f64_bits;
         olw_func *funcref; /* NULL = ref.null func */
-        void *externref;    /* NULL = ref.null extern; any other pointer is opaque */
+        void *externref;   /* NULL = ref.null extern; any other pointer is opaque */
     } of;
 } olw_value;
 
 /* Typed values, one constructor per type. */
-static inline olw_value olw_i32(int32_t v) { olw_value x = {OLW_I32, {.i32 = v}}; return x; }
-static inline olw_value olw_i64(int64_t v) { olw_value x = {OLW_I64, {.i64 = v}}; return x; }
-static inline olw_value olw_f32_bits(uint32_t bits) { olw_value x = {OLW_F32, {.f32_bits = bits}}; return x; }
-static inline olw_value olw_f64_bits(uint64_t bits) { olw_value x = {OLW_F64, {.f64_bits = bits}}; return x; }
+static inline olw_value olw_i32(int32_t v)
+{
+    olw_value x = {OLW_I32, {.i32 = v}};
+    return x;
+}
+static inline olw_value olw_i64(int64_t v)
+{
+    olw_value x = {OLW_I64, {.i64 = v}};
+    return x;
+}
+static inline olw_value olw_f32_bits(uint32_t bits)
+{
+    olw_value x = {OLW_F32, {.f32_bits = bits}};
+    return x;
+}
+static inline olw_value olw_f64_bits(uint64_t bits)
+{
+    olw_value x = {OLW_F64, {.f64_bits = bits}};
+    return x;
+}
 static inline olw_value olw_f32(float v)
 {
     uint32_t bits;
@@ -106,8 +122,16 @@ static inline olw_value olw_f64(double v)
     __builtin_memcpy(&bits, &v, sizeof bits);
     return olw_f64_bits(bits);
 }
-static inline olw_value olw_funcref(olw_func *f) { olw_value x = {OLW_FUNCREF, {.funcref = f}}; return x; }
-static inline olw_value olw_externref(void *p) { olw_value x = {OLW_EXTERNREF, {.externref = p}}; return x; }
+static inline olw_value olw_funcref(olw_func *f)
+{
+    olw_value x = {OLW_FUNCREF, {.funcref = f}};
+    return x;
+}
+static inline olw_value olw_externref(void *p)
+{
+    olw_value x = {OLW_EXTERNREF, {.externref = p}};
+    return x;
+}
 
 /* Raw slots (host function arguments and results, see the top of this
  * file): olw_slot_get_T reads an argument, olw_slot_of_T makes a result.
@@ -209,8 +233,8 @@ typedef enum olw_error_kind {
 typedef struct olw_error {
     olw_error_kind kind;
     olw_trap_code trap; /* when kind == OLW_ERR_TRAP (or RESOURCE for a limit), else OLW_TRAP_NONE */
-    size_t offset;       /* byte offset in the module the error refers to, or SIZE_MAX */
-    char message[256];   /* human readable, e.g. "type mismatch in i32.add" */
+    size_t offset;      /* byte offset in the module the error refers to, or SIZE_MAX */
+    char message[256];  /* human readable, e.g. "type mismatch in i32.add" */
 } olw_error;
 
 /* ---- modules ---------------------------------------------------------- */
@@ -228,8 +252,7 @@ typedef struct olw_load_options {
 /* Decode, validate and compile. Returns NULL and fills err on failure.
  * The bytes are copied; the caller may free them afterwards. */
 olw_module *olw_module_load(const uint8_t *bytes, size_t size, olw_error *err);
-olw_module *olw_module_load_ex(const uint8_t *bytes, size_t size, const olw_load_options *opts,
-                                 olw_error *err);
+olw_module *olw_module_load_ex(const uint8_t *bytes, size_t size, const olw_load_options *opts, olw_error *err);
 /* Validate only (no compilation); true if the module would load. */
 bool olw_module_validate(const uint8_t *bytes, size_t size, olw_error *err);
 void olw_module_retain(olw_module *m);
@@ -261,9 +284,9 @@ olw_export_info olw_module_export(const olw_module *m, size_t i);
 /* Every field of olw_limits is "0 = the default"; the defaults are the
  * engine's maximum or unlimited, and these constants name them, so
  * `olw_limits l = {.max_memory_pages = 16}` caps memory and nothing else. */
-#define OLW_FUEL_UNLIMITED UINT64_MAX     /* fuel's default: never runs out in practice */
-#define OLW_MEMORY_PAGES_MAX 65536u       /* max_memory_pages' default: 4 GiB */
-#define OLW_DEFAULT_CALL_DEPTH 10000u     /* max_call_depth's default */
+#define OLW_FUEL_UNLIMITED UINT64_MAX      /* fuel's default: never runs out in practice */
+#define OLW_MEMORY_PAGES_MAX 65536u        /* max_memory_pages' default: 4 GiB */
+#define OLW_DEFAULT_CALL_DEPTH 10000u      /* max_call_depth's default */
 #define OLW_DEFAULT_STACK_SLOTS (1u << 20) /* max_stack_slots' default (8 MiB) */
 
 typedef struct olw_limits {
@@ -286,7 +309,7 @@ void olw_store_clear_interrupt(olw_store *s);
 
 uint64_t olw_store_fuel_remaining(const olw_store *s);
 void olw_store_set_fuel(olw_store *s, uint64_t fuel); /* also allowed inside host functions */
-uint64_t olw_store_fuel_used(const olw_store *s);      /* total consumed since creation */
+uint64_t olw_store_fuel_used(const olw_store *s);     /* total consumed since creation */
 /* Host memory the store holds for wasm, counted against the cap of
  * max_memory_pages x 64 KiB: every memory's size, every table's entries
  * (8 bytes each), globals, instances and their element segments until
@@ -312,7 +335,7 @@ typedef olw_trap_code (*olw_host_callback)(olw_call *call, const uint64_t *args,
 olw_func *olw_func_new_host(olw_store *s, const char *sig, olw_host_callback cb, void *env);
 
 /* Inside a host function: */
-void *olw_call_env(olw_call *call);             /* env given to olw_func_new_host */
+void *olw_call_env(olw_call *call); /* env given to olw_func_new_host */
 olw_store *olw_call_store(olw_call *call);
 olw_instance *olw_call_instance(olw_call *call); /* the calling instance */
 /* Memory 0 of the calling instance, or NULL when it has none. */
@@ -342,8 +365,7 @@ uint8_t *olw_memory_ptr(olw_memory *m, uint64_t offset, uint64_t len);
 int64_t olw_memory_grow(olw_memory *m, uint32_t delta_pages);
 olw_memory *olw_memory_new(olw_store *s, uint32_t min_pages, uint32_t max_pages, bool has_max);
 
-olw_table *olw_table_new(olw_store *s, olw_valtype elem, uint32_t min, uint32_t max, bool has_max,
-                           olw_value init);
+olw_table *olw_table_new(olw_store *s, olw_valtype elem, uint32_t min, uint32_t max, bool has_max, olw_value init);
 uint32_t olw_table_size(const olw_table *t);
 bool olw_table_get(const olw_table *t, uint32_t i, olw_value *out);
 bool olw_table_set(olw_table *t, uint32_t i, olw_value v);
@@ -359,8 +381,8 @@ void olw_linker_free(olw_linker *l);
 /* Later definitions of the same (module, name) replace earlier ones. */
 bool olw_linker_define(olw_linker *l, const char *module, const char *name, olw_extern ext);
 /* Shorthand: define a host function (see olw_func_new_host for sig). */
-bool olw_linker_define_host(olw_linker *l, const char *module, const char *name, const char *sig,
-                             olw_host_callback cb, void *env);
+bool olw_linker_define_host(olw_linker *l, const char *module, const char *name, const char *sig, olw_host_callback cb,
+                            void *env);
 /* Defines every export of inst under module name `module` (spec "register"). */
 bool olw_linker_define_instance(olw_linker *l, const char *module, olw_instance *inst);
 
@@ -388,8 +410,8 @@ olw_functype olw_func_type(const olw_func *f);
  * and results must have room for every result: otherwise the call returns
  * OLW_TRAP_MISUSE with a message and nothing runs. On success
  * results[0..nresults) are filled. Fuel and limits are the store's. */
-olw_trap_code olw_func_call(olw_store *s, olw_func *f, const olw_value *args, size_t nargs,
-                              olw_value *results, size_t nresults);
+olw_trap_code olw_func_call(olw_store *s, olw_func *f, const olw_value *args, size_t nargs, olw_value *results,
+                            size_t nresults);
 
 #ifdef __cplusplus
 }

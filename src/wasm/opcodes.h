@@ -44,7 +44,7 @@ typedef enum olw_op_family {
     OLW_FAM_NUMERIC,     /* fixed signature, one interpreter operation */
     OLW_FAM_REINTERPRET, /* fixed signature, no code: the slot already holds the bits */
     OLW_FAM_REFERENCE,
-    OLW_FAM_PREFIX,      /* 0xfc: see OLW_FC_OPCODES */
+    OLW_FAM_PREFIX, /* 0xfc: see OLW_FC_OPCODES */
 } olw_op_family;
 
 typedef enum olw_op_imm {
@@ -287,9 +287,9 @@ enum {
     OLW_OPCODES(OLW_OPC_ENUM)
 #undef OLW_OPC_ENUM
 #define OLW_OPC_FC_ENUM(code, ident, ...) OLW_OPC_FC_##ident = code,
-    OLW_FC_OPCODES(OLW_OPC_FC_ENUM)
+        OLW_FC_OPCODES(OLW_OPC_FC_ENUM)
 #undef OLW_OPC_FC_ENUM
-    OLW_FC_OPCODE_COUNT = 18,
+            OLW_FC_OPCODE_COUNT = 18,
 };
 
 /* One row of the table, for the front end. */

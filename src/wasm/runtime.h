@@ -21,7 +21,7 @@ typedef union olw_slot {
 } olw_slot;
 
 struct olw_func {
-    olw_functype type; /* points at the module's (or the host function's own) type array */
+    olw_functype type;                 /* points at the module's (or the host function's own) type array */
     olw_instance *instance;            /* NULL for host functions */
     const olw_compiled_func *compiled; /* wasm functions */
     olw_host_callback callback;        /* host functions */
@@ -61,9 +61,9 @@ struct olw_instance {
     olw_table **tables;     /* [ntables] */
     olw_memory **memories;  /* [nmemories] */
     olw_global **globals;   /* [nglobals] */
-    void ***elem_refs;       /* [nelems] evaluated element segment items */
-    uint32_t *elem_len;      /* [nelems] 0 once dropped */
-    uint32_t *data_len;      /* [ndatas] 0 once dropped */
+    void ***elem_refs;      /* [nelems] evaluated element segment items */
+    uint32_t *elem_len;     /* [nelems] 0 once dropped */
+    uint32_t *data_len;     /* [ndatas] 0 once dropped */
     olw_func *func_storage; /* the defined functions (one allocation) */
     olw_memory *mem0;       /* memories[0] or NULL */
 };
@@ -76,9 +76,9 @@ typedef struct olw_ptrvec {
 bool olw_ptrvec_push(olw_ptrvec *v, void *p);
 
 typedef struct olw_frame {
-    const olw_cell *ret;  /* caller's next instruction */
-    olw_slot *fp;         /* caller's frame */
-    olw_instance *inst;   /* caller's instance */
+    const olw_cell *ret; /* caller's next instruction */
+    olw_slot *fp;        /* caller's frame */
+    olw_instance *inst;  /* caller's instance */
 } olw_frame;
 
 struct olw_store {
@@ -95,9 +95,9 @@ struct olw_store {
     uint64_t memory_cap;
     uint64_t peak_memory_bytes;
 
-    olw_slot *stack; /* [limits.max_stack_slots] */
+    olw_slot *stack;     /* [limits.max_stack_slots] */
     olw_slot *stack_top; /* first free slot (for nested calls from host functions) */
-    olw_frame *frames; /* [limits.max_call_depth] */
+    olw_frame *frames;   /* [limits.max_call_depth] */
     olw_frame *frame_top;
     uint32_t nesting; /* olw_func_call active on this store (host functions may re-enter) */
 
@@ -135,8 +135,8 @@ void olw_memory_release_data(olw_memory *m);
 /* table.c: NULL when the size passes OLW_MAX_TABLE_SIZE, the store's cap
  * (*over_cap set) or the host's memory. grow: the old size, -1 when the
  * table's maximum refuses, -2 when the store's cap refuses. */
-olw_table *olw_table_create(olw_store *s, olw_valtype elem, uint32_t min, uint32_t max, bool has_max,
-                              void *init, bool *over_cap);
+olw_table *olw_table_create(olw_store *s, olw_valtype elem, uint32_t min, uint32_t max, bool has_max, void *init,
+                            bool *over_cap);
 int64_t olw_table_grow_internal(olw_table *t, uint32_t delta, void *init);
 
 /* global.c */
@@ -145,8 +145,8 @@ uint64_t olw_value_to_slot(olw_value v);
 olw_value olw_value_from_slot(olw_valtype t, uint64_t bits);
 
 /* linker.c */
-bool olw_linker_lookup(const olw_linker *l, const char *module, size_t module_len, const char *name,
-                        size_t name_len, olw_extern *out);
+bool olw_linker_lookup(const olw_linker *l, const char *module, size_t module_len, const char *name, size_t name_len,
+                       olw_extern *out);
 
 /* instance.c: frees the items of element segment i (elem.drop, and every
  * non-passive segment after instantiation). */

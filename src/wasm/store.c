@@ -78,8 +78,7 @@ bool olw_store_reserve_stacks(olw_store *s)
 {
     if (s->stack)
         return true;
-    void *p = mmap(NULL, stacks_bytes(s), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
+    void *p = mmap(NULL, stacks_bytes(s), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return false;
     s->stack = p;

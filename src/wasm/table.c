@@ -12,8 +12,8 @@
 
 #include "wasm/runtime.h"
 
-olw_table *olw_table_create(olw_store *s, olw_valtype elem, uint32_t min, uint32_t max, bool has_max,
-                              void *init, bool *over_cap)
+olw_table *olw_table_create(olw_store *s, olw_valtype elem, uint32_t min, uint32_t max, bool has_max, void *init,
+                            bool *over_cap)
 {
     if (over_cap)
         *over_cap = false;
@@ -73,8 +73,7 @@ int64_t olw_table_grow_internal(olw_table *t, uint32_t delta, void *init)
 
 static bool is_ref_type(olw_valtype t) { return t == OLW_FUNCREF || t == OLW_EXTERNREF; }
 
-olw_table *olw_table_new(olw_store *s, olw_valtype elem, uint32_t min, uint32_t max, bool has_max,
-                           olw_value init)
+olw_table *olw_table_new(olw_store *s, olw_valtype elem, uint32_t min, uint32_t max, bool has_max, olw_value init)
 {
     if (!is_ref_type(elem) || init.type != elem || (has_max && max < min))
         return NULL;

@@ -39,14 +39,14 @@ typedef struct validator {
     const struct olw_module *m;
     olw_error *err;
     olw_reader r;
-    uint32_t func_index; /* in the function index space */
-    size_t op_offset;    /* the instruction being validated (module-level checks) */
+    uint32_t func_index;     /* in the function index space */
+    size_t op_offset;        /* the instruction being validated (module-level checks) */
     const uint8_t *op_start; /* the instruction being validated in a body, or NULL */
-    uint8_t op;          /* its opcode (0xfc: see subop) */
+    uint8_t op;              /* its opcode (0xfc: see subop) */
     uint32_t subop;
     const olw_functype *type;
     const olw_func_decl *func;
-    uint32_t nlocals; /* params + declared locals */
+    uint32_t nlocals;         /* params + declared locals */
     olw_valtype *local_types; /* [nlocals]: params then locals, reused across functions */
     uint32_t local_types_cap;
 
@@ -55,14 +55,14 @@ typedef struct validator {
     uint32_t height; /* of the innermost control frame, cached for pop_expect */
     ctrl_frame *ctrls;
     uint32_t nctrls, ctrls_cap;
-    uint32_t ticks; /* for olw_load_interrupted */
+    uint32_t ticks;     /* for olw_load_interrupted */
     uint32_t br_tables; /* br_tables validated so far: labels are checked once per br_table */
 } validator;
 
 /* Singleton result types for block types written as one value type. */
 static const olw_valtype single_type[256] = {
-    [OLW_I32] = OLW_I32,         [OLW_I64] = OLW_I64,      [OLW_F32] = OLW_F32,
-    [OLW_F64] = OLW_F64,         [OLW_FUNCREF] = OLW_FUNCREF, [OLW_EXTERNREF] = OLW_EXTERNREF,
+    [OLW_I32] = OLW_I32, [OLW_I64] = OLW_I64,         [OLW_F32] = OLW_F32,
+    [OLW_F64] = OLW_F64, [OLW_FUNCREF] = OLW_FUNCREF, [OLW_EXTERNREF] = OLW_EXTERNREF,
 };
 
 const char *olw_valtype_name(olw_valtype t)
@@ -97,8 +97,7 @@ static bool fail_kind(validator *v, olw_error_kind kind, const char *fmt, va_lis
     if (v->op_offset == SIZE_MAX)
         return olw_fail(v->err, kind, v->op_offset, "%s", msg);
     if (v->func)
-        return olw_fail(v->err, kind, v->op_offset, "%s (func %u, offset 0x%zx)", msg, v->func_index,
-                         v->op_offset);
+        return olw_fail(v->err, kind, v->op_offset, "%s (func %u, offset 0x%zx)", msg, v->func_index, v->op_offset);
     return olw_fail(v->err, kind, v->op_offset, "%s (offset 0x%zx)", msg, v->op_offset);
 }
 
@@ -250,7 +249,8 @@ static bool pop_expect_slow(validator *v, olw_valtype expect)
     }
     olw_valtype actual = v->vals[--v->nvals];
     if (actual != expect && actual != UNKNOWN)
-        return invalid(v, "type mismatch: %s expects %s, got %s", op_name(v), olw_valtype_name(expect), olw_valtype_name(actual));
+        return invalid(v, "type mismatch: %s expects %s, got %s", op_name(v), olw_valtype_name(expect),
+                       olw_valtype_name(actual));
     return true;
 }
 
@@ -372,8 +372,8 @@ static bool read_label(validator *v, const ctrl_frame **out)
 
 /* ---- instructions ----------------------------------------------------- */
 
-static bool read_block_type(validator *v, const olw_valtype **params, uint32_t *nparams,
-                            const olw_valtype **results, uint32_t *nresults)
+static bool read_block_type(validator *v, const olw_valtype **params, uint32_t *nparams, const olw_valtype **results,
+                            uint32_t *nresults)
 {
     if (olw_reader_done(&v->r))
         return malformed(v, "unexpected end of section or function in %s", op_name(v));
@@ -555,24 +555,25 @@ static bool unknown_opcode(validator *v, uint8_t op)
 {
     const char *feature = NULL;
     switch (op) {
-    case 0x06: case 0x07: case 0x08: case 0x09: case 0x0a: case 0x18: case 0x19: case 0x1f:
-        feature = "exception handling";
-        break;
-    case 0x12: case 0x13:
-        feature = "tail calls";
-        break;
-    case 0x14: case 0x15: case 0xd3: case 0xd4: case 0xd5: case 0xd6:
-        feature = "typed function references";
-        break;
-    case 0xfb:
-        feature = "garbage collection";
-        break;
-    case 0xfd:
-        feature = "SIMD";
-        break;
-    case 0xfe:
-        feature = "threads (atomic instructions)";
-        break;
+    case 0x06:
+    case 0x07:
+    case 0x08:
+    case 0x09:
+    case 0x0a:
+    case 0x18:
+    case 0x19:
+    case 0x1f: feature = "exception handling"; break;
+    case 0x12:
+    case 0x13: feature = "tail calls"; break;
+    case 0x14:
+    case 0x15:
+    case 0xd3:
+    case 0xd4:
+    case 0xd5:
+    case 0xd6: feature = "typed function references"; break;
+    case 0xfb: feature = "garbage collection"; break;
+    case 0xfd: feature = "SIMD"; break;
+    case 0xfe: feature = "threads (atomic instructions)"; break;
     }
     if (feature)
         return unsupported(v, "%s instructions are not supported (opcode 0x%02x)", feature, op);
@@ -596,8 +597,7 @@ static bool fc_instruction(validator *v)
         if (!need_memory(v) || !need_data_count(v, a))
             return false;
         return pop_expect(v, I32) && pop_expect(v, I32) && pop_expect(v, I32);
-    case OLW_OPC_FC_DATA_DROP:
-        return read_u32(v, &a) && need_data_count(v, a);
+    case OLW_OPC_FC_DATA_DROP: return read_u32(v, &a) && need_data_count(v, a);
     case OLW_OPC_FC_MEMORY_COPY:
         if (!read_zero_byte(v) || !read_zero_byte(v) || !need_memory(v))
             return false;
@@ -612,19 +612,18 @@ static bool fc_instruction(validator *v)
         if (!need_table(v, b) || !need_elem(v, a))
             return false;
         if (m->elems[a].type != m->tables[b].elem)
-            return invalid(v, "type mismatch: table.init of %s segment into %s table", olw_valtype_name(m->elems[a].type),
-                           olw_valtype_name(m->tables[b].elem));
+            return invalid(v, "type mismatch: table.init of %s segment into %s table",
+                           olw_valtype_name(m->elems[a].type), olw_valtype_name(m->tables[b].elem));
         return pop_expect(v, I32) && pop_expect(v, I32) && pop_expect(v, I32);
-    case OLW_OPC_FC_ELEM_DROP:
-        return read_u32(v, &a) && need_elem(v, a);
+    case OLW_OPC_FC_ELEM_DROP: return read_u32(v, &a) && need_elem(v, a);
     case OLW_OPC_FC_TABLE_COPY:
         if (!read_u32(v, &a) || !read_u32(v, &b))
             return false;
         if (!need_table(v, a) || !need_table(v, b))
             return false;
         if (m->tables[a].elem != m->tables[b].elem)
-            return invalid(v, "type mismatch: table.copy from %s table to %s table", olw_valtype_name(m->tables[b].elem),
-                           olw_valtype_name(m->tables[a].elem));
+            return invalid(v, "type mismatch: table.copy from %s table to %s table",
+                           olw_valtype_name(m->tables[b].elem), olw_valtype_name(m->tables[a].elem));
         return pop_expect(v, I32) && pop_expect(v, I32) && pop_expect(v, I32);
     case OLW_OPC_FC_TABLE_GROW:
         if (!read_u32(v, &a) || !need_table(v, a))
@@ -638,8 +637,7 @@ static bool fc_instruction(validator *v)
         if (!read_u32(v, &a) || !need_table(v, a))
             return false;
         return pop_expect(v, I32) && pop_expect(v, m->tables[a].elem) && pop_expect(v, I32);
-    default:
-        return malformed(v, "illegal opcode 0xfc 0x%x", v->subop);
+    default: return malformed(v, "illegal opcode 0xfc 0x%x", v->subop);
     }
 }
 
@@ -675,11 +673,8 @@ static bool instruction(validator *v, bool *done)
         return pop_expect(v, info->b) && pop_expect(v, info->a); /* store */
     }
     switch (op) {
-    case OLW_OPC_UNREACHABLE:
-        set_unreachable(v);
-        return true;
-    case OLW_OPC_NOP:
-        return true;
+    case OLW_OPC_UNREACHABLE: set_unreachable(v); return true;
+    case OLW_OPC_NOP: return true;
     case OLW_OPC_BLOCK:
     case OLW_OPC_LOOP:
         if (!read_block_type(v, &params, &nparams, &results, &nresults))
@@ -725,8 +720,7 @@ static bool instruction(validator *v, bool *done)
         if (!pop_expect(v, I32) || !pop_vals(v, results, nresults))
             return false;
         return push_vals(v, results, nresults);
-    case OLW_OPC_BR_TABLE:
-        return br_table(v);
+    case OLW_OPC_BR_TABLE: return br_table(v);
     case OLW_OPC_RETURN:
         if (!pop_vals(v, v->ctrls[0].results, v->ctrls[0].nresults))
             return false;
@@ -751,8 +745,7 @@ static bool instruction(validator *v, bool *done)
                            olw_valtype_name(m->tables[table].elem));
         return pop_expect(v, I32) && call_type(v, &m->types[idx]);
     }
-    case OLW_OPC_DROP:
-        return pop_val(v, &t);
+    case OLW_OPC_DROP: return pop_val(v, &t);
     case OLW_OPC_SELECT:
         if (!pop_expect(v, I32) || !pop_val(v, &t1) || !pop_val(v, &t2))
             return false;
@@ -760,7 +753,8 @@ static bool instruction(validator *v, bool *done)
             return invalid(v, "type mismatch: select without a type annotation needs numeric operands, got %s",
                            olw_valtype_name(is_num(t1) ? t2 : t1));
         if (t1 != t2 && t1 != UNKNOWN && t2 != UNKNOWN)
-            return invalid(v, "type mismatch: select operands differ (%s and %s)", olw_valtype_name(t2), olw_valtype_name(t1));
+            return invalid(v, "type mismatch: select operands differ (%s and %s)", olw_valtype_name(t2),
+                           olw_valtype_name(t1));
         return push_val(v, t1 == UNKNOWN ? t2 : t1);
     case OLW_OPC_SELECT_T: { /* select t* */
         uint32_t n;
@@ -772,12 +766,9 @@ static bool instruction(validator *v, bool *done)
             return false;
         return pop_expect(v, I32) && pop_expect(v, t) && pop_expect(v, t) && push_val(v, t);
     }
-    case OLW_OPC_LOCAL_GET:
-        return read_u32(v, &idx) && local_type(v, idx, &t) && push_val(v, t);
-    case OLW_OPC_LOCAL_SET:
-        return read_u32(v, &idx) && local_type(v, idx, &t) && pop_expect(v, t);
-    case OLW_OPC_LOCAL_TEE:
-        return read_u32(v, &idx) && local_type(v, idx, &t) && pop_expect(v, t) && push_val(v, t);
+    case OLW_OPC_LOCAL_GET: return read_u32(v, &idx) && local_type(v, idx, &t) && push_val(v, t);
+    case OLW_OPC_LOCAL_SET: return read_u32(v, &idx) && local_type(v, idx, &t) && pop_expect(v, t);
+    case OLW_OPC_LOCAL_TEE: return read_u32(v, &idx) && local_type(v, idx, &t) && pop_expect(v, t) && push_val(v, t);
     case OLW_OPC_GLOBAL_GET:
         if (!read_u32(v, &idx))
             return false;
@@ -800,10 +791,8 @@ static bool instruction(validator *v, bool *done)
         if (!read_u32(v, &idx) || !need_table(v, idx))
             return false;
         return pop_expect(v, m->tables[idx].elem) && pop_expect(v, I32);
-    case OLW_OPC_MEMORY_SIZE:
-        return read_zero_byte(v) && need_memory(v) && push_val(v, I32);
-    case OLW_OPC_MEMORY_GROW:
-        return read_zero_byte(v) && need_memory(v) && pop_expect(v, I32) && push_val(v, I32);
+    case OLW_OPC_MEMORY_SIZE: return read_zero_byte(v) && need_memory(v) && push_val(v, I32);
+    case OLW_OPC_MEMORY_GROW: return read_zero_byte(v) && need_memory(v) && pop_expect(v, I32) && push_val(v, I32);
     case OLW_OPC_I32_CONST: {
         int32_t x;
         const uint8_t *at = v->r.p;
@@ -828,8 +817,7 @@ static bool instruction(validator *v, bool *done)
             return malformed(v, "unexpected end of section or function in f64.const");
         v->r.p += 8;
         return push_val(v, F64);
-    case OLW_OPC_REF_NULL: /* ref.null t */
-        return read_ref_type(v, &t) && push_val(v, t);
+    case OLW_OPC_REF_NULL: /* ref.null t */ return read_ref_type(v, &t) && push_val(v, t);
     case OLW_OPC_REF_IS_NULL:
         if (!pop_val(v, &t))
             return false;
@@ -842,13 +830,13 @@ static bool instruction(validator *v, bool *done)
         if (idx >= m->nfuncs)
             return invalid(v, "unknown function %u in ref.func", idx);
         if (!m->func_declared[idx])
-            return invalid(v, "undeclared function reference %u: ref.func needs the function in an export, "
-                              "element segment or global", idx);
+            return invalid(v,
+                           "undeclared function reference %u: ref.func needs the function in an export, "
+                           "element segment or global",
+                           idx);
         return push_val(v, OLW_FUNCREF);
-    case OLW_OPC_PREFIX_FC:
-        return fc_instruction(v);
-    default:
-        return unknown_opcode(v, op);
+    case OLW_OPC_PREFIX_FC: return fc_instruction(v);
+    default: return unknown_opcode(v, op);
     }
 }
 
@@ -918,8 +906,7 @@ static bool skip_instruction(validator *v, uint32_t *depth)
     uint8_t b;
     olw_valtype t;
     switch ((olw_op_imm)info->imm) {
-    case OLW_IMM_NONE:
-        return true;
+    case OLW_IMM_NONE: return true;
     case OLW_IMM_BLOCKTYPE: {
         if (olw_reader_done(&v->r))
             return malformed(v, "unexpected end of section or function in %s", op_name(v));
@@ -944,8 +931,7 @@ static bool skip_instruction(validator *v, uint32_t *depth)
     case OLW_IMM_LOCAL:
     case OLW_IMM_GLOBAL:
     case OLW_IMM_TABLE:
-    case OLW_IMM_ELEM:
-        return read_u32(v, &a);
+    case OLW_IMM_ELEM: return read_u32(v, &a);
     case OLW_IMM_LABELS: {
         uint32_t n;
         if (!read_u32(v, &n))
@@ -958,8 +944,7 @@ static bool skip_instruction(validator *v, uint32_t *depth)
     case OLW_IMM_TYPE_TABLE:
     case OLW_IMM_TABLE_TABLE:
     case OLW_IMM_ELEM_TABLE:
-    case OLW_IMM_MEMARG:
-        return read_u32(v, &a) && read_u32(v, &a);
+    case OLW_IMM_MEMARG: return read_u32(v, &a) && read_u32(v, &a);
     case OLW_IMM_VALTYPES: {
         uint32_t n;
         if (!read_u32(v, &n))
@@ -969,10 +954,8 @@ static bool skip_instruction(validator *v, uint32_t *depth)
                 return false;
         return true;
     }
-    case OLW_IMM_ZERO_BYTE:
-        return read_zero_byte(v);
-    case OLW_IMM_ZERO_ZERO:
-        return read_zero_byte(v) && read_zero_byte(v);
+    case OLW_IMM_ZERO_BYTE: return read_zero_byte(v);
+    case OLW_IMM_ZERO_ZERO: return read_zero_byte(v) && read_zero_byte(v);
     case OLW_IMM_I32: {
         int32_t x;
         const uint8_t *at = v->r.p;
@@ -991,15 +974,13 @@ static bool skip_instruction(validator *v, uint32_t *depth)
         v->r.p += n;
         return true;
     }
-    case OLW_IMM_REFTYPE:
-        return read_ref_type(v, &t);
+    case OLW_IMM_REFTYPE: return read_ref_type(v, &t);
     case OLW_IMM_DATA:
     case OLW_IMM_DATA_ZERO:
         if (!read_u32(v, &a) || (info->imm == OLW_IMM_DATA_ZERO && !read_zero_byte(v)))
             return false;
         return !data_count_missing(v->m) || malformed(v, "data count section required for %s", op_name(v));
-    case OLW_IMM_SUBOP:
-        break;
+    case OLW_IMM_SUBOP: break;
     }
     return malformed(v, "illegal opcode 0x%02x", op);
 }
@@ -1077,8 +1058,7 @@ static bool check_const(validator *v, const olw_const_expr *e, olw_valtype expec
             return invalid(v, "constant expression required: global %llu is mutable", (unsigned long long)e->value);
         t = m->global_types[e->value].type;
         break;
-    default:
-        return invalid(v, "constant expression required");
+    default: return invalid(v, "constant expression required");
     }
     if (t != expect)
         return invalid(v, "type mismatch: constant expression of type %s where %s is expected", olw_valtype_name(t),
@@ -1102,7 +1082,7 @@ static bool check_exports(validator *v)
         uint32_t limit = e->kind == OLW_EXTERN_FUNC     ? m->nfuncs
                          : e->kind == OLW_EXTERN_TABLE  ? m->ntables
                          : e->kind == OLW_EXTERN_MEMORY ? m->nmemories
-                                                         : m->nglobals;
+                                                        : m->nglobals;
         static const char *const kinds[] = {"function", "table", "memory", "global"};
         if (e->index >= limit)
             return invalid(v, "unknown %s %u in export \"%s\"", kinds[e->kind], e->index, e->name);
@@ -1155,8 +1135,8 @@ static bool check_module(validator *v)
             if (!check_const(v, &e->offset, I32))
                 return false;
             if (m->tables[e->table].elem != e->type)
-                return invalid(v, "type mismatch: element segment %u of %s for a table of %s", i, olw_valtype_name(e->type),
-                               olw_valtype_name(m->tables[e->table].elem));
+                return invalid(v, "type mismatch: element segment %u of %s for a table of %s", i,
+                               olw_valtype_name(e->type), olw_valtype_name(m->tables[e->table].elem));
         }
         for (uint32_t k = 0; k < e->count; k++)
             if (!check_const(v, &e->items[k], e->type))

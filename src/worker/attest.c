@@ -30,13 +30,14 @@
 
 #include "worker/worker.h"
 
-#define WK_QUOTE_LEN 632          /* header 48 + TD report body 584 */
-#define WK_QUOTE_MEASUREMENT 256  /* 48 bytes: the worker measurement */
-#define WK_QUOTE_REPORT_DATA 568  /* 64 bytes: task_hash ‖ replay nonce */
+#define WK_QUOTE_LEN 632         /* header 48 + TD report body 584 */
+#define WK_QUOTE_MEASUREMENT 256 /* 48 bytes: the worker measurement */
+#define WK_QUOTE_REPORT_DATA 568 /* 64 bytes: task_hash ‖ replay nonce */
 
 static void put_str(crypto_hash_sha256_state *st, const char *s)
 {
-    if (s) crypto_hash_sha256_update(st, (const uint8_t *)s, strlen(s));
+    if (s)
+        crypto_hash_sha256_update(st, (const uint8_t *)s, strlen(s));
 }
 
 json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, const char *wasm_hash,
@@ -44,15 +45,18 @@ json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, 
 {
     char input_hash[65], output_hash[65], task_hex[65];
     wk_sha256_hex((const uint8_t *)r->input, r->input_len, input_hash);
-    if (res->has_output_hash) sodium_bin2hex(output_hash, sizeof output_hash, res->output_hash, 32);
-    else strcpy(output_hash, "no-output");
+    if (res->has_output_hash)
+        sodium_bin2hex(output_hash, sizeof output_hash, res->output_hash, 32);
+    else
+        strcpy(output_hash, "no-output");
     json_t *bh = json_object_get(r->context, "block_height");
 
     crypto_hash_sha256_state st;
     crypto_hash_sha256_init(&st);
     put_str(&st, "execute");
     uint8_t le[8];
-    for (int i = 0; i < 8; i++) le[i] = (uint8_t)((uint64_t)job_id >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        le[i] = (uint8_t)((uint64_t)job_id >> (8 * i));
     crypto_hash_sha256_update(&st, le, 8);
     if (r->source.is_git) {
         put_str(&st, r->source.repo);
@@ -64,7 +68,8 @@ json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, 
     put_str(&st, output_hash);
     if (json_is_integer(bh)) {
         uint64_t v = (uint64_t)json_integer_value(bh);
-        for (int i = 0; i < 8; i++) le[i] = (uint8_t)(v >> (8 * i));
+        for (int i = 0; i < 8; i++)
+            le[i] = (uint8_t)(v >> (8 * i));
         crypto_hash_sha256_update(&st, le, 8);
     }
     uint8_t task_hash[32];
@@ -80,27 +85,30 @@ json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, 
     bool simulated = w->cfg.tee && strcmp(w->cfg.tee, "simulated") == 0;
     const char *marker = simulated ? "OUTLAYER-SIMULATED-TDX" : "OUTLAYER-NO-TEE";
     memcpy(q + 12, marker, strlen(marker)); /* QE vendor id + user data area */
-    if (simulated) memcpy(q + WK_QUOTE_MEASUREMENT, w->exe_hash, 32);
+    if (simulated)
+        memcpy(q + WK_QUOTE_MEASUREMENT, w->exe_hash, 32);
     memcpy(q + WK_QUOTE_REPORT_DATA, task_hash, 32);
     /* The run's replay nonce (random and clocks are derived from it and the
      * request: wk_replay_seed) and the instructions it executed (also when it
      * failed, which reports 0 on chain), so `outlayer verify` can repeat the
      * run and check where it stopped. */
-    if (res->has_replay_nonce) memcpy(q + WK_QUOTE_REPORT_DATA + 32, res->replay_nonce, WK_NONCE_LEN);
-    for (int i = 0; i < 8; i++) q[WK_QUOTE_REPORT_DATA + 32 + WK_NONCE_LEN + i] = (uint8_t)(res->executed >> (8 * i));
+    if (res->has_replay_nonce)
+        memcpy(q + WK_QUOTE_REPORT_DATA + 32, res->replay_nonce, WK_NONCE_LEN);
+    for (int i = 0; i < 8; i++)
+        q[WK_QUOTE_REPORT_DATA + 32 + WK_NONCE_LEN + i] = (uint8_t)(res->executed >> (8 * i));
     char quote[sodium_base64_ENCODED_LEN(WK_QUOTE_LEN, sodium_base64_VARIANT_ORIGINAL)];
     sodium_bin2base64(quote, sizeof quote, q, sizeof q, sodium_base64_VARIANT_ORIGINAL);
 
-    json_t *record = json_pack("{s:I, s:s, s:s, s:I, s:s?, s:s?, s:O, s:s?, s:s?, s:s, s:s?, s:s, s:s, s:s, s:s}", "task_id",
-                     (json_int_t)job_id, "task_type", "execute", "tdx_quote", quote, "request_id",
-                     (json_int_t)r->request_id, "caller_account_id", r->user_account_id, "transaction_hash",
-                     r->transaction_hash, "block_height", json_is_integer(bh) ? bh : json_null(), "repo_url",
-                     r->source.is_git ? r->source.repo : NULL, "commit_hash",
-                     r->source.is_git ? r->source.commit : NULL, "build_target", r->source.build_target, "wasm_hash",
-                     wasm_hash, "input_hash", input_hash, "output_hash", output_hash, "worker_id",
-                     w->coord.worker_id, "task_hash", task_hex);
+    json_t *record = json_pack(
+        "{s:I, s:s, s:s, s:I, s:s?, s:s?, s:O, s:s?, s:s?, s:s, s:s?, s:s, s:s, s:s, s:s}", "task_id",
+        (json_int_t)job_id, "task_type", "execute", "tdx_quote", quote, "request_id", (json_int_t)r->request_id,
+        "caller_account_id", r->user_account_id, "transaction_hash", r->transaction_hash, "block_height",
+        json_is_integer(bh) ? bh : json_null(), "repo_url", r->source.is_git ? r->source.repo : NULL, "commit_hash",
+        r->source.is_git ? r->source.commit : NULL, "build_target", r->source.build_target, "wasm_hash", wasm_hash,
+        "input_hash", input_hash, "output_hash", output_hash, "worker_id", w->coord.worker_id, "task_hash", task_hex);
     /* --tee simulated: a quote signed by the simulated platform, over the
      * same report_data, replaces the unsigned one (tee.c). */
-    if (record && wk_tee_record(w, q + WK_QUOTE_REPORT_DATA, record)) WK_WARN("job %" PRId64 ": cannot make a simulated quote", job_id);
+    if (record && wk_tee_record(w, q + WK_QUOTE_REPORT_DATA, record))
+        WK_WARN("job %" PRId64 ": cannot make a simulated quote", job_id);
     return record;
 }

@@ -29,7 +29,8 @@ struct wk_cache {
 wk_cache *wk_cache_new(size_t max_bytes)
 {
     wk_cache *c = calloc(1, sizeof *c);
-    if (!c) return NULL;
+    if (!c)
+        return NULL;
     pthread_mutex_init(&c->mu, NULL);
     c->max = max_bytes;
     return c;
@@ -37,7 +38,8 @@ wk_cache *wk_cache_new(size_t max_bytes)
 
 void wk_cache_free(wk_cache *c)
 {
-    if (!c) return;
+    if (!c)
+        return;
     for (entry *e = c->head, *n; e; e = n) {
         n = e->next;
         free(e->bytes);
@@ -70,8 +72,10 @@ static void evict_one(wk_cache *c)
 {
     entry **victim = NULL;
     for (entry **p = &c->head; *p; p = &(*p)->next)
-        if (!victim || (*p)->used < (*victim)->used) victim = p;
-    if (!victim) return;
+        if (!victim || (*p)->used < (*victim)->used)
+            victim = p;
+    if (!victim)
+        return;
     entry *e = *victim;
     *victim = e->next;
     c->total -= e->len;
@@ -81,7 +85,8 @@ static void evict_one(wk_cache *c)
 
 void wk_cache_put(wk_cache *c, const char *checksum, const uint8_t *bytes, size_t len)
 {
-    if (len > c->max || strlen(checksum) > 64) return;
+    if (len > c->max || strlen(checksum) > 64)
+        return;
     entry *e = calloc(1, sizeof *e);
     if (!e || !(e->bytes = malloc(len ? len : 1))) {
         free(e);
@@ -91,7 +96,8 @@ void wk_cache_put(wk_cache *c, const char *checksum, const uint8_t *bytes, size_
     e->len = len;
     strcpy(e->checksum, checksum);
     for (char *p = e->checksum; *p; p++)
-        if (*p >= 'A' && *p <= 'F') *p = (char)(*p - 'A' + 'a');
+        if (*p >= 'A' && *p <= 'F')
+            *p = (char)(*p - 'A' + 'a');
     pthread_mutex_lock(&c->mu);
     for (entry *x = c->head; x; x = x->next) {
         if (strcmp(x->checksum, e->checksum) == 0) { /* already there */
@@ -101,7 +107,8 @@ void wk_cache_put(wk_cache *c, const char *checksum, const uint8_t *bytes, size_
             return;
         }
     }
-    while (c->head && c->total + len > c->max) evict_one(c);
+    while (c->head && c->total + len > c->max)
+        evict_one(c);
     e->used = ++c->clock;
     e->next = c->head;
     c->head = e;

@@ -33,10 +33,7 @@ int wk_build_c(const char *src, const char *outdir, const wk_run_limits *lim, ui
     return bld_build_c(src, outdir, lim, wasm, len, max_wasm, err, errlen);
 }
 
-int wk_clean_build_dirs(const char *build_dir)
-{
-    return bld_clean_build_dirs(build_dir);
-}
+int wk_clean_build_dirs(const char *build_dir) { return bld_clean_build_dirs(build_dir); }
 
 static bld_options build_options(const wk_worker *w)
 {
@@ -59,15 +56,18 @@ int wk_compile_source(wk_worker *w, const wk_request *r, uint8_t **out, size_t *
     *out = NULL;
     *len = 0;
     commit_out[0] = 0;
-    if (bld_check_tools(err, errlen)) return -1;
+    if (bld_check_tools(err, errlen))
+        return -1;
     const char *t = r->source.build_target;
     if (strcmp(t, "wasm32-wasi") != 0 && strcmp(t, "wasm32-wasip1") != 0) {
-        snprintf(err, errlen, "Compilation failed: unsupported build target %.60s (this worker builds wasm32-wasip1)", t);
+        snprintf(err, errlen, "Compilation failed: unsupported build target %.60s (this worker builds wasm32-wasip1)",
+                 t);
         return -1;
     }
     bld_options o = build_options(w);
     WK_INFO("request %" PRIu64 ": building %s at %s", r->request_id, r->source.repo, r->source.commit);
     int rc = bld_build_git(&o, r->source.repo, r->source.commit, out, len, commit_out, err, errlen);
-    if (rc == 0) WK_INFO("request %" PRIu64 ": built %s at %s (%zu bytes)", r->request_id, r->source.repo, commit_out, *len);
+    if (rc == 0)
+        WK_INFO("request %" PRIu64 ": built %s at %s (%zu bytes)", r->request_id, r->source.repo, commit_out, *len);
     return rc;
 }

@@ -20,7 +20,8 @@
 static char *url_of(const wk_coord *c, const char *path)
 {
     char *u = NULL;
-    if (asprintf(&u, "%s%s", c->base_url, path) < 0) return NULL;
+    if (asprintf(&u, "%s%s", c->base_url, path) < 0)
+        return NULL;
     return u;
 }
 
@@ -75,13 +76,15 @@ int wk_coord_poll(const wk_coord *c, int timeout_s, json_t **req, char *err, siz
     free(wid);
     long status = 0;
     json_t *out = NULL;
-    if (call_json(c, "GET", path, NULL, (long)(timeout_s + 10) * 1000, &status, &out, err, errlen)) return -1;
+    if (call_json(c, "GET", path, NULL, (long)(timeout_s + 10) * 1000, &status, &out, err, errlen))
+        return -1;
     if (status == 204) {
         json_decref(out);
         return 0;
     }
     if (status != 200 || !json_is_object(out)) {
-        if (status == 200) snprintf(err, errlen, "poll: the answer is not a JSON object");
+        if (status == 200)
+            snprintf(err, errlen, "poll: the answer is not a JSON object");
         json_decref(out);
         return -1;
     }
@@ -97,27 +100,33 @@ int wk_coord_claim(const wk_coord *c, const wk_request *r, json_t **jobs, char *
     snprintf(tmp, sizeof tmp, "%s", c->capabilities);
     for (char *save = NULL, *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save))
         json_array_append_new(caps, json_string(t));
-    json_t *body = json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:b}", "request_id", (json_int_t)r->request_id,
-                             "data_id", r->data_id, "worker_id", c->worker_id, "code_source",
-                             wk_code_source_json(&r->source), "resource_limits", wk_limits_json(r), "capabilities",
-                             caps, "compile_only", r->compile_only, "force_rebuild", r->force_rebuild,
-                             "has_compile_result", r->compile_result != NULL);
-    if (r->user_account_id) json_object_set_new(body, "user_account_id", json_string(r->user_account_id));
-    if (r->payment) json_object_set_new(body, "near_payment_yocto", json_string(r->payment));
-    if (r->transaction_hash) json_object_set_new(body, "transaction_hash", json_string(r->transaction_hash));
-    if (r->lease_id) json_object_set_new(body, "lease_id", json_string(r->lease_id));
+    json_t *body =
+        json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:b}", "request_id", (json_int_t)r->request_id, "data_id",
+                  r->data_id, "worker_id", c->worker_id, "code_source", wk_code_source_json(&r->source),
+                  "resource_limits", wk_limits_json(r), "capabilities", caps, "compile_only", r->compile_only,
+                  "force_rebuild", r->force_rebuild, "has_compile_result", r->compile_result != NULL);
+    if (r->user_account_id)
+        json_object_set_new(body, "user_account_id", json_string(r->user_account_id));
+    if (r->payment)
+        json_object_set_new(body, "near_payment_yocto", json_string(r->payment));
+    if (r->transaction_hash)
+        json_object_set_new(body, "transaction_hash", json_string(r->transaction_hash));
+    if (r->lease_id)
+        json_object_set_new(body, "lease_id", json_string(r->lease_id));
     long status = 0;
     json_t *out = NULL;
     int rc = call_json(c, "POST", "/jobs/claim", body, COORD_TIMEOUT_MS, &status, &out, err, errlen);
     json_decref(body);
-    if (rc) return -1;
+    if (rc)
+        return -1;
     if (status == 409) {
         json_decref(out);
         return 1;
     }
     json_t *list = json_object_get(out, "jobs");
     if (status != 200 || !json_is_array(list)) {
-        if (status == 200) snprintf(err, errlen, "claim: the answer has no jobs array");
+        if (status == 200)
+            snprintf(err, errlen, "claim: the answer has no jobs array");
         json_decref(out);
         return -1;
     }
@@ -131,22 +140,26 @@ int wk_coord_complete(const wk_coord *c, json_t *body, char *err, size_t errlen)
     json_object_set_new(body, "worker_id", json_string(c->worker_id));
     long status = 0;
     int rc = call_json(c, "POST", "/jobs/complete", body, COORD_TIMEOUT_MS, &status, NULL, err, errlen);
-    if (rc) return -1;
-    if (status == 409) return 1;
-    if (status >= 400 && status < 500 && status != 408 && status != 429) return 2; /* refused for good */
+    if (rc)
+        return -1;
+    if (status == 409)
+        return 1;
+    if (status >= 400 && status < 500 && status != 408 && status != 429)
+        return 2; /* refused for good */
     return status >= 200 && status < 300 ? 0 : -1;
 }
 
 int wk_coord_heartbeat(const wk_coord *c, int *renewed, char *err, size_t errlen)
 {
-    json_t *body = json_pack("{s:s, s:s+, s:s, s:n}", "worker_id", c->worker_id, "worker_name", "worker-",
-                             c->worker_id, "status", "online", "current_task_id");
+    json_t *body = json_pack("{s:s, s:s+, s:s, s:n}", "worker_id", c->worker_id, "worker_name", "worker-", c->worker_id,
+                             "status", "online", "current_task_id");
     long status = 0;
     json_t *out = NULL;
     int rc = call_json(c, "POST", "/workers/heartbeat", body, 10000L, &status, &out, err, errlen);
     json_decref(body);
     if (rc == 0 && status >= 200 && status < 300) {
-        if (renewed) *renewed = (int)json_integer_value(json_object_get(out, "leases_renewed"));
+        if (renewed)
+            *renewed = (int)json_integer_value(json_object_get(out, "leases_renewed"));
         json_decref(out);
         return 0;
     }
@@ -171,7 +184,8 @@ int wk_coord_release_worker(const wk_coord *c, int *released, char *err, size_t 
     int rc = call_json(c, "POST", "/workers/release-leases", body, 10000L, &status, &out, err, errlen);
     json_decref(body);
     int ok = rc == 0 && status >= 200 && status < 300;
-    if (ok && released) *released = (int)json_integer_value(json_object_get(out, "leases_released"));
+    if (ok && released)
+        *released = (int)json_integer_value(json_object_get(out, "leases_released"));
     json_decref(out);
     return ok ? 0 : -1;
 }
@@ -182,7 +196,8 @@ int wk_coord_create(const wk_coord *c, json_t *body, bool *created, char *err, s
     json_t *out = NULL;
     int rc = call_json(c, "POST", "/executions/create", body, COORD_TIMEOUT_MS, &status, &out, err, errlen);
     if (rc == 0 && status >= 200 && status < 300) {
-        if (created) *created = json_is_true(json_object_get(out, "created"));
+        if (created)
+            *created = json_is_true(json_object_get(out, "created"));
         json_decref(out);
         return 0;
     }
@@ -192,16 +207,18 @@ int wk_coord_create(const wk_coord *c, json_t *body, bool *created, char *err, s
     return -1;
 }
 
-int wk_coord_wasm_get(const wk_coord *c, const char *checksum, size_t max_bytes, uint8_t **out, size_t *len,
-                      char *err, size_t errlen)
+int wk_coord_wasm_get(const wk_coord *c, const char *checksum, size_t max_bytes, uint8_t **out, size_t *len, char *err,
+                      size_t errlen)
 {
     *out = NULL;
     *len = 0;
     char *e = esc(checksum);
     char *url = NULL;
-    if (!e || asprintf(&url, "%s/wasm/%s", c->base_url, e) < 0) url = NULL;
+    if (!e || asprintf(&url, "%s/wasm/%s", c->base_url, e) < 0)
+        url = NULL;
     free(e);
-    if (!url) return -1;
+    if (!url)
+        return -1;
     hc_options o = {.timeout_ms = 60000L, .bearer = c->token, .max_response = max_bytes};
     hc_response r = {0};
     char herr[256];
@@ -272,7 +289,8 @@ int wk_coord_wasm_upload(const wk_coord *c, const char *checksum, const char *re
         return -1;
     }
     int ok = r.status >= 200 && r.status < 300;
-    if (!ok) snprintf(err, errlen, "POST /wasm/upload: HTTP %ld %.200s", r.status, r.body ? r.body : "");
+    if (!ok)
+        snprintf(err, errlen, "POST /wasm/upload: HTTP %ld %.200s", r.status, r.body ? r.body : "");
     hc_response_free(&r);
     return ok ? 0 : -1;
 }
@@ -294,7 +312,8 @@ int wk_coord_build_lookup(const wk_coord *c, const char *repo, const char *commi
     free(er);
     free(ec);
     free(et);
-    if (!ok) return -1;
+    if (!ok)
+        return -1;
     long status = 0;
     json_t *out = NULL;
     int rc = call_json(c, "GET", path, NULL, 10000L, &status, &out, err, errlen);
@@ -305,7 +324,8 @@ int wk_coord_build_lookup(const wk_coord *c, const char *repo, const char *commi
     }
     const char *sum = json_string_value(json_object_get(out, "checksum"));
     int found = json_is_true(json_object_get(out, "exists")) && sum && strlen(sum) == 64;
-    if (found) memcpy(checksum, sum, 65);
+    if (found)
+        memcpy(checksum, sum, 65);
     json_decref(out);
     return found ? 0 : 1;
 }

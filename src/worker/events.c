@@ -23,12 +23,15 @@ static json_t *code_source_tagged(json_t *cs)
     const char *types[] = {"GitHub", "WasmUrl"};
     for (size_t i = 0; i < 2; i++) {
         json_t *inner = json_object_get(cs, types[i]);
-        if (!json_is_object(inner)) continue;
+        if (!json_is_object(inner))
+            continue;
         json_t *out = json_deep_copy(inner);
         json_object_set_new(out, "type", json_string(types[i]));
         json_t *bt = json_object_get(out, "build_target");
-        if (!json_is_string(bt)) json_object_set_new(out, "build_target", json_string("wasm32-wasi"));
-        if (i == 0 && (!json_is_string(json_object_get(out, "repo")) || !json_is_string(json_object_get(out, "commit")))) {
+        if (!json_is_string(bt))
+            json_object_set_new(out, "build_target", json_string("wasm32-wasi"));
+        if (i == 0 &&
+            (!json_is_string(json_object_get(out, "repo")) || !json_is_string(json_object_get(out, "commit")))) {
             json_decref(out);
             return NULL;
         }
@@ -113,13 +116,15 @@ static json_t *event_to_create(json_t *d, json_t *item, uint64_t height, const c
     json_object_set(body, "resource_limits", limits);
     json_object_set(body, "input_data", input);
     json_t *sr = json_object_get(rd, "secrets_ref");
-    if (json_is_object(sr)) json_object_set(body, "secrets_ref", sr);
+    if (json_is_object(sr))
+        json_object_set(body, "secrets_ref", sr);
     json_t *fmt = json_object_get(rd, "response_format");
     json_object_set_new(body, "response_format", json_string(json_is_string(fmt) ? json_string_value(fmt) : "Text"));
     json_object_set_new(body, "context", ctx);
     json_object_set(body, "user_account_id", sender);
     json_t *pay = json_object_get(rd, "payment");
-    if (json_is_string(pay)) json_object_set(body, "near_payment_yocto", pay);
+    if (json_is_string(pay))
+        json_object_set(body, "near_payment_yocto", pay);
     const char *flags[] = {"compile_only", "force_rebuild", "store_on_fastfs"};
     for (size_t i = 0; i < 3; i++)
         json_object_set_new(body, flags[i], json_boolean(json_is_true(json_object_get(rd, flags[i]))));
@@ -131,7 +136,8 @@ static json_t *event_to_create(json_t *d, json_t *item, uint64_t height, const c
 static json_t *parse_event_log(const char *log)
 {
     const char *p = strstr(log, EVENT_MARK);
-    if (!p) return NULL;
+    if (!p)
+        return NULL;
     p += strlen(EVENT_MARK);
     json_error_t je;
     json_t *ev = json_loads(p, 0, &je);
@@ -150,11 +156,11 @@ static json_t *parse_event_log(const char *log)
     return ev;
 }
 
-int wk_block_events(json_t *block, uint64_t height, const char *contract_id, json_t **creates, char *err,
-                    size_t errlen)
+int wk_block_events(json_t *block, uint64_t height, const char *contract_id, json_t **creates, char *err, size_t errlen)
 {
     *creates = json_array();
-    if (json_is_null(block)) return 0; /* a skipped height */
+    if (json_is_null(block))
+        return 0; /* a skipped height */
     if (!json_is_object(block)) {
         snprintf(err, errlen, "block %llu is not a JSON object", (unsigned long long)height);
         goto fail;
@@ -166,27 +172,37 @@ int wk_block_events(json_t *block, uint64_t height, const char *contract_id, jso
     }
     size_t i, j, k;
     json_t *shard, *item, *log;
-    json_array_foreach(shards, i, shard) {
+    json_array_foreach(shards, i, shard)
+    {
         json_t *reo = json_object_get(shard, "receipt_execution_outcomes");
-        if (!reo || json_is_null(reo)) continue;
+        if (!reo || json_is_null(reo))
+            continue;
         if (!json_is_array(reo)) {
             snprintf(err, errlen, "block %llu: receipt_execution_outcomes is not an array", (unsigned long long)height);
             goto fail;
         }
-        json_array_foreach(reo, j, item) {
+        json_array_foreach(reo, j, item)
+        {
             const char *receiver = json_string_value(json_object_get(json_object_get(item, "receipt"), "receiver_id"));
-            if (!receiver || strcmp(receiver, contract_id) != 0) continue;
-            json_t *logs = json_object_get(json_object_get(json_object_get(item, "execution_outcome"), "outcome"), "logs");
-            json_array_foreach(logs, k, log) {
-                if (!json_is_string(log)) continue;
+            if (!receiver || strcmp(receiver, contract_id) != 0)
+                continue;
+            json_t *logs =
+                json_object_get(json_object_get(json_object_get(item, "execution_outcome"), "outcome"), "logs");
+            json_array_foreach(logs, k, log)
+            {
+                if (!json_is_string(log))
+                    continue;
                 json_t *ev = parse_event_log(json_string_value(log));
-                if (!ev) continue;
+                if (!ev)
+                    continue;
                 char why[160];
                 json_t *body = event_to_create(json_array_get(json_object_get(ev, "data"), 0), item, height,
                                                contract_id, why, sizeof why);
                 json_decref(ev);
-                if (body) json_array_append_new(*creates, body);
-                else WK_WARN("block %llu: ignoring an execution_requested event: %s", (unsigned long long)height, why);
+                if (body)
+                    json_array_append_new(*creates, body);
+                else
+                    WK_WARN("block %llu: ignoring an execution_requested event: %s", (unsigned long long)height, why);
             }
         }
     }

@@ -22,18 +22,21 @@ static int env_add(char ***env, size_t *n, size_t *cap, const char *key, const c
         if (strncmp((*env)[i], key, klen) == 0 && (*env)[i][klen] == '=') {
             free((*env)[i]);
             (*env)[i] = NULL;
-            if (asprintf(&(*env)[i], "%s=%s", key, value) < 0) return -1;
+            if (asprintf(&(*env)[i], "%s=%s", key, value) < 0)
+                return -1;
             return 0;
         }
     }
     if (*n + 2 > *cap) {
         size_t nc = *cap ? *cap * 2 : 32;
         char **ne = realloc(*env, nc * sizeof *ne);
-        if (!ne) return -1;
+        if (!ne)
+            return -1;
         *env = ne;
         *cap = nc;
     }
-    if (asprintf(&(*env)[*n], "%s=%s", key, value) < 0) return -1;
+    if (asprintf(&(*env)[*n], "%s=%s", key, value) < 0)
+        return -1;
     (*n)++;
     (*env)[*n] = NULL;
     return 0;
@@ -43,7 +46,8 @@ static void ctx_var(char ***env, size_t *n, size_t *cap, json_t *ctx, const char
 {
     json_t *v = json_object_get(ctx, field);
     char num[32];
-    if (json_is_string(v)) env_add(env, n, cap, name, json_string_value(v));
+    if (json_is_string(v))
+        env_add(env, n, cap, name, json_string_value(v));
     else if (json_is_integer(v)) {
         snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         env_add(env, n, cap, name, num);
@@ -69,9 +73,12 @@ char **wk_build_env(const wk_request *req, json_t *secrets, size_t *count)
     ctx_var(&env, &n, &cap, ctx, "predecessor_id", "NEAR_PREDECESSOR_ID");
     ctx_var(&env, &n, &cap, ctx, "signer_public_key", "NEAR_SIGNER_PUBLIC_KEY");
     ctx_var(&env, &n, &cap, ctx, "gas_burnt", "NEAR_GAS_BURNT");
-    if (req->user_account_id) env_add(&env, &n, &cap, "NEAR_USER_ACCOUNT_ID", req->user_account_id);
-    if (req->payment) env_add(&env, &n, &cap, "NEAR_PAYMENT_YOCTO", req->payment);
-    if (req->transaction_hash) env_add(&env, &n, &cap, "NEAR_TRANSACTION_HASH", req->transaction_hash);
+    if (req->user_account_id)
+        env_add(&env, &n, &cap, "NEAR_USER_ACCOUNT_ID", req->user_account_id);
+    if (req->payment)
+        env_add(&env, &n, &cap, "NEAR_PAYMENT_YOCTO", req->payment);
+    if (req->transaction_hash)
+        env_add(&env, &n, &cap, "NEAR_TRANSACTION_HASH", req->transaction_hash);
     char num[32];
     snprintf(num, sizeof num, "%" PRIu64, req->max_instructions);
     env_add(&env, &n, &cap, "NEAR_MAX_INSTRUCTIONS", num);
@@ -87,9 +94,11 @@ char **wk_build_env(const wk_request *req, json_t *secrets, size_t *count)
 
 void wk_env_free(char **env, size_t count)
 {
-    if (!env) return;
+    if (!env)
+        return;
     for (size_t i = 0; i < count; i++) {
-        if (env[i]) sodium_memzero(env[i], strlen(env[i])); /* may hold secrets */
+        if (env[i])
+            sodium_memzero(env[i], strlen(env[i])); /* may hold secrets */
         free(env[i]);
     }
     free(env);
@@ -103,7 +112,8 @@ void wk_convert_output(wk_format fmt, const uint8_t *data, size_t len, wk_result
     res->has_output_hash = true;
     if (fmt == WK_FMT_BYTES) {
         json_t *arr = json_array();
-        for (size_t i = 0; i < len; i++) json_array_append_new(arr, json_integer(data[i]));
+        for (size_t i = 0; i < len; i++)
+            json_array_append_new(arr, json_integer(data[i]));
         res->output = json_pack("{s:o}", "Bytes", arr);
     } else if (fmt == WK_FMT_TEXT) {
         json_t *s = json_stringn((const char *)data, len);
@@ -122,7 +132,8 @@ void wk_convert_output(wk_format fmt, const uint8_t *data, size_t len, wk_result
             memcpy(shown, data, m);
             shown[m] = 0;
             for (size_t i = 0; i < m; i++)
-                if ((unsigned char)shown[i] < 0x20 && shown[i] != 0) shown[i] = ' ';
+                if ((unsigned char)shown[i] < 0x20 && shown[i] != 0)
+                    shown[i] = ' ';
             wk_utf8_truncate(shown, strlen(shown));
             wk_result_fail(res, "execution_failed", "Failed to parse output as JSON: %s. Output was: %s%s", je.text,
                            shown, len > 200 ? "..." : "");
@@ -137,20 +148,24 @@ void wk_convert_output(wk_format fmt, const uint8_t *data, size_t len, wk_result
 static void stderr_text(const runner_result *rr, char *out, size_t cap)
 {
     size_t n = rr->stderr_len < cap - 1 ? rr->stderr_len : cap - 1;
-    if (rr->stderr_data) memcpy(out, rr->stderr_data, n);
+    if (rr->stderr_data)
+        memcpy(out, rr->stderr_data, n);
     out[n] = 0;
     for (size_t i = 0; i < n; i++)
-        if (out[i] == 0) out[i] = ' ';
+        if (out[i] == 0)
+            out[i] = ' ';
     /* Drop a trailing newline; keep the rest valid UTF-8. */
-    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' ')) out[--n] = 0;
+    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' '))
+        out[--n] = 0;
     wk_utf8_truncate(out, n);
     json_t *probe = json_string(out);
-    if (!probe) out[0] = 0; /* not valid UTF-8: show nothing rather than garbage */
+    if (!probe)
+        out[0] = 0; /* not valid UTF-8: show nothing rather than garbage */
     json_decref(probe);
 }
 
-void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, json_t *secrets,
-                const wk_exec_limits *lim, wk_result *res)
+void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, json_t *secrets, const wk_exec_limits *lim,
+                wk_result *res)
 {
     memset(res, 0, sizeof *res);
     size_t env_n = 0;
@@ -170,13 +185,16 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
     };
     /* Random and clocks are deterministic, derived from the request and a
      * recorded nonce, so the run can be repeated (outlayer verify). */
-    if (lim && lim->replay_nonce) memcpy(res->replay_nonce, lim->replay_nonce, WK_NONCE_LEN);
-    else randombytes_buf(res->replay_nonce, WK_NONCE_LEN);
+    if (lim && lim->replay_nonce)
+        memcpy(res->replay_nonce, lim->replay_nonce, WK_NONCE_LEN);
+    else
+        randombytes_buf(res->replay_nonce, WK_NONCE_LEN);
     res->has_replay_nonce = true;
     runner_replay replay = {0};
     wk_replay_seed(req, res->replay_nonce, replay.seed);
     json_t *bts = json_object_get(req->context, "block_timestamp");
-    if (json_is_integer(bts) && json_integer_value(bts) > 0) replay.realtime_base_ns = (uint64_t)json_integer_value(bts);
+    if (json_is_integer(bts) && json_integer_value(bts) > 0)
+        replay.realtime_base_ns = (uint64_t)json_integer_value(bts);
     o.replay = &replay;
     runner_result rr;
     uint64_t t0 = wk_now_ms();
@@ -204,7 +222,8 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
             uint8_t *t = malloc(rr.stdout_len + sizeof mark);
             if (t) {
                 memcpy(t, mark, sizeof mark - 1);
-                if (rr.stdout_len) memcpy(t + sizeof mark - 1, rr.stdout_data, rr.stdout_len);
+                if (rr.stdout_len)
+                    memcpy(t + sizeof mark - 1, rr.stdout_data, rr.stdout_len);
                 free(rr.stdout_data);
                 rr.stdout_data = t;
                 rr.stdout_len += sizeof mark - 1;
@@ -215,8 +234,8 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
         break;
     case RUNNER_EXIT:
         stderr_text(&rr, errtext, sizeof errtext);
-        wk_result_fail(res, "execution_failed", "Program exited with code %d%s%s", rr.exit_code,
-                       errtext[0] ? ": " : "", errtext);
+        wk_result_fail(res, "execution_failed", "Program exited with code %d%s%s", rr.exit_code, errtext[0] ? ": " : "",
+                       errtext);
         break;
     case RUNNER_TRAP:
         switch (rr.limit) {
@@ -255,8 +274,7 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
     case RUNNER_LINK_ERROR:
         wk_result_fail(res, "execution_failed", "Cannot run the WASM as a WASI command: %s", rr.message);
         break;
-    default:
-        wk_result_fail(res, "failed", "Worker internal error while running the program: %s", rr.message);
+    default: wk_result_fail(res, "failed", "Worker internal error while running the program: %s", rr.message);
     }
     if (!res->success) {
         /* As in the reference, a failed run reports no instructions: the
@@ -279,9 +297,11 @@ void wk_replay_seed(const wk_request *req, const uint8_t nonce[WK_NONCE_LEN], ui
     static const char domain[] = "outlayer-replay-v1";
     crypto_hash_sha256_update(&st, (const uint8_t *)domain, sizeof domain - 1);
     uint8_t le[8];
-    for (int i = 0; i < 8; i++) le[i] = (uint8_t)(req->request_id >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        le[i] = (uint8_t)(req->request_id >> (8 * i));
     crypto_hash_sha256_update(&st, le, 8);
-    if (req->data_id) crypto_hash_sha256_update(&st, (const uint8_t *)req->data_id, strlen(req->data_id));
+    if (req->data_id)
+        crypto_hash_sha256_update(&st, (const uint8_t *)req->data_id, strlen(req->data_id));
     crypto_hash_sha256_update(&st, nonce, WK_NONCE_LEN);
     crypto_hash_sha256_final(&st, seed);
 }

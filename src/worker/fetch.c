@@ -50,7 +50,8 @@ static int read_file_capped(const char *path, size_t cap, uint8_t **out, size_t 
     size_t got = 0;
     while (buf && got < (size_t)st.st_size) {
         ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-        if (n <= 0) break;
+        if (n <= 0)
+            break;
         got += (size_t)n;
     }
     close(fd);
@@ -67,9 +68,11 @@ static int read_file_capped(const char *path, size_t cap, uint8_t **out, size_t 
 int wk_hash_matches(const uint8_t *data, size_t len, const char *expected, char actual[65])
 {
     wk_sha256_hex(data, len, actual);
-    if (strlen(expected) != 64) return 0;
+    if (strlen(expected) != 64)
+        return 0;
     for (size_t i = 0; i < 64; i++)
-        if (tolower((unsigned char)expected[i]) != actual[i]) return 0;
+        if (tolower((unsigned char)expected[i]) != actual[i])
+            return 0;
     return 1;
 }
 
@@ -88,12 +91,13 @@ static curl_socket_t open_checked(void *ud, curlsocktype purpose, struct curl_so
     wk_addr_class c = wk_addr_classify(&a->addr);
     if (!wk_addr_allowed(c, f->allow_private)) {
         char ip[INET6_ADDRSTRLEN] = "?";
-        if (a->family == AF_INET) inet_ntop(AF_INET, &((struct sockaddr_in *)&a->addr)->sin_addr, ip, sizeof ip);
+        if (a->family == AF_INET)
+            inet_ntop(AF_INET, &((struct sockaddr_in *)&a->addr)->sin_addr, ip, sizeof ip);
         else if (a->family == AF_INET6)
             inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&a->addr)->sin6_addr, ip, sizeof ip);
         snprintf(f->refused, sizeof f->refused, "the address %s is %s", ip,
                  c == WK_ADDR_LOOPBACK || c == WK_ADDR_PRIVATE || c == WK_ADDR_CGNAT
-                     ? (c == WK_ADDR_LOOPBACK   ? "loopback (allowed only with --allow-private-urls)"
+                     ? (c == WK_ADDR_LOOPBACK  ? "loopback (allowed only with --allow-private-urls)"
                         : c == WK_ADDR_PRIVATE ? "private (allowed only with --allow-private-urls)"
                                                : "carrier-grade NAT (allowed only with --allow-private-urls)")
                      : wk_addr_class_name(c));
@@ -112,10 +116,13 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
     }
     if (f->len + n > f->cap) {
         size_t cap = f->cap ? f->cap : 64 * 1024;
-        while (cap < f->len + n) cap *= 2;
-        if (cap > f->max) cap = f->max;
+        while (cap < f->len + n)
+            cap *= 2;
+        if (cap > f->max)
+            cap = f->max;
         uint8_t *b = realloc(f->buf, cap ? cap : 1);
-        if (!b) return 0;
+        if (!b)
+            return 0;
         f->buf = b;
         f->cap = cap;
     }
@@ -175,8 +182,8 @@ static int fetch_http(const char *url, const wk_fetch_opts *o, uint8_t **out, si
     return *out ? 0 : -1;
 }
 
-int wk_fetch_wasm(const char *url, const char *hash, const wk_fetch_opts *o, uint8_t **out, size_t *out_len,
-                  char *err, size_t errlen)
+int wk_fetch_wasm(const char *url, const char *hash, const wk_fetch_opts *o, uint8_t **out, size_t *out_len, char *err,
+                  size_t errlen)
 {
     *out = NULL;
     *out_len = 0;
@@ -187,9 +194,11 @@ int wk_fetch_wasm(const char *url, const char *hash, const wk_fetch_opts *o, uin
             snprintf(err, errlen, "Unsupported WASM URL scheme: file:// URLs are disabled on this worker");
             return -1;
         }
-        if (read_file_capped(url + 7, o->max_bytes, &bytes, &len, err, errlen)) return -1;
+        if (read_file_capped(url + 7, o->max_bytes, &bytes, &len, err, errlen))
+            return -1;
     } else if (strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0) {
-        if (fetch_http(url, o, &bytes, &len, err, errlen)) return -1;
+        if (fetch_http(url, o, &bytes, &len, err, errlen))
+            return -1;
     } else {
         snprintf(err, errlen, "Unsupported WASM URL scheme (use http:// or https://)");
         return -1;

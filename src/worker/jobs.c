@@ -31,34 +31,38 @@ static void slot_lease(wk_slot *s, const char *lease_id)
 
 static void release_lease(wk_worker *w, wk_slot *slot, const char *lease_id)
 {
-    if (!lease_id || !lease_id[0]) return;
+    if (!lease_id || !lease_id[0])
+        return;
     char err[WK_ERR];
-    if (wk_coord_release(&w->coord, lease_id, err, sizeof err)) WK_WARN("release lease: %s", err);
+    if (wk_coord_release(&w->coord, lease_id, err, sizeof err))
+        WK_WARN("release lease: %s", err);
     slot_lease(slot, NULL);
 }
 
 static json_t *complete_body(const wk_request *r, int64_t job_id, const wk_result *res, const char *checksum)
 {
-    json_t *b = json_pack("{s:I, s:b, s:O?, s:s?, s:I, s:I, s:s?, s:n, s:n}", "job_id", (json_int_t)job_id, "success",
-                          res->success, "output", res->success ? res->output : NULL, "error",
-                          res->success ? NULL : res->error, "time_ms", (json_int_t)res->time_ms, "instructions",
-                          (json_int_t)res->instructions, "wasm_checksum", checksum, "actual_cost_yocto",
-                          "compile_cost_yocto");
-    if (!res->success && res->category[0]) json_object_set_new(b, "error_category", json_string(res->category));
-    if (r->lease_id) json_object_set_new(b, "lease_id", json_string(r->lease_id));
+    json_t *b =
+        json_pack("{s:I, s:b, s:O?, s:s?, s:I, s:I, s:s?, s:n, s:n}", "job_id", (json_int_t)job_id, "success",
+                  res->success, "output", res->success ? res->output : NULL, "error", res->success ? NULL : res->error,
+                  "time_ms", (json_int_t)res->time_ms, "instructions", (json_int_t)res->instructions, "wasm_checksum",
+                  checksum, "actual_cost_yocto", "compile_cost_yocto");
+    if (!res->success && res->category[0])
+        json_object_set_new(b, "error_category", json_string(res->category));
+    if (r->lease_id)
+        json_object_set_new(b, "lease_id", json_string(r->lease_id));
     return b;
 }
 
 /* /jobs/complete, retried on transient errors (it is idempotent). */
-static void complete_job(wk_worker *w, const wk_request *r, int64_t job_id, const wk_result *res,
-                         const char *checksum)
+static void complete_job(wk_worker *w, const wk_request *r, int64_t job_id, const wk_result *res, const char *checksum)
 {
     json_t *body = complete_body(r, job_id, res, checksum);
     char err[WK_ERR] = "";
     long delay = 200;
     for (int attempt = 0; attempt < 8; attempt++) {
         int rc = wk_coord_complete(&w->coord, body, err, sizeof err);
-        if (rc == 0) break;
+        if (rc == 0)
+            break;
         if (rc == 1) {
             WK_WARN("request %" PRIu64 " job %" PRId64 ": lease lost before completion (another worker has it)",
                     r->request_id, job_id);
@@ -69,9 +73,11 @@ static void complete_job(wk_worker *w, const wk_request *r, int64_t job_id, cons
             break;
         }
         WK_WARN("request %" PRIu64 " job %" PRId64 ": complete failed (%s), retrying", r->request_id, job_id, err);
-        if (attempt == 7) break;
+        if (attempt == 7)
+            break;
         usleep((useconds_t)delay * 1000);
-        if (delay < 5000) delay *= 2;
+        if (delay < 5000)
+            delay *= 2;
     }
     json_decref(body);
 }
@@ -103,9 +109,12 @@ static bool put_on_chain(wk_worker *w, near_rpc *rpc, const wk_request *r, const
     }
     wk_resolve_status st = wk_resolve(&w->chain, rpc, r->request_id, res, tx, err, sizeof err);
     pthread_mutex_lock(&w->stat_mu);
-    if (st == WK_RESOLVED) w->resolved++;
-    else if (st == WK_ALREADY_DONE) w->already_done++;
-    else w->failed_resolves++;
+    if (st == WK_RESOLVED)
+        w->resolved++;
+    else if (st == WK_ALREADY_DONE)
+        w->already_done++;
+    else
+        w->failed_resolves++;
     pthread_mutex_unlock(&w->stat_mu);
     if (st == WK_RESOLVED) {
         WK_INFO("request %" PRIu64 ": resolved success=%s in tx %s (sent %lld ms after the request's block; %" PRIu64
@@ -150,8 +159,10 @@ bool wk_settle_now(wk_worker *w, near_rpc *rpc, const wk_request *r, int64_t job
 static void finish(wk_worker *w, near_rpc *rpc, wk_slot *slot, const wk_request *r, int64_t job_id,
                    const wk_result *res, const char *checksum)
 {
-    if (w->settler) wk_settle(w->settler, r, job_id, res, checksum);
-    else wk_settle_now(w, rpc, r, job_id, res, checksum);
+    if (w->settler)
+        wk_settle(w->settler, r, job_id, res, checksum);
+    else
+        wk_settle_now(w, rpc, r, job_id, res, checksum);
     slot_lease(slot, NULL);
 }
 
@@ -159,7 +170,8 @@ static char *lower_dup(const char *s)
 {
     char *d = strdup(s ? s : "");
     for (char *p = d; p && *p; p++)
-        if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
     return d;
 }
 
@@ -168,7 +180,8 @@ static char *lower_dup(const char *s)
 static char *source_checksum(const wk_request *r, json_t *job)
 {
     const char *c = json_string_value(json_object_get(job, "wasm_checksum"));
-    if (!r->source.is_git) return lower_dup(r->source.hash);
+    if (!r->source.is_git)
+        return lower_dup(r->source.hash);
     return c ? lower_dup(c) : NULL;
 }
 
@@ -178,7 +191,8 @@ static int obtain_wasm(wk_worker *w, const wk_request *r, const char *checksum, 
                        size_t *len, char *err, size_t errlen)
 {
     *downloaded = false;
-    if ((*bytes = wk_cache_get(w->cache, checksum, len))) return 0;
+    if ((*bytes = wk_cache_get(w->cache, checksum, len)))
+        return 0;
     char actual[65];
     char cerr[WK_ERR] = "";
     int rc = wk_coord_wasm_get(&w->coord, checksum, (size_t)w->cfg.max_wasm_bytes, bytes, len, cerr, sizeof cerr);
@@ -199,7 +213,8 @@ static int obtain_wasm(wk_worker *w, const wk_request *r, const char *checksum, 
          * reproducible, so build it again here and check it is the same. */
         char built[41];
         if (!w->cfg.compile || wk_compile_source(w, r, bytes, len, built, err, errlen)) {
-            if (!w->cfg.compile) snprintf(err, errlen, "Compiled WASM %s is not in the cache", checksum);
+            if (!w->cfg.compile)
+                snprintf(err, errlen, "Compiled WASM %s is not in the cache", checksum);
             return -1;
         }
         if (!wk_hash_matches(*bytes, *len, checksum, actual)) {
@@ -328,7 +343,8 @@ static void execute_job(wk_worker *w, near_rpc *rpc, wk_slot *slot, const wk_req
     } else if (obtain_wasm(w, r, checksum, &downloaded, &bytes, &len, err, sizeof err)) {
         wk_result_fail(&res, "failed", "%s", err);
     } else {
-        if (downloaded) upload(w, r, checksum, bytes, len, NULL);
+        if (downloaded)
+            upload(w, r, checksum, bytes, len, NULL);
         if (wk_fetch_secrets(w, r, &secrets, category, err, sizeof err)) {
             /* Before the program runs: resolved as a failure at once, so the
              * caller is refunded all but the base fee. */
@@ -371,7 +387,8 @@ static void abandon(wk_worker *w, near_rpc *rpc, wk_slot *slot, const wk_request
     json_t *jobs = NULL;
     char err[WK_ERR] = "";
     int rc = wk_coord_claim(&w->coord, r, &jobs, err, sizeof err);
-    if (rc != 0) WK_WARN("request %" PRIu64 ": claim of the abandoned job: %s", r->request_id, rc == 1 ? "lease lost" : err);
+    if (rc != 0)
+        WK_WARN("request %" PRIu64 ": claim of the abandoned job: %s", r->request_id, rc == 1 ? "lease lost" : err);
     if (rc == 0 && json_array_size(jobs) > 0) {
         size_t i;
         json_t *job;
@@ -423,13 +440,18 @@ void wk_handle_request(wk_worker *w, near_rpc *rpc, wk_slot *slot, json_t *reque
     } else {
         size_t i;
         json_t *job;
-        json_array_foreach(jobs, i, job) {
+        json_array_foreach(jobs, i, job)
+        {
             const char *type = json_string_value(json_object_get(job, "job_type"));
             int64_t job_id = json_integer_value(json_object_get(job, "job_id"));
-            if (json_is_false(json_object_get(job, "allowed"))) continue;
-            if (type && strcmp(type, "compile") == 0) compile_job(w, rpc, slot, &r, job, job_id);
-            else if (type && strcmp(type, "execute") == 0) execute_job(w, rpc, slot, &r, job, job_id);
-            else WK_WARN("request %" PRIu64 ": unknown job type %s", r.request_id, type ? type : "(none)");
+            if (json_is_false(json_object_get(job, "allowed")))
+                continue;
+            if (type && strcmp(type, "compile") == 0)
+                compile_job(w, rpc, slot, &r, job, job_id);
+            else if (type && strcmp(type, "execute") == 0)
+                execute_job(w, rpc, slot, &r, job, job_id);
+            else
+                WK_WARN("request %" PRIu64 ": unknown job type %s", r.request_id, type ? type : "(none)");
         }
     }
     json_decref(jobs);
@@ -448,11 +470,13 @@ void *wk_job_thread(void *arg)
         if (wk_coord_poll(&w->coord, (int)w->cfg.poll_timeout_s, &req, err, sizeof err)) {
             WK_WARN("poll: %s", err);
             wk_nap(&w->stop, backoff);
-            if (backoff < 5000) backoff *= 2;
+            if (backoff < 5000)
+                backoff *= 2;
             continue;
         }
         backoff = 500;
-        if (!req) continue;
+        if (!req)
+            continue;
         if (w->stop) { /* shutting down: hand it straight back */
             release_lease(w, slot, json_string_value(json_object_get(req, "lease_id")));
             json_decref(req);
@@ -482,10 +506,12 @@ void *wk_heartbeat_thread(void *arg)
         char err[WK_ERR];
         int renewed = 0;
         if (wk_coord_heartbeat(&w->coord, &renewed, err, sizeof err)) {
-            if (!failing) WK_WARN("heartbeat: %s", err);
+            if (!failing)
+                WK_WARN("heartbeat: %s", err);
             failing = true;
         } else {
-            if (failing) WK_INFO("heartbeat: coordinator reachable again");
+            if (failing)
+                WK_INFO("heartbeat: coordinator reachable again");
             failing = false;
         }
         wk_nap(&w->stop, (long)w->cfg.heartbeat_ms);

@@ -50,8 +50,8 @@ static const cfg_option OPTIONS[] = {
      NULL},
     {"compile", "COMPILATION_ENABLED", "true", "advertise the compilation capability (WasmUrl downloads, builds)",
      CFG_BOOL, &W.cfg.compile, 0, 0, 0, NULL},
-    {"monitor", "ENABLE_EVENT_MONITOR", "false", "run the event monitor (block feed -> /executions/create)",
-     CFG_BOOL, &W.cfg.monitor, 0, 0, 0, NULL},
+    {"monitor", "ENABLE_EVENT_MONITOR", "false", "run the event monitor (block feed -> /executions/create)", CFG_BOOL,
+     &W.cfg.monitor, 0, 0, 0, NULL},
     {"feed-url", "NEARDATA_API_URL", "http://127.0.0.1:3030/v0",
      "block feed: a neardata-style base (…/v0) or a template with {block_id}", CFG_STRING, &W.cfg.feed_url, 0, 0, 0,
      NULL},
@@ -89,8 +89,8 @@ static const cfg_option OPTIONS[] = {
     {"compile-memory", "COMPILE_MEMORY_LIMIT", "2GiB", "address-space limit of the compiler", CFG_SIZE,
      &W.cfg.compile_memory_bytes, 64 << 20, INT64_C(1) << 40, 1 << 20, NULL},
     {"keystore-url", "KEYSTORE_BASE_URL", NULL,
-     "keystore for requests with secrets_ref (without one, such requests fail)", CFG_URL, &W.cfg.keystore_url, 0, 0,
-     0, NULL},
+     "keystore for requests with secrets_ref (without one, such requests fail)", CFG_URL, &W.cfg.keystore_url, 0, 0, 0,
+     NULL},
     {"keystore-token", "KEYSTORE_AUTH_TOKEN", NULL, "bearer token for the keystore's /decrypt", CFG_SECRET,
      &W.cfg.keystore_token, 0, 0, 0, NULL},
     {"shutdown-grace", "SHUTDOWN_GRACE", "20s", "on SIGTERM, time for running jobs before their leases are released",
@@ -101,12 +101,14 @@ static const cfg_option OPTIONS[] = {
 static int exe_hash(uint8_t out[32])
 {
     int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
+    if (fd < 0)
+        return -1;
     crypto_hash_sha256_state st;
     crypto_hash_sha256_init(&st);
     uint8_t buf[65536];
     ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0) crypto_hash_sha256_update(&st, buf, (size_t)n);
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        crypto_hash_sha256_update(&st, buf, (size_t)n);
     close(fd);
     crypto_hash_sha256_final(&st, out);
     return n < 0 ? -1 : 0;
@@ -115,10 +117,12 @@ static int exe_hash(uint8_t out[32])
 static int setup(char *err, size_t errlen)
 {
     wk_config *c = &W.cfg;
-    if (!c->api_token || !c->api_token[0]) return snprintf(err, errlen, "--api-token / API_AUTH_TOKEN is required"), -1;
+    if (!c->api_token || !c->api_token[0])
+        return snprintf(err, errlen, "--api-token / API_AUTH_TOKEN is required"), -1;
     if (!c->contract_id || !c->contract_id[0])
         return snprintf(err, errlen, "--contract-id / OFFCHAINVM_CONTRACT_ID is required"), -1;
-    if (!c->key_file || !c->key_file[0]) return snprintf(err, errlen, "--key-file / OPERATOR_KEY_FILE is required"), -1;
+    if (!c->key_file || !c->key_file[0])
+        return snprintf(err, errlen, "--key-file / OPERATOR_KEY_FILE is required"), -1;
     if (!c->execute && !c->compile)
         return snprintf(err, errlen, "at least one of --execute and --compile must be enabled"), -1;
     if (strcmp(c->tee, "none") != 0 && strcmp(c->tee, "simulated") != 0)
@@ -138,23 +142,29 @@ static int setup(char *err, size_t errlen)
         char hex[17];
         randombytes_buf(rnd, sizeof rnd);
         sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
-        if (asprintf(&c->worker_id, "worker-%s", hex) < 0) return -1;
+        if (asprintf(&c->worker_id, "worker-%s", hex) < 0)
+            return -1;
     }
     if (c->keystore_url && c->keystore_url[0] && (!c->keystore_token || !c->keystore_token[0]))
         return snprintf(err, errlen, "--keystore-url needs --keystore-token / KEYSTORE_AUTH_TOKEN"), -1;
     if (c->keystore_url) {
         size_t k = strlen(c->keystore_url);
-        while (k > 0 && c->keystore_url[k - 1] == '/') c->keystore_url[--k] = 0;
+        while (k > 0 && c->keystore_url[k - 1] == '/')
+            c->keystore_url[--k] = 0;
     }
     size_t n = strlen(c->coordinator_url);
-    while (n > 0 && c->coordinator_url[n - 1] == '/') c->coordinator_url[--n] = 0;
+    while (n > 0 && c->coordinator_url[n - 1] == '/')
+        c->coordinator_url[--n] = 0;
     snprintf(W.capabilities, sizeof W.capabilities, "%s%s%s", c->compile ? "compilation" : "",
              c->compile && c->execute ? "," : "", c->execute ? "execution" : "");
-    W.coord = (wk_coord){.base_url = c->coordinator_url, .token = c->api_token, .worker_id = c->worker_id,
+    W.coord = (wk_coord){.base_url = c->coordinator_url,
+                         .token = c->api_token,
+                         .worker_id = c->worker_id,
                          .capabilities = W.capabilities};
     W.cache = wk_cache_new(256u << 20);
     pthread_mutex_init(&W.stat_mu, NULL);
-    if (exe_hash(W.exe_hash)) memset(W.exe_hash, 0, sizeof W.exe_hash);
+    if (exe_hash(W.exe_hash))
+        memset(W.exe_hash, 0, sizeof W.exe_hash);
     return wk_tee_setup(&W, err, errlen);
 }
 
@@ -207,9 +217,9 @@ int main(int argc, char **argv)
     near_rpc *rpc = near_rpc_new(W.cfg.rpc_url);
     near_access_key_view ak;
     near_rpc_error rerr = {0};
-    near_status kst = rpc ? near_rpc_view_access_key(rpc, W.chain.account_id, &W.chain.keypair.public_key, NEAR_FINAL,
-                                                     &ak, &rerr)
-                          : NEAR_ERR_ARG;
+    near_status kst =
+        rpc ? near_rpc_view_access_key(rpc, W.chain.account_id, &W.chain.keypair.public_key, NEAR_FINAL, &ak, &rerr)
+            : NEAR_ERR_ARG;
     if (kst == NEAR_OK) {
         near_access_key_view_free(&ak);
     } else if (kst == NEAR_ERR_UNKNOWN_ACCESS_KEY || kst == NEAR_ERR_UNKNOWN_ACCOUNT) {
@@ -222,7 +232,8 @@ int main(int argc, char **argv)
         cfg_free(OPTIONS, N_OPTIONS);
         return 2;
     } else {
-        WK_WARN("cannot check the operator key now (%s); continuing", rerr.message[0] ? rerr.message : near_status_name(kst));
+        WK_WARN("cannot check the operator key now (%s); continuing",
+                rerr.message[0] ? rerr.message : near_status_name(kst));
     }
     near_rpc_error_clear(&rerr);
     near_rpc_free(rpc);
@@ -240,10 +251,12 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     WK_INFO("starting %s: %" PRId64 " job thread(s), capabilities %s, coordinator %s, contract %s as %s%s",
-            W.cfg.worker_id, W.cfg.jobs, W.capabilities, W.cfg.coordinator_url, W.cfg.contract_id,
-            W.chain.account_id, W.cfg.monitor ? ", event monitor on" : "");
-    if (W.cfg.keystore_url && W.cfg.keystore_url[0]) WK_INFO("secrets from the keystore at %s", W.cfg.keystore_url);
-    else WK_INFO("no keystore configured: requests with secrets_ref will fail");
+            W.cfg.worker_id, W.cfg.jobs, W.capabilities, W.cfg.coordinator_url, W.cfg.contract_id, W.chain.account_id,
+            W.cfg.monitor ? ", event monitor on" : "");
+    if (W.cfg.keystore_url && W.cfg.keystore_url[0])
+        WK_INFO("secrets from the keystore at %s", W.cfg.keystore_url);
+    else
+        WK_INFO("no keystore configured: requests with secrets_ref will fail");
     /* A previous run under this id that died left leases nobody renews;
      * hand them back now rather than after they expire. (So a worker id
      * must belong to one process at a time.) Without an answer the leases
@@ -254,7 +267,8 @@ int main(int argc, char **argv)
     else if (dead)
         WK_INFO("handed back %d lease(s) held by a previous run of %s", dead, W.cfg.worker_id);
     int stale = wk_clean_build_dirs(W.cfg.build_dir);
-    if (stale) WK_INFO("removed %d build directory(ies) left by stopped workers in %s", stale, W.cfg.build_dir);
+    if (stale)
+        WK_INFO("removed %d build directory(ies) left by stopped workers in %s", stale, W.cfg.build_dir);
     W.slots = calloc((size_t)W.cfg.jobs, sizeof *W.slots);
     for (int64_t i = 0; i < W.cfg.jobs; i++) {
         W.slots[i].owner = &W;
@@ -267,7 +281,8 @@ int main(int argc, char **argv)
     W.settler = wk_settler_start(&W, (size_t)settlers);
     pthread_t hb, mon;
     pthread_create(&hb, NULL, wk_heartbeat_thread, &W);
-    if (W.cfg.monitor) pthread_create(&mon, NULL, wk_monitor_thread, &W);
+    if (W.cfg.monitor)
+        pthread_create(&mon, NULL, wk_monitor_thread, &W);
 
     int sig = 0;
     sigwait(&sigs, &sig);
@@ -281,22 +296,27 @@ int main(int argc, char **argv)
     int64_t t0 = mono_ms();
     int64_t busy_deadline = t0 + W.cfg.shutdown_grace_ms;
     int64_t poll_deadline = t0 + (W.cfg.poll_timeout_s + 3) * 1000;
-    if (poll_deadline < busy_deadline) poll_deadline = busy_deadline;
+    if (poll_deadline < busy_deadline)
+        poll_deadline = busy_deadline;
     for (;;) {
         int busy, alive;
         count_slots(&busy, &alive);
         size_t unsettled = W.settler ? wk_settler_pending(W.settler) : 0;
-        if (alive == 0 && unsettled == 0) break;
+        if (alive == 0 && unsettled == 0)
+            break;
         int64_t now = mono_ms();
-        if ((busy > 0 || unsettled > 0) && now >= busy_deadline) break;
-        if (now >= poll_deadline) break;
+        if ((busy > 0 || unsettled > 0) && now >= busy_deadline)
+            break;
+        if (now >= poll_deadline)
+            break;
         usleep(20 * 1000);
     }
     /* Hand back what is still running (or was just polled), and what is
      * not settled yet. */
     if (W.settler) {
         size_t n = wk_settler_release_all(W.settler);
-        if (n) WK_INFO("released %zu lease(s) of results not yet on chain", n);
+        if (n)
+            WK_INFO("released %zu lease(s) of results not yet on chain", n);
     }
     for (int64_t i = 0; i < W.cfg.jobs; i++) {
         char lease[128];

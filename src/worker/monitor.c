@@ -28,11 +28,14 @@ char *wk_feed_block_url(const char *feed, uint64_t height)
     const char *mark = strstr(feed, "{block_id}");
     char *url = NULL;
     if (mark) {
-        if (asprintf(&url, "%.*s%s%s", (int)(mark - feed), feed, num, mark + strlen("{block_id}")) < 0) url = NULL;
+        if (asprintf(&url, "%.*s%s%s", (int)(mark - feed), feed, num, mark + strlen("{block_id}")) < 0)
+            url = NULL;
     } else {
         size_t n = strlen(feed);
-        while (n > 0 && feed[n - 1] == '/') n--;
-        if (asprintf(&url, "%.*s/block/%s", (int)n, feed, num) < 0) url = NULL;
+        while (n > 0 && feed[n - 1] == '/')
+            n--;
+        if (asprintf(&url, "%.*s/block/%s", (int)n, feed, num) < 0)
+            url = NULL;
     }
     return url;
 }
@@ -43,11 +46,14 @@ static char *feed_final_url(const char *feed)
     char *url = NULL;
     const char *mark = strstr(feed, "/block/{block_id}");
     if (mark) {
-        if (asprintf(&url, "%.*s/last_block/final", (int)(mark - feed), feed) < 0) url = NULL;
+        if (asprintf(&url, "%.*s/last_block/final", (int)(mark - feed), feed) < 0)
+            url = NULL;
     } else if (!strstr(feed, "{block_id}")) {
         size_t n = strlen(feed);
-        while (n > 0 && feed[n - 1] == '/') n--;
-        if (asprintf(&url, "%.*s/last_block/final", (int)n, feed) < 0) url = NULL;
+        while (n > 0 && feed[n - 1] == '/')
+            n--;
+        if (asprintf(&url, "%.*s/last_block/final", (int)n, feed) < 0)
+            url = NULL;
     }
     return url;
 }
@@ -55,11 +61,13 @@ static char *feed_final_url(const char *feed)
 static int read_cursor(const char *path, uint64_t *h)
 {
     FILE *f = fopen(path, "r");
-    if (!f) return -1;
+    if (!f)
+        return -1;
     unsigned long long v;
     int ok = fscanf(f, "%llu", &v) == 1;
     fclose(f);
-    if (!ok) return -1;
+    if (!ok)
+        return -1;
     *h = v;
     return 0;
 }
@@ -69,12 +77,14 @@ static int write_cursor(const char *path, uint64_t h)
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return -1;
+    if (fd < 0)
+        return -1;
     char line[32];
     int n = snprintf(line, sizeof line, "%" PRIu64 "\n", h);
     int ok = write(fd, line, (size_t)n) == n && fsync(fd) == 0;
     close(fd);
-    if (!ok || rename(tmp, path) != 0) return -1;
+    if (!ok || rename(tmp, path) != 0)
+        return -1;
     return 0;
 }
 
@@ -82,7 +92,8 @@ static int write_cursor(const char *path, uint64_t h)
 static int latest_height(wk_worker *w, uint64_t *h)
 {
     char *url = feed_final_url(w->cfg.feed_url);
-    if (!url) return -1;
+    if (!url)
+        return -1;
     long delay = 500;
     while (!w->stop) {
         hc_options o = {.timeout_ms = 15000};
@@ -101,7 +112,8 @@ static int latest_height(wk_worker *w, uint64_t *h)
         json_decref(b);
         WK_WARN("monitor: cannot read the latest block from the feed (%s), retrying", err[0] ? err : "bad answer");
         wk_nap(&w->stop, delay);
-        if (delay < 10000) delay *= 2;
+        if (delay < 10000)
+            delay *= 2;
     }
     free(url);
     return -1;
@@ -111,7 +123,8 @@ static int latest_height(wk_worker *w, uint64_t *h)
 static int scan_block(wk_worker *w, uint64_t h, int *events)
 {
     char *url = wk_feed_block_url(w->cfg.feed_url, h);
-    if (!url) return -1;
+    if (!url)
+        return -1;
     hc_options o = {.timeout_ms = 15000, .max_response = 64u << 20};
     hc_response r = {0};
     char err[WK_ERR] = "";
@@ -146,7 +159,8 @@ static int scan_block(wk_worker *w, uint64_t h, int *events)
     }
     size_t i;
     json_t *body;
-    json_array_foreach(creates, i, body) {
+    json_array_foreach(creates, i, body)
+    {
         long delay = 200;
         for (;;) {
             bool created = false;
@@ -168,7 +182,8 @@ static int scan_block(wk_worker *w, uint64_t h, int *events)
                 json_decref(creates);
                 return -1;
             }
-            if (delay < 10000) delay *= 2;
+            if (delay < 10000)
+                delay *= 2;
         }
     }
     json_decref(creates);
@@ -203,7 +218,8 @@ void *wk_monitor_thread(void *arg)
             continue;
         }
         wk_nap(&w->stop, delay);
-        if (delay < 10000) delay *= 2;
+        if (delay < 10000)
+            delay *= 2;
     }
     return NULL;
 }

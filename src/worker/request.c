@@ -49,7 +49,8 @@ static int u64_field(json_t *obj, const char *key, bool required, uint64_t *out,
 static int bool_field(json_t *obj, const char *key, bool *out, char *err, size_t errlen)
 {
     json_t *v = json_object_get(obj, key);
-    if (!v || json_is_null(v)) return 0;
+    if (!v || json_is_null(v))
+        return 0;
     if (!json_is_boolean(v)) {
         snprintf(err, errlen, "field %s must be a boolean", key);
         return -1;
@@ -68,8 +69,10 @@ static int parse_source(json_t *cs, wk_code_source *s, char *err, size_t errlen)
     /* Also accept the contract's externally tagged form {"GitHub":{..}}. */
     json_t *inner = cs;
     if (!type) {
-        if ((inner = json_object_get(cs, "GitHub"))) type = "GitHub";
-        else if ((inner = json_object_get(cs, "WasmUrl"))) type = "WasmUrl";
+        if ((inner = json_object_get(cs, "GitHub")))
+            type = "GitHub";
+        else if ((inner = json_object_get(cs, "WasmUrl")))
+            type = "WasmUrl";
         if (!inner || !json_is_object(inner)) {
             snprintf(err, errlen, "code_source has no type");
             return -1;
@@ -89,8 +92,10 @@ static int parse_source(json_t *cs, wk_code_source *s, char *err, size_t errlen)
         snprintf(err, errlen, "unknown code_source type");
         return -1;
     }
-    if (str_field(inner, "build_target", false, &s->build_target, err, errlen)) return -1;
-    if (!s->build_target) s->build_target = strdup("wasm32-wasip1");
+    if (str_field(inner, "build_target", false, &s->build_target, err, errlen))
+        return -1;
+    if (!s->build_target)
+        s->build_target = strdup("wasm32-wasip1");
     return 0;
 }
 
@@ -105,7 +110,8 @@ int wk_request_parse(json_t *obj, wk_request *r, char *err, size_t errlen)
     if (u64_field(obj, "request_id", true, &r->request_id, err, errlen) ||
         str_field(obj, "data_id", true, &r->data_id, err, errlen))
         goto fail;
-    if (parse_source(json_object_get(obj, "code_source"), &r->source, err, errlen)) goto fail;
+    if (parse_source(json_object_get(obj, "code_source"), &r->source, err, errlen))
+        goto fail;
     json_t *lim = json_object_get(obj, "resource_limits");
     if (!json_is_object(lim)) {
         snprintf(err, errlen, "missing field resource_limits");
@@ -129,7 +135,8 @@ int wk_request_parse(json_t *obj, wk_request *r, char *err, size_t errlen)
         }
         r->input_len = json_string_length(in);
         r->input = malloc(r->input_len + 1);
-        if (!r->input) goto fail;
+        if (!r->input)
+            goto fail;
         memcpy(r->input, json_string_value(in), r->input_len + 1);
     } else {
         r->input = strdup("");
@@ -138,7 +145,8 @@ int wk_request_parse(json_t *obj, wk_request *r, char *err, size_t errlen)
     if (sr && !json_is_null(sr)) {
         if (!json_is_object(sr) || str_field(sr, "profile", true, &r->secrets_profile, err, errlen) ||
             str_field(sr, "account_id", true, &r->secrets_owner, err, errlen)) {
-            if (!err[0]) snprintf(err, errlen, "secrets_ref must be an object");
+            if (!err[0])
+                snprintf(err, errlen, "secrets_ref must be an object");
             goto fail;
         }
         r->has_secrets = true;
@@ -146,8 +154,10 @@ int wk_request_parse(json_t *obj, wk_request *r, char *err, size_t errlen)
     const char *fmt = json_string_value(json_object_get(obj, "response_format"));
     r->format = WK_FMT_TEXT;
     if (fmt) {
-        if (strcmp(fmt, "Json") == 0) r->format = WK_FMT_JSON;
-        else if (strcmp(fmt, "Bytes") == 0) r->format = WK_FMT_BYTES;
+        if (strcmp(fmt, "Json") == 0)
+            r->format = WK_FMT_JSON;
+        else if (strcmp(fmt, "Bytes") == 0)
+            r->format = WK_FMT_BYTES;
         else if (strcmp(fmt, "Text") != 0) {
             snprintf(err, errlen, "unknown response_format");
             goto fail;
@@ -168,7 +178,8 @@ int wk_request_parse(json_t *obj, wk_request *r, char *err, size_t errlen)
         goto fail;
     if (!r->transaction_hash) {
         const char *th = json_string_value(json_object_get(r->context, "transaction_hash"));
-        if (th) r->transaction_hash = strdup(th);
+        if (th)
+            r->transaction_hash = strdup(th);
     }
     return 0;
 fail:
@@ -198,16 +209,13 @@ void wk_request_free(wk_request *r)
     memset(r, 0, sizeof *r);
 }
 
-const char *wk_format_name(wk_format f)
-{
-    return f == WK_FMT_JSON ? "Json" : f == WK_FMT_BYTES ? "Bytes" : "Text";
-}
+const char *wk_format_name(wk_format f) { return f == WK_FMT_JSON ? "Json" : f == WK_FMT_BYTES ? "Bytes" : "Text"; }
 
 json_t *wk_code_source_json(const wk_code_source *s)
 {
     if (s->is_git)
-        return json_pack("{s:s, s:s, s:s, s:s}", "type", "GitHub", "repo", s->repo, "commit", s->commit,
-                         "build_target", s->build_target);
+        return json_pack("{s:s, s:s, s:s, s:s}", "type", "GitHub", "repo", s->repo, "commit", s->commit, "build_target",
+                         s->build_target);
     return json_pack("{s:s, s:s, s:s, s:s}", "type", "WasmUrl", "url", s->url, "hash", s->hash, "build_target",
                      s->build_target);
 }

@@ -21,7 +21,7 @@
 #include "near/encoding.h"
 #include "worker/worker.h"
 
-#define WK_PAYLOAD_LIMIT 1024   /* NEAR's yield payload limit */
+#define WK_PAYLOAD_LIMIT 1024 /* NEAR's yield payload limit */
 #define WK_ERROR_TRUNCATE 512
 #define WK_RESOLVE_GAS UINT64_C(300000000000000)
 #define WK_RESOLVE_ATTEMPTS 6
@@ -49,15 +49,12 @@ void wk_chain_destroy(wk_chain *c)
 
 static json_t *metrics_json(const wk_result *r)
 {
-    return json_pack("{s:I, s:I, s:o}", "instructions", (json_int_t)r->instructions, "time_ms",
-                     (json_int_t)r->time_ms, "compile_time_ms",
+    return json_pack("{s:I, s:I, s:o}", "instructions", (json_int_t)r->instructions, "time_ms", (json_int_t)r->time_ms,
+                     "compile_time_ms",
                      r->has_compile_time ? json_integer((json_int_t)r->compile_time_ms) : json_null());
 }
 
-static json_t *opt_str(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
+static json_t *opt_str(const char *s) { return s ? json_string(s) : json_null(); }
 
 json_t *wk_response_json(const wk_result *r)
 {
@@ -88,9 +85,9 @@ char *wk_resolve_args(uint64_t request_id, const wk_result *r, const char **meth
     if (r->success && r->output) {
         /* The output goes to contract storage; the resumed payload is small. */
         *method = "submit_execution_output_and_resolve";
-        json_t *args = json_pack("{s:I, s:O, s:b, s:n, s:o, s:o}", "request_id", (json_int_t)request_id, "output",
-                                 r->output, "success", 1, "error", "resources_used", metrics_json(r),
-                                 "compilation_note", opt_str(r->note));
+        json_t *args =
+            json_pack("{s:I, s:O, s:b, s:n, s:o, s:o}", "request_id", (json_int_t)request_id, "output", r->output,
+                      "success", 1, "error", "resources_used", metrics_json(r), "compilation_note", opt_str(r->note));
         char *s = json_dumps(args, JSON_COMPACT);
         json_decref(args);
         return s;
@@ -106,12 +103,14 @@ char *wk_resolve_args(uint64_t request_id, const wk_result *r, const char **meth
         memcpy(head, e, WK_ERROR_TRUNCATE);
         head[WK_ERROR_TRUNCATE] = 0;
         wk_utf8_truncate(head, WK_ERROR_TRUNCATE);
-        if (asprintf(&err, "%s... (truncated, original size: %zu bytes)", head, elen) < 0) err = NULL;
+        if (asprintf(&err, "%s... (truncated, original size: %zu bytes)", head, elen) < 0)
+            err = NULL;
         cut.error = err;
     }
     if (r->note && strlen(r->note) > 200) {
         note = strdup(r->note);
-        if (note) wk_utf8_truncate(note, 200);
+        if (note)
+            wk_utf8_truncate(note, 200);
         cut.note = note;
     }
     cut.success = false;
@@ -157,8 +156,10 @@ static void resync_nonce(wk_chain *c, uint64_t ak_nonce)
 {
     pthread_mutex_lock(&c->mu);
     /* ak_nonce 0 = the node did not say: read the access key next time. */
-    if (ak_nonce == 0) c->next_nonce = 0;
-    else if (c->next_nonce <= ak_nonce) c->next_nonce = ak_nonce + 1;
+    if (ak_nonce == 0)
+        c->next_nonce = 0;
+    else if (c->next_nonce <= ak_nonce)
+        c->next_nonce = ak_nonce + 1;
     pthread_mutex_unlock(&c->mu);
 }
 
@@ -168,11 +169,13 @@ static near_status build_tx(wk_chain *c, near_rpc *rpc, uint64_t nonce, const ch
 {
     near_block block;
     near_status st = near_rpc_block(rpc, NEAR_FINAL, &block, e);
-    if (st) return st;
+    if (st)
+        return st;
     near_transaction tx;
     int rc = near_transaction_init(&tx, c->account_id, &c->keypair.public_key, nonce, c->contract_id, block.hash);
     near_block_free(&block);
-    if (rc) return NEAR_ERR_ARG;
+    if (rc)
+        return NEAR_ERR_ARG;
     if (near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)args, strlen(args), WK_RESOLVE_GAS, 0)) {
         near_transaction_free(&tx);
         return NEAR_ERR_ARG;
@@ -194,7 +197,8 @@ wk_resolve_status wk_resolve(wk_chain *c, near_rpc *rpc, uint64_t request_id, co
 {
     const char *method;
     char *args = wk_resolve_args(request_id, r, &method);
-    if (tx_hash) tx_hash[0] = 0;
+    if (tx_hash)
+        tx_hash[0] = 0;
     if (!args) {
         snprintf(err, errlen, "out of memory building the resolve arguments");
         return WK_RESOLVE_FAILED;
@@ -209,19 +213,23 @@ wk_resolve_status wk_resolve(wk_chain *c, near_rpc *rpc, uint64_t request_id, co
     for (int attempt = 0; attempt < WK_RESOLVE_ATTEMPTS; attempt++) {
         if (attempt > 0) {
             usleep((useconds_t)delay_ms * 1000);
-            if (delay_ms < 5000) delay_ms *= 2;
+            if (delay_ms < 5000)
+                delay_ms *= 2;
         }
         near_status st;
         if (!bytes) {
             uint64_t nonce;
             st = take_nonce(c, rpc, &nonce, &e);
-            if (st == NEAR_OK) st = build_tx(c, rpc, nonce, method, args, &bytes, &len, hash_text, &e);
+            if (st == NEAR_OK)
+                st = build_tx(c, rpc, nonce, method, args, &bytes, &len, hash_text, &e);
             if (st) {
                 snprintf(err, errlen, "preparing %s: %s", method, e.message[0] ? e.message : near_status_name(st));
-                if (st == NEAR_ERR_ARG || !transient(st)) break;
+                if (st == NEAR_ERR_ARG || !transient(st))
+                    break;
                 continue;
             }
-            if (tx_hash) snprintf(tx_hash, 64, "%s", hash_text);
+            if (tx_hash)
+                snprintf(tx_hash, 64, "%s", hash_text);
         }
         near_outcome out;
         st = near_rpc_send_tx(rpc, bytes, len, NEAR_WAIT_EXECUTED_OPTIMISTIC, &out, &e);
@@ -229,13 +237,15 @@ wk_resolve_status wk_resolve(wk_chain *c, near_rpc *rpc, uint64_t request_id, co
             /* It may have landed (a timed-out wait, or our own earlier send
              * of these bytes consumed the nonce): ask by hash first. */
             near_rpc_error e2 = {0};
-            near_status st2 = near_rpc_tx_status(rpc, hash_text, c->account_id, NEAR_WAIT_EXECUTED_OPTIMISTIC, 0, &out, &e2);
+            near_status st2 =
+                near_rpc_tx_status(rpc, hash_text, c->account_id, NEAR_WAIT_EXECUTED_OPTIMISTIC, 0, &out, &e2);
             near_rpc_error_clear(&e2);
-            if (st2 == NEAR_OK) st = NEAR_OK;
+            if (st2 == NEAR_OK)
+                st = NEAR_OK;
         }
         if (st == NEAR_ERR_INVALID_NONCE) {
-            WK_WARN("request %" PRIu64 ": nonce %s, re-syncing (access key nonce %" PRIu64 ")", request_id,
-                    "rejected", e.ak_nonce);
+            WK_WARN("request %" PRIu64 ": nonce %s, re-syncing (access key nonce %" PRIu64 ")", request_id, "rejected",
+                    e.ak_nonce);
             resync_nonce(c, e.ak_nonce);
             free(bytes);
             bytes = NULL;
@@ -245,7 +255,8 @@ wk_resolve_status wk_resolve(wk_chain *c, near_rpc *rpc, uint64_t request_id, co
         }
         if (st) {
             snprintf(err, errlen, "%s: %s", method, e.message[0] ? e.message : near_status_name(st));
-            if (transient(st)) continue;
+            if (transient(st))
+                continue;
             if (st == NEAR_ERR_INVALID_TX) {
                 /* e.g. an expired block hash: a new transaction may pass. */
                 free(bytes);
@@ -285,7 +296,8 @@ int wk_request_pending(wk_chain *c, near_rpc *rpc, uint64_t request_id)
     near_rpc_error e = {0};
     near_status st = near_view_function(rpc, c->contract_id, "get_request", args, &out, &e);
     near_rpc_error_clear(&e);
-    if (st != NEAR_OK) return 1; /* unknown: let the resolve find out */
+    if (st != NEAR_OK)
+        return 1; /* unknown: let the resolve find out */
     int pending = !(out.result_len == 4 && memcmp(out.result, "null", 4) == 0);
     near_call_result_free(&out);
     return pending;

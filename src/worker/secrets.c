@@ -21,18 +21,20 @@
 /* A full commit id (40 hex digits) rather than a branch or tag name. */
 static bool is_commit_id(const char *s)
 {
-    if (!s || strlen(s) != 40) return false;
+    if (!s || strlen(s) != 40)
+        return false;
     for (const char *p = s; *p; p++)
-        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F'))) return false;
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F')))
+            return false;
     return true;
 }
 
-int wk_fetch_secrets(const wk_worker *w, const wk_request *r, json_t **env, char category[32], char *err,
-                     size_t errlen)
+int wk_fetch_secrets(const wk_worker *w, const wk_request *r, json_t **env, char category[32], char *err, size_t errlen)
 {
     *env = NULL;
     category[0] = 0;
-    if (!r->has_secrets) return 0;
+    if (!r->has_secrets)
+        return 0;
     if (!w->cfg.keystore_url || !w->cfg.keystore_url[0]) {
         snprintf(category, 32, "failed");
         snprintf(err, errlen,
@@ -74,21 +76,27 @@ int wk_fetch_secrets(const wk_worker *w, const wk_request *r, json_t **env, char
     char msg[WK_ERR];
     sec_fetch_status st = sec_keystore_decrypt(&c, &q, env, msg, sizeof msg);
     free(quote);
-    if (st == SEC_FETCH_OK) return 0;
+    if (st == SEC_FETCH_OK)
+        return 0;
     snprintf(category, 32, "%s",
-             st == SEC_FETCH_DENIED ? "access_denied" : st == SEC_FETCH_USER_ERROR ? "custom" : "failed");
+             st == SEC_FETCH_DENIED       ? "access_denied"
+             : st == SEC_FETCH_USER_ERROR ? "custom"
+                                          : "failed");
     snprintf(err, errlen, "%s", msg);
     return -1;
 }
 
 void wk_secrets_free(json_t *secrets)
 {
-    if (!secrets) return;
+    if (!secrets)
+        return;
     const char *k;
     json_t *v;
     /* jansson owns the strings: overwrite them in place before the free. */
-    json_object_foreach(secrets, k, v) {
-        if (json_is_string(v)) sodium_memzero((char *)json_string_value(v), json_string_length(v));
+    json_object_foreach(secrets, k, v)
+    {
+        if (json_is_string(v))
+            sodium_memzero((char *)json_string_value(v), json_string_length(v));
     }
     json_decref(secrets);
 }

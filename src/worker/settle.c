@@ -19,7 +19,7 @@
 #define WK_SETTLE_MAX 256
 
 typedef struct settle_item {
-    json_t *raw;       /* the ExecutionRequest as polled */
+    json_t *raw; /* the ExecutionRequest as polled */
     int64_t job_id;
     wk_result res;
     char *checksum;
@@ -50,17 +50,21 @@ static void result_copy(wk_result *dst, const wk_result *src)
 void wk_settle(wk_settler *s, const wk_request *r, int64_t job_id, const wk_result *res, const char *checksum)
 {
     settle_item *it = calloc(1, sizeof *it);
-    if (!it) return; /* the lease expires and the job is done again */
+    if (!it)
+        return; /* the lease expires and the job is done again */
     it->raw = json_incref(r->raw);
     it->job_id = job_id;
     result_copy(&it->res, res);
     it->checksum = checksum ? strdup(checksum) : NULL;
     snprintf(it->lease_id, sizeof it->lease_id, "%s", r->lease_id ? r->lease_id : "");
     pthread_mutex_lock(&s->mu);
-    while (s->count >= WK_SETTLE_MAX && !s->stop) pthread_cond_wait(&s->space, &s->mu);
+    while (s->count >= WK_SETTLE_MAX && !s->stop)
+        pthread_cond_wait(&s->space, &s->mu);
     it->prev = s->tail;
-    if (s->tail) s->tail->next = it;
-    else s->head = it;
+    if (s->tail)
+        s->tail->next = it;
+    else
+        s->head = it;
     s->tail = it;
     s->count++;
     s->queued++;
@@ -84,8 +88,10 @@ static void *settle_thread(void *arg)
         pthread_mutex_lock(&s->mu);
         settle_item *it = NULL;
         while (!s->stop) {
-            for (it = s->head; it && it->taken; it = it->next) {}
-            if (it) break;
+            for (it = s->head; it && it->taken; it = it->next) {
+            }
+            if (it)
+                break;
             pthread_cond_wait(&s->ready, &s->mu);
         }
         if (!it) {
@@ -104,10 +110,14 @@ static void *settle_thread(void *arg)
         }
 
         pthread_mutex_lock(&s->mu);
-        if (it->prev) it->prev->next = it->next;
-        else s->head = it->next;
-        if (it->next) it->next->prev = it->prev;
-        else s->tail = it->prev;
+        if (it->prev)
+            it->prev->next = it->next;
+        else
+            s->head = it->next;
+        if (it->next)
+            it->next->prev = it->prev;
+        else
+            s->tail = it->prev;
         s->count--;
         pthread_cond_signal(&s->space);
         pthread_mutex_unlock(&s->mu);
@@ -120,14 +130,16 @@ static void *settle_thread(void *arg)
 wk_settler *wk_settler_start(wk_worker *w, size_t threads)
 {
     wk_settler *s = calloc(1, sizeof *s);
-    if (!s) return NULL;
+    if (!s)
+        return NULL;
     s->w = w;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->ready, NULL);
     pthread_cond_init(&s->space, NULL);
     s->threads = calloc(threads, sizeof *s->threads);
     for (size_t i = 0; s->threads && i < threads; i++)
-        if (pthread_create(&s->threads[i], NULL, settle_thread, s) == 0) s->n_threads++;
+        if (pthread_create(&s->threads[i], NULL, settle_thread, s) == 0)
+            s->n_threads++;
     return s;
 }
 
@@ -145,7 +157,8 @@ size_t wk_settler_release_all(wk_settler *s)
     pthread_mutex_lock(&s->mu);
     for (settle_item *it = s->head; it; it = it->next) {
         char err[WK_ERR];
-        if (it->lease_id[0] && wk_coord_release(&s->w->coord, it->lease_id, err, sizeof err) == 0) n++;
+        if (it->lease_id[0] && wk_coord_release(&s->w->coord, it->lease_id, err, sizeof err) == 0)
+            n++;
     }
     s->stop = 1;
     pthread_cond_broadcast(&s->ready);

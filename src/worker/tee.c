@@ -36,7 +36,7 @@ struct wk_tee {
     tee_sim sim;
     uint8_t measurements[5][48];
     bool registered;
-    uint8_t public_key[32];   /* the registered key ("" before) */
+    uint8_t public_key[32]; /* the registered key ("" before) */
     char register_id[65];
 };
 
@@ -49,7 +49,8 @@ int wk_tee_setup(wk_worker *w, char *err, size_t errlen)
         return 0;
     }
     wk_tee *t = calloc(1, sizeof *t);
-    if (!t) return snprintf(err, errlen, "out of memory"), -1;
+    if (!t)
+        return snprintf(err, errlen, "out of memory"), -1;
     char terr[TEE_ERR];
     const char *dir = w->cfg.tee_platform;
     int rc = dir && dir[0] ? tee_sim_load(&t->sim, dir, terr, sizeof terr)
@@ -77,7 +78,8 @@ int wk_tee_setup(wk_worker *w, char *err, size_t errlen)
 
 void wk_tee_free(wk_worker *w)
 {
-    if (!w->tee) return;
+    if (!w->tee)
+        return;
     tee_sim_free(&w->tee->sim);
     sodium_memzero(w->tee, sizeof *w->tee);
     free(w->tee);
@@ -99,13 +101,16 @@ static int call_register(wk_worker *w, near_rpc *rpc, const char *args, near_u12
             near_rpc_error_clear(&e);
             return 0;
         }
-        if (st == NEAR_ERR_TX_FAILED) snprintf(err, errlen, "register_worker_key refused: %s", o.failure_message);
-        else snprintf(err, errlen, "register_worker_key: %s %s", near_status_name(st), e.message);
+        if (st == NEAR_ERR_TX_FAILED)
+            snprintf(err, errlen, "register_worker_key refused: %s", o.failure_message);
+        else
+            snprintf(err, errlen, "register_worker_key: %s %s", near_status_name(st), e.message);
         near_outcome_free(&o);
         near_rpc_error_clear(&e);
         /* Workers sharing the operator key collide on nonces; the chain and
          * the network may be slow to start. A refusal by the contract is final. */
-        if (st == NEAR_ERR_TX_FAILED || attempt >= 8 || w->stop) return -1;
+        if (st == NEAR_ERR_TX_FAILED || attempt >= 8 || w->stop)
+            return -1;
         WK_WARN("%s; retrying", err);
         usleep((useconds_t)(200000 + randombytes_uniform(800000)));
     }
@@ -114,11 +119,13 @@ static int call_register(wk_worker *w, near_rpc *rpc, const char *args, near_u12
 int wk_tee_register(wk_worker *w, char *err, size_t errlen)
 {
     wk_tee *t = w->tee;
-    if (!t || !w->cfg.register_contract || !w->cfg.register_contract[0]) return 0;
+    if (!t || !w->cfg.register_contract || !w->cfg.register_contract[0])
+        return 0;
     if (strlen(w->cfg.register_contract) >= sizeof t->register_id)
         return snprintf(err, errlen, "--register-contract: account id too long"), -1;
     near_keypair kp;
-    if (near_keypair_generate(&kp)) return snprintf(err, errlen, "cannot generate the worker key"), -1;
+    if (near_keypair_generate(&kp))
+        return snprintf(err, errlen, "cannot generate the worker key"), -1;
     uint8_t rd[64], *quote = NULL;
     size_t qlen = 0;
     char terr[TEE_ERR];
@@ -170,7 +177,8 @@ int wk_tee_register(wk_worker *w, char *err, size_t errlen)
 int wk_tee_record(const wk_worker *w, const uint8_t report_data[64], json_t *record)
 {
     const wk_tee *t = w->tee;
-    if (!t) return 0;
+    if (!t)
+        return 0;
     uint8_t rd[64] = {0}, *quote = NULL;
     size_t qlen = 0;
     char terr[TEE_ERR];
@@ -186,12 +194,13 @@ int wk_tee_record(const wk_worker *w, const uint8_t report_data[64], json_t *rec
     sodium_bin2base64(b64, b64len, quote, qlen, sodium_base64_VARIANT_ORIGINAL);
     free(quote);
     char *m[5];
-    for (int i = 0; i < 5; i++) m[i] = tee_hex(t->measurements[i], 48);
+    for (int i = 0; i < 5; i++)
+        m[i] = tee_hex(t->measurements[i], 48);
     json_object_set_new(record, "tdx_quote", json_string(b64));
     json_object_set_new(record, "tee", json_string("simulated"));
     json_object_set_new(record, "tee_measurements",
-                        json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "mrtd", m[0], "rtmr0", m[1], "rtmr1", m[2],
-                                  "rtmr2", m[3], "rtmr3", m[4]));
+                        json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "mrtd", m[0], "rtmr0", m[1], "rtmr1", m[2], "rtmr2",
+                                  m[3], "rtmr3", m[4]));
     if (t->registered) {
         near_public_key pk = {.type = NEAR_KEY_ED25519};
         memcpy(pk.data, t->public_key, 32);
@@ -200,7 +209,8 @@ int wk_tee_record(const wk_worker *w, const uint8_t report_data[64], json_t *rec
         json_object_set_new(record, "tee_public_key", json_string(key));
         json_object_set_new(record, "register_contract_id", json_string(t->register_id));
     }
-    for (int i = 0; i < 5; i++) free(m[i]);
+    for (int i = 0; i < 5; i++)
+        free(m[i]);
     free(b64);
     return 0;
 }

@@ -22,9 +22,11 @@ void wk_sha256_hex(const uint8_t *data, size_t len, char out[65])
 void wk_utf8_truncate(char *s, size_t max)
 {
     size_t n = strlen(s);
-    if (n <= max) return;
+    if (n <= max)
+        return;
     /* Step back over continuation bytes (10xxxxxx) to a character start. */
-    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80) max--;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
     s[max] = 0;
 }
 
@@ -60,5 +62,6 @@ void wk_result_fail(wk_result *r, const char *category, const char *fmt, ...)
 
 void wk_nap(volatile int *stop, long ms)
 {
-    for (long t = 0; t < ms && !*stop; t += 50) usleep(50 * 1000);
+    for (long t = 0; t < ms && !*stop; t += 50)
+        usleep(50 * 1000);
 }

@@ -41,11 +41,11 @@
 typedef enum wk_format { WK_FMT_TEXT, WK_FMT_JSON, WK_FMT_BYTES } wk_format;
 
 typedef struct wk_code_source {
-    bool is_git;      /* GitHub-style repo + commit, else WasmUrl */
-    char *repo;       /* git */
-    char *commit;     /* git: a commit id or a branch name */
-    char *url;        /* WasmUrl */
-    char *hash;       /* WasmUrl: lowercase hex SHA-256 of the bytes */
+    bool is_git;  /* GitHub-style repo + commit, else WasmUrl */
+    char *repo;   /* git */
+    char *commit; /* git: a commit id or a branch name */
+    char *url;    /* WasmUrl */
+    char *hash;   /* WasmUrl: lowercase hex SHA-256 of the bytes */
     char *build_target;
 } wk_code_source;
 
@@ -56,14 +56,14 @@ typedef struct wk_request {
     uint64_t max_instructions;
     uint32_t max_memory_mb;
     uint64_t max_execution_seconds;
-    char *input;          /* input_data */
+    char *input; /* input_data */
     size_t input_len;
     bool has_secrets;
     char *secrets_profile, *secrets_owner;
     wk_format format;
-    json_t *context;      /* ExecutionContext object (owned; all keys optional) */
+    json_t *context; /* ExecutionContext object (owned; all keys optional) */
     char *user_account_id;
-    char *payment;        /* near_payment_yocto */
+    char *payment; /* near_payment_yocto */
     char *transaction_hash;
     bool compile_only, force_rebuild;
     char *compile_result;
@@ -72,7 +72,7 @@ typedef struct wk_request {
     uint64_t lease_seconds;
     uint64_t attempt;
     char *abandoned_reason;
-    json_t *raw;          /* the whole request as received (owned) */
+    json_t *raw; /* the whole request as received (owned) */
 } wk_request;
 
 /* Parses an ExecutionRequest object (borrowed). 0, or -1 with err. */
@@ -89,29 +89,28 @@ json_t *wk_limits_json(const wk_request *r);
 #define WK_NONCE_LEN 24
 typedef struct wk_result {
     bool success;
-    json_t *output;       /* {"Text":..}|{"Json":..}|{"Bytes":[..]} or NULL (owned) */
-    char *error;          /* NULL on success */
-    char category[32];    /* coordinator error_category when !success ("execution_failed", ...) */
+    json_t *output;    /* {"Text":..}|{"Json":..}|{"Bytes":[..]} or NULL (owned) */
+    char *error;       /* NULL on success */
+    char category[32]; /* coordinator error_category when !success ("execution_failed", ...) */
     uint64_t instructions;
     uint64_t time_ms;
     bool has_compile_time;
     uint64_t compile_time_ms;
-    char *note;           /* compilation_note or NULL */
+    char *note;              /* compilation_note or NULL */
     uint8_t output_hash[32]; /* SHA-256 of the raw program output (stdout) */
     bool has_output_hash;
-    uint64_t executed;    /* instructions the run executed (instructions is 0 for a failed run) */
+    uint64_t executed;                  /* instructions the run executed (instructions is 0 for a failed run) */
     uint8_t replay_nonce[WK_NONCE_LEN]; /* the run's random nonce (wk_replay_seed), recorded in the attestation */
     bool has_replay_nonce;
 } wk_result;
 
 void wk_result_free(wk_result *r);
 /* A failure result with a formatted error. */
-void wk_result_fail(wk_result *r, const char *category, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void wk_result_fail(wk_result *r, const char *category, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* ------------------------------------------------------------ execute */
 typedef struct wk_exec_limits {
-    size_t max_output_bytes; /* program stdout cap (default 65536) */
+    size_t max_output_bytes;     /* program stdout cap (default 65536) */
     const uint8_t *replay_nonce; /* WK_NONCE_LEN bytes to repeat a run (outlayer verify); NULL = a fresh one */
 } wk_exec_limits;
 
@@ -133,8 +132,8 @@ void wk_env_free(char **env, size_t count);
 
 /* Runs wasm under the request's limits and converts the output.
  * Always fills *res (success or a named failure). */
-void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, json_t *secrets,
-                const wk_exec_limits *lim, wk_result *res);
+void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, json_t *secrets, const wk_exec_limits *lim,
+                wk_result *res);
 /* Output conversion by format (spec §9.5). On a Json parse failure fills
  * res as a failure. Takes the stdout bytes. */
 void wk_convert_output(wk_format fmt, const uint8_t *data, size_t len, wk_result *res);
@@ -150,9 +149,9 @@ typedef struct wk_chain {
 } wk_chain;
 
 typedef enum wk_resolve_status {
-    WK_RESOLVED,          /* our transaction resumed the request */
-    WK_ALREADY_DONE,      /* resolved by someone else, or the yield timed out */
-    WK_RESOLVE_FAILED,    /* could not get a transaction through (err says why) */
+    WK_RESOLVED,       /* our transaction resumed the request */
+    WK_ALREADY_DONE,   /* resolved by someone else, or the yield timed out */
+    WK_RESOLVE_FAILED, /* could not get a transaction through (err says why) */
 } wk_resolve_status;
 
 int wk_chain_init(wk_chain *c, const char *rpc_url, const char *contract_id, const char *account_id,
@@ -210,13 +209,13 @@ typedef struct {
  * connecting only to addresses the policy allows, refusing more than
  * max_bytes, and checks its SHA-256 against hash. 0 with *out (malloc'd),
  * or -1 with the user-facing reason in err. */
-int wk_fetch_wasm(const char *url, const char *hash, const wk_fetch_opts *o, uint8_t **out, size_t *out_len,
-                  char *err, size_t errlen);
+int wk_fetch_wasm(const char *url, const char *hash, const wk_fetch_opts *o, uint8_t **out, size_t *out_len, char *err,
+                  size_t errlen);
 
 /* ------------------------------------------------------------- coord */
 typedef struct wk_coord {
-    const char *base_url;     /* no trailing slash */
-    const char *token;        /* bearer token (never logged) */
+    const char *base_url; /* no trailing slash */
+    const char *token;    /* bearer token (never logged) */
     const char *worker_id;
     const char *capabilities; /* "compilation,execution" */
 } wk_coord;
@@ -236,8 +235,8 @@ int wk_coord_release_worker(const wk_coord *c, int *released, char *err, size_t 
 /* 0 ok (*created), 1 refused for good (4xx), -1 transient. */
 int wk_coord_create(const wk_coord *c, json_t *body, bool *created, char *err, size_t errlen);
 /* 0 with bytes, 1 not cached, -1 error. */
-int wk_coord_wasm_get(const wk_coord *c, const char *checksum, size_t max_bytes, uint8_t **out, size_t *len,
-                      char *err, size_t errlen);
+int wk_coord_wasm_get(const wk_coord *c, const char *checksum, size_t max_bytes, uint8_t **out, size_t *len, char *err,
+                      size_t errlen);
 int wk_coord_wasm_upload(const wk_coord *c, const char *checksum, const char *repo_url, const char *commit,
                          const char *build_target, const uint8_t *wasm, size_t len, char *err, size_t errlen);
 int wk_coord_attest(const wk_coord *c, json_t *body, char *err, size_t errlen);
@@ -274,7 +273,7 @@ typedef struct wk_slot {
     pthread_mutex_t mu;
     char lease_id[128]; /* the lease this thread holds ("" = none) */
     bool busy;
-    bool exited;        /* the thread has returned */
+    bool exited; /* the thread has returned */
 } wk_slot;
 
 typedef struct wk_settler wk_settler; /* settle.c */
@@ -299,7 +298,7 @@ typedef struct wk_worker {
 /* jobs.c: handles one polled ExecutionRequest end to end (claim, jobs,
  * resolve, complete). rpc is the thread's client. */
 void wk_handle_request(wk_worker *w, near_rpc *rpc, wk_slot *slot, json_t *request);
-void *wk_job_thread(void *arg);   /* arg: its wk_slot */
+void *wk_job_thread(void *arg);       /* arg: its wk_slot */
 void *wk_heartbeat_thread(void *arg); /* arg: wk_worker */
 void *wk_monitor_thread(void *arg);   /* arg: wk_worker */
 /* jobs.c: resolve on chain, complete, attest (the settle stage's work).

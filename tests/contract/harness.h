@@ -53,8 +53,7 @@ static inline void call_ok_at(void (*fn)(void), const char *json, const char *fi
 #define call_ok(fn, json) call_ok_at(fn, json, __FILE__, __LINE__)
 
 /* Runs a method that must panic with a message containing `expect`. */
-static inline void call_panics_at(void (*fn)(void), const char *json, const char *expect, const char *file,
-                                  int line)
+static inline void call_panics_at(void (*fn)(void), const char *json, const char *expect, const char *file, int line)
 {
     if (mock_call_json(fn, json)) {
         print_error("%s:%d: expected panic \"%s\", call succeeded\n", file, line, expect);

@@ -9,7 +9,8 @@
 #define COINFLIP "coinflip.testnet"
 #define PLAYER "player.testnet"
 #define OPERATOR "worker.testnet"
-#define CODE "{\"WasmUrl\":{\"url\":\"https://example.com/flip.wasm\",\"hash\":\"abcd\",\"build_target\":\"wasm32-wasip1\"}}"
+#define CODE \
+    "{\"WasmUrl\":{\"url\":\"https://example.com/flip.wasm\",\"hash\":\"abcd\",\"build_target\":\"wasm32-wasip1\"}}"
 
 static void as(const char *current, const char *predecessor, u128 deposit)
 {

@@ -10,7 +10,8 @@
 #define FORWARDER "forwarder.testnet"
 #define USER "user.testnet"
 #define OPERATOR "worker.testnet"
-#define CODE "{\"WasmUrl\":{\"url\":\"https://example.com/p.wasm\",\"hash\":\"abcd\",\"build_target\":\"wasm32-wasip1\"}}"
+#define CODE \
+    "{\"WasmUrl\":{\"url\":\"https://example.com/p.wasm\",\"hash\":\"abcd\",\"build_target\":\"wasm32-wasip1\"}}"
 
 static void as(const char *current, const char *predecessor, u128 deposit)
 {
@@ -36,8 +37,9 @@ static const char *ask(uint64_t want_id, const char *output)
 {
     u128 pay = u128_dec("100000000000000000000000");
     as(FORWARDER, USER, pay);
-    call_ok(fw_ask, "{\"code_source\":" CODE ",\"input_data\":\"{\\\"n\\\":3}\","
-                    "\"resource_limits\":{\"max_instructions\":1000000,\"max_memory_mb\":32,\"max_execution_seconds\":5}}");
+    call_ok(fw_ask,
+            "{\"code_source\":" CODE ",\"input_data\":\"{\\\"n\\\":3}\","
+            "\"resource_limits\":{\"max_instructions\":1000000,\"max_memory_mb\":32,\"max_execution_seconds\":5}}");
     assert_log(fmt("Forwarding request %llu from user.testnet", (unsigned long long)want_id));
     assert_int_equal(mock_promise_count(), 2);
     const struct mock_promise *call = mock_promise(0), *then = mock_promise(1);
@@ -61,13 +63,15 @@ static const char *ask(uint64_t want_id, const char *output)
     if (output == NULL) {
         as(OUTLAYER, OPERATOR, 0);
         call_ok(ol_resolve_execution, fmt("{\"request_id\":%zu,\"response\":{\"success\":false,\"error\":\"trap\","
-                                          "\"resources_used\":{\"instructions\":1,\"time_ms\":1}}}", y));
+                                          "\"resources_used\":{\"instructions\":1,\"time_ms\":1}}}",
+                                          y));
     } else if (strcmp(output, "TIMEOUT") == 0) {
         mock_yield_timeout(y);
     } else {
         as(OUTLAYER, OPERATOR, 0);
         call_ok(ol_resolve_execution, fmt("{\"request_id\":%zu,\"response\":{\"success\":true,\"output\":{\"Json\":"
-                                          "%s},\"resources_used\":{\"instructions\":1000000,\"time_ms\":3}}}", y, output));
+                                          "%s},\"resources_used\":{\"instructions\":1000000,\"time_ms\":3}}}",
+                                          y, output));
     }
     struct mock_yield *yd = mock_yield(y);
     as(OUTLAYER, OUTLAYER, 0);

@@ -44,7 +44,10 @@ static void test_new_state_layout(void **state)
     assert_non_null(raw);
     size_t expect = (4 + 13) + (4 + 11) + 1 + 4 * 16 + 8 + 5 + 8 + 16 + 5 + 5;
     assert_int_equal(len, expect);
-    assert_memory_equal(raw, "\x0d\x00\x00\x00" "alice.testnet", 17);
+    assert_memory_equal(raw,
+                        "\x0d\x00\x00\x00"
+                        "alice.testnet",
+                        17);
     assert_int_equal(raw[17 + 15], 0); /* paused */
     const uint8_t prefix0[5] = {1, 0, 0, 0, 0x00};
     assert_memory_equal(raw + 17 + 15 + 1 + 64 + 8, prefix0, 5);

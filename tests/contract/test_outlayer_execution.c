@@ -11,7 +11,8 @@
 #define TS 1731000000000000000ull
 #define PAY "100000000000000000000000" /* 0.1 NEAR */
 
-#define GITHUB "{\"GitHub\":{\"repo\":\"https://github.com/u/r\",\"commit\":\"main\",\"build_target\":\"wasm32-wasip1\"}}"
+#define GITHUB \
+    "{\"GitHub\":{\"repo\":\"https://github.com/u/r\",\"commit\":\"main\",\"build_target\":\"wasm32-wasip1\"}}"
 #define LIMITS "{\"max_instructions\":1000000000,\"max_memory_mb\":128,\"max_execution_seconds\":60}"
 #define REQUEST "{\"code_source\":" GITHUB ",\"resource_limits\":" LIMITS ",\"input_data\":\"{}\"}"
 
@@ -59,10 +60,7 @@ static bool run_callback(size_t yield_index)
     return ok;
 }
 
-static const char *data_id_json(size_t yield_index)
-{
-    return bytes_list(mock_yield(yield_index)->data_id, 32, ",");
-}
+static const char *data_id_json(size_t yield_index) { return bytes_list(mock_yield(yield_index)->data_id, 32, ","); }
 
 static const struct mock_promise *only_transfer(void)
 {
@@ -123,24 +121,24 @@ static void test_request_borsh_layout(void **state)
     uint8_t expect[256];
     size_t n = 0;
 #define PUT(p, len) (memcpy(expect + n, p, len), n += (len))
-    PUT("\0\0\0\0\0\0\0\0", 8);                        /* request_id */
-    PUT(mock_yield(y)->data_id, 32);                        /* data_id */
-    PUT("\x0d\0\0\0carol.testnet", 17);                  /* sender_id */
-    PUT("\x00\x01\0\0\0r\x01\0\0\0c\x00", 12);         /* GitHub{r, c, None} */
-    PUT("\x01\x05\0\0\0\0\0\0\0", 9);                  /* Some(5) */
-    PUT("\x01\x80\0\0\0", 5);                            /* Some(128) */
-    PUT("\x01\x3c\0\0\0\0\0\0\0", 9);                  /* Some(60) */
+    PUT("\0\0\0\0\0\0\0\0", 8);                /* request_id */
+    PUT(mock_yield(y)->data_id, 32);           /* data_id */
+    PUT("\x0d\0\0\0carol.testnet", 17);        /* sender_id */
+    PUT("\x00\x01\0\0\0r\x01\0\0\0c\x00", 12); /* GitHub{r, c, None} */
+    PUT("\x01\x05\0\0\0\0\0\0\0", 9);          /* Some(5) */
+    PUT("\x01\x80\0\0\0", 5);                  /* Some(128) */
+    PUT("\x01\x3c\0\0\0\0\0\0\0", 9);          /* Some(60) */
     u128 pay = u128_dec(PAY);
     for (int i = 0; i < 16; i++, pay >>= 8)
-        expect[n++] = (uint8_t)pay;                         /* payment */
+        expect[n++] = (uint8_t)pay; /* payment */
     uint64_t ts = TS;
     for (int i = 0; i < 8; i++, ts >>= 8)
-        expect[n++] = (uint8_t)ts;                          /* timestamp */
-    PUT("\x00", 1);                                         /* secrets_ref None */
-    PUT("\x01", 1);                                         /* Text */
-    PUT("\x01\x02\0\0\0in", 7);                          /* input_data */
-    PUT("\x0d\0\0\0carol.testnet", 17);                  /* payer */
-    PUT("\x00\x00", 2);                                     /* pending_output, output_submitted */
+        expect[n++] = (uint8_t)ts;      /* timestamp */
+    PUT("\x00", 1);                     /* secrets_ref None */
+    PUT("\x01", 1);                     /* Text */
+    PUT("\x01\x02\0\0\0in", 7);         /* input_data */
+    PUT("\x0d\0\0\0carol.testnet", 17); /* payer */
+    PUT("\x00\x00", 2);                 /* pending_output, output_submitted */
 #undef PUT
     size_t len;
     const uint8_t *rec = mock_storage_get("\x00\0\0\0\0\0\0\0\0", 9, &len);
@@ -210,9 +208,11 @@ static void test_request_panics(void **state)
                 "\"input_data\":\"x\"}",
                 "input_data must be empty for compile_only mode");
     call_ok(ol_request_execution, "{\"code_source\":" GITHUB ",\"input_data\":\"\"}");
-    call_panics(ol_request_execution, "{\"code_source\":" GITHUB ",\"resource_limits\":{\"max_instructions\":500000000001}}",
+    call_panics(ol_request_execution,
+                "{\"code_source\":" GITHUB ",\"resource_limits\":{\"max_instructions\":500000000001}}",
                 "Requested max_instructions 500000000001 exceeds hard limit of 500000000000");
-    call_panics(ol_request_execution, "{\"code_source\":" GITHUB ",\"resource_limits\":{\"max_execution_seconds\":181}}",
+    call_panics(ol_request_execution,
+                "{\"code_source\":" GITHUB ",\"resource_limits\":{\"max_execution_seconds\":181}}",
                 "Requested max_execution_seconds 181 exceeds hard limit of 180 seconds");
     mock_set_deposit(1000);
     call_panics(ol_request_execution, "{\"code_source\":" GITHUB ",\"resource_limits\":" LIMITS "}",
@@ -310,8 +310,9 @@ static void test_output_formats_bytes_and_json(void **state)
     size_t y2 = request(REQUEST, PAY);
     resolve("{\"request_id\":0,\"response\":{\"success\":true,\"output\":{\"Bytes\":[72,105,0,255]},"
             "\"resources_used\":{\"instructions\":0,\"time_ms\":0}}}");
-    resolve("{\"request_id\":1,\"response\":{\"success\":true,\"output\":{\"Json\":{\"a\":[1,2.5,{\"b\":null}],"
-            "\"c\":\"\\u00e9\\n\"}},\"resources_used\":{\"instructions\":0,\"time_ms\":0},\"compilation_note\":\"cached\"}}");
+    resolve(
+        "{\"request_id\":1,\"response\":{\"success\":true,\"output\":{\"Json\":{\"a\":[1,2.5,{\"b\":null}],"
+        "\"c\":\"\\u00e9\\n\"}},\"resources_used\":{\"instructions\":0,\"time_ms\":0},\"compilation_note\":\"cached\"}}");
     resolve("{\"request_id\":2,\"response\":{\"success\":true,\"output\":{\"Text\":\"\\ud83d\\ude00 \\\"q\\\"\"},"
             "\"resources_used\":{\"instructions\":0,\"time_ms\":0}}}");
     assert_true(run_callback(y0));
@@ -434,7 +435,8 @@ static void test_failure_path(void **state)
 
     /* no error message -> "Unknown error" */
     y = request(REQUEST, PAY);
-    resolve("{\"request_id\":1,\"response\":{\"success\":false,\"resources_used\":{\"instructions\":0,\"time_ms\":0}}}");
+    resolve(
+        "{\"request_id\":1,\"response\":{\"success\":false,\"resources_used\":{\"instructions\":0,\"time_ms\":0}}}");
     assert_true(run_callback(y));
     assert_non_null(strstr(mock_log(1), "\"error_message\":\"Unknown error\""));
     assert_log("Execution failed: Unknown error. Resources: { instructions: 0, time_ms: 0 }. Refunded "
@@ -454,8 +456,9 @@ static void test_timeout_path(void **state)
     assert_true(only_transfer()->actions[0].amount == u128_dec("99000000000000000000000"));
     /* a late worker cannot resume any more */
     mock_set_predecessor(OPERATOR);
-    call_panics(ol_resolve_execution, "{\"request_id\":0,\"response\":{\"success\":true,\"resources_used\":{"
-                                      "\"instructions\":0,\"time_ms\":0}}}",
+    call_panics(ol_resolve_execution,
+                "{\"request_id\":0,\"response\":{\"success\":true,\"resources_used\":{"
+                "\"instructions\":0,\"time_ms\":0}}}",
                 "Execution request not found");
 }
 
@@ -465,8 +468,9 @@ static void test_resume_after_timeout_panics(void **state)
     size_t y = request(REQUEST, PAY);
     mock_yield_timeout(y); /* the timeout fired but the callback has not run yet */
     mock_set_predecessor(OPERATOR);
-    call_panics(ol_resolve_execution, "{\"request_id\":0,\"response\":{\"success\":true,\"resources_used\":{"
-                                      "\"instructions\":0,\"time_ms\":0}}}",
+    call_panics(ol_resolve_execution,
+                "{\"request_id\":0,\"response\":{\"success\":true,\"resources_used\":{"
+                "\"instructions\":0,\"time_ms\":0}}}",
                 "Unable to resume execution promise");
     /* the panic rolled everything back: nothing was stored */
     call_ok(ol_has_pending_output, "{\"request_id\":0}");
@@ -567,7 +571,8 @@ static void test_cancel_stale_execution(void **state)
     call_panics(ol_cancel_stale_execution, "{\"request_id\":0}", "Only the sender can cancel this execution");
     mock_set_predecessor(USER);
     mock_set_deposit(1);
-    call_panics(ol_cancel_stale_execution, "{\"request_id\":0}", "Method cancel_stale_execution doesn't accept deposit");
+    call_panics(ol_cancel_stale_execution, "{\"request_id\":0}",
+                "Method cancel_stale_execution doesn't accept deposit");
     mock_set_deposit(0);
     call_ok(ol_cancel_stale_execution, "{\"request_id\":0}");
     assert_log("Cancelled stale execution 0 and refunded payer payer.testnet");
@@ -588,8 +593,10 @@ static void test_clear_all_pending_requests(void **state)
     call_panics(ol_clear_all_pending_requests, "", "Failed to deserialize input from JSON.");
     call_ok(ol_clear_all_pending_requests, "{\"limit\":2}");
     assert_return("2");
-    assert_string_equal(mock_log(0), "Cleared request 0 and refunded 100000000000000000000000 yoctoNEAR to carol.testnet");
-    assert_string_equal(mock_log(1), "Cleared request 2 and refunded 100000000000000000000000 yoctoNEAR to carol.testnet");
+    assert_string_equal(mock_log(0),
+                        "Cleared request 0 and refunded 100000000000000000000000 yoctoNEAR to carol.testnet");
+    assert_string_equal(mock_log(1),
+                        "Cleared request 2 and refunded 100000000000000000000000 yoctoNEAR to carol.testnet");
     assert_string_equal(mock_log(2), "Cleared 2 pending requests");
     assert_int_equal(mock_promise_count(), 2);
     call_ok(ol_clear_all_pending_requests, "{}");
@@ -617,17 +624,20 @@ static void test_resolve_checks(void **state)
     (void)state;
     request(REQUEST, PAY);
     mock_set_predecessor(USER);
-    call_panics(ol_resolve_execution, "{\"request_id\":0,\"response\":{\"success\":true,\"resources_used\":{"
-                                      "\"instructions\":0,\"time_ms\":0}}}",
+    call_panics(ol_resolve_execution,
+                "{\"request_id\":0,\"response\":{\"success\":true,\"resources_used\":{"
+                "\"instructions\":0,\"time_ms\":0}}}",
                 "Only operator can call this");
     mock_set_predecessor(OPERATOR);
-    call_panics(ol_resolve_execution, "{\"request_id\":3,\"response\":{\"success\":true,\"resources_used\":{"
-                                      "\"instructions\":0,\"time_ms\":0}}}",
+    call_panics(ol_resolve_execution,
+                "{\"request_id\":3,\"response\":{\"success\":true,\"resources_used\":{"
+                "\"instructions\":0,\"time_ms\":0}}}",
                 "Execution request not found");
     call_panics(ol_resolve_execution, "{\"request_id\":0,\"response\":{\"success\":true}}",
                 "missing field `resources_used`");
-    call_panics(ol_resolve_execution, "{\"request_id\":0,\"response\":{\"success\":1,\"resources_used\":{"
-                                      "\"instructions\":0,\"time_ms\":0}}}",
+    call_panics(ol_resolve_execution,
+                "{\"request_id\":0,\"response\":{\"success\":1,\"resources_used\":{"
+                "\"instructions\":0,\"time_ms\":0}}}",
                 "Failed to deserialize input from JSON.");
     mock_set_deposit(1);
     call_panics(ol_resolve_execution, "{}", "Method resolve_execution doesn't accept deposit");

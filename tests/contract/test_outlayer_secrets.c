@@ -26,9 +26,10 @@ static const char *store_args(const char *accessor, const char *profile, const c
 
 static u128 estimate(const char *accessor, const char *profile, const char *owner, const char *data, const char *access)
 {
-    call_ok(ol_estimate_storage_cost,
-            fmt("{\"accessor\":%s,\"profile\":\"%s\",\"owner\":\"%s\",\"encrypted_secrets_base64\":\"%s\",\"access\":%s}",
-                accessor, profile, owner, data, access));
+    call_ok(
+        ol_estimate_storage_cost,
+        fmt("{\"accessor\":%s,\"profile\":\"%s\",\"owner\":\"%s\",\"encrypted_secrets_base64\":\"%s\",\"access\":%s}",
+            accessor, profile, owner, data, access));
     const char *r = mock_return_text();
     assert_true(r[0] == '"');
     char digits[64];
@@ -102,9 +103,9 @@ static void test_storage_key_layout(void **state)
     /* index map: 0x02 ++ borsh("bob.near") -> UnorderedSet{P'i', Vector{1, P'e'}} */
     const uint8_t *set = mock_storage_get("\x02\x08\0\0\0bob.near", 13, &len);
     assert_non_null(set);
-    const uint8_t expect_set[] = {14, 0, 0, 0, 3, 8, 0, 0, 0, 'b', 'o', 'b', '.', 'n', 'e', 'a', 'r', 'i',
-                                  1, 0, 0, 0, 0, 0, 0, 0,
-                                  14, 0, 0, 0, 3, 8, 0, 0, 0, 'b', 'o', 'b', '.', 'n', 'e', 'a', 'r', 'e'};
+    const uint8_t expect_set[] = {14,  0,   0,   0, 3, 8,   0,   0,   0,   'b', 'o', 'b', '.', 'n', 'e',
+                                  'a', 'r', 'i', 1, 0, 0,   0,   0,   0,   0,   0,   14,  0,   0,   0,
+                                  3,   8,   0,   0, 0, 'b', 'o', 'b', '.', 'n', 'e', 'a', 'r', 'e'};
     assert_int_equal(len, sizeof expect_set);
     assert_memory_equal(set, expect_set, sizeof expect_set);
     /* element 0 and its index entry */
@@ -126,7 +127,8 @@ static void test_storage_key_layout(void **state)
 static void test_update_refunds_and_charges(void **state)
 {
     (void)state;
-    const char *large = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    const char *large =
+        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
     u128 large_cost = estimate(REPO_ACC, "p", "bob.near", large, "\"AllowAll\"");
     store(store_args(REPO_ACC, "p", large, "\"AllowAll\""), large_cost);
     /* large -> small with no deposit: succeeds, the difference comes back */
@@ -239,8 +241,10 @@ static void test_validation_messages(void **state)
     profile[64] = 0;
     call_ok(ol_store_secrets, store_args(REPO_ACC, profile, "d", "\"AllowAll\""));
     call_ok(ol_store_secrets, store_args(REPO_ACC, "A-b_9", "d", "\"AllowAll\""));
-    call_panics(ol_store_secrets, store_args(REPO_ACC, "p", "d", "\"DenyAll\""), "Failed to deserialize input from JSON.");
-    call_panics(ol_store_secrets, store_args("\"Repo\"", "p", "d", "\"AllowAll\""), "Failed to deserialize input from JSON.");
+    call_panics(ol_store_secrets, store_args(REPO_ACC, "p", "d", "\"DenyAll\""),
+                "Failed to deserialize input from JSON.");
+    call_panics(ol_store_secrets, store_args("\"Repo\"", "p", "d", "\"AllowAll\""),
+                "Failed to deserialize input from JSON.");
     call_panics(ol_store_secrets, store_args(REPO_ACC, "p", "d", "{\"Whitelist\":{\"accounts\":[\"NOT VALID\"]}}"),
                 "Failed to deserialize input from JSON.");
 }
@@ -267,7 +271,8 @@ static void test_access_conditions_round_trip(void **state)
         assert_non_null(strstr(mock_return_text(), fmt("\"access\":%s,", conds[i])));
     }
     /* key order in input does not matter; output is declaration order */
-    store(store_args(HASH_ACC, "q", "data", "{\"FtBalance\":{\"value\":\"7\",\"operator\":\"Lt\",\"contract\":\"f.near\"}}"),
+    store(store_args(HASH_ACC, "q", "data",
+                     "{\"FtBalance\":{\"value\":\"7\",\"operator\":\"Lt\",\"contract\":\"f.near\"}}"),
           NEAR_1);
     call_ok(ol_get_secrets, "{\"accessor\":" HASH_ACC ",\"profile\":\"q\",\"owner\":\"bob.near\"}");
     assert_non_null(strstr(mock_return_text(),
@@ -309,7 +314,8 @@ static void test_get_secrets_branch_wildcard(void **state)
             "{\"accessor\":{\"Repo\":{\"repo\":\"github.com/a/b\",\"branch\":\"main\"}},\"profile\":\"default\","
             "\"owner\":\"bob.near\"}");
     assert_non_null(strstr(mock_return_text(), "\"encrypted_secrets\":\"wild\""));
-    assert_non_null(strstr(mock_return_text(), "\"accessor\":{\"Repo\":{\"repo\":\"github.com/a/b\",\"branch\":null}}"));
+    assert_non_null(
+        strstr(mock_return_text(), "\"accessor\":{\"Repo\":{\"repo\":\"github.com/a/b\",\"branch\":null}}"));
     call_ok(ol_get_secrets,
             "{\"accessor\":{\"Repo\":{\"repo\":\"github.com/a/b\",\"branch\":\"dev\"}},\"profile\":\"default\","
             "\"owner\":\"bob.near\"}");

@@ -59,10 +59,37 @@ static void test_json_malformed(void **state)
 {
     (void)state;
     const char *bad[] = {
-        "", " ", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "01", "-", "1.", ".5", "1e", "+1", "tru", "nul",
-        "\"unterminated", "\"bad \\x escape\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"ctl \x01\"",
-        "\"\xc3\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "\"\xf5\x80\x80\x80\"", "[1] 2", "{\"a\":1}}", "\"\\u12\"",
-        "'single'", "NaN", "[1 2]",
+        "",
+        " ",
+        "{",
+        "[1,]",
+        "{\"a\":1,}",
+        "{\"a\" 1}",
+        "{a:1}",
+        "01",
+        "-",
+        "1.",
+        ".5",
+        "1e",
+        "+1",
+        "tru",
+        "nul",
+        "\"unterminated",
+        "\"bad \\x escape\"",
+        "\"\\ud800\"",
+        "\"\\udc00\"",
+        "\"\\ud800\\u0041\"",
+        "\"ctl \x01\"",
+        "\"\xc3\"",
+        "\"\xc0\xaf\"",
+        "\"\xed\xa0\x80\"",
+        "\"\xf5\x80\x80\x80\"",
+        "[1] 2",
+        "{\"a\":1}}",
+        "\"\\u12\"",
+        "'single'",
+        "NaN",
+        "[1 2]",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (echo(bad[i]))
@@ -141,9 +168,20 @@ static void test_json_typed_reads(void **state)
 static void test_account_ids(void **state)
 {
     (void)state;
-    const char *good[] = {"ab", "alice.near", "a-b_c.d-e", "0x1234", "1.2.3",
-                          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
-    const char *bad[] = {"a", "", "Alice.near", "a..b", "a-_b", "-ab", "ab-", ".ab", "ab.", "a b", "a.-b", "a@b",
+    const char *good[] = {"ab",     "alice.near", "a-b_c.d-e",
+                          "0x1234", "1.2.3",      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+    const char *bad[] = {"a",
+                         "",
+                         "Alice.near",
+                         "a..b",
+                         "a-_b",
+                         "-ab",
+                         "ab-",
+                         ".ab",
+                         "ab.",
+                         "a b",
+                         "a.-b",
+                         "a@b",
                          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         assert_true(account_id_valid(good[i], strlen(good[i])));
@@ -173,15 +211,9 @@ static void test_u128(void **state)
     assert_true(u128_min(3, 5) == 3);
 }
 
-static void m_overflow(void)
-{
-    u128_add(U128_MAX, 1);
-}
+static void m_overflow(void) { u128_add(U128_MAX, 1); }
 
-static void m_mul_overflow(void)
-{
-    u128_mul((u128)1 << 64, (u128)1 << 64);
-}
+static void m_mul_overflow(void) { u128_mul((u128)1 << 64, (u128)1 << 64); }
 
 static void test_u128_overflow_panics(void **state)
 {
@@ -336,10 +368,7 @@ static void test_promises_recorded(void **state)
     assert_int_equal(mock_promise_returned(), 3);
 }
 
-static void m_bad_account(void)
-{
-    promise_transfer("Not Valid", 1);
-}
+static void m_bad_account(void) { promise_transfer("Not Valid", 1); }
 
 static void m_logs(void)
 {
@@ -363,7 +392,7 @@ static void test_mock_runtime_rules(void **state)
     assert_non_null(strstr(mock_panic_message(), "NumberOfLogsExceeded"));
     assert_false(mock_call(m_write_then_panic, "", 0));
     assert_string_equal(mock_panic_message(), "boom \xc3\xa9");
-    assert_int_equal(mock_log_count(), 1); /* logs before a failure are kept */
+    assert_int_equal(mock_log_count(), 1);     /* logs before a failure are kept */
     assert_int_equal(mock_storage_count(), 0); /* the write was rolled back */
     assert_false(mock_has_return());
 }
@@ -428,20 +457,11 @@ static void test_json_writer_nesting(void **state)
 static uint8_t g_data_id[32];
 static bool g_resumed;
 
-static void m_yield(void)
-{
-    promise_return_value(promise_yield("cb", "{\"k\":1}", 7, 5 * TGAS, 1, g_data_id));
-}
+static void m_yield(void) { promise_return_value(promise_yield("cb", "{\"k\":1}", 7, 5 * TGAS, 1, g_data_id)); }
 
-static void m_resume(void)
-{
-    g_resumed = promise_resume(g_data_id, "payload", 7);
-}
+static void m_resume(void) { g_resumed = promise_resume(g_data_id, "payload", 7); }
 
-static void m_event(void)
-{
-    sdk_emit_event("std", "1.0.0", "ev", (const uint8_t *)"{\"a\":1}", 7);
-}
+static void m_event(void) { sdk_emit_event("std", "1.0.0", "ev", (const uint8_t *)"{\"a\":1}", 7); }
 
 static void test_mock_yield_resume_and_events(void **state)
 {

@@ -35,8 +35,8 @@
 #include "secrets/seed.h"
 
 static const char *g_bin;
-static char g_root[256];   /* temp root for every data dir of this run */
-static int g_san;          /* running the sanitizer build: wider time bounds */
+static char g_root[256];    /* temp root for every data dir of this run */
+static int g_san;           /* running the sanitizer build: wider time bounds */
 static const char *g_dburl; /* COORD_DATABASE_URL: run against PostgreSQL */
 static char g_dbarg[512];
 
@@ -88,7 +88,8 @@ static void stop_all(void)
 
 static void server_start(server *s, const char *name, const char *const *extra)
 {
-    if (!s->dir[0]) snprintf(s->dir, sizeof s->dir, "%s/%s", g_root, name);
+    if (!s->dir[0])
+        snprintf(s->dir, sizeof s->dir, "%s/%s", g_root, name);
     int p[2];
     assert_int_equal(pipe(p), 0);
     pid_t pid = fork();
@@ -98,7 +99,8 @@ static void server_start(server *s, const char *name, const char *const *extra)
         snprintf(logpath, sizeof logpath, "%s.log", s->dir);
         int lf = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
         dup2(p[1], 1);
-        if (lf >= 0) dup2(lf, 2);
+        if (lf >= 0)
+            dup2(lf, 2);
         close(p[0]);
         const char *argv[32];
         int n = 0;
@@ -109,8 +111,10 @@ static void server_start(server *s, const char *name, const char *const *extra)
         snprintf(dd, sizeof dd, "--data-dir=%s", s->dir);
         argv[n++] = dd;
         argv[n++] = "--threads=4";
-        if (g_dburl) argv[n++] = g_dbarg;
-        for (int i = 0; extra && extra[i] && n < 30; i++) argv[n++] = extra[i];
+        if (g_dburl)
+            argv[n++] = g_dbarg;
+        for (int i = 0; extra && extra[i] && n < 30; i++)
+            argv[n++] = extra[i];
         argv[n] = NULL;
         execv(g_bin, (char *const *)argv);
         _exit(127);
@@ -123,26 +127,31 @@ static void server_start(server *s, const char *name, const char *const *extra)
     int64_t deadline = now_ms() + 20000;
     while (!strchr(buf, '\n') && now_ms() < deadline) {
         struct pollfd pf = {p[0], POLLIN, 0};
-        if (poll(&pf, 1, 200) <= 0) continue;
+        if (poll(&pf, 1, 200) <= 0)
+            continue;
         ssize_t r = read(p[0], buf + len, sizeof buf - 1 - len);
-        if (r <= 0) break;
+        if (r <= 0)
+            break;
         len += (size_t)r;
         buf[len] = 0;
     }
     close(p[0]);
-    if (sscanf(buf, "listening port=%d", &s->port) != 1) fail_msg("server did not start (see %s.log): '%s'", s->dir, buf);
+    if (sscanf(buf, "listening port=%d", &s->port) != 1)
+        fail_msg("server did not start (see %s.log): '%s'", s->dir, buf);
     snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
 }
 
 static void server_stop(server *s)
 {
-    if (!s->pid) return;
+    if (!s->pid)
+        return;
     kill(s->pid, SIGTERM);
     int st = 0;
     waitpid(s->pid, &st, 0);
     track(s->pid, 0);
     s->pid = 0;
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) fail_msg("server exited badly (status 0x%x), see %s.log", st, s->dir);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fail_msg("server exited badly (status 0x%x), see %s.log", st, s->dir);
 }
 
 /* Runs `coordinator --data-dir DIR ARGS...`; returns its exit code and stdout. */
@@ -219,10 +228,13 @@ static long callj(const char *method, const char *path, const char *token, json_
 /* asserts a JSON error body mentioning needle */
 static void expect_error(reply *r, long status, const char *needle)
 {
-    if (r->status != status) fail_msg("expected HTTP %ld, got %ld: %.300s", status, r->status, r->raw.body);
+    if (r->status != status)
+        fail_msg("expected HTTP %ld, got %ld: %.300s", status, r->status, r->raw.body);
     const char *e = json_string_value(json_object_get(r->json, "error"));
-    if (!e) fail_msg("no JSON error body: %.300s", r->raw.body);
-    if (needle && !strstr(e, needle)) fail_msg("error '%s' does not mention '%s'", e, needle);
+    if (!e)
+        fail_msg("no JSON error body: %.300s", r->raw.body);
+    if (needle && !strstr(e, needle))
+        fail_msg("error '%s' does not mention '%s'", e, needle);
 }
 
 static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
@@ -231,17 +243,16 @@ static int64_t jint(json_t *o, const char *k) { return json_integer_value(json_o
 static json_t *exec_request(int64_t rid, const char *did, const char *repo, const char *commit)
 {
     return json_pack("{s:I, s:s, s:{s:s, s:s, s:s}, s:{s:I, s:i, s:i}, s:s, s:s, s:s}", "request_id", (json_int_t)rid,
-                     "data_id", did, "code_source", "type", "GitHub", "repo", repo, "commit", commit,
-                     "resource_limits", "max_instructions", (json_int_t)1000000, "max_memory_mb", 64,
-                     "max_execution_seconds", 10, "input_data", "{}", "user_account_id", "alice.near",
-                     "near_payment_yocto", "1000");
+                     "data_id", did, "code_source", "type", "GitHub", "repo", repo, "commit", commit, "resource_limits",
+                     "max_instructions", (json_int_t)1000000, "max_memory_mb", 64, "max_execution_seconds", 10,
+                     "input_data", "{}", "user_account_id", "alice.near", "near_payment_yocto", "1000");
 }
 
 static json_t *wasm_request(int64_t rid, const char *did, const char *hash)
 {
-    return json_pack("{s:I, s:s, s:{s:s, s:s, s:s}, s:{s:I, s:i, s:i}, s:s}", "request_id", (json_int_t)rid,
-                     "data_id", did, "code_source", "type", "WasmUrl", "url", "https://example.com/a.wasm", "hash",
-                     hash, "resource_limits", "max_instructions", (json_int_t)1000000, "max_memory_mb", 64,
+    return json_pack("{s:I, s:s, s:{s:s, s:s, s:s}, s:{s:I, s:i, s:i}, s:s}", "request_id", (json_int_t)rid, "data_id",
+                     did, "code_source", "type", "WasmUrl", "url", "https://example.com/a.wasm", "hash", hash,
+                     "resource_limits", "max_instructions", (json_int_t)1000000, "max_memory_mb", 64,
                      "max_execution_seconds", 10, "input_data", "");
 }
 
@@ -271,13 +282,18 @@ static char *multipart(const char *checksum, const char *repo, const char *commi
     size_t n = 0;
     FILE *f = open_memstream(&buf, &n);
     const char *B = "----coordtestboundary";
-    if (checksum) fprintf(f, "--%s\r\nContent-Disposition: form-data; name=\"checksum\"\r\n\r\n%s\r\n", B, checksum);
-    if (repo) fprintf(f, "--%s\r\nContent-Disposition: form-data; name=\"repo_url\"\r\n\r\n%s\r\n", B, repo);
-    if (commit) fprintf(f, "--%s\r\nContent-Disposition: form-data; name=\"commit_hash\"\r\n\r\n%s\r\n", B, commit);
+    if (checksum)
+        fprintf(f, "--%s\r\nContent-Disposition: form-data; name=\"checksum\"\r\n\r\n%s\r\n", B, checksum);
+    if (repo)
+        fprintf(f, "--%s\r\nContent-Disposition: form-data; name=\"repo_url\"\r\n\r\n%s\r\n", B, repo);
+    if (commit)
+        fprintf(f, "--%s\r\nContent-Disposition: form-data; name=\"commit_hash\"\r\n\r\n%s\r\n", B, commit);
     fprintf(f, "--%s\r\nContent-Disposition: form-data; name=\"build_target\"\r\n\r\nwasm32-wasip1\r\n", B);
     if (data) {
-        fprintf(f, "--%s\r\nContent-Disposition: form-data; name=\"wasm_file\"; filename=\"a.wasm\"\r\n"
-                   "Content-Type: application/octet-stream\r\n\r\n", B);
+        fprintf(f,
+                "--%s\r\nContent-Disposition: form-data; name=\"wasm_file\"; filename=\"a.wasm\"\r\n"
+                "Content-Type: application/octet-stream\r\n\r\n",
+                B);
         fwrite(data, 1, len, f);
         fprintf(f, "\r\n");
     }
@@ -292,8 +308,8 @@ static long upload(const char *tok, const char *checksum, const char *repo, cons
 {
     size_t n;
     char *body = multipart(checksum, repo, commit, data, len, &n);
-    long st = call_full("POST", "/wasm/upload", tok, "multipart/form-data; boundary=----coordtestboundary", body, n,
-                        NULL, r);
+    long st =
+        call_full("POST", "/wasm/upload", tok, "multipart/form-data; boundary=----coordtestboundary", body, n, NULL, r);
     free(body);
     return st;
 }
@@ -302,7 +318,8 @@ static unsigned char *fake_wasm(size_t len, unsigned seed)
 {
     unsigned char *b = malloc(len);
     static const unsigned char hdr[8] = {0, 'a', 's', 'm', 1, 0, 0, 0};
-    for (size_t i = 0; i < len; i++) b[i] = i < 8 ? hdr[i] : (unsigned char)(seed * 31 + i * 7);
+    for (size_t i = 0; i < len; i++)
+        b[i] = i < 8 ? hdr[i] : (unsigned char)(seed * 31 + i * 7);
     return b;
 }
 
@@ -313,8 +330,13 @@ static const char *COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
 static server S;
 static char TOK[80], TOK2[80];
-static const char *const MAIN_ARGS[] = {"--admin-token=adm1n-secret", "--stats-ttl=0", "--lease-seconds=2", "--max-attempts=2",
-                                        "--cache-max-mb=1", "--max-wasm-mb=2", "--cors-origins=http://dash.example",
+static const char *const MAIN_ARGS[] = {"--admin-token=adm1n-secret",
+                                        "--stats-ttl=0",
+                                        "--lease-seconds=2",
+                                        "--max-attempts=2",
+                                        "--cache-max-mb=1",
+                                        "--max-wasm-mb=2",
+                                        "--cors-origins=http://dash.example",
                                         NULL};
 
 static int setup(void **st)
@@ -380,12 +402,19 @@ static void test_auth(void **st)
 {
     reply r;
     const char *worker_routes[][2] = {
-        {"POST", "/executions/create"}, {"GET", "/executions/poll?capabilities=execution&timeout=0"},
-        {"POST", "/jobs/claim"},        {"POST", "/jobs/complete"},
-        {"POST", "/jobs/release"},      {"POST", "/workers/heartbeat"},
-        {"POST", "/wasm/upload"},       {"GET", "/wasm/exists/" "0000000000000000000000000000000000000000000000000000000000000000"},
-        {"POST", "/locks/acquire"},     {"DELETE", "/locks/release/x"},
-        {"POST", "/internal/system-logs"}, {"POST", "/workers/task-completion"},
+        {"POST", "/executions/create"},
+        {"GET", "/executions/poll?capabilities=execution&timeout=0"},
+        {"POST", "/jobs/claim"},
+        {"POST", "/jobs/complete"},
+        {"POST", "/jobs/release"},
+        {"POST", "/workers/heartbeat"},
+        {"POST", "/wasm/upload"},
+        {"GET", "/wasm/exists/"
+                "0000000000000000000000000000000000000000000000000000000000000000"},
+        {"POST", "/locks/acquire"},
+        {"DELETE", "/locks/release/x"},
+        {"POST", "/internal/system-logs"},
+        {"POST", "/workers/task-completion"},
         {"POST", "/attestations"},
     };
     for (size_t i = 0; i < sizeof worker_routes / sizeof *worker_routes; i++) {
@@ -427,8 +456,8 @@ static void test_auth(void **st)
     expect_error(&r, 400, "integer");
     reply_free(&r);
     /* public routes need nothing */
-    const char *pub[] = {"/public/stats", "/public/workers", "/public/jobs", "/public/repos/popular",
-                         "/public/pricing", "/public/users/bob.near/earnings"};
+    const char *pub[] = {"/public/stats",         "/public/workers", "/public/jobs",
+                         "/public/repos/popular", "/public/pricing", "/public/users/bob.near/earnings"};
     for (size_t i = 0; i < sizeof pub / sizeof *pub; i++) {
         assert_int_equal(call("GET", pub[i], NULL, NULL, &r), 200);
         assert_non_null(r.json);
@@ -503,7 +532,8 @@ static void test_create_bad_input(void **st)
     call("POST", "/jobs/complete", TOK, "{\"job_id\":1,\"success\":\"yes\",\"time_ms\":1}", &r);
     expect_error(&r, 422, "success");
     reply_free(&r);
-    call("POST", "/jobs/complete", TOK, "{\"job_id\":1,\"success\":false,\"time_ms\":1,\"error_category\":\"nope\"}", &r);
+    call("POST", "/jobs/complete", TOK, "{\"job_id\":1,\"success\":false,\"time_ms\":1,\"error_category\":\"nope\"}",
+         &r);
     expect_error(&r, 422, "error_category");
     reply_free(&r);
     call("POST", "/jobs/complete", TOK, "{\"job_id\":999999,\"success\":true,\"time_ms\":1}", &r);
@@ -585,7 +615,8 @@ static void test_full_cycle(void **st)
     /* the same result again: accepted; a different one: 409 */
     assert_int_equal(call("POST", "/jobs/complete", TOK, body, &r), 200);
     reply_free(&r);
-    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":false,\"time_ms\":1,\"error\":\"x\"}", (long long)compile_job);
+    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":false,\"time_ms\":1,\"error\":\"x\"}",
+             (long long)compile_job);
     call("POST", "/jobs/complete", TOK, body, &r);
     expect_error(&r, 409, "different result");
     reply_free(&r);
@@ -686,7 +717,8 @@ static void test_branch_not_cached(void **st)
     assert_true(json_is_false(json_object_get(r.json, "indexed")));
     reply_free(&r);
     free(w);
-    assert_int_equal(call("GET", "/public/wasm/info?repo_url=https://github.com/bob/x&commit_hash=main", NULL, NULL, &r), 200);
+    assert_int_equal(
+        call("GET", "/public/wasm/info?repo_url=https://github.com/bob/x&commit_hash=main", NULL, NULL, &r), 200);
     assert_true(json_is_false(json_object_get(r.json, "exists")));
     assert_true(json_is_null(json_object_get(r.json, "checksum")));
     reply_free(&r);
@@ -768,7 +800,8 @@ static void test_lease_expiry_and_abandon(void **st)
     expect_error(&r, 409, "not held");
     reply_free(&r);
     char body[256];
-    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":true,\"time_ms\":1,\"worker_id\":\"wA\"}", (long long)job_a);
+    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":true,\"time_ms\":1,\"worker_id\":\"wA\"}",
+             (long long)job_a);
     call("POST", "/jobs/complete", TOK, body, &r);
     expect_error(&r, 409, "lease");
     reply_free(&r);
@@ -787,13 +820,15 @@ static void test_lease_expiry_and_abandon(void **st)
     json_t *job = json_array_get(json_object_get(c.json, "jobs"), 0);
     assert_string_equal(jstr(job, "job_type"), "execute");
     assert_non_null(strstr(jstr(job, "compile_error"), "abandoned"));
-    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":false,\"time_ms\":0,\"error\":\"abandoned\",\"worker_id\":\"wC\"}",
+    snprintf(body, sizeof body,
+             "{\"job_id\":%lld,\"success\":false,\"time_ms\":0,\"error\":\"abandoned\",\"worker_id\":\"wC\"}",
              (long long)jint(job, "job_id"));
     reply_free(&c);
     assert_int_equal(call("POST", "/jobs/complete", TOK2, body, &r), 200);
     reply_free(&r);
     /* B's late completion of the compile job: the job was failed by the abandonment */
-    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":true,\"time_ms\":1,\"worker_id\":\"wB\"}", (long long)job_a);
+    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":true,\"time_ms\":1,\"worker_id\":\"wB\"}",
+             (long long)job_a);
     call("POST", "/jobs/complete", TOK2, body, &r);
     expect_error(&r, 409, NULL);
     reply_free(&r);
@@ -813,7 +848,8 @@ static void test_heartbeat_keeps_lease(void **st)
     assert_int_equal(jint(t.json, "request_id"), 400);
     /* 4 s of heartbeats every 500 ms with a 2 s lease: nobody else gets it */
     for (int i = 0; i < 8; i++) {
-        assert_int_equal(call("POST", "/workers/heartbeat", TOK, "{\"worker_id\":\"wA\",\"worker_name\":\"A\"}", &r), 200);
+        assert_int_equal(call("POST", "/workers/heartbeat", TOK, "{\"worker_id\":\"wA\",\"worker_name\":\"A\"}", &r),
+                         200);
         assert_int_equal(jint(r.json, "leases_renewed"), 1);
         reply_free(&r);
         assert_int_equal(poll_task(TOK2, "compilation", "wB", 0, &r), 204);
@@ -824,8 +860,8 @@ static void test_heartbeat_keeps_lease(void **st)
     int64_t jid = jint(json_array_get(json_object_get(r.json, "jobs"), 0), "job_id");
     reply_free(&r);
     char body[256];
-    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":false,\"time_ms\":1,\"error\":\"e\",\"worker_id\":\"wA\"}",
-             (long long)jid);
+    snprintf(body, sizeof body,
+             "{\"job_id\":%lld,\"success\":false,\"time_ms\":1,\"error\":\"e\",\"worker_id\":\"wA\"}", (long long)jid);
     assert_int_equal(call("POST", "/jobs/complete", TOK, body, &r), 200);
     reply_free(&r);
     reply_free(&t);
@@ -843,7 +879,8 @@ static void test_heartbeat_keeps_lease(void **st)
     int found = 0;
     size_t i;
     json_t *v;
-    json_array_foreach(r.json, i, v) if (strcmp(jstr(v, "worker_id"), "wA") == 0) {
+    json_array_foreach(r.json, i, v) if (strcmp(jstr(v, "worker_id"), "wA") == 0)
+    {
         found = 1;
         assert_string_equal(jstr(v, "worker_name"), "A");
         assert_string_equal(jstr(v, "status"), "online");
@@ -1036,7 +1073,6 @@ typedef struct {
     int count;
 } drainer;
 
-
 static void *drain_thread(void *arg)
 {
     drainer *d = arg;
@@ -1053,7 +1089,8 @@ static void *drain_thread(void *arg)
             break;
         }
         int64_t rid = jint(t.json, "request_id");
-        if (rid >= DRAIN_BASE && rid < DRAIN_BASE + DRAIN_TASKS) d->got[d->count++] = (int)rid;
+        if (rid >= DRAIN_BASE && rid < DRAIN_BASE + DRAIN_TASKS)
+            d->got[d->count++] = (int)rid;
         if (claim(d->tok, t.json, d->name, "[\"execution\"]", &c) == 200) {
             json_t *job = json_array_get(json_object_get(c.json, "jobs"), 0);
             char body[200];
@@ -1064,7 +1101,8 @@ static void *drain_thread(void *arg)
         }
         reply_free(&c);
         reply_free(&t);
-        if (d->count >= DRAIN_MAX) break;
+        if (d->count >= DRAIN_MAX)
+            break;
     }
     return NULL;
 }
@@ -1076,28 +1114,36 @@ static void test_workers_no_duplicates(void **st)
 {
     reply r;
     server S2 = {0};
-    if (g_dburl) server_start(&S2, "second", MAIN_ARGS);
+    if (g_dburl)
+        server_start(&S2, "second", MAIN_ARGS);
     for (int i = 0; i < DRAIN_TASKS; i++) {
         char did[16];
         snprintf(did, sizeof did, "dd%d", i);
         assert_int_equal(create(TOK, exec_request(DRAIN_BASE + i, did, "alice/project", COMMIT), &r), 201);
         reply_free(&r);
     }
-    drainer d[4] = {{.tok = TOK, .name = "wA"}, {.tok = TOK2, .name = "wB"}, {.tok = TOK, .name = "wD"},
+    drainer d[4] = {{.tok = TOK, .name = "wA"},
+                    {.tok = TOK2, .name = "wB"},
+                    {.tok = TOK, .name = "wD"},
                     {.tok = TOK2, .name = "wE"}};
-    if (g_dburl) d[2].srv = d[3].srv = &S2;
+    if (g_dburl)
+        d[2].srv = d[3].srv = &S2;
     pthread_t th[4];
     /* the second coordinator's workers start first, so it surely takes part */
     for (int i = 3; i >= 0; i--) {
         pthread_create(&th[i], NULL, drain_thread, &d[i]);
-        if (i == 2) sleep_ms(50);
+        if (i == 2)
+            sleep_ms(50);
     }
-    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
     int seen[DRAIN_MAX] = {0};
     for (int k = 0; k < 4; k++)
-        for (int i = 0; i < d[k].count; i++) seen[d[k].got[i] - DRAIN_BASE]++;
+        for (int i = 0; i < d[k].count; i++)
+            seen[d[k].got[i] - DRAIN_BASE]++;
     for (int i = 0; i < DRAIN_TASKS; i++)
-        if (seen[i] != 1) fail_msg("request %d delivered %d times", DRAIN_BASE + i, seen[i]);
+        if (seen[i] != 1)
+            fail_msg("request %d delivered %d times", DRAIN_BASE + i, seen[i]);
     printf("%s: workers took %d, %d, %d, %d of %d tasks\n", g_dburl ? "two coordinators" : "one coordinator",
            d[0].count, d[1].count, d[2].count, d[3].count, DRAIN_TASKS);
     if (g_dburl) {
@@ -1139,11 +1185,12 @@ static void test_wasm_cache(void **st)
     reply_free(&r);
     free(huge);
     /* path tricks and unknown checksums */
-    const char *bad[] = {"/wasm/%2e%2e", "/wasm/..%2f..%2fetc%2fpasswd", "/wasm/abc", "/wasm/%00",
-                         "/wasm/exists/..%2Fx", "/public/wasm/exists/zz"};
+    const char *bad[] = {"/wasm/%2e%2e", "/wasm/..%2f..%2fetc%2fpasswd", "/wasm/abc",
+                         "/wasm/%00",    "/wasm/exists/..%2Fx",          "/public/wasm/exists/zz"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         call("GET", bad[i], TOK, NULL, &r);
-        if (r.status != 400 && r.status != 404) fail_msg("%s -> %ld", bad[i], r.status);
+        if (r.status != 400 && r.status != 404)
+            fail_msg("%s -> %ld", bad[i], r.status);
         assert_non_null(jstr(r.json, "error"));
         reply_free(&r);
     }
@@ -1176,7 +1223,8 @@ static void test_wasm_cache(void **st)
         assert_int_equal(call("GET", path, TOK, NULL, &r), 200);
         if (json_is_true(json_object_get(r.json, "exists")) != expect[i])
             fail_msg("file %d: exists=%d, expected %d", i, !expect[i], expect[i]);
-        if (expect[i]) assert_true(strstr(jstr(r.json, "created_at"), "+00:00") != NULL);
+        if (expect[i])
+            assert_true(strstr(jstr(r.json, "created_at"), "+00:00") != NULL);
         reply_free(&r);
     }
     /* the evicted build is gone from the index too */
@@ -1190,7 +1238,8 @@ static void test_wasm_cache(void **st)
     reply_free(&r);
     /* a WasmUrl whose hash is cached goes straight to execution (hash case-insensitive) */
     char upper[65];
-    for (int i = 0; i < 65; i++) upper[i] = (char)(s1[i] >= 'a' && s1[i] <= 'f' ? s1[i] - 32 : s1[i]);
+    for (int i = 0; i < 65; i++)
+        upper[i] = (char)(s1[i] >= 'a' && s1[i] <= 'f' ? s1[i] - 32 : s1[i]);
     assert_int_equal(create(TOK, wasm_request(700, "w700", upper), &r), 201);
     reply_free(&r);
     assert_int_equal(poll_task(TOK, "compilation", "wA", 0, &r), 204);
@@ -1246,7 +1295,8 @@ static void test_locks_logs_secrets(void **st)
     assert_int_equal(call("POST", "/locks/acquire", TOK2, acq, &r), 200);
     assert_true(json_is_false(json_object_get(r.json, "acquired")));
     reply_free(&r);
-    assert_int_equal(call("DELETE", "/locks/release/compile%3Ahttps%3A%2F%2Fgithub.com%2Fa%2Fb%3Amain", TOK, NULL, &r), 200);
+    assert_int_equal(call("DELETE", "/locks/release/compile%3Ahttps%3A%2F%2Fgithub.com%2Fa%2Fb%3Amain", TOK, NULL, &r),
+                     200);
     reply_free(&r);
     assert_int_equal(call("POST", "/locks/acquire", TOK2, acq, &r), 200);
     assert_true(json_is_true(json_object_get(r.json, "acquired")));
@@ -1258,10 +1308,10 @@ static void test_locks_logs_secrets(void **st)
     expect_error(&r, 422, "lock_key");
     reply_free(&r);
 
-    assert_int_equal(call("POST", "/internal/system-logs", TOK,
-                          "{\"request_id\":77,\"job_id\":5,\"log_type\":\"compilation\",\"stderr\":\"boom\",\"exit_code\":1}",
-                          &r),
-                     201);
+    assert_int_equal(
+        call("POST", "/internal/system-logs", TOK,
+             "{\"request_id\":77,\"job_id\":5,\"log_type\":\"compilation\",\"stderr\":\"boom\",\"exit_code\":1}", &r),
+        201);
     assert_true(jint(r.json, "id") > 0);
     reply_free(&r);
     call("POST", "/internal/system-logs", TOK, "{\"request_id\":77}", &r);
@@ -1303,7 +1353,8 @@ static void test_attestations_and_api_keys(void **st)
     call("POST", "/admin/api-keys", "adm1n-secret", "{\"near_account_id\":\"Bob@x\"}", &r);
     expect_error(&r, 400, "near_account_id");
     reply_free(&r);
-    call("POST", "/admin/api-keys", "adm1n-secret", "{\"near_account_id\":\"alice.near\",\"rate_limit_per_minute\":0}", &r);
+    call("POST", "/admin/api-keys", "adm1n-secret", "{\"near_account_id\":\"alice.near\",\"rate_limit_per_minute\":0}",
+         &r);
     expect_error(&r, 400, "rate_limit");
     reply_free(&r);
     assert_int_equal(call("POST", "/admin/api-keys", "adm1n-secret",
@@ -1318,11 +1369,13 @@ static void test_attestations_and_api_keys(void **st)
 
     /* a worker posts an attestation */
     unsigned char quote[400];
-    for (int i = 0; i < 400; i++) quote[i] = (unsigned char)i;
+    for (int i = 0; i < 400; i++)
+        quote[i] = (unsigned char)i;
     char *q = b64(quote, sizeof quote), *shortq = b64(quote, 100);
     const char *h64 = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-    json_t *a = json_pack("{s:i, s:s, s:s, s:s, s:s, s:i, s:s}", "task_id", 4242, "task_type", "execute", "tdx_quote",
-                          q, "input_hash", h64, "output_hash", h64, "request_id", 77, "repo_url", "https://github.com/a/b");
+    json_t *a =
+        json_pack("{s:i, s:s, s:s, s:s, s:s, s:i, s:s}", "task_id", 4242, "task_type", "execute", "tdx_quote", q,
+                  "input_hash", h64, "output_hash", h64, "request_id", 77, "repo_url", "https://github.com/a/b");
     assert_int_equal(callj("POST", "/attestations", TOK, json_deep_copy(a), &r), 201);
     assert_int_equal(strlen(jstr(r.json, "worker_measurement")), 96);
     assert_int_equal(strncmp(jstr(r.json, "worker_measurement"), "000102", 6), 0); /* byte 256 = 0x00 */
@@ -1449,11 +1502,12 @@ static void fake_rpc(hs_request *req, void *ctx)
     pthread_mutex_lock(&g_fake_mu);
     const char *text = m && strcmp(m, "get_pricing") == 0 ? g_fake_pricing : g_fake_limits;
     json_t *bytes = json_array();
-    for (const char *p = text; *p; p++) json_array_append_new(bytes, json_integer((unsigned char)*p));
+    for (const char *p = text; *p; p++)
+        json_array_append_new(bytes, json_integer((unsigned char)*p));
     pthread_mutex_unlock(&g_fake_mu);
-    json_t *res = json_pack("{s:s, s:O, s:{s:o, s:[], s:i, s:s}}", "jsonrpc", "2.0", "id", json_object_get(b, "id"),
-                            "result", "result", bytes, "logs", "block_height", 7, "block_hash",
-                            "11111111111111111111111111111111");
+    json_t *res =
+        json_pack("{s:s, s:O, s:{s:o, s:[], s:i, s:s}}", "jsonrpc", "2.0", "id", json_object_get(b, "id"), "result",
+                  "result", bytes, "logs", "block_height", 7, "block_hash", "11111111111111111111111111111111");
     json_decref(b);
     hs_reply_json(req, 200, res);
 }
@@ -1476,7 +1530,8 @@ static void test_pricing_from_contract(void **st)
     assert_int_equal(hs_server_start(rpc, err, sizeof err), 0);
     snprintf(arg, sizeof arg, "--near-rpc-url=http://127.0.0.1:%d", hs_server_port(rpc));
     set_fake("[\"5\",\"6\",\"7\",\"8\"]", "[100,20,300]");
-    server P = {0};
+    server P
+    = {0};
     const char *args[] = {arg, "--contract-id=outlayer.test.near", "--pricing-refresh-interval=0", NULL};
     server_start(&P, "pricing", args);
     server *saved = g_srv;
@@ -1527,10 +1582,14 @@ static void gh_heads(hs_request *req, void *ctx)
 {
     atomic_fetch_add(&g_gh_calls, 1);
     const char *sha = hs_param(req, "sha");
-    if (strcmp(hs_param(req, "owner"), "alice") != 0) hs_reply_error(req, 404, "Not Found");
-    else if (strcmp(sha, HEAD_SHA) == 0) hs_reply_json(req, 200, json_pack("[{s:s},{s:s}]", "name", "feature", "name", "main"));
-    else if (strcmp(sha, OTHER_SHA) == 0) hs_reply_json(req, 200, json_array());
-    else hs_reply_error(req, 404, "Not Found");
+    if (strcmp(hs_param(req, "owner"), "alice") != 0)
+        hs_reply_error(req, 404, "Not Found");
+    else if (strcmp(sha, HEAD_SHA) == 0)
+        hs_reply_json(req, 200, json_pack("[{s:s},{s:s}]", "name", "feature", "name", "main"));
+    else if (strcmp(sha, OTHER_SHA) == 0)
+        hs_reply_json(req, 200, json_array());
+    else
+        hs_reply_error(req, 404, "Not Found");
 }
 
 static void gh_branches(hs_request *req, void *ctx)
@@ -1543,7 +1602,8 @@ static void gh_compare(hs_request *req, void *ctx)
 {
     atomic_fetch_add(&g_gh_calls, 1);
     const char *spec = hs_param(req, "spec");
-    hs_reply_json(req, 200, json_pack("{s:s}", "status", strcmp(spec, OTHER_SHA "...release") == 0 ? "ahead" : "diverged"));
+    hs_reply_json(req, 200,
+                  json_pack("{s:s}", "status", strcmp(spec, OTHER_SHA "...release") == 0 ? "ahead" : "diverged"));
 }
 
 static void test_resolve_branch(void **st)
@@ -1555,7 +1615,8 @@ static void test_resolve_branch(void **st)
         {"GET", "/repos/:owner/:repo/branches", gh_branches, NULL, 0, 0, 0},
         {"GET", "/repos/:owner/:repo/compare/:spec", gh_compare, NULL, 0, 0, HS_ROUTE_PARAM_ANY},
     };
-    for (int i = 0; i < 3; i++) hs_route_add(gh, &rts[i]);
+    for (int i = 0; i < 3; i++)
+        hs_route_add(gh, &rts[i]);
     char err[128], arg[128];
     assert_int_equal(hs_server_start(gh, err, sizeof err), 0);
     snprintf(arg, sizeof arg, "--github-api-url=http://127.0.0.1:%d", hs_server_port(gh));
@@ -1572,9 +1633,9 @@ static void test_resolve_branch(void **st)
     assert_true(json_is_false(json_object_get(r.json, "cached")));
     reply_free(&r);
     int calls = atomic_load(&g_gh_calls);
-    assert_int_equal(call("GET", "/github/resolve-branch?repo=https://github.com/alice/proj.git&commit=" HEAD_SHA, NULL,
-                          NULL, &r),
-                     200);
+    assert_int_equal(
+        call("GET", "/github/resolve-branch?repo=https://github.com/alice/proj.git&commit=" HEAD_SHA, NULL, NULL, &r),
+        200);
     assert_true(json_is_true(json_object_get(r.json, "cached")));
     assert_string_equal(jstr(r.json, "branch"), "main");
     assert_int_equal(atomic_load(&g_gh_calls), calls); /* answered from the cache */
@@ -1623,14 +1684,19 @@ static void ks_handler(hs_request *req, void *ctx)
     pthread_mutex_lock(&g_ks_mu);
     snprintf(g_ks_seed, sizeof g_ks_seed, "%s", seed ? seed : "");
     snprintf(g_ks_auth, sizeof g_ks_auth, "%s", auth ? auth : "");
-    char *acc = json_object_get(b, "access") ? json_dumps(json_object_get(b, "access"), JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    char *acc =
+        json_object_get(b, "access") ? json_dumps(json_object_get(b, "access"), JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     snprintf(g_ks_access, sizeof g_ks_access, "%s", acc ? acc : "");
     free(acc);
     pthread_mutex_unlock(&g_ks_mu);
-    if (seed && strstr(seed, "reject")) hs_reply_text(req, 400, "text/plain", "reserved key", 12);
-    else if (seed && strstr(seed, "garbage")) hs_reply_text(req, 200, "application/json", "[1]", 3);
-    else if (strcmp(req->path, "/pubkey") == 0) hs_reply_json(req, 200, json_pack("{s:s}", "pubkey", "abcd"));
-    else hs_reply_json(req, 200, json_pack("{s:s, s:[s]}", "encrypted_data_base64", "ZW5j", "all_keys", "K"));
+    if (seed && strstr(seed, "reject"))
+        hs_reply_text(req, 400, "text/plain", "reserved key", 12);
+    else if (seed && strstr(seed, "garbage"))
+        hs_reply_text(req, 200, "application/json", "[1]", 3);
+    else if (strcmp(req->path, "/pubkey") == 0)
+        hs_reply_json(req, 200, json_pack("{s:s}", "pubkey", "abcd"));
+    else
+        hs_reply_json(req, 200, json_pack("{s:s, s:[s]}", "encrypted_data_base64", "ZW5j", "all_keys", "K"));
     json_decref(b);
 }
 
@@ -1651,11 +1717,12 @@ static void test_keystore_proxy(void **st)
     server *saved = g_srv;
     g_srv = &K;
     reply r;
-    assert_int_equal(call("POST", "/secrets/pubkey", NULL,
-                          "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"https://github.com/alice/proj.git\",\"branch\":\"dev\"},"
-                          "\"owner\":\"bob.near\",\"secrets_json\":\"{\\\"A\\\":\\\"1\\\"}\"}",
-                          &r),
-                     200);
+    assert_int_equal(
+        call("POST", "/secrets/pubkey", NULL,
+             "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"https://github.com/alice/proj.git\",\"branch\":\"dev\"},"
+             "\"owner\":\"bob.near\",\"secrets_json\":\"{\\\"A\\\":\\\"1\\\"}\"}",
+             &r),
+        200);
     assert_string_equal(jstr(r.json, "pubkey"), "abcd");
     assert_string_equal(jstr(r.json, "owner"), "bob.near");
     assert_string_equal(jstr(json_object_get(r.json, "accessor"), "repo_normalized"), "github.com/alice/proj");
@@ -1665,53 +1732,72 @@ static void test_keystore_proxy(void **st)
     assert_string_equal(g_ks_auth, "Bearer ks-secret");
     pthread_mutex_unlock(&g_ks_mu);
     reply_free(&r);
-    const char *h = "{\"accessor\":{\"type\":\"WasmHash\",\"hash\":\"" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" "\"},"
+    const char *h = "{\"accessor\":{\"type\":\"WasmHash\",\"hash\":\""
+                    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+                    "\"},"
                     "\"owner\":\"bob.near\",\"new_secrets\":[{\"name\":\"K\",\"generation_type\":\"hex32\"}]}";
     assert_int_equal(call("POST", "/secrets/add_generated_secret", NULL, h, &r), 200);
     assert_string_equal(jstr(r.json, "encrypted_data_base64"), "ZW5j");
     pthread_mutex_lock(&g_ks_mu);
     /* the hash lower-cased, as src/secrets (and so the keystore) does */
-    assert_string_equal(g_ks_seed, "wasm_hash:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:bob.near");
+    assert_string_equal(g_ks_seed,
+                        "wasm_hash:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:bob.near");
     pthread_mutex_unlock(&g_ks_mu);
     reply_free(&r);
     /* validation and error mapping */
-    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"\",\"secrets_json\":\"{}\"}", &r);
+    call("POST", "/secrets/pubkey", NULL,
+         "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"\",\"secrets_json\":\"{}\"}", &r);
     expect_error(&r, 400, "Owner");
     reply_free(&r);
-    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"nope\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\"}", &r);
+    call("POST", "/secrets/pubkey", NULL,
+         "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"nope\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\"}", &r);
     expect_error(&r, 400, "Invalid repo");
     reply_free(&r);
-    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"WasmHash\",\"hash\":\"12\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\"}", &r);
+    call("POST", "/secrets/pubkey", NULL,
+         "{\"accessor\":{\"type\":\"WasmHash\",\"hash\":\"12\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\"}", &r);
     expect_error(&r, 400, "64 hex");
     reply_free(&r);
-    call("POST", "/secrets/add_generated_secret", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o.near\",\"new_secrets\":[]}", &r);
+    call("POST", "/secrets/add_generated_secret", NULL,
+         "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o.near\",\"new_secrets\":[]}", &r);
     expect_error(&r, 400, "At least one");
     reply_free(&r);
     /* the keystore's 400 is passed through; a malformed answer is 502 */
-    assert_int_equal(call("POST", "/secrets/pubkey", NULL,
-                          "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/reject\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\"}", &r),
-                     400);
+    assert_int_equal(
+        call("POST", "/secrets/pubkey", NULL,
+             "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/reject\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\"}",
+             &r),
+        400);
     assert_string_equal(r.raw.body, "reserved key");
     reply_free(&r);
-    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/garbage\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\"}", &r);
+    call("POST", "/secrets/pubkey", NULL,
+         "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/garbage\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\"}", &r);
     expect_error(&r, 502, "keystore");
     reply_free(&r);
     /* every repo form the coordinator accepts is normalised exactly as
      * src/secrets does it (so as the keystore, the CLI and the workers do) */
-    static const char *forms[] = {
-        "alice/proj", "Alice/Proj", " alice/proj.git ", "https://github.com/Alice/Proj.git", "http://GitHub.com/alice/proj/",
-        "git@github.com:ALICE/proj.git", "ssh://git@github.com/alice/Proj", "github.com/alice/proj", "GITHUB.COM/Alice/Proj",
-        "gitlab.com/Alice/Proj", "https://GitLab.com/Alice/Proj.git", "git@codeberg.org:Bob/x-y_z.1"};
+    static const char *forms[] = {"alice/proj",
+                                  "Alice/Proj",
+                                  " alice/proj.git ",
+                                  "https://github.com/Alice/Proj.git",
+                                  "http://GitHub.com/alice/proj/",
+                                  "git@github.com:ALICE/proj.git",
+                                  "ssh://git@github.com/alice/Proj",
+                                  "github.com/alice/proj",
+                                  "GITHUB.COM/Alice/Proj",
+                                  "gitlab.com/Alice/Proj",
+                                  "https://GitLab.com/Alice/Proj.git",
+                                  "git@codeberg.org:Bob/x-y_z.1"};
     for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
         char want[SEC_REPO_MAX], e[256], body[1024], seed[1024];
         assert_int_equal(sec_repo_normalize(forms[i], want, sizeof want, e, sizeof e), 0);
-        json_t *jb = json_pack("{s:{s:s,s:s,s:s}, s:s, s:s}", "accessor", "type", "Repo", "repo", forms[i], "branch", "main",
-                               "owner", "bob.near", "secrets_json", "{}");
+        json_t *jb = json_pack("{s:{s:s,s:s,s:s}, s:s, s:s}", "accessor", "type", "Repo", "repo", forms[i], "branch",
+                               "main", "owner", "bob.near", "secrets_json", "{}");
         char *txt = json_dumps(jb, JSON_COMPACT);
         snprintf(body, sizeof body, "%s", txt);
         free(txt);
         json_decref(jb);
-        if (call("POST", "/secrets/pubkey", NULL, body, &r) != 200) fail_msg("%s: HTTP %ld %.200s", forms[i], r.status, r.raw.body);
+        if (call("POST", "/secrets/pubkey", NULL, body, &r) != 200)
+            fail_msg("%s: HTTP %ld %.200s", forms[i], r.status, r.raw.body);
         assert_string_equal(jstr(json_object_get(r.json, "accessor"), "repo_normalized"), want);
         snprintf(seed, sizeof seed, "%s:bob.near:main", want);
         pthread_mutex_lock(&g_ks_mu);
@@ -1720,12 +1806,17 @@ static void test_keystore_proxy(void **st)
         reply_free(&r);
     }
     /* forms src/secrets refuses are refused here too, with its reason */
-    static const char *bad_forms[] = {"https://github.com/a/b/tree/main", "github.com:22/a/b", "https://u:p@github.com/a/b",
-                                      "a/../b", "a/b?x=1", "a"};
+    static const char *bad_forms[] = {"https://github.com/a/b/tree/main",
+                                      "github.com:22/a/b",
+                                      "https://u:p@github.com/a/b",
+                                      "a/../b",
+                                      "a/b?x=1",
+                                      "a"};
     for (size_t i = 0; i < sizeof bad_forms / sizeof *bad_forms; i++) {
         char want[SEC_REPO_MAX], e[256], body[512];
         assert_int_not_equal(sec_repo_normalize(bad_forms[i], want, sizeof want, e, sizeof e), 0);
-        snprintf(body, sizeof body, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"%s\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\"}",
+        snprintf(body, sizeof body,
+                 "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"%s\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\"}",
                  bad_forms[i]);
         call("POST", "/secrets/pubkey", NULL, body, &r);
         expect_error(&r, 400, "Invalid repo format");
@@ -1733,30 +1824,37 @@ static void test_keystore_proxy(void **st)
         reply_free(&r);
     }
     /* an owner that is not a NEAR account id never reaches the keystore */
-    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"Bad Owner\",\"secrets_json\":\"{}\"}", &r);
+    call("POST", "/secrets/pubkey", NULL,
+         "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"Bad Owner\",\"secrets_json\":\"{}\"}", &r);
     expect_error(&r, 400, "owner");
     reply_free(&r);
     /* the access condition is checked with the keystore's parser and forwarded */
     call("POST", "/secrets/pubkey", NULL,
          "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\","
-         "\"access\":{\"AccountPattern\":{\"pattern\":\"(unclosed\"}}}", &r);
+         "\"access\":{\"AccountPattern\":{\"pattern\":\"(unclosed\"}}}",
+         &r);
     expect_error(&r, 400, "invalid access condition");
     expect_error(&r, 400, "pattern");
     reply_free(&r);
     call("POST", "/secrets/pubkey", NULL,
          "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\","
-         "\"access\":{\"NotAVariant\":{}}}", &r);
+         "\"access\":{\"NotAVariant\":{}}}",
+         &r);
     expect_error(&r, 400, "invalid access condition");
     reply_free(&r);
-    call("POST", "/secrets/add_generated_secret", NULL,
-         "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o.near\",\"new_secrets\":[{\"name\":\"K\",\"generation_type\":\"hex32\"}],"
-         "\"access\":{\"AccountPattern\":{\"pattern\":\"[a-\"}}}", &r);
+    call(
+        "POST", "/secrets/add_generated_secret", NULL,
+        "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o.near\",\"new_secrets\":[{\"name\":\"K\",\"generation_type\":\"hex32\"}],"
+        "\"access\":{\"AccountPattern\":{\"pattern\":\"[a-\"}}}",
+        &r);
     expect_error(&r, 400, "invalid access condition");
     reply_free(&r);
-    assert_int_equal(call("POST", "/secrets/pubkey", NULL,
-                          "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\","
-                          "\"access\":{\"AccountPattern\":{\"pattern\":\"[a-z]+\\\\.near\"}}}", &r),
-                     200);
+    assert_int_equal(
+        call("POST", "/secrets/pubkey", NULL,
+             "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\","
+             "\"access\":{\"AccountPattern\":{\"pattern\":\"[a-z]+\\\\.near\"}}}",
+             &r),
+        200);
     pthread_mutex_lock(&g_ks_mu);
     assert_string_equal(g_ks_access, "{\"AccountPattern\":{\"pattern\":\"[a-z]+\\\\.near\"}}");
     pthread_mutex_unlock(&g_ks_mu);
@@ -1764,7 +1862,8 @@ static void test_keystore_proxy(void **st)
     /* keystore gone: 502 */
     hs_server_stop(ks, 1000);
     hs_server_free(ks);
-    call("POST", "/secrets/pubkey", NULL, "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\"}", &r);
+    call("POST", "/secrets/pubkey", NULL,
+         "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\"},\"owner\":\"o.near\",\"secrets_json\":\"{}\"}", &r);
     expect_error(&r, 502, "connect");
     reply_free(&r);
     g_srv = saved;
@@ -1794,12 +1893,14 @@ static void test_config_errors(void **st)
     sqlite3 *h;
     assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
     sqlite3_stmt *q;
-    assert_int_equal(sqlite3_prepare_v2(h, "SELECT COUNT(*), MAX(version) FROM schema_version", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT COUNT(*), MAX(version) FROM schema_version", -1, &q, NULL),
+                     SQLITE_OK);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(q, 0), sqlite3_column_int(q, 1));
     assert_true(sqlite3_column_int(q, 1) >= 3);
     sqlite3_finalize(q);
-    assert_int_equal(sqlite3_exec(h, "INSERT INTO schema_version VALUES(99, 'future', 0)", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "INSERT INTO schema_version VALUES(99, 'future', 0)", NULL, NULL, NULL),
+                     SQLITE_OK);
     sqlite3_close(h);
     assert_int_equal(run_cli(dir, out, sizeof out, arg, "token", "list"), 1);
 }
@@ -1822,7 +1923,8 @@ int main(void)
     atexit(stop_all);
     hc_global_init();
     snprintf(g_root, sizeof g_root, "/tmp/coordtest-XXXXXX");
-    if (!mkdtemp(g_root)) return 2;
+    if (!mkdtemp(g_root))
+        return 2;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_health_metrics_routing),
         cmocka_unit_test(test_auth),
@@ -1847,7 +1949,8 @@ int main(void)
     if (rc == 0) {
         char cmd[300];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_root);
-        if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", g_root);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not remove %s\n", g_root);
     } else {
         fprintf(stderr, "server logs kept in %s\n", g_root);
     }

@@ -38,11 +38,14 @@ static int spawn(dn_node *n, int block_ms, const char *const *extra, bool reset)
     snprintf(log, sizeof log, "%s.log", n->home);
     const char *argv[32] = {bin, "--home", n->home, "--port", port, "--block-ms", ms, "--quiet"};
     int argc = 8;
-    if (reset) argv[argc++] = "--reset";
-    for (size_t i = 0; extra && extra[i] && argc < 30; i++) argv[argc++] = extra[i];
+    if (reset)
+        argv[argc++] = "--reset";
+    for (size_t i = 0; extra && extra[i] && argc < 30; i++)
+        argv[argc++] = extra[i];
     argv[argc] = NULL;
     pid_t pid = fork();
-    if (pid < 0) return -1;
+    if (pid < 0)
+        return -1;
     if (pid == 0) {
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
         if (fd >= 0) {
@@ -60,7 +63,8 @@ static int spawn(dn_node *n, int block_ms, const char *const *extra, bool reset)
             size_t len = 0;
             char *text = (char *)dn_read_file(log, &len);
             const char *p = text ? strstr(text, "listening on http://127.0.0.1:") : NULL;
-            if (p) n->port = atoi(p + strlen("listening on http://127.0.0.1:"));
+            if (p)
+                n->port = atoi(p + strlen("listening on http://127.0.0.1:"));
             free(text);
             int status;
             if (n->port == 0 && waitpid(pid, &status, WNOHANG) == pid) {
@@ -68,12 +72,15 @@ static int spawn(dn_node *n, int block_ms, const char *const *extra, bool reset)
                 n->pid = 0;
                 return -1;
             }
-            if (n->port == 0) sleep_ms(2);
+            if (n->port == 0)
+                sleep_ms(2);
         }
-        if (n->port <= 0) return -1;
+        if (n->port <= 0)
+            return -1;
         snprintf(n->url, sizeof n->url, "http://127.0.0.1:%d", n->port);
         n->rpc = near_rpc_new(n->url);
-        if (!n->rpc) return -1;
+        if (!n->rpc)
+            return -1;
         near_rpc_set_retry(n->rpc, 1, 50);
         near_rpc_set_timeout(n->rpc, 30000);
     }
@@ -100,11 +107,14 @@ static int spawn(dn_node *n, int block_ms, const char *const *extra, bool reset)
 int dn_start(dn_node *n, int block_ms, const char *const *extra)
 {
     memset(n, 0, sizeof *n);
-    if (near_keys_init() != NEAR_OK || near_rpc_global_init() != NEAR_OK) return -1;
+    if (near_keys_init() != NEAR_OK || near_rpc_global_init() != NEAR_OK)
+        return -1;
     snprintf(n->home, sizeof n->home, "/tmp/outlayer-devnet-test-XXXXXX");
-    if (!mkdtemp(n->home)) return -1;
+    if (!mkdtemp(n->home))
+        return -1;
     n->port = 0; /* the devnet picks a free port: no race with other tests */
-    if (spawn(n, block_ms, extra, true)) return -1;
+    if (spawn(n, block_ms, extra, true))
+        return -1;
     char dir[300], err[256];
     snprintf(dir, sizeof dir, "%s/credentials", n->home);
     if (near_credentials_read(dir, "localnet", "near", &n->near_root, err, sizeof err) ||
@@ -150,8 +160,10 @@ int dn_stop(dn_node *n, bool keep_home)
     if (!keep_home) {
         char cmd[600];
         snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s.log'", n->home, n->home);
-        if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", n->home);
-        if (n->rpc) near_rpc_free(n->rpc);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not remove %s\n", n->home);
+        if (n->rpc)
+            near_rpc_free(n->rpc);
         n->rpc = NULL;
     }
     return reports;
@@ -186,7 +198,8 @@ uint8_t *dn_tx_sign(near_transaction *tx, const near_keypair *kp, size_t *len, c
         near_transaction_free(tx);
         return NULL;
     }
-    if (hash_out) near_base58_encode(hash, 32, hash_out, 64);
+    if (hash_out)
+        near_base58_encode(hash, 32, hash_out, 64);
     uint8_t *bytes = near_signed_transaction_to_bytes(&stx, len);
     near_signed_transaction_free(&stx);
     return bytes;
@@ -197,7 +210,8 @@ near_status dn_tx_send(dn_node *n, near_transaction *tx, const near_keypair *kp,
 {
     size_t len = 0;
     uint8_t *bytes = dn_tx_sign(tx, kp, &len, hash_out);
-    if (!bytes) return NEAR_ERR_ARG;
+    if (!bytes)
+        return NEAR_ERR_ARG;
     near_status st = near_rpc_send_tx(n->rpc, bytes, len, wait, out, err);
     free(bytes);
     return st;
@@ -211,7 +225,8 @@ static int final_success(const char *what, const char *id, near_status st, near_
     if (rc)
         fprintf(stderr, "%s %s: %s %s\n", what, id, near_status_name(st),
                 st == NEAR_OK ? o->failure_message : err->message);
-    if (st == NEAR_OK) near_outcome_free(o);
+    if (st == NEAR_OK)
+        near_outcome_free(o);
     near_rpc_error_clear(err);
     return rc;
 }
@@ -221,9 +236,11 @@ int dn_create_account(dn_node *n, const near_credentials *creator, const char *i
 {
     memset(out, 0, sizeof *out);
     snprintf(out->account_id, sizeof out->account_id, "%s", id);
-    if (near_keypair_generate(&out->keypair)) return -1;
+    if (near_keypair_generate(&out->keypair))
+        return -1;
     near_transaction tx;
-    if (dn_tx_begin(n, creator->account_id, &creator->keypair, id, &tx)) return -1;
+    if (dn_tx_begin(n, creator->account_id, &creator->keypair, id, &tx))
+        return -1;
     near_action_list l = near_tx_actions(&tx);
     if (near_add_create_account(l) || near_add_transfer(l, amount) ||
         near_add_full_access_key(l, &out->keypair.public_key, 0)) {
@@ -236,12 +253,12 @@ int dn_create_account(dn_node *n, const near_credentials *creator, const char *i
     return final_success("create", id, st, &o, &err);
 }
 
-near_status dn_call(dn_node *n, const near_credentials *who, const char *receiver, const char *method,
-                    const char *args, near_u128 deposit, near_wait_until wait, near_outcome *out,
-                    near_rpc_error *err, char *hash_out)
+near_status dn_call(dn_node *n, const near_credentials *who, const char *receiver, const char *method, const char *args,
+                    near_u128 deposit, near_wait_until wait, near_outcome *out, near_rpc_error *err, char *hash_out)
 {
     near_transaction tx;
-    if (dn_tx_begin(n, who->account_id, &who->keypair, receiver, &tx)) return NEAR_ERR_ARG;
+    if (dn_tx_begin(n, who->account_id, &who->keypair, receiver, &tx))
+        return NEAR_ERR_ARG;
     if (near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)args, strlen(args), 300 * DN_TGAS,
                                deposit)) {
         near_transaction_free(&tx);
@@ -266,7 +283,8 @@ int dn_deploy(dn_node *n, const near_credentials *who, const char *path, const c
     near_action_list l = near_tx_actions(&tx);
     int bad = near_add_deploy_contract(l, code, len);
     free(code);
-    if (!bad && init) bad = near_add_function_call(l, "new", (const uint8_t *)init, strlen(init), 100 * DN_TGAS, 0);
+    if (!bad && init)
+        bad = near_add_function_call(l, "new", (const uint8_t *)init, strlen(init), 100 * DN_TGAS, 0);
     if (bad) {
         near_transaction_free(&tx);
         return -1;
@@ -299,7 +317,8 @@ near_u128 dn_balance(dn_node *n, const char *id)
 uint8_t *dn_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
+    if (!f)
+        return NULL;
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
@@ -326,7 +345,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
     growbuf *b = user;
     size_t k = size * nmemb;
     char *p = realloc(b->p, b->n + k + 1);
-    if (!p) return 0;
+    if (!p)
+        return 0;
     memcpy(p + b->n, data, k);
     b->p = p;
     b->n += k;
@@ -340,7 +360,8 @@ static char *http_request(const char *url, const char *json_body, long *status)
 {
     *status = 0;
     CURL *c = curl_easy_init();
-    if (!c) return NULL;
+    if (!c)
+        return NULL;
     growbuf b = {0};
     struct curl_slist *h = NULL;
     curl_easy_setopt(c, CURLOPT_URL, url);
@@ -353,14 +374,16 @@ static char *http_request(const char *url, const char *json_body, long *status)
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
     CURLcode rc = curl_easy_perform(c);
-    if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     if (rc != CURLE_OK) {
         free(b.p);
         return NULL;
     }
-    if (!b.p) b.p = strdup("");
+    if (!b.p)
+        b.p = strdup("");
     return b.p;
 }
 
@@ -393,7 +416,8 @@ int dn_check_supply(dn_node *n)
         for (int col = 0; col < 2; col++) {
             const uint8_t *b = sqlite3_column_blob(s, col);
             near_u128 v = 0;
-            for (int i = 0; i < 16 && i < sqlite3_column_bytes(s, col); i++) v |= (near_u128)b[i] << (8 * i);
+            for (int i = 0; i < 16 && i < sqlite3_column_bytes(s, col); i++)
+                v |= (near_u128)b[i] << (8 * i);
             total += v;
         }
     sqlite3_finalize(s);
@@ -402,17 +426,15 @@ int dn_check_supply(dn_node *n)
     sqlite3_finalize(burns);
     sqlite3_close(db);
     near_u128 genesis = (near_u128)(1000000000u + 1000000u) * DN_NEAR;
-    if (total + burnt == genesis) return 0;
+    if (total + burnt == genesis)
+        return 0;
     char a[48], b[48], g[48];
     fprintf(stderr, "supply: balances %s + burnt %s != genesis %s\n", near_u128_format(total, a),
             near_u128_format(burnt, b), near_u128_format(genesis, g));
     return -1;
 }
 
-char *dn_http_post(dn_node *n, const char *body, long *status)
-{
-    return http_request(n->url, body, status);
-}
+char *dn_http_post(dn_node *n, const char *body, long *status) { return http_request(n->url, body, status); }
 
 uint64_t dn_height(dn_node *n)
 {
@@ -456,7 +478,8 @@ char *dn_feed_find_event_tx(dn_node *n, const char *contract, const char *event,
                 {
                     const char *recv =
                         json_string_value(json_object_get(json_object_get(item, "receipt"), "receiver_id"));
-                    if (!recv || strcmp(recv, contract) != 0) continue;
+                    if (!recv || strcmp(recv, contract) != 0)
+                        continue;
                     json_t *logs =
                         json_object_get(json_object_get(json_object_get(item, "execution_outcome"), "outcome"), "logs");
                     json_array_foreach(logs, l, log)
@@ -466,7 +489,8 @@ char *dn_feed_find_event_tx(dn_node *n, const char *contract, const char *event,
                         if (!found && p && strstr(p, event)) {
                             found = strdup(p + 11);
                             const char *t = json_string_value(json_object_get(item, "tx_hash"));
-                            if (tx_hash) snprintf(tx_hash, 64, "%s", t ? t : "");
+                            if (tx_hash)
+                                snprintf(tx_hash, 64, "%s", t ? t : "");
                         }
                     }
                 }
@@ -483,6 +507,7 @@ char *dn_feed_find_event_tx(dn_node *n, const char *contract, const char *event,
         }
         clock_gettime(CLOCK_MONOTONIC, &now);
         long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-        if (elapsed > timeout_ms) return NULL;
+        if (elapsed > timeout_ms)
+            return NULL;
     }
 }

@@ -50,9 +50,8 @@ uint8_t *dn_tx_sign(near_transaction *tx, const near_keypair *kp, size_t *len, c
 
 /* Calls `method` on `receiver` as `who` with 300 TGas attached: dn_tx_begin
  * plus one FunctionCall plus dn_tx_send (same return and outputs). */
-near_status dn_call(dn_node *n, const near_credentials *who, const char *receiver, const char *method,
-                    const char *args, near_u128 deposit, near_wait_until wait, near_outcome *out,
-                    near_rpc_error *err, char *hash_out);
+near_status dn_call(dn_node *n, const near_credentials *who, const char *receiver, const char *method, const char *args,
+                    near_u128 deposit, near_wait_until wait, near_outcome *out, near_rpc_error *err, char *hash_out);
 /* Deploys the WASM file at `path` to who's own account, followed in the same
  * transaction by a call of `new` with the JSON `init` unless init is NULL;
  * waits for finality. 0 on success, else -1 with the reason on stderr. */

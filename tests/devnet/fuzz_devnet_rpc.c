@@ -25,7 +25,8 @@ static void cleanup(void)
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", chain.cfg.home);
     devnet_chain_close(&chain);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", chain.cfg.home);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", chain.cfg.home);
 }
 
 static void init(void)
@@ -33,18 +34,21 @@ static void init(void)
     devnet_config cfg;
     memset(&cfg, 0, sizeof cfg);
     snprintf(cfg.home, sizeof cfg.home, "/tmp/outlayer-devnet-fuzz-XXXXXX");
-    if (!mkdtemp(cfg.home)) abort();
+    if (!mkdtemp(cfg.home))
+        abort();
     cfg.block_ms = 100;
     cfg.yield_timeout_blocks = 200;
     cfg.wait_timeout_ms = 1;
     cfg.quiet = true;
     char err[256];
-    if (near_keys_init() != NEAR_OK) abort();
+    if (near_keys_init() != NEAR_OK)
+        abort();
     if (devnet_chain_open(&chain, &cfg, err, sizeof err)) {
         fprintf(stderr, "fuzz_devnet_rpc: %s\n", err);
         abort();
     }
-    if (devnet_chain_produce_block(&chain) != DEVNET_OK) abort();
+    if (devnet_chain_produce_block(&chain) != DEVNET_OK)
+        abort();
     atexit(cleanup);
     ready = 1;
 }
@@ -54,17 +58,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static unsigned count;
-    if (!ready) init();
+    if (!ready)
+        init();
     json_t *body = json_loadb((const char *)data, size, JSON_DECODE_ANY, NULL);
     const char *method = json_string_value(json_object_get(body, "method"));
     if (method && strcmp(method, "sandbox_fast_forward") != 0) {
         json_t *error = NULL;
         int status = 0;
         json_t *r = devnet_rpc_dispatch(&chain, method, json_object_get(body, "params"), &error, &status);
-        if ((r == NULL) == (error == NULL)) abort(); /* exactly one of result and error */
-        if (error && status != 200 && status != 400 && status != 408 && status != 500) abort();
+        if ((r == NULL) == (error == NULL))
+            abort(); /* exactly one of result and error */
+        if (error && status != 200 && status != 400 && status != 408 && status != 500)
+            abort();
         char *text = json_dumps(r ? r : error, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (!text) abort();
+        if (!text)
+            abort();
         free(text);
         json_decref(r);
         json_decref(error);
@@ -80,6 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             free(devnet_feed_get(&chain, url, &status));
         }
     }
-    if (++count % 64 == 0 && devnet_chain_produce_block(&chain) != DEVNET_OK) abort();
+    if (++count % 64 == 0 && devnet_chain_produce_block(&chain) != DEVNET_OK)
+        abort();
     return 0;
 }

@@ -255,7 +255,8 @@ static void test_large_contract_compiles_outside_the_lock(void **state)
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&node, "big.test.near", &big.keypair, "big.test.near", &tx), 0);
     assert_int_equal(near_add_deploy_contract(near_tx_actions(&tx), code, len), 0);
-    assert_int_equal(near_add_function_call(near_tx_actions(&tx), "noop", (const uint8_t *)"", 0, 100 * DN_TGAS, 0), NEAR_OK);
+    assert_int_equal(near_add_function_call(near_tx_actions(&tx), "noop", (const uint8_t *)"", 0, 100 * DN_TGAS, 0),
+                     NEAR_OK);
     near_outcome o;
     near_rpc_error err = {0};
     assert_int_equal(dn_tx_send(&node, &tx, &big.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
@@ -267,7 +268,8 @@ static void test_large_contract_compiles_outside_the_lock(void **state)
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     near_outcome_free(&o);
     free(code);
-    fprintf(stderr, "deploy + first call of a %zu-byte contract: %.3f s; slowest status meanwhile %.3f s; %llu heights seen\n",
+    fprintf(stderr,
+            "deploy + first call of a %zu-byte contract: %.3f s; slowest status meanwhile %.3f s; %llu heights seen\n",
             len, took, p.worst, (unsigned long long)p.heights_seen);
     /* Blocks kept coming while the contract was compiled and deployed.
      * (The engine compiles this contract in about 30 ms, so the longest

@@ -38,7 +38,8 @@ static uint64_t fee(nearvm_fee f) { return f.send_not_sir + f.execution; }
 /* What a transaction from one account to another costs in gas when it has
  * no function call: the receipt plus each action, send and execution (no
  * prepaid gas, so nothing comes back). */
-#define CREATE_ACCOUNT_GAS (fee(FEE_ACTION_RECEIPT) + fee(FEE_CREATE_ACCOUNT) + fee(FEE_TRANSFER) + fee(FEE_ADD_KEY_FULL))
+#define CREATE_ACCOUNT_GAS \
+    (fee(FEE_ACTION_RECEIPT) + fee(FEE_CREATE_ACCOUNT) + fee(FEE_TRANSFER) + fee(FEE_ADD_KEY_FULL))
 #define TRANSFER_GAS (fee(FEE_ACTION_RECEIPT) + fee(FEE_TRANSFER))
 
 static dn_node node;
@@ -54,7 +55,8 @@ static bool error_mentions(const near_rpc_error *err, const char *what)
 {
     char *s = err->data ? json_dumps(err->data, JSON_COMPACT) : NULL;
     bool r = s && strstr(s, what);
-    if (!r) fprintf(stderr, "expected %s in error: %s (%s)\n", what, s ? s : "(none)", err->message);
+    if (!r)
+        fprintf(stderr, "expected %s in error: %s (%s)\n", what, s ? s : "(none)", err->message);
     free(s);
     return r;
 }
@@ -227,7 +229,8 @@ static void test_deploy_outlayer(void **state)
     near_outcome o;
     near_rpc_error err = {0};
     assert_int_equal(dn_tx_send(&node, &tx, &outlayer.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
-    if (o.kind != NEAR_OUTCOME_SUCCESS) fprintf(stderr, "deploy+new: %s\n", o.failure_message);
+    if (o.kind != NEAR_OUTCOME_SUCCESS)
+        fprintf(stderr, "deploy+new: %s\n", o.failure_message);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     near_outcome_free(&o);
 
@@ -250,10 +253,9 @@ static void test_deploy_outlayer(void **state)
     assert_non_null(strstr((const char *)r.result, OPERATOR));
     near_call_result_free(&r);
     /* `new` twice panics; the failure carries NEAR's error shape. */
-    assert_int_equal(
-        dn_call(&node, &alice, OUTLAYER, "new", "{\"owner_id\":\"alice.test.near\"}", 0,
-                NEAR_WAIT_FINAL, &o, &err, NULL),
-        NEAR_OK);
+    assert_int_equal(dn_call(&node, &alice, OUTLAYER, "new", "{\"owner_id\":\"alice.test.near\"}", 0, NEAR_WAIT_FINAL,
+                             &o, &err, NULL),
+                     NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_FAILURE);
     char *f = json_dumps(o.failure, JSON_COMPACT);
     assert_non_null(strstr(f, "\"FunctionCallError\":{\"ExecutionError\":\"Smart contract panicked"));
@@ -280,8 +282,8 @@ static long request(near_u128 payment, char *tx_hash)
     near_outcome o;
     near_rpc_error err = {0};
     assert_int_equal(
-        dn_call(&node, &alice, OUTLAYER, "request_execution", REQUEST_ARGS, payment,
-                NEAR_WAIT_NONE, &o, &err, tx_hash), NEAR_OK);
+        dn_call(&node, &alice, OUTLAYER, "request_execution", REQUEST_ARGS, payment, NEAR_WAIT_NONE, &o, &err, tx_hash),
+        NEAR_OK);
     near_outcome_free(&o);
     uint64_t at = 0;
     char feed_tx[64] = "";
@@ -319,10 +321,12 @@ static void final_value(const char *tx_hash, char *out, size_t cap, uint64_t *ga
         near_rpc_error_clear(&err);
     }
     assert_int_equal(st, NEAR_OK);
-    if (o.kind != NEAR_OUTCOME_SUCCESS) fprintf(stderr, "final outcome: %s\n", o.failure_message);
+    if (o.kind != NEAR_OUTCOME_SUCCESS)
+        fprintf(stderr, "final outcome: %s\n", o.failure_message);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     snprintf(out, cap, "%.*s", (int)o.value_len, (const char *)o.value);
-    if (gas_burnt) *gas_burnt = o.gas_burnt;
+    if (gas_burnt)
+        *gas_burnt = o.gas_burnt;
     near_outcome_free(&o);
 }
 
@@ -342,13 +346,15 @@ static void test_request_resolve(void **state)
              id);
     near_outcome o;
     near_rpc_error err = {0};
-    assert_int_equal(dn_call(&node, &operator_cred, OUTLAYER, "resolve_execution", args, 0,
-                             NEAR_WAIT_FINAL, &o, &err, NULL),
-                     NEAR_OK);
-    if (o.kind != NEAR_OUTCOME_SUCCESS) fprintf(stderr, "resolve: %s\n", o.failure_message);
+    assert_int_equal(
+        dn_call(&node, &operator_cred, OUTLAYER, "resolve_execution", args, 0, NEAR_WAIT_FINAL, &o, &err, NULL),
+        NEAR_OK);
+    if (o.kind != NEAR_OUTCOME_SUCCESS)
+        fprintf(stderr, "resolve: %s\n", o.failure_message);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     bool charged_log = false;
-    for (size_t i = 0; i < o.n_logs; i++) charged_log |= strstr(o.logs[i], "[[yNEAR charged: \"") != NULL;
+    for (size_t i = 0; i < o.n_logs; i++)
+        charged_log |= strstr(o.logs[i], "[[yNEAR charged: \"") != NULL;
     assert_true(charged_log);
     /* The whole resolve (transaction, resolve receipt with its resume,
      * refunds) burns a few Tgas: before yield_resume_byte was charged on
@@ -371,14 +377,14 @@ static void test_request_resolve(void **state)
     assert_true(before - after == cost + (near_u128)request_gas * GAS_PRICE);
 
     /* A second resolve of the same request fails (the yield is consumed). */
-    assert_int_equal(dn_call(&node, &operator_cred, OUTLAYER, "resolve_execution", args, 0,
-                             NEAR_WAIT_FINAL, &o, &err, NULL),
-                     NEAR_OK);
+    assert_int_equal(
+        dn_call(&node, &operator_cred, OUTLAYER, "resolve_execution", args, 0, NEAR_WAIT_FINAL, &o, &err, NULL),
+        NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_FAILURE);
     near_outcome_free(&o);
     /* Only the operator may resolve. */
-    assert_int_equal(dn_call(&node, &alice, OUTLAYER, "resolve_execution", args, 0,
-                             NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
+    assert_int_equal(dn_call(&node, &alice, OUTLAYER, "resolve_execution", args, 0, NEAR_WAIT_FINAL, &o, &err, NULL),
+                     NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_FAILURE);
     assert_non_null(strstr(o.failure_message, "Only operator"));
     near_outcome_free(&o);
@@ -390,7 +396,8 @@ static void test_large_output(void **state)
     char tx_hash[64];
     long id = request(DN_NEAR / 10, tx_hash);
     char big[2101];
-    for (int i = 0; i < 2100; i++) big[i] = (char)('a' + i % 26);
+    for (int i = 0; i < 2100; i++)
+        big[i] = (char)('a' + i % 26);
     big[2100] = 0;
     char *args = malloc(4096);
     snprintf(args, 4096,
@@ -400,11 +407,11 @@ static void test_large_output(void **state)
              id, big);
     near_outcome o;
     near_rpc_error err = {0};
-    assert_int_equal(
-        dn_call(&node, &operator_cred, OUTLAYER, "submit_execution_output_and_resolve", args, 0,
-                NEAR_WAIT_FINAL, &o, &err, NULL),
-        NEAR_OK);
-    if (o.kind != NEAR_OUTCOME_SUCCESS) fprintf(stderr, "submit large: %s\n", o.failure_message);
+    assert_int_equal(dn_call(&node, &operator_cred, OUTLAYER, "submit_execution_output_and_resolve", args, 0,
+                             NEAR_WAIT_FINAL, &o, &err, NULL),
+                     NEAR_OK);
+    if (o.kind != NEAR_OUTCOME_SUCCESS)
+        fprintf(stderr, "submit large: %s\n", o.failure_message);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     near_outcome_free(&o);
     free(args);
@@ -420,12 +427,15 @@ static near_status fc_key_call(const near_keypair *kp, const char *receiver, con
                                near_rpc_error *err, uint64_t *gas_burnt)
 {
     near_transaction tx;
-    if (dn_tx_begin(&node, ALICE, kp, receiver, &tx)) return NEAR_ERR_ARG;
-    assert_int_equal(near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)"{}", 2, 30 * DN_TGAS, deposit), NEAR_OK);
+    if (dn_tx_begin(&node, ALICE, kp, receiver, &tx))
+        return NEAR_ERR_ARG;
+    assert_int_equal(
+        near_add_function_call(near_tx_actions(&tx), method, (const uint8_t *)"{}", 2, 30 * DN_TGAS, deposit), NEAR_OK);
     near_outcome o;
     near_status st = dn_tx_send(&node, &tx, kp, NEAR_WAIT_FINAL, &o, err, NULL);
     if (st == NEAR_OK) {
-        if (gas_burnt) *gas_burnt = o.gas_burnt;
+        if (gas_burnt)
+            *gas_burnt = o.gas_burnt;
         near_outcome_free(&o);
     }
     return st;
@@ -436,7 +446,8 @@ static void add_key(const near_keypair *kp, const near_u128 *allowance, const ch
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&node, ALICE, &alice.keypair, ALICE, &tx), 0);
     const char *names[1] = {method};
-    assert_int_equal(near_add_function_call_key(near_tx_actions(&tx), &kp->public_key, 0, allowance, OUTLAYER, names, 1), NEAR_OK);
+    assert_int_equal(
+        near_add_function_call_key(near_tx_actions(&tx), &kp->public_key, 0, allowance, OUTLAYER, names, 1), NEAR_OK);
     near_outcome o;
     near_rpc_error err = {0};
     assert_int_equal(dn_tx_send(&node, &tx, &alice.keypair, NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
@@ -568,9 +579,9 @@ static void test_restart_keeps_state(void **state)
              "\"compilation_note\":null}}",
              id);
     near_outcome o;
-    assert_int_equal(dn_call(&node, &operator_cred, OUTLAYER, "resolve_execution", args, 0,
-                             NEAR_WAIT_FINAL, &o, &err, NULL),
-                     NEAR_OK);
+    assert_int_equal(
+        dn_call(&node, &operator_cred, OUTLAYER, "resolve_execution", args, 0, NEAR_WAIT_FINAL, &o, &err, NULL),
+        NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     near_outcome_free(&o);
     char value[64];

@@ -36,7 +36,8 @@ static void deploy(const near_credentials *who, const char *path, const char *in
 static int setup(void **state)
 {
     (void)state;
-    if (dn_start(&node, 20, NULL)) return -1;
+    if (dn_start(&node, 20, NULL))
+        return -1;
     if (dn_create_account(&node, &node.test_root, OUTLAYER, 20 * DN_NEAR, &outlayer) ||
         dn_create_account(&node, &node.test_root, OPERATOR, 20 * DN_NEAR, &op) ||
         dn_create_account(&node, &node.test_root, COINFLIP, 20 * DN_NEAR, &coinflip) ||
@@ -63,10 +64,9 @@ static void test_coinflip_through_outlayer(void **state)
     char hash[64];
     near_outcome o;
     near_rpc_error err = {0};
-    assert_int_equal(
-        dn_call(&node, &bob, COINFLIP, "flip", "{\"choice\":\"Heads\"}", DN_NEAR / 10,
-                NEAR_WAIT_INCLUDED, &o, &err, hash),
-        NEAR_OK);
+    assert_int_equal(dn_call(&node, &bob, COINFLIP, "flip", "{\"choice\":\"Heads\"}", DN_NEAR / 10, NEAR_WAIT_INCLUDED,
+                             &o, &err, hash),
+                     NEAR_OK);
     near_outcome_free(&o);
     uint64_t at = 0;
     char *event = dn_feed_find_event(&node, OUTLAYER, "execution_requested", h0, 20000, &at);
@@ -86,8 +86,8 @@ static void test_coinflip_through_outlayer(void **state)
              "\"resources_used\":{\"instructions\":2000000,\"time_ms\":10,\"compile_time_ms\":null},"
              "\"compilation_note\":null}}",
              id);
-    assert_int_equal(dn_call(&node, &op, OUTLAYER, "resolve_execution", args, 0,
-                             NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
+    assert_int_equal(dn_call(&node, &op, OUTLAYER, "resolve_execution", args, 0, NEAR_WAIT_FINAL, &o, &err, NULL),
+                     NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     near_outcome_free(&o);
 
@@ -97,12 +97,14 @@ static void test_coinflip_through_outlayer(void **state)
         near_rpc_error_clear(&err);
     }
     assert_int_equal(st, NEAR_OK);
-    if (o.kind != NEAR_OUTCOME_SUCCESS) fprintf(stderr, "flip: %s\n", o.failure_message);
+    if (o.kind != NEAR_OUTCOME_SUCCESS)
+        fprintf(stderr, "flip: %s\n", o.failure_message);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     assert_string_equal((const char *)o.value,
                         "{\"player\":\"bob.test.near\",\"choice\":\"Heads\",\"outcome\":\"Heads\",\"won\":true}");
     bool won_log = false;
-    for (size_t i = 0; i < o.n_logs; i++) won_log |= strstr(o.logs[i], "bob.test.near won: Heads") != NULL;
+    for (size_t i = 0; i < o.n_logs; i++)
+        won_log |= strstr(o.logs[i], "bob.test.near won: Heads") != NULL;
     assert_true(won_log);
     /* EXPERIMENTAL_tx_status lists every receipt, including the data ones. */
     json_t *receipts = json_object_get(o.raw, "receipts");
@@ -125,7 +127,8 @@ static json_t *rpc(const char *method, json_t *params, near_status want)
     json_t *r = NULL;
     near_rpc_error err = {0};
     near_status st = near_rpc_call(node.rpc, method, params, 1, &r, &err);
-    if (st != want) fprintf(stderr, "%s: %s %s\n", method, near_status_name(st), err.message);
+    if (st != want)
+        fprintf(stderr, "%s: %s %s\n", method, near_status_name(st), err.message);
     assert_int_equal(st, want);
     near_rpc_error_clear(&err);
     return r;
@@ -253,7 +256,8 @@ static void test_broadcast_forms(void **state)
         near_status st = as[k];
         if (st == NEAR_OK) {
             st = near_rpc_tx_status(node.rpc, hs[k], BOB, NEAR_WAIT_FINAL, 0, &o, &err);
-            if (st == NEAR_OK) near_outcome_free(&o);
+            if (st == NEAR_OK)
+                near_outcome_free(&o);
         }
         ok += st == NEAR_OK;
         bad_nonce += st == NEAR_ERR_INVALID_NONCE;
@@ -272,13 +276,17 @@ static near_outcome send_actions(const near_credentials *who, const near_keypair
     near_outcome o;
     near_rpc_error err = {0};
     near_status st = dn_tx_send(&node, &tx, kp, NEAR_WAIT_FINAL, &o, &err, NULL);
-    if (st != NEAR_OK) fprintf(stderr, "send: %s\n", err.message);
+    if (st != NEAR_OK)
+        fprintf(stderr, "send: %s\n", err.message);
     assert_int_equal(st, NEAR_OK);
     near_rpc_error_clear(&err);
     return o;
 }
 
-static void add_full_key(near_action_list l, void *user) { assert_int_equal(near_add_full_access_key(l, user, 0), NEAR_OK); }
+static void add_full_key(near_action_list l, void *user)
+{
+    assert_int_equal(near_add_full_access_key(l, user, 0), NEAR_OK);
+}
 static void delete_key(near_action_list l, void *user) { assert_int_equal(near_add_delete_key(l, user), NEAR_OK); }
 static void stake_one(near_action_list l, void *user) { assert_int_equal(near_add_stake(l, DN_NEAR, user), NEAR_OK); }
 static void transfer_one(near_action_list l, void *user)
@@ -427,9 +435,10 @@ static void test_promise_and(void **state)
     deploy(&hub, hub_wasm, NULL);
     near_outcome o;
     near_rpc_error err = {0};
-    assert_int_equal(dn_call(&node, &bob, "hub.test.near", "fanout_ok", "", 0,
-                             NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
-    if (o.kind != NEAR_OUTCOME_SUCCESS) fprintf(stderr, "fanout_ok: %s\n", o.failure_message);
+    assert_int_equal(dn_call(&node, &bob, "hub.test.near", "fanout_ok", "", 0, NEAR_WAIT_FINAL, &o, &err, NULL),
+                     NEAR_OK);
+    if (o.kind != NEAR_OUTCOME_SUCCESS)
+        fprintf(stderr, "fanout_ok: %s\n", o.failure_message);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     assert_string_equal((const char *)o.value, "a.test.near|b.test.near");
     /* fanout + a.who + b.who + collect, and gas refunds to bob (receipts
@@ -450,8 +459,8 @@ static void test_promise_and(void **state)
     assert_true(refunds >= 1 && refunds <= 4);
     near_outcome_free(&o);
 
-    assert_int_equal(dn_call(&node, &bob, "hub.test.near", "fanout_fail", "", 0,
-                             NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
+    assert_int_equal(dn_call(&node, &bob, "hub.test.near", "fanout_fail", "", 0, NEAR_WAIT_FINAL, &o, &err, NULL),
+                     NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS); /* the failed branch is not the returned one */
     assert_string_equal((const char *)o.value, "a.test.near|FAILED");
     bool saw_panic = false;
@@ -512,10 +521,11 @@ static void test_meta_transaction(void **state)
     near_u128 carol0 = dn_balance(&node, "carol.test.near"), bob0 = dn_balance(&node, BOB);
     near_outcome o;
     assert_int_equal(relay(&sd, &o, &err), NEAR_OK);
-    if (o.kind != NEAR_OUTCOME_SUCCESS) fprintf(stderr, "relay: %s\n", o.failure_message);
+    if (o.kind != NEAR_OUTCOME_SUCCESS)
+        fprintf(stderr, "relay: %s\n", o.failure_message);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     near_outcome_free(&o);
-    assert_true(dn_balance(&node, BOB) - bob0 == DN_NEAR); /* the transfer happened */
+    assert_true(dn_balance(&node, BOB) - bob0 == DN_NEAR);       /* the transfer happened */
     assert_true(dn_balance(&node, "carol.test.near") == carol0); /* the relayer paid everything */
     assert_int_equal(
         near_rpc_view_access_key(node.rpc, "carol.test.near", &carol.keypair.public_key, NEAR_FINAL, &ak, &err),
@@ -566,9 +576,10 @@ static void test_yield_resumed_at_once(void **state)
     (void)state;
     near_outcome o;
     near_rpc_error err = {0};
-    assert_int_equal(dn_call(&node, &bob, "hub.test.near", "yield_now", "", 0,
-                             NEAR_WAIT_FINAL, &o, &err, NULL), NEAR_OK);
-    if (o.kind != NEAR_OUTCOME_SUCCESS) fprintf(stderr, "yield_now: %s\n", o.failure_message);
+    assert_int_equal(dn_call(&node, &bob, "hub.test.near", "yield_now", "", 0, NEAR_WAIT_FINAL, &o, &err, NULL),
+                     NEAR_OK);
+    if (o.kind != NEAR_OUTCOME_SUCCESS)
+        fprintf(stderr, "yield_now: %s\n", o.failure_message);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     assert_string_equal((const char *)o.value, "now");
     near_outcome_free(&o);
@@ -588,9 +599,8 @@ int main(void)
         cmocka_unit_test(test_coinflip_through_outlayer), cmocka_unit_test(test_rpc_forms),
         cmocka_unit_test(test_broadcast_forms),           cmocka_unit_test(test_keys_stake_delete_implicit),
         cmocka_unit_test(test_malformed_requests),        cmocka_unit_test(test_promise_and),
-        cmocka_unit_test(test_meta_transaction),
-        cmocka_unit_test(test_out_of_gas),
-        cmocka_unit_test(test_yield_resumed_at_once),          cmocka_unit_test(test_fast_forward),
+        cmocka_unit_test(test_meta_transaction),          cmocka_unit_test(test_out_of_gas),
+        cmocka_unit_test(test_yield_resumed_at_once),     cmocka_unit_test(test_fast_forward),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -276,8 +276,8 @@ static void test_refunds_are_receipts(void **state)
     char tx_hash[64];
     assert_int_equal(dn_call(&node, &alice, SDK, "boom", "", DN_NEAR, NEAR_WAIT_FINAL, &o, &err, tx_hash), NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_FAILURE);
-    near_u128 burnt = u128_field(json_object_get(json_object_get(o.raw, "transaction_outcome"), "outcome"),
-                                 "tokens_burnt");
+    near_u128 burnt =
+        u128_field(json_object_get(json_object_get(o.raw, "transaction_outcome"), "outcome"), "tokens_burnt");
     size_t refunds = 0, i;
     json_t *ro;
     json_array_foreach(json_object_get(o.raw, "receipts_outcome"), i, ro)

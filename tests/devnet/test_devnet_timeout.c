@@ -45,9 +45,8 @@ static void test_timeout_refunds_minus_base_fee(void **state)
         "{\"code_source\":{\"GitHub\":{\"repo\":\"https://github.com/u/r\",\"commit\":\"main\",\"build_target\":null}},"
         "\"resource_limits\":{\"max_instructions\":10000000,\"max_memory_mb\":64,\"max_execution_seconds\":10}}";
     near_u128 payment = DN_NEAR / 10;
-    assert_int_equal(dn_call(&node, &alice, OUTLAYER, "request_execution", args, payment,
-                             NEAR_WAIT_NONE, &o, &err, hash),
-                     NEAR_OK);
+    assert_int_equal(
+        dn_call(&node, &alice, OUTLAYER, "request_execution", args, payment, NEAR_WAIT_NONE, &o, &err, hash), NEAR_OK);
     near_outcome_free(&o);
     uint64_t at = 0;
     char *event = dn_feed_find_event(&node, OUTLAYER, "execution_requested", h0, 20000, &at);
@@ -65,7 +64,8 @@ static void test_timeout_refunds_minus_base_fee(void **state)
     assert_int_equal(o.value_len, 4);
     assert_memory_equal(o.value, "null", 4);
     bool failed_log = false;
-    for (size_t i = 0; i < o.n_logs; i++) failed_log |= strstr(o.logs[i], "Execution promise failed") != NULL;
+    for (size_t i = 0; i < o.n_logs; i++)
+        failed_log |= strstr(o.logs[i], "Execution promise failed") != NULL;
     assert_true(failed_log);
     near_outcome_free(&o);
     assert_true(dn_height(&node) >= at + 200);
@@ -79,10 +79,10 @@ static void test_timeout_refunds_minus_base_fee(void **state)
     /* A resolve after the timeout cannot resume anything. */
     assert_int_equal(
         dn_call(&node, &op, OUTLAYER, "resolve_execution",
-             "{\"request_id\":0,\"response\":{\"success\":true,\"output\":{\"Text\":\"late\"},\"error\":null,"
-             "\"resources_used\":{\"instructions\":1,\"time_ms\":1,\"compile_time_ms\":null},"
-             "\"compilation_note\":null}}",
-             0, NEAR_WAIT_FINAL, &o, &err, NULL),
+                "{\"request_id\":0,\"response\":{\"success\":true,\"output\":{\"Text\":\"late\"},\"error\":null,"
+                "\"resources_used\":{\"instructions\":1,\"time_ms\":1,\"compile_time_ms\":null},"
+                "\"compilation_note\":null}}",
+                0, NEAR_WAIT_FINAL, &o, &err, NULL),
         NEAR_OK);
     assert_int_equal(o.kind, NEAR_OUTCOME_FAILURE);
     near_outcome_free(&o);

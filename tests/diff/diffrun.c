@@ -71,8 +71,7 @@ static void print_value(olw_valtype t, uint64_t bits)
             printf(" f32:%08" PRIx32, (uint32_t)bits);
         break;
     case OLW_F64:
-        if ((bits & UINT64_C(0x7ff0000000000000)) == UINT64_C(0x7ff0000000000000) &&
-            (bits & UINT64_C(0xfffffffffffff)))
+        if ((bits & UINT64_C(0x7ff0000000000000)) == UINT64_C(0x7ff0000000000000) && (bits & UINT64_C(0xfffffffffffff)))
             printf(" nan");
         else
             printf(" f64:%016" PRIx64, bits);

@@ -89,14 +89,14 @@ static char *sh_out(const char *fmt, ...)
     vsnprintf(cmd, sizeof cmd, fmt, ap);
     va_end(ap);
     FILE *p = popen(cmd, "r");
-    if (!p) return NULL;
+    if (!p)
+        return NULL;
     char *buf = calloc(1, 1 << 16);
     size_t n = fread(buf, 1, (1 << 16) - 1, p);
     buf[n] = 0;
     pclose(p);
     return buf;
 }
-
 
 static int load_key(const char *dev_json, const char *role, near_credentials *out)
 {
@@ -105,11 +105,14 @@ static int load_key(const char *dev_json, const char *role, near_credentials *ou
     size_t i;
     json_t *a;
     int rc = -1;
-    json_array_foreach(json_object_get(d, "accounts"), i, a) {
-        if (strcmp(json_string_value(json_object_get(a, "role")), role) != 0) continue;
+    json_array_foreach(json_object_get(d, "accounts"), i, a)
+    {
+        if (strcmp(json_string_value(json_object_get(a, "role")), role) != 0)
+            continue;
         char err[200];
         rc = near_credentials_read_file(json_string_value(json_object_get(a, "key_file")), out, err, sizeof err);
-        if (rc) fprintf(stderr, "%s key: %s\n", role, err);
+        if (rc)
+            fprintf(stderr, "%s key: %s\n", role, err);
     }
     json_decref(d);
     return rc;
@@ -119,7 +122,8 @@ static int read_pricing(void)
 {
     near_call_result r;
     near_rpc_error err = {0};
-    if (near_view_function(C.node.rpc, WH_OUTLAYER, "get_pricing", "{}", &r, &err) != NEAR_OK) return -1;
+    if (near_view_function(C.node.rpc, WH_OUTLAYER, "get_pricing", "{}", &r, &err) != NEAR_OK)
+        return -1;
     json_t *p = json_loadb((const char *)r.result, r.result_len, 0, NULL);
     near_call_result_free(&r);
     int bad = !json_is_array(p) || near_u128_parse(json_string_value(json_array_get(p, 0)), &C.base_fee) ||
@@ -138,14 +142,27 @@ static json_t *start_dev(const char *dev_json)
     char pb[16] = "0";
     char git[64];
     snprintf(git, sizeof git, "git://127.0.0.1:%d", git_port);
-    char *argv[] = {(char *)outlayer_bin, "dev", "--home", home, "--workers", "2", "--port-base", pb,
-                    "--git-base-url", git, "--bin-dir", (char *)bin_dir, "--contracts-dir", "build/contracts",
+    char *argv[] = {(char *)outlayer_bin,
+                    "dev",
+                    "--home",
+                    home,
+                    "--workers",
+                    "2",
+                    "--port-base",
+                    pb,
+                    "--git-base-url",
+                    git,
+                    "--bin-dir",
+                    (char *)bin_dir,
+                    "--contracts-dir",
+                    "build/contracts",
                     NULL};
     dev_pid = wh_spawn(argv, devlog);
     for (int waited = 0; waited < 60000; waited += 100) {
         usleep(100 * 1000);
         json_t *d = access(dev_json, R_OK) == 0 ? json_load_file(dev_json, 0, NULL) : NULL;
-        if (d) return d;
+        if (d)
+            return d;
         if (waitpid(dev_pid, NULL, WNOHANG) == dev_pid) {
             dev_pid = 0;
             fprintf(stderr, "outlayer dev did not start:\n");
@@ -182,19 +199,26 @@ static int stop_dev(void)
 
 static int setup(void **state)
 {
-    if (sodium_init() < 0 || hc_global_init() || near_rpc_global_init()) return -1;
-    if (getenv("OUTLAYER_BIN")) outlayer_bin = getenv("OUTLAYER_BIN");
-    if (getenv("E2E_BIN_DIR")) bin_dir = getenv("E2E_BIN_DIR");
+    if (sodium_init() < 0 || hc_global_init() || near_rpc_global_init())
+        return -1;
+    if (getenv("OUTLAYER_BIN"))
+        outlayer_bin = getenv("OUTLAYER_BIN");
+    if (getenv("E2E_BIN_DIR"))
+        bin_dir = getenv("E2E_BIN_DIR");
     snprintf(home, sizeof home, "/tmp/ol-e2e-XXXXXX");
-    if (!mkdtemp(home)) return -1;
+    if (!mkdtemp(home))
+        return -1;
     /* A git daemon for the git source: alice/square prints the square of its input. */
     char main_c[300];
     snprintf(main_c, sizeof main_c, "%s/repos/alice/square/main.c", home);
-    if (sh("mkdir -p %s/repos/alice/square", home)) return -1;
+    if (sh("mkdir -p %s/repos/alice/square", home))
+        return -1;
     FILE *f = fopen(main_c, "w");
-    if (!f) return -1;
+    if (!f)
+        return -1;
     fputs("#include <stdio.h>\nint main(void)\n{\n    long n = 0;\n    if (scanf(\"%ld\", &n) != 1) return 1;\n"
-          "    printf(\"%ld\", n * n);\n    return 0;\n}\n", f);
+          "    printf(\"%ld\", n * n);\n    return 0;\n}\n",
+          f);
     fclose(f);
     if (sh("set -e; cd %s/repos/alice/square; git init -q -b main .;"
            "printf '{\"language\":\"c\",\"sources\":[\"main.c\"]}' > outlayer.json;"
@@ -202,7 +226,8 @@ static int setup(void **state)
            home))
         return -1;
     char *commit = sh_out("git -C %s/repos/alice/square rev-parse main", home);
-    if (!commit || strlen(commit) < 40) return -1;
+    if (!commit || strlen(commit) < 40)
+        return -1;
     memcpy(head_commit, commit, 40);
     free(commit);
     /* alice/slow: the same answer, but clang needs a few seconds for it (the
@@ -219,7 +244,8 @@ static int setup(void **state)
            home, home))
         return -1;
     commit = sh_out("git -C %s/repos/alice/slow rev-parse main", home);
-    if (!commit || strlen(commit) < 40) return -1;
+    if (!commit || strlen(commit) < 40)
+        return -1;
     memcpy(slow_commit, commit, 40);
     free(commit);
     git_port = wh_free_port();
@@ -235,7 +261,8 @@ static int setup(void **state)
     snprintf(devlog, sizeof devlog, "%s/dev.out", home);
     json_t *d = NULL;
     d = start_dev(dev_json);
-    if (!d) return -1;
+    if (!d)
+        return -1;
     /* --port-base 0: the ports it chose, listed in dev.json */
     port_base = (int)json_integer_value(json_object_get(json_object_get(d, "ports"), "rpc"));
     char rpc_want[64];
@@ -256,21 +283,25 @@ static int setup(void **state)
         return -1;
     snprintf(C.node.url, sizeof C.node.url, "%s", json_string_value(json_object_get(d, "rpc_url")));
     snprintf(url_base, sizeof url_base, "%s", json_string_value(json_object_get(d, "wasm_url_base")));
-    if (strcmp(json_string_value(json_object_get(d, "contract_id")), WH_OUTLAYER) != 0) return -1;
+    if (strcmp(json_string_value(json_object_get(d, "contract_id")), WH_OUTLAYER) != 0)
+        return -1;
     char wasm_dir[300];
     snprintf(wasm_dir, sizeof wasm_dir, "%s", json_string_value(json_object_get(d, "wasm_dir")));
     json_decref(d);
     C.node.rpc = near_rpc_new(C.node.url);
-    if (load_key(dev_json, "operator", &C.op) || load_key(dev_json, "user", &C.caller) || read_pricing()) return -1;
+    if (load_key(dev_json, "operator", &C.op) || load_key(dev_json, "user", &C.caller) || read_pricing())
+        return -1;
     /* The probe program, served by outlayer dev under its SHA-256. */
     size_t len;
     uint8_t *probe = dn_read_file(PROBE, &len);
-    if (!probe) return -1;
+    if (!probe)
+        return -1;
     uint8_t h[32];
     crypto_hash_sha256(h, probe, len);
     sodium_bin2hex(probe_hash, sizeof probe_hash, h, 32);
     free(probe);
-    if (sh("cp %s %s/%s.wasm", PROBE, wasm_dir, probe_hash)) return -1;
+    if (sh("cp %s %s/%s.wasm", PROBE, wasm_dir, probe_hash))
+        return -1;
     snprintf(probe_url, sizeof probe_url,
              "{\"WasmUrl\":{\"url\":\"%s/%s.wasm\",\"hash\":\"%s\",\"build_target\":\"wasm32-wasip1\"}}", url_base,
              probe_hash, probe_hash);
@@ -280,23 +311,29 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     int bad = 0;
-    if (dev_pid > 0 && stop_dev()) bad = 1;
-    if (git_pid > 0) wh_stop(git_pid, SIGTERM);
+    if (dev_pid > 0 && stop_dev())
+        bad = 1;
+    if (git_pid > 0)
+        wh_stop(git_pid, SIGTERM);
     /* Every yoctoNEAR accounted for: balances + burnt gas = genesis supply. */
     snprintf(C.node.home, sizeof C.node.home, "%s/devnet", home);
-    if (dn_check_supply(&C.node)) bad = 1;
+    if (dn_check_supply(&C.node))
+        bad = 1;
     if (sh("grep -l 'ERROR: AddressSanitizer\\|ERROR: LeakSanitizer\\|runtime error:' %s/logs/*.log %s 2>/dev/null",
            home, devlog) == 0) {
         fprintf(stderr, "sanitizer report in %s or %s/logs\n", devlog, home);
         bad = 1;
     }
-    if (C.node.rpc) near_rpc_free(C.node.rpc);
-    if (getenv("KEEP_E2E_DIR") || bad) fprintf(stderr, "home kept: %s\n", home);
-    else sh("rm -rf %s", home);
+    if (C.node.rpc)
+        near_rpc_free(C.node.rpc);
+    if (getenv("KEEP_E2E_DIR") || bad)
+        fprintf(stderr, "home kept: %s\n", home);
+    else
+        sh("rm -rf %s", home);
     return bad ? -1 : 0;
 }
 
-#define LIMITS(fuel, mem, secs)                                                                                    \
+#define LIMITS(fuel, mem, secs) \
     "{\"max_instructions\":" #fuel ",\"max_memory_mb\":" #mem ",\"max_execution_seconds\":" #secs "}"
 
 /* Requests, waits for the final outcome, checks the refund to the yoctoNEAR;
@@ -306,14 +343,17 @@ static json_t *run_request(const char *limits, const char *input, const char *fo
     wh_request rq;
     assert_int_equal(wh_request_execution(&C, probe_url, limits, input, format, &rq), 0);
     near_outcome o;
-    if (wh_final(&C, &rq, 90000, &o)) fail_msg("no final outcome for input %s (home %s)", input, home);
+    if (wh_final(&C, &rq, 90000, &o))
+        fail_msg("no final outcome for input %s (home %s)", input, home);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
-    if (wh_check_refund(&C, &rq, &o)) fail_msg("refund is not exact for input %s", input);
+    if (wh_check_refund(&C, &rq, &o))
+        fail_msg("refund is not exact for input %s", input);
     json_t *ev = wh_completed_event(&o);
     assert_non_null(ev);
     json_t *d = json_incref(json_array_get(json_object_get(ev, "data"), 0));
     json_decref(ev);
-    if (value) *value = strndup((const char *)o.value, o.value_len);
+    if (value)
+        *value = strndup((const char *)o.value, o.value_len);
     near_outcome_free(&o);
     return d;
 }
@@ -335,7 +375,8 @@ static void expect_failure(const char *limits, const char *input, const char *ne
     assert_string_equal(value, "null");
     assert_true(json_is_false(json_object_get(d, "success")));
     const char *msg = json_string_value(json_object_get(d, "error_message"));
-    if (!msg || !strstr(msg, needle)) fail_msg("input %s: error %s, expected %s", input, msg ? msg : "-", needle);
+    if (!msg || !strstr(msg, needle))
+        fail_msg("input %s: error %s, expected %s", input, msg ? msg : "-", needle);
     free(value);
     json_decref(d);
 }
@@ -348,7 +389,8 @@ static void test_cli_request(void **state)
                        outlayer_bin, home);
     assert_non_null(out);
     json_t *j = json_loads(out, 0, NULL);
-    if (!j) fail_msg("outlayer request printed: %s", out);
+    if (!j)
+        fail_msg("outlayer request printed: %s", out);
     assert_string_equal(json_string_value(json_object_get(j, "value")), "Hello, e2e!\n");
     json_t *ev = json_object_get(j, "event");
     assert_true(json_is_true(json_object_get(ev, "success")));
@@ -380,7 +422,8 @@ static int worker_keys_active(json_t *list, const char *mrtd)
     int n = 0;
     size_t i;
     json_t *w;
-    json_array_foreach(list, i, w) {
+    json_array_foreach(list, i, w)
+    {
         const char *key = json_string_value(json_object_get(w, "public_key"));
         near_public_key pk;
         near_access_key_view v;
@@ -391,7 +434,8 @@ static int worker_keys_active(json_t *list, const char *mrtd)
             continue; /* a worker killed by an earlier test is still listed; its key may be gone */
         }
         const char *m = json_string_value(json_object_get(json_object_get(w, "measurements"), "mrtd"));
-        if (!v.key.full_access && strcmp(v.key.receiver_id, WH_OUTLAYER) == 0 && m && strcmp(m, mrtd) == 0) n++;
+        if (!v.key.full_access && strcmp(v.key.receiver_id, WH_OUTLAYER) == 0 && m && strcmp(m, mrtd) == 0)
+            n++;
         near_access_key_view_free(&v);
     }
     return n;
@@ -411,7 +455,8 @@ static void test_workers_are_registered(void **state)
                         bin_dir);
     assert_non_null(mrtd);
     int active = worker_keys_active(list, mrtd);
-    if (active < 2) fail_msg("%d registered worker keys active (want >= 2): %s", active, json_dumps(list, 0));
+    if (active < 2)
+        fail_msg("%d registered worker keys active (want >= 2): %s", active, json_dumps(list, 0));
     size_t before = json_array_size(list);
     json_decref(list);
     /* outlayer tee register: one more key, written as a credential file */
@@ -429,9 +474,9 @@ static void test_workers_are_registered(void **state)
     assert_int_equal(near_credentials_read_file(path, &cred, err, sizeof err), 0);
     assert_string_equal(cred.account_id, "register.test.near");
     near_access_key_view v;
-    assert_int_equal(near_rpc_view_access_key(C.node.rpc, "register.test.near", &cred.keypair.public_key, NEAR_FINAL,
-                                              &v, &e),
-                     NEAR_OK);
+    assert_int_equal(
+        near_rpc_view_access_key(C.node.rpc, "register.test.near", &cred.keypair.public_key, NEAR_FINAL, &v, &e),
+        NEAR_OK);
     assert_false(v.key.full_access);
     near_access_key_view_free(&v);
     assert_int_equal(near_view_function(C.node.rpc, "register.test.near", "list_workers", "{}", &r, &e), NEAR_OK);
@@ -446,10 +491,11 @@ static void test_workers_are_registered(void **state)
 /* `outlayer request --json` with a built example; returns the parsed line. */
 static json_t *cli_json(const char *example, const char *input, const char *format)
 {
-    char *out = sh_out("%s request --home %s --wasm build/examples/%s.wasm --input '%s' --format %s --json", outlayer_bin,
-                       home, example, input, format);
+    char *out = sh_out("%s request --home %s --wasm build/examples/%s.wasm --input '%s' --format %s --json",
+                       outlayer_bin, home, example, input, format);
     json_t *j = out ? json_loads(out, 0, NULL) : NULL;
-    if (!j) fail_msg("outlayer request (%s) printed: %s", example, out ? out : "(nothing)");
+    if (!j)
+        fail_msg("outlayer request (%s) printed: %s", example, out ? out : "(nothing)");
     free(out);
     return j;
 }
@@ -509,7 +555,8 @@ static near_u128 burnt(json_t *outcome_with_id)
 {
     near_u128 v = 0;
     const char *s = json_string_value(json_object_get(json_object_get(outcome_with_id, "outcome"), "tokens_burnt"));
-    if (s && near_u128_parse(s, &v) != NEAR_OK) v = 0; /* not a number: counts as nothing burnt */
+    if (s && near_u128_parse(s, &v) != NEAR_OK)
+        v = 0; /* not a number: counts as nothing burnt */
     return v;
 }
 
@@ -536,12 +583,14 @@ static void test_two_workers_share_the_queue(void **state)
      * once: it fell by exactly the charges plus the gas. */
     for (int i = 0; i < N; i++) {
         near_outcome o;
-        if (wh_final(&C, &rq[i], 90000, &o)) fail_msg("request %d: no final outcome", i);
+        if (wh_final(&C, &rq[i], 90000, &o))
+            fail_msg("request %d: no final outcome", i);
         json_t *ev = wh_completed_event(&o);
         json_t *d = json_array_get(json_object_get(ev, "data"), 0);
         near_u128 charged = 0, refunded = 0;
         assert_int_equal(near_u128_parse(json_string_value(json_object_get(d, "payment_charged")), &charged), NEAR_OK);
-        assert_int_equal(near_u128_parse(json_string_value(json_object_get(d, "payment_refunded")), &refunded), NEAR_OK);
+        assert_int_equal(near_u128_parse(json_string_value(json_object_get(d, "payment_refunded")), &refunded),
+                         NEAR_OK);
         assert_true(charged == C.base_fee && charged + refunded == rq[i].deposit); /* time limit: base fee only */
         spent += charged + tree_gas(&o);
         json_decref(ev);
@@ -549,7 +598,8 @@ static void test_two_workers_share_the_queue(void **state)
     }
     assert_true(start - dn_balance(&C.node, WH_CALLER) == spent);
     int d1 = log_count(1, ": resolved ") - before[1], d2 = log_count(2, ": resolved ") - before[2];
-    if (d1 < 1 || d2 < 1 || d1 + d2 != N) fail_msg("worker-1 resolved %d, worker-2 %d of %d", d1, d2, N);
+    if (d1 < 1 || d2 < 1 || d1 + d2 != N)
+        fail_msg("worker-1 resolved %d, worker-2 %d of %d", d1, d2, N);
 }
 
 static pid_t worker_pid(int k)
@@ -568,9 +618,12 @@ static void test_kill_worker_mid_execution(void **state)
     assert_int_equal(wh_request_execution(&C, probe_url, LIMITS(400000000000, 32, 3), "wait", "Text", &rq), 0);
     int k = 0;
     for (int waited = 0; waited < 30000 && !k; waited += 50) {
-        if (log_count(1, ": running ") > before[1]) k = 1;
-        else if (log_count(2, ": running ") > before[2]) k = 2;
-        else usleep(50 * 1000);
+        if (log_count(1, ": running ") > before[1])
+            k = 1;
+        else if (log_count(2, ": running ") > before[2])
+            k = 2;
+        else
+            usleep(50 * 1000);
     }
     assert_true(k > 0);
     /* The request id, from the line that says it is running. */
@@ -584,7 +637,8 @@ static void test_kill_worker_mid_execution(void **state)
     usleep(300 * 1000);
     kill(victim, SIGKILL);
     near_outcome o;
-    if (wh_final(&C, &rq, 90000, &o)) fail_msg("the request was not resolved after kill -9 (home %s)", home);
+    if (wh_final(&C, &rq, 90000, &o))
+        fail_msg("the request was not resolved after kill -9 (home %s)", home);
     assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
     json_t *ev = wh_completed_event(&o);
     json_t *d = json_array_get(json_object_get(ev, "data"), 0);
@@ -601,8 +655,10 @@ static void test_kill_worker_mid_execution(void **state)
     /* outlayer dev said so and started the worker again. */
     int restarted = 0;
     for (int waited = 0; waited < 10000 && !restarted; waited += 100) {
-        restarted = sh("grep -q 'worker-%d was killed by signal 9; restarting' %s", k, devlog) == 0 && worker_pid(k) > 0;
-        if (!restarted) usleep(100 * 1000);
+        restarted =
+            sh("grep -q 'worker-%d was killed by signal 9; restarting' %s", k, devlog) == 0 && worker_pid(k) > 0;
+        if (!restarted)
+            usleep(100 * 1000);
     }
     assert_true(restarted);
     /* ... and the restarted worker takes work: a request still gets answered. */
@@ -626,7 +682,8 @@ static void test_git_source(void **state)
     char src[300];
     snprintf(src, sizeof src,
              "{\"GitHub\":{\"repo\":\"https://github.com/alice/square\",\"commit\":\"%s\","
-             "\"build_target\":\"wasm32-wasip1\"}}", head_commit);
+             "\"build_target\":\"wasm32-wasip1\"}}",
+             head_commit);
     const char *by_branch = "{\"GitHub\":{\"repo\":\"https://github.com/alice/square\",\"commit\":\"main\","
                             "\"build_target\":\"wasm32-wasip1\"}}";
     const char *sources[] = {src, by_branch};
@@ -636,7 +693,8 @@ static void test_git_source(void **state)
         wh_request rq;
         assert_int_equal(wh_request_execution(&C, sources[i], LIMITS(1000000000, 32, 10), inputs[i], "Json", &rq), 0);
         near_outcome o;
-        if (wh_final(&C, &rq, 120000, &o)) fail_msg("git request %d: no final outcome (home %s)", i, home);
+        if (wh_final(&C, &rq, 120000, &o))
+            fail_msg("git request %d: no final outcome (home %s)", i, home);
         assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
         assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
         if (strcmp((const char *)o.value, want[i]) != 0)
@@ -665,14 +723,16 @@ static void test_caller_contract(void **state)
     rq.balance_before = dn_balance(&C.node, WH_CALLER);
     near_outcome o;
     near_rpc_error err = {0};
-    assert_int_equal(dn_call(&C.node, &C.caller, "coinflip.test.near", "flip", "{\"choice\":\"Heads\"}",
-                             rq.deposit, NEAR_WAIT_INCLUDED, &o, &err, rq.tx_hash),
+    assert_int_equal(dn_call(&C.node, &C.caller, "coinflip.test.near", "flip", "{\"choice\":\"Heads\"}", rq.deposit,
+                             NEAR_WAIT_INCLUDED, &o, &err, rq.tx_hash),
                      NEAR_OK);
     near_outcome_free(&o);
-    if (wh_final(&C, &rq, 60000, &o)) fail_msg("the flip never came back (home %s)", home);
+    if (wh_final(&C, &rq, 60000, &o))
+        fail_msg("the flip never came back (home %s)", home);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
     json_t *v = json_loadb((const char *)o.value, o.value_len, 0, NULL);
-    if (!v) fail_msg("flip returned %.*s", (int)o.value_len, (const char *)o.value);
+    if (!v)
+        fail_msg("flip returned %.*s", (int)o.value_len, (const char *)o.value);
     const char *outcome = json_string_value(json_object_get(v, "outcome"));
     assert_string_equal(json_string_value(json_object_get(v, "player")), WH_CALLER);
     assert_string_equal(json_string_value(json_object_get(v, "choice")), "Heads");
@@ -701,8 +761,8 @@ static void test_secrets(void **state)
     json_decref(d);
     int st = sh("printf 'API_KEY=sk-e2e-secret\\n' | %s secrets put --wasm-hash %s --owner " WH_CALLER
                 " --profile default --access '{\"Whitelist\":{\"accounts\":[\"" WH_CALLER "\"]}}'"
-                " --coordinator %s --rpc %s --contract " WH_OUTLAYER
-                " --credentials %s/credentials/localnet/" WH_CALLER ".json > %s/secrets.out 2>&1",
+                " --coordinator %s --rpc %s --contract " WH_OUTLAYER " --credentials %s/credentials/localnet/" WH_CALLER
+                ".json > %s/secrets.out 2>&1",
                 outlayer_bin, probe_hash, coord, C.node.url, home, home);
     if (st != 0) {
         sh("cat %s/secrets.out", home);
@@ -727,7 +787,8 @@ static void test_secrets(void **state)
         long status = 0;
         json_t *out = NULL;
         assert_int_equal(hc_post_json(url, body, &ho, &status, &out, err, sizeof err), 0);
-        if (status != want[i]) fail_msg("/decrypt for %s: %ld, expected %ld", callers[i], status, want[i]);
+        if (status != want[i])
+            fail_msg("/decrypt for %s: %ld, expected %ld", callers[i], status, want[i]);
         if (status == 200) {
             const char *b64 = json_string_value(json_object_get(out, "plaintext_secrets"));
             assert_non_null(b64);
@@ -749,9 +810,11 @@ static void test_secrets(void **state)
     char *out = sh_out("%s request --home %s --wasm " PROBE " --input envrev:API_KEY --secrets-profile default --json",
                        outlayer_bin, home);
     json_t *j = out ? json_loads(out, 0, NULL) : NULL;
-    if (!j) fail_msg("outlayer request printed %s", out ? out : "(nothing)");
+    if (!j)
+        fail_msg("outlayer request printed %s", out ? out : "(nothing)");
     const char *value = json_string_value(json_object_get(j, "value"));
-    if (!value || !strstr(value, "terces-e2e-ks")) fail_msg("the program did not get its secret: %s", out);
+    if (!value || !strstr(value, "terces-e2e-ks"))
+        fail_msg("the program did not get its secret: %s", out);
     json_decref(j);
     free(out);
     assert_int_not_equal(sh("grep -rq sk-e2e-secret %s/logs", home), 0);
@@ -764,8 +827,9 @@ static void test_payer_gets_the_refund(void **state)
     const char *payer = "owner.test.near";
     char args[800];
     snprintf(args, sizeof args,
-             "{\"code_source\":%s,\"resource_limits\":" LIMITS(1000000000, 32, 10)
-             ",\"input_data\":\"echo:paid\",\"response_format\":\"Text\",\"payer_account_id\":\"%s\"}",
+             "{\"code_source\":%s,\"resource_limits\":" LIMITS(
+                 1000000000, 32,
+                 10) ",\"input_data\":\"echo:paid\",\"response_format\":\"Text\",\"payer_account_id\":\"%s\"}",
              probe_url, payer);
     wh_request rq = {0};
     rq.deposit = DN_NEAR / 10;
@@ -773,11 +837,12 @@ static void test_payer_gets_the_refund(void **state)
     near_u128 payer_before = dn_balance(&C.node, payer);
     near_outcome o;
     near_rpc_error err = {0};
-    assert_int_equal(dn_call(&C.node, &C.caller, WH_OUTLAYER, "request_execution", args, rq.deposit,
-                             NEAR_WAIT_INCLUDED, &o, &err, rq.tx_hash),
+    assert_int_equal(dn_call(&C.node, &C.caller, WH_OUTLAYER, "request_execution", args, rq.deposit, NEAR_WAIT_INCLUDED,
+                             &o, &err, rq.tx_hash),
                      NEAR_OK);
     near_outcome_free(&o);
-    if (wh_final(&C, &rq, 60000, &o)) fail_msg("no final outcome (home %s)", home);
+    if (wh_final(&C, &rq, 60000, &o))
+        fail_msg("no final outcome (home %s)", home);
     assert_string_equal((const char *)o.value, "\"paid\"");
     json_t *ev = wh_completed_event(&o);
     json_t *d = json_array_get(json_object_get(ev, "data"), 0);
@@ -814,15 +879,16 @@ static void test_kill_coordinator_and_devnet(void **state)
         wh_request rq;
         if (i == 0) {
             kill(victim, SIGKILL); /* the request arrives while the coordinator is down */
-            assert_int_equal(wh_request_execution(&C, probe_url, LIMITS(1000000000, 32, 10), "echo:survived", "Text", &rq),
-                             0);
+            assert_int_equal(
+                wh_request_execution(&C, probe_url, LIMITS(1000000000, 32, 10), "echo:survived", "Text", &rq), 0);
         } else {
-            assert_int_equal(wh_request_execution(&C, probe_url, LIMITS(1000000000, 32, 10), "echo:survived", "Text", &rq),
-                             0);
+            assert_int_equal(
+                wh_request_execution(&C, probe_url, LIMITS(1000000000, 32, 10), "echo:survived", "Text", &rq), 0);
             kill(victim, SIGKILL); /* the chain dies with the request pending */
         }
         near_outcome o;
-        if (wh_final(&C, &rq, 90000, &o)) fail_msg("no final outcome after kill -9 of the %s (home %s)", parts[i], home);
+        if (wh_final(&C, &rq, 90000, &o))
+            fail_msg("no final outcome after kill -9 of the %s (home %s)", parts[i], home);
         assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
         assert_string_equal((const char *)o.value, "\"survived\"");
         assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
@@ -860,7 +926,8 @@ static json_t *cli_json_ex(const char *wasm, const char *input, const char *form
     char *out = sh_out("%s request --home %s --wasm %s --input '%s' --format %s --json %s", outlayer_bin, home, wasm,
                        input, format, extra ? extra : "");
     json_t *j = out ? json_loads(out, 0, NULL) : NULL;
-    if (!j) fail_msg("outlayer request (%s) printed: %s", wasm, out ? out : "(nothing)");
+    if (!j)
+        fail_msg("outlayer request (%s) printed: %s", wasm, out ? out : "(nothing)");
     free(out);
     return j;
 }
@@ -895,10 +962,10 @@ static void secrets_put(const char *wasm, const char *profile, const char *stdin
     char hash[65];
     file_sha256(wasm, hash);
     int st = sh("printf '%s' | %s secrets put --wasm-hash %s --owner " WH_CALLER " --profile %s %s"
-                " --coordinator %s --rpc %s --contract " WH_OUTLAYER
-                " --credentials %s/credentials/localnet/" WH_CALLER ".json > %s/secrets.out 2>&1",
-                stdin_text ? stdin_text : "", outlayer_bin, hash, profile, more ? more : "", dev_field("coordinator_url"),
-                C.node.url, home, home);
+                " --coordinator %s --rpc %s --contract " WH_OUTLAYER " --credentials %s/credentials/localnet/" WH_CALLER
+                ".json > %s/secrets.out 2>&1",
+                stdin_text ? stdin_text : "", outlayer_bin, hash, profile, more ? more : "",
+                dev_field("coordinator_url"), C.node.url, home, home);
     if (st != 0) {
         sh("cat %s/secrets.out", home);
         fail_msg("outlayer secrets put (%s) failed", profile);
@@ -934,7 +1001,8 @@ static char *seal_vote(const char *pubkey, const char *vote)
                        "build/examples/dao_tally.wasm --input - 2>/dev/null",
                        pubkey, vote, outlayer_bin);
     json_t *j = out ? json_loads(out, 0, NULL) : NULL;
-    if (!j) fail_msg("seal printed %s", out ? out : "(nothing)");
+    if (!j)
+        fail_msg("seal printed %s", out ? out : "(nothing)");
     char *ballot = strdup(json_string_value(json_object_get(j, "ballot")));
     json_decref(j);
     free(out);
@@ -953,15 +1021,16 @@ static void test_dao_tally_example(void **state)
     /* On chain: a version-2 blob (only the keystore can make one). */
     char hash[65], args[400];
     file_sha256(wasm, hash);
-    snprintf(args, sizeof args, "{\"accessor\":{\"WasmHash\":{\"hash\":\"%s\"}},\"profile\":\"dao\",\"owner\":\"" WH_CALLER "\"}",
-             hash);
+    snprintf(args, sizeof args,
+             "{\"accessor\":{\"WasmHash\":{\"hash\":\"%s\"}},\"profile\":\"dao\",\"owner\":\"" WH_CALLER "\"}", hash);
     near_call_result r;
     near_rpc_error err = {0};
     assert_int_equal(near_view_function(C.node.rpc, WH_OUTLAYER, "get_secrets", args, &r, &err), NEAR_OK);
     json_t *sec = json_loadb((const char *)r.result, r.result_len, 0, NULL);
     near_call_result_free(&r);
     const char *blob = json_string_value(json_object_get(sec, "encrypted_secrets"));
-    if (!blob || strncmp(blob, "b2wC", 4) != 0) fail_msg("stored blob is not version 2: %.10s", blob ? blob : "-");
+    if (!blob || strncmp(blob, "b2wC", 4) != 0)
+        fail_msg("stored blob is not version 2: %.10s", blob ? blob : "-");
     json_decref(sec);
 
     const char *voters[] = {"alice.test.near", "bob.test.near", "carol.test.near"};
@@ -972,7 +1041,8 @@ static void test_dao_tally_example(void **state)
         snprintf(in, sizeof in, "{\"action\":\"voter_key\",\"dao\":\"dao.test.near\",\"voter\":\"%s\"}", voters[i]);
         json_t *j = cli_json_ex(wasm, in, "Json", "--secrets-profile dao");
         const char *pk = json_string_value(json_object_get(json_object_get(j, "value"), "pubkey"));
-        if (!pk || strlen(pk) != 64) fail_msg("voter_key answered %s", json_dumps(j, 0));
+        if (!pk || strlen(pk) != 64)
+            fail_msg("voter_key answered %s", json_dumps(j, 0));
         char *b = seal_vote(pk, votes[i]);
         snprintf(ballots + strlen(ballots), sizeof ballots - strlen(ballots), "%s{\"voter\":\"%s\",\"ballot\":\"%s\"}",
                  i ? "," : "", voters[i], b);
@@ -981,7 +1051,8 @@ static void test_dao_tally_example(void **state)
     }
     strcat(ballots, "]");
     char in[5000];
-    snprintf(in, sizeof in, "{\"action\":\"tally\",\"dao\":\"dao.test.near\",\"proposal\":\"p1\",\"quorum\":3,\"ballots\":%s}",
+    snprintf(in, sizeof in,
+             "{\"action\":\"tally\",\"dao\":\"dao.test.near\",\"proposal\":\"p1\",\"quorum\":3,\"ballots\":%s}",
              ballots);
     json_t *j = cli_json_ex(wasm, in, "Json", "--secrets-profile dao");
     json_t *v = json_object_get(j, "value");
@@ -1013,7 +1084,8 @@ static void test_hash_chain_metering(void **state)
     json_t *j = cli_json_ex("build/examples/hash_chain.wasm", input, "Json", "--max-instructions 1000000000");
     json_t *v = json_object_get(j, "value"), *ev = json_object_get(j, "event");
     json_t *want = json_loads(digest, 0, NULL);
-    assert_string_equal(json_string_value(json_object_get(v, "digest")), json_string_value(json_object_get(want, "digest")));
+    assert_string_equal(json_string_value(json_object_get(v, "digest")),
+                        json_string_value(json_object_get(want, "digest")));
     json_decref(want);
     free(digest);
     json_t *used = json_object_get(ev, "resources_used");
@@ -1024,9 +1096,10 @@ static void test_hash_chain_metering(void **state)
         fail_msg("worker metered %lld instructions, outlayer run %lld", (long long)instr, (long long)local_instr);
     assert_true(instr > 150000000); /* ~8,900 a round */
     near_u128 charged = 0, want_charge = C.base_fee + (near_u128)(instr / 1000000) * C.per_million +
-                                          (near_u128)ms * C.per_ms + (near_u128)cms * C.per_compile_ms;
+                                         (near_u128)ms * C.per_ms + (near_u128)cms * C.per_compile_ms;
     assert_int_equal(near_u128_parse(json_string_value(json_object_get(ev, "payment_charged")), &charged), 0);
-    if (charged != want_charge) fail_msg("charged is not base + instructions + time + compile time");
+    if (charged != want_charge)
+        fail_msg("charged is not base + instructions + time + compile time");
     json_decref(j);
 }
 
@@ -1037,8 +1110,9 @@ static void test_hash_chain_metering(void **state)
 static void forwarder_ask(const char *input, near_outcome *o, wh_request *rq)
 {
     char args[1200];
-    snprintf(args, sizeof args, "{\"code_source\":%s,\"input_data\":\"%s\",\"resource_limits\":" LIMITS(1000000000, 32, 10) "}",
-             probe_url, input);
+    snprintf(args, sizeof args,
+             "{\"code_source\":%s,\"input_data\":\"%s\",\"resource_limits\":" LIMITS(1000000000, 32, 10) "}", probe_url,
+             input);
     memset(rq, 0, sizeof *rq);
     rq->deposit = DN_NEAR / 10;
     rq->balance_before = dn_balance(&C.node, WH_CALLER);
@@ -1047,7 +1121,8 @@ static void forwarder_ask(const char *input, near_outcome *o, wh_request *rq)
                              &err, rq->tx_hash),
                      NEAR_OK);
     near_outcome_free(o);
-    if (wh_final(&C, rq, 60000, o)) fail_msg("the forwarder's answer never came (home %s)", home);
+    if (wh_final(&C, rq, 60000, o))
+        fail_msg("the forwarder's answer never came (home %s)", home);
     assert_int_equal(o->kind, NEAR_OUTCOME_SUCCESS);
 }
 
@@ -1071,7 +1146,8 @@ static void test_forwarder_round_trip(void **state)
     wh_request rq;
     forwarder_ask("json", &o, &rq);
     char want[300];
-    snprintf(want, sizeof want, "{\"id\":%d,\"sender\":\"" WH_CALLER "\",\"answer\":{\"answer\":42,\"list\":[1,2]}}", id);
+    snprintf(want, sizeof want, "{\"id\":%d,\"sender\":\"" WH_CALLER "\",\"answer\":{\"answer\":42,\"list\":[1,2]}}",
+             id);
     assert_string_equal((const char *)o.value, want);
     assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
     near_outcome_free(&o);
@@ -1082,7 +1158,8 @@ static void test_forwarder_round_trip(void **state)
     free(stored);
     /* a program that fails: stored as null with the reason, refunded */
     forwarder_ask("exit3", &o, &rq);
-    snprintf(want, sizeof want, "{\"id\":%d,\"sender\":\"" WH_CALLER "\",\"answer\":null,\"error\":\"the execution failed or timed out\"}",
+    snprintf(want, sizeof want,
+             "{\"id\":%d,\"sender\":\"" WH_CALLER "\",\"answer\":null,\"error\":\"the execution failed or timed out\"}",
              id + 1);
     assert_string_equal((const char *)o.value, want);
     assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
@@ -1125,7 +1202,8 @@ static near_outcome final_tx(const char *tx_hash)
     near_outcome o;
     near_rpc_error err = {0};
     for (int i = 0; i < 30; i++) {
-        if (near_rpc_tx_status(C.node.rpc, tx_hash, WH_CALLER, NEAR_WAIT_FINAL, 1, &o, &err) == NEAR_OK) return o;
+        if (near_rpc_tx_status(C.node.rpc, tx_hash, WH_CALLER, NEAR_WAIT_FINAL, 1, &o, &err) == NEAR_OK)
+            return o;
         near_rpc_error_clear(&err);
         usleep(300 * 1000);
     }
@@ -1145,22 +1223,25 @@ static void test_pause(void **state)
     assert_int_equal(load_key(dev_json, "owner", &owner), 0);
     workers_signal(SIGSTOP);
     wh_request pending;
-    assert_int_equal(wh_request_execution(&C, probe_url, LIMITS(1000000000, 32, 10), "echo:drained", "Text", &pending), 0);
+    assert_int_equal(wh_request_execution(&C, probe_url, LIMITS(1000000000, 32, 10), "echo:drained", "Text", &pending),
+                     0);
     near_outcome o;
     near_rpc_error err = {0};
     char tx[64];
-    assert_int_equal(dn_call(&C.node, &owner, WH_OUTLAYER, "set_paused", "{\"paused\":true}", 0, NEAR_WAIT_FINAL, &o, &err, tx),
-                     NEAR_OK);
+    assert_int_equal(
+        dn_call(&C.node, &owner, WH_OUTLAYER, "set_paused", "{\"paused\":true}", 0, NEAR_WAIT_FINAL, &o, &err, tx),
+        NEAR_OK);
     near_outcome_free(&o);
     char *paused = view_text(WH_OUTLAYER, "is_paused", "{}");
     assert_string_equal(paused, "true");
     free(paused);
     /* refused while paused */
     char args[800];
-    snprintf(args, sizeof args, "{\"code_source\":%s,\"resource_limits\":" LIMITS(1000000000, 32, 10) ",\"input_data\":\"echo:x\"}",
+    snprintf(args, sizeof args,
+             "{\"code_source\":%s,\"resource_limits\":" LIMITS(1000000000, 32, 10) ",\"input_data\":\"echo:x\"}",
              probe_url);
-    near_status st = dn_call(&C.node, &C.caller, WH_OUTLAYER, "request_execution", args, DN_NEAR / 10, NEAR_WAIT_FINAL, &o,
-                             &err, tx);
+    near_status st = dn_call(&C.node, &C.caller, WH_OUTLAYER, "request_execution", args, DN_NEAR / 10, NEAR_WAIT_FINAL,
+                             &o, &err, tx);
     near_rpc_error_clear(&err);
     assert_true(st == NEAR_OK || st == NEAR_ERR_TX_FAILED);
     assert_int_equal(o.kind, NEAR_OUTCOME_FAILURE);
@@ -1172,22 +1253,24 @@ static void test_pause(void **state)
     near_outcome_free(&o);
     /* the pending request drains while paused */
     workers_signal(SIGCONT);
-    if (wh_final(&C, &pending, 60000, &o)) fail_msg("the pending request was not resolved while paused");
+    if (wh_final(&C, &pending, 60000, &o))
+        fail_msg("the pending request was not resolved while paused");
     assert_string_equal((const char *)o.value, "\"drained\"");
     /* bob paid the pending one's charge and gas, and only the gas of the
      * refused one: its deposit came back */
     json_t *ev = wh_completed_event(&o);
     near_u128 charged = 0;
     assert_int_equal(near_u128_parse(json_string_value(json_object_get(json_array_get(json_object_get(ev, "data"), 0),
-                                                                         "payment_charged")),
+                                                                       "payment_charged")),
                                      &charged),
                      0);
     json_decref(ev);
     if (pending.balance_before - dn_balance(&C.node, WH_CALLER) != charged + tree_gas(&o) + refused_gas)
         fail_msg("bob's balance does not add up over the pending and the refused request");
     near_outcome_free(&o);
-    assert_int_equal(dn_call(&C.node, &owner, WH_OUTLAYER, "set_paused", "{\"paused\":false}", 0, NEAR_WAIT_FINAL, &o, &err, tx),
-                     NEAR_OK);
+    assert_int_equal(
+        dn_call(&C.node, &owner, WH_OUTLAYER, "set_paused", "{\"paused\":false}", 0, NEAR_WAIT_FINAL, &o, &err, tx),
+        NEAR_OK);
     near_outcome_free(&o);
     expect_output("echo:unpaused", "Text", "\"unpaused\"");
 }
@@ -1198,7 +1281,8 @@ static int resume_all(void **state)
 {
     for (int k = 1; k <= 2; k++) {
         pid_t p = worker_pid(k);
-        if (p > 0) kill(p, SIGCONT);
+        if (p > 0)
+            kill(p, SIGCONT);
     }
     char dev_json[300];
     snprintf(dev_json, sizeof dev_json, "%s/dev.json", home);
@@ -1209,11 +1293,12 @@ static int resume_all(void **state)
         memcmp(r.result, "true", 4) == 0 && load_key(dev_json, "owner", &owner) == 0) {
         near_outcome o;
         char tx[64];
-        if (dn_call(&C.node, &owner, WH_OUTLAYER, "set_paused", "{\"paused\":false}", 0, NEAR_WAIT_FINAL, &o, &err, tx) ==
-            NEAR_OK)
+        if (dn_call(&C.node, &owner, WH_OUTLAYER, "set_paused", "{\"paused\":false}", 0, NEAR_WAIT_FINAL, &o, &err,
+                    tx) == NEAR_OK)
             near_outcome_free(&o);
     }
-    if (r.result) near_call_result_free(&r);
+    if (r.result)
+        near_call_result_free(&r);
     near_rpc_error_clear(&err);
     return 0;
 }
@@ -1223,16 +1308,17 @@ static int resume_all(void **state)
 static long find_pending(const char *input)
 {
     for (int round = 0; round < 50; round++, usleep(200 * 1000))
-    for (long id = 0; id < 200; id++) {
-        char args[40];
-        snprintf(args, sizeof args, "{\"request_id\":%ld}", id);
-        /* text search: "payment" is a bare u128, too big for jansson */
-        char *r = view_text(WH_OUTLAYER, "get_request", args), needle[200];
-        snprintf(needle, sizeof needle, "\"input_data\":\"%s\"", input);
-        bool match = strstr(r, needle) != NULL;
-        free(r);
-        if (match) return id;
-    }
+        for (long id = 0; id < 200; id++) {
+            char args[40];
+            snprintf(args, sizeof args, "{\"request_id\":%ld}", id);
+            /* text search: "payment" is a bare u128, too big for jansson */
+            char *r = view_text(WH_OUTLAYER, "get_request", args), needle[200];
+            snprintf(needle, sizeof needle, "\"input_data\":\"%s\"", input);
+            bool match = strstr(r, needle) != NULL;
+            free(r);
+            if (match)
+                return id;
+        }
     return -1;
 }
 
@@ -1275,7 +1361,8 @@ static void test_timeout_and_cancel_refunds(void **state)
     workers_signal(SIGSTOP);
     near_u128 start = dn_balance(&C.node, WH_CALLER);
     wh_request a, b;
-    assert_int_equal(wh_request_execution(&C, probe_url, LIMITS(1000000000, 32, 10), "echo:time-me-out", "Text", &a), 0);
+    assert_int_equal(wh_request_execution(&C, probe_url, LIMITS(1000000000, 32, 10), "echo:time-me-out", "Text", &a),
+                     0);
     assert_int_equal(wh_request_execution(&C, probe_url, LIMITS(1000000000, 32, 10), "echo:cancel-me", "Text", &b), 0);
     long id_b = find_pending("echo:cancel-me"), id_a = find_pending("echo:time-me-out");
     assert_true(id_a >= 0 && id_b >= 0);
@@ -1283,15 +1370,17 @@ static void test_timeout_and_cancel_refunds(void **state)
     near_rpc_error err = {0};
     char tx[64], args[64];
     snprintf(args, sizeof args, "{\"request_id\":%ld}", id_b);
-    assert_int_equal(dn_call(&C.node, &owner, WH_OUTLAYER, "emergency_cancel_execution", args, 0, NEAR_WAIT_FINAL, &o, &err,
-                             tx),
-                     NEAR_OK);
+    assert_int_equal(
+        dn_call(&C.node, &owner, WH_OUTLAYER, "emergency_cancel_execution", args, 0, NEAR_WAIT_FINAL, &o, &err, tx),
+        NEAR_OK);
     char want[200];
-    snprintf(want, sizeof want, "Emergency cancelled execution %ld and refunded 100000000000000000000000 yoctoNEAR to " WH_CALLER,
-             id_b);
+    snprintf(want, sizeof want,
+             "Emergency cancelled execution %ld and refunded 100000000000000000000000 yoctoNEAR to " WH_CALLER, id_b);
     bool logged = false;
-    for (size_t i = 0; i < o.n_logs; i++) logged = logged || strstr(o.logs[i], want);
-    if (!logged) fail_msg("no log '%s'", want);
+    for (size_t i = 0; i < o.n_logs; i++)
+        logged = logged || strstr(o.logs[i], want);
+    if (!logged)
+        fail_msg("no log '%s'", want);
     near_outcome_free(&o);
     /* 200 blocks without a resume: the yield times out */
     json_t *body = json_pack("{s:s, s:i, s:s, s:{s:i}}", "jsonrpc", "2.0", "id", 1, "method", "sandbox_fast_forward",
@@ -1332,16 +1421,20 @@ static void test_kill_worker_mid_compile(void **state)
     const char *needle = "building https://github.com/alice/slow";
     int before[3] = {0, log_count(1, needle), log_count(2, needle)};
     char src[300];
-    snprintf(src, sizeof src,
-             "{\"GitHub\":{\"repo\":\"https://github.com/alice/slow\",\"commit\":\"%s\",\"build_target\":\"wasm32-wasip1\"}}",
-             slow_commit);
+    snprintf(
+        src, sizeof src,
+        "{\"GitHub\":{\"repo\":\"https://github.com/alice/slow\",\"commit\":\"%s\",\"build_target\":\"wasm32-wasip1\"}}",
+        slow_commit);
     wh_request rq;
     assert_int_equal(wh_request_execution(&C, src, LIMITS(1000000000, 32, 10), "12", "Json", &rq), 0);
     int k = 0;
     for (int waited = 0; waited < 60000 && !k; waited += 20) {
-        if (log_count(1, needle) > before[1]) k = 1;
-        else if (log_count(2, needle) > before[2]) k = 2;
-        else usleep(20 * 1000);
+        if (log_count(1, needle) > before[1])
+            k = 1;
+        else if (log_count(2, needle) > before[2])
+            k = 2;
+        else
+            usleep(20 * 1000);
     }
     assert_true(k > 0);
     pid_t victim = worker_pid(k);
@@ -1357,7 +1450,8 @@ static void test_kill_worker_mid_compile(void **state)
     snprintf(built, sizeof built, "request %ld: built https://github.com/alice/slow", request_id);
     assert_int_equal(log_count(k, built), 0);
     near_outcome o;
-    if (wh_final(&C, &rq, 150000, &o)) fail_msg("the request was not resolved after kill -9 mid-compile (home %s)", home);
+    if (wh_final(&C, &rq, 150000, &o))
+        fail_msg("the request was not resolved after kill -9 mid-compile (home %s)", home);
     assert_string_equal((const char *)o.value, "144");
     assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
     near_outcome_free(&o);
@@ -1378,8 +1472,19 @@ static void test_second_stack(void **state)
     snprintf(home2, sizeof home2, "%s/second", home);
     snprintf(dev_json, sizeof dev_json, "%s/dev.json", home2);
     snprintf(log2, sizeof log2, "%s/second.out", home);
-    char *argv[] = {(char *)outlayer_bin, "dev", "--home", home2, "--workers", "1", "--port-base", "0", "--bin-dir",
-                    (char *)bin_dir, "--contracts-dir", "build/contracts", NULL};
+    char *argv[] = {(char *)outlayer_bin,
+                    "dev",
+                    "--home",
+                    home2,
+                    "--workers",
+                    "1",
+                    "--port-base",
+                    "0",
+                    "--bin-dir",
+                    (char *)bin_dir,
+                    "--contracts-dir",
+                    "build/contracts",
+                    NULL};
     pid_t pid = wh_spawn(argv, log2);
     json_t *d = NULL;
     for (int waited = 0; waited < 60000 && !d; waited += 100) {
@@ -1397,8 +1502,8 @@ static void test_second_stack(void **state)
     snprintf(want, sizeof want, "http://127.0.0.1:%d", rpc2);
     assert_string_equal(json_string_value(json_object_get(d, "rpc_url")), want);
     json_decref(d);
-    char *out = sh_out("%s request --home %s --wasm build/examples/hello.wasm --input second 2>/dev/null", outlayer_bin,
-                       home2);
+    char *out =
+        sh_out("%s request --home %s --wasm build/examples/hello.wasm --input second 2>/dev/null", outlayer_bin, home2);
     assert_string_equal(out, "Hello, second!\n");
     free(out);
     int st = wh_stop(pid, SIGTERM);
@@ -1436,6 +1541,7 @@ int main(void)
     };
     /* E2E_ONLY=PATTERN runs only the matching tests (cmocka's filter), to
      * work on one; the stack starts and stops as always. */
-    if (getenv("E2E_ONLY")) cmocka_set_test_filter(getenv("E2E_ONLY"));
+    if (getenv("E2E_ONLY"))
+        cmocka_set_test_filter(getenv("E2E_ONLY"));
     return cmocka_run_group_tests_name("e2e (outlayer dev)", tests, setup, teardown);
 }

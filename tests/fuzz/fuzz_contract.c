@@ -45,8 +45,9 @@ static void check_clean_end(bool ok)
         const char *msg = mock_panic_message();
         if (msg == NULL)
             abort();
-        const char *bugs[] = {"BadUTF8", "InvalidAccountId", "InvalidPromiseIndex", "InvalidRegisterId",
-                              "CannotReturnJointPromise", "EmptyMethodName", "DataIdMalformed"};
+        const char *bugs[] = {"BadUTF8",           "InvalidAccountId",         "InvalidPromiseIndex",
+                              "InvalidRegisterId", "CannotReturnJointPromise", "EmptyMethodName",
+                              "DataIdMalformed"};
         for (size_t i = 0; i < sizeof bugs / sizeof bugs[0]; i++)
             if (strcmp(msg, bugs[i]) == 0)
                 abort();

@@ -22,13 +22,17 @@ static void check_create_idempotent(json_t *er)
 {
     char err[256];
     char *s1 = json_dumps(er, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (!s1) abort();
+    if (!s1)
+        abort();
     json_t *again = json_loads(s1, 0, NULL);
-    if (!again) abort();
+    if (!again)
+        abort();
     json_t *er2 = cr_parse_execution_request(again, err, sizeof err);
-    if (!er2) abort();
+    if (!er2)
+        abort();
     char *s2 = json_dumps(er2, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (!s2 || strcmp(s1, s2) != 0) abort();
+    if (!s2 || strcmp(s1, s2) != 0)
+        abort();
     free(s1);
     free(s2);
     json_decref(er2);
@@ -48,24 +52,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cr_claim cl;
         (void)cr_parse_claim(j, &cl, err, sizeof err);
         cr_complete cp;
-        if (cr_parse_complete(j, &cp, err, sizeof err) == 0 && strlen(cp.digest) != 64) abort();
+        if (cr_parse_complete(j, &cp, err, sizeof err) == 0 && strlen(cp.digest) != 64)
+            abort();
     }
     json_decref(j);
 
     char *s = malloc(size + 1);
-    if (!s) return 0;
+    if (!s)
+        return 0;
     memcpy(s, data, size);
     s[size] = 0;
     (void)cr_parse_capabilities(s, err, sizeof err);
     size_t len;
     char *d = hs_percent_decode(s, size, size & 1, &len);
-    if (d && len > size) abort();
+    if (d && len > size)
+        abort();
     free(d);
     char sha[65];
     if (cache_norm_sha(s, sha) == 0) {
         for (int i = 0; i < 64; i++)
-            if (!((sha[i] >= '0' && sha[i] <= '9') || (sha[i] >= 'a' && sha[i] <= 'f'))) abort();
-        if (sha[64] != 0) abort();
+            if (!((sha[i] >= '0' && sha[i] <= '9') || (sha[i] >= 'a' && sha[i] <= 'f')))
+                abort();
+        if (sha[64] != 0)
+            abort();
     }
     char repo[512];
     cr_normalize_repo(s, repo, sizeof repo);
@@ -73,8 +82,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (cr_parse_github_repo(s, gh, sizeof gh) == 0) {
         /* host/owner/repo: exactly two slashes, nothing empty */
         int slashes = 0;
-        for (const char *p = gh; *p; p++) slashes += *p == '/';
-        if (slashes != 2 || gh[0] == '/' || gh[strlen(gh) - 1] == '/' || strstr(gh, "//")) abort();
+        for (const char *p = gh; *p; p++)
+            slashes += *p == '/';
+        if (slashes != 2 || gh[0] == '/' || gh[strlen(gh) - 1] == '/' || strstr(gh, "//"))
+            abort();
     }
     free(s);
     return 0;

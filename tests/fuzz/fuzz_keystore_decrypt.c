@@ -45,7 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         log_set_level(LOG_ERROR);
         init = 1;
     }
-    if (size < 1 || size > 65536) return 0;
+    if (size < 1 || size > 65536)
+        return 0;
     ks_state ks = {0};
     memset(ks.master, 7, sizeof ks.master);
     ks.contract_id = "outlayer.near";
@@ -59,8 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *sep = strstr(text, "\n\n");
     /* a real blob sealed for github.com/a/b:alice.near under this master
      * ({"API_KEY":"x","B":"y"}), so requests for that seed decrypt */
-    answer = "{\"encrypted_secrets\":\"b2wBRo5lVIaJwDY8J7OkyUSd7eckxoQPAtkWwhM2FrVVlzFTPsDAocp87CnP74Gjbt6BBXEDUK3WDrNZf+6Be+"
-             "65m2axH+AaaiU=\",\"access\":\"AllowAll\",\"accessor\":{\"Repo\":{\"repo\":\"github.com/a/b\",\"branch\":null}}}";
+    answer =
+        "{\"encrypted_secrets\":\"b2wBRo5lVIaJwDY8J7OkyUSd7eckxoQPAtkWwhM2FrVVlzFTPsDAocp87CnP74Gjbt6BBXEDUK3WDrNZf+6Be+"
+        "65m2axH+AaaiU=\",\"access\":\"AllowAll\",\"accessor\":{\"Repo\":{\"repo\":\"github.com/a/b\",\"branch\":null}}}";
     if (sep) {
         *sep = 0;
         answer = sep + 2;
@@ -69,8 +71,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (json_is_object(req)) {
         ks_reply r = {0, NULL};
         ks_decrypt(&ks, req, &r);
-        if (r.status < 200 || r.status > 599 || !r.body) abort();
-        if (r.status == 200 && !json_is_string(json_object_get(r.body, "plaintext_secrets"))) abort();
+        if (r.status < 200 || r.status > 599 || !r.body)
+            abort();
+        if (r.status == 200 && !json_is_string(json_object_get(r.body, "plaintext_secrets")))
+            abort();
         json_decref(r.body);
         r.body = NULL;
         ks_add_generated(&ks, req, &r);

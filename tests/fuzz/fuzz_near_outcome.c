@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *root = json_loadb((const char *)data, size, JSON_DECODE_ANY, &jerr);
     if (!root)
         return 0;
-    near_rpc_error err = { 0 };
+    near_rpc_error err = {0};
     near_outcome out;
     /* Either the whole answer envelope or just its result. */
     json_t *result = json_object_get(root, "result");

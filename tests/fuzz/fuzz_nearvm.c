@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const uint8_t pk[33] = {0};
     static const uint8_t input[] = "\2k1value{\"a\":1}";
     nearvm_promise_result results[2] = {{NEAR_PROMISE_SUCCESSFUL, (const uint8_t *)"ok", 2},
-                                         {NEAR_PROMISE_FAILED, NULL, 0}};
+                                        {NEAR_PROMISE_FAILED, NULL, 0}};
     nearvm_context ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.current_account_id = "alice.near";

@@ -20,17 +20,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The access-key host functions are not in the SDK's mock: check their
  * arguments the way nearcore would, and record nothing. */
 void env_promise_batch_action_add_key_with_function_call(uint64_t promise_index, uint64_t public_key_len,
-                                                          uint64_t public_key_ptr, uint64_t nonce,
-                                                          uint64_t allowance_ptr, uint64_t receiver_id_len,
-                                                          uint64_t receiver_id_ptr, uint64_t method_names_len,
-                                                          uint64_t method_names_ptr);
+                                                         uint64_t public_key_ptr, uint64_t nonce,
+                                                         uint64_t allowance_ptr, uint64_t receiver_id_len,
+                                                         uint64_t receiver_id_ptr, uint64_t method_names_len,
+                                                         uint64_t method_names_ptr);
 void env_promise_batch_action_delete_key(uint64_t promise_index, uint64_t public_key_len, uint64_t public_key_ptr);
 
 void env_promise_batch_action_add_key_with_function_call(uint64_t promise_index, uint64_t public_key_len,
-                                                          uint64_t public_key_ptr, uint64_t nonce,
-                                                          uint64_t allowance_ptr, uint64_t receiver_id_len,
-                                                          uint64_t receiver_id_ptr, uint64_t method_names_len,
-                                                          uint64_t method_names_ptr)
+                                                         uint64_t public_key_ptr, uint64_t nonce,
+                                                         uint64_t allowance_ptr, uint64_t receiver_id_len,
+                                                         uint64_t receiver_id_ptr, uint64_t method_names_len,
+                                                         uint64_t method_names_ptr)
 {
     (void)promise_index;
     (void)allowance_ptr;

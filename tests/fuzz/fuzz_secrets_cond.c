@@ -30,7 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const callers[] = {"alice.near", "malice.near", "bob.testnet", "a.gov.near"};
-    if (size < 1 || size > 65536) return 0;
+    if (size < 1 || size > 65536)
+        return 0;
     /* input = caller byte, condition JSON, optional "\n\n" + contract answer */
     char *text = malloc(size);
     memcpy(text, data + 1, size - 1);

@@ -19,12 +19,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int ready;
     if (!ready) {
-        if (sodium_init() < 0) return 0;
+        if (sodium_init() < 0)
+            return 0;
         log_set_level(LOG_ERROR);
         ready = 1;
     }
     json_t *j = json_loadb((const char *)data, size, JSON_DECODE_ANY, NULL);
-    if (!j) return 0;
+    if (!j)
+        return 0;
     char err[512];
     const char *contracts[] = {"outlayer.test.near", "outlayer.near"};
     for (int k = 0; k < 2; k++) {
@@ -32,7 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         vf_chain c;
         if (vf_chain_parse(j, "TX", contracts[k], 7, &c, err, sizeof err) == 0) {
             wk_request r;
-            if (wk_request_parse(c.create, &r, err, sizeof err) == 0) wk_request_free(&r);
+            if (wk_request_parse(c.create, &r, err, sizeof err) == 0)
+                wk_request_free(&r);
             vf_chain_free(&c);
         }
     }

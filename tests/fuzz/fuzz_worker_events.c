@@ -17,19 +17,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         log_set_level(LOG_ERROR);
         init = 1;
     }
-    if (size < 1) return 0;
+    if (size < 1)
+        return 0;
     json_error_t je;
     json_t *v = json_loadb((const char *)data + 1, size - 1, JSON_DECODE_ANY, &je);
-    if (!v) return 0;
+    if (!v)
+        return 0;
     char err[WK_ERR];
     if (data[0] & 1) {
         json_t *creates = NULL;
         if (wk_block_events(v, 7, "outlayer.near", &creates, err, sizeof err) == 0) {
             size_t i;
             json_t *c;
-            json_array_foreach(creates, i, c) {
+            json_array_foreach(creates, i, c)
+            {
                 wk_request r;
-                if (wk_request_parse(c, &r, err, sizeof err) == 0) wk_request_free(&r);
+                if (wk_request_parse(c, &r, err, sizeof err) == 0)
+                    wk_request_free(&r);
             }
             json_decref(creates);
         }

@@ -9,8 +9,8 @@
 typedef struct ks_node {
     pid_t pid;
     int port;
-    char dir[256];  /* data directory */
-    char log[300];  /* stderr of the keystore */
+    char dir[256]; /* data directory */
+    char log[300]; /* stderr of the keystore */
     char url[64];
 } ks_node;
 

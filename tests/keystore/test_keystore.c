@@ -72,12 +72,15 @@ static void store(const near_credentials *who, const char *accessor, const char 
                   const char *access)
 {
     char *args = NULL;
-    assert_true(asprintf(&args, "{\"accessor\":%s,\"profile\":\"%s\",\"encrypted_secrets_base64\":\"%s\",\"access\":%s}",
+    assert_true(asprintf(&args,
+                         "{\"accessor\":%s,\"profile\":\"%s\",\"encrypted_secrets_base64\":\"%s\",\"access\":%s}",
                          accessor, profile, blob, access) > 0);
     near_outcome o;
     near_rpc_error err = {0};
-    near_status st = dn_call(&node, who, OUTLAYER, "store_secrets", args, DN_NEAR / 10, NEAR_WAIT_FINAL, &o, &err, NULL);
-    if (st != NEAR_OK) fail_msg("store_secrets %s: %s %s", profile, near_status_name(st), o.failure_message);
+    near_status st =
+        dn_call(&node, who, OUTLAYER, "store_secrets", args, DN_NEAR / 10, NEAR_WAIT_FINAL, &o, &err, NULL);
+    if (st != NEAR_OK)
+        fail_msg("store_secrets %s: %s %s", profile, near_status_name(st), o.failure_message);
     near_outcome_free(&o);
     near_rpc_error_clear(&err);
     free(args);
@@ -94,7 +97,8 @@ static int decrypt(const char *accessor, const char *profile, const char *owner,
     json_t *out;
     int st = ks_post(&ks, "/decrypt", KS_TEST_TOKEN, body, &out);
     *secrets = NULL;
-    if (error) snprintf(error, errlen, "%s", json_string_value(json_object_get(out, "error")) ?: "");
+    if (error)
+        snprintf(error, errlen, "%s", json_string_value(json_object_get(out, "error")) ?: "");
     if (st == 200) {
         const char *b64 = json_string_value(json_object_get(out, "plaintext_secrets"));
         assert_non_null(b64);
@@ -120,15 +124,17 @@ static void expect_granted(const char *accessor, const char *profile, const char
     json_t *s;
     char err[512];
     int st = decrypt(accessor, profile, ALICE, caller, &s, err, sizeof err);
-    if (st != 200) fail_msg("%s/%s for %s: %d %s", accessor, profile, caller, st, err);
+    if (st != 200)
+        fail_msg("%s/%s for %s: %d %s", accessor, profile, caller, st, err);
     const char *got = json_string_value(json_object_get(s, key));
-    if (value) assert_string_equal(got, value);
-    else assert_non_null(got);
+    if (value)
+        assert_string_equal(got, value);
+    else
+        assert_non_null(got);
     json_decref(s);
 }
 
-static void expect_error(const char *accessor, const char *profile, const char *caller, int status,
-                         const char *needle)
+static void expect_error(const char *accessor, const char *profile, const char *caller, int status, const char *needle)
 {
     json_t *s;
     char err[512];
@@ -143,7 +149,8 @@ static void expect_error(const char *accessor, const char *profile, const char *
 static int setup(void **state)
 {
     (void)state;
-    if (dn_start(&node, 20, NULL)) return -1;
+    if (dn_start(&node, 20, NULL))
+        return -1;
     if (dn_create_account(&node, &node.test_root, OUTLAYER, 20 * DN_NEAR, &outlayer) ||
         dn_create_account(&node, &node.test_root, ALICE, 20 * DN_NEAR, &alice) ||
         dn_create_account(&node, &node.test_root, BOB, 20 * DN_NEAR, &bob) ||
@@ -164,7 +171,8 @@ static int teardown(void **state)
 {
     (void)state;
     int problems = ks_stop(&ks);
-    if (n2.pid > 0) dn_stop(&n2, false);
+    if (n2.pid > 0)
+        dn_stop(&n2, false);
     problems += dn_finish(&node);
     ks_cleanup(&ks);
     return problems ? -1 : 0;
@@ -202,11 +210,11 @@ static void test_auth_and_health(void **state)
                      400);
     assert_non_null(strstr(json_string_value(json_object_get(out, "error")), "PROTECTED_"));
     json_decref(out);
-    assert_int_equal(ks_post(&ks, "/pubkey", KS_TEST_TOKEN,
-                             json_pack("{s:s,s:{s:{s:s}}}", "seed", SEED_ANY, "access", "AccountPattern", "pattern",
-                                       "(unclosed"),
-                             &out),
-                     400);
+    assert_int_equal(
+        ks_post(&ks, "/pubkey", KS_TEST_TOKEN,
+                json_pack("{s:s,s:{s:{s:s}}}", "seed", SEED_ANY, "access", "AccountPattern", "pattern", "(unclosed"),
+                &out),
+        400);
     assert_non_null(strstr(json_string_value(json_object_get(out, "error")), "invalid pattern"));
     json_decref(out);
 }
@@ -281,8 +289,9 @@ static void test_branches_and_hashes(void **state)
     char *hblob = seal_for("wasm_hash:" HASH ":" ALICE, "{\"H\":\"yes\"}");
     store(&alice, "{\"WasmHash\":{\"hash\":\"" HASH "\"}}", "default", hblob, "\"AllowAll\"");
     free(hblob);
-    expect_granted("{\"type\":\"WasmHash\",\"hash\":\"41C1C7B3528565F3FD139943F439D61C0768E9ABDB9B579BD0921ECBFCABEDED\"}",
-                   "default", BOB, "H", "yes");
+    expect_granted(
+        "{\"type\":\"WasmHash\",\"hash\":\"41C1C7B3528565F3FD139943F439D61C0768E9ABDB9B579BD0921ECBFCABEDED\"}",
+        "default", BOB, "H", "yes");
     /* owner is part of the key: bob cannot store under alice's seed and have it read as his */
     char *stolen = seal_for(SEED_ANY, "{\"X\":\"1\"}");
     store(&bob, CONTRACT_REPO_ANY, "default", stolen, "\"AllowAll\"");
@@ -314,8 +323,8 @@ static void test_formats_and_generated(void **state)
     char *manual = seal_for(SEED_ANY, "{\"MANUAL\":\"m\"}");
     json_t *out;
     json_t *req = json_pack("{s:s,s:s,s:[{s:s,s:s},{s:s,s:s}]}", "seed", "alice/project:" ALICE,
-                            "encrypted_secrets_base64", manual, "new_secrets", "name", "PROTECTED_SEED", "generation_type",
-                            "hex32", "name", "PROTECTED_PW", "generation_type", "password:20");
+                            "encrypted_secrets_base64", manual, "new_secrets", "name", "PROTECTED_SEED",
+                            "generation_type", "hex32", "name", "PROTECTED_PW", "generation_type", "password:20");
     assert_int_equal(ks_post(&ks, "/add_generated_secret", KS_TEST_TOKEN, req, &out), 200);
     json_t *keys = json_object_get(out, "all_keys");
     assert_int_equal(json_array_size(keys), 3);
@@ -342,7 +351,8 @@ static void test_formats_and_generated(void **state)
     assert_non_null(strstr(json_string_value(json_object_get(out, "error")), "already exist"));
     json_decref(out);
     /* generated names must be PROTECTED_*, types must be known, and the blob must be for this seed */
-    req = json_pack("{s:s,s:[{s:s,s:s}]}", "seed", SEED_ANY, "new_secrets", "name", "PLAIN", "generation_type", "hex32");
+    req =
+        json_pack("{s:s,s:[{s:s,s:s}]}", "seed", SEED_ANY, "new_secrets", "name", "PLAIN", "generation_type", "hex32");
     assert_int_equal(ks_post(&ks, "/add_generated_secret", KS_TEST_TOKEN, req, &out), 400);
     assert_non_null(strstr(json_string_value(json_object_get(out, "error")), "PROTECTED_"));
     json_decref(out);
@@ -373,7 +383,8 @@ static void call_ok(const near_credentials *who, const char *receiver, const cha
     near_outcome o;
     near_rpc_error e = {0};
     near_status st = dn_call(&node, who, receiver, method, args, 0, NEAR_WAIT_FINAL, &o, &e, NULL);
-    if (st != NEAR_OK) fail_msg("%s.%s: %s %s", receiver, method, near_status_name(st), o.failure_message);
+    if (st != NEAR_OK)
+        fail_msg("%s.%s: %s %s", receiver, method, near_status_name(st), o.failure_message);
     near_outcome_free(&o);
     near_rpc_error_clear(&e);
 }
@@ -407,17 +418,22 @@ static void test_contract_conditions(void **state)
     store(&alice, CONTRACT_REPO_ANY, "nft7", blob, "{\"NftOwned\":{\"contract\":\"" NFT "\",\"token_id\":\"7\"}}");
     store(&alice, CONTRACT_REPO_ANY, "nftany", blob, "{\"NftOwned\":{\"contract\":\"" NFT "\",\"token_id\":null}}");
     store(&alice, CONTRACT_REPO_ANY, "nft8", blob, "{\"NftOwned\":{\"contract\":\"" NFT "\",\"token_id\":\"8\"}}");
-    store(&alice, CONTRACT_REPO_ANY, "council", blob, "{\"DaoMember\":{\"dao_contract\":\"" DAO "\",\"role\":\"council\"}}");
-    store(&alice, CONTRACT_REPO_ANY, "everyone", blob, "{\"DaoMember\":{\"dao_contract\":\"" DAO "\",\"role\":\"all\"}}");
-    store(&alice, CONTRACT_REPO_ANY, "holders", blob, "{\"DaoMember\":{\"dao_contract\":\"" DAO "\",\"role\":\"holders\"}}");
-    store(&alice, CONTRACT_REPO_ANY, "norole", blob, "{\"DaoMember\":{\"dao_contract\":\"" DAO "\",\"role\":\"nobody\"}}");
+    store(&alice, CONTRACT_REPO_ANY, "council", blob,
+          "{\"DaoMember\":{\"dao_contract\":\"" DAO "\",\"role\":\"council\"}}");
+    store(&alice, CONTRACT_REPO_ANY, "everyone", blob,
+          "{\"DaoMember\":{\"dao_contract\":\"" DAO "\",\"role\":\"all\"}}");
+    store(&alice, CONTRACT_REPO_ANY, "holders", blob,
+          "{\"DaoMember\":{\"dao_contract\":\"" DAO "\",\"role\":\"holders\"}}");
+    store(&alice, CONTRACT_REPO_ANY, "norole", blob,
+          "{\"DaoMember\":{\"dao_contract\":\"" DAO "\",\"role\":\"nobody\"}}");
     store(&alice, CONTRACT_REPO_ANY, "nested", blob,
           "{\"Logic\":{\"operator\":\"And\",\"conditions\":[{\"Logic\":{\"operator\":\"Or\",\"conditions\":["
           "{\"DaoMember\":{\"dao_contract\":\"" DAO "\",\"role\":\"council\"}},"
           "{\"FtBalance\":{\"contract\":\"" FT "\",\"operator\":\"Gt\",\"value\":\"1000000\"}}]}},"
           "{\"Not\":{\"condition\":{\"NftOwned\":{\"contract\":\"" NFT "\",\"token_id\":\"8\"}}}}]}}");
     /* a DAO-shaped condition against a contract that has no get_policy */
-    store(&alice, CONTRACT_REPO_ANY, "notdao", blob, "{\"DaoMember\":{\"dao_contract\":\"" FT "\",\"role\":\"council\"}}");
+    store(&alice, CONTRACT_REPO_ANY, "notdao", blob,
+          "{\"DaoMember\":{\"dao_contract\":\"" FT "\",\"role\":\"council\"}}");
     free(blob);
 
     expect_granted(REPO_ANY, "ft", BOB, "API_KEY", SECRET_VALUE);
@@ -450,10 +466,12 @@ static char cred_dir[300];
 static int cli(const char *input, char **out, char **err, const char *args)
 {
     const char *bin = getenv("OUTLAYER_BIN") ? getenv("OUTLAYER_BIN") : "build/bin/outlayer";
-    char in_path[] = "/tmp/ks-cli-in-XXXXXX", out_path[] = "/tmp/ks-cli-out-XXXXXX", err_path[] = "/tmp/ks-cli-err-XXXXXX";
+    char in_path[] = "/tmp/ks-cli-in-XXXXXX", out_path[] = "/tmp/ks-cli-out-XXXXXX",
+         err_path[] = "/tmp/ks-cli-err-XXXXXX";
     int fi = mkstemp(in_path), fo = mkstemp(out_path), fe = mkstemp(err_path);
     assert_true(fi >= 0 && fo >= 0 && fe >= 0);
-    if (input) assert_int_equal(write(fi, input, strlen(input)), (ssize_t)strlen(input));
+    if (input)
+        assert_int_equal(write(fi, input, strlen(input)), (ssize_t)strlen(input));
     close(fi), close(fo), close(fe);
     char *cmd = NULL;
     assert_true(asprintf(&cmd, "%s secrets %s <%s >%s 2>%s", bin, args, in_path, out_path, err_path) > 0);
@@ -495,7 +513,8 @@ static void test_cli(void **state)
     /* put: KEY=VALUE lines, a whitelist, the exact deposit */
     expect_cli("# comment\nAPI_KEY=" SECRET_VALUE "\n\nMODE = cli\n", 0, "stored profile 'cli'",
                "put --repo https://github.com/alice/project.git --owner " ALICE " --profile cli "
-               "--access '{\"Whitelist\":{\"accounts\":[\"" BOB "\"]}}' %s %s", key, chain);
+               "--access '{\"Whitelist\":{\"accounts\":[\"" BOB "\"]}}' %s %s",
+               key, chain);
     expect_granted(REPO_ANY, "cli", BOB, "MODE", "cli");
     expect_granted(REPO_ANY, "cli", BOB, "API_KEY", SECRET_VALUE);
     expect_error(REPO_ANY, "cli", CAROL, 401, "not in the whitelist");
@@ -532,7 +551,8 @@ static void test_cli(void **state)
 
     /* clear errors for bad input */
     expect_cli("A=1\n", 64, "invalid pattern",
-               "put --repo alice/project --owner " ALICE " --profile x --access '{\"AccountPattern\":{\"pattern\":\"(\"}}' %s %s",
+               "put --repo alice/project --owner " ALICE
+               " --profile x --access '{\"AccountPattern\":{\"pattern\":\"(\"}}' %s %s",
                key, chain);
     expect_cli("PROTECTED_A=1\n", 64, "PROTECTED_", "encrypt --repo alice/project --owner " ALICE " %s", key);
     expect_cli("NEAR_SENDER_ID=x\n", 64, "reserved", "encrypt --repo alice/project --owner " ALICE " %s", key);
@@ -555,8 +575,8 @@ static void test_cli(void **state)
  * added (a function-call key for the OutLayer contract) may decrypt. */
 #define REGISTER "register.test.near"
 
-static int attested_decrypt(ks_node *k, const near_keypair *kp, long long ts, const char *sign_profile,
-                            char *error, size_t errlen)
+static int attested_decrypt(ks_node *k, const near_keypair *kp, long long ts, const char *sign_profile, char *error,
+                            size_t errlen)
 {
     char who[] = REPO ":" ALICE, text[1024], pk[NEAR_KEY_TEXT_MAX], sig_text[NEAR_KEY_TEXT_MAX];
     sec_attestation_text(text, sizeof text, ts, "job-7", who, sign_profile, BOB);
@@ -564,9 +584,9 @@ static int attested_decrypt(ks_node *k, const near_keypair *kp, long long ts, co
     assert_int_equal(near_sign(kp, (const uint8_t *)text, strlen(text), &sig), 0);
     near_public_key_format(&kp->public_key, pk);
     near_signature_format(&sig, sig_text);
-    json_t *body = json_pack("{s:{s:s,s:s},s:s,s:s,s:s,s:s,s:{s:s,s:s,s:I,s:s,s:s}}", "accessor", "type", "Repo", "repo",
-                             REPO, "profile", "default", "owner", ALICE, "user_account_id", BOB, "task_id", "job-7",
-                             "attestation", "tee_type", "simulated", "quote", "", "timestamp", (json_int_t)ts,
+    json_t *body = json_pack("{s:{s:s,s:s},s:s,s:s,s:s,s:s,s:{s:s,s:s,s:I,s:s,s:s}}", "accessor", "type", "Repo",
+                             "repo", REPO, "profile", "default", "owner", ALICE, "user_account_id", BOB, "task_id",
+                             "job-7", "attestation", "tee_type", "simulated", "quote", "", "timestamp", (json_int_t)ts,
                              "worker_pubkey", pk, "signature", sig_text);
     json_t *out;
     int st = ks_post(k, "/decrypt", KS_TEST_TOKEN, body, &out);
@@ -588,7 +608,8 @@ static void test_attestation(void **state)
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&node, REGISTER, &reg.keypair, REGISTER, &tx), 0);
     const char *methods[] = {"resolve_execution"};
-    assert_int_equal(near_add_function_call_key(near_tx_actions(&tx), &worker.public_key, 0, NULL, OUTLAYER, methods, 1), 0);
+    assert_int_equal(
+        near_add_function_call_key(near_tx_actions(&tx), &worker.public_key, 0, NULL, OUTLAYER, methods, 1), 0);
     assert_int_equal(near_add_full_access_key(near_tx_actions(&tx), &full.public_key, 0), 0);
     near_outcome o;
     near_rpc_error e = {0};
@@ -596,8 +617,9 @@ static void test_attestation(void **state)
     near_outcome_free(&o);
 
     ks_node k;
-    const char *args[] = {"--near-rpc-url", node.url, "--contract-id", OUTLAYER, "--require-attestation",
-                          "--register-contract", REGISTER, NULL};
+    const char *args[] = {
+        "--near-rpc-url", node.url, "--contract-id", OUTLAYER, "--require-attestation", "--register-contract",
+        REGISTER,         NULL};
     /* the same master as the main keystore, so the stored secrets open */
     char path[400], master_env[128] = "OUTLAYER_KEYSTORE_MASTER=";
     snprintf(path, sizeof path, "%s/master.key", ks.dir);
@@ -610,11 +632,16 @@ static void test_attestation(void **state)
     char err[512];
     long long now = (long long)time(NULL);
     int st = attested_decrypt(&k, &worker, now, "default", err, sizeof err);
-    if (st != 200) fail_msg("registered worker: %d %s", st, err);
+    if (st != 200)
+        fail_msg("registered worker: %d %s", st, err);
     /* the worker-side client signs the same way */
-    sec_keystore_client kc = {.base_url = k.url, .token = KS_TEST_TOKEN, .tee_type = "simulated", .worker_key = &worker};
-    sec_decrypt_request dr = {.repo = "https://github.com/alice/project", .profile = "default", .owner = ALICE,
-                              .caller = BOB, .task_id = "job-9"};
+    sec_keystore_client kc = {
+        .base_url = k.url, .token = KS_TEST_TOKEN, .tee_type = "simulated", .worker_key = &worker};
+    sec_decrypt_request dr = {.repo = "https://github.com/alice/project",
+                              .profile = "default",
+                              .owner = ALICE,
+                              .caller = BOB,
+                              .task_id = "job-9"};
     json_t *got;
     char msg[512];
     assert_int_equal(sec_keystore_decrypt(&kc, &dr, &got, msg, sizeof msg), SEC_FETCH_OK);
@@ -654,8 +681,8 @@ static void test_client(void **state)
 {
     (void)state;
     sec_keystore_client kc = {.base_url = ks.url, .token = KS_TEST_TOKEN};
-    sec_decrypt_request r = {.repo = "https://github.com/alice/project.git", .profile = "wl", .owner = ALICE,
-                             .caller = BOB, .task_id = "7"};
+    sec_decrypt_request r = {
+        .repo = "https://github.com/alice/project.git", .profile = "wl", .owner = ALICE, .caller = BOB, .task_id = "7"};
     json_t *env;
     char msg[512];
     assert_int_equal(sec_keystore_decrypt(&kc, &r, &env, msg, sizeof msg), SEC_FETCH_OK);
@@ -706,8 +733,10 @@ static void test_request_binding(void **state)
     /* secrets sealed with the main keystore's key; k2 shares its master */
     char *blob = seal_for(SEED_ANY, SECRETS_JSON);
     char *args = NULL;
-    assert_true(asprintf(&args, "{\"accessor\":" CONTRACT_REPO_ANY ",\"profile\":\"default\","
-                                "\"encrypted_secrets_base64\":\"%s\",\"access\":\"AllowAll\"}", blob) > 0);
+    assert_true(asprintf(&args,
+                         "{\"accessor\":" CONTRACT_REPO_ANY ",\"profile\":\"default\","
+                         "\"encrypted_secrets_base64\":\"%s\",\"access\":\"AllowAll\"}",
+                         blob) > 0);
     near_outcome o;
     near_rpc_error e = {0};
     assert_int_equal(dn_call(&n2, &a2, OUTLAYER, "store_secrets", args, DN_NEAR / 10, NEAR_WAIT_FINAL, &o, &e, NULL),
@@ -715,13 +744,14 @@ static void test_request_binding(void **state)
     near_outcome_free(&o);
     free(args), free(blob);
     /* bob asks for an execution of alice/project with alice's secrets */
-    assert_int_equal(dn_call(&n2, &b2, OUTLAYER, "request_execution",
-                             "{\"code_source\":{\"GitHub\":{\"repo\":\"https://github.com/alice/project\",\"commit\":\"main\","
-                             "\"build_target\":\"wasm32-wasip1\"}},\"resource_limits\":{\"max_instructions\":1000000000,"
-                             "\"max_memory_mb\":128,\"max_execution_seconds\":60},\"secrets_ref\":{\"profile\":\"default\","
-                             "\"account_id\":\"" ALICE "\"},\"response_format\":\"Text\"}",
-                             DN_NEAR / 10, NEAR_WAIT_INCLUDED, &o, &e, NULL),
-                     NEAR_OK);
+    assert_int_equal(
+        dn_call(&n2, &b2, OUTLAYER, "request_execution",
+                "{\"code_source\":{\"GitHub\":{\"repo\":\"https://github.com/alice/project\",\"commit\":\"main\","
+                "\"build_target\":\"wasm32-wasip1\"}},\"resource_limits\":{\"max_instructions\":1000000000,"
+                "\"max_memory_mb\":128,\"max_execution_seconds\":60},\"secrets_ref\":{\"profile\":\"default\","
+                "\"account_id\":\"" ALICE "\"},\"response_format\":\"Text\"}",
+                DN_NEAR / 10, NEAR_WAIT_INCLUDED, &o, &e, NULL),
+        NEAR_OK);
     near_outcome_free(&o);
     near_rpc_error_clear(&e);
     /* the request is visible once its receipt ran */
@@ -734,7 +764,8 @@ static void test_request_binding(void **state)
             q = strdup((char *)r.result);
         near_call_result_free(&r);
         near_rpc_error_clear(&re);
-        if (q) break;
+        if (q)
+            break;
         usleep(50000);
     }
     assert_non_null(q);
@@ -752,12 +783,19 @@ static void test_request_binding(void **state)
     assert_int_equal(ks_start(&k2, NULL, kargs, env), 0);
 
     sec_keystore_client kc = {.base_url = k2.url, .token = KS_TEST_TOKEN};
-    sec_decrypt_request r = {.repo = "alice/project", .branch = "main", .profile = "default", .owner = ALICE,
-                             .caller = BOB, .task_id = "t", .has_request_id = true, .request_id = 0};
+    sec_decrypt_request r = {.repo = "alice/project",
+                             .branch = "main",
+                             .profile = "default",
+                             .owner = ALICE,
+                             .caller = BOB,
+                             .task_id = "t",
+                             .has_request_id = true,
+                             .request_id = 0};
     json_t *got;
     char msg[512];
     sec_fetch_status st = sec_keystore_decrypt(&kc, &r, &got, msg, sizeof msg);
-    if (st != SEC_FETCH_OK) fail_msg("bound request: %s", msg);
+    if (st != SEC_FETCH_OK)
+        fail_msg("bound request: %s", msg);
     assert_string_equal(json_string_value(json_object_get(got, "API_KEY")), SECRET_VALUE);
     json_decref(got);
     r.caller = CAROL;
@@ -831,9 +869,11 @@ static void test_via_coordinator(void **state)
         size_t n;
         char *text = (char *)dn_read_file(log, &n);
         const char *p = text ? strstr(text, "listening port=") : NULL;
-        if (p) port = atoi(p + strlen("listening port="));
+        if (p)
+            port = atoi(p + strlen("listening port="));
         free(text);
-        if (!port) usleep(4000);
+        if (!port)
+            usleep(4000);
     }
     if (!port) {
         kill(pid, SIGTERM), waitpid(pid, NULL, 0);
@@ -842,9 +882,11 @@ static void test_via_coordinator(void **state)
     char url[64], args[2048], chain[1024], *out, *err;
     snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
     /* same key through the coordinator as from the keystore itself */
-    snprintf(args, sizeof args, "pubkey --repo https://github.com/alice/project --owner " ALICE " --coordinator %s", url);
+    snprintf(args, sizeof args, "pubkey --repo https://github.com/alice/project --owner " ALICE " --coordinator %s",
+             url);
     int rc = cli(NULL, &out, &err, args);
-    if (rc != 0) fail_msg("pubkey via coordinator: %s", err);
+    if (rc != 0)
+        fail_msg("pubkey via coordinator: %s", err);
     char *pk = pubkey_for(SEED_ANY);
     assert_memory_equal(out, pk, 64);
     free(pk), free(out), free(err);
@@ -866,7 +908,8 @@ static void test_via_coordinator(void **state)
     size_t n = fread(found, 1, sizeof found - 1, p);
     found[n] = 0;
     pclose(p);
-    if (*found) fail_msg("secret found in the coordinator's files: %s", found);
+    if (*found)
+        fail_msg("secret found in the coordinator's files: %s", found);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
 }
@@ -890,8 +933,8 @@ static void test_master_persistence(void **state)
     const char *env[] = {"OUTLAYER_KEYSTORE_MASTER=" MASTER_HEX, NULL};
     assert_int_equal(ks_start(&k2, NULL, NULL, env), 0);
     json_t *out;
-    assert_int_equal(ks_post(&k2, "/pubkey", KS_TEST_TOKEN, json_pack("{s:s}", "seed", "alice/project:alice.near"), &out),
-                     200);
+    assert_int_equal(
+        ks_post(&k2, "/pubkey", KS_TEST_TOKEN, json_pack("{s:s}", "seed", "alice/project:alice.near"), &out), 200);
     assert_string_equal(json_string_value(json_object_get(out, "pubkey")),
                         "c728939aceb84b0f8d06fb6bea969e82fdbe7f36f9da3cb9f70f067ac5807253");
     json_decref(out);
@@ -917,7 +960,8 @@ static void test_master_persistence(void **state)
     char line[1024] = "";
     size_t n = f ? fread(line, 1, sizeof line - 1, f) : 0;
     line[n] = 0;
-    if (f) fclose(f);
+    if (f)
+        fclose(f);
     assert_non_null(strstr(line, "chmod 600"));
     assert_int_equal(chmod(path, 0600), 0);
 }
@@ -944,7 +988,8 @@ static void test_no_secret_in_logs(void **state)
     found[n] = 0;
     pclose(p);
     /* The devnet stores the (sealed) blobs; the plaintext must appear nowhere. */
-    if (*found) fail_msg("secret value found in: %s", found);
+    if (*found)
+        fail_msg("secret value found in: %s", found);
     char master_hex[80] = "";
     snprintf(cmd, sizeof cmd, "%s/master.key", ks.dir);
     FILE *m = fopen(cmd, "r");

@@ -52,8 +52,8 @@ static void sign_with(EC_KEY *k, const uint8_t *msg, size_t len, struct signed_m
     out->key = k;
     SHA256(msg, len, out->digest);
     uint8_t pub[65];
-    assert_int_equal(EC_POINT_point2oct(EC_KEY_get0_group(k), EC_KEY_get0_public_key(k),
-                                        POINT_CONVERSION_UNCOMPRESSED, pub, sizeof pub, NULL),
+    assert_int_equal(EC_POINT_point2oct(EC_KEY_get0_group(k), EC_KEY_get0_public_key(k), POINT_CONVERSION_UNCOMPRESSED,
+                                        pub, sizeof pub, NULL),
                      65);
     memcpy(out->x, pub + 1, 32);
     memcpy(out->y, pub + 33, 32);
@@ -76,10 +76,7 @@ static int openssl_verify(EC_KEY *k, const uint8_t digest[32], const uint8_t r[3
     return ok == 1;
 }
 
-static bool ours(const struct signed_msg *m)
-{
-    return p256_verify_digest(m->x, m->y, m->digest, m->r, m->s);
-}
+static bool ours(const struct signed_msg *m) { return p256_verify_digest(m->x, m->y, m->digest, m->r, m->s); }
 
 /* a = a + b (256-bit); returns carry */
 static int add256(uint8_t a[32], const uint8_t b[32])

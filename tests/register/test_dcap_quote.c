@@ -239,7 +239,8 @@ static void test_tampered_collateral(void **state)
     free(c);
     expect_fail(quote, quote_len, (const uint8_t *)"[]", 2, in_window, "collateral: not a JSON object");
     /* the other platform's collateral: a different FMSPC / PCK CA */
-    expect_fail(quote, quote_len, old_coll, old_coll_len, old_in_window, "TCB info: FMSPC does not match the PCK certificate");
+    expect_fail(quote, quote_len, old_coll, old_coll_len, old_in_window,
+                "TCB info: FMSPC does not match the PCK certificate");
 }
 
 static void test_outdated_quote(void **state)
@@ -276,7 +277,8 @@ static void test_preverified_collateral(void **state)
     free(c);
 
     struct dcap_verified v;
-    assert_true(dcap_verify_with_verified_collateral(quote, quote_len, coll, coll_len, root, root_len, in_window, &v, &e));
+    assert_true(
+        dcap_verify_with_verified_collateral(quote, quote_len, coll, coll_len, root, root_len, in_window, &v, &e));
     sdk_mem_release_all();
     assert_string_equal(v.tcb_status, "UpToDate");
     /* quote-side checks all remain */

@@ -29,7 +29,8 @@ static size_t sim_quote_v(const tee_sim *t, int version, const uint8_t m[5][48],
 {
     size_t n = 0;
     char err[TEE_ERR];
-    if (tee_sim_quote(t, version, m, rd, attrs, mrservicetd, q, &n, err, sizeof err)) fail_msg("quote: %s", err);
+    if (tee_sim_quote(t, version, m, rd, attrs, mrservicetd, q, &n, err, sizeof err))
+        fail_msg("quote: %s", err);
     return n;
 }
 
@@ -37,7 +38,6 @@ static size_t sim_quote(const tee_sim *t, const uint8_t m[5][48], const uint8_t 
 {
     return sim_quote_v(t, 4, m, rd, attrs, 0, q);
 }
-
 
 #define REG "reg.test.near"
 #define WORKER "worker.test.near"
@@ -199,8 +199,8 @@ static void test_register_on_devnet(void **state)
     memset(&as_reg, 0, sizeof as_reg);
     strcpy(as_reg.account_id, REG);
     as_reg.keypair = wk;
-    st = settled(dn_call(&node, &as_reg, OUTLAYER, "resolve_execution", "{\"request_id\":12345,\"response\":{}}",
-                         0, NEAR_WAIT_FINAL, &o, &err, NULL),
+    st = settled(dn_call(&node, &as_reg, OUTLAYER, "resolve_execution", "{\"request_id\":12345,\"response\":{}}", 0,
+                         NEAR_WAIT_FINAL, &o, &err, NULL),
                  &o);
     assert_int_equal(st, NEAR_ERR_TX_FAILED);
     assert_null(strstr(o.failure_message, "AccessKey"));
@@ -259,9 +259,8 @@ static void test_stake_on_devnet(void **state)
     char *a = quote_args(&kp, WORKER);
     near_rpc_error err = {0};
     near_u128 reg_before = dn_balance(&node, REG);
-    near_status st = settled(dn_call(&node, &worker, REG, "register_worker_key", a, 2 * DN_NEAR, NEAR_WAIT_FINAL, &o,
-                                     &err, NULL),
-                             &o);
+    near_status st = settled(
+        dn_call(&node, &worker, REG, "register_worker_key", a, 2 * DN_NEAR, NEAR_WAIT_FINAL, &o, &err, NULL), &o);
     if (st != NEAR_OK)
         fail_msg("staked register_worker_key: %s", o.failure_message);
     near_outcome_free(&o);

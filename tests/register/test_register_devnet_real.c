@@ -47,7 +47,8 @@ static near_status call(const near_credentials *who, const char *method, const c
     near_rpc_error err = {0};
     near_status st = dn_call(&node, who, REG, method, args, 0, NEAR_WAIT_FINAL, o, &err, NULL);
     near_rpc_error_clear(&err);
-    if (st == NEAR_OK && o->kind != NEAR_OUTCOME_SUCCESS) return NEAR_ERR_TX_FAILED;
+    if (st == NEAR_OK && o->kind != NEAR_OUTCOME_SUCCESS)
+        return NEAR_ERR_TX_FAILED;
     return st;
 }
 
@@ -107,7 +108,8 @@ static near_status set_time(const char *iso, char *msg, size_t cap)
     json_t *result = NULL;
     near_rpc_error e = {0};
     near_status st = near_rpc_call(node.rpc, "sandbox_set_time", json_pack("{s:s}", "time", iso), 0, &result, &e);
-    if (msg) snprintf(msg, cap, "%s", e.message);
+    if (msg)
+        snprintf(msg, cap, "%s", e.message);
     json_decref(result);
     near_rpc_error_clear(&e);
     return st;
@@ -127,24 +129,28 @@ static void test_real_quote_on_chain(void **state)
     char *ca = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     near_status st = call(&node.test_root, "update_collateral", ca, &o);
-    if (st != NEAR_OK) fail_msg("update_collateral: %s", o.failure_message);
+    if (st != NEAR_OK)
+        fail_msg("update_collateral: %s", o.failure_message);
     printf("update_collateral with the real Intel collateral on the devnet: %.2f TGas burnt\n",
            (double)o.gas_burnt / DN_TGAS);
     bool valid_until = false;
-    for (size_t i = 0; i < o.n_logs; i++) valid_until |= strstr(o.logs[i], "Collateral valid until 1752919235") != NULL;
+    for (size_t i = 0; i < o.n_logs; i++)
+        valid_until |= strstr(o.logs[i], "Collateral valid until 1752919235") != NULL;
     assert_true(valid_until);
     near_outcome_free(&o);
 
     /* 3. its measurements approved */
     char *m[5];
     m[0] = tee_hex(quote + 48 + 136, 48);
-    for (int i = 0; i < 4; i++) m[i + 1] = tee_hex(quote + 48 + 328 + 48 * i, 48);
+    for (int i = 0; i < 4; i++)
+        m[i + 1] = tee_hex(quote + 48 + 328 + 48 * i, 48);
     j = json_pack("{s:{s:s,s:s,s:s,s:s,s:s}}", "measurements", "mrtd", m[0], "rtmr0", m[1], "rtmr1", m[2], "rtmr2",
                   m[3], "rtmr3", m[4]);
     char *ma = json_dumps(j, JSON_COMPACT), r3[200];
     json_decref(j);
     snprintf(r3, sizeof r3, "{\"rtmr3\":\"%s\"}", m[4]);
-    for (int i = 0; i < 5; i++) free(m[i]);
+    for (int i = 0; i < 5; i++)
+        free(m[i]);
     assert_int_equal(call(&node.test_root, "add_approved_measurements", ma, &o), NEAR_OK);
     near_outcome_free(&o);
     assert_int_equal(call(&node.test_root, "add_approved_rtmr3", r3, &o), NEAR_OK);
@@ -154,9 +160,11 @@ static void test_real_quote_on_chain(void **state)
     /* 4. the real quote: every DCAP check passes on chain; the binding stops it */
     char *a = register_args(quote, quote_len);
     assert_int_equal(call(&worker, "register_worker_key", a, &o), NEAR_ERR_TX_FAILED);
-    if (!strstr(o.failure_message, "Report data binding mismatch")) fail_msg("unexpected: %s", o.failure_message);
+    if (!strstr(o.failure_message, "Report data binding mismatch"))
+        fail_msg("unexpected: %s", o.failure_message);
     bool verified_log = false;
-    for (size_t i = 0; i < o.n_logs; i++) verified_log |= strstr(o.logs[i], "Extracted RTMR3 from TDX quote") != NULL;
+    for (size_t i = 0; i < o.n_logs; i++)
+        verified_log |= strstr(o.logs[i], "Extracted RTMR3 from TDX quote") != NULL;
     assert_true(verified_log);
     printf("register_worker_key with the real Intel quote on the devnet (all DCAP checks, then the binding): "
            "%.2f TGas burnt\n",
@@ -178,10 +186,12 @@ static void test_real_quote_on_chain(void **state)
     char msg[512];
     assert_int_equal(set_time("2025-07-19T10:00:36Z", msg, sizeof msg), NEAR_OK);
     uint64_t target = (uint64_t)tu_time("2025-07-19T10:00:36Z") * 1000000000ull;
-    for (int i = 0; i < 200 && head_time() < target; i++) usleep(50 * 1000);
+    for (int i = 0; i < 200 && head_time() < target; i++)
+        usleep(50 * 1000);
     assert_true(head_time() >= target);
     assert_int_equal(call(&worker, "register_worker_key", a, &o), NEAR_ERR_TX_FAILED);
-    if (!strstr(o.failure_message, "expired")) fail_msg("expected expired, got: %s", o.failure_message);
+    if (!strstr(o.failure_message, "expired"))
+        fail_msg("expected expired, got: %s", o.failure_message);
     near_outcome_free(&o);
     assert_int_equal(call(&node.test_root, "update_collateral", ca, &o), NEAR_ERR_TX_FAILED);
     assert_non_null(strstr(o.failure_message, "Invalid collateral"));

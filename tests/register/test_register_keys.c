@@ -18,10 +18,10 @@
 
 /* pubkey.c's access-key imports are not in the SDK mock; unused here. */
 void env_promise_batch_action_add_key_with_function_call(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
-                                                          uint64_t f, uint64_t g, uint64_t h, uint64_t i);
+                                                         uint64_t f, uint64_t g, uint64_t h, uint64_t i);
 void env_promise_batch_action_delete_key(uint64_t a, uint64_t b, uint64_t c);
 void env_promise_batch_action_add_key_with_function_call(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
-                                                          uint64_t f, uint64_t g, uint64_t h, uint64_t i)
+                                                         uint64_t f, uint64_t g, uint64_t h, uint64_t i)
 {
     (void)a, (void)b, (void)c, (void)d, (void)e, (void)f, (void)g, (void)h, (void)i;
     fail_msg("unexpected add_key");
@@ -66,10 +66,10 @@ static void test_malformed(void **state)
         "ed25519",
         "secp256k1:11111111111111111111111111111111",
         "ED25519:11111111111111111111111111111111",
-        "ed25519:0OIl", /* not in the alphabet */
+        "ed25519:0OIl",                                                 /* not in the alphabet */
         "ed25519:1111111111111111111111111111111111111111111111111111", /* too long */
-        "ed25519:zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",           /* >= 2^256 */
-        "ed25519:1AGNa15ZQXAZUgFiqJ2i7Z2DPU2J6hW62i",                     /* its leading '1's do not match the value's zero bytes */
+        "ed25519:zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",         /* >= 2^256 */
+        "ed25519:1AGNa15ZQXAZUgFiqJ2i7Z2DPU2J6hW62i", /* its leading '1's do not match the value's zero bytes */
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         if (rg_parse_ed25519(bad[i], strlen(bad[i]), out))

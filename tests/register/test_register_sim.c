@@ -16,7 +16,8 @@ static size_t sim_quote_v(const tee_sim *t, int version, const uint8_t m[5][48],
 {
     size_t n = 0;
     char err[TEE_ERR];
-    if (tee_sim_quote(t, version, m, rd, attrs, mrservicetd, q, &n, err, sizeof err)) fail_msg("quote: %s", err);
+    if (tee_sim_quote(t, version, m, rd, attrs, mrservicetd, q, &n, err, sizeof err))
+        fail_msg("quote: %s", err);
     return n;
 }
 
@@ -24,7 +25,6 @@ static size_t sim_quote(const tee_sim *t, const uint8_t m[5][48], const uint8_t 
 {
     return sim_quote_v(t, 4, m, rd, attrs, 0, q);
 }
-
 
 static int setup(void **state)
 {
@@ -271,8 +271,7 @@ static nearvm_u128 transfer_to(const struct call *c, const char *to)
 {
     for (size_t i = 0; i < c->out.receipts_count; i++) {
         nearvm_receipt *r = &c->out.receipts[i];
-        if (strcmp(r->receiver_id, to) == 0 && r->actions_count == 1 &&
-            r->actions[0].kind == NEARVM_ACTION_TRANSFER)
+        if (strcmp(r->receiver_id, to) == 0 && r->actions_count == 1 && r->actions[0].kind == NEARVM_ACTION_TRANSFER)
             return r->actions[0].deposit;
     }
     return (nearvm_u128)-1;
@@ -302,7 +301,8 @@ static void test_stake_and_slashing(void **state)
     mem_store st = {0};
     deploy_sim(&st, &t);
     upload_collateral(&st, &t);
-    expect_panic(&st, "stranger.near", now, "set_stake_config", "{\"min_stake\":\"1\"}", "Only owner can call this method");
+    expect_panic(&st, "stranger.near", now, "set_stake_config", "{\"min_stake\":\"1\"}",
+                 "Only owner can call this method");
     expect_ok(&st, "owner.near", now, "set_stake_config",
               "{\"min_stake\":\"1000000000000000000000000\",\"unbonding_period_ns\":1000000000000,"
               "\"treasury_id\":\"treasury.near\",\"arbiter_id\":\"arbiter.near\"}");
@@ -337,7 +337,8 @@ static void test_stake_and_slashing(void **state)
     snprintf(too_much, sizeof too_much,
              "{\"worker\":\"%s\",\"amount\":\"2000000000000000000000001\",\"evidence_hash\":\"ab\",\"reason\":\"r\"}",
              key_str);
-    expect_panic(&st, "owner.near", now, "slash", too_much, "Slash amount exceeds the stake (2000000000000000000000000)");
+    expect_panic(&st, "owner.near", now, "slash", too_much,
+                 "Slash amount exceeds the stake (2000000000000000000000000)");
     c = vm_call(&st, "arbiter.near", now, "slash", sl);
     if (!c.ok)
         fail_msg("slash: %s", c.panic);
@@ -345,10 +346,11 @@ static void test_stake_and_slashing(void **state)
     assert_false(has_delete_key(&c, key));
     assert_non_null(strstr(c.logs, "EVENT_JSON:{\"standard\":\"outlayer_register\",\"version\":\"1.0.0\","
                                    "\"event\":\"worker_slashed\",\"data\":[{\"worker\":\""));
-    assert_non_null(strstr(c.logs, "\"amount\":\"500000000000000000000000\",\"remaining_stake\":"
-                                   "\"1500000000000000000000000\",\"treasury_id\":\"treasury.near\","
-                                   "\"evidence_hash\":\"ab12\",\"reason\":\"wrong \\\"result\\\"\",\"key_removed\":false,"
-                                   "\"by\":\"arbiter.near\"}]}"));
+    assert_non_null(strstr(c.logs,
+                           "\"amount\":\"500000000000000000000000\",\"remaining_stake\":"
+                           "\"1500000000000000000000000\",\"treasury_id\":\"treasury.near\","
+                           "\"evidence_hash\":\"ab12\",\"reason\":\"wrong \\\"result\\\"\",\"key_removed\":false,"
+                           "\"by\":\"arbiter.near\"}]}"));
     call_free(&c);
 
     /* unstake / withdraw: the worker's account only, after the period */
@@ -386,10 +388,11 @@ static void test_stake_and_slashing(void **state)
     vm_next_deposit = NEAR;
     expect_ok(&st, "worker.near", now, "register_worker_key", a);
     free(a);
-    snprintf(sl, sizeof sl,
-             "{\"worker\":\"%s\",\"amount\":\"1000000000000000000000000\",\"evidence_hash\":\"ef\",\"reason\":\"fraud\","
-             "\"remove_key\":true}",
-             key2_str);
+    snprintf(
+        sl, sizeof sl,
+        "{\"worker\":\"%s\",\"amount\":\"1000000000000000000000000\",\"evidence_hash\":\"ef\",\"reason\":\"fraud\","
+        "\"remove_key\":true}",
+        key2_str);
     c = vm_call(&st, "owner.near", now, "slash", sl);
     assert_true(c.ok);
     assert_true(transfer_to(&c, "treasury.near") == NEAR);
@@ -448,7 +451,8 @@ static void test_v5_td15_quote(void **state)
     size_t qlen = sim_quote_v(&t, 5, measurements, rd, TEE_TD_ATTRIBUTES_OK, 1, &q);
     char *a = register_args(key_str, q, qlen);
     free(q);
-    expect_panic(&st, "worker.near", (uint64_t)t.now, "register_worker_key", a, "TD 1.5 report: MRSERVICETD is not zero");
+    expect_panic(&st, "worker.near", (uint64_t)t.now, "register_worker_key", a,
+                 "TD 1.5 report: MRSERVICETD is not zero");
     free(a);
     qlen = sim_quote_v(&t, 5, measurements, rd, TEE_TD_ATTRIBUTES_OK, 0, &q);
     a = register_args(key_str, q, qlen);

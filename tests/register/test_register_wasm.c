@@ -10,10 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-
 #include "dcap_test_util.h"
 #include "vm_register.h"
-
 
 static uint8_t *quote, *coll, *old_quote, *old_coll;
 static size_t quote_len, coll_len, old_quote_len, old_coll_len;
@@ -22,8 +20,9 @@ static size_t quote_len, coll_len, old_quote_len, old_coll_len;
  * measurements approved. */
 static void deploy(mem_store *st, const uint8_t *q_body, const uint8_t *c, size_t clen, uint64_t t)
 {
-    expect_ok(st, "owner.near", t, "new",
-              "{\"owner_id\":\"owner.near\",\"init_worker_account\":\"worker.near\",\"receiver_id\":\"outlayer.near\"}");
+    expect_ok(
+        st, "owner.near", t, "new",
+        "{\"owner_id\":\"owner.near\",\"init_worker_account\":\"worker.near\",\"receiver_id\":\"outlayer.near\"}");
     char *a = collateral_args(c, clen);
     expect_ok(st, "owner.near", t, "update_collateral", a);
     free(a);
@@ -74,14 +73,16 @@ static void test_real_quote_verifies_in_contract(void **state)
     assert_false(c.ok);
     if (!strstr(c.panic, "Report data binding mismatch"))
         fail_msg("unexpected: %s\nlogs:\n%s", c.panic, c.logs);
-    assert_non_null(strstr(c.logs, "📋 Extracted RTMR3 from TDX quote: "
-                                    "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"));
+    assert_non_null(strstr(
+        c.logs, "📋 Extracted RTMR3 from TDX quote: "
+                "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"));
     char want[128];
     snprintf(want, sizeof want, "📋 Extracted public key from quote: %s", key);
     assert_non_null(strstr(c.logs, want));
-    printf("register_worker_key with the real v4 quote (quote, QE report, PCK chain, TCB/QE matching): %.2f TGas burnt, %llu wasm "
-           "instructions\n",
-           (double)c.gas_burnt / TGAS, (unsigned long long)c.out.instructions);
+    printf(
+        "register_worker_key with the real v4 quote (quote, QE report, PCK chain, TCB/QE matching): %.2f TGas burnt, %llu wasm "
+        "instructions\n",
+        (double)c.gas_burnt / TGAS, (unsigned long long)c.out.instructions);
     assert_true(c.gas_burnt < 300 * TGAS);
     call_free(&c);
     free(a);
@@ -219,10 +220,10 @@ static void test_views_and_admin(void **state)
     assert_true(c.ok);
     assert_non_null(strstr(c.logs, "Ownership transferred: owner.near -> next.near"));
     call_free(&c);
-    expect_panic(&st, "owner.near", t, "remove_worker",
-                 "{\"public_key\":\"ed25519:11111111111111111111111111111111\"}", "Only owner can call this method");
-    expect_panic(&st, "next.near", t, "remove_worker",
-                 "{\"public_key\":\"ed25519:11111111111111111111111111111111\"}", "Worker not registered");
+    expect_panic(&st, "owner.near", t, "remove_worker", "{\"public_key\":\"ed25519:11111111111111111111111111111111\"}",
+                 "Only owner can call this method");
+    expect_panic(&st, "next.near", t, "remove_worker", "{\"public_key\":\"ed25519:11111111111111111111111111111111\"}",
+                 "Worker not registered");
     c = vm_call(&st, "anyone.near", t, "list_workers", "");
     assert_string_equal(c.ret, "[]");
     call_free(&c);

@@ -47,7 +47,7 @@ static inline void call_free(struct call *c)
 }
 
 static inline struct call vm_call(mem_store *st, const char *caller, uint64_t time_s, const char *method,
-                           const char *args)
+                                  const char *args)
 {
     struct call c;
     memset(&c, 0, sizeof c);
@@ -96,7 +96,7 @@ static inline void expect_ok(mem_store *st, const char *caller, uint64_t t, cons
 }
 
 static inline void expect_panic(mem_store *st, const char *caller, uint64_t t, const char *method, const char *args,
-                         const char *msg)
+                                const char *msg)
 {
     struct call c = vm_call(st, caller, t, method, args);
     if (c.ok || !strstr(c.panic, msg))

@@ -92,8 +92,8 @@ static bool define_spectest(run *r)
     static const struct {
         const char *name, *sig;
     } prints[] = {
-        {"print", ""},          {"print_i32", "i"},          {"print_i64", "I"},          {"print_f32", "f"},
-        {"print_f64", "F"},     {"print_i32_f32", "if"},     {"print_f64_f64", "FF"},
+        {"print", ""},      {"print_i32", "i"},      {"print_i64", "I"},      {"print_f32", "f"},
+        {"print_f64", "F"}, {"print_i32_f32", "if"}, {"print_f64_f64", "FF"},
     };
     for (size_t i = 0; i < sizeof prints / sizeof prints[0]; i++)
         if (!olw_linker_define_host(r->linker, "spectest", prints[i].name, prints[i].sig, spectest_print, NULL))
@@ -145,12 +145,18 @@ static void *extern_ref(uint64_t n) { return (void *)(uintptr_t)(n + 1); }
 
 static olw_valtype type_of(const char *s)
 {
-    if (!strcmp(s, "i32")) return OLW_I32;
-    if (!strcmp(s, "i64")) return OLW_I64;
-    if (!strcmp(s, "f32")) return OLW_F32;
-    if (!strcmp(s, "f64")) return OLW_F64;
-    if (!strcmp(s, "funcref")) return OLW_FUNCREF;
-    if (!strcmp(s, "externref")) return OLW_EXTERNREF;
+    if (!strcmp(s, "i32"))
+        return OLW_I32;
+    if (!strcmp(s, "i64"))
+        return OLW_I64;
+    if (!strcmp(s, "f32"))
+        return OLW_F32;
+    if (!strcmp(s, "f64"))
+        return OLW_F64;
+    if (!strcmp(s, "funcref"))
+        return OLW_FUNCREF;
+    if (!strcmp(s, "externref"))
+        return OLW_EXTERNREF;
     return 0;
 }
 
@@ -227,8 +233,10 @@ static bool value_matches(json_t *expect, const olw_value *got)
     if (!parse_value(expect, &want))
         return false;
     switch (t) {
-    case OLW_I32: case OLW_F32: return want.of.f32_bits == got->of.f32_bits;
-    case OLW_I64: case OLW_F64: return want.of.f64_bits == got->of.f64_bits;
+    case OLW_I32:
+    case OLW_F32: return want.of.f32_bits == got->of.f32_bits;
+    case OLW_I64:
+    case OLW_F64: return want.of.f64_bits == got->of.f64_bits;
     case OLW_FUNCREF: return got->of.funcref == NULL; /* only null is ever expected with a value */
     case OLW_EXTERNREF: return want.of.externref == got->of.externref;
     }
@@ -614,7 +622,8 @@ static counts run_file(const char *json_path, const char *name)
     }
     size_t i;
     json_t *cmd;
-    json_array_foreach(cmds, i, cmd) {
+    json_array_foreach(cmds, i, cmd)
+    {
         run_command(&r, cmd);
         fflush(stdout);
     }

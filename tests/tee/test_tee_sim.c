@@ -26,7 +26,8 @@ static int64_t now;
 
 static void measurements_of(uint8_t m[5][48], uint8_t seed)
 {
-    for (int i = 0; i < 5; i++) memset(m[i], seed + i, 48);
+    for (int i = 0; i < 5; i++)
+        memset(m[i], seed + i, 48);
 }
 
 /* 1 when the quote verifies against t's collateral at `at` with root_of's root. */
@@ -54,21 +55,25 @@ static void test_quote_verifies(void **state)
     uint8_t m[5][48], rd[64], *q;
     size_t qlen;
     measurements_of(m, 0x40);
-    for (int i = 0; i < 64; i++) rd[i] = (uint8_t)(200 - i);
+    for (int i = 0; i < 64; i++)
+        rd[i] = (uint8_t)(200 - i);
     for (int version = 4; version <= 5; version++) {
         assert_int_equal(tee_sim_quote(&t, version, m, rd, TEE_TD_ATTRIBUTES_OK, 0, &q, &qlen, err, sizeof err), 0);
         struct dcap_verified v;
         struct dcap_err e = {{0}};
-        if (!verify_with(&t, &t, q, qlen, now, now + 60, &v, &e)) fail_msg("v%d: %s", version, e.msg);
+        if (!verify_with(&t, &t, q, qlen, now, now + 60, &v, &e))
+            fail_msg("v%d: %s", version, e.msg);
         assert_string_equal(v.tcb_status, "UpToDate");
         assert_int_equal(v.quote.version, version);
         assert_memory_equal(v.quote.td.mr_td, m[0], 48);
-        for (int i = 0; i < 4; i++) assert_memory_equal(v.quote.td.rtmr[i], m[i + 1], 48);
+        for (int i = 0; i < 4; i++)
+            assert_memory_equal(v.quote.td.rtmr[i], m[i + 1], 48);
         assert_memory_equal(v.quote.td.report_data, rd, 64);
         /* every 7th byte of the signed part and the signatures, flipped */
         for (size_t i = 0; i < 1100 && i < qlen; i += 7) {
             q[i] ^= 0x10;
-            if (verify_with(&t, &t, q, qlen, now, now + 60, &v, &e)) fail_msg("v%d: byte %zu flipped verified", version, i);
+            if (verify_with(&t, &t, q, qlen, now, now + 60, &v, &e))
+                fail_msg("v%d: byte %zu flipped verified", version, i);
             q[i] ^= 0x10;
         }
         free(q);
@@ -126,7 +131,8 @@ static void test_tdx_module_identity(void **state)
     assert_string_equal(v.module_status, "UpToDate");
     /* an out-of-date module makes an up-to-date platform OutOfDate */
     t.module_status = "OutOfDate";
-    if (!verify_with(&t, &t, q, qlen, now, now, &v, &e)) fail_msg("%s", e.msg);
+    if (!verify_with(&t, &t, q, qlen, now, now, &v, &e))
+        fail_msg("%s", e.msg);
     assert_string_equal(v.platform_status, "UpToDate");
     assert_string_equal(v.module_status, "OutOfDate");
     assert_string_equal(v.tcb_status, "OutOfDate");
@@ -149,7 +155,8 @@ static void test_tdx_module_identity(void **state)
      * the module identity, so a TCB level asking more of them still matches */
     t.tdx_components[0] = 9;
     assert_int_equal(tee_sim_quote(&t, 4, m, rd, TEE_TD_ATTRIBUTES_OK, 0, &q, &qlen, err, sizeof err), 0);
-    if (!verify_with(&t, &t, q, qlen, now, now, &v, &e)) fail_msg("%s", e.msg);
+    if (!verify_with(&t, &t, q, qlen, now, now, &v, &e))
+        fail_msg("%s", e.msg);
     assert_string_equal(v.tcb_status, "UpToDate");
     free(q);
     /* module version 0: tdxModule applies, and every component is compared */
@@ -159,7 +166,8 @@ static void test_tdx_module_identity(void **state)
     assert_non_null(strstr(e.msg, "no TCB level matches the platform"));
     t.tdx_components[0] = 2;
     t.tdx_components[1] = 0;
-    if (!verify_with(&t, &t, q, qlen, now, now, &v, &e)) fail_msg("version 0: %s", e.msg);
+    if (!verify_with(&t, &t, q, qlen, now, now, &v, &e))
+        fail_msg("version 0: %s", e.msg);
     assert_string_equal(v.module_status, "UpToDate");
     t.module_mrsigner_byte = 7;
     assert_false(verify_with(&t, &t, q, qlen, now, now, &v, &e));
@@ -200,7 +208,8 @@ static void test_save_load(void **state)
     assert_int_equal(tee_sim_quote(&b, 4, m, rd, TEE_TD_ATTRIBUTES_OK, 0, &q, &qlen, err, sizeof err), 0);
     struct dcap_verified v;
     struct dcap_err e = {{0}};
-    if (!verify_with(&b, &a, q, qlen, now, now, &v, &e)) fail_msg("reloaded: %s", e.msg);
+    if (!verify_with(&b, &a, q, qlen, now, now, &v, &e))
+        fail_msg("reloaded: %s", e.msg);
     free(q);
     /* private keys are 0600 */
     char path[128];
@@ -231,7 +240,8 @@ static void test_binding_and_measurements(void **state)
 {
     (void)state;
     uint8_t key[32], rd[64];
-    for (int i = 0; i < 32; i++) key[i] = (uint8_t)i;
+    for (int i = 0; i < 32; i++)
+        key[i] = (uint8_t)i;
     tee_report_data(key, "reg.test.near", "operator.test.near", rd);
     assert_memory_equal(rd, key, 32);
     const char *text = "outlayer-register-v1:reg.test.near:operator.test.near";
@@ -241,8 +251,9 @@ static void test_binding_and_measurements(void **state)
     uint8_t h1[32] = {1}, h2[32] = {2}, m1[5][48], m2[5][48];
     tee_sim_measurements(h1, m1);
     tee_sim_measurements(h2, m2);
-    assert_memory_not_equal(m1[0], m2[0], 48);           /* MRTD follows the binary */
-    for (int i = 1; i < 5; i++) assert_memory_equal(m1[i], m2[i], 48);
+    assert_memory_not_equal(m1[0], m2[0], 48); /* MRTD follows the binary */
+    for (int i = 1; i < 5; i++)
+        assert_memory_equal(m1[i], m2[i], 48);
     uint8_t *b;
     size_t n;
     assert_int_equal(tee_unhex("0aFf 10", &b, &n), 0);
@@ -257,10 +268,8 @@ int main(void)
 {
     now = (int64_t)time(NULL);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_quote_verifies),
-        cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_tdx_module_identity),
-        cmocka_unit_test(test_save_load),
+        cmocka_unit_test(test_quote_verifies),           cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_tdx_module_identity),      cmocka_unit_test(test_save_load),
         cmocka_unit_test(test_binding_and_measurements),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -93,8 +93,7 @@ static inline nearvm_context test_context(void)
 }
 
 /* Runs `method` of k in test_context() with `in` as input and no storage. */
-static inline bool run_with_input(nearvm_contract *k, const char *method, const void *in, size_t len,
-                                  nearvm_outcome *o)
+static inline bool run_with_input(nearvm_contract *k, const char *method, const void *in, size_t len, nearvm_outcome *o)
 {
     nearvm_context ctx = test_context();
     ctx.input = in;
@@ -137,14 +136,10 @@ static inline void assert_return(const nearvm_outcome *o, const void *data, size
     assert_memory_equal(o->return_data, data, len);
 }
 
-static inline void assert_return_str(const nearvm_outcome *o, const char *s)
-{
-    assert_return(o, s, strlen(s));
-}
+static inline void assert_return_str(const nearvm_outcome *o, const char *s) { assert_return(o, s, strlen(s)); }
 
 /* The call failed with this error kind, variant and Display text. */
-static inline void assert_error(const nearvm_outcome *o, nearvm_error_kind kind, const char *name,
-                                const char *message)
+static inline void assert_error(const nearvm_outcome *o, nearvm_error_kind kind, const char *name, const char *message)
 {
     if (o->error.kind != kind || strcmp(o->error.name, name) != 0)
         fail_msg("expected %s, got kind %d %s: %s", name, o->error.kind, o->error.name,

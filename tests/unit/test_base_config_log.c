@@ -31,7 +31,8 @@ static const cfg_option OPTS[] = {
 
 static void clear_env(void)
 {
-    for (size_t i = 0; i < NOPTS; i++) unsetenv(OPTS[i].env);
+    for (size_t i = 0; i < NOPTS; i++)
+        unsetenv(OPTS[i].env);
 }
 
 static void test_defaults(void **st)
@@ -63,7 +64,7 @@ static void test_env_then_flags(void **st)
     char *argv[] = {"prog", "--port", "9100", "--verbose", "--timeout=500ms", "token", "add", NULL};
     int next;
     assert_int_equal(cfg_parse(OPTS, NOPTS, 7, argv, &next, err, sizeof err), CFG_OK);
-    assert_int_equal(s_port, 9100);          /* flag beats env */
+    assert_int_equal(s_port, 9100);           /* flag beats env */
     assert_string_equal(s_host, "127.0.0.1"); /* env beats default */
     assert_int_equal(s_size, 2LL << 30);
     assert_int_equal(s_timeout, 500);
@@ -213,7 +214,8 @@ static void test_log_lines(void **st)
     assert_non_null(strstr(out, "error comp: error here\n"));
     /* exactly two lines, each starting with an ISO timestamp */
     int lines = 0;
-    for (char *p = out; *p; p++) lines += *p == '\n';
+    for (char *p = out; *p; p++)
+        lines += *p == '\n';
     assert_int_equal(lines, 2);
     assert_true(out[4] == '-' && out[10] == 'T' && strchr(out, 'Z'));
     free(out);
@@ -238,10 +240,14 @@ static void test_redact(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),         cmocka_unit_test(test_env_then_flags),
-        cmocka_unit_test(test_errors_name_the_option), cmocka_unit_test(test_secret_never_echoed),
-        cmocka_unit_test(test_help),             cmocka_unit_test(test_value_parsers),
-        cmocka_unit_test(test_log_lines),        cmocka_unit_test(test_redact),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_env_then_flags),
+        cmocka_unit_test(test_errors_name_the_option),
+        cmocka_unit_test(test_secret_never_echoed),
+        cmocka_unit_test(test_help),
+        cmocka_unit_test(test_value_parsers),
+        cmocka_unit_test(test_log_lines),
+        cmocka_unit_test(test_redact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

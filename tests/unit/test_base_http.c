@@ -21,7 +21,7 @@
 
 static hs_server *g_srv;
 static char g_base[64];
-static atomic_int g_ready;       /* the long-poll "work" */
+static atomic_int g_ready; /* the long-poll "work" */
 static atomic_int g_observed;
 
 static void h_hello(hs_request *req, void *ctx)
@@ -33,7 +33,8 @@ static void h_hello(hs_request *req, void *ctx)
 static void h_echo(hs_request *req, void *ctx)
 {
     json_t *j = hs_json_body(req);
-    if (!j) return;
+    if (!j)
+        return;
     hs_reply_json(req, 201, j);
 }
 
@@ -76,16 +77,18 @@ static void h_multipart(hs_request *req, void *ctx)
     }
     const hs_part *f = hs_part_find(parts, n, "file");
     const hs_part *c = hs_part_find(parts, n, "name");
-    hs_reply_json(req, 200, json_pack("{s:i, s:s?}", "file_len", f ? (int)f->len : -1, "name",
-                                      c ? (const char *)c->data : NULL));
+    hs_reply_json(req, 200,
+                  json_pack("{s:i, s:s?}", "file_len", f ? (int)f->len : -1, "name", c ? (const char *)c->data : NULL));
     hs_parts_free(parts, n);
 }
 
 static int guard(hs_request *req, int policy, void *ctx)
 {
-    if (policy == 0) return 0;
+    if (policy == 0)
+        return 0;
     const char *a = hs_header(req, "Authorization");
-    if (a && strcmp(a, "Bearer good") == 0) return 0;
+    if (a && strcmp(a, "Bearer good") == 0)
+        return 0;
     hs_reply_error(req, 401, "missing or invalid bearer token");
     return 1;
 }
@@ -98,8 +101,12 @@ static void observer(const char *method, const char *route, int status, double s
 static int setup(void **st)
 {
     hc_global_init();
-    hs_config cfg = {.host = "127.0.0.1", .port = 0, .threads = 2, .cors_origins = "http://a.example, http://b.example",
-                     .guard = guard, .observer = observer};
+    hs_config cfg = {.host = "127.0.0.1",
+                     .port = 0,
+                     .threads = 2,
+                     .cors_origins = "http://a.example, http://b.example",
+                     .guard = guard,
+                     .observer = observer};
     g_srv = hs_server_new(&cfg);
     hs_route_spec routes[] = {
         {"GET", "/hello", h_hello, NULL, 0, 0, 0},
@@ -112,7 +119,8 @@ static int setup(void **st)
         {"GET", "/wait", h_wait, NULL, 0, 0, 0},
         {"POST", "/upload", h_multipart, NULL, 0, 4096, 0},
     };
-    for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) assert_int_equal(hs_route_add(g_srv, &routes[i]), 0);
+    for (size_t i = 0; i < sizeof routes / sizeof *routes; i++)
+        assert_int_equal(hs_route_add(g_srv, &routes[i]), 0);
     char err[128];
     assert_int_equal(hs_server_start(g_srv, err, sizeof err), 0);
     snprintf(g_base, sizeof g_base, "http://127.0.0.1:%d", hs_server_port(g_srv));
@@ -132,7 +140,8 @@ static long req(const char *method, const char *path, const char *ct, const char
     char url[256], err[256];
     snprintf(url, sizeof url, "%s%s", g_base, path);
     int rc = hc_request(method, url, ct, body, body ? strlen(body) : 0, o, r, err, sizeof err);
-    if (rc) fprintf(stderr, "request failed: %s\n", err);
+    if (rc)
+        fprintf(stderr, "request failed: %s\n", err);
     assert_int_equal(rc, 0);
     return r->status;
 }
@@ -143,7 +152,8 @@ static void assert_error_body(hc_response *r, const char *needle)
     assert_non_null(j);
     const char *e = json_string_value(json_object_get(j, "error"));
     assert_non_null(e);
-    if (needle && !strstr(e, needle)) fail_msg("error '%s' lacks '%s'", e, needle);
+    if (needle && !strstr(e, needle))
+        fail_msg("error '%s' lacks '%s'", e, needle);
     json_decref(j);
 }
 
@@ -201,7 +211,8 @@ static void test_errors(void **st)
     assert_error_body(&r, "object");
     hc_response_free(&r);
     assert_int_equal(req("POST", "/echo", "application/json",
-                         "{\"a\":\"0123456789012345678901234567890123456789012345678901234567890123456789\"}", &r, NULL),
+                         "{\"a\":\"0123456789012345678901234567890123456789012345678901234567890123456789\"}", &r,
+                         NULL),
                      413);
     assert_error_body(&r, "too large");
     hc_response_free(&r);
@@ -348,7 +359,8 @@ static void test_long_poll_wakes(void **st)
     pthread_t t[N];
     waiter_result w[N];
     memset(w, 0, sizeof w);
-    for (int i = 0; i < N; i++) pthread_create(&t[i], NULL, waiter, &w[i]);
+    for (int i = 0; i < N; i++)
+        pthread_create(&t[i], NULL, waiter, &w[i]);
     struct timespec ts = {0, 300 * 1000000};
     nanosleep(&ts, NULL);
     /* the server still answers other requests while they wait */
@@ -358,7 +370,8 @@ static void test_long_poll_wakes(void **st)
     int64_t woke = hs_now_ms();
     atomic_store(&g_ready, 1);
     hs_server_wake(g_srv);
-    for (int i = 0; i < N; i++) pthread_join(t[i], NULL);
+    for (int i = 0; i < N; i++)
+        pthread_join(t[i], NULL);
     for (int i = 0; i < N; i++) {
         assert_int_equal(w[i].status, 200);
         assert_non_null(strstr(w[i].body, "resumed"));
@@ -424,11 +437,17 @@ static void test_percent_decode(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_routes_and_json), cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_path_params),     cmocka_unit_test(test_guard),
-        cmocka_unit_test(test_cors),            cmocka_unit_test(test_response_cap),
-        cmocka_unit_test(test_multipart),       cmocka_unit_test(test_client_keepalive),       cmocka_unit_test(test_long_poll_wakes),
-        cmocka_unit_test(test_long_poll_timeout), cmocka_unit_test(test_graceful_stop),
+        cmocka_unit_test(test_routes_and_json),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_path_params),
+        cmocka_unit_test(test_guard),
+        cmocka_unit_test(test_cors),
+        cmocka_unit_test(test_response_cap),
+        cmocka_unit_test(test_multipart),
+        cmocka_unit_test(test_client_keepalive),
+        cmocka_unit_test(test_long_poll_wakes),
+        cmocka_unit_test(test_long_poll_timeout),
+        cmocka_unit_test(test_graceful_stop),
         cmocka_unit_test(test_percent_decode),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

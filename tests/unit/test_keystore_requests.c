@@ -20,23 +20,26 @@
 #include "near/encoding.h"
 #include "secrets/blob.h"
 
-static char *g_answer;     /* what get_secrets returns */
-static int g_view_fails;   /* get_secrets fails like a dead RPC */
+static char *g_answer;   /* what get_secrets returns */
+static int g_view_fails; /* get_secrets fails like a dead RPC */
 static char g_last_args[1024];
 
 static int view(void *ctx, const char *contract, const char *method, const char *args, char **result, char *err,
                 size_t errlen)
 {
     (void)ctx;
-    if (g_view_fails) return snprintf(err, errlen, "RPC TRANSPORT: connection refused"), -1;
+    if (g_view_fails)
+        return snprintf(err, errlen, "RPC TRANSPORT: connection refused"), -1;
     if (strcmp(method, "get_secrets") == 0) {
         snprintf(g_last_args, sizeof g_last_args, "%s", args);
         *result = strdup(g_answer);
         return 0;
     }
-    if (strcmp(method, "ft_balance_of") == 0) return *result = strdup("\"5\""), 0;
+    if (strcmp(method, "ft_balance_of") == 0)
+        return *result = strdup("\"5\""), 0;
     if (strcmp(method, "get_request") == 0) {
-        if (!strstr(args, "\"request_id\":3}")) return *result = strdup("null"), 0;
+        if (!strstr(args, "\"request_id\":3}"))
+            return *result = strdup("null"), 0;
         /* as the contract writes it: payment is a bare u128 number */
         *result = strdup("{\"request_id\":3,\"sender_id\":\"bob.near\",\"payment\":100000000000000000000000,"
                          "\"code_source\":{\"GitHub\":{\"repo\":\"https://github.com/A/B.git\",\"commit\":\"main\"}},"
@@ -72,9 +75,9 @@ static char *seal(const char *seed, const char *text)
 static void set_answer(const char *blob, const char *access, const char *branch)
 {
     free(g_answer);
-    json_t *a = json_pack("{s:s,s:o,s:{s:{s:s,s:o}}}", "encrypted_secrets", blob, "access", json_loads(access, JSON_DECODE_ANY, NULL),
-                          "accessor", "Repo", "repo", "github.com/a/b", "branch",
-                          branch ? json_string(branch) : json_null());
+    json_t *a = json_pack("{s:s,s:o,s:{s:{s:s,s:o}}}", "encrypted_secrets", blob, "access",
+                          json_loads(access, JSON_DECODE_ANY, NULL), "accessor", "Repo", "repo", "github.com/a/b",
+                          "branch", branch ? json_string(branch) : json_null());
     g_answer = json_dumps(a, JSON_COMPACT);
     json_decref(a);
 }
@@ -88,11 +91,13 @@ static int decrypt(const char *body_text, char *msg, size_t msglen, json_t **sec
     json_decref(req);
     assert_non_null(r.body);
     snprintf(msg, msglen, "%s", json_string_value(json_object_get(r.body, "error")) ?: "");
-    if (secrets) *secrets = NULL;
+    if (secrets)
+        *secrets = NULL;
     if (r.status == 200 && secrets) {
         uint8_t *plain;
         size_t n;
-        assert_int_equal(near_base64_decode(json_string_value(json_object_get(r.body, "plaintext_secrets")), &plain, &n), 0);
+        assert_int_equal(
+            near_base64_decode(json_string_value(json_object_get(r.body, "plaintext_secrets")), &plain, &n), 0);
         *secrets = json_loadb((char *)plain, n, 0, NULL);
         free(plain);
     }
@@ -100,8 +105,9 @@ static int decrypt(const char *body_text, char *msg, size_t msglen, json_t **sec
     return r.status;
 }
 
-#define REQ(branch, caller) \
-    "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\",\"branch\":" branch "},\"profile\":\"p\",\"owner\":\"alice.near\"" caller "}"
+#define REQ(branch, caller)                                                \
+    "{\"accessor\":{\"type\":\"Repo\",\"repo\":\"a/b\",\"branch\":" branch \
+    "},\"profile\":\"p\",\"owner\":\"alice.near\"" caller "}"
 
 static void test_decrypt_paths(void **state)
 {
@@ -134,10 +140,11 @@ static void test_decrypt_paths(void **state)
     assert_non_null(strstr(msg, "no NEAR RPC configured"));
     /* job binding */
     set_answer(any, "\"AllowAll\"", NULL);
-    assert_int_equal(decrypt(REQ("null", ",\"user_account_id\":\"bob.near\",\"request_id\":3"), msg, sizeof msg, &s), 200);
-    json_decref(s);
-    assert_int_equal(decrypt(REQ("null", ",\"user_account_id\":\"bob.near\",\"request_id\":\"3\""), msg, sizeof msg, &s),
+    assert_int_equal(decrypt(REQ("null", ",\"user_account_id\":\"bob.near\",\"request_id\":3"), msg, sizeof msg, &s),
                      200);
+    json_decref(s);
+    assert_int_equal(
+        decrypt(REQ("null", ",\"user_account_id\":\"bob.near\",\"request_id\":\"3\""), msg, sizeof msg, &s), 200);
     json_decref(s);
     assert_int_equal(decrypt(REQ("null", ",\"user_account_id\":\"eve.near\",\"request_id\":3"), msg, sizeof msg, NULL),
                      401);
@@ -206,16 +213,18 @@ static void test_generated(void **state)
 {
     (void)state;
     ks_reply r = {0, NULL};
-    json_t *req = json_loads("{\"seed\":\"a/b:alice.near\",\"new_secrets\":[{\"name\":\"PROTECTED_A\",\"generation_type\":"
-                             "\"hex16\"},{\"name\":\"PROTECTED_A\",\"generation_type\":\"hex16\"}]}",
-                             0, NULL);
+    json_t *req =
+        json_loads("{\"seed\":\"a/b:alice.near\",\"new_secrets\":[{\"name\":\"PROTECTED_A\",\"generation_type\":"
+                   "\"hex16\"},{\"name\":\"PROTECTED_A\",\"generation_type\":\"hex16\"}]}",
+                   0, NULL);
     ks_add_generated(&ks, req, &r);
     assert_int_equal(r.status, 400);
     assert_non_null(strstr(json_string_value(json_object_get(r.body, "error")), "twice"));
     json_decref(r.body);
     json_decref(req);
-    req = json_loads("{\"seed\":\"a/b:alice.near\",\"new_secrets\":[{\"name\":\"PROTECTED_A\",\"generation_type\":\"hex16\"}]}",
-                     0, NULL);
+    req = json_loads(
+        "{\"seed\":\"a/b:alice.near\",\"new_secrets\":[{\"name\":\"PROTECTED_A\",\"generation_type\":\"hex16\"}]}", 0,
+        NULL);
     ks_add_generated(&ks, req, &r);
     assert_int_equal(r.status, 200);
     const char *blob = json_string_value(json_object_get(r.body, "encrypted_data_base64"));

@@ -38,7 +38,7 @@ static void test_borsh_round_trip(void **state)
     near_borsh_write_fixed(&w, "XYZ", 3);
     assert_false(w.failed);
     /* Little-endian layout, checked directly. */
-    static const uint8_t head[] = { 0xab, 0x34, 0x12, 0xef, 0xbe, 0xad, 0xde, 8, 7, 6, 5, 4, 3, 2, 1 };
+    static const uint8_t head[] = {0xab, 0x34, 0x12, 0xef, 0xbe, 0xad, 0xde, 8, 7, 6, 5, 4, 3, 2, 1};
     assert_memory_equal(w.buf, head, sizeof head);
     assert_int_equal(w.buf[15], 0xfe);
     assert_int_equal(w.buf[30], 0xff);
@@ -93,7 +93,7 @@ static void test_borsh_reader_rejects_bad_input(void **state)
     uint32_t count;
 
     /* A length larger than the input. */
-    static const uint8_t big_len[] = { 0xff, 0xff, 0xff, 0x7f, 'a' };
+    static const uint8_t big_len[] = {0xff, 0xff, 0xff, 0x7f, 'a'};
     near_borsh_reader_init(&r, big_len, sizeof big_len);
     assert_int_equal(near_borsh_read_bytes(&r, &b, &n), NEAR_ERR_INVALID);
     assert_non_null(strstr(r.err, "exceeds"));
@@ -104,7 +104,7 @@ static void test_borsh_reader_rejects_bad_input(void **state)
     assert_int_equal(near_borsh_read_vec_len(&r, 1, &count), NEAR_ERR_INVALID);
 
     /* Option and bool tags other than 0/1. */
-    static const uint8_t two[] = { 2 };
+    static const uint8_t two[] = {2};
     near_borsh_reader_init(&r, two, 1);
     assert_int_equal(near_borsh_read_option(&r, &v), NEAR_ERR_INVALID);
     assert_non_null(strstr(r.err, "option tag 2"));
@@ -113,7 +113,10 @@ static void test_borsh_reader_rejects_bad_input(void **state)
 
     /* Invalid UTF-8 (overlong '/', lone continuation, surrogate) and NUL. */
     static const uint8_t bad_utf8[][6] = {
-        { 2, 0, 0, 0, 0xc0, 0xaf }, { 1, 0, 0, 0, 0x80, 0 }, { 2, 0, 0, 0, 0xed, 0xa0 }, { 1, 0, 0, 0, 0, 0 },
+        {2, 0, 0, 0, 0xc0, 0xaf},
+        {1, 0, 0, 0, 0x80, 0},
+        {2, 0, 0, 0, 0xed, 0xa0},
+        {1, 0, 0, 0, 0, 0},
     };
     for (size_t i = 0; i < 4; i++) {
         near_borsh_reader_init(&r, bad_utf8[i], (size_t)(4 + bad_utf8[i][0]));
@@ -122,7 +125,7 @@ static void test_borsh_reader_rejects_bad_input(void **state)
         assert_int_equal(r.pos, 0);
     }
     /* A 4-byte character is fine. */
-    static const uint8_t rocket[] = { 4, 0, 0, 0, 0xf0, 0x9f, 0x9a, 0x80 };
+    static const uint8_t rocket[] = {4, 0, 0, 0, 0xf0, 0x9f, 0x9a, 0x80};
     near_borsh_reader_init(&r, rocket, sizeof rocket);
     assert_int_equal(near_borsh_read_string(&r, &s), 0);
     assert_string_equal(s, "🚀");
@@ -149,7 +152,7 @@ static void test_base58(void **state)
     assert_int_equal(near_base58_encode(NULL, 0, out, sizeof out), 0);
     assert_string_equal(out, "");
     /* All-zero 32 bytes is NEAR's "no code" hash. */
-    uint8_t zero[32] = { 0 };
+    uint8_t zero[32] = {0};
     near_base58_encode(zero, 32, out, sizeof out);
     assert_string_equal(out, "11111111111111111111111111111111");
     /* Too small an output buffer is an error. */
@@ -196,15 +199,57 @@ static void test_account_ids(void **state)
 {
     (void)state;
     static const char *const valid[] = {
-        "aa", "a-a", "a-aa", "100", "0o", "com", "near", "bowen", "b-o_w_e-n", "b.owen", "bro.wen", "a.ha",
-        "a.b-a.ra", "system", "over.9000", "google.com", "illia.cheapaccounts.near", "0o0ooo00oo00o",
-        "alex-skidanov", "10-4.8-2", "b-o_w_e-n", "no_lols", "0123456789012345678901234567890123456789012345678901234567890123",
-        "near.a", "a.a.a.a.a.a.a",
+        "aa",
+        "a-a",
+        "a-aa",
+        "100",
+        "0o",
+        "com",
+        "near",
+        "bowen",
+        "b-o_w_e-n",
+        "b.owen",
+        "bro.wen",
+        "a.ha",
+        "a.b-a.ra",
+        "system",
+        "over.9000",
+        "google.com",
+        "illia.cheapaccounts.near",
+        "0o0ooo00oo00o",
+        "alex-skidanov",
+        "10-4.8-2",
+        "b-o_w_e-n",
+        "no_lols",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+        "near.a",
+        "a.a.a.a.a.a.a",
     };
     static const char *const invalid[] = {
-        "a", "A", "Abc", "-near", "near-", "-near-", "near.", ".near", "near@", "@near", "неар", "@@@@@",
-        "0__0", "0_-_0", "..", "a..near", "nEar", "_bowen", "hello world", "abcdefghijklmnopqrstuvwxyz.abcdefghijklmnopqrstuvwxyz.abcdefghijklmnopqrstuvwxyz",
-        "01234567890123456789012345678901234567890123456789012345678901234", "a.-b", "a-.b", "",
+        "a",
+        "A",
+        "Abc",
+        "-near",
+        "near-",
+        "-near-",
+        "near.",
+        ".near",
+        "near@",
+        "@near",
+        "неар",
+        "@@@@@",
+        "0__0",
+        "0_-_0",
+        "..",
+        "a..near",
+        "nEar",
+        "_bowen",
+        "hello world",
+        "abcdefghijklmnopqrstuvwxyz.abcdefghijklmnopqrstuvwxyz.abcdefghijklmnopqrstuvwxyz",
+        "01234567890123456789012345678901234567890123456789012345678901234",
+        "a.-b",
+        "a-.b",
+        "",
     };
     char err[200];
     for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++) {
@@ -256,7 +301,7 @@ static void test_amounts(void **state)
     /* One yocto more overflows. */
     assert_int_equal(near_amount_parse_near("340282366920938.463463374607431768211456", &y), NEAR_ERR_INVALID);
     /* Malformed. */
-    static const char *const bad[] = { "", ".", "1.", "-1", "1,5", "1e3", "1.0000000000000000000000001", "abc", "1 2" };
+    static const char *const bad[] = {"", ".", "1.", "-1", "1,5", "1e3", "1.0000000000000000000000001", "abc", "1 2"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (near_amount_parse_near(bad[i], &y) == 0)
             fail_msg("\"%s\" should not parse", bad[i]);
@@ -316,7 +361,8 @@ static void test_keys(void **state)
     assert_int_equal(near_public_key_parse("22skMptHjFWNyuEWY22ftn2AbLPSYpmYwGJRGwpNHbTV", &pk2), 0);
     assert_true(near_public_key_equal(&pk, &pk2));
     /* Wrong length, unknown curve, bad characters. */
-    assert_int_equal(near_public_key_parse("ed25519:22skMptHjFWNyuEWY22ftn2AbLPSYpmYwGJRGwpNHbT", &pk2), NEAR_ERR_INVALID);
+    assert_int_equal(near_public_key_parse("ed25519:22skMptHjFWNyuEWY22ftn2AbLPSYpmYwGJRGwpNHbT", &pk2),
+                     NEAR_ERR_INVALID);
     assert_int_equal(near_public_key_parse("rsa:22skMptHjFWNyuEWY22ftn2AbLPSYpmYwGJRGwpNHbTV", &pk2), NEAR_ERR_INVALID);
     assert_int_equal(near_public_key_parse("ed25519:0OIl", &pk2), NEAR_ERR_INVALID);
     assert_int_equal(near_public_key_parse(NULL, &pk2), NEAR_ERR_INVALID);
@@ -335,7 +381,7 @@ static void test_keys(void **state)
     assert_int_equal(near_public_key_implicit_account(&pk2, implicit), NEAR_ERR_INVALID);
 
     /* Key pairs: seed → secret text → parse back; sign/verify. */
-    uint8_t seed[32] = { 7 };
+    uint8_t seed[32] = {7};
     near_keypair kp, back;
     assert_int_equal(near_keypair_from_seed(seed, &kp), 0);
     assert_memory_equal(kp.secret, seed, 32);
@@ -369,7 +415,7 @@ static void test_keys(void **state)
     assert_int_equal(near_keypair_generate(&g2), 0);
     assert_false(near_public_key_equal(&g1.public_key, &g2.public_key));
     near_keypair_wipe(&g1);
-    uint8_t zero[sizeof g1] = { 0 };
+    uint8_t zero[sizeof g1] = {0};
     assert_memory_equal(&g1, zero, sizeof g1);
 }
 
@@ -380,8 +426,8 @@ static void test_credentials(void **state)
     (void)state;
     char dir[] = "/tmp/near-cred-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    near_credentials cred = { .account_id = "alice.testnet" };
-    uint8_t seed[32] = { 3 };
+    near_credentials cred = {.account_id = "alice.testnet"};
+    uint8_t seed[32] = {3};
     assert_int_equal(near_keypair_from_seed(seed, &cred.keypair), NEAR_OK);
     char err[300];
     assert_int_equal(near_credentials_write(dir, "testnet", &cred, err, sizeof err), 0);
@@ -403,13 +449,17 @@ static void test_credentials(void **state)
     near_keypair_format_secret(&cred.keypair, priv);
     snprintf(path, sizeof path, "%s/testnet/bob.testnet.json", dir);
     FILE *f = fopen(path, "w");
-    fprintf(f, "{\n  \"private_key\": \"%s\",\n  \"public_key\": \"%s\",\n  \"account_id\": \"bob.testnet\"\n}\n", priv, pub);
+    fprintf(f, "{\n  \"private_key\": \"%s\",\n  \"public_key\": \"%s\",\n  \"account_id\": \"bob.testnet\"\n}\n", priv,
+            pub);
     fclose(f);
     assert_int_equal(near_credentials_read(dir, "testnet", "bob.testnet", &back, err, sizeof err), 0);
 
     /* Wrong public key, unsafe network names and invalid ids are refused. */
     f = fopen(path, "w");
-    fprintf(f, "{\"account_id\":\"bob.testnet\",\"public_key\":\"ed25519:22skMptHjFWNyuEWY22ftn2AbLPSYpmYwGJRGwpNHbTV\",\"private_key\":\"%s\"}", priv);
+    fprintf(
+        f,
+        "{\"account_id\":\"bob.testnet\",\"public_key\":\"ed25519:22skMptHjFWNyuEWY22ftn2AbLPSYpmYwGJRGwpNHbTV\",\"private_key\":\"%s\"}",
+        priv);
     fclose(f);
     assert_int_equal(near_credentials_read(dir, "testnet", "bob.testnet", &back, err, sizeof err), NEAR_ERR_INVALID);
     assert_non_null(strstr(err, "does not match"));

@@ -33,7 +33,7 @@
 
 typedef struct route {
     char method[48];
-    char match[64];            /* substring the params JSON must contain ("" = any) */
+    char match[64];                   /* substring the params JSON must contain ("" = any) */
     const char *replies[MAX_REPLIES]; /* recording names, served in turn; the last repeats */
     int n_replies;
     int served;
@@ -45,8 +45,8 @@ static struct {
     pthread_mutex_t lock;
     route routes[MAX_ROUTES];
     int n_routes;
-    json_t *requests;          /* every request body received, in order */
-} srv = { .lock = PTHREAD_MUTEX_INITIALIZER };
+    json_t *requests; /* every request body received, in order */
+} srv = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static void routes_reset(void)
 {
@@ -181,11 +181,11 @@ static int server_start(void **state)
     if (sodium_init() < 0 || near_rpc_global_init() != 0)
         return -1;
     srv.requests = json_array();
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = 0 };
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    srv.daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request,
-                                  NULL, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-                                  MHD_OPTION_END);
+    srv.daemon =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL,
+                         MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_END);
     if (!srv.daemon)
         return -1;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv.daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -210,15 +210,9 @@ static near_rpc *client(void)
     return c;
 }
 
-static size_t n_requests(void)
-{
-    return json_array_size(srv.requests);
-}
+static size_t n_requests(void) { return json_array_size(srv.requests); }
 
-static json_t *request_params(size_t i)
-{
-    return json_object_get(json_array_get(srv.requests, i), "params");
-}
+static json_t *request_params(size_t i) { return json_object_get(json_array_get(srv.requests, i), "params"); }
 
 static const char *request_method(size_t i)
 {
@@ -235,7 +229,7 @@ static void test_status_and_block(void **state)
     route_add("block", NULL, "block_final", NULL);
     route_add("gas_price", NULL, "gas_price", NULL);
     route_add("chunk", NULL, "chunk", NULL);
-    near_rpc_error err = { 0 };
+    near_rpc_error err = {0};
 
     near_node_status st;
     assert_int_equal(near_rpc_status(c, &st, &err), NEAR_OK);
@@ -256,7 +250,7 @@ static void test_status_and_block(void **state)
     near_block_free(&b);
     assert_string_equal(json_string_value(json_object_get(request_params(1), "finality")), "final");
 
-    near_block_ref at = { .kind = NEAR_BLOCK_HEIGHT, .height = 100 };
+    near_block_ref at = {.kind = NEAR_BLOCK_HEIGHT, .height = 100};
     assert_int_equal(near_rpc_block(c, at, &b, &err), NEAR_OK);
     near_block_free(&b);
     assert_int_equal(json_integer_value(json_object_get(request_params(2), "block_id")), 100);
@@ -284,7 +278,7 @@ static void test_queries(void **state)
     route_add("query", "\"call_function\"", "call_function", NULL);
     route_add("query", "\"view_state\"", "view_state", NULL);
     route_add("query", "\"view_code\"", "view_code", NULL);
-    near_rpc_error err = { 0 };
+    near_rpc_error err = {0};
 
     near_account_view acc;
     assert_int_equal(near_rpc_view_account(c, "alice.localnet", NEAR_FINAL, &acc, &err), NEAR_OK);
@@ -300,7 +294,7 @@ static void test_queries(void **state)
     assert_string_equal(json_string_value(json_object_get(p, "finality")), "final");
 
     near_keypair kp;
-    uint8_t seed[32] = { 1 };
+    uint8_t seed[32] = {1};
     assert_int_equal(near_keypair_from_seed(seed, &kp), NEAR_OK);
     near_access_key_view ak;
     assert_int_equal(near_rpc_view_access_key(c, "alice.localnet", &kp.public_key, NEAR_FINAL, &ak, &err), NEAR_OK);
@@ -361,7 +355,7 @@ static void expect_query_error(const char *recording, near_status want, const ch
 {
     near_rpc *c = client();
     route_add("query", NULL, recording, NULL);
-    near_rpc_error err = { 0 };
+    near_rpc_error err = {0};
     near_account_view acc;
     near_status st = near_rpc_view_account(c, "nobody.localnet", NEAR_FINAL, &acc, &err);
     print_message("%s -> %s: %s\n", recording, near_status_name(st), err.message);
@@ -397,7 +391,7 @@ static void test_view_panic_has_its_text(void **state)
     (void)state;
     near_rpc *c = client();
     route_add("query", NULL, "call_function_panic", "call_function_method_not_found", NULL);
-    near_rpc_error err = { 0 };
+    near_rpc_error err = {0};
     near_call_result res;
     assert_int_equal(near_view_function(c, "app.localnet", "boom", "{}", &res, &err), NEAR_ERR_CONTRACT_EXECUTION);
     assert_non_null(strstr(err.message, "GuestPanic { panic_msg: \"boom\" }"));
@@ -415,7 +409,7 @@ static void test_retry_then_success(void **state)
     (void)state;
     near_rpc *c = client();
     route_add("status", NULL, "http_503", "error_timeout", "status", NULL);
-    near_rpc_error err = { 0 };
+    near_rpc_error err = {0};
     near_node_status st;
     assert_int_equal(near_rpc_status(c, &st, &err), NEAR_OK);
     assert_int_equal(n_requests(), 3);
@@ -439,7 +433,7 @@ static void test_transport_error(void **state)
     /* Port 1 on loopback: nothing listens there. */
     near_rpc *c = near_rpc_new("http://127.0.0.1:1/");
     near_rpc_set_retry(c, 2, 1);
-    near_rpc_error err = { 0 };
+    near_rpc_error err = {0};
     near_node_status st;
     assert_int_equal(near_rpc_status(c, &st, &err), NEAR_ERR_TRANSPORT);
     assert_int_equal(err.http_status, 0);
@@ -484,9 +478,9 @@ static void test_call_function_success(void **state)
     route_add("query", "\"view_access_key\"", "view_access_key", NULL);
     route_add("block", NULL, "block_final", NULL);
     route_add("send_tx", NULL, "send_tx_success", NULL);
-    near_signer signer = { "alice.localnet", &signer_key };
+    near_signer signer = {"alice.localnet", &signer_key};
     near_outcome out;
-    near_rpc_error err = { 0 };
+    near_rpc_error err = {0};
     const char *args = "{\"request_id\":7,\"response\":{\"success\":true}}";
     near_u128 deposit = 1;
     near_status st = near_call_function(c, &signer, "outlayer.localnet", "resolve_execution", args, strlen(args),
@@ -542,11 +536,12 @@ static void test_call_function_panic(void **state)
     route_add("query", NULL, "view_access_key", NULL);
     route_add("block", NULL, "block_final", NULL);
     route_add("send_tx", NULL, "send_tx_failure_panic", NULL);
-    near_signer signer = { "alice.localnet", &signer_key };
+    near_signer signer = {"alice.localnet", &signer_key};
     near_outcome out;
-    near_rpc_error err = { 0 };
-    assert_int_equal(near_call_function(c, &signer, "outlayer.localnet", "boom", "{}", 2, 30000000000000ull, 0, &out,
-                                        &err), NEAR_ERR_TX_FAILED);
+    near_rpc_error err = {0};
+    assert_int_equal(
+        near_call_function(c, &signer, "outlayer.localnet", "boom", "{}", 2, 30000000000000ull, 0, &out, &err),
+        NEAR_ERR_TX_FAILED);
     assert_int_equal(out.kind, NEAR_OUTCOME_FAILURE);
     assert_string_equal(out.failure_message, "Smart contract panicked: boom");
     assert_string_equal(err.message, "Smart contract panicked: boom");
@@ -576,9 +571,9 @@ static void test_call_function_invalid_nonce_is_not_resigned(void **state)
     route_add("query", NULL, "view_access_key", NULL);
     route_add("block", NULL, "block_final", NULL);
     route_add("send_tx", NULL, "error_invalid_nonce", NULL);
-    near_signer signer = { "alice.localnet", &signer_key };
+    near_signer signer = {"alice.localnet", &signer_key};
     near_outcome out;
-    near_rpc_error err = { 0 };
+    near_rpc_error err = {0};
     assert_int_equal(near_call_function(c, &signer, "outlayer.localnet", "m", "{}", 2, 1, 0, &out, &err),
                      NEAR_ERR_INVALID_NONCE);
     assert_int_equal(err.tx_nonce, 42);
@@ -592,7 +587,7 @@ static void test_call_function_invalid_nonce_is_not_resigned(void **state)
     /* Legacy text form of the same error. */
     routes_reset();
     route_add("broadcast_tx_commit", NULL, "error_invalid_nonce_text", NULL);
-    uint8_t dummy[4] = { 0 };
+    uint8_t dummy[4] = {0};
     assert_int_equal(near_rpc_broadcast_tx_commit(c, dummy, sizeof dummy, &out, &err), NEAR_ERR_INVALID_NONCE);
     assert_int_equal(err.tx_nonce, 5);
     assert_int_equal(err.ak_nonce, 7);
@@ -617,9 +612,9 @@ static void test_send_timeout_resends_identical_bytes_then_polls(void **state)
     route_add("block", NULL, "block_final", NULL);
     route_add("send_tx", NULL, "error_timeout", NULL);
     route_add("tx", NULL, "error_timeout", "send_tx_success", NULL);
-    near_signer signer = { "alice.localnet", &signer_key };
+    near_signer signer = {"alice.localnet", &signer_key};
     near_outcome out;
-    near_rpc_error err = { 0 };
+    near_rpc_error err = {0};
     assert_int_equal(near_call_function(c, &signer, "outlayer.localnet", "m", "{}", 2, 1, 0, &out, &err), NEAR_OK);
     /* query, block, 3 × send_tx (identical), 2 × tx */
     assert_int_equal(n_requests(), 7);
@@ -654,7 +649,7 @@ static void test_low_level_sends(void **state)
 
     /* A real signed transaction to send. */
     near_transaction tx;
-    uint8_t bh[32] = { 9 };
+    uint8_t bh[32] = {9};
     assert_int_equal(near_transaction_init(&tx, "alice.localnet", &signer_key.public_key, 5, "bob.localnet", bh), 0);
     assert_int_equal(near_add_transfer(near_tx_actions(&tx), 10), 0);
     near_signed_transaction stx;
@@ -665,7 +660,7 @@ static void test_low_level_sends(void **state)
     size_t len;
     uint8_t *bytes = near_signed_transaction_to_bytes(&stx, &len);
 
-    near_rpc_error err = { 0 };
+    near_rpc_error err = {0};
     char got[64];
     assert_int_equal(near_rpc_broadcast_tx_async(c, bytes, len, got, &err), NEAR_OK);
     assert_true(strlen(got) > 30);

@@ -19,11 +19,11 @@ static void build_nearcore_tx(near_transaction *tx)
 {
     near_public_key pk;
     assert_int_equal(near_public_key_parse("ed25519:22skMptHjFWNyuEWY22ftn2AbLPSYpmYwGJRGwpNHbTV", &pk), 0);
-    uint8_t zero[32] = { 0 };
+    uint8_t zero[32] = {0};
     assert_int_equal(near_transaction_init(tx, "test.near", &pk, 1, "123", zero), 0);
     near_action_list l = near_tx_actions(tx);
-    static const uint8_t code[] = { 1, 2, 3 };
-    const char *methods[] = { "www" };
+    static const uint8_t code[] = {1, 2, 3};
+    const char *methods[] = {"www"};
     assert_int_equal(near_add_create_account(l), 0);
     assert_int_equal(near_add_deploy_contract(l, code, 3), 0);
     assert_int_equal(near_add_function_call(l, "qqq", code, 3, 1000, 1000000), 0);
@@ -126,12 +126,12 @@ static void test_decode_rejects_unsupported(void **state)
 static void test_sign_and_verify(void **state)
 {
     (void)state;
-    uint8_t seed[32] = { 5 }, other_seed[32] = { 6 };
+    uint8_t seed[32] = {5}, other_seed[32] = {6};
     near_keypair kp, other;
     assert_int_equal(near_keypair_from_seed(seed, &kp), NEAR_OK);
     assert_int_equal(near_keypair_from_seed(other_seed, &other), NEAR_OK);
     near_transaction tx;
-    uint8_t bh[32] = { 1, 2, 3 };
+    uint8_t bh[32] = {1, 2, 3};
     assert_int_equal(near_transaction_init(&tx, "alice.near", &kp.public_key, 10, "bob.near", bh), 0);
     assert_int_equal(near_add_transfer(near_tx_actions(&tx), 1), 0);
 
@@ -167,7 +167,7 @@ static void test_sign_and_verify(void **state)
 static void test_delegate(void **state)
 {
     (void)state;
-    uint8_t s1[32] = { 11 }, s2[32] = { 12 };
+    uint8_t s1[32] = {11}, s2[32] = {12};
     near_keypair sender, relayer;
     assert_int_equal(near_keypair_from_seed(s1, &sender), NEAR_OK);
     assert_int_equal(near_keypair_from_seed(s2, &relayer), NEAR_OK);
@@ -192,7 +192,7 @@ static void test_delegate(void **state)
     assert_int_equal(near_signed_delegate_verify(&sd), 1);
 
     near_transaction tx;
-    uint8_t bh[32] = { 0 };
+    uint8_t bh[32] = {0};
     assert_int_equal(near_transaction_init(&tx, "relayer.near", &relayer.public_key, 1, "bob.near", bh), 0);
     assert_int_equal(near_add_delegate(near_tx_actions(&tx), &sd), 0);
     size_t len;
@@ -209,7 +209,8 @@ static void test_delegate(void **state)
     assert_string_equal(json_string_value(json_object_get(dv, "sender_id")), "bob.near");
     assert_int_equal(json_integer_value(json_object_get(dv, "max_block_height")), 1000);
     assert_non_null(json_object_get(json_array_get(json_object_get(dv, "actions"), 0), "FunctionCall"));
-    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(view, "Delegate"), "signature")), "ed25519:"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(json_object_get(view, "Delegate"), "signature")), "ed25519:"));
     json_decref(view);
     near_transaction_free(&back);
 
@@ -255,17 +256,17 @@ static void test_json_views(void **state)
         assert_string_equal(s, want[i]);
         free(s);
     }
-    near_access_key full = { .nonce = 5, .full_access = 1 };
+    near_access_key full = {.nonce = 5, .full_access = 1};
     char *s = dump(near_access_key_view_json(&full));
     assert_string_equal(s, "{\"nonce\":5,\"permission\":\"FullAccess\"}");
     free(s);
 
     /* Signed transaction view: hash and signature as NEAR shows them. */
-    uint8_t seed[32] = { 5 };
+    uint8_t seed[32] = {5};
     near_keypair kp;
     assert_int_equal(near_keypair_from_seed(seed, &kp), NEAR_OK);
     near_transaction t2;
-    uint8_t bh[32] = { 0 };
+    uint8_t bh[32] = {0};
     assert_int_equal(near_transaction_init(&t2, "alice.near", &kp.public_key, UINT64_MAX, "bob.near", bh), NEAR_OK);
     assert_int_equal(near_add_transfer(near_tx_actions(&t2), NEAR_U128_MAX), NEAR_OK);
     near_signed_transaction stx;
@@ -279,8 +280,8 @@ static void test_json_views(void **state)
     assert_string_equal(json_string_value(json_object_get(v, "signature")), near_signature_format(&stx.signature, sig));
     assert_string_equal(json_string_value(json_object_get(v, "nonce")), "18446744073709551615");
     assert_int_equal(json_integer_value(json_object_get(v, "priority_fee")), 0);
-    json_t *deposit = json_object_get(json_object_get(json_array_get(json_object_get(v, "actions"), 0), "Transfer"),
-                                      "deposit");
+    json_t *deposit =
+        json_object_get(json_object_get(json_array_get(json_object_get(v, "actions"), 0), "Transfer"), "deposit");
     assert_string_equal(json_string_value(deposit), "340282366920938463463374607431768211455");
     json_decref(v);
     near_signed_transaction_free(&stx);

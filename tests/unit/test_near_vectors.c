@@ -89,7 +89,8 @@ static void build_delegate(near_action_list l, json_t *a)
     near_public_key pk = pk_of(d, "public_key");
     near_delegate_action da;
     assert_int_equal(near_delegate_action_init(&da, str(d, "sender_id"), str(d, "receiver_id"), u64_of(d, "nonce"),
-                                               u64_of(d, "max_block_height"), &pk), 0);
+                                               u64_of(d, "max_block_height"), &pk),
+                     0);
     build_actions(near_delegate_actions(&da), json_object_get(d, "actions"));
 
     uint8_t hash[32];
@@ -111,7 +112,8 @@ static void build_actions(near_action_list l, json_t *actions)
 {
     size_t i;
     json_t *a;
-    json_array_foreach(actions, i, a) {
+    json_array_foreach(actions, i, a)
+    {
         const char *type = str(a, "type");
         if (strcmp(type, "CreateAccount") == 0) {
             assert_int_equal(near_add_create_account(l), 0);
@@ -123,8 +125,8 @@ static void build_actions(near_action_list l, json_t *actions)
         } else if (strcmp(type, "FunctionCall") == 0) {
             size_t n;
             uint8_t *args = b64_of(a, "args_base64", &n);
-            assert_int_equal(near_add_function_call(l, str(a, "method_name"), args, n, u64_of(a, "gas"),
-                                                    u128_of(a, "deposit")), 0);
+            assert_int_equal(
+                near_add_function_call(l, str(a, "method_name"), args, n, u64_of(a, "gas"), u128_of(a, "deposit")), 0);
             free(args);
         } else if (strcmp(type, "Transfer") == 0) {
             assert_int_equal(near_add_transfer(l, u128_of(a, "deposit")), 0);
@@ -151,7 +153,8 @@ static void build_actions(near_action_list l, json_t *actions)
                 if (has)
                     allowance = u128_of(fc, "allowance");
                 assert_int_equal(near_add_function_call_key(l, &pk, u64_of(ak, "nonce"), has ? &allowance : NULL,
-                                                            str(fc, "receiver_id"), list, n), 0);
+                                                            str(fc, "receiver_id"), list, n),
+                                 0);
             }
         } else if (strcmp(type, "DeleteKey") == 0) {
             near_public_key pk = pk_of(a, "public_key");
@@ -172,8 +175,8 @@ static void check_one_transaction(json_t *v)
     uint8_t block_hash[32];
     assert_int_equal(near_base58_decode_exact(str(v, "block_hash"), block_hash, 32), 0);
     near_transaction tx;
-    assert_int_equal(near_transaction_init(&tx, str(v, "signer_id"), &pk, u64_of(v, "nonce"), str(v, "receiver_id"),
-                                           block_hash), 0);
+    assert_int_equal(
+        near_transaction_init(&tx, str(v, "signer_id"), &pk, u64_of(v, "nonce"), str(v, "receiver_id"), block_hash), 0);
     build_actions(near_tx_actions(&tx), json_object_get(v, "actions"));
 
     /* Encode: byte for byte. */
@@ -260,7 +263,8 @@ static void test_transactions_match_near_api_js(void **state)
     assert_true(json_array_size(list) >= 10);
     size_t i;
     json_t *v;
-    json_array_foreach(list, i, v) {
+    json_array_foreach(list, i, v)
+    {
         print_message("vector %s\n", str(v, "name"));
         check_one_transaction(v);
     }
@@ -281,7 +285,8 @@ static void test_keys_match_near_api_js(void **state)
     (void)state;
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(vectors, "keys"), i, v) {
+    json_array_foreach(json_object_get(vectors, "keys"), i, v)
+    {
         near_keypair kp, parsed;
         char text[NEAR_KEY_TEXT_MAX], implicit[65];
         keypair_of_seed_hex(str(v, "seed_hex"), &kp);
@@ -308,7 +313,8 @@ static void test_base58_matches_near_api_js(void **state)
     (void)state;
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(vectors, "base58"), i, v) {
+    json_array_foreach(json_object_get(vectors, "base58"), i, v)
+    {
         size_t n;
         uint8_t *bytes = hex_of(str(v, "hex"), &n);
         char text[128];
@@ -327,7 +333,8 @@ static void test_amounts_match_near_api_js(void **state)
     (void)state;
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(vectors, "amounts"), i, v) {
+    json_array_foreach(json_object_get(vectors, "amounts"), i, v)
+    {
         near_u128 yocto;
         char text[NEAR_AMOUNT_TEXT_MAX], dec[NEAR_U128_DEC_MAX];
         assert_int_equal(near_amount_parse_near(str(v, "near"), &yocto), 0);
@@ -360,10 +367,8 @@ static int free_vectors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_nearcore_hash_vector_is_present),
-        cmocka_unit_test(test_transactions_match_near_api_js),
-        cmocka_unit_test(test_keys_match_near_api_js),
-        cmocka_unit_test(test_base58_matches_near_api_js),
+        cmocka_unit_test(test_nearcore_hash_vector_is_present), cmocka_unit_test(test_transactions_match_near_api_js),
+        cmocka_unit_test(test_keys_match_near_api_js),          cmocka_unit_test(test_base58_matches_near_api_js),
         cmocka_unit_test(test_amounts_match_near_api_js),
     };
     return cmocka_run_group_tests(tests, load_vectors, free_vectors);

@@ -110,11 +110,11 @@ static void test_ed25519(void **state)
 
 /* go-ethereum crypto/signature_test.go */
 #define GETH_HASH "ce0677bb30baa8cf067c88db9811f4333d131bf8bcf12fe7065d211dce971008"
-#define GETH_SIG                                                                                               \
-    "90f27b8b488db00b00606796d2987f6a5f59ae62ea05effe84fef5b8b0e54998"                                        \
+#define GETH_SIG                                                       \
+    "90f27b8b488db00b00606796d2987f6a5f59ae62ea05effe84fef5b8b0e54998" \
     "4a691139ad57a3f0b906637673aa2f63d1f55cb1a69199d4009eea23ceaddc93"
-#define GETH_PUB                                                                                               \
-    "e32df42865e97135acfb65f3bae71bdc86f4d49150ad6a440b6f15878109880a"                                        \
+#define GETH_PUB                                                       \
+    "e32df42865e97135acfb65f3bae71bdc86f4d49150ad6a440b6f15878109880a" \
     "0a2b2667f7e725ceea70c673093bf67663e0312623c8e091b13cf2c0f11ef652"
 
 static void ecrecover_input(uint8_t in[98], uint8_t v, uint8_t flag)
@@ -190,9 +190,8 @@ static void test_p256(void **state)
     assert_non_null(key);
     uint8_t point[65];
     size_t plen = 0;
-    assert_int_equal(EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, sizeof point,
-                                                     &plen),
-                     1);
+    assert_int_equal(
+        EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, sizeof point, &plen), 1);
     assert_int_equal(plen, 65);
     static const char msg[] = "p256 message";
     uint8_t der[80];

@@ -26,8 +26,7 @@ static int teardown(void **state)
 
 static uint64_t loading(void) { return 35445963ull + 1089295ull * code_len; }
 
-static bool run(const char *method, uint64_t prepaid, uint64_t max_burnt, const void *in, size_t len,
-                nearvm_outcome *o)
+static bool run(const char *method, uint64_t prepaid, uint64_t max_burnt, const void *in, size_t len, nearvm_outcome *o)
 {
     nearvm_context ctx = test_context();
     ctx.prepaid_gas = prepaid;
@@ -56,8 +55,8 @@ static void test_exact_gas(void **state)
     /* log_utf8("hello"): 3 instructions; base, utf8 decoding, memory read, log */
     assert_true(run("log_hello", 300 * TGAS, 0, NULL, 0, &o));
     assert_int_equal(o.instructions, 3);
-    uint64_t host = BASE + 3111779061ull + 291580479ull * 5 + 2609863200ull + 3801333ull * 5 + 3543313050ull +
-                    13198791ull * 5;
+    uint64_t host =
+        BASE + 3111779061ull + 291580479ull * 5 + 2609863200ull + 3801333ull * 5 + 3543313050ull + 13198791ull * 5;
     assert_true(o.gas_burnt == loading() + host + 3 * OP);
     nearvm_outcome_free(&o);
 }
@@ -175,7 +174,7 @@ static void test_weighted_gas_sharing(void **state)
     uint64_t extra0 = r->actions[0].gas - 1 * TGAS, extra1 = r->actions[1].gas - 2 * TGAS;
     assert_true(extra0 > 0 && extra1 > 0);
     assert_true(extra0 == (extra0 + extra1) / 4); /* weight 1 of 4; the rest goes to the last */
-    assert_true(o.gas_used == 100 * TGAS);         /* every prepaid unit is now used */
+    assert_true(o.gas_used == 100 * TGAS);        /* every prepaid unit is now used */
     assert_true(o.gas_burnt < 2 * TGAS);
     nearvm_outcome_free(&o);
 }
@@ -183,14 +182,10 @@ static void test_weighted_gas_sharing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_exact_gas),
-        cmocka_unit_test(test_value_return_data_receivers),
-        cmocka_unit_test(test_gas_per_instruction),
-        cmocka_unit_test(test_input_is_not_charged_per_byte),
-        cmocka_unit_test(test_out_of_prepaid_gas),
-        cmocka_unit_test(test_gas_limit_exceeded),
-        cmocka_unit_test(test_used_and_prepaid),
-        cmocka_unit_test(test_weighted_gas_sharing),
+        cmocka_unit_test(test_exact_gas),           cmocka_unit_test(test_value_return_data_receivers),
+        cmocka_unit_test(test_gas_per_instruction), cmocka_unit_test(test_input_is_not_charged_per_byte),
+        cmocka_unit_test(test_out_of_prepaid_gas),  cmocka_unit_test(test_gas_limit_exceeded),
+        cmocka_unit_test(test_used_and_prepaid),    cmocka_unit_test(test_weighted_gas_sharing),
     };
     return cmocka_run_group_tests_name("nearvm_gas", tests, setup, teardown);
 }

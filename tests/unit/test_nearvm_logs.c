@@ -143,12 +143,8 @@ static void test_traps(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_logs),
-        cmocka_unit_test(test_log_errors),
-        cmocka_unit_test(test_log_limits),
-        cmocka_unit_test(test_panics),
-        cmocka_unit_test(test_abort),
-        cmocka_unit_test(test_traps),
+        cmocka_unit_test(test_logs),   cmocka_unit_test(test_log_errors), cmocka_unit_test(test_log_limits),
+        cmocka_unit_test(test_panics), cmocka_unit_test(test_abort),      cmocka_unit_test(test_traps),
     };
     return cmocka_run_group_tests_name("nearvm_logs", tests, setup, teardown);
 }

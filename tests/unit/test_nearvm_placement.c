@@ -78,11 +78,14 @@ static cost batch_then(void)
 typedef struct row {
     const char *method;
     cost expect;
-    const char *error; /* the call fails with this HostError, or NULL */
+    const char *error;  /* the call fails with this HostError, or NULL */
     bool check_reserve; /* weighted calls take all unused gas: skip */
 } row;
 
-#define ROW(m, c) {(m), (c), NULL, true}
+#define ROW(m, c)            \
+    {                        \
+        (m), (c), NULL, true \
+    }
 #define BURN(x) ((cost){(x), 0})
 
 static size_t build_rows(row *r)
@@ -107,11 +110,11 @@ static size_t build_rows(row *r)
     r[n++] = (row)ROW("value_return_reg", BURN(COST_BASE + RR(16)));
     r[n++] = (row)ROW("log_utf8", BURN(COST_BASE + U8(100) + RM(100) + COST_LOG_BASE + 100 * log_byte));
     /* NUL-terminated: every byte read (5 + the NUL) is a memory read */
-    r[n++] = (row)ROW("log_utf8_nul", BURN(COST_BASE + COST_UTF8_DECODING_BASE +
-                                           6 * (COST_READ_MEMORY_BASE + COST_READ_MEMORY_BYTE) +
-                                           5 * COST_UTF8_DECODING_BYTE + COST_LOG_BASE + 5 * log_byte));
-    r[n++] = (row)ROW("log_utf16", BURN(COST_BASE + COST_UTF16_DECODING_BASE + RM(4) + 4 * u16b + COST_LOG_BASE +
-                                        2 * log_byte));
+    r[n++] = (row)ROW("log_utf8_nul",
+                      BURN(COST_BASE + COST_UTF8_DECODING_BASE + 6 * (COST_READ_MEMORY_BASE + COST_READ_MEMORY_BYTE) +
+                           5 * COST_UTF8_DECODING_BYTE + COST_LOG_BASE + 5 * log_byte));
+    r[n++] = (row)ROW("log_utf16",
+                      BURN(COST_BASE + COST_UTF16_DECODING_BASE + RM(4) + 4 * u16b + COST_LOG_BASE + 2 * log_byte));
     r[n++] = (row)ROW("log_utf16_nul", BURN(COST_BASE + COST_UTF16_DECODING_BASE +
                                             3 * (COST_READ_MEMORY_BASE + 2 * COST_READ_MEMORY_BYTE) + 4 * u16b +
                                             COST_LOG_BASE + 2 * log_byte));
@@ -123,12 +126,12 @@ static size_t build_rows(row *r)
 
     /* storage: the key exists with a 16-byte value */
     uint64_t evicted = 16 * COST_STORAGE_WRITE_EVICTED_BYTE + WR(16);
-    r[n++] = (row)ROW("storage_write", BURN(COST_BASE + COST_STORAGE_WRITE_BASE + RM(8) + RM(16) +
-                                            8 * COST_STORAGE_WRITE_KEY_BYTE + 16 * COST_STORAGE_WRITE_VALUE_BYTE +
-                                            evicted));
-    r[n++] = (row)ROW("storage_write_reg", BURN(COST_BASE + COST_STORAGE_WRITE_BASE + RR(8) + RR(16) +
-                                                8 * COST_STORAGE_WRITE_KEY_BYTE + 16 * COST_STORAGE_WRITE_VALUE_BYTE +
-                                                evicted));
+    r[n++] =
+        (row)ROW("storage_write", BURN(COST_BASE + COST_STORAGE_WRITE_BASE + RM(8) + RM(16) +
+                                       8 * COST_STORAGE_WRITE_KEY_BYTE + 16 * COST_STORAGE_WRITE_VALUE_BYTE + evicted));
+    r[n++] = (row)ROW("storage_write_reg",
+                      BURN(COST_BASE + COST_STORAGE_WRITE_BASE + RR(8) + RR(16) + 8 * COST_STORAGE_WRITE_KEY_BYTE +
+                           16 * COST_STORAGE_WRITE_VALUE_BYTE + evicted));
     uint64_t read_rest = 8 * COST_STORAGE_READ_KEY_BYTE + 16 * COST_STORAGE_READ_VALUE_BYTE + WR(16);
     r[n++] = (row)ROW("storage_read", BURN(COST_BASE + COST_STORAGE_READ_BASE + RM(8) + read_rest));
     r[n++] = (row)ROW("storage_read_reg", BURN(COST_BASE + COST_STORAGE_READ_BASE + RR(8) + read_rest));
@@ -164,8 +167,8 @@ static size_t build_rows(row *r)
                       BURN(COST_ED25519_VERIFY_BASE + RR(64) + RR(32) + 32 * COST_ED25519_VERIFY_BYTE + RR(32)));
     r[n++] = (row)ROW("ecrecover", BURN(COST_ECRECOVER_BASE + RM(64) + RM(32)));
     r[n++] = (row)ROW("ecrecover_reg", BURN(COST_ECRECOVER_BASE + RR(64) + RR(32)));
-    r[n++] = (row)ROW("p256_verify",
-                      BURN(COST_P256_VERIFY_BASE + RM(64) + RM(32) + 32 * COST_P256_VERIFY_BYTE + RM(33)));
+    r[n++] =
+        (row)ROW("p256_verify", BURN(COST_P256_VERIFY_BASE + RM(64) + RM(32) + 32 * COST_P256_VERIFY_BYTE + RM(33)));
     r[n++] = (row)ROW("p256_verify_reg",
                       BURN(COST_P256_VERIFY_BASE + RR(64) + RR(32) + 32 * COST_P256_VERIFY_BYTE + RR(33)));
 
@@ -186,13 +189,12 @@ static size_t build_rows(row *r)
     r[n++] = (row)ROW("deploy_contract_reg", plus(bc, plus(BURN(COST_BASE + RR(64)), deploy)));
     r[n++] = (row)ROW("transfer", plus(bc, plus(BURN(COST_BASE + AMOUNT_READ), action(FEE_TRANSFER, 1, false))));
     r[n++] = (row)ROW("stake", plus(bc, plus(BURN(COST_BASE + AMOUNT_READ + RM(33)), action(FEE_STAKE, 1, false))));
-    r[n++] = (row)ROW("stake_reg",
-                      plus(bc, plus(BURN(COST_BASE + AMOUNT_READ + RR(33)), action(FEE_STAKE, 1, false))));
+    r[n++] = (row)ROW("stake_reg", plus(bc, plus(BURN(COST_BASE + AMOUNT_READ + RR(33)), action(FEE_STAKE, 1, false))));
     r[n++] = (row)ROW("add_key_full", plus(bc, plus(BURN(COST_BASE + RM(33)), action(FEE_ADD_KEY_FULL, 1, false))));
     /* method names "a,bb": (1 + 1) + (2 + 1) bytes */
     cost fc_key = plus(action(FEE_ADD_KEY_FUNCTION_CALL, 1, false), action(FEE_ADD_KEY_FUNCTION_CALL_BYTE, 5, false));
-    r[n++] = (row)ROW("add_key_fc",
-                      plus(bc, plus(BURN(COST_BASE + RM(33) + AMOUNT_READ + RM(8) + U8(8) + RM(4)), fc_key)));
+    r[n++] =
+        (row)ROW("add_key_fc", plus(bc, plus(BURN(COST_BASE + RM(33) + AMOUNT_READ + RM(8) + U8(8) + RM(4)), fc_key)));
     r[n++] = (row)ROW("add_key_fc_reg",
                       plus(bc, plus(BURN(COST_BASE + RR(33) + AMOUNT_READ + RR(8) + U8(8) + RR(4)), fc_key)));
     r[n++] = (row)ROW("delete_key", plus(bc, plus(BURN(COST_BASE + RM(33)), action(FEE_DELETE_KEY, 1, false))));
@@ -281,7 +283,8 @@ static void test_every_host_function_every_placement(void **state)
             const char *err = o.error.kind == NEARVM_OK ? NULL : o.error.name;
             if ((err == NULL) != (rows[i].error == NULL) || (err && strcmp(err, rows[i].error) != 0)) {
                 print_error("%s at %llu: error %s (%s), expected %s\n", rows[i].method, (unsigned long long)bases[b],
-                            err ? err : "none", o.error.message ? o.error.message : "", rows[i].error ? rows[i].error : "none");
+                            err ? err : "none", o.error.message ? o.error.message : "",
+                            rows[i].error ? rows[i].error : "none");
                 failures++;
             }
             uint64_t got = host_gas(&o) - setup_gas[b];

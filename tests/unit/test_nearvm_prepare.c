@@ -103,7 +103,8 @@ static void expect_compile_error(const char *name, nearvm_prepare_error want, co
 
 static void test_rejected_modules(void **state)
 {
-    expect_compile_error("bad_memory_import", NEAR_PREPARE_MEMORY, "{\"CompilationError\":{\"PrepareError\":\"Memory\"}}");
+    expect_compile_error("bad_memory_import", NEAR_PREPARE_MEMORY,
+                         "{\"CompilationError\":{\"PrepareError\":\"Memory\"}}");
     expect_compile_error("bad_import_module", NEAR_PREPARE_INSTANTIATE,
                          "{\"CompilationError\":{\"PrepareError\":\"Instantiate\"}}");
     expect_compile_error("bad_multivalue", NEAR_PREPARE_DESERIALIZATION,
@@ -234,12 +235,9 @@ static void test_link_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_memory_becomes_import),
-        cmocka_unit_test(test_no_memory_contract_runs),
-        cmocka_unit_test(test_rejected_modules),
-        cmocka_unit_test(test_custom_sections_dropped),
-        cmocka_unit_test(test_structural_limits),
-        cmocka_unit_test(test_link_errors),
+        cmocka_unit_test(test_memory_becomes_import), cmocka_unit_test(test_no_memory_contract_runs),
+        cmocka_unit_test(test_rejected_modules),      cmocka_unit_test(test_custom_sections_dropped),
+        cmocka_unit_test(test_structural_limits),     cmocka_unit_test(test_link_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -325,12 +325,9 @@ static void test_yield_resume(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_batch_actions),
-        cmocka_unit_test(test_then_and_return),
-        cmocka_unit_test(test_promise_errors),
-        cmocka_unit_test(test_promise_results),
-        cmocka_unit_test(test_yield_create),
-        cmocka_unit_test(test_yield_resume),
+        cmocka_unit_test(test_batch_actions),  cmocka_unit_test(test_then_and_return),
+        cmocka_unit_test(test_promise_errors), cmocka_unit_test(test_promise_results),
+        cmocka_unit_test(test_yield_create),   cmocka_unit_test(test_yield_resume),
     };
     return cmocka_run_group_tests_name("nearvm_promises", tests, setup, teardown);
 }

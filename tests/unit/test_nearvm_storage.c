@@ -158,10 +158,8 @@ static void test_storage_failure_is_internal(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_write_read_remove),
-        cmocka_unit_test(test_usage_reported),
-        cmocka_unit_test(test_limits_and_deprecated),
-        cmocka_unit_test(test_view_mode),
+        cmocka_unit_test(test_write_read_remove),           cmocka_unit_test(test_usage_reported),
+        cmocka_unit_test(test_limits_and_deprecated),       cmocka_unit_test(test_view_mode),
         cmocka_unit_test(test_storage_failure_is_internal),
     };
     return cmocka_run_group_tests_name("nearvm_storage", tests, setup, teardown);

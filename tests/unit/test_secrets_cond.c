@@ -28,11 +28,16 @@ static int fake_balance(void *ctx, const char *account, near_u128 *amount, char 
 {
     fake *f = ctx;
     f->calls++;
-    if (f->down) return snprintf(err, errlen, "RPC TRANSPORT: connection refused"), -1;
-    if (strcmp(account, "rich.near") == 0) return near_u128_parse("340282366920938463463374607431768211455", amount) == NEAR_OK ? 0 : -1;
-    if (strcmp(account, "alice.near") == 0) return near_u128_parse(YOCTO_1NEAR, amount) == NEAR_OK ? 0 : -1;
-    if (strcmp(account, "bob.near") == 0) return *amount = 5, 0;
-    if (strcmp(account, "flaky.near") == 0) return snprintf(err, errlen, "RPC TIMEOUT: timed out"), -1;
+    if (f->down)
+        return snprintf(err, errlen, "RPC TRANSPORT: connection refused"), -1;
+    if (strcmp(account, "rich.near") == 0)
+        return near_u128_parse("340282366920938463463374607431768211455", amount) == NEAR_OK ? 0 : -1;
+    if (strcmp(account, "alice.near") == 0)
+        return near_u128_parse(YOCTO_1NEAR, amount) == NEAR_OK ? 0 : -1;
+    if (strcmp(account, "bob.near") == 0)
+        return *amount = 5, 0;
+    if (strcmp(account, "flaky.near") == 0)
+        return snprintf(err, errlen, "RPC TIMEOUT: timed out"), -1;
     return *amount = 0, 1; /* no such account */
 }
 
@@ -47,14 +52,15 @@ static int fake_view(void *ctx, const char *contract, const char *method, const 
 {
     fake *f = ctx;
     f->calls++;
-    if (f->down) return snprintf(err, errlen, "RPC TRANSPORT: connection refused"), -1;
+    if (f->down)
+        return snprintf(err, errlen, "RPC TRANSPORT: connection refused"), -1;
     json_t *args = json_loads(args_json, 0, NULL);
     const char *acc = json_string_value(json_object_get(args, "account_id"));
     const char *tok = json_string_value(json_object_get(args, "token_id"));
     char buf[256];
     int rc = -1;
     if (strcmp(contract, "ft.near") == 0 && strcmp(method, "ft_balance_of") == 0) {
-        const char *bal = strcmp(acc, "alice.near") == 0 ? "1000000"
+        const char *bal = strcmp(acc, "alice.near") == 0  ? "1000000"
                           : strcmp(acc, "rich.near") == 0 ? "340282366920938463463374607431768211455"
                                                           : "0";
         snprintf(buf, sizeof buf, "\"%s\"", bal);
@@ -66,8 +72,10 @@ static int fake_view(void *ctx, const char *contract, const char *method, const 
     } else if (strcmp(contract, "nft.near") == 0 && strcmp(method, "nft_token") == 0) {
         rc = reply(result, strcmp(tok, "1") == 0 ? "{\"token_id\":\"1\",\"owner_id\":\"alice.near\"}" : "null");
     } else if (strcmp(contract, "nft.near") == 0 && strcmp(method, "nft_tokens_for_owner") == 0) {
-        if (json_integer_value(json_object_get(args, "limit")) != 1) return json_decref(args), -1;
-        rc = reply(result, strcmp(acc, "alice.near") == 0 ? "[{\"token_id\":\"1\",\"owner_id\":\"alice.near\"}]" : "[]");
+        if (json_integer_value(json_object_get(args, "limit")) != 1)
+            return json_decref(args), -1;
+        rc =
+            reply(result, strcmp(acc, "alice.near") == 0 ? "[{\"token_id\":\"1\",\"owner_id\":\"alice.near\"}]" : "[]");
     } else if (strcmp(contract, "dao.near") == 0 && strcmp(method, "get_policy") == 0) {
         rc = reply(result, "{\"roles\":["
                            "{\"name\":\"all\",\"kind\":\"Everyone\",\"permissions\":[]},"
@@ -75,7 +83,9 @@ static int fake_view(void *ctx, const char *contract, const char *method, const 
                            "{\"name\":\"holders\",\"kind\":{\"Member\":\"100\"}},"
                            "{\"name\":\"odd\",\"kind\":{\"Future\":1}}]}");
     } else if (strcmp(contract, "dao.near") == 0 && strcmp(method, "delegation_balance_of") == 0) {
-        rc = reply(result, strcmp(acc, "alice.near") == 0 ? "\"150\"" : strcmp(acc, "bob.near") == 0 ? "\"50\"" : "\"0\"");
+        rc = reply(result, strcmp(acc, "alice.near") == 0 ? "\"150\""
+                           : strcmp(acc, "bob.near") == 0 ? "\"50\""
+                                                          : "\"0\"");
     } else if (strcmp(contract, "nodao.near") == 0) {
         rc = reply(result, "{\"proposal_bond\":\"1\"}");
     } else {
@@ -224,7 +234,8 @@ static void test_rpc_down(void **state)
         char err[256], reason[256];
         assert_int_equal(sec_cond_parse_text(conds[i], &c, err, sizeof err), 0);
         assert_false(sec_cond_check(c, "alice.near", &chain, reason, sizeof reason));
-        if (!strstr(reason, "connection refused")) fail_msg("%s: reason '%s'", conds[i], reason);
+        if (!strstr(reason, "connection refused"))
+            fail_msg("%s: reason '%s'", conds[i], reason);
         assert_int_equal(f.calls, 1);
         /* without any chain configured */
         assert_false(sec_cond_check(c, "alice.near", NULL, reason, sizeof reason));
@@ -239,8 +250,8 @@ static void test_call_budget(void **state)
     (void)state;
     json_t *list = json_array();
     for (int i = 0; i < SEC_COND_MAX_CALLS + 10; i++)
-        json_array_append_new(list, json_pack("{s:{s:s,s:s,s:s}}", "FtBalance", "contract", "ft.near", "operator",
-                                              "Gte", "value", "0"));
+        json_array_append_new(
+            list, json_pack("{s:{s:s,s:s,s:s}}", "FtBalance", "contract", "ft.near", "operator", "Gte", "value", "0"));
     json_t *j = json_pack("{s:{s:s,s:o}}", "Logic", "operator", "And", "conditions", list);
     sec_cond *c;
     char err[256], reason[256];
@@ -290,9 +301,11 @@ static void test_parse_errors(void **state)
     for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
         sec_cond *c = (sec_cond *)1;
         char err[256] = "";
-        if (sec_cond_parse_text(BAD[i].cond, &c, err, sizeof err) == 0) fail_msg("%s accepted", BAD[i].cond);
+        if (sec_cond_parse_text(BAD[i].cond, &c, err, sizeof err) == 0)
+            fail_msg("%s accepted", BAD[i].cond);
         assert_null(c);
-        if (!strstr(err, BAD[i].err)) fail_msg("%s: error '%s' lacks '%s'", BAD[i].cond, err, BAD[i].err);
+        if (!strstr(err, BAD[i].err))
+            fail_msg("%s: error '%s' lacks '%s'", BAD[i].cond, err, BAD[i].err);
     }
     /* a very long pattern */
     char *pat = malloc(SEC_COND_MAX_PATTERN + 64);
@@ -319,7 +332,8 @@ static void test_parse_errors(void **state)
     assert_non_null(strstr(err, "deeper"));
     /* node limit */
     json_t *list = json_array();
-    for (int i = 0; i < SEC_COND_MAX_NODES; i++) json_array_append_new(list, json_string("AllowAll"));
+    for (int i = 0; i < SEC_COND_MAX_NODES; i++)
+        json_array_append_new(list, json_string("AllowAll"));
     json_t *j = json_pack("{s:{s:s,s:o}}", "Logic", "operator", "Or", "conditions", list);
     assert_int_equal(sec_cond_parse(j, &c, err, sizeof err), -1);
     assert_non_null(strstr(err, "parts"));

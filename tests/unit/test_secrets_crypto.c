@@ -77,7 +77,8 @@ static void test_repo_normalize(void **state)
     for (size_t i = 0; i < sizeof REPO_OK / sizeof REPO_OK[0]; i++) {
         int r = sec_repo_normalize(REPO_OK[i].in, out, sizeof out, err, sizeof err);
         if (REPO_OK[i].out) {
-            if (r != 0) fail_msg("'%s' refused: %s", REPO_OK[i].in, err);
+            if (r != 0)
+                fail_msg("'%s' refused: %s", REPO_OK[i].in, err);
             assert_string_equal(out, REPO_OK[i].out);
             /* idempotent: the normalised form normalises to itself */
             char again[SEC_REPO_MAX];
@@ -120,9 +121,10 @@ static void test_seeds(void **state)
     assert_true(a.has_branch);
     assert_string_equal(a.branch, "feature/x");
     assert_string_equal(owner, "alice.near");
-    assert_int_equal(sec_seed_parse("wasm_hash:41C1C7B3528565F3FD139943F439D61C0768E9ABDB9B579BD0921ECBFCABEDED:bob.near",
-                                    &a, owner, err, sizeof err),
-                     0);
+    assert_int_equal(
+        sec_seed_parse("wasm_hash:41C1C7B3528565F3FD139943F439D61C0768E9ABDB9B579BD0921ECBFCABEDED:bob.near", &a, owner,
+                       err, sizeof err),
+        0);
     assert_true(a.is_wasm_hash);
     assert_string_equal(a.hash, "41c1c7b3528565f3fd139943f439d61c0768e9abdb9b579bd0921ecbfcabeded");
     assert_string_equal(owner, "bob.near");
@@ -269,22 +271,23 @@ static void test_blob_errors(void **state)
     {
         size_t cap = strlen(b64);
         raw = malloc(cap);
-        assert_int_equal(sodium_base642bin(raw, cap, b64, strlen(b64), NULL, &rawlen, NULL,
-                                           sodium_base64_VARIANT_ORIGINAL),
-                         0);
+        assert_int_equal(
+            sodium_base642bin(raw, cap, b64, strlen(b64), NULL, &rawlen, NULL, sodium_base64_VARIANT_ORIGINAL), 0);
     }
     for (size_t bit = 0; bit < rawlen * 8; bit++) {
         raw[bit / 8] ^= (uint8_t)(1u << (bit % 8));
         char flipped[256];
         sodium_bin2base64(flipped, sizeof flipped, raw, rawlen, sodium_base64_VARIANT_ORIGINAL);
-        if (sec_blob_open(&k, flipped, &plain, &n, NULL, err, sizeof err) == 0) fail_msg("bit %zu flip accepted", bit);
+        if (sec_blob_open(&k, flipped, &plain, &n, NULL, err, sizeof err) == 0)
+            fail_msg("bit %zu flip accepted", bit);
         raw[bit / 8] ^= (uint8_t)(1u << (bit % 8));
     }
     /* every truncation is caught */
     for (size_t len = 0; len < rawlen; len++) {
         char cut[256];
         sodium_bin2base64(cut, sizeof cut, raw, len, sodium_base64_VARIANT_ORIGINAL);
-        if (sec_blob_open(&k, cut, &plain, &n, NULL, err, sizeof err) == 0) fail_msg("truncation to %zu accepted", len);
+        if (sec_blob_open(&k, cut, &plain, &n, NULL, err, sizeof err) == 0)
+            fail_msg("truncation to %zu accepted", len);
     }
     sodium_bin2base64((char[256]){0}, 256, raw, 10, sodium_base64_VARIANT_ORIGINAL);
     {
@@ -305,13 +308,12 @@ static void test_blob_errors(void **state)
 
     /* a version-1 blob relabelled as version 2 fails its MAC check */
     {
-        char *v2 = sec_blob_seal(k.pk, (const uint8_t *)"0123456789012345678901234567890123456789", 40, err,
-                                 sizeof err);
+        char *v2 =
+            sec_blob_seal(k.pk, (const uint8_t *)"0123456789012345678901234567890123456789", 40, err, sizeof err);
         uint8_t r2[256];
         size_t l2;
-        assert_int_equal(sodium_base642bin(r2, sizeof r2, v2, strlen(v2), NULL, &l2, NULL,
-                                           sodium_base64_VARIANT_ORIGINAL),
-                         0);
+        assert_int_equal(
+            sodium_base642bin(r2, sizeof r2, v2, strlen(v2), NULL, &l2, NULL, sodium_base64_VARIANT_ORIGINAL), 0);
         r2[2] = 2; /* header is outside the seal, so only the MAC can catch it */
         char re[256];
         sodium_bin2base64(re, sizeof re, r2, l2, sodium_base64_VARIANT_ORIGINAL);
@@ -413,7 +415,8 @@ static void test_names(void **state)
 static bool all_of(const char *s, const char *set)
 {
     for (; *s; s++)
-        if (!strchr(set, *s)) return false;
+        if (!strchr(set, *s))
+            return false;
     return true;
 }
 
@@ -428,13 +431,20 @@ static void test_generate(void **state)
         size_t len;
         const char *set;
     } cases[] = {
-        {"generate_outlayer_secret:hex32", 64, HEX}, {"hex16", 32, HEX},         {"hex64", 128, HEX},
-        {"ed25519_seed", 64, HEX},                   {"password", 32, ALNUM},    {"password:16", 16, ALNUM},
-        {"password:64", 64, ALNUM},                  {"password:128", 128, ALNUM}, {"password:0", 0, ALNUM},
+        {"generate_outlayer_secret:hex32", 64, HEX},
+        {"hex16", 32, HEX},
+        {"hex64", 128, HEX},
+        {"ed25519_seed", 64, HEX},
+        {"password", 32, ALNUM},
+        {"password:16", 16, ALNUM},
+        {"password:64", 64, ALNUM},
+        {"password:128", 128, ALNUM},
+        {"password:0", 0, ALNUM},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *v = sec_generate(cases[i].d, err, sizeof err);
-        if (!v) fail_msg("%s: %s", cases[i].d, err);
+        if (!v)
+            fail_msg("%s: %s", cases[i].d, err);
         assert_int_equal(strlen(v), cases[i].len);
         assert_true(all_of(v, cases[i].set));
         free(v);
@@ -451,7 +461,8 @@ static void test_generate(void **state)
     const char *bad[] = {"nope", "", "password:x", "password:-1", "password:99999", "hex32:5", "password:"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char *v = sec_generate(bad[i], err, sizeof err);
-        if (v) fail_msg("'%s' accepted", bad[i]);
+        if (v)
+            fail_msg("'%s' accepted", bad[i]);
     }
     assert_null(sec_generate("rsa", err, sizeof err));
     assert_string_equal(err, "Unknown secret type: rsa");

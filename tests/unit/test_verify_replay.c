@@ -29,7 +29,8 @@ static uint8_t *load(const char *name, size_t *len)
     char path[512];
     snprintf(path, sizeof path, "%s/%s.wasm", EXAMPLES_WASM_DIR, name);
     FILE *f = fopen(path, "rb");
-    if (!f) fail_msg("cannot open %s (build it first)", path);
+    if (!f)
+        fail_msg("cannot open %s (build it first)", path);
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
@@ -44,7 +45,8 @@ static uint8_t *load(const char *name, size_t *len)
 static void test_random_stream(void **state)
 {
     runner_replay cfg = {.realtime_base_ns = 0};
-    for (int i = 0; i < 32; i++) cfg.seed[i] = (uint8_t)(i * 7 + 1);
+    for (int i = 0; i < 32; i++)
+        cfg.seed[i] = (uint8_t)(i * 7 + 1);
     /* The stream is ChaCha20-IETF(seed, nonce 0) read in order. */
     uint8_t want[300];
     static const uint8_t nonce[12] = {0};
@@ -178,11 +180,13 @@ static void test_worker_nonce_and_attestation(void **state)
     const char *q = json_string_value(json_object_get(att, "tdx_quote"));
     uint8_t raw[700];
     size_t n = 0;
-    assert_int_equal(sodium_base642bin(raw, sizeof raw, q, strlen(q), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL), 0);
+    assert_int_equal(sodium_base642bin(raw, sizeof raw, q, strlen(q), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL),
+                     0);
     assert_int_equal(n, 632);
     assert_memory_equal(raw + 600, fresh1.replay_nonce, WK_NONCE_LEN);
     uint64_t executed = 0;
-    for (int i = 7; i >= 0; i--) executed = (executed << 8) | raw[600 + WK_NONCE_LEN + i];
+    for (int i = 7; i >= 0; i--)
+        executed = (executed << 8) | raw[600 + WK_NONCE_LEN + i];
     assert_true(executed == fresh1.executed && executed == fresh1.instructions && executed > 0);
     char task[65];
     sodium_bin2hex(task, sizeof task, raw + 568, 32);
@@ -211,7 +215,8 @@ static void test_worker_nonce_and_attestation(void **state)
 
 int main(void)
 {
-    if (sodium_init() < 0) return 1;
+    if (sodium_init() < 0)
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_stream),
         cmocka_unit_test(test_virtual_clocks),

@@ -61,7 +61,8 @@ static bool fake_sleep(void *env, uint64_t deadline)
     fake_time *t = env;
     t->sleeps++;
     t->slept_until = deadline;
-    if (t->cancel_on_sleep) return false;
+    if (t->cancel_on_sleep)
+        return false;
     if (deadline > t->monotonic) {
         t->realtime += deadline - t->monotonic;
         t->monotonic = deadline;
@@ -71,16 +72,19 @@ static bool fake_sleep(void *env, uint64_t deadline)
 
 static void fake_random(void *env, uint8_t *buf, size_t len)
 {
-    for (size_t i = 0; i < len; i++) buf[i] = (uint8_t)(0xA0 + i);
+    for (size_t i = 0; i < len; i++)
+        buf[i] = (uint8_t)(0xA0 + i);
 }
 
 static uint8_t *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
+    if (!f)
+        return NULL;
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
-    if (n < 0) n = 0;
+    if (n < 0)
+        n = 0;
     fseek(f, 0, SEEK_SET);
     uint8_t *buf = malloc((size_t)n + 1);
     if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
@@ -125,12 +129,14 @@ static int setup_with(void **state, size_t stdout_cap, size_t stderr_cap, bool f
     olw_error err;
     f->module = olw_module_load(bytes, len, &err);
     free(bytes);
-    if (!f->module) fail_msg("shim.wasm does not load: %s", err.message);
+    if (!f->module)
+        fail_msg("shim.wasm does not load: %s", err.message);
     f->store = olw_store_new(NULL);
     f->linker = olw_linker_new(f->store);
     assert_true(wasi_define(f->linker, f->ctx));
     f->inst = olw_instantiate(f->store, f->module, f->linker, &err);
-    if (!f->inst) fail_msg("shim.wasm does not instantiate: %s", err.message);
+    if (!f->inst)
+        fail_msg("shim.wasm does not instantiate: %s", err.message);
     olw_memory *m = olw_instance_memory(f->inst, "memory");
     assert_non_null(m);
     f->mem = olw_memory_data(m);
@@ -160,7 +166,8 @@ static int teardown(void **state)
 static olw_trap_code vcall(fixture *f, const char *name, int *errno_out, int nargs, va_list ap)
 {
     olw_func *fn = olw_instance_func(f->inst, name);
-    if (!fn) fail_msg("no export %s", name);
+    if (!fn)
+        fail_msg("no export %s", name);
     olw_functype t = olw_func_type(fn);
     assert_int_equal(t.nparams, (uint32_t)nargs);
     olw_value args[16];
@@ -191,7 +198,8 @@ static int call_errno(fixture *f, const char *name, int nargs, ...)
     int e;
     olw_trap_code trap = vcall(f, name, &e, nargs, ap);
     va_end(ap);
-    if (trap != OLW_TRAP_NONE) fail_msg("%s trapped: %s", name, olw_store_trap_message(f->store));
+    if (trap != OLW_TRAP_NONE)
+        fail_msg("%s trapped: %s", name, olw_store_trap_message(f->store));
     return e;
 }
 
@@ -262,7 +270,8 @@ static void test_bad_pointers_are_efault(void **state)
     memset(f->mem + end - 16, 0x55, 16);
     /* The string buffer would cross the end of memory: nothing is written. */
     assert_int_equal(call_errno(f, "args_get", 2, U(end - 16), U(end - 4)), WASI_EFAULT);
-    for (int i = 0; i < 16; i++) assert_int_equal(f->mem[end - 16 + i], 0x55);
+    for (int i = 0; i < 16; i++)
+        assert_int_equal(f->mem[end - 16 + i], 0x55);
     assert_int_equal(call_errno(f, "args_sizes_get", 2, U(end - 2), U(0)), WASI_EFAULT);
     assert_int_equal(call_errno(f, "environ_get", 2, U(0xFFFFFFF0u), U(0)), WASI_EFAULT);
     assert_int_equal(call_errno(f, "clock_time_get", 3, U(0), U(0), U(end - 4)), WASI_EFAULT);
@@ -388,7 +397,8 @@ static void test_random_get_default_source(void **state)
     /* 64 bytes from libsodium: all zero with probability 2^-512. */
     assert_int_equal(call_errno(f, "random_get", 2, U(1000), U(64)), 0);
     int nonzero = 0;
-    for (int i = 0; i < 64; i++) nonzero |= f->mem[1000 + i];
+    for (int i = 0; i < 64; i++)
+        nonzero |= f->mem[1000 + i];
     assert_true(nonzero);
     uint8_t first[64];
     memcpy(first, f->mem + 1000, 64);
@@ -538,8 +548,7 @@ static void test_unsupported_functions(void **state)
     fixture *f = *state;
     assert_int_equal(call_errno(f, "proc_raise", 1, U(6)), WASI_ENOSYS);
     assert_int_equal(call_errno(f, "sched_yield", 0), 0);
-    assert_int_equal(call_errno(f, "path_open", 9, U(3), U(0), U(0), U(1), U(0), U(0), U(0), U(0), U(64)),
-                     WASI_EBADF);
+    assert_int_equal(call_errno(f, "path_open", 9, U(3), U(0), U(0), U(1), U(0), U(0), U(0), U(0), U(64)), WASI_EBADF);
     assert_int_equal(call_errno(f, "path_open", 9, U(0), U(0), U(0), U(1), U(0), U(0), U(0), U(0), U(64)),
                      WASI_ENOTDIR);
     assert_int_equal(call_errno(f, "path_unlink_file", 3, U(4), U(0), U(1)), WASI_EBADF);
@@ -630,9 +639,9 @@ static void test_poll_absolute_and_expired(void **state)
 static void test_poll_fds(void **state)
 {
     fixture *f = *state;
-    put_fd_sub(f, 0, 1, 1, 0);  /* read stdin: ready */
-    put_fd_sub(f, 1, 2, 2, 1);  /* write stdout: ready */
-    put_fd_sub(f, 2, 3, 1, 9);  /* read fd 9: EBADF */
+    put_fd_sub(f, 0, 1, 1, 0); /* read stdin: ready */
+    put_fd_sub(f, 1, 2, 2, 1); /* write stdout: ready */
+    put_fd_sub(f, 2, 3, 1, 9); /* read fd 9: EBADF */
     put_clock_sub(f, 3, 4, WASI_CLOCK_MONOTONIC, 1000000000ull, 0);
     assert_int_equal(call_errno(f, "poll_oneoff", 4, U(SUBS), U(EVENTS), U(4), U(NEVENTS)), 0);
     assert_int_equal(f->time.sleeps, 0); /* fds ready: no sleep */
@@ -652,8 +661,7 @@ static void test_poll_cancelled_traps(void **state)
     f->time.cancel_on_sleep = true;
     put_clock_sub(f, 0, 1, WASI_CLOCK_MONOTONIC, 60000000000ull, 0);
     int e;
-    assert_int_equal(call_raw(f, "poll_oneoff", &e, 4, U(SUBS), U(EVENTS), U(1), U(NEVENTS)),
-                     OLW_TRAP_INTERRUPTED);
+    assert_int_equal(call_raw(f, "poll_oneoff", &e, 4, U(SUBS), U(EVENTS), U(1), U(NEVENTS)), OLW_TRAP_INTERRUPTED);
 }
 
 static void test_cancel_wakes_real_sleep(void **state)
@@ -713,14 +721,14 @@ static uint64_t next_random(uint64_t *s)
 /* Arguments biased towards the edges where bounds checks go wrong. */
 static uint64_t edgy_value(uint64_t *rng, uint64_t mem_size)
 {
-    static const uint64_t fixed[] = {0, 1, 2, 3, 4, 8, 24, 48, 64, 1024, 0x7fffffff, 0x80000000u, 0xffffffffu,
-                                     0xfffffff8u, UINT64_MAX};
+    static const uint64_t fixed[] = {0,  1,    2,          3,           4,           8,           24,        48,
+                                     64, 1024, 0x7fffffff, 0x80000000u, 0xffffffffu, 0xfffffff8u, UINT64_MAX};
     uint64_t r = next_random(rng);
     switch (r % 4) {
     case 0: return fixed[(r >> 8) % (sizeof fixed / sizeof fixed[0])];
-    case 1: return mem_size - ((r >> 8) % 80);   /* just inside or across the end */
-    case 2: return (r >> 8) % mem_size;          /* anywhere in memory */
-    default: return (r >> 8) % 16;               /* small counts and fds */
+    case 1: return mem_size - ((r >> 8) % 80); /* just inside or across the end */
+    case 2: return (r >> 8) % mem_size;        /* anywhere in memory */
+    default: return (r >> 8) % 16;             /* small counts and fds */
     }
 }
 
@@ -757,7 +765,8 @@ static void test_random_arguments_never_crash(void **state)
             assert_true(wasi_ctx_stdout_overflowed(f->ctx));
             continue;
         }
-        if (trap != OLW_TRAP_NONE) fail_msg("%s: unexpected trap %s", name, olw_store_trap_message(f->store));
+        if (trap != OLW_TRAP_NONE)
+            fail_msg("%s: unexpected trap %s", name, olw_store_trap_message(f->store));
         assert_true(result.of.i32 >= 0 && result.of.i32 <= WASI_ENOTCAPABLE);
     }
 }

@@ -35,7 +35,8 @@ static program load(const char *dir, const char *name)
     char path[512];
     snprintf(path, sizeof path, "%s/%s.wasm", dir, name);
     FILE *f = fopen(path, "rb");
-    if (!f) fail_msg("cannot open %s (build it first)", path);
+    if (!f)
+        fail_msg("cannot open %s (build it first)", path);
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
@@ -232,12 +233,12 @@ static void test_load_and_link_errors(void **state)
 
     /* An import WASI does not provide. */
     static const uint8_t imports_env[] = {
-        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,             /* header */
-        0x01, 0x04, 0x01, 0x60, 0x00, 0x00,                         /* type 0: () -> () */
-        0x02, 0x0b, 0x01, 0x03, 'e', 'n', 'v', 0x03, 'f', 'o', 'o', 0x00, 0x00, /* import env.foo */
-        0x03, 0x02, 0x01, 0x00,                                     /* func 1: type 0 */
-        0x07, 0x0a, 0x01, 0x06, '_', 's', 't', 'a', 'r', 't', 0x00, 0x01, /* export _start */
-        0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,                         /* body: end */
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,                             /* header */
+        0x01, 0x04, 0x01, 0x60, 0x00, 0x00,                                         /* type 0: () -> () */
+        0x02, 0x0b, 0x01, 0x03, 'e',  'n',  'v',  0x03, 'f', 'o', 'o',  0x00, 0x00, /* import env.foo */
+        0x03, 0x02, 0x01, 0x00,                                                     /* func 1: type 0 */
+        0x07, 0x0a, 0x01, 0x06, '_',  's',  't',  'a',  'r', 't', 0x00, 0x01,       /* export _start */
+        0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,                                         /* body: end */
     };
     o = (runner_options){.wasm = imports_env, .wasm_len = sizeof imports_env};
     assert_int_equal(runner_run(&o, &r), RUNNER_LINK_ERROR);
@@ -251,7 +252,8 @@ static void test_every_wasi_libc_import_links(void **state)
     runner_options o = options_for(&p, NULL);
     runner_result r;
     runner_run(&o, &r);
-    if (r.status != RUNNER_OK) fail_msg("imports_all: %s: %s", runner_status_name(r.status), r.message);
+    if (r.status != RUNNER_OK)
+        fail_msg("imports_all: %s: %s", runner_status_name(r.status), r.message);
     runner_result_free(&r);
     free(p.bytes);
 }

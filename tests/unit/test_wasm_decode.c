@@ -89,14 +89,21 @@ static void test_section_order(void **state)
     expect_decode_error(&w, OLW_ERR_MALFORMED, "out of order");
     /* custom sections may go anywhere, repeatedly */
     wb_header(&w);
-    WB_SEC(&w, 0, "\x01" "a");
+    WB_SEC(&w, 0,
+           "\x01"
+           "a");
     WB_SEC(&w, 1, "\x00");
-    WB_SEC(&w, 0, "\x01" "a" "payload");
+    WB_SEC(&w, 0,
+           "\x01"
+           "a"
+           "payload");
     WB_SEC(&w, 12, "\x00");
     WB_SEC(&w, 0, "\x00");
     WB_SEC(&w, 10, "\x00");
     WB_SEC(&w, 11, "\x00");
-    WB_SEC(&w, 0, "\x01" "z");
+    WB_SEC(&w, 0,
+           "\x01"
+           "z");
     struct olw_module m;
     olw_error err;
     assert_true(decode(&w, &m, &err));
@@ -149,7 +156,9 @@ static void test_custom_section_names(void **state)
     olw_module_decl_free(&m);
     /* name longer than the section */
     wb_header(&w);
-    WB_SEC(&w, 0, "\x05" "ab");
+    WB_SEC(&w, 0,
+           "\x05"
+           "ab");
     expect_decode_error(&w, OLW_ERR_MALFORMED, "length out of bounds");
     /* empty custom section: not even a name */
     wb_header(&w);
@@ -166,21 +175,21 @@ static void test_utf8(void **state)
         bool ok;
     } cases[] = {
         {"abc", 3, true},
-        {"\x00", 1, true},             /* NUL is a valid character */
-        {"\xc2\x80", 2, true},         /* U+0080 */
-        {"\xef\xbb\xbf", 3, true},     /* U+FEFF */
-        {"\xf4\x8f\xbf\xbf", 4, true}, /* U+10FFFF */
-        {"\x80", 1, false},            /* stray continuation */
-        {"\xc0\x80", 2, false},        /* overlong NUL */
-        {"\xc1\xbf", 2, false},        /* overlong */
-        {"\xe0\x80\x80", 3, false},    /* overlong */
-        {"\xed\xa0\x80", 3, false},    /* surrogate U+D800 */
-        {"\xed\xbf\xbf", 3, false},    /* surrogate U+DFFF */
+        {"\x00", 1, true},              /* NUL is a valid character */
+        {"\xc2\x80", 2, true},          /* U+0080 */
+        {"\xef\xbb\xbf", 3, true},      /* U+FEFF */
+        {"\xf4\x8f\xbf\xbf", 4, true},  /* U+10FFFF */
+        {"\x80", 1, false},             /* stray continuation */
+        {"\xc0\x80", 2, false},         /* overlong NUL */
+        {"\xc1\xbf", 2, false},         /* overlong */
+        {"\xe0\x80\x80", 3, false},     /* overlong */
+        {"\xed\xa0\x80", 3, false},     /* surrogate U+D800 */
+        {"\xed\xbf\xbf", 3, false},     /* surrogate U+DFFF */
         {"\xf4\x90\x80\x80", 4, false}, /* above U+10FFFF */
         {"\xf8\x88\x80\x80\x80", 5, false},
-        {"\xc2", 1, false},         /* truncated */
-        {"\xe2\x82", 2, false},     /* truncated */
-        {"\xc2\x41", 2, false},     /* bad continuation */
+        {"\xc2", 1, false},     /* truncated */
+        {"\xe2\x82", 2, false}, /* truncated */
+        {"\xc2\x41", 2, false}, /* bad continuation */
         {"\xff", 1, false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -194,8 +203,8 @@ static void test_utf8(void **state)
         olw_error err;
         bool ok = decode(&w, &m, &err);
         if (ok != cases[i].ok)
-            fail_msg("UTF-8 case %zu: expected %s, got %s (%s)", i, cases[i].ok ? "ok" : "error",
-                     ok ? "ok" : "error", err.message);
+            fail_msg("UTF-8 case %zu: expected %s, got %s (%s)", i, cases[i].ok ? "ok" : "error", ok ? "ok" : "error",
+                     err.message);
         if (ok)
             olw_module_decl_free(&m);
         else
@@ -210,8 +219,23 @@ static void test_import_export_names(void **state)
     wb_header(&w);
     WB_SEC(&w, 1, "\x01\x60\x01\x7f\x01\x7e");
     /* import "m\0" "f\xc3\xa9": func type 0; global i32 const */
-    WB_SEC(&w, 2, "\x02" "\x02m\x00" "\x03" "f\xc3\xa9" "\x00\x00" "\x01g" "\x01x" "\x03\x7f\x00");
-    WB_SEC(&w, 7, "\x02" "\x03" "a\x00" "b" "\x00\x00" "\x00" "\x03\x00");
+    WB_SEC(&w, 2,
+           "\x02"
+           "\x02m\x00"
+           "\x03"
+           "f\xc3\xa9"
+           "\x00\x00"
+           "\x01g"
+           "\x01x"
+           "\x03\x7f\x00");
+    WB_SEC(&w, 7,
+           "\x02"
+           "\x03"
+           "a\x00"
+           "b"
+           "\x00\x00"
+           "\x00"
+           "\x03\x00");
     struct olw_module m;
     olw_error err;
     assert_true(decode(&w, &m, &err));
@@ -240,13 +264,19 @@ static void test_import_export_names(void **state)
 
     /* bad import kind, bad export kind, bad mutability */
     wb_header(&w);
-    WB_SEC(&w, 2, "\x01\x01m\x01" "f\x04\x00");
+    WB_SEC(&w, 2,
+           "\x01\x01m\x01"
+           "f\x04\x00");
     expect_decode_error(&w, OLW_ERR_MALFORMED, "malformed import kind");
     wb_header(&w);
-    WB_SEC(&w, 7, "\x01\x01" "e\x04\x00");
+    WB_SEC(&w, 7,
+           "\x01\x01"
+           "e\x04\x00");
     expect_decode_error(&w, OLW_ERR_MALFORMED, "malformed export kind");
     wb_header(&w);
-    WB_SEC(&w, 2, "\x01\x01m\x01" "g\x03\x7f\x02");
+    WB_SEC(&w, 2,
+           "\x01\x01m\x01"
+           "g\x03\x7f\x02");
     expect_decode_error(&w, OLW_ERR_MALFORMED, "malformed mutability");
 }
 
@@ -410,13 +440,14 @@ static void test_globals_and_const_exprs(void **state)
     WB_SEC(&w, 1, "\x01\x60\x00\x00");
     WB_SEC(&w, 2, "\x01\x01m\x01g\x03\x7e\x00");
     WB_SEC(&w, 3, "\x02\x00\x00");
-    WB_SEC(&w, 6, "\x06"
-                  "\x7f\x00\x41\x7f\x0b"                                 /* i32 -1 */
-                  "\x7e\x01\x23\x00\x0b"                                 /* mut i64 = global 0 */
-                  "\x7d\x00\x43\x00\x00\xc0\x7f\x0b"                     /* f32 nan */
-                  "\x7c\x00\x44\x01\x02\x03\x04\x05\x06\x07\x08\x0b"     /* f64 bits */
-                  "\x70\x00\xd2\x01\x0b"                                 /* funcref = ref.func 1 */
-                  "\x6f\x00\xd0\x6f\x0b");                               /* externref null */
+    WB_SEC(&w, 6,
+           "\x06"
+           "\x7f\x00\x41\x7f\x0b"                             /* i32 -1 */
+           "\x7e\x01\x23\x00\x0b"                             /* mut i64 = global 0 */
+           "\x7d\x00\x43\x00\x00\xc0\x7f\x0b"                 /* f32 nan */
+           "\x7c\x00\x44\x01\x02\x03\x04\x05\x06\x07\x08\x0b" /* f64 bits */
+           "\x70\x00\xd2\x01\x0b"                             /* funcref = ref.func 1 */
+           "\x6f\x00\xd0\x6f\x0b");                           /* externref null */
     wb_bytes(&w, "\x0a\x07\x02\x02\x00\x0b\x02\x00\x0b", 9);
     struct olw_module m;
     olw_error err;
@@ -470,15 +501,16 @@ static void test_element_encodings(void **state)
     WB_SEC(&w, 1, "\x01\x60\x00\x00");
     WB_SEC(&w, 3, "\x04\x00\x00\x00\x00");
     WB_SEC(&w, 4, "\x02\x70\x00\x0a\x6f\x00\x0a");
-    WB_SEC(&w, 9, "\x08"
-                  "\x00\x41\x00\x0b\x01\x00"                 /* 0: active table 0, funcs [0] */
-                  "\x01\x00\x01\x01"                         /* 1: passive, elemkind, [1] */
-                  "\x02\x00\x41\x01\x0b\x00\x01\x02"         /* 2: active table 0, elemkind, [2] */
-                  "\x03\x00\x01\x03"                         /* 3: declarative, [3] */
-                  "\x04\x41\x02\x0b\x02\xd2\x00\x0b\xd0\x70\x0b" /* 4: active, exprs */
-                  "\x05\x6f\x01\xd0\x6f\x0b"                 /* 5: passive externref exprs */
-                  "\x06\x01\x41\x00\x0b\x6f\x00"             /* 6: active table 1, externref, none */
-                  "\x07\x70\x01\xd2\x03\x0b");               /* 7: declarative exprs */
+    WB_SEC(&w, 9,
+           "\x08"
+           "\x00\x41\x00\x0b\x01\x00"                     /* 0: active table 0, funcs [0] */
+           "\x01\x00\x01\x01"                             /* 1: passive, elemkind, [1] */
+           "\x02\x00\x41\x01\x0b\x00\x01\x02"             /* 2: active table 0, elemkind, [2] */
+           "\x03\x00\x01\x03"                             /* 3: declarative, [3] */
+           "\x04\x41\x02\x0b\x02\xd2\x00\x0b\xd0\x70\x0b" /* 4: active, exprs */
+           "\x05\x6f\x01\xd0\x6f\x0b"                     /* 5: passive externref exprs */
+           "\x06\x01\x41\x00\x0b\x6f\x00"                 /* 6: active table 1, externref, none */
+           "\x07\x70\x01\xd2\x03\x0b");                   /* 7: declarative exprs */
     wb_bytes(&w, "\x0a\x0d\x04\x02\x00\x0b\x02\x00\x0b\x02\x00\x0b\x02\x00\x0b", 15);
     struct olw_module m;
     olw_error err;
@@ -491,10 +523,10 @@ static void test_element_encodings(void **state)
         olw_valtype type;
         uint32_t count;
     } want[8] = {
-        {OLW_SEGMENT_ACTIVE, 0, OLW_FUNCREF, 1},      {OLW_SEGMENT_PASSIVE, 0, OLW_FUNCREF, 1},
-        {OLW_SEGMENT_ACTIVE, 0, OLW_FUNCREF, 1},      {OLW_SEGMENT_DECLARATIVE, 0, OLW_FUNCREF, 1},
-        {OLW_SEGMENT_ACTIVE, 0, OLW_FUNCREF, 2},      {OLW_SEGMENT_PASSIVE, 0, OLW_EXTERNREF, 1},
-        {OLW_SEGMENT_ACTIVE, 1, OLW_EXTERNREF, 0},    {OLW_SEGMENT_DECLARATIVE, 0, OLW_FUNCREF, 1},
+        {OLW_SEGMENT_ACTIVE, 0, OLW_FUNCREF, 1},   {OLW_SEGMENT_PASSIVE, 0, OLW_FUNCREF, 1},
+        {OLW_SEGMENT_ACTIVE, 0, OLW_FUNCREF, 1},   {OLW_SEGMENT_DECLARATIVE, 0, OLW_FUNCREF, 1},
+        {OLW_SEGMENT_ACTIVE, 0, OLW_FUNCREF, 2},   {OLW_SEGMENT_PASSIVE, 0, OLW_EXTERNREF, 1},
+        {OLW_SEGMENT_ACTIVE, 1, OLW_EXTERNREF, 0}, {OLW_SEGMENT_DECLARATIVE, 0, OLW_FUNCREF, 1},
     };
     for (int i = 0; i < 8; i++) {
         assert_int_equal(m.elems[i].mode, want[i].mode);
@@ -527,10 +559,12 @@ static void test_data_segments(void **state)
     wb_header(&w);
     WB_SEC(&w, 5, "\x01\x00\x01");
     WB_SEC(&w, 12, "\x03");
-    WB_SEC(&w, 11, "\x03"
-                   "\x00\x41\x08\x0b\x02hi"
-                   "\x01\x03" "abc"
-                   "\x02\x00\x41\x10\x0b\x00");
+    WB_SEC(&w, 11,
+           "\x03"
+           "\x00\x41\x08\x0b\x02hi"
+           "\x01\x03"
+           "abc"
+           "\x02\x00\x41\x10\x0b\x00");
     struct olw_module m;
     olw_error err;
     assert_true(decode(&w, &m, &err));
@@ -559,7 +593,9 @@ static void test_data_segments(void **state)
     WB_SEC(&w, 11, "\x01\x03\x00");
     expect_decode_error(&w, OLW_ERR_MALFORMED, "malformed data segment kind");
     wb_header(&w);
-    WB_SEC(&w, 11, "\x01\x01\x05" "ab");
+    WB_SEC(&w, 11,
+           "\x01\x01\x05"
+           "ab");
     expect_decode_error(&w, OLW_ERR_MALFORMED, "unexpected end");
 }
 
@@ -570,19 +606,33 @@ static size_t rich_module(wbuf *w, size_t *ends, size_t max_ends)
     size_t n = 0;
     wb_header(w);
     ends[n++] = w->n;
-#define ADD(id, lit)                                                                                               \
-    do {                                                                                                           \
-        WB_SEC(w, id, lit);                                                                                        \
-        if (n < max_ends)                                                                                          \
-            ends[n++] = w->n;                                                                                      \
+#define ADD(id, lit)          \
+    do {                      \
+        WB_SEC(w, id, lit);   \
+        if (n < max_ends)     \
+            ends[n++] = w->n; \
     } while (0)
     ADD(1, "\x02\x60\x01\x7f\x01\x7f\x60\x00\x00");
-    ADD(2, "\x02\x03" "env" "\x01" "f" "\x00\x00" "\x03" "env" "\x01" "g" "\x03\x7f\x00");
+    ADD(2, "\x02\x03"
+           "env"
+           "\x01"
+           "f"
+           "\x00\x00"
+           "\x03"
+           "env"
+           "\x01"
+           "g"
+           "\x03\x7f\x00");
     ADD(3, "\x02\x00\x01");
     ADD(4, "\x01\x70\x01\x02\x05");
     ADD(5, "\x01\x01\x01\x02");
     ADD(6, "\x01\x7f\x01\x23\x00\x0b");
-    ADD(7, "\x02\x03" "run" "\x00\x02" "\x03" "mem" "\x02\x00");
+    ADD(7, "\x02\x03"
+           "run"
+           "\x00\x02"
+           "\x03"
+           "mem"
+           "\x02\x00");
     ADD(8, "\x02");
     ADD(9, "\x01\x00\x41\x00\x0b\x02\x01\x02");
     ADD(12, "\x01");
@@ -590,7 +640,9 @@ static size_t rich_module(wbuf *w, size_t *ends, size_t max_ends)
             "\x0b\x01\x01\x7f\x20\x00\x20\x01\x6a\x10\x00\x0b"
             "\x07\x00\x41\x00\x10\x00\x1a\x0b");
     ADD(11, "\x01\x00\x41\x04\x0b\x03xyz");
-    ADD(0, "\x04" "name" "\x00");
+    ADD(0, "\x04"
+           "name"
+           "\x00");
 #undef ADD
     return n;
 }
@@ -654,7 +706,10 @@ static void test_declared_functions(void **state)
     wb_header(&w);
     WB_SEC(&w, 1, "\x01\x60\x00\x00");
     WB_SEC(&w, 3, "\x04\x00\x00\x00\x00");
-    WB_SEC(&w, 7, "\x01\x01" "e" "\x00\x02");
+    WB_SEC(&w, 7,
+           "\x01\x01"
+           "e"
+           "\x00\x02");
     WB_SEC(&w, 9, "\x01\x03\x00\x01\x03");
     wb_bytes(&w, "\x0a\x0d\x04\x02\x00\x0b\x02\x00\x0b\x02\x00\x0b\x02\x00\x0b", 15);
     struct olw_module m;

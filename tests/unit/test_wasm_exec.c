@@ -58,8 +58,7 @@ static olw_trap_code call0(olw_store *s, olw_instance *inst, const char *name, o
     return code;
 }
 
-static olw_trap_code call1(olw_store *s, olw_instance *inst, const char *name, olw_value arg,
-                            olw_value *result)
+static olw_trap_code call1(olw_store *s, olw_instance *inst, const char *name, olw_value arg, olw_value *result)
 {
     olw_func *f = olw_instance_func(inst, name);
     assert_non_null(f);
@@ -349,14 +348,13 @@ static void test_fuel_bulk(void **state)
         int32_t n;
         uint64_t want;
     } cases[] = {
-        {"fill", 0, 4},        {"fill", 63, 4},     {"fill", 64, 5},       {"fill", 65536, 4 + 1024},
+        {"fill", 0, 4},        {"fill", 63, 4},        {"fill", 64, 5}, {"fill", 65536, 4 + 1024},
         {"copy", 640, 4 + 10}, {"tfill", 200, 4 + 25}, {"tfill", 7, 4},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         uint64_t before = olw_store_fuel_used(s);
         olw_value arg = olw_i32(cases[i].n);
-        assert_int_equal(olw_func_call(s, olw_instance_func(inst, cases[i].name), &arg, 1, NULL, 0),
-                         OLW_TRAP_NONE);
+        assert_int_equal(olw_func_call(s, olw_instance_func(inst, cases[i].name), &arg, 1, NULL, 0), OLW_TRAP_NONE);
         assert_int_equal(olw_store_fuel_used(s) - before, cases[i].want);
     }
     /* one unit short: out of fuel, and nothing was written */
@@ -664,12 +662,10 @@ typedef struct fusion_case {
 static void check_fusion(olw_module *m)
 {
     static const fusion_case cases[] = {
-        {"old_value", 1, 5, 0, 104},   {"swap", 2, 1, 2, 21},
-        {"block_write", 1, 5, 0, 12},  {"if_write", 2, 5, 0, 10},
-        {"if_write", 2, 5, 1, 105},    {"br_if_value", 1, 4, 0, 4},
-        {"br_if_value", 1, 40, 0, -1}, {"tee", 1, 4, 0, 25},
-        {"tee_old", 1, 8, 0, 8003},    {"call_args", 2, 9, 4, 504},
-        {"count", 1, 100, 0, 5050},    {"many_gets", 1, 3, 0, 210},
+        {"old_value", 1, 5, 0, 104},    {"swap", 2, 1, 2, 21},         {"block_write", 1, 5, 0, 12},
+        {"if_write", 2, 5, 0, 10},      {"if_write", 2, 5, 1, 105},    {"br_if_value", 1, 4, 0, 4},
+        {"br_if_value", 1, 40, 0, -1},  {"tee", 1, 4, 0, 25},          {"tee_old", 1, 8, 0, 8003},
+        {"call_args", 2, 9, 4, 504},    {"count", 1, 100, 0, 5050},    {"many_gets", 1, 3, 0, 210},
         {"many_consts", 0, 0, 0, 7315}, {"block_param", 1, 20, 0, 41},
     };
     olw_store *s = olw_store_new(NULL);
@@ -682,8 +678,7 @@ static void check_fusion(olw_module *m)
         assert_non_null(f);
         assert_int_equal(olw_func_call(s, f, args, (size_t)fc->nargs, &r, 1), OLW_TRAP_NONE);
         if (r.of.i32 != fc->want)
-            fail_msg("%s(%lld, %lld) = %d, want %d", fc->name, (long long)fc->a, (long long)fc->b, r.of.i32,
-                     fc->want);
+            fail_msg("%s(%lld, %lld) = %d, want %d", fc->name, (long long)fc->a, (long long)fc->b, r.of.i32, fc->want);
     }
     olw_value args64[2] = {olw_i64(-1), olw_i64(5)}, r;
     assert_int_equal(olw_func_call(s, olw_instance_func(inst, "if_cmp64"), args64, 2, &r, 1), OLW_TRAP_NONE);

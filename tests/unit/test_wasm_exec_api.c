@@ -151,8 +151,8 @@ static void test_link_errors_show_both_types(void **state)
                       "incompatible import type: env.tab: expected table funcref {min 1}, "
                       "given memory {min 1, max 2}");
     olw_value null_ref = {.type = OLW_FUNCREF, .of.funcref = NULL};
-    olw_extern tab = {.kind = OLW_EXTERN_TABLE, .of.table = olw_table_new(s, OLW_EXTERNREF, 1, 0, false,
-                                                                             olw_externref(NULL))};
+    olw_extern tab = {.kind = OLW_EXTERN_TABLE,
+                      .of.table = olw_table_new(s, OLW_EXTERNREF, 1, 0, false, olw_externref(NULL))};
     assert_true(olw_linker_define(l, "env", "tab", tab));
     expect_link_error(s, m, l,
                       "incompatible import type: env.tab: expected table funcref {min 1}, "
@@ -187,8 +187,11 @@ static void test_export_listing(void **state)
     static const struct {
         const char *name;
         olw_extern_kind kind;
-    } want[] = {{"add", OLW_EXTERN_FUNC},      {"loop", OLW_EXTERN_FUNC},  {"counter", OLW_EXTERN_GLOBAL},
-                {"memory", OLW_EXTERN_MEMORY}, {"refs", OLW_EXTERN_TABLE}};
+    } want[] = {{"add", OLW_EXTERN_FUNC},
+                {"loop", OLW_EXTERN_FUNC},
+                {"counter", OLW_EXTERN_GLOBAL},
+                {"memory", OLW_EXTERN_MEMORY},
+                {"refs", OLW_EXTERN_TABLE}};
     assert_int_equal(olw_instance_export_count(inst), 5);
     for (size_t i = 0; i < 5; i++) {
         olw_export_info info;
@@ -321,10 +324,8 @@ static void test_misuse_has_its_own_code(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_limits_zero_is_default),
-        cmocka_unit_test(test_link_errors_show_both_types),
-        cmocka_unit_test(test_export_listing),
-        cmocka_unit_test(test_host_float_and_ref_slots),
+        cmocka_unit_test(test_limits_zero_is_default),  cmocka_unit_test(test_link_errors_show_both_types),
+        cmocka_unit_test(test_export_listing),          cmocka_unit_test(test_host_float_and_ref_slots),
         cmocka_unit_test(test_misuse_has_its_own_code),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

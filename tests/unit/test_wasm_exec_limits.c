@@ -99,7 +99,11 @@ static buf module_with(uint32_t nlocals, const uint8_t *body, size_t nbody, uint
         put_section(&w, 6, &s);
     }
     s.n = 0;
-    put(&s, "\x01\x01" "f" "\x00\x00", 5);
+    put(&s,
+        "\x01\x01"
+        "f"
+        "\x00\x00",
+        5);
     put_section(&w, 7, &s);
     buf code = {0};
     if (nlocals) {
@@ -280,8 +284,8 @@ static void test_entry_fuel(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tables_count),      cmocka_unit_test(test_table_over_cap),
-        cmocka_unit_test(test_globals_count),     cmocka_unit_test(test_load_interrupted),
+        cmocka_unit_test(test_tables_count),  cmocka_unit_test(test_table_over_cap),
+        cmocka_unit_test(test_globals_count), cmocka_unit_test(test_load_interrupted),
         cmocka_unit_test(test_entry_fuel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

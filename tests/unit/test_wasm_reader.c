@@ -180,8 +180,8 @@ static void test_fixed_width(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_u32_values), cmocka_unit_test(test_u32_limits),     cmocka_unit_test(test_u64),
-        cmocka_unit_test(test_s32),        cmocka_unit_test(test_s64),            cmocka_unit_test(test_s33_block_type),
+        cmocka_unit_test(test_u32_values),  cmocka_unit_test(test_u32_limits), cmocka_unit_test(test_u64),
+        cmocka_unit_test(test_s32),         cmocka_unit_test(test_s64),        cmocka_unit_test(test_s33_block_type),
         cmocka_unit_test(test_fixed_width),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

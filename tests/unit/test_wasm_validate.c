@@ -16,13 +16,13 @@
 #include "wasm/module.h"
 #include "wasm_build.h"
 
-#define T_VOID "\x60\x00\x00"       /* [] -> [] */
-#define T_I32 "\x60\x00\x01\x7f"    /* [] -> [i32] */
+#define T_VOID "\x60\x00\x00"            /* [] -> [] */
+#define T_I32 "\x60\x00\x01\x7f"         /* [] -> [i32] */
 #define T_I32_I32 "\x60\x01\x7f\x01\x7f" /* [i32] -> [i32] */
-#define MEM1 "\x05\x03\x01\x00\x01" /* memory section: one memory of 1 page */
+#define MEM1 "\x05\x03\x01\x00\x01"      /* memory section: one memory of 1 page */
 
 /* One function of type `type` with body `body` (string literals). */
-#define FUNC(w, type, extra, body)                                                                                 \
+#define FUNC(w, type, extra, body) \
     wb_func_module((w), type, sizeof(type) - 1, extra, sizeof(extra) - 1, body, sizeof(body) - 1)
 
 static void expect_kind(const wbuf *w, olw_error_kind kind, const char *text)
@@ -368,7 +368,11 @@ static void test_tables_and_references(void **state)
     /* ref.func of an undeclared function, then declared by an export */
     FUNC(&w, "\x60\x00\x01\x70", "", "\xd2\x00\x0b");
     invalid(&w, "undeclared function reference");
-    FUNC(&w, "\x60\x00\x01\x70", "\x07\x05\x01\x01" "f" "\x00\x00", "\xd2\x00\x0b");
+    FUNC(&w, "\x60\x00\x01\x70",
+         "\x07\x05\x01\x01"
+         "f"
+         "\x00\x00",
+         "\xd2\x00\x0b");
     valid(&w);
     FUNC(&w, "\x60\x00\x01\x70", "", "\xd2\x09\x0b");
     invalid(&w, "unknown function 9");
@@ -444,7 +448,9 @@ static void test_module_rules(void **state)
     invalid(&w, "size minimum must not be greater than maximum");
     /* unknown type of an imported function */
     wb_header(&w);
-    WB_SEC(&w, 2, "\x01\x01m\x01" "f\x00\x00");
+    WB_SEC(&w, 2,
+           "\x01\x01m\x01"
+           "f\x00\x00");
     invalid(&w, "unknown type");
     /* start function */
     FUNC(&w, T_I32_I32, "\x08\x01\x00", "\x20\x00\x0b");
@@ -454,11 +460,27 @@ static void test_module_rules(void **state)
     FUNC(&w, T_VOID, "\x08\x01\x01", "\x0b");
     invalid(&w, "unknown function 1");
     /* exports */
-    FUNC(&w, T_VOID, "\x07\x09\x02\x01" "a" "\x00\x00\x01" "a" "\x00\x00", "\x0b");
+    FUNC(&w, T_VOID,
+         "\x07\x09\x02\x01"
+         "a"
+         "\x00\x00\x01"
+         "a"
+         "\x00\x00",
+         "\x0b");
     invalid(&w, "duplicate export name");
-    FUNC(&w, T_VOID, "\x07\x09\x02\x01" "a" "\x00\x00\x01" "b" "\x00\x00", "\x0b");
+    FUNC(&w, T_VOID,
+         "\x07\x09\x02\x01"
+         "a"
+         "\x00\x00\x01"
+         "b"
+         "\x00\x00",
+         "\x0b");
     valid(&w);
-    FUNC(&w, T_VOID, "\x07\x05\x01\x01" "a" "\x02\x00", "\x0b");
+    FUNC(&w, T_VOID,
+         "\x07\x05\x01\x01"
+         "a"
+         "\x02\x00",
+         "\x0b");
     invalid(&w, "unknown memory 0");
 }
 

@@ -23,7 +23,8 @@ static size_t probe_len;
 static int load_probe(void **state)
 {
     FILE *f = fopen(PROBE, "rb");
-    if (!f) return -1;
+    if (!f)
+        return -1;
     fseek(f, 0, SEEK_END);
     probe_len = (size_t)ftell(f);
     fseek(f, 0, SEEK_SET);
@@ -48,8 +49,7 @@ static const char *BASE_REQ =
     "\"near_payment_yocto\":\"100\",\"lease_id\":\"L1\",\"lease_seconds\":30,\"attempt\":1}";
 
 /* A request from BASE_REQ with input and format replaced. */
-static void make_req(wk_request *r, const char *input, const char *format, uint64_t fuel, uint32_t mem,
-                     uint64_t secs)
+static void make_req(wk_request *r, const char *input, const char *format, uint64_t fuel, uint32_t mem, uint64_t secs)
 {
     json_error_t je;
     json_t *o = json_loads(BASE_REQ, 0, &je);
@@ -57,9 +57,12 @@ static void make_req(wk_request *r, const char *input, const char *format, uint6
     json_object_set_new(o, "input_data", json_string(input));
     json_object_set_new(o, "response_format", json_string(format));
     json_t *l = json_object_get(o, "resource_limits");
-    if (fuel) json_object_set_new(l, "max_instructions", json_integer((json_int_t)fuel));
-    if (mem) json_object_set_new(l, "max_memory_mb", json_integer(mem));
-    if (secs) json_object_set_new(l, "max_execution_seconds", json_integer((json_int_t)secs));
+    if (fuel)
+        json_object_set_new(l, "max_instructions", json_integer((json_int_t)fuel));
+    if (mem)
+        json_object_set_new(l, "max_memory_mb", json_integer(mem));
+    if (secs)
+        json_object_set_new(l, "max_execution_seconds", json_integer((json_int_t)secs));
     char err[WK_ERR] = "";
     assert_int_equal(wk_request_parse(o, r, err, sizeof err), 0);
     json_decref(o);
@@ -74,10 +77,7 @@ static void run(const char *input, const char *format, uint64_t fuel, uint32_t m
     wk_request_free(&r);
 }
 
-static const char *text_of(const wk_result *res)
-{
-    return json_string_value(json_object_get(res->output, "Text"));
-}
+static const char *text_of(const wk_result *res) { return json_string_value(json_object_get(res->output, "Text")); }
 
 static void test_parse_request(void **state)
 {
@@ -126,14 +126,18 @@ static void test_env(void **state)
     char **env = wk_build_env(&r, secrets, &n);
     int saw_secret = 0, saw_id = 0, saw_sender = 0, saw_height = 0, saw_bad = 0;
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(env[i], "SECRET_A=1") == 0) saw_secret++;
+        if (strcmp(env[i], "SECRET_A=1") == 0)
+            saw_secret++;
         if (strncmp(env[i], "NEAR_REQUEST_ID=", 16) == 0) {
             saw_id++;
             assert_string_equal(env[i], "NEAR_REQUEST_ID=7");
         }
-        if (strcmp(env[i], "NEAR_SENDER_ID=alice.near") == 0) saw_sender++;
-        if (strcmp(env[i], "NEAR_BLOCK_HEIGHT=12") == 0) saw_height++;
-        if (strstr(env[i], "bad")) saw_bad++;
+        if (strcmp(env[i], "NEAR_SENDER_ID=alice.near") == 0)
+            saw_sender++;
+        if (strcmp(env[i], "NEAR_BLOCK_HEIGHT=12") == 0)
+            saw_height++;
+        if (strstr(env[i], "bad"))
+            saw_bad++;
     }
     assert_null(env[n]);
     assert_int_equal(saw_secret, 1);
@@ -197,8 +201,10 @@ static void test_run_limits(void **state)
     run("alloc", "Text", 0, 8, 0, &res);
     /* malloc may fail cleanly inside the guest (then it prints and exits 0)
      * or the grow traps: either way the cap held. */
-    if (res.success) assert_string_equal(text_of(&res), "malloc failed\n");
-    else if (!strstr(res.error, "Memory limit exceeded")) fail_msg("alloc: %s", res.error);
+    if (res.success)
+        assert_string_equal(text_of(&res), "malloc failed\n");
+    else if (!strstr(res.error, "Memory limit exceeded"))
+        fail_msg("alloc: %s", res.error);
     wk_result_free(&res);
 
     run("wait", "Text", UINT64_C(500000000000), 0, 1, &res);
@@ -264,7 +270,8 @@ static void test_resolve_args(void **state)
 
     /* A long error is cut at a character boundary, and fits the payload. */
     char err[2000] = "";
-    for (int i = 0; i < 600; i++) strcat(err, "é"); /* 2 bytes each */
+    for (int i = 0; i < 600; i++)
+        strcat(err, "é"); /* 2 bytes each */
     wk_result_fail(&res, "execution_failed", "%s", err);
     args = wk_resolve_args(5, &res, &method);
     assert_string_equal(method, "resolve_execution");
@@ -273,7 +280,8 @@ static void test_resolve_args(void **state)
     json_t *resp = json_object_get(a, "response");
     char *payload = json_dumps(resp, JSON_COMPACT);
     assert_true(strlen(payload) < 1024);
-    assert_non_null(strstr(json_string_value(json_object_get(resp, "error")), "(truncated, original size: 1200 bytes)"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(resp, "error")), "(truncated, original size: 1200 bytes)"));
     assert_true(json_is_false(json_object_get(resp, "success")));
     free(payload);
     json_decref(a);
@@ -283,28 +291,30 @@ static void test_resolve_args(void **state)
 
 static void test_block_events(void **state)
 {
-    const char *rd = "{\"request_id\":3,\"sender_id\":\"bob.near\",\"code_source\":{\"WasmUrl\":{\"url\":\"http://h/p.wasm\","
-                     "\"hash\":\"aa\",\"build_target\":null}},\"resource_limits\":{\"max_instructions\":1000,"
-                     "\"max_memory_mb\":8,\"max_execution_seconds\":5},\"input_data\":\"in\",\"secrets_ref\":null,"
-                     "\"response_format\":\"Json\",\"payment\":\"77\",\"timestamp\":99,\"compile_only\":false,"
-                     "\"force_rebuild\":false,\"store_on_fastfs\":false}";
+    const char *rd =
+        "{\"request_id\":3,\"sender_id\":\"bob.near\",\"code_source\":{\"WasmUrl\":{\"url\":\"http://h/p.wasm\","
+        "\"hash\":\"aa\",\"build_target\":null}},\"resource_limits\":{\"max_instructions\":1000,"
+        "\"max_memory_mb\":8,\"max_execution_seconds\":5},\"input_data\":\"in\",\"secrets_ref\":null,"
+        "\"response_format\":\"Json\",\"payment\":\"77\",\"timestamp\":99,\"compile_only\":false,"
+        "\"force_rebuild\":false,\"store_on_fastfs\":false}";
     json_t *data_id = json_array();
-    for (int i = 0; i < 32; i++) json_array_append_new(data_id, json_integer(i == 0 ? 255 : i));
-    json_t *ev = json_pack("{s:s, s:s, s:s, s:[{s:s, s:o, s:i}]}", "standard", "near-outlayer", "version", "1.0.0",
-                           "event", "execution_requested", "data", "request_data", rd, "data_id", data_id,
-                           "timestamp", 99);
+    for (int i = 0; i < 32; i++)
+        json_array_append_new(data_id, json_integer(i == 0 ? 255 : i));
+    json_t *ev =
+        json_pack("{s:s, s:s, s:s, s:[{s:s, s:o, s:i}]}", "standard", "near-outlayer", "version", "1.0.0", "event",
+                  "execution_requested", "data", "request_data", rd, "data_id", data_id, "timestamp", 99);
     char *evs = json_dumps(ev, JSON_COMPACT);
     char log[4096];
     snprintf(log, sizeof log, "EVENT_JSON:%s", evs);
-    json_t *block = json_pack(
-        "{s:[{s:[{s:{s:s, s:s, s:s, s:{s:{s:s}}}, s:{s:{s:[s, s], s:i}}, s:s},"
-        "        {s:{s:s, s:s, s:s}, s:{s:{s:[s], s:i}}, s:s}]}]}",
-        "shards", "receipt_execution_outcomes", "receipt", "receiver_id", "outlayer.near", "receipt_id", "R1",
-        "predecessor_id", "bob.near", "receipt", "Action", "signer_public_key", "ed25519:K", "execution_outcome",
-        "outcome", "logs", "hello", log, "gas_burnt", 123, "tx_hash", "T1",
-        /* the same log from another contract is not ours */
-        "receipt", "receiver_id", "evil.near", "receipt_id", "R2", "predecessor_id", "x", "execution_outcome", "outcome",
-        "logs", log, "gas_burnt", 1, "tx_hash", "T2");
+    json_t *block =
+        json_pack("{s:[{s:[{s:{s:s, s:s, s:s, s:{s:{s:s}}}, s:{s:{s:[s, s], s:i}}, s:s},"
+                  "        {s:{s:s, s:s, s:s}, s:{s:{s:[s], s:i}}, s:s}]}]}",
+                  "shards", "receipt_execution_outcomes", "receipt", "receiver_id", "outlayer.near", "receipt_id", "R1",
+                  "predecessor_id", "bob.near", "receipt", "Action", "signer_public_key", "ed25519:K",
+                  "execution_outcome", "outcome", "logs", "hello", log, "gas_burnt", 123, "tx_hash", "T1",
+                  /* the same log from another contract is not ours */
+                  "receipt", "receiver_id", "evil.near", "receipt_id", "R2", "predecessor_id", "x", "execution_outcome",
+                  "outcome", "logs", log, "gas_burnt", 1, "tx_hash", "T2");
     json_t *creates = NULL;
     char err[WK_ERR] = "";
     assert_int_equal(wk_block_events(block, 42, "outlayer.near", &creates, err, sizeof err), 0);
@@ -399,9 +409,9 @@ static void test_urls_and_cache(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_request), cmocka_unit_test(test_env),
+        cmocka_unit_test(test_parse_request),  cmocka_unit_test(test_env),
         cmocka_unit_test(test_run_ok_formats), cmocka_unit_test(test_run_limits),
-        cmocka_unit_test(test_resolve_args),  cmocka_unit_test(test_block_events),
+        cmocka_unit_test(test_resolve_args),   cmocka_unit_test(test_block_events),
         cmocka_unit_test(test_urls_and_cache),
     };
     return cmocka_run_group_tests(tests, load_probe, free_probe);

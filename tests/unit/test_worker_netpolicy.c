@@ -21,11 +21,13 @@ static wk_addr_class classify(const char *text)
     if (strchr(text, ':')) {
         struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
         s6->sin6_family = AF_INET6;
-        if (inet_pton(AF_INET6, text, &s6->sin6_addr) != 1) fail_msg("bad test address %s", text);
+        if (inet_pton(AF_INET6, text, &s6->sin6_addr) != 1)
+            fail_msg("bad test address %s", text);
     } else {
         struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
         s4->sin_family = AF_INET;
-        if (inet_pton(AF_INET, text, &s4->sin_addr) != 1) fail_msg("bad test address %s", text);
+        if (inet_pton(AF_INET, text, &s4->sin_addr) != 1)
+            fail_msg("bad test address %s", text);
     }
     return wk_addr_classify((struct sockaddr *)&ss);
 }
@@ -49,20 +51,34 @@ static void test_ipv4(void **st)
 {
     (void)st;
     static const row rows[] = {
-        {"0.0.0.0", WK_ADDR_UNSPECIFIED},     {"0.1.2.3", WK_ADDR_UNSPECIFIED},
-        {"127.0.0.1", WK_ADDR_LOOPBACK},      {"127.255.255.254", WK_ADDR_LOOPBACK},
-        {"10.0.0.1", WK_ADDR_PRIVATE},        {"10.255.255.255", WK_ADDR_PRIVATE},
-        {"172.16.0.1", WK_ADDR_PRIVATE},      {"172.31.255.255", WK_ADDR_PRIVATE},
-        {"172.15.255.255", WK_ADDR_PUBLIC},   {"172.32.0.0", WK_ADDR_PUBLIC},
-        {"192.168.1.1", WK_ADDR_PRIVATE},     {"192.169.0.1", WK_ADDR_PUBLIC},
-        {"100.64.0.1", WK_ADDR_CGNAT},        {"100.127.255.255", WK_ADDR_CGNAT},
-        {"100.63.255.255", WK_ADDR_PUBLIC},   {"100.128.0.0", WK_ADDR_PUBLIC},
-        {"169.254.169.254", WK_ADDR_LINK_LOCAL}, {"169.254.0.1", WK_ADDR_LINK_LOCAL},
-        {"224.0.0.1", WK_ADDR_MULTICAST},     {"239.255.255.250", WK_ADDR_MULTICAST},
-        {"240.0.0.1", WK_ADDR_RESERVED},      {"255.255.255.255", WK_ADDR_RESERVED},
-        {"192.0.2.1", WK_ADDR_RESERVED},      {"198.18.0.1", WK_ADDR_RESERVED},
-        {"8.8.8.8", WK_ADDR_PUBLIC},          {"1.1.1.1", WK_ADDR_PUBLIC},
-        {"93.184.216.34", WK_ADDR_PUBLIC},    {"126.255.255.255", WK_ADDR_PUBLIC},
+        {"0.0.0.0", WK_ADDR_UNSPECIFIED},
+        {"0.1.2.3", WK_ADDR_UNSPECIFIED},
+        {"127.0.0.1", WK_ADDR_LOOPBACK},
+        {"127.255.255.254", WK_ADDR_LOOPBACK},
+        {"10.0.0.1", WK_ADDR_PRIVATE},
+        {"10.255.255.255", WK_ADDR_PRIVATE},
+        {"172.16.0.1", WK_ADDR_PRIVATE},
+        {"172.31.255.255", WK_ADDR_PRIVATE},
+        {"172.15.255.255", WK_ADDR_PUBLIC},
+        {"172.32.0.0", WK_ADDR_PUBLIC},
+        {"192.168.1.1", WK_ADDR_PRIVATE},
+        {"192.169.0.1", WK_ADDR_PUBLIC},
+        {"100.64.0.1", WK_ADDR_CGNAT},
+        {"100.127.255.255", WK_ADDR_CGNAT},
+        {"100.63.255.255", WK_ADDR_PUBLIC},
+        {"100.128.0.0", WK_ADDR_PUBLIC},
+        {"169.254.169.254", WK_ADDR_LINK_LOCAL},
+        {"169.254.0.1", WK_ADDR_LINK_LOCAL},
+        {"224.0.0.1", WK_ADDR_MULTICAST},
+        {"239.255.255.250", WK_ADDR_MULTICAST},
+        {"240.0.0.1", WK_ADDR_RESERVED},
+        {"255.255.255.255", WK_ADDR_RESERVED},
+        {"192.0.2.1", WK_ADDR_RESERVED},
+        {"198.18.0.1", WK_ADDR_RESERVED},
+        {"8.8.8.8", WK_ADDR_PUBLIC},
+        {"1.1.1.1", WK_ADDR_PUBLIC},
+        {"93.184.216.34", WK_ADDR_PUBLIC},
+        {"126.255.255.255", WK_ADDR_PUBLIC},
         {"128.0.0.1", WK_ADDR_PUBLIC},
     };
     check_rows(rows, sizeof rows / sizeof *rows);
@@ -90,13 +106,13 @@ static void test_ipv6(void **st)
         {"::ffff:169.254.169.254", WK_ADDR_LINK_LOCAL},
         {"::ffff:0.0.0.0", WK_ADDR_UNSPECIFIED},
         {"::ffff:8.8.8.8", WK_ADDR_PUBLIC},
-        {"64:ff9b::7f00:1", WK_ADDR_LOOPBACK},      /* NAT64 of 127.0.0.1 */
+        {"64:ff9b::7f00:1", WK_ADDR_LOOPBACK}, /* NAT64 of 127.0.0.1 */
         {"64:ff9b::808:808", WK_ADDR_PUBLIC},
-        {"2002:7f00:1::1", WK_ADDR_LOOPBACK},       /* 6to4 of 127.0.0.1 */
-        {"2002:a9fe:a9fe::1", WK_ADDR_LINK_LOCAL},  /* 6to4 of 169.254.169.254 */
-        {"::127.0.0.1", WK_ADDR_RESERVED},          /* deprecated IPv4-compatible */
+        {"2002:7f00:1::1", WK_ADDR_LOOPBACK},      /* 6to4 of 127.0.0.1 */
+        {"2002:a9fe:a9fe::1", WK_ADDR_LINK_LOCAL}, /* 6to4 of 169.254.169.254 */
+        {"::127.0.0.1", WK_ADDR_RESERVED},         /* deprecated IPv4-compatible */
         {"100::1", WK_ADDR_RESERVED},
-        {"4000::1", WK_ADDR_RESERVED},              /* outside 2000::/3 */
+        {"4000::1", WK_ADDR_RESERVED}, /* outside 2000::/3 */
     };
     check_rows(rows, sizeof rows / sizeof *rows);
 }
@@ -109,7 +125,8 @@ static void test_other_families_and_policy(void **st)
     assert_int_equal(wk_addr_classify(NULL), WK_ADDR_RESERVED);
     /* without the option only public addresses */
     assert_true(wk_addr_allowed(WK_ADDR_PUBLIC, false));
-    for (int c = WK_ADDR_LOOPBACK; c <= WK_ADDR_RESERVED; c++) assert_false(wk_addr_allowed((wk_addr_class)c, false));
+    for (int c = WK_ADDR_LOOPBACK; c <= WK_ADDR_RESERVED; c++)
+        assert_false(wk_addr_allowed((wk_addr_class)c, false));
     /* the option admits loopback, private and CGNAT, never the rest */
     assert_true(wk_addr_allowed(WK_ADDR_LOOPBACK, true));
     assert_true(wk_addr_allowed(WK_ADDR_PRIVATE, true));

@@ -68,9 +68,11 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
 
 static int start_fake(void **state)
 {
-    if (sodium_init() < 0 || hc_global_init()) return -1;
+    if (sodium_init() < 0 || hc_global_init())
+        return -1;
     fake = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, serve, NULL, MHD_OPTION_END);
-    if (!fake) return -1;
+    if (!fake)
+        return -1;
     snprintf(fake_url, sizeof fake_url, "http://127.0.0.1:%u",
              (unsigned)MHD_get_daemon_info(fake, MHD_DAEMON_INFO_BIND_PORT)->port);
     return 0;
@@ -117,16 +119,18 @@ static void worker_with(const char *url)
 static void request(wk_request *r, const char *code_source, bool secrets, bool with_user)
 {
     char text[2048];
-    snprintf(text, sizeof text,
-             "{\"request_id\":77,\"data_id\":\"d4t4\",\"code_source\":%s,\"resource_limits\":{\"max_instructions\":1000,"
-             "\"max_memory_mb\":16,\"max_execution_seconds\":5},\"input_data\":\"\",\"response_format\":\"Text\","
-             "\"context\":{\"sender_id\":\"bob.near\"}%s%s}",
-             code_source, secrets ? ",\"secrets_ref\":{\"profile\":\"prod\",\"account_id\":\"alice.near\"}" : "",
-             with_user ? ",\"user_account_id\":\"bob.near\"" : "");
+    snprintf(
+        text, sizeof text,
+        "{\"request_id\":77,\"data_id\":\"d4t4\",\"code_source\":%s,\"resource_limits\":{\"max_instructions\":1000,"
+        "\"max_memory_mb\":16,\"max_execution_seconds\":5},\"input_data\":\"\",\"response_format\":\"Text\","
+        "\"context\":{\"sender_id\":\"bob.near\"}%s%s}",
+        code_source, secrets ? ",\"secrets_ref\":{\"profile\":\"prod\",\"account_id\":\"alice.near\"}" : "",
+        with_user ? ",\"user_account_id\":\"bob.near\"" : "");
     json_t *o = json_loads(text, 0, NULL);
     assert_non_null(o);
     char err[WK_ERR] = "";
-    if (wk_request_parse(o, r, err, sizeof err)) fail_msg("parse: %s", err);
+    if (wk_request_parse(o, r, err, sizeof err))
+        fail_msg("parse: %s", err);
     json_decref(o);
 }
 
@@ -177,7 +181,8 @@ static void test_wasm_hash_body_and_env(void **state)
     request(&r, WASM_SRC, true, true);
     json_t *env = NULL;
     char cat[32], err[WK_ERR];
-    if (fetch(&r, &env, cat, err)) fail_msg("fetch: %s", err);
+    if (fetch(&r, &env, cat, err))
+        fail_msg("fetch: %s", err);
     assert_string_equal(json_string_value(json_object_get(env, "API_KEY")), "v4lue");
     wk_secrets_free(env);
     assert_string_equal(last_auth, "Bearer ks-token-123");
@@ -201,7 +206,8 @@ static void test_wasm_hash_body_and_env(void **state)
     wk_request_free(&r);
     /* Without user_account_id the caller is the owner. */
     request(&r, WASM_SRC, true, false);
-    if (fetch(&r, &env, cat, err)) fail_msg("fetch: %s", err);
+    if (fetch(&r, &env, cat, err))
+        fail_msg("fetch: %s", err);
     wk_secrets_free(env);
     assert_string_equal(json_string_value(json_object_get(last_body, "user_account_id")), "alice.near");
     wk_request_free(&r);
@@ -215,7 +221,8 @@ static void test_repo_branch_only_for_names(void **state)
     json_t *env = NULL;
     char cat[32], err[WK_ERR];
     request(&r, "{\"type\":\"GitHub\",\"repo\":\"https://github.com/Alice/Flip.git\",\"commit\":\"dev\"}", true, true);
-    if (fetch(&r, &env, cat, err)) fail_msg("fetch: %s", err);
+    if (fetch(&r, &env, cat, err))
+        fail_msg("fetch: %s", err);
     wk_secrets_free(env);
     json_t *acc = json_object_get(last_body, "accessor");
     assert_string_equal(json_string_value(json_object_get(acc, "type")), "Repo");
@@ -225,7 +232,8 @@ static void test_repo_branch_only_for_names(void **state)
     /* A commit id names no branch: the key is omitted. */
     request(&r, "{\"type\":\"GitHub\",\"repo\":\"alice/flip\",\"commit\":\"0123456789abcdef0123456789ABCDEF01234567\"}",
             true, true);
-    if (fetch(&r, &env, cat, err)) fail_msg("fetch: %s", err);
+    if (fetch(&r, &env, cat, err))
+        fail_msg("fetch: %s", err);
     wk_secrets_free(env);
     acc = json_object_get(last_body, "accessor");
     assert_null(json_object_get(acc, "branch"));
@@ -276,10 +284,8 @@ static void test_error_categories(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_no_secrets_ref_no_call),
-        cmocka_unit_test(test_no_keystore_fails_clearly),
-        cmocka_unit_test(test_wasm_hash_body_and_env),
-        cmocka_unit_test(test_repo_branch_only_for_names),
+        cmocka_unit_test(test_no_secrets_ref_no_call), cmocka_unit_test(test_no_keystore_fails_clearly),
+        cmocka_unit_test(test_wasm_hash_body_and_env), cmocka_unit_test(test_repo_branch_only_for_names),
         cmocka_unit_test(test_error_categories),
     };
     return cmocka_run_group_tests(tests, start_fake, stop_fake);

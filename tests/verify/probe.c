@@ -26,7 +26,8 @@ static uint64_t bits(double d)
 
 int main(void)
 {
-    for (char **e = environ; *e; e++) printf("env %s\n", *e);
+    for (char **e = environ; *e; e++)
+        printf("env %s\n", *e);
     struct timespec rt, mono, cpu;
     clock_gettime(CLOCK_REALTIME, &rt);
     clock_gettime(CLOCK_MONOTONIC, &mono);
@@ -43,7 +44,8 @@ int main(void)
     unsigned char r[24];
     arc4random_buf(r, sizeof r);
     printf("random ");
-    for (size_t i = 0; i < sizeof r; i++) printf("%02x", r[i]);
+    for (size_t i = 0; i < sizeof r; i++)
+        printf("%02x", r[i]);
     printf("\nrand %d %d\n", rand(), rand());
     volatile double zero = 0.0, neg = -1.0, inf = INFINITY;
     printf("nan 0/0 %016llx sqrt(-1) %016llx inf-inf %016llx nan+1 %016llx\n", (unsigned long long)bits(zero / zero),
@@ -56,11 +58,13 @@ int main(void)
     printf("nanf %08x\n", fb);
     unsigned long sum = 0;
     int c;
-    while ((c = getchar()) != EOF) sum = sum * 31 + (unsigned char)c;
+    while ((c = getchar()) != EOF)
+        sum = sum * 31 + (unsigned char)c;
     printf("input %lu\n", sum);
     if (sum == 3536962) { /* input "spin": run until the wall-clock limit */
         fflush(stdout);
-        for (volatile unsigned long i = 0;; i++) {}
+        for (volatile unsigned long i = 0;; i++) {
+        }
     }
     return 0;
 }

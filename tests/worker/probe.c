@@ -23,24 +23,32 @@ int main(void)
         fputs(in + 5, stdout);
     } else if (strcmp(in, "env") == 0) {
         for (char **e = environ; *e; e++)
-            if (strncmp(*e, "NEAR_", 5) == 0 || strncmp(*e, "SECRET_", 7) == 0) printf("%s\n", *e);
+            if (strncmp(*e, "NEAR_", 5) == 0 || strncmp(*e, "SECRET_", 7) == 0)
+                printf("%s\n", *e);
     } else if (strncmp(in, "envrev:", 7) == 0) {
         const char *v = getenv(in + 7);
-        if (!v) fputs("(unset)", stdout);
-        for (size_t i = v ? strlen(v) : 0; i > 0; i--) putchar(v[i - 1]);
+        if (!v)
+            fputs("(unset)", stdout);
+        for (size_t i = v ? strlen(v) : 0; i > 0; i--)
+            putchar(v[i - 1]);
     } else if (strcmp(in, "spin") == 0) {
         volatile unsigned long i = 0;
-        for (;;) i++;
+        for (;;)
+            i++;
     } else if (strcmp(in, "wait") == 0) {
         time_t t0 = time(NULL);
         volatile unsigned long i = 0;
-        while (time(NULL) - t0 < 1000) i++;
+        while (time(NULL) - t0 < 1000)
+            i++;
     } else if (strcmp(in, "alloc") == 0) {
         /* keep every block reachable so the compiler cannot drop the loop */
         static char *volatile blocks[4096];
         for (int i = 0; i < 4096; i++) {
             blocks[i] = malloc(1 << 20);
-            if (!blocks[i]) { puts("malloc failed"); return 0; }
+            if (!blocks[i]) {
+                puts("malloc failed");
+                return 0;
+            }
             blocks[i][0] = 1;
         }
     } else if (strcmp(in, "exit3") == 0) {
@@ -48,11 +56,13 @@ int main(void)
         return 3;
     } else if (strncmp(in, "flood:", 6) == 0) {
         long k = atol(in + 6);
-        for (long i = 0; i < k; i++) putchar('x');
+        for (long i = 0; i < k; i++)
+            putchar('x');
     } else if (strcmp(in, "json") == 0) {
         printf("{\"answer\": 42, \"list\": [1, 2]}\n");
     } else if (strcmp(in, "bytes") == 0) {
-        for (int i = 0; i < 256; i++) putchar(i);
+        for (int i = 0; i < 256; i++)
+            putchar(i);
     } else if (strcmp(in, "badjson") == 0) {
         printf("not json {");
     } else {

@@ -32,8 +32,10 @@ static const char *SRC = "{\"WasmUrl\":{\"url\":\"http://127.0.0.1:1/p.wasm\",\"
 
 static int setup(void **state)
 {
-    if (hc_global_init() || wh_start(&C, 20)) return -1;
-    if (wk_chain_init(&chain, C.node.url, WH_OUTLAYER, WH_OPERATOR, &C.op.keypair)) return -1;
+    if (hc_global_init() || wh_start(&C, 20))
+        return -1;
+    if (wk_chain_init(&chain, C.node.url, WH_OUTLAYER, WH_OPERATOR, &C.op.keypair))
+        return -1;
     rpc = near_rpc_new(C.node.url);
     return 0;
 }
@@ -48,8 +50,9 @@ static int teardown(void **state)
 /* Requests, finds the event in the feed, checks the create body; returns the request id. */
 static uint64_t request(const char *input, wh_request *rq)
 {
-    assert_int_equal(wh_request_execution(&C, SRC, "{\"max_instructions\":1000000000,\"max_memory_mb\":32,"
-                                               "\"max_execution_seconds\":10}",
+    assert_int_equal(wh_request_execution(&C, SRC,
+                                          "{\"max_instructions\":1000000000,\"max_memory_mb\":32,"
+                                          "\"max_execution_seconds\":10}",
                                           input, "Text", rq),
                      0);
     uint64_t at = 0;
@@ -75,15 +78,16 @@ static uint64_t request(const char *input, wh_request *rq)
     json_t *mine = NULL;
     size_t i;
     json_t *c;
-    json_array_foreach(creates, i, c)
-        if (strcmp(json_string_value(json_object_get(c, "input_data")), input) == 0) mine = c;
+    json_array_foreach(creates, i, c) if (strcmp(json_string_value(json_object_get(c, "input_data")), input) == 0)
+        mine = c;
     assert_non_null(mine);
     json_t *ctx = json_object_get(mine, "context");
     assert_string_equal(json_string_value(json_object_get(ctx, "sender_id")), WH_CALLER);
     assert_string_equal(json_string_value(json_object_get(ctx, "transaction_hash")), rq->tx_hash);
     assert_int_equal(json_integer_value(json_object_get(ctx, "block_height")), at);
     assert_int_equal(strlen(json_string_value(json_object_get(mine, "data_id"))), 64);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(mine, "resource_limits"), "max_memory_mb")), 32);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(mine, "resource_limits"), "max_memory_mb")),
+                     32);
     uint64_t id = (uint64_t)json_integer_value(json_object_get(mine, "request_id"));
     json_decref(creates);
     return id;
@@ -117,7 +121,8 @@ static void test_resolve_large_output(void **state)
     wh_request rq;
     uint64_t id = request("large", &rq);
     char big[5001];
-    for (int i = 0; i < 5000; i++) big[i] = (char)('a' + i % 26);
+    for (int i = 0; i < 5000; i++)
+        big[i] = (char)('a' + i % 26);
     big[5000] = 0;
     wk_result res = {0};
     res.success = true;

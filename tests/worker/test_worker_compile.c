@@ -24,7 +24,7 @@
 
 #include "worker/worker.h"
 
-static char root[256];     /* repos live in root/repos/OWNER/REPO */
+static char root[256]; /* repos live in root/repos/OWNER/REPO */
 static pid_t daemon_pid;
 static int daemon_port;
 static wk_worker W;
@@ -44,8 +44,10 @@ static void read_line(const char *cmd, char *out, size_t cap)
 {
     FILE *p = popen(cmd, "r");
     out[0] = 0;
-    if (p && fgets(out, (int)cap, p)) out[strcspn(out, "\n")] = 0;
-    if (p) pclose(p);
+    if (p && fgets(out, (int)cap, p))
+        out[strcspn(out, "\n")] = 0;
+    if (p)
+        pclose(p);
 }
 
 static int free_port(void)
@@ -64,22 +66,23 @@ static int free_port(void)
 static int setup(void **state)
 {
     snprintf(root, sizeof root, "/tmp/wk-compile-XXXXXX");
-    if (!mkdtemp(root)) return -1;
+    if (!mkdtemp(root))
+        return -1;
     /* alice/flip: main = a good program; branch evil = host file include;
      * branch broken = compile error; branch rust = Cargo.toml only. */
     if (sh("set -e; d=%s/repos/alice/flip; mkdir -p $d/src; cd $d; " GIT " init -q .;"
            "printf '#include <stdio.h>\\n#include \"flip.h\"\\nint main(void){ fputs(FLIP, stdout); return 0; }\\n' > src/main.c;"
            "mkdir include; printf '#define FLIP \"Heads\"\\n' > include/flip.h;"
-           "printf '{\"language\":\"c\",\"sources\":[\"src/main.c\"],\"include_dirs\":[\"include\"],\"opt\":\"Oz\"}' > outlayer.json;"
-           GIT " add -A; " GIT " commit -qm good;"
-           GIT " checkout -qb evil; printf '#include \"/etc/passwd\"\\nint main(void){return 0;}\\n' > src/main.c;"
-           GIT " commit -qam evil;"
-           GIT " checkout -qb keyfile main; printf '#include \"%s/operator.key\"\\nint main(void){return 0;}\\n' > src/main.c;"
-           GIT " commit -qam keyfile;"
-           GIT " checkout -qb broken main; printf 'int main(void){ return undefined_name; }\\n' > src/main.c;"
-           GIT " commit -qam broken;"
-           GIT " checkout -qb rust main; rm outlayer.json; printf '[package]\\nname=\"x\"\\n' > Cargo.toml;"
-           GIT " add -A; " GIT " commit -qm rust; " GIT " checkout -q main;"
+           "printf '{\"language\":\"c\",\"sources\":[\"src/main.c\"],\"include_dirs\":[\"include\"],\"opt\":\"Oz\"}' > outlayer.json;" GIT
+           " add -A; " GIT " commit -qm good;" GIT
+           " checkout -qb evil; printf '#include \"/etc/passwd\"\\nint main(void){return 0;}\\n' > src/main.c;" GIT
+           " commit -qam evil;" GIT
+           " checkout -qb keyfile main; printf '#include \"%s/operator.key\"\\nint main(void){return 0;}\\n' > src/main.c;" GIT
+           " commit -qam keyfile;" GIT
+           " checkout -qb broken main; printf 'int main(void){ return undefined_name; }\\n' > src/main.c;" GIT
+           " commit -qam broken;" GIT
+           " checkout -qb rust main; rm outlayer.json; printf '[package]\\nname=\"x\"\\n' > Cargo.toml;" GIT
+           " add -A; " GIT " commit -qm rust; " GIT " checkout -q main;"
            "echo 'ed25519:secret' > %s/operator.key",
            root, root, root))
         return -1;
@@ -100,7 +103,8 @@ static int setup(void **state)
     }
     /* Wait until it serves. */
     for (int i = 0; i < 100; i++) {
-        if (sh("git ls-remote git://127.0.0.1:%d/alice/flip >/dev/null 2>&1", daemon_port) == 0) break;
+        if (sh("git ls-remote git://127.0.0.1:%d/alice/flip >/dev/null 2>&1", daemon_port) == 0)
+            break;
         usleep(100 * 1000);
     }
     static char base_url[64];
@@ -140,13 +144,15 @@ static void test_build_commit_and_branch_reproducibly(void **state)
     uint8_t *a, *b;
     size_t al, bl;
     char err[WK_ERR] = "";
-    if (compile("https://github.com/alice/flip", head_commit, &a, &al, err)) fail_msg("%s", err);
+    if (compile("https://github.com/alice/flip", head_commit, &a, &al, err))
+        fail_msg("%s", err);
     /* By branch, in another build directory. */
     char other[300];
     snprintf(other, sizeof other, "%s/second", root);
     sh("mkdir -p %s", other);
     W.cfg.build_dir = other;
-    if (compile("github.com/alice/flip", "main", &b, &bl, err)) fail_msg("%s", err);
+    if (compile("github.com/alice/flip", "main", &b, &bl, err))
+        fail_msg("%s", err);
     W.cfg.build_dir = root;
     assert_int_equal(al, bl);
     assert_memory_equal(a, b, al);

@@ -62,8 +62,8 @@ static char token[128];
 static const char *worker_bin = "build/bin/outlayer-worker";
 static const char *coord_bin = "build/bin/outlayer-coordinator";
 static ks_node ks;
-static ks_node ks_attested;               /* a --require-attestation keystore */
-static const char *keystore_url;          /* what workers are given (ks.url) */
+static ks_node ks_attested;         /* a --require-attestation keystore */
+static const char *keystore_url;    /* what workers are given (ks.url) */
 static bool worker_keystore = true; /* start workers with --keystore-url */
 static uint8_t *probe2;             /* the probe with a custom section: same code, another hash */
 static size_t probe2_len;
@@ -94,9 +94,12 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
 {
     const uint8_t *body = NULL;
     size_t len = 0;
-    if (strcmp(url, "/probe.wasm") == 0) body = probe, len = probe_len;
-    else if (strcmp(url, "/probe2.wasm") == 0) body = probe2, len = probe2_len;
-    else if (strcmp(url, "/big.wasm") == 0) body = big, len = sizeof big;
+    if (strcmp(url, "/probe.wasm") == 0)
+        body = probe, len = probe_len;
+    else if (strcmp(url, "/probe2.wasm") == 0)
+        body = probe2, len = probe2_len;
+    else if (strcmp(url, "/big.wasm") == 0)
+        body = big, len = sizeof big;
     struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
     enum MHD_Result ok = MHD_queue_response(conn, body ? MHD_HTTP_OK : MHD_HTTP_NOT_FOUND, r);
     MHD_destroy_response(r);
@@ -110,8 +113,10 @@ static int log_count(const char *a, const char *b)
     snprintf(cmd, sizeof cmd, "cat %s/worker*.log | grep -F -- '%s' | grep -cF -- '%s'", dir, a, b);
     FILE *p = popen(cmd, "r");
     int n = 0;
-    if (p && fscanf(p, "%d", &n) != 1) n = 0;
-    if (p) pclose(p);
+    if (p && fscanf(p, "%d", &n) != 1)
+        n = 0;
+    if (p)
+        pclose(p);
     return n;
 }
 
@@ -128,16 +133,56 @@ static void start_worker(void)
     snprintf(run, sizeof run, "e2e-%d", worker_runs);
     char start[32];
     snprintf(start, sizeof start, "%llu", (unsigned long long)dn_height(&C.node));
-    char *argv[] = {(char *)worker_bin, "--api-token", token, "--contract-id", WH_OUTLAYER, "--key-file", key,
-                    "--rpc-url", rpc, "--coordinator-url", coord, "--monitor", "true", "--feed-url", feed,
-                    "--cursor-file", cursor, "--jobs", "2", "--poll-timeout", "2", "--heartbeat", "500ms",
-                    "--max-wasm-size", "1MiB", "--max-output", "16KiB", "--git-base-url", port_git, "--build-dir", dir,
-                    "--tee", "simulated", "--worker-id", run, "--shutdown-grace", "5s", "--start-block", start,
-                    "--allow-private-urls", "true", /* the WasmUrl server is this process, on 127.0.0.1 */ NULL,
-                    NULL, NULL, NULL, NULL};
+    char *argv[] = {(char *)worker_bin,
+                    "--api-token",
+                    token,
+                    "--contract-id",
+                    WH_OUTLAYER,
+                    "--key-file",
+                    key,
+                    "--rpc-url",
+                    rpc,
+                    "--coordinator-url",
+                    coord,
+                    "--monitor",
+                    "true",
+                    "--feed-url",
+                    feed,
+                    "--cursor-file",
+                    cursor,
+                    "--jobs",
+                    "2",
+                    "--poll-timeout",
+                    "2",
+                    "--heartbeat",
+                    "500ms",
+                    "--max-wasm-size",
+                    "1MiB",
+                    "--max-output",
+                    "16KiB",
+                    "--git-base-url",
+                    port_git,
+                    "--build-dir",
+                    dir,
+                    "--tee",
+                    "simulated",
+                    "--worker-id",
+                    run,
+                    "--shutdown-grace",
+                    "5s",
+                    "--start-block",
+                    start,
+                    "--allow-private-urls",
+                    "true",
+                    /* the WasmUrl server is this process, on 127.0.0.1 */ NULL,
+                    NULL,
+                    NULL,
+                    NULL,
+                    NULL};
     if (worker_keystore) {
         size_t n = 0;
-        while (argv[n]) n++;
+        while (argv[n])
+            n++;
         argv[n] = "--keystore-url", argv[n + 1] = (char *)keystore_url, argv[n + 2] = "--keystore-token",
         argv[n + 3] = KS_TEST_TOKEN;
     }
@@ -154,9 +199,22 @@ static void start_coordinator(void)
     snprintf(port, sizeof port, "%d", coord_port);
     sh("mkdir -p %s", data);
     /* A worker token, created the way an operator does. */
-    if (!token[0]) wh_coordinator_token(coord_bin, data, token);
-    char *argv[] = {(char *)coord_bin, "--host", "127.0.0.1", "--port", port, "--data-dir", data,
-                    "--lease-seconds", "3", "--max-attempts", (char *)max_attempts, "--poll-max-seconds", "5", NULL};
+    if (!token[0])
+        wh_coordinator_token(coord_bin, data, token);
+    char *argv[] = {(char *)coord_bin,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    port,
+                    "--data-dir",
+                    data,
+                    "--lease-seconds",
+                    "3",
+                    "--max-attempts",
+                    (char *)max_attempts,
+                    "--poll-max-seconds",
+                    "5",
+                    NULL};
     coord_pid = spawn(argv, log);
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/health", coord_port);
@@ -167,21 +225,29 @@ static char cwd[1024];
 
 static int setup(void **state)
 {
-    if (!getcwd(cwd, sizeof cwd)) return -1;
-    if (sodium_init() < 0 || hc_global_init()) return -1;
-    if (getenv("WORKER_BIN")) worker_bin = getenv("WORKER_BIN");
-    if (getenv("COORDINATOR_BIN")) coord_bin = getenv("COORDINATOR_BIN");
+    if (!getcwd(cwd, sizeof cwd))
+        return -1;
+    if (sodium_init() < 0 || hc_global_init())
+        return -1;
+    if (getenv("WORKER_BIN"))
+        worker_bin = getenv("WORKER_BIN");
+    if (getenv("COORDINATOR_BIN"))
+        coord_bin = getenv("COORDINATOR_BIN");
     snprintf(dir, sizeof dir, "/tmp/wk-e2e-XXXXXX");
-    if (!mkdtemp(dir)) return -1;
+    if (!mkdtemp(dir))
+        return -1;
     probe = dn_read_file(PROBE, &probe_len);
-    if (!probe) return -1;
+    if (!probe)
+        return -1;
     wk_sha256_hex(probe, probe_len, probe_hash);
     randombytes_buf(big, sizeof big);
     wk_sha256_hex(big, sizeof big, big_hash);
     files = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, serve, NULL, MHD_OPTION_END);
-    if (!files) return -1;
+    if (!files)
+        return -1;
     files_port = MHD_get_daemon_info(files, MHD_DAEMON_INFO_BIND_PORT)->port;
-    if (wh_start(&C, 100)) return -1; /* 200 blocks = 20 s of yield timeout */
+    if (wh_start(&C, 100))
+        return -1; /* 200 blocks = 20 s of yield timeout */
     static const uint8_t custom[] = {0x00, 0x06, 0x05, 'o', 't', 'h', 'e', 'r'};
     probe2_len = probe_len + sizeof custom;
     probe2 = malloc(probe2_len);
@@ -189,7 +255,8 @@ static int setup(void **state)
     memcpy(probe2 + probe_len, custom, sizeof custom);
     wk_sha256_hex(probe2, probe2_len, probe2_hash);
     /* The secrets' owner, and the keystore reading the devnet's contract. */
-    if (dn_create_account(&C.node, &C.node.test_root, ALICE, 20 * DN_NEAR, &alice)) return -1;
+    if (dn_create_account(&C.node, &C.node.test_root, ALICE, 20 * DN_NEAR, &alice))
+        return -1;
     const char *ks_args[] = {"--near-rpc-url", C.node.url, "--contract-id", WH_OUTLAYER, NULL};
     if (ks_start(&ks, NULL, ks_args, NULL)) {
         fprintf(stderr, "keystore did not start; see %s\n", ks.log);
@@ -198,7 +265,8 @@ static int setup(void **state)
     keystore_url = ks.url;
     char key[300];
     snprintf(key, sizeof key, "%s/operator.json", dir);
-    if (wh_write_key_file(&C, key)) return -1;
+    if (wh_write_key_file(&C, key))
+        return -1;
     /* alice/flip on a git daemon: main prints "Tails"; branch broken does
      * not compile; branch evil includes /etc/passwd. */
     if (sh("set -e; d=%s/repos/alice/flip; mkdir -p $d; cd $d; git init -q -b main .;"
@@ -216,7 +284,8 @@ static int setup(void **state)
     char cmd[400];
     snprintf(cmd, sizeof cmd, "git -C %s/repos/alice/flip rev-parse main", dir);
     FILE *p = popen(cmd, "r");
-    if (!p || !fgets(head_commit, sizeof head_commit, p)) return -1;
+    if (!p || !fgets(head_commit, sizeof head_commit, p))
+        return -1;
     pclose(p);
     git_port = free_port();
     char base[300], port[32];
@@ -243,11 +312,14 @@ static int teardown(void **state)
     }
     stop(coord_pid, SIGTERM);
     stop(git_pid, SIGTERM);
-    if (ks_stop(&ks)) bad = 1;
-    if (ks_attested.pid > 0 && ks_stop(&ks_attested)) bad = 1;
+    if (ks_stop(&ks))
+        bad = 1;
+    if (ks_attested.pid > 0 && ks_stop(&ks_attested))
+        bad = 1;
     if (!getenv("KEEP_E2E_DIR")) {
         ks_cleanup(&ks);
-        if (ks_attested.dir[0]) ks_cleanup(&ks_attested);
+        if (ks_attested.dir[0])
+            ks_cleanup(&ks_attested);
     }
     /* Sanitizer builds report into the logs: surface them as failures. */
     if (sh("cat %s/worker*.log %s/coordinator.log | grep -q 'ERROR: AddressSanitizer\\|ERROR: LeakSanitizer\\|runtime error:'",
@@ -257,9 +329,12 @@ static int teardown(void **state)
         bad = 1;
     }
     MHD_stop_daemon(files);
-    if (dn_finish(&C.node)) bad = 1;
-    if (getenv("KEEP_E2E_DIR")) fprintf(stderr, "logs kept in %s\n", dir);
-    else sh("rm -rf %s", dir);
+    if (dn_finish(&C.node))
+        bad = 1;
+    if (getenv("KEEP_E2E_DIR"))
+        fprintf(stderr, "logs kept in %s\n", dir);
+    else
+        sh("rm -rf %s", dir);
     free(probe);
     free(probe2);
     return bad ? -1 : 0;
@@ -270,7 +345,8 @@ static int teardown(void **state)
 static char *wasm_url_source(const char *path, const char *hash)
 {
     char *s = NULL;
-    if (asprintf(&s, "{\"WasmUrl\":{\"url\":\"http://127.0.0.1:%d%s\",\"hash\":\"%s\",\"build_target\":\"wasm32-wasip1\"}}",
+    if (asprintf(&s,
+                 "{\"WasmUrl\":{\"url\":\"http://127.0.0.1:%d%s\",\"hash\":\"%s\",\"build_target\":\"wasm32-wasip1\"}}",
                  files_port, path, hash) < 0)
         return NULL;
     return s;
@@ -284,20 +360,23 @@ static json_t *run_request_ex(const char *source, const char *limits, const char
     wh_request rq;
     assert_int_equal(wh_request_execution_ex(&C, source, limits, input, format, extra, &rq), 0);
     near_outcome o;
-    if (wh_final(&C, &rq, 60000, &o)) fail_msg("no final outcome for input %s (logs in %s)", input, dir);
-    if (o.kind != NEAR_OUTCOME_SUCCESS) fail_msg("input %s: the caller's transaction failed: %s", input, o.failure_message);
-    if (wh_check_refund(&C, &rq, &o)) fail_msg("refund is not exact for input %s", input);
+    if (wh_final(&C, &rq, 60000, &o))
+        fail_msg("no final outcome for input %s (logs in %s)", input, dir);
+    if (o.kind != NEAR_OUTCOME_SUCCESS)
+        fail_msg("input %s: the caller's transaction failed: %s", input, o.failure_message);
+    if (wh_check_refund(&C, &rq, &o))
+        fail_msg("refund is not exact for input %s", input);
     json_t *ev = wh_completed_event(&o);
     assert_non_null(ev);
     json_t *d = json_incref(json_array_get(json_object_get(ev, "data"), 0));
     json_decref(ev);
-    if (value) *value = strndup((const char *)o.value, o.value_len);
+    if (value)
+        *value = strndup((const char *)o.value, o.value_len);
     near_outcome_free(&o);
     return d;
 }
 
-static json_t *run_request(const char *source, const char *limits, const char *input, const char *format,
-                           char **value)
+static json_t *run_request(const char *source, const char *limits, const char *input, const char *format, char **value)
 {
     return run_request_ex(source, limits, input, format, NULL, value);
 }
@@ -310,7 +389,8 @@ static void expect_failure_ex(const char *source, const char *limits, const char
     assert_string_equal(value, "null");
     assert_true(json_is_false(json_object_get(d, "success")));
     const char *msg = json_string_value(json_object_get(d, "error_message"));
-    if (!msg || !strstr(msg, needle)) fail_msg("input %s: error %s, expected %s", input, msg ? msg : "(none)", needle);
+    if (!msg || !strstr(msg, needle))
+        fail_msg("input %s: error %s, expected %s", input, msg ? msg : "(none)", needle);
     free(value);
     json_decref(d);
 }
@@ -320,7 +400,7 @@ static void expect_failure(const char *source, const char *limits, const char *i
     expect_failure_ex(source, limits, input, NULL, needle);
 }
 
-#define LIMITS(fuel, mem, secs)                                                                                    \
+#define LIMITS(fuel, mem, secs) \
     "{\"max_instructions\":" #fuel ",\"max_memory_mb\":" #mem ",\"max_execution_seconds\":" #secs "}"
 
 static void test_wasm_url_success(void **state)
@@ -363,8 +443,10 @@ static void test_wasm_url_failures(void **state)
 static void test_git_source(void **state)
 {
     char src[300];
-    snprintf(src, sizeof src, "{\"GitHub\":{\"repo\":\"https://github.com/alice/flip\",\"commit\":\"%s\","
-                              "\"build_target\":\"wasm32-wasip1\"}}", head_commit);
+    snprintf(src, sizeof src,
+             "{\"GitHub\":{\"repo\":\"https://github.com/alice/flip\",\"commit\":\"%s\","
+             "\"build_target\":\"wasm32-wasip1\"}}",
+             head_commit);
     char *value = NULL;
     json_t *d = run_request(src, LIMITS(1000000000, 32, 10), "", "Text", &value);
     assert_string_equal(value, "\"Tails\"");
@@ -400,7 +482,8 @@ static void test_caller_contract(void **state)
     assert_int_equal(dn_create_account(&C.node, &C.node.test_root, "coinflip.test.near", 20 * DN_NEAR, &flip), 0);
     char init[400];
     snprintf(init, sizeof init,
-             "{\"outlayer_id\":\"" WH_OUTLAYER "\",\"code_source\":{\"GitHub\":{\"repo\":\"https://github.com/alice/flip\","
+             "{\"outlayer_id\":\"" WH_OUTLAYER
+             "\",\"code_source\":{\"GitHub\":{\"repo\":\"https://github.com/alice/flip\","
              "\"commit\":\"%s\",\"build_target\":\"wasm32-wasip1\"}}}",
              head_commit);
     assert_int_equal(dn_deploy(&C.node, &flip, "build/contracts/coinflip.wasm", init), 0);
@@ -413,8 +496,10 @@ static void test_caller_contract(void **state)
                              NEAR_WAIT_INCLUDED, &o, &err, rq.tx_hash),
                      NEAR_OK);
     near_outcome_free(&o);
-    if (wh_final(&C, &rq, 60000, &o)) fail_msg("the flip never came back (logs in %s)", dir);
-    if (o.kind != NEAR_OUTCOME_SUCCESS) fail_msg("flip failed: %s", o.failure_message);
+    if (wh_final(&C, &rq, 60000, &o))
+        fail_msg("the flip never came back (logs in %s)", dir);
+    if (o.kind != NEAR_OUTCOME_SUCCESS)
+        fail_msg("flip failed: %s", o.failure_message);
     assert_string_equal((const char *)o.value,
                         "{\"player\":\"" WH_CALLER "\",\"choice\":\"Tails\",\"outcome\":\"Tails\",\"won\":true}");
     /* The player paid the deposit and got back all but the charge. */
@@ -434,14 +519,16 @@ static void test_kill_mid_execution(void **state)
     assert_int_equal(wh_request_execution(&C, src, LIMITS(400000000000, 32, 3), "wait", "Text", &rq), 0);
     free(src);
     /* Kill the worker once it is running the program. */
-    for (int waited = 0; log_count("running ", "") <= running_before && waited < 30000; waited += 50) usleep(50 * 1000);
+    for (int waited = 0; log_count("running ", "") <= running_before && waited < 30000; waited += 50)
+        usleep(50 * 1000);
     assert_true(log_count("running ", "") > running_before);
     usleep(500 * 1000);
     stop(worker_pid, SIGKILL);
     int before = log_count("resolved success=", "");
     start_worker();
     near_outcome o;
-    if (wh_final(&C, &rq, 90000, &o)) fail_msg("the killed job was never finished (logs in %s)", dir);
+    if (wh_final(&C, &rq, 90000, &o))
+        fail_msg("the killed job was never finished (logs in %s)", dir);
     json_t *ev = wh_completed_event(&o);
     assert_non_null(ev);
     json_t *d = json_array_get(json_object_get(ev, "data"), 0);
@@ -465,7 +552,8 @@ static void test_sigterm_finishes_job(void **state)
     int resolved_before = log_count("resolved success=false", "");
     assert_int_equal(wh_request_execution(&C, src, LIMITS(400000000000, 32, 2), "wait", "Text", &rq), 0);
     free(src);
-    for (int waited = 0; log_count("running ", "") <= running_before && waited < 30000; waited += 50) usleep(50 * 1000);
+    for (int waited = 0; log_count("running ", "") <= running_before && waited < 30000; waited += 50)
+        usleep(50 * 1000);
     assert_true(log_count("running ", "") > running_before);
     int st = stop(worker_pid, SIGTERM);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -484,8 +572,9 @@ static void test_kill_mid_compile(void **state)
     wh_request rq;
     int building_before = log_count("building ", "");
     int resolved_before = log_count("resolved success=", "");
-    assert_int_equal(wh_request_execution(&C, "{\"GitHub\":{\"repo\":\"https://github.com/alice/flip\",\"commit\":\"slow\","
-                                              "\"build_target\":\"wasm32-wasip1\"}}",
+    assert_int_equal(wh_request_execution(&C,
+                                          "{\"GitHub\":{\"repo\":\"https://github.com/alice/flip\",\"commit\":\"slow\","
+                                          "\"build_target\":\"wasm32-wasip1\"}}",
                                           LIMITS(1000000000, 32, 10), "", "Text", &rq),
                      0);
     for (int waited = 0; log_count("building ", "") <= building_before && waited < 30000; waited += 50)
@@ -498,7 +587,8 @@ static void test_kill_mid_compile(void **state)
     assert_int_not_equal(sh("pgrep -f 'clang-19 --target=wasm32-wasi.*[m]ain[.]c' >/dev/null"), 0);
     start_worker();
     near_outcome o;
-    if (wh_final(&C, &rq, 90000, &o)) fail_msg("the killed build was never finished (logs in %s)", dir);
+    if (wh_final(&C, &rq, 90000, &o))
+        fail_msg("the killed build was never finished (logs in %s)", dir);
     assert_string_equal((const char *)o.value, "\"slow 1\"");
     assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
     near_outcome_free(&o);
@@ -521,19 +611,22 @@ static void test_abandoned(void **state)
     int running_before = log_count("running ", "");
     assert_int_equal(wh_request_execution(&C, src, LIMITS(400000000000, 32, 5), "wait", "Text", &rq), 0);
     free(src);
-    for (int waited = 0; log_count("running ", "") <= running_before && waited < 30000; waited += 50) usleep(50 * 1000);
+    for (int waited = 0; log_count("running ", "") <= running_before && waited < 30000; waited += 50)
+        usleep(50 * 1000);
     assert_true(log_count("running ", "") > running_before);
     stop(worker_pid, SIGKILL);
     sleep(4); /* the lease (3 s) expires: one attempt was all it had */
     start_worker();
     near_outcome o;
-    if (wh_final(&C, &rq, 60000, &o)) fail_msg("the abandoned job was never resolved (logs in %s)", dir);
+    if (wh_final(&C, &rq, 60000, &o))
+        fail_msg("the abandoned job was never resolved (logs in %s)", dir);
     json_t *ev = wh_completed_event(&o);
     assert_non_null(ev);
     json_t *d = json_array_get(json_object_get(ev, "data"), 0);
     assert_true(json_is_false(json_object_get(d, "success")));
     const char *msg = json_string_value(json_object_get(d, "error_message"));
-    if (!msg || !strstr(msg, "abandoned")) fail_msg("error: %s", msg ? msg : "(none)");
+    if (!msg || !strstr(msg, "abandoned"))
+        fail_msg("error: %s", msg ? msg : "(none)");
     json_decref(ev);
     assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
     near_outcome_free(&o);
@@ -552,7 +645,8 @@ static void test_restarts(void **state)
     sleep(2);
     start_coordinator();
     near_outcome o;
-    if (wh_final(&C, &rq, 60000, &o)) fail_msg("request lost across a coordinator restart (logs in %s)", dir);
+    if (wh_final(&C, &rq, 60000, &o))
+        fail_msg("request lost across a coordinator restart (logs in %s)", dir);
     assert_string_equal((const char *)o.value, "\"after-restart\"");
     assert_int_equal(wh_check_refund(&C, &rq, &o), 0);
     near_outcome_free(&o);
@@ -576,14 +670,17 @@ static void store_secrets(const char *seed, const char *accessor, const char *pr
     char *blob = ks_seal(&ks, seed, "{\"SECRET_API_KEY\":\"" SECRET_VALUE "\",\"MODE\":\"e2e\"}");
     assert_non_null(blob);
     char *args = NULL;
-    assert_true(asprintf(&args, "{\"accessor\":%s,\"profile\":\"%s\",\"encrypted_secrets_base64\":\"%s\",\"access\":%s}",
+    assert_true(asprintf(&args,
+                         "{\"accessor\":%s,\"profile\":\"%s\",\"encrypted_secrets_base64\":\"%s\",\"access\":%s}",
                          accessor, profile, blob, access) > 0);
     near_outcome o;
     near_rpc_error err = {0};
-    near_status st = dn_call(&C.node, &alice, WH_OUTLAYER, "store_secrets", args, DN_NEAR / 10, NEAR_WAIT_FINAL, &o,
-                             &err, NULL);
-    if (st != NEAR_OK) fail_msg("store_secrets %s: %s %s", profile, near_status_name(st), err.message);
-    if (o.kind != NEAR_OUTCOME_SUCCESS) fail_msg("store_secrets %s: %s", profile, o.failure_message);
+    near_status st =
+        dn_call(&C.node, &alice, WH_OUTLAYER, "store_secrets", args, DN_NEAR / 10, NEAR_WAIT_FINAL, &o, &err, NULL);
+    if (st != NEAR_OK)
+        fail_msg("store_secrets %s: %s %s", profile, near_status_name(st), err.message);
+    if (o.kind != NEAR_OUTCOME_SUCCESS)
+        fail_msg("store_secrets %s: %s", profile, o.failure_message);
     near_outcome_free(&o);
     near_rpc_error_clear(&err);
     free(args);
@@ -596,7 +693,8 @@ static const char *reversed_secret(void)
     static char out[sizeof SECRET_VALUE + 2];
     size_t n = strlen(SECRET_VALUE);
     out[0] = '"';
-    for (size_t i = 0; i < n; i++) out[1 + i] = SECRET_VALUE[n - 1 - i];
+    for (size_t i = 0; i < n; i++)
+        out[1 + i] = SECRET_VALUE[n - 1 - i];
     out[n + 1] = '"';
     out[n + 2] = 0;
     return out;
@@ -616,7 +714,8 @@ static int jobs_with_status(const char *status)
             SQLITE_OK) {
         sqlite3_busy_timeout(db, 5000);
         sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int(st, 0);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int(st, 0);
     }
     sqlite3_finalize(st);
     sqlite3_close(db);
@@ -655,7 +754,8 @@ static void test_secrets(void **state)
     json_decref(d);
     free(value);
     /* The worker's NEAR_* variables are there next to the secrets. */
-    d = run_request_ex(src, LIMITS(1000000000, 32, 10), "envrev:NEAR_SENDER_ID", "Text", SECRETS_REF("default"), &value);
+    d = run_request_ex(src, LIMITS(1000000000, 32, 10), "envrev:NEAR_SENDER_ID", "Text", SECRETS_REF("default"),
+                       &value);
     assert_string_equal(value, "\"raen.tset.bob\"");
     json_decref(d);
     free(value);
@@ -705,9 +805,9 @@ static void test_secrets_attested(void **state)
     near_transaction tx;
     assert_int_equal(dn_tx_begin(&C.node, "register.test.near", &reg.keypair, "register.test.near", &tx), 0);
     const char *methods[] = {"resolve_execution", "submit_execution_output_and_resolve"};
-    assert_int_equal(near_add_function_call_key(near_tx_actions(&tx), &C.op.keypair.public_key, 0, NULL, WH_OUTLAYER,
-                                                methods, 2),
-                     0);
+    assert_int_equal(
+        near_add_function_call_key(near_tx_actions(&tx), &C.op.keypair.public_key, 0, NULL, WH_OUTLAYER, methods, 2),
+        0);
     near_outcome o;
     near_rpc_error e = {0};
     assert_int_equal(dn_tx_send(&C.node, &tx, &reg.keypair, NEAR_WAIT_FINAL, &o, &e, NULL), NEAR_OK);
@@ -721,8 +821,9 @@ static void test_secrets_attested(void **state)
     assert_non_null(fgets(master_env + strlen(master_env), 65, mf));
     fclose(mf);
     const char *env[] = {master_env, NULL};
-    const char *args[] = {"--near-rpc-url", C.node.url, "--contract-id", WH_OUTLAYER, "--require-attestation",
-                          "--register-contract", "register.test.near", NULL};
+    const char *args[] = {
+        "--near-rpc-url",     C.node.url, "--contract-id", WH_OUTLAYER, "--require-attestation", "--register-contract",
+        "register.test.near", NULL};
     assert_int_equal(ks_start(&ks_attested, NULL, args, env), 0);
     sodium_memzero(master_env, sizeof master_env);
     assert_int_equal(stop(worker_pid, SIGTERM), 0);
@@ -757,7 +858,8 @@ static void test_secret_not_written(void **state)
     size_t n = fread(found, 1, sizeof found - 1, p);
     found[n] = 0;
     pclose(p);
-    if (found[0]) fail_msg("the secret value is in: %s", found);
+    if (found[0])
+        fail_msg("the secret value is in: %s", found);
     /* …while the reversed value is on chain: the scan does look there. */
     const char *rev = reversed_secret();
     snprintf(cmd, sizeof cmd, "grep -r -l -a -F -e '%.*s' '%s' '%s.log' 2>/dev/null | head -1", (int)strlen(rev) - 2,
@@ -766,7 +868,8 @@ static void test_secret_not_written(void **state)
     n = fread(found, 1, sizeof found - 1, p);
     found[n] = 0;
     pclose(p);
-    if (!found[0]) fail_msg("the reversed secret was not found in the devnet's files: the scan proves nothing");
+    if (!found[0])
+        fail_msg("the reversed secret was not found in the devnet's files: the scan proves nothing");
 }
 
 /* A key that is not the operator's: the worker refuses to start. */
@@ -785,8 +888,9 @@ static void test_wrong_key_refused(void **state)
     FILE *f = fopen(key, "w");
     fprintf(f, "{\"account_id\":\"%s\",\"public_key\":\"%s\",\"private_key\":\"%s\"}\n", WH_OPERATOR, pk, sk);
     fclose(f);
-    char *argv[] = {(char *)worker_bin, "--api-token", token, "--contract-id", WH_OUTLAYER, "--key-file", key,
-                    "--rpc-url", C.node.url, "--coordinator-url", coord, NULL};
+    char *argv[] = {(char *)worker_bin, "--api-token",       token, "--contract-id",
+                    WH_OUTLAYER,        "--key-file",        key,   "--rpc-url",
+                    C.node.url,         "--coordinator-url", coord, NULL};
     pid_t pid = spawn(argv, log);
     int st = 0;
     waitpid(pid, &st, 0);

@@ -55,19 +55,24 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
     char to[256];
     int n;
     if (sscanf(url, "/redir/%d", &n) == 1) {
-        if (n > 0) snprintf(to, sizeof to, "/redir/%d", n - 1);
-        else snprintf(to, sizeof to, "http://localhost:%d/a.wasm", g_port); /* a name, re-checked */
+        if (n > 0)
+            snprintf(to, sizeof to, "/redir/%d", n - 1);
+        else
+            snprintf(to, sizeof to, "http://localhost:%d/a.wasm", g_port); /* a name, re-checked */
         return redirect(conn, to);
     }
-    if (strcmp(url, "/to-metadata") == 0) return redirect(conn, "http://169.254.169.254/latest/meta-data/");
+    if (strcmp(url, "/to-metadata") == 0)
+        return redirect(conn, "http://169.254.169.254/latest/meta-data/");
     if (strcmp(url, "/to-mapped") == 0) {
         snprintf(to, sizeof to, "http://[::ffff:169.254.169.254]:%d/a.wasm", g_port);
         return redirect(conn, to);
     }
-    if (strcmp(url, "/to-file") == 0) return redirect(conn, "file:///etc/passwd");
+    if (strcmp(url, "/to-file") == 0)
+        return redirect(conn, "file:///etc/passwd");
     const void *body = NULL;
     size_t len = 0;
-    if (strcmp(url, "/a.wasm") == 0) body = g_wasm, len = sizeof g_wasm;
+    if (strcmp(url, "/a.wasm") == 0)
+        body = g_wasm, len = sizeof g_wasm;
     struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
     enum MHD_Result ok = MHD_queue_response(conn, body ? MHD_HTTP_OK : MHD_HTTP_NOT_FOUND, r);
     MHD_destroy_response(r);
@@ -77,11 +82,14 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
 static int setup(void **st)
 {
     (void)st;
-    if (hc_global_init()) return -1;
-    for (size_t i = 0; i < sizeof g_wasm; i++) g_wasm[i] = (uint8_t)(i * 7 + 3);
+    if (hc_global_init())
+        return -1;
+    for (size_t i = 0; i < sizeof g_wasm; i++)
+        g_wasm[i] = (uint8_t)(i * 7 + 3);
     wk_sha256_hex(g_wasm, sizeof g_wasm, g_hash);
     g_httpd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, serve, NULL, MHD_OPTION_END);
-    if (!g_httpd) return -1;
+    if (!g_httpd)
+        return -1;
     g_port = MHD_get_daemon_info(g_httpd, MHD_DAEMON_INFO_BIND_PORT)->port;
     snprintf(g_dir, sizeof g_dir, "/tmp/wkfetch-XXXXXX");
     return mkdtemp(g_dir) ? 0 : -1;
@@ -100,8 +108,10 @@ static int teardown(void **st)
 static int fetch(const char *url_or_path, bool allow_private, size_t cap, char *err, size_t errlen)
 {
     char url[300];
-    if (url_or_path[0] == '/') snprintf(url, sizeof url, "http://127.0.0.1:%d%s", g_port, url_or_path);
-    else snprintf(url, sizeof url, "%s", url_or_path);
+    if (url_or_path[0] == '/')
+        snprintf(url, sizeof url, "http://127.0.0.1:%d%s", g_port, url_or_path);
+    else
+        snprintf(url, sizeof url, "%s", url_or_path);
     wk_fetch_opts o = {.max_bytes = cap ? cap : 1 << 20, .timeout_ms = 10000, .allow_private = allow_private};
     uint8_t *b = NULL;
     size_t len = 0;
@@ -119,8 +129,10 @@ static void expect_refused(const char *url, bool allow_private, const char *need
 {
     char err[512];
     int before = atomic_load(&g_hits);
-    if (fetch(url, allow_private, 0, err, sizeof err) == 0) fail_msg("%s was fetched", url);
-    if (!strstr(err, needle)) fail_msg("%s: error '%s' does not mention '%s'", url, err, needle);
+    if (fetch(url, allow_private, 0, err, sizeof err) == 0)
+        fail_msg("%s was fetched", url);
+    if (!strstr(err, needle))
+        fail_msg("%s: error '%s' does not mention '%s'", url, err, needle);
     (void)before;
 }
 
@@ -145,7 +157,8 @@ static void test_loopback_needs_the_option(void **st)
     /* with the option, the same server is fine, by address and by name */
     assert_int_equal(fetch("/a.wasm", true, 0, err, sizeof err), 0);
     snprintf(url, sizeof url, "http://localhost:%d/a.wasm", g_port);
-    if (fetch(url, true, 0, err, sizeof err)) fail_msg("localhost with the option: %s", err);
+    if (fetch(url, true, 0, err, sizeof err))
+        fail_msg("localhost with the option: %s", err);
     assert_true(atomic_load(&g_hits) > before);
 }
 
@@ -154,7 +167,8 @@ static void test_redirects(void **st)
     (void)st;
     char err[512];
     /* five hops (the last to a name) are followed, each hop checked */
-    if (fetch("/redir/4", true, 0, err, sizeof err)) fail_msg("5 redirects: %s", err);
+    if (fetch("/redir/4", true, 0, err, sizeof err))
+        fail_msg("5 redirects: %s", err);
     /* six are too many */
     expect_refused("/redir/5", true, "more than 5 redirects");
     /* a redirect to the metadata address (also in its IPv4-mapped form):
@@ -183,8 +197,8 @@ static void test_caps_and_schemes(void **st)
     size_t len = 0;
     char url[200];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/a.wasm", g_port);
-    assert_int_equal(wk_fetch_wasm(url, "00000000000000000000000000000000000000000000000000000000000000ff", &o, &b, &len,
-                                   err, sizeof err),
+    assert_int_equal(wk_fetch_wasm(url, "00000000000000000000000000000000000000000000000000000000000000ff", &o, &b,
+                                   &len, err, sizeof err),
                      -1);
     assert_non_null(strstr(err, "WASM hash mismatch"));
 }
@@ -201,7 +215,8 @@ static long post(const char *base, const char *path, const char *tok, const char
                    err, sizeof err))
         fail_msg("%s: %s", path, err);
     long s = r.status;
-    if (out) *out = r.len ? json_loadb(r.body, r.len, 0, NULL) : NULL;
+    if (out)
+        *out = r.len ? json_loadb(r.body, r.len, 0, NULL) : NULL;
     hc_response_free(&r);
     return s;
 }
@@ -209,10 +224,12 @@ static long post(const char *base, const char *path, const char *tok, const char
 static int log_has(const char *path, const char *needle)
 {
     FILE *f = fopen(path, "r");
-    if (!f) return 0;
+    if (!f)
+        return 0;
     char line[2048];
     int found = 0;
-    while (!found && fgets(line, sizeof line, f)) found = strstr(line, needle) != NULL;
+    while (!found && fgets(line, sizeof line, f))
+        found = strstr(line, needle) != NULL;
     fclose(f);
     return found;
 }
@@ -230,8 +247,8 @@ static void test_restart_hands_back_leases(void **st)
     assert_int_equal(wh_coordinator_token(coord_bin, data, token), 0);
     snprintf(port, sizeof port, "%d", wh_free_port());
     snprintf(base, sizeof base, "http://127.0.0.1:%s", port);
-    char *cargv[] = {(char *)coord_bin, "--host", "127.0.0.1", "--port", port, "--data-dir", data,
-                     "--lease-seconds", "60", NULL};
+    char *cargv[] = {(char *)coord_bin, "--host", "127.0.0.1",       "--port", port,
+                     "--data-dir",      data,     "--lease-seconds", "60",     NULL};
     pid_t coord = wh_spawn(cargv, clog);
     char health[100];
     snprintf(health, sizeof health, "%s/health", base);
@@ -246,15 +263,15 @@ static void test_restart_hands_back_leases(void **st)
              g_hash);
     assert_int_equal(post(base, "/executions/create", token, body, NULL), 201);
     json_t *task = NULL;
-    assert_int_equal(post(base, "/executions/poll?timeout=5&capabilities=compilation&worker_id=wk-restart", token,
-                          NULL, &task),
-                     200);
+    assert_int_equal(
+        post(base, "/executions/poll?timeout=5&capabilities=compilation&worker_id=wk-restart", token, NULL, &task),
+        200);
     char old_lease[64];
     snprintf(old_lease, sizeof old_lease, "%s", json_string_value(json_object_get(task, "lease_id")));
     json_decref(task);
     /* the lease holds (60 s): nobody else gets the task */
-    assert_int_equal(post(base, "/executions/poll?timeout=0&capabilities=compilation&worker_id=other", token, NULL, NULL),
-                     204);
+    assert_int_equal(
+        post(base, "/executions/poll?timeout=0&capabilities=compilation&worker_id=other", token, NULL, NULL), 204);
 
     /* the worker starts again under the same id (execution only, so it does
      * not take the compile task itself; no chain: the key check is skipped) */
@@ -267,9 +284,26 @@ static void test_restart_hands_back_leases(void **st)
     assert_non_null(f);
     fprintf(f, "{\"account_id\":\"op.test.near\",\"public_key\":\"%s\",\"private_key\":\"%s\"}\n", pk, sk);
     fclose(f);
-    char *wargv[] = {(char *)worker_bin, "--api-token", token, "--coordinator-url", base, "--contract-id",
-                     "outlayer.test.near", "--key-file", key, "--rpc-url", "http://127.0.0.1:1", "--worker-id",
-                     "wk-restart", "--compile", "false", "--poll-timeout", "1", "--build-dir", g_dir, NULL};
+    char *wargv[] = {(char *)worker_bin,
+                     "--api-token",
+                     token,
+                     "--coordinator-url",
+                     base,
+                     "--contract-id",
+                     "outlayer.test.near",
+                     "--key-file",
+                     key,
+                     "--rpc-url",
+                     "http://127.0.0.1:1",
+                     "--worker-id",
+                     "wk-restart",
+                     "--compile",
+                     "false",
+                     "--poll-timeout",
+                     "1",
+                     "--build-dir",
+                     g_dir,
+                     NULL};
     struct timeval t0, t1;
     gettimeofday(&t0, NULL);
     pid_t worker = wh_spawn(wargv, wlog);
@@ -283,7 +317,8 @@ static void test_restart_hands_back_leases(void **st)
     }
     gettimeofday(&t1, NULL);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_usec - t0.tv_usec) / 1e6;
-    if (s != 200) fail_msg("the task did not come back (worker log %s)", wlog);
+    if (s != 200)
+        fail_msg("the task did not come back (worker log %s)", wlog);
     assert_int_equal(json_integer_value(json_object_get(again, "request_id")), 77);
     assert_int_equal(json_integer_value(json_object_get(again, "attempt")), 2);
     assert_true(secs < 40);
@@ -291,7 +326,8 @@ static void test_restart_hands_back_leases(void **st)
     /* the old lease is gone for good */
     snprintf(body, sizeof body, "{\"worker_id\":\"wk-restart\",\"lease_id\":\"%s\"}", old_lease);
     assert_int_equal(post(base, "/jobs/release", token, body, NULL), 409);
-    for (int i = 0; i < 50 && !log_has(wlog, "handed back 1 lease"); i++) usleep(100 * 1000);
+    for (int i = 0; i < 50 && !log_has(wlog, "handed back 1 lease"); i++)
+        usleep(100 * 1000);
     assert_true(log_has(wlog, "handed back 1 lease(s) held by a previous run of wk-restart"));
     assert_true(log_has(clog, "worker wk-restart restarted: 1 lease(s)"));
     wh_stop(worker, SIGTERM);

@@ -67,8 +67,10 @@ static int owner_call(const char *receiver, const char *method, const char *args
     near_rpc_error e = {0};
     near_status st = dn_call(&C.node, &C.node.test_root, receiver, method, args, 0, NEAR_WAIT_FINAL, &o, &e, NULL);
     int ok = st == NEAR_OK && o.kind == NEAR_OUTCOME_SUCCESS;
-    if (!ok) fprintf(stderr, "%s.%s: %s %s\n", receiver, method, e.message, st == NEAR_OK ? o.failure_message : "");
-    if (st == NEAR_OK) near_outcome_free(&o);
+    if (!ok)
+        fprintf(stderr, "%s.%s: %s %s\n", receiver, method, e.message, st == NEAR_OK ? o.failure_message : "");
+    if (st == NEAR_OK)
+        near_outcome_free(&o);
     near_rpc_error_clear(&e);
     return ok ? 0 : -1;
 }
@@ -80,11 +82,42 @@ static pid_t start_worker(const char *platform, const char *log_name)
     snprintf(key, sizeof key, "%s/operator.json", dir);
     snprintf(coord, sizeof coord, "http://127.0.0.1:%d", coord_port);
     snprintf(run, sizeof run, "tee-%d", ++worker_runs);
-    char *argv[] = {(char *)worker_bin, "--api-token", token, "--contract-id", WH_OUTLAYER, "--key-file", key,
-                    "--rpc-url", C.node.url, "--coordinator-url", coord, "--monitor", "true", "--feed-url", NULL,
-                    "--cursor-file", NULL, "--poll-timeout", "2", "--heartbeat", "500ms", "--allow-file-urls", "true",
-                    "--tee", "simulated", "--tee-platform", (char *)platform, "--register-contract", REG,
-                    "--worker-id", run, "--shutdown-grace", "3s", "--build-dir", dir, NULL};
+    char *argv[] = {(char *)worker_bin,
+                    "--api-token",
+                    token,
+                    "--contract-id",
+                    WH_OUTLAYER,
+                    "--key-file",
+                    key,
+                    "--rpc-url",
+                    C.node.url,
+                    "--coordinator-url",
+                    coord,
+                    "--monitor",
+                    "true",
+                    "--feed-url",
+                    NULL,
+                    "--cursor-file",
+                    NULL,
+                    "--poll-timeout",
+                    "2",
+                    "--heartbeat",
+                    "500ms",
+                    "--allow-file-urls",
+                    "true",
+                    "--tee",
+                    "simulated",
+                    "--tee-platform",
+                    (char *)platform,
+                    "--register-contract",
+                    REG,
+                    "--worker-id",
+                    run,
+                    "--shutdown-grace",
+                    "3s",
+                    "--build-dir",
+                    dir,
+                    NULL};
     char feed[160], cursor[300];
     snprintf(feed, sizeof feed, "%s/v0", C.node.url);
     snprintf(cursor, sizeof cursor, "%s/cursor-%d", dir, worker_runs);
@@ -96,13 +129,19 @@ static pid_t start_worker(const char *platform, const char *log_name)
 static int setup(void **state)
 {
     (void)state;
-    if (sodium_init() < 0 || hc_global_init()) return -1;
-    if (getenv("WORKER_BIN")) worker_bin = getenv("WORKER_BIN");
-    if (getenv("COORDINATOR_BIN")) coord_bin = getenv("COORDINATOR_BIN");
+    if (sodium_init() < 0 || hc_global_init())
+        return -1;
+    if (getenv("WORKER_BIN"))
+        worker_bin = getenv("WORKER_BIN");
+    if (getenv("COORDINATOR_BIN"))
+        coord_bin = getenv("COORDINATOR_BIN");
     snprintf(dir, sizeof dir, "/tmp/wk-tee-XXXXXX");
-    if (!mkdtemp(dir)) return -1;
-    if (wh_start(&C, 100)) return -1;
-    if (dn_create_account(&C.node, &C.node.test_root, REG, 30 * DN_NEAR, &reg)) return -1;
+    if (!mkdtemp(dir))
+        return -1;
+    if (wh_start(&C, 100))
+        return -1;
+    if (dn_create_account(&C.node, &C.node.test_root, REG, 30 * DN_NEAR, &reg))
+        return -1;
     /* the platform the register contract will trust, and another one */
     tee_sim sim, other;
     char err[TEE_ERR];
@@ -123,7 +162,8 @@ static int setup(void **state)
     free(root);
     int rc = dn_deploy(&C.node, &reg, "build/contracts/register.wasm", init);
     free(init);
-    if (rc) return -1;
+    if (rc)
+        return -1;
     char *coll = tee_sim_collateral(&sim, now);
     json_t *j = json_pack("{s:s}", "collateral", coll);
     char *a = json_dumps(j, JSON_COMPACT);
@@ -132,27 +172,33 @@ static int setup(void **state)
     tee_sim_free(&sim);
     rc = owner_call(REG, "update_collateral", a);
     free(a);
-    if (rc) return -1;
+    if (rc)
+        return -1;
     /* the measurements of this worker binary */
     uint8_t exe[32];
-    if (tee_file_sha256(worker_bin, exe)) return -1;
+    if (tee_file_sha256(worker_bin, exe))
+        return -1;
     tee_sim_measurements(exe, meas);
     char *m[5];
-    for (int i = 0; i < 5; i++) m[i] = tee_hex(meas[i], 48);
+    for (int i = 0; i < 5; i++)
+        m[i] = tee_hex(meas[i], 48);
     j = json_pack("{s:{s:s,s:s,s:s,s:s,s:s}}", "measurements", "mrtd", m[0], "rtmr0", m[1], "rtmr1", m[2], "rtmr2",
                   m[3], "rtmr3", m[4]);
     a = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     char r3[200];
     snprintf(r3, sizeof r3, "{\"rtmr3\":\"%s\"}", m[4]);
-    for (int i = 0; i < 5; i++) free(m[i]);
+    for (int i = 0; i < 5; i++)
+        free(m[i]);
     rc = owner_call(REG, "add_approved_measurements", a) || owner_call(REG, "add_approved_rtmr3", r3) ||
          owner_call(WH_OUTLAYER, "set_operator", "{\"new_operator_id\":\"" REG "\"}");
     free(a);
-    if (rc) return -1;
+    if (rc)
+        return -1;
     char key[300];
     snprintf(key, sizeof key, "%s/operator.json", dir);
-    if (wh_write_key_file(&C, key)) return -1;
+    if (wh_write_key_file(&C, key))
+        return -1;
     /* coordinator */
     coord_port = wh_free_port();
     char log[300], data[300], port[16];
@@ -160,13 +206,15 @@ static int setup(void **state)
     snprintf(data, sizeof data, "%s/coord", dir);
     snprintf(port, sizeof port, "%d", coord_port);
     sh("mkdir -p %s", data);
-    if (wh_coordinator_token(coord_bin, data, token)) return -1;
-    char *cargv[] = {(char *)coord_bin, "--host", "127.0.0.1", "--port", port, "--data-dir", data,
-                     "--lease-seconds", "3", "--poll-max-seconds", "5", NULL};
+    if (wh_coordinator_token(coord_bin, data, token))
+        return -1;
+    char *cargv[] = {(char *)coord_bin, "--host", "127.0.0.1",          "--port", port, "--data-dir", data,
+                     "--lease-seconds", "3",      "--poll-max-seconds", "5",      NULL};
     coord_pid = wh_spawn(cargv, log);
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/health", coord_port);
-    if (wh_wait_http(url, 10000)) return -1;
+    if (wh_wait_http(url, 10000))
+        return -1;
     worker_pid = start_worker(platform_dir, "worker.log");
     return 0;
 }
@@ -185,9 +233,12 @@ static int teardown(void **state)
         sh("cat %s/*.log | grep -A20 'Sanitizer\\|runtime error:' | head -60", dir);
         bad = 1;
     }
-    if (dn_finish(&C.node)) bad = 1;
-    if (getenv("KEEP_E2E_DIR")) fprintf(stderr, "logs kept in %s\n", dir);
-    else sh("rm -rf %s", dir);
+    if (dn_finish(&C.node))
+        bad = 1;
+    if (getenv("KEEP_E2E_DIR"))
+        fprintf(stderr, "logs kept in %s\n", dir);
+    else
+        sh("rm -rf %s", dir);
     return bad ? -1 : 0;
 }
 
@@ -214,7 +265,8 @@ static json_t *view(const char *method, const char *args)
 static void test_worker_registers_and_resolves(void **state)
 {
     (void)state;
-    for (int i = 0; i < 300 && !log_has("worker.log", "registered key"); i++) usleep(100 * 1000);
+    for (int i = 0; i < 300 && !log_has("worker.log", "registered key"); i++)
+        usleep(100 * 1000);
     if (!log_has("worker.log", "registered key")) {
         sh("tail -20 %s/worker.log", dir);
         fail_msg("the worker did not register");
@@ -258,7 +310,8 @@ static void test_worker_registers_and_resolves(void **state)
     const char *limits = "{\"max_instructions\":1000000000,\"max_memory_mb\":32,\"max_execution_seconds\":10}";
     assert_int_equal(wh_request_execution(&C, src, limits, "echo:registered", "Text", &rq), 0);
     near_outcome o;
-    if (wh_final(&C, &rq, 60000, &o)) fail_msg("no final outcome (logs in %s)", dir);
+    if (wh_final(&C, &rq, 60000, &o))
+        fail_msg("no final outcome (logs in %s)", dir);
     if (o.kind != NEAR_OUTCOME_SUCCESS) {
         char *f = o.failure ? json_dumps(o.failure, JSON_COMPACT) : NULL;
         fail_msg("the request failed: %s %s (logs in %s)", o.failure_message, f ? f : "", dir);
@@ -277,30 +330,32 @@ static void test_worker_registers_and_resolves(void **state)
         sqlite3 *db = NULL;
         sqlite3_stmt *st = NULL;
         if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-            sqlite3_prepare_v2(db, "SELECT tdx_quote FROM task_attestations ORDER BY id DESC LIMIT 1", -1, &st,
-                               NULL) == SQLITE_OK &&
+            sqlite3_prepare_v2(db, "SELECT tdx_quote FROM task_attestations ORDER BY id DESC LIMIT 1", -1, &st, NULL) ==
+                SQLITE_OK &&
             sqlite3_step(st) == SQLITE_ROW)
             snprintf(quote_b64, sizeof quote_b64, "%s", (const char *)sqlite3_column_text(st, 0));
         sqlite3_finalize(st);
         sqlite3_close(db);
-        if (!quote_b64[0]) usleep(100 * 1000);
+        if (!quote_b64[0])
+            usleep(100 * 1000);
     }
     assert_true(quote_b64[0]);
     uint8_t q[12000];
     size_t qlen;
-    assert_int_equal(sodium_base642bin(q, sizeof q, quote_b64, strlen(quote_b64), NULL, &qlen, NULL,
-                                       sodium_base64_VARIANT_ORIGINAL),
-                     0);
+    assert_int_equal(
+        sodium_base642bin(q, sizeof q, quote_b64, strlen(quote_b64), NULL, &qlen, NULL, sodium_base64_VARIANT_ORIGINAL),
+        0);
     assert_true(qlen > 1000); /* signed, with the PCK chain; the unsigned record is 632 bytes */
     assert_int_equal(q[0], 4);
-    assert_memory_equal(q + 48 + 136, meas[0], 48);   /* MRTD */
+    assert_memory_equal(q + 48 + 136, meas[0], 48);       /* MRTD */
     assert_memory_equal(q + 48 + 328 + 144, meas[4], 48); /* RTMR3 */
     /* report_data[32..56] = the run's replay nonce (fresh, so not all zero),
      * report_data[56..64] = u64_le(instructions executed) (the program ran) */
     uint8_t zero[24] = {0};
     assert_memory_not_equal(q + 568 + 32, zero, 24);
     uint64_t executed = 0;
-    for (int i = 7; i >= 0; i--) executed = (executed << 8) | q[568 + 56 + i];
+    for (int i = 7; i >= 0; i--)
+        executed = (executed << 8) | q[568 + 56 + i];
     assert_true(executed > 0);
 }
 
@@ -310,7 +365,8 @@ static void test_untrusted_platform_refused(void **state)
     pid_t p = start_worker(other_platform, "worker-other.log");
     int st = 0;
     for (int i = 0; i < 600; i++) {
-        if (waitpid(p, &st, WNOHANG) == p) break;
+        if (waitpid(p, &st, WNOHANG) == p)
+            break;
         usleep(100 * 1000);
         if (i == 599) {
             kill(p, SIGKILL);

@@ -15,15 +15,13 @@
 #include "near/encoding.h"
 #include "worker_harness.h"
 
-int wh_start(wh_chain *c, int block_ms)
-{
-    return wh_start_args(c, block_ms, NULL);
-}
+int wh_start(wh_chain *c, int block_ms) { return wh_start_args(c, block_ms, NULL); }
 
 int wh_start_args(wh_chain *c, int block_ms, const char *const *extra)
 {
     memset(c, 0, sizeof *c);
-    if (dn_start(&c->node, block_ms, extra)) return -1;
+    if (dn_start(&c->node, block_ms, extra))
+        return -1;
     if (dn_create_account(&c->node, &c->node.test_root, WH_OUTLAYER, 50 * DN_NEAR, &c->outlayer) ||
         dn_create_account(&c->node, &c->node.test_root, WH_OPERATOR, 50 * DN_NEAR, &c->op) ||
         dn_create_account(&c->node, &c->node.test_root, WH_CALLER, 100 * DN_NEAR, &c->caller))
@@ -61,10 +59,12 @@ int wh_request_execution_ex(wh_chain *c, const char *code_source, const char *li
     json_error_t je;
     json_t *cs = json_loads(code_source, 0, &je);
     json_t *args = json_pack("{s:o, s:s, s:s}", "code_source", cs, "input_data", input, "response_format", format);
-    if (limits) json_object_set_new(args, "resource_limits", json_loads(limits, 0, &je));
+    if (limits)
+        json_object_set_new(args, "resource_limits", json_loads(limits, 0, &je));
     if (extra_args) {
         json_t *extra = json_loads(extra_args, 0, &je);
-        if (!json_is_object(extra)) fprintf(stderr, "request_execution: bad extra arguments %s\n", extra_args);
+        if (!json_is_object(extra))
+            fprintf(stderr, "request_execution: bad extra arguments %s\n", extra_args);
         json_object_update(args, extra);
         json_decref(extra);
     }
@@ -78,8 +78,10 @@ int wh_request_execution_ex(wh_chain *c, const char *code_source, const char *li
     near_status st = dn_call(&c->node, &c->caller, WH_OUTLAYER, "request_execution", text, out->deposit,
                              NEAR_WAIT_INCLUDED, &o, &err, out->tx_hash);
     free(text);
-    if (st != NEAR_OK) fprintf(stderr, "request_execution: %s %s\n", near_status_name(st), err.message);
-    else near_outcome_free(&o);
+    if (st != NEAR_OK)
+        fprintf(stderr, "request_execution: %s %s\n", near_status_name(st), err.message);
+    else
+        near_outcome_free(&o);
     near_rpc_error_clear(&err);
     return st == NEAR_OK ? 0 : -1;
 }
@@ -102,7 +104,8 @@ int wh_final(wh_chain *c, const wh_request *rq, int timeout_ms, near_outcome *o)
                     for (int i = 0; i < 20; i++) {
                         st = near_rpc_tx_status(c->node.rpc, rq->tx_hash, WH_CALLER, NEAR_WAIT_FINAL, 1, o, &err);
                         near_rpc_error_clear(&err);
-                        if (st == NEAR_OK) return 0;
+                        if (st == NEAR_OK)
+                            return 0;
                     }
                     return -1;
                 }
@@ -118,10 +121,12 @@ json_t *wh_completed_event(const near_outcome *o)
 {
     for (size_t i = 0; i < o->n_logs; i++) {
         const char *p = strstr(o->logs[i], "EVENT_JSON:");
-        if (!p) continue;
+        if (!p)
+            continue;
         json_t *ev = json_loads(p + 11, 0, NULL);
         const char *name = json_string_value(json_object_get(ev, "event"));
-        if (name && strcmp(name, "execution_completed") == 0) return ev;
+        if (name && strcmp(name, "execution_completed") == 0)
+            return ev;
         json_decref(ev);
     }
     return NULL;
@@ -131,7 +136,8 @@ static near_u128 burnt(json_t *outcome_with_id)
 {
     near_u128 v = 0;
     const char *s = json_string_value(json_object_get(json_object_get(outcome_with_id, "outcome"), "tokens_burnt"));
-    if (s && near_u128_parse(s, &v) != NEAR_OK) v = 0; /* not a number: counts as nothing burnt */
+    if (s && near_u128_parse(s, &v) != NEAR_OK)
+        v = 0; /* not a number: counts as nothing burnt */
     return v;
 }
 
@@ -156,7 +162,8 @@ int wh_check_refund(wh_chain *c, const wh_request *rq, const near_outcome *o)
         want += (near_u128)(json_integer_value(json_object_get(used, "instructions")) / 1000000) * c->per_million +
                 (near_u128)json_integer_value(json_object_get(used, "time_ms")) * c->per_ms +
                 (near_u128)json_integer_value(json_object_get(used, "compile_time_ms")) * c->per_compile_ms;
-    if (want > rq->deposit) want = rq->deposit;
+    if (want > rq->deposit)
+        want = rq->deposit;
     json_decref(ev);
     int bad = 0;
     char a[NEAR_U128_DEC_MAX], b[NEAR_U128_DEC_MAX];
@@ -183,7 +190,8 @@ int wh_write_key_file(const wh_chain *c, const char *path)
     near_public_key_format(&c->op.keypair.public_key, pk);
     near_keypair_format_secret(&c->op.keypair, sk);
     FILE *f = fopen(path, "w");
-    if (!f) return -1;
+    if (!f)
+        return -1;
     fprintf(f, "{\"account_id\":\"%s\",\"public_key\":\"%s\",\"private_key\":\"%s\"}\n", WH_OPERATOR, pk, sk);
     return fclose(f);
 }
@@ -216,7 +224,8 @@ pid_t wh_spawn(char *const argv[], const char *log)
 
 int wh_stop(pid_t pid, int sig)
 {
-    if (pid <= 0) return 0;
+    if (pid <= 0)
+        return 0;
     kill(pid, sig);
     int status = 0;
     waitpid(pid, &status, 0);
@@ -230,8 +239,10 @@ int wh_coordinator_token(const char *coord_bin, const char *data_dir, char *out)
              data_dir);
     FILE *p = popen(cmd, "r");
     out[0] = 0;
-    if (!p || !fgets(out, 128, p)) out[0] = 0;
-    if (p) pclose(p);
+    if (!p || !fgets(out, 128, p))
+        out[0] = 0;
+    if (p)
+        pclose(p);
     out[strcspn(out, "\n")] = 0;
     return out[0] ? 0 : -1;
 }
@@ -244,7 +255,8 @@ int wh_wait_http(const char *url, int timeout_ms)
         char err[200];
         int ok = hc_request("GET", url, NULL, NULL, 0, &o, &r, err, sizeof err) == 0 && r.status == 200;
         hc_response_free(&r);
-        if (ok) return 0;
+        if (ok)
+            return 0;
         usleep(100 * 1000);
     }
     return -1;

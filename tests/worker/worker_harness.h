@@ -28,7 +28,7 @@ int wh_start(wh_chain *c, int block_ms);
 int wh_start_args(wh_chain *c, int block_ms, const char *const *extra);
 
 typedef struct wh_request {
-    char tx_hash[64];       /* the caller's request_execution transaction */
+    char tx_hash[64]; /* the caller's request_execution transaction */
     near_u128 balance_before;
     near_u128 deposit;
     uint64_t height_before;

@@ -37,8 +37,8 @@ void dcap_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
  * digest with the public key (x, y), 32-byte big-endian each. Rejects
  * r or s outside [1, n-1], keys not on the curve or with coordinates >= p,
  * and a result at infinity. */
-bool p256_verify_digest(const uint8_t pub_x[32], const uint8_t pub_y[32], const uint8_t digest[32],
-                        const uint8_t r[32], const uint8_t s[32]);
+bool p256_verify_digest(const uint8_t pub_x[32], const uint8_t pub_y[32], const uint8_t digest[32], const uint8_t r[32],
+                        const uint8_t s[32]);
 /* Raw 64-byte key (x||y) and signature (r||s) over SHA-256(msg). */
 bool p256_verify_raw(const uint8_t pub[64], const uint8_t *msg, size_t msg_len, const uint8_t sig[64]);
 /* True when (x, y) is a point of the curve (coordinates < p). */
@@ -84,15 +84,15 @@ bool dcap_rfc3339(const char *s, size_t len, int64_t *out);
 /* ---- X.509 (x509.c) ---- */
 #define X509_SERIAL_MAX 32
 struct x509_cert {
-    struct der tbs;          /* the signed bytes (full TLV) */
-    uint8_t sig[64];         /* r||s */
-    struct der serial;       /* INTEGER content */
-    struct der issuer;       /* Name, full TLV */
-    struct der subject;      /* Name, full TLV */
+    struct der tbs;     /* the signed bytes (full TLV) */
+    uint8_t sig[64];    /* r||s */
+    struct der serial;  /* INTEGER content */
+    struct der issuer;  /* Name, full TLV */
+    struct der subject; /* Name, full TLV */
     int64_t not_before, not_after;
-    uint8_t pub[64];         /* P-256 key x||y */
-    bool is_ca;              /* basicConstraints cA */
-    struct der sgx_ext;      /* Intel SGX extension value (content of the OCTET STRING), len 0 if absent */
+    uint8_t pub[64];    /* P-256 key x||y */
+    bool is_ca;         /* basicConstraints cA */
+    struct der sgx_ext; /* Intel SGX extension value (content of the OCTET STRING), len 0 if absent */
 };
 bool x509_parse(const uint8_t *der, size_t len, struct x509_cert *c, struct dcap_err *e);
 /* c's issuer name is issuer's subject name (byte-exact). */
@@ -105,7 +105,7 @@ struct x509_crl {
     uint8_t sig[64];
     struct der issuer;
     int64_t this_update, next_update; /* next_update 0 if absent */
-    struct der revoked;      /* the SEQUENCE OF content (may be empty) */
+    struct der revoked;               /* the SEQUENCE OF content (may be empty) */
 };
 bool x509_crl_parse(const uint8_t *der, size_t len, struct x509_crl *crl, struct dcap_err *e);
 /* True when the serial (INTEGER content) is listed. The list was parsed
@@ -114,7 +114,7 @@ bool x509_crl_lists(const struct x509_crl *crl, struct der serial);
 
 /* Intel SGX PCK certificate extension (OID 1.2.840.113741.1.13.1). */
 struct sgx_ext {
-    uint8_t cpusvn[16];      /* the 16 SGX TCB component SVNs */
+    uint8_t cpusvn[16]; /* the 16 SGX TCB component SVNs */
     uint32_t pcesvn;
     uint8_t fmspc[6];
     uint8_t pceid[2];
@@ -129,26 +129,26 @@ bool sgx_ext_parse(struct der ext, struct sgx_ext *out, struct dcap_err *e);
 #define SGX_REPORT_LEN 384
 
 struct td_report {
-    const uint8_t *tee_tcb_svn;   /* 16 */
-    const uint8_t *mr_seam;       /* 48 */
-    const uint8_t *mr_signer_seam;/* 48 */
-    const uint8_t *seam_attributes; /* 8 */
-    const uint8_t *td_attributes; /* 8 */
-    const uint8_t *xfam;          /* 8 */
-    const uint8_t *mr_td;         /* 48 */
+    const uint8_t *tee_tcb_svn;                               /* 16 */
+    const uint8_t *mr_seam;                                   /* 48 */
+    const uint8_t *mr_signer_seam;                            /* 48 */
+    const uint8_t *seam_attributes;                           /* 8 */
+    const uint8_t *td_attributes;                             /* 8 */
+    const uint8_t *xfam;                                      /* 8 */
+    const uint8_t *mr_td;                                     /* 48 */
     const uint8_t *mr_config_id, *mr_owner, *mr_owner_config; /* 48 each */
-    const uint8_t *rtmr[4];       /* 48 each */
-    const uint8_t *report_data;   /* 64 */
-    const uint8_t *tee_tcb_svn2;  /* TD 1.5 only, else NULL */
-    const uint8_t *mr_service_td; /* TD 1.5 only, else NULL */
+    const uint8_t *rtmr[4];                                   /* 48 each */
+    const uint8_t *report_data;                               /* 64 */
+    const uint8_t *tee_tcb_svn2;                              /* TD 1.5 only, else NULL */
+    const uint8_t *mr_service_td;                             /* TD 1.5 only, else NULL */
 };
 
 struct tdx_quote {
-    uint16_t version;             /* 4 or 5 */
-    uint16_t att_key_type;        /* 2 = ECDSA P-256 */
+    uint16_t version;      /* 4 or 5 */
+    uint16_t att_key_type; /* 2 = ECDSA P-256 */
     uint16_t qe_svn, pce_svn;
-    const uint8_t *qe_vendor_id;  /* 16 */
-    uint16_t body_type;           /* 2 = TD 1.0, 3 = TD 1.5 (v4: always 2) */
+    const uint8_t *qe_vendor_id; /* 16 */
+    uint16_t body_type;          /* 2 = TD 1.0, 3 = TD 1.5 (v4: always 2) */
     struct td_report td;
     struct der signed_data;       /* header + (v5 body descriptor) + report */
     const uint8_t *quote_sig;     /* 64 */
@@ -156,7 +156,7 @@ struct tdx_quote {
     const uint8_t *qe_report;     /* 384 */
     const uint8_t *qe_report_sig; /* 64 */
     struct der qe_auth;
-    struct der pck_chain_pem;     /* certification data type 5 */
+    struct der pck_chain_pem; /* certification data type 5 */
 };
 bool tdx_quote_parse(const uint8_t *q, size_t len, struct tdx_quote *out, struct dcap_err *e);
 

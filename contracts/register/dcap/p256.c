@@ -15,18 +15,18 @@ typedef uint32_t fe[8];
 
 struct modulus {
     fe m;
-    fe r2;        /* R^2 mod m */
-    fe one;       /* R mod m (Montgomery 1) */
+    fe r2;          /* R^2 mod m */
+    fe one;         /* R mod m (Montgomery 1) */
     uint32_t m0inv; /* -m^-1 mod 2^32 */
     bool ready;
 };
 
 /* p = 2^256 - 2^224 + 2^192 + 2^96 - 1 */
-static struct modulus P = {.m = {0xffffffff, 0xffffffff, 0xffffffff, 0x00000000, 0x00000000, 0x00000000,
-                                 0x00000001, 0xffffffff}};
+static struct modulus P = {
+    .m = {0xffffffff, 0xffffffff, 0xffffffff, 0x00000000, 0x00000000, 0x00000000, 0x00000001, 0xffffffff}};
 /* n = group order */
-static struct modulus N = {.m = {0xfc632551, 0xf3b9cac2, 0xa7179e84, 0xbce6faad, 0xffffffff, 0xffffffff,
-                                 0x00000000, 0xffffffff}};
+static struct modulus N = {
+    .m = {0xfc632551, 0xf3b9cac2, 0xa7179e84, 0xbce6faad, 0xffffffff, 0xffffffff, 0x00000000, 0xffffffff}};
 
 static const uint8_t CURVE_B[32] = {0x5a, 0xc6, 0x35, 0xd8, 0xaa, 0x3a, 0x93, 0xe7, 0xb3, 0xeb, 0xbd,
                                     0x55, 0x76, 0x98, 0x86, 0xbc, 0x65, 0x1d, 0x06, 0xb0, 0xcc, 0x53,
@@ -174,10 +174,7 @@ static void modulus_init(struct modulus *md)
     md->ready = true;
 }
 
-static void to_mont(fe out, const fe a, const struct modulus *md)
-{
-    mont_mul(out, a, md->r2, md);
-}
+static void to_mont(fe out, const fe a, const struct modulus *md) { mont_mul(out, a, md->r2, md); }
 
 static void from_mont(fe out, const fe a, const struct modulus *md)
 {
@@ -224,9 +221,9 @@ static void pt_double(struct jpoint *r, const struct jpoint *a)
     mod_add(alpha, t1, alpha, md);
     /* x3 = alpha^2 - 8 beta */
     mont_mul(x3, alpha, alpha, md);
-    mod_add(t1, beta, beta, md);      /* 2b */
-    mod_add(t1, t1, t1, md);          /* 4b */
-    mod_add(t2, t1, t1, md);          /* 8b */
+    mod_add(t1, beta, beta, md); /* 2b */
+    mod_add(t1, t1, t1, md);     /* 4b */
+    mod_add(t2, t1, t1, md);     /* 8b */
     mod_sub(x3, x3, t2, md);
     /* z3 = (y + z)^2 - gamma - delta */
     mod_add(z3, a->y, a->z, md);

@@ -125,8 +125,8 @@ bool tdx_quote_parse(const uint8_t *q, size_t len, struct tdx_quote *out, struct
         return dcap_fail(e, "quote: certification data is not a QE report (type 6)", NULL, NULL);
     uint16_t auth_len;
     const uint8_t *auth, *chain;
-    if (!take(&s, SGX_REPORT_LEN, &out->qe_report) || !take(&s, 64, &out->qe_report_sig) ||
-        !u16le(&s, &auth_len) || !take(&s, auth_len, &auth))
+    if (!take(&s, SGX_REPORT_LEN, &out->qe_report) || !take(&s, 64, &out->qe_report_sig) || !u16le(&s, &auth_len) ||
+        !take(&s, auth_len, &auth))
         return dcap_fail(e, "quote: truncated QE report certification data", NULL, NULL);
     out->qe_auth.p = auth;
     out->qe_auth.len = auth_len;

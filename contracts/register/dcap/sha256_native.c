@@ -4,8 +4,5 @@
 
 #include "dcap.h"
 
-void dcap_sha256(const uint8_t *data, size_t len, uint8_t out[32])
-{
-    crypto_hash_sha256(out, data, len);
-}
+void dcap_sha256(const uint8_t *data, size_t len, uint8_t out[32]) { crypto_hash_sha256(out, data, len); }
 #endif

@@ -59,8 +59,8 @@ bool dcap_rfc3339(const char *str, size_t len, int64_t *out)
 {
     const uint8_t *p = (const uint8_t *)str;
     int y, mo, d, h, mi, s;
-    if (len < 20 || p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != 't') || p[13] != ':' ||
-        p[16] != ':' || (p[len - 1] != 'Z' && p[len - 1] != 'z'))
+    if (len < 20 || p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != 't') || p[13] != ':' || p[16] != ':' ||
+        (p[len - 1] != 'Z' && p[len - 1] != 'z'))
         return false;
     if (!digits(p, 4, &y) || !digits(p + 5, 2, &mo) || !digits(p + 8, 2, &d) || !digits(p + 11, 2, &h) ||
         !digits(p + 14, 2, &mi) || !digits(p + 17, 2, &s))

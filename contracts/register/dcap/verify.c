@@ -76,18 +76,15 @@ struct chain {
     size_t n;
 };
 
-static bool time_ok(const struct x509_cert *c, int64_t now)
-{
-    return c->not_before <= now && now <= c->not_after;
-}
+static bool time_ok(const struct x509_cert *c, int64_t now) { return c->not_before <= now && now <= c->not_after; }
 
 /* Parses a PEM chain (leaf first) and verifies it up to the trusted root:
  * each certificate issued by the next, the last one issued by root (it may
  * be the root itself), every one valid at now, CAs above the leaf, and none
  * listed in the root CA CRL. */
 static bool chain_verify(const char *what, struct der pem, const struct x509_cert *root, const uint8_t *root_der,
-                         size_t root_len, const struct x509_crl *root_crl, int64_t now, bool sigs,
-                         struct chain *ch, struct dcap_err *e)
+                         size_t root_len, const struct x509_crl *root_crl, int64_t now, bool sigs, struct chain *ch,
+                         struct dcap_err *e)
 {
     ch->n = 0;
     bool error = false;
@@ -135,9 +132,9 @@ static bool crl_check(const char *what, const struct x509_crl *crl, const struct
  * issueDate..nextUpdate window. Returns the parsed JSON. */
 static const struct jr_value *signed_json(const char *what, const struct jr_value *coll, const char *text_key,
                                           const char *sig_key, const char *chain_key, const struct x509_cert *root,
-                                          const uint8_t *root_der, size_t root_len,
-                                          const struct x509_crl *root_crl, int64_t now, bool sigs,
-                                          struct chain *ch, int64_t *expires, struct dcap_err *e)
+                                          const uint8_t *root_der, size_t root_len, const struct x509_crl *root_crl,
+                                          int64_t now, bool sigs, struct chain *ch, int64_t *expires,
+                                          struct dcap_err *e)
 {
     const struct jr_value *text = get_str(coll, text_key), *pem = get_str(coll, chain_key);
     uint8_t sig[64];
@@ -290,11 +287,11 @@ static bool match_tdx_module(const struct jr_value *tcb_info, const struct td_re
         module = NULL;
         for (size_t i = 0; ids && ids->type == JR_ARRAY && i < ids->count && !module; i++) {
             const struct jr_value *id = get_str(&ids->items[i], "id");
-            if (id && id->len == 6 && (memcmp(id->text, want_id, 6) == 0 ||
-                                       /* hex digits in either case */
-                                       (memcmp(id->text, want_id, 4) == 0 &&
-                                        (id->text[4] | 0x20) == (want_id[4] | 0x20) &&
-                                        (id->text[5] | 0x20) == (want_id[5] | 0x20))))
+            if (id && id->len == 6 &&
+                (memcmp(id->text, want_id, 6) == 0 ||
+                 /* hex digits in either case */
+                 (memcmp(id->text, want_id, 4) == 0 && (id->text[4] | 0x20) == (want_id[4] | 0x20) &&
+                  (id->text[5] | 0x20) == (want_id[5] | 0x20))))
                 module = &ids->items[i];
         }
         if (!module)
@@ -327,10 +324,7 @@ static bool match_tdx_module(const struct jr_value *tcb_info, const struct td_re
     return dcap_fail(e, "TDX module: no TCB level of ", want_id, " matches the module's ISVSVN");
 }
 
-static bool streq(const char *a, const char *b)
-{
-    return strlen(a) == strlen(b) && memcmp(a, b, strlen(a)) == 0;
-}
+static bool streq(const char *a, const char *b) { return strlen(a) == strlen(b) && memcmp(a, b, strlen(a)) == 0; }
 
 /* Intel's combination of the platform TCB status with the QE's. */
 static void combine_status(struct dcap_verified *out)
@@ -351,7 +345,8 @@ static void combine_status(struct dcap_verified *out)
         r = "Revoked";
     else if (streq(m, "OutOfDate") && (streq(r, "UpToDate") || streq(r, "SWHardeningNeeded")))
         r = "OutOfDate";
-    else if (streq(m, "OutOfDate") && (streq(r, "ConfigurationNeeded") || streq(r, "ConfigurationAndSWHardeningNeeded")))
+    else if (streq(m, "OutOfDate") &&
+             (streq(r, "ConfigurationNeeded") || streq(r, "ConfigurationAndSWHardeningNeeded")))
         r = "OutOfDateConfigurationNeeded";
     else if (!streq(m, "UpToDate") && !streq(m, "OutOfDate") && !streq(r, "Revoked"))
         r = "Unknown";
@@ -440,13 +435,12 @@ static bool load_collateral(struct collateral *c, const uint8_t *json, size_t js
         return false;
     note_expiry(expires, c->pck_crl.next_update);
 
-    c->tcb_info = signed_json("TCB info", c->json, "tcb_info", "tcb_info_signature", "tcb_info_issuer_chain",
-                              &c->root, root_der, root_len, &c->root_crl, now, sigs, &c->tcb, expires, e);
+    c->tcb_info = signed_json("TCB info", c->json, "tcb_info", "tcb_info_signature", "tcb_info_issuer_chain", &c->root,
+                              root_der, root_len, &c->root_crl, now, sigs, &c->tcb, expires, e);
     if (!c->tcb_info)
         return false;
-    c->qe_id = signed_json("QE identity", c->json, "qe_identity", "qe_identity_signature",
-                           "qe_identity_issuer_chain", &c->root, root_der, root_len, &c->root_crl, now, sigs, &c->qe,
-                           expires, e);
+    c->qe_id = signed_json("QE identity", c->json, "qe_identity", "qe_identity_signature", "qe_identity_issuer_chain",
+                           &c->root, root_der, root_len, &c->root_crl, now, sigs, &c->qe, expires, e);
     return c->qe_id != NULL;
 }
 
@@ -461,8 +455,8 @@ bool dcap_verify_collateral(const uint8_t *collateral_json, size_t collateral_le
 /* The PCK chain in the quote: leaf, then the PCK CA that must be the very
  * certificate the PCK CRL issuer chain verified, then optionally the root
  * itself. */
-static bool pck_chain(const struct tdx_quote *q, const struct collateral *c, const uint8_t *root_der,
-                      size_t root_len, int64_t now, struct chain *ch, struct dcap_err *e)
+static bool pck_chain(const struct tdx_quote *q, const struct collateral *c, const uint8_t *root_der, size_t root_len,
+                      int64_t now, struct chain *ch, struct dcap_err *e)
 {
     ch->n = 0;
     bool error = false;
@@ -493,9 +487,9 @@ static bool pck_chain(const struct tdx_quote *q, const struct collateral *c, con
     return true;
 }
 
-static bool verify_quote(const uint8_t *quote, size_t quote_len, const uint8_t *collateral_json,
-                         size_t collateral_len, const uint8_t *root_der, size_t root_len, int64_t now,
-                         bool collateral_sigs, struct dcap_verified *out, struct dcap_err *e)
+static bool verify_quote(const uint8_t *quote, size_t quote_len, const uint8_t *collateral_json, size_t collateral_len,
+                         const uint8_t *root_der, size_t root_len, int64_t now, bool collateral_sigs,
+                         struct dcap_verified *out, struct dcap_err *e)
 {
     memset(out, 0, sizeof *out);
     out->collateral_expires = INT64_MAX;
@@ -564,15 +558,14 @@ static bool verify_quote(const uint8_t *quote, size_t quote_len, const uint8_t *
 }
 
 bool dcap_verify(const uint8_t *quote, size_t quote_len, const uint8_t *collateral_json, size_t collateral_len,
-                 const uint8_t *root_der, size_t root_len, int64_t now, struct dcap_verified *out,
-                 struct dcap_err *e)
+                 const uint8_t *root_der, size_t root_len, int64_t now, struct dcap_verified *out, struct dcap_err *e)
 {
     return verify_quote(quote, quote_len, collateral_json, collateral_len, root_der, root_len, now, true, out, e);
 }
 
 bool dcap_verify_with_verified_collateral(const uint8_t *quote, size_t quote_len, const uint8_t *collateral_json,
-                                          size_t collateral_len, const uint8_t *root_der, size_t root_len,
-                                          int64_t now, struct dcap_verified *out, struct dcap_err *e)
+                                          size_t collateral_len, const uint8_t *root_der, size_t root_len, int64_t now,
+                                          struct dcap_verified *out, struct dcap_err *e)
 {
     return verify_quote(quote, quote_len, collateral_json, collateral_len, root_der, root_len, now, false, out, e);
 }

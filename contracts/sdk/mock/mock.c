@@ -87,10 +87,7 @@ static struct bytes dup_bytes(const void *data, size_t len)
     return b;
 }
 
-static char *dup_str(const char *s)
-{
-    return (char *)dup_bytes(s, strlen(s)).data;
-}
+static char *dup_str(const char *s) { return (char *)dup_bytes(s, strlen(s)).data; }
 
 static void set_str(char **slot, const char *s)
 {
@@ -111,10 +108,7 @@ static __attribute__((noreturn)) void host_error(const char *msg)
 }
 
 /* Guest memory is our own address space; u64 "pointers" are host pointers. */
-static const uint8_t *mem(uint64_t ptr)
-{
-    return (const uint8_t *)(uintptr_t)ptr;
-}
+static const uint8_t *mem(uint64_t ptr) { return (const uint8_t *)(uintptr_t)ptr; }
 
 static struct bytes read_guest(uint64_t len, uint64_t ptr);
 
@@ -181,10 +175,7 @@ void env_write_register(uint64_t register_id, uint64_t data_len, uint64_t data_p
     set_register(register_id, mem(data_ptr), (size_t)data_len);
 }
 
-void env_input(uint64_t register_id)
-{
-    set_register(register_id, m.input.data, m.input.len);
-}
+void env_input(uint64_t register_id) { set_register(register_id, m.input.data, m.input.len); }
 
 /* ---- context ---- */
 void env_current_account_id(uint64_t register_id) { set_register(register_id, m.current, strlen(m.current)); }
@@ -464,11 +455,11 @@ void env_promise_batch_action_function_call_weight(uint64_t promise_index, uint6
 }
 
 void env_promise_batch_action_function_call(uint64_t promise_index, uint64_t function_name_len,
-                                            uint64_t function_name_ptr, uint64_t arguments_len,
-                                            uint64_t arguments_ptr, uint64_t amount_ptr, uint64_t gas)
+                                            uint64_t function_name_ptr, uint64_t arguments_len, uint64_t arguments_ptr,
+                                            uint64_t amount_ptr, uint64_t gas)
 {
-    env_promise_batch_action_function_call_weight(promise_index, function_name_len, function_name_ptr,
-                                                  arguments_len, arguments_ptr, amount_ptr, gas, 0);
+    env_promise_batch_action_function_call_weight(promise_index, function_name_len, function_name_ptr, arguments_len,
+                                                  arguments_ptr, amount_ptr, gas, 0);
 }
 
 uint64_t env_promise_create(uint64_t account_id_len, uint64_t account_id_ptr, uint64_t function_name_len,
@@ -476,8 +467,8 @@ uint64_t env_promise_create(uint64_t account_id_len, uint64_t account_id_ptr, ui
                             uint64_t amount_ptr, uint64_t gas)
 {
     uint64_t index = env_promise_batch_create(account_id_len, account_id_ptr);
-    env_promise_batch_action_function_call(index, function_name_len, function_name_ptr, arguments_len,
-                                           arguments_ptr, amount_ptr, gas);
+    env_promise_batch_action_function_call(index, function_name_len, function_name_ptr, arguments_len, arguments_ptr,
+                                           amount_ptr, gas);
     return index;
 }
 
@@ -486,8 +477,8 @@ uint64_t env_promise_then(uint64_t promise_index, uint64_t account_id_len, uint6
                           uint64_t arguments_ptr, uint64_t amount_ptr, uint64_t gas)
 {
     uint64_t index = env_promise_batch_then(promise_index, account_id_len, account_id_ptr);
-    env_promise_batch_action_function_call(index, function_name_len, function_name_ptr, arguments_len,
-                                           arguments_ptr, amount_ptr, gas);
+    env_promise_batch_action_function_call(index, function_name_len, function_name_ptr, arguments_len, arguments_ptr,
+                                           amount_ptr, gas);
     return index;
 }
 
@@ -508,10 +499,7 @@ uint64_t env_promise_and(uint64_t promise_idx_ptr, uint64_t promise_idx_count)
     return index;
 }
 
-uint64_t env_promise_results_count(void)
-{
-    return m.result_count;
-}
+uint64_t env_promise_results_count(void) { return m.result_count; }
 
 uint64_t env_promise_result(uint64_t result_idx, uint64_t register_id)
 {
@@ -531,9 +519,8 @@ void env_promise_return(uint64_t promise_id)
 }
 
 /* ---- yield / resume ---- */
-uint64_t env_promise_yield_create(uint64_t function_name_len, uint64_t function_name_ptr,
-                                  uint64_t arguments_len, uint64_t arguments_ptr, uint64_t gas,
-                                  uint64_t gas_weight, uint64_t register_id)
+uint64_t env_promise_yield_create(uint64_t function_name_len, uint64_t function_name_ptr, uint64_t arguments_len,
+                                  uint64_t arguments_ptr, uint64_t gas, uint64_t gas_weight, uint64_t register_id)
 {
     struct bytes name = read_guest(function_name_len, function_name_ptr);
     struct bytes args = read_guest(arguments_len, arguments_ptr);
@@ -572,8 +559,7 @@ uint32_t env_promise_yield_resume(uint64_t data_id_len, uint64_t data_id_ptr, ui
     struct bytes payload = read_guest(payload_len, payload_ptr);
     if (payload.len > MAX_YIELD_PAYLOAD) {
         char msg[128];
-        snprintf(msg, sizeof msg, "Yield resume payload is %zu bytes which exceeds the 1024 byte limit",
-                 payload.len);
+        snprintf(msg, sizeof msg, "Yield resume payload is %zu bytes which exceeds the 1024 byte limit", payload.len);
         host_error(msg);
     }
     struct bytes id = read_guest(data_id_len, data_id_ptr);
@@ -798,10 +784,7 @@ const uint8_t *mock_return_value(size_t *len)
     return m.ret.data;
 }
 
-const char *mock_return_text(void)
-{
-    return m.has_ret ? (const char *)m.ret.data : NULL;
-}
+const char *mock_return_text(void) { return m.has_ret ? (const char *)m.ret.data : NULL; }
 
 size_t mock_log_count(void) { return m.log_count; }
 const char *mock_log(size_t index) { return index < m.log_count ? m.logs[index] : NULL; }

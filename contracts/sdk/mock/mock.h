@@ -19,8 +19,8 @@ enum mock_action_kind { MOCK_TRANSFER, MOCK_FUNCTION_CALL };
 
 struct mock_action {
     enum mock_action_kind kind;
-    u128 amount;          /* transfer amount or attached deposit */
-    char *method;         /* function call */
+    u128 amount;  /* transfer amount or attached deposit */
+    char *method; /* function call */
     uint8_t *args;
     size_t args_len;
     uint64_t gas;
@@ -31,13 +31,13 @@ enum mock_promise_kind { MOCK_PROMISE_BATCH, MOCK_PROMISE_AND, MOCK_PROMISE_YIEL
 
 struct mock_promise {
     enum mock_promise_kind kind;
-    char *account;              /* receiver (batch) */
-    int64_t after;              /* promise it waits on, -1 if none */
+    char *account; /* receiver (batch) */
+    int64_t after; /* promise it waits on, -1 if none */
     struct mock_action actions[8];
     size_t action_count;
-    uint64_t joined[8];         /* AND: the joined promise indices */
+    uint64_t joined[8]; /* AND: the joined promise indices */
     size_t joined_count;
-    size_t yield_index;         /* YIELD: index into the yield table */
+    size_t yield_index; /* YIELD: index into the yield table */
 };
 
 enum mock_yield_state { MOCK_YIELD_WAITING, MOCK_YIELD_RESUMED, MOCK_YIELD_DONE };
@@ -80,15 +80,15 @@ void mock_add_promise_result_failed(void);
 bool mock_call(void (*method)(void), const void *args, size_t args_len);
 bool mock_call_json(void (*method)(void), const char *args_json);
 
-const char *mock_panic_message(void);       /* NULL if the call succeeded */
+const char *mock_panic_message(void); /* NULL if the call succeeded */
 bool mock_has_return(void);
 const uint8_t *mock_return_value(size_t *len);
-const char *mock_return_text(void);         /* NUL-terminated copy */
+const char *mock_return_text(void); /* NUL-terminated copy */
 size_t mock_log_count(void);
 const char *mock_log(size_t index);
 size_t mock_promise_count(void);
 const struct mock_promise *mock_promise(size_t index);
-int64_t mock_promise_returned(void);        /* -1 if none */
+int64_t mock_promise_returned(void); /* -1 if none */
 
 size_t mock_yield_count(void);
 struct mock_yield *mock_yield(size_t index);

@@ -108,7 +108,10 @@ static void heap_init(int high)
     }
 }
 
-static uint64_t P(const void *p) { return (uint64_t)(uintptr_t)p; }
+static uint64_t P(const void *p)
+{
+    return (uint64_t)(uintptr_t)p;
+}
 
 static void fail(const char *msg)
 {
