@@ -60,8 +60,8 @@ void wk_result_fail(wk_result *r, const char *category, const char *fmt, ...)
     snprintf(r->category, sizeof r->category, "%s", category);
 }
 
-void wk_nap(volatile int *stop, long ms)
+void wk_nap(const atomic_int *stop, long ms)
 {
-    for (long t = 0; t < ms && !*stop; t += 50)
+    for (long t = 0; t < ms && !atomic_load(stop); t += 50)
         usleep(50 * 1000);
 }

@@ -26,6 +26,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -285,7 +286,7 @@ typedef struct wk_worker {
     wk_coord coord;
     wk_chain chain;
     wk_cache *cache;
-    volatile int stop;
+    atomic_int stop; /* set by the main thread on a signal, read by every thread */
     wk_slot *slots;
     char capabilities[64];
     uint8_t exe_hash[32]; /* SHA-256 of our executable (attestation measurement) */
@@ -379,7 +380,7 @@ void wk_sha256_hex(const uint8_t *data, size_t len, char out[65]);
 void wk_utf8_truncate(char *s, size_t max);
 uint64_t wk_now_ms(void);
 /* Sleeps ms in small steps, returning early once *stop is set. */
-void wk_nap(volatile int *stop, long ms);
+void wk_nap(const atomic_int *stop, long ms);
 
 /* Logs go through base/log (one line per event, with a level); never
  * pass a secret, a key or the API token. */
