@@ -31,11 +31,18 @@ RUN_INPUT ?= {"name": "OutLayer"}
 RUN_HOME ?= .outlayer-dev
 RUN_PORT_BASE ?= 3030
 
+# Everything `outlayer dev` reads when it starts: the daemons, the dashboard,
+# the contracts it deploys and the programs it serves. `make run` and every
+# test that starts `outlayer dev` depend on this one list.
+DEV_RUNTIME_FILES := $(BIN)/outlayer $(BIN)/outlayer-devnet $(BIN)/outlayer-coordinator $(BIN)/outlayer-keystore \
+  $(BIN)/outlayer-worker $(BUILD)/dashboard/index.html build/contracts/outlayer.wasm build/contracts/coinflip.wasm \
+  build/contracts/register.wasm build/contracts/forwarder.wasm $(BUILD)/examples/coin_flip.wasm \
+  $(BUILD)/examples/hello.wasm
+
 # `make run`: everything built, then `outlayer dev` with one demo request
 # through the whole path (scripts/run-dev.sh); the stack stays up until Ctrl-C.
 run: deps
-	@$(MAKE) --no-print-directory all build/contracts/outlayer.wasm build/contracts/coinflip.wasm \
-	  build/contracts/register.wasm $(BUILD)/examples/hello.wasm
+	@$(MAKE) --no-print-directory all $(DEV_RUNTIME_FILES)
 	@scripts/run-dev.sh $(BUILD) $(RUN_HOME) $(RUN_PORT_BASE) '$(RUN_INPUT)'
 
 # The earlier `make run`: one program through `outlayer run`, no network.

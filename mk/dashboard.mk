@@ -30,8 +30,7 @@ dashboard: $(DASH_OUT)/index.html
 PROGRAMS += $(DASH_OUT)/index.html
 .PHONY: dashboard
 
-DASH_TEST_DEPS := $(DASH_OUT)/index.html $(BIN)/outlayer $(BIN)/outlayer-devnet $(BIN)/outlayer-coordinator \
-  $(BIN)/outlayer-keystore $(BIN)/outlayer-worker build/contracts/outlayer.wasm build/contracts/coinflip.wasm
+DASH_TEST_DEPS := $(DEV_RUNTIME_FILES)
 
 dashboard-test: $(DASH_TEST_DEPS)
 	@command -v chromium >/dev/null || { echo "dashboard-test: chromium missing (scripts/deps.sh installs it)" >&2; exit 1; }

@@ -13,12 +13,10 @@ $(E2E_BIN): $(OBJ)/tests/e2e/test_e2e.o $(E2E_SUPPORT) $(E2E_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $< $(E2E_SUPPORT) -Wl,--start-group $(E2E_LIBS) -Wl,--end-group \
 	  $(LIB_CMOCKA) $(LIB_JSON) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SQLITE) $(LDLIBS)
 
-E2E_DEPS := $(E2E_BIN) $(BIN)/outlayer $(BIN)/outlayer-devnet $(BIN)/outlayer-coordinator $(BIN)/outlayer-keystore \
-  $(BIN)/outlayer-worker build/contracts/outlayer.wasm build/contracts/coinflip.wasm build/contracts/register.wasm \
-  build/tests/worker/probe.wasm $(BUILD)/examples/hello.wasm $(BUILD)/examples/coin_flip.wasm \
+E2E_DEPS := $(E2E_BIN) $(DEV_RUNTIME_FILES) build/tests/worker/probe.wasm \
   $(BUILD)/examples/random_number.wasm $(BUILD)/examples/echo.wasm
-# issue 14's examples, the forwarder contract, and the native hash_chain (its digest)
-E2E_DEPS += build/contracts/forwarder.wasm $(BUILD)/examples/secrets_reader.wasm $(BUILD)/examples/dao_tally.wasm \
+# issue 14's examples and the native hash_chain (its digest)
+E2E_DEPS += $(BUILD)/examples/secrets_reader.wasm $(BUILD)/examples/dao_tally.wasm \
   $(BUILD)/examples/hash_chain.wasm $(BUILD)/examples/native/hash_chain
 
 e2e-test: $(E2E_DEPS)

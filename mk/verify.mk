@@ -20,8 +20,7 @@ $(VERIFY_TAMPER_WORKER): $(WORKER_MAIN_OBJ) $(VERIFY_TAMPER_OBJ) $(WORKER_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $(WORKER_MAIN_OBJ) $(VERIFY_TAMPER_OBJ) -Wl,--start-group $(WORKER_LIBS) -Wl,--end-group \
 	  $(LIB_JSON) $(LIB_CURL) $(LIB_HTTP) $(LIB_SODIUM) $(LIB_SSL) -lpcre2-8 $(LDLIBS)
 
-VERIFY_DEPS := $(BIN)/outlayer $(BIN)/outlayer-devnet $(BIN)/outlayer-coordinator $(BIN)/outlayer-keystore \
-  $(BIN)/outlayer-worker build/contracts/outlayer.wasm build/contracts/coinflip.wasm $(VERIFY_PROBE) \
+VERIFY_DEPS := $(DEV_RUNTIME_FILES) $(VERIFY_PROBE) \
   $(BUILD)/examples/hello.wasm $(BUILD)/examples/echo.wasm $(BUILD)/examples/random_number.wasm \
   $(BUILD)/examples/coin_flip.wasm
 
