@@ -4,15 +4,18 @@
 #   make devnet-test     C integration tests against a running devnet
 #   make devnet-interop  near-api-js script against a running devnet
 #   make bench-devnet    transactions per second, start-up time
-DEVNET_SRC := $(wildcard src/devnet/*.c)
-DEVNET_OBJ := $(call objs_of,$(DEVNET_SRC))
+# Everything but main.c is libdevnet (build/lib/libdevnet.a, and its fuzz
+# build for the RPC fuzzer); the program is main.o over it.
+DEVNET_SRC := $(filter-out src/devnet/main.c,$(wildcard src/devnet/*.c))
+DEVNET_LIB := $(LIB)/libdevnet.a
 DEVNET_BIN := $(BIN)/outlayer-devnet
-DEVNET_LIBS := $(LIB)/libnearvm.a $(LIB)/libnear.a $(LIB)/libwasm.a
+DEVNET_LIBS := $(DEVNET_LIB) $(LIB)/libnearvm.a $(LIB)/libnear.a $(LIB)/libwasm.a
 PROGRAMS += $(DEVNET_BIN)
+$(eval $(call static_lib,devnet,$(DEVNET_SRC)))
 
-$(DEVNET_BIN): $(DEVNET_OBJ) $(DEVNET_LIBS)
+$(DEVNET_BIN): $(OBJ)/src/devnet/main.o $(DEVNET_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(DEVNET_OBJ) -Wl,--start-group $(DEVNET_LIBS) -Wl,--end-group \
+	$(CC) $(LDFLAGS) -o $@ $(OBJ)/src/devnet/main.o -Wl,--start-group $(DEVNET_LIBS) -Wl,--end-group \
 	  $(LIB_JSON) $(LIB_HTTP) $(LIB_CURL) $(LIB_SODIUM) $(LIB_SSL) $(LIB_SQLITE) $(LDLIBS)
 
 # Integration tests: each tests/devnet/test_devnet_*.c starts the real
@@ -63,10 +66,10 @@ devnet-test-san:
 TEST_STEPS += devnet-test-san
 .PHONY: devnet-test-san
 
-# Fuzzing the JSON-RPC dispatcher in process over a real chain state.
-DEVNET_FUZZ_SRC := $(filter-out src/devnet/main.c src/devnet/rpc_server.c,$(DEVNET_SRC)) \
-  $(wildcard src/nearvm/*.c) $(wildcard src/wasm/*.c) $(wildcard src/near/*.c) tests/devnet/fuzz_devnet_rpc.c
-$(eval $(call fuzz_target,devnet_rpc,$(DEVNET_FUZZ_SRC),-ljansson -lsodium -lcrypto -lsqlite3 -lcurl))
+# Fuzzing the JSON-RPC dispatcher in process over a real chain state (the
+# HTTP server, rpc_server.o, stays out: nothing the fuzzer calls needs it).
+$(eval $(call fuzz_target,devnet_rpc,tests/devnet/fuzz_devnet_rpc.c $(FUZZ_LIB)/libdevnet.a \
+  $(FUZZ_LIB)/libnearvm.a $(FUZZ_LIB)/libwasm.a $(FUZZ_LIB)/libnear.a,-ljansson -lsodium -lcrypto -lsqlite3 -lcurl))
 
 # A contract laid out like a near-sdk-rs build (1 MiB stack first, heap
 # above 64 MiB, many imports) for test_devnet_sdk and the interop script.

@@ -2,13 +2,9 @@
 # on our engine, with NEAR's host functions and gas; see docs/nearvm.md).
 # It uses the engine's public API (wasm/olw.h) and libnear (UTF-8).
 NEARVM_SRC := $(wildcard src/nearvm/*.c)
-NEARVM_OBJ := $(call objs_of,$(NEARVM_SRC))
 NEARVM_LIB := $(LIB)/libnearvm.a
 STATIC_LIBS += $(NEARVM_LIB)
-
-$(NEARVM_LIB): $(NEARVM_OBJ)
-	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+$(eval $(call static_lib,nearvm,$(NEARVM_SRC)))
 
 # Test contracts for tests/unit/test_nearvm_*.c: .wat through wat2wasm and
 # freestanding C through clang-19 (MVP + sign-ext + mutable globals, the
@@ -40,4 +36,5 @@ nearvm-contracts: $(NEARVM_TEST_WASM)
 .PHONY: nearvm-contracts
 
 # Fuzzing the VM layer with contracts (seed corpus: the test contracts).
-$(eval $(call fuzz_target,nearvm,$(NEARVM_SRC) $(wildcard src/wasm/*.c) src/near/utf8.c tests/fuzz/fuzz_nearvm.c,-ljansson -lsodium -lcrypto))
+$(eval $(call fuzz_target,nearvm,tests/fuzz/fuzz_nearvm.c $(FUZZ_LIB)/libnearvm.a $(FUZZ_LIB)/libwasm.a \
+  $(FUZZ_LIB)/libnear.a,-ljansson -lsodium -lcrypto))

@@ -10,8 +10,8 @@
  * Flags: --name=value or --name value; a CFG_BOOL flag alone means true.
  * Parsing stops at the first argument that does not start with "--" (a
  * subcommand) or after "--"; its index is returned through *next_arg. */
-#ifndef BASE_CONFIG_H
-#define BASE_CONFIG_H
+#ifndef OUTLAYER_BASE_CONFIG_H
+#define OUTLAYER_BASE_CONFIG_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -6,8 +6,8 @@
  * "Authorization: Bearer ..." and never appears in error messages.
  *
  * Call hc_global_init() once before starting threads (it is idempotent). */
-#ifndef BASE_HTTP_CLIENT_H
-#define BASE_HTTP_CLIENT_H
+#ifndef OUTLAYER_BASE_HTTP_CLIENT_H
+#define OUTLAYER_BASE_HTTP_CLIENT_H
 
 #include <jansson.h>
 #include <stddef.h>

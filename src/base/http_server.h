@@ -26,8 +26,8 @@
  * route has HS_ROUTE_PARAM_ANY (then only NUL is refused); the raw path is
  * never decoded before matching, so "%2e%2e" cannot change which route
  * matches. Unknown path: 404; known path, other method: 405 with Allow. */
-#ifndef BASE_HTTP_SERVER_H
-#define BASE_HTTP_SERVER_H
+#ifndef OUTLAYER_BASE_HTTP_SERVER_H
+#define OUTLAYER_BASE_HTTP_SERVER_H
 
 #include <jansson.h>
 #include <signal.h>

@@ -7,8 +7,8 @@
  * Secrets never belong in a log line; keeping them out is the caller's job.
  * log_redact_bearer() helps with the most common leak: an Authorization
  * header or a URL that carries a token. */
-#ifndef BASE_LOG_H
-#define BASE_LOG_H
+#ifndef OUTLAYER_BASE_LOG_H
+#define OUTLAYER_BASE_LOG_H
 
 #include <stddef.h>
 

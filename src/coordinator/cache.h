@@ -5,8 +5,8 @@
  * built from a validated 64-hex digest, never from other user input. Writes
  * go to a temporary file in the same directory, are fsync'd and renamed, so
  * a reader never sees a partial file. */
-#ifndef COORD_CACHE_H
-#define COORD_CACHE_H
+#ifndef OUTLAYER_COORDINATOR_CACHE_H
+#define OUTLAYER_COORDINATOR_CACHE_H
 
 #include <stddef.h>
 #include <stdint.h>

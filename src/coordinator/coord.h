@@ -1,6 +1,6 @@
 /* coord.h — the coordinator's shared state, handed to every route handler. */
-#ifndef COORD_COORD_H
-#define COORD_COORD_H
+#ifndef OUTLAYER_COORDINATOR_COORD_H
+#define OUTLAYER_COORDINATOR_COORD_H
 
 #include <jansson.h>
 #include <pthread.h>

@@ -10,8 +10,8 @@
  * one writer anyway); PostgreSQL has several, so coordinators and threads
  * work in parallel and row locks (FOR UPDATE SKIP LOCKED) do the rest.
  * Nothing here is shared between threads except through db_get/db_put. */
-#ifndef COORD_DB_H
-#define COORD_DB_H
+#ifndef OUTLAYER_COORDINATOR_DB_H
+#define OUTLAYER_COORDINATOR_DB_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* db_internal.h — shared between the two db.h backends; not for the store. */
-#ifndef COORD_DB_INTERNAL_H
-#define COORD_DB_INTERNAL_H
+#ifndef OUTLAYER_COORDINATOR_DB_INTERNAL_H
+#define OUTLAYER_COORDINATOR_DB_INTERNAL_H
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -4,8 +4,8 @@
  * (whose strings point into the JSON object, so keep it alive) or fills err
  * with a message that names the offending field. They never touch storage,
  * so they are what the fuzz target exercises. */
-#ifndef COORD_REQUEST_H
-#define COORD_REQUEST_H
+#ifndef OUTLAYER_COORDINATOR_REQUEST_H
+#define OUTLAYER_COORDINATOR_REQUEST_H
 
 #include <jansson.h>
 #include <stddef.h>

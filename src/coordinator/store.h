@@ -9,8 +9,8 @@
  * All functions are thread-safe. Times are wall-clock milliseconds since
  * the epoch (leases must survive a restart). Functions returning st_status
  * fill err (when given) with a message safe to show to the client. */
-#ifndef COORD_STORE_H
-#define COORD_STORE_H
+#ifndef OUTLAYER_COORDINATOR_STORE_H
+#define OUTLAYER_COORDINATOR_STORE_H
 
 #include <jansson.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* timefmt.h — the timestamp formats of spec §0.3, from epoch milliseconds. */
-#ifndef COORD_TIMEFMT_H
-#define COORD_TIMEFMT_H
+#ifndef OUTLAYER_COORDINATOR_TIMEFMT_H
+#define OUTLAYER_COORDINATOR_TIMEFMT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* rpc_helpers.h — helpers shared by rpc.c, rpc_reads.c and rpc_send.c.
  * Not part of the public API. */
-#ifndef OUTLAYER_NEAR_RPC_INTERNAL_H
-#define OUTLAYER_NEAR_RPC_INTERNAL_H
+#ifndef OUTLAYER_NEAR_RPC_HELPERS_H
+#define OUTLAYER_NEAR_RPC_HELPERS_H
 
 #include <jansson.h>
 #include <stddef.h>

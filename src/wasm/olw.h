@@ -27,8 +27,8 @@
  * bit pattern, so NaN payloads survive), a reference is a pointer (NULL is
  * the null reference).
  */
-#ifndef OUTLAYER_OLW_H
-#define OUTLAYER_OLW_H
+#ifndef OUTLAYER_WASM_OLW_H
+#define OUTLAYER_WASM_OLW_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -6,8 +6,9 @@
  * immediates, the operand and result types of those with a fixed
  * signature, and, where one interpreter operation implements it directly,
  * that operation. decode.c (which bytes are instructions), validate.c
- * (names, fixed signatures, natural alignment) and compile.c (the
- * operation of each numeric, load and store instruction) are driven by
+ * (names, fixed signatures, natural alignment) and compile.c (which
+ * compile_<family>.c part compiles each instruction, and the operation of
+ * each numeric, load and store instruction) are driven by
  * it; the instructions whose typing or code depends on context (control,
  * variables, tables, references, bulk memory) are handled case by case,
  * by the names below (OLW_OPC_*), never by raw numbers.
@@ -16,7 +17,7 @@
  *     CODE    the byte; in OLW_FC_OPCODES, the u32 after the 0xfc prefix
  *     IDENT   gives OLW_OPC_IDENT (OLW_OPC_FC_IDENT for the 0xfc ones) = CODE
  *     NAME    the text-format name
- *     FAMILY  OLW_FAM_*: which part of validate.c and compile.c handles it
+ *     FAMILY  OLW_FAM_*: which part of validate.c and of the compiler handles it
  *     IMM     OLW_IMM_*: the immediates that follow the opcode
  *     A, B    operand types popped (B on top; 0 = none) of a fixed signature
  *     R       result type pushed (0 = none)

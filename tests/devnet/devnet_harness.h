@@ -26,6 +26,9 @@ typedef struct dn_node {
 
 #define DN_NEAR ((near_u128)1000000000000000000ull * 1000000ull)
 #define DN_TGAS 1000000000000ull
+/* The devnet's constant gas price (yoctoNEAR per gas), stated here on its
+ * own so the tests check the devnet's arithmetic rather than reuse it. */
+#define DN_GAS_PRICE ((near_u128)100000000u)
 
 /* Starts the devnet (binary from $DEVNET_BIN, default build/bin/outlayer-devnet)
  * with a fresh temporary home. extra: more arguments (NULL-terminated list

@@ -19,6 +19,7 @@
 
 #include "devnet_harness.h"
 #include "near/encoding.h"
+#include "nearvm/costs.h" /* nearcore's action fees: what the devnet must charge */
 
 #define OUTLAYER "outlayer.test.near"
 #define OPERATOR "operator.test.near"
@@ -114,12 +115,14 @@ static void test_coinflip_through_outlayer(void **state)
     json_t *r;
     json_array_foreach(receipts, i, r) has_data |= json_object_get(json_object_get(r, "receipt"), "Data") != NULL;
     assert_true(has_data);
+    uint64_t flip_gas = o.gas_burnt;
     near_outcome_free(&o);
-    /* cost = 1e21 + 2 × 1e14 + 10 × 1e17; the player got the rest back. */
+    /* cost = 1e21 + 2 × 1e14 + 10 × 1e17; the player got the rest of the
+     * deposit back, and the unused gas too: he paid exactly the cost plus
+     * the gas his transaction's receipts burnt (both callbacks included). */
     near_u128 cost = (near_u128)1000 * 1000000000000000000ull + 200000000000000ull + 1000000000000000000ull;
     near_u128 after = dn_balance(&node, BOB);
-    assert_true(before - after >= cost);
-    assert_true(before - after < cost + DN_NEAR / 100);
+    assert_true(before - after == cost + (near_u128)flip_gas * DN_GAS_PRICE);
 }
 
 static json_t *rpc(const char *method, json_t *params, near_status want)
@@ -345,10 +348,15 @@ static void test_keys_stake_delete_implicit(void **state)
     near_u128 bob_before = dn_balance(&node, BOB);
     o = send_actions(&tmp, &tmp.keypair, "tmp.test.near", delete_to_bob, NULL);
     assert_int_equal(o.kind, NEAR_OUTCOME_SUCCESS);
+    /* A transaction to itself: the receipt and DeleteAccount at their
+     * "sir" send fees plus execution, no prepaid gas, nothing comes back. */
+    uint64_t delete_gas = FEE_ACTION_RECEIPT.send_sir + FEE_ACTION_RECEIPT.execution + FEE_DELETE_ACCOUNT.send_sir +
+                          FEE_DELETE_ACCOUNT.execution;
+    assert_int_equal(o.gas_burnt, delete_gas);
     near_outcome_free(&o);
     assert_int_equal(near_rpc_view_account(node.rpc, "tmp.test.near", NEAR_FINAL, &v, &err), NEAR_ERR_UNKNOWN_ACCOUNT);
     near_u128 gained = dn_balance(&node, BOB) - bob_before;
-    assert_true(gained > 5 * DN_NEAR - DN_NEAR / 100 && gained <= 5 * DN_NEAR);
+    assert_true(gained == 5 * DN_NEAR - (near_u128)delete_gas * DN_GAS_PRICE);
 
     /* A transfer to a NEAR-implicit id creates the account with that key. */
     near_keypair ik;
