@@ -262,7 +262,7 @@ int bld_build_rust(const bld_rust *rt, const char *src, const char *outdir, cons
             snprintf(err, errlen, "Compilation timeout exceeded: %" PRIu64 " ms", lim->wall_ms);
         else if (rc >= 128)
             snprintf(err, errlen, "Compilation failed: cargo was killed (signal %d, limit reached)", rc - 128);
-        else if (strstr(out, "offline") || strstr(out, "--offline"))
+        else if (strstr(out, "--offline")) /* cargo: "offline mode (--offline)", "--offline was specified" */
             snprintf(err, errlen,
                      "Compilation failed: the crate needs dependencies that are not in the repository, and builds "
                      "have no network: vendor them (cargo vendor, with .cargo/config.toml pointing at vendor/) and "
