@@ -262,13 +262,14 @@ static int compile_bench(double *cold_ms, double *hit_ms, size_t *wasm_len, doub
 {
     int git_port = wh_free_port();
     char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "set -e; w=$(pwd); d=%s/repos/bench/probe; mkdir -p $d; cp tests/worker/probe.c $d/; cd $d; git init -q -b main .;"
-             "printf '{\"language\":\"c\",\"sources\":[\"probe.c\"]}' > outlayer.json; git add -A;"
-             "git -c user.name=b -c user.email=b@b commit -qm probe;"
-             "d=%s/repos/bench/rust_echo; mkdir -p $d; cp -R $w/examples/rust_echo/. $d/; cd $d; git init -q -b main .;"
-             "git add -A; git -c user.name=b -c user.email=b@b commit -qm echo",
-             dir, dir);
+    snprintf(
+        cmd, sizeof cmd,
+        "set -e; w=$(pwd); d=%s/repos/bench/probe; mkdir -p $d; cp tests/worker/probe.c $d/; cd $d; git init -q -b main .;"
+        "printf '{\"language\":\"c\",\"sources\":[\"probe.c\"]}' > outlayer.json; git add -A;"
+        "git -c user.name=b -c user.email=b@b commit -qm probe;"
+        "d=%s/repos/bench/rust_echo; mkdir -p $d; cp -R $w/examples/rust_echo/. $d/; cd $d; git init -q -b main .;"
+        "git add -A; git -c user.name=b -c user.email=b@b commit -qm echo",
+        dir, dir);
     if (system(cmd))
         return -1;
     char base[300], port[32], glog[300];

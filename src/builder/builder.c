@@ -402,10 +402,10 @@ int bld_sandbox_run_ex(const char *src, const char *outdir, const char *ro_bind,
 {
     char *argv[400];
     size_t n = 0;
-    const char *fixed[] = {"bwrap",   "--unshare-all", "--die-with-parent", "--new-session", "--ro-bind",
-                           "/usr",    "/usr",          "--symlink",         "usr/lib",       "/lib",
-                           "--symlink", "usr/lib64",   "/lib64",            "--symlink",     "usr/bin",
-                           "/bin",    "--proc",        "/proc",             "--dev",         "/dev"};
+    const char *fixed[] = {"bwrap",  "--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/usr",
+                           "/usr",   "--symlink",     "usr/lib",           "/lib",          "--symlink", "usr/lib64",
+                           "/lib64", "--symlink",     "usr/bin",           "/bin",          "--proc",    "/proc",
+                           "--dev",  "/dev"};
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
         argv[n++] = (char *)fixed[i];
     char size[32];
@@ -414,10 +414,10 @@ int bld_sandbox_run_ex(const char *src, const char *outdir, const char *ro_bind,
         argv[n++] = "--size";
         argv[n++] = size;
     }
-    const char *mounts[] = {"--tmpfs", "/tmp",   "--ro-bind", src,          "/src",       "--bind",
-                            outdir,    "/out",   "--chdir",   "/src",       "--clearenv", "--setenv",
-                            "PATH",    "/usr/bin", "--setenv", "LC_ALL",    "C",          "--setenv",
-                            "SOURCE_DATE_EPOCH", "0"};
+    const char *mounts[] = {
+        "--tmpfs", "/tmp",     "--ro-bind",         src,        "/src", "--bind",   outdir,     "/out",
+        "--chdir", "/src",     "--clearenv",        "--setenv", "PATH", "/usr/bin", "--setenv", "LC_ALL",
+        "C",       "--setenv", "SOURCE_DATE_EPOCH", "0"};
     for (size_t i = 0; i < sizeof mounts / sizeof *mounts; i++)
         argv[n++] = (char *)mounts[i];
     if (ro_bind) {
@@ -573,8 +573,9 @@ int bld_build_dir(const bld_options *o, const char *src, const char *outdir, con
     if (!rust)
         return bld_build_c(src, outdir, lim, wasm, len, max_wasm, err, errlen);
     if (!has_cargo) {
-        snprintf(err, errlen, "Compilation failed: outlayer.json says \"rust\" but there is no Cargo.toml at the "
-                              "repository root");
+        snprintf(err, errlen,
+                 "Compilation failed: outlayer.json says \"rust\" but there is no Cargo.toml at the "
+                 "repository root");
         return -1;
     }
     bld_rust rt;

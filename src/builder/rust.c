@@ -105,8 +105,7 @@ int bld_rust_detect(const char *cargo, bld_rust *rt, char *err, size_t errlen)
     /* Inside the sandbox only /usr and the sysroot are visible: the real
      * cargo and rustc must be in one of them (a rustup proxy is not). */
     char real_cargo[PATH_MAX], real_rustc[PATH_MAX], real_sysroot[PATH_MAX];
-    if (!realpath(rt->cargo, real_cargo) || !realpath(rt->rustc, real_rustc) ||
-        !realpath(rt->sysroot, real_sysroot)) {
+    if (!realpath(rt->cargo, real_cargo) || !realpath(rt->rustc, real_rustc) || !realpath(rt->sysroot, real_sysroot)) {
         snprintf(err, errlen, "no Rust toolchain: cannot resolve the paths of %.200s", cargo);
         return -1;
     }
@@ -165,8 +164,8 @@ int bld_rust_detect(const char *cargo, bld_rust *rt, char *err, size_t errlen)
                  "(Debian: libstd-rust-dev-wasm32; rustup: rustup target add %s)",
                  rv, known, rt->sysroot, known);
     else
-        snprintf(err, errlen, "no Rust toolchain with a wasm32 WASI target: %s knows neither wasm32-wasip1 nor wasm32-wasi",
-                 rv);
+        snprintf(err, errlen,
+                 "no Rust toolchain with a wasm32 WASI target: %s knows neither wasm32-wasip1 nor wasm32-wasi", rv);
     return -1;
 }
 

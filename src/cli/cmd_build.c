@@ -22,10 +22,10 @@ void cmd_build_help(FILE *out)
             "\n"
             "Builds a git commit to wasm32-wasip1 exactly as an OutLayer worker does (the same code:\n"
             "git fetch of that one commit, clang-19 with fixed flags in bubblewrap, outlayer.json at the\n"
-            "repository root; or, for a Rust repository (Cargo.toml), cargo build --release --offline for\n"
-            "wasm32-wasip1 / wasm32-wasi in the same sandbox) and prints the SHA-256 of the WASM on stdout. COMMIT is a commit id, a\n"
-            "branch or a tag (resolved to a commit first). The hash depends only on the commit and the\n"
-            "toolchain, which is printed on stderr (see docs/verify.md).\n"
+            "repository root; for a Rust repository (Cargo.toml), cargo build --release --offline\n"
+            "for wasm32-wasip1 / wasm32-wasi in the same sandbox) and prints the SHA-256 of the WASM\n"
+            "on stdout. COMMIT is a commit id, a branch or a tag (resolved to a commit first). The hash\n"
+            "depends only on the commit and the toolchain, which is printed on stderr (docs/verify.md).\n"
             "\n"
             "options:\n"
             "  --out FILE            also write the WASM to FILE\n"
@@ -55,14 +55,9 @@ int cmd_build(int argc, char **argv)
     const char *out_file = NULL, *base = getenv("GIT_BASE_URL"), *build_dir = getenv("BUILD_DIR"), *cargo = NULL;
     uint64_t timeout_s = BLD_DEFAULT_TIMEOUT_MS / 1000;
     bool json_out = false;
-    static const struct option longs[] = {{"out", 1, 0, 'o'},
-                                          {"git-base-url", 1, 0, 'g'},
-                                          {"build-dir", 1, 0, 'b'},
-                                          {"timeout", 1, 0, 't'},
-                                          {"json", 0, 0, 'j'},
-                                          {"cargo", 1, 0, 'c'},
-                                          {"help", 0, 0, 'h'},
-                                          {0, 0, 0, 0}};
+    static const struct option longs[] = {
+        {"out", 1, 0, 'o'},  {"git-base-url", 1, 0, 'g'}, {"build-dir", 1, 0, 'b'}, {"timeout", 1, 0, 't'},
+        {"json", 0, 0, 'j'}, {"cargo", 1, 0, 'c'},        {"help", 0, 0, 'h'},      {0, 0, 0, 0}};
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {

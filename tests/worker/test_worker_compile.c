@@ -110,8 +110,9 @@ static int setup(void **state)
            d, d, d) ||
         write_file(d, "src/main.rs", "fn main() { let x: u32 = \"text\"; }\n") ||
         sh("set -e; cd %s; " GIT " commit -qam broken; " GIT " checkout -qb deps main; rm Cargo.lock", d) ||
-        write_file(d, "Cargo.toml", "[package]\nname = \"rust_echo\"\nversion = \"0.1.0\"\n\n[dependencies]\n"
-                                    "serde = \"1\"\n") ||
+        write_file(d, "Cargo.toml",
+                   "[package]\nname = \"rust_echo\"\nversion = \"0.1.0\"\n\n[dependencies]\n"
+                   "serde = \"1\"\n") ||
         sh("set -e; cd %s; " GIT " commit -qam deps; " GIT " checkout -qb twobins main; mkdir -p src/bin", d) ||
         write_file(d, "src/bin/b.rs", "fn main() { print!(\"from b\"); }\n") ||
         sh("set -e; cd %s; " GIT " add -A; " GIT " commit -qm twobins; " GIT " checkout -qb picked", d) ||
@@ -352,9 +353,8 @@ static void test_rust_detection(void **state)
              "\"--print target-list\") cat %s/targets;;\nesac\n",
              t, t);
     assert_int_equal(write_file(bin, "rustc", script), 0);
-    assert_int_equal(sh("chmod +x %s/cargo %s/rustc %s/rust-lld; echo x86_64-unknown-linux-gnu > %s/targets", bin,
-                        bin, bin, t),
-                     0);
+    assert_int_equal(
+        sh("chmod +x %s/cargo %s/rustc %s/rust-lld; echo x86_64-unknown-linux-gnu > %s/targets", bin, bin, bin, t), 0);
     char cargo[320];
     snprintf(cargo, sizeof cargo, "%s/bin/cargo", t);
     bld_rust rt;

@@ -928,20 +928,13 @@ static void test_wrong_key_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_wasm_url_success),
-        cmocka_unit_test(test_wasm_url_failures),
-        cmocka_unit_test(test_git_source),
-        cmocka_unit_test(test_rust_git_source),
-        cmocka_unit_test(test_caller_contract),
-        cmocka_unit_test(test_secrets),
-        cmocka_unit_test(test_secrets_attested),
-        cmocka_unit_test(test_kill_mid_execution),
-        cmocka_unit_test(test_kill_mid_compile),
-        cmocka_unit_test(test_sigterm_finishes_job),
-        cmocka_unit_test(test_restarts),
-        cmocka_unit_test(test_abandoned),
-        cmocka_unit_test(test_wrong_key_refused),
-        cmocka_unit_test(test_secret_not_written),
+        cmocka_unit_test(test_wasm_url_success),  cmocka_unit_test(test_wasm_url_failures),
+        cmocka_unit_test(test_git_source),        cmocka_unit_test(test_rust_git_source),
+        cmocka_unit_test(test_caller_contract),   cmocka_unit_test(test_secrets),
+        cmocka_unit_test(test_secrets_attested),  cmocka_unit_test(test_kill_mid_execution),
+        cmocka_unit_test(test_kill_mid_compile),  cmocka_unit_test(test_sigterm_finishes_job),
+        cmocka_unit_test(test_restarts),          cmocka_unit_test(test_abandoned),
+        cmocka_unit_test(test_wrong_key_refused), cmocka_unit_test(test_secret_not_written),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
