@@ -17,6 +17,7 @@
 #include <glob.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,13 +66,38 @@ static bool has_line(const char *text, const char *line)
     return false;
 }
 
+static int detect(const char *cargo, bld_rust *rt, char *err, size_t errlen);
+
+/* Detection runs four toolchain commands (~0.3 s, mostly cargo's start):
+ * a toolchain found once is remembered for the process (per cargo path);
+ * a failure is not, so installing Rust needs no restart. */
+static pthread_mutex_t detected_mu = PTHREAD_MUTEX_INITIALIZER;
+static bld_rust detected;
+
 int bld_rust_detect(const char *cargo, bld_rust *rt, char *err, size_t errlen)
 {
-    memset(rt, 0, sizeof *rt);
     if (!cargo || !cargo[0])
         cargo = getenv("CARGO_PATH");
     if (!cargo || !cargo[0])
         cargo = "/usr/bin/cargo";
+    pthread_mutex_lock(&detected_mu);
+    bool hit = detected.target[0] && strcmp(detected.cargo, cargo) == 0;
+    if (hit)
+        *rt = detected;
+    pthread_mutex_unlock(&detected_mu);
+    if (hit)
+        return 0;
+    if (detect(cargo, rt, err, errlen))
+        return -1;
+    pthread_mutex_lock(&detected_mu);
+    detected = *rt;
+    pthread_mutex_unlock(&detected_mu);
+    return 0;
+}
+
+static int detect(const char *cargo, bld_rust *rt, char *err, size_t errlen)
+{
+    memset(rt, 0, sizeof *rt);
     if (cargo[0] != '/' || strlen(cargo) >= sizeof rt->cargo - 8) {
         snprintf(err, errlen, "the cargo path must be absolute: %.200s", cargo);
         return -1;
