@@ -7,8 +7,9 @@
  * network, compile errors come back as text, unknown repos fail with clear
  * messages. Rust (examples/rust_echo with Debian's cargo for wasm32-wasi):
  * built reproducibly in two directories and run; a compile error, a
- * registry dependency, several bins, a missing toolchain and a toolchain
- * without the wasm std each fail with a message saying so.
+ * registry dependency, several bins, a missing toolchain, a toolchain
+ * without the wasm std and the time limit each fail with a message saying
+ * so; a path dependency and outlayer.json's "bin" build.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -117,7 +118,16 @@ static int setup(void **state)
         write_file(d, "src/bin/b.rs", "fn main() { print!(\"from b\"); }\n") ||
         sh("set -e; cd %s; " GIT " add -A; " GIT " commit -qm twobins; " GIT " checkout -qb picked", d) ||
         write_file(d, "outlayer.json", "{\"language\": \"rust\", \"bin\": \"b\"}") ||
-        sh("set -e; cd %s; " GIT " add -A; " GIT " commit -qm picked; " GIT " checkout -q main", d))
+        sh("set -e; cd %s; " GIT " add -A; " GIT " commit -qm picked; " GIT " checkout -qb pathdep main;"
+           "rm Cargo.lock; mkdir -p greet/src",
+           d) ||
+        write_file(d, "Cargo.toml",
+                   "[package]\nname = \"rust_echo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n"
+                   "[dependencies]\ngreet = { path = \"greet\" }\n") ||
+        write_file(d, "greet/Cargo.toml", "[package]\nname = \"greet\"\nversion = \"0.1.0\"\nedition = \"2021\"\n") ||
+        write_file(d, "greet/src/lib.rs", "pub fn hello() -> &'static str { \"hello from a path dependency\" }\n") ||
+        write_file(d, "src/main.rs", "fn main() { print!(\"{}\", greet::hello()); }\n") ||
+        sh("set -e; cd %s; " GIT " add -A; " GIT " commit -qm pathdep; " GIT " checkout -q main", d))
         return -1;
     char cmd[600];
     snprintf(cmd, sizeof cmd, "git -C %s/repos/bob/echo rev-parse main", root);
@@ -335,6 +345,21 @@ static void test_rust_failures(void **state)
     assert_string_equal(json_string_value(json_object_get(res.output, "Text")), "from b");
     wk_result_free(&res);
     free(a);
+    /* A dependency inside the repository (path) builds, without Cargo.lock. */
+    if (compile("https://github.com/bob/echo", "pathdep", &a, &al, err))
+        fail_msg("%s", err);
+    wk_execute(&r, a, al, NULL, NULL, &res);
+    assert_true(res.success);
+    assert_string_equal(json_string_value(json_object_get(res.output, "Text")), "hello from a path dependency");
+    wk_result_free(&res);
+    free(a);
+    /* The build's wall-clock limit holds for cargo too. */
+    int64_t saved = W.cfg.compile_timeout_ms;
+    W.cfg.compile_timeout_ms = 200;
+    int rc = compile("https://github.com/bob/echo", "main", &a, &al, err);
+    W.cfg.compile_timeout_ms = saved;
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, "Compilation timeout exceeded: 200 ms"));
 }
 
 /* Detection: a toolchain whose rustc knows no WASI target, and one that
