@@ -258,15 +258,18 @@ static int throughput(int n, double *rate)
     return 0;
 }
 
-static int compile_bench(double *cold_ms, double *hit_ms, size_t *wasm_len)
+static int compile_bench(double *cold_ms, double *hit_ms, size_t *wasm_len, double *rust_ms, size_t *rust_len)
 {
     int git_port = wh_free_port();
     char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "set -e; d=%s/repos/bench/probe; mkdir -p $d; cp tests/worker/probe.c $d/; cd $d; git init -q -b main .;"
-             "printf '{\"language\":\"c\",\"sources\":[\"probe.c\"]}' > outlayer.json; git add -A;"
-             "git -c user.name=b -c user.email=b@b commit -qm probe",
-             dir);
+    snprintf(
+        cmd, sizeof cmd,
+        "set -e; w=$(pwd); d=%s/repos/bench/probe; mkdir -p $d; cp tests/worker/probe.c $d/; cd $d; git init -q -b main .;"
+        "printf '{\"language\":\"c\",\"sources\":[\"probe.c\"]}' > outlayer.json; git add -A;"
+        "git -c user.name=b -c user.email=b@b commit -qm probe;"
+        "d=%s/repos/bench/rust_echo; mkdir -p $d; cp -R $w/examples/rust_echo/. $d/; cd $d; git init -q -b main .;"
+        "git add -A; git -c user.name=b -c user.email=b@b commit -qm echo",
+        dir, dir);
     if (system(cmd))
         return -1;
     char base[300], port[32], glog[300];
@@ -320,6 +323,21 @@ static int compile_bench(double *cold_ms, double *hit_ms, size_t *wasm_len)
         free(got);
     }
     free(bytes);
+    bytes = NULL;
+    /* The Rust example (cargo --offline for wasm32-wasi, std prebuilt). */
+    double rust[3];
+    r.source.repo = "https://github.com/bench/rust_echo";
+    for (int i = 0; i < 3; i++) {
+        free(bytes);
+        double t0 = now_ms();
+        if (wk_compile_source(&w, &r, &bytes, rust_len, commit, err, sizeof err)) {
+            fprintf(stderr, "rust compile: %s\n", err);
+            return -1;
+        }
+        rust[i] = now_ms() - t0;
+    }
+    free(bytes);
+    *rust_ms = pct(rust, 3, 0.5);
     *wasm_len = len;
     *cold_ms = pct(cold, 5, 0.5);
     *hit_ms = pct(hit, 20, 0.5);
@@ -400,12 +418,14 @@ int main(void)
         fflush(stdout);
         wh_stop(worker_pid, SIGTERM);
     }
-    double cold, hit;
-    size_t wl;
-    if (compile_bench(&cold, &hit, &wl) == 0)
+    double cold, hit, rust;
+    size_t wl, rl;
+    if (compile_bench(&cold, &hit, &wl, &rust, &rl) == 0)
         printf("  build from git (cold):  median %.0f ms (fetch + bubblewrap + clang-19, %zu-byte WASM)\n"
-               "  coordinator cache hit:  median %.1f ms (GET /wasm + SHA-256 check)  -> %.0fx faster\n",
-               cold, wl, hit, cold / hit);
+               "  coordinator cache hit:  median %.1f ms (GET /wasm + SHA-256 check)  -> %.0fx faster\n"
+               "  Rust build (cold):      median %.0f ms (fetch + bubblewrap + cargo/rustc, examples/rust_echo, "
+               "%zu-byte WASM)\n",
+               cold, wl, hit, cold / hit, rust, rl);
     else
         fail = 1;
     wh_stop(git_pid, SIGTERM);

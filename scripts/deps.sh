@@ -26,6 +26,8 @@ PACKAGES=(
   libpcre2-dev
   # dashboard: browser tests (Playwright drives Debian's chromium headless)
   chromium
+  # worker: Rust builds (rustc 1.63 + the wasm32-wasi std; rust-lld is lld-14)
+  rustc cargo libstd-rust-dev-wasm32 lld-14
 )
 
 missing=()

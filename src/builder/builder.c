@@ -12,8 +12,7 @@
  * SOURCE_DATE_EPOCH=0, and CPU / memory / file-size / wall-time limits.
  * Flags are fixed, and paths inside the sandbox are the same on every
  * machine, so the same commit gives the same bytes wherever it is built
- * with the same toolchain. Rust (Cargo.toml) needs a toolchain we do not
- * have: such a request fails with a message saying so.
+ * with the same toolchain. Rust (Cargo.toml) is rust.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -314,7 +313,7 @@ static int build_argv(json_t *m, const char *src, char **argv, size_t cap, char 
     size_t n = 0;
     const char *lang = json_string_value(json_object_get(m, "language"));
     if (!lang || strcmp(lang, "c") != 0) {
-        snprintf(err, errlen, "outlayer.json: language must be \"c\" (the only toolchain on this worker)");
+        snprintf(err, errlen, "outlayer.json: language must be \"c\" or \"rust\"");
         return -1;
     }
     const char *opt = json_string_value(json_object_get(m, "opt"));
@@ -398,59 +397,86 @@ too_many:
 #undef PUSH
 }
 
-int bld_sandbox_run(const char *src, const char *outdir, char *const cmd[], const bld_limits *lim, char *out,
-                    size_t cap)
+int bld_sandbox_run_ex(const char *src, const char *outdir, const char *ro_bind, char *const env[], uint64_t tmp_bytes,
+                       char *const cmd[], const bld_limits *lim, char *out, size_t cap)
 {
     char *argv[400];
     size_t n = 0;
-    const char *fixed[] = {"bwrap",
-                           "--unshare-all",
-                           "--die-with-parent",
-                           "--new-session",
-                           "--ro-bind",
-                           "/usr",
-                           "/usr",
-                           "--symlink",
-                           "usr/lib",
-                           "/lib",
-                           "--symlink",
-                           "usr/lib64",
-                           "/lib64",
-                           "--symlink",
-                           "usr/bin",
-                           "/bin",
-                           "--proc",
-                           "/proc",
-                           "--dev",
-                           "/dev",
-                           "--tmpfs",
-                           "/tmp",
-                           "--ro-bind",
-                           src,
-                           "/src",
-                           "--bind",
-                           outdir,
-                           "/out",
-                           "--chdir",
-                           "/src",
-                           "--clearenv",
-                           "--setenv",
-                           "PATH",
-                           "/usr/bin",
-                           "--setenv",
-                           "LC_ALL",
-                           "C",
-                           "--setenv",
-                           "SOURCE_DATE_EPOCH",
-                           "0",
-                           "--"};
+    const char *fixed[] = {"bwrap",  "--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/usr",
+                           "/usr",   "--symlink",     "usr/lib",           "/lib",          "--symlink", "usr/lib64",
+                           "/lib64", "--symlink",     "usr/bin",           "/bin",          "--proc",    "/proc",
+                           "--dev",  "/dev"};
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
         argv[n++] = (char *)fixed[i];
+    char size[32];
+    if (tmp_bytes) {
+        snprintf(size, sizeof size, "%" PRIu64, tmp_bytes);
+        argv[n++] = "--size";
+        argv[n++] = size;
+    }
+    const char *mounts[] = {
+        "--tmpfs", "/tmp",     "--ro-bind",         src,        "/src", "--bind",   outdir,     "/out",
+        "--chdir", "/src",     "--clearenv",        "--setenv", "PATH", "/usr/bin", "--setenv", "LC_ALL",
+        "C",       "--setenv", "SOURCE_DATE_EPOCH", "0"};
+    for (size_t i = 0; i < sizeof mounts / sizeof *mounts; i++)
+        argv[n++] = (char *)mounts[i];
+    if (ro_bind) {
+        argv[n++] = "--ro-bind";
+        argv[n++] = (char *)ro_bind;
+        argv[n++] = (char *)ro_bind;
+    }
+    static __thread char names[16][64];
+    for (size_t i = 0, k = 0; env && env[i] && k < 16 && n < 380; i++) {
+        const char *eq = strchr(env[i], '=');
+        if (!eq || (size_t)(eq - env[i]) >= sizeof names[0])
+            continue;
+        memcpy(names[k], env[i], (size_t)(eq - env[i]));
+        names[k][eq - env[i]] = 0;
+        argv[n++] = "--setenv";
+        argv[n++] = names[k++];
+        argv[n++] = (char *)eq + 1;
+    }
+    argv[n++] = "--";
     for (size_t i = 0; cmd[i] && n < 398; i++)
         argv[n++] = cmd[i];
     argv[n] = NULL;
-    char *env[] = {"PATH=/usr/bin:/bin", NULL};
-    return bld_run_capture(argv, env, outdir, lim, out, cap);
+    char *host_env[] = {"PATH=/usr/bin:/bin", NULL};
+    return bld_run_capture(argv, host_env, outdir, lim, out, cap);
+}
+
+int bld_sandbox_run(const char *src, const char *outdir, char *const cmd[], const bld_limits *lim, char *out,
+                    size_t cap)
+{
+    return bld_sandbox_run_ex(src, outdir, NULL, NULL, 0, cmd, lim, out, cap);
+}
+
+int bld_read_wasm(const char *path, size_t max_wasm, uint8_t **wasm, size_t *len, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        snprintf(err, errlen, "Compilation failed: the build produced no program.wasm");
+        return -1;
+    }
+    if ((size_t)st.st_size > max_wasm) {
+        close(fd);
+        snprintf(err, errlen, "Compilation failed: program.wasm is %lld bytes (max %zu)", (long long)st.st_size,
+                 max_wasm);
+        return -1;
+    }
+    uint8_t *buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+    ssize_t got = buf ? read(fd, buf, (size_t)st.st_size) : -1;
+    close(fd);
+    if (got != st.st_size) {
+        free(buf);
+        snprintf(err, errlen, "Compilation failed: cannot read program.wasm");
+        return -1;
+    }
+    *wasm = buf;
+    *len = (size_t)st.st_size;
+    return 0;
 }
 
 int bld_build_c(const char *src, const char *outdir, const bld_limits *lim, uint8_t **wasm, size_t *len,
@@ -510,31 +536,55 @@ int bld_build_c(const char *src, const char *outdir, const bld_limits *lim, uint
     }
     char wpath[1200];
     snprintf(wpath, sizeof wpath, "%s/program.wasm", outdir);
-    int fd = open(wpath, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        if (fd >= 0)
-            close(fd);
-        snprintf(err, errlen, "Compilation failed: the build produced no program.wasm");
+    return bld_read_wasm(wpath, max_wasm, wasm, len, err, errlen);
+}
+
+int bld_build_dir(const bld_options *o, const char *src, const char *outdir, const bld_limits *lim, uint8_t **wasm,
+                  size_t *len, size_t max_wasm, char *err, size_t errlen)
+{
+    *wasm = NULL;
+    *len = 0;
+    off_t msize = 0;
+    bool has_manifest = regular_file(src, "outlayer.json", &msize);
+    bool has_cargo = regular_file(src, "Cargo.toml", NULL);
+    bool rust = has_cargo && !has_manifest;
+    char bin[128] = "";
+    if (has_manifest && msize <= MANIFEST_MAX) {
+        /* Only the language (and a Rust bin) is read here; bld_build_c
+         * reports everything else that is wrong with a C manifest. */
+        char mpath[1200];
+        snprintf(mpath, sizeof mpath, "%s/outlayer.json", src);
+        json_t *m = json_load_file(mpath, 0, NULL);
+        const char *lang = json_string_value(json_object_get(m, "language"));
+        if (lang && strcmp(lang, "rust") == 0) {
+            rust = true;
+            json_t *b = json_object_get(m, "bin");
+            const char *s = json_string_value(b);
+            if (b && (!s || strlen(s) >= sizeof bin || !safe_name(s, "_-"))) {
+                snprintf(err, errlen, "Compilation failed: outlayer.json: bin must be the name of a bin target");
+                json_decref(m);
+                return -1;
+            }
+            if (s)
+                snprintf(bin, sizeof bin, "%s", s);
+        }
+        json_decref(m);
+    }
+    if (!rust)
+        return bld_build_c(src, outdir, lim, wasm, len, max_wasm, err, errlen);
+    if (!has_cargo) {
+        snprintf(err, errlen,
+                 "Compilation failed: outlayer.json says \"rust\" but there is no Cargo.toml at the "
+                 "repository root");
         return -1;
     }
-    if ((size_t)st.st_size > max_wasm) {
-        close(fd);
-        snprintf(err, errlen, "Compilation failed: program.wasm is %lld bytes (max %zu)", (long long)st.st_size,
-                 max_wasm);
+    bld_rust rt;
+    char why[600];
+    if (bld_rust_detect(o->cargo, &rt, why, sizeof why)) {
+        snprintf(err, errlen, "Compilation failed: Rust projects (Cargo.toml) cannot be built on this worker: %s", why);
         return -1;
     }
-    uint8_t *buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-    ssize_t got = buf ? read(fd, buf, (size_t)st.st_size) : -1;
-    close(fd);
-    if (got != st.st_size) {
-        free(buf);
-        snprintf(err, errlen, "Compilation failed: cannot read program.wasm");
-        return -1;
-    }
-    *wasm = buf;
-    *len = (size_t)st.st_size;
-    return 0;
+    return bld_build_rust(&rt, src, outdir, bin[0] ? bin : NULL, lim, wasm, len, max_wasm, err, errlen);
 }
 
 int bld_clean_build_dirs(const char *build_dir)
@@ -630,7 +680,7 @@ int bld_build_git(const bld_options *o, const char *repo, const char *ref, uint8
                           .cpu_seconds = timeout / 1000 + 1,
                           .memory_bytes = o->memory_bytes ? o->memory_bytes : BLD_DEFAULT_MEMORY_BYTES,
                           .file_bytes = (uint64_t)max_wasm + (1u << 20)};
-        rc = bld_build_c(src, outdir, &lim, out, len, max_wasm, err, errlen);
+        rc = bld_build_dir(o, src, outdir, &lim, out, len, max_wasm, err, errlen);
         if (rc == 0)
             memcpy(commit_out, commit, 41);
     }

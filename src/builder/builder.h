@@ -35,7 +35,16 @@ typedef struct bld_options {
     uint64_t timeout_ms;      /* compiler wall-clock and CPU limit (0 = default) */
     uint64_t memory_bytes;    /* compiler address-space limit (0 = default) */
     size_t max_wasm;          /* largest output (0 = default) */
+    const char *cargo;        /* Rust: cargo to use (NULL = $CARGO_PATH, else /usr/bin/cargo) */
 } bld_options;
+
+/* A Rust toolchain that can build for a wasm32 WASI target (src/builder/rust.c). */
+typedef struct bld_rust {
+    char cargo[1024], rustc[1024]; /* absolute paths; rustc is the one next to cargo */
+    char sysroot[1024];            /* rustc --print sysroot; bound read-only in the sandbox when not under /usr */
+    char target[32];               /* "wasm32-wasip1" (rustc >= 1.78) or "wasm32-wasi" (older) */
+    char version[512];             /* "rustc 1.63.0, cargo 1.65.0, target wasm32-wasi" */
+} bld_rust;
 
 /* Runs argv (PATH lookup) with env in cwd under lim, stdout+stderr captured
  * (cap bytes, NUL-terminated). The exit status, 124 on timeout, 128+signal,
@@ -52,9 +61,35 @@ int bld_fetch_commit(const char *url, const char *commit, const char *dir, const
  * network), /usr read-only, src read-only at /src, outdir writable at /out. */
 int bld_sandbox_run(const char *src, const char *outdir, char *const cmd[], const bld_limits *lim, char *out,
                     size_t cap);
+/* Reads the built WASM at path (at most max_wasm bytes, malloc'd); 0, or -1 with the reason. */
+int bld_read_wasm(const char *path, size_t max_wasm, uint8_t **wasm, size_t *len, char *err, size_t errlen);
 /* Builds the checkout at src (outlayer.json manifest) in bubblewrap into outdir. */
 int bld_build_c(const char *src, const char *outdir, const bld_limits *lim, uint8_t **wasm, size_t *len,
                 size_t max_wasm, char *err, size_t errlen);
+
+/* Finds cargo (NULL = $CARGO_PATH, else /usr/bin/cargo) and the rustc next
+ * to it, and a wasm32 WASI target rustc knows (wasm32-wasip1, then
+ * wasm32-wasi) whose std is installed (<sysroot>/lib/rustlib/<target>/lib).
+ * 0 with rt filled, or -1 with the reason. */
+int bld_rust_detect(const char *cargo, bld_rust *rt, char *err, size_t errlen);
+/* Builds the Cargo project at src (read-only) with rt in bubblewrap (cargo
+ * build --release --offline [--locked] in a tmpfs copy, fixed flags) into
+ * outdir; like bld_build_c. bin: which bin target (NULL = the only one). */
+int bld_build_rust(const bld_rust *rt, const char *src, const char *outdir, const char *bin, const bld_limits *lim,
+                   uint8_t **wasm, size_t *len, size_t max_wasm, char *err, size_t errlen);
+/* Builds a checkout: outlayer.json with "language": "c" -> bld_build_c;
+ * "language": "rust", or a Cargo.toml and no outlayer.json -> Rust (the
+ * toolchain of o->cargo, refused with a clear message when absent). */
+int bld_build_dir(const bld_options *o, const char *src, const char *outdir, const bld_limits *lim, uint8_t **wasm,
+                  size_t *len, size_t max_wasm, char *err, size_t errlen);
+/* The Rust part of the toolchain line (rustc, cargo, target, Debian package
+ * versions of rustc, cargo and libstd-rust-dev-wasm32); -1 when none. */
+int bld_toolchain_rust(const char *cargo, char *out, size_t cap);
+/* Like bld_sandbox_run with more: ro_bind (NULL or a host directory bound
+ * read-only at the same path), env (NULL or NAME=VALUE strings, NULL-ended)
+ * set inside, tmp_bytes (0 = unlimited) the size of the sandbox's /tmp. */
+int bld_sandbox_run_ex(const char *src, const char *outdir, const char *ro_bind, char *const env[], uint64_t tmp_bytes,
+                       char *const cmd[], const bld_limits *lim, char *out, size_t cap);
 
 /* 0 when bwrap, clang-19 and git are installed, else -1 naming the missing one. */
 int bld_check_tools(char *err, size_t errlen);

@@ -22,15 +22,17 @@ void cmd_build_help(FILE *out)
             "\n"
             "Builds a git commit to wasm32-wasip1 exactly as an OutLayer worker does (the same code:\n"
             "git fetch of that one commit, clang-19 with fixed flags in bubblewrap, outlayer.json at the\n"
-            "repository root) and prints the SHA-256 of the WASM on stdout. COMMIT is a commit id, a\n"
-            "branch or a tag (resolved to a commit first). The hash depends only on the commit and the\n"
-            "toolchain, which is printed on stderr (see docs/verify.md).\n"
+            "repository root; for a Rust repository (Cargo.toml), cargo build --release --offline\n"
+            "for wasm32-wasip1 / wasm32-wasi in the same sandbox) and prints the SHA-256 of the WASM\n"
+            "on stdout. COMMIT is a commit id, a branch or a tag (resolved to a commit first). The hash\n"
+            "depends only on the commit and the toolchain, which is printed on stderr (docs/verify.md).\n"
             "\n"
             "options:\n"
             "  --out FILE            also write the WASM to FILE\n"
             "  --git-base-url U      fetch github.com/OWNER/REPO from U/OWNER/REPO (env GIT_BASE_URL)\n"
             "  --build-dir D         where the checkout is made, removed afterwards (env BUILD_DIR, default /tmp)\n"
             "  --timeout S           compiler time limit in seconds (default 120)\n"
+            "  --cargo PATH          cargo for Rust repositories (env CARGO_PATH, default /usr/bin/cargo)\n"
             "  --json                print {\"wasm_hash\",\"commit\",\"size\",\"toolchain\"} instead\n"
             "\n"
             "Exit status: 0 built, 1 the build failed (the reason is printed), 64 usage, 73 output file.\n");
@@ -50,16 +52,12 @@ int cli_split_repo_commit(const char *arg, char *repo, size_t rcap, char *commit
 
 int cmd_build(int argc, char **argv)
 {
-    const char *out_file = NULL, *base = getenv("GIT_BASE_URL"), *build_dir = getenv("BUILD_DIR");
+    const char *out_file = NULL, *base = getenv("GIT_BASE_URL"), *build_dir = getenv("BUILD_DIR"), *cargo = NULL;
     uint64_t timeout_s = BLD_DEFAULT_TIMEOUT_MS / 1000;
     bool json_out = false;
-    static const struct option longs[] = {{"out", 1, 0, 'o'},
-                                          {"git-base-url", 1, 0, 'g'},
-                                          {"build-dir", 1, 0, 'b'},
-                                          {"timeout", 1, 0, 't'},
-                                          {"json", 0, 0, 'j'},
-                                          {"help", 0, 0, 'h'},
-                                          {0, 0, 0, 0}};
+    static const struct option longs[] = {
+        {"out", 1, 0, 'o'},  {"git-base-url", 1, 0, 'g'}, {"build-dir", 1, 0, 'b'}, {"timeout", 1, 0, 't'},
+        {"json", 0, 0, 'j'}, {"cargo", 1, 0, 'c'},        {"help", 0, 0, 'h'},      {0, 0, 0, 0}};
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
@@ -74,6 +72,7 @@ int cmd_build(int argc, char **argv)
             }
             break;
         case 'j': json_out = true; break;
+        case 'c': cargo = optarg; break;
         case 'h': cmd_build_help(stdout); return CLI_EXIT_OK;
         default: return CLI_EXIT_USAGE;
         }
@@ -87,11 +86,17 @@ int cmd_build(int argc, char **argv)
         return CLI_EXIT_INTERNAL;
     bld_options o = {.git_base_url = base && *base ? base : NULL,
                      .build_dir = build_dir && *build_dir ? build_dir : NULL,
-                     .timeout_ms = timeout_s * 1000};
+                     .timeout_ms = timeout_s * 1000,
+                     .cargo = cargo};
     uint8_t *wasm = NULL;
     size_t len = 0;
-    char built[41], err[2048], toolchain[600];
+    char built[41], err[2048], toolchain[2000], rust[1200];
     bld_toolchain(toolchain, sizeof toolchain);
+    /* The Rust part only matters for Rust repositories; it is always named
+     * so that one line says everything a hash may depend on. */
+    bld_toolchain_rust(cargo, rust, sizeof rust);
+    size_t tl = strlen(toolchain);
+    snprintf(toolchain + tl, sizeof toolchain - tl, "; %s", rust);
     if (bld_build_git(&o, repo, commit, &wasm, &len, built, err, sizeof err)) {
         cli_error("%s", err);
         return 1;

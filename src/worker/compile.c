@@ -41,7 +41,8 @@ static bld_options build_options(const wk_worker *w)
                          .build_dir = w->cfg.build_dir,
                          .timeout_ms = (uint64_t)w->cfg.compile_timeout_ms,
                          .memory_bytes = (uint64_t)w->cfg.compile_memory_bytes,
-                         .max_wasm = (size_t)w->cfg.max_wasm_bytes};
+                         .max_wasm = (size_t)w->cfg.max_wasm_bytes,
+                         .cargo = w->cfg.cargo};
 }
 
 int wk_source_commit(wk_worker *w, const wk_request *r, char commit[41], char *err, size_t errlen)

@@ -84,6 +84,10 @@ static const cfg_option OPTIONS[] = {
      CFG_STRING, &W.cfg.git_base_url, 0, 0, 0, NULL},
     {"build-dir", "BUILD_DIR", "/tmp", "where checkouts and builds are made (removed afterwards)", CFG_STRING,
      &W.cfg.build_dir, 0, 0, 0, NULL},
+    {"cargo", "CARGO_PATH", NULL,
+     "cargo for Rust builds (default /usr/bin/cargo; needs a rustc next to it with the wasm32-wasip1 or "
+     "wasm32-wasi std installed)",
+     CFG_STRING, &W.cfg.cargo, 0, 0, 0, NULL},
     {"compile-timeout", "COMPILE_TIMEOUT", "120s", "wall-clock (and CPU) limit of one build", CFG_DURATION,
      &W.cfg.compile_timeout_ms, 1000, 3600000, 1000, NULL},
     {"compile-memory", "COMPILE_MEMORY_LIMIT", "2GiB", "address-space limit of the compiler", CFG_SIZE,
@@ -253,6 +257,17 @@ int main(int argc, char **argv)
     WK_INFO("starting %s: %" PRId64 " job thread(s), capabilities %s, coordinator %s, contract %s as %s%s",
             W.cfg.worker_id, W.cfg.jobs, W.capabilities, W.cfg.coordinator_url, W.cfg.contract_id, W.chain.account_id,
             W.cfg.monitor ? ", event monitor on" : "");
+    if (W.cfg.compile) {
+        /* The build toolchains of this machine. The coordinator's protocol
+         * routes by compilation/execution only, so a Rust request that
+         * reaches a worker without Rust fails with the reason below. */
+        char tools[600], rust[800];
+        bld_rust rt;
+        bool c_ok = bld_check_tools(tools, sizeof tools) == 0;
+        bool rust_ok = bld_rust_detect(W.cfg.cargo, &rt, rust, sizeof rust) == 0;
+        WK_INFO("build targets: wasm32-wasip1 from C %s; Rust %s%s%s", c_ok ? "(clang-19)" : "unavailable",
+                rust_ok ? "(" : "unavailable: ", rust_ok ? rt.version : rust, rust_ok ? ")" : "");
+    }
     if (W.cfg.keystore_url && W.cfg.keystore_url[0])
         WK_INFO("secrets from the keystore at %s", W.cfg.keystore_url);
     else

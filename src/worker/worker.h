@@ -257,6 +257,7 @@ typedef struct wk_config {
     char *tee_platform, *register_contract, *register_stake; /* --tee simulated (tee.c) */
     int64_t shutdown_grace_ms;
     char *git_base_url, *build_dir;
+    char *cargo; /* Rust builds: --cargo / CARGO_PATH (NULL = /usr/bin/cargo) */
     int64_t compile_timeout_ms, compile_memory_bytes;
     char *keystore_url, *keystore_token; /* NULL url = no keystore */
 } wk_config;

@@ -281,6 +281,14 @@ static int setup(void **state)
            "git -c user.name=t -c user.email=t@t commit -qam slow; git checkout -q main",
            dir, cwd))
         return -1;
+    /* bob/echo: examples/rust_echo (Rust, built with cargo for wasm32-wasi);
+     * branch broken does not compile. */
+    if (sh("set -e; d=%s/repos/bob/echo; mkdir -p $d; cp -R %s/examples/rust_echo/. $d/; cd $d; git init -q -b main .;"
+           "git add -A; git -c user.name=t -c user.email=t@t commit -qm echo; git checkout -qb broken;"
+           "echo 'fn main() { let x: u32 = 1u64; }' > src/main.rs;"
+           "git -c user.name=t -c user.email=t@t commit -qam broken; git checkout -q main",
+           dir, cwd))
+        return -1;
     char cmd[400];
     snprintf(cmd, sizeof cmd, "git -C %s/repos/alice/flip rev-parse main", dir);
     FILE *p = popen(cmd, "r");
@@ -472,6 +480,23 @@ static void test_git_source(void **state)
     expect_failure("{\"GitHub\":{\"repo\":\"https://github.com/alice/flip\",\"commit\":\"evil\","
                    "\"build_target\":\"wasm32-wasip1\"}}",
                    LIMITS(1000000000, 32, 10), "", "'/etc/passwd' file not found");
+}
+
+/* A Rust program from git: built by cargo in the sandbox, run, resolved. */
+static void test_rust_git_source(void **state)
+{
+    char *value = NULL;
+    json_t *d = run_request("{\"GitHub\":{\"repo\":\"https://github.com/bob/echo\",\"commit\":\"main\","
+                            "\"build_target\":\"wasm32-wasip1\"}}",
+                            LIMITS(1000000000, 32, 10), "ping", "Text", &value);
+    if (!value || !strstr(value, " said: ping\""))
+        fail_msg("value %s", value ? value : "(none)");
+    assert_true(json_is_true(json_object_get(d, "success")));
+    json_decref(d);
+    free(value);
+    expect_failure("{\"GitHub\":{\"repo\":\"https://github.com/bob/echo\",\"commit\":\"broken\","
+                   "\"build_target\":\"wasm32-wasip1\"}}",
+                   LIMITS(1000000000, 32, 10), "", "mismatched types");
 }
 
 /* A caller contract (contracts/examples/coinflip.c) asks OutLayer for a
@@ -903,19 +928,13 @@ static void test_wrong_key_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_wasm_url_success),
-        cmocka_unit_test(test_wasm_url_failures),
-        cmocka_unit_test(test_git_source),
-        cmocka_unit_test(test_caller_contract),
-        cmocka_unit_test(test_secrets),
-        cmocka_unit_test(test_secrets_attested),
-        cmocka_unit_test(test_kill_mid_execution),
-        cmocka_unit_test(test_kill_mid_compile),
-        cmocka_unit_test(test_sigterm_finishes_job),
-        cmocka_unit_test(test_restarts),
-        cmocka_unit_test(test_abandoned),
-        cmocka_unit_test(test_wrong_key_refused),
-        cmocka_unit_test(test_secret_not_written),
+        cmocka_unit_test(test_wasm_url_success),  cmocka_unit_test(test_wasm_url_failures),
+        cmocka_unit_test(test_git_source),        cmocka_unit_test(test_rust_git_source),
+        cmocka_unit_test(test_caller_contract),   cmocka_unit_test(test_secrets),
+        cmocka_unit_test(test_secrets_attested),  cmocka_unit_test(test_kill_mid_execution),
+        cmocka_unit_test(test_kill_mid_compile),  cmocka_unit_test(test_sigterm_finishes_job),
+        cmocka_unit_test(test_restarts),          cmocka_unit_test(test_abandoned),
+        cmocka_unit_test(test_wrong_key_refused), cmocka_unit_test(test_secret_not_written),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
