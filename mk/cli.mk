@@ -21,6 +21,8 @@ CLI_LIBS := $(LIB)/libworker.a $(LIB)/libbuilder.a $(CLI_LIBS)
 CLI_LIBS += $(LIB)/libtee.a $(LIB)/libdcapnative.a
 $(BIN)/outlayer: LDLIBS += $(LIB_SSL)
 $(call objs_of,src/cli/cmd_tee.c): CFLAGS += -Icontracts/register/dcap -Icontracts/register -Icontracts/sdk
+# `outlayer dev` checks the register contract's collateral with the same verifier (src/cli/dev_tee.c)
+$(call objs_of,src/cli/dev_tee.c): CFLAGS += -Icontracts/register/dcap -Icontracts/register -Icontracts/sdk
 
 $(BIN)/outlayer: $(CLI_OBJ) $(CLI_LIBS)
 	@mkdir -p $(@D)
