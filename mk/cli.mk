@@ -65,3 +65,13 @@ cli-test-san:
 
 TEST_STEPS += cli-test cli-test-san
 .PHONY: cli-test cli-test-san
+
+# How long `outlayer dev` takes to be ready, on a new and a used home
+# (bench/dev_ready.py; numbers in docs/benchmarks.md). DEV_READY_RUNS=N
+# (default 5); DEV_READY_BINS="OTHER/outlayer ..." adds builds to compare.
+bench-dev-ready: $(BIN)/outlayer $(BIN)/outlayer-devnet $(BIN)/outlayer-coordinator $(BIN)/outlayer-keystore \
+    $(BIN)/outlayer-worker build/contracts/outlayer.wasm build/contracts/coinflip.wasm build/contracts/register.wasm \
+    build/contracts/forwarder.wasm $(BUILD)/examples/coin_flip.wasm
+	nice python3 bench/dev_ready.py --runs $${DEV_READY_RUNS:-5} --bin $(BIN)/outlayer \
+	  $(foreach b,$(DEV_READY_BINS),--bin $(b))
+.PHONY: bench-dev-ready
