@@ -10,6 +10,15 @@
  * everything and removes dev.json. The same --home resumes the same chain,
  * accounts and data.
  *
+ * Start-up order, for a ready time well under 2 s (docs/benchmarks.md):
+ * the devnet and the keystore together; the accounts and their contracts
+ * (dev_accounts.h: one round of transactions on a new home, view calls on
+ * a used one); the coordinator (it reads the contract's prices) while the
+ * register contract is made ready (dev_tee.h: only what is not in place);
+ * then the workers, which register their keys at start, so only once the
+ * register contract is ready. Every wait polls every DEV_POLL_MS.
+ * OUTLAYER_DEV_TIMINGS=1 prints each step with its time.
+ *
  * Ports: devnet P, coordinator P+1 (and the dashboard), keystore P+2, file
  * server P+3; --port-base 0 chooses P (four free ports below the ephemeral
  * range, kept in HOME/port-base). The dashboard's development signer takes
@@ -139,7 +148,8 @@ void cmd_dev_help(FILE *out)
         "Accounts (credential files in HOME/credentials/localnet/): " DEV_CONTRACT " (the contract),\n" DEV_OWNER
         " (owner), " DEV_OPERATOR " (operator, the workers' key), " DEV_USER " (user),\n" DEV_REGISTER
         " (register contract: admits the workers' simulated-TEE keys; the contract's operator).\n"
-        "Logs: HOME/logs/{devnet,keystore,coordinator,worker-N}.log.\n",
+        "Logs: HOME/logs/{devnet,keystore,coordinator,worker-N}.log. OUTLAYER_DEV_TIMINGS=1 prints each\n"
+        "start-up step with its time (to stderr).\n",
         DEV_MAX_WORKERS);
 }
 

@@ -1,7 +1,8 @@
 /*
  * dev_chain.h — the few chain operations `outlayer dev` and `outlayer
- * request` need, on top of src/near: create an account, deploy a contract,
- * sign and send one function call, wait for a request's final outcome.
+ * request` need, on top of src/near: transactions in flight together (one
+ * signer, consecutive nonces), sign and send one function call, wait for a
+ * request's final outcome.
  */
 #ifndef OUTLAYER_CLI_DEV_CHAIN_H
 #define OUTLAYER_CLI_DEV_CHAIN_H
@@ -16,12 +17,6 @@
 #define DC_TGAS 1000000000000ull
 #define DC_NEAR ((near_u128)1000000000000000000ull * 1000000ull)
 
-/* Creates `id` from `creator` with `amount` and cred's key (filled by the
- * caller). 0, or -1 with a message in err. */
-int dc_create_account(near_rpc *rpc, const near_credentials *creator, const char *id, near_u128 amount,
-                      const near_credentials *cred, char *err, size_t errlen);
-/* Deploys the file at path to who's account, then `new(init)` unless init is NULL. */
-int dc_deploy(near_rpc *rpc, const near_credentials *who, const char *path, const char *init, char *err, size_t errlen);
 /* Whether the account exists (1), does not (0), or the RPC failed (-1). */
 int dc_account_exists(near_rpc *rpc, const char *id);
 /* Signs one FunctionCall (gas, deposit) and sends it waiting for `wait`;
