@@ -103,7 +103,7 @@ int dev_accounts_setup(near_rpc *rpc, const dev_accounts_cfg *cfg, near_credenti
     snprintf(dir, sizeof dir, "%s/credentials", cfg->home);
     near_credentials *creds = calloc(N_ACCOUNTS, sizeof *creds);
     dc_sent sent[N_ACCOUNTS];
-    size_t made[N_ACCOUNTS], n_made = 0;
+    size_t n_made = 0;
     near_credentials root;
     bool root_read = false;
     dc_batch b;
@@ -136,10 +136,15 @@ int dev_accounts_setup(near_rpc *rpc, const dev_accounts_cfg *cfg, near_credenti
         }
         snprintf(creds[i].account_id, sizeof creds[i].account_id, "%s", a->id);
         near_transaction tx;
+        /* The key file first: should the start stop half-way, the next one
+         * finds the key of an account that was made, and replaces the key
+         * of one that was not. */
         if (near_keypair_generate(&creds[i].keypair)) {
             snprintf(err, errlen, "%s: cannot make a key", a->id);
             goto out;
         }
+        if (near_credentials_write(dir, "localnet", &creds[i], err, errlen))
+            goto out;
         if (dc_batch_tx(&b, a->id, &tx, err, errlen))
             goto out;
         if (add_actions(cfg, a, &creds[i], &tx, err, errlen)) {
@@ -150,14 +155,11 @@ int dev_accounts_setup(near_rpc *rpc, const dev_accounts_cfg *cfg, near_credenti
         snprintf(what, sizeof what, "creating %s", a->id);
         if (dc_batch_send(rpc, &b, &tx, what, &sent[n_made], err, errlen))
             goto out;
-        made[n_made++] = i;
+        n_made++;
         dev_trace("%s sent", what);
     }
     if (n_made && dc_wait_all(rpc, sent, n_made, err, errlen))
         goto out;
-    for (size_t k = 0; k < n_made; k++)
-        if (near_credentials_write(dir, "localnet", &creds[made[k]], err, errlen))
-            goto out;
     if (n_made)
         dev_trace("%zu account(s) created", n_made);
     *owner = creds[0];
