@@ -21,6 +21,8 @@ CLI_LIBS := $(LIB)/libworker.a $(LIB)/libbuilder.a $(CLI_LIBS)
 CLI_LIBS += $(LIB)/libtee.a $(LIB)/libdcapnative.a
 $(BIN)/outlayer: LDLIBS += $(LIB_SSL)
 $(call objs_of,src/cli/cmd_tee.c): CFLAGS += -Icontracts/register/dcap -Icontracts/register -Icontracts/sdk
+# `outlayer dev` checks the register contract's collateral with the same verifier (src/cli/dev_tee.c)
+$(call objs_of,src/cli/dev_tee.c): CFLAGS += -Icontracts/register/dcap -Icontracts/register -Icontracts/sdk
 
 $(BIN)/outlayer: $(CLI_OBJ) $(CLI_LIBS)
 	@mkdir -p $(@D)
@@ -70,3 +72,13 @@ cli-test-san:
 
 TEST_STEPS += cli-test cli-test-san
 .PHONY: cli-test cli-test-san
+
+# How long `outlayer dev` takes to be ready, on a new and a used home
+# (bench/dev_ready.py; numbers in docs/benchmarks.md). DEV_READY_RUNS=N
+# (default 5); DEV_READY_BINS="OTHER/outlayer ..." adds builds to compare.
+bench-dev-ready: $(BIN)/outlayer $(BIN)/outlayer-devnet $(BIN)/outlayer-coordinator $(BIN)/outlayer-keystore \
+    $(BIN)/outlayer-worker build/contracts/outlayer.wasm build/contracts/coinflip.wasm build/contracts/register.wasm \
+    build/contracts/forwarder.wasm $(BUILD)/examples/coin_flip.wasm
+	nice python3 bench/dev_ready.py --runs $${DEV_READY_RUNS:-5} --bin $(BIN)/outlayer \
+	  $(foreach b,$(DEV_READY_BINS),--bin $(b))
+.PHONY: bench-dev-ready

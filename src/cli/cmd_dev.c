@@ -10,6 +10,15 @@
  * everything and removes dev.json. The same --home resumes the same chain,
  * accounts and data.
  *
+ * Start-up order, for a ready time well under 2 s (docs/benchmarks.md):
+ * the devnet and the keystore together; the accounts and their contracts
+ * (dev_accounts.h: one round of transactions on a new home, view calls on
+ * a used one); the coordinator (it reads the contract's prices) while the
+ * register contract is made ready (dev_tee.h: only what is not in place);
+ * then the workers, which register their keys at start, so only once the
+ * register contract is ready. Every wait polls every DEV_POLL_MS.
+ * OUTLAYER_DEV_TIMINGS=1 prints each step with its time.
+ *
  * Ports: devnet P, coordinator P+1 (and the dashboard), keystore P+2, file
  * server P+3; --port-base 0 chooses P (four free ports below the ephemeral
  * range, kept in HOME/port-base). The dashboard's development signer takes
@@ -23,6 +32,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +48,7 @@
 #include "base/http_client.h"
 #include "cli/cli.h"
 #include "cli/dev.h"
+#include "cli/dev_accounts.h"
 #include "cli/dev_chain.h"
 #include "cli/dev_files.h"
 #include "cli/dev_signer.h"
@@ -45,6 +56,9 @@
 
 #define DEV_MAX_WORKERS 16
 #define DEV_MAX_RESTARTS 5
+/* How often start-up waits ask (loopback requests: cheap; every step of the
+ * start waits on one of these, so the interval adds up). */
+#define DEV_POLL_MS 10
 
 typedef struct dev_opts {
     char home[1024];
@@ -79,6 +93,35 @@ static int n_children;
 
 static void on_signal(int sig) { stop_signal = sig; }
 
+static struct timespec trace_t0;
+static int trace_on = -1;
+
+void dev_trace(const char *fmt, ...)
+{
+    if (trace_on < 0) {
+        const char *e = getenv("OUTLAYER_DEV_TIMINGS");
+        trace_on = e && *e && strcmp(e, "0") != 0;
+        clock_gettime(CLOCK_MONOTONIC, &trace_t0);
+    }
+    if (!trace_on)
+        return;
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    va_list ap;
+    va_start(ap, fmt);
+    char line[300];
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    /* with the wall clock (UTC, as in the children's logs) to match them up */
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    struct tm tm;
+    gmtime_r(&wall.tv_sec, &tm);
+    fprintf(stderr, "outlayer dev: %7.3f s  [%02d:%02d:%02d.%03ld]  %s\n",
+            (t.tv_sec - trace_t0.tv_sec) + (t.tv_nsec - trace_t0.tv_nsec) / 1e9, tm.tm_hour, tm.tm_min, tm.tm_sec,
+            wall.tv_nsec / 1000000, line);
+}
+
 void cmd_dev_help(FILE *out)
 {
     fprintf(
@@ -105,7 +148,8 @@ void cmd_dev_help(FILE *out)
         "Accounts (credential files in HOME/credentials/localnet/): " DEV_CONTRACT " (the contract),\n" DEV_OWNER
         " (owner), " DEV_OPERATOR " (operator, the workers' key), " DEV_USER " (user),\n" DEV_REGISTER
         " (register contract: admits the workers' simulated-TEE keys; the contract's operator).\n"
-        "Logs: HOME/logs/{devnet,keystore,coordinator,worker-N}.log.\n",
+        "Logs: HOME/logs/{devnet,keystore,coordinator,worker-N}.log. OUTLAYER_DEV_TIMINGS=1 prints each\n"
+        "start-up step with its time (to stderr).\n",
         DEV_MAX_WORKERS);
 }
 
@@ -333,10 +377,17 @@ static void print_log_tail(const child *c)
         fprintf(stderr, "  [%s] %s", c->name, lines[i % 5]);
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 /* Waits until url answers 200 while the child lives. */
 static int wait_healthy(child *c, const char *url, int timeout_ms)
 {
-    for (int waited = 0; waited <= timeout_ms && !stop_signal; waited += 50) {
+    for (int64_t until = mono_ms() + timeout_ms; mono_ms() <= until && !stop_signal;) {
         if (http_ok(url))
             return 0;
         if (waitpid(c->pid, NULL, WNOHANG) == c->pid) {
@@ -345,7 +396,7 @@ static int wait_healthy(child *c, const char *url, int timeout_ms)
             print_log_tail(c);
             return -1;
         }
-        usleep(50 * 1000);
+        usleep(DEV_POLL_MS * 1000);
     }
     if (stop_signal)
         return -1; /* interrupted, not unhealthy */
@@ -475,105 +526,6 @@ static int worker_token(const dev_opts *o, char *out, size_t size)
         return -1;
     }
     return write_secret_file(path, out);
-}
-
-/* The account's credentials from HOME/credentials/localnet, or new ones
- * (created on chain from test.near and written there). */
-static int ensure_account(near_rpc *rpc, const dev_opts *o, const near_credentials *root, const char *id,
-                          near_u128 amount, near_credentials *out, bool *created)
-{
-    char dir[PATH_MAX + 32], err[300];
-    snprintf(dir, sizeof dir, "%s/credentials", o->home);
-    *created = false;
-    int exists = dc_account_exists(rpc, id);
-    if (exists < 0) {
-        cli_error("cannot ask the devnet about %s", id);
-        return -1;
-    }
-    if (exists && near_credentials_read(dir, "localnet", id, out, err, sizeof err) == 0)
-        return 0;
-    if (exists) {
-        cli_error("%s exists on the chain but %s/localnet/%s.json is missing: remove %s to start afresh", id, dir, id,
-                  o->home);
-        return -1;
-    }
-    memset(out, 0, sizeof *out);
-    snprintf(out->account_id, sizeof out->account_id, "%s", id);
-    if (near_keypair_generate(&out->keypair) || dc_create_account(rpc, root, id, amount, out, err, sizeof err) ||
-        near_credentials_write(dir, "localnet", out, err, sizeof err)) {
-        cli_error("account %s: %s", id, err);
-        return -1;
-    }
-    *created = true;
-    return 0;
-}
-
-static int setup_chain(const dev_opts *o, const char *rpc_url)
-{
-    near_rpc *rpc = near_rpc_new(rpc_url);
-    if (!rpc)
-        return -1;
-    near_rpc_set_retry(rpc, 3, 200);
-    char path[PATH_MAX + 64], err[300];
-    near_credentials root, contract, owner, op, user, flip, reg, fwd;
-    snprintf(path, sizeof path, "%s/devnet/credentials/localnet/test.near.json", o->home);
-    int rc = -1;
-    bool made_contract = false, made_flip = false, made_reg = false, made_fwd = false, made;
-    if (near_credentials_read_file(path, &root, err, sizeof err)) {
-        cli_error("test.near key: %s", err);
-        goto out;
-    }
-    if (ensure_account(rpc, o, &root, DEV_OWNER, 100 * DC_NEAR, &owner, &made) ||
-        ensure_account(rpc, o, &root, DEV_OPERATOR, 100 * DC_NEAR, &op, &made) ||
-        ensure_account(rpc, o, &root, DEV_USER, 1000 * DC_NEAR, &user, &made) ||
-        ensure_account(rpc, o, &root, DEV_CONTRACT, 50 * DC_NEAR, &contract, &made_contract) ||
-        ensure_account(rpc, o, &root, DEV_COINFLIP, 20 * DC_NEAR, &flip, &made_flip) ||
-        ensure_account(rpc, o, &root, DEV_REGISTER, 50 * DC_NEAR, &reg, &made_reg) ||
-        ensure_account(rpc, o, &root, DEV_FORWARDER, 20 * DC_NEAR, &fwd, &made_fwd))
-        goto out;
-    if (made_contract) {
-        snprintf(path, sizeof path, "%s/outlayer.wasm", o->contracts_dir);
-        if (dc_deploy(rpc, &contract, path, "{\"owner_id\":\"" DEV_OWNER "\",\"operator_id\":\"" DEV_OPERATOR "\"}",
-                      err, sizeof err)) {
-            cli_error("deploying the OutLayer contract: %s", err);
-            goto out;
-        }
-    }
-    if (made_flip) {
-        /* The flip program goes to the file server under its SHA-256. */
-        char prog[PATH_MAX + 64], wasm_dir[PATH_MAX + 16], hash[65], init[600];
-        snprintf(prog, sizeof prog, "%s/../examples/coin_flip.wasm", o->bin_dir);
-        snprintf(wasm_dir, sizeof wasm_dir, "%s/wasm", o->home);
-        if (dev_files_add(wasm_dir, prog, hash, err, sizeof err)) {
-            cli_error("the coin-flip program: %s (run `make` first)", err);
-            goto out;
-        }
-        snprintf(init, sizeof init,
-                 "{\"outlayer_id\":\"" DEV_CONTRACT "\",\"code_source\":{\"WasmUrl\":{\"url\":"
-                 "\"http://127.0.0.1:%d/%s.wasm\",\"hash\":\"%s\",\"build_target\":\"wasm32-wasip1\"}}}",
-                 o->port_base + 3, hash, hash);
-        snprintf(path, sizeof path, "%s/coinflip.wasm", o->contracts_dir);
-        if (dc_deploy(rpc, &flip, path, init, err, sizeof err)) {
-            cli_error("deploying the coin-flip contract: %s", err);
-            goto out;
-        }
-    }
-    if (made_fwd) {
-        snprintf(path, sizeof path, "%s/forwarder.wasm", o->contracts_dir);
-        if (dc_deploy(rpc, &fwd, path, "{\"outlayer_id\":\"" DEV_CONTRACT "\"}", err, sizeof err)) {
-            cli_error("deploying the forwarder contract: %s", err);
-            goto out;
-        }
-    }
-    /* The register contract and the simulated TEE the workers register with. */
-    if (dev_tee_setup(rpc, o->home, o->contracts_dir, o->bin_dir, &owner, &reg, made_reg, err, sizeof err)) {
-        cli_error("the register contract: %s", err);
-        goto out;
-    }
-    rc = 0;
-out:
-    near_rpc_free(rpc);
-    return rc;
 }
 
 static int write_dev_json(const dev_opts *o)
@@ -869,6 +821,7 @@ static int supervise(const dev_opts *o)
 
 int cmd_dev(int argc, char **argv)
 {
+    dev_trace("start");
     dev_opts o;
     int r = parse_opts(argc, argv, &o);
     if (r)
@@ -905,6 +858,9 @@ int cmd_dev(int argc, char **argv)
     }
     int rc = CLI_EXIT_INTERNAL;
     char url[128];
+    near_rpc *rpc = NULL;
+    near_credentials owner;
+    memset(&owner, 0, sizeof owner);
     /* The signer first: the coordinator is told its port. It reads the
      * user's key when the page first asks (the account is made below). */
     snprintf(sub, sizeof sub, "%s/credentials/localnet/" DEV_USER ".json", o.home);
@@ -914,28 +870,49 @@ int cmd_dev(int argc, char **argv)
         cli_error("cannot start the dashboard's signer on 127.0.0.1");
         goto out;
     }
+    dev_trace("tokens and signer ready");
     define_children(&o, worker_tok, ks_tok);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     fprintf(stderr, "outlayer dev: starting in %s (logs in %s/logs/)\n", o.home, o.home);
 
-    /* 1. the chain, then the contract and the accounts on it */
+    /* 1. the chain and the keystore (which needs nothing of the chain) */
     child *devnet = &children[0];
-    if (child_spawn(devnet))
+    if (child_spawn(devnet) || child_spawn(&children[1]))
         goto out;
     snprintf(url, sizeof url, "http://127.0.0.1:%d/status", o.port_base);
     if (wait_healthy(devnet, url, 20000))
         goto out;
+    dev_trace("devnet healthy");
+    /* 2. the accounts and their contracts: on a new home one round of
+     * transactions in flight together, on a used one view calls only */
     snprintf(url, sizeof url, "http://127.0.0.1:%d", o.port_base);
-    if (setup_chain(&o, url))
+    rpc = near_rpc_new(url);
+    if (!rpc)
         goto out;
-    /* 2. keystore, coordinator */
+    near_rpc_set_retry(rpc, 3, 200);
+    dev_accounts_cfg acfg = {
+        .home = o.home, .bin_dir = o.bin_dir, .contracts_dir = o.contracts_dir, .files_port = o.port_base + 3};
+    char err[600];
+    if (dev_accounts_setup(rpc, &acfg, &owner, err, sizeof err)) {
+        cli_error("setting up the chain: %s", err);
+        goto out;
+    }
+    dev_trace("accounts and contracts in place");
+    /* 3. the coordinator (it reads the contract's prices when it starts),
+     * while the register contract is made ready for the workers */
+    if (child_spawn(&children[2]))
+        goto out;
+    if (dev_tee_setup(rpc, o.home, o.bin_dir, &owner, err, sizeof err)) {
+        cli_error("the register contract: %s", err);
+        goto out;
+    }
+    dev_trace("register contract ready");
     for (int i = 1; i <= 2; i++) {
-        if (child_spawn(&children[i]))
-            goto out;
         snprintf(url, sizeof url, "http://127.0.0.1:%d/health", o.port_base + (i == 1 ? 2 : 1));
         if (wait_healthy(&children[i], url, 15000))
             goto out;
+        dev_trace("%s healthy", children[i].name);
     }
     /* 3. the .wasm file server, the workers */
     snprintf(sub, sizeof sub, "%s/wasm", o.home);
@@ -946,15 +923,17 @@ int cmd_dev(int argc, char **argv)
     for (int i = 3; i < n_children; i++)
         if (child_spawn(&children[i]))
             goto out;
+    dev_trace("workers started");
     /* A worker is healthy once the coordinator has its heartbeat. */
     snprintf(url, sizeof url, "http://127.0.0.1:%d/public/workers", o.port_base + 1);
     bool all = false;
-    for (int waited = 0; waited < 15000 && !all && !stop_signal; waited += 100) {
+    int seen_before = 0;
+    for (int64_t until = mono_ms() + 15000; mono_ms() < until && !all && !stop_signal;) {
         json_t *list = NULL;
         long status = 0;
-        char err[200];
+        char herr[200];
         hc_options ho = {.timeout_ms = 1000};
-        if (hc_get_json(url, &ho, &status, &list, err, sizeof err) == 0 && status == 200) {
+        if (hc_get_json(url, &ho, &status, &list, herr, sizeof herr) == 0 && status == 200) {
             int seen = 0;
             json_t *ws = json_is_array(list) ? list : json_object_get(list, "workers");
             for (int i = 3; i < n_children; i++) {
@@ -971,6 +950,9 @@ int cmd_dev(int argc, char **argv)
                 }
             }
             all = seen == o.workers;
+            if (seen != seen_before)
+                dev_trace("%d of %d workers listed", seen, o.workers);
+            seen_before = seen;
         }
         json_decref(list);
         for (int i = 3; i < n_children; i++)
@@ -981,12 +963,13 @@ int cmd_dev(int argc, char **argv)
                 goto out;
             }
         if (!all)
-            usleep(100 * 1000);
+            usleep(DEV_POLL_MS * 1000);
     }
     if (stop_signal)
         goto out;
     if (!all)
         fprintf(stderr, "outlayer dev: warning: not every worker has reported to the coordinator yet\n");
+    dev_trace("workers listed");
     if (write_dev_json(&o)) {
         cli_error("cannot write %s/dev.json", o.home);
         goto out;
@@ -997,6 +980,8 @@ int cmd_dev(int argc, char **argv)
     supervise(&o);
     rc = CLI_EXIT_OK;
 out:
+    near_rpc_free(rpc);
+    sodium_memzero(&owner, sizeof owner);
     snprintf(sub, sizeof sub, "%s/dev.json", o.home);
     unlink(sub);
     if (stop_signal)

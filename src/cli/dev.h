@@ -20,4 +20,9 @@
  * {code_source, input_data} with a deposit; the program's JSON is stored. */
 #define DEV_FORWARDER "forwarder.test.near"
 
+/* With OUTLAYER_DEV_TIMINGS=1 in the environment, `outlayer dev` prints
+ * each start-up step with the seconds since it started (to stderr), to
+ * see where the ready time goes (docs/benchmarks.md). */
+void dev_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

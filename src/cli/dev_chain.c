@@ -61,72 +61,118 @@ static near_status tx_send(near_rpc *rpc, near_transaction *tx, const near_keypa
     return st;
 }
 
-/* A transaction sent with FINAL must have succeeded. Frees *o. */
-static int final_ok(near_status st, near_outcome *o, const char *what, char *err, size_t errlen)
+int dc_batch_begin(near_rpc *rpc, const near_credentials *who, dc_batch *b, char *err, size_t errlen)
 {
-    if (st != NEAR_OK)
-        return -1;
-    int ok = o->kind == NEAR_OUTCOME_SUCCESS;
-    if (!ok)
-        snprintf(err, errlen, "%s failed: %s", what, o->failure_message);
-    near_outcome_free(o);
-    return ok ? 0 : -1;
-}
-
-int dc_create_account(near_rpc *rpc, const near_credentials *creator, const char *id, near_u128 amount,
-                      const near_credentials *cred, char *err, size_t errlen)
-{
-    near_transaction tx;
-    if (tx_begin(rpc, creator, id, &tx, err, errlen))
-        return -1;
-    near_action_list l = near_tx_actions(&tx);
-    if (near_add_create_account(l) || near_add_transfer(l, amount) ||
-        near_add_full_access_key(l, &cred->keypair.public_key, 0)) {
-        near_transaction_free(&tx);
-        snprintf(err, errlen, "create account: out of memory");
+    memset(b, 0, sizeof *b);
+    b->who = who;
+    near_access_key_view ak;
+    near_rpc_error e = {0};
+    if (near_rpc_view_access_key(rpc, who->account_id, &who->keypair.public_key, NEAR_FINAL, &ak, &e) != NEAR_OK) {
+        snprintf(err, errlen, "access key of %s: %s", who->account_id, e.message);
+        near_rpc_error_clear(&e);
         return -1;
     }
-    near_outcome o;
-    near_status st = tx_send(rpc, &tx, &creator->keypair, NEAR_WAIT_FINAL, &o, NULL, err, errlen);
-    return final_ok(st, &o, "create account", err, errlen);
+    b->nonce = ak.key.nonce;
+    near_access_key_view_free(&ak);
+    near_block blk;
+    if (near_rpc_block(rpc, NEAR_FINAL, &blk, &e) != NEAR_OK) {
+        snprintf(err, errlen, "latest block: %s", e.message);
+        near_rpc_error_clear(&e);
+        return -1;
+    }
+    memcpy(b->block_hash, blk.hash, sizeof b->block_hash);
+    near_block_free(&blk);
+    return 0;
 }
 
-int dc_deploy(near_rpc *rpc, const near_credentials *who, const char *path, const char *init, char *err, size_t errlen)
+int dc_batch_tx(dc_batch *b, const char *receiver, near_transaction *tx, char *err, size_t errlen)
+{
+    if (near_transaction_init(tx, b->who->account_id, &b->who->keypair.public_key, b->nonce + 1, receiver,
+                              b->block_hash)) {
+        snprintf(err, errlen, "cannot build a transaction for %s", receiver);
+        return -1;
+    }
+    b->nonce++;
+    return 0;
+}
+
+int dc_batch_send(near_rpc *rpc, dc_batch *b, near_transaction *tx, const char *what, dc_sent *sent, char *err,
+                  size_t errlen)
+{
+    near_signed_transaction stx;
+    uint8_t hash[32];
+    int bad = near_transaction_sign(tx, &b->who->keypair, &stx, hash);
+    near_transaction_free(tx);
+    if (bad) {
+        snprintf(err, errlen, "%s: cannot sign the transaction", what);
+        return -1;
+    }
+    size_t len = 0;
+    uint8_t *bytes = near_signed_transaction_to_bytes(&stx, &len);
+    near_signed_transaction_free(&stx);
+    if (!bytes) {
+        snprintf(err, errlen, "%s: out of memory", what);
+        return -1;
+    }
+    near_rpc_error e = {0};
+    near_status st = near_rpc_broadcast_tx_async(rpc, bytes, len, sent->hash, &e);
+    free(bytes);
+    if (st != NEAR_OK) {
+        snprintf(err, errlen, "%s: %s: %s", what, near_status_name(st), e.message);
+        near_rpc_error_clear(&e);
+        return -1;
+    }
+    snprintf(sent->sender, sizeof sent->sender, "%s", b->who->account_id);
+    snprintf(sent->what, sizeof sent->what, "%s", what);
+    return 0;
+}
+
+int dc_wait_all(near_rpc *rpc, const dc_sent *sent, size_t n, char *err, size_t errlen)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        near_outcome o;
+        near_rpc_error e = {0};
+        /* The devnet answers once the whole receipt tree has run; they were
+         * all sent before the first wait, so this takes the longest of them. */
+        near_status st = near_rpc_tx_status(rpc, sent[i].hash, sent[i].sender, NEAR_WAIT_FINAL, 0, &o, &e);
+        if (st != NEAR_OK) {
+            if (rc == 0)
+                snprintf(err, errlen, "%s: %s: %s", sent[i].what, near_status_name(st), e.message);
+            rc = -1;
+        } else {
+            if (o.kind != NEAR_OUTCOME_SUCCESS && rc == 0) {
+                snprintf(err, errlen, "%s failed: %s", sent[i].what,
+                         o.failure_message[0] ? o.failure_message : o.final_execution_status);
+                rc = -1;
+            }
+            near_outcome_free(&o);
+        }
+        near_rpc_error_clear(&e);
+    }
+    return rc;
+}
+
+uint8_t *dc_read_code(const char *path, size_t *len, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, errlen, "cannot read %s (run `make` first)", path);
-        return -1;
+        return NULL;
     }
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     rewind(f);
-    uint8_t *code = malloc(n > 0 ? (size_t)n : 1);
+    uint8_t *code = n > 0 ? malloc((size_t)n) : NULL;
     size_t got = code ? fread(code, 1, (size_t)n, f) : 0;
     fclose(f);
-    if (!code || n <= 0 || got != (size_t)n) {
+    if (!code || got != (size_t)n) {
         free(code);
         snprintf(err, errlen, "cannot read %s", path);
-        return -1;
+        return NULL;
     }
-    near_transaction tx;
-    if (tx_begin(rpc, who, who->account_id, &tx, err, errlen)) {
-        free(code);
-        return -1;
-    }
-    near_action_list l = near_tx_actions(&tx);
-    int bad = near_add_deploy_contract(l, code, (size_t)n);
-    free(code);
-    if (!bad && init)
-        bad = near_add_function_call(l, "new", (const uint8_t *)init, strlen(init), 100 * DC_TGAS, 0);
-    if (bad) {
-        near_transaction_free(&tx);
-        snprintf(err, errlen, "cannot build the deploy transaction");
-        return -1;
-    }
-    near_outcome o;
-    near_status st = tx_send(rpc, &tx, &who->keypair, NEAR_WAIT_FINAL, &o, NULL, err, errlen);
-    return final_ok(st, &o, "deploy", err, errlen);
+    *len = (size_t)n;
+    return code;
 }
 
 int dc_account_exists(near_rpc *rpc, const char *id)

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "near/encoding.h"
 #include "tee/tee.h"
 #include "worker/worker.h"
 
@@ -86,15 +87,74 @@ void wk_tee_free(wk_worker *w)
     w->tee = NULL;
 }
 
+/* One register_worker_key transaction as the operator, sent and waited for
+ * (FINAL). The workers of one operator start together and share its key:
+ * each takes a random gap of 0..WK_TEE_NONCE_GAP above the key's nonce (any
+ * larger nonce is valid), so their transactions usually go into the same
+ * block instead of the second being dropped as a reused nonce, one block
+ * later. Like near_call_function otherwise. */
+#define WK_TEE_NONCE_GAP 1000
+static near_status send_register(wk_worker *w, near_rpc *rpc, const char *args, near_u128 stake, near_outcome *o,
+                                 near_rpc_error *e)
+{
+    const near_keypair *kp = &w->chain.keypair;
+    near_access_key_view ak;
+    near_status st = near_rpc_view_access_key(rpc, w->chain.account_id, &kp->public_key, NEAR_FINAL, &ak, e);
+    if (st)
+        return st;
+    uint64_t nonce = ak.key.nonce + 1 + randombytes_uniform(WK_TEE_NONCE_GAP + 1);
+    near_access_key_view_free(&ak);
+    near_block block;
+    if ((st = near_rpc_block(rpc, NEAR_FINAL, &block, e)))
+        return st;
+    near_transaction tx;
+    st = near_transaction_init(&tx, w->chain.account_id, &kp->public_key, nonce, w->cfg.register_contract, block.hash);
+    near_block_free(&block);
+    if (st || near_add_function_call(near_tx_actions(&tx), "register_worker_key", (const uint8_t *)args, strlen(args),
+                                     UINT64_C(300000000000000), stake)) {
+        if (!st)
+            near_transaction_free(&tx);
+        snprintf(e->message, sizeof e->message, "out of memory building the transaction");
+        return NEAR_ERR_ARG;
+    }
+    near_signed_transaction stx;
+    uint8_t hash[32];
+    int bad = near_transaction_sign(&tx, kp, &stx, hash);
+    near_transaction_free(&tx);
+    size_t len = 0;
+    uint8_t *bytes = bad ? NULL : near_signed_transaction_to_bytes(&stx, &len);
+    if (!bad)
+        near_signed_transaction_free(&stx);
+    if (!bytes) {
+        snprintf(e->message, sizeof e->message, "cannot sign the transaction");
+        return NEAR_ERR_ARG;
+    }
+    st = near_rpc_send_tx(rpc, bytes, len, NEAR_WAIT_FINAL, o, e);
+    free(bytes);
+    if (st == NEAR_ERR_TIMEOUT) {
+        /* It may still land: ask for it by hash (never a new transaction). */
+        char hash_text[64];
+        near_base58_encode(hash, 32, hash_text, sizeof hash_text);
+        st = near_rpc_tx_status(rpc, hash_text, w->chain.account_id, NEAR_WAIT_FINAL, 0, o, e);
+    }
+    if (st)
+        return st;
+    if (o->kind == NEAR_OUTCOME_FAILURE)
+        return NEAR_ERR_TX_FAILED;
+    if (o->kind != NEAR_OUTCOME_SUCCESS) {
+        snprintf(e->message, sizeof e->message, "no final status (%s)", o->final_execution_status);
+        return NEAR_ERR_PROTOCOL;
+    }
+    return NEAR_OK;
+}
+
 static int call_register(wk_worker *w, near_rpc *rpc, const char *args, near_u128 stake, char *err, size_t errlen)
 {
-    near_signer signer = {.account_id = w->chain.account_id, .keypair = &w->chain.keypair};
     for (int attempt = 1;; attempt++) {
         near_outcome o;
         near_rpc_error e = {0};
         memset(&o, 0, sizeof o);
-        near_status st = near_call_function(rpc, &signer, w->cfg.register_contract, "register_worker_key", args,
-                                            strlen(args), UINT64_C(300000000000000), stake, &o, &e);
+        near_status st = send_register(w, rpc, args, stake, &o, &e);
         if (st == NEAR_OK) {
             WK_INFO("register_worker_key on %s: %.1f TGas", w->cfg.register_contract, (double)o.gas_burnt / 1e12);
             near_outcome_free(&o);
@@ -107,12 +167,14 @@ static int call_register(wk_worker *w, near_rpc *rpc, const char *args, near_u12
             snprintf(err, errlen, "register_worker_key: %s %s", near_status_name(st), e.message);
         near_outcome_free(&o);
         near_rpc_error_clear(&e);
-        /* Workers sharing the operator key collide on nonces; the chain and
-         * the network may be slow to start. A refusal by the contract is final. */
+        /* A refusal by the contract is final. The chain and the network may
+         * be slow to start: wait a little. A nonce another worker took
+         * (same gap) is already visible when we hear of it: again at once. */
         if (st == NEAR_ERR_TX_FAILED || attempt >= 8 || w->stop)
             return -1;
         WK_WARN("%s; retrying", err);
-        usleep((useconds_t)(200000 + randombytes_uniform(800000)));
+        usleep(st == NEAR_ERR_INVALID_NONCE ? (useconds_t)randombytes_uniform(20000)
+                                            : (useconds_t)(200000 + randombytes_uniform(800000)));
     }
 }
 

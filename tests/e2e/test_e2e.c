@@ -55,6 +55,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/http_client.h"
@@ -1513,6 +1514,140 @@ static void test_second_stack(void **state)
     expect_output("echo:first", "Text", "\"first\"");
 }
 
+/* The register contract's settings over restarts (src/cli/dev_tee.c). A
+ * used home whose register contract is ready (collateral valid long enough,
+ * the worker binary's measurements approved, the operator set) costs the
+ * owner no transaction: outlayer dev checks with view calls. What is not in
+ * place is put back: here the owner removes the approvals, makes the
+ * operator account the operator again and uploads collateral made 20 days
+ * ago (10 days left); after a restart every setting is back, the collateral
+ * is new, the workers registered again and a request is answered. */
+static uint64_t key_nonce(const near_credentials *who)
+{
+    near_access_key_view v;
+    near_rpc_error e = {0};
+    assert_int_equal(near_rpc_view_access_key(C.node.rpc, who->account_id, &who->keypair.public_key, NEAR_FINAL, &v, &e),
+                     NEAR_OK);
+    uint64_t n = v.key.nonce;
+    near_access_key_view_free(&v);
+    return n;
+}
+
+static void owner_call(const near_credentials *owner, const char *receiver, const char *method, json_t *args)
+{
+    char *text = json_dumps(args, JSON_COMPACT);
+    json_decref(args);
+    assert_non_null(text);
+    near_outcome o;
+    near_rpc_error err = {0};
+    char tx[64];
+    near_status st = dn_call(&C.node, owner, receiver, method, text, 0, NEAR_WAIT_FINAL, &o, &err, tx);
+    if (st != NEAR_OK)
+        fail_msg("%s.%s: %s %s", receiver, method, near_status_name(st), err.message);
+    near_outcome_free(&o);
+    near_rpc_error_clear(&err);
+    free(text);
+}
+
+static int active_worker_keys(const char *mrtd)
+{
+    char *text = view_text("register.test.near", "list_workers", "{}");
+    json_t *list = json_loads(text, 0, NULL);
+    free(text);
+    int n = worker_keys_active(list, mrtd);
+    json_decref(list);
+    return n;
+}
+
+static void restart_dev(void)
+{
+    assert_int_equal(stop_dev(), 0);
+    char dev_json[300];
+    snprintf(dev_json, sizeof dev_json, "%s/dev.json", home);
+    json_t *d = start_dev(dev_json);
+    assert_non_null(d);
+    json_decref(d);
+}
+
+static void test_restart_repairs_register_settings(void **state)
+{
+    char dev_json[300];
+    snprintf(dev_json, sizeof dev_json, "%s/dev.json", home);
+    near_credentials owner;
+    assert_int_equal(load_key(dev_json, "owner", &owner), 0);
+    char *mrtd = sh_out("python3 -c 'import hashlib,sys; e=hashlib.sha256(open(sys.argv[1],\"rb\").read()).digest();"
+                        " print(hashlib.sha384(b\"outlayer-sim-mrtd:\"+e).hexdigest(), end=\"\")' %s/outlayer-worker",
+                        bin_dir);
+    assert_non_null(mrtd);
+    /* all in place: no transaction of the owner, the workers register anew */
+    uint64_t nonce = key_nonce(&owner);
+    int active = active_worker_keys(mrtd);
+    restart_dev();
+    assert_true(key_nonce(&owner) == nonce);
+    assert_int_equal(active_worker_keys(mrtd), active + 2);
+
+    /* take every setting away */
+    char *text = view_text("register.test.near", "get_approved_measurements", "{}");
+    json_t *sets = json_loads(text, 0, NULL);
+    free(text);
+    json_t *ours = NULL;
+    size_t i;
+    json_t *set;
+    json_array_foreach(sets, i, set)
+    {
+        const char *m = json_string_value(json_object_get(set, "mrtd"));
+        if (m && strcmp(m, mrtd) == 0)
+            ours = set;
+    }
+    assert_non_null(ours);
+    char rtmr3[100];
+    snprintf(rtmr3, sizeof rtmr3, "%s", json_string_value(json_object_get(ours, "rtmr3")));
+    owner_call(&owner, "register.test.near", "remove_approved_measurements", json_pack("{s:O}", "measurements", ours));
+    owner_call(&owner, "register.test.near", "remove_approved_rtmr3", json_pack("{s:s}", "rtmr3", rtmr3));
+    json_decref(sets);
+    time_t then = time(NULL) - 20 * 86400;
+    struct tm tm;
+    char when[32];
+    gmtime_r(&then, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char *old = sh_out("%s tee collateral --platform %s/tee --time %s", outlayer_bin, home, when);
+    assert_non_null(old);
+    old[strcspn(old, "\n")] = 0;
+    owner_call(&owner, "register.test.near", "update_collateral", json_pack("{s:s}", "collateral", old));
+    owner_call(&owner, WH_OUTLAYER, "set_operator", json_pack("{s:s}", "new_operator_id", WH_OPERATOR));
+    char *cfg = view_text(WH_OUTLAYER, "get_config", "{}");
+    assert_non_null(strstr(cfg, "\"" WH_OPERATOR "\""));
+    free(cfg);
+    char args[200];
+    snprintf(args, sizeof args, "{\"rtmr3\":\"%s\"}", rtmr3);
+    char *yes = view_text("register.test.near", "is_rtmr3_approved", args);
+    assert_string_equal(yes, "false");
+    free(yes);
+
+    /* a restart puts them back */
+    active = active_worker_keys(mrtd);
+    restart_dev();
+    cfg = view_text(WH_OUTLAYER, "get_config", "{}");
+    assert_string_equal(cfg, "[\"owner.test.near\",\"register.test.near\"]");
+    free(cfg);
+    yes = view_text("register.test.near", "is_rtmr3_approved", args);
+    assert_string_equal(yes, "true");
+    free(yes);
+    text = view_text("register.test.near", "get_approved_measurements", "{}");
+    assert_non_null(strstr(text, mrtd));
+    free(text);
+    text = view_text("register.test.near", "get_collateral", "{}");
+    json_t *now_coll = json_loads(text, JSON_DECODE_ANY, NULL);
+    free(text);
+    assert_true(json_is_string(now_coll));
+    assert_string_not_equal(json_string_value(now_coll), old);
+    json_decref(now_coll);
+    free(old);
+    assert_int_equal(active_worker_keys(mrtd), active + 2);
+    free(mrtd);
+    expect_output("echo:repaired", "Text", "\"repaired\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1538,6 +1673,7 @@ int main(void)
         cmocka_unit_test(test_kill_worker_mid_compile),
         cmocka_unit_test(test_kill_coordinator_and_devnet),
         cmocka_unit_test(test_restart_resumes),
+        cmocka_unit_test(test_restart_repairs_register_settings),
     };
     /* E2E_ONLY=PATTERN runs only the matching tests (cmocka's filter), to
      * work on one; the stack starts and stops as always. */
