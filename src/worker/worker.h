@@ -33,6 +33,7 @@
 
 #include "base/log.h"
 #include "builder/builder.h"
+#include "hostapi/netpolicy.h"
 #include "near/keys.h"
 #include "near/rpc.h"
 
@@ -179,24 +180,8 @@ int wk_block_events(json_t *block, uint64_t height, const char *contract_id, jso
 /* ------------------------------------------------------------- fetch */
 /* 1 when lowercase-hex SHA-256(data) equals expected (any case); actual gets the hash. */
 int wk_hash_matches(const uint8_t *data, size_t len, const char *expected, char actual[65]);
-/* Where a WasmUrl download may connect (netpolicy.c), judged on the
- * resolved address of every connection, redirects included. */
-struct sockaddr;
-typedef enum {
-    WK_ADDR_PUBLIC,
-    WK_ADDR_LOOPBACK,    /* 127/8, ::1 */
-    WK_ADDR_PRIVATE,     /* RFC 1918, fc00::/7, fec0::/10 */
-    WK_ADDR_CGNAT,       /* 100.64/10 */
-    WK_ADDR_LINK_LOCAL,  /* 169.254/16, fe80::/10 (cloud metadata endpoints) */
-    WK_ADDR_MULTICAST,   /* 224/4, ff00::/8 */
-    WK_ADDR_UNSPECIFIED, /* 0/8, :: */
-    WK_ADDR_RESERVED,    /* 240/4, documentation, non-IP, ... */
-} wk_addr_class;
-/* IPv4-mapped, NAT64 and 6to4 IPv6 addresses are judged by their IPv4 part. */
-wk_addr_class wk_addr_classify(const struct sockaddr *sa);
-/* Public always; loopback, private and CGNAT only with allow_private. */
-bool wk_addr_allowed(wk_addr_class c, bool allow_private);
-const char *wk_addr_class_name(wk_addr_class c);
+/* Where a WasmUrl download may connect: src/hostapi/netpolicy.h, judged
+ * on the resolved address of every connection, redirects included. */
 
 typedef struct {
     size_t max_bytes;   /* size cap (refused while streaming) */
