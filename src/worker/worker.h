@@ -104,6 +104,8 @@ typedef struct wk_result {
     uint64_t executed;                  /* instructions the run executed (instructions is 0 for a failed run) */
     uint8_t replay_nonce[WK_NONCE_LEN]; /* the run's random nonce (wk_replay_seed), recorded in the attestation */
     bool has_replay_nonce;
+    uint32_t http_requests;        /* outlayer_v1.http_request calls the program made */
+    uint8_t http_transcript[32];   /* their transcript hash (docs/program-api.md), when http_requests > 0 */
 } wk_result;
 
 void wk_result_free(wk_result *r);
@@ -114,6 +116,7 @@ void wk_result_fail(wk_result *r, const char *category, const char *fmt, ...) __
 typedef struct wk_exec_limits {
     size_t max_output_bytes;     /* program stdout cap (default 65536) */
     const uint8_t *replay_nonce; /* WK_NONCE_LEN bytes to repeat a run (outlayer verify); NULL = a fresh one */
+    const char *http_allow;      /* the program's HTTP allow-list (--http-allow); NULL = HTTP disabled */
 } wk_exec_limits;
 
 /* The seed of a run's random_get stream (docs/verify.md):
@@ -239,6 +242,7 @@ typedef struct wk_config {
     int64_t start_block;
     int64_t max_wasm_bytes, download_timeout_ms, max_output_bytes;
     char *tee;
+    char *http_allow; /* --http-allow: hosts programs may reach (docs/program-api.md) */
     char *tee_platform, *register_contract, *register_stake; /* --tee simulated (tee.c) */
     int64_t shutdown_grace_ms;
     char *git_base_url, *build_dir;

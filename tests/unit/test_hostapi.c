@@ -20,6 +20,7 @@
 
 #include "hostapi/hostapi.h"
 #include "runner/runner.h"
+#include "worker/worker.h"
 
 static struct MHD_Daemon *server;
 static unsigned port;
@@ -426,6 +427,67 @@ static void test_price_oracle_example(void **st)
     hostapi_ctx_free(h);
 }
 
+/* The worker's path: wk_execute offers outlayer_v1 with --http-allow, and
+ * the attestation record carries the transcript hash (bound into task_hash). */
+static void test_worker_execute_and_attestation(void **st)
+{
+    (void)st;
+    size_t len;
+    const uint8_t *wasm = read_wasm(HOSTAPI_ORACLE_WASM, &len);
+    char req_json[1024];
+    snprintf(req_json, sizeof req_json,
+             "{\"request_id\":7,\"data_id\":\"abcd\",\"code_source\":{\"type\":\"WasmUrl\",\"url\":\"file:///x\","
+             "\"hash\":\"00\",\"build_target\":\"wasm32-wasip1\"},\"resource_limits\":{\"max_instructions\":"
+             "100000000,\"max_memory_mb\":16,\"max_execution_seconds\":20},\"input_data\":"
+             "\"http://127.0.0.1:%u/price\",\"response_format\":\"Json\",\"context\":{\"sender_id\":\"alice.near\","
+             "\"block_height\":12,\"block_timestamp\":1765000000000000000}}",
+             port);
+    json_t *o = json_loads(req_json, 0, NULL);
+    assert_non_null(o);
+    wk_request r;
+    char err[WK_ERR] = "";
+    assert_int_equal(wk_request_parse(o, &r, err, sizeof err), 0);
+    json_decref(o);
+
+    wk_exec_limits lim = {.http_allow = "127.0.0.1"};
+    wk_result res;
+    wk_execute(&r, wasm, len, NULL, &lim, &res);
+    assert_true(res.success);
+    char *shown = json_dumps(res.output, JSON_ENCODE_ANY);
+    json_t *value = json_object_get(res.output, "Json"); /* the output in its response_format */
+    if (!json_is_object(value) || json_number_value(json_object_get(value, "price")) != 42.5)
+        fail_msg("output %s", shown ? shown : "(none)");
+    free(shown);
+    assert_int_equal(res.http_requests, 1);
+
+    wk_worker w;
+    memset(&w, 0, sizeof w);
+    w.cfg.tee = "none";
+    w.coord.worker_id = "w-test";
+    json_t *att = wk_attestation(&w, 42, &r, "aa", &res);
+    assert_non_null(att);
+    char hex[65];
+    sodium_bin2hex(hex, sizeof hex, res.http_transcript, 32);
+    assert_string_equal(json_string_value(json_object_get(att, "http_transcript_sha256")), hex);
+    assert_int_equal(json_integer_value(json_object_get(att, "http_requests")), 1);
+    char task1[65];
+    snprintf(task1, sizeof task1, "%s", json_string_value(json_object_get(att, "task_hash")));
+    json_decref(att);
+    /* the transcript is part of the task hash */
+    res.http_transcript[0] ^= 1;
+    att = wk_attestation(&w, 42, &r, "aa", &res);
+    assert_string_not_equal(json_string_value(json_object_get(att, "task_hash")), task1);
+    json_decref(att);
+    wk_result_free(&res);
+
+    /* without --http-allow the program links but its request is refused */
+    wk_execute(&r, wasm, len, NULL, NULL, &res);
+    assert_false(res.success);
+    assert_int_equal(res.http_requests, 1);
+    wk_result_free(&res);
+    wk_request_free(&r);
+}
+
 static void test_allow_list(void **st)
 {
     (void)st;
@@ -463,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_job_deadline_counts_http_time),
         cmocka_unit_test(test_malformed_and_out_of_bounds),
         cmocka_unit_test(test_price_oracle_example),
+        cmocka_unit_test(test_worker_execute_and_attestation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
