@@ -26,3 +26,6 @@ hostapi-test-san:
 	@$(MAKE) --no-print-directory SAN=1 hostapi-test
 TEST_STEPS += hostapi-test hostapi-test-san
 .PHONY: hostapi-test hostapi-test-san
+
+# Fuzzing the host-call argument decoding (fuzz-smoke-hostapi_decode is part of make test).
+$(eval $(call fuzz_target,hostapi_decode,tests/fuzz/fuzz_hostapi_decode.c $(FUZZ_LIB)/libhostapi.a,-lcurl -lsodium))
