@@ -29,3 +29,9 @@ TEST_STEPS += hostapi-test hostapi-test-san
 
 # Fuzzing the host-call argument decoding (fuzz-smoke-hostapi_decode is part of make test).
 $(eval $(call fuzz_target,hostapi_decode,tests/fuzz/fuzz_hostapi_decode.c $(FUZZ_LIB)/libhostapi.a,-lcurl -lsodium))
+
+# `outlayer run --allow-http` with the price-oracle example (tests/cli/hostapi.sh).
+hostapi-cli-test: $(BIN)/outlayer $(HOSTAPI_ORACLE_WASM)
+	@timeout 120 tests/cli/hostapi.sh $(BUILD)
+TEST_STEPS += hostapi-cli-test
+.PHONY: hostapi-cli-test
