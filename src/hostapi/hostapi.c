@@ -34,6 +34,11 @@ hostapi_ctx *hostapi_ctx_new(const hostapi_config *cfg)
             return NULL;
         }
     }
+    if (cfg && cfg->ca_file && !(h->ca_file = strdup(cfg->ca_file))) {
+        free(h->allow);
+        free(h);
+        return NULL;
+    }
     h->allow_private = cfg && cfg->allow_private;
     h->max_requests = cfg && cfg->max_requests ? cfg->max_requests : HOSTAPI_DEFAULT_MAX_REQUESTS;
     h->max_request_bytes = cfg && cfg->max_request_bytes ? cfg->max_request_bytes : HOSTAPI_DEFAULT_MAX_REQUEST_BYTES;
@@ -51,6 +56,7 @@ void hostapi_ctx_free(hostapi_ctx *h)
     if (!h)
         return;
     free(h->allow);
+    free(h->ca_file);
     free(h->response);
     free(h);
 }

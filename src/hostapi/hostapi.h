@@ -62,6 +62,9 @@ typedef struct hostapi_config {
     uint64_t max_request_bytes;  /* 0 = default */
     uint64_t max_response_bytes; /* 0 = default */
     uint64_t time_ms;            /* 0 = default */
+    /* PEM file of CA certificates trusted for https (a private CA, tests);
+     * NULL = the system's store. Certificates are always verified. */
+    const char *ca_file;
 } hostapi_config;
 
 typedef struct hostapi_ctx hostapi_ctx;

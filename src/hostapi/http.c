@@ -229,6 +229,10 @@ int hostapi_http_perform(hostapi_ctx *h, const hostapi_request *rq, uint8_t **re
         curl_easy_setopt(c, CURLOPT_PROXY, "");
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+        if (h->ca_file)
+            curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
         curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_checked);
         curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &x);

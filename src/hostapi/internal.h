@@ -9,6 +9,7 @@
 
 struct hostapi_ctx {
     char *allow;
+    char *ca_file; /* NULL = the system's CA store */
     bool allow_private;
     uint32_t max_requests;
     uint64_t max_request_bytes, max_response_bytes, time_ms;

@@ -22,8 +22,9 @@
 #include "runner/runner.h"
 #include "worker/worker.h"
 
-static struct MHD_Daemon *server;
-static unsigned port;
+static struct MHD_Daemon *server, *tls_server;
+static unsigned port, tls_port;
+static char tls_dir[64]; /* a mktemp directory: the test CA and the server's certificate */
 
 /* ---- the local server ---- */
 
@@ -100,6 +101,68 @@ static void request_done(void *cls, struct MHD_Connection *c, void **state, enum
     *state = NULL;
 }
 
+static char *slurp(const char *dir, const char *name)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = calloc(1, 65536);
+    if (buf)
+        fread(buf, 1, 65535, f);
+    fclose(f);
+    return buf;
+}
+
+/* A test CA and a certificate for IP 127.0.0.1 signed by it (openssl), and
+ * an https server with that certificate. */
+static int tls_setup(void)
+{
+    snprintf(tls_dir, sizeof tls_dir, "/tmp/hostapi-tls-XXXXXX");
+    if (!mkdtemp(tls_dir))
+        return -1;
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && printf 'subjectAltName=IP:127.0.0.1\\n' > ext.cnf && "
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem "
+             "-days 2 -subj /CN=outlayer-test-ca 2>/dev/null && "
+             "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key -out srv.csr "
+             "-subj /CN=127.0.0.1 2>/dev/null && "
+             "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 "
+             "-extfile ext.cnf 2>/dev/null",
+             tls_dir);
+    if (system(cmd) != 0)
+        return -1;
+    char *key = slurp(tls_dir, "srv.key"), *cert = slurp(tls_dir, "srv.pem");
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    tls_server = key && cert ? MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                                                    MHD_USE_TLS,
+                                                0, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, &sa,
+                                                MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_MEM_CERT, cert,
+                                                MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL, MHD_OPTION_END)
+                             : NULL;
+    free(key);
+    free(cert);
+    if (!tls_server)
+        return -1;
+    tls_port = MHD_get_daemon_info(tls_server, MHD_DAEMON_INFO_BIND_PORT)->port;
+    return 0;
+}
+
+static void tls_teardown(void)
+{
+    if (tls_server)
+        MHD_stop_daemon(tls_server);
+    static const char *const files[] = {"ext.cnf", "ca.key", "ca.pem", "ca.srl", "srv.key", "srv.csr", "srv.pem"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[128];
+        snprintf(path, sizeof path, "%s/%s", tls_dir, files[i]);
+        unlink(path);
+    }
+    rmdir(tls_dir);
+}
+
 static int setup(void **st)
 {
     (void)st;
@@ -110,13 +173,14 @@ static int setup(void **st)
     if (!server)
         return -1;
     port = MHD_get_daemon_info(server, MHD_DAEMON_INFO_BIND_PORT)->port;
-    return sodium_init() < 0 ? -1 : 0;
+    return sodium_init() < 0 || tls_setup() ? -1 : 0;
 }
 
 static int teardown(void **st)
 {
     (void)st;
     MHD_stop_daemon(server);
+    tls_teardown();
     return 0;
 }
 
@@ -488,6 +552,26 @@ static void test_worker_execute_and_attestation(void **st)
     wk_request_free(&r);
 }
 
+/* https against the test CA: verified with it, refused without it. */
+static void test_https_with_test_ca(void **st)
+{
+    (void)st;
+    char url[128], ca[128];
+    snprintf(url, sizeof url, "https://127.0.0.1:%u/price", tls_port);
+    snprintf(ca, sizeof ca, "%s/ca.pem", tls_dir);
+    enc rq = request("GET", url, NULL, NULL);
+    hostapi_config with_ca = {.ca_file = ca};
+    assert_int_equal(probe_code("127.0.0.1", &with_ca, "raw", NULL, &rq), HOSTAPI_OK);
+    /* the system store does not know the test CA */
+    assert_int_equal(probe_code("127.0.0.1", NULL, "raw", NULL, &rq), HOSTAPI_ENETWORK);
+    /* plain http to the TLS port is a protocol failure, not a hang */
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/price", tls_port);
+    rq = request("GET", url, NULL, NULL);
+    hostapi_config quick = {.ca_file = ca, .time_ms = 3000};
+    int code = probe_code("127.0.0.1", &quick, "raw", NULL, &rq);
+    assert_true(code == HOSTAPI_ENETWORK || code == HOSTAPI_ETIMEOUT);
+}
+
 static void test_allow_list(void **st)
 {
     (void)st;
@@ -526,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_malformed_and_out_of_bounds),
         cmocka_unit_test(test_price_oracle_example),
         cmocka_unit_test(test_worker_execute_and_attestation),
+        cmocka_unit_test(test_https_with_test_ca),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
