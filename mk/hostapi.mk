@@ -20,8 +20,8 @@ $(OBJ)/tests/unit/test_hostapi.o: CFLAGS += -DHOSTAPI_PROBE_WASM='"$(abspath $(H
   -DHOSTAPI_ORACLE_WASM='"$(abspath $(HOSTAPI_ORACLE_WASM))"'
 $(BUILD)/tests/unit/test_hostapi: $(HOSTAPI_PROBE_WASM) $(HOSTAPI_ORACLE_WASM)
 
-hostapi-test: $(BUILD)/tests/unit/test_hostapi
-	@cd tests/unit && timeout 170 ../../$(BUILD)/tests/unit/test_hostapi
+hostapi-test: $(BUILD)/tests/unit/test_hostapi $(BUILD)/tests/unit/test_hostapi_vrf
+	@cd tests/unit && timeout 170 ../../$(BUILD)/tests/unit/test_hostapi && ../../$(BUILD)/tests/unit/test_hostapi_vrf
 hostapi-test-san:
 	@$(MAKE) --no-print-directory SAN=1 hostapi-test
 TEST_STEPS += hostapi-test hostapi-test-san

@@ -59,4 +59,18 @@ grep -q "host not on the allow-list" "$DIR/err" || fail "stderr: $(cat "$DIR/err
 
 # usage: one pattern per flag
 if "$OUTLAYER" run --allow-http "a.org,b.org" "$ORACLE" < /dev/null > /dev/null 2>&1; then fail "accepted a list"; fi
+# verify-vrf: RFC 9381 B.3 Example 17 (alpha = 0x72 = "r")
+PK=3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c
+PI=f3141cd382dc42909d19ec5110469e4feae18300e94f304590abdced48aed5933bf0864a62558b3ed7f2fea45c92a465301b3bbf5e3e54ddf2d935be3b67926da3ef39226bbc355bdc9850112c8f4b02
+BETA=eb4440665d3891d668e7e0fcaf587f1b4bd7fbfe99d0eb2211ccec90496310eb5e33821bc613efb94db5e5b54c70a848a0bef4553a41befc57663b56373a5031
+[ "$("$OUTLAYER" verify-vrf --public-key $PK --proof $PI --alpha 72)" = $BETA ] || fail "verify-vrf example 17"
+[ "$("$OUTLAYER" verify-vrf --public-key $PK --proof $PI --alpha-text r)" = $BETA ] || fail "verify-vrf --alpha-text"
+set +e
+"$OUTLAYER" verify-vrf --public-key $PK --proof $PI --alpha 73 > "$DIR/out" 2> "$DIR/err"; rc=$?
+set -e
+[ $rc -eq 1 ] && [ ! -s "$DIR/out" ] && grep -q "NOT valid" "$DIR/err" || fail "verify-vrf accepted another input (rc $rc)"
+set +e
+"$OUTLAYER" verify-vrf --public-key $PK --proof 00 --alpha 72 > /dev/null 2>&1; rc=$?
+set -e
+[ $rc -eq 64 ] || fail "verify-vrf short proof: rc $rc"
 echo "hostapi cli: ok"
