@@ -35,3 +35,6 @@ hostapi-cli-test: $(BIN)/outlayer $(HOSTAPI_ORACLE_WASM)
 	@timeout 120 tests/cli/hostapi.sh $(BUILD)
 TEST_STEPS += hostapi-cli-test
 .PHONY: hostapi-cli-test
+
+# The worker e2e test runs the price oracle on the devnet (tests/worker/test_worker_e2e.c).
+worker-test: $(HOSTAPI_ORACLE_WASM)
