@@ -6,7 +6,7 @@
  * refused while it streams, never buffered whole), at most
  * WK_FETCH_MAX_REDIRECTS redirects and only to http/https, no proxy from
  * the environment, and every connection — each redirect hop, each address
- * of a name — checked by netpolicy.c on the resolved address curl is about
+ * of a name — checked by src/hostapi/netpolicy.c on the resolved address curl is about
  * to connect to (CURLOPT_OPENSOCKETFUNCTION), so a name cannot point
  * inside and the socket goes to exactly the address that was checked.
  * file:// only when the operator allowed it (--allow-file-urls, for tests
