@@ -7,7 +7,7 @@ CLI_OBJ := $(call objs_of,$(CLI_SRC))
 PROGRAMS += $(BIN)/outlayer
 
 # The libraries outlayer links. Subcommands that need more add them here.
-CLI_LIBS := $(RUNNER_LIB) $(WASI_LIB) $(WASM_LIB)
+CLI_LIBS := $(RUNNER_LIB) $(HOSTAPI_LIB) $(WASI_LIB) $(WASM_LIB)
 # `outlayer secrets` (src/cli/cmd_secrets.c):
 CLI_LIBS += $(SECRETS_LIB) $(BASE_LIB) $(NEAR_LIB)
 $(BIN)/outlayer: LDLIBS += $(LIB_CURL) -lpcre2-8

@@ -26,7 +26,7 @@ worker-unit: $(WORKER_UNIT_BIN)
 
 WORKER_MAIN_OBJ := $(call objs_of,src/worker/main.c)
 PROGRAMS += $(BIN)/outlayer-worker
-WORKER_LIBS := $(WORKER_LIB) $(LIB)/libbuilder.a $(LIB)/libbase.a $(LIB)/librunner.a $(LIB)/libwasi.a $(LIB)/libwasm.a $(LIB)/libnear.a \
+WORKER_LIBS := $(WORKER_LIB) $(LIB)/libbuilder.a $(LIB)/libbase.a $(LIB)/librunner.a $(LIB)/libhostapi.a $(LIB)/libwasi.a $(LIB)/libwasm.a $(LIB)/libnear.a \
   $(LIB)/libsecrets.a $(LIB)/libtee.a
 
 $(BIN)/outlayer-worker: $(WORKER_MAIN_OBJ) $(WORKER_LIBS)
@@ -41,7 +41,7 @@ WORKER_IT_SRC := $(wildcard tests/worker/test_worker_*.c)
 WORKER_IT_BIN := $(patsubst tests/worker/%.c,$(BUILD)/tests/worker/%,$(WORKER_IT_SRC))
 # (tests/keystore/ks_harness.c: the e2e test starts a real keystore.)
 WORKER_IT_SUPPORT := $(call objs_of,tests/devnet/devnet_harness.c tests/worker/worker_harness.c tests/keystore/ks_harness.c)
-WORKER_IT_LIBS := $(WORKER_LIB) $(LIB)/libbuilder.a $(LIB)/libbase.a $(LIB)/librunner.a $(LIB)/libwasi.a $(LIB)/libwasm.a $(LIB)/libnear.a \
+WORKER_IT_LIBS := $(WORKER_LIB) $(LIB)/libbuilder.a $(LIB)/libbase.a $(LIB)/librunner.a $(LIB)/libhostapi.a $(LIB)/libwasi.a $(LIB)/libwasm.a $(LIB)/libnear.a \
   $(LIB)/libsecrets.a $(LIB)/libtee.a
 
 $(OBJ)/tests/worker/%.o: CFLAGS += -Itests/devnet -Itests/worker -Itests/keystore

@@ -56,6 +56,8 @@ void cmd_verify_help(FILE *out);
 int cli_split_repo_commit(const char *arg, char *repo, size_t rcap, char *commit, size_t ccap);
 int cmd_tee(int argc, char **argv);
 void cmd_tee_help(FILE *out);
+int cmd_verify_vrf(int argc, char **argv);
+void cmd_verify_vrf_help(FILE *out);
 
 /* Prints "outlayer: <message>\n" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

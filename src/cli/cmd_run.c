@@ -41,6 +41,11 @@ void cmd_run_help(FILE *out)
             "  --seed HEX          deterministic run, as a worker's (docs/verify.md): random_get is\n"
             "                      the stream of this 32-byte seed, clocks are virtual\n"
             "  --clock-base NS     with --seed: the realtime clock's start (default 0)\n"
+            "  --allow-http HOST   let the program make HTTP requests to HOST through the\n"
+            "                      outlayer_v1 host API (docs/program-api.md); repeatable;\n"
+            "                      patterns: api.example.com, *.example.com, *, or an IP\n"
+            "                      literal such as 127.0.0.1 (which also admits that private\n"
+            "                      or loopback address). Default: no HTTP\n"
             "  --json              the report as one JSON object (last line of stderr)\n"
             "  -h, --help          this help\n"
             "  -- ARGS...          arguments for the program (argv[0] is the file's name)\n"
@@ -58,7 +63,7 @@ void cmd_run_help(FILE *out)
             "  %d    any other trap (unreachable, out of bounds access, stack exhausted, ...)\n"
             "A program may itself exit with one of these codes; the report tells them apart.\n"
             "\n"
-            "The program sees no files, no network and no host environment. Output limits:\n"
+            "The program sees no files, no host environment and no network (but see --allow-http).\nOutput limits: "
             "stdout max-memory-mb MiB (passing it traps), stderr 1 MiB (the rest is dropped).\n",
             RUNNER_DEFAULT_FUEL, RUNNER_DEFAULT_MEMORY_MB, RUNNER_DEFAULT_TIMEOUT_MS, CLI_EXIT_USAGE,
             CLI_EXIT_BAD_MODULE, CLI_EXIT_NO_INPUT, CLI_EXIT_INTERNAL, CLI_EXIT_FUEL, CLI_EXIT_MEMORY, CLI_EXIT_OUTPUT,
@@ -78,6 +83,8 @@ typedef struct run_args {
     bool json;
     bool replay; /* --seed: deterministic random and clocks */
     runner_replay replay_cfg;
+    char *http_allow; /* --allow-http patterns, comma separated; NULL = none */
+    hostapi_ctx *hostapi;
 } run_args;
 
 /* "--name value" or "--name=value": the value, advancing *i; NULL if absent. */
@@ -161,6 +168,18 @@ static int parse_args(int argc, char **argv, run_args *a)
             v = option_value(argc, argv, &i, "--clock-base");
             if (!v || !cli_parse_u64(v, 0, UINT64_MAX, &a->replay_cfg.realtime_base_ns))
                 return usage_error("--clock-base needs nanoseconds since 1970", v);
+        } else if (is_option(arg, "--allow-http")) {
+            v = option_value(argc, argv, &i, "--allow-http");
+            if (!v || !*v || strchr(v, ',') || strchr(v, ' '))
+                return usage_error("--allow-http needs one host pattern", v);
+            size_t old = a->http_allow ? strlen(a->http_allow) : 0;
+            char *n = realloc(a->http_allow, old + strlen(v) + 2);
+            if (!n)
+                return usage_error("out of memory", NULL);
+            if (old)
+                n[old++] = ',';
+            strcpy(n + old, v);
+            a->http_allow = n;
         } else if (is_option(arg, "--env")) {
             v = option_value(argc, argv, &i, "--env");
             if (!v || !strchr(v, '=') || v[0] == '=')
@@ -346,6 +365,15 @@ static void report_json(const run_args *a, const runner_result *r, int code, con
     json_object_set_new(limits, "max_memory_mb", json_integer((json_int_t)a->max_memory_mb));
     json_object_set_new(limits, "timeout_ms", json_integer((json_int_t)a->timeout_ms));
     json_object_set_new(o, "limits", limits);
+    if (a->hostapi) {
+        uint8_t th[32];
+        uint32_t nreq = 0;
+        char hex[65];
+        hostapi_transcript(a->hostapi, th, &nreq);
+        sodium_bin2hex(hex, sizeof hex, th, sizeof th);
+        json_object_set_new(o, "http_requests", json_integer(nreq));
+        json_object_set_new(o, "http_transcript_sha256", json_string(hex));
+    }
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (s)
         u64_unmark(s);
@@ -399,6 +427,14 @@ int cmd_run(int argc, char **argv)
         .stderr_sink = write_stderr,
         .replay = a.replay ? &a.replay_cfg : NULL,
     };
+    hostapi_config hc = {.http_allow = a.http_allow};
+    a.hostapi = hostapi_ctx_new(&hc);
+    if (!a.hostapi) {
+        cli_error("out of memory");
+        code = CLI_EXIT_INTERNAL;
+        goto done;
+    }
+    opts.hostapi = a.hostapi;
     runner_result r;
     runner_run(&opts, &r);
     fflush(stdout);
@@ -423,5 +459,7 @@ done:
     free(input);
     free(a.env);
     free(a.prog_argv);
+    free(a.http_allow);
+    hostapi_ctx_free(a.hostapi);
     return code;
 }

@@ -14,6 +14,8 @@ static const cli_command commands[] = {
     {"request", "ask the OutLayer contract to run a program and print the result", cmd_request, cmd_request_help},
     {"build", "build a git commit exactly as a worker does and print the WASM's SHA-256", cmd_build, cmd_build_help},
     {"verify", "re-run a finished request and check the worker's result field by field", cmd_verify, cmd_verify_help},
+    {"verify-vrf", "check a VRF proof (RFC 9381 ECVRF-EDWARDS25519-SHA512-TAI) and print its output", cmd_verify_vrf,
+     cmd_verify_vrf_help},
     {"tee", "simulated TEE quotes, DCAP quote verification off chain, worker registration", cmd_tee, cmd_tee_help},
 };
 

@@ -46,6 +46,7 @@ typedef struct watchdog {
     struct timespec deadline; /* CLOCK_MONOTONIC */
     olw_store *store;
     wasi_ctx *ctx;
+    hostapi_ctx *hostapi;
 } watchdog;
 
 static void *watchdog_main(void *arg)
@@ -59,16 +60,19 @@ static void *watchdog_main(void *arg)
         w->fired = true;
         olw_store_interrupt(w->store);
         wasi_ctx_cancel(w->ctx);
+        if (w->hostapi)
+            hostapi_ctx_cancel(w->hostapi);
     }
     pthread_mutex_unlock(&w->lock);
     return NULL;
 }
 
-static bool watchdog_start(watchdog *w, uint64_t timeout_ms, olw_store *store, wasi_ctx *ctx)
+static bool watchdog_start(watchdog *w, uint64_t timeout_ms, olw_store *store, wasi_ctx *ctx, hostapi_ctx *hostapi)
 {
     memset(w, 0, sizeof *w);
     w->store = store;
     w->ctx = ctx;
+    w->hostapi = hostapi;
     clock_gettime(CLOCK_MONOTONIC, &w->deadline);
     w->deadline.tv_sec += (time_t)(timeout_ms / 1000);
     w->deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
@@ -254,13 +258,15 @@ runner_status runner_run(const runner_options *o, runner_result *r)
     wasi_ctx *ctx = wasi_ctx_new(&cfg);
     olw_linker *linker = store ? olw_linker_new(store) : NULL;
     olw_module *module = NULL;
-    if (!store || !ctx || !linker || !wasi_define(linker, ctx)) {
+    if (!store || !ctx || !linker || !wasi_define(linker, ctx) || (o->hostapi && !hostapi_define(linker, o->hostapi))) {
         r->status = RUNNER_INTERNAL;
         set_message(r, "out of host memory while preparing the run");
         goto done;
     }
     watchdog dog;
-    bool dog_running = o->timeout_ms > 0 && watchdog_start(&dog, o->timeout_ms, store, ctx);
+    if (o->hostapi && o->timeout_ms > 0)
+        hostapi_ctx_set_deadline(o->hostapi, t0 + o->timeout_ms * 1000);
+    bool dog_running = o->timeout_ms > 0 && watchdog_start(&dog, o->timeout_ms, store, ctx, o->hostapi);
     if (o->timeout_ms > 0 && !dog_running) {
         r->status = RUNNER_INTERNAL;
         set_message(r, "cannot start the timeout watchdog thread");

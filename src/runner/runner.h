@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hostapi/hostapi.h"
 #include "wasi/wasi.h"
 #include "wasm/olw.h"
 
@@ -70,6 +71,13 @@ typedef struct runner_options {
     wasi_sink_fn stdout_sink;
     wasi_sink_fn stderr_sink;
     void *sink_env;
+
+    /* The outlayer_v1 host API (src/hostapi/, docs/program-api.md), or NULL
+     * for none (a program importing it then fails to link). The runner sets
+     * its deadline to the job's wall-clock deadline and cancels it with the
+     * watchdog, so time spent in HTTP counts toward timeout_ms. The caller
+     * keeps it and reads the transcript afterwards. */
+    hostapi_ctx *hostapi;
 } runner_options;
 
 typedef enum runner_status {

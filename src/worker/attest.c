@@ -6,7 +6,10 @@
  *
  *   task_hash = SHA-256("execute" ‖ i64_le(job_id) ‖ [repo] ‖ [commit] ‖
  *               build_target ‖ [wasm_hash] ‖ input_hash ‖ output_hash ‖
- *               [u64_le(block_height)])  (absent parts omitted, hashes as hex text)
+ *               [u64_le(block_height)] ‖ [http_transcript_sha256])
+ *               (absent parts omitted, hashes as hex text; the HTTP
+ *               transcript only when the program made requests, see
+ *               docs/program-api.md, and then also a record field)
  * The quote is shaped like a TDX quote (632 bytes, version 4, TEE type
  * TDX) so that verifiers and the coordinator parse it, but it is not
  * signed: with no TEE hardware it proves nothing and says so.
@@ -72,6 +75,11 @@ json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, 
             le[i] = (uint8_t)(v >> (8 * i));
         crypto_hash_sha256_update(&st, le, 8);
     }
+    char http_hex[65] = "";
+    if (res->http_requests > 0) {
+        sodium_bin2hex(http_hex, sizeof http_hex, res->http_transcript, 32);
+        put_str(&st, http_hex);
+    }
     uint8_t task_hash[32];
     crypto_hash_sha256_final(&st, task_hash);
     sodium_bin2hex(task_hex, sizeof task_hex, task_hash, 32);
@@ -106,6 +114,10 @@ json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, 
         json_is_integer(bh) ? bh : json_null(), "repo_url", r->source.is_git ? r->source.repo : NULL, "commit_hash",
         r->source.is_git ? r->source.commit : NULL, "build_target", r->source.build_target, "wasm_hash", wasm_hash,
         "input_hash", input_hash, "output_hash", output_hash, "worker_id", w->coord.worker_id, "task_hash", task_hex);
+    if (record && res->http_requests > 0) {
+        json_object_set_new(record, "http_requests", json_integer(res->http_requests));
+        json_object_set_new(record, "http_transcript_sha256", json_string(http_hex));
+    }
     /* --tee simulated: a quote signed by the simulated platform, over the
      * same report_data, replaces the unsigned one (tee.c). */
     if (record && wk_tee_record(w, q + WK_QUOTE_REPORT_DATA, record))

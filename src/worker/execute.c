@@ -196,6 +196,11 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
     if (json_is_integer(bts) && json_integer_value(bts) > 0)
         replay.realtime_base_ns = (uint64_t)json_integer_value(bts);
     o.replay = &replay;
+    /* outlayer_v1 is always offered, so programs that use it link; with no
+     * allow-list every request is refused (EDISABLED). */
+    hostapi_config hc = {.http_allow = lim ? lim->http_allow : NULL};
+    hostapi_ctx *hapi = hostapi_ctx_new(&hc);
+    o.hostapi = hapi;
     runner_result rr;
     uint64_t t0 = wk_now_ms();
     if (req->max_instructions == 0) {
@@ -204,7 +209,17 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
         rr.status = RUNNER_TRAP;
         rr.limit = RUNNER_LIMIT_FUEL;
     } else {
-        runner_run(&o, &rr);
+        if (hapi)
+            runner_run(&o, &rr);
+        else {
+            memset(&rr, 0, sizeof rr);
+            rr.status = RUNNER_INTERNAL;
+            snprintf(rr.message, sizeof rr.message, "out of host memory");
+        }
+    }
+    if (hapi) {
+        hostapi_transcript(hapi, res->http_transcript, &res->http_requests);
+        hostapi_ctx_free(hapi);
     }
     wk_env_free(env, env_n);
     res->time_ms = wk_now_ms() - t0;

@@ -6,7 +6,7 @@
  * refused while it streams, never buffered whole), at most
  * WK_FETCH_MAX_REDIRECTS redirects and only to http/https, no proxy from
  * the environment, and every connection — each redirect hop, each address
- * of a name — checked by netpolicy.c on the resolved address curl is about
+ * of a name — checked by src/hostapi/netpolicy.c on the resolved address curl is about
  * to connect to (CURLOPT_OPENSOCKETFUNCTION), so a name cannot point
  * inside and the socket goes to exactly the address that was checked.
  * file:// only when the operator allowed it (--allow-file-urls, for tests
@@ -88,19 +88,19 @@ static curl_socket_t open_checked(void *ud, curlsocktype purpose, struct curl_so
 {
     fetch_ctx *f = ud;
     (void)purpose;
-    wk_addr_class c = wk_addr_classify(&a->addr);
-    if (!wk_addr_allowed(c, f->allow_private)) {
+    net_addr_class c = net_addr_classify(&a->addr);
+    if (!net_addr_allowed(c, f->allow_private)) {
         char ip[INET6_ADDRSTRLEN] = "?";
         if (a->family == AF_INET)
             inet_ntop(AF_INET, &((struct sockaddr_in *)&a->addr)->sin_addr, ip, sizeof ip);
         else if (a->family == AF_INET6)
             inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&a->addr)->sin6_addr, ip, sizeof ip);
         snprintf(f->refused, sizeof f->refused, "the address %s is %s", ip,
-                 c == WK_ADDR_LOOPBACK || c == WK_ADDR_PRIVATE || c == WK_ADDR_CGNAT
-                     ? (c == WK_ADDR_LOOPBACK  ? "loopback (allowed only with --allow-private-urls)"
-                        : c == WK_ADDR_PRIVATE ? "private (allowed only with --allow-private-urls)"
+                 c == NET_ADDR_LOOPBACK || c == NET_ADDR_PRIVATE || c == NET_ADDR_CGNAT
+                     ? (c == NET_ADDR_LOOPBACK  ? "loopback (allowed only with --allow-private-urls)"
+                        : c == NET_ADDR_PRIVATE ? "private (allowed only with --allow-private-urls)"
                                                : "carrier-grade NAT (allowed only with --allow-private-urls)")
-                     : wk_addr_class_name(c));
+                     : net_addr_class_name(c));
         return CURL_SOCKET_BAD;
     }
     return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);

@@ -352,7 +352,8 @@ static void execute_job(wk_worker *w, near_rpc *rpc, wk_slot *slot, const wk_req
                     r->secrets_profile, r->secrets_owner, err);
             wk_result_fail(&res, category, "%s", err);
         } else {
-            wk_exec_limits lim = {.max_output_bytes = (size_t)w->cfg.max_output_bytes};
+            wk_exec_limits lim = {.max_output_bytes = (size_t)w->cfg.max_output_bytes,
+                                  .http_allow = w->cfg.http_allow};
             WK_INFO("request %" PRIu64 ": running %s (attempt %" PRIu64 "%s)", r->request_id, checksum, r->attempt,
                     secrets ? ", with secrets" : "");
             wk_execute(r, bytes, len, secrets, &lim, &res);

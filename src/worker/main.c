@@ -70,6 +70,10 @@ static const cfg_option OPTIONS[] = {
     {"allow-private-urls", "ALLOW_PRIVATE_URLS", "false",
      "let WasmUrl downloads reach loopback, private and CGNAT addresses (local development only)", CFG_BOOL,
      &W.cfg.allow_private_urls, 0, 0, 0, NULL},
+    {"http-allow", "HTTP_ALLOW", NULL,
+     "hosts programs may reach with outlayer_v1.http_request, comma separated: api.example.com, *.example.com, "
+     "* or an IP literal (which also admits that private address); unset = no HTTP (docs/program-api.md)",
+     CFG_STRING, &W.cfg.http_allow, 0, 0, 0, NULL},
     {"tee", "TEE_MODE", "none", "attestation: none | simulated", CFG_STRING, &W.cfg.tee, 0, 0, 0, NULL},
     {"tee-platform", "TEE_PLATFORM_DIR", NULL,
      "--tee simulated: the simulated platform's directory (outlayer dev / outlayer tee platform make one)", CFG_STRING,

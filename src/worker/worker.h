@@ -33,6 +33,7 @@
 
 #include "base/log.h"
 #include "builder/builder.h"
+#include "hostapi/netpolicy.h"
 #include "near/keys.h"
 #include "near/rpc.h"
 
@@ -103,6 +104,8 @@ typedef struct wk_result {
     uint64_t executed;                  /* instructions the run executed (instructions is 0 for a failed run) */
     uint8_t replay_nonce[WK_NONCE_LEN]; /* the run's random nonce (wk_replay_seed), recorded in the attestation */
     bool has_replay_nonce;
+    uint32_t http_requests;        /* outlayer_v1.http_request calls the program made */
+    uint8_t http_transcript[32];   /* their transcript hash (docs/program-api.md), when http_requests > 0 */
 } wk_result;
 
 void wk_result_free(wk_result *r);
@@ -113,6 +116,7 @@ void wk_result_fail(wk_result *r, const char *category, const char *fmt, ...) __
 typedef struct wk_exec_limits {
     size_t max_output_bytes;     /* program stdout cap (default 65536) */
     const uint8_t *replay_nonce; /* WK_NONCE_LEN bytes to repeat a run (outlayer verify); NULL = a fresh one */
+    const char *http_allow;      /* the program's HTTP allow-list (--http-allow); NULL = HTTP disabled */
 } wk_exec_limits;
 
 /* The seed of a run's random_get stream (docs/verify.md):
@@ -179,24 +183,8 @@ int wk_block_events(json_t *block, uint64_t height, const char *contract_id, jso
 /* ------------------------------------------------------------- fetch */
 /* 1 when lowercase-hex SHA-256(data) equals expected (any case); actual gets the hash. */
 int wk_hash_matches(const uint8_t *data, size_t len, const char *expected, char actual[65]);
-/* Where a WasmUrl download may connect (netpolicy.c), judged on the
- * resolved address of every connection, redirects included. */
-struct sockaddr;
-typedef enum {
-    WK_ADDR_PUBLIC,
-    WK_ADDR_LOOPBACK,    /* 127/8, ::1 */
-    WK_ADDR_PRIVATE,     /* RFC 1918, fc00::/7, fec0::/10 */
-    WK_ADDR_CGNAT,       /* 100.64/10 */
-    WK_ADDR_LINK_LOCAL,  /* 169.254/16, fe80::/10 (cloud metadata endpoints) */
-    WK_ADDR_MULTICAST,   /* 224/4, ff00::/8 */
-    WK_ADDR_UNSPECIFIED, /* 0/8, :: */
-    WK_ADDR_RESERVED,    /* 240/4, documentation, non-IP, ... */
-} wk_addr_class;
-/* IPv4-mapped, NAT64 and 6to4 IPv6 addresses are judged by their IPv4 part. */
-wk_addr_class wk_addr_classify(const struct sockaddr *sa);
-/* Public always; loopback, private and CGNAT only with allow_private. */
-bool wk_addr_allowed(wk_addr_class c, bool allow_private);
-const char *wk_addr_class_name(wk_addr_class c);
+/* Where a WasmUrl download may connect: src/hostapi/netpolicy.h, judged
+ * on the resolved address of every connection, redirects included. */
 
 typedef struct {
     size_t max_bytes;   /* size cap (refused while streaming) */
@@ -254,6 +242,7 @@ typedef struct wk_config {
     int64_t start_block;
     int64_t max_wasm_bytes, download_timeout_ms, max_output_bytes;
     char *tee;
+    char *http_allow; /* --http-allow: hosts programs may reach (docs/program-api.md) */
     char *tee_platform, *register_contract, *register_stake; /* --tee simulated (tee.c) */
     int64_t shutdown_grace_ms;
     char *git_base_url, *build_dir;

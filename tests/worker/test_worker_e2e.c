@@ -65,6 +65,9 @@ static ks_node ks;
 static ks_node ks_attested;         /* a --require-attestation keystore */
 static const char *keystore_url;    /* what workers are given (ks.url) */
 static bool worker_keystore = true; /* start workers with --keystore-url */
+static uint8_t *oracle; /* sdk/examples/price_oracle.c: fetches a quote with outlayer_v1 HTTP */
+static size_t oracle_len;
+static char oracle_hash[65];
 static uint8_t *probe2;             /* the probe with a custom section: same code, another hash */
 static size_t probe2_len;
 static char probe2_hash[65];
@@ -100,6 +103,10 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
         body = probe2, len = probe2_len;
     else if (strcmp(url, "/big.wasm") == 0)
         body = big, len = sizeof big;
+    else if (strcmp(url, "/oracle.wasm") == 0)
+        body = oracle, len = oracle_len;
+    else if (strcmp(url, "/quote.json") == 0)
+        body = (const uint8_t *)"{\"symbol\":\"NEAR\",\"price\": 7.5}", len = 32;
     struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
     enum MHD_Result ok = MHD_queue_response(conn, body ? MHD_HTTP_OK : MHD_HTTP_NOT_FOUND, r);
     MHD_destroy_response(r);
@@ -174,7 +181,10 @@ static void start_worker(void)
                     start,
                     "--allow-private-urls",
                     "true",
-                    /* the WasmUrl server is this process, on 127.0.0.1 */ NULL,
+                    /* the WasmUrl server is this process, on 127.0.0.1 */
+                    "--http-allow",
+                    "127.0.0.1,localhost", /* programs' HTTP: the quote server is this process too */
+                    NULL,
                     NULL,
                     NULL,
                     NULL,
@@ -240,6 +250,10 @@ static int setup(void **state)
     if (!probe)
         return -1;
     wk_sha256_hex(probe, probe_len, probe_hash);
+    oracle = dn_read_file("build/sdk/price_oracle.wasm", &oracle_len);
+    if (!oracle)
+        return -1;
+    wk_sha256_hex(oracle, oracle_len, oracle_hash);
     randombytes_buf(big, sizeof big);
     wk_sha256_hex(big, sizeof big, big_hash);
     files = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, serve, NULL, MHD_OPTION_END);
@@ -345,6 +359,7 @@ static int teardown(void **state)
         sh("rm -rf %s", dir);
     free(probe);
     free(probe2);
+    free(oracle);
     return bad ? -1 : 0;
 }
 
@@ -428,6 +443,29 @@ static void test_wasm_url_success(void **state)
     free(value);
     free(src);
     /* The coordinator accepted the attestation record of each job. */
+    assert_int_equal(log_count("attestation not stored", ""), 0);
+}
+
+/* A program's outlayer_v1 HTTP request through the real worker: the price
+ * oracle's fetched value resolves the request on chain; a name that
+ * resolves to loopback is refused after DNS (docs/program-api.md). */
+static void test_http_oracle(void **state)
+{
+    char *src = wasm_url_source("/oracle.wasm", oracle_hash);
+    char input[128], *value = NULL;
+    snprintf(input, sizeof input, "http://127.0.0.1:%d/quote.json", files_port);
+    json_t *d = run_request(src, LIMITS(1000000000, 32, 10), input, "Json", &value);
+    assert_string_equal(value, "{\"price\":7.5,\"status\":200}");
+    assert_true(json_is_true(json_object_get(d, "success")));
+    json_decref(d);
+    free(value);
+    /* localhost is on the worker's list (--http-allow 127.0.0.1,localhost) but a name, so its
+     * loopback address is refused; a host not on the list is refused before DNS */
+    snprintf(input, sizeof input, "http://localhost:%d/quote.json", files_port);
+    expect_failure(src, LIMITS(1000000000, 32, 10), input, "address refused");
+    snprintf(input, sizeof input, "http://127.0.0.2:%d/quote.json", files_port);
+    expect_failure(src, LIMITS(1000000000, 32, 10), input, "host not on the allow-list");
+    free(src);
     assert_int_equal(log_count("attestation not stored", ""), 0);
 }
 
@@ -928,7 +966,8 @@ static void test_wrong_key_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_wasm_url_success),  cmocka_unit_test(test_wasm_url_failures),
+        cmocka_unit_test(test_wasm_url_success),  cmocka_unit_test(test_http_oracle),
+        cmocka_unit_test(test_wasm_url_failures),
         cmocka_unit_test(test_git_source),        cmocka_unit_test(test_rust_git_source),
         cmocka_unit_test(test_caller_contract),   cmocka_unit_test(test_secrets),
         cmocka_unit_test(test_secrets_attested),  cmocka_unit_test(test_kill_mid_execution),
