@@ -178,6 +178,7 @@ void api_attestation_add(hs_request *req, void *ctx)
     const char *quote = json_string_value(json_object_get(b, "tdx_quote"));
     const char *out = json_string_value(json_object_get(b, "output_hash"));
     json_t *rid = json_object_get(b, "request_id"), *bh = json_object_get(b, "block_height");
+    json_t *http_n = json_object_get(b, "http_requests");
     static const char *const TEXT[] = {"caller_account_id", "transaction_hash", "repo_url", "commit_hash",
                                        "build_target"};
     static const size_t TEXT_MAX[] = {64, 64, 512, 64, 64};
@@ -194,6 +195,11 @@ void api_attestation_add(hs_request *req, void *ctx)
     } else if ((rid && !json_is_null(rid) && !json_is_integer(rid)) ||
                (bh && !json_is_null(bh) && !json_is_integer(bh))) {
         hs_reply_error(req, 422, "fields 'request_id' and 'block_height' must be integers");
+        bad = 1;
+    } else if (http_n && !json_is_null(http_n) && (!json_is_integer(http_n) || json_integer_value(http_n) < 0)) {
+        hs_reply_error(req, 422, "field 'http_requests' must be a non-negative integer");
+        bad = 1;
+    } else if (opt_str_len(b, "http_transcript_sha256", 64, 1, req)) {
         bad = 1;
     }
     for (size_t i = 0; !bad && i < 5; i++)

@@ -108,6 +108,9 @@ static const char *const MIGRATIONS[] = {
     /* 3: commit -> branch answers of /github/resolve-branch */
     "CREATE TABLE branch_cache(repo TEXT NOT NULL, commit_id TEXT NOT NULL, branch TEXT NOT NULL,"
     "  expires_at INTEGER NOT NULL, PRIMARY KEY(repo, commit_id));",
+    /* 4: the program's outlayer_v1 HTTP transcript (docs/program-api.md), which task_hash binds */
+    "ALTER TABLE task_attestations ADD COLUMN http_transcript_sha256 TEXT;"
+    "ALTER TABLE task_attestations ADD COLUMN http_requests INTEGER;",
 };
 
 /* The same migrations for PostgreSQL: version N here is version N above. */
@@ -185,6 +188,9 @@ static const char *const MIGRATIONS_PG[] = {
     /* 3: commit -> branch answers of /github/resolve-branch */
     "CREATE TABLE branch_cache(repo TEXT NOT NULL, commit_id TEXT NOT NULL, branch TEXT NOT NULL,"
     "  expires_at BIGINT NOT NULL, PRIMARY KEY(repo, commit_id));",
+    /* 4: the program's outlayer_v1 HTTP transcript (docs/program-api.md), which task_hash binds */
+    "ALTER TABLE task_attestations ADD COLUMN http_transcript_sha256 TEXT;"
+    "ALTER TABLE task_attestations ADD COLUMN http_requests BIGINT;",
 };
 #define NMIGRATIONS ((int)(sizeof MIGRATIONS / sizeof *MIGRATIONS))
 _Static_assert(sizeof MIGRATIONS == sizeof MIGRATIONS_PG, "one migration list per dialect, same length");
@@ -1607,23 +1613,29 @@ st_status store_attestation_add(store *s, json_t *a, const char *measurement, co
 {
     int64_t tid = json_integer_value(json_object_get(a, "task_id")), rb, bb;
     const int64_t *rid = jint_ptr(a, "request_id", &rb), *bh = jint_ptr(a, "block_height", &bb);
+    int64_t hb;
+    const int64_t *http_n = jint_ptr(a, "http_requests", &hb);
     st_status ret = ST_ERROR;
     db *d = db_get(s->pool);
-    db_rows *st = db_query(
-        d,
-        "INSERT INTO task_attestations(task_id, task_type, tdx_quote, worker_measurement, request_id, "
-        "caller_account_id, transaction_hash, block_height, repo_url, commit_hash, build_target, wasm_hash, "
-        "input_hash, output_hash, token_hash, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
-        "ittt"
-        "I"
-        "tt"
-        "I"
-        "ttttttt"
-        "i",
-        tid, jstr_or_null(a, "task_type"), jstr_or_null(a, "tdx_quote"), measurement, rid,
-        jstr_or_null(a, "caller_account_id"), jstr_or_null(a, "transaction_hash"), bh, jstr_or_null(a, "repo_url"),
-        jstr_or_null(a, "commit_hash"), jstr_or_null(a, "build_target"), jstr_or_null(a, "wasm_hash"),
-        jstr_or_null(a, "input_hash"), jstr_or_null(a, "output_hash"), token_hash, store_now_ms());
+    db_rows *st =
+        db_query(d,
+                 "INSERT INTO task_attestations(task_id, task_type, tdx_quote, worker_measurement, request_id, "
+                 "caller_account_id, transaction_hash, block_height, repo_url, commit_hash, build_target, wasm_hash, "
+                 "input_hash, output_hash, token_hash, created_at, http_transcript_sha256, http_requests) "
+                 "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                 "ittt"
+                 "I"
+                 "tt"
+                 "I"
+                 "ttttttt"
+                 "i"
+                 "t"
+                 "I",
+                 tid, jstr_or_null(a, "task_type"), jstr_or_null(a, "tdx_quote"), measurement, rid,
+                 jstr_or_null(a, "caller_account_id"), jstr_or_null(a, "transaction_hash"), bh,
+                 jstr_or_null(a, "repo_url"), jstr_or_null(a, "commit_hash"), jstr_or_null(a, "build_target"),
+                 jstr_or_null(a, "wasm_hash"), jstr_or_null(a, "input_hash"), jstr_or_null(a, "output_hash"),
+                 token_hash, store_now_ms(), jstr_or_null(a, "http_transcript_sha256"), http_n);
     if (st && db_next(st) == 1) {
         *id = db_int(st, 0);
         ret = ST_OK;
@@ -1641,21 +1653,37 @@ json_t *store_attestation_get(store *s, int64_t task_id)
         db_query(d,
                  "SELECT id, task_id, task_type, tdx_quote, worker_measurement, request_id, caller_account_id, "
                  "transaction_hash, block_height, repo_url, commit_hash, build_target, wasm_hash, input_hash, "
-                 "output_hash, created_at FROM task_attestations WHERE task_id=? ORDER BY id LIMIT 1",
+                 "output_hash, http_transcript_sha256, http_requests, created_at FROM task_attestations "
+                 "WHERE task_id=? ORDER BY id LIMIT 1",
                  "i", task_id);
     if (st && db_next(st) == 1) {
-        static const char *const K[] = {
-            "id",          "task_id",           "task_type",        "tdx_quote",    "worker_measurement",
-            "request_id",  "caller_account_id", "transaction_hash", "block_height", "repo_url",
-            "commit_hash", "build_target",      "wasm_hash",        "input_hash",   "output_hash"};
-        static const int IS_INT[] = {1, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+        static const char *const K[] = {"id",
+                                        "task_id",
+                                        "task_type",
+                                        "tdx_quote",
+                                        "worker_measurement",
+                                        "request_id",
+                                        "caller_account_id",
+                                        "transaction_hash",
+                                        "block_height",
+                                        "repo_url",
+                                        "commit_hash",
+                                        "build_target",
+                                        "wasm_hash",
+                                        "input_hash",
+                                        "output_hash",
+                                        "http_transcript_sha256",
+                                        "http_requests"};
+        static const int IS_INT[] = {1, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1};
+        enum { NCOLS = sizeof K / sizeof *K };
+        _Static_assert(sizeof IS_INT / sizeof *IS_INT == NCOLS, "one type per column");
         o = json_object();
-        for (int i = 0; i < 15; i++) {
+        for (int i = 0; i < NCOLS; i++) {
             if (db_null(st, i))
                 continue; /* optional keys are omitted when null (spec §13.2) */
             json_object_set_new(o, K[i], IS_INT[i] ? json_integer(db_int(st, i)) : json_string(db_text(st, i)));
         }
-        json_object_set_new(o, "timestamp", json_integer(db_int(st, 15) / 1000));
+        json_object_set_new(o, "timestamp", json_integer(db_int(st, NCOLS) / 1000));
     }
     db_done(st);
     db_put(s->pool, d);

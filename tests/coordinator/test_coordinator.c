@@ -1376,6 +1376,8 @@ static void test_attestations_and_api_keys(void **st)
     json_t *a =
         json_pack("{s:i, s:s, s:s, s:s, s:s, s:i, s:s}", "task_id", 4242, "task_type", "execute", "tdx_quote", q,
                   "input_hash", h64, "output_hash", h64, "request_id", 77, "repo_url", "https://github.com/a/b");
+    json_object_set_new(a, "http_transcript_sha256", json_string(h64));
+    json_object_set_new(a, "http_requests", json_integer(2));
     assert_int_equal(callj("POST", "/attestations", TOK, json_deep_copy(a), &r), 201);
     assert_int_equal(strlen(jstr(r.json, "worker_measurement")), 96);
     assert_int_equal(strncmp(jstr(r.json, "worker_measurement"), "000102", 6), 0); /* byte 256 = 0x00 */
@@ -1399,6 +1401,16 @@ static void test_attestations_and_api_keys(void **st)
     json_object_set_new(bad, "output_hash", json_string("abc"));
     callj("POST", "/attestations", TOK, bad, &r);
     expect_error(&r, 400, "output_hash");
+    reply_free(&r);
+    bad = json_deep_copy(a);
+    json_object_set_new(bad, "http_transcript_sha256", json_string("abc"));
+    callj("POST", "/attestations", TOK, bad, &r);
+    expect_error(&r, 400, "http_transcript_sha256");
+    reply_free(&r);
+    bad = json_deep_copy(a);
+    json_object_set_new(bad, "http_requests", json_integer(-1));
+    callj("POST", "/attestations", TOK, bad, &r);
+    expect_error(&r, 422, "http_requests");
     reply_free(&r);
     bad = json_deep_copy(a);
     json_object_set_new(bad, "task_type", json_string("Execute"));
@@ -1425,6 +1437,8 @@ static void test_attestations_and_api_keys(void **st)
     assert_string_equal(jstr(r.json, "task_type"), "execute");
     assert_int_equal(jint(r.json, "request_id"), 77);
     assert_null(json_object_get(r.json, "wasm_hash")); /* null keys are omitted */
+    assert_string_equal(jstr(r.json, "http_transcript_sha256"), h64);
+    assert_int_equal(jint(r.json, "http_requests"), 2);
     assert_true(jint(r.json, "timestamp") > 1700000000);
     reply_free(&r);
     call_full("GET", "/attestations/999999", NULL, NULL, NULL, 0, h, &r);
