@@ -146,6 +146,14 @@ static olw_trap_code fn_http_request(olw_call *call, const uint64_t *args, uint6
     if (code == HOSTAPI_OK)
         put_bytes(&h->transcript, resp, resp_len);
     free(req);
+    /* The request timed out at the job's wall-clock deadline (its timeout is
+     * cut to the deadline, in whole milliseconds, so it may end a moment
+     * early): the job is over, whether or not the watchdog's interrupt has
+     * landed yet, and the program must not go on as if only HTTP failed. */
+    if (h->deadline_us && code == HOSTAPI_ETIMEOUT && hostapi_now_us() + 10000 >= h->deadline_us) {
+        free(resp);
+        return olw_call_trap(call, OLW_TRAP_INTERRUPTED, "time limit reached during an HTTP request");
+    }
 
     if (code == HOSTAPI_OK) {
         if ((t = olw_call_charge(call, resp_len / 64 + 1))) {

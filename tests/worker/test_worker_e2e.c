@@ -65,10 +65,11 @@ static ks_node ks;
 static ks_node ks_attested;         /* a --require-attestation keystore */
 static const char *keystore_url;    /* what workers are given (ks.url) */
 static bool worker_keystore = true; /* start workers with --keystore-url */
-static uint8_t *oracle; /* sdk/examples/price_oracle.c: fetches a quote with outlayer_v1 HTTP */
+static uint8_t *oracle;             /* sdk/examples/price_oracle.c: fetches a quote with outlayer_v1 HTTP */
+static const char QUOTE_JSON[] = "{\"symbol\":\"NEAR\",\"price\": 7.5}";
 static size_t oracle_len;
 static char oracle_hash[65];
-static uint8_t *probe2;             /* the probe with a custom section: same code, another hash */
+static uint8_t *probe2; /* the probe with a custom section: same code, another hash */
 static size_t probe2_len;
 static char probe2_hash[65];
 
@@ -106,7 +107,7 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
     else if (strcmp(url, "/oracle.wasm") == 0)
         body = oracle, len = oracle_len;
     else if (strcmp(url, "/quote.json") == 0)
-        body = (const uint8_t *)"{\"symbol\":\"NEAR\",\"price\": 7.5}", len = 32;
+        body = (const uint8_t *)QUOTE_JSON, len = sizeof QUOTE_JSON - 1;
     struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
     enum MHD_Result ok = MHD_queue_response(conn, body ? MHD_HTTP_OK : MHD_HTTP_NOT_FOUND, r);
     MHD_destroy_response(r);
@@ -140,55 +141,15 @@ static void start_worker(void)
     snprintf(run, sizeof run, "e2e-%d", worker_runs);
     char start[32];
     snprintf(start, sizeof start, "%llu", (unsigned long long)dn_height(&C.node));
-    char *argv[] = {(char *)worker_bin,
-                    "--api-token",
-                    token,
-                    "--contract-id",
-                    WH_OUTLAYER,
-                    "--key-file",
-                    key,
-                    "--rpc-url",
-                    rpc,
-                    "--coordinator-url",
-                    coord,
-                    "--monitor",
-                    "true",
-                    "--feed-url",
-                    feed,
-                    "--cursor-file",
-                    cursor,
-                    "--jobs",
-                    "2",
-                    "--poll-timeout",
-                    "2",
-                    "--heartbeat",
-                    "500ms",
-                    "--max-wasm-size",
-                    "1MiB",
-                    "--max-output",
-                    "16KiB",
-                    "--git-base-url",
-                    port_git,
-                    "--build-dir",
-                    dir,
-                    "--tee",
-                    "simulated",
-                    "--worker-id",
-                    run,
-                    "--shutdown-grace",
-                    "5s",
-                    "--start-block",
-                    start,
-                    "--allow-private-urls",
-                    "true",
+    char *argv[] = {(char *)worker_bin, "--api-token", token, "--contract-id", WH_OUTLAYER, "--key-file", key,
+                    "--rpc-url", rpc, "--coordinator-url", coord, "--monitor", "true", "--feed-url", feed,
+                    "--cursor-file", cursor, "--jobs", "2", "--poll-timeout", "2", "--heartbeat", "500ms",
+                    "--max-wasm-size", "1MiB", "--max-output", "16KiB", "--git-base-url", port_git, "--build-dir", dir,
+                    "--tee", "simulated", "--worker-id", run, "--shutdown-grace", "5s", "--start-block", start,
+                    "--allow-private-urls", "true",
                     /* the WasmUrl server is this process, on 127.0.0.1 */
-                    "--http-allow",
-                    "127.0.0.1,localhost", /* programs' HTTP: the quote server is this process too */
-                    NULL,
-                    NULL,
-                    NULL,
-                    NULL,
-                    NULL};
+                    "--http-allow", "127.0.0.1,localhost", /* programs' HTTP: the quote server is this process too */
+                    NULL, NULL, NULL, NULL, NULL};
     if (worker_keystore) {
         size_t n = 0;
         while (argv[n])
@@ -966,14 +927,21 @@ static void test_wrong_key_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_wasm_url_success),  cmocka_unit_test(test_http_oracle),
+        cmocka_unit_test(test_wasm_url_success),
+        cmocka_unit_test(test_http_oracle),
         cmocka_unit_test(test_wasm_url_failures),
-        cmocka_unit_test(test_git_source),        cmocka_unit_test(test_rust_git_source),
-        cmocka_unit_test(test_caller_contract),   cmocka_unit_test(test_secrets),
-        cmocka_unit_test(test_secrets_attested),  cmocka_unit_test(test_kill_mid_execution),
-        cmocka_unit_test(test_kill_mid_compile),  cmocka_unit_test(test_sigterm_finishes_job),
-        cmocka_unit_test(test_restarts),          cmocka_unit_test(test_abandoned),
-        cmocka_unit_test(test_wrong_key_refused), cmocka_unit_test(test_secret_not_written),
+        cmocka_unit_test(test_git_source),
+        cmocka_unit_test(test_rust_git_source),
+        cmocka_unit_test(test_caller_contract),
+        cmocka_unit_test(test_secrets),
+        cmocka_unit_test(test_secrets_attested),
+        cmocka_unit_test(test_kill_mid_execution),
+        cmocka_unit_test(test_kill_mid_compile),
+        cmocka_unit_test(test_sigterm_finishes_job),
+        cmocka_unit_test(test_restarts),
+        cmocka_unit_test(test_abandoned),
+        cmocka_unit_test(test_wrong_key_refused),
+        cmocka_unit_test(test_secret_not_written),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
