@@ -107,6 +107,7 @@ int vf_chain_parse(json_t *res, const char *tx_hash, const char *contract, uint6
             out->resolved = true;
             out->success = json_is_true(json_object_get(d, "success"));
             const char *em = json_string_value(json_object_get(d, "error_message"));
+            free(out->error); /* a second completion event (a hostile node) replaces the first */
             out->error = em ? strdup(em) : NULL;
             json_t *ins = json_object_get(json_object_get(d, "resources_used"), "instructions");
             out->instructions = json_is_integer(ins) ? (uint64_t)json_integer_value(ins) : 0;
