@@ -32,6 +32,7 @@
 #include <jansson.h>
 
 #include "builder/builder.h"
+#include "near/utf8.h"
 
 #define OUTPUT_CAP 8192
 #define MANIFEST_MAX 65536
@@ -42,17 +43,6 @@ static uint64_t now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Truncates a UTF-8 string in place to at most max bytes at a character boundary. */
-static void utf8_truncate(char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (n <= max)
-        return;
-    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-        max--;
-    s[max] = 0;
 }
 
 /* Runs argv (PATH lookup) with env, in cwd, under limits; stdout+stderr
@@ -525,7 +515,7 @@ int bld_build_c(const char *src, const char *outdir, const bld_limits *lim, uint
         free(cc[i]);
     if (rc != 0) {
         /* One readable block of compiler output, cut at a character boundary. */
-        utf8_truncate(out, 1500);
+        near_utf8_truncate(out, 1500);
         if (rc == 124)
             snprintf(err, errlen, "Compilation timeout exceeded: %" PRIu64 " ms", lim->wall_ms);
         else if (rc >= 128)

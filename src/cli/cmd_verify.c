@@ -25,6 +25,7 @@
 #include "cli/cli.h"
 #include "cli/dev.h"
 #include "cli/verify.h"
+#include "near/utf8.h"
 #include "worker/worker.h"
 
 enum { VF_MISMATCH = 1, VF_CANNOT = 3, VF_NETWORK = 70 };
@@ -138,7 +139,7 @@ static void shorten(char *dst, size_t cap, const char *s)
         return;
     }
     snprintf(dst, cap, "%.*s...", (int)(cap - 4), s);
-    wk_utf8_truncate(dst, cap - 1);
+    near_utf8_truncate(dst, cap - 1);
 }
 
 static void row(vf_report *r, const char *field, const char *claimed, const char *rerun, int state)

@@ -14,26 +14,10 @@
 static int tx_begin(near_rpc *rpc, const near_credentials *who, const char *receiver, near_transaction *tx, char *err,
                     size_t errlen)
 {
-    near_access_key_view ak;
-    near_rpc_error e = {0};
-    if (near_rpc_view_access_key(rpc, who->account_id, &who->keypair.public_key, NEAR_FINAL, &ak, &e) != NEAR_OK) {
-        snprintf(err, errlen, "access key of %s: %s", who->account_id, e.message);
-        near_rpc_error_clear(&e);
+    dc_batch b; /* a batch of one */
+    if (dc_batch_begin(rpc, who, &b, err, errlen))
         return -1;
-    }
-    uint64_t nonce = ak.key.nonce + 1;
-    near_access_key_view_free(&ak);
-    near_block b;
-    if (near_rpc_block(rpc, NEAR_FINAL, &b, &e) != NEAR_OK) {
-        snprintf(err, errlen, "latest block: %s", e.message);
-        near_rpc_error_clear(&e);
-        return -1;
-    }
-    int rc = near_transaction_init(tx, who->account_id, &who->keypair.public_key, nonce, receiver, b.hash);
-    near_block_free(&b);
-    if (rc)
-        snprintf(err, errlen, "cannot build a transaction for %s", receiver);
-    return rc;
+    return dc_batch_tx(&b, receiver, tx, err, errlen);
 }
 
 static near_status tx_send(near_rpc *rpc, near_transaction *tx, const near_keypair *kp, near_wait_until wait,

@@ -1,5 +1,7 @@
-/* utf8.c — strict UTF-8 validation (see utf8.h). */
+/* utf8.c — strict UTF-8 validation and truncation (see utf8.h). */
 #include "near/utf8.h"
+
+#include <string.h>
 
 bool near_utf8_valid(const uint8_t *s, size_t n)
 {
@@ -33,4 +35,13 @@ bool near_utf8_valid(const uint8_t *s, size_t n)
         i += len;
     }
     return true;
+}
+
+void near_utf8_truncate(char *s, size_t max)
+{
+    if (strlen(s) <= max)
+        return;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    s[max] = 0;
 }

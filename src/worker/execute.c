@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "runner/runner.h"
+#include "near/utf8.h"
 #include "worker/worker.h"
 
 static int env_add(char ***env, size_t *n, size_t *cap, const char *key, const char *value)
@@ -134,7 +135,7 @@ void wk_convert_output(wk_format fmt, const uint8_t *data, size_t len, wk_result
             for (size_t i = 0; i < m; i++)
                 if ((unsigned char)shown[i] < 0x20 && shown[i] != 0)
                     shown[i] = ' ';
-            wk_utf8_truncate(shown, strlen(shown));
+            near_utf8_truncate(shown, strlen(shown));
             wk_result_fail(res, "execution_failed", "Failed to parse output as JSON: %s. Output was: %s%s", je.text,
                            shown, len > 200 ? "..." : "");
             return;
@@ -157,7 +158,7 @@ static void stderr_text(const runner_result *rr, char *out, size_t cap)
     /* Drop a trailing newline; keep the rest valid UTF-8. */
     while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' '))
         out[--n] = 0;
-    wk_utf8_truncate(out, n);
+    near_utf8_truncate(out, n);
     json_t *probe = json_string(out);
     if (!probe)
         out[0] = 0; /* not valid UTF-8: show nothing rather than garbage */

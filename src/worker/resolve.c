@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "near/encoding.h"
+#include "near/utf8.h"
 #include "worker/worker.h"
 
 #define WK_PAYLOAD_LIMIT 1024 /* NEAR's yield payload limit */
@@ -102,7 +103,7 @@ char *wk_resolve_args(uint64_t request_id, const wk_result *r, const char **meth
         char head[WK_ERROR_TRUNCATE + 1];
         memcpy(head, e, WK_ERROR_TRUNCATE);
         head[WK_ERROR_TRUNCATE] = 0;
-        wk_utf8_truncate(head, WK_ERROR_TRUNCATE);
+        near_utf8_truncate(head, WK_ERROR_TRUNCATE);
         if (asprintf(&err, "%s... (truncated, original size: %zu bytes)", head, elen) < 0)
             err = NULL;
         cut.error = err;
@@ -110,7 +111,7 @@ char *wk_resolve_args(uint64_t request_id, const wk_result *r, const char **meth
     if (r->note && strlen(r->note) > 200) {
         note = strdup(r->note);
         if (note)
-            wk_utf8_truncate(note, 200);
+            near_utf8_truncate(note, 200);
         cut.note = note;
     }
     cut.success = false;

@@ -19,17 +19,6 @@ void wk_sha256_hex(const uint8_t *data, size_t len, char out[65])
     sodium_bin2hex(out, 65, h, 32);
 }
 
-void wk_utf8_truncate(char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (n <= max)
-        return;
-    /* Step back over continuation bytes (10xxxxxx) to a character start. */
-    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-        max--;
-    s[max] = 0;
-}
-
 uint64_t wk_now_ms(void)
 {
     struct timespec ts;

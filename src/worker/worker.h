@@ -366,8 +366,6 @@ int wk_request_pending(wk_chain *c, near_rpc *rpc, uint64_t request_id);
 
 /* ------------------------------------------------------------- util */
 void wk_sha256_hex(const uint8_t *data, size_t len, char out[65]);
-/* Truncates a UTF-8 string in place to at most max bytes at a character boundary. */
-void wk_utf8_truncate(char *s, size_t max);
 uint64_t wk_now_ms(void);
 /* Sleeps ms in small steps, returning early once *stop is set. */
 void wk_nap(const atomic_int *stop, long ms);
