@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "keystore/keystore.h"
 #include "keystore/request_util.h"
+#include "near/utf8.h"
 #include "secrets/seed.h"
 
 void ks_error(ks_reply *r, int status, const char *fmt, ...)
@@ -17,6 +18,13 @@ void ks_error(ks_reply *r, int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* Messages quote the request's own strings, cut to a length that can
+     * split a character (or that were never valid text): JSON needs UTF-8,
+     * so bytes outside ASCII become '?' rather than losing the reply. */
+    if (!near_utf8_valid((const uint8_t *)msg, strlen(msg)))
+        for (char *p = msg; *p; p++)
+            if ((unsigned char)*p >= 0x80)
+                *p = '?';
     r->status = status;
     r->body = json_pack("{s:s}", "error", msg);
 }

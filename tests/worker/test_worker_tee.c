@@ -271,6 +271,10 @@ static void test_worker_registers_and_resolves(void **state)
         sh("tail -20 %s/worker.log", dir);
         fail_msg("the worker did not register");
     }
+    /* A fresh worker's monitor starts at the chain's head once it runs: a
+     * request made before that line would be in a block it never reads. */
+    for (int i = 0; i < 300 && !log_has("worker.log", "monitor: reading blocks from"); i++)
+        usleep(100 * 1000);
     /* the register contract's record of it */
     json_t *w = view("get_worker", "{\"account_id\":\"" WH_OPERATOR "\"}");
     assert_non_null(w);
