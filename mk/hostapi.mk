@@ -38,3 +38,29 @@ TEST_STEPS += hostapi-cli-test
 
 # The worker e2e test runs the price oracle on the devnet (tests/worker/test_worker_e2e.c).
 worker-test: $(HOSTAPI_ORACLE_WASM)
+
+# ---- VRF, the AI completion example, private CAs, HTTP transcripts (issue 16) ----
+# sdk/examples/vrf_dice.c (outlayer_v1.vrf) and sdk/examples/ai_completion.c
+# (POST to an OpenAI-style API; the examples' JSON reader), and
+# tests/cli/hostapi_examples.sh: the dice through `outlayer run` and
+# `outlayer verify-vrf` (a tampered proof fails), the AI example against a
+# mock API on loopback with the transcript exported and replayed, https
+# through a test CA (--http-ca-file). The worker runs both in worker-test.
+HOSTAPI_DICE_WASM := $(BUILD)/sdk/vrf_dice.wasm
+HOSTAPI_AI_WASM := $(BUILD)/sdk/ai_completion.wasm
+$(HOSTAPI_DICE_WASM): sdk/examples/vrf_dice.c sdk/outlayer.h
+	@mkdir -p $(@D)
+	$(CLANG) $(HOSTAPI_SDK_CFLAGS) $< -o $@
+$(HOSTAPI_AI_WASM): sdk/examples/ai_completion.c sdk/outlayer.h examples/include/ol_json.h
+	@mkdir -p $(@D)
+	$(CLANG) $(HOSTAPI_SDK_CFLAGS) -Iexamples/include $< -o $@
+PROGRAMS += $(HOSTAPI_DICE_WASM) $(HOSTAPI_AI_WASM)
+
+hostapi-examples-test: $(BIN)/outlayer $(HOSTAPI_DICE_WASM) $(HOSTAPI_AI_WASM) $(HOSTAPI_ORACLE_WASM)
+	@timeout 170 tests/cli/hostapi_examples.sh $(BUILD)
+TEST_STEPS += hostapi-examples-test
+.PHONY: hostapi-examples-test
+worker-test: $(HOSTAPI_DICE_WASM) $(HOSTAPI_AI_WASM)
+
+# Fuzzing the HTTP transcript reader (what `outlayer verify --http-transcript` parses).
+$(eval $(call fuzz_target,hostapi_transcript,tests/fuzz/fuzz_hostapi_transcript.c $(FUZZ_LIB)/libhostapi.a,-lcurl -lsodium))
