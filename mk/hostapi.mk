@@ -64,3 +64,18 @@ worker-test: $(HOSTAPI_DICE_WASM) $(HOSTAPI_AI_WASM)
 
 # Fuzzing the HTTP transcript reader (what `outlayer verify --http-transcript` parses).
 $(eval $(call fuzz_target,hostapi_transcript,tests/fuzz/fuzz_hostapi_transcript.c $(FUZZ_LIB)/libhostapi.a,-lcurl -lsodium))
+
+# tests/unit/test_hostapi_vrfcall.c: outlayer_v1.vrf and transcript record/replay
+# through the runner with tests/hostapi/vrf_probe.c (and its ASan+UBSan build).
+HOSTAPI_VRF_PROBE_WASM := $(BUILD)/tests/hostapi/vrf_probe.wasm
+$(HOSTAPI_VRF_PROBE_WASM): tests/hostapi/vrf_probe.c sdk/outlayer.h
+	@mkdir -p $(@D)
+	$(CLANG) $(HOSTAPI_SDK_CFLAGS) $< -o $@
+$(OBJ)/tests/unit/test_hostapi_vrfcall.o: CFLAGS += -DHOSTAPI_VRF_PROBE_WASM='"$(abspath $(HOSTAPI_VRF_PROBE_WASM))"'
+$(BUILD)/tests/unit/test_hostapi_vrfcall: $(HOSTAPI_VRF_PROBE_WASM)
+hostapi-vrfcall-test: $(BUILD)/tests/unit/test_hostapi_vrfcall
+	@cd tests/unit && timeout 170 ../../$(BUILD)/tests/unit/test_hostapi_vrfcall
+hostapi-vrfcall-test-san:
+	@$(MAKE) --no-print-directory SAN=1 hostapi-vrfcall-test
+TEST_STEPS += hostapi-vrfcall-test hostapi-vrfcall-test-san
+.PHONY: hostapi-vrfcall-test hostapi-vrfcall-test-san
