@@ -60,10 +60,10 @@ hostapi-examples-test: $(BIN)/outlayer $(HOSTAPI_DICE_WASM) $(HOSTAPI_AI_WASM) $
 	@timeout 170 tests/cli/hostapi_examples.sh $(BUILD)
 TEST_STEPS += hostapi-examples-test
 .PHONY: hostapi-examples-test
-worker-test: $(HOSTAPI_DICE_WASM) $(HOSTAPI_AI_WASM)
+worker-test: $(HOSTAPI_DICE_WASM) $(HOSTAPI_AI_WASM) $(BIN)/outlayer
 
 # Fuzzing the HTTP transcript reader (what `outlayer verify --http-transcript` parses).
-$(eval $(call fuzz_target,hostapi_transcript,tests/fuzz/fuzz_hostapi_transcript.c $(FUZZ_LIB)/libhostapi.a,-lcurl -lsodium))
+$(eval $(call fuzz_target,hostapi_transcript,tests/fuzz/fuzz_hostapi_transcript.c $(FUZZ_LIB)/libhostapi.a $(FUZZ_LIB)/libwasm.a,-lcurl -lsodium -lm -lpthread))
 
 # tests/unit/test_hostapi_vrfcall.c: outlayer_v1.vrf and transcript record/replay
 # through the runner with tests/hostapi/vrf_probe.c (and its ASan+UBSan build).
@@ -79,3 +79,10 @@ hostapi-vrfcall-test-san:
 	@$(MAKE) --no-print-directory SAN=1 hostapi-vrfcall-test
 TEST_STEPS += hostapi-vrfcall-test hostapi-vrfcall-test-san
 .PHONY: hostapi-vrfcall-test hostapi-vrfcall-test-san
+
+# `outlayer verify` of programs that used HTTP (transcript replay, exit 4
+# without it) and the VRF, against a real `outlayer dev` (tests/verify/http.sh).
+verify-http-test: $(DEV_RUNTIME_FILES) $(BIN)/outlayer $(HOSTAPI_ORACLE_WASM) $(HOSTAPI_DICE_WASM)
+	@timeout 170 tests/verify/http.sh $(BUILD)
+TEST_STEPS += verify-http-test
+.PHONY: verify-http-test

@@ -38,7 +38,7 @@ struct hostapi_ctx {
     uint8_t vrf_seed[32], vrf_pk[32];
     char *vrf_contract;
     uint64_t vrf_request_id;
-    uint32_t vrf_calls, vrf_max_calls;
+    uint32_t vrf_calls, vrf_max_calls, vrf_keyless;
 };
 
 /* transcript.c: appends to the hash (and the recorded bytes) */

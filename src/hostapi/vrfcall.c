@@ -82,6 +82,8 @@ void hostapi_vrf_free(hostapi_ctx *h)
 
 uint32_t hostapi_vrf_calls(const hostapi_ctx *h) { return h->vrf_calls; }
 
+uint32_t hostapi_vrf_keyless_calls(const hostapi_ctx *h) { return h->vrf_keyless; }
+
 void hostapi_vrf_public_key(const hostapi_ctx *h, uint8_t pk[32])
 {
     if (h->vrf_enabled)
@@ -123,8 +125,10 @@ static olw_trap_code fn_vrf(olw_call *call, const uint64_t *args, uint64_t *resu
     if (!mem || !olw_memory_ptr(mem, a_ptr, a_len) || !olw_memory_ptr(mem, d_ptr, d_len) ||
         !olw_memory_ptr(mem, l_ptr, 4))
         return ret(results, HOSTAPI_EFAULT);
-    if (!h->vrf_enabled)
+    if (!h->vrf_enabled) {
+        h->vrf_keyless++;
         return ret(results, HOSTAPI_EDISABLED);
+    }
     if (a_len > HOSTAPI_VRF_MAX_ALPHA)
         return ret(results, HOSTAPI_EINVAL);
     if (h->vrf_calls >= h->vrf_max_calls)
