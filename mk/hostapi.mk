@@ -58,8 +58,10 @@ PROGRAMS += $(HOSTAPI_DICE_WASM) $(HOSTAPI_AI_WASM)
 
 hostapi-examples-test: $(BIN)/outlayer $(HOSTAPI_DICE_WASM) $(HOSTAPI_AI_WASM) $(HOSTAPI_ORACLE_WASM)
 	@timeout 170 tests/cli/hostapi_examples.sh $(BUILD)
-TEST_STEPS += hostapi-examples-test
-.PHONY: hostapi-examples-test
+hostapi-examples-test-san:
+	@$(MAKE) --no-print-directory SAN=1 hostapi-examples-test
+TEST_STEPS += hostapi-examples-test hostapi-examples-test-san
+.PHONY: hostapi-examples-test hostapi-examples-test-san
 worker-test: $(HOSTAPI_DICE_WASM) $(HOSTAPI_AI_WASM) $(BIN)/outlayer
 
 # Fuzzing the HTTP transcript reader (what `outlayer verify --http-transcript` parses).

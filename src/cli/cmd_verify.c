@@ -480,11 +480,14 @@ int cmd_verify(int argc, char **argv)
                 strcmp(a_http_hash, file_hash) == 0);
     }
     if (res.vrf_keyless_calls > 0) {
-        /* outlayer_v1.vrf: only the worker holds the key (docs/program-api.md) */
+        /* outlayer_v1.vrf: only the worker holds the key (docs/program-api.md),
+         * so the re-run diverged at its first vrf call: nothing after it is
+         * comparable, and the outputs are checked with verify-vrf instead. */
         char vrf[200];
         snprintf(vrf, sizeof vrf, "the program asked for %u VRF output(s): only the worker's key can make them; check "
                  "the proofs in its output with outlayer verify-vrf", res.vrf_keyless_calls);
         row(&rep, "vrf", "VRF outputs by the worker's key", vrf, -1);
+        goto record;
     }
     char *rerun_error = !ch.success || !res.success ? chain_error_of(&req, &res) : NULL;
     bool same_error = ch.error && rerun_error ? strcmp(ch.error, rerun_error) == 0 : ch.error == rerun_error;

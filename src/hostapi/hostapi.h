@@ -113,7 +113,7 @@ void hostapi_transcript(const hostapi_ctx *h, uint8_t hash[32], uint32_t *reques
 #define HOSTAPI_VRF_DOMAIN "outlayer-vrf-v1"
 /* The VRF calls the program made, and the prover's public key (zeros without a key). */
 uint32_t hostapi_vrf_calls(const hostapi_ctx *h);
-/* Calls refused with EDISABLED because this host has no VRF key (what
+/* vrf / vrf_public_key calls refused with EDISABLED: this host has no VRF key (what
  * `outlayer verify` sees when it re-runs a program that used the VRF). */
 uint32_t hostapi_vrf_keyless_calls(const hostapi_ctx *h);
 void hostapi_vrf_public_key(const hostapi_ctx *h, uint8_t pk[32]);

@@ -108,8 +108,10 @@ static olw_trap_code fn_vrf_public_key(olw_call *call, const uint64_t *args, uin
     uint8_t *dst = mem ? olw_memory_ptr(mem, u32_arg(args, 0), 32) : NULL;
     if (!dst)
         return ret(results, HOSTAPI_EFAULT);
-    if (!h->vrf_enabled)
+    if (!h->vrf_enabled) {
+        h->vrf_keyless++;
         return ret(results, HOSTAPI_EDISABLED);
+    }
     memcpy(dst, h->vrf_pk, 32);
     return ret(results, HOSTAPI_OK);
 }

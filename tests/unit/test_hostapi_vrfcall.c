@@ -181,6 +181,8 @@ static void test_vrf_refusals(void **st)
     hostapi_ctx *h = hostapi_ctx_new(NULL);
     assert_int_equal(code_of(h, "code", NULL, "x", 1), HOSTAPI_EDISABLED);
     assert_int_equal(code_of(h, "pk", NULL, "", 0), HOSTAPI_EDISABLED);
+    assert_int_equal(hostapi_vrf_keyless_calls(h), 2); /* what outlayer verify reports */
+    assert_int_equal(hostapi_vrf_calls(h), 0);
     hostapi_ctx_free(h);
 
     h = vrf_ctx("c.near", 1, 3);
