@@ -76,7 +76,8 @@ static const cfg_option OPTIONS[] = {
      "* or an IP literal (which also admits that private address); unset = no HTTP (docs/program-api.md)",
      CFG_STRING, &W.cfg.http_allow, 0, 0, 0, NULL},
     {"http-ca-file", "HTTP_CA_FILE", NULL,
-     "PEM file of extra CA certificates trusted for programs' https requests (a private or test CA); "
+     "PEM file of CA certificates trusted for programs' https requests instead of the system's store "
+     "(a private or test CA; include public roots if programs also reach public hosts); "
      "unset = the system's store",
      CFG_STRING, &W.cfg.http_ca_file, 0, 0, 0, NULL},
     {"http-transcript-dir", "HTTP_TRANSCRIPT_DIR", NULL,

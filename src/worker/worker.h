@@ -124,7 +124,7 @@ typedef struct wk_exec_limits {
     const uint8_t *replay_nonce; /* WK_NONCE_LEN bytes to repeat a run (outlayer verify); NULL = a fresh one */
     const char *http_allow;      /* the program's HTTP allow-list (--http-allow); NULL = HTTP disabled */
     /* issue 16 (docs/program-api.md): */
-    const char *http_ca_file;    /* --http-ca-file: extra CA bundle for https; NULL = the system's store */
+    const char *http_ca_file;    /* --http-ca-file: the CA bundle for https (replaces the system store); NULL = the system store */
     const uint8_t *vrf_seed;     /* the VRF key (the chain signing key's seed); NULL = vrf disabled */
     const char *vrf_contract_id; /* the OutLayer contract the VRF input is bound to */
     bool record_transcript;      /* keep the HTTP transcript's bytes in the result (--http-transcript-dir) */
