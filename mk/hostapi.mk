@@ -38,3 +38,53 @@ TEST_STEPS += hostapi-cli-test
 
 # The worker e2e test runs the price oracle on the devnet (tests/worker/test_worker_e2e.c).
 worker-test: $(HOSTAPI_ORACLE_WASM)
+
+# ---- VRF, the AI completion example, private CAs, HTTP transcripts (issue 16) ----
+# sdk/examples/vrf_dice.c (outlayer_v1.vrf) and sdk/examples/ai_completion.c
+# (POST to an OpenAI-style API; the examples' JSON reader), and
+# tests/cli/hostapi_examples.sh: the dice through `outlayer run` and
+# `outlayer verify-vrf` (a tampered proof fails), the AI example against a
+# mock API on loopback with the transcript exported and replayed, https
+# through a test CA (--http-ca-file). The worker runs both in worker-test.
+HOSTAPI_DICE_WASM := $(BUILD)/sdk/vrf_dice.wasm
+HOSTAPI_AI_WASM := $(BUILD)/sdk/ai_completion.wasm
+$(HOSTAPI_DICE_WASM): sdk/examples/vrf_dice.c sdk/outlayer.h
+	@mkdir -p $(@D)
+	$(CLANG) $(HOSTAPI_SDK_CFLAGS) $< -o $@
+$(HOSTAPI_AI_WASM): sdk/examples/ai_completion.c sdk/outlayer.h examples/include/ol_json.h
+	@mkdir -p $(@D)
+	$(CLANG) $(HOSTAPI_SDK_CFLAGS) -Iexamples/include $< -o $@
+PROGRAMS += $(HOSTAPI_DICE_WASM) $(HOSTAPI_AI_WASM)
+
+hostapi-examples-test: $(BIN)/outlayer $(HOSTAPI_DICE_WASM) $(HOSTAPI_AI_WASM) $(HOSTAPI_ORACLE_WASM)
+	@timeout 170 tests/cli/hostapi_examples.sh $(BUILD)
+hostapi-examples-test-san:
+	@$(MAKE) --no-print-directory SAN=1 hostapi-examples-test
+TEST_STEPS += hostapi-examples-test hostapi-examples-test-san
+.PHONY: hostapi-examples-test hostapi-examples-test-san
+worker-test: $(HOSTAPI_DICE_WASM) $(HOSTAPI_AI_WASM) $(BIN)/outlayer
+
+# Fuzzing the HTTP transcript reader (what `outlayer verify --http-transcript` parses).
+$(eval $(call fuzz_target,hostapi_transcript,tests/fuzz/fuzz_hostapi_transcript.c $(FUZZ_LIB)/libhostapi.a $(FUZZ_LIB)/libwasm.a,-lcurl -lsodium -lm -lpthread))
+
+# tests/unit/test_hostapi_vrfcall.c: outlayer_v1.vrf and transcript record/replay
+# through the runner with tests/hostapi/vrf_probe.c (and its ASan+UBSan build).
+HOSTAPI_VRF_PROBE_WASM := $(BUILD)/tests/hostapi/vrf_probe.wasm
+$(HOSTAPI_VRF_PROBE_WASM): tests/hostapi/vrf_probe.c sdk/outlayer.h
+	@mkdir -p $(@D)
+	$(CLANG) $(HOSTAPI_SDK_CFLAGS) $< -o $@
+$(OBJ)/tests/unit/test_hostapi_vrfcall.o: CFLAGS += -DHOSTAPI_VRF_PROBE_WASM='"$(abspath $(HOSTAPI_VRF_PROBE_WASM))"'
+$(BUILD)/tests/unit/test_hostapi_vrfcall: $(HOSTAPI_VRF_PROBE_WASM)
+hostapi-vrfcall-test: $(BUILD)/tests/unit/test_hostapi_vrfcall
+	@cd tests/unit && timeout 170 ../../$(BUILD)/tests/unit/test_hostapi_vrfcall
+hostapi-vrfcall-test-san:
+	@$(MAKE) --no-print-directory SAN=1 hostapi-vrfcall-test
+TEST_STEPS += hostapi-vrfcall-test hostapi-vrfcall-test-san
+.PHONY: hostapi-vrfcall-test hostapi-vrfcall-test-san
+
+# `outlayer verify` of programs that used HTTP (transcript replay, exit 4
+# without it) and the VRF, against a real `outlayer dev` (tests/verify/http.sh).
+verify-http-test: $(DEV_RUNTIME_FILES) $(BIN)/outlayer $(HOSTAPI_ORACLE_WASM) $(HOSTAPI_DICE_WASM)
+	@timeout 170 tests/verify/http.sh $(BUILD)
+TEST_STEPS += verify-http-test
+.PHONY: verify-http-test

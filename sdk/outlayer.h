@@ -205,4 +205,73 @@ static inline int outlayer_http_get(const char *url, outlayer_response *out)
     return outlayer_http_request("GET", url, NULL, 0, NULL, 0, out);
 }
 
+/* ---- verifiable randomness (outlayer_v1.vrf; docs/program-api.md) ---- */
+int32_t outlayer_raw_vrf_public_key(void *dst32) OUTLAYER_IMPORT("vrf_public_key");
+int32_t outlayer_raw_vrf(const void *alpha, uint32_t alpha_len, void *dst, uint32_t dst_len, uint32_t *out_len)
+    OUTLAYER_IMPORT("vrf");
+
+#define OUTLAYER_VRF_OUTPUT_BYTES 64
+#define OUTLAYER_VRF_PROOF_BYTES 80
+#define OUTLAYER_VRF_MAX_ALPHA 1024
+
+typedef struct outlayer_vrf_result {
+    uint8_t output[OUTLAYER_VRF_OUTPUT_BYTES]; /* beta: the random bytes */
+    uint8_t proof[OUTLAYER_VRF_PROOF_BYTES];   /* pi: what `outlayer verify-vrf --proof` checks */
+    uint8_t *input;                           /* the full VRF input (request binding + alpha); malloc'd */
+    uint32_t input_len;
+} outlayer_vrf_result;
+
+static inline void outlayer_vrf_free(outlayer_vrf_result *r)
+{
+    free(r->input);
+    r->input = NULL;
+    r->input_len = 0;
+}
+
+/* A VRF output for alpha (at most 1024 bytes), bound by the host to this
+ * request. On 0, free with outlayer_vrf_free. EDISABLED where the host has
+ * no VRF key, ETOO_MANY after 64 calls in one job. */
+static inline int outlayer_vrf(const void *alpha, uint32_t alpha_len, outlayer_vrf_result *r)
+{
+    memset(r, 0, sizeof *r);
+    uint32_t cap = OUTLAYER_VRF_OUTPUT_BYTES + OUTLAYER_VRF_PROOF_BYTES + 512 + alpha_len, need = 0;
+    uint8_t *buf = malloc(cap);
+    if (!buf)
+        return OUTLAYER_ENOMEM;
+    int e = outlayer_raw_vrf(alpha, alpha_len, buf, cap, &need);
+    if (e == OUTLAYER_EBUFFER) { /* a longer contract id than foreseen */
+        uint8_t *b2 = realloc(buf, need);
+        if (!b2) {
+            free(buf);
+            return OUTLAYER_ENOMEM;
+        }
+        buf = b2;
+        e = outlayer_raw_vrf(alpha, alpha_len, buf, need, &need);
+    }
+    if (e) {
+        free(buf);
+        return e;
+    }
+    memcpy(r->output, buf, OUTLAYER_VRF_OUTPUT_BYTES);
+    memcpy(r->proof, buf + OUTLAYER_VRF_OUTPUT_BYTES, OUTLAYER_VRF_PROOF_BYTES);
+    r->input_len = need - OUTLAYER_VRF_OUTPUT_BYTES - OUTLAYER_VRF_PROOF_BYTES;
+    memmove(buf, buf + OUTLAYER_VRF_OUTPUT_BYTES + OUTLAYER_VRF_PROOF_BYTES, r->input_len);
+    r->input = buf;
+    return OUTLAYER_OK;
+}
+
+static inline int outlayer_vrf_public_key(uint8_t pk[32]) { return outlayer_raw_vrf_public_key(pk); }
+
+/* Lower-case hex of n bytes into out (2n + 1 bytes). */
+static inline char *outlayer_hex(const uint8_t *p, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = 0;
+    return out;
+}
+
 #endif

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "near/credentials.h"
 #include "runner/runner.h"
 
 void cmd_run_help(FILE *out)
@@ -46,6 +47,18 @@ void cmd_run_help(FILE *out)
             "                      patterns: api.example.com, *.example.com, *, or an IP\n"
             "                      literal such as 127.0.0.1 (which also admits that private\n"
             "                      or loopback address). Default: no HTTP\n"
+            "  --http-ca-file FILE PEM CA certificates trusted for the program's https requests\n"
+            "                      (a private or test CA); env HTTP_CA_FILE. Default: the system's\n"
+            "  --http-transcript-out FILE  write the HTTP transcript's bytes (SHA-256 of the file\n"
+            "                      is http_transcript_sha256; docs/program-api.md)\n"
+            "  --http-transcript FILE  replay: answer the program's HTTP requests from a recorded\n"
+            "                      transcript instead of the network (each request must be the\n"
+            "                      recorded one, else the run traps)\n"
+            "  --vrf-key FILE      the VRF key for outlayer_v1.vrf: a near-cli credentials file\n"
+            "                      (ed25519). Default: a fresh key for this run (its public key is\n"
+            "                      in the report)\n"
+            "  --vrf-contract ID   --vrf-request-id N: the request the VRF input is bound to, as\n"
+            "  --vrf-request-id N  a worker binds it (default \"\" and 0)\n"
             "  --json              the report as one JSON object (last line of stderr)\n"
             "  -h, --help          this help\n"
             "  -- ARGS...          arguments for the program (argv[0] is the file's name)\n"
@@ -85,6 +98,9 @@ typedef struct run_args {
     runner_replay replay_cfg;
     char *http_allow; /* --allow-http patterns, comma separated; NULL = none */
     hostapi_ctx *hostapi;
+    /* issue 16: private CA, transcripts, VRF */
+    const char *http_ca_file, *transcript_out, *transcript_in, *vrf_key_file, *vrf_contract;
+    uint64_t vrf_request_id;
 } run_args;
 
 /* "--name value" or "--name=value": the value, advancing *i; NULL if absent. */
@@ -180,6 +196,30 @@ static int parse_args(int argc, char **argv, run_args *a)
                 n[old++] = ',';
             strcpy(n + old, v);
             a->http_allow = n;
+        } else if (is_option(arg, "--http-ca-file")) {
+            if (!(v = option_value(argc, argv, &i, "--http-ca-file")) || !*v)
+                return usage_error("--http-ca-file needs a PEM file", NULL);
+            a->http_ca_file = v;
+        } else if (is_option(arg, "--http-transcript-out")) {
+            if (!(v = option_value(argc, argv, &i, "--http-transcript-out")) || !*v)
+                return usage_error("--http-transcript-out needs a file", NULL);
+            a->transcript_out = v;
+        } else if (is_option(arg, "--http-transcript")) {
+            if (!(v = option_value(argc, argv, &i, "--http-transcript")) || !*v)
+                return usage_error("--http-transcript needs a file", NULL);
+            a->transcript_in = v;
+        } else if (is_option(arg, "--vrf-key")) {
+            if (!(v = option_value(argc, argv, &i, "--vrf-key")) || !*v)
+                return usage_error("--vrf-key needs a credentials file", NULL);
+            a->vrf_key_file = v;
+        } else if (is_option(arg, "--vrf-contract")) {
+            if (!(v = option_value(argc, argv, &i, "--vrf-contract")) || strlen(v) > 256)
+                return usage_error("--vrf-contract needs an account id", v);
+            a->vrf_contract = v;
+        } else if (is_option(arg, "--vrf-request-id")) {
+            v = option_value(argc, argv, &i, "--vrf-request-id");
+            if (!v || !cli_parse_u64(v, 0, UINT64_MAX, &a->vrf_request_id))
+                return usage_error("--vrf-request-id needs a whole number", v);
         } else if (is_option(arg, "--env")) {
             v = option_value(argc, argv, &i, "--env");
             if (!v || !strchr(v, '=') || v[0] == '=')
@@ -373,6 +413,11 @@ static void report_json(const run_args *a, const runner_result *r, int code, con
         sodium_bin2hex(hex, sizeof hex, th, sizeof th);
         json_object_set_new(o, "http_requests", json_integer(nreq));
         json_object_set_new(o, "http_transcript_sha256", json_string(hex));
+        uint8_t pk[32];
+        hostapi_vrf_public_key(a->hostapi, pk);
+        sodium_bin2hex(hex, sizeof hex, pk, sizeof pk);
+        json_object_set_new(o, "vrf_calls", json_integer(hostapi_vrf_calls(a->hostapi)));
+        json_object_set_new(o, "vrf_public_key", json_string(hex));
     }
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (s)
@@ -383,13 +428,65 @@ static void report_json(const run_args *a, const runner_result *r, int code, con
     json_decref(o);
 }
 
+/* The hostapi options of issue 16: private CA, replayed transcript, VRF
+ * key and binding. -1 when fine, else the exit code. */
+static int hostapi_options(const run_args *a, hostapi_config *hc, uint8_t **transcript, size_t *transcript_len,
+                           uint8_t vrf_seed[32])
+{
+    hc->ca_file = a->http_ca_file ? a->http_ca_file : getenv("HTTP_CA_FILE");
+    if (hc->ca_file && !*hc->ca_file)
+        hc->ca_file = NULL;
+    if (hc->ca_file && access(hc->ca_file, R_OK) != 0) {
+        cli_error("run: cannot read the CA file %s: %s", hc->ca_file, strerror(errno));
+        return CLI_EXIT_NO_INPUT;
+    }
+    if (a->transcript_in) {
+        if (!(*transcript = cli_read_file(a->transcript_in, transcript_len))) {
+            cli_error("run: cannot read the HTTP transcript %s: %s", a->transcript_in, strerror(errno));
+            return CLI_EXIT_NO_INPUT;
+        }
+        hc->replay_transcript = *transcript;
+        hc->replay_transcript_len = *transcript_len;
+    }
+    hc->record_transcript = a->transcript_out != NULL;
+    if (a->vrf_key_file) {
+        near_credentials cred;
+        char err[256];
+        if (near_credentials_read_file(a->vrf_key_file, &cred, err, sizeof err) != NEAR_OK) {
+            cli_error("run: --vrf-key: %s", err);
+            return CLI_EXIT_NO_INPUT;
+        }
+        memcpy(vrf_seed, cred.keypair.secret, 32);
+        sodium_memzero(&cred, sizeof cred);
+    } else {
+        randombytes_buf(vrf_seed, 32);
+    }
+    hc->vrf_seed = vrf_seed;
+    hc->vrf_contract_id = a->vrf_contract;
+    hc->vrf_request_id = a->vrf_request_id;
+    return -1;
+}
+
+static int save_transcript(const run_args *a)
+{
+    size_t len = 0;
+    const uint8_t *bytes = hostapi_transcript_bytes(a->hostapi, &len);
+    FILE *f = bytes ? fopen(a->transcript_out, "wb") : NULL;
+    if (!f || fwrite(bytes, 1, len, f) != len || fclose(f) != 0) {
+        cli_error("run: cannot write the HTTP transcript to %s: %s", a->transcript_out,
+                  bytes ? strerror(errno) : "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
     run_args a;
     memset(&a, 0, sizeof a);
     int code = parse_args(argc, argv, &a);
-    uint8_t *wasm = NULL, *input = NULL;
-    size_t wasm_len = 0, input_len = 0;
+    uint8_t *wasm = NULL, *input = NULL, *transcript = NULL, vrf_seed[32] = {0};
+    size_t wasm_len = 0, input_len = 0, transcript_len = 0;
     if (code >= 0)
         goto done;
 
@@ -428,10 +525,14 @@ int cmd_run(int argc, char **argv)
         .replay = a.replay ? &a.replay_cfg : NULL,
     };
     hostapi_config hc = {.http_allow = a.http_allow};
-    a.hostapi = hostapi_ctx_new(&hc);
+    if ((code = hostapi_options(&a, &hc, &transcript, &transcript_len, vrf_seed)) >= 0)
+        goto done;
+    char herr[256];
+    a.hostapi = hostapi_ctx_new_checked(&hc, herr, sizeof herr);
+    sodium_memzero(vrf_seed, sizeof vrf_seed);
     if (!a.hostapi) {
-        cli_error("out of memory");
-        code = CLI_EXIT_INTERNAL;
+        cli_error("run: %s", herr);
+        code = strstr(herr, "memory") ? CLI_EXIT_INTERNAL : CLI_EXIT_USAGE;
         goto done;
     }
     opts.hostapi = a.hostapi;
@@ -453,8 +554,11 @@ int cmd_run(int argc, char **argv)
         report_text(&a, &r, code);
     }
     runner_result_free(&r);
+    if (a.transcript_out && save_transcript(&a) != 0 && code == 0)
+        code = CLI_EXIT_NO_INPUT;
 
 done:
+    free(transcript);
     free(wasm);
     free(input);
     free(a.env);

@@ -28,7 +28,7 @@
 #include "near/utf8.h"
 #include "worker/worker.h"
 
-enum { VF_MISMATCH = 1, VF_CANNOT = 3, VF_NETWORK = 70 };
+enum { VF_MISMATCH = 1, VF_CANNOT = 3, VF_HTTP = 4, VF_NETWORK = 70 };
 
 void cmd_verify_help(FILE *out)
 {
@@ -53,16 +53,21 @@ void cmd_verify_help(FILE *out)
                  "  --git-base-url U      rebuild github.com/OWNER/REPO from U/OWNER/REPO (env GIT_BASE_URL)\n"
                  "  --secrets-file FILE   the decrypted secrets of a request that used them (JSON object)\n"
                  "  --max-output N        the workers' --max-output (default 65536)\n"
+                 "  --http-transcript FILE  the job's HTTP transcript (the worker's --http-transcript-dir/JOB.http):\n"
+                 "                        its SHA-256 must be the attested one; the program's requests are then\n"
+                 "                        answered from it (replayed) instead of the network\n"
                  "  --json                print one JSON object instead of the table\n"
                  "\n"
                  "Exit status: 0 every field matches; 1 a field differs (named in the table); 3 the request\n"
-                 "cannot be verified here (not resolved, no attestation, secrets you cannot give); 64 usage;\n"
-                 "70 chain, coordinator or download error.\n");
+                 "cannot be verified here (not resolved, no attestation, secrets you cannot give); 4 the program\n"
+                 "made HTTP requests and no --http-transcript was given (not re-executable; the attested\n"
+                 "transcript hash is shown); 64 usage; 70 chain, coordinator or download error.\n");
 }
 
 typedef struct vf_opts {
     const char *home, *rpc, *network, *contract, *coordinator, *api_key, *sender;
     const char *wasm_file, *git_base_url, *secrets_file;
+    const char *http_transcript; /* --http-transcript FILE (replay) */
     uint64_t max_output;
     bool json_out;
     const char *id;
@@ -80,7 +85,8 @@ static int parse(int argc, char **argv, vf_opts *o)
                                           {"sender", 1, 0, 's'},       {"wasm", 1, 0, 'w'},
                                           {"git-base-url", 1, 0, 'g'}, {"secrets-file", 1, 0, 'S'},
                                           {"max-output", 1, 0, 'm'},   {"json", 0, 0, 'j'},
-                                          {"help", 0, 0, 'H'},         {0, 0, 0, 0}};
+                                          {"help", 0, 0, 'H'},         {"http-transcript", 1, 0, 'T'},
+                                          {0, 0, 0, 0}};
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
@@ -102,6 +108,7 @@ static int parse(int argc, char **argv, vf_opts *o)
             }
             break;
         case 'j': o->json_out = true; break;
+        case 'T': o->http_transcript = optarg; break;
         case 'H': cmd_verify_help(stdout); return 1;
         default: return CLI_EXIT_USAGE;
         }
@@ -291,9 +298,12 @@ int cmd_verify(int argc, char **argv)
     wk_request req = {0};
     bool have_req = false;
     json_t *att = NULL, *secrets = NULL;
-    uint8_t *wasm = NULL;
-    size_t wasm_len = 0;
+    uint8_t *wasm = NULL, *transcript = NULL;
+    size_t wasm_len = 0, transcript_len = 0;
     wk_result res = {0};
+    const char *a_http_hash = NULL; /* the attested HTTP transcript, if any */
+    json_int_t http_n = 0;
+    bool no_replay = false;
     near_rpc *rpc = near_rpc_new(rpc_url);
     near_rpc_set_retry(rpc, 2, 200);
     rc = VF_NETWORK;
@@ -399,7 +409,30 @@ int cmd_verify(int argc, char **argv)
     char quote_task[65] = "";
     bool have_quote = vf_quote_parts(att, nonce, &attested_executed, quote_task) == 0;
     wk_exec_limits lim = {.max_output_bytes = (size_t)o.max_output, .replay_nonce = nonce};
-    wk_execute(&req, wasm, wasm_len, secrets, &lim, &res);
+    /* HTTP (docs/verify.md): the live world cannot be re-run bit for bit.
+     * With the worker's transcript the requests are answered from it; its
+     * SHA-256 must be the attested hash, and the replay must consume all of
+     * it. Without it the run is not repeated: the verdict says so (exit 4). */
+    json_t *a_http_n = json_object_get(att, "http_requests");
+    a_http_hash = json_string_value(json_object_get(att, "http_transcript_sha256"));
+    http_n = json_is_integer(a_http_n) ? json_integer_value(a_http_n) : 0;
+    char http_claim[160] = "", file_hash[65] = "";
+    snprintf(http_claim, sizeof http_claim, "%" JSON_INTEGER_FORMAT " requests, transcript %s", http_n,
+             a_http_hash ? a_http_hash : "(none)");
+    no_replay = http_n > 0 && !o.http_transcript;
+    if (o.http_transcript) {
+        transcript = cli_read_file(o.http_transcript, &transcript_len);
+        if (!transcript) {
+            cli_error("cannot read the HTTP transcript %s", o.http_transcript);
+            rc = CLI_EXIT_NO_INPUT;
+            goto out;
+        }
+        wk_sha256_hex(transcript, transcript_len, file_hash);
+        lim.http_replay = transcript;
+        lim.http_replay_len = transcript_len;
+    }
+    if (!no_replay)
+        wk_execute(&req, wasm, wasm_len, secrets, &lim, &res);
 
     /* 5. Field by field. */
     char buf[128], buf2[128];
@@ -430,6 +463,32 @@ int cmd_verify(int argc, char **argv)
      * timed out is compared only as far as the re-run also timed out, and
      * what it wrote before the deadline is not compared. */
     bool timeout = ch.error && strncmp(ch.error, "Time limit exceeded", 19) == 0;
+    if (no_replay) {
+        row(&rep, "http", http_claim,
+            "not re-executed: the program made HTTP requests; pass --http-transcript FILE to replay them", -1);
+        goto record;
+    }
+    if (o.http_transcript) {
+        char replayed[160];
+        row(&rep, "http_transcript", a_http_hash ? a_http_hash : "(no HTTP attested)", file_hash,
+            a_http_hash && strcmp(a_http_hash, file_hash) == 0);
+        sodium_bin2hex(file_hash, sizeof file_hash, res.http_transcript, 32);
+        snprintf(replayed, sizeof replayed, "%u requests, transcript %s%s", res.http_requests, file_hash,
+                 res.http_replay_incomplete ? " (fewer requests than recorded)" : "");
+        row(&rep, "http", http_claim, replayed,
+            (json_int_t)res.http_requests == http_n && !res.http_replay_incomplete && a_http_hash &&
+                strcmp(a_http_hash, file_hash) == 0);
+    }
+    if (res.vrf_keyless_calls > 0) {
+        /* outlayer_v1.vrf: only the worker holds the key (docs/program-api.md),
+         * so the re-run diverged at its first vrf call: nothing after it is
+         * comparable, and the outputs are checked with verify-vrf instead. */
+        char vrf[200];
+        snprintf(vrf, sizeof vrf, "the program asked for %u VRF output(s): only the worker's key can make them; check "
+                 "the proofs in its output with outlayer verify-vrf", res.vrf_keyless_calls);
+        row(&rep, "vrf", "VRF outputs by the worker's key", vrf, -1);
+        goto record;
+    }
     char *rerun_error = !ch.success || !res.success ? chain_error_of(&req, &res) : NULL;
     bool same_error = ch.error && rerun_error ? strcmp(ch.error, rerun_error) == 0 : ch.error == rerun_error;
     if (timeout && !same_error) {
@@ -465,6 +524,7 @@ int cmd_verify(int argc, char **argv)
             "not compared: output written before a timeout depends on the machine", -1);
     else
         row_str(&rep, "output_hash", json_string_value(json_object_get(att, "output_hash")), out_hash);
+record:;
     /* The record itself: its fields are those the quote's report_data binds. */
     char rec_task[65];
     vf_record_task_hash(att, rec_task);
@@ -474,7 +534,7 @@ int cmd_verify(int argc, char **argv)
     rc = 0;
     for (size_t i = 0; i < rep.n; i++)
         if (rep.rows[i].state == -1 && rc == 0)
-            rc = VF_CANNOT;
+            rc = no_replay ? VF_HTTP : VF_CANNOT;
     for (size_t i = 0; i < rep.n; i++)
         if (rep.rows[i].state == 0)
             rc = VF_MISMATCH;
@@ -498,6 +558,10 @@ report:
             printf("verified: every field matches\n");
         else if (rc == VF_CANNOT)
             printf("not verified: some fields cannot be compared here (see above)\n");
+        else if (rc == VF_HTTP)
+            printf("not re-executed: made %" JSON_INTEGER_FORMAT " HTTP requests: output not re-executable without "
+                   "the transcript; transcript hash %s attested\n",
+                   http_n, a_http_hash ? a_http_hash : "(none)");
         else {
             printf("NOT verified:");
             size_t bad = 0;
@@ -509,6 +573,7 @@ report:
     }
 out:
     wk_result_free(&res);
+    free(transcript);
     free(wasm);
     wk_secrets_free(secrets);
     json_decref(att);

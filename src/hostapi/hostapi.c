@@ -7,6 +7,7 @@
  * so SDKs can report it. The host's work is charged as fuel in proportion
  * to the bytes moved (olw_call_charge).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,6 +25,13 @@ uint64_t hostapi_now_us(void)
 
 hostapi_ctx *hostapi_ctx_new(const hostapi_config *cfg)
 {
+    char err[200];
+    return hostapi_ctx_new_checked(cfg, err, sizeof err);
+}
+
+hostapi_ctx *hostapi_ctx_new_checked(const hostapi_config *cfg, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "out of memory");
     hostapi_ctx *h = calloc(1, sizeof *h);
     if (!h)
         return NULL;
@@ -47,7 +55,11 @@ hostapi_ctx *hostapi_ctx_new(const hostapi_config *cfg)
     h->time_ms = cfg && cfg->time_ms ? cfg->time_ms : HOSTAPI_DEFAULT_TIME_MS;
     atomic_init(&h->cancelled, false);
     crypto_hash_sha256_init(&h->transcript);
-    crypto_hash_sha256_update(&h->transcript, (const uint8_t *)TRANSCRIPT_TAG, sizeof TRANSCRIPT_TAG);
+    if (!hostapi_transcript_setup(h, cfg, err, errlen) || !hostapi_vrf_setup(h, cfg, err, errlen)) {
+        hostapi_ctx_free(h);
+        return NULL;
+    }
+    hostapi_transcript_put(h, TRANSCRIPT_TAG, sizeof TRANSCRIPT_TAG);
     return h;
 }
 
@@ -58,6 +70,8 @@ void hostapi_ctx_free(hostapi_ctx *h)
     free(h->allow);
     free(h->ca_file);
     free(h->response);
+    hostapi_transcript_free(h);
+    hostapi_vrf_free(h);
     free(h);
 }
 
@@ -73,17 +87,17 @@ void hostapi_transcript(const hostapi_ctx *h, uint8_t hash[32], uint32_t *reques
         *requests = h->requests;
 }
 
-static void put_u32(crypto_hash_sha256_state *st, uint32_t v)
+static void put_u32(hostapi_ctx *h, uint32_t v)
 {
     uint8_t le[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    crypto_hash_sha256_update(st, le, 4);
+    hostapi_transcript_put(h, le, 4);
 }
 
-static void put_bytes(crypto_hash_sha256_state *st, const uint8_t *p, size_t n)
+static void put_bytes(hostapi_ctx *h, const uint8_t *p, size_t n)
 {
-    put_u32(st, (uint32_t)n);
+    put_u32(h, (uint32_t)n);
     if (n)
-        crypto_hash_sha256_update(st, p, n);
+        hostapi_transcript_put(h, p, n);
 }
 
 /* ---- host functions ---- */
@@ -127,7 +141,13 @@ static olw_trap_code fn_http_request(olw_call *call, const uint64_t *args, uint6
     h->response_len = 0;
     uint8_t *resp = NULL;
     size_t resp_len = 0;
-    if (!h->allow)
+    if (h->replay) {
+        /* outlayer verify: the recorded answer, whatever it was */
+        if (!hostapi_replay_next(h, req, req_len, &code, &resp, &resp_len)) {
+            free(req);
+            return olw_call_trap(call, OLW_TRAP_HOST, "%s", h->last_error);
+        }
+    } else if (!h->allow)
         code = HOSTAPI_EDISABLED;
     else if ((code = hostapi_decode_request(req, req_len, &rq, h->last_error, sizeof h->last_error)) != HOSTAPI_OK)
         ;
@@ -140,11 +160,11 @@ static olw_trap_code fn_http_request(olw_call *call, const uint64_t *args, uint6
 
     /* transcript: every call, refused or not */
     h->requests++;
-    put_u32(&h->transcript, h->requests);
-    put_bytes(&h->transcript, req, req_len);
-    put_u32(&h->transcript, (uint32_t)code);
+    put_u32(h, h->requests);
+    put_bytes(h, req, req_len);
+    put_u32(h, (uint32_t)code);
     if (code == HOSTAPI_OK)
-        put_bytes(&h->transcript, resp, resp_len);
+        put_bytes(h, resp, resp_len);
     free(req);
     /* The request timed out at the job's wall-clock deadline (its timeout is
      * cut to the deadline, in whole milliseconds, so it may end a moment
@@ -192,5 +212,6 @@ bool hostapi_define(olw_linker *l, hostapi_ctx *h)
 {
     return olw_linker_define_host(l, HOSTAPI_MODULE, "abi_version", ">i", fn_abi_version, h) &&
            olw_linker_define_host(l, HOSTAPI_MODULE, "http_request", "iii>i", fn_http_request, h) &&
-           olw_linker_define_host(l, HOSTAPI_MODULE, "response_read", "ii>i", fn_response_read, h);
+           olw_linker_define_host(l, HOSTAPI_MODULE, "response_read", "ii>i", fn_response_read, h) &&
+           hostapi_define_vrf(l, h); /* vrfcall.c */
 }

@@ -65,11 +65,35 @@ typedef struct hostapi_config {
     /* PEM file of CA certificates trusted for https (a private CA, tests);
      * NULL = the system's store. Certificates are always verified. */
     const char *ca_file;
+
+    /* ---- verifiable randomness (outlayer_v1.vrf, vrfcall.c) ---- */
+    /* The prover's Ed25519 secret seed (32 bytes; the worker's chain signing
+     * key). NULL: vrf and vrf_public_key return EDISABLED. */
+    const uint8_t *vrf_seed;
+    /* What every VRF input is bound to (docs/program-api.md): the OutLayer
+     * contract and the request id there. NULL contract = "". */
+    const char *vrf_contract_id;
+    uint64_t vrf_request_id;
+    uint32_t vrf_max_calls; /* 0 = default */
+
+    /* ---- the HTTP transcript's bytes (transcript.c) ---- */
+    /* Keep the transcript's preimage in memory (hostapi_transcript_bytes), so
+     * it can be exported: SHA-256 of those bytes is the transcript hash. */
+    bool record_transcript;
+    /* Replay: answer http_request from a recorded transcript (the bytes of
+     * hostapi_transcript_bytes) instead of the network: each call must pass
+     * exactly the recorded request, and gets the recorded errno and
+     * response. NULL = live. Checked by hostapi_ctx_new_checked. */
+    const uint8_t *replay_transcript;
+    size_t replay_transcript_len;
 } hostapi_config;
 
 typedef struct hostapi_ctx hostapi_ctx;
 
 hostapi_ctx *hostapi_ctx_new(const hostapi_config *cfg);
+/* The same, with a reason when cfg is refused (a malformed replay
+ * transcript, a degenerate VRF key) or memory runs out. */
+hostapi_ctx *hostapi_ctx_new_checked(const hostapi_config *cfg, char *err, size_t errlen);
 void hostapi_ctx_free(hostapi_ctx *h);
 /* Requests made after this must finish by deadline (CLOCK_MONOTONIC µs; 0 = none). */
 void hostapi_ctx_set_deadline(hostapi_ctx *h, uint64_t deadline_us);
@@ -82,6 +106,32 @@ bool hostapi_define(olw_linker *l, hostapi_ctx *h);
 /* The transcript so far: SHA-256 over the encoding in docs/program-api.md,
  * and the number of http_request calls it covers. */
 void hostapi_transcript(const hostapi_ctx *h, uint8_t hash[32], uint32_t *requests);
+
+/* ---- VRF (vrfcall.c) ---- */
+#define HOSTAPI_VRF_DEFAULT_MAX_CALLS 64u
+#define HOSTAPI_VRF_MAX_ALPHA 1024u
+#define HOSTAPI_VRF_DOMAIN "outlayer-vrf-v1"
+/* The VRF calls the program made, and the prover's public key (zeros without a key). */
+uint32_t hostapi_vrf_calls(const hostapi_ctx *h);
+/* vrf / vrf_public_key calls refused with EDISABLED: this host has no VRF key (what
+ * `outlayer verify` sees when it re-runs a program that used the VRF). */
+uint32_t hostapi_vrf_keyless_calls(const hostapi_ctx *h);
+void hostapi_vrf_public_key(const hostapi_ctx *h, uint8_t pk[32]);
+/* The full VRF input for a program's alpha (docs/program-api.md):
+ * "outlayer-vrf-v1" 0x00 ‖ str(contract_id) ‖ u64(request_id) ‖ str(alpha).
+ * Returns its length; writes it when out has room (cap). */
+size_t hostapi_vrf_input(const char *contract_id, uint64_t request_id, const uint8_t *alpha, size_t alpha_len,
+                         uint8_t *out, size_t cap);
+
+/* ---- the transcript's bytes (transcript.c) ---- */
+/* The preimage of the transcript hash so far (record_transcript; else
+ * NULL/0). Borrowed: valid until the next call or hostapi_ctx_free. */
+const uint8_t *hostapi_transcript_bytes(const hostapi_ctx *h, size_t *len);
+/* Replay: true once every recorded call has been made. */
+bool hostapi_replay_complete(const hostapi_ctx *h);
+/* Checks a transcript file's bytes: the header, then whole entries.
+ * HOSTAPI_OK with *calls, or HOSTAPI_EINVAL with err. (Fuzzed.) */
+int hostapi_transcript_check(const uint8_t *buf, size_t len, uint32_t *calls, char *err, size_t errlen);
 
 /* ---- pieces exposed for tests and the fuzzer ---- */
 

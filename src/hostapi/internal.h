@@ -24,7 +24,37 @@ struct hostapi_ctx {
 
     crypto_hash_sha256_state transcript;
     char last_error[256];
+
+    /* transcript.c: the transcript's bytes (record_transcript) and replay */
+    bool record;
+    uint8_t *rec;
+    size_t rec_len, rec_cap;
+    bool rec_oom;
+    uint8_t *replay; /* a copy of the recorded transcript; NULL = live */
+    size_t replay_len, replay_off;
+
+    /* vrfcall.c */
+    bool vrf_enabled;
+    uint8_t vrf_seed[32], vrf_pk[32];
+    char *vrf_contract;
+    uint64_t vrf_request_id;
+    uint32_t vrf_calls, vrf_max_calls, vrf_keyless;
 };
+
+/* transcript.c: appends to the hash (and the recorded bytes) */
+void hostapi_transcript_put(hostapi_ctx *h, const void *p, size_t n);
+/* The next recorded call's errno and response for this request; false
+ * (last_error filled) when the program's request differs or none is left. */
+bool hostapi_replay_next(hostapi_ctx *h, const uint8_t *req, size_t req_len, int *code, uint8_t **resp,
+                         size_t *resp_len);
+/* Sets up recording/replay from cfg; false with err. */
+bool hostapi_transcript_setup(hostapi_ctx *h, const hostapi_config *cfg, char *err, size_t errlen);
+void hostapi_transcript_free(hostapi_ctx *h);
+
+/* vrfcall.c */
+bool hostapi_vrf_setup(hostapi_ctx *h, const hostapi_config *cfg, char *err, size_t errlen);
+void hostapi_vrf_free(hostapi_ctx *h);
+bool hostapi_define_vrf(olw_linker *l, hostapi_ctx *h);
 
 uint64_t hostapi_now_us(void);
 

@@ -118,6 +118,14 @@ json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, 
         json_object_set_new(record, "http_requests", json_integer(res->http_requests));
         json_object_set_new(record, "http_transcript_sha256", json_string(http_hex));
     }
+    /* outlayer_v1.vrf (docs/program-api.md): the proving key, for readers of
+     * the record; the proofs themselves are in the program's output. */
+    if (record && res->vrf_calls > 0) {
+        char vrf_hex[65];
+        sodium_bin2hex(vrf_hex, sizeof vrf_hex, res->vrf_public_key, 32);
+        json_object_set_new(record, "vrf_calls", json_integer(res->vrf_calls));
+        json_object_set_new(record, "vrf_public_key", json_string(vrf_hex));
+    }
     /* --tee simulated: a quote signed by the simulated platform, over the
      * same report_data, replaces the unsigned one (tee.c). */
     if (record && wk_tee_record(w, q + WK_QUOTE_REPORT_DATA, record))

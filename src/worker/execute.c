@@ -200,7 +200,18 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
     /* outlayer_v1 is always offered, so programs that use it link; with no
      * allow-list every request is refused (EDISABLED). */
     hostapi_config hc = {.http_allow = lim ? lim->http_allow : NULL};
-    hostapi_ctx *hapi = hostapi_ctx_new(&hc);
+    if (lim) {
+        /* issue 16: a private CA, the VRF key bound to this request, transcripts */
+        hc.ca_file = lim->http_ca_file;
+        hc.vrf_seed = lim->vrf_seed;
+        hc.vrf_contract_id = lim->vrf_contract_id;
+        hc.vrf_request_id = req->request_id;
+        hc.record_transcript = lim->record_transcript;
+        hc.replay_transcript = lim->http_replay;
+        hc.replay_transcript_len = lim->http_replay_len;
+    }
+    char herr[200] = "out of host memory";
+    hostapi_ctx *hapi = hostapi_ctx_new_checked(&hc, herr, sizeof herr);
     o.hostapi = hapi;
     runner_result rr;
     uint64_t t0 = wk_now_ms();
@@ -215,11 +226,21 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
         else {
             memset(&rr, 0, sizeof rr);
             rr.status = RUNNER_INTERNAL;
-            snprintf(rr.message, sizeof rr.message, "out of host memory");
+            snprintf(rr.message, sizeof rr.message, "%s", herr);
         }
     }
     if (hapi) {
         hostapi_transcript(hapi, res->http_transcript, &res->http_requests);
+        res->vrf_calls = hostapi_vrf_calls(hapi);
+        res->vrf_keyless_calls = hostapi_vrf_keyless_calls(hapi);
+        hostapi_vrf_public_key(hapi, res->vrf_public_key);
+        size_t tlen = 0;
+        const uint8_t *tb = hostapi_transcript_bytes(hapi, &tlen);
+        if (tb && (res->http_transcript_bytes = malloc(tlen ? tlen : 1))) {
+            memcpy(res->http_transcript_bytes, tb, tlen);
+            res->http_transcript_len = tlen;
+        }
+        res->http_replay_incomplete = !hostapi_replay_complete(hapi);
         hostapi_ctx_free(hapi);
     }
     wk_env_free(env, env_n);

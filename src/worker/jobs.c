@@ -324,6 +324,26 @@ static void compile_job(wk_worker *w, near_rpc *rpc, wk_slot *slot, const wk_req
     wk_result_free(&res);
 }
 
+/* --http-transcript-dir: DIR/JOB_ID.http holds the bytes whose SHA-256 is
+ * the attested http_transcript_sha256 (docs/program-api.md), for
+ * `outlayer verify --http-transcript`. Only jobs that made requests. */
+static void save_transcript(wk_worker *w, const wk_request *r, int64_t job_id, const wk_result *res)
+{
+    if (!w->cfg.http_transcript_dir || res->http_requests == 0 || !res->http_transcript_bytes)
+        return;
+    char path[1024], tmp[1100];
+    snprintf(path, sizeof path, "%s/%" PRId64 ".http", w->cfg.http_transcript_dir, job_id);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    bool ok = f && fwrite(res->http_transcript_bytes, 1, res->http_transcript_len, f) == res->http_transcript_len;
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (!ok || rename(tmp, path) != 0) {
+        WK_WARN("request %" PRIu64 ": cannot write the HTTP transcript to %s", r->request_id, path);
+        unlink(tmp);
+    }
+}
+
 static void execute_job(wk_worker *w, near_rpc *rpc, wk_slot *slot, const wk_request *r, json_t *job, int64_t job_id)
 {
     wk_result res = {0};
@@ -353,10 +373,16 @@ static void execute_job(wk_worker *w, near_rpc *rpc, wk_slot *slot, const wk_req
             wk_result_fail(&res, category, "%s", err);
         } else {
             wk_exec_limits lim = {.max_output_bytes = (size_t)w->cfg.max_output_bytes,
-                                  .http_allow = w->cfg.http_allow};
+                                  .http_allow = w->cfg.http_allow,
+                                  /* issue 16: docs/program-api.md */
+                                  .http_ca_file = w->cfg.http_ca_file,
+                                  .vrf_seed = w->chain.keypair.secret,
+                                  .vrf_contract_id = w->cfg.contract_id,
+                                  .record_transcript = w->cfg.http_transcript_dir != NULL};
             WK_INFO("request %" PRIu64 ": running %s (attempt %" PRIu64 "%s)", r->request_id, checksum, r->attempt,
                     secrets ? ", with secrets" : "");
             wk_execute(r, bytes, len, secrets, &lim, &res);
+            save_transcript(w, r, job_id, &res);
             if (json_is_integer(ctm)) {
                 res.has_compile_time = true;
                 res.compile_time_ms = (uint64_t)json_integer_value(ctm);

@@ -7,6 +7,7 @@
  * the coordinator hands them to another worker at once (instead of after
  * the lease expires). See docs/worker.md.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -74,6 +75,15 @@ static const cfg_option OPTIONS[] = {
      "hosts programs may reach with outlayer_v1.http_request, comma separated: api.example.com, *.example.com, "
      "* or an IP literal (which also admits that private address); unset = no HTTP (docs/program-api.md)",
      CFG_STRING, &W.cfg.http_allow, 0, 0, 0, NULL},
+    {"http-ca-file", "HTTP_CA_FILE", NULL,
+     "PEM file of CA certificates trusted for programs' https requests instead of the system's store "
+     "(a private or test CA; include public roots if programs also reach public hosts); "
+     "unset = the system's store",
+     CFG_STRING, &W.cfg.http_ca_file, 0, 0, 0, NULL},
+    {"http-transcript-dir", "HTTP_TRANSCRIPT_DIR", NULL,
+     "write each job's HTTP transcript to DIR/JOB_ID.http (its SHA-256 is the attested "
+     "http_transcript_sha256; outlayer verify --http-transcript replays it); unset = not kept",
+     CFG_STRING, &W.cfg.http_transcript_dir, 0, 0, 0, NULL},
     {"tee", "TEE_MODE", "none", "attestation: none | simulated", CFG_STRING, &W.cfg.tee, 0, 0, 0, NULL},
     {"tee-platform", "TEE_PLATFORM_DIR", NULL,
      "--tee simulated: the simulated platform's directory (outlayer dev / outlayer tee platform make one)", CFG_STRING,
@@ -155,6 +165,11 @@ static int setup(char *err, size_t errlen)
     }
     if (c->keystore_url && c->keystore_url[0] && (!c->keystore_token || !c->keystore_token[0]))
         return snprintf(err, errlen, "--keystore-url needs --keystore-token / KEYSTORE_AUTH_TOKEN"), -1;
+    /* issue 16: a private CA must be readable; the transcript directory is made */
+    if (c->http_ca_file && access(c->http_ca_file, R_OK) != 0)
+        return snprintf(err, errlen, "--http-ca-file %s: %s", c->http_ca_file, strerror(errno)), -1;
+    if (c->http_transcript_dir && mkdir(c->http_transcript_dir, 0700) != 0 && errno != EEXIST)
+        return snprintf(err, errlen, "--http-transcript-dir %s: %s", c->http_transcript_dir, strerror(errno)), -1;
     if (c->keystore_url) {
         size_t k = strlen(c->keystore_url);
         while (k > 0 && c->keystore_url[k - 1] == '/')
@@ -276,6 +291,14 @@ int main(int argc, char **argv)
         WK_INFO("secrets from the keystore at %s", W.cfg.keystore_url);
     else
         WK_INFO("no keystore configured: requests with secrets_ref will fail");
+    {
+        /* outlayer_v1.vrf proves with the chain signing key (docs/program-api.md) */
+        char vrf_pk[65];
+        sodium_bin2hex(vrf_pk, sizeof vrf_pk, W.chain.keypair.secret + 32, 32);
+        WK_INFO("VRF public key %s (the key that signs results)%s%s", vrf_pk,
+                W.cfg.http_ca_file ? "; extra CA file for programs' https: " : "",
+                W.cfg.http_ca_file ? W.cfg.http_ca_file : "");
+    }
     /* A previous run under this id that died left leases nobody renews;
      * hand them back now rather than after they expire. (So a worker id
      * must belong to one process at a time.) Without an answer the leases

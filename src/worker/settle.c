@@ -45,6 +45,8 @@ static void result_copy(wk_result *dst, const wk_result *src)
     dst->output = json_incref(src->output);
     dst->error = src->error ? strdup(src->error) : NULL;
     dst->note = src->note ? strdup(src->note) : NULL;
+    dst->http_transcript_bytes = NULL; /* written by the job thread (jobs.c), not settled */
+    dst->http_transcript_len = 0;
 }
 
 void wk_settle(wk_settler *s, const wk_request *r, int64_t job_id, const wk_result *res, const char *checksum)

@@ -31,6 +31,7 @@ void wk_result_free(wk_result *r)
     json_decref(r->output);
     free(r->error);
     free(r->note);
+    free(r->http_transcript_bytes);
     memset(r, 0, sizeof *r);
 }
 

@@ -106,6 +106,12 @@ typedef struct wk_result {
     bool has_replay_nonce;
     uint32_t http_requests;        /* outlayer_v1.http_request calls the program made */
     uint8_t http_transcript[32];   /* their transcript hash (docs/program-api.md), when http_requests > 0 */
+    uint32_t vrf_calls;            /* outlayer_v1.vrf calls the program made (proofs given) */
+    uint32_t vrf_keyless_calls;    /* vrf calls refused for want of a key (outlayer verify's re-run) */
+    uint8_t vrf_public_key[32];    /* the key that proved them */
+    uint8_t *http_transcript_bytes; /* with record_transcript: the hash's preimage (owned) */
+    size_t http_transcript_len;
+    bool http_replay_incomplete;   /* replay: the program made fewer requests than recorded */
 } wk_result;
 
 void wk_result_free(wk_result *r);
@@ -117,6 +123,13 @@ typedef struct wk_exec_limits {
     size_t max_output_bytes;     /* program stdout cap (default 65536) */
     const uint8_t *replay_nonce; /* WK_NONCE_LEN bytes to repeat a run (outlayer verify); NULL = a fresh one */
     const char *http_allow;      /* the program's HTTP allow-list (--http-allow); NULL = HTTP disabled */
+    /* issue 16 (docs/program-api.md): */
+    const char *http_ca_file;    /* --http-ca-file: the CA bundle for https (replaces the system store); NULL = the system store */
+    const uint8_t *vrf_seed;     /* the VRF key (the chain signing key's seed); NULL = vrf disabled */
+    const char *vrf_contract_id; /* the OutLayer contract the VRF input is bound to */
+    bool record_transcript;      /* keep the HTTP transcript's bytes in the result (--http-transcript-dir) */
+    const uint8_t *http_replay;  /* replay this recorded transcript instead of the network (outlayer verify) */
+    size_t http_replay_len;
 } wk_exec_limits;
 
 /* The seed of a run's random_get stream (docs/verify.md):
@@ -243,6 +256,7 @@ typedef struct wk_config {
     int64_t max_wasm_bytes, download_timeout_ms, max_output_bytes;
     char *tee;
     char *http_allow; /* --http-allow: hosts programs may reach (docs/program-api.md) */
+    char *http_ca_file, *http_transcript_dir; /* --http-ca-file, --http-transcript-dir */
     char *tee_platform, *register_contract, *register_stake; /* --tee simulated (tee.c) */
     int64_t shutdown_grace_ms;
     char *git_base_url, *build_dir;

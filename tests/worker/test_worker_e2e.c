@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <signal.h>
@@ -40,6 +41,8 @@
 #include <unistd.h>
 
 #include "base/http_client.h"
+#include "hostapi/hostapi.h"
+#include "hostapi/vrf.h"
 #include "worker/worker.h"
 #include "ks_harness.h"
 #include "worker_harness.h"
@@ -69,6 +72,11 @@ static uint8_t *oracle;             /* sdk/examples/price_oracle.c: fetches a qu
 static const char QUOTE_JSON[] = "{\"symbol\":\"NEAR\",\"price\": 7.5}";
 static size_t oracle_len;
 static char oracle_hash[65];
+/* issue 16: sdk/examples/vrf_dice.c and ai_completion.c, the mock chat API at /v1/chat/completions */
+static uint8_t *dice, *ai;
+static size_t dice_len, ai_len;
+static char dice_hash[65], ai_hash[65];
+#define AI_KEY "sk-e2e-ai-7f3a91-never-printed"
 static uint8_t *probe2; /* the probe with a custom section: same code, another hash */
 static size_t probe2_len;
 static char probe2_hash[65];
@@ -93,12 +101,51 @@ static int sh(const char *fmt, ...)
     return system(cmd);
 }
 
+/* A mock OpenAI-style chat completions API: checks the bearer key, answers
+ * "echo: " + the request body's length (the example's JSON body arrives
+ * whole; the answer proves it was read). */
+static enum MHD_Result serve_chat(struct MHD_Connection *conn, const char *upload, size_t *upload_len, void **ptr)
+{
+    size_t *got = *ptr;
+    if (!got) {
+        *ptr = got = calloc(1, sizeof *got);
+        return got ? MHD_YES : MHD_NO;
+    }
+    if (*upload_len) {
+        *got += *upload_len;
+        *upload_len = 0;
+        return MHD_YES;
+    }
+    (void)upload;
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    char *answer = NULL;
+    bool ok = auth && strcmp(auth, "Bearer " AI_KEY) == 0;
+    if (asprintf(&answer,
+                 ok ? "{\"model\":\"mock-1\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                      "\"content\":\"body of %zu bytes\"},\"finish_reason\":\"stop\"}]}"
+                    : "{\"error\":{\"message\":\"invalid api key (%zu)\"}}",
+                 *got) < 0)
+        return MHD_NO;
+    free(got);
+    *ptr = NULL;
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(answer), answer, MHD_RESPMEM_MUST_FREE);
+    enum MHD_Result res = MHD_queue_response(conn, ok ? MHD_HTTP_OK : MHD_HTTP_UNAUTHORIZED, r);
+    MHD_destroy_response(r);
+    return res;
+}
+
 static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                              const char *version, const char *upload, size_t *upload_len, void **ptr)
 {
     const uint8_t *body = NULL;
     size_t len = 0;
-    if (strcmp(url, "/probe.wasm") == 0)
+    if (strcmp(url, "/v1/chat/completions") == 0)
+        return serve_chat(conn, upload, upload_len, ptr);
+    if (strcmp(url, "/dice.wasm") == 0)
+        body = dice, len = dice_len;
+    else if (strcmp(url, "/ai.wasm") == 0)
+        body = ai, len = ai_len;
+    else if (strcmp(url, "/probe.wasm") == 0)
         body = probe, len = probe_len;
     else if (strcmp(url, "/probe2.wasm") == 0)
         body = probe2, len = probe2_len;
@@ -141,6 +188,8 @@ static void start_worker(void)
     snprintf(run, sizeof run, "e2e-%d", worker_runs);
     char start[32];
     snprintf(start, sizeof start, "%llu", (unsigned long long)dn_height(&C.node));
+    char transcripts[300];
+    snprintf(transcripts, sizeof transcripts, "%s/transcripts", dir);
     char *argv[] = {(char *)worker_bin, "--api-token", token, "--contract-id", WH_OUTLAYER, "--key-file", key,
                     "--rpc-url", rpc, "--coordinator-url", coord, "--monitor", "true", "--feed-url", feed,
                     "--cursor-file", cursor, "--jobs", "2", "--poll-timeout", "2", "--heartbeat", "500ms",
@@ -149,6 +198,7 @@ static void start_worker(void)
                     "--allow-private-urls", "true",
                     /* the WasmUrl server is this process, on 127.0.0.1 */
                     "--http-allow", "127.0.0.1,localhost", /* programs' HTTP: the quote server is this process too */
+                    "--http-transcript-dir", transcripts,  /* issue 16: test_ai_completion reads them */
                     NULL, NULL, NULL, NULL, NULL};
     if (worker_keystore) {
         size_t n = 0;
@@ -215,6 +265,12 @@ static int setup(void **state)
     if (!oracle)
         return -1;
     wk_sha256_hex(oracle, oracle_len, oracle_hash);
+    dice = dn_read_file("build/sdk/vrf_dice.wasm", &dice_len);
+    ai = dn_read_file("build/sdk/ai_completion.wasm", &ai_len);
+    if (!dice || !ai)
+        return -1;
+    wk_sha256_hex(dice, dice_len, dice_hash);
+    wk_sha256_hex(ai, ai_len, ai_hash);
     randombytes_buf(big, sizeof big);
     wk_sha256_hex(big, sizeof big, big_hash);
     files = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, serve, NULL, MHD_OPTION_END);
@@ -428,6 +484,161 @@ static void test_http_oracle(void **state)
     expect_failure(src, LIMITS(1000000000, 32, 10), input, "host not on the allow-list");
     free(src);
     assert_int_equal(log_count("attestation not stored", ""), 0);
+}
+
+/* issue 16: the VRF dice through the real worker. The roll's proof checks,
+ * in process and with `outlayer verify-vrf`, under the key that signs the
+ * worker's results (the operator's), for an input bound to this request
+ * (the OutLayer contract and a request id the worker ran) and the label;
+ * a tampered proof does not. */
+static void test_vrf_dice(void **state)
+{
+    char *src = wasm_url_source("/dice.wasm", dice_hash);
+    char *value = NULL;
+    json_t *d = run_request(src, LIMITS(1000000000, 32, 10), "round 1", "Json", &value);
+    assert_true(json_is_true(json_object_get(d, "success")));
+    json_decref(d);
+    free(src);
+    json_t *out = json_loads(value, 0, NULL);
+    if (!out)
+        fail_msg("output %s", value);
+    char pk_hex[65];
+    sodium_bin2hex(pk_hex, sizeof pk_hex, C.op.keypair.secret + 32, 32);
+    assert_string_equal(json_string_value(json_object_get(out, "public_key")), pk_hex);
+    const char *in_hex = json_string_value(json_object_get(out, "input"));
+    const char *pi_hex = json_string_value(json_object_get(out, "proof"));
+    const char *beta_hex = json_string_value(json_object_get(out, "output"));
+    assert_non_null(in_hex);
+    assert_non_null(pi_hex);
+    assert_non_null(beta_hex);
+    uint8_t input[512], pi[80], beta[64], pk[32];
+    size_t in_len = 0, n = 0;
+    assert_int_equal(sodium_hex2bin(input, sizeof input, in_hex, strlen(in_hex), NULL, &in_len, NULL), 0);
+    assert_int_equal(sodium_hex2bin(pi, sizeof pi, pi_hex, strlen(pi_hex), NULL, &n, NULL), 0);
+    assert_int_equal(n, 80);
+    memcpy(pk, C.op.keypair.secret + 32, 32);
+    /* the request id sits after the domain and the contract id */
+    size_t at = sizeof HOSTAPI_VRF_DOMAIN + 4 + strlen(WH_OUTLAYER);
+    assert_true(in_len > at + 8);
+    uint64_t rid = 0;
+    for (int i = 7; i >= 0; i--)
+        rid = rid << 8 | input[at + i];
+    uint8_t want[512];
+    size_t want_len = hostapi_vrf_input(WH_OUTLAYER, rid, (const uint8_t *)"round 1", 7, want, sizeof want);
+    assert_int_equal(in_len, want_len);
+    assert_memory_equal(input, want, want_len);
+    char ran[64];
+    snprintf(ran, sizeof ran, "request %" PRIu64 ": ran ", rid);
+    assert_true(log_count(ran, "ok") >= 1);
+    assert_true(vrf_verify(pk, input, in_len, pi, beta));
+    char beta_check[129];
+    sodium_bin2hex(beta_check, sizeof beta_check, beta, 64);
+    assert_string_equal(beta_check, beta_hex);
+    uint64_t x = 0;
+    for (int i = 7; i >= 0; i--)
+        x = x << 8 | beta[i];
+    assert_int_equal(json_integer_value(json_object_get(out, "roll")), (json_int_t)(1 + x % 6));
+    /* the command line agrees; one flipped bit of the proof fails */
+    assert_int_equal(sh("%s/build/bin/outlayer verify-vrf --public-key %s --alpha %s --proof %s > /dev/null", cwd,
+                        pk_hex, in_hex, pi_hex),
+                     0);
+    char bad[161];
+    snprintf(bad, sizeof bad, "%s", pi_hex);
+    bad[100] = bad[100] == '0' ? '1' : '0';
+    int st = sh("%s/build/bin/outlayer verify-vrf --public-key %s --alpha %s --proof %s > /dev/null 2>&1", cwd, pk_hex,
+                in_hex, bad);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    json_decref(out);
+    free(value);
+}
+
+static void store_secrets_json(const char *seed, const char *accessor, const char *profile, const char *access,
+                               const char *secrets_json)
+{
+    char *blob = ks_seal(&ks, seed, secrets_json);
+    assert_non_null(blob);
+    char *args = NULL;
+    assert_true(asprintf(&args,
+                         "{\"accessor\":%s,\"profile\":\"%s\",\"encrypted_secrets_base64\":\"%s\",\"access\":%s}",
+                         accessor, profile, blob, access) > 0);
+    near_outcome o;
+    near_rpc_error err = {0};
+    near_status st =
+        dn_call(&C.node, &alice, WH_OUTLAYER, "store_secrets", args, DN_NEAR / 10, NEAR_WAIT_FINAL, &o, &err, NULL);
+    if (st != NEAR_OK || o.kind != NEAR_OUTCOME_SUCCESS)
+        fail_msg("store_secrets %s: %s %s", profile, near_status_name(st), err.message ? err.message : "");
+    near_outcome_free(&o);
+    near_rpc_error_clear(&err);
+    free(args);
+    free(blob);
+}
+
+/* issue 16: the AI completion example through the real worker, its API key
+ * and base URL from the keystore's secrets: the mock API's answer resolves
+ * the request; the key is in no log; the transcript the worker wrote
+ * (--http-transcript-dir) hashes to the http_transcript_sha256 of the
+ * attestation record the coordinator stored. */
+static void test_ai_completion(void **state)
+{
+    char seed[200], accessor[200], secrets[300];
+    snprintf(seed, sizeof seed, "wasm_hash:%s:" ALICE, ai_hash);
+    snprintf(accessor, sizeof accessor, "{\"WasmHash\":{\"hash\":\"%s\"}}", ai_hash);
+    snprintf(secrets, sizeof secrets,
+             "{\"OPENAI_API_KEY\":\"" AI_KEY "\",\"OPENAI_BASE_URL\":\"http://127.0.0.1:%d/v1\"}", files_port);
+    store_secrets_json(seed, accessor, "ai", "\"AllowAll\"", secrets);
+    char *src = wasm_url_source("/ai.wasm", ai_hash);
+    char *value = NULL;
+    json_t *d = run_request_ex(src, LIMITS(1000000000, 32, 10), "Say hi", "Json",
+                               "{\"secrets_ref\":{\"profile\":\"ai\",\"account_id\":\"" ALICE "\"}}", &value);
+    free(src);
+    json_decref(d);
+    static const char body[] = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"}]}";
+    char want[200];
+    snprintf(want, sizeof want, "{\"model\":\"mock-1\",\"answer\":\"body of %zu bytes\",\"finish_reason\":\"stop\"}",
+             sizeof body - 1);
+    assert_string_equal(value, want);
+    free(value);
+    assert_int_equal(log_count(AI_KEY, ""), 0);
+    /* the transcript file of that job, and the stored attestation's hash */
+    char cmd[600], file[400] = "";
+    snprintf(cmd, sizeof cmd, "grep -l 'chat/completions' %s/transcripts/*.http | head -1", dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    if (!fgets(file, sizeof file, p))
+        file[0] = 0;
+    pclose(p);
+    file[strcspn(file, "\n")] = 0;
+    if (!file[0])
+        fail_msg("no transcript with the chat request in %s/transcripts", dir);
+    size_t len = 0;
+    uint8_t *bytes = dn_read_file(file, &len);
+    assert_non_null(bytes);
+    char hex[65];
+    wk_sha256_hex(bytes, len, hex);
+    free(bytes);
+    char path[400];
+    snprintf(path, sizeof path, "%s/coord/coordinator.db", dir);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int n = -1;
+    for (int tries = 0; tries < 50 && n < 1; tries++) { /* the record is sent after the resolve */
+        if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+            sqlite3_prepare_v2(db,
+                               "SELECT count(*) FROM task_attestations WHERE http_transcript_sha256=? AND "
+                               "http_requests=1",
+                               -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_busy_timeout(db, 5000);
+            sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                n = sqlite3_column_int(st, 0);
+        }
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        st = NULL, db = NULL;
+        if (n < 1)
+            usleep(100000);
+    }
+    assert_int_equal(n, 1);
 }
 
 static void test_wasm_url_failures(void **state)
@@ -929,6 +1140,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wasm_url_success),
         cmocka_unit_test(test_http_oracle),
+        cmocka_unit_test(test_vrf_dice),     /* issue 16 */
+        cmocka_unit_test(test_ai_completion), /* issue 16 (needs the keystore: before the tests that stop it) */
         cmocka_unit_test(test_wasm_url_failures),
         cmocka_unit_test(test_git_source),
         cmocka_unit_test(test_rust_git_source),

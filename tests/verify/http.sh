@@ -1,0 +1,101 @@
+#!/bin/bash
+# tests/verify/http.sh BUILD — `outlayer verify` of requests whose program
+# used outlayer_v1 (docs/verify.md), against a real `outlayer dev` whose
+# worker has HTTP_ALLOW=127.0.0.1 and HTTP_TRANSCRIPT_DIR (through the
+# environment outlayer dev passes on):
+#   the price oracle fetched a quote from tests/cli/mock_api.py on loopback:
+#     without the transcript verify does not re-execute and says so (exit 4,
+#     the attested transcript hash shown); with the worker's transcript file
+#     (the mock server stopped by then) it replays and every field matches;
+#     a transcript with one byte changed is a mismatch (exit 1)
+#   the VRF dice: not re-executable here (only the worker's key makes the
+#     outputs): exit 3 with a vrf row saying so
+# Ports: outlayer dev at 47200 + 10k (k < 8); the mock server's by the OS.
+set -u
+B=${1:-build}
+OUTLAYER=$B/bin/outlayer
+T=$(mktemp -d /tmp/outlayer-verify-http-XXXXXX)
+FAILED=0
+DEV_PID=
+MOCK_PID=
+cleanup() {
+    if [ -n "$DEV_PID" ]; then
+        kill -TERM "$DEV_PID" 2>/dev/null
+        for _ in $(seq 100); do kill -0 "$DEV_PID" 2>/dev/null || break; sleep 0.2; done
+        kill -KILL "$DEV_PID" 2>/dev/null
+    fi
+    [ -n "$MOCK_PID" ] && kill "$MOCK_PID" 2>/dev/null
+    if [ "$FAILED" = 0 ]; then rm -rf "$T"; else echo "(logs kept in $T)"; fi
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; FAILED=1; }
+pass() { echo "ok: $*"; }
+
+mkdir -p "$T/www"
+printf '{"symbol":"NEAR","price": 6.25}' > "$T/www/quote.json"
+python3 -u tests/cli/mock_api.py "$T/mock.port" unused "$T/mock.bodies" --www "$T/www" > "$T/mock.log" 2>&1 &
+MOCK_PID=$!
+for _ in $(seq 100); do [ -s "$T/mock.port" ] && break; sleep 0.1; done
+[ -s "$T/mock.port" ] || { fail "the mock server did not start"; exit 1; }
+MPORT=$(cat "$T/mock.port")
+
+export HTTP_ALLOW=127.0.0.1 HTTP_TRANSCRIPT_DIR=$T/transcripts
+for attempt in 0 1 2 3 4 5 6 7; do
+    P=$((47200 + (RANDOM % 8) * 10))
+    H=$T/dev$attempt
+    $OUTLAYER dev --home "$H" --workers 1 --port-base $P --bin-dir "$B/bin" --contracts-dir build/contracts \
+        > "$T/dev.out" 2>&1 &
+    DEV_PID=$!
+    for _ in $(seq 300); do [ -f "$H/dev.json" ] && break; kill -0 $DEV_PID 2>/dev/null || break; sleep 0.2; done
+    [ -f "$H/dev.json" ] && break
+    wait $DEV_PID 2>/dev/null
+    DEV_PID=
+    grep -q 'Address already in use' "$T/dev.out" || break
+    echo "(port base $P busy, trying the next)"
+done
+unset HTTP_ALLOW HTTP_TRANSCRIPT_DIR
+[ -f "$H/dev.json" ] || { fail "outlayer dev did not start"; tail -20 "$T/dev.out"; exit 1; }
+
+request() {
+    $OUTLAYER request --home "$H" --json "$@" > "$T/req.json" 2> "$T/req.err"
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tx_hash"])' "$T/req.json" 2>/dev/null
+}
+verify() {
+    $OUTLAYER verify "$@" --home "$H" > "$T/verify.out" 2>&1
+    VRC=$?
+}
+expect() { # expect CODE WHAT PATTERNS...
+    local want=$1 what=$2; shift 2
+    if [ "$VRC" != "$want" ]; then fail "$what: exit $VRC, expected $want"; cat "$T/verify.out"; return 1; fi
+    for pat in "$@"; do
+        if ! grep -qE -- "$pat" "$T/verify.out"; then fail "$what: no line matching '$pat'"; cat "$T/verify.out"; return 1; fi
+    done
+    pass "$what"
+}
+
+tx=$(request --wasm $B/sdk/price_oracle.wasm --input "http://127.0.0.1:$MPORT/quote.json" --format Json)
+grep -q '"price":6.25' "$T/req.json" || { fail "the oracle did not resolve with the price"; cat "$T/req.json" "$T/req.err"; }
+verify "$tx"
+expect 4 "HTTP without the transcript: not re-executed, exit 4" '^http +not compared' \
+    'made 1 HTTP requests: output not re-executable without the transcript; transcript hash [0-9a-f]{64} attested' \
+    '^wasm_hash +match' '^input_hash +match' '^record +match'
+hash=$(grep -oE 'transcript hash [0-9a-f]{64}' "$T/verify.out" | awk '{print $3}')
+file=$(ls "$T"/transcripts/*.http 2>/dev/null | head -1)
+[ -n "$file" ] && [ "$(sha256sum "$file" | cut -d' ' -f1)" = "$hash" ] && pass "the worker's transcript file hashes to $hash" ||
+    fail "no transcript file hashing to the attested $hash in $T/transcripts"
+kill "$MOCK_PID" 2>/dev/null; wait "$MOCK_PID" 2>/dev/null; MOCK_PID=
+verify "$tx" --http-transcript "$file"
+expect 0 "replayed from the transcript (server gone)" '^http_transcript +match' '^http +match' '^output +match' \
+    'verified: every field matches'
+cp "$file" "$T/bad.http"
+printf '7' | dd of="$T/bad.http" bs=1 seek=$(($(stat -c %s "$file") - 3)) conv=notrunc 2>/dev/null
+verify "$tx" --http-transcript "$T/bad.http"
+expect 1 "a changed transcript is a mismatch" '^http_transcript +MISMATCH' 'NOT verified'
+
+tx=$(request --wasm $B/sdk/vrf_dice.wasm --input "round 1" --format Json)
+grep -q '"roll":' "$T/req.json" || { fail "the dice did not resolve"; cat "$T/req.json" "$T/req.err"; }
+verify "$tx"
+expect 3 "the VRF dice: not re-executable, said so" '^vrf +not compared .*the program asked for 1 VRF output'
+
+[ "$FAILED" = 0 ] && echo "verify-http-test: all passed"
+exit $FAILED
