@@ -24,7 +24,11 @@ struct hostapi_ctx {
 
     crypto_hash_sha256_state transcript;
     char last_error[256];
+
+    struct hostapi_kv_state *kv; /* storage and views (kv.h); NULL = both disabled */
 };
+
+void hostapi_kv_free(struct hostapi_kv_state *k);
 
 uint64_t hostapi_now_us(void);
 
