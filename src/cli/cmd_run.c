@@ -16,6 +16,8 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "hostapi/kv.h"
+#include "near/rpc.h"
 #include "runner/runner.h"
 
 void cmd_run_help(FILE *out)
@@ -46,6 +48,10 @@ void cmd_run_help(FILE *out)
             "                      patterns: api.example.com, *.example.com, *, or an IP\n"
             "                      literal such as 127.0.0.1 (which also admits that private\n"
             "                      or loopback address). Default: no HTTP\n"
+            "  --storage DIR       persistent storage for the program (outlayer_v1 storage_*):\n"
+            "                      one file per key in DIR, kept between runs. Default: none\n"
+            "  --near-rpc URL      NEAR JSON-RPC endpoint for the program's view_function and\n"
+            "                      view_account (e.g. http://127.0.0.1:3030). Default: none\n"
             "  --json              the report as one JSON object (last line of stderr)\n"
             "  -h, --help          this help\n"
             "  -- ARGS...          arguments for the program (argv[0] is the file's name)\n"
@@ -63,7 +69,7 @@ void cmd_run_help(FILE *out)
             "  %d    any other trap (unreachable, out of bounds access, stack exhausted, ...)\n"
             "A program may itself exit with one of these codes; the report tells them apart.\n"
             "\n"
-            "The program sees no files, no host environment and no network (but see --allow-http).\nOutput limits: "
+            "The program sees no files, no host environment and no network (but see --allow-http,\n--storage and --near-rpc).\nOutput limits: "
             "stdout max-memory-mb MiB (passing it traps), stderr 1 MiB (the rest is dropped).\n",
             RUNNER_DEFAULT_FUEL, RUNNER_DEFAULT_MEMORY_MB, RUNNER_DEFAULT_TIMEOUT_MS, CLI_EXIT_USAGE,
             CLI_EXIT_BAD_MODULE, CLI_EXIT_NO_INPUT, CLI_EXIT_INTERNAL, CLI_EXIT_FUEL, CLI_EXIT_MEMORY, CLI_EXIT_OUTPUT,
@@ -84,6 +90,7 @@ typedef struct run_args {
     bool replay; /* --seed: deterministic random and clocks */
     runner_replay replay_cfg;
     char *http_allow; /* --allow-http patterns, comma separated; NULL = none */
+    const char *storage_dir, *near_rpc; /* --storage, --near-rpc (docs/program-api.md) */
     hostapi_ctx *hostapi;
 } run_args;
 
@@ -168,6 +175,16 @@ static int parse_args(int argc, char **argv, run_args *a)
             v = option_value(argc, argv, &i, "--clock-base");
             if (!v || !cli_parse_u64(v, 0, UINT64_MAX, &a->replay_cfg.realtime_base_ns))
                 return usage_error("--clock-base needs nanoseconds since 1970", v);
+        } else if (is_option(arg, "--storage")) {
+            v = option_value(argc, argv, &i, "--storage");
+            if (!v || !*v)
+                return usage_error("--storage needs a directory", v);
+            a->storage_dir = v;
+        } else if (is_option(arg, "--near-rpc")) {
+            v = option_value(argc, argv, &i, "--near-rpc");
+            if (!v || (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0))
+                return usage_error("--near-rpc needs an http:// or https:// URL", v);
+            a->near_rpc = v;
         } else if (is_option(arg, "--allow-http")) {
             v = option_value(argc, argv, &i, "--allow-http");
             if (!v || !*v || strchr(v, ',') || strchr(v, ' '))
@@ -433,6 +450,20 @@ int cmd_run(int argc, char **argv)
         cli_error("out of memory");
         code = CLI_EXIT_INTERNAL;
         goto done;
+    }
+    if (a.storage_dir || a.near_rpc) {
+        char err[300] = "";
+        hostapi_kv_config kc = {.near_rpc_url = a.near_rpc};
+        if (a.storage_dir && !(kc.store = hostapi_store_dir(a.storage_dir, 0, 0, 0, err, sizeof err))) {
+            cli_error("--storage: %s", err);
+            code = CLI_EXIT_NO_INPUT;
+            goto done;
+        }
+        if ((a.near_rpc && near_rpc_global_init() != NEAR_OK) || hostapi_ctx_set_kv(a.hostapi, &kc)) {
+            cli_error("out of memory");
+            code = CLI_EXIT_INTERNAL;
+            goto done;
+        }
     }
     opts.hostapi = a.hostapi;
     runner_result r;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostapi/kv.h"
 #include "runner/runner.h"
 #include "near/utf8.h"
 #include "worker/worker.h"
@@ -165,6 +166,18 @@ static void stderr_text(const runner_result *rr, char *out, size_t cap)
     json_decref(probe);
 }
 
+/* Storage and views for this job (storage.c); 0, or -1 out of memory. */
+static int wk_program_kv(const wk_request *req, const wk_exec_limits *lim, hostapi_ctx *h)
+{
+    hostapi_kv_config kc = {.near_rpc_url = lim ? lim->views_rpc_url : NULL};
+    char owner[65], project[300];
+    if (lim && lim->storage_url && wk_storage_identity(req, owner, sizeof owner, project, sizeof project) == 0)
+        kc.store = hostapi_store_coordinator(lim->storage_url, lim->storage_token, owner, project);
+    if (!kc.store && !kc.near_rpc_url)
+        return 0;
+    return hostapi_ctx_set_kv(h, &kc);
+}
+
 void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, json_t *secrets, const wk_exec_limits *lim,
                 wk_result *res)
 {
@@ -201,6 +214,10 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
      * allow-list every request is refused (EDISABLED). */
     hostapi_config hc = {.http_allow = lim ? lim->http_allow : NULL};
     hostapi_ctx *hapi = hostapi_ctx_new(&hc);
+    if (hapi && wk_program_kv(req, lim, hapi)) {
+        hostapi_ctx_free(hapi);
+        hapi = NULL;
+    }
     o.hostapi = hapi;
     runner_result rr;
     uint64_t t0 = wk_now_ms();

@@ -353,7 +353,10 @@ static void execute_job(wk_worker *w, near_rpc *rpc, wk_slot *slot, const wk_req
             wk_result_fail(&res, category, "%s", err);
         } else {
             wk_exec_limits lim = {.max_output_bytes = (size_t)w->cfg.max_output_bytes,
-                                  .http_allow = w->cfg.http_allow};
+                                  .http_allow = w->cfg.http_allow,
+                                  .storage_url = w->cfg.program_storage ? w->cfg.coordinator_url : NULL,
+                                  .storage_token = w->cfg.api_token,
+                                  .views_rpc_url = w->cfg.program_views ? w->cfg.rpc_url : NULL};
             WK_INFO("request %" PRIu64 ": running %s (attempt %" PRIu64 "%s)", r->request_id, checksum, r->attempt,
                     secrets ? ", with secrets" : "");
             wk_execute(r, bytes, len, secrets, &lim, &res);

@@ -74,6 +74,11 @@ static const cfg_option OPTIONS[] = {
      "hosts programs may reach with outlayer_v1.http_request, comma separated: api.example.com, *.example.com, "
      "* or an IP literal (which also admits that private address); unset = no HTTP (docs/program-api.md)",
      CFG_STRING, &W.cfg.http_allow, 0, 0, 0, NULL},
+    {"program-storage", "PROGRAM_STORAGE", "true",
+     "give programs persistent storage per (caller, project) through the coordinator's /storage/ routes (docs/program-api.md)",
+     CFG_BOOL, &W.cfg.program_storage, 0, 0, 0, NULL},
+    {"program-views", "PROGRAM_VIEWS", "true", "let programs call NEAR views through --rpc-url (docs/program-api.md)",
+     CFG_BOOL, &W.cfg.program_views, 0, 0, 0, NULL},
     {"tee", "TEE_MODE", "none", "attestation: none | simulated", CFG_STRING, &W.cfg.tee, 0, 0, 0, NULL},
     {"tee-platform", "TEE_PLATFORM_DIR", NULL,
      "--tee simulated: the simulated platform's directory (outlayer dev / outlayer tee platform make one)", CFG_STRING,
