@@ -27,10 +27,18 @@ TEST_STEPS += hostapi-kv-test hostapi-kv-test-san
 # The worker end to end (tests/worker/test_worker_kv.c): the counter run
 # twice through the devnet request path prints 1 then 2; view_reader reads
 # the OutLayer contract's get_stats.
-worker-kv-test: $(BUILD)/tests/worker/test_worker_kv $(BIN)/outlayer-worker $(DEVNET_BIN) $(BIN)/outlayer-coordinator \
+worker-kv-test: $(BUILD)/tests/worker/test_worker_kv $(BIN)/outlayer-worker $(DEVNET_BIN) $(COORDINATOR_BIN_FOR_WORKER) \
     build/contracts/outlayer.wasm $(HOSTAPI_COUNTER_WASM) $(HOSTAPI_VIEW_WASM)
-	@DEVNET_BIN=$(DEVNET_BIN) WORKER_BIN=$(BIN)/outlayer-worker COORDINATOR_BIN=$(BIN)/outlayer-coordinator \
+	@DEVNET_BIN=$(DEVNET_BIN) WORKER_BIN=$(BIN)/outlayer-worker COORDINATOR_BIN=$(COORDINATOR_BIN_FOR_WORKER) \
 	  timeout 300 $(BUILD)/tests/worker/test_worker_kv
 TEST_STEPS += worker-kv-test
 .PHONY: worker-kv-test
 
+
+# The same with the worker, devnet and this test built with ASan + UBSan
+# (the coordinator's normal build, as worker-test-san does).
+worker-kv-test-san:
+	@$(MAKE) --no-print-directory build/bin/outlayer-coordinator build/sdk/counter.wasm build/sdk/view_reader.wasm
+	@$(MAKE) --no-print-directory SAN=1 COORDINATOR_BIN_FOR_WORKER=build/bin/outlayer-coordinator worker-kv-test
+TEST_STEPS += worker-kv-test-san
+.PHONY: worker-kv-test-san
