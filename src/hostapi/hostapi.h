@@ -7,7 +7,7 @@
  * (netpolicy.h) and on every redirect hop, per-job caps on requests, bytes
  * each way and time (bounded by the job's wall-clock deadline), and a
  * SHA-256 transcript of every exchange for the attestation record.
- * Storage, VRF and NEAR views are not yet part of it.
+ * Persistent storage and NEAR views: kv.h (kv.c, store_*.c, views.c).
  *
  * One hostapi_ctx serves one job; it is used by the job's thread, except
  * hostapi_ctx_cancel (the watchdog's).
