@@ -16,7 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -284,6 +288,42 @@ static void test_views(void **st)
     hostapi_ctx_free(dead);
 }
 
+/* A store or RPC that never answers: the call is cut at the job's
+ * wall-clock deadline and the job ends with the time-limit trap. */
+static void test_deadline_bounds_calls(void **st)
+{
+    (void)st;
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t l = sizeof a;
+    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(s, 8), 0); /* connections queue, nobody answers */
+    getsockname(s, (struct sockaddr *)&a, &l);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(a.sin_port));
+    const char *modes[][4] = {{"get", "k", NULL, NULL}, {"account", WH_OUTLAYER, NULL, NULL}};
+    for (int i = 0; i < 2; i++) {
+        hostapi_ctx *h = hostapi_ctx_new(NULL);
+        hostapi_kv_config kc = {.store = i == 0 ? hostapi_store_coordinator(url, token, "bob.near", "p") : NULL,
+                                .near_rpc_url = i == 1 ? url : NULL};
+        assert_int_equal(hostapi_ctx_set_kv(h, &kc), 0);
+        size_t len;
+        uint8_t *wasm = read_all(KV_PROBE_WASM, &len);
+        const char *argv[] = {"probe", modes[i][0], modes[i][1]};
+        runner_options o = {.wasm = wasm, .wasm_len = len, .argv = argv, .argc = 3, .timeout_ms = 1500, .hostapi = h};
+        runner_result r;
+        uint64_t t0 = (uint64_t)time(NULL);
+        runner_run(&o, &r);
+        if (r.status != RUNNER_TRAP || r.limit != RUNNER_LIMIT_TIMEOUT)
+            fail_msg("%s: %s (%s), expected the time limit", modes[i][0], runner_status_name(r.status), r.message);
+        assert_true((uint64_t)time(NULL) - t0 < 10);
+        runner_result_free(&r);
+        free(wasm);
+        hostapi_ctx_free(h);
+    }
+    close(s);
+}
+
 /* ------------------------------------------------- outlayer run, SDK */
 
 static void run_cli(const char *args, const char *input, char *out, size_t cap, int *status)
@@ -387,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_malformed_and_out_of_bounds),
         cmocka_unit_test(test_dir_store),
         cmocka_unit_test(test_views),
+        cmocka_unit_test(test_deadline_bounds_calls),
         cmocka_unit_test(test_outlayer_run),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
