@@ -144,15 +144,18 @@ static olw_trap_code fn_storage_get(olw_call *call, const uint64_t *args, uint64
     olw_trap_code t;
     if ((t = olw_call_charge(call, kl / 64 + 1)))
         return t;
-    if (h->kv)
-        clear_result(h->kv);
+    hostapi_kv_state *k = h->kv;
+    if (k)
+        clear_result(k);
+    if (!k || !k->store)
+        return ret(results, HOSTAPI_EDISABLED);
     if (kl == 0)
-        return ret(results, h->kv && h->kv->store ? HOSTAPI_EINVAL : HOSTAPI_EDISABLED);
-    int code = kl > HOSTAPI_KV_MAX_KEY ? (h->kv && h->kv->store ? HOSTAPI_ETOO_BIG : HOSTAPI_EDISABLED)
-                                       : storage_admit(h, kl);
+        return ret(results, HOSTAPI_EINVAL);
+    if (kl > HOSTAPI_KV_MAX_KEY)
+        return ret(results, HOSTAPI_ETOO_BIG);
+    int code = storage_admit(h, kl);
     if (code)
         return ret(results, code);
-    hostapi_kv_state *k = h->kv;
     uint8_t *key = copy_in(mem, kp, kl), *val = NULL;
     size_t vlen = 0;
     if (!key)
