@@ -41,6 +41,7 @@ typedef struct {
     char *log_level;
     char *dashboard_dir, *dashboard_signer_url; /* api_dashboard.c */
     int64_t storage_max_keys, storage_max_bytes, storage_max_value; /* api_storage.c: program storage quotas */
+    int storage_require_lease; /* api_storage.c: (owner, project) only from a live lease */
 } coord_config;
 
 /* Request latency histogram buckets (seconds). */

@@ -86,6 +86,10 @@ static const cfg_option OPTIONS[] = {
      CFG_SIZE, C(storage_max_bytes), 1, 1LL << 40, 1, NULL},
     {"storage-max-value", "STORAGE_MAX_VALUE_BYTES", "64KiB", "program storage: largest value", CFG_SIZE,
      C(storage_max_value), 1, 512 * 1024, 1, NULL},
+    {"storage-require-lease", "STORAGE_REQUIRE_LEASE", "true",
+     "program storage: the store is the one of the request a live lease holds (false: callers name owner and "
+     "project; tests and tools only)",
+     CFG_BOOL, C(storage_require_lease), 0, 0, 0, NULL},
 };
 #define NOPTIONS (sizeof OPTIONS / sizeof *OPTIONS)
 

@@ -1910,3 +1910,23 @@ st_status store_kv_usage(store *s, const char *owner, const char *project, int64
     db_put(s->pool, d);
     return st;
 }
+
+st_status store_kv_lease_payload(store *s, const char *lease_id, char **payload)
+{
+    *payload = NULL;
+    db *d = db_get(s->pool);
+    db_rows *r = db_query(d, "SELECT payload FROM tasks WHERE lease_id=? AND state='leased' AND lease_expires_at>?",
+                          "ti", lease_id, store_now_ms());
+    st_status st = ST_ERROR;
+    if (r) {
+        int k = db_next(r);
+        if (k == 1) {
+            *payload = col_dup(r, 0);
+            st = *payload ? ST_OK : ST_ERROR;
+        } else if (k == 0)
+            st = ST_NOT_FOUND;
+        db_done(r);
+    }
+    db_put(s->pool, d);
+    return st;
+}

@@ -154,5 +154,8 @@ st_status store_kv_delete(store *s, const char *owner, const char *project, cons
 json_t *store_kv_list(store *s, const char *owner, const char *project, const char *prefix_hex, const char *cursor_hex,
                       int limit);
 st_status store_kv_usage(store *s, const char *owner, const char *project, int64_t *keys, int64_t *bytes);
+/* The ExecutionRequest (payload JSON, malloc'd) of the task a live lease
+ * holds: ST_OK, ST_NOT_FOUND (no such lease, or it ended), ST_ERROR. */
+st_status store_kv_lease_payload(store *s, const char *lease_id, char **payload);
 
 #endif

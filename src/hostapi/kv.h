@@ -58,10 +58,14 @@ struct hostapi_store {
     char err[256];
 };
 
-/* The coordinator's /storage/... routes for (owner, project), with the
- * worker's bearer token. NULL on bad arguments or out of memory. */
-hostapi_store *hostapi_store_coordinator(const char *base_url, const char *token, const char *owner,
-                                         const char *project);
+/* The coordinator's /storage/... routes with the worker's bearer token,
+ * for the store of the request that lease_id holds (the coordinator
+ * derives owner and project from it), or, when lease_id is NULL, for
+ * (owner, project) named here (coordinators run with
+ * --storage-require-lease false: tests, tools). NULL on bad arguments or
+ * out of memory. */
+hostapi_store *hostapi_store_coordinator(const char *base_url, const char *token, const char *lease_id,
+                                         const char *owner, const char *project);
 /* One file per key (named by its hex) in dir, created if missing; quotas
  * checked here (0 = the defaults above). NULL with err on failure. */
 hostapi_store *hostapi_store_dir(const char *dir, uint32_t max_keys, uint64_t max_bytes, uint32_t max_value, char *err,

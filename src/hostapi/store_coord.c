@@ -1,7 +1,9 @@
 /*
  * store_coord.c — the storage backend of the worker: the coordinator's
- * /storage/... routes (docs/coordinator.md, "Program storage") for one job's
- * (owner, project), authenticated with the worker's token. Keys travel as
+ * /storage/... routes (docs/coordinator.md, "Program storage") for one
+ * job, named by the lease the worker holds (the coordinator derives the
+ * store's owner and project from the leased request), authenticated with
+ * the worker's token. Keys travel as
  * hex, values as base64; the coordinator's JSON error "code" maps to the
  * program's error code. Each call's time is bounded by the job's deadline.
  */
@@ -20,7 +22,7 @@
 
 typedef struct {
     hostapi_store base;
-    char *url, *auth, *owner, *project;
+    char *url, *auth, *lease, *owner, *project;
 } coord_store;
 
 typedef struct {
@@ -60,8 +62,12 @@ static char *hex_of(const uint8_t *p, size_t n)
 static int post(coord_store *s, const char *op, json_t *body, char **reply, size_t *reply_len)
 {
     *reply = NULL;
-    json_object_set_new(body, "owner", json_string(s->owner));
-    json_object_set_new(body, "project", json_string(s->project));
+    if (s->lease)
+        json_object_set_new(body, "lease_id", json_string(s->lease));
+    else {
+        json_object_set_new(body, "owner", json_string(s->owner));
+        json_object_set_new(body, "project", json_string(s->project));
+    }
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     if (!text)
@@ -121,7 +127,7 @@ static int post(coord_store *s, const char *op, json_t *body, char **reply, size
         else if (ec && strcmp(ec, "too_large") == 0)
             code = HOSTAPI_ETOO_BIG;
         else if (ec && strcmp(ec, "invalid") == 0)
-            code = HOSTAPI_EINVAL;
+            code = HOSTAPI_EINVAL; /* (lease and other refusals stay EUNAVAILABLE) */
         json_decref(j);
     }
 done:
@@ -217,28 +223,33 @@ static void c_destroy(hostapi_store *b)
         sodium_memzero(s->auth, strlen(s->auth));
     free(s->url);
     free(s->auth);
+    free(s->lease);
     free(s->owner);
     free(s->project);
     free(s);
 }
 
-hostapi_store *hostapi_store_coordinator(const char *base_url, const char *token, const char *owner,
-                                         const char *project)
+hostapi_store *hostapi_store_coordinator(const char *base_url, const char *token, const char *lease_id,
+                                         const char *owner, const char *project)
 {
-    if (!base_url || !owner || !project)
+    if (!base_url || (!lease_id && (!owner || !project)))
         return NULL;
     coord_store *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
     s->base = (hostapi_store){.get = c_get, .set = c_set, .del = c_del, .list = c_list, .destroy = c_destroy};
     s->url = strdup(base_url);
-    s->owner = strdup(owner);
-    s->project = strdup(project);
+    if (lease_id)
+        s->lease = strdup(lease_id);
+    else {
+        s->owner = strdup(owner);
+        s->project = strdup(project);
+    }
     if (token && asprintf(&s->auth, "Authorization: Bearer %s", token) < 0)
         s->auth = NULL;
     if (!token)
         s->auth = strdup("X-No-Auth: 1");
-    if (!s->url || !s->owner || !s->project || !s->auth) {
+    if (!s->url || !s->auth || (lease_id ? !s->lease : !s->owner || !s->project)) {
         c_destroy(&s->base);
         return NULL;
     }

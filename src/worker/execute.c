@@ -170,9 +170,9 @@ static void stderr_text(const runner_result *rr, char *out, size_t cap)
 static int wk_program_kv(const wk_request *req, const wk_exec_limits *lim, hostapi_ctx *h)
 {
     hostapi_kv_config kc = {.near_rpc_url = lim ? lim->views_rpc_url : NULL};
-    char owner[65], project[300];
-    if (lim && lim->storage_url && wk_storage_identity(req, owner, sizeof owner, project, sizeof project) == 0)
-        kc.store = hostapi_store_coordinator(lim->storage_url, lim->storage_token, owner, project);
+    /* the coordinator derives whose store it is from the lease (docs/program-api.md, "Whose store") */
+    if (lim && lim->storage_url && req->lease_id && *req->lease_id)
+        kc.store = hostapi_store_coordinator(lim->storage_url, lim->storage_token, req->lease_id, NULL, NULL);
     if (!kc.store && !kc.near_rpc_url)
         return 0;
     return hostapi_ctx_set_kv(h, &kc);

@@ -117,18 +117,13 @@ typedef struct wk_exec_limits {
     size_t max_output_bytes;     /* program stdout cap (default 65536) */
     const uint8_t *replay_nonce; /* WK_NONCE_LEN bytes to repeat a run (outlayer verify); NULL = a fresh one */
     const char *http_allow;      /* the program's HTTP allow-list (--http-allow); NULL = HTTP disabled */
-    /* Program storage and NEAR views (storage.c, docs/program-api.md): the
-     * coordinator's /storage/ routes for the request's (owner, project), and the
-     * RPC endpoint for views. NULL = disabled. */
+    /* Program storage and NEAR views (docs/program-api.md): the
+     * coordinator's /storage/ routes for the store of the request this job's
+     * lease holds, and the RPC endpoint for views. NULL = disabled. */
     const char *storage_url, *storage_token;
     const char *views_rpc_url;
 } wk_exec_limits;
 
-/* storage.c: whose store a request's program uses: owner = the caller
- * (user_account_id, else context.sender_id), project = the program's
- * source (docs/program-api.md, "Whose store"). 0, or -1 when the request
- * names no valid caller. */
-int wk_storage_identity(const wk_request *req, char *owner, size_t owner_size, char *project, size_t project_size);
 
 /* The seed of a run's random_get stream (docs/verify.md):
  * SHA-256("outlayer-replay-v1" ‖ u64_le(request_id) ‖ data_id ‖ nonce).

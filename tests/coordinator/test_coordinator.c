@@ -1971,7 +1971,8 @@ static void test_program_storage(void **st)
     snprintf(K.dir, sizeof K.dir, "%s/kv", g_root);
     char tok[80];
     new_token(&K, "worker-kv", tok);
-    const char *args[] = {"--storage-max-keys=3", "--storage-max-bytes=64", "--storage-max-value=40", NULL};
+    const char *args[] = {"--storage-max-keys=3", "--storage-max-bytes=64", "--storage-max-value=40",
+                          "--storage-require-lease=false", NULL};
     server_start(&K, "kv", args);
     server *prev = g_srv;
     g_srv = &K;
@@ -2133,6 +2134,104 @@ static void test_program_storage(void **st)
     g_srv = prev;
 }
 
+/* Leases a queued task of request rid (other tasks a shared PostgreSQL
+ * database still queues are leased and left to expire). */
+static char *lease_of(const char *tok, int64_t rid)
+{
+    for (int i = 0; i < 50; i++) {
+        reply t;
+        long st = poll_task(tok, "compilation,execution", "wL", 1, &t);
+        if (st == 200 && jint(t.json, "request_id") == rid) {
+            char *l = strdup(jstr(t.json, "lease_id"));
+            reply_free(&t);
+            return l;
+        }
+        reply_free(&t);
+    }
+    fail_msg("request %lld was never leased", (long long)rid);
+    return NULL;
+}
+
+/* With --storage-require-lease (the default) the store is the one of the
+ * request a live lease holds: owner = its caller, project = its source. */
+static void test_program_storage_leases(void **st)
+{
+    server L;
+    memset(&L, 0, sizeof L);
+    snprintf(L.dir, sizeof L.dir, "%s/kvlease", g_root);
+    char tok[80];
+    new_token(&L, "worker-lease", tok);
+    server_start(&L, "kvlease", NULL);
+    server *prev = g_srv;
+    g_srv = &L;
+    reply r;
+    kv(tok, "get", "{\"owner\":\"alice.near\",\"project\":\"github.com/alice/flip\",\"key\":\"6b\"}", &r);
+    expect_kv_error(&r, 403, "lease");
+    reply_free(&r);
+    kv(tok, "get", "{\"lease_id\":\"no-such-lease\",\"key\":\"6b\"}", &r);
+    expect_kv_error(&r, 403, "lease");
+    reply_free(&r);
+    kv(tok, "get", "{\"lease_id\":\"x\",\"owner\":\"alice.near\",\"key\":\"6b\"}", &r);
+    expect_kv_error(&r, 400, "invalid");
+    reply_free(&r);
+    int64_t base = 880000 + (int64_t)(randombytes_uniform(100000)) * 10;
+    /* alice, repo spelled one way, commit 1 */
+    assert_int_equal(create(tok, exec_request(base + 1, "d", "https://github.com/Alice/Flip.git", COMMIT), &r), 201);
+    reply_free(&r);
+    char *la = lease_of(tok, base + 1);
+    char b[512];
+    snprintf(b, sizeof b, "{\"lease_id\":\"%s\",\"key\":\"6b\",\"value\":\"djE=\"}", la);
+    assert_int_equal(kv(tok, "set", b, &r), 200);
+    reply_free(&r);
+    /* alice, the same repository spelled another way, another commit: the same store */
+    assert_int_equal(create(tok, exec_request(base + 2, "d", "github.com/alice/flip",
+                                              "89abcdef0123456789abcdef0123456789abcdef"),
+                            &r),
+                     201);
+    reply_free(&r);
+    char *lb = lease_of(tok, base + 2);
+    snprintf(b, sizeof b, "{\"lease_id\":\"%s\",\"key\":\"6b\"}", lb);
+    assert_int_equal(kv(tok, "get", b, &r), 200);
+    assert_string_equal(jstr(r.json, "value"), "djE=");
+    reply_free(&r);
+    /* bob, the same repository: his own store */
+    json_t *rq = exec_request(base + 3, "d", "github.com/alice/flip", COMMIT);
+    json_object_set_new(rq, "user_account_id", json_string("bob.near"));
+    assert_int_equal(create(tok, rq, &r), 201);
+    reply_free(&r);
+    char *lc = lease_of(tok, base + 3);
+    snprintf(b, sizeof b, "{\"lease_id\":\"%s\",\"key\":\"6b\"}", lc);
+    kv(tok, "get", b, &r);
+    expect_kv_error(&r, 404, "not_found");
+    reply_free(&r);
+    /* alice, a WasmUrl program: another project */
+    rq = wasm_request(base + 4, "d", "AB00000000000000000000000000000000000000000000000000000000000000");
+    json_object_set_new(rq, "user_account_id", json_string("alice.near"));
+    assert_int_equal(create(tok, rq, &r), 201);
+    reply_free(&r);
+    char *ld = lease_of(tok, base + 4);
+    snprintf(b, sizeof b, "{\"lease_id\":\"%s\",\"key\":\"6b\"}", ld);
+    kv(tok, "get", b, &r);
+    expect_kv_error(&r, 404, "not_found");
+    reply_free(&r);
+    /* a request without a caller has no store */
+    assert_int_equal(create(tok, wasm_request(base + 5, "d", "cd00000000000000000000000000000000000000000000000000000000000000"), &r),
+                     201);
+    reply_free(&r);
+    char *le = lease_of(tok, base + 5);
+    snprintf(b, sizeof b, "{\"lease_id\":\"%s\",\"key\":\"6b\"}", le);
+    kv(tok, "get", b, &r);
+    expect_kv_error(&r, 403, "lease");
+    reply_free(&r);
+    free(la);
+    free(lb);
+    free(lc);
+    free(ld);
+    free(le);
+    server_stop(&L);
+    g_srv = prev;
+}
+
 int main(void)
 {
     g_bin = getenv("COORD_BIN");
@@ -2173,6 +2272,7 @@ int main(void)
         cmocka_unit_test(test_keystore_proxy),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_program_storage),
+        cmocka_unit_test(test_program_storage_leases),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     if (rc == 0) {

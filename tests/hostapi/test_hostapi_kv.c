@@ -87,7 +87,7 @@ static hostapi_ctx *coord_ctx(const char *tok, const char *url, const hostapi_kv
     hostapi_ctx *h = hostapi_ctx_new(NULL);
     assert_non_null(h);
     hostapi_kv_config kc = base ? *base : (hostapi_kv_config){0};
-    kc.store = hostapi_store_coordinator(url ? url : coord_url, tok, "bob.near", project);
+    kc.store = hostapi_store_coordinator(url ? url : coord_url, tok, NULL, "bob.near", project);
     assert_non_null(kc.store);
     assert_int_equal(hostapi_ctx_set_kv(h, &kc), 0);
     return h;
@@ -189,7 +189,7 @@ static void test_malformed_and_out_of_bounds(void **st)
 {
     (void)st;
     hostapi_ctx *h = coord_ctx(token, NULL, NULL);
-    hostapi_kv_config kc = {.store = hostapi_store_coordinator(coord_url, token, "bob.near", "github.com/test/mal"),
+    hostapi_kv_config kc = {.store = hostapi_store_coordinator(coord_url, token, NULL, "bob.near", "github.com/test/mal"),
                             .near_rpc_url = C.node.url};
     assert_int_equal(hostapi_ctx_set_kv(h, &kc), 0);
     probe_run pr;
@@ -304,7 +304,7 @@ static void test_deadline_bounds_calls(void **st)
     const char *modes[][4] = {{"get", "k", NULL, NULL}, {"account", WH_OUTLAYER, NULL, NULL}};
     for (int i = 0; i < 2; i++) {
         hostapi_ctx *h = hostapi_ctx_new(NULL);
-        hostapi_kv_config kc = {.store = i == 0 ? hostapi_store_coordinator(url, token, "bob.near", "p") : NULL,
+        hostapi_kv_config kc = {.store = i == 0 ? hostapi_store_coordinator(url, token, NULL, "bob.near", "p") : NULL,
                                 .near_rpc_url = i == 1 ? url : NULL};
         assert_int_equal(hostapi_ctx_set_kv(h, &kc), 0);
         size_t len;
@@ -385,7 +385,8 @@ static int setup(void **st)
     snprintf(port, sizeof port, "%d", p);
     snprintf(coord_url, sizeof coord_url, "http://127.0.0.1:%d", p);
     char *argv[] = {(char *)coord_bin, "--host", "127.0.0.1", "--port", port, "--data-dir", data,
-                    "--storage-max-keys", "4", "--storage-max-value", "100", "--storage-max-bytes", "300", NULL};
+                    "--storage-max-keys", "4", "--storage-max-value", "100", "--storage-max-bytes", "300",
+                    "--storage-require-lease", "false", NULL};
     coord_pid = wh_spawn(argv, log);
     char health[96];
     snprintf(health, sizeof health, "%s/health", coord_url);
