@@ -69,7 +69,8 @@ void cmd_run_help(FILE *out)
             "  %d    any other trap (unreachable, out of bounds access, stack exhausted, ...)\n"
             "A program may itself exit with one of these codes; the report tells them apart.\n"
             "\n"
-            "The program sees no files, no host environment and no network (but see --allow-http,\n--storage and --near-rpc).\nOutput limits: "
+            "The program sees no files, no host environment and no network (but see --allow-http,\n"
+            "--storage and --near-rpc).\nOutput limits: "
             "stdout max-memory-mb MiB (passing it traps), stderr 1 MiB (the rest is dropped).\n",
             RUNNER_DEFAULT_FUEL, RUNNER_DEFAULT_MEMORY_MB, RUNNER_DEFAULT_TIMEOUT_MS, CLI_EXIT_USAGE,
             CLI_EXIT_BAD_MODULE, CLI_EXIT_NO_INPUT, CLI_EXIT_INTERNAL, CLI_EXIT_FUEL, CLI_EXIT_MEMORY, CLI_EXIT_OUTPUT,
@@ -90,7 +91,8 @@ typedef struct run_args {
     bool replay; /* --seed: deterministic random and clocks */
     runner_replay replay_cfg;
     char *http_allow; /* --allow-http patterns, comma separated; NULL = none */
-    const char *storage_dir, *near_rpc; /* --storage, --near-rpc (docs/program-api.md) */
+    /* --storage, --near-rpc (docs/program-api.md) */
+    const char *storage_dir, *near_rpc;
     hostapi_ctx *hostapi;
 } run_args;
 

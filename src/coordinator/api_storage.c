@@ -151,10 +151,10 @@ static int kv_parse(coord *c, hs_request *req, kv_args *a, int need_key)
     if (lease) {
         /* the store of the request this lease holds; the caller names neither */
         char *payload = NULL;
-        st_status st = json_is_string(lease) && !json_object_get(a->body, "owner") &&
-                               !json_object_get(a->body, "project")
-                           ? store_kv_lease_payload(c->st, json_string_value(lease), &payload)
-                           : ST_CONFLICT;
+        st_status st =
+            json_is_string(lease) && !json_object_get(a->body, "owner") && !json_object_get(a->body, "project")
+                ? store_kv_lease_payload(c->st, json_string_value(lease), &payload)
+                : ST_CONFLICT;
         int ok = st == ST_OK && lease_identity(payload, a) == 0;
         free(payload);
         if (st == ST_CONFLICT)
@@ -239,9 +239,9 @@ void api_storage_set(hs_request *req, void *ctx)
             st_status st = store_kv_set(c->st, a.owner, a.project, a.key, v, (int64_t)(strlen(a.key) / 2 + blen), &q,
                                         &keys, &bytes, err, sizeof err);
             if (st == ST_OK)
-                hs_reply_json(req, 200,
-                              json_pack("{s:b, s:I, s:I}", "stored", 1, "keys", (json_int_t)keys, "bytes",
-                                        (json_int_t)bytes));
+                hs_reply_json(
+                    req, 200,
+                    json_pack("{s:b, s:I, s:I}", "stored", 1, "keys", (json_int_t)keys, "bytes", (json_int_t)bytes));
             else if (st == ST_CONFLICT)
                 kv_error(req, 409, "quota", "%s", err);
             else

@@ -40,8 +40,9 @@ typedef struct {
     int64_t default_rate_limit, max_rate_limit;
     char *log_level;
     char *dashboard_dir, *dashboard_signer_url; /* api_dashboard.c */
-    int64_t storage_max_keys, storage_max_bytes, storage_max_value; /* api_storage.c: program storage quotas */
-    int storage_require_lease; /* api_storage.c: (owner, project) only from a live lease */
+    /* api_storage.c: program storage quotas; (owner, project) only from a live lease */
+    int64_t storage_max_keys, storage_max_bytes, storage_max_value;
+    int storage_require_lease;
 } coord_config;
 
 /* Request latency histogram buckets (seconds). */

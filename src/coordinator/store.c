@@ -1744,8 +1744,8 @@ static int kv_lock_usage(db *d, const char *owner, const char *project, int64_t 
                 "tt", owner, project) < 0 ||
         db_exec(d, "UPDATE program_storage_usage SET keys=keys WHERE owner=? AND project=?", "tt", owner, project) < 0)
         return -1;
-    db_rows *r = db_query(d, "SELECT keys, bytes FROM program_storage_usage WHERE owner=? AND project=?", "tt", owner,
-                          project);
+    db_rows *r =
+        db_query(d, "SELECT keys, bytes FROM program_storage_usage WHERE owner=? AND project=?", "tt", owner, project);
     if (!r)
         return -1;
     int rc = db_next(r) == 1 ? 0 : -1;
@@ -1895,8 +1895,8 @@ json_t *store_kv_list(store *s, const char *owner, const char *project, const ch
 st_status store_kv_usage(store *s, const char *owner, const char *project, int64_t *keys, int64_t *bytes)
 {
     db *d = db_get(s->pool);
-    db_rows *r = db_query(d, "SELECT keys, bytes FROM program_storage_usage WHERE owner=? AND project=?", "tt", owner,
-                          project);
+    db_rows *r =
+        db_query(d, "SELECT keys, bytes FROM program_storage_usage WHERE owner=? AND project=?", "tt", owner, project);
     st_status st = ST_ERROR;
     *keys = *bytes = 0;
     if (r) {

@@ -94,7 +94,7 @@ int hostapi_kv_list_from_json(const char *body, size_t len, uint32_t limit, uint
     json_t *keys = json_object_get(j, "keys"), *next = json_object_get(j, "next_cursor");
     int rc = HOSTAPI_EUNAVAILABLE;
     size_t n = json_array_size(keys);
-    uint8_t (*kb)[HOSTAPI_KV_MAX_KEY] = NULL;
+    uint8_t(*kb)[HOSTAPI_KV_MAX_KEY] = NULL;
     const uint8_t **kp = NULL;
     uint32_t *kl = NULL;
     uint8_t nb[HOSTAPI_KV_MAX_KEY];

@@ -27,16 +27,16 @@ enum {
 };
 const char *hostapi_kv_errno_name(int code);
 
-#define HOSTAPI_KV_MAX_KEY 256u                     /* bytes; prefixes and cursors too */
-#define HOSTAPI_KV_DEFAULT_MAX_VALUE (64u << 10)    /* bytes */
-#define HOSTAPI_KV_MAX_LIST 100u                    /* keys per storage_list */
-#define HOSTAPI_KV_DEFAULT_CALLS 256u               /* storage_* calls per job */
+#define HOSTAPI_KV_MAX_KEY 256u                      /* bytes; prefixes and cursors too */
+#define HOSTAPI_KV_DEFAULT_MAX_VALUE (64u << 10)     /* bytes */
+#define HOSTAPI_KV_MAX_LIST 100u                     /* keys per storage_list */
+#define HOSTAPI_KV_DEFAULT_CALLS 256u                /* storage_* calls per job */
 #define HOSTAPI_KV_DEFAULT_BYTES ((uint64_t)4 << 20) /* keys + values moved per job */
-#define HOSTAPI_KV_DEFAULT_MAX_KEYS 1000u           /* dir store quota (the coordinator has its own) */
+#define HOSTAPI_KV_DEFAULT_MAX_KEYS 1000u            /* dir store quota (the coordinator has its own) */
 #define HOSTAPI_KV_DEFAULT_MAX_BYTES ((uint64_t)1 << 20)
-#define HOSTAPI_VIEW_DEFAULT_CALLS 16u               /* view_* calls per job */
-#define HOSTAPI_VIEW_MAX_ARGS (64u << 10)            /* view_function args bytes */
-#define HOSTAPI_VIEW_DEFAULT_RESULT (64u << 10)      /* bytes per view result */
+#define HOSTAPI_VIEW_DEFAULT_CALLS 16u                 /* view_* calls per job */
+#define HOSTAPI_VIEW_MAX_ARGS (64u << 10)              /* view_function args bytes */
+#define HOSTAPI_VIEW_DEFAULT_RESULT (64u << 10)        /* bytes per view result */
 #define HOSTAPI_VIEW_DEFAULT_BYTES ((uint64_t)1 << 20) /* view result bytes per job */
 
 /* A storage backend. Each function returns HOSTAPI_OK or an error code
@@ -73,14 +73,14 @@ hostapi_store *hostapi_store_dir(const char *dir, uint32_t max_keys, uint64_t ma
 void hostapi_store_free(hostapi_store *s);
 
 typedef struct hostapi_kv_config {
-    hostapi_store *store;     /* taken over by the ctx (freed with it); NULL = storage disabled */
-    const char *near_rpc_url; /* NULL = views disabled */
-    uint32_t max_storage_calls;  /* 0 = default */
-    uint64_t max_storage_bytes;  /* 0 = default */
-    uint32_t max_value;          /* 0 = default; the backend may refuse less */
-    uint32_t max_view_calls;     /* 0 = default */
-    uint32_t max_view_result;    /* 0 = default */
-    uint64_t max_view_bytes;     /* 0 = default */
+    hostapi_store *store;       /* taken over by the ctx (freed with it); NULL = storage disabled */
+    const char *near_rpc_url;   /* NULL = views disabled */
+    uint32_t max_storage_calls; /* 0 = default */
+    uint64_t max_storage_bytes; /* 0 = default */
+    uint32_t max_value;         /* 0 = default; the backend may refuse less */
+    uint32_t max_view_calls;    /* 0 = default */
+    uint32_t max_view_result;   /* 0 = default */
+    uint64_t max_view_bytes;    /* 0 = default */
 } hostapi_kv_config;
 
 /* Enables storage and/or views for this job. 0, or -1 (out of memory; the

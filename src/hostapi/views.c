@@ -91,8 +91,8 @@ int hostapi_view_account(hostapi_ctx *h, const char *account, uint8_t **out, siz
     near_rpc *c = client(h);
     if (!c)
         return no_client(h);
-    json_t *params = json_pack("{s:s, s:s, s:s}", "request_type", "view_account", "finality", "final", "account_id",
-                               account);
+    json_t *params =
+        json_pack("{s:s, s:s, s:s}", "request_type", "view_account", "finality", "final", "account_id", account);
     json_t *result = NULL;
     near_rpc_error err = {0};
     near_status st = params ? near_rpc_call(c, "query", params, 1, &result, &err) : NEAR_ERR_NOMEM;

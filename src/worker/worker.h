@@ -124,7 +124,6 @@ typedef struct wk_exec_limits {
     const char *views_rpc_url;
 } wk_exec_limits;
 
-
 /* The seed of a run's random_get stream (docs/verify.md):
  * SHA-256("outlayer-replay-v1" ‖ u64_le(request_id) ‖ data_id ‖ nonce).
  * The nonce is fresh per run (so a caller cannot predict the stream before
@@ -249,7 +248,8 @@ typedef struct wk_config {
     int64_t max_wasm_bytes, download_timeout_ms, max_output_bytes;
     char *tee;
     char *http_allow; /* --http-allow: hosts programs may reach (docs/program-api.md) */
-    int program_storage, program_views; /* outlayer_v1 storage (via the coordinator) and NEAR views */
+    /* outlayer_v1 storage (via the coordinator) and NEAR views (docs/program-api.md) */
+    int program_storage, program_views;
     char *tee_platform, *register_contract, *register_stake; /* --tee simulated (tee.c) */
     int64_t shutdown_grace_ms;
     char *git_base_url, *build_dir;

@@ -2004,11 +2004,12 @@ static void test_program_storage(void **st)
     assert_string_equal(jstr(r.json, "value"), "aGVsbG8=");
     reply_free(&r);
     /* the same key of another project, and of another owner: separate stores */
-    assert_int_equal(kv(tok, "get", "{\"owner\":\"bob.near\",\"project\":\"github.com/alice/other\",\"key\":\"00ff61\"}", &r),
-                     404);
+    assert_int_equal(
+        kv(tok, "get", "{\"owner\":\"bob.near\",\"project\":\"github.com/alice/other\",\"key\":\"00ff61\"}", &r), 404);
     reply_free(&r);
-    assert_int_equal(kv(tok, "get", "{\"owner\":\"eve.near\",\"project\":\"github.com/alice/counter\",\"key\":\"00ff61\"}", &r),
-                     404);
+    assert_int_equal(
+        kv(tok, "get", "{\"owner\":\"eve.near\",\"project\":\"github.com/alice/counter\",\"key\":\"00ff61\"}", &r),
+        404);
     reply_free(&r);
     /* overwrite: same key count, new byte count */
     snprintf(b, sizeof b, "{%s,\"key\":\"00ff61\",\"value\":\"aGk=\"}", owner); /* "hi" */
@@ -2184,10 +2185,10 @@ static void test_program_storage_leases(void **st)
     assert_int_equal(kv(tok, "set", b, &r), 200);
     reply_free(&r);
     /* alice, the same repository spelled another way, another commit: the same store */
-    assert_int_equal(create(tok, exec_request(base + 2, "d", "github.com/alice/flip",
-                                              "89abcdef0123456789abcdef0123456789abcdef"),
-                            &r),
-                     201);
+    assert_int_equal(
+        create(tok, exec_request(base + 2, "d", "github.com/alice/flip", "89abcdef0123456789abcdef0123456789abcdef"),
+               &r),
+        201);
     reply_free(&r);
     char *lb = lease_of(tok, base + 2);
     snprintf(b, sizeof b, "{\"lease_id\":\"%s\",\"key\":\"6b\"}", lb);
@@ -2215,8 +2216,10 @@ static void test_program_storage_leases(void **st)
     expect_kv_error(&r, 404, "not_found");
     reply_free(&r);
     /* a request without a caller has no store */
-    assert_int_equal(create(tok, wasm_request(base + 5, "d", "cd00000000000000000000000000000000000000000000000000000000000000"), &r),
-                     201);
+    assert_int_equal(
+        create(tok, wasm_request(base + 5, "d", "cd00000000000000000000000000000000000000000000000000000000000000"),
+               &r),
+        201);
     reply_free(&r);
     char *le = lease_of(tok, base + 5);
     snprintf(b, sizeof b, "{\"lease_id\":\"%s\",\"key\":\"6b\"}", le);

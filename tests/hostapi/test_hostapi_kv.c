@@ -57,8 +57,8 @@ static void probe(hostapi_ctx *h, probe_run *pr, const char *a1, const char *a2,
     uint8_t *wasm = read_all(KV_PROBE_WASM, &len);
     const char *argv[] = {"probe", a1, a2, a3, a4};
     int argc = a4 ? 5 : a3 ? 4 : a2 ? 3 : 2;
-    runner_options o = {.wasm = wasm, .wasm_len = len, .argv = argv, .argc = (size_t)argc, .timeout_ms = 30000,
-                        .hostapi = h};
+    runner_options o = {
+        .wasm = wasm, .wasm_len = len, .argv = argv, .argc = (size_t)argc, .timeout_ms = 30000, .hostapi = h};
     runner_result r;
     runner_run(&o, &r);
     pr->status = r.status;
@@ -189,7 +189,8 @@ static void test_malformed_and_out_of_bounds(void **st)
 {
     (void)st;
     hostapi_ctx *h = coord_ctx(token, NULL, NULL);
-    hostapi_kv_config kc = {.store = hostapi_store_coordinator(coord_url, token, NULL, "bob.near", "github.com/test/mal"),
+    hostapi_kv_config kc = {.store =
+                                hostapi_store_coordinator(coord_url, token, NULL, "bob.near", "github.com/test/mal"),
                             .near_rpc_url = C.node.url};
     assert_int_equal(hostapi_ctx_set_kv(h, &kc), 0);
     probe_run pr;
@@ -384,9 +385,22 @@ static int setup(void **st)
     int p = wh_free_port();
     snprintf(port, sizeof port, "%d", p);
     snprintf(coord_url, sizeof coord_url, "http://127.0.0.1:%d", p);
-    char *argv[] = {(char *)coord_bin, "--host", "127.0.0.1", "--port", port, "--data-dir", data,
-                    "--storage-max-keys", "4", "--storage-max-value", "100", "--storage-max-bytes", "300",
-                    "--storage-require-lease", "false", NULL};
+    char *argv[] = {(char *)coord_bin,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    port,
+                    "--data-dir",
+                    data,
+                    "--storage-max-keys",
+                    "4",
+                    "--storage-max-value",
+                    "100",
+                    "--storage-max-bytes",
+                    "300",
+                    "--storage-require-lease",
+                    "false",
+                    NULL};
     coord_pid = wh_spawn(argv, log);
     char health[96];
     snprintf(health, sizeof health, "%s/health", coord_url);

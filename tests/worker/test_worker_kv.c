@@ -67,11 +67,38 @@ static void start_worker(const char *storage)
     snprintf(cursor, sizeof cursor, "%s/cursor", dir);
     snprintf(run, sizeof run, "kv-%d", worker_runs);
     snprintf(start, sizeof start, "%llu", (unsigned long long)dn_height(&C.node));
-    char *argv[] = {(char *)worker_bin, "--api-token", token, "--contract-id", WH_OUTLAYER, "--key-file", key,
-                    "--rpc-url", C.node.url, "--coordinator-url", coord, "--monitor", "true", "--feed-url", feed,
-                    "--cursor-file", cursor, "--jobs", "1", "--poll-timeout", "2", "--heartbeat", "500ms",
-                    "--worker-id", run, "--start-block", start, "--allow-private-urls", "true",
-                    "--program-storage", (char *)storage, NULL};
+    char *argv[] = {(char *)worker_bin,
+                    "--api-token",
+                    token,
+                    "--contract-id",
+                    WH_OUTLAYER,
+                    "--key-file",
+                    key,
+                    "--rpc-url",
+                    C.node.url,
+                    "--coordinator-url",
+                    coord,
+                    "--monitor",
+                    "true",
+                    "--feed-url",
+                    feed,
+                    "--cursor-file",
+                    cursor,
+                    "--jobs",
+                    "1",
+                    "--poll-timeout",
+                    "2",
+                    "--heartbeat",
+                    "500ms",
+                    "--worker-id",
+                    run,
+                    "--start-block",
+                    start,
+                    "--allow-private-urls",
+                    "true",
+                    "--program-storage",
+                    (char *)storage,
+                    NULL};
     worker_pid = wh_spawn(argv, log);
 }
 
@@ -237,8 +264,8 @@ static int setup(void **st)
         return -1;
     coord_port = wh_free_port();
     snprintf(port, sizeof port, "%d", coord_port);
-    char *argv[] = {(char *)coord_bin, "--host", "127.0.0.1", "--port", port, "--data-dir", data,
-                    "--lease-seconds", "5", "--poll-max-seconds", "5", NULL};
+    char *argv[] = {(char *)coord_bin, "--host", "127.0.0.1",          "--port", port, "--data-dir", data,
+                    "--lease-seconds", "5",      "--poll-max-seconds", "5",      NULL};
     coord_pid = wh_spawn(argv, log);
     snprintf(health, sizeof health, "http://127.0.0.1:%d/health", coord_port);
     if (wh_wait_http(health, 15000))
@@ -258,10 +285,11 @@ static int teardown(void **st)
     if (!WIFEXITED(s) || WEXITSTATUS(s) != 0)
         bad = 1;
     char cmd[256];
-    snprintf(cmd, sizeof cmd,
-             "cat %s/worker*.log %s/coordinator.log | grep -q 'ERROR: AddressSanitizer\\|ERROR: LeakSanitizer\\|runtime "
-             "error:'",
-             dir, dir);
+    snprintf(
+        cmd, sizeof cmd,
+        "cat %s/worker*.log %s/coordinator.log | grep -q 'ERROR: AddressSanitizer\\|ERROR: LeakSanitizer\\|runtime "
+        "error:'",
+        dir, dir);
     if (system(cmd) == 0) {
         fprintf(stderr, "sanitizer report in the logs (%s)\n", dir);
         bad = 1;
