@@ -392,6 +392,10 @@ static void report_json(const run_args *a, const runner_result *r, int code, con
         sodium_bin2hex(hex, sizeof hex, th, sizeof th);
         json_object_set_new(o, "http_requests", json_integer(nreq));
         json_object_set_new(o, "http_transcript_sha256", json_string(hex));
+        uint32_t sc = 0, vc = 0;
+        hostapi_kv_counts(a->hostapi, &sc, &vc);
+        json_object_set_new(o, "storage_calls", json_integer(sc));
+        json_object_set_new(o, "view_calls", json_integer(vc));
     }
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (s)

@@ -349,6 +349,18 @@ static void test_outlayer_run(void **st)
     assert_string_equal(out, "1\n");
     run_cli(args, "", out, sizeof out, &status);
     assert_string_equal(out, "2\n");
+    /* --json counts the calls: a get and a set */
+    snprintf(args, sizeof args, "--json --storage %s/counter %s", dir, KV_COUNTER_WASM);
+    run_cli(args, "", out, sizeof out, &status);
+    assert_string_equal(out, "3\n");
+    char errpath[128];
+    snprintf(errpath, sizeof errpath, "%s/cli.err", dir);
+    size_t elen = 0;
+    char *err = (char *)dn_read_file(errpath, &elen);
+    assert_non_null(err);
+    if (!strstr(err, "\"storage_calls\":2,\"view_calls\":0"))
+        fail_msg("--json report: %s", err);
+    free(err);
     /* without --storage the SDK reports the host's EDISABLED */
     run_cli(KV_COUNTER_WASM, "", out, sizeof out, &status);
     assert_int_not_equal(status, 0);
