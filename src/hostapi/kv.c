@@ -56,6 +56,11 @@ void hostapi_kv_counts(const hostapi_ctx *h, uint32_t *storage_calls, uint32_t *
         *view_calls = h->kv ? h->kv->view_calls : 0;
 }
 
+const char *hostapi_kv_store_error(const hostapi_ctx *h)
+{
+    return h->kv && h->kv->store ? h->kv->store->err : "";
+}
+
 /* ---- helpers ---- */
 
 static uint64_t arg(const uint64_t *args, int i) { return (uint32_t)olw_slot_get_i32(args[i]); }

@@ -90,6 +90,9 @@ int hostapi_ctx_set_kv(hostapi_ctx *h, const hostapi_kv_config *cfg);
 bool hostapi_define_kv(olw_linker *l, hostapi_ctx *h);
 /* Counters of this job's calls (tests, logs). */
 void hostapi_kv_counts(const hostapi_ctx *h, uint32_t *storage_calls, uint32_t *view_calls);
+/* The store backend's last failure message ("" when none), for logs: it
+ * names routes and statuses, never the token. */
+const char *hostapi_kv_store_error(const hostapi_ctx *h);
 
 /* ---- pure pieces, for tests and the fuzzer (decode_kv.c) ---- */
 /* view_function's method name: 1..256 bytes of [A-Za-z0-9_]. */

@@ -118,8 +118,6 @@ static int post(coord_store *s, const char *op, json_t *body, char **reply, size
         json_t *j = out.buf ? json_loadb(out.buf, out.len, 0, NULL) : NULL;
         const char *ec = json_string_value(json_object_get(j, "code"));
         const char *em = json_string_value(json_object_get(j, "error"));
-        snprintf(s->base.err, sizeof s->base.err, "coordinator /storage/%s: HTTP %ld: %s", op, status,
-                 em ? em : "(no error text)");
         if (ec && strcmp(ec, "not_found") == 0)
             code = HOSTAPI_ENOT_FOUND;
         else if (ec && strcmp(ec, "quota") == 0)
@@ -128,6 +126,10 @@ static int post(coord_store *s, const char *op, json_t *body, char **reply, size
             code = HOSTAPI_ETOO_BIG;
         else if (ec && strcmp(ec, "invalid") == 0)
             code = HOSTAPI_EINVAL; /* (lease and other refusals stay EUNAVAILABLE) */
+        /* the program's own outcomes (no key, quota, sizes) are not the store's failures */
+        if (code == HOSTAPI_EUNAVAILABLE)
+            snprintf(s->base.err, sizeof s->base.err, "coordinator /storage/%s: HTTP %ld: %.150s", op, status,
+                     em ? em : "(no error text)");
         json_decref(j);
     }
 done:

@@ -130,14 +130,10 @@ static int d_set(hostapi_store *b, const uint8_t *key, uint32_t klen, const uint
     uint64_t nbytes = bytes - old + klen + vlen;
     if (!exists && keys + 1 > s->max_keys) {
         code = HOSTAPI_EQUOTA;
-        snprintf(s->base.err, sizeof s->base.err, "storage quota: %llu of %u keys", (unsigned long long)keys,
-                 s->max_keys);
         goto out;
     }
     if (nbytes > s->max_bytes && nbytes > bytes) {
         code = HOSTAPI_EQUOTA;
-        snprintf(s->base.err, sizeof s->base.err, "storage quota: %llu bytes, more than %llu",
-                 (unsigned long long)nbytes, (unsigned long long)s->max_bytes);
         goto out;
     }
     snprintf(tmp, sizeof tmp, "%s/.tmp-%ld", s->dir, (long)getpid());

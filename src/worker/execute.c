@@ -237,6 +237,8 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
     }
     if (hapi) {
         hostapi_transcript(hapi, res->http_transcript, &res->http_requests);
+        if (*hostapi_kv_store_error(hapi))
+            WK_WARN("request %" PRIu64 ": program storage: %s", req->request_id, hostapi_kv_store_error(hapi));
         hostapi_ctx_free(hapi);
     }
     wk_env_free(env, env_n);

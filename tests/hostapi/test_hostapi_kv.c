@@ -154,10 +154,13 @@ static void test_coordinator_refusals(void **st)
     assert_int_equal(code_of(h, "set", "k2", "2", NULL), 0);
     assert_int_equal(code_of(h, "set", "k3", "3", NULL), HOSTAPI_EQUOTA); /* a 5th key */
     assert_int_equal(code_of(h, "set", "k2", "22", NULL), 0);             /* overwriting is fine */
+    assert_string_equal(hostapi_kv_store_error(h), ""); /* quotas are the program's business, not logged */
     hostapi_ctx_free(h);
     /* a token the coordinator does not know, an unreachable coordinator */
     h = coord_ctx("not-a-worker-token", NULL, NULL);
     assert_int_equal(code_of(h, "get", "k", NULL, NULL), HOSTAPI_EUNAVAILABLE);
+    if (!strstr(hostapi_kv_store_error(h), "HTTP 401") || strstr(hostapi_kv_store_error(h), "not-a-worker-token"))
+        fail_msg("store error: %s", hostapi_kv_store_error(h));
     hostapi_ctx_free(h);
     char dead[64];
     snprintf(dead, sizeof dead, "http://127.0.0.1:%d", wh_free_port());
