@@ -88,3 +88,21 @@ verify-http-test: $(DEV_RUNTIME_FILES) $(BIN)/outlayer $(HOSTAPI_ORACLE_WASM) $(
 	@timeout 170 tests/verify/http.sh $(BUILD)
 TEST_STEPS += verify-http-test
 .PHONY: verify-http-test
+# ---- persistent storage and NEAR views (src/hostapi/kv.c, store_*.c, views.c) ----
+# The SDK's examples (sdk/examples/counter.c, view_reader.c) and the test
+# program tests/hostapi/kv_probe.c.
+HOSTAPI_COUNTER_WASM := $(BUILD)/sdk/counter.wasm
+HOSTAPI_VIEW_WASM := $(BUILD)/sdk/view_reader.wasm
+HOSTAPI_KV_PROBE_WASM := $(BUILD)/tests/hostapi/kv_probe.wasm
+$(BUILD)/sdk/%.wasm: sdk/examples/%.c sdk/outlayer.h
+	@mkdir -p $(@D)
+	$(CLANG) $(HOSTAPI_SDK_CFLAGS) $< -o $@
+$(HOSTAPI_KV_PROBE_WASM): tests/hostapi/kv_probe.c sdk/outlayer.h
+	@mkdir -p $(@D)
+	$(CLANG) $(HOSTAPI_SDK_CFLAGS) $< -o $@
+PROGRAMS += $(HOSTAPI_COUNTER_WASM) $(HOSTAPI_VIEW_WASM)
+
+# The storage/view integration tests link the worker's test support: mk/worker_kv.mk.
+
+# Fuzzing the storage/view argument checks and the coordinator's list reply.
+$(eval $(call fuzz_target,hostapi_kv,tests/fuzz/fuzz_hostapi_kv.c $(FUZZ_LIB)/libhostapi.a,-ljansson -lsodium))

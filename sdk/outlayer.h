@@ -39,6 +39,27 @@
 #define OUTLAYER_EBUFFER 14
 #define OUTLAYER_ENOMEM 100 /* the program's malloc failed (not a host code) */
 
+/* Storage and NEAR views (docs/program-api.md, codes 20..29) */
+#define OUTLAYER_ENOT_FOUND 20   /* no such key / account */
+#define OUTLAYER_ETOO_BIG 21     /* key, value, prefix, view args or result over its limit */
+#define OUTLAYER_EQUOTA 22       /* the project's storage quota */
+#define OUTLAYER_EUNAVAILABLE 23 /* the store or the NEAR RPC failed */
+#define OUTLAYER_EVIEW 24        /* the contract's view failed */
+#define OUTLAYER_EJOB_BYTES 25   /* the job's storage/view byte cap */
+
+static inline const char *outlayer_kv_strerror(int e)
+{
+    switch (e) {
+    case OUTLAYER_ENOT_FOUND: return "not found";
+    case OUTLAYER_ETOO_BIG: return "too large (key, value, arguments or result)";
+    case OUTLAYER_EQUOTA: return "storage quota exceeded";
+    case OUTLAYER_EUNAVAILABLE: return "storage or NEAR RPC unavailable";
+    case OUTLAYER_EVIEW: return "the contract's view failed";
+    case OUTLAYER_EJOB_BYTES: return "the job's storage/view byte budget is used up";
+    default: return "unknown error";
+    }
+}
+
 /* ---- raw imports (the ABI) ---- */
 #define OUTLAYER_IMPORT(name) __attribute__((import_module("outlayer_v1"), import_name(name)))
 int32_t outlayer_abi_version(void) OUTLAYER_IMPORT("abi_version");
@@ -52,7 +73,7 @@ static inline const char *outlayer_strerror(int e)
     case OUTLAYER_OK: return "ok";
     case OUTLAYER_EINVAL: return "malformed arguments";
     case OUTLAYER_EFAULT: return "pointer outside linear memory";
-    case OUTLAYER_EDISABLED: return "HTTP is not enabled for this run";
+    case OUTLAYER_EDISABLED: return "not enabled for this run (HTTP, storage or NEAR views)";
     case OUTLAYER_ESCHEME: return "only http and https URLs";
     case OUTLAYER_EHOST: return "host not on the allow-list";
     case OUTLAYER_EADDR: return "address refused (private, loopback, link-local, ...)";
@@ -65,7 +86,7 @@ static inline const char *outlayer_strerror(int e)
     case OUTLAYER_ENO_RESPONSE: return "no response to read";
     case OUTLAYER_EBUFFER: return "buffer too small";
     case OUTLAYER_ENOMEM: return "out of memory";
-    default: return "unknown error";
+    default: return outlayer_kv_strerror(e);
     }
 }
 
@@ -272,6 +293,155 @@ static inline char *outlayer_hex(const uint8_t *p, size_t n, char *out)
     }
     out[2 * n] = 0;
     return out;
+}
+
+/* ---- persistent storage and NEAR views ----
+ *
+ *   uint8_t *v; uint32_t n;
+ *   int e = outlayer_storage_get("count", 5, &v, &n);   // OUTLAYER_ENOT_FOUND the first time
+ *   ... free(v);
+ *   outlayer_storage_set("count", 5, "42", 2);
+ *   char *json; uint32_t len;
+ *   outlayer_view_function("outlayer.test.near", "get_stats", "{}", &json, &len);
+ */
+int32_t outlayer_raw_storage_get(const void *key, uint32_t key_len, uint32_t *value_len)
+    OUTLAYER_IMPORT("storage_get");
+int32_t outlayer_raw_storage_set(const void *key, uint32_t key_len, const void *value, uint32_t value_len)
+    OUTLAYER_IMPORT("storage_set");
+int32_t outlayer_raw_storage_delete(const void *key, uint32_t key_len) OUTLAYER_IMPORT("storage_delete");
+int32_t outlayer_raw_storage_list(const void *prefix, uint32_t prefix_len, const void *cursor, uint32_t cursor_len,
+                                  uint32_t limit, uint32_t *result_len) OUTLAYER_IMPORT("storage_list");
+int32_t outlayer_raw_view_function(const char *contract, uint32_t contract_len, const char *method,
+                                   uint32_t method_len, const void *args, uint32_t args_len, uint32_t *result_len)
+    OUTLAYER_IMPORT("view_function");
+int32_t outlayer_raw_view_account(const char *account, uint32_t account_len, uint32_t *result_len)
+    OUTLAYER_IMPORT("view_account");
+int32_t outlayer_raw_result_read(void *dst, uint32_t dst_len) OUTLAYER_IMPORT("result_read");
+
+/* Reads the pending result into a new buffer (NUL-terminated; len excludes the NUL). */
+static inline int outlayer__take_result(uint32_t len, uint8_t **out)
+{
+    uint8_t *b = malloc((size_t)len + 1);
+    if (!b)
+        return OUTLAYER_ENOMEM;
+    int e = outlayer_raw_result_read(b, len);
+    if (e) {
+        free(b);
+        return e;
+    }
+    b[len] = 0;
+    *out = b;
+    return OUTLAYER_OK;
+}
+
+/* The value of key (malloc'd, NUL-terminated for convenience); OUTLAYER_ENOT_FOUND when absent. */
+static inline int outlayer_storage_get(const void *key, uint32_t key_len, uint8_t **value, uint32_t *value_len)
+{
+    uint32_t n = 0;
+    *value = NULL;
+    int e = outlayer_raw_storage_get(key, key_len, &n);
+    if (e)
+        return e;
+    if ((e = outlayer__take_result(n, value)) == 0 && value_len)
+        *value_len = n;
+    return e;
+}
+
+static inline int outlayer_storage_set(const void *key, uint32_t key_len, const void *value, uint32_t value_len)
+{
+    return outlayer_raw_storage_set(key, key_len, value, value_len);
+}
+
+/* OUTLAYER_ENOT_FOUND when the key was not there. */
+static inline int outlayer_storage_delete(const void *key, uint32_t key_len)
+{
+    return outlayer_raw_storage_delete(key, key_len);
+}
+
+typedef struct outlayer_key_list {
+    uint32_t n;
+    const uint8_t **keys; /* each points into raw_, not NUL-terminated: see key_lens */
+    uint32_t *key_lens;
+    const uint8_t *next; /* cursor for the next page; NULL when this was the last page */
+    uint32_t next_len;
+    uint8_t *raw_;
+} outlayer_key_list;
+
+static inline void outlayer_key_list_free(outlayer_key_list *l)
+{
+    free(l->keys);
+    free(l->key_lens);
+    free(l->raw_);
+    memset(l, 0, sizeof *l);
+}
+
+/* Keys starting with prefix, after cursor (NULL/0 = from the start), at most limit (1..100). */
+static inline int outlayer_storage_list(const void *prefix, uint32_t prefix_len, const void *cursor,
+                                        uint32_t cursor_len, uint32_t limit, outlayer_key_list *out)
+{
+    memset(out, 0, sizeof *out);
+    uint32_t len = 0;
+    int e = outlayer_raw_storage_list(prefix ? prefix : "", prefix_len, cursor ? cursor : "", cursor_len, limit, &len);
+    if (e || (e = outlayer__take_result(len, &out->raw_)))
+        return e;
+    const uint8_t *p = out->raw_;
+    uint32_t off = 4;
+    if (len < 4 || (out->n = outlayer__u32(p)) > len / 4) {
+        outlayer_key_list_free(out);
+        return OUTLAYER_EINVAL;
+    }
+    out->keys = calloc(out->n ? out->n : 1, sizeof *out->keys);
+    out->key_lens = calloc(out->n ? out->n : 1, sizeof *out->key_lens);
+    if (!out->keys || !out->key_lens) {
+        outlayer_key_list_free(out);
+        return OUTLAYER_ENOMEM;
+    }
+    for (uint32_t i = 0; i <= out->n; i++) {
+        uint32_t n;
+        if (len - off < 4 || (n = outlayer__u32(p + off)) > len - off - 4) {
+            outlayer_key_list_free(out);
+            return OUTLAYER_EINVAL;
+        }
+        if (i < out->n) {
+            out->keys[i] = p + off + 4;
+            out->key_lens[i] = n;
+        } else if (n) {
+            out->next = p + off + 4;
+            out->next_len = n;
+        }
+        off += 4 + n;
+    }
+    return OUTLAYER_OK;
+}
+
+/* Calls a view method at finality final; args is usually JSON text ("{}" when none).
+ * *result: the bytes the method returned (malloc'd, NUL-terminated; usually JSON). */
+static inline int outlayer_view_function(const char *contract, const char *method, const char *args,
+                                         char **result, uint32_t *result_len)
+{
+    uint32_t n = 0;
+    *result = NULL;
+    const char *a = args ? args : "";
+    int e = outlayer_raw_view_function(contract, (uint32_t)strlen(contract), method, (uint32_t)strlen(method), a,
+                                       (uint32_t)strlen(a), &n);
+    if (e || (e = outlayer__take_result(n, (uint8_t **)result)))
+        return e;
+    if (result_len)
+        *result_len = n;
+    return OUTLAYER_OK;
+}
+
+/* The account's view (the RPC's view_account result as compact JSON, keys sorted). */
+static inline int outlayer_view_account(const char *account, char **json, uint32_t *json_len)
+{
+    uint32_t n = 0;
+    *json = NULL;
+    int e = outlayer_raw_view_account(account, (uint32_t)strlen(account), &n);
+    if (e || (e = outlayer__take_result(n, (uint8_t **)json)))
+        return e;
+    if (json_len)
+        *json_len = n;
+    return OUTLAYER_OK;
 }
 
 #endif

@@ -17,6 +17,8 @@
 
 #include "cli/cli.h"
 #include "near/credentials.h"
+#include "hostapi/kv.h"
+#include "near/rpc.h"
 #include "runner/runner.h"
 
 void cmd_run_help(FILE *out)
@@ -59,6 +61,10 @@ void cmd_run_help(FILE *out)
             "                      in the report)\n"
             "  --vrf-contract ID   --vrf-request-id N: the request the VRF input is bound to, as\n"
             "  --vrf-request-id N  a worker binds it (default \"\" and 0)\n"
+            "  --storage DIR       persistent storage for the program (outlayer_v1 storage_*):\n"
+            "                      one file per key in DIR, kept between runs. Default: none\n"
+            "  --near-rpc URL      NEAR JSON-RPC endpoint for the program's view_function and\n"
+            "                      view_account (e.g. http://127.0.0.1:3030). Default: none\n"
             "  --json              the report as one JSON object (last line of stderr)\n"
             "  -h, --help          this help\n"
             "  -- ARGS...          arguments for the program (argv[0] is the file's name)\n"
@@ -76,7 +82,8 @@ void cmd_run_help(FILE *out)
             "  %d    any other trap (unreachable, out of bounds access, stack exhausted, ...)\n"
             "A program may itself exit with one of these codes; the report tells them apart.\n"
             "\n"
-            "The program sees no files, no host environment and no network (but see --allow-http).\nOutput limits: "
+            "The program sees no files, no host environment and no network (but see --allow-http,\n"
+            "--storage and --near-rpc).\nOutput limits: "
             "stdout max-memory-mb MiB (passing it traps), stderr 1 MiB (the rest is dropped).\n",
             RUNNER_DEFAULT_FUEL, RUNNER_DEFAULT_MEMORY_MB, RUNNER_DEFAULT_TIMEOUT_MS, CLI_EXIT_USAGE,
             CLI_EXIT_BAD_MODULE, CLI_EXIT_NO_INPUT, CLI_EXIT_INTERNAL, CLI_EXIT_FUEL, CLI_EXIT_MEMORY, CLI_EXIT_OUTPUT,
@@ -97,6 +104,8 @@ typedef struct run_args {
     bool replay; /* --seed: deterministic random and clocks */
     runner_replay replay_cfg;
     char *http_allow; /* --allow-http patterns, comma separated; NULL = none */
+    /* --storage, --near-rpc (docs/program-api.md) */
+    const char *storage_dir, *near_rpc;
     hostapi_ctx *hostapi;
     /* issue 16: private CA, transcripts, VRF */
     const char *http_ca_file, *transcript_out, *transcript_in, *vrf_key_file, *vrf_contract;
@@ -184,6 +193,16 @@ static int parse_args(int argc, char **argv, run_args *a)
             v = option_value(argc, argv, &i, "--clock-base");
             if (!v || !cli_parse_u64(v, 0, UINT64_MAX, &a->replay_cfg.realtime_base_ns))
                 return usage_error("--clock-base needs nanoseconds since 1970", v);
+        } else if (is_option(arg, "--storage")) {
+            v = option_value(argc, argv, &i, "--storage");
+            if (!v || !*v)
+                return usage_error("--storage needs a directory", v);
+            a->storage_dir = v;
+        } else if (is_option(arg, "--near-rpc")) {
+            v = option_value(argc, argv, &i, "--near-rpc");
+            if (!v || (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0))
+                return usage_error("--near-rpc needs an http:// or https:// URL", v);
+            a->near_rpc = v;
         } else if (is_option(arg, "--allow-http")) {
             v = option_value(argc, argv, &i, "--allow-http");
             if (!v || !*v || strchr(v, ',') || strchr(v, ' '))
@@ -418,6 +437,10 @@ static void report_json(const run_args *a, const runner_result *r, int code, con
         sodium_bin2hex(hex, sizeof hex, pk, sizeof pk);
         json_object_set_new(o, "vrf_calls", json_integer(hostapi_vrf_calls(a->hostapi)));
         json_object_set_new(o, "vrf_public_key", json_string(hex));
+        uint32_t sc = 0, vc = 0;
+        hostapi_kv_counts(a->hostapi, &sc, &vc);
+        json_object_set_new(o, "storage_calls", json_integer(sc));
+        json_object_set_new(o, "view_calls", json_integer(vc));
     }
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (s)
@@ -534,6 +557,20 @@ int cmd_run(int argc, char **argv)
         cli_error("run: %s", herr);
         code = strstr(herr, "memory") ? CLI_EXIT_INTERNAL : CLI_EXIT_USAGE;
         goto done;
+    }
+    if (a.storage_dir || a.near_rpc) {
+        char err[300] = "";
+        hostapi_kv_config kc = {.near_rpc_url = a.near_rpc};
+        if (a.storage_dir && !(kc.store = hostapi_store_dir(a.storage_dir, 0, 0, 0, err, sizeof err))) {
+            cli_error("--storage: %s", err);
+            code = CLI_EXIT_NO_INPUT;
+            goto done;
+        }
+        if ((a.near_rpc && near_rpc_global_init() != NEAR_OK) || hostapi_ctx_set_kv(a.hostapi, &kc)) {
+            cli_error("out of memory");
+            code = CLI_EXIT_INTERNAL;
+            goto done;
+        }
     }
     opts.hostapi = a.hostapi;
     runner_result r;

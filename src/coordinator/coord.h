@@ -40,6 +40,9 @@ typedef struct {
     int64_t default_rate_limit, max_rate_limit;
     char *log_level;
     char *dashboard_dir, *dashboard_signer_url; /* api_dashboard.c */
+    /* api_storage.c: program storage quotas; (owner, project) only from a live lease */
+    int64_t storage_max_keys, storage_max_bytes, storage_max_value;
+    int storage_require_lease;
 } coord_config;
 
 /* Request latency histogram buckets (seconds). */
@@ -107,6 +110,12 @@ void api_admin_apikeys(hs_request *req, void *ctx);
 void api_resolve_branch(hs_request *req, void *ctx);
 void api_attestation_add(hs_request *req, void *ctx);
 void api_attestation_get(hs_request *req, void *ctx);
+/* api_storage.c: programs' key-value storage (worker token) */
+void api_storage_get(hs_request *req, void *ctx);
+void api_storage_set(hs_request *req, void *ctx);
+void api_storage_delete(hs_request *req, void *ctx);
+void api_storage_list(hs_request *req, void *ctx);
+void api_storage_usage(hs_request *req, void *ctx);
 /* X-API-Key check and rate limit for AUTH_APIKEY routes; non-zero after replying. */
 int coord_apikey_guard(coord *c, hs_request *req);
 

@@ -80,6 +80,16 @@ static const cfg_option OPTIONS[] = {
     {"dashboard-signer-url", "DASHBOARD_SIGNER_URL", NULL,
      "development signer the dashboard may use (outlayer dev sets it; never on a public network)", CFG_URL,
      C(dashboard_signer_url), 0, 0, 0, NULL},
+    {"storage-max-keys", "STORAGE_MAX_KEYS", "1000", "program storage: keys per (owner, project)", CFG_INT,
+     C(storage_max_keys), 1, 100000000, 0, NULL},
+    {"storage-max-bytes", "STORAGE_MAX_BYTES", "1MiB", "program storage: key + value bytes per (owner, project)",
+     CFG_SIZE, C(storage_max_bytes), 1, 1LL << 40, 1, NULL},
+    {"storage-max-value", "STORAGE_MAX_VALUE_BYTES", "64KiB", "program storage: largest value", CFG_SIZE,
+     C(storage_max_value), 1, 512 * 1024, 1, NULL},
+    {"storage-require-lease", "STORAGE_REQUIRE_LEASE", "true",
+     "program storage: the store is the one of the request a live lease holds (false: callers name owner and "
+     "project; tests and tools only)",
+     CFG_BOOL, C(storage_require_lease), 0, 0, 0, NULL},
 };
 #define NOPTIONS (sizeof OPTIONS / sizeof *OPTIONS)
 

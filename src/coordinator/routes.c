@@ -41,6 +41,12 @@ int coord_add_routes(coord *c)
         {"POST", "/attestations", api_attestation_add, c, AUTH_WORKER, JSON_LIMIT, 0},
         {"GET", "/attestations/:job_id", api_attestation_get, c, AUTH_APIKEY, 0, 0},
         {"POST", "/admin/api-keys", api_admin_apikeys, c, AUTH_ADMIN, JSON_LIMIT, 0},
+        /* programs' persistent key-value storage, proxied by workers (api_storage.c) */
+        {"POST", "/storage/get", api_storage_get, c, AUTH_WORKER, JSON_LIMIT, 0},
+        {"POST", "/storage/set", api_storage_set, c, AUTH_WORKER, JSON_LIMIT, 0},
+        {"POST", "/storage/delete", api_storage_delete, c, AUTH_WORKER, JSON_LIMIT, 0},
+        {"POST", "/storage/list", api_storage_list, c, AUTH_WORKER, JSON_LIMIT, 0},
+        {"POST", "/storage/usage", api_storage_usage, c, AUTH_WORKER, JSON_LIMIT, 0},
         /* public read-only */
         {"GET", "/public/stats", api_public_stats, c, AUTH_PUBLIC, 0, 0},
         {"GET", "/public/workers", api_public_workers, c, AUTH_PUBLIC, 0, 0},

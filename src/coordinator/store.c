@@ -111,6 +111,12 @@ static const char *const MIGRATIONS[] = {
     /* 4: the program's outlayer_v1 HTTP transcript (docs/program-api.md), which task_hash binds */
     "ALTER TABLE task_attestations ADD COLUMN http_transcript_sha256 TEXT;"
     "ALTER TABLE task_attestations ADD COLUMN http_requests INTEGER;",
+    /* 5: programs' persistent key-value storage per (owner, project) (docs/program-api.md) */
+    "CREATE TABLE program_storage(owner TEXT NOT NULL, project TEXT NOT NULL, key_hex TEXT NOT NULL,"
+    "  value_b64 TEXT NOT NULL, size INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+    "  PRIMARY KEY(owner, project, key_hex));"
+    "CREATE TABLE program_storage_usage(owner TEXT NOT NULL, project TEXT NOT NULL,"
+    "  keys INTEGER NOT NULL, bytes INTEGER NOT NULL, PRIMARY KEY(owner, project));",
 };
 
 /* The same migrations for PostgreSQL: version N here is version N above. */
@@ -191,6 +197,13 @@ static const char *const MIGRATIONS_PG[] = {
     /* 4: the program's outlayer_v1 HTTP transcript (docs/program-api.md), which task_hash binds */
     "ALTER TABLE task_attestations ADD COLUMN http_transcript_sha256 TEXT;"
     "ALTER TABLE task_attestations ADD COLUMN http_requests BIGINT;",
+    /* 5: programs' persistent key-value storage per (owner, project) (docs/program-api.md);
+     * keys compare byte-wise (COLLATE "C"), as in SQLite */
+    "CREATE TABLE program_storage(owner TEXT NOT NULL, project TEXT NOT NULL, key_hex TEXT COLLATE \"C\" NOT NULL,"
+    "  value_b64 TEXT NOT NULL, size BIGINT NOT NULL, updated_at BIGINT NOT NULL,"
+    "  PRIMARY KEY(owner, project, key_hex));"
+    "CREATE TABLE program_storage_usage(owner TEXT NOT NULL, project TEXT NOT NULL,"
+    "  keys BIGINT NOT NULL, bytes BIGINT NOT NULL, PRIMARY KEY(owner, project));",
 };
 #define NMIGRATIONS ((int)(sizeof MIGRATIONS / sizeof *MIGRATIONS))
 _Static_assert(sizeof MIGRATIONS == sizeof MIGRATIONS_PG, "one migration list per dialect, same length");
@@ -1715,4 +1728,205 @@ st_status store_branch_put(store *s, const char *repo, const char *commit, const
                 "ttti", repo, commit, branch, store_now_ms() + ttl_ms);
     db_put(s->pool, d);
     return rc < 0 ? ST_ERROR : ST_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* programs' key-value storage */
+
+/* The usage row exists and is locked for this transaction (PostgreSQL: the
+ * no-op UPDATE takes its row lock; SQLite: BEGIN IMMEDIATE holds the
+ * database's write lock already). */
+static int kv_lock_usage(db *d, const char *owner, const char *project, int64_t *keys, int64_t *bytes)
+{
+    if (db_exec(d,
+                "INSERT INTO program_storage_usage(owner, project, keys, bytes) VALUES(?,?,0,0) "
+                "ON CONFLICT(owner, project) DO NOTHING",
+                "tt", owner, project) < 0 ||
+        db_exec(d, "UPDATE program_storage_usage SET keys=keys WHERE owner=? AND project=?", "tt", owner, project) < 0)
+        return -1;
+    db_rows *r =
+        db_query(d, "SELECT keys, bytes FROM program_storage_usage WHERE owner=? AND project=?", "tt", owner, project);
+    if (!r)
+        return -1;
+    int rc = db_next(r) == 1 ? 0 : -1;
+    if (rc == 0) {
+        *keys = db_int(r, 0);
+        *bytes = db_int(r, 1);
+    }
+    db_done(r);
+    return rc;
+}
+
+st_status store_kv_get(store *s, const char *owner, const char *project, const char *key_hex, char **value_b64)
+{
+    *value_b64 = NULL;
+    db *d = db_get(s->pool);
+    db_rows *r = db_query(d, "SELECT value_b64 FROM program_storage WHERE owner=? AND project=? AND key_hex=?", "ttt",
+                          owner, project, key_hex);
+    st_status st = ST_ERROR;
+    if (r) {
+        int n = db_next(r);
+        if (n == 1) {
+            *value_b64 = col_dup(r, 0);
+            st = *value_b64 ? ST_OK : ST_ERROR;
+        } else if (n == 0)
+            st = ST_NOT_FOUND;
+        db_done(r);
+    }
+    db_put(s->pool, d);
+    return st;
+}
+
+st_status store_kv_set(store *s, const char *owner, const char *project, const char *key_hex, const char *value_b64,
+                       int64_t size, const store_kv_quota *q, int64_t *keys_out, int64_t *bytes_out, char *err,
+                       size_t n)
+{
+    db *d = db_get(s->pool);
+    st_status st = ST_ERROR;
+    int64_t keys = 0, bytes = 0;
+    if (db_begin(d)) {
+        db_put(s->pool, d);
+        return ST_ERROR;
+    }
+    if (kv_lock_usage(d, owner, project, &keys, &bytes))
+        goto fail;
+    int64_t old = db_scalar(d, -1, "SELECT size FROM program_storage WHERE owner=? AND project=? AND key_hex=?", "ttt",
+                            owner, project, key_hex);
+    int64_t nkeys = keys + (old < 0 ? 1 : 0), nbytes = bytes - (old < 0 ? 0 : old) + size;
+    if (old < 0 && nkeys > q->max_keys) {
+        set_err(err, n, "storage quota: the project already has %lld of %lld keys", (long long)keys,
+                (long long)q->max_keys);
+        st = ST_CONFLICT;
+        goto fail;
+    }
+    /* a write that does not grow the project is always allowed (quotas may have been lowered) */
+    if (nbytes > q->max_bytes && nbytes > bytes) {
+        set_err(err, n, "storage quota: the project would hold %lld bytes, more than its %lld", (long long)nbytes,
+                (long long)q->max_bytes);
+        st = ST_CONFLICT;
+        goto fail;
+    }
+    int64_t now = store_now_ms();
+    if (db_exec(d,
+                "INSERT INTO program_storage(owner, project, key_hex, value_b64, size, updated_at) VALUES(?,?,?,?,?,?) "
+                "ON CONFLICT(owner, project, key_hex) DO UPDATE SET value_b64=excluded.value_b64, size=excluded.size, "
+                "updated_at=excluded.updated_at",
+                "ttttii", owner, project, key_hex, value_b64, size, now) < 0 ||
+        db_exec(d, "UPDATE program_storage_usage SET keys=?, bytes=? WHERE owner=? AND project=?", "iitt", nkeys,
+                nbytes, owner, project) < 0 ||
+        db_commit(d))
+        goto fail;
+    db_put(s->pool, d);
+    if (keys_out)
+        *keys_out = nkeys;
+    if (bytes_out)
+        *bytes_out = nbytes;
+    return ST_OK;
+fail:
+    db_rollback(d);
+    db_put(s->pool, d);
+    return st;
+}
+
+st_status store_kv_delete(store *s, const char *owner, const char *project, const char *key_hex)
+{
+    db *d = db_get(s->pool);
+    int64_t keys = 0, bytes = 0;
+    if (db_begin(d)) {
+        db_put(s->pool, d);
+        return ST_ERROR;
+    }
+    st_status st = ST_ERROR;
+    if (kv_lock_usage(d, owner, project, &keys, &bytes))
+        goto fail;
+    int64_t old = db_scalar(d, -1, "SELECT size FROM program_storage WHERE owner=? AND project=? AND key_hex=?", "ttt",
+                            owner, project, key_hex);
+    if (old < 0) {
+        st = ST_NOT_FOUND;
+        goto fail;
+    }
+    if (db_exec(d, "DELETE FROM program_storage WHERE owner=? AND project=? AND key_hex=?", "ttt", owner, project,
+                key_hex) != 1 ||
+        db_exec(d, "UPDATE program_storage_usage SET keys=keys-1, bytes=bytes-? WHERE owner=? AND project=?", "itt",
+                old, owner, project) < 0 ||
+        db_commit(d))
+        goto fail;
+    db_put(s->pool, d);
+    return ST_OK;
+fail:
+    db_rollback(d);
+    db_put(s->pool, d);
+    return st;
+}
+
+json_t *store_kv_list(store *s, const char *owner, const char *project, const char *prefix_hex, const char *cursor_hex,
+                      int limit)
+{
+    /* hex has no LIKE wildcards, so prefix || '%' matches exactly the prefix */
+    char *like = NULL;
+    if (asprintf(&like, "%s%%", prefix_hex) < 0)
+        return NULL;
+    db *d = db_get(s->pool);
+    db_rows *r = db_query(d,
+                          "SELECT key_hex FROM program_storage WHERE owner=? AND project=? AND key_hex LIKE ? "
+                          "AND key_hex > ? ORDER BY key_hex LIMIT ?",
+                          "tttti", owner, project, like, cursor_hex, (int64_t)limit + 1);
+    json_t *keys = json_array(), *out = NULL;
+    if (r) {
+        int k;
+        while ((k = db_next(r)) == 1 && (int)json_array_size(keys) < limit + 1)
+            json_array_append_new(keys, col_json_str(r, 0));
+        db_done(r);
+        if (k >= 0) {
+            json_t *next = json_null();
+            if ((int)json_array_size(keys) > limit) {
+                json_array_remove(keys, (size_t)limit);
+                next = json_incref(json_array_get(keys, (size_t)limit - 1));
+            }
+            out = json_pack("{s:O, s:o}", "keys", keys, "next_cursor", next);
+        }
+    }
+    json_decref(keys);
+    db_put(s->pool, d);
+    free(like);
+    return out;
+}
+
+st_status store_kv_usage(store *s, const char *owner, const char *project, int64_t *keys, int64_t *bytes)
+{
+    db *d = db_get(s->pool);
+    db_rows *r =
+        db_query(d, "SELECT keys, bytes FROM program_storage_usage WHERE owner=? AND project=?", "tt", owner, project);
+    st_status st = ST_ERROR;
+    *keys = *bytes = 0;
+    if (r) {
+        if (db_next(r) == 1) {
+            *keys = db_int(r, 0);
+            *bytes = db_int(r, 1);
+        }
+        st = ST_OK;
+        db_done(r);
+    }
+    db_put(s->pool, d);
+    return st;
+}
+
+st_status store_kv_lease_payload(store *s, const char *lease_id, char **payload)
+{
+    *payload = NULL;
+    db *d = db_get(s->pool);
+    db_rows *r = db_query(d, "SELECT payload FROM tasks WHERE lease_id=? AND state='leased' AND lease_expires_at>?",
+                          "ti", lease_id, store_now_ms());
+    st_status st = ST_ERROR;
+    if (r) {
+        int k = db_next(r);
+        if (k == 1) {
+            *payload = col_dup(r, 0);
+            st = *payload ? ST_OK : ST_ERROR;
+        } else if (k == 0)
+            st = ST_NOT_FOUND;
+        db_done(r);
+    }
+    db_put(s->pool, d);
+    return st;
 }

@@ -134,4 +134,28 @@ typedef struct {
 } store_metrics;
 void store_get_metrics(store *s, store_metrics *m);
 
+/* ---- programs' persistent key-value storage (docs/program-api.md) ----
+ * One store per (owner, project). Keys are lowercase hex (byte order =
+ * text order), values standard base64; size = key bytes + value bytes.
+ * Every operation is atomic; set and delete keep the per-project usage row
+ * (keys, bytes) exact under concurrency (the row is locked first). */
+typedef struct {
+    int64_t max_keys, max_bytes;
+} store_kv_quota;
+/* ST_OK with *value_b64 (malloc'd), ST_NOT_FOUND, ST_ERROR. */
+st_status store_kv_get(store *s, const char *owner, const char *project, const char *key_hex, char **value_b64);
+/* ST_OK, ST_CONFLICT when the quota would be exceeded (err says which),
+ * ST_ERROR. *keys / *bytes (may be NULL): the usage afterwards. */
+st_status store_kv_set(store *s, const char *owner, const char *project, const char *key_hex, const char *value_b64,
+                       int64_t size, const store_kv_quota *q, int64_t *keys, int64_t *bytes, char *err, size_t n);
+st_status store_kv_delete(store *s, const char *owner, const char *project, const char *key_hex);
+/* Keys with the prefix after cursor ("" = from the start), at most limit:
+ * {"keys":[hex...],"next_cursor":hex|null}; NULL on a storage error. */
+json_t *store_kv_list(store *s, const char *owner, const char *project, const char *prefix_hex, const char *cursor_hex,
+                      int limit);
+st_status store_kv_usage(store *s, const char *owner, const char *project, int64_t *keys, int64_t *bytes);
+/* The ExecutionRequest (payload JSON, malloc'd) of the task a live lease
+ * holds: ST_OK, ST_NOT_FOUND (no such lease, or it ended), ST_ERROR. */
+st_status store_kv_lease_payload(store *s, const char *lease_id, char **payload);
+
 #endif

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "hostapi/internal.h"
+#include "hostapi/kv.h"
 
 #define TRANSCRIPT_TAG "outlayer-http-transcript-v1"
 
@@ -72,6 +73,7 @@ void hostapi_ctx_free(hostapi_ctx *h)
     free(h->response);
     hostapi_transcript_free(h);
     hostapi_vrf_free(h);
+    hostapi_kv_free(h->kv);
     free(h);
 }
 
@@ -213,5 +215,6 @@ bool hostapi_define(olw_linker *l, hostapi_ctx *h)
     return olw_linker_define_host(l, HOSTAPI_MODULE, "abi_version", ">i", fn_abi_version, h) &&
            olw_linker_define_host(l, HOSTAPI_MODULE, "http_request", "iii>i", fn_http_request, h) &&
            olw_linker_define_host(l, HOSTAPI_MODULE, "response_read", "ii>i", fn_response_read, h) &&
-           hostapi_define_vrf(l, h); /* vrfcall.c */
+           hostapi_define_vrf(l, h) &&  /* vrfcall.c */
+           hostapi_define_kv(l, h);     /* storage, views, result_read: kv.c */
 }

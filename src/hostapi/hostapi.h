@@ -2,12 +2,14 @@
  * hostapi.h — the program host API: import module `outlayer_v1`, offered to
  * every program next to WASI preview 1 (docs/program-api.md is the ABI).
  *
- * Today it has outbound HTTP (libcurl): http/https only, hosts from an
+ * Outbound HTTP (libcurl): http/https only, hosts from an
  * anchored allow-list, every connection's address checked after DNS
  * (netpolicy.h) and on every redirect hop, per-job caps on requests, bytes
  * each way and time (bounded by the job's wall-clock deadline), and a
  * SHA-256 transcript of every exchange for the attestation record.
- * Storage, VRF and NEAR views are not yet part of it.
+ * The transcript's bytes can be kept and replayed (transcript.c).
+ * Verifiable randomness bound to the request: vrfcall.c (ECVRF, vrf.h).
+ * Persistent storage and NEAR views: kv.h (kv.c, store_*.c, views.c).
  *
  * One hostapi_ctx serves one job; it is used by the job's thread, except
  * hostapi_ctx_cancel (the watchdog's).

@@ -39,6 +39,8 @@ struct hostapi_ctx {
     char *vrf_contract;
     uint64_t vrf_request_id;
     uint32_t vrf_calls, vrf_max_calls, vrf_keyless;
+
+    struct hostapi_kv_state *kv; /* storage and views (kv.h); NULL = both disabled */
 };
 
 /* transcript.c: appends to the hash (and the recorded bytes) */
@@ -55,6 +57,9 @@ void hostapi_transcript_free(hostapi_ctx *h);
 bool hostapi_vrf_setup(hostapi_ctx *h, const hostapi_config *cfg, char *err, size_t errlen);
 void hostapi_vrf_free(hostapi_ctx *h);
 bool hostapi_define_vrf(olw_linker *l, hostapi_ctx *h);
+
+/* kv.c */
+void hostapi_kv_free(struct hostapi_kv_state *k);
 
 uint64_t hostapi_now_us(void);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostapi/kv.h"
 #include "runner/runner.h"
 #include "near/utf8.h"
 #include "worker/worker.h"
@@ -165,6 +166,18 @@ static void stderr_text(const runner_result *rr, char *out, size_t cap)
     json_decref(probe);
 }
 
+/* Storage and views for this job (storage.c); 0, or -1 out of memory. */
+static int wk_program_kv(const wk_request *req, const wk_exec_limits *lim, hostapi_ctx *h)
+{
+    hostapi_kv_config kc = {.near_rpc_url = lim ? lim->views_rpc_url : NULL};
+    /* the coordinator derives whose store it is from the lease (docs/program-api.md, "Whose store") */
+    if (lim && lim->storage_url && req->lease_id && *req->lease_id)
+        kc.store = hostapi_store_coordinator(lim->storage_url, lim->storage_token, req->lease_id, NULL, NULL);
+    if (!kc.store && !kc.near_rpc_url)
+        return 0;
+    return hostapi_ctx_set_kv(h, &kc);
+}
+
 void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, json_t *secrets, const wk_exec_limits *lim,
                 wk_result *res)
 {
@@ -212,6 +225,10 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
     }
     char herr[200] = "out of host memory";
     hostapi_ctx *hapi = hostapi_ctx_new_checked(&hc, herr, sizeof herr);
+    if (hapi && wk_program_kv(req, lim, hapi)) {
+        hostapi_ctx_free(hapi);
+        hapi = NULL;
+    }
     o.hostapi = hapi;
     runner_result rr;
     uint64_t t0 = wk_now_ms();
@@ -241,6 +258,8 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
             res->http_transcript_len = tlen;
         }
         res->http_replay_incomplete = !hostapi_replay_complete(hapi);
+        if (*hostapi_kv_store_error(hapi))
+            WK_WARN("request %" PRIu64 ": program storage: %s", req->request_id, hostapi_kv_store_error(hapi));
         hostapi_ctx_free(hapi);
     }
     wk_env_free(env, env_n);

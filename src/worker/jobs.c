@@ -378,7 +378,10 @@ static void execute_job(wk_worker *w, near_rpc *rpc, wk_slot *slot, const wk_req
                                   .http_ca_file = w->cfg.http_ca_file,
                                   .vrf_seed = w->chain.keypair.secret,
                                   .vrf_contract_id = w->cfg.contract_id,
-                                  .record_transcript = w->cfg.http_transcript_dir != NULL};
+                                  .record_transcript = w->cfg.http_transcript_dir != NULL,
+                                  .storage_url = w->cfg.program_storage ? w->cfg.coordinator_url : NULL,
+                                  .storage_token = w->cfg.api_token,
+                                  .views_rpc_url = w->cfg.program_views ? w->cfg.rpc_url : NULL};
             WK_INFO("request %" PRIu64 ": running %s (attempt %" PRIu64 "%s)", r->request_id, checksum, r->attempt,
                     secrets ? ", with secrets" : "");
             wk_execute(r, bytes, len, secrets, &lim, &res);

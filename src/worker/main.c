@@ -84,6 +84,11 @@ static const cfg_option OPTIONS[] = {
      "write each job's HTTP transcript to DIR/JOB_ID.http (its SHA-256 is the attested "
      "http_transcript_sha256; outlayer verify --http-transcript replays it); unset = not kept",
      CFG_STRING, &W.cfg.http_transcript_dir, 0, 0, 0, NULL},
+    {"program-storage", "PROGRAM_STORAGE", "true",
+     "give programs persistent storage per (caller, project) through the coordinator's /storage/ routes (docs/program-api.md)",
+     CFG_BOOL, &W.cfg.program_storage, 0, 0, 0, NULL},
+    {"program-views", "PROGRAM_VIEWS", "true", "let programs call NEAR views through --rpc-url (docs/program-api.md)",
+     CFG_BOOL, &W.cfg.program_views, 0, 0, 0, NULL},
     {"tee", "TEE_MODE", "none", "attestation: none | simulated", CFG_STRING, &W.cfg.tee, 0, 0, 0, NULL},
     {"tee-platform", "TEE_PLATFORM_DIR", NULL,
      "--tee simulated: the simulated platform's directory (outlayer dev / outlayer tee platform make one)", CFG_STRING,

@@ -130,6 +130,11 @@ typedef struct wk_exec_limits {
     bool record_transcript;      /* keep the HTTP transcript's bytes in the result (--http-transcript-dir) */
     const uint8_t *http_replay;  /* replay this recorded transcript instead of the network (outlayer verify) */
     size_t http_replay_len;
+    /* Program storage and NEAR views (docs/program-api.md): the
+     * coordinator's /storage/ routes for the store of the request this job's
+     * lease holds, and the RPC endpoint for views. NULL = disabled. */
+    const char *storage_url, *storage_token;
+    const char *views_rpc_url;
 } wk_exec_limits;
 
 /* The seed of a run's random_get stream (docs/verify.md):
@@ -257,6 +262,8 @@ typedef struct wk_config {
     char *tee;
     char *http_allow; /* --http-allow: hosts programs may reach (docs/program-api.md) */
     char *http_ca_file, *http_transcript_dir; /* --http-ca-file, --http-transcript-dir */
+    /* outlayer_v1 storage (via the coordinator) and NEAR views (docs/program-api.md) */
+    int program_storage, program_views;
     char *tee_platform, *register_contract, *register_stake; /* --tee simulated (tee.c) */
     int64_t shutdown_grace_ms;
     char *git_base_url, *build_dir;

@@ -43,7 +43,7 @@ tail -1 "$DIR/err" | grep -Eq '"http_transcript_sha256":"[0-9a-f]{64}"' || fail 
 
 # no --allow-http: the program links, its request is refused (EDISABLED)
 if echo "$URL" | "$OUTLAYER" run "$ORACLE" > "$DIR/out" 2> "$DIR/err"; then fail "ran without --allow-http"; fi
-grep -q "HTTP is not enabled" "$DIR/err" || fail "stderr: $(cat "$DIR/err")"
+grep -q "not enabled for this run (HTTP" "$DIR/err" || fail "stderr: $(cat "$DIR/err")"
 
 # a name on the list that resolves to loopback is refused after DNS (EADDR)
 if echo "http://localhost:$PORT/quote.json" | "$OUTLAYER" run --allow-http localhost "$ORACLE" > "$DIR/out" 2> "$DIR/err"; then

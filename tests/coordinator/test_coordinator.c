@@ -1919,6 +1919,322 @@ static void test_config_errors(void **st)
     assert_int_equal(run_cli(dir, out, sizeof out, arg, "token", "list"), 1);
 }
 
+/* ---------------------------------------------------------------- */
+/* programs' key-value storage (POST /storage/..., api_storage.c) */
+
+static long kv(const char *tok, const char *op, const char *body, reply *r)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/storage/%s", op);
+    return call("POST", path, tok, body, r);
+}
+
+static void expect_kv_error(reply *r, long status, const char *code)
+{
+    expect_error(r, status, NULL);
+    const char *c = jstr(r->json, "code");
+    if (!c || strcmp(c, code) != 0)
+        fail_msg("expected code %s, got %s: %.300s", code, c ? c : "(none)", r->raw.body);
+}
+
+typedef struct {
+    server *srv;
+    const char *tok;
+    int id, stored, refused;
+} kv_racer;
+
+static void *kv_race(void *arg)
+{
+    kv_racer *k = arg;
+    t_srv = k->srv;
+    for (int i = 0; i < 2; i++) {
+        char body[256];
+        snprintf(body, sizeof body,
+                 "{\"owner\":\"race.near\",\"project\":\"github.com/a/race\",\"key\":\"%02x%02x\",\"value\":\"AA==\"}",
+                 k->id, i);
+        reply r;
+        long st = kv(k->tok, "set", body, &r);
+        if (st == 200)
+            k->stored++;
+        else if (st == 409)
+            k->refused++;
+        reply_free(&r);
+    }
+    t_srv = NULL;
+    return NULL;
+}
+
+static void test_program_storage(void **st)
+{
+    server K;
+    memset(&K, 0, sizeof K);
+    snprintf(K.dir, sizeof K.dir, "%s/kv", g_root);
+    char tok[80];
+    new_token(&K, "worker-kv", tok);
+    const char *args[] = {"--storage-max-keys=3", "--storage-max-bytes=64", "--storage-max-value=40",
+                          "--storage-require-lease=false", NULL};
+    server_start(&K, "kv", args);
+    server *prev = g_srv;
+    g_srv = &K;
+    reply r;
+    const char *routes[] = {"get", "set", "delete", "list", "usage"};
+    const char *any = "{\"owner\":\"bob.near\",\"project\":\"p\",\"key\":\"00\",\"value\":\"\"}";
+    for (size_t i = 0; i < 5; i++) {
+        kv(NULL, routes[i], any, &r);
+        expect_error(&r, 401, "missing worker bearer token");
+        reply_free(&r);
+        kv("not-a-token", routes[i], any, &r);
+        expect_error(&r, 401, "invalid or revoked");
+        reply_free(&r);
+    }
+    /* a key of bytes 00 ff 61 ("\0\xffa"), values in base64 */
+    const char *owner = "\"owner\":\"bob.near\",\"project\":\"github.com/alice/counter\"";
+    char b[1024];
+    snprintf(b, sizeof b, "{%s,\"key\":\"00ff61\"}", owner);
+    kv(tok, "get", b, &r);
+    expect_kv_error(&r, 404, "not_found");
+    reply_free(&r);
+    snprintf(b, sizeof b, "{%s,\"key\":\"00FF61\",\"value\":\"aGVsbG8=\"}", owner); /* "hello"; hex any case */
+    assert_int_equal(kv(tok, "set", b, &r), 200);
+    assert_int_equal(jint(r.json, "keys"), 1);
+    assert_int_equal(jint(r.json, "bytes"), 3 + 5);
+    reply_free(&r);
+    snprintf(b, sizeof b, "{%s,\"key\":\"00ff61\"}", owner);
+    assert_int_equal(kv(tok, "get", b, &r), 200);
+    assert_string_equal(jstr(r.json, "value"), "aGVsbG8=");
+    reply_free(&r);
+    /* the same key of another project, and of another owner: separate stores */
+    assert_int_equal(
+        kv(tok, "get", "{\"owner\":\"bob.near\",\"project\":\"github.com/alice/other\",\"key\":\"00ff61\"}", &r), 404);
+    reply_free(&r);
+    assert_int_equal(
+        kv(tok, "get", "{\"owner\":\"eve.near\",\"project\":\"github.com/alice/counter\",\"key\":\"00ff61\"}", &r),
+        404);
+    reply_free(&r);
+    /* overwrite: same key count, new byte count */
+    snprintf(b, sizeof b, "{%s,\"key\":\"00ff61\",\"value\":\"aGk=\"}", owner); /* "hi" */
+    assert_int_equal(kv(tok, "set", b, &r), 200);
+    assert_int_equal(jint(r.json, "keys"), 1);
+    assert_int_equal(jint(r.json, "bytes"), 3 + 2);
+    reply_free(&r);
+    snprintf(b, sizeof b, "{%s,\"key\":\"6101\",\"value\":\"\"}", owner);
+    assert_int_equal(kv(tok, "set", b, &r), 200);
+    reply_free(&r);
+    snprintf(b, sizeof b, "{%s,\"key\":\"6102\",\"value\":\"AQID\"}", owner);
+    assert_int_equal(kv(tok, "set", b, &r), 200);
+    assert_int_equal(jint(r.json, "keys"), 3);
+    reply_free(&r);
+    /* quota: a 4th key is refused, an overwrite is not */
+    snprintf(b, sizeof b, "{%s,\"key\":\"6103\",\"value\":\"\"}", owner);
+    kv(tok, "set", b, &r);
+    expect_kv_error(&r, 409, "quota");
+    assert_non_null(strstr(jstr(r.json, "error"), "3 of 3 keys"));
+    reply_free(&r);
+    /* bytes: 64 in all; 40-byte value fits the value limit but not the project */
+    snprintf(b, sizeof b, "{%s,\"key\":\"6102\",\"value\":\"%s\"}", owner,
+             "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"); /* 39 bytes */
+    assert_int_equal(kv(tok, "set", b, &r), 200);
+    reply_free(&r);
+    snprintf(b, sizeof b, "{%s,\"key\":\"6101\",\"value\":\"%s\"}", owner, "AAAAAAAAAAAAAAAAAAAAAAAA"); /* 18 */
+    kv(tok, "set", b, &r);
+    expect_kv_error(&r, 409, "quota");
+    reply_free(&r);
+    /* sizes: value over 40 bytes, key over 256 bytes */
+    snprintf(b, sizeof b, "{%s,\"key\":\"6101\",\"value\":\"%s\"}", owner,
+             "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"); /* 42 bytes */
+    kv(tok, "set", b, &r);
+    expect_kv_error(&r, 413, "too_large");
+    reply_free(&r);
+    char longkey[600];
+    memset(longkey, 'a', 514);
+    longkey[514] = 0;
+    snprintf(b, sizeof b, "{%s,\"key\":\"%s\",\"value\":\"\"}", owner, longkey);
+    kv(tok, "set", b, &r);
+    expect_kv_error(&r, 413, "too_large");
+    reply_free(&r);
+    /* bad input */
+    const char *bad[][2] = {
+        {"set", "{\"owner\":\"bob.near\",\"project\":\"p\",\"key\":\"0g\",\"value\":\"\"}"},
+        {"set", "{\"owner\":\"bob.near\",\"project\":\"p\",\"key\":\"abc\",\"value\":\"\"}"},
+        {"set", "{\"owner\":\"bob.near\",\"project\":\"p\",\"key\":\"\",\"value\":\"\"}"},
+        {"set", "{\"owner\":\"bob.near\",\"project\":\"p\",\"key\":\"00\",\"value\":\"not base64!\"}"},
+        {"set", "{\"owner\":\"bob.near\",\"project\":\"p\",\"key\":\"00\"}"},
+        {"set", "{\"owner\":\"Bob\",\"project\":\"p\",\"key\":\"00\",\"value\":\"\"}"},
+        {"get", "{\"owner\":\"bob.near\",\"project\":\"has space\",\"key\":\"00\"}"},
+        {"get", "{\"owner\":\"bob.near\",\"key\":\"00\"}"},
+        {"list", "{\"owner\":\"bob.near\",\"project\":\"p\",\"limit\":0}"},
+        {"list", "{\"owner\":\"bob.near\",\"project\":\"p\",\"limit\":\"5\"}"},
+        {"list", "{\"owner\":\"bob.near\",\"project\":\"p\",\"prefix\":\"zz\"}"},
+        {"list", "{\"owner\":\"bob.near\",\"project\":\"p\",\"cursor\":7}"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        kv(tok, bad[i][0], bad[i][1], &r);
+        if (r.status != 400)
+            fail_msg("%s %s: HTTP %ld %.200s", bad[i][0], bad[i][1], r.status, r.raw.body);
+        expect_kv_error(&r, 400, "invalid");
+        reply_free(&r);
+    }
+    /* list: byte order, prefix, pages with a cursor */
+    snprintf(b, sizeof b, "{%s}", owner);
+    assert_int_equal(kv(tok, "list", b, &r), 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "keys")), 3);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(r.json, "keys"), 0)), "00ff61");
+    assert_true(json_is_null(json_object_get(r.json, "next_cursor")));
+    reply_free(&r);
+    snprintf(b, sizeof b, "{%s,\"prefix\":\"61\",\"limit\":1}", owner);
+    assert_int_equal(kv(tok, "list", b, &r), 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "keys")), 1);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(r.json, "keys"), 0)), "6101");
+    assert_string_equal(jstr(r.json, "next_cursor"), "6101");
+    reply_free(&r);
+    snprintf(b, sizeof b, "{%s,\"prefix\":\"61\",\"cursor\":\"6101\",\"limit\":1}", owner);
+    assert_int_equal(kv(tok, "list", b, &r), 200);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(r.json, "keys"), 0)), "6102");
+    assert_true(json_is_null(json_object_get(r.json, "next_cursor")));
+    reply_free(&r);
+    /* delete: usage goes down; deleting twice is not_found */
+    snprintf(b, sizeof b, "{%s,\"key\":\"6102\"}", owner);
+    assert_int_equal(kv(tok, "delete", b, &r), 200);
+    reply_free(&r);
+    kv(tok, "delete", b, &r);
+    expect_kv_error(&r, 404, "not_found");
+    reply_free(&r);
+    snprintf(b, sizeof b, "{%s}", owner);
+    assert_int_equal(kv(tok, "usage", b, &r), 200);
+    assert_int_equal(jint(r.json, "keys"), 2);
+    assert_int_equal(jint(r.json, "bytes"), 3 + 2 + 2 + 0);
+    assert_int_equal(jint(r.json, "max_keys"), 3);
+    reply_free(&r);
+    /* concurrent sets of new keys: exactly the quota's worth get in */
+    kv_racer rc[8];
+    pthread_t th[8];
+    for (int i = 0; i < 8; i++) {
+        rc[i] = (kv_racer){.srv = &K, .tok = tok, .id = i};
+        assert_int_equal(pthread_create(&th[i], NULL, kv_race, &rc[i]), 0);
+    }
+    int stored = 0, refused = 0;
+    for (int i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        stored += rc[i].stored;
+        refused += rc[i].refused;
+    }
+    assert_int_equal(stored, 3);
+    assert_int_equal(refused, 13);
+    assert_int_equal(kv(tok, "usage", "{\"owner\":\"race.near\",\"project\":\"github.com/a/race\"}", &r), 200);
+    assert_int_equal(jint(r.json, "keys"), 3);
+    assert_int_equal(jint(r.json, "bytes"), 3 * 3);
+    reply_free(&r);
+    /* it persists across a restart */
+    server_stop(&K);
+    server_start(&K, "kv", args);
+    snprintf(b, sizeof b, "{%s,\"key\":\"00ff61\"}", owner);
+    assert_int_equal(kv(tok, "get", b, &r), 200);
+    assert_string_equal(jstr(r.json, "value"), "aGk=");
+    reply_free(&r);
+    server_stop(&K);
+    g_srv = prev;
+}
+
+/* Leases a queued task of request rid (other tasks a shared PostgreSQL
+ * database still queues are leased and left to expire). */
+static char *lease_of(const char *tok, int64_t rid)
+{
+    for (int i = 0; i < 50; i++) {
+        reply t;
+        long st = poll_task(tok, "compilation,execution", "wL", 1, &t);
+        if (st == 200 && jint(t.json, "request_id") == rid) {
+            char *l = strdup(jstr(t.json, "lease_id"));
+            reply_free(&t);
+            return l;
+        }
+        reply_free(&t);
+    }
+    fail_msg("request %lld was never leased", (long long)rid);
+    return NULL;
+}
+
+/* With --storage-require-lease (the default) the store is the one of the
+ * request a live lease holds: owner = its caller, project = its source. */
+static void test_program_storage_leases(void **st)
+{
+    server L;
+    memset(&L, 0, sizeof L);
+    snprintf(L.dir, sizeof L.dir, "%s/kvlease", g_root);
+    char tok[80];
+    new_token(&L, "worker-lease", tok);
+    server_start(&L, "kvlease", NULL);
+    server *prev = g_srv;
+    g_srv = &L;
+    reply r;
+    kv(tok, "get", "{\"owner\":\"alice.near\",\"project\":\"github.com/alice/flip\",\"key\":\"6b\"}", &r);
+    expect_kv_error(&r, 403, "lease");
+    reply_free(&r);
+    kv(tok, "get", "{\"lease_id\":\"no-such-lease\",\"key\":\"6b\"}", &r);
+    expect_kv_error(&r, 403, "lease");
+    reply_free(&r);
+    kv(tok, "get", "{\"lease_id\":\"x\",\"owner\":\"alice.near\",\"key\":\"6b\"}", &r);
+    expect_kv_error(&r, 400, "invalid");
+    reply_free(&r);
+    int64_t base = 880000 + (int64_t)(randombytes_uniform(100000)) * 10;
+    /* alice, repo spelled one way, commit 1 */
+    assert_int_equal(create(tok, exec_request(base + 1, "d", "https://github.com/Alice/Flip.git", COMMIT), &r), 201);
+    reply_free(&r);
+    char *la = lease_of(tok, base + 1);
+    char b[512];
+    snprintf(b, sizeof b, "{\"lease_id\":\"%s\",\"key\":\"6b\",\"value\":\"djE=\"}", la);
+    assert_int_equal(kv(tok, "set", b, &r), 200);
+    reply_free(&r);
+    /* alice, the same repository spelled another way, another commit: the same store */
+    assert_int_equal(
+        create(tok, exec_request(base + 2, "d", "github.com/alice/flip", "89abcdef0123456789abcdef0123456789abcdef"),
+               &r),
+        201);
+    reply_free(&r);
+    char *lb = lease_of(tok, base + 2);
+    snprintf(b, sizeof b, "{\"lease_id\":\"%s\",\"key\":\"6b\"}", lb);
+    assert_int_equal(kv(tok, "get", b, &r), 200);
+    assert_string_equal(jstr(r.json, "value"), "djE=");
+    reply_free(&r);
+    /* bob, the same repository: his own store */
+    json_t *rq = exec_request(base + 3, "d", "github.com/alice/flip", COMMIT);
+    json_object_set_new(rq, "user_account_id", json_string("bob.near"));
+    assert_int_equal(create(tok, rq, &r), 201);
+    reply_free(&r);
+    char *lc = lease_of(tok, base + 3);
+    snprintf(b, sizeof b, "{\"lease_id\":\"%s\",\"key\":\"6b\"}", lc);
+    kv(tok, "get", b, &r);
+    expect_kv_error(&r, 404, "not_found");
+    reply_free(&r);
+    /* alice, a WasmUrl program: another project */
+    rq = wasm_request(base + 4, "d", "AB00000000000000000000000000000000000000000000000000000000000000");
+    json_object_set_new(rq, "user_account_id", json_string("alice.near"));
+    assert_int_equal(create(tok, rq, &r), 201);
+    reply_free(&r);
+    char *ld = lease_of(tok, base + 4);
+    snprintf(b, sizeof b, "{\"lease_id\":\"%s\",\"key\":\"6b\"}", ld);
+    kv(tok, "get", b, &r);
+    expect_kv_error(&r, 404, "not_found");
+    reply_free(&r);
+    /* a request without a caller has no store */
+    assert_int_equal(
+        create(tok, wasm_request(base + 5, "d", "cd00000000000000000000000000000000000000000000000000000000000000"),
+               &r),
+        201);
+    reply_free(&r);
+    char *le = lease_of(tok, base + 5);
+    snprintf(b, sizeof b, "{\"lease_id\":\"%s\",\"key\":\"6b\"}", le);
+    kv(tok, "get", b, &r);
+    expect_kv_error(&r, 403, "lease");
+    reply_free(&r);
+    free(la);
+    free(lb);
+    free(lc);
+    free(ld);
+    free(le);
+    server_stop(&L);
+    g_srv = prev;
+}
+
 int main(void)
 {
     g_bin = getenv("COORD_BIN");
@@ -1958,6 +2274,8 @@ int main(void)
         cmocka_unit_test(test_resolve_branch),
         cmocka_unit_test(test_keystore_proxy),
         cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_program_storage),
+        cmocka_unit_test(test_program_storage_leases),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     if (rc == 0) {
