@@ -178,7 +178,7 @@ void api_attestation_add(hs_request *req, void *ctx)
     const char *quote = json_string_value(json_object_get(b, "tdx_quote"));
     const char *out = json_string_value(json_object_get(b, "output_hash"));
     json_t *rid = json_object_get(b, "request_id"), *bh = json_object_get(b, "block_height");
-    json_t *http_n = json_object_get(b, "http_requests");
+    json_t *http_n = json_object_get(b, "http_requests"), *vrf_n = json_object_get(b, "vrf_calls");
     static const char *const TEXT[] = {"caller_account_id", "transaction_hash", "repo_url", "commit_hash",
                                        "build_target"};
     static const size_t TEXT_MAX[] = {64, 64, 512, 64, 64};
@@ -200,6 +200,11 @@ void api_attestation_add(hs_request *req, void *ctx)
         hs_reply_error(req, 422, "field 'http_requests' must be a non-negative integer");
         bad = 1;
     } else if (opt_str_len(b, "http_transcript_sha256", 64, 1, req)) {
+        bad = 1;
+    } else if (vrf_n && !json_is_null(vrf_n) && (!json_is_integer(vrf_n) || json_integer_value(vrf_n) < 0)) {
+        hs_reply_error(req, 422, "field 'vrf_calls' must be a non-negative integer");
+        bad = 1;
+    } else if (opt_str_len(b, "vrf_public_key", 64, 1, req)) {
         bad = 1;
     }
     for (size_t i = 0; !bad && i < 5; i++)

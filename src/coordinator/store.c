@@ -117,6 +117,9 @@ static const char *const MIGRATIONS[] = {
     "  PRIMARY KEY(owner, project, key_hex));"
     "CREATE TABLE program_storage_usage(owner TEXT NOT NULL, project TEXT NOT NULL,"
     "  keys INTEGER NOT NULL, bytes INTEGER NOT NULL, PRIMARY KEY(owner, project));",
+    /* 6: the key that proved the program's outlayer_v1 VRF outputs, and how many */
+    "ALTER TABLE task_attestations ADD COLUMN vrf_public_key TEXT;"
+    "ALTER TABLE task_attestations ADD COLUMN vrf_calls INTEGER;",
 };
 
 /* The same migrations for PostgreSQL: version N here is version N above. */
@@ -204,6 +207,9 @@ static const char *const MIGRATIONS_PG[] = {
     "  PRIMARY KEY(owner, project, key_hex));"
     "CREATE TABLE program_storage_usage(owner TEXT NOT NULL, project TEXT NOT NULL,"
     "  keys BIGINT NOT NULL, bytes BIGINT NOT NULL, PRIMARY KEY(owner, project));",
+    /* 6: the key that proved the program's outlayer_v1 VRF outputs, and how many */
+    "ALTER TABLE task_attestations ADD COLUMN vrf_public_key TEXT;"
+    "ALTER TABLE task_attestations ADD COLUMN vrf_calls BIGINT;",
 };
 #define NMIGRATIONS ((int)(sizeof MIGRATIONS / sizeof *MIGRATIONS))
 _Static_assert(sizeof MIGRATIONS == sizeof MIGRATIONS_PG, "one migration list per dialect, same length");
@@ -1626,16 +1632,16 @@ st_status store_attestation_add(store *s, json_t *a, const char *measurement, co
 {
     int64_t tid = json_integer_value(json_object_get(a, "task_id")), rb, bb;
     const int64_t *rid = jint_ptr(a, "request_id", &rb), *bh = jint_ptr(a, "block_height", &bb);
-    int64_t hb;
-    const int64_t *http_n = jint_ptr(a, "http_requests", &hb);
+    int64_t hb, vb;
+    const int64_t *http_n = jint_ptr(a, "http_requests", &hb), *vrf_n = jint_ptr(a, "vrf_calls", &vb);
     st_status ret = ST_ERROR;
     db *d = db_get(s->pool);
     db_rows *st =
         db_query(d,
                  "INSERT INTO task_attestations(task_id, task_type, tdx_quote, worker_measurement, request_id, "
                  "caller_account_id, transaction_hash, block_height, repo_url, commit_hash, build_target, wasm_hash, "
-                 "input_hash, output_hash, token_hash, created_at, http_transcript_sha256, http_requests) "
-                 "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                 "input_hash, output_hash, token_hash, created_at, http_transcript_sha256, http_requests, "
+                 "vrf_public_key, vrf_calls) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                  "ittt"
                  "I"
                  "tt"
@@ -1643,12 +1649,15 @@ st_status store_attestation_add(store *s, json_t *a, const char *measurement, co
                  "ttttttt"
                  "i"
                  "t"
+                 "I"
+                 "t"
                  "I",
                  tid, jstr_or_null(a, "task_type"), jstr_or_null(a, "tdx_quote"), measurement, rid,
                  jstr_or_null(a, "caller_account_id"), jstr_or_null(a, "transaction_hash"), bh,
                  jstr_or_null(a, "repo_url"), jstr_or_null(a, "commit_hash"), jstr_or_null(a, "build_target"),
                  jstr_or_null(a, "wasm_hash"), jstr_or_null(a, "input_hash"), jstr_or_null(a, "output_hash"),
-                 token_hash, store_now_ms(), jstr_or_null(a, "http_transcript_sha256"), http_n);
+                 token_hash, store_now_ms(), jstr_or_null(a, "http_transcript_sha256"), http_n,
+                 jstr_or_null(a, "vrf_public_key"), vrf_n);
     if (st && db_next(st) == 1) {
         *id = db_int(st, 0);
         ret = ST_OK;
@@ -1666,7 +1675,8 @@ json_t *store_attestation_get(store *s, int64_t task_id)
         db_query(d,
                  "SELECT id, task_id, task_type, tdx_quote, worker_measurement, request_id, caller_account_id, "
                  "transaction_hash, block_height, repo_url, commit_hash, build_target, wasm_hash, input_hash, "
-                 "output_hash, http_transcript_sha256, http_requests, created_at FROM task_attestations "
+                 "output_hash, http_transcript_sha256, http_requests, vrf_public_key, vrf_calls, created_at "
+                 "FROM task_attestations "
                  "WHERE task_id=? ORDER BY id LIMIT 1",
                  "i", task_id);
     if (st && db_next(st) == 1) {
@@ -1686,8 +1696,10 @@ json_t *store_attestation_get(store *s, int64_t task_id)
                                         "input_hash",
                                         "output_hash",
                                         "http_transcript_sha256",
-                                        "http_requests"};
-        static const int IS_INT[] = {1, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1};
+                                        "http_requests",
+                                        "vrf_public_key",
+                                        "vrf_calls"};
+        static const int IS_INT[] = {1, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1};
         enum { NCOLS = sizeof K / sizeof *K };
         _Static_assert(sizeof IS_INT / sizeof *IS_INT == NCOLS, "one type per column");
         o = json_object();

@@ -1378,6 +1378,8 @@ static void test_attestations_and_api_keys(void **st)
                   "input_hash", h64, "output_hash", h64, "request_id", 77, "repo_url", "https://github.com/a/b");
     json_object_set_new(a, "http_transcript_sha256", json_string(h64));
     json_object_set_new(a, "http_requests", json_integer(2));
+    json_object_set_new(a, "vrf_public_key", json_string(h64));
+    json_object_set_new(a, "vrf_calls", json_integer(3));
     assert_int_equal(callj("POST", "/attestations", TOK, json_deep_copy(a), &r), 201);
     assert_int_equal(strlen(jstr(r.json, "worker_measurement")), 96);
     assert_int_equal(strncmp(jstr(r.json, "worker_measurement"), "000102", 6), 0); /* byte 256 = 0x00 */
@@ -1413,6 +1415,16 @@ static void test_attestations_and_api_keys(void **st)
     expect_error(&r, 422, "http_requests");
     reply_free(&r);
     bad = json_deep_copy(a);
+    json_object_set_new(bad, "vrf_public_key", json_string("ed25519:abc"));
+    callj("POST", "/attestations", TOK, bad, &r);
+    expect_error(&r, 400, "vrf_public_key");
+    reply_free(&r);
+    bad = json_deep_copy(a);
+    json_object_set_new(bad, "vrf_calls", json_string("3"));
+    callj("POST", "/attestations", TOK, bad, &r);
+    expect_error(&r, 422, "vrf_calls");
+    reply_free(&r);
+    bad = json_deep_copy(a);
     json_object_set_new(bad, "task_type", json_string("Execute"));
     callj("POST", "/attestations", TOK, bad, &r);
     expect_error(&r, 422, "task_type");
@@ -1439,6 +1451,8 @@ static void test_attestations_and_api_keys(void **st)
     assert_null(json_object_get(r.json, "wasm_hash")); /* null keys are omitted */
     assert_string_equal(jstr(r.json, "http_transcript_sha256"), h64);
     assert_int_equal(jint(r.json, "http_requests"), 2);
+    assert_string_equal(jstr(r.json, "vrf_public_key"), h64);
+    assert_int_equal(jint(r.json, "vrf_calls"), 3);
     assert_true(jint(r.json, "timestamp") > 1700000000);
     reply_free(&r);
     call_full("GET", "/attestations/999999", NULL, NULL, NULL, 0, h, &r);

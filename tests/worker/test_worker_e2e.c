@@ -486,6 +486,33 @@ static void test_http_oracle(void **state)
     assert_int_equal(log_count("attestation not stored", ""), 0);
 }
 
+/* How many attestation records the coordinator stored that match the SQL
+ * condition `where` (one text parameter); the worker sends the record after
+ * the resolve, so this waits up to 5 s for the first one. */
+static int attestations_where(const char *where, const char *arg)
+{
+    char path[400], sql[300];
+    snprintf(path, sizeof path, "%s/coord/coordinator.db", dir);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM task_attestations WHERE %s", where);
+    int n = -1;
+    for (int tries = 0; tries < 50 && n < 1; tries++) {
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+            sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_busy_timeout(db, 5000);
+            sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                n = sqlite3_column_int(st, 0);
+        }
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        if (n < 1)
+            usleep(100000);
+    }
+    return n;
+}
+
 /* issue 16: the VRF dice through the real worker. The roll's proof checks,
  * in process and with `outlayer verify-vrf`, under the key that signs the
  * worker's results (the operator's), for an input bound to this request
@@ -548,6 +575,8 @@ static void test_vrf_dice(void **state)
     int st = sh("%s/build/bin/outlayer verify-vrf --public-key %s --alpha %s --proof %s > /dev/null 2>&1", cwd, pk_hex,
                 in_hex, bad);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    /* the coordinator keeps the proving key with the attestation */
+    assert_int_equal(attestations_where("vrf_public_key=? AND vrf_calls=1", pk_hex), 1);
     json_decref(out);
     free(value);
 }
@@ -616,29 +645,7 @@ static void test_ai_completion(void **state)
     char hex[65];
     wk_sha256_hex(bytes, len, hex);
     free(bytes);
-    char path[400];
-    snprintf(path, sizeof path, "%s/coord/coordinator.db", dir);
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    int n = -1;
-    for (int tries = 0; tries < 50 && n < 1; tries++) { /* the record is sent after the resolve */
-        if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-            sqlite3_prepare_v2(db,
-                               "SELECT count(*) FROM task_attestations WHERE http_transcript_sha256=? AND "
-                               "http_requests=1",
-                               -1, &st, NULL) == SQLITE_OK) {
-            sqlite3_busy_timeout(db, 5000);
-            sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
-            if (sqlite3_step(st) == SQLITE_ROW)
-                n = sqlite3_column_int(st, 0);
-        }
-        sqlite3_finalize(st);
-        sqlite3_close(db);
-        st = NULL, db = NULL;
-        if (n < 1)
-            usleep(100000);
-    }
-    assert_int_equal(n, 1);
+    assert_int_equal(attestations_where("http_transcript_sha256=? AND http_requests=1", hex), 1);
 }
 
 static void test_wasm_url_failures(void **state)
