@@ -11,7 +11,9 @@
 # coordinator binary, alternating old/new per backend, for a side-by-side
 # before/after. Knobs: BENCH_SECONDS (default 8), BENCH_THREADS
 # (client threads for the cycle, default 8), WRK_CONNS (default 32),
-# COORD_THREADS (the coordinator's --threads; default: its own default).
+# COORD_THREADS (the coordinator's --threads; default: its own default),
+# BENCH_CYCLE_ONLY=1 (only the job cycle, no wrk reads), BENCH_BACKENDS
+# ("sqlite postgres" by default; either alone).
 #   usage: coordinator_bench.sh COORDINATOR_BINARY CYCLE_DRIVER
 set -euo pipefail
 bin=$1 driver=$2
@@ -67,6 +69,7 @@ cycle_run() { # -> the driver's line plus server_cpu_ms_per_job (and postgres_cp
   [ "$1" = pg ] && pgs=$(pg_pids)
   c0=$(cpu_of /proc/$pid/stat); d0=$( [ -n "$pgs" ] && cpu_of $pgs || echo 0)
   line=$($nice "$driver" "$base" "$token" "$sha" "$secs" "$threads")
+  [ "$1" = pg ] && pgs=$(pg_pids) # backends started during the run count too
   c1=$(cpu_of /proc/$pid/stat); d1=$( [ -n "$pgs" ] && cpu_of $pgs || echo 0)
   awk -v l="$line" -v c="$c1" -v c0="$c0" -v d="$d1" -v d0="$d0" -v pg="$1" 'BEGIN {
     split(l, f, " "); n = f[2]; if (n < 1) n = 1
@@ -79,6 +82,20 @@ declare -A R
 run_backend() { # $1 = label, rest = args
   local label=$1; shift
   start "$label" "$@"
+  if [ -n "${BENCH_CYCLE_ONLY:-}" ]; then
+    local k=sq; [ "$label" = postgres ] && k=pg
+    echo "$label new:      $(cycle_run $k) load $(cut -d' ' -f1 /proc/loadavg)"
+    stop
+    if [ -n "${BASELINE_BIN:-}" ]; then
+      bin=$BASELINE_BIN start "$label-old" "$@"
+      echo "$label baseline: $(cycle_run $k) load $(cut -d' ' -f1 /proc/loadavg)"
+      stop
+      start "$label-new2" "$@"
+      echo "$label new:      $(cycle_run $k) load $(cut -d' ' -f1 /proc/loadavg)"
+      stop
+    fi
+    return
+  fi
   read -r R[$label,health] R[$label,health_p99] < <(wrk_run "$base/health")
   read -r R[$label,stats] R[$label,stats_p99] < <(wrk_run "$base/public/stats")
   local line kind=sq
@@ -103,13 +120,16 @@ run_backend() { # $1 = label, rest = args
 }
 
 echo "coordinator benchmark: ${secs}s per run, wrk -t2 -c$conns, $threads cycle clients, $(nproc) cores"
-run_backend sqlite
+backends=${BENCH_BACKENDS:-sqlite postgres}
+case " $backends " in *" sqlite "*) run_backend sqlite;; esac
+case " $backends " in *" postgres "*) ;; *) [ -n "${BENCH_CYCLE_ONLY:-}" ] && exit 0;; esac
 mkdir -p "$root/pg" && { [ "$(id -u)" != 0 ] || chown postgres "$root/pg"; }
 as_pg "$pgbin/initdb" -D "$root/pg/data" -A trust -U postgres --no-sync > /dev/null
 as_pg "$pgbin/pg_ctl" -D "$root/pg/data" -l "$root/pg/log" -w \
   -o "-k $root/pg -p 5432 -c listen_addresses='' -c max_connections=100 ${PG_OPTS:-}" start > /dev/null
 as_pg "$pgbin/createdb" -h "$root/pg" -U postgres bench
-run_backend postgres --database="postgresql://postgres@/bench?host=$root/pg&port=5432"
+case " $backends " in *" postgres "*) run_backend postgres --database="postgresql://postgres@/bench?host=$root/pg&port=5432";; esac
+[ -n "${BENCH_CYCLE_ONLY:-}" ] && exit 0
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 printf '\n%-44s %12s %12s %10s\n' "measurement" "SQLite" "PostgreSQL" "PG/SQLite"

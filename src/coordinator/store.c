@@ -457,27 +457,42 @@ st_status store_create_execution(store *s, json_t *req, int *queued_compile, cha
     st_status ret = ST_ERROR;
     db *d = db_get(s->pool);
     if (s->pg) {
-        /* PostgreSQL: one statement, its own transaction — the request, its
-         * task and the NOTIFY (delivered at commit) — two round trips with
-         * the cache lookup instead of six. ON CONFLICT decides between
-         * coordinators: no row back means the request already exists. */
-        char sha[65];
-        int cached = wasm_cached(s, d, &cs, sha);
-        int compile = !cached || json_is_true(json_object_get(req, "force_rebuild"));
+        /* PostgreSQL: one statement, its own transaction, one round trip —
+         * the cache lookup that picks the task's kind, the request and its
+         * task. ON CONFLICT decides between coordinators: no row back means
+         * the request already exists. The NOTIFY goes out after the commit,
+         * from the listener thread (db_pg.c says why). */
+        char key[65];
+        const char *hash = NULL, *repo = NULL, *commit = NULL, *target = NULL;
+        if (cs.is_github) {
+            if (cr_is_commit_id(cs.commit)) /* a branch name is never a cache key */
+                repo = cs.repo, commit = cs.commit, target = cs.build_target;
+        } else if (cr_is_hex(cs.hash, 64)) {
+            for (int i = 0; i < 64; i++)
+                key[i] = (char)((cs.hash[i] >= 'A' && cs.hash[i] <= 'F') ? cs.hash[i] + 32 : cs.hash[i]);
+            key[64] = 0;
+            hash = key;
+        }
         static const char PG_CREATE[] =
             "WITH er AS (INSERT INTO execution_requests(request_id, data_id, payload, created_at) VALUES(?,?,?,?) "
             "ON CONFLICT(request_id, data_id) DO NOTHING RETURNING request_id, data_id), "
+            "k AS (SELECT CASE WHEN ?=1 THEN 'compile' WHEN EXISTS(SELECT 1 FROM wasm_files WHERE sha256="
+            "COALESCE(CAST(? AS TEXT), (SELECT sha256 FROM wasm_builds WHERE repo_url=? AND commit_hash=? AND "
+            "build_target=?))) THEN 'execute' ELSE 'compile' END AS kind), "
             "t AS (INSERT INTO tasks(request_id, data_id, kind, payload, state, attempts, max_attempts, created_at, "
-            "updated_at) SELECT request_id, data_id, ?, ?, 'queued', 0, ?, ?, ? FROM er RETURNING task_id) "
-            "SELECT task_id, pg_notify('outlayer_work', '') FROM t";
+            "updated_at) SELECT er.request_id, er.data_id, k.kind, ?, 'queued', 0, ?, ?, ? FROM er, k "
+            "RETURNING task_id, kind) "
+            "SELECT task_id, kind FROM t";
         int64_t now = store_now_ms();
-        db_rows *st = db_query(d, PG_CREATE, "ittittiii", rid, did, payload, now, compile ? "compile" : "execute",
-                               payload, (int64_t)s->qc.max_attempts, now, now);
+        db_rows *st = db_query(d, PG_CREATE, "ittiitttttiii", rid, did, payload, now,
+                               (int64_t)json_is_true(json_object_get(req, "force_rebuild")), hash, repo, commit,
+                               target, payload, (int64_t)s->qc.max_attempts, now, now);
         int rc = st ? db_next(st) : -1;
         if (rc == 1) {
+            *queued_compile = strcmp(db_text(st, 1), "compile") == 0;
             while (db_next(st) == 1) {
             }
-            *queued_compile = compile;
+            db_notify(d);
             ret = ST_OK;
         } else if (rc == 0) {
             ret = ST_EXISTS;
@@ -1064,7 +1079,9 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
     }
     const char *new_status = c->success ? "completed" : (c->error_category ? c->error_category : "failed");
     int is_compile = strcmp(type, "compile") == 0;
-    if (db_exec(d,
+    /* the statements whose results nobody reads go out with the COMMIT
+     * (PostgreSQL: one round trip for the three) */
+    if (db_exec_deferred(d,
                 "UPDATE jobs SET status=?, wasm_checksum=?, error_details=?, compile_cost_yocto=?, compile_time_ms=?, "
                 "compile_error=?, result_digest=?, completed_at=?, updated_at=? WHERE job_id=?",
                 "ttttIttiii", new_status, c->wasm_checksum, c->success ? NULL : c->error, c->compile_cost_yocto,
@@ -1073,7 +1090,7 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
         goto free_out;
     }
     if (task_id && !lease)
-        db_exec(d, "UPDATE tasks SET state='done', updated_at=? WHERE task_id=?", "ii", now, task_id);
+        db_exec_deferred(d, "UPDATE tasks SET state='done', updated_at=? WHERE task_id=?", "ii", now, task_id);
 
     if (is_compile) {
         json_t *p = load_request_payload(s, d, rid, did);
@@ -1111,7 +1128,7 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
             goto free_out;
         }
     }
-    db_exec(
+    db_exec_deferred(
         d,
         "INSERT INTO execution_history(job_id, request_id, data_id, job_type, worker_id, success, execution_time_ms, "
         "compile_time_ms, instructions_used, user_account_id, near_payment_yocto, actual_cost_yocto, "
