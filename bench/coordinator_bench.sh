@@ -71,9 +71,11 @@ cycle_run() { # -> the driver's line plus server_cpu_ms_per_job (and postgres_cp
   line=$($nice "$driver" "$base" "$token" "$sha" "$secs" "$threads")
   [ "$1" = pg ] && pgs=$(pg_pids) # backends started during the run count too
   c1=$(cpu_of /proc/$pid/stat); d1=$( [ -n "$pgs" ] && cpu_of $pgs || echo 0)
-  awk -v l="$line" -v c="$c1" -v c0="$c0" -v d="$d1" -v d0="$d0" -v pg="$1" 'BEGIN {
+  # lease attempts of long polls that found nothing (woken for work another poll took)
+  local miss; miss=$(curl -s "$base/metrics" | awk '$1 == "outlayer_poll_lease_misses_total" {print $2}')
+  awk -v l="$line" -v c="$c1" -v c0="$c0" -v d="$d1" -v d0="$d0" -v pg="$1" -v miss="${miss:-0}" 'BEGIN {
     split(l, f, " "); n = f[2]; if (n < 1) n = 1
-    printf "%s server_cpu_ms_per_job %.3f", l, (c - c0) * 1000 / n
+    printf "%s poll_misses_per_job %.2f server_cpu_ms_per_job %.3f", l, miss / n, (c - c0) * 1000 / n
     if (pg == "pg") printf " postgres_cpu_ms_per_job %.3f", (d - d0) * 1000 / n
     printf "\n" }'
 }
