@@ -64,19 +64,22 @@ pg_pids() { # this cluster's postmaster and its children (backends, WAL writer, 
   local pm; pm=$(head -1 "$root/pg/data/postmaster.pid" 2>/dev/null) || return 0
   { echo "$pm"; pgrep -P "$pm"; } | sed 's#.*#/proc/&/stat#' | tr '\n' ' '
 }
+wal_syncs() { as_pg "$pgbin/../bin/psql" -h "$root/pg" -U postgres -d bench -Atc "SELECT wal_sync FROM pg_stat_wal" 2>/dev/null || echo 0; }
 cycle_run() { # -> the driver's line plus server_cpu_ms_per_job (and postgres_cpu_ms_per_job)
   local c0 c1 d0 d1 line pgs=""
   [ "$1" = pg ] && pgs=$(pg_pids)
   c0=$(cpu_of /proc/$pid/stat); d0=$( [ -n "$pgs" ] && cpu_of $pgs || echo 0)
+  local w0=0 w1=0 # PostgreSQL: WAL flushes (fsync calls) during the run
+  [ "$1" = pg ] && w0=$(wal_syncs)
   line=$($nice "$driver" "$base" "$token" "$sha" "$secs" "$threads")
-  [ "$1" = pg ] && pgs=$(pg_pids) # backends started during the run count too
+  [ "$1" = pg ] && pgs=$(pg_pids) && w1=$(wal_syncs) # backends started during the run count too
   c1=$(cpu_of /proc/$pid/stat); d1=$( [ -n "$pgs" ] && cpu_of $pgs || echo 0)
   # lease attempts of long polls that found nothing (woken for work another poll took)
   local miss; miss=$(curl -s "$base/metrics" | awk '$1 == "outlayer_poll_lease_misses_total" {print $2}')
-  awk -v l="$line" -v c="$c1" -v c0="$c0" -v d="$d1" -v d0="$d0" -v pg="$1" -v miss="${miss:-0}" 'BEGIN {
+  awk -v l="$line" -v c="$c1" -v c0="$c0" -v d="$d1" -v d0="$d0" -v pg="$1" -v miss="${miss:-0}" -v w0="$w0" -v w1="$w1" 'BEGIN {
     split(l, f, " "); n = f[2]; if (n < 1) n = 1
     printf "%s poll_misses_per_job %.2f server_cpu_ms_per_job %.3f", l, miss / n, (c - c0) * 1000 / n
-    if (pg == "pg") printf " postgres_cpu_ms_per_job %.3f", (d - d0) * 1000 / n
+    if (pg == "pg") printf " postgres_cpu_ms_per_job %.3f wal_syncs_per_job %.2f", (d - d0) * 1000 / n, (w1 - w0) / n
     printf "\n" }'
 }
 
