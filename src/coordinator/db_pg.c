@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -645,17 +646,49 @@ const char *pg_errmsg(db *d) { return ((pg_conn *)d)->err; }
 
 /* (Re)prepares the listener's connection: LISTEN, and NOTIFYs that do not
  * wait for a WAL flush. */
+/* The listeners' application name: how coordinators count each other. */
+#define LISTENER_APP "outlayer-coordinator-listener"
+
+/* (Re)prepares the listener's connection: NOTIFYs that do not wait for a
+ * WAL flush, a name the other coordinators can count, LISTEN, and a NOTIFY
+ * that says hello: a coordinator that believed itself alone recounts at
+ * once (and its long polls look once more, which is harmless). */
 static int listener_setup(PGconn *c)
 {
-    PGresult *r = PQexec(c, "SET synchronous_commit TO off; LISTEN outlayer_work");
+    PGresult *r = PQexec(c, "SET synchronous_commit TO off; SET application_name TO '" LISTENER_APP
+                            "'; LISTEN outlayer_work; NOTIFY outlayer_work");
     int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     return ok ? 0 : -1;
 }
 
+/* Other coordinators listening on this database; -1 when unknown (then we
+ * notify anyway). */
+static int other_listeners(PGconn *c)
+{
+    PGresult *r = PQexec(c, "SELECT count(*) FROM pg_stat_activity WHERE application_name='" LISTENER_APP
+                            "' AND datname=current_database() AND pid<>pg_backend_pid()");
+    int n = r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : -1;
+    PQclear(r);
+    return n;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void *listener_main(void *arg)
 {
     pg_pool *pp = arg;
+    /* NOTIFY only matters to other coordinators: alone on the database (the
+     * common single-coordinator case) we save its round trip and its
+     * delivery back to ourselves. The count is refreshed every second and
+     * at once when a newcomer says hello while we think we are alone. */
+    int others = -1;
+    int64_t counted = 0;
     for (;;) {
         pthread_mutex_lock(&pp->mu);
         int stop = pp->stop;
@@ -666,6 +699,11 @@ static void *listener_main(void *arg)
             /* the listener has its own connection: no prepared statements */
             PQreset(pp->lconn);
             listener_setup(pp->lconn);
+            counted = 0;
+        }
+        if (!counted || mono_ms() - counted >= 1000) {
+            others = other_listeners(pp->lconn);
+            counted = mono_ms();
         }
         struct pollfd pf[2] = {{PQsocket(pp->lconn), POLLIN, 0}, {pp->wake_fd, POLLIN, 0}};
         /* 200 ms: how quickly a lost connection is retried; notifications and pokes wake us at once */
@@ -673,7 +711,7 @@ static void *listener_main(void *arg)
             continue;
         if (pf[1].revents & POLLIN) {
             uint64_t n;
-            if (read(pp->wake_fd, &n, sizeof n) == sizeof n) {
+            if (read(pp->wake_fd, &n, sizeof n) == sizeof n && others != 0) {
                 /* one NOTIFY for every poke so far; the work it announces is committed */
                 PGresult *r = PQexec(pp->lconn, "NOTIFY outlayer_work");
                 if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
@@ -688,6 +726,8 @@ static void *listener_main(void *arg)
             got |= nt->be_pid != self; /* ours: the long polls were woken when the work was queued */
             PQfreemem(nt);
         }
+        if (got && others == 0)
+            counted = 0; /* someone else is here after all: count again */
         if (got && pp->fn)
             pp->fn(pp->ctx);
     }

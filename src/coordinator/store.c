@@ -1078,8 +1078,19 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
 #define COMPLETE_JOB(LOCK)                                                                        \
     "SELECT request_id, data_id, job_type, status, worker_id, lease_id, task_id, result_digest, " \
     "user_account_id, near_payment_yocto, github_repo, github_commit, transaction_hash FROM jobs WHERE job_id=?" LOCK
-    static const char SQ_CJ[] = COMPLETE_JOB(""), PG_CJ[] = COMPLETE_JOB(" FOR UPDATE");
-    db_rows *st = db_query(d, s->pg ? PG_CJ : SQ_CJ, "i", c->job_id);
+    static const char SQ_CJ[] = COMPLETE_JOB("");
+    /* PostgreSQL: the job row locked, and the task ended in the same
+     * statement when this job still holds its lease (the checks below then
+     * pass; when they fail, the update did not happen or is rolled back) —
+     * one round trip instead of two. Column 13: tasks ended (0 or 1). */
+    static const char PG_CJ[] =
+        "WITH j AS (" COMPLETE_JOB(" FOR UPDATE") "), "
+        "t AS (UPDATE tasks SET state='done', updated_at=? WHERE state='leased' AND lease_id=(SELECT lease_id "
+        "FROM j WHERE status='in_progress' AND (CAST(? AS TEXT) IS NULL OR worker_id IS NULL OR "
+        "worker_id=CAST(? AS TEXT))) RETURNING 1) "
+        "SELECT j.*, (SELECT COUNT(*) FROM t) FROM j";
+    db_rows *st = s->pg ? db_query(d, PG_CJ, "iitt", c->job_id, now, c->worker_id, c->worker_id)
+                        : db_query(d, SQ_CJ, "i", c->job_id);
     if (!st) {
         db_rollback(d);
         goto out;
@@ -1096,6 +1107,7 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
          *lease = col_dup(st, 5), *digest = col_dup(st, 7), *user = col_dup(st, 8), *pay = col_dup(st, 9),
          *repo = col_dup(st, 10), *commit_s = col_dup(st, 11), *txh = col_dup(st, 12);
     int64_t task_id = db_int(st, 6);
+    int64_t pg_held = s->pg ? db_int(st, 13) : 0;
     db_done(st);
 
     if (strcmp(status, "in_progress") != 0) {
@@ -1119,9 +1131,10 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
      * only if this job's lease still holds it (the UPDATE locks the row on
      * PostgreSQL, so the sweeper cannot requeue it under us); otherwise the
      * lease expired and the task went back to the queue. */
-    int held = lease ? db_exec(d, "UPDATE tasks SET state='done', updated_at=? WHERE lease_id=? AND state='leased'",
-                               "it", now, lease)
-                     : 1;
+    int held = !lease  ? 1
+               : s->pg ? (int)pg_held
+                       : db_exec(d, "UPDATE tasks SET state='done', updated_at=? WHERE lease_id=? AND state='leased'",
+                                 "it", now, lease);
     if (held < 0) {
         db_rollback(d);
         goto free_out;
