@@ -38,6 +38,12 @@ const char *db_text(db_rows *r, int col);
 int db_null(db_rows *r, int col);
 void db_done(db_rows *r);
 
+/* The transaction's last statement, as db_query. PostgreSQL: sent with the
+ * COMMIT (one round trip); NULL if either fails; the db_commit that must
+ * follow has nothing left to do, and a db_rollback can no longer undo it.
+ * SQLite: db_query; db_commit commits (finish the rows first). */
+db_rows *db_query_last(db *d, const char *sql, const char *fmt, ...);
+
 /* Runs a statement; returns the number of rows changed, or -1. */
 int db_exec(db *d, const char *sql, const char *fmt, ...);
 /* A statement whose result is not needed, inside db_begin..db_commit.

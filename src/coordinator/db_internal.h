@@ -42,6 +42,7 @@ int64_t pg_int(db_rows *r, int col);
 const char *pg_text(db_rows *r, int col);
 int pg_null(db_rows *r, int col);
 void pg_done(db_rows *r);
+db_rows *pg_vquery_last(db *d, const char *sql, const char *fmt, va_list ap);
 int pg_vdefer(db *d, const char *sql, const char *fmt, va_list ap);
 int pg_begin(db *d);
 int pg_commit(db *d);

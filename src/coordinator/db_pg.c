@@ -50,6 +50,7 @@ typedef struct pg_conn {
     int last_unique;
     int notify_pending; /* db_notify was called: poke the listener when the connection is put back */
     int begin_pending;  /* db_begin was called: BEGIN goes out with the first statement */
+    int committed;      /* db_query_last committed the transaction: db_commit has nothing left to do */
     struct pg_deferred *deferred, **deferred_tail;
     char err[256];
 } pg_conn;
@@ -196,6 +197,7 @@ void pg_put(db_pool *p, db *d)
     pg_pool *pp = p->pg;
     pg_conn *c = (pg_conn *)d;
     c->begin_pending = 0;
+    c->committed = 0;
     free_deferred(c);
     /* a connection must never go back to the pool inside a transaction */
     if (PQtransactionStatus(c->conn) != PQTRANS_IDLE) {
@@ -527,6 +529,32 @@ int pg_vdefer(db *d, const char *sql, const char *fmt, va_list ap)
     return 0;
 }
 
+db_rows *pg_vquery_last(db *d, const char *sql, const char *fmt, va_list ap)
+{
+    pg_conn *c = (pg_conn *)d;
+    if (!c->begin_pending && PQtransactionStatus(c->conn) != PQTRANS_INTRANS)
+        return pg_vquery(d, sql, fmt, ap); /* not in a transaction: nothing to commit */
+    pg_stmt s;
+    if (stmt_bind(c, &s, sql, fmt, ap))
+        return NULL;
+    PGresult *res = NULL;
+    int rc = pipeline(c, &s, 1, &res);
+    free(s.q_owned);
+    if (rc)
+        return NULL;
+    c->committed = 1;
+    db_rows *r = calloc(1, sizeof *r);
+    if (!r) {
+        PQclear(res);
+        return NULL;
+    }
+    r->pg = 1;
+    r->res = res;
+    r->row = -1;
+    r->nrows = PQntuples(res);
+    return r;
+}
+
 int pg_begin(db *d)
 {
     pg_conn *c = (pg_conn *)d;
@@ -538,6 +566,10 @@ int pg_begin(db *d)
 int pg_commit(db *d)
 {
     pg_conn *c = (pg_conn *)d;
+    if (c->committed) {
+        c->committed = 0; /* db_query_last carried the COMMIT */
+        return 0;
+    }
     if (c->begin_pending && !c->deferred) {
         c->begin_pending = 0; /* nothing ran: nothing to commit */
         return 0;
@@ -548,6 +580,9 @@ int pg_commit(db *d)
 void pg_rollback(db *d)
 {
     pg_conn *c = (pg_conn *)d;
+    if (c->committed)
+        log_error("db", "rollback after db_query_last committed: the transaction stays committed");
+    c->committed = 0;
     int sent = !c->begin_pending;
     c->begin_pending = 0;
     free_deferred(c);

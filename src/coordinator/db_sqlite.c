@@ -429,6 +429,15 @@ int db_exec(db *d, const char *sql, const char *fmt, ...)
     return ret;
 }
 
+db_rows *db_query_last(db *d, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    db_rows *r = is_pg(d) ? pg_vquery_last(d, sql, fmt, ap) : sq_vquery((sq_conn *)d, sql, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
 int db_exec_deferred(db *d, const char *sql, const char *fmt, ...)
 {
     va_list ap;

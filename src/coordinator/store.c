@@ -824,7 +824,8 @@ static int64_t insert_job(store *s, db *d, const cr_claim *c, const char *type, 
                           const char *sha, const char *compile_error)
 {
     int64_t now = store_now_ms();
-    db_rows *st = db_query(
+    /* always a claim's last statement: PostgreSQL commits with it */
+    db_rows *st = db_query_last(
         d,
         "INSERT INTO jobs(request_id, data_id, job_type, status, worker_id, lease_id, task_id, wasm_checksum, "
         "user_account_id, near_payment_yocto, transaction_hash, github_repo, github_commit, wasm_url, "
