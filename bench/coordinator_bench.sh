@@ -13,7 +13,10 @@
 # (client threads for the cycle, default 8), WRK_CONNS (default 32),
 # COORD_THREADS (the coordinator's --threads; default: its own default),
 # BENCH_CYCLE_ONLY=1 (only the job cycle, no wrk reads), BENCH_BACKENDS
-# ("sqlite postgres" by default; either alone).
+# ("sqlite postgres" by default; either alone, with BENCH_CYCLE_ONLY=1).
+# Each cycle line also gives CPU per job of the load generator, the
+# coordinator and (PostgreSQL) the server processes, empty lease attempts
+# of long polls per job, and (PostgreSQL) WAL syncs per job.
 #   usage: coordinator_bench.sh COORDINATOR_BINARY CYCLE_DRIVER
 set -euo pipefail
 bin=$1 driver=$2
@@ -126,6 +129,10 @@ run_backend() { # $1 = label, rest = args
 
 echo "coordinator benchmark: ${secs}s per run, wrk -t2 -c$conns, $threads cycle clients, $(nproc) cores"
 backends=${BENCH_BACKENDS:-sqlite postgres}
+if [ -z "${BENCH_CYCLE_ONLY:-}" ] && [ "$backends" != "sqlite postgres" ]; then
+  echo "coordinator_bench.sh: BENCH_BACKENDS needs BENCH_CYCLE_ONLY=1 (the full table compares both)" >&2
+  exit 2
+fi
 case " $backends " in *" sqlite "*) run_backend sqlite;; esac
 case " $backends " in *" postgres "*) ;; *) [ -n "${BENCH_CYCLE_ONLY:-}" ] && exit 0;; esac
 mkdir -p "$root/pg" && { [ "$(id -u)" != 0 ] || chown postgres "$root/pg"; }

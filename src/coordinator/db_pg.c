@@ -19,7 +19,14 @@
  * pokes it finds, on its own connection with synchronous_commit off (a
  * notification is a wake-up hint: it does not survive a crash either way).
  * Our own notifications come back to us; they are ignored (by backend
- * PID): this process woke its long polls itself. */
+ * PID): this process woke its long polls itself. And alone on the database
+ * (no other coordinator's listener, counted by application name) we send
+ * none at all.
+ *
+ * Round trips: db_begin's BEGIN goes out with the transaction's first
+ * statement, db_exec_deferred's statements with the next one or with the
+ * COMMIT, and db_query_last's statement with the COMMIT — libpq's pipeline
+ * mode, one round trip each time (pipeline()). */
 #include <libpq-fe.h>
 #include <poll.h>
 #include <pthread.h>
@@ -71,7 +78,7 @@ typedef struct {
     pthread_t listener;
     int listening, stop;
     PGconn *lconn;
-    int wake_fd; /* eventfd: a NOTIFY is wanted (or stop) */
+    int wake_fd; /* eventfd: a NOTIFY is wanted */
     void (*fn)(void *);
     void *ctx;
 } pg_pool;
