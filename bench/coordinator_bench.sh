@@ -11,7 +11,14 @@
 # coordinator binary, alternating old/new per backend, for a side-by-side
 # before/after. Knobs: BENCH_SECONDS (default 8), BENCH_THREADS
 # (client threads for the cycle, default 8), WRK_CONNS (default 32),
-# COORD_THREADS (the coordinator's --threads; default: its own default).
+# COORD_THREADS (the coordinator's --threads; default: its own default),
+# BENCH_CYCLE_ONLY=1 (only the job cycle, no wrk reads), BENCH_BACKENDS
+# ("sqlite postgres" by default; either alone, with BENCH_CYCLE_ONLY=1).
+# Each cycle line also gives CPU per job of the load generator, the
+# coordinator and (PostgreSQL) the server processes, empty lease attempts
+# of long polls per job, and (PostgreSQL) WAL syncs per job; with
+# BENCH_PG_STATEMENTS=1 also the statements PostgreSQL ran per job
+# (pg_stat_statements, loaded into the bench's private cluster).
 #   usage: coordinator_bench.sh COORDINATOR_BINARY CYCLE_DRIVER
 set -euo pipefail
 bin=$1 driver=$2
@@ -62,16 +69,32 @@ pg_pids() { # this cluster's postmaster and its children (backends, WAL writer, 
   local pm; pm=$(head -1 "$root/pg/data/postmaster.pid" 2>/dev/null) || return 0
   { echo "$pm"; pgrep -P "$pm"; } | sed 's#.*#/proc/&/stat#' | tr '\n' ' '
 }
+pgq() { as_pg "$pgbin/psql" -h "$root/pg" -U postgres -d bench -Atc "$1" 2>/dev/null; }
+wal_syncs() { pgq "SELECT wal_sync FROM pg_stat_wal" || echo 0; }
+# BENCH_PG_STATEMENTS=1: statements PostgreSQL executed per job (pg_stat_statements; BEGIN and COMMIT count)
+pg_statements() {
+  pgq "SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements WHERE dbid=(SELECT oid FROM pg_database WHERE
+       datname='bench') AND query NOT LIKE '%pg_stat%'" || echo 0
+}
 cycle_run() { # -> the driver's line plus server_cpu_ms_per_job (and postgres_cpu_ms_per_job)
   local c0 c1 d0 d1 line pgs=""
   [ "$1" = pg ] && pgs=$(pg_pids)
   c0=$(cpu_of /proc/$pid/stat); d0=$( [ -n "$pgs" ] && cpu_of $pgs || echo 0)
+  local w0=0 w1=0 # PostgreSQL: WAL flushes (fsync calls) during the run
+  [ "$1" = pg ] && w0=$(wal_syncs)
+  local q1=""
+  [ "$1" = pg ] && [ -n "${BENCH_PG_STATEMENTS:-}" ] && pgq "SELECT pg_stat_statements_reset()" > /dev/null
   line=$($nice "$driver" "$base" "$token" "$sha" "$secs" "$threads")
+  [ "$1" = pg ] && pgs=$(pg_pids) && w1=$(wal_syncs) # backends started during the run count too
+  [ "$1" = pg ] && [ -n "${BENCH_PG_STATEMENTS:-}" ] && q1=$(pg_statements)
   c1=$(cpu_of /proc/$pid/stat); d1=$( [ -n "$pgs" ] && cpu_of $pgs || echo 0)
-  awk -v l="$line" -v c="$c1" -v c0="$c0" -v d="$d1" -v d0="$d0" -v pg="$1" 'BEGIN {
+  # lease attempts of long polls that found nothing (woken for work another poll took)
+  local miss; miss=$(curl -s "$base/metrics" | awk '$1 == "outlayer_poll_lease_misses_total" {print $2}')
+  awk -v l="$line" -v c="$c1" -v c0="$c0" -v d="$d1" -v d0="$d0" -v pg="$1" -v miss="${miss:-0}" -v w0="$w0" -v w1="$w1" -v q1="$q1" 'BEGIN {
     split(l, f, " "); n = f[2]; if (n < 1) n = 1
-    printf "%s server_cpu_ms_per_job %.3f", l, (c - c0) * 1000 / n
-    if (pg == "pg") printf " postgres_cpu_ms_per_job %.3f", (d - d0) * 1000 / n
+    printf "%s poll_misses_per_job %.2f server_cpu_ms_per_job %.3f", l, miss / n, (c - c0) * 1000 / n
+    if (pg == "pg") printf " postgres_cpu_ms_per_job %.3f wal_syncs_per_job %.2f", (d - d0) * 1000 / n, (w1 - w0) / n
+    if (q1 != "") printf " statements_per_job %.2f", q1 / n
     printf "\n" }'
 }
 
@@ -79,6 +102,20 @@ declare -A R
 run_backend() { # $1 = label, rest = args
   local label=$1; shift
   start "$label" "$@"
+  if [ -n "${BENCH_CYCLE_ONLY:-}" ]; then
+    local k=sq; [ "$label" = postgres ] && k=pg
+    echo "$label new:      $(cycle_run $k) load $(cut -d' ' -f1 /proc/loadavg)"
+    stop
+    if [ -n "${BASELINE_BIN:-}" ]; then
+      bin=$BASELINE_BIN start "$label-old" "$@"
+      echo "$label baseline: $(cycle_run $k) load $(cut -d' ' -f1 /proc/loadavg)"
+      stop
+      start "$label-new2" "$@"
+      echo "$label new:      $(cycle_run $k) load $(cut -d' ' -f1 /proc/loadavg)"
+      stop
+    fi
+    return
+  fi
   read -r R[$label,health] R[$label,health_p99] < <(wrk_run "$base/health")
   read -r R[$label,stats] R[$label,stats_p99] < <(wrk_run "$base/public/stats")
   local line kind=sq
@@ -103,13 +140,22 @@ run_backend() { # $1 = label, rest = args
 }
 
 echo "coordinator benchmark: ${secs}s per run, wrk -t2 -c$conns, $threads cycle clients, $(nproc) cores"
-run_backend sqlite
+backends=${BENCH_BACKENDS:-sqlite postgres}
+if [ -z "${BENCH_CYCLE_ONLY:-}" ] && [ "$backends" != "sqlite postgres" ]; then
+  echo "coordinator_bench.sh: BENCH_BACKENDS needs BENCH_CYCLE_ONLY=1 (the full table compares both)" >&2
+  exit 2
+fi
+case " $backends " in *" sqlite "*) run_backend sqlite;; esac
+case " $backends " in *" postgres "*) ;; *) [ -n "${BENCH_CYCLE_ONLY:-}" ] && exit 0;; esac
 mkdir -p "$root/pg" && { [ "$(id -u)" != 0 ] || chown postgres "$root/pg"; }
 as_pg "$pgbin/initdb" -D "$root/pg/data" -A trust -U postgres --no-sync > /dev/null
 as_pg "$pgbin/pg_ctl" -D "$root/pg/data" -l "$root/pg/log" -w \
-  -o "-k $root/pg -p 5432 -c listen_addresses='' -c max_connections=100 ${PG_OPTS:-}" start > /dev/null
+  -o "-k $root/pg -p 5432 -c listen_addresses='' -c max_connections=100 ${PG_OPTS:-} \
+      ${BENCH_PG_STATEMENTS:+-c shared_preload_libraries=pg_stat_statements}" start > /dev/null
 as_pg "$pgbin/createdb" -h "$root/pg" -U postgres bench
-run_backend postgres --database="postgresql://postgres@/bench?host=$root/pg&port=5432"
+[ -n "${BENCH_PG_STATEMENTS:-}" ] && pgq "CREATE EXTENSION pg_stat_statements" > /dev/null
+case " $backends " in *" postgres "*) run_backend postgres --database="postgresql://postgres@/bench?host=$root/pg&port=5432";; esac
+[ -n "${BENCH_CYCLE_ONLY:-}" ] && exit 0
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 printf '\n%-44s %12s %12s %10s\n' "measurement" "SQLite" "PostgreSQL" "PG/SQLite"

@@ -106,6 +106,7 @@ void api_poll(hs_request *req, void *ctx)
         /* no need to wake the sweeper: a new lease expires after every older one */
         hs_reply_json(req, 200, task);
     } else if (s == ST_EMPTY) {
+        atomic_fetch_add(&c->m.polls_empty, 1);
         if (req->wait_timed_out || hs_now_ms() >= ps->deadline)
             hs_reply_empty(req, 204);
         else

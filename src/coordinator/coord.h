@@ -53,6 +53,7 @@ typedef struct {
     atomic_llong by_class[6]; /* 1xx..5xx by first digit */
     atomic_llong cache_hits, cache_misses;
     atomic_llong jobs_created, jobs_leased, jobs_completed;
+    atomic_llong polls_empty; /* lease attempts of a long poll that found nothing */
 } coord_metrics;
 
 typedef struct coord {

@@ -38,14 +38,28 @@ const char *db_text(db_rows *r, int col);
 int db_null(db_rows *r, int col);
 void db_done(db_rows *r);
 
+/* The transaction's last statement, as db_query. PostgreSQL: sent with the
+ * COMMIT (one round trip); NULL if either fails; the db_commit that must
+ * follow has nothing left to do, and a db_rollback can no longer undo it.
+ * SQLite: db_query; db_commit commits (finish the rows first). */
+db_rows *db_query_last(db *d, const char *sql, const char *fmt, ...);
+
 /* Runs a statement; returns the number of rows changed, or -1. */
 int db_exec(db *d, const char *sql, const char *fmt, ...);
+/* A statement whose result is not needed, inside db_begin..db_commit.
+ * PostgreSQL: sent together with the transaction's next statement or its
+ * COMMIT (one round trip for several statements); if it fails, that
+ * statement or the commit fails. SQLite (and outside a transaction): runs
+ * now. 0 or -1. */
+int db_exec_deferred(db *d, const char *sql, const char *fmt, ...);
 /* First column of the first row as an integer, or def. */
 int64_t db_scalar(db *d, int64_t def, const char *sql, const char *fmt, ...);
 /* Several statements without parameters (migrations). */
 int db_script(db *d, const char *sql, char *err, size_t err_size);
 
-int db_begin(db *d); /* SQLite: BEGIN IMMEDIATE (takes the write lock at once) */
+/* SQLite: BEGIN IMMEDIATE (takes the write lock at once). PostgreSQL: the
+ * BEGIN goes out with the transaction's first statement (one round trip). */
+int db_begin(db *d);
 int db_commit(db *d);
 /* PostgreSQL: a transaction whose COMMIT does not wait for the WAL flush
  * (SET LOCAL synchronous_commit=off). Only for writes whose loss in a
@@ -58,8 +72,10 @@ int db_unique_violation(db *d);
 const char *db_errmsg(db *d);
 
 /* Tell other processes sharing the database that work arrived
- * (PostgreSQL NOTIFY outlayer_work; nothing for SQLite). Inside a
- * transaction it is delivered at commit. */
+ * (PostgreSQL NOTIFY outlayer_work; nothing for SQLite). Sent after the
+ * connection goes back to the pool (so after the commit of the work it
+ * announces) by the listener thread, coalesced; without a listener, inside
+ * the transaction (delivered at commit). */
 void db_notify(db *d);
 /* PostgreSQL: a thread that LISTENs and calls fn on every notification. */
 int db_listen(db_pool *p, void (*fn)(void *), void *ctx, char *err, size_t err_size);

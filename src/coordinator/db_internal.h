@@ -42,9 +42,17 @@ int64_t pg_int(db_rows *r, int col);
 const char *pg_text(db_rows *r, int col);
 int pg_null(db_rows *r, int col);
 void pg_done(db_rows *r);
+db_rows *pg_vquery_last(db *d, const char *sql, const char *fmt, va_list ap);
+int pg_vdefer(db *d, const char *sql, const char *fmt, va_list ap);
+int pg_begin(db *d);
+int pg_commit(db *d);
+void pg_rollback(db *d);
 int pg_script(db *d, const char *sql, char *err, size_t n);
 int pg_unique_violation(db *d);
 const char *pg_errmsg(db *d);
+/* Marks a NOTIFY to be sent by the listener once d is put back (after its
+ * commit); -1 when no listener runs. */
+int pg_notify_later(db *d);
 int pg_listen(db_pool *p, void (*fn)(void *), void *ctx, char *err, size_t n);
 
 #endif

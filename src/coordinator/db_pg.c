@@ -5,13 +5,38 @@
  * PQexecParams, parameters as text, '?' rewritten to $n once per distinct
  * SQL text. The listener thread owns one more connection, LISTENs on
  * outlayer_work and waits on its socket with poll(), so a task queued by
- * any coordinator wakes the long polls of every coordinator. */
+ * any coordinator wakes the long polls of every coordinator.
+ *
+ * The listener thread also sends this process's NOTIFYs, after the
+ * transactions that queued the work have committed: a NOTIFY inside a
+ * transaction takes a database-wide lock (it keeps the notification queue
+ * in commit order) that is held until the end of the commit, WAL flush
+ * included, so every create carrying its own NOTIFY waited for the previous
+ * one's flush — creates were serialized on fsync (at ~2 ms per flush, ~500
+ * creates/s at most) and never shared a flush. Now a request only marks
+ * its connection; when the connection returns to the pool (after COMMIT)
+ * it pokes the listener (an eventfd), which sends one NOTIFY for all the
+ * pokes it finds, on its own connection with synchronous_commit off (a
+ * notification is a wake-up hint: it does not survive a crash either way).
+ * Our own notifications come back to us; they are ignored (by backend
+ * PID): this process woke its long polls itself. And alone on the database
+ * (no other coordinator's listener, counted by application name) we send
+ * none at all.
+ *
+ * Round trips: db_begin's BEGIN goes out with the transaction's first
+ * statement, db_exec_deferred's statements with the next one or with the
+ * COMMIT, and db_query_last's statement with the COMMIT — libpq's pipeline
+ * mode, one round trip each time (pipeline()). */
 #include <libpq-fe.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "coordinator/db_internal.h"
@@ -30,6 +55,10 @@ typedef struct pg_conn {
     unsigned char prepared[SQL_CACHE]; /* statements prepared on this connection */
     int in_use;
     int last_unique;
+    int notify_pending; /* db_notify was called: poke the listener when the connection is put back */
+    int begin_pending;  /* db_begin was called: BEGIN goes out with the first statement */
+    int committed;      /* db_query_last committed the transaction: db_commit has nothing left to do */
+    struct pg_deferred *deferred, **deferred_tail;
     char err[256];
 } pg_conn;
 
@@ -49,6 +78,7 @@ typedef struct {
     pthread_t listener;
     int listening, stop;
     PGconn *lconn;
+    int wake_fd; /* eventfd: a NOTIFY is wanted */
     void (*fn)(void *);
     void *ctx;
 } pg_pool;
@@ -65,10 +95,16 @@ static PGconn *connect_db(const char *url, char *err, size_t n)
         PQfinish(c);
         return NULL;
     }
-    PGresult *r = PQexec(c, "SET client_min_messages=warning");
+    /* Generic plans for our prepared statements: each is a keyed lookup
+     * whose best plan does not depend on the values, and PostgreSQL would
+     * otherwise plan the first five runs of each on every connection and
+     * keep re-planning those whose generic plan it estimates dearer. */
+    PGresult *r = PQexec(c, "SET client_min_messages=warning; SET plan_cache_mode=force_generic_plan");
     PQclear(r);
     return c;
 }
+
+static void free_deferred(pg_conn *c);
 
 db_pool *pg_open(const char *url, int max_conns, char *err, size_t n)
 {
@@ -113,6 +149,8 @@ void pg_close(db_pool *p)
     }
     if (pp->lconn)
         PQfinish(pp->lconn);
+    if (pp->listening)
+        close(pp->wake_fd);
     for (int i = 0; i < pp->n; i++)
         PQfinish(pp->conns[i].conn);
     if (g_pool_for_cache == pp)
@@ -165,15 +203,35 @@ void pg_put(db_pool *p, db *d)
 {
     pg_pool *pp = p->pg;
     pg_conn *c = (pg_conn *)d;
+    c->begin_pending = 0;
+    c->committed = 0;
+    free_deferred(c);
     /* a connection must never go back to the pool inside a transaction */
     if (PQtransactionStatus(c->conn) != PQTRANS_IDLE) {
         PGresult *r = PQexec(c->conn, "ROLLBACK");
         PQclear(r);
     }
+    if (c->notify_pending) {
+        c->notify_pending = 0;
+        uint64_t one = 1;
+        if (write(pp->wake_fd, &one, sizeof one) < 0) {
+            /* the counter is saturated: a NOTIFY is already due */
+        }
+    }
     pthread_mutex_lock(&pp->mu);
     c->in_use = 0;
     pthread_cond_signal(&pp->cond);
     pthread_mutex_unlock(&pp->mu);
+}
+
+int pg_notify_later(db *d)
+{
+    pg_conn *c = (pg_conn *)d;
+    pg_pool *pp = g_pool_for_cache;
+    if (!pp || !pp->listening)
+        return -1; /* no listener thread (e.g. a CLI command): NOTIFY in the transaction */
+    c->notify_pending = 1;
+    return 0;
 }
 
 /* '?' -> $1, $2, ... outside string literals. */
@@ -227,75 +285,318 @@ static const char *converted(const char *sql, char **to_free, int *idx)
     return *to_free;
 }
 
-static PGresult *run(pg_conn *c, const char *sql, const char *fmt, va_list ap)
+#define MAX_PARAMS 40
+
+/* A statement ready to send: its SQL (prepared as "q<idx>" on this
+ * connection when idx >= 0) and its parameters as text. */
+typedef struct {
+    int idx;
+    const char *q;
+    char *q_owned;
+    int n;
+    const char *vals[MAX_PARAMS];
+    char bufs[MAX_PARAMS][24];
+} pg_stmt;
+
+/* A statement whose result nobody reads: sent with the next statement or
+ * the COMMIT (db_exec_deferred). Owns copies of its parameters. */
+typedef struct pg_deferred {
+    struct pg_deferred *next;
+    int idx;
+    char *q_owned; /* when idx < 0 */
+    int n;
+    char *vals[MAX_PARAMS];
+} pg_deferred;
+
+static void set_conn_err(pg_conn *c, PGresult *r)
 {
-    const char *vals[40];
-    char bufs[40][24];
+    const char *code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    c->last_unique = code && strcmp(code, "23505") == 0;
+    const char *m = r && PQresultErrorMessage(r) && *PQresultErrorMessage(r) ? PQresultErrorMessage(r)
+                                                                           : PQerrorMessage(c->conn);
+    snprintf(c->err, sizeof c->err, "%s", m);
+    c->err[strcspn(c->err, "\n")] = 0;
+    if (!c->last_unique)
+        log_error("db", "statement failed: %s", c->err);
+}
+
+/* Binds the parameters and makes sure the statement is prepared on this
+ * connection (once: no parse and plan per query). 0 or -1. */
+static int stmt_bind(pg_conn *c, pg_stmt *s, const char *sql, const char *fmt, va_list ap)
+{
     int n = 0;
-    for (int i = 0; fmt && fmt[i] && n < 40; i++, n++) {
+    for (int i = 0; fmt && fmt[i] && n < MAX_PARAMS; i++, n++) {
         switch (fmt[i]) {
         case 'i':
-            snprintf(bufs[n], sizeof bufs[n], "%lld", (long long)va_arg(ap, int64_t));
-            vals[n] = bufs[n];
+            snprintf(s->bufs[n], sizeof s->bufs[n], "%lld", (long long)va_arg(ap, int64_t));
+            s->vals[n] = s->bufs[n];
             break;
-        case 't': vals[n] = va_arg(ap, const char *); break;
+        case 't': s->vals[n] = va_arg(ap, const char *); break;
         case 'I': {
             const int64_t *v = va_arg(ap, const int64_t *);
             if (v) {
-                snprintf(bufs[n], sizeof bufs[n], "%lld", (long long)*v);
-                vals[n] = bufs[n];
+                snprintf(s->bufs[n], sizeof s->bufs[n], "%lld", (long long)*v);
+                s->vals[n] = s->bufs[n];
             } else {
-                vals[n] = NULL;
+                s->vals[n] = NULL;
             }
             break;
         }
-        default: vals[n] = NULL;
+        default: s->vals[n] = NULL;
         }
     }
-    char *tf;
-    int idx;
-    const char *q = converted(sql, &tf, &idx);
+    s->n = n;
+    s->q = converted(sql, &s->q_owned, &s->idx);
+    if (!s->q)
+        return -1;
     int placeholders = 0;
-    for (const char *x = q; x && *x; x++)
+    for (const char *x = s->q; *x; x++)
         placeholders += *x == '$';
-    if (q && placeholders != n) {
+    if (placeholders != n) {
         log_error("db", "parameter format '%s' does not match %d placeholders in: %.80s", fmt ? fmt : "", placeholders,
                   sql);
-        free(tf);
+        free(s->q_owned);
+        return -1;
+    }
+    if (s->idx >= 0 && !c->prepared[s->idx]) {
+        char name[16];
+        snprintf(name, sizeof name, "q%d", s->idx);
+        PGresult *p = PQprepare(c->conn, name, s->q, n, NULL);
+        if (p && PQresultStatus(p) == PGRES_COMMAND_OK)
+            c->prepared[s->idx] = 1;
+        PQclear(p);
+    }
+    return 0;
+}
+
+static int send_stmt(pg_conn *c, int idx, const char *q, int n, const char *const *vals)
+{
+    if (idx >= 0 && c->prepared[idx]) {
+        char name[16];
+        snprintf(name, sizeof name, "q%d", idx);
+        return PQsendQueryPrepared(c->conn, name, n, vals, NULL, NULL, 0);
+    }
+    return PQsendQueryParams(c->conn, q, n, NULL, vals, NULL, NULL, 0);
+}
+
+static void free_deferred(pg_conn *c)
+{
+    while (c->deferred) {
+        pg_deferred *d = c->deferred;
+        c->deferred = d->next;
+        for (int i = 0; i < d->n; i++)
+            free(d->vals[i]);
+        free(d->q_owned);
+        free(d);
+    }
+    c->deferred_tail = &c->deferred;
+}
+
+/* One round trip for what is pending and what is asked: the BEGIN that
+ * db_begin left pending, the deferred statements, then `last` (whose result
+ * is returned in *out) and/or COMMIT, in libpq's pipeline mode. 0, or -1
+ * on any error, after which an open transaction is in the failed state and
+ * the caller rolls it back. */
+static int pipeline(pg_conn *c, const pg_stmt *last, int commit, PGresult **out)
+{
+    enum { K_BEGIN, K_DEFERRED, K_LAST, K_COMMIT };
+    int kinds[64], nk = 0, ok = PQenterPipelineMode(c->conn);
+    if (ok && c->begin_pending) {
+        ok = PQsendQueryParams(c->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
+        kinds[nk++] = K_BEGIN;
+    }
+    for (pg_deferred *d = c->deferred; ok && d; d = d->next) {
+        if (nk >= 60) {
+            ok = 0;
+            break;
+        }
+        ok = send_stmt(c, d->idx, d->q_owned, d->n, (const char *const *)d->vals);
+        kinds[nk++] = K_DEFERRED;
+    }
+    if (ok && last) {
+        ok = send_stmt(c, last->idx, last->q, last->n, last->vals);
+        kinds[nk++] = K_LAST;
+    }
+    if (ok && commit) {
+        ok = PQsendQueryParams(c->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
+        kinds[nk++] = K_COMMIT;
+    }
+    ok = ok && PQpipelineSync(c->conn);
+    c->begin_pending = 0;
+    free_deferred(c);
+    c->last_unique = 0;
+    PGresult *keep = NULL;
+    int failed = !ok;
+    if (!ok)
+        set_conn_err(c, NULL);
+    for (int i = 0; ok && i < nk; i++) {
+        PGresult *r;
+        while ((r = PQgetResult(c->conn))) {
+            ExecStatusType st = PQresultStatus(r);
+            int good = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+            /* a COMMIT of a failed transaction answers ROLLBACK */
+            if (good && kinds[i] == K_COMMIT && strcmp(PQcmdStatus(r), "COMMIT") != 0)
+                good = 0;
+            if (!good && !failed && st != PGRES_PIPELINE_ABORTED) {
+                failed = 1;
+                set_conn_err(c, r);
+            } else if (!good && !failed) {
+                failed = 1;
+            }
+            if (good && !keep && (kinds[i] == K_LAST || (kinds[i] == K_COMMIT && !last)))
+                keep = r;
+            else
+                PQclear(r);
+        }
+    }
+    if (ok) {
+        PGresult *r = PQgetResult(c->conn); /* PGRES_PIPELINE_SYNC */
+        if (!r || PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+            failed = 1;
+        PQclear(r);
+    }
+    if (!PQexitPipelineMode(c->conn)) {
+        /* out of step with the server: start this connection afresh */
+        log_warn("db", "leaving pipeline mode failed (%s); resetting the connection", PQerrorMessage(c->conn));
+        PQreset(c->conn);
+        memset(c->prepared, 0, sizeof c->prepared);
+        failed = 1;
+    }
+    if (failed) {
+        PQclear(keep);
+        keep = NULL;
+    }
+    if (out)
+        *out = keep;
+    else
+        PQclear(keep);
+    return failed ? -1 : 0;
+}
+
+static PGresult *run(pg_conn *c, const char *sql, const char *fmt, va_list ap)
+{
+    pg_stmt s;
+    if (stmt_bind(c, &s, sql, fmt, ap)) {
+        if (c->begin_pending || c->deferred) {
+            /* keep the transaction's outcome honest: fail it */
+            c->begin_pending = 0;
+            free_deferred(c);
+        }
         return NULL;
     }
     c->last_unique = 0;
-    PGresult *r = NULL;
-    if (q && idx >= 0) {
-        /* prepared once per connection: no parse and plan per query */
-        char name[16];
-        snprintf(name, sizeof name, "q%d", idx);
-        if (!c->prepared[idx]) {
-            PGresult *p = PQprepare(c->conn, name, q, n, NULL);
-            if (p && PQresultStatus(p) == PGRES_COMMAND_OK)
-                c->prepared[idx] = 1;
-            PQclear(p);
-        }
-        if (c->prepared[idx])
-            r = PQexecPrepared(c->conn, name, n, vals, NULL, NULL, 0);
-        else
-            r = PQexecParams(c->conn, q, n, NULL, vals, NULL, NULL, 0);
-    } else if (q) {
-        r = PQexecParams(c->conn, q, n, NULL, vals, NULL, NULL, 0);
+    PGresult *r;
+    if (c->begin_pending || c->deferred) {
+        r = NULL;
+        pipeline(c, &s, 0, &r);
+        free(s.q_owned);
+        return r;
     }
-    free(tf);
+    r = send_stmt(c, s.idx, s.q, s.n, s.vals) ? PQgetResult(c->conn) : NULL;
+    if (r) {
+        /* drain: one statement, one result */
+        PGresult *extra;
+        while ((extra = PQgetResult(c->conn)))
+            PQclear(extra);
+    }
+    free(s.q_owned);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-        const char *code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-        c->last_unique = code && strcmp(code, "23505") == 0;
-        snprintf(c->err, sizeof c->err, "%s", PQerrorMessage(c->conn));
-        c->err[strcspn(c->err, "\n")] = 0;
-        if (!c->last_unique)
-            log_error("db", "statement failed: %s", c->err);
+        set_conn_err(c, r);
         PQclear(r);
         return NULL;
     }
     return r;
+}
+
+int pg_vdefer(db *d, const char *sql, const char *fmt, va_list ap)
+{
+    pg_conn *c = (pg_conn *)d;
+    if (!c->begin_pending && PQtransactionStatus(c->conn) != PQTRANS_INTRANS)
+        return pg_vexec(d, sql, fmt, ap) < 0 ? -1 : 0; /* not in a transaction: now */
+    pg_stmt s;
+    if (stmt_bind(c, &s, sql, fmt, ap))
+        return -1;
+    pg_deferred *df = calloc(1, sizeof *df);
+    if (!df) {
+        free(s.q_owned);
+        return -1;
+    }
+    df->idx = s.idx;
+    df->q_owned = s.idx >= 0 ? NULL : (s.q_owned ? s.q_owned : strdup(s.q));
+    if (s.idx >= 0)
+        free(s.q_owned);
+    df->n = s.n;
+    for (int i = 0; i < s.n; i++)
+        df->vals[i] = s.vals[i] ? strdup(s.vals[i]) : NULL;
+    if (!c->deferred)
+        c->deferred_tail = &c->deferred;
+    *c->deferred_tail = df;
+    c->deferred_tail = &df->next;
+    return 0;
+}
+
+db_rows *pg_vquery_last(db *d, const char *sql, const char *fmt, va_list ap)
+{
+    pg_conn *c = (pg_conn *)d;
+    if (!c->begin_pending && PQtransactionStatus(c->conn) != PQTRANS_INTRANS)
+        return pg_vquery(d, sql, fmt, ap); /* not in a transaction: nothing to commit */
+    pg_stmt s;
+    if (stmt_bind(c, &s, sql, fmt, ap))
+        return NULL;
+    PGresult *res = NULL;
+    int rc = pipeline(c, &s, 1, &res);
+    free(s.q_owned);
+    if (rc)
+        return NULL;
+    c->committed = 1;
+    db_rows *r = calloc(1, sizeof *r);
+    if (!r) {
+        PQclear(res);
+        return NULL;
+    }
+    r->pg = 1;
+    r->res = res;
+    r->row = -1;
+    r->nrows = PQntuples(res);
+    return r;
+}
+
+int pg_begin(db *d)
+{
+    pg_conn *c = (pg_conn *)d;
+    /* sent with the transaction's first statement (one round trip less) */
+    c->begin_pending = 1;
+    return 0;
+}
+
+int pg_commit(db *d)
+{
+    pg_conn *c = (pg_conn *)d;
+    if (c->committed) {
+        c->committed = 0; /* db_query_last carried the COMMIT */
+        return 0;
+    }
+    if (c->begin_pending && !c->deferred) {
+        c->begin_pending = 0; /* nothing ran: nothing to commit */
+        return 0;
+    }
+    return pipeline(c, NULL, 1, NULL);
+}
+
+void pg_rollback(db *d)
+{
+    pg_conn *c = (pg_conn *)d;
+    if (c->committed)
+        log_error("db", "rollback after db_query_last committed: the transaction stays committed");
+    c->committed = 0;
+    int sent = !c->begin_pending;
+    c->begin_pending = 0;
+    free_deferred(c);
+    if (sent && PQtransactionStatus(c->conn) != PQTRANS_IDLE) {
+        PGresult *r = PQexec(c->conn, "ROLLBACK");
+        PQclear(r);
+    }
 }
 
 db_rows *pg_vquery(db *d, const char *sql, const char *fmt, va_list ap)
@@ -362,6 +663,11 @@ void pg_done(db_rows *r)
 int pg_script(db *d, const char *sql, char *err, size_t n)
 {
     pg_conn *c = (pg_conn *)d;
+    if ((c->begin_pending || c->deferred) && pipeline(c, NULL, 0, NULL)) {
+        if (err)
+            snprintf(err, n, "%s", c->err);
+        return -1;
+    }
     PGresult *r = PQexec(c->conn, sql);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
@@ -380,9 +686,51 @@ int pg_script(db *d, const char *sql, char *err, size_t n)
 int pg_unique_violation(db *d) { return ((pg_conn *)d)->last_unique; }
 const char *pg_errmsg(db *d) { return ((pg_conn *)d)->err; }
 
+/* (Re)prepares the listener's connection: LISTEN, and NOTIFYs that do not
+ * wait for a WAL flush. */
+/* The listeners' application name: how coordinators count each other. */
+#define LISTENER_APP "outlayer-coordinator-listener"
+
+/* (Re)prepares the listener's connection: NOTIFYs that do not wait for a
+ * WAL flush, a name the other coordinators can count, LISTEN, and a NOTIFY
+ * that says hello: a coordinator that believed itself alone recounts at
+ * once (and its long polls look once more, which is harmless). */
+static int listener_setup(PGconn *c)
+{
+    PGresult *r = PQexec(c, "SET synchronous_commit TO off; SET application_name TO '" LISTENER_APP
+                            "'; LISTEN outlayer_work; NOTIFY outlayer_work");
+    int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
+/* Other coordinators listening on this database; -1 when unknown (then we
+ * notify anyway). */
+static int other_listeners(PGconn *c)
+{
+    PGresult *r = PQexec(c, "SELECT count(*) FROM pg_stat_activity WHERE application_name='" LISTENER_APP
+                            "' AND datname=current_database() AND pid<>pg_backend_pid()");
+    int n = r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : -1;
+    PQclear(r);
+    return n;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void *listener_main(void *arg)
 {
     pg_pool *pp = arg;
+    /* NOTIFY only matters to other coordinators: alone on the database (the
+     * common single-coordinator case) we save its round trip and its
+     * delivery back to ourselves. The count is refreshed every second and
+     * at once when a newcomer says hello while we think we are alone. */
+    int others = -1;
+    int64_t counted = 0;
     for (;;) {
         pthread_mutex_lock(&pp->mu);
         int stop = pp->stop;
@@ -392,20 +740,36 @@ static void *listener_main(void *arg)
         if (PQstatus(pp->lconn) != CONNECTION_OK) {
             /* the listener has its own connection: no prepared statements */
             PQreset(pp->lconn);
-            PGresult *r = PQexec(pp->lconn, "LISTEN outlayer_work");
-            PQclear(r);
+            listener_setup(pp->lconn);
+            counted = 0;
         }
-        struct pollfd pf = {PQsocket(pp->lconn), POLLIN, 0};
-        /* 200 ms: how quickly a stop is noticed; notifications wake us at once */
-        if (poll(&pf, 1, 200) <= 0)
+        if (!counted || mono_ms() - counted >= 1000) {
+            others = other_listeners(pp->lconn);
+            counted = mono_ms();
+        }
+        struct pollfd pf[2] = {{PQsocket(pp->lconn), POLLIN, 0}, {pp->wake_fd, POLLIN, 0}};
+        /* 200 ms: how quickly a lost connection is retried; notifications and pokes wake us at once */
+        if (poll(pf, 2, 200) <= 0)
             continue;
+        if (pf[1].revents & POLLIN) {
+            uint64_t n;
+            if (read(pp->wake_fd, &n, sizeof n) == sizeof n && others != 0) {
+                /* one NOTIFY for every poke so far; the work it announces is committed */
+                PGresult *r = PQexec(pp->lconn, "NOTIFY outlayer_work");
+                if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+                    log_warn("db", "NOTIFY failed: %s", PQerrorMessage(pp->lconn));
+                PQclear(r);
+            }
+        }
         PQconsumeInput(pp->lconn);
         PGnotify *nt;
-        int got = 0;
+        int got = 0, self = PQbackendPID(pp->lconn);
         while ((nt = PQnotifies(pp->lconn))) {
-            got = 1;
+            got |= nt->be_pid != self; /* ours: the long polls were woken when the work was queued */
             PQfreemem(nt);
         }
+        if (got && others == 0)
+            counted = 0; /* someone else is here after all: count again */
         if (got && pp->fn)
             pp->fn(pp->ctx);
     }
@@ -418,11 +782,13 @@ int pg_listen(db_pool *p, void (*fn)(void *), void *ctx, char *err, size_t n)
     pp->lconn = connect_db(pp->url, err, n);
     if (!pp->lconn)
         return -1;
-    PGresult *r = PQexec(pp->lconn, "LISTEN outlayer_work");
-    int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    if (!ok) {
+    if (listener_setup(pp->lconn)) {
         snprintf(err, n, "LISTEN failed: %s", PQerrorMessage(pp->lconn));
+        return -1;
+    }
+    pp->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (pp->wake_fd < 0) {
+        snprintf(err, n, "cannot create the NOTIFY eventfd");
         return -1;
     }
     pp->fn = fn;

@@ -429,6 +429,37 @@ int db_exec(db *d, const char *sql, const char *fmt, ...)
     return ret;
 }
 
+db_rows *db_query_last(db *d, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    db_rows *r = is_pg(d) ? pg_vquery_last(d, sql, fmt, ap) : sq_vquery((sq_conn *)d, sql, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+int db_exec_deferred(db *d, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int ret;
+    if (is_pg(d)) {
+        ret = pg_vdefer(d, sql, fmt, ap);
+    } else {
+        db_rows *r = sq_vquery((sq_conn *)d, sql, fmt, ap);
+        ret = -1;
+        if (r) {
+            int rc;
+            while ((rc = db_next(r)) == 1) {
+            }
+            ret = rc == 0 ? 0 : -1;
+            db_done(r);
+        }
+    }
+    va_end(ap);
+    return ret;
+}
+
 int64_t db_scalar(db *d, int64_t def, const char *sql, const char *fmt, ...)
 {
     va_list ap;
@@ -461,7 +492,7 @@ int db_script(db *d, const char *sql, char *err, size_t n)
 int db_begin(db *d)
 {
     if (is_pg(d))
-        return pg_script(d, "BEGIN", NULL, 0);
+        return pg_begin(d);
     sq_conn *c = (sq_conn *)d;
     if (c->in_unit)
         unit_rollback(c);
@@ -502,7 +533,7 @@ int db_begin_relaxed(db *d)
 int db_commit(db *d)
 {
     if (is_pg(d))
-        return pg_script(d, "COMMIT", NULL, 0);
+        return pg_commit(d);
     sq_conn *c = (sq_conn *)d;
     if (!c->in_unit)
         return -1;
@@ -528,7 +559,7 @@ int db_commit(db *d)
 void db_rollback(db *d)
 {
     if (is_pg(d)) {
-        pg_script(d, "ROLLBACK", NULL, 0);
+        pg_rollback(d);
         return;
     }
     sq_conn *c = (sq_conn *)d;
@@ -541,7 +572,7 @@ const char *db_errmsg(db *d) { return is_pg(d) ? pg_errmsg(d) : sqlite3_errmsg((
 
 void db_notify(db *d)
 {
-    if (is_pg(d))
+    if (is_pg(d) && pg_notify_later(d))
         pg_script(d, "NOTIFY outlayer_work", NULL, 0);
 }
 

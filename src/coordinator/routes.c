@@ -231,6 +231,9 @@ void api_metrics(hs_request *req, void *ctx)
             (long long)atomic_load(&c->m.jobs_created));
     fprintf(f, "# TYPE outlayer_leases_granted_total counter\noutlayer_leases_granted_total %lld\n",
             (long long)atomic_load(&c->m.jobs_leased));
+    fprintf(f, "# HELP outlayer_poll_lease_misses_total Lease attempts of long polls that found no task.\n");
+    fprintf(f, "# TYPE outlayer_poll_lease_misses_total counter\noutlayer_poll_lease_misses_total %lld\n",
+            (long long)atomic_load(&c->m.polls_empty));
     fprintf(f, "# TYPE outlayer_completions_total counter\noutlayer_completions_total %lld\n",
             (long long)atomic_load(&c->m.jobs_completed));
     fprintf(f, "# HELP outlayer_cache_bytes Bytes of WASM in the cache.\n# TYPE outlayer_cache_bytes gauge\n");

@@ -412,6 +412,37 @@ json_t *store_token_list(store *s)
 /* ------------------------------------------------------------------ */
 /* queue */
 
+/* What identifies a code source's WASM in the cache, for SQL that looks it
+ * up itself (WASM_LOOKUP_SQL, parameters "tttt"): the lowercased hash of a
+ * WasmUrl, or a GitHub (repo, commit, target) of the build index — only
+ * under a commit id: a branch name is never a cache key. Unset ones NULL. */
+typedef struct {
+    char hash_buf[65];
+    const char *hash, *repo, *commit, *target;
+} cache_key;
+
+static void cache_key_of(const cr_code_source *cs, cache_key *k)
+{
+    memset(k, 0, sizeof *k);
+    if (cs->is_github) {
+        if (cr_is_commit_id(cs->commit)) {
+            k->repo = cs->repo;
+            k->commit = cs->commit;
+            k->target = cs->build_target;
+        }
+    } else if (cr_is_hex(cs->hash, 64)) {
+        for (int i = 0; i < 64; i++)
+            k->hash_buf[i] = (char)((cs->hash[i] >= 'A' && cs->hash[i] <= 'F') ? cs->hash[i] + 32 : cs->hash[i]);
+        k->hash_buf[64] = 0;
+        k->hash = k->hash_buf;
+    }
+}
+
+/* The cached file's sha256 for a cache_key, or NULL (a scalar subquery). */
+#define WASM_LOOKUP_SQL                                                                                          \
+    "(SELECT sha256 FROM wasm_files WHERE sha256=COALESCE(CAST(? AS TEXT), (SELECT sha256 FROM wasm_builds WHERE " \
+    "repo_url=? AND commit_hash=? AND build_target=?)))"
+
 /* Whether the WASM for a code source is in the cache; fills sha (65). For
  * GitHub only builds indexed under a commit id count: a branch name is never
  * a cache key. */
@@ -476,27 +507,32 @@ st_status store_create_execution(store *s, json_t *req, int *queued_compile, cha
     st_status ret = ST_ERROR;
     db *d = db_get(s->pool);
     if (s->pg) {
-        /* PostgreSQL: one statement, its own transaction — the request, its
-         * task and the NOTIFY (delivered at commit) — two round trips with
-         * the cache lookup instead of six. ON CONFLICT decides between
-         * coordinators: no row back means the request already exists. */
-        char sha[65];
-        int cached = wasm_cached(s, d, &cs, sha);
-        int compile = !cached || json_is_true(json_object_get(req, "force_rebuild"));
+        /* PostgreSQL: one statement, its own transaction, one round trip —
+         * the cache lookup that picks the task's kind, the request and its
+         * task. ON CONFLICT decides between coordinators: no row back means
+         * the request already exists. The NOTIFY goes out after the commit,
+         * from the listener thread (db_pg.c says why). */
+        cache_key k;
+        cache_key_of(&cs, &k);
         static const char PG_CREATE[] =
             "WITH er AS (INSERT INTO execution_requests(request_id, data_id, payload, created_at) VALUES(?,?,?,?) "
             "ON CONFLICT(request_id, data_id) DO NOTHING RETURNING request_id, data_id), "
+            "k AS (SELECT CASE WHEN ?=1 THEN 'compile' WHEN " WASM_LOOKUP_SQL " IS NOT NULL THEN 'execute' "
+            "ELSE 'compile' END AS kind), "
             "t AS (INSERT INTO tasks(request_id, data_id, kind, payload, state, attempts, max_attempts, created_at, "
-            "updated_at) SELECT request_id, data_id, ?, ?, 'queued', 0, ?, ?, ? FROM er RETURNING task_id) "
-            "SELECT task_id, pg_notify('outlayer_work', '') FROM t";
+            "updated_at) SELECT er.request_id, er.data_id, k.kind, ?, 'queued', 0, ?, ?, ? FROM er, k "
+            "RETURNING task_id, kind) "
+            "SELECT task_id, kind FROM t";
         int64_t now = store_now_ms();
-        db_rows *st = db_query(d, PG_CREATE, "ittittiii", rid, did, payload, now, compile ? "compile" : "execute",
-                               payload, (int64_t)s->qc.max_attempts, now, now);
+        db_rows *st = db_query(d, PG_CREATE, "ittiitttttiii", rid, did, payload, now,
+                               (int64_t)json_is_true(json_object_get(req, "force_rebuild")), k.hash, k.repo,
+                               k.commit, k.target, payload, (int64_t)s->qc.max_attempts, now, now);
         int rc = st ? db_next(st) : -1;
         if (rc == 1) {
+            *queued_compile = strcmp(db_text(st, 1), "compile") == 0;
             while (db_next(st) == 1) {
             }
-            *queued_compile = compile;
+            db_notify(d);
             ret = ST_OK;
         } else if (rc == 0) {
             ret = ST_EXISTS;
@@ -758,6 +794,7 @@ typedef struct {
     char *wasm_checksum, *compile_cost, *compile_error;
     int64_t compile_time_ms;
     int has_compile_time;
+    int file_cached; /* -1 unknown, else whether wasm_checksum's file is in the cache */
 } job_row;
 
 static void job_row_free(job_row *j)
@@ -767,31 +804,38 @@ static void job_row_free(job_row *j)
     free(j->compile_error);
 }
 
+/* The job columns of a claim query, from column col on. */
+#define JOB_COLS                                                                                                  \
+    "j.job_id, j.status, j.lease_id, j.wasm_checksum, j.compile_cost_yocto, j.compile_error, j.compile_time_ms, " \
+    "j.job_type, (SELECT COUNT(*) FROM wasm_files w WHERE w.sha256=j.wasm_checksum)"
+
+static void job_rows_add(db_rows *st, int col, job_row *cj, job_row *ej)
+{
+    if (db_null(st, col))
+        return; /* the outer join found no job */
+    const char *type = db_text(st, col + 7);
+    job_row *j = type && strcmp(type, "compile") == 0 ? cj : type && strcmp(type, "execute") == 0 ? ej : NULL;
+    if (!j || j->exists)
+        return;
+    j->exists = 1;
+    j->job_id = db_int(st, col);
+    snprintf(j->status, sizeof j->status, "%s", db_text(st, col + 1));
+    if (db_text(st, col + 2))
+        snprintf(j->lease, sizeof j->lease, "%s", db_text(st, col + 2));
+    j->wasm_checksum = col_dup(st, col + 3);
+    j->compile_cost = col_dup(st, col + 4);
+    j->compile_error = col_dup(st, col + 5);
+    j->has_compile_time = !db_null(st, col + 6);
+    j->compile_time_ms = db_int(st, col + 6);
+    j->file_cached = db_int(st, col + 8) > 0;
+}
+
 /* Both jobs of a request (compile and execute) in one query. */
 static void load_jobs(store *s, db *d, int64_t rid, const char *did, job_row *cj, job_row *ej)
 {
-    memset(cj, 0, sizeof *cj);
-    memset(ej, 0, sizeof *ej);
-    db_rows *st = db_query(d,
-                           "SELECT job_id, status, lease_id, wasm_checksum, compile_cost_yocto, compile_error, "
-                           "compile_time_ms, job_type FROM jobs WHERE request_id=? AND data_id=?",
-                           "it", rid, did);
-    while (st && db_next(st) == 1) {
-        const char *type = db_text(st, 7);
-        job_row *j = type && strcmp(type, "compile") == 0 ? cj : type && strcmp(type, "execute") == 0 ? ej : NULL;
-        if (!j || j->exists)
-            continue;
-        j->exists = 1;
-        j->job_id = db_int(st, 0);
-        snprintf(j->status, sizeof j->status, "%s", db_text(st, 1));
-        if (db_text(st, 2))
-            snprintf(j->lease, sizeof j->lease, "%s", db_text(st, 2));
-        j->wasm_checksum = col_dup(st, 3);
-        j->compile_cost = col_dup(st, 4);
-        j->compile_error = col_dup(st, 5);
-        j->has_compile_time = !db_null(st, 6);
-        j->compile_time_ms = db_int(st, 6);
-    }
+    db_rows *st = db_query(d, "SELECT " JOB_COLS " FROM jobs j WHERE j.request_id=? AND j.data_id=?", "it", rid, did);
+    while (st && db_next(st) == 1)
+        job_rows_add(st, 0, cj, ej);
     db_done(st);
 }
 
@@ -799,7 +843,8 @@ static int64_t insert_job(store *s, db *d, const cr_claim *c, const char *type, 
                           const char *sha, const char *compile_error)
 {
     int64_t now = store_now_ms();
-    db_rows *st = db_query(
+    /* always a claim's last statement: PostgreSQL commits with it */
+    db_rows *st = db_query_last(
         d,
         "INSERT INTO jobs(request_id, data_id, job_type, status, worker_id, lease_id, task_id, wasm_checksum, "
         "user_account_id, near_payment_yocto, transaction_hash, github_repo, github_commit, wasm_url, "
@@ -874,25 +919,48 @@ st_status store_claim(store *s, const cr_claim *c, json_t **jobs_out, char *err,
     char lease[40] = "", kind[16] = "", *abandoned = NULL;
     db_rows *st;
     /* PostgreSQL: lock the task row, so the sweeper cannot requeue it under us */
-#define CLAIM_BY_LEASE(LOCK)                                                                            \
-    "SELECT task_id, lease_id, kind, abandoned_reason FROM tasks WHERE lease_id=? AND worker_id=? AND " \
-    "state='leased' AND request_id=? AND data_id=?" LOCK
 #define CLAIM_BY_WORKER(LOCK)                                                                           \
     "SELECT task_id, lease_id, kind, abandoned_reason FROM tasks WHERE worker_id=? AND state='leased' " \
     "AND request_id=? AND data_id=? ORDER BY task_id DESC LIMIT 1" LOCK
-    static const char SQ_CL[] = CLAIM_BY_LEASE(""), PG_CL[] = CLAIM_BY_LEASE(" FOR UPDATE");
+    /* Under a lease (what workers do): one query for the task, both jobs of
+     * the request and whether the WASM is cached. */
+#define CLAIM_BY_LEASE(LOCK)                                                                                    \
+    "SELECT t.task_id, t.lease_id, t.kind, t.abandoned_reason, " WASM_LOOKUP_SQL ", " JOB_COLS " FROM tasks t " \
+    "LEFT JOIN jobs j ON j.request_id=t.request_id AND j.data_id=t.data_id WHERE t.lease_id=? AND "             \
+    "t.worker_id=? AND t.state='leased' AND t.request_id=? AND t.data_id=?" LOCK
+    static const char SQ_CL[] = CLAIM_BY_LEASE(""), PG_CL[] = CLAIM_BY_LEASE(" FOR UPDATE OF t");
     static const char SQ_CW[] = CLAIM_BY_WORKER(""), PG_CW[] = CLAIM_BY_WORKER(" FOR UPDATE");
-    if (c->lease_id)
-        st = db_query(d, s->pg ? PG_CL : SQ_CL, "ttit", c->lease_id, c->worker_id, c->request_id, c->data_id);
-    else
+    cj.file_cached = ej.file_cached = -1;
+    char cs_sha[65] = "";
+    int cs_known = 0; /* cs_sha was looked up with the task */
+    if (c->lease_id) {
+        cache_key k;
+        cache_key_of(&c->cs, &k);
+        st = db_query(d, s->pg ? PG_CL : SQ_CL, "ttttttit", k.hash, k.repo, k.commit, k.target, c->lease_id,
+                      c->worker_id, c->request_id, c->data_id);
+        while (st && db_next(st) == 1) {
+            if (!task_id) {
+                task_id = db_int(st, 0);
+                snprintf(lease, sizeof lease, "%s", db_text(st, 1));
+                snprintf(kind, sizeof kind, "%s", db_text(st, 2));
+                abandoned = col_dup(st, 3);
+                if (db_text(st, 4))
+                    snprintf(cs_sha, sizeof cs_sha, "%s", db_text(st, 4));
+                cs_known = 1;
+            }
+            job_rows_add(st, 5, &cj, &ej);
+        }
+        db_done(st);
+    } else {
         st = db_query(d, s->pg ? PG_CW : SQ_CW, "tit", c->worker_id, c->request_id, c->data_id);
-    if (st && db_next(st) == 1) {
-        task_id = db_int(st, 0);
-        snprintf(lease, sizeof lease, "%s", db_text(st, 1));
-        snprintf(kind, sizeof kind, "%s", db_text(st, 2));
-        abandoned = col_dup(st, 3);
+        if (st && db_next(st) == 1) {
+            task_id = db_int(st, 0);
+            snprintf(lease, sizeof lease, "%s", db_text(st, 1));
+            snprintf(kind, sizeof kind, "%s", db_text(st, 2));
+            abandoned = col_dup(st, 3);
+        }
+        db_done(st);
     }
-    db_done(st);
     if (c->lease_id && !task_id) {
         db_rollback(d);
         set_err(err, n, "lease %s is not held by worker %s for this request (expired, released or unknown)",
@@ -901,7 +969,8 @@ st_status store_claim(store *s, const cr_claim *c, json_t **jobs_out, char *err,
         goto out;
     }
     const char *lp = task_id ? lease : NULL;
-    load_jobs(s, d, c->request_id, c->data_id, &cj, &ej);
+    if (!cs_known)
+        load_jobs(s, d, c->request_id, c->data_id, &cj, &ej);
 
     if (abandoned) {
         /* Nothing will run: the worker reports the reason on chain as a failure. */
@@ -933,10 +1002,12 @@ st_status store_claim(store *s, const cr_claim *c, json_t **jobs_out, char *err,
 
     char sha[65] = "";
     int cached = 0;
-    if (cj.exists && strcmp(cj.status, "completed") == 0 && cj.wasm_checksum &&
-        db_scalar(d, 0, "SELECT COUNT(*) FROM wasm_files WHERE sha256=?", "t", cj.wasm_checksum)) {
+    if (cj.exists && strcmp(cj.status, "completed") == 0 && cj.wasm_checksum && cj.file_cached == 1) {
         snprintf(sha, sizeof sha, "%s", cj.wasm_checksum);
         cached = 1;
+    } else if (cs_known) {
+        snprintf(sha, sizeof sha, "%s", cs_sha);
+        cached = sha[0] != 0;
     } else {
         cached = wasm_cached(s, d, &c->cs, sha);
     }
@@ -1027,8 +1098,19 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
 #define COMPLETE_JOB(LOCK)                                                                        \
     "SELECT request_id, data_id, job_type, status, worker_id, lease_id, task_id, result_digest, " \
     "user_account_id, near_payment_yocto, github_repo, github_commit, transaction_hash FROM jobs WHERE job_id=?" LOCK
-    static const char SQ_CJ[] = COMPLETE_JOB(""), PG_CJ[] = COMPLETE_JOB(" FOR UPDATE");
-    db_rows *st = db_query(d, s->pg ? PG_CJ : SQ_CJ, "i", c->job_id);
+    static const char SQ_CJ[] = COMPLETE_JOB("");
+    /* PostgreSQL: the job row locked, and the task ended in the same
+     * statement when this job still holds its lease (the checks below then
+     * pass; when they fail, the update did not happen or is rolled back) —
+     * one round trip instead of two. Column 13: tasks ended (0 or 1). */
+    static const char PG_CJ[] =
+        "WITH j AS (" COMPLETE_JOB(" FOR UPDATE") "), "
+        "t AS (UPDATE tasks SET state='done', updated_at=? WHERE state='leased' AND lease_id=(SELECT lease_id "
+        "FROM j WHERE status='in_progress' AND (CAST(? AS TEXT) IS NULL OR worker_id IS NULL OR "
+        "worker_id=CAST(? AS TEXT))) RETURNING 1) "
+        "SELECT j.*, (SELECT COUNT(*) FROM t) FROM j";
+    db_rows *st = s->pg ? db_query(d, PG_CJ, "iitt", c->job_id, now, c->worker_id, c->worker_id)
+                        : db_query(d, SQ_CJ, "i", c->job_id);
     if (!st) {
         db_rollback(d);
         goto out;
@@ -1045,6 +1127,7 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
          *lease = col_dup(st, 5), *digest = col_dup(st, 7), *user = col_dup(st, 8), *pay = col_dup(st, 9),
          *repo = col_dup(st, 10), *commit_s = col_dup(st, 11), *txh = col_dup(st, 12);
     int64_t task_id = db_int(st, 6);
+    int64_t pg_held = s->pg ? db_int(st, 13) : 0;
     db_done(st);
 
     if (strcmp(status, "in_progress") != 0) {
@@ -1068,9 +1151,10 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
      * only if this job's lease still holds it (the UPDATE locks the row on
      * PostgreSQL, so the sweeper cannot requeue it under us); otherwise the
      * lease expired and the task went back to the queue. */
-    int held = lease ? db_exec(d, "UPDATE tasks SET state='done', updated_at=? WHERE lease_id=? AND state='leased'",
-                               "it", now, lease)
-                     : 1;
+    int held = !lease  ? 1
+               : s->pg ? (int)pg_held
+                       : db_exec(d, "UPDATE tasks SET state='done', updated_at=? WHERE lease_id=? AND state='leased'",
+                                 "it", now, lease);
     if (held < 0) {
         db_rollback(d);
         goto free_out;
@@ -1083,7 +1167,9 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
     }
     const char *new_status = c->success ? "completed" : (c->error_category ? c->error_category : "failed");
     int is_compile = strcmp(type, "compile") == 0;
-    if (db_exec(d,
+    /* the statements whose results nobody reads go out with the COMMIT
+     * (PostgreSQL: one round trip for the three) */
+    if (db_exec_deferred(d,
                 "UPDATE jobs SET status=?, wasm_checksum=?, error_details=?, compile_cost_yocto=?, compile_time_ms=?, "
                 "compile_error=?, result_digest=?, completed_at=?, updated_at=? WHERE job_id=?",
                 "ttttIttiii", new_status, c->wasm_checksum, c->success ? NULL : c->error, c->compile_cost_yocto,
@@ -1092,7 +1178,7 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
         goto free_out;
     }
     if (task_id && !lease)
-        db_exec(d, "UPDATE tasks SET state='done', updated_at=? WHERE task_id=?", "ii", now, task_id);
+        db_exec_deferred(d, "UPDATE tasks SET state='done', updated_at=? WHERE task_id=?", "ii", now, task_id);
 
     if (is_compile) {
         json_t *p = load_request_payload(s, d, rid, did);
@@ -1130,7 +1216,7 @@ st_status store_complete(store *s, const cr_complete *c, int *enqueued, char *er
             goto free_out;
         }
     }
-    db_exec(
+    db_exec_deferred(
         d,
         "INSERT INTO execution_history(job_id, request_id, data_id, job_type, worker_id, success, execution_time_ms, "
         "compile_time_ms, instructions_used, user_account_id, near_payment_yocto, actual_cost_yocto, "
