@@ -99,8 +99,8 @@ static int parse(int argc, char **argv, req_opts *o)
                                           {"max-memory-mb", 1, 0, 'm'}, {"max-seconds", 1, 0, 't'},
                                           {"deposit", 1, 0, 'd'},       {"timeout", 1, 0, 'W'},
                                           {"json", 0, 0, 'j'},          {"quiet", 0, 0, 'q'},
-                                          {"http-allow", 1, 0, 'A'},
-                                          {"help", 0, 0, '?' + 1},      {0, 0, 0, 0}};
+                                          {"http-allow", 1, 0, 'A'},    {"help", 0, 0, '?' + 1},
+                                          {0, 0, 0, 0}};
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {

@@ -140,8 +140,8 @@ static void test_request_http_allow(void **state)
     y = request("{\"code_source\":" GITHUB ",\"resource_limits\":" LIMITS ",\"http_allow\":null}", PAY);
     assert_null(strstr(fmt("%.*s", (int)mock_yield(y)->args_len, (const char *)mock_yield(y)->args), "http_allow"));
     y = request("{\"code_source\":" GITHUB ",\"resource_limits\":" LIMITS ",\"http_allow\":\"\"}", PAY);
-    assert_non_null(strstr(fmt("%.*s", (int)mock_yield(y)->args_len, (const char *)mock_yield(y)->args),
-                           ",\"http_allow\":\"\"}"));
+    assert_non_null(
+        strstr(fmt("%.*s", (int)mock_yield(y)->args_len, (const char *)mock_yield(y)->args), ",\"http_allow\":\"\"}"));
 
     mock_set_predecessor(USER);
     mock_set_deposit(u128_dec(PAY));

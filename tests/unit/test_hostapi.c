@@ -628,9 +628,9 @@ static void test_allow_validate(void **st)
     for (size_t i = 0; good[i]; i++)
         if (!hostapi_allow_validate(good[i], err, sizeof err))
             fail_msg("\"%s\" refused: %s", good[i], err);
-    const char *bad[] = {"http://a.org", "a.org/path", "a.org:443", "*.", "**", "*a.org", "a..org", "-a.org",
-                         "a-.org", "256.1.1.1", "1.2.3", "1.2.3.4.5", "[::1", "[zz::1]", "*.1.2.3.4", "a_b.org",
-                         "a.org;b.org", NULL};
+    const char *bad[] = {"http://a.org", "a.org/path", "a.org:443", "*.",        "**",          "*a.org",
+                         "a..org",       "-a.org",     "a-.org",    "256.1.1.1", "1.2.3",       "1.2.3.4.5",
+                         "[::1",         "[zz::1]",    "*.1.2.3.4", "a_b.org",   "a.org;b.org", NULL};
     for (size_t i = 0; bad[i]; i++) {
         err[0] = 0;
         if (hostapi_allow_validate(bad[i], err, sizeof err))

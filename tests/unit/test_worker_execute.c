@@ -381,11 +381,11 @@ static json_t *creates_for(const char *rd)
  * a malformed one fails the job before the program runs. */
 static void test_request_http_allow(void **state)
 {
-#define RD_HEAD                                                                                                        \
-    "{\"request_id\":3,\"sender_id\":\"bob.near\",\"code_source\":{\"WasmUrl\":{\"url\":\"http://h/p.wasm\","       \
-    "\"hash\":\"aa\",\"build_target\":null}},\"resource_limits\":{\"max_instructions\":1000,"                          \
-    "\"max_memory_mb\":8,\"max_execution_seconds\":5},\"input_data\":\"in\",\"secrets_ref\":null,"                     \
-    "\"response_format\":\"Text\",\"payment\":\"77\",\"timestamp\":99,\"compile_only\":false,"                         \
+#define RD_HEAD                                                                                               \
+    "{\"request_id\":3,\"sender_id\":\"bob.near\",\"code_source\":{\"WasmUrl\":{\"url\":\"http://h/p.wasm\"," \
+    "\"hash\":\"aa\",\"build_target\":null}},\"resource_limits\":{\"max_instructions\":1000,"                 \
+    "\"max_memory_mb\":8,\"max_execution_seconds\":5},\"input_data\":\"in\",\"secrets_ref\":null,"            \
+    "\"response_format\":\"Text\",\"payment\":\"77\",\"timestamp\":99,\"compile_only\":false,"                \
     "\"force_rebuild\":false,\"store_on_fastfs\":false"
     char err[WK_ERR] = "";
     wk_request r;
