@@ -66,6 +66,11 @@ SDK_EXPORT(request_execution) void ol_request_execution(void)
     enum ol_format fmt = fmt_v ? ol_parse_format(fmt_v) : OL_TEXT;
     const struct jr_value *payer_v = jr_opt(a, "payer_account_id");
     const char *payer = payer_v ? jr_as_account(payer_v) : NULL;
+    /* Optional (ours, not the reference's): narrows the worker's HTTP allow-list. */
+    const struct jr_value *http_allow_v = jr_opt(a, "http_allow");
+    struct ol_str http_allow = {"", 0};
+    if (http_allow_v)
+        http_allow = ol_parse_http_allow(http_allow_v);
     bool force_rebuild = false, store_on_fastfs = false, compile_only_param = false;
     const struct jr_value *params = jr_opt(a, "params");
     if (params) {
@@ -206,6 +211,11 @@ SDK_EXPORT(request_execution) void ol_request_execution(void)
     jw_bool(&w, force_rebuild);
     jw_key(&w, "store_on_fastfs");
     jw_bool(&w, store_on_fastfs);
+    if (http_allow_v) {
+        /* only when given, so other requests' events stay byte-identical to the reference's */
+        jw_key(&w, "http_allow");
+        jw_str(&w, http_allow.s, http_allow.n);
+    }
     jw_obj_end(&w);
 
     uint64_t yield = promise_yield("on_execution_response", rd.data, rd.len, OL_MIN_RESPONSE_GAS, 1, req.data_id);

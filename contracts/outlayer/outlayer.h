@@ -17,6 +17,7 @@
 #define OL_DEFAULT_MAX_INSTRUCTIONS 1000000000ull
 #define OL_DEFAULT_MAX_MEMORY_MB 128u
 #define OL_DEFAULT_MAX_EXECUTION_SECONDS 60ull
+#define OL_HTTP_ALLOW_MAX 1024u /* bytes of request_execution's http_allow */
 #define OL_EVENT_STANDARD "near-outlayer"
 #define OL_EVENT_VERSION "1.0.0"
 
@@ -123,6 +124,10 @@ void ol_unborsh_code_source(struct br *r, struct ol_code_source *out);
 void ol_buf_str(struct buf *b, struct ol_str s);
 /* Rust Debug form of a string: "text" with escapes. */
 void ol_debug_str(struct buf *b, struct ol_str s);
+
+/* http_allow.c: request_execution's http_allow (a string of host
+ * patterns); panics with the reason when malformed or too long. */
+struct ol_str ol_parse_http_allow(const struct jr_value *v);
 
 /* state.c */
 bool ol_state_exists(void);

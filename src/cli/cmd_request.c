@@ -21,12 +21,14 @@
 #include "cli/dev.h"
 #include "cli/dev_chain.h"
 #include "cli/dev_files.h"
+#include "hostapi/hostapi.h"
 #include "near/amount.h"
 
 typedef struct req_opts {
     const char *home, *rpc, *contract, *account, *key_file, *credentials_dir, *network;
     const char *wasm_file, *wasm_url, *hash, *repo, *commit, *build_target;
     const char *input, *input_file, *format, *payer;
+    const char *http_allow; /* --http-allow: the request's narrowing of the worker's list */
     const char *secrets_profile, *secrets_owner;
     const char *max_instructions, *max_memory_mb, *max_seconds, *deposit;
     int timeout_s;
@@ -54,6 +56,8 @@ void cmd_request_help(FILE *out)
         "  --secrets-profile P [--secrets-owner ACCOUNT]  secrets to give the program (owner: you)\n"
         "  --deposit NEAR                     attached payment, unused part refunded (default 0.1)\n"
         "  --payer ACCOUNT                    who gets the refund (default the caller)\n"
+        "  --http-allow PATTERNS              hosts the program may reach over HTTP, narrowing the worker's\n"
+        "                                     --http-allow (never widening it): \"api.example.com,*.example.org\"\n"
         "  --timeout S                        give up waiting after S seconds (default 120)\n"
         "  --json                             print one JSON object (for scripts)\n"
         "\n"
@@ -95,7 +99,8 @@ static int parse(int argc, char **argv, req_opts *o)
                                           {"max-memory-mb", 1, 0, 'm'}, {"max-seconds", 1, 0, 't'},
                                           {"deposit", 1, 0, 'd'},       {"timeout", 1, 0, 'W'},
                                           {"json", 0, 0, 'j'},          {"quiet", 0, 0, 'q'},
-                                          {"help", 0, 0, '?' + 1},      {0, 0, 0, 0}};
+                                          {"http-allow", 1, 0, 'A'},    {"help", 0, 0, '?' + 1},
+                                          {0, 0, 0, 0}};
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
@@ -117,6 +122,15 @@ static int parse(int argc, char **argv, req_opts *o)
         case 'I': o->input_file = optarg; break;
         case 'f': o->format = optarg; break;
         case 'P': o->payer = optarg; break;
+        case 'A': {
+            char why[200];
+            if (!hostapi_allow_validate(optarg, why, sizeof why)) {
+                cli_error("--http-allow: %s", why);
+                return CLI_EXIT_USAGE;
+            }
+            o->http_allow = optarg;
+            break;
+        }
         case 's': o->secrets_profile = optarg; break;
         case 'S': o->secrets_owner = optarg; break;
         case 'x': o->max_instructions = optarg; break;
@@ -309,6 +323,8 @@ int cmd_request(int argc, char **argv)
                                       o.secrets_owner ? o.secrets_owner : cred.account_id));
     if (o.payer)
         json_object_set_new(args, "payer_account_id", json_string(o.payer));
+    if (o.http_allow)
+        json_object_set_new(args, "http_allow", json_string(o.http_allow));
     near_u128 deposit;
     if (near_amount_parse_near(o.deposit, &deposit)) {
         cli_error("--deposit: expected an amount of NEAR like 0.1, got '%s'", o.deposit);

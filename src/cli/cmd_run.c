@@ -49,6 +49,9 @@ void cmd_run_help(FILE *out)
             "                      patterns: api.example.com, *.example.com, *, or an IP\n"
             "                      literal such as 127.0.0.1 (which also admits that private\n"
             "                      or loopback address). Default: no HTTP\n"
+            "  --request-http-allow PATTERNS  simulate a request's http_allow (outlayer request\n"
+            "                      --http-allow): hosts must match --allow-http AND these\n"
+            "                      comma-separated patterns; \"\" turns HTTP off\n"
             "  --http-ca-file FILE PEM CA certificates trusted for the program's https requests\n"
             "                      (a private or test CA); env HTTP_CA_FILE. Default: the system's\n"
             "  --http-transcript-out FILE  write the HTTP transcript's bytes (SHA-256 of the file\n"
@@ -104,6 +107,7 @@ typedef struct run_args {
     bool replay; /* --seed: deterministic random and clocks */
     runner_replay replay_cfg;
     char *http_allow; /* --allow-http patterns, comma separated; NULL = none */
+    const char *request_http_allow; /* --request-http-allow: the request's narrowing; NULL = none */
     /* --storage, --near-rpc (docs/program-api.md) */
     const char *storage_dir, *near_rpc;
     hostapi_ctx *hostapi;
@@ -215,6 +219,13 @@ static int parse_args(int argc, char **argv, run_args *a)
                 n[old++] = ',';
             strcpy(n + old, v);
             a->http_allow = n;
+        } else if (is_option(arg, "--request-http-allow")) {
+            char why[200];
+            if (!(v = option_value(argc, argv, &i, "--request-http-allow")))
+                return usage_error("--request-http-allow needs host patterns", NULL);
+            if (!hostapi_allow_validate(v, why, sizeof why))
+                return usage_error("--request-http-allow", why);
+            a->request_http_allow = v;
         } else if (is_option(arg, "--http-ca-file")) {
             if (!(v = option_value(argc, argv, &i, "--http-ca-file")) || !*v)
                 return usage_error("--http-ca-file needs a PEM file", NULL);
@@ -547,7 +558,7 @@ int cmd_run(int argc, char **argv)
         .stderr_sink = write_stderr,
         .replay = a.replay ? &a.replay_cfg : NULL,
     };
-    hostapi_config hc = {.http_allow = a.http_allow};
+    hostapi_config hc = {.http_allow = a.http_allow, .request_http_allow = a.request_http_allow};
     if ((code = hostapi_options(&a, &hc, &transcript, &transcript_len, vrf_seed)) >= 0)
         goto done;
     char herr[256];

@@ -226,6 +226,16 @@ json_t *cr_parse_execution_request(json_t *b, char *err, size_t n)
         get_bool(b, "compile_only", 0, &compile_only, err, n) ||
         get_bool(b, "force_rebuild", 0, &force_rebuild, err, n) || get_bool(b, "store_on_fastfs", 0, &fastfs, err, n))
         return NULL;
+    /* The request's narrowing of the worker's HTTP allow-list (contract
+     * request_execution's http_allow): carried to the worker, which parses
+     * it (docs/program-api.md, "Policy"); only its type and size are checked here. */
+    const char *http_allow;
+    if (get_str(b, "http_allow", 0, &http_allow, err, n))
+        return NULL;
+    if (http_allow && strlen(http_allow) > 1024) {
+        snprintf(err, n, "field 'http_allow' is longer than 1024 bytes");
+        return NULL;
+    }
     if (pay) {
         for (const char *p = pay; *p; p++)
             if (!isdigit((unsigned char)*p) || p - pay > 40) {
@@ -278,6 +288,8 @@ json_t *cr_parse_execution_request(json_t *b, char *err, size_t n)
     json_object_set_new(out, "store_on_fastfs", json_boolean(fastfs));
     if (cres)
         json_object_set_new(out, "compile_result", json_string(cres));
+    if (http_allow)
+        json_object_set_new(out, "http_allow", json_string(http_allow));
     return out;
 }
 

@@ -146,6 +146,100 @@ bool hostapi_host_allowed(const char *allow, const char *host, bool *explicit_ip
     return false;
 }
 
+/* A DNS name: labels of [A-Za-z0-9-] (1..63, not starting or ending in '-'), at most 253 bytes. */
+static bool valid_dns_name(const char *s, size_t n)
+{
+    if (n == 0 || n > 253)
+        return false;
+    size_t label = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || s[i] == '.') {
+            if (label == 0 || label > 63 || s[i - 1] == '-' || s[i - label] == '-')
+                return false;
+            label = 0;
+        } else if (isalnum((unsigned char)s[i]) || s[i] == '-') {
+            label++;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Dotted IPv4: four decimal parts 0..255. */
+static bool valid_ipv4(const char *s, size_t n)
+{
+    unsigned parts = 0, digits = 0, v = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || s[i] == '.') {
+            if (digits == 0 || v > 255)
+                return false;
+            parts++;
+            digits = v = 0;
+        } else if (isdigit((unsigned char)s[i]) && digits < 3) {
+            v = v * 10 + (unsigned)(s[i] - '0');
+            digits++;
+        } else {
+            return false;
+        }
+    }
+    return parts == 4;
+}
+
+/* "[...]" holding hex digits, ':' and '.' (an embedded IPv4), 2..45 characters inside. */
+static bool valid_ipv6_literal(const char *s, size_t n)
+{
+    if (n < 4 || n > 47 || s[0] != '[' || s[n - 1] != ']')
+        return false;
+    size_t colons = 0;
+    for (size_t i = 1; i + 1 < n; i++) {
+        if (s[i] == ':')
+            colons++;
+        else if (!isxdigit((unsigned char)s[i]) && s[i] != '.')
+            return false;
+    }
+    return colons >= 2;
+}
+
+bool hostapi_allow_validate(const char *allow, char *err, size_t errlen)
+{
+    if (!allow)
+        return true;
+    size_t total = strlen(allow);
+    if (total > HOSTAPI_ALLOW_MAX_LEN) {
+        snprintf(err, errlen, "the list is %zu bytes (at most %u)", total, HOSTAPI_ALLOW_MAX_LEN);
+        return false;
+    }
+    const char *p = allow;
+    while (*p) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        size_t n = strcspn(p, ", ");
+        if (n == 0)
+            break;
+        bool ok;
+        if (n == 1 && p[0] == '*')
+            ok = true;
+        else if (n > 2 && p[0] == '*' && p[1] == '.')
+            ok = valid_dns_name(p + 2, n - 2) && !is_ip_literal(p + 2, n - 2);
+        else if (p[0] == '[')
+            ok = valid_ipv6_literal(p, n);
+        else if (is_ip_literal(p, n))
+            ok = valid_ipv4(p, n);
+        else
+            ok = valid_dns_name(p, n);
+        if (!ok) {
+            snprintf(err, errlen,
+                     "bad host pattern \"%.*s\" (expected \"*\", \"*.example.com\", \"example.com\", an IPv4 "
+                     "address or \"[IPv6]\")",
+                     (int)(n > 80 ? 80 : n), p);
+            return false;
+        }
+        p += n;
+    }
+    return true;
+}
+
 const char *hostapi_errno_name(int code)
 {
     static const char *const names[] = {

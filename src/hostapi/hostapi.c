@@ -43,7 +43,30 @@ hostapi_ctx *hostapi_ctx_new_checked(const hostapi_config *cfg, char *err, size_
             return NULL;
         }
     }
+    if (cfg && cfg->request_http_allow) {
+        if (!hostapi_allow_validate(cfg->request_http_allow, err, errlen)) {
+            char why[200];
+            snprintf(why, sizeof why, "%s", err);
+            snprintf(err, errlen, "the request's http_allow is malformed: %s", why);
+            free(h->allow);
+            free(h);
+            return NULL;
+        }
+        h->request_narrows = true;
+        if (!cfg->request_http_allow[strspn(cfg->request_http_allow, ", ")]) {
+            /* the request allows no host: HTTP is off for this run */
+            free(h->allow);
+            h->allow = NULL;
+        }
+        if (!(h->request_allow = strdup(cfg->request_http_allow))) {
+            snprintf(err, errlen, "out of memory");
+            free(h->allow);
+            free(h);
+            return NULL;
+        }
+    }
     if (cfg && cfg->ca_file && !(h->ca_file = strdup(cfg->ca_file))) {
+        free(h->request_allow);
         free(h->allow);
         free(h);
         return NULL;
@@ -69,6 +92,7 @@ void hostapi_ctx_free(hostapi_ctx *h)
     if (!h)
         return;
     free(h->allow);
+    free(h->request_allow);
     free(h->ca_file);
     free(h->response);
     hostapi_transcript_free(h);

@@ -60,6 +60,13 @@ typedef struct hostapi_config {
     /* Admit loopback/private/CGNAT addresses for every allowed host (local
      * development). An IP-literal pattern always admits its own address. */
     bool allow_private;
+    /* The request's own narrowing of http_allow (request_execution's
+     * http_allow, docs/program-api.md "Policy"): a host must match BOTH
+     * lists. NULL = no narrowing; a list with no patterns ("") disables HTTP
+     * for this run. Its IP-literal patterns never admit private addresses:
+     * only the operator's list (or allow_private) does. Checked with
+     * hostapi_allow_validate by hostapi_ctx_new_checked. */
+    const char *request_http_allow;
     uint32_t max_requests;       /* 0 = default */
     uint64_t max_request_bytes;  /* 0 = default */
     uint64_t max_response_bytes; /* 0 = default */
@@ -159,5 +166,14 @@ int hostapi_decode_request(const uint8_t *buf, size_t len, hostapi_request *out,
  * subdomain, not the apex), "*" (any host), IP literals ("127.0.0.1",
  * "[::1]"). *explicit_ip is set when the matching pattern is an IP literal. */
 bool hostapi_host_allowed(const char *allow, const char *host, bool *explicit_ip);
+
+/* Checks an allow-list's syntax (what a request may send, and what the
+ * contract accepts): at most HOSTAPI_ALLOW_MAX_LEN bytes, patterns separated
+ * by commas and/or spaces, each "*", "*.name", "name" (DNS labels of letters,
+ * digits and '-', at most 253 bytes), a dotted IPv4 literal or a bracketed
+ * IPv6 literal. An empty list is valid (it allows nothing). true, or false
+ * with err naming the bad pattern. */
+#define HOSTAPI_ALLOW_MAX_LEN 1024u
+bool hostapi_allow_validate(const char *allow, char *err, size_t errlen);
 
 #endif

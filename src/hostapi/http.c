@@ -152,7 +152,13 @@ static int check_url(hostapi_ctx *h, const char *url, hop *x)
         if (!hostapi_host_allowed(h->allow, host, &explicit_ip)) {
             snprintf(h->last_error, sizeof h->last_error, "the host %.200s is not on the allow-list", host);
             code = HOSTAPI_EHOST;
+        } else if (h->request_narrows && !hostapi_host_allowed(h->request_allow, host, NULL)) {
+            /* the intersection: the request can only narrow the operator's list */
+            snprintf(h->last_error, sizeof h->last_error, "the host %.200s is not on the request's http_allow", host);
+            code = HOSTAPI_EHOST;
         }
+        /* Only the operator's list (an IP-literal pattern there) or its
+         * allow_private admits private addresses, never the request's. */
         x->allow_private = h->allow_private || explicit_ip;
     }
     curl_free(scheme);

@@ -9,6 +9,8 @@
 
 struct hostapi_ctx {
     char *allow;
+    char *request_allow; /* the request's narrowing (NULL = none) */
+    bool request_narrows;
     char *ca_file; /* NULL = the system's CA store */
     bool allow_private;
     uint32_t max_requests;

@@ -95,6 +95,14 @@ static json_t *event_to_create(json_t *d, json_t *item, uint64_t height, const c
         json_decref(rd);
         return NULL;
     }
+    json_t *http_allow = json_object_get(rd, "http_allow");
+    if (http_allow && !json_is_string(http_allow)) {
+        /* dropping it would widen what the request allowed */
+        snprintf(why, whylen, "request_data's http_allow is not a string");
+        json_decref(cs);
+        json_decref(rd);
+        return NULL;
+    }
     json_t *receipt = json_object_get(item, "receipt");
     json_t *outcome = json_object_get(json_object_get(item, "execution_outcome"), "outcome");
     json_t *action = json_object_get(json_object_get(receipt, "receipt"), "Action");
@@ -128,6 +136,8 @@ static json_t *event_to_create(json_t *d, json_t *item, uint64_t height, const c
     const char *flags[] = {"compile_only", "force_rebuild", "store_on_fastfs"};
     for (size_t i = 0; i < 3; i++)
         json_object_set_new(body, flags[i], json_boolean(json_is_true(json_object_get(rd, flags[i]))));
+    if (http_allow)
+        json_object_set(body, "http_allow", http_allow);
     json_decref(rd);
     return body;
 }

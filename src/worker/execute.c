@@ -182,6 +182,13 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
                 wk_result *res)
 {
     memset(res, 0, sizeof *res);
+    char aerr[200];
+    if (req->http_allow && !hostapi_allow_validate(req->http_allow, aerr, sizeof aerr)) {
+        /* it got past the contract (an older contract, or another caller of
+         * the coordinator): the job fails before the program runs */
+        wk_result_fail(res, "execution_failed", "The request's http_allow is malformed: %s", aerr);
+        return;
+    }
     size_t env_n = 0;
     char **env = wk_build_env(req, secrets, &env_n);
     size_t max_out = lim && lim->max_output_bytes ? lim->max_output_bytes : WK_DEFAULT_MAX_OUTPUT;
@@ -212,7 +219,7 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
     o.replay = &replay;
     /* outlayer_v1 is always offered, so programs that use it link; with no
      * allow-list every request is refused (EDISABLED). */
-    hostapi_config hc = {.http_allow = lim ? lim->http_allow : NULL};
+    hostapi_config hc = {.http_allow = lim ? lim->http_allow : NULL, .request_http_allow = req->http_allow};
     if (lim) {
         /* issue 16: a private CA, the VRF key bound to this request, transcripts */
         hc.ca_file = lim->http_ca_file;

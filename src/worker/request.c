@@ -171,6 +171,7 @@ int wk_request_parse(json_t *obj, wk_request *r, char *err, size_t errlen)
         bool_field(obj, "compile_only", &r->compile_only, err, errlen) ||
         bool_field(obj, "force_rebuild", &r->force_rebuild, err, errlen) ||
         str_field(obj, "compile_result", false, &r->compile_result, err, errlen) ||
+        str_field(obj, "http_allow", false, &r->http_allow, err, errlen) ||
         str_field(obj, "lease_id", false, &r->lease_id, err, errlen) ||
         u64_field(obj, "lease_seconds", false, &r->lease_seconds, err, errlen) ||
         u64_field(obj, "attempt", false, &r->attempt, err, errlen) ||
@@ -203,6 +204,7 @@ void wk_request_free(wk_request *r)
     free(r->payment);
     free(r->transaction_hash);
     free(r->compile_result);
+    free(r->http_allow);
     free(r->lease_id);
     free(r->abandoned_reason);
     json_decref(r->raw);

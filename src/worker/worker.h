@@ -69,6 +69,9 @@ typedef struct wk_request {
     char *transaction_hash;
     bool compile_only, force_rebuild;
     char *compile_result;
+    /* The request's narrowing of --http-allow (request_execution's
+     * http_allow), unparsed; NULL = none. wk_execute checks its syntax. */
+    char *http_allow;
     /* coordinator extensions */
     char *lease_id;
     uint64_t lease_seconds;

@@ -57,6 +57,31 @@ if echo "$URL" | "$OUTLAYER" run --allow-http api.example.com "$ORACLE" > "$DIR/
 fi
 grep -q "host not on the allow-list" "$DIR/err" || fail "stderr: $(cat "$DIR/err")"
 
+# --request-http-allow narrows --allow-http: allowed by both ...
+echo "$URL" | "$OUTLAYER" run --allow-http 127.0.0.1 --allow-http api.example.com \
+    --request-http-allow "127.0.0.1" "$ORACLE" > "$DIR/out" 2> "$DIR/err" || fail "narrowed run failed: $(cat "$DIR/err")"
+[ "$(cat "$DIR/out")" = '{"price":3.25,"status":200}' ] || fail "narrowed output: $(cat "$DIR/out")"
+# ... refused when only the operator's list has the host (EHOST)
+if echo "$URL" | "$OUTLAYER" run --allow-http 127.0.0.1 --request-http-allow "api.example.com,*.example.org" \
+    "$ORACLE" > "$DIR/out" 2> "$DIR/err"; then
+    fail "reached a host the request did not allow"
+fi
+grep -q "host not on the allow-list" "$DIR/err" || fail "stderr: $(cat "$DIR/err")"
+# ... a request cannot widen the operator's list
+if echo "$URL" | "$OUTLAYER" run --allow-http api.example.com --request-http-allow "*" "$ORACLE" > "$DIR/out" 2> "$DIR/err"; then
+    fail "the request widened the allow-list"
+fi
+grep -q "host not on the allow-list" "$DIR/err" || fail "stderr: $(cat "$DIR/err")"
+# ... and a malformed list is a usage error
+set +e
+"$OUTLAYER" run --allow-http 127.0.0.1 --request-http-allow "http://x" "$ORACLE" < /dev/null > /dev/null 2> "$DIR/err"; rc=$?
+set -e
+[ $rc -eq 64 ] && grep -q "bad host pattern" "$DIR/err" || fail "--request-http-allow http://x: rc $rc $(cat "$DIR/err")"
+set +e
+"$OUTLAYER" request --http-allow "a.org:80" --wasm-url http://x/p.wasm --hash 00 > /dev/null 2> "$DIR/err"; rc=$?
+set -e
+[ $rc -eq 64 ] && grep -q "bad host pattern" "$DIR/err" || fail "request --http-allow a.org:80: rc $rc $(cat "$DIR/err")"
+
 # usage: one pattern per flag
 if "$OUTLAYER" run --allow-http "a.org,b.org" "$ORACLE" < /dev/null > /dev/null 2>&1; then fail "accepted a list"; fi
 # verify-vrf: RFC 9381 B.3 Example 17 (alpha = 0x72 = "r")

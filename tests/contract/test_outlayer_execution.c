@@ -111,6 +111,68 @@ static void test_request_event_and_yield_exact(void **state)
     assert_string_equal(mock_log(0), event);
 }
 
+/* The optional http_allow (ours): carried into request_data after the
+ * reference's keys; malformed or too long lists fail the call. */
+static void test_request_http_allow(void **state)
+{
+    (void)state;
+    size_t y = request("{\"code_source\":" GITHUB ",\"resource_limits\":" LIMITS
+                       ",\"input_data\":\"{}\",\"http_allow\":\"api.example.com, *.example.org,[::1]\"}",
+                       PAY);
+    const char *request_data =
+        "{\"request_id\":0,\"sender_id\":\"carol.testnet\",\"code_source\":" GITHUB ",\"resource_limits\":" LIMITS
+        ",\"input_data\":\"{}\",\"secrets_ref\":null,\"response_format\":\"Text\",\"payment\":\"" PAY
+        "\",\"timestamp\":1731000000000000000,\"compile_only\":false,\"force_rebuild\":false,"
+        "\"store_on_fastfs\":false,\"http_allow\":\"api.example.com, *.example.org,[::1]\"}";
+    struct mock_yield *yd = mock_yield(y);
+    assert_int_equal(yd->args_len, strlen(request_data));
+    assert_memory_equal(yd->args, request_data, yd->args_len);
+    assert_int_equal(mock_log_count(), 1);
+    assert_non_null(strstr(mock_log(0), "\\\"store_on_fastfs\\\":false,\\\"http_allow\\\":\\\"api.example.com, "
+                                        "*.example.org,[::1]\\\"}\",\"data_id\""));
+    /* the callback still accepts the request_data it gets back */
+    resolve("{\"request_id\":0,\"response\":{\"success\":true,\"output\":{\"Text\":\"ok\"},\"error\":null,"
+            "\"resources_used\":{\"instructions\":1,\"time_ms\":1,\"compile_time_ms\":null},"
+            "\"compilation_note\":null}}");
+    assert_true(run_callback(y));
+
+    /* an explicit null is the same as leaving it out; an empty list is kept */
+    y = request("{\"code_source\":" GITHUB ",\"resource_limits\":" LIMITS ",\"http_allow\":null}", PAY);
+    assert_null(strstr(fmt("%.*s", (int)mock_yield(y)->args_len, (const char *)mock_yield(y)->args), "http_allow"));
+    y = request("{\"code_source\":" GITHUB ",\"resource_limits\":" LIMITS ",\"http_allow\":\"\"}", PAY);
+    assert_non_null(
+        strstr(fmt("%.*s", (int)mock_yield(y)->args_len, (const char *)mock_yield(y)->args), ",\"http_allow\":\"\"}"));
+
+    mock_set_predecessor(USER);
+    mock_set_deposit(u128_dec(PAY));
+    const char *bad[][2] = {
+        {"\"http://api.example.com\"", "http_allow: bad host pattern \"http://api.example.com\""},
+        {"\"api.example.com:443\"", "bad host pattern \"api.example.com:443\""},
+        {"\"a.org,*a.org\"", "bad host pattern \"*a.org\""},
+        {"\"256.0.0.1\"", "bad host pattern \"256.0.0.1\""},
+        {"\"a..org\"", "bad host pattern"},
+        {"\"[zz::1]\"", "bad host pattern"},
+        {"\"a.org;b.org\"", "bad host pattern"},
+        {"[\"a.org\"]", "http_allow must be a string"},
+        {"7", "http_allow must be a string"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        call_panics(ol_request_execution,
+                    fmt("{\"code_source\":" GITHUB ",\"resource_limits\":" LIMITS ",\"http_allow\":%s}", bad[i][0]),
+                    bad[i][1]);
+    /* the length cap: 1024 bytes pass, 1025 do not */
+    char big[1030];
+    memset(big, 'a', sizeof big);
+    for (size_t i = 60; i < sizeof big; i += 61)
+        big[i] = ',';
+    call_panics(ol_request_execution,
+                fmt("{\"code_source\":" GITHUB ",\"resource_limits\":" LIMITS ",\"http_allow\":\"%.1025s\"}", big),
+                "http_allow is 1025 bytes, more than the limit of 1024");
+    call_ok(ol_request_execution,
+            fmt("{\"code_source\":" GITHUB ",\"resource_limits\":" LIMITS ",\"http_allow\":\"%.1024s\"}", big));
+    mock_set_deposit(0);
+}
+
 /* The pending request's Borsh record, byte for byte (reference layout). */
 static void test_request_borsh_layout(void **state)
 {
@@ -671,6 +733,7 @@ int main(void)
         cmocka_unit_test_setup(test_clear_all_pending_requests, setup),
         cmocka_unit_test_setup(test_clear_all_respects_log_limit, setup),
         cmocka_unit_test_setup(test_resolve_checks, setup),
+        cmocka_unit_test_setup(test_request_http_allow, setup),
     };
     int rc = cmocka_run_group_tests_name("outlayer_execution", tests, NULL, NULL);
     mock_reset();

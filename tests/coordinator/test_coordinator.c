@@ -495,6 +495,20 @@ static void test_create_bad_input(void **st)
     callj("POST", "/executions/create", TOK, j, &r);
     expect_error(&r, 422, "response_format");
     reply_free(&r);
+    /* http_allow (the request's narrowing of the worker's HTTP allow-list): a string of at most 1024 bytes */
+    j = exec_request(7, "d", "a/b", "main");
+    json_object_set_new(j, "http_allow", json_pack("[s]", "a.org"));
+    callj("POST", "/executions/create", TOK, j, &r);
+    expect_error(&r, 422, "http_allow");
+    reply_free(&r);
+    char long_allow[1026];
+    memset(long_allow, 'a', 1025);
+    long_allow[1025] = 0;
+    j = exec_request(7, "d", "a/b", "main");
+    json_object_set_new(j, "http_allow", json_string(long_allow));
+    callj("POST", "/executions/create", TOK, j, &r);
+    expect_error(&r, 422, "longer than 1024");
+    reply_free(&r);
     /* over the 1 MiB JSON limit */
     size_t big = (1 << 20) + 100;
     char *b = malloc(big + 1);
@@ -558,7 +572,10 @@ static void test_create_bad_input(void **st)
 static void test_full_cycle(void **st)
 {
     reply r, t, c;
-    assert_int_equal(create(TOK, exec_request(100, "d100", "alice/project", COMMIT), &r), 201);
+    /* with the request's narrowing of the worker's HTTP allow-list, handed to both tasks */
+    json_t *er100 = exec_request(100, "d100", "alice/project", COMMIT);
+    json_object_set_new(er100, "http_allow", json_string("api.example.com,*.example.org"));
+    assert_int_equal(create(TOK, er100, &r), 201);
     assert_int_equal(jint(r.json, "request_id"), 100);
     assert_true(json_is_true(json_object_get(r.json, "created")));
     reply_free(&r);
@@ -576,6 +593,7 @@ static void test_full_cycle(void **st)
     assert_int_equal(jint(t.json, "lease_seconds"), 2);
     assert_int_equal(jint(t.json, "attempt"), 1);
     assert_null(json_object_get(t.json, "abandoned_reason"));
+    assert_string_equal(jstr(t.json, "http_allow"), "api.example.com,*.example.org");
     /* claim under someone else's name is refused */
     claim(TOK, t.json, "wB", "[\"compilation\"]", &r);
     expect_error(&r, 409, "not held");
@@ -624,6 +642,7 @@ static void test_full_cycle(void **st)
     /* the execute task goes to an execution worker */
     assert_int_equal(poll_task(TOK2, "execution", "wB", 5, &t), 200);
     assert_int_equal(jint(t.json, "request_id"), 100);
+    assert_string_equal(jstr(t.json, "http_allow"), "api.example.com,*.example.org");
     assert_int_equal(claim(TOK2, t.json, "wB", "[\"execution\"]", &c), 200);
     job = json_array_get(json_object_get(c.json, "jobs"), 0);
     assert_string_equal(jstr(job, "job_type"), "execute");

@@ -1,6 +1,7 @@
 /* Fuzzes what outlayer_v1 decodes from a program: the http_request
  * encoding (hostapi_decode_request) and the allow-list match of a host
- * name (hostapi_host_allowed). Every span must lie inside the input. */
+ * name (hostapi_host_allowed), and a request's http_allow
+ * (hostapi_allow_validate). Every span must lie inside the input. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,8 +32,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *allow = strndup((const char *)data, (size_t)(nul - data));
         char *host = strndup((const char *)nul + 1, size - (size_t)(nul - data) - 1);
         bool ip;
-        if (allow && host)
+        if (allow && host) {
             (void)hostapi_host_allowed(allow, host, &ip);
+            char why[200] = "";
+            /* a valid list is under the cap; an invalid one says why */
+            if (hostapi_allow_validate(allow, why, sizeof why)) {
+                if (strlen(allow) > HOSTAPI_ALLOW_MAX_LEN)
+                    abort();
+            } else if (!why[0]) {
+                abort();
+            }
+        }
         free(allow);
         free(host);
     }

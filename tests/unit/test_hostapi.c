@@ -572,6 +572,82 @@ static void test_https_with_test_ca(void **st)
     assert_true(code == HOSTAPI_ENETWORK || code == HOSTAPI_ETIMEOUT);
 }
 
+/* The request's http_allow narrows the operator's list: a host must be on both. */
+static void test_request_narrowing(void **st)
+{
+    (void)st;
+    char url[128];
+    enc ok = request("GET", "/price", NULL, NULL); /* 127.0.0.1 */
+    snprintf(url, sizeof url, "http://127.0.0.2:%u/price", port);
+    enc other = request("GET", url, NULL, NULL);
+    hostapi_config narrow = {.request_http_allow = "127.0.0.1"};
+    /* allowed by both */
+    assert_int_equal(probe_code("127.0.0.1,127.0.0.2", &narrow, "raw", NULL, &ok), HOSTAPI_OK);
+    /* the operator allows 127.0.0.2, the request does not */
+    assert_int_equal(probe_code("127.0.0.1,127.0.0.2", &narrow, "raw", NULL, &other), HOSTAPI_EHOST);
+    /* a request can never widen the operator's list */
+    hostapi_config wide = {.request_http_allow = "*"};
+    assert_int_equal(probe_code("127.0.0.1", &wide, "raw", NULL, &other), HOSTAPI_EHOST);
+    assert_int_equal(probe_code("127.0.0.1", &wide, "raw", NULL, &ok), HOSTAPI_OK);
+    hostapi_config both = {.request_http_allow = "127.0.0.1, 127.0.0.2"};
+    assert_int_equal(probe_code("127.0.0.1", &both, "raw", NULL, &other), HOSTAPI_EHOST);
+    assert_int_equal(probe_code(NULL, &both, "raw", NULL, &ok), HOSTAPI_EDISABLED);
+    /* the request's IP literal does not admit a private address the operator's
+     * list only admits by name pattern */
+    assert_int_equal(probe_code("*", &narrow, "raw", NULL, &ok), HOSTAPI_EADDR);
+    /* a redirect is checked against the request's list too */
+    enc redir = request("GET", "/redirect-local", NULL, NULL);
+    hostapi_config priv_narrow = {.allow_private = true, .request_http_allow = "127.0.0.1"};
+    assert_int_equal(probe_code("127.0.0.1,localhost", &priv_narrow, "raw", NULL, &redir), HOSTAPI_EHOST);
+    hostapi_config priv_both = {.allow_private = true, .request_http_allow = "127.0.0.1 localhost"};
+    assert_int_equal(probe_code("127.0.0.1,localhost", &priv_both, "raw", NULL, &redir), HOSTAPI_OK);
+    /* an empty request list allows nothing: HTTP is off for the run */
+    hostapi_config none = {.request_http_allow = ""};
+    assert_int_equal(probe_code("127.0.0.1", &none, "raw", NULL, &ok), HOSTAPI_EDISABLED);
+    /* a malformed request list refuses the context with a reason */
+    char err[200] = "";
+    hostapi_config bad = {.http_allow = "*", .request_http_allow = "api.example.com,http://x"};
+    assert_null(hostapi_ctx_new_checked(&bad, err, sizeof err));
+    assert_non_null(strstr(err, "http_allow is malformed"));
+    assert_non_null(strstr(err, "http://x"));
+}
+
+static void test_allow_validate(void **st)
+{
+    (void)st;
+    char err[200];
+    const char *good[] = {"",
+                          "*",
+                          "api.example.com",
+                          "*.example.com",
+                          "a.org, 127.0.0.1",
+                          "[::1] [2001:db8::1],x-y.example",
+                          " , api.example.com ,",
+                          "localhost",
+                          NULL};
+    for (size_t i = 0; good[i]; i++)
+        if (!hostapi_allow_validate(good[i], err, sizeof err))
+            fail_msg("\"%s\" refused: %s", good[i], err);
+    const char *bad[] = {"http://a.org", "a.org/path", "a.org:443", "*.",        "**",          "*a.org",
+                         "a..org",       "-a.org",     "a-.org",    "256.1.1.1", "1.2.3",       "1.2.3.4.5",
+                         "[::1",         "[zz::1]",    "*.1.2.3.4", "a_b.org",   "a.org;b.org", NULL};
+    for (size_t i = 0; bad[i]; i++) {
+        err[0] = 0;
+        if (hostapi_allow_validate(bad[i], err, sizeof err))
+            fail_msg("\"%s\" accepted", bad[i]);
+        assert_non_null(strstr(err, "bad host pattern"));
+    }
+    char big[HOSTAPI_ALLOW_MAX_LEN + 2];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    for (size_t i = 60; i < sizeof big - 1; i += 61)
+        big[i] = ',';
+    assert_false(hostapi_allow_validate(big, err, sizeof err));
+    assert_non_null(strstr(err, "at most 1024"));
+    big[HOSTAPI_ALLOW_MAX_LEN] = 0;
+    assert_true(hostapi_allow_validate(big, err, sizeof err));
+}
+
 static void test_allow_list(void **st)
 {
     (void)st;
@@ -604,6 +680,8 @@ int main(void)
         cmocka_unit_test(test_post_headers_body),
         cmocka_unit_test(test_redirect_followed),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_request_narrowing),
+        cmocka_unit_test(test_allow_validate),
         cmocka_unit_test(test_caps),
         cmocka_unit_test(test_time_budget),
         cmocka_unit_test(test_job_deadline_counts_http_time),

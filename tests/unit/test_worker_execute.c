@@ -353,6 +353,85 @@ static void test_block_events(void **state)
     free(evs);
 }
 
+/* The creates of a one-log block whose event carries request_data rd. */
+static json_t *creates_for(const char *rd)
+{
+    json_t *data_id = json_array();
+    for (int i = 0; i < 32; i++)
+        json_array_append_new(data_id, json_integer(i));
+    json_t *ev =
+        json_pack("{s:s, s:s, s:s, s:[{s:s, s:o, s:i}]}", "standard", "near-outlayer", "version", "1.0.0", "event",
+                  "execution_requested", "data", "request_data", rd, "data_id", data_id, "timestamp", 99);
+    char *evs = json_dumps(ev, JSON_COMPACT);
+    char log[4096];
+    snprintf(log, sizeof log, "EVENT_JSON:%s", evs);
+    json_t *block = json_pack("{s:[{s:[{s:{s:s, s:s}, s:{s:{s:[s], s:i}}, s:s}]}]}", "shards",
+                              "receipt_execution_outcomes", "receipt", "receiver_id", "outlayer.near", "receipt_id",
+                              "R1", "execution_outcome", "outcome", "logs", log, "gas_burnt", 1, "tx_hash", "T1");
+    json_t *creates = NULL;
+    char err[WK_ERR] = "";
+    assert_int_equal(wk_block_events(block, 42, "outlayer.near", &creates, err, sizeof err), 0);
+    json_decref(block);
+    json_decref(ev);
+    free(evs);
+    return creates;
+}
+
+/* request_execution's http_allow: carried from the event to the request, and
+ * a malformed one fails the job before the program runs. */
+static void test_request_http_allow(void **state)
+{
+#define RD_HEAD                                                                                               \
+    "{\"request_id\":3,\"sender_id\":\"bob.near\",\"code_source\":{\"WasmUrl\":{\"url\":\"http://h/p.wasm\"," \
+    "\"hash\":\"aa\",\"build_target\":null}},\"resource_limits\":{\"max_instructions\":1000,"                 \
+    "\"max_memory_mb\":8,\"max_execution_seconds\":5},\"input_data\":\"in\",\"secrets_ref\":null,"            \
+    "\"response_format\":\"Text\",\"payment\":\"77\",\"timestamp\":99,\"compile_only\":false,"                \
+    "\"force_rebuild\":false,\"store_on_fastfs\":false"
+    char err[WK_ERR] = "";
+    wk_request r;
+    json_t *creates = creates_for(RD_HEAD "}");
+    assert_int_equal(json_array_size(creates), 1);
+    assert_null(json_object_get(json_array_get(creates, 0), "http_allow"));
+    assert_int_equal(wk_request_parse(json_array_get(creates, 0), &r, err, sizeof err), 0);
+    assert_null(r.http_allow);
+    wk_request_free(&r);
+    json_decref(creates);
+
+    creates = creates_for(RD_HEAD ",\"http_allow\":\"api.example.com,*.example.org\"}");
+    assert_int_equal(json_array_size(creates), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(creates, 0), "http_allow")),
+                        "api.example.com,*.example.org");
+    assert_int_equal(wk_request_parse(json_array_get(creates, 0), &r, err, sizeof err), 0);
+    assert_string_equal(r.http_allow, "api.example.com,*.example.org");
+    wk_request_free(&r);
+    json_decref(creates);
+
+    /* not a string: the event is skipped rather than run with a wider policy */
+    creates = creates_for(RD_HEAD ",\"http_allow\":[\"api.example.com\"]}");
+    assert_int_equal(json_array_size(creates), 0);
+    json_decref(creates);
+
+    /* a malformed list that got past the contract fails the job with a reason */
+    make_req(&r, "", "Text", 0, 0, 0);
+    r.http_allow = strdup("api.example.com,http://evil");
+    wk_exec_limits lim = {.max_output_bytes = 4096, .http_allow = "*"};
+    wk_result res;
+    wk_execute(&r, probe, probe_len, NULL, &lim, &res);
+    assert_false(res.success);
+    assert_string_equal(res.category, "execution_failed");
+    assert_non_null(strstr(res.error, "http_allow is malformed"));
+    assert_non_null(strstr(res.error, "http://evil"));
+    wk_result_free(&res);
+    /* a valid one lets the program run */
+    free(r.http_allow);
+    r.http_allow = strdup("api.example.com");
+    wk_execute(&r, probe, probe_len, NULL, &lim, &res);
+    assert_null(res.error);
+    wk_result_free(&res);
+    wk_request_free(&r);
+#undef RD_HEAD
+}
+
 static void test_urls_and_cache(void **state)
 {
     char *u = wk_feed_block_url("http://h:3030/v0", 42);
@@ -412,7 +491,7 @@ int main(void)
         cmocka_unit_test(test_parse_request),  cmocka_unit_test(test_env),
         cmocka_unit_test(test_run_ok_formats), cmocka_unit_test(test_run_limits),
         cmocka_unit_test(test_resolve_args),   cmocka_unit_test(test_block_events),
-        cmocka_unit_test(test_urls_and_cache),
+        cmocka_unit_test(test_urls_and_cache), cmocka_unit_test(test_request_http_allow),
     };
     return cmocka_run_group_tests(tests, load_probe, free_probe);
 }

@@ -8,6 +8,7 @@
 #     the attested transcript hash shown); with the worker's transcript file
 #     (the mock server stopped by then) it replays and every field matches;
 #     a transcript with one byte changed is a mismatch (exit 1)
+#   outlayer request --http-allow narrows the worker's list: allowed / refused
 #   the VRF dice: not re-executable here (only the worker's key makes the
 #     outputs): exit 3 with a vrf row saying so
 # Ports: outlayer dev at 47200 + 10k (k < 8); the mock server's by the OS.
@@ -83,6 +84,16 @@ hash=$(grep -oE 'transcript hash [0-9a-f]{64}' "$T/verify.out" | awk '{print $3}
 file=$(ls "$T"/transcripts/*.http 2>/dev/null | head -1)
 [ -n "$file" ] && [ "$(sha256sum "$file" | cut -d' ' -f1)" = "$hash" ] && pass "the worker's transcript file hashes to $hash" ||
     fail "no transcript file hashing to the attested $hash in $T/transcripts"
+# outlayer request --http-allow: the request narrows the worker's HTTP_ALLOW=127.0.0.1 (contract
+# request_execution's http_allow, through the event and the coordinator to the worker)
+request --wasm $B/sdk/price_oracle.wasm --input "http://127.0.0.1:$MPORT/quote.json" --format Json \
+    --http-allow "127.0.0.1,api.example.com" > /dev/null
+grep -q '"price":6.25' "$T/req.json" && pass "request --http-allow 127.0.0.1,api.example.com: the price" ||
+    { fail "request --http-allow 127.0.0.1,...: no price"; cat "$T/req.json" "$T/req.err"; }
+request --wasm $B/sdk/price_oracle.wasm --input "http://127.0.0.1:$MPORT/quote.json" --format Json \
+    --http-allow "api.example.com" > /dev/null
+grep -q 'host not on the allow-list' "$T/req.json" && pass "request --http-allow api.example.com: 127.0.0.1 refused" ||
+    { fail "request --http-allow api.example.com reached 127.0.0.1"; cat "$T/req.json" "$T/req.err"; }
 kill "$MOCK_PID" 2>/dev/null; wait "$MOCK_PID" 2>/dev/null; MOCK_PID=
 verify "$tx" --http-transcript "$file"
 expect 0 "replayed from the transcript (server gone)" '^http_transcript +match' '^http +match' '^output +match' \

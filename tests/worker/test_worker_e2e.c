@@ -486,6 +486,29 @@ static void test_http_oracle(void **state)
     assert_int_equal(log_count("attestation not stored", ""), 0);
 }
 
+/* A request's http_allow (request_execution, through the contract's event
+ * and the coordinator) narrows the worker's --http-allow 127.0.0.1,localhost:
+ * a host both allow is reached; one only the worker allows is refused. */
+static void test_http_request_narrows(void **state)
+{
+    char *src = wasm_url_source("/oracle.wasm", oracle_hash);
+    char input[128], *value = NULL;
+    snprintf(input, sizeof input, "http://127.0.0.1:%d/quote.json", files_port);
+    json_t *d = run_request_ex(src, LIMITS(1000000000, 32, 10), input, "Json",
+                               "{\"http_allow\":\"127.0.0.1,api.example.com\"}", &value);
+    assert_string_equal(value, "{\"price\":7.5,\"status\":200}");
+    assert_true(json_is_true(json_object_get(d, "success")));
+    json_decref(d);
+    free(value);
+    /* the worker allows 127.0.0.1, this request only localhost */
+    expect_failure_ex(src, LIMITS(1000000000, 32, 10), input, "{\"http_allow\":\"localhost\"}",
+                      "host not on the allow-list");
+    /* the request cannot widen the worker's list */
+    snprintf(input, sizeof input, "http://127.0.0.2:%d/quote.json", files_port);
+    expect_failure_ex(src, LIMITS(1000000000, 32, 10), input, "{\"http_allow\":\"*\"}", "host not on the allow-list");
+    free(src);
+}
+
 /* How many attestation records the coordinator stored that match the SQL
  * condition `where` (one text parameter); the worker sends the record after
  * the resolve, so this waits up to 5 s for the first one. */
@@ -1147,6 +1170,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wasm_url_success),
         cmocka_unit_test(test_http_oracle),
+        cmocka_unit_test(test_http_request_narrows),
         cmocka_unit_test(test_vrf_dice),     /* issue 16 */
         cmocka_unit_test(test_ai_completion), /* issue 16 (needs the keystore: before the tests that stop it) */
         cmocka_unit_test(test_wasm_url_failures),
