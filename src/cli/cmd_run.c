@@ -46,6 +46,9 @@ void cmd_run_help(FILE *out)
             "                      patterns: api.example.com, *.example.com, *, or an IP\n"
             "                      literal such as 127.0.0.1 (which also admits that private\n"
             "                      or loopback address). Default: no HTTP\n"
+            "  --engine interp|jit the engine's tier: jit (x86-64 machine code; the default on\n"
+            "                      x86-64 Linux) or interp (the interpreter; elsewhere). Both give\n"
+            "                      the same output and instruction count. Default: $OLW_ENGINE if set\n"
             "  --json              the report as one JSON object (last line of stderr)\n"
             "  -h, --help          this help\n"
             "  -- ARGS...          arguments for the program (argv[0] is the file's name)\n"
@@ -85,6 +88,7 @@ typedef struct run_args {
     runner_replay replay_cfg;
     char *http_allow; /* --allow-http patterns, comma separated; NULL = none */
     hostapi_ctx *hostapi;
+    olw_engine engine; /* --engine; OLW_ENGINE_DEFAULT when not given */
 } run_args;
 
 /* "--name value" or "--name=value": the value, advancing *i; NULL if absent. */
@@ -180,6 +184,14 @@ static int parse_args(int argc, char **argv, run_args *a)
                 n[old++] = ',';
             strcpy(n + old, v);
             a->http_allow = n;
+        } else if (is_option(arg, "--engine")) {
+            v = option_value(argc, argv, &i, "--engine");
+            if (v && strcmp(v, "interp") == 0)
+                a->engine = OLW_ENGINE_INTERP;
+            else if (v && strcmp(v, "jit") == 0)
+                a->engine = OLW_ENGINE_JIT;
+            else
+                return usage_error("--engine needs interp or jit", v);
         } else if (is_option(arg, "--env")) {
             v = option_value(argc, argv, &i, "--env");
             if (!v || !strchr(v, '=') || v[0] == '=')
@@ -426,6 +438,7 @@ int cmd_run(int argc, char **argv)
         .stdout_sink = write_stdout,
         .stderr_sink = write_stderr,
         .replay = a.replay ? &a.replay_cfg : NULL,
+        .engine = a.engine,
     };
     hostapi_config hc = {.http_allow = a.http_allow};
     a.hostapi = hostapi_ctx_new(&hc);
