@@ -471,11 +471,11 @@ L_GLOBAL_SET:
 #define FIRST_I32_SHR_U SET_U32(1, U32(2) >> (U32(3) & 31)), 4
 #define FIRST_I32_ROTL SET_U32(1, (U32(2) << (U32(3) & 31)) | (U32(2) >> ((32 - U32(3)) & 31))), 4
 #define FIRST_I32_SHL_ADD SET_U32(1, (U32(2) << (U32(3) & 31)) + U32(4)), 5
-#define FIRST_F64_MUL SET_F64(1, F64(2) * F64(3)), 4
+#define FIRST_F64_MUL SET_F64(1, f64_mul(F64(2), F64(3))), 4
 #define FIRST_F64_ADD_MUL                                                         \
     ({                                                                            \
-        double prod_ = F64(2) * F64(3); /* its own statement: never contracted */ \
-        SET_F64(1, F64(4) + prod_);                                               \
+        double prod_ = f64_mul(F64(2), F64(3)); /* its own statement: never contracted */ \
+        SET_F64(1, f64_add(F64(4), prod_));                                               \
     }),                                                                           \
         5
 #define FIRST_COPY S(1) = S(2), 3

@@ -49,12 +49,36 @@ static inline double bits_f64(uint64_t u)
     return f;
 }
 
+/* Commutative float arithmetic with its operand order pinned: when both
+ * operands are NaN, x86's addsd/mulsd return the first one's payload
+ * (quieted), and a compiler may swap the operands of a + b. Pinned, the
+ * interpreter, the helpers of the compiling tier and its machine code
+ * (which emits the same instruction, first operand first) always agree. */
+#if defined(__x86_64__)
+#define PINNED(name, T, insn, reg)                           \
+    static inline T name(T a, T b)                           \
+    {                                                        \
+        __asm__(insn " %1, %0" : "+x"(a) : reg(b));          \
+        return a;                                            \
+    }
+PINNED(f32_add, float, "addss", "xm")
+PINNED(f32_mul, float, "mulss", "xm")
+PINNED(f64_add, double, "addsd", "xm")
+PINNED(f64_mul, double, "mulsd", "xm")
+#undef PINNED
+#else
+static inline float f32_add(float a, float b) { return a + b; }
+static inline float f32_mul(float a, float b) { return a * b; }
+static inline double f64_add(double a, double b) { return a + b; }
+static inline double f64_mul(double a, double b) { return a * b; }
+#endif
+
 /* min/max: a NaN operand gives a NaN (a + b propagates it, quieted); with
  * equal operands the sign matters only for zeros: min(-0, +0) = -0. */
 static inline float f32_min(float a, float b)
 {
     if (a != a || b != b)
-        return a + b;
+        return f32_add(a, b);
     if (a == b)
         return bits_f32(f32_bits(a) | f32_bits(b));
     return a < b ? a : b;
@@ -62,7 +86,7 @@ static inline float f32_min(float a, float b)
 static inline float f32_max(float a, float b)
 {
     if (a != a || b != b)
-        return a + b;
+        return f32_add(a, b);
     if (a == b)
         return bits_f32(f32_bits(a) & f32_bits(b));
     return a > b ? a : b;
@@ -70,7 +94,7 @@ static inline float f32_max(float a, float b)
 static inline double f64_min(double a, double b)
 {
     if (a != a || b != b)
-        return a + b;
+        return f64_add(a, b);
     if (a == b)
         return bits_f64(f64_bits(a) | f64_bits(b));
     return a < b ? a : b;
@@ -78,7 +102,7 @@ static inline double f64_min(double a, double b)
 static inline double f64_max(double a, double b)
 {
     if (a != a || b != b)
-        return a + b;
+        return f64_add(a, b);
     if (a == b)
         return bits_f64(f64_bits(a) & f64_bits(b));
     return a > b ? a : b;
@@ -293,9 +317,9 @@ static inline uint64_t sat_u64(double x)
     UN(F32_TRUNC, SET_F32(1, f32_trunc(F32(2)))) \
     UN(F32_NEAREST, SET_F32(1, f32_nearest(F32(2)))) \
     UN(F32_SQRT, SET_F32(1, sqrtf(F32(2)))) \
-    BIN(F32_ADD, SET_F32(1, F32(2) + F32(3))) \
+    BIN(F32_ADD, SET_F32(1, f32_add(F32(2), F32(3)))) \
     BIN(F32_SUB, SET_F32(1, F32(2) - F32(3))) \
-    BIN(F32_MUL, SET_F32(1, F32(2) * F32(3))) \
+    BIN(F32_MUL, SET_F32(1, f32_mul(F32(2), F32(3)))) \
     BIN(F32_DIV, SET_F32(1, F32(2) / F32(3))) \
     BIN(F32_MIN, SET_F32(1, f32_min(F32(2), F32(3)))) \
     BIN(F32_MAX, SET_F32(1, f32_max(F32(2), F32(3)))) \
@@ -307,19 +331,19 @@ static inline uint64_t sat_u64(double x)
     UN(F64_TRUNC, SET_F64(1, f64_trunc(F64(2)))) \
     UN(F64_NEAREST, SET_F64(1, f64_nearest(F64(2)))) \
     UN(F64_SQRT, SET_F64(1, sqrt(F64(2)))) \
-    BIN(F64_ADD, SET_F64(1, F64(2) + F64(3))) \
+    BIN(F64_ADD, SET_F64(1, f64_add(F64(2), F64(3)))) \
     BIN(F64_SUB, SET_F64(1, F64(2) - F64(3))) \
-    BIN(F64_MUL, SET_F64(1, F64(2) * F64(3))) \
+    BIN(F64_MUL, SET_F64(1, f64_mul(F64(2), F64(3)))) \
     BIN(F64_DIV, SET_F64(1, F64(2) / F64(3))) \
     BIN(F64_MIN, SET_F64(1, f64_min(F64(2), F64(3)))) \
     BIN(F64_MAX, SET_F64(1, f64_max(F64(2), F64(3)))) \
     /* f64.mul fused into f64.add/sub: the product is rounded to a double \
      * first, exactly as the pair of instructions does (x86-64's baseline \
      * has no fused multiply-add for the compiler to contract this into) */ \
-    BLOCK(F64_MUL_ADD, 5, double prod_ = F64(2) * F64(3); double z_ = F64(4); SET_F64(1, prod_ + z_);) \
-    BLOCK(F64_ADD_MUL, 5, double prod_ = F64(2) * F64(3); double z_ = F64(4); SET_F64(1, z_ + prod_);) \
-    BLOCK(F64_MUL_SUB, 5, double prod_ = F64(2) * F64(3); double z_ = F64(4); SET_F64(1, prod_ - z_);) \
-    BLOCK(F64_SUB_MUL, 5, double prod_ = F64(2) * F64(3); double z_ = F64(4); SET_F64(1, z_ - prod_);) \
+    BLOCK(F64_MUL_ADD, 5, double prod_ = f64_mul(F64(2), F64(3)); double z_ = F64(4); SET_F64(1, f64_add(prod_, z_));) \
+    BLOCK(F64_ADD_MUL, 5, double prod_ = f64_mul(F64(2), F64(3)); double z_ = F64(4); SET_F64(1, f64_add(z_, prod_));) \
+    BLOCK(F64_MUL_SUB, 5, double prod_ = f64_mul(F64(2), F64(3)); double z_ = F64(4); SET_F64(1, prod_ - z_);) \
+    BLOCK(F64_SUB_MUL, 5, double prod_ = f64_mul(F64(2), F64(3)); double z_ = F64(4); SET_F64(1, z_ - prod_);) \
     BIN(F64_COPYSIGN, SET_U64(1, (U64(2) & 0x7fffffffffffffffull) | (U64(3) & 0x8000000000000000ull))) \
     /* Trapping truncations: NaN is an invalid conversion, anything whose \
      * truncation is out of the target range an overflow. */ \

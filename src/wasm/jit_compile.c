@@ -241,9 +241,9 @@ static void call_helper(jc *c, const void *fn, const olw_cell *ip, int op)
     x64_mov_imm(b, RDX, (uint64_t)(uintptr_t)ip);
     x64_mov_imm(b, RCX, (uint64_t)op);
     x64_call_abs(b, fn);
+    x64_load(b, true, R15, CTX(fuel)); /* what the helper charged, trap or not */
     x64_rr(b, 0, false, 0x85, 1, RAX, RAX); /* test eax, eax */
     x64_jcc_to(b, CC_NE, c->trap_common);
-    x64_load(b, true, R15, CTX(fuel));
     reload_memory(c);
 }
 
@@ -705,6 +705,61 @@ static size_t emit_instr(jc *c, size_t at, int op)
     case WOP_F32_SUB: emit_sse_bin(c, ip, false, 0x5C); return 4;
     case WOP_F32_MUL: emit_sse_bin(c, ip, false, 0x59); return 4;
     case WOP_F32_DIV: emit_sse_bin(c, ip, false, 0x5E); return 4;
+    case WOP_F64_MUL_ADD: case WOP_F64_ADD_MUL: case WOP_F64_MUL_SUB: case WOP_F64_SUB_MUL: {
+        /* the product rounded first, then the add/sub, operands in the
+         * interpreter's order (interp_ops.h) */
+        x64_rm(b, 0xF2, false, 0x0F10, 2, 0, slot(c, ip, 2)); /* movsd xmm0, x */
+        x64_rm(b, 0xF2, false, 0x0F59, 2, 0, slot(c, ip, 3)); /* mulsd xmm0, y */
+        if (op == WOP_F64_MUL_ADD || op == WOP_F64_MUL_SUB) {
+            x64_rm(b, 0xF2, false, op == WOP_F64_MUL_ADD ? 0x0F58 : 0x0F5C, 2, 0, slot(c, ip, 4));
+            x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
+        } else {
+            x64_rm(b, 0xF2, false, 0x0F10, 2, 1, slot(c, ip, 4));                  /* movsd xmm1, z */
+            x64_rr(b, 0xF2, false, op == WOP_F64_ADD_MUL ? 0x0F58 : 0x0F5C, 2, 1, 0); /* xmm1 op= xmm0 */
+            x64_rm(b, 0xF2, false, 0x0F11, 2, 1, slot(c, ip, 1));
+        }
+        return 5;
+    }
+    case WOP_F64_SQRT:
+        x64_rm(b, 0xF2, false, 0x0F51, 2, 0, slot(c, ip, 2)); /* sqrtsd xmm0, [a] */
+        x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
+        return 3;
+    case WOP_F64_CONVERT_I32_S:
+        x64_rm(b, 0xF2, false, 0x0F2A, 2, 0, slot(c, ip, 2)); /* cvtsi2sd xmm0, dword [a] */
+        x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
+        return 3;
+    case WOP_F64_CONVERT_I64_S:
+        x64_rm(b, 0xF2, true, 0x0F2A, 2, 0, slot(c, ip, 2)); /* cvtsi2sd xmm0, qword [a] */
+        x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
+        return 3;
+    case WOP_F64_CONVERT_I32_U:
+        x64_load(b, false, RAX, slot(c, ip, 2)); /* zero-extended: exact as a signed 64-bit value */
+        x64_rr(b, 0xF2, true, 0x0F2A, 2, 0, RAX);
+        x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
+        return 3;
+    case WOP_F64_PROMOTE_F32:
+        x64_rm(b, 0xF3, false, 0x0F5A, 2, 0, slot(c, ip, 2)); /* cvtss2sd xmm0, [a] */
+        x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
+        return 3;
+    case WOP_F32_DEMOTE_F64:
+        x64_rm(b, 0xF2, false, 0x0F5A, 2, 0, slot(c, ip, 2)); /* cvtsd2ss xmm0, [a] */
+        x64_rr(b, 0x66, false, 0x0F7E, 2, 0, RAX);
+        store_result(c, ip, RAX);
+        return 3;
+    case WOP_F64_ABS:
+    case WOP_F64_NEG:
+        x64_load(b, true, RAX, slot(c, ip, 2));
+        x64_rr(b, 0, true, 0x0FBA, 2, op == WOP_F64_ABS ? 6 : 7, RAX); /* btr/btc rax, 63 */
+        x64_byte(b, 63);
+        store_result(c, ip, RAX);
+        return 3;
+    case WOP_F32_ABS:
+    case WOP_F32_NEG:
+        x64_load(b, false, RAX, slot(c, ip, 2));
+        x64_rr(b, 0, false, 0x0FBA, 2, op == WOP_F32_ABS ? 6 : 7, RAX); /* btr/btc eax, 31 */
+        x64_byte(b, 31);
+        store_result(c, ip, RAX);
+        return 3;
     case WOP_F64_EQ: case WOP_F64_NE: case WOP_F64_LT: case WOP_F64_GT: case WOP_F64_LE: case WOP_F64_GE:
         emit_fcmp(c, ip, true, op - WOP_F64_EQ);
         return 4;
