@@ -39,6 +39,7 @@ typedef struct olw_jit_ctx {
     uint64_t depth_total; /* depth_left at entry */
     olw_slot *stack_entry; /* s->stack_top at entry */
     uint32_t trap_recorded; /* the trap's message is already stored (host traps) */
+    uintptr_t native_limit; /* compiled code traps (stack exhausted) rather than go below this rsp */
 } olw_jit_ctx;
 
 /* One module's machine code. */

@@ -828,6 +828,10 @@ static void emit_prologue(jc *c, const olw_compiled_func *cf)
     x64_alu_imm(b, true, ALU_SUB, RSP, 8); /* keeps calls to C 16-byte aligned */
     x64_alu_mem_imm(b, true, ALU_CMP, CTX(depth_left), 0);
     trap_if(c, CC_E, OLW_TRAP_STACK_EXHAUSTED);
+    /* the machine stack: never reached with the default call depth, but a
+     * store may allow any depth, and a thread's stack is finite */
+    x64_rm(b, 0, true, 0x3B, 1, RSP, CTX(native_limit)); /* cmp rsp, [limit] */
+    trap_if(c, CC_B, OLW_TRAP_STACK_EXHAUSTED);
     x64_rm(b, 0, true, 0x8D, 1, RAX, slot_n(c, cf->frame_size));
     x64_rm(b, 0, true, 0x3B, 1, RAX, CTX(stack_end));
     trap_if(c, CC_A, OLW_TRAP_STACK_EXHAUSTED);

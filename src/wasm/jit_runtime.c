@@ -5,6 +5,7 @@
  * function index space or a table (olw_jit_call_ref), which may reach a
  * host function, another module's compiled code or an interpreted module.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,34 @@ static void sync_fuel(olw_jit_ctx *ctx)
     s->fuel = ctx->fuel;
 }
 
+/* Compiled wasm calls use the machine stack (16 bytes a call, more through
+ * tables and host functions). They stop, trapping "stack exhausted", this
+ * far above the end of the thread's stack, which leaves room for the C
+ * code they call (host functions, the helpers). */
+#define NATIVE_STACK_RESERVE (256u * 1024u)
+
+static uintptr_t native_stack_limit(void)
+{
+    static _Thread_local uintptr_t limit; /* pthread_getattr_np reads /proc for the main thread */
+    if (!limit) {
+        pthread_attr_t attr;
+        void *addr = NULL;
+        size_t size = 0;
+        uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+        if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+            if (pthread_attr_getstack(&attr, &addr, &size) != 0)
+                addr = NULL;
+            pthread_attr_destroy(&attr);
+        }
+        if (addr && size > 2 * NATIVE_STACK_RESERVE && here > (uintptr_t)addr &&
+            here - (uintptr_t)addr > 2 * NATIVE_STACK_RESERVE)
+            limit = (uintptr_t)addr + NATIVE_STACK_RESERVE;
+        else /* unknown bounds: allow 1 MiB below here */
+            limit = here > (1u << 20) ? here - (1u << 20) : 1;
+    }
+    return limit;
+}
+
 static olw_frame *frame_top(const olw_jit_ctx *ctx) { return ctx->frame_base + (ctx->depth_total - ctx->depth_left); }
 
 /* Runs compiled function code (of inst's module) with frame fp. */
@@ -76,6 +105,7 @@ olw_trap_code olw_jit_call(olw_store *s, olw_func *f, olw_slot *slots)
         .stack_end = s->stack + s->limits.max_stack_slots,
         .frame_base = s->frame_top,
         .stack_entry = stack_entry,
+        .native_limit = native_stack_limit(),
     };
     ctx.depth_total = ctx.depth_left;
     uint32_t code = enter(&ctx, f->instance, f->compiled, slots);
