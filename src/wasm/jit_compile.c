@@ -18,6 +18,11 @@
 #include "wasm/jit.h"
 #include "wasm/jit_x64.h"
 
+/* rbx points FP_BIAS bytes past the frame's slot 0, so that slots 0..31
+ * (the locals and the bottom of the operand stack, most operands) have a
+ * one-byte displacement: smaller code, compiled faster. */
+#define FP_BIAS 128
+
 #define CTX(field) x64_m(R12, (int32_t)offsetof(olw_jit_ctx, field))
 
 typedef struct fixup {
@@ -120,7 +125,7 @@ static x64_mem slot(jc *c, const olw_cell *ip, int k)
         c->failed = true;
         s = 0;
     }
-    return x64_m(RBX, (int32_t)(s * 8));
+    return x64_m(RBX, (int32_t)(s * 8) - FP_BIAS);
 }
 
 static x64_mem slot_n(jc *c, uint64_t s)
@@ -129,7 +134,7 @@ static x64_mem slot_n(jc *c, uint64_t s)
         c->failed = true;
         s = 0;
     }
-    return x64_m(RBX, (int32_t)(s * 8));
+    return x64_m(RBX, (int32_t)(s * 8) - FP_BIAS);
 }
 
 /* 32-bit results are stored zero-extended (the register's upper half is
@@ -237,7 +242,7 @@ static void call_helper(jc *c, const void *fn, const olw_cell *ip, int op)
     x64_buf *b = &c->b;
     x64_store(b, true, CTX(fuel), R15);
     x64_rr(b, 0, true, 0x89, 1, R12, RDI); /* mov rdi, r12 */
-    x64_rr(b, 0, true, 0x89, 1, RBX, RSI); /* mov rsi, rbx */
+    x64_rm(b, 0, true, 0x8D, 1, RSI, x64_m(RBX, -FP_BIAS)); /* lea rsi, fp */
     x64_mov_imm(b, RDX, (uint64_t)(uintptr_t)ip);
     x64_mov_imm(b, RCX, (uint64_t)op);
     x64_call_abs(b, fn);
@@ -547,7 +552,7 @@ static size_t emit_instr(jc *c, size_t at, int op)
             c->failed = true;
             return 0;
         }
-        int32_t delta = slot(c, ip, 2).disp;
+        int32_t delta = slot(c, ip, 2).disp + FP_BIAS; /* the callee's frame starts at this slot */
         if (delta)
             x64_alu_imm(b, true, ALU_ADD, RBX, delta);
         size_t at_call = x64_call_rel(b);
@@ -563,10 +568,53 @@ static size_t emit_instr(jc *c, size_t at, int op)
         call_helper(c, (const void *)olw_jit_call_ref, ip, op);
         charge(c, ip[3].u);
         return 4;
-    case WOP_CALL_INDIRECT:
+    case WOP_CALL_INDIRECT: {
+        /* The common case in machine code: an entry of the table holding a
+         * function of this same instance (so of this module's code) whose
+         * type is the very type expected. Anything else, traps included,
+         * goes through olw_jit_call_ref. */
+        uint64_t table = ip[1].u;
+        const olw_functype *want = ip[2].p;
+        if (table > INT32_MAX / 8) {
+            c->failed = true;
+            return 0;
+        }
+        x64_load(b, true, RCX, CTX(inst));
+        x64_load(b, true, RDX, x64_m(RCX, (int32_t)offsetof(olw_instance, tables)));
+        x64_load(b, true, RDX, x64_m(RDX, (int32_t)(table * 8)));
+        x64_load(b, false, RAX, slot(c, ip, 4));
+        x64_rm(b, 0, false, 0x3B, 1, RAX, x64_m(RDX, (int32_t)offsetof(olw_table, size))); /* cmp eax, size */
+        size_t slow1 = x64_jcc(b, CC_AE);
+        x64_load(b, true, RDX, x64_m(RDX, (int32_t)offsetof(olw_table, elems)));
+        x64_load(b, true, RDX, (x64_mem){RDX, RAX, 8, 0});
+        x64_rr(b, 0, true, 0x85, 1, RDX, RDX);
+        size_t slow2 = x64_jcc(b, CC_E);
+        x64_rm(b, 0, true, 0x3B, 1, RCX, x64_m(RDX, (int32_t)offsetof(olw_func, instance)));
+        size_t slow3 = x64_jcc(b, CC_NE);
+        x64_mov_imm(b, RAX, (uint64_t)(uintptr_t)want->types);
+        x64_rm(b, 0, true, 0x3B, 1, RAX, x64_m(RDX, (int32_t)(offsetof(olw_func, type) + offsetof(olw_functype, types))));
+        size_t slow4 = x64_jcc(b, CC_NE);
+        x64_load(b, true, RAX, x64_m(RDX, (int32_t)offsetof(olw_func, jit_entry)));
+        x64_rr(b, 0, true, 0x85, 1, RAX, RAX);
+        size_t slow5 = x64_jcc(b, CC_E);
+        int32_t delta = slot(c, ip, 3).disp + FP_BIAS;
+        if (delta)
+            x64_alu_imm(b, true, ALU_ADD, RBX, delta);
+        x64_rr(b, 0, false, 0xFF, 1, 2, RAX); /* call rax */
+        if (delta)
+            x64_alu_imm(b, true, ALU_SUB, RBX, delta);
+        reload_memory(c);
+        size_t done = x64_jmp(b);
+        x64_patch(b, slow1, b->len);
+        x64_patch(b, slow2, b->len);
+        x64_patch(b, slow3, b->len);
+        x64_patch(b, slow4, b->len);
+        x64_patch(b, slow5, b->len);
         call_helper(c, (const void *)olw_jit_call_ref, ip, op);
+        x64_patch(b, done, b->len);
         charge(c, ip[5].u);
         return 6;
+    }
     case WOP_COPY:
         x64_load(b, true, RAX, slot(c, ip, 2));
         x64_store(b, true, slot(c, ip, 1), RAX);
@@ -940,7 +988,7 @@ static void emit_runtime(jc *c, olw_jit_code *out)
     for (size_t i = 0; i < 6; i++)
         push(b, saved[i]);
     x64_rr(b, 0, true, 0x89, 1, RDI, R12); /* mov r12, rdi */
-    x64_rr(b, 0, true, 0x89, 1, RSI, RBX); /* mov rbx, rsi */
+    x64_rm(b, 0, true, 0x8D, 1, RBX, x64_m(RSI, FP_BIAS)); /* lea rbx, [fp + FP_BIAS] */
     x64_rm(b, 0, false, 0xFF, 1, 6, CTX(entry_rsp)); /* push qword [entry_rsp] */
     x64_store(b, true, CTX(entry_rsp), RSP);
     x64_load(b, true, RBP, CTX(store));
@@ -999,25 +1047,16 @@ olw_jit_code *olw_jit_compile(const struct olw_module *m, olw_error *err)
     }
     for (size_t i = 0; ok && i < c->ncalls; i++)
         x64_patch(&c->b, c->calls[i].rel_pos, offsets[c->calls[i].target]);
-    ok = ok && !c->b.oom && c->b.len > 0;
-    uint8_t *mem = MAP_FAILED;
-    if (ok) {
-        mem = mmap(NULL, c->b.len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (mem != MAP_FAILED) {
-            memcpy(mem, c->b.p, c->b.len);
-            if (mprotect(mem, c->b.len, PROT_READ | PROT_EXEC) != 0) {
-                munmap(mem, c->b.len);
-                mem = MAP_FAILED;
-            }
-        }
-    }
-    free(c->b.p);
+    if (!ok)
+        x64_free(&c->b);
+    ok = ok && x64_finish(&c->b);
+    uint8_t *mem = c->b.p;
+    size_t size = c->b.cap;
     free(c->br);
     free(c->fs);
     free(c->calls);
-    size_t size = c->b.len;
     free(c);
-    if (mem == MAP_FAILED) {
+    if (!ok) {
         free(out);
         free(offsets);
         return NULL;

@@ -3,20 +3,23 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "wasm/jit_x64.h"
 
-static bool reserve(x64_buf *b, size_t n)
+bool x64_reserve_slow(x64_buf *b, size_t n)
 {
     if (b->oom)
         return false;
     if (b->len + n <= b->cap)
         return true;
-    size_t cap = b->cap ? b->cap * 2 : 4096;
+    size_t cap = b->cap ? b->cap * 2 : 1u << 16;
     while (cap < b->len + n)
         cap *= 2;
-    uint8_t *p = realloc(b->p, cap);
-    if (!p) {
+    void *p = b->p ? mremap(b->p, b->cap, cap, MREMAP_MAYMOVE)
+                   : mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
         b->oom = true;
         return false;
     }
@@ -25,15 +28,36 @@ static bool reserve(x64_buf *b, size_t n)
     return true;
 }
 
-void x64_byte(x64_buf *b, uint8_t v)
+bool x64_finish(x64_buf *b)
 {
-    if (reserve(b, 1))
-        b->p[b->len++] = v;
+    if (b->oom || !b->p || b->len == 0) {
+        x64_free(b);
+        return false;
+    }
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t used = (b->len + page - 1) / page * page;
+    if (used < b->cap) {
+        munmap(b->p + used, b->cap - used);
+        b->cap = used;
+    }
+    if (mprotect(b->p, b->cap, PROT_READ | PROT_EXEC) != 0) {
+        x64_free(b);
+        return false;
+    }
+    return true;
+}
+
+void x64_free(x64_buf *b)
+{
+    if (b->p)
+        munmap(b->p, b->cap);
+    b->p = NULL;
+    b->len = b->cap = 0;
 }
 
 void x64_u32(x64_buf *b, uint32_t v)
 {
-    if (reserve(b, 4)) {
+    if (x64_reserve(b, 4)) {
         memcpy(b->p + b->len, &v, 4);
         b->len += 4;
     }
@@ -41,7 +65,7 @@ void x64_u32(x64_buf *b, uint32_t v)
 
 void x64_u64(x64_buf *b, uint64_t v)
 {
-    if (reserve(b, 8)) {
+    if (x64_reserve(b, 8)) {
         memcpy(b->p + b->len, &v, 8);
         b->len += 8;
     }

@@ -23,11 +23,20 @@ enum x64_cc {
     CC_S, CC_NS, CC_P, CC_NP, CC_L, CC_GE, CC_LE, CC_G,
 };
 
+/* The buffer is anonymous mmap'd memory grown with mremap (no copying, and
+ * the finished code is made executable where it lies: x64_finish). */
 typedef struct x64_buf {
     uint8_t *p;
     size_t len, cap;
     bool oom; /* an allocation failed: the contents are incomplete */
 } x64_buf;
+
+bool x64_reserve_slow(x64_buf *b, size_t n);
+static inline bool x64_reserve(x64_buf *b, size_t n) { return b->len + n <= b->cap || x64_reserve_slow(b, n); }
+/* Makes the code read+execute (never writable again); its pages beyond
+ * len are returned. false (and the buffer freed) on failure. */
+bool x64_finish(x64_buf *b);
+void x64_free(x64_buf *b);
 
 /* A memory operand: [base + index*scale + disp]; index X64_NOREG for none. */
 typedef struct x64_mem {
@@ -38,7 +47,11 @@ typedef struct x64_mem {
 static inline x64_mem x64_m(int base, int32_t disp) { return (x64_mem){base, X64_NOREG, 1, disp}; }
 static inline x64_mem x64_mi(int base, int index, int32_t disp) { return (x64_mem){base, index, 1, disp}; }
 
-void x64_byte(x64_buf *b, uint8_t v);
+static inline void x64_byte(x64_buf *b, uint8_t v)
+{
+    if (x64_reserve(b, 1))
+        b->p[b->len++] = v;
+}
 void x64_u32(x64_buf *b, uint32_t v);
 void x64_u64(x64_buf *b, uint64_t v);
 
