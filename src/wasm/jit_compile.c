@@ -57,6 +57,11 @@ typedef struct jc {
     size_t nbr, capbr;
     fuel_stub *fs;
     size_t nfs, capfs;
+    uint8_t *landing; /* [ncells + 1]: 1 where a branch lands */
+    int64_t rax_slot;  /* the slot rax was last stored to, or -1 */
+    size_t rax_end;    /* b.len right after that store */
+    int64_t cache_in;  /* rax_slot at the start of this instruction, or -1 */
+    size_t instr_start;
     /* per module */
     fixup *calls;
     size_t ncalls, capcalls;
@@ -139,7 +144,35 @@ static x64_mem slot_n(jc *c, uint64_t s)
 
 /* 32-bit results are stored zero-extended (the register's upper half is
  * already clear after a 32-bit operation), as the interpreter does. */
-static void store_result(jc *c, const olw_cell *ip, int reg) { x64_store(&c->b, true, slot(c, ip, 1), reg); }
+static void store_result(jc *c, const olw_cell *ip, int reg)
+{
+    x64_store(&c->b, true, slot(c, ip, 1), reg);
+    if (reg == RAX) {
+        c->rax_slot = (int64_t)ip[1].u;
+        c->rax_end = c->b.len;
+    }
+}
+
+/* The value rax holds for the next instruction: the slot its predecessor
+ * stored last, when those were the predecessor's last bytes and the next
+ * instruction is no branch target. Only the first bytes of an instruction
+ * may use it (nothing emitted since its start). */
+static bool cached(jc *c, uint64_t s) { return c->cache_in == (int64_t)s && c->b.len == c->instr_start; }
+
+/* reg = slot k of the instruction (w: all 64 bits, else the low 32
+ * zero-extended), from rax when rax already holds it. */
+static void load(jc *c, bool w, int reg, const olw_cell *ip, int k)
+{
+    if (cached(c, ip[k].u)) {
+        if (reg != RAX)
+            x64_rr(&c->b, 0, true, 0x89, 1, RAX, reg); /* mov reg, rax */
+        else if (!w)
+            x64_rr(&c->b, 0, false, 0x89, 1, RAX, RAX); /* mov eax, eax: zero-extends */
+        c->cache_in = -1;
+        return;
+    }
+    x64_load(&c->b, w, reg, slot(c, ip, k));
+}
 
 static void trap_if(jc *c, int cc, olw_trap_code code) { x64_jcc_to(&c->b, cc, c->trap_stub[code]); }
 
@@ -269,7 +302,7 @@ static int cmp_cc(int op_base_delta, bool *ok)
 /* cmp a, b of width w (slots in cells ka, kb) */
 static void emit_cmp(jc *c, const olw_cell *ip, bool w, int ka, int kb)
 {
-    x64_load(&c->b, w, RAX, slot(c, ip, ka));
+    load(c, w, RAX, ip, ka);
     x64_rm(&c->b, 0, w, 0x3B, 1, RAX, slot(c, ip, kb));
 }
 
@@ -361,8 +394,8 @@ static unsigned store_size(int kind)
 static void emit_divrem(jc *c, const olw_cell *ip, bool w, bool is_signed, bool rem)
 {
     x64_buf *b = &c->b;
-    x64_load(b, w, RAX, slot(c, ip, 2));
-    x64_load(b, w, RCX, slot(c, ip, 3));
+    load(c, w, RAX, ip, 2);
+    load(c, w, RCX, ip, 3);
     x64_rr(b, 0, w, 0x85, 1, RCX, RCX);
     trap_if(c, CC_E, OLW_TRAP_DIVIDE_BY_ZERO);
     size_t done = SIZE_MAX;
@@ -398,15 +431,15 @@ static void emit_divrem(jc *c, const olw_cell *ip, bool w, bool is_signed, bool 
 /* Binary integer ALU op: opc is the `op reg, r/m` opcode. */
 static void emit_alu(jc *c, const olw_cell *ip, bool w, uint32_t opc, int oplen)
 {
-    x64_load(&c->b, w, RAX, slot(c, ip, 2));
+    load(c, w, RAX, ip, 2);
     x64_rm(&c->b, 0, w, opc, oplen, RAX, slot(c, ip, 3));
     store_result(c, ip, RAX);
 }
 
 static void emit_shift(jc *c, const olw_cell *ip, bool w, int ext)
 {
-    x64_load(&c->b, w, RAX, slot(c, ip, 2));
-    x64_load(&c->b, false, RCX, slot(c, ip, 3));
+    load(c, w, RAX, ip, 2);
+    load(c, false, RCX, ip, 3);
     x64_rr(&c->b, 0, w, 0xD3, 1, ext, RAX);
     store_result(c, ip, RAX);
 }
@@ -470,7 +503,10 @@ static size_t emit_instr(jc *c, size_t at, int op)
         return 3;
     case WOP_BR_IF:
     case WOP_BR_UNLESS:
-        x64_alu_mem_imm(b, false, ALU_CMP, slot(c, ip, 1), 0);
+        if (cached(c, ip[1].u))
+            x64_rr(b, 0, false, 0x85, 1, RAX, RAX); /* test eax, eax */
+        else
+            x64_alu_mem_imm(b, false, ALU_CMP, slot(c, ip, 1), 0);
         cond_branch(c, at, ip, op == WOP_BR_IF ? CC_NE : CC_E, 2, 5);
         return 5;
     case WOP_BR_MOVE:
@@ -484,7 +520,7 @@ static size_t emit_instr(jc *c, size_t at, int op)
             return 0;
         }
         const uint8_t *index = (const uint8_t *)(ip + 6 + 3 * ntargets);
-        x64_load(b, false, RAX, slot(c, ip, 1));
+        load(c, false, RAX, ip, 1);
         x64_mov_imm(b, RCX, count);
         x64_rr(b, 0, true, 0x39, 1, RCX, RAX);          /* cmp rax, rcx */
         x64_rr(b, 0, true, 0x0F40 | CC_A, 2, RAX, RCX); /* cmova rax, rcx */
@@ -582,7 +618,7 @@ static size_t emit_instr(jc *c, size_t at, int op)
         x64_load(b, true, RCX, CTX(inst));
         x64_load(b, true, RDX, x64_m(RCX, (int32_t)offsetof(olw_instance, tables)));
         x64_load(b, true, RDX, x64_m(RDX, (int32_t)(table * 8)));
-        x64_load(b, false, RAX, slot(c, ip, 4));
+        load(c, false, RAX, ip, 4);
         x64_rm(b, 0, false, 0x3B, 1, RAX, x64_m(RDX, (int32_t)offsetof(olw_table, size))); /* cmp eax, size */
         size_t slow1 = x64_jcc(b, CC_AE);
         x64_load(b, true, RDX, x64_m(RDX, (int32_t)offsetof(olw_table, elems)));
@@ -616,20 +652,20 @@ static size_t emit_instr(jc *c, size_t at, int op)
         return 6;
     }
     case WOP_COPY:
-        x64_load(b, true, RAX, slot(c, ip, 2));
+        load(c, true, RAX, ip, 2);
         x64_store(b, true, slot(c, ip, 1), RAX);
         return 3;
     case WOP_COPY2:
-        x64_load(b, true, RAX, slot(c, ip, 2));
+        load(c, true, RAX, ip, 2);
         x64_store(b, true, slot(c, ip, 1), RAX);
-        x64_load(b, true, RAX, slot(c, ip, 4));
+        load(c, true, RAX, ip, 4);
         x64_store(b, true, slot(c, ip, 3), RAX);
         return 5;
     case WOP_CONST:
         x64_store_imm(b, slot(c, ip, 1), ip[2].u, RAX);
         return 3;
     case WOP_SELECT:
-        x64_load(b, true, RAX, slot(c, ip, 3));
+        load(c, true, RAX, ip, 3);
         x64_alu_mem_imm(b, false, ALU_CMP, slot(c, ip, 4), 0);
         x64_rm(b, 0, true, 0x0F40 | CC_NE, 2, RAX, slot(c, ip, 2)); /* cmovne rax, [a] */
         store_result(c, ip, RAX);
@@ -649,14 +685,14 @@ static size_t emit_instr(jc *c, size_t at, int op)
             x64_load(b, true, RAX, v);
             store_result(c, ip, RAX);
         } else {
-            x64_load(b, true, RAX, slot(c, ip, 2));
+            load(c, true, RAX, ip, 2);
             x64_store(b, true, v, RAX);
         }
         return 3;
     }
     case WOP_LOAD32: case WOP_LOAD64: case WOP_LOAD8_S32: case WOP_LOAD8_U32: case WOP_LOAD16_S32:
     case WOP_LOAD16_U32: case WOP_LOAD8_S64: case WOP_LOAD16_S64: case WOP_LOAD32_S64:
-        x64_load(b, false, RAX, slot(c, ip, 2));
+        load(c, false, RAX, ip, 2);
         emit_load(c, op, mem_operand(c, ip[3].u, load_size(op)));
         store_result(c, ip, RAX);
         return 4;
@@ -664,22 +700,22 @@ static size_t emit_instr(jc *c, size_t at, int op)
     case WOP_LOAD16_S32_ADD: case WOP_LOAD16_U32_ADD: case WOP_LOAD8_S64_ADD: case WOP_LOAD16_S64_ADD:
     case WOP_LOAD32_S64_ADD: {
         int kind = op - WOP_LOAD32_ADD + WOP_LOAD32;
-        x64_load(b, false, RAX, slot(c, ip, 2));
+        load(c, false, RAX, ip, 2);
         x64_rm(b, 0, false, 0x03, 1, RAX, slot(c, ip, 3));
         emit_load(c, kind, mem_operand(c, ip[4].u, load_size(kind)));
         store_result(c, ip, RAX);
         return 5;
     }
     case WOP_STORE32: case WOP_STORE64: case WOP_STORE8: case WOP_STORE16:
-        x64_load(b, false, RAX, slot(c, ip, 1));
-        x64_load(b, true, RCX, slot(c, ip, 2));
+        load(c, false, RAX, ip, 1);
+        load(c, true, RCX, ip, 2);
         emit_store(c, op, mem_operand(c, ip[3].u, store_size(op)));
         return 4;
     case WOP_STORE32_ADD: case WOP_STORE64_ADD: case WOP_STORE8_ADD: case WOP_STORE16_ADD: {
         int kind = op - WOP_STORE32_ADD + WOP_STORE32;
-        x64_load(b, false, RAX, slot(c, ip, 1));
+        load(c, false, RAX, ip, 1);
         x64_rm(b, 0, false, 0x03, 1, RAX, slot(c, ip, 2));
-        x64_load(b, true, RCX, slot(c, ip, 3));
+        load(c, true, RCX, ip, 3);
         emit_store(c, kind, mem_operand(c, ip[4].u, store_size(kind)));
         return 5;
     }
@@ -719,21 +755,21 @@ static size_t emit_instr(jc *c, size_t at, int op)
     case WOP_I64_REM_S: emit_divrem(c, ip, true, true, true); return 4;
     case WOP_I64_REM_U: emit_divrem(c, ip, true, false, true); return 4;
     case WOP_I32_ADD3:
-        x64_load(b, false, RAX, slot(c, ip, 2));
+        load(c, false, RAX, ip, 2);
         x64_rm(b, 0, false, 0x03, 1, RAX, slot(c, ip, 3));
         x64_rm(b, 0, false, 0x03, 1, RAX, slot(c, ip, 4));
         store_result(c, ip, RAX);
         return 5;
     case WOP_I32_SHL_ADD:
-        x64_load(b, false, RAX, slot(c, ip, 2));
-        x64_load(b, false, RCX, slot(c, ip, 3));
+        load(c, false, RAX, ip, 2);
+        load(c, false, RCX, ip, 3);
         x64_rr(b, 0, false, 0xD3, 1, 4, RAX);
         x64_rm(b, 0, false, 0x03, 1, RAX, slot(c, ip, 4));
         store_result(c, ip, RAX);
         return 5;
     case WOP_I32_WRAP_I64:
     case WOP_I64_EXTEND_I32_U:
-        x64_load(b, false, RAX, slot(c, ip, 2));
+        load(c, false, RAX, ip, 2);
         store_result(c, ip, RAX);
         return 3;
     case WOP_I64_EXTEND_I32_S:
@@ -781,7 +817,7 @@ static size_t emit_instr(jc *c, size_t at, int op)
         x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
         return 3;
     case WOP_F64_CONVERT_I32_U:
-        x64_load(b, false, RAX, slot(c, ip, 2)); /* zero-extended: exact as a signed 64-bit value */
+        load(c, false, RAX, ip, 2); /* zero-extended: exact as a signed 64-bit value */
         x64_rr(b, 0xF2, true, 0x0F2A, 2, 0, RAX);
         x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
         return 3;
@@ -796,14 +832,14 @@ static size_t emit_instr(jc *c, size_t at, int op)
         return 3;
     case WOP_F64_ABS:
     case WOP_F64_NEG:
-        x64_load(b, true, RAX, slot(c, ip, 2));
+        load(c, true, RAX, ip, 2);
         x64_rr(b, 0, true, 0x0FBA, 2, op == WOP_F64_ABS ? 6 : 7, RAX); /* btr/btc rax, 63 */
         x64_byte(b, 63);
         store_result(c, ip, RAX);
         return 3;
     case WOP_F32_ABS:
     case WOP_F32_NEG:
-        x64_load(b, false, RAX, slot(c, ip, 2));
+        load(c, false, RAX, ip, 2);
         x64_rr(b, 0, false, 0x0FBA, 2, op == WOP_F32_ABS ? 6 : 7, RAX); /* btr/btc eax, 31 */
         x64_byte(b, 31);
         store_result(c, ip, RAX);
@@ -840,7 +876,7 @@ static size_t emit_instr(jc *c, size_t at, int op)
     if (op >= WOP_ADD_BR_I32_EQ && op <= WOP_ADD_BR_I64_GE_U) {
         bool w = op >= WOP_ADD_BR_I64_EQ;
         int cc = cmp_cc(op - (w ? WOP_ADD_BR_I64_EQ : WOP_ADD_BR_I32_EQ), &ok);
-        x64_load(b, w, RAX, slot(c, ip, 2));
+        load(c, w, RAX, ip, 2);
         x64_rm(b, 0, w, 0x03, 1, RAX, slot(c, ip, 3));
         store_result(c, ip, RAX);
         emit_cmp(c, ip, w, 4, 5);
@@ -867,6 +903,73 @@ static size_t emit_instr(jc *c, size_t at, int op)
 }
 
 /* ---- functions and the module ------------------------------------------- */
+
+/* The length in cells of the instruction at ip (op), 0 when unknown. */
+static size_t instr_len(const olw_cell *ip, int op, size_t room)
+{
+    if (op >= WOP_BR_I32_EQ && op <= WOP_BR_I64_GE_U)
+        return 6;
+    if (op >= WOP_ADD_BR_I32_EQ && op <= WOP_ADD_BR_I64_GE_U)
+        return 9;
+    if (op >= WOP_LOAD32 && op <= WOP_STORE16)
+        return 4;
+    if (op >= WOP_LOAD32_ADD && op <= WOP_STORE16_ADD)
+        return 5;
+    switch (op) {
+    case WOP_FUEL: return 2;
+    case WOP_UNREACHABLE: return 1;
+    case WOP_BR: return 3;
+    case WOP_BR_IF: case WOP_BR_UNLESS: return 5;
+    case WOP_BR_MOVE: return 6;
+    case WOP_BR_TABLE:
+        if (room < 6 || ip[5].u > room || ip[2].u > UINT32_MAX)
+            return 0;
+        return 6 + 3 * ip[5].u + (ip[2].u + 2) / 2;
+    case WOP_RETURN: return 3;
+    case WOP_CALL: case WOP_CALL_FUNC: return 4;
+    case WOP_CALL_INDIRECT: return 6;
+    case WOP_COPY: case WOP_CONST: case WOP_GLOBAL_GET: case WOP_GLOBAL_SET: return 3;
+    case WOP_COPY2: case WOP_SELECT: return 5;
+#define LEN_UN(name, expr) case WOP_##name: return 3;
+#define LEN_BIN(name, expr) case WOP_##name: return 4;
+#define LEN_BLOCK(name, n, ...) case WOP_##name: return n;
+        OLW_NUMERIC_OPS(LEN_UN, LEN_BIN, LEN_BLOCK)
+        OLW_RUNTIME_OPS(LEN_BLOCK)
+#undef LEN_UN
+#undef LEN_BIN
+#undef LEN_BLOCK
+    default: return 0;
+    }
+}
+
+/* Marks every cell a branch lands on (where rax holds nothing known). */
+static bool find_landings(jc *c, const olw_compiled_func *cf)
+{
+    for (size_t at = 1; at < cf->ncells;) {
+        const olw_cell *ip = cf->code + at;
+        int op = op_of(c, ip->op);
+        size_t len = op < 0 ? 0 : instr_len(ip, op, cf->ncells - at);
+        if (len == 0 || at + len > cf->ncells)
+            return false;
+        int k = op == WOP_BR || op == WOP_BR_MOVE ? 1
+                : op == WOP_BR_IF || op == WOP_BR_UNLESS ? 2
+                : op >= WOP_BR_I32_EQ && op <= WOP_BR_I64_GE_U ? 3
+                : op >= WOP_ADD_BR_I32_EQ && op <= WOP_ADD_BR_I64_GE_U ? 6 : 0;
+        if (k) {
+            int64_t to = (int64_t)at + ip[k].i;
+            if (to >= 0 && (size_t)to <= cf->ncells)
+                c->landing[to] = 1;
+        } else if (op == WOP_BR_TABLE) {
+            for (uint64_t e = 0; e < ip[5].u; e++) {
+                int64_t to = (int64_t)at + ip[6 + 3 * e].i;
+                if (to >= 0 && (size_t)to <= cf->ncells)
+                    c->landing[to] = 1;
+            }
+        }
+        at += len;
+    }
+    return true;
+}
 
 /* Entry: the interpreter's `enter` checks and charge, then the frame's
  * declared locals (zero) and constants. */
@@ -924,6 +1027,14 @@ static bool compile_func(jc *c, const olw_compiled_func *cf)
         return false;
     memset(pos, 0xff, (cf->ncells + 1) * sizeof *pos);
     c->cell_pos = pos;
+    c->landing = calloc(cf->ncells + 1, 1);
+    if (!c->landing || !find_landings(c, cf)) {
+        free(pos);
+        free(c->landing);
+        c->landing = NULL;
+        return false;
+    }
+    c->rax_slot = -1;
     emit_prologue(c, cf);
     size_t at = 1;
     while (at < cf->ncells && !c->failed && !c->b.oom) {
@@ -937,8 +1048,11 @@ static bool compile_func(jc *c, const olw_compiled_func *cf)
             c->failed = true;
             break;
         }
+        c->cache_in = c->landing[at] || c->rax_end != c->b.len ? -1 : c->rax_slot;
+        c->rax_slot = -1;
+        c->instr_start = c->b.len;
         size_t len = emit_instr(c, at, op);
-        if (len == 0 || at + len > cf->ncells) {
+        if (len == 0 || at + len > cf->ncells || len != instr_len(cf->code + at, op, cf->ncells - at)) {
             c->failed = true;
             break;
         }
@@ -961,6 +1075,8 @@ static bool compile_func(jc *c, const olw_compiled_func *cf)
         x64_jmp_to(&c->b, c->trap_stub[OLW_TRAP_OUT_OF_FUEL]);
     }
     free(pos);
+    free(c->landing);
+    c->landing = NULL;
     c->cell_pos = NULL;
     return !c->failed && !c->b.oom;
 }
