@@ -1150,6 +1150,11 @@ olw_jit_code *olw_jit_compile(const struct olw_module *m, olw_error *err)
     c->cm = cm;
     c->has_memory = m->nmemories > 0;
     build_handler_map(c);
+    /* about 10 bytes of machine code per cell of internal code */
+    size_t cells = 0;
+    for (uint32_t i = 0; i < cm->nfuncs; i++)
+        cells += cm->funcs[i].ncells;
+    x64_reserve(&c->b, cells < (SIZE_MAX - 65536) / 12 ? cells * 12 + 65536 : 65536);
     emit_runtime(c, out);
     bool ok = true;
     uint32_t ticks = 0;
