@@ -57,6 +57,8 @@ typedef struct jc {
     size_t nbr, capbr;
     fuel_stub *fs;
     size_t nfs, capfs;
+    olw_error *err;  /* for an interrupted load */
+    uint32_t ticks;  /* olw_load_interrupted's counter */
     uint8_t *landing; /* [ncells + 1]: 1 where a branch lands */
     int64_t rax_slot;  /* the slot rax was last stored to, or -1 */
     size_t rax_end;    /* b.len right after that store */
@@ -1038,6 +1040,10 @@ static bool compile_func(jc *c, const olw_compiled_func *cf)
     emit_prologue(c, cf);
     size_t at = 1;
     while (at < cf->ncells && !c->failed && !c->b.oom) {
+        if (olw_load_interrupted(c->m, &c->ticks, c->err)) { /* a huge function is polled as it goes */
+            c->failed = true;
+            break;
+        }
         if (c->b.len > UINT32_MAX / 2) {
             c->failed = true;
             break;
@@ -1157,9 +1163,9 @@ olw_jit_code *olw_jit_compile(const struct olw_module *m, olw_error *err)
     x64_reserve(&c->b, cells < (SIZE_MAX - 65536) / 12 ? cells * 12 + 65536 : 65536);
     emit_runtime(c, out);
     bool ok = true;
-    uint32_t ticks = 0;
+    c->err = err;
     for (uint32_t i = 0; i < cm->nfuncs && ok; i++) {
-        if (olw_load_interrupted(m, &ticks, err)) {
+        if (olw_load_interrupted(m, &c->ticks, err)) {
             ok = false;
             break;
         }

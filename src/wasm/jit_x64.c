@@ -14,14 +14,13 @@ bool x64_reserve_slow(x64_buf *b, size_t n)
         return false;
     if (b->len + n <= b->cap)
         return true;
-    /* the first reservation is the caller's estimate of the whole code
-     * (one mapping, its pages faulted in at once: page faults are what
-     * compiling a small module costs most in a VM) */
+    /* the first reservation is the caller's estimate of the whole code:
+     * one mapping, no copies; pages cost memory only once written */
     size_t cap = b->cap ? b->cap * 2 : 1u << 16;
     while (cap < b->len + n)
         cap *= 2;
     void *p = b->p ? mremap(b->p, b->cap, cap, MREMAP_MAYMOVE)
-                   : mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+                   : mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {
         b->oom = true;
         return false;
