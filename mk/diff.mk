@@ -32,9 +32,9 @@ TIERS_CASES ?= 300
 TIERS_SEED ?= 1
 TIERS_FUZZ_CASES ?= 3000
 
-$(TIER_RUN): $(OBJ)/tests/diff/tierrun.o $(WASM_LIB)
+$(TIER_RUN): $(OBJ)/tests/diff/tierrun.o $(OBJ)/tests/diff/tier_transcript.o $(WASM_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(WASM_LIB) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJ)/tests/diff/tierrun.o $(OBJ)/tests/diff/tier_transcript.o $(WASM_LIB) $(LDLIBS)
 
 tiers-test: $(TIER_RUN) $(BIN)/outlayer $(BENCH_WASM) $(EXAMPLE_WASM)
 	@nice python3 tests/diff/tiers.py $(BUILD) $(TIERS_CASES) $(TIERS_SEED)
@@ -45,3 +45,6 @@ fuzz-tiers: $(TIER_RUN)
 fuzz: fuzz-tiers
 TEST_STEPS += tiers-test
 .PHONY: tiers-test fuzz-tiers
+
+# libFuzzer: the same comparison on mutated modules (seeds: the wasm target's corpus).
+$(eval $(call fuzz_target,wasm_tiers,tests/fuzz/fuzz_wasm_tiers.c tests/diff/tier_transcript.c $(FUZZ_LIB)/libwasm.a))

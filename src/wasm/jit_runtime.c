@@ -75,7 +75,13 @@ static uintptr_t native_stack_limit(void)
 
 static olw_frame *frame_top(const olw_jit_ctx *ctx) { return ctx->frame_base + (ctx->depth_total - ctx->depth_left); }
 
-/* Runs compiled function code (of inst's module) with frame fp. */
+/* Runs compiled function code (of inst's module) with frame fp. The code
+ * is no C function, so clang's -fsanitize=function (part of the fuzz
+ * builds' UBSan), which looks for a type signature before the callee,
+ * must not check this call. */
+#if defined(__clang__)
+__attribute__((no_sanitize("function")))
+#endif
 static uint32_t enter(olw_jit_ctx *ctx, olw_instance *inst, const olw_compiled_func *cf, olw_slot *fp)
 {
     const olw_jit_code *jc = inst->module->jit;
