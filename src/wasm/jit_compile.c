@@ -63,6 +63,11 @@ typedef struct jc {
     int64_t rax_slot;  /* the slot rax was last stored to, or -1 */
     size_t rax_end;    /* b.len right after that store */
     int64_t cache_in;  /* rax_slot at the start of this instruction, or -1 */
+    /* Write-through register cache (see wc_*): wc_slot[i] is the slot
+     * whose value wc_regs[i] holds, or -1. Valid within straight-line runs
+     * of the instructions wc_keeps() lists; reset everywhere else. */
+    int64_t wc_slot[6];
+    unsigned wc_next;
     size_t instr_start;
     /* per module */
     fixup *calls;
@@ -146,9 +151,83 @@ static x64_mem slot_n(jc *c, uint64_t s)
 
 /* 32-bit results are stored zero-extended (the register's upper half is
  * already clear after a 32-bit operation), as the interpreter does. */
+/* ---- the write-through register cache ------------------------------------ */
+
+/* Every slot write still goes to the frame (so memory is always right and
+ * nothing needs flushing); a copy of the value also goes to one of these
+ * caller-saved registers, from which later reads of the slot in the same
+ * straight-line run are served. A call, a helper, a branch target or any
+ * instruction outside wc_keeps() forgets everything. */
+static const int wc_regs[6] = {RSI, RDI, R8, R9, R10, R11};
+
+static void wc_reset(jc *c)
+{
+    for (int i = 0; i < 6; i++)
+        c->wc_slot[i] = -1;
+}
+
+static int wc_find(const jc *c, uint64_t s)
+{
+    for (int i = 0; i < 6; i++)
+        if (c->wc_slot[i] == (int64_t)s)
+            return wc_regs[i];
+    return -1;
+}
+
+static void wc_forget(jc *c, uint64_t s)
+{
+    for (int i = 0; i < 6; i++)
+        if (c->wc_slot[i] == (int64_t)s)
+            c->wc_slot[i] = -1;
+}
+
+/* Slot s was just written with the value in reg (all 64 bits). */
+static void wc_record(jc *c, uint64_t s, int reg)
+{
+    wc_forget(c, s);
+    unsigned i = c->wc_next++ % 6;
+    x64_rr(&c->b, 0, true, 0x89, 1, reg, wc_regs[i]); /* mov cache_reg, reg */
+    c->wc_slot[i] = (int64_t)s;
+}
+
+/* The instructions during which the cache stays valid: they use only rax,
+ * rcx, rdx and xmm registers, and write slots only through store_result,
+ * wc_record or wc_forget. */
+static bool wc_keeps(int op)
+{
+    if ((op >= WOP_BR_IF && op <= WOP_ADD_BR_I64_GE_U) || (op >= WOP_LOAD32 && op <= WOP_STORE16_ADD) ||
+        (op >= WOP_I32_EQZ && op <= WOP_I64_GE_U))
+        return true;
+    switch (op) {
+    case WOP_FUEL: case WOP_COPY: case WOP_COPY2: case WOP_CONST: case WOP_SELECT:
+    case WOP_I32_ADD: case WOP_I32_SUB: case WOP_I32_MUL: case WOP_I32_AND: case WOP_I32_OR: case WOP_I32_XOR:
+    case WOP_I64_ADD: case WOP_I64_SUB: case WOP_I64_MUL: case WOP_I64_AND: case WOP_I64_OR: case WOP_I64_XOR:
+    case WOP_I32_SHL: case WOP_I32_SHR_S: case WOP_I32_SHR_U: case WOP_I32_ROTL: case WOP_I32_ROTR:
+    case WOP_I64_SHL: case WOP_I64_SHR_S: case WOP_I64_SHR_U: case WOP_I64_ROTL: case WOP_I64_ROTR:
+    case WOP_I32_DIV_S: case WOP_I32_DIV_U: case WOP_I32_REM_S: case WOP_I32_REM_U:
+    case WOP_I64_DIV_S: case WOP_I64_DIV_U: case WOP_I64_REM_S: case WOP_I64_REM_U:
+    case WOP_I32_ADD3: case WOP_I32_SHL_ADD: case WOP_I32_WRAP_I64: case WOP_I64_EXTEND_I32_U:
+    case WOP_I64_EXTEND_I32_S: case WOP_I64_EXTEND32_S:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* `op reg, slot k` (r/m opcode opc), from the cache when the slot is there. */
+static void rm_slot(jc *c, bool w, uint32_t opc, int oplen, int reg, const olw_cell *ip, int k)
+{
+    int r = wc_find(c, ip[k].u);
+    if (r >= 0)
+        x64_rr(&c->b, 0, w, opc, oplen, reg, r);
+    else
+        x64_rm(&c->b, 0, w, opc, oplen, reg, slot(c, ip, k));
+}
+
 static void store_result(jc *c, const olw_cell *ip, int reg)
 {
     x64_store(&c->b, true, slot(c, ip, 1), reg);
+    wc_record(c, ip[1].u, reg);
     if (reg == RAX) {
         c->rax_slot = (int64_t)ip[1].u;
         c->rax_end = c->b.len;
@@ -173,7 +252,11 @@ static void load(jc *c, bool w, int reg, const olw_cell *ip, int k)
         c->cache_in = -1;
         return;
     }
-    x64_load(&c->b, w, reg, slot(c, ip, k));
+    int r = wc_find(c, ip[k].u);
+    if (r >= 0)
+        x64_rr(&c->b, 0, w, 0x89, 1, r, reg); /* mov reg, cache_reg (32 bits: zero-extends) */
+    else
+        x64_load(&c->b, w, reg, slot(c, ip, k));
 }
 
 static void trap_if(jc *c, int cc, olw_trap_code code) { x64_jcc_to(&c->b, cc, c->trap_stub[code]); }
@@ -305,7 +388,7 @@ static int cmp_cc(int op_base_delta, bool *ok)
 static void emit_cmp(jc *c, const olw_cell *ip, bool w, int ka, int kb)
 {
     load(c, w, RAX, ip, ka);
-    x64_rm(&c->b, 0, w, 0x3B, 1, RAX, slot(c, ip, kb));
+    rm_slot(c, w, 0x3B, 1, RAX, ip, kb);
 }
 
 /* A conditional branch: `cc` holds when taken. Cells: off at k, taken k+1,
@@ -434,7 +517,7 @@ static void emit_divrem(jc *c, const olw_cell *ip, bool w, bool is_signed, bool 
 static void emit_alu(jc *c, const olw_cell *ip, bool w, uint32_t opc, int oplen)
 {
     load(c, w, RAX, ip, 2);
-    x64_rm(&c->b, 0, w, opc, oplen, RAX, slot(c, ip, 3));
+    rm_slot(c, w, opc, oplen, RAX, ip, 3);
     store_result(c, ip, RAX);
 }
 
@@ -655,16 +738,19 @@ static size_t emit_instr(jc *c, size_t at, int op)
     }
     case WOP_COPY:
         load(c, true, RAX, ip, 2);
-        x64_store(b, true, slot(c, ip, 1), RAX);
+        store_result(c, ip, RAX);
         return 3;
     case WOP_COPY2:
         load(c, true, RAX, ip, 2);
-        x64_store(b, true, slot(c, ip, 1), RAX);
+        store_result(c, ip, RAX);
         load(c, true, RAX, ip, 4);
         x64_store(b, true, slot(c, ip, 3), RAX);
+        wc_record(c, ip[3].u, RAX);
+        c->rax_slot = -1;
         return 5;
     case WOP_CONST:
         x64_store_imm(b, slot(c, ip, 1), ip[2].u, RAX);
+        wc_forget(c, ip[1].u);
         return 3;
     case WOP_SELECT:
         load(c, true, RAX, ip, 3);
@@ -703,7 +789,7 @@ static size_t emit_instr(jc *c, size_t at, int op)
     case WOP_LOAD32_S64_ADD: {
         int kind = op - WOP_LOAD32_ADD + WOP_LOAD32;
         load(c, false, RAX, ip, 2);
-        x64_rm(b, 0, false, 0x03, 1, RAX, slot(c, ip, 3));
+        rm_slot(c, false, 0x03, 1, RAX, ip, 3);
         emit_load(c, kind, mem_operand(c, ip[4].u, load_size(kind)));
         store_result(c, ip, RAX);
         return 5;
@@ -716,7 +802,7 @@ static size_t emit_instr(jc *c, size_t at, int op)
     case WOP_STORE32_ADD: case WOP_STORE64_ADD: case WOP_STORE8_ADD: case WOP_STORE16_ADD: {
         int kind = op - WOP_STORE32_ADD + WOP_STORE32;
         load(c, false, RAX, ip, 1);
-        x64_rm(b, 0, false, 0x03, 1, RAX, slot(c, ip, 2));
+        rm_slot(c, false, 0x03, 1, RAX, ip, 2);
         load(c, true, RCX, ip, 3);
         emit_store(c, kind, mem_operand(c, ip[4].u, store_size(kind)));
         return 5;
@@ -758,15 +844,15 @@ static size_t emit_instr(jc *c, size_t at, int op)
     case WOP_I64_REM_U: emit_divrem(c, ip, true, false, true); return 4;
     case WOP_I32_ADD3:
         load(c, false, RAX, ip, 2);
-        x64_rm(b, 0, false, 0x03, 1, RAX, slot(c, ip, 3));
-        x64_rm(b, 0, false, 0x03, 1, RAX, slot(c, ip, 4));
+        rm_slot(c, false, 0x03, 1, RAX, ip, 3);
+        rm_slot(c, false, 0x03, 1, RAX, ip, 4);
         store_result(c, ip, RAX);
         return 5;
     case WOP_I32_SHL_ADD:
         load(c, false, RAX, ip, 2);
         load(c, false, RCX, ip, 3);
         x64_rr(b, 0, false, 0xD3, 1, 4, RAX);
-        x64_rm(b, 0, false, 0x03, 1, RAX, slot(c, ip, 4));
+        rm_slot(c, false, 0x03, 1, RAX, ip, 4);
         store_result(c, ip, RAX);
         return 5;
     case WOP_I32_WRAP_I64:
@@ -879,7 +965,7 @@ static size_t emit_instr(jc *c, size_t at, int op)
         bool w = op >= WOP_ADD_BR_I64_EQ;
         int cc = cmp_cc(op - (w ? WOP_ADD_BR_I64_EQ : WOP_ADD_BR_I32_EQ), &ok);
         load(c, w, RAX, ip, 2);
-        x64_rm(b, 0, w, 0x03, 1, RAX, slot(c, ip, 3));
+        rm_slot(c, w, 0x03, 1, RAX, ip, 3);
         store_result(c, ip, RAX);
         emit_cmp(c, ip, w, 4, 5);
         cond_branch(c, at, ip, cc, 6, 9);
@@ -1037,6 +1123,7 @@ static bool compile_func(jc *c, const olw_compiled_func *cf)
         return false;
     }
     c->rax_slot = -1;
+    wc_reset(c);
     emit_prologue(c, cf);
     size_t at = 1;
     while (at < cf->ncells && !c->failed && !c->b.oom) {
@@ -1057,7 +1144,12 @@ static bool compile_func(jc *c, const olw_compiled_func *cf)
         c->cache_in = c->landing[at] || c->rax_end != c->b.len ? -1 : c->rax_slot;
         c->rax_slot = -1;
         c->instr_start = c->b.len;
+        bool keeps = wc_keeps(op);
+        if (c->landing[at] || !keeps)
+            wc_reset(c);
         size_t len = emit_instr(c, at, op);
+        if (!keeps)
+            wc_reset(c);
         if (len == 0 || at + len > cf->ncells || len != instr_len(cf->code + at, op, cf->ncells - at)) {
             c->failed = true;
             break;
