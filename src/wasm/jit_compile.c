@@ -208,6 +208,16 @@ static bool wc_keeps(int op)
     case WOP_I64_DIV_S: case WOP_I64_DIV_U: case WOP_I64_REM_S: case WOP_I64_REM_U:
     case WOP_I32_ADD3: case WOP_I32_SHL_ADD: case WOP_I32_WRAP_I64: case WOP_I64_EXTEND_I32_U:
     case WOP_I64_EXTEND_I32_S: case WOP_I64_EXTEND32_S:
+    case WOP_GLOBAL_GET: case WOP_GLOBAL_SET:
+    /* float templates: xmm0/xmm1 and rax/rcx; their movsd stores forget the slot */
+    case WOP_F32_ADD: case WOP_F32_SUB: case WOP_F32_MUL: case WOP_F32_DIV:
+    case WOP_F64_ADD: case WOP_F64_SUB: case WOP_F64_MUL: case WOP_F64_DIV:
+    case WOP_F32_EQ: case WOP_F32_NE: case WOP_F32_LT: case WOP_F32_GT: case WOP_F32_LE: case WOP_F32_GE:
+    case WOP_F64_EQ: case WOP_F64_NE: case WOP_F64_LT: case WOP_F64_GT: case WOP_F64_LE: case WOP_F64_GE:
+    case WOP_F64_MUL_ADD: case WOP_F64_ADD_MUL: case WOP_F64_MUL_SUB: case WOP_F64_SUB_MUL:
+    case WOP_F64_SQRT: case WOP_F64_CONVERT_I32_S: case WOP_F64_CONVERT_I64_S: case WOP_F64_CONVERT_I32_U:
+    case WOP_F64_PROMOTE_F32: case WOP_F32_DEMOTE_F64: case WOP_F64_ABS: case WOP_F64_NEG: case WOP_F32_ABS:
+    case WOP_F32_NEG:
         return true;
     default:
         return false;
@@ -544,6 +554,7 @@ static void emit_sse_bin(jc *c, const olw_cell *ip, bool dbl, uint8_t opc)
     x64_rm(&c->b, pre, false, 0x0F00 | opc, 2, 0, slot(c, ip, 3));
     if (dbl) {
         x64_rm(&c->b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
+        wc_forget(c, ip[1].u);
     } else {
         x64_rr(&c->b, 0x66, false, 0x0F7E, 2, 0, RAX); /* movd eax, xmm0 */
         store_result(c, ip, RAX);
@@ -885,33 +896,40 @@ static size_t emit_instr(jc *c, size_t at, int op)
         if (op == WOP_F64_MUL_ADD || op == WOP_F64_MUL_SUB) {
             x64_rm(b, 0xF2, false, op == WOP_F64_MUL_ADD ? 0x0F58 : 0x0F5C, 2, 0, slot(c, ip, 4));
             x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
+            wc_forget(c, ip[1].u);
         } else {
             x64_rm(b, 0xF2, false, 0x0F10, 2, 1, slot(c, ip, 4));                  /* movsd xmm1, z */
             x64_rr(b, 0xF2, false, op == WOP_F64_ADD_MUL ? 0x0F58 : 0x0F5C, 2, 1, 0); /* xmm1 op= xmm0 */
             x64_rm(b, 0xF2, false, 0x0F11, 2, 1, slot(c, ip, 1));
+            wc_forget(c, ip[1].u);
         }
         return 5;
     }
     case WOP_F64_SQRT:
         x64_rm(b, 0xF2, false, 0x0F51, 2, 0, slot(c, ip, 2)); /* sqrtsd xmm0, [a] */
         x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
+        wc_forget(c, ip[1].u);
         return 3;
     case WOP_F64_CONVERT_I32_S:
         x64_rm(b, 0xF2, false, 0x0F2A, 2, 0, slot(c, ip, 2)); /* cvtsi2sd xmm0, dword [a] */
         x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
+        wc_forget(c, ip[1].u);
         return 3;
     case WOP_F64_CONVERT_I64_S:
         x64_rm(b, 0xF2, true, 0x0F2A, 2, 0, slot(c, ip, 2)); /* cvtsi2sd xmm0, qword [a] */
         x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
+        wc_forget(c, ip[1].u);
         return 3;
     case WOP_F64_CONVERT_I32_U:
         load(c, false, RAX, ip, 2); /* zero-extended: exact as a signed 64-bit value */
         x64_rr(b, 0xF2, true, 0x0F2A, 2, 0, RAX);
         x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
+        wc_forget(c, ip[1].u);
         return 3;
     case WOP_F64_PROMOTE_F32:
         x64_rm(b, 0xF3, false, 0x0F5A, 2, 0, slot(c, ip, 2)); /* cvtss2sd xmm0, [a] */
         x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
+        wc_forget(c, ip[1].u);
         return 3;
     case WOP_F32_DEMOTE_F64:
         x64_rm(b, 0xF2, false, 0x0F5A, 2, 0, slot(c, ip, 2)); /* cvtsd2ss xmm0, [a] */
