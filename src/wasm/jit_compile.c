@@ -68,6 +68,8 @@ typedef struct jc {
      * of the instructions wc_keeps() lists; reset everywhere else. */
     int64_t wc_slot[6];
     unsigned wc_next;
+    int64_t xc_slot[6]; /* the same for f64 values in xmm2..xmm7 */
+    unsigned xc_next;
     size_t instr_start;
     /* per module */
     fixup *calls;
@@ -163,7 +165,7 @@ static const int wc_regs[6] = {RSI, RDI, R8, R9, R10, R11};
 static void wc_reset(jc *c)
 {
     for (int i = 0; i < 6; i++)
-        c->wc_slot[i] = -1;
+        c->wc_slot[i] = c->xc_slot[i] = -1;
 }
 
 static int wc_find(const jc *c, uint64_t s)
@@ -176,9 +178,44 @@ static int wc_find(const jc *c, uint64_t s)
 
 static void wc_forget(jc *c, uint64_t s)
 {
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 6; i++) {
         if (c->wc_slot[i] == (int64_t)s)
             c->wc_slot[i] = -1;
+        if (c->xc_slot[i] == (int64_t)s)
+            c->xc_slot[i] = -1;
+    }
+}
+
+/* f64 values: slot s was just written from xmm register x (its low 64
+ * bits are the slot's value); a copy goes to one of xmm2..xmm7. */
+static void xc_record(jc *c, uint64_t s, int x)
+{
+    wc_forget(c, s);
+    unsigned i = c->xc_next++ % 6;
+    x64_rr(&c->b, 0x66, false, 0x0F28, 2, 2 + (int)i, x); /* movapd xmm(2+i), xmm(x) */
+    c->xc_slot[i] = (int64_t)s;
+}
+
+static int xc_find(const jc *c, uint64_t s)
+{
+    for (int i = 0; i < 6; i++)
+        if (c->xc_slot[i] == (int64_t)s)
+            return 2 + i;
+    return -1;
+}
+
+/* An f64 operand: `opc xmm, slot k` (movsd/addsd/... with prefix F2, or
+ * ucomisd with 66), from xmm2..7 when cached (movsd xmm, [m] becomes
+ * movapd xmm, xmmK). */
+static void xrm_slot(jc *c, uint8_t prefix, uint32_t opc, int xreg, const olw_cell *ip, int k)
+{
+    int r = xc_find(c, ip[k].u);
+    if (r < 0)
+        x64_rm(&c->b, prefix, false, opc, 2, xreg, slot(c, ip, k));
+    else if (opc == 0x0F10)
+        x64_rr(&c->b, 0x66, false, 0x0F28, 2, xreg, r);
+    else
+        x64_rr(&c->b, prefix, false, opc, 2, xreg, r);
 }
 
 /* Slot s was just written with the value in reg (all 64 bits). */
@@ -550,11 +587,16 @@ static void emit_setcc_result(jc *c, const olw_cell *ip, int cc)
 static void emit_sse_bin(jc *c, const olw_cell *ip, bool dbl, uint8_t opc)
 {
     uint8_t pre = dbl ? 0xF2 : 0xF3;
-    x64_rm(&c->b, pre, false, 0x0F10, 2, 0, slot(c, ip, 2)); /* movsd/movss xmm0, [a] */
-    x64_rm(&c->b, pre, false, 0x0F00 | opc, 2, 0, slot(c, ip, 3));
+    if (dbl) {
+        xrm_slot(c, pre, 0x0F10, 0, ip, 2); /* movsd xmm0, a */
+        xrm_slot(c, pre, 0x0F00 | opc, 0, ip, 3);
+    } else {
+        x64_rm(&c->b, pre, false, 0x0F10, 2, 0, slot(c, ip, 2)); /* movss xmm0, [a] */
+        x64_rm(&c->b, pre, false, 0x0F00 | opc, 2, 0, slot(c, ip, 3));
+    }
     if (dbl) {
         x64_rm(&c->b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
-        wc_forget(c, ip[1].u);
+        xc_record(c, ip[1].u, 0);
     } else {
         x64_rr(&c->b, 0x66, false, 0x0F7E, 2, 0, RAX); /* movd eax, xmm0 */
         store_result(c, ip, RAX);
@@ -569,8 +611,13 @@ static void emit_fcmp(jc *c, const olw_cell *ip, bool dbl, int rel)
     uint8_t pre = dbl ? 0xF2 : 0xF3;
     uint8_t upre = dbl ? 0x66 : 0;
     int first = (rel == 2 || rel == 4) ? 3 : 2, second = first == 2 ? 3 : 2;
-    x64_rm(b, pre, false, 0x0F10, 2, 0, slot(c, ip, first));
-    x64_rm(b, upre, false, 0x0F2E, 2, 0, slot(c, ip, second)); /* ucomisd/ucomiss xmm0, [second] */
+    if (dbl) {
+        xrm_slot(c, pre, 0x0F10, 0, ip, first);
+        xrm_slot(c, upre, 0x0F2E, 0, ip, second); /* ucomisd xmm0, second */
+    } else {
+        x64_rm(b, pre, false, 0x0F10, 2, 0, slot(c, ip, first));
+        x64_rm(b, upre, false, 0x0F2E, 2, 0, slot(c, ip, second)); /* ucomiss xmm0, [second] */
+    }
     if (rel == 0 || rel == 1) {
         x64_rr(b, 0, false, 0x0F90 | (uint32_t)(rel == 0 ? CC_E : CC_NE), 2, 0, RAX);
         x64_rr(b, 0, false, 0x0F90 | (uint32_t)(rel == 0 ? CC_NP : CC_P), 2, 0, RCX);
@@ -891,45 +938,45 @@ static size_t emit_instr(jc *c, size_t at, int op)
     case WOP_F64_MUL_ADD: case WOP_F64_ADD_MUL: case WOP_F64_MUL_SUB: case WOP_F64_SUB_MUL: {
         /* the product rounded first, then the add/sub, operands in the
          * interpreter's order (interp_ops.h) */
-        x64_rm(b, 0xF2, false, 0x0F10, 2, 0, slot(c, ip, 2)); /* movsd xmm0, x */
-        x64_rm(b, 0xF2, false, 0x0F59, 2, 0, slot(c, ip, 3)); /* mulsd xmm0, y */
+        xrm_slot(c, 0xF2, 0x0F10, 0, ip, 2); /* movsd xmm0, x */
+        xrm_slot(c, 0xF2, 0x0F59, 0, ip, 3); /* mulsd xmm0, y */
         if (op == WOP_F64_MUL_ADD || op == WOP_F64_MUL_SUB) {
-            x64_rm(b, 0xF2, false, op == WOP_F64_MUL_ADD ? 0x0F58 : 0x0F5C, 2, 0, slot(c, ip, 4));
+            xrm_slot(c, 0xF2, op == WOP_F64_MUL_ADD ? 0x0F58 : 0x0F5C, 0, ip, 4);
             x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
-            wc_forget(c, ip[1].u);
+            xc_record(c, ip[1].u, 0);
         } else {
-            x64_rm(b, 0xF2, false, 0x0F10, 2, 1, slot(c, ip, 4));                  /* movsd xmm1, z */
+            xrm_slot(c, 0xF2, 0x0F10, 1, ip, 4); /* movsd xmm1, z */
             x64_rr(b, 0xF2, false, op == WOP_F64_ADD_MUL ? 0x0F58 : 0x0F5C, 2, 1, 0); /* xmm1 op= xmm0 */
             x64_rm(b, 0xF2, false, 0x0F11, 2, 1, slot(c, ip, 1));
-            wc_forget(c, ip[1].u);
+            xc_record(c, ip[1].u, 1);
         }
         return 5;
     }
     case WOP_F64_SQRT:
-        x64_rm(b, 0xF2, false, 0x0F51, 2, 0, slot(c, ip, 2)); /* sqrtsd xmm0, [a] */
+        xrm_slot(c, 0xF2, 0x0F51, 0, ip, 2); /* sqrtsd xmm0, a */
         x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
-        wc_forget(c, ip[1].u);
+        xc_record(c, ip[1].u, 0);
         return 3;
     case WOP_F64_CONVERT_I32_S:
         x64_rm(b, 0xF2, false, 0x0F2A, 2, 0, slot(c, ip, 2)); /* cvtsi2sd xmm0, dword [a] */
         x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
-        wc_forget(c, ip[1].u);
+        xc_record(c, ip[1].u, 0);
         return 3;
     case WOP_F64_CONVERT_I64_S:
         x64_rm(b, 0xF2, true, 0x0F2A, 2, 0, slot(c, ip, 2)); /* cvtsi2sd xmm0, qword [a] */
         x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
-        wc_forget(c, ip[1].u);
+        xc_record(c, ip[1].u, 0);
         return 3;
     case WOP_F64_CONVERT_I32_U:
         load(c, false, RAX, ip, 2); /* zero-extended: exact as a signed 64-bit value */
         x64_rr(b, 0xF2, true, 0x0F2A, 2, 0, RAX);
         x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
-        wc_forget(c, ip[1].u);
+        xc_record(c, ip[1].u, 0);
         return 3;
     case WOP_F64_PROMOTE_F32:
         x64_rm(b, 0xF3, false, 0x0F5A, 2, 0, slot(c, ip, 2)); /* cvtss2sd xmm0, [a] */
         x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
-        wc_forget(c, ip[1].u);
+        xc_record(c, ip[1].u, 0);
         return 3;
     case WOP_F32_DEMOTE_F64:
         x64_rm(b, 0xF2, false, 0x0F5A, 2, 0, slot(c, ip, 2)); /* cvtsd2ss xmm0, [a] */
