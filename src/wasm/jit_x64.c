@@ -73,23 +73,30 @@ void x64_u64(x64_buf *b, uint64_t v)
     }
 }
 
+/* An instruction is at most 15 bytes: the encoders below reserve that
+ * once and then write without checking. */
+#define MAX_INSN 16
+#define PUT(b, v) ((b)->p[(b)->len++] = (uint8_t)(v))
+
 static void opcode(x64_buf *b, uint32_t opc, int oplen)
 {
     for (int i = oplen - 1; i >= 0; i--)
-        x64_byte(b, (uint8_t)(opc >> (8 * i)));
+        PUT(b, opc >> (8 * i));
 }
 
 static void rex(x64_buf *b, bool w, int reg, int index, int base, bool force)
 {
     uint8_t r = (uint8_t)(0x40 | (w ? 8 : 0) | (reg >= 8 ? 4 : 0) | (index >= 8 ? 2 : 0) | (base >= 8 ? 1 : 0));
     if (r != 0x40 || force)
-        x64_byte(b, r);
+        PUT(b, r);
 }
 
 void x64_rm(x64_buf *b, uint8_t prefix, bool w, uint32_t opc, int oplen, int reg, x64_mem m)
 {
+    if (!x64_reserve(b, MAX_INSN))
+        return;
     if (prefix)
-        x64_byte(b, prefix);
+        PUT(b, prefix);
     rex(b, w, reg, m.index == X64_NOREG ? 0 : m.index, m.base, false);
     opcode(b, opc, oplen);
     int mod;
@@ -100,26 +107,30 @@ void x64_rm(x64_buf *b, uint8_t prefix, bool w, uint32_t opc, int oplen, int reg
     else
         mod = 2;
     if (m.index == X64_NOREG && (m.base & 7) != RSP) {
-        x64_byte(b, (uint8_t)(mod << 6 | (reg & 7) << 3 | (m.base & 7)));
+        PUT(b, mod << 6 | (reg & 7) << 3 | (m.base & 7));
     } else {
         int ss = m.scale == 8 ? 3 : m.scale == 4 ? 2 : m.scale == 2 ? 1 : 0;
         int idx = m.index == X64_NOREG ? RSP : (m.index & 7);
-        x64_byte(b, (uint8_t)(mod << 6 | (reg & 7) << 3 | RSP));
-        x64_byte(b, (uint8_t)(ss << 6 | idx << 3 | (m.base & 7)));
+        PUT(b, mod << 6 | (reg & 7) << 3 | RSP);
+        PUT(b, ss << 6 | idx << 3 | (m.base & 7));
     }
-    if (mod == 1)
-        x64_byte(b, (uint8_t)(int8_t)m.disp);
-    else if (mod == 2)
-        x64_u32(b, (uint32_t)m.disp);
+    if (mod == 1) {
+        PUT(b, (uint8_t)(int8_t)m.disp);
+    } else if (mod == 2) {
+        memcpy(b->p + b->len, &m.disp, 4);
+        b->len += 4;
+    }
 }
 
 void x64_rr(x64_buf *b, uint8_t prefix, bool w, uint32_t opc, int oplen, int reg, int rm)
 {
+    if (!x64_reserve(b, MAX_INSN))
+        return;
     if (prefix)
-        x64_byte(b, prefix);
+        PUT(b, prefix);
     rex(b, w, reg, 0, rm, false);
     opcode(b, opc, oplen);
-    x64_byte(b, (uint8_t)(0xC0 | (reg & 7) << 3 | (rm & 7)));
+    PUT(b, 0xC0 | (reg & 7) << 3 | (rm & 7));
 }
 
 void x64_load(x64_buf *b, bool w, int reg, x64_mem m) { x64_rm(b, 0, w, 0x8B, 1, reg, m); }
@@ -128,6 +139,8 @@ void x64_store(x64_buf *b, bool w, x64_mem m, int reg) { x64_rm(b, 0, w, 0x89, 1
 
 void x64_mov_imm(x64_buf *b, int reg, uint64_t v)
 {
+    if (!x64_reserve(b, MAX_INSN))
+        return;
     if (v <= UINT32_MAX) { /* mov r32, imm32 zero-extends */
         rex(b, false, 0, 0, reg, false);
         x64_byte(b, (uint8_t)(0xB8 + (reg & 7)));
