@@ -52,7 +52,6 @@ typedef struct jc {
     /* per function */
     const olw_cell *code;
     size_t ncells;
-    uint32_t *cell_pos; /* native offset of each instruction's start, UINT32_MAX elsewhere */
     fixup *br;
     size_t nbr, capbr;
     fuel_stub *fs;
@@ -419,16 +418,25 @@ static void call_helper(jc *c, const void *fn, const olw_cell *ip, int op)
 
 /* ---- templates ----------------------------------------------------------------- */
 
-static int cmp_cc(int op_base_delta, bool *ok)
+/* The templates rely on the order of compile.h's op list in a few places. */
+_Static_assert(WOP_I32_GE_U - WOP_I32_EQ == 9 && WOP_I64_GE_U - WOP_I64_EQ == 9, "compare order");
+_Static_assert(WOP_BR_I64_EQ - WOP_BR_I32_EQ == 10 && WOP_ADD_BR_I64_EQ - WOP_ADD_BR_I32_EQ == 10, "branch order");
+_Static_assert(WOP_LOAD32_S64_ADD - WOP_LOAD32_ADD == WOP_LOAD32_S64 - WOP_LOAD32 &&
+                   WOP_STORE16_ADD - WOP_STORE32_ADD == WOP_STORE16 - WOP_STORE32 &&
+                   WOP_STORE32 == WOP_LOAD32_S64 + 1 && WOP_LOAD32_ADD == WOP_STORE16 + 1,
+               "load/store order");
+_Static_assert(WOP_I64_GE_U - WOP_I32_EQZ == 21, "integer compares are contiguous");
+_Static_assert(WOP_F64_GE - WOP_F64_EQ == 5 && WOP_F32_GE - WOP_F32_EQ == 5, "float compare order");
+_Static_assert(WOP_BR_UNLESS == WOP_BR_IF + 1 && WOP_BR_I32_EQ == WOP_BR_UNLESS + 1 &&
+                   WOP_ADD_BR_I32_EQ == WOP_BR_I64_GE_U + 1,
+               "conditional branches are contiguous");
+
+/* The condition of compare number k in the order EQ NE LT_S LT_U GT_S GT_U
+ * LE_S LE_U GE_S GE_U (the order of the compare ops in compile.h). */
+static int cmp_cc(int k)
 {
-    /* EQ NE LT_S LT_U GT_S GT_U LE_S LE_U GE_S GE_U */
     static const int cc[] = {CC_E, CC_NE, CC_L, CC_B, CC_G, CC_A, CC_LE, CC_BE, CC_GE, CC_AE};
-    if (op_base_delta < 0 || op_base_delta >= 10) {
-        *ok = false;
-        return CC_E;
-    }
-    *ok = true;
-    return cc[op_base_delta];
+    return cc[k];
 }
 
 /* cmp a, b of width w (slots in cells ka, kb) */
@@ -1006,29 +1014,28 @@ static size_t emit_instr(jc *c, size_t at, int op)
     default:
         break;
     }
-    bool ok;
     if (op >= WOP_I32_EQ && op <= WOP_I32_GE_U) {
-        int cc = cmp_cc(op - WOP_I32_EQ, &ok);
+        int cc = cmp_cc(op - WOP_I32_EQ);
         emit_cmp(c, ip, false, 2, 3);
         emit_setcc_result(c, ip, cc);
         return 4;
     }
     if (op >= WOP_I64_EQ && op <= WOP_I64_GE_U) {
-        int cc = cmp_cc(op - WOP_I64_EQ, &ok);
+        int cc = cmp_cc(op - WOP_I64_EQ);
         emit_cmp(c, ip, true, 2, 3);
         emit_setcc_result(c, ip, cc);
         return 4;
     }
     if (op >= WOP_BR_I32_EQ && op <= WOP_BR_I64_GE_U) {
         bool w = op >= WOP_BR_I64_EQ;
-        int cc = cmp_cc(op - (w ? WOP_BR_I64_EQ : WOP_BR_I32_EQ), &ok);
+        int cc = cmp_cc(op - (w ? WOP_BR_I64_EQ : WOP_BR_I32_EQ));
         emit_cmp(c, ip, w, 1, 2);
         cond_branch(c, at, ip, cc, 3, 6);
         return 6;
     }
     if (op >= WOP_ADD_BR_I32_EQ && op <= WOP_ADD_BR_I64_GE_U) {
         bool w = op >= WOP_ADD_BR_I64_EQ;
-        int cc = cmp_cc(op - (w ? WOP_ADD_BR_I64_EQ : WOP_ADD_BR_I32_EQ), &ok);
+        int cc = cmp_cc(op - (w ? WOP_ADD_BR_I64_EQ : WOP_ADD_BR_I32_EQ));
         load(c, w, RAX, ip, 2);
         rm_slot(c, w, 0x03, 1, RAX, ip, 3);
         store_result(c, ip, RAX);
@@ -1179,7 +1186,6 @@ static bool compile_func(jc *c, const olw_compiled_func *cf)
     if (!pos)
         return false;
     memset(pos, 0xff, (cf->ncells + 1) * sizeof *pos);
-    c->cell_pos = pos;
     c->landing = calloc(cf->ncells + 1, 1);
     if (!c->landing || !find_landings(c, cf)) {
         free(pos);
@@ -1240,7 +1246,6 @@ static bool compile_func(jc *c, const olw_compiled_func *cf)
     free(pos);
     free(c->landing);
     c->landing = NULL;
-    c->cell_pos = NULL;
     return !c->failed && !c->b.oom;
 }
 
