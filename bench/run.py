@@ -157,9 +157,31 @@ def targets(results, metering, load):
     large = [r for r in load if os.path.basename(r["file"]) == "large.wasm"]
     if large:
         mbs = large[0]["load_mb_s"]
-        lines.append(f"- load + validate + compile >= 50 MB/s: {mbs:.1f} MB/s: {verdict(mbs >= 50)}")
+        lines.append(f"- load + validate + compile >= 50 MB/s (interp): {mbs:.1f} MB/s: {verdict(mbs >= 50)}")
     else:
         lines.append("- load speed: not measured")
+    # Issue 17: the compiling tier.
+    lines += ["", "## Issue 17 targets (the compiling tier, metering on)", ""]
+    slow = [r["ours"] / r["native"] for r in results.values() if r.get("ours") and r.get("native")]
+    if slow:
+        g = geomean(slow)
+        lines.append(f"- geomean jit time <= 2.5x native: {g:.2f}x: {verdict(g <= 2.5)}")
+    slow_i = [r["interp"] / r["native"] for r in results.values() if r.get("interp") and r.get("native")]
+    if slow_i:
+        lines.append(f"  (interpreter: {geomean(slow_i):.2f}x native; jit over interp: "
+                     f"{geomean([r['interp'] / r['ours'] for r in results.values() if r.get('interp') and r.get('ours')]):.2f}x)")
+    vs_node = [r["node"] / r["ours"] for r in results.values() if r.get("node") and r.get("ours")]
+    if vs_node:
+        g = geomean(vs_node)
+        lines.append(f"- jit speed >= 0.6x node (V8), whole process: {g:.2f}x: {verdict(g >= 0.6)}")
+    by_engine = {r.get("engine"): r for r in large}
+    if "interp" in by_engine and "jit" in by_engine:
+        extra_us = by_engine["jit"]["load_us"] - by_engine["interp"]["load_us"]
+        mb = by_engine["jit"]["bytes"] / 1e6
+        jit_mbs = mb / (extra_us / 1e6) if extra_us > 0 else float("inf")
+        lines.append(f"- machine-code compile >= 20 MB/s of wasm: {jit_mbs:.1f} MB/s (load with jit "
+                     f"{by_engine['jit']['load_mb_s']:.1f} MB/s, interp {by_engine['interp']['load_mb_s']:.1f} MB/s): "
+                     f"{verdict(jit_mbs >= 20)}")
     return lines + [""]
 
 
@@ -225,8 +247,11 @@ def main():
             else:
                 engine_bench = copy
 
-    def ours_cmd(wasm, args):
-        return [outlayer, "run", wasm, "--fuel", FUEL, "--timeout-ms", "0", "--json", "--"] + args
+    # "ours" is the compiling tier (the default engine); "interp" the
+    # interpreter, run the same way: both must print the same output and
+    # count the same instructions.
+    def ours_cmd(wasm, args, engine="jit"):
+        return [outlayer, "run", wasm, "--engine", engine, "--fuel", FUEL, "--timeout-ms", "0", "--json", "--"] + args
 
     others = {}
     for name, env, default, make in (
@@ -247,7 +272,8 @@ def main():
             notes.append(f"{name}: skipped ({name.upper()}= set empty)" if os.environ.get(name.upper()) == ""
                          else f"{name}: not on PATH and ${name.upper()} not set: skipped")
     print(f"bench: {len(workloads)} workloads, median of {runs} interleaved runs; whole-process wall clock")
-    print("engines: native" + (", ours" if outlayer else "") + "".join(", " + n for n in others))
+    print("engines: native" + (", ours (the compiling tier, --engine jit), interp (--engine interp)" if outlayer else "")
+          + "".join(", " + n for n in others))
     for n in notes:
         print("note: " + n)
     sys.stdout.flush()
@@ -261,6 +287,7 @@ def main():
         engines = {"native": lambda wasm_, a, w=w: [os.path.join(native_dir, w)] + a}
         if outlayer:
             engines["ours"] = lambda wasm_, a: ours_cmd(wasm_, a)
+            engines["interp"] = lambda wasm_, a: ours_cmd(wasm_, a, "interp")
         engines.update(others)
         # Reference output (and a warm-up of the file cache).
         _, rc, expected, err = run_once(engines["native"](wasm, args))
@@ -269,7 +296,7 @@ def main():
             continue
         times = {e: [] for e in engines}
         cpu = {e: [] for e in engines}
-        extra = {"instructions": None, "run_us": [], "load_us": [], "node_run_ms": []}
+        extra = {"instructions": None, "interp_instructions": None, "run_us": [], "load_us": [], "node_run_ms": []}
         status = {e: "ok" for e in engines}
         order = list(engines)
         for r in range(runs):
@@ -297,6 +324,10 @@ def main():
                         extra["run_us"].append(rep["run_us"])
                     if "load_us" in rep:
                         extra["load_us"].append(rep["load_us"])
+                elif e == "interp":
+                    rep = last_json(err)
+                    if "instructions" in rep:
+                        extra["interp_instructions"] = rep["instructions"]
                 elif e == "node":
                     rep = last_json(err)
                     if "node_run_ms" in rep:
@@ -307,6 +338,10 @@ def main():
             res[e + "_status"] = status[e]
             res[e + "_cpu"] = statistics.median(cpu[e]) if cpu[e] and status[e] == "ok" else None
         res["instructions"] = extra["instructions"]
+        if (extra["interp_instructions"] is not None and extra["instructions"] is not None
+                and extra["interp_instructions"] != extra["instructions"]):
+            failures.append(f"{w}: instruction counts differ: jit {extra['instructions']}, "
+                            f"interp {extra['interp_instructions']}")
         res["ours_run_s"] = statistics.median(extra["run_us"]) / 1e6 if extra["run_us"] else None
         res["node_run_s"] = statistics.median(extra["node_run_ms"]) / 1e3 if extra["node_run_ms"] else None
         res["ours_load_s"] = statistics.median(extra["load_us"]) / 1e6 if extra["load_us"] else None
@@ -379,18 +414,23 @@ def main():
                  ([os.path.join(wasm_dir, small + ".wasm")] if small else []):
             if not os.path.isfile(f):
                 continue
-            try:
-                _, rc, out, err = run_once([engine_bench, "load", f, str(max(runs, 3))])
-            except subprocess.TimeoutExpired:
-                rc, out, err = -1, "", "timeout"
-            rep = last_json(out)
-            if rc != 0 or not rep:
-                failures.append(f"load {f}: exit {rc}: {err.strip()[-300:]}")
-                continue
-            load.append(rep)
+            # load = decode + validate + internal code, and for jit also the
+            # machine code: the difference is the compiling tier's cost
+            for eng in ("interp", "jit"):
+                try:
+                    _, rc, out, err = run_once(["env", "OLW_ENGINE=" + eng, engine_bench, "load", f,
+                                                str(max(runs, 3))])
+                except subprocess.TimeoutExpired:
+                    rc, out, err = -1, "", "timeout"
+                rep = last_json(out)
+                if rc != 0 or not rep:
+                    failures.append(f"load {f} ({eng}): exit {rc}: {err.strip()[-300:]}")
+                    continue
+                rep["engine"] = eng
+                load.append(rep)
 
     # ---- report ----
-    names = [e for e in ("wasm3", "iwasm", "node") if e in others]
+    names = [e for e in ("interp", "wasm3", "iwasm", "node") if e in others or (e == "interp" and outlayer)]
     headers = ["workload", "ours s", "native s", "ours/native", "instructions", "ours engine s"]
     for e in names:
         headers += [f"{e} s", f"ours vs {e}"]
@@ -466,11 +506,11 @@ def main():
                           "on s (fastest)", "off s (fastest)", "cost (fastest)", "cost (instructions)"],
                          m_rows), ""]
     if load:
-        l_rows = [[os.path.basename(r["file"]), f"{r['bytes'] / 1e6:.2f}", fmt(r["validate_mb_s"], ".1f"),
+        l_rows = [[os.path.basename(r["file"]), r.get("engine", "-"), f"{r['bytes'] / 1e6:.2f}", fmt(r["validate_mb_s"], ".1f"),
                    fmt(r["load_mb_s"], ".1f"), fmt(r["load_nometer_mb_s"], ".1f"),
                    fmt(r["load_us"] / 1e3, ".2f"), fmt(r["instantiate_us"] / 1e3, ".3f")] for r in load]
         report += ["## Load (decode + validate + compile) and instantiate", "",
-                   table(["module", "MB", "validate MB/s", "load MB/s", "load MB/s (no metering)",
+                   table(["module", "engine", "MB", "validate MB/s", "load MB/s", "load MB/s (no metering)",
                           "load ms", "instantiate ms"], l_rows), ""]
     report += targets(results, metering, load)
     if notes:

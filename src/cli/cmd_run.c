@@ -68,6 +68,9 @@ void cmd_run_help(FILE *out)
             "                      one file per key in DIR, kept between runs. Default: none\n"
             "  --near-rpc URL      NEAR JSON-RPC endpoint for the program's view_function and\n"
             "                      view_account (e.g. http://127.0.0.1:3030). Default: none\n"
+            "  --engine interp|jit the engine's tier: jit (x86-64 machine code; the default on\n"
+            "                      x86-64 Linux) or interp (the interpreter; elsewhere). Both give\n"
+            "                      the same output and instruction count. Default: $OLW_ENGINE if set\n"
             "  --json              the report as one JSON object (last line of stderr)\n"
             "  -h, --help          this help\n"
             "  -- ARGS...          arguments for the program (argv[0] is the file's name)\n"
@@ -114,6 +117,7 @@ typedef struct run_args {
     /* issue 16: private CA, transcripts, VRF */
     const char *http_ca_file, *transcript_out, *transcript_in, *vrf_key_file, *vrf_contract;
     uint64_t vrf_request_id;
+    olw_engine engine; /* --engine; OLW_ENGINE_DEFAULT when not given */
 } run_args;
 
 /* "--name value" or "--name=value": the value, advancing *i; NULL if absent. */
@@ -250,6 +254,14 @@ static int parse_args(int argc, char **argv, run_args *a)
             v = option_value(argc, argv, &i, "--vrf-request-id");
             if (!v || !cli_parse_u64(v, 0, UINT64_MAX, &a->vrf_request_id))
                 return usage_error("--vrf-request-id needs a whole number", v);
+        } else if (is_option(arg, "--engine")) {
+            v = option_value(argc, argv, &i, "--engine");
+            if (v && strcmp(v, "interp") == 0)
+                a->engine = OLW_ENGINE_INTERP;
+            else if (v && strcmp(v, "jit") == 0)
+                a->engine = OLW_ENGINE_JIT;
+            else
+                return usage_error("--engine needs interp or jit", v);
         } else if (is_option(arg, "--env")) {
             v = option_value(argc, argv, &i, "--env");
             if (!v || !strchr(v, '=') || v[0] == '=')
@@ -557,6 +569,7 @@ int cmd_run(int argc, char **argv)
         .stdout_sink = write_stdout,
         .stderr_sink = write_stderr,
         .replay = a.replay ? &a.replay_cfg : NULL,
+        .engine = a.engine,
     };
     hostapi_config hc = {.http_allow = a.http_allow, .request_http_allow = a.request_http_allow};
     if ((code = hostapi_options(&a, &hc, &transcript, &transcript_len, vrf_seed)) >= 0)

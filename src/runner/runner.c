@@ -190,7 +190,7 @@ static olw_module *load_module(const runner_options *o, olw_store *store, bool t
 {
     olw_error err;
     memset(&err, 0, sizeof err);
-    olw_load_options lo = {.interrupt = store};
+    olw_load_options lo = {.interrupt = store, .engine = o->engine};
     uint64_t t0 = now_us();
     olw_module *module = olw_module_load_ex(o->wasm, o->wasm_len, &lo, &err);
     r->load_us = now_us() - t0;

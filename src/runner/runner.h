@@ -78,6 +78,8 @@ typedef struct runner_options {
      * watchdog, so time spent in HTTP counts toward timeout_ms. The caller
      * keeps it and reads the transcript afterwards. */
     hostapi_ctx *hostapi;
+
+    olw_engine engine; /* the engine's tier; OLW_ENGINE_DEFAULT (0) = the compiled tier where it exists */
 } runner_options;
 
 typedef enum runner_status {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wasm/jit.h"
 #include "wasm/runtime.h"
 
 /* Calls into wasm active at once on a store (host functions calling back). */
@@ -20,6 +21,7 @@ bool olw_functype_equal(const olw_functype *a, const olw_functype *b)
 
 static void module_free(olw_module *m)
 {
+    olw_jit_free(m->jit);
     olw_compiled_free(m->compiled);
     olw_module_decl_free(m);
     free(m);
@@ -48,9 +50,20 @@ olw_module *olw_module_load_ex(const uint8_t *bytes, size_t size, const olw_load
         module_free(m);
         return NULL;
     }
+    if (olw_engine_resolve(opts ? opts->engine : OLW_ENGINE_DEFAULT) == OLW_ENGINE_JIT) {
+        /* a module the compiling tier cannot take (or out of memory for its
+         * code) runs in the interpreter; only an interrupted load fails */
+        m->jit = olw_jit_compile(m, err);
+        if (!m->jit && err->kind == OLW_ERR_TRAP) {
+            module_free(m);
+            return NULL;
+        }
+    }
     m->interrupt = NULL; /* the module outlives the load (and the store) */
     return m;
 }
+
+olw_engine olw_module_engine(const olw_module *m) { return m->jit ? OLW_ENGINE_JIT : OLW_ENGINE_INTERP; }
 
 olw_module *olw_module_load(const uint8_t *bytes, size_t size, olw_error *err)
 {
@@ -178,7 +191,7 @@ olw_trap_code olw_func_call(olw_store *s, olw_func *f, const olw_value *args, si
     s->nesting++;
     olw_trap_code code;
     if (f->compiled) {
-        code = olw_interp_call(s, f, slots);
+        code = f->instance->module->jit ? olw_jit_call(s, f, slots) : olw_interp_call(s, f, slots);
     } else {
         olw_slot *saved = s->stack_top;
         s->stack_top = slots + need;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wasm/jit.h"
 #include "wasm/runtime.h"
 
 static const char *kind_name(olw_extern_kind k)
@@ -292,6 +293,7 @@ static bool create_definitions(olw_instance *inst, olw_error *err)
         f->type = m->types[m->func_type_index[i]];
         f->instance = inst;
         f->compiled = &m->compiled->funcs[i - m->nimported_funcs];
+        f->jit_entry = m->jit ? m->jit->mem + m->jit->func_offset[i - m->nimported_funcs] : NULL;
         f->store = s;
         inst->funcs[i] = f;
     }

@@ -177,6 +177,7 @@ struct olw_module {
      * store's), polled by decode, validate and compile; NULL otherwise. */
     const _Atomic int *interrupt;
     struct olw_compiled *compiled;
+    struct olw_jit_code *jit; /* machine code (jit.h), NULL when the interpreter runs the module */
 };
 
 /* Front end. Each returns true on success, or false with err filled

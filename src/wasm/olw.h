@@ -239,8 +239,19 @@ typedef struct olw_error {
 
 /* ---- modules ---------------------------------------------------------- */
 
+/* Which tier runs a module's functions. DEFAULT: the environment variable
+ * OLW_ENGINE=interp|jit when set, else the compiling tier (x86-64 machine
+ * code) where it exists (x86-64 Linux) and the interpreter elsewhere. Both
+ * give the same results, traps and instruction counts. */
+typedef enum olw_engine {
+    OLW_ENGINE_DEFAULT = 0,
+    OLW_ENGINE_INTERP = 1,
+    OLW_ENGINE_JIT = 2,
+} olw_engine;
+
 typedef struct olw_load_options {
     bool no_metering; /* compile without fuel accounting (for benchmarks only); {0} = metered */
+    olw_engine engine; /* {0} = OLW_ENGINE_DEFAULT */
     /* When set, loading stops if this store is interrupted (olw_store_interrupt,
      * from another thread) while it runs: decode, validate and compile poll
      * the store's flag every few thousand steps, and the load fails with
@@ -255,6 +266,9 @@ olw_module *olw_module_load(const uint8_t *bytes, size_t size, olw_error *err);
 olw_module *olw_module_load_ex(const uint8_t *bytes, size_t size, const olw_load_options *opts, olw_error *err);
 /* Validate only (no compilation); true if the module would load. */
 bool olw_module_validate(const uint8_t *bytes, size_t size, olw_error *err);
+/* The tier that runs the module's functions: OLW_ENGINE_JIT when it was
+ * compiled to machine code, else OLW_ENGINE_INTERP. */
+olw_engine olw_module_engine(const olw_module *m);
 void olw_module_retain(olw_module *m);
 void olw_module_release(olw_module *m); /* frees at the last reference */
 

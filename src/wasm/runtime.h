@@ -24,6 +24,7 @@ struct olw_func {
     olw_functype type;                 /* points at the module's (or the host function's own) type array */
     olw_instance *instance;            /* NULL for host functions */
     const olw_compiled_func *compiled; /* wasm functions */
+    const void *jit_entry;             /* its machine code (jit.h), NULL when its module has none */
     olw_host_callback callback;        /* host functions */
     void *env;
     olw_store *store;

@@ -43,6 +43,9 @@ typedef struct counts {
     long passed, failed, skipped;
 } counts;
 
+/* --engine interp|jit: the tier every module is loaded for */
+static olw_engine engine = OLW_ENGINE_DEFAULT;
+
 typedef struct named_instance {
     char *name;
     olw_instance *inst;
@@ -298,8 +301,17 @@ static olw_module *load_module(run *r, json_t *cmd, olw_error *err)
         err->kind = OLW_ERR_RESOURCE;
         return NULL;
     }
-    olw_module *m = olw_module_load(bytes, size, err);
+    olw_load_options lo = {.engine = engine};
+    olw_module *m = olw_module_load_ex(bytes, size, &lo, err);
     free(bytes);
+    /* the tier asked for must be the one that runs: a module the compiling
+     * tier silently left to the interpreter would test nothing */
+    if (m && engine != OLW_ENGINE_DEFAULT && olw_module_engine(m) != engine) {
+        olw_module_release(m);
+        snprintf(err->message, sizeof err->message, "module not run by the requested engine");
+        err->kind = OLW_ERR_RESOURCE;
+        return NULL;
+    }
     return m;
 }
 
@@ -699,12 +711,24 @@ int main(int argc, char **argv)
 {
     bool isolate = true;
     int first = 1;
-    if (argc > 1 && !strcmp(argv[1], "--no-fork")) {
-        isolate = false;
-        first = 2;
+    for (;;) {
+        if (first < argc && !strcmp(argv[first], "--no-fork")) {
+            isolate = false;
+            first++;
+        } else if (first + 1 < argc && !strcmp(argv[first], "--engine")) {
+            const char *e = argv[first + 1];
+            engine = !strcmp(e, "interp") ? OLW_ENGINE_INTERP : !strcmp(e, "jit") ? OLW_ENGINE_JIT : OLW_ENGINE_DEFAULT;
+            if (engine == OLW_ENGINE_DEFAULT) {
+                fprintf(stderr, "unknown engine %s (interp or jit)\n", e);
+                return 2;
+            }
+            first += 2;
+        } else {
+            break;
+        }
     }
     if (first >= argc) {
-        fprintf(stderr, "usage: %s [--no-fork] SCRIPT.json...\n", argv[0]);
+        fprintf(stderr, "usage: %s [--no-fork] [--engine interp|jit] SCRIPT.json...\n", argv[0]);
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -718,6 +742,8 @@ int main(int argc, char **argv)
         total.skipped += c.skipped;
         free(name);
     }
-    printf("spec: %ld passed, %ld failed, %ld skipped\n", total.passed, total.failed, total.skipped);
+    printf("spec%s: %ld passed, %ld failed, %ld skipped\n",
+           engine == OLW_ENGINE_JIT ? " (jit)" : engine == OLW_ENGINE_INTERP ? " (interp)" : "", total.passed,
+           total.failed, total.skipped);
     return total.failed ? 1 : 0;
 }

@@ -1,0 +1,357 @@
+/*
+ * jit_compile.c — translates a module's internal code (compile.h) into
+ * x86-64 machine code (see jit.h for the register conventions).
+ *
+ * Per function: a pass marking branch targets, then one pass over its
+ * instructions, one template each (jit_templates.c), then the branches
+ * resolved. Per module: the entry trampoline and trap exits first, the
+ * functions after, direct calls resolved at the end, and the code made
+ * read+execute.
+ */
+#include <sys/mman.h>
+
+#include "wasm/interp_ops.h" /* the instruction lists, for lengths */
+#include "wasm/jit_internal.h"
+
+static int cmp_handler(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)((const handler_entry *)a)->h, y = (uintptr_t)((const handler_entry *)b)->h;
+    return x < y ? -1 : x > y;
+}
+
+/* A pair handler A__B stands for A (B's cells follow, with B's handler). */
+static const uint16_t pair_first_op[] = {
+#define PAIR_FIRST(a, b) WOP_##a,
+    OLW_PAIRS(PAIR_FIRST)
+#undef PAIR_FIRST
+};
+
+static void build_handler_map(jc *c)
+{
+    const void *const *h = olw_interp_handlers();
+    for (uint16_t op = 0; op < WOP_COUNT; op++) {
+        c->hmap[op].h = h[op];
+        c->hmap[op].op = op;
+        /* the pairs come after the plain ops in enum order */
+        if (op >= WOP_COUNT - sizeof pair_first_op / sizeof pair_first_op[0])
+            c->hmap[op].op = pair_first_op[op - (WOP_COUNT - sizeof pair_first_op / sizeof pair_first_op[0])];
+    }
+    qsort(c->hmap, WOP_COUNT, sizeof c->hmap[0], cmp_handler);
+}
+
+static int op_of(const jc *c, const void *h)
+{
+    size_t lo = 0, hi = WOP_COUNT;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if ((uintptr_t)c->hmap[mid].h < (uintptr_t)h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < WOP_COUNT && c->hmap[lo].h == h ? c->hmap[lo].op : -1;
+}
+
+/* ---- functions and the module ------------------------------------------- */
+
+/* The length in cells of the instruction at ip (op), 0 when unknown. */
+static size_t instr_len(const olw_cell *ip, int op, size_t room)
+{
+    if (op >= WOP_BR_I32_EQ && op <= WOP_BR_I64_GE_U)
+        return 6;
+    if (op >= WOP_ADD_BR_I32_EQ && op <= WOP_ADD_BR_I64_GE_U)
+        return 9;
+    if (op >= WOP_LOAD32 && op <= WOP_STORE16)
+        return 4;
+    if (op >= WOP_LOAD32_ADD && op <= WOP_STORE16_ADD)
+        return 5;
+    switch (op) {
+    case WOP_FUEL: return 2;
+    case WOP_UNREACHABLE: return 1;
+    case WOP_BR: return 3;
+    case WOP_BR_IF: case WOP_BR_UNLESS: return 5;
+    case WOP_BR_MOVE: return 6;
+    case WOP_BR_TABLE:
+        if (room < 6 || ip[5].u > room || ip[2].u > UINT32_MAX)
+            return 0;
+        return 6 + 3 * ip[5].u + (ip[2].u + 2) / 2;
+    case WOP_RETURN: return 3;
+    case WOP_CALL: case WOP_CALL_FUNC: return 4;
+    case WOP_CALL_INDIRECT: return 6;
+    case WOP_COPY: case WOP_CONST: case WOP_GLOBAL_GET: case WOP_GLOBAL_SET: return 3;
+    case WOP_COPY2: case WOP_SELECT: return 5;
+#define LEN_UN(name, expr) case WOP_##name: return 3;
+#define LEN_BIN(name, expr) case WOP_##name: return 4;
+#define LEN_BLOCK(name, n, ...) case WOP_##name: return n;
+        OLW_NUMERIC_OPS(LEN_UN, LEN_BIN, LEN_BLOCK)
+        OLW_RUNTIME_OPS(LEN_BLOCK)
+#undef LEN_UN
+#undef LEN_BIN
+#undef LEN_BLOCK
+    default: return 0;
+    }
+}
+
+/* Marks every cell a branch lands on (where rax holds nothing known). */
+static bool find_landings(jc *c, const olw_compiled_func *cf)
+{
+    for (size_t at = 1; at < cf->ncells;) {
+        const olw_cell *ip = cf->code + at;
+        int op = op_of(c, ip->op);
+        size_t len = op < 0 ? 0 : instr_len(ip, op, cf->ncells - at);
+        if (len == 0 || at + len > cf->ncells)
+            return false;
+        int k = op == WOP_BR || op == WOP_BR_MOVE ? 1
+                : op == WOP_BR_IF || op == WOP_BR_UNLESS ? 2
+                : op >= WOP_BR_I32_EQ && op <= WOP_BR_I64_GE_U ? 3
+                : op >= WOP_ADD_BR_I32_EQ && op <= WOP_ADD_BR_I64_GE_U ? 6 : 0;
+        if (k) {
+            int64_t to = (int64_t)at + ip[k].i;
+            if (to >= 0 && (size_t)to <= cf->ncells)
+                c->landing[to] = 1;
+        } else if (op == WOP_BR_TABLE) {
+            for (uint64_t e = 0; e < ip[5].u; e++) {
+                int64_t to = (int64_t)at + ip[6 + 3 * e].i;
+                if (to >= 0 && (size_t)to <= cf->ncells)
+                    c->landing[to] = 1;
+            }
+        }
+        at += len;
+    }
+    return true;
+}
+
+/* Entry: the interpreter's `enter` checks and charge, then the frame's
+ * declared locals (zero) and constants. */
+static void emit_prologue(jc *c, const olw_compiled_func *cf)
+{
+    x64_buf *b = &c->b;
+    x64_alu_imm(b, true, ALU_SUB, RSP, 8); /* keeps calls to C 16-byte aligned */
+    x64_alu_mem_imm(b, true, ALU_CMP, CTX(depth_left), 0);
+    trap_if(c, CC_E, OLW_TRAP_STACK_EXHAUSTED);
+    /* the machine stack: never reached with the default call depth, but a
+     * store may allow any depth, and a thread's stack is finite */
+    x64_rm(b, 0, true, 0x3B, 1, RSP, CTX(native_limit)); /* cmp rsp, [limit] */
+    trap_if(c, CC_B, OLW_TRAP_STACK_EXHAUSTED);
+    x64_rm(b, 0, true, 0x8D, 1, RAX, slot_n(c, cf->frame_size));
+    x64_rm(b, 0, true, 0x3B, 1, RAX, CTX(stack_end));
+    trap_if(c, CC_A, OLW_TRAP_STACK_EXHAUSTED);
+    check_interrupt(c);
+    charge(c, cf->code[0].u);
+    x64_rm(b, 0, true, 0xFF, 1, 1, CTX(depth_left)); /* dec */
+    uint64_t p = cf->nparams;
+    if (cf->nlocals <= 16) {
+        if (cf->nlocals)
+            x64_rr(b, 0, false, 0x31, 1, RAX, RAX);
+        for (uint32_t i = 0; i < cf->nlocals; i++)
+            x64_store(b, true, slot_n(c, p + i), RAX);
+    } else {
+        x64_rm(b, 0, true, 0x8D, 1, RDI, slot_n(c, p));
+        x64_mov_imm(b, RCX, cf->nlocals);
+        x64_rr(b, 0, false, 0x31, 1, RAX, RAX);
+        x64_byte(b, 0xF3); /* rep stosq */
+        x64_byte(b, 0x48);
+        x64_byte(b, 0xAB);
+    }
+    p += cf->nlocals;
+    if (cf->nconsts <= 32) {
+        for (uint32_t i = 0; i < cf->nconsts; i++)
+            x64_store_imm(b, slot_n(c, p + i), cf->consts[i], RAX);
+    } else {
+        x64_rm(b, 0, true, 0x8D, 1, RDI, slot_n(c, p));
+        x64_mov_imm(b, RSI, (uint64_t)(uintptr_t)cf->consts);
+        x64_mov_imm(b, RCX, cf->nconsts);
+        x64_byte(b, 0xF3); /* rep movsq */
+        x64_byte(b, 0x48);
+        x64_byte(b, 0xA5);
+    }
+}
+
+static bool compile_func(jc *c, const olw_compiled_func *cf)
+{
+    c->code = cf->code;
+    c->ncells = cf->ncells;
+    c->nbr = c->nfs = 0;
+    uint32_t *pos = malloc((cf->ncells + 1) * sizeof *pos);
+    if (!pos)
+        return false;
+    memset(pos, 0xff, (cf->ncells + 1) * sizeof *pos);
+    c->landing = calloc(cf->ncells + 1, 1);
+    if (!c->landing || !find_landings(c, cf)) {
+        free(pos);
+        free(c->landing);
+        c->landing = NULL;
+        return false;
+    }
+    c->rax_slot = -1;
+    wc_reset(c);
+    emit_prologue(c, cf);
+    size_t at = 1;
+    while (at < cf->ncells && !c->failed && !c->b.oom) {
+        if (olw_load_interrupted(c->m, &c->ticks, c->err)) { /* a huge function is polled as it goes */
+            c->failed = true;
+            break;
+        }
+        if (c->b.len > UINT32_MAX / 2) {
+            c->failed = true;
+            break;
+        }
+        pos[at] = (uint32_t)c->b.len;
+        int op = op_of(c, cf->code[at].op);
+        if (op < 0 || op == WOP_EXIT) {
+            c->failed = true;
+            break;
+        }
+        c->cache_in = c->landing[at] || c->rax_end != c->b.len ? -1 : c->rax_slot;
+        c->rax_slot = -1;
+        c->instr_start = c->b.len;
+        bool keeps = wc_keeps(op);
+        if (c->landing[at] || !keeps)
+            wc_reset(c);
+        size_t len = jit_emit_instr(c, at, op);
+        if (!keeps)
+            wc_reset(c);
+        if (len == 0 || at + len > cf->ncells || len != instr_len(cf->code + at, op, cf->ncells - at)) {
+            c->failed = true;
+            break;
+        }
+        at += len;
+    }
+    for (size_t i = 0; i < c->nbr && !c->failed; i++) {
+        size_t to = c->br[i].target;
+        /* A target that is no instruction's start can only be in dead
+         * code (after an unconditional branch the compiler still emits
+         * the rest of the block; the interpreter never reaches it): it
+         * traps instead of jumping anywhere. */
+        if (to > cf->ncells || pos[to] == UINT32_MAX)
+            x64_patch(&c->b, c->br[i].rel_pos, c->trap_stub[OLW_TRAP_UNREACHABLE]);
+        else
+            x64_patch(&c->b, c->br[i].rel_pos, pos[to]);
+    }
+    for (size_t i = 0; i < c->nfs && !c->failed; i++) {
+        x64_patch(&c->b, c->fs[i].rel_pos, c->b.len);
+        x64_alu_imm(&c->b, true, ALU_ADD, R15, (int32_t)c->fs[i].cost);
+        x64_jmp_to(&c->b, c->trap_stub[OLW_TRAP_OUT_OF_FUEL]);
+    }
+    free(pos);
+    free(c->landing);
+    c->landing = NULL;
+    return !c->failed && !c->b.oom;
+}
+
+static void push(x64_buf *b, int r)
+{
+    if (r >= 8)
+        x64_byte(b, 0x41);
+    x64_byte(b, (uint8_t)(0x50 + (r & 7)));
+}
+
+static void pop(x64_buf *b, int r)
+{
+    if (r >= 8)
+        x64_byte(b, 0x41);
+    x64_byte(b, (uint8_t)(0x58 + (r & 7)));
+}
+
+/* The entry trampoline (olw_jit_enter_fn) and the trap exits. */
+static void emit_runtime(jc *c, olw_jit_code *out)
+{
+    x64_buf *b = &c->b;
+    static const int saved[] = {RBX, RBP, R12, R13, R14, R15};
+    out->enter_offset = (uint32_t)b->len;
+    for (size_t i = 0; i < 6; i++)
+        push(b, saved[i]);
+    x64_rr(b, 0, true, 0x89, 1, RDI, R12); /* mov r12, rdi */
+    x64_rm(b, 0, true, 0x8D, 1, RBX, x64_m(RSI, FP_BIAS)); /* lea rbx, [fp + FP_BIAS] */
+    x64_rm(b, 0, false, 0xFF, 1, 6, CTX(entry_rsp)); /* push qword [entry_rsp] */
+    x64_store(b, true, CTX(entry_rsp), RSP);
+    x64_load(b, true, RBP, CTX(store));
+    x64_rm(b, 0, true, 0x8D, 1, RBP, x64_m(RBP, (int32_t)offsetof(olw_store, interrupt)));
+    x64_load(b, true, R15, CTX(fuel));
+    bool had = c->has_memory;
+    c->has_memory = true;
+    reload_memory(c);
+    c->has_memory = had;
+    x64_rr(b, 0, false, 0xFF, 1, 2, RDX); /* call rdx */
+    x64_rr(b, 0, false, 0x31, 1, RAX, RAX);
+    size_t exit = b->len;
+    x64_store(b, true, CTX(fuel), R15);
+    x64_rm(b, 0, false, 0x8F, 1, 0, CTX(entry_rsp)); /* pop qword [entry_rsp] */
+    for (size_t i = 6; i-- > 0;)
+        pop(b, saved[i]);
+    x64_byte(b, 0xC3);
+    c->trap_common = b->len;
+    x64_load(b, true, RSP, CTX(entry_rsp));
+    x64_jmp_to(b, exit);
+    for (int t = 1; t < OLW_TRAP_COUNT; t++) {
+        c->trap_stub[t] = b->len;
+        x64_mov_imm(b, RAX, (uint64_t)t);
+        x64_jmp_to(b, c->trap_common);
+    }
+}
+
+olw_jit_code *olw_jit_compile(const struct olw_module *m, olw_error *err)
+{
+    const struct olw_compiled *cm = m->compiled;
+    if (!olw_jit_available() || !cm)
+        return NULL;
+    jc *c = calloc(1, sizeof *c);
+    olw_jit_code *out = calloc(1, sizeof *out);
+    uint32_t *offsets = calloc(cm->nfuncs ? cm->nfuncs : 1, sizeof *offsets);
+    if (!c || !out || !offsets) {
+        free(c);
+        free(out);
+        free(offsets);
+        return NULL;
+    }
+    c->m = m;
+    c->cm = cm;
+    c->has_memory = m->nmemories > 0;
+    build_handler_map(c);
+    /* about 10 bytes of machine code per cell of internal code */
+    size_t cells = 0;
+    for (uint32_t i = 0; i < cm->nfuncs; i++)
+        cells += cm->funcs[i].ncells;
+    x64_reserve(&c->b, cells < (SIZE_MAX - 65536) / 12 ? cells * 12 + 65536 : 65536);
+    emit_runtime(c, out);
+    bool ok = true;
+    c->err = err;
+    for (uint32_t i = 0; i < cm->nfuncs && ok; i++) {
+        if (olw_load_interrupted(m, &c->ticks, err)) {
+            ok = false;
+            break;
+        }
+        offsets[i] = (uint32_t)c->b.len;
+        ok = compile_func(c, &cm->funcs[i]);
+    }
+    for (size_t i = 0; ok && i < c->ncalls; i++)
+        x64_patch(&c->b, c->calls[i].rel_pos, offsets[c->calls[i].target]);
+    if (!ok)
+        x64_free(&c->b);
+    ok = ok && x64_finish(&c->b);
+    uint8_t *mem = c->b.p;
+    size_t size = c->b.cap;
+    free(c->br);
+    free(c->fs);
+    free(c->calls);
+    free(c);
+    if (!ok) {
+        free(out);
+        free(offsets);
+        return NULL;
+    }
+    out->mem = mem;
+    out->size = size;
+    out->nfuncs = cm->nfuncs;
+    out->func_offset = offsets;
+    return out;
+}
+
+void olw_jit_free(olw_jit_code *c)
+{
+    if (!c)
+        return;
+    munmap(c->mem, c->size);
+    free(c->func_offset);
+    free(c);
+}
