@@ -65,7 +65,7 @@ TEST_STEPS += hostapi-examples-test hostapi-examples-test-san
 worker-test: $(HOSTAPI_DICE_WASM) $(HOSTAPI_AI_WASM) $(BIN)/outlayer
 
 # Fuzzing the HTTP transcript reader (what `outlayer verify --http-transcript` parses).
-$(eval $(call fuzz_target,hostapi_transcript,tests/fuzz/fuzz_hostapi_transcript.c $(FUZZ_LIB)/libhostapi.a $(FUZZ_LIB)/libwasm.a,-lcurl -lsodium -lm -lpthread))
+$(eval $(call fuzz_target,hostapi_transcript,tests/fuzz/fuzz_hostapi_transcript.c $(FUZZ_LIB)/libhostapi.a $(FUZZ_LIB)/libwasm.a $(FUZZ_LIB)/libnear.a,-lcurl -ljansson -lsodium -lm -lpthread))
 
 # tests/unit/test_hostapi_vrfcall.c: outlayer_v1.vrf and transcript record/replay
 # through the runner with tests/hostapi/vrf_probe.c (and its ASan+UBSan build).
