@@ -136,6 +136,53 @@ static int storage_admit(hostapi_ctx *h, uint64_t bytes)
     return HOSTAPI_OK;
 }
 
+/* ---- the opening every storage and view call shares ---- */
+
+/* One buffer the program passes in: [ptr, ptr+len). */
+typedef struct {
+    uint64_t ptr, len;
+} span;
+
+/* Which service a call needs; without it the call is EDISABLED. */
+typedef enum { NEEDS_STORE, NEEDS_RPC } service;
+
+/*
+ * The checks every storage and view call makes first, in this order (the
+ * order is part of the API: a bad pointer is EFAULT even when the feature is
+ * off): every input buffer and the 4-byte result length (len_ptr, when the
+ * call produces a result) lie in memory, the call pays fuel for the bytes it
+ * passes in, a call that produces a result drops the previous one (so
+ * result_read never returns a stale result after a failed call), and the
+ * service it needs is configured. True to go on; false with *end set to what
+ * the call returns (an errno in results, or a fuel trap).
+ */
+static bool call_opens(olw_call *call, const span *in, int n_in, const uint64_t *len_ptr, service needs,
+                       uint64_t *results, olw_trap_code *end)
+{
+    hostapi_ctx *h = olw_call_env(call);
+    olw_memory *mem = olw_call_memory(call);
+    uint64_t bytes = 0;
+    bool in_memory = mem != NULL && (!len_ptr || olw_memory_ptr(mem, *len_ptr, 4));
+    for (int i = 0; in_memory && i < n_in; i++) {
+        in_memory = olw_memory_ptr(mem, in[i].ptr, in[i].len) != NULL;
+        bytes += in[i].len;
+    }
+    if (!in_memory) {
+        *end = ret(results, HOSTAPI_EFAULT);
+        return false;
+    }
+    if ((*end = olw_call_charge(call, bytes / 64 + 1)))
+        return false;
+    hostapi_kv_state *k = h->kv;
+    if (k && len_ptr)
+        clear_result(k);
+    if (!k || (needs == NEEDS_STORE ? !k->store : !k->rpc_url)) {
+        *end = ret(results, HOSTAPI_EDISABLED);
+        return false;
+    }
+    return true;
+}
+
 /* ---- storage ---- */
 
 /* storage_get(key_ptr, key_len, value_len_ptr) -> errno */
@@ -144,16 +191,10 @@ static olw_trap_code fn_storage_get(olw_call *call, const uint64_t *args, uint64
     hostapi_ctx *h = olw_call_env(call);
     olw_memory *mem = olw_call_memory(call);
     uint64_t kp = arg(args, 0), kl = arg(args, 1), lp = arg(args, 2);
-    if (!mem || !olw_memory_ptr(mem, kp, kl) || !olw_memory_ptr(mem, lp, 4))
-        return ret(results, HOSTAPI_EFAULT);
-    olw_trap_code t;
-    if ((t = olw_call_charge(call, kl / 64 + 1)))
-        return t;
+    olw_trap_code end;
+    if (!call_opens(call, (span[]){{kp, kl}}, 1, &lp, NEEDS_STORE, results, &end))
+        return end;
     hostapi_kv_state *k = h->kv;
-    if (k)
-        clear_result(k);
-    if (!k || !k->store)
-        return ret(results, HOSTAPI_EDISABLED);
     if (kl == 0)
         return ret(results, HOSTAPI_EINVAL);
     if (kl > HOSTAPI_KV_MAX_KEY)
@@ -189,14 +230,10 @@ static olw_trap_code fn_storage_set(olw_call *call, const uint64_t *args, uint64
     hostapi_ctx *h = olw_call_env(call);
     olw_memory *mem = olw_call_memory(call);
     uint64_t kp = arg(args, 0), kl = arg(args, 1), vp = arg(args, 2), vl = arg(args, 3);
-    if (!mem || !olw_memory_ptr(mem, kp, kl) || !olw_memory_ptr(mem, vp, vl))
-        return ret(results, HOSTAPI_EFAULT);
-    olw_trap_code t;
-    if ((t = olw_call_charge(call, (kl + vl) / 64 + 1)))
-        return t;
+    olw_trap_code end;
+    if (!call_opens(call, (span[]){{kp, kl}, {vp, vl}}, 2, NULL, NEEDS_STORE, results, &end))
+        return end;
     hostapi_kv_state *k = h->kv;
-    if (!k || !k->store)
-        return ret(results, HOSTAPI_EDISABLED);
     if (kl == 0)
         return ret(results, HOSTAPI_EINVAL);
     if (kl > HOSTAPI_KV_MAX_KEY || vl > k->max_value)
@@ -226,14 +263,10 @@ static olw_trap_code fn_storage_delete(olw_call *call, const uint64_t *args, uin
     hostapi_ctx *h = olw_call_env(call);
     olw_memory *mem = olw_call_memory(call);
     uint64_t kp = arg(args, 0), kl = arg(args, 1);
-    if (!mem || !olw_memory_ptr(mem, kp, kl))
-        return ret(results, HOSTAPI_EFAULT);
-    olw_trap_code t;
-    if ((t = olw_call_charge(call, kl / 64 + 1)))
-        return t;
+    olw_trap_code end;
+    if (!call_opens(call, (span[]){{kp, kl}}, 1, NULL, NEEDS_STORE, results, &end))
+        return end;
     hostapi_kv_state *k = h->kv;
-    if (!k || !k->store)
-        return ret(results, HOSTAPI_EDISABLED);
     if (kl == 0)
         return ret(results, HOSTAPI_EINVAL);
     if (kl > HOSTAPI_KV_MAX_KEY)
@@ -260,16 +293,10 @@ static olw_trap_code fn_storage_list(olw_call *call, const uint64_t *args, uint6
     olw_memory *mem = olw_call_memory(call);
     uint64_t pp = arg(args, 0), pl = arg(args, 1), cp = arg(args, 2), cl = arg(args, 3), limit = arg(args, 4),
              lp = arg(args, 5);
-    if (!mem || !olw_memory_ptr(mem, pp, pl) || !olw_memory_ptr(mem, cp, cl) || !olw_memory_ptr(mem, lp, 4))
-        return ret(results, HOSTAPI_EFAULT);
-    olw_trap_code t;
-    if ((t = olw_call_charge(call, (pl + cl) / 64 + 1)))
-        return t;
+    olw_trap_code end;
+    if (!call_opens(call, (span[]){{pp, pl}, {cp, cl}}, 2, &lp, NEEDS_STORE, results, &end))
+        return end;
     hostapi_kv_state *k = h->kv;
-    if (k)
-        clear_result(k);
-    if (!k || !k->store)
-        return ret(results, HOSTAPI_EDISABLED);
     if (limit == 0)
         return ret(results, HOSTAPI_EINVAL);
     if (pl > HOSTAPI_KV_MAX_KEY || cl > HOSTAPI_KV_MAX_KEY)
@@ -361,17 +388,9 @@ static olw_trap_code fn_view_function(olw_call *call, const uint64_t *args, uint
     olw_memory *mem = olw_call_memory(call);
     uint64_t cp = arg(args, 0), cl = arg(args, 1), mp = arg(args, 2), ml = arg(args, 3), ap = arg(args, 4),
              al = arg(args, 5), lp = arg(args, 6);
-    if (!mem || !olw_memory_ptr(mem, cp, cl) || !olw_memory_ptr(mem, mp, ml) || !olw_memory_ptr(mem, ap, al) ||
-        !olw_memory_ptr(mem, lp, 4))
-        return ret(results, HOSTAPI_EFAULT);
-    olw_trap_code t;
-    if ((t = olw_call_charge(call, (cl + ml + al) / 64 + 1)))
-        return t;
-    hostapi_kv_state *k = h->kv;
-    if (k)
-        clear_result(k);
-    if (!k || !k->rpc_url)
-        return ret(results, HOSTAPI_EDISABLED);
+    olw_trap_code end;
+    if (!call_opens(call, (span[]){{cp, cl}, {mp, ml}, {ap, al}}, 3, &lp, NEEDS_RPC, results, &end))
+        return end;
     char contract[65], method[257];
     if (!account_arg(mem, cp, cl, contract) || !hostapi_valid_method_name(olw_memory_ptr(mem, mp, ml), ml))
         return ret(results, HOSTAPI_EINVAL);
@@ -397,16 +416,9 @@ static olw_trap_code fn_view_account(olw_call *call, const uint64_t *args, uint6
     hostapi_ctx *h = olw_call_env(call);
     olw_memory *mem = olw_call_memory(call);
     uint64_t ap = arg(args, 0), al = arg(args, 1), lp = arg(args, 2);
-    if (!mem || !olw_memory_ptr(mem, ap, al) || !olw_memory_ptr(mem, lp, 4))
-        return ret(results, HOSTAPI_EFAULT);
-    olw_trap_code t;
-    if ((t = olw_call_charge(call, al / 64 + 1)))
-        return t;
-    hostapi_kv_state *k = h->kv;
-    if (k)
-        clear_result(k);
-    if (!k || !k->rpc_url)
-        return ret(results, HOSTAPI_EDISABLED);
+    olw_trap_code end;
+    if (!call_opens(call, (span[]){{ap, al}}, 1, &lp, NEEDS_RPC, results, &end))
+        return end;
     char account[65];
     if (!account_arg(mem, ap, al, account))
         return ret(results, HOSTAPI_EINVAL);
