@@ -16,21 +16,14 @@ set -u
 B=${1:-build}
 OUTLAYER=$B/bin/outlayer
 T=$(mktemp -d /tmp/outlayer-verify-http-XXXXXX)
-FAILED=0
-DEV_PID=
 MOCK_PID=
+. "$(dirname "$0")/lib.sh"
 cleanup() {
-    if [ -n "$DEV_PID" ]; then
-        kill -TERM "$DEV_PID" 2>/dev/null
-        for _ in $(seq 100); do kill -0 "$DEV_PID" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$DEV_PID" 2>/dev/null
-    fi
+    stop_dev
     [ -n "$MOCK_PID" ] && kill "$MOCK_PID" 2>/dev/null
-    if [ "$FAILED" = 0 ]; then rm -rf "$T"; else echo "(logs kept in $T)"; fi
+    keep_logs_if_failed
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; FAILED=1; }
-pass() { echo "ok: $*"; }
 
 mkdir -p "$T/www"
 printf '{"symbol":"NEAR","price": 6.25}' > "$T/www/quote.json"
@@ -41,38 +34,10 @@ for _ in $(seq 100); do [ -s "$T/mock.port" ] && break; sleep 0.1; done
 MPORT=$(cat "$T/mock.port")
 
 export HTTP_ALLOW=127.0.0.1 HTTP_TRANSCRIPT_DIR=$T/transcripts
-for attempt in 0 1 2 3 4 5 6 7; do
-    P=$((47200 + (RANDOM % 8) * 10))
-    H=$T/dev$attempt
-    $OUTLAYER dev --home "$H" --workers 1 --port-base $P --bin-dir "$B/bin" --contracts-dir build/contracts \
-        > "$T/dev.out" 2>&1 &
-    DEV_PID=$!
-    for _ in $(seq 300); do [ -f "$H/dev.json" ] && break; kill -0 $DEV_PID 2>/dev/null || break; sleep 0.2; done
-    [ -f "$H/dev.json" ] && break
-    wait $DEV_PID 2>/dev/null
-    DEV_PID=
-    grep -q 'Address already in use' "$T/dev.out" || break
-    echo "(port base $P busy, trying the next)"
-done
+start_dev 47200 --bin-dir "$B/bin" --contracts-dir build/contracts
+STARTED=$?
 unset HTTP_ALLOW HTTP_TRANSCRIPT_DIR
-[ -f "$H/dev.json" ] || { fail "outlayer dev did not start"; tail -20 "$T/dev.out"; exit 1; }
-
-request() {
-    $OUTLAYER request --home "$H" --json "$@" > "$T/req.json" 2> "$T/req.err"
-    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tx_hash"])' "$T/req.json" 2>/dev/null
-}
-verify() {
-    $OUTLAYER verify "$@" --home "$H" > "$T/verify.out" 2>&1
-    VRC=$?
-}
-expect() { # expect CODE WHAT PATTERNS...
-    local want=$1 what=$2; shift 2
-    if [ "$VRC" != "$want" ]; then fail "$what: exit $VRC, expected $want"; cat "$T/verify.out"; return 1; fi
-    for pat in "$@"; do
-        if ! grep -qE -- "$pat" "$T/verify.out"; then fail "$what: no line matching '$pat'"; cat "$T/verify.out"; return 1; fi
-    done
-    pass "$what"
-}
+[ $STARTED = 0 ] || exit 1
 
 tx=$(request --wasm $B/sdk/price_oracle.wasm --input "http://127.0.0.1:$MPORT/quote.json" --format Json)
 grep -q '"price":6.25' "$T/req.json" || { fail "the oracle did not resolve with the price"; cat "$T/req.json" "$T/req.err"; }

@@ -28,23 +28,14 @@ tampered) PB=45300 ;;
 esac
 GITPORT=$((PB + 90 + RANDOM % 10))
 T=$(mktemp -d /tmp/outlayer-verify-XXXXXX)
-FAILED=0
-DEV_PID=
 GIT_PID=
-
+. "$(dirname "$0")/lib.sh"
 cleanup() {
-    if [ -n "$DEV_PID" ]; then
-        kill -TERM "$DEV_PID" 2>/dev/null
-        for _ in $(seq 100); do kill -0 "$DEV_PID" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$DEV_PID" 2>/dev/null
-    fi
+    stop_dev
     [ -n "$GIT_PID" ] && kill "$GIT_PID" 2>/dev/null
-    if [ "$FAILED" = 0 ]; then rm -rf "$T"; else echo "(logs kept in $T)"; fi
+    keep_logs_if_failed
 }
 trap cleanup EXIT
-
-fail() { echo "FAIL: $*"; FAILED=1; }
-pass() { echo "ok: $*"; }
 
 # The git daemon with alice/flip (prints "Tails").
 mkdir -p "$T/repos/alice/flip"
@@ -67,48 +58,7 @@ if [ "$PART" = tampered ]; then
     ln -s "$(realpath $B/examples)" "$T/examples" # outlayer dev reads BIN_DIR/../examples
 fi
 
-# Ports in 32768-60999 may be taken for a moment by any outgoing
-# connection on the machine: a start that finds one busy tries the next base.
-# (A port a daemon of an earlier run served may sit in TIME_WAIT for a
-# minute, so the slot is picked at random.)
-for attempt in 0 1 2 3 4 5 6 7; do
-    P=$((PB + (RANDOM % 8) * 10))
-    H=$T/dev$attempt
-    $OUTLAYER dev --home "$H" --workers 1 --port-base $P --git-base-url git://127.0.0.1:$GITPORT \
-        --bin-dir "$BIN_DIR" --contracts-dir build/contracts > "$T/dev.out" 2>&1 &
-    DEV_PID=$!
-    for _ in $(seq 300); do [ -f "$H/dev.json" ] && break; kill -0 $DEV_PID 2>/dev/null || break; sleep 0.2; done
-    [ -f "$H/dev.json" ] && break
-    wait $DEV_PID 2>/dev/null
-    DEV_PID=
-    grep -q 'Address already in use' "$T/dev.out" || break
-    echo "(port base $P busy, trying the next)"
-done
-if [ ! -f "$H/dev.json" ]; then
-    fail "outlayer dev did not start"; tail -20 "$T/dev.out"; exit 1
-fi
-
-# request ARGS... -> the transaction hash on stdout
-request() {
-    $OUTLAYER request --home "$H" --json "$@" > "$T/req.json" 2> "$T/req.err"
-    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tx_hash"])' "$T/req.json" 2>/dev/null
-}
-# verify ID [ARGS...] -> exit status in $VRC, output in $T/verify.out
-verify() {
-    $OUTLAYER verify "$@" --home "$H" > "$T/verify.out" 2>&1
-    VRC=$?
-    if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/verify.out"; then
-        fail "sanitizer report from outlayer verify $*"; cat "$T/verify.out"; VRC=99
-    fi
-}
-expect() { # expect CODE WHAT; then greps
-    local want=$1 what=$2; shift 2
-    if [ "$VRC" != "$want" ]; then fail "$what: exit $VRC, expected $want"; cat "$T/verify.out"; return 1; fi
-    for pat in "$@"; do
-        if ! grep -qE -- "$pat" "$T/verify.out"; then fail "$what: no line matching '$pat'"; cat "$T/verify.out"; return 1; fi
-    done
-    pass "$what"
-}
+start_dev $PB --git-base-url git://127.0.0.1:$GITPORT --bin-dir "$BIN_DIR" --contracts-dir build/contracts || exit 1
 
 if [ "$PART" = honest ]; then
     tx=$(request --wasm $B/examples/hello.wasm --input '{"name":"verify"}')

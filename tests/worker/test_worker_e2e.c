@@ -52,8 +52,9 @@
 static wh_chain C;
 static char dir[256];
 static struct MHD_Daemon *files;
-static int files_port, coord_port, git_port;
-static pid_t coord_pid, worker_pid, git_pid;
+static int files_port, git_port;
+static wh_coordinator coord;
+static pid_t worker_pid, git_pid;
 static uint8_t *probe;
 static size_t probe_len;
 static char probe_hash[65];
@@ -61,7 +62,6 @@ static uint8_t big[2u << 20];
 static char big_hash[65];
 static char head_commit[41];
 static int worker_runs;
-static char token[128];
 static const char *worker_bin = "build/bin/outlayer-worker";
 static const char *coord_bin = "build/bin/outlayer-coordinator";
 static ks_node ks;
@@ -177,69 +177,41 @@ static int log_count(const char *a, const char *b)
 
 static void start_worker(void)
 {
-    char log[300], key[300], feed[128], rpc[128], coord[128], port_git[64], cursor[300], run[16];
+    char log[300], key[300], port_git[64], cursor[300], run[16], start[32], transcripts[300];
     snprintf(log, sizeof log, "%s/worker%d.log", dir, ++worker_runs);
     snprintf(key, sizeof key, "%s/operator.json", dir);
-    snprintf(feed, sizeof feed, "%s/v0", C.node.url);
-    snprintf(rpc, sizeof rpc, "%s", C.node.url);
-    snprintf(coord, sizeof coord, "http://127.0.0.1:%d", coord_port);
     snprintf(port_git, sizeof port_git, "git://127.0.0.1:%d", git_port);
     snprintf(cursor, sizeof cursor, "%s/cursor", dir);
     snprintf(run, sizeof run, "e2e-%d", worker_runs);
-    char start[32];
     snprintf(start, sizeof start, "%llu", (unsigned long long)dn_height(&C.node));
-    char transcripts[300];
     snprintf(transcripts, sizeof transcripts, "%s/transcripts", dir);
-    char *argv[] = {(char *)worker_bin, "--api-token", token, "--contract-id", WH_OUTLAYER, "--key-file", key,
-                    "--rpc-url", rpc, "--coordinator-url", coord, "--monitor", "true", "--feed-url", feed,
-                    "--cursor-file", cursor, "--jobs", "2", "--poll-timeout", "2", "--heartbeat", "500ms",
-                    "--max-wasm-size", "1MiB", "--max-output", "16KiB", "--git-base-url", port_git, "--build-dir", dir,
-                    "--tee", "simulated", "--worker-id", run, "--shutdown-grace", "5s", "--start-block", start,
-                    "--allow-private-urls", "true",
-                    /* the WasmUrl server is this process, on 127.0.0.1 */
-                    "--http-allow", "127.0.0.1,localhost", /* programs' HTTP: the quote server is this process too */
-                    "--http-transcript-dir", transcripts,  /* issue 16: test_ai_completion reads them */
-                    NULL, NULL, NULL, NULL, NULL};
-    if (worker_keystore) {
-        size_t n = 0;
-        while (argv[n])
-            n++;
-        argv[n] = "--keystore-url", argv[n + 1] = (char *)keystore_url, argv[n + 2] = "--keystore-token",
-        argv[n + 3] = KS_TEST_TOKEN;
-    }
-    worker_pid = spawn(argv, log);
+    const char *extra[] = {"--jobs", "2", "--max-wasm-size", "1MiB", "--max-output", "16KiB", "--git-base-url", port_git,
+                           "--build-dir", dir, "--tee", "simulated", "--shutdown-grace", "5s", "--start-block", start,
+                           /* the WasmUrl server is this process, on 127.0.0.1 */
+                           "--allow-private-urls", "true",
+                           /* programs' HTTP: the quote server is this process too */
+                           "--http-allow", "127.0.0.1,localhost",
+                           /* issue 16: test_ai_completion reads them */
+                           "--http-transcript-dir", transcripts,
+                           worker_keystore ? "--keystore-url" : NULL, keystore_url, "--keystore-token", KS_TEST_TOKEN,
+                           NULL};
+    wh_worker_spec w = {.bin = worker_bin,
+                        .chain = &C,
+                        .coordinator = &coord,
+                        .key_file = key,
+                        .worker_id = run,
+                        .cursor_file = cursor,
+                        .extra = extra,
+                        .log = log};
+    worker_pid = wh_worker_spawn(&w);
 }
 
 static const char *max_attempts = "5";
 
-static void start_coordinator(void)
+static int start_coordinator(void)
 {
-    char log[300], data[300], port[16];
-    snprintf(log, sizeof log, "%s/coordinator.log", dir);
-    snprintf(data, sizeof data, "%s/coord", dir);
-    snprintf(port, sizeof port, "%d", coord_port);
-    sh("mkdir -p %s", data);
-    /* A worker token, created the way an operator does. */
-    if (!token[0])
-        wh_coordinator_token(coord_bin, data, token);
-    char *argv[] = {(char *)coord_bin,
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    port,
-                    "--data-dir",
-                    data,
-                    "--lease-seconds",
-                    "3",
-                    "--max-attempts",
-                    (char *)max_attempts,
-                    "--poll-max-seconds",
-                    "5",
-                    NULL};
-    coord_pid = spawn(argv, log);
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/health", coord_port);
-    wh_wait_http(url, 10000);
+    const char *args[] = {"--lease-seconds", "3", "--max-attempts", max_attempts, "--poll-max-seconds", "5", NULL};
+    return wh_coordinator_start(&coord, coord_bin, dir, args);
 }
 
 static char cwd[1024];
@@ -334,8 +306,8 @@ static int setup(void **state)
     char glog[300];
     snprintf(glog, sizeof glog, "%s/git.log", dir);
     git_pid = spawn(gargv, glog);
-    coord_port = free_port();
-    start_coordinator();
+    if (start_coordinator())
+        return -1;
     start_worker();
     return 0;
 }
@@ -349,7 +321,7 @@ static int teardown(void **state)
         fprintf(stderr, "worker did not exit cleanly (status %d)\n", st);
         bad = 1;
     }
-    stop(coord_pid, SIGTERM);
+    stop(coord.pid, SIGTERM);
     stop(git_pid, SIGTERM);
     if (ks_stop(&ks))
         bad = 1;
@@ -868,9 +840,9 @@ static void test_kill_mid_compile(void **state)
  * with the coordinator's reason, so the caller is refunded. */
 static void test_abandoned(void **state)
 {
-    stop(coord_pid, SIGTERM);
+    stop(coord.pid, SIGTERM);
     max_attempts = "1";
-    start_coordinator();
+    assert_int_equal(start_coordinator(), 0);
     char *src = wasm_url_source("/probe.wasm", probe_hash);
     wh_request rq;
     int running_before = log_count("running ", "");
@@ -904,11 +876,11 @@ static void test_restarts(void **state)
     char *value = NULL;
     /* The coordinator goes away while a request is made: the monitor keeps
      * the event until it can be queued, the job loop reconnects. */
-    stop(coord_pid, SIGTERM);
+    stop(coord.pid, SIGTERM);
     wh_request rq;
     assert_int_equal(wh_request_execution(&C, src, LIMITS(1000000000, 32, 10), "echo:after-restart", "Text", &rq), 0);
     sleep(2);
-    start_coordinator();
+    assert_int_equal(start_coordinator(), 0);
     near_outcome o;
     if (wh_final(&C, &rq, 60000, &o))
         fail_msg("request lost across a coordinator restart (logs in %s)", dir);
@@ -1140,11 +1112,9 @@ static void test_secret_not_written(void **state)
 /* A key that is not the operator's: the worker refuses to start. */
 static void test_wrong_key_refused(void **state)
 {
-    char key[300], log[300], feed[128], coord[128];
+    char key[300], log[300];
     snprintf(key, sizeof key, "%s/wrong.json", dir);
     snprintf(log, sizeof log, "%s/wrong.log", dir);
-    snprintf(feed, sizeof feed, "%s/v0", C.node.url);
-    snprintf(coord, sizeof coord, "http://127.0.0.1:%d", coord_port);
     near_keypair kp;
     assert_int_equal(near_keypair_generate(&kp), 0);
     char pk[NEAR_KEY_TEXT_MAX], sk[NEAR_KEY_TEXT_MAX];
@@ -1153,9 +1123,8 @@ static void test_wrong_key_refused(void **state)
     FILE *f = fopen(key, "w");
     fprintf(f, "{\"account_id\":\"%s\",\"public_key\":\"%s\",\"private_key\":\"%s\"}\n", WH_OPERATOR, pk, sk);
     fclose(f);
-    char *argv[] = {(char *)worker_bin, "--api-token",       token, "--contract-id",
-                    WH_OUTLAYER,        "--key-file",        key,   "--rpc-url",
-                    C.node.url,         "--coordinator-url", coord, NULL};
+    char *argv[] = {(char *)worker_bin, "--api-token", coord.token, "--contract-id",     WH_OUTLAYER, "--key-file",
+                    key,                "--rpc-url",   C.node.url,  "--coordinator-url", coord.url,   NULL};
     pid_t pid = spawn(argv, log);
     int st = 0;
     waitpid(pid, &st, 0);

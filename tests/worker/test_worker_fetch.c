@@ -239,20 +239,13 @@ static void test_restart_hands_back_leases(void **st)
     (void)st;
     const char *coord_bin = getenv("COORDINATOR_BIN") ? getenv("COORDINATOR_BIN") : "build/bin/outlayer-coordinator";
     const char *worker_bin = getenv("WORKER_BIN") ? getenv("WORKER_BIN") : "build/bin/outlayer-worker";
-    char data[300], token[128], port[16], base[64], clog[300], wlog[300], key[300];
-    snprintf(data, sizeof data, "%s/coord", g_dir);
-    snprintf(clog, sizeof clog, "%s/coordinator.log", g_dir);
+    char wlog[300], key[300];
     snprintf(wlog, sizeof wlog, "%s/worker.log", g_dir);
     snprintf(key, sizeof key, "%s/operator.json", g_dir);
-    assert_int_equal(wh_coordinator_token(coord_bin, data, token), 0);
-    snprintf(port, sizeof port, "%d", wh_free_port());
-    snprintf(base, sizeof base, "http://127.0.0.1:%s", port);
-    char *cargv[] = {(char *)coord_bin, "--host", "127.0.0.1",       "--port", port,
-                     "--data-dir",      data,     "--lease-seconds", "60",     NULL};
-    pid_t coord = wh_spawn(cargv, clog);
-    char health[100];
-    snprintf(health, sizeof health, "%s/health", base);
-    assert_int_equal(wh_wait_http(health, 20000), 0);
+    wh_coordinator coordinator = {0};
+    const char *cargs[] = {"--lease-seconds", "60", NULL};
+    assert_int_equal(wh_coordinator_start(&coordinator, coord_bin, g_dir, cargs), 0);
+    const char *base = coordinator.url, *token = coordinator.token, *clog = coordinator.log;
 
     /* the "previous run" of worker wk-restart leased a compile task and died */
     char body[600];
@@ -286,9 +279,9 @@ static void test_restart_hands_back_leases(void **st)
     fclose(f);
     char *wargv[] = {(char *)worker_bin,
                      "--api-token",
-                     token,
+                     (char *)token,
                      "--coordinator-url",
-                     base,
+                     (char *)base,
                      "--contract-id",
                      "outlayer.test.near",
                      "--key-file",
@@ -331,7 +324,7 @@ static void test_restart_hands_back_leases(void **st)
     assert_true(log_has(wlog, "handed back 1 lease(s) held by a previous run of wk-restart"));
     assert_true(log_has(clog, "worker wk-restart restarted: 1 lease(s)"));
     wh_stop(worker, SIGTERM);
-    wh_stop(coord, SIGTERM);
+    wh_stop(coordinator.pid, SIGTERM);
     /* sanitizer builds: no reports */
     assert_false(log_has(wlog, "runtime error") || log_has(wlog, "AddressSanitizer"));
     printf("restarted worker handed its lease back; another worker had the task after %.1f s (lease: 60 s)\n", secs);

@@ -30,10 +30,11 @@
 #include "worker_harness.h"
 
 static wh_chain C;
-static char dir[64], token[128];
+static char dir[64];
 static struct MHD_Daemon *files;
-static int files_port, coord_port;
-static pid_t coord_pid, worker_pid;
+static int files_port;
+static wh_coordinator coord;
+static pid_t worker_pid;
 static int worker_runs;
 static const char *worker_bin = "build/bin/outlayer-worker", *coord_bin = "build/bin/outlayer-coordinator";
 static uint8_t *counter, *viewer;
@@ -59,47 +60,23 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
 
 static void start_worker(const char *storage)
 {
-    char log[128], key[128], feed[128], coord[64], cursor[128], run[16], start[32];
+    char log[128], key[128], cursor[128], run[16], start[32];
     snprintf(log, sizeof log, "%s/worker%d.log", dir, ++worker_runs);
     snprintf(key, sizeof key, "%s/operator.json", dir);
-    snprintf(feed, sizeof feed, "%s/v0", C.node.url);
-    snprintf(coord, sizeof coord, "http://127.0.0.1:%d", coord_port);
     snprintf(cursor, sizeof cursor, "%s/cursor", dir);
     snprintf(run, sizeof run, "kv-%d", worker_runs);
     snprintf(start, sizeof start, "%llu", (unsigned long long)dn_height(&C.node));
-    char *argv[] = {(char *)worker_bin,
-                    "--api-token",
-                    token,
-                    "--contract-id",
-                    WH_OUTLAYER,
-                    "--key-file",
-                    key,
-                    "--rpc-url",
-                    C.node.url,
-                    "--coordinator-url",
-                    coord,
-                    "--monitor",
-                    "true",
-                    "--feed-url",
-                    feed,
-                    "--cursor-file",
-                    cursor,
-                    "--jobs",
-                    "1",
-                    "--poll-timeout",
-                    "2",
-                    "--heartbeat",
-                    "500ms",
-                    "--worker-id",
-                    run,
-                    "--start-block",
-                    start,
-                    "--allow-private-urls",
-                    "true",
-                    "--program-storage",
-                    (char *)storage,
-                    NULL};
-    worker_pid = wh_spawn(argv, log);
+    const char *extra[] = {"--jobs",          "1",    "--start-block", start, "--allow-private-urls", "true",
+                           "--program-storage", storage, NULL};
+    wh_worker_spec w = {.bin = worker_bin,
+                        .chain = &C,
+                        .coordinator = &coord,
+                        .key_file = key,
+                        .worker_id = run,
+                        .cursor_file = cursor,
+                        .extra = extra,
+                        .log = log};
+    worker_pid = wh_worker_spawn(&w);
 }
 
 static void stop_worker(void)
@@ -254,21 +231,12 @@ static int setup(void **st)
         return -1;
     if (dn_create_account(&C.node, &C.node.test_root, ALICE, 20 * DN_NEAR, &alice))
         return -1;
-    char key[128], data[128], log[128], port[16], health[96];
+    char key[128];
     snprintf(key, sizeof key, "%s/operator.json", dir);
     if (wh_write_key_file(&C, key))
         return -1;
-    snprintf(data, sizeof data, "%s/coord", dir);
-    snprintf(log, sizeof log, "%s/coordinator.log", dir);
-    if (wh_coordinator_token(coord_bin, data, token))
-        return -1;
-    coord_port = wh_free_port();
-    snprintf(port, sizeof port, "%d", coord_port);
-    char *argv[] = {(char *)coord_bin, "--host", "127.0.0.1",          "--port", port, "--data-dir", data,
-                    "--lease-seconds", "5",      "--poll-max-seconds", "5",      NULL};
-    coord_pid = wh_spawn(argv, log);
-    snprintf(health, sizeof health, "http://127.0.0.1:%d/health", coord_port);
-    if (wh_wait_http(health, 15000))
+    const char *coord_args[] = {"--lease-seconds", "5", "--poll-max-seconds", "5", NULL};
+    if (wh_coordinator_start(&coord, coord_bin, dir, coord_args))
         return -1;
     start_worker("true");
     return 0;
@@ -281,7 +249,7 @@ static int teardown(void **st)
     int s = wh_stop(worker_pid, SIGTERM);
     if (!WIFEXITED(s) || WEXITSTATUS(s) != 0)
         bad = 1;
-    s = wh_stop(coord_pid, SIGTERM);
+    s = wh_stop(coord.pid, SIGTERM);
     if (!WIFEXITED(s) || WEXITSTATUS(s) != 0)
         bad = 1;
     char cmd[256];

@@ -43,9 +43,9 @@
 
 static wh_chain C;
 static near_credentials reg;
-static char dir[256], token[128], platform_dir[300], other_platform[300];
-static int coord_port;
-static pid_t coord_pid, worker_pid;
+static char dir[256], platform_dir[300], other_platform[300];
+static wh_coordinator coord;
+static pid_t worker_pid;
 static const char *worker_bin = "build/bin/outlayer-worker";
 static const char *coord_bin = "build/bin/outlayer-coordinator";
 static uint8_t meas[5][48];
@@ -77,53 +77,23 @@ static int owner_call(const char *receiver, const char *method, const char *args
 
 static pid_t start_worker(const char *platform, const char *log_name)
 {
-    char log[300], key[300], coord[128], run[32];
+    char log[300], key[300], run[32], cursor[300];
     snprintf(log, sizeof log, "%s/%s", dir, log_name);
     snprintf(key, sizeof key, "%s/operator.json", dir);
-    snprintf(coord, sizeof coord, "http://127.0.0.1:%d", coord_port);
     snprintf(run, sizeof run, "tee-%d", ++worker_runs);
-    char *argv[] = {(char *)worker_bin,
-                    "--api-token",
-                    token,
-                    "--contract-id",
-                    WH_OUTLAYER,
-                    "--key-file",
-                    key,
-                    "--rpc-url",
-                    C.node.url,
-                    "--coordinator-url",
-                    coord,
-                    "--monitor",
-                    "true",
-                    "--feed-url",
-                    NULL,
-                    "--cursor-file",
-                    NULL,
-                    "--poll-timeout",
-                    "2",
-                    "--heartbeat",
-                    "500ms",
-                    "--allow-file-urls",
-                    "true",
-                    "--tee",
-                    "simulated",
-                    "--tee-platform",
-                    (char *)platform,
-                    "--register-contract",
-                    REG,
-                    "--worker-id",
-                    run,
-                    "--shutdown-grace",
-                    "3s",
-                    "--build-dir",
-                    dir,
-                    NULL};
-    char feed[160], cursor[300];
-    snprintf(feed, sizeof feed, "%s/v0", C.node.url);
     snprintf(cursor, sizeof cursor, "%s/cursor-%d", dir, worker_runs);
-    argv[14] = feed;
-    argv[16] = cursor;
-    return wh_spawn(argv, log);
+    const char *extra[] = {"--allow-file-urls",  "true", "--tee",          "simulated", "--tee-platform", platform,
+                           "--register-contract", REG,    "--shutdown-grace", "3s",        "--build-dir",    dir,
+                           NULL};
+    wh_worker_spec w = {.bin = worker_bin,
+                        .chain = &C,
+                        .coordinator = &coord,
+                        .key_file = key,
+                        .worker_id = run,
+                        .cursor_file = cursor,
+                        .extra = extra,
+                        .log = log};
+    return wh_worker_spawn(&w);
 }
 
 static int setup(void **state)
@@ -199,21 +169,8 @@ static int setup(void **state)
     snprintf(key, sizeof key, "%s/operator.json", dir);
     if (wh_write_key_file(&C, key))
         return -1;
-    /* coordinator */
-    coord_port = wh_free_port();
-    char log[300], data[300], port[16];
-    snprintf(log, sizeof log, "%s/coordinator.log", dir);
-    snprintf(data, sizeof data, "%s/coord", dir);
-    snprintf(port, sizeof port, "%d", coord_port);
-    sh("mkdir -p %s", data);
-    if (wh_coordinator_token(coord_bin, data, token))
-        return -1;
-    char *cargv[] = {(char *)coord_bin, "--host", "127.0.0.1",          "--port", port, "--data-dir", data,
-                     "--lease-seconds", "3",      "--poll-max-seconds", "5",      NULL};
-    coord_pid = wh_spawn(cargv, log);
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/health", coord_port);
-    if (wh_wait_http(url, 10000))
+    const char *coord_args[] = {"--lease-seconds", "3", "--poll-max-seconds", "5", NULL};
+    if (wh_coordinator_start(&coord, coord_bin, dir, coord_args))
         return -1;
     worker_pid = start_worker(platform_dir, "worker.log");
     return 0;
@@ -228,7 +185,7 @@ static int teardown(void **state)
         fprintf(stderr, "worker did not exit cleanly (status %d)\n", st);
         bad = 1;
     }
-    wh_stop(coord_pid, SIGTERM);
+    wh_stop(coord.pid, SIGTERM);
     if (sh("cat %s/*.log | grep -q 'ERROR: AddressSanitizer\\|ERROR: LeakSanitizer\\|runtime error:'", dir) == 0) {
         sh("cat %s/*.log | grep -A20 'Sanitizer\\|runtime error:' | head -60", dir);
         bad = 1;

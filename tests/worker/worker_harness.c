@@ -261,3 +261,77 @@ int wh_wait_http(const char *url, int timeout_ms)
     }
     return -1;
 }
+
+int wh_coordinator_start(wh_coordinator *c, const char *bin, const char *dir, const char *const *extra)
+{
+    snprintf(c->data, sizeof c->data, "%s/coord", dir);
+    snprintf(c->log, sizeof c->log, "%s/coordinator.log", dir);
+    if (!c->token[0] && wh_coordinator_token(bin, c->data, c->token)) {
+        fprintf(stderr, "could not create a worker token with %s token add\n", bin);
+        return -1;
+    }
+    if (!c->port)
+        c->port = wh_free_port();
+    snprintf(c->url, sizeof c->url, "http://127.0.0.1:%d", c->port);
+    char port[16];
+    snprintf(port, sizeof port, "%d", c->port);
+    char *argv[48] = {(char *)bin, "--host", "127.0.0.1", "--port", port, "--data-dir", c->data};
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    for (size_t i = 0; extra && extra[i]; i++) {
+        if (n + 1 >= sizeof argv / sizeof argv[0]) {
+            fprintf(stderr, "wh_coordinator_start: too many arguments\n");
+            return -1;
+        }
+        argv[n++] = (char *)extra[i];
+    }
+    c->pid = wh_spawn(argv, c->log);
+    char health[96];
+    snprintf(health, sizeof health, "%s/health", c->url);
+    if (wh_wait_http(health, 15000)) {
+        fprintf(stderr, "the coordinator did not answer on %s; see %s\n", health, c->log);
+        return -1;
+    }
+    return 0;
+}
+
+pid_t wh_worker_spawn(const wh_worker_spec *w)
+{
+    char feed[160];
+    snprintf(feed, sizeof feed, "%s/v0", w->chain->node.url);
+    char *argv[96] = {(char *)w->bin,
+                      "--api-token",
+                      (char *)w->coordinator->token,
+                      "--contract-id",
+                      WH_OUTLAYER,
+                      "--key-file",
+                      (char *)w->key_file,
+                      "--rpc-url",
+                      (char *)w->chain->node.url,
+                      "--coordinator-url",
+                      (char *)w->coordinator->url,
+                      "--monitor",
+                      "true",
+                      "--feed-url",
+                      feed,
+                      "--cursor-file",
+                      (char *)w->cursor_file,
+                      "--poll-timeout",
+                      "2",
+                      "--heartbeat",
+                      "500ms",
+                      "--worker-id",
+                      (char *)w->worker_id};
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    for (size_t i = 0; w->extra && w->extra[i]; i++) {
+        if (n + 1 >= sizeof argv / sizeof argv[0]) {
+            fprintf(stderr, "wh_worker_spawn: too many arguments\n");
+            return -1;
+        }
+        argv[n++] = (char *)w->extra[i];
+    }
+    return wh_spawn(argv, w->log);
+}

@@ -65,4 +65,36 @@ int wh_coordinator_token(const char *coord_bin, const char *data_dir, char *out)
 /* Waits until GET url answers 200 (timeout_ms). 0 or -1. */
 int wh_wait_http(const char *url, int timeout_ms);
 
+/* A coordinator the tests start on loopback. */
+typedef struct wh_coordinator {
+    pid_t pid;
+    int port;        /* chosen at the first start, kept across restarts */
+    char url[64];    /* http://127.0.0.1:PORT */
+    char token[128]; /* a worker token, made once the way an operator does */
+    char data[300];  /* DIR/coord: its --data-dir */
+    char log[300];   /* DIR/coordinator.log */
+} wh_coordinator;
+
+/* Starts (or restarts, keeping port, token and data) bin on 127.0.0.1 with
+ * its data under dir/coord and the extra arguments (NULL-terminated, may be
+ * NULL); waits until /health answers. 0, or -1 with a message on stderr. */
+int wh_coordinator_start(wh_coordinator *c, const char *bin, const char *dir, const char *const *extra);
+
+/* A worker on the devnet as the tests run it. */
+typedef struct wh_worker_spec {
+    const char *bin;
+    const wh_chain *chain;                /* its RPC and block feed */
+    const wh_coordinator *coordinator;    /* its URL and worker token */
+    const char *key_file;                 /* the operator's key (wh_write_key_file) */
+    const char *worker_id;
+    const char *cursor_file;              /* the event monitor's cursor */
+    const char *const *extra;             /* more arguments, NULL-terminated, may be NULL */
+    const char *log;                      /* stdout and stderr, appended */
+} wh_worker_spec;
+
+/* Spawns the worker with the event monitor on (the devnet's /v0 feed),
+ * polls of 2 s and heartbeats every 500 ms, then w->extra. The pid, or -1
+ * when the arguments do not fit. */
+pid_t wh_worker_spawn(const wh_worker_spec *w);
+
 #endif
