@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,26 @@ typedef struct {
     int overflow;
 } sink;
 
+/* Appends [p, p+n) to s, kept NUL-terminated, growing it by doubling from
+ * first_cap. False when out of memory. */
+static bool sink_append(sink *s, const char *p, size_t n, size_t first_cap)
+{
+    if (s->len + n + 1 > s->cap) {
+        size_t cap = s->cap ? s->cap : first_cap;
+        while (cap < s->len + n + 1)
+            cap *= 2;
+        char *nd = realloc(s->data, cap);
+        if (!nd)
+            return false;
+        s->data = nd;
+        s->cap = cap;
+    }
+    memcpy(s->data + s->len, p, n);
+    s->len += n;
+    s->data[s->len] = 0;
+    return true;
+}
+
 static size_t on_data(char *p, size_t size, size_t nmemb, void *ud)
 {
     sink *s = ud;
@@ -33,20 +54,7 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *ud)
         s->overflow = 1;
         return 0; /* aborts the transfer */
     }
-    if (s->len + n + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap : 4096;
-        while (cap < s->len + n + 1)
-            cap *= 2;
-        char *nd = realloc(s->data, cap);
-        if (!nd)
-            return 0;
-        s->data = nd;
-        s->cap = cap;
-    }
-    memcpy(s->data + s->len, p, n);
-    s->len += n;
-    s->data[s->len] = 0;
-    return n;
+    return sink_append(s, p, n, 4096) ? n : 0;
 }
 
 static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
@@ -58,20 +66,7 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
         s->len = 0;
     if (s->len + n > 64 * 1024)
         return n; /* keep the first 64 KiB of headers */
-    if (s->len + n + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap : 1024;
-        while (cap < s->len + n + 1)
-            cap *= 2;
-        char *nd = realloc(s->data, cap);
-        if (!nd)
-            return 0;
-        s->data = nd;
-        s->cap = cap;
-    }
-    memcpy(s->data + s->len, p, n);
-    s->len += n;
-    s->data[s->len] = 0;
-    return n;
+    return sink_append(s, p, n, 1024) ? n : 0;
 }
 
 struct hc_client {
