@@ -82,9 +82,11 @@ hostapi-vrfcall-test-san:
 TEST_STEPS += hostapi-vrfcall-test hostapi-vrfcall-test-san
 .PHONY: hostapi-vrfcall-test hostapi-vrfcall-test-san
 
-# `outlayer verify` of programs that used HTTP (transcript replay, exit 4
-# without it) and the VRF, against a real `outlayer dev` (tests/verify/http.sh).
-verify-http-test: $(DEV_RUNTIME_FILES) $(BIN)/outlayer $(HOSTAPI_ORACLE_WASM) $(HOSTAPI_DICE_WASM)
+# `outlayer verify` of programs that used HTTP or storage (transcript replay,
+# exit 4 without it) and the VRF, against a real `outlayer dev`
+# (tests/verify/http.sh).
+verify-http-test: $(DEV_RUNTIME_FILES) $(BIN)/outlayer $(HOSTAPI_ORACLE_WASM) $(HOSTAPI_DICE_WASM) \
+    $(BUILD)/sdk/counter.wasm
 	@timeout 170 tests/verify/http.sh $(BUILD)
 TEST_STEPS += verify-http-test
 .PHONY: verify-http-test

@@ -53,14 +53,14 @@ void cmd_verify_help(FILE *out)
                  "  --git-base-url U      rebuild github.com/OWNER/REPO from U/OWNER/REPO (env GIT_BASE_URL)\n"
                  "  --secrets-file FILE   the decrypted secrets of a request that used them (JSON object)\n"
                  "  --max-output N        the workers' --max-output (default 65536)\n"
-                 "  --http-transcript FILE  the job's HTTP transcript (the worker's --http-transcript-dir/JOB.http):\n"
-                 "                        its SHA-256 must be the attested one; the program's requests are then\n"
-                 "                        answered from it (replayed) instead of the network\n"
+                 "  --http-transcript FILE  the job's transcript (the worker's --http-transcript-dir/JOB.http):\n"
+                 "                        its SHA-256 must be the attested one; the program's HTTP, storage and\n"
+                 "                        view calls are then answered from it (replayed)\n"
                  "  --json                print one JSON object instead of the table\n"
                  "\n"
                  "Exit status: 0 every field matches; 1 a field differs (named in the table); 3 the request\n"
                  "cannot be verified here (not resolved, no attestation, secrets you cannot give); 4 the program\n"
-                 "made HTTP requests and no --http-transcript was given (not re-executable; the attested\n"
+                 "made HTTP, storage or view calls and no --http-transcript was given (not re-executable; the attested\n"
                  "transcript hash is shown); 64 usage; 70 chain, coordinator or download error.\n");
 }
 
@@ -419,7 +419,9 @@ int cmd_verify(int argc, char **argv)
     char http_claim[160] = "", file_hash[65] = "";
     snprintf(http_claim, sizeof http_claim, "%" JSON_INTEGER_FORMAT " requests, transcript %s", http_n,
              a_http_hash ? a_http_hash : "(none)");
-    no_replay = http_n > 0 && !o.http_transcript;
+    /* The transcript also covers storage and view calls (a record with a
+     * transcript hash and 0 HTTP requests made only those). */
+    no_replay = (http_n > 0 || a_http_hash) && !o.http_transcript;
     if (o.http_transcript) {
         transcript = cli_read_file(o.http_transcript, &transcript_len);
         if (!transcript) {
@@ -465,7 +467,10 @@ int cmd_verify(int argc, char **argv)
     bool timeout = ch.error && strncmp(ch.error, "Time limit exceeded", 19) == 0;
     if (no_replay) {
         row(&rep, "http", http_claim,
-            "not re-executed: the program made HTTP requests; pass --http-transcript FILE to replay them", -1);
+            http_n > 0 ? "not re-executed: the program made HTTP requests; pass --http-transcript FILE to replay them"
+                       : "not re-executed: the program made storage or view calls; pass --http-transcript FILE to "
+                         "replay them",
+            -1);
         goto record;
     }
     if (o.http_transcript) {
@@ -558,10 +563,14 @@ report:
             printf("verified: every field matches\n");
         else if (rc == VF_CANNOT)
             printf("not verified: some fields cannot be compared here (see above)\n");
-        else if (rc == VF_HTTP)
+        else if (rc == VF_HTTP && http_n > 0)
             printf("not re-executed: made %" JSON_INTEGER_FORMAT " HTTP requests: output not re-executable without "
                    "the transcript; transcript hash %s attested\n",
                    http_n, a_http_hash ? a_http_hash : "(none)");
+        else if (rc == VF_HTTP)
+            printf("not re-executed: made storage or view calls: output not re-executable without the transcript; "
+                   "transcript hash %s attested\n",
+                   a_http_hash);
         else {
             printf("NOT verified:");
             size_t bad = 0;

@@ -217,7 +217,7 @@ void vf_record_task_hash(json_t *att, char out[65])
             le[i] = (uint8_t)(v >> (8 * i));
         crypto_hash_sha256_update(&st, le, 8);
     }
-    put_field(&st, att, "http_transcript_sha256"); /* only when the program made HTTP requests */
+    put_field(&st, att, "http_transcript_sha256"); /* only when it made HTTP, storage or view calls */
     uint8_t h[32];
     crypto_hash_sha256_final(&st, h);
     sodium_bin2hex(out, 65, h, 32);

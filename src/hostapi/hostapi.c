@@ -113,18 +113,7 @@ void hostapi_transcript(const hostapi_ctx *h, uint8_t hash[32], uint32_t *reques
         *requests = h->requests;
 }
 
-static void put_u32(hostapi_ctx *h, uint32_t v)
-{
-    uint8_t le[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    hostapi_transcript_put(h, le, 4);
-}
-
-static void put_bytes(hostapi_ctx *h, const uint8_t *p, size_t n)
-{
-    put_u32(h, (uint32_t)n);
-    if (n)
-        hostapi_transcript_put(h, p, n);
-}
+uint32_t hostapi_transcript_calls(const hostapi_ctx *h) { return h->requests + h->kv_entries; }
 
 /* ---- host functions ---- */
 
@@ -169,7 +158,7 @@ static olw_trap_code fn_http_request(olw_call *call, const uint64_t *args, uint6
     size_t resp_len = 0;
     if (h->replay) {
         /* outlayer verify: the recorded answer, whatever it was */
-        if (!hostapi_replay_next(h, req, req_len, &code, &resp, &resp_len)) {
+        if (!hostapi_replay_next(h, false, req, req_len, &code, &resp, &resp_len)) {
             free(req);
             return olw_call_trap(call, OLW_TRAP_HOST, "%s", h->last_error);
         }
@@ -185,12 +174,7 @@ static olw_trap_code fn_http_request(olw_call *call, const uint64_t *args, uint6
         code = hostapi_http_perform(h, &rq, &resp, &resp_len);
 
     /* transcript: every call, refused or not */
-    h->requests++;
-    put_u32(h, h->requests);
-    put_bytes(h, req, req_len);
-    put_u32(h, (uint32_t)code);
-    if (code == HOSTAPI_OK)
-        put_bytes(h, resp, resp_len);
+    hostapi_transcript_entry(h, ++h->requests, req, req_len, code, resp, resp_len);
     free(req);
     /* The request timed out at the job's wall-clock deadline (its timeout is
      * cut to the deadline, in whole milliseconds, so it may end a moment

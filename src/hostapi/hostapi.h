@@ -115,6 +115,9 @@ bool hostapi_define(olw_linker *l, hostapi_ctx *h);
 /* The transcript so far: SHA-256 over the encoding in docs/program-api.md,
  * and the number of http_request calls it covers. */
 void hostapi_transcript(const hostapi_ctx *h, uint8_t hash[32], uint32_t *requests);
+/* Every call the transcript covers: http_request and the storage and view
+ * calls. A run with none has nothing to attest beyond its output. */
+uint32_t hostapi_transcript_calls(const hostapi_ctx *h);
 
 /* ---- VRF (vrfcall.c) ---- */
 #define HOSTAPI_VRF_DEFAULT_MAX_CALLS 64u

@@ -34,6 +34,7 @@ struct hostapi_ctx {
     bool rec_oom;
     uint8_t *replay; /* a copy of the recorded transcript; NULL = live */
     size_t replay_len, replay_off;
+    uint32_t kv_entries; /* storage and view calls in the transcript (kv.c) */
 
     /* vrfcall.c */
     bool vrf_enabled;
@@ -47,9 +48,16 @@ struct hostapi_ctx {
 
 /* transcript.c: appends to the hash (and the recorded bytes) */
 void hostapi_transcript_put(hostapi_ctx *h, const void *p, size_t n);
-/* The next recorded call's errno and response for this request; false
- * (last_error filled) when the program's request differs or none is left. */
-bool hostapi_replay_next(hostapi_ctx *h, const uint8_t *req, size_t req_len, int *code, uint8_t **resp,
+/* The top bit of an entry's number marks a storage or view call (kv.c);
+ * http_request calls are numbered 1, 2, ... without it. */
+#define HOSTAPI_TRANSCRIPT_KV 0x80000000u
+/* Appends one call: u32 index ‖ u32 req_len ‖ req ‖ u32 errno ‖ [u32 resp_len ‖ resp] (resp when errno = 0). */
+void hostapi_transcript_entry(hostapi_ctx *h, uint32_t index, const uint8_t *req, size_t req_len, int code,
+                              const uint8_t *resp, size_t resp_len);
+/* The next recorded call's errno and response for this request (kv: a
+ * storage or view call, else http_request); false (last_error filled) when
+ * the program's call differs from the recorded one or none is left. */
+bool hostapi_replay_next(hostapi_ctx *h, bool kv, const uint8_t *req, size_t req_len, int *code, uint8_t **resp,
                          size_t *resp_len);
 /* Sets up recording/replay from cfg; false with err. */
 bool hostapi_transcript_setup(hostapi_ctx *h, const hostapi_config *cfg, char *err, size_t errlen);

@@ -71,6 +71,11 @@ static olw_trap_code ret(uint64_t *results, int code)
     return OLW_TRAP_NONE;
 }
 
+static void put_le32(uint8_t *o, uint32_t n)
+{
+    o[0] = (uint8_t)n, o[1] = (uint8_t)(n >> 8), o[2] = (uint8_t)(n >> 16), o[3] = (uint8_t)(n >> 24);
+}
+
 /* A copy of [ptr, ptr+len) (len may be 0); NULL when outside memory. */
 static uint8_t *copy_in(olw_memory *mem, uint64_t ptr, uint64_t len)
 {
@@ -101,9 +106,7 @@ static olw_trap_code keep_result(olw_call *call, olw_memory *mem, hostapi_kv_sta
     }
     k->result = res;
     k->result_len = len;
-    uint8_t *o = olw_memory_ptr(mem, len_ptr, 4);
-    uint32_t n = (uint32_t)len;
-    o[0] = (uint8_t)n, o[1] = (uint8_t)(n >> 8), o[2] = (uint8_t)(n >> 16), o[3] = (uint8_t)(n >> 24);
+    put_le32(olw_memory_ptr(mem, len_ptr, 4), (uint32_t)len);
     return ret(results, HOSTAPI_OK);
 }
 
@@ -116,27 +119,7 @@ static bool job_over(hostapi_ctx *h, int code)
     return h->deadline_us && code == HOSTAPI_ETIMEOUT && hostapi_now_us() + 10000 >= h->deadline_us;
 }
 
-static olw_trap_code over(olw_call *call)
-{
-    return olw_call_trap(call, OLW_TRAP_INTERRUPTED, "time limit reached during a storage or view call");
-}
-
-/* Common checks of a storage call: 0 to go on, or an error code. Counts the call. */
-static int storage_admit(hostapi_ctx *h, uint64_t bytes)
-{
-    hostapi_kv_state *k = h->kv;
-    if (!k || !k->store)
-        return HOSTAPI_EDISABLED;
-    if (k->storage_calls >= k->max_storage_calls)
-        return HOSTAPI_ETOO_MANY;
-    k->storage_calls++;
-    if (bytes > k->max_storage_bytes - k->storage_bytes)
-        return HOSTAPI_EJOB_BYTES;
-    k->store->deadline_us = h->deadline_us;
-    return HOSTAPI_OK;
-}
-
-/* ---- the opening every storage and view call shares ---- */
+/* ---- a call: its arguments, the opening every call shares, record and replay ---- */
 
 /* One buffer the program passes in: [ptr, ptr+len). */
 typedef struct {
@@ -146,26 +129,44 @@ typedef struct {
 /* Which service a call needs; without it the call is EDISABLED. */
 typedef enum { NEEDS_STORE, NEEDS_RPC } service;
 
+/* A storage or view call: what the transcript records of it
+ * (docs/program-api.md) and where its result's length goes. */
+typedef struct kv_call {
+    const char *op;          /* the host function's name */
+    service needs;
+    span in[3];              /* the buffers the program passed */
+    int n_in;
+    bool has_limit;          /* storage_list: its limit is part of the request */
+    uint32_t limit;
+    const uint64_t *len_ptr; /* where the result's length goes; NULL: the call makes no result */
+} kv_call;
+
+/* What the live part of a call returns besides an errno. */
+enum { KV_OUT_OF_MEMORY = -1, KV_JOB_OVER = -2 };
+
+/* The live part of a call: an errno (HOSTAPI_OK with *res, *len for a call
+ * that makes a result) or KV_OUT_OF_MEMORY / KV_JOB_OVER. */
+typedef int (*kv_live)(hostapi_ctx *h, olw_memory *mem, const kv_call *c, uint8_t **res, size_t *len);
+
 /*
  * The checks every storage and view call makes first, in this order (the
  * order is part of the API: a bad pointer is EFAULT even when the feature is
- * off): every input buffer and the 4-byte result length (len_ptr, when the
- * call produces a result) lie in memory, the call pays fuel for the bytes it
- * passes in, a call that produces a result drops the previous one (so
- * result_read never returns a stale result after a failed call), and the
- * service it needs is configured. True to go on; false with *end set to what
- * the call returns (an errno in results, or a fuel trap).
+ * off): every input buffer and the 4-byte result length lie in memory, the
+ * call pays fuel for the bytes it passes in, a call that produces a result
+ * drops the previous one (so result_read never returns a stale result after
+ * a failed call), and the service it needs is configured (a replay answers
+ * every call from the transcript). True to go on; false with *end set to
+ * what the call returns (an errno in results, or a trap).
  */
-static bool call_opens(olw_call *call, const span *in, int n_in, const uint64_t *len_ptr, service needs,
-                       uint64_t *results, olw_trap_code *end)
+static bool call_opens(olw_call *call, const kv_call *c, uint64_t *results, olw_trap_code *end)
 {
     hostapi_ctx *h = olw_call_env(call);
     olw_memory *mem = olw_call_memory(call);
     uint64_t bytes = 0;
-    bool in_memory = mem != NULL && (!len_ptr || olw_memory_ptr(mem, *len_ptr, 4));
-    for (int i = 0; in_memory && i < n_in; i++) {
-        in_memory = olw_memory_ptr(mem, in[i].ptr, in[i].len) != NULL;
-        bytes += in[i].len;
+    bool in_memory = mem != NULL && (!c->len_ptr || olw_memory_ptr(mem, *c->len_ptr, 4));
+    for (int i = 0; in_memory && i < c->n_in; i++) {
+        in_memory = olw_memory_ptr(mem, c->in[i].ptr, c->in[i].len) != NULL;
+        bytes += c->in[i].len;
     }
     if (!in_memory) {
         *end = ret(results, HOSTAPI_EFAULT);
@@ -173,163 +174,259 @@ static bool call_opens(olw_call *call, const span *in, int n_in, const uint64_t 
     }
     if ((*end = olw_call_charge(call, bytes / 64 + 1)))
         return false;
+    if (h->replay && !h->kv) {
+        hostapi_kv_config none = {0};
+        if (hostapi_ctx_set_kv(h, &none)) {
+            *end = olw_call_trap(call, OLW_TRAP_HOST, "out of host memory");
+            return false;
+        }
+    }
     hostapi_kv_state *k = h->kv;
-    if (k && len_ptr)
+    if (k && c->len_ptr)
         clear_result(k);
-    if (!k || (needs == NEEDS_STORE ? !k->store : !k->rpc_url)) {
+    if (!k || (!h->replay && (c->needs == NEEDS_STORE ? !k->store : !k->rpc_url))) {
         *end = ret(results, HOSTAPI_EDISABLED);
         return false;
     }
     return true;
 }
 
+/* The request bytes the transcript holds for a call: its name, 0x00, then
+ * each buffer as u32 length ‖ bytes, then storage_list's limit as u32. */
+static uint8_t *encode_request(olw_memory *mem, const kv_call *c, size_t *len)
+{
+    size_t name = strlen(c->op) + 1, n = name + (c->has_limit ? 4 : 0);
+    for (int i = 0; i < c->n_in; i++)
+        n += 4 + c->in[i].len;
+    uint8_t *buf = malloc(n), *o = buf;
+    if (!buf)
+        return NULL;
+    memcpy(o, c->op, name);
+    o += name;
+    for (int i = 0; i < c->n_in; i++) {
+        put_le32(o, (uint32_t)c->in[i].len);
+        if (c->in[i].len)
+            memcpy(o + 4, olw_memory_ptr(mem, c->in[i].ptr, c->in[i].len), c->in[i].len);
+        o += 4 + c->in[i].len;
+    }
+    if (c->has_limit)
+        put_le32(o, c->limit);
+    *len = n;
+    return buf;
+}
+
+/*
+ * Runs a call after its opening: live (the store or the RPC node), or from
+ * the transcript being replayed; either way the call is appended to the
+ * transcript, so a replay that behaves as recorded hashes the same. A trap
+ * (the job's time is up, no host memory, a replay that diverges) is not
+ * recorded: the job ends there.
+ */
+static olw_trap_code run_call(olw_call *call, const kv_call *c, kv_live live, uint64_t *results)
+{
+    olw_trap_code end;
+    if (!call_opens(call, c, results, &end))
+        return end;
+    hostapi_ctx *h = olw_call_env(call);
+    olw_memory *mem = olw_call_memory(call);
+    hostapi_kv_state *k = h->kv;
+    size_t req_len = 0;
+    uint8_t *req = encode_request(mem, c, &req_len), *res = NULL;
+    size_t len = 0;
+    int code;
+    if (!req)
+        return olw_call_trap(call, OLW_TRAP_HOST, "out of host memory");
+    if (h->replay) {
+        if (!hostapi_replay_next(h, true, req, req_len, &code, &res, &len)) {
+            free(req);
+            return olw_call_trap(call, OLW_TRAP_HOST, "%s", h->last_error);
+        }
+        if (c->needs == NEEDS_STORE)
+            k->storage_calls++;
+        else
+            k->view_calls++;
+    } else {
+        code = live(h, mem, c, &res, &len);
+    }
+    if (code == KV_OUT_OF_MEMORY || code == KV_JOB_OVER) {
+        free(req);
+        free(res);
+        return code == KV_JOB_OVER
+                   ? olw_call_trap(call, OLW_TRAP_INTERRUPTED, "time limit reached during a storage or view call")
+                   : olw_call_trap(call, OLW_TRAP_HOST, "out of host memory");
+    }
+    hostapi_transcript_entry(h, HOSTAPI_TRANSCRIPT_KV | ++h->kv_entries, req, req_len, code, res, len);
+    free(req);
+    if (code != HOSTAPI_OK || !c->len_ptr) {
+        free(res);
+        return ret(results, code);
+    }
+    return keep_result(call, mem, k, *c->len_ptr, res, len, results);
+}
+
 /* ---- storage ---- */
+
+/* Common checks of a storage call: 0 to go on, or an error code. Counts the call. */
+static int storage_admit(hostapi_ctx *h, uint64_t bytes)
+{
+    hostapi_kv_state *k = h->kv;
+    if (k->storage_calls >= k->max_storage_calls)
+        return HOSTAPI_ETOO_MANY;
+    k->storage_calls++;
+    if (bytes > k->max_storage_bytes - k->storage_bytes)
+        return HOSTAPI_EJOB_BYTES;
+    k->store->deadline_us = h->deadline_us;
+    return HOSTAPI_OK;
+}
+
+/* A store's answer of *len bytes (get, list) counted against the job's
+ * storage bytes after the request's own `spent` bytes. */
+static int storage_answer(hostapi_kv_state *k, uint64_t spent, uint8_t **res, size_t *len)
+{
+    k->storage_bytes += spent;
+    if (*len > k->max_storage_bytes - k->storage_bytes) {
+        free(*res);
+        *res = NULL;
+        k->storage_bytes = k->max_storage_bytes;
+        return HOSTAPI_EJOB_BYTES;
+    }
+    k->storage_bytes += *len;
+    return HOSTAPI_OK;
+}
+
+static int live_get(hostapi_ctx *h, olw_memory *mem, const kv_call *c, uint8_t **res, size_t *len)
+{
+    hostapi_kv_state *k = h->kv;
+    uint64_t kl = c->in[0].len;
+    if (kl == 0)
+        return HOSTAPI_EINVAL;
+    if (kl > HOSTAPI_KV_MAX_KEY)
+        return HOSTAPI_ETOO_BIG;
+    int code = storage_admit(h, kl);
+    if (code)
+        return code;
+    uint8_t *key = copy_in(mem, c->in[0].ptr, kl);
+    if (!key)
+        return KV_OUT_OF_MEMORY;
+    code = k->store->get(k->store, key, (uint32_t)kl, res, len);
+    free(key);
+    if (job_over(h, code))
+        return KV_JOB_OVER;
+    return code ? code : storage_answer(k, kl, res, len);
+}
+
+static int live_set(hostapi_ctx *h, olw_memory *mem, const kv_call *c, uint8_t **res, size_t *len)
+{
+    hostapi_kv_state *k = h->kv;
+    uint64_t kl = c->in[0].len, vl = c->in[1].len;
+    if (kl == 0)
+        return HOSTAPI_EINVAL;
+    if (kl > HOSTAPI_KV_MAX_KEY || vl > k->max_value)
+        return HOSTAPI_ETOO_BIG;
+    int code = storage_admit(h, kl + vl);
+    if (code)
+        return code;
+    uint8_t *key = copy_in(mem, c->in[0].ptr, kl), *val = copy_in(mem, c->in[1].ptr, vl);
+    if (key && val)
+        code = k->store->set(k->store, key, (uint32_t)kl, val, (uint32_t)vl);
+    free(val);
+    if (!key || !val) {
+        free(key);
+        return KV_OUT_OF_MEMORY;
+    }
+    free(key);
+    if (job_over(h, code))
+        return KV_JOB_OVER;
+    if (code == HOSTAPI_OK)
+        k->storage_bytes += kl + vl;
+    return code;
+}
+
+static int live_delete(hostapi_ctx *h, olw_memory *mem, const kv_call *c, uint8_t **res, size_t *len)
+{
+    hostapi_kv_state *k = h->kv;
+    uint64_t kl = c->in[0].len;
+    if (kl == 0)
+        return HOSTAPI_EINVAL;
+    if (kl > HOSTAPI_KV_MAX_KEY)
+        return HOSTAPI_ETOO_BIG;
+    int code = storage_admit(h, kl);
+    if (code)
+        return code;
+    uint8_t *key = copy_in(mem, c->in[0].ptr, kl);
+    if (!key)
+        return KV_OUT_OF_MEMORY;
+    code = k->store->del(k->store, key, (uint32_t)kl);
+    free(key);
+    if (job_over(h, code))
+        return KV_JOB_OVER;
+    if (code == HOSTAPI_OK)
+        k->storage_bytes += kl;
+    return code;
+}
+
+static int live_list(hostapi_ctx *h, olw_memory *mem, const kv_call *c, uint8_t **res, size_t *len)
+{
+    hostapi_kv_state *k = h->kv;
+    uint64_t pl = c->in[0].len, cl = c->in[1].len;
+    if (c->limit == 0)
+        return HOSTAPI_EINVAL;
+    if (pl > HOSTAPI_KV_MAX_KEY || cl > HOSTAPI_KV_MAX_KEY)
+        return HOSTAPI_ETOO_BIG;
+    uint32_t limit = c->limit > HOSTAPI_KV_MAX_LIST ? HOSTAPI_KV_MAX_LIST : c->limit;
+    int code = storage_admit(h, pl + cl);
+    if (code)
+        return code;
+    uint8_t *prefix = copy_in(mem, c->in[0].ptr, pl), *cursor = copy_in(mem, c->in[1].ptr, cl);
+    if (prefix && cursor)
+        code = k->store->list(k->store, prefix, (uint32_t)pl, cursor, (uint32_t)cl, limit, res, len);
+    free(prefix);
+    free(cursor);
+    if (!prefix || !cursor)
+        return KV_OUT_OF_MEMORY;
+    if (job_over(h, code))
+        return KV_JOB_OVER;
+    return code ? code : storage_answer(k, pl + cl, res, len);
+}
 
 /* storage_get(key_ptr, key_len, value_len_ptr) -> errno */
 static olw_trap_code fn_storage_get(olw_call *call, const uint64_t *args, uint64_t *results)
 {
-    hostapi_ctx *h = olw_call_env(call);
-    olw_memory *mem = olw_call_memory(call);
-    uint64_t kp = arg(args, 0), kl = arg(args, 1), lp = arg(args, 2);
-    olw_trap_code end;
-    if (!call_opens(call, (span[]){{kp, kl}}, 1, &lp, NEEDS_STORE, results, &end))
-        return end;
-    hostapi_kv_state *k = h->kv;
-    if (kl == 0)
-        return ret(results, HOSTAPI_EINVAL);
-    if (kl > HOSTAPI_KV_MAX_KEY)
-        return ret(results, HOSTAPI_ETOO_BIG);
-    int code = storage_admit(h, kl);
-    if (code)
-        return ret(results, code);
-    uint8_t *key = copy_in(mem, kp, kl), *val = NULL;
-    size_t vlen = 0;
-    if (!key)
-        return olw_call_trap(call, OLW_TRAP_HOST, "out of host memory");
-    code = k->store->get(k->store, key, (uint32_t)kl, &val, &vlen);
-    free(key);
-    if (job_over(h, code)) {
-        free(val);
-        return over(call);
-    }
-    if (code)
-        return ret(results, code);
-    k->storage_bytes += kl;
-    if (vlen > k->max_storage_bytes - k->storage_bytes) {
-        free(val);
-        k->storage_bytes = k->max_storage_bytes;
-        return ret(results, HOSTAPI_EJOB_BYTES);
-    }
-    k->storage_bytes += vlen;
-    return keep_result(call, mem, k, lp, val, vlen, results);
+    uint64_t lp = arg(args, 2);
+    kv_call c = {.op = "storage_get", .needs = NEEDS_STORE, .in = {{arg(args, 0), arg(args, 1)}}, .n_in = 1,
+                 .len_ptr = &lp};
+    return run_call(call, &c, live_get, results);
 }
 
 /* storage_set(key_ptr, key_len, value_ptr, value_len) -> errno */
 static olw_trap_code fn_storage_set(olw_call *call, const uint64_t *args, uint64_t *results)
 {
-    hostapi_ctx *h = olw_call_env(call);
-    olw_memory *mem = olw_call_memory(call);
-    uint64_t kp = arg(args, 0), kl = arg(args, 1), vp = arg(args, 2), vl = arg(args, 3);
-    olw_trap_code end;
-    if (!call_opens(call, (span[]){{kp, kl}, {vp, vl}}, 2, NULL, NEEDS_STORE, results, &end))
-        return end;
-    hostapi_kv_state *k = h->kv;
-    if (kl == 0)
-        return ret(results, HOSTAPI_EINVAL);
-    if (kl > HOSTAPI_KV_MAX_KEY || vl > k->max_value)
-        return ret(results, HOSTAPI_ETOO_BIG);
-    int code = storage_admit(h, kl + vl);
-    if (code)
-        return ret(results, code);
-    uint8_t *key = copy_in(mem, kp, kl), *val = copy_in(mem, vp, vl);
-    if (!key || !val) {
-        free(key);
-        free(val);
-        return olw_call_trap(call, OLW_TRAP_HOST, "out of host memory");
-    }
-    code = k->store->set(k->store, key, (uint32_t)kl, val, (uint32_t)vl);
-    free(key);
-    free(val);
-    if (job_over(h, code))
-        return over(call);
-    if (code == HOSTAPI_OK)
-        k->storage_bytes += kl + vl;
-    return ret(results, code);
+    kv_call c = {.op = "storage_set",
+                 .needs = NEEDS_STORE,
+                 .in = {{arg(args, 0), arg(args, 1)}, {arg(args, 2), arg(args, 3)}},
+                 .n_in = 2};
+    return run_call(call, &c, live_set, results);
 }
 
 /* storage_delete(key_ptr, key_len) -> errno */
 static olw_trap_code fn_storage_delete(olw_call *call, const uint64_t *args, uint64_t *results)
 {
-    hostapi_ctx *h = olw_call_env(call);
-    olw_memory *mem = olw_call_memory(call);
-    uint64_t kp = arg(args, 0), kl = arg(args, 1);
-    olw_trap_code end;
-    if (!call_opens(call, (span[]){{kp, kl}}, 1, NULL, NEEDS_STORE, results, &end))
-        return end;
-    hostapi_kv_state *k = h->kv;
-    if (kl == 0)
-        return ret(results, HOSTAPI_EINVAL);
-    if (kl > HOSTAPI_KV_MAX_KEY)
-        return ret(results, HOSTAPI_ETOO_BIG);
-    int code = storage_admit(h, kl);
-    if (code)
-        return ret(results, code);
-    uint8_t *key = copy_in(mem, kp, kl);
-    if (!key)
-        return olw_call_trap(call, OLW_TRAP_HOST, "out of host memory");
-    code = k->store->del(k->store, key, (uint32_t)kl);
-    free(key);
-    if (job_over(h, code))
-        return over(call);
-    if (code == HOSTAPI_OK)
-        k->storage_bytes += kl;
-    return ret(results, code);
+    kv_call c = {.op = "storage_delete", .needs = NEEDS_STORE, .in = {{arg(args, 0), arg(args, 1)}}, .n_in = 1};
+    return run_call(call, &c, live_delete, results);
 }
 
 /* storage_list(prefix_ptr, prefix_len, cursor_ptr, cursor_len, limit, result_len_ptr) -> errno */
 static olw_trap_code fn_storage_list(olw_call *call, const uint64_t *args, uint64_t *results)
 {
-    hostapi_ctx *h = olw_call_env(call);
-    olw_memory *mem = olw_call_memory(call);
-    uint64_t pp = arg(args, 0), pl = arg(args, 1), cp = arg(args, 2), cl = arg(args, 3), limit = arg(args, 4),
-             lp = arg(args, 5);
-    olw_trap_code end;
-    if (!call_opens(call, (span[]){{pp, pl}, {cp, cl}}, 2, &lp, NEEDS_STORE, results, &end))
-        return end;
-    hostapi_kv_state *k = h->kv;
-    if (limit == 0)
-        return ret(results, HOSTAPI_EINVAL);
-    if (pl > HOSTAPI_KV_MAX_KEY || cl > HOSTAPI_KV_MAX_KEY)
-        return ret(results, HOSTAPI_ETOO_BIG);
-    if (limit > HOSTAPI_KV_MAX_LIST)
-        limit = HOSTAPI_KV_MAX_LIST;
-    int code = storage_admit(h, pl + cl);
-    if (code)
-        return ret(results, code);
-    uint8_t *prefix = copy_in(mem, pp, pl), *cursor = copy_in(mem, cp, cl), *out = NULL;
-    size_t out_len = 0;
-    if (!prefix || !cursor) {
-        free(prefix);
-        free(cursor);
-        return olw_call_trap(call, OLW_TRAP_HOST, "out of host memory");
-    }
-    code = k->store->list(k->store, prefix, (uint32_t)pl, cursor, (uint32_t)cl, (uint32_t)limit, &out, &out_len);
-    free(prefix);
-    free(cursor);
-    if (job_over(h, code)) {
-        free(out);
-        return over(call);
-    }
-    if (code)
-        return ret(results, code);
-    k->storage_bytes += pl + cl;
-    if (out_len > k->max_storage_bytes - k->storage_bytes) {
-        free(out);
-        k->storage_bytes = k->max_storage_bytes;
-        return ret(results, HOSTAPI_EJOB_BYTES);
-    }
-    k->storage_bytes += out_len;
-    return keep_result(call, mem, k, lp, out, out_len, results);
+    uint64_t lp = arg(args, 5);
+    kv_call c = {.op = "storage_list",
+                 .needs = NEEDS_STORE,
+                 .in = {{arg(args, 0), arg(args, 1)}, {arg(args, 2), arg(args, 3)}},
+                 .n_in = 2,
+                 .has_limit = true,
+                 .limit = (uint32_t)arg(args, 4),
+                 .len_ptr = &lp};
+    return run_call(call, &c, live_list, results);
 }
 
 /* ---- views ---- */
@@ -337,8 +434,6 @@ static olw_trap_code fn_storage_list(olw_call *call, const uint64_t *args, uint6
 static int view_admit(hostapi_ctx *h)
 {
     hostapi_kv_state *k = h->kv;
-    if (!k || !k->rpc_url)
-        return HOSTAPI_EDISABLED;
     if (k->view_calls >= k->max_view_calls)
         return HOSTAPI_ETOO_MANY;
     k->view_calls++;
@@ -347,88 +442,88 @@ static int view_admit(hostapi_ctx *h)
     return HOSTAPI_OK;
 }
 
-/* A view's result: size caps, then kept for result_read. */
-static olw_trap_code view_done(olw_call *call, olw_memory *mem, hostapi_ctx *h, int code, uint8_t *res, size_t len,
-                               uint64_t lp, uint64_t *results)
+/* A view's answer: its size caps. */
+static int view_answer(hostapi_ctx *h, int code, uint8_t **res, size_t *len)
 {
     hostapi_kv_state *k = h->kv;
-    if (job_over(h, code)) {
-        free(res);
-        return over(call);
-    }
-    if (code)
-        return ret(results, code);
-    if (len > k->max_view_result) {
-        free(res);
-        return ret(results, HOSTAPI_ETOO_BIG);
-    }
-    if (len > k->max_view_bytes - k->view_bytes) {
-        free(res);
+    if (job_over(h, code))
+        return KV_JOB_OVER;
+    if (code == HOSTAPI_OK && *len > k->max_view_result)
+        code = HOSTAPI_ETOO_BIG;
+    else if (code == HOSTAPI_OK && *len > k->max_view_bytes - k->view_bytes) {
         k->view_bytes = k->max_view_bytes;
-        return ret(results, HOSTAPI_EJOB_BYTES);
+        code = HOSTAPI_EJOB_BYTES;
     }
-    k->view_bytes += len;
-    return keep_result(call, mem, k, lp, res, len, results);
+    if (code) {
+        free(*res);
+        *res = NULL;
+        return code;
+    }
+    k->view_bytes += *len;
+    return HOSTAPI_OK;
 }
 
 /* An account id from the program: valid NEAR id (copied NUL-terminated into out[65]). */
-static bool account_arg(olw_memory *mem, uint64_t p, uint64_t n, char out[65])
+static bool account_arg(olw_memory *mem, span s, char out[65])
 {
-    if (n < 2 || n > 64)
+    if (s.len < 2 || s.len > 64)
         return false;
-    memcpy(out, olw_memory_ptr(mem, p, n), n);
-    out[n] = 0;
-    return hostapi_valid_account(out, n);
+    memcpy(out, olw_memory_ptr(mem, s.ptr, s.len), s.len);
+    out[s.len] = 0;
+    return hostapi_valid_account(out, s.len);
+}
+
+static int live_view_function(hostapi_ctx *h, olw_memory *mem, const kv_call *c, uint8_t **res, size_t *len)
+{
+    char contract[65], method[257];
+    span m = c->in[1], a = c->in[2];
+    if (!account_arg(mem, c->in[0], contract) || !hostapi_valid_method_name(olw_memory_ptr(mem, m.ptr, m.len), m.len))
+        return HOSTAPI_EINVAL;
+    if (a.len > HOSTAPI_VIEW_MAX_ARGS)
+        return HOSTAPI_ETOO_BIG;
+    int code = view_admit(h);
+    if (code)
+        return code;
+    memcpy(method, olw_memory_ptr(mem, m.ptr, m.len), m.len);
+    method[m.len] = 0;
+    uint8_t *args = copy_in(mem, a.ptr, a.len);
+    if (!args)
+        return KV_OUT_OF_MEMORY;
+    code = hostapi_view_function(h, contract, method, args, a.len, res, len);
+    free(args);
+    return view_answer(h, code, res, len);
+}
+
+static int live_view_account(hostapi_ctx *h, olw_memory *mem, const kv_call *c, uint8_t **res, size_t *len)
+{
+    char account[65];
+    if (!account_arg(mem, c->in[0], account))
+        return HOSTAPI_EINVAL;
+    int code = view_admit(h);
+    if (code)
+        return code;
+    return view_answer(h, hostapi_view_account(h, account, res, len), res, len);
 }
 
 /* view_function(contract_ptr, contract_len, method_ptr, method_len, args_ptr, args_len, result_len_ptr) -> errno */
 static olw_trap_code fn_view_function(olw_call *call, const uint64_t *args, uint64_t *results)
 {
-    hostapi_ctx *h = olw_call_env(call);
-    olw_memory *mem = olw_call_memory(call);
-    uint64_t cp = arg(args, 0), cl = arg(args, 1), mp = arg(args, 2), ml = arg(args, 3), ap = arg(args, 4),
-             al = arg(args, 5), lp = arg(args, 6);
-    olw_trap_code end;
-    if (!call_opens(call, (span[]){{cp, cl}, {mp, ml}, {ap, al}}, 3, &lp, NEEDS_RPC, results, &end))
-        return end;
-    char contract[65], method[257];
-    if (!account_arg(mem, cp, cl, contract) || !hostapi_valid_method_name(olw_memory_ptr(mem, mp, ml), ml))
-        return ret(results, HOSTAPI_EINVAL);
-    if (al > HOSTAPI_VIEW_MAX_ARGS)
-        return ret(results, HOSTAPI_ETOO_BIG);
-    int code = view_admit(h);
-    if (code)
-        return ret(results, code);
-    memcpy(method, olw_memory_ptr(mem, mp, ml), ml);
-    method[ml] = 0;
-    uint8_t *a = copy_in(mem, ap, al), *res = NULL;
-    size_t len = 0;
-    if (!a)
-        return olw_call_trap(call, OLW_TRAP_HOST, "out of host memory");
-    code = hostapi_view_function(h, contract, method, a, al, &res, &len);
-    free(a);
-    return view_done(call, mem, h, code, res, len, lp, results);
+    uint64_t lp = arg(args, 6);
+    kv_call c = {.op = "view_function",
+                 .needs = NEEDS_RPC,
+                 .in = {{arg(args, 0), arg(args, 1)}, {arg(args, 2), arg(args, 3)}, {arg(args, 4), arg(args, 5)}},
+                 .n_in = 3,
+                 .len_ptr = &lp};
+    return run_call(call, &c, live_view_function, results);
 }
 
 /* view_account(account_ptr, account_len, result_len_ptr) -> errno */
 static olw_trap_code fn_view_account(olw_call *call, const uint64_t *args, uint64_t *results)
 {
-    hostapi_ctx *h = olw_call_env(call);
-    olw_memory *mem = olw_call_memory(call);
-    uint64_t ap = arg(args, 0), al = arg(args, 1), lp = arg(args, 2);
-    olw_trap_code end;
-    if (!call_opens(call, (span[]){{ap, al}}, 1, &lp, NEEDS_RPC, results, &end))
-        return end;
-    char account[65];
-    if (!account_arg(mem, ap, al, account))
-        return ret(results, HOSTAPI_EINVAL);
-    int code = view_admit(h);
-    if (code)
-        return ret(results, code);
-    uint8_t *res = NULL;
-    size_t len = 0;
-    code = hostapi_view_account(h, account, &res, &len);
-    return view_done(call, mem, h, code, res, len, lp, results);
+    uint64_t lp = arg(args, 2);
+    kv_call c = {.op = "view_account", .needs = NEEDS_RPC, .in = {{arg(args, 0), arg(args, 1)}}, .n_in = 1,
+                 .len_ptr = &lp};
+    return run_call(call, &c, live_view_account, results);
 }
 
 /* result_read(dst_ptr, dst_len) -> errno: the last storage_get / storage_list / view_* result */

@@ -8,6 +8,9 @@
  * The file format is the hash's preimage itself (docs/program-api.md):
  *   "outlayer-http-transcript-v1" 0x00
  *   then per call: u32 i ‖ u32 req_len ‖ req ‖ u32 errno ‖ [u32 resp_len ‖ resp]  (resp only when errno = 0)
+ * where i numbers the http_request calls 1, 2, ... and the storage and view
+ * calls 0x80000001, 0x80000002, ... (kv.c), so a transcript of HTTP alone is
+ * byte for byte what it was before storage and views were recorded.
  * hostapi_transcript_check parses untrusted files (fuzzed).
  */
 #include <stdio.h>
@@ -15,6 +18,7 @@
 #include <string.h>
 
 #include "hostapi/internal.h"
+#include "hostapi/kv.h"
 
 #define TAG "outlayer-http-transcript-v1"
 
@@ -37,6 +41,29 @@ void hostapi_transcript_put(hostapi_ctx *h, const void *p, size_t n)
     }
     memcpy(h->rec + h->rec_len, p, n);
     h->rec_len += n;
+}
+
+static void put_u32(hostapi_ctx *h, uint32_t v)
+{
+    uint8_t le[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    hostapi_transcript_put(h, le, 4);
+}
+
+static void put_bytes(hostapi_ctx *h, const uint8_t *p, size_t n)
+{
+    put_u32(h, (uint32_t)n);
+    if (n)
+        hostapi_transcript_put(h, p, n);
+}
+
+void hostapi_transcript_entry(hostapi_ctx *h, uint32_t index, const uint8_t *req, size_t req_len, int code,
+                              const uint8_t *resp, size_t resp_len)
+{
+    put_u32(h, index);
+    put_bytes(h, req, req_len);
+    put_u32(h, (uint32_t)code);
+    if (code == HOSTAPI_OK)
+        put_bytes(h, resp, resp_len);
 }
 
 const uint8_t *hostapi_transcript_bytes(const hostapi_ctx *h, size_t *len)
@@ -82,7 +109,7 @@ static bool read_entry(const uint8_t *buf, size_t len, size_t *off, entry *e, ch
     o += 4;
     e->resp = NULL;
     e->resp_len = 0;
-    if (e->code > HOSTAPI_EBUFFER) {
+    if (e->code > HOSTAPI_EJOB_BYTES) {
         snprintf(err, errlen, "unknown errno %u at byte %zu", e->code, o - 4);
         return false;
     }
@@ -107,14 +134,22 @@ int hostapi_transcript_check(const uint8_t *buf, size_t len, uint32_t *calls, ch
         return HOSTAPI_EINVAL;
     }
     size_t off = sizeof TAG;
+    uint32_t http = 0, kv = 0;
     while (off < len) {
         entry e;
         if (!read_entry(buf, len, &off, &e, err, errlen))
             return HOSTAPI_EINVAL;
-        if (e.index != *calls + 1) {
-            snprintf(err, errlen, "call %u is numbered %u", *calls + 1, e.index);
+        bool is_kv = e.index & HOSTAPI_TRANSCRIPT_KV;
+        uint32_t want = is_kv ? (kv + 1) | HOSTAPI_TRANSCRIPT_KV : http + 1;
+        if (e.index != want || want == HOSTAPI_TRANSCRIPT_KV) {
+            snprintf(err, errlen, "%s call %u is numbered 0x%08x", is_kv ? "storage/view" : "HTTP",
+                     (is_kv ? kv : http) + 1, e.index);
             return HOSTAPI_EINVAL;
         }
+        if (is_kv)
+            kv++;
+        else
+            http++;
         (*calls)++;
     }
     return HOSTAPI_OK;
@@ -142,24 +177,33 @@ bool hostapi_transcript_setup(hostapi_ctx *h, const hostapi_config *cfg, char *e
     return true;
 }
 
-bool hostapi_replay_next(hostapi_ctx *h, const uint8_t *req, size_t req_len, int *code, uint8_t **resp,
+bool hostapi_replay_next(hostapi_ctx *h, bool kv, const uint8_t *req, size_t req_len, int *code, uint8_t **resp,
                          size_t *resp_len)
 {
     entry e;
     char why[160];
+    const char *what = kv ? "storage/view call" : "HTTP request";
     if (h->replay_off >= h->replay_len) {
-        snprintf(h->last_error, sizeof h->last_error,
-                 "HTTP replay: the program made more requests than the %u recorded", h->requests);
+        snprintf(h->last_error, sizeof h->last_error, "%s replay: the program made more %s than the %u recorded",
+                 kv ? "transcript" : "HTTP", kv ? "storage/view calls" : "requests", kv ? h->kv_entries : h->requests);
         return false;
     }
     if (!read_entry(h->replay, h->replay_len, &h->replay_off, &e, why, sizeof why)) {
-        snprintf(h->last_error, sizeof h->last_error, "HTTP replay: %s", why);
+        snprintf(h->last_error, sizeof h->last_error, "transcript replay: %s", why);
+        return false;
+    }
+    bool entry_kv = e.index & HOSTAPI_TRANSCRIPT_KV;
+    uint32_t n = e.index & ~HOSTAPI_TRANSCRIPT_KV;
+    if (entry_kv != kv) {
+        snprintf(h->last_error, sizeof h->last_error,
+                 "transcript replay: the program made an %s where the recorded run made %s %u", what,
+                 entry_kv ? "storage/view call" : "HTTP request", n);
         return false;
     }
     if (e.req_len != req_len || (req_len && memcmp(e.req, req, req_len) != 0)) {
         snprintf(h->last_error, sizeof h->last_error,
-                 "HTTP replay: request %u differs from the recorded one (the program did not run as recorded)",
-                 e.index);
+                 "%s replay: %s %u differs from the recorded one (the program did not run as recorded)",
+                 kv ? "transcript" : "HTTP", kv ? "storage/view call" : "request", n);
         return false;
     }
     *code = (int)e.code;

@@ -76,7 +76,7 @@ json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, 
         crypto_hash_sha256_update(&st, le, 8);
     }
     char http_hex[65] = "";
-    if (res->http_requests > 0) {
+    if (res->transcript_calls > 0) {
         sodium_bin2hex(http_hex, sizeof http_hex, res->http_transcript, 32);
         put_str(&st, http_hex);
     }
@@ -114,7 +114,7 @@ json_t *wk_attestation(const wk_worker *w, int64_t job_id, const wk_request *r, 
         json_is_integer(bh) ? bh : json_null(), "repo_url", r->source.is_git ? r->source.repo : NULL, "commit_hash",
         r->source.is_git ? r->source.commit : NULL, "build_target", r->source.build_target, "wasm_hash", wasm_hash,
         "input_hash", input_hash, "output_hash", output_hash, "worker_id", w->coord.worker_id, "task_hash", task_hex);
-    if (record && res->http_requests > 0) {
+    if (record && res->transcript_calls > 0) {
         json_object_set_new(record, "http_requests", json_integer(res->http_requests));
         json_object_set_new(record, "http_transcript_sha256", json_string(http_hex));
     }

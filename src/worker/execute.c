@@ -255,6 +255,7 @@ void wk_execute(const wk_request *req, const uint8_t *wasm, size_t wasm_len, jso
     }
     if (hapi) {
         hostapi_transcript(hapi, res->http_transcript, &res->http_requests);
+        res->transcript_calls = hostapi_transcript_calls(hapi);
         res->vrf_calls = hostapi_vrf_calls(hapi);
         res->vrf_keyless_calls = hostapi_vrf_keyless_calls(hapi);
         hostapi_vrf_public_key(hapi, res->vrf_public_key);

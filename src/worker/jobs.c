@@ -326,10 +326,11 @@ static void compile_job(wk_worker *w, near_rpc *rpc, wk_slot *slot, const wk_req
 
 /* --http-transcript-dir: DIR/JOB_ID.http holds the bytes whose SHA-256 is
  * the attested http_transcript_sha256 (docs/program-api.md), for
- * `outlayer verify --http-transcript`. Only jobs that made requests. */
+ * `outlayer verify --http-transcript`. Only jobs that made HTTP requests or
+ * storage or view calls. */
 static void save_transcript(wk_worker *w, const wk_request *r, int64_t job_id, const wk_result *res)
 {
-    if (!w->cfg.http_transcript_dir || res->http_requests == 0 || !res->http_transcript_bytes)
+    if (!w->cfg.http_transcript_dir || res->transcript_calls == 0 || !res->http_transcript_bytes)
         return;
     char path[1024], tmp[1100];
     snprintf(path, sizeof path, "%s/%" PRId64 ".http", w->cfg.http_transcript_dir, job_id);

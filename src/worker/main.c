@@ -81,7 +81,7 @@ static const cfg_option OPTIONS[] = {
      "unset = the system's store",
      CFG_STRING, &W.cfg.http_ca_file, 0, 0, 0, NULL},
     {"http-transcript-dir", "HTTP_TRANSCRIPT_DIR", NULL,
-     "write each job's HTTP transcript to DIR/JOB_ID.http (its SHA-256 is the attested "
+     "write the transcript (HTTP, storage, views) of each job to DIR/JOB_ID.http (its SHA-256 is the attested "
      "http_transcript_sha256; outlayer verify --http-transcript replays it); unset = not kept",
      CFG_STRING, &W.cfg.http_transcript_dir, 0, 0, 0, NULL},
     {"program-storage", "PROGRAM_STORAGE", "true",

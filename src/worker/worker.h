@@ -108,7 +108,8 @@ typedef struct wk_result {
     uint8_t replay_nonce[WK_NONCE_LEN]; /* the run's random nonce (wk_replay_seed), recorded in the attestation */
     bool has_replay_nonce;
     uint32_t http_requests;        /* outlayer_v1.http_request calls the program made */
-    uint8_t http_transcript[32];   /* their transcript hash (docs/program-api.md), when http_requests > 0 */
+    uint32_t transcript_calls;     /* every call the transcript covers: HTTP, storage and views */
+    uint8_t http_transcript[32];   /* the transcript hash (docs/program-api.md), when transcript_calls > 0 */
     uint32_t vrf_calls;            /* outlayer_v1.vrf calls the program made (proofs given) */
     uint32_t vrf_keyless_calls;    /* vrf calls refused for want of a key (outlayer verify's re-run) */
     uint8_t vrf_public_key[32];    /* the key that proved them */

@@ -378,6 +378,98 @@ static void test_outlayer_run(void **st)
     assert_int_not_equal(status, 0);
 }
 
+/* The value of "key":"..." in the last --json report (cli.err), or "". */
+static void report_field(const char *key, char *out, size_t cap)
+{
+    char errpath[128];
+    snprintf(errpath, sizeof errpath, "%s/cli.err", dir);
+    size_t elen = 0;
+    char *err = (char *)dn_read_file(errpath, &elen);
+    assert_non_null(err);
+    char *line = strstr(err, "{\"status\"");
+    json_t *j = json_loads(line ? line : "", 0, NULL);
+    json_t *v = json_object_get(j, key);
+    if (json_is_string(v))
+        snprintf(out, cap, "%s", json_string_value(v));
+    else if (json_is_integer(v))
+        snprintf(out, cap, "%lld", (long long)json_integer_value(v));
+    else
+        out[0] = 0;
+    json_decref(j);
+    free(err);
+}
+
+/* Storage and view calls are in the transcript (docs/program-api.md): the
+ * recorded file hashes to the reported hash, and a replay without the store
+ * or the node answers every call from it, to the same output and hash. */
+static void test_transcript_replay(void **st)
+{
+    (void)st;
+    char out[4096], args[768], hash[80], hash2[80], n[32], file[128], bad[128];
+    int status;
+    snprintf(file, sizeof file, "%s/counter.http", dir);
+    snprintf(args, sizeof args, "--json --storage %s/replayed --http-transcript-out %s %s", dir, file,
+             KV_COUNTER_WASM);
+    run_cli(args, "", out, sizeof out, &status);
+    assert_int_equal(status, 0);
+    assert_string_equal(out, "1\n");
+    report_field("http_transcript_sha256", hash, sizeof hash);
+    report_field("http_requests", n, sizeof n);
+    assert_string_equal(n, "0");
+    size_t len = 0;
+    uint8_t *bytes = dn_read_file(file, &len);
+    assert_non_null(bytes);
+    uint8_t digest[32];
+    char file_hash[65];
+    crypto_hash_sha256(digest, bytes, len);
+    sodium_bin2hex(file_hash, sizeof file_hash, digest, sizeof digest);
+    assert_string_equal(file_hash, hash);
+    /* live again: the store moved on to 2 */
+    snprintf(args, sizeof args, "--storage %s/replayed %s", dir, KV_COUNTER_WASM);
+    run_cli(args, "", out, sizeof out, &status);
+    assert_string_equal(out, "2\n");
+    /* the replay has no store: it prints the recorded run's 1, same hash */
+    snprintf(args, sizeof args, "--json --http-transcript %s %s", file, KV_COUNTER_WASM);
+    run_cli(args, "", out, sizeof out, &status);
+    assert_int_equal(status, 0);
+    assert_string_equal(out, "1\n");
+    report_field("http_transcript_sha256", hash2, sizeof hash2);
+    assert_string_equal(hash2, hash);
+    report_field("storage_calls", n, sizeof n);
+    assert_string_equal(n, "2");
+    /* another program's calls differ from the recorded ones: the run traps */
+    snprintf(args, sizeof args, "--near-rpc %s --http-transcript %s %s", C.node.url, file, KV_VIEW_WASM);
+    run_cli(args, WH_OUTLAYER " get_stats", out, sizeof out, &status);
+    assert_int_not_equal(status, 0);
+    char errpath[128];
+    snprintf(errpath, sizeof errpath, "%s/cli.err", dir);
+    char *err = (char *)dn_read_file(errpath, &len);
+    if (!err || !strstr(err, "storage/view call 1 differs from the recorded one"))
+        fail_msg("replay of another program: %s", err ? err : "(no stderr)");
+    free(err);
+    /* the recorded write changed ("1" becomes "7"): the program's own
+     * storage_set("counter", "1") is no longer the recorded call 2 */
+    snprintf(bad, sizeof bad, "%s/counter-bad.http", dir);
+    uint8_t *b = dn_read_file(file, &len);
+    assert_non_null(b);
+    /* ... u32 1 ‖ "1" ‖ u32 errno 0 ‖ u32 resp_len 0 */
+    assert_true(len > 9 && b[len - 9] == '1');
+    b[len - 9] = '7';
+    FILE *f = fopen(bad, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, len, f), len);
+    fclose(f);
+    free(b);
+    snprintf(args, sizeof args, "--http-transcript %s %s", bad, KV_COUNTER_WASM);
+    run_cli(args, "", out, sizeof out, &status);
+    assert_int_not_equal(status, 0);
+    err = (char *)dn_read_file(errpath, &len);
+    if (!err || !strstr(err, "storage/view call 2 differs from the recorded one"))
+        fail_msg("replay of a changed transcript: %s", err ? err : "(no stderr)");
+    free(err);
+    free(bytes);
+}
+
 /* ------------------------------------------------------------- setup */
 
 static int setup(void **st)
@@ -459,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_views),
         cmocka_unit_test(test_deadline_bounds_calls),
         cmocka_unit_test(test_outlayer_run),
+        cmocka_unit_test(test_transcript_replay),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -11,6 +11,8 @@
 #   outlayer request --http-allow narrows the worker's list: allowed / refused
 #   the VRF dice: not re-executable here (only the worker's key makes the
 #     outputs): exit 3 with a vrf row saying so
+#   the persistent counter: storage calls are in the transcript too: exit 4
+#     without it, a full match replayed from it
 # Ports: outlayer dev at 47200 + 10k (k < 8); the mock server's by the OS.
 set -u
 B=${1:-build}
@@ -72,6 +74,21 @@ tx=$(request --wasm $B/sdk/vrf_dice.wasm --input "round 1" --format Json)
 grep -q '"roll":' "$T/req.json" || { fail "the dice did not resolve"; cat "$T/req.json" "$T/req.err"; }
 verify "$tx"
 expect 3 "the VRF dice: not re-executable, said so" '^vrf +not compared .*the program asked for 1 VRF output'
+
+# Storage is in the transcript too: the counter's record has a transcript
+# hash and 0 HTTP requests; verify needs the file, and replays it without
+# the coordinator's store (which has moved on to 2 by then).
+tx=$(request --wasm $B/sdk/counter.wasm --format Text)
+grep -q '"1' "$T/req.json" || { fail "the counter did not resolve with 1"; cat "$T/req.json" "$T/req.err"; }
+cfile=$(ls -t "$T"/transcripts/*.http 2>/dev/null | head -1)
+request --wasm $B/sdk/counter.wasm --format Text > /dev/null
+grep -q '"2' "$T/req.json" || { fail "the counter did not resolve with 2"; cat "$T/req.json" "$T/req.err"; }
+verify "$tx"
+expect 4 "storage without the transcript: not re-executed, exit 4" '^http +not compared .*storage or view calls' \
+    'made storage or view calls: output not re-executable without the transcript; transcript hash [0-9a-f]{64} attested'
+verify "$tx" --http-transcript "$cfile"
+expect 0 "the counter replayed from its transcript (the store says 2 by now)" '^http_transcript +match' \
+    '^output +match' 'verified: every field matches'
 
 [ "$FAILED" = 0 ] && echo "verify-http-test: all passed"
 exit $FAILED
