@@ -108,7 +108,7 @@ export async function verifyAttestation(a) {
   for (const k of ['repo_url', 'commit_hash', 'build_target', 'wasm_hash', 'input_hash', 'output_hash'])
     if (a[k]) parts.push(enc.encode(a[k]));
   if (a.block_height) parts.push(u64le(a.block_height));
-  if (a.http_transcript_sha256) parts.push(enc.encode(a.http_transcript_sha256)); // programs that made HTTP requests
+  if (a.http_transcript_sha256) parts.push(enc.encode(a.http_transcript_sha256)); // programs that made HTTP, storage or view calls
   const total = parts.reduce((n, p) => n + p.length, 0);
   const buf = new Uint8Array(total);
   let off = 0;
