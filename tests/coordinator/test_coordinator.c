@@ -789,6 +789,116 @@ static void test_branch_not_cached(void **st)
 /* Worker A takes a task and goes silent; B gets it after the lease (2 s);
  * A's late completion is refused; when B also goes silent the task is
  * abandoned (max_attempts=2) and handed out for resolution as failed. */
+/* The execute job's claim and complete — on PostgreSQL each one statement
+ * (store.c: claim_fast_pg, complete_fast_pg) — keep every check of the
+ * general path: a claim under someone else's name, a second claim under the
+ * same lease, a completion by the wrong worker, under an expired lease, the
+ * same result twice or a different one; and exactly one history row. */
+static void test_execute_job_checks(void **st)
+{
+    reply r, t, t2, c;
+    size_t len = 2000;
+    unsigned char *w = fake_wasm(len, 41);
+    char sha[65];
+    cr_sha256_hex(w, len, sha);
+    assert_int_equal(upload(TOK, sha, "https://github.com/fast/path", COMMIT, w, len, &r), 201);
+    reply_free(&r);
+    free(w);
+    json_t *req = wasm_request(4100, "d4100", sha);
+    json_object_set_new(req, "user_account_id", json_string("fastpath.near"));
+    assert_int_equal(create(TOK, req, &r), 201);
+    reply_free(&r);
+    assert_int_equal(poll_task(TOK2, "execution", "wE", 5, &t), 200);
+    assert_int_equal(jint(t.json, "request_id"), 4100);
+    /* under someone else's name: refused, and nothing was created */
+    claim(TOK2, t.json, "wF", "[\"execution\"]", &r);
+    expect_error(&r, 409, "not held");
+    reply_free(&r);
+    assert_int_equal(claim(TOK2, t.json, "wE", "[\"execution\"]", &c), 200);
+    assert_int_equal(json_array_size(json_object_get(c.json, "jobs")), 1);
+    json_t *job = json_array_get(json_object_get(c.json, "jobs"), 0);
+    assert_string_equal(jstr(job, "job_type"), "execute");
+    assert_string_equal(jstr(job, "wasm_checksum"), sha);
+    int64_t id = jint(job, "job_id");
+    reply_free(&c);
+    /* again under the same lease: the same job */
+    assert_int_equal(claim(TOK2, t.json, "wE", "[\"execution\"]", &c), 200);
+    assert_int_equal(json_array_size(json_object_get(c.json, "jobs")), 1);
+    assert_int_equal(jint(json_array_get(json_object_get(c.json, "jobs"), 0), "job_id"), id);
+    reply_free(&c);
+    char body[300], other[300];
+    /* the wrong worker */
+    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":true,\"time_ms\":5,\"instructions\":77,\"worker_id\":\"wF\"}",
+             (long long)id);
+    call("POST", "/jobs/complete", TOK2, body, &r);
+    expect_error(&r, 409, "another worker");
+    reply_free(&r);
+    /* an unknown job */
+    call("POST", "/jobs/complete", TOK2, "{\"job_id\":987654321,\"success\":true,\"time_ms\":1}", &r);
+    expect_error(&r, 404, "no job");
+    reply_free(&r);
+    snprintf(body, sizeof body,
+             "{\"job_id\":%lld,\"success\":true,\"time_ms\":5,\"instructions\":77,\"actual_cost_yocto\":\"12\","
+             "\"worker_id\":\"wE\"}",
+             (long long)id);
+    assert_int_equal(call("POST", "/jobs/complete", TOK2, body, &r), 200);
+    reply_free(&r);
+    assert_int_equal(call("POST", "/jobs/complete", TOK2, body, &r), 200); /* the same result again */
+    reply_free(&r);
+    snprintf(other, sizeof other, "{\"job_id\":%lld,\"success\":false,\"time_ms\":5,\"error\":\"boom\",\"worker_id\":\"wE\"}",
+             (long long)id);
+    call("POST", "/jobs/complete", TOK2, other, &r);
+    expect_error(&r, 409, "different result");
+    reply_free(&r);
+    assert_int_equal(call("GET", "/public/jobs?user_account_id=fastpath.near&limit=10", NULL, NULL, &r), 200);
+    assert_int_equal(json_array_size(r.json), 1);
+    json_t *row = json_array_get(r.json, 0);
+    assert_int_equal(jint(row, "job_id"), id);
+    assert_string_equal(jstr(row, "worker_id"), "wE");
+    assert_string_equal(jstr(row, "status"), "completed");
+    assert_string_equal(jstr(row, "job_type"), "execute");
+    assert_int_equal(jint(row, "instructions_used"), 77);
+    assert_int_equal(jint(row, "execution_time_ms"), 5);
+    assert_true(json_is_null(json_object_get(row, "compile_time_ms")));
+    assert_string_equal(jstr(row, "actual_cost_yocto"), "12");
+    reply_free(&r);
+    reply_free(&t);
+
+    /* an execute job whose lease expires: the late completion is refused,
+     * the next worker takes over the same job and completes it */
+    req = wasm_request(4101, "d4101", sha);
+    json_object_set_new(req, "user_account_id", json_string("fastpath2.near"));
+    assert_int_equal(create(TOK, req, &r), 201);
+    reply_free(&r);
+    assert_int_equal(poll_task(TOK2, "execution", "wE", 5, &t), 200);
+    assert_int_equal(jint(t.json, "request_id"), 4101);
+    assert_int_equal(claim(TOK2, t.json, "wE", "[\"execution\"]", &c), 200);
+    id = jint(json_array_get(json_object_get(c.json, "jobs"), 0), "job_id");
+    reply_free(&c);
+    assert_int_equal(poll_task(TOK2, "execution", "wG", 10, &t2), 200); /* after the expiry */
+    assert_int_equal(jint(t2.json, "request_id"), 4101);
+    assert_int_equal(jint(t2.json, "attempt"), 2);
+    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":true,\"time_ms\":1,\"worker_id\":\"wE\"}", (long long)id);
+    call("POST", "/jobs/complete", TOK2, body, &r);
+    expect_error(&r, 409, "lease");
+    reply_free(&r);
+    assert_int_equal(claim(TOK2, t2.json, "wG", "[\"execution\"]", &c), 200);
+    assert_int_equal(jint(json_array_get(json_object_get(c.json, "jobs"), 0), "job_id"), id);
+    reply_free(&c);
+    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":true,\"time_ms\":2,\"worker_id\":\"wG\"}", (long long)id);
+    assert_int_equal(call("POST", "/jobs/complete", TOK2, body, &r), 200);
+    reply_free(&r);
+    assert_int_equal(call("GET", "/public/jobs?user_account_id=fastpath2.near&limit=10", NULL, NULL, &r), 200);
+    assert_int_equal(json_array_size(r.json), 1);
+    assert_string_equal(jstr(json_array_get(r.json, 0), "worker_id"), "wG");
+    reply_free(&r);
+    /* the task is done: nothing left to lease */
+    assert_int_equal(poll_task(TOK2, "execution", "wG", 0, &r), 204);
+    reply_free(&r);
+    reply_free(&t);
+    reply_free(&t2);
+}
+
 static void test_lease_expiry_and_abandon(void **st)
 {
     reply r, ta, tb, c;
@@ -2317,6 +2427,7 @@ int main(void)
         cmocka_unit_test(test_full_cycle),
         cmocka_unit_test(test_branch_not_cached),
         cmocka_unit_test(test_lease_expiry_and_abandon),
+        cmocka_unit_test(test_execute_job_checks),
         cmocka_unit_test(test_heartbeat_keeps_lease),
         cmocka_unit_test(test_release_worker_leases),
         cmocka_unit_test(test_long_poll_wake_latency),
