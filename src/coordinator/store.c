@@ -316,6 +316,8 @@ store *store_open(const char *url, const char *data_dir, const store_queue_cfg *
         return NULL;
     }
     s->pg = db_is_pg(s->pool);
+    if (qc->pg_groups)
+        db_set_groups(s->pool, qc->pg_groups < 0 ? 0 : qc->pg_groups);
     if (migrate(s, err, n)) {
         store_close(s);
         return NULL;
@@ -524,7 +526,7 @@ st_status store_create_execution(store *s, json_t *req, int *queued_compile, cha
             "RETURNING task_id, kind) "
             "SELECT task_id, kind FROM t";
         int64_t now = store_now_ms();
-        db_rows *st = db_query(d, PG_CREATE, "ittiitttttiii", rid, did, payload, now,
+        db_rows *st = db_query_grouped(d, PG_CREATE, "ittiitttttiii", rid, did, payload, now,
                                (int64_t)json_is_true(json_object_get(req, "force_rebuild")), k.hash, k.repo,
                                k.commit, k.target, payload, (int64_t)s->qc.max_attempts, now, now);
         int rc = st ? db_next(st) : -1;
@@ -936,7 +938,7 @@ static int claim_fast_pg(store *s, db *d, const cr_claim *c, json_t *jobs)
     cache_key k;
     cache_key_of(&c->cs, &k);
     int64_t now = store_now_ms();
-    db_rows *st = db_query(
+    db_rows *st = db_query_grouped(
         d, SQL, "ttitttttttttttttttii", c->lease_id, c->worker_id, c->request_id, c->data_id, k.hash, k.repo,
         k.commit, k.target, c->worker_id, c->lease_id, c->user_account_id, c->near_payment_yocto, c->transaction_hash,
         c->cs.is_github ? c->cs.repo : NULL, c->cs.is_github ? c->cs.commit : NULL, c->cs.is_github ? NULL : c->cs.url,
@@ -1176,7 +1178,7 @@ static int complete_fast_pg(store *s, db *d, const cr_complete *c, char *err, si
         return -1;
     int64_t now = store_now_ms();
     const char *new_status = c->success ? "completed" : (c->error_category ? c->error_category : "failed");
-    db_rows *st = db_query(d, SQL, "ittittttIttiiiitiIItti", c->job_id, c->worker_id, c->worker_id, now, new_status,
+    db_rows *st = db_query_grouped(d, SQL, "ittittttIttiiiitiIItti", c->job_id, c->worker_id, c->worker_id, now, new_status,
                            c->wasm_checksum, c->success ? NULL : c->error, c->compile_cost_yocto,
                            c->success ? &c->time_ms : NULL, c->success ? NULL : c->error, c->digest, now, now,
                            c->job_id, c->job_id, c->worker_id, (int64_t)c->success, &c->time_ms, &c->instructions,
@@ -1774,6 +1776,11 @@ json_t *store_popular_repos(store *s)
     db_done(st);
     db_put(s->pool, d);
     return arr;
+}
+
+void store_group_stats(store *s, int64_t *groups, int64_t *statements, int64_t *retried)
+{
+    db_group_stats(s->pool, groups, statements, retried);
 }
 
 void store_get_metrics(store *s, store_metrics *m)

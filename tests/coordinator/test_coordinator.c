@@ -31,6 +31,7 @@
 
 #include "base/http_client.h"
 #include "base/http_server.h"
+#include "coordinator/db.h"
 #include "coordinator/request.h"
 #include "secrets/seed.h"
 
@@ -897,6 +898,130 @@ static void test_execute_job_checks(void **st)
     reply_free(&r);
     reply_free(&t);
     reply_free(&t2);
+}
+
+/* ---- group commit (db_query_grouped; PostgreSQL: db_pg.c) ----
+ * Statements of several threads share one transaction; one that fails must
+ * not fail the others: the group is rolled back and each runs again alone.
+ * On PostgreSQL a statement that sleeps holds the one group slot while the
+ * others queue, so they form one group behind it. On SQLite (no grouping)
+ * the same statements run alone and must give the same answers. */
+typedef struct {
+    db_pool *pool;
+    const char *key;
+    int64_t v;
+    int ok, unique, got;
+} gc_arg;
+
+static void *gc_insert(void *arg)
+{
+    gc_arg *a = arg;
+    db *d = db_get(a->pool);
+    db_rows *r = db_query_grouped(d, "INSERT INTO gc_test(k, v) VALUES(?, ?) RETURNING v", "ti", a->key, a->v);
+    a->ok = r != NULL;
+    if (r && db_next(r) == 1)
+        a->got = (int)db_int(r, 0);
+    a->unique = !r && db_unique_violation(d);
+    db_done(r);
+    db_put(a->pool, d);
+    return NULL;
+}
+
+static void *gc_block(void *arg)
+{
+    gc_arg *a = arg;
+    db *d = db_get(a->pool);
+    db_rows *r = db_query_grouped(d, "SELECT pg_sleep(?)", "t", "1.0");
+    a->ok = r != NULL;
+    db_done(r);
+    db_put(a->pool, d);
+    return NULL;
+}
+
+/* Runs keys[0..n) as grouped inserts (v = 100 + i) behind a blocker (PostgreSQL). */
+static void gc_round(db_pool *pool, const char *const *keys, int n, gc_arg *args)
+{
+    pthread_t blocker, th[8];
+    gc_arg b = {.pool = pool};
+    if (g_dburl) {
+        assert_int_equal(pthread_create(&blocker, NULL, gc_block, &b), 0);
+        usleep(200 * 1000); /* the blocker holds the slot; the rest queue behind it */
+    }
+    for (int i = 0; i < n; i++) {
+        args[i] = (gc_arg){.pool = pool, .key = keys[i], .v = 100 + i};
+        assert_int_equal(pthread_create(&th[i], NULL, gc_insert, &args[i]), 0);
+    }
+    for (int i = 0; i < n; i++)
+        pthread_join(th[i], NULL);
+    if (g_dburl) {
+        pthread_join(blocker, NULL);
+        assert_true(b.ok);
+    }
+}
+
+static void test_group_commit(void **st)
+{
+    char err[256], dir[] = "/tmp/coordtest-gc-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    db_pool *pool = db_open(g_dburl, dir, 12, err, sizeof err);
+    if (!pool)
+        fail_msg("db_open: %s", err);
+    db_set_groups(pool, 1);
+    db *d = db_get(pool);
+    assert_int_equal(db_script(d, "DROP TABLE IF EXISTS gc_test; CREATE TABLE gc_test(k TEXT PRIMARY KEY, v BIGINT NOT NULL)",
+                               err, sizeof err),
+                     0);
+    assert_int_equal(db_exec(d, "INSERT INTO gc_test(k, v) VALUES('dup', 1)", NULL), 1);
+    db_put(pool, d);
+
+    /* one of five violates the primary key: it alone fails */
+    static const char *const round1[] = {"a1", "a2", "dup", "a3", "a4"};
+    gc_arg a[5];
+    gc_round(pool, round1, 5, a);
+    for (int i = 0; i < 5; i++) {
+        if (i == 2) {
+            assert_false(a[i].ok);
+            assert_true(a[i].unique);
+        } else {
+            assert_true(a[i].ok);
+            assert_int_equal(a[i].got, 100 + i);
+        }
+    }
+    int64_t groups, grouped, retried;
+    db_group_stats(pool, &groups, &grouped, &retried);
+    if (g_dburl) {
+        /* they formed a group (at least the failing one and another), which failed and ran again alone */
+        assert_true(groups >= 1);
+        assert_true(retried >= 2);
+    } else {
+        assert_int_equal(groups + grouped + retried, 0);
+    }
+    /* a group where all succeed: committed together, nothing run again */
+    static const char *const round2[] = {"b1", "b2", "b3", "b4"};
+    int64_t g0 = groups, s0 = grouped, r0 = retried;
+    gc_round(pool, round2, 4, a);
+    for (int i = 0; i < 4; i++) {
+        assert_true(a[i].ok);
+        assert_int_equal(a[i].got, 100 + i);
+    }
+    db_group_stats(pool, &groups, &grouped, &retried);
+    if (g_dburl) {
+        assert_true(groups > g0);
+        assert_true(grouped >= s0 + 2);
+        assert_int_equal(retried, r0);
+    }
+    /* every row exactly once, the failed one's key untouched */
+    d = db_get(pool);
+    assert_int_equal(db_scalar(d, -1, "SELECT COUNT(*) FROM gc_test", NULL), 9);
+    assert_int_equal(db_scalar(d, -1, "SELECT v FROM gc_test WHERE k='dup'", NULL), 1);
+    assert_int_equal(db_scalar(d, -1, "SELECT v FROM gc_test WHERE k='a4'", NULL), 104);
+    assert_int_equal(db_scalar(d, -1, "SELECT v FROM gc_test WHERE k='b4'", NULL), 103);
+    assert_int_equal(db_script(d, "DROP TABLE gc_test", err, sizeof err), 0);
+    db_put(pool, d);
+    db_close(pool);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
 }
 
 static void test_lease_expiry_and_abandon(void **st)
@@ -2063,14 +2188,14 @@ static void test_config_errors(void **st)
     assert_int_equal(run_cli(dir, out, sizeof out, "--database=mysql://x", NULL, NULL), 2);
     assert_int_equal(run_cli(dir, out, sizeof out, "frobnicate", NULL, NULL), 2);
     /* DATABASE_URL=sqlite:PATH puts the database where it says */
-    char db[400], arg[420];
-    snprintf(db, sizeof db, "%s/elsewhere.db", g_root);
-    snprintf(arg, sizeof arg, "--database=sqlite:%s", db);
+    char dbpath[400], arg[420];
+    snprintf(dbpath, sizeof dbpath, "%s/elsewhere.db", g_root);
+    snprintf(arg, sizeof arg, "--database=sqlite:%s", dbpath);
     assert_int_equal(run_cli(dir, out, sizeof out, arg, "token", "list"), 0);
-    assert_int_equal(access(db, F_OK), 0);
+    assert_int_equal(access(dbpath, F_OK), 0);
     /* every migration is recorded; a database from a newer program is refused */
     sqlite3 *h;
-    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
     sqlite3_stmt *q;
     assert_int_equal(sqlite3_prepare_v2(h, "SELECT COUNT(*), MAX(version) FROM schema_version", -1, &q, NULL),
                      SQLITE_OK);
@@ -2428,6 +2553,7 @@ int main(void)
         cmocka_unit_test(test_branch_not_cached),
         cmocka_unit_test(test_lease_expiry_and_abandon),
         cmocka_unit_test(test_execute_job_checks),
+        cmocka_unit_test(test_group_commit),
         cmocka_unit_test(test_heartbeat_keeps_lease),
         cmocka_unit_test(test_release_worker_leases),
         cmocka_unit_test(test_long_poll_wake_latency),
