@@ -918,10 +918,11 @@ static void *gc_insert(void *arg)
     gc_arg *a = arg;
     db *d = db_get(a->pool);
     db_rows *r = db_query_grouped(d, "INSERT INTO gc_test(k, v) VALUES(?, ?) RETURNING v", "ti", a->key, a->v);
-    a->ok = r != NULL;
-    if (r && db_next(r) == 1)
+    /* (SQLite reports the violation at the first step, PostgreSQL at the query) */
+    a->ok = r != NULL && db_next(r) == 1;
+    if (a->ok)
         a->got = (int)db_int(r, 0);
-    a->unique = !r && db_unique_violation(d);
+    a->unique = !a->ok && db_unique_violation(d);
     db_done(r);
     db_put(a->pool, d);
     return NULL;
