@@ -18,7 +18,11 @@
 # coordinator and (PostgreSQL) the server processes, empty lease attempts
 # of long polls per job, and (PostgreSQL) WAL syncs per job; with
 # BENCH_PG_STATEMENTS=1 also the statements PostgreSQL ran per job
-# (pg_stat_statements, loaded into the bench's private cluster).
+# (pg_stat_statements, loaded into the bench's private cluster), and
+# (PostgreSQL) the coordinator's group commits of two or more transactions
+# per job and their mean size (all statements count, so the figure includes
+# the warm-up requests; PG_COMMIT_GROUPS=0 in the environment turns grouping
+# off for a comparison).
 #   usage: coordinator_bench.sh COORDINATOR_BINARY CYCLE_DRIVER
 set -euo pipefail
 bin=$1 driver=$2
@@ -89,11 +93,18 @@ cycle_run() { # -> the driver's line plus server_cpu_ms_per_job (and postgres_cp
   [ "$1" = pg ] && [ -n "${BENCH_PG_STATEMENTS:-}" ] && q1=$(pg_statements)
   c1=$(cpu_of /proc/$pid/stat); d1=$( [ -n "$pgs" ] && cpu_of $pgs || echo 0)
   # lease attempts of long polls that found nothing (woken for work another poll took)
-  local miss; miss=$(curl -s "$base/metrics" | awk '$1 == "outlayer_poll_lease_misses_total" {print $2}')
-  awk -v l="$line" -v c="$c1" -v c0="$c0" -v d="$d1" -v d0="$d0" -v pg="$1" -v miss="${miss:-0}" -v w0="$w0" -v w1="$w1" -v q1="$q1" 'BEGIN {
+  local metrics miss groups grouped
+  metrics=$(curl -s "$base/metrics")
+  miss=$(awk '$1 == "outlayer_poll_lease_misses_total" {print $2}' <<< "$metrics")
+  # PostgreSQL group commit: groups of two or more per job, and their mean size
+  groups=$(awk '$1 == "outlayer_pg_commit_groups_total" {print $2}' <<< "$metrics")
+  grouped=$(awk '$1 == "outlayer_pg_grouped_statements_total" {print $2}' <<< "$metrics")
+  awk -v l="$line" -v c="$c1" -v c0="$c0" -v d="$d1" -v d0="$d0" -v pg="$1" -v miss="${miss:-0}" -v w0="$w0" -v w1="$w1" -v q1="$q1" \
+      -v gg="${groups:-0}" -v gs="${grouped:-0}" 'BEGIN {
     split(l, f, " "); n = f[2]; if (n < 1) n = 1
     printf "%s poll_misses_per_job %.2f server_cpu_ms_per_job %.3f", l, miss / n, (c - c0) * 1000 / n
     if (pg == "pg") printf " postgres_cpu_ms_per_job %.3f wal_syncs_per_job %.2f", (d - d0) * 1000 / n, (w1 - w0) / n
+    if (pg == "pg") printf " commit_groups_per_job %.2f statements_per_group %.1f", gg / n, (gg > 0 ? gs / gg : 0)
     if (q1 != "") printf " statements_per_job %.2f", q1 / n
     printf "\n" }'
 }
