@@ -236,9 +236,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "outlayer-coordinator: unknown command '%s'\n%s\n", argv[next], USAGE);
         return 2;
     }
-    store_queue_cfg qc = {
-        .lease_ms = g.cfg.lease_ms, .max_attempts = (int)g.cfg.max_attempts, .max_conns = (int)g.cfg.threads + 4,
-        .pg_groups = g.cfg.pg_commit_groups ? (int)g.cfg.pg_commit_groups : -1};
+    store_queue_cfg qc = {.lease_ms = g.cfg.lease_ms,
+                          .max_attempts = (int)g.cfg.max_attempts,
+                          .max_conns = (int)g.cfg.threads + 4,
+                          .pg_groups = g.cfg.pg_commit_groups ? (int)g.cfg.pg_commit_groups : -1};
     g.st = store_open(g.cfg.database_url, g.cfg.data_dir, &qc, err, sizeof err);
     if (!g.st) {
         fprintf(stderr, "outlayer-coordinator: %s\n", err);

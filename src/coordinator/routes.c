@@ -239,8 +239,7 @@ void api_metrics(hs_request *req, void *ctx)
     fprintf(f, "# TYPE outlayer_pg_grouped_statements_total counter\noutlayer_pg_grouped_statements_total %lld\n",
             (long long)gs);
     fprintf(f, "# HELP outlayer_pg_group_retries_total Statements run again alone after their group failed.\n");
-    fprintf(f, "# TYPE outlayer_pg_group_retries_total counter\noutlayer_pg_group_retries_total %lld\n",
-            (long long)gr);
+    fprintf(f, "# TYPE outlayer_pg_group_retries_total counter\noutlayer_pg_group_retries_total %lld\n", (long long)gr);
     fprintf(f, "# HELP outlayer_poll_lease_misses_total Lease attempts of long polls that found no task.\n");
     fprintf(f, "# TYPE outlayer_poll_lease_misses_total counter\noutlayer_poll_lease_misses_total %lld\n",
             (long long)atomic_load(&c->m.polls_empty));

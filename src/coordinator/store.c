@@ -527,8 +527,8 @@ st_status store_create_execution(store *s, json_t *req, int *queued_compile, cha
             "SELECT task_id, kind FROM t";
         int64_t now = store_now_ms();
         db_rows *st = db_query_grouped(d, PG_CREATE, "ittiitttttiii", rid, did, payload, now,
-                               (int64_t)json_is_true(json_object_get(req, "force_rebuild")), k.hash, k.repo,
-                               k.commit, k.target, payload, (int64_t)s->qc.max_attempts, now, now);
+                                       (int64_t)json_is_true(json_object_get(req, "force_rebuild")), k.hash, k.repo,
+                                       k.commit, k.target, payload, (int64_t)s->qc.max_attempts, now, now);
         int rc = st ? db_next(st) : -1;
         if (rc == 1) {
             *queued_compile = strcmp(db_text(st, 1), "compile") == 0;
@@ -938,11 +938,11 @@ static int claim_fast_pg(store *s, db *d, const cr_claim *c, json_t *jobs)
     cache_key k;
     cache_key_of(&c->cs, &k);
     int64_t now = store_now_ms();
-    db_rows *st = db_query_grouped(
-        d, SQL, "ttitttttttttttttttii", c->lease_id, c->worker_id, c->request_id, c->data_id, k.hash, k.repo,
-        k.commit, k.target, c->worker_id, c->lease_id, c->user_account_id, c->near_payment_yocto, c->transaction_hash,
-        c->cs.is_github ? c->cs.repo : NULL, c->cs.is_github ? c->cs.commit : NULL, c->cs.is_github ? NULL : c->cs.url,
-        c->cs.is_github ? NULL : c->cs.hash, c->cs.build_target, now, now);
+    db_rows *st = db_query_grouped(d, SQL, "ttitttttttttttttttii", c->lease_id, c->worker_id, c->request_id, c->data_id,
+                                   k.hash, k.repo, k.commit, k.target, c->worker_id, c->lease_id, c->user_account_id,
+                                   c->near_payment_yocto, c->transaction_hash, c->cs.is_github ? c->cs.repo : NULL,
+                                   c->cs.is_github ? c->cs.commit : NULL, c->cs.is_github ? NULL : c->cs.url,
+                                   c->cs.is_github ? NULL : c->cs.hash, c->cs.build_target, now, now);
     int done = 0;
     if (st && db_next(st) == 1) {
         json_array_append_new(jobs, job_info(db_int(st, 0), "execute", db_text(st, 1), NULL));
@@ -1178,11 +1178,11 @@ static int complete_fast_pg(store *s, db *d, const cr_complete *c, char *err, si
         return -1;
     int64_t now = store_now_ms();
     const char *new_status = c->success ? "completed" : (c->error_category ? c->error_category : "failed");
-    db_rows *st = db_query_grouped(d, SQL, "ittittttIttiiiitiIItti", c->job_id, c->worker_id, c->worker_id, now, new_status,
-                           c->wasm_checksum, c->success ? NULL : c->error, c->compile_cost_yocto,
-                           c->success ? &c->time_ms : NULL, c->success ? NULL : c->error, c->digest, now, now,
-                           c->job_id, c->job_id, c->worker_id, (int64_t)c->success, &c->time_ms, &c->instructions,
-                           c->actual_cost_yocto, c->compile_cost_yocto, now);
+    db_rows *st = db_query_grouped(d, SQL, "ittittttIttiiiitiIItti", c->job_id, c->worker_id, c->worker_id, now,
+                                   new_status, c->wasm_checksum, c->success ? NULL : c->error, c->compile_cost_yocto,
+                                   c->success ? &c->time_ms : NULL, c->success ? NULL : c->error, c->digest, now, now,
+                                   c->job_id, c->job_id, c->worker_id, (int64_t)c->success, &c->time_ms,
+                                   &c->instructions, c->actual_cost_yocto, c->compile_cost_yocto, now);
     if (!st)
         return ST_ERROR;
     int ret;

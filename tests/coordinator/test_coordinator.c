@@ -829,7 +829,8 @@ static void test_execute_job_checks(void **st)
     reply_free(&c);
     char body[300], other[300];
     /* the wrong worker */
-    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":true,\"time_ms\":5,\"instructions\":77,\"worker_id\":\"wF\"}",
+    snprintf(body, sizeof body,
+             "{\"job_id\":%lld,\"success\":true,\"time_ms\":5,\"instructions\":77,\"worker_id\":\"wF\"}",
              (long long)id);
     call("POST", "/jobs/complete", TOK2, body, &r);
     expect_error(&r, 409, "another worker");
@@ -846,7 +847,8 @@ static void test_execute_job_checks(void **st)
     reply_free(&r);
     assert_int_equal(call("POST", "/jobs/complete", TOK2, body, &r), 200); /* the same result again */
     reply_free(&r);
-    snprintf(other, sizeof other, "{\"job_id\":%lld,\"success\":false,\"time_ms\":5,\"error\":\"boom\",\"worker_id\":\"wE\"}",
+    snprintf(other, sizeof other,
+             "{\"job_id\":%lld,\"success\":false,\"time_ms\":5,\"error\":\"boom\",\"worker_id\":\"wE\"}",
              (long long)id);
     call("POST", "/jobs/complete", TOK2, other, &r);
     expect_error(&r, 409, "different result");
@@ -969,9 +971,10 @@ static void test_group_commit(void **st)
         fail_msg("db_open: %s", err);
     db_set_groups(pool, 1);
     db *d = db_get(pool);
-    assert_int_equal(db_script(d, "DROP TABLE IF EXISTS gc_test; CREATE TABLE gc_test(k TEXT PRIMARY KEY, v BIGINT NOT NULL)",
-                               err, sizeof err),
-                     0);
+    assert_int_equal(
+        db_script(d, "DROP TABLE IF EXISTS gc_test; CREATE TABLE gc_test(k TEXT PRIMARY KEY, v BIGINT NOT NULL)", err,
+                  sizeof err),
+        0);
     assert_int_equal(db_exec(d, "INSERT INTO gc_test(k, v) VALUES('dup', 1)", NULL), 1);
     db_put(pool, d);
 
