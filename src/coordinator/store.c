@@ -120,6 +120,10 @@ static const char *const MIGRATIONS[] = {
     /* 6: the key that proved the program's outlayer_v1 VRF outputs, and how many */
     "ALTER TABLE task_attestations ADD COLUMN vrf_public_key TEXT;"
     "ALTER TABLE task_attestations ADD COLUMN vrf_calls INTEGER;",
+    /* 7: PostgreSQL's partial task indexes (see MIGRATIONS_PG); SQLite's B-tree
+     * keeps no dead index entries, so tasks_by_state stays (a statement that
+     * changes nothing) */
+    "CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks(state, task_id);",
 };
 
 /* The same migrations for PostgreSQL: version N here is version N above. */
@@ -210,6 +214,17 @@ static const char *const MIGRATIONS_PG[] = {
     /* 6: the key that proved the program's outlayer_v1 VRF outputs, and how many */
     "ALTER TABLE task_attestations ADD COLUMN vrf_public_key TEXT;"
     "ALTER TABLE task_attestations ADD COLUMN vrf_calls BIGINT;",
+    /* 7: the lease scans the queued tasks in task_id order. In tasks_by_state
+     * the start of that range shares its leaf page with the newest 'leased'
+     * entries, which every lease inserts into, so the page keeps changing and
+     * scans cannot mark the dead 'queued' entries of leased tasks as dead: each
+     * lease re-read them until the next vacuum (21 -> 134 buffers per lease
+     * after ~4,000 jobs). A partial index of the queued tasks alone has no
+     * such neighbour; one of the leased tasks serves the sweeper and the
+     * heartbeats. */
+    "CREATE INDEX tasks_queued ON tasks(task_id) WHERE state='queued';"
+    "CREATE INDEX tasks_leased ON tasks(lease_expires_at) WHERE state='leased';"
+    "DROP INDEX tasks_by_state;",
 };
 #define NMIGRATIONS ((int)(sizeof MIGRATIONS / sizeof *MIGRATIONS))
 _Static_assert(sizeof MIGRATIONS == sizeof MIGRATIONS_PG, "one migration list per dialect, same length");
