@@ -934,7 +934,7 @@ static void *gc_block(void *arg)
 {
     gc_arg *a = arg;
     db *d = db_get(a->pool);
-    db_rows *r = db_query_grouped(d, "SELECT pg_sleep(?)", "t", "1.0");
+    db_rows *r = db_query_grouped(d, "SELECT pg_sleep(?)", "t", "2.0"); /* room for slow connects under ASan */
     a->ok = r != NULL;
     db_done(r);
     db_put(a->pool, d);
