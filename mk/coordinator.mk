@@ -38,9 +38,11 @@ coordinator-test-san:
 # The same suite against a private PostgreSQL cluster (tests/coordinator/run_pg.sh),
 # including two coordinator processes sharing the database.
 coordinator-test-pg: $(COORD_BIN) $(COORD_TEST_BIN)
-	$(if $(filter 1,$(SAN)),COORD_SAN=1) timeout 170 tests/coordinator/run_pg.sh $(COORD_BIN) $(COORD_TEST_BIN)
+	$(if $(filter 1,$(SAN)),COORD_SAN=1 ASAN_OPTIONS=detect_stack_use_after_return=1$${ASAN_OPTIONS:+:$$ASAN_OPTIONS}) \
+	  timeout 170 tests/coordinator/run_pg.sh $(COORD_BIN) $(COORD_TEST_BIN)
 
-# The PostgreSQL suite against the ASan+UBSan build (group commit, pipelines).
+# The PostgreSQL suite against the ASan+UBSan build (group commit, pipelines;
+# group members' queue entries live on their stacks: use-after-return is checked).
 coordinator-test-pg-san:
 	@$(MAKE) --no-print-directory SAN=1 coordinator-test-pg
 

@@ -673,9 +673,12 @@ static int ensure_prepared(pg_conn *c, const pg_stmt *s)
     return ok ? 0 : -1;
 }
 
-/* Runs a group of two or more on c in one round trip; sets every item's
- * state to 2 (all committed) or 3 (nothing committed, run alone). */
-static void run_group(pg_conn *c, pg_gitem *g)
+/* Runs a group of two or more on c in one round trip: 0 when all committed
+ * (each item's res set), 1 when nothing was (no res). The caller publishes
+ * the states under gmu: an item lives on its owner's stack, and the owner
+ * may return as soon as it sees its state (a broadcast for another group,
+ * or a spurious wake-up), so nothing may touch the list after that. */
+static int run_group(pg_conn *c, pg_gitem *g)
 {
     int ok = 1, n = 0;
     for (pg_gitem *it = g; it; it = it->next, n++)
@@ -729,13 +732,12 @@ static void run_group(pg_conn *c, pg_gitem *g)
         PQclear(r);
         failed = 1;
     }
-    for (pg_gitem *it = g; it; it = it->next) {
-        if (failed) {
+    if (failed)
+        for (pg_gitem *it = g; it; it = it->next) {
             PQclear(it->res);
             it->res = NULL;
         }
-        it->state = failed ? 3 : 2;
-    }
+    return failed;
 }
 
 /* One statement in its own transaction, as pg_vquery runs it: the result,
@@ -781,20 +783,22 @@ db_rows *pg_vquery_grouped(db *d, const char *sql, const char *fmt, va_list ap)
                 it->state = 1;
             pp->g_running++;
             pthread_mutex_unlock(&pp->gmu);
-            if (g->next) {
-                run_group(c, g);
-            } else {
-                g->res = run_alone(c, g->s); /* a group of one: no BEGIN/COMMIT */
-                g->state = 4;
-            }
+            int many = g->next != NULL, failed = 0;
+            if (many)
+                failed = run_group(c, g);
+            else
+                g->res = run_alone(c, g->s); /* a group of one (me): no BEGIN/COMMIT */
             pthread_mutex_lock(&pp->gmu);
-            if (g->next) {
-                pp->g_groups++;
-                for (pg_gitem *it = g; it; it = it->next) {
+            /* publish: from here each owner may return, so read next first */
+            for (pg_gitem *it = g, *next; it; it = next) {
+                next = it->next;
+                if (many) {
                     pp->g_grouped++;
-                    pp->g_retried += it->state == 3;
+                    pp->g_retried += failed;
                 }
+                it->state = !many ? 4 : failed ? 3 : 2;
             }
+            pp->g_groups += many;
             pp->g_running--;
             pthread_cond_broadcast(&pp->gcond);
             continue;

@@ -941,6 +941,27 @@ static void *gc_block(void *arg)
     return NULL;
 }
 
+#define GC_STRESS_N 150
+typedef struct {
+    db_pool *pool;
+    int id, ok;
+} gc_stress;
+
+static void *gc_stress_main(void *arg)
+{
+    gc_stress *g = arg;
+    for (int i = 0; i < GC_STRESS_N; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "s%d-%d", g->id, i);
+        db *d = db_get(g->pool);
+        db_rows *r = db_query_grouped(d, "INSERT INTO gc_test(k, v) VALUES(?, ?) RETURNING v", "ti", key, (int64_t)i);
+        g->ok += r && db_next(r) == 1 && db_int(r, 0) == i;
+        db_done(r);
+        db_put(g->pool, d);
+    }
+    return NULL;
+}
+
 /* Runs keys[0..n) as grouped inserts (v = 100 + i) behind a blocker (PostgreSQL). */
 static void gc_round(db_pool *pool, const char *const *keys, int n, gc_arg *args)
 {
@@ -1014,8 +1035,24 @@ static void test_group_commit(void **st)
         assert_true(grouped >= s0 + 2);
         assert_int_equal(retried, r0);
     }
+    /* many threads, two groups at once: a leader publishes its group's
+     * results while members of the other group come and go (their queue
+     * entries live on their stacks) — every insert answered and done once */
+    db_set_groups(pool, 2);
+    pthread_t th[8];
+    gc_stress stress[8];
+    for (int i = 0; i < 8; i++) {
+        stress[i] = (gc_stress){.pool = pool, .id = i};
+        assert_int_equal(pthread_create(&th[i], NULL, gc_stress_main, &stress[i]), 0);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(stress[i].ok, GC_STRESS_N);
+    }
     /* every row exactly once, the failed one's key untouched */
     d = db_get(pool);
+    assert_int_equal(db_scalar(d, -1, "SELECT COUNT(*) FROM gc_test WHERE k LIKE 's%'", NULL), 8 * GC_STRESS_N);
+    assert_int_equal(db_exec(d, "DELETE FROM gc_test WHERE k LIKE 's%'", NULL), 8 * GC_STRESS_N);
     assert_int_equal(db_scalar(d, -1, "SELECT COUNT(*) FROM gc_test", NULL), 9);
     assert_int_equal(db_scalar(d, -1, "SELECT v FROM gc_test WHERE k='dup'", NULL), 1);
     assert_int_equal(db_scalar(d, -1, "SELECT v FROM gc_test WHERE k='a4'", NULL), 104);
