@@ -12,13 +12,18 @@
 # before/after. Knobs: BENCH_SECONDS (default 8), BENCH_THREADS
 # (client threads for the cycle, default 8), WRK_CONNS (default 32),
 # COORD_THREADS (the coordinator's --threads; default: its own default),
-# BENCH_CYCLE_ONLY=1 (only the job cycle, no wrk reads), BENCH_BACKENDS
+# BENCH_CYCLE_ONLY=1 (only the job cycle, no wrk reads; each PostgreSQL run
+# on a fresh database), BENCH_BACKENDS
 # ("sqlite postgres" by default; either alone, with BENCH_CYCLE_ONLY=1).
 # Each cycle line also gives CPU per job of the load generator, the
 # coordinator and (PostgreSQL) the server processes, empty lease attempts
 # of long polls per job, and (PostgreSQL) WAL syncs per job; with
 # BENCH_PG_STATEMENTS=1 also the statements PostgreSQL ran per job
-# (pg_stat_statements, loaded into the bench's private cluster).
+# (pg_stat_statements, loaded into the bench's private cluster), and
+# (PostgreSQL) the coordinator's group commits of two or more transactions
+# per job and their mean size (all statements count, so the figure includes
+# the warm-up requests; PG_COMMIT_GROUPS=0 in the environment turns grouping
+# off for a comparison).
 #   usage: coordinator_bench.sh COORDINATOR_BINARY CYCLE_DRIVER
 set -euo pipefail
 bin=$1 driver=$2
@@ -42,6 +47,14 @@ sha=$(sha256sum "$root/a.wasm" | cut -c1-64)
 
 start() { # $1 = name, rest = extra args; sets pid, base, token ($bin: the binary)
   local name=$1; shift
+  # PostgreSQL: every run but the first gets a fresh database of its own, so
+  # a baseline binary never meets a schema migrated by a newer one (it would
+  # refuse it) and each run starts from empty tables
+  if [ "$name" != postgres ] && [[ "$*" == *"--database=postgresql://postgres@/bench?"* ]]; then
+    local db=bench_${name//-/_}
+    as_pg "$pgbin/createdb" -h "$root/pg" -U postgres "$db"
+    set -- "${@/\/bench\?//$db?}"
+  fi
   token=$("$bin" --data-dir="$root/$name" "$@" token add "bench-$name" 2>/dev/null)
   LOG_LEVEL=warn $nice "$bin" --host=127.0.0.1 --port=0 --data-dir="$root/$name" ${COORD_THREADS:+--threads=$COORD_THREADS} "$@" \
     > "$root/$name.out" 2> "$root/$name.log" &
@@ -73,8 +86,8 @@ pgq() { as_pg "$pgbin/psql" -h "$root/pg" -U postgres -d bench -Atc "$1" 2>/dev/
 wal_syncs() { pgq "SELECT wal_sync FROM pg_stat_wal" || echo 0; }
 # BENCH_PG_STATEMENTS=1: statements PostgreSQL executed per job (pg_stat_statements; BEGIN and COMMIT count)
 pg_statements() {
-  pgq "SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements WHERE dbid=(SELECT oid FROM pg_database WHERE
-       datname='bench') AND query NOT LIKE '%pg_stat%'" || echo 0
+  pgq "SELECT COALESCE(sum(calls), 0) FROM pg_stat_statements WHERE dbid IN (SELECT oid FROM pg_database WHERE
+       datname LIKE 'bench%') AND query NOT LIKE '%pg_stat%'" || echo 0
 }
 cycle_run() { # -> the driver's line plus server_cpu_ms_per_job (and postgres_cpu_ms_per_job)
   local c0 c1 d0 d1 line pgs=""
@@ -89,11 +102,18 @@ cycle_run() { # -> the driver's line plus server_cpu_ms_per_job (and postgres_cp
   [ "$1" = pg ] && [ -n "${BENCH_PG_STATEMENTS:-}" ] && q1=$(pg_statements)
   c1=$(cpu_of /proc/$pid/stat); d1=$( [ -n "$pgs" ] && cpu_of $pgs || echo 0)
   # lease attempts of long polls that found nothing (woken for work another poll took)
-  local miss; miss=$(curl -s "$base/metrics" | awk '$1 == "outlayer_poll_lease_misses_total" {print $2}')
-  awk -v l="$line" -v c="$c1" -v c0="$c0" -v d="$d1" -v d0="$d0" -v pg="$1" -v miss="${miss:-0}" -v w0="$w0" -v w1="$w1" -v q1="$q1" 'BEGIN {
+  local metrics miss groups grouped
+  metrics=$(curl -s "$base/metrics")
+  miss=$(awk '$1 == "outlayer_poll_lease_misses_total" {print $2}' <<< "$metrics")
+  # PostgreSQL group commit: groups of two or more per job, and their mean size
+  groups=$(awk '$1 == "outlayer_pg_commit_groups_total" {print $2}' <<< "$metrics")
+  grouped=$(awk '$1 == "outlayer_pg_grouped_statements_total" {print $2}' <<< "$metrics")
+  awk -v l="$line" -v c="$c1" -v c0="$c0" -v d="$d1" -v d0="$d0" -v pg="$1" -v miss="${miss:-0}" -v w0="$w0" -v w1="$w1" -v q1="$q1" \
+      -v gg="${groups:-0}" -v gs="${grouped:-0}" 'BEGIN {
     split(l, f, " "); n = f[2]; if (n < 1) n = 1
     printf "%s poll_misses_per_job %.2f server_cpu_ms_per_job %.3f", l, miss / n, (c - c0) * 1000 / n
     if (pg == "pg") printf " postgres_cpu_ms_per_job %.3f wal_syncs_per_job %.2f", (d - d0) * 1000 / n, (w1 - w0) / n
+    if (pg == "pg") printf " commit_groups_per_job %.2f statements_per_group %.1f", gg / n, (gg > 0 ? gs / gg : 0)
     if (q1 != "") printf " statements_per_job %.2f", q1 / n
     printf "\n" }'
 }
@@ -177,7 +197,7 @@ echo "postgres cycle: ${R[postgres,cycle_line]}"
 echo "ratio /public/stats to /health (SQLite): $(ratio "${R[sqlite,stats]}" "${R[sqlite,health]}")"
 if [ -n "${BASELINE_BIN:-}" ]; then
   echo
-  echo "before/after (job cycle; SQLite: a fresh data dir each, PostgreSQL: the same database; order: new, baseline, new):"
+  echo "before/after (job cycle; a fresh data dir and database each; order: new, baseline, new):"
   for b in sqlite postgres; do
     echo "$b new:      ${R[$b,cycle_line]}"
     echo "$b baseline: ${R[$b,old_line]}"

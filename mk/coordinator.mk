@@ -38,10 +38,16 @@ coordinator-test-san:
 # The same suite against a private PostgreSQL cluster (tests/coordinator/run_pg.sh),
 # including two coordinator processes sharing the database.
 coordinator-test-pg: $(COORD_BIN) $(COORD_TEST_BIN)
-	timeout 170 tests/coordinator/run_pg.sh $(COORD_BIN) $(COORD_TEST_BIN)
+	$(if $(filter 1,$(SAN)),COORD_SAN=1 ASAN_OPTIONS=detect_stack_use_after_return=1$${ASAN_OPTIONS:+:$$ASAN_OPTIONS}) \
+	  timeout 170 tests/coordinator/run_pg.sh $(COORD_BIN) $(COORD_TEST_BIN)
 
-TEST_STEPS += coordinator-test coordinator-test-san coordinator-test-pg
-.PHONY: coordinator-test coordinator-test-san coordinator-test-pg
+# The PostgreSQL suite against the ASan+UBSan build (group commit, pipelines;
+# group members' queue entries live on their stacks: use-after-return is checked).
+coordinator-test-pg-san:
+	@$(MAKE) --no-print-directory SAN=1 coordinator-test-pg
+
+TEST_STEPS += coordinator-test coordinator-test-san coordinator-test-pg coordinator-test-pg-san
+.PHONY: coordinator-test coordinator-test-san coordinator-test-pg coordinator-test-pg-san
 
 # Fuzzing the request parsers (seed corpus: tests/fuzz/corpus/coordinator/).
 $(eval $(call fuzz_target,coordinator,tests/fuzz/fuzz_coordinator.c $(FUZZ_LIB)/libcoordinator.a $(FUZZ_LIB)/libbase.a,\

@@ -30,6 +30,7 @@ typedef struct {
     int64_t lease_ms;
     int64_t max_attempts;
     int64_t threads;
+    int64_t pg_commit_groups;
     int64_t poll_max_ms;
     int64_t shutdown_grace_ms;
     int64_t stats_ttl_ms;

@@ -44,6 +44,19 @@ void db_done(db_rows *r);
  * SQLite: db_query; db_commit commits (finish the rows first). */
 db_rows *db_query_last(db *d, const char *sql, const char *fmt, ...);
 
+/* A statement that is a whole transaction by itself, outside
+ * db_begin..db_commit, as db_query. PostgreSQL: committed together with
+ * other threads' such statements (group commit: one transaction, one WAL
+ * flush, one round trip; see db_pg.c); answered only after that COMMIT;
+ * if anything in the group fails, it runs again alone. SQLite: db_query. */
+db_rows *db_query_grouped(db *d, const char *sql, const char *fmt, ...);
+/* PostgreSQL: how many groups may run at once (0: no grouping). */
+void db_set_groups(db_pool *p, int n);
+/* PostgreSQL group commit so far: groups of two or more statements, the
+ * statements in them, and those run again alone after their group failed
+ * (all 0 on SQLite). */
+void db_group_stats(db_pool *p, int64_t *groups, int64_t *statements, int64_t *retried);
+
 /* Runs a statement; returns the number of rows changed, or -1. */
 int db_exec(db *d, const char *sql, const char *fmt, ...);
 /* A statement whose result is not needed, inside db_begin..db_commit.

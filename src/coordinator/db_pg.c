@@ -48,6 +48,9 @@ static void *g_pool_for_cache_v;
 #define g_pool_for_cache (*(pg_pool **)&g_pool_for_cache_v)
 
 #define SQL_CACHE 160
+/* Group commit: at most this many groups run at once (each on its own
+ * connection); statements arriving meanwhile wait and form the next group. */
+#define PG_GROUPS_DEFAULT 1
 
 typedef struct pg_conn {
     int magic; /* PG_MAGIC */
@@ -81,6 +84,13 @@ typedef struct {
     int wake_fd; /* eventfd: a NOTIFY is wanted */
     void (*fn)(void *);
     void *ctx;
+    /* group commit (pg_vquery_grouped): statements waiting for a leader,
+     * how many groups are running, and how many may */
+    pthread_mutex_t gmu;
+    pthread_cond_t gcond;
+    struct pg_gitem *gq, **gq_tail;
+    int g_running, g_max;
+    int64_t g_groups, g_grouped, g_retried; /* groups of two or more, their statements, statements run again alone */
 } pg_pool;
 
 static PGconn *connect_db(const char *url, char *err, size_t n)
@@ -133,6 +143,10 @@ db_pool *pg_open(const char *url, int max_conns, char *err, size_t n)
     pthread_mutex_init(&pp->mu, NULL);
     pthread_cond_init(&pp->cond, NULL);
     pthread_mutex_init(&pp->sql_mu, NULL);
+    pthread_mutex_init(&pp->gmu, NULL);
+    pthread_cond_init(&pp->gcond, NULL);
+    pp->gq_tail = &pp->gq;
+    pp->g_max = PG_GROUPS_DEFAULT;
     p->pg = pp;
     g_pool_for_cache = pp;
     return p;
@@ -162,6 +176,8 @@ void pg_close(db_pool *p)
     pthread_mutex_destroy(&pp->mu);
     pthread_cond_destroy(&pp->cond);
     pthread_mutex_destroy(&pp->sql_mu);
+    pthread_mutex_destroy(&pp->gmu);
+    pthread_cond_destroy(&pp->gcond);
     free(pp);
     free(p);
 }
@@ -614,6 +630,214 @@ db_rows *pg_vquery(db *d, const char *sql, const char *fmt, va_list ap)
     r->row = -1;
     r->nrows = PQntuples(res);
     return r;
+}
+
+/* ---- group commit ----
+ * A statement that is a whole transaction by itself (an autocommit
+ * statement: the job cycle's create, claim and complete) can share its
+ * transaction — and so its commit record, its WAL flush and one round trip —
+ * with other threads' such statements. A thread queues its statement; if
+ * fewer than g_max groups are running, it becomes a leader, takes every
+ * queued statement and runs them on its own connection as one pipeline:
+ * BEGIN, the statements, COMMIT (a group of one runs alone, as before).
+ * Otherwise it waits: for its statement to be done by a leader, or for a
+ * leader's slot. Each statement still gets its own snapshot (READ
+ * COMMITTED), so it sees what it would see alone, plus the writes of the
+ * statements before it in the group — which, committed or not, commit or
+ * roll back with it. A thread is answered only after the shared COMMIT
+ * succeeded. If any statement of the group fails (a unique violation, a
+ * deadlock, a lost connection) the group is rolled back and every member
+ * runs its statement again alone on its own connection, so one failing
+ * request never fails the others. (Such a retry after a lost connection
+ * may find its own earlier write if the COMMIT had in fact succeeded; the
+ * statements grouped are written to answer that as their repeat would:
+ * create "exists", claim the same job, complete the same result.) */
+typedef struct pg_gitem {
+    struct pg_gitem *next;
+    pg_stmt *s;
+    PGresult *res;
+    int state; /* 0 queued, 1 taken by a leader, 2 done (res), 3 run it alone, 4 ran alone (res) */
+} pg_gitem;
+
+static int ensure_prepared(pg_conn *c, const pg_stmt *s)
+{
+    if (s->idx < 0 || c->prepared[s->idx])
+        return 0;
+    char name[16];
+    snprintf(name, sizeof name, "q%d", s->idx);
+    PGresult *p = PQprepare(c->conn, name, s->q, s->n, NULL);
+    int ok = p && PQresultStatus(p) == PGRES_COMMAND_OK;
+    if (ok)
+        c->prepared[s->idx] = 1;
+    PQclear(p);
+    return ok ? 0 : -1;
+}
+
+/* Runs a group of two or more on c in one round trip: 0 when all committed
+ * (each item's res set), 1 when nothing was (no res). The caller publishes
+ * the states under gmu: an item lives on its owner's stack, and the owner
+ * may return as soon as it sees its state (a broadcast for another group,
+ * or a spurious wake-up), so nothing may touch the list after that. */
+static int run_group(pg_conn *c, pg_gitem *g)
+{
+    int ok = 1, n = 0;
+    for (pg_gitem *it = g; it; it = it->next, n++)
+        if (ensure_prepared(c, it->s))
+            ok = 0;
+    ok = ok && PQenterPipelineMode(c->conn);
+    ok = ok && PQsendQueryParams(c->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
+    for (pg_gitem *it = g; ok && it; it = it->next)
+        ok = send_stmt(c, it->s->idx, it->s->q, it->s->n, it->s->vals);
+    ok = ok && PQsendQueryParams(c->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
+    int sent = ok && PQpipelineSync(c->conn);
+    int failed = !sent;
+    if (sent) {
+        /* BEGIN, the statements in order, COMMIT, then the sync */
+        pg_gitem *it = NULL;
+        for (int k = 0; k < n + 2; k++) {
+            PGresult *r;
+            int first = 1, got = 0;
+            while ((r = PQgetResult(c->conn))) {
+                got = 1;
+                ExecStatusType st = PQresultStatus(r);
+                int good = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+                if (good && k == n + 1 && strcmp(PQcmdStatus(r), "COMMIT") != 0)
+                    good = 0; /* a COMMIT of a failed transaction answers ROLLBACK */
+                if (!good)
+                    failed = 1;
+                if (good && first && it && k >= 1 && k <= n) {
+                    it->res = r;
+                    first = 0;
+                } else {
+                    PQclear(r);
+                }
+            }
+            if (!got)
+                failed = 1; /* the connection is gone */
+            it = k == 0 ? g : it ? it->next : NULL;
+        }
+        PGresult *r = PQgetResult(c->conn);
+        if (!r || PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+            failed = 1;
+        PQclear(r);
+    }
+    if (PQpipelineStatus(c->conn) != PQ_PIPELINE_OFF && !PQexitPipelineMode(c->conn)) {
+        log_warn("db", "leaving pipeline mode failed (%s); resetting the connection", PQerrorMessage(c->conn));
+        PQreset(c->conn);
+        memset(c->prepared, 0, sizeof c->prepared);
+        failed = 1;
+    }
+    if (PQtransactionStatus(c->conn) != PQTRANS_IDLE) {
+        PGresult *r = PQexec(c->conn, "ROLLBACK");
+        PQclear(r);
+        failed = 1;
+    }
+    if (failed)
+        for (pg_gitem *it = g; it; it = it->next) {
+            PQclear(it->res);
+            it->res = NULL;
+        }
+    return failed;
+}
+
+/* One statement in its own transaction, as pg_vquery runs it: the result,
+ * or NULL with the connection's error set. */
+static PGresult *run_alone(pg_conn *c, const pg_stmt *s)
+{
+    c->last_unique = 0;
+    PGresult *res = send_stmt(c, s->idx, s->q, s->n, s->vals) ? PQgetResult(c->conn) : NULL;
+    if (res) {
+        PGresult *extra;
+        while ((extra = PQgetResult(c->conn)))
+            PQclear(extra);
+    }
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+        set_conn_err(c, res);
+        PQclear(res);
+        res = NULL;
+    }
+    return res;
+}
+
+db_rows *pg_vquery_grouped(db *d, const char *sql, const char *fmt, va_list ap)
+{
+    pg_conn *c = (pg_conn *)d;
+    pg_pool *pp = g_pool_for_cache;
+    if (!pp || pp->g_max < 1 || c->begin_pending || c->deferred || PQtransactionStatus(c->conn) != PQTRANS_IDLE)
+        return pg_vquery(d, sql, fmt, ap); /* inside a transaction, or grouping off */
+    pg_stmt s;
+    if (stmt_bind(c, &s, sql, fmt, ap))
+        return NULL;
+    pg_gitem me = {.s = &s};
+    pthread_mutex_lock(&pp->gmu);
+    *pp->gq_tail = &me;
+    pp->gq_tail = &me.next;
+    while (me.state < 2) {
+        if (me.state == 0 && pp->g_running < pp->g_max) {
+            /* lead: take the queue (it holds me) */
+            pg_gitem *g = pp->gq;
+            pp->gq = NULL;
+            pp->gq_tail = &pp->gq;
+            for (pg_gitem *it = g; it; it = it->next)
+                it->state = 1;
+            pp->g_running++;
+            pthread_mutex_unlock(&pp->gmu);
+            int many = g->next != NULL, failed = 0;
+            if (many)
+                failed = run_group(c, g);
+            else
+                g->res = run_alone(c, g->s); /* a group of one (me): no BEGIN/COMMIT */
+            pthread_mutex_lock(&pp->gmu);
+            /* publish: from here each owner may return, so read next first */
+            for (pg_gitem *it = g, *next; it; it = next) {
+                next = it->next;
+                if (many) {
+                    pp->g_grouped++;
+                    pp->g_retried += failed;
+                }
+                it->state = !many ? 4 : failed ? 3 : 2;
+            }
+            pp->g_groups += many;
+            pp->g_running--;
+            pthread_cond_broadcast(&pp->gcond);
+            continue;
+        }
+        pthread_cond_wait(&pp->gcond, &pp->gmu);
+    }
+    pthread_mutex_unlock(&pp->gmu);
+    PGresult *res = me.state == 3 ? run_alone(c, &s) : me.res;
+    free(s.q_owned);
+    if (!res)
+        return NULL;
+    db_rows *r = calloc(1, sizeof *r);
+    if (!r) {
+        PQclear(res);
+        return NULL;
+    }
+    r->pg = 1;
+    r->res = res;
+    r->row = -1;
+    r->nrows = PQntuples(res);
+    return r;
+}
+
+void pg_group_stats(db_pool *p, int64_t *groups, int64_t *statements, int64_t *retried)
+{
+    pg_pool *pp = p->pg;
+    pthread_mutex_lock(&pp->gmu);
+    *groups = pp->g_groups;
+    *statements = pp->g_grouped;
+    *retried = pp->g_retried;
+    pthread_mutex_unlock(&pp->gmu);
+}
+
+void pg_set_groups(db_pool *p, int n)
+{
+    pg_pool *pp = p->pg;
+    pthread_mutex_lock(&pp->gmu);
+    pp->g_max = n < 0 ? 0 : n;
+    pthread_mutex_unlock(&pp->gmu);
 }
 
 int pg_vexec(db *d, const char *sql, const char *fmt, va_list ap)

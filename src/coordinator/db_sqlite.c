@@ -438,6 +438,28 @@ db_rows *db_query_last(db *d, const char *sql, const char *fmt, ...)
     return r;
 }
 
+db_rows *db_query_grouped(db *d, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    db_rows *r = is_pg(d) ? pg_vquery_grouped(d, sql, fmt, ap) : sq_vquery((sq_conn *)d, sql, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+void db_set_groups(db_pool *p, int n)
+{
+    if (p->pg)
+        pg_set_groups(p, n);
+}
+
+void db_group_stats(db_pool *p, int64_t *groups, int64_t *statements, int64_t *retried)
+{
+    *groups = *statements = *retried = 0;
+    if (p->pg)
+        pg_group_stats(p, groups, statements, retried);
+}
+
 int db_exec_deferred(db *d, const char *sql, const char *fmt, ...)
 {
     va_list ap;

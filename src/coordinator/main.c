@@ -51,6 +51,10 @@ static const cfg_option OPTIONS[] = {
      C(max_attempts), 1, 100, 0, NULL},
     {"threads", "THREADS", "16", "HTTP worker threads (each holds a database connection while a request runs)", CFG_INT,
      C(threads), 1, 256, 0, NULL},
+    {"pg-commit-groups", "PG_COMMIT_GROUPS", "1",
+     "PostgreSQL group commit: how many groups of create/claim/complete transactions commit at once (0 = none: "
+     "each commits alone)",
+     CFG_INT, C(pg_commit_groups), 0, 64, 0, NULL},
     {"poll-max-seconds", "POLL_MAX_SECONDS", "120", "upper bound of a long poll's timeout", CFG_DURATION,
      C(poll_max_ms), 0, 3600000, 1000, NULL},
     {"shutdown-grace", "SHUTDOWN_GRACE_SECONDS", "10", "time given to requests in flight at shutdown", CFG_DURATION,
@@ -232,8 +236,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "outlayer-coordinator: unknown command '%s'\n%s\n", argv[next], USAGE);
         return 2;
     }
-    store_queue_cfg qc = {
-        .lease_ms = g.cfg.lease_ms, .max_attempts = (int)g.cfg.max_attempts, .max_conns = (int)g.cfg.threads + 4};
+    store_queue_cfg qc = {.lease_ms = g.cfg.lease_ms,
+                          .max_attempts = (int)g.cfg.max_attempts,
+                          .max_conns = (int)g.cfg.threads + 4,
+                          .pg_groups = g.cfg.pg_commit_groups ? (int)g.cfg.pg_commit_groups : -1};
     g.st = store_open(g.cfg.database_url, g.cfg.data_dir, &qc, err, sizeof err);
     if (!g.st) {
         fprintf(stderr, "outlayer-coordinator: %s\n", err);

@@ -231,6 +231,15 @@ void api_metrics(hs_request *req, void *ctx)
             (long long)atomic_load(&c->m.jobs_created));
     fprintf(f, "# TYPE outlayer_leases_granted_total counter\noutlayer_leases_granted_total %lld\n",
             (long long)atomic_load(&c->m.jobs_leased));
+    int64_t gg, gs, gr;
+    store_group_stats(c->st, &gg, &gs, &gr);
+    fprintf(f, "# HELP outlayer_pg_commit_groups_total PostgreSQL group commits of two or more transactions.\n");
+    fprintf(f, "# TYPE outlayer_pg_commit_groups_total counter\noutlayer_pg_commit_groups_total %lld\n", (long long)gg);
+    fprintf(f, "# HELP outlayer_pg_grouped_statements_total Statements committed (or tried) in such groups.\n");
+    fprintf(f, "# TYPE outlayer_pg_grouped_statements_total counter\noutlayer_pg_grouped_statements_total %lld\n",
+            (long long)gs);
+    fprintf(f, "# HELP outlayer_pg_group_retries_total Statements run again alone after their group failed.\n");
+    fprintf(f, "# TYPE outlayer_pg_group_retries_total counter\noutlayer_pg_group_retries_total %lld\n", (long long)gr);
     fprintf(f, "# HELP outlayer_poll_lease_misses_total Lease attempts of long polls that found no task.\n");
     fprintf(f, "# TYPE outlayer_poll_lease_misses_total counter\noutlayer_poll_lease_misses_total %lld\n",
             (long long)atomic_load(&c->m.polls_empty));

@@ -33,6 +33,7 @@ typedef struct {
     int64_t lease_ms; /* lease length */
     int max_attempts; /* leases before a task is abandoned */
     int max_conns;    /* PostgreSQL connection pool size (0 = 8) */
+    int pg_groups;    /* PostgreSQL group commit: groups committing at once (0 = 1, <0 = no grouping) */
 } store_queue_cfg;
 
 /* url: "sqlite:PATH", "postgres://…" (or NULL: data_dir/coordinator.db).
@@ -133,6 +134,8 @@ typedef struct {
     int64_t cache_bytes, cache_files;
 } store_metrics;
 void store_get_metrics(store *s, store_metrics *m);
+/* PostgreSQL group commit counters (db_group_stats); 0 on SQLite. */
+void store_group_stats(store *s, int64_t *groups, int64_t *statements, int64_t *retried);
 
 /* ---- programs' persistent key-value storage (docs/program-api.md) ----
  * One store per (owner, project). Keys are lowercase hex (byte order =

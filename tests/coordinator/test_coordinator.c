@@ -31,6 +31,7 @@
 
 #include "base/http_client.h"
 #include "base/http_server.h"
+#include "coordinator/db.h"
 #include "coordinator/request.h"
 #include "secrets/seed.h"
 
@@ -789,6 +790,281 @@ static void test_branch_not_cached(void **st)
 /* Worker A takes a task and goes silent; B gets it after the lease (2 s);
  * A's late completion is refused; when B also goes silent the task is
  * abandoned (max_attempts=2) and handed out for resolution as failed. */
+/* The execute job's claim and complete — on PostgreSQL each one statement
+ * (store.c: claim_fast_pg, complete_fast_pg) — keep every check of the
+ * general path: a claim under someone else's name, a second claim under the
+ * same lease, a completion by the wrong worker, under an expired lease, the
+ * same result twice or a different one; and exactly one history row. */
+static void test_execute_job_checks(void **st)
+{
+    reply r, t, t2, c;
+    size_t len = 2000;
+    unsigned char *w = fake_wasm(len, 41);
+    char sha[65];
+    cr_sha256_hex(w, len, sha);
+    assert_int_equal(upload(TOK, sha, "https://github.com/fast/path", COMMIT, w, len, &r), 201);
+    reply_free(&r);
+    free(w);
+    json_t *req = wasm_request(4100, "d4100", sha);
+    json_object_set_new(req, "user_account_id", json_string("fastpath.near"));
+    assert_int_equal(create(TOK, req, &r), 201);
+    reply_free(&r);
+    assert_int_equal(poll_task(TOK2, "execution", "wE", 5, &t), 200);
+    assert_int_equal(jint(t.json, "request_id"), 4100);
+    /* under someone else's name: refused, and nothing was created */
+    claim(TOK2, t.json, "wF", "[\"execution\"]", &r);
+    expect_error(&r, 409, "not held");
+    reply_free(&r);
+    assert_int_equal(claim(TOK2, t.json, "wE", "[\"execution\"]", &c), 200);
+    assert_int_equal(json_array_size(json_object_get(c.json, "jobs")), 1);
+    json_t *job = json_array_get(json_object_get(c.json, "jobs"), 0);
+    assert_string_equal(jstr(job, "job_type"), "execute");
+    assert_string_equal(jstr(job, "wasm_checksum"), sha);
+    int64_t id = jint(job, "job_id");
+    reply_free(&c);
+    /* again under the same lease: the same job */
+    assert_int_equal(claim(TOK2, t.json, "wE", "[\"execution\"]", &c), 200);
+    assert_int_equal(json_array_size(json_object_get(c.json, "jobs")), 1);
+    assert_int_equal(jint(json_array_get(json_object_get(c.json, "jobs"), 0), "job_id"), id);
+    reply_free(&c);
+    char body[300], other[300];
+    /* the wrong worker */
+    snprintf(body, sizeof body,
+             "{\"job_id\":%lld,\"success\":true,\"time_ms\":5,\"instructions\":77,\"worker_id\":\"wF\"}",
+             (long long)id);
+    call("POST", "/jobs/complete", TOK2, body, &r);
+    expect_error(&r, 409, "another worker");
+    reply_free(&r);
+    /* an unknown job */
+    call("POST", "/jobs/complete", TOK2, "{\"job_id\":987654321,\"success\":true,\"time_ms\":1}", &r);
+    expect_error(&r, 404, "no job");
+    reply_free(&r);
+    snprintf(body, sizeof body,
+             "{\"job_id\":%lld,\"success\":true,\"time_ms\":5,\"instructions\":77,\"actual_cost_yocto\":\"12\","
+             "\"worker_id\":\"wE\"}",
+             (long long)id);
+    assert_int_equal(call("POST", "/jobs/complete", TOK2, body, &r), 200);
+    reply_free(&r);
+    assert_int_equal(call("POST", "/jobs/complete", TOK2, body, &r), 200); /* the same result again */
+    reply_free(&r);
+    snprintf(other, sizeof other,
+             "{\"job_id\":%lld,\"success\":false,\"time_ms\":5,\"error\":\"boom\",\"worker_id\":\"wE\"}",
+             (long long)id);
+    call("POST", "/jobs/complete", TOK2, other, &r);
+    expect_error(&r, 409, "different result");
+    reply_free(&r);
+    assert_int_equal(call("GET", "/public/jobs?user_account_id=fastpath.near&limit=10", NULL, NULL, &r), 200);
+    assert_int_equal(json_array_size(r.json), 1);
+    json_t *row = json_array_get(r.json, 0);
+    assert_int_equal(jint(row, "job_id"), id);
+    assert_string_equal(jstr(row, "worker_id"), "wE");
+    assert_string_equal(jstr(row, "status"), "completed");
+    assert_string_equal(jstr(row, "job_type"), "execute");
+    assert_int_equal(jint(row, "instructions_used"), 77);
+    assert_int_equal(jint(row, "execution_time_ms"), 5);
+    assert_true(json_is_null(json_object_get(row, "compile_time_ms")));
+    assert_string_equal(jstr(row, "actual_cost_yocto"), "12");
+    reply_free(&r);
+    reply_free(&t);
+
+    /* an execute job whose lease expires: the late completion is refused,
+     * the next worker takes over the same job and completes it */
+    req = wasm_request(4101, "d4101", sha);
+    json_object_set_new(req, "user_account_id", json_string("fastpath2.near"));
+    assert_int_equal(create(TOK, req, &r), 201);
+    reply_free(&r);
+    assert_int_equal(poll_task(TOK2, "execution", "wE", 5, &t), 200);
+    assert_int_equal(jint(t.json, "request_id"), 4101);
+    assert_int_equal(claim(TOK2, t.json, "wE", "[\"execution\"]", &c), 200);
+    id = jint(json_array_get(json_object_get(c.json, "jobs"), 0), "job_id");
+    reply_free(&c);
+    assert_int_equal(poll_task(TOK2, "execution", "wG", 10, &t2), 200); /* after the expiry */
+    assert_int_equal(jint(t2.json, "request_id"), 4101);
+    assert_int_equal(jint(t2.json, "attempt"), 2);
+    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":true,\"time_ms\":1,\"worker_id\":\"wE\"}", (long long)id);
+    call("POST", "/jobs/complete", TOK2, body, &r);
+    expect_error(&r, 409, "lease");
+    reply_free(&r);
+    assert_int_equal(claim(TOK2, t2.json, "wG", "[\"execution\"]", &c), 200);
+    assert_int_equal(jint(json_array_get(json_object_get(c.json, "jobs"), 0), "job_id"), id);
+    reply_free(&c);
+    snprintf(body, sizeof body, "{\"job_id\":%lld,\"success\":true,\"time_ms\":2,\"worker_id\":\"wG\"}", (long long)id);
+    assert_int_equal(call("POST", "/jobs/complete", TOK2, body, &r), 200);
+    reply_free(&r);
+    assert_int_equal(call("GET", "/public/jobs?user_account_id=fastpath2.near&limit=10", NULL, NULL, &r), 200);
+    assert_int_equal(json_array_size(r.json), 1);
+    assert_string_equal(jstr(json_array_get(r.json, 0), "worker_id"), "wG");
+    reply_free(&r);
+    /* the task is done: nothing left to lease */
+    assert_int_equal(poll_task(TOK2, "execution", "wG", 0, &r), 204);
+    reply_free(&r);
+    reply_free(&t);
+    reply_free(&t2);
+}
+
+/* ---- group commit (db_query_grouped; PostgreSQL: db_pg.c) ----
+ * Statements of several threads share one transaction; one that fails must
+ * not fail the others: the group is rolled back and each runs again alone.
+ * On PostgreSQL a statement that sleeps holds the one group slot while the
+ * others queue, so they form one group behind it. On SQLite (no grouping)
+ * the same statements run alone and must give the same answers. */
+typedef struct {
+    db_pool *pool;
+    const char *key;
+    int64_t v;
+    int ok, unique, got;
+} gc_arg;
+
+static void *gc_insert(void *arg)
+{
+    gc_arg *a = arg;
+    db *d = db_get(a->pool);
+    db_rows *r = db_query_grouped(d, "INSERT INTO gc_test(k, v) VALUES(?, ?) RETURNING v", "ti", a->key, a->v);
+    /* (SQLite reports the violation at the first step, PostgreSQL at the query) */
+    a->ok = r != NULL && db_next(r) == 1;
+    if (a->ok)
+        a->got = (int)db_int(r, 0);
+    a->unique = !a->ok && db_unique_violation(d);
+    db_done(r);
+    db_put(a->pool, d);
+    return NULL;
+}
+
+static void *gc_block(void *arg)
+{
+    gc_arg *a = arg;
+    db *d = db_get(a->pool);
+    db_rows *r = db_query_grouped(d, "SELECT pg_sleep(?)", "t", "2.0"); /* room for slow connects under ASan */
+    a->ok = r != NULL;
+    db_done(r);
+    db_put(a->pool, d);
+    return NULL;
+}
+
+#define GC_STRESS_N 150
+typedef struct {
+    db_pool *pool;
+    int id, ok;
+} gc_stress;
+
+static void *gc_stress_main(void *arg)
+{
+    gc_stress *g = arg;
+    for (int i = 0; i < GC_STRESS_N; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "s%d-%d", g->id, i);
+        db *d = db_get(g->pool);
+        db_rows *r = db_query_grouped(d, "INSERT INTO gc_test(k, v) VALUES(?, ?) RETURNING v", "ti", key, (int64_t)i);
+        g->ok += r && db_next(r) == 1 && db_int(r, 0) == i;
+        db_done(r);
+        db_put(g->pool, d);
+    }
+    return NULL;
+}
+
+/* Runs keys[0..n) as grouped inserts (v = 100 + i) behind a blocker (PostgreSQL). */
+static void gc_round(db_pool *pool, const char *const *keys, int n, gc_arg *args)
+{
+    pthread_t blocker, th[8];
+    gc_arg b = {.pool = pool};
+    if (g_dburl) {
+        assert_int_equal(pthread_create(&blocker, NULL, gc_block, &b), 0);
+        usleep(200 * 1000); /* the blocker holds the slot; the rest queue behind it */
+    }
+    for (int i = 0; i < n; i++) {
+        args[i] = (gc_arg){.pool = pool, .key = keys[i], .v = 100 + i};
+        assert_int_equal(pthread_create(&th[i], NULL, gc_insert, &args[i]), 0);
+    }
+    for (int i = 0; i < n; i++)
+        pthread_join(th[i], NULL);
+    if (g_dburl) {
+        pthread_join(blocker, NULL);
+        assert_true(b.ok);
+    }
+}
+
+static void test_group_commit(void **st)
+{
+    char err[256], dir[] = "/tmp/coordtest-gc-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    db_pool *pool = db_open(g_dburl, dir, 12, err, sizeof err);
+    if (!pool)
+        fail_msg("db_open: %s", err);
+    db_set_groups(pool, 1);
+    db *d = db_get(pool);
+    assert_int_equal(
+        db_script(d, "DROP TABLE IF EXISTS gc_test; CREATE TABLE gc_test(k TEXT PRIMARY KEY, v BIGINT NOT NULL)", err,
+                  sizeof err),
+        0);
+    assert_int_equal(db_exec(d, "INSERT INTO gc_test(k, v) VALUES('dup', 1)", NULL), 1);
+    db_put(pool, d);
+
+    /* one of five violates the primary key: it alone fails */
+    static const char *const round1[] = {"a1", "a2", "dup", "a3", "a4"};
+    gc_arg a[5];
+    gc_round(pool, round1, 5, a);
+    for (int i = 0; i < 5; i++) {
+        if (i == 2) {
+            assert_false(a[i].ok);
+            assert_true(a[i].unique);
+        } else {
+            assert_true(a[i].ok);
+            assert_int_equal(a[i].got, 100 + i);
+        }
+    }
+    int64_t groups, grouped, retried;
+    db_group_stats(pool, &groups, &grouped, &retried);
+    if (g_dburl) {
+        /* they formed a group (at least the failing one and another), which failed and ran again alone */
+        assert_true(groups >= 1);
+        assert_true(retried >= 2);
+    } else {
+        assert_int_equal(groups + grouped + retried, 0);
+    }
+    /* a group where all succeed: committed together, nothing run again */
+    static const char *const round2[] = {"b1", "b2", "b3", "b4"};
+    int64_t g0 = groups, s0 = grouped, r0 = retried;
+    gc_round(pool, round2, 4, a);
+    for (int i = 0; i < 4; i++) {
+        assert_true(a[i].ok);
+        assert_int_equal(a[i].got, 100 + i);
+    }
+    db_group_stats(pool, &groups, &grouped, &retried);
+    if (g_dburl) {
+        assert_true(groups > g0);
+        assert_true(grouped >= s0 + 2);
+        assert_int_equal(retried, r0);
+    }
+    /* many threads, two groups at once: a leader publishes its group's
+     * results while members of the other group come and go (their queue
+     * entries live on their stacks) — every insert answered and done once */
+    db_set_groups(pool, 2);
+    pthread_t th[8];
+    gc_stress stress[8];
+    for (int i = 0; i < 8; i++) {
+        stress[i] = (gc_stress){.pool = pool, .id = i};
+        assert_int_equal(pthread_create(&th[i], NULL, gc_stress_main, &stress[i]), 0);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(stress[i].ok, GC_STRESS_N);
+    }
+    /* every row exactly once, the failed one's key untouched */
+    d = db_get(pool);
+    assert_int_equal(db_scalar(d, -1, "SELECT COUNT(*) FROM gc_test WHERE k LIKE 's%'", NULL), 8 * GC_STRESS_N);
+    assert_int_equal(db_exec(d, "DELETE FROM gc_test WHERE k LIKE 's%'", NULL), 8 * GC_STRESS_N);
+    assert_int_equal(db_scalar(d, -1, "SELECT COUNT(*) FROM gc_test", NULL), 9);
+    assert_int_equal(db_scalar(d, -1, "SELECT v FROM gc_test WHERE k='dup'", NULL), 1);
+    assert_int_equal(db_scalar(d, -1, "SELECT v FROM gc_test WHERE k='a4'", NULL), 104);
+    assert_int_equal(db_scalar(d, -1, "SELECT v FROM gc_test WHERE k='b4'", NULL), 103);
+    assert_int_equal(db_script(d, "DROP TABLE gc_test", err, sizeof err), 0);
+    db_put(pool, d);
+    db_close(pool);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_lease_expiry_and_abandon(void **st)
 {
     reply r, ta, tb, c;
@@ -1953,14 +2229,14 @@ static void test_config_errors(void **st)
     assert_int_equal(run_cli(dir, out, sizeof out, "--database=mysql://x", NULL, NULL), 2);
     assert_int_equal(run_cli(dir, out, sizeof out, "frobnicate", NULL, NULL), 2);
     /* DATABASE_URL=sqlite:PATH puts the database where it says */
-    char db[400], arg[420];
-    snprintf(db, sizeof db, "%s/elsewhere.db", g_root);
-    snprintf(arg, sizeof arg, "--database=sqlite:%s", db);
+    char dbpath[400], arg[420];
+    snprintf(dbpath, sizeof dbpath, "%s/elsewhere.db", g_root);
+    snprintf(arg, sizeof arg, "--database=sqlite:%s", dbpath);
     assert_int_equal(run_cli(dir, out, sizeof out, arg, "token", "list"), 0);
-    assert_int_equal(access(db, F_OK), 0);
+    assert_int_equal(access(dbpath, F_OK), 0);
     /* every migration is recorded; a database from a newer program is refused */
     sqlite3 *h;
-    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
     sqlite3_stmt *q;
     assert_int_equal(sqlite3_prepare_v2(h, "SELECT COUNT(*), MAX(version) FROM schema_version", -1, &q, NULL),
                      SQLITE_OK);
@@ -2317,6 +2593,8 @@ int main(void)
         cmocka_unit_test(test_full_cycle),
         cmocka_unit_test(test_branch_not_cached),
         cmocka_unit_test(test_lease_expiry_and_abandon),
+        cmocka_unit_test(test_execute_job_checks),
+        cmocka_unit_test(test_group_commit),
         cmocka_unit_test(test_heartbeat_keeps_lease),
         cmocka_unit_test(test_release_worker_leases),
         cmocka_unit_test(test_long_poll_wake_latency),
