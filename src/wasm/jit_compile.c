@@ -101,6 +101,7 @@ static bool find_landings(jc *c, const olw_compiled_func *cf)
         size_t len = op < 0 ? 0 : instr_len(ip, op, cf->ncells - at);
         if (len == 0 || at + len > cf->ncells)
             return false;
+        c->ops[at] = (int16_t)op;
         int k = op == WOP_BR || op == WOP_BR_MOVE ? 1
                 : op == WOP_BR_IF || op == WOP_BR_UNLESS ? 2
                 : op >= WOP_BR_I32_EQ && op <= WOP_BR_I64_GE_U ? 3
@@ -177,10 +178,13 @@ static bool compile_func(jc *c, const olw_compiled_func *cf)
         return false;
     memset(pos, 0xff, (cf->ncells + 1) * sizeof *pos);
     c->landing = calloc(cf->ncells + 1, 1);
-    if (!c->landing || !find_landings(c, cf)) {
+    c->ops = malloc((cf->ncells + 1) * sizeof *c->ops);
+    if (!c->landing || !c->ops || !find_landings(c, cf)) {
         free(pos);
         free(c->landing);
+        free(c->ops);
         c->landing = NULL;
+        c->ops = NULL;
         return false;
     }
     c->rax_slot = -1;
@@ -197,7 +201,7 @@ static bool compile_func(jc *c, const olw_compiled_func *cf)
             break;
         }
         pos[at] = (uint32_t)c->b.len;
-        int op = op_of(c, cf->code[at].op);
+        int op = c->ops[at]; /* every instruction start was visited by find_landings */
         if (op < 0 || op == WOP_EXIT) {
             c->failed = true;
             break;
@@ -205,6 +209,19 @@ static bool compile_func(jc *c, const olw_compiled_func *cf)
         c->cache_in = c->landing[at] || c->rax_end != c->b.len ? -1 : c->rax_slot;
         c->rax_slot = -1;
         c->instr_start = c->b.len;
+        size_t nx = at, lx = instr_len(cf->code + at, op, cf->ncells - at);
+        for (int j = 0; j < 3; j++) {
+            c->next_op[j] = -1;
+            c->next_ip[j] = NULL;
+            if (j > 0 && c->next_op[j - 1] < 0)
+                continue;
+            nx += lx;
+            if (lx == 0 || nx >= cf->ncells || c->landing[nx])
+                continue;
+            c->next_ip[j] = cf->code + nx;
+            c->next_op[j] = c->ops[nx];
+            lx = instr_len(c->next_ip[j], c->next_op[j], cf->ncells - nx);
+        }
         bool keeps = wc_keeps(op);
         if (c->landing[at] || !keeps)
             wc_reset(c);
@@ -235,7 +252,9 @@ static bool compile_func(jc *c, const olw_compiled_func *cf)
     }
     free(pos);
     free(c->landing);
+    free(c->ops);
     c->landing = NULL;
+    c->ops = NULL;
     return !c->failed && !c->b.oom;
 }
 

@@ -55,6 +55,7 @@ typedef struct jc {
     olw_error *err;  /* for an interrupted load */
     uint32_t ticks;  /* olw_load_interrupted's counter */
     uint8_t *landing; /* [ncells + 1]: 1 where a branch lands */
+    int16_t *ops;     /* [ncells]: the op of the instruction starting at each cell (find_landings) */
     int64_t rax_slot;  /* the slot rax was last stored to, or -1 */
     size_t rax_end;    /* b.len right after that store */
     int64_t cache_in;  /* rax_slot at the start of this instruction, or -1 */
@@ -66,6 +67,10 @@ typedef struct jc {
     int64_t xc_slot[6]; /* the same for f64 values in xmm2..xmm7 */
     unsigned xc_next;
     size_t instr_start;
+    /* the next instructions of the same straight-line run (op -1: none,
+     * or a branch target), for templates that look ahead */
+    int next_op[3];
+    const olw_cell *next_ip[3];
     /* per module */
     fixup *calls;
     size_t ncalls, capcalls;

@@ -122,6 +122,51 @@ static unsigned store_size(int kind)
     return kind == WOP_STORE64 ? 8 : kind == WOP_STORE32 ? 4 : kind == WOP_STORE16 ? 2 : 1;
 }
 
+/* Whether the next instruction (same straight-line run) reads slot s as
+ * an f64 operand through xrm_slot: then a 64-bit load goes straight to an
+ * xmm register (no trip through an integer register and the frame). */
+static bool next_reads_f64(const jc *c, uint64_t s)
+{
+    for (int j = 0; j < 3; j++) {
+        const olw_cell *n = c->next_ip[j];
+        int op = c->next_op[j];
+        switch (op) {
+        case WOP_F64_ADD: case WOP_F64_SUB: case WOP_F64_MUL: case WOP_F64_DIV:
+        case WOP_F64_EQ: case WOP_F64_NE: case WOP_F64_LT: case WOP_F64_GT: case WOP_F64_LE: case WOP_F64_GE:
+            return n[2].u == s || n[3].u == s;
+        case WOP_F64_MUL_ADD: case WOP_F64_ADD_MUL: case WOP_F64_MUL_SUB: case WOP_F64_SUB_MUL:
+            return n[2].u == s || n[3].u == s || n[4].u == s;
+        case WOP_F64_SQRT:
+            return n[2].u == s;
+        case WOP_LOAD64: case WOP_LOAD64_ADD:
+            /* another load in between (its own result elsewhere): look past it */
+            if (n[1].u == s)
+                return false;
+            continue;
+        default:
+            return false;
+        }
+    }
+    return false;
+}
+
+/* A 64-bit load whose result is read next as an f64: movsd xmm0, [m]. */
+static void emit_load_f64(jc *c, const olw_cell *ip, x64_mem m)
+{
+    x64_rm(&c->b, 0xF2, false, 0x0F10, 2, 0, m);                /* movsd xmm0, [m] */
+    x64_rm(&c->b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1)); /* movsd [dst], xmm0 */
+    xc_record(c, ip[1].u, 0);
+}
+
+/* The xmm register holding slot s when only the f64 cache has it (a
+ * 64-bit store of an f64 result then stores it with movsd), else -1. */
+static int f64_only(jc *c, uint64_t s)
+{
+    if (cached(c, s) || wc_find(c, s) >= 0)
+        return -1;
+    return xc_find(c, s);
+}
+
 /* Integer division and remainder with the interpreter's traps. */
 static void emit_divrem(jc *c, const olw_cell *ip, bool w, bool is_signed, bool rem)
 {
@@ -339,7 +384,9 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
             c->failed = true;
         if (delta)
             x64_alu_imm(b, true, ALU_SUB, RBX, delta);
-        reload_memory(c);
+        /* no reload_memory: the callee is code of this same instance, which
+         * keeps r13/r14 up to date itself (it reloads after everything that
+         * may change the memory), so they are right when it returns */
         charge(c, ip[3].u);
         return 4;
     }
@@ -382,7 +429,7 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
         x64_rr(b, 0, false, 0xFF, 1, 2, RAX); /* call rax */
         if (delta)
             x64_alu_imm(b, true, ALU_SUB, RBX, delta);
-        reload_memory(c);
+        /* same instance: r13/r14 are already right (see WOP_CALL) */
         size_t done = x64_jmp(b);
         x64_patch(b, slow1, b->len);
         x64_patch(b, slow2, b->len);
@@ -439,6 +486,10 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
     case WOP_LOAD32: case WOP_LOAD64: case WOP_LOAD8_S32: case WOP_LOAD8_U32: case WOP_LOAD16_S32:
     case WOP_LOAD16_U32: case WOP_LOAD8_S64: case WOP_LOAD16_S64: case WOP_LOAD32_S64:
         load(c, false, RAX, ip, 2);
+        if (op == WOP_LOAD64 && next_reads_f64(c, ip[1].u)) {
+            emit_load_f64(c, ip, mem_operand(c, ip[3].u, 8));
+            return 4;
+        }
         emit_load(c, op, mem_operand(c, ip[3].u, load_size(op)));
         store_result(c, ip, RAX);
         return 4;
@@ -448,19 +499,34 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
         int kind = op - WOP_LOAD32_ADD + WOP_LOAD32;
         load(c, false, RAX, ip, 2);
         rm_slot(c, false, 0x03, 1, RAX, ip, 3);
+        if (kind == WOP_LOAD64 && next_reads_f64(c, ip[1].u)) {
+            emit_load_f64(c, ip, mem_operand(c, ip[4].u, 8));
+            return 5;
+        }
         emit_load(c, kind, mem_operand(c, ip[4].u, load_size(kind)));
         store_result(c, ip, RAX);
         return 5;
     }
-    case WOP_STORE32: case WOP_STORE64: case WOP_STORE8: case WOP_STORE16:
+    case WOP_STORE32: case WOP_STORE64: case WOP_STORE8: case WOP_STORE16: {
+        int x = op == WOP_STORE64 ? f64_only(c, ip[2].u) : -1;
         load(c, false, RAX, ip, 1);
+        if (x >= 0) {
+            x64_rm(b, 0xF2, false, 0x0F11, 2, x, mem_operand(c, ip[3].u, 8)); /* movsd [m], xmm */
+            return 4;
+        }
         load(c, true, RCX, ip, 2);
         emit_store(c, op, mem_operand(c, ip[3].u, store_size(op)));
         return 4;
+    }
     case WOP_STORE32_ADD: case WOP_STORE64_ADD: case WOP_STORE8_ADD: case WOP_STORE16_ADD: {
         int kind = op - WOP_STORE32_ADD + WOP_STORE32;
+        int x = kind == WOP_STORE64 ? f64_only(c, ip[3].u) : -1;
         load(c, false, RAX, ip, 1);
         rm_slot(c, false, 0x03, 1, RAX, ip, 2);
+        if (x >= 0) {
+            x64_rm(b, 0xF2, false, 0x0F11, 2, x, mem_operand(c, ip[4].u, 8));
+            return 5;
+        }
         load(c, true, RCX, ip, 3);
         emit_store(c, kind, mem_operand(c, ip[4].u, store_size(kind)));
         return 5;
