@@ -171,6 +171,7 @@ static void emit_prologue(jc *c, const olw_compiled_func *cf)
 static bool compile_func(jc *c, const olw_compiled_func *cf)
 {
     c->code = cf->code;
+    c->cf = cf;
     c->ncells = cf->ncells;
     c->nbr = c->nfs = 0;
     uint32_t *pos = malloc((cf->ncells + 1) * sizeof *pos);

@@ -47,6 +47,7 @@ typedef struct jc {
     bool failed;
     /* per function */
     const olw_cell *code;
+    const olw_compiled_func *cf;
     size_t ncells;
     fixup *br;
     size_t nbr, capbr;
@@ -248,6 +249,17 @@ static inline void store_result(jc *c, const olw_cell *ip, int reg)
  * may use it (nothing emitted since its start). */
 static inline bool cached(jc *c, uint64_t s) { return c->cache_in == (int64_t)s && c->b.len == c->instr_start; }
 
+/* Whether slot s is one of the function's constant slots (after the
+ * locals: filled on entry, never written), and its value. */
+static inline bool const_slot(const jc *c, uint64_t s, uint64_t *v)
+{
+    uint64_t first = (uint64_t)c->cf->nparams + c->cf->nlocals;
+    if (s < first || s - first >= c->cf->nconsts)
+        return false;
+    *v = c->cf->consts[s - first];
+    return true;
+}
+
 /* reg = slot k of the instruction (w: all 64 bits, else the low 32
  * zero-extended), from rax when rax already holds it. */
 static inline void load(jc *c, bool w, int reg, const olw_cell *ip, int k)
@@ -265,6 +277,47 @@ static inline void load(jc *c, bool w, int reg, const olw_cell *ip, int k)
         x64_rr(&c->b, 0, w, 0x89, 1, r, reg); /* mov reg, cache_reg (32 bits: zero-extends) */
     else
         x64_load(&c->b, w, reg, slot(c, ip, k));
+}
+
+/* reg = slot k for a 32-bit operation on reg, which ignores (and clears)
+ * the upper half: the zero-extension of load() is not needed. */
+static inline void load32(jc *c, int reg, const olw_cell *ip, int k)
+{
+    if (reg == RAX && cached(c, ip[k].u)) {
+        c->cache_in = -1;
+        return;
+    }
+    load(c, false, reg, ip, k);
+}
+
+/* `op reg, slot k` for an ALU op (opc: add 03, or 0B, and 23, sub 2B,
+ * xor 33, cmp 3B, imul 0FAF): with an immediate when the slot is a
+ * constant that fits one, else as rm_slot. */
+static inline void alu_slot(jc *c, bool w, uint32_t opc, int oplen, int reg, const olw_cell *ip, int k)
+{
+    uint64_t v;
+    if (const_slot(c, ip[k].u, &v) && (!w || v == (uint64_t)(int64_t)(int32_t)v)) {
+        int ext = -1;
+        switch (opc) {
+        case 0x03: ext = ALU_ADD; break;
+        case 0x0B: ext = ALU_OR; break;
+        case 0x23: ext = ALU_AND; break;
+        case 0x2B: ext = ALU_SUB; break;
+        case 0x33: ext = ALU_XOR; break;
+        case 0x3B: ext = ALU_CMP; break;
+        default: break;
+        }
+        if (ext >= 0) {
+            x64_alu_imm(&c->b, w, ext, reg, (int32_t)v);
+            return;
+        }
+        if (opc == 0x0FAF) {
+            x64_rr(&c->b, 0, w, 0x69, 1, reg, reg); /* imul reg, reg, imm32 */
+            x64_u32(&c->b, (uint32_t)v);
+            return;
+        }
+    }
+    rm_slot(c, w, opc, oplen, reg, ip, k);
 }
 
 static inline void trap_if(jc *c, int cc, olw_trap_code code) { x64_jcc_to(&c->b, cc, c->trap_stub[code]); }

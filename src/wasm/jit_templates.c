@@ -34,8 +34,11 @@ static int cmp_cc(int k)
 /* cmp a, b of width w (slots in cells ka, kb) */
 static void emit_cmp(jc *c, const olw_cell *ip, bool w, int ka, int kb)
 {
-    load(c, w, RAX, ip, ka);
-    rm_slot(c, w, 0x3B, 1, RAX, ip, kb);
+    if (w)
+        load(c, true, RAX, ip, ka);
+    else
+        load32(c, RAX, ip, ka);
+    alu_slot(c, w, 0x3B, 1, RAX, ip, kb);
 }
 
 /* A conditional branch: `cc` holds when taken. Cells: off at k, taken k+1,
@@ -208,16 +211,29 @@ static void emit_divrem(jc *c, const olw_cell *ip, bool w, bool is_signed, bool 
 /* Binary integer ALU op: opc is the `op reg, r/m` opcode. */
 static void emit_alu(jc *c, const olw_cell *ip, bool w, uint32_t opc, int oplen)
 {
-    load(c, w, RAX, ip, 2);
-    rm_slot(c, w, opc, oplen, RAX, ip, 3);
+    if (w)
+        load(c, true, RAX, ip, 2);
+    else
+        load32(c, RAX, ip, 2);
+    alu_slot(c, w, opc, oplen, RAX, ip, 3);
     store_result(c, ip, RAX);
 }
 
 static void emit_shift(jc *c, const olw_cell *ip, bool w, int ext)
 {
-    load(c, w, RAX, ip, 2);
-    load(c, false, RCX, ip, 3);
-    x64_rr(&c->b, 0, w, 0xD3, 1, ext, RAX);
+    uint64_t v;
+    bool imm = const_slot(c, ip[3].u, &v) && (v & (w ? 63 : 31)) != 0;
+    if (imm && !w)
+        load32(c, RAX, ip, 2); /* a shift by a nonzero count writes eax: zero-extends */
+    else
+        load(c, w, RAX, ip, 2);
+    if (imm) { /* shift by a constant: the count masked as the CPU does */
+        x64_rr(&c->b, 0, w, 0xC1, 1, ext, RAX);
+        x64_byte(&c->b, (uint8_t)(v & (w ? 63 : 31)));
+    } else {
+        load(c, false, RCX, ip, 3);
+        x64_rr(&c->b, 0, w, 0xD3, 1, ext, RAX);
+    }
     store_result(c, ip, RAX);
 }
 
@@ -497,8 +513,8 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
     case WOP_LOAD16_S32_ADD: case WOP_LOAD16_U32_ADD: case WOP_LOAD8_S64_ADD: case WOP_LOAD16_S64_ADD:
     case WOP_LOAD32_S64_ADD: {
         int kind = op - WOP_LOAD32_ADD + WOP_LOAD32;
-        load(c, false, RAX, ip, 2);
-        rm_slot(c, false, 0x03, 1, RAX, ip, 3);
+        load32(c, RAX, ip, 2);
+        alu_slot(c, false, 0x03, 1, RAX, ip, 3);
         if (kind == WOP_LOAD64 && next_reads_f64(c, ip[1].u)) {
             emit_load_f64(c, ip, mem_operand(c, ip[4].u, 8));
             return 5;
@@ -521,8 +537,8 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
     case WOP_STORE32_ADD: case WOP_STORE64_ADD: case WOP_STORE8_ADD: case WOP_STORE16_ADD: {
         int kind = op - WOP_STORE32_ADD + WOP_STORE32;
         int x = kind == WOP_STORE64 ? f64_only(c, ip[3].u) : -1;
-        load(c, false, RAX, ip, 1);
-        rm_slot(c, false, 0x03, 1, RAX, ip, 2);
+        load32(c, RAX, ip, 1);
+        alu_slot(c, false, 0x03, 1, RAX, ip, 2);
         if (x >= 0) {
             x64_rm(b, 0xF2, false, 0x0F11, 2, x, mem_operand(c, ip[4].u, 8));
             return 5;
@@ -567,18 +583,25 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
     case WOP_I64_REM_S: emit_divrem(c, ip, true, true, true); return 4;
     case WOP_I64_REM_U: emit_divrem(c, ip, true, false, true); return 4;
     case WOP_I32_ADD3:
-        load(c, false, RAX, ip, 2);
-        rm_slot(c, false, 0x03, 1, RAX, ip, 3);
-        rm_slot(c, false, 0x03, 1, RAX, ip, 4);
+        load32(c, RAX, ip, 2);
+        alu_slot(c, false, 0x03, 1, RAX, ip, 3);
+        alu_slot(c, false, 0x03, 1, RAX, ip, 4);
         store_result(c, ip, RAX);
         return 5;
-    case WOP_I32_SHL_ADD:
-        load(c, false, RAX, ip, 2);
-        load(c, false, RCX, ip, 3);
-        x64_rr(b, 0, false, 0xD3, 1, 4, RAX);
-        rm_slot(c, false, 0x03, 1, RAX, ip, 4);
+    case WOP_I32_SHL_ADD: {
+        uint64_t v;
+        load32(c, RAX, ip, 2);
+        if (const_slot(c, ip[3].u, &v)) {
+            x64_rr(b, 0, false, 0xC1, 1, 4, RAX); /* shl eax, imm8 */
+            x64_byte(b, (uint8_t)(v & 31));
+        } else {
+            load(c, false, RCX, ip, 3);
+            x64_rr(b, 0, false, 0xD3, 1, 4, RAX);
+        }
+        alu_slot(c, false, 0x03, 1, RAX, ip, 4);
         store_result(c, ip, RAX);
         return 5;
+    }
     case WOP_I32_WRAP_I64:
     case WOP_I64_EXTEND_I32_U:
         load(c, false, RAX, ip, 2);
@@ -624,12 +647,22 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
         xc_record(c, ip[1].u, 0);
         return 3;
     case WOP_F64_CONVERT_I32_S:
-        x64_rm(b, 0xF2, false, 0x0F2A, 2, 0, slot(c, ip, 2)); /* cvtsi2sd xmm0, dword [a] */
+        if (cached(c, ip[2].u) || wc_find(c, ip[2].u) >= 0) {
+            load32(c, RAX, ip, 2);
+            x64_rr(b, 0xF2, false, 0x0F2A, 2, 0, RAX); /* cvtsi2sd xmm0, eax */
+        } else {
+            x64_rm(b, 0xF2, false, 0x0F2A, 2, 0, slot(c, ip, 2)); /* cvtsi2sd xmm0, dword [a] */
+        }
         x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
         xc_record(c, ip[1].u, 0);
         return 3;
     case WOP_F64_CONVERT_I64_S:
-        x64_rm(b, 0xF2, true, 0x0F2A, 2, 0, slot(c, ip, 2)); /* cvtsi2sd xmm0, qword [a] */
+        if (cached(c, ip[2].u) || wc_find(c, ip[2].u) >= 0) {
+            load(c, true, RAX, ip, 2);
+            x64_rr(b, 0xF2, true, 0x0F2A, 2, 0, RAX); /* cvtsi2sd xmm0, rax */
+        } else {
+            x64_rm(b, 0xF2, true, 0x0F2A, 2, 0, slot(c, ip, 2)); /* cvtsi2sd xmm0, qword [a] */
+        }
         x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
         xc_record(c, ip[1].u, 0);
         return 3;
@@ -694,8 +727,11 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
     if (op >= WOP_ADD_BR_I32_EQ && op <= WOP_ADD_BR_I64_GE_U) {
         bool w = op >= WOP_ADD_BR_I64_EQ;
         int cc = cmp_cc(op - (w ? WOP_ADD_BR_I64_EQ : WOP_ADD_BR_I32_EQ));
-        load(c, w, RAX, ip, 2);
-        rm_slot(c, w, 0x03, 1, RAX, ip, 3);
+        if (w)
+            load(c, true, RAX, ip, 2);
+        else
+            load32(c, RAX, ip, 2);
+        alu_slot(c, w, 0x03, 1, RAX, ip, 3);
         store_result(c, ip, RAX);
         emit_cmp(c, ip, w, 4, 5);
         cond_branch(c, at, ip, cc, 6, 9);
