@@ -108,8 +108,13 @@ static bool find_landings(jc *c, const olw_compiled_func *cf)
                 : op >= WOP_ADD_BR_I32_EQ && op <= WOP_ADD_BR_I64_GE_U ? 6 : 0;
         if (k) {
             int64_t to = (int64_t)at + ip[k].i;
-            if (to >= 0 && (size_t)to <= cf->ncells)
+            if (to >= 0 && (size_t)to <= cf->ncells) {
                 c->landing[to] = 1;
+                if ((size_t)to <= at) { /* a loop: cells to..at one deeper */
+                    c->depth[to]++;
+                    c->depth[at + 1]--;
+                }
+            }
         } else if (op == WOP_BR_TABLE) {
             for (uint64_t e = 0; e < ip[5].u; e++) {
                 int64_t to = (int64_t)at + ip[6 + 3 * e].i;
@@ -119,6 +124,130 @@ static bool find_landings(jc *c, const olw_compiled_func *cf)
         }
         at += len;
     }
+    return true;
+}
+
+/* Which cells of an instruction are slots read or written as integers
+ * (mask bit k: cell k) and which as f64 values, for choose_pins. */
+static void operand_roles(int op, unsigned *ints, unsigned *f64s)
+{
+    *ints = *f64s = 0;
+    if (op >= WOP_I32_EQZ && op <= WOP_I64_GE_U) {
+        *ints = 0xE; /* dst, a, b (the eqz have only dst, a: cell 3 is past them) */
+        return;
+    }
+    if ((op >= WOP_LOAD32 && op <= WOP_LOAD32_S64) || (op >= WOP_STORE32 && op <= WOP_STORE16) ||
+        (op >= WOP_BR_I32_EQ && op <= WOP_BR_I64_GE_U)) {
+        *ints = 0x6; /* cell 3 is an offset */
+        return;
+    }
+    if ((op >= WOP_LOAD32_ADD && op <= WOP_LOAD32_S64_ADD) || (op >= WOP_STORE32_ADD && op <= WOP_STORE16_ADD)) {
+        *ints = 0xE;
+        return;
+    }
+    if (op >= WOP_ADD_BR_I32_EQ && op <= WOP_ADD_BR_I64_GE_U) {
+        *ints = 0x3E;
+        return;
+    }
+    switch (op) {
+    case WOP_BR_IF: case WOP_BR_UNLESS:
+        *ints = 0x2;
+        return;
+    case WOP_I32_ADD: case WOP_I32_SUB: case WOP_I32_MUL: case WOP_I32_AND: case WOP_I32_OR: case WOP_I32_XOR:
+    case WOP_I64_ADD: case WOP_I64_SUB: case WOP_I64_MUL: case WOP_I64_AND: case WOP_I64_OR: case WOP_I64_XOR:
+    case WOP_I32_SHL: case WOP_I32_SHR_S: case WOP_I32_SHR_U: case WOP_I32_ROTL: case WOP_I32_ROTR:
+    case WOP_I64_SHL: case WOP_I64_SHR_S: case WOP_I64_SHR_U: case WOP_I64_ROTL: case WOP_I64_ROTR:
+        *ints = 0xE;
+        return;
+    case WOP_I32_ADD3: case WOP_I32_SHL_ADD:
+        *ints = 0x1E;
+        return;
+    case WOP_I32_WRAP_I64: case WOP_I64_EXTEND_I32_U:
+        *ints = 0x6;
+        return;
+    case WOP_F64_ADD: case WOP_F64_SUB: case WOP_F64_MUL: case WOP_F64_DIV:
+        *f64s = 0xE;
+        return;
+    case WOP_F64_EQ: case WOP_F64_NE: case WOP_F64_LT: case WOP_F64_GT: case WOP_F64_LE: case WOP_F64_GE:
+        *f64s = 0xC;
+        return;
+    case WOP_F64_MUL_ADD: case WOP_F64_ADD_MUL: case WOP_F64_MUL_SUB: case WOP_F64_SUB_MUL:
+        *f64s = 0x1E;
+        return;
+    case WOP_F64_SQRT:
+        *f64s = 0x6;
+        return;
+    case WOP_F64_CONVERT_I32_S: case WOP_F64_CONVERT_I64_S: case WOP_F64_CONVERT_I32_U:
+        *f64s = 0x2;
+        return;
+    default:
+        return;
+    }
+}
+
+/* Picks the pinned locals (jit_internal.h): the params and declared locals
+ * with the most integer (f64) operand uses inside loops, weighted 8x per
+ * loop level, at least two uses in a loop. */
+static bool choose_pins(jc *c, const olw_compiled_func *cf)
+{
+    for (int i = 0; i < 2; i++)
+        c->pin_i[i] = c->pin_x[i] = -1;
+    c->wc_n = c->xc_n = 6;
+    uint64_t nloc = (uint64_t)cf->nparams + cf->nlocals;
+    if (nloc == 0)
+        return true;
+    bool loops = false;
+    for (size_t at = 0; at <= cf->ncells && !loops; at++)
+        loops = c->depth[at] != 0;
+    if (!loops)
+        return true;
+    uint64_t *score = calloc(2 * nloc, sizeof *score); /* [s]: integer uses, [nloc + s]: f64 uses */
+    if (!score)
+        return false;
+    int32_t d = 0;
+    size_t next = 1;
+    for (size_t at = 0; at < cf->ncells; at++) {
+        d += c->depth[at];
+        if (at != next)
+            continue;
+        int op = c->ops[at];
+        size_t len = instr_len(cf->code + at, op, cf->ncells - at);
+        next = at + len;
+        if (d <= 0)
+            continue;
+        uint64_t w = (uint64_t)1 << (3 * (d < 4 ? d : 4));
+        unsigned ints, f64s;
+        operand_roles(op, &ints, &f64s);
+        for (size_t k = 1; k < 6 && k < len; k++) {
+            uint64_t sl = cf->code[at + k].u;
+            if ((ints >> k) & 1 && sl < nloc)
+                score[sl] += w;
+            if ((f64s >> k) & 1 && sl < nloc)
+                score[nloc + sl] += w;
+        }
+    }
+    for (int kind = 0; kind < 2; kind++) {
+        int64_t *pins = kind ? c->pin_x : c->pin_i;
+        for (int i = 0; i < 2; i++) {
+            uint64_t best = 16; /* two uses at one loop level */
+            int64_t pick = -1;
+            for (uint64_t sl = 0; sl < nloc; sl++) {
+                uint64_t mine = score[kind * nloc + sl], other = score[(1 - kind) * nloc + sl];
+                if (mine >= best && mine > other && sl != (uint64_t)pins[0]) {
+                    best = mine;
+                    pick = (int64_t)sl;
+                }
+            }
+            pins[i] = pick;
+            if (pick < 0)
+                break;
+            if (kind)
+                c->xc_n--;
+            else
+                c->wc_n--;
+        }
+    }
+    free(score);
     return true;
 }
 
@@ -166,6 +295,7 @@ static void emit_prologue(jc *c, const olw_compiled_func *cf)
         x64_byte(b, 0x48);
         x64_byte(b, 0xA5);
     }
+    pin_reload_all(c);
 }
 
 static bool compile_func(jc *c, const olw_compiled_func *cf)
@@ -180,12 +310,15 @@ static bool compile_func(jc *c, const olw_compiled_func *cf)
     memset(pos, 0xff, (cf->ncells + 1) * sizeof *pos);
     c->landing = calloc(cf->ncells + 1, 1);
     c->ops = malloc((cf->ncells + 1) * sizeof *c->ops);
-    if (!c->landing || !c->ops || !find_landings(c, cf)) {
+    c->depth = calloc(cf->ncells + 2, sizeof *c->depth);
+    if (!c->landing || !c->ops || !c->depth || !find_landings(c, cf) || !choose_pins(c, cf)) {
         free(pos);
         free(c->landing);
         free(c->ops);
+        free(c->depth);
         c->landing = NULL;
         c->ops = NULL;
+        c->depth = NULL;
         return false;
     }
     c->rax_slot = -1;
@@ -254,8 +387,10 @@ static bool compile_func(jc *c, const olw_compiled_func *cf)
     free(pos);
     free(c->landing);
     free(c->ops);
+    free(c->depth);
     c->landing = NULL;
     c->ops = NULL;
+    c->depth = NULL;
     return !c->failed && !c->b.oom;
 }
 

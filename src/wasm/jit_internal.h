@@ -57,6 +57,7 @@ typedef struct jc {
     uint32_t ticks;  /* olw_load_interrupted's counter */
     uint8_t *landing; /* [ncells + 1]: 1 where a branch lands */
     int16_t *ops;     /* [ncells]: the op of the instruction starting at each cell (find_landings) */
+    int32_t *depth;   /* [ncells + 2]: loop nesting, as differences (+1 at a loop's head, -1 after its back edge) */
     int64_t rax_slot;  /* the slot rax was last stored to, or -1 */
     size_t rax_end;    /* b.len right after that store */
     int64_t cache_in;  /* rax_slot at the start of this instruction, or -1 */
@@ -67,6 +68,12 @@ typedef struct jc {
     unsigned wc_next;
     int64_t xc_slot[6]; /* the same for f64 values in xmm2..xmm7 */
     unsigned xc_next;
+    /* Pinned locals (see pin_*): loop-carried locals whose register is
+     * right everywhere in the function. wc_n/xc_n: the cache registers
+     * left to the round-robin caches (the pins take the last ones). */
+    int64_t pin_i[2]; /* slots pinned to r11, r10 (-1: none) */
+    int64_t pin_x[2]; /* slots pinned to xmm7, xmm6 */
+    unsigned wc_n, xc_n;
     size_t instr_start;
     /* the next instructions of the same straight-line run (op -1: none,
      * or a branch target), for templates that look ahead */
@@ -130,8 +137,63 @@ static inline void wc_reset(jc *c)
         c->wc_slot[i] = c->xc_slot[i] = -1;
 }
 
+/* ---- pinned locals ---------------------------------------------------------
+ * Up to two integer and two f64 locals (params or declared locals) that the
+ * function uses most inside loops live in registers for the whole function,
+ * write-through like the caches: every write of the slot also sets the
+ * register (wc_record, xc_record, CONST, move_slots), and after anything
+ * that clobbers caller-saved registers (a call, a helper) they are reloaded
+ * from the frame. So the register equals the slot at every instruction,
+ * branch targets included, and reads use it: a loop counter or an
+ * accumulator no longer goes through memory (a store-to-load forwarding
+ * delay) on every iteration. */
+static const int pin_iregs[2] = {R11, R10};
+static const int pin_xregs[2] = {7, 6};
+
+static inline int pin_reg(const jc *c, uint64_t s)
+{
+    for (int i = 0; i < 2; i++)
+        if (c->pin_i[i] == (int64_t)s)
+            return pin_iregs[i];
+    return -1;
+}
+
+static inline int pin_xreg(const jc *c, uint64_t s)
+{
+    for (int i = 0; i < 2; i++)
+        if (c->pin_x[i] == (int64_t)s)
+            return pin_xregs[i];
+    return -1;
+}
+
+/* Reloads the register of pinned slot s (if any) from the frame. */
+static inline void pin_reload(jc *c, uint64_t s)
+{
+    int r = pin_reg(c, s);
+    if (r >= 0)
+        x64_load(&c->b, true, r, slot_n(c, s));
+    r = pin_xreg(c, s);
+    if (r >= 0)
+        x64_rm(&c->b, 0xF2, false, 0x0F10, 2, r, slot_n(c, s)); /* movsd xmm, [s] */
+}
+
+/* After a call or helper (caller-saved registers clobbered, any slot
+ * possibly written): every pinned register from the frame. */
+static inline void pin_reload_all(jc *c)
+{
+    for (int i = 0; i < 2; i++) {
+        if (c->pin_i[i] >= 0)
+            pin_reload(c, (uint64_t)c->pin_i[i]);
+        if (c->pin_x[i] >= 0)
+            pin_reload(c, (uint64_t)c->pin_x[i]);
+    }
+}
+
 static inline int wc_find(const jc *c, uint64_t s)
 {
+    int p = pin_reg(c, s);
+    if (p >= 0)
+        return p;
     for (int i = 0; i < 6; i++)
         if (c->wc_slot[i] == (int64_t)s)
             return wc_regs[i];
@@ -153,13 +215,29 @@ static inline void wc_forget(jc *c, uint64_t s)
 static inline void xc_record(jc *c, uint64_t s, int x)
 {
     wc_forget(c, s);
-    unsigned i = c->xc_next++ % 6;
+    int p = pin_xreg(c, s);
+    if (p >= 0) {
+        if (p != x)
+            x64_rr(&c->b, 0x66, false, 0x0F28, 2, p, x); /* movapd xmmP, xmm(x) */
+        return;
+    }
+    p = pin_reg(c, s);
+    if (p >= 0) {
+        x64_rr(&c->b, 0x66, true, 0x0F7E, 2, x, p); /* movq rP, xmm(x) */
+        return;
+    }
+    if (c->xc_n == 0)
+        return;
+    unsigned i = c->xc_next++ % c->xc_n;
     x64_rr(&c->b, 0x66, false, 0x0F28, 2, 2 + (int)i, x); /* movapd xmm(2+i), xmm(x) */
     c->xc_slot[i] = (int64_t)s;
 }
 
 static inline int xc_find(const jc *c, uint64_t s)
 {
+    int p = pin_xreg(c, s);
+    if (p >= 0)
+        return p;
     for (int i = 0; i < 6; i++)
         if (c->xc_slot[i] == (int64_t)s)
             return 2 + i;
@@ -184,7 +262,20 @@ static inline void xrm_slot(jc *c, uint8_t prefix, uint32_t opc, int xreg, const
 static inline void wc_record(jc *c, uint64_t s, int reg)
 {
     wc_forget(c, s);
-    unsigned i = c->wc_next++ % 6;
+    int p = pin_reg(c, s);
+    if (p >= 0) {
+        if (p != reg)
+            x64_rr(&c->b, 0, true, 0x89, 1, reg, p); /* mov rP, reg */
+        return;
+    }
+    p = pin_xreg(c, s);
+    if (p >= 0) {
+        x64_rr(&c->b, 0x66, true, 0x0F6E, 2, p, reg); /* movq xmmP, reg */
+        return;
+    }
+    if (c->wc_n == 0)
+        return;
+    unsigned i = c->wc_next++ % c->wc_n;
     x64_rr(&c->b, 0, true, 0x89, 1, reg, wc_regs[i]); /* mov cache_reg, reg */
     c->wc_slot[i] = (int64_t)s;
 }
@@ -404,14 +495,20 @@ static inline void move_slots(jc *c, uint64_t dst, uint64_t src, uint64_t n)
             x64_load(b, true, RAX, slot_n(c, src + i));
             x64_store(b, true, slot_n(c, dst + i), RAX);
         }
-        return;
+    } else {
+        x64_rm(b, 0, true, 0x8D, 1, RSI, slot_n(c, src)); /* lea rsi, src */
+        x64_rm(b, 0, true, 0x8D, 1, RDI, slot_n(c, dst));
+        x64_mov_imm(b, RCX, n);
+        x64_byte(b, 0xF3); /* rep movsq: ascending, right for dst < src */
+        x64_byte(b, 0x48);
+        x64_byte(b, 0xA5);
     }
-    x64_rm(b, 0, true, 0x8D, 1, RSI, slot_n(c, src)); /* lea rsi, src */
-    x64_rm(b, 0, true, 0x8D, 1, RDI, slot_n(c, dst));
-    x64_mov_imm(b, RCX, n);
-    x64_byte(b, 0xF3); /* rep movsq: ascending, right for dst < src */
-    x64_byte(b, 0x48);
-    x64_byte(b, 0xA5);
+    for (int i = 0; i < 2; i++) {
+        if (c->pin_i[i] >= (int64_t)dst && (uint64_t)c->pin_i[i] - dst < n)
+            pin_reload(c, (uint64_t)c->pin_i[i]);
+        if (c->pin_x[i] >= (int64_t)dst && (uint64_t)c->pin_x[i] - dst < n)
+            pin_reload(c, (uint64_t)c->pin_x[i]);
+    }
 }
 
 /* Calls fn(ctx, fp, ip, op) (olw_jit_step or olw_jit_call_ref): fuel and
@@ -429,6 +526,7 @@ static inline void call_helper(jc *c, const void *fn, const olw_cell *ip, int op
     x64_rr(b, 0, false, 0x85, 1, RAX, RAX); /* test eax, eax */
     x64_jcc_to(b, CC_NE, c->trap_common);
     reload_memory(c);
+    pin_reload_all(c);
 }
 
 /* jit_templates.c: emits the instruction at cell `at` (op, a pair counted

@@ -403,6 +403,7 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
         /* no reload_memory: the callee is code of this same instance, which
          * keeps r13/r14 up to date itself (it reloads after everything that
          * may change the memory), so they are right when it returns */
+        pin_reload_all(c);
         charge(c, ip[3].u);
         return 4;
     }
@@ -446,6 +447,7 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
         if (delta)
             x64_alu_imm(b, true, ALU_SUB, RBX, delta);
         /* same instance: r13/r14 are already right (see WOP_CALL) */
+        pin_reload_all(c);
         size_t done = x64_jmp(b);
         x64_patch(b, slow1, b->len);
         x64_patch(b, slow2, b->len);
@@ -472,6 +474,7 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
     case WOP_CONST:
         x64_store_imm(b, slot(c, ip, 1), ip[2].u, RAX);
         wc_forget(c, ip[1].u);
+        pin_reload(c, ip[1].u);
         return 3;
     case WOP_SELECT:
         load(c, true, RAX, ip, 3);
