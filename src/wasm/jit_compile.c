@@ -190,7 +190,7 @@ static void operand_roles(int op, unsigned *ints, unsigned *f64s)
  * loop level, at least two uses in a loop. */
 static bool choose_pins(jc *c, const olw_compiled_func *cf)
 {
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < JIT_PINS; i++)
         c->pin_i[i] = c->pin_x[i] = -1;
     c->wc_n = c->xc_n = 6;
     uint64_t nloc = (uint64_t)cf->nparams + cf->nlocals;
@@ -228,12 +228,12 @@ static bool choose_pins(jc *c, const olw_compiled_func *cf)
     }
     for (int kind = 0; kind < 2; kind++) {
         int64_t *pins = kind ? c->pin_x : c->pin_i;
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < (kind ? JIT_PINS_X : JIT_PINS_I); i++) {
             uint64_t best = 16; /* two uses at one loop level */
             int64_t pick = -1;
             for (uint64_t sl = 0; sl < nloc; sl++) {
                 uint64_t mine = score[kind * nloc + sl], other = score[(1 - kind) * nloc + sl];
-                if (mine >= best && mine > other && sl != (uint64_t)pins[0]) {
+                if (mine >= best && mine > other) {
                     best = mine;
                     pick = (int64_t)sl;
                 }
@@ -241,6 +241,7 @@ static bool choose_pins(jc *c, const olw_compiled_func *cf)
             pins[i] = pick;
             if (pick < 0)
                 break;
+            score[kind * nloc + (uint64_t)pick] = 0; /* taken */
             if (kind)
                 c->xc_n--;
             else
@@ -257,7 +258,7 @@ static void emit_prologue(jc *c, const olw_compiled_func *cf)
 {
     x64_buf *b = &c->b;
     x64_alu_imm(b, true, ALU_SUB, RSP, 8); /* keeps calls to C 16-byte aligned */
-    x64_alu_mem_imm(b, true, ALU_CMP, CTX(depth_left), 0);
+    x64_rr(b, 0, true, 0x85, 1, RBP, RBP); /* test rbp, rbp: depth_left */
     trap_if(c, CC_E, OLW_TRAP_STACK_EXHAUSTED);
     /* the machine stack: never reached with the default call depth, but a
      * store may allow any depth, and a thread's stack is finite */
@@ -268,7 +269,7 @@ static void emit_prologue(jc *c, const olw_compiled_func *cf)
     trap_if(c, CC_A, OLW_TRAP_STACK_EXHAUSTED);
     check_interrupt(c);
     charge(c, cf->code[0].u);
-    x64_rm(b, 0, true, 0xFF, 1, 1, CTX(depth_left)); /* dec */
+    x64_rr(b, 0, true, 0xFF, 1, 1, RBP); /* dec rbp */
     uint64_t p = cf->nparams;
     if (cf->nlocals <= 16) {
         if (cf->nlocals)
@@ -420,8 +421,7 @@ static void emit_runtime(jc *c, olw_jit_code *out)
     x64_rm(b, 0, true, 0x8D, 1, RBX, x64_m(RSI, FP_BIAS)); /* lea rbx, [fp + FP_BIAS] */
     x64_rm(b, 0, false, 0xFF, 1, 6, CTX(entry_rsp)); /* push qword [entry_rsp] */
     x64_store(b, true, CTX(entry_rsp), RSP);
-    x64_load(b, true, RBP, CTX(store));
-    x64_rm(b, 0, true, 0x8D, 1, RBP, x64_m(RBP, (int32_t)offsetof(olw_store, interrupt)));
+    x64_load(b, true, RBP, CTX(depth_left));
     x64_load(b, true, R15, CTX(fuel));
     bool had = c->has_memory;
     c->has_memory = true;

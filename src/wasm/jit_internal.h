@@ -19,6 +19,15 @@
  * one-byte displacement: smaller code, compiled faster. */
 #define FP_BIAS 128
 
+/* Registers for pinned locals, of each kind (see pin_reg). */
+#define JIT_PINS 4 /* room for */
+#ifndef JIT_PINS_I
+#define JIT_PINS_I 2 /* used: integer pins */
+#endif
+#ifndef JIT_PINS_X
+#define JIT_PINS_X 2 /* f64 pins */
+#endif
+
 #define CTX(field) x64_m(R12, (int32_t)offsetof(olw_jit_ctx, field))
 
 typedef struct fixup {
@@ -71,8 +80,8 @@ typedef struct jc {
     /* Pinned locals (see pin_*): loop-carried locals whose register is
      * right everywhere in the function. wc_n/xc_n: the cache registers
      * left to the round-robin caches (the pins take the last ones). */
-    int64_t pin_i[2]; /* slots pinned to r11, r10 (-1: none) */
-    int64_t pin_x[2]; /* slots pinned to xmm7, xmm6 */
+    int64_t pin_i[JIT_PINS]; /* slots pinned to r11, r10, ... (-1: none) */
+    int64_t pin_x[JIT_PINS]; /* slots pinned to xmm7, xmm6, ... */
     unsigned wc_n, xc_n;
     size_t instr_start;
     /* the next instructions of the same straight-line run (op -1: none,
@@ -147,12 +156,13 @@ static inline void wc_reset(jc *c)
  * branch targets included, and reads use it: a loop counter or an
  * accumulator no longer goes through memory (a store-to-load forwarding
  * delay) on every iteration. */
-static const int pin_iregs[2] = {R11, R10};
-static const int pin_xregs[2] = {7, 6};
+static const int pin_iregs[4] = {R11, R10, R9, R8};
+static const int pin_xregs[4] = {7, 6, 5, 4};
+_Static_assert(JIT_PINS <= 4, "at most 4 pins of each kind");
 
 static inline int pin_reg(const jc *c, uint64_t s)
 {
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < JIT_PINS; i++)
         if (c->pin_i[i] == (int64_t)s)
             return pin_iregs[i];
     return -1;
@@ -160,7 +170,7 @@ static inline int pin_reg(const jc *c, uint64_t s)
 
 static inline int pin_xreg(const jc *c, uint64_t s)
 {
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < JIT_PINS; i++)
         if (c->pin_x[i] == (int64_t)s)
             return pin_xregs[i];
     return -1;
@@ -181,7 +191,7 @@ static inline void pin_reload(jc *c, uint64_t s)
  * possibly written): every pinned register from the frame. */
 static inline void pin_reload_all(jc *c)
 {
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < JIT_PINS; i++) {
         if (c->pin_i[i] >= 0)
             pin_reload(c, (uint64_t)c->pin_i[i]);
         if (c->pin_x[i] >= 0)
@@ -442,7 +452,8 @@ static inline void charge(jc *c, uint64_t cost)
 
 static inline void check_interrupt(jc *c)
 {
-    x64_alu_mem_imm(&c->b, false, ALU_CMP, x64_m(RBP, 0), 0);
+    x64_load(&c->b, true, RDX, CTX(interrupt));
+    x64_alu_mem_imm(&c->b, false, ALU_CMP, x64_m(RDX, 0), 0);
     trap_if(c, CC_NE, OLW_TRAP_INTERRUPTED);
 }
 
@@ -503,7 +514,7 @@ static inline void move_slots(jc *c, uint64_t dst, uint64_t src, uint64_t n)
         x64_byte(b, 0x48);
         x64_byte(b, 0xA5);
     }
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < JIT_PINS; i++) {
         if (c->pin_i[i] >= (int64_t)dst && (uint64_t)c->pin_i[i] - dst < n)
             pin_reload(c, (uint64_t)c->pin_i[i]);
         if (c->pin_x[i] >= (int64_t)dst && (uint64_t)c->pin_x[i] - dst < n)
@@ -517,6 +528,7 @@ static inline void call_helper(jc *c, const void *fn, const olw_cell *ip, int op
 {
     x64_buf *b = &c->b;
     x64_store(b, true, CTX(fuel), R15);
+    x64_store(b, true, CTX(depth_left), RBP); /* for frame_top() and nested entries */
     x64_rr(b, 0, true, 0x89, 1, R12, RDI); /* mov rdi, r12 */
     x64_rm(b, 0, true, 0x8D, 1, RSI, x64_m(RBX, -FP_BIAS)); /* lea rsi, fp */
     x64_mov_imm(b, RDX, (uint64_t)(uintptr_t)ip);

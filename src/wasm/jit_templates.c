@@ -380,7 +380,7 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
         uint64_t n = ip[1].u, src = ip[2].u;
         if (src != 0)
             move_slots(c, 0, src, n);
-        x64_rm(b, 0, true, 0xFF, 1, 0, CTX(depth_left)); /* inc */
+        x64_rr(b, 0, true, 0xFF, 1, 0, RBP); /* inc rbp: depth_left */
         x64_alu_imm(b, true, ALU_ADD, RSP, 8);
         x64_byte(b, 0xC3);
         return 3;
