@@ -252,6 +252,147 @@ static bool choose_pins(jc *c, const olw_compiled_func *cf)
     return true;
 }
 
+/* The frame slots an instruction reads (mask of cells) and whether cell 1
+ * is the slot it writes; false for instructions not listed (anything may
+ * happen there: a branch, a call, a helper). */
+static bool instr_slots(int op, unsigned *reads, bool *writes1)
+{
+    *reads = 0;
+    *writes1 = false;
+    if (op >= WOP_I32_EQ && op <= WOP_I64_GE_U) {
+        *reads = 0xC;
+        *writes1 = true;
+        return true;
+    }
+    if (op == WOP_I32_EQZ || op == WOP_I64_EQZ || (op >= WOP_LOAD32 && op <= WOP_LOAD32_S64)) {
+        *reads = 0x4;
+        *writes1 = true;
+        return true;
+    }
+    if (op >= WOP_LOAD32_ADD && op <= WOP_LOAD32_S64_ADD) {
+        *reads = 0xC;
+        *writes1 = true;
+        return true;
+    }
+    if (op >= WOP_STORE32 && op <= WOP_STORE16) {
+        *reads = 0x6;
+        return true;
+    }
+    if (op >= WOP_STORE32_ADD && op <= WOP_STORE16_ADD) {
+        *reads = 0xE;
+        return true;
+    }
+    switch (op) {
+    case WOP_FUEL:
+        return true;
+    case WOP_CONST: case WOP_GLOBAL_GET:
+        *writes1 = true;
+        return true;
+    case WOP_GLOBAL_SET:
+        *reads = 0x4;
+        return true;
+    case WOP_I32_ADD: case WOP_I32_SUB: case WOP_I32_MUL: case WOP_I32_AND: case WOP_I32_OR: case WOP_I32_XOR:
+    case WOP_I64_ADD: case WOP_I64_SUB: case WOP_I64_MUL: case WOP_I64_AND: case WOP_I64_OR: case WOP_I64_XOR:
+    case WOP_I32_SHL: case WOP_I32_SHR_S: case WOP_I32_SHR_U: case WOP_I32_ROTL: case WOP_I32_ROTR:
+    case WOP_I64_SHL: case WOP_I64_SHR_S: case WOP_I64_SHR_U: case WOP_I64_ROTL: case WOP_I64_ROTR:
+    case WOP_I32_DIV_S: case WOP_I32_DIV_U: case WOP_I32_REM_S: case WOP_I32_REM_U:
+    case WOP_I64_DIV_S: case WOP_I64_DIV_U: case WOP_I64_REM_S: case WOP_I64_REM_U:
+    case WOP_F32_ADD: case WOP_F32_SUB: case WOP_F32_MUL: case WOP_F32_DIV:
+    case WOP_F64_ADD: case WOP_F64_SUB: case WOP_F64_MUL: case WOP_F64_DIV:
+    case WOP_F32_EQ: case WOP_F32_NE: case WOP_F32_LT: case WOP_F32_GT: case WOP_F32_LE: case WOP_F32_GE:
+    case WOP_F64_EQ: case WOP_F64_NE: case WOP_F64_LT: case WOP_F64_GT: case WOP_F64_LE: case WOP_F64_GE:
+        *reads = 0xC;
+        *writes1 = true;
+        return true;
+    case WOP_I32_ADD3: case WOP_I32_SHL_ADD: case WOP_SELECT:
+    case WOP_F64_MUL_ADD: case WOP_F64_ADD_MUL: case WOP_F64_MUL_SUB: case WOP_F64_SUB_MUL:
+        *reads = 0x1C;
+        *writes1 = true;
+        return true;
+    case WOP_COPY: case WOP_I32_WRAP_I64: case WOP_I64_EXTEND_I32_U: case WOP_I64_EXTEND_I32_S:
+    case WOP_I64_EXTEND32_S: case WOP_I32_EXTEND8_S: case WOP_I32_EXTEND16_S: case WOP_I64_EXTEND8_S:
+    case WOP_I64_EXTEND16_S: case WOP_F64_SQRT: case WOP_F64_CONVERT_I32_S: case WOP_F64_CONVERT_I64_S:
+    case WOP_F64_CONVERT_I32_U: case WOP_F64_PROMOTE_F32: case WOP_F32_DEMOTE_F64: case WOP_F64_ABS:
+    case WOP_F64_NEG: case WOP_F32_ABS: case WOP_F32_NEG:
+        *reads = 0x4;
+        *writes1 = true;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Instructions whose result (cell 1) goes to the frame through
+ * store_result or store_f64 only, and which keep the register caches. */
+static bool elidable_writer(int op)
+{
+    switch (op) {
+    case WOP_CONST: case WOP_SELECT: case WOP_I32_EXTEND8_S: case WOP_I32_EXTEND16_S: case WOP_I64_EXTEND8_S:
+    case WOP_I64_EXTEND16_S:
+        return false;
+    default: {
+        unsigned r;
+        bool w;
+        return instr_slots(op, &r, &w) && w && wc_keeps(op);
+    }
+    }
+}
+
+/* Instructions that read every operand through load/rm_slot/alu_slot/
+ * xrm_slot (jit_internal.h), which find an elided slot in its register. */
+static bool reads_from_registers(int op)
+{
+    switch (op) {
+    case WOP_I32_EQZ: case WOP_I64_EQZ: case WOP_SELECT: case WOP_I64_EXTEND_I32_S: case WOP_I64_EXTEND32_S:
+    case WOP_I32_EXTEND8_S: case WOP_I32_EXTEND16_S: case WOP_I64_EXTEND8_S: case WOP_I64_EXTEND16_S:
+    case WOP_F32_ADD: case WOP_F32_SUB: case WOP_F32_MUL: case WOP_F32_DIV:
+    case WOP_F32_EQ: case WOP_F32_NE: case WOP_F32_LT: case WOP_F32_GT: case WOP_F32_LE: case WOP_F32_GE:
+    case WOP_F64_PROMOTE_F32: case WOP_F32_DEMOTE_F64: case WOP_F64_CONVERT_I32_S: case WOP_F64_CONVERT_I64_S:
+    case WOP_CONST: case WOP_GLOBAL_GET: case WOP_FUEL:
+        return false;
+    default: {
+        unsigned r;
+        bool w;
+        return instr_slots(op, &r, &w) && wc_keeps(op);
+    }
+    }
+}
+
+/* The slot whose store the instruction at `at` may skip: its result, a
+ * temporary (operand-stack slot), when the next instruction reads it from
+ * a register and nothing after reads it before the same straight-line run
+ * overwrites it (every instruction on the way listed by instr_slots, no
+ * branch target, no branch: so no path reads the frame's copy). -1 when
+ * not. A trap on the way discards the frame. */
+static int64_t elide_for(const jc *c, const olw_compiled_func *cf, size_t at, int op)
+{
+    if (!elidable_writer(op))
+        return -1;
+    uint64_t t = cf->code[at + 1].u;
+    if (t < (uint64_t)cf->nparams + cf->nlocals + cf->nconsts)
+        return -1;
+    size_t pos = at + instr_len(cf->code + at, op, cf->ncells - at);
+    for (int step = 0; step < 24; step++) {
+        if (pos >= cf->ncells || c->landing[pos])
+            return -1;
+        int opj = c->ops[pos];
+        unsigned reads;
+        bool writes1;
+        if (!instr_slots(opj, &reads, &writes1))
+            return -1;
+        if (step == 0 && !reads_from_registers(opj))
+            return -1;
+        size_t len = instr_len(cf->code + pos, opj, cf->ncells - pos);
+        for (size_t k = 1; k < len && k < 6; k++)
+            if ((reads >> k) & 1 && cf->code[pos + k].u == t && step > 0)
+                return -1;
+        if (writes1 && cf->code[pos + 1].u == t)
+            return (int64_t)t;
+        pos += len;
+    }
+    return -1;
+}
+
 /* Entry: the interpreter's `enter` checks and charge, then the frame's
  * declared locals (zero) and constants. */
 static void emit_prologue(jc *c, const olw_compiled_func *cf)
@@ -323,6 +464,7 @@ static bool compile_func(jc *c, const olw_compiled_func *cf)
         return false;
     }
     c->rax_slot = -1;
+    c->elide_dst = c->elided = -1;
     wc_reset(c);
     emit_prologue(c, cf);
     size_t at = 1;
@@ -360,7 +502,11 @@ static bool compile_func(jc *c, const olw_compiled_func *cf)
         bool keeps = wc_keeps(op);
         if (c->landing[at] || !keeps)
             wc_reset(c);
+        c->elide_dst = elide_for(c, cf, at, op);
+        c->elided_fresh = false;
         size_t len = jit_emit_instr(c, at, op);
+        if (!c->elided_fresh)
+            c->elided = -1; /* its one reader is emitted */
         if (!keeps)
             wc_reset(c);
         if (len == 0 || at + len > cf->ncells || len != instr_len(cf->code + at, op, cf->ncells - at)) {

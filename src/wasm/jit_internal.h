@@ -87,6 +87,12 @@ typedef struct jc {
     /* the next instructions of the same straight-line run (op -1: none,
      * or a branch target), for templates that look ahead */
     int next_op[3];
+    /* Elided stores (see compile_func): elide_dst is the temporary slot
+     * this instruction's result need not be stored to (-1: none); elided
+     * the slot whose store was skipped, until the next instruction (its
+     * only reader, from a register) is emitted. */
+    int64_t elide_dst, elided;
+    bool elided_fresh; /* elided was set by the instruction being emitted */
     const olw_cell *next_ip[3];
     /* per module */
     fixup *calls;
@@ -117,6 +123,8 @@ static inline x64_mem slot(jc *c, const olw_cell *ip, int k)
         c->failed = true;
         s = 0;
     }
+    if ((int64_t)s == c->elided) /* the frame does not hold it: never (the module would run in the interpreter) */
+        c->failed = true;
     return x64_m(RBX, (int32_t)(s * 8) - FP_BIAS);
 }
 
@@ -260,6 +268,10 @@ static inline int xc_find(const jc *c, uint64_t s)
 static inline void xrm_slot(jc *c, uint8_t prefix, uint32_t opc, int xreg, const olw_cell *ip, int k)
 {
     int r = xc_find(c, ip[k].u);
+    if (r < 0 && (int64_t)ip[k].u == c->elided && wc_find(c, ip[k].u) >= 0) {
+        x64_rr(&c->b, 0x66, true, 0x0F6E, 2, 1, wc_find(c, ip[k].u)); /* movq xmm1, cache_reg */
+        r = 1;
+    }
     if (r < 0)
         x64_rm(&c->b, prefix, false, opc, 2, xreg, slot(c, ip, k));
     else if (opc == 0x0F10)
@@ -328,6 +340,10 @@ static inline bool wc_keeps(int op)
 static inline void rm_slot(jc *c, bool w, uint32_t opc, int oplen, int reg, const olw_cell *ip, int k)
 {
     int r = wc_find(c, ip[k].u);
+    if (r < 0 && (int64_t)ip[k].u == c->elided && xc_find(c, ip[k].u) >= 0) {
+        x64_rr(&c->b, 0x66, true, 0x0F7E, 2, xc_find(c, ip[k].u), RDX); /* movq rdx, xmm */
+        r = RDX;
+    }
     if (r >= 0)
         x64_rr(&c->b, 0, w, opc, oplen, reg, r);
     else
@@ -336,12 +352,31 @@ static inline void rm_slot(jc *c, bool w, uint32_t opc, int oplen, int reg, cons
 
 static inline void store_result(jc *c, const olw_cell *ip, int reg)
 {
-    x64_store(&c->b, true, slot(c, ip, 1), reg);
+    if (c->elided == (int64_t)ip[1].u)
+        c->elided = -1; /* written again */
+    if (c->elide_dst == (int64_t)ip[1].u) {
+        c->elided = c->elide_dst; /* read only by the next instruction, from the register */
+        c->elided_fresh = true;
+    } else
+        x64_store(&c->b, true, slot(c, ip, 1), reg);
     wc_record(c, ip[1].u, reg);
     if (reg == RAX) {
         c->rax_slot = (int64_t)ip[1].u;
         c->rax_end = c->b.len;
     }
+}
+
+/* The f64 result in xmm x to slot 1 of the instruction (as store_result). */
+static inline void store_f64(jc *c, const olw_cell *ip, int x)
+{
+    if (c->elided == (int64_t)ip[1].u)
+        c->elided = -1;
+    if (c->elide_dst == (int64_t)ip[1].u) {
+        c->elided = c->elide_dst;
+        c->elided_fresh = true;
+    } else
+        x64_rm(&c->b, 0xF2, false, 0x0F11, 2, x, slot(c, ip, 1)); /* movsd [dst], xmm */
+    xc_record(c, ip[1].u, x);
 }
 
 /* The value rax holds for the next instruction: the slot its predecessor
@@ -376,6 +411,8 @@ static inline void load(jc *c, bool w, int reg, const olw_cell *ip, int k)
     int r = wc_find(c, ip[k].u);
     if (r >= 0)
         x64_rr(&c->b, 0, w, 0x89, 1, r, reg); /* mov reg, cache_reg (32 bits: zero-extends) */
+    else if ((int64_t)ip[k].u == c->elided && xc_find(c, ip[k].u) >= 0)
+        x64_rr(&c->b, 0x66, w, 0x0F7E, 2, xc_find(c, ip[k].u), reg); /* movq/movd reg, xmm */
     else
         x64_load(&c->b, w, reg, slot(c, ip, k));
 }

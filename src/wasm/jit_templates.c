@@ -157,8 +157,7 @@ static bool next_reads_f64(const jc *c, uint64_t s)
 static void emit_load_f64(jc *c, const olw_cell *ip, x64_mem m)
 {
     x64_rm(&c->b, 0xF2, false, 0x0F10, 2, 0, m);                /* movsd xmm0, [m] */
-    x64_rm(&c->b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1)); /* movsd [dst], xmm0 */
-    xc_record(c, ip[1].u, 0);
+    store_f64(c, ip, 0);
 }
 
 /* The xmm register holding slot s when only the f64 cache has it (a
@@ -256,8 +255,7 @@ static void emit_sse_bin(jc *c, const olw_cell *ip, bool dbl, uint8_t opc)
         x64_rm(&c->b, pre, false, 0x0F00 | opc, 2, 0, slot(c, ip, 3));
     }
     if (dbl) {
-        x64_rm(&c->b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
-        xc_record(c, ip[1].u, 0);
+        store_f64(c, ip, 0);
     } else {
         x64_rr(&c->b, 0x66, false, 0x0F7E, 2, 0, RAX); /* movd eax, xmm0 */
         store_result(c, ip, RAX);
@@ -634,20 +632,17 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
         xrm_slot(c, 0xF2, 0x0F59, 0, ip, 3); /* mulsd xmm0, y */
         if (op == WOP_F64_MUL_ADD || op == WOP_F64_MUL_SUB) {
             xrm_slot(c, 0xF2, op == WOP_F64_MUL_ADD ? 0x0F58 : 0x0F5C, 0, ip, 4);
-            x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
-            xc_record(c, ip[1].u, 0);
+            store_f64(c, ip, 0);
         } else {
             xrm_slot(c, 0xF2, 0x0F10, 1, ip, 4); /* movsd xmm1, z */
             x64_rr(b, 0xF2, false, op == WOP_F64_ADD_MUL ? 0x0F58 : 0x0F5C, 2, 1, 0); /* xmm1 op= xmm0 */
-            x64_rm(b, 0xF2, false, 0x0F11, 2, 1, slot(c, ip, 1));
-            xc_record(c, ip[1].u, 1);
+            store_f64(c, ip, 1);
         }
         return 5;
     }
     case WOP_F64_SQRT:
         xrm_slot(c, 0xF2, 0x0F51, 0, ip, 2); /* sqrtsd xmm0, a */
-        x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
-        xc_record(c, ip[1].u, 0);
+        store_f64(c, ip, 0);
         return 3;
     case WOP_F64_CONVERT_I32_S:
         if (cached(c, ip[2].u) || wc_find(c, ip[2].u) >= 0) {
@@ -656,8 +651,7 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
         } else {
             x64_rm(b, 0xF2, false, 0x0F2A, 2, 0, slot(c, ip, 2)); /* cvtsi2sd xmm0, dword [a] */
         }
-        x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
-        xc_record(c, ip[1].u, 0);
+        store_f64(c, ip, 0);
         return 3;
     case WOP_F64_CONVERT_I64_S:
         if (cached(c, ip[2].u) || wc_find(c, ip[2].u) >= 0) {
@@ -666,19 +660,16 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
         } else {
             x64_rm(b, 0xF2, true, 0x0F2A, 2, 0, slot(c, ip, 2)); /* cvtsi2sd xmm0, qword [a] */
         }
-        x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
-        xc_record(c, ip[1].u, 0);
+        store_f64(c, ip, 0);
         return 3;
     case WOP_F64_CONVERT_I32_U:
         load(c, false, RAX, ip, 2); /* zero-extended: exact as a signed 64-bit value */
         x64_rr(b, 0xF2, true, 0x0F2A, 2, 0, RAX);
-        x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
-        xc_record(c, ip[1].u, 0);
+        store_f64(c, ip, 0);
         return 3;
     case WOP_F64_PROMOTE_F32:
         x64_rm(b, 0xF3, false, 0x0F5A, 2, 0, slot(c, ip, 2)); /* cvtss2sd xmm0, [a] */
-        x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
-        xc_record(c, ip[1].u, 0);
+        store_f64(c, ip, 0);
         return 3;
     case WOP_F32_DEMOTE_F64:
         x64_rm(b, 0xF2, false, 0x0F5A, 2, 0, slot(c, ip, 2)); /* cvtsd2ss xmm0, [a] */
