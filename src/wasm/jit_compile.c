@@ -437,7 +437,15 @@ static void emit_prologue(jc *c, const olw_compiled_func *cf)
         x64_byte(b, 0x48);
         x64_byte(b, 0xA5);
     }
-    pin_reload_all(c);
+    /* the pinned registers: declared locals start at zero, params from the frame */
+    for (int i = 0; i < JIT_PINS; i++) {
+        if (c->pin_i[i] >= (int64_t)cf->nparams)
+            x64_rr(b, 0, false, 0x31, 1, pin_iregs[i], pin_iregs[i]); /* xor r, r */
+        else if (c->pin_i[i] >= 0)
+            pin_reload(c, (uint64_t)c->pin_i[i]);
+        if (c->pin_x[i] >= 0)
+            pin_reload(c, (uint64_t)c->pin_x[i]);
+    }
 }
 
 static bool compile_func(jc *c, const olw_compiled_func *cf)
@@ -500,7 +508,9 @@ static bool compile_func(jc *c, const olw_compiled_func *cf)
             lx = instr_len(c->next_ip[j], c->next_op[j], cf->ncells - nx);
         }
         bool keeps = wc_keeps(op);
-        if (c->landing[at] || !keeps)
+        /* return and br's moves read their sources through the caches
+         * (move_slots); everything else outside wc_keeps starts without */
+        if (c->landing[at] || (!keeps && op != WOP_RETURN && op != WOP_BR_MOVE))
             wc_reset(c);
         c->elide_dst = elide_for(c, cf, at, op);
         c->elided_fresh = false;

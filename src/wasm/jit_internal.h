@@ -535,13 +535,19 @@ static inline void take(jc *c, size_t at, int64_t off, uint64_t cost)
 }
 
 /* Moves n slots down (dst < src, may overlap), as move_slots. */
-static inline void move_slots(jc *c, uint64_t dst, uint64_t src, uint64_t n)
+static inline void move_slots(jc *c, uint64_t dst, uint64_t src, uint64_t n, bool reload_pins)
 {
     x64_buf *b = &c->b;
     if (n <= 16) {
+        /* a source the caches hold is stored from its register (each
+         * source is read before any destination overlapping it is written) */
         for (uint64_t i = 0; i < n; i++) {
-            x64_load(b, true, RAX, slot_n(c, src + i));
-            x64_store(b, true, slot_n(c, dst + i), RAX);
+            int r = wc_find(c, src + i);
+            if (r < 0) {
+                x64_load(b, true, RAX, slot_n(c, src + i));
+                r = RAX;
+            }
+            x64_store(b, true, slot_n(c, dst + i), r);
         }
     } else {
         x64_rm(b, 0, true, 0x8D, 1, RSI, slot_n(c, src)); /* lea rsi, src */
@@ -551,6 +557,8 @@ static inline void move_slots(jc *c, uint64_t dst, uint64_t src, uint64_t n)
         x64_byte(b, 0x48);
         x64_byte(b, 0xA5);
     }
+    if (!reload_pins)
+        return;
     for (int i = 0; i < JIT_PINS; i++) {
         if (c->pin_i[i] >= (int64_t)dst && (uint64_t)c->pin_i[i] - dst < n)
             pin_reload(c, (uint64_t)c->pin_i[i]);

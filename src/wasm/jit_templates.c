@@ -312,7 +312,7 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
         cond_branch(c, at, ip, op == WOP_BR_IF ? CC_NE : CC_E, 2, 5);
         return 5;
     case WOP_BR_MOVE:
-        move_slots(c, ip[5].u, ip[4].u, ip[3].u);
+        move_slots(c, ip[5].u, ip[4].u, ip[3].u, true);
         take(c, at, ip[1].i, ip[2].u);
         return 6;
     case WOP_BR_TABLE: {
@@ -352,7 +352,7 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
                 check_interrupt(c);
             charge(c, entry[2].u);
             if (src != entry[1].u)
-                move_slots(c, entry[1].u, src, n);
+                move_slots(c, entry[1].u, src, n, true);
             int64_t to = (int64_t)at + off;
             if (to < 1 || (size_t)to >= c->ncells)
                 c->failed = true;
@@ -377,7 +377,7 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
     case WOP_RETURN: {
         uint64_t n = ip[1].u, src = ip[2].u;
         if (src != 0)
-            move_slots(c, 0, src, n);
+            move_slots(c, 0, src, n, false); /* leaving: no pinned register matters */
         x64_rr(b, 0, true, 0xFF, 1, 0, RBP); /* inc rbp: depth_left */
         x64_alu_imm(b, true, ALU_ADD, RSP, 8);
         x64_byte(b, 0xC3);
