@@ -77,6 +77,13 @@ typedef struct jc {
     unsigned wc_next;
     int64_t xc_slot[6]; /* the same for f64 values in xmm2..xmm7 */
     unsigned xc_next;
+    /* Bounds already checked in this straight-line run (valid and reset
+     * with the caches): an access at address slot chk_slot[i] with
+     * offset + size <= chk_end[i] cannot be out of bounds (the slot was
+     * not written since, and the memory only grows, through helpers). */
+    int64_t chk_slot[4];
+    uint64_t chk_end[4];
+    unsigned chk_next;
     /* Pinned locals (see pin_*): loop-carried locals whose register is
      * right everywhere in the function. wc_n/xc_n: the cache registers
      * left to the round-robin caches (the pins take the last ones). */
@@ -152,6 +159,8 @@ static inline void wc_reset(jc *c)
 {
     for (int i = 0; i < 6; i++)
         c->wc_slot[i] = c->xc_slot[i] = -1;
+    for (int i = 0; i < 4; i++)
+        c->chk_slot[i] = -1;
 }
 
 /* ---- pinned locals ---------------------------------------------------------
@@ -220,6 +229,9 @@ static inline int wc_find(const jc *c, uint64_t s)
 
 static inline void wc_forget(jc *c, uint64_t s)
 {
+    for (int i = 0; i < 4; i++)
+        if (c->chk_slot[i] == (int64_t)s)
+            c->chk_slot[i] = -1;
     for (int i = 0; i < 6; i++) {
         if (c->wc_slot[i] == (int64_t)s)
             c->wc_slot[i] = -1;

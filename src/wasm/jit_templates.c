@@ -82,6 +82,32 @@ static x64_mem mem_operand(jc *c, uint64_t offset, unsigned size)
     return x64_mi(R13, RAX, 0);
 }
 
+/* mem_operand for the address in slot `addr` (loaded into rax): without
+ * the check when this straight-line run already checked that slot for an
+ * offset + size at least as large (the same address, the same or a smaller
+ * end: in bounds too). */
+static x64_mem mem_checked(jc *c, uint64_t addr, uint64_t offset, unsigned size)
+{
+    uint64_t end = offset + size;
+    if (end <= INT32_MAX) {
+        for (int i = 0; i < 4; i++)
+            if (c->chk_slot[i] == (int64_t)addr && c->chk_end[i] >= end)
+                return x64_mi(R13, RAX, (int32_t)offset);
+    }
+    x64_mem m = mem_operand(c, offset, size);
+    if (end <= INT32_MAX) {
+        int k = -1;
+        for (int i = 0; i < 4 && k < 0; i++)
+            if (c->chk_slot[i] == (int64_t)addr)
+                k = i;
+        if (k < 0)
+            k = (int)(c->chk_next++ % 4);
+        c->chk_slot[k] = (int64_t)addr;
+        c->chk_end[k] = end;
+    }
+    return m;
+}
+
 /* Loads: the opcode that reads the value into eax/rax. */
 static void emit_load(jc *c, int kind, x64_mem m)
 {
@@ -504,10 +530,10 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
     case WOP_LOAD16_U32: case WOP_LOAD8_S64: case WOP_LOAD16_S64: case WOP_LOAD32_S64:
         load(c, false, RAX, ip, 2);
         if (op == WOP_LOAD64 && next_reads_f64(c, ip[1].u)) {
-            emit_load_f64(c, ip, mem_operand(c, ip[3].u, 8));
+            emit_load_f64(c, ip, mem_checked(c, ip[2].u, ip[3].u, 8));
             return 4;
         }
-        emit_load(c, op, mem_operand(c, ip[3].u, load_size(op)));
+        emit_load(c, op, mem_checked(c, ip[2].u, ip[3].u, load_size(op)));
         store_result(c, ip, RAX);
         return 4;
     case WOP_LOAD32_ADD: case WOP_LOAD64_ADD: case WOP_LOAD8_S32_ADD: case WOP_LOAD8_U32_ADD:
@@ -528,11 +554,11 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
         int x = op == WOP_STORE64 ? f64_only(c, ip[2].u) : -1;
         load(c, false, RAX, ip, 1);
         if (x >= 0) {
-            x64_rm(b, 0xF2, false, 0x0F11, 2, x, mem_operand(c, ip[3].u, 8)); /* movsd [m], xmm */
+            x64_rm(b, 0xF2, false, 0x0F11, 2, x, mem_checked(c, ip[1].u, ip[3].u, 8)); /* movsd [m], xmm */
             return 4;
         }
         load(c, true, RCX, ip, 2);
-        emit_store(c, op, mem_operand(c, ip[3].u, store_size(op)));
+        emit_store(c, op, mem_checked(c, ip[1].u, ip[3].u, store_size(op)));
         return 4;
     }
     case WOP_STORE32_ADD: case WOP_STORE64_ADD: case WOP_STORE8_ADD: case WOP_STORE16_ADD: {
