@@ -81,7 +81,7 @@ typedef struct jc {
      * with the caches): an access at address slot chk_slot[i] with
      * offset + size <= chk_end[i] cannot be out of bounds (the slot was
      * not written since, and the memory only grows, through helpers). */
-    int64_t chk_slot[4];
+    int64_t chk_slot[4], chk_slot2[4]; /* address = chk_slot (+ chk_slot2 when not -1) */
     uint64_t chk_end[4];
     unsigned chk_next;
     /* Pinned locals (see pin_*): loop-carried locals whose register is
@@ -230,7 +230,7 @@ static inline int wc_find(const jc *c, uint64_t s)
 static inline void wc_forget(jc *c, uint64_t s)
 {
     for (int i = 0; i < 4; i++)
-        if (c->chk_slot[i] == (int64_t)s)
+        if (c->chk_slot[i] == (int64_t)s || c->chk_slot2[i] == (int64_t)s)
             c->chk_slot[i] = -1;
     for (int i = 0; i < 6; i++) {
         if (c->wc_slot[i] == (int64_t)s)

@@ -86,26 +86,32 @@ static x64_mem mem_operand(jc *c, uint64_t offset, unsigned size)
  * the check when this straight-line run already checked that slot for an
  * offset + size at least as large (the same address, the same or a smaller
  * end: in bounds too). */
-static x64_mem mem_checked(jc *c, uint64_t addr, uint64_t offset, unsigned size)
+static x64_mem mem_checked2(jc *c, uint64_t addr, int64_t addr2, uint64_t offset, unsigned size)
 {
     uint64_t end = offset + size;
     if (end <= INT32_MAX) {
         for (int i = 0; i < 4; i++)
-            if (c->chk_slot[i] == (int64_t)addr && c->chk_end[i] >= end)
+            if (c->chk_slot[i] == (int64_t)addr && c->chk_slot2[i] == addr2 && c->chk_end[i] >= end)
                 return x64_mi(R13, RAX, (int32_t)offset);
     }
     x64_mem m = mem_operand(c, offset, size);
     if (end <= INT32_MAX) {
         int k = -1;
         for (int i = 0; i < 4 && k < 0; i++)
-            if (c->chk_slot[i] == (int64_t)addr)
+            if (c->chk_slot[i] == (int64_t)addr && c->chk_slot2[i] == addr2)
                 k = i;
         if (k < 0)
             k = (int)(c->chk_next++ % 4);
         c->chk_slot[k] = (int64_t)addr;
+        c->chk_slot2[k] = addr2;
         c->chk_end[k] = end;
     }
     return m;
+}
+
+static x64_mem mem_checked(jc *c, uint64_t addr, uint64_t offset, unsigned size)
+{
+    return mem_checked2(c, addr, -1, offset, size);
 }
 
 /* Loads: the opcode that reads the value into eax/rax. */
@@ -543,10 +549,10 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
         load32(c, RAX, ip, 2);
         alu_slot(c, false, 0x03, 1, RAX, ip, 3);
         if (kind == WOP_LOAD64 && next_reads_f64(c, ip[1].u)) {
-            emit_load_f64(c, ip, mem_operand(c, ip[4].u, 8));
+            emit_load_f64(c, ip, mem_checked2(c, ip[2].u, (int64_t)ip[3].u, ip[4].u, 8));
             return 5;
         }
-        emit_load(c, kind, mem_operand(c, ip[4].u, load_size(kind)));
+        emit_load(c, kind, mem_checked2(c, ip[2].u, (int64_t)ip[3].u, ip[4].u, load_size(kind)));
         store_result(c, ip, RAX);
         return 5;
     }
@@ -567,11 +573,11 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
         load32(c, RAX, ip, 1);
         alu_slot(c, false, 0x03, 1, RAX, ip, 2);
         if (x >= 0) {
-            x64_rm(b, 0xF2, false, 0x0F11, 2, x, mem_operand(c, ip[4].u, 8));
+            x64_rm(b, 0xF2, false, 0x0F11, 2, x, mem_checked2(c, ip[1].u, (int64_t)ip[2].u, ip[4].u, 8));
             return 5;
         }
         load(c, true, RCX, ip, 3);
-        emit_store(c, kind, mem_operand(c, ip[4].u, store_size(kind)));
+        emit_store(c, kind, mem_checked2(c, ip[1].u, (int64_t)ip[2].u, ip[4].u, store_size(kind)));
         return 5;
     }
     case WOP_I32_EQZ:
