@@ -11,7 +11,9 @@
  *
  * Registers while compiled code runs:
  *   rbx  fp, the current frame's slot 0     r13  memory 0's base
- *   rbp  &store->interrupt                  r14  memory 0's size in bytes
+ *   rbp  calls that may still be made      r14  memory 0's size in bytes
+ *        (ctx->depth_left while compiled code runs; stored there before
+ *        a helper, as r15 is into ctx->fuel)
  *   r12  the olw_jit_ctx of this entry      r15  remaining fuel
  * A compiled function is entered by `call` with rbx = its frame and returns
  * by `ret`; traps unwind to the innermost entry (olw_jit_ctx.entry_rsp).
@@ -33,13 +35,14 @@ typedef struct olw_jit_ctx {
     olw_instance *inst;   /* the running function's instance */
     olw_store *store;
     void *entry_rsp;      /* the stack pointer of the innermost entry, for traps */
-    uint64_t depth_left;  /* wasm calls that may still be made */
+    uint64_t depth_left;  /* wasm calls that may still be made (rbp while compiled code runs) */
     olw_slot *stack_end;  /* the end of the value stack */
     olw_frame *frame_base; /* s->frame_top at entry */
     uint64_t depth_total; /* depth_left at entry */
     olw_slot *stack_entry; /* s->stack_top at entry */
     uint32_t trap_recorded; /* the trap's message is already stored (host traps) */
     uintptr_t native_limit; /* compiled code traps (stack exhausted) rather than go below this rsp */
+    const void *interrupt;  /* &store->interrupt, checked on backward branches and at entry */
 } olw_jit_ctx;
 
 /* One module's machine code. */

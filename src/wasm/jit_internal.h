@@ -19,6 +19,15 @@
  * one-byte displacement: smaller code, compiled faster. */
 #define FP_BIAS 128
 
+/* Registers for pinned locals, of each kind (see pin_reg). */
+#define JIT_PINS 4 /* room for */
+#ifndef JIT_PINS_I
+#define JIT_PINS_I 2 /* used: integer pins */
+#endif
+#ifndef JIT_PINS_X
+#define JIT_PINS_X 2 /* f64 pins */
+#endif
+
 #define CTX(field) x64_m(R12, (int32_t)offsetof(olw_jit_ctx, field))
 
 typedef struct fixup {
@@ -47,6 +56,7 @@ typedef struct jc {
     bool failed;
     /* per function */
     const olw_cell *code;
+    const olw_compiled_func *cf;
     size_t ncells;
     fixup *br;
     size_t nbr, capbr;
@@ -55,6 +65,8 @@ typedef struct jc {
     olw_error *err;  /* for an interrupted load */
     uint32_t ticks;  /* olw_load_interrupted's counter */
     uint8_t *landing; /* [ncells + 1]: 1 where a branch lands */
+    int16_t *ops;     /* [ncells]: the op of the instruction starting at each cell (find_landings) */
+    int32_t *depth;   /* [ncells + 2]: loop nesting, as differences (+1 at a loop's head, -1 after its back edge) */
     int64_t rax_slot;  /* the slot rax was last stored to, or -1 */
     size_t rax_end;    /* b.len right after that store */
     int64_t cache_in;  /* rax_slot at the start of this instruction, or -1 */
@@ -65,7 +77,30 @@ typedef struct jc {
     unsigned wc_next;
     int64_t xc_slot[6]; /* the same for f64 values in xmm2..xmm7 */
     unsigned xc_next;
+    /* Bounds already checked in this straight-line run (valid and reset
+     * with the caches): an access at address slot chk_slot[i] with
+     * offset + size <= chk_end[i] cannot be out of bounds (the slot was
+     * not written since, and the memory only grows, through helpers). */
+    int64_t chk_slot[4], chk_slot2[4]; /* address = chk_slot (+ chk_slot2 when not -1) */
+    uint64_t chk_end[4];
+    unsigned chk_next;
+    /* Pinned locals (see pin_*): loop-carried locals whose register is
+     * right everywhere in the function. wc_n/xc_n: the cache registers
+     * left to the round-robin caches (the pins take the last ones). */
+    int64_t pin_i[JIT_PINS]; /* slots pinned to r11, r10, ... (-1: none) */
+    int64_t pin_x[JIT_PINS]; /* slots pinned to xmm7, xmm6, ... */
+    unsigned wc_n, xc_n;
     size_t instr_start;
+    /* the next instructions of the same straight-line run (op -1: none,
+     * or a branch target), for templates that look ahead */
+    int next_op[3];
+    /* Elided stores (see compile_func): elide_dst is the temporary slot
+     * this instruction's result need not be stored to (-1: none); elided
+     * the slot whose store was skipped, until the next instruction (its
+     * only reader, from a register) is emitted. */
+    int64_t elide_dst, elided;
+    bool elided_fresh; /* elided was set by the instruction being emitted */
+    const olw_cell *next_ip[3];
     /* per module */
     fixup *calls;
     size_t ncalls, capcalls;
@@ -95,6 +130,8 @@ static inline x64_mem slot(jc *c, const olw_cell *ip, int k)
         c->failed = true;
         s = 0;
     }
+    if ((int64_t)s == c->elided) /* the frame does not hold it: never (the module would run in the interpreter) */
+        c->failed = true;
     return x64_m(RBX, (int32_t)(s * 8) - FP_BIAS);
 }
 
@@ -122,10 +159,68 @@ static inline void wc_reset(jc *c)
 {
     for (int i = 0; i < 6; i++)
         c->wc_slot[i] = c->xc_slot[i] = -1;
+    for (int i = 0; i < 4; i++)
+        c->chk_slot[i] = -1;
+}
+
+/* ---- pinned locals ---------------------------------------------------------
+ * Up to two integer and two f64 locals (params or declared locals) that the
+ * function uses most inside loops live in registers for the whole function,
+ * write-through like the caches: every write of the slot also sets the
+ * register (wc_record, xc_record, CONST, move_slots), and after anything
+ * that clobbers caller-saved registers (a call, a helper) they are reloaded
+ * from the frame. So the register equals the slot at every instruction,
+ * branch targets included, and reads use it: a loop counter or an
+ * accumulator no longer goes through memory (a store-to-load forwarding
+ * delay) on every iteration. */
+static const int pin_iregs[4] = {R11, R10, R9, R8};
+static const int pin_xregs[4] = {7, 6, 5, 4};
+_Static_assert(JIT_PINS <= 4, "at most 4 pins of each kind");
+
+static inline int pin_reg(const jc *c, uint64_t s)
+{
+    for (int i = 0; i < JIT_PINS; i++)
+        if (c->pin_i[i] == (int64_t)s)
+            return pin_iregs[i];
+    return -1;
+}
+
+static inline int pin_xreg(const jc *c, uint64_t s)
+{
+    for (int i = 0; i < JIT_PINS; i++)
+        if (c->pin_x[i] == (int64_t)s)
+            return pin_xregs[i];
+    return -1;
+}
+
+/* Reloads the register of pinned slot s (if any) from the frame. */
+static inline void pin_reload(jc *c, uint64_t s)
+{
+    int r = pin_reg(c, s);
+    if (r >= 0)
+        x64_load(&c->b, true, r, slot_n(c, s));
+    r = pin_xreg(c, s);
+    if (r >= 0)
+        x64_rm(&c->b, 0xF2, false, 0x0F10, 2, r, slot_n(c, s)); /* movsd xmm, [s] */
+}
+
+/* After a call or helper (caller-saved registers clobbered, any slot
+ * possibly written): every pinned register from the frame. */
+static inline void pin_reload_all(jc *c)
+{
+    for (int i = 0; i < JIT_PINS; i++) {
+        if (c->pin_i[i] >= 0)
+            pin_reload(c, (uint64_t)c->pin_i[i]);
+        if (c->pin_x[i] >= 0)
+            pin_reload(c, (uint64_t)c->pin_x[i]);
+    }
 }
 
 static inline int wc_find(const jc *c, uint64_t s)
 {
+    int p = pin_reg(c, s);
+    if (p >= 0)
+        return p;
     for (int i = 0; i < 6; i++)
         if (c->wc_slot[i] == (int64_t)s)
             return wc_regs[i];
@@ -134,6 +229,9 @@ static inline int wc_find(const jc *c, uint64_t s)
 
 static inline void wc_forget(jc *c, uint64_t s)
 {
+    for (int i = 0; i < 4; i++)
+        if (c->chk_slot[i] == (int64_t)s || c->chk_slot2[i] == (int64_t)s)
+            c->chk_slot[i] = -1;
     for (int i = 0; i < 6; i++) {
         if (c->wc_slot[i] == (int64_t)s)
             c->wc_slot[i] = -1;
@@ -147,13 +245,29 @@ static inline void wc_forget(jc *c, uint64_t s)
 static inline void xc_record(jc *c, uint64_t s, int x)
 {
     wc_forget(c, s);
-    unsigned i = c->xc_next++ % 6;
+    int p = pin_xreg(c, s);
+    if (p >= 0) {
+        if (p != x)
+            x64_rr(&c->b, 0x66, false, 0x0F28, 2, p, x); /* movapd xmmP, xmm(x) */
+        return;
+    }
+    p = pin_reg(c, s);
+    if (p >= 0) {
+        x64_rr(&c->b, 0x66, true, 0x0F7E, 2, x, p); /* movq rP, xmm(x) */
+        return;
+    }
+    if (c->xc_n == 0)
+        return;
+    unsigned i = c->xc_next++ % c->xc_n;
     x64_rr(&c->b, 0x66, false, 0x0F28, 2, 2 + (int)i, x); /* movapd xmm(2+i), xmm(x) */
     c->xc_slot[i] = (int64_t)s;
 }
 
 static inline int xc_find(const jc *c, uint64_t s)
 {
+    int p = pin_xreg(c, s);
+    if (p >= 0)
+        return p;
     for (int i = 0; i < 6; i++)
         if (c->xc_slot[i] == (int64_t)s)
             return 2 + i;
@@ -166,6 +280,10 @@ static inline int xc_find(const jc *c, uint64_t s)
 static inline void xrm_slot(jc *c, uint8_t prefix, uint32_t opc, int xreg, const olw_cell *ip, int k)
 {
     int r = xc_find(c, ip[k].u);
+    if (r < 0 && (int64_t)ip[k].u == c->elided && wc_find(c, ip[k].u) >= 0) {
+        x64_rr(&c->b, 0x66, true, 0x0F6E, 2, 1, wc_find(c, ip[k].u)); /* movq xmm1, cache_reg */
+        r = 1;
+    }
     if (r < 0)
         x64_rm(&c->b, prefix, false, opc, 2, xreg, slot(c, ip, k));
     else if (opc == 0x0F10)
@@ -178,7 +296,20 @@ static inline void xrm_slot(jc *c, uint8_t prefix, uint32_t opc, int xreg, const
 static inline void wc_record(jc *c, uint64_t s, int reg)
 {
     wc_forget(c, s);
-    unsigned i = c->wc_next++ % 6;
+    int p = pin_reg(c, s);
+    if (p >= 0) {
+        if (p != reg)
+            x64_rr(&c->b, 0, true, 0x89, 1, reg, p); /* mov rP, reg */
+        return;
+    }
+    p = pin_xreg(c, s);
+    if (p >= 0) {
+        x64_rr(&c->b, 0x66, true, 0x0F6E, 2, p, reg); /* movq xmmP, reg */
+        return;
+    }
+    if (c->wc_n == 0)
+        return;
+    unsigned i = c->wc_next++ % c->wc_n;
     x64_rr(&c->b, 0, true, 0x89, 1, reg, wc_regs[i]); /* mov cache_reg, reg */
     c->wc_slot[i] = (int64_t)s;
 }
@@ -221,6 +352,10 @@ static inline bool wc_keeps(int op)
 static inline void rm_slot(jc *c, bool w, uint32_t opc, int oplen, int reg, const olw_cell *ip, int k)
 {
     int r = wc_find(c, ip[k].u);
+    if (r < 0 && (int64_t)ip[k].u == c->elided && xc_find(c, ip[k].u) >= 0) {
+        x64_rr(&c->b, 0x66, true, 0x0F7E, 2, xc_find(c, ip[k].u), RDX); /* movq rdx, xmm */
+        r = RDX;
+    }
     if (r >= 0)
         x64_rr(&c->b, 0, w, opc, oplen, reg, r);
     else
@@ -229,7 +364,13 @@ static inline void rm_slot(jc *c, bool w, uint32_t opc, int oplen, int reg, cons
 
 static inline void store_result(jc *c, const olw_cell *ip, int reg)
 {
-    x64_store(&c->b, true, slot(c, ip, 1), reg);
+    if (c->elided == (int64_t)ip[1].u)
+        c->elided = -1; /* written again */
+    if (c->elide_dst == (int64_t)ip[1].u) {
+        c->elided = c->elide_dst; /* read only by the next instruction, from the register */
+        c->elided_fresh = true;
+    } else
+        x64_store(&c->b, true, slot(c, ip, 1), reg);
     wc_record(c, ip[1].u, reg);
     if (reg == RAX) {
         c->rax_slot = (int64_t)ip[1].u;
@@ -237,11 +378,35 @@ static inline void store_result(jc *c, const olw_cell *ip, int reg)
     }
 }
 
+/* The f64 result in xmm x to slot 1 of the instruction (as store_result). */
+static inline void store_f64(jc *c, const olw_cell *ip, int x)
+{
+    if (c->elided == (int64_t)ip[1].u)
+        c->elided = -1;
+    if (c->elide_dst == (int64_t)ip[1].u) {
+        c->elided = c->elide_dst;
+        c->elided_fresh = true;
+    } else
+        x64_rm(&c->b, 0xF2, false, 0x0F11, 2, x, slot(c, ip, 1)); /* movsd [dst], xmm */
+    xc_record(c, ip[1].u, x);
+}
+
 /* The value rax holds for the next instruction: the slot its predecessor
  * stored last, when those were the predecessor's last bytes and the next
  * instruction is no branch target. Only the first bytes of an instruction
  * may use it (nothing emitted since its start). */
 static inline bool cached(jc *c, uint64_t s) { return c->cache_in == (int64_t)s && c->b.len == c->instr_start; }
+
+/* Whether slot s is one of the function's constant slots (after the
+ * locals: filled on entry, never written), and its value. */
+static inline bool const_slot(const jc *c, uint64_t s, uint64_t *v)
+{
+    uint64_t first = (uint64_t)c->cf->nparams + c->cf->nlocals;
+    if (s < first || s - first >= c->cf->nconsts)
+        return false;
+    *v = c->cf->consts[s - first];
+    return true;
+}
 
 /* reg = slot k of the instruction (w: all 64 bits, else the low 32
  * zero-extended), from rax when rax already holds it. */
@@ -258,8 +423,51 @@ static inline void load(jc *c, bool w, int reg, const olw_cell *ip, int k)
     int r = wc_find(c, ip[k].u);
     if (r >= 0)
         x64_rr(&c->b, 0, w, 0x89, 1, r, reg); /* mov reg, cache_reg (32 bits: zero-extends) */
+    else if ((int64_t)ip[k].u == c->elided && xc_find(c, ip[k].u) >= 0)
+        x64_rr(&c->b, 0x66, w, 0x0F7E, 2, xc_find(c, ip[k].u), reg); /* movq/movd reg, xmm */
     else
         x64_load(&c->b, w, reg, slot(c, ip, k));
+}
+
+/* reg = slot k for a 32-bit operation on reg, which ignores (and clears)
+ * the upper half: the zero-extension of load() is not needed. */
+static inline void load32(jc *c, int reg, const olw_cell *ip, int k)
+{
+    if (reg == RAX && cached(c, ip[k].u)) {
+        c->cache_in = -1;
+        return;
+    }
+    load(c, false, reg, ip, k);
+}
+
+/* `op reg, slot k` for an ALU op (opc: add 03, or 0B, and 23, sub 2B,
+ * xor 33, cmp 3B, imul 0FAF): with an immediate when the slot is a
+ * constant that fits one, else as rm_slot. */
+static inline void alu_slot(jc *c, bool w, uint32_t opc, int oplen, int reg, const olw_cell *ip, int k)
+{
+    uint64_t v;
+    if (const_slot(c, ip[k].u, &v) && (!w || v == (uint64_t)(int64_t)(int32_t)v)) {
+        int ext = -1;
+        switch (opc) {
+        case 0x03: ext = ALU_ADD; break;
+        case 0x0B: ext = ALU_OR; break;
+        case 0x23: ext = ALU_AND; break;
+        case 0x2B: ext = ALU_SUB; break;
+        case 0x33: ext = ALU_XOR; break;
+        case 0x3B: ext = ALU_CMP; break;
+        default: break;
+        }
+        if (ext >= 0) {
+            x64_alu_imm(&c->b, w, ext, reg, (int32_t)v);
+            return;
+        }
+        if (opc == 0x0FAF) {
+            x64_rr(&c->b, 0, w, 0x69, 1, reg, reg); /* imul reg, reg, imm32 */
+            x64_u32(&c->b, (uint32_t)v);
+            return;
+        }
+    }
+    rm_slot(c, w, opc, oplen, reg, ip, k);
 }
 
 static inline void trap_if(jc *c, int cc, olw_trap_code code) { x64_jcc_to(&c->b, cc, c->trap_stub[code]); }
@@ -293,7 +501,8 @@ static inline void charge(jc *c, uint64_t cost)
 
 static inline void check_interrupt(jc *c)
 {
-    x64_alu_mem_imm(&c->b, false, ALU_CMP, x64_m(RBP, 0), 0);
+    x64_load(&c->b, true, RDX, CTX(interrupt));
+    x64_alu_mem_imm(&c->b, false, ALU_CMP, x64_m(RDX, 0), 0);
     trap_if(c, CC_NE, OLW_TRAP_INTERRUPTED);
 }
 
@@ -338,22 +547,36 @@ static inline void take(jc *c, size_t at, int64_t off, uint64_t cost)
 }
 
 /* Moves n slots down (dst < src, may overlap), as move_slots. */
-static inline void move_slots(jc *c, uint64_t dst, uint64_t src, uint64_t n)
+static inline void move_slots(jc *c, uint64_t dst, uint64_t src, uint64_t n, bool reload_pins)
 {
     x64_buf *b = &c->b;
     if (n <= 16) {
+        /* a source the caches hold is stored from its register (each
+         * source is read before any destination overlapping it is written) */
         for (uint64_t i = 0; i < n; i++) {
-            x64_load(b, true, RAX, slot_n(c, src + i));
-            x64_store(b, true, slot_n(c, dst + i), RAX);
+            int r = wc_find(c, src + i);
+            if (r < 0) {
+                x64_load(b, true, RAX, slot_n(c, src + i));
+                r = RAX;
+            }
+            x64_store(b, true, slot_n(c, dst + i), r);
         }
-        return;
+    } else {
+        x64_rm(b, 0, true, 0x8D, 1, RSI, slot_n(c, src)); /* lea rsi, src */
+        x64_rm(b, 0, true, 0x8D, 1, RDI, slot_n(c, dst));
+        x64_mov_imm(b, RCX, n);
+        x64_byte(b, 0xF3); /* rep movsq: ascending, right for dst < src */
+        x64_byte(b, 0x48);
+        x64_byte(b, 0xA5);
     }
-    x64_rm(b, 0, true, 0x8D, 1, RSI, slot_n(c, src)); /* lea rsi, src */
-    x64_rm(b, 0, true, 0x8D, 1, RDI, slot_n(c, dst));
-    x64_mov_imm(b, RCX, n);
-    x64_byte(b, 0xF3); /* rep movsq: ascending, right for dst < src */
-    x64_byte(b, 0x48);
-    x64_byte(b, 0xA5);
+    if (!reload_pins)
+        return;
+    for (int i = 0; i < JIT_PINS; i++) {
+        if (c->pin_i[i] >= (int64_t)dst && (uint64_t)c->pin_i[i] - dst < n)
+            pin_reload(c, (uint64_t)c->pin_i[i]);
+        if (c->pin_x[i] >= (int64_t)dst && (uint64_t)c->pin_x[i] - dst < n)
+            pin_reload(c, (uint64_t)c->pin_x[i]);
+    }
 }
 
 /* Calls fn(ctx, fp, ip, op) (olw_jit_step or olw_jit_call_ref): fuel and
@@ -362,6 +585,7 @@ static inline void call_helper(jc *c, const void *fn, const olw_cell *ip, int op
 {
     x64_buf *b = &c->b;
     x64_store(b, true, CTX(fuel), R15);
+    x64_store(b, true, CTX(depth_left), RBP); /* for frame_top() and nested entries */
     x64_rr(b, 0, true, 0x89, 1, R12, RDI); /* mov rdi, r12 */
     x64_rm(b, 0, true, 0x8D, 1, RSI, x64_m(RBX, -FP_BIAS)); /* lea rsi, fp */
     x64_mov_imm(b, RDX, (uint64_t)(uintptr_t)ip);
@@ -371,6 +595,7 @@ static inline void call_helper(jc *c, const void *fn, const olw_cell *ip, int op
     x64_rr(b, 0, false, 0x85, 1, RAX, RAX); /* test eax, eax */
     x64_jcc_to(b, CC_NE, c->trap_common);
     reload_memory(c);
+    pin_reload_all(c);
 }
 
 /* jit_templates.c: emits the instruction at cell `at` (op, a pair counted

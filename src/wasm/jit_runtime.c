@@ -112,6 +112,7 @@ olw_trap_code olw_jit_call(olw_store *s, olw_func *f, olw_slot *slots)
         .frame_base = s->frame_top,
         .stack_entry = stack_entry,
         .native_limit = native_stack_limit(),
+        .interrupt = &s->interrupt,
     };
     ctx.depth_total = ctx.depth_left;
     uint32_t code = enter(&ctx, f->instance, f->compiled, slots);

@@ -34,8 +34,11 @@ static int cmp_cc(int k)
 /* cmp a, b of width w (slots in cells ka, kb) */
 static void emit_cmp(jc *c, const olw_cell *ip, bool w, int ka, int kb)
 {
-    load(c, w, RAX, ip, ka);
-    rm_slot(c, w, 0x3B, 1, RAX, ip, kb);
+    if (w)
+        load(c, true, RAX, ip, ka);
+    else
+        load32(c, RAX, ip, ka);
+    alu_slot(c, w, 0x3B, 1, RAX, ip, kb);
 }
 
 /* A conditional branch: `cc` holds when taken. Cells: off at k, taken k+1,
@@ -77,6 +80,38 @@ static x64_mem mem_operand(jc *c, uint64_t offset, unsigned size)
     x64_rr(b, 0, true, 0x39, 1, R14, RDX);
     trap_if(c, CC_A, OLW_TRAP_MEMORY_OUT_OF_BOUNDS);
     return x64_mi(R13, RAX, 0);
+}
+
+/* mem_operand for the address in slot `addr` (loaded into rax): without
+ * the check when this straight-line run already checked that slot for an
+ * offset + size at least as large (the same address, the same or a smaller
+ * end: in bounds too). */
+static x64_mem mem_checked2(jc *c, uint64_t addr, int64_t addr2, uint64_t offset, unsigned size)
+{
+    uint64_t end = offset + size;
+    if (end <= INT32_MAX) {
+        for (int i = 0; i < 4; i++)
+            if (c->chk_slot[i] == (int64_t)addr && c->chk_slot2[i] == addr2 && c->chk_end[i] >= end)
+                return x64_mi(R13, RAX, (int32_t)offset);
+    }
+    x64_mem m = mem_operand(c, offset, size);
+    if (end <= INT32_MAX) {
+        int k = -1;
+        for (int i = 0; i < 4 && k < 0; i++)
+            if (c->chk_slot[i] == (int64_t)addr && c->chk_slot2[i] == addr2)
+                k = i;
+        if (k < 0)
+            k = (int)(c->chk_next++ % 4);
+        c->chk_slot[k] = (int64_t)addr;
+        c->chk_slot2[k] = addr2;
+        c->chk_end[k] = end;
+    }
+    return m;
+}
+
+static x64_mem mem_checked(jc *c, uint64_t addr, uint64_t offset, unsigned size)
+{
+    return mem_checked2(c, addr, -1, offset, size);
 }
 
 /* Loads: the opcode that reads the value into eax/rax. */
@@ -122,6 +157,50 @@ static unsigned store_size(int kind)
     return kind == WOP_STORE64 ? 8 : kind == WOP_STORE32 ? 4 : kind == WOP_STORE16 ? 2 : 1;
 }
 
+/* Whether the next instruction (same straight-line run) reads slot s as
+ * an f64 operand through xrm_slot: then a 64-bit load goes straight to an
+ * xmm register (no trip through an integer register and the frame). */
+static bool next_reads_f64(const jc *c, uint64_t s)
+{
+    for (int j = 0; j < 3; j++) {
+        const olw_cell *n = c->next_ip[j];
+        int op = c->next_op[j];
+        switch (op) {
+        case WOP_F64_ADD: case WOP_F64_SUB: case WOP_F64_MUL: case WOP_F64_DIV:
+        case WOP_F64_EQ: case WOP_F64_NE: case WOP_F64_LT: case WOP_F64_GT: case WOP_F64_LE: case WOP_F64_GE:
+            return n[2].u == s || n[3].u == s;
+        case WOP_F64_MUL_ADD: case WOP_F64_ADD_MUL: case WOP_F64_MUL_SUB: case WOP_F64_SUB_MUL:
+            return n[2].u == s || n[3].u == s || n[4].u == s;
+        case WOP_F64_SQRT:
+            return n[2].u == s;
+        case WOP_LOAD64: case WOP_LOAD64_ADD:
+            /* another load in between (its own result elsewhere): look past it */
+            if (n[1].u == s)
+                return false;
+            continue;
+        default:
+            return false;
+        }
+    }
+    return false;
+}
+
+/* A 64-bit load whose result is read next as an f64: movsd xmm0, [m]. */
+static void emit_load_f64(jc *c, const olw_cell *ip, x64_mem m)
+{
+    x64_rm(&c->b, 0xF2, false, 0x0F10, 2, 0, m);                /* movsd xmm0, [m] */
+    store_f64(c, ip, 0);
+}
+
+/* The xmm register holding slot s when only the f64 cache has it (a
+ * 64-bit store of an f64 result then stores it with movsd), else -1. */
+static int f64_only(jc *c, uint64_t s)
+{
+    if (cached(c, s) || wc_find(c, s) >= 0)
+        return -1;
+    return xc_find(c, s);
+}
+
 /* Integer division and remainder with the interpreter's traps. */
 static void emit_divrem(jc *c, const olw_cell *ip, bool w, bool is_signed, bool rem)
 {
@@ -163,16 +242,29 @@ static void emit_divrem(jc *c, const olw_cell *ip, bool w, bool is_signed, bool 
 /* Binary integer ALU op: opc is the `op reg, r/m` opcode. */
 static void emit_alu(jc *c, const olw_cell *ip, bool w, uint32_t opc, int oplen)
 {
-    load(c, w, RAX, ip, 2);
-    rm_slot(c, w, opc, oplen, RAX, ip, 3);
+    if (w)
+        load(c, true, RAX, ip, 2);
+    else
+        load32(c, RAX, ip, 2);
+    alu_slot(c, w, opc, oplen, RAX, ip, 3);
     store_result(c, ip, RAX);
 }
 
 static void emit_shift(jc *c, const olw_cell *ip, bool w, int ext)
 {
-    load(c, w, RAX, ip, 2);
-    load(c, false, RCX, ip, 3);
-    x64_rr(&c->b, 0, w, 0xD3, 1, ext, RAX);
+    uint64_t v;
+    bool imm = const_slot(c, ip[3].u, &v) && (v & (w ? 63 : 31)) != 0;
+    if (imm && !w)
+        load32(c, RAX, ip, 2); /* a shift by a nonzero count writes eax: zero-extends */
+    else
+        load(c, w, RAX, ip, 2);
+    if (imm) { /* shift by a constant: the count masked as the CPU does */
+        x64_rr(&c->b, 0, w, 0xC1, 1, ext, RAX);
+        x64_byte(&c->b, (uint8_t)(v & (w ? 63 : 31)));
+    } else {
+        load(c, false, RCX, ip, 3);
+        x64_rr(&c->b, 0, w, 0xD3, 1, ext, RAX);
+    }
     store_result(c, ip, RAX);
 }
 
@@ -195,8 +287,7 @@ static void emit_sse_bin(jc *c, const olw_cell *ip, bool dbl, uint8_t opc)
         x64_rm(&c->b, pre, false, 0x0F00 | opc, 2, 0, slot(c, ip, 3));
     }
     if (dbl) {
-        x64_rm(&c->b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
-        xc_record(c, ip[1].u, 0);
+        store_f64(c, ip, 0);
     } else {
         x64_rr(&c->b, 0x66, false, 0x0F7E, 2, 0, RAX); /* movd eax, xmm0 */
         store_result(c, ip, RAX);
@@ -253,7 +344,7 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
         cond_branch(c, at, ip, op == WOP_BR_IF ? CC_NE : CC_E, 2, 5);
         return 5;
     case WOP_BR_MOVE:
-        move_slots(c, ip[5].u, ip[4].u, ip[3].u);
+        move_slots(c, ip[5].u, ip[4].u, ip[3].u, true);
         take(c, at, ip[1].i, ip[2].u);
         return 6;
     case WOP_BR_TABLE: {
@@ -293,7 +384,7 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
                 check_interrupt(c);
             charge(c, entry[2].u);
             if (src != entry[1].u)
-                move_slots(c, entry[1].u, src, n);
+                move_slots(c, entry[1].u, src, n, true);
             int64_t to = (int64_t)at + off;
             if (to < 1 || (size_t)to >= c->ncells)
                 c->failed = true;
@@ -318,8 +409,8 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
     case WOP_RETURN: {
         uint64_t n = ip[1].u, src = ip[2].u;
         if (src != 0)
-            move_slots(c, 0, src, n);
-        x64_rm(b, 0, true, 0xFF, 1, 0, CTX(depth_left)); /* inc */
+            move_slots(c, 0, src, n, false); /* leaving: no pinned register matters */
+        x64_rr(b, 0, true, 0xFF, 1, 0, RBP); /* inc rbp: depth_left */
         x64_alu_imm(b, true, ALU_ADD, RSP, 8);
         x64_byte(b, 0xC3);
         return 3;
@@ -339,7 +430,10 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
             c->failed = true;
         if (delta)
             x64_alu_imm(b, true, ALU_SUB, RBX, delta);
-        reload_memory(c);
+        /* no reload_memory: the callee is code of this same instance, which
+         * keeps r13/r14 up to date itself (it reloads after everything that
+         * may change the memory), so they are right when it returns */
+        pin_reload_all(c);
         charge(c, ip[3].u);
         return 4;
     }
@@ -382,7 +476,8 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
         x64_rr(b, 0, false, 0xFF, 1, 2, RAX); /* call rax */
         if (delta)
             x64_alu_imm(b, true, ALU_SUB, RBX, delta);
-        reload_memory(c);
+        /* same instance: r13/r14 are already right (see WOP_CALL) */
+        pin_reload_all(c);
         size_t done = x64_jmp(b);
         x64_patch(b, slow1, b->len);
         x64_patch(b, slow2, b->len);
@@ -409,6 +504,7 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
     case WOP_CONST:
         x64_store_imm(b, slot(c, ip, 1), ip[2].u, RAX);
         wc_forget(c, ip[1].u);
+        pin_reload(c, ip[1].u);
         return 3;
     case WOP_SELECT:
         load(c, true, RAX, ip, 3);
@@ -439,30 +535,49 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
     case WOP_LOAD32: case WOP_LOAD64: case WOP_LOAD8_S32: case WOP_LOAD8_U32: case WOP_LOAD16_S32:
     case WOP_LOAD16_U32: case WOP_LOAD8_S64: case WOP_LOAD16_S64: case WOP_LOAD32_S64:
         load(c, false, RAX, ip, 2);
-        emit_load(c, op, mem_operand(c, ip[3].u, load_size(op)));
+        if (op == WOP_LOAD64 && next_reads_f64(c, ip[1].u)) {
+            emit_load_f64(c, ip, mem_checked(c, ip[2].u, ip[3].u, 8));
+            return 4;
+        }
+        emit_load(c, op, mem_checked(c, ip[2].u, ip[3].u, load_size(op)));
         store_result(c, ip, RAX);
         return 4;
     case WOP_LOAD32_ADD: case WOP_LOAD64_ADD: case WOP_LOAD8_S32_ADD: case WOP_LOAD8_U32_ADD:
     case WOP_LOAD16_S32_ADD: case WOP_LOAD16_U32_ADD: case WOP_LOAD8_S64_ADD: case WOP_LOAD16_S64_ADD:
     case WOP_LOAD32_S64_ADD: {
         int kind = op - WOP_LOAD32_ADD + WOP_LOAD32;
-        load(c, false, RAX, ip, 2);
-        rm_slot(c, false, 0x03, 1, RAX, ip, 3);
-        emit_load(c, kind, mem_operand(c, ip[4].u, load_size(kind)));
+        load32(c, RAX, ip, 2);
+        alu_slot(c, false, 0x03, 1, RAX, ip, 3);
+        if (kind == WOP_LOAD64 && next_reads_f64(c, ip[1].u)) {
+            emit_load_f64(c, ip, mem_checked2(c, ip[2].u, (int64_t)ip[3].u, ip[4].u, 8));
+            return 5;
+        }
+        emit_load(c, kind, mem_checked2(c, ip[2].u, (int64_t)ip[3].u, ip[4].u, load_size(kind)));
         store_result(c, ip, RAX);
         return 5;
     }
-    case WOP_STORE32: case WOP_STORE64: case WOP_STORE8: case WOP_STORE16:
+    case WOP_STORE32: case WOP_STORE64: case WOP_STORE8: case WOP_STORE16: {
+        int x = op == WOP_STORE64 ? f64_only(c, ip[2].u) : -1;
         load(c, false, RAX, ip, 1);
+        if (x >= 0) {
+            x64_rm(b, 0xF2, false, 0x0F11, 2, x, mem_checked(c, ip[1].u, ip[3].u, 8)); /* movsd [m], xmm */
+            return 4;
+        }
         load(c, true, RCX, ip, 2);
-        emit_store(c, op, mem_operand(c, ip[3].u, store_size(op)));
+        emit_store(c, op, mem_checked(c, ip[1].u, ip[3].u, store_size(op)));
         return 4;
+    }
     case WOP_STORE32_ADD: case WOP_STORE64_ADD: case WOP_STORE8_ADD: case WOP_STORE16_ADD: {
         int kind = op - WOP_STORE32_ADD + WOP_STORE32;
-        load(c, false, RAX, ip, 1);
-        rm_slot(c, false, 0x03, 1, RAX, ip, 2);
+        int x = kind == WOP_STORE64 ? f64_only(c, ip[3].u) : -1;
+        load32(c, RAX, ip, 1);
+        alu_slot(c, false, 0x03, 1, RAX, ip, 2);
+        if (x >= 0) {
+            x64_rm(b, 0xF2, false, 0x0F11, 2, x, mem_checked2(c, ip[1].u, (int64_t)ip[2].u, ip[4].u, 8));
+            return 5;
+        }
         load(c, true, RCX, ip, 3);
-        emit_store(c, kind, mem_operand(c, ip[4].u, store_size(kind)));
+        emit_store(c, kind, mem_checked2(c, ip[1].u, (int64_t)ip[2].u, ip[4].u, store_size(kind)));
         return 5;
     }
     case WOP_I32_EQZ:
@@ -501,18 +616,25 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
     case WOP_I64_REM_S: emit_divrem(c, ip, true, true, true); return 4;
     case WOP_I64_REM_U: emit_divrem(c, ip, true, false, true); return 4;
     case WOP_I32_ADD3:
-        load(c, false, RAX, ip, 2);
-        rm_slot(c, false, 0x03, 1, RAX, ip, 3);
-        rm_slot(c, false, 0x03, 1, RAX, ip, 4);
+        load32(c, RAX, ip, 2);
+        alu_slot(c, false, 0x03, 1, RAX, ip, 3);
+        alu_slot(c, false, 0x03, 1, RAX, ip, 4);
         store_result(c, ip, RAX);
         return 5;
-    case WOP_I32_SHL_ADD:
-        load(c, false, RAX, ip, 2);
-        load(c, false, RCX, ip, 3);
-        x64_rr(b, 0, false, 0xD3, 1, 4, RAX);
-        rm_slot(c, false, 0x03, 1, RAX, ip, 4);
+    case WOP_I32_SHL_ADD: {
+        uint64_t v;
+        load32(c, RAX, ip, 2);
+        if (const_slot(c, ip[3].u, &v)) {
+            x64_rr(b, 0, false, 0xC1, 1, 4, RAX); /* shl eax, imm8 */
+            x64_byte(b, (uint8_t)(v & 31));
+        } else {
+            load(c, false, RCX, ip, 3);
+            x64_rr(b, 0, false, 0xD3, 1, 4, RAX);
+        }
+        alu_slot(c, false, 0x03, 1, RAX, ip, 4);
         store_result(c, ip, RAX);
         return 5;
+    }
     case WOP_I32_WRAP_I64:
     case WOP_I64_EXTEND_I32_U:
         load(c, false, RAX, ip, 2);
@@ -542,41 +664,44 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
         xrm_slot(c, 0xF2, 0x0F59, 0, ip, 3); /* mulsd xmm0, y */
         if (op == WOP_F64_MUL_ADD || op == WOP_F64_MUL_SUB) {
             xrm_slot(c, 0xF2, op == WOP_F64_MUL_ADD ? 0x0F58 : 0x0F5C, 0, ip, 4);
-            x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
-            xc_record(c, ip[1].u, 0);
+            store_f64(c, ip, 0);
         } else {
             xrm_slot(c, 0xF2, 0x0F10, 1, ip, 4); /* movsd xmm1, z */
             x64_rr(b, 0xF2, false, op == WOP_F64_ADD_MUL ? 0x0F58 : 0x0F5C, 2, 1, 0); /* xmm1 op= xmm0 */
-            x64_rm(b, 0xF2, false, 0x0F11, 2, 1, slot(c, ip, 1));
-            xc_record(c, ip[1].u, 1);
+            store_f64(c, ip, 1);
         }
         return 5;
     }
     case WOP_F64_SQRT:
         xrm_slot(c, 0xF2, 0x0F51, 0, ip, 2); /* sqrtsd xmm0, a */
-        x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
-        xc_record(c, ip[1].u, 0);
+        store_f64(c, ip, 0);
         return 3;
     case WOP_F64_CONVERT_I32_S:
-        x64_rm(b, 0xF2, false, 0x0F2A, 2, 0, slot(c, ip, 2)); /* cvtsi2sd xmm0, dword [a] */
-        x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
-        xc_record(c, ip[1].u, 0);
+        if (cached(c, ip[2].u) || wc_find(c, ip[2].u) >= 0) {
+            load32(c, RAX, ip, 2);
+            x64_rr(b, 0xF2, false, 0x0F2A, 2, 0, RAX); /* cvtsi2sd xmm0, eax */
+        } else {
+            x64_rm(b, 0xF2, false, 0x0F2A, 2, 0, slot(c, ip, 2)); /* cvtsi2sd xmm0, dword [a] */
+        }
+        store_f64(c, ip, 0);
         return 3;
     case WOP_F64_CONVERT_I64_S:
-        x64_rm(b, 0xF2, true, 0x0F2A, 2, 0, slot(c, ip, 2)); /* cvtsi2sd xmm0, qword [a] */
-        x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
-        xc_record(c, ip[1].u, 0);
+        if (cached(c, ip[2].u) || wc_find(c, ip[2].u) >= 0) {
+            load(c, true, RAX, ip, 2);
+            x64_rr(b, 0xF2, true, 0x0F2A, 2, 0, RAX); /* cvtsi2sd xmm0, rax */
+        } else {
+            x64_rm(b, 0xF2, true, 0x0F2A, 2, 0, slot(c, ip, 2)); /* cvtsi2sd xmm0, qword [a] */
+        }
+        store_f64(c, ip, 0);
         return 3;
     case WOP_F64_CONVERT_I32_U:
         load(c, false, RAX, ip, 2); /* zero-extended: exact as a signed 64-bit value */
         x64_rr(b, 0xF2, true, 0x0F2A, 2, 0, RAX);
-        x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
-        xc_record(c, ip[1].u, 0);
+        store_f64(c, ip, 0);
         return 3;
     case WOP_F64_PROMOTE_F32:
         x64_rm(b, 0xF3, false, 0x0F5A, 2, 0, slot(c, ip, 2)); /* cvtss2sd xmm0, [a] */
-        x64_rm(b, 0xF2, false, 0x0F11, 2, 0, slot(c, ip, 1));
-        xc_record(c, ip[1].u, 0);
+        store_f64(c, ip, 0);
         return 3;
     case WOP_F32_DEMOTE_F64:
         x64_rm(b, 0xF2, false, 0x0F5A, 2, 0, slot(c, ip, 2)); /* cvtsd2ss xmm0, [a] */
@@ -628,8 +753,11 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
     if (op >= WOP_ADD_BR_I32_EQ && op <= WOP_ADD_BR_I64_GE_U) {
         bool w = op >= WOP_ADD_BR_I64_EQ;
         int cc = cmp_cc(op - (w ? WOP_ADD_BR_I64_EQ : WOP_ADD_BR_I32_EQ));
-        load(c, w, RAX, ip, 2);
-        rm_slot(c, w, 0x03, 1, RAX, ip, 3);
+        if (w)
+            load(c, true, RAX, ip, 2);
+        else
+            load32(c, RAX, ip, 2);
+        alu_slot(c, w, 0x03, 1, RAX, ip, 3);
         store_result(c, ip, RAX);
         emit_cmp(c, ip, w, 4, 5);
         cond_branch(c, at, ip, cc, 6, 9);

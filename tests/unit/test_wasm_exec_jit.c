@@ -9,7 +9,9 @@
  *   - a call depth the machine stack cannot hold traps "call stack
  *     exhausted" instead of crashing, directly and through call_indirect,
  *     and the store stays usable;
- *   - no page of the process is writable and executable at once.
+ *   - no page of the process is writable and executable at once;
+ *   - pinned locals and elided stores give the interpreter's results (and
+ *     never make the compile fall back to the interpreter).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -164,6 +166,43 @@ static void test_no_page_writable_and_executable(void **state)
     olw_module_release(m);
 }
 
+/* The "pins" loop of jit.wat, in C. */
+static int64_t pins_expected(uint32_t n)
+{
+    uint64_t acc = 0;
+    double f = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t x = (uint32_t)__builtin_popcount(i);
+        acc += (uint32_t)(x + i + 1);
+        f += (double)x * 0.5;
+        acc ^= 3;
+    }
+    return (int64_t)(acc + (uint64_t)(int64_t)f);
+}
+
+static void test_pinned_locals_and_elided_stores(void **state)
+{
+    (void)state;
+    olw_module *mi = load("jit", OLW_ENGINE_INTERP), *mj = load("jit", OLW_ENGINE_JIT);
+#if defined(__x86_64__) && defined(__linux__)
+    assert_int_equal(olw_module_engine(mj), OLW_ENGINE_JIT);
+#endif
+    for (int32_t n = 0; n <= 1000; n += 37) {
+        olw_store *si = olw_store_new(NULL), *sj = olw_store_new(NULL);
+        olw_instance *ii = instantiate(si, mi), *ij = instantiate(sj, mj);
+        olw_value ri = {0}, rj = {0};
+        assert_int_equal(call_i32(si, ii, "pins", n, &ri), OLW_TRAP_NONE);
+        assert_int_equal(call_i32(sj, ij, "pins", n, &rj), OLW_TRAP_NONE);
+        assert_int_equal(ri.of.i64, pins_expected((uint32_t)n));
+        assert_int_equal(rj.of.i64, ri.of.i64);
+        assert_int_equal(olw_store_fuel_used(si), olw_store_fuel_used(sj));
+        olw_store_free(si);
+        olw_store_free(sj);
+    }
+    olw_module_release(mi);
+    olw_module_release(mj);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -172,6 +211,7 @@ int main(void)
         cmocka_unit_test(test_deep_recursion_traps),
         cmocka_unit_test(test_deep_indirect_recursion_traps),
         cmocka_unit_test(test_no_page_writable_and_executable),
+        cmocka_unit_test(test_pinned_locals_and_elided_stores),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

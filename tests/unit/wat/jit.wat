@@ -53,4 +53,73 @@
         br 0
       end
     end
-    local.get 2))
+    local.get 2)
+  ;; pinned locals and elided stores (docs/engine.md): loop-carried locals
+  ;; written by a helper (popcnt), across a call, by a constant, and an f64
+  ;; accumulator; the temporaries in between are read once
+  ;; inc(n) = n + 0 + 1, with a loop of its own (so pinned registers of
+  ;; its own, which the caller must not trust after the call)
+  (func $inc (param i32) (result i32)
+    (local $j i32)
+    block
+      loop
+        local.get $j
+        i32.const 2
+        i32.ge_u
+        br_if 1
+        local.get 0
+        local.get $j
+        i32.add
+        local.set 0
+        local.get $j
+        i32.const 1
+        i32.add
+        local.set $j
+        br 0
+      end
+    end
+    local.get 0)
+  (func (export "pins") (param i32) (result i64)
+    (local $i i32) (local $acc i64) (local $x i32) (local $f f64) (local $k i32)
+    block
+      loop
+        local.get $i
+        local.get 0
+        i32.ge_u
+        br_if 1
+        local.get $i
+        i32.popcnt
+        local.set $x
+        local.get $acc
+        local.get $x
+        local.get $i
+        call $inc
+        i32.add
+        i64.extend_i32_u
+        i64.add
+        local.set $acc
+        local.get $f
+        local.get $x
+        f64.convert_i32_u
+        f64.const 0.5
+        f64.mul
+        f64.add
+        local.set $f
+        i32.const 3
+        local.set $k
+        local.get $acc
+        local.get $k
+        i64.extend_i32_u
+        i64.xor
+        local.set $acc
+        local.get $i
+        i32.const 1
+        i32.add
+        local.set $i
+        br 0
+      end
+    end
+    local.get $acc
+    local.get $f
+    i64.trunc_f64_s
+    i64.add))
