@@ -615,9 +615,9 @@ void pg_rollback(db *d)
     }
 }
 
-db_rows *pg_vquery(db *d, const char *sql, const char *fmt, va_list ap)
+/* A statement's result as rows for db_next (takes res; NULL stays NULL). */
+static db_rows *rows_of(PGresult *res)
 {
-    PGresult *res = run((pg_conn *)d, sql, fmt, ap);
     if (!res)
         return NULL;
     db_rows *r = calloc(1, sizeof *r);
@@ -630,6 +630,11 @@ db_rows *pg_vquery(db *d, const char *sql, const char *fmt, va_list ap)
     r->row = -1;
     r->nrows = PQntuples(res);
     return r;
+}
+
+db_rows *pg_vquery(db *d, const char *sql, const char *fmt, va_list ap)
+{
+    return rows_of(run((pg_conn *)d, sql, fmt, ap));
 }
 
 /* ---- group commit ----
@@ -808,18 +813,7 @@ db_rows *pg_vquery_grouped(db *d, const char *sql, const char *fmt, va_list ap)
     pthread_mutex_unlock(&pp->gmu);
     PGresult *res = me.state == 3 ? run_alone(c, &s) : me.res;
     free(s.q_owned);
-    if (!res)
-        return NULL;
-    db_rows *r = calloc(1, sizeof *r);
-    if (!r) {
-        PQclear(res);
-        return NULL;
-    }
-    r->pg = 1;
-    r->res = res;
-    r->row = -1;
-    r->nrows = PQntuples(res);
-    return r;
+    return rows_of(res);
 }
 
 void pg_group_stats(db_pool *p, int64_t *groups, int64_t *statements, int64_t *retried)
