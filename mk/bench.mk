@@ -56,3 +56,11 @@ bench-check: bench-build
 	python3 bench/run.py --check $(BUILD)
 
 .PHONY: bench-check
+
+# CoreMark (issue 17's "CoreMark-class code"): not in this repository
+# (EEMBC's licence); point COREMARK_DIR at a checkout of
+# https://github.com/eembc/coremark. Prints native, jit, interp (and node).
+bench-coremark: $(BIN)/outlayer
+	@[ -n "$(COREMARK_DIR)" ] || { echo "make bench-coremark COREMARK_DIR=/path/to/coremark" >&2; exit 64; }
+	bench/coremark.sh $(COREMARK_DIR) $(BUILD)
+.PHONY: bench-coremark
