@@ -339,6 +339,8 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
     case WOP_BR_UNLESS:
         if (cached(c, ip[1].u))
             x64_rr(b, 0, false, 0x85, 1, RAX, RAX); /* test eax, eax */
+        else if (wc_find(c, ip[1].u) >= 0) /* no store-to-load round trip */
+            x64_rr(b, 0, false, 0x85, 1, wc_find(c, ip[1].u), wc_find(c, ip[1].u));
         else
             x64_alu_mem_imm(b, false, ALU_CMP, slot(c, ip, 1), 0);
         cond_branch(c, at, ip, op == WOP_BR_IF ? CC_NE : CC_E, 2, 5);
@@ -582,7 +584,10 @@ size_t jit_emit_instr(jc *c, size_t at, int op)
     }
     case WOP_I32_EQZ:
     case WOP_I64_EQZ:
-        x64_alu_mem_imm(b, op == WOP_I64_EQZ, ALU_CMP, slot(c, ip, 2), 0);
+        if (wc_find(c, ip[2].u) >= 0)
+            x64_rr(b, 0, op == WOP_I64_EQZ, 0x85, 1, wc_find(c, ip[2].u), wc_find(c, ip[2].u));
+        else
+            x64_alu_mem_imm(b, op == WOP_I64_EQZ, ALU_CMP, slot(c, ip, 2), 0);
         emit_setcc_result(c, ip, CC_E);
         return 3;
     case WOP_I32_ADD: emit_alu(c, ip, false, 0x03, 1); return 4;
