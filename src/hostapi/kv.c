@@ -154,9 +154,10 @@ typedef int (*kv_live)(hostapi_ctx *h, olw_memory *mem, const kv_call *c, uint8_
  * off): every input buffer and the 4-byte result length lie in memory, the
  * call pays fuel for the bytes it passes in, a call that produces a result
  * drops the previous one (so result_read never returns a stale result after
- * a failed call), and the service it needs is configured (a replay answers
- * every call from the transcript). True to go on; false with *end set to
- * what the call returns (an errno in results, or a trap).
+ * a failed call). Whether the service it needs is configured is run_call's
+ * question: an EDISABLED call is recorded like any other, so a replay gives
+ * the program the same answer. True to go on; false with *end set to what
+ * the call returns (an errno in results, or a trap).
  */
 static bool call_opens(olw_call *call, const kv_call *c, uint64_t *results, olw_trap_code *end)
 {
@@ -174,20 +175,15 @@ static bool call_opens(olw_call *call, const kv_call *c, uint64_t *results, olw_
     }
     if ((*end = olw_call_charge(call, bytes / 64 + 1)))
         return false;
-    if (h->replay && !h->kv) {
+    if (!h->kv) { /* neither service configured: the call still needs a place for its (empty) result */
         hostapi_kv_config none = {0};
         if (hostapi_ctx_set_kv(h, &none)) {
             *end = olw_call_trap(call, OLW_TRAP_HOST, "out of host memory");
             return false;
         }
     }
-    hostapi_kv_state *k = h->kv;
-    if (k && c->len_ptr)
-        clear_result(k);
-    if (!k || (!h->replay && (c->needs == NEEDS_STORE ? !k->store : !k->rpc_url))) {
-        *end = ret(results, HOSTAPI_EDISABLED);
-        return false;
-    }
+    if (c->len_ptr)
+        clear_result(h->kv);
     return true;
 }
 
@@ -241,10 +237,12 @@ static olw_trap_code run_call(olw_call *call, const kv_call *c, kv_live live, ui
             free(req);
             return olw_call_trap(call, OLW_TRAP_HOST, "%s", h->last_error);
         }
-        if (c->needs == NEEDS_STORE)
+        if (code != HOSTAPI_EDISABLED && c->needs == NEEDS_STORE)
             k->storage_calls++;
-        else
+        else if (code != HOSTAPI_EDISABLED)
             k->view_calls++;
+    } else if (c->needs == NEEDS_STORE ? !k->store : !k->rpc_url) {
+        code = HOSTAPI_EDISABLED; /* recorded too, so a replay answers the same */
     } else {
         code = live(h, mem, c, &res, &len);
     }
